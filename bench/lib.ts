@@ -1,0 +1,24 @@
+/** Helpers shared by the benchmarks: medians and the one result line each benchmark ends with. */
+
+export function median(values: number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
+}
+
+const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toPrecision(4));
+
+/** Prints the closing line: `NAME: <value> <unit> (baseline <value>, ratio <r>, goal <goal>)`. */
+export function resultLine(name: string, value: number, unit: string, baseline: number, goal: string): string {
+  const ratio = baseline === 0 ? Number.NaN : value / baseline;
+  const line = `${name}: ${fmt(value)} ${unit} (baseline ${fmt(baseline)}, ratio ${fmt(ratio)}, goal ${goal})`;
+  process.stdout.write(`${line}\n`);
+  return line;
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+/**
+ * The `gatecast` command. This file only assembles the sub-commands each component exports; it is
+ * the one place (with each main.ts) allowed to know every component.
+ */
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { isGatecastError } from '../protocol/errors.js';
+import { registerContentCommands } from './content-commands.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
+export function buildProgram(): Command {
+  const program = new Command('gatecast')
+    .description('Information screens for border gates: device daemon, sync server and tools')
+    .version(pkg.version)
+    .showHelpAfterError();
+  registerContentCommands(program);
+  return program;
+}
+
+export async function main(argv = process.argv): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    if (isGatecastError(err)) {
+      process.stderr.write(`gatecast: ${err.message} [${err.code}]\n`);
+      process.exitCode = 1;
+      return;
+    }
+    throw err;
+  }
+}
+
+await main();

@@ -1,0 +1,113 @@
+/**
+ * The device's config file (`/etc/gatecast/device.json` on a screen), written by `gatecast provision`
+ * and read once by device/main.ts. Defaults sit beside their fields; names carry their units.
+ */
+import { z } from 'zod';
+import { LanguageTag, SiteGroupId, TimeWindow } from './content.js';
+import { ConfigError } from './errors.js';
+import { parseWith } from './validate.js';
+
+export const DEFAULT_TIMEZONE = 'Asia/Ho_Chi_Minh';
+
+export const IanaZone = z.string().refine(
+  (tz) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'not a known IANA time zone' },
+);
+
+/** What to do when an item has no variant in one of the gate's languages. */
+export const MissingVariantPolicy = z.discriminatedUnion('mode', [
+  /** Leave that language out for that item. */
+  z.object({ mode: z.literal('skip') }),
+  /** Show the first of these languages the item has instead (e.g. ["en", "vi"]). */
+  z.object({ mode: z.literal('substitute'), languages: z.array(LanguageTag).min(1) }),
+]);
+export type MissingVariantPolicy = z.infer<typeof MissingVariantPolicy>;
+
+export const GateConfig = z.object({
+  siteGroup: SiteGroupId,
+  /** Human name, e.g. "Cửa khẩu Quốc tế Hà Tiên". */
+  name: z.string().min(1).max(200),
+  timezone: IanaZone.default(DEFAULT_TIMEZONE),
+  /** The gate's languages, in the order they are shown. */
+  languages: z
+    .array(LanguageTag)
+    .min(1)
+    .max(12)
+    .refine((l) => new Set(l).size === l.length, { message: 'languages must not repeat' }),
+  missingVariant: MissingVariantPolicy.default({ mode: 'skip' }),
+  /** When the screen must be on; absent means always. Windows may cross midnight. */
+  openingHours: z.array(TimeWindow).max(8).optional(),
+});
+export type GateConfig = z.infer<typeof GateConfig>;
+
+export const DeviceConfig = z
+  .object({
+    /** Assigned at enrolment. */
+    deviceId: z.string().min(1).max(64).optional(),
+    screenName: z.string().min(1).max(100).default('screen-1'),
+    gate: GateConfig,
+    /** Everything the daemon keeps: SQLite, content store, TUF metadata, keys. On the SD card, never tmpfs. */
+    dataDir: z.string().min(1).default('/var/lib/gatecast'),
+    server: z
+      .object({
+        /** Base URL of the sync server, e.g. https://signage.example.gov.vn */
+        url: z.url(),
+        /** PEM file of the server certificate or CA, given at enrolment (wss/https). */
+        caFile: z.string().optional(),
+      })
+      .optional(),
+    update: z
+      .object({
+        /** Periodic TUF refresh on top of the server's update notifications. */
+        refreshIntervalMs: z
+          .number()
+          .int()
+          .min(10_000)
+          .default(15 * 60_000),
+        /** Disk budget for the content store (blobs + partial downloads). */
+        storeQuotaBytes: z
+          .number()
+          .int()
+          .min(1024 * 1024)
+          .default(8 * 1024 ** 3),
+      })
+      .prefault({}),
+    player: z
+      .object({
+        /** Port of the page server on 127.0.0.1; 0 picks a free one. */
+        port: z.number().int().min(0).max(65535).default(0),
+        chromiumPath: z.string().optional(),
+        /** 'auto' runs headless when no display is found. */
+        headless: z.union([z.boolean(), z.literal('auto')]).default('auto'),
+        /** Restart Chromium when its memory passes this. */
+        browserMemoryLimitBytes: z
+          .number()
+          .int()
+          .min(64 * 1024 ** 2)
+          .default(1024 ** 3),
+        /** Restart Chromium when the page has not reported for this long. */
+        pageStallMs: z.number().int().min(1000).default(5000),
+      })
+      .prefault({}),
+    health: z
+      .object({
+        intervalMs: z.number().int().min(1000).default(30_000),
+      })
+      .prefault({}),
+    logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  })
+  .strict();
+export type DeviceConfig = z.infer<typeof DeviceConfig>;
+export type DeviceConfigInput = z.input<typeof DeviceConfig>;
+
+/** Parses a device config; throws one ConfigError listing every problem. The result is frozen. */
+export function parseDeviceConfig(raw: unknown): DeviceConfig {
+  return parseWith(DeviceConfig, raw, (problems) => new ConfigError('invalid device config', problems));
+}

@@ -1,0 +1,321 @@
+/**
+ * The content model: what authors produce, approvers sign and screens play.
+ *
+ * A **bundle** is everything one site group (e.g. `kien-giang/ha-tien`) plays: its manifest
+ * (`<siteGroup>/bundle.json`, a TUF target) lists items, playlists, the schedule and emergencies;
+ * media files are TUF targets of their own under `<siteGroup>/media/…`, referenced by target path.
+ * Their lengths and hashes come from verified TUF metadata, never from the manifest.
+ */
+import { z } from 'zod';
+import { ContentError } from './errors.js';
+import { parseWith } from './validate.js';
+
+// ---------------------------------------------------------------------------------------------
+// Identifiers
+
+/** Site group: province/gate slugs, e.g. `kien-giang/ha-tien`. Also a TUF delegated role name. */
+export const SiteGroupId = z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*(?:\/[a-z0-9]+(?:-[a-z0-9]+)*){0,3}$/, {
+  message: 'site group must be lower-case slugs separated by "/", e.g. "kien-giang/ha-tien"',
+});
+export type SiteGroupId = z.infer<typeof SiteGroupId>;
+
+/** Item, playlist and schedule-entry ids: short slugs, unique within a bundle. */
+export const Slug = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z0-9][a-z0-9._-]*$/, { message: 'must be a lower-case slug (a-z, 0-9, ".", "_", "-")' });
+
+/** A BCP-47 language tag in canonical form (`vi`, `km`, `lo`, `zh-Hans`, `en`, …). */
+export const LanguageTag = z.string().superRefine((tag, ctx) => {
+  const why = languageTagProblem(tag);
+  if (why) ctx.addIssue({ code: 'custom', message: why });
+});
+export type LanguageTag = string;
+
+export function languageTagProblem(tag: string): string | undefined {
+  let canonical: string | undefined;
+  try {
+    canonical = Intl.getCanonicalLocales(tag)[0];
+  } catch {
+    canonical = undefined;
+  }
+  if (!canonical) return `"${tag}" is not a BCP-47 language tag`;
+  if (canonical !== tag) return `language tag "${tag}" must be written "${canonical}"`;
+  return undefined;
+}
+
+/** A record keyed by language tag; bad keys are reported by name (zod's own key errors are terse). */
+export function byLanguage<T extends z.ZodType>(value: T) {
+  return z.record(z.string(), value).superRefine((r, ctx) => {
+    for (const key of Object.keys(r)) {
+      const why = languageTagProblem(key);
+      if (why) ctx.addIssue({ code: 'custom', path: [key], message: why });
+    }
+  });
+}
+
+/**
+ * A path to a TUF target inside a bundle: relative, "/"-separated, no "..", ".", empty segments,
+ * backslashes, NUL or other control characters. Checked here and again by the store before any
+ * file is touched.
+ */
+export const TargetPath = z
+  .string()
+  .min(1)
+  .max(512)
+  .superRefine((p, ctx) => {
+    const why = targetPathProblem(p);
+    if (why) ctx.addIssue({ code: 'custom', message: why });
+  });
+
+export function targetPathProblem(p: string): string | undefined {
+  if (p.startsWith('/')) return `target path "${p}" must be relative`;
+  if (p.includes('\\')) return `target path "${p}" must not contain a backslash`;
+  if (/[\u0000-\u001f\u007f]/.test(p)) return 'target path must not contain control characters or NUL';
+  if (p.split('/').some((s) => s === '' || s === '.' || s === '..'))
+    return `target path "${p}" must not contain empty, "." or ".." segments`;
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Media items and their language variants
+
+const Duration = z
+  .number()
+  .int()
+  .min(500)
+  .max(24 * 3600 * 1000);
+
+/** A text slide's words in one language. */
+export const TextContent = z.object({
+  title: z.string().max(300).optional(),
+  body: z.string().min(1).max(4000),
+});
+export type TextContent = z.infer<typeof TextContent>;
+
+export const ImageVariant = z.object({ src: TargetPath });
+export const VideoVariant = z.object({ src: TargetPath, poster: TargetPath.optional() });
+/** An HTML package: an entry page plus every file it loads, all bundle targets. Runs sandboxed. */
+export const HtmlVariant = z.object({ entry: TargetPath, assets: z.array(TargetPath).max(500).default([]) });
+export const TextVariant = TextContent;
+
+const variants = <T extends z.ZodType>(v: T) =>
+  byLanguage(v).refine((r) => Object.keys(r).length > 0, { message: 'at least one language variant' });
+
+const itemBase = {
+  id: Slug,
+  title: z.string().min(1).max(200),
+  /** How long the item stays on screen. Videos default to their own length when absent. */
+  durationMs: Duration.optional(),
+};
+
+export const MediaItem = z.discriminatedUnion('kind', [
+  z.object({ ...itemBase, kind: z.literal('image'), variants: variants(ImageVariant) }),
+  z.object({
+    ...itemBase,
+    kind: z.literal('video'),
+    variants: variants(VideoVariant),
+    /** Loop the video until durationMs has passed (otherwise play once). */
+    loop: z.boolean().default(false),
+  }),
+  z.object({ ...itemBase, kind: z.literal('html'), variants: variants(HtmlVariant) }),
+  z.object({
+    ...itemBase,
+    kind: z.literal('text'),
+    variants: variants(TextVariant),
+    /** Visual style of the slide; the player maps names to CSS. */
+    style: z.enum(['standard', 'notice', 'warning']).default('standard'),
+  }),
+]);
+export type MediaItem = z.infer<typeof MediaItem>;
+export type MediaKind = MediaItem['kind'];
+
+// ---------------------------------------------------------------------------------------------
+// Playlists
+
+export const Transition = z.enum(['cut', 'fade']);
+
+/**
+ * How a playlist walks an item's languages:
+ * - `all-in-turn`: every gate language of the item, one after another, before the next item;
+ * - `rotate-per-loop`: one language per pass through the playlist, the next language on the next pass.
+ */
+export const LanguageMode = z.enum(['all-in-turn', 'rotate-per-loop']);
+export type LanguageMode = z.infer<typeof LanguageMode>;
+
+export const PlaylistEntry = z.object({
+  itemId: Slug,
+  /** Overrides the item's own duration in this playlist. */
+  durationMs: Duration.optional(),
+});
+
+export const Ticker = z.object({
+  /** Per language; the player shows the gate's languages in its order, separated by a bullet. */
+  text: byLanguage(z.string().min(1).max(1000)),
+  speedPxPerS: z.number().min(10).max(600).default(80),
+});
+export type Ticker = z.infer<typeof Ticker>;
+
+export const Playlist = z.object({
+  id: Slug,
+  name: z.string().min(1).max(200),
+  entries: z.array(PlaylistEntry).min(1).max(1000),
+  languageMode: LanguageMode.default('all-in-turn'),
+  transition: Transition.default('cut'),
+  fadeMs: z.number().int().min(0).max(3000).default(400),
+  ticker: Ticker.optional(),
+});
+export type Playlist = z.infer<typeof Playlist>;
+
+// ---------------------------------------------------------------------------------------------
+// Schedule (the engine that evaluates it lives elsewhere; this is its data)
+
+const LocalDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'dates are YYYY-MM-DD' });
+const LocalTime = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, { message: 'times are HH:MM, 00:00 to 24:00' });
+
+/** A daily time window in the gate's local time; `end` before `start` crosses midnight. */
+export const TimeWindow = z
+  .object({ start: LocalTime, end: LocalTime })
+  .refine((w) => w.start !== w.end, { message: 'window start and end must differ' });
+export type TimeWindow = z.infer<typeof TimeWindow>;
+
+export const ScheduleEntry = z
+  .object({
+    id: Slug,
+    playlistId: Slug,
+    /** Higher wins when entries overlap; ties go to the entry listed first. */
+    priority: z.number().int().min(0).max(1000).default(0),
+    /** Inclusive local dates. */
+    from: LocalDate.optional(),
+    to: LocalDate.optional(),
+    /** ISO weekdays, 1 = Monday … 7 = Sunday; absent means every day. */
+    weekdays: z.array(z.number().int().min(1).max(7)).min(1).max(7).optional(),
+    /** Absent means all day. */
+    window: TimeWindow.optional(),
+  })
+  .refine((e) => !(e.from && e.to) || e.from <= e.to, { message: '"from" must not be after "to"' });
+export type ScheduleEntry = z.infer<typeof ScheduleEntry>;
+
+export const Schedule = z.object({
+  /** IANA zone; when absent the gate's config decides (default Asia/Ho_Chi_Minh). */
+  timezone: z.string().optional(),
+  /** Plays whenever no entry matches, and whenever the time is unknown. */
+  defaultPlaylistId: Slug,
+  entries: z.array(ScheduleEntry).max(500).default([]),
+});
+export type Schedule = z.infer<typeof Schedule>;
+
+/** An emergency message: overrides everything on the gate's screens until it expires. */
+export const Emergency = z
+  .object({
+    id: Slug,
+    /** Per language; shown in the gate's languages in turn. */
+    text: byLanguage(TextContent),
+    startsAt: z.iso.datetime({ offset: true }),
+    expiresAt: z.iso.datetime({ offset: true }),
+    /** How long each language stays up before the next. */
+    perLanguageMs: Duration.default(8000),
+  })
+  .refine((e) => Date.parse(e.startsAt) < Date.parse(e.expiresAt), {
+    message: 'emergency must expire after it starts',
+  });
+export type Emergency = z.infer<typeof Emergency>;
+
+// ---------------------------------------------------------------------------------------------
+// The bundle manifest
+
+export const BUNDLE_MANIFEST_NAME = 'bundle.json';
+export const bundleManifestPath = (siteGroup: string) => `${siteGroup}/${BUNDLE_MANIFEST_NAME}`;
+
+export const BundleManifest = z
+  .object({
+    schema: z.literal(1),
+    siteGroup: SiteGroupId,
+    /** Human-readable label; the version that counts is the TUF targets version. */
+    label: z.string().max(200).optional(),
+    createdAt: z.iso.datetime({ offset: true }),
+    items: z.array(MediaItem).max(2000),
+    playlists: z.array(Playlist).min(1).max(200),
+    schedule: Schedule,
+    emergencies: z.array(Emergency).max(20).default([]),
+  })
+  .superRefine((m, ctx) => {
+    const dup = (ids: string[], path: string) => {
+      const seen = new Set<string>();
+      ids.forEach((id, i) => {
+        if (seen.has(id))
+          ctx.addIssue({ code: 'custom', path: [path, i, 'id'], message: `duplicate id "${id}"` });
+        seen.add(id);
+      });
+    };
+    dup(
+      m.items.map((i) => i.id),
+      'items',
+    );
+    dup(
+      m.playlists.map((p) => p.id),
+      'playlists',
+    );
+    dup(
+      m.schedule.entries.map((e) => e.id),
+      'schedule.entries',
+    );
+    const items = new Set(m.items.map((i) => i.id));
+    const playlists = new Set(m.playlists.map((p) => p.id));
+    m.playlists.forEach((p, pi) => {
+      p.entries.forEach((e, ei) => {
+        if (!items.has(e.itemId))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['playlists', pi, 'entries', ei, 'itemId'],
+            message: `playlist "${p.id}" names unknown item "${e.itemId}"`,
+          });
+      });
+    });
+    if (!playlists.has(m.schedule.defaultPlaylistId))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['schedule', 'defaultPlaylistId'],
+        message: `default playlist "${m.schedule.defaultPlaylistId}" does not exist`,
+      });
+    m.schedule.entries.forEach((e, i) => {
+      if (!playlists.has(e.playlistId))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['schedule', 'entries', i, 'playlistId'],
+          message: `schedule entry "${e.id}" names unknown playlist "${e.playlistId}"`,
+        });
+    });
+    for (const [i, path] of mediaTargets(m).entries()) {
+      if (!path.startsWith(`${m.siteGroup}/`))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['items'],
+          message: `media target "${path}" (#${i}) lies outside site group "${m.siteGroup}/"`,
+        });
+    }
+  });
+export type BundleManifest = z.infer<typeof BundleManifest>;
+
+/** Every media target path the manifest references, each once, in first-seen order. */
+export function mediaTargets(m: Pick<BundleManifest, 'items'>): string[] {
+  const out = new Set<string>();
+  for (const item of m.items) {
+    for (const v of Object.values(item.variants) as Record<string, unknown>[]) {
+      for (const key of ['src', 'poster', 'entry'] as const) {
+        const p = v[key];
+        if (typeof p === 'string') out.add(p);
+      }
+      if (Array.isArray(v['assets'])) for (const a of v['assets'] as string[]) out.add(a);
+    }
+  }
+  return [...out];
+}
+
+/** Parses and checks a bundle manifest; throws ContentError listing every problem. */
+export function parseBundleManifest(raw: unknown): BundleManifest {
+  return parseWith(BundleManifest, raw, (problems) => new ContentError('invalid bundle manifest', problems));
+}

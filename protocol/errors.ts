@@ -1,0 +1,64 @@
+/**
+ * Every error the project raises on purpose carries a stable `code`, so logs, CLI exit messages and
+ * the server's replies can name the cause without parsing text.
+ */
+export abstract class GatecastError extends Error {
+  abstract readonly code: string;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export function isGatecastError(e: unknown): e is GatecastError {
+  return e instanceof GatecastError;
+}
+
+/** One problem found while validating input: where it is and what rule it breaks. */
+export interface Problem {
+  path: string;
+  message: string;
+}
+
+/** A config file or value is wrong; `problems` lists every one found, not just the first. */
+export class ConfigError extends GatecastError {
+  readonly code = 'CONFIG_INVALID';
+  constructor(
+    message: string,
+    readonly problems: Problem[] = [],
+    options?: { cause?: unknown },
+  ) {
+    super(problems.length ? `${message}:\n${formatProblems(problems)}` : message, options);
+  }
+}
+export const isConfigError = (e: unknown): e is ConfigError => e instanceof ConfigError;
+
+/** Content (bundle manifest, playlist, schedule) breaks the content model. */
+export class ContentError extends GatecastError {
+  readonly code = 'CONTENT_INVALID';
+  constructor(
+    message: string,
+    readonly problems: Problem[] = [],
+    options?: { cause?: unknown },
+  ) {
+    super(problems.length ? `${message}:\n${formatProblems(problems)}` : message, options);
+  }
+}
+export const isContentError = (e: unknown): e is ContentError => e instanceof ContentError;
+
+/** A message on the device<->server link is malformed or not allowed. */
+export class ProtocolError extends GatecastError {
+  readonly code = 'PROTOCOL_INVALID';
+  constructor(
+    message: string,
+    readonly problems: Problem[] = [],
+    options?: { cause?: unknown },
+  ) {
+    super(problems.length ? `${message}:\n${formatProblems(problems)}` : message, options);
+  }
+}
+export const isProtocolError = (e: unknown): e is ProtocolError => e instanceof ProtocolError;
+
+export function formatProblems(problems: Problem[]): string {
+  return problems.map((p) => `  - ${p.path || '(root)'}: ${p.message}`).join('\n');
+}
