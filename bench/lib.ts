@@ -16,7 +16,13 @@ export function percentile(values: number[], p: number): number {
 const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toPrecision(4));
 
 /** Prints the closing line: `NAME: <value> <unit> (baseline <value>, ratio <r>, goal <goal>)`. */
-export function resultLine(name: string, value: number, unit: string, baseline: number, goal: string): string {
+export function resultLine(
+  name: string,
+  value: number,
+  unit: string,
+  baseline: number,
+  goal: string,
+): string {
   const ratio = baseline === 0 ? Number.NaN : value / baseline;
   const line = `${name}: ${fmt(value)} ${unit} (baseline ${fmt(baseline)}, ratio ${fmt(ratio)}, goal ${goal})`;
   process.stdout.write(`${line}\n`);

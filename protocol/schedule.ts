@@ -1,0 +1,36 @@
+/**
+ * What the schedule engine decides, shared by the device (which plays it) and the server (whose
+ * dashboard previews it). The engine itself is a pure function of the installed bundle, the gate's
+ * config and a time.
+ */
+import type { MediaKind } from './content.js';
+
+/** Why this item is on air. */
+export type PlanSource = 'emergency' | 'schedule' | 'default' | 'time-unknown';
+
+/** One item in one language, at one time: a line of `timeline(from, to)`. */
+export interface PlannedItem {
+  /** Epoch ms at which the item should appear. */
+  startAt: number;
+  durationMs: number;
+  source: PlanSource;
+  playlistId: string;
+  /** The schedule entry that chose the playlist (absent for the default playlist and emergencies). */
+  scheduleEntryId?: string;
+  itemId: string;
+  kind: MediaKind;
+  /** The language shown. */
+  language: string;
+  /** The gate language this slot was for; differs from `language` when a fallback was used. */
+  forLanguage: string;
+  transition: 'cut' | 'fade';
+  fadeMs: number;
+}
+
+/** A gate language an item has no variant for: reported to ops as a content gap. */
+export interface ContentGap {
+  itemId: string;
+  language: string;
+  /** What the policy did about it. */
+  resolution: 'skipped' | `substituted:${string}`;
+}
