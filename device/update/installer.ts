@@ -164,6 +164,11 @@ export class Installer {
     } catch (err) {
       throw new UpdateError('BUNDLE_INVALID', `${t.path} is not valid JSON`, { cause: err });
     }
+    // Name an escaping path as such, before the content model's own (more general) complaint.
+    for (const p of rawMediaPaths(raw)) {
+      const why = targetPathProblem(p);
+      if (why) throw new UpdateError('TARGET_PATH_UNSAFE', `bundle ${t.path}: ${why}`);
+    }
     try {
       const m = parseBundleManifest(raw);
       if (m.siteGroup !== this.deps.siteGroup)
@@ -222,6 +227,25 @@ export class Installer {
     for (const r of [current, previous]) if (r) for (const h of hashesOf(r)) keep.add(h);
     return blobs.collect(keep);
   }
+}
+
+/** Every string under a `src`, `poster`, `entry` or `assets` key of the raw manifest's items. */
+function rawMediaPaths(raw: unknown): string[] {
+  const items = (raw as { items?: unknown } | null)?.items;
+  if (!Array.isArray(items)) return [];
+  const out: string[] = [];
+  for (const item of items) {
+    const variants = (item as { variants?: unknown } | null)?.variants;
+    if (!variants || typeof variants !== 'object') continue;
+    for (const v of Object.values(variants as Record<string, unknown>)) {
+      if (!v || typeof v !== 'object') continue;
+      const rec = v as Record<string, unknown>;
+      for (const key of ['src', 'poster', 'entry'])
+        if (typeof rec[key] === 'string') out.push(rec[key] as string);
+      if (Array.isArray(rec['assets'])) for (const a of rec['assets']) if (typeof a === 'string') out.push(a);
+    }
+  }
+  return out;
 }
 
 function hashesOf(r: BundleRecord): string[] {

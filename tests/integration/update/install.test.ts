@@ -73,7 +73,7 @@ describe('update client: install', () => {
     publishBundle(repo, media(3));
     await client.loadInstalled();
     await client.refreshNow();
-    const files2: Record<string, Buffer> = { ...media(3), [`${SG}/media/f1.jpg`]: Buffer.from("changed") };
+    const files2: Record<string, Buffer> = { ...media(3), [`${SG}/media/f1.jpg`]: Buffer.from('changed') };
     publishBundle(repo, files2);
     const changes: number[] = [];
     client.content.onChange((b) => changes.push(b.version));
