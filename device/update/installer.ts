@@ -62,7 +62,8 @@ export class Installer {
     await d.onStep?.('refreshed');
     const manifestPath = bundleManifestPath(d.siteGroup);
     const manifestTarget = await this.verifiedTarget(session, manifestPath);
-    const latestVersion = session.roleVersion(d.siteGroup) ?? session.roleVersion('targets') ?? 0;
+    // The bundle's version is that of the role the approvers signed it in.
+    const latestVersion = manifestTarget.roleVersion;
     const installed = d.content.currentRecord();
     const sameGroup = installed?.siteGroup === d.siteGroup;
     if (sameGroup && installed && latestVersion < installed.version)

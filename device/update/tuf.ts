@@ -36,6 +36,9 @@ export interface VerifiedTarget {
   length: number;
   sha256: string;
   url: string;
+  /** The trusted targets role that lists it (top-level or delegated) and that role's version. */
+  role: string;
+  roleVersion: number;
 }
 
 interface UpdaterInternals {
@@ -121,7 +124,24 @@ export class TufSession {
     const sha256 = info.hashes['sha256'];
     if (!sha256 || !/^[0-9a-f]{64}$/.test(sha256))
       throw new UpdateError('METADATA_MALFORMED', `target ${path} has no SHA-256 hash in verified metadata`);
-    return { path, length: info.length, sha256, url: this.urlOf(path, sha256) };
+    const signer = this.signingRole(path);
+    if (!signer) throw new UpdateError('METADATA_MISMATCH', `no trusted role lists ${path} after the walk`);
+    return { path, length: info.length, sha256, url: this.urlOf(path, sha256), ...signer };
+  }
+
+  /** Walks the trusted (already loaded) delegation tree the same way tuf-js does. */
+  private signingRole(path: string): { role: string; roleVersion: number } | undefined {
+    const visit = (name: string, depth: number): { role: string; roleVersion: number } | undefined => {
+      const md = this.internals.trustedSet.getRole(name);
+      if (!md || depth > 32) return undefined;
+      if (md.signed.targets[path]) return { role: name, roleVersion: md.signed.version };
+      for (const { role, terminating } of md.signed.delegations?.rolesForTarget(path) ?? []) {
+        const found = visit(role, depth + 1);
+        if (found || terminating) return found;
+      }
+      return undefined;
+    };
+    return visit('targets', 0);
   }
 
   /** Version of a trusted targets role (top-level or delegated, once loaded by target()). */
