@@ -1,0 +1,297 @@
+/**
+ * One update: full TUF refresh → the site group's bundle manifest (a target) → every media target
+ * it names → quota check → resumable downloads into the content-addressed store, each verified
+ * against the refreshed metadata → stage the bundle record → one atomic pointer switch → collect
+ * blobs no longer referenced by the current or previous bundle.
+ *
+ * Any refusal happens before the switch, so the old bundle stays active and nothing half-installed
+ * is ever visible. Installing needs a refresh that fully succeeded; playing never does.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Clock } from '../../protocol/clock.js';
+import {
+  bundleManifestPath,
+  mediaTargets,
+  parseBundleManifest,
+  targetPathProblem,
+} from '../../protocol/content.js';
+import { isContentError } from '../../protocol/errors.js';
+import type { Logger } from '../../protocol/log.js';
+import type { BlobStore } from '../content/blob-store.js';
+import type { BundleRecord, BundleStore } from '../content/bundle-store.js';
+import type { StoreContentSource } from '../content/store-content.js';
+import { downloadResumable } from './downloader.js';
+import { UpdateError } from './errors.js';
+import { hashFile } from './hash-file.js';
+import type { HttpOptions } from './http.js';
+import type { TufClient, TufSession, VerifiedTarget } from './tuf.js';
+
+export interface InstallerDeps {
+  tuf: TufClient;
+  blobs: BlobStore;
+  bundles: BundleStore;
+  content: StoreContentSource;
+  clock: Clock;
+  log: Logger;
+  siteGroup: string;
+  storeQuotaBytes: number;
+  http?: HttpOptions;
+  /** Called at each step; the crash test and progress reporting hook in here. */
+  onStep?: (step: InstallStep, detail?: string) => void | Promise<void>;
+}
+
+export type InstallStep = 'refreshed' | 'downloading' | 'downloaded' | 'staged' | 'activated' | 'collected';
+
+export interface InstallResult {
+  /** The role version the verified metadata offers now. */
+  latestVersion: number;
+  /** The version active after this update. */
+  installedVersion: number;
+  /** True if a new bundle was switched to. */
+  changed: boolean;
+  /** Targets fetched (new, or re-fetched after quarantine). */
+  fetched: string[];
+}
+
+export class Installer {
+  constructor(private readonly deps: InstallerDeps) {}
+
+  async update(): Promise<InstallResult> {
+    const d = this.deps;
+    const session = await d.tuf.refresh();
+    await d.onStep?.('refreshed');
+    const manifestPath = bundleManifestPath(d.siteGroup);
+    const manifestTarget = await this.verifiedTarget(session, manifestPath);
+    // The bundle's version is that of the role the approvers signed it in.
+    const latestVersion = manifestTarget.roleVersion;
+    const installed = d.content.currentRecord();
+    const sameGroup = installed?.siteGroup === d.siteGroup;
+    if (sameGroup && installed && latestVersion < installed.version)
+      throw new UpdateError(
+        'BUNDLE_ROLLBACK',
+        `repository offers ${d.siteGroup} version ${latestVersion}, older than installed version ${installed.version}`,
+      );
+    if (sameGroup && installed && latestVersion === installed.version) {
+      const fetched = await this.repairCurrent(session, installed);
+      return { latestVersion, installedVersion: installed.version, changed: false, fetched };
+    }
+
+    // The manifest itself is a verified blob; read it back only from the store.
+    const fetched: string[] = [];
+    await this.checkQuota([manifestTarget], installed, false);
+    if (await this.ensureBlob(manifestTarget)) fetched.push(manifestPath);
+    const manifest = await this.readManifest(manifestTarget);
+    const paths = mediaTargets(manifest);
+    for (const p of paths) {
+      const why = targetPathProblem(p);
+      if (why) throw new UpdateError('TARGET_PATH_UNSAFE', `bundle ${manifestPath}: ${why}`);
+    }
+    const targets: VerifiedTarget[] = [];
+    for (const p of paths) targets.push(await this.verifiedTarget(session, p));
+    await this.checkQuota([manifestTarget, ...targets], installed, true);
+    await d.onStep?.('downloading');
+    for (const t of targets) if (await this.ensureBlob(t)) fetched.push(t.path);
+    await d.onStep?.('downloaded');
+
+    const record: BundleRecord = {
+      schema: 1,
+      siteGroup: d.siteGroup,
+      version: latestVersion,
+      installedAt: new Date(d.clock.now()).toISOString(),
+      manifestTarget: { path: manifestPath, sha256: manifestTarget.sha256, length: manifestTarget.length },
+      manifest,
+      targets: Object.fromEntries(targets.map((t) => [t.path, { sha256: t.sha256, length: t.length }])),
+    };
+    await d.bundles.stage(record);
+    await d.onStep?.('staged');
+    await d.bundles.activate(record.version);
+    await d.onStep?.('activated');
+    for (const t of targets) d.content.setAvailable(t.sha256, true);
+    await d.content.reload();
+    d.log.info('bundle installed', {
+      siteGroup: d.siteGroup,
+      version: record.version,
+      fetched: fetched.length,
+    });
+    await this.collect();
+    await d.onStep?.('collected');
+    return { latestVersion, installedVersion: record.version, changed: true, fetched };
+  }
+
+  /** Re-fetches files of the active bundle that are missing or were quarantined. */
+  private async repairCurrent(session: TufSession, record: BundleRecord): Promise<string[]> {
+    const d = this.deps;
+    const fetched: string[] = [];
+    const missing: VerifiedTarget[] = [];
+    for (const [path, ref] of Object.entries(record.targets)) {
+      if (!d.content.unavailableHashes().has(ref.sha256) && (await d.blobs.has(ref.sha256, ref.length)))
+        continue;
+      const t = await this.verifiedTarget(session, path);
+      if (t.sha256 !== ref.sha256 || t.length !== ref.length)
+        throw new UpdateError('METADATA_MISMATCH', `${path} changed in metadata without a version change`);
+      missing.push(t);
+    }
+    if (missing.length === 0) return fetched;
+    await this.checkQuota(missing, record, true);
+    for (const t of missing) {
+      if (await this.ensureBlob(t)) fetched.push(t.path);
+      d.content.setAvailable(t.sha256, true);
+    }
+    d.log.info('re-fetched damaged or missing files', { files: fetched });
+    await d.content.reload(true);
+    return fetched;
+  }
+
+  private async verifiedTarget(session: TufSession, path: string): Promise<VerifiedTarget> {
+    const t = await session.target(path);
+    if (!t) throw new UpdateError('TARGET_NOT_FOUND', `no trusted role lists target ${path}`);
+    return t;
+  }
+
+  /** Downloads a target into the store unless present. Returns true if it fetched anything. */
+  private async ensureBlob(t: VerifiedTarget): Promise<boolean> {
+    const { blobs, http } = this.deps;
+    if (await blobs.has(t.sha256, t.length)) return false;
+    await downloadResumable(t.url, t, blobs.partialPath(t.sha256), http);
+    await blobs.adopt(t.sha256);
+    return true;
+  }
+
+  private async readManifest(t: VerifiedTarget) {
+    const path = this.deps.blobs.blobPath(t.sha256);
+    let raw: unknown;
+    try {
+      raw = JSON.parse(await readFile(path, 'utf8'));
+    } catch (err) {
+      throw new UpdateError('BUNDLE_INVALID', `${t.path} is not valid JSON`, { cause: err });
+    }
+    // Name an escaping path as such, before the content model's own (more general) complaint.
+    for (const p of rawMediaPaths(raw)) {
+      const why = targetPathProblem(p);
+      if (why) throw new UpdateError('TARGET_PATH_UNSAFE', `bundle ${t.path}: ${why}`);
+    }
+    try {
+      const m = parseBundleManifest(raw);
+      if (m.siteGroup !== this.deps.siteGroup)
+        throw new UpdateError(
+          'BUNDLE_INVALID',
+          `${t.path} is for site group ${m.siteGroup}, not ${this.deps.siteGroup}`,
+        );
+      return m;
+    } catch (err) {
+      if (isContentError(err))
+        throw new UpdateError('BUNDLE_INVALID', `${t.path}: ${err.message}`, { cause: err });
+      throw err;
+    }
+  }
+
+  /**
+   * Refuses, before any download, an install that would push the store past its quota. With
+   * `collectFirst`, blobs and partial downloads that neither the current, the previous nor the new
+   * bundle need are removed first (not before the full target list is known: a partial download of
+   * the new bundle must survive).
+   */
+  private async checkQuota(
+    wanted: VerifiedTarget[],
+    installed: BundleRecord | undefined,
+    collectFirst: boolean,
+  ): Promise<void> {
+    const { blobs, bundles, storeQuotaBytes } = this.deps;
+    if (collectFirst) {
+      const keep = new Set(wanted.map((t) => t.sha256));
+      const { current, previous } = await bundles.load();
+      for (const r of [current ?? installed, previous]) if (r) for (const h of hashesOf(r)) keep.add(h);
+      await blobs.collect(keep);
+    }
+    let needed = 0;
+    const seen = new Set<string>();
+    for (const t of wanted) {
+      if (seen.has(t.sha256)) continue;
+      seen.add(t.sha256);
+      if (await blobs.has(t.sha256, t.length)) continue;
+      needed += t.length - (await blobs.partialBytes(t.sha256));
+    }
+    const used = await blobs.usageBytes();
+    if (used + needed > storeQuotaBytes)
+      throw new UpdateError(
+        'STORE_QUOTA_EXCEEDED',
+        `installing needs ${needed} more bytes; the store holds ${used} of its ${storeQuotaBytes}-byte quota`,
+      );
+  }
+
+  /** Keeps blobs of the current and previous bundles; deletes everything else. */
+  async collect(): Promise<string[]> {
+    const { blobs, bundles } = this.deps;
+    await bundles.prune();
+    const { current, previous } = await bundles.load();
+    const keep = new Set<string>();
+    for (const r of [current, previous]) if (r) for (const h of hashesOf(r)) keep.add(h);
+    return blobs.collect(keep);
+  }
+}
+
+/** Every string under a `src`, `poster`, `entry` or `assets` key of the raw manifest's items. */
+function rawMediaPaths(raw: unknown): string[] {
+  const items = (raw as { items?: unknown } | null)?.items;
+  if (!Array.isArray(items)) return [];
+  const out: string[] = [];
+  for (const item of items) {
+    const variants = (item as { variants?: unknown } | null)?.variants;
+    if (!variants || typeof variants !== 'object') continue;
+    for (const v of Object.values(variants as Record<string, unknown>)) {
+      if (!v || typeof v !== 'object') continue;
+      const rec = v as Record<string, unknown>;
+      for (const key of ['src', 'poster', 'entry'])
+        if (typeof rec[key] === 'string') out.push(rec[key] as string);
+      if (Array.isArray(rec['assets'])) for (const a of rec['assets']) if (typeof a === 'string') out.push(a);
+    }
+  }
+  return out;
+}
+
+function hashesOf(r: BundleRecord): string[] {
+  return [r.manifestTarget.sha256, ...Object.values(r.targets).map((t) => t.sha256)];
+}
+
+/**
+ * Boot check: re-hashes every file of the active bundle. A damaged one is moved to quarantine and
+ * reported unavailable (the player skips it) until a successful refresh fetches it again.
+ */
+export async function checkInstalledContent(deps: {
+  blobs: BlobStore;
+  content: StoreContentSource;
+  clock: Clock;
+  log: Logger;
+}): Promise<{ checked: number; damaged: string[]; missing: string[] }> {
+  const { blobs, content, clock, log } = deps;
+  const record = content.currentRecord();
+  const result = { checked: 0, damaged: [] as string[], missing: [] as string[] };
+  if (!record) return result;
+  const refs = [
+    record.manifestTarget,
+    ...Object.entries(record.targets).map(([path, r]) => ({ path, ...r })),
+  ];
+  for (const ref of refs) {
+    const path = blobs.blobPath(ref.sha256);
+    let actual: { sha256: string; length: number } | undefined;
+    try {
+      actual = await hashFile(path);
+    } catch {
+      actual = undefined; // missing
+    }
+    result.checked++;
+    if (!actual) {
+      result.missing.push(ref.path);
+      content.setAvailable(ref.sha256, false);
+      log.warn('installed file missing', { target: ref.path, sha256: ref.sha256 });
+    } else if (actual.sha256 !== ref.sha256 || actual.length !== ref.length) {
+      const to = await blobs.quarantine(ref.sha256, clock.now());
+      result.damaged.push(ref.path);
+      content.setAvailable(ref.sha256, false);
+      log.error('installed file damaged; quarantined', { target: ref.path, quarantinedAs: to });
+    } else {
+      content.setAvailable(ref.sha256, true);
+    }
+  }
+  return result;
+}

@@ -1,0 +1,161 @@
+/**
+ * Our wrapper around tuf-js's Updater, shared by the device's update client and the
+ * `gatecast tuf-client` conformance CLI.
+ *
+ * One `refresh()` builds a fresh Updater over the local metadata (repaired first, see
+ * metadata-dir.ts), swaps its metadata persistence for an atomic one, runs the full TUF client
+ * workflow and returns a `TufSession`: the verified view that target lengths and hashes come from.
+ * Any failure is turned into a named UpdateError; the last good metadata copy is only advanced after
+ * a refresh that fully succeeded.
+ */
+import type { Metadata, TargetFile, Targets } from '@tufjs/models';
+import { Updater } from 'tuf-js';
+import { targetPathProblem } from '../../protocol/content.js';
+import type { Logger } from '../../protocol/log.js';
+import { classifyTufError, UpdateError } from './errors.js';
+import type { HttpOptions } from './http.js';
+import { MetadataDir, type MetadataDirOptions } from './metadata-dir.js';
+import { HttpMetadataFetcher } from './metadata-fetcher.js';
+
+export interface TufClientOptions extends MetadataDirOptions {
+  metadataUrl: string;
+  targetBaseUrl: string;
+  http?: HttpOptions;
+  /** Per-role size limits (bytes); tuf-js defaults otherwise. */
+  limits?: {
+    rootMaxLength?: number;
+    timestampMaxLength?: number;
+    snapshotMaxLength?: number;
+    targetsMaxLength?: number;
+  };
+}
+
+/** A target as verified TUF metadata describes it, and where to fetch it. */
+export interface VerifiedTarget {
+  path: string;
+  length: number;
+  sha256: string;
+  url: string;
+  /** The trusted targets role that lists it (top-level or delegated) and that role's version. */
+  role: string;
+  roleVersion: number;
+}
+
+interface UpdaterInternals {
+  persistMetadata: (name: string, bytes: Buffer) => void;
+  trustedSet: {
+    getRole(name: string): Metadata<Targets> | undefined;
+    root: { signed: { consistentSnapshot: boolean } };
+  };
+}
+
+export class TufClient {
+  readonly metadata: MetadataDir;
+  readonly fetcher: HttpMetadataFetcher;
+
+  constructor(
+    private readonly opts: TufClientOptions,
+    private readonly log: Logger,
+  ) {
+    this.metadata = new MetadataDir(opts, log);
+    this.fetcher = new HttpMetadataFetcher(opts.http);
+  }
+
+  /** Runs the full TUF refresh; resolves only if every top-level role verified. */
+  async refresh(): Promise<TufSession> {
+    this.metadata.recover();
+    let updater: Updater;
+    try {
+      updater = new Updater({
+        metadataDir: this.metadata.dir,
+        metadataBaseUrl: this.opts.metadataUrl,
+        targetBaseUrl: this.opts.targetBaseUrl,
+        fetcher: this.fetcher,
+        config: { ...this.opts.limits },
+      });
+    } catch (err) {
+      throw new UpdateError('METADATA_STORE', `cannot load trusted metadata from ${this.metadata.dir}`, {
+        cause: err,
+      });
+    }
+    const internals = updater as unknown as UpdaterInternals;
+    if (typeof internals.persistMetadata !== 'function' || !internals.trustedSet)
+      throw new UpdateError(
+        'METADATA_STORE',
+        'this tuf-js version does not expose persistMetadata/trustedSet',
+      );
+    internals.persistMetadata = (name, bytes) => this.metadata.persist(name, bytes);
+    try {
+      await updater.refresh();
+    } catch (err) {
+      throw classifyTufError(err);
+    }
+    this.metadata.commitGood();
+    this.log.debug('metadata refreshed', { metadataUrl: this.opts.metadataUrl });
+    return new TufSession(updater, internals, this.opts.targetBaseUrl, this.metadata);
+  }
+}
+
+/** The verified state after one successful refresh. */
+export class TufSession {
+  constructor(
+    private readonly updater: Updater,
+    private readonly internals: UpdaterInternals,
+    private readonly targetBaseUrl: string,
+    private readonly metadata: MetadataDir,
+  ) {}
+
+  /**
+   * Length, SHA-256 and URL of a target from verified metadata (walking delegations as needed),
+   * or undefined if no trusted role lists it. Unsafe paths are refused before anything else.
+   */
+  async target(path: string): Promise<VerifiedTarget | undefined> {
+    const why = targetPathProblem(path);
+    if (why) throw new UpdateError('TARGET_PATH_UNSAFE', why);
+    let info: TargetFile | undefined;
+    try {
+      info = await this.updater.getTargetInfo(path);
+    } catch (err) {
+      throw classifyTufError(err);
+    }
+    // Delegated roles fetched during the walk were persisted; keep the good copy in step.
+    this.metadata.commitGood();
+    if (!info) return undefined;
+    const sha256 = info.hashes['sha256'];
+    if (!sha256 || !/^[0-9a-f]{64}$/.test(sha256))
+      throw new UpdateError('METADATA_MALFORMED', `target ${path} has no SHA-256 hash in verified metadata`);
+    const signer = this.signingRole(path);
+    if (!signer) throw new UpdateError('METADATA_MISMATCH', `no trusted role lists ${path} after the walk`);
+    return { path, length: info.length, sha256, url: this.urlOf(path, sha256), ...signer };
+  }
+
+  /** Walks the trusted (already loaded) delegation tree the same way tuf-js does. */
+  private signingRole(path: string): { role: string; roleVersion: number } | undefined {
+    const visit = (name: string, depth: number): { role: string; roleVersion: number } | undefined => {
+      const md = this.internals.trustedSet.getRole(name);
+      if (!md || depth > 32) return undefined;
+      if (md.signed.targets[path]) return { role: name, roleVersion: md.signed.version };
+      for (const { role, terminating } of md.signed.delegations?.rolesForTarget(path) ?? []) {
+        const found = visit(role, depth + 1);
+        if (found || terminating) return found;
+      }
+      return undefined;
+    };
+    return visit('targets', 0);
+  }
+
+  /** Version of a trusted targets role (top-level or delegated, once loaded by target()). */
+  roleVersion(role: string): number | undefined {
+    return this.internals.trustedSet.getRole(role)?.signed.version;
+  }
+
+  private urlOf(path: string, sha256: string): string {
+    const segments = path.split('/');
+    if (this.internals.trustedSet.root.signed.consistentSnapshot) {
+      const last = segments.length - 1;
+      segments[last] = `${sha256}.${segments[last]}`;
+    }
+    const base = this.targetBaseUrl.endsWith('/') ? this.targetBaseUrl : `${this.targetBaseUrl}/`;
+    return base + segments.map(encodeURIComponent).join('/');
+  }
+}

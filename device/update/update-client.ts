@@ -1,0 +1,237 @@
+/**
+ * The device's update loop: at start, the boot check of installed content (no network); then a
+ * refresh + install now, every `refreshIntervalMs`, and whenever the server says there is an update
+ * (`refreshNow()`). A failed refresh is retried with capped exponential backoff; the installed
+ * bundle keeps playing throughout. `status()` feeds the health report.
+ */
+import { join } from 'node:path';
+import type { Clock } from '../../protocol/clock.js';
+import type { Logger } from '../../protocol/log.js';
+import { BlobStore } from '../content/blob-store.js';
+import { BundleStore } from '../content/bundle-store.js';
+import type { ContentSource } from '../content/installed.js';
+import { StoreContentSource } from '../content/store-content.js';
+import { isUpdateError, type UpdateErrorCode } from './errors.js';
+import type { HttpOptions } from './http.js';
+import { checkInstalledContent, Installer, type InstallResult, type InstallStep } from './installer.js';
+import { TufClient } from './tuf.js';
+
+export interface UpdateClientOptions {
+  dataDir: string;
+  siteGroup: string;
+  /** Repository metadata base URL, e.g. https://server/tuf/metadata */
+  metadataUrl: string;
+  /** Repository targets base URL, e.g. https://server/tuf/targets */
+  targetBaseUrl: string;
+  /** The trusted root.json given at enrolment. */
+  enrolmentRootFile: string;
+  refreshIntervalMs: number;
+  storeQuotaBytes: number;
+  /** First retry delay after a failure; doubles up to refreshIntervalMs. */
+  retryBaseMs?: number;
+  http?: HttpOptions;
+  clock: Clock;
+  log: Logger;
+  onStep?: (step: InstallStep, detail?: string) => void | Promise<void>;
+}
+
+export interface UpdateStatus {
+  installedVersion?: number;
+  latestSeenVersion?: number;
+  /** ISO time of the last refresh that fully succeeded. */
+  lastSuccessAt?: string;
+  lastError?: { code: UpdateErrorCode | 'UNEXPECTED'; message: string; at: string };
+  consecutiveFailures: number;
+  /** Targets of the active bundle that are missing or quarantined. */
+  unavailableFiles: number;
+  refreshing: boolean;
+}
+
+export type UpdateEvent =
+  | { type: 'installed'; version: number; fetched: string[] }
+  | { type: 'refreshed'; latestVersion: number }
+  | { type: 'failed'; code: string; message: string; retryInMs: number };
+
+export const DEFAULT_RETRY_BASE_MS = 30_000;
+
+/** Delay before the next attempt after `failures` consecutive failures (pure). */
+export function nextRefreshDelayMs(failures: number, intervalMs: number, retryBaseMs: number): number {
+  if (failures <= 0) return intervalMs;
+  return Math.min(intervalMs, retryBaseMs * 2 ** Math.min(failures - 1, 30));
+}
+
+export class UpdateClient {
+  private readonly blobs: BlobStore;
+  private readonly bundles: BundleStore;
+  private readonly store: StoreContentSource;
+  private readonly tuf: TufClient;
+  private readonly installer: Installer;
+  private readonly listeners = new Set<(e: UpdateEvent) => void>();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private running: Promise<InstallResult | undefined> | undefined;
+  private again = false;
+  private started = false;
+  private readonly state: UpdateStatus = { consecutiveFailures: 0, unavailableFiles: 0, refreshing: false };
+
+  constructor(private readonly opts: UpdateClientOptions) {
+    const contentRoot = join(opts.dataDir, 'content');
+    this.blobs = new BlobStore(contentRoot);
+    this.bundles = new BundleStore(contentRoot);
+    this.store = new StoreContentSource(this.blobs, this.bundles);
+    this.tuf = new TufClient(
+      {
+        dir: join(opts.dataDir, 'tuf', 'metadata'),
+        goodDir: join(opts.dataDir, 'tuf', 'good'),
+        enrolmentRootFile: opts.enrolmentRootFile,
+        metadataUrl: opts.metadataUrl,
+        targetBaseUrl: opts.targetBaseUrl,
+        ...(opts.http ? { http: opts.http } : {}),
+      },
+      opts.log.child('tuf'),
+    );
+    this.installer = new Installer({
+      tuf: this.tuf,
+      blobs: this.blobs,
+      bundles: this.bundles,
+      content: this.store,
+      clock: opts.clock,
+      log: opts.log,
+      siteGroup: opts.siteGroup,
+      storeQuotaBytes: opts.storeQuotaBytes,
+      ...(opts.http ? { http: opts.http } : {}),
+      ...(opts.onStep ? { onStep: opts.onStep } : {}),
+    });
+  }
+
+  /** What the player and scheduler read. Usable right after `loadInstalled()`/`start()`, offline. */
+  get content(): ContentSource {
+    return this.store;
+  }
+
+  /** Loads and re-checks the installed bundle: no network, no metadata needed. */
+  async loadInstalled(): Promise<void> {
+    await this.store.reload();
+    const check = await checkInstalledContent({
+      blobs: this.blobs,
+      content: this.store,
+      clock: this.opts.clock,
+      log: this.opts.log,
+    });
+    this.state.installedVersion = this.store.currentRecord()?.version;
+    this.state.unavailableFiles = this.store.unavailableHashes().size;
+    if (check.damaged.length || check.missing.length)
+      this.opts.log.warn('boot check found unusable files', {
+        damaged: check.damaged,
+        missing: check.missing,
+      });
+  }
+
+  /** Boot check, then the refresh loop (first refresh at once). */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    await this.loadInstalled();
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.started = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running?.catch(() => undefined); // its outcome is already recorded in status
+  }
+
+  status(): UpdateStatus {
+    return { ...this.state, ...(this.state.lastError ? { lastError: { ...this.state.lastError } } : {}) };
+  }
+
+  onEvent(listener: (e: UpdateEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Refresh and install now (the server's update notification). If one is running, another runs
+   * right after it. Resolves with the result, or undefined if it failed (see status()).
+   */
+  refreshNow(): Promise<InstallResult | undefined> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.running = this.runOnce().finally(() => {
+      this.running = undefined;
+      if (this.again) {
+        this.again = false;
+        void this.refreshNow();
+      } else if (this.started) {
+        this.schedule(
+          nextRefreshDelayMs(
+            this.state.consecutiveFailures,
+            this.opts.refreshIntervalMs,
+            this.opts.retryBaseMs ?? DEFAULT_RETRY_BASE_MS,
+          ),
+        );
+      }
+    });
+    return this.running;
+  }
+
+  private schedule(delayMs: number): void {
+    if (!this.started) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.refreshNow();
+    }, delayMs);
+  }
+
+  private async runOnce(): Promise<InstallResult | undefined> {
+    const now = () => new Date(this.opts.clock.now()).toISOString();
+    this.state.refreshing = true;
+    try {
+      const result = await this.installer.update();
+      this.state.consecutiveFailures = 0;
+      this.state.lastSuccessAt = now();
+      this.state.latestSeenVersion = result.latestVersion;
+      this.state.installedVersion = result.installedVersion;
+      this.state.unavailableFiles = this.store.unavailableHashes().size;
+      this.emit({ type: 'refreshed', latestVersion: result.latestVersion });
+      if (result.changed)
+        this.emit({ type: 'installed', version: result.installedVersion, fetched: result.fetched });
+      return result;
+    } catch (err) {
+      this.state.consecutiveFailures++;
+      const code = isUpdateError(err) ? err.code : 'UNEXPECTED';
+      const message = err instanceof Error ? err.message : String(err);
+      this.state.lastError = { code, message, at: now() };
+      const retryInMs = nextRefreshDelayMs(
+        this.state.consecutiveFailures,
+        this.opts.refreshIntervalMs,
+        this.opts.retryBaseMs ?? DEFAULT_RETRY_BASE_MS,
+      );
+      this.opts.log.warn('update failed; installed content stays active', {
+        code,
+        attempt: this.state.consecutiveFailures,
+        delayMs: retryInMs,
+        err,
+      });
+      this.emit({ type: 'failed', code, message, retryInMs });
+      return undefined;
+    } finally {
+      this.state.refreshing = false;
+    }
+  }
+
+  private emit(e: UpdateEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(e);
+      } catch (err) {
+        this.opts.log.error('update event listener threw', { err });
+      }
+    }
+  }
+}

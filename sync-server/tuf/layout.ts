@@ -1,0 +1,100 @@
+/**
+ * Where a TUF repository lives on disk, and how site groups map to TUF role names and target files.
+ *
+ * ```
+ * <repo>/metadata/1.root.json … N.root.json   every root version (clients walk them in order)
+ * <repo>/metadata/root.json                   copy of the newest root (what devices are enrolled with)
+ * <repo>/metadata/N.targets.json              top-level targets (offline keys): delegations only
+ * <repo>/metadata/N.<role>.json               one delegated role per site group (approver keys)
+ * <repo>/metadata/N.snapshot.json             online key
+ * <repo>/metadata/timestamp.json              online key; the commit point of every change
+ * <repo>/targets/<dirs>/<sha256>.<file>       content-addressed target files
+ * <repo>/keys/{snapshot,timestamp}.key        online private keys (0600; directory 0700), never served
+ * <repo>/drafts/<id>/                         drafts being assembled and signed, never served
+ * ```
+ */
+import { join } from 'node:path';
+import { SiteGroupId, targetPathProblem } from '../../protocol/content.js';
+import { RepoError } from './errors.js';
+
+const TOP_LEVEL_ROLE_NAMES = ['root', 'targets', 'snapshot', 'timestamp'];
+
+export interface RepoLayout {
+  dir: string;
+  metadataDir: string;
+  targetsDir: string;
+  keysDir: string;
+  draftsDir: string;
+}
+
+export function repoLayout(dir: string): RepoLayout {
+  return {
+    dir,
+    metadataDir: join(dir, 'metadata'),
+    targetsDir: join(dir, 'targets'),
+    keysDir: join(dir, 'keys'),
+    draftsDir: join(dir, 'drafts'),
+  };
+}
+
+/**
+ * How deep target paths may go below a site group. tuf-js matches delegation path patterns segment
+ * by segment (a `*` never spans a "/"), so a delegation lists one pattern per depth.
+ */
+export const MAX_TARGET_DEPTH = 8;
+
+/**
+ * The TUF role name for a site group: its slugs joined by "." (`kien-giang/ha-tien` →
+ * `kien-giang.ha-tien`). Slugs cannot contain ".", so the mapping is one-to-one, and the name is a
+ * plain file name: tuf-js reads cached delegated metadata from `<role>.json` without encoding, so a
+ * "/" in a role name would never be found in its cache.
+ */
+export function roleNameForSiteGroup(siteGroup: string): string {
+  const parsed = SiteGroupId.safeParse(siteGroup);
+  if (!parsed.success)
+    throw new RepoError(`"${siteGroup}" is not a site group: ${parsed.error.issues[0]?.message}`);
+  const role = siteGroup.replaceAll('/', '.');
+  if (TOP_LEVEL_ROLE_NAMES.includes(role))
+    throw new RepoError(`site group "${siteGroup}" would clash with the top-level TUF role "${role}"`);
+  return role;
+}
+
+export function siteGroupForRoleName(role: string): string {
+  return role.replaceAll('.', '/');
+}
+
+/** The delegation path patterns covering every target below a site group, up to MAX_TARGET_DEPTH. */
+export function delegationPaths(siteGroup: string): string[] {
+  const out: string[] = [];
+  for (let depth = 1; depth <= MAX_TARGET_DEPTH; depth++)
+    out.push(`${siteGroup}/${Array(depth).fill('*').join('/')}`);
+  return out;
+}
+
+/**
+ * Why a target path cannot belong to a site group, or undefined. On top of the content model's
+ * rules: inside the group, not too deep, and no segment starting with "." (a delegation's `*`
+ * does not match such names, so the target would be unreachable).
+ */
+export function siteGroupTargetProblem(siteGroup: string, path: string): string | undefined {
+  const base = targetPathProblem(path);
+  if (base) return base;
+  if (!path.startsWith(`${siteGroup}/`)) return `target "${path}" lies outside site group "${siteGroup}/"`;
+  const below = path.slice(siteGroup.length + 1).split('/');
+  if (below.length > MAX_TARGET_DEPTH)
+    return `target "${path}" is ${below.length} levels below the site group; at most ${MAX_TARGET_DEPTH} allowed`;
+  if (path.split('/').some((s) => s.startsWith('.')))
+    return `target "${path}" has a segment starting with "."`;
+  if (path.split('/').some((s) => s.length > 200))
+    return `target "${path}" has a segment longer than 200 characters`;
+  return undefined;
+}
+
+/** `a/b/c.png` with hash H → `a/b/H.c.png`: the consistent-snapshot file name clients request. */
+export function hashedTargetPath(path: string, sha256: string): string {
+  const i = path.lastIndexOf('/');
+  return i < 0 ? `${sha256}.${path}` : `${path.slice(0, i)}/${sha256}.${path.slice(i + 1)}`;
+}
+
+export const metadataFileName = (role: string, version?: number) =>
+  version === undefined ? `${role}.json` : `${version}.${role}.json`;

@@ -1,0 +1,61 @@
+/**
+ * Serves a TUF repository over HTTP:
+ * - `GET /tuf/metadata/<file>`: `N.root.json`, `root.json`, `timestamp.json`, `N.snapshot.json`,
+ *   `N.targets.json`, `N.<role>.json`;
+ * - `GET /tuf/targets/<dirs>/<sha256>.<file>`: target files.
+ *
+ * Range requests (206, `Accept-Ranges: bytes`), Content-Length and ETag come from @fastify/static.
+ * No directory listing, no dot files (temp files of atomic writes), nothing outside the two
+ * folders (keys and drafts live beside them and are never served). Versioned metadata and hashed
+ * targets never change, so they are cacheable forever; timestamp.json and root.json are not cached.
+ */
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { repoLayout } from './layout.js';
+
+export interface TufRoutesOptions {
+  /** The repository directory (holding metadata/ and targets/). */
+  repoDir: string;
+  /** URL prefix; default `/tuf`. */
+  prefix?: string;
+}
+
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+export const tufRoutes: FastifyPluginAsync<TufRoutesOptions> = async (app: FastifyInstance, opts) => {
+  const layout = repoLayout(opts.repoDir);
+  const prefix = opts.prefix ?? '/tuf';
+  const common = {
+    list: false,
+    index: false,
+    redirect: false,
+    dotfiles: 'deny',
+    acceptRanges: true,
+    cacheControl: false,
+    wildcard: true,
+    decorateReply: false,
+  } as const;
+  await app.register(fastifyStatic, {
+    ...common,
+    root: layout.metadataDir,
+    prefix: `${prefix}/metadata/`,
+    setHeaders: (reply, path) => {
+      const name = path.split('/').pop() ?? '';
+      reply.setHeader('cache-control', /^\d+\./.test(name) ? IMMUTABLE : 'no-cache');
+    },
+  });
+  await app.register(fastifyStatic, {
+    ...common,
+    root: layout.targetsDir,
+    prefix: `${prefix}/targets/`,
+    setHeaders: (reply) => {
+      reply.setHeader('cache-control', IMMUTABLE);
+    },
+  });
+};
+
+/** URLs of a repository served under `base` (e.g. `http://127.0.0.1:8080`) with the default prefix. */
+export function tufUrls(base: string, prefix = '/tuf'): { metadataUrl: string; targetsUrl: string } {
+  const b = base.replace(/\/+$/, '');
+  return { metadataUrl: `${b}${prefix}/metadata/`, targetsUrl: `${b}${prefix}/targets/` };
+}

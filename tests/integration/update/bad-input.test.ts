@@ -1,0 +1,214 @@
+/**
+ * Every bad input is refused with a named error, the installed bundle stays active and nothing of
+ * the refused update is installed.
+ */
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { UpdateClient } from '../../../device/update/update-client.js';
+import { fakeClock } from '../../../protocol/clock.js';
+import { memoryLogger } from '../../../protocol/log.js';
+import { manifestFor, publishBundle } from '../../helpers/bundle-fixture.js';
+import { tempDir } from '../../helpers/temp.js';
+import { generateTestKey, type ServedRepo, serveRepo, TestTufRepo } from '../../helpers/tuf-test-repo.js';
+
+const SG = 'kien-giang/ha-tien';
+const v1Media = {
+  [`${SG}/media/a.jpg`]: Buffer.from('a'.repeat(5000)),
+  [`${SG}/media/b.jpg`]: Buffer.from('b'.repeat(3000)),
+};
+const NEW = `${SG}/media/new.jpg`;
+const newBytes = Buffer.from('n'.repeat(4000));
+const v2Media = { ...v1Media, [NEW]: newBytes };
+
+describe('update client: bad input is refused and changes nothing', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let repo: TestTufRepo;
+  let served: ServedRepo;
+  let client: UpdateClient;
+  let dataDir: string;
+
+  const makeClient = () =>
+    new UpdateClient({
+      dataDir,
+      siteGroup: SG,
+      metadataUrl: served.metadataUrl,
+      targetBaseUrl: served.targetsUrl,
+      enrolmentRootFile: join(tmp.path, 'root.json'),
+      refreshIntervalMs: 60_000,
+      storeQuotaBytes: 64 * 1024 * 1024,
+      clock: fakeClock(),
+      log: memoryLogger(),
+    });
+
+  const snapshotOfStore = () => ({
+    pointer: readFileSync(join(dataDir, 'content', 'current.json'), 'utf8'),
+    records: readdirSync(join(dataDir, 'content', 'bundles')).sort(),
+  });
+
+  /** Refreshes, expects the named refusal, and checks that v1 is still whole and active. */
+  async function expectRefused(code: string, message?: RegExp) {
+    const before = snapshotOfStore();
+    expect(await client.refreshNow()).toBeUndefined();
+    const err = client.status().lastError;
+    expect(err?.code).toBe(code);
+    if (message) expect(err?.message).toMatch(message);
+    const b = client.content.current()!;
+    expect(b.version).toBe(1);
+    for (const [p, bytes] of Object.entries(v1Media)) expect(readFileSync(b.filePath(p)!)).toEqual(bytes);
+    expect(b.filePath(NEW)).toBeUndefined();
+    expect(snapshotOfStore()).toEqual(before);
+    // A fresh daemon sees the same thing.
+    const again = makeClient();
+    await again.loadInstalled();
+    expect(again.content.current()?.version).toBe(1);
+  }
+
+  beforeEach(async () => {
+    tmp = tempDir();
+    dataDir = join(tmp.path, 'data');
+    repo = new TestTufRepo(SG);
+    writeFileSync(join(tmp.path, 'root.json'), repo.rootBytes);
+    served = await serveRepo(repo);
+    client = makeClient();
+    publishBundle(repo, v1Media);
+    await client.loadInstalled();
+    expect((await client.refreshNow())?.installedVersion).toBe(1);
+  });
+  afterEach(async () => {
+    await client.stop();
+    await served.close();
+    tmp.cleanup();
+  });
+
+  it('refuses tampered target bytes (TARGET_HASH_MISMATCH) and keeps no copy of them', async () => {
+    publishBundle(repo, v2Media);
+    const tampered = Buffer.from(newBytes);
+    tampered[10] = 0x41;
+    served.override.set(repo.servedTargetPath(NEW), tampered);
+    await expectRefused('TARGET_HASH_MISMATCH', /new\.jpg/);
+    expect(readdirSync(join(dataDir, 'content', 'partial'))).toEqual([]);
+  });
+
+  it('refuses a target longer than its verified length (TARGET_LENGTH_MISMATCH)', async () => {
+    publishBundle(repo, v2Media);
+    served.override.set(repo.servedTargetPath(NEW), Buffer.concat([newBytes, Buffer.from('extra')]));
+    await expectRefused('TARGET_LENGTH_MISMATCH', /new\.jpg/);
+  });
+
+  it('refuses a target shorter than its verified length (TARGET_LENGTH_MISMATCH)', async () => {
+    publishBundle(repo, v2Media);
+    served.override.set(repo.servedTargetPath(NEW), newBytes.subarray(0, 100));
+    await expectRefused('TARGET_LENGTH_MISMATCH', /new\.jpg/);
+  });
+
+  it('refuses a role signed by unknown keys (METADATA_SIGNATURE)', async () => {
+    publishBundle(repo, v2Media, { siteGroupSigners: [generateTestKey(), generateTestKey()] });
+    await expectRefused('METADATA_SIGNATURE', /kien-giang\/ha-tien was signed by 0\/2 keys/);
+  });
+
+  it('refuses a timestamp signed by an unknown key (METADATA_SIGNATURE)', async () => {
+    publishBundle(repo, v2Media, { timestampSigners: [generateTestKey()] });
+    await expectRefused('METADATA_SIGNATURE', /timestamp/);
+  });
+
+  it('refuses a role with fewer approver signatures than the threshold (METADATA_SIGNATURE)', async () => {
+    publishBundle(repo, v2Media, { siteGroupSigners: [repo.approvers[0]!] });
+    await expectRefused('METADATA_SIGNATURE', /signed by 1\/2 keys/);
+  });
+
+  it('refuses an older timestamp than the trusted one (METADATA_ROLLBACK)', async () => {
+    const v1Timestamp = repo.files.get('metadata/timestamp.json')!;
+    publishBundle(repo, v1Media, { label: 'same files, new version' });
+    // v2 installs; then the server (or an attacker) replays v1's timestamp.
+    expect((await client.refreshNow())?.installedVersion).toBe(2);
+    served.override.set('metadata/timestamp.json', v1Timestamp);
+    expect(await client.refreshNow()).toBeUndefined();
+    expect(client.status().lastError?.code).toBe('METADATA_ROLLBACK');
+    expect(client.content.current()?.version).toBe(2);
+  });
+
+  it('refuses a bundle older than the installed one even with fresh metadata (BUNDLE_ROLLBACK)', async () => {
+    const v1Timestamp = repo.files.get('metadata/timestamp.json')!;
+    publishBundle(repo, v1Media, { label: 'v2' });
+    expect((await client.refreshNow())?.installedVersion).toBe(2);
+    // Trusted metadata lost (e.g. a re-enrolment): TUF alone would accept v1 again.
+    rmSync(join(dataDir, 'tuf'), { recursive: true });
+    served.override.set('metadata/timestamp.json', v1Timestamp);
+    expect(await client.refreshNow()).toBeUndefined();
+    expect(client.status().lastError?.code).toBe('BUNDLE_ROLLBACK');
+    expect(client.content.current()?.version).toBe(2);
+  });
+
+  it('refuses expired metadata (METADATA_EXPIRED)', async () => {
+    publishBundle(repo, v2Media, { expires: new Date(Date.now() - 3600_000) });
+    await expectRefused('METADATA_EXPIRED', /expired/);
+  });
+
+  it('refuses mixed-and-matched snapshot and targets (METADATA_MISMATCH)', async () => {
+    const v1Targets = repo.files.get('metadata/1.targets.json')!;
+    publishBundle(repo, v2Media);
+    served.override.set('metadata/2.targets.json', v1Targets);
+    await expectRefused('METADATA_MISMATCH', /does not match snapshot version/);
+  });
+
+  for (const [name, bad] of [
+    ['..', `${SG}/media/../../../etc/passwd`],
+    ['absolute', '/etc/passwd'],
+    ['backslash', `${SG}/media\\..\\x.jpg`],
+    ['NUL', `${SG}/media/x\u0000.jpg`],
+  ] as const) {
+    it(`refuses a bundle naming a target path with ${name} (TARGET_PATH_UNSAFE) before touching the disk`, async () => {
+      const manifest = manifestFor(SG, [...Object.keys(v1Media), bad]);
+      publishBundle(repo, v1Media, { manifest });
+      const outside = readdirSync(tmp.path).sort();
+      await expectRefused('TARGET_PATH_UNSAFE');
+      expect(readdirSync(tmp.path).sort()).toEqual(outside);
+      expect(served.requests.some((r) => r.path.includes('passwd') || r.path.includes('x'))).toBe(false);
+    });
+  }
+
+  it('refuses oversize metadata (METADATA_TOO_LARGE)', async () => {
+    publishBundle(repo, v2Media);
+    const ts = JSON.parse(repo.files.get('metadata/timestamp.json')!.toString());
+    ts.padding = 'x'.repeat(20_000);
+    served.override.set('metadata/timestamp.json', Buffer.from(JSON.stringify(ts)));
+    await expectRefused('METADATA_TOO_LARGE', /timestamp\.json/);
+  });
+
+  it('refuses malformed JSON metadata (METADATA_MALFORMED)', async () => {
+    publishBundle(repo, v2Media);
+    served.override.set('metadata/2.snapshot.json', Buffer.from('{"signed": {'));
+    await expectRefused('METADATA_MALFORMED');
+  });
+
+  it('refuses a bundle manifest that breaks the content model (BUNDLE_INVALID)', async () => {
+    publishBundle(repo, v2Media, { manifest: { ...manifestFor(SG, Object.keys(v2Media)), playlists: [] } });
+    await expectRefused('BUNDLE_INVALID', /playlists/);
+  });
+
+  it('recovers a torn root.json and timestamp.json from the last good copy', async () => {
+    await client.stop();
+    writeFileSync(join(dataDir, 'tuf', 'metadata', 'root.json'), '');
+    writeFileSync(join(dataDir, 'tuf', 'metadata', 'timestamp.json'), '{"signed":');
+    const log = memoryLogger();
+    client = new UpdateClient({
+      dataDir,
+      siteGroup: SG,
+      metadataUrl: served.metadataUrl,
+      targetBaseUrl: served.targetsUrl,
+      enrolmentRootFile: join(tmp.path, 'missing-root.json'),
+      refreshIntervalMs: 60_000,
+      storeQuotaBytes: 64 * 1024 * 1024,
+      clock: fakeClock(),
+      log,
+    });
+    await client.loadInstalled();
+    publishBundle(repo, v2Media);
+    expect((await client.refreshNow())?.installedVersion).toBe(2);
+    expect(log.records.filter((r) => r.msg.includes('last good copy')).map((r) => r.fields['file'])).toEqual(
+      expect.arrayContaining(['root.json', 'timestamp.json']),
+    );
+    expect(existsSync(join(dataDir, 'tuf', 'metadata', 'root.json'))).toBe(true);
+  });
+});

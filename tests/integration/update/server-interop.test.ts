@@ -1,0 +1,62 @@
+/** The device client against the sync server's own TUF repository (publisher, HTTP routes). */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { UpdateClient } from '../../../device/update/update-client.js';
+import { fakeClock } from '../../../protocol/clock.js';
+import { bundleManifestPath } from '../../../protocol/content.js';
+import { memoryLogger } from '../../../protocol/log.js';
+import { manifestFor } from '../../helpers/bundle-fixture.js';
+import { tempDir } from '../../helpers/temp.js';
+import { startTufRepo, type TufRepoFixture } from '../../helpers/tuf-repo.js';
+
+const SG = 'kien-giang/ha-tien';
+
+describe('update client against the server repository', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  let server: TufRepoFixture;
+
+  beforeEach(() => {
+    tmp = tempDir();
+  });
+  afterEach(async () => {
+    await server?.close();
+    tmp.cleanup();
+  });
+
+  it('installs a bundle the server published, then only the changed file of the next one', async () => {
+    const media = {
+      [`${SG}/media/a.jpg`]: Buffer.from('A'.repeat(2000)),
+      [`${SG}/media/b.jpg`]: Buffer.from('B'.repeat(3000)),
+    };
+    const manifest = Buffer.from(JSON.stringify(manifestFor(SG, Object.keys(media))));
+    server = await startTufRepo({ siteGroup: SG, files: { ...media, [bundleManifestPath(SG)]: manifest } });
+    const client = new UpdateClient({
+      dataDir: join(tmp.path, 'data'),
+      siteGroup: SG,
+      metadataUrl: server.metadataUrl,
+      targetBaseUrl: server.targetsUrl,
+      enrolmentRootFile: server.rootPath,
+      refreshIntervalMs: 60_000,
+      storeQuotaBytes: 64 * 1024 * 1024,
+      clock: fakeClock(),
+      log: memoryLogger(),
+    });
+    await client.loadInstalled();
+    const first = await client.refreshNow();
+    expect(client.status().lastError).toBeUndefined();
+    expect(first?.changed).toBe(true);
+    const v1 = client.content.current()!;
+    for (const [p, b] of Object.entries(media)) expect(readFileSync(v1.filePath(p)!)).toEqual(b);
+
+    const changed = Buffer.from('A2'.repeat(900));
+    await server.publish({ [`${SG}/media/a.jpg`]: changed });
+    const second = await client.refreshNow();
+    expect(client.status().lastError).toBeUndefined();
+    expect(second?.fetched).toEqual([`${SG}/media/a.jpg`]);
+    const v2 = client.content.current()!;
+    expect(v2.version).toBeGreaterThan(v1.version);
+    expect(readFileSync(v2.filePath(`${SG}/media/a.jpg`)!)).toEqual(changed);
+    await client.stop();
+  });
+});
