@@ -190,11 +190,17 @@ export class SqlitePopLog {
 
   /** Verifies the whole stored chain against the device's own public key (self-test, health). */
   verifyStored(): ChainReport {
-    const rows = this.db
-      .prepare('SELECT seq, body, hash, signature FROM pop_records ORDER BY seq')
-      .all() as Row[];
-    return verifyChain(rows.map(toRecordLoose), this.signer.publicKey);
+    return verifyChain(readStoredPop(this.db), this.signer.publicKey);
   }
+}
+
+/**
+ * Every stored record, oldest first, as found: damaged rows are returned as they are, for
+ * verifyChain to judge (e.g. `gatecast pop-verify` with only the public key).
+ */
+export function readStoredPop(db: Db): unknown[] {
+  const rows = db.prepare('SELECT seq, body, hash, signature FROM pop_records ORDER BY seq').all() as Row[];
+  return rows.map(toRecordLoose);
 }
 
 function toRecord(row: Row): PopRecord {

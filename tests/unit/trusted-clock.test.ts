@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { currentPlan } from '../../device/schedule/plan.js';
 import {
   FileLastKnownGoodStore,
   type LastKnownGood,
@@ -59,18 +60,27 @@ describe('trusted clock', () => {
   });
 
   it('an unknown time makes the engine play the default playlist, not nothing', () => {
-    const { clock, pass } = setup();
+    const { clock, pass, ntp, system } = setup();
     clock.start();
     pass(25_000);
     const engine = createScheduleEngine(manifest(), HA_TIEN);
-    const r = clock.read();
-    const since = clock.unknownSince();
-    const { current } = engine.now(r.ms, since === undefined ? {} : { timeUnknownSince: since });
-    expect(current).toMatchObject({
+    const plan = currentPlan(engine, clock);
+    expect(plan.clock).toEqual({ ms: BOOT + 25_000, status: 'unknown' });
+    expect(plan.options).toEqual({ timeUnknownSince: BOOT });
+    expect(plan.current).toMatchObject({
       source: 'time-unknown',
       playlistId: 'default',
       itemId: 'a',
       language: 'en',
+    });
+    expect(plan.next).toMatchObject({ source: 'time-unknown', language: 'zh-Hans', startAt: BOOT + 30_000 });
+    // Once NTP sets the clock, the schedule takes over.
+    system.set(Date.parse('2026-01-02T05:00:00Z'));
+    ntp.set(true);
+    expect(currentPlan(engine, clock)).toMatchObject({
+      clock: { status: 'ntp' },
+      options: {},
+      segment: { source: 'default' },
     });
     clock.stop();
   });
