@@ -80,6 +80,7 @@ export class TrustedClock implements Clock {
 
   /** Reads the stored time and starts the periodic write. */
   start(): void {
+    if (this.timer) return;
     const stored = this.deps.store.read();
     const atMono = this.deps.monotonic.now();
     if (stored) {
