@@ -8,6 +8,7 @@ import { Command } from 'commander';
 import { isGatecastError } from '../protocol/errors.js';
 import { registerContentCommands } from './content-commands.js';
 import { registerTufClientCommands } from './tuf-client.js';
+import { registerScheduleCommands } from './schedule-commands.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerContentCommands(program);
   registerTufClientCommands(program);
+  registerScheduleCommands(program);
   return program;
 }
 

@@ -17,7 +17,13 @@ export interface PlannedItem {
   playlistId: string;
   /** The schedule entry that chose the playlist (absent for the default playlist and emergencies). */
   scheduleEntryId?: string;
+  /**
+   * The item's id; for an emergency (source 'emergency'), the emergency's id, and then `playlistId`
+   * is `emergency:<id>` (a name no playlist can have) and `kind` is 'text'.
+   */
   itemId: string;
+  /** Set when source is 'emergency': the emergency shown (its text is in the manifest's emergencies). */
+  emergencyId?: string;
   kind: MediaKind;
   /** The language shown. */
   language: string;
@@ -33,4 +39,6 @@ export interface ContentGap {
   language: string;
   /** What the policy did about it. */
   resolution: 'skipped' | `substituted:${string}`;
+  /** What lacks the language (absent means an item); for a ticker, `itemId` is the playlist id. */
+  what?: 'item' | 'emergency' | 'ticker';
 }
