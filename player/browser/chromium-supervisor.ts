@@ -118,6 +118,11 @@ export class ChromiumSupervisor implements PlayerSurface {
     return this.browser?.process()?.pid;
   }
 
+  /** The DevTools endpoint of the running browser (diagnostics and tests). */
+  get wsEndpoint(): string | undefined {
+    return this.browser?.wsEndpoint();
+  }
+
   onReport(listener: (r: PageReport) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
