@@ -166,11 +166,15 @@ export class PlayerLoop {
     const now = this.o.clock.now();
     const bundle = this.o.content.current();
     let last = this.lastPlanned;
-    if (!bundle || !last) return this.restart();
+    if (!bundle || !last) {
+      this.restart();
+      return;
+    }
     const endOf = (p: PlannedItem) => p.startAt + p.durationMs;
     if (now > endOf(last) + JUMP_MS || now < last.startAt - 24 * 3600_000) {
       this.log.warn('clock moved past the queue; starting over', { now, lastStart: last.startAt });
-      return this.restart();
+      this.restart();
+      return;
     }
     for (let i = 0; endOf(last) - now <= this.leadMs && i < MAX_SKIPS_PER_FILL; i++) {
       const next = this.following(last);

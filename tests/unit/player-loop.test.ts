@@ -119,7 +119,7 @@ describe('player loop', () => {
     expect(order.length).toBeGreaterThan(6);
     const cycle = ['photo/vi', 'photo/km', 'clip/vi', 'hello/vi', 'hello/km'];
     const at = cycle.indexOf(order[0]!);
-    order.forEach((o, i) => expect(o).toBe(cycle[(at + i) % cycle.length]));
+    for (const [i, o] of order.entries()) expect(o).toBe(cycle[(at + i) % cycle.length]);
     // Planned starts are back to back.
     for (let i = 2; i < played.length; i++) {
       expect(played[i]!.scheduledStart).toBe(played[i - 1]!.scheduledStart + played[i - 1]!.durationMs);
