@@ -1,0 +1,222 @@
+/**
+ * The screen's daemon: page server, browser, player loop. Nothing here touches the network: the
+ * screen comes up showing what is installed (or the neutral "waiting for content" card) from the
+ * first second, and the update and sync clients plug in afterwards through the hooks below, started
+ * without being awaited, so a dead link can never hold the screen back.
+ */
+
+import { PageServer } from '../player/page-server.js';
+import type { PlayerSurface } from '../player/surface.js';
+import type { Clock } from '../protocol/clock.js';
+import type { DeviceConfig } from '../protocol/config.js';
+import { createLogger, type Logger } from '../protocol/log.js';
+import type { ContentSource, InstalledBundle } from './content/installed.js';
+import { defaultPlaylistPlan } from './playback/default-playlist-plan.js';
+import { type PlanAt, type PlayEvent, PlayerLoop, type SkipEvent } from './playback/player-loop.js';
+
+/** Something the daemon starts after the screen is up and stops on shutdown. */
+export interface DaemonService {
+  readonly name: string;
+  start(): Promise<void> | void;
+  stop(): Promise<void> | void;
+}
+
+/** A surface the daemon owns: started after the page server, stopped before it. */
+export interface ManagedSurface extends PlayerSurface {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** The schedule engine, given the bundle it plans for. */
+export type Planner = (bundle: InstalledBundle, config: DeviceConfig) => PlanAt;
+
+export interface DaemonHooks {
+  /**
+   * SCHEDULE ENGINE hook: what plays when. Until it is plugged in (and whenever it throws) the
+   * default playlist loops in the gate's languages.
+   */
+  planner?: Planner;
+  /** PROOF OF PLAY hook: each item actually shown, with its actual start. */
+  onPlayed?: (e: PlayEvent) => void;
+  /** CONTENT GAP hook: each item that could not be shown, and why. */
+  onSkipped?: (e: SkipEvent) => void;
+  /**
+   * UPDATE CLIENT hook: installs verified bundles into the content store; the player hears of them
+   * through ContentSource.onChange, so the client needs nothing else from the daemon.
+   */
+  updateClient?: DaemonService;
+  /**
+   * SYNC CLIENT hook: built with the daemon so it can run remote commands (`daemon.screenshot()`,
+   * `daemon.reloadPage()`, `daemon.restartBrowser()`) and read `daemon.status()`.
+   */
+  syncClient?: (daemon: Daemon) => DaemonService;
+}
+
+export interface DaemonOptions {
+  config: DeviceConfig;
+  content: ContentSource;
+  clock: Clock;
+  /** Builds the browser surface once the page server is listening (main.ts: ChromiumSupervisor). */
+  createSurface: (server: PageServer) => ManagedSurface;
+  hooks?: DaemonHooks;
+  log?: Logger;
+}
+
+export interface DaemonStatus {
+  startedAt: number;
+  pageOrigin: string;
+  lastPlayed?: { itemId: string; language: string; actualStart: number };
+  played: number;
+  skipped: number;
+  planner: 'engine' | 'default-playlist';
+}
+
+export class Daemon {
+  private server: PageServer | undefined;
+  private surface: ManagedSurface | undefined;
+  private loop: PlayerLoop | undefined;
+  private services: DaemonService[] = [];
+  private readonly log: Logger;
+  private readonly stats = {
+    played: 0,
+    skipped: 0,
+    startedAt: 0,
+    lastPlayed: undefined as DaemonStatus['lastPlayed'],
+  };
+  private readonly playedListeners = new Set<(e: PlayEvent) => void>();
+
+  constructor(private readonly o: DaemonOptions) {
+    this.log = o.log ?? createLogger('device:daemon');
+  }
+
+  async start(): Promise<void> {
+    const { config, content, clock } = this.o;
+    const hooks = this.o.hooks ?? {};
+    this.stats.startedAt = clock.now();
+    this.server = new PageServer({ content, port: config.player.port, log: this.log.child('page-server') });
+    await this.server.start();
+    this.surface = this.o.createSurface(this.server);
+    await this.surface.start();
+
+    this.loop = new PlayerLoop({
+      surface: this.surface,
+      content,
+      planAt: this.planAt(hooks.planner),
+      clock,
+      gate: { name: config.gate.name, languages: config.gate.languages },
+      ...(config.deviceId ? { deviceId: config.deviceId } : {}),
+      log: this.log.child('player-loop'),
+    });
+    this.loop.onPlayed((e) => {
+      this.stats.played++;
+      this.stats.lastPlayed = { itemId: e.item.itemId, language: e.language, actualStart: e.actualStart };
+      this.safely('onPlayed', () => hooks.onPlayed?.(e));
+      for (const l of this.playedListeners) this.safely('played listener', () => l(e));
+    });
+    this.loop.onSkipped((e) => {
+      this.stats.skipped++;
+      this.safely('onSkipped', () => hooks.onSkipped?.(e));
+    });
+    this.loop.start();
+    this.log.info('screen up', {
+      page: this.server.pageUrl,
+      bundle: content.current()?.version ?? null,
+      gate: config.gate.siteGroup,
+    });
+
+    // Network clients come last and are not awaited: the screen never waits for the link.
+    if (hooks.updateClient) this.services.push(hooks.updateClient);
+    if (hooks.syncClient) this.services.push(hooks.syncClient(this));
+    for (const s of this.services) {
+      Promise.resolve()
+        .then(() => s.start())
+        .catch((err) => this.log.error('service failed to start', { service: s.name, err }));
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.services.reverse()) {
+      try {
+        await s.stop();
+      } catch (err) {
+        this.log.error('service failed to stop', { service: s.name, err });
+      }
+    }
+    this.services = [];
+    this.loop?.stop();
+    await this.surface?.stop();
+    await this.server?.stop();
+    this.loop = undefined;
+    this.surface = undefined;
+    this.server = undefined;
+  }
+
+  /** Each item actually shown (tests, benchmarks, the health reporter). */
+  onPlayed(listener: (e: PlayEvent) => void): () => void {
+    this.playedListeners.add(listener);
+    return () => this.playedListeners.delete(listener);
+  }
+
+  screenshot(): Promise<Buffer> {
+    if (!this.surface) throw new Error('daemon not started');
+    return this.surface.screenshot();
+  }
+
+  reloadPage(): Promise<void> {
+    if (!this.surface) throw new Error('daemon not started');
+    return this.surface.reload();
+  }
+
+  restartBrowser(reason = 'asked by ops'): Promise<void> {
+    if (!this.surface) throw new Error('daemon not started');
+    return this.surface.restart(reason);
+  }
+
+  status(): DaemonStatus {
+    return {
+      startedAt: this.stats.startedAt,
+      pageOrigin: this.server?.origin ?? '',
+      ...(this.stats.lastPlayed ? { lastPlayed: this.stats.lastPlayed } : {}),
+      played: this.stats.played,
+      skipped: this.stats.skipped,
+      planner: this.o.hooks?.planner ? 'engine' : 'default-playlist',
+    };
+  }
+
+  /** The engine's plan for the current bundle, falling back to the default playlist if it throws. */
+  private planAt(planner: Planner | undefined): PlanAt {
+    const { config, content } = this.o;
+    let cached: { bundle: InstalledBundle; plan: PlanAt; fallback: PlanAt } | undefined;
+    return (t) => {
+      const bundle = content.current();
+      if (!bundle) return {};
+      if (cached?.bundle !== bundle) {
+        const fallback = defaultPlaylistPlan(bundle, config.gate.languages);
+        let plan = fallback;
+        if (planner) {
+          try {
+            plan = planner(bundle, config);
+          } catch (err) {
+            this.log.error('schedule engine failed; playing the default playlist', { err });
+          }
+        }
+        cached = { bundle, plan, fallback };
+      }
+      if (cached.plan === cached.fallback) return cached.plan(t);
+      try {
+        return cached.plan(t);
+      } catch (err) {
+        this.log.error('schedule engine failed; playing the default playlist', { at: t, err });
+        return cached.fallback(t);
+      }
+    };
+  }
+
+  private safely(what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.log.error(`${what} hook failed`, { err });
+    }
+  }
+}

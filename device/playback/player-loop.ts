@@ -1,0 +1,252 @@
+/**
+ * Drives the screen from the plan. It asks `planAt(t)` what is on air and what comes next, resolves
+ * each planned item into a slide, and queues it on the surface at least `leadMs` before its start,
+ * so the page has the whole previous item's time to load and decode it. The page itself switches
+ * on the planned time; this loop only keeps its queue filled.
+ *
+ * It emits one `played` event per item actually shown (from the page's own `started` report: the
+ * actual start is the frame it went on air) and one `skipped` event per item that could not be shown.
+ */
+
+import type { PageReport } from '../../player/slide.js';
+import type { PlayerSurface } from '../../player/surface.js';
+import type { Clock } from '../../protocol/clock.js';
+import { createLogger, type Logger } from '../../protocol/log.js';
+import type { PlannedItem } from '../../protocol/schedule.js';
+import type { ContentSource } from '../content/installed.js';
+import { resolveSlide, slideId, type VariantRef, waitingCard } from './resolve-slide.js';
+
+/** What is on air at a time, and what follows it. */
+export interface PlanWindow {
+  current?: PlannedItem;
+  next?: PlannedItem;
+}
+/** The schedule engine, seen from the player: a pure function of time (the bundle is its own input). */
+export type PlanAt = (now: number) => PlanWindow;
+
+/** One item shown: what proof of play records. */
+export interface PlayEvent {
+  item: PlannedItem;
+  slideId: string;
+  language: string;
+  variant: VariantRef;
+  siteGroup: string;
+  bundleVersion: number;
+  /** Epoch ms the plan said. */
+  scheduledStart: number;
+  /** Epoch ms of the animation frame the item went on air in. */
+  actualStart: number;
+  /** Planned time on air. */
+  durationMs: number;
+}
+
+/** An item that could not be shown (missing variant or file, failed to load, too late). */
+export interface SkipEvent {
+  item: PlannedItem;
+  slideId: string;
+  reason: string;
+  at: number;
+}
+
+export interface PlayerLoopOptions {
+  surface: PlayerSurface;
+  content: ContentSource;
+  planAt: PlanAt;
+  clock: Clock;
+  gate: { name: string; languages: readonly string[] };
+  deviceId?: string;
+  /** Queue each slide this long before its start (at least ~1 s for decoding). */
+  leadMs?: number;
+  /** When nothing is planned, look again after this long. */
+  idleRetryMs?: number;
+  log?: Logger;
+}
+
+interface Sent {
+  item: PlannedItem;
+  variant: VariantRef;
+  siteGroup: string;
+  bundleVersion: number;
+}
+
+const MAX_REMEMBERED = 64;
+/** How far the clock may jump past the queue before the loop starts over from "now". */
+const JUMP_MS = 5000;
+const MAX_SKIPS_PER_FILL = 50;
+
+export class PlayerLoop {
+  private readonly listeners = {
+    played: new Set<(e: PlayEvent) => void>(),
+    skipped: new Set<(e: SkipEvent) => void>(),
+  };
+  private readonly sent = new Map<string, Sent>();
+  private readonly emitted = new Set<string>();
+  private lastPlanned: PlannedItem | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private offs: (() => void)[] = [];
+  private running = false;
+  private readonly log: Logger;
+  private readonly leadMs: number;
+
+  constructor(private readonly o: PlayerLoopOptions) {
+    this.log = o.log ?? createLogger('device:player-loop');
+    this.leadMs = o.leadMs ?? 2000;
+  }
+
+  start(): void {
+    this.running = true;
+    this.offs.push(this.o.surface.onReport((r) => this.received(r)));
+    this.offs.push(
+      this.o.content.onChange((b) => {
+        this.log.info('bundle changed; replanning', { siteGroup: b.siteGroup, version: b.version });
+        this.restart();
+      }),
+    );
+    this.restart();
+  }
+
+  stop(): void {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const off of this.offs) off();
+    this.offs = [];
+  }
+
+  onPlayed(listener: (e: PlayEvent) => void): () => void {
+    this.listeners.played.add(listener);
+    return () => this.listeners.played.delete(listener);
+  }
+
+  onSkipped(listener: (e: SkipEvent) => void): () => void {
+    this.listeners.skipped.add(listener);
+    return () => this.listeners.skipped.delete(listener);
+  }
+
+  /** Starts over from "now": what is on air now is shown at once, the queue is replaced. */
+  restart(): void {
+    if (!this.running) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const now = this.o.clock.now();
+    const bundle = this.o.content.current();
+    const plan = bundle ? this.plan(now) : {};
+    let candidate = plan.current ?? plan.next;
+    let extra = plan.current ? plan.next : undefined;
+    for (let i = 0; candidate && bundle && i < MAX_SKIPS_PER_FILL; i++) {
+      const r = resolveSlide(candidate, bundle, this.o.gate.languages);
+      if (r.ok) {
+        // On air now: shown as soon as it is loaded rather than at its (past) planned start.
+        const immediate =
+          candidate.startAt <= now ? { ...r.slide, startAt: 0, transition: 'cut' as const } : r.slide;
+        this.remember(candidate, r.variant, bundle.siteGroup, bundle.version);
+        void this.o.surface
+          .replace([immediate])
+          .catch((err) => this.log.error('surface replace failed', { err }));
+        this.lastPlanned = candidate;
+        this.fill();
+        return;
+      }
+      this.skip(candidate, r.reason, now);
+      candidate = extra ?? this.plan(candidate.startAt + candidate.durationMs).current;
+      extra = undefined;
+    }
+    // Nothing to show: the neutral card, never a black screen.
+    this.lastPlanned = undefined;
+    void this.o.surface
+      .replace([waitingCard(this.o.gate.name, this.o.deviceId, now)])
+      .catch((err) => this.log.error('surface replace failed', { err }));
+    this.timer = setTimeout(() => this.restart(), this.o.idleRetryMs ?? 5000);
+  }
+
+  /** Queues what follows the last planned item until the queue reaches `leadMs` past now. */
+  private fill(): void {
+    if (!this.running) return;
+    this.timer = undefined;
+    const now = this.o.clock.now();
+    const bundle = this.o.content.current();
+    let last = this.lastPlanned;
+    if (!bundle || !last) {
+      this.restart();
+      return;
+    }
+    const endOf = (p: PlannedItem) => p.startAt + p.durationMs;
+    if (now > endOf(last) + JUMP_MS || now < last.startAt - 24 * 3600_000) {
+      this.log.warn('clock moved past the queue; starting over', { now, lastStart: last.startAt });
+      this.restart();
+      return;
+    }
+    for (let i = 0; endOf(last) - now <= this.leadMs && i < MAX_SKIPS_PER_FILL; i++) {
+      const next = this.following(last);
+      if (!next) break;
+      const r = resolveSlide(next, bundle, this.o.gate.languages);
+      if (r.ok) {
+        this.remember(next, r.variant, bundle.siteGroup, bundle.version);
+        void this.o.surface
+          .enqueue(r.slide)
+          .catch((err) => this.log.error('surface enqueue failed', { err }));
+      } else this.skip(next, r.reason, now);
+      last = next;
+    }
+    this.lastPlanned = last;
+    const wait = Math.max(50, endOf(last) - this.leadMs - this.o.clock.now());
+    this.timer = setTimeout(() => this.fill(), wait);
+  }
+
+  /** The item after `prev`, as the plan sees it at the end of `prev`. */
+  private following(prev: PlannedItem): PlannedItem | undefined {
+    const end = prev.startAt + prev.durationMs;
+    const p = this.plan(end);
+    const same = (a: PlannedItem, b: PlannedItem) =>
+      a.itemId === b.itemId && a.language === b.language && a.startAt === b.startAt;
+    const c = p.current;
+    if (c && !same(c, prev) && c.startAt > prev.startAt) return c;
+    const n = p.next;
+    return n && n.startAt > prev.startAt && !same(n, prev) ? n : undefined;
+  }
+
+  private plan(t: number): PlanWindow {
+    try {
+      return this.o.planAt(t);
+    } catch (err) {
+      this.log.error('planning failed', { at: t, err });
+      return {};
+    }
+  }
+
+  private remember(item: PlannedItem, variant: VariantRef, siteGroup: string, bundleVersion: number): void {
+    this.sent.set(slideId(item), { item, variant, siteGroup, bundleVersion });
+    while (this.sent.size > MAX_REMEMBERED) this.sent.delete(this.sent.keys().next().value!);
+    while (this.emitted.size > MAX_REMEMBERED) this.emitted.delete(this.emitted.values().next().value!);
+  }
+
+  private skip(item: PlannedItem, reason: string, at: number): void {
+    this.log.warn('item skipped', { itemId: item.itemId, language: item.language, reason });
+    const e: SkipEvent = { item, slideId: slideId(item), reason, at };
+    for (const l of this.listeners.skipped) l(e);
+  }
+
+  private received(r: PageReport): void {
+    if (r.type === 'started') {
+      const s = this.sent.get(r.slideId);
+      // A restarted browser shows the current slide again: one play event per slide.
+      if (!s || this.emitted.has(r.slideId)) return;
+      this.emitted.add(r.slideId);
+      const e: PlayEvent = {
+        item: s.item,
+        slideId: r.slideId,
+        language: s.item.language,
+        variant: s.variant,
+        siteGroup: s.siteGroup,
+        bundleVersion: s.bundleVersion,
+        scheduledStart: s.item.startAt,
+        actualStart: r.actualStart,
+        durationMs: s.item.durationMs,
+      };
+      for (const l of this.listeners.played) l(e);
+    } else if (r.type === 'error') {
+      const s = this.sent.get(r.slideId);
+      if (s) this.skip(s.item, r.reason, this.o.clock.now());
+    }
+  }
+}

@@ -1,0 +1,378 @@
+/**
+ * The real PlayerSurface: the system Chromium driven through puppeteer-core (the only module that
+ * imports it). It keeps the screen alive:
+ * - restarts the browser when it crashes or disconnects, when the page has not reported for
+ *   `pageStallMs`, and when the browser's process tree passes `browserMemoryLimitBytes`;
+ * - recycles the page (a reload right after an item switch) at most once per `recycleEveryMs`;
+ * - after any restart or reload shows again what was on air and what was waiting;
+ * - aborts every request that is not for the page server's origin.
+ */
+import type { ChildProcess } from 'node:child_process';
+import puppeteer, { type Browser, type HTTPRequest, type Page } from 'puppeteer-core';
+import { type Clock, systemClock } from '../../protocol/clock.js';
+import { GatecastError } from '../../protocol/errors.js';
+import { createLogger, type Logger } from '../../protocol/log.js';
+import type { PageReport, PageReports, Slide } from '../slide.js';
+import type { PlayerSurface } from '../surface.js';
+import { type DisplayKind, kioskArgs } from './launch-args.js';
+import { treeRssBytes } from './proc-tree.js';
+
+export class BrowserError extends GatecastError {
+  readonly code = 'BROWSER_FAILED';
+}
+export const isBrowserError = (e: unknown): e is BrowserError => e instanceof BrowserError;
+
+export interface SupervisorOptions {
+  executablePath: string;
+  /** The page server's player page, e.g. http://127.0.0.1:PORT/ */
+  pageUrl: string;
+  /** Where the page's reports arrive (the page server). */
+  reports: PageReports;
+  display: DisplayKind;
+  headless: boolean;
+  /** A dedicated profile directory (kept across restarts, never the user's default one). */
+  userDataDir: string;
+  isRoot: boolean;
+  /** Headless window size. */
+  width?: number;
+  height?: number;
+  pageStallMs: number;
+  browserMemoryLimitBytes: number;
+  memoryCheckIntervalMs?: number;
+  /** Reload the page at an item boundary at most this often; 0 never. */
+  recycleEveryMs?: number;
+  /** Environment for the Chromium process (DISPLAY, WAYLAND_DISPLAY, XDG_RUNTIME_DIR). */
+  env?: Record<string, string | undefined>;
+  clock?: Clock;
+  log?: Logger;
+}
+
+export interface RestartInfo {
+  reason: string;
+  count: number;
+  at: number;
+}
+
+const CLOSE_TIMEOUT_MS = 3000;
+const PAGE_READY_TIMEOUT_MS = 20_000;
+const MAX_BACKOFF_MS = 30_000;
+
+export class ChromiumSupervisor implements PlayerSurface {
+  private browser: Browser | undefined;
+  private page: Page | undefined;
+  private onAir: Slide | undefined;
+  private pending: Slide[] = [];
+  private lastReportAt = 0;
+  private lastRecycleAt = 0;
+  private op: Promise<void> = Promise.resolve();
+  private busy = false;
+  private stopped = true;
+  private timers: NodeJS.Timeout[] = [];
+  private unsubscribe: (() => void) | undefined;
+  private readonly listeners = new Set<(r: PageReport) => void>();
+  private readonly restartListeners = new Set<(info: RestartInfo) => void>();
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  /** Restarts since start() (not counting the first launch). */
+  restartCount = 0;
+  /** Last measured RSS of the browser's process tree. */
+  lastMemoryBytes = 0;
+
+  constructor(private readonly o: SupervisorOptions) {
+    this.clock = o.clock ?? systemClock;
+    this.log = o.log ?? createLogger('player:browser');
+  }
+
+  private get origin(): string {
+    return new URL(this.o.pageUrl).origin;
+  }
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    this.unsubscribe = this.o.reports.onReport((r) => this.received(r));
+    await this.serial(async () => {
+      this.busy = true;
+      try {
+        await this.launchAndOpen();
+      } finally {
+        this.busy = false;
+      }
+    });
+    const stallEvery = Math.max(200, Math.min(1000, Math.floor(this.o.pageStallMs / 4)));
+    this.timers.push(setInterval(() => this.checkStall(), stallEvery));
+    this.timers.push(setInterval(() => this.checkMemory(), this.o.memoryCheckIntervalMs ?? 15_000));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    await this.op;
+    await this.closeBrowser();
+  }
+
+  /** The browser's main process id, while it runs. */
+  get pid(): number | undefined {
+    return this.browser?.process()?.pid;
+  }
+
+  /** The DevTools endpoint of the running browser (diagnostics and tests). */
+  get wsEndpoint(): string | undefined {
+    return this.browser?.wsEndpoint();
+  }
+
+  onReport(listener: (r: PageReport) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Called after each restart (crash, stall, memory, or asked for). */
+  onRestart(listener: (info: RestartInfo) => void): () => void {
+    this.restartListeners.add(listener);
+    return () => this.restartListeners.delete(listener);
+  }
+
+  async enqueue(slide: Slide): Promise<void> {
+    this.pending = [...this.pending.filter((s) => s.id !== slide.id), slide].sort(
+      (a, b) => a.startAt - b.startAt,
+    );
+    this.send('enqueue', slide);
+  }
+
+  async replace(slides: Slide[]): Promise<void> {
+    this.pending = [...slides].sort((a, b) => a.startAt - b.startAt);
+    this.send('replace', slides);
+  }
+
+  async screenshot(): Promise<Buffer> {
+    const page = this.page;
+    if (!page || this.busy) throw new BrowserError('no page to take a screenshot of (browser restarting)');
+    try {
+      return Buffer.from(await page.screenshot({ type: 'png' }));
+    } catch (err) {
+      throw new BrowserError('screenshot failed', { cause: err });
+    }
+  }
+
+  reload(): Promise<void> {
+    return this.serial(() => this.recycle('asked'));
+  }
+
+  restart(reason: string): Promise<void> {
+    return this.serial(() => this.relaunch(reason));
+  }
+
+  /** Sum of RSS over the browser's process tree, measured now. */
+  memoryBytes(): number {
+    const pid = this.pid;
+    this.lastMemoryBytes = pid ? treeRssBytes(pid) : 0;
+    return this.lastMemoryBytes;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private serial(fn: () => Promise<void>): Promise<void> {
+    const run = this.op.then(fn, fn);
+    this.op = run.catch((err) => this.log.error('browser operation failed', { err }));
+    return run;
+  }
+
+  /** Fire and forget: a hung page must not block the player loop; the stall watchdog handles it. */
+  private send(fn: 'enqueue' | 'replace', arg: unknown): void {
+    const page = this.page;
+    if (!page || this.busy) return; // restored from `pending` once the page is back
+    page
+      .evaluate(
+        (f, a) => {
+          const g = (window as unknown as { gatecast: Record<string, (x: unknown) => unknown> }).gatecast;
+          g[f]!(a);
+        },
+        fn,
+        arg as never,
+      )
+      .catch((err) => this.log.warn('page call failed', { fn, err: String(err) }));
+  }
+
+  private received(r: PageReport): void {
+    if (!this.busy) this.lastReportAt = this.clock.now();
+    if (r.type === 'started') {
+      const slide = this.pending.find((s) => s.id === r.slideId) ?? this.onAir;
+      if (slide && slide.id === r.slideId) {
+        this.onAir = slide;
+        this.pending = this.pending.filter((s) => s.id !== slide.id && s.startAt >= slide.startAt);
+      }
+      const every = this.o.recycleEveryMs ?? 6 * 3600_000;
+      if (every > 0 && !this.busy && this.clock.now() - this.lastRecycleAt >= every) {
+        // Right after a switch is the quietest moment: the next item is a whole item away.
+        void this.serial(() => this.recycle('periodic'));
+      }
+    } else if (r.type === 'error') {
+      this.pending = this.pending.filter((s) => s.id !== r.slideId);
+    }
+    for (const l of this.listeners) {
+      try {
+        l(r);
+      } catch (err) {
+        this.log.error('report listener failed', { err });
+      }
+    }
+  }
+
+  private checkStall(): void {
+    if (this.stopped || this.busy || !this.browser) return;
+    const silentMs = this.clock.now() - this.lastReportAt;
+    if (silentMs > this.o.pageStallMs) {
+      this.log.warn('page stopped reporting', { silentMs });
+      void this.serial(() => this.relaunch(`page silent for ${silentMs} ms`));
+    }
+  }
+
+  private checkMemory(): void {
+    if (this.stopped || this.busy || !this.browser) return;
+    const bytes = this.memoryBytes();
+    if (bytes > this.o.browserMemoryLimitBytes) {
+      this.log.warn('browser memory over limit', { bytes, limit: this.o.browserMemoryLimitBytes });
+      void this.serial(() => this.relaunch(`memory ${bytes} bytes over limit`));
+    }
+  }
+
+  private async relaunch(reason: string): Promise<void> {
+    if (this.stopped) return;
+    this.busy = true;
+    try {
+      this.restartCount++;
+      this.log.warn('restarting browser', { reason, count: this.restartCount });
+      await this.closeBrowser();
+      for (let attempt = 0; !this.stopped; attempt++) {
+        try {
+          await this.launchAndOpen();
+          break;
+        } catch (err) {
+          const delayMs = Math.min(MAX_BACKOFF_MS, 500 * 2 ** attempt);
+          this.log.error('browser launch failed', { attempt, delayMs, err });
+          await this.closeBrowser();
+          await new Promise((r) => setTimeout(r, delayMs));
+        }
+      }
+    } finally {
+      this.busy = false;
+      this.lastReportAt = this.clock.now();
+    }
+    const info = { reason, count: this.restartCount, at: this.clock.now() };
+    for (const l of this.restartListeners) l(info);
+  }
+
+  private async recycle(why: string): Promise<void> {
+    const page = this.page;
+    if (this.stopped || !page) return;
+    this.busy = true;
+    try {
+      this.log.info('recycling page', { why });
+      await this.openPlayer(page);
+    } catch (err) {
+      this.log.error('page recycle failed; restarting browser', { err });
+      await this.relaunch('page recycle failed');
+    } finally {
+      this.busy = false;
+      this.lastReportAt = this.clock.now();
+    }
+  }
+
+  private async launchAndOpen(): Promise<void> {
+    const o = this.o;
+    const width = o.width ?? 1280;
+    const height = o.height ?? 720;
+    let browser: Browser;
+    try {
+      browser = await puppeteer.launch({
+        executablePath: o.executablePath,
+        headless: o.headless,
+        userDataDir: o.userDataDir,
+        args: kioskArgs({ display: o.display, headless: o.headless, width, height, isRoot: o.isRoot }),
+        // The automation info bar would show on a kiosk screen.
+        ignoreDefaultArgs: ['--enable-automation'],
+        defaultViewport: o.headless ? { width, height } : null,
+        handleSIGINT: false,
+        handleSIGTERM: false,
+        handleSIGHUP: false,
+        protocolTimeout: 15_000,
+        ...(o.env ? { env: o.env } : {}),
+      });
+    } catch (err) {
+      throw new BrowserError(`cannot launch Chromium at ${o.executablePath}`, { cause: err });
+    }
+    this.browser = browser;
+    browser.once('disconnected', () => {
+      if (this.browser !== browser || this.stopped) return;
+      this.log.error('browser disconnected');
+      void this.serial(() => this.relaunch('browser disconnected'));
+    });
+    const page = (await browser.pages())[0] ?? (await browser.newPage());
+    await page.setRequestInterception(true);
+    page.on('request', (req) => this.filter(req));
+    page.on('error', (err) => {
+      // The renderer crashed ("Aw, Snap"): a fresh browser is the sure way back.
+      if (this.page !== page || this.stopped) return;
+      this.log.error('page crashed', { err });
+      void this.serial(() => this.relaunch('page crashed'));
+    });
+    this.page = page;
+    await this.openPlayer(page);
+    this.lastRecycleAt = this.clock.now();
+    this.log.info('browser up', { pid: browser.process()?.pid, headless: o.headless, display: o.display });
+  }
+
+  /** Loads the player page and shows again what was on air and waiting. */
+  private async openPlayer(page: Page): Promise<void> {
+    await page.goto(this.o.pageUrl, { waitUntil: 'load', timeout: PAGE_READY_TIMEOUT_MS });
+    await page.waitForFunction(() => 'gatecast' in window, { timeout: PAGE_READY_TIMEOUT_MS });
+    this.lastRecycleAt = this.clock.now();
+    const restore = this.restoreList();
+    if (restore.length) {
+      await page.evaluate((slides) => {
+        (window as unknown as { gatecast: { replace(s: unknown): void } }).gatecast.replace(slides);
+      }, restore as never);
+    }
+  }
+
+  /** What should be on air now (shown at once), then what is still to come. */
+  private restoreList(): Slide[] {
+    const now = this.clock.now();
+    let current = this.onAir;
+    const future: Slide[] = [];
+    for (const s of this.pending) {
+      if (s.startAt <= now) current = s;
+      else future.push(s);
+    }
+    return current ? [{ ...current, startAt: 0, transition: 'cut' }, ...future] : future;
+  }
+
+  private filter(req: HTTPRequest): void {
+    const url = req.url();
+    if (url.startsWith(`${this.origin}/`) || url.startsWith('data:') || url.startsWith('blob:')) {
+      void req.continue().catch(() => undefined);
+      return;
+    }
+    this.log.warn('blocked request off the page server', { url: url.slice(0, 200) });
+    void req.abort('blockedbyclient').catch(() => undefined);
+  }
+
+  private async closeBrowser(): Promise<void> {
+    const browser = this.browser;
+    this.browser = undefined;
+    this.page = undefined;
+    if (!browser) return;
+    const proc: ChildProcess | null = browser.process();
+    try {
+      await Promise.race([
+        browser.close(),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('close timed out')), CLOSE_TIMEOUT_MS)),
+      ]);
+    } catch (err) {
+      this.log.warn('browser did not close cleanly; killing it', { err: String(err) });
+    }
+    if (proc && proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+  }
+}

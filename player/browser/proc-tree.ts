@@ -1,0 +1,64 @@
+/**
+ * Memory of a process tree, from /proc: the browser and every process it spawned (renderers, GPU,
+ * utilities). RSS is summed, so shared pages count once per process: an upper bound, which is what
+ * a memory limit wants.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** Parent pid of each process, from /proc/PID/stat (field 4, after the parenthesised name). */
+export function parentMap(procRoot = '/proc'): Map<number, number> {
+  const parents = new Map<number, number>();
+  for (const name of readdirSync(procRoot)) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`${procRoot}/${name}/stat`, 'utf8');
+      const ppid = parseStatParent(stat);
+      if (ppid !== undefined) parents.set(Number(name), ppid);
+    } catch {
+      // The process exited while we looked: not part of anything any more.
+    }
+  }
+  return parents;
+}
+
+export function parseStatParent(stat: string): number | undefined {
+  const close = stat.lastIndexOf(')');
+  if (close < 0) return undefined;
+  const fields = stat.slice(close + 2).split(' ');
+  const ppid = Number(fields[1]);
+  return Number.isInteger(ppid) ? ppid : undefined;
+}
+
+/** `root` and all its descendants. */
+export function descendants(root: number, parents: ReadonlyMap<number, number>): number[] {
+  const children = new Map<number, number[]>();
+  for (const [pid, ppid] of parents) {
+    const list = children.get(ppid);
+    if (list) list.push(pid);
+    else children.set(ppid, [pid]);
+  }
+  const out: number[] = [];
+  const stack = [root];
+  while (stack.length) {
+    const pid = stack.pop()!;
+    out.push(pid);
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return out;
+}
+
+/** VmRSS of one process in bytes (0 if it is gone). */
+export function rssBytes(pid: number, procRoot = '/proc'): number {
+  try {
+    const status = readFileSync(`${procRoot}/${pid}/status`, 'utf8');
+    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Sum of RSS over `root` and its descendants, in bytes. */
+export function treeRssBytes(root: number, procRoot = '/proc'): number {
+  return descendants(root, parentMap(procRoot)).reduce((sum, pid) => sum + rssBytes(pid, procRoot), 0);
+}

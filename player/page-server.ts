@@ -1,0 +1,366 @@
+/**
+ * Serves the player page and the active bundle's verified files, on 127.0.0.1 only.
+ *
+ * - `/`, `/player.js`, `/player.css`: the page (a fixed list; nothing else from disk).
+ * - `/content/<target path>`: a file of the active bundle, only if the bundle lists that target and
+ *   the store has its verified file; 404 for everything else. Range requests for video.
+ * - `POST /_/report`: the page's reports (started, error, heartbeat), parsed and handed to listeners.
+ *
+ * Every response carries a strict Content-Security-Policy; HTML packages additionally get a CSP
+ * sandbox, so they run without same-origin rights and without network even if opened top-level.
+ */
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { targetPathProblem } from '../protocol/content.js';
+import { GatecastError } from '../protocol/errors.js';
+import { createLogger, type Logger } from '../protocol/log.js';
+import { type PageReport, type PageReports, parsePageReport } from './slide.js';
+
+export class PageServerError extends GatecastError {
+  readonly code = 'PAGE_SERVER_FAILED';
+}
+export const isPageServerError = (e: unknown): e is PageServerError => e instanceof PageServerError;
+
+export const PAGE_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self'",
+  "media-src 'self'",
+  "font-src 'self'",
+  "frame-src 'self'",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** For files of HTML packages: sandboxed, may use their own bundle files, may not reach anything. */
+export const CONTENT_CSP = [
+  'sandbox allow-scripts',
+  "default-src 'self'",
+  "script-src 'self' 'unsafe-inline'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "media-src 'self' blob:",
+  "font-src 'self' data:",
+  "connect-src 'none'",
+  "worker-src 'none'",
+  "frame-src 'none'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ');
+
+const PAGE_FILES: Record<string, { file: string; type: string }> = {
+  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/index.html': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/player.js': { file: 'player.js', type: 'text/javascript; charset=utf-8' },
+  '/player.css': { file: 'player.css', type: 'text/css; charset=utf-8' },
+};
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.webp': 'image/webp',
+  '.gif': 'image/gif',
+  '.avif': 'image/avif',
+  '.svg': 'image/svg+xml',
+  '.webm': 'video/webm',
+  '.mp4': 'video/mp4',
+  '.m4v': 'video/mp4',
+  '.ogv': 'video/ogg',
+  '.html': 'text/html; charset=utf-8',
+  '.htm': 'text/html; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.json': 'application/json',
+  '.txt': 'text/plain; charset=utf-8',
+  '.woff2': 'font/woff2',
+  '.woff': 'font/woff',
+  '.ttf': 'font/ttf',
+  '.otf': 'font/otf',
+};
+
+const REPORT_PATH = '/_/report';
+const MAX_REPORT_BYTES = 16 * 1024;
+export const CONTENT_PREFIX = '/content/';
+
+/** The URL path (on the page server) of a bundle target. */
+export function contentUrl(targetPath: string): string {
+  return CONTENT_PREFIX + targetPath.split('/').map(encodeURIComponent).join('/');
+}
+
+/** The page's folder: next to this file in the source tree, or in the source tree from dist/. */
+export function pageDir(): string {
+  const candidates = [
+    fileURLToPath(new URL('./page/', import.meta.url)),
+    fileURLToPath(new URL('../../player/page/', import.meta.url)),
+  ];
+  const found = candidates.find((d) => existsSync(join(d, 'index.html')));
+  if (!found) throw new PageServerError(`player page not found (looked in ${candidates.join(', ')})`);
+  return found;
+}
+
+/**
+ * What the page server needs of the content store: the active bundle's targets and verified files.
+ * device/content/installed.ts's ContentSource satisfies it (player/ does not import device/).
+ */
+export interface ServedContent {
+  current():
+    | {
+        targets: ReadonlyMap<string, { sha256: string; length: number }>;
+        filePath(targetPath: string): string | undefined;
+      }
+    | undefined;
+}
+
+export interface PageServerOptions {
+  content: ServedContent;
+  /** 0 picks a free port. */
+  port?: number;
+  log?: Logger;
+}
+
+export class PageServer implements PageReports {
+  private server: Server | undefined;
+  private readonly listeners = new Set<(r: PageReport) => void>();
+  private readonly pageCache = new Map<string, Buffer>();
+  private readonly log: Logger;
+  private origin_ = '';
+
+  constructor(private readonly options: PageServerOptions) {
+    this.log = options.log ?? createLogger('player:page-server');
+  }
+
+  /** `http://127.0.0.1:PORT` once started. */
+  get origin(): string {
+    if (!this.origin_) throw new PageServerError('page server not started');
+    return this.origin_;
+  }
+
+  /** The player page's URL. */
+  get pageUrl(): string {
+    return `${this.origin}/`;
+  }
+
+  async start(): Promise<void> {
+    const dir = pageDir();
+    for (const { file } of Object.values(PAGE_FILES)) {
+      if (!this.pageCache.has(file)) this.pageCache.set(file, await readFile(join(dir, file)));
+    }
+    const server = createServer((req, res) => {
+      this.handle(req, res).catch((err) => {
+        this.log.error('request failed', { url: req.url, err });
+        if (!res.headersSent) send(res, 500, 'internal error');
+        else res.destroy();
+      });
+    });
+    server.keepAliveTimeout = 30_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err) =>
+        reject(new PageServerError(`cannot listen on 127.0.0.1:${this.options.port ?? 0}`, { cause: err })),
+      );
+      server.listen(this.options.port ?? 0, '127.0.0.1', () => resolve());
+    });
+    this.server = server;
+    const { port } = server.address() as AddressInfo;
+    this.origin_ = `http://127.0.0.1:${port}`;
+    this.log.info('page server listening', { origin: this.origin_ });
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  onReport(listener: (report: PageReport) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Refuse requests addressed to another name (DNS rebinding): only our loopback origin.
+    const port = (this.server?.address() as AddressInfo | null)?.port;
+    const host = req.headers.host ?? '';
+    if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) return send(res, 421, 'wrong host');
+
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const path = url.pathname;
+    if (path === REPORT_PATH) {
+      if (req.method !== 'POST') return send(res, 405, 'method not allowed', { allow: 'POST' });
+      return this.receiveReport(req, res);
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return send(res, 405, 'method not allowed', { allow: 'GET, HEAD' });
+
+    const page = PAGE_FILES[path];
+    if (page) {
+      const body = this.pageCache.get(page.file)!;
+      res.writeHead(200, {
+        ...commonHeaders(PAGE_CSP),
+        'content-type': page.type,
+        'content-length': body.length,
+      });
+      res.end(req.method === 'HEAD' ? undefined : body);
+      return;
+    }
+    if (path.startsWith(CONTENT_PREFIX))
+      return this.serveContent(req, res, path.slice(CONTENT_PREFIX.length));
+    return send(res, 404, 'not found');
+  }
+
+  private serveContent(req: IncomingMessage, res: ServerResponse, encoded: string): void {
+    let target: string;
+    try {
+      target = encoded.split('/').map(decodeURIComponent).join('/');
+    } catch {
+      send(res, 400, 'bad path');
+      return;
+    }
+    // Escapes ("..", absolute, backslash, NUL) are not bundle targets: the same 404 as any unknown file.
+    const bundle = this.options.content.current();
+    const info = bundle?.targets.get(target);
+    const file = !targetPathProblem(target) && info ? bundle?.filePath(target) : undefined;
+    if (!bundle || !info || !file) {
+      this.log.debug('content refused', { target });
+      send(res, 404, 'not found');
+      return;
+    }
+    let size: number;
+    try {
+      size = statSync(file).size;
+    } catch (err) {
+      this.log.warn('bundle file missing', { target, err });
+      send(res, 404, 'not found');
+      return;
+    }
+    const type = CONTENT_TYPES[extname(target).toLowerCase()] ?? 'application/octet-stream';
+    const csp = type.startsWith('text/html') || type === 'image/svg+xml' ? CONTENT_CSP : PAGE_CSP;
+    const headers: Record<string, string | number> = {
+      ...commonHeaders(csp),
+      'content-type': type,
+      'accept-ranges': 'bytes',
+      etag: `"${info.sha256}"`,
+    };
+    if (req.headers['if-none-match'] === `"${info.sha256}"`) {
+      res.writeHead(304, headers);
+      res.end();
+      return;
+    }
+    let start = 0;
+    let end = size - 1;
+    let status = 200;
+    const range = req.headers.range;
+    if (range) {
+      const r = parseRange(range, size);
+      if (!r) {
+        res.writeHead(416, { ...headers, 'content-range': `bytes */${size}` });
+        res.end();
+        return;
+      }
+      [start, end] = r;
+      status = 206;
+      headers['content-range'] = `bytes ${start}-${end}/${size}`;
+    }
+    headers['content-length'] = size === 0 ? 0 : end - start + 1;
+    res.writeHead(status, headers);
+    if (req.method === 'HEAD' || size === 0) {
+      res.end();
+      return;
+    }
+    const stream = createReadStream(file, { start, end });
+    stream.on('error', (err) => {
+      this.log.warn('read failed', { target, err });
+      res.destroy();
+    });
+    stream.pipe(res);
+  }
+
+  private receiveReport(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    return new Promise((resolve) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let refused = false;
+      req.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > MAX_REPORT_BYTES && !refused) {
+          refused = true;
+          send(res, 413, 'too large');
+          req.destroy();
+          resolve();
+        } else chunks.push(c);
+      });
+      req.on('error', () => resolve());
+      req.on('end', () => {
+        if (refused) return;
+        let report: PageReport;
+        try {
+          report = parsePageReport(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        } catch (err) {
+          this.log.warn('bad page report', { err });
+          send(res, 400, 'bad report');
+          return resolve();
+        }
+        res.writeHead(204, commonHeaders(PAGE_CSP));
+        res.end();
+        for (const l of this.listeners) {
+          try {
+            l(report);
+          } catch (err) {
+            this.log.error('report listener failed', { err });
+          }
+        }
+        resolve();
+      });
+    });
+  }
+}
+
+function commonHeaders(csp: string): Record<string, string> {
+  return {
+    'content-security-policy': csp,
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'cache-control': 'no-cache',
+    'cross-origin-resource-policy': 'same-origin',
+  };
+}
+
+function send(res: ServerResponse, status: number, text: string, extra: Record<string, string> = {}): void {
+  res.writeHead(status, {
+    ...commonHeaders(PAGE_CSP),
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    ...extra,
+  });
+  res.end(text);
+}
+
+/** A single `bytes=a-b`, `bytes=a-` or `bytes=-n` range within `size`, or undefined. */
+export function parseRange(header: string, size: number): [number, number] | undefined {
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m || (m[1] === '' && m[2] === '') || size === 0) return undefined;
+  let start: number;
+  let end: number;
+  if (m[1] === '') {
+    const n = Number(m[2]);
+    if (n === 0) return undefined;
+    start = Math.max(0, size - n);
+    end = size - 1;
+  } else {
+    start = Number(m[1]);
+    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+  }
+  if (start > end || start >= size) return undefined;
+  return [start, end];
+}

@@ -1,0 +1,457 @@
+/*
+ * The gate screen's player. No framework, no network beyond the page server it came from.
+ *
+ * Double buffer: two stacked layers. The front one is on air; the next slide is loaded and decoded
+ * in the back one (underneath, fully covered), and only when it is ready is it raised, on the
+ * animation frame closest to its planned start. A slide that fails to load is reported and dropped:
+ * the front layer stays up, so the screen is never blank.
+ *
+ * The daemon drives the page with `gatecast.enqueue(slide)` / `gatecast.replace(slides)` and hears
+ * back over POST /_/report: `ready`, `started`, `error`, `heartbeat`.
+ */
+
+(() => {
+  const REPORT_URL = '/_/report';
+  const HEARTBEAT_MS = 1000;
+  const LOAD_TIMEOUT_MS = 15000;
+  const FIRST_FRAME_WAIT_MS = 500;
+
+  const pageId =
+    typeof crypto !== 'undefined' && crypto.randomUUID
+      ? crypto.randomUUID()
+      : `p-${Date.now()}-${Math.random().toString(16).slice(2)}`;
+
+  const epochNow = () => performance.timeOrigin + performance.now();
+
+  // ---------------------------------------------------------------------------------------------
+  // Reports to the daemon
+
+  function report(body) {
+    const payload = JSON.stringify({ pageId, ...body });
+    fetch(REPORT_URL, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: payload,
+      keepalive: true,
+    }).catch(() => {
+      // The daemon is restarting or gone; the next heartbeat tells it we are alive.
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // State
+
+  const layerEls = [document.getElementById('layer-a'), document.getElementById('layer-b')];
+  /** On air. */
+  let front = { el: layerEls[0], slide: null, painted: false };
+  /** Loading or holding the next slide. state: free | loading | ready | releasing */
+  let back = { el: layerEls[1], slide: null, state: 'free', painted: false };
+  front.el.classList.add('front');
+  /** Slides waiting for the back layer, by start time. */
+  let queue = [];
+  const seen = new Set();
+  let loadToken = 0;
+  let frameMs = 1000 / 60;
+  let lastFrameTs = 0;
+  const stats = {
+    frames: 0,
+    blankFrames: 0,
+    staleFrames: 0,
+    switches: 0,
+    errors: 0,
+    jitterMs: [],
+  };
+
+  // ---------------------------------------------------------------------------------------------
+  // Loading a slide into a layer (resolves once decoded and laid out; rejects on any failure)
+
+  const withTimeout = (promise, ms, what) =>
+    new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`${what}: timed out after ${ms} ms`)), ms);
+      promise.then(
+        (v) => {
+          clearTimeout(t);
+          resolve(v);
+        },
+        (e) => {
+          clearTimeout(t);
+          reject(e);
+        },
+      );
+    });
+
+  const nextFrame = () => new Promise((r) => requestAnimationFrame(() => r()));
+
+  function el(tag, props, children) {
+    const e = document.createElement(tag);
+    if (props) {
+      for (const [k, v] of Object.entries(props)) {
+        if (v === undefined || v === null) continue;
+        if (k === 'className') e.className = v;
+        else if (k === 'text') e.textContent = v;
+        else e.setAttribute(k, v);
+      }
+    }
+    for (const c of children || []) e.appendChild(c);
+    return e;
+  }
+
+  async function loadImage(layer, c) {
+    const img = new Image();
+    img.decoding = 'async';
+    img.alt = '';
+    img.src = c.src;
+    await img.decode();
+    layer.replaceChildren(img);
+    return () => img.complete && img.naturalWidth > 0;
+  }
+
+  async function loadVideo(layer, c) {
+    const v = document.createElement('video');
+    v.muted = true;
+    v.defaultMuted = true;
+    v.playsInline = true;
+    v.preload = 'auto';
+    v.loop = !!c.loop;
+    v.disablePictureInPicture = true;
+    if (c.poster) v.poster = c.poster;
+    const ready = new Promise((resolve, reject) => {
+      v.addEventListener('canplaythrough', () => resolve(), { once: true });
+      v.addEventListener(
+        'error',
+        () => reject(new Error(`video ${c.src}: ${v.error?.message || 'cannot load'}`)),
+        {
+          once: true,
+        },
+      );
+    });
+    v.src = c.src;
+    layer.replaceChildren(v);
+    await ready;
+    // Wait until the first frame has reached the compositor, so that raising the layer shows it.
+    if (typeof v.requestVideoFrameCallback === 'function') {
+      await Promise.race([
+        new Promise((r) => v.requestVideoFrameCallback(() => r())),
+        new Promise((r) => setTimeout(r, FIRST_FRAME_WAIT_MS)),
+      ]);
+    }
+    return () => v.readyState >= 2;
+  }
+
+  async function loadHtml(layer, c) {
+    // An iframe fires `load` even for an error page: ask the server first.
+    const head = await fetch(c.src, { method: 'HEAD' });
+    if (!head.ok) throw new Error(`html ${c.src}: HTTP ${head.status}`);
+    const frame = document.createElement('iframe');
+    frame.setAttribute('sandbox', 'allow-scripts');
+    frame.setAttribute('referrerpolicy', 'no-referrer');
+    frame.setAttribute('scrolling', 'no');
+    let loaded = false;
+    const done = new Promise((resolve) => {
+      frame.addEventListener(
+        'load',
+        () => {
+          loaded = true;
+          resolve();
+        },
+        { once: true },
+      );
+    });
+    frame.src = c.src;
+    layer.replaceChildren(frame);
+    await done;
+    return () => loaded;
+  }
+
+  async function loadText(layer, c, lang) {
+    const box = el('div', { className: `text-slide ${c.style || 'standard'}`, lang }, [
+      ...(c.title ? [el('h1', { text: c.title })] : []),
+      el('p', { text: c.body }),
+    ]);
+    layer.replaceChildren(box);
+    await settleFonts(box);
+    return () => box.isConnected;
+  }
+
+  async function loadCard(layer, c, lang) {
+    const box = el('div', { className: 'card', lang }, [
+      el('div', { className: 'brand', text: 'gatecast' }),
+      el('h1', { text: c.title }),
+      ...(c.lines || []).map((line) => el('p', { text: line })),
+    ]);
+    layer.replaceChildren(box);
+    await settleFonts(box);
+    return () => box.isConnected;
+  }
+
+  /** Lays out the text and waits for any font it needs, so the switch shows final glyphs. */
+  async function settleFonts(box) {
+    box.getBoundingClientRect();
+    const jobs = [];
+    for (const node of box.querySelectorAll('*')) {
+      const text = node.textContent;
+      if (text) jobs.push(document.fonts.load(getComputedStyle(node).font, text).catch(() => []));
+    }
+    await Promise.all(jobs);
+    await document.fonts.ready;
+  }
+
+  async function prepare(layer, slide) {
+    const c = slide.content;
+    switch (c.kind) {
+      case 'image':
+        return loadImage(layer, c);
+      case 'video':
+        return loadVideo(layer, c);
+      case 'html':
+        return loadHtml(layer, c);
+      case 'text':
+        return loadText(layer, c, slide.lang);
+      case 'card':
+        return loadCard(layer, c, slide.lang);
+      default:
+        throw new Error(`unknown slide kind ${c.kind}`);
+    }
+  }
+
+  function release(layer) {
+    for (const v of layer.querySelectorAll('video')) {
+      v.pause();
+      v.removeAttribute('src');
+      v.load();
+    }
+    layer.replaceChildren();
+    for (const a of layer.getAnimations()) a.cancel();
+    layer.classList.remove('rising');
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The queue
+
+  const isExpired = (slide, now) => slide.startAt > 0 && slide.startAt + slide.durationMs <= now;
+
+  function pump() {
+    while (back.state === 'free' && queue.length > 0) {
+      const slide = queue.shift();
+      if (isExpired(slide, epochNow())) {
+        stats.errors++;
+        report({ type: 'error', slideId: slide.id, reason: 'expired before it could be shown' });
+        continue;
+      }
+      const token = ++loadToken;
+      back.slide = slide;
+      back.state = 'loading';
+      back.painted = null;
+      withTimeout(prepare(back.el, slide), LOAD_TIMEOUT_MS, `slide ${slide.id}`)
+        .then(async (isPainted) => {
+          if (token !== loadToken) return;
+          // Two frames: laid out, then rasterised in the (covered) back layer.
+          await nextFrame();
+          await nextFrame();
+          if (token !== loadToken) return;
+          if (isExpired(slide, epochNow())) throw new Error('expired while loading');
+          back.painted = isPainted;
+          back.state = 'ready';
+        })
+        .catch((err) => {
+          if (token !== loadToken) return;
+          stats.errors++;
+          release(back.el);
+          back.slide = null;
+          back.state = 'free';
+          report({
+            type: 'error',
+            slideId: slide.id,
+            reason: String(err?.message ? err.message : err),
+          });
+          pump();
+        });
+    }
+  }
+
+  function enqueue(slide) {
+    if (!slide || typeof slide.id !== 'string' || seen.has(slide.id)) return false;
+    seen.add(slide.id);
+    if (seen.size > 5000) seen.delete(seen.values().next().value);
+    queue.push(slide);
+    queue.sort((a, b) => (a.startAt || 0) - (b.startAt || 0));
+    pump();
+    return true;
+  }
+
+  /** Drops whatever is waiting (not what is on air) and queues these instead. */
+  function replace(slides) {
+    queue = [];
+    if (back.state === 'loading' || back.state === 'ready') {
+      loadToken++;
+      release(back.el);
+      back.slide = null;
+      back.state = 'free';
+    }
+    for (const s of slides) {
+      seen.delete(s.id);
+      enqueue(s);
+    }
+    pump();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The switch, on the animation frame nearest the planned start
+
+  function doSwitch(frameEpoch) {
+    const incoming = back;
+    const outgoing = front;
+    const slide = incoming.slide;
+    const fade = slide.transition === 'fade' && slide.fadeMs > 0 && outgoing.slide !== null;
+    if (fade) {
+      incoming.el.classList.add('rising');
+      const anim = incoming.el.animate([{ opacity: 0 }, { opacity: 1 }], {
+        duration: slide.fadeMs,
+        easing: 'linear',
+      });
+      anim.onfinish = () => {
+        incoming.el.classList.remove('rising');
+        freeLayer(outgoing);
+      };
+    }
+    incoming.el.classList.add('front');
+    outgoing.el.classList.remove('front');
+    for (const v of incoming.el.querySelectorAll('video')) {
+      v.currentTime = 0;
+      v.play().catch((err) =>
+        report({ type: 'error', slideId: slide.id, reason: `video play: ${err.message}` }),
+      );
+    }
+    front = { el: incoming.el, slide, painted: incoming.painted };
+    back = { el: outgoing.el, slide: outgoing.slide, state: 'releasing', painted: null };
+    setTicker(slide.ticker);
+    stats.switches++;
+    const jitter = slide.startAt > 0 ? frameEpoch - slide.startAt : 0;
+    if (slide.startAt > 0) {
+      stats.jitterMs.push(jitter);
+      if (stats.jitterMs.length > 20000) stats.jitterMs.shift();
+    }
+    report({ type: 'started', slideId: slide.id, startAt: slide.startAt, actualStart: frameEpoch });
+    if (!fade) {
+      // The outgoing layer is now covered; empty it after this frame is on screen.
+      requestAnimationFrame(() => requestAnimationFrame(() => freeLayer(outgoing)));
+    }
+  }
+
+  function freeLayer(layer) {
+    if (back.el !== layer.el || back.state !== 'releasing') return;
+    release(layer.el);
+    back.slide = null;
+    back.state = 'free';
+    pump();
+  }
+
+  function pendingStart() {
+    if (back.state === 'loading' || back.state === 'ready') return back.slide.startAt;
+    return queue.length ? queue[0].startAt : undefined;
+  }
+
+  function frame(ts) {
+    if (lastFrameTs) {
+      const d = ts - lastFrameTs;
+      if (d > 4 && d < 100) frameMs = frameMs * 0.9 + d * 0.1;
+    }
+    lastFrameTs = ts;
+    const now = performance.timeOrigin + ts;
+    if (back.state === 'ready') {
+      const due = back.slide.startAt || 0;
+      if (now + frameMs / 2 >= due) doSwitch(now);
+    }
+    // Frame accounting: a frame is blank when what is on air has nothing painted, stale when the
+    // next slide was due more than one frame ago and is not on air yet.
+    if (front.slide) {
+      stats.frames++;
+      if (!front.painted?.()) stats.blankFrames++;
+      const due = pendingStart();
+      if (due > 0 && now - due > frameMs) stats.staleFrames++;
+    }
+    requestAnimationFrame(frame);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The ticker: the gate's languages in order, scrolling right to left, seamless loop
+
+  const tickerBox = document.getElementById('ticker');
+  const tickerTrack = document.getElementById('ticker-track');
+  let tickerKey = '';
+  let tickerAnim = null;
+
+  function setTicker(spec) {
+    const key = spec ? JSON.stringify(spec) : '';
+    if (key === tickerKey) return;
+    tickerKey = key;
+    if (tickerAnim) tickerAnim.cancel();
+    tickerAnim = null;
+    if (!spec?.parts || spec.parts.length === 0) {
+      tickerBox.hidden = true;
+      document.body.classList.remove('with-ticker');
+      tickerTrack.replaceChildren();
+      return;
+    }
+    const run = () => {
+      const nodes = [];
+      for (const part of spec.parts) {
+        nodes.push(el('span', { lang: part.lang, text: part.text }));
+        nodes.push(el('span', { className: 'sep', text: '•', 'aria-hidden': 'true' }));
+      }
+      return nodes;
+    };
+    tickerTrack.replaceChildren(...run(), ...run());
+    tickerBox.hidden = false;
+    document.body.classList.add('with-ticker');
+    const half = tickerTrack.scrollWidth / 2;
+    const speed = spec.speedPxPerS > 0 ? spec.speedPxPerS : 80;
+    tickerAnim = tickerTrack.animate(
+      [{ transform: 'translateX(0)' }, { transform: `translateX(${-half}px)` }],
+      { duration: (half / speed) * 1000, iterations: Number.POSITIVE_INFINITY },
+    );
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  window.addEventListener('error', (e) => report({ type: 'page-error', message: String(e.message) }));
+  window.addEventListener('unhandledrejection', (e) =>
+    report({
+      type: 'page-error',
+      message: String(e.reason?.message ? e.reason.message : e.reason),
+    }),
+  );
+
+  setInterval(() => {
+    report({
+      type: 'heartbeat',
+      at: Date.now(),
+      current: front.slide ? front.slide.id : null,
+      queued: queue.length + (back.state === 'loading' || back.state === 'ready' ? 1 : 0),
+    });
+  }, HEARTBEAT_MS);
+
+  window.gatecast = Object.freeze({
+    pageId,
+    enqueue,
+    replace,
+    /** What is on air and waiting, for screenshots' captions and tests. */
+    state: () => ({
+      current: front.slide ? front.slide.id : null,
+      loading: back.state === 'loading' || back.state === 'ready' ? back.slide.id : null,
+      queued: queue.map((s) => s.id),
+    }),
+    stats: () => ({ ...stats, jitterMs: stats.jitterMs.slice(), frameMs }),
+    resetStats: () => {
+      stats.frames = 0;
+      stats.blankFrames = 0;
+      stats.staleFrames = 0;
+      stats.switches = 0;
+      stats.errors = 0;
+      stats.jitterMs = [];
+    },
+  });
+
+  requestAnimationFrame(frame);
+  report({ type: 'ready', at: Date.now() });
+})();

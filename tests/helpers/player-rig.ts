@@ -1,0 +1,93 @@
+/** A page server plus a supervised headless Chromium, for the player's integration tests. */
+import { join } from 'node:path';
+import { ChromiumSupervisor, type SupervisorOptions } from '../../player/browser/chromium-supervisor.js';
+import { PageServer, type ServedContent } from '../../player/page-server.js';
+import type { PageReport, Slide } from '../../player/slide.js';
+import { memoryLogger } from '../../protocol/log.js';
+import { chromiumPath } from './chromium.js';
+
+export interface Rig {
+  server: PageServer;
+  surface: ChromiumSupervisor;
+  reports: PageReport[];
+  log: ReturnType<typeof memoryLogger>;
+  /** Resolves with the first report (from now on) matching `pred`. */
+  waitFor(pred: (r: PageReport) => boolean, timeoutMs?: number): Promise<PageReport>;
+  stop(): Promise<void>;
+}
+
+export async function startRig(
+  content: ServedContent,
+  profileDir: string,
+  options: Partial<SupervisorOptions> = {},
+): Promise<Rig> {
+  const log = memoryLogger('rig');
+  const server = new PageServer({ content, log: log.child('server') });
+  await server.start();
+  const surface = new ChromiumSupervisor({
+    executablePath: chromiumPath(),
+    pageUrl: server.pageUrl,
+    reports: server,
+    display: 'none',
+    headless: true,
+    userDataDir: join(profileDir, 'chromium'),
+    isRoot: process.getuid?.() === 0,
+    width: 800,
+    height: 450,
+    pageStallMs: 5000,
+    browserMemoryLimitBytes: 4 * 1024 ** 3,
+    log: log.child('browser'),
+    ...options,
+  });
+  const reports: PageReport[] = [];
+  const waiters = new Set<{ pred: (r: PageReport) => boolean; resolve: (r: PageReport) => void }>();
+  surface.onReport((r) => {
+    reports.push(r);
+    for (const w of waiters) {
+      if (w.pred(r)) {
+        waiters.delete(w);
+        w.resolve(r);
+      }
+    }
+  });
+  await surface.start();
+  return {
+    server,
+    surface,
+    reports,
+    log,
+    waitFor: (pred, timeoutMs = 15_000) =>
+      new Promise((resolve, reject) => {
+        const w = {
+          pred,
+          resolve: (r: PageReport) => {
+            clearTimeout(t);
+            resolve(r);
+          },
+        };
+        const t = setTimeout(() => {
+          waiters.delete(w);
+          reject(new Error(`no matching page report within ${timeoutMs} ms`));
+        }, timeoutMs);
+        waiters.add(w);
+      }),
+    stop: async () => {
+      await surface.stop();
+      await server.stop();
+    },
+  };
+}
+
+export function slide(partial: Partial<Slide> & Pick<Slide, 'id' | 'content'>): Slide {
+  return {
+    startAt: 0,
+    durationMs: 1000,
+    transition: 'cut',
+    fadeMs: 0,
+    lang: 'vi',
+    ticker: null,
+    ...partial,
+  };
+}
+
+export const started = (id: string) => (r: PageReport) => r.type === 'started' && r.slideId === id;

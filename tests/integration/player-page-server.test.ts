@@ -1,0 +1,142 @@
+import { request } from 'node:http';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CONTENT_CSP, contentUrl, PAGE_CSP, PageServer, parseRange } from '../../player/page-server.js';
+import type { PageReport } from '../../player/slide.js';
+import { memoryLogger } from '../../protocol/log.js';
+import { MutableContentSource } from '../helpers/dir-content.js';
+import { playerBundle, SITE } from '../helpers/player-bundle.js';
+import { tempDir } from '../helpers/temp.js';
+
+interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+/** A raw HTTP request (no URL normalisation, so "../" reaches the server as sent). */
+function raw(
+  origin: string,
+  path: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+) {
+  const u = new URL(origin);
+  return new Promise<Reply>((resolve, reject) => {
+    const req = request(
+      { host: u.hostname, port: u.port, path, method: init.method ?? 'GET', headers: init.headers },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(init.body);
+  });
+}
+
+describe('page server', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let server: PageServer;
+  let content: MutableContentSource;
+
+  beforeEach(async () => {
+    dir = tempDir('gatecast-pages-');
+    content = new MutableContentSource(playerBundle(dir.path));
+    server = new PageServer({ content, log: memoryLogger() });
+    await server.start();
+  });
+  afterEach(async () => {
+    await server.stop();
+    dir.cleanup();
+  });
+
+  it('listens on 127.0.0.1 only and serves the page with a strict CSP', async () => {
+    expect(server.origin).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const page = await raw(server.origin, '/');
+    expect(page.status).toBe(200);
+    expect(page.headers['content-security-policy']).toBe(PAGE_CSP);
+    expect(page.body.toString()).toContain('player.js');
+    expect((await raw(server.origin, '/player.js')).status).toBe(200);
+  });
+
+  it('serves a bundle file by target path, with its hash as ETag and a sandbox CSP for HTML', async () => {
+    const bundle = content.current()!;
+    const img = await raw(server.origin, contentUrl(`${SITE}/media/red.png`));
+    expect(img.status).toBe(200);
+    expect(img.headers['content-type']).toBe('image/png');
+    expect(img.headers.etag).toBe(`"${bundle.targets.get(`${SITE}/media/red.png`)!.sha256}"`);
+    const html = await raw(server.origin, contentUrl(`${SITE}/media/pkg/index.html`));
+    expect(html.status).toBe(200);
+    expect(html.headers['content-security-policy']).toBe(CONTENT_CSP);
+    expect(CONTENT_CSP).toContain('sandbox allow-scripts');
+  });
+
+  it('answers a Range request with 206 and exactly the bytes asked for', async () => {
+    const path = contentUrl(`${SITE}/media/clip.webm`);
+    const whole = await raw(server.origin, path);
+    const part = await raw(server.origin, path, { headers: { range: 'bytes=100-199' } });
+    expect(part.status).toBe(206);
+    expect(part.headers['content-range']).toBe(`bytes 100-199/${whole.body.length}`);
+    expect(part.body.equals(whole.body.subarray(100, 200))).toBe(true);
+    const bad = await raw(server.origin, path, { headers: { range: `bytes=${whole.body.length + 5}-` } });
+    expect(bad.status).toBe(416);
+  });
+
+  it('refuses path escapes and files that are not in the bundle', async () => {
+    // A file on disk inside the content directory but not a target of the bundle:
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(`${dir.path}/${SITE}/media/secret.txt`, 'not a target');
+    const refused = [
+      '/content/../../../../etc/passwd',
+      '/content/%2e%2e/%2e%2e/%2e%2e/etc/passwd',
+      `/content/${SITE}/media/..%2f..%2f..%2fetc%2fpasswd`,
+      '/content/%2Fetc%2Fpasswd',
+      `/content/${SITE}/media/secret.txt`,
+      `/content/${SITE}/media/gone.png`,
+      `/content/${SITE}/media/red.png%00.txt`,
+      '/content/%E0%A4%A',
+      '/etc/passwd',
+      '/../package.json',
+    ];
+    for (const p of refused) {
+      const r = await raw(server.origin, p);
+      expect([400, 404], p).toContain(r.status);
+      expect(r.body.toString()).not.toContain('root:');
+    }
+  });
+
+  it('refuses requests addressed to another host name', async () => {
+    const r = await raw(server.origin, '/', { headers: { host: 'evil.example:80' } });
+    expect(r.status).toBe(421);
+  });
+
+  it('hands parsed reports to listeners and refuses malformed ones', async () => {
+    const got: PageReport[] = [];
+    server.onReport((r) => got.push(r));
+    const post = (body: string) =>
+      raw(server.origin, '/_/report', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+    expect(
+      (await post(JSON.stringify({ type: 'heartbeat', pageId: 'p', at: 1, current: null, queued: 0 })))
+        .status,
+    ).toBe(204);
+    expect((await post('{"type":"started"}')).status).toBe(400);
+    expect((await post('not json')).status).toBe(400);
+    expect(got).toEqual([{ type: 'heartbeat', pageId: 'p', at: 1, current: null, queued: 0 }]);
+  });
+
+  it('parses byte ranges', () => {
+    expect(parseRange('bytes=0-9', 100)).toEqual([0, 9]);
+    expect(parseRange('bytes=90-', 100)).toEqual([90, 99]);
+    expect(parseRange('bytes=-10', 100)).toEqual([90, 99]);
+    expect(parseRange('bytes=50-500', 100)).toEqual([50, 99]);
+    expect(parseRange('bytes=100-', 100)).toBeUndefined();
+    expect(parseRange('bytes=5-1', 100)).toBeUndefined();
+    expect(parseRange('items=0-1', 100)).toBeUndefined();
+  });
+});

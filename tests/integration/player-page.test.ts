@@ -1,0 +1,73 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { contentUrl } from '../../player/page-server.js';
+import { MutableContentSource } from '../helpers/dir-content.js';
+import { playerBundle, SITE, TEXTS } from '../helpers/player-bundle.js';
+import { type Rig, slide, started, startRig } from '../helpers/player-rig.js';
+import { tempDir } from '../helpers/temp.js';
+
+const media = (f: string) => contentUrl(`${SITE}/media/${f}`);
+
+describe('player page in Chromium', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let rig: Rig;
+
+  beforeEach(async () => {
+    dir = tempDir('gatecast-page-');
+    rig = await startRig(new MutableContentSource(playerBundle(dir.path)), dir.path);
+  });
+  afterEach(async () => {
+    await rig?.stop();
+    dir.cleanup();
+  });
+
+  it('plays image, video, HTML and text items in order, each at its planned time', async () => {
+    const t0 = Date.now() + 1500;
+    const plan = [
+      slide({ id: 'img', startAt: t0, content: { kind: 'image', src: media('red.png') } }),
+      slide({
+        id: 'vid',
+        startAt: t0 + 1000,
+        content: { kind: 'video', src: media('clip.webm'), loop: true },
+      }),
+      slide({ id: 'html', startAt: t0 + 2000, content: { kind: 'html', src: media('pkg/index.html') } }),
+      slide({
+        id: 'text',
+        startAt: t0 + 3000,
+        transition: 'fade',
+        fadeMs: 300,
+        lang: 'km',
+        content: { kind: 'text', ...TEXTS.km, style: 'notice' },
+        ticker: {
+          speedPxPerS: 100,
+          parts: [
+            { lang: 'vi', text: 'Xin chào' },
+            { lang: 'km', text: 'សួស្តី' },
+          ],
+        },
+      }),
+      slide({ id: 'img2', startAt: t0 + 4000, content: { kind: 'image', src: media('green.png') } }),
+    ];
+    for (const s of plan) await rig.surface.enqueue(s);
+    await rig.waitFor(started('img2'), 15_000);
+    const starts = rig.reports.filter((r) => r.type === 'started');
+    expect(starts.map((r) => r.type === 'started' && r.slideId)).toEqual(plan.map((s) => s.id));
+    for (const r of starts) {
+      if (r.type !== 'started') continue;
+      // The switch lands on the animation frame nearest the plan; allow a loaded 2-core machine slack.
+      expect(Math.abs(r.actualStart - r.startAt), r.slideId).toBeLessThan(250);
+    }
+    expect(rig.reports.filter((r) => r.type === 'error' || r.type === 'page-error')).toEqual([]);
+  });
+
+  it('skips a slide that cannot load, reports it, and keeps the current one on screen', async () => {
+    await rig.surface.enqueue(slide({ id: 'a', content: { kind: 'image', src: media('red.png') } }));
+    await rig.waitFor(started('a'));
+    await rig.surface.enqueue(
+      slide({ id: 'bad', startAt: Date.now() + 300, content: { kind: 'image', src: media('gone.png') } }),
+    );
+    const err = await rig.waitFor((r) => r.type === 'error');
+    expect(err).toMatchObject({ type: 'error', slideId: 'bad' });
+    const hb = await rig.waitFor((r) => r.type === 'heartbeat');
+    expect(hb).toMatchObject({ type: 'heartbeat', current: 'a' });
+  });
+});

@@ -1,0 +1,134 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import puppeteer from 'puppeteer-core';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RestartInfo } from '../../player/browser/chromium-supervisor.js';
+import { contentUrl } from '../../player/page-server.js';
+import { MutableContentSource } from '../helpers/dir-content.js';
+import { playerBundle, SITE } from '../helpers/player-bundle.js';
+import { type Rig, slide, started, startRig } from '../helpers/player-rig.js';
+import { decodePng } from '../helpers/png.js';
+import { tempDir } from '../helpers/temp.js';
+
+const media = (f: string) => contentUrl(`${SITE}/media/${f}`);
+
+function nextRestart(rig: Rig, timeoutMs = 15_000): Promise<RestartInfo> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('no restart')), timeoutMs);
+    const off = rig.surface.onRestart((info) => {
+      clearTimeout(t);
+      off();
+      resolve(info);
+    });
+  });
+}
+
+describe('Chromium supervisor', () => {
+  let dir: ReturnType<typeof tempDir> | undefined;
+  let rig: Rig | undefined;
+  let other: Server | undefined;
+
+  afterEach(async () => {
+    await rig?.stop();
+    other?.close();
+    dir?.cleanup();
+    rig = undefined;
+    other = undefined;
+  });
+
+  async function rigWith(options: Parameters<typeof startRig>[2] = {}) {
+    dir = tempDir('gatecast-sup-');
+    rig = await startRig(new MutableContentSource(playerBundle(dir.path)), dir.path, options);
+    return rig;
+  }
+
+  it('brings the screen back after the browser is killed, and playback continues', async () => {
+    const r = await rigWith();
+    await r.surface.enqueue(slide({ id: 'a', content: { kind: 'image', src: media('red.png') } }));
+    await r.waitFor(started('a'));
+    const next = slide({
+      id: 'b',
+      startAt: Date.now() + 4000,
+      content: { kind: 'image', src: media('green.png') },
+    });
+    await r.surface.enqueue(next);
+    const oldPid = r.surface.pid!;
+    const restarted = nextRestart(r);
+    const backOnAir = r.waitFor(started('a'));
+    process.kill(oldPid, 'SIGKILL');
+    expect((await restarted).reason).toBe('browser disconnected');
+    await backOnAir; // what was on air is shown again at once
+    expect(r.surface.pid).not.toBe(oldPid);
+    const b = await r.waitFor(started('b'));
+    expect(b.type === 'started' && b.actualStart >= next.startAt - 20).toBe(true);
+  });
+
+  it('restarts the browser when the page stops reporting', async () => {
+    const r = await rigWith({ pageStallMs: 1500 });
+    await r.surface.enqueue(slide({ id: 'a', content: { kind: 'image', src: media('red.png') } }));
+    await r.waitFor(started('a'));
+    const restarted = nextRestart(r);
+    // Hang the page's main thread: no more heartbeats.
+    const client = await puppeteer.connect({
+      browserWSEndpoint: r.surface.wsEndpoint!,
+      protocolTimeout: 5000,
+    });
+    const [page] = await client.pages();
+    void page!.evaluate('for (;;) {}').catch(() => undefined);
+    expect((await restarted).reason).toMatch(/^page silent for \d+ ms$/);
+    await client.disconnect().catch(() => undefined);
+    await r.waitFor(started('a'));
+  });
+
+  it('restarts the browser when its memory passes the limit', async () => {
+    const r = await rigWith({ browserMemoryLimitBytes: 1, memoryCheckIntervalMs: 300 });
+    const info = await nextRestart(r);
+    expect(info.reason).toMatch(/^memory \d+ bytes over limit$/);
+    expect(r.surface.lastMemoryBytes).toBeGreaterThan(10 * 1024 ** 2);
+  });
+
+  it('blocks requests to anything but the page server', async () => {
+    let hits = 0;
+    other = createServer((_req, res) => {
+      hits++;
+      res.end('x');
+    });
+    await new Promise<void>((res) => other!.listen(0, '127.0.0.1', () => res()));
+    const otherUrl = `http://127.0.0.1:${(other.address() as AddressInfo).port}/x.png`;
+    const r = await rigWith();
+    // Through the page's own CSP:
+    await r.surface.enqueue(slide({ id: 'off', content: { kind: 'image', src: otherUrl } }));
+    await r.waitFor((x) => x.type === 'error' && x.slideId === 'off');
+    // With CSP out of the way, request interception still aborts it.
+    const client = await puppeteer.connect({
+      browserWSEndpoint: r.surface.wsEndpoint!,
+      defaultViewport: null,
+    });
+    const [page] = await client.pages();
+    await page!.setBypassCSP(true);
+    await page!.reload();
+    const outcome = await page!.evaluate(
+      (u) =>
+        fetch(u).then(
+          () => 'loaded',
+          (e: Error) => `failed: ${e.message}`,
+        ),
+      otherUrl,
+    );
+    await client.disconnect();
+    expect(outcome).toMatch(/^failed/);
+    expect(hits).toBe(0);
+    expect(r.log.records.some((x) => x.msg === 'blocked request off the page server')).toBe(true);
+  });
+
+  it('takes a screenshot on demand', async () => {
+    const r = await rigWith();
+    await r.surface.enqueue(slide({ id: 'a', content: { kind: 'image', src: media('red.png') } }));
+    await r.waitFor(started('a'));
+    const png = decodePng(await r.surface.screenshot());
+    expect([png.width, png.height]).toEqual([800, 450]);
+    // The middle of the red fixture image (scaled to fit) is red.
+    const i = (225 * png.width + 600) * 4;
+    expect(png.data[i]! > 150 && png.data[i + 1]! < 100).toBe(true);
+  });
+});
