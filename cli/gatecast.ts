@@ -9,6 +9,7 @@ import { isGatecastError } from '../protocol/errors.js';
 import { registerContentCommands } from './content-commands.js';
 import { registerTufClientCommands } from './tuf-client.js';
 import { registerScheduleCommands } from './schedule-commands.js';
+import { registerProvisionCommands } from './provision-commands.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerContentCommands(program);
   registerTufClientCommands(program);
   registerScheduleCommands(program);
+  registerProvisionCommands(program);
   return program;
 }
 

@@ -47,6 +47,9 @@ export const GateConfig = z.object({
 });
 export type GateConfig = z.infer<typeof GateConfig>;
 
+/** A BCM GPIO line number on the 40-pin header (0–27). */
+export const BcmLine = z.number().int().min(0).max(27);
+
 export const DeviceConfig = z
   .object({
     /** Assigned at enrolment. */
@@ -99,6 +102,49 @@ export const DeviceConfig = z
     health: z
       .object({
         intervalMs: z.number().int().min(1000).default(30_000),
+      })
+      .prefault({}),
+    /** Pins are BCM line numbers (GPIO17 = 17), not header pin numbers. Absent pins are not used. */
+    gpio: z
+      .object({
+        enabled: z.boolean().default(false),
+        /** Status LED (active high). */
+        statusLedPin: BcmLine.optional(),
+        /** Technician button, wired to ground with the Pi's internal or an external pull-up. */
+        buttonPin: BcmLine.optional(),
+        buttonActiveLow: z.boolean().default(true),
+        /** Hold at least this long for a long press (identify). */
+        longPressMs: z.number().int().min(500).max(30_000).default(3000),
+        debounceMs: z.number().int().min(0).max(500).default(30),
+        /** Relay that switches the screen's mains power. */
+        relayPin: BcmLine.optional(),
+        relayActiveLow: z.boolean().default(false),
+        /** PIR motion sensor that can wake the screen outside opening hours. */
+        motionPin: BcmLine.optional(),
+        /** How long the screen stays on after the last motion. */
+        motionWakeMs: z
+          .number()
+          .int()
+          .min(5_000)
+          .default(5 * 60_000),
+      })
+      .superRefine((g, ctx) => {
+        const used = new Map<number, string>();
+        for (const key of ['statusLedPin', 'buttonPin', 'relayPin', 'motionPin'] as const) {
+          const pin = g[key];
+          if (pin === undefined) continue;
+          const other = used.get(pin);
+          if (other) ctx.addIssue({ code: 'custom', path: [key], message: `GPIO${pin} is already ${other}` });
+          used.set(pin, key);
+        }
+      })
+      .prefault({}),
+    display: z
+      .object({
+        /** 'auto' picks from the tools and session found at start; otherwise forces one adapter. */
+        powerAdapter: z.enum(['auto', 'cec', 'wayland', 'x11', 'vcgencmd', 'relay', 'none']).default('auto'),
+        /** CEC adapter device (/dev/cecN). */
+        cecDevice: z.number().int().min(0).max(9).default(0),
       })
       .prefault({}),
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),

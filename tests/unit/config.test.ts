@@ -33,3 +33,19 @@ describe('device config', () => {
     expect((err as ConfigError).code).toBe('CONFIG_INVALID');
   });
 });
+
+describe('device config: gpio and display', () => {
+  it('leaves GPIO off and display power on auto by default', () => {
+    const c = parseDeviceConfig({ gate });
+    expect(c.gpio.enabled).toBe(false);
+    expect(c.gpio.statusLedPin).toBeUndefined();
+    expect(c.gpio.longPressMs).toBe(3000);
+    expect(c.display.powerAdapter).toBe('auto');
+  });
+
+  it('rejects a pin used twice and a pin off the header', () => {
+    expect(() =>
+      parseDeviceConfig({ gate, gpio: { enabled: true, statusLedPin: 17, buttonPin: 17, relayPin: 40 } }),
+    ).toThrow(/gpio\.relayPin: Too big[\s\S]*gpio\.buttonPin: GPIO17 is already statusLedPin/);
+  });
+});
