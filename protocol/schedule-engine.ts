@@ -536,7 +536,9 @@ function slotIndexAt(cycle: Cycle, offset: number): number {
 }
 
 function checkTime(t: number, name: string): void {
-  if (!Number.isFinite(t)) throw new ScheduleError(`${name} must be a finite epoch ms, got ${t}`);
+  // Dates reach ±8.64e15 ms; leave room for the days either side the engine looks at.
+  if (!Number.isFinite(t) || Math.abs(t) > 8.64e15 - 10 * DAY_MS)
+    throw new ScheduleError(`${name} must be an epoch ms within the range of dates, got ${t}`);
 }
 
 /** The content a planned item shows: the item's variant in the planned language, or an emergency's text. */
