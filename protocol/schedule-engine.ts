@@ -35,6 +35,7 @@ import {
   startOfLocalDay,
   weekdayOf,
   zonedInstant,
+  zoneOffsetMs,
 } from './zoned-time.js';
 
 export class ScheduleError extends GatecastError {
@@ -56,6 +57,8 @@ export const DEFAULT_DURATIONS_MS: Readonly<Record<MediaKind, number>> = Object.
 
 /** A timeline longer than this many items is refused (a year of 1-second items would be 31 M). */
 export const MAX_TIMELINE_ITEMS = 1_000_000;
+/** A timeline longer than this is refused before any work is done. */
+export const MAX_TIMELINE_SPAN_MS = 62 * DAY_MS;
 
 /** The part of the gate's config the engine reads (GateConfig fits). */
 export interface EngineGate extends LanguagePolicy {
@@ -177,6 +180,32 @@ export function createScheduleEngine(
       throw new ScheduleError(`schedule entry "${e.id}" names unknown playlist "${e.playlistId}"`);
   }
 
+  // --- local days, cached: Intl calls dominate the cost otherwise -------------------------------
+  const dayStarts = new Map<string, number>();
+  function dayStart(date: string): number {
+    let v = dayStarts.get(date);
+    if (v === undefined) {
+      v = startOfLocalDay(timezone, date);
+      if (dayStarts.size > 4096) dayStarts.clear();
+      dayStarts.set(date, v);
+    }
+    return v;
+  }
+  /** The local date at t, from cached midnights (Intl only for a first guess near new dates). */
+  let guessOffsetMs: number | undefined;
+  function localDateAt(t: number): string {
+    guessOffsetMs ??= zoneOffsetMs(timezone, t);
+    let date = new Date(t + guessOffsetMs).toISOString().slice(0, 10);
+    for (let i = 0; i < 3; i++) {
+      if (t < dayStart(date)) date = addDays(date, -1);
+      else if (t >= dayStart(addDays(date, 1))) date = addDays(date, 1);
+      else return date;
+    }
+    // Far from the guess (a zone with a large offset change): ask Intl, and remember its offset.
+    guessOffsetMs = zoneOffsetMs(timezone, t);
+    return localParts(timezone, t).date;
+  }
+
   // --- occurrences of schedule entries, per local date ------------------------------------------
   const occCache = new Map<string, Occurrence[]>();
   function occurrencesOn(date: string): Occurrence[] {
@@ -197,8 +226,8 @@ export function createScheduleEngine(
         startAt = zonedInstant(timezone, date, s);
         endAt = zonedInstant(timezone, date, e);
       } else {
-        startAt = startOfLocalDay(timezone, date);
-        endAt = startOfLocalDay(timezone, addDays(date, 1));
+        startAt = dayStart(date);
+        endAt = dayStart(addDays(date, 1));
       }
       // A window lying wholly inside a DST gap has no instants at all.
       if (endAt > startAt) out.push({ entryIndex, entry, date, startAt, endAt });
@@ -223,7 +252,7 @@ export function createScheduleEngine(
         upper: em.expiresAt,
       };
     }
-    const today = localParts(timezone, t).date;
+    const today = localDateAt(t);
     let best: Occurrence | undefined;
     for (const date of [addDays(today, -1), today]) {
       for (const o of occurrencesOn(date)) {
@@ -252,18 +281,18 @@ export function createScheduleEngine(
       source: 'default',
       playlistId: defaultId,
       date: today,
-      lower: startOfLocalDay(timezone, today),
-      upper: startOfLocalDay(timezone, addDays(today, 1)),
+      lower: dayStart(today),
+      upper: dayStart(addDays(today, 1)),
     };
   }
 
   /** Every instant near t at which what is on air may change. */
   function boundariesNear(t: number, lower: number, upper: number): number[] {
-    const today = localParts(timezone, t).date;
+    const today = localDateAt(t);
     const set = new Set<number>();
     for (let d = -2; d <= 2; d++) {
       const date = addDays(today, d);
-      set.add(startOfLocalDay(timezone, date));
+      set.add(dayStart(date));
       for (const o of occurrencesOn(date)) {
         set.add(o.startAt);
         set.add(o.endAt);
@@ -276,6 +305,9 @@ export function createScheduleEngine(
     return [...set].filter((b) => b > lower && b < upper).sort((a, b) => a - b);
   }
 
+  // A segment is the same answer for every instant inside it, so recent ones are reused.
+  const recentSegments: Segment[] = [];
+
   function segmentAt(t: number, opts: PlanOptions = {}): Segment {
     checkTime(t, 't');
     if (opts.timeUnknownSince !== undefined) {
@@ -287,6 +319,15 @@ export function createScheduleEngine(
         endAt: Infinity,
       };
     }
+    const hit = recentSegments.find((s) => s.startAt <= t && t < s.endAt);
+    if (hit) return { ...hit };
+    const seg = computeSegment(t);
+    recentSegments.unshift(seg);
+    if (recentSegments.length > 8) recentSegments.pop();
+    return { ...seg };
+  }
+
+  function computeSegment(t: number): Segment {
     const c = choiceAt(t);
     let startAt = c.lower;
     let endAt = c.upper;
@@ -434,6 +475,10 @@ export function createScheduleEngine(
   function timeline(from: number, to: number, opts: PlanOptions = {}): PlannedItem[] {
     checkTime(from, 'from');
     checkTime(to, 'to');
+    if (to - from > MAX_TIMELINE_SPAN_MS)
+      throw new ScheduleError(
+        `timeline longer than ${MAX_TIMELINE_SPAN_MS / DAY_MS} days; ask for a shorter interval`,
+      );
     const out: PlannedItem[] = [];
     walk(from, to, opts, (p) => {
       if (out.length >= MAX_TIMELINE_ITEMS)
@@ -491,7 +536,9 @@ function slotIndexAt(cycle: Cycle, offset: number): number {
 }
 
 function checkTime(t: number, name: string): void {
-  if (!Number.isFinite(t)) throw new ScheduleError(`${name} must be a finite epoch ms, got ${t}`);
+  // Dates reach ±8.64e15 ms; leave room for the days either side the engine looks at.
+  if (!Number.isFinite(t) || Math.abs(t) > 8.64e15 - 10 * DAY_MS)
+    throw new ScheduleError(`${name} must be an epoch ms within the range of dates, got ${t}`);
 }
 
 /** The content a planned item shows: the item's variant in the planned language, or an emergency's text. */

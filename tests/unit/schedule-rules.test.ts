@@ -233,6 +233,9 @@ describe('schedule rules', () => {
     }
     expect(isScheduleError(err)).toBe(true);
     expect(isTimeZoneError(err)).toBe(false);
+    expect(() => createScheduleEngine(manifest(), VI_ONLY).now(1e20)).toThrow(
+      expect.objectContaining({ code: 'SCHEDULE_INVALID' }),
+    );
   });
 
   it('the schedule time zone, when given, wins over the gate config', () => {

@@ -55,8 +55,17 @@ function busy(timezone?: string) {
   });
 }
 
-function containing(items: PlannedItem[], at: number): PlannedItem | undefined {
-  return items.find((i) => i.startAt <= at && at < i.startAt + i.durationMs);
+/** Index of the item on air at `at` (binary search: items are sorted and back to back). */
+function indexAt(items: PlannedItem[], at: number): number {
+  let lo = 0;
+  let hi = items.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (items[mid]!.startAt <= at) lo = mid;
+    else hi = mid - 1;
+  }
+  const i = items[lo]!;
+  return i.startAt <= at && at < i.startAt + i.durationMs ? lo : -1;
 }
 
 describe('timeline', () => {
@@ -84,8 +93,9 @@ describe('timeline', () => {
         probes.push(item.startAt, item.startAt + item.durationMs - 1);
       for (const p of probes) {
         const n = e.now(p);
-        expect(n.current).toEqual(containing(items, p));
-        const idx = items.indexOf(containing(items, p)!);
+        const idx = indexAt(items, p);
+        expect(idx).toBeGreaterThanOrEqual(0);
+        expect(n.current).toEqual(items[idx]);
         if (idx + 1 < items.length) expect(n.next).toEqual(items[idx + 1]);
       }
     });
