@@ -1,11 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   CecDisplayPower,
   VcgencmdDisplayPower,
   WlopmDisplayPower,
   XsetDisplayPower,
 } from '../../../device/display/command-adapters.js';
-import { DisplayController, type ScheduleAt } from '../../../device/display/controller.js';
+import { DisplayController, nodeScheduleAt, type ScheduleAt } from '../../../device/display/controller.js';
 import { desiredDisplayState, inWindow } from '../../../device/display/desired-state.js';
 import { type DisplayFacts, pickDisplayAdapter } from '../../../device/display/detect.js';
 import { DisplayPowerError, type Run, type RunResult } from '../../../device/display/display-power.js';
@@ -312,5 +312,26 @@ describe('display controller', () => {
     await settle();
     expect(power.calls).toEqual(['off']);
     expect(c.health().lastError).toBeUndefined();
+  });
+});
+
+describe('node-schedule adapter', () => {
+  it('runs the job at the instant, can be cancelled, and runs a past instant at once', async () => {
+    vi.useFakeTimers({ now: new Date('2026-03-01T00:00:00Z') });
+    try {
+      const fired: string[] = [];
+      nodeScheduleAt(new Date('2026-03-01T06:00:00Z'), () => fired.push('a'));
+      const cancel = nodeScheduleAt(new Date('2026-03-01T07:00:00Z'), () => fired.push('b'));
+      cancel();
+      nodeScheduleAt(new Date('2026-02-01T00:00:00Z'), () => fired.push('past'));
+      await vi.advanceTimersByTimeAsync(10);
+      expect(fired).toEqual(['past']);
+      await vi.advanceTimersByTimeAsync(6 * 3_600_000);
+      expect(fired).toEqual(['past', 'a']);
+      await vi.advanceTimersByTimeAsync(3_600_000);
+      expect(fired).toEqual(['past', 'a']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

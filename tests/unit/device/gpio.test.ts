@@ -3,7 +3,7 @@ import { Button } from '../../../device/gpio/button.js';
 import { MemoryGpio } from '../../../device/gpio/memory-gpio.js';
 import { MotionSensor } from '../../../device/gpio/motion.js';
 import { ledPattern, ledStateFor, StatusLed } from '../../../device/gpio/status-led.js';
-import { technicianAddresses } from '../../../device/gpio/technician.js';
+import { technicianAddresses, technicianHandlers } from '../../../device/gpio/technician.js';
 import { systemTimers } from '../../../device/timers.js';
 import { fakeClock } from '../../../protocol/clock.js';
 import { memoryLogger } from '../../../protocol/log.js';
@@ -50,14 +50,14 @@ describe('status LED', () => {
     expect(gpio.writes.length).toBe(2);
   });
 
-  it('keeps going when a write fails, and logs it', async () => {
+  it('keeps going when a write fails, and logs it once per failure streak', async () => {
     const log = memoryLogger();
     const gpio = new MemoryGpio();
     gpio.watch(5, () => undefined); // pin 5 is an input: writes throw
     const led = new StatusLed(gpio, 5, systemTimers, log);
     led.start('error');
     await vi.advanceTimersByTimeAsync(250);
-    expect(log.records.filter((r) => r.msg === 'status LED write failed').length).toBeGreaterThanOrEqual(2);
+    expect(log.records.filter((r) => r.msg === 'status LED write failed').length).toBe(1);
     await led.stop();
   });
 });
@@ -169,5 +169,53 @@ describe('motion sensor and technician info', () => {
       eth0: [a('169.254.3.3', 'IPv4'), a('192.168.1.20', 'IPv4')],
     } as never);
     expect(ips).toEqual(['192.168.1.20 (eth0)', '10.1.2.3 (wlan0)', '2001:db8::5 (wlan0)']);
+  });
+});
+
+describe('technician button actions', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('short press shows id, addresses and state; long press identifies; failures are reported', async () => {
+    const gpio = new MemoryGpio();
+    const shown: unknown[] = [];
+    const errors: unknown[] = [];
+    let identifyCalls = 0;
+    const handlers = technicianHandlers({
+      info: () => ({ deviceId: 'ha-tien-001', ips: ['10.0.0.5 (eth0)'], state: 'offline' }),
+      show: (i) => shown.push(i),
+      identify: async () => {
+        identifyCalls++;
+        if (identifyCalls === 2) throw new Error('no link');
+      },
+      onError: (e) => errors.push(e),
+    });
+    const b = new Button(
+      gpio,
+      4,
+      { activeLow: true, debounceMs: 20, longPressMs: 2000 },
+      handlers,
+      { now: () => Date.now() },
+      systemTimers,
+    );
+    gpio.release(4);
+    b.start();
+    const hold = async (ms: number) => {
+      gpio.press(4);
+      await vi.advanceTimersByTimeAsync(ms);
+      gpio.release(4);
+      await vi.advanceTimersByTimeAsync(50);
+    };
+    await hold(300);
+    expect(shown).toEqual([{ deviceId: 'ha-tien-001', ips: ['10.0.0.5 (eth0)'], state: 'offline' }]);
+    await hold(2500);
+    await hold(2500);
+    expect(identifyCalls).toBe(2);
+    expect(errors.map((e) => (e as Error).message)).toEqual(['no link']);
+    expect(shown).toHaveLength(1);
   });
 });
