@@ -183,6 +183,19 @@ describe('gatecast provision into a temporary root against a real HTTP server', 
     );
   });
 
+  it('warns about a language with no font and says which package to install', async () => {
+    const { srv, root } = await setup();
+    const d = deps(root);
+    const real = d.run;
+    d.run = async (cmd, args) =>
+      args[0] === ':lang=km' ? { code: 0, stdout: '', stderr: '' } : real(cmd, args);
+    const r = await provision(options(srv.url, 'tok-good'), d);
+    expect(r.warnings).toContain('No font for km: sudo apt install fonts-khmeros');
+    expect(r.next[0]).toBe('Install the missing fonts: sudo apt install fonts-khmeros');
+    expect(r.steps.map((s) => s.label)).toContain('Checking fonts for vi, km, en, zh-Hans');
+    expect(r.steps.map((s) => s.label)).toContain('Setting the time zone to Asia/Ho_Chi_Minh');
+  });
+
   it('a bad token gives a clear error and writes nothing', async () => {
     const { srv, root } = await setup();
     const err = await provision(options(srv.url, 'tok-wrong', { lang: 'vi' }), deps(root)).catch(
