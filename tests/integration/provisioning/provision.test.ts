@@ -210,6 +210,17 @@ describe('gatecast provision into a temporary root against a real HTTP server', 
     expect(snapshot(root)).toEqual({});
   });
 
+  it('an unreachable server is named with the network error', async () => {
+    const { srv, root } = await setup();
+    await srv.close();
+    const err = await provision(options(srv.url, 'tok-good'), deps(root)).catch((e: unknown) => e);
+    expect((err as Error).message).toBe(
+      `Cannot reach the server: ${srv.url}: ECONNREFUSED. Check the network and the address.`,
+    );
+    expect(snapshot(root)).toEqual({});
+    cleanups = cleanups.filter((c) => c !== srv.close);
+  });
+
   it('a gate the config model rejects writes nothing', async () => {
     const { srv, root } = await setup(['t'], { siteGroup: 'Bad Group', name: 'x', languages: ['vi'] });
     const err = await provision(options(srv.url, 't'), deps(root)).catch((e: unknown) => e);
