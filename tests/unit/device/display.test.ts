@@ -292,6 +292,14 @@ describe('display controller', () => {
     expect(power.calls).toEqual(['off', 'on', 'off']);
   });
 
+  it('refresh reports a state changed by hand without switching anything', async () => {
+    const { power, c } = await setup('2026-03-01T03:00:00Z');
+    expect(c.health().actual).toBe('on');
+    await power.set('off'); // a technician pressed the TV's own button
+    expect((await c.refresh()).actual).toBe('off');
+    expect(power.calls).toEqual(['on', 'off']);
+  });
+
   it('retries a failed command and reports the error in health', async () => {
     const clock = fakeClock('2026-03-01T16:00:00Z');
     const power = new MemoryDisplayPower();
