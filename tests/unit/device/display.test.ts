@@ -172,6 +172,17 @@ describe('desired display state', () => {
     expect(s('2026-03-01T19:00:00Z')).toBe('off'); // 02:00
   });
 
+  it('computes transition instants across a DST change (zones other than Vietnam)', () => {
+    const d = desiredDisplayState({
+      ...base,
+      timezone: 'Europe/Berlin',
+      openingHours: night,
+      nowMs: at('2026-03-28T21:30:00Z'), // 22:30 CET, closed; clocks go forward that night
+    });
+    expect(d.state).toBe('off');
+    expect(new Date(d.nextCheckMs!).toISOString()).toBe('2026-03-29T04:00:00.000Z'); // 06:00 CEST
+  });
+
   it('is always on without opening hours', () => {
     expect(desiredDisplayState({ ...base, openingHours: undefined, nowMs: 0 })).toEqual({
       state: 'on',
