@@ -312,7 +312,8 @@ export async function provision(o: ProvisionOptions, d: ProvisionDeps): Promise<
     runsRootCommand: false,
     act: async () => {
       const raw = {
-        ...(existing ? stripDefaults(existing) : {}),
+        // keep what a technician wrote in the file (gpio pins, display adapter, …) as written
+        ...(existing?.raw ?? {}),
         deviceId: keep ? existing!.deviceId : enrol!.deviceId,
         screenName: o.screenName ?? existing?.screenName ?? 'screen-1',
         // the gate as the server sent it (or as the file has it), not with our defaults filled in
@@ -434,9 +435,4 @@ async function readExistingConfig(target: ProvisionTarget, configPath: string) {
     if (err instanceof ConfigError || err instanceof SyntaxError) return undefined; // re-enrol over a broken file
     throw err;
   }
-}
-
-/** Keeps what a technician wrote in the file (gpio pins, display adapter, …) without freezing defaults into it. */
-function stripDefaults(existing: { raw: Record<string, unknown> }): Record<string, unknown> {
-  return { ...existing.raw };
 }

@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -181,6 +181,23 @@ describe('gatecast provision into a temporary root against a real HTTP server', 
     expect(r2.warnings[0]).toBe(
       'Already enrolled as ha-tien-001; keeping it (--reenrol enrols again with a new token).',
     );
+  });
+
+  it('keeps what a technician added to the config, and opens /sys for GPIO when it is enabled', async () => {
+    const { srv, root } = await setup(['a', 'b']);
+    await provision(options(srv.url, 'a'), deps(root));
+    const cfgFile = join(root, 'etc/gatecast/device.json');
+    const edited = {
+      ...JSON.parse(readFileSync(cfgFile, 'utf8')),
+      gpio: { enabled: true, statusLedPin: 17 },
+    };
+    writeFileSync(cfgFile, JSON.stringify(edited));
+    const r = await provision(options(srv.url, 'b', { reenrol: true }), deps(root));
+    expect(r.enrolment).toBe('new');
+    const cfg = JSON.parse(readFileSync(cfgFile, 'utf8'));
+    expect(cfg).toMatchObject({ deviceId: 'ha-tien-002', gpio: { enabled: true, statusLedPin: 17 } });
+    const unit = readFileSync(join(root, 'etc/systemd/system/gatecast.service'), 'utf8');
+    expect(unit).not.toContain('ProtectKernelTunables=yes');
   });
 
   it('warns about a language with no font and says which package to install', async () => {
