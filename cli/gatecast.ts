@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { isGatecastError } from '../protocol/errors.js';
 import { registerContentCommands } from './content-commands.js';
+import { registerHardwareCommands } from './hardware-commands.js';
 import { registerProvisionCommands } from './provision-commands.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerContentCommands(program);
   registerProvisionCommands(program);
+  registerHardwareCommands(program);
   return program;
 }
 

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Button } from '../../../device/gpio/button.js';
 import { MemoryGpio } from '../../../device/gpio/memory-gpio.js';
 import { MotionSensor } from '../../../device/gpio/motion.js';
+import { runGpioSmoke } from '../../../device/gpio/smoke.js';
 import { ledPattern, ledStateFor, StatusLed } from '../../../device/gpio/status-led.js';
 import { technicianAddresses, technicianHandlers } from '../../../device/gpio/technician.js';
 import { systemTimers } from '../../../device/timers.js';
@@ -217,5 +218,50 @@ describe('technician button actions', () => {
     expect(identifyCalls).toBe(2);
     expect(errors.map((e) => (e as Error).message)).toEqual(['no link']);
     expect(shown).toHaveLength(1);
+  });
+});
+
+describe('gpio smoke routine', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('shows every LED code, clicks the relay, and reports presses and motion', async () => {
+    const gpio = new MemoryGpio();
+    gpio.release(27);
+    const lines: string[] = [];
+    const done = runGpioSmoke(
+      gpio,
+      { led: 17, button: 27, buttonActiveLow: true, relay: 26, motion: 22 },
+      1000,
+      (l) => lines.push(l),
+      { now: () => Date.now() },
+      systemTimers,
+      memoryLogger(),
+    );
+    await vi.advanceTimersByTimeAsync(500);
+    gpio.press(27);
+    await vi.advanceTimersByTimeAsync(200);
+    gpio.release(27);
+    gpio.setInput(22, 1);
+    await vi.advanceTimersByTimeAsync(10_000);
+    const events = await done;
+    // motion is reported at once; the release counts after the 30 ms debounce
+    expect(events).toEqual(['motion', 'button: short press']);
+    expect(lines.filter((l) => l.startsWith('LED: '))).toEqual([
+      'LED: playing',
+      'LED: starting',
+      'LED: offline',
+      'LED: no-content',
+      'LED: error',
+      'LED: identify',
+    ]);
+    expect(gpio.writes.filter((w) => w.pin === 26).map((w) => w.value)).toEqual([1, 0]);
+    expect(gpio.level(17)).toBe(0);
+    expect(gpio.isWatched(27)).toBe(false);
+    expect(gpio.isWatched(22)).toBe(false);
   });
 });
