@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { GpioError } from '../device/gpio/gpio.js';
 import { MemoryGpio } from '../device/gpio/memory-gpio.js';
 import { OnoffGpio } from '../device/gpio/onoff-gpio.js';
 import { runGpioSmoke } from '../device/gpio/smoke.js';
