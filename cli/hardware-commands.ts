@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { GpioError } from '../device/gpio/gpio.js';
 import { MemoryGpio } from '../device/gpio/memory-gpio.js';
 import { OnoffGpio } from '../device/gpio/onoff-gpio.js';
@@ -9,7 +9,8 @@ import { createLogger } from '../protocol/log.js';
 
 const pin = (v: string) => {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 27) throw new Error(`"${v}" is not a BCM GPIO line (0–27)`);
+  if (!Number.isInteger(n) || n < 0 || n > 27)
+    throw new InvalidArgumentError(`"${v}" is not a BCM GPIO line (0–27)`);
   return n;
 };
 
@@ -36,7 +37,7 @@ export function registerHardwareCommands(program: Command): void {
       }) => {
         const log = createLogger('cli:gpio-smoke');
         if (!f.memory && !(await OnoffGpio.accessible()))
-          throw new Error(
+          throw new GpioError(
             'sysfs GPIO is not accessible here (not a Pi, or not in group gpio); --memory tries without',
           );
         const gpio = f.memory ? new MemoryGpio() : await OnoffGpio.open();
