@@ -9,6 +9,7 @@ import { isGatecastError } from '../protocol/errors.js';
 import { registerContentCommands } from './content-commands.js';
 import { registerTufClientCommands } from './tuf-client.js';
 import { registerScheduleCommands } from './schedule-commands.js';
+import { registerHardwareCommands } from './hardware-commands.js';
 import { registerProvisionCommands } from './provision-commands.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerTufClientCommands(program);
   registerScheduleCommands(program);
   registerProvisionCommands(program);
+  registerHardwareCommands(program);
   return program;
 }
 

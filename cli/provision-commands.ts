@@ -92,6 +92,35 @@ function printReport(lang: UiLang, r: ProvisionReport): void {
   for (const n of r.next) w(`  - ${n}`);
 }
 
+/**
+ * Server and token from the flags, asking for what is missing when there is a terminal (`ask`), and
+ * confirming before the token is spent. Without a terminal, a missing value is a clear error.
+ */
+export async function resolveInputs(
+  f: Pick<ProvisionFlags, 'server' | 'token' | 'dryRun' | 'yes'>,
+  lang: UiLang,
+  ask: ((question: string) => Promise<string>) | undefined,
+): Promise<{ server: string; token: string }> {
+  let server = f.server?.trim();
+  let token = f.token?.trim();
+  if (ask) {
+    server ||= (await ask(t(lang, 'prov.prompt.server'))).trim();
+    token ||= (await ask(t(lang, 'prov.prompt.token'))).trim();
+    if (!f.dryRun && !f.yes) {
+      const yes = (await ask(t(lang, 'prov.prompt.confirm', { server }))).trim().toLowerCase();
+      if (!['y', 'yes', 'c', 'có', 'co'].includes(yes))
+        throw new ProvisionError(t(lang, 'prov.err.aborted'), 'aborted');
+    }
+  }
+  const missing = [!server && '--server', !token && '--token'].filter((x): x is string => !!x);
+  if (missing.length)
+    throw new ProvisionError(
+      t(lang, 'prov.err.missing', { what: missing.join(', '), flags: missing.join(' ') }),
+      'input-missing',
+    );
+  return { server: server!, token: token! };
+}
+
 export function registerProvisionCommands(program: Command): void {
   program
     .command('provision')
@@ -111,37 +140,24 @@ export function registerProvisionCommands(program: Command): void {
     .option('--lang <vi|en>', 'language of messages (default: from LANG)')
     .action(async (f: ProvisionFlags) => {
       const lang = pickUiLang(f.lang, process.env);
-      const interactive = stdin.isTTY && !f.yes && !(f.server && f.token);
-      let server = f.server;
-      let token = f.token;
-      if (interactive) {
+      let server: string;
+      let token: string;
+      if (stdin.isTTY && !f.yes && !(f.server && f.token)) {
         const rl = createInterface({ input: stdin, output: stdout });
         try {
-          server ||= (await rl.question(t(lang, 'prov.prompt.server'))).trim();
-          token ||= (await rl.question(t(lang, 'prov.prompt.token'))).trim();
-          if (!f.dryRun) {
-            const yes = (await rl.question(t(lang, 'prov.prompt.confirm', { server }))).trim().toLowerCase();
-            if (!['y', 'yes', 'c', 'có', 'co'].includes(yes))
-              throw new ProvisionError(t(lang, 'prov.err.aborted'), 'aborted');
-          }
+          ({ server, token } = await resolveInputs(f, lang, (q) => rl.question(q)));
         } finally {
           rl.close();
         }
-      }
-      const missing = [!server && '--server', !token && '--token'].filter((x): x is string => !!x);
-      if (missing.length)
-        throw new ProvisionError(
-          t(lang, 'prov.err.missing', { what: missing.join(', '), flags: missing.join(' ') }),
-          'input-missing',
-        );
+      } else ({ server, token } = await resolveInputs(f, lang, undefined));
       const run = execRun(60_000);
       const target = f.root ? new RootedTarget(f.root) : new SystemTarget(run);
       const cliPath = fileURLToPath(new URL('./gatecast.js', import.meta.url));
       process.stdout.write(`${t(lang, 'prov.title')}\n`);
       const report = await provision(
         {
-          serverUrl: server!,
-          token: token!,
+          serverUrl: server,
+          token: token,
           configPath: f.config,
           dataDir: f.dataDir,
           ...(f.screenName ? { screenName: f.screenName } : {}),

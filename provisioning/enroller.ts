@@ -57,9 +57,8 @@ export function httpEnroller(fetchImpl: typeof fetch = fetch, timeoutMs = 20_000
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (err) {
-      throw new EnrolError(`cannot reach ${url.origin}: ${(err as Error).message}`, 'unreachable', {
-        cause: err,
-      });
+      const e = err as Error & { cause?: { code?: string } };
+      throw new EnrolError(`${url.origin}: ${e.cause?.code ?? e.message}`, 'unreachable', { cause: err });
     }
     const text = await res.text();
     if ([401, 403, 404, 410].includes(res.status))

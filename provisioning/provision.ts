@@ -96,7 +96,8 @@ const GROUPS = ['video', 'render', 'gpio', 'input'];
 const gib = (n: number) => `${(n / 1024 ** 3).toFixed(1)} GiB`;
 
 interface PlannedStep {
-  label: string;
+  /** A function: some labels name what only enrolment tells (the gate's time zone, languages). */
+  label: () => string;
   /** Paths (absolute on the device) it writes, for the root check; commands say so with needsRootCommand. */
   writes: string[];
   runsRootCommand: boolean;
@@ -168,7 +169,7 @@ export async function provision(o: ProvisionOptions, d: ProvisionDeps): Promise<
 
   if (!keep)
     steps.push({
-      label: L('prov.step.enrol', { server: o.serverUrl }),
+      label: () => L('prov.step.enrol', { server: o.serverUrl }),
       writes: [deviceKeyPath(o.dataDir)],
       runsRootCommand: false,
       act: async () => {
@@ -181,7 +182,8 @@ export async function provision(o: ProvisionOptions, d: ProvisionDeps): Promise<
     });
 
   steps.push({
-    label: L('prov.step.fonts', { languages: existing?.gate.languages.join(', ') ?? '…' }),
+    label: () =>
+      L('prov.step.fonts', { languages: (enrol?.gate ?? existing?.gate)?.languages.join(', ') ?? '…' }),
     writes: [],
     runsRootCommand: false,
     act: async () => {
@@ -198,7 +200,7 @@ export async function provision(o: ProvisionOptions, d: ProvisionDeps): Promise<
 
   if (!keep)
     steps.push({
-      label: L('prov.step.trust'),
+      label: () => L('prov.step.trust'),
       writes: [trustRootPath(o.dataDir), serverCaPath(o.configPath)],
       runsRootCommand: false,
       act: async () => {
@@ -210,7 +212,7 @@ export async function provision(o: ProvisionOptions, d: ProvisionDeps): Promise<
     });
 
   steps.push({
-    label: L('prov.step.timezone', { tz: existing?.gate.timezone ?? '…' }),
+    label: () => L('prov.step.timezone', { tz: (enrol?.gate ?? existing?.gate)?.timezone ?? '…' }),
     writes: ['/etc/timezone'],
     runsRootCommand: !d.target.isRooted,
     act: async () => {
@@ -222,7 +224,7 @@ export async function provision(o: ProvisionOptions, d: ProvisionDeps): Promise<
   });
 
   steps.push({
-    label: L('prov.step.user', { user: o.user }),
+    label: () => L('prov.step.user', { user: o.user }),
     writes: [],
     runsRootCommand: !d.target.isRooted,
     act: async () => {
@@ -233,7 +235,7 @@ export async function provision(o: ProvisionOptions, d: ProvisionDeps): Promise<
 
   const unitPath = `${UNIT_DIR}/${DAEMON_UNIT}`;
   steps.push({
-    label: L('prov.step.units'),
+    label: () => L('prov.step.units'),
     writes: [unitPath, '/etc/systemd/journald.conf.d/60-gatecast.conf'],
     runsRootCommand: !d.target.isRooted,
     act: async () => {
@@ -267,7 +269,7 @@ export async function provision(o: ProvisionOptions, d: ProvisionDeps): Promise<
         ? `${home}/.config/labwc/autostart`
         : `${home}/.config/lxsession/LXDE-pi/autostart`;
     steps.push({
-      label: L('prov.step.kiosk', { session }),
+      label: () => L('prov.step.kiosk', { session }),
       writes: ['/etc/lightdm/lightdm.conf.d/60-gatecast-kiosk.conf', autostart],
       runsRootCommand: false,
       act: async () => {
@@ -283,6 +285,8 @@ export async function provision(o: ProvisionOptions, d: ProvisionDeps): Promise<
           ),
         ];
         report.files.push('/etc/lightdm/lightdm.conf.d/60-gatecast-kiosk.conf', autostart);
+        // the session user must own its ~/.config, or labwc/lxsession tools cannot write there
+        await d.target.chown(`${home}/.config`, o.user, o.user, true);
         return outcome(w);
       },
     });
@@ -290,7 +294,7 @@ export async function provision(o: ProvisionOptions, d: ProvisionDeps): Promise<
 
   if (d.facts.hasHardwareWatchdog)
     steps.push({
-      label: L('prov.step.watchdog'),
+      label: () => L('prov.step.watchdog'),
       writes: ['/etc/systemd/system.conf.d/60-gatecast-watchdog.conf'],
       runsRootCommand: false,
       act: async () => {
@@ -303,12 +307,13 @@ export async function provision(o: ProvisionOptions, d: ProvisionDeps): Promise<
 
   // the config last: its presence is what makes the daemon start for real
   steps.push({
-    label: L('prov.step.config', { path: o.configPath }),
+    label: () => L('prov.step.config', { path: o.configPath }),
     writes: [o.configPath],
     runsRootCommand: false,
     act: async () => {
       const raw = {
-        ...(existing ? stripDefaults(existing) : {}),
+        // keep what a technician wrote in the file (gpio pins, display adapter, …) as written
+        ...(existing?.raw ?? {}),
         deviceId: keep ? existing!.deviceId : enrol!.deviceId,
         screenName: o.screenName ?? existing?.screenName ?? 'screen-1',
         // the gate as the server sent it (or as the file has it), not with our defaults filled in
@@ -327,12 +332,15 @@ export async function provision(o: ProvisionOptions, d: ProvisionDeps): Promise<
         });
       }
       report.files.push(o.configPath);
-      return outcome([await d.target.writeFile(o.configPath, `${JSON.stringify(raw, null, 2)}\n`, 0o640)]);
+      const w = await d.target.writeFile(o.configPath, `${JSON.stringify(raw, null, 2)}\n`, 0o640);
+      // root owns it, the daemon's group reads it (mode 0640)
+      await d.target.chown(o.configPath, 'root', o.user);
+      return outcome([w]);
     },
   });
 
   steps.push({
-    label: L('prov.step.enable', { unit: DAEMON_UNIT }),
+    label: () => L('prov.step.enable', { unit: DAEMON_UNIT }),
     writes: [`${UNIT_DIR}/multi-user.target.wants/${DAEMON_UNIT}`],
     runsRootCommand: !d.target.isRooted,
     act: async () => {
@@ -348,8 +356,8 @@ export async function provision(o: ProvisionOptions, d: ProvisionDeps): Promise<
     let needs = s.runsRootCommand && !d.facts.isRoot;
     if (!needs && !d.facts.isRoot)
       for (const p of s.writes) if (!(await d.facts.canWrite(d.target.path(p)))) needs = true;
-    if (needs) needsRoot.push(s.label);
-    report.steps.push({ label: s.label, outcome: 'would', needsRoot: needs });
+    if (needs) needsRoot.push(s.label());
+    report.steps.push({ label: s.label(), outcome: 'would', needsRoot: needs });
   }
   if (o.dryRun) {
     warnings.push(L('prov.dryRun'));
@@ -362,8 +370,9 @@ export async function provision(o: ProvisionOptions, d: ProvisionDeps): Promise<
   d.progress.begin(steps.length);
   try {
     for (const [i, s] of steps.entries()) {
-      d.progress.step(s.label);
+      d.progress.step(s.label());
       report.steps[i]!.outcome = await s.act();
+      report.steps[i]!.label = s.label();
     }
   } finally {
     d.progress.end();
@@ -426,9 +435,4 @@ async function readExistingConfig(target: ProvisionTarget, configPath: string) {
     if (err instanceof ConfigError || err instanceof SyntaxError) return undefined; // re-enrol over a broken file
     throw err;
   }
-}
-
-/** Keeps what a technician wrote in the file (gpio pins, display adapter, …) without freezing defaults into it. */
-function stripDefaults(existing: { raw: Record<string, unknown> }): Record<string, unknown> {
-  return { ...existing.raw };
 }

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { buildDisplayPower } from '../device/display/build.js';
 import { gatherDisplayFacts, pickDisplayAdapter } from '../device/display/detect.js';
@@ -226,7 +227,7 @@ export async function selftest(o: SelftestOptions): Promise<SelftestResult> {
     L(free < 2 * 1024 ** 3 ? 'st.disk.low' : 'st.disk.ok', { free: size(free), path: dataDir }),
   );
   const avail = await memAvailableBytes(root);
-  const total = (await import('node:os')).totalmem();
+  const total = totalmem();
   if (avail === undefined) add('memory', 'st.check.memory', 'warn', L('st.memory.unknown'));
   else
     add(

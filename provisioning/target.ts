@@ -32,6 +32,8 @@ export interface ProvisionTarget {
   daemonReload(): Promise<void>;
   /** UID of a user, or undefined when there is none. */
   userId(name: string): Promise<number | undefined>;
+  /** chown (a real system only: under a root directory the users do not exist). */
+  chown(p: string, owner: string, group: string, recursive?: boolean): Promise<void>;
   /** Creates the system user (with home, in these groups) when missing. */
   ensureUser(name: string, groups: readonly string[]): Promise<'created' | 'exists' | 'not-applicable'>;
 }
@@ -97,6 +99,9 @@ export class SystemTarget extends FileTarget implements ProvisionTarget {
     const r = await this.run('id', ['-u', name]);
     return r.code === 0 ? Number(r.stdout.trim()) : undefined;
   }
+  async chown(p: string, owner: string, group: string, recursive = false): Promise<void> {
+    await this.must('chown', [...(recursive ? ['-R'] : []), `${owner}:${group}`, p]);
+  }
   async ensureUser(name: string, groups: readonly string[]): Promise<'created' | 'exists'> {
     if ((await this.userId(name)) !== undefined) {
       // make sure an existing user is in the groups (idempotent)
@@ -154,6 +159,9 @@ export class RootedTarget extends FileTarget implements ProvisionTarget {
     const passwd = await this.readFile('/etc/passwd');
     const line = passwd?.split('\n').find((l) => l.startsWith(`${name}:`));
     return line ? Number(line.split(':')[2]) : undefined;
+  }
+  async chown(): Promise<void> {
+    // ownership is set when the image is installed on a box (the users exist only there)
   }
   async ensureUser(): Promise<'not-applicable'> {
     return 'not-applicable';

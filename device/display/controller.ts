@@ -97,6 +97,23 @@ export class DisplayController {
     await this.reevaluate();
   }
 
+  /**
+   * Asks the hardware again (someone may have switched the TV by hand) and returns fresh health; the
+   * health reporter calls this at its own pace. It does not switch anything.
+   */
+  async refresh(): Promise<DisplayHealth> {
+    this.queue = this.queue.then(async () => {
+      try {
+        const s = await this.power.state();
+        this.actual = s === 'unknown' ? (this.applied ?? 'unknown') : s;
+      } catch (err) {
+        this.log.debug('display state query failed', { err });
+      }
+    });
+    await this.queue;
+    return this.health();
+  }
+
   health(): DisplayHealth {
     const d = this.decision;
     return {

@@ -76,6 +76,7 @@ export class StatusLed {
   private step = 0;
   private timer: unknown;
   private running = false;
+  private isFailing = false;
 
   constructor(
     private readonly gpio: Gpio,
@@ -126,9 +127,13 @@ export class StatusLed {
   private async write(level: Level): Promise<void> {
     try {
       await this.gpio.write(this.pin, level);
+      if (this.isFailing) this.log.info('status LED writes work again', { pin: this.pin });
+      this.isFailing = false;
     } catch (err) {
-      // the LED is a last-resort signal: a failed write must not take anything else down
-      this.log.warn('status LED write failed', { pin: this.pin, err });
+      // the LED is a last-resort signal: a failed write must not take anything else down, and one log
+      // line per failure streak (not per blink) keeps journald off the SD card
+      if (!this.isFailing) this.log.warn('status LED write failed', { pin: this.pin, err });
+      this.isFailing = true;
     }
   }
 }

@@ -21,3 +21,32 @@ export function technicianAddresses(ifaces: NodeJS.Dict<NetworkInterfaceInfo[]>)
   );
   return usable.map((a) => `${a.address} (${a.name})`);
 }
+
+/**
+ * The technician button: a short press shows who and where this box is on the screen, a long press
+ * asks the server to identify it (ops see which screen is which). Both actions are injected.
+ */
+export interface TechnicianActions {
+  /** Current facts for the overlay (device id, addresses, state in words). */
+  info(): TechnicianInfo;
+  /** Shows the overlay on the screen (the player draws it). */
+  show(info: TechnicianInfo): void;
+  /** Tells the server; the LED shows 'identify' meanwhile (main.ts wires that through LedInputs). */
+  identify(): Promise<void>;
+  onError(err: unknown): void;
+}
+
+export function technicianHandlers(a: TechnicianActions): { onShortPress(): void; onLongPress(): void } {
+  return {
+    onShortPress: () => {
+      try {
+        a.show(a.info());
+      } catch (err) {
+        a.onError(err);
+      }
+    },
+    onLongPress: () => {
+      a.identify().catch(a.onError);
+    },
+  };
+}

@@ -81,6 +81,7 @@ export const en = {
   'st.fonts.ok': 'all {count} characters have a font',
   'st.fonts.missing': '{count} characters show as empty boxes ({sample}): sudo apt install {pkg}',
   'st.fonts.skipped': 'not checked: Chromium did not start',
+  'st.fonts.noSample': 'not checked: no sample text for this language yet',
   'st.display.ok': '{adapter}: the screen is {state}',
   'st.display.none': 'no way to switch the screen: {why}',
   'st.display.failed': '{adapter} does not answer: {detail}',

@@ -80,6 +80,7 @@ export const vi: Record<MessageKey, string> = {
   'st.fonts.ok': 'cả {count} ký tự đều có phông',
   'st.fonts.missing': '{count} ký tự hiện thành ô trống ({sample}): sudo apt install {pkg}',
   'st.fonts.skipped': 'chưa kiểm tra: Chromium không khởi động',
+  'st.fonts.noSample': 'chưa kiểm tra: chưa có câu mẫu cho ngôn ngữ này',
   'st.display.ok': '{adapter}: màn hình đang {state}',
   'st.display.none': 'không có cách bật/tắt màn hình: {why}',
   'st.display.failed': '{adapter} không phản hồi: {detail}',

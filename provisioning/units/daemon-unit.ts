@@ -28,18 +28,21 @@ const q = (s: string) => (/[\s"'\\]/.test(s) ? `"${s.replace(/(["\\])/g, '\\$1')
 
 export function renderDaemonUnit(p: DaemonUnitParams): string {
   const stateDir = p.dataDir.startsWith('/var/lib/') ? p.dataDir.slice('/var/lib/'.length) : undefined;
-  const env: string[] = ['NODE_ENV=production'];
+  // HOME in the data dir: Chromium writes ~/.pki, ~/.cache there, while the real home stays read-only
+  const env: string[] = ['NODE_ENV=production', `HOME=${p.dataDir}`];
   if (p.sessionUid !== undefined) env.push(`XDG_RUNTIME_DIR=/run/user/${p.sessionUid}`);
   // Socket names seen on Pi OS: wayland-0 and wayland-1 [R]; the player looks in XDG_RUNTIME_DIR if this one is absent.
   if (p.session === 'wayland') env.push('WAYLAND_DISPLAY=wayland-0');
-  if (p.session === 'x11') env.push('DISPLAY=:0');
+  if (p.session === 'x11') env.push('DISPLAY=:0', `XAUTHORITY=/home/${p.user}/.Xauthority`);
+  const envLine = `Environment=${env.map((e) => (/[\s"]/.test(e) ? `"${e.replace(/(["\\])/g, '\\$1')}"` : e)).join(' ')}`;
   const lines = [
     '# Written by `gatecast provision`; running it again rewrites this file.',
     '[Unit]',
     'Description=gatecast information screen daemon',
     'Documentation=https://github.com/gatecast/gatecast',
-    // time-set.target: timesyncd has moved the clock past its saved value (no RTC on a Pi 4)
-    'Wants=network-online.target time-set.target',
+    // time-set.target: timesyncd has moved the clock past its saved value (no RTC on a Pi 4); it is a
+    // passive target, so ordered after, never pulled in (systemd.special(7))
+    'Wants=network-online.target',
     'After=network-online.target time-set.target',
     // never give up restarting: the screen must come back without a technician
     'StartLimitIntervalSec=0',
@@ -59,7 +62,7 @@ export function renderDaemonUnit(p: DaemonUnitParams): string {
     // video: /dev/dri, /dev/cec*, vcgencmd; gpio: /sys/class/gpio on Pi OS; render: GPU; input: button via evdev
     'SupplementaryGroups=video render gpio input',
     ...(stateDir ? [`StateDirectory=${stateDir}`, 'StateDirectoryMode=0750'] : []),
-    `Environment=${env.join(' ')}`,
+    envLine,
     // JSON lines on stdout go to journald; the level comes from device.json (logLevel)
     'StandardOutput=journal',
     'StandardError=journal',
@@ -81,7 +84,7 @@ export function renderDaemonUnit(p: DaemonUnitParams): string {
     'ProtectKernelLogs=yes',
     'ProtectControlGroups=yes',
     'ProtectHostname=yes',
-    'ProtectClock=yes',
+    // no ProtectClock: it adds a DeviceAllow= rule, which closes every other device (GPU, CEC, GPIO)
     'RestrictRealtime=yes',
     'RestrictSUIDSGID=yes',
     'LockPersonality=yes',

@@ -73,3 +73,15 @@ describe('systemd-notify notifier', () => {
     );
   });
 });
+
+describe('data dir liveness check', () => {
+  it('passes for a writable directory and fails for a missing one, writing nothing', async () => {
+    const { dataDirWritable } = await import('../../../device/watchdog/checks.js');
+    const { readdirSync } = await import('node:fs');
+    const dir = tempDir();
+    cleanups.push(dir.cleanup);
+    expect(await dataDirWritable(dir.path)()).toBe(true);
+    expect(readdirSync(dir.path)).toEqual([]);
+    expect(await dataDirWritable(join(dir.path, 'gone'))()).toBe(false);
+  });
+});

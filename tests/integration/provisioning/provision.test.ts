@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -183,6 +183,36 @@ describe('gatecast provision into a temporary root against a real HTTP server', 
     );
   });
 
+  it('keeps what a technician added to the config, and opens /sys for GPIO when it is enabled', async () => {
+    const { srv, root } = await setup(['a', 'b']);
+    await provision(options(srv.url, 'a'), deps(root));
+    const cfgFile = join(root, 'etc/gatecast/device.json');
+    const edited = {
+      ...JSON.parse(readFileSync(cfgFile, 'utf8')),
+      gpio: { enabled: true, statusLedPin: 17 },
+    };
+    writeFileSync(cfgFile, JSON.stringify(edited));
+    const r = await provision(options(srv.url, 'b', { reenrol: true }), deps(root));
+    expect(r.enrolment).toBe('new');
+    const cfg = JSON.parse(readFileSync(cfgFile, 'utf8'));
+    expect(cfg).toMatchObject({ deviceId: 'ha-tien-002', gpio: { enabled: true, statusLedPin: 17 } });
+    const unit = readFileSync(join(root, 'etc/systemd/system/gatecast.service'), 'utf8');
+    expect(unit).not.toContain('ProtectKernelTunables=yes');
+  });
+
+  it('warns about a language with no font and says which package to install', async () => {
+    const { srv, root } = await setup();
+    const d = deps(root);
+    const real = d.run;
+    d.run = async (cmd, args) =>
+      args[0] === ':lang=km' ? { code: 0, stdout: '', stderr: '' } : real(cmd, args);
+    const r = await provision(options(srv.url, 'tok-good'), d);
+    expect(r.warnings).toContain('No font for km: sudo apt install fonts-khmeros');
+    expect(r.next[0]).toBe('Install the missing fonts: sudo apt install fonts-khmeros');
+    expect(r.steps.map((s) => s.label)).toContain('Checking fonts for vi, km, en, zh-Hans');
+    expect(r.steps.map((s) => s.label)).toContain('Setting the time zone to Asia/Ho_Chi_Minh');
+  });
+
   it('a bad token gives a clear error and writes nothing', async () => {
     const { srv, root } = await setup();
     const err = await provision(options(srv.url, 'tok-wrong', { lang: 'vi' }), deps(root)).catch(
@@ -195,6 +225,17 @@ describe('gatecast provision into a temporary root against a real HTTP server', 
       /^Máy chủ từ chối mã đăng ký: mã sai, đã dùng rồi hoặc đã hết hạn\..*HTTP 410/,
     );
     expect(snapshot(root)).toEqual({});
+  });
+
+  it('an unreachable server is named with the network error', async () => {
+    const { srv, root } = await setup();
+    await srv.close();
+    const err = await provision(options(srv.url, 'tok-good'), deps(root)).catch((e: unknown) => e);
+    expect((err as Error).message).toBe(
+      `Cannot reach the server: ${srv.url}: ECONNREFUSED. Check the network and the address.`,
+    );
+    expect(snapshot(root)).toEqual({});
+    cleanups = cleanups.filter((c) => c !== srv.close);
   });
 
   it('a gate the config model rejects writes nothing', async () => {

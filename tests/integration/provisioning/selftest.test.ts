@@ -2,7 +2,7 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { deviceKeyPath, trustRootPath } from '../../../provisioning/paths.js';
 import { formatSelftest, type SelftestResult, selftest } from '../../../provisioning/selftest.js';
 import { chromiumPath } from '../../helpers/chromium.js';
@@ -104,5 +104,40 @@ describe('selftest with the real Chromium and fonts', () => {
     expect(table).toContain('Tự kiểm tra gatecast');
     expect(table).toMatch(/Chữ km\s+LỖI\s+\d+ ký tự/);
     expect(table).toMatch(/hạng mục bị lỗi\.\n$/);
+  });
+});
+
+describe('gatecast selftest command', () => {
+  it('prints JSON for the server and sets the exit code from the result', async () => {
+    const { Command } = await import('commander');
+    const { registerProvisionCommands } = await import('../../../cli/provision-commands.js');
+    const out: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
+      out.push(String(s));
+      return true;
+    });
+    const before = process.exitCode;
+    try {
+      const program = new Command('gatecast').exitOverride();
+      registerProvisionCommands(program);
+      await program.parseAsync(
+        ['selftest', '--config', join(dir.path, 'missing.json'), '--json', '--lang', 'en'],
+        {
+          from: 'user',
+        },
+      );
+      const r = JSON.parse(out.join('')) as SelftestResult;
+      expect(r.ok).toBe(false);
+      expect(r.checks[0]).toEqual({
+        id: 'config',
+        name: 'Configuration',
+        status: 'fail',
+        detail: `No configuration at ${join(dir.path, 'missing.json')}: run gatecast provision`,
+      });
+      expect(process.exitCode).toBe(1);
+    } finally {
+      spy.mockRestore();
+      process.exitCode = before;
+    }
   });
 });

@@ -50,7 +50,7 @@ describe('systemd units', () => {
       'ProtectSystem=strict',
       'NoNewPrivileges=yes',
       'ReadWritePaths=-/run/user/1001',
-      'Environment=NODE_ENV=production XDG_RUNTIME_DIR=/run/user/1001 WAYLAND_DISPLAY=wayland-0',
+      'Environment=NODE_ENV=production HOME=/var/lib/gatecast XDG_RUNTIME_DIR=/run/user/1001 WAYLAND_DISPLAY=wayland-0',
       'WantedBy=multi-user.target',
       `ExecStart=${process.execPath} ${params.cliPath} daemon --config /etc/gatecast/device.json`,
     ])
@@ -59,6 +59,8 @@ describe('systemd units', () => {
     expect(renderDaemonUnit({ ...params, usesGpio: false })).toContain('ProtectKernelTunables=yes');
     // Chromium needs its JIT and its namespace sandbox
     expect(u).not.toMatch(/MemoryDenyWriteExecute|RestrictNamespaces/);
+    // any DeviceAllow (ProtectClock implies one) would shut out /dev/dri, /dev/cec0 and GPIO
+    expect(u).not.toMatch(/^(ProtectClock|DeviceAllow|PrivateDevices)=/m);
   });
 
   it('a data dir outside /var/lib becomes a ReadWritePaths entry, quoted when needed', () => {
@@ -70,7 +72,9 @@ describe('systemd units', () => {
     });
     expect(u).toContain('ReadWritePaths="/srv/gate cast"');
     expect(u).not.toContain('StateDirectory=');
-    expect(u).toContain('DISPLAY=:0');
+    expect(u).toContain(
+      'Environment=NODE_ENV=production "HOME=/srv/gate cast" DISPLAY=:0 XAUTHORITY=/home/gatecast/.Xauthority',
+    );
   });
 
   it('passes systemd-analyze verify where the tool exists', () => {

@@ -1,11 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   CecDisplayPower,
   VcgencmdDisplayPower,
   WlopmDisplayPower,
   XsetDisplayPower,
 } from '../../../device/display/command-adapters.js';
-import { DisplayController, type ScheduleAt } from '../../../device/display/controller.js';
+import { DisplayController, nodeScheduleAt, type ScheduleAt } from '../../../device/display/controller.js';
 import { desiredDisplayState, inWindow } from '../../../device/display/desired-state.js';
 import { type DisplayFacts, pickDisplayAdapter } from '../../../device/display/detect.js';
 import { DisplayPowerError, type Run, type RunResult } from '../../../device/display/display-power.js';
@@ -172,6 +172,17 @@ describe('desired display state', () => {
     expect(s('2026-03-01T19:00:00Z')).toBe('off'); // 02:00
   });
 
+  it('computes transition instants across a DST change (zones other than Vietnam)', () => {
+    const d = desiredDisplayState({
+      ...base,
+      timezone: 'Europe/Berlin',
+      openingHours: night,
+      nowMs: at('2026-03-28T21:30:00Z'), // 22:30 CET, closed; clocks go forward that night
+    });
+    expect(d.state).toBe('off');
+    expect(new Date(d.nextCheckMs!).toISOString()).toBe('2026-03-29T04:00:00.000Z'); // 06:00 CEST
+  });
+
   it('is always on without opening hours', () => {
     expect(desiredDisplayState({ ...base, openingHours: undefined, nowMs: 0 })).toEqual({
       state: 'on',
@@ -292,6 +303,14 @@ describe('display controller', () => {
     expect(power.calls).toEqual(['off', 'on', 'off']);
   });
 
+  it('refresh reports a state changed by hand without switching anything', async () => {
+    const { power, c } = await setup('2026-03-01T03:00:00Z');
+    expect(c.health().actual).toBe('on');
+    await power.set('off'); // a technician pressed the TV's own button
+    expect((await c.refresh()).actual).toBe('off');
+    expect(power.calls).toEqual(['on', 'off']);
+  });
+
   it('retries a failed command and reports the error in health', async () => {
     const clock = fakeClock('2026-03-01T16:00:00Z');
     const power = new MemoryDisplayPower();
@@ -312,5 +331,26 @@ describe('display controller', () => {
     await settle();
     expect(power.calls).toEqual(['off']);
     expect(c.health().lastError).toBeUndefined();
+  });
+});
+
+describe('node-schedule adapter', () => {
+  it('runs the job at the instant, can be cancelled, and runs a past instant at once', async () => {
+    vi.useFakeTimers({ now: new Date('2026-03-01T00:00:00Z') });
+    try {
+      const fired: string[] = [];
+      nodeScheduleAt(new Date('2026-03-01T06:00:00Z'), () => fired.push('a'));
+      const cancel = nodeScheduleAt(new Date('2026-03-01T07:00:00Z'), () => fired.push('b'));
+      cancel();
+      nodeScheduleAt(new Date('2026-02-01T00:00:00Z'), () => fired.push('past'));
+      await vi.advanceTimersByTimeAsync(10);
+      expect(fired).toEqual(['past']);
+      await vi.advanceTimersByTimeAsync(6 * 3_600_000);
+      expect(fired).toEqual(['past', 'a']);
+      await vi.advanceTimersByTimeAsync(3_600_000);
+      expect(fired).toEqual(['past', 'a']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
