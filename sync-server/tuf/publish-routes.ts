@@ -71,14 +71,12 @@ export const publishRoutes: FastifyPluginAsync<PublishRoutesOptions> = async (ap
 
       api.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
         if (!tokenMatches(req.headers.authorization, opts.authorToken))
-          return reply
-            .code(401)
-            .send({
-              error: {
-                code: 'UNAUTHORIZED',
-                message: 'missing or wrong bearer token for the publishing API',
-              },
-            });
+          return reply.code(401).send({
+            error: {
+              code: 'UNAUTHORIZED',
+              message: 'missing or wrong bearer token for the publishing API',
+            },
+          });
       });
 
       api.setErrorHandler((err, _req, reply) => {
