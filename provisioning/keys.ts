@@ -8,7 +8,7 @@ import { Metadata, MetadataKind } from '@tufjs/models';
 import { BUNDLE_MANIFEST_NAME } from '../protocol/content.js';
 import { GatecastError } from '../protocol/errors.js';
 import type { SignatureUpload } from '../protocol/publish-api.js';
-import type { SigningKey } from '../protocol/tuf-keys.js';
+import { type SigningKey, signTargetsPayload } from '../protocol/tuf-keys.js';
 
 export {
   generateKeyPairFiles,
@@ -72,9 +72,5 @@ export function signDraftPayload(
         'the bundle.json shown for review is not the one in the payload; refusing to sign',
       );
   }
-  const md = Metadata.fromJSON(MetadataKind.Targets, { signed, signatures: [] } as never);
-  md.sign(key.signer, false);
-  const sig = md.signatures[key.keyId];
-  if (!sig) throw new SigningPayloadError('signing produced no signature');
-  return { keyid: sig.keyID, sig: sig.sig };
+  return signTargetsPayload(signed, key);
 }
