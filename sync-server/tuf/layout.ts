@@ -13,7 +13,7 @@
  * <repo>/drafts/<id>/                         drafts being assembled and signed, never served
  * ```
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { SiteGroupId } from '../../protocol/content.js';
 import { MAX_TARGET_DEPTH } from '../../protocol/publish-api.js';
 import { RepoError } from './errors.js';
@@ -28,7 +28,9 @@ export interface RepoLayout {
   draftsDir: string;
 }
 
-export function repoLayout(dir: string): RepoLayout {
+/** Absolute paths (the static file server requires them) of a repository's parts. */
+export function repoLayout(repoDir: string): RepoLayout {
+  const dir = resolve(repoDir);
   return {
     dir,
     metadataDir: join(dir, 'metadata'),

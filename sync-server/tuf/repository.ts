@@ -635,7 +635,7 @@ export class TufRepository {
         );
       if (md.signed.delegations)
         throw new RepoError(`site group "${siteGroup}": a site group role may not delegate`);
-      const signers = this.#requireThreshold(d.role, md, d.keyIds, d.keys, d.threshold);
+      const signers = this.#requireThreshold(`site group "${siteGroup}"`, md, d.keyIds, d.keys, d.threshold);
       const bySource = new Map(sources.map((s) => [s.path, s]));
       const installs: { target: TargetFile; dest: string; source?: TargetSource }[] = [];
       for (const target of Object.values(md.signed.targets)) {
