@@ -94,6 +94,12 @@ export const publishRoutes: FastifyPluginAsync<PublishRoutesOptions> = async (ap
         return reply.code(500).send({ error: { code: 'INTERNAL', message: 'internal error' } });
       });
 
+      api.setNotFoundHandler((req, reply) =>
+        reply
+          .code(404)
+          .send({ error: { code: 'NOT_FOUND', message: `no such route: ${req.method} ${req.url}` } }),
+      );
+
       api.get('/site-groups', async () => repo.siteGroups());
 
       api.post('/drafts', async (req, reply) => {

@@ -223,6 +223,18 @@ describe('drafts over the publishing API', () => {
     await expect(client.publish(stale.id)).rejects.toMatchObject({ code: 'DRAFT_STATE' });
   });
 
+  it('answers 404 for unknown or malformed draft ids, including path escapes', async () => {
+    for (const id of ['d20261122t000000-00000000', '..', '../keys', 'd1/../../keys']) {
+      const err = await client.getDraft(id).catch((e) => e);
+      expect(err.status, id).toBe(404);
+      expect(['DRAFT_NOT_FOUND', 'NOT_FOUND'], id).toContain(err.code);
+    }
+    const res = await fetch(`${r.baseUrl}/api/publish/drafts/%2e%2e%2f%2e%2e%2fkeys/manifest`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    expect(res.status).toBe(404);
+  });
+
   it('requires the bearer token', async () => {
     const res = await fetch(`${r.baseUrl}/api/publish/drafts`);
     expect(res.status).toBe(401);
