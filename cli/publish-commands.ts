@@ -206,6 +206,56 @@ export function registerPublishCommands(program: Command): void {
       },
     );
   repo
+    .command('resign-targets')
+    .description('Re-sign top-level targets with a fresh expiry (offline targets keys)')
+    .requiredOption('--repo <dir>', 'repository directory')
+    .requiredOption('--targets-key <files...>', 'top-level targets private key file(s)')
+    .action(async (o: { repo: string; targetsKey: string[] }) => {
+      const r = await new TufRepository({ dir: o.repo, clock: systemClock, log: cliLogger() }).open();
+      const res = await r.resignTargets({ targetsKeys: await Promise.all(o.targetsKey.map(loadSigningKey)) });
+      out(`targets version ${res.version}, expires ${res.expires}`);
+    });
+  repo
+    .command('rotate-root')
+    .description('Write the next root version: fresh expiry, optionally new root and/or targets keys')
+    .requiredOption('--repo <dir>', 'repository directory')
+    .requiredOption(
+      '--root-key <files...>',
+      'current root private key file(s), at least the current threshold',
+    )
+    .option('--new-root-key <files...>', 'new root private key file(s) (default: keep the current ones)')
+    .option('--root-threshold <n>', 'new root threshold', positiveInt('--root-threshold'))
+    .option(
+      '--new-targets-key <files...>',
+      'new top-level targets private key file(s); targets is re-signed with them',
+    )
+    .option(
+      '--targets-threshold <n>',
+      'new targets threshold (default: all new targets keys)',
+      positiveInt('--targets-threshold'),
+    )
+    .action(
+      async (o: {
+        repo: string;
+        rootKey: string[];
+        newRootKey?: string[];
+        rootThreshold?: number;
+        newTargetsKey?: string[];
+        targetsThreshold?: number;
+      }) => {
+        const r = await new TufRepository({ dir: o.repo, clock: systemClock, log: cliLogger() }).open();
+        const load = (files: string[]) => Promise.all(files.map(loadSigningKey));
+        const res = await r.rotateRoot({
+          currentRootKeys: await load(o.rootKey),
+          ...(o.newRootKey ? { newRootKeys: await load(o.newRootKey) } : {}),
+          ...(o.rootThreshold ? { newRootThreshold: o.rootThreshold } : {}),
+          ...(o.newTargetsKey ? { newTargetsKeys: await load(o.newTargetsKey) } : {}),
+          ...(o.targetsThreshold ? { newTargetsThreshold: o.targetsThreshold } : {}),
+        });
+        out(`root version ${res.version}, expires ${res.expires}; devices follow it on their next refresh`);
+      },
+    );
+  repo
     .command('status')
     .description('Versions, expiries and site groups of a repository')
     .requiredOption('--repo <dir>', 'repository directory')

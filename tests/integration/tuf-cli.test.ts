@@ -190,6 +190,29 @@ describe('gatecast keys / repo / draft', () => {
     );
   });
 
+  it('renews targets and rotates root from the command line', async () => {
+    await gatecast('keys', 'generate', '--out', keys, '--name', 'root-2');
+    expect(
+      await gatecast('repo', 'resign-targets', '--repo', repoDir, '--targets-key', `${keys}/targets.key`),
+    ).toMatch(/targets version 3, expires/);
+    expect(
+      await gatecast(
+        'repo',
+        'rotate-root',
+        '--repo',
+        repoDir,
+        '--root-key',
+        `${keys}/root.key`,
+        '--new-root-key',
+        `${keys}/root-2.key`,
+      ),
+    ).toMatch(/root version 2/);
+    await expect(
+      gatecast('repo', 'rotate-root', '--repo', repoDir, '--root-key', `${keys}/root.key`),
+    ).rejects.toMatchObject({ code: 'THRESHOLD_NOT_MET' });
+    expect(await gatecast('repo', 'status', '--repo', repoDir)).toMatch(/^root v2, targets v3/);
+  });
+
   it('names the file and the rule when a folder cannot become a draft', async () => {
     const media = join(t.path, 'media');
     cpSync(sampleBundleDir(), media, { recursive: true });
