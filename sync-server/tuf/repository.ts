@@ -12,7 +12,7 @@
  * files (new names only), then new versioned metadata, and timestamp.json last — its atomic rename
  * is the commit point. A crash before it leaves only unreferenced files behind.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { access, chmod, copyFile, link, mkdir, open, readdir, readFile, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -345,13 +345,13 @@ export class TufRepository {
     const timestamp = await this.#read(MetadataKind.Timestamp, 'timestamp.json');
     const snapMeta = timestamp.md.signed.snapshotMeta;
     const snapshot = await this.#read(MetadataKind.Snapshot, metadataFileName('snapshot', snapMeta.version));
-    snapMeta.verify(snapshot.bytes);
+    verifyMeta(snapMeta, snapshot.bytes, metadataFileName('snapshot', snapMeta.version));
     let targets: Loaded<Targets> | undefined;
     const roles = new Map<string, Loaded<Targets>>();
     for (const [name, meta] of Object.entries(snapshot.md.signed.meta)) {
       const role = name.replace(/\.json$/, '');
       const loaded = await this.#read(MetadataKind.Targets, metadataFileName(role, meta.version));
-      meta.verify(loaded.bytes);
+      verifyMeta(meta, loaded.bytes, metadataFileName(role, meta.version));
       if (role === 'targets') targets = loaded;
       else roles.set(role, loaded);
     }
@@ -911,6 +911,20 @@ export class TufRepository {
   }
 }
 
+/** Checks metadata bytes against the length/hash the referring metadata records. */
+function verifyMeta(meta: { verify(data: Buffer): void }, bytes: Buffer, file: string): void {
+  try {
+    meta.verify(bytes);
+  } catch (err) {
+    throw new RepoError(
+      `${file}: does not match what the snapshot/timestamp records (${(err as Error).message})`,
+      {
+        cause: err,
+      },
+    );
+  }
+}
+
 async function hashFile(path: string): Promise<{ sha256: string; length: number }> {
   const h = createHash('sha256');
   let length = 0;
@@ -939,7 +953,7 @@ async function verifySource(source: TargetSource, target: TargetFile): Promise<v
 /** Puts a target's bytes at its hashed name; false when it was already there (same hash, same bytes). */
 async function installTarget(source: TargetSource, dest: string): Promise<boolean> {
   if (await exists(dest)) return false;
-  await mkdir(dirname(dest), { recursive: true });
+  await mkdirDurable(dirname(dest));
   if ('data' in source) {
     await writeFileAtomic(dest, source.data);
     return true;
@@ -948,7 +962,7 @@ async function installTarget(source: TargetSource, dest: string): Promise<boolea
     await rename(source.file, dest);
   } else {
     // A hard link costs no bytes; fall back to a synced copy across file systems.
-    const tmp = `${dirname(dest)}/.install.${process.pid}.${Date.now()}.tmp`;
+    const tmp = `${dirname(dest)}/.install.${randomBytes(6).toString('hex')}.tmp`;
     try {
       await link(source.file, tmp);
     } catch {
@@ -961,4 +975,17 @@ async function installTarget(source: TargetSource, dest: string): Promise<boolea
   }
   await fsyncDir(dirname(dest));
   return true;
+}
+
+/** mkdir -p whose new directory entries survive a power cut (each new level's parent is fsynced). */
+async function mkdirDurable(dir: string): Promise<void> {
+  const first = await mkdir(dir, { recursive: true });
+  if (!first) return;
+  let d = dir;
+  const created: string[] = [];
+  while (d.length >= first.length) {
+    created.push(d);
+    d = dirname(d);
+  }
+  for (const c of created.reverse()) await fsyncDir(dirname(c));
 }

@@ -1,10 +1,12 @@
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Updater } from 'tuf-js';
 import { afterEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../../protocol/clock.js';
 import { memoryLogger } from '../../protocol/log.js';
 import { createHttpApp } from '../../sync-server/http-app.js';
 import { createDemoRepository, sampleBundleDir } from '../../sync-server/tuf/demo-repository.js';
+import { TufRepository } from '../../sync-server/tuf/repository.js';
 import { tufRoutes, tufUrls } from '../../sync-server/tuf/routes.js';
 import { tempDir } from '../helpers/temp.js';
 import { startTufRepo, type TufRepoFixture } from '../helpers/tuf-repo.js';
@@ -111,5 +113,17 @@ describe('TUF repository served over HTTP', () => {
     const info = await u.getTargetInfo(`${SG}/bundle.json`);
     const got = readFileSync(await u.downloadTarget(info!), 'utf8');
     expect(got).toBe(readFileSync(join(sampleBundleDir(), 'bundle.json'), 'utf8'));
+  });
+
+  it('refuses to open a repository whose metadata files disagree with the snapshot', async () => {
+    const r = await startTufRepo({ files: { [`${SG}/bundle.json`]: enc('{"v":1}') }, serve: false });
+    cleanups.push(r.close);
+    appendFileSync(join(r.dir, 'metadata', '1.kien-giang.ha-tien.json'), ' ');
+    await expect(
+      new TufRepository({ dir: r.dir, clock: systemClock, log: memoryLogger() }).open(),
+    ).rejects.toMatchObject({
+      code: 'TUF_REPO',
+      message: expect.stringContaining('1.kien-giang.ha-tien.json: does not match'),
+    });
   });
 });
