@@ -29,7 +29,8 @@ export const PUBLISH_API_PREFIX = '/api/publish';
 export const MAX_TARGET_DEPTH = 8;
 /** Largest single media file accepted in a draft. */
 export const MAX_DRAFT_FILE_BYTES = 2 * 1024 * 1024 * 1024;
-export const MAX_DRAFT_FILES = 5000;
+/** Keeps a draft request (manifest + file list) under the server's 1 MiB JSON body limit. */
+export const MAX_DRAFT_FILES = 2000;
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, { message: 'sha256 must be 64 lower-case hex digits' });
 
