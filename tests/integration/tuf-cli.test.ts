@@ -75,6 +75,7 @@ describe('gatecast keys / repo / draft', () => {
 
   it('writes private keys 0600 and refuses to overwrite one', async () => {
     expect(statSync(`${keys}/approver-1.key`).mode & 0o777).toBe(0o600);
+    expect(statSync(keys).mode & 0o777).toBe(0o700);
     expect(statSync(`${repoDir}/keys/timestamp.key`).mode & 0o777).toBe(0o600);
     expect(statSync(`${repoDir}/keys`).mode & 0o777).toBe(0o700);
     await expect(gatecast('keys', 'generate', '--out', keys, '--name', 'root')).rejects.toMatchObject({
