@@ -383,6 +383,17 @@ export function registerPublishCommands(program: Command): void {
     out(`next: approvers run "gatecast draft sign --draft ${d.id} --key <their .key file>"`);
   });
 
+  withTarget(
+    draft
+      .command('discard')
+      .description('Delete an open draft and its uploaded files')
+      .requiredOption('--draft <id>', 'draft id'),
+  ).action(async (o: TargetOpts & { draft: string }) => {
+    const client = await clientFor(o);
+    await client.discard(o.draft);
+    out(`draft ${o.draft} discarded`);
+  });
+
   withTarget(draft.command('list').description('List drafts')).action(async (o: TargetOpts) => {
     const client = await clientFor(o);
     const ds = await client.listDrafts();

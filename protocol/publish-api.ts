@@ -11,6 +11,7 @@
  * - `PUT  /drafts/:id/files/<target path>`  raw bytes (application/octet-stream) → UploadResult
  * - `POST /drafts/:id/signatures` {keyid, sig} → DraftView
  * - `POST /drafts/:id/publish`              → PublishResult
+ * - `DELETE /drafts/:id`                    → 204 (open drafts only)
  * Errors: `{ error: { code, message, problems? } }` with 400/401/404/409.
  */
 import { z } from 'zod';
