@@ -11,6 +11,7 @@ import { registerTufClientCommands } from './tuf-client.js';
 import { registerScheduleCommands } from './schedule-commands.js';
 import { registerHardwareCommands } from './hardware-commands.js';
 import { registerProvisionCommands } from './provision-commands.js';
+import { registerPublishCommands } from './publish-commands.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerScheduleCommands(program);
   registerProvisionCommands(program);
   registerHardwareCommands(program);
+  registerPublishCommands(program);
   return program;
 }
 

@@ -18,9 +18,9 @@ import {
   type KeyObject,
   sign,
 } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { canonicalize } from '@tufjs/canonical-json';
-import { Key, Signature } from '@tufjs/models';
+import { Key, Metadata, MetadataKind, Signature, type Targets } from '@tufjs/models';
 import { z } from 'zod';
 import { writeFileAtomic } from './atomic-file.js';
 import { GatecastError } from './errors.js';
@@ -152,6 +152,8 @@ export async function generateKeyPairFiles(
       throw new KeyFileError(`${paths.privatePath}: already exists; refusing to overwrite a private key`);
   }
   const { key, privatePem } = generateSigningKey(name);
+  // A new key directory is private too; an existing one keeps its mode.
+  await mkdir(dir, { recursive: true, mode: 0o700 });
   await writeFileAtomic(paths.privatePath, privatePem, 0o600);
   await writeFileAtomic(paths.publicPath, `${JSON.stringify(publicKeyFileOf(key), null, 2)}\n`, 0o644);
   return { ...paths, key };
@@ -200,4 +202,23 @@ export async function loadPublicKey(path: string): Promise<{ name: string; publi
     });
   }
   return parsePublicKeyFile(raw, path);
+}
+
+/**
+ * Signs the `signed` part of targets metadata (a draft's payload) with @tufjs/models' canonical
+ * signing and returns only the signature. Throws KeyFileError when the payload is not targets metadata.
+ */
+export function signTargetsPayload(
+  signed: Record<string, unknown>,
+  key: SigningKey,
+): { keyid: string; sig: string } {
+  let md: Metadata<Targets>;
+  try {
+    md = Metadata.fromJSON(MetadataKind.Targets, { signed, signatures: [] } as never);
+  } catch (err) {
+    throw new KeyFileError(`the payload is not targets metadata (${(err as Error).message})`, { cause: err });
+  }
+  md.sign(key.signer, false);
+  const sig = md.signatures[key.keyId] as Signature;
+  return { keyid: sig.keyID, sig: sig.sig };
 }
