@@ -280,6 +280,19 @@ export async function serveRepo(
       });
       return;
     }
+    if (opts.chunkDelayMs && path.startsWith('targets/')) {
+      let off = 0;
+      const next = () => {
+        if (res.destroyed) return;
+        const piece = part.subarray(off, off + 65536);
+        off += piece.length;
+        state.bytesServed += piece.length;
+        if (off >= part.length) res.end(piece);
+        else res.write(piece, () => setTimeout(next, opts.chunkDelayMs));
+      };
+      next();
+      return;
+    }
     state.bytesServed += part.length;
     res.end(part);
   };
