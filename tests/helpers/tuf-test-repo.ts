@@ -226,7 +226,11 @@ export interface ServedRepo {
 
 export async function serveRepo(
   repo: TestTufRepo,
-  opts: { honourRange?: boolean } = {},
+  opts: {
+    honourRange?: boolean;
+    /** Send target bodies in 64 KiB pieces this many ms apart (a slow link). */
+    chunkDelayMs?: number;
+  } = {},
 ): Promise<ServedRepo> {
   const honourRange = opts.honourRange ?? true;
   const state: ServedRepo = {
