@@ -141,6 +141,20 @@ export class UpdateClient {
     await this.running?.catch(() => undefined); // its outcome is already recorded in status
   }
 
+  /**
+   * Makes the previous bundle active again (an operator's command). Returns false when there is no
+   * previous bundle. The next successful refresh installs the repository's newest bundle again: a
+   * lasting rollback is a new signed bundle.
+   */
+  async rollback(): Promise<boolean> {
+    await this.running?.catch(() => undefined); // never switch under a running install
+    if (!(await this.bundles.rollback())) return false;
+    await this.store.reload();
+    this.state.installedVersion = this.store.currentRecord()?.version;
+    this.opts.log.warn('rolled back to the previous bundle', { version: this.state.installedVersion });
+    return true;
+  }
+
   status(): UpdateStatus {
     return { ...this.state, ...(this.state.lastError ? { lastError: { ...this.state.lastError } } : {}) };
   }
