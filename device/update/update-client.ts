@@ -85,6 +85,7 @@ export class UpdateClient {
         enrolmentRootFile: opts.enrolmentRootFile,
         metadataUrl: opts.metadataUrl,
         targetBaseUrl: opts.targetBaseUrl,
+        clock: opts.clock,
         ...(opts.http ? { http: opts.http } : {}),
       },
       opts.log.child('tuf'),
