@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { isGatecastError } from '../protocol/errors.js';
 import { registerContentCommands } from './content-commands.js';
+import { registerPublishCommands } from './publish-commands.js';
 import { registerTufClientCommands } from './tuf-client.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
     .version(pkg.version)
     .showHelpAfterError();
   registerContentCommands(program);
+  registerPublishCommands(program);
   registerTufClientCommands(program);
   return program;
 }

@@ -20,7 +20,7 @@ import {
 } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { canonicalize } from '@tufjs/canonical-json';
-import { Key, Signature } from '@tufjs/models';
+import { Key, Metadata, MetadataKind, Signature, type Targets } from '@tufjs/models';
 import { z } from 'zod';
 import { writeFileAtomic } from './atomic-file.js';
 import { GatecastError } from './errors.js';
@@ -200,4 +200,23 @@ export async function loadPublicKey(path: string): Promise<{ name: string; publi
     });
   }
   return parsePublicKeyFile(raw, path);
+}
+
+/**
+ * Signs the `signed` part of targets metadata (a draft's payload) with @tufjs/models' canonical
+ * signing and returns only the signature. Throws KeyFileError when the payload is not targets metadata.
+ */
+export function signTargetsPayload(
+  signed: Record<string, unknown>,
+  key: SigningKey,
+): { keyid: string; sig: string } {
+  let md: Metadata<Targets>;
+  try {
+    md = Metadata.fromJSON(MetadataKind.Targets, { signed, signatures: [] } as never);
+  } catch (err) {
+    throw new KeyFileError(`the payload is not targets metadata (${(err as Error).message})`, { cause: err });
+  }
+  md.sign(key.signer, false);
+  const sig = md.signatures[key.keyId] as Signature;
+  return { keyid: sig.keyID, sig: sig.sig };
 }

@@ -13,8 +13,9 @@
  * <repo>/drafts/<id>/                         drafts being assembled and signed, never served
  * ```
  */
-import { join } from 'node:path';
-import { SiteGroupId, targetPathProblem } from '../../protocol/content.js';
+import { join, resolve } from 'node:path';
+import { SiteGroupId } from '../../protocol/content.js';
+import { MAX_TARGET_DEPTH } from '../../protocol/publish-api.js';
 import { RepoError } from './errors.js';
 
 const TOP_LEVEL_ROLE_NAMES = ['root', 'targets', 'snapshot', 'timestamp'];
@@ -27,7 +28,9 @@ export interface RepoLayout {
   draftsDir: string;
 }
 
-export function repoLayout(dir: string): RepoLayout {
+/** Absolute paths (the static file server requires them) of a repository's parts. */
+export function repoLayout(repoDir: string): RepoLayout {
+  const dir = resolve(repoDir);
   return {
     dir,
     metadataDir: join(dir, 'metadata'),
@@ -36,12 +39,6 @@ export function repoLayout(dir: string): RepoLayout {
     draftsDir: join(dir, 'drafts'),
   };
 }
-
-/**
- * How deep target paths may go below a site group. tuf-js matches delegation path patterns segment
- * by segment (a `*` never spans a "/"), so a delegation lists one pattern per depth.
- */
-export const MAX_TARGET_DEPTH = 8;
 
 /**
  * The TUF role name for a site group: its slugs joined by "." (`kien-giang/ha-tien` →
@@ -71,25 +68,6 @@ export function delegationPaths(siteGroup: string): string[] {
   return out;
 }
 
-/**
- * Why a target path cannot belong to a site group, or undefined. On top of the content model's
- * rules: inside the group, not too deep, and no segment starting with "." (a delegation's `*`
- * does not match such names, so the target would be unreachable).
- */
-export function siteGroupTargetProblem(siteGroup: string, path: string): string | undefined {
-  const base = targetPathProblem(path);
-  if (base) return base;
-  if (!path.startsWith(`${siteGroup}/`)) return `target "${path}" lies outside site group "${siteGroup}/"`;
-  const below = path.slice(siteGroup.length + 1).split('/');
-  if (below.length > MAX_TARGET_DEPTH)
-    return `target "${path}" is ${below.length} levels below the site group; at most ${MAX_TARGET_DEPTH} allowed`;
-  if (path.split('/').some((s) => s.startsWith('.')))
-    return `target "${path}" has a segment starting with "."`;
-  if (path.split('/').some((s) => s.length > 200))
-    return `target "${path}" has a segment longer than 200 characters`;
-  return undefined;
-}
-
 /** `a/b/c.png` with hash H → `a/b/H.c.png`: the consistent-snapshot file name clients request. */
 export function hashedTargetPath(path: string, sha256: string): string {
   const i = path.lastIndexOf('/');
@@ -98,3 +76,5 @@ export function hashedTargetPath(path: string, sha256: string): string {
 
 export const metadataFileName = (role: string, version?: number) =>
   version === undefined ? `${role}.json` : `${version}.${role}.json`;
+
+export { MAX_TARGET_DEPTH, siteGroupTargetProblem } from '../../protocol/publish-api.js';

@@ -12,7 +12,7 @@
  * files (new names only), then new versioned metadata, and timestamp.json last — its atomic rename
  * is the commit point. A crash before it leaves only unreferenced files behind.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { access, chmod, copyFile, link, mkdir, open, readdir, readFile, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -345,13 +345,13 @@ export class TufRepository {
     const timestamp = await this.#read(MetadataKind.Timestamp, 'timestamp.json');
     const snapMeta = timestamp.md.signed.snapshotMeta;
     const snapshot = await this.#read(MetadataKind.Snapshot, metadataFileName('snapshot', snapMeta.version));
-    snapMeta.verify(snapshot.bytes);
+    verifyMeta(snapMeta, snapshot.bytes, metadataFileName('snapshot', snapMeta.version));
     let targets: Loaded<Targets> | undefined;
     const roles = new Map<string, Loaded<Targets>>();
     for (const [name, meta] of Object.entries(snapshot.md.signed.meta)) {
       const role = name.replace(/\.json$/, '');
       const loaded = await this.#read(MetadataKind.Targets, metadataFileName(role, meta.version));
-      meta.verify(loaded.bytes);
+      verifyMeta(meta, loaded.bytes, metadataFileName(role, meta.version));
       if (role === 'targets') targets = loaded;
       else roles.set(role, loaded);
     }
@@ -524,6 +524,135 @@ export class TufRepository {
     });
   }
 
+  /**
+   * Re-signs top-level targets (same delegations, next version, fresh expiry) with the offline
+   * targets keys. Delegated roles are renewed by publishing a new draft of the same content.
+   */
+  resignTargets(opts: { targetsKeys: SigningKey[] }) {
+    return this.#exclusive(async () => {
+      const s = this.#s;
+      const now = this.#clock.now();
+      const next = this.#nextTargets(s.targets.md, now, opts.targetsKeys, s.root.md);
+      await writeFileAtomic(
+        join(this.layout.metadataDir, metadataFileName('targets', next.md.signed.version)),
+        next.bytes,
+      );
+      await this.#commit({ targets: next }, now);
+      this.#log.info('targets re-signed', {
+        version: next.md.signed.version,
+        expires: next.md.signed.expires,
+      });
+      return { version: next.md.signed.version, expires: next.md.signed.expires };
+    });
+  }
+
+  #nextTargets(
+    current: Metadata<Targets>,
+    now: number,
+    keys: SigningKey[],
+    root: Metadata<Root>,
+  ): Loaded<Targets> {
+    const md = Metadata.fromJSON(MetadataKind.Targets, {
+      signed: {
+        ...current.signed.toJSON(),
+        version: current.signed.version + 1,
+        expires: tufTime(now + this.expiries.targetsMs),
+      },
+      signatures: [],
+    } as never);
+    signWith(md, keys);
+    const role = root.signed.roles['targets'];
+    this.#requireThreshold('targets', md, role?.keyIDs ?? [], root.signed.keys, role?.threshold ?? 1);
+    return { md, bytes: serializeMetadata(md) };
+  }
+
+  /**
+   * Writes the next root version (offline): fresh expiry, optionally new root keys/threshold and new
+   * targets keys. It carries the signatures clients demand: the current root's threshold and the
+   * new root's own threshold. With new targets keys, targets is re-signed by them in the same change.
+   * The online snapshot/timestamp keys stay as they are.
+   */
+  rotateRoot(opts: {
+    currentRootKeys: SigningKey[];
+    newRootKeys?: SigningKey[];
+    newRootThreshold?: number;
+    newTargetsKeys?: SigningKey[];
+    newTargetsThreshold?: number;
+  }) {
+    return this.#exclusive(async () => {
+      const s = this.#s;
+      const now = this.#clock.now();
+      const cur = s.root.md.signed;
+      const rootKeys = opts.newRootKeys ?? opts.currentRootKeys;
+      const rootThreshold = opts.newRootThreshold ?? cur.roles['root']?.threshold ?? 1;
+      const ids = (ks: SigningKey[]) => [...new Set(ks.map((k) => k.keyId))];
+      const json = cur.toJSON() as {
+        keys: Record<string, unknown>;
+        roles: Record<string, { keyids: string[]; threshold: number }>;
+      };
+      const roles = structuredClone(json.roles);
+      roles['root'] = { keyids: ids(rootKeys), threshold: rootThreshold };
+      if (opts.newTargetsKeys)
+        roles['targets'] = {
+          keyids: ids(opts.newTargetsKeys),
+          threshold: opts.newTargetsThreshold ?? opts.newTargetsKeys.length,
+        };
+      for (const [name, r] of Object.entries(roles))
+        if (r.threshold < 1 || r.threshold > r.keyids.length)
+          throw new RepoError(
+            `${name} threshold ${r.threshold} must be between 1 and its ${r.keyids.length} key(s)`,
+          );
+      // Keep only keys some role still uses.
+      const known: Record<string, Key> = { ...cur.keys };
+      for (const k of [...rootKeys, ...(opts.newTargetsKeys ?? [])]) known[k.keyId] = k.publicKey;
+      const keys: Record<string, unknown> = {};
+      for (const r of Object.values(roles))
+        for (const id of r.keyids) if (known[id]) keys[id] = keyJson(known[id] as Key);
+      const next = Metadata.fromJSON(MetadataKind.Root, {
+        signed: {
+          ...json,
+          version: cur.version + 1,
+          expires: tufTime(now + this.expiries.rootMs),
+          keys,
+          roles,
+        },
+        signatures: [],
+      } as never);
+      const signers = new Map([...opts.currentRootKeys, ...rootKeys].map((k) => [k.keyId, k]));
+      signWith(next, [...signers.values()]);
+      for (const [label, trusted] of [
+        ['current root', s.root.md],
+        ['new root', next],
+      ] as const) {
+        try {
+          trusted.verifyDelegate('root', next);
+        } catch (err) {
+          throw new ThresholdError(
+            `root v${next.signed.version} lacks the signatures the ${label} requires (${(err as Error).message})`,
+            validSignatures(next, trusted.signed.roles['root']?.keyIDs ?? [], trusted.signed.keys).length,
+            trusted.signed.roles['root']?.threshold ?? 1,
+          );
+        }
+      }
+      const rootBytes = serializeMetadata(next);
+      let targets: Loaded<Targets> | undefined;
+      if (opts.newTargetsKeys) {
+        targets = this.#nextTargets(s.targets.md, now, opts.newTargetsKeys, next);
+        await writeFileAtomic(
+          join(this.layout.metadataDir, metadataFileName('targets', targets.md.signed.version)),
+          targets.bytes,
+        );
+      }
+      await this.#commit({ root: { md: next, bytes: rootBytes }, ...(targets ? { targets } : {}) }, now);
+      this.#log.info('root rotated', {
+        version: next.signed.version,
+        rootKeys: ids(rootKeys),
+        rootThreshold,
+      });
+      return { version: next.signed.version, expires: next.signed.expires };
+    });
+  }
+
   #requireThreshold(
     role: string,
     md: Metadata<Targets>,
@@ -635,7 +764,7 @@ export class TufRepository {
         );
       if (md.signed.delegations)
         throw new RepoError(`site group "${siteGroup}": a site group role may not delegate`);
-      const signers = this.#requireThreshold(d.role, md, d.keyIds, d.keys, d.threshold);
+      const signers = this.#requireThreshold(`site group "${siteGroup}"`, md, d.keyIds, d.keys, d.threshold);
       const bySource = new Map(sources.map((s) => [s.path, s]));
       const installs: { target: TargetFile; dest: string; source?: TargetSource }[] = [];
       for (const target of Object.values(md.signed.targets)) {
@@ -676,7 +805,11 @@ export class TufRepository {
    * the in-memory state. Called inside the queue.
    */
   async #commit(
-    change: { targets?: Loaded<Targets>; role?: { name: string; loaded: Loaded<Targets> } },
+    change: {
+      root?: Loaded<Root>;
+      targets?: Loaded<Targets>;
+      role?: { name: string; loaded: Loaded<Targets> };
+    },
     now: number,
   ): Promise<void> {
     const s = this.#s;
@@ -695,8 +828,17 @@ export class TufRepository {
       join(this.layout.metadataDir, metadataFileName('snapshot', snapshot.signed.version)),
       snapshotBytes,
     );
+    const root = change.root ?? s.root;
+    if (change.root) {
+      // Written after everything it vouches for and just before the commit point.
+      await writeFileAtomic(
+        join(this.layout.metadataDir, metadataFileName('root', root.md.signed.version)),
+        root.bytes,
+      );
+      await writeFileAtomic(join(this.layout.metadataDir, 'root.json'), root.bytes);
+    }
     const timestamp = await this.#writeTimestamp(snapshot.signed.version, snapshotBytes, now);
-    this.#state = { ...s, targets, roles, snapshot: { md: snapshot, bytes: snapshotBytes }, timestamp };
+    this.#state = { ...s, root, targets, roles, snapshot: { md: snapshot, bytes: snapshotBytes }, timestamp };
   }
 
   async #writeTimestamp(
@@ -769,6 +911,20 @@ export class TufRepository {
   }
 }
 
+/** Checks metadata bytes against the length/hash the referring metadata records. */
+function verifyMeta(meta: { verify(data: Buffer): void }, bytes: Buffer, file: string): void {
+  try {
+    meta.verify(bytes);
+  } catch (err) {
+    throw new RepoError(
+      `${file}: does not match what the snapshot/timestamp records (${(err as Error).message})`,
+      {
+        cause: err,
+      },
+    );
+  }
+}
+
 async function hashFile(path: string): Promise<{ sha256: string; length: number }> {
   const h = createHash('sha256');
   let length = 0;
@@ -797,7 +953,7 @@ async function verifySource(source: TargetSource, target: TargetFile): Promise<v
 /** Puts a target's bytes at its hashed name; false when it was already there (same hash, same bytes). */
 async function installTarget(source: TargetSource, dest: string): Promise<boolean> {
   if (await exists(dest)) return false;
-  await mkdir(dirname(dest), { recursive: true });
+  await mkdirDurable(dirname(dest));
   if ('data' in source) {
     await writeFileAtomic(dest, source.data);
     return true;
@@ -806,7 +962,7 @@ async function installTarget(source: TargetSource, dest: string): Promise<boolea
     await rename(source.file, dest);
   } else {
     // A hard link costs no bytes; fall back to a synced copy across file systems.
-    const tmp = `${dirname(dest)}/.install.${process.pid}.${Date.now()}.tmp`;
+    const tmp = `${dirname(dest)}/.install.${randomBytes(6).toString('hex')}.tmp`;
     try {
       await link(source.file, tmp);
     } catch {
@@ -819,4 +975,17 @@ async function installTarget(source: TargetSource, dest: string): Promise<boolea
   }
   await fsyncDir(dirname(dest));
   return true;
+}
+
+/** mkdir -p whose new directory entries survive a power cut (each new level's parent is fsynced). */
+async function mkdirDurable(dir: string): Promise<void> {
+  const first = await mkdir(dir, { recursive: true });
+  if (!first) return;
+  let d = dir;
+  const created: string[] = [];
+  while (d.length >= first.length) {
+    created.push(d);
+    d = dirname(d);
+  }
+  for (const c of created.reverse()) await fsyncDir(dirname(c));
 }

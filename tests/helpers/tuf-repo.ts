@@ -16,7 +16,9 @@ import { type Clock, systemClock } from '../../protocol/clock.js';
 import { memoryLogger } from '../../protocol/log.js';
 import { generateSigningKey, type SigningKey } from '../../protocol/tuf-keys.js';
 import { createHttpApp } from '../../sync-server/http-app.js';
+import { DraftService } from '../../sync-server/tuf/drafts.js';
 import { publishFiles } from '../../sync-server/tuf/publish-files.js';
+import { publishRoutes } from '../../sync-server/tuf/publish-routes.js';
 import { type Expiries, initRepository, TufRepository } from '../../sync-server/tuf/repository.js';
 import { tufRoutes, tufUrls } from '../../sync-server/tuf/routes.js';
 import { tempDir } from './temp.js';
@@ -36,6 +38,8 @@ export interface TufRepoFixture {
   rootBytes: Buffer;
   siteGroup: string;
   keys: { root: SigningKey; targets: SigningKey; approvers: SigningKey[] };
+  /** The draft service behind the publishing API (always present; mounted only with publishApiToken). */
+  drafts: DraftService;
   /** Publishes the next version: `files` replace or add targets; other current targets are kept unless `replaceAll`. */
   publish(
     files: Record<string, Uint8Array>,
@@ -54,6 +58,8 @@ export interface StartTufRepoOptions {
   expiries?: Partial<Expiries>;
   /** Serve over HTTP (default true). */
   serve?: boolean;
+  /** Also mount the publishing API (drafts) with this bearer token. */
+  publishApiToken?: string;
 }
 
 export async function startTufRepo(opts: StartTufRepoOptions = {}): Promise<TufRepoFixture> {
@@ -96,6 +102,9 @@ export async function startTufRepo(opts: StartTufRepoOptions = {}): Promise<TufR
   if (opts.files && Object.keys(opts.files).length) await publish(opts.files, { replaceAll: true });
   const app = createHttpApp();
   await app.register(tufRoutes, { repoDir: tmp.path });
+  const drafts = new DraftService({ repo, clock, log: memoryLogger('drafts') });
+  if (opts.publishApiToken)
+    await app.register(publishRoutes, { repo, drafts, authorToken: opts.publishApiToken });
   let baseUrl = '';
   if (opts.serve !== false) baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
   const rootPath = join(tmp.path, 'metadata', '1.root.json');
@@ -109,6 +118,7 @@ export async function startTufRepo(opts: StartTufRepoOptions = {}): Promise<TufR
     rootBytes: readFileSync(rootPath),
     siteGroup,
     keys: { root, targets, approvers },
+    drafts,
     publish,
     close: async () => {
       await repo.stop();

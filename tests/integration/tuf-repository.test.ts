@@ -1,7 +1,13 @@
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Updater } from 'tuf-js';
 import { afterEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../../protocol/clock.js';
+import { memoryLogger } from '../../protocol/log.js';
+import { createHttpApp } from '../../sync-server/http-app.js';
+import { createDemoRepository, sampleBundleDir } from '../../sync-server/tuf/demo-repository.js';
+import { TufRepository } from '../../sync-server/tuf/repository.js';
+import { tufRoutes, tufUrls } from '../../sync-server/tuf/routes.js';
 import { tempDir } from '../helpers/temp.js';
 import { startTufRepo, type TufRepoFixture } from '../helpers/tuf-repo.js';
 
@@ -73,5 +79,51 @@ describe('TUF repository served over HTTP', () => {
       r.publish({ [`${SG}/bundle.json`]: enc('{"v":2}') }, { approvers: [r.keys.approvers[0]!] }),
     ).rejects.toMatchObject({ code: 'THRESHOLD_NOT_MET', have: 1, need: 2 });
     expect(r.repo.versions().roles['kien-giang.ha-tien']).toBe(1);
+  });
+
+  it('createDemoRepository publishes the sample bundle through a draft signed by two approvers', async () => {
+    const t = tempDir('gatecast-demo-');
+    cleanups.push(t.cleanup);
+    const demo = await createDemoRepository({ dir: t.path, log: memoryLogger() });
+    expect(demo.published).toMatchObject({
+      siteGroup: SG,
+      version: 1,
+      targets: 11,
+      newFiles: 11,
+      uploaded: 10,
+    });
+    expect(demo.approverKeyFiles).toHaveLength(2);
+    const app = createHttpApp();
+    await app.register(tufRoutes, { repoDir: demo.repoDir });
+    const base = await app.listen({ host: '127.0.0.1', port: 0 });
+    cleanups.push(() => app.close());
+    const c = tempDir('gatecast-tufclient-');
+    cleanups.push(c.cleanup);
+    mkdirSync(join(c.path, 'md'));
+    mkdirSync(join(c.path, 't'));
+    copyFileSync(demo.rootPath, join(c.path, 'md', 'root.json'));
+    const urls = tufUrls(base);
+    const u = new Updater({
+      metadataDir: join(c.path, 'md'),
+      metadataBaseUrl: urls.metadataUrl,
+      targetDir: join(c.path, 't'),
+      targetBaseUrl: urls.targetsUrl,
+    });
+    await u.refresh();
+    const info = await u.getTargetInfo(`${SG}/bundle.json`);
+    const got = readFileSync(await u.downloadTarget(info!), 'utf8');
+    expect(got).toBe(readFileSync(join(sampleBundleDir(), 'bundle.json'), 'utf8'));
+  });
+
+  it('refuses to open a repository whose metadata files disagree with the snapshot', async () => {
+    const r = await startTufRepo({ files: { [`${SG}/bundle.json`]: enc('{"v":1}') }, serve: false });
+    cleanups.push(r.close);
+    appendFileSync(join(r.dir, 'metadata', '1.kien-giang.ha-tien.json'), ' ');
+    await expect(
+      new TufRepository({ dir: r.dir, clock: systemClock, log: memoryLogger() }).open(),
+    ).rejects.toMatchObject({
+      code: 'TUF_REPO',
+      message: expect.stringContaining('1.kien-giang.ha-tien.json: does not match'),
+    });
   });
 });

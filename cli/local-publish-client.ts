@@ -1,0 +1,59 @@
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import type { Clock } from '../protocol/clock.js';
+import type { Logger } from '../protocol/log.js';
+import type { CreateDraftRequest, SignatureUpload } from '../protocol/publish-api.js';
+import type { PublishClient } from '../provisioning/publish-client.js';
+import { DraftService } from '../sync-server/tuf/drafts.js';
+import { TufRepository } from '../sync-server/tuf/repository.js';
+
+/** The publishing port on a repository directory on this machine (offline use, demo, tests). */
+export class LocalPublishClient implements PublishClient {
+  readonly #repo: TufRepository;
+  readonly #drafts: DraftService;
+
+  constructor(repo: TufRepository, drafts: DraftService) {
+    this.#repo = repo;
+    this.#drafts = drafts;
+  }
+
+  static async open(dir: string, clock: Clock, log?: Logger): Promise<LocalPublishClient> {
+    const repo = await new TufRepository({ dir, clock, ...(log ? { log } : {}) }).open();
+    return new LocalPublishClient(repo, new DraftService({ repo, clock, ...(log ? { log } : {}) }));
+  }
+
+  async siteGroups() {
+    return this.#repo.siteGroups();
+  }
+  createDraft(req: CreateDraftRequest) {
+    return this.#drafts.create(req);
+  }
+  getDraft(id: string) {
+    return this.#drafts.get(id);
+  }
+  listDrafts() {
+    return this.#drafts.list();
+  }
+  manifest(id: string) {
+    return this.#drafts.manifest(id);
+  }
+  addSignature(id: string, sig: SignatureUpload) {
+    return this.#drafts.addSignature(id, sig);
+  }
+  publish(id: string) {
+    return this.#drafts.publish(id);
+  }
+  uploadFile(id: string, path: string, file: string, onProgress?: (sentBytes: number) => void) {
+    let sent = 0;
+    const stream = Readable.from(
+      (async function* () {
+        for await (const chunk of createReadStream(file, { highWaterMark: 256 * 1024 })) {
+          sent += (chunk as Buffer).length;
+          onProgress?.(sent);
+          yield chunk as Buffer;
+        }
+      })(),
+    );
+    return this.#drafts.upload(id, path, stream);
+  }
+}

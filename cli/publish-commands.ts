@@ -1,0 +1,446 @@
+/**
+ * Commands for people who publish:
+ *   gatecast keys generate|show
+ *   gatecast repo init|add-site-group|status|refresh|serve      (offline keys / the server's repository)
+ *   gatecast draft create|list|show|sign|publish               (--server URL --token T, or --repo DIR)
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { MultiBar, Presets, SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import { systemClock } from '../protocol/clock.js';
+import { prepareDraftFromFolder } from '../protocol/draft-folder.js';
+import { GatecastError } from '../protocol/errors.js';
+import { createLogger, type Logger } from '../protocol/log.js';
+import type { DraftView } from '../protocol/publish-api.js';
+import {
+  generateKeyPairFiles,
+  loadPublicKey,
+  loadSigningKey,
+  publicKeyFileOf,
+} from '../protocol/tuf-keys.js';
+import { signDraftPayload, summarisePayload } from '../provisioning/keys.js';
+import { HttpPublishClient, type PublishClient } from '../provisioning/publish-client.js';
+import { createHttpApp } from '../sync-server/http-app.js';
+import { DraftService } from '../sync-server/tuf/drafts.js';
+import { publishRoutes } from '../sync-server/tuf/publish-routes.js';
+import { initRepository, TufRepository } from '../sync-server/tuf/repository.js';
+import { tufRoutes, tufUrls } from '../sync-server/tuf/routes.js';
+import { LocalPublishClient } from './local-publish-client.js';
+
+export class UsageError extends GatecastError {
+  readonly code = 'USAGE';
+}
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+
+/** The CLI's logger: warnings and errors as plain lines on stderr; progress is printed by the commands. */
+function cliLogger(): Logger {
+  const at = (level: string) => (msg: string, fields?: Record<string, unknown>) =>
+    process.stderr.write(`${level}: ${msg}${fields ? ` ${JSON.stringify(fields)}` : ''}\n`);
+  const quiet = () => undefined;
+  const self: Logger = {
+    debug: quiet,
+    info: quiet,
+    warn: at('warning'),
+    error: at('error'),
+    child: () => self,
+  };
+  return self;
+}
+const info = (line: string) => process.stderr.write(`${line}\n`);
+
+interface TargetOpts {
+  server?: string;
+  token?: string;
+  tokenFile?: string;
+  repo?: string;
+}
+
+async function readToken(o: TargetOpts): Promise<string | undefined> {
+  if (o.token) return o.token;
+  if (o.tokenFile) {
+    try {
+      return (await readFile(o.tokenFile, 'utf8')).trim();
+    } catch (err) {
+      throw new UsageError(`${o.tokenFile}: cannot read the token file (${(err as Error).message})`);
+    }
+  }
+  return undefined;
+}
+
+async function clientFor(o: TargetOpts): Promise<PublishClient> {
+  if (o.repo && o.server) throw new UsageError('give either --server or --repo, not both');
+  if (o.repo) return LocalPublishClient.open(o.repo, systemClock, cliLogger());
+  if (!o.server) throw new UsageError('give --server URL (with --token or --token-file) or --repo DIR');
+  const token = await readToken(o);
+  if (!token) throw new UsageError('--server needs --token or --token-file');
+  return new HttpPublishClient({ server: o.server, token });
+}
+
+function withTarget(cmd: Command): Command {
+  return cmd
+    .option('--server <url>', 'sync server base URL')
+    .option('--token <token>', 'publishing API bearer token')
+    .option('--token-file <file>', 'file holding the publishing API bearer token')
+    .option('--repo <dir>', 'work on a repository directory on this machine instead of a server');
+}
+
+const positiveInt = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${name} must be a positive integer, got "${v}"`);
+  return n;
+};
+
+function describeDraft(d: DraftView): string[] {
+  const lines = [
+    `draft ${d.id}: ${d.siteGroup} version ${d.version} (${d.status})${d.label ? ` — ${d.label}` : ''}`,
+    `  files: ${d.files.length} media + bundle.json; still to upload: ${d.missing.length}`,
+    `  signatures: ${d.signedBy.length}/${d.threshold}${d.signedBy.length ? ` (${d.signedBy.map((k) => k.slice(0, 12)).join(', ')})` : ''}`,
+  ];
+  for (const m of d.missing.slice(0, 10)) lines.push(`  missing: ${m}`);
+  return lines;
+}
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+export function registerPublishCommands(program: Command): void {
+  // ------------------------------------------------------------------------------------------ keys
+  const keys = program.command('keys').description('Signing keys (root, targets, approver, online)');
+  keys
+    .command('generate')
+    .description(
+      'Generate an Ed25519 key pair: <out>/<name>.key (private, mode 0600) and <out>/<name>.pub.json',
+    )
+    .requiredOption('--out <dir>', 'directory for the key files')
+    .requiredOption('--name <name>', 'key name, e.g. approver-nguyen-van-a')
+    .option('--force', 'overwrite an existing key of that name')
+    .action(async (o: { out: string; name: string; force?: boolean }) => {
+      const r = await generateKeyPairFiles(o.out, o.name, { overwrite: Boolean(o.force) });
+      out(`private key: ${r.privatePath} (keep it on this machine; mode 0600)`);
+      out(`public key:  ${r.publicPath}`);
+      out(`key id:      ${r.key.keyId}`);
+    });
+  keys
+    .command('show')
+    .description('Print the public key file JSON (and key id) for a private or public key file')
+    .argument('<file>', '<name>.key or <name>.pub.json')
+    .action(async (file: string) => {
+      const k = await loadPublicKey(file);
+      out(JSON.stringify(publicKeyFileOf(k), null, 2));
+    });
+
+  // ------------------------------------------------------------------------------------------ repo
+  const repo = program
+    .command('repo')
+    .description('The TUF repository on this machine (offline key operations, serving)');
+  repo
+    .command('init')
+    .description(
+      'Create a repository: root and targets signed with offline keys, online snapshot/timestamp keys generated in <repo>/keys',
+    )
+    .requiredOption('--repo <dir>', 'repository directory')
+    .requiredOption('--root-key <files...>', 'root private key file(s)')
+    .requiredOption('--targets-key <files...>', 'top-level targets private key file(s)')
+    .option(
+      '--root-threshold <n>',
+      'signatures needed on root (default: all root keys)',
+      positiveInt('--root-threshold'),
+    )
+    .option(
+      '--targets-threshold <n>',
+      'signatures needed on targets (default: all)',
+      positiveInt('--targets-threshold'),
+    )
+    .action(
+      async (o: {
+        repo: string;
+        rootKey: string[];
+        targetsKey: string[];
+        rootThreshold?: number;
+        targetsThreshold?: number;
+      }) => {
+        await initRepository({
+          dir: o.repo,
+          clock: systemClock,
+          rootKeys: await Promise.all(o.rootKey.map(loadSigningKey)),
+          targetsKeys: await Promise.all(o.targetsKey.map(loadSigningKey)),
+          ...(o.rootThreshold ? { rootThreshold: o.rootThreshold } : {}),
+          ...(o.targetsThreshold ? { targetsThreshold: o.targetsThreshold } : {}),
+        });
+        out(`repository created in ${o.repo}`);
+        out(`trusted root for devices: ${join(o.repo, 'metadata', 'root.json')}`);
+      },
+    );
+  repo
+    .command('add-site-group')
+    .description(
+      'Delegate a site group (e.g. kien-giang/ha-tien) to approver keys; signed with the targets key(s)',
+    )
+    .requiredOption('--repo <dir>', 'repository directory')
+    .requiredOption('--site-group <group>', 'site group, e.g. kien-giang/ha-tien')
+    .requiredOption('--targets-key <files...>', 'top-level targets private key file(s)')
+    .requiredOption('--approver <files...>', 'approver public key files (<name>.pub.json)')
+    .option('--threshold <n>', 'approver signatures needed to publish', positiveInt('--threshold'), 2)
+    .action(
+      async (o: {
+        repo: string;
+        siteGroup: string;
+        targetsKey: string[];
+        approver: string[];
+        threshold: number;
+      }) => {
+        const r = await new TufRepository({ dir: o.repo, clock: systemClock, log: cliLogger() }).open();
+        const approvers = await Promise.all(o.approver.map(loadPublicKey));
+        await r.addSiteGroup({
+          siteGroup: o.siteGroup,
+          approvers: approvers.map((a) => a.publicKey),
+          threshold: o.threshold,
+          targetsKeys: await Promise.all(o.targetsKey.map(loadSigningKey)),
+        });
+        out(`site group ${o.siteGroup}: ${approvers.length} approvers, threshold ${o.threshold}`);
+      },
+    );
+  repo
+    .command('resign-targets')
+    .description('Re-sign top-level targets with a fresh expiry (offline targets keys)')
+    .requiredOption('--repo <dir>', 'repository directory')
+    .requiredOption('--targets-key <files...>', 'top-level targets private key file(s)')
+    .action(async (o: { repo: string; targetsKey: string[] }) => {
+      const r = await new TufRepository({ dir: o.repo, clock: systemClock, log: cliLogger() }).open();
+      const res = await r.resignTargets({ targetsKeys: await Promise.all(o.targetsKey.map(loadSigningKey)) });
+      out(`targets version ${res.version}, expires ${res.expires}`);
+    });
+  repo
+    .command('rotate-root')
+    .description('Write the next root version: fresh expiry, optionally new root and/or targets keys')
+    .requiredOption('--repo <dir>', 'repository directory')
+    .requiredOption(
+      '--root-key <files...>',
+      'current root private key file(s), at least the current threshold',
+    )
+    .option('--new-root-key <files...>', 'new root private key file(s) (default: keep the current ones)')
+    .option('--root-threshold <n>', 'new root threshold', positiveInt('--root-threshold'))
+    .option(
+      '--new-targets-key <files...>',
+      'new top-level targets private key file(s); targets is re-signed with them',
+    )
+    .option(
+      '--targets-threshold <n>',
+      'new targets threshold (default: all new targets keys)',
+      positiveInt('--targets-threshold'),
+    )
+    .action(
+      async (o: {
+        repo: string;
+        rootKey: string[];
+        newRootKey?: string[];
+        rootThreshold?: number;
+        newTargetsKey?: string[];
+        targetsThreshold?: number;
+      }) => {
+        const r = await new TufRepository({ dir: o.repo, clock: systemClock, log: cliLogger() }).open();
+        const load = (files: string[]) => Promise.all(files.map(loadSigningKey));
+        const res = await r.rotateRoot({
+          currentRootKeys: await load(o.rootKey),
+          ...(o.newRootKey ? { newRootKeys: await load(o.newRootKey) } : {}),
+          ...(o.rootThreshold ? { newRootThreshold: o.rootThreshold } : {}),
+          ...(o.newTargetsKey ? { newTargetsKeys: await load(o.newTargetsKey) } : {}),
+          ...(o.targetsThreshold ? { newTargetsThreshold: o.targetsThreshold } : {}),
+        });
+        out(`root version ${res.version}, expires ${res.expires}; devices follow it on their next refresh`);
+      },
+    );
+  repo
+    .command('status')
+    .description('Versions, expiries and site groups of a repository')
+    .requiredOption('--repo <dir>', 'repository directory')
+    .action(async (o: { repo: string }) => {
+      const r = await new TufRepository({ dir: o.repo, clock: systemClock, log: cliLogger() }).open();
+      const v = r.versions();
+      const e = r.onlineExpiry();
+      out(
+        `root v${v.root}, targets v${v.targets}, snapshot v${v.snapshot} (expires ${e.snapshot}), timestamp v${v.timestamp} (expires ${e.timestamp})`,
+      );
+      for (const g of r.siteGroups())
+        out(
+          `site group ${g.siteGroup} (role ${g.role}): version ${g.version}, threshold ${g.threshold} of ${g.keyIds.length}`,
+        );
+    });
+  repo
+    .command('refresh')
+    .description('Re-sign snapshot/timestamp now if they are past half their lifetime')
+    .requiredOption('--repo <dir>', 'repository directory')
+    .action(async (o: { repo: string }) => {
+      const r = await new TufRepository({ dir: o.repo, clock: systemClock, log: cliLogger() }).open();
+      const res = await r.refreshOnlineMetadata();
+      out(`snapshot re-signed: ${res.snapshot}; timestamp re-signed: ${res.timestamp}`);
+      for (const x of res.expiringOffline)
+        out(`warning: ${x.role} expires ${x.expires}; re-sign it with its offline keys`);
+    });
+  repo
+    .command('serve')
+    .description(
+      'Serve the repository (/tuf/metadata, /tuf/targets) and, with a token, the publishing API; re-signs online metadata',
+    )
+    .requiredOption('--repo <dir>', 'repository directory')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port (0: any free port)', (v) => Number(v), 8080)
+    .option('--token <token>', 'publishing API bearer token (omit to serve read-only)')
+    .option('--token-file <file>', 'file holding the publishing API bearer token')
+    .action(async (o: { repo: string; host: string; port: number; token?: string; tokenFile?: string }) => {
+      const log = createLogger('sync-server:tuf');
+      const r = await new TufRepository({ dir: o.repo, clock: systemClock, log }).open();
+      const app = createHttpApp();
+      await app.register(tufRoutes, { repoDir: o.repo });
+      const token = await readToken(o);
+      if (token) {
+        if (token.length < 16)
+          throw new UsageError('the publishing API token must be at least 16 characters');
+        await app.register(publishRoutes, {
+          repo: r,
+          drafts: new DraftService({ repo: r, clock: systemClock, log }),
+          authorToken: token,
+        });
+      }
+      r.start();
+      const base = await app.listen({ host: o.host, port: o.port });
+      const urls = tufUrls(base);
+      out(`metadata: ${urls.metadataUrl}`);
+      out(`targets:  ${urls.targetsUrl}`);
+      if (token) out(`publishing API: ${base}/api/publish (bearer token)`);
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await app.close();
+      await r.stop();
+    });
+
+  // ----------------------------------------------------------------------------------------- draft
+  const draft = program.command('draft').description('Drafts: build from a folder, sign locally, publish');
+  withTarget(
+    draft
+      .command('create')
+      .description('Check a folder (bundle.json + media), create a draft and upload the media it needs')
+      .requiredOption('--site-group <group>', 'site group, e.g. kien-giang/ha-tien')
+      .requiredOption('--media <dir>', 'folder: target <site-group>/<path> is the file <dir>/<path>')
+      .option('--manifest <file>', 'bundle manifest (default <media>/bundle.json)'),
+  ).action(async (o: TargetOpts & { siteGroup: string; media: string; manifest?: string }) => {
+    const tty = Boolean(process.stderr.isTTY);
+    const hashBar = new SingleBar(
+      { format: 'checking  [{bar}] {percentage}% | {value}/{total} bytes | {file}', hideCursor: true },
+      Presets.shades_classic,
+    );
+    let hashStarted = false;
+    const folder = await prepareDraftFromFolder(o.siteGroup, o.media, o.manifest, {
+      onHashProgress: (done, total, file) => {
+        if (!tty) return;
+        if (!hashStarted) hashBar.start(total, 0, { file });
+        hashStarted = true;
+        hashBar.update(done, { file });
+      },
+    }).finally(() => hashStarted && hashBar.stop());
+    for (const f of folder.ignored)
+      info(`note: ${join(o.media, f)} is not referenced by the manifest; not uploaded`);
+    const client = await clientFor(o);
+    const d = await client.createDraft(folder.request);
+    out(`draft ${d.id} created: ${d.siteGroup} version ${d.version}, ${d.files.length} media files`);
+    const toSend = d.missing.map((p) => ({ path: p, file: folder.localFiles.get(p) as string }));
+    const sizes = new Map(folder.request.files.map((f) => [f.path, f.length]));
+    const total = toSend.reduce((a, f) => a + (sizes.get(f.path) ?? 0), 0);
+    info(
+      `uploading ${toSend.length} file(s), ${formatBytes(total)}; ${d.files.length - toSend.length} already on the server`,
+    );
+    const bars = new MultiBar(
+      {
+        format: '{name} [{bar}] {percentage}% | {value}/{total} bytes',
+        hideCursor: true,
+        clearOnComplete: false,
+      },
+      Presets.shades_classic,
+    );
+    const totalBar = tty ? bars.create(Math.max(total, 1), 0, { name: 'total    ' }) : undefined;
+    let sentBefore = 0;
+    try {
+      for (const f of toSend) {
+        const size = sizes.get(f.path) ?? 0;
+        const bar = tty
+          ? bars.create(Math.max(size, 1), 0, { name: f.path.slice(-40).padEnd(40) })
+          : undefined;
+        await client.uploadFile(d.id, f.path, f.file, (n) => {
+          bar?.update(n);
+          totalBar?.update(sentBefore + n);
+        });
+        sentBefore += size;
+        if (bar) bars.remove(bar);
+        if (!tty) info(`uploaded ${f.path} (${formatBytes(size)})`);
+      }
+    } finally {
+      bars.stop();
+    }
+    const after = await client.getDraft(d.id);
+    for (const l of describeDraft(after)) out(l);
+    out(`next: approvers run "gatecast draft sign --draft ${d.id} --key <their .key file>"`);
+  });
+
+  withTarget(draft.command('list').description('List drafts')).action(async (o: TargetOpts) => {
+    const client = await clientFor(o);
+    const ds = await client.listDrafts();
+    if (!ds.length) out('no drafts');
+    for (const d of ds) out(describeDraft(d)[0] as string);
+  });
+
+  withTarget(
+    draft
+      .command('show')
+      .description('Show a draft: its files, signatures and the bundle manifest approvers are asked to sign')
+      .requiredOption('--draft <id>', 'draft id')
+      .option('--manifest', 'also print bundle.json'),
+  ).action(async (o: TargetOpts & { draft: string; manifest?: boolean }) => {
+    const client = await clientFor(o);
+    const d = await client.getDraft(o.draft);
+    for (const l of describeDraft(d)) out(l);
+    for (const t of summarisePayload(d.signed).targets)
+      out(`  target ${t.path} ${formatBytes(t.length)} sha256:${t.sha256.slice(0, 16)}…`);
+    if (o.manifest) out((await client.manifest(o.draft)).toString('utf8'));
+  });
+
+  withTarget(
+    draft
+      .command('sign')
+      .description('Sign a draft with your approver key; the key stays here, only the signature is sent')
+      .requiredOption('--draft <id>', 'draft id')
+      .requiredOption('--key <file>', 'your approver private key (<name>.key)'),
+  ).action(async (o: TargetOpts & { draft: string; key: string }) => {
+    const key = await loadSigningKey(o.key);
+    const client = await clientFor(o);
+    const d = await client.getDraft(o.draft);
+    if (!d.approverKeyIds.includes(key.keyId))
+      throw new UsageError(
+        `${o.key} (key ${key.keyId.slice(0, 12)}…) is not an approver key of ${d.siteGroup}`,
+      );
+    const manifest = await client.manifest(o.draft);
+    const sig = signDraftPayload(d.signed, key, { siteGroup: d.siteGroup, manifest });
+    const after = await client.addSignature(o.draft, sig);
+    out(`signed draft ${o.draft} as ${key.name} (${after.signedBy.length}/${after.threshold} signatures)`);
+    if (after.signedBy.length >= after.threshold)
+      out(`threshold met: run "gatecast draft publish --draft ${o.draft}"`);
+  });
+
+  withTarget(
+    draft
+      .command('publish')
+      .description('Publish a draft once every file is uploaded and the threshold is met')
+      .requiredOption('--draft <id>', 'draft id'),
+  ).action(async (o: TargetOpts & { draft: string }) => {
+    const client = await clientFor(o);
+    const r = await client.publish(o.draft);
+    out(`published ${r.siteGroup} version ${r.version}: ${r.targets} targets, ${r.newFiles} new file(s)`);
+  });
+}

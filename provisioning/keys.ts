@@ -1,0 +1,76 @@
+/**
+ * Approver key tools. An approver's private key stays on the approver's machine: the draft's
+ * payload (the `signed` part of the site group's next targets metadata) comes in, one signature
+ * goes out. Signing uses @tufjs/models' own canonical-JSON signing.
+ */
+import { createHash } from 'node:crypto';
+import { Metadata, MetadataKind } from '@tufjs/models';
+import { BUNDLE_MANIFEST_NAME } from '../protocol/content.js';
+import { GatecastError } from '../protocol/errors.js';
+import type { SignatureUpload } from '../protocol/publish-api.js';
+import { type SigningKey, signTargetsPayload } from '../protocol/tuf-keys.js';
+
+export {
+  generateKeyPairFiles,
+  loadPublicKey,
+  loadSigningKey,
+  publicKeyFileOf,
+  type SigningKey,
+} from '../protocol/tuf-keys.js';
+
+export class SigningPayloadError extends GatecastError {
+  readonly code = 'SIGNING_PAYLOAD_INVALID';
+}
+
+export interface PayloadSummary {
+  version: number;
+  expires: string;
+  targets: { path: string; length: number; sha256: string }[];
+}
+
+/** Reads a draft's payload as targets metadata; refuses anything else (e.g. a payload with delegations). */
+export function summarisePayload(signed: Record<string, unknown>): PayloadSummary {
+  let md: Metadata<import('@tufjs/models').Targets>;
+  try {
+    md = Metadata.fromJSON(MetadataKind.Targets, { signed, signatures: [] } as never);
+  } catch (err) {
+    throw new SigningPayloadError(`the draft payload is not targets metadata (${(err as Error).message})`, {
+      cause: err,
+    });
+  }
+  if (md.signed.delegations)
+    throw new SigningPayloadError('the draft payload delegates to other keys; refusing to sign');
+  return {
+    version: md.signed.version,
+    expires: md.signed.expires,
+    targets: Object.values(md.signed.targets).map((t) => ({
+      path: t.path,
+      length: t.length,
+      sha256: t.hashes['sha256'] ?? '',
+    })),
+  };
+}
+
+/**
+ * Signs a draft payload with a local key. When `manifest` (the draft's bundle.json bytes, fetched
+ * for review) is given, refuses unless the payload's bundle.json target is exactly those bytes.
+ */
+export function signDraftPayload(
+  signed: Record<string, unknown>,
+  key: SigningKey,
+  check: { siteGroup: string; manifest?: Uint8Array },
+): SignatureUpload {
+  const summary = summarisePayload(signed);
+  const outside = summary.targets.find((t) => !t.path.startsWith(`${check.siteGroup}/`));
+  if (outside)
+    throw new SigningPayloadError(`target "${outside.path}" lies outside site group "${check.siteGroup}"`);
+  if (check.manifest) {
+    const bundle = summary.targets.find((t) => t.path === `${check.siteGroup}/${BUNDLE_MANIFEST_NAME}`);
+    const sha = createHash('sha256').update(check.manifest).digest('hex');
+    if (!bundle || bundle.sha256 !== sha || bundle.length !== check.manifest.length)
+      throw new SigningPayloadError(
+        'the bundle.json shown for review is not the one in the payload; refusing to sign',
+      );
+  }
+  return signTargetsPayload(signed, key);
+}

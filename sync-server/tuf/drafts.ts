@@ -1,0 +1,327 @@
+/**
+ * Drafts: the next version of a site group, assembled by an author and signed by approvers on
+ * their own machines before it is published.
+ *
+ * ```
+ * <repo>/drafts/<id>/draft.json        DraftRecord (atomic writes)
+ * <repo>/drafts/<id>/files/<sha256>    staged bytes (bundle.json and uploaded media), by content hash
+ * ```
+ * Only the signature travels from an approver: the server checks each one against the site
+ * group's approver keys (unknown key, bad signature and duplicates are refused) and publishes once
+ * the threshold is met.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { access, mkdir, open, readdir, readFile, rename, rm, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Metadata, MetadataKind, type Targets } from '@tufjs/models';
+import { z } from 'zod';
+import { fsyncDir, writeFileAtomic } from '../../protocol/atomic-file.js';
+import type { Clock } from '../../protocol/clock.js';
+import { BUNDLE_MANIFEST_NAME } from '../../protocol/content.js';
+import { createLogger, type Logger } from '../../protocol/log.js';
+import {
+  type CreateDraftRequest,
+  checkDraft,
+  DraftFile,
+  type DraftView,
+  type PublishResult,
+  type SignatureUpload,
+  type UploadResult,
+} from '../../protocol/publish-api.js';
+import { DraftError, DraftNotFoundError, DraftStateError } from './errors.js';
+import { hashedTargetPath } from './layout.js';
+import { type TargetSource, type TufRepository, tufTime } from './repository.js';
+
+const DraftRecord = z.object({
+  schema: z.literal(1),
+  id: z.string(),
+  siteGroup: z.string(),
+  status: z.enum(['open', 'published']),
+  createdAt: z.string(),
+  label: z.string().optional(),
+  manifest: DraftFile,
+  files: z.array(DraftFile),
+  signed: z.record(z.string(), z.unknown()),
+  signatures: z.array(z.object({ keyid: z.string(), sig: z.string(), at: z.string() })),
+  publishedAt: z.string().optional(),
+});
+type DraftRecord = z.infer<typeof DraftRecord>;
+
+const DRAFT_ID = /^d\d{8}t\d{6}-[0-9a-f]{8}$/;
+
+export interface DraftServiceOptions {
+  repo: TufRepository;
+  clock: Clock;
+  log?: Logger;
+}
+
+/** Draft operations, shared by the HTTP routes and the CLI's local (`--repo`) mode. */
+export class DraftService {
+  readonly #repo: TufRepository;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(opts: DraftServiceOptions) {
+    this.#repo = opts.repo;
+    this.#clock = opts.clock;
+    this.#log = opts.log ?? createLogger('sync-server:drafts');
+  }
+
+  get #dir() {
+    return this.#repo.layout.draftsDir;
+  }
+
+  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn, fn);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  #draftDir(id: string): string {
+    if (!DRAFT_ID.test(id)) throw new DraftNotFoundError(`no draft "${id}"`);
+    return join(this.#dir, id);
+  }
+
+  async #load(id: string): Promise<DraftRecord> {
+    const path = join(this.#draftDir(id), 'draft.json');
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (err) {
+      throw new DraftNotFoundError(`no draft "${id}"`, { cause: err });
+    }
+    return DraftRecord.parse(JSON.parse(text));
+  }
+
+  async #save(rec: DraftRecord): Promise<void> {
+    await writeFileAtomic(join(this.#draftDir(rec.id), 'draft.json'), `${JSON.stringify(rec, null, 1)}\n`);
+  }
+
+  #stagedPath(id: string, sha256: string): string {
+    return join(this.#draftDir(id), 'files', sha256);
+  }
+
+  async #isPresent(rec: DraftRecord, f: DraftFile): Promise<boolean> {
+    const staged = this.#stagedPath(rec.id, f.sha256);
+    const published = join(this.#repo.layout.targetsDir, hashedTargetPath(f.path, f.sha256));
+    for (const p of [staged, published]) if (await exists(p)) return true;
+    return false;
+  }
+
+  async #view(rec: DraftRecord): Promise<DraftView> {
+    const d = this.#repo.delegation(rec.siteGroup);
+    const files = await Promise.all(
+      rec.files.map(async (f) => ({ ...f, present: await this.#isPresent(rec, f) })),
+    );
+    return {
+      id: rec.id,
+      siteGroup: rec.siteGroup,
+      status: rec.status,
+      createdAt: rec.createdAt,
+      version: Number(rec.signed['version']),
+      ...(rec.label !== undefined ? { label: rec.label } : {}),
+      threshold: d.threshold,
+      approverKeyIds: d.keyIds,
+      signedBy: rec.signatures.map((s) => s.keyid),
+      files,
+      missing: files.filter((f) => !f.present).map((f) => f.path),
+      signed: rec.signed,
+      ...(rec.publishedAt ? { publishedAt: rec.publishedAt } : {}),
+    };
+  }
+
+  /**
+   * Checks the manifest and file list (DraftError lists every problem, naming file and rule),
+   * stages bundle.json and records the unsigned next version of the site group's role.
+   * Files already published with the same bytes need no upload.
+   */
+  create(req: CreateDraftRequest): Promise<DraftView> {
+    return this.#exclusive(async () => {
+      this.#repo.delegation(req.siteGroup);
+      const { problems, manifest } = checkDraft(req.siteGroup, req.manifest, req.files);
+      if (problems.length || !manifest)
+        throw new DraftError(`draft for "${req.siteGroup}" refused`, problems);
+      const manifestBytes = Buffer.from(req.manifest, 'utf8');
+      const manifestFile: DraftFile = {
+        path: `${req.siteGroup}/${BUNDLE_MANIFEST_NAME}`,
+        length: manifestBytes.length,
+        sha256: sha256Hex(manifestBytes),
+      };
+      const md = this.#repo.buildRoleMetadata(req.siteGroup, [manifestFile, ...req.files]);
+      const now = this.#clock.now();
+      const id = `d${tufTime(now).slice(0, 19).replace(/[-:]/g, '').replace('T', 't')}-${randomBytes(4).toString('hex')}`;
+      const rec: DraftRecord = {
+        schema: 1,
+        id,
+        siteGroup: req.siteGroup,
+        status: 'open',
+        createdAt: tufTime(now),
+        ...(manifest.label !== undefined ? { label: manifest.label } : {}),
+        manifest: manifestFile,
+        files: [...req.files],
+        signed: md.signed.toJSON(),
+        signatures: [],
+      };
+      await writeFileAtomic(this.#stagedPath(id, manifestFile.sha256), manifestBytes);
+      await this.#save(rec);
+      this.#log.info('draft created', {
+        id,
+        siteGroup: req.siteGroup,
+        version: md.signed.version,
+        files: req.files.length,
+      });
+      return this.#view(rec);
+    });
+  }
+
+  async get(id: string): Promise<DraftView> {
+    return this.#view(await this.#load(id));
+  }
+
+  async list(): Promise<DraftView[]> {
+    let names: string[] = [];
+    try {
+      names = await readdir(this.#dir);
+    } catch {
+      return []; // no drafts directory yet
+    }
+    const out: DraftView[] = [];
+    for (const n of names.filter((x) => DRAFT_ID.test(x)).sort()) {
+      try {
+        out.push(await this.get(n));
+      } catch (err) {
+        this.#log.warn('unreadable draft skipped', { id: n, err });
+      }
+    }
+    return out;
+  }
+
+  /** The exact bytes of the draft's bundle.json (approvers read it before signing). */
+  async manifest(id: string): Promise<Buffer> {
+    const rec = await this.#load(id);
+    return readFile(this.#stagedPath(id, rec.manifest.sha256));
+  }
+
+  /**
+   * Receives one media file's bytes as a stream: refuses a path the draft does not list, stops as
+   * soon as more bytes arrive than declared, and checks length and sha256 before the file is
+   * staged (temp → fsync → rename).
+   */
+  async upload(id: string, path: string, body: Readable): Promise<UploadResult> {
+    const rec = await this.#load(id);
+    if (rec.status !== 'open') throw new DraftStateError(`draft ${id} is already ${rec.status}`);
+    const decl = rec.files.find((f) => f.path === path);
+    if (!decl)
+      throw new DraftError(`draft ${id} refused an upload`, [
+        { path: `media file ${path}`, message: 'not listed in the draft' },
+      ]);
+    const dir = join(this.#draftDir(id), 'files');
+    await mkdir(dir, { recursive: true });
+    const tmp = join(dir, `.upload.${randomBytes(6).toString('hex')}.tmp`);
+    const hash = createHash('sha256');
+    let received = 0;
+    try {
+      await pipeline(
+        body,
+        async function* (source: AsyncIterable<Buffer>) {
+          for await (const chunk of source) {
+            received += chunk.length;
+            if (received > decl.length)
+              throw new DraftError(`draft ${id} refused an upload`, [
+                { path: `media file ${path}`, message: `more than the declared ${decl.length} bytes` },
+              ]);
+            hash.update(chunk);
+            yield chunk;
+          }
+        },
+        createWriteStream(tmp),
+      );
+      const sha = hash.digest('hex');
+      if (received !== decl.length || sha !== decl.sha256)
+        throw new DraftError(`draft ${id} refused an upload`, [
+          {
+            path: `media file ${path}`,
+            message:
+              received !== decl.length
+                ? `received ${received} bytes, declared ${decl.length}`
+                : `sha256 ${sha} does not match the declared ${decl.sha256}`,
+          },
+        ]);
+      const fh = await open(tmp, 'r');
+      await fh.sync();
+      await fh.close();
+      await rename(tmp, this.#stagedPath(id, sha));
+      await fsyncDir(dir);
+    } catch (err) {
+      await unlink(tmp).catch(() => undefined); // best effort: the upload already failed
+      throw err;
+    }
+    const view = await this.#view(rec);
+    return { path, length: received, missing: view.missing };
+  }
+
+  /** Checks and records one approver signature (unknown key, bad signature, duplicate: refused). */
+  addSignature(id: string, sig: SignatureUpload): Promise<DraftView> {
+    return this.#exclusive(async () => {
+      const rec = await this.#load(id);
+      if (rec.status !== 'open') throw new DraftStateError(`draft ${id} is already ${rec.status}`);
+      this.#repo.checkApproverSignature(rec.siteGroup, this.#metadata(rec), sig);
+      rec.signatures.push({ keyid: sig.keyid, sig: sig.sig, at: tufTime(this.#clock.now()) });
+      await this.#save(rec);
+      this.#log.info('draft signed', { id, keyid: sig.keyid, signatures: rec.signatures.length });
+      return this.#view(rec);
+    });
+  }
+
+  #metadata(rec: DraftRecord): Metadata<Targets> {
+    return Metadata.fromJSON(MetadataKind.Targets, {
+      signed: rec.signed,
+      signatures: rec.signatures.map((s) => ({ keyid: s.keyid, sig: s.sig })),
+    } as never);
+  }
+
+  /**
+   * Publishes once every file is present and the threshold is met; refuses a draft whose site group
+   * moved on since it was created (create a new draft then).
+   */
+  publish(id: string): Promise<PublishResult> {
+    return this.#exclusive(async () => {
+      const rec = await this.#load(id);
+      if (rec.status !== 'open') throw new DraftStateError(`draft ${id} is already ${rec.status}`);
+      const view = await this.#view(rec);
+      if (view.missing.length)
+        throw new DraftStateError(
+          `draft ${id}: ${view.missing.length} file(s) not uploaded yet: ${view.missing.slice(0, 5).join(', ')}`,
+        );
+      const current = this.#repo.roleMetadata(rec.siteGroup)?.signed.version ?? 0;
+      if (view.version !== current + 1)
+        throw new DraftStateError(
+          `draft ${id} would be version ${view.version} of "${rec.siteGroup}", but version ${current} is already published; create a new draft`,
+        );
+      const sources: TargetSource[] = [];
+      for (const f of [rec.manifest, ...rec.files]) {
+        const staged = this.#stagedPath(id, f.sha256);
+        if (await exists(staged)) sources.push({ path: f.path, file: staged });
+      }
+      const res = await this.#repo.publishRole(rec.siteGroup, this.#metadata(rec), sources);
+      rec.status = 'published';
+      rec.publishedAt = tufTime(this.#clock.now());
+      await this.#save(rec);
+      await rm(join(this.#draftDir(id), 'files'), { recursive: true, force: true });
+      return { id, siteGroup: rec.siteGroup, ...res };
+    });
+  }
+}
+
+const sha256Hex = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+async function exists(p: string): Promise<boolean> {
+  return access(p).then(
+    () => true,
+    () => false,
+  );
+}
