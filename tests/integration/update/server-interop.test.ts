@@ -4,8 +4,11 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UpdateClient } from '../../../device/update/update-client.js';
 import { fakeClock } from '../../../protocol/clock.js';
-import { bundleManifestPath } from '../../../protocol/content.js';
+import { bundleManifestPath, mediaTargets } from '../../../protocol/content.js';
 import { memoryLogger } from '../../../protocol/log.js';
+import { createHttpApp } from '../../../sync-server/http-app.js';
+import { createDemoRepository } from '../../../sync-server/tuf/demo-repository.js';
+import { tufRoutes, tufUrls } from '../../../sync-server/tuf/routes.js';
 import { manifestFor } from '../../helpers/bundle-fixture.js';
 import { tempDir } from '../../helpers/temp.js';
 import { startTufRepo, type TufRepoFixture } from '../../helpers/tuf-repo.js';
@@ -58,5 +61,36 @@ describe('update client against the server repository', () => {
     expect(v2.version).toBeGreaterThan(v1.version);
     expect(readFileSync(v2.filePath(`${SG}/media/a.jpg`)!)).toEqual(changed);
     await client.stop();
+  });
+
+  it('installs the Ha Tien sample bundle published through drafts and two approver signatures', async () => {
+    const demo = await createDemoRepository({ dir: join(tmp.path, 'demo'), log: memoryLogger() });
+    const app = createHttpApp();
+    await app.register(tufRoutes, { repoDir: demo.repoDir });
+    const urls = tufUrls(await app.listen({ host: '127.0.0.1', port: 0 }));
+    try {
+      const client = new UpdateClient({
+        dataDir: join(tmp.path, 'device'),
+        siteGroup: demo.siteGroup,
+        metadataUrl: urls.metadataUrl,
+        targetBaseUrl: urls.targetsUrl,
+        enrolmentRootFile: demo.rootPath,
+        refreshIntervalMs: 60_000,
+        storeQuotaBytes: 256 * 1024 * 1024,
+        clock: fakeClock(),
+        log: memoryLogger(),
+      });
+      await client.loadInstalled();
+      await client.refreshNow();
+      expect(client.status().lastError).toBeUndefined();
+      const b = client.content.current()!;
+      const paths = mediaTargets(b.manifest);
+      expect(paths.length).toBeGreaterThan(3);
+      for (const p of paths) expect(b.filePath(p), p).toBeDefined();
+      await client.stop();
+    } finally {
+      await app.close();
+      await demo.repo.stop();
+    }
   });
 });
