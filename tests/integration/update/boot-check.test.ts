@@ -85,6 +85,22 @@ describe('update client: boot check, quarantine, rollback and the refresh loop',
     expect(c.status().unavailableFiles).toBe(0);
   });
 
+  it('re-fetches a damaged copy of the bundle manifest too', async () => {
+    const first = makeClient();
+    await first.loadInstalled();
+    const blobs = new BlobStore(join(dataDir, 'content'));
+    const { sha256 } = JSON.parse(
+      readFileSync(join(dataDir, 'content', 'bundles', 'v1.json'), 'utf8'),
+    ).manifestTarget;
+    writeFileSync(blobs.blobPath(sha256), '{}');
+    const c = makeClient();
+    await c.loadInstalled();
+    expect(c.status().unavailableFiles).toBe(1);
+    expect(c.content.current()?.manifest.items).toHaveLength(2); // the record keeps its own copy
+    expect((await c.refreshNow())?.fetched).toEqual([`${SG}/bundle.json`]);
+    expect(c.status().unavailableFiles).toBe(0);
+  });
+
   it('reports a missing file at boot and serves the rest', async () => {
     const first = makeClient();
     await first.loadInstalled();
