@@ -91,7 +91,14 @@ export class TufClient {
       );
     const written = { dirty: false };
     internals.persistMetadata = (name, bytes) => {
-      this.metadata.persist(name, bytes);
+      try {
+        this.metadata.persist(name, bytes);
+      } catch (err) {
+        // A full or failing disk: name it, so the status says "store", not "bad metadata".
+        throw new UpdateError('METADATA_STORE', `cannot write ${name}.json: ${(err as Error).message}`, {
+          cause: err,
+        });
+      }
       written.dirty = true;
     };
     if (this.opts.clock) internals.trustedSet.referenceTime = new Date(this.opts.clock.now());
