@@ -43,6 +43,9 @@ export class LocalPublishClient implements PublishClient {
   publish(id: string) {
     return this.#drafts.publish(id);
   }
+  discard(id: string) {
+    return this.#drafts.discard(id);
+  }
   uploadFile(id: string, path: string, file: string, onProgress?: (sentBytes: number) => void) {
     let sent = 0;
     const stream = Readable.from(

@@ -22,10 +22,9 @@ import {
 import { signDraftPayload, summarisePayload } from '../provisioning/keys.js';
 import { HttpPublishClient, type PublishClient } from '../provisioning/publish-client.js';
 import { createHttpApp } from '../sync-server/http-app.js';
-import { DraftService } from '../sync-server/tuf/drafts.js';
-import { publishRoutes } from '../sync-server/tuf/publish-routes.js';
+import { mountTufRepository } from '../sync-server/tuf/mount.js';
 import { initRepository, TufRepository } from '../sync-server/tuf/repository.js';
-import { tufRoutes, tufUrls } from '../sync-server/tuf/routes.js';
+import { tufUrls } from '../sync-server/tuf/routes.js';
 import { LocalPublishClient } from './local-publish-client.js';
 
 export class UsageError extends GatecastError {
@@ -293,21 +292,16 @@ export function registerPublishCommands(program: Command): void {
     .option('--token <token>', 'publishing API bearer token (omit to serve read-only)')
     .option('--token-file <file>', 'file holding the publishing API bearer token')
     .action(async (o: { repo: string; host: string; port: number; token?: string; tokenFile?: string }) => {
-      const log = createLogger('sync-server:tuf');
-      const r = await new TufRepository({ dir: o.repo, clock: systemClock, log }).open();
       const app = createHttpApp();
-      await app.register(tufRoutes, { repoDir: o.repo });
       const token = await readToken(o);
-      if (token) {
-        if (token.length < 16)
-          throw new UsageError('the publishing API token must be at least 16 characters');
-        await app.register(publishRoutes, {
-          repo: r,
-          drafts: new DraftService({ repo: r, clock: systemClock, log }),
-          authorToken: token,
-        });
-      }
-      r.start();
+      if (token && token.length < 16)
+        throw new UsageError('the publishing API token must be at least 16 characters');
+      const tuf = await mountTufRepository(app, {
+        repoDir: o.repo,
+        clock: systemClock,
+        log: createLogger('sync-server:tuf'),
+        ...(token ? { authorToken: token } : {}),
+      });
       const base = await app.listen({ host: o.host, port: o.port });
       const urls = tufUrls(base);
       out(`metadata: ${urls.metadataUrl}`);
@@ -318,8 +312,8 @@ export function registerPublishCommands(program: Command): void {
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
+      await tuf.stop();
       await app.close();
-      await r.stop();
     });
 
   // ----------------------------------------------------------------------------------------- draft
@@ -387,6 +381,17 @@ export function registerPublishCommands(program: Command): void {
     const after = await client.getDraft(d.id);
     for (const l of describeDraft(after)) out(l);
     out(`next: approvers run "gatecast draft sign --draft ${d.id} --key <their .key file>"`);
+  });
+
+  withTarget(
+    draft
+      .command('discard')
+      .description('Delete an open draft and its uploaded files')
+      .requiredOption('--draft <id>', 'draft id'),
+  ).action(async (o: TargetOpts & { draft: string }) => {
+    const client = await clientFor(o);
+    await client.discard(o.draft);
+    out(`draft ${o.draft} discarded`);
   });
 
   withTarget(draft.command('list').description('List drafts')).action(async (o: TargetOpts) => {

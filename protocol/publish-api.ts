@@ -11,6 +11,7 @@
  * - `PUT  /drafts/:id/files/<target path>`  raw bytes (application/octet-stream) → UploadResult
  * - `POST /drafts/:id/signatures` {keyid, sig} → DraftView
  * - `POST /drafts/:id/publish`              → PublishResult
+ * - `DELETE /drafts/:id`                    → 204 (open drafts only)
  * Errors: `{ error: { code, message, problems? } }` with 400/401/404/409.
  */
 import { z } from 'zod';
@@ -29,7 +30,8 @@ export const PUBLISH_API_PREFIX = '/api/publish';
 export const MAX_TARGET_DEPTH = 8;
 /** Largest single media file accepted in a draft. */
 export const MAX_DRAFT_FILE_BYTES = 2 * 1024 * 1024 * 1024;
-export const MAX_DRAFT_FILES = 5000;
+/** Keeps a draft request (manifest + file list) under the server's 1 MiB JSON body limit. */
+export const MAX_DRAFT_FILES = 2000;
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, { message: 'sha256 must be 64 lower-case hex digits' });
 

@@ -18,7 +18,7 @@ import {
   type KeyObject,
   sign,
 } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { canonicalize } from '@tufjs/canonical-json';
 import { Key, Metadata, MetadataKind, Signature, type Targets } from '@tufjs/models';
 import { z } from 'zod';
@@ -152,6 +152,8 @@ export async function generateKeyPairFiles(
       throw new KeyFileError(`${paths.privatePath}: already exists; refusing to overwrite a private key`);
   }
   const { key, privatePem } = generateSigningKey(name);
+  // A new key directory is private too; an existing one keeps its mode.
+  await mkdir(dir, { recursive: true, mode: 0o700 });
   await writeFileAtomic(paths.privatePath, privatePem, 0o600);
   await writeFileAtomic(paths.publicPath, `${JSON.stringify(publicKeyFileOf(key), null, 2)}\n`, 0o644);
   return { ...paths, key };

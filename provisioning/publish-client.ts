@@ -33,6 +33,7 @@ export interface PublishClient {
   manifest(id: string): Promise<Buffer>;
   addSignature(id: string, sig: SignatureUpload): Promise<DraftView>;
   publish(id: string): Promise<PublishResult>;
+  discard(id: string): Promise<void>;
 }
 
 /** The server refused a request or could not be reached; `code` is the server's error code. */
@@ -115,6 +116,7 @@ export class HttpPublishClient implements PublishClient {
         res.status,
       );
     }
+    if (res.status === 204) return undefined;
     return init.raw ? Buffer.from(await res.arrayBuffer()) : res.json();
   }
 
@@ -148,6 +150,9 @@ export class HttpPublishClient implements PublishClient {
   }
   publish(id: string) {
     return this.#parsed(PublishResult, this.#call('POST', `/drafts/${encodeURIComponent(id)}/publish`));
+  }
+  async discard(id: string) {
+    await this.#call('DELETE', `/drafts/${encodeURIComponent(id)}`);
   }
   uploadFile(id: string, path: string, file: string, onProgress?: (sentBytes: number) => void) {
     let sent = 0;

@@ -1,21 +1,20 @@
 /**
- * The sync server's HTTP application: one Fastify instance that each component adds its routes to
- * (TUF repository and publishing API, device links, dashboard). main.ts builds it and listens.
+ * The sync server's one HTTP(S) app (fastify). Each part registers its routes on it: the REST API,
+ * enrolment, the TUF repository; the device WebSocket hub attaches to `app.server`'s upgrades.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 
 export interface HttpAppOptions {
-  /** Largest JSON body accepted, in bytes (media uploads stream and have their own limit). */
+  /** PEM key and certificate: serve HTTPS (and so wss) instead of plain HTTP. */
+  https?: { key: string | Buffer; cert: string | Buffer } | undefined;
+  /** Largest JSON request body. */
   bodyLimitBytes?: number;
-  /** Passed to Fastify; false (default) keeps tests quiet, main.ts passes its logger settings. */
-  logger?: boolean;
 }
 
-export const DEFAULT_BODY_LIMIT_BYTES = 2 * 1024 * 1024;
-
-export function createHttpApp(opts: HttpAppOptions = {}): FastifyInstance {
-  return Fastify({
-    logger: opts.logger ?? false,
-    bodyLimit: opts.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
-  });
+export function createHttpApp(options: HttpAppOptions = {}): FastifyInstance {
+  const base = { logger: false, bodyLimit: options.bodyLimitBytes ?? 1024 * 1024 };
+  // fastify's https typing differs from http's; both return the same instance shape we use.
+  return (options.https
+    ? Fastify({ ...base, https: options.https })
+    : Fastify(base)) as unknown as FastifyInstance;
 }

@@ -277,6 +277,18 @@ export class DraftService {
     });
   }
 
+  /** Deletes an open draft and its staged files; published drafts stay as the record of who signed. */
+  discard(id: string): Promise<void> {
+    return this.#exclusive(async () => {
+      const rec = await this.#load(id);
+      if (rec.status !== 'open')
+        throw new DraftStateError(`draft ${id} is ${rec.status}; only open drafts can be discarded`);
+      await rm(this.#draftDir(id), { recursive: true, force: true });
+      await fsyncDir(this.#dir);
+      this.#log.info('draft discarded', { id, siteGroup: rec.siteGroup });
+    });
+  }
+
   #metadata(rec: DraftRecord): Metadata<Targets> {
     return Metadata.fromJSON(MetadataKind.Targets, {
       signed: rec.signed,

@@ -125,6 +125,11 @@ export const publishRoutes: FastifyPluginAsync<PublishRoutesOptions> = async (ap
         drafts.addSignature(req.params.id, parseBody(SignatureUpload, req.body)),
       );
 
+      api.delete<{ Params: { id: string } }>('/drafts/:id', async (req, reply) => {
+        await drafts.discard(req.params.id);
+        return reply.code(204).send();
+      });
+
       api.post<{ Params: { id: string } }>('/drafts/:id/publish', async (req) =>
         drafts.publish(req.params.id),
       );

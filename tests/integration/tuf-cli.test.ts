@@ -9,10 +9,8 @@ import { systemClock } from '../../protocol/clock.js';
 import { memoryLogger } from '../../protocol/log.js';
 import { createHttpApp } from '../../sync-server/http-app.js';
 import { sampleBundleDir } from '../../sync-server/tuf/demo-repository.js';
-import { DraftService } from '../../sync-server/tuf/drafts.js';
-import { publishRoutes } from '../../sync-server/tuf/publish-routes.js';
-import { TufRepository } from '../../sync-server/tuf/repository.js';
-import { tufRoutes, tufUrls } from '../../sync-server/tuf/routes.js';
+import { mountTufRepository } from '../../sync-server/tuf/mount.js';
+import { tufUrls } from '../../sync-server/tuf/routes.js';
 import { tempDir } from '../helpers/temp.js';
 
 const SG = 'kien-giang/ha-tien';
@@ -77,6 +75,7 @@ describe('gatecast keys / repo / draft', () => {
 
   it('writes private keys 0600 and refuses to overwrite one', async () => {
     expect(statSync(`${keys}/approver-1.key`).mode & 0o777).toBe(0o600);
+    expect(statSync(keys).mode & 0o777).toBe(0o700);
     expect(statSync(`${repoDir}/keys/timestamp.key`).mode & 0o777).toBe(0o600);
     expect(statSync(`${repoDir}/keys`).mode & 0o777).toBe(0o700);
     await expect(gatecast('keys', 'generate', '--out', keys, '--name', 'root')).rejects.toMatchObject({
@@ -86,12 +85,11 @@ describe('gatecast keys / repo / draft', () => {
   });
 
   it('round trip against a server: draft create → two approvers sign → publish → tuf-js verifies', async () => {
-    const repo = await new TufRepository({ dir: repoDir, clock: systemClock, log: memoryLogger() }).open();
     const app: FastifyInstance = createHttpApp();
-    await app.register(tufRoutes, { repoDir });
-    await app.register(publishRoutes, {
-      repo,
-      drafts: new DraftService({ repo, clock: systemClock, log: memoryLogger() }),
+    const tuf = await mountTufRepository(app, {
+      repoDir,
+      clock: systemClock,
+      log: memoryLogger(),
       authorToken: TOKEN,
     });
     const base = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -153,6 +151,7 @@ describe('gatecast keys / repo / draft', () => {
         ),
       ).toBe(true);
     } finally {
+      await tuf.stop();
       await app.close();
     }
   });

@@ -235,6 +235,20 @@ describe('drafts over the publishing API', () => {
     expect(res.status).toBe(404);
   });
 
+  it('discards an open draft but keeps published ones', async () => {
+    const { d } = await draftAB();
+    await client.discard(d.id);
+    await expect(client.getDraft(d.id)).rejects.toMatchObject({ code: 'DRAFT_NOT_FOUND' });
+    const kept = (await draftAB()).d;
+    await client.uploadFile(kept.id, `${SG}/media/a.png`, join(work.path, 'a.png'));
+    await client.uploadFile(kept.id, `${SG}/media/vi/b.png`, join(work.path, 'b.png'));
+    await client.addSignature(kept.id, await sign(kept.id, 0));
+    await client.addSignature(kept.id, await sign(kept.id, 1));
+    await client.publish(kept.id);
+    await expect(client.discard(kept.id)).rejects.toMatchObject({ code: 'DRAFT_STATE', status: 409 });
+    expect((await client.listDrafts()).map((x) => [x.id, x.status])).toEqual([[kept.id, 'published']]);
+  });
+
   it('requires the bearer token', async () => {
     const res = await fetch(`${r.baseUrl}/api/publish/drafts`);
     expect(res.status).toBe(401);

@@ -1,0 +1,44 @@
+import type { FastifyInstance } from 'fastify';
+import type { Clock } from '../../protocol/clock.js';
+import { createLogger, type Logger } from '../../protocol/log.js';
+import { DraftService } from './drafts.js';
+import { publishRoutes } from './publish-routes.js';
+import { type Expiries, TufRepository } from './repository.js';
+import { tufRoutes } from './routes.js';
+
+export interface MountTufOptions {
+  /** A repository created by `gatecast repo init` (holds metadata/, targets/, keys/). */
+  repoDir: string;
+  clock: Clock;
+  log?: Logger;
+  /** Mounts the publishing API (`/api/publish`) with this bearer token; omit to serve read-only. */
+  authorToken?: string;
+  expiries?: Partial<Expiries>;
+}
+
+export interface MountedTuf {
+  repo: TufRepository;
+  drafts: DraftService;
+  /** Stops the re-signing loop (call before closing the app). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Wires the TUF repository into the server's app in one call: opens the repository, serves
+ * `/tuf/metadata` and `/tuf/targets`, optionally the publishing API, and starts re-signing
+ * snapshot/timestamp before they expire. Call before `app.listen()`.
+ */
+export async function mountTufRepository(app: FastifyInstance, opts: MountTufOptions): Promise<MountedTuf> {
+  const log = opts.log ?? createLogger('sync-server:tuf');
+  const repo = await new TufRepository({
+    dir: opts.repoDir,
+    clock: opts.clock,
+    log,
+    ...(opts.expiries ? { expiries: opts.expiries } : {}),
+  }).open();
+  const drafts = new DraftService({ repo, clock: opts.clock, log: log.child('drafts') });
+  await app.register(tufRoutes, { repoDir: opts.repoDir });
+  if (opts.authorToken) await app.register(publishRoutes, { repo, drafts, authorToken: opts.authorToken });
+  repo.start();
+  return { repo, drafts, stop: () => repo.stop() };
+}
