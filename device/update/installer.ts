@@ -123,7 +123,11 @@ export class Installer {
     const d = this.deps;
     const fetched: string[] = [];
     const missing: VerifiedTarget[] = [];
-    for (const [path, ref] of Object.entries(record.targets)) {
+    const refs: [string, { sha256: string; length: number }][] = [
+      [record.manifestTarget.path, record.manifestTarget],
+      ...Object.entries(record.targets),
+    ];
+    for (const [path, ref] of refs) {
       if (!d.content.unavailableHashes().has(ref.sha256) && (await d.blobs.has(ref.sha256, ref.length)))
         continue;
       const t = await this.verifiedTarget(session, path);

@@ -10,6 +10,7 @@
  */
 import type { Metadata, TargetFile, Targets } from '@tufjs/models';
 import { Updater } from 'tuf-js';
+import type { Clock } from '../../protocol/clock.js';
 import { targetPathProblem } from '../../protocol/content.js';
 import type { Logger } from '../../protocol/log.js';
 import { classifyTufError, UpdateError } from './errors.js';
@@ -21,6 +22,8 @@ export interface TufClientOptions extends MetadataDirOptions {
   metadataUrl: string;
   targetBaseUrl: string;
   http?: HttpOptions;
+  /** Expiry is judged against this clock (the device's last-known-good time), not the bare RTC. */
+  clock?: Clock;
   /** Per-role size limits (bytes); tuf-js defaults otherwise. */
   limits?: {
     rootMaxLength?: number;
@@ -46,6 +49,8 @@ interface UpdaterInternals {
   trustedSet: {
     getRole(name: string): Metadata<Targets> | undefined;
     root: { signed: { consistentSnapshot: boolean } };
+    /** When expiry is judged; tuf-js sets it to the host time when the Updater is built. */
+    referenceTime: Date;
   };
 }
 
@@ -84,7 +89,19 @@ export class TufClient {
         'METADATA_STORE',
         'this tuf-js version does not expose persistMetadata/trustedSet',
       );
-    internals.persistMetadata = (name, bytes) => this.metadata.persist(name, bytes);
+    const written = { dirty: false };
+    internals.persistMetadata = (name, bytes) => {
+      try {
+        this.metadata.persist(name, bytes);
+      } catch (err) {
+        // A full or failing disk: name it, so the status says "store", not "bad metadata".
+        throw new UpdateError('METADATA_STORE', `cannot write ${name}.json: ${(err as Error).message}`, {
+          cause: err,
+        });
+      }
+      written.dirty = true;
+    };
+    if (this.opts.clock) internals.trustedSet.referenceTime = new Date(this.opts.clock.now());
     try {
       await updater.refresh();
     } catch (err) {
@@ -92,7 +109,8 @@ export class TufClient {
     }
     this.metadata.commitGood();
     this.log.debug('metadata refreshed', { metadataUrl: this.opts.metadataUrl });
-    return new TufSession(updater, internals, this.opts.targetBaseUrl, this.metadata);
+    written.dirty = false;
+    return new TufSession(updater, internals, this.opts.targetBaseUrl, this.metadata, written);
   }
 }
 
@@ -103,6 +121,7 @@ export class TufSession {
     private readonly internals: UpdaterInternals,
     private readonly targetBaseUrl: string,
     private readonly metadata: MetadataDir,
+    private readonly written: { dirty: boolean },
   ) {}
 
   /**
@@ -118,8 +137,11 @@ export class TufSession {
     } catch (err) {
       throw classifyTufError(err);
     }
-    // Delegated roles fetched during the walk were persisted; keep the good copy in step.
-    this.metadata.commitGood();
+    // Delegated roles fetched (verified, persisted) during the walk join the last good copy.
+    if (this.written.dirty) {
+      this.metadata.commitGood();
+      this.written.dirty = false;
+    }
     if (!info) return undefined;
     const sha256 = info.hashes['sha256'];
     if (!sha256 || !/^[0-9a-f]{64}$/.test(sha256))

@@ -85,6 +85,7 @@ export class UpdateClient {
         enrolmentRootFile: opts.enrolmentRootFile,
         metadataUrl: opts.metadataUrl,
         targetBaseUrl: opts.targetBaseUrl,
+        clock: opts.clock,
         ...(opts.http ? { http: opts.http } : {}),
       },
       opts.log.child('tuf'),
@@ -139,6 +140,20 @@ export class UpdateClient {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.running?.catch(() => undefined); // its outcome is already recorded in status
+  }
+
+  /**
+   * Makes the previous bundle active again (an operator's command). Returns false when there is no
+   * previous bundle. The next successful refresh installs the repository's newest bundle again: a
+   * lasting rollback is a new signed bundle.
+   */
+  async rollback(): Promise<boolean> {
+    await this.running?.catch(() => undefined); // never switch under a running install
+    if (!(await this.bundles.rollback())) return false;
+    await this.store.reload();
+    this.state.installedVersion = this.store.currentRecord()?.version;
+    this.opts.log.warn('rolled back to the previous bundle', { version: this.state.installedVersion });
+    return true;
   }
 
   status(): UpdateStatus {

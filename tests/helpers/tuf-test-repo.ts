@@ -226,7 +226,11 @@ export interface ServedRepo {
 
 export async function serveRepo(
   repo: TestTufRepo,
-  opts: { honourRange?: boolean } = {},
+  opts: {
+    honourRange?: boolean;
+    /** Send target bodies in 64 KiB pieces this many ms apart (a slow link). */
+    chunkDelayMs?: number;
+  } = {},
 ): Promise<ServedRepo> {
   const honourRange = opts.honourRange ?? true;
   const state: ServedRepo = {
@@ -278,6 +282,19 @@ export async function serveRepo(
       res.write(sent, () => {
         res.socket?.destroy();
       });
+      return;
+    }
+    if (opts.chunkDelayMs && path.startsWith('targets/')) {
+      let off = 0;
+      const next = () => {
+        if (res.destroyed) return;
+        const piece = part.subarray(off, off + 65536);
+        off += piece.length;
+        state.bytesServed += piece.length;
+        if (off >= part.length) res.end(piece);
+        else res.write(piece, () => setTimeout(next, opts.chunkDelayMs));
+      };
+      next();
       return;
     }
     state.bytesServed += part.length;

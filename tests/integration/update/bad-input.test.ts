@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UpdateClient } from '../../../device/update/update-client.js';
-import { fakeClock } from '../../../protocol/clock.js';
+import { type FakeClock, fakeClock } from '../../../protocol/clock.js';
 import { memoryLogger } from '../../../protocol/log.js';
 import { manifestFor, publishBundle } from '../../helpers/bundle-fixture.js';
 import { tempDir } from '../../helpers/temp.js';
@@ -27,6 +27,7 @@ describe('update client: bad input is refused and changes nothing', () => {
   let served: ServedRepo;
   let client: UpdateClient;
   let dataDir: string;
+  let clock: FakeClock;
 
   const makeClient = () =>
     new UpdateClient({
@@ -37,7 +38,7 @@ describe('update client: bad input is refused and changes nothing', () => {
       enrolmentRootFile: join(tmp.path, 'root.json'),
       refreshIntervalMs: 60_000,
       storeQuotaBytes: 64 * 1024 * 1024,
-      clock: fakeClock(),
+      clock,
       log: memoryLogger(),
     });
 
@@ -66,6 +67,7 @@ describe('update client: bad input is refused and changes nothing', () => {
 
   beforeEach(async () => {
     tmp = tempDir();
+    clock = fakeClock(Date.now());
     dataDir = join(tmp.path, 'data');
     repo = new TestTufRepo(SG);
     writeFileSync(join(tmp.path, 'root.json'), repo.rootBytes);
@@ -141,7 +143,14 @@ describe('update client: bad input is refused and changes nothing', () => {
   });
 
   it('refuses expired metadata (METADATA_EXPIRED)', async () => {
-    publishBundle(repo, v2Media, { expires: new Date(Date.now() - 3600_000) });
+    // Expiry is judged by the device's clock, not the host's.
+    publishBundle(repo, v2Media, { expires: new Date(clock.now() - 3600_000) });
+    await expectRefused('METADATA_EXPIRED', /expired/);
+  });
+
+  it('refuses metadata that expired by the device clock while the device was offline (METADATA_EXPIRED)', async () => {
+    publishBundle(repo, v2Media, { expires: new Date(clock.now() + 86400_000) });
+    clock.advance(2 * 86400_000);
     await expectRefused('METADATA_EXPIRED', /expired/);
   });
 

@@ -98,6 +98,30 @@ describe('update client: install', () => {
     expect(left).toHaveLength(5); // v3: manifest + f2; v2: manifest + f0 + new f1 (f2 shared)
   });
 
+  it('resumes a cut download after a restart from the partial file on disk', async () => {
+    const big = `${SG}/media/film.mp4`;
+    const film = Buffer.alloc(1_500_000);
+    for (let i = 0; i < film.length; i++) film[i] = (i * 7) & 0xff;
+    publishBundle(repo, { [big]: film });
+    served.cutAfter.set(repo.servedTargetPath(big), 600_000);
+    await client.loadInstalled();
+    expect(await client.refreshNow()).toBeUndefined();
+    expect(client.status().lastError?.code).toBe('DOWNLOAD_FAILED');
+    await client.stop();
+
+    client = makeClient();
+    await client.loadInstalled();
+    const before = served.bytesServed;
+    expect((await client.refreshNow())?.installedVersion).toBe(1);
+    const filmGets = served.requests.filter((r) => r.path.endsWith('film.mp4'));
+    expect(filmGets).toHaveLength(2);
+    expect(filmGets[1]).toMatchObject({ status: 206, range: expect.stringMatching(/^bytes=\d+-$/) });
+    const resumedFrom = Number(/bytes=(\d+)-/.exec(filmGets[1]!.range!)![1]);
+    expect(resumedFrom).toBeGreaterThan(0);
+    expect(served.bytesServed - before).toBeLessThan(film.length - resumedFrom + 20_000); // + metadata
+    expect(readFileSync(client.content.current()!.filePath(big)!).equals(film)).toBe(true);
+  });
+
   it('refuses an install over the quota before downloading anything', async () => {
     await client.stop();
     client = makeClient(1024 * 1024);

@@ -1,11 +1,15 @@
 /** The device client against the sync server's own TUF repository (publisher, HTTP routes). */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UpdateClient } from '../../../device/update/update-client.js';
 import { fakeClock } from '../../../protocol/clock.js';
-import { bundleManifestPath } from '../../../protocol/content.js';
+import { bundleManifestPath, mediaTargets } from '../../../protocol/content.js';
 import { memoryLogger } from '../../../protocol/log.js';
+import { generateSigningKey } from '../../../protocol/tuf-keys.js';
+import { createHttpApp } from '../../../sync-server/http-app.js';
+import { createDemoRepository } from '../../../sync-server/tuf/demo-repository.js';
+import { tufRoutes, tufUrls } from '../../../sync-server/tuf/routes.js';
 import { manifestFor } from '../../helpers/bundle-fixture.js';
 import { tempDir } from '../../helpers/temp.js';
 import { startTufRepo, type TufRepoFixture } from '../../helpers/tuf-repo.js';
@@ -58,5 +62,78 @@ describe('update client against the server repository', () => {
     expect(v2.version).toBeGreaterThan(v1.version);
     expect(readFileSync(v2.filePath(`${SG}/media/a.jpg`)!)).toEqual(changed);
     await client.stop();
+  });
+
+  it('follows a root rotation, and recovers a torn root.json from the rotated good copy', async () => {
+    const media = { [`${SG}/media/a.jpg`]: Buffer.from('A'.repeat(2000)) };
+    const manifest = Buffer.from(JSON.stringify(manifestFor(SG, Object.keys(media))));
+    server = await startTufRepo({ siteGroup: SG, files: { ...media, [bundleManifestPath(SG)]: manifest } });
+    const dataDir = join(tmp.path, 'data');
+    const make = () =>
+      new UpdateClient({
+        dataDir,
+        siteGroup: SG,
+        metadataUrl: server.metadataUrl,
+        targetBaseUrl: server.targetsUrl,
+        enrolmentRootFile: server.rootPath,
+        refreshIntervalMs: 60_000,
+        storeQuotaBytes: 64 * 1024 * 1024,
+        clock: fakeClock(),
+        log: memoryLogger(),
+      });
+    const client = make();
+    await client.loadInstalled();
+    await client.refreshNow();
+    expect(client.status().lastError).toBeUndefined();
+
+    const newRoot = generateSigningKey('root-2').key;
+    await server.repo.rotateRoot({ currentRootKeys: [server.keys.root], newRootKeys: [newRoot] });
+    await server.publish({ [`${SG}/media/a.jpg`]: Buffer.from('A3'.repeat(700)) });
+    const r = await client.refreshNow();
+    expect(client.status().lastError).toBeUndefined();
+    expect(r?.fetched).toEqual([`${SG}/media/a.jpg`]);
+    const rootFile = join(dataDir, 'tuf', 'metadata', 'root.json');
+    expect(JSON.parse(readFileSync(rootFile, 'utf8')).signed.version).toBe(2);
+    await client.stop();
+
+    // Power cut tears root.json: the good copy (v2) comes back, not the enrolment root (v1).
+    writeFileSync(rootFile, '{"signed": {"_type": "ro');
+    const again = make();
+    await again.loadInstalled();
+    await again.refreshNow();
+    expect(again.status().lastError).toBeUndefined();
+    expect(JSON.parse(readFileSync(rootFile, 'utf8')).signed.version).toBe(2);
+    await again.stop();
+  });
+
+  it('installs the Ha Tien sample bundle published through drafts and two approver signatures', async () => {
+    const demo = await createDemoRepository({ dir: join(tmp.path, 'demo'), log: memoryLogger() });
+    const app = createHttpApp();
+    await app.register(tufRoutes, { repoDir: demo.repoDir });
+    const urls = tufUrls(await app.listen({ host: '127.0.0.1', port: 0 }));
+    try {
+      const client = new UpdateClient({
+        dataDir: join(tmp.path, 'device'),
+        siteGroup: demo.siteGroup,
+        metadataUrl: urls.metadataUrl,
+        targetBaseUrl: urls.targetsUrl,
+        enrolmentRootFile: demo.rootPath,
+        refreshIntervalMs: 60_000,
+        storeQuotaBytes: 256 * 1024 * 1024,
+        clock: fakeClock(),
+        log: memoryLogger(),
+      });
+      await client.loadInstalled();
+      await client.refreshNow();
+      expect(client.status().lastError).toBeUndefined();
+      const b = client.content.current()!;
+      const paths = mediaTargets(b.manifest);
+      expect(paths.length).toBeGreaterThan(3);
+      for (const p of paths) expect(b.filePath(p), p).toBeDefined();
+      await client.stop();
+    } finally {
+      await app.close();
+      await demo.repo.stop();
+    }
   });
 });

@@ -102,6 +102,16 @@ describe('gatecast tuf-client (conformance CLI)', () => {
     ]);
   });
 
+  it('refuses a target name that escapes the target directory, writing nothing', async () => {
+    await cli('--metadata-dir', md, 'init', join(tmp.path, 'root.json'));
+    for (const bad of ['../escape.txt', '/etc/passwd', 'a\\..\\b', `${SG}/x\u0000y`]) {
+      expect(await dl(bad)).toBe(1);
+    }
+    expect(existsSync(out) ? readdirSync(out) : []).toEqual([]);
+    expect(existsSync(join(tmp.path, 'escape.txt'))).toBe(false);
+    expect(served.requests.some((r) => r.path.startsWith('targets/'))).toBe(false);
+  });
+
   it('stops with exit 1 at the first target that fails, leaving later ones alone', async () => {
     await cli('--metadata-dir', md, 'init', join(tmp.path, 'root.json'));
     served.override.set(repo.servedTargetPath(`${SG}/a.txt`), Buffer.from('ALPHA'));
