@@ -110,6 +110,15 @@ export class SyncServer {
     this.log.info('sync server listening', { url: this.url });
   }
 
+  /** Stops abruptly (see DeviceHub.abort): no goodbye to devices, unstored ingest lost, DB closed. */
+  async abort(): Promise<void> {
+    if (this.rollupTimer) clearInterval(this.rollupTimer);
+    this.hubInstance?.abort();
+    this.app?.server.closeAllConnections();
+    await this.app?.close();
+    this.registry.close();
+  }
+
   async stop(): Promise<void> {
     if (this.rollupTimer) clearInterval(this.rollupTimer);
     await this.hubInstance?.stop();

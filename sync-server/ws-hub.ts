@@ -144,6 +144,22 @@ export class DeviceHub {
     await new Promise<void>((resolve) => (this.wss ? this.wss.close(() => resolve()) : resolve()));
   }
 
+  /**
+   * Stops at once, as a crash would: sockets cut without close frames, unstored batches discarded
+   * (their senders got no ack, so they resend). For failure drills and tests.
+   */
+  abort(): void {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    this.pending = [];
+    if (this.server && this.upgradeListener) this.server.off('upgrade', this.upgradeListener);
+    for (const c of [...this.conns]) {
+      c.ws.terminate();
+      this.onClose(c);
+    }
+    this.wss?.close();
+  }
+
   isOnline(deviceId: string): boolean {
     return this.byDevice.has(deviceId);
   }
@@ -174,6 +190,7 @@ export class DeviceHub {
     const c = this.byDevice.get(deviceId);
     if (!c) return;
     const now = this.clock.now();
+    this.sweepCommands();
     for (const cmd of this.registry.deliverableCommands(deviceId, now)) this.sendCommand(c, cmd, now);
   }
 

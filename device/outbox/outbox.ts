@@ -28,6 +28,9 @@ export interface OutboxLimits {
   maxBytes: number;
 }
 
+/** Larger event data is replaced by a marker: every record must fit one batch frame. */
+export const MAX_EVENT_DATA_CHARS = 64 * 1024;
+
 export const DEFAULT_OUTBOX_LIMITS: OutboxLimits = { maxRows: 200_000, maxBytes: 256 * 1024 * 1024 };
 
 export const OUTBOX_MIGRATIONS: readonly Migration[] = [
@@ -163,6 +166,10 @@ export class Outbox {
   }
 
   appendEvent(event: DeviceEvent): number {
+    // An event's free-form data must not make a record too big to ever send.
+    if (event.data && JSON.stringify(event.data).length > MAX_EVENT_DATA_CHARS) {
+      return this.append('event', event.at, { ...event, data: { truncated: true } });
+    }
     return this.append('event', event.at, event);
   }
 

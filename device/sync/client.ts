@@ -306,8 +306,29 @@ export class SyncClient {
         (this.o.batchMaxBytes ?? BATCH_MAX_BYTES) - 1024,
       );
       if (!slice) continue;
-      const lastSeq = slice.records[slice.records.length - 1]!.seq;
-      if (!this.send({ type: 'batch', v: 1, stream, fromSeq: slice.fromSeq, records: slice.records })) return;
+      // The byte estimate is approximate: halve the batch until the frame fits the server's cap.
+      const cap = this.o.batchMaxBytes ?? BATCH_MAX_BYTES;
+      let records = slice.records;
+      let frame = JSON.stringify({
+        type: 'batch',
+        v: 1,
+        stream,
+        fromSeq: slice.fromSeq,
+        records,
+      } satisfies DeviceMessage);
+      while (Buffer.byteLength(frame) > cap && records.length > 1) {
+        records = records.slice(0, Math.ceil(records.length / 2));
+        frame = JSON.stringify({
+          type: 'batch',
+          v: 1,
+          stream,
+          fromSeq: slice.fromSeq,
+          records,
+        } satisfies DeviceMessage);
+      }
+      const lastSeq = records[records.length - 1]!.seq;
+      if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return;
+      this.ws.send(frame);
       this.counters.batchesSent++;
       const timer = setTimeout(() => {
         // No ack: forget the in-flight mark and resend from the acknowledged watermark.

@@ -133,7 +133,7 @@ export function makeDevice(
   } = {},
 ): TestDevice {
   const clock = opts.clock ?? systemClock;
-  const db = openDeviceDb(join(dataDir, 'device.db'));
+  const db = openDeviceDb(join(dataDir, 'device.db'), { synchronous: 'NORMAL' });
   const log = memoryLogger('device');
   const pop = new SqlitePopSource(db);
   const outbox = new Outbox(db, clock, log, opts.limits, pop);
