@@ -171,3 +171,69 @@ export function makeDevice(
   });
   return dev;
 }
+
+import WebSocket from 'ws';
+import type { DeviceIdentity } from '../../device/identity.js';
+import {
+  authPayload,
+  DEVICE_WS_PATH,
+  parseServerMessage,
+  type ServerMessage,
+  serverOrigin,
+} from '../../protocol/messages.js';
+
+/** A hand-driven device socket for bad-input tests. */
+export interface RawSocket {
+  ws: WebSocket;
+  next(): Promise<ServerMessage>;
+  closed: Promise<{ code: number; reason: string }>;
+  sendJson(v: unknown): void;
+}
+
+export function rawSocket(serverUrl: string): Promise<RawSocket> {
+  const ws = new WebSocket(`${serverUrl.replace(/^http/, 'ws')}${DEVICE_WS_PATH}`);
+  const queue: ServerMessage[] = [];
+  const waiters: ((m: ServerMessage) => void)[] = [];
+  ws.on('message', (d) => {
+    const m = parseServerMessage(d as Buffer);
+    const w = waiters.shift();
+    if (w) w(m);
+    else queue.push(m);
+  });
+  ws.on('error', () => undefined); // the tests look at the close code
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
+  return new Promise((resolve, reject) => {
+    ws.once('open', () =>
+      resolve({
+        ws,
+        closed,
+        next: () => (queue.length ? Promise.resolve(queue.shift()!) : new Promise((r) => waiters.push(r))),
+        sendJson: (v) => ws.send(JSON.stringify(v)),
+      }),
+    );
+    ws.once('error', reject);
+  });
+}
+
+/** Authenticates a raw socket as `deviceId` signing with `identity`; returns the welcome or the error. */
+export async function rawAuth(
+  sock: RawSocket,
+  serverUrl: string,
+  deviceId: string,
+  identity: DeviceIdentity,
+) {
+  sock.sendJson({ type: 'hello', v: 1, deviceId, appVersion: 'raw' });
+  const ch = await sock.next();
+  if (ch.type !== 'challenge') return { challenge: undefined, reply: ch, auth: undefined };
+  const auth = {
+    type: 'auth',
+    v: 1,
+    deviceId,
+    nonce: ch.nonce,
+    signature: identity.sign(authPayload(ch.nonce, deviceId, serverOrigin(serverUrl))).toString('base64url'),
+  };
+  sock.sendJson(auth);
+  return { challenge: ch, reply: await sock.next(), auth };
+}
