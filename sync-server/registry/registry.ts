@@ -123,8 +123,6 @@ function healthColumns(
 export class Registry {
   private db!: Database.Database;
   private stmts!: ReturnType<Registry['prepare']>;
-  /** Earliest health `at` stored per device since the last rollup. */
-  private readonly dirtyHealth = new Map<string, number>();
 
   constructor(private readonly path: string) {}
 
@@ -389,12 +387,10 @@ export class Registry {
     // Everything below fromSeq is stored or dropped on the device: the device will never send it.
     let mark = Math.max(before, b.fromSeq - 1);
     const gap = Math.max(0, b.fromSeq - 1 - before);
-    let minAt = Number.POSITIVE_INFINITY;
     for (const r of b.records) {
       if (r.seq <= before) continue; // already stored and acked: a resend
       if (b.stream === 'health') {
         s.insertHealth.run(b.deviceId, r.seq, r.at, ...healthColumns(r.payload), JSON.stringify(r.payload));
-        minAt = Math.min(minAt, r.at);
       } else if (b.stream === 'event') {
         const e = r.payload as { kind: string; level: string; message: string };
         s.insertEvent.run(b.deviceId, r.seq, r.at, e.kind, e.level, e.message, JSON.stringify(r.payload));
@@ -413,10 +409,6 @@ export class Registry {
       if (r.seq === mark + 1) mark = r.seq;
     }
     if (mark !== before || gap > 0) s.setWatermark.run(b.deviceId, b.stream, mark, gap);
-    if (minAt !== Number.POSITIVE_INFINITY) {
-      const prev = this.dirtyHealth.get(b.deviceId);
-      if (prev === undefined || minAt < prev) this.dirtyHealth.set(b.deviceId, minAt);
-    }
     return mark;
   }
 
@@ -521,46 +513,50 @@ export class Registry {
   }
 
   /**
-   * Downsamples health: recomputes the 5-minute buckets touched since the last rollup from raw
-   * samples, the hourly buckets from 5-minute ones, then drops what is past each retention.
-   * Buckets older than the raw retention are never recomputed (their raw samples are gone).
+   * Downsamples health: samples not yet counted are merged into their 5-minute buckets (weighted
+   * averages, so late arrivals from a device that was offline for days still count once), the
+   * hourly buckets they touch are recomputed from the 5-minute ones, then each tier's retention
+   * is applied.
    */
   rollupHealth(
     nowMs: number,
     retention: RetentionPolicy = DEFAULT_RETENTION,
-  ): { devices: number; purged: number } {
-    const dirty = [...this.dirtyHealth.entries()];
-    this.dirtyHealth.clear();
-    const rawFloor = nowMs - retention.rawMs;
-    const avg =
-      'avg(cpu_temp_c), avg(load1), avg(mem_used_pct), avg(disk_used_pct), avg(clock_offset_ms), max(under_voltage)';
-    const fiveMin = this.db.prepare(
-      `INSERT OR REPLACE INTO health_5m (device_id, bucket_start, samples, cpu_temp_c, load1, mem_used_pct, disk_used_pct, clock_offset_ms, under_voltage)
-       SELECT device_id, (at / ${FIVE_MIN}) * ${FIVE_MIN} AS b, count(*), ${avg}
-       FROM health_raw WHERE device_id = ? AND at >= ? GROUP BY b`,
-    );
-    const hourly = this.db.prepare(
-      `INSERT OR REPLACE INTO health_1h (device_id, bucket_start, samples, cpu_temp_c, load1, mem_used_pct, disk_used_pct, clock_offset_ms, under_voltage)
-       SELECT device_id, (bucket_start / ${HOUR}) * ${HOUR} AS b, sum(samples),
-         sum(cpu_temp_c * samples) / sum(CASE WHEN cpu_temp_c IS NULL THEN 0 ELSE samples END),
-         sum(load1 * samples) / sum(CASE WHEN load1 IS NULL THEN 0 ELSE samples END),
-         sum(mem_used_pct * samples) / sum(CASE WHEN mem_used_pct IS NULL THEN 0 ELSE samples END),
-         sum(disk_used_pct * samples) / sum(CASE WHEN disk_used_pct IS NULL THEN 0 ELSE samples END),
-         sum(clock_offset_ms * samples) / sum(CASE WHEN clock_offset_ms IS NULL THEN 0 ELSE samples END),
-         max(under_voltage)
-       FROM health_5m WHERE device_id = ? AND bucket_start >= ? GROUP BY b`,
-    );
+  ): { hours: number; purged: number } {
+    const metrics = ['cpu_temp_c', 'load1', 'mem_used_pct', 'disk_used_pct', 'clock_offset_ms'];
+    const merge = metrics
+      .map(
+        (m) =>
+          `${m} = CASE WHEN excluded.${m} IS NULL THEN ${m} WHEN ${m} IS NULL THEN excluded.${m} ELSE (${m} * samples + excluded.${m} * excluded.samples) / (samples + excluded.samples) END`,
+      )
+      .join(', ');
+    const weighted = metrics
+      .map((m) => `sum(${m} * samples) / sum(CASE WHEN ${m} IS NULL THEN 0 ELSE samples END)`)
+      .join(', ');
     let purged = 0;
+    let hours = 0;
     this.db.transaction(() => {
-      for (const [id, minAt] of dirty) {
-        const from = Math.max(
-          Math.floor(minAt / FIVE_MIN) * FIVE_MIN,
-          Math.floor(rawFloor / FIVE_MIN) * FIVE_MIN + FIVE_MIN,
-        );
-        fiveMin.run(id, from);
-        hourly.run(id, Math.floor(from / HOUR) * HOUR);
-      }
-      purged += this.db.prepare('DELETE FROM health_raw WHERE at < ?').run(rawFloor).changes;
+      const touched = this.db
+        .prepare(`SELECT DISTINCT device_id, (at / ${HOUR}) * ${HOUR} AS h FROM health_raw WHERE rolled = 0`)
+        .all() as { device_id: string; h: number }[];
+      this.db
+        .prepare(
+          `INSERT INTO health_5m (device_id, bucket_start, samples, ${metrics.join(', ')}, under_voltage)
+           SELECT device_id, (at / ${FIVE_MIN}) * ${FIVE_MIN} AS b, count(*), ${metrics.map((m) => `avg(${m})`).join(', ')}, max(under_voltage)
+           FROM health_raw WHERE rolled = 0 GROUP BY device_id, b
+           ON CONFLICT (device_id, bucket_start) DO UPDATE SET ${merge},
+             under_voltage = max(coalesce(under_voltage, 0), coalesce(excluded.under_voltage, 0)),
+             samples = samples + excluded.samples`,
+        )
+        .run();
+      this.db.prepare('UPDATE health_raw SET rolled = 1 WHERE rolled = 0').run();
+      const hourly = this.db.prepare(
+        `INSERT OR REPLACE INTO health_1h (device_id, bucket_start, samples, ${metrics.join(', ')}, under_voltage)
+         SELECT device_id, ?, sum(samples), ${weighted}, max(under_voltage)
+         FROM health_5m WHERE device_id = ? AND bucket_start >= ? AND bucket_start < ? GROUP BY device_id`,
+      );
+      for (const t of touched) hourly.run(t.h, t.device_id, t.h, t.h + HOUR);
+      hours = touched.length;
+      purged += this.db.prepare('DELETE FROM health_raw WHERE at < ?').run(nowMs - retention.rawMs).changes;
       purged += this.db
         .prepare('DELETE FROM health_5m WHERE bucket_start < ?')
         .run(nowMs - retention.fiveMinuteMs).changes;
@@ -568,7 +564,7 @@ export class Registry {
         .prepare('DELETE FROM health_1h WHERE bucket_start < ?')
         .run(nowMs - retention.hourlyMs).changes;
     })();
-    return { devices: dirty.length, purged };
+    return { hours, purged };
   }
 
   // --- commands ---

@@ -47,9 +47,12 @@ CREATE TABLE health_raw (
   at INTEGER NOT NULL,
   cpu_temp_c REAL, load1 REAL, mem_used_pct REAL, disk_used_pct REAL, clock_offset_ms REAL, under_voltage INTEGER,
   payload TEXT NOT NULL,
+  -- 0 until the sample is counted into its 5-minute bucket.
+  rolled INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (device_id, seq)
 );
 CREATE INDEX health_raw_at ON health_raw (device_id, at);
+CREATE INDEX health_raw_unrolled ON health_raw (rolled) WHERE rolled = 0;
 CREATE INDEX health_raw_age ON health_raw (at);
 CREATE TABLE health_5m (
   device_id TEXT NOT NULL,
