@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { isGatecastError } from '../protocol/errors.js';
 import { registerContentCommands } from './content-commands.js';
+import { registerServerCommands } from './server-commands.js';
+import { registerSyncCommands } from './sync-commands.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -18,6 +20,8 @@ export function buildProgram(): Command {
     .version(pkg.version)
     .showHelpAfterError();
   registerContentCommands(program);
+  registerSyncCommands(program);
+  registerServerCommands(program);
   return program;
 }
 

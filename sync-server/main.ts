@@ -64,6 +64,7 @@ export class SyncServer {
       }
     }
     this.registry.open();
+    this.registry.markAllOffline();
     for (const gate of c.gates) this.registry.upsertGate(gate);
     const enrolment = new Enrolment(
       this.registry,

@@ -150,7 +150,10 @@ export class Registry {
       })();
     }
     this.stmts = this.prepare();
-    // Nobody is connected to a server that just started.
+  }
+
+  /** Nobody is connected to a server that just started. */
+  markAllOffline(): void {
     this.db.prepare('UPDATE devices SET online = 0').run();
   }
 

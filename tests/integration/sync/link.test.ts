@@ -142,3 +142,42 @@ describe('enrolment and the device link', () => {
     expect(wrong.status).toBe(401);
   });
 });
+
+describe('DeviceSync wiring', () => {
+  it('builds outbox, health reporter and client from the enrolled config and delivers a health sample', async () => {
+    const { DeviceSync } = await import('../../../device/sync/device-sync.js');
+    const { MemorySystemSensors } = await import('../../../device/health/sensors.js');
+    const { UNKNOWN_APP_HEALTH } = await import('../../../device/health/health-report.js');
+    const { openDeviceDb } = await import('../../../device/store/sqlite.js');
+    const { parseDeviceConfig } = await import('../../../protocol/config.js');
+    const { memoryLogger } = await import('../../../protocol/log.js');
+    const { systemClock } = await import('../../../protocol/clock.js');
+    const { dir, server, api } = await setup();
+    const dataDir = join(dir, 'ds');
+    const e = await enrolTestDevice(api, server.url, dataDir);
+    const config = parseDeviceConfig(JSON.parse(readFileSync(e.configPath, 'utf8')));
+    const db = openDeviceDb(join(dataDir, 'device.db'));
+    const times: number[] = [];
+    const ds = new DeviceSync({
+      config,
+      appVersion: '0.1.0',
+      db,
+      sensors: new MemorySystemSensors({ cpuTempC: 50, uptimeS: 5 }),
+      appHealth: () => ({ ...UNKNOWN_APP_HEALTH, display: 'on' }),
+      handlers: {},
+      refreshNow: () => undefined,
+      onServerTime: (ms) => times.push(ms),
+      clock: systemClock,
+      log: memoryLogger(),
+    });
+    cleanups.push(async () => {
+      await ds.stop();
+      db.close();
+    });
+    ds.start();
+    await ds.reportNow();
+    await until(() => server.registry.countRecords(e.deviceId, 'health') === 1, 5000, 'health stored');
+    expect(times).toHaveLength(1);
+    expect(ds.syncClient?.currentState).toBe('online');
+  });
+});
