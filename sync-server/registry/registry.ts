@@ -338,6 +338,15 @@ export class Registry {
     this.stmts.insertDevice.run(d.id, d.siteGroup, d.screenName, d.publicKey, d.nowMs, null);
   }
 
+  /** Adds many devices in one transaction (fleet imports, benchmarks). */
+  addDevices(
+    list: readonly { id: string; siteGroup: string; screenName: string; publicKey: string; nowMs: number }[],
+  ): void {
+    this.db.transaction(() => {
+      for (const d of list) this.addDevice(d);
+    })();
+  }
+
   deviceIdForKey(publicKey: string): string | undefined {
     return (this.stmts.deviceByKey.get(publicKey) as { id: string } | undefined)?.id;
   }
