@@ -77,7 +77,14 @@ export default async function fleet(args: string[]): Promise<void> {
     `fleet: ${devices} devices; server ${pinned ? 'pinned to core 0, simulator to core 1 (taskset)' : 'not pinned (no taskset)'}\n`,
   );
 
-  const { keys } = await call<{ keys: { id: string; publicKey: string }[] }>({ cmd: 'keys', n: devices });
+  const keys: { id: string; publicKey: string }[] = [];
+  for (let done = 0; done < devices; done += 1000) {
+    const chunk = await call<{ keys: { id: string; publicKey: string }[] }>({
+      cmd: 'keys',
+      n: Math.min(1000, devices - done),
+    });
+    keys.push(...chunk.keys);
+  }
 
   // --- the sync server ---
   const dir = mkdtempSync(join(tmpdir(), 'gatecast-fleet-'));

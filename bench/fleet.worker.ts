@@ -121,19 +121,16 @@ const pct = (v: number[], p: number) => {
 async function run(c: Cmd): Promise<unknown> {
   switch (c.cmd) {
     case 'keys': {
-      for (let i = 0; i < c.n; i++) {
+      // Called in chunks: one IPC message with 10k keys stalls the channel.
+      const from = devs.length;
+      const out: { id: string; publicKey: string }[] = [];
+      for (let i = from; i < from + c.n; i++) {
         const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-        const x = publicKey.export({ format: 'jwk' }).x!;
-        devs.push({
-          id: `gc-bench-${String(i).padStart(6, '0')}`,
-          key: privateKey,
-          seq: 0,
-          pending: [],
-          ready: false,
-        });
-        (devs[i] as Dev & { pub: string }).pub = x;
+        const id = `gc-bench-${String(i).padStart(6, '0')}`;
+        devs.push({ id, key: privateKey, seq: 0, pending: [], ready: false });
+        out.push({ id, publicKey: publicKey.export({ format: 'jwk' }).x! });
       }
-      return { keys: devs.map((d) => ({ id: d.id, publicKey: (d as Dev & { pub: string }).pub })) };
+      return { keys: out };
     }
     case 'connect': {
       const t0 = performance.now();

@@ -123,6 +123,8 @@ export class SyncServer {
   async stop(): Promise<void> {
     if (this.rollupTimer) clearInterval(this.rollupTimer);
     await this.hubInstance?.stop();
+    // A half-open client (no request yet, or never finishing one) must not hold the shutdown.
+    this.app?.server.closeAllConnections();
     await this.app?.close();
     this.registry.close();
   }

@@ -50,6 +50,8 @@ export interface SyncClientOptions {
   log: Logger;
   backoff?: BackoffOptions;
   pingIntervalMs?: number;
+  /** Opening handshake (TCP + TLS + HTTP upgrade) must finish within this. */
+  connectTimeoutMs?: number;
   /** A batch not acknowledged within this is resent. */
   ackTimeoutMs?: number;
   batchMaxBytes?: number;
@@ -143,12 +145,14 @@ export class SyncClient {
     const ws = new WebSocket(this.url, {
       ...(this.o.ca ? { ca: this.o.ca } : {}),
       perMessageDeflate: false,
-      handshakeTimeout: 15_000,
+      handshakeTimeout: this.o.connectTimeoutMs ?? 15_000,
       maxPayload: 4 * 1024 * 1024,
     });
     this.ws = ws;
     this.alive = true;
     ws.on('open', () => {
+      // Ping from the start: a link that dies during authentication must not hang the client.
+      this.startPing();
       this.setState('authenticating');
       this.helloSentAt = performance.now();
       this.send({ type: 'hello', v: 1, deviceId: this.o.deviceId, appVersion: this.o.appVersion });
@@ -239,7 +243,6 @@ export class SyncClient {
         this.counters.connects++;
         this.setState('online');
         this.o.log.info('sync link online', { deviceId: msg.deviceId });
-        this.startPing();
         this.pump();
         return;
       case 'ack': {
