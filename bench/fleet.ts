@@ -84,6 +84,7 @@ export default async function fleet(args: string[]): Promise<void> {
       n: Math.min(1000, devices - done),
     });
     keys.push(...chunk.keys);
+    process.stderr.write(`keys ${keys.length}\n`);
   }
 
   // --- the sync server ---

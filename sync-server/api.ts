@@ -175,7 +175,17 @@ export function registerApi(app: FastifyInstance, d: ApiDeps): void {
     const q = parse(z.object({ group: z.string().optional() }), req.query, 'query');
     return d.registry.listDevices(q.group).map(withLive);
   });
-  app.get('/api/devices/:id', async (req) => withLive(device(parse(IdParams, req.params, 'path').id)));
+  app.get('/api/devices/:id', async (req) => {
+    const row = device(parse(IdParams, req.params, 'path').id);
+    // Per stream: the acknowledged watermark and how many records the device declared dropped.
+    const streams = Object.fromEntries(
+      (['health', 'event', 'pop'] as const).map((st) => [
+        st,
+        { ackedSeq: d.registry.watermark(row.id, st), droppedOnDevice: d.registry.gapRecords(row.id, st) },
+      ]),
+    );
+    return { ...withLive(row), streams };
+  });
   app.post('/api/devices/:id/revoke', async (req) => {
     const { id } = parse(IdParams, req.params, 'path');
     device(id);

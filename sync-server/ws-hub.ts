@@ -313,7 +313,7 @@ export class DeviceHub {
       return;
     }
     if (c.deviceId && c.phase === 'authed') this.lastSeen.set(c.deviceId, now);
-    const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+    const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
     let msg: DeviceMessage;
     try {
       if (isBinary) throw new Error('binary frames are not part of the protocol');

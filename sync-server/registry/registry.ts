@@ -123,6 +123,8 @@ function healthColumns(
 export class Registry {
   private db!: Database.Database;
   private stmts!: ReturnType<Registry['prepare']>;
+  /** Watermarks by `${device}\n${stream}`; the table is the truth, this saves a read per batch. */
+  private readonly marks = new Map<string, number>();
 
   constructor(private readonly path: string) {}
 
@@ -390,7 +392,12 @@ export class Registry {
    * the highest seq up to which every record is stored (or was declared dropped by `fromSeq`).
    */
   storeBatches(batches: readonly IngestBatch[]): number[] {
-    return this.db.transaction(() => batches.map((b) => this.storeBatch(b)))();
+    try {
+      return this.db.transaction(() => batches.map((b) => this.storeBatch(b)))();
+    } catch (err) {
+      this.marks.clear(); // rolled back: the cached watermarks may be ahead of the table
+      throw err;
+    }
   }
 
   private storeBatch(b: IngestBatch): number {
@@ -420,7 +427,10 @@ export class Registry {
       }
       if (r.seq === mark + 1) mark = r.seq;
     }
-    if (mark !== before || gap > 0) s.setWatermark.run(b.deviceId, b.stream, mark, gap);
+    if (mark !== before || gap > 0) {
+      s.setWatermark.run(b.deviceId, b.stream, mark, gap);
+      this.marks.set(`${b.deviceId}\n${b.stream}`, mark);
+    }
     return mark;
   }
 
@@ -547,20 +557,28 @@ export class Registry {
     let purged = 0;
     let hours = 0;
     this.db.transaction(() => {
+      const from = (
+        this.db.prepare("SELECT last_id FROM rollup_state WHERE name = 'health'").get() as { last_id: number }
+      ).last_id;
+      const to = (
+        this.db.prepare('SELECT coalesce(max(id), 0) AS id FROM health_raw').get() as { id: number }
+      ).id;
       const touched = this.db
-        .prepare(`SELECT DISTINCT device_id, (at / ${HOUR}) * ${HOUR} AS h FROM health_raw WHERE rolled = 0`)
-        .all() as { device_id: string; h: number }[];
+        .prepare(
+          `SELECT DISTINCT device_id, (at / ${HOUR}) * ${HOUR} AS h FROM health_raw WHERE id > ? AND id <= ?`,
+        )
+        .all(from, to) as { device_id: string; h: number }[];
       this.db
         .prepare(
           `INSERT INTO health_5m (device_id, bucket_start, samples, ${metrics.join(', ')}, under_voltage)
            SELECT device_id, (at / ${FIVE_MIN}) * ${FIVE_MIN} AS b, count(*), ${metrics.map((m) => `avg(${m})`).join(', ')}, max(under_voltage)
-           FROM health_raw WHERE rolled = 0 GROUP BY device_id, b
+           FROM health_raw WHERE id > ? AND id <= ? GROUP BY device_id, b
            ON CONFLICT (device_id, bucket_start) DO UPDATE SET ${merge},
              under_voltage = max(coalesce(under_voltage, 0), coalesce(excluded.under_voltage, 0)),
              samples = samples + excluded.samples`,
         )
-        .run();
-      this.db.prepare('UPDATE health_raw SET rolled = 1 WHERE rolled = 0').run();
+        .run(from, to);
+      this.db.prepare("UPDATE rollup_state SET last_id = ? WHERE name = 'health'").run(to);
       const hourly = this.db.prepare(
         `INSERT OR REPLACE INTO health_1h (device_id, bucket_start, samples, ${metrics.join(', ')}, under_voltage)
          SELECT device_id, ?, sum(samples), ${weighted}, max(under_voltage)

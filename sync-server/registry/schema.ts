@@ -42,18 +42,21 @@ CREATE TABLE stream_state (
   PRIMARY KEY (device_id, stream)
 );
 CREATE TABLE health_raw (
+  -- AUTOINCREMENT: ids never go back, so the rollup can remember "counted up to id N".
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   device_id TEXT NOT NULL,
   seq INTEGER NOT NULL,
   at INTEGER NOT NULL,
   cpu_temp_c REAL, load1 REAL, mem_used_pct REAL, disk_used_pct REAL, clock_offset_ms REAL, under_voltage INTEGER,
   payload TEXT NOT NULL,
-  -- 0 until the sample is counted into its 5-minute bucket.
-  rolled INTEGER NOT NULL DEFAULT 0,
-  PRIMARY KEY (device_id, seq)
+  UNIQUE (device_id, seq)
 );
-CREATE INDEX health_raw_at ON health_raw (device_id, at);
-CREATE INDEX health_raw_unrolled ON health_raw (rolled) WHERE rolled = 0;
 CREATE INDEX health_raw_age ON health_raw (at);
+CREATE TABLE rollup_state (
+  name TEXT PRIMARY KEY,
+  last_id INTEGER NOT NULL
+);
+INSERT INTO rollup_state VALUES ('health', 0);
 CREATE TABLE health_5m (
   device_id TEXT NOT NULL,
   bucket_start INTEGER NOT NULL,
