@@ -167,9 +167,10 @@ export function registerApi(app: FastifyInstance, d: ApiDeps): void {
   });
 
   // --- devices ---
-  const withLive = <T extends { id: string; online: boolean }>(row: T) => ({
+  const withLive = <T extends { id: string; online: boolean; lastSeenMs: number | null }>(row: T) => ({
     ...row,
     online: d.hub.isOnline(row.id),
+    lastSeenMs: Math.max(row.lastSeenMs ?? 0, d.hub.lastSeenMs(row.id) ?? 0) || null,
   });
   app.get('/api/devices', async (req) => {
     const q = parse(z.object({ group: z.string().optional() }), req.query, 'query');

@@ -63,7 +63,10 @@ export class SyncServer {
         throw new ConfigError(`cannot read TLS key/cert: ${(err as Error).message}`, [], { cause: err });
       }
     }
-    this.registry.open();
+    this.registry.open({
+      backgroundCheckpointMs: 1000,
+      onCheckpointError: (error) => this.log.warn('WAL checkpoint failed', { error }),
+    });
     this.registry.markAllOffline();
     for (const gate of c.gates) this.registry.upsertGate(gate);
     const enrolment = new Enrolment(

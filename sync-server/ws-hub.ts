@@ -126,7 +126,7 @@ export class DeviceHub {
     server.on('upgrade', this.upgradeListener);
     this.timers.push(setInterval(() => this.pingAll(), this.options.pingIntervalMs).unref());
     this.timers.push(setInterval(() => this.sweepCommands(), this.options.commandSweepMs).unref());
-    this.timers.push(setInterval(() => this.flushLastSeen(), 5_000).unref());
+    this.timers.push(setInterval(() => this.flushLastSeen(), 60_000).unref());
   }
 
   /** Closes every device connection (1001) and stops serving; pending ingest is flushed first. */
@@ -605,13 +605,25 @@ export class DeviceHub {
     }
   }
 
+  /** Persists last-seen times in chunks, so that a large fleet never stalls the loop in one go. */
   private flushLastSeen(): void {
     if (this.lastSeen.size === 0) return;
-    try {
-      this.registry.setLastSeen(this.lastSeen);
-    } catch (err) {
-      this.log.warn('last-seen update failed', { err });
-    }
+    const entries = [...this.lastSeen];
     this.lastSeen.clear();
+    const write = (from: number) => {
+      try {
+        this.registry.setLastSeen(entries.slice(from, from + 1000));
+      } catch (err) {
+        this.log.warn('last-seen update failed', { err });
+        return;
+      }
+      if (from + 1000 < entries.length) setImmediate(() => write(from + 1000));
+    };
+    write(0);
+  }
+
+  /** When an online device last sent a frame (fresher than the registry's copy). */
+  lastSeenMs(deviceId: string): number | undefined {
+    return this.lastSeen.get(deviceId);
   }
 }

@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import type { GateConfig } from '../../protocol/config.js';
 import { GatecastError } from '../../protocol/errors.js';
 import type { CommandName, CommandStatus, OutboxRecord, OutboxStream } from '../../protocol/messages.js';
+import { WalCheckpointer } from './checkpointer.js';
 import { MIGRATIONS } from './schema.js';
 
 export class RegistryError extends GatecastError {
@@ -91,6 +92,8 @@ export const DEFAULT_RETENTION: RetentionPolicy = {
 };
 
 const FIVE_MIN = 5 * 60_000;
+/** About 200 MB of WAL with 4 KiB pages. */
+const WAL_PAGES_LIMIT = 50_000;
 const HOUR = 3600_000;
 
 type Row = Record<string, unknown>;
@@ -126,9 +129,16 @@ export class Registry {
   /** Watermarks by `${device}\n${stream}`; the table is the truth, this saves a read per batch. */
   private readonly marks = new Map<string, number>();
 
+  private checkpointer?: WalCheckpointer;
+  private walPages = 0;
+
   constructor(private readonly path: string) {}
 
-  open(): void {
+  /**
+   * Opens (creating) the registry. With `backgroundCheckpointMs`, WAL checkpoints run in a worker
+   * thread instead of inside ingest commits (see checkpointer.ts).
+   */
+  open(options: { backgroundCheckpointMs?: number; onCheckpointError?: (error: string) => void } = {}): void {
     try {
       this.db = new Database(this.path);
     } catch (err) {
@@ -140,6 +150,7 @@ export class Registry {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
+    this.db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
     this.db.exec('CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)');
     const applied = new Set(
       (this.db.prepare('SELECT name FROM migrations').all() as { name: string }[]).map((r) => r.name),
@@ -152,6 +163,14 @@ export class Registry {
       })();
     }
     this.stmts = this.prepare();
+    if (options.backgroundCheckpointMs) {
+      this.db.pragma('wal_autocheckpoint = 0');
+      this.checkpointer = new WalCheckpointer(this.path, options.backgroundCheckpointMs, (r) => {
+        if (r.ok) this.walPages = r.log ?? 0;
+        else options.onCheckpointError?.(r.error ?? 'unknown');
+      });
+      this.checkpointer.start();
+    }
   }
 
   /** Nobody is connected to a server that just started. */
@@ -160,6 +179,8 @@ export class Registry {
   }
 
   close(): void {
+    void this.checkpointer?.stop();
+    this.checkpointer = undefined;
     if (this.db?.open) this.db.close();
   }
 
@@ -393,7 +414,13 @@ export class Registry {
    */
   storeBatches(batches: readonly IngestBatch[]): number[] {
     try {
-      return this.db.transaction(() => batches.map((b) => this.storeBatch(b)))();
+      const marks = this.db.transaction(() => batches.map((b) => this.storeBatch(b)))();
+      // The background checkpointer could not keep the WAL short (a long reader?): do it here.
+      if (this.walPages > WAL_PAGES_LIMIT) {
+        this.walPages = 0;
+        this.db.pragma('wal_checkpoint(PASSIVE)');
+      }
+      return marks;
     } catch (err) {
       this.marks.clear(); // rolled back: the cached watermarks may be ahead of the table
       throw err;
