@@ -12,6 +12,8 @@ import { registerScheduleCommands } from './schedule-commands.js';
 import { registerHardwareCommands } from './hardware-commands.js';
 import { registerProvisionCommands } from './provision-commands.js';
 import { registerPublishCommands } from './publish-commands.js';
+import { registerServerCommands } from './server-commands.js';
+import { registerSyncCommands } from './sync-commands.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -28,6 +30,8 @@ export function buildProgram(): Command {
   registerProvisionCommands(program);
   registerHardwareCommands(program);
   registerPublishCommands(program);
+  registerSyncCommands(program);
+  registerServerCommands(program);
   return program;
 }
 

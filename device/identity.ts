@@ -1,0 +1,56 @@
+/**
+ * The device's own Ed25519 key: generated on the device at first use, never leaves it. The private
+ * key is written atomically with mode 0600; the server only ever sees the public part.
+ */
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomicSync } from '../protocol/atomic-file.js';
+import { GatecastError } from '../protocol/errors.js';
+
+export class IdentityError extends GatecastError {
+  readonly code = 'IDENTITY_INVALID';
+}
+export const isIdentityError = (e: unknown): e is IdentityError => e instanceof IdentityError;
+
+export interface DeviceIdentity {
+  /** Raw 32-byte public key, base64url (what enrolment sends). */
+  readonly publicKey: string;
+  sign(data: Buffer): Buffer;
+}
+
+export const identityKeyPath = (dataDir: string) => join(dataDir, 'keys', 'device-ed25519.pem');
+
+function fromPrivate(key: KeyObject): DeviceIdentity {
+  const jwk = createPublicKey(key).export({ format: 'jwk' });
+  if (jwk.crv !== 'Ed25519' || typeof jwk.x !== 'string')
+    throw new IdentityError('device key is not Ed25519');
+  return { publicKey: jwk.x, sign: (data) => sign(null, data, key) };
+}
+
+/** Loads the key from `dataDir`, or creates it (0600, atomic) when there is none. */
+export function loadOrCreateIdentity(dataDir: string): DeviceIdentity {
+  const path = identityKeyPath(dataDir);
+  if (existsSync(path)) return loadIdentity(dataDir);
+  const { privateKey } = generateKeyPairSync('ed25519');
+  const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
+  mkdirSync(join(dataDir, 'keys'), { recursive: true, mode: 0o700 });
+  writeFileAtomicSync(path, pem, 0o600);
+  chmodSync(path, 0o600);
+  return fromPrivate(privateKey);
+}
+
+export function loadIdentity(dataDir: string): DeviceIdentity {
+  const path = identityKeyPath(dataDir);
+  let pem: string;
+  try {
+    pem = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new IdentityError(`cannot read device key ${path}: enrol the device first`, { cause: err });
+  }
+  try {
+    return fromPrivate(createPrivateKey(pem));
+  } catch (err) {
+    throw new IdentityError(`device key ${path} is not a valid Ed25519 private key`, { cause: err });
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * Remote commands on the device: the sync client hands each command to `CommandDispatcher`, which
+ * refuses expired and repeated ones and calls the injected handler. Handlers belong to the player,
+ * GPIO and display parts; any handler left out answers 'unsupported'.
+ */
+import type { Logger } from '../../protocol/log.js';
+import { type Command, type CommandStatus, SCREENSHOT_MAX_BYTES } from '../../protocol/messages.js';
+
+export interface CommandHandlers {
+  reloadPlayer?(): Promise<void>;
+  restartPlayer?(): Promise<void>;
+  /** Should schedule the reboot a few seconds out, so the result can still be sent. */
+  reboot?(): Promise<void>;
+  /** A PNG of what the screen shows. */
+  screenshot?(): Promise<Buffer>;
+  syncNow?(): Promise<void>;
+  display?(on: boolean): Promise<void>;
+  /** Blink the LED and show the device id on screen for `durationMs`. */
+  identify?(durationMs: number): Promise<void>;
+}
+
+export interface CommandOutcome {
+  status: CommandStatus;
+  message?: string;
+  screenshotPng?: Buffer;
+}
+
+const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+const REMEMBERED = 500;
+
+export class CommandDispatcher {
+  private readonly seen: string[] = [];
+  private readonly seenSet = new Set<string>();
+
+  constructor(
+    private readonly handlers: CommandHandlers,
+    private readonly log: Logger,
+  ) {}
+
+  /** Whether this command id was already run (the server resends unacknowledged commands). */
+  hasRun(id: string): boolean {
+    return this.seenSet.has(id);
+  }
+
+  /** Runs `cmd` given the device's best idea of server time; never throws. */
+  async run(cmd: Command, serverNowMs: number): Promise<CommandOutcome> {
+    this.remember(cmd.id);
+    if (cmd.expiresAtMs <= serverNowMs)
+      return { status: 'expired', message: 'expired before it reached the device' };
+    const h = this.handlers;
+    const call = async (fn: (() => Promise<void>) | undefined): Promise<CommandOutcome> => {
+      if (!fn) return { status: 'unsupported', message: `no handler for ${cmd.name} on this device` };
+      await fn();
+      return { status: 'ok' };
+    };
+    try {
+      switch (cmd.name) {
+        case 'reload-player':
+          return await call(h.reloadPlayer?.bind(h));
+        case 'restart-player':
+          return await call(h.restartPlayer?.bind(h));
+        case 'reboot':
+          return await call(h.reboot?.bind(h));
+        case 'sync-now':
+          return await call(h.syncNow?.bind(h));
+        case 'display-on':
+          return await call(h.display ? () => h.display!(true) : undefined);
+        case 'display-off':
+          return await call(h.display ? () => h.display!(false) : undefined);
+        case 'identify': {
+          const d = cmd.args?.['durationMs'];
+          const durationMs = typeof d === 'number' && d > 0 && d <= 600_000 ? d : 30_000;
+          return await call(h.identify ? () => h.identify!(durationMs) : undefined);
+        }
+        case 'screenshot': {
+          if (!h.screenshot)
+            return { status: 'unsupported', message: 'no screenshot handler on this device' };
+          const png = await h.screenshot();
+          if (!png.subarray(0, 8).equals(PNG_MAGIC))
+            return { status: 'failed', message: 'screenshot is not a PNG' };
+          if (png.length > SCREENSHOT_MAX_BYTES) {
+            return {
+              status: 'failed',
+              message: `screenshot of ${png.length} bytes exceeds ${SCREENSHOT_MAX_BYTES}`,
+            };
+          }
+          return { status: 'ok', screenshotPng: png };
+        }
+      }
+    } catch (err) {
+      this.log.warn('command failed', { commandId: cmd.id, name: cmd.name, err });
+      return { status: 'failed', message: (err as Error).message?.slice(0, 2000) ?? String(err) };
+    }
+  }
+
+  private remember(id: string): void {
+    if (this.seenSet.has(id)) return;
+    this.seen.push(id);
+    this.seenSet.add(id);
+    if (this.seen.length > REMEMBERED) this.seenSet.delete(this.seen.shift()!);
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * Everything the sync link needs on the device, assembled from the device config: the outbox (over
+ * the device database, with PoP as one of its streams), the health reporter feeding it, and the sync
+ * client. device/main.ts creates one `DeviceSync`, calls start() and, on shutdown, stop().
+ */
+import { readFileSync } from 'node:fs';
+import type { Clock } from '../../protocol/clock.js';
+import type { DeviceConfig } from '../../protocol/config.js';
+import { ConfigError } from '../../protocol/errors.js';
+import type { Logger } from '../../protocol/log.js';
+import type { AppHealth } from '../health/health-report.js';
+import { HealthReporter } from '../health/reporter.js';
+import type { SystemSensors } from '../health/sensors.js';
+import { loadIdentity } from '../identity.js';
+import { DEFAULT_OUTBOX_LIMITS, Outbox, type OutboxLimits, type PopSource } from '../outbox/outbox.js';
+import type { Db } from '../store/sqlite.js';
+import { SyncClient, type SyncState } from './client.js';
+import type { CommandHandlers } from './commands.js';
+
+export interface DeviceSyncOptions {
+  config: DeviceConfig;
+  appVersion: string;
+  db: Db;
+  /** The player's proof-of-play store. */
+  pop?: PopSource;
+  sensors: SystemSensors;
+  appHealth: () => AppHealth;
+  handlers: CommandHandlers;
+  refreshNow: () => void | Promise<void>;
+  onServerTime?: (serverMs: number, rttMs: number) => void;
+  onState?: (state: SyncState) => void;
+  outboxLimits?: OutboxLimits;
+  /** Plain ws to a non-loopback host (development only). */
+  allowInsecure?: boolean;
+  clock: Clock;
+  log: Logger;
+}
+
+export class DeviceSync {
+  readonly outbox: Outbox;
+  private client?: SyncClient;
+  private reporter?: HealthReporter;
+
+  constructor(private readonly o: DeviceSyncOptions) {
+    this.outbox = new Outbox(
+      o.db,
+      o.clock,
+      o.log.child('outbox'),
+      o.outboxLimits ?? DEFAULT_OUTBOX_LIMITS,
+      o.pop,
+    );
+  }
+
+  get syncClient(): SyncClient | undefined {
+    return this.client;
+  }
+
+  start(): void {
+    const { config: c, log } = this.o;
+    this.outbox.start();
+    this.reporter = new HealthReporter({
+      intervalMs: c.health.intervalMs,
+      appVersion: this.o.appVersion,
+      sensors: this.o.sensors,
+      app: this.o.appHealth,
+      send: (r) => this.outbox.appendHealth(r),
+      clock: this.o.clock,
+      log: log.child('health'),
+    });
+    this.reporter.start();
+    if (!c.server || !c.deviceId) {
+      // Not enrolled: health is still recorded, and sent once the device is enrolled.
+      log.warn('no server or device id in config: sync link off until enrolment');
+      return;
+    }
+    let ca: Buffer | undefined;
+    if (c.server.caFile) {
+      try {
+        ca = readFileSync(c.server.caFile);
+      } catch (err) {
+        throw new ConfigError(`cannot read server.caFile ${c.server.caFile}`, [], { cause: err });
+      }
+    }
+    this.client = new SyncClient({
+      serverUrl: c.server.url,
+      deviceId: c.deviceId,
+      identity: loadIdentity(c.dataDir),
+      appVersion: this.o.appVersion,
+      outbox: this.outbox,
+      handlers: this.o.handlers,
+      refreshNow: this.o.refreshNow,
+      ...(this.o.onServerTime ? { onServerTime: this.o.onServerTime } : {}),
+      ...(this.o.onState ? { onState: this.o.onState } : {}),
+      ...(ca ? { ca } : {}),
+      allowInsecure: this.o.allowInsecure ?? false,
+      clock: this.o.clock,
+      log: log.child('link'),
+    });
+    this.client.start();
+  }
+
+  /** Takes and queues a health sample now (besides the periodic ones). */
+  async reportNow(): Promise<void> {
+    await this.reporter?.tick();
+  }
+
+  async stop(): Promise<void> {
+    this.reporter?.stop();
+    await this.client?.stop();
+  }
+}

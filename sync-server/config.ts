@@ -1,0 +1,82 @@
+/** The sync server's config file, parsed once in main.ts. Defaults sit beside their fields. */
+import { z } from 'zod';
+import { GateConfig } from '../protocol/config.js';
+import { ConfigError } from '../protocol/errors.js';
+import { parseWith } from '../protocol/validate.js';
+
+const HOUR = 3600_000;
+const DAY = 24 * HOUR;
+
+export const ServerConfig = z
+  .object({
+    /** Registry database and other server state. */
+    dataDir: z.string().min(1),
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(8443),
+    /** Public base URL devices use (e.g. https://signage.example.gov.vn); its origin is what devices sign. */
+    publicUrl: z.url().optional(),
+    /** PEM files: serve https/wss. Without them the server speaks plain http/ws (loopback/dev only). */
+    tls: z.object({ certFile: z.string().min(1), keyFile: z.string().min(1) }).optional(),
+    /**
+     * Bearer token for the ops REST API. A stopgap until operator accounts exist (dashboard issue):
+     * anyone holding it is an operator.
+     */
+    opsToken: z.string().min(24, { message: 'at least 24 characters' }),
+    /** TUF root.json given to devices at enrolment (the TUF repository writes it). */
+    trustedRootFile: z.string().min(1),
+    /** Gates known at start; more can be added through the API. */
+    gates: z.array(GateConfig).default([]),
+    enrolmentTokenTtlMs: z
+      .number()
+      .int()
+      .min(60_000)
+      .default(7 * DAY),
+    ws: z
+      .object({
+        challengeTtlMs: z.number().int().min(1000).default(10_000),
+        authTimeoutMs: z.number().int().min(1000).default(15_000),
+        pingIntervalMs: z.number().int().min(1000).default(30_000),
+        rateLimitPerSecond: z.number().min(1).default(20),
+        rateLimitBurst: z.number().int().min(1).default(200),
+        maxBadFrames: z.number().int().min(0).default(20),
+        retryAfterMs: z.number().int().min(0).default(30_000),
+      })
+      .prefault({}),
+    health: z
+      .object({
+        rawRetentionMs: z
+          .number()
+          .int()
+          .min(HOUR)
+          .default(48 * HOUR),
+        fiveMinuteRetentionMs: z
+          .number()
+          .int()
+          .min(DAY)
+          .default(30 * DAY),
+        hourlyRetentionMs: z
+          .number()
+          .int()
+          .min(DAY)
+          .default(365 * DAY),
+        rollupIntervalMs: z
+          .number()
+          .int()
+          .min(1000)
+          .default(5 * 60_000),
+      })
+      .prefault({}),
+    commands: z
+      .object({
+        defaultTtlMs: z.number().int().min(1000).default(DAY),
+      })
+      .prefault({}),
+    logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  })
+  .strict();
+export type ServerConfig = z.infer<typeof ServerConfig>;
+export type ServerConfigInput = z.input<typeof ServerConfig>;
+
+export function parseServerConfig(raw: unknown): ServerConfig {
+  return parseWith(ServerConfig, raw, (problems) => new ConfigError('invalid server config', problems));
+}

@@ -1,0 +1,722 @@
+/**
+ * The fleet registry: gates (sites), devices, groups, enrolment tokens, commands and the telemetry
+ * stores (health history with downsampling, events, proof-of-play records), in one SQLite file (WAL).
+ *
+ * Exactly-once ingest: each (device, stream) has a watermark `acked_seq` — every record at or below it
+ * is stored or was dropped on the device — and each telemetry table has PRIMARY KEY (device_id, seq)
+ * with INSERT OR IGNORE, so a record sent twice (lost ack, server restart) is stored once.
+ */
+import Database from 'better-sqlite3';
+import type { GateConfig } from '../../protocol/config.js';
+import { GatecastError } from '../../protocol/errors.js';
+import type { CommandName, CommandStatus, OutboxRecord, OutboxStream } from '../../protocol/messages.js';
+import { WalCheckpointer } from './checkpointer.js';
+import { MIGRATIONS } from './schema.js';
+
+export class RegistryError extends GatecastError {
+  readonly code = 'REGISTRY_FAILED';
+}
+export const isRegistryError = (e: unknown): e is RegistryError => e instanceof RegistryError;
+
+export interface DeviceRow {
+  id: string;
+  siteGroup: string;
+  screenName: string;
+  publicKey: string;
+  enrolledAtMs: number;
+  revokedAtMs: number | null;
+  lastSeenMs: number | null;
+  online: boolean;
+  appVersion: string | null;
+}
+
+export interface TokenRow {
+  id: string;
+  siteGroup: string;
+  screenName: string;
+  createdAtMs: number;
+  expiresAtMs: number;
+  usedAtMs: number | null;
+  deviceId: string | null;
+  revokedAtMs: number | null;
+}
+
+export type CommandState = 'queued' | 'sent' | 'acked' | CommandStatus;
+
+export interface CommandRow {
+  id: string;
+  deviceId: string;
+  name: CommandName;
+  args: Record<string, unknown> | null;
+  issuedAtMs: number;
+  expiresAtMs: number;
+  state: CommandState;
+  message: string | null;
+  updatedAtMs: number;
+  hasScreenshot: boolean;
+}
+
+/** One batch to store: already validated records of one stream of one device. */
+export interface IngestBatch {
+  deviceId: string;
+  stream: OutboxStream;
+  fromSeq: number;
+  /** Records sorted by seq; payloads already parsed against the stream's schema. */
+  records: readonly OutboxRecord[];
+}
+
+export type HealthResolution = 'raw' | '5m' | '1h';
+
+export interface HealthPoint {
+  at: number;
+  samples: number;
+  cpuTempC: number | null;
+  load1: number | null;
+  memUsedPct: number | null;
+  diskUsedPct: number | null;
+  clockOffsetMs: number | null;
+  underVoltage: number | null;
+  payload?: unknown;
+}
+
+export interface RetentionPolicy {
+  rawMs: number;
+  fiveMinuteMs: number;
+  hourlyMs: number;
+}
+
+export const DEFAULT_RETENTION: RetentionPolicy = {
+  rawMs: 48 * 3600_000,
+  fiveMinuteMs: 30 * 24 * 3600_000,
+  hourlyMs: 365 * 24 * 3600_000,
+};
+
+const FIVE_MIN = 5 * 60_000;
+/** About 200 MB of WAL with 4 KiB pages. */
+const WAL_PAGES_LIMIT = 50_000;
+const HOUR = 3600_000;
+
+type Row = Record<string, unknown>;
+
+function healthColumns(
+  payload: unknown,
+): [number | null, number | null, number | null, number | null, number | null, number | null] {
+  const p = payload as {
+    cpuTempC?: number | null;
+    load1?: number | null;
+    memTotalBytes?: number | null;
+    memAvailableBytes?: number | null;
+    diskTotalBytes?: number | null;
+    diskFreeBytes?: number | null;
+    clockOffsetMs?: number | null;
+    throttling?: { underVoltageNow?: boolean } | null;
+  };
+  const pct = (total?: number | null, free?: number | null) =>
+    total && free != null ? Math.round(((total - free) / total) * 10000) / 100 : null;
+  return [
+    p.cpuTempC ?? null,
+    p.load1 ?? null,
+    pct(p.memTotalBytes, p.memAvailableBytes),
+    pct(p.diskTotalBytes, p.diskFreeBytes),
+    p.clockOffsetMs ?? null,
+    p.throttling ? (p.throttling.underVoltageNow ? 1 : 0) : null,
+  ];
+}
+
+export class Registry {
+  private db!: Database.Database;
+  private stmts!: ReturnType<Registry['prepare']>;
+  /** Watermarks by `${device}\n${stream}`; the table is the truth, this saves a read per batch. */
+  private readonly marks = new Map<string, number>();
+
+  private checkpointer?: WalCheckpointer;
+  private walPages = 0;
+
+  constructor(private readonly path: string) {}
+
+  /**
+   * Opens (creating) the registry. With `backgroundCheckpointMs`, WAL checkpoints run in a worker
+   * thread instead of inside ingest commits (see checkpointer.ts).
+   */
+  open(options: { backgroundCheckpointMs?: number; onCheckpointError?: (error: string) => void } = {}): void {
+    try {
+      this.db = new Database(this.path);
+    } catch (err) {
+      throw new RegistryError(`cannot open registry ${this.path}`, { cause: err });
+    }
+    this.db.pragma('journal_mode = WAL');
+    // NORMAL in WAL mode: a commit survives a process crash; a power cut may lose the last
+    // transactions, which are then not acked either, so devices resend them.
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+    this.db.exec('CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)');
+    const applied = new Set(
+      (this.db.prepare('SELECT name FROM migrations').all() as { name: string }[]).map((r) => r.name),
+    );
+    for (const m of MIGRATIONS) {
+      if (applied.has(m.name)) continue;
+      this.db.transaction(() => {
+        this.db.exec(m.sql);
+        this.db.prepare('INSERT INTO migrations VALUES (?, ?)').run(m.name, new Date().toISOString());
+      })();
+    }
+    this.stmts = this.prepare();
+    if (options.backgroundCheckpointMs) {
+      this.db.pragma('wal_autocheckpoint = 0');
+      this.checkpointer = new WalCheckpointer(this.path, options.backgroundCheckpointMs, (r) => {
+        if (r.ok) this.walPages = r.log ?? 0;
+        else options.onCheckpointError?.(r.error ?? 'unknown');
+      });
+      this.checkpointer.start();
+    }
+  }
+
+  /** Nobody is connected to a server that just started. */
+  markAllOffline(): void {
+    this.db.prepare('UPDATE devices SET online = 0').run();
+  }
+
+  close(): void {
+    void this.checkpointer?.stop();
+    this.checkpointer = undefined;
+    if (this.db?.open) this.db.close();
+  }
+
+  private prepare() {
+    const d = this.db;
+    return {
+      upsertGate: d.prepare(
+        'INSERT INTO gates (site_group, config) VALUES (?, ?) ON CONFLICT(site_group) DO UPDATE SET config = excluded.config',
+      ),
+      getGate: d.prepare('SELECT config FROM gates WHERE site_group = ?'),
+      listGates: d.prepare('SELECT config FROM gates ORDER BY site_group'),
+      insertToken: d.prepare(
+        'INSERT INTO enrolment_tokens (id, token_hash, site_group, screen_name, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      tokenByHash: d.prepare('SELECT * FROM enrolment_tokens WHERE token_hash = ?'),
+      tokenById: d.prepare('SELECT * FROM enrolment_tokens WHERE id = ?'),
+      listTokens: d.prepare('SELECT * FROM enrolment_tokens ORDER BY created_at DESC'),
+      useToken: d.prepare(
+        'UPDATE enrolment_tokens SET used_at = ?, device_id = ? WHERE id = ? AND used_at IS NULL AND revoked_at IS NULL',
+      ),
+      revokeToken: d.prepare(
+        'UPDATE enrolment_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
+      ),
+      insertDevice: d.prepare(
+        'INSERT INTO devices (id, site_group, screen_name, public_key, enrolled_at, app_version) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      deviceById: d.prepare('SELECT * FROM devices WHERE id = ?'),
+      deviceByKey: d.prepare('SELECT id FROM devices WHERE public_key = ?'),
+      listDevices: d.prepare('SELECT * FROM devices ORDER BY site_group, screen_name'),
+      listDevicesInGroup: d.prepare(
+        'SELECT d.* FROM devices d JOIN group_members g ON g.device_id = d.id WHERE g.group_name = ? ORDER BY d.id',
+      ),
+      revokeDevice: d.prepare('UPDATE devices SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
+      setOnline: d.prepare(
+        'UPDATE devices SET online = ?, last_seen = ?, app_version = coalesce(?, app_version) WHERE id = ?',
+      ),
+      setSeen: d.prepare('UPDATE devices SET last_seen = max(coalesce(last_seen, 0), ?) WHERE id = ?'),
+      addMember: d.prepare('INSERT OR IGNORE INTO group_members (group_name, device_id) VALUES (?, ?)'),
+      removeMember: d.prepare('DELETE FROM group_members WHERE group_name = ? AND device_id = ?'),
+      listGroups: d.prepare(
+        'SELECT group_name, count(*) AS n FROM group_members GROUP BY group_name ORDER BY group_name',
+      ),
+      getWatermark: d.prepare('SELECT acked_seq FROM stream_state WHERE device_id = ? AND stream = ?'),
+      setWatermark: d.prepare(
+        'INSERT INTO stream_state (device_id, stream, acked_seq, gap_records) VALUES (?, ?, ?, ?) ON CONFLICT(device_id, stream) DO UPDATE SET acked_seq = excluded.acked_seq, gap_records = gap_records + excluded.gap_records',
+      ),
+      insertHealth: d.prepare(
+        'INSERT OR IGNORE INTO health_raw (device_id, seq, at, cpu_temp_c, load1, mem_used_pct, disk_used_pct, clock_offset_ms, under_voltage, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      insertEvent: d.prepare(
+        'INSERT OR IGNORE INTO events (device_id, seq, at, kind, level, message, payload) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      insertPop: d.prepare(
+        'INSERT OR IGNORE INTO pop_records (device_id, seq, at, item_id, hash, prev_hash, payload) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      insertCommand: d.prepare(
+        'INSERT INTO commands (id, device_id, name, args, issued_at, expires_at, state, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      commandById: d.prepare(
+        'SELECT c.*, (s.command_id IS NOT NULL) AS has_screenshot FROM commands c LEFT JOIN screenshots s ON s.command_id = c.id WHERE c.id = ?',
+      ),
+      commandsForDevice: d.prepare(
+        'SELECT c.*, (s.command_id IS NOT NULL) AS has_screenshot FROM commands c LEFT JOIN screenshots s ON s.command_id = c.id WHERE c.device_id = ? ORDER BY c.issued_at DESC LIMIT ?',
+      ),
+      deliverable: d.prepare(
+        "SELECT c.*, 0 AS has_screenshot FROM commands c WHERE c.device_id = ? AND c.state IN ('queued', 'sent') AND c.expires_at > ? ORDER BY c.issued_at",
+      ),
+      setCommandState: d.prepare(
+        'UPDATE commands SET state = ?, message = coalesce(?, message), updated_at = ? WHERE id = ?',
+      ),
+      expireCommands: d.prepare(
+        "UPDATE commands SET state = 'expired', message = 'expired before the device answered', updated_at = ? WHERE state IN ('queued', 'sent', 'acked') AND expires_at <= ? RETURNING id",
+      ),
+      insertScreenshot: d.prepare(
+        'INSERT OR REPLACE INTO screenshots (command_id, png, taken_at) VALUES (?, ?, ?)',
+      ),
+      screenshot: d.prepare('SELECT png FROM screenshots WHERE command_id = ?'),
+    };
+  }
+
+  // --- gates and groups ---
+
+  upsertGate(gate: GateConfig): void {
+    this.stmts.upsertGate.run(gate.siteGroup, JSON.stringify(gate));
+  }
+
+  getGate(siteGroup: string): GateConfig | undefined {
+    const row = this.stmts.getGate.get(siteGroup) as { config: string } | undefined;
+    return row ? (JSON.parse(row.config) as GateConfig) : undefined;
+  }
+
+  listGates(): GateConfig[] {
+    return (this.stmts.listGates.all() as { config: string }[]).map(
+      (r) => JSON.parse(r.config) as GateConfig,
+    );
+  }
+
+  addToGroup(group: string, deviceId: string): void {
+    this.stmts.addMember.run(group, deviceId);
+  }
+
+  removeFromGroup(group: string, deviceId: string): void {
+    this.stmts.removeMember.run(group, deviceId);
+  }
+
+  listGroups(): { name: string; devices: number }[] {
+    return (this.stmts.listGroups.all() as { group_name: string; n: number }[]).map((r) => ({
+      name: r.group_name,
+      devices: r.n,
+    }));
+  }
+
+  // --- enrolment tokens ---
+
+  insertToken(t: {
+    id: string;
+    tokenHash: string;
+    siteGroup: string;
+    screenName: string;
+    createdAtMs: number;
+    expiresAtMs: number;
+  }): void {
+    this.stmts.insertToken.run(t.id, t.tokenHash, t.siteGroup, t.screenName, t.createdAtMs, t.expiresAtMs);
+  }
+
+  tokenByHash(hash: string): TokenRow | undefined {
+    const r = this.stmts.tokenByHash.get(hash) as Row | undefined;
+    return r ? toToken(r) : undefined;
+  }
+
+  getToken(id: string): TokenRow | undefined {
+    const r = this.stmts.tokenById.get(id) as Row | undefined;
+    return r ? toToken(r) : undefined;
+  }
+
+  listTokens(): TokenRow[] {
+    return (this.stmts.listTokens.all() as Row[]).map(toToken);
+  }
+
+  revokeToken(id: string, nowMs: number): boolean {
+    return this.stmts.revokeToken.run(nowMs, id).changes === 1;
+  }
+
+  /** Marks the token used and creates the device, atomically; false when the token was used meanwhile. */
+  enrolDevice(
+    tokenId: string,
+    d: {
+      id: string;
+      siteGroup: string;
+      screenName: string;
+      publicKey: string;
+      nowMs: number;
+      appVersion?: string | undefined;
+    },
+  ): boolean {
+    return this.db.transaction(() => {
+      if (this.stmts.useToken.run(d.nowMs, d.id, tokenId).changes !== 1) return false;
+      this.stmts.insertDevice.run(
+        d.id,
+        d.siteGroup,
+        d.screenName,
+        d.publicKey,
+        d.nowMs,
+        d.appVersion ?? null,
+      );
+      return true;
+    })();
+  }
+
+  /** Adds a device without a token (benchmarks and migrations from another system). */
+  addDevice(d: {
+    id: string;
+    siteGroup: string;
+    screenName: string;
+    publicKey: string;
+    nowMs: number;
+  }): void {
+    this.stmts.insertDevice.run(d.id, d.siteGroup, d.screenName, d.publicKey, d.nowMs, null);
+  }
+
+  /** Adds many devices in one transaction (fleet imports, benchmarks). */
+  addDevices(
+    list: readonly { id: string; siteGroup: string; screenName: string; publicKey: string; nowMs: number }[],
+  ): void {
+    this.db.transaction(() => {
+      for (const d of list) this.addDevice(d);
+    })();
+  }
+
+  deviceIdForKey(publicKey: string): string | undefined {
+    return (this.stmts.deviceByKey.get(publicKey) as { id: string } | undefined)?.id;
+  }
+
+  // --- devices ---
+
+  getDevice(id: string): DeviceRow | undefined {
+    const r = this.stmts.deviceById.get(id) as Row | undefined;
+    return r ? toDevice(r) : undefined;
+  }
+
+  listDevices(group?: string): DeviceRow[] {
+    const rows = group ? this.stmts.listDevicesInGroup.all(group) : this.stmts.listDevices.all();
+    return (rows as Row[]).map(toDevice);
+  }
+
+  revokeDevice(id: string, nowMs: number): boolean {
+    return this.stmts.revokeDevice.run(nowMs, id).changes === 1;
+  }
+
+  setOnline(id: string, online: boolean, nowMs: number, appVersion?: string): void {
+    this.stmts.setOnline.run(online ? 1 : 0, nowMs, appVersion ?? null, id);
+  }
+
+  setLastSeen(entries: Iterable<[string, number]>): void {
+    this.db.transaction(() => {
+      for (const [id, at] of entries) this.stmts.setSeen.run(at, id);
+    })();
+  }
+
+  // --- telemetry ingest ---
+
+  watermark(deviceId: string, stream: OutboxStream): number {
+    return (
+      (this.stmts.getWatermark.get(deviceId, stream) as { acked_seq: number } | undefined)?.acked_seq ?? 0
+    );
+  }
+
+  /**
+   * Stores the batches in one transaction and returns, for each, the new watermark to acknowledge:
+   * the highest seq up to which every record is stored (or was declared dropped by `fromSeq`).
+   */
+  storeBatches(batches: readonly IngestBatch[]): number[] {
+    try {
+      const marks = this.db.transaction(() => batches.map((b) => this.storeBatch(b)))();
+      // The background checkpointer could not keep the WAL short (a long reader?): do it here.
+      if (this.walPages > WAL_PAGES_LIMIT) {
+        this.walPages = 0;
+        this.db.pragma('wal_checkpoint(PASSIVE)');
+      }
+      return marks;
+    } catch (err) {
+      this.marks.clear(); // rolled back: the cached watermarks may be ahead of the table
+      throw err;
+    }
+  }
+
+  private storeBatch(b: IngestBatch): number {
+    const s = this.stmts;
+    const before = this.watermark(b.deviceId, b.stream);
+    // Everything below fromSeq is stored or dropped on the device: the device will never send it.
+    let mark = Math.max(before, b.fromSeq - 1);
+    const gap = Math.max(0, b.fromSeq - 1 - before);
+    for (const r of b.records) {
+      if (r.seq <= before) continue; // already stored and acked: a resend
+      if (b.stream === 'health') {
+        s.insertHealth.run(b.deviceId, r.seq, r.at, ...healthColumns(r.payload), JSON.stringify(r.payload));
+      } else if (b.stream === 'event') {
+        const e = r.payload as { kind: string; level: string; message: string };
+        s.insertEvent.run(b.deviceId, r.seq, r.at, e.kind, e.level, e.message, JSON.stringify(r.payload));
+      } else {
+        const p = r.payload as { itemId?: string; hash?: string; prevHash?: string };
+        s.insertPop.run(
+          b.deviceId,
+          r.seq,
+          r.at,
+          p.itemId ?? null,
+          p.hash ?? null,
+          p.prevHash ?? null,
+          JSON.stringify(r.payload),
+        );
+      }
+      if (r.seq === mark + 1) mark = r.seq;
+    }
+    if (mark !== before || gap > 0) {
+      s.setWatermark.run(b.deviceId, b.stream, mark, gap);
+      this.marks.set(`${b.deviceId}\n${b.stream}`, mark);
+    }
+    return mark;
+  }
+
+  /** Records declared dropped by a device (gaps below a batch's fromSeq). */
+  gapRecords(deviceId: string, stream: OutboxStream): number {
+    const r = this.db
+      .prepare('SELECT gap_records FROM stream_state WHERE device_id = ? AND stream = ?')
+      .get(deviceId, stream) as { gap_records: number } | undefined;
+    return r?.gap_records ?? 0;
+  }
+
+  countRecords(deviceId: string, stream: OutboxStream): number {
+    const table = stream === 'health' ? 'health_raw' : stream === 'event' ? 'events' : 'pop_records';
+    return (
+      this.db.prepare(`SELECT count(*) AS n FROM ${table} WHERE device_id = ?`).get(deviceId) as { n: number }
+    ).n;
+  }
+
+  seqs(deviceId: string, stream: OutboxStream): number[] {
+    const table = stream === 'health' ? 'health_raw' : stream === 'event' ? 'events' : 'pop_records';
+    return (
+      this.db.prepare(`SELECT seq FROM ${table} WHERE device_id = ? ORDER BY seq`).all(deviceId) as {
+        seq: number;
+      }[]
+    ).map((r) => r.seq);
+  }
+
+  listEvents(
+    deviceId: string,
+    opts: { afterSeq?: number; limit?: number } = {},
+  ): { seq: number; at: number; kind: string; level: string; message: string; payload: unknown }[] {
+    const rows = this.db
+      .prepare(
+        'SELECT seq, at, kind, level, message, payload FROM events WHERE device_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+      )
+      .all(deviceId, opts.afterSeq ?? 0, Math.min(opts.limit ?? 500, 5000)) as Row[];
+    return rows.map((r) => ({
+      seq: r['seq'] as number,
+      at: r['at'] as number,
+      kind: r['kind'] as string,
+      level: r['level'] as string,
+      message: r['message'] as string,
+      payload: JSON.parse(r['payload'] as string),
+    }));
+  }
+
+  /** PoP records as received: `payload` is the JSON text the device sent for the record. */
+  listPop(
+    deviceId: string,
+    opts: { afterSeq?: number; limit?: number } = {},
+  ): {
+    seq: number;
+    at: number;
+    itemId: string | null;
+    hash: string | null;
+    prevHash: string | null;
+    payload: string;
+  }[] {
+    const rows = this.db
+      .prepare(
+        'SELECT seq, at, item_id, hash, prev_hash, payload FROM pop_records WHERE device_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+      )
+      .all(deviceId, opts.afterSeq ?? 0, Math.min(opts.limit ?? 500, 5000)) as Row[];
+    return rows.map((r) => ({
+      seq: r['seq'] as number,
+      at: r['at'] as number,
+      itemId: (r['item_id'] as string | null) ?? null,
+      hash: (r['hash'] as string | null) ?? null,
+      prevHash: (r['prev_hash'] as string | null) ?? null,
+      payload: r['payload'] as string,
+    }));
+  }
+
+  // --- health history ---
+
+  healthHistory(
+    deviceId: string,
+    fromMs: number,
+    toMs: number,
+    resolution: HealthResolution,
+    limit = 5000,
+  ): HealthPoint[] {
+    const cols = 'cpu_temp_c, load1, mem_used_pct, disk_used_pct, clock_offset_ms, under_voltage';
+    const sql =
+      resolution === 'raw'
+        ? `SELECT at, 1 AS samples, ${cols}, payload FROM health_raw WHERE device_id = ? AND at >= ? AND at < ? ORDER BY at LIMIT ?`
+        : `SELECT bucket_start AS at, samples, ${cols} FROM ${resolution === '5m' ? 'health_5m' : 'health_1h'} WHERE device_id = ? AND bucket_start >= ? AND bucket_start < ? ORDER BY bucket_start LIMIT ?`;
+    return (this.db.prepare(sql).all(deviceId, fromMs, toMs, limit) as Row[]).map((r) => {
+      const p: HealthPoint = {
+        at: r['at'] as number,
+        samples: r['samples'] as number,
+        cpuTempC: r['cpu_temp_c'] as number | null,
+        load1: r['load1'] as number | null,
+        memUsedPct: r['mem_used_pct'] as number | null,
+        diskUsedPct: r['disk_used_pct'] as number | null,
+        clockOffsetMs: r['clock_offset_ms'] as number | null,
+        underVoltage: r['under_voltage'] as number | null,
+      };
+      if (r['payload'] !== undefined) p.payload = JSON.parse(r['payload'] as string);
+      return p;
+    });
+  }
+
+  /**
+   * Downsamples health: samples not yet counted are merged into their 5-minute buckets (weighted
+   * averages, so late arrivals from a device that was offline for days still count once), the
+   * hourly buckets they touch are recomputed from the 5-minute ones, then each tier's retention
+   * is applied.
+   */
+  rollupHealth(
+    nowMs: number,
+    retention: RetentionPolicy = DEFAULT_RETENTION,
+  ): { hours: number; purged: number } {
+    const metrics = ['cpu_temp_c', 'load1', 'mem_used_pct', 'disk_used_pct', 'clock_offset_ms'];
+    const merge = metrics
+      .map(
+        (m) =>
+          `${m} = CASE WHEN excluded.${m} IS NULL THEN ${m} WHEN ${m} IS NULL THEN excluded.${m} ELSE (${m} * samples + excluded.${m} * excluded.samples) / (samples + excluded.samples) END`,
+      )
+      .join(', ');
+    const weighted = metrics
+      .map((m) => `sum(${m} * samples) / sum(CASE WHEN ${m} IS NULL THEN 0 ELSE samples END)`)
+      .join(', ');
+    let purged = 0;
+    let hours = 0;
+    this.db.transaction(() => {
+      const from = (
+        this.db.prepare("SELECT last_id FROM rollup_state WHERE name = 'health'").get() as { last_id: number }
+      ).last_id;
+      const to = (
+        this.db.prepare('SELECT coalesce(max(id), 0) AS id FROM health_raw').get() as { id: number }
+      ).id;
+      const touched = this.db
+        .prepare(
+          `SELECT DISTINCT device_id, (at / ${HOUR}) * ${HOUR} AS h FROM health_raw WHERE id > ? AND id <= ?`,
+        )
+        .all(from, to) as { device_id: string; h: number }[];
+      this.db
+        .prepare(
+          `INSERT INTO health_5m (device_id, bucket_start, samples, ${metrics.join(', ')}, under_voltage)
+           SELECT device_id, (at / ${FIVE_MIN}) * ${FIVE_MIN} AS b, count(*), ${metrics.map((m) => `avg(${m})`).join(', ')}, max(under_voltage)
+           FROM health_raw WHERE id > ? AND id <= ? GROUP BY device_id, b
+           ON CONFLICT (device_id, bucket_start) DO UPDATE SET ${merge},
+             under_voltage = max(coalesce(under_voltage, 0), coalesce(excluded.under_voltage, 0)),
+             samples = samples + excluded.samples`,
+        )
+        .run(from, to);
+      this.db.prepare("UPDATE rollup_state SET last_id = ? WHERE name = 'health'").run(to);
+      const hourly = this.db.prepare(
+        `INSERT OR REPLACE INTO health_1h (device_id, bucket_start, samples, ${metrics.join(', ')}, under_voltage)
+         SELECT device_id, ?, sum(samples), ${weighted}, max(under_voltage)
+         FROM health_5m WHERE device_id = ? AND bucket_start >= ? AND bucket_start < ? GROUP BY device_id`,
+      );
+      for (const t of touched) hourly.run(t.h, t.device_id, t.h, t.h + HOUR);
+      hours = touched.length;
+      purged += this.db.prepare('DELETE FROM health_raw WHERE at < ?').run(nowMs - retention.rawMs).changes;
+      purged += this.db
+        .prepare('DELETE FROM health_5m WHERE bucket_start < ?')
+        .run(nowMs - retention.fiveMinuteMs).changes;
+      purged += this.db
+        .prepare('DELETE FROM health_1h WHERE bucket_start < ?')
+        .run(nowMs - retention.hourlyMs).changes;
+    })();
+    return { hours, purged };
+  }
+
+  // --- commands ---
+
+  createCommand(c: {
+    id: string;
+    deviceId: string;
+    name: CommandName;
+    args?: Record<string, unknown> | undefined;
+    issuedAtMs: number;
+    expiresAtMs: number;
+  }): CommandRow {
+    this.stmts.insertCommand.run(
+      c.id,
+      c.deviceId,
+      c.name,
+      c.args ? JSON.stringify(c.args) : null,
+      c.issuedAtMs,
+      c.expiresAtMs,
+      'queued',
+      c.issuedAtMs,
+    );
+    return this.getCommand(c.id)!;
+  }
+
+  getCommand(id: string): CommandRow | undefined {
+    const r = this.stmts.commandById.get(id) as Row | undefined;
+    return r ? toCommand(r) : undefined;
+  }
+
+  listCommands(deviceId: string, limit = 100): CommandRow[] {
+    return (this.stmts.commandsForDevice.all(deviceId, limit) as Row[]).map(toCommand);
+  }
+
+  /** Commands queued or sent but not answered and not expired, oldest first. */
+  deliverableCommands(deviceId: string, nowMs: number): CommandRow[] {
+    return (this.stmts.deliverable.all(deviceId, nowMs) as Row[]).map(toCommand);
+  }
+
+  setCommandState(id: string, state: CommandState, nowMs: number, message?: string): void {
+    this.stmts.setCommandState.run(state, message ?? null, nowMs, id);
+  }
+
+  /** Marks every unanswered command past its expiry 'expired'; returns their ids. */
+  expireCommands(nowMs: number): string[] {
+    return (this.stmts.expireCommands.all(nowMs, nowMs) as { id: string }[]).map((r) => r.id);
+  }
+
+  saveScreenshot(commandId: string, png: Buffer, nowMs: number): void {
+    this.stmts.insertScreenshot.run(commandId, png, nowMs);
+  }
+
+  screenshot(commandId: string): Buffer | undefined {
+    return (this.stmts.screenshot.get(commandId) as { png: Buffer } | undefined)?.png;
+  }
+}
+
+function toDevice(r: Row): DeviceRow {
+  return {
+    id: r['id'] as string,
+    siteGroup: r['site_group'] as string,
+    screenName: r['screen_name'] as string,
+    publicKey: r['public_key'] as string,
+    enrolledAtMs: r['enrolled_at'] as number,
+    revokedAtMs: (r['revoked_at'] as number | null) ?? null,
+    lastSeenMs: (r['last_seen'] as number | null) ?? null,
+    online: r['online'] === 1,
+    appVersion: (r['app_version'] as string | null) ?? null,
+  };
+}
+
+function toToken(r: Row): TokenRow {
+  return {
+    id: r['id'] as string,
+    siteGroup: r['site_group'] as string,
+    screenName: r['screen_name'] as string,
+    createdAtMs: r['created_at'] as number,
+    expiresAtMs: r['expires_at'] as number,
+    usedAtMs: (r['used_at'] as number | null) ?? null,
+    deviceId: (r['device_id'] as string | null) ?? null,
+    revokedAtMs: (r['revoked_at'] as number | null) ?? null,
+  };
+}
+
+function toCommand(r: Row): CommandRow {
+  return {
+    id: r['id'] as string,
+    deviceId: r['device_id'] as string,
+    name: r['name'] as CommandName,
+    args: r['args'] ? (JSON.parse(r['args'] as string) as Record<string, unknown>) : null,
+    issuedAtMs: r['issued_at'] as number,
+    expiresAtMs: r['expires_at'] as number,
+    state: r['state'] as CommandState,
+    message: (r['message'] as string | null) ?? null,
+    updatedAtMs: r['updated_at'] as number,
+    hasScreenshot: r['has_screenshot'] === 1,
+  };
+}

@@ -1,0 +1,113 @@
+/** Registry migrations, applied once each in order (names prefixed "registry-"). */
+export const MIGRATIONS: readonly { name: string; sql: string }[] = [
+  {
+    name: 'registry-1',
+    sql: `
+CREATE TABLE gates (
+  site_group TEXT PRIMARY KEY,
+  config TEXT NOT NULL
+);
+CREATE TABLE enrolment_tokens (
+  id TEXT PRIMARY KEY,
+  token_hash TEXT NOT NULL UNIQUE,
+  site_group TEXT NOT NULL,
+  screen_name TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  used_at INTEGER,
+  device_id TEXT,
+  revoked_at INTEGER
+);
+CREATE TABLE devices (
+  id TEXT PRIMARY KEY,
+  site_group TEXT NOT NULL,
+  screen_name TEXT NOT NULL,
+  public_key TEXT NOT NULL UNIQUE,
+  enrolled_at INTEGER NOT NULL,
+  revoked_at INTEGER,
+  last_seen INTEGER,
+  online INTEGER NOT NULL DEFAULT 0,
+  app_version TEXT
+);
+CREATE TABLE group_members (
+  group_name TEXT NOT NULL,
+  device_id TEXT NOT NULL REFERENCES devices(id),
+  PRIMARY KEY (group_name, device_id)
+);
+CREATE TABLE stream_state (
+  device_id TEXT NOT NULL,
+  stream TEXT NOT NULL,
+  acked_seq INTEGER NOT NULL,
+  gap_records INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (device_id, stream)
+);
+CREATE TABLE health_raw (
+  -- AUTOINCREMENT: ids never go back, so the rollup can remember "counted up to id N".
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  device_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  cpu_temp_c REAL, load1 REAL, mem_used_pct REAL, disk_used_pct REAL, clock_offset_ms REAL, under_voltage INTEGER,
+  payload TEXT NOT NULL,
+  UNIQUE (device_id, seq)
+);
+CREATE INDEX health_raw_age ON health_raw (at);
+CREATE TABLE rollup_state (
+  name TEXT PRIMARY KEY,
+  last_id INTEGER NOT NULL
+);
+INSERT INTO rollup_state VALUES ('health', 0);
+CREATE TABLE health_5m (
+  device_id TEXT NOT NULL,
+  bucket_start INTEGER NOT NULL,
+  samples INTEGER NOT NULL,
+  cpu_temp_c REAL, load1 REAL, mem_used_pct REAL, disk_used_pct REAL, clock_offset_ms REAL, under_voltage INTEGER,
+  PRIMARY KEY (device_id, bucket_start)
+);
+CREATE TABLE health_1h (
+  device_id TEXT NOT NULL,
+  bucket_start INTEGER NOT NULL,
+  samples INTEGER NOT NULL,
+  cpu_temp_c REAL, load1 REAL, mem_used_pct REAL, disk_used_pct REAL, clock_offset_ms REAL, under_voltage INTEGER,
+  PRIMARY KEY (device_id, bucket_start)
+);
+CREATE TABLE events (
+  device_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  level TEXT NOT NULL,
+  message TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  PRIMARY KEY (device_id, seq)
+);
+CREATE TABLE pop_records (
+  device_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  at INTEGER,
+  item_id TEXT,
+  hash TEXT,
+  prev_hash TEXT,
+  payload TEXT NOT NULL,
+  PRIMARY KEY (device_id, seq)
+);
+CREATE TABLE commands (
+  id TEXT PRIMARY KEY,
+  device_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  args TEXT,
+  issued_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  message TEXT,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX commands_device ON commands (device_id, state);
+CREATE TABLE screenshots (
+  command_id TEXT PRIMARY KEY REFERENCES commands(id),
+  png BLOB NOT NULL,
+  taken_at INTEGER NOT NULL
+);
+`,
+  },
+];

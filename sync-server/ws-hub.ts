@@ -1,0 +1,629 @@
+/**
+ * The device WebSocket hub at DEVICE_WS_PATH: challenge-response authentication with each device's
+ * Ed25519 key, outbox ingest (group-committed, acked by watermark), commands, update notifications,
+ * ping/pong liveness, and refusal of bad input (malformed frames, floods, replays, impostors).
+ */
+import { createPublicKey, type KeyObject, randomBytes, verify } from 'node:crypto';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { type RawData, WebSocket, WebSocketServer } from 'ws';
+import type { Clock } from '../protocol/clock.js';
+import type { Logger } from '../protocol/log.js';
+import {
+  authPayload,
+  BATCH_MAX_BYTES,
+  CloseCode,
+  DEVICE_WS_PATH,
+  DeviceEvent,
+  type DeviceMessage,
+  type ErrorCode,
+  FRAME_MAX_BYTES,
+  HealthReport,
+  type OutboxStream,
+  PopPayload,
+  parseDeviceMessage,
+  SCREENSHOT_MAX_BYTES,
+  type ServerMessage,
+} from '../protocol/messages.js';
+import { TokenBucket, type TokenBucketOptions } from './rate-limit.js';
+import type { CommandRow, IngestBatch, Registry } from './registry/registry.js';
+
+export interface HubOptions {
+  /** Origin devices sign (`https://host:port`); when absent, taken from each request's Host header. */
+  origin?: string | undefined;
+  /** Whether the http server is TLS (for the origin derived from Host). */
+  secure: boolean;
+  challengeTtlMs: number;
+  authTimeoutMs: number;
+  pingIntervalMs: number;
+  rateLimit: TokenBucketOptions;
+  /** Frames that fail to parse before the connection is closed. */
+  maxBadFrames: number;
+  commandSweepMs: number;
+  retryAfterMs: number;
+}
+
+export const DEFAULT_HUB_OPTIONS: HubOptions = {
+  secure: false,
+  challengeTtlMs: 10_000,
+  authTimeoutMs: 15_000,
+  pingIntervalMs: 30_000,
+  rateLimit: { perSecond: 20, capacity: 200 },
+  maxBadFrames: 20,
+  commandSweepMs: 5_000,
+  retryAfterMs: 30_000,
+};
+
+type Phase = 'hello' | 'challenged' | 'authed' | 'closed';
+
+interface Conn {
+  ws: WebSocket;
+  remote: string;
+  origin: string;
+  phase: Phase;
+  deviceId?: string;
+  appVersion?: string;
+  nonce?: string;
+  nonceExpiresAt?: number;
+  bucket: TokenBucket;
+  badFrames: number;
+  alive: boolean;
+  authTimer?: NodeJS.Timeout;
+}
+
+const payloadSchemas = { health: HealthReport, event: DeviceEvent, pop: PopPayload } as const;
+const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+export interface HubStats {
+  connections: number;
+  authenticated: number;
+  batchesStored: number;
+  recordsStored: number;
+  badFrames: number;
+  closedForAbuse: number;
+}
+
+export class DeviceHub {
+  private wss?: WebSocketServer;
+  private readonly conns = new Set<Conn>();
+  private readonly byDevice = new Map<string, Conn>();
+  private readonly deviceBuckets = new Map<string, TokenBucket>();
+  private readonly keys = new Map<string, KeyObject>();
+  private readonly lastSeen = new Map<string, number>();
+  private pending: { batch: IngestBatch; conn: Conn }[] = [];
+  private flushScheduled = false;
+  private timers: NodeJS.Timeout[] = [];
+  private upgradeListener?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  private server?: HttpServer;
+  readonly stats: HubStats = {
+    connections: 0,
+    authenticated: 0,
+    batchesStored: 0,
+    recordsStored: 0,
+    badFrames: 0,
+    closedForAbuse: 0,
+  };
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly options: HubOptions = DEFAULT_HUB_OPTIONS,
+  ) {}
+
+  /** Serves DEVICE_WS_PATH on `server`'s upgrade requests. */
+  start(server: HttpServer): void {
+    this.server = server;
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: FRAME_MAX_BYTES, perMessageDeflate: false });
+    this.upgradeListener = (req, socket, head) => {
+      const path = (req.url ?? '').split('?')[0];
+      if (path !== DEVICE_WS_PATH) {
+        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+        return;
+      }
+      this.wss!.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, req));
+    };
+    server.on('upgrade', this.upgradeListener);
+    this.timers.push(setInterval(() => this.pingAll(), this.options.pingIntervalMs).unref());
+    this.timers.push(setInterval(() => this.sweepCommands(), this.options.commandSweepMs).unref());
+    this.timers.push(setInterval(() => this.flushLastSeen(), 60_000).unref());
+  }
+
+  /** Closes every device connection (1001) and stops serving; pending ingest is flushed first. */
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    this.flush();
+    this.flushLastSeen();
+    if (this.server && this.upgradeListener) this.server.off('upgrade', this.upgradeListener);
+    for (const c of this.conns) {
+      c.ws.close(CloseCode.goingAway, 'server shutting down');
+      c.ws.terminate();
+      this.onClose(c);
+    }
+    await new Promise<void>((resolve) => (this.wss ? this.wss.close(() => resolve()) : resolve()));
+  }
+
+  /**
+   * Stops at once, as a crash would: sockets cut without close frames, unstored batches discarded
+   * (their senders got no ack, so they resend). For failure drills and tests.
+   */
+  abort(): void {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    this.pending = [];
+    if (this.server && this.upgradeListener) this.server.off('upgrade', this.upgradeListener);
+    for (const c of [...this.conns]) {
+      c.ws.terminate();
+      this.onClose(c);
+    }
+    this.wss?.close();
+  }
+
+  isOnline(deviceId: string): boolean {
+    return this.byDevice.has(deviceId);
+  }
+
+  onlineCount(): number {
+    return this.byDevice.size;
+  }
+
+  /** Tells online devices (all, or those of one gate) that new content is published. */
+  notifyUpdate(siteGroup?: string, version?: string): number {
+    let n = 0;
+    for (const [id, c] of this.byDevice) {
+      if (siteGroup && this.registry.getDevice(id)?.siteGroup !== siteGroup) continue;
+      this.send(c, { type: 'update-available', v: 1, ...(version ? { version } : {}) });
+      n++;
+    }
+    return n;
+  }
+
+  /** Closes a device's connection (after a revocation). */
+  disconnect(deviceId: string, reason: string): void {
+    const c = this.byDevice.get(deviceId);
+    if (c) this.refuse(c, CloseCode.revoked, reason, { code: 'revoked' });
+  }
+
+  /** Sends the device its queued commands now if it is online; otherwise they wait for it. */
+  deliverCommands(deviceId: string): void {
+    const c = this.byDevice.get(deviceId);
+    if (!c) return;
+    const now = this.clock.now();
+    this.sweepCommands();
+    for (const cmd of this.registry.deliverableCommands(deviceId, now)) this.sendCommand(c, cmd, now);
+  }
+
+  private sendCommand(c: Conn, cmd: CommandRow, now: number): void {
+    this.send(c, {
+      type: 'command',
+      v: 1,
+      command: {
+        id: cmd.id,
+        name: cmd.name,
+        issuedAtMs: cmd.issuedAtMs,
+        expiresAtMs: cmd.expiresAtMs,
+        ...(cmd.args ? { args: cmd.args } : {}),
+      },
+    });
+    if (cmd.state === 'queued') this.registry.setCommandState(cmd.id, 'sent', now);
+  }
+
+  private sweepCommands(): void {
+    const expired = this.registry.expireCommands(this.clock.now());
+    if (expired.length)
+      this.log.info('commands expired', { count: expired.length, ids: expired.slice(0, 20) });
+  }
+
+  private onConnection(ws: WebSocket, req: IncomingMessage): void {
+    const host = req.headers.host ?? 'localhost';
+    const conn: Conn = {
+      ws,
+      remote: `${req.socket.remoteAddress}:${req.socket.remotePort}`,
+      origin: this.options.origin ?? `${this.options.secure ? 'https' : 'http'}://${host}`,
+      phase: 'hello',
+      bucket: new TokenBucket(this.options.rateLimit, this.clock.now()),
+      badFrames: 0,
+      alive: true,
+    };
+    this.conns.add(conn);
+    this.stats.connections++;
+    conn.authTimer = setTimeout(
+      () => this.refuse(conn, CloseCode.authTimeout, 'not authenticated in time'),
+      this.options.authTimeoutMs,
+    );
+    conn.authTimer.unref();
+    ws.on('message', (data, isBinary) => this.onFrame(conn, data, isBinary));
+    ws.on('pong', () => {
+      conn.alive = true;
+    });
+    ws.on('close', () => this.onClose(conn));
+    ws.on('error', (err) => {
+      // ws emits an error for oversize frames (it then closes with 1009) and protocol violations.
+      this.stats.badFrames++;
+      this.log.warn('device socket error', { remote: conn.remote, deviceId: conn.deviceId, err });
+    });
+  }
+
+  private onClose(c: Conn): void {
+    if (c.phase === 'closed') return;
+    c.phase = 'closed';
+    if (c.authTimer) clearTimeout(c.authTimer);
+    this.conns.delete(c);
+    this.stats.connections--;
+    if (c.deviceId && this.byDevice.get(c.deviceId) === c) {
+      this.byDevice.delete(c.deviceId);
+      this.stats.authenticated--;
+      this.lastSeen.delete(c.deviceId);
+      this.registry.setOnline(c.deviceId, false, this.clock.now());
+    }
+  }
+
+  private send(c: Conn, msg: ServerMessage): void {
+    if (c.ws.readyState === WebSocket.OPEN) c.ws.send(JSON.stringify(msg));
+  }
+
+  private refuse(
+    c: Conn,
+    code: CloseCode,
+    reason: string,
+    error?: { code: ErrorCode; retryAfterMs?: number },
+  ): void {
+    if (c.phase === 'closed') return;
+    this.log.warn('device connection refused', {
+      remote: c.remote,
+      deviceId: c.deviceId,
+      closeCode: code,
+      reason,
+    });
+    if (error)
+      this.send(c, {
+        type: 'error',
+        v: 1,
+        code: error.code,
+        message: reason,
+        ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
+      });
+    if (code !== CloseCode.authTimeout) this.stats.closedForAbuse++;
+    c.ws.close(code, reason.slice(0, 120));
+    // Do not wait for the peer's close frame: a misbehaving peer may never send it.
+    setTimeout(() => c.ws.terminate(), 1000).unref();
+    this.onClose(c);
+  }
+
+  private bucketFor(c: Conn): TokenBucket {
+    if (!c.deviceId || c.phase !== 'authed') return c.bucket;
+    let b = this.deviceBuckets.get(c.deviceId);
+    if (!b) {
+      b = c.bucket;
+      this.deviceBuckets.set(c.deviceId, b);
+    }
+    return b;
+  }
+
+  private onFrame(c: Conn, data: RawData, isBinary: boolean): void {
+    if (c.phase === 'closed') return;
+    const now = this.clock.now();
+    const bucket = this.bucketFor(c);
+    if (!bucket.take(now)) {
+      this.refuse(c, CloseCode.rateLimited, 'too many frames', {
+        code: 'rate-limited',
+        retryAfterMs: this.options.retryAfterMs,
+      });
+      return;
+    }
+    if (c.deviceId && c.phase === 'authed') this.lastSeen.set(c.deviceId, now);
+    const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+    let msg: DeviceMessage;
+    try {
+      if (isBinary) throw new Error('binary frames are not part of the protocol');
+      msg = parseDeviceMessage(buf);
+    } catch (err) {
+      this.badFrame(c, (err as Error).message);
+      return;
+    }
+    try {
+      this.dispatch(c, msg, buf.length, now);
+    } catch (err) {
+      // A bug or a storage failure on one frame must not take the hub down.
+      this.log.error('frame handling failed', { deviceId: c.deviceId, type: msg.type, err });
+      this.send(c, {
+        type: 'error',
+        v: 1,
+        code: 'internal',
+        message: 'internal error',
+        retryAfterMs: this.options.retryAfterMs,
+      });
+    }
+  }
+
+  private badFrame(c: Conn, why: string): void {
+    this.stats.badFrames++;
+    c.badFrames++;
+    if (c.phase !== 'authed') {
+      this.refuse(c, CloseCode.badMessage, `malformed frame before authentication: ${why.split('\n')[0]}`);
+      return;
+    }
+    if (c.badFrames === 1) this.log.warn('malformed frame from device', { deviceId: c.deviceId, why });
+    if (c.badFrames > this.options.maxBadFrames) {
+      this.refuse(c, CloseCode.badMessage, `more than ${this.options.maxBadFrames} malformed frames`);
+      return;
+    }
+    this.send(c, { type: 'error', v: 1, code: 'bad-message', message: why.slice(0, 2000) });
+  }
+
+  private dispatch(c: Conn, msg: DeviceMessage, size: number, now: number): void {
+    switch (c.phase) {
+      case 'hello':
+        if (msg.type !== 'hello') {
+          this.refuse(c, CloseCode.badMessage, `expected hello, got ${msg.type}`);
+          return;
+        }
+        {
+          this.onHello(c, msg, now);
+          return;
+        }
+      case 'challenged':
+        if (msg.type !== 'auth') {
+          this.refuse(c, CloseCode.badMessage, `expected auth, got ${msg.type}`);
+          return;
+        }
+        {
+          this.onAuth(c, msg, now);
+          return;
+        }
+      case 'authed':
+        break;
+      default:
+        return;
+    }
+    switch (msg.type) {
+      case 'hello':
+      case 'auth':
+        if (msg.deviceId !== c.deviceId) {
+          this.refuse(c, CloseCode.wrongDevice, `authenticated as ${c.deviceId}, claimed ${msg.deviceId}`);
+          return;
+        }
+        {
+          this.badFrame(c, `${msg.type} after authentication`);
+          return;
+        }
+      case 'batch': {
+        this.onBatch(c, msg, size);
+        return;
+      }
+      case 'command-ack': {
+        const cmd = this.registry.getCommand(msg.commandId);
+        if (!cmd || cmd.deviceId !== c.deviceId) {
+          this.badFrame(c, `unknown command ${msg.commandId}`);
+          return;
+        }
+        if (cmd.state === 'queued' || cmd.state === 'sent')
+          this.registry.setCommandState(cmd.id, 'acked', now);
+        return;
+      }
+      case 'command-result': {
+        this.onCommandResult(c, msg, now);
+        return;
+      }
+    }
+  }
+
+  private onHello(c: Conn, msg: Extract<DeviceMessage, { type: 'hello' }>, now: number): void {
+    const device = this.registry.getDevice(msg.deviceId);
+    if (!device) {
+      this.refuse(c, CloseCode.unknownDevice, `unknown device ${msg.deviceId}`, {
+        code: 'unknown-device',
+      });
+      return;
+    }
+    if (device.revokedAtMs !== null) {
+      this.refuse(c, CloseCode.revoked, `device ${msg.deviceId} is revoked`, { code: 'revoked' });
+      return;
+    }
+    c.deviceId = msg.deviceId;
+    c.appVersion = msg.appVersion;
+    c.nonce = randomBytes(32).toString('base64url');
+    c.nonceExpiresAt = now + this.options.challengeTtlMs;
+    c.phase = 'challenged';
+    this.send(c, {
+      type: 'challenge',
+      v: 1,
+      nonce: c.nonce,
+      serverTimeMs: now,
+      expiresInMs: this.options.challengeTtlMs,
+    });
+  }
+
+  private keyFor(deviceId: string, publicKey: string): KeyObject {
+    let k = this.keys.get(deviceId);
+    if (!k) {
+      k = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: publicKey }, format: 'jwk' });
+      this.keys.set(deviceId, k);
+    }
+    return k;
+  }
+
+  private onAuth(c: Conn, msg: Extract<DeviceMessage, { type: 'auth' }>, now: number): void {
+    if (msg.deviceId !== c.deviceId) {
+      this.refuse(c, CloseCode.wrongDevice, `said hello as ${c.deviceId}, authenticated as ${msg.deviceId}`, {
+        code: 'wrong-device',
+      });
+      return;
+    }
+    const issued = c.nonce;
+    // Single use: whatever happens next, this nonce is spent.
+    c.nonce = undefined;
+    if (!issued || msg.nonce !== issued) {
+      this.refuse(c, CloseCode.challengeInvalid, 'challenge not issued on this connection or already used', {
+        code: 'challenge-expired',
+      });
+      return;
+    }
+    if (now > (c.nonceExpiresAt ?? 0)) {
+      this.refuse(c, CloseCode.challengeInvalid, 'challenge expired', { code: 'challenge-expired' });
+      return;
+    }
+    const device = this.registry.getDevice(msg.deviceId);
+    if (!device || device.revokedAtMs !== null) {
+      this.refuse(c, CloseCode.revoked, `device ${msg.deviceId} is revoked`, { code: 'revoked' });
+      return;
+    }
+    let ok = false;
+    try {
+      ok = verify(
+        null,
+        authPayload(msg.nonce, msg.deviceId, c.origin),
+        this.keyFor(device.id, device.publicKey),
+        Buffer.from(msg.signature, 'base64url'),
+      );
+    } catch (err) {
+      this.log.warn('signature check failed', { deviceId: device.id, err });
+    }
+    if (!ok) {
+      this.refuse(c, CloseCode.badSignature, `bad signature for ${msg.deviceId}`, {
+        code: 'bad-signature',
+      });
+      return;
+    }
+    if (c.authTimer) clearTimeout(c.authTimer);
+    const previous = this.byDevice.get(device.id);
+    if (previous)
+      this.refuse(previous, CloseCode.replaced, 'replaced by a newer connection of the same device');
+    c.phase = 'authed';
+    this.byDevice.set(device.id, c);
+    this.stats.authenticated++;
+    this.registry.setOnline(device.id, true, now, c.appVersion);
+    this.send(c, { type: 'welcome', v: 1, deviceId: device.id, serverTimeMs: this.clock.now() });
+    // Tell the device where each stream stands, so a device that lost its acks drops what is stored.
+    for (const stream of ['health', 'event', 'pop'] as const) {
+      const mark = this.registry.watermark(device.id, stream);
+      if (mark > 0) this.send(c, { type: 'ack', v: 1, stream, uptoSeq: mark });
+    }
+    this.deliverCommands(device.id);
+  }
+
+  private onBatch(c: Conn, msg: Extract<DeviceMessage, { type: 'batch' }>, size: number): void {
+    if (size > BATCH_MAX_BYTES) {
+      this.badFrame(c, `batch of ${size} bytes exceeds ${BATCH_MAX_BYTES}`);
+      return;
+    }
+    const schema = payloadSchemas[msg.stream as OutboxStream];
+    if (msg.records[0]!.seq < msg.fromSeq) {
+      this.badFrame(c, 'batch records start below fromSeq');
+      return;
+    }
+    let expect = msg.records[0]!.seq;
+    for (const r of msg.records) {
+      if (r.seq !== expect) {
+        this.badFrame(c, `batch records must be contiguous: expected ${expect}, got ${r.seq}`);
+        return;
+      }
+      expect++;
+      const res = schema.safeParse(r.payload);
+      if (!res.success) {
+        this.badFrame(c, `record ${msg.stream}#${r.seq}: ${res.error.issues[0]?.message ?? 'invalid'}`);
+        return;
+      }
+    }
+    this.pending.push({
+      batch: { deviceId: c.deviceId!, stream: msg.stream, fromSeq: msg.fromSeq, records: msg.records },
+      conn: c,
+    });
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Stores every pending batch in one transaction (group commit), then acks each. */
+  private flush(): void {
+    this.flushScheduled = false;
+    const work = this.pending;
+    if (work.length === 0) return;
+    this.pending = [];
+    let marks: number[];
+    try {
+      marks = this.registry.storeBatches(work.map((w) => w.batch));
+    } catch (err) {
+      this.log.error('storing batches failed; devices will resend', { batches: work.length, err });
+      for (const w of work)
+        this.send(w.conn, {
+          type: 'error',
+          v: 1,
+          code: 'server-busy',
+          message: 'storage failed',
+          retryAfterMs: 5_000,
+        });
+      return;
+    }
+    this.stats.batchesStored += work.length;
+    work.forEach((w, i) => {
+      this.stats.recordsStored += w.batch.records.length;
+      this.send(w.conn, { type: 'ack', v: 1, stream: w.batch.stream, uptoSeq: marks[i]! });
+    });
+  }
+
+  private onCommandResult(
+    c: Conn,
+    msg: Extract<DeviceMessage, { type: 'command-result' }>,
+    now: number,
+  ): void {
+    const cmd = this.registry.getCommand(msg.commandId);
+    if (!cmd || cmd.deviceId !== c.deviceId) {
+      this.badFrame(c, `unknown command ${msg.commandId}`);
+      return;
+    }
+    if (msg.screenshot) {
+      const png = Buffer.from(msg.screenshot.base64, 'base64');
+      if (png.length > SCREENSHOT_MAX_BYTES || !png.subarray(0, 8).equals(PNG_MAGIC)) {
+        this.registry.setCommandState(cmd.id, 'failed', now, 'screenshot is not a PNG within the size cap');
+        this.badFrame(c, 'screenshot is not a PNG within the size cap');
+        return;
+      }
+      this.registry.saveScreenshot(cmd.id, png, now);
+    }
+    this.registry.setCommandState(cmd.id, msg.status, now, msg.message);
+    this.log.info('command result', {
+      deviceId: c.deviceId,
+      commandId: cmd.id,
+      name: cmd.name,
+      status: msg.status,
+    });
+  }
+
+  private pingAll(): void {
+    for (const c of this.conns) {
+      if (!c.alive) {
+        this.log.warn('device link dead (no pong), terminating', { deviceId: c.deviceId, remote: c.remote });
+        c.ws.terminate();
+        this.onClose(c);
+        continue;
+      }
+      c.alive = false;
+      c.ws.ping();
+    }
+  }
+
+  /** Persists last-seen times in chunks, so that a large fleet never stalls the loop in one go. */
+  private flushLastSeen(): void {
+    if (this.lastSeen.size === 0) return;
+    const entries = [...this.lastSeen];
+    this.lastSeen.clear();
+    const write = (from: number) => {
+      try {
+        this.registry.setLastSeen(entries.slice(from, from + 1000));
+      } catch (err) {
+        this.log.warn('last-seen update failed', { err });
+        return;
+      }
+      if (from + 1000 < entries.length) setImmediate(() => write(from + 1000));
+    };
+    write(0);
+  }
+
+  /** When an online device last sent a frame (fresher than the registry's copy). */
+  lastSeenMs(deviceId: string): number | undefined {
+    return this.lastSeen.get(deviceId);
+  }
+}

@@ -1,0 +1,239 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Clock, systemClock } from '../../protocol/clock.js';
+import { memoryLogger } from '../../protocol/log.js';
+import type { HealthReport } from '../../protocol/messages.js';
+import { parseServerConfig, type ServerConfigInput } from '../../sync-server/config.js';
+import { SyncServer } from '../../sync-server/main.js';
+
+export const OPS_TOKEN = 'ops-token-for-tests-0123456789abcdef';
+export const GATE = {
+  siteGroup: 'kien-giang/ha-tien',
+  name: 'Cửa khẩu Quốc tế Hà Tiên',
+  languages: ['vi', 'km', 'en'],
+};
+export const FAKE_ROOT = { signed: { _type: 'root', version: 1, spec_version: '1.0.31' }, signatures: [] };
+
+/** A sync server on 127.0.0.1:0 over a registry file in `dir`. */
+export async function startServer(
+  dir: string,
+  over: Partial<ServerConfigInput> = {},
+  clock: Clock = systemClock,
+) {
+  const rootFile = join(dir, 'root.json');
+  writeFileSync(rootFile, JSON.stringify(FAKE_ROOT));
+  const log = memoryLogger('server');
+  const config = parseServerConfig({
+    dataDir: join(dir, 'server'),
+    port: 0,
+    opsToken: OPS_TOKEN,
+    trustedRootFile: rootFile,
+    gates: [GATE],
+    ...over,
+  });
+  const server = new SyncServer(config, { clock, log });
+  await server.start();
+  const api = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${server.url}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${OPS_TOKEN}`,
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const type = res.headers.get('content-type') ?? '';
+    // biome-ignore lint/suspicious/noExplicitAny: tests read API replies field by field
+    const json: any = type.includes('json') ? await res.json() : Buffer.from(await res.arrayBuffer());
+    return { status: res.status, body: json };
+  };
+  return { server, api, log, config };
+}
+
+export function healthAt(at: number, over: Partial<HealthReport> = {}): HealthReport {
+  return {
+    at,
+    appVersion: '0.1.0',
+    uptimeS: 100,
+    cpuTempC: 48.5,
+    load1: 0.4,
+    load5: 0.3,
+    memTotalBytes: 4e9,
+    memAvailableBytes: 3e9,
+    diskTotalBytes: 32e9,
+    diskFreeBytes: 20e9,
+    throttling: null,
+    storage: { ext4ErrorsCount: 0, rootReadOnly: false },
+    display: 'on',
+    currentItem: 'welcome',
+    currentLanguage: 'vi',
+    bundle: { installedVersion: '12', latestVersion: '12', lastSuccessfulUpdateAt: at - 1000 },
+    clockOffsetMs: 3,
+    browserMemoryBytes: 2e8,
+    network: { interface: 'eth0', address: '192.0.2.10' },
+    ...over,
+  };
+}
+
+/** Polls `cond` on the event loop until it holds (real I/O, not time logic). */
+export async function until(
+  cond: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+import { loadIdentity } from '../../device/identity.js';
+import { Outbox, type OutboxLimits } from '../../device/outbox/outbox.js';
+import { type Db, openDeviceDb } from '../../device/store/sqlite.js';
+import { SyncClient, type SyncClientOptions } from '../../device/sync/client.js';
+import type { CommandHandlers } from '../../device/sync/commands.js';
+import { enrolDevice } from '../../device/sync/enrol.js';
+import { SqlitePopSource } from './pop-source.js';
+
+export interface TestDevice {
+  deviceId: string;
+  db: Db;
+  outbox: Outbox;
+  pop: SqlitePopSource;
+  client: SyncClient;
+  refreshes: number;
+  serverTimes: { serverMs: number; rttMs: number }[];
+  dataDir: string;
+  reopen(): TestDevice;
+  close(): Promise<void>;
+}
+
+/** Enrols a device in `dataDir` with a fresh token and builds (not starts) its sync client. */
+export async function enrolTestDevice(
+  api: Awaited<ReturnType<typeof startServer>>['api'],
+  serverUrl: string,
+  dataDir: string,
+  screenName = 'screen-1',
+) {
+  const tok = await api('POST', '/api/enrolment-tokens', { siteGroup: GATE.siteGroup, screenName });
+  if (tok.status !== 201) throw new Error(`token: ${JSON.stringify(tok.body)}`);
+  return enrolDevice({ serverUrl, token: tok.body.token, dataDir });
+}
+
+export function makeDevice(
+  dataDir: string,
+  deviceId: string,
+  serverUrl: string,
+  opts: {
+    clock?: Clock;
+    handlers?: CommandHandlers;
+    limits?: OutboxLimits;
+    client?: Partial<SyncClientOptions>;
+  } = {},
+): TestDevice {
+  const clock = opts.clock ?? systemClock;
+  const db = openDeviceDb(join(dataDir, 'device.db'), { synchronous: 'NORMAL' });
+  const log = memoryLogger('device');
+  const pop = new SqlitePopSource(db);
+  const outbox = new Outbox(db, clock, log, opts.limits, pop);
+  outbox.start();
+  const dev: TestDevice = {
+    deviceId,
+    db,
+    outbox,
+    pop,
+    dataDir,
+    refreshes: 0,
+    serverTimes: [],
+    client: undefined as unknown as SyncClient,
+    reopen: () => makeDevice(dataDir, deviceId, serverUrl, opts),
+    close: async () => {
+      await dev.client.stop();
+      db.close();
+    },
+  };
+  dev.client = new SyncClient({
+    serverUrl,
+    deviceId,
+    identity: loadIdentity(dataDir),
+    appVersion: '0.1.0',
+    outbox,
+    handlers: opts.handlers ?? {},
+    refreshNow: () => {
+      dev.refreshes++;
+    },
+    onServerTime: (serverMs, rttMs) => dev.serverTimes.push({ serverMs, rttMs }),
+    clock,
+    log,
+    backoff: { baseMs: 20, maxMs: 200 },
+    ...opts.client,
+  });
+  return dev;
+}
+
+import WebSocket from 'ws';
+import type { DeviceIdentity } from '../../device/identity.js';
+import {
+  authPayload,
+  DEVICE_WS_PATH,
+  parseServerMessage,
+  type ServerMessage,
+  serverOrigin,
+} from '../../protocol/messages.js';
+
+/** A hand-driven device socket for bad-input tests. */
+export interface RawSocket {
+  ws: WebSocket;
+  next(): Promise<ServerMessage>;
+  closed: Promise<{ code: number; reason: string }>;
+  sendJson(v: unknown): void;
+}
+
+export function rawSocket(serverUrl: string): Promise<RawSocket> {
+  const ws = new WebSocket(`${serverUrl.replace(/^http/, 'ws')}${DEVICE_WS_PATH}`);
+  const queue: ServerMessage[] = [];
+  const waiters: ((m: ServerMessage) => void)[] = [];
+  ws.on('message', (d) => {
+    const m = parseServerMessage(d as Buffer);
+    const w = waiters.shift();
+    if (w) w(m);
+    else queue.push(m);
+  });
+  ws.on('error', () => undefined); // the tests look at the close code
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
+  return new Promise((resolve, reject) => {
+    ws.once('open', () =>
+      resolve({
+        ws,
+        closed,
+        next: () => (queue.length ? Promise.resolve(queue.shift()!) : new Promise((r) => waiters.push(r))),
+        sendJson: (v) => ws.send(JSON.stringify(v)),
+      }),
+    );
+    ws.once('error', reject);
+  });
+}
+
+/** Authenticates a raw socket as `deviceId` signing with `identity`; returns the welcome or the error. */
+export async function rawAuth(
+  sock: RawSocket,
+  serverUrl: string,
+  deviceId: string,
+  identity: DeviceIdentity,
+) {
+  sock.sendJson({ type: 'hello', v: 1, deviceId, appVersion: 'raw' });
+  const ch = await sock.next();
+  if (ch.type !== 'challenge') return { challenge: undefined, reply: ch, auth: undefined };
+  const auth = {
+    type: 'auth',
+    v: 1,
+    deviceId,
+    nonce: ch.nonce,
+    signature: identity.sign(authPayload(ch.nonce, deviceId, serverOrigin(serverUrl))).toString('base64url'),
+  };
+  sock.sendJson(auth);
+  return { challenge: ch, reply: await sock.next(), auth };
+}

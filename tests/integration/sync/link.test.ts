@@ -1,0 +1,183 @@
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { identityKeyPath } from '../../../device/identity.js';
+import { enrolDevice } from '../../../device/sync/enrol.js';
+import { DeviceConfig } from '../../../protocol/config.js';
+import {
+  enrolTestDevice,
+  FAKE_ROOT,
+  GATE,
+  healthAt,
+  makeDevice,
+  startServer,
+  type TestDevice,
+  until,
+} from '../../helpers/sync.js';
+import { tempDir } from '../../helpers/temp.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.reverse()) await c();
+  cleanups.length = 0;
+});
+
+async function setup() {
+  const dir = tempDir('gc-sync-');
+  const s = await startServer(dir.path);
+  cleanups.push(dir.cleanup, () => s.server.stop());
+  return { dir: dir.path, ...s };
+}
+
+describe('enrolment and the device link', () => {
+  it('enrols, connects, and delivers health, events and proof-of-play exactly once', async () => {
+    const { dir, server, api } = await setup();
+    const dataDir = join(dir, 'dev1');
+    const enrolled = await enrolTestDevice(api, server.url, dataDir);
+    const cfg = DeviceConfig.parse(JSON.parse(readFileSync(enrolled.configPath, 'utf8')));
+    expect(cfg.deviceId).toBe(enrolled.deviceId);
+    expect(cfg.gate.siteGroup).toBe(GATE.siteGroup);
+    expect(JSON.parse(readFileSync(enrolled.trustedRootPath, 'utf8'))).toEqual(FAKE_ROOT);
+    expect(statSync(identityKeyPath(dataDir)).mode & 0o777).toBe(0o600);
+
+    const dev: TestDevice = makeDevice(dataDir, enrolled.deviceId, server.url);
+    cleanups.push(() => dev.close());
+    const t0 = Date.now();
+    for (let i = 0; i < 5; i++) dev.outbox.appendHealth(healthAt(t0 + i * 1000));
+    dev.outbox.appendEvent({ at: t0, kind: 'boot', level: 'info', message: 'started' });
+    for (let i = 0; i < 7; i++) dev.pop.record(`item-${i}`, t0 + i);
+    dev.client.start();
+    await until(() => dev.client.currentState === 'online', 5000, 'online');
+    dev.outbox.popAppended();
+    await until(
+      () =>
+        dev.outbox.stats().health.rows === 0 &&
+        dev.outbox.stats().event.rows === 0 &&
+        dev.pop.stats().rows === 0,
+    );
+    const reg = server.registry;
+    expect(reg.seqs(enrolled.deviceId, 'health')).toEqual([1, 2, 3, 4, 5]);
+    expect(reg.seqs(enrolled.deviceId, 'event')).toEqual([1]);
+    expect(reg.seqs(enrolled.deviceId, 'pop')).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    const pop = reg.listPop(enrolled.deviceId);
+    expect(pop[1]!.prevHash).toBe(pop[0]!.hash);
+    expect(JSON.parse(pop[0]!.payload).itemId).toBe('item-0');
+    expect(dev.serverTimes.length).toBe(1);
+    expect(Math.abs(dev.serverTimes[0]!.serverMs - Date.now())).toBeLessThan(5000);
+
+    const devices = await api('GET', '/api/devices');
+    expect(devices.body[0]).toMatchObject({ id: enrolled.deviceId, online: true, siteGroup: GATE.siteGroup });
+    const health = await api('GET', `/api/devices/${enrolled.deviceId}/health?from=0&to=${t0 + 10_000}`);
+    expect(health.body.points).toHaveLength(5);
+    expect(health.body.points[0].memUsedPct).toBe(25);
+  });
+
+  it('refuses a used, an expired, a revoked and an unknown token with a clear error', async () => {
+    const { dir, server, api } = await setup();
+    const tok = await api('POST', '/api/enrolment-tokens', { siteGroup: GATE.siteGroup, screenName: 's' });
+    await enrolDevice({ serverUrl: server.url, token: tok.body.token, dataDir: join(dir, 'a') });
+    await expect(
+      enrolDevice({ serverUrl: server.url, token: tok.body.token, dataDir: join(dir, 'b') }),
+    ).rejects.toThrow(/already used \[ENROL_TOKEN_USED\]/);
+    await expect(
+      enrolDevice({
+        serverUrl: server.url,
+        token: 'gce_nonexistent-token-xxxxxxxx',
+        dataDir: join(dir, 'c'),
+      }),
+    ).rejects.toThrow(/ENROL_TOKEN_UNKNOWN/);
+    const tok2 = await api('POST', '/api/enrolment-tokens', { siteGroup: GATE.siteGroup, screenName: 's2' });
+    expect((await api('DELETE', `/api/enrolment-tokens/${tok2.body.id}`)).status).toBe(200);
+    await expect(
+      enrolDevice({ serverUrl: server.url, token: tok2.body.token, dataDir: join(dir, 'd') }),
+    ).rejects.toThrow(/ENROL_TOKEN_REVOKED/);
+    // Expiry: a token created with the shortest TTL, then the registry row aged past it.
+    const tok3 = await api('POST', '/api/enrolment-tokens', {
+      siteGroup: GATE.siteGroup,
+      screenName: 's3',
+      ttlMs: 60_000,
+    });
+    (server.registry as unknown as { db: { prepare(s: string): { run(...a: unknown[]): void } } }).db
+      .prepare('UPDATE enrolment_tokens SET expires_at = ? WHERE id = ?')
+      .run(Date.now() - 1, tok3.body.id);
+    await expect(
+      enrolDevice({ serverUrl: server.url, token: tok3.body.token, dataDir: join(dir, 'e') }),
+    ).rejects.toThrow(/ENROL_TOKEN_EXPIRED/);
+    // Nothing was written for the refused devices.
+    expect(() => statSync(join(dir, 'b', 'device.json'))).toThrow();
+  });
+
+  it('refuses plain http to a non-loopback host unless the dev flag is given', async () => {
+    const { dir } = await setup();
+    await expect(
+      enrolDevice({
+        serverUrl: 'http://signage.example.gov.vn',
+        token: 'x'.repeat(20),
+        dataDir: join(dir, 'x'),
+      }),
+    ).rejects.toThrow(/SYNC_INSECURE_URL|refusing plain http/);
+  });
+
+  it('calls refreshNow on an update notification and closes a revoked device', async () => {
+    const { dir, server, api } = await setup();
+    const e = await enrolTestDevice(api, server.url, join(dir, 'd'));
+    const dev = makeDevice(join(dir, 'd'), e.deviceId, server.url);
+    cleanups.push(() => dev.close());
+    dev.client.start();
+    await until(() => dev.client.currentState === 'online');
+    expect(
+      (await api('POST', '/api/updates/notify', { siteGroup: GATE.siteGroup, version: '13' })).body.notified,
+    ).toBe(1);
+    await until(() => dev.refreshes === 1);
+    await api('POST', `/api/devices/${e.deviceId}/revoke`);
+    await until(() => dev.client.currentState !== 'online');
+    expect((await api('GET', `/api/devices/${e.deviceId}`)).body.revokedAtMs).not.toBeNull();
+  });
+
+  it('keeps the REST API behind the ops token', async () => {
+    const { server } = await setup();
+    const res = await fetch(`${server.url}/api/devices`);
+    expect(res.status).toBe(401);
+    const wrong = await fetch(`${server.url}/api/devices`, { headers: { authorization: 'Bearer nope' } });
+    expect(wrong.status).toBe(401);
+  });
+});
+
+describe('DeviceSync wiring', () => {
+  it('builds outbox, health reporter and client from the enrolled config and delivers a health sample', async () => {
+    const { DeviceSync } = await import('../../../device/sync/device-sync.js');
+    const { MemorySystemSensors } = await import('../../../device/health/sensors.js');
+    const { UNKNOWN_APP_HEALTH } = await import('../../../device/health/health-report.js');
+    const { openDeviceDb } = await import('../../../device/store/sqlite.js');
+    const { parseDeviceConfig } = await import('../../../protocol/config.js');
+    const { memoryLogger } = await import('../../../protocol/log.js');
+    const { systemClock } = await import('../../../protocol/clock.js');
+    const { dir, server, api } = await setup();
+    const dataDir = join(dir, 'ds');
+    const e = await enrolTestDevice(api, server.url, dataDir);
+    const config = parseDeviceConfig(JSON.parse(readFileSync(e.configPath, 'utf8')));
+    const db = openDeviceDb(join(dataDir, 'device.db'));
+    const times: number[] = [];
+    const ds = new DeviceSync({
+      config,
+      appVersion: '0.1.0',
+      db,
+      sensors: new MemorySystemSensors({ cpuTempC: 50, uptimeS: 5 }),
+      appHealth: () => ({ ...UNKNOWN_APP_HEALTH, display: 'on' }),
+      handlers: {},
+      refreshNow: () => undefined,
+      onServerTime: (ms) => times.push(ms),
+      clock: systemClock,
+      log: memoryLogger(),
+    });
+    cleanups.push(async () => {
+      await ds.stop();
+      db.close();
+    });
+    ds.start();
+    await ds.reportNow();
+    await until(() => server.registry.countRecords(e.deviceId, 'health') === 1, 5000, 'health stored');
+    expect(times).toHaveLength(1);
+    expect(ds.syncClient?.currentState).toBe('online');
+  });
+});
