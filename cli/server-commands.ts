@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { systemClock } from '../protocol/clock.js';
 import { ConfigError } from '../protocol/errors.js';
 import { createLogger, setLogLevel } from '../protocol/log.js';
-import { parseServerConfig, type ServerConfig } from '../sync-server/config.js';
+import { parseServerConfig, type ServerConfig, trustedRootFileOf } from '../sync-server/config.js';
 import { Enrolment, FileTrustedRootProvider } from '../sync-server/enrolment.js';
 import { SyncServer } from '../sync-server/main.js';
 import { Registry } from '../sync-server/registry/registry.js';
@@ -62,7 +62,7 @@ export function registerServerCommands(program: Command): void {
         for (const g of config.gates) registry.upsertGate(g);
         const t = new Enrolment(
           registry,
-          new FileTrustedRootProvider(config.trustedRootFile),
+          new FileTrustedRootProvider(trustedRootFileOf(config)),
           systemClock,
           createLogger('cli'),
         ).createToken(o.gate, o.screen, Number(o.ttlHours) * 3600_000);

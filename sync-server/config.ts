@@ -1,4 +1,5 @@
 /** The sync server's config file, parsed once in main.ts. Defaults sit beside their fields. */
+import { join } from 'node:path';
 import { z } from 'zod';
 import { GateConfig } from '../protocol/config.js';
 import { ConfigError } from '../protocol/errors.js';
@@ -22,8 +23,18 @@ export const ServerConfig = z
      * anyone holding it is an operator.
      */
     opsToken: z.string().min(24, { message: 'at least 24 characters' }),
-    /** TUF root.json given to devices at enrolment (the TUF repository writes it). */
-    trustedRootFile: z.string().min(1),
+    /**
+     * The TUF repository this server serves (`gatecast repo init`): metadata and targets under /tuf,
+     * the publishing API under /api/publish when `authorToken` is set (a stopgap until accounts).
+     */
+    tuf: z
+      .object({
+        repoDir: z.string().min(1),
+        authorToken: z.string().min(24, { message: 'at least 24 characters' }).optional(),
+      })
+      .optional(),
+    /** TUF root.json given to devices at enrolment; defaults to the served repository's root.json. */
+    trustedRootFile: z.string().min(1).optional(),
     /** Gates known at start; more can be added through the API. */
     gates: z.array(GateConfig).default([]),
     enrolmentTokenTtlMs: z
@@ -73,9 +84,20 @@ export const ServerConfig = z
       .prefault({}),
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   })
-  .strict();
+  .strict()
+  .refine((c) => c.trustedRootFile || c.tuf, {
+    message: 'set "tuf.repoDir" (the served repository) or "trustedRootFile"',
+    path: ['trustedRootFile'],
+    // Report it beside other problems rather than only once they are fixed.
+    when: (p) => typeof p.value === 'object' && p.value !== null,
+  });
 export type ServerConfig = z.infer<typeof ServerConfig>;
 export type ServerConfigInput = z.input<typeof ServerConfig>;
+
+/** The root.json devices are enrolled with. */
+export function trustedRootFileOf(c: ServerConfig): string {
+  return c.trustedRootFile ?? join(c.tuf!.repoDir, 'metadata', 'root.json');
+}
 
 export function parseServerConfig(raw: unknown): ServerConfig {
   return parseWith(ServerConfig, raw, (problems) => new ConfigError('invalid server config', problems));

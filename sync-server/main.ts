@@ -10,7 +10,8 @@ import { type Clock, systemClock } from '../protocol/clock.js';
 import { ConfigError } from '../protocol/errors.js';
 import { createLogger, type Logger } from '../protocol/log.js';
 import { registerApi } from './api.js';
-import type { ServerConfig } from './config.js';
+import { type ServerConfig, trustedRootFileOf } from './config.js';
+import { type MountedTuf, mountTufRepository } from './tuf/mount.js';
 import { Enrolment, FileTrustedRootProvider, type TrustedRootProvider } from './enrolment.js';
 import { createHttpApp } from './http-app.js';
 import { DEFAULT_RETENTION, Registry } from './registry/registry.js';
@@ -27,6 +28,7 @@ export class SyncServer {
   private app?: FastifyInstance;
   private hubInstance?: DeviceHub;
   private rollupTimer?: NodeJS.Timeout;
+  private tufInstance?: MountedTuf;
   private readonly clock: Clock;
   private readonly log: Logger;
 
@@ -37,6 +39,11 @@ export class SyncServer {
     this.clock = deps.clock ?? systemClock;
     this.log = deps.log ?? createLogger('sync-server');
     this.registry = new Registry(join(config.dataDir, 'registry.db'));
+  }
+
+  /** The served TUF repository and its drafts, when configured. */
+  get tuf(): MountedTuf | undefined {
+    return this.tufInstance;
   }
 
   get hub(): DeviceHub {
@@ -71,7 +78,7 @@ export class SyncServer {
     for (const gate of c.gates) this.registry.upsertGate(gate);
     const enrolment = new Enrolment(
       this.registry,
-      this.deps.trustedRoots ?? new FileTrustedRootProvider(c.trustedRootFile),
+      this.deps.trustedRoots ?? new FileTrustedRootProvider(trustedRootFileOf(c)),
       this.clock,
       this.log.child('enrolment'),
     );
@@ -97,6 +104,20 @@ export class SyncServer {
       enrolmentTokenTtlMs: c.enrolmentTokenTtlMs,
       commandTtlMs: c.commands.defaultTtlMs,
     });
+    if (c.tuf) {
+      const hub = this.hubInstance;
+      this.tufInstance = await mountTufRepository(this.app, {
+        repoDir: c.tuf.repoDir,
+        clock: this.clock,
+        log: this.log.child('tuf'),
+        ...(c.tuf.authorToken ? { authorToken: c.tuf.authorToken } : {}),
+        // Devices of the site group refresh at once instead of at their next periodic refresh.
+        onPublished: (r) => {
+          const notified = hub.notifyUpdate(r.siteGroup, String(r.version));
+          this.log.info('bundle published', { siteGroup: r.siteGroup, version: r.version, notified });
+        },
+      });
+    }
     this.hubInstance.start(this.app.server);
     await this.app.listen({ host: c.host, port: c.port });
     const retention = {
@@ -117,6 +138,7 @@ export class SyncServer {
   /** Stops abruptly (see DeviceHub.abort): no goodbye to devices, unstored ingest lost, DB closed. */
   async abort(): Promise<void> {
     if (this.rollupTimer) clearInterval(this.rollupTimer);
+    await this.tufInstance?.stop();
     this.hubInstance?.abort();
     this.app?.server.closeAllConnections();
     await this.app?.close();
@@ -125,6 +147,7 @@ export class SyncServer {
 
   async stop(): Promise<void> {
     if (this.rollupTimer) clearInterval(this.rollupTimer);
+    await this.tufInstance?.stop();
     await this.hubInstance?.stop();
     // A half-open client (no request yet, or never finishing one) must not hold the shutdown.
     this.app?.server.closeAllConnections();

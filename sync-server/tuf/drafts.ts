@@ -56,6 +56,8 @@ export interface DraftServiceOptions {
   repo: TufRepository;
   clock: Clock;
   log?: Logger;
+  /** Told after each publication (the server then tells the site group's devices to refresh). */
+  onPublished?: (result: PublishResult) => void;
 }
 
 /** Draft operations, shared by the HTTP routes and the CLI's local (`--repo`) mode. */
@@ -69,7 +71,10 @@ export class DraftService {
     this.#repo = opts.repo;
     this.#clock = opts.clock;
     this.#log = opts.log ?? createLogger('sync-server:drafts');
+    this.#onPublished = opts.onPublished;
   }
+
+  readonly #onPublished: ((result: PublishResult) => void) | undefined;
 
   get #dir() {
     return this.#repo.layout.draftsDir;
@@ -324,7 +329,13 @@ export class DraftService {
       rec.publishedAt = tufTime(this.#clock.now());
       await this.#save(rec);
       await rm(join(this.#draftDir(id), 'files'), { recursive: true, force: true });
-      return { id, siteGroup: rec.siteGroup, ...res };
+      const result: PublishResult = { id, siteGroup: rec.siteGroup, ...res };
+      try {
+        this.#onPublished?.(result);
+      } catch (err) {
+        this.#log.error('publication listener failed', { id, err });
+      }
+      return result;
     });
   }
 }

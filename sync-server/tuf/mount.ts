@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../../protocol/clock.js';
 import { createLogger, type Logger } from '../../protocol/log.js';
 import { DraftService } from './drafts.js';
+import type { PublishResult } from '../../protocol/publish-api.js';
 import { publishRoutes } from './publish-routes.js';
 import { type Expiries, TufRepository } from './repository.js';
 import { tufRoutes } from './routes.js';
@@ -14,6 +15,8 @@ export interface MountTufOptions {
   /** Mounts the publishing API (`/api/publish`) with this bearer token; omit to serve read-only. */
   authorToken?: string;
   expiries?: Partial<Expiries>;
+  /** Told after each publication through the drafts API. */
+  onPublished?: (result: PublishResult) => void;
 }
 
 export interface MountedTuf {
@@ -36,7 +39,12 @@ export async function mountTufRepository(app: FastifyInstance, opts: MountTufOpt
     log,
     ...(opts.expiries ? { expiries: opts.expiries } : {}),
   }).open();
-  const drafts = new DraftService({ repo, clock: opts.clock, log: log.child('drafts') });
+  const drafts = new DraftService({
+    repo,
+    clock: opts.clock,
+    log: log.child('drafts'),
+    ...(opts.onPublished ? { onPublished: opts.onPublished } : {}),
+  });
   await app.register(tufRoutes, { repoDir: opts.repoDir });
   if (opts.authorToken) await app.register(publishRoutes, { repo, drafts, authorToken: opts.authorToken });
   repo.start();

@@ -168,7 +168,7 @@ async function createTokenDirect(s: Awaited<ReturnType<typeof startServer>>): Pr
   const { systemClock } = await import('../../../protocol/clock.js');
   const en = new Enrolment(
     s.server.registry,
-    new FileTrustedRootProvider(s.config.trustedRootFile),
+    new FileTrustedRootProvider(s.config.trustedRootFile!),
     systemClock,
     memoryLogger(),
   );
