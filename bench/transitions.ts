@@ -125,6 +125,7 @@ async function runGatecast(
     log: memoryLogger(),
   });
   const jitter: number[] = [];
+  const late = new Map<string, number>();
   let errors = 0;
   let shown = 0;
   let lastId = '';
@@ -133,6 +134,10 @@ async function runGatecast(
       if (r.type === 'started') {
         shown++;
         jitter.push(r.actualStart - r.startAt);
+        if (r.actualStart - r.startAt > 1000 / 60) {
+          const kind = r.slideId.split('/')[0]!;
+          late.set(kind, (late.get(kind) ?? 0) + 1);
+        }
         if (r.slideId === lastId) resolve();
       } else if (r.type === 'error') {
         errors++;
@@ -152,6 +157,7 @@ async function runGatecast(
   }, 50);
   await Promise.race([done, new Promise((r) => setTimeout(r, (count + 1) * itemMs + 30_000))]);
   clearInterval(feeder);
+  if (late.size) process.stdout.write(`  gatecast late starts (> 1 frame) by item: ${JSON.stringify(Object.fromEntries(late))}\n`);
   const client = await puppeteer.connect({ browserWSEndpoint: sup.wsEndpoint!, defaultViewport: null });
   const [page] = await client.pages();
   const stats = (await page!.evaluate('window.gatecast.stats()')) as {
