@@ -157,7 +157,10 @@ async function runGatecast(
   }, 50);
   await Promise.race([done, new Promise((r) => setTimeout(r, (count + 1) * itemMs + 30_000))]);
   clearInterval(feeder);
-  if (late.size) process.stdout.write(`  gatecast late starts (> 1 frame) by item: ${JSON.stringify(Object.fromEntries(late))}\n`);
+  if (late.size)
+    process.stdout.write(
+      `  gatecast late starts (> 1 frame) by item: ${JSON.stringify(Object.fromEntries(late))}\n`,
+    );
   const client = await puppeteer.connect({ browserWSEndpoint: sup.wsEndpoint!, defaultViewport: null });
   const [page] = await client.pages();
   const stats = (await page!.evaluate('window.gatecast.stats()')) as {
