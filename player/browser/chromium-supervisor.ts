@@ -326,8 +326,10 @@ export class ChromiumSupervisor implements PlayerSurface {
 
   /** Loads the player page and shows again what was on air and waiting. */
   private async openPlayer(page: Page): Promise<void> {
-    await page.goto(this.o.pageUrl, { waitUntil: 'load', timeout: PAGE_READY_TIMEOUT_MS });
-    await page.waitForFunction(() => 'gatecast' in window, { timeout: PAGE_READY_TIMEOUT_MS });
+    // player.js is deferred: it has run by DOMContentLoaded; no need to wait for `load`.
+    await page.goto(this.o.pageUrl, { waitUntil: 'domcontentloaded', timeout: PAGE_READY_TIMEOUT_MS });
+    if (!(await page.evaluate(() => 'gatecast' in window)))
+      await page.waitForFunction(() => 'gatecast' in window, { timeout: PAGE_READY_TIMEOUT_MS });
     this.lastRecycleAt = this.clock.now();
     const restore = this.restoreList();
     if (restore.length) {
