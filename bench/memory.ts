@@ -3,14 +3,15 @@
  *
  * Runs the daemon in a child process playing 1-second items (mixed image, video, HTML, text) and
  * samples /proc every few seconds: the daemon's own RSS (the node process alone, without
- * Chromium), and Chromium's memory (sum of RSS over the browser's process tree). The baseline is
+ * Chromium), and Chromium's memory (sum of PSS over the browser's process tree, as the supervisor
+ * measures it; the RSS sum, which counts shared libraries once per process, is printed too). The baseline is
  * Chromium's memory after the first minute; the value is its memory at the end of the run (median
  * of the last three samples). `--minutes 60` gives the one-hour run.
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { rssBytes, treeRssBytes } from '../player/browser/proc-tree.js';
+import { pssBytes, rssBytes, treePssBytes, treeRssBytes } from '../player/browser/proc-tree.js';
 import { median, resultLine } from './lib.js';
 
 function arg(args: string[], name: string, def: number): number {
@@ -46,16 +47,17 @@ export default async function memory(args: string[]): Promise<void> {
   });
   await ready;
   const t0 = Date.now();
-  const samples: { t: number; daemon: number; chromium: number }[] = [];
+  const samples: { t: number; daemon: number; chromium: number; chromiumRss: number }[] = [];
   const endAt = t0 + minutes * 60_000;
   while (Date.now() < endAt) {
     await new Promise((r) => setTimeout(r, Math.min(sampleS * 1000, Math.max(0, endAt - Date.now()))));
     const daemon = rssBytes(child.pid!);
-    const chromium = treeRssBytes(child.pid!) - daemon;
+    const chromium = treePssBytes(child.pid!) - pssBytes(child.pid!);
+    const chromiumRss = treeRssBytes(child.pid!) - daemon;
     const t = (Date.now() - t0) / 1000;
-    samples.push({ t, daemon, chromium });
+    samples.push({ t, daemon, chromium, chromiumRss });
     process.stdout.write(
-      `  t=${t.toFixed(0)} s: daemon ${(daemon / MB).toFixed(1)} MB, Chromium ${(chromium / MB).toFixed(1)} MB, ${played} items played\n`,
+      `  t=${t.toFixed(0)} s: daemon RSS ${(daemon / MB).toFixed(1)} MB, Chromium PSS ${(chromium / MB).toFixed(1)} MB (RSS sum ${(chromiumRss / MB).toFixed(1)} MB), ${played} items played\n`,
     );
   }
   child.kill('SIGTERM');
@@ -63,16 +65,19 @@ export default async function memory(args: string[]): Promise<void> {
   const near = (t: number) => samples.reduce((a, b) => (Math.abs(b.t - t) < Math.abs(a.t - t) ? b : a));
   const firstMinute = near(60).chromium;
   const end = median(samples.slice(-3).map((s) => s.chromium));
+  const firstMinuteRss = near(60).chromiumRss;
+  const endRss = median(samples.slice(-3).map((s) => s.chromiumRss));
   const daemonMax = Math.max(...samples.map((s) => s.daemon));
   process.stdout.write(
     `memory: ${minutes} min of ${itemMs} ms items, ${played} items played, ${restarts.length} browser restarts${restarts.length ? ` (${restarts.join('; ')})` : ''}\n` +
       `  daemon RSS without Chromium: max ${(daemonMax / MB).toFixed(1)} MB, median ${(median(samples.map((s) => s.daemon)) / MB).toFixed(1)} MB (goal ≤ 80 MB)\n` +
-      `  Chromium: ${(firstMinute / MB).toFixed(1)} MB after the first minute, ${(end / MB).toFixed(1)} MB at the end (${(((end - firstMinute) / firstMinute) * 100).toFixed(1)} %)\n`,
+      `  Chromium PSS: ${(firstMinute / MB).toFixed(1)} MB after the first minute, ${(end / MB).toFixed(1)} MB at the end (${(((end - firstMinute) / firstMinute) * 100).toFixed(1)} %)\n` +
+      `  Chromium RSS sum: ${(firstMinuteRss / MB).toFixed(1)} MB after the first minute, ${(endRss / MB).toFixed(1)} MB at the end (${(((endRss - firstMinuteRss) / firstMinuteRss) * 100).toFixed(1)} %)\n`,
   );
   resultLine(
     'memory',
     Number((end / MB).toFixed(1)),
-    'MB Chromium at end',
+    'MB Chromium PSS at end',
     Number((firstMinute / MB).toFixed(1)),
     `ratio ≤ 1.10; daemon RSS ≤ 80 MB (max ${(daemonMax / MB).toFixed(1)} MB)`,
   );

@@ -325,6 +325,8 @@
     const painted = buf.painted;
     const incomingEl = buf.el;
     const outgoing = front;
+    // A fade still running (an item shorter than its fade) ends now, so layers never stack up.
+    for (const a of outgoing.el.getAnimations()) a.finish();
     const fade = slide.transition === 'fade' && slide.fadeMs > 0 && outgoing.slide !== null;
     // The buffer takes over the outgoing layer, which is emptied once it is covered.
     buf.token++;

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { chromiumCandidates, kioskArgs } from '../../player/browser/launch-args.js';
-import { descendants, parseStatParent, treeRssBytes } from '../../player/browser/proc-tree.js';
+import { descendants, parseStatParent, treePssBytes, treeRssBytes } from '../../player/browser/proc-tree.js';
 import { tempDir } from '../helpers/temp.js';
 
 describe('kiosk command line', () => {
@@ -79,5 +79,8 @@ describe('process tree memory', () => {
       ).sort(),
     ).toEqual([10, 11, 12]);
     expect(treeRssBytes(10, dir.path)).toBe((100 + 200 + 300) * 1024);
+    // PSS where the kernel gives it (shared pages split between sharers), RSS otherwise.
+    writeFileSync(join(dir.path, '11', 'smaps_rollup'), 'Rss:  200 kB\nPss:   50 kB\n');
+    expect(treePssBytes(10, dir.path)).toBe((100 + 50 + 300) * 1024);
   });
 });
