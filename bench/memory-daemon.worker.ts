@@ -8,14 +8,16 @@ import { Daemon } from '../device/daemon.js';
 import { findChromium } from '../device/main.js';
 import { ChromiumSupervisor } from '../player/browser/chromium-supervisor.js';
 import { systemClock } from '../protocol/clock.js';
-import { memoryLogger } from '../protocol/log.js';
+import { createLogger, setLogLevel } from '../protocol/log.js';
 import { benchBundle, benchConfig, staticContent, tempDir } from './player-fixtures.worker.js';
 
 const i = process.argv.indexOf('--item-ms');
 const itemMs = i >= 0 ? Number(process.argv[i + 1]) : 1000;
 const dir = tempDir('gatecast-bench-mem-');
 const config = benchConfig(dir);
-const log = memoryLogger();
+// Warnings and errors only, to stderr-free JSON lines the parent ignores; nothing kept in memory.
+setLogLevel('warn');
+const log = createLogger('bench:memory-daemon');
 let supervisor: ChromiumSupervisor | undefined;
 const daemon = new Daemon({
   config,
