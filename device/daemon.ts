@@ -96,7 +96,6 @@ export class Daemon {
     this.server = new PageServer({ content, port: config.player.port, log: this.log.child('page-server') });
     await this.server.start();
     this.surface = this.o.createSurface(this.server);
-    await this.surface.start();
 
     this.loop = new PlayerLoop({
       surface: this.surface,
@@ -117,7 +116,10 @@ export class Daemon {
       this.stats.skipped++;
       this.safely('onSkipped', () => hooks.onSkipped?.(e));
     });
+    // The loop queues what is on air before the browser is up; the surface shows it as soon as
+    // the page has loaded, saving a round trip on the way to the first frame.
     this.loop.start();
+    await this.surface.start();
     this.log.info('screen up', {
       page: this.server.pageUrl,
       bundle: content.current()?.version ?? null,

@@ -2,7 +2,7 @@
  * The real PlayerSurface: the system Chromium driven through puppeteer-core (the only module that
  * imports it). It keeps the screen alive:
  * - restarts the browser when it crashes or disconnects, when the page has not reported for
- *   `pageStallMs`, and when the browser's process tree passes `browserMemoryLimitBytes`;
+ *   `pageStallMs`, and when the browser's process tree (sum of PSS) passes `browserMemoryLimitBytes`;
  * - recycles the page (a reload right after an item switch) at most once per `recycleEveryMs`;
  * - after any restart or reload shows again what was on air and what was waiting;
  * - aborts every request that is not for the page server's origin.
@@ -15,7 +15,7 @@ import { createLogger, type Logger } from '../../protocol/log.js';
 import type { PageReport, PageReports, Slide } from '../slide.js';
 import type { PlayerSurface } from '../surface.js';
 import { type DisplayKind, kioskArgs } from './launch-args.js';
-import { treeRssBytes } from './proc-tree.js';
+import { treePssBytes } from './proc-tree.js';
 
 export class BrowserError extends GatecastError {
   readonly code = 'BROWSER_FAILED';
@@ -75,7 +75,7 @@ export class ChromiumSupervisor implements PlayerSurface {
   private readonly log: Logger;
   /** Restarts since start() (not counting the first launch). */
   restartCount = 0;
-  /** Last measured RSS of the browser's process tree. */
+  /** Last measured memory (PSS) of the browser's process tree. */
   lastMemoryBytes = 0;
 
   constructor(private readonly o: SupervisorOptions) {
@@ -164,10 +164,10 @@ export class ChromiumSupervisor implements PlayerSurface {
     return this.serial(() => this.relaunch(reason));
   }
 
-  /** Sum of RSS over the browser's process tree, measured now. */
+  /** Memory of the browser's process tree (sum of PSS, see proc-tree.ts), measured now. */
   memoryBytes(): number {
     const pid = this.pid;
-    this.lastMemoryBytes = pid ? treeRssBytes(pid) : 0;
+    this.lastMemoryBytes = pid ? treePssBytes(pid) : 0;
     return this.lastMemoryBytes;
   }
 
@@ -326,8 +326,10 @@ export class ChromiumSupervisor implements PlayerSurface {
 
   /** Loads the player page and shows again what was on air and waiting. */
   private async openPlayer(page: Page): Promise<void> {
-    await page.goto(this.o.pageUrl, { waitUntil: 'load', timeout: PAGE_READY_TIMEOUT_MS });
-    await page.waitForFunction(() => 'gatecast' in window, { timeout: PAGE_READY_TIMEOUT_MS });
+    // player.js is deferred: it has run by DOMContentLoaded; no need to wait for `load`.
+    await page.goto(this.o.pageUrl, { waitUntil: 'domcontentloaded', timeout: PAGE_READY_TIMEOUT_MS });
+    if (!(await page.evaluate(() => 'gatecast' in window)))
+      await page.waitForFunction(() => 'gatecast' in window, { timeout: PAGE_READY_TIMEOUT_MS });
     this.lastRecycleAt = this.clock.now();
     const restore = this.restoreList();
     if (restore.length) {

@@ -1,7 +1,9 @@
 /**
  * Memory of a process tree, from /proc: the browser and every process it spawned (renderers, GPU,
- * utilities). RSS is summed, so shared pages count once per process: an upper bound, which is what
- * a memory limit wants.
+ * utilities). The limit uses PSS (proportional set size, /proc/PID/smaps_rollup): Chromium's
+ * processes share most of their libraries, so a plain sum of RSS counts them once per process —
+ * measured ~1 GB of RSS sum against ~270 MB of PSS for one headless player — and would trip any
+ * sensible limit with nothing leaking. Where smaps_rollup is missing (kernels before 4.14), RSS.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 
@@ -58,7 +60,24 @@ export function rssBytes(pid: number, procRoot = '/proc'): number {
   }
 }
 
-/** Sum of RSS over `root` and its descendants, in bytes. */
+/** PSS of one process in bytes; its RSS when the kernel has no smaps_rollup; 0 if it is gone. */
+export function pssBytes(pid: number, procRoot = '/proc'): number {
+  try {
+    const rollup = readFileSync(`${procRoot}/${pid}/smaps_rollup`, 'utf8');
+    const m = /^Pss:\s+(\d+)\s+kB/m.exec(rollup);
+    if (m) return Number(m[1]) * 1024;
+  } catch {
+    // No smaps_rollup (old kernel) or the process is gone: fall back to RSS.
+  }
+  return rssBytes(pid, procRoot);
+}
+
+/** Sum of RSS over `root` and its descendants, in bytes (shared pages counted once per process). */
 export function treeRssBytes(root: number, procRoot = '/proc'): number {
   return descendants(root, parentMap(procRoot)).reduce((sum, pid) => sum + rssBytes(pid, procRoot), 0);
+}
+
+/** Sum of PSS over `root` and its descendants, in bytes: what the tree really costs. */
+export function treePssBytes(root: number, procRoot = '/proc'): number {
+  return descendants(root, parentMap(procRoot)).reduce((sum, pid) => sum + pssBytes(pid, procRoot), 0);
 }

@@ -1,8 +1,8 @@
 /*
  * The gate screen's player. No framework, no network beyond the page server it came from.
  *
- * Double buffer: two stacked layers. The front one is on air; the next slide is loaded and decoded
- * in the back one (underneath, fully covered), and only when it is ready is it raised, on the
+ * Double (or triple) buffer: stacked layers. The front one is on air; the next slides are loaded and
+ * decoded in the others (underneath, fully covered), and only when it is ready is it raised, on the
  * animation frame closest to its planned start. A slide that fails to load is reported and dropped:
  * the front layer stays up, so the screen is never blank.
  *
@@ -14,7 +14,6 @@
   const REPORT_URL = '/_/report';
   const HEARTBEAT_MS = 1000;
   const LOAD_TIMEOUT_MS = 15000;
-  const FIRST_FRAME_WAIT_MS = 500;
 
   const pageId =
     typeof crypto !== 'undefined' && crypto.randomUUID
@@ -41,16 +40,31 @@
   // ---------------------------------------------------------------------------------------------
   // State
 
-  const layerEls = [document.getElementById('layer-a'), document.getElementById('layer-b')];
+  // One layer on air, the others load the next slides underneath it (?layers=N, 2..4, default 3:
+  // the next two slides preload in parallel, so a slow load has two items' time).
+  const stage = document.getElementById('stage');
+  const layerCount = Math.min(
+    4,
+    Math.max(2, Number(new URLSearchParams(location.search).get('layers')) || 3),
+  );
+  const layerEls = [...stage.querySelectorAll('.layer')];
+  while (layerEls.length < layerCount) {
+    const l = document.createElement('div');
+    l.className = 'layer';
+    stage.appendChild(l);
+    layerEls.push(l);
+  }
   /** On air. */
-  let front = { el: layerEls[0], slide: null, painted: false };
-  /** Loading or holding the next slide. state: free | loading | ready | releasing */
-  let back = { el: layerEls[1], slide: null, state: 'free', painted: false };
+  let front = { el: layerEls[0], slide: null, painted: null };
+  /** Loading or holding the next slides. state: free | loading | ready | releasing */
+  const buffers = layerEls
+    .slice(1, layerCount)
+    .map((el) => ({ el, slide: null, state: 'free', painted: null, token: 0 }));
   front.el.classList.add('front');
-  /** Slides waiting for the back layer, by start time. */
+  const isPending = (b) => b.state === 'loading' || b.state === 'ready';
+  /** Slides waiting for a free layer, by start time. */
   let queue = [];
   const seen = new Set();
-  let loadToken = 0;
   let frameMs = 1000 / 60;
   let lastFrameTs = 0;
   const stats = {
@@ -128,20 +142,15 @@
     v.src = c.src;
     layer.replaceChildren(v);
     await ready;
-    // Wait until the first frame has reached the compositor, so that raising the layer shows it.
-    if (typeof v.requestVideoFrameCallback === 'function') {
-      await Promise.race([
-        new Promise((r) => v.requestVideoFrameCallback(() => r())),
-        new Promise((r) => setTimeout(r, FIRST_FRAME_WAIT_MS)),
-      ]);
-    }
+    // canplaythrough implies HAVE_ENOUGH_DATA: the first frame is decoded and the paused element
+    // shows it; the two frames the caller waits then put it in the (covered) layer. A paused video
+    // gets no requestVideoFrameCallback, so there is nothing more to wait for.
     return () => v.readyState >= 2;
   }
 
   async function loadHtml(layer, c) {
-    // An iframe fires `load` even for an error page: ask the server first.
-    const head = await fetch(c.src, { method: 'HEAD' });
-    if (!head.ok) throw new Error(`html ${c.src}: HTTP ${head.status}`);
+    // An iframe fires `load` even for an error page: ask the server too (in parallel).
+    const head = fetch(c.src, { method: 'HEAD' });
     const frame = document.createElement('iframe');
     frame.setAttribute('sandbox', 'allow-scripts');
     frame.setAttribute('referrerpolicy', 'no-referrer');
@@ -159,6 +168,8 @@
     });
     frame.src = c.src;
     layer.replaceChildren(frame);
+    const res = await head;
+    if (!res.ok) throw new Error(`html ${c.src}: HTTP ${res.status}`);
     await done;
     return () => loaded;
   }
@@ -231,42 +242,49 @@
   const isExpired = (slide, now) => slide.startAt > 0 && slide.startAt + slide.durationMs <= now;
 
   function pump() {
-    while (back.state === 'free' && queue.length > 0) {
-      const slide = queue.shift();
-      if (isExpired(slide, epochNow())) {
-        stats.errors++;
-        report({ type: 'error', slideId: slide.id, reason: 'expired before it could be shown' });
-        continue;
-      }
-      const token = ++loadToken;
-      back.slide = slide;
-      back.state = 'loading';
-      back.painted = null;
-      withTimeout(prepare(back.el, slide), LOAD_TIMEOUT_MS, `slide ${slide.id}`)
-        .then(async (isPainted) => {
-          if (token !== loadToken) return;
-          // Two frames: laid out, then rasterised in the (covered) back layer.
-          await nextFrame();
-          await nextFrame();
-          if (token !== loadToken) return;
-          if (isExpired(slide, epochNow())) throw new Error('expired while loading');
-          back.painted = isPainted;
-          back.state = 'ready';
-        })
-        .catch((err) => {
-          if (token !== loadToken) return;
+    for (const buf of buffers) {
+      while (buf.state === 'free' && queue.length > 0) {
+        const slide = queue.shift();
+        if (isExpired(slide, epochNow())) {
           stats.errors++;
-          release(back.el);
-          back.slide = null;
-          back.state = 'free';
-          report({
-            type: 'error',
-            slideId: slide.id,
-            reason: String(err?.message ? err.message : err),
-          });
-          pump();
-        });
+          report({ type: 'error', slideId: slide.id, reason: 'expired before it could be shown' });
+          continue;
+        }
+        load(buf, slide);
+      }
     }
+  }
+
+  function load(buf, slide) {
+    const token = ++buf.token;
+    buf.slide = slide;
+    buf.state = 'loading';
+    buf.painted = null;
+    withTimeout(prepare(buf.el, slide), LOAD_TIMEOUT_MS, `slide ${slide.id}`)
+      .then(async (isPainted) => {
+        if (token !== buf.token) return;
+        // One frame: laid out and rasterised in the (covered) layer.
+        await nextFrame();
+        if (token !== buf.token) return;
+        if (isExpired(slide, epochNow())) throw new Error('expired while loading');
+        buf.painted = isPainted;
+        buf.state = 'ready';
+      })
+      .catch((err) => {
+        if (token !== buf.token) return;
+        stats.errors++;
+        cancel(buf);
+        report({ type: 'error', slideId: slide.id, reason: String(err?.message ? err.message : err) });
+        pump();
+      });
+  }
+
+  function cancel(buf) {
+    buf.token++;
+    release(buf.el);
+    buf.slide = null;
+    buf.state = 'free';
+    buf.painted = null;
   }
 
   function enqueue(slide) {
@@ -282,12 +300,7 @@
   /** Drops whatever is waiting (not what is on air) and queues these instead. */
   function replace(slides) {
     queue = [];
-    if (back.state === 'loading' || back.state === 'ready') {
-      loadToken++;
-      release(back.el);
-      back.slide = null;
-      back.state = 'free';
-    }
+    for (const buf of buffers) if (isPending(buf)) cancel(buf);
     for (const s of slides) {
       seen.delete(s.id);
       enqueue(s);
@@ -295,60 +308,75 @@
     pump();
   }
 
+  /** The pending buffer that goes on air next: the earliest planned start, loaded or not. */
+  function nextPending() {
+    let best = null;
+    for (const buf of buffers) {
+      if (isPending(buf) && (!best || (buf.slide.startAt || 0) < (best.slide.startAt || 0))) best = buf;
+    }
+    return best;
+  }
+
   // ---------------------------------------------------------------------------------------------
   // The switch, on the animation frame nearest the planned start
 
-  function doSwitch(frameEpoch) {
-    const incoming = back;
+  function doSwitch(buf, frameEpoch) {
+    const slide = buf.slide;
+    const painted = buf.painted;
+    const incomingEl = buf.el;
     const outgoing = front;
-    const slide = incoming.slide;
+    // A fade still running (an item shorter than its fade) ends now, so layers never stack up.
+    for (const a of outgoing.el.getAnimations()) a.finish();
     const fade = slide.transition === 'fade' && slide.fadeMs > 0 && outgoing.slide !== null;
+    // The buffer takes over the outgoing layer, which is emptied once it is covered.
+    buf.token++;
+    buf.el = outgoing.el;
+    buf.slide = outgoing.slide;
+    buf.state = 'releasing';
+    buf.painted = null;
+    const releaseToken = buf.token;
+    const free = () => {
+      if (buf.token !== releaseToken || buf.state !== 'releasing') return;
+      release(buf.el);
+      buf.slide = null;
+      buf.state = 'free';
+      pump();
+    };
     if (fade) {
-      incoming.el.classList.add('rising');
-      const anim = incoming.el.animate([{ opacity: 0 }, { opacity: 1 }], {
+      incomingEl.classList.add('rising');
+      const anim = incomingEl.animate([{ opacity: 0 }, { opacity: 1 }], {
         duration: slide.fadeMs,
         easing: 'linear',
       });
       anim.onfinish = () => {
-        incoming.el.classList.remove('rising');
-        freeLayer(outgoing);
+        incomingEl.classList.remove('rising');
+        free();
       };
     }
-    incoming.el.classList.add('front');
+    incomingEl.classList.add('front');
     outgoing.el.classList.remove('front');
-    for (const v of incoming.el.querySelectorAll('video')) {
-      v.currentTime = 0;
+    for (const v of incomingEl.querySelectorAll('video')) {
       v.play().catch((err) =>
         report({ type: 'error', slideId: slide.id, reason: `video play: ${err.message}` }),
       );
     }
-    front = { el: incoming.el, slide, painted: incoming.painted };
-    back = { el: outgoing.el, slide: outgoing.slide, state: 'releasing', painted: null };
+    front = { el: incomingEl, slide, painted };
     setTicker(slide.ticker);
     stats.switches++;
-    const jitter = slide.startAt > 0 ? frameEpoch - slide.startAt : 0;
     if (slide.startAt > 0) {
-      stats.jitterMs.push(jitter);
+      stats.jitterMs.push(frameEpoch - slide.startAt);
       if (stats.jitterMs.length > 20000) stats.jitterMs.shift();
     }
     report({ type: 'started', slideId: slide.id, startAt: slide.startAt, actualStart: frameEpoch });
-    if (!fade) {
-      // The outgoing layer is now covered; empty it after this frame is on screen.
-      requestAnimationFrame(() => requestAnimationFrame(() => freeLayer(outgoing)));
-    }
-  }
-
-  function freeLayer(layer) {
-    if (back.el !== layer.el || back.state !== 'releasing') return;
-    release(layer.el);
-    back.slide = null;
-    back.state = 'free';
-    pump();
+    // A cut covers the outgoing layer with an opaque one: empty it on the next frame.
+    if (!fade) requestAnimationFrame(free);
   }
 
   function pendingStart() {
-    if (back.state === 'loading' || back.state === 'ready') return back.slide.startAt;
-    return queue.length ? queue[0].startAt : undefined;
+    const b = nextPending();
+    const q = queue.length ? queue[0].startAt : undefined;
+    if (b && q !== undefined) return Math.min(b.slide.startAt, q);
+    return b ? b.slide.startAt : q;
   }
 
   function frame(ts) {
@@ -358,9 +386,9 @@
     }
     lastFrameTs = ts;
     const now = performance.timeOrigin + ts;
-    if (back.state === 'ready') {
-      const due = back.slide.startAt || 0;
-      if (now + frameMs / 2 >= due) doSwitch(now);
+    const next = nextPending();
+    if (next && next.state === 'ready' && now + frameMs / 2 >= (next.slide.startAt || 0)) {
+      doSwitch(next, now);
     }
     // Frame accounting: a frame is blank when what is on air has nothing painted, stale when the
     // next slide was due more than one frame ago and is not on air yet.
@@ -427,7 +455,7 @@
       type: 'heartbeat',
       at: Date.now(),
       current: front.slide ? front.slide.id : null,
-      queued: queue.length + (back.state === 'loading' || back.state === 'ready' ? 1 : 0),
+      queued: queue.length + buffers.filter(isPending).length,
     });
   }, HEARTBEAT_MS);
 
@@ -438,7 +466,7 @@
     /** What is on air and waiting, for screenshots' captions and tests. */
     state: () => ({
       current: front.slide ? front.slide.id : null,
-      loading: back.state === 'loading' || back.state === 'ready' ? back.slide.id : null,
+      loading: buffers.filter(isPending).map((b) => b.slide.id),
       queued: queue.map((s) => s.id),
     }),
     stats: () => ({ ...stats, jitterMs: stats.jitterMs.slice(), frameMs }),

@@ -38,6 +38,7 @@ describe('daemon', () => {
     const cfg = config(dir.path);
     const reports: PageReport[] = [];
     const log = memoryLogger('daemon');
+    const surfaces: ChromiumSupervisor[] = [];
     daemon = new Daemon({
       config: cfg,
       content,
@@ -59,15 +60,16 @@ describe('daemon', () => {
           log: log.child('browser'),
         });
         s.onReport((r) => reports.push(r));
+        surfaces.push(s);
         return s;
       },
     });
-    return { daemon, reports };
+    return { daemon, reports, surfaces };
   }
 
   it('plays installed content from the first second, with the server unreachable', async () => {
     dir = tempDir('gatecast-daemon-');
-    const { daemon: d } = build(new MutableContentSource(playerBundle(dir.path)));
+    const { daemon: d, surfaces } = build(new MutableContentSource(playerBundle(dir.path)));
     const first = new Promise<PlayEvent>((resolve) => d.onPlayed(resolve));
     await d.start();
     const e = await first;
@@ -76,6 +78,14 @@ describe('daemon', () => {
     expect(d.status()).toMatchObject({ played: 1, planner: 'default-playlist' });
     const shot = decodePng(await d.screenshot());
     expect(distinctColours(shot, 0, 0, shot.width, shot.height)).toBeGreaterThan(2);
+
+    // Stopping is clean: Chromium is gone and the page server no longer listens.
+    const pid = surfaces[0]!.pid!;
+    const origin = d.status().pageOrigin;
+    await d.stop();
+    daemon = undefined;
+    expect(() => process.kill(pid, 0)).toThrow();
+    await expect(fetch(`${origin}/`)).rejects.toThrow();
   });
 
   it('shows the waiting card with the gate name and device id when nothing is installed', async () => {

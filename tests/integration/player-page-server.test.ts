@@ -56,8 +56,13 @@ describe('page server', () => {
     expect(server.origin).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const page = await raw(server.origin, '/');
     expect(page.status).toBe(200);
-    expect(page.headers['content-security-policy']).toBe(PAGE_CSP);
-    expect(page.body.toString()).toContain('player.js');
+    // Script and style are inlined and allowed by hash only; nothing else inline may run.
+    const csp = String(page.headers['content-security-policy']);
+    expect(csp).toMatch(/script-src 'sha256-[A-Za-z0-9+/=]+'(;|$)/);
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("connect-src 'self'");
+    expect(page.body.toString()).toContain('window.gatecast');
+    expect((await raw(server.origin, '/player.css')).headers['content-security-policy']).toBe(PAGE_CSP);
     expect((await raw(server.origin, '/player.js')).status).toBe(200);
   });
 

@@ -1,5 +1,4 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import puppeteer from 'puppeteer-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RestartInfo } from '../../player/browser/chromium-supervisor.js';
@@ -7,7 +6,6 @@ import { contentUrl } from '../../player/page-server.js';
 import { MutableContentSource } from '../helpers/dir-content.js';
 import { playerBundle, SITE } from '../helpers/player-bundle.js';
 import { type Rig, slide, started, startRig } from '../helpers/player-rig.js';
-import { decodePng } from '../helpers/png.js';
 import { tempDir } from '../helpers/temp.js';
 
 const media = (f: string) => contentUrl(`${SITE}/media/${f}`);
@@ -85,50 +83,5 @@ describe('Chromium supervisor', () => {
     const info = await nextRestart(r);
     expect(info.reason).toMatch(/^memory \d+ bytes over limit$/);
     expect(r.surface.lastMemoryBytes).toBeGreaterThan(10 * 1024 ** 2);
-  });
-
-  it('blocks requests to anything but the page server', async () => {
-    let hits = 0;
-    other = createServer((_req, res) => {
-      hits++;
-      res.end('x');
-    });
-    await new Promise<void>((res) => other!.listen(0, '127.0.0.1', () => res()));
-    const otherUrl = `http://127.0.0.1:${(other.address() as AddressInfo).port}/x.png`;
-    const r = await rigWith();
-    // Through the page's own CSP:
-    await r.surface.enqueue(slide({ id: 'off', content: { kind: 'image', src: otherUrl } }));
-    await r.waitFor((x) => x.type === 'error' && x.slideId === 'off');
-    // With CSP out of the way, request interception still aborts it.
-    const client = await puppeteer.connect({
-      browserWSEndpoint: r.surface.wsEndpoint!,
-      defaultViewport: null,
-    });
-    const [page] = await client.pages();
-    await page!.setBypassCSP(true);
-    await page!.reload();
-    const outcome = await page!.evaluate(
-      (u) =>
-        fetch(u).then(
-          () => 'loaded',
-          (e: Error) => `failed: ${e.message}`,
-        ),
-      otherUrl,
-    );
-    await client.disconnect();
-    expect(outcome).toMatch(/^failed/);
-    expect(hits).toBe(0);
-    expect(r.log.records.some((x) => x.msg === 'blocked request off the page server')).toBe(true);
-  });
-
-  it('takes a screenshot on demand', async () => {
-    const r = await rigWith();
-    await r.surface.enqueue(slide({ id: 'a', content: { kind: 'image', src: media('red.png') } }));
-    await r.waitFor(started('a'));
-    const png = decodePng(await r.surface.screenshot());
-    expect([png.width, png.height]).toEqual([800, 450]);
-    // The middle of the red fixture image (scaled to fit) is red.
-    const i = (225 * png.width + 600) * 4;
-    expect(png.data[i]! > 150 && png.data[i + 1]! < 100).toBe(true);
   });
 });

@@ -1,0 +1,55 @@
+/**
+ * Child process for the memory benchmark: the daemon alone (page server, supervised headless
+ * Chromium, player loop) playing a bundle of `--item-ms` items, with the server unreachable. Prints
+ * one JSON line per event on stdout: `{"ready":true}`, then `{"restart":…}` and `{"played":N}`.
+ */
+import { join } from 'node:path';
+import { Daemon } from '../device/daemon.js';
+import { findChromium } from '../device/main.js';
+import { ChromiumSupervisor } from '../player/browser/chromium-supervisor.js';
+import { systemClock } from '../protocol/clock.js';
+import { createLogger, setLogLevel } from '../protocol/log.js';
+import { benchBundle, benchConfig, staticContent, tempDir } from './player-fixtures.worker.js';
+
+const i = process.argv.indexOf('--item-ms');
+const itemMs = i >= 0 ? Number(process.argv[i + 1]) : 1000;
+const dir = tempDir('gatecast-bench-mem-');
+const config = benchConfig(dir);
+// Warnings and errors only, to stderr-free JSON lines the parent ignores; nothing kept in memory.
+setLogLevel('warn');
+const log = createLogger('bench:memory-daemon');
+let supervisor: ChromiumSupervisor | undefined;
+const daemon = new Daemon({
+  config,
+  content: staticContent(benchBundle(dir, itemMs)),
+  clock: systemClock,
+  log,
+  createSurface: (server) => {
+    supervisor = new ChromiumSupervisor({
+      executablePath: findChromium(undefined),
+      pageUrl: server.pageUrl,
+      reports: server,
+      display: 'none',
+      headless: true,
+      userDataDir: join(dir, 'chromium'),
+      isRoot: process.getuid?.() === 0,
+      width: 1280,
+      height: 720,
+      pageStallMs: config.player.pageStallMs,
+      browserMemoryLimitBytes: config.player.browserMemoryLimitBytes,
+      log,
+    });
+    supervisor.onRestart((r) => process.stdout.write(`${JSON.stringify({ restart: r.reason })}\n`));
+    return supervisor;
+  },
+});
+let played = 0;
+daemon.onPlayed(() => {
+  played++;
+});
+setInterval(() => process.stdout.write(`${JSON.stringify({ played, browserPid: supervisor?.pid })}\n`), 5000);
+await daemon.start();
+process.stdout.write(`${JSON.stringify({ ready: true, browserPid: supervisor?.pid })}\n`);
+process.on('SIGTERM', () => {
+  void daemon.stop().then(() => process.exit(0));
+});

@@ -1,0 +1,117 @@
+/**
+ * Shared set-up for the player benchmarks (transitions, first-frame, memory): a bundle of mixed
+ * items built from tests/fixtures/media in a temp dir, a ContentSource over it, a device config.
+ * (The `.worker` suffix keeps this file out of `npm run bench`'s list of benchmarks.)
+ */
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ContentSource, InstalledBundle, TargetInfo } from '../device/content/installed.js';
+import { type DeviceConfig, parseDeviceConfig } from '../protocol/config.js';
+import { mediaTargets, parseBundleManifest } from '../protocol/content.js';
+
+export const SITE = 'bench/gate';
+const m = (f: string) => `${SITE}/media/${f}`;
+
+/** tests/fixtures/media, from bench/ (source) or dist/bench/ (built). */
+export function fixtureMedia(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const up of ['..', '../..']) {
+    const d = join(here, up, 'tests', 'fixtures', 'media');
+    if (existsSync(join(d, 'red.png'))) return d;
+  }
+  throw new Error('tests/fixtures/media not found');
+}
+
+const FILES: Record<string, string> = {
+  [m('red.png')]: 'red.png',
+  [m('green.png')]: 'green.png',
+  [m('clip.webm')]: 'clip.webm',
+  [m('pkg/index.html')]: 'pkg/index.html',
+  [m('pkg/style.css')]: 'pkg/style.css',
+  [m('pkg/app.js')]: 'pkg/app.js',
+};
+
+const TEXT = {
+  vi: { title: 'Chào mừng', body: 'Vui lòng chuẩn bị hộ chiếu và giấy tờ xuất nhập cảnh' },
+  km: { title: 'សូមស្វាគមន៍', body: 'សូមរៀបចំលិខិតឆ្លងដែន និងឯកសារធ្វើដំណើររបស់អ្នក' },
+  en: { title: 'Welcome', body: 'Please have your passport and travel documents ready' },
+  'zh-Hans': { title: '欢迎', body: '请准备好护照和出入境证件' },
+};
+
+export const LANGUAGES = ['vi', 'km', 'en', 'zh-Hans'];
+
+/** image, video, HTML, image, text: each `itemMs` long, text in four languages. */
+export function benchManifest(itemMs: number) {
+  return {
+    schema: 1,
+    siteGroup: SITE,
+    createdAt: '2026-01-01T00:00:00Z',
+    items: [
+      { id: 'red', title: 'Red', kind: 'image', variants: { vi: { src: m('red.png') } } },
+      { id: 'clip', title: 'Clip', kind: 'video', loop: true, variants: { vi: { src: m('clip.webm') } } },
+      {
+        id: 'pkg',
+        title: 'Package',
+        kind: 'html',
+        variants: { vi: { entry: m('pkg/index.html'), assets: [m('pkg/style.css'), m('pkg/app.js')] } },
+      },
+      { id: 'green', title: 'Green', kind: 'image', variants: { vi: { src: m('green.png') } } },
+      { id: 'notice', title: 'Notice', kind: 'text', style: 'notice', variants: TEXT },
+    ],
+    playlists: [
+      {
+        id: 'main',
+        name: 'Main',
+        transition: 'cut',
+        entries: ['red', 'clip', 'pkg', 'green', 'notice'].map((itemId) => ({ itemId, durationMs: itemMs })),
+        ticker: { text: { vi: 'Xin chào', km: 'សួស្តី', en: 'Hello', 'zh-Hans': '你好' }, speedPxPerS: 100 },
+      },
+    ],
+    schedule: { defaultPlaylistId: 'main' },
+  };
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Copies the fixtures into `dir` and returns the installed bundle over them. */
+export function benchBundle(dir: string, itemMs: number): InstalledBundle {
+  const media = fixtureMedia();
+  for (const [target, file] of Object.entries(FILES)) {
+    mkdirSync(dirname(join(dir, target)), { recursive: true });
+    copyFileSync(join(media, file), join(dir, target));
+  }
+  const manifest = parseBundleManifest(benchManifest(Math.max(500, itemMs)));
+  const targets = new Map<string, TargetInfo>();
+  for (const p of mediaTargets(manifest)) {
+    const data = readFileSync(join(dir, p));
+    targets.set(p, { sha256: createHash('sha256').update(data).digest('hex'), length: data.length });
+  }
+  return {
+    siteGroup: SITE,
+    version: 1,
+    installedAt: new Date().toISOString(),
+    manifest,
+    targets,
+    filePath: (p) => (targets.has(p) ? join(dir, p) : undefined),
+  };
+}
+
+export function staticContent(bundle: InstalledBundle | undefined): ContentSource {
+  return { current: () => bundle, onChange: () => () => undefined };
+}
+
+export function benchConfig(dataDir: string): DeviceConfig {
+  return parseDeviceConfig({
+    deviceId: 'bench-screen',
+    gate: { siteGroup: SITE, name: 'Bench gate', languages: LANGUAGES },
+    dataDir,
+    // Unreachable on purpose: playing must not need it.
+    server: { url: 'https://127.0.0.1:9/' },
+    logLevel: 'warn',
+  });
+}

@@ -1,0 +1,99 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import puppeteer from 'puppeteer-core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { contentUrl } from '../../player/page-server.js';
+import { MutableContentSource } from '../helpers/dir-content.js';
+import { playerBundle, SITE } from '../helpers/player-bundle.js';
+import { type Rig, slide, started, startRig } from '../helpers/player-rig.js';
+import { decodePng } from '../helpers/png.js';
+import { tempDir } from '../helpers/temp.js';
+
+const media = (f: string) => contentUrl(`${SITE}/media/${f}`);
+
+describe('Chromium supervisor: isolation, recycling, screenshots', () => {
+  let dir: ReturnType<typeof tempDir> | undefined;
+  let rig: Rig | undefined;
+  let other: Server | undefined;
+
+  afterEach(async () => {
+    await rig?.stop();
+    other?.close();
+    dir?.cleanup();
+    rig = undefined;
+    other = undefined;
+  });
+
+  async function rigWith(options: Parameters<typeof startRig>[2] = {}) {
+    dir = tempDir('gatecast-sup-');
+    rig = await startRig(new MutableContentSource(playerBundle(dir.path)), dir.path, options);
+    return rig;
+  }
+
+  it('blocks requests to anything but the page server', async () => {
+    let hits = 0;
+    other = createServer((_req, res) => {
+      hits++;
+      res.end('x');
+    });
+    await new Promise<void>((res) => other!.listen(0, '127.0.0.1', () => res()));
+    const otherUrl = `http://127.0.0.1:${(other.address() as AddressInfo).port}/x.png`;
+    const r = await rigWith();
+    // Through the page's own CSP:
+    await r.surface.enqueue(slide({ id: 'off', content: { kind: 'image', src: otherUrl } }));
+    await r.waitFor((x) => x.type === 'error' && x.slideId === 'off');
+    // With CSP out of the way, request interception still aborts it.
+    const client = await puppeteer.connect({
+      browserWSEndpoint: r.surface.wsEndpoint!,
+      defaultViewport: null,
+    });
+    const [page] = await client.pages();
+    await page!.setBypassCSP(true);
+    await page!.reload();
+    const outcome = await page!.evaluate(
+      (u) =>
+        fetch(u).then(
+          () => 'loaded',
+          (e: Error) => `failed: ${e.message}`,
+        ),
+      otherUrl,
+    );
+    await client.disconnect();
+    expect(outcome).toMatch(/^failed/);
+    expect(hits).toBe(0);
+    expect(r.log.records.some((x) => x.msg === 'blocked request off the page server')).toBe(true);
+  });
+
+  it('recycles the page at an item boundary, shows the same item again, and plays on', async () => {
+    const r = await rigWith({ recycleEveryMs: 1000 });
+    await r.surface.enqueue(slide({ id: 'a', content: { kind: 'image', src: media('red.png') } }));
+    await r.waitFor(started('a'));
+    await r.surface.enqueue(
+      slide({ id: 'b', startAt: Date.now() + 1200, content: { kind: 'image', src: media('green.png') } }),
+    );
+    await r.waitFor(started('b'));
+    // Due for recycling: the page reloads right after the switch and puts 'b' back up.
+    await r.waitFor(started('b'));
+    expect(r.log.records.some((x) => x.msg === 'recycling page')).toBe(true);
+    expect(r.surface.restartCount).toBe(0);
+    await r.surface.enqueue(
+      slide({
+        id: 'c',
+        startAt: Date.now() + 800,
+        content: { kind: 'text', body: 'tiếp tục', style: 'standard' },
+      }),
+    );
+    await r.waitFor(started('c'));
+  });
+
+  it('takes a screenshot on demand', async () => {
+    const r = await rigWith();
+    await r.surface.enqueue(slide({ id: 'a', content: { kind: 'image', src: media('red.png') } }));
+    await r.waitFor(started('a'));
+    const png = decodePng(await r.surface.screenshot());
+    expect([png.width, png.height]).toEqual([800, 450]);
+    // The middle of the red fixture image (scaled to fit) is red.
+    const i = (225 * png.width + 600) * 4;
+    expect(png.data[i]! > 150 && png.data[i + 1]! < 100).toBe(true);
+  });
+});

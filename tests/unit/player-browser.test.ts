@@ -1,0 +1,86 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { chromiumCandidates, kioskArgs } from '../../player/browser/launch-args.js';
+import { descendants, parseStatParent, treePssBytes, treeRssBytes } from '../../player/browser/proc-tree.js';
+import { tempDir } from '../helpers/temp.js';
+
+describe('kiosk command line', () => {
+  const base = { width: 1920, height: 1080, isRoot: false };
+
+  it('runs a maximised kiosk window on Wayland with no dialogs, bubbles or info bars', () => {
+    const a = kioskArgs({ ...base, display: 'wayland', headless: false });
+    for (const f of [
+      '--kiosk',
+      '--start-maximized',
+      '--ozone-platform=wayland',
+      '--noerrdialogs',
+      '--disable-infobars',
+      '--disable-session-crashed-bubble',
+      '--autoplay-policy=no-user-gesture-required',
+    ])
+      expect(a).toContain(f);
+    expect(a).not.toContain('--no-sandbox');
+  });
+
+  it('uses the X11 backend in an X session and a sized window when headless', () => {
+    expect(kioskArgs({ ...base, display: 'x11', headless: false })).toContain('--ozone-platform=x11');
+    const h = kioskArgs({ ...base, display: 'none', headless: true, isRoot: true });
+    expect(h).toContain('--window-size=1920,1080');
+    expect(h).toContain('--no-sandbox');
+    expect(h).not.toContain('--kiosk');
+  });
+
+  it('keeps everything but the loopback unreachable', () => {
+    const a = kioskArgs({ ...base, display: 'none', headless: true });
+    expect(a.find((f) => f.startsWith('--host-resolver-rules='))).toContain('MAP * ~NOTFOUND');
+    expect(a).toContain('--disable-background-networking');
+  });
+
+  it('looks for the configured Chromium first, then the Debian and Pi OS names', () => {
+    expect(chromiumCandidates('/opt/c')).toEqual([
+      '/opt/c',
+      '/usr/bin/chromium',
+      '/usr/bin/chromium-browser',
+    ]);
+    expect(chromiumCandidates(undefined)).toEqual(['/usr/bin/chromium', '/usr/bin/chromium-browser']);
+  });
+});
+
+describe('process tree memory', () => {
+  let dir: ReturnType<typeof tempDir> | undefined;
+  afterEach(() => dir?.cleanup());
+
+  it('reads the parent pid after a process name with spaces and parentheses', () => {
+    expect(parseStatParent('1234 (chromium (renderer) x) S 1200 1234 1234 0 -1')).toBe(1200);
+    expect(parseStatParent('garbage')).toBeUndefined();
+  });
+
+  it('sums VmRSS over a process and all its descendants, not its siblings', () => {
+    dir = tempDir('gatecast-proc-');
+    const proc = (pid: number, ppid: number, rssKb: number) => {
+      mkdirSync(join(dir!.path, String(pid)));
+      writeFileSync(join(dir!.path, String(pid), 'stat'), `${pid} (p ${pid}) S ${ppid} 0 0`);
+      writeFileSync(join(dir!.path, String(pid), 'status'), `Name:\tp\nVmRSS:\t  ${rssKb} kB\n`);
+    };
+    proc(10, 1, 100); // browser
+    proc(11, 10, 200); // renderer
+    proc(12, 11, 300); // grandchild
+    proc(20, 1, 5000); // unrelated
+    mkdirSync(join(dir.path, 'self'));
+    expect(
+      descendants(
+        10,
+        new Map([
+          [11, 10],
+          [12, 11],
+          [20, 1],
+        ]),
+      ).sort(),
+    ).toEqual([10, 11, 12]);
+    expect(treeRssBytes(10, dir.path)).toBe((100 + 200 + 300) * 1024);
+    // PSS where the kernel gives it (shared pages split between sharers), RSS otherwise.
+    writeFileSync(join(dir.path, '11', 'smaps_rollup'), 'Rss:  200 kB\nPss:   50 kB\n');
+    expect(treePssBytes(10, dir.path)).toBe((100 + 50 + 300) * 1024);
+  });
+});
