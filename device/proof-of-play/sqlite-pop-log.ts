@@ -152,16 +152,14 @@ export class SqlitePopLog {
 
   acknowledgedSeq(): number {
     const row = this.db.prepare("SELECT value FROM pop_state WHERE key = 'acknowledged_seq'").get() as
-      | { value: number }
-      | undefined;
+      { value: number } | undefined;
     return row?.value ?? 0;
   }
 
   /** The newest record's seq and hash (seq 0 and the genesis hash when the log is empty). */
   head(): { seq: number; hash: string } {
     const row = this.db.prepare('SELECT seq, hash FROM pop_records ORDER BY seq DESC LIMIT 1').get() as
-      | { seq: number; hash: string }
-      | undefined;
+      { seq: number; hash: string } | undefined;
     return row ?? { seq: 0, hash: POP_GENESIS_HASH };
   }
 

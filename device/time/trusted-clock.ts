@@ -115,6 +115,7 @@ export class TrustedClock implements Clock {
     const mono = this.deps.monotonic.now();
     const sys = this.deps.system.now();
     let reading: ClockReading;
+    // The monotonic clock has sub-millisecond precision; readings are whole epoch milliseconds.
     if (this.ntpSynchronized(mono)) reading = { ms: sys, status: 'ntp' };
     else if (this.server) reading = { ms: mono + this.server.offsetMs, status: 'server' };
     else if (this.lkg)
@@ -123,6 +124,7 @@ export class TrustedClock implements Clock {
       const base = this.unknownBase ?? { ms: sys, atMono: mono };
       reading = { ms: base.ms + (mono - base.atMono), status: 'unknown' };
     }
+    reading.ms = Math.floor(reading.ms);
     if (reading.status !== this.lastStatus) {
       if (this.lastStatus !== undefined)
         this.deps.log?.info('clock source changed', {

@@ -71,6 +71,7 @@ export class UpdateClient {
   private running: Promise<InstallResult | undefined> | undefined;
   private again = false;
   private started = false;
+  private loaded = false;
   private readonly state: UpdateStatus = { consecutiveFailures: 0, unavailableFiles: 0, refreshing: false };
 
   constructor(private readonly opts: UpdateClientOptions) {
@@ -111,6 +112,7 @@ export class UpdateClient {
 
   /** Loads and re-checks the installed bundle: no network, no metadata needed. */
   async loadInstalled(): Promise<void> {
+    this.loaded = true;
     await this.store.reload();
     const check = await checkInstalledContent({
       blobs: this.blobs,
@@ -127,11 +129,11 @@ export class UpdateClient {
       });
   }
 
-  /** Boot check, then the refresh loop (first refresh at once). */
+  /** Boot check (unless `loadInstalled()` already ran it), then the refresh loop (first refresh at once). */
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    await this.loadInstalled();
+    if (!this.loaded) await this.loadInstalled();
     this.schedule(0);
   }
 
