@@ -11,3 +11,22 @@ export function registerDaemonCommands(program: Command): void {
       await runDaemonProcess(['--config', o.config, ...(o.allowInsecure ? ['--allow-insecure'] : [])]);
     });
 }
+
+export function registerDemoCommand(program: Command): void {
+  program
+    .command('demo')
+    .description('Run everything locally: signed sample content, sync server, and a gate screen in Chromium')
+    .option('--dir <path>', 'where the demo keeps its files (wiped at start)', '.demo')
+    .option('--port <n>', 'sync server port on 127.0.0.1', '8080')
+    .option('--duration-s <n>', 'stop by itself after this many seconds (0: run until Ctrl-C)', '0')
+    .option('--headless', 'headless Chromium even where there is a display')
+    .action(async (o: { dir: string; port: string; durationS: string; headless?: boolean }) => {
+      const { runDemo } = await import('./demo.js');
+      await runDemo({
+        dir: o.dir,
+        port: Number(o.port),
+        durationS: Number(o.durationS),
+        ...(o.headless ? { headless: true } : {}),
+      });
+    });
+}

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { isGatecastError } from '../protocol/errors.js';
 import { registerContentCommands } from './content-commands.js';
-import { registerDaemonCommands } from './daemon-commands.js';
+import { registerDaemonCommands, registerDemoCommand } from './daemon-commands.js';
 import { registerTufClientCommands } from './tuf-client.js';
 import { registerScheduleCommands } from './schedule-commands.js';
 import { registerHardwareCommands } from './hardware-commands.js';
@@ -27,6 +27,7 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerContentCommands(program);
   registerDaemonCommands(program);
+  registerDemoCommand(program);
   registerTufClientCommands(program);
   registerScheduleCommands(program);
   registerProvisionCommands(program);

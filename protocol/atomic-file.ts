@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -36,6 +36,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
 
 /** Synchronous twin of writeFileAtomic, for start-up and shutdown paths. */
 export function writeFileAtomicSync(path: string, data: string | Uint8Array, mode = 0o644): void {
+  mkdirSync(dirname(path), { recursive: true });
   const tmp = tempName(path);
   const fd = openSync(tmp, 'w', mode);
   try {

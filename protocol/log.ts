@@ -28,7 +28,7 @@ function pinoRoot(): pino.Logger {
   return root;
 }
 
-function wrap(p: pino.Logger): Logger {
+function wrap(p: pino.Logger, module: string): Logger {
   const at =
     (level: 'debug' | 'info' | 'warn' | 'error') => (msg: string, fields?: Record<string, unknown>) => {
       if (fields) p[level](normalise(fields), msg);
@@ -39,7 +39,8 @@ function wrap(p: pino.Logger): Logger {
     info: at('info'),
     warn: at('warn'),
     error: at('error'),
-    child: (module) => wrap(p.child({ module: `${p.bindings()['module'] ?? ''}:${module}` })),
+    // A child of the root, not of `p`: pino would repeat the `module` key once per level.
+    child: (sub) => wrap(pinoRoot().child({ module: `${module}:${sub}` }), `${module}:${sub}`),
   };
 }
 
@@ -53,7 +54,7 @@ function normalise(fields: Record<string, unknown>): Record<string, unknown> {
 }
 
 export function createLogger(module: string): Logger {
-  return wrap(pinoRoot().child({ module }));
+  return wrap(pinoRoot().child({ module }), module);
 }
 
 export interface LogRecord {

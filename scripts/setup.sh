@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(chromium fonts-noto-core fonts-noto-cjk fonts-khmeros fonts-lao)
+APT_PACKAGES=(chromium fonts-noto-core fonts-noto-cjk fonts-khmeros fonts-lao poppler-utils)
 
 node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
 if [ "$node_major" -lt 20 ]; then

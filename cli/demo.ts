@@ -1,0 +1,164 @@
+/**
+ * `gatecast demo`: everything on this machine, for real — a TUF repository whose sample bundle for
+ * Hà Tiên is signed by two approvers, the sync server serving it (REST API, device WebSocket,
+ * dashboard when present), a device enrolled with a one-time token, and the screen daemon playing
+ * the signed content in Chromium (a window where there is a display, headless otherwise, with a
+ * screenshot written every few seconds so the screen can be looked at).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { type DeviceHandle, displayFrom, loadConfig, startDevice } from '../device/main.js';
+import { enrolDevice } from '../device/sync/enrol.js';
+import { writeFileAtomic } from '../protocol/atomic-file.js';
+import { createLogger, setLogLevel } from '../protocol/log.js';
+import { parseServerConfig } from '../sync-server/config.js';
+import { SyncServer } from '../sync-server/main.js';
+import { createDemoRepository } from '../sync-server/tuf/demo-repository.js';
+
+export interface DemoOptions {
+  dir: string;
+  port: number;
+  /** Stop by itself after this many seconds (0: run until Ctrl-C). */
+  durationS: number;
+  headless?: boolean;
+  chromiumPath?: string;
+  out?: (line: string) => void;
+}
+
+export interface RunningDemo {
+  server: SyncServer;
+  device: DeviceHandle;
+  deviceId: string;
+  opsToken: string;
+  screenshotPath: string;
+  stop(): Promise<void>;
+}
+
+const HA_TIEN = {
+  siteGroup: 'kien-giang/ha-tien',
+  name: 'Cửa khẩu Quốc tế Hà Tiên',
+  timezone: 'Asia/Ho_Chi_Minh',
+  languages: ['vi', 'km', 'en', 'zh-Hans'],
+};
+
+export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
+  const out = o.out ?? ((l: string) => process.stdout.write(`${l}\n`));
+  const log = createLogger('demo');
+  const dir = resolve(o.dir);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+
+  out('1/4  TUF repository: root + targets keys, two approvers, sample bundle signed by both …');
+  const demo = await createDemoRepository({ dir: join(dir, 'tuf'), log: log.child('tuf') });
+  out(
+    `     published ${demo.siteGroup} version ${demo.published?.version} (${demo.published?.targets} targets)`,
+  );
+
+  out('2/4  sync server …');
+  const opsToken = randomBytes(24).toString('hex');
+  const authorToken = randomBytes(24).toString('hex');
+  const serverConfigPath = join(dir, 'server.json');
+  const serverConfigRaw = {
+    dataDir: join(dir, 'server'),
+    host: '127.0.0.1',
+    port: o.port,
+    opsToken,
+    tuf: { repoDir: demo.repoDir, authorToken },
+    gates: [HA_TIEN],
+  };
+  writeFileSync(serverConfigPath, JSON.stringify(serverConfigRaw, null, 2), { mode: 0o600 });
+  const server = new SyncServer(parseServerConfig(serverConfigRaw), { log: log.child('server') });
+  await server.start();
+  const api = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${server.url}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${opsToken}`,
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${await res.text()}`);
+    return res;
+  };
+
+  out('3/4  enrolling a screen with a one-time token …');
+  const token = (await (
+    await api('POST', '/api/enrolment-tokens', {
+      siteGroup: HA_TIEN.siteGroup,
+      screenName: 'arrivals-hall-1',
+    })
+  ).json()) as { token: string };
+  const deviceDir = join(dir, 'device');
+  const enrolled = await enrolDevice({ serverUrl: server.url, token: token.token, dataDir: deviceDir });
+  const raw = JSON.parse(readFileSync(enrolled.configPath, 'utf8')) as Record<string, unknown>;
+  const headless = o.headless ?? displayFrom(process.env) === 'none';
+  raw['player'] = {
+    ...(raw['player'] as object),
+    headless,
+    ...(o.chromiumPath ? { chromiumPath: o.chromiumPath } : {}),
+  };
+  raw['health'] = { intervalMs: 5000 };
+  await writeFileAtomic(enrolled.configPath, JSON.stringify(raw, null, 2));
+
+  out(`4/4  screen daemon (${headless ? 'headless Chromium' : 'Chromium window'}) …`);
+  const device = await startDevice(loadConfig(enrolled.configPath), { log: log.child('device') });
+
+  const screenshotPath = join(dir, 'screen.png');
+  const shoot = async () => {
+    try {
+      await writeFileAtomic(screenshotPath, await device.daemon.screenshot());
+    } catch (err) {
+      log.warn('screenshot failed', { err });
+    }
+  };
+  const shots = setInterval(() => void shoot(), 5000);
+  shots.unref();
+  setTimeout(() => void shoot(), 2500).unref();
+
+  out('');
+  out('gatecast demo is running:');
+  out(`  server          ${server.url}   (dashboard: ${server.url}/)`);
+  out(`  ops API token   ${opsToken}`);
+  out(`                  curl -H 'authorization: Bearer ${opsToken}' ${server.url}/api/devices`);
+  out(`  device          ${enrolled.deviceId} at ${HA_TIEN.name} (${HA_TIEN.languages.join(', ')})`);
+  out(
+    `  screen          ${headless ? `headless; a screenshot every 5 s: ${screenshotPath}` : 'Chromium window'}`,
+  );
+  out(`  publish again   gatecast draft create --server ${server.url} --token ${authorToken} \\`);
+  out(`                    --site-group ${HA_TIEN.siteGroup} --media samples/ha-tien`);
+  out(`                  then sign with ${demo.approverKeyFiles.join(' and ')}`);
+  out(`  files           ${dir}`);
+  out(o.durationS > 0 ? `  stops by itself after ${o.durationS} s` : '  Ctrl-C stops everything');
+
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    clearInterval(shots);
+    await device.stop();
+    await server.stop();
+  };
+  return { server, device, deviceId: enrolled.deviceId, opsToken, screenshotPath, stop };
+}
+
+/** The command: starts the demo, reports what plays, stops on Ctrl-C or after --duration-s. */
+export async function runDemo(o: DemoOptions): Promise<void> {
+  setLogLevel('warn');
+  const running = await startDemo(o);
+  const out = o.out ?? ((l: string) => process.stdout.write(`${l}\n`));
+  const unsubscribe = running.device.daemon.onPlayed((e) =>
+    out(`  ▶ ${new Date(e.actualStart).toISOString().slice(11, 19)}  ${e.item.itemId} [${e.language}]`),
+  );
+  await new Promise<void>((resolveStop) => {
+    const finish = () => resolveStop();
+    process.once('SIGINT', finish);
+    process.once('SIGTERM', finish);
+    if (o.durationS > 0) setTimeout(finish, o.durationS * 1000).unref();
+  });
+  unsubscribe();
+  const status = running.device.daemon.status();
+  out(`stopping: ${status.played} items shown, ${status.skipped} skipped`);
+  await running.stop();
+}
