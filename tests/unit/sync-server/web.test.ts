@@ -27,11 +27,8 @@ describe('escapeHtml', () => {
   it('html`` escapes interpolations but keeps nested safe markup', () => {
     const title = '<img src=x onerror=alert(1)>';
     const rows = ['a<b', 'c"d'].map((v) => html`<li title="${v}">${v}</li>`);
-    const page = html`<h1>${title}</h1>
-      <ul>
-        ${rows}
-      </ul>
-      ${raw('<hr>')}${null}${false}${3}`;
+    // prettier-ignore
+    const page = html`<h1>${title}</h1><ul>${rows}</ul>${raw('<hr>')}${null}${false}${3}`;
     expect(page.toString()).toBe(
       '<h1>&lt;img src=x onerror=alert(1)&gt;</h1><ul><li title="a&lt;b">a&lt;b</li><li title="c&quot;d">c&quot;d</li></ul><hr>3',
     );
