@@ -116,7 +116,7 @@ export class WebhookSender {
         `sha256=${createHmac('sha256', this.opts.secret).update(body).digest('hex')}`;
     const delaysMs: number[] = [];
     const random = this.deps.random ?? Math.random;
-    let lastStatus: number | null = null;
+    let lastStatus: number | null;
     let lastError: unknown;
     for (let attempt = 1; ; attempt++) {
       let retryAfterMs: number | undefined;
