@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { isGatecastError } from '../protocol/errors.js';
+import { registerAdminCommands } from './admin-commands.js';
 import { registerContentCommands } from './content-commands.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
     .version(pkg.version)
     .showHelpAfterError();
   registerContentCommands(program);
+  registerAdminCommands(program);
   return program;
 }
 
