@@ -152,7 +152,8 @@ export function reportDevice(
     breaks: verification.breaks.map((b) => ({ ...b, at: atBySeq(b.seq) })),
   };
 
-  const counts = new Map<string, PlayCount>();
+  // itemId → language → count: two small maps, no key string built per record.
+  const counts = new Map<string, Map<string, PlayCount>>();
   const covered: Interval[] = [];
   let plays = 0;
   let playsScreenOff = 0;
@@ -166,12 +167,13 @@ export function reportDevice(
     const ms = end - r.actualStart;
     plays++;
     onAirMs += ms;
-    const k = keyOf(r.itemId, r.language);
-    const c = counts.get(k);
+    let byLang = counts.get(r.itemId);
+    if (!byLang) counts.set(r.itemId, (byLang = new Map()));
+    const c = byLang.get(r.language);
     if (c) {
       c.plays++;
       c.onAirMs += ms;
-    } else counts.set(k, { itemId: r.itemId, language: r.language, plays: 1, onAirMs: ms });
+    } else byLang.set(r.language, { itemId: r.itemId, language: r.language, plays: 1, onAirMs: ms });
     const last = covered[covered.length - 1];
     if (last && r.actualStart <= last.to) last.to = Math.max(last.to, end);
     else covered.push({ from: r.actualStart, to: end });
@@ -207,7 +209,11 @@ export function reportDevice(
     outages: clipped.map((o) => ({ from: o.from, to: o.to, kind: o.kind, durationMs: o.to - o.from })),
     contentGaps: gaps,
     chain,
-    playsByItem: sortPlays(counts),
+    playsByItem: sortPlays(
+      new Map(
+        [...counts.values()].flatMap((m) => [...m.values()]).map((c) => [keyOf(c.itemId, c.language), c]),
+      ),
+    ),
   };
 }
 
