@@ -183,6 +183,14 @@ export default async function (args: string[]): Promise<void> {
   let aggregateMs = 0;
   let fullMs = 0;
   let genMs = 0;
+  // CPU time of this process (user + system): the machine is shared, so wall time alone overstates.
+  let baselineCpuMs = 0;
+  let aggregateCpuMs = 0;
+  let fullCpuMs = 0;
+  const cpu = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
   let baselinePlays = 0;
   const perDeviceFull: number[] = [];
   process.stdout.write(
@@ -196,20 +204,26 @@ export default async function (args: string[]): Promise<void> {
     records += recs.length;
 
     t = performance.now();
+    let c0 = cpu();
     const counts = new Map<string, number>();
     for (const r of recs) {
       const k = `${r.itemId}\u0000${r.language}`;
       counts.set(k, (counts.get(k) ?? 0) + 1);
     }
     baselineMs += performance.now() - t;
+    baselineCpuMs += cpu() - c0;
     for (const c of counts.values()) baselinePlays += c;
 
     t = performance.now();
+    c0 = cpu();
     aggregateOnly.addDevice(d.deviceId, recs, outages);
     aggregateMs += performance.now() - t;
+    aggregateCpuMs += cpu() - c0;
 
     t = performance.now();
+    c0 = cpu();
     full.addDevice(d.deviceId, recs, outages);
+    fullCpuMs += cpu() - c0;
     const ms = performance.now() - t;
     fullMs += ms;
     perDeviceFull.push(ms);
@@ -220,6 +234,9 @@ export default async function (args: string[]): Promise<void> {
     baselineMs *= scale;
     aggregateMs *= scale;
     fullMs *= scale;
+    baselineCpuMs *= scale;
+    aggregateCpuMs *= scale;
+    fullCpuMs *= scale;
     process.stdout.write(
       `timed ${sampleScreens} of ${screens} screens; times below are scaled ×${scale.toFixed(2)}\n`,
     );
@@ -256,6 +273,7 @@ export default async function (args: string[]): Promise<void> {
       `aggregate only (no chain check): ${(aggregateMs / 1000).toFixed(2)} s (${((aggregateMs * 1e6) / (records * scale)).toFixed(0)} ns/record)`,
       `full build (SHA-256 links + HMAC signatures + aggregation): ${(fullMs / 1000).toFixed(2)} s (${((fullMs * 1e6) / (records * scale)).toFixed(0)} ns/record); per device median ${(sortedDev[sortedDev.length >> 1]! / 1000).toFixed(2)} s`,
       `Ed25519 verify: ${ed25519PerRecordUs.toFixed(1)} µs/record on a 2,000 sample → ≈ ${((ed25519PerRecordUs * records * scale) / 1e6).toFixed(0)} s more if every record's signature were Ed25519-verified`,
+      `CPU time (user+system): baseline ${(baselineCpuMs / 1000).toFixed(2)} s, aggregate only ${(aggregateCpuMs / 1000).toFixed(2)} s, full ${(fullCpuMs / 1000).toFixed(2)} s (ratio full/baseline ${(fullCpuMs / baselineCpuMs).toFixed(2)})`,
       `peak memory: maxRSS ${maxRssMb.toFixed(0)} MB`,
     ].join('\n') + '\n',
   );
