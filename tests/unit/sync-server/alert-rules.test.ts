@@ -4,6 +4,7 @@ import {
   isAlertNotFoundError,
   reduceAlerts,
 } from '../../../sync-server/alerts/lifecycle.js';
+import { alertText } from '../../../sync-server/alerts/messages.js';
 import { evaluateAlerts } from '../../../sync-server/alerts/rules.js';
 import type {
   AlertInput,
@@ -258,5 +259,46 @@ describe('alert lifecycle', () => {
     expect(isAlertNotFoundError(err)).toBe(true);
     expect((err as { code: string }).code).toBe('ALERT_NOT_FOUND');
     expect(s1.active).toEqual(before);
+  });
+});
+
+describe('alert messages', () => {
+  it('fill every placeholder of each alert kind in both languages', () => {
+    const raised = [
+      ...evaluateAlerts(input({ devices: [device({ online: false, lastSeenAt: T0 - H })] })),
+      ...evaluateAlerts(
+        input(
+          {
+            latestBundles: new Map([
+              [
+                'kien-giang/ha-tien',
+                { siteGroup: 'kien-giang/ha-tien', version: '13', publishedAt: T0 - 9 * H },
+              ],
+            ]),
+            contentGaps: new Map([
+              ['kien-giang/ha-tien', [{ itemId: 'visa', language: 'km', resolution: 'skipped' as const }]],
+            ]),
+            recentHealth: new Map([['dev-1', [sample({ playbackErrors: 9 })]]]),
+          },
+          { display: 'off', diskFreeBytes: 1e9, cpuTempC: 81, underVoltageNow: true, clockOffsetMs: 90_000 },
+        ),
+      ),
+    ];
+    expect(new Set(raised.map((a) => a.kind)).size).toBe(9);
+    for (const a of raised)
+      for (const lang of ['vi', 'en'] as const)
+        expect(alertText(a, lang), `${a.kind} ${lang}`).not.toMatch(/\{\w+\}/);
+    expect(
+      alertText(
+        raised.find((a) => a.kind === 'disk-low')!,
+        'vi',
+      ),
+    ).toBe('Sắp hết dung lượng: còn 3,1%');
+    expect(
+      alertText(
+        raised.find((a) => a.kind === 'disk-low')!,
+        'en',
+      ),
+    ).toBe('Disk low: 3.1% free');
   });
 });
