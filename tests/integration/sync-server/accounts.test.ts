@@ -240,7 +240,7 @@ describe('accounts over HTTP', () => {
       expect([r.method, r.url, none.status, errorCode(none)]).toEqual([r.method, r.url, 403, 'CSRF_INVALID']);
       const wrong = await call(h, r.method, path, {
         client: admin,
-        csrf: `${admin.csrf.slice(0, -1)}A`,
+        csrf: `${admin.csrf.slice(0, -1)}${admin.csrf.endsWith('A') ? 'B' : 'A'}`,
         body: {},
       });
       expect(wrong.status, `${r.method} ${r.url}`).toBe(403);
@@ -267,6 +267,16 @@ describe('accounts over HTTP', () => {
       headers: { 'sec-fetch-site': 'cross-site' },
     });
     expect(cross.status).toBe(403);
+  });
+
+  it('refuses a login posted as a form (what a cross-site page could send without a preflight)', async () => {
+    const res = await fetch(`${h.base}/api/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `username=admin&password=${encodeURIComponent(PW)}`,
+    });
+    expect(res.status).toBe(415);
+    expect(res.headers.get('set-cookie')).toBeNull();
   });
 
   it('answers each route for each role exactly as the permission table says', async () => {
