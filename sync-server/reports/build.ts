@@ -174,8 +174,11 @@ export function reportDevice(
       c.plays++;
       c.onAirMs += ms;
     } else byLang.set(r.language, { itemId: r.itemId, language: r.language, plays: 1, onAirMs: ms });
+    // Bridge uncovered stretches shorter than a gap: they could only yield gaps that are dropped
+    // anyway, and back-to-back items with a few ms of jitter then make one interval, not thousands.
     const last = covered[covered.length - 1];
-    if (last && r.actualStart <= last.to) last.to = Math.max(last.to, end);
+    if (last && r.actualStart >= last.from && r.actualStart < last.to + minContentGapMs)
+      last.to = Math.max(last.to, end);
     else covered.push({ from: r.actualStart, to: end });
   }
 

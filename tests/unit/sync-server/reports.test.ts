@@ -173,6 +173,18 @@ describe('report builder', () => {
     expect(r.provinces.map((p) => p.provinceName)).toEqual(['Kiên Giang', 'Lào Cai']);
   });
 
+  it('reports uncovered stretches of at least a minute as content gaps, and only those', () => {
+    const specs = [
+      { itemId: 'a', language: 'vi', actualStart: at(7), durationMs: 3 * H },
+      { itemId: 'a', language: 'vi', actualStart: at(10, 0, 30), durationMs: 3 * H }, // 30 s apart
+      { itemId: 'a', language: 'vi', actualStart: at(13, 2), durationMs: 4 * H }, // 90 s apart
+      { itemId: 'a', language: 'vi', actualStart: at(8), durationMs: 60_000 }, // out of order, inside
+    ];
+    const r = buildReport({ ...options, devices: devices.slice(0, 1) }, chain('ht-1', specs), []);
+    const d = r.provinces[0]!.gates[0]!.devices[0]!;
+    expect(d.contentGaps).toEqual([{ from: at(13, 0, 30), to: at(13, 2), durationMs: 90_000 }]);
+  });
+
   it('does not judge time after the report was generated', () => {
     const r = buildReport({ ...options, generatedAt: at(12) }, [], []);
     const d = r.provinces[0]!.gates[0]!.devices[0]!;
