@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { isGatecastError } from '../protocol/errors.js';
+import { registerAdminCommands } from './admin-commands.js';
 import { registerContentCommands } from './content-commands.js';
 import { registerDaemonCommands, registerDemoCommand } from './daemon-commands.js';
 import { registerTufClientCommands } from './tuf-client.js';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
     .version(pkg.version)
     .showHelpAfterError();
   registerContentCommands(program);
+  registerAdminCommands(program);
   registerDaemonCommands(program);
   registerDemoCommand(program);
   registerTufClientCommands(program);
