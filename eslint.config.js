@@ -1,11 +1,13 @@
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'tests/fixtures/**', 'bench/out/**', '**/*.min.js'] },
+  { ignores: ['dist/**', 'node_modules/**', 'tests/fixtures/**', 'bench/out/**', '**/*.min.js', '.demo/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
+    languageOptions: { globals: { ...globals.node } },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-control-regex': 'off',
@@ -15,6 +17,11 @@ export default tseslint.config(
   {
     // The player page runs in Chromium, not Node.
     files: ['player/page/**/*.js'],
-    languageOptions: { globals: { window: 'readonly', document: 'readonly' } },
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
+    // Sample generation drives a browser page from Node.
+    files: ['samples/**/*.mjs'],
+    languageOptions: { globals: { ...globals.node, ...globals.browser } },
   },
 );

@@ -228,7 +228,10 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
   if (display === 'none' && !headless) dlog.warn('no display found but headless is off; Chromium may fail');
 
   let supervisor: ChromiumSupervisor | undefined;
+  // Assigned below, once the screen is up; the closures above read them when they run.
+  // eslint-disable-next-line prefer-const
   let hardware: Hardware | undefined;
+  // eslint-disable-next-line prefer-const
   let sync: DeviceSync | undefined;
   const deviceId = config.deviceId ?? 'unenrolled';
   let identifyUntil = 0;

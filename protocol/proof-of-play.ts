@@ -168,7 +168,7 @@ export function verifyChain(
         index,
         message: `record ${r.seq} does not match its hash`,
       });
-    let signed = false;
+    let signed: boolean;
     try {
       signed = verify(null, popSigningBytes(r.hash), key, Buffer.from(r.signature, 'base64'));
     } catch {

@@ -385,7 +385,7 @@ export async function provision(o: ProvisionOptions, d: ProvisionDeps): Promise<
 }
 
 function checkServerUrl(url: string, L: (k: MessageKey, p?: Record<string, string>) => string): void {
-  let ok = false;
+  let ok: boolean;
   try {
     const u = new URL(url);
     ok = u.protocol === 'https:' || u.protocol === 'http:';

@@ -86,7 +86,7 @@ export class BundleStore {
     const keep = new Set(
       [pointer?.current, pointer?.previous].filter((v) => v !== undefined).map((v) => `v${v}.json`),
     );
-    let names: string[] = [];
+    let names: string[];
     try {
       names = await readdir(join(this.root, 'bundles'));
     } catch {

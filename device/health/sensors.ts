@@ -190,7 +190,7 @@ export class LinuxSystemSensors implements SystemSensors {
     if (parsed) return parsed;
     // Without vcgencmd: hwmon rpi_volt mirrors bit 0 only; latch "occurred" ourselves.
     const hw = join(this.paths.sys, 'class/hwmon');
-    let names: string[] = [];
+    let names: string[];
     try {
       names = await readdir(hw);
     } catch {

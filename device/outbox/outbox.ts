@@ -282,10 +282,10 @@ export class Outbox {
       bytes: st.health.bytes + st.event.bytes + st.pop.bytes,
     };
     if (totals.rows <= this.limits.maxRows && totals.bytes <= this.limits.maxBytes) return [];
-    const self = this;
+    const oldest = this.stmts.oldest;
     function* candidates() {
       for (const stream of ['health', 'event'] as const) {
-        for (const r of self.stmts.oldest.iterate(stream, Number.MAX_SAFE_INTEGER) as Iterable<{
+        for (const r of oldest.iterate(stream, Number.MAX_SAFE_INTEGER) as Iterable<{
           seq: number;
           bytes: number;
         }>) {

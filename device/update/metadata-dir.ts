@@ -110,7 +110,7 @@ function kindOf(file: string): MetadataKind {
 function isLoadable(file: string, path: string): boolean {
   try {
     const data = JSON.parse(readFileSync(path, 'utf8'));
-    // biome-ignore lint/suspicious/noExplicitAny: fromJSON is overloaded per kind
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- fromJSON is overloaded per kind
     const md = Metadata.fromJSON(kindOf(file) as any, data) as Metadata<any>;
     if (md.signed.type !== kindOf(file)) return false;
     if (file === 'root.json') md.verifyDelegate(MetadataKind.Root, md);

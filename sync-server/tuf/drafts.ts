@@ -188,7 +188,7 @@ export class DraftService {
   }
 
   async list(): Promise<DraftView[]> {
-    let names: string[] = [];
+    let names: string[];
     try {
       names = await readdir(this.#dir);
     } catch {

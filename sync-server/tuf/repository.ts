@@ -377,7 +377,7 @@ export class TufRepository {
     } catch (err) {
       throw new RepoError(`${path}: cannot read (${(err as Error).message})`, { cause: err });
     }
-    // biome-ignore lint/suspicious/noExplicitAny: the kind picks the metadata type at run time
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the kind picks the metadata type at run time
     return { md: parseMetadata(kind, bytes, path) as any, bytes } as Loaded<
       K extends MetadataKind.Root
         ? Root

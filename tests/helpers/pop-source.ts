@@ -15,8 +15,7 @@ export class SqlitePopSource implements PopSource {
 
   record(itemId: string, at: number): number {
     const last = this.db.prepare('SELECT seq, hash FROM test_pop ORDER BY seq DESC LIMIT 1').get() as
-      | { seq: number; hash: string }
-      | undefined;
+      { seq: number; hash: string } | undefined;
     const seq = (last?.seq ?? this.acknowledged) + 1;
     const prevHash = last?.hash ?? '0'.repeat(64);
     const hash = createHash('sha256').update(`${prevHash}|${seq}|${at}|${itemId}`).digest('hex');

@@ -43,7 +43,7 @@ export async function startServer(
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
     const type = res.headers.get('content-type') ?? '';
-    // biome-ignore lint/suspicious/noExplicitAny: tests read API replies field by field
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read API replies field by field
     const json: any = type.includes('json') ? await res.json() : Buffer.from(await res.arrayBuffer());
     return { status: res.status, body: json };
   };

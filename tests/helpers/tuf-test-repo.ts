@@ -40,7 +40,7 @@ function signMetadata(kind: Kind, signed: Record<string, unknown>, keys: TestKey
     snapshot: MetadataKind.Snapshot,
     targets: MetadataKind.Targets,
   } as const;
-  // biome-ignore lint/suspicious/noExplicitAny: fromJSON overloads need the literal kind
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- fromJSON overloads need the literal kind
   const md = Metadata.fromJSON(kinds[kind] as any, { signed, signatures: [] } as any) as Metadata<any>;
   for (const k of keys) {
     md.sign((data) => new Signature({ keyID: k.keyId, sig: sign(null, data, k.privateKey).toString('hex') }));
