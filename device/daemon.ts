@@ -6,7 +6,7 @@
  */
 
 import { PageServer } from '../player/page-server.js';
-import type { PlayerSurface } from '../player/surface.js';
+import type { Notice, PlayerSurface } from '../player/surface.js';
 import type { Clock } from '../protocol/clock.js';
 import type { DeviceConfig } from '../protocol/config.js';
 import { createLogger, type Logger } from '../protocol/log.js';
@@ -162,6 +162,12 @@ export class Daemon {
   screenshot(): Promise<Buffer> {
     if (!this.surface) throw new Error('daemon not started');
     return this.surface.screenshot();
+  }
+
+  /** Shows lines over the content until `untilEpochMs` (identify, technician button); null clears. */
+  notice(notice: Notice | null): Promise<void> {
+    if (!this.surface) throw new Error('daemon not started');
+    return this.surface.notice(notice);
   }
 
   reloadPage(): Promise<void> {

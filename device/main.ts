@@ -323,7 +323,15 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
         ips: technicianAddresses(networkInterfaces()),
         state: daemon.status().lastPlayed ? 'playing' : 'waiting for content',
       }),
-      show: (info) => dlog.info('technician button', { ...info }),
+      show: (info) => {
+        dlog.info('technician button', { ...info });
+        void daemon
+          .notice({
+            lines: [info.deviceId, ...info.ips, info.state],
+            untilEpochMs: systemClock.now() + 30_000,
+          })
+          .catch((err) => dlog.warn('notice failed', { err }));
+      },
       identify: async () => {
         sync?.outbox.appendEvent({
           at: clock.now(),
@@ -396,6 +404,10 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
     identify: async (durationMs) => {
       identifyUntil = systemClock.now() + durationMs;
       dlog.info('identify', { deviceId, durationMs });
+      await daemon.notice({
+        lines: [deviceId, `${config.gate.name} · ${config.screenName}`],
+        untilEpochMs: identifyUntil,
+      });
     },
   };
   sync = new DeviceSync({

@@ -204,8 +204,9 @@ export class PageServer implements PageReports {
       throw new PageServerError('player.js/player.css cannot be inlined');
     const hash = (s: string) => `'sha256-${createHash('sha256').update(s, 'utf8').digest('base64')}'`;
     const body = html
-      .replace('<link rel="stylesheet" href="/player.css">', () => `<style>${css}</style>`)
-      .replace('<script src="/player.js" defer></script>\n', '')
+      // Tolerant of formatting: `<link …>` or `<link … />`, any whitespace after the script tag.
+      .replace(/<link rel="stylesheet" href="\/player\.css"\s*\/?>/, () => `<style>${css}</style>`)
+      .replace(/<script src="\/player\.js" defer><\/script>\s*/, '')
       .replace('</body>', () => `<script>${js}</script>\n</body>`);
     if (!body.includes('<script>') || !body.includes('<style>'))
       throw new PageServerError('player page template lacks its script or style tag');

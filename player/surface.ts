@@ -15,6 +15,17 @@ export interface PlayerSurface extends PageReports {
   reload(): Promise<void>;
   /** Restarts the browser, then shows again what was on air and waiting. */
   restart(reason: string): Promise<void>;
+  /**
+   * Shows a notice over the content until `untilEpochMs` (identify, the technician's button), or
+   * clears it with null. It survives page reloads and browser restarts until it expires.
+   */
+  notice(notice: Notice | null): Promise<void>;
+}
+
+/** Lines shown large over the content (e.g. the device id, its addresses and state). */
+export interface Notice {
+  lines: string[];
+  untilEpochMs: number;
 }
 
 /**
@@ -52,6 +63,11 @@ export class MemorySurface implements PlayerSurface {
 
   async restart(reason: string): Promise<void> {
     this.restarts.push(reason);
+  }
+
+  readonly notices: (Notice | null)[] = [];
+  async notice(notice: Notice | null): Promise<void> {
+    this.notices.push(notice);
   }
 
   onReport(listener: (r: PageReport) => void): () => void {

@@ -13,7 +13,7 @@ import { type Clock, systemClock } from '../../protocol/clock.js';
 import { GatecastError } from '../../protocol/errors.js';
 import { createLogger, type Logger } from '../../protocol/log.js';
 import type { PageReport, PageReports, Slide } from '../slide.js';
-import type { PlayerSurface } from '../surface.js';
+import type { Notice, PlayerSurface } from '../surface.js';
 import { type DisplayKind, kioskArgs } from './launch-args.js';
 import { treePssBytes } from './proc-tree.js';
 
@@ -77,6 +77,7 @@ export class ChromiumSupervisor implements PlayerSurface {
   restartCount = 0;
   /** Last measured memory (PSS) of the browser's process tree. */
   lastMemoryBytes = 0;
+  private currentNotice: Notice | null = null;
 
   constructor(private readonly o: SupervisorOptions) {
     this.clock = o.clock ?? systemClock;
@@ -160,6 +161,11 @@ export class ChromiumSupervisor implements PlayerSurface {
     return this.serial(() => this.recycle('asked'));
   }
 
+  async notice(notice: Notice | null): Promise<void> {
+    this.currentNotice = notice;
+    this.send('notice', notice);
+  }
+
   restart(reason: string): Promise<void> {
     return this.serial(() => this.relaunch(reason));
   }
@@ -180,7 +186,7 @@ export class ChromiumSupervisor implements PlayerSurface {
   }
 
   /** Fire and forget: a hung page must not block the player loop; the stall watchdog handles it. */
-  private send(fn: 'enqueue' | 'replace', arg: unknown): void {
+  private send(fn: 'enqueue' | 'replace' | 'notice', arg: unknown): void {
     const page = this.page;
     if (!page || this.busy) return; // restored from `pending` once the page is back
     page
@@ -336,6 +342,12 @@ export class ChromiumSupervisor implements PlayerSurface {
       await page.evaluate((slides) => {
         (window as unknown as { gatecast: { replace(s: unknown): void } }).gatecast.replace(slides);
       }, restore as never);
+    }
+    const notice = this.currentNotice;
+    if (notice && notice.untilEpochMs > this.clock.now()) {
+      await page.evaluate((n) => {
+        (window as unknown as { gatecast: { notice(n: unknown): void } }).gatecast.notice(n);
+      }, notice as never);
     }
   }
 

@@ -459,10 +459,31 @@
     });
   }, HEARTBEAT_MS);
 
+  // A notice over the content (identify, the technician's button); removed when it expires.
+  let noticeTimer;
+  function notice(spec) {
+    let box = document.getElementById('notice');
+    if (noticeTimer) clearTimeout(noticeTimer);
+    noticeTimer = undefined;
+    const left = spec ? spec.untilEpochMs - epochNow() : 0;
+    if (!spec || left <= 0) {
+      if (box) box.remove();
+      return;
+    }
+    if (!box) {
+      box = document.createElement('div');
+      box.id = 'notice';
+      document.body.appendChild(box);
+    }
+    box.replaceChildren(...spec.lines.map((line) => el('div', { className: 'notice-line', text: line })));
+    noticeTimer = setTimeout(() => notice(null), left);
+  }
+
   window.gatecast = Object.freeze({
     pageId,
     enqueue,
     replace,
+    notice,
     /** What is on air and waiting, for screenshots' captions and tests. */
     state: () => ({
       current: front.slide ? front.slide.id : null,

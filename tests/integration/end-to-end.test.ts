@@ -107,6 +107,13 @@ describe('end to end: signed content from the server to the screen', () => {
     expect(published.uploaded).toBe(0); // only bundle.json changed (sent with the draft): no media again
     await until(() => d.content.current()?.version === 2, 30_000);
 
+    // Identify: the LED blinks and the device id goes on screen; the command reports success.
+    const identify = await api('POST', `/api/devices/${enrolled.deviceId}/commands`, { name: 'identify' });
+    await until(
+      async () => (await api('GET', `/api/commands/${identify.body.id}`)).body.state === 'ok',
+      30_000,
+    );
+
     // A screenshot command comes back as a PNG.
     const cmd = await api('POST', `/api/devices/${enrolled.deviceId}/commands`, { name: 'screenshot' });
     expect(cmd.status).toBe(201);

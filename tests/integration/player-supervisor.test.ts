@@ -61,6 +61,26 @@ describe('Chromium supervisor', () => {
     expect(b.type === 'started' && b.actualStart >= next.startAt - 20).toBe(true);
   });
 
+  it('shows a notice over the content, keeps it across a restart, and removes it when it expires', async () => {
+    const r = await rigWith();
+    await r.surface.enqueue(slide({ id: 'a', content: { kind: 'image', src: media('red.png') } }));
+    await r.waitFor(started('a'));
+    const noticeText = async () => {
+      const browser = await puppeteer.connect({ browserWSEndpoint: r.surface.wsEndpoint! });
+      try {
+        const [page] = await browser.pages();
+        return await page!.evaluate(() => document.getElementById('notice')?.innerText ?? null);
+      } finally {
+        await browser.disconnect();
+      }
+    };
+    await r.surface.notice({ lines: ['gc-1234', '192.0.2.7', 'playing'], untilEpochMs: Date.now() + 6000 });
+    await expect.poll(noticeText, { timeout: 5000 }).toContain('gc-1234');
+    await r.surface.restart('test');
+    await expect.poll(noticeText, { timeout: 10_000 }).toContain('192.0.2.7');
+    await expect.poll(noticeText, { timeout: 10_000, interval: 500 }).toBeNull();
+  });
+
   it('restarts the browser when the page stops reporting', async () => {
     const r = await rigWith({ pageStallMs: 1500 });
     await r.surface.enqueue(slide({ id: 'a', content: { kind: 'image', src: media('red.png') } }));
