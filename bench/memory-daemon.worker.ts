@@ -15,7 +15,7 @@ const i = process.argv.indexOf('--item-ms');
 const itemMs = i >= 0 ? Number(process.argv[i + 1]) : 1000;
 const dir = tempDir('gatecast-bench-mem-');
 const config = benchConfig(dir);
-// Warnings and errors only, to stderr-free JSON lines the parent ignores; nothing kept in memory.
+// Warnings and errors only, as JSON lines on stdout (the parent skips them); nothing kept in memory.
 setLogLevel('warn');
 const log = createLogger('bench:memory-daemon');
 let supervisor: ChromiumSupervisor | undefined;
