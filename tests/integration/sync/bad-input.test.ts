@@ -232,3 +232,17 @@ describe('bad input on the device socket', () => {
     expect(devA.client.currentState).toBe('online');
   });
 });
+
+describe('retry-after', () => {
+  it('a rate-limited device waits at least the retry-after the server gave before reconnecting', async () => {
+    const s = await setup({ ws: { rateLimitPerSecond: 1, rateLimitBurst: 5, retryAfterMs: 7_000 } });
+    const dev = makeDevice(join(s.dir, 'a'), s.a.deviceId, s.server.url, { client: { batchMaxRecords: 1 } });
+    cleanups.push(() => dev.close());
+    for (let i = 0; i < 20; i++) dev.outbox.appendHealth(healthAt(Date.now() - 100 + i));
+    dev.client.start();
+    await until(() => dev.client.currentState === 'waiting', 5000, 'rate-limited and closed');
+    const closed = dev.log.records.find((r) => r.msg === 'sync link closed; reconnecting')!;
+    expect(closed.fields['code']).toBe(CloseCode.rateLimited);
+    expect(closed.fields['delayMs']).toBeGreaterThanOrEqual(7_000);
+  });
+});
