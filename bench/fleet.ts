@@ -61,18 +61,39 @@ export default async function fleet(args: string[]): Promise<void> {
   const rates = [2_000, 4_000, 8_000, 16_000, 32_000, 64_000];
   setLogLevel('warn');
 
-  const worker = fork(fileURLToPath(new URL('./fleet.worker.js', import.meta.url)), [], { stdio: 'inherit' });
+  // The simulator starts already pinned to core 1 (taskset wrapping node): re-pinning a running
+  // node process's threads was seen to wedge it on this machine.
+  const hasTaskset = (() => {
+    try {
+      execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  const workerPath = fileURLToPath(new URL('./fleet.worker.js', import.meta.url));
+  const worker = hasTaskset
+    ? fork(workerPath, [], { stdio: 'inherit', execPath: 'taskset', execArgv: ['-c', '1', process.execPath] })
+    : fork(workerPath, [], { stdio: 'inherit' });
   const replies: ((r: Reply) => void)[] = [];
   worker.on('message', (r: Reply) => replies.shift()?.(r));
   const ready = new Promise<Reply>((r) => replies.push(r));
   await ready;
   const call = <T>(cmd: Record<string, unknown>): Promise<T> =>
     new Promise((resolve, reject) => {
-      replies.push((r) => (r.ok ? resolve(r.result as T) : reject(new Error(r.error))));
+      const timer = setTimeout(
+        () => reject(new Error(`simulator did not answer ${String(cmd['cmd'])} in 5 min`)),
+        300_000,
+      );
+      replies.push((r) => {
+        clearTimeout(timer);
+        if (r.ok) resolve(r.result as T);
+        else reject(new Error(r.error));
+      });
       worker.send(cmd);
     });
 
-  const pinned = pin(process.pid, 0) && pin(worker.pid!, 1);
+  const pinned = hasTaskset && pin(process.pid, 0);
   process.stdout.write(
     `fleet: ${devices} devices; server ${pinned ? 'pinned to core 0, simulator to core 1 (taskset)' : 'not pinned (no taskset)'}\n`,
   );
@@ -84,7 +105,6 @@ export default async function fleet(args: string[]): Promise<void> {
       n: Math.min(1000, devices - done),
     });
     keys.push(...chunk.keys);
-    process.stderr.write(`keys ${keys.length}\n`);
   }
 
   // --- the sync server ---

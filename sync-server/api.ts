@@ -220,6 +220,12 @@ export function registerApi(app: FastifyInstance, d: ApiDeps): void {
     return d.registry.listPop(id, { afterSeq: q.after, limit: q.limit });
   });
 
+  app.get('/api/devices/:id/quarantine', async (req) => {
+    const { id } = parse(IdParams, req.params, 'path');
+    device(id);
+    return d.registry.listQuarantined(id);
+  });
+
   // --- commands ---
   app.post('/api/devices/:id/commands', async (req, reply) => {
     const { id } = parse(IdParams, req.params, 'path');

@@ -81,6 +81,7 @@ export interface HubStats {
   recordsStored: number;
   badFrames: number;
   closedForAbuse: number;
+  quarantined: number;
 }
 
 export class DeviceHub {
@@ -102,6 +103,7 @@ export class DeviceHub {
     recordsStored: 0,
     badFrames: 0,
     closedForAbuse: 0,
+    quarantined: 0,
   };
 
   constructor(
@@ -514,6 +516,7 @@ export class DeviceHub {
       return;
     }
     let expect = msg.records[0]!.seq;
+    let rejected: Map<number, string> | undefined;
     for (const r of msg.records) {
       if (r.seq !== expect) {
         this.badFrame(c, `batch records must be contiguous: expected ${expect}, got ${r.seq}`);
@@ -522,14 +525,30 @@ export class DeviceHub {
       expect++;
       const res = schema.safeParse(r.payload);
       if (!res.success) {
-        this.badFrame(c, `record ${msg.stream}#${r.seq}: ${res.error.issues[0]?.message ?? 'invalid'}`);
-        return;
+        // Kept in quarantine, not refused: refusing would block the stream behind this record forever.
+        const reason = res.error.issues
+          .slice(0, 3)
+          .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+          .join('; ');
+        rejected ??= new Map();
+        rejected.set(r.seq, reason);
+        this.stats.quarantined++;
+        this.log.warn('record quarantined: payload fails its schema', {
+          deviceId: c.deviceId,
+          stream: msg.stream,
+          seq: r.seq,
+          reason,
+        });
       }
     }
-    this.pending.push({
-      batch: { deviceId: c.deviceId!, stream: msg.stream, fromSeq: msg.fromSeq, records: msg.records },
-      conn: c,
-    });
+    const batch: IngestBatch = {
+      deviceId: c.deviceId!,
+      stream: msg.stream,
+      fromSeq: msg.fromSeq,
+      records: msg.records,
+    };
+    if (rejected) batch.rejected = rejected;
+    this.pending.push({ batch, conn: c });
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => this.flush());

@@ -63,6 +63,8 @@ export interface IngestBatch {
   fromSeq: number;
   /** Records sorted by seq; payloads already parsed against the stream's schema. */
   records: readonly OutboxRecord[];
+  /** Seqs whose payload failed the stream's schema, with the reason: stored in quarantine instead. */
+  rejected?: ReadonlyMap<number, string>;
 }
 
 export type HealthResolution = 'raw' | '5m' | '1h';
@@ -232,6 +234,9 @@ export class Registry {
       ),
       insertEvent: d.prepare(
         'INSERT OR IGNORE INTO events (device_id, seq, at, kind, level, message, payload) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      insertQuarantine: d.prepare(
+        'INSERT OR IGNORE INTO quarantined_records (device_id, stream, seq, at, payload, reason) VALUES (?, ?, ?, ?, ?, ?)',
       ),
       insertPop: d.prepare(
         'INSERT OR IGNORE INTO pop_records (device_id, seq, at, item_id, hash, prev_hash, payload) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -435,7 +440,17 @@ export class Registry {
     const gap = Math.max(0, b.fromSeq - 1 - before);
     for (const r of b.records) {
       if (r.seq <= before) continue; // already stored and acked: a resend
-      if (b.stream === 'health') {
+      const rejected = b.rejected?.get(r.seq);
+      if (rejected !== undefined) {
+        s.insertQuarantine.run(
+          b.deviceId,
+          b.stream,
+          r.seq,
+          r.at,
+          JSON.stringify(r.payload) ?? 'null',
+          rejected,
+        );
+      } else if (b.stream === 'health') {
         s.insertHealth.run(b.deviceId, r.seq, r.at, ...healthColumns(r.payload), JSON.stringify(r.payload));
       } else if (b.stream === 'event') {
         const e = r.payload as { kind: string; level: string; message: string };
@@ -459,6 +474,16 @@ export class Registry {
       this.marks.set(`${b.deviceId}\n${b.stream}`, mark);
     }
     return mark;
+  }
+
+  listQuarantined(
+    deviceId: string,
+  ): { stream: string; seq: number; at: number; payload: string; reason: string }[] {
+    return this.db
+      .prepare(
+        'SELECT stream, seq, at, payload, reason FROM quarantined_records WHERE device_id = ? ORDER BY stream, seq LIMIT 1000',
+      )
+      .all(deviceId) as { stream: string; seq: number; at: number; payload: string; reason: string }[];
   }
 
   /** Records declared dropped by a device (gaps below a batch's fromSeq). */

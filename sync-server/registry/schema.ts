@@ -110,4 +110,20 @@ CREATE TABLE screenshots (
 );
 `,
   },
+  {
+    name: 'registry-2',
+    sql: `
+-- Records whose envelope was valid but whose payload failed its schema: kept verbatim (nothing a
+-- device sends is lost) but out of the telemetry tables, so one bad record never blocks a stream.
+CREATE TABLE quarantined_records (
+  device_id TEXT NOT NULL,
+  stream TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  payload TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  PRIMARY KEY (device_id, stream, seq)
+);
+`,
+  },
 ];

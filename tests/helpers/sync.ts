@@ -105,6 +105,7 @@ export interface TestDevice {
   refreshes: number;
   serverTimes: { serverMs: number; rttMs: number }[];
   dataDir: string;
+  log: ReturnType<typeof memoryLogger>;
   reopen(): TestDevice;
   close(): Promise<void>;
 }
@@ -144,6 +145,7 @@ export function makeDevice(
     outbox,
     pop,
     dataDir,
+    log,
     refreshes: 0,
     serverTimes: [],
     client: undefined as unknown as SyncClient,

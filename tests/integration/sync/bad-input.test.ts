@@ -128,21 +128,31 @@ describe('bad input on the device socket', () => {
       type: 'batch',
       v: 1,
       stream: 'health',
-      fromSeq: 1,
-      records: [{ seq: 1, at: Date.now() - 5, payload: healthAt(Date.now() - 5) }],
+      fromSeq: 1000,
+      records: [{ seq: 1000, at: Date.now() - 5, payload: healthAt(Date.now() - 5) }],
     });
     let m = await fuzz.next();
-    while (m.type !== 'ack') m = await fuzz.next();
-    expect(m).toMatchObject({ stream: 'health', uptoSeq: 1 });
-    expect(s.server.hub.stats.badFrames).toBeGreaterThanOrEqual(2900);
+    while (m.type !== 'ack' || m.uptoSeq !== 1000) m = await fuzz.next();
+    // Every frame but the well-framed health record with a bogus payload (quarantined, below).
+    expect(s.server.hub.stats.badFrames).toBeGreaterThanOrEqual(2700);
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
     // The well-behaved device still delivers; the server still answers.
     devA.outbox.appendHealth(healthAt(Date.now() - 10));
     await until(() => devA.outbox.stats().health.rows === 0, 5000, 'device A delivered');
     expect(s.server.registry.seqs(s.a.deviceId, 'health')).toEqual([1]);
     expect((await s.api('GET', '/api/status')).status).toBe(200);
-    // Nothing of the fuzz was stored: only the one valid record.
-    expect(s.server.registry.seqs(s.b.deviceId, 'health')).toEqual([1]);
+    // Nothing of the fuzz reached the telemetry tables: only the one valid record. The one
+    // well-framed record with a bad payload sits in quarantine, verbatim, once.
+    expect(s.server.registry.seqs(s.b.deviceId, 'health')).toEqual([1000]);
+    expect(s.server.registry.listQuarantined(s.b.deviceId)).toEqual([
+      {
+        stream: 'health',
+        seq: 1,
+        at: 1,
+        payload: '{"bogus":true}',
+        reason: expect.stringContaining('appVersion'),
+      },
+    ]);
     expect(
       s.server.registry.countRecords(s.b.deviceId, 'event') +
         s.server.registry.countRecords(s.b.deviceId, 'pop'),
@@ -230,5 +240,48 @@ describe('bad input on the device socket', () => {
     devA.outbox.appendHealth(healthAt(Date.now() - 10));
     await until(() => devA.outbox.stats().health.rows === 0, 5000, 'device A unaffected');
     expect(devA.client.currentState).toBe('online');
+  });
+});
+
+describe('quarantine', () => {
+  it('keeps a well-framed record with a bad payload aside and lets the stream go on', async () => {
+    const s = await setup();
+    const sock = await rawSocket(s.server.url);
+    expect((await rawAuth(sock, s.server.url, s.a.deviceId, s.idA)).reply.type).toBe('welcome');
+    const at = Date.now() - 10;
+    const good = (seq: number) => ({
+      seq,
+      at,
+      payload: { at, kind: 'k', level: 'info', message: `m${seq}` },
+    });
+    sock.sendJson({
+      type: 'batch',
+      v: 1,
+      stream: 'event',
+      fromSeq: 1,
+      records: [good(1), { seq: 2, at, payload: { kind: 'k', level: 'fatal' } }, good(3)],
+    });
+    expect(await sock.next()).toMatchObject({ type: 'ack', stream: 'event', uptoSeq: 3 });
+    expect(s.server.registry.seqs(s.a.deviceId, 'event')).toEqual([1, 3]);
+    expect(s.server.registry.listQuarantined(s.a.deviceId)).toMatchObject([
+      { stream: 'event', seq: 2, reason: expect.stringContaining('level') },
+    ]);
+    expect(s.log.records.some((r) => r.msg === 'record quarantined: payload fails its schema')).toBe(true);
+    expect((await s.api('GET', `/api/devices/${s.a.deviceId}/quarantine`)).body).toHaveLength(1);
+    sock.ws.close();
+  });
+});
+
+describe('retry-after', () => {
+  it('a rate-limited device waits at least the retry-after the server gave before reconnecting', async () => {
+    const s = await setup({ ws: { rateLimitPerSecond: 1, rateLimitBurst: 5, retryAfterMs: 7_000 } });
+    const dev = makeDevice(join(s.dir, 'a'), s.a.deviceId, s.server.url, { client: { batchMaxRecords: 1 } });
+    cleanups.push(() => dev.close());
+    for (let i = 0; i < 20; i++) dev.outbox.appendHealth(healthAt(Date.now() - 100 + i));
+    dev.client.start();
+    await until(() => dev.client.currentState === 'waiting', 5000, 'rate-limited and closed');
+    const closed = dev.log.records.find((r) => r.msg === 'sync link closed; reconnecting')!;
+    expect(closed.fields['code']).toBe(CloseCode.rateLimited);
+    expect(closed.fields['delayMs']).toBeGreaterThanOrEqual(7_000);
   });
 });
