@@ -254,6 +254,7 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
           clockStatus: clock.status(),
         }),
       );
+      sync?.outbox.popAppended(); // send it now rather than at the next batch
     } catch (err) {
       dlog.error('proof of play not recorded', { err, itemId: e.item.itemId });
     }
@@ -372,7 +373,7 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
   ledTimer.unref();
 
   // --- network: sync link (health, outbox, commands) ---------------------------------------
-  const sensors = new LinuxSystemSensors();
+  const sensors = new LinuxSystemSensors({ proc: '/proc', sys: '/sys', diskPath: config.dataDir });
   const appHealth = (): AppHealth => {
     const s = daemon.status();
     const u = update?.status();
