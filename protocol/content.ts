@@ -100,8 +100,24 @@ export const VideoVariant = z.object({ src: TargetPath, poster: TargetPath.optio
 export const HtmlVariant = z.object({ entry: TargetPath, assets: z.array(TargetPath).max(500).default([]) });
 export const TextVariant = TextContent;
 
+/**
+ * BCP-47 "no linguistic content": the one variant of an item with no words in it (a silent clip, a
+ * map without labels). Such an item plays once per pass instead of once per gate language, and is
+ * never a content gap.
+ */
+export const LANGUAGE_NEUTRAL = 'zxx';
+
 const variants = <T extends z.ZodType>(v: T) =>
-  byLanguage(v).refine((r) => Object.keys(r).length > 0, { message: 'at least one language variant' });
+  byLanguage(v)
+    .refine((r) => Object.keys(r).length > 0, { message: 'at least one language variant' })
+    .refine((r) => !(LANGUAGE_NEUTRAL in r) || Object.keys(r).length === 1, {
+      message: `a "${LANGUAGE_NEUTRAL}" (no linguistic content) variant must be the item's only variant`,
+    });
+
+/** Whether an item's only variant is the language-neutral one. */
+export function isLanguageNeutral(variantLanguages: readonly string[]): boolean {
+  return variantLanguages.length === 1 && variantLanguages[0] === LANGUAGE_NEUTRAL;
+}
 
 const itemBase = {
   id: Slug,

@@ -5,7 +5,14 @@
  */
 
 import type { MissingVariantPolicy } from './config.js';
-import type { BundleManifest, Emergency, MediaItem, Playlist } from './content.js';
+import {
+  type BundleManifest,
+  type Emergency,
+  isLanguageNeutral,
+  LANGUAGE_NEUTRAL,
+  type MediaItem,
+  type Playlist,
+} from './content.js';
 import type { ContentGap } from './schedule.js';
 
 /** The part of a gate's config the language policy reads. */
@@ -69,6 +76,10 @@ export function passSlots(
     const item = items.get(entry.itemId);
     if (!item) return;
     const available = Object.keys(item.variants);
+    if (isLanguageNeutral(available)) {
+      out.push({ entryIndex, itemId: item.id, language: LANGUAGE_NEUTRAL, forLanguage: LANGUAGE_NEUTRAL });
+      return;
+    }
     for (const forLanguage of wanted) {
       const c = chooseLanguage(available, forLanguage, policy.missingVariant);
       if (c.language !== undefined)
@@ -129,7 +140,8 @@ export function contentGaps(
   const used = new Set(manifest.playlists.flatMap((p) => p.entries.map((e) => e.itemId)));
   const gaps: ContentGap[] = [];
   for (const item of manifest.items) {
-    if (used.has(item.id)) gaps.push(...gapsFor('item', item.id, Object.keys(item.variants), policy));
+    if (used.has(item.id) && !isLanguageNeutral(Object.keys(item.variants)))
+      gaps.push(...gapsFor('item', item.id, Object.keys(item.variants), policy));
   }
   for (const e of manifest.emergencies) gaps.push(...gapsFor('emergency', e.id, Object.keys(e.text), policy));
   for (const p of manifest.playlists) {

@@ -152,8 +152,10 @@ const manifest = {
       id: 'gate-clip',
       title: 'Gate clip',
       kind: 'video',
-      loop: false,
-      variants: per(() => ({ src: `${SG}/media/gate-clip.mp4`, poster: `${SG}/media/gate-clip-poster.jpg` })),
+      // A silent clip: one "no linguistic content" variant, played once per pass, looped for 12 s.
+      durationMs: 12000,
+      loop: true,
+      variants: { zxx: { src: `${SG}/media/gate-clip.mp4`, poster: `${SG}/media/gate-clip-poster.jpg` } },
     },
     {
       id: 'tourism',

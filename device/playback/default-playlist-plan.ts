@@ -4,6 +4,7 @@
  * screen plays something rather than nothing. Pure; loops are anchored at the Unix epoch, so every
  * call agrees on where each item starts.
  */
+import { isLanguageNeutral, LANGUAGE_NEUTRAL } from '../../protocol/content.js';
 import type { PlannedItem } from '../../protocol/schedule.js';
 import type { InstalledBundle } from '../content/installed.js';
 import type { PlanAt } from './player-loop.js';
@@ -25,7 +26,7 @@ export function defaultPlaylistSlots(bundle: InstalledBundle, languages: readonl
       const item = items.get(entry.itemId);
       if (!item) continue;
       const has = Object.keys(item.variants);
-      let langs = loopLanguages.filter((l) => has.includes(l));
+      let langs = isLanguageNeutral(has) ? [LANGUAGE_NEUTRAL] : loopLanguages.filter((l) => has.includes(l));
       // An item in none of this loop's languages: its first variant rather than a hole.
       if (langs.length === 0 && playlist.languageMode === 'all-in-turn') langs = has.slice(0, 1);
       for (const language of langs) {
@@ -36,7 +37,8 @@ export function defaultPlaylistSlots(bundle: InstalledBundle, languages: readonl
           itemId: item.id,
           kind: item.kind,
           language,
-          forLanguage: loopLanguages.includes(language) ? language : loopLanguages[0]!,
+          forLanguage:
+            language === LANGUAGE_NEUTRAL || loopLanguages.includes(language) ? language : loopLanguages[0]!,
           transition: playlist.transition,
           fadeMs: playlist.fadeMs,
         });

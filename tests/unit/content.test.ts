@@ -76,6 +76,14 @@ describe('bundle manifest', () => {
     expect(problemsOf(raw).join('\n')).toContain(why);
   });
 
+  it('refuses a "zxx" (no linguistic content) variant beside language variants', () => {
+    const raw = valid();
+    (raw.items[1]!.variants as unknown as Record<string, { src: string }>)['zxx'] = {
+      src: 'kien-giang/ha-tien/media/map.png',
+    };
+    expect(problemsOf(raw).join('\n')).toContain("must be the item's only variant");
+  });
+
   it('refuses media outside the site group', () => {
     const raw = valid();
     (raw.items[1]!.variants as unknown as Record<string, { src: string }>)['vi'] = {

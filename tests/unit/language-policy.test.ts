@@ -177,3 +177,30 @@ describe('language policy', () => {
     expect(n.current).toMatchObject({ source: 'emergency', language: 'fr', forLanguage: 'fr' });
   });
 });
+
+describe('language-neutral items', () => {
+  it('plays an item whose only variant is "zxx" once per pass, and never reports it as a gap', async () => {
+    const { passSlots, contentGaps } = await import('../../protocol/language-policy.js');
+    const items = new Map([
+      ['clip', { id: 'clip', variants: { zxx: { src: 'g/clip.mp4' } } }],
+      ['hello', { id: 'hello', variants: { vi: { body: 'Xin chào' }, en: { body: 'Hello' } } }],
+    ]);
+    const policy = { languages: ['vi', 'km', 'en'], missingVariant: { mode: 'skip' as const } };
+    const slots = passSlots(
+      { entries: [{ itemId: 'hello' }, { itemId: 'clip' }], languageMode: 'all-in-turn' },
+      items as never,
+      policy,
+      0,
+    );
+    expect(slots.map((s) => `${s.itemId}:${s.language}`)).toEqual(['hello:vi', 'hello:en', 'clip:zxx']);
+    const gaps = contentGaps(
+      {
+        items: [...items.values()] as never,
+        playlists: [{ entries: [{ itemId: 'hello' }, { itemId: 'clip' }] }] as never,
+        emergencies: [],
+      },
+      policy,
+    );
+    expect(gaps.map((g) => `${g.itemId}:${g.language}`)).toEqual(['hello:km']);
+  });
+});
