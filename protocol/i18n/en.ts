@@ -31,6 +31,10 @@ export const en = {
   'prov.err.unreachable': 'Cannot reach the server: {detail}. Check the network and the address.',
   'prov.err.badResponse': 'The server gave an answer provisioning cannot use: {detail}',
   'prov.err.badGate': 'The gate settings from the server are not valid: {detail}',
+  'prov.err.insecure':
+    'Refusing plain http to {url}: use https:// (plain http is for this machine, or a test network with --insecure-dev).',
+  'prov.err.refused': 'The server refused enrolment: {detail}',
+  'prov.err.caFile': 'Cannot use the CA file {path}: {detail}',
   'prov.err.aborted': 'Stopped; nothing was changed.',
   'prov.prereq.node': 'Node.js {found} is too old (need 20 or newer): sudo apt install nodejs',
   'prov.prereq.chromium': 'Chromium not found: sudo apt install chromium',
@@ -101,6 +105,7 @@ export const en = {
   'st.server.failed': '{url}: {detail}',
   'st.server.none': 'no server in the configuration',
   'st.file.ok': '{path}',
+  'st.file.invalid': '{path} is damaged ({detail}): enrol again (gatecast provision --reenrol)',
   'st.file.missing': '{path} is missing: enrol again (gatecast provision --reenrol)',
   'st.summary.pass': 'All checks passed.',
   'st.summary.fail': '{count} check(s) failed.',

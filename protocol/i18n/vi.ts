@@ -30,6 +30,10 @@ export const vi: Record<MessageKey, string> = {
   'prov.err.unreachable': 'Không kết nối được máy chủ: {detail}. Hãy kiểm tra mạng và địa chỉ.',
   'prov.err.badResponse': 'Máy chủ trả lời không dùng được: {detail}',
   'prov.err.badGate': 'Cấu hình cửa khẩu từ máy chủ không hợp lệ: {detail}',
+  'prov.err.insecure':
+    'Không dùng http thường tới {url}: hãy dùng https:// (http thường chỉ dành cho chính máy này, hoặc mạng thử nghiệm với --insecure-dev).',
+  'prov.err.refused': 'Máy chủ từ chối đăng ký: {detail}',
+  'prov.err.caFile': 'Không dùng được tệp CA {path}: {detail}',
   'prov.err.aborted': 'Đã dừng; không có gì bị thay đổi.',
   'prov.prereq.node': 'Node.js {found} quá cũ (cần bản 20 trở lên): sudo apt install nodejs',
   'prov.prereq.chromium': 'Không tìm thấy Chromium: sudo apt install chromium',
@@ -100,6 +104,7 @@ export const vi: Record<MessageKey, string> = {
   'st.server.failed': '{url}: {detail}',
   'st.server.none': 'cấu hình chưa có máy chủ',
   'st.file.ok': '{path}',
+  'st.file.invalid': '{path} bị hỏng ({detail}): hãy đăng ký lại (gatecast provision --reenrol)',
   'st.file.missing': 'thiếu {path}: hãy đăng ký lại (gatecast provision --reenrol)',
   'st.summary.pass': 'Mọi hạng mục đều đạt.',
   'st.summary.fail': '{count} hạng mục bị lỗi.',
