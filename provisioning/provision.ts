@@ -347,6 +347,8 @@ export async function provision(o: ProvisionOptions, d: ProvisionDeps): Promise<
       const w = await d.target.writeFile(o.configPath, `${JSON.stringify(raw, null, 2)}\n`, 0o640);
       // root owns it, the daemon's group reads it (mode 0640)
       await d.target.chown(o.configPath, 'root', o.user);
+      // the daemon runs as o.user and must read its key (0600) and write its data
+      await d.target.chown(o.dataDir, o.user, o.user, true);
       return outcome([w]);
     },
   });

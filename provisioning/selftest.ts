@@ -307,8 +307,11 @@ export async function selftest(o: SelftestOptions): Promise<SelftestResult> {
           L('st.file.invalid', { path: key, detail: (err as Error).message }),
         );
       }
-    } catch {
-      add('key', 'st.check.key', 'fail', L('st.file.missing', { path: key }));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') add('key', 'st.check.key', 'fail', L('st.file.missing', { path: key }));
+      // e.g. EACCES: the key is the daemon user's (0600); the technician needs sudo to check it
+      else add('key', 'st.check.key', 'fail', L('st.file.unreadable', { path: key, detail: code ?? '?' }));
     }
   }
 

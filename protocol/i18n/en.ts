@@ -106,6 +106,7 @@ export const en = {
   'st.server.none': 'no server in the configuration',
   'st.file.ok': '{path}',
   'st.file.invalid': '{path} is damaged ({detail}): enrol again (gatecast provision --reenrol)',
+  'st.file.unreadable': 'cannot read {path} ({detail}): run the self-test with sudo',
   'st.file.missing': '{path} is missing: enrol again (gatecast provision --reenrol)',
   'st.summary.pass': 'All checks passed.',
   'st.summary.fail': '{count} check(s) failed.',

@@ -105,6 +105,7 @@ export const vi: Record<MessageKey, string> = {
   'st.server.none': 'cấu hình chưa có máy chủ',
   'st.file.ok': '{path}',
   'st.file.invalid': '{path} bị hỏng ({detail}): hãy đăng ký lại (gatecast provision --reenrol)',
+  'st.file.unreadable': 'không đọc được {path} ({detail}): hãy chạy tự kiểm tra với sudo',
   'st.file.missing': 'thiếu {path}: hãy đăng ký lại (gatecast provision --reenrol)',
   'st.summary.pass': 'Mọi hạng mục đều đạt.',
   'st.summary.fail': '{count} hạng mục bị lỗi.',

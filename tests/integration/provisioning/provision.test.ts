@@ -440,6 +440,21 @@ describe('gatecast provision into a temporary root against the real sync server'
     expect(snapshot(root.path)).toEqual({});
   });
 
+  it('refuses a --ca that is not a PEM certificate before the token is spent', async () => {
+    const { s, url, root, token, dir } = await setup();
+    const notCa = join(dir, 'not-a-cert.pem');
+    writeFileSync(notCa, 'hello');
+    for (const caFile of [notCa, join(dir, 'absent.pem')]) {
+      const err = await provision(options(url, await token(), { caFile }), deps(root)).catch(
+        (e: unknown) => e,
+      );
+      expect((err as ProvisionError).reason).toBe('input-missing');
+      expect((err as Error).message).toMatch(new RegExp(`^Cannot use the CA file ${caFile}: `));
+    }
+    expect(devices(s)).toEqual([]);
+    expect(snapshot(root)).toEqual({});
+  });
+
   it('says which steps need root before doing anything', async () => {
     const { s, url, root, token } = await setup();
     const d = deps(root, { canWrite: async (p) => !p.includes('/etc/') });
