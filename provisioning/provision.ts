@@ -213,13 +213,12 @@ export async function provision(o: ProvisionOptions, d: ProvisionDeps): Promise<
   if (!keep)
     steps.push({
       label: () => L('prov.step.trust'),
-      writes: [trustRootPath(o.dataDir), ...(ca ? [serverCaPath(o.dataDir)] : [])],
+      writes: [trustRootPath(o.dataDir)],
       runsRootCommand: false,
       act: async () => {
         // where the device's update client starts its chain of trust (device/sync/enrol.ts)
         const w = [await d.target.writeFile(trustRootPath(o.dataDir), trustedRootText(enrol!), 0o644)];
-        if (ca) w.push(await d.target.writeFile(serverCaPath(o.dataDir), ca, 0o644));
-        report.files.push(trustRootPath(o.dataDir), ...(ca ? [serverCaPath(o.dataDir)] : []));
+        report.files.push(trustRootPath(o.dataDir));
         return outcome(w);
       },
     });
@@ -321,7 +320,7 @@ export async function provision(o: ProvisionOptions, d: ProvisionDeps): Promise<
   // the config last: its presence is what makes the daemon start for real
   steps.push({
     label: () => L('prov.step.config', { path: o.configPath }),
-    writes: [o.configPath],
+    writes: [o.configPath, ...(ca ? [serverCaPath(o.dataDir)] : [])],
     runsRootCommand: false,
     act: async () => {
       const caFile = ca ? serverCaPath(o.dataDir) : keep ? existing!.server?.caFile : undefined;
@@ -343,13 +342,15 @@ export async function provision(o: ProvisionOptions, d: ProvisionDeps): Promise<
           cause: err,
         });
       }
-      report.files.push(o.configPath);
+      // the CA the config names (also when a kept enrolment is given a new --ca)
+      const caWrite = ca ? [await d.target.writeFile(serverCaPath(o.dataDir), ca, 0o644)] : [];
+      report.files.push(...(ca ? [serverCaPath(o.dataDir)] : []), o.configPath);
       const w = await d.target.writeFile(o.configPath, `${JSON.stringify(raw, null, 2)}\n`, 0o640);
       // root owns it, the daemon's group reads it (mode 0640)
       await d.target.chown(o.configPath, 'root', o.user);
       // the daemon runs as o.user and must read its key (0600) and write its data
       await d.target.chown(o.dataDir, o.user, o.user, true);
-      return outcome([w]);
+      return outcome([...caWrite, w]);
     },
   });
 

@@ -331,6 +331,12 @@ describe('gatecast provision into a temporary root against the real sync server'
       5000,
     );
     expect(health).toMatchObject({ status: 200, body: { ok: true } });
+
+    // a kept enrolment given the CA again changes nothing; the token is not spent twice
+    const before = snapshot(root);
+    const again = await provision(options(url, t, { caFile: cert }), deps(root));
+    expect(again.enrolment).toBe('existing');
+    expect(snapshot(root)).toEqual(before);
   });
 
   it('warns about a language with no font and says which package to install', async () => {
