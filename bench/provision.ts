@@ -1,19 +1,21 @@
 /**
- * `npm run bench -- provision [runs]`: wall time of a full `provision` (enrol over HTTP, prerequisite
- * and font checks, every file, time zone, enable) into a fresh temporary root against a local enrolment
- * server, against the baseline of only writing the same files with `install -D` (one shell), same run.
+ * `npm run bench -- provision [runs]`: wall time of a full `provision` (key generation and enrolment
+ * with the real sync server on 127.0.0.1, prerequisite and font checks, every file, time zone, enable)
+ * into a fresh temporary root, against the baseline of only writing the same files with `install -D`
+ * (one shell), same run. Token creation (an ops step) is outside the timed part.
  */
 import { spawnSync } from 'node:child_process';
-import { lstatSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { lstatSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { execRun } from '../device/display/exec-run.js';
 import { systemClock } from '../protocol/clock.js';
-import { httpEnroller } from '../provisioning/enroller.js';
+import { memoryLogger } from '../protocol/log.js';
+import { syncEnroller } from '../provisioning/enroller.js';
 import { provision } from '../provisioning/provision.js';
 import { RootedTarget } from '../provisioning/target.js';
+import { parseServerConfig } from '../sync-server/config.js';
+import { SyncServer } from '../sync-server/main.js';
 import { median, resultLine } from './lib.js';
 
 function files(root: string): string[] {
@@ -31,29 +33,40 @@ function files(root: string): string[] {
 
 export default async function (args: string[]): Promise<void> {
   const runs = Number(args[0] ?? 7);
-  let n = 0;
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      n++;
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify({
-          deviceId: `bench-${n}`,
-          gate: {
-            siteGroup: 'kien-giang/ha-tien',
-            name: 'Cửa khẩu Quốc tế Hà Tiên',
-            languages: ['vi', 'km', 'en', 'zh-Hans'],
-            openingHours: [{ start: '06:00', end: '22:00' }],
-          },
-          trustedRootJson: JSON.stringify({ signed: { _type: 'root', version: 1 }, signatures: [] }),
-          serverCaPem: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
-        }),
-      );
+  const serverDir = mkdtempSync(join(tmpdir(), 'gatecast-bench-srv-'));
+  const rootFile = join(serverDir, 'root.json');
+  writeFileSync(rootFile, JSON.stringify({ signed: { _type: 'root', version: 1 }, signatures: [] }));
+  const opsToken = 'bench-ops-token-0123456789abcdef';
+  const siteGroup = 'kien-giang/ha-tien';
+  const server = new SyncServer(
+    parseServerConfig({
+      dataDir: join(serverDir, 'server'),
+      port: 0,
+      opsToken,
+      trustedRootFile: rootFile,
+      logLevel: 'warn',
+      gates: [
+        {
+          siteGroup,
+          name: 'Cửa khẩu Quốc tế Hà Tiên',
+          languages: ['vi', 'km', 'en', 'zh-Hans'],
+          openingHours: [{ start: '06:00', end: '22:00' }],
+        },
+      ],
+    }),
+    { log: memoryLogger('bench-server') },
+  );
+  await server.start();
+  const url = server.url;
+  const newToken = async (i: number): Promise<string> => {
+    const res = await fetch(`${url}/api/enrolment-tokens`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${opsToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ siteGroup, screenName: `bench-${i}` }),
     });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    if (res.status !== 201) throw new Error(`token: HTTP ${res.status} ${await res.text()}`);
+    return ((await res.json()) as { token: string }).token;
+  };
   const full: number[] = [];
   const base: number[] = [];
   const run = execRun();
@@ -62,11 +75,12 @@ export default async function (args: string[]): Promise<void> {
       const root = mkdtempSync(join(tmpdir(), 'gatecast-bench-prov-'));
       const copy = mkdtempSync(join(tmpdir(), 'gatecast-bench-copy-'));
       try {
+        const token = await newToken(i);
         const t0 = performance.now();
         await provision(
           {
             serverUrl: url,
-            token: `t${i}`,
+            token,
             configPath: '/etc/gatecast/device.json',
             dataDir: '/var/lib/gatecast',
             session: 'wayland',
@@ -80,7 +94,7 @@ export default async function (args: string[]): Promise<void> {
             daemonArgs: ['daemon'],
           },
           {
-            enroller: httpEnroller(),
+            enroller: syncEnroller(),
             target: new RootedTarget(root),
             facts: {
               nodeVersion: process.version,
@@ -112,7 +126,8 @@ export default async function (args: string[]): Promise<void> {
       }
     }
   } finally {
-    await new Promise((r) => server.close(r));
+    await server.stop();
+    rmSync(serverDir, { recursive: true, force: true });
   }
   process.stdout.write(`runs: ${runs}; provision ms: ${full.map((x) => x.toFixed(0)).join(' ')}\n`);
   process.stdout.write(`baseline (install -D + sync) ms: ${base.map((x) => x.toFixed(0)).join(' ')}\n`);

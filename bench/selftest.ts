@@ -7,8 +7,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { deviceKeyPath, trustRootPath } from '../provisioning/paths.js';
+import { dirname, join } from 'node:path';
+import { loadOrCreateIdentity } from '../device/identity.js';
+import { trustRootPath } from '../provisioning/paths.js';
 import { findChromium } from '../provisioning/probes.js';
 import { selftest } from '../provisioning/selftest.js';
 import { launchCheckBrowser } from '../provisioning/selftest-glyphs.js';
@@ -18,18 +19,18 @@ export default async function (args: string[]): Promise<void> {
   const runs = Number(args[0] ?? 5);
   const chromium = await findChromium(process.env['CHROMIUM_PATH']);
   if (!chromium) throw new Error('Chromium not found');
+  // stands in for the sync server's GET /api/health (the bench times the device side)
   const server = createServer((_req, res) => {
-    res.writeHead(200);
-    res.end('ok');
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{"ok":true,"version":"bench","uptimeS":0}');
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const dir = mkdtempSync(join(tmpdir(), 'gatecast-bench-st-'));
   const dataDir = join(dir, 'data');
-  mkdirSync(join(dataDir, 'trust'), { recursive: true });
-  mkdirSync(join(dataDir, 'identity'), { recursive: true });
+  mkdirSync(dirname(trustRootPath(dataDir)), { recursive: true });
   writeFileSync(trustRootPath(dataDir), JSON.stringify({ signed: { _type: 'root' } }));
-  writeFileSync(deviceKeyPath(dataDir), 'key');
+  loadOrCreateIdentity(dataDir); // the device key, at deviceKeyPath(dataDir)
   const configPath = join(dir, 'device.json');
   writeFileSync(
     configPath,

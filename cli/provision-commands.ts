@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { execRun } from '../device/display/exec-run.js';
 import { systemClock } from '../protocol/clock.js';
 import { pickUiLang, t, type UiLang } from '../protocol/i18n/index.js';
-import { httpEnroller } from '../provisioning/enroller.js';
+import { syncEnroller } from '../provisioning/enroller.js';
 import { DEFAULT_CONFIG_PATH, DEFAULT_DATA_DIR } from '../provisioning/paths.js';
 import { canWrite, findChromium, freeBytes } from '../provisioning/probes.js';
 import {
@@ -26,7 +26,8 @@ interface ProvisionFlags {
   token?: string;
   config: string;
   dataDir: string;
-  screenName?: string;
+  ca?: string;
+  insecureDev?: boolean;
   session: string;
   user: string;
   watchdogSec: string;
@@ -129,7 +130,8 @@ export function registerProvisionCommands(program: Command): void {
     .option('--token <token>', 'one-time enrolment token from ops')
     .option('--config <path>', 'device config file', DEFAULT_CONFIG_PATH)
     .option('--data-dir <dir>', 'daemon data directory', DEFAULT_DATA_DIR)
-    .option('--screen-name <name>', 'name of this screen at the gate')
+    .option('--ca <file>', 'PEM of the server certificate or CA to trust (copied to the data directory)')
+    .option('--insecure-dev', 'allow plain http to a server that is not on this machine (test networks only)')
     .option('--session <kind>', 'kiosk session: auto, wayland, x11, none', 'auto')
     .option('--user <name>', 'user the daemon and the kiosk session run as', 'gatecast')
     .option('--watchdog-sec <s>', 'systemd WatchdogSec for the daemon', '30')
@@ -160,7 +162,8 @@ export function registerProvisionCommands(program: Command): void {
           token: token,
           configPath: f.config,
           dataDir: f.dataDir,
-          ...(f.screenName ? { screenName: f.screenName } : {}),
+          ...(f.ca ? { caFile: f.ca } : {}),
+          allowInsecure: Boolean(f.insecureDev),
           session: f.session as Session | 'auto',
           user: f.user,
           watchdogSec: Number(f.watchdogSec),
@@ -173,8 +176,8 @@ export function registerProvisionCommands(program: Command): void {
           daemonArgs: ['daemon', '--config', f.config],
         },
         {
-          // swap for the real enrolment (device/identity.ts) when branch sync lands
-          enroller: httpEnroller(),
+          // the device's own enrolment (device/sync/enrol.ts), as `gatecast enrol` does it
+          enroller: syncEnroller(),
           target,
           facts: {
             nodeVersion: process.version,

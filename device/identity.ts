@@ -30,14 +30,43 @@ function fromPrivate(key: KeyObject): DeviceIdentity {
 
 /** Loads the key from `dataDir`, or creates it (0600, atomic) when there is none. */
 export function loadOrCreateIdentity(dataDir: string): DeviceIdentity {
+  const p = prepareIdentity(dataDir);
+  p.persist();
+  return p.identity;
+}
+
+/** A key to enrol with: the one on disk, or a new one that is only written by `persist()`. */
+export interface PreparedIdentity {
+  readonly identity: DeviceIdentity;
+  /** True when the key is new (not yet on disk). */
+  readonly created: boolean;
+  /** Writes a new key (0600, atomic, replacing any old one); nothing for a key already on disk. */
+  persist(): void;
+}
+
+/**
+ * Prepares the key for an enrolment without writing anything yet, so a refused enrolment leaves the
+ * data directory as it was. `fresh` makes a new key even when one exists (re-enrolment: the server
+ * refuses a key that already belongs to a device).
+ */
+export function prepareIdentity(dataDir: string, fresh = false): PreparedIdentity {
   const path = identityKeyPath(dataDir);
-  if (existsSync(path)) return loadIdentity(dataDir);
+  if (!fresh && existsSync(path))
+    return { identity: loadIdentity(dataDir), created: false, persist: () => undefined };
   const { privateKey } = generateKeyPairSync('ed25519');
-  const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
-  mkdirSync(join(dataDir, 'keys'), { recursive: true, mode: 0o700 });
-  writeFileAtomicSync(path, pem, 0o600);
-  chmodSync(path, 0o600);
-  return fromPrivate(privateKey);
+  let written = false;
+  return {
+    identity: fromPrivate(privateKey),
+    created: true,
+    persist: () => {
+      if (written) return;
+      const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
+      mkdirSync(join(dataDir, 'keys'), { recursive: true, mode: 0o700 });
+      writeFileAtomicSync(path, pem, 0o600);
+      chmodSync(path, 0o600);
+      written = true;
+    },
+  };
 }
 
 export function loadIdentity(dataDir: string): DeviceIdentity {

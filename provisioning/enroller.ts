@@ -1,31 +1,37 @@
-import { z } from 'zod';
-import { GateConfig } from '../protocol/config.js';
-import { GatecastError } from '../protocol/errors.js';
-import { zodProblems } from '../protocol/validate.js';
+/**
+ * The enrolment port provisioning uses. The default, `syncEnroller`, is the device's real enrolment
+ * (device/sync/enrol.ts): the device key in `identityKeyPath(dataDir)` is reused or made, the token and
+ * the public key go to the sync server's ENROL_PATH, and the answer is the protocol's EnrolResponse.
+ * Tests that need a failure the real server cannot produce pass their own Enroller.
+ */
+import { exchangeEnrolment, isEnrolRefusedError } from '../device/sync/enrol.js';
+import { isSyncError } from '../device/sync/transport.js';
+import { GatecastError, ProtocolError } from '../protocol/errors.js';
+import type { EnrolResponse } from '../protocol/messages.js';
 
-/** What enrolment gives the device. */
-export interface EnrolResult {
-  deviceId: string;
-  gate: GateConfig;
-  /** The TUF root.json the device trusts from now on (verbatim text). */
-  trustedRootJson: string;
-  /** PEM of the server certificate or its CA, when the server uses a private CA. */
-  serverCaPem?: string;
+export interface EnrolRequestOptions {
+  serverUrl: string;
+  token: string;
+  /** The data directory as this process reaches it (under --root when provisioning an image). */
+  dataDir: string;
+  /** PEM of the server certificate or CA to pin. */
+  ca?: Buffer;
+  /** Enrol with a new device key (the box was enrolled before). */
+  newKey: boolean;
+  allowInsecure: boolean;
 }
 
-/**
- * The enrolment port: trade a one-time token for a device identity. The real implementation
- * (device/identity.ts + the server's enrolment endpoint, branch sync) also creates the device key in
- * dataDir; `httpEnroller` below is the plain HTTP exchange provisioning is tested against.
- */
-export type Enroller = (serverUrl: string, token: string, dataDir: string) => Promise<EnrolResult>;
+/** Trades a one-time token for a device identity; the device key is on disk once this resolves. */
+export type Enroller = (r: EnrolRequestOptions) => Promise<EnrolResponse>;
+
+export type EnrolFailure = 'token-rejected' | 'refused' | 'unreachable' | 'bad-response' | 'insecure-url';
 
 /** Enrolment failed; `reason` tells the technician what to do. */
 export class EnrolError extends GatecastError {
   readonly code = 'ENROL_FAILED';
   constructor(
     message: string,
-    readonly reason: 'token-rejected' | 'unreachable' | 'bad-response',
+    readonly reason: EnrolFailure,
     options?: { cause?: unknown },
   ) {
     super(message, options);
@@ -33,57 +39,39 @@ export class EnrolError extends GatecastError {
 }
 export const isEnrolError = (e: unknown): e is EnrolError => e instanceof EnrolError;
 
-export const EnrolResponse = z.object({
-  deviceId: z.string().min(1).max(64),
-  gate: GateConfig,
-  trustedRootJson: z.string().min(2),
-  serverCaPem: z.string().startsWith('-----BEGIN ').optional(),
-});
+/** Sorts an error of the real enrolment into what the technician must do about it. */
+export function classifyEnrolFailure(err: unknown): EnrolFailure | undefined {
+  if (isEnrolRefusedError(err))
+    return err.serverCode?.startsWith('ENROL_TOKEN_') ? 'token-rejected' : 'refused';
+  if (isSyncError(err)) {
+    if (err.code === 'SYNC_ENROL_FAILED') return 'unreachable';
+    if (err.code === 'SYNC_ENROL_BAD_RESPONSE') return 'bad-response';
+    if (err.code === 'SYNC_INSECURE_URL' || err.code === 'SYNC_BAD_URL') return 'insecure-url';
+  }
+  if (err instanceof ProtocolError) return 'bad-response';
+  return undefined;
+}
 
-/**
- * Assumed wire shape (until the sync branch's endpoint lands):
- *   POST {serverUrl}/api/enrol  {"token": "…"}  →  200 EnrolResponse JSON
- *   401/403/404/410 → the token is wrong, used or expired.
- */
-export function httpEnroller(fetchImpl: typeof fetch = fetch, timeoutMs = 20_000): Enroller {
-  return async (serverUrl, token) => {
-    const url = new URL('api/enrol', serverUrl.endsWith('/') ? serverUrl : `${serverUrl}/`);
-    let res: Response;
+/** The real enrolment (device/sync/enrol.ts), its errors turned into EnrolError. */
+export function syncEnroller(opts: { appVersion?: string; timeoutMs?: number } = {}): Enroller {
+  return async (r) => {
     try {
-      res = await fetchImpl(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ token }),
-        signal: AbortSignal.timeout(timeoutMs),
+      const { response } = await exchangeEnrolment({
+        serverUrl: r.serverUrl,
+        token: r.token,
+        dataDir: r.dataDir,
+        ...(r.ca ? { ca: r.ca } : {}),
+        allowInsecure: r.allowInsecure,
+        newKey: r.newKey,
+        ...(opts.appVersion ? { appVersion: opts.appVersion } : {}),
+        timeoutMs: opts.timeoutMs ?? 20_000,
       });
+      return response;
     } catch (err) {
-      const e = err as Error & { cause?: { code?: string } };
-      throw new EnrolError(`${url.origin}: ${e.cause?.code ?? e.message}`, 'unreachable', { cause: err });
+      const reason = classifyEnrolFailure(err);
+      if (!reason) throw err;
+      // a ProtocolError's message already lists each problem
+      throw new EnrolError((err as Error).message.replace(/\n\s*/g, ' '), reason, { cause: err });
     }
-    const text = await res.text();
-    if ([401, 403, 404, 410].includes(res.status))
-      throw new EnrolError(
-        `the server refused the token (HTTP ${res.status}): ${text.slice(0, 200)}`,
-        'token-rejected',
-      );
-    if (!res.ok)
-      throw new EnrolError(`enrolment failed: HTTP ${res.status} ${text.slice(0, 200)}`, 'unreachable');
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch (err) {
-      throw new EnrolError('the server answered enrolment with something that is not JSON', 'bad-response', {
-        cause: err,
-      });
-    }
-    const parsed = EnrolResponse.safeParse(raw);
-    if (!parsed.success)
-      throw new EnrolError(
-        `the server's enrolment answer is malformed: ${zodProblems(parsed.error)
-          .map((p) => `${p.path}: ${p.message}`)
-          .join('; ')}`,
-        'bad-response',
-      );
-    return parsed.data;
   };
 }

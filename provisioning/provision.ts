@@ -1,10 +1,14 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Run } from '../device/display/display-power.js';
+import { deviceConfigFromEnrolment, trustedRootText } from '../device/sync/enrol.js';
+import { checkServerUrl as checkSyncUrl, isSyncError } from '../device/sync/transport.js';
 import type { Clock } from '../protocol/clock.js';
 import { parseDeviceConfig } from '../protocol/config.js';
 import { ConfigError, GatecastError } from '../protocol/errors.js';
 import { type MessageKey, t, type UiLang } from '../protocol/i18n/index.js';
-import { EnrolError, type Enroller, type EnrolResult } from './enroller.js';
+import type { EnrolResponse } from '../protocol/messages.js';
+import { EnrolError, type Enroller } from './enroller.js';
 import { DAEMON_UNIT, deviceKeyPath, serverCaPath, trustRootPath, UNIT_DIR } from './paths.js';
 import { fontFamiliesFor, fontPackageFor, judgeClock } from './probes.js';
 import type { ProvisionTarget, WriteOutcome } from './target.js';
@@ -31,7 +35,11 @@ export interface ProvisionOptions {
   token: string;
   configPath: string;
   dataDir: string;
-  screenName?: string;
+  /** PEM file of the server certificate or CA (a path on this machine, not under --root): pinned for
+   * enrolment, copied to `serverCaPath(dataDir)` and named in the config's server.caFile. */
+  caFile?: string;
+  /** Plain http to a host that is not loopback (a test network only). */
+  allowInsecure?: boolean;
   session: Session | 'auto';
   user: string;
   watchdogSec: number;
@@ -111,7 +119,8 @@ interface PlannedStep {
  */
 export async function provision(o: ProvisionOptions, d: ProvisionDeps): Promise<ProvisionReport> {
   const L = (key: MessageKey, params?: Record<string, string | number>) => t(o.lang, key, params);
-  checkServerUrl(o.serverUrl, L);
+  const base = checkServerUrl(o.serverUrl, o.allowInsecure ?? false, L);
+  const ca = o.caFile ? await readCa(o.caFile, L) : undefined;
 
   // 1. prerequisites that do not need the gate
   d.progress.begin(1);
@@ -141,8 +150,11 @@ export async function provision(o: ProvisionOptions, d: ProvisionDeps): Promise<
   const keep =
     !o.reenrol &&
     existing?.deviceId !== undefined &&
-    existing.server?.url === o.serverUrl &&
-    (await d.target.exists(trustRootPath(existing.dataDir)));
+    existing.server !== undefined &&
+    new URL(existing.server.url).origin === base.origin &&
+    existing.dataDir === o.dataDir &&
+    (await d.target.exists(trustRootPath(o.dataDir))) &&
+    (await d.target.exists(deviceKeyPath(o.dataDir)));
 
   const warnings: string[] = [];
   const report: ProvisionReport = {
@@ -160,7 +172,7 @@ export async function provision(o: ProvisionOptions, d: ProvisionDeps): Promise<
   if (keep) warnings.push(L('prov.alreadyEnrolled', { deviceId: existing.deviceId! }));
 
   // 3. the plan; enrolment fills `enrol` when it runs
-  let enrol: EnrolResult | undefined;
+  let enrol: EnrolResponse | undefined;
   const gate = () => enrol?.gate ?? existing!.gate;
   const outcome = (w: WriteOutcome[]): StepOutcome =>
     w.every((x) => x === 'unchanged') ? 'unchanged' : 'done';
@@ -173,7 +185,7 @@ export async function provision(o: ProvisionOptions, d: ProvisionDeps): Promise<
       writes: [deviceKeyPath(o.dataDir)],
       runsRootCommand: false,
       act: async () => {
-        enrol = await doEnrol(o, d, L);
+        enrol = await doEnrol(o, d, { ca, newKey: o.reenrol || existing?.deviceId !== undefined }, L);
         report.deviceId = enrol.deviceId;
         report.gateName = enrol.gate.name;
         report.siteGroup = enrol.gate.siteGroup;
@@ -201,12 +213,12 @@ export async function provision(o: ProvisionOptions, d: ProvisionDeps): Promise<
   if (!keep)
     steps.push({
       label: () => L('prov.step.trust'),
-      writes: [trustRootPath(o.dataDir), serverCaPath(o.configPath)],
+      writes: [trustRootPath(o.dataDir)],
       runsRootCommand: false,
       act: async () => {
-        const w = [await d.target.writeFile(trustRootPath(o.dataDir), enrol!.trustedRootJson, 0o644)];
-        if (enrol!.serverCaPem)
-          w.push(await d.target.writeFile(serverCaPath(o.configPath), enrol!.serverCaPem));
+        // where the device's update client starts its chain of trust (device/sync/enrol.ts)
+        const w = [await d.target.writeFile(trustRootPath(o.dataDir), trustedRootText(enrol!), 0o644)];
+        report.files.push(trustRootPath(o.dataDir));
         return outcome(w);
       },
     });
@@ -308,21 +320,20 @@ export async function provision(o: ProvisionOptions, d: ProvisionDeps): Promise<
   // the config last: its presence is what makes the daemon start for real
   steps.push({
     label: () => L('prov.step.config', { path: o.configPath }),
-    writes: [o.configPath],
+    writes: [o.configPath, ...(ca ? [serverCaPath(o.dataDir)] : [])],
     runsRootCommand: false,
     act: async () => {
+      const caFile = ca ? serverCaPath(o.dataDir) : keep ? existing!.server?.caFile : undefined;
       const raw = {
         // keep what a technician wrote in the file (gpio pins, display adapter, …) as written
         ...(existing?.raw ?? {}),
-        deviceId: keep ? existing!.deviceId : enrol!.deviceId,
-        screenName: o.screenName ?? existing?.screenName ?? 'screen-1',
-        // the gate as the server sent it (or as the file has it), not with our defaults filled in
-        gate: enrol?.gate ?? existing!.raw['gate'],
-        dataDir: o.dataDir,
-        server: {
-          url: o.serverUrl,
-          ...(enrol?.serverCaPem || existing?.server?.caFile ? { caFile: serverCaPath(o.configPath) } : {}),
-        },
+        // a new enrolment: what `gatecast enrol` writes (device/sync/enrol.ts); kept: the same server
+        ...(enrol
+          ? deviceConfigFromEnrolment(enrol, { dataDir: o.dataDir, serverUrl: base, caFile })
+          : {
+              dataDir: o.dataDir,
+              server: { url: base.origin, ...(caFile ? { caFile } : {}) },
+            }),
       };
       try {
         parseDeviceConfig(raw);
@@ -331,11 +342,15 @@ export async function provision(o: ProvisionOptions, d: ProvisionDeps): Promise<
           cause: err,
         });
       }
-      report.files.push(o.configPath);
+      // the CA the config names (also when a kept enrolment is given a new --ca)
+      const caWrite = ca ? [await d.target.writeFile(serverCaPath(o.dataDir), ca, 0o644)] : [];
+      report.files.push(...(ca ? [serverCaPath(o.dataDir)] : []), o.configPath);
       const w = await d.target.writeFile(o.configPath, `${JSON.stringify(raw, null, 2)}\n`, 0o640);
       // root owns it, the daemon's group reads it (mode 0640)
       await d.target.chown(o.configPath, 'root', o.user);
-      return outcome([w]);
+      // the daemon runs as o.user and must read its key (0600) and write its data
+      await d.target.chown(o.dataDir, o.user, o.user, true);
+      return outcome([...caWrite, w]);
     },
   });
 
@@ -384,39 +399,70 @@ export async function provision(o: ProvisionOptions, d: ProvisionDeps): Promise<
   return report;
 }
 
-function checkServerUrl(url: string, L: (k: MessageKey, p?: Record<string, string>) => string): void {
-  let ok: boolean;
+type Say = (k: MessageKey, p?: Record<string, string>) => string;
+
+/** The device's own rule (device/sync/transport.ts): https, or plain http to loopback or with the dev flag. */
+function checkServerUrl(url: string, allowInsecure: boolean, L: Say): URL {
   try {
-    const u = new URL(url);
-    ok = u.protocol === 'https:' || u.protocol === 'http:';
-  } catch {
-    ok = false;
+    const u = checkSyncUrl(url, allowInsecure);
+    if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error(u.protocol);
+    return u;
+  } catch (err) {
+    if (isSyncError(err) && err.code === 'SYNC_INSECURE_URL')
+      throw new ProvisionError(L('prov.err.insecure', { url }), 'input-missing', { cause: err });
+    throw new ProvisionError(L('prov.err.badServer', { url }), 'input-missing', { cause: err });
   }
-  if (!ok) throw new ProvisionError(L('prov.err.badServer', { url }), 'input-missing');
 }
+
+async function readCa(path: string, L: Say): Promise<string> {
+  let pem: string;
+  try {
+    pem = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new ProvisionError(
+      L('prov.err.caFile', { path, detail: (err as Error).message }),
+      'input-missing',
+      {
+        cause: err,
+      },
+    );
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----'))
+    throw new ProvisionError(
+      L('prov.err.caFile', { path, detail: 'no PEM certificate in it' }),
+      'input-missing',
+    );
+  return pem;
+}
+
+const ENROL_MESSAGE: Record<EnrolError['reason'], MessageKey> = {
+  'token-rejected': 'prov.err.tokenRejected',
+  refused: 'prov.err.refused',
+  unreachable: 'prov.err.unreachable',
+  'bad-response': 'prov.err.badResponse',
+  'insecure-url': 'prov.err.badServer',
+};
 
 async function doEnrol(
   o: ProvisionOptions,
   d: ProvisionDeps,
-  L: (k: MessageKey, p?: Record<string, string>) => string,
-): Promise<EnrolResult> {
+  k: { ca: string | undefined; newKey: boolean },
+  L: Say,
+): Promise<EnrolResponse> {
   try {
-    const r = await d.enroller(o.serverUrl, o.token, d.target.path(o.dataDir));
-    JSON.parse(r.trustedRootJson);
-    return r;
+    return await d.enroller({
+      serverUrl: o.serverUrl,
+      token: o.token,
+      // the key goes where the daemon looks for it, under --root when there is one
+      dataDir: d.target.path(o.dataDir),
+      ...(k.ca ? { ca: Buffer.from(k.ca) } : {}),
+      newKey: k.newKey,
+      allowInsecure: o.allowInsecure ?? false,
+    });
   } catch (err) {
-    if (err instanceof EnrolError) {
-      const key =
-        err.reason === 'token-rejected'
-          ? 'prov.err.tokenRejected'
-          : err.reason === 'unreachable'
-            ? 'prov.err.unreachable'
-            : 'prov.err.badResponse';
-      throw new ProvisionError(L(key, { detail: err.message }), 'enrolment', { cause: err });
-    }
-    if (err instanceof SyntaxError)
+    if (err instanceof EnrolError)
       throw new ProvisionError(
-        L('prov.err.badResponse', { detail: `trust root: ${err.message}` }),
+        L(ENROL_MESSAGE[err.reason], { detail: err.message, url: o.serverUrl }),
         'enrolment',
         {
           cause: err,

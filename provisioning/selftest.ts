@@ -8,6 +8,8 @@ import { execRun } from '../device/display/exec-run.js';
 import { MemoryGpio } from '../device/gpio/memory-gpio.js';
 import { OnoffGpio } from '../device/gpio/onoff-gpio.js';
 import { pickHeaderChip, readSysfsChips } from '../device/gpio/sysfs-chip.js';
+import { loadIdentity } from '../device/identity.js';
+import { requestJson } from '../device/sync/enrol.js';
 import { type Clock, systemClock } from '../protocol/clock.js';
 import { type DeviceConfig, parseDeviceConfig } from '../protocol/config.js';
 import { type MessageKey, t, type UiLang } from '../protocol/i18n/index.js';
@@ -53,10 +55,10 @@ export interface SelftestOptions {
   chromiumEnv?: Record<string, string>;
   run?: Run;
   clock?: Clock;
-  fetchImpl?: typeof fetch;
-  /** Health URL path on the server; the sync server's is assumed to be /api/health. */
-  healthPath?: string;
 }
+
+/** The sync server's unauthenticated liveness route (sync-server/api.ts). */
+export const SERVER_HEALTH_PATH = '/api/health';
 
 const MIB = 1024 ** 2;
 const size = (n: number) =>
@@ -256,15 +258,14 @@ export async function selftest(o: SelftestOptions): Promise<SelftestResult> {
   if (config) {
     if (!config.server) add('server', 'st.check.server', 'fail', L('st.server.none'));
     else {
-      const url = new URL(
-        o.healthPath ?? 'api/health',
-        config.server.url.endsWith('/') ? config.server.url : `${config.server.url}/`,
-      );
+      // the same trust as the daemon's link: the CA given at enrolment is pinned when there is one
+      const url = new URL(SERVER_HEALTH_PATH, config.server.url);
       const started = performance.now();
       try {
-        const res = await (o.fetchImpl ?? fetch)(url, { signal: AbortSignal.timeout(8000) });
-        await res.arrayBuffer();
-        if (!res.ok) throw new Error(`HTTP ${res.status}`);
+        const ca = config.server.caFile ? await readFile(config.server.caFile) : undefined;
+        const res = await requestJson('GET', url, undefined, ca, 8000);
+        if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
+        if ((res.body as { ok?: unknown }).ok !== true) throw new Error('the answer does not say ok');
         add(
           'server',
           'st.check.server',
@@ -291,12 +292,26 @@ export async function selftest(o: SelftestOptions): Promise<SelftestResult> {
     } catch {
       add('trust', 'st.check.trust', 'fail', L('st.file.missing', { path: trust }));
     }
+    // the key the daemon signs its link challenges with (device/identity.ts)
     const key = deviceKeyPath(config.dataDir);
     try {
       await readFile(key);
-      add('key', 'st.check.key', 'pass', L('st.file.ok', { path: key }));
-    } catch {
-      add('key', 'st.check.key', 'fail', L('st.file.missing', { path: key }));
+      try {
+        loadIdentity(config.dataDir);
+        add('key', 'st.check.key', 'pass', L('st.file.ok', { path: key }));
+      } catch (err) {
+        add(
+          'key',
+          'st.check.key',
+          'fail',
+          L('st.file.invalid', { path: key, detail: (err as Error).message }),
+        );
+      }
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') add('key', 'st.check.key', 'fail', L('st.file.missing', { path: key }));
+      // e.g. EACCES: the key is the daemon user's (0600); the technician needs sudo to check it
+      else add('key', 'st.check.key', 'fail', L('st.file.unreadable', { path: key, detail: code ?? '?' }));
     }
   }
 

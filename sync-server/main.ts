@@ -142,7 +142,7 @@ export class SyncServer {
     this.hubInstance?.abort();
     this.app?.server.closeAllConnections();
     await this.app?.close();
-    this.registry.close();
+    await this.registry.close();
   }
 
   async stop(): Promise<void> {
@@ -152,6 +152,6 @@ export class SyncServer {
     // A half-open client (no request yet, or never finishing one) must not hold the shutdown.
     this.app?.server.closeAllConnections();
     await this.app?.close();
-    this.registry.close();
+    await this.registry.close();
   }
 }

@@ -2,6 +2,11 @@
  * Device side of enrolment: make (or reuse) the device key, present the one-time token and the public
  * key to the server over HTTPS, then write the device config and the TUF trusted root atomically.
  * Nothing is written unless the server accepted the token.
+ *
+ * Two layers, so `gatecast enrol` and `gatecast provision` share one exchange and one set of paths:
+ * `exchangeEnrolment` (key + HTTP exchange; the key is written only once the server accepted it) and
+ * `enrolDevice` (the exchange, then the files). Provisioning writes the same files through its own
+ * target with `trustedRootText` and `deviceConfigFromEnrolment`.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
@@ -15,7 +20,7 @@ import {
   type EnrolResponse,
   parseEnrolResponse,
 } from '../../protocol/messages.js';
-import { loadOrCreateIdentity } from '../identity.js';
+import { prepareIdentity } from '../identity.js';
 import { checkServerUrl, SyncError } from './transport.js';
 
 export interface EnrolOptions {
@@ -28,7 +33,7 @@ export interface EnrolOptions {
   caFile?: string;
   allowInsecure?: boolean;
   appVersion?: string;
-  /** Enrol again even though a config with a device id exists. */
+  /** Enrol again even though a config with a device id exists (with a new device key). */
   force?: boolean;
   timeoutMs?: number;
 }
@@ -40,24 +45,39 @@ export interface EnrolResult {
   response: EnrolResponse;
 }
 
+/** Where the device's TUF client starts its chain of trust (device/main.ts reads it from here). */
 export const trustedRootPath = (dataDir: string) => join(dataDir, 'tuf', 'root.json');
+/** The copy of the server certificate or CA given at enrolment (named in the config's server.caFile). */
 export const serverCaPath = (dataDir: string) => join(dataDir, 'server-ca.pem');
 
-/** POSTs JSON and returns the status and parsed body; `ca` pins the server's certificate or CA. */
-export function postJson(
+/** The server answered enrolment with a refusal; `serverCode` is its stable code (ENROL_TOKEN_USED, …). */
+export class EnrolRefusedError extends SyncError {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly serverCode: string | undefined,
+  ) {
+    super('SYNC_ENROL_REFUSED', message);
+  }
+}
+export const isEnrolRefusedError = (e: unknown): e is EnrolRefusedError => e instanceof EnrolRefusedError;
+
+/** Sends a JSON request (no body for GET) and returns the status and parsed body; `ca` pins the server's certificate or CA. */
+export function requestJson(
+  method: 'GET' | 'POST',
   url: URL,
   body: unknown,
   ca: Buffer | undefined,
   timeoutMs: number,
 ): Promise<{ status: number; body: unknown }> {
-  const data = Buffer.from(JSON.stringify(body));
+  const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
   const req = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const r = req(
       url,
       {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': data.length },
+        method,
+        headers: data ? { 'content-type': 'application/json', 'content-length': data.length } : {},
         timeout: timeoutMs,
         ...(ca ? { ca } : {}),
       },
@@ -78,7 +98,7 @@ export function postJson(
             resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) });
           } catch (err) {
             reject(
-              new SyncError('SYNC_ENROL_FAILED', `server answered ${res.statusCode} with non-JSON`, {
+              new SyncError('SYNC_ENROL_BAD_RESPONSE', `server answered ${res.statusCode} with non-JSON`, {
                 cause: err,
               }),
             );
@@ -97,8 +117,89 @@ export function postJson(
   });
 }
 
-export async function enrolDevice(o: EnrolOptions): Promise<EnrolResult> {
+/** POSTs JSON and returns the status and parsed body; `ca` pins the server's certificate or CA. */
+export function postJson(
+  url: URL,
+  body: unknown,
+  ca: Buffer | undefined,
+  timeoutMs: number,
+): Promise<{ status: number; body: unknown }> {
+  return requestJson('POST', url, body, ca, timeoutMs);
+}
+
+/** Reads the PEM of the server certificate or CA a technician was given. */
+export function readCaFile(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new SyncError('SYNC_ENROL_FAILED', `cannot read CA file ${path}`, { cause: err });
+  }
+}
+
+export interface EnrolExchangeOptions {
+  serverUrl: string;
+  token: string;
+  /** Where the device key lives (`identityKeyPath(dataDir)`). */
+  dataDir: string;
+  /** PEM of the server certificate or CA to trust (pinned for this request). */
+  ca?: Buffer;
+  allowInsecure?: boolean;
+  appVersion?: string;
+  /** Enrol with a new key even when one exists (re-enrolment). */
+  newKey?: boolean;
+  timeoutMs?: number;
+}
+
+/**
+ * The enrolment exchange: reuse the device key in `dataDir` (or make one), POST the token and the
+ * public key to ENROL_PATH, parse the answer. The key file is written only after the server accepted
+ * it; a refusal, an unreachable server or a malformed answer leaves `dataDir` as it was.
+ */
+export async function exchangeEnrolment(
+  o: EnrolExchangeOptions,
+): Promise<{ base: URL; response: EnrolResponse }> {
   const base = checkServerUrl(o.serverUrl, o.allowInsecure);
+  const key = prepareIdentity(o.dataDir, o.newKey);
+  const req: EnrolRequest = {
+    v: 1,
+    token: o.token,
+    publicKey: key.identity.publicKey,
+    ...(o.appVersion ? { appVersion: o.appVersion } : {}),
+  };
+  const res = await postJson(new URL(ENROL_PATH, base), req, o.ca, o.timeoutMs ?? 30_000);
+  if (res.status !== 200) {
+    const b = (res.body ?? {}) as { code?: string; message?: string };
+    throw new EnrolRefusedError(
+      `server refused enrolment: ${b.message ?? 'no reason given'} [${b.code ?? res.status}]`,
+      res.status,
+      b.code,
+    );
+  }
+  const response = parseEnrolResponse(res.body);
+  key.persist();
+  return { base, response };
+}
+
+/** The trusted root file's text, as written at `trustedRootPath(dataDir)`. */
+export const trustedRootText = (response: EnrolResponse): string =>
+  `${JSON.stringify(response.trustedRoot, null, 2)}\n`;
+
+/** The device config an enrolment gives (what device/main.ts reads). */
+export function deviceConfigFromEnrolment(
+  response: EnrolResponse,
+  where: { dataDir: string; serverUrl: URL; caFile?: string | undefined },
+): DeviceConfigInput {
+  return {
+    deviceId: response.deviceId,
+    screenName: response.screenName,
+    gate: response.gate,
+    dataDir: where.dataDir,
+    server: { url: where.serverUrl.origin, ...(where.caFile ? { caFile: where.caFile } : {}) },
+  };
+}
+
+export async function enrolDevice(o: EnrolOptions): Promise<EnrolResult> {
+  checkServerUrl(o.serverUrl, o.allowInsecure);
   const configPath = o.configPath ?? join(o.dataDir, 'device.json');
   if (!o.force && existsSync(configPath)) {
     let existing: { deviceId?: string } = {};
@@ -114,45 +215,22 @@ export async function enrolDevice(o: EnrolOptions): Promise<EnrolResult> {
       );
     }
   }
-  let ca: Buffer | undefined;
-  if (o.caFile) {
-    try {
-      ca = readFileSync(o.caFile);
-    } catch (err) {
-      throw new SyncError('SYNC_ENROL_FAILED', `cannot read CA file ${o.caFile}`, { cause: err });
-    }
-  }
-  const identity = loadOrCreateIdentity(o.dataDir);
-  const req: EnrolRequest = {
-    v: 1,
+  const ca = o.caFile ? readCaFile(o.caFile) : undefined;
+  const { base, response } = await exchangeEnrolment({
+    serverUrl: o.serverUrl,
     token: o.token,
-    publicKey: identity.publicKey,
-    ...(o.appVersion ? { appVersion: o.appVersion } : {}),
-  };
-  const res = await postJson(new URL(ENROL_PATH, base), req, ca, o.timeoutMs ?? 30_000);
-  if (res.status !== 200) {
-    const b = res.body as { code?: string; message?: string };
-    throw new SyncError(
-      'SYNC_ENROL_REFUSED',
-      `server refused enrolment: ${b.message ?? 'no reason given'} [${b.code ?? res.status}]`,
-    );
-  }
-  const response = parseEnrolResponse(res.body);
-  const caPath = ca ? serverCaPath(o.dataDir) : undefined;
-  const config: DeviceConfigInput = {
-    deviceId: response.deviceId,
-    screenName: response.screenName,
-    gate: response.gate,
     dataDir: o.dataDir,
-    server: { url: base.origin, ...(caPath ? { caFile: caPath } : {}) },
-  };
+    ...(ca ? { ca } : {}),
+    ...(o.allowInsecure ? { allowInsecure: true } : {}),
+    ...(o.appVersion ? { appVersion: o.appVersion } : {}),
+    newKey: Boolean(o.force),
+    ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
+  });
+  const caPath = ca ? serverCaPath(o.dataDir) : undefined;
+  const config = deviceConfigFromEnrolment(response, { dataDir: o.dataDir, serverUrl: base, caFile: caPath });
   parseDeviceConfig(config); // what we write must be what the daemon accepts
   if (ca && caPath) await writeFileAtomic(caPath, ca, 0o644);
-  await writeFileAtomic(
-    trustedRootPath(o.dataDir),
-    `${JSON.stringify(response.trustedRoot, null, 2)}\n`,
-    0o644,
-  );
+  await writeFileAtomic(trustedRootPath(o.dataDir), trustedRootText(response), 0o644);
   await writeFileAtomic(configPath, `${JSON.stringify(config, null, 2)}\n`, 0o640);
   return { deviceId: response.deviceId, configPath, trustedRootPath: trustedRootPath(o.dataDir), response };
 }

@@ -3,7 +3,12 @@ import { GatecastError } from '../../protocol/errors.js';
 
 export class SyncError extends GatecastError {
   constructor(
-    readonly code: 'SYNC_INSECURE_URL' | 'SYNC_ENROL_REFUSED' | 'SYNC_ENROL_FAILED' | 'SYNC_BAD_URL',
+    readonly code:
+      | 'SYNC_INSECURE_URL'
+      | 'SYNC_ENROL_REFUSED'
+      | 'SYNC_ENROL_FAILED'
+      | 'SYNC_ENROL_BAD_RESPONSE'
+      | 'SYNC_BAD_URL',
     message: string,
     options?: { cause?: unknown },
   ) {

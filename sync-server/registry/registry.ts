@@ -180,10 +180,12 @@ export class Registry {
     this.db.prepare('UPDATE devices SET online = 0').run();
   }
 
-  close(): void {
-    void this.checkpointer?.stop();
+  /** Closes the database; the promise settles once the checkpoint worker has let go of the files too. */
+  close(): Promise<void> {
+    const stopping = this.checkpointer?.stop() ?? Promise.resolve();
     this.checkpointer = undefined;
     if (this.db?.open) this.db.close();
+    return stopping;
   }
 
   private prepare() {

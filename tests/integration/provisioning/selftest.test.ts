@@ -1,52 +1,36 @@
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { enrolDevice } from '../../../device/sync/enrol.js';
 import { deviceKeyPath, trustRootPath } from '../../../provisioning/paths.js';
 import { formatSelftest, type SelftestResult, selftest } from '../../../provisioning/selftest.js';
 import { chromiumPath } from '../../helpers/chromium.js';
+import { FAKE_ROOT, startServer } from '../../helpers/sync.js';
 import { tempDir } from '../../helpers/temp.js';
 
-let server: Server;
-let url: string;
+const GATE = {
+  siteGroup: 'kien-giang/ha-tien',
+  name: 'Hà Tiên',
+  languages: ['vi', 'km', 'lo', 'zh-Hans', 'en'],
+};
+
+let srv: Awaited<ReturnType<typeof startServer>>;
 let dir: ReturnType<typeof tempDir>;
 let configPath: string;
+let dataDir: string;
 
+/** A real sync server and a device enrolled with it: key, trust root and config where enrolment puts them. */
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    res.writeHead(req.url === '/api/health' ? 200 : 404, { 'content-type': 'application/json' });
-    res.end('{"ok":true}');
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   dir = tempDir('gatecast-selftest-');
-  const dataDir = join(dir.path, 'data');
-  mkdirSync(join(dataDir, 'trust'), { recursive: true });
-  mkdirSync(join(dataDir, 'identity'), { recursive: true });
-  writeFileSync(
-    trustRootPath(dataDir),
-    JSON.stringify({ signed: { _type: 'root', version: 1 }, signatures: [] }),
-  );
-  writeFileSync(deviceKeyPath(dataDir), '-----BEGIN PRIVATE KEY-----\n…\n-----END PRIVATE KEY-----\n');
+  srv = await startServer(dir.path, { gates: [GATE] });
+  const tok = await srv.api('POST', '/api/enrolment-tokens', { siteGroup: GATE.siteGroup, screenName: 's' });
+  dataDir = join(dir.path, 'data');
   configPath = join(dir.path, 'device.json');
-  writeFileSync(
-    configPath,
-    JSON.stringify({
-      deviceId: 'dev-1',
-      gate: {
-        siteGroup: 'kien-giang/ha-tien',
-        name: 'Hà Tiên',
-        languages: ['vi', 'km', 'lo', 'zh-Hans', 'en'],
-      },
-      dataDir,
-      server: { url },
-    }),
-  );
+  await enrolDevice({ serverUrl: srv.server.url, token: tok.body.token, dataDir, configPath });
 });
 
 afterAll(async () => {
-  await new Promise((r) => server.close(r));
+  await srv?.server.stop();
   dir.cleanup();
 });
 
@@ -66,9 +50,13 @@ describe('selftest with the real Chromium and fonts', () => {
     for (const lang of ['vi', 'km', 'lo', 'zh-Hans', 'en'])
       expect(byId(r, `fonts:${lang}`)).toMatchObject({ status: 'pass', name: `Text in ${lang}` });
     expect(byId(r, 'chromium')?.status).toBe('pass');
-    expect(byId(r, 'server')?.detail).toMatch(/\/api\/health answered in \d+ ms/);
-    expect(byId(r, 'trust')?.status).toBe('pass');
-    expect(byId(r, 'key')?.status).toBe('pass');
+    expect(byId(r, 'server')?.detail).toMatch(
+      new RegExp(`^${srv.server.url}/api/health answered in \\d+ ms$`),
+    );
+    // the files enrolment wrote, at the paths the daemon reads
+    expect(byId(r, 'trust')).toMatchObject({ status: 'pass', detail: trustRootPath(dataDir) });
+    expect(JSON.parse(readFileSync(trustRootPath(dataDir), 'utf8'))).toEqual(FAKE_ROOT);
+    expect(byId(r, 'key')).toMatchObject({ status: 'pass', detail: deviceKeyPath(dataDir) });
     expect(byId(r, 'gpio')?.status).toBe('skip');
     // no session, no CEC, no opening hours: a warning, not a failure
     expect(byId(r, 'display')?.status).toBe('warn');
@@ -104,6 +92,45 @@ describe('selftest with the real Chromium and fonts', () => {
     expect(table).toContain('Tự kiểm tra gatecast');
     expect(table).toMatch(/Chữ km\s+LỖI\s+\d+ ký tự/);
     expect(table).toMatch(/hạng mục bị lỗi\.\n$/);
+  });
+});
+
+describe('selftest on a box whose enrolment is broken', () => {
+  it('names a damaged device key, a missing trust root and an unreachable server', async () => {
+    const broken = join(dir.path, 'broken');
+    mkdirSync(join(broken, 'keys'), { recursive: true });
+    writeFileSync(deviceKeyPath(broken), '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n');
+    const cfg = join(dir.path, 'broken.json');
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        deviceId: 'gc-0000000000000001',
+        gate: { siteGroup: GATE.siteGroup, name: 'x', languages: ['en'] },
+        dataDir: broken,
+        server: { url: 'http://127.0.0.1:1' },
+      }),
+    );
+    const r = await selftest({
+      configPath: cfg,
+      lang: 'en',
+      env: { PATH: process.env['PATH'] },
+      chromiumPath: chromiumPath(),
+    });
+    expect(r.ok).toBe(false);
+    expect(byId(r, 'key')).toMatchObject({ status: 'fail' });
+    expect(byId(r, 'key')?.detail).toMatch(
+      /is damaged \(device key .* is not a valid Ed25519 private key\): enrol again \(gatecast provision --reenrol\)$/,
+    );
+    expect(byId(r, 'trust')).toEqual({
+      id: 'trust',
+      name: 'Trust root',
+      status: 'fail',
+      detail: `${trustRootPath(broken)} is missing: enrol again (gatecast provision --reenrol)`,
+    });
+    expect(byId(r, 'server')).toMatchObject({
+      status: 'fail',
+      detail: 'http://127.0.0.1:1/api/health: ECONNREFUSED',
+    });
   });
 });
 

@@ -1,7 +1,7 @@
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { identityKeyPath } from '../../../device/identity.js';
+import { identityKeyPath, loadIdentity } from '../../../device/identity.js';
 import { enrolDevice } from '../../../device/sync/enrol.js';
 import { DeviceConfig } from '../../../protocol/config.js';
 import {
@@ -103,8 +103,27 @@ describe('enrolment and the device link', () => {
     await expect(
       enrolDevice({ serverUrl: server.url, token: tok3.body.token, dataDir: join(dir, 'e') }),
     ).rejects.toThrow(/ENROL_TOKEN_EXPIRED/);
-    // Nothing was written for the refused devices.
+    // Nothing was written for the refused devices, not even a key.
     expect(() => statSync(join(dir, 'b', 'device.json'))).toThrow();
+    for (const d of ['b', 'c', 'd', 'e']) expect(existsSync(identityKeyPath(join(dir, d)))).toBe(false);
+  });
+
+  it('enrols again with --force under a new key; the old key stays with the old device', async () => {
+    const { dir, server, api } = await setup();
+    const dataDir = join(dir, 'a');
+    const first = await enrolTestDevice(api, server.url, dataDir);
+    const key1 = loadIdentity(dataDir).publicKey;
+    const tok = await api('POST', '/api/enrolment-tokens', { siteGroup: GATE.siteGroup, screenName: 's2' });
+    await expect(enrolDevice({ serverUrl: server.url, token: tok.body.token, dataDir })).rejects.toThrow(
+      /already enrolled as gc-/,
+    );
+    const again = await enrolDevice({ serverUrl: server.url, token: tok.body.token, dataDir, force: true });
+    const key2 = loadIdentity(dataDir).publicKey;
+    expect(key2).not.toBe(key1);
+    expect(again.deviceId).not.toBe(first.deviceId);
+    expect(server.registry.getDevice(again.deviceId)?.publicKey).toBe(key2);
+    expect(server.registry.getDevice(first.deviceId)?.publicKey).toBe(key1);
+    expect(JSON.parse(readFileSync(join(dataDir, 'device.json'), 'utf8')).deviceId).toBe(again.deviceId);
   });
 
   it('refuses plain http to a non-loopback host unless the dev flag is given', async () => {
