@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { isGatecastError } from '../protocol/errors.js';
+import { registerAdminCommands } from './admin-commands.js';
 import { registerContentCommands } from './content-commands.js';
 import { registerTufClientCommands } from './tuf-client.js';
 import { registerScheduleCommands } from './schedule-commands.js';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerPublishCommands(program);
   registerSyncCommands(program);
   registerServerCommands(program);
+  registerAdminCommands(program);
   return program;
 }
 

@@ -1,0 +1,53 @@
+import { GatecastError, type Problem, formatProblems } from '../../protocol/errors.js';
+
+/** Wrong username or password, or a disabled account: deliberately not saying which. */
+export class AuthFailedError extends GatecastError {
+  readonly code = 'AUTH_FAILED';
+}
+export const isAuthFailedError = (e: unknown): e is AuthFailedError => e instanceof AuthFailedError;
+
+export class RateLimitedError extends GatecastError {
+  readonly code = 'AUTH_RATE_LIMITED';
+  constructor(readonly retryAfterMs: number) {
+    super(`too many login attempts; retry in ${Math.ceil(retryAfterMs / 1000)} s`);
+  }
+}
+export const isRateLimitedError = (e: unknown): e is RateLimitedError => e instanceof RateLimitedError;
+
+export class AccountInputError extends GatecastError {
+  readonly code = 'ACCOUNT_INVALID';
+  constructor(
+    message: string,
+    readonly problems: Problem[] = [],
+  ) {
+    super(problems.length ? `${message}:\n${formatProblems(problems)}` : message);
+  }
+}
+export const isAccountInputError = (e: unknown): e is AccountInputError => e instanceof AccountInputError;
+
+export class UserExistsError extends GatecastError {
+  readonly code = 'USER_EXISTS';
+}
+export const isUserExistsError = (e: unknown): e is UserExistsError => e instanceof UserExistsError;
+
+export class UserNotFoundError extends GatecastError {
+  readonly code = 'USER_NOT_FOUND';
+}
+export const isUserNotFoundError = (e: unknown): e is UserNotFoundError => e instanceof UserNotFoundError;
+
+/** The change would leave no active admin. */
+export class LastAdminError extends GatecastError {
+  readonly code = 'LAST_ADMIN';
+}
+export const isLastAdminError = (e: unknown): e is LastAdminError => e instanceof LastAdminError;
+
+/** `gatecast admin create` on a database that already has an admin. */
+export class AdminExistsError extends GatecastError {
+  readonly code = 'ADMIN_EXISTS';
+}
+export const isAdminExistsError = (e: unknown): e is AdminExistsError => e instanceof AdminExistsError;
+
+export class AccountStoreError extends GatecastError {
+  readonly code = 'ACCOUNT_STORE_FAILED';
+}
+export const isAccountStoreError = (e: unknown): e is AccountStoreError => e instanceof AccountStoreError;

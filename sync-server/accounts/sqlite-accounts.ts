@@ -1,0 +1,336 @@
+/**
+ * SqliteAccountStore: users, sessions and the audit log in better-sqlite3 (WAL). It may share the
+ * sync server's database file or have its own; its migrations are recorded in its own table
+ * (`accounts_migrations`) under names "accounts-N", so it never collides with other subsystems.
+ */
+import Database from 'better-sqlite3';
+import { AccountStoreError, UserExistsError, UserNotFoundError } from './errors.js';
+import { isRole } from './roles.js';
+import type {
+  AccountStore,
+  AuditEntry,
+  AuditQuery,
+  NewAuditEntry,
+  NewUser,
+  SessionRecord,
+  UserPatch,
+  UserRecord,
+} from './store.js';
+
+type Db = Database.Database;
+
+export const ACCOUNTS_MIGRATIONS: readonly { name: string; up: string }[] = [
+  {
+    name: 'accounts-1',
+    up: `
+      CREATE TABLE account_users (
+        id INTEGER PRIMARY KEY,
+        username TEXT NOT NULL UNIQUE,
+        display_name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('admin','operator','author','approver','viewer')),
+        password_hash TEXT NOT NULL,
+        disabled INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE TABLE account_sessions (
+        id_hash TEXT PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES account_users(id) ON DELETE CASCADE,
+        csrf_token TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        ip TEXT NOT NULL,
+        user_agent TEXT NOT NULL
+      );
+      CREATE INDEX account_sessions_user ON account_sessions(user_id);
+      CREATE INDEX account_sessions_expiry ON account_sessions(expires_at);
+      CREATE TABLE account_audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        actor TEXT,
+        action TEXT NOT NULL,
+        target TEXT,
+        ip TEXT,
+        outcome TEXT NOT NULL CHECK (outcome IN ('ok','denied','failed')),
+        details TEXT NOT NULL
+      );
+      CREATE INDEX account_audit_at ON account_audit(at);
+    `,
+  },
+];
+
+/** Opens (creating) a database file for accounts: WAL, foreign keys, busy timeout. */
+export function openAccountsDb(path: string): Db {
+  let db: Db;
+  try {
+    db = new Database(path);
+  } catch (err) {
+    throw new AccountStoreError(`cannot open accounts database ${path}`, { cause: err });
+  }
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  return db;
+}
+
+/** Applies the accounts migrations not yet applied to `db`. */
+export function migrateAccounts(db: Db): void {
+  db.exec('CREATE TABLE IF NOT EXISTS accounts_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)');
+  const applied = new Set(
+    (db.prepare('SELECT name FROM accounts_migrations').all() as { name: string }[]).map((r) => r.name),
+  );
+  for (const m of ACCOUNTS_MIGRATIONS) {
+    if (applied.has(m.name)) continue;
+    try {
+      db.transaction(() => {
+        db.exec(m.up);
+        db.prepare('INSERT INTO accounts_migrations (name, applied_at) VALUES (?, ?)').run(
+          m.name,
+          new Date().toISOString(),
+        );
+      })();
+    } catch (err) {
+      throw new AccountStoreError(`migration ${m.name} failed`, { cause: err });
+    }
+  }
+}
+
+interface UserRow {
+  id: number;
+  username: string;
+  display_name: string;
+  role: string;
+  password_hash: string;
+  disabled: number;
+  created_at: number;
+  updated_at: number;
+}
+
+interface SessionRow {
+  id_hash: string;
+  user_id: number;
+  csrf_token: string;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+  ip: string;
+  user_agent: string;
+}
+
+interface AuditRow {
+  id: number;
+  at: number;
+  actor: string | null;
+  action: string;
+  target: string | null;
+  ip: string | null;
+  outcome: 'ok' | 'denied' | 'failed';
+  details: string;
+}
+
+function toUser(r: UserRow): UserRecord {
+  if (!isRole(r.role)) throw new AccountStoreError(`user ${r.username} has unknown role ${r.role}`);
+  return {
+    id: r.id,
+    username: r.username,
+    displayName: r.display_name,
+    role: r.role,
+    passwordHash: r.password_hash,
+    disabled: r.disabled !== 0,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+const toSession = (r: SessionRow): SessionRecord => ({
+  idHash: r.id_hash,
+  userId: r.user_id,
+  csrfToken: r.csrf_token,
+  createdAt: r.created_at,
+  lastSeenAt: r.last_seen_at,
+  expiresAt: r.expires_at,
+  ip: r.ip,
+  userAgent: r.user_agent,
+});
+
+const toAudit = (r: AuditRow): AuditEntry => ({
+  id: r.id,
+  at: r.at,
+  actor: r.actor,
+  action: r.action,
+  target: r.target,
+  ip: r.ip,
+  outcome: r.outcome,
+  details: JSON.parse(r.details) as Record<string, unknown>,
+});
+
+export class SqliteAccountStore implements AccountStore {
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** `db` must have had `migrateAccounts` applied (openSqliteAccountStore does both). */
+  constructor(private readonly db: Db) {}
+
+  private stmt(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  getUserByName(username: string): UserRecord | undefined {
+    const r = this.stmt('SELECT * FROM account_users WHERE username = ?').get(username) as
+      UserRow | undefined;
+    return r && toUser(r);
+  }
+
+  getUserById(id: number): UserRecord | undefined {
+    const r = this.stmt('SELECT * FROM account_users WHERE id = ?').get(id) as UserRow | undefined;
+    return r && toUser(r);
+  }
+
+  listUsers(): UserRecord[] {
+    return (this.stmt('SELECT * FROM account_users ORDER BY username').all() as UserRow[]).map(toUser);
+  }
+
+  insertUser(u: NewUser): UserRecord {
+    try {
+      const info = this.stmt(
+        `INSERT INTO account_users (username, display_name, role, password_hash, disabled, created_at, updated_at)
+         VALUES (?, ?, ?, ?, 0, ?, ?)`,
+      ).run(u.username, u.displayName, u.role, u.passwordHash, u.createdAt, u.createdAt);
+      return this.getUserById(Number(info.lastInsertRowid))!;
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE')
+        throw new UserExistsError(`user "${u.username}" already exists`, { cause: err });
+      throw new AccountStoreError('cannot insert user', { cause: err });
+    }
+  }
+
+  updateUser(id: number, patch: UserPatch): UserRecord {
+    const cur = this.getUserById(id);
+    if (!cur) throw new UserNotFoundError(`no user with id ${id}`);
+    this.stmt(
+      `UPDATE account_users SET display_name = ?, role = ?, password_hash = ?, disabled = ?, updated_at = ?
+       WHERE id = ?`,
+    ).run(
+      patch.displayName ?? cur.displayName,
+      patch.role ?? cur.role,
+      patch.passwordHash ?? cur.passwordHash,
+      (patch.disabled ?? cur.disabled) ? 1 : 0,
+      patch.updatedAt,
+      id,
+    );
+    return this.getUserById(id)!;
+  }
+
+  deleteUser(id: number): void {
+    const info = this.stmt('DELETE FROM account_users WHERE id = ?').run(id);
+    if (info.changes === 0) throw new UserNotFoundError(`no user with id ${id}`);
+  }
+
+  countActiveAdmins(): number {
+    return (
+      this.stmt("SELECT count(*) AS n FROM account_users WHERE role = 'admin' AND disabled = 0").get() as {
+        n: number;
+      }
+    ).n;
+  }
+
+  insertSession(s: SessionRecord): void {
+    this.stmt(
+      `INSERT INTO account_sessions (id_hash, user_id, csrf_token, created_at, last_seen_at, expires_at, ip, user_agent)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(s.idHash, s.userId, s.csrfToken, s.createdAt, s.lastSeenAt, s.expiresAt, s.ip, s.userAgent);
+  }
+
+  getSession(idHash: string): SessionRecord | undefined {
+    const r = this.stmt('SELECT * FROM account_sessions WHERE id_hash = ?').get(idHash) as
+      SessionRow | undefined;
+    return r && toSession(r);
+  }
+
+  touchSession(idHash: string, lastSeenAt: number): void {
+    this.stmt('UPDATE account_sessions SET last_seen_at = ? WHERE id_hash = ?').run(lastSeenAt, idHash);
+  }
+
+  deleteSession(idHash: string): void {
+    this.stmt('DELETE FROM account_sessions WHERE id_hash = ?').run(idHash);
+  }
+
+  deleteUserSessions(userId: number, keepIdHash?: string): number {
+    return this.stmt('DELETE FROM account_sessions WHERE user_id = ? AND id_hash IS NOT ?').run(
+      userId,
+      keepIdHash ?? null,
+    ).changes;
+  }
+
+  deleteExpiredSessions(now: number, idleTimeoutMs: number): number {
+    return this.stmt('DELETE FROM account_sessions WHERE expires_at <= ? OR last_seen_at <= ?').run(
+      now,
+      now - idleTimeoutMs,
+    ).changes;
+  }
+
+  appendAudit(e: NewAuditEntry): AuditEntry {
+    const details = JSON.stringify(e.details);
+    const info = this.stmt(
+      'INSERT INTO account_audit (at, actor, action, target, ip, outcome, details) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ).run(e.at, e.actor, e.action, e.target, e.ip, e.outcome, details);
+    return {
+      ...e,
+      details: JSON.parse(details) as Record<string, unknown>,
+      id: Number(info.lastInsertRowid),
+    };
+  }
+
+  listAudit(q: AuditQuery): AuditEntry[] {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (q.from !== undefined) {
+      where.push('at >= ?');
+      args.push(q.from);
+    }
+    if (q.to !== undefined) {
+      where.push('at < ?');
+      args.push(q.to);
+    }
+    if (q.actor !== undefined) {
+      where.push('actor = ?');
+      args.push(q.actor);
+    }
+    if (q.action !== undefined) {
+      where.push('action = ?');
+      args.push(q.action);
+    }
+    if (q.beforeId !== undefined) {
+      where.push('id < ?');
+      args.push(q.beforeId);
+    }
+    const sql = `SELECT * FROM account_audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...args, q.limit) as AuditRow[]).map(toAudit);
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+/** Opens the accounts database at `path`, migrates it, and returns the store. */
+export function openSqliteAccountStore(path: string): SqliteAccountStore {
+  const db = openAccountsDb(path);
+  try {
+    migrateAccounts(db);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return new SqliteAccountStore(db);
+}

@@ -1,0 +1,105 @@
+/**
+ * The accounts port: users, sessions and the audit log. `SqliteAccountStore` (sqlite-accounts.ts)
+ * is the implementation; the service and routes only see this interface. Times are epoch ms.
+ */
+import type { Role } from './roles.js';
+
+export interface UserRecord {
+  id: number;
+  /** Lower-case login name. */
+  username: string;
+  displayName: string;
+  role: Role;
+  /** scrypt hash string from password.ts. */
+  passwordHash: string;
+  disabled: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface NewUser {
+  username: string;
+  displayName: string;
+  role: Role;
+  passwordHash: string;
+  createdAt: number;
+}
+
+export interface UserPatch {
+  displayName?: string;
+  role?: Role;
+  passwordHash?: string;
+  disabled?: boolean;
+  updatedAt: number;
+}
+
+export interface SessionRecord {
+  /** SHA-256 (hex) of the cookie token; the token itself is never stored. */
+  idHash: string;
+  userId: number;
+  /** Synchronizer token the client must echo in `x-csrf-token` on every mutating request. */
+  csrfToken: string;
+  createdAt: number;
+  lastSeenAt: number;
+  expiresAt: number;
+  ip: string;
+  userAgent: string;
+}
+
+export type AuditOutcome = 'ok' | 'denied' | 'failed';
+
+export interface NewAuditEntry {
+  at: number;
+  /** Username of who acted; null for an anonymous request (e.g. a failed login). */
+  actor: string | null;
+  /** What was done, dotted: "user.create", "session.login", "access.denied". */
+  action: string;
+  /** What it was done to, e.g. a username, a device id; null if nothing in particular. */
+  target: string | null;
+  /** Client address the request came from; null for the CLI. */
+  ip: string | null;
+  outcome: AuditOutcome;
+  details: Record<string, unknown>;
+}
+
+export interface AuditEntry extends NewAuditEntry {
+  id: number;
+}
+
+export interface AuditQuery {
+  from?: number;
+  to?: number;
+  actor?: string;
+  action?: string;
+  /** Entries with id below this (paging backwards, newest first). */
+  beforeId?: number;
+  limit: number;
+}
+
+export interface AccountStore {
+  getUserByName(username: string): UserRecord | undefined;
+  getUserById(id: number): UserRecord | undefined;
+  listUsers(): UserRecord[];
+  /** Throws UserExistsError when the username is taken. */
+  insertUser(user: NewUser): UserRecord;
+  updateUser(id: number, patch: UserPatch): UserRecord;
+  deleteUser(id: number): void;
+  /** Admins that are not disabled. */
+  countActiveAdmins(): number;
+
+  insertSession(session: SessionRecord): void;
+  getSession(idHash: string): SessionRecord | undefined;
+  touchSession(idHash: string, lastSeenAt: number): void;
+  deleteSession(idHash: string): void;
+  /** Ends every session of the user, except `keepIdHash` when given. */
+  deleteUserSessions(userId: number, keepIdHash?: string): number;
+  deleteExpiredSessions(now: number, idleTimeoutMs: number): number;
+
+  appendAudit(entry: NewAuditEntry): AuditEntry;
+  /** Newest first. */
+  listAudit(query: AuditQuery): AuditEntry[];
+
+  /** Runs `fn` atomically. */
+  transaction<T>(fn: () => T): T;
+  close(): void;
+}

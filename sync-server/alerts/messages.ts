@@ -1,0 +1,28 @@
+/** The dashboard text of an alert, from the message catalogue (protocol/i18n/dashboard.ts). */
+import {
+  type DashboardKey,
+  type DashboardLanguage,
+  dashboardText,
+  formatNumber,
+} from '../../protocol/i18n/dashboard.js';
+import type { AlertKind, RaisedAlert } from './types.js';
+
+export const ALERT_MESSAGE_KEY: Readonly<Record<AlertKind, DashboardKey>> = Object.freeze({
+  offline: 'alert.offline',
+  'display-off-in-opening-hours': 'alert.displayOffInOpeningHours',
+  'disk-low': 'alert.diskLow',
+  'temperature-high': 'alert.temperatureHigh',
+  'under-voltage': 'alert.underVoltage',
+  'playback-errors': 'alert.playbackErrors',
+  'bundle-lagging': 'alert.bundleLagging',
+  'clock-skew': 'alert.clockSkew',
+  'missing-language-variants': 'alert.missingLanguageVariants',
+});
+
+/** The alert's message in `lang`, numbers written the locale's way (vi: "3,1"). */
+export function alertText(alert: Pick<RaisedAlert, 'kind' | 'params'>, lang: DashboardLanguage): string {
+  const params = Object.fromEntries(
+    Object.entries(alert.params).map(([k, v]) => [k, typeof v === 'number' ? formatNumber(v, lang, 1) : v]),
+  );
+  return dashboardText(lang, ALERT_MESSAGE_KEY[alert.kind], params);
+}

@@ -1,0 +1,144 @@
+/**
+ * What the alert rules read and what they produce. The fleet registry (sync-server, issue 4) adapts
+ * its stored data to `AlertInput`; the rules never touch storage, sockets or the clock themselves.
+ * All times are epoch milliseconds.
+ */
+import type { TimeWindow } from '../../protocol/content.js';
+import type { ContentGap } from '../../protocol/schedule.js';
+
+/** One screen as the registry knows it right now. */
+export interface DeviceSnapshot {
+  deviceId: string;
+  /** Human name shown in the dashboard. */
+  name: string;
+  /** The gate (site group), e.g. "kien-giang/ha-tien"; the province is its first segment. */
+  siteGroup: string;
+  /** The gate's IANA time zone (Asia/Ho_Chi_Minh for every Vietnamese gate). */
+  timezone: string;
+  /** The gate's opening hours in local time; absent or empty means always open. */
+  openingHours?: readonly TimeWindow[];
+  /** Whether the device's WebSocket is connected now. */
+  online: boolean;
+  /** Last message received from the device; null if it never connected. */
+  lastSeenAt: number | null;
+  /** When the device was enrolled: the reference for "offline since" if it never connected. */
+  enrolledAt: number;
+  /** The bundle version the device last reported as installed; null if none yet. */
+  installedBundleVersion: string | null;
+  /** Ops turned the display off on purpose (command display off): no "display off" alert then. */
+  displayOffByOps?: boolean;
+}
+
+/** One health sample as the device sent it (issue 4 health message), reduced to what rules read. */
+export interface HealthSample {
+  deviceId: string;
+  /** When the device took the sample (its clock, corrected by the server's offset if known). */
+  at: number;
+  /** CPU temperature, °C. */
+  cpuTempC?: number;
+  diskFreeBytes?: number;
+  diskTotalBytes?: number;
+  /** Under-voltage right now (vcgencmd get_throttled bit 0 or rpi_volt alarm). */
+  underVoltageNow?: boolean;
+  /** Under-voltage has occurred since boot (bit 16). */
+  underVoltageSinceBoot?: boolean;
+  display?: 'on' | 'off' | 'unknown';
+  /** Playback errors since the previous sample (failed loads, crashes of the page). */
+  playbackErrors?: number;
+  /** Device clock minus server clock, ms (positive: device ahead). */
+  clockOffsetMs?: number;
+}
+
+/** The newest published bundle of a gate. */
+export interface LatestBundle {
+  siteGroup: string;
+  version: string;
+  publishedAt: number;
+}
+
+/** Everything one evaluation reads. */
+export interface AlertInput {
+  now: number;
+  devices: readonly DeviceSnapshot[];
+  /** Newest health sample per device id (absent when the device never sent one). */
+  latestHealth: ReadonlyMap<string, HealthSample>;
+  /** Recent samples per device id, oldest first, covering at least `playbackErrorWindowMs`. */
+  recentHealth: ReadonlyMap<string, readonly HealthSample[]>;
+  /** Newest published bundle per site group. */
+  latestBundles: ReadonlyMap<string, LatestBundle>;
+  /**
+   * Gate languages the latest bundle has no variant for, per site group, as the schedule engine
+   * reports them (protocol/schedule.ts ContentGap).
+   */
+  contentGaps: ReadonlyMap<string, readonly ContentGap[]>;
+}
+
+/** Thresholds; every field has a default in DEFAULT_ALERT_THRESHOLDS. */
+export interface AlertThresholds {
+  offlineAfterMs: number;
+  /** Health older than this is not judged (the offline rule covers a silent device). */
+  healthMaxAgeMs: number;
+  diskFreeWarningRatio: number;
+  diskFreeCriticalRatio: number;
+  temperatureWarningC: number;
+  temperatureCriticalC: number;
+  playbackErrorWindowMs: number;
+  playbackErrorCount: number;
+  bundleLagAfterMs: number;
+  clockSkewMs: number;
+}
+
+export const DEFAULT_ALERT_THRESHOLDS: Readonly<AlertThresholds> = Object.freeze({
+  offlineAfterMs: 10 * 60_000,
+  healthMaxAgeMs: 5 * 60_000,
+  diskFreeWarningRatio: 0.1,
+  diskFreeCriticalRatio: 0.03,
+  temperatureWarningC: 75,
+  temperatureCriticalC: 80,
+  playbackErrorWindowMs: 15 * 60_000,
+  playbackErrorCount: 5,
+  bundleLagAfterMs: 6 * 3_600_000,
+  clockSkewMs: 30_000,
+});
+
+export type AlertKind =
+  | 'offline'
+  | 'display-off-in-opening-hours'
+  | 'disk-low'
+  | 'temperature-high'
+  | 'under-voltage'
+  | 'playback-errors'
+  | 'bundle-lagging'
+  | 'clock-skew'
+  | 'missing-language-variants';
+
+export type AlertSeverity = 'warning' | 'critical';
+
+/** A condition that holds at evaluation time. `key` identifies it across evaluations. */
+export interface RaisedAlert {
+  /** `${kind}:${deviceId}` (or `${kind}:${siteGroup}` for gate-wide alerts). */
+  key: string;
+  kind: AlertKind;
+  severity: AlertSeverity;
+  siteGroup: string;
+  /** Absent for gate-wide alerts (missing language variants). */
+  deviceId?: string;
+  /** Values for the message text (protocol/i18n/dashboard.ts "alert.*" placeholders). */
+  params: Record<string, string | number>;
+}
+
+/** An alert over its life: raised, kept while it holds, resolved when it no longer does. */
+export interface AlertRecord extends RaisedAlert {
+  raisedAt: number;
+  /** Last evaluation in which it held. */
+  lastHeldAt: number;
+  resolvedAt: number | null;
+  acknowledgedAt: number | null;
+  acknowledgedBy: string | null;
+}
+
+export type AlertEvent =
+  | { type: 'raised'; alert: AlertRecord }
+  | { type: 'escalated'; alert: AlertRecord; from: AlertSeverity }
+  | { type: 'resolved'; alert: AlertRecord }
+  | { type: 'acknowledged'; alert: AlertRecord };

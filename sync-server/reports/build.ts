@@ -1,0 +1,351 @@
+/**
+ * Builds the operations report from proof-of-play records, outages and the gate list. Pure: the
+ * same input gives the same report. Records come one device at a time (`ReportBuilder.addDevice`),
+ * so a quarter of a large fleet never has to sit in memory at once; `buildReport` is the one-call
+ * form for inputs that fit.
+ */
+import {
+  type Interval,
+  intersectIntervals,
+  mergeIntervals,
+  openingIntervals,
+  subtractIntervals,
+  totalLength,
+} from '../time/zoned.js';
+import { periodRange, ReportInputError, reportDueDate } from './period.js';
+import type {
+  ChainReport,
+  DeviceReport,
+  GateReport,
+  Outage,
+  PlayCount,
+  ProofOfPlayRecord,
+  ProvinceReport,
+  Report,
+  ReportDevice,
+  ReportGate,
+  ReportPeriod,
+  Totals,
+  VerifyChain,
+} from './types.js';
+
+export interface ReportOptions {
+  period: ReportPeriod;
+  gates: readonly ReportGate[];
+  devices: readonly ReportDevice[];
+  verifyChain: VerifyChain;
+  /** When the report is made; time after it is not judged (a quarter still running). */
+  generatedAt: number;
+  /** Uncovered time in opening hours shorter than this is a transition, not a gap. Default 60 s. */
+  minContentGapMs?: number;
+}
+
+const keyOf = (itemId: string, language: string) => `${itemId}\u0000${language}`;
+
+function addPlays(into: Map<string, PlayCount>, from: Iterable<PlayCount>): void {
+  for (const p of from) {
+    const k = keyOf(p.itemId, p.language);
+    const cur = into.get(k);
+    if (cur) {
+      cur.plays += p.plays;
+      cur.onAirMs += p.onAirMs;
+    } else into.set(k, { ...p });
+  }
+}
+
+const sortPlays = (m: Map<string, PlayCount>) =>
+  [...m.values()].sort((a, b) =>
+    a.itemId === b.itemId ? (a.language < b.language ? -1 : 1) : a.itemId < b.itemId ? -1 : 1,
+  );
+
+const ratio = (num: number, den: number) => (den > 0 ? num / den : 1);
+
+function emptyTotals(): Totals {
+  return {
+    devices: 0,
+    plays: 0,
+    playsScreenOff: 0,
+    onAirMs: 0,
+    spanMs: 0,
+    upMs: 0,
+    uptimeRatio: 1,
+    openingMs: 0,
+    openingUpMs: 0,
+    openingUptimeRatio: 1,
+    outages: 0,
+    outageMs: 0,
+    contentGaps: 0,
+    contentGapMs: 0,
+    chainBreaks: 0,
+  };
+}
+
+function addTotals(t: Totals, d: Totals | DeviceReport): void {
+  const isDevice = 'deviceId' in d;
+  t.devices += isDevice ? 1 : d.devices;
+  t.plays += d.plays;
+  t.playsScreenOff += d.playsScreenOff;
+  t.onAirMs += d.onAirMs;
+  t.spanMs += d.spanMs;
+  t.openingMs += d.openingMs;
+  if (isDevice) {
+    t.upMs += d.spanMs * d.uptimeRatio;
+    t.openingUpMs += d.openingMs * d.openingUptimeRatio;
+    t.outages += d.outages.length;
+    t.outageMs += d.outages.reduce((n, o) => n + o.durationMs, 0);
+    t.contentGaps += d.contentGaps.length;
+    t.contentGapMs += d.contentGaps.reduce((n, g) => n + g.durationMs, 0);
+    t.chainBreaks += d.chain.breaks.length;
+  } else {
+    t.upMs += d.upMs;
+    t.openingUpMs += d.openingUpMs;
+    t.outages += d.outages;
+    t.outageMs += d.outageMs;
+    t.contentGaps += d.contentGaps;
+    t.contentGapMs += d.contentGapMs;
+    t.chainBreaks += d.chainBreaks;
+  }
+  t.uptimeRatio = ratio(t.upMs, t.spanMs);
+  t.openingUptimeRatio = ratio(t.openingUpMs, t.openingMs);
+}
+
+interface GateState {
+  gate: ReportGate;
+  from: number;
+  to: number;
+  /** The judged span: [from, min(to, generatedAt)). */
+  spanEnd: number;
+  opening: Interval[];
+  devices: DeviceReport[];
+}
+
+/** Aggregates one device's records for one gate's period. */
+export function reportDevice(
+  device: ReportDevice,
+  gate: GateState,
+  records: readonly ProofOfPlayRecord[],
+  outages: readonly Outage[],
+  verifyChain: VerifyChain,
+  minContentGapMs: number,
+): DeviceReport {
+  const { from, spanEnd } = gate;
+  const inPeriod = records.filter((r) => r.actualStart >= from && r.actualStart < gate.to);
+  const sorted = inPeriod.every((r, i) => i === 0 || inPeriod[i - 1]!.seq < r.seq)
+    ? inPeriod
+    : [...inPeriod].sort((a, b) => a.seq - b.seq);
+
+  const verification = verifyChain(sorted);
+  const atBySeq = (seq: number) => {
+    // Records are sorted by seq: binary search for the record at (or just after) `seq`.
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (sorted[mid]!.seq < seq) lo = mid + 1;
+      else hi = mid;
+    }
+    return sorted[lo]?.actualStart ?? null;
+  };
+  const chain: ChainReport = {
+    ok: verification.ok && verification.breaks.length === 0,
+    records: sorted.length,
+    breaks: verification.breaks.map((b) => ({ ...b, at: atBySeq(b.seq) })),
+  };
+
+  // itemId → language → count: two small maps, no key string built per record.
+  const counts = new Map<string, Map<string, PlayCount>>();
+  const covered: Interval[] = [];
+  let plays = 0;
+  let playsScreenOff = 0;
+  let onAirMs = 0;
+  for (const r of sorted) {
+    if (!r.screenOn) {
+      playsScreenOff++;
+      continue;
+    }
+    const end = Math.min(r.actualStart + Math.max(0, r.durationMs), gate.to);
+    const ms = end - r.actualStart;
+    plays++;
+    onAirMs += ms;
+    let byLang = counts.get(r.itemId);
+    if (!byLang) counts.set(r.itemId, (byLang = new Map()));
+    const c = byLang.get(r.language);
+    if (c) {
+      c.plays++;
+      c.onAirMs += ms;
+    } else byLang.set(r.language, { itemId: r.itemId, language: r.language, plays: 1, onAirMs: ms });
+    // Bridge uncovered stretches shorter than a gap: they could only yield gaps that are dropped
+    // anyway, and back-to-back items with a few ms of jitter then make one interval, not thousands.
+    const last = covered[covered.length - 1];
+    if (last && r.actualStart >= last.from && r.actualStart < last.to + minContentGapMs)
+      last.to = Math.max(last.to, end);
+    else covered.push({ from: r.actualStart, to: end });
+  }
+
+  const span: Interval[] = spanEnd > from ? [{ from, to: spanEnd }] : [];
+  const clipped = outages
+    .map((o) => ({ ...o, from: Math.max(o.from, from), to: Math.min(o.to, spanEnd) }))
+    .filter((o) => o.to > o.from)
+    .sort((a, b) => a.from - b.from);
+  const down = mergeIntervals(clipped);
+  const spanMs = totalLength(span);
+  const downMs = totalLength(intersectIntervals(span, down));
+  const opening = gate.opening;
+  const openingMs = totalLength(opening);
+  const openingDownMs = totalLength(intersectIntervals(opening, down));
+
+  const expected = subtractIntervals(opening, down);
+  const gaps = subtractIntervals(expected, mergeIntervals(covered))
+    .filter((g) => g.to - g.from >= minContentGapMs)
+    .map((g) => ({ from: g.from, to: g.to, durationMs: g.to - g.from }));
+
+  return {
+    deviceId: device.deviceId,
+    name: device.name,
+    plays,
+    playsScreenOff,
+    onAirMs,
+    spanMs,
+    uptimeRatio: ratio(spanMs - downMs, spanMs),
+    openingMs,
+    openingUptimeRatio: ratio(openingMs - openingDownMs, openingMs),
+    outages: clipped.map((o) => ({ from: o.from, to: o.to, kind: o.kind, durationMs: o.to - o.from })),
+    contentGaps: gaps,
+    chain,
+    playsByItem: sortPlays(
+      new Map(
+        [...counts.values()].flatMap((m) => [...m.values()]).map((c) => [keyOf(c.itemId, c.language), c]),
+      ),
+    ),
+  };
+}
+
+export class ReportBuilder {
+  private readonly gates = new Map<string, GateState>();
+  private readonly devices = new Map<string, ReportDevice>();
+  private readonly done = new Set<string>();
+  private readonly minContentGapMs: number;
+
+  constructor(private readonly options: ReportOptions) {
+    this.minContentGapMs = options.minContentGapMs ?? 60_000;
+  }
+
+  private gateState(siteGroup: string): GateState {
+    let g = this.gates.get(siteGroup);
+    if (g) return g;
+    const gate = this.options.gates.find((x) => x.siteGroup === siteGroup);
+    if (!gate) throw new ReportInputError(`no gate "${siteGroup}" in the report input`);
+    const { from, to } = periodRange(this.options.period, gate.timezone);
+    const spanEnd = Math.max(from, Math.min(to, this.options.generatedAt));
+    g = {
+      gate,
+      from,
+      to,
+      spanEnd,
+      opening: openingIntervals(from, spanEnd, gate.openingHours, gate.timezone),
+      devices: [],
+    };
+    this.gates.set(siteGroup, g);
+    return g;
+  }
+
+  /** Adds one device's records (any order; those outside the period are ignored) and outages. */
+  addDevice(deviceId: string, records: readonly ProofOfPlayRecord[], outages: readonly Outage[]): void {
+    if (this.done.has(deviceId)) throw new ReportInputError(`device "${deviceId}" added twice`);
+    if (this.devices.size === 0) for (const d of this.options.devices) this.devices.set(d.deviceId, d);
+    const device = this.devices.get(deviceId);
+    if (!device) throw new ReportInputError(`no device "${deviceId}" in the report input`);
+    const foreign =
+      records.find((r) => r.deviceId !== deviceId) ?? outages.find((o) => o.deviceId !== deviceId);
+    if (foreign)
+      throw new ReportInputError(`a record of device "${foreign.deviceId}" was given for "${deviceId}"`);
+    const gate = this.gateState(device.siteGroup);
+    gate.devices.push(
+      reportDevice(device, gate, records, outages, this.options.verifyChain, this.minContentGapMs),
+    );
+    this.done.add(deviceId);
+  }
+
+  /** The report. Devices never added count as having no records (and, having no outages, as up). */
+  finish(): Report {
+    for (const d of this.options.devices) if (!this.done.has(d.deviceId)) this.addDevice(d.deviceId, [], []);
+    const provinces = new Map<string, ProvinceReport>();
+    const all = emptyTotals();
+    const gateOrder = [...this.options.gates].sort((a, b) =>
+      a.provinceName === b.provinceName
+        ? a.name.localeCompare(b.name, 'vi')
+        : a.provinceName.localeCompare(b.provinceName, 'vi'),
+    );
+    for (const gate of gateOrder) {
+      const g = this.gateState(gate.siteGroup);
+      const totals = emptyTotals();
+      const plays = new Map<string, PlayCount>();
+      const devices = [...g.devices].sort((a, b) => a.name.localeCompare(b.name, 'vi'));
+      for (const d of devices) {
+        addTotals(totals, d);
+        addPlays(plays, d.playsByItem);
+      }
+      const report: GateReport = {
+        siteGroup: gate.siteGroup,
+        name: gate.name,
+        timezone: gate.timezone,
+        from: g.from,
+        to: g.to,
+        devices,
+        playsByItem: sortPlays(plays),
+        totals,
+      };
+      let p = provinces.get(gate.provinceId);
+      if (!p) {
+        p = {
+          provinceId: gate.provinceId,
+          provinceName: gate.provinceName,
+          gates: [],
+          playsByItem: [],
+          totals: emptyTotals(),
+        };
+        provinces.set(gate.provinceId, p);
+      }
+      p.gates.push(report);
+      addTotals(p.totals, totals);
+    }
+    for (const p of provinces.values()) {
+      const plays = new Map<string, PlayCount>();
+      for (const g of p.gates) addPlays(plays, g.playsByItem);
+      p.playsByItem = sortPlays(plays);
+      addTotals(all, p.totals);
+    }
+    return {
+      period: this.options.period,
+      generatedAt: this.options.generatedAt,
+      dueDate: reportDueDate(this.options.period),
+      provinces: [...provinces.values()],
+      totals: all,
+    };
+  }
+}
+
+/** One-call form: every device's records and outages in memory. */
+export function buildReport(
+  options: ReportOptions,
+  records: readonly ProofOfPlayRecord[],
+  outages: readonly Outage[],
+): Report {
+  const known = new Set(options.devices.map((d) => d.deviceId));
+  const unknown = records.find((r) => !known.has(r.deviceId));
+  if (unknown) throw new ReportInputError(`records of unknown device "${unknown.deviceId}"`);
+  const builder = new ReportBuilder(options);
+  const byDevice = new Map<string, ProofOfPlayRecord[]>();
+  for (const r of records) {
+    let list = byDevice.get(r.deviceId);
+    if (!list) byDevice.set(r.deviceId, (list = []));
+    list.push(r);
+  }
+  for (const d of options.devices)
+    builder.addDevice(
+      d.deviceId,
+      byDevice.get(d.deviceId) ?? [],
+      outages.filter((o) => o.deviceId === d.deviceId),
+    );
+  return builder.finish();
+}

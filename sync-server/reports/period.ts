@@ -1,0 +1,85 @@
+/** Reporting periods in a gate's time zone, and when each report is due. */
+import { GatecastError } from '../../protocol/errors.js';
+import { zonedTimeToUtc } from '../time/zoned.js';
+import type { ReportPeriod } from './types.js';
+
+export class ReportInputError extends GatecastError {
+  readonly code = 'REPORT_INVALID';
+}
+export const isReportInputError = (e: unknown): e is ReportInputError => e instanceof ReportInputError;
+
+export interface Range {
+  /** Inclusive, epoch ms. */
+  from: number;
+  /** Exclusive, epoch ms. */
+  to: number;
+}
+
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+function parseLocalDate(s: string): [number, number, number] {
+  const m = DATE.exec(s);
+  if (!m) throw new ReportInputError(`"${s}" is not a YYYY-MM-DD date`);
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const probe = new Date(Date.UTC(y, mo - 1, d));
+  if (probe.getUTCMonth() !== mo - 1 || probe.getUTCDate() !== d)
+    throw new ReportInputError(`"${s}" is not a real date`);
+  return [y, mo, d];
+}
+
+/** The calendar quarter (1..4) a 1-based month falls in. */
+export const quarterOfMonth = (month: number) => Math.ceil(month / 3) as 1 | 2 | 3 | 4;
+
+/** The period's bounds in `timeZone` (local midnights). */
+export function periodRange(period: ReportPeriod, timeZone: string): Range {
+  switch (period.kind) {
+    case 'quarter': {
+      if (![1, 2, 3, 4].includes(period.quarter))
+        throw new ReportInputError(`quarter ${period.quarter} is not 1..4`);
+      const firstMonth = (period.quarter - 1) * 3 + 1;
+      if (period.basis === 'reporting')
+        return {
+          from: zonedTimeToUtc(timeZone, period.year, firstMonth - 1, 15),
+          to: zonedTimeToUtc(timeZone, period.year, firstMonth + 2, 15),
+        };
+      return {
+        from: zonedTimeToUtc(timeZone, period.year, firstMonth, 1),
+        to: zonedTimeToUtc(timeZone, period.year, firstMonth + 3, 1),
+      };
+    }
+    case 'year':
+      if (period.basis === 'reporting')
+        return {
+          from: zonedTimeToUtc(timeZone, period.year - 1, 12, 15),
+          to: zonedTimeToUtc(timeZone, period.year, 12, 15),
+        };
+      return {
+        from: zonedTimeToUtc(timeZone, period.year, 1, 1),
+        to: zonedTimeToUtc(timeZone, period.year + 1, 1, 1),
+      };
+    case 'custom': {
+      const [fy, fm, fd] = parseLocalDate(period.from);
+      const [ty, tm, td] = parseLocalDate(period.to);
+      const range = {
+        from: zonedTimeToUtc(timeZone, fy, fm, fd),
+        to: zonedTimeToUtc(timeZone, ty, tm, td + 1),
+      };
+      if (range.to <= range.from) throw new ReportInputError(`"${period.from}" is after "${period.to}"`);
+      return range;
+    }
+  }
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** A quarterly report is due on the 15th of the quarter's last month. */
+export function quarterDueDate(year: number, quarter: 1 | 2 | 3 | 4): string {
+  return `${year}-${pad(quarter * 3)}-15`;
+}
+
+/** The due date of a periodic report; the yearly one is due with Q4's (15 December). None for custom. */
+export function reportDueDate(period: ReportPeriod): string | null {
+  if (period.kind === 'quarter') return quarterDueDate(period.year, period.quarter);
+  if (period.kind === 'year') return quarterDueDate(period.year, 4);
+  return null;
+}

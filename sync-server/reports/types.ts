@@ -1,0 +1,183 @@
+/**
+ * Inputs and outputs of the operations report. The proof-of-play chain format belongs to the
+ * player/scheduler work (protocol/); until it lands there, `ProofOfPlayRecord` mirrors its fields
+ * and chain verification is injected as a `VerifyChain` function. All times are epoch ms.
+ */
+import type { TimeWindow } from '../../protocol/content.js';
+
+/** One item shown on one screen: a link in that device's hash chain, signed by the device. */
+export interface ProofOfPlayRecord {
+  deviceId: string;
+  /** Device-wide sequence number, +1 per record. */
+  seq: number;
+  /** `hash` of the record with seq - 1. */
+  prevHash: string;
+  /** Hash over this record's fields and prevHash. */
+  hash: string;
+  /** Device's Ed25519 signature over `hash`. */
+  signature: string;
+  itemId: string;
+  playlistId: string;
+  language: string;
+  /** SHA-256 of the media variant shown. */
+  variantSha256: string;
+  bundleVersion: string;
+  scheduledStart: number;
+  actualStart: number;
+  durationMs: number;
+  /** Whether the display was on while it played. */
+  screenOn: boolean;
+}
+
+export type ChainBreakKind = 'gap' | 'edit' | 'signature';
+
+/** A place where a device's chain does not hold: missing records, an altered record, a bad signature. */
+export interface ChainBreak {
+  /** The sequence number where it was found (for a gap: the first missing one). */
+  seq: number;
+  kind: ChainBreakKind;
+  /** For gaps: how many records are missing. */
+  missing?: number;
+}
+
+export interface ChainVerification {
+  ok: boolean;
+  breaks: ChainBreak[];
+}
+
+/**
+ * Verifies one device's records, sorted by seq. The first record's prevHash is taken on trust
+ * (its predecessor lies before the period).
+ */
+export type VerifyChain = (records: readonly ProofOfPlayRecord[]) => ChainVerification;
+
+export type OutageKind = 'offline' | 'display-off' | 'power';
+
+/** A span in which a screen showed nothing to travellers, from the fleet registry's history. */
+export interface Outage {
+  deviceId: string;
+  from: number;
+  to: number;
+  kind: OutageKind;
+}
+
+export interface ReportGate {
+  /** Site group id, e.g. "kien-giang/ha-tien". */
+  siteGroup: string;
+  /** Human name, e.g. "Cửa khẩu Quốc tế Hà Tiên". */
+  name: string;
+  provinceId: string;
+  /** Human province name, e.g. "Kiên Giang". */
+  provinceName: string;
+  timezone: string;
+  /** Absent: always open. */
+  openingHours?: readonly TimeWindow[];
+}
+
+export interface ReportDevice {
+  deviceId: string;
+  name: string;
+  siteGroup: string;
+}
+
+/**
+ * The reporting period, resolved in each gate's time zone. `basis: 'reporting'` uses the data
+ * cut-off of Decree 09/2019/NĐ-CP art. 12: a quarter runs from the 15th of the month before it to
+ * the 14th of its last month; a year from 15 December of the year before to 14 December.
+ */
+export type ReportPeriod =
+  | { kind: 'quarter'; year: number; quarter: 1 | 2 | 3 | 4; basis?: 'calendar' | 'reporting' }
+  | { kind: 'year'; year: number; basis?: 'calendar' | 'reporting' }
+  /** Inclusive local dates, YYYY-MM-DD. */
+  | { kind: 'custom'; from: string; to: string };
+
+export interface PlayCount {
+  itemId: string;
+  language: string;
+  plays: number;
+  onAirMs: number;
+}
+
+export interface ReportOutage {
+  from: number;
+  to: number;
+  kind: OutageKind;
+  durationMs: number;
+}
+
+export interface ReportGap {
+  from: number;
+  to: number;
+  durationMs: number;
+}
+
+export interface ChainReport {
+  ok: boolean;
+  records: number;
+  breaks: (ChainBreak & { at: number | null })[];
+}
+
+export interface DeviceReport {
+  deviceId: string;
+  name: string;
+  /** Plays with the screen on. */
+  plays: number;
+  /** Plays recorded while the screen was off (not counted as plays). */
+  playsScreenOff: number;
+  onAirMs: number;
+  /** The time judged: the period, cut at the report's generation time. */
+  spanMs: number;
+  uptimeRatio: number;
+  openingMs: number;
+  openingUptimeRatio: number;
+  outages: ReportOutage[];
+  contentGaps: ReportGap[];
+  chain: ChainReport;
+  playsByItem: PlayCount[];
+}
+
+export interface Totals {
+  devices: number;
+  plays: number;
+  playsScreenOff: number;
+  onAirMs: number;
+  spanMs: number;
+  upMs: number;
+  uptimeRatio: number;
+  openingMs: number;
+  openingUpMs: number;
+  openingUptimeRatio: number;
+  outages: number;
+  outageMs: number;
+  contentGaps: number;
+  contentGapMs: number;
+  chainBreaks: number;
+}
+
+export interface GateReport {
+  siteGroup: string;
+  name: string;
+  timezone: string;
+  from: number;
+  to: number;
+  devices: DeviceReport[];
+  playsByItem: PlayCount[];
+  totals: Totals;
+}
+
+export interface ProvinceReport {
+  provinceId: string;
+  provinceName: string;
+  gates: GateReport[];
+  playsByItem: PlayCount[];
+  totals: Totals;
+}
+
+export interface Report {
+  period: ReportPeriod;
+  generatedAt: number;
+  /** YYYY-MM-DD, for quarters and years. */
+  dueDate: string | null;
+  provinces: ProvinceReport[];
+  totals: Totals;
+}

@@ -1,0 +1,180 @@
+import { join } from 'node:path';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fakeClock } from '../../../protocol/clock.js';
+import { memoryLogger } from '../../../protocol/log.js';
+import { installAccessControl } from '../../../sync-server/accounts/access-control.js';
+import { LoginRateLimiter } from '../../../sync-server/accounts/rate-limit.js';
+import { AccountService } from '../../../sync-server/accounts/service.js';
+import {
+  openSqliteAccountStore,
+  type SqliteAccountStore,
+} from '../../../sync-server/accounts/sqlite-accounts.js';
+import { renderPdf } from '../../../sync-server/reports/pdf.js';
+import {
+  parsePeriod,
+  REPORT_HTML_CSP,
+  reportRoutes,
+  type ReportDataSource,
+} from '../../../sync-server/reports/routes.js';
+import type { ProofOfPlayRecord, ReportDevice, ReportGate } from '../../../sync-server/reports/types.js';
+import { chromiumPath } from '../../helpers/chromium.js';
+import { chain, testVerifyChain } from '../../helpers/pop-chain.js';
+import { tempDir } from '../../helpers/temp.js';
+
+const PW = 'correct horse battery';
+const H = 3_600_000;
+const day = Date.parse('2026-02-01T17:00:00Z'); // 2 Feb 2026 00:00 local
+
+const gates: ReportGate[] = [
+  {
+    siteGroup: 'kien-giang/ha-tien',
+    name: 'Hà Tiên',
+    provinceId: 'kien-giang',
+    provinceName: 'Kiên Giang',
+    timezone: 'Asia/Ho_Chi_Minh',
+  },
+  {
+    siteGroup: 'lao-cai/lao-cai',
+    name: 'Lào Cai',
+    provinceId: 'lao-cai',
+    provinceName: 'Lào Cai',
+    timezone: 'Asia/Ho_Chi_Minh',
+  },
+];
+const devices: ReportDevice[] = [
+  { deviceId: 'ht-1', name: 'Sảnh', siteGroup: 'kien-giang/ha-tien' },
+  { deviceId: 'lc-1', name: 'Nhà chờ', siteGroup: 'lao-cai/lao-cai' },
+];
+const records: Record<string, ProofOfPlayRecord[]> = {
+  'ht-1': chain(
+    'ht-1',
+    Array.from({ length: 40 }, (_, i) => ({
+      itemId: 'visa',
+      language: i % 2 ? 'km' : 'vi',
+      actualStart: day + 8 * H + i * 10_000,
+      durationMs: 10_000,
+    })),
+  ),
+  'lc-1': chain('lc-1', [
+    { itemId: 'hai-quan', language: 'zh-Hans', actualStart: day + 9 * H, durationMs: 10_000 },
+  ]),
+};
+
+describe('report routes', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let app: FastifyInstance;
+  let store: SqliteAccountStore;
+  let base: string;
+  let cookie: string;
+  const asked: [string, number, number][] = [];
+
+  beforeAll(async () => {
+    dir = tempDir();
+    store = openSqliteAccountStore(join(dir.path, 'accounts.db'));
+    const clock = fakeClock('2026-04-01T00:00:00Z');
+    const service = new AccountService(store, clock, new LoginRateLimiter(), memoryLogger(), {
+      scrypt: { N: 1024, r: 8, p: 1 },
+    });
+    await service.createUser(null, { username: 'viewer', displayName: 'V', role: 'viewer', password: PW });
+    const source: ReportDataSource = {
+      gates: async () => gates,
+      devices: async () => devices,
+      deviceData: async (id, from, to) => {
+        asked.push([id, from, to]);
+        return { records: records[id] ?? [], outages: [] };
+      },
+    };
+    app = Fastify();
+    installAccessControl(app, { service, logger: memoryLogger(), secureCookies: false });
+    await app.register(reportRoutes, {
+      source,
+      verifyChain: testVerifyChain,
+      clock,
+      renderPdf: (html) => renderPdf(html, { executablePath: chromiumPath(), timeoutMs: 30_000 }),
+    });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    const login = await service.login('viewer', PW, { ip: '127.0.0.1', userAgent: 't' });
+    cookie = `gatecast_session=${login.token}`;
+  });
+
+  afterAll(async () => {
+    await app.close();
+    store.close();
+    dir.cleanup();
+  });
+
+  const get = (q: string, withCookie = true) =>
+    fetch(`${base}/api/reports?${q}`, { headers: withCookie ? { cookie } : {} });
+
+  it('needs a session', async () => {
+    expect((await get('period=2026-Q1', false)).status).toBe(401);
+  });
+
+  it('serves the plays CSV with counts from the records, filtered by province', async () => {
+    const res = await get('period=2026-Q1&format=csv&lang=en&province=kien-giang');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-disposition')).toBe(
+      'attachment; filename="gatecast-report-2026-Q1-en.csv"',
+    );
+    const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(await res.arrayBuffer());
+    expect(text.charCodeAt(0)).toBe(0xfeff);
+    const lines = text.slice(1).trimEnd().split('\r\n');
+    expect(lines.slice(1)).toEqual([
+      'Kiên Giang,Hà Tiên,Sảnh,ht-1,visa,km,20,0.06',
+      'Kiên Giang,Hà Tiên,Sảnh,ht-1,visa,vi,20,0.06',
+    ]);
+    expect(asked.at(-1)).toEqual([
+      'ht-1',
+      Date.parse('2025-12-31T17:00:00Z'),
+      Date.parse('2026-03-31T17:00:00Z'),
+    ]);
+  });
+
+  it('serves HTML with a strict CSP and a PDF from Chromium', async () => {
+    const html = await get('period=2026-02-02..2026-02-02&gate=lao-cai/lao-cai');
+    expect(html.headers.get('content-security-policy')).toBe(REPORT_HTML_CSP);
+    expect(await html.text()).toContain('hai-quan');
+    const pdf = await get('period=2026&format=pdf&lang=vi');
+    expect(pdf.headers.get('content-type')).toBe('application/pdf');
+    expect(
+      Buffer.from(await pdf.arrayBuffer())
+        .subarray(0, 5)
+        .toString('latin1'),
+    ).toBe('%PDF-');
+  });
+
+  it('refuses bad parameters with REPORT_INVALID', async () => {
+    for (const q of [
+      'period=2026-Q5',
+      'period=2026-Q1&lang=fr',
+      'period=2026-Q1&format=xlsx',
+      'period=2026-02-30..2026-03-01',
+      'period=2026-Q1&gate=nowhere',
+      'period=2026&basis=fiscal',
+    ]) {
+      const res = await get(q);
+      expect([q, res.status, ((await res.json()) as { error: { code: string } }).error.code]).toEqual([
+        q,
+        400,
+        'REPORT_INVALID',
+      ]);
+    }
+  });
+
+  it('parses period strings', () => {
+    expect(parsePeriod('2026-Q3', 'reporting')).toEqual({
+      kind: 'quarter',
+      year: 2026,
+      quarter: 3,
+      basis: 'reporting',
+    });
+    expect(parsePeriod('2025', undefined)).toEqual({ kind: 'year', year: 2025 });
+    expect(parsePeriod('2026-01-01..2026-01-31', undefined)).toEqual({
+      kind: 'custom',
+      from: '2026-01-01',
+      to: '2026-01-31',
+    });
+  });
+});

@@ -1,0 +1,265 @@
+import { describe, expect, it } from 'vitest';
+import { buildReport, ReportBuilder } from '../../../sync-server/reports/build.js';
+import { periodRange, quarterDueDate, reportDueDate } from '../../../sync-server/reports/period.js';
+import { reportDevicesCsv, reportPlaysCsv, renderReportHtml } from '../../../sync-server/reports/render.js';
+import type { Outage, ReportDevice, ReportGate } from '../../../sync-server/reports/types.js';
+import { UTF8_BOM } from '../../../sync-server/web/csv.js';
+import { chain, testVerifyChain } from '../../helpers/pop-chain.js';
+
+const HCM = 'Asia/Ho_Chi_Minh';
+const H = 3_600_000;
+const iso = (ms: number) => new Date(ms).toISOString();
+/** Local time in Hà Tiên on 10 March 2026. */
+const at = (hh: number, mm = 0, ss = 0) =>
+  Date.parse('2026-03-09T17:00:00Z') + hh * H + mm * 60_000 + ss * 1000;
+
+const gates: ReportGate[] = [
+  {
+    siteGroup: 'kien-giang/ha-tien',
+    name: 'Cửa khẩu Quốc tế Hà Tiên',
+    provinceId: 'kien-giang',
+    provinceName: 'Kiên Giang',
+    timezone: HCM,
+    openingHours: [{ start: '07:00', end: '17:00' }],
+  },
+  {
+    siteGroup: 'lao-cai/lao-cai',
+    name: 'Cửa khẩu Quốc tế Lào Cai',
+    provinceId: 'lao-cai',
+    provinceName: 'Lào Cai',
+    timezone: HCM,
+  },
+];
+const devices: ReportDevice[] = [
+  { deviceId: 'ht-1', name: 'Sảnh xuất cảnh', siteGroup: 'kien-giang/ha-tien' },
+  { deviceId: 'ht-2', name: 'Sảnh nhập cảnh', siteGroup: 'kien-giang/ha-tien' },
+  { deviceId: 'lc-1', name: 'Nhà chờ', siteGroup: 'lao-cai/lao-cai' },
+];
+const day = { kind: 'custom' as const, from: '2026-03-10', to: '2026-03-10' };
+
+describe('report periods', () => {
+  it('puts quarters and years on local midnights in the gate time zone', () => {
+    const q1 = periodRange({ kind: 'quarter', year: 2026, quarter: 1 }, HCM);
+    expect([iso(q1.from), iso(q1.to)]).toEqual(['2025-12-31T17:00:00.000Z', '2026-03-31T17:00:00.000Z']);
+    const q4 = periodRange({ kind: 'quarter', year: 2026, quarter: 4 }, HCM);
+    expect([iso(q4.from), iso(q4.to)]).toEqual(['2026-09-30T17:00:00.000Z', '2026-12-31T17:00:00.000Z']);
+    const y = periodRange({ kind: 'year', year: 2026 }, 'Europe/Paris');
+    expect([iso(y.from), iso(y.to)]).toEqual(['2025-12-31T23:00:00.000Z', '2026-12-31T23:00:00.000Z']);
+  });
+
+  it('offers the Decree 09/2019 data cut-off: 15th of the month before to the 14th of the last month', () => {
+    const q1 = periodRange({ kind: 'quarter', year: 2026, quarter: 1, basis: 'reporting' }, HCM);
+    expect([iso(q1.from), iso(q1.to)]).toEqual(['2025-12-14T17:00:00.000Z', '2026-03-14T17:00:00.000Z']);
+    const y = periodRange({ kind: 'year', year: 2026, basis: 'reporting' }, HCM);
+    expect([iso(y.from), iso(y.to)]).toEqual(['2025-12-14T17:00:00.000Z', '2026-12-14T17:00:00.000Z']);
+  });
+
+  it('gives due dates: the 15th of the quarter’s last month', () => {
+    expect([1, 2, 3, 4].map((q) => quarterDueDate(2026, q as 1 | 2 | 3 | 4))).toEqual([
+      '2026-03-15',
+      '2026-06-15',
+      '2026-09-15',
+      '2026-12-15',
+    ]);
+    expect(reportDueDate({ kind: 'year', year: 2026 })).toBe('2026-12-15');
+    expect(reportDueDate(day)).toBeNull();
+  });
+
+  it('refuses bad custom periods with a named error', () => {
+    expect(() => periodRange({ kind: 'custom', from: '2026-02-30', to: '2026-03-01' }, HCM)).toThrow(
+      expect.objectContaining({ code: 'REPORT_INVALID' }),
+    );
+    expect(() => periodRange({ kind: 'custom', from: '2026-03-02', to: '2026-03-01' }, HCM)).toThrow(/after/);
+    const c = periodRange(day, HCM);
+    expect(c.to - c.from).toBe(24 * H);
+  });
+});
+
+function fixture() {
+  const ht1 = chain('ht-1', [
+    { itemId: 'visa', language: 'vi', actualStart: at(10), durationMs: 10_000 },
+    { itemId: 'visa', language: 'km', actualStart: at(10, 0, 10), durationMs: 10_000 },
+    { itemId: 'customs', language: 'vi', actualStart: at(10, 0, 20), durationMs: 10_000, screenOn: false },
+    // The day before: outside the period.
+    { itemId: 'visa', language: 'vi', actualStart: at(-2), durationMs: 10_000 },
+  ]);
+  ht1.unshift(ht1.pop()!); // any order is accepted
+  const ht2 = chain('ht-2', [
+    { itemId: 'visa', language: 'vi', actualStart: at(7), durationMs: 5 * H },
+    { itemId: 'visa', language: 'vi', actualStart: at(12), durationMs: 5 * H },
+    { itemId: 'customs', language: 'en', actualStart: at(17), durationMs: 60_000 },
+    { itemId: 'customs', language: 'en', actualStart: at(18), durationMs: 60_000 },
+    { itemId: 'customs', language: 'en', actualStart: at(19), durationMs: 60_000 },
+  ]);
+  // Lose seq 3..4 in transit; alter seq 5's item after signing.
+  const kept = [ht2[0]!, ht2[1]!, { ...ht2[4]!, itemId: 'forged' }];
+  const lc1 = chain('lc-1', [
+    { itemId: '<img src=x onerror=alert(1)>', language: 'zh-Hans', actualStart: at(9), durationMs: 30_000 },
+  ]);
+  lc1[0]!.signature = 'f'.repeat(64);
+  const outages: Outage[] = [
+    { deviceId: 'ht-1', from: at(12), to: at(13), kind: 'offline' },
+    { deviceId: 'ht-1', from: at(-5), to: at(1), kind: 'power' },
+    { deviceId: 'lc-1', from: at(20), to: at(30), kind: 'display-off' },
+  ];
+  return { records: [...ht1, ...kept, ...lc1], outages };
+}
+
+describe('report builder', () => {
+  const options = { period: day, gates, devices, verifyChain: testVerifyChain, generatedAt: at(30) };
+
+  it('counts plays per item and language, on-air hours, uptime and outages', () => {
+    const { records, outages } = fixture();
+    const r = buildReport(options, records, outages);
+    const kg = r.provinces.find((p) => p.provinceId === 'kien-giang')!;
+    const ht = kg.gates[0]!;
+    const d1 = ht.devices.find((d) => d.deviceId === 'ht-1')!;
+    expect(d1.plays).toBe(2);
+    expect(d1.playsScreenOff).toBe(1);
+    expect(d1.onAirMs).toBe(20_000);
+    expect(d1.playsByItem).toEqual([
+      { itemId: 'visa', language: 'km', plays: 1, onAirMs: 10_000 },
+      { itemId: 'visa', language: 'vi', plays: 1, onAirMs: 10_000 },
+    ]);
+    // Down 00:00–01:00 (power, clipped) and 12:00–13:00 of 24 h; in opening hours only 12–13 of 10 h.
+    expect(d1.spanMs).toBe(24 * H);
+    expect(d1.uptimeRatio).toBeCloseTo(22 / 24, 10);
+    expect(d1.openingMs).toBe(10 * H);
+    expect(d1.openingUptimeRatio).toBeCloseTo(0.9, 10);
+    expect(d1.outages).toEqual([
+      { from: at(0), to: at(1), kind: 'power', durationMs: H },
+      { from: at(12), to: at(13), kind: 'offline', durationMs: H },
+    ]);
+    // Gaps: opening hours, up, nothing on air.
+    expect(d1.contentGaps.map((g) => [iso(g.from), iso(g.to)])).toEqual([
+      [iso(at(7)), iso(at(10))],
+      [iso(at(10, 0, 20)), iso(at(12))],
+      [iso(at(13)), iso(at(17))],
+    ]);
+    expect(d1.chain).toEqual({ ok: true, records: 3, breaks: [] });
+
+    const d2 = ht.devices.find((d) => d.deviceId === 'ht-2')!;
+    expect(d2.plays).toBe(3);
+    expect(d2.onAirMs).toBe(10 * H + 60_000);
+    expect(d2.contentGaps).toEqual([]);
+    expect(d2.chain.ok).toBe(false);
+    expect(d2.chain.breaks).toEqual([
+      { seq: 3, kind: 'gap', missing: 2, at: at(19) },
+      { seq: 5, kind: 'edit', at: at(19) },
+    ]);
+
+    // The altered record still counts (marked in the chain check); the lost ones cannot.
+    expect(ht.playsByItem).toEqual([
+      { itemId: 'forged', language: 'en', plays: 1, onAirMs: 60_000 },
+      { itemId: 'visa', language: 'km', plays: 1, onAirMs: 10_000 },
+      { itemId: 'visa', language: 'vi', plays: 3, onAirMs: 10 * H + 10_000 },
+    ]);
+    expect(ht.totals).toMatchObject({
+      devices: 2,
+      plays: 5,
+      playsScreenOff: 1,
+      outages: 2,
+      outageMs: 2 * H,
+      chainBreaks: 2,
+    });
+    expect(ht.totals.uptimeRatio).toBeCloseTo((22 + 24) / 48, 10);
+
+    const lc = r.provinces.find((p) => p.provinceId === 'lao-cai')!.gates[0]!.devices[0]!;
+    expect(lc.chain.breaks).toEqual([{ seq: 1, kind: 'signature', at: at(9) }]);
+    // No opening hours: always open; display off 20:00–24:00.
+    expect(lc.openingMs).toBe(24 * H);
+    expect(lc.uptimeRatio).toBeCloseTo(20 / 24, 10);
+    expect(r.totals).toMatchObject({ devices: 3, plays: 6, chainBreaks: 3 });
+    expect(r.provinces.map((p) => p.provinceName)).toEqual(['Kiên Giang', 'Lào Cai']);
+  });
+
+  it('reports uncovered stretches of at least a minute as content gaps, and only those', () => {
+    const specs = [
+      { itemId: 'a', language: 'vi', actualStart: at(7), durationMs: 3 * H },
+      { itemId: 'a', language: 'vi', actualStart: at(10, 0, 30), durationMs: 3 * H }, // 30 s apart
+      { itemId: 'a', language: 'vi', actualStart: at(13, 2), durationMs: 4 * H }, // 90 s apart
+      { itemId: 'a', language: 'vi', actualStart: at(8), durationMs: 60_000 }, // out of order, inside
+    ];
+    const r = buildReport({ ...options, devices: devices.slice(0, 1) }, chain('ht-1', specs), []);
+    const d = r.provinces[0]!.gates[0]!.devices[0]!;
+    expect(d.contentGaps).toEqual([{ from: at(13, 0, 30), to: at(13, 2), durationMs: 90_000 }]);
+  });
+
+  it('does not judge time after the report was generated', () => {
+    const r = buildReport({ ...options, generatedAt: at(12) }, [], []);
+    const d = r.provinces[0]!.gates[0]!.devices[0]!;
+    expect(d.spanMs).toBe(12 * H);
+    expect(d.openingMs).toBe(5 * H);
+    expect(d.contentGaps).toEqual([{ from: at(7), to: at(12), durationMs: 5 * H }]);
+  });
+
+  it('gives the same report streamed by device as in one call', () => {
+    const { records, outages } = fixture();
+    const b = new ReportBuilder(options);
+    for (const id of ['lc-1', 'ht-2', 'ht-1'])
+      b.addDevice(
+        id,
+        records.filter((x) => x.deviceId === id),
+        outages.filter((o) => o.deviceId === id),
+      );
+    expect(b.finish()).toEqual(buildReport(options, records, outages));
+  });
+
+  it('refuses records of an unknown or mismatched device, and a device added twice', () => {
+    const { records } = fixture();
+    expect(() => buildReport({ ...options, devices: devices.slice(0, 2) }, records, [])).toThrow(
+      expect.objectContaining({ code: 'REPORT_INVALID' }),
+    );
+    const b = new ReportBuilder(options);
+    expect(() =>
+      b.addDevice(
+        'ht-1',
+        records.filter((x) => x.deviceId === 'ht-2'),
+        [],
+      ),
+    ).toThrow(/ht-2/);
+    b.addDevice('ht-1', [], []);
+    expect(() => b.addDevice('ht-1', [], [])).toThrow(/twice/);
+  });
+});
+
+describe('report output', () => {
+  const { records, outages } = fixture();
+  const report = buildReport(
+    { period: day, gates, devices, verifyChain: testVerifyChain, generatedAt: at(30) },
+    records,
+    outages,
+  );
+
+  it('writes CSV with a BOM, localized headers and one row per device/item/language', () => {
+    const csv = reportPlaysCsv(report, 'vi');
+    expect(csv.startsWith(UTF8_BOM)).toBe(true);
+    const lines = csv.slice(1).trimEnd().split('\r\n');
+    expect(lines[0]).toBe('Tỉnh,Cửa khẩu,Màn hình,deviceId,Nội dung,Ngôn ngữ,Số lượt phát,Số giờ phát sóng');
+    expect(lines).toContain('Kiên Giang,Cửa khẩu Quốc tế Hà Tiên,Sảnh nhập cảnh,ht-2,visa,vi,2,10');
+    expect(lines).toContain(
+      'Lào Cai,Cửa khẩu Quốc tế Lào Cai,Nhà chờ,lc-1,<img src=x onerror=alert(1)>,zh-Hans,1,0.01',
+    );
+    expect(lines).toHaveLength(1 + 2 + 2 + 1);
+    const dev = reportDevicesCsv(report, 'en').slice(1).split('\r\n');
+    expect(dev[0]).toContain('Province,Border gate,Screen,deviceId');
+    expect(dev.find((l) => l.includes(',ht-2,'))).toMatch(/,broken,gap@3\+2 edit@5$/);
+  });
+
+  it('renders HTML in Vietnamese and English with every name escaped', () => {
+    const vi = renderReportHtml(report, 'vi');
+    expect(vi).toContain('<html lang="vi">');
+    expect(vi).toContain("default-src 'none'");
+    expect(vi).not.toContain('<img');
+    expect(vi).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(vi).not.toMatch(/<script/i);
+    expect(vi).toContain('Báo cáo hoạt động màn hình thông tin');
+    expect(vi).toContain('Từ 10/03/2026 đến 10/03/2026');
+    expect(vi).toContain('Có 2 chỗ đứt');
+    expect(vi).toContain('91,67%'); // ht-1 uptime 22/24 in vi-VN
+    const en = renderReportHtml(report, 'en');
+    expect(en).toContain('Information screen operations report');
+    expect(en).toContain('91.67%');
+    expect(en).toContain('Missing records');
+  });
+});
