@@ -88,6 +88,8 @@ export interface ApiDeps {
   opsToken: string;
   enrolmentTokenTtlMs: number;
   commandTtlMs: number;
+  /** /api paths guarded otherwise (operator sessions, the health endpoint): no bearer token asked. */
+  exempt?: (path: string) => boolean;
 }
 
 export function registerApi(app: FastifyInstance, d: ApiDeps): void {
@@ -99,7 +101,7 @@ export function registerApi(app: FastifyInstance, d: ApiDeps): void {
 
   app.addHook('onRequest', async (req, reply) => {
     const path = req.url.split('?')[0] ?? '';
-    if (!path.startsWith('/api/') || path === ENROL_PATH) return;
+    if (!path.startsWith('/api/') || path === ENROL_PATH || d.exempt?.(path)) return;
     if (!authorised(req)) {
       d.log.warn('api request without a valid ops token', { path, remote: req.ip });
       await reply.code(401).send({ code: 'UNAUTHORISED', message: 'missing or wrong ops bearer token' });

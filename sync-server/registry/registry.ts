@@ -531,6 +531,46 @@ export class Registry {
     }));
   }
 
+  /** The newest health payload of each device (or of one), by the device's own sequence. */
+  latestHealth(deviceId?: string): Map<string, { at: number; payload: unknown }> {
+    // SQLite returns the bare columns of the row holding max(seq); the (device_id, seq) index serves it.
+    const sql = `SELECT device_id, max(seq) AS seq, at, payload FROM health_raw ${deviceId ? 'WHERE device_id = ?' : ''} GROUP BY device_id`;
+    const rows = (deviceId ? this.db.prepare(sql).all(deviceId) : this.db.prepare(sql).all()) as Row[];
+    return new Map(
+      rows.map((r) => [
+        r['device_id'] as string,
+        { at: r['at'] as number, payload: JSON.parse(r['payload'] as string) as unknown },
+      ]),
+    );
+  }
+
+  /** Counts for monitoring: commands by state, acknowledged watermarks and declared gaps per stream. */
+  queueDepths(): {
+    commandsByState: Record<string, number>;
+    ackedSeqByStream: Record<string, number>;
+    gapRecordsByStream: Record<string, number>;
+  } {
+    const commandsByState: Record<string, number> = {};
+    for (const r of this.db
+      .prepare('SELECT state, count(*) AS n FROM commands GROUP BY state')
+      .all() as Row[])
+      commandsByState[r['state'] as string] = r['n'] as number;
+    const ackedSeqByStream: Record<string, number> = {};
+    const gapRecordsByStream: Record<string, number> = {};
+    for (const r of this.db
+      .prepare('SELECT stream, sum(acked_seq) AS a, sum(gap_records) AS g FROM stream_state GROUP BY stream')
+      .all() as Row[]) {
+      ackedSeqByStream[r['stream'] as string] = r['a'] as number;
+      gapRecordsByStream[r['stream'] as string] = r['g'] as number;
+    }
+    return { commandsByState, ackedSeqByStream, gapRecordsByStream };
+  }
+
+  /** A trivial read, for the health endpoint. */
+  ping(): boolean {
+    return (this.db.prepare('SELECT 1 AS ok').get() as { ok: number }).ok === 1;
+  }
+
   // --- health history ---
 
   healthHistory(
