@@ -34,7 +34,7 @@ async function start(configFile: string) {
       },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
-    // biome-ignore lint/suspicious/noExplicitAny: tests read API replies field by field
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read API replies field by field
     return { status: res.status, body: (await res.json()) as any };
   };
   return { server, api };
