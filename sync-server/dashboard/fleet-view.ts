@@ -46,7 +46,18 @@ export class FleetView {
     this.listeners.clear();
   }
 
+  /**
+   * Every screen. Enrolments and revocations reach the registry without passing the hub, so the
+   * device list is reconciled here (one indexed scan) before answering.
+   */
   rows(): FleetRow[] {
+    const live = new Set<string>();
+    for (const d of this.o.registry.listDevices()) {
+      if (d.revokedAtMs !== null) continue;
+      live.add(d.id);
+      if (!this.rowsById.has(d.id)) this.rebuild(d.id);
+    }
+    for (const id of this.rowsById.keys()) if (!live.has(id)) this.rowsById.delete(id);
     return [...this.rowsById.values()];
   }
 
