@@ -21,7 +21,7 @@ import { LoginRateLimiter } from './accounts/rate-limit.js';
 import { accountRoutes } from './accounts/routes.js';
 import { AccountService } from './accounts/service.js';
 import { openSqliteAccountStore, type SqliteAccountStore } from './accounts/sqlite-accounts.js';
-import { FleetView } from './dashboard/fleet-view.js';
+import { type AlertCountSource, FleetView } from './dashboard/fleet-view.js';
 import { dashboardRoutes } from './dashboard/routes.js';
 import { registerOpsRoutes } from './metrics.js';
 import { installSecurityHeaders } from './web/security-headers.js';
@@ -37,6 +37,12 @@ export interface SyncServerDeps {
   clock?: Clock;
   log?: Logger;
   trustedRoots?: TrustedRootProvider;
+  /**
+   * Open alerts per screen for the fleet view (e.g. openAlertCounter(() => monitor.active) from
+   * dashboard/fleet-view.ts); call `server.fleet.refresh()` when the alerts change. Without it the
+   * alert column shows "—".
+   */
+  alertCount?: AlertCountSource;
 }
 
 export class SyncServer {
@@ -149,6 +155,7 @@ export class SyncServer {
       registry: this.registry,
       hub: this.hubInstance,
       clock: this.clock,
+      ...(this.deps.alertCount ? { alertCount: this.deps.alertCount } : {}),
       ...(tuf
         ? {
             latestVersion: (siteGroup: string) => {

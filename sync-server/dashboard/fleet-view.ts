@@ -11,8 +11,20 @@ import { type FleetRow, provinceOf, screenState } from './fleet-state.js';
 
 /** The latest published bundle version of a site group (from the TUF repository), if any. */
 export type LatestVersionSource = (siteGroup: string) => string | null;
-/** Open alerts of a device; absent when no alert monitor runs. */
-export type AlertCountSource = (deviceId: string) => number;
+/** Open alerts of a device (its own and its gate's); absent when no alert monitor runs. */
+export type AlertCountSource = (deviceId: string, siteGroup: string) => number;
+
+/** An AlertCountSource over the alert monitor's records (sync-server/alerts): unresolved ones count. */
+export function openAlertCounter(
+  active: () => readonly { deviceId?: string; siteGroup: string; resolvedAt: number | null }[],
+): AlertCountSource {
+  return (deviceId, siteGroup) =>
+    active().filter(
+      (a) =>
+        a.resolvedAt === null &&
+        (a.deviceId === deviceId || (a.deviceId === undefined && a.siteGroup === siteGroup)),
+    ).length;
+}
 
 export type FleetChange =
   { type: 'rows'; rows: FleetRow[] } | { type: 'command'; deviceId: string; commandId: string };
@@ -138,7 +150,7 @@ export class FleetView {
       currentLanguage: h?.currentLanguage ?? null,
       installedVersion: h?.bundle?.installedVersion ?? null,
       latestVersion: this.o.latestVersion?.(d.siteGroup) ?? null,
-      alerts: this.o.alertCount ? this.o.alertCount(id) : null,
+      alerts: this.o.alertCount ? this.o.alertCount(id, d.siteGroup) : null,
     };
     this.rowsById.set(id, row);
     return row;
