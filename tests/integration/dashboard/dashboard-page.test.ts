@@ -11,6 +11,11 @@ afterEach(async () => {
   cleanups.length = 0;
 });
 
+// The smallest valid PNG: 1x1, one grey pixel.
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNgAAAAAgABSK+kcQAAAABJRU5ErkJggg==',
+  'base64',
+);
 const XSS_GATE = `<img src=x onerror="window.__xss='gate'">Hà Tiên`;
 const XSS_SCREEN = `<script>window.__xss='screen'</script>sảnh`;
 const XSS_ITEM = `"><svg onload="window.__xss='item'">`;
@@ -38,7 +43,7 @@ describe('ops dashboard in Chromium', () => {
     const e = await enrolTestDevice(s.api, s.server.url, join(dir.path, 'd'), XSS_SCREEN);
     const identified: number[] = [];
     const dev = makeDevice(join(dir.path, 'd'), e.deviceId, s.server.url, {
-      handlers: { identify: async (ms) => void identified.push(ms) },
+      handlers: { identify: async (ms) => void identified.push(ms), screenshot: async () => PNG },
     });
     cleanups.push(() => dev.close());
     dev.client.start();
@@ -60,6 +65,23 @@ describe('ops dashboard in Chromium', () => {
     expect(await page.$eval(`${row} td[data-f="screen"] a`, (a) => a.textContent)).toBe(XSS_SCREEN);
     expect(await page.$eval(`${row} td[data-f="state"]`, (td) => td.textContent)).toBe('Đang phát');
 
+    // The screen switched off: the row turns "display off", live.
+    dev.outbox.appendHealth(
+      healthAt(Date.now() - 500, { currentItem: XSS_ITEM, currentLanguage: 'km', display: 'off' }),
+    );
+    await page.waitForSelector(`${row}[data-state="displayOff"]`, { timeout: 8000 });
+    dev.outbox.appendEvent({ at: Date.now() - 400, kind: 'player', level: 'error', message: XSS_ITEM });
+    await new Promise<void>((resolve, reject) => {
+      const end = Date.now() + 8000;
+      const poll = () =>
+        s.api('GET', `/api/devices/${e.deviceId}/events`).then((r) => {
+          if (r.body.length > 0) resolve();
+          else if (Date.now() > end) reject(new Error('event not stored'));
+          else setTimeout(poll, 20);
+        }, reject);
+      poll();
+    });
+
     // The screen page: health charts drawn from the stored history, command buttons.
     const screen = await browser.newPage();
     const errors: string[] = [];
@@ -69,7 +91,8 @@ describe('ops dashboard in Chromium', () => {
       svgs.map((x) => Number(x.getAttribute('data-points'))),
     );
     expect(points.length).toBeGreaterThan(0);
-    expect(Math.max(...points)).toBe(2);
+    expect(Math.max(...points)).toBe(3);
+    expect(await screen.$eval('#events tbody td:last-child', (td) => td.textContent)).toBe(XSS_ITEM);
     expect(await screen.$$eval('#chart-24h polyline', (p) => p.length)).toBeGreaterThan(0);
     expect(
       await screen.$$eval('button[data-command]', (b) => b.map((x) => x.getAttribute('data-command'))),
@@ -92,6 +115,15 @@ describe('ops dashboard in Chromium', () => {
     await screen.waitForSelector('#commands tr[data-state="ok"]', { timeout: 8000 });
     expect(identified.length).toBe(1);
     expect(await screen.$eval('#commands tr[data-state="ok"] td', (td) => td.textContent)).toBe('Nhận diện');
+    // A new screenshot: the device answers with a PNG and the page shows it.
+    await screen.click('button[data-command="screenshot"]');
+    await screen.waitForFunction(
+      () => {
+        const img = document.getElementById('screenshot-img') as HTMLImageElement | null;
+        return !!img && !img.hidden && img.complete && img.naturalWidth === 1;
+      },
+      { timeout: 8000 },
+    );
 
     // The device goes away: the fleet page turns its row offline, live.
     await dev.client.stop();
