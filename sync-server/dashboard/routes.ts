@@ -25,7 +25,7 @@ import {
 import { uiText } from '../../protocol/i18n/dashboard-ui.js';
 import type { Logger } from '../../protocol/log.js';
 import { CommandName } from '../../protocol/messages.js';
-import { sessionToken } from '../accounts/access-control.js';
+import { isSecureRequest, sessionToken } from '../accounts/access-control.js';
 import { parseCookies } from '../accounts/cookies.js';
 import { isAllowed } from '../accounts/roles.js';
 import type { AccountService } from '../accounts/service.js';
@@ -123,7 +123,8 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardRoutesOptions> = async
       const next = request.query.next ?? '/dashboard';
       // Only back into the dashboard: never an open redirect.
       const target = /^\/dashboard(\/[\w%./-]*)?$/.test(next) && !next.includes('//') ? next : '/dashboard';
-      reply.header('set-cookie', `${LANG_COOKIE}=${lang}; Path=/; Max-Age=31536000; SameSite=Lax`);
+      const secure = isSecureRequest(request, o.secureCookies) ? '; Secure' : '';
+      reply.header('set-cookie', `${LANG_COOKIE}=${lang}; Path=/; Max-Age=31536000; SameSite=Lax${secure}`);
       return reply.redirect(target, 303);
     },
   );
