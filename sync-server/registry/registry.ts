@@ -533,15 +533,19 @@ export class Registry {
 
   /** The newest health payload of each device (or of one), by the device's own sequence. */
   latestHealth(deviceId?: string): Map<string, { at: number; payload: unknown }> {
-    // SQLite returns the bare columns of the row holding max(seq); the (device_id, seq) index serves it.
-    const sql = `SELECT device_id, max(seq) AS seq, at, payload FROM health_raw ${deviceId ? 'WHERE device_id = ?' : ''} GROUP BY device_id`;
-    const rows = (deviceId ? this.db.prepare(sql).all(deviceId) : this.db.prepare(sql).all()) as Row[];
-    return new Map(
-      rows.map((r) => [
-        r['device_id'] as string,
-        { at: r['at'] as number, payload: JSON.parse(r['payload'] as string) as unknown },
-      ]),
+    // One index seek per device on (device_id, seq): no scan of the whole history.
+    const one = this.db.prepare(
+      'SELECT at, payload FROM health_raw WHERE device_id = ? ORDER BY seq DESC LIMIT 1',
     );
+    const ids = deviceId
+      ? [deviceId]
+      : (this.db.prepare('SELECT id FROM devices').all() as { id: string }[]).map((r) => r.id);
+    const out = new Map<string, { at: number; payload: unknown }>();
+    for (const id of ids) {
+      const r = one.get(id) as Row | undefined;
+      if (r) out.set(id, { at: r['at'] as number, payload: JSON.parse(r['payload'] as string) as unknown });
+    }
+    return out;
   }
 
   /** Counts for monitoring: commands by state, acknowledged watermarks and declared gaps per stream. */
