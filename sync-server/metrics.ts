@@ -171,6 +171,8 @@ export function registerOpsRoutes(app: FastifyInstance, o: OpsRoutesOptions): vo
       o.log.error('health check: registry unreadable', { err });
     }
     return reply.code(dbOk ? 200 : 503).send({
+      // `ok` is what the provisioning selftest reads.
+      ok: dbOk,
       status: dbOk ? 'ok' : 'degraded',
       db: dbOk ? 'ok' : 'error',
       uptimeS: Math.round((o.clock.now() - o.startedAtMs) / 1000),

@@ -60,6 +60,7 @@ describe('dashboard routes, roles, metrics and health', () => {
     const health = await fetch(`${base}/api/health`);
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({
+      ok: true,
       status: 'ok',
       db: 'ok',
       version: expect.stringMatching(/^\d+\.\d+\.\d+/),
