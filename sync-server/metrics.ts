@@ -150,7 +150,7 @@ export function collectMetrics(o: OpsRoutesOptions): MetricSample[] {
       name: 'gatecast_uptime_seconds',
       help: 'Seconds since the server started.',
       type: 'gauge',
-      values: [{ value: Math.round((o.clock.now() - o.startedAtMs) / 1000) }],
+      values: [{ value: Math.floor((o.clock.now() - o.startedAtMs) / 1000) }],
     },
   ];
 }
@@ -175,7 +175,7 @@ export function registerOpsRoutes(app: FastifyInstance, o: OpsRoutesOptions): vo
       ok: dbOk,
       status: dbOk ? 'ok' : 'degraded',
       db: dbOk ? 'ok' : 'error',
-      uptimeS: Math.round((o.clock.now() - o.startedAtMs) / 1000),
+      uptimeS: Math.floor((o.clock.now() - o.startedAtMs) / 1000),
       version,
       serverTimeMs: o.clock.now(),
     });
