@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { isGatecastError } from '../protocol/errors.js';
 import { registerAdminCommands } from './admin-commands.js';
+import { registerBackupCommands } from './backup-commands.js';
 import { registerContentCommands } from './content-commands.js';
 import { registerDaemonCommands, registerDemoCommand } from './daemon-commands.js';
 import { registerTufClientCommands } from './tuf-client.js';
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerPublishCommands(program);
   registerSyncCommands(program);
   registerServerCommands(program);
+  registerBackupCommands(program);
   return program;
 }
 

@@ -4,7 +4,6 @@
  * needs `Authorization: Bearer <opsToken>` — one shared ops token until operator accounts exist.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Clock } from '../protocol/clock.js';
@@ -44,19 +43,8 @@ function parse<S extends z.ZodType>(schema: S, raw: unknown, what: string): z.in
   return r.data;
 }
 
-/** Unauthenticated liveness route (`gatecast selftest` on a screen calls it). */
+/** Unauthenticated liveness route (`gatecast selftest` on a screen calls it); see metrics.ts. */
 export const HEALTH_PATH = '/api/health';
-
-/** The package version, whether running from sources or from dist/. */
-function packageVersion(): string {
-  for (const up of ['../package.json', '../../package.json']) {
-    const file = new URL(up, import.meta.url);
-    if (!existsSync(file)) continue;
-    const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
-    if (pkg.name === 'gatecast' && pkg.version) return pkg.version;
-  }
-  throw new Error('package.json of gatecast not found');
-}
 
 const IdParams = z.object({ id: z.string().min(1).max(100) });
 const TokenBody = z.object({
@@ -103,6 +91,8 @@ export interface ApiDeps {
   opsToken: string;
   enrolmentTokenTtlMs: number;
   commandTtlMs: number;
+  /** /api paths guarded otherwise (operator sessions, the health endpoint): no bearer token asked. */
+  exempt?: (path: string) => boolean;
 }
 
 export function registerApi(app: FastifyInstance, d: ApiDeps): void {
@@ -114,7 +104,7 @@ export function registerApi(app: FastifyInstance, d: ApiDeps): void {
 
   app.addHook('onRequest', async (req, reply) => {
     const path = req.url.split('?')[0] ?? '';
-    if (!path.startsWith('/api/') || path === ENROL_PATH || path === HEALTH_PATH) return;
+    if (!path.startsWith('/api/') || path === ENROL_PATH || path === HEALTH_PATH || d.exempt?.(path)) return;
     if (!authorised(req)) {
       d.log.warn('api request without a valid ops token', { path, remote: req.ip });
       await reply.code(401).send({ code: 'UNAUTHORISED', message: 'missing or wrong ops bearer token' });
@@ -139,14 +129,7 @@ export function registerApi(app: FastifyInstance, d: ApiDeps): void {
     return row;
   };
 
-  // --- liveness (no credential: it tells nothing but that the server runs) ---
-  const version = packageVersion();
-  const startedMs = d.clock.now();
-  app.get(HEALTH_PATH, async () => ({
-    ok: true,
-    version,
-    uptimeS: Math.floor((d.clock.now() - startedMs) / 1000),
-  }));
+  // GET /api/health (no credential) is registered with the metrics (sync-server/metrics.ts).
 
   // --- enrolment (the token is the credential) ---
   app.post(ENROL_PATH, async (req) => {

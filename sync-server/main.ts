@@ -16,11 +16,33 @@ import { Enrolment, FileTrustedRootProvider, type TrustedRootProvider } from './
 import { createHttpApp } from './http-app.js';
 import { DEFAULT_RETENTION, Registry } from './registry/registry.js';
 import { DeviceHub } from './ws-hub.js';
+import { installAccessControl } from './accounts/access-control.js';
+import { LoginRateLimiter } from './accounts/rate-limit.js';
+import { accountRoutes } from './accounts/routes.js';
+import { AccountService } from './accounts/service.js';
+import { openSqliteAccountStore, type SqliteAccountStore } from './accounts/sqlite-accounts.js';
+import { type AlertCountSource, FleetView } from './dashboard/fleet-view.js';
+import { dashboardRoutes } from './dashboard/routes.js';
+import { registerOpsRoutes } from './metrics.js';
+import { installSecurityHeaders } from './web/security-headers.js';
+
+/** The accounts database in the data directory (`gatecast admin create` writes the same file). */
+export const ACCOUNTS_DB = 'accounts.db';
+export const REGISTRY_DB = 'registry.db';
+
+/** /api paths served by session-guarded routes (or open), not by the ops bearer token. */
+const SESSION_API = /^\/api\/(session|users|audit|dashboard|health)(\/|\.csv$|$)/;
 
 export interface SyncServerDeps {
   clock?: Clock;
   log?: Logger;
   trustedRoots?: TrustedRootProvider;
+  /**
+   * Open alerts per screen for the fleet view (e.g. openAlertCounter(() => monitor.active) from
+   * dashboard/fleet-view.ts); call `server.fleet.refresh()` when the alerts change. Without it the
+   * alert column shows "—".
+   */
+  alertCount?: AlertCountSource;
 }
 
 export class SyncServer {
@@ -29,6 +51,8 @@ export class SyncServer {
   private hubInstance?: DeviceHub;
   private rollupTimer?: NodeJS.Timeout;
   private tufInstance?: MountedTuf;
+  private accountStore?: SqliteAccountStore;
+  private fleetView?: FleetView;
   private readonly clock: Clock;
   private readonly log: Logger;
 
@@ -38,12 +62,18 @@ export class SyncServer {
   ) {
     this.clock = deps.clock ?? systemClock;
     this.log = deps.log ?? createLogger('sync-server');
-    this.registry = new Registry(join(config.dataDir, 'registry.db'));
+    this.registry = new Registry(join(config.dataDir, REGISTRY_DB));
   }
 
   /** The served TUF repository and its drafts, when configured. */
   get tuf(): MountedTuf | undefined {
     return this.tufInstance;
+  }
+
+  /** The dashboard's live fleet, once started. */
+  get fleet(): FleetView {
+    if (!this.fleetView) throw new Error('server not started');
+    return this.fleetView;
   }
 
   get hub(): DeviceHub {
@@ -103,6 +133,7 @@ export class SyncServer {
       opsToken: c.opsToken,
       enrolmentTokenTtlMs: c.enrolmentTokenTtlMs,
       commandTtlMs: c.commands.defaultTtlMs,
+      exempt: (path) => SESSION_API.test(path),
     });
     if (c.tuf) {
       const hub = this.hubInstance;
@@ -113,11 +144,61 @@ export class SyncServer {
         ...(c.tuf.authorToken ? { authorToken: c.tuf.authorToken } : {}),
         // Devices of the site group refresh at once instead of at their next periodic refresh.
         onPublished: (r) => {
+          this.fleetView?.refresh();
           const notified = hub.notifyUpdate(r.siteGroup, String(r.version));
           this.log.info('bundle published', { siteGroup: r.siteGroup, version: r.version, notified });
         },
       });
     }
+    const tuf = this.tufInstance;
+    this.fleetView = new FleetView({
+      registry: this.registry,
+      hub: this.hubInstance,
+      clock: this.clock,
+      ...(this.deps.alertCount ? { alertCount: this.deps.alertCount } : {}),
+      ...(tuf
+        ? {
+            latestVersion: (siteGroup: string) => {
+              const v = tuf.repo.roleMetadata(siteGroup)?.signed.version;
+              return v === undefined ? null : String(v);
+            },
+          }
+        : {}),
+    });
+    this.fleetView.start();
+    this.accountStore = openSqliteAccountStore(join(c.dataDir, ACCOUNTS_DB));
+    const accounts = new AccountService(
+      this.accountStore,
+      this.clock,
+      new LoginRateLimiter(),
+      this.log.child('accounts'),
+    );
+    const secureCookies = Boolean(c.tls);
+    const fleet = this.fleetView;
+    const deps = { registry: this.registry, hub: this.hubInstance, clock: this.clock };
+    // Operator sessions, the dashboard and (later) the other session-guarded parts: an encapsulated
+    // scope whose every route declares its access.
+    await this.app.register(async (scope) => {
+      installSecurityHeaders(scope);
+      installAccessControl(scope, { service: accounts, logger: this.log.child('access'), secureCookies });
+      await scope.register(accountRoutes, { service: accounts, secureCookies });
+      await scope.register(dashboardRoutes, {
+        ...deps,
+        fleet,
+        accounts,
+        log: this.log.child('dashboard'),
+        secureCookies,
+        commandTtlMs: c.commands.defaultTtlMs,
+        tuf: tuf ? { repo: tuf.repo, repoDir: c.tuf!.repoDir } : undefined,
+      });
+    });
+    registerOpsRoutes(this.app, {
+      ...deps,
+      log: this.log.child('ops'),
+      startedAtMs: this.clock.now(),
+      fleetStates: () => fleet.rows().map((r) => r.state),
+      metricsToken: c.metricsToken,
+    });
     this.hubInstance.start(this.app.server);
     await this.app.listen({ host: c.host, port: c.port });
     const retention = {
@@ -142,6 +223,8 @@ export class SyncServer {
     this.hubInstance?.abort();
     this.app?.server.closeAllConnections();
     await this.app?.close();
+    this.fleetView?.stop();
+    this.accountStore?.close();
     await this.registry.close();
   }
 
@@ -152,6 +235,8 @@ export class SyncServer {
     // A half-open client (no request yet, or never finishing one) must not hold the shutdown.
     this.app?.server.closeAllConnections();
     await this.app?.close();
+    this.fleetView?.stop();
+    this.accountStore?.close();
     await this.registry.close();
   }
 }

@@ -19,6 +19,7 @@ import {
   type ErrorCode,
   FRAME_MAX_BYTES,
   HealthReport,
+  type OutboxRecord,
   type OutboxStream,
   PopPayload,
   parseDeviceMessage,
@@ -82,9 +83,17 @@ export interface HubStats {
   badFrames: number;
   closedForAbuse: number;
   quarantined: number;
+  framesReceived: number;
 }
 
+/** What the hub tells its subscribers (the dashboard's live view). */
+export type HubEvent =
+  | { type: 'presence'; deviceId: string; online: boolean; at: number }
+  | { type: 'stored'; deviceId: string; stream: OutboxStream; records: readonly OutboxRecord[] }
+  | { type: 'command'; deviceId: string; commandId: string };
+
 export class DeviceHub {
+  private readonly listeners = new Set<(e: HubEvent) => void>();
   private wss?: WebSocketServer;
   private readonly conns = new Set<Conn>();
   private readonly byDevice = new Map<string, Conn>();
@@ -104,6 +113,7 @@ export class DeviceHub {
     badFrames: 0,
     closedForAbuse: 0,
     quarantined: 0,
+    framesReceived: 0,
   };
 
   constructor(
@@ -181,6 +191,22 @@ export class DeviceHub {
     return n;
   }
 
+  /** Calls `fn` on every presence change, stored batch and command change; returns the unsubscribe. */
+  subscribe(fn: (e: HubEvent) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private emit(e: HubEvent): void {
+    for (const fn of this.listeners) {
+      try {
+        fn(e);
+      } catch (err) {
+        this.log.error('hub subscriber failed', { type: e.type, err });
+      }
+    }
+  }
+
   /** Closes a device's connection (after a revocation). */
   disconnect(deviceId: string, reason: string): void {
     const c = this.byDevice.get(deviceId);
@@ -208,7 +234,10 @@ export class DeviceHub {
         ...(cmd.args ? { args: cmd.args } : {}),
       },
     });
-    if (cmd.state === 'queued') this.registry.setCommandState(cmd.id, 'sent', now);
+    if (cmd.state === 'queued') {
+      this.registry.setCommandState(cmd.id, 'sent', now);
+      this.emit({ type: 'command', deviceId: cmd.deviceId, commandId: cmd.id });
+    }
   }
 
   private sweepCommands(): void {
@@ -258,6 +287,7 @@ export class DeviceHub {
       this.stats.authenticated--;
       this.lastSeen.delete(c.deviceId);
       this.registry.setOnline(c.deviceId, false, this.clock.now());
+      this.emit({ type: 'presence', deviceId: c.deviceId, online: false, at: this.clock.now() });
     }
   }
 
@@ -305,6 +335,7 @@ export class DeviceHub {
 
   private onFrame(c: Conn, data: RawData, isBinary: boolean): void {
     if (c.phase === 'closed') return;
+    this.stats.framesReceived++;
     const now = this.clock.now();
     const bucket = this.bucketFor(c);
     if (!bucket.take(now)) {
@@ -400,8 +431,10 @@ export class DeviceHub {
           this.badFrame(c, `unknown command ${msg.commandId}`);
           return;
         }
-        if (cmd.state === 'queued' || cmd.state === 'sent')
+        if (cmd.state === 'queued' || cmd.state === 'sent') {
           this.registry.setCommandState(cmd.id, 'acked', now);
+          this.emit({ type: 'command', deviceId: cmd.deviceId, commandId: cmd.id });
+        }
         return;
       }
       case 'command-result': {
@@ -496,6 +529,7 @@ export class DeviceHub {
     this.byDevice.set(device.id, c);
     this.stats.authenticated++;
     this.registry.setOnline(device.id, true, now, c.appVersion);
+    this.emit({ type: 'presence', deviceId: device.id, online: true, at: now });
     this.send(c, { type: 'welcome', v: 1, deviceId: device.id, serverTimeMs: this.clock.now() });
     // Tell the device where each stream stands, so a device that lost its acks drops what is stored.
     for (const stream of ['health', 'event', 'pop'] as const) {
@@ -580,6 +614,12 @@ export class DeviceHub {
     work.forEach((w, i) => {
       this.stats.recordsStored += w.batch.records.length;
       this.send(w.conn, { type: 'ack', v: 1, stream: w.batch.stream, uptoSeq: marks[i]! });
+      this.emit({
+        type: 'stored',
+        deviceId: w.batch.deviceId,
+        stream: w.batch.stream,
+        records: w.batch.records,
+      });
     });
   }
 
@@ -603,6 +643,7 @@ export class DeviceHub {
       this.registry.saveScreenshot(cmd.id, png, now);
     }
     this.registry.setCommandState(cmd.id, msg.status, now, msg.message);
+    this.emit({ type: 'command', deviceId: cmd.deviceId, commandId: cmd.id });
     this.log.info('command result', {
       deviceId: c.deviceId,
       commandId: cmd.id,

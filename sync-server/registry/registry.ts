@@ -558,6 +558,50 @@ export class Registry {
     }));
   }
 
+  /** The newest health payload of each device (or of one), by the device's own sequence. */
+  latestHealth(deviceId?: string): Map<string, { at: number; payload: unknown }> {
+    // One index seek per device on (device_id, seq): no scan of the whole history.
+    const one = this.db.prepare(
+      'SELECT at, payload FROM health_raw WHERE device_id = ? ORDER BY seq DESC LIMIT 1',
+    );
+    const ids = deviceId
+      ? [deviceId]
+      : (this.db.prepare('SELECT id FROM devices').all() as { id: string }[]).map((r) => r.id);
+    const out = new Map<string, { at: number; payload: unknown }>();
+    for (const id of ids) {
+      const r = one.get(id) as Row | undefined;
+      if (r) out.set(id, { at: r['at'] as number, payload: JSON.parse(r['payload'] as string) as unknown });
+    }
+    return out;
+  }
+
+  /** Counts for monitoring: commands by state, acknowledged watermarks and declared gaps per stream. */
+  queueDepths(): {
+    commandsByState: Record<string, number>;
+    ackedSeqByStream: Record<string, number>;
+    gapRecordsByStream: Record<string, number>;
+  } {
+    const commandsByState: Record<string, number> = {};
+    for (const r of this.db
+      .prepare('SELECT state, count(*) AS n FROM commands GROUP BY state')
+      .all() as Row[])
+      commandsByState[r['state'] as string] = r['n'] as number;
+    const ackedSeqByStream: Record<string, number> = {};
+    const gapRecordsByStream: Record<string, number> = {};
+    for (const r of this.db
+      .prepare('SELECT stream, sum(acked_seq) AS a, sum(gap_records) AS g FROM stream_state GROUP BY stream')
+      .all() as Row[]) {
+      ackedSeqByStream[r['stream'] as string] = r['a'] as number;
+      gapRecordsByStream[r['stream'] as string] = r['g'] as number;
+    }
+    return { commandsByState, ackedSeqByStream, gapRecordsByStream };
+  }
+
+  /** A trivial read, for the health endpoint. */
+  ping(): boolean {
+    return (this.db.prepare('SELECT 1 AS ok').get() as { ok: number }).ok === 1;
+  }
+
   // --- health history ---
 
   healthHistory(

@@ -1,0 +1,232 @@
+/**
+ * `npm run bench -- dashboard [--devices N] [--updates U] [--runs R]`
+ *
+ * The fleet page of the real sync server with N devices (default 5,000; the registry seeded
+ * directly: 10 provinces, 5 gates each, one health report per device) in headless Chromium:
+ * 1. time to first render: navigation start → the page loaded with every row in the DOM;
+ * 2. time to apply U live updates (default 1,000): health reports for U distinct devices fed to the
+ *    hub's event stream as ingest would (in batches of 10 per event-loop turn, as devices report
+ *    independently), → every changed row applied in the page (SSE → DOM).
+ * Baseline, same run: a static HTML file with the same N rows in plain tables, no script, loaded
+ * from disk (file://).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import puppeteer from 'puppeteer-core';
+import { systemClock } from '../protocol/clock.js';
+import { memoryLogger } from '../protocol/log.js';
+import type { HealthReport } from '../protocol/messages.js';
+import { LoginRateLimiter } from '../sync-server/accounts/rate-limit.js';
+import { AccountService } from '../sync-server/accounts/service.js';
+import { openSqliteAccountStore } from '../sync-server/accounts/sqlite-accounts.js';
+import { parseServerConfig } from '../sync-server/config.js';
+import { ACCOUNTS_DB, REGISTRY_DB, SyncServer } from '../sync-server/main.js';
+import { Registry } from '../sync-server/registry/registry.js';
+import { escapeHtml } from '../sync-server/web/escape.js';
+import type { HubEvent } from '../sync-server/ws-hub.js';
+import { median, resultLine } from './lib.js';
+
+function arg(args: string[], name: string, def: number): number {
+  const i = args.indexOf(`--${name}`);
+  if (i < 0) return def;
+  const v = Number(args[i + 1]);
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} needs a positive number`);
+  return v;
+}
+
+const PASSWORD = 'benchmark password 0123456789';
+
+function health(at: number, i: number, item: string): HealthReport {
+  return {
+    at,
+    appVersion: '0.1.0',
+    uptimeS: 1000,
+    cpuTempC: 45 + (i % 20),
+    load1: 0.3,
+    load5: 0.3,
+    memTotalBytes: 4e9,
+    memAvailableBytes: 3e9,
+    diskTotalBytes: 32e9,
+    diskFreeBytes: 20e9,
+    throttling: null,
+    storage: { ext4ErrorsCount: 0, rootReadOnly: false },
+    display: i % 17 === 0 ? 'off' : 'on',
+    currentItem: item,
+    currentLanguage: ['vi', 'km', 'en', 'zh-Hans'][i % 4]!,
+    bundle: { installedVersion: '12', latestVersion: '12', lastSuccessfulUpdateAt: at - 1000 },
+    clockOffsetMs: 3,
+    browserMemoryBytes: 2e8,
+    network: null,
+  };
+}
+
+export default async function dashboard(args: string[]): Promise<void> {
+  const n = arg(args, 'devices', 5000);
+  const updates = Math.min(arg(args, 'updates', 1000), n);
+  const runs = arg(args, 'runs', 5);
+  const dir = mkdtempSync(join(tmpdir(), 'gatecast-bench-dashboard-'));
+  const dataDir = join(dir, 'server');
+  const now = Date.now();
+  try {
+    // Seed the registry directly.
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(dataDir, { recursive: true });
+    const gates = Array.from({ length: 50 }, (_, g) => ({
+      siteGroup: `province-${Math.floor(g / 5)}/gate-${g % 5}`,
+      name: `Cửa khẩu ${g} <Quốc tế>`,
+      timezone: 'Asia/Ho_Chi_Minh',
+      languages: ['vi', 'km', 'en'],
+      missingVariant: { mode: 'skip' as const },
+    }));
+    const reg = new Registry(join(dataDir, REGISTRY_DB));
+    reg.open();
+    for (const g of gates) reg.upsertGate(g);
+    const devices = Array.from({ length: n }, (_, i) => ({
+      id: `dev-${String(i).padStart(5, '0')}`,
+      siteGroup: gates[i % gates.length]!.siteGroup,
+      screenName: `Màn hình ${i}`,
+      publicKey: `key-${i}`,
+      nowMs: now,
+    }));
+    reg.addDevices(devices);
+    reg.storeBatches(
+      devices.map((d, i) => ({
+        deviceId: d.id,
+        stream: 'health' as const,
+        fromSeq: 1,
+        records: [{ seq: 1, at: now - 60_000, payload: health(now - 60_000, i, `item-${i % 40}`) }],
+      })),
+    );
+    reg.close();
+    const store = openSqliteAccountStore(join(dataDir, ACCOUNTS_DB));
+    await new AccountService(
+      store,
+      systemClock,
+      new LoginRateLimiter(),
+      memoryLogger('accounts'),
+    ).createFirstAdmin({
+      username: 'bench',
+      displayName: 'bench',
+      password: PASSWORD,
+    });
+    store.close();
+    writeFileSync(join(dir, 'root.json'), '{}');
+    const server = new SyncServer(
+      parseServerConfig({
+        dataDir,
+        port: 0,
+        opsToken: 'bench-ops-token-0123456789abcdef',
+        trustedRootFile: join(dir, 'root.json'),
+      }),
+      { log: memoryLogger('server') },
+    );
+    await server.start();
+
+    // The static baseline: the same rows, plain tables, from a file.
+    const rows = server.fleet.rows();
+    const staticHtml = `<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>static</title></head><body>${gates
+      .map(
+        (g) =>
+          `<h3>${escapeHtml(g.name)}</h3><table><tbody>${rows
+            .filter((r) => r.siteGroup === g.siteGroup)
+            .map(
+              (r) =>
+                `<tr><td>${escapeHtml(r.screenName)}</td><td>${r.state}</td><td>${r.lastSeenMs}</td><td>${escapeHtml(r.currentItem)}</td><td>${escapeHtml(r.currentLanguage)}</td><td>${escapeHtml(r.installedVersion)}</td><td></td></tr>`,
+            )
+            .join('')}</tbody></table>`,
+      )
+      .join('')}</body></html>`;
+    const staticFile = join(dir, 'static.html');
+    writeFileSync(staticFile, staticHtml);
+
+    const browser = await puppeteer.launch({
+      executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+    try {
+      const login = await fetch(`${server.url}/api/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'bench', password: PASSWORD }),
+      });
+      const [name, value] = login.headers.get('set-cookie')!.split(';')[0]!.split('=') as [string, string];
+      const url = new URL(server.url);
+
+      const firstRender: number[] = [];
+      const baseline: number[] = [];
+      const apply: number[] = [];
+      // The hub's own event path (private): what ingest calls after storing a batch.
+      const emit = (e: HubEvent) => (server.hub as unknown as { emit(e: HubEvent): void }).emit(e);
+      let seq = 2;
+      for (let r = 0; r < runs + 1; r++) {
+        // A fresh tab each run, so that one run's DOM and history do not slow the next.
+        const page = await browser.newPage();
+        await page.setCookie({ name, value, domain: url.hostname, path: '/' });
+        let t = performance.now();
+        await page.goto(`file://${staticFile}`, { waitUntil: 'load' });
+        const staticRows = await page.$$eval('tr', (x) => x.length);
+        const tStatic = performance.now() - t;
+        t = performance.now();
+        await page.goto(`${server.url}/dashboard`, { waitUntil: 'load' });
+        const liveRows = await page.$$eval('tr[data-id]', (x) => x.length);
+        const tFleet = performance.now() - t;
+        if (liveRows !== n || staticRows !== n)
+          throw new Error(`rows: fleet ${liveRows}, static ${staticRows}, want ${n}`);
+        await page.waitForFunction(() => document.getElementById('live')?.textContent !== '');
+        // Live updates: U devices report a new current item, 10 per event-loop turn.
+        t = performance.now();
+        const item = `live-${r}`;
+        for (let i = 0; i < updates; i += 10) {
+          for (let k = i; k < Math.min(i + 10, updates); k++) {
+            const d = devices[(k * 7) % n]!;
+            emit({
+              type: 'stored',
+              deviceId: d.id,
+              stream: 'health',
+              records: [{ seq, at: Date.now(), payload: health(Date.now(), k, item) }],
+            });
+          }
+          seq++;
+          await new Promise((res) => setImmediate(res));
+        }
+        await page.waitForFunction(
+          (u) => (window as unknown as { gcApplied: number }).gcApplied >= u,
+          { timeout: 60_000, polling: 'raf' },
+          updates,
+        );
+        const tApply = performance.now() - t;
+        await page.close();
+        if (r === 0) continue; // warm-up
+        firstRender.push(tFleet);
+        baseline.push(tStatic);
+        apply.push(tApply);
+        process.stdout.write(
+          `run ${r}: first render ${tFleet.toFixed(0)} ms (static ${tStatic.toFixed(0)} ms), ${updates} live updates applied in ${tApply.toFixed(0)} ms\n`,
+        );
+      }
+      process.stdout.write(
+        `dashboard: ${n} devices; median first render ${median(firstRender).toFixed(0)} ms, static table ${median(baseline).toFixed(0)} ms; ${updates} live updates ${median(apply).toFixed(0)} ms\n`,
+      );
+      resultLine(
+        'dashboard',
+        Math.round(median(firstRender)),
+        'ms first render',
+        Math.round(median(baseline)),
+        '< 2000 ms first render; 1,000 updates < 1000 ms',
+      );
+    } finally {
+      await browser.close();
+      await server.stop();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

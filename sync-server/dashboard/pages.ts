@@ -1,0 +1,365 @@
+/**
+ * Server-rendered dashboard pages. Every string from devices, gates or users passes through the
+ * `html` template's escaping; every word shown comes from the catalogues; the client scripts get
+ * the messages they need as a JSON data block (not executed, so the CSP needs no inline script).
+ */
+import { DASHBOARD_LOCALE, type DashboardLanguage } from '../../protocol/i18n/dashboard.js';
+import { dashboardUiMessages, uiText } from '../../protocol/i18n/dashboard-ui.js';
+import type { CommandName } from '../../protocol/messages.js';
+import type { CommandRow, HealthPoint } from '../registry/registry.js';
+import { html, raw, type SafeHtml } from '../web/escape.js';
+import type { PublicUser } from '../accounts/service.js';
+import { countStates, type FleetRow, groupFleet, SCREEN_STATES } from './fleet-state.js';
+import type { SchedulePreview } from './schedule-preview.js';
+import { lineChart } from './svg-chart.js';
+
+export const DASHBOARD_COMMANDS: readonly CommandName[] = [
+  'reload-player',
+  'restart-player',
+  'reboot',
+  'sync-now',
+  'display-on',
+  'display-off',
+  'identify',
+  'screenshot',
+];
+
+/** The messages the client scripts read, in `lang`. */
+export function clientMessages(lang: DashboardLanguage): Record<string, string> {
+  const out: Record<string, string> = { ...dashboardUiMessages[lang], locale: DASHBOARD_LOCALE[lang] };
+  for (const s of SCREEN_STATES) out[`state.${s}`] = uiText(lang, `state.${s}`);
+  out['login.failed'] = uiText(lang, 'login.failed');
+  out['login.rateLimited'] = uiText(lang, 'login.rateLimited');
+  return out;
+}
+
+/** JSON safe inside a <script type="application/json"> block. */
+function jsonBlock(v: unknown): SafeHtml {
+  return raw(
+    JSON.stringify(v)
+      .replace(/</g, '\\u003c')
+      .replace(/>/g, '\\u003e')
+      .replace(/&/g, '\\u0026')
+      .replace(/\u2028/g, '\\u2028')
+      .replace(/\u2029/g, '\\u2029'),
+  );
+}
+
+interface PageOptions {
+  lang: DashboardLanguage;
+  title: string;
+  user?: PublicUser;
+  csrfToken?: string;
+  script: string;
+  /** Where the language switch comes back to. */
+  path: string;
+}
+
+function page(o: PageOptions, body: SafeHtml): string {
+  const other: DashboardLanguage = o.lang === 'vi' ? 'en' : 'vi';
+  const t = (k: Parameters<typeof uiText>[1]) => uiText(o.lang, k);
+  return html`<!doctype html>
+    <html lang="${o.lang}">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        ${o.csrfToken ? html`<meta name="csrf-token" content="${o.csrfToken}" />` : ''}
+        <title>${o.title} · ${t('app.title')}</title>
+        <link rel="stylesheet" href="/dashboard/static/app.css" />
+      </head>
+      <body>
+        <header>
+          <strong>${t('app.title')}</strong><span class="grow"></span>
+          ${o.user ? html`<span id="whoami">${o.user.displayName} (${t(`role.${o.user.role}`)})</span>` : ''}
+          <a
+            id="lang-switch"
+            href="/dashboard/lang/${other}?next=${encodeURIComponent(o.path)}"
+            hreflang="${other}"
+            >${t('lang.switch')}</a
+          >
+          ${o.user ? html`<button id="logout" type="button">${t('logout')}</button>` : ''}
+        </header>
+        ${body}
+        <script type="application/json" id="gc-msgs">
+          ${jsonBlock(clientMessages(o.lang))}
+        </script>
+        <script src="/dashboard/static/${o.script}"></script>
+      </body>
+    </html>`.value;
+}
+
+export function renderLogin(lang: DashboardLanguage): string {
+  const t = (k: Parameters<typeof uiText>[1]) => uiText(lang, k);
+  return page(
+    { lang, title: t('login.title'), script: 'login.js', path: '/dashboard/login' },
+    html`<main>
+      <form id="login" class="login" autocomplete="on">
+        <h2>${t('login.title')}</h2>
+        <label for="username">${t('login.username')}</label
+        ><input id="username" name="username" autocomplete="username" required />
+        <label for="password">${t('login.password')}</label
+        ><input id="password" name="password" type="password" autocomplete="current-password" required />
+        <p id="login-error" class="error" role="alert"></p>
+        <button type="submit">${t('login.submit')}</button>
+      </form>
+    </main>`,
+  );
+}
+
+function fmtTime(ms: number | null, lang: DashboardLanguage, tz: string): string {
+  if (!ms) return uiText(lang, 'never');
+  return new Intl.DateTimeFormat(DASHBOARD_LOCALE[lang], {
+    timeZone: tz,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hour12: false,
+  }).format(ms);
+}
+
+function bundleText(r: FleetRow, lang: DashboardLanguage): { text: string; behind: boolean } {
+  if (r.installedVersion === null) return { text: uiText(lang, 'none'), behind: false };
+  if (r.latestVersion === null) return { text: r.installedVersion, behind: false };
+  const behind = r.installedVersion !== r.latestVersion;
+  return {
+    text: uiText(lang, behind ? 'bundle.behind' : 'bundle.current', {
+      installed: r.installedVersion,
+      latest: r.latestVersion,
+    }),
+    behind,
+  };
+}
+
+function fleetRow(r: FleetRow, lang: DashboardLanguage): SafeHtml {
+  const b = bundleText(r, lang);
+  const none = uiText(lang, 'none');
+  return html`<tr data-id="${r.id}" data-state="${r.state}" class="s-${r.state}">
+    <td data-f="screen"><a href="/dashboard/screen/${encodeURIComponent(r.id)}">${r.screenName}</a></td>
+    <td data-f="state"><span class="state">${uiText(lang, `state.${r.state}`)}</span></td>
+    <td data-f="lastSeen">${fmtTime(r.lastSeenMs, lang, r.timezone)}</td>
+    <td data-f="item">${r.currentItem ?? none}</td>
+    <td data-f="language">${r.currentLanguage ?? none}</td>
+    <td data-f="bundle" class="${b.behind ? 'behind' : ''}">${b.text}</td>
+    <td data-f="alerts" class="${r.alerts ? 'alerts-some' : ''}">${r.alerts === null ? none : r.alerts}</td>
+  </tr>`;
+}
+
+export function renderFleet(
+  lang: DashboardLanguage,
+  rows: readonly FleetRow[],
+  user: PublicUser,
+  csrfToken: string,
+): string {
+  const t = (k: Parameters<typeof uiText>[1]) => uiText(lang, k);
+  const n = countStates(rows);
+  const head = html`<thead>
+    <tr>
+      <th>${t('col.screen')}</th>
+      <th>${t('col.state')}</th>
+      <th>${t('col.lastSeen')}</th>
+      <th>${t('col.item')}</th>
+      <th>${t('col.language')}</th>
+      <th>${t('col.bundle')}</th>
+      <th>${t('col.alerts')}</th>
+    </tr>
+  </thead>`;
+  const groups = groupFleet(rows).map(
+    (p) =>
+      html`<section data-province="${p.province}">
+        <h2>${t('fleet.province')}: ${p.province}</h2>
+        ${p.gates.map(
+          (g) =>
+            html`<h3>${t('fleet.gate')}: ${g.gateName}</h3>
+              <table>
+                ${head}
+                <tbody data-gate="${g.siteGroup}">
+                  ${g.rows.map((r) => fleetRow(r, lang))}
+                </tbody>
+              </table>`,
+        )}
+      </section>`,
+  );
+  return page(
+    { lang, title: t('fleet.title'), user, csrfToken, script: 'fleet.js', path: '/dashboard' },
+    html`<main>
+      <h2>${t('fleet.title')}</h2>
+      <p>
+        <span id="summary">${uiText(lang, 'fleet.summary', { total: rows.length, ...n })}</span> ·
+        <span id="live"></span>
+      </p>
+      <div id="fleet">${groups}</div>
+    </main>`,
+  );
+}
+
+export interface ScreenPageData {
+  row: FleetRow;
+  appVersion: string | null;
+  now: number;
+  day: HealthPoint[];
+  week: HealthPoint[];
+  commands: CommandRow[];
+  events: { seq: number; at: number; kind: string; level: string; message: string }[];
+  schedule: SchedulePreview | undefined | { error: string };
+  canCommand: boolean;
+}
+
+const METRICS = ['cpuTempC', 'memUsedPct', 'diskUsedPct', 'load1'] as const;
+
+export function renderScreen(
+  lang: DashboardLanguage,
+  d: ScreenPageData,
+  user: PublicUser,
+  csrfToken: string,
+): string {
+  const t = (k: Parameters<typeof uiText>[1], p: Record<string, string | number> = {}) => uiText(lang, k, p);
+  const tz = d.row.timezone;
+  const num = new Intl.NumberFormat(DASHBOARD_LOCALE[lang], { maximumFractionDigits: 1 });
+  const dateOnly = (ms: number) =>
+    new Intl.DateTimeFormat(DASHBOARD_LOCALE[lang], {
+      timeZone: tz,
+      day: '2-digit',
+      month: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hour12: false,
+    }).format(ms);
+  const charts = (points: HealthPoint[], spanMs: number, gapMs: number, id: string) =>
+    html`<div class="grid" id="${id}">
+      ${METRICS.map((m) =>
+        lineChart(
+          points.map((p) => ({ at: p.at, value: p[m] })),
+          {
+            title: t(`metric.${m}`),
+            fromMs: d.now - spanMs,
+            toMs: d.now,
+            gapMs,
+            fromLabel: dateOnly(d.now - spanMs),
+            toLabel: dateOnly(d.now),
+            noDataLabel: t('screen.noData'),
+            formatValue: (v) => num.format(v),
+          },
+        ),
+      )}
+    </div>`;
+  const shot = d.commands.find((c) => c.hasScreenshot);
+  const commandRows = d.commands.map(
+    (c) =>
+      html`<tr data-cmd="${c.id}" data-state="${c.state}">
+        <td>${t(`cmd.${c.name}`)}</td>
+        <td>${fmtTime(c.issuedAtMs, lang, tz)}</td>
+        <td>${t(`cmdstate.${c.state}`)}${c.message ? `: ${c.message}` : ''}</td>
+      </tr>`,
+  );
+  let schedule: SafeHtml;
+  if (!d.schedule) schedule = html`<p>${t('screen.noSchedule')}</p>`;
+  else if ('error' in d.schedule)
+    schedule = html`<p class="error">${t('screen.scheduleError', { message: d.schedule.error })}</p>`;
+  else
+    schedule = html`<table id="schedule" data-version="${d.schedule.version}">
+      <thead>
+        <tr>
+          <th>${t('col.from')}</th>
+          <th>${t('col.to')}</th>
+          <th>${t('col.playlist')}</th>
+          <th>${t('col.source')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${d.schedule.segments.map(
+          (s) =>
+            html`<tr>
+              <td>${fmtTime(s.startAt, lang, tz)}</td>
+              <td>${Number.isFinite(s.endAt) ? fmtTime(s.endAt, lang, tz) : t('none')}</td>
+              <td>${s.playlistId}</td>
+              <td>${s.source}</td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>`;
+  const r = d.row;
+  return page(
+    {
+      lang,
+      title: r.screenName,
+      user,
+      csrfToken,
+      script: 'screen.js',
+      path: `/dashboard/screen/${encodeURIComponent(r.id)}`,
+    },
+    html`<main data-device="${r.id}" data-tz="${tz}">
+      <p><a href="/dashboard">${t('screen.back')}</a></p>
+      <h2>${r.screenName} · ${r.gateName}</h2>
+      <p class="s-${r.state}">
+        <span id="state" class="state" data-state="${r.state}">${t(`state.${r.state}`)}</span> ·
+        ${t('col.lastSeen')}: ${fmtTime(r.lastSeenMs, lang, tz)} · ${t('col.item')}:
+        ${r.currentItem ?? t('none')} (${r.currentLanguage ?? t('none')}) · ${t('col.bundle')}:
+        ${bundleText(r, lang).text} · ${t('screen.device')}: <code>${r.id}</code> · ${t('screen.appVersion')}:
+        ${d.appVersion ?? t('none')}
+      </p>
+      <h3>${t('screen.health')} — ${t('screen.chart24h')}</h3>
+      ${charts(d.day, 24 * 3600_000, 10 * 60_000, 'chart-24h')}
+      <h3>${t('screen.health')} — ${t('screen.chart7d')}</h3>
+      ${charts(d.week, 7 * 24 * 3600_000, 2 * 3600_000, 'chart-7d')}
+      <h3>${t('screen.commands')}</h3>
+      <div class="commands">
+        ${
+          d.canCommand
+            ? DASHBOARD_COMMANDS.map(
+                (c) => html`<button type="button" data-command="${c}">${t(`cmd.${c}`)}</button>`,
+              )
+            : html`<p>${t('screen.commandsReadOnly')}</p>`
+        }
+        <p id="command-error" class="error" role="alert"></p>
+      </div>
+      <table>
+        <thead>
+          <tr>
+            <th>${t('col.command')}</th>
+            <th>${t('col.issued')}</th>
+            <th>${t('col.result')}</th>
+          </tr>
+        </thead>
+        <tbody id="commands">
+          ${commandRows}
+        </tbody>
+      </table>
+      <h3>${t('screen.screenshot')}</h3>
+      <div class="screenshot">
+        <img
+          id="screenshot-img"
+          alt="${t('screen.screenshot')}"
+          ${shot ? html`src="/api/dashboard/commands/${encodeURIComponent(shot.id)}/screenshot"` : raw('hidden')}
+        />
+        ${shot ? '' : html`<p id="no-screenshot">${t('screen.noScreenshot')}</p>`}
+      </div>
+      <h3>${t('screen.schedule')}</h3>
+      ${schedule}
+      <h3>${t('screen.events')}</h3>
+      <table id="events">
+        <thead>
+          <tr>
+            <th>${t('col.time')}</th>
+            <th>${t('col.level')}</th>
+            <th>${t('col.kind')}</th>
+            <th>${t('col.message')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${d.events.map(
+            (e) =>
+              html`<tr>
+                <td>${fmtTime(e.at, lang, tz)}</td>
+                <td>${e.level}</td>
+                <td>${e.kind}</td>
+                <td>${e.message}</td>
+              </tr>`,
+          )}
+        </tbody>
+      </table>
+    </main>`,
+  );
+}

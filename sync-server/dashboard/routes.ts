@@ -1,0 +1,276 @@
+/**
+ * The dashboard's HTTP side, a fastify plugin registered inside the access-controlled scope (see
+ * accounts/access-control.ts: every route declares its action):
+ *
+ *   GET  /dashboard                          fleet page (fleet.view; redirects to login without a session)
+ *   GET  /dashboard/screen/:id               screen page (fleet.view; commands need device.command)
+ *   GET  /dashboard/login                    login page (public)
+ *   GET  /dashboard/lang/:lang?next=         language switch: sets the gatecast_lang cookie (public)
+ *   GET  /dashboard/static/:file             stylesheet and scripts (public)
+ *   GET  /dashboard/events[?device=id]       server-sent events: `rows` (changed fleet rows), `command` (fleet.view)
+ *   GET  /api/dashboard/fleet                fleet rows as JSON (fleet.view)
+ *   POST /api/dashboard/devices/:id/commands {name} → the queued command (device.command, CSRF, audited)
+ *   GET  /api/dashboard/commands/:id         one command and its result (fleet.view)
+ *   GET  /api/dashboard/commands/:id/screenshot  PNG (fleet.view)
+ */
+import { randomBytes } from 'node:crypto';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Clock } from '../../protocol/clock.js';
+import {
+  DEFAULT_DASHBOARD_LANGUAGE,
+  type DashboardLanguage,
+  isDashboardLanguage,
+} from '../../protocol/i18n/dashboard.js';
+import { uiText } from '../../protocol/i18n/dashboard-ui.js';
+import type { Logger } from '../../protocol/log.js';
+import { CommandName } from '../../protocol/messages.js';
+import { isSecureRequest, sessionToken } from '../accounts/access-control.js';
+import { parseCookies } from '../accounts/cookies.js';
+import { isAllowed } from '../accounts/roles.js';
+import type { AccountService } from '../accounts/service.js';
+import type { Registry } from '../registry/registry.js';
+import type { TufRepository } from '../tuf/repository.js';
+import type { DeviceHub } from '../ws-hub.js';
+import { DASHBOARD_CSS, FLEET_JS, LOGIN_JS, SCREEN_JS } from './assets.js';
+import type { FleetView } from './fleet-view.js';
+import { renderFleet, renderLogin, renderScreen } from './pages.js';
+import { latestManifest, previewSegments } from './schedule-preview.js';
+
+export interface DashboardRoutesOptions {
+  fleet: FleetView;
+  registry: Registry;
+  hub: DeviceHub;
+  accounts: AccountService;
+  clock: Clock;
+  log: Logger;
+  secureCookies: boolean | 'auto';
+  commandTtlMs: number;
+  tuf?: { repo: TufRepository; repoDir: string } | undefined;
+}
+
+export const LANG_COOKIE = 'gatecast_lang';
+
+const STATIC: Record<string, { type: string; body: string }> = {
+  'app.css': { type: 'text/css; charset=utf-8', body: DASHBOARD_CSS },
+  'fleet.js': { type: 'text/javascript; charset=utf-8', body: FLEET_JS },
+  'screen.js': { type: 'text/javascript; charset=utf-8', body: SCREEN_JS },
+  'login.js': { type: 'text/javascript; charset=utf-8', body: LOGIN_JS },
+};
+
+const CommandBody = z.object({ name: CommandName, args: z.record(z.string(), z.unknown()).optional() });
+const Id = z.string().min(1).max(100);
+
+export class DashboardInputError extends Error {
+  readonly code = 'DASHBOARD_BAD_REQUEST';
+}
+
+export function languageOf(request: FastifyRequest): DashboardLanguage {
+  const c = parseCookies(request.headers.cookie).get(LANG_COOKIE);
+  return isDashboardLanguage(c) ? c : DEFAULT_DASHBOARD_LANGUAGE;
+}
+
+export const dashboardRoutes: FastifyPluginAsync<DashboardRoutesOptions> = async (app, o) => {
+  const fail = (reply: FastifyReply, status: number, code: string, message: string) =>
+    reply.code(status).header('cache-control', 'no-store').send({ error: { code, message } });
+
+  app.setErrorHandler((err, request, reply) => {
+    const status = (err as { statusCode?: number }).statusCode;
+    if (err instanceof DashboardInputError) return fail(reply, 400, err.code, err.message);
+    if (status && status >= 400 && status < 500)
+      return fail(reply, status, 'BAD_REQUEST', (err as Error).message);
+    o.log.error('dashboard request failed', { url: request.url, err });
+    return fail(reply, 500, 'INTERNAL', 'internal error');
+  });
+
+  /** The HTML pages check the session themselves, to send a browser to the login page. */
+  const pageSession = (request: FastifyRequest, reply: FastifyReply) => {
+    const auth = o.accounts.authenticate(sessionToken(request, o.secureCookies));
+    if (!auth) {
+      void reply.redirect('/dashboard/login', 303);
+      return undefined;
+    }
+    if (!isAllowed(auth.user.role, 'fleet.view')) {
+      void fail(reply, 403, 'FORBIDDEN', uiText(languageOf(request), 'error.forbidden'));
+      return undefined;
+    }
+    return auth;
+  };
+
+  const sendHtml = (reply: FastifyReply, body: string) =>
+    reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(body);
+
+  app.get<{ Params: { file: string } }>(
+    '/dashboard/static/:file',
+    { config: { access: 'public' } },
+    async (request, reply) => {
+      const f = STATIC[request.params.file];
+      if (!f) return fail(reply, 404, 'NOT_FOUND', 'no such file');
+      return reply.type(f.type).header('cache-control', 'no-cache').send(f.body);
+    },
+  );
+
+  app.get('/dashboard/login', { config: { access: 'public' } }, async (request, reply) =>
+    sendHtml(reply, renderLogin(languageOf(request))),
+  );
+
+  app.get<{ Params: { lang: string }; Querystring: { next?: string } }>(
+    '/dashboard/lang/:lang',
+    { config: { access: 'public' } },
+    async (request, reply) => {
+      const lang = request.params.lang;
+      if (!isDashboardLanguage(lang)) return fail(reply, 400, 'BAD_REQUEST', 'lang is "vi" or "en"');
+      const next = request.query.next ?? '/dashboard';
+      // Only back into the dashboard: never an open redirect.
+      const target = /^\/dashboard(\/[\w%./-]*)?$/.test(next) && !next.includes('//') ? next : '/dashboard';
+      const secure = isSecureRequest(request, o.secureCookies) ? '; Secure' : '';
+      reply.header('set-cookie', `${LANG_COOKIE}=${lang}; Path=/; Max-Age=31536000; SameSite=Lax${secure}`);
+      return reply.redirect(target, 303);
+    },
+  );
+
+  app.get('/dashboard', { config: { access: 'public' } }, async (request, reply) => {
+    const auth = pageSession(request, reply);
+    if (!auth) return reply;
+    return sendHtml(
+      reply,
+      renderFleet(languageOf(request), o.fleet.rows(), auth.user, auth.session.csrfToken),
+    );
+  });
+
+  app.get<{ Params: { id: string } }>(
+    '/dashboard/screen/:id',
+    { config: { access: 'public' } },
+    async (request, reply) => {
+      const auth = pageSession(request, reply);
+      if (!auth) return reply;
+      const lang = languageOf(request);
+      const id = request.params.id;
+      const row = Id.safeParse(id).success ? o.fleet.row(id) : undefined;
+      const device = row ? o.registry.getDevice(id) : undefined;
+      if (!row || !device)
+        return fail(reply.type('application/json'), 404, 'NOT_FOUND', uiText(lang, 'error.notFound'));
+      const now = o.clock.now();
+      const day = o.registry.healthHistory(id, now - 24 * 3600_000, now + 1, 'raw', 5000);
+      let week = o.registry.healthHistory(id, now - 7 * 24 * 3600_000, now + 1, '1h', 5000);
+      // Before the first hourly rollup (a new server or device), the raw samples are all there is.
+      if (week.length === 0)
+        week = o.registry.healthHistory(id, now - 7 * 24 * 3600_000, now + 1, 'raw', 5000);
+      const mark = o.registry.watermark(id, 'event');
+      const events = o.registry.listEvents(id, { afterSeq: Math.max(0, mark - 100), limit: 100 }).reverse();
+      let schedule: Parameters<typeof renderScreen>[1]['schedule'];
+      const gate = o.registry.getGate(device.siteGroup);
+      if (o.tuf && gate) {
+        try {
+          const m = await latestManifest(o.tuf.repo, o.tuf.repoDir, device.siteGroup);
+          schedule = m && { version: m.version, segments: previewSegments(m.manifest, gate, now) };
+        } catch (err) {
+          o.log.warn('schedule preview failed', { deviceId: id, err });
+          schedule = { error: (err as Error).message };
+        }
+      }
+      return sendHtml(
+        reply,
+        renderScreen(
+          lang,
+          {
+            row,
+            appVersion: device.appVersion,
+            now,
+            day,
+            week,
+            commands: o.registry.listCommands(id, 50),
+            events,
+            schedule,
+            canCommand: isAllowed(auth.user.role, 'device.command'),
+          },
+          auth.user,
+          auth.session.csrfToken,
+        ),
+      );
+    },
+  );
+
+  app.get<{ Querystring: { device?: string } }>(
+    '/dashboard/events',
+    { config: { access: 'fleet.view' } },
+    async (request, reply) => {
+      const only = request.query.device;
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+        connection: 'keep-alive',
+      });
+      res.write('retry: 2000\n\n');
+      const unsubscribe = o.fleet.subscribe((c) => {
+        if (c.type === 'rows') {
+          const rows = only ? c.rows.filter((r) => r.id === only) : c.rows;
+          if (rows.length) res.write(`event: rows\ndata: ${JSON.stringify(rows)}\n\n`);
+        } else if (only && c.deviceId === only) {
+          const cmd = o.registry.getCommand(c.commandId);
+          if (cmd) res.write(`event: command\ndata: ${JSON.stringify(cmd)}\n\n`);
+        }
+      });
+      const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 25_000).unref();
+      const end = () => {
+        clearInterval(keepAlive);
+        unsubscribe();
+      };
+      request.raw.on('close', end);
+      res.on('error', end);
+    },
+  );
+
+  app.get('/api/dashboard/fleet', { config: { access: 'fleet.view' } }, async () => ({
+    rows: o.fleet.rows(),
+  }));
+
+  app.post<{ Params: { id: string } }>(
+    '/api/dashboard/devices/:id/commands',
+    { config: { access: 'device.command' } },
+    async (request, reply) => {
+      const actor = request.account!;
+      const id = request.params.id;
+      const dev = Id.safeParse(id).success ? o.registry.getDevice(id) : undefined;
+      if (!dev) return fail(reply, 404, 'NOT_FOUND', `no device ${id}`);
+      if (dev.revokedAtMs !== null) return fail(reply, 409, 'DEVICE_REVOKED', `device ${id} is revoked`);
+      const b = CommandBody.safeParse(request.body);
+      if (!b.success) throw new DashboardInputError(`invalid command: ${b.error.issues[0]?.message ?? ''}`);
+      const now = o.clock.now();
+      const cmd = o.registry.createCommand({
+        id: `cmd-${randomBytes(8).toString('hex')}`,
+        deviceId: id,
+        name: b.data.name,
+        args: b.data.args,
+        issuedAtMs: now,
+        expiresAtMs: now + o.commandTtlMs,
+      });
+      o.accounts.audit(actor, 'device.command', id, 'ok', { command: cmd.name, commandId: cmd.id });
+      o.hub.deliverCommands(id);
+      return reply.code(201).send(o.registry.getCommand(cmd.id));
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/dashboard/commands/:id',
+    { config: { access: 'fleet.view' } },
+    async (request, reply) => {
+      const cmd = o.registry.getCommand(request.params.id);
+      if (!cmd) return fail(reply, 404, 'NOT_FOUND', 'no such command');
+      return reply.header('cache-control', 'no-store').send(cmd);
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/dashboard/commands/:id/screenshot',
+    { config: { access: 'fleet.view' } },
+    async (request, reply) => {
+      const png = o.registry.screenshot(request.params.id);
+      if (!png) return fail(reply, 404, 'NOT_FOUND', 'no screenshot');
+      return reply.type('image/png').header('cache-control', 'private, max-age=3600').send(png);
+    },
+  );
+};

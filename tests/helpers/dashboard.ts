@@ -1,0 +1,64 @@
+/** Helpers for dashboard tests: accounts created in the server's accounts database, a headless Chromium. */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { systemClock } from '../../protocol/clock.js';
+import { memoryLogger } from '../../protocol/log.js';
+import { LoginRateLimiter } from '../../sync-server/accounts/rate-limit.js';
+import { AccountService } from '../../sync-server/accounts/service.js';
+import { openSqliteAccountStore } from '../../sync-server/accounts/sqlite-accounts.js';
+import type { Role } from '../../sync-server/accounts/roles.js';
+import { ACCOUNTS_DB } from '../../sync-server/main.js';
+import { chromiumPath } from './chromium.js';
+
+export const PASSWORD = 'correct horse battery staple';
+/** Cheap scrypt for tests (the defaults are tuned for real logins). */
+const SCRYPT = { N: 1024, r: 8, p: 1 };
+
+/** Creates users (the first one an admin) in `dataDir`'s accounts database, before the server starts. */
+export async function createUsers(dataDir: string, users: { username: string; role: Role }[]): Promise<void> {
+  mkdirSync(dataDir, { recursive: true });
+  const store = openSqliteAccountStore(join(dataDir, ACCOUNTS_DB));
+  try {
+    const svc = new AccountService(store, systemClock, new LoginRateLimiter(), memoryLogger('accounts'), {
+      scrypt: SCRYPT,
+    });
+    for (const u of users) {
+      if (u.role === 'admin' && store.countActiveAdmins() === 0)
+        await svc.createFirstAdmin({ username: u.username, displayName: u.username, password: PASSWORD });
+      else
+        await svc.createUser(null, {
+          username: u.username,
+          displayName: u.username,
+          role: u.role,
+          password: PASSWORD,
+        });
+    }
+  } finally {
+    store.close();
+  }
+}
+
+export async function launchChromium(): Promise<Browser> {
+  return puppeteer.launch({
+    executablePath: chromiumPath(),
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}
+
+/** Logs in through the login page and waits for the fleet page. */
+export async function loginThroughPage(page: Page, baseUrl: string, username: string): Promise<void> {
+  await page.goto(`${baseUrl}/dashboard`);
+  await page.waitForSelector('form#login');
+  await page.type('#username', username);
+  await page.type('#password', PASSWORD);
+  await Promise.all([page.waitForNavigation(), page.click('form#login button[type=submit]')]);
+  await page.waitForSelector('#fleet');
+}

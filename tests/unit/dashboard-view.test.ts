@@ -1,0 +1,164 @@
+import { describe, expect, it } from 'vitest';
+import { dashboardUiMessages } from '../../protocol/i18n/dashboard-ui.js';
+import {
+  countStates,
+  type FleetRow,
+  groupFleet,
+  screenState,
+} from '../../sync-server/dashboard/fleet-state.js';
+import { openAlertCounter } from '../../sync-server/dashboard/fleet-view.js';
+import { previewSegments } from '../../sync-server/dashboard/schedule-preview.js';
+import { lineChart } from '../../sync-server/dashboard/svg-chart.js';
+import { renderMetrics } from '../../sync-server/metrics.js';
+import { manifest, playlist, t } from '../helpers/schedule-fixtures.js';
+
+const row = (over: Partial<FleetRow>): FleetRow => ({
+  id: 'd',
+  siteGroup: 'kien-giang/ha-tien',
+  province: 'kien-giang',
+  gateName: 'Hà Tiên',
+  timezone: 'Asia/Ho_Chi_Minh',
+  screenName: 's',
+  state: 'playing',
+  online: true,
+  lastSeenMs: null,
+  currentItem: null,
+  currentLanguage: null,
+  installedVersion: null,
+  latestVersion: null,
+  alerts: null,
+  ...over,
+});
+
+describe('fleet state', () => {
+  it('derives the state from presence and the newest health report', () => {
+    expect(screenState(false, { display: 'on' })).toBe('offline');
+    expect(screenState(true, undefined)).toBe('playing');
+    expect(screenState(true, { display: 'on' })).toBe('playing');
+    expect(screenState(true, { display: 'off' })).toBe('displayOff');
+    expect(screenState(true, { display: 'blank' })).toBe('displayOff');
+    expect(screenState(true, { display: 'crashed' })).toBe('error');
+    expect(screenState(true, { display: 'on', storage: { rootReadOnly: true, ext4ErrorsCount: 0 } })).toBe(
+      'error',
+    );
+  });
+
+  it('groups by province then gate then screen, in Vietnamese name order, and counts states', () => {
+    const rows = [
+      row({
+        id: '1',
+        siteGroup: 'lao-cai/kim-thanh',
+        province: 'lao-cai',
+        gateName: 'Kim Thành',
+        screenName: 'B',
+      }),
+      row({
+        id: '2',
+        siteGroup: 'kien-giang/ha-tien',
+        province: 'kien-giang',
+        gateName: 'Hà Tiên',
+        screenName: 'Z',
+        state: 'offline',
+      }),
+      row({
+        id: '3',
+        siteGroup: 'lao-cai/kim-thanh',
+        province: 'lao-cai',
+        gateName: 'Kim Thành',
+        screenName: 'A',
+        state: 'error',
+      }),
+    ];
+    const g = groupFleet(rows);
+    expect(g.map((p) => p.province)).toEqual(['kien-giang', 'lao-cai']);
+    expect(g[1]!.gates[0]!.rows.map((r) => r.screenName)).toEqual(['A', 'B']);
+    expect(countStates(rows)).toEqual({ playing: 1, offline: 1, displayOff: 0, error: 1 });
+  });
+
+  it('counts a screen’s unresolved alerts and its gate-wide ones', () => {
+    const count = openAlertCounter(() => [
+      { deviceId: 'a', siteGroup: 'g', resolvedAt: null },
+      { deviceId: 'a', siteGroup: 'g', resolvedAt: 5 },
+      { siteGroup: 'g', resolvedAt: null },
+      { deviceId: 'b', siteGroup: 'g', resolvedAt: null },
+      { siteGroup: 'other', resolvedAt: null },
+    ]);
+    expect(count('a', 'g')).toBe(2);
+    expect(count('c', 'other')).toBe(1);
+  });
+});
+
+describe('SVG line chart', () => {
+  const o = {
+    title: '<b>T</b>',
+    fromMs: 0,
+    toMs: 1000,
+    gapMs: 100,
+    fromLabel: 'a',
+    toLabel: 'b',
+    noDataLabel: 'none',
+    formatValue: String,
+  };
+  it('breaks the line at gaps, escapes its texts, and says when there is no data', () => {
+    const svg = lineChart(
+      [
+        { at: 0, value: 1 },
+        { at: 50, value: 2 },
+        { at: 500, value: 3 },
+        { at: 550, value: null },
+        { at: 560, value: 4 },
+      ],
+      o,
+    ).value;
+    expect(svg.match(/<polyline/g)).toHaveLength(2);
+    expect(svg).toContain('data-points="4"');
+    expect(svg).toContain('&lt;b&gt;T&lt;/b&gt;');
+    expect(svg).not.toContain('<b>');
+    expect(lineChart([], o).value).toContain('>none</text>');
+  });
+});
+
+describe('metrics text', () => {
+  it('writes HELP, TYPE and escaped label values', () => {
+    expect(
+      renderMetrics([
+        { name: 'x_total', help: 'a\nb', type: 'counter', values: [{ labels: { s: 'q"\\' }, value: 3 }] },
+      ]),
+    ).toBe('# HELP x_total a\\nb\n# TYPE x_total counter\nx_total{s="q\\"\\\\"} 3\n');
+  });
+});
+
+describe('schedule preview', () => {
+  it('lists the segments of the next 24 hours from the manifest, in the gate’s zone', () => {
+    const m = manifest({
+      playlists: [playlist('default', ['a']), playlist('p-b', ['b'])],
+      schedule: {
+        defaultPlaylistId: 'default',
+        entries: [{ id: 'morning', playlistId: 'p-b', window: { start: '08:00', end: '12:00' } }],
+      },
+    });
+    const gate = {
+      siteGroup: 'kien-giang/ha-tien',
+      name: 'Hà Tiên',
+      timezone: 'Asia/Ho_Chi_Minh',
+      languages: ['vi', 'km'],
+      missingVariant: { mode: 'skip' as const },
+    };
+    const segs = previewSegments(m, gate, t('2026-03-02T06:00:00+07:00'));
+    expect(segs.map((s) => [s.playlistId, new Date(s.startAt).toISOString()])).toEqual([
+      ['default', expect.any(String)],
+      ['p-b', '2026-03-02T01:00:00.000Z'],
+      ['default', '2026-03-02T05:00:00.000Z'],
+      // A new local day starts a new segment (the default playlist restarts from its top).
+      ['default', '2026-03-02T17:00:00.000Z'],
+    ]);
+  });
+});
+
+describe('catalogues', () => {
+  it('hold the same keys, none empty', () => {
+    expect(Object.keys(dashboardUiMessages.en).sort()).toEqual(Object.keys(dashboardUiMessages.vi).sort());
+    for (const l of ['vi', 'en'] as const)
+      for (const v of Object.values(dashboardUiMessages[l])) expect(v.length).toBeGreaterThan(0);
+  });
+});
