@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import type { Command } from 'commander';
+import { ACCOUNTS_DB } from '../sync-server/main.js';
 import { systemClock } from '../protocol/clock.js';
 import { createLogger } from '../protocol/log.js';
 import { AccountInputError } from '../sync-server/accounts/errors.js';
@@ -15,7 +16,8 @@ import { LoginRateLimiter } from '../sync-server/accounts/rate-limit.js';
 import { AccountService } from '../sync-server/accounts/service.js';
 import { openSqliteAccountStore } from '../sync-server/accounts/sqlite-accounts.js';
 
-export const ACCOUNTS_DB_FILE = 'accounts.db';
+/** The accounts database beside the registry (the server opens the same file). */
+export const ACCOUNTS_DB_FILE = ACCOUNTS_DB;
 
 export interface CliIo {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };

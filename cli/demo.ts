@@ -13,8 +13,12 @@ import { enrolDevice } from '../device/sync/enrol.js';
 import { writeFileAtomic } from '../protocol/atomic-file.js';
 import { createLogger, setLogLevel } from '../protocol/log.js';
 import { parseServerConfig } from '../sync-server/config.js';
-import { SyncServer } from '../sync-server/main.js';
+import { ACCOUNTS_DB, SyncServer } from '../sync-server/main.js';
 import { createDemoRepository } from '../sync-server/tuf/demo-repository.js';
+import { LoginRateLimiter } from '../sync-server/accounts/rate-limit.js';
+import { AccountService } from '../sync-server/accounts/service.js';
+import { openSqliteAccountStore } from '../sync-server/accounts/sqlite-accounts.js';
+import { systemClock } from '../protocol/clock.js';
 
 export interface DemoOptions {
   dir: string;
@@ -68,6 +72,20 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     gates: [HA_TIEN],
   };
   writeFileSync(serverConfigPath, JSON.stringify(serverConfigRaw, null, 2), { mode: 0o600 });
+  // An operator login for the dashboard, made the way `gatecast admin create` makes it.
+  const adminPassword = randomBytes(9).toString('base64url');
+  mkdirSync(serverConfigRaw.dataDir, { recursive: true });
+  const accounts = openSqliteAccountStore(join(serverConfigRaw.dataDir, ACCOUNTS_DB));
+  try {
+    await new AccountService(
+      accounts,
+      systemClock,
+      new LoginRateLimiter(),
+      log.child('accounts'),
+    ).createFirstAdmin({ username: 'admin', displayName: 'Demo admin', password: adminPassword });
+  } finally {
+    accounts.close();
+  }
   const server = new SyncServer(parseServerConfig(serverConfigRaw), { log: log.child('server') });
   await server.start();
   const api = async (method: string, path: string, body?: unknown) => {
@@ -119,7 +137,7 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
 
   out('');
   out('gatecast demo is running:');
-  out(`  server          ${server.url}   (dashboard: ${server.url}/)`);
+  out(`  dashboard       ${server.url}/dashboard   login: admin / ${adminPassword}`);
   out(`  ops API token   ${opsToken}`);
   out(`                  curl -H 'authorization: Bearer ${opsToken}' ${server.url}/api/devices`);
   out(`  device          ${enrolled.deviceId} at ${HA_TIEN.name} (${HA_TIEN.languages.join(', ')})`);
