@@ -25,29 +25,23 @@ describe('zonedInstantTwoPass', () => {
   });
 
   it('keeps its own rule in DST gaps and overlaps', () => {
-    // Paris gap (02:00–03:00 on 29 March): both move 02:30 forward to 03:30 CEST.
-    expect(iso(zonedInstantTwoPass('Europe/Paris', '2026-03-29', parseLocalTime('02:30')))).toBe(
-      '2026-03-29T01:30:00.000Z',
-    );
-    expect(iso(zonedInstant('Europe/Paris', '2026-03-29', parseLocalTime('02:30')))).toBe(
-      '2026-03-29T01:30:00.000Z',
-    );
-    // Paris overlap (02:00–03:00 twice on 25 October): two passes take the later 02:30 (CET),
-    // zonedInstant the earlier (CEST).
-    expect(iso(zonedInstantTwoPass('Europe/Paris', '2026-10-25', parseLocalTime('02:30')))).toBe(
-      '2026-10-25T01:30:00.000Z',
-    );
-    expect(iso(zonedInstant('Europe/Paris', '2026-10-25', parseLocalTime('02:30')))).toBe(
-      '2026-10-25T00:30:00.000Z',
-    );
-    // New York gap (02:00–03:00 on 8 March): two passes move 02:30 back to 01:30 EST,
-    // zonedInstant forward to 03:30 EDT.
-    expect(iso(zonedInstantTwoPass('America/New_York', '2026-03-08', parseLocalTime('02:30')))).toBe(
-      '2026-03-08T06:30:00.000Z',
-    );
-    expect(iso(zonedInstant('America/New_York', '2026-03-08', parseLocalTime('02:30')))).toBe(
-      '2026-03-08T07:30:00.000Z',
-    );
+    // [zone, date, wall time, two passes, zonedInstant]
+    const cases: [string, string, string, string, string][] = [
+      // Paris gap (02:00–03:00 on 29 March): both move 02:30 forward to 03:30 CEST.
+      ['Europe/Paris', '2026-03-29', '02:30', '2026-03-29T01:30:00.000Z', '2026-03-29T01:30:00.000Z'],
+      // Paris overlap (02:00–03:00 twice on 25 October): two passes take the later 02:30 (CET),
+      // zonedInstant the earlier (CEST).
+      ['Europe/Paris', '2026-10-25', '02:30', '2026-10-25T01:30:00.000Z', '2026-10-25T00:30:00.000Z'],
+      // New York gap (02:00–03:00 on 8 March): two passes move 02:30 back to 01:30 EST,
+      // zonedInstant forward to 03:30 EDT.
+      ['America/New_York', '2026-03-08', '02:30', '2026-03-08T06:30:00.000Z', '2026-03-08T07:30:00.000Z'],
+      // New York overlap (01:00–02:00 twice on 1 November): both take the earlier 01:30 (EDT).
+      ['America/New_York', '2026-11-01', '01:30', '2026-11-01T05:30:00.000Z', '2026-11-01T05:30:00.000Z'],
+    ];
+    for (const [zone, date, hhmm, twoPass, compatible] of cases) {
+      expect(iso(zonedInstantTwoPass(zone, date, parseLocalTime(hhmm)))).toBe(twoPass);
+      expect(iso(zonedInstant(zone, date, parseLocalTime(hhmm)))).toBe(compatible);
+    }
   });
 });
 
