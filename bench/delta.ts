@@ -4,37 +4,16 @@
  * N media files, against that file's size. Goal: ≤ 1.02×.
  */
 import { join } from 'node:path';
-import {
-  benchDir,
-  deviceClient,
-  manifestBytes,
-  manifestPath,
-  mediaBytes,
-  SITE_GROUP,
-  startServerRepo,
-} from './fixtures/update-bench.js';
-import { median, resultLine } from './lib.js';
-
-function arg(args: string[], name: string, fallback: number): number {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-}
+import { mediaBytes, openDeviceClient, publishClips, withServerRepo } from './fixtures/update-bench.js';
+import { median, numberArg, resultLine } from './lib.js';
 
 export default async function delta(args: string[]): Promise<void> {
-  const count = arg(args, 'files', 50);
-  const size = arg(args, 'size', 1024 * 1024);
-  const rounds = arg(args, 'rounds', 3);
-  const dir = benchDir('delta');
-  const server = await startServerRepo(join(dir.path, 'repo'));
-  try {
-    const paths = Array.from({ length: count }, (_, i) => `${SITE_GROUP}/media/clip-${i}.jpg`);
-    const files: Record<string, Uint8Array> = { [manifestPath]: manifestBytes(paths, 'v1') };
-    paths.forEach((p, i) => {
-      files[p] = mediaBytes(size, i + 1);
-    });
-    await server.publish(files);
-    const client = deviceClient(join(dir.path, 'device'), server);
-    await client.loadInstalled();
+  const count = numberArg(args, 'files', 50);
+  const size = numberArg(args, 'size', 1024 * 1024);
+  const rounds = numberArg(args, 'rounds', 3);
+  await withServerRepo('delta', async (server, dir) => {
+    const { paths } = await publishClips(server, count, size, 'jpg');
+    const client = await openDeviceClient(join(dir, 'device'), server);
     const first = await client.refreshNow();
     if (!first?.changed)
       throw new Error(`first install failed: ${JSON.stringify(client.status().lastError)}`);
@@ -57,8 +36,5 @@ export default async function delta(args: string[]): Promise<void> {
     );
     resultLine('delta', median(sent), 'bytes', size, '≤ 1.02× the changed file');
     await client.stop();
-  } finally {
-    await server.close();
-    dir.cleanup();
-  }
+  });
 }

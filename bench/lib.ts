@@ -28,3 +28,9 @@ export function resultLine(
   process.stdout.write(`${line}\n`);
   return line;
 }
+
+/** The number after `--name` in a benchmark's arguments, or `fallback` when the option is absent. */
+export function numberArg(args: string[], name: string, fallback: number): number {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+}

@@ -7,30 +7,25 @@
 import { join } from 'node:path';
 import { BlobStore } from '../device/content/blob-store.js';
 import {
-  benchDir,
-  deviceClient,
   manifestBytes,
   manifestPath,
   mediaBytes,
+  openDeviceClient,
   SITE_GROUP,
-  startServerRepo,
+  withServerRepo,
 } from './fixtures/update-bench.js';
-import { resultLine } from './lib.js';
+import { numberArg, resultLine } from './lib.js';
 
 export default async function resume(args: string[]): Promise<void> {
-  const i = args.indexOf('--mb');
-  const size = (i >= 0 ? Number(args[i + 1]) : 200) * 1024 * 1024;
-  const dir = benchDir('resume');
-  const server = await startServerRepo(join(dir.path, 'repo'));
-  try {
+  const size = numberArg(args, 'mb', 200) * 1024 * 1024;
+  await withServerRepo('resume', async (server, dir) => {
     const path = `${SITE_GROUP}/media/border-film.mp4`;
     const data = mediaBytes(size, 7);
     await server.publish({ [path]: data, [manifestPath]: manifestBytes([path], 'film') });
-    const dataDir = join(dir.path, 'device');
+    const dataDir = join(dir, 'device');
     server.proxy.bytesFromServer = 0;
     server.proxy.cutAt = Math.floor(size / 2);
-    const first = deviceClient(dataDir, server);
-    await first.loadInstalled();
+    const first = await openDeviceClient(dataDir, server);
     if (await first.refreshNow()) throw new Error('the cut did not happen');
     await first.stop();
     const { createHash } = await import('node:crypto');
@@ -38,8 +33,7 @@ export default async function resume(args: string[]): Promise<void> {
     const kept = await new BlobStore(join(dataDir, 'content')).partialBytes(sha);
 
     server.proxy.bytesFromServer = 0;
-    const second = deviceClient(dataDir, server);
-    await second.loadInstalled();
+    const second = await openDeviceClient(dataDir, server);
     const res = await second.refreshNow();
     if (!res?.changed)
       throw new Error(`resumed install failed: ${JSON.stringify(second.status().lastError)}`);
@@ -52,8 +46,5 @@ export default async function resume(args: string[]): Promise<void> {
     );
     resultLine('resume', refetched, 'bytes', kept, '≤ 1 MiB (1048576 bytes) fetched again');
     await second.stop();
-  } finally {
-    await server.close();
-    dir.cleanup();
-  }
+  });
 }

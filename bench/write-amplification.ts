@@ -6,16 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  benchDir,
-  deviceClient,
-  manifestBytes,
-  manifestPath,
-  mediaBytes,
-  SITE_GROUP,
-  startServerRepo,
-} from './fixtures/update-bench.js';
-import { resultLine } from './lib.js';
+import { openDeviceClient, publishClips, withServerRepo } from './fixtures/update-bench.js';
+import { numberArg, resultLine } from './lib.js';
 
 function writeBytes(): number {
   const m = /write_bytes:\s*(\d+)/.exec(readFileSync('/proc/self/io', 'utf8'));
@@ -23,27 +15,13 @@ function writeBytes(): number {
   return Number(m[1]);
 }
 
-function arg(args: string[], name: string, fallback: number): number {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-}
-
 export default async function writeAmplification(args: string[]): Promise<void> {
-  const count = arg(args, 'files', 20);
-  const size = arg(args, 'size', 10 * 1024 * 1024);
-  const dir = benchDir('write-amp');
-  const server = await startServerRepo(join(dir.path, 'repo'));
-  try {
-    const paths = Array.from({ length: count }, (_, i) => `${SITE_GROUP}/media/clip-${i}.mp4`);
-    const manifest = manifestBytes(paths, 'v1');
-    const files: Record<string, Uint8Array> = { [manifestPath]: manifest };
-    paths.forEach((p, i) => {
-      files[p] = mediaBytes(size, i + 1);
-    });
-    await server.publish(files);
+  const count = numberArg(args, 'files', 20);
+  const size = numberArg(args, 'size', 10 * 1024 * 1024);
+  await withServerRepo('write-amp', async (server, dir) => {
+    const { manifest } = await publishClips(server, count, size, 'mp4');
     const content = count * size + manifest.length;
-    const client = deviceClient(join(dir.path, 'device'), server);
-    await client.loadInstalled();
+    const client = await openDeviceClient(join(dir, 'device'), server);
     const before = writeBytes();
     const res = await client.refreshNow();
     const written = writeBytes() - before;
@@ -54,8 +32,5 @@ export default async function writeAmplification(args: string[]): Promise<void> 
     );
     resultLine('write-amplification', written, 'bytes', content, '≤ 1.1 bytes written per content byte');
     await client.stop();
-  } finally {
-    await server.close();
-    dir.cleanup();
-  }
+  });
 }

@@ -108,6 +108,21 @@ export function zonedInstant(zone: string, date: string, msOfDay: number): numbe
   return wall - before;
 }
 
+/**
+ * The instant at which the wall clock in `zone` shows `date` + `msOfDay`, found by two offset
+ * corrections: t₀ = wall − offset(wall), t = wall − offset(t₀), where `wall` is the local time read
+ * as if it were UTC. Away from an offset change this equals zonedInstant. Near one it does not follow
+ * the "compatible" rule: a time in a DST gap or overlap resolves by whichever offset the second pass
+ * sees (in Europe/Paris an overlapped time takes the later instant; in America/New_York a gap time
+ * moves back by the gap). The display's opening hours and the server's opening intervals and report periods use
+ * this rule; the schedule engine uses zonedInstant.
+ */
+export function zonedInstantTwoPass(zone: string, date: string, msOfDay: number): number {
+  const wall = dateToUtcDay(date) * DAY_MS + msOfDay;
+  const first = wall - zoneOffsetMs(zone, wall);
+  return wall - zoneOffsetMs(zone, first);
+}
+
 /** Local midnight starting `date` in `zone`. */
 export function startOfLocalDay(zone: string, date: string): number {
   return zonedInstant(zone, date, 0);
@@ -117,4 +132,15 @@ export function startOfLocalDay(zone: string, date: string): number {
 export function parseLocalTime(hhmm: string): number {
   const [h, m] = hhmm.split(':').map(Number) as [number, number];
   return (h * 60 + m) * MINUTE_MS;
+}
+
+/**
+ * Whether wall-clock `msOfDay` lies in the daily window `start`–`end` (`HH:MM`, 00:00 … 24:00; start
+ * inclusive, end exclusive). An end not after the start crosses midnight (22:00–02:00 holds 23:00
+ * and 01:00); 24:00 is the end of the day.
+ */
+export function inDailyWindow(start: string, end: string, msOfDay: number): boolean {
+  const s = parseLocalTime(start);
+  const e = parseLocalTime(end);
+  return s < e ? msOfDay >= s && msOfDay < e : msOfDay >= s || msOfDay < e;
 }

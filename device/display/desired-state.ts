@@ -1,4 +1,12 @@
 import type { TimeWindow } from '../../protocol/content.js';
+import {
+  addDays,
+  inDailyWindow,
+  localParts,
+  MINUTE_MS,
+  parseLocalTime,
+  zonedInstantTwoPass,
+} from '../../protocol/zoned-time.js';
 import type { PowerState } from './display-power.js';
 
 /** An ops command (display on/off) that beats the schedule until it expires. */
@@ -29,79 +37,26 @@ export interface DisplayDecision {
   nextCheckMs: number | undefined;
 }
 
-const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
-
 /** Is local minute-of-day `m` inside the window? `end` before `start` crosses midnight; 24:00 is end of day. */
 export function inWindow(w: TimeWindow, m: number): boolean {
-  const s = minutes(w.start);
-  const e = minutes(w.end);
-  return s < e ? m >= s && m < e : m >= s || m < e;
-}
-
-interface LocalParts {
-  y: number;
-  mo: number;
-  d: number;
-  h: number;
-  mi: number;
-  s: number;
-}
-
-const fmtCache = new Map<string, Intl.DateTimeFormat>();
-function localParts(ms: number, tz: string): LocalParts {
-  let f = fmtCache.get(tz);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone: tz,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    fmtCache.set(tz, f);
-  }
-  const p: Record<string, number> = {};
-  for (const part of f.formatToParts(ms)) if (part.type !== 'literal') p[part.type] = Number(part.value);
-  return { y: p['year']!, mo: p['month']!, d: p['day']!, h: p['hour']!, mi: p['minute']!, s: p['second']! };
-}
-
-/** UTC instant of a local wall time in `tz` (two passes handle a DST offset change). */
-export function localToUtc(y: number, mo: number, d: number, minuteOfDay: number, tz: string): number {
-  const wall = Date.UTC(y, mo - 1, d, 0, minuteOfDay);
-  let guess = wall;
-  for (let i = 0; i < 2; i++) {
-    const p = localParts(guess, tz);
-    const asUtc = Date.UTC(p.y, p.mo - 1, p.d, p.h, p.mi, p.s);
-    guess = wall - (asUtc - guess);
-  }
-  return guess;
+  return inDailyWindow(w.start, w.end, m * MINUTE_MS);
 }
 
 function scheduleOpen(hours: readonly TimeWindow[] | undefined, tz: string, nowMs: number): boolean {
   if (!hours || hours.length === 0) return true;
-  const p = localParts(nowMs, tz);
-  const m = p.h * 60 + p.mi;
-  return hours.some((w) => inWindow(w, m));
+  const { msOfDay } = localParts(tz, nowMs);
+  return hours.some((w) => inDailyWindow(w.start, w.end, msOfDay));
 }
 
 /** The next window boundary after `nowMs`, looking at most two local days ahead. */
 function nextBoundary(hours: readonly TimeWindow[], tz: string, nowMs: number): number | undefined {
-  const p = localParts(nowMs, tz);
+  const today = localParts(tz, nowMs).date;
   let best: number | undefined;
   for (let day = 0; day <= 2; day++) {
-    const date = new Date(Date.UTC(p.y, p.mo - 1, p.d + day));
+    const date = addDays(today, day);
     for (const w of hours)
       for (const hhmm of [w.start, w.end]) {
-        const t = localToUtc(
-          date.getUTCFullYear(),
-          date.getUTCMonth() + 1,
-          date.getUTCDate(),
-          minutes(hhmm),
-          tz,
-        );
+        const t = zonedInstantTwoPass(tz, date, parseLocalTime(hhmm));
         if (t > nowMs && (best === undefined || t < best)) best = t;
       }
   }

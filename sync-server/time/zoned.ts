@@ -1,8 +1,18 @@
 /**
- * Wall-clock arithmetic in a gate's IANA time zone with Intl only (no tz database of our own):
- * the local parts of an instant, the instant of a local time, and daily opening windows.
+ * Wall-clock arithmetic in a gate's IANA time zone for the server (alerts, reports): the local parts
+ * of an instant, the instant of a local time, and daily opening windows. The zone arithmetic itself
+ * is protocol/zoned-time.ts; this module keeps the server's argument order and shapes.
  */
 import type { TimeWindow } from '../../protocol/content.js';
+import {
+  addDays,
+  DAY_MS,
+  inDailyWindow,
+  localParts as zonedLocalParts,
+  parseLocalTime,
+  zonedInstantTwoPass,
+  zoneOffsetMs as zonedOffsetMs,
+} from '../../protocol/zoned-time.js';
 
 export interface LocalParts {
   year: number;
@@ -14,50 +24,28 @@ export interface LocalParts {
   second: number;
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
 /** The wall-clock date and time at instant `ms` in `timeZone`. */
 export function localParts(ms: number, timeZone: string): LocalParts {
-  const out: Record<string, number> = {};
-  for (const p of formatter(timeZone).formatToParts(ms))
-    if (p.type !== 'literal') out[p.type] = Number(p.value);
+  const wall = new Date(ms + zonedOffsetMs(timeZone, ms));
   return {
-    year: out['year']!,
-    month: out['month']!,
-    day: out['day']!,
-    hour: out['hour']!,
-    minute: out['minute']!,
-    second: out['second']!,
+    year: wall.getUTCFullYear(),
+    month: wall.getUTCMonth() + 1,
+    day: wall.getUTCDate(),
+    hour: wall.getUTCHours(),
+    minute: wall.getUTCMinutes(),
+    second: wall.getUTCSeconds(),
   };
 }
 
 /** The zone's offset from UTC at instant `ms`, in ms (Asia/Ho_Chi_Minh: +7 h). */
 export function zoneOffsetMs(ms: number, timeZone: string): number {
-  const p = localParts(ms, timeZone);
-  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
-  return asUtc - (ms - (((ms % 1000) + 1000) % 1000));
+  return zonedOffsetMs(timeZone, ms);
 }
 
 /**
  * The instant at which the wall clock in `timeZone` shows the given local time. Month and day may
- * overflow (month 13 = January next year), as with Date.UTC. In a DST gap the later offset wins.
+ * overflow (month 13 = January next year), as with Date.UTC. Near a DST change the instant follows
+ * zonedInstantTwoPass (protocol/zoned-time.ts).
  */
 export function zonedTimeToUtc(
   timeZone: string,
@@ -67,20 +55,10 @@ export function zonedTimeToUtc(
   hour = 0,
   minute = 0,
 ): number {
-  const guess = Date.UTC(year, month - 1, day, hour, minute);
-  let t = guess - zoneOffsetMs(guess, timeZone);
-  // A second pass corrects guesses that landed across an offset change.
-  t = guess - zoneOffsetMs(t, timeZone);
-  return t;
-}
-
-const minutesOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
-
-/** Whether local minute-of-day `m` falls in window `w` (start inclusive, end exclusive; may cross midnight). */
-function inWindow(m: number, w: TimeWindow): boolean {
-  const s = minutesOf(w.start);
-  const e = minutesOf(w.end);
-  return s < e ? m >= s && m < e : m >= s || m < e;
+  const wall = Date.UTC(year, month - 1, day, hour, minute);
+  const utcDay = Math.floor(wall / DAY_MS);
+  const date = new Date(utcDay * DAY_MS).toISOString().slice(0, 10);
+  return zonedInstantTwoPass(timeZone, date, wall - utcDay * DAY_MS);
 }
 
 /** Whether instant `ms` is within the gate's opening hours; no windows means always open. */
@@ -90,9 +68,8 @@ export function isWithinOpeningHours(
   timeZone: string,
 ): boolean {
   if (!windows || windows.length === 0) return true;
-  const p = localParts(ms, timeZone);
-  const m = p.hour * 60 + p.minute;
-  return windows.some((w) => inWindow(m, w));
+  const { msOfDay } = zonedLocalParts(timeZone, ms);
+  return windows.some((w) => inDailyWindow(w.start, w.end, msOfDay));
 }
 
 export interface Interval {
@@ -115,24 +92,17 @@ export function openingIntervals(
   if (to <= from) return [];
   if (!windows || windows.length === 0) return [{ from, to }];
   const out: Interval[] = [];
-  const start = localParts(from, timeZone);
+  const firstDate = zonedLocalParts(timeZone, from).date;
   // Begin a day early so a window that crossed midnight into `from`'s day is included.
   for (let d = -1; ; d++) {
-    const dayStart = zonedTimeToUtc(timeZone, start.year, start.month, start.day + d);
+    const date = addDays(firstDate, d);
+    const dayStart = zonedInstantTwoPass(timeZone, date, 0);
     if (dayStart >= to) break;
     for (const w of windows) {
-      const s = minutesOf(w.start);
-      const e = minutesOf(w.end);
-      const endDayOffset = s < e ? 0 : 1;
-      const a = zonedTimeToUtc(timeZone, start.year, start.month, start.day + d, Math.floor(s / 60), s % 60);
-      const b = zonedTimeToUtc(
-        timeZone,
-        start.year,
-        start.month,
-        start.day + d + endDayOffset,
-        Math.floor(e / 60),
-        e % 60,
-      );
+      const s = parseLocalTime(w.start);
+      const e = parseLocalTime(w.end);
+      const a = zonedInstantTwoPass(timeZone, date, s);
+      const b = zonedInstantTwoPass(timeZone, s < e ? date : addDays(date, 1), e);
       const lo = Math.max(a, from);
       const hi = Math.min(b, to);
       if (hi > lo) out.push({ from: lo, to: hi });
