@@ -42,6 +42,7 @@ export class FleetView {
   private readonly health = new Map<string, Partial<HealthReport>>();
   private readonly listeners = new Set<(c: FleetChange) => void>();
   private dirty = new Set<string>();
+  private stopped = false;
   private flushScheduled = false;
   private unsubscribe?: () => void;
 
@@ -54,6 +55,7 @@ export class FleetView {
   }
 
   stop(): void {
+    this.stopped = true;
     this.unsubscribe?.();
     this.listeners.clear();
   }
@@ -105,6 +107,7 @@ export class FleetView {
   }
 
   private touch(id: string): void {
+    if (this.stopped) return;
     this.dirty.add(id);
     if (this.flushScheduled) return;
     this.flushScheduled = true;
@@ -113,6 +116,8 @@ export class FleetView {
 
   private flush(): void {
     this.flushScheduled = false;
+    // A flush scheduled just before stop() must not read the registry, which closes right after.
+    if (this.stopped) return;
     const ids = this.dirty;
     this.dirty = new Set();
     const rows: FleetRow[] = [];
