@@ -94,8 +94,8 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app,
 
     const gates = (await opts.source.gates()).filter(
       (g) =>
-        (q['province'] === undefined || g.provinceId === q['province']) &&
-        (q['gate'] === undefined || g.siteGroup === q['gate']),
+        // An empty field (the dashboard form's "all gates") is no filter.
+        (!q['province'] || g.provinceId === q['province']) && (!q['gate'] || g.siteGroup === q['gate']),
     );
     if (gates.length === 0) throw new ReportInputError('no gate matches the filters');
     const gateIds = new Set(gates.map((g) => g.siteGroup));

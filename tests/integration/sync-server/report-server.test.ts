@@ -130,7 +130,15 @@ describe('reports in the running server', () => {
     const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
     const get = (path: string) => fetch(`${base}${path}`, { headers: { cookie } });
 
-    const csv = await get(`${q}&format=csv`);
+    // The dashboard links to the reports form, which sends a GET to /api/reports.
+    expect(await (await get('/dashboard')).text()).toContain('href="/dashboard/reports"');
+    const form = await (await get('/dashboard/reports')).text();
+    expect(form).toContain('action="/api/reports"');
+    expect(form).toContain(`<option value="${GATE.siteGroup}">${GATE.name}</option>`);
+    expect(form).toContain('Tạo báo cáo'); // Vietnamese by default
+
+    // The form's "all gates" sends an empty gate: no filter.
+    const csv = await get(`${q}&format=csv&gate=&basis=calendar`);
     expect(csv.status).toBe(200);
     expect(csv.headers.get('content-type')).toContain('text/csv');
     const counted = csvRows(await csv.text()).map((r) => [r[3], r[4], r[5], Number(r[6])]);
