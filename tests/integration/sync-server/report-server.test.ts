@@ -17,6 +17,7 @@ import { systemClock } from '../../../protocol/clock.js';
 import { memoryLogger } from '../../../protocol/log.js';
 import type { PopEntry } from '../../../protocol/proof-of-play.js';
 import { REGISTRY_DB } from '../../../sync-server/main.js';
+import { Registry } from '../../../sync-server/registry/registry.js';
 import { createUsers, PASSWORD } from '../../helpers/dashboard.js';
 import { enrolTestDevice, GATE, startServer, until } from '../../helpers/sync.js';
 import { tempDir } from '../../helpers/temp.js';
@@ -185,4 +186,34 @@ describe('reports in the running server', () => {
         .toString('latin1'),
     ).toBe('%PDF');
   }, 30_000);
+});
+
+describe('link session history', () => {
+  it('records connects and disconnects, and closes open sessions at last seen on restart', async () => {
+    const dir = tempDir('gc-report-sess-');
+    cleanups.push(dir.cleanup);
+    const path = join(dir.path, REGISTRY_DB);
+    const reg = new Registry(path);
+    reg.open();
+    reg.addDevice({ id: 'd1', siteGroup: GATE.siteGroup, screenName: 's', publicKey: 'k1', nowMs: 0 });
+    reg.setOnline('d1', true, 100);
+    reg.setOnline('d1', false, 200);
+    reg.setOnline('d1', true, 300);
+    reg.setLastSeen([['d1', 450]]);
+    expect(reg.sessions('d1', 0, 1000)).toEqual([
+      { from: 100, to: 200 },
+      { from: 300, to: null },
+    ]);
+    expect(reg.sessions('d1', 200, 250)).toEqual([]);
+    await reg.close();
+    // The server stopped without a goodbye: the open session ends when the device was last heard.
+    const again = new Registry(path);
+    again.open();
+    again.markAllOffline();
+    expect(again.sessions('d1', 0, 1000)).toEqual([
+      { from: 100, to: 200 },
+      { from: 300, to: 450 },
+    ]);
+    await again.close();
+  });
 });
