@@ -82,6 +82,12 @@ export const ServerConfig = z
         defaultTtlMs: z.number().int().min(1000).default(DAY),
       })
       .prefault({}),
+    reports: z
+      .object({
+        /** Chromium for PDF reports; default /usr/bin/chromium, else /usr/bin/chromium-browser. */
+        chromiumPath: z.string().min(1).optional(),
+      })
+      .prefault({}),
     /** Bearer token for GET /metrics; without it, /metrics is open (bind the server to a private network). */
     metricsToken: z.string().min(24, { message: 'at least 24 characters' }).optional(),
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),

@@ -2,7 +2,7 @@
  * The sync server: reads its config, opens the registry, serves the REST API, enrolment and the
  * device WebSocket on one http(s) server. The only file that knows every server part.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -25,13 +25,16 @@ import { type AlertCountSource, FleetView } from './dashboard/fleet-view.js';
 import { dashboardRoutes } from './dashboard/routes.js';
 import { registerOpsRoutes } from './metrics.js';
 import { installSecurityHeaders } from './web/security-headers.js';
+import { renderPdf } from './reports/pdf.js';
+import { RegistryReportSource } from './reports/registry-source.js';
+import { reportRoutes } from './reports/routes.js';
 
 /** The accounts database in the data directory (`gatecast admin create` writes the same file). */
 export const ACCOUNTS_DB = 'accounts.db';
 export const REGISTRY_DB = 'registry.db';
 
 /** /api paths served by session-guarded routes (or open), not by the ops bearer token. */
-const SESSION_API = /^\/api\/(session|users|audit|dashboard|health)(\/|\.csv$|$)/;
+const SESSION_API = /^\/api\/(session|users|audit|dashboard|health|reports)(\/|\.csv$|$)/;
 
 export interface SyncServerDeps {
   clock?: Clock;
@@ -43,6 +46,11 @@ export interface SyncServerDeps {
    * alert column shows "—".
    */
   alertCount?: AlertCountSource;
+}
+
+/** Chromium for report PDFs when the config names none. */
+function findChromium(): string {
+  return ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p)) ?? '/usr/bin/chromium';
 }
 
 export class SyncServer {
@@ -190,6 +198,14 @@ export class SyncServer {
         secureCookies,
         commandTtlMs: c.commands.defaultTtlMs,
         tuf: tuf ? { repo: tuf.repo, repoDir: c.tuf!.repoDir } : undefined,
+      });
+      const reports = new RegistryReportSource(this.registry);
+      const executablePath = c.reports.chromiumPath ?? findChromium();
+      await scope.register(reportRoutes, {
+        source: reports,
+        verifyChain: reports.verifyChain,
+        clock: this.clock,
+        renderPdf: (html) => renderPdf(html, { executablePath }),
       });
     });
     registerOpsRoutes(this.app, {

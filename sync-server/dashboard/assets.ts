@@ -205,3 +205,6 @@ export const LOGIN_JS = `
   });
 })();
 `;
+
+/** Pages with no script of their own (the reports form): logout only. */
+export const COMMON_JS = COMMON;

@@ -32,9 +32,9 @@ import type { AccountService } from '../accounts/service.js';
 import type { Registry } from '../registry/registry.js';
 import type { TufRepository } from '../tuf/repository.js';
 import type { DeviceHub } from '../ws-hub.js';
-import { DASHBOARD_CSS, FLEET_JS, LOGIN_JS, SCREEN_JS } from './assets.js';
+import { COMMON_JS, DASHBOARD_CSS, FLEET_JS, LOGIN_JS, SCREEN_JS } from './assets.js';
 import type { FleetView } from './fleet-view.js';
-import { renderFleet, renderLogin, renderScreen } from './pages.js';
+import { renderFleet, renderLogin, renderReports, renderScreen } from './pages.js';
 import { latestManifest, previewSegments } from './schedule-preview.js';
 
 export interface DashboardRoutesOptions {
@@ -54,6 +54,7 @@ export const LANG_COOKIE = 'gatecast_lang';
 const STATIC: Record<string, { type: string; body: string }> = {
   'app.css': { type: 'text/css; charset=utf-8', body: DASHBOARD_CSS },
   'fleet.js': { type: 'text/javascript; charset=utf-8', body: FLEET_JS },
+  'common.js': { type: 'text/javascript; charset=utf-8', body: COMMON_JS },
   'screen.js': { type: 'text/javascript; charset=utf-8', body: SCREEN_JS },
   'login.js': { type: 'text/javascript; charset=utf-8', body: LOGIN_JS },
 };
@@ -135,6 +136,20 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardRoutesOptions> = async
     return sendHtml(
       reply,
       renderFleet(languageOf(request), o.fleet.rows(), auth.user, auth.session.csrfToken),
+    );
+  });
+
+  app.get('/dashboard/reports', { config: { access: 'public' } }, async (request, reply) => {
+    const auth = pageSession(request, reply);
+    if (!auth) return reply;
+    const lang = languageOf(request);
+    if (!isAllowed(auth.user.role, 'reports.view'))
+      return fail(reply, 403, 'FORBIDDEN', uiText(lang, 'error.forbidden'));
+    const now = new Date(o.clock.now());
+    const quarter = `${now.getUTCFullYear()}-Q${Math.floor(now.getUTCMonth() / 3) + 1}`;
+    return sendHtml(
+      reply,
+      renderReports(lang, o.registry.listGates(), quarter, auth.user, auth.session.csrfToken),
     );
   });
 

@@ -177,7 +177,15 @@ export class Registry {
 
   /** Nobody is connected to a server that just started. */
   markAllOffline(): void {
-    this.db.prepare('UPDATE devices SET online = 0').run();
+    this.db.transaction(() => {
+      // Sessions left open by a stopped server end when their device was last heard from.
+      this.db
+        .prepare(
+          'UPDATE device_sessions SET disconnected_at = max(connected_at, coalesce((SELECT last_seen FROM devices d WHERE d.id = device_sessions.device_id), connected_at)) WHERE disconnected_at IS NULL',
+        )
+        .run();
+      this.db.prepare('UPDATE devices SET online = 0').run();
+    })();
   }
 
   /** Closes the database; the promise settles once the checkpoint worker has let go of the files too. */
@@ -220,6 +228,16 @@ export class Registry {
       revokeDevice: d.prepare('UPDATE devices SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
       setOnline: d.prepare(
         'UPDATE devices SET online = ?, last_seen = ?, app_version = coalesce(?, app_version) WHERE id = ?',
+      ),
+      closeSessions: d.prepare(
+        'UPDATE device_sessions SET disconnected_at = max(connected_at, ?) WHERE device_id = ? AND disconnected_at IS NULL',
+      ),
+      openSession: d.prepare('INSERT INTO device_sessions (device_id, connected_at) VALUES (?, ?)'),
+      sessionsBetween: d.prepare(
+        'SELECT connected_at, disconnected_at FROM device_sessions WHERE device_id = ? AND connected_at < ? AND (disconnected_at IS NULL OR disconnected_at > ?) ORDER BY connected_at',
+      ),
+      popBetween: d.prepare(
+        'SELECT seq, at, payload FROM pop_records WHERE device_id = ? AND at >= ? AND at < ? ORDER BY seq',
       ),
       setSeen: d.prepare('UPDATE devices SET last_seen = max(coalesce(last_seen, 0), ?) WHERE id = ?'),
       addMember: d.prepare('INSERT OR IGNORE INTO group_members (group_name, device_id) VALUES (?, ?)'),
@@ -397,8 +415,37 @@ export class Registry {
     return this.stmts.revokeDevice.run(nowMs, id).changes === 1;
   }
 
+  /** Marks a device connected or not, and records the change in its session history. */
   setOnline(id: string, online: boolean, nowMs: number, appVersion?: string): void {
-    this.stmts.setOnline.run(online ? 1 : 0, nowMs, appVersion ?? null, id);
+    this.db.transaction(() => {
+      this.stmts.setOnline.run(online ? 1 : 0, nowMs, appVersion ?? null, id);
+      this.stmts.closeSessions.run(nowMs, id);
+      if (online) this.stmts.openSession.run(id, nowMs);
+    })();
+  }
+
+  /** Connected spans of a device overlapping [fromMs, toMs); an open session ends at null. */
+  sessions(deviceId: string, fromMs: number, toMs: number): { from: number; to: number | null }[] {
+    return (
+      this.stmts.sessionsBetween.all(deviceId, toMs, fromMs) as {
+        connected_at: number;
+        disconnected_at: number | null;
+      }[]
+    ).map((r) => ({ from: r.connected_at, to: r.disconnected_at }));
+  }
+
+  /** One device's stored PoP payloads (JSON text) with `at` in [fromMs, toMs), by seq, one row at a time. */
+  *popBetween(
+    deviceId: string,
+    fromMs: number,
+    toMs: number,
+  ): Generator<{ seq: number; at: number; payload: string }> {
+    for (const r of this.stmts.popBetween.iterate(deviceId, fromMs, toMs) as Iterable<{
+      seq: number;
+      at: number;
+      payload: string;
+    }>)
+      yield r;
   }
 
   setLastSeen(entries: Iterable<[string, number]>): void {

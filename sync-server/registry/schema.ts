@@ -126,4 +126,19 @@ CREATE TABLE quarantined_records (
 );
 `,
   },
+  {
+    name: 'registry-reports-1',
+    sql: `
+-- Connect/disconnect history of each device's link, for the reports' outages. An open session
+-- (disconnected_at NULL) is closed at the device's last_seen when the server restarts.
+CREATE TABLE device_sessions (
+  device_id TEXT NOT NULL,
+  connected_at INTEGER NOT NULL,
+  disconnected_at INTEGER
+);
+CREATE INDEX device_sessions_device ON device_sessions (device_id, connected_at);
+-- Reports read one device's proof of play by time.
+CREATE INDEX pop_records_at ON pop_records (device_id, at);
+`,
+  },
 ];

@@ -12,7 +12,7 @@ export class PdfRenderError extends GatecastError {
 export const isPdfRenderError = (e: unknown): e is PdfRenderError => e instanceof PdfRenderError;
 
 export interface PdfOptions {
-  /** Chromium binary (main.ts finds it: CHROMIUM_PATH, /usr/bin/chromium, /usr/bin/chromium-browser). */
+  /** Chromium binary (main.ts: config reports.chromiumPath, else /usr/bin/chromium, /usr/bin/chromium-browser). */
   executablePath: string;
   timeoutMs?: number;
 }

@@ -76,6 +76,10 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app,
   app.setErrorHandler((err, request, reply) => {
     if (isGatecastError(err) && err.code === 'REPORT_INVALID')
       return reply.code(400).send({ error: { code: err.code, message: err.message } });
+    if (isGatecastError(err) && err.code === 'PDF_RENDER_FAILED') {
+      request.log.error({ err }, 'report PDF failed');
+      return reply.code(503).send({ error: { code: err.code, message: err.message } });
+    }
     request.log.error({ err }, 'report failed');
     return reply.code(500).send({ error: { code: 'INTERNAL', message: 'internal error' } });
   });
@@ -90,8 +94,8 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app,
 
     const gates = (await opts.source.gates()).filter(
       (g) =>
-        (q['province'] === undefined || g.provinceId === q['province']) &&
-        (q['gate'] === undefined || g.siteGroup === q['gate']),
+        // An empty field (the dashboard form's "all gates") is no filter.
+        (!q['province'] || g.provinceId === q['province']) && (!q['gate'] || g.siteGroup === q['gate']),
     );
     if (gates.length === 0) throw new ReportInputError('no gate matches the filters');
     const gateIds = new Set(gates.map((g) => g.siteGroup));

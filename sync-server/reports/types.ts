@@ -27,6 +27,11 @@ export interface ProofOfPlayRecord {
   durationMs: number;
   /** Whether the display was on while it played. */
   screenOn: boolean;
+  /**
+   * The record exactly as the device signed it (protocol/proof-of-play.ts PopRecord, or whatever was
+   * stored), for a verifier that checks the device's own hash and signature (registry-source.ts).
+   */
+  signed?: unknown;
 }
 
 export type ChainBreakKind = 'gap' | 'edit' | 'signature';

@@ -1,0 +1,219 @@
+/**
+ * Reports in the running server: a real device's signed proof-of-play records delivered over the
+ * real sync link, then the quarterly report downloaded by a logged-in operator; a record edited in
+ * the registry shows as a break; the PDF comes from Chromium.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { identityKeyPath, loadIdentity } from '../../../device/identity.js';
+import { Outbox } from '../../../device/outbox/outbox.js';
+import { ed25519Signer } from '../../../device/proof-of-play/signer.js';
+import { SqlitePopLog } from '../../../device/proof-of-play/sqlite-pop-log.js';
+import { openDeviceDb } from '../../../device/store/sqlite.js';
+import { SyncClient } from '../../../device/sync/client.js';
+import { systemClock } from '../../../protocol/clock.js';
+import { memoryLogger } from '../../../protocol/log.js';
+import type { PopEntry } from '../../../protocol/proof-of-play.js';
+import { REGISTRY_DB } from '../../../sync-server/main.js';
+import { Registry } from '../../../sync-server/registry/registry.js';
+import { createUsers, PASSWORD } from '../../helpers/dashboard.js';
+import { enrolTestDevice, GATE, startServer, until } from '../../helpers/sync.js';
+import { tempDir } from '../../helpers/temp.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.reverse()) await c();
+  cleanups.length = 0;
+});
+
+const H = 3_600_000;
+const day = Date.parse('2026-02-01T17:00:00Z'); // 2 Feb 2026 00:00 in Asia/Ho_Chi_Minh
+
+/** Rows of a CSV without quoted fields (the values here hold no comma), header dropped. */
+const csvRows = (text: string) =>
+  text
+    .replace(/^\uFEFF/, '')
+    .trim()
+    .split('\r\n')
+    .slice(1)
+    .map((l) => l.split(','));
+
+describe('reports in the running server', () => {
+  it('counts a real device chain, marks an edited record and prints a PDF', async () => {
+    const dir = tempDir('gc-report-srv-');
+    cleanups.push(dir.cleanup);
+    await createUsers(join(dir.path, 'server'), [
+      { username: 'admin', role: 'admin' },
+      { username: 'op', role: 'operator' },
+    ]);
+    const s = await startServer(dir.path);
+    cleanups.push(() => s.server.stop());
+    const base = s.server.url;
+
+    // A device enrolled through the API, writing real signed records with its identity key.
+    const devDir = join(dir.path, 'device');
+    const enrolled = await enrolTestDevice(s.api, base, devDir, 'arrivals-1');
+    const db = openDeviceDb(join(devDir, 'device.db'), { synchronous: 'FULL' });
+    const log = memoryLogger('device');
+    const pop = new SqlitePopLog(db, ed25519Signer(readFileSync(identityKeyPath(devDir), 'utf8')));
+    pop.start();
+    const plays: [string, string, boolean][] = [
+      ['visa', 'vi', true],
+      ['visa', 'km', true],
+      ['visa', 'vi', true],
+      ['hai-quan', 'en', true],
+      ['visa', 'vi', false], // screen off: not a play
+      ['hai-quan', 'en', true],
+      ['visa', 'vi', true],
+    ];
+    plays.forEach(([itemId, language, screenOn], i) => {
+      const at = day + 8 * H + i * 10_000;
+      const entry: PopEntry = {
+        deviceId: enrolled.deviceId,
+        siteGroup: GATE.siteGroup,
+        bundleVersion: 12,
+        itemId,
+        playlistId: 'main',
+        scheduleEntryId: null,
+        source: 'schedule',
+        language,
+        forLanguage: language,
+        variantSha256: null,
+        scheduledStartAt: at,
+        actualStartAt: at,
+        durationMs: 10_000,
+        screenOn,
+        clockStatus: 'ntp',
+      };
+      pop.append(entry);
+    });
+    const outbox = new Outbox(db, systemClock, log, undefined, {
+      readAfter: (seq, limit) =>
+        pop.readAfter(seq, limit).map((r) => ({ seq: r.seq, at: r.actualStartAt, payload: r })),
+      acknowledge: (upto) => {
+        pop.acknowledge(upto);
+      },
+    });
+    outbox.start();
+    const client = new SyncClient({
+      serverUrl: base,
+      deviceId: enrolled.deviceId,
+      identity: loadIdentity(devDir),
+      appVersion: '0.1.0',
+      outbox,
+      handlers: {},
+      refreshNow: () => {},
+      clock: systemClock,
+      log,
+      backoff: { baseMs: 20, maxMs: 200 },
+    });
+    client.start();
+    cleanups.push(async () => {
+      await client.stop();
+      db.close();
+      // Let the server see the disconnect (and the fleet view redraw) before it stops.
+      await until(() => !s.server.registry.getDevice(enrolled.deviceId)!.online);
+      await new Promise((r) => setImmediate(r));
+    });
+    await until(() => s.server.registry.countRecords(enrolled.deviceId, 'pop') === plays.length, 10_000);
+
+    // Reports need a session with the report action; the ops bearer token does not open them.
+    const q = '/api/reports?period=2026-Q1&lang=en';
+    expect((await fetch(`${base}${q}&format=csv`)).status).toBe(401);
+    const login = await fetch(`${base}/api/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'op', password: PASSWORD }),
+    });
+    expect(login.status).toBe(200);
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const get = (path: string) => fetch(`${base}${path}`, { headers: { cookie } });
+
+    // The dashboard links to the reports form, which sends a GET to /api/reports.
+    expect(await (await get('/dashboard')).text()).toContain('href="/dashboard/reports"');
+    const form = await (await get('/dashboard/reports')).text();
+    expect(form).toContain('action="/api/reports"');
+    expect(form).toContain(`<option value="${GATE.siteGroup}">${GATE.name}</option>`);
+    expect(form).toContain('Tạo báo cáo'); // Vietnamese by default
+
+    // The form's "all gates" sends an empty gate: no filter.
+    const csv = await get(`${q}&format=csv&gate=&basis=calendar`);
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toContain('text/csv');
+    const counted = csvRows(await csv.text()).map((r) => [r[3], r[4], r[5], Number(r[6])]);
+    // Expected from the records themselves: screen-on plays per item and language.
+    const expected = new Map<string, number>();
+    for (const [item, lang, on] of plays)
+      if (on) expected.set(`${item}|${lang}`, (expected.get(`${item}|${lang}`) ?? 0) + 1);
+    expect(counted).toEqual(
+      [...expected.entries()]
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([k, n]) => [enrolled.deviceId, ...k.split('|'), n]),
+    );
+    const devices = csvRows(await (await get(`${q}&format=devices-csv`)).text());
+    expect(devices).toHaveLength(1);
+    expect(devices[0]![0]).toBe('kien-giang'); // province: first segment of the site group
+    expect(devices[0]![6]).toBe('6');
+    expect(devices[0]!.slice(-2)).toEqual(['ok', '']);
+
+    // Someone edits a stored record: the item of play 3 changed in the registry's copy.
+    const reg = new Database(join(dir.path, 'server', REGISTRY_DB));
+    try {
+      const row = reg
+        .prepare('SELECT payload FROM pop_records WHERE device_id = ? AND seq = 3')
+        .get(enrolled.deviceId) as { payload: string };
+      const edited = { ...JSON.parse(row.payload), itemId: 'hai-quan' };
+      reg
+        .prepare('UPDATE pop_records SET payload = ? WHERE device_id = ? AND seq = 3')
+        .run(JSON.stringify(edited), enrolled.deviceId);
+    } finally {
+      reg.close();
+    }
+    const after = csvRows(await (await get(`${q}&format=devices-csv`)).text());
+    expect(after[0]!.slice(-2)).toEqual(['broken', 'edit@3']);
+    const page = await (await get(`${q}&format=html`)).text();
+    expect(page).toContain('class="broken"');
+
+    // The printable report, through Chromium.
+    const pdf = await get(`${q}&format=pdf`);
+    expect(pdf.status).toBe(200);
+    expect(pdf.headers.get('content-type')).toBe('application/pdf');
+    expect(
+      Buffer.from(await pdf.arrayBuffer())
+        .subarray(0, 4)
+        .toString('latin1'),
+    ).toBe('%PDF');
+  }, 30_000);
+});
+
+describe('link session history', () => {
+  it('records connects and disconnects, and closes open sessions at last seen on restart', async () => {
+    const dir = tempDir('gc-report-sess-');
+    cleanups.push(dir.cleanup);
+    const path = join(dir.path, REGISTRY_DB);
+    const reg = new Registry(path);
+    reg.open();
+    reg.addDevice({ id: 'd1', siteGroup: GATE.siteGroup, screenName: 's', publicKey: 'k1', nowMs: 0 });
+    reg.setOnline('d1', true, 100);
+    reg.setOnline('d1', false, 200);
+    reg.setOnline('d1', true, 300);
+    reg.setLastSeen([['d1', 450]]);
+    expect(reg.sessions('d1', 0, 1000)).toEqual([
+      { from: 100, to: 200 },
+      { from: 300, to: null },
+    ]);
+    expect(reg.sessions('d1', 200, 250)).toEqual([]);
+    await reg.close();
+    // The server stopped without a goodbye: the open session ends when the device was last heard.
+    const again = new Registry(path);
+    again.open();
+    again.markAllOffline();
+    expect(again.sessions('d1', 0, 1000)).toEqual([
+      { from: 100, to: 200 },
+      { from: 300, to: 450 },
+    ]);
+    await again.close();
+  });
+});

@@ -1,0 +1,123 @@
+import { generateKeyPairSync, sign } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import {
+  POP_GENESIS_HASH,
+  type PopBody,
+  type PopRecord,
+  popHash,
+  popSigningBytes,
+} from '../../protocol/proof-of-play.js';
+import {
+  deviceChainVerifier,
+  devicePublicKey,
+  offlineOutages,
+  reportRecordOf,
+} from '../../sync-server/reports/registry-source.js';
+
+const keys = generateKeyPairSync('ed25519');
+const x = keys.publicKey.export({ format: 'jwk' }).x!;
+
+function chain(n: number): PopRecord[] {
+  let prevHash = POP_GENESIS_HASH;
+  return Array.from({ length: n }, (_, i) => {
+    const body: PopBody = {
+      v: 1,
+      seq: i + 1,
+      prevHash,
+      deviceId: 'd1',
+      siteGroup: 'kien-giang/ha-tien',
+      bundleVersion: 3,
+      itemId: `item-${i % 2}`,
+      playlistId: 'main',
+      scheduleEntryId: null,
+      source: 'schedule',
+      language: 'vi',
+      forLanguage: 'vi',
+      variantSha256: null,
+      scheduledStartAt: 1000 * i,
+      actualStartAt: 1000 * i + 5,
+      durationMs: 1000,
+      screenOn: true,
+      clockStatus: 'ntp',
+    };
+    const hash = popHash(body);
+    prevHash = hash;
+    return {
+      ...body,
+      hash,
+      signature: sign(null, popSigningBytes(hash), keys.privateKey).toString('base64'),
+    };
+  });
+}
+
+const asReport = (records: unknown[]) =>
+  records.map((r, i) => reportRecordOf('d1', { seq: i + 1, at: 1000 * i + 5 }, r));
+
+describe('report records from the registry', () => {
+  it('maps a PopRecord to the report shape', () => {
+    const r = asReport(chain(1))[0]!;
+    expect(r).toMatchObject({
+      seq: 1,
+      itemId: 'item-0',
+      bundleVersion: '3',
+      variantSha256: '',
+      scheduledStart: 0,
+      actualStart: 5,
+      screenOn: true,
+    });
+  });
+
+  it('a payload that is not a record counts as no play and is marked by the verifier', () => {
+    const records = asReport([...chain(2), { junk: true }]);
+    expect(records[2]!.screenOn).toBe(false);
+    const v = deviceChainVerifier(() => devicePublicKey(x))(records);
+    expect(v.breaks).toEqual([{ seq: 3, kind: 'edit' }]);
+  });
+
+  it('maps protocol problems: gap with its count, edits, signatures', () => {
+    const c = chain(6);
+    const verify = deviceChainVerifier(() => devicePublicKey(x));
+    expect(verify(asReport(c))).toEqual({ ok: true, breaks: [] });
+
+    const withGap = [c[0], c[1], c[4], c[5]].map((r) =>
+      reportRecordOf('d1', { seq: r!.seq, at: r!.actualStartAt }, r),
+    );
+    expect(verify(withGap).breaks).toEqual([{ seq: 3, kind: 'gap', missing: 2 }]);
+
+    const edited = [...c];
+    edited[1] = { ...c[1]!, itemId: 'other' };
+    expect(verify(asReport(edited)).breaks).toEqual([{ seq: 2, kind: 'edit' }]);
+
+    const other = generateKeyPairSync('ed25519');
+    const forged = [...c];
+    forged[3] = {
+      ...c[3]!,
+      signature: sign(null, popSigningBytes(c[3]!.hash), other.privateKey).toString('base64'),
+    };
+    expect(verify(asReport(forged)).breaks).toEqual([{ seq: 4, kind: 'signature' }]);
+
+    expect(deviceChainVerifier(() => undefined)(asReport(c.slice(0, 2))).breaks).toEqual([
+      { seq: 1, kind: 'signature' },
+      { seq: 2, kind: 'signature' },
+    ]);
+  });
+});
+
+describe('offline outages from link sessions', () => {
+  it('is the time not covered by a session, from enrolment to revocation', () => {
+    const sessions = [
+      { from: 100, to: 200 },
+      { from: 150, to: 300 },
+      { from: 400, to: null },
+    ];
+    expect(offlineOutages('d1', sessions, 0, 1000, 50, null)).toEqual([
+      { deviceId: 'd1', from: 50, to: 100, kind: 'offline' },
+      { deviceId: 'd1', from: 300, to: 400, kind: 'offline' },
+    ]);
+    expect(offlineOutages('d1', [{ from: 100, to: 200 }], 0, 1000, 0, 500)).toEqual([
+      { deviceId: 'd1', from: 0, to: 100, kind: 'offline' },
+      { deviceId: 'd1', from: 200, to: 500, kind: 'offline' },
+    ]);
+    expect(offlineOutages('d1', [], 0, 1000, 2000, null)).toEqual([]);
+  });
+});
