@@ -43,11 +43,13 @@ export class FleetView {
   private readonly listeners = new Set<(c: FleetChange) => void>();
   private dirty = new Set<string>();
   private flushScheduled = false;
+  private stopped = false;
   private unsubscribe?: () => void;
 
   constructor(private readonly o: FleetViewOptions) {}
 
   start(): void {
+    this.stopped = false;
     for (const [id, h] of this.o.registry.latestHealth()) this.health.set(id, h.payload as HealthReport);
     for (const d of this.o.registry.listDevices()) if (d.revokedAtMs === null) this.rebuild(d.id);
     this.unsubscribe = this.o.hub.subscribe((e) => this.onHub(e));
@@ -56,6 +58,9 @@ export class FleetView {
   stop(): void {
     this.unsubscribe?.();
     this.listeners.clear();
+    // A flush already scheduled must not read the registry, which closes right after.
+    this.stopped = true;
+    this.dirty.clear();
   }
 
   /**
@@ -105,6 +110,7 @@ export class FleetView {
   }
 
   private touch(id: string): void {
+    if (this.stopped) return;
     this.dirty.add(id);
     if (this.flushScheduled) return;
     this.flushScheduled = true;
