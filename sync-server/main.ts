@@ -154,6 +154,7 @@ export class SyncServer {
         // Devices of the site group refresh at once instead of at their next periodic refresh.
         onPublished: (r) => {
           this.fleetView?.refresh();
+          void this.alertService?.source.notePublished(r.siteGroup, String(r.version), this.clock.now());
           const notified = hub.notifyUpdate(r.siteGroup, String(r.version));
           this.log.info('bundle published', { siteGroup: r.siteGroup, version: r.version, notified });
         },

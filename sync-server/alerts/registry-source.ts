@@ -5,8 +5,9 @@
  * manifests are read from disk by `refreshManifests` and cached per published version.
  *
  * Publication time of a bundle: TUF role metadata has no such field, so it is when this server
- * first saw that role version (stored in the registry, so it survives restarts). A version already
- * published before the server started counts from the server's first look at it.
+ * first saw that role version (stored in the registry, so it survives restarts): the publication
+ * itself when it went through this server (`notePublished`), otherwise the first evaluation that
+ * read it (a version published before the server ever ran counts from then).
  */
 import type { GateConfig } from '../../protocol/config.js';
 import { contentGaps } from '../../protocol/language-policy.js';
@@ -82,6 +83,7 @@ export class RegistryAlertSource implements AlertInputSource {
     const latestHealth = new Map<string, HealthSample>();
     const devices: DeviceSnapshot[] = [];
     const siteGroups = new Set<string>(gates.keys());
+    const displayOff = registry.displayOffByCommand();
     for (const d of registry.listDevices()) {
       if (d.revokedAtMs !== null) continue;
       siteGroups.add(d.siteGroup);
@@ -100,7 +102,7 @@ export class RegistryAlertSource implements AlertInputSource {
         lastSeenAt: seen > 0 ? seen : null,
         enrolledAt: d.enrolledAtMs,
         installedBundleVersion: installed ?? null,
-        displayOffByOps: this.isDisplayOffByOps(d.id),
+        displayOffByOps: displayOff.has(d.id),
       };
       if (gate?.openingHours) snap.openingHours = gate.openingHours;
       devices.push(snap);
@@ -136,6 +138,17 @@ export class RegistryAlertSource implements AlertInputSource {
     return { now, devices, latestHealth, recentHealth, latestBundles, contentGaps: gapsBySite };
   }
 
+  /** A publication seen as it happens: its time is exact, and its manifest is read now. */
+  async notePublished(siteGroup: string, version: string, now: number): Promise<void> {
+    try {
+      this.o.registry.bundleFirstSeen(siteGroup, version, now);
+      await this.refreshManifests();
+    } catch (err) {
+      // The next evaluation records the version itself, at most one interval late.
+      this.o.logger.warn('cannot note a publication for alerts', { siteGroup, version, err });
+    }
+  }
+
   /** Reads the latest manifest of every gate whose published version changed and caches its gaps. */
   refreshManifests(): Promise<void> {
     this.refreshing ??= this.loadManifests().finally(() => {
@@ -161,15 +174,5 @@ export class RegistryAlertSource implements AlertInputSource {
         this.o.logger.warn('cannot read the latest manifest for alerts', { siteGroup: gate.siteGroup, err });
       }
     }
-  }
-
-  /** The newest display command that did not fail: ops turned the panel off on purpose. */
-  private isDisplayOffByOps(deviceId: string): boolean {
-    for (const c of this.o.registry.listCommands(deviceId, 50)) {
-      if (c.name !== 'display-on' && c.name !== 'display-off') continue;
-      if (c.state === 'failed' || c.state === 'expired' || c.state === 'unsupported') continue;
-      return c.name === 'display-off';
-    }
-    return false;
   }
 }

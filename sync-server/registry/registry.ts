@@ -727,6 +727,18 @@ export class Registry {
     ).first_seen_at;
   }
 
+  /** Devices whose newest display command that did not fail is "display-off" (ops turned the panel off). */
+  displayOffByCommand(): Set<string> {
+    const rows = this.db
+      .prepare(
+        "SELECT device_id, name FROM commands WHERE name IN ('display-on', 'display-off') AND state NOT IN ('failed', 'expired', 'unsupported') ORDER BY issued_at, rowid",
+      )
+      .all() as Row[];
+    const last = new Map<string, string>();
+    for (const r of rows) last.set(r['device_id'] as string, r['name'] as string);
+    return new Set([...last].filter(([, name]) => name === 'display-off').map(([id]) => id));
+  }
+
   /** Events of the given kinds stored at or after `sinceMs` (device time), per device, oldest first. */
   eventsSince(kinds: readonly string[], sinceMs: number): Map<string, { at: number; kind: string }[]> {
     const out = new Map<string, { at: number; kind: string }[]>();

@@ -118,7 +118,10 @@ describe('RegistryAlertSource', () => {
       logger: memoryLogger('alerts'),
     });
 
-    const first = source.read(T0);
+    // Publications through this server are noted as they happen; a repeat does not move the time.
+    await source.notePublished(GATE.siteGroup, '1', T0);
+    await source.notePublished(GATE.siteGroup, '1', T0 + HOUR);
+    const first = source.read(T0 + 1);
     expect(first.devices.map((d) => [d.deviceId, d.online, d.lastSeenAt, d.installedBundleVersion])).toEqual([
       ['d1', true, T0 - 1000, '12'],
       ['d2', false, null, null],
@@ -138,7 +141,7 @@ describe('RegistryAlertSource', () => {
       T0 - 6000,
       T0 - 5000,
     ]);
-    // The version is first seen now: that is its publication time.
+    // The version was first seen at its publication: that is its publication time.
     expect(first.latestBundles.get(GATE.siteGroup)).toEqual({
       siteGroup: GATE.siteGroup,
       version: '1',
