@@ -24,7 +24,9 @@ interface Received {
 }
 
 /** A real webhook receiver on 127.0.0.1:0 that records every POST. */
-async function webhookReceiver(): Promise<{ url: string; received: Received[]; close: () => Promise<void> }> {
+async function webhookReceiver(
+  status = 204,
+): Promise<{ url: string; received: Received[]; close: () => Promise<void> }> {
   const received: Received[] = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -33,7 +35,7 @@ async function webhookReceiver(): Promise<{ url: string; received: Received[]; c
       const raw = Buffer.concat(chunks).toString('utf8');
       const sig = req.headers['x-gatecast-signature'];
       received.push({ raw, signature: typeof sig === 'string' ? sig : undefined, body: JSON.parse(raw) });
-      res.writeHead(204).end();
+      res.writeHead(status).end();
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -179,6 +181,29 @@ describe('alerts in the running sync server', () => {
     expect(await fleetAlerts(base, op2.cookie, e.deviceId)).toBe(0);
     await s.server.alerts.monitor.flush();
     expect(hook.received.map((r) => r.body.events[0]!.type)).toEqual(['raised', 'acknowledged', 'resolved']);
+  });
+
+  it('stops without waiting out the retries of a failing webhook', async () => {
+    const dir = tempDir('gc-alerts-');
+    cleanups.push(dir.cleanup);
+    const hook = await webhookReceiver(503);
+    cleanups.push(hook.close);
+    const clock = fakeClock(Date.now());
+    const s = await startServer(dir.path, { alerts: { webhook: { url: hook.url } } }, clock);
+    let stopped = false;
+    cleanups.push(() => (stopped ? undefined : s.server.stop()));
+    // Enrolled but never connected: offline since enrolment.
+    const e = await enrolTestDevice(s.api, s.server.url, join(dir.path, 'd'));
+    clock.advance(11 * 60_000);
+    expect(s.server.alerts.monitor.evaluate().events.map((x) => x.alert.key)).toEqual([
+      `offline:${e.deviceId}`,
+    ]);
+    await until(() => hook.received.length >= 1, 5000, 'first webhook attempt');
+    // The sender now waits before its next attempt (0.5–1 s, then longer); stopping cuts that short.
+    await s.server.stop();
+    stopped = true;
+    expect(s.log.records.some((r) => r.msg === 'alert webhook gave up')).toBe(true);
+    expect(hook.received.length).toBeLessThan(6);
   });
 
   it('refuses a bad alerts config section with a ConfigError naming the fields', () => {
