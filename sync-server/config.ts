@@ -88,6 +88,38 @@ export const ServerConfig = z
         chromiumPath: z.string().min(1).optional(),
       })
       .prefault({}),
+    /** The alert monitor (sync-server/alerts): how often the rules run, threshold overrides, the webhook. */
+    alerts: z
+      .object({
+        evaluateIntervalMs: z.number().int().min(1000).default(60_000),
+        /** Overrides of DEFAULT_ALERT_THRESHOLDS (sync-server/alerts/types.ts); units in the names. */
+        thresholds: z
+          .object({
+            offlineAfterMs: z.number().int().min(1000),
+            healthMaxAgeMs: z.number().int().min(1000),
+            diskFreeWarningRatio: z.number().min(0).max(1),
+            diskFreeCriticalRatio: z.number().min(0).max(1),
+            temperatureWarningC: z.number(),
+            temperatureCriticalC: z.number(),
+            playbackErrorWindowMs: z.number().int().min(1000),
+            playbackErrorCount: z.number().int().min(1),
+            bundleLagAfterMs: z.number().int().min(0),
+            clockSkewMs: z.number().int().min(0),
+          })
+          .partial()
+          .strict()
+          .default({}),
+        /** Every alert event is POSTed here as JSON, with retries; `secret` signs the body (HMAC-SHA256). */
+        webhook: z
+          .object({
+            url: z.url({ protocol: /^https?$/ }),
+            secret: z.string().min(16, { message: 'at least 16 characters' }).optional(),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .prefault({}),
     /** Bearer token for GET /metrics; without it, /metrics is open (bind the server to a private network). */
     metricsToken: z.string().min(24, { message: 'at least 24 characters' }).optional(),
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),

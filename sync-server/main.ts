@@ -21,7 +21,9 @@ import { LoginRateLimiter } from './accounts/rate-limit.js';
 import { accountRoutes } from './accounts/routes.js';
 import { AccountService } from './accounts/service.js';
 import { openSqliteAccountStore, type SqliteAccountStore } from './accounts/sqlite-accounts.js';
-import { type AlertCountSource, FleetView } from './dashboard/fleet-view.js';
+import { type AlertCountSource, FleetView, openAlertCounter } from './dashboard/fleet-view.js';
+import { alertRoutes } from './alerts/routes.js';
+import { AlertService } from './alerts/service.js';
 import { dashboardRoutes } from './dashboard/routes.js';
 import { registerOpsRoutes } from './metrics.js';
 import { installSecurityHeaders } from './web/security-headers.js';
@@ -34,7 +36,7 @@ export const ACCOUNTS_DB = 'accounts.db';
 export const REGISTRY_DB = 'registry.db';
 
 /** /api paths served by session-guarded routes (or open), not by the ops bearer token. */
-const SESSION_API = /^\/api\/(session|users|audit|dashboard|health|reports)(\/|\.csv$|$)/;
+const SESSION_API = /^\/api\/(session|users|audit|dashboard|health|reports|alerts)(\/|\.csv$|$)/;
 
 export interface SyncServerDeps {
   clock?: Clock;
@@ -61,6 +63,7 @@ export class SyncServer {
   private tufInstance?: MountedTuf;
   private accountStore?: SqliteAccountStore;
   private fleetView?: FleetView;
+  private alertService?: AlertService;
   private readonly clock: Clock;
   private readonly log: Logger;
 
@@ -82,6 +85,12 @@ export class SyncServer {
   get fleet(): FleetView {
     if (!this.fleetView) throw new Error('server not started');
     return this.fleetView;
+  }
+
+  /** The alert monitor's service (active alerts, evaluate now), once started. */
+  get alerts(): AlertService {
+    if (!this.alertService) throw new Error('server not started');
+    return this.alertService;
   }
 
   get hub(): DeviceHub {
@@ -153,17 +162,28 @@ export class SyncServer {
         // Devices of the site group refresh at once instead of at their next periodic refresh.
         onPublished: (r) => {
           this.fleetView?.refresh();
+          void this.alertService?.source.notePublished(r.siteGroup, String(r.version), this.clock.now());
           const notified = hub.notifyUpdate(r.siteGroup, String(r.version));
           this.log.info('bundle published', { siteGroup: r.siteGroup, version: r.version, notified });
         },
       });
     }
     const tuf = this.tufInstance;
+    const alerts = (this.alertService = new AlertService({
+      config: c.alerts,
+      registry: this.registry,
+      hub: this.hubInstance,
+      tuf: tuf ? { repo: tuf.repo, repoDir: c.tuf!.repoDir } : undefined,
+      clock: this.clock,
+      logger: this.log.child('alerts'),
+      onChange: () => this.fleetView?.refresh(),
+    }));
+    await alerts.start();
     this.fleetView = new FleetView({
       registry: this.registry,
       hub: this.hubInstance,
       clock: this.clock,
-      ...(this.deps.alertCount ? { alertCount: this.deps.alertCount } : {}),
+      alertCount: this.deps.alertCount ?? openAlertCounter(() => alerts.monitor.active),
       ...(tuf
         ? {
             latestVersion: (siteGroup: string) => {
@@ -207,6 +227,7 @@ export class SyncServer {
         clock: this.clock,
         renderPdf: (html) => renderPdf(html, { executablePath }),
       });
+      await scope.register(alertRoutes, { monitor: alerts.monitor, accounts });
     });
     registerOpsRoutes(this.app, {
       ...deps,
@@ -239,6 +260,7 @@ export class SyncServer {
     this.hubInstance?.abort();
     this.app?.server.closeAllConnections();
     await this.app?.close();
+    await this.alertService?.stop();
     this.fleetView?.stop();
     this.accountStore?.close();
     await this.registry.close();
@@ -251,6 +273,7 @@ export class SyncServer {
     // A half-open client (no request yet, or never finishing one) must not hold the shutdown.
     this.app?.server.closeAllConnections();
     await this.app?.close();
+    await this.alertService?.stop();
     this.fleetView?.stop();
     this.accountStore?.close();
     await this.registry.close();

@@ -49,15 +49,18 @@ export class FleetView {
   constructor(private readonly o: FleetViewOptions) {}
 
   start(): void {
+    this.stopped = false;
     for (const [id, h] of this.o.registry.latestHealth()) this.health.set(id, h.payload as HealthReport);
     for (const d of this.o.registry.listDevices()) if (d.revokedAtMs === null) this.rebuild(d.id);
     this.unsubscribe = this.o.hub.subscribe((e) => this.onHub(e));
   }
 
   stop(): void {
+    // A flush already scheduled must not read the registry, which closes right after.
     this.stopped = true;
     this.unsubscribe?.();
     this.listeners.clear();
+    this.dirty.clear();
   }
 
   /**

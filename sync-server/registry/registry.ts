@@ -742,6 +742,68 @@ export class Registry {
     return { hours, purged };
   }
 
+  // --- alerts ---
+
+  /** The stored active alerts as saved (JSON values; the alerts module checks their shape). */
+  loadAlerts(): { key: string; record: unknown }[] {
+    return (this.db.prepare('SELECT key, record FROM alerts_active ORDER BY key').all() as Row[]).map(
+      (r) => ({ key: r['key'] as string, record: JSON.parse(r['record'] as string) as unknown }),
+    );
+  }
+
+  /** Replaces the stored active alerts with `records`, atomically. */
+  saveAlerts(records: readonly { key: string }[]): void {
+    const insert = this.db.prepare('INSERT INTO alerts_active (key, record) VALUES (?, ?)');
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM alerts_active').run();
+      for (const r of records) insert.run(r.key, JSON.stringify(r));
+    })();
+  }
+
+  /** When the server first saw `version` of `siteGroup` published, recording `nowMs` the first time. */
+  bundleFirstSeen(siteGroup: string, version: string, nowMs: number): number {
+    this.db
+      .prepare(
+        'INSERT OR IGNORE INTO bundle_versions_seen (site_group, version, first_seen_at) VALUES (?, ?, ?)',
+      )
+      .run(siteGroup, version, nowMs);
+    return (
+      this.db
+        .prepare('SELECT first_seen_at FROM bundle_versions_seen WHERE site_group = ? AND version = ?')
+        .get(siteGroup, version) as { first_seen_at: number }
+    ).first_seen_at;
+  }
+
+  /** Devices whose newest display command that did not fail is "display-off" (ops turned the panel off). */
+  displayOffByCommand(): Set<string> {
+    const rows = this.db
+      .prepare(
+        "SELECT device_id, name FROM commands WHERE name IN ('display-on', 'display-off') AND state NOT IN ('failed', 'expired', 'unsupported') ORDER BY issued_at, rowid",
+      )
+      .all() as Row[];
+    const last = new Map<string, string>();
+    for (const r of rows) last.set(r['device_id'] as string, r['name'] as string);
+    return new Set([...last].filter(([, name]) => name === 'display-off').map(([id]) => id));
+  }
+
+  /** Events of the given kinds stored at or after `sinceMs` (device time), per device, oldest first. */
+  eventsSince(kinds: readonly string[], sinceMs: number): Map<string, { at: number; kind: string }[]> {
+    const out = new Map<string, { at: number; kind: string }[]>();
+    if (kinds.length === 0) return out;
+    const rows = this.db
+      .prepare(
+        `SELECT device_id, at, kind FROM events WHERE at >= ? AND kind IN (${kinds.map(() => '?').join(', ')}) ORDER BY at LIMIT 100000`,
+      )
+      .all(sinceMs, ...kinds) as Row[];
+    for (const r of rows) {
+      const id = r['device_id'] as string;
+      let list = out.get(id);
+      if (!list) out.set(id, (list = []));
+      list.push({ at: r['at'] as number, kind: r['kind'] as string });
+    }
+    return out;
+  }
+
   // --- commands ---
 
   createCommand(c: {

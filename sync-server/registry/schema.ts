@@ -141,4 +141,24 @@ CREATE INDEX device_sessions_device ON device_sessions (device_id, connected_at)
 CREATE INDEX pop_records_at ON pop_records (device_id, at);
 `,
   },
+  {
+    name: 'registry-3',
+    sql: `
+-- Active alerts with their acknowledgements (sync-server/alerts), one JSON record per alert key, so
+-- a restart neither raises them again nor forgets who acknowledged them.
+CREATE TABLE alerts_active (
+  key TEXT PRIMARY KEY,
+  record TEXT NOT NULL
+);
+-- TUF role metadata carries no publication time: when this server first saw each published version.
+CREATE TABLE bundle_versions_seen (
+  site_group TEXT NOT NULL,
+  version TEXT NOT NULL,
+  first_seen_at INTEGER NOT NULL,
+  PRIMARY KEY (site_group, version)
+);
+-- The playback-error rule reads recent events of a few kinds across the fleet.
+CREATE INDEX events_kind_at ON events (kind, at);
+`,
+  },
 ];

@@ -1,0 +1,106 @@
+/**
+ * The alert monitor as the sync server runs it: input from the registry, hub and TUF repository
+ * (RegistryAlertSource), active alerts and acknowledgements persisted in the registry, events to the
+ * configured webhook. `start` loads the stored alerts and starts the timer; `stop` cancels webhook
+ * retries still waiting and stops the timer.
+ */
+import { setTimeout as wait } from 'node:timers/promises';
+import type { Clock } from '../../protocol/clock.js';
+import type { Logger } from '../../protocol/log.js';
+import type { ServerConfig } from '../config.js';
+import type { Registry } from '../registry/registry.js';
+import type { TufRepository } from '../tuf/repository.js';
+import type { DeviceHub } from '../ws-hub.js';
+import type { AlertStep } from './lifecycle.js';
+import { AlertMonitor } from './monitor.js';
+import { RegistryAlertSource } from './registry-source.js';
+import { loadActiveAlerts, saveActiveAlerts } from './store.js';
+import { type FetchLike, WebhookSender } from './webhook.js';
+
+export interface AlertServiceOptions {
+  config: ServerConfig['alerts'];
+  registry: Registry;
+  hub: Pick<DeviceHub, 'isOnline' | 'lastSeenMs'>;
+  tuf?: { repo: TufRepository; repoDir: string } | undefined;
+  clock: Clock;
+  logger: Logger;
+  /** Called after the change is stored (refresh the fleet view). */
+  onChange?: (step: AlertStep) => void;
+  /** The webhook's fetch (default: global fetch). */
+  fetch?: FetchLike;
+}
+
+export class AlertService {
+  private monitorInstance?: AlertMonitor;
+  private sourceInstance?: RegistryAlertSource;
+  private readonly stopping = new AbortController();
+
+  constructor(private readonly o: AlertServiceOptions) {}
+
+  get monitor(): AlertMonitor {
+    if (!this.monitorInstance) throw new Error('alert service not started');
+    return this.monitorInstance;
+  }
+
+  get source(): RegistryAlertSource {
+    if (!this.sourceInstance) throw new Error('alert service not started');
+    return this.sourceInstance;
+  }
+
+  /** Loads the stored alerts and the latest manifests, then evaluates every `evaluateIntervalMs`. */
+  async start(): Promise<void> {
+    const { config, registry, clock, logger } = this.o;
+    const thresholds = config.thresholds;
+    this.sourceInstance = new RegistryAlertSource({
+      registry,
+      hub: this.o.hub,
+      tuf: this.o.tuf,
+      logger,
+      ...(thresholds.playbackErrorWindowMs
+        ? { playbackErrorWindowMs: thresholds.playbackErrorWindowMs }
+        : {}),
+    });
+    await this.sourceInstance.refreshManifests();
+    const signal = this.stopping.signal;
+    const baseFetch = this.o.fetch ?? ((url: string, init: RequestInit) => fetch(url, init));
+    const webhook = config.webhook
+      ? new WebhookSender(
+          { url: config.webhook.url, ...(config.webhook.secret ? { secret: config.webhook.secret } : {}) },
+          {
+            // Stopping the server cuts a delivery short instead of waiting out its retries.
+            fetch: (url, init) =>
+              baseFetch(url, {
+                ...init,
+                signal: init.signal ? AbortSignal.any([init.signal, signal]) : signal,
+              }),
+            clock,
+            sleep: (ms) => wait(ms, undefined, { signal }),
+            logger: logger.child('webhook'),
+          },
+        )
+      : undefined;
+    this.monitorInstance = new AlertMonitor({
+      source: this.sourceInstance,
+      clock,
+      logger,
+      intervalMs: config.evaluateIntervalMs,
+      thresholds,
+      initial: loadActiveAlerts(registry, logger),
+      onChange: (step) => {
+        try {
+          saveActiveAlerts(registry, step.active);
+        } catch (err) {
+          logger.error('cannot store the active alerts', { err });
+        }
+        this.o.onChange?.(step);
+      },
+      ...(webhook ? { webhook } : {}),
+    });
+    this.monitorInstance.start();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    await this.monitorInstance?.stop();
+  }
+}
