@@ -387,6 +387,7 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
       latestBundleVersion: u?.latestSeenVersion !== undefined ? String(u.latestSeenVersion) : null,
       lastSuccessfulUpdateAt: u?.lastSuccessAt ? Date.parse(u.lastSuccessAt) : null,
       clockOffsetMs: clock.health().systemSkewMs,
+      clockSource: clock.status(),
       browserMemoryBytes: supervisor?.lastMemoryBytes || null,
     };
   };

@@ -77,6 +77,11 @@ export const HealthReport = z.object({
     lastSuccessfulUpdateAt: EpochMs.nullable(),
   }),
   clockOffsetMs: z.number().nullable(),
+  /**
+   * Where the device's time comes from: NTP, the server's time at connect, the last-known-good
+   * floor kept on disk, or unknown (then the default playlist plays). Absent from older devices.
+   */
+  clockSource: z.enum(['ntp', 'server', 'last-known-good', 'unknown']).optional(),
   browserMemoryBytes: z.number().min(0).nullable(),
   network: z
     .object({

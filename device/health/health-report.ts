@@ -12,6 +12,7 @@ export interface AppHealth {
   lastSuccessfulUpdateAt: number | null;
   /** Device clock minus server/NTP time, when known. */
   clockOffsetMs: number | null;
+  clockSource?: HealthReport['clockSource'];
   browserMemoryBytes: number | null;
 }
 
@@ -57,6 +58,7 @@ export function buildHealthReport(
       lastSuccessfulUpdateAt: app.lastSuccessfulUpdateAt,
     },
     clockOffsetMs: app.clockOffsetMs,
+    ...(app.clockSource ? { clockSource: app.clockSource } : {}),
     browserMemoryBytes: app.browserMemoryBytes,
     network: s.network,
   };

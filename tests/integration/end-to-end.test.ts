@@ -87,8 +87,11 @@ describe('end to end: signed content from the server to the screen', () => {
       async () => (await api('GET', `/api/devices/${enrolled.deviceId}/health`)).body.points.length > 0,
       30_000,
     );
-    // The server's time reached the device (no NTP here), and nothing went wrong on the link.
+    // The server's time reached the device (no NTP here), says the health it sent; nothing went wrong.
     expect(['server', 'ntp']).toContain(d.clock.status());
+    const points = (await api('GET', `/api/devices/${enrolled.deviceId}/health`)).body.points;
+    const last = points[points.length - 1];
+    expect(['server', 'ntp', 'unknown']).toContain((last.payload ?? last).clockSource);
     expect(dlog.records.filter((r) => r.level === 'error')).toEqual([]);
 
     // A second publication: one changed text; the device is told and installs it at once.
