@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import {
   existsSync,
   lstatSync,
@@ -33,6 +32,7 @@ import { RootedTarget } from '../../../provisioning/target.js';
 import { FAKE_ROOT, startServer } from '../../helpers/sync.js';
 import { verifyUnit } from '../../helpers/systemd.js';
 import { tempDir } from '../../helpers/temp.js';
+import { selfSignedCert } from '../../helpers/tls.js';
 
 const DATA = '/var/lib/gatecast';
 const GATE = {
@@ -272,31 +272,7 @@ describe('gatecast provision into a temporary root against the real sync server'
   it('pins the server CA given with --ca: enrols over https, copies it and names it in the config', async () => {
     const certDir = tempDir('gatecast-prov-tls-');
     cleanups.push(certDir.cleanup);
-    const key = join(certDir.path, 'key.pem');
-    const cert = join(certDir.path, 'cert.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
+    const { key, cert } = selfSignedCert(certDir.path);
     const { s, url, root } = await setup({ tls: { certFile: cert, keyFile: key } });
     expect(url.startsWith('https://')).toBe(true);
     const ca = readFileSync(cert);

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -6,6 +5,7 @@ import { enrolDevice } from '../../../device/sync/enrol.js';
 import { fakeClock } from '../../../protocol/clock.js';
 import { enrolTestDevice, GATE, healthAt, makeDevice, startServer, until } from '../../helpers/sync.js';
 import { tempDir } from '../../helpers/temp.js';
+import { selfSignedCert } from '../../helpers/tls.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -103,31 +103,7 @@ describe('TLS', () => {
   it('enrols and links over https/wss with a self-signed certificate given at enrolment', async () => {
     const dir = tempDir('gc-tls-');
     cleanups.push(dir.cleanup);
-    const key = join(dir.path, 'key.pem');
-    const cert = join(dir.path, 'cert.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
+    const { key, cert } = selfSignedCert(dir.path);
     const s = await startServer(dir.path, { tls: { certFile: cert, keyFile: key } });
     cleanups.push(() => s.server.stop());
     const url = s.server.url;
