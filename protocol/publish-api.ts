@@ -70,6 +70,10 @@ export const DraftView = z.object({
   threshold: z.number().int(),
   approverKeyIds: z.array(z.string()),
   signedBy: z.array(z.string()),
+  /** Each signature: key, when, and the account that posted it (when it came through a session). */
+  signatures: z.array(z.object({ keyid: z.string(), at: z.string(), by: z.string().optional() })).default([]),
+  /** The account that created the draft, when it came through a session. */
+  createdBy: z.string().optional(),
   files: z.array(DraftFile.extend({ present: z.boolean() })),
   /** Paths still to upload. */
   missing: z.array(z.string()),

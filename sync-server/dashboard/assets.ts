@@ -10,6 +10,8 @@ body { margin: 0; background: #f5f6f8; color: #111; }
 header { display: flex; gap: 1rem; align-items: center; padding: .5rem 1rem; background: #0f3a5f; color: #fff; }
 header a, header button { color: #fff; background: none; border: 1px solid #fff6; border-radius: 4px; padding: .2rem .6rem; cursor: pointer; text-decoration: none; font: inherit; }
 header .grow { flex: 1; }
+header nav { display: flex; gap: .5rem; }
+header nav a.current { background: #fff3; }
 main { padding: 1rem; }
 h2 { margin: 1.2rem 0 .4rem; font-size: 1.2rem; }
 h3 { margin: .8rem 0 .3rem; font-size: 1rem; color: #0f3a5f; }

@@ -15,6 +15,7 @@ import type { CommandName } from '../../protocol/messages.js';
 import type { CommandRow, HealthPoint } from '../registry/registry.js';
 import { html, raw, type SafeHtml } from '../web/escape.js';
 import type { PublicUser } from '../accounts/service.js';
+import { type Action, isAllowed } from '../accounts/roles.js';
 import { countStates, type FleetRow, groupFleet, SCREEN_STATES } from './fleet-state.js';
 import type { SchedulePreview } from './schedule-preview.js';
 import { lineChart } from './svg-chart.js';
@@ -40,7 +41,7 @@ export function clientMessages(lang: DashboardLanguage): Record<string, string> 
 }
 
 /** JSON safe inside a <script type="application/json"> block. */
-function jsonBlock(v: unknown): SafeHtml {
+export function jsonBlock(v: unknown): SafeHtml {
   return raw(
     JSON.stringify(v)
       .replace(/</g, '\\u003c')
@@ -51,7 +52,16 @@ function jsonBlock(v: unknown): SafeHtml {
   );
 }
 
-interface PageOptions {
+/**
+ * The header's links, in order: each shown only to a role allowed its action. Pages in other files
+ * add themselves here (one line each).
+ */
+export const NAV: readonly { href: string; label: (lang: DashboardLanguage) => string; action: Action }[] = [
+  { href: '/dashboard', label: (l) => dashboardText(l, 'fleet.link'), action: 'fleet.view' },
+  { href: '/dashboard/reports', label: (l) => dashboardText(l, 'reports.link'), action: 'reports.view' },
+];
+
+export interface PageOptions {
   lang: DashboardLanguage;
   title: string;
   user?: PublicUser;
@@ -61,7 +71,8 @@ interface PageOptions {
   path: string;
 }
 
-function page(o: PageOptions, body: SafeHtml): string {
+/** The page shell every dashboard page shares (header, language switch, messages for the scripts). */
+export function page(o: PageOptions, body: SafeHtml): string {
   const other: DashboardLanguage = o.lang === 'vi' ? 'en' : 'vi';
   const t = (k: Parameters<typeof uiText>[1]) => uiText(o.lang, k);
   return html`<!doctype html>
@@ -76,7 +87,21 @@ function page(o: PageOptions, body: SafeHtml): string {
       <body>
         <header>
           <strong>${t('app.title')}</strong><span class="grow"></span>
-          ${o.user ? html`<a id="reports-link" href="/dashboard/reports">${dashboardText(o.lang, 'reports.link')}</a>` : ''}
+          ${
+            o.user
+              ? html`<nav>
+                  ${NAV.filter((n) => isAllowed(o.user!.role, n.action)).map(
+                    (n) =>
+                      html`<a
+                        class="nav${o.path === n.href ? ' current' : ''}"
+                        id="nav-${n.href.split('/').pop()}"
+                        href="${n.href}"
+                        >${n.label(o.lang)}</a
+                      >`,
+                  )}
+                </nav>`
+              : ''
+          }
           ${o.user ? html`<span id="whoami">${o.user.displayName} (${t(`role.${o.user.role}`)})</span>` : ''}
           <a
             id="lang-switch"

@@ -45,12 +45,22 @@ const DraftRecord = z.object({
   manifest: DraftFile,
   files: z.array(DraftFile),
   signed: z.record(z.string(), z.unknown()),
-  signatures: z.array(z.object({ keyid: z.string(), sig: z.string(), at: z.string() })),
+  signatures: z.array(
+    z.object({ keyid: z.string(), sig: z.string(), at: z.string(), by: z.string().optional() }),
+  ),
+  /** The account that created the draft (absent for drafts made through a bearer token or --repo). */
+  createdBy: z.string().optional(),
   publishedAt: z.string().optional(),
 });
 type DraftRecord = z.infer<typeof DraftRecord>;
 
 const DRAFT_ID = /^d\d{8}t\d{6}-[0-9a-f]{8}$/;
+
+/** Who acts on a draft, when the request came through an account session. */
+export interface DraftActor {
+  username: string;
+  role: string;
+}
 
 export interface DraftServiceOptions {
   repo: TufRepository;
@@ -132,6 +142,8 @@ export class DraftService {
       threshold: d.threshold,
       approverKeyIds: d.keyIds,
       signedBy: rec.signatures.map((s) => s.keyid),
+      signatures: rec.signatures.map((s) => ({ keyid: s.keyid, at: s.at, ...(s.by ? { by: s.by } : {}) })),
+      ...(rec.createdBy ? { createdBy: rec.createdBy } : {}),
       files,
       missing: files.filter((f) => !f.present).map((f) => f.path),
       signed: rec.signed,
@@ -144,7 +156,7 @@ export class DraftService {
    * stages bundle.json and records the unsigned next version of the site group's role.
    * Files already published with the same bytes need no upload.
    */
-  create(req: CreateDraftRequest): Promise<DraftView> {
+  create(req: CreateDraftRequest, by?: DraftActor): Promise<DraftView> {
     return this.#exclusive(async () => {
       this.#repo.delegation(req.siteGroup);
       const { problems, manifest } = checkDraft(req.siteGroup, req.manifest, req.files);
@@ -170,6 +182,7 @@ export class DraftService {
         files: [...req.files],
         signed: md.signed.toJSON(),
         signatures: [],
+        ...(by ? { createdBy: by.username } : {}),
       };
       await writeFileAtomic(this.#stagedPath(id, manifestFile.sha256), manifestBytes);
       await this.#save(rec);
@@ -270,12 +283,17 @@ export class DraftService {
   }
 
   /** Checks and records one approver signature (unknown key, bad signature, duplicate: refused). */
-  addSignature(id: string, sig: SignatureUpload): Promise<DraftView> {
+  addSignature(id: string, sig: SignatureUpload, by?: DraftActor): Promise<DraftView> {
     return this.#exclusive(async () => {
       const rec = await this.#load(id);
       if (rec.status !== 'open') throw new DraftStateError(`draft ${id} is already ${rec.status}`);
       this.#repo.checkApproverSignature(rec.siteGroup, this.#metadata(rec), sig);
-      rec.signatures.push({ keyid: sig.keyid, sig: sig.sig, at: tufTime(this.#clock.now()) });
+      rec.signatures.push({
+        keyid: sig.keyid,
+        sig: sig.sig,
+        at: tufTime(this.#clock.now()),
+        ...(by ? { by: by.username } : {}),
+      });
       await this.#save(rec);
       this.#log.info('draft signed', { id, keyid: sig.keyid, signatures: rec.signatures.length });
       return this.#view(rec);
