@@ -98,6 +98,7 @@ export function weekdayOf(date: string): number {
  * The instant at which the wall clock in `zone` shows `date` + `msOfDay` (which may exceed a day:
  * 24:00 is the next midnight). Times that do not exist (a DST gap) move forward by the gap; times
  * that exist twice (DST end) take the earlier — the "compatible" rule of Temporal and RFC 5545.
+ * The one rule for every local→UTC conversion: schedules, display opening hours, alerts, reports.
  */
 export function zonedInstant(zone: string, date: string, msOfDay: number): number {
   const wall = dateToUtcDay(date) * DAY_MS + msOfDay;
@@ -106,21 +107,6 @@ export function zonedInstant(zone: string, date: string, msOfDay: number): numbe
   const fits = [wall - before, wall - after].filter((t) => zoneOffsetMs(zone, t) === wall - t);
   if (fits.length) return Math.min(...fits);
   return wall - before;
-}
-
-/**
- * The instant at which the wall clock in `zone` shows `date` + `msOfDay`, found by two offset
- * corrections: t₀ = wall − offset(wall), t = wall − offset(t₀), where `wall` is the local time read
- * as if it were UTC. Away from an offset change this equals zonedInstant. Near one it does not follow
- * the "compatible" rule: a time in a DST gap or overlap resolves by whichever offset the second pass
- * sees (in Europe/Paris an overlapped time takes the later instant; in America/New_York a gap time
- * moves back by the gap). The display's opening hours and the server's opening intervals and report periods use
- * this rule; the schedule engine uses zonedInstant.
- */
-export function zonedInstantTwoPass(zone: string, date: string, msOfDay: number): number {
-  const wall = dateToUtcDay(date) * DAY_MS + msOfDay;
-  const first = wall - zoneOffsetMs(zone, wall);
-  return wall - zoneOffsetMs(zone, first);
 }
 
 /** Local midnight starting `date` in `zone`. */

@@ -5,7 +5,7 @@ import {
   localParts,
   MINUTE_MS,
   parseLocalTime,
-  zonedInstantTwoPass,
+  zonedInstant,
 } from '../../protocol/zoned-time.js';
 import type { PowerState } from './display-power.js';
 
@@ -56,7 +56,7 @@ function nextBoundary(hours: readonly TimeWindow[], tz: string, nowMs: number): 
     const date = addDays(today, day);
     for (const w of hours)
       for (const hhmm of [w.start, w.end]) {
-        const t = zonedInstantTwoPass(tz, date, parseLocalTime(hhmm));
+        const t = zonedInstant(tz, date, parseLocalTime(hhmm));
         if (t > nowMs && (best === undefined || t < best)) best = t;
       }
   }

@@ -10,7 +10,7 @@ import {
   inDailyWindow,
   localParts as zonedLocalParts,
   parseLocalTime,
-  zonedInstantTwoPass,
+  zonedInstant,
   zoneOffsetMs as zonedOffsetMs,
 } from '../../protocol/zoned-time.js';
 
@@ -45,7 +45,7 @@ export function zoneOffsetMs(ms: number, timeZone: string): number {
 /**
  * The instant at which the wall clock in `timeZone` shows the given local time. Month and day may
  * overflow (month 13 = January next year), as with Date.UTC. Near a DST change the instant follows
- * zonedInstantTwoPass (protocol/zoned-time.ts).
+ * zonedInstant's rule (protocol/zoned-time.ts), as the schedule engine does.
  */
 export function zonedTimeToUtc(
   timeZone: string,
@@ -58,7 +58,7 @@ export function zonedTimeToUtc(
   const wall = Date.UTC(year, month - 1, day, hour, minute);
   const utcDay = Math.floor(wall / DAY_MS);
   const date = new Date(utcDay * DAY_MS).toISOString().slice(0, 10);
-  return zonedInstantTwoPass(timeZone, date, wall - utcDay * DAY_MS);
+  return zonedInstant(timeZone, date, wall - utcDay * DAY_MS);
 }
 
 /** Whether instant `ms` is within the gate's opening hours; no windows means always open. */
@@ -96,13 +96,13 @@ export function openingIntervals(
   // Begin a day early so a window that crossed midnight into `from`'s day is included.
   for (let d = -1; ; d++) {
     const date = addDays(firstDate, d);
-    const dayStart = zonedInstantTwoPass(timeZone, date, 0);
+    const dayStart = zonedInstant(timeZone, date, 0);
     if (dayStart >= to) break;
     for (const w of windows) {
       const s = parseLocalTime(w.start);
       const e = parseLocalTime(w.end);
-      const a = zonedInstantTwoPass(timeZone, date, s);
-      const b = zonedInstantTwoPass(timeZone, s < e ? date : addDays(date, 1), e);
+      const a = zonedInstant(timeZone, date, s);
+      const b = zonedInstant(timeZone, s < e ? date : addDays(date, 1), e);
       const lo = Math.max(a, from);
       const hi = Math.min(b, to);
       if (hi > lo) out.push({ from: lo, to: hi });
