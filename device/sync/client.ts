@@ -25,6 +25,7 @@ import {
 import type { DeviceIdentity } from '../identity.js';
 import type { Outbox } from '../outbox/outbox.js';
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
+import type { CommandLedger } from './command-ledger.js';
 import { CommandDispatcher, type CommandHandlers } from './commands.js';
 import { checkServerUrl, wsUrlFor } from './transport.js';
 
@@ -36,6 +37,8 @@ export interface SyncClientOptions {
   appVersion: string;
   outbox: Outbox;
   handlers: CommandHandlers;
+  /** Ids of commands already run (default: in memory, forgotten on restart). */
+  commandLedger?: CommandLedger;
   /** Runs a TUF refresh now (the update client's periodic refresh runs on its own as well). */
   refreshNow: () => void | Promise<void>;
   /** Server clock at connect: `serverMs` when the server sent it, `rttMs` the round trip measured. */
@@ -101,6 +104,7 @@ export class SyncClient {
     this.dispatcher = new CommandDispatcher(
       { syncNow: () => this.syncNow(), ...this.o.handlers },
       this.o.log.child('commands'),
+      this.o.commandLedger,
     );
     this.stopped = false;
     this.unsubscribe = this.o.outbox.onAppend(() => this.pump());

@@ -5,6 +5,7 @@
  */
 import type { Logger } from '../../protocol/log.js';
 import { type Command, type CommandStatus, SCREENSHOT_MAX_BYTES } from '../../protocol/messages.js';
+import { type CommandLedger, MemoryCommandLedger } from './command-ledger.js';
 
 export interface CommandHandlers {
   reloadPlayer?(): Promise<void>;
@@ -26,25 +27,25 @@ export interface CommandOutcome {
 }
 
 const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-const REMEMBERED = 500;
 
 export class CommandDispatcher {
-  private readonly seen: string[] = [];
-  private readonly seenSet = new Set<string>();
-
   constructor(
     private readonly handlers: CommandHandlers,
     private readonly log: Logger,
+    private readonly ledger: CommandLedger = new MemoryCommandLedger(),
   ) {}
 
   /** Whether this command id was already run (the server resends unacknowledged commands). */
   hasRun(id: string): boolean {
-    return this.seenSet.has(id);
+    return this.ledger.has(id);
   }
 
-  /** Runs `cmd` given the device's best idea of server time; never throws. */
+  /**
+   * Runs `cmd` given the device's best idea of server time; never throws. The id is recorded
+   * before the handler runs, so a command that reboots the device is not run again on its resend.
+   */
   async run(cmd: Command, serverNowMs: number): Promise<CommandOutcome> {
-    this.remember(cmd.id);
+    this.ledger.add(cmd.id, serverNowMs);
     if (cmd.expiresAtMs <= serverNowMs)
       return { status: 'expired', message: 'expired before it reached the device' };
     const h = this.handlers;
@@ -91,12 +92,5 @@ export class CommandDispatcher {
       this.log.warn('command failed', { commandId: cmd.id, name: cmd.name, err });
       return { status: 'failed', message: (err as Error).message?.slice(0, 2000) ?? String(err) };
     }
-  }
-
-  private remember(id: string): void {
-    if (this.seenSet.has(id)) return;
-    this.seen.push(id);
-    this.seenSet.add(id);
-    if (this.seen.length > REMEMBERED) this.seenSet.delete(this.seen.shift()!);
   }
 }

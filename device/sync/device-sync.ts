@@ -13,8 +13,9 @@ import { HealthReporter } from '../health/reporter.js';
 import type { SystemSensors } from '../health/sensors.js';
 import { loadIdentity } from '../identity.js';
 import { DEFAULT_OUTBOX_LIMITS, Outbox, type OutboxLimits, type PopSource } from '../outbox/outbox.js';
-import type { Db } from '../store/sqlite.js';
+import { type Db, migrate } from '../store/sqlite.js';
 import { SyncClient, type SyncState } from './client.js';
+import { COMMAND_LEDGER_MIGRATIONS, SqliteCommandLedger } from './command-ledger.js';
 import type { CommandHandlers } from './commands.js';
 
 export interface DeviceSyncOptions {
@@ -57,6 +58,7 @@ export class DeviceSync {
 
   start(): void {
     const { config: c, log } = this.o;
+    migrate(this.o.db, COMMAND_LEDGER_MIGRATIONS);
     this.outbox.start();
     this.reporter = new HealthReporter({
       intervalMs: c.health.intervalMs,
@@ -88,6 +90,7 @@ export class DeviceSync {
       appVersion: this.o.appVersion,
       outbox: this.outbox,
       handlers: this.o.handlers,
+      commandLedger: new SqliteCommandLedger(this.o.db),
       refreshNow: this.o.refreshNow,
       ...(this.o.onServerTime ? { onServerTime: this.o.onServerTime } : {}),
       ...(this.o.onState ? { onState: this.o.onState } : {}),
