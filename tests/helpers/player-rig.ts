@@ -1,10 +1,14 @@
 /** A page server plus a supervised headless Chromium, for the player's integration tests. */
 import { join } from 'node:path';
+import { afterEach } from 'vitest';
 import { ChromiumSupervisor, type SupervisorOptions } from '../../player/browser/chromium-supervisor.js';
 import { PageServer, type ServedContent } from '../../player/page-server.js';
 import type { PageReport, Slide } from '../../player/slide.js';
 import { memoryLogger } from '../../protocol/log.js';
 import { chromiumPath } from './chromium.js';
+import { MutableContentSource } from './dir-content.js';
+import { playerBundle } from './player-bundle.js';
+import { tempDir } from './temp.js';
 
 export interface Rig {
   server: PageServer;
@@ -91,3 +95,25 @@ export function slide(partial: Partial<Slide> & Pick<Slide, 'id' | 'content'>): 
 }
 
 export const started = (id: string) => (r: PageReport) => r.type === 'started' && r.slideId === id;
+
+/**
+ * One rig per test over the sample player bundle in a fresh temp dir. Call in a describe block;
+ * `await rigs.start(options)` in a test; the rig is stopped and its dir removed after each test.
+ */
+export function rigPerTest(prefix: string): { start(options?: Partial<SupervisorOptions>): Promise<Rig> } {
+  let dir: ReturnType<typeof tempDir> | undefined;
+  let rig: Rig | undefined;
+  afterEach(async () => {
+    await rig?.stop();
+    dir?.cleanup();
+    rig = undefined;
+    dir = undefined;
+  });
+  return {
+    async start(options = {}) {
+      dir = tempDir(prefix);
+      rig = await startRig(new MutableContentSource(playerBundle(dir.path)), dir.path, options);
+      return rig;
+    },
+  };
+}

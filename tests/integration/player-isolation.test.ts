@@ -3,32 +3,21 @@ import type { AddressInfo } from 'node:net';
 import puppeteer from 'puppeteer-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { contentUrl } from '../../player/page-server.js';
-import { MutableContentSource } from '../helpers/dir-content.js';
-import { playerBundle, SITE } from '../helpers/player-bundle.js';
-import { type Rig, slide, started, startRig } from '../helpers/player-rig.js';
+import { SITE } from '../helpers/player-bundle.js';
+import { rigPerTest, slide, started } from '../helpers/player-rig.js';
 import { decodePng } from '../helpers/png.js';
-import { tempDir } from '../helpers/temp.js';
 
 const media = (f: string) => contentUrl(`${SITE}/media/${f}`);
 
 describe('Chromium supervisor: isolation, recycling, screenshots', () => {
-  let dir: ReturnType<typeof tempDir> | undefined;
-  let rig: Rig | undefined;
+  const rigs = rigPerTest('gatecast-sup-');
+  const rigWith = rigs.start;
   let other: Server | undefined;
 
-  afterEach(async () => {
-    await rig?.stop();
+  afterEach(() => {
     other?.close();
-    dir?.cleanup();
-    rig = undefined;
     other = undefined;
   });
-
-  async function rigWith(options: Parameters<typeof startRig>[2] = {}) {
-    dir = tempDir('gatecast-sup-');
-    rig = await startRig(new MutableContentSource(playerBundle(dir.path)), dir.path, options);
-    return rig;
-  }
 
   it('blocks requests to anything but the page server', async () => {
     let hits = 0;

@@ -3,10 +3,8 @@ import puppeteer from 'puppeteer-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RestartInfo } from '../../player/browser/chromium-supervisor.js';
 import { contentUrl } from '../../player/page-server.js';
-import { MutableContentSource } from '../helpers/dir-content.js';
-import { playerBundle, SITE } from '../helpers/player-bundle.js';
-import { type Rig, slide, started, startRig } from '../helpers/player-rig.js';
-import { tempDir } from '../helpers/temp.js';
+import { SITE } from '../helpers/player-bundle.js';
+import { type Rig, rigPerTest, slide, started } from '../helpers/player-rig.js';
 
 const media = (f: string) => contentUrl(`${SITE}/media/${f}`);
 
@@ -22,23 +20,14 @@ function nextRestart(rig: Rig, timeoutMs = 15_000): Promise<RestartInfo> {
 }
 
 describe('Chromium supervisor', () => {
-  let dir: ReturnType<typeof tempDir> | undefined;
-  let rig: Rig | undefined;
+  const rigs = rigPerTest('gatecast-sup-');
+  const rigWith = rigs.start;
   let other: Server | undefined;
 
-  afterEach(async () => {
-    await rig?.stop();
+  afterEach(() => {
     other?.close();
-    dir?.cleanup();
-    rig = undefined;
     other = undefined;
   });
-
-  async function rigWith(options: Parameters<typeof startRig>[2] = {}) {
-    dir = tempDir('gatecast-sup-');
-    rig = await startRig(new MutableContentSource(playerBundle(dir.path)), dir.path, options);
-    return rig;
-  }
 
   it('brings the screen back after the browser is killed, and playback continues', async () => {
     const r = await rigWith();
