@@ -9,7 +9,7 @@ import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { BUNDLE_MANIFEST_NAME, mediaTargets } from './content.js';
-import { formatProblems, GatecastError, type Problem } from './errors.js';
+import { ProblemsError, type Problem } from './errors.js';
 import {
   type CreateDraftRequest,
   checkDraft,
@@ -17,14 +17,8 @@ import {
   siteGroupTargetProblem,
 } from './publish-api.js';
 
-export class DraftFolderError extends GatecastError {
+export class DraftFolderError extends ProblemsError {
   readonly code = 'DRAFT_INVALID';
-  constructor(
-    message: string,
-    readonly problems: Problem[] = [],
-  ) {
-    super(problems.length ? `${message}:\n${formatProblems(problems)}` : message);
-  }
 }
 
 export interface FolderDraft {

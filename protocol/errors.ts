@@ -20,9 +20,8 @@ export interface Problem {
   message: string;
 }
 
-/** A config file or value is wrong; `problems` lists every one found, not just the first. */
-export class ConfigError extends GatecastError {
-  readonly code = 'CONFIG_INVALID';
+/** An error that lists every problem found (each with where and which rule), not just the first. */
+export abstract class ProblemsError extends GatecastError {
   constructor(
     message: string,
     readonly problems: Problem[] = [],
@@ -30,32 +29,23 @@ export class ConfigError extends GatecastError {
   ) {
     super(problems.length ? `${message}:\n${formatProblems(problems)}` : message, options);
   }
+}
+
+/** A config file or value is wrong; `problems` lists every one found, not just the first. */
+export class ConfigError extends ProblemsError {
+  readonly code = 'CONFIG_INVALID';
 }
 export const isConfigError = (e: unknown): e is ConfigError => e instanceof ConfigError;
 
 /** Content (bundle manifest, playlist, schedule) breaks the content model. */
-export class ContentError extends GatecastError {
+export class ContentError extends ProblemsError {
   readonly code = 'CONTENT_INVALID';
-  constructor(
-    message: string,
-    readonly problems: Problem[] = [],
-    options?: { cause?: unknown },
-  ) {
-    super(problems.length ? `${message}:\n${formatProblems(problems)}` : message, options);
-  }
 }
 export const isContentError = (e: unknown): e is ContentError => e instanceof ContentError;
 
 /** A message on the device<->server link is malformed or not allowed. */
-export class ProtocolError extends GatecastError {
+export class ProtocolError extends ProblemsError {
   readonly code = 'PROTOCOL_INVALID';
-  constructor(
-    message: string,
-    readonly problems: Problem[] = [],
-    options?: { cause?: unknown },
-  ) {
-    super(problems.length ? `${message}:\n${formatProblems(problems)}` : message, options);
-  }
 }
 export const isProtocolError = (e: unknown): e is ProtocolError => e instanceof ProtocolError;
 

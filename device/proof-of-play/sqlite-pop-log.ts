@@ -10,7 +10,7 @@
  * other content.
  */
 
-import { formatProblems, GatecastError, type Problem } from '../../protocol/errors.js';
+import { ProblemsError } from '../../protocol/errors.js';
 import type { Logger } from '../../protocol/log.js';
 import {
   type ChainReport,
@@ -27,14 +27,8 @@ import { zodProblems } from '../../protocol/validate.js';
 import { type Db, type Migration, migrate, StoreError } from '../store/sqlite.js';
 import type { PopSigner } from './signer.js';
 
-export class PopError extends GatecastError {
+export class PopError extends ProblemsError {
   readonly code = 'POP_INVALID';
-  constructor(
-    message: string,
-    readonly problems: Problem[] = [],
-  ) {
-    super(problems.length ? `${message}:\n${formatProblems(problems)}` : message);
-  }
 }
 export const isPopError = (e: unknown): e is PopError => e instanceof PopError;
 

@@ -1,4 +1,4 @@
-import { GatecastError, type Problem, formatProblems } from '../../protocol/errors.js';
+import { GatecastError, ProblemsError } from '../../protocol/errors.js';
 
 /** Wrong username or password, or a disabled account: deliberately not saying which. */
 export class AuthFailedError extends GatecastError {
@@ -14,14 +14,8 @@ export class RateLimitedError extends GatecastError {
 }
 export const isRateLimitedError = (e: unknown): e is RateLimitedError => e instanceof RateLimitedError;
 
-export class AccountInputError extends GatecastError {
+export class AccountInputError extends ProblemsError {
   readonly code = 'ACCOUNT_INVALID';
-  constructor(
-    message: string,
-    readonly problems: Problem[] = [],
-  ) {
-    super(problems.length ? `${message}:\n${formatProblems(problems)}` : message);
-  }
 }
 export const isAccountInputError = (e: unknown): e is AccountInputError => e instanceof AccountInputError;
 

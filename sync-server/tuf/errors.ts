@@ -1,4 +1,4 @@
-import { formatProblems, GatecastError, type Problem } from '../../protocol/errors.js';
+import { GatecastError, ProblemsError } from '../../protocol/errors.js';
 
 /** The repository on disk is missing, not initialised, or inconsistent with a request. */
 export class RepoError extends GatecastError {
@@ -36,15 +36,8 @@ export class ThresholdError extends GatecastError {
 export const isThresholdError = (e: unknown): e is ThresholdError => e instanceof ThresholdError;
 
 /** A draft breaks a rule (manifest, media files, paths); `problems` names each file and rule. */
-export class DraftError extends GatecastError {
+export class DraftError extends ProblemsError {
   readonly code = 'DRAFT_INVALID';
-  constructor(
-    message: string,
-    readonly problems: Problem[] = [],
-    options?: { cause?: unknown },
-  ) {
-    super(problems.length ? `${message}:\n${formatProblems(problems)}` : message, options);
-  }
 }
 export const isDraftError = (e: unknown): e is DraftError => e instanceof DraftError;
 
