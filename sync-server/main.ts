@@ -10,8 +10,9 @@ import { type Clock, systemClock } from '../protocol/clock.js';
 import { ConfigError } from '../protocol/errors.js';
 import { createLogger, type Logger } from '../protocol/log.js';
 import { registerApi } from './api.js';
-import { type ServerConfig, trustedRootFileOf } from './config.js';
+import { type ServerConfig, TUF_AUTHOR_TOKEN_DEPRECATED, trustedRootFileOf } from './config.js';
 import { type MountedTuf, mountTufRepository } from './tuf/mount.js';
+import { publishRoutes } from './tuf/publish-routes.js';
 import { Enrolment, FileTrustedRootProvider, type TrustedRootProvider } from './enrolment.js';
 import { createHttpApp } from './http-app.js';
 import { DEFAULT_RETENTION, Registry } from './registry/registry.js';
@@ -36,7 +37,7 @@ export const ACCOUNTS_DB = 'accounts.db';
 export const REGISTRY_DB = 'registry.db';
 
 /** /api paths served by session-guarded routes (or open), not by the ops bearer token. */
-const SESSION_API = /^\/api\/(session|users|audit|dashboard|health|reports|alerts)(\/|\.csv$|$)/;
+const SESSION_API = /^\/api\/(session|users|audit|dashboard|health|reports|alerts|publish)(\/|\.csv$|$)/;
 
 export interface SyncServerDeps {
   clock?: Clock;
@@ -153,12 +154,12 @@ export class SyncServer {
       exempt: (path) => SESSION_API.test(path),
     });
     if (c.tuf) {
+      if (c.tuf.authorToken !== undefined) this.log.warn(TUF_AUTHOR_TOKEN_DEPRECATED);
       const hub = this.hubInstance;
       this.tufInstance = await mountTufRepository(this.app, {
         repoDir: c.tuf.repoDir,
         clock: this.clock,
         log: this.log.child('tuf'),
-        ...(c.tuf.authorToken ? { authorToken: c.tuf.authorToken } : {}),
         // Devices of the site group refresh at once instead of at their next periodic refresh.
         onPublished: (r) => {
           this.fleetView?.refresh();
@@ -228,6 +229,12 @@ export class SyncServer {
         renderPdf: (html) => renderPdf(html, { executablePath }),
       });
       await scope.register(alertRoutes, { monitor: alerts.monitor, accounts });
+      // The publishing API (`gatecast draft …`): authors and approvers with their own accounts.
+      if (tuf) await scope.register(publishRoutes, {
+          repo: tuf.repo,
+          drafts: tuf.drafts,
+          auth: { session: { accounts } },
+        });
     });
     registerOpsRoutes(this.app, {
       ...deps,

@@ -90,7 +90,7 @@ describe('gatecast keys / repo / draft', () => {
       repoDir,
       clock: systemClock,
       log: memoryLogger(),
-      authorToken: TOKEN,
+      bearerToken: TOKEN,
     });
     const base = await app.listen({ host: '127.0.0.1', port: 0 });
     try {
