@@ -230,7 +230,8 @@ export class SyncServer {
       });
       await scope.register(alertRoutes, { monitor: alerts.monitor, accounts });
       // The publishing API (`gatecast draft …`): authors and approvers with their own accounts.
-      if (tuf) await scope.register(publishRoutes, {
+      if (tuf)
+        await scope.register(publishRoutes, {
           repo: tuf.repo,
           drafts: tuf.drafts,
           auth: { session: { accounts } },
