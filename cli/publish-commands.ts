@@ -26,7 +26,12 @@ import {
   publicKeyFileOf,
 } from '../protocol/tuf-keys.js';
 import { signDraftPayload, summarisePayload } from '../provisioning/keys.js';
-import { HttpPublishClient, PublishApiError, type PublishClient } from '../provisioning/publish-client.js';
+import {
+  HttpPublishClient,
+  pinnedFetch,
+  PublishApiError,
+  type PublishClient,
+} from '../provisioning/publish-client.js';
 import { type Action, isAllowed, ROLES } from '../sync-server/accounts/roles.js';
 import { createHttpApp } from '../sync-server/http-app.js';
 import { mountTufRepository } from '../sync-server/tuf/mount.js';
@@ -63,6 +68,7 @@ interface TargetOpts {
   tokenFile?: string;
   user?: string;
   passwordFile?: string;
+  ca?: string;
   repo?: string;
 }
 
@@ -135,13 +141,29 @@ async function clientFor(o: TargetOpts, io: PublishCliIo): Promise<PublishClient
       'give --server URL with --user NAME (a sync server account) or --token (gatecast repo serve), or --repo DIR',
     );
   const token = await readToken(o);
+  let fetchFn: typeof fetch | undefined;
+  if (o.ca) {
+    if (!o.server.startsWith('https://'))
+      throw new UsageError(`--ca pins the certificate of an https:// server; ${o.server} is not one`);
+    try {
+      fetchFn = pinnedFetch(await readFile(o.ca));
+    } catch (err) {
+      throw new UsageError(`${o.ca}: cannot read the CA file (${(err as Error).message})`);
+    }
+  }
+  const viaFetch = fetchFn ? { fetch: fetchFn } : {};
   if (o.user && token)
     throw new UsageError(
       'give --user (an account on the sync server) or --token/--token-file (gatecast repo serve), not both',
     );
   if (o.user) {
     const password = await readPassword({ ...o, user: o.user, server: o.server }, io);
-    const client = await HttpPublishClient.login({ server: o.server, username: o.user, password });
+    const client = await HttpPublishClient.login({
+      server: o.server,
+      username: o.user,
+      password,
+      ...viaFetch,
+    });
     info(`signed in to ${o.server} as ${client.user?.username} (${client.user?.role})`);
     return client;
   }
@@ -149,7 +171,7 @@ async function clientFor(o: TargetOpts, io: PublishCliIo): Promise<PublishClient
     throw new UsageError(
       '--server needs --user NAME (a sync server account) or --token/--token-file (gatecast repo serve)',
     );
-  return new HttpPublishClient({ server: o.server, token });
+  return new HttpPublishClient({ server: o.server, token, ...viaFetch });
 }
 
 /** What each publishing action lets a user do, for refusals. */
@@ -208,6 +230,7 @@ function withTarget(cmd: Command): Command {
       'your account on the sync server (password: --password-file, $GATECAST_PASSWORD or a prompt)',
     )
     .option('--password-file <file>', 'file holding your account password')
+    .option('--ca <file>', 'PEM of the server certificate or CA to trust (https servers with a private CA)')
     .option('--token <token>', 'bearer token of a "gatecast repo serve" publishing API')
     .option('--token-file <file>', 'file holding that bearer token')
     .option('--repo <dir>', 'work on a repository directory on this machine instead of a server');

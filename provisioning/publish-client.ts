@@ -5,7 +5,10 @@
  * local mode implements the same port on a repository directory.
  */
 import { createReadStream } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
+import type { ReadableStream as NodeWebStream } from 'node:stream/web';
 import { z } from 'zod';
 import { formatProblems, GatecastError, type Problem } from '../protocol/errors.js';
 import {
@@ -110,6 +113,52 @@ function unreachable(what: string, err: unknown): PublishApiError {
   return new PublishApiError('SERVER_UNREACHABLE', `${what}: ${(err as Error).message}`, 0, [], {
     cause: err,
   });
+}
+
+/**
+ * A `fetch` for an https server whose certificate (or the CA that issued it) is `ca`: only that is
+ * trusted, not the system's CAs — the CLI's `--ca` for a sync server with a private certificate.
+ * Supports what HttpPublishClient sends: string and streamed bodies, and reads the reply as a Response.
+ */
+export function pinnedFetch(ca: string | Buffer): typeof fetch {
+  return (async (input: string | URL | Request, init: RequestInit = {}) => {
+    const url = new URL(input instanceof Request ? input.url : input.toString());
+    if (url.protocol !== 'https:')
+      throw new TypeError(`a pinned CA needs an https:// server, not ${url.origin}`);
+    const method = init.method ?? 'GET';
+    const headers: Record<string, string> = {};
+    new Headers(init.headers).forEach((v, k) => (headers[k] = v));
+    const body = init.body;
+    return new Promise<Response>((resolve, reject) => {
+      const req = httpsRequest(url, { method, headers, ca }, (res) => {
+        const h = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) {
+          if (Array.isArray(v)) for (const x of v) h.append(k, x);
+          else if (v !== undefined) h.set(k, v);
+        }
+        const status = res.statusCode ?? 502;
+        const noBody = status === 204 || status === 304 || method === 'HEAD';
+        if (noBody) res.resume();
+        resolve(
+          new Response(noBody ? null : (Readable.toWeb(res) as unknown as ReadableStream<Uint8Array>), {
+            status,
+            headers: h,
+          }),
+        );
+      });
+      req.on('error', reject);
+      if (body === undefined || body === null) req.end();
+      else if (typeof body === 'string' || body instanceof Uint8Array) req.end(body);
+      else if (body instanceof ReadableStream)
+        pipeline(Readable.fromWeb(body as unknown as NodeWebStream<Uint8Array>), req).catch((err: unknown) =>
+          req.destroy(err as Error),
+        );
+      else {
+        req.destroy();
+        reject(new TypeError('unsupported request body'));
+      }
+    });
+  }) as typeof fetch;
 }
 
 export class HttpPublishClient implements PublishClient {

@@ -12,7 +12,7 @@ import { type PublishCliIo, registerPublishCommands } from '../../cli/publish-co
 import { memoryLogger } from '../../protocol/log.js';
 import { DraftView } from '../../protocol/publish-api.js';
 import { HttpPublishClient } from '../../provisioning/publish-client.js';
-import { TUF_AUTHOR_TOKEN_DEPRECATED } from '../../sync-server/config.js';
+import { type ServerConfigInput, TUF_AUTHOR_TOKEN_DEPRECATED } from '../../sync-server/config.js';
 import {
   createDemoRepository,
   type DemoRepository,
@@ -21,6 +21,7 @@ import {
 import { createUsers, PASSWORD } from '../helpers/dashboard.js';
 import { startServer } from '../helpers/sync.js';
 import { tempDir } from '../helpers/temp.js';
+import { selfSignedCert } from '../helpers/tls.js';
 
 const SG = 'kien-giang/ha-tien';
 const USERS = [
@@ -99,11 +100,14 @@ interface Rig {
 }
 
 /** A repository (sample published as version 1), accounts, a running server, and a changed media folder. */
-async function startRig(tufOver: Record<string, unknown> = {}): Promise<Rig> {
+async function startRig(
+  tufOver: Record<string, unknown> = {},
+  over: (dir: string) => Partial<ServerConfigInput> = () => ({}),
+): Promise<Rig> {
   const t = tempDir('gatecast-pubacct-');
   const demo = await createDemoRepository({ dir: join(t.path, 'tuf'), approvers: 3, log: memoryLogger() });
   await createUsers(join(t.path, 'server'), [...USERS]);
-  const server = await startServer(t.path, { tuf: { repoDir: demo.repoDir, ...tufOver } });
+  const server = await startServer(t.path, { tuf: { repoDir: demo.repoDir, ...tufOver }, ...over(t.path) });
   const media = join(t.path, 'media');
   cpSync(sampleBundleDir(), media, { recursive: true });
   // One changed file: the draft for version 2 has something to upload.
@@ -356,5 +360,69 @@ describe('refusals on the account-guarded publishing API', () => {
       status: 429,
       message: expect.stringMatching(/too many login attempts for "lan"; try again in \d+ s/),
     });
+  });
+});
+
+describe('over https with a pinned certificate, the password asked on the terminal', () => {
+  let rig: Rig;
+  let cert: string;
+  beforeAll(async () => {
+    rig = await startRig({}, (dir) => {
+      const pem = selfSignedCert(dir);
+      cert = pem.cert;
+      return { tls: { certFile: pem.cert, keyFile: pem.key } };
+    });
+  });
+  afterAll(() => rig.stop());
+
+  it('creates a draft with uploads through --ca, asking for the password without echo', async () => {
+    expect(rig.base).toMatch(/^https:/);
+    const stderr = new PassThrough();
+    let prompt = '';
+    stderr.on('data', (c: Buffer) => (prompt += c.toString()));
+    const tty: PublishCliIo = {
+      stdin: Object.assign(Readable.from([Buffer.from(`${PASSWORD}\n`)]), { isTTY: true }),
+      stderr,
+      env: {},
+    };
+    const created = await gatecast(
+      tty,
+      'draft',
+      'create',
+      '--server',
+      rig.base,
+      '--ca',
+      cert,
+      '--user',
+      'tam',
+      '--site-group',
+      SG,
+      '--media',
+      rig.media,
+    );
+    expect(prompt).toBe(`Password for tam at ${rig.base}: \n`);
+    expect(created.err).toContain('uploading 1 file(s)');
+    expect(created.out).toContain('still to upload: 0');
+    expect(created.out).toContain('created by: tam');
+    const [open] = await openDrafts(rig);
+    expect(open).toMatchObject({ createdBy: 'tam', missing: [] });
+
+    // Without the pinned certificate the server is not trusted.
+    await expect(
+      gatecast(cliIo(), 'draft', 'list', '--server', rig.base, '--user', 'vy'),
+    ).rejects.toMatchObject({ code: 'SERVER_UNREACHABLE' });
+    await expect(
+      gatecast(
+        cliIo(),
+        'draft',
+        'list',
+        '--server',
+        rig.base.replace('https', 'http'),
+        '--ca',
+        cert,
+        '--user',
+        'vy',
+      ),
+    ).rejects.toMatchObject({ code: 'USAGE', message: expect.stringContaining('https://') });
   });
 });
