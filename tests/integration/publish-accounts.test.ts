@@ -20,6 +20,8 @@ import {
 } from '../../sync-server/tuf/demo-repository.js';
 import { createUsers, PASSWORD } from '../helpers/dashboard.js';
 import { startServer } from '../helpers/sync.js';
+import { createHttpApp } from '../../sync-server/http-app.js';
+import { publishRoutes } from '../../sync-server/tuf/publish-routes.js';
 import { tempDir } from '../helpers/temp.js';
 import { selfSignedCert } from '../helpers/tls.js';
 
@@ -250,6 +252,18 @@ describe('refusals on the account-guarded publishing API', () => {
         'old-shared-author-token-0123456789',
       ),
     ).rejects.toMatchObject({ code: 'AUTH_REQUIRED', message: expect.stringContaining('use --user NAME') });
+  });
+
+  it('session mode refuses to mount where no access control guards it', async () => {
+    const app = createHttpApp();
+    const tuf = rig.server.server.tuf!;
+    void app.register(publishRoutes, {
+      repo: tuf.repo,
+      drafts: tuf.drafts,
+      auth: { session: { accounts: { audit: () => expect.fail('not reached') } } },
+    });
+    await expect(app.ready()).rejects.toThrow('must be registered inside installAccessControl');
+    await app.close();
   });
 
   it('a viewer may not create a draft, and nothing is created', async () => {
