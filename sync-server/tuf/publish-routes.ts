@@ -55,6 +55,10 @@ const STATUS_BY_CODE: Record<string, number> = {
   DRAFT_NOT_FOUND: 404,
   DRAFT_STATE: 409,
   THRESHOLD_NOT_MET: 409,
+  // Two-person rule on signatures (drafts.ts): the creator may not sign, nor anyone twice.
+  SIGNER_IS_CREATOR: 409,
+  SIGNER_REPEATED: 409,
+  EMERGENCY_DRAFT_EXPIRED: 409,
   TUF_REPO: 409,
 };
 
@@ -122,7 +126,7 @@ export const publishRoutes: FastifyPluginAsync<PublishRoutesOptions> = async (ap
       return result;
     } catch (err) {
       const code = isGatecastError(err) || err instanceof RequestError ? err.code : 'INTERNAL';
-      session.accounts.audit(account, action, target, 'failed', { code });
+      session.accounts.audit(account, action, target, 'failed', { code, message: (err as Error).message });
       throw err;
     }
   }

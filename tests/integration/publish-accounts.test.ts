@@ -331,7 +331,11 @@ describe('refusals on the account-guarded publishing API', () => {
       audit.filter((e) => e.actor === 'tam' && e.action === 'access.denied').map((e) => e.details['reason']),
     ).toEqual(['csrf', 'cross-site']);
     expect(audit.filter((e) => e.action === 'draft.create')).toEqual([
-      expect.objectContaining({ actor: 'tam', outcome: 'failed', details: { code: expect.any(String) } }),
+      expect.objectContaining({
+        actor: 'tam',
+        outcome: 'failed',
+        details: { code: expect.any(String), message: expect.any(String) },
+      }),
     ]);
     const sg = await fetch(`${rig.base}/api/publish/site-groups`, { headers: { cookie: tam.cookie } });
     expect(sg.status).toBe(200);
