@@ -12,12 +12,13 @@ import { createLogger, type Logger } from '../protocol/log.js';
 import { registerApi } from './api.js';
 import { type ServerConfig, TUF_AUTHOR_TOKEN_DEPRECATED, trustedRootFileOf } from './config.js';
 import { type MountedTuf, mountTufRepository } from './tuf/mount.js';
-import { publishRoutes } from './tuf/publish-routes.js';
 import { Enrolment, FileTrustedRootProvider, type TrustedRootProvider } from './enrolment.js';
 import { createHttpApp } from './http-app.js';
 import { DEFAULT_RETENTION, Registry } from './registry/registry.js';
 import { DeviceHub } from './ws-hub.js';
 import { installAccessControl } from './accounts/access-control.js';
+import { PUBLISH_API_PREFIX } from '../protocol/publish-api.js';
+import { publishRoutes } from './tuf/publish-routes.js';
 import { LoginRateLimiter } from './accounts/rate-limit.js';
 import { accountRoutes } from './accounts/routes.js';
 import { AccountService } from './accounts/service.js';
@@ -37,7 +38,7 @@ export const ACCOUNTS_DB = 'accounts.db';
 export const REGISTRY_DB = 'registry.db';
 
 /** /api paths served by session-guarded routes (or open), not by the ops bearer token. */
-const SESSION_API = /^\/api\/(session|users|audit|dashboard|health|reports|alerts|publish)(\/|\.csv$|$)/;
+const SESSION_API = /^\/api\/(session|users|audit|dashboard|health|reports|alerts)(\/|\.csv$|$)/;
 
 export interface SyncServerDeps {
   clock?: Clock;
@@ -151,7 +152,9 @@ export class SyncServer {
       opsToken: c.opsToken,
       enrolmentTokenTtlMs: c.enrolmentTokenTtlMs,
       commandTtlMs: c.commands.defaultTtlMs,
-      exempt: (path) => SESSION_API.test(path),
+      // The publishing API (`gatecast draft …`) takes account sessions too.
+      exempt: (path) =>
+        SESSION_API.test(path) || path === PUBLISH_API_PREFIX || path.startsWith(`${PUBLISH_API_PREFIX}/`),
     });
     if (c.tuf) {
       if (c.tuf.authorToken !== undefined) this.log.warn(TUF_AUTHOR_TOKEN_DEPRECATED);
@@ -211,6 +214,13 @@ export class SyncServer {
       installSecurityHeaders(scope);
       installAccessControl(scope, { service: accounts, logger: this.log.child('access'), secureCookies });
       await scope.register(accountRoutes, { service: accounts, secureCookies });
+      // The publishing API (`gatecast draft …`): authors and approvers with their own accounts.
+      if (tuf)
+        await scope.register(publishRoutes, {
+          repo: tuf.repo,
+          drafts: tuf.drafts,
+          auth: { session: { accounts } },
+        });
       await scope.register(dashboardRoutes, {
         ...deps,
         fleet,
@@ -229,13 +239,6 @@ export class SyncServer {
         renderPdf: (html) => renderPdf(html, { executablePath }),
       });
       await scope.register(alertRoutes, { monitor: alerts.monitor, accounts });
-      // The publishing API (`gatecast draft …`): authors and approvers with their own accounts.
-      if (tuf)
-        await scope.register(publishRoutes, {
-          repo: tuf.repo,
-          drafts: tuf.drafts,
-          auth: { session: { accounts } },
-        });
     });
     registerOpsRoutes(this.app, {
       ...deps,
