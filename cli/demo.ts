@@ -61,28 +61,43 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
 
   out('2/4  sync server …');
   const opsToken = randomBytes(24).toString('hex');
-  const authorToken = randomBytes(24).toString('hex');
   const serverConfigPath = join(dir, 'server.json');
   const serverConfigRaw = {
     dataDir: join(dir, 'server'),
     host: '127.0.0.1',
     port: o.port,
     opsToken,
-    tuf: { repoDir: demo.repoDir, authorToken },
+    tuf: { repoDir: demo.repoDir },
     gates: [HA_TIEN],
   };
   writeFileSync(serverConfigPath, JSON.stringify(serverConfigRaw, null, 2), { mode: 0o600 });
-  // An operator login for the dashboard, made the way `gatecast admin create` makes it.
+  // An operator login for the dashboard, made the way `gatecast admin create` makes it, and the
+  // accounts that publish through the server: an author and one per approver key.
   const adminPassword = randomBytes(9).toString('base64url');
+  const publishPassword = randomBytes(12).toString('base64url');
+  const publishPasswordFile = join(dir, 'publish-password');
+  writeFileSync(publishPasswordFile, `${publishPassword}\n`, { mode: 0o600 });
+  const approverUsers = demo.approverKeyFiles.map((_, i) => `approver-${i + 1}`);
   mkdirSync(serverConfigRaw.dataDir, { recursive: true });
   const accounts = openSqliteAccountStore(join(serverConfigRaw.dataDir, ACCOUNTS_DB));
   try {
-    await new AccountService(
-      accounts,
-      systemClock,
-      new LoginRateLimiter(),
-      log.child('accounts'),
-    ).createFirstAdmin({ username: 'admin', displayName: 'Demo admin', password: adminPassword });
+    const service = new AccountService(accounts, systemClock, new LoginRateLimiter(), log.child('accounts'));
+    const admin = await service.createFirstAdmin({
+      username: 'admin',
+      displayName: 'Demo admin',
+      password: adminPassword,
+    });
+    const actor = { user: admin, ip: null };
+    for (const [username, role] of [
+      ['author', 'author'],
+      ...approverUsers.map((u) => [u, 'approver']),
+    ] as const)
+      await service.createUser(actor, {
+        username,
+        displayName: `Demo ${username}`,
+        role,
+        password: publishPassword,
+      });
   } finally {
     accounts.close();
   }
@@ -144,9 +159,14 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
   out(
     `  screen          ${headless ? `headless; a screenshot every 5 s: ${screenshotPath}` : 'Chromium window'}`,
   );
-  out(`  publish again   gatecast draft create --server ${server.url} --token ${authorToken} \\`);
+  const as = (user: string) => `--server ${server.url} --user ${user} --password-file ${publishPasswordFile}`;
+  out(`  publish again   gatecast draft create ${as('author')} \\`);
   out(`                    --site-group ${HA_TIEN.siteGroup} --media samples/ha-tien`);
-  out(`                  then sign with ${demo.approverKeyFiles.join(' and ')}`);
+  demo.approverKeyFiles.forEach((key, i) =>
+    out(`                  gatecast draft sign ${as(approverUsers[i]!)} --draft <id> --key ${key}`),
+  );
+  out(`                  gatecast draft publish ${as(approverUsers[0]!)} --draft <id>`);
+  out(`  accounts        author, ${approverUsers.join(', ')}; password in ${publishPasswordFile}`);
   out(`  files           ${dir}`);
   out(o.durationS > 0 ? `  stops by itself after ${o.durationS} s` : '  Ctrl-C stops everything');
 

@@ -2,10 +2,16 @@
  * Commands for people who publish:
  *   gatecast keys generate|show
  *   gatecast repo init|add-site-group|status|refresh|serve      (offline keys / the server's repository)
- *   gatecast draft create|list|show|sign|publish               (--server URL --token T, or --repo DIR)
+ *   gatecast draft create|list|show|sign|publish|discard
+ *       --server URL --user NAME   a sync server, signed in with an account (password from
+ *                                  --password-file, $GATECAST_PASSWORD or a prompt without echo)
+ *       --server URL --token T     a standalone `gatecast repo serve`
+ *       --repo DIR                 a repository directory on this machine
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Writable } from 'node:stream';
 import { MultiBar, Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { systemClock } from '../protocol/clock.js';
@@ -20,10 +26,17 @@ import {
   publicKeyFileOf,
 } from '../protocol/tuf-keys.js';
 import { signDraftPayload, summarisePayload } from '../provisioning/keys.js';
-import { HttpPublishClient, type PublishClient } from '../provisioning/publish-client.js';
+import {
+  HttpPublishClient,
+  pinnedFetch,
+  PublishApiError,
+  type PublishClient,
+} from '../provisioning/publish-client.js';
+import { type Action, isAllowed, ROLES } from '../sync-server/accounts/roles.js';
 import { createHttpApp } from '../sync-server/http-app.js';
 import { mountTufRepository } from '../sync-server/tuf/mount.js';
 import { initRepository, TufRepository } from '../sync-server/tuf/repository.js';
+import { PUBLISH_ACCESS } from '../sync-server/tuf/publish-routes.js';
 import { tufUrls } from '../sync-server/tuf/routes.js';
 import { LocalPublishClient } from './local-publish-client.js';
 
@@ -53,8 +66,23 @@ interface TargetOpts {
   server?: string;
   token?: string;
   tokenFile?: string;
+  user?: string;
+  passwordFile?: string;
+  ca?: string;
   repo?: string;
 }
+
+/** Where the draft commands read a password from when neither --password-file nor the env gives one. */
+export interface PublishCliIo {
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+}
+
+const processIo: PublishCliIo = { stdin: process.stdin, stderr: process.stderr, env: process.env };
+
+/** The environment variable the draft commands take an account password from. */
+export const PASSWORD_ENV = 'GATECAST_PASSWORD';
 
 async function readToken(o: TargetOpts): Promise<string | undefined> {
   if (o.token) return o.token;
@@ -68,20 +96,143 @@ async function readToken(o: TargetOpts): Promise<string | undefined> {
   return undefined;
 }
 
-async function clientFor(o: TargetOpts): Promise<PublishClient> {
+/** Asks once on the terminal and reads one line without echoing it. */
+async function askHidden(question: string, io: PublishCliIo): Promise<string> {
+  const muted = new Writable({ write: (_chunk, _enc, done) => done() });
+  const rl = createInterface({ input: io.stdin, output: muted, terminal: true });
+  try {
+    io.stderr.write(question);
+    const next = await rl[Symbol.asyncIterator]().next();
+    io.stderr.write('\n');
+    if (next.done) throw new UsageError('no password given');
+    return next.value as string;
+  } finally {
+    rl.close();
+  }
+}
+
+/** The account password: --password-file, else $GATECAST_PASSWORD, else a prompt on a terminal. */
+async function readPassword(
+  o: TargetOpts & { user: string; server: string },
+  io: PublishCliIo,
+): Promise<string> {
+  let password: string | undefined;
+  if (o.passwordFile) {
+    try {
+      password = (await readFile(o.passwordFile, 'utf8')).replace(/\r?\n$/, '');
+    } catch (err) {
+      throw new UsageError(`${o.passwordFile}: cannot read the password file (${(err as Error).message})`);
+    }
+  } else if (io.env[PASSWORD_ENV]) password = io.env[PASSWORD_ENV];
+  else if (io.stdin.isTTY) password = await askHidden(`Password for ${o.user} at ${o.server}: `, io);
+  else
+    throw new UsageError(
+      `no password for "${o.user}": give --password-file FILE or set ${PASSWORD_ENV} (there is no terminal to ask on)`,
+    );
+  if (!password) throw new UsageError(`empty password for "${o.user}"`);
+  return password;
+}
+
+async function clientFor(o: TargetOpts, io: PublishCliIo): Promise<PublishClient> {
   if (o.repo && o.server) throw new UsageError('give either --server or --repo, not both');
   if (o.repo) return LocalPublishClient.open(o.repo, systemClock, cliLogger());
-  if (!o.server) throw new UsageError('give --server URL (with --token or --token-file) or --repo DIR');
+  if (!o.server)
+    throw new UsageError(
+      'give --server URL with --user NAME (a sync server account) or --token (gatecast repo serve), or --repo DIR',
+    );
   const token = await readToken(o);
-  if (!token) throw new UsageError('--server needs --token or --token-file');
-  return new HttpPublishClient({ server: o.server, token });
+  let fetchFn: typeof fetch | undefined;
+  if (o.ca) {
+    if (!o.server.startsWith('https://'))
+      throw new UsageError(`--ca pins the certificate of an https:// server; ${o.server} is not one`);
+    try {
+      fetchFn = pinnedFetch(await readFile(o.ca));
+    } catch (err) {
+      throw new UsageError(`${o.ca}: cannot read the CA file (${(err as Error).message})`);
+    }
+  }
+  const viaFetch = fetchFn ? { fetch: fetchFn } : {};
+  if (o.user && token)
+    throw new UsageError(
+      'give --user (an account on the sync server) or --token/--token-file (gatecast repo serve), not both',
+    );
+  if (o.user) {
+    const password = await readPassword({ ...o, user: o.user, server: o.server }, io);
+    const client = await HttpPublishClient.login({
+      server: o.server,
+      username: o.user,
+      password,
+      ...viaFetch,
+    });
+    info(`signed in to ${o.server} as ${client.user?.username} (${client.user?.role})`);
+    return client;
+  }
+  if (!token)
+    throw new UsageError(
+      '--server needs --user NAME (a sync server account) or --token/--token-file (gatecast repo serve)',
+    );
+  return new HttpPublishClient({ server: o.server, token, ...viaFetch });
+}
+
+/** What each publishing action lets a user do, for refusals. */
+const DOING: Partial<Record<Action, string>> = {
+  'content.view': 'read drafts',
+  'draft.submit': 'create, upload or discard drafts',
+  'draft.approve': 'sign or publish drafts',
+};
+
+/** A 403 for a role names the role(s) that may do it. */
+function explainRefusal(err: unknown, client: PublishClient, action: Action): unknown {
+  if (!(err instanceof PublishApiError) || err.code !== 'FORBIDDEN' || !(client instanceof HttpPublishClient))
+    return err;
+  const user = client.user;
+  const roles = ROLES.filter((r) => isAllowed(r, action));
+  return new PublishApiError(
+    'FORBIDDEN',
+    `${user ? `"${user.username}" (role ${user.role})` : 'this account'} may not ${DOING[action] ?? action}: ` +
+      `that needs the ${roles.join(' or ')} role (server: ${err.message})`,
+    err.status,
+  );
+}
+
+/**
+ * Opens the client for a command, runs it, and always ends the session (logout). A refusal for the
+ * account's role says which role the command needs.
+ */
+async function withClient<T>(
+  o: TargetOpts,
+  io: PublishCliIo,
+  action: Action,
+  run: (client: PublishClient) => Promise<T>,
+): Promise<T> {
+  const client = await clientFor(o, io);
+  let failed = false;
+  try {
+    return await run(client);
+  } catch (err) {
+    failed = true;
+    throw explainRefusal(err, client, action);
+  } finally {
+    try {
+      await client.close?.();
+    } catch (err) {
+      // Logging out is tidying up: it never hides the command's own result or error.
+      if (!failed) info(`warning: logging out failed: ${(err as Error).message}`);
+    }
+  }
 }
 
 function withTarget(cmd: Command): Command {
   return cmd
     .option('--server <url>', 'sync server base URL')
-    .option('--token <token>', 'publishing API bearer token')
-    .option('--token-file <file>', 'file holding the publishing API bearer token')
+    .option(
+      '--user <name>',
+      'your account on the sync server (password: --password-file, $GATECAST_PASSWORD or a prompt)',
+    )
+    .option('--password-file <file>', 'file holding your account password')
+    .option('--ca <file>', 'PEM of the server certificate or CA to trust (https servers with a private CA)')
+    .option('--token <token>', 'bearer token of a "gatecast repo serve" publishing API')
+    .option('--token-file <file>', 'file holding that bearer token')
     .option('--repo <dir>', 'work on a repository directory on this machine instead of a server');
 }
 
@@ -95,7 +246,8 @@ function describeDraft(d: DraftView): string[] {
   const lines = [
     `draft ${d.id}: ${d.siteGroup} version ${d.version} (${d.status})${d.label ? ` — ${d.label}` : ''}`,
     `  files: ${d.files.length} media + bundle.json; still to upload: ${d.missing.length}`,
-    `  signatures: ${d.signedBy.length}/${d.threshold}${d.signedBy.length ? ` (${d.signedBy.map((k) => k.slice(0, 12)).join(', ')})` : ''}`,
+    ...(d.createdBy ? [`  created by: ${d.createdBy}`] : []),
+    `  signatures: ${d.signedBy.length}/${d.threshold}${d.signatures.length ? ` (${d.signatures.map((g) => `${g.keyid.slice(0, 12)}${g.by ? ` by ${g.by}` : ''}`).join(', ')})` : ''}`,
   ];
   for (const m of d.missing.slice(0, 10)) lines.push(`  missing: ${m}`);
   return lines;
@@ -107,7 +259,7 @@ function formatBytes(n: number): string {
   return `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-export function registerPublishCommands(program: Command): void {
+export function registerPublishCommands(program: Command, io: PublishCliIo = processIo): void {
   // ------------------------------------------------------------------------------------------ keys
   const keys = program.command('keys').description('Signing keys (root, targets, approver, online)');
   keys
@@ -300,7 +452,7 @@ export function registerPublishCommands(program: Command): void {
         repoDir: o.repo,
         clock: systemClock,
         log: createLogger('sync-server:tuf'),
-        ...(token ? { authorToken: token } : {}),
+        ...(token ? { bearerToken: token } : {}),
       });
       const base = await app.listen({ host: o.host, port: o.port });
       const urls = tufUrls(base);
@@ -342,45 +494,46 @@ export function registerPublishCommands(program: Command): void {
     }).finally(() => hashStarted && hashBar.stop());
     for (const f of folder.ignored)
       info(`note: ${join(o.media, f)} is not referenced by the manifest; not uploaded`);
-    const client = await clientFor(o);
-    const d = await client.createDraft(folder.request);
-    out(`draft ${d.id} created: ${d.siteGroup} version ${d.version}, ${d.files.length} media files`);
-    const toSend = d.missing.map((p) => ({ path: p, file: folder.localFiles.get(p) as string }));
-    const sizes = new Map(folder.request.files.map((f) => [f.path, f.length]));
-    const total = toSend.reduce((a, f) => a + (sizes.get(f.path) ?? 0), 0);
-    info(
-      `uploading ${toSend.length} file(s), ${formatBytes(total)}; ${d.files.length - toSend.length} already on the server`,
-    );
-    const bars = new MultiBar(
-      {
-        format: '{name} [{bar}] {percentage}% | {value}/{total} bytes',
-        hideCursor: true,
-        clearOnComplete: false,
-      },
-      Presets.shades_classic,
-    );
-    const totalBar = tty ? bars.create(Math.max(total, 1), 0, { name: 'total    ' }) : undefined;
-    let sentBefore = 0;
-    try {
-      for (const f of toSend) {
-        const size = sizes.get(f.path) ?? 0;
-        const bar = tty
-          ? bars.create(Math.max(size, 1), 0, { name: f.path.slice(-40).padEnd(40) })
-          : undefined;
-        await client.uploadFile(d.id, f.path, f.file, (n) => {
-          bar?.update(n);
-          totalBar?.update(sentBefore + n);
-        });
-        sentBefore += size;
-        if (bar) bars.remove(bar);
-        if (!tty) info(`uploaded ${f.path} (${formatBytes(size)})`);
+    await withClient(o, io, PUBLISH_ACCESS.create, async (client) => {
+      const d = await client.createDraft(folder.request);
+      out(`draft ${d.id} created: ${d.siteGroup} version ${d.version}, ${d.files.length} media files`);
+      const toSend = d.missing.map((p) => ({ path: p, file: folder.localFiles.get(p) as string }));
+      const sizes = new Map(folder.request.files.map((f) => [f.path, f.length]));
+      const total = toSend.reduce((a, f) => a + (sizes.get(f.path) ?? 0), 0);
+      info(
+        `uploading ${toSend.length} file(s), ${formatBytes(total)}; ${d.files.length - toSend.length} already on the server`,
+      );
+      const bars = new MultiBar(
+        {
+          format: '{name} [{bar}] {percentage}% | {value}/{total} bytes',
+          hideCursor: true,
+          clearOnComplete: false,
+        },
+        Presets.shades_classic,
+      );
+      const totalBar = tty ? bars.create(Math.max(total, 1), 0, { name: 'total    ' }) : undefined;
+      let sentBefore = 0;
+      try {
+        for (const f of toSend) {
+          const size = sizes.get(f.path) ?? 0;
+          const bar = tty
+            ? bars.create(Math.max(size, 1), 0, { name: f.path.slice(-40).padEnd(40) })
+            : undefined;
+          await client.uploadFile(d.id, f.path, f.file, (n) => {
+            bar?.update(n);
+            totalBar?.update(sentBefore + n);
+          });
+          sentBefore += size;
+          if (bar) bars.remove(bar);
+          if (!tty) info(`uploaded ${f.path} (${formatBytes(size)})`);
+        }
+      } finally {
+        bars.stop();
       }
-    } finally {
-      bars.stop();
-    }
-    const after = await client.getDraft(d.id);
-    for (const l of describeDraft(after)) out(l);
-    out(`next: approvers run "gatecast draft sign --draft ${d.id} --key <their .key file>"`);
+      const after = await client.getDraft(d.id);
+      for (const l of describeDraft(after)) out(l);
+      out(`next: approvers run "gatecast draft sign --draft ${d.id} --key <their .key file>"`);
+    });
   });
 
   withTarget(
@@ -389,14 +542,12 @@ export function registerPublishCommands(program: Command): void {
       .description('Delete an open draft and its uploaded files')
       .requiredOption('--draft <id>', 'draft id'),
   ).action(async (o: TargetOpts & { draft: string }) => {
-    const client = await clientFor(o);
-    await client.discard(o.draft);
+    await withClient(o, io, PUBLISH_ACCESS.discard, (client) => client.discard(o.draft));
     out(`draft ${o.draft} discarded`);
   });
 
   withTarget(draft.command('list').description('List drafts')).action(async (o: TargetOpts) => {
-    const client = await clientFor(o);
-    const ds = await client.listDrafts();
+    const ds = await withClient(o, io, PUBLISH_ACCESS.read, (client) => client.listDrafts());
     if (!ds.length) out('no drafts');
     for (const d of ds) out(describeDraft(d)[0] as string);
   });
@@ -408,12 +559,13 @@ export function registerPublishCommands(program: Command): void {
       .requiredOption('--draft <id>', 'draft id')
       .option('--manifest', 'also print bundle.json'),
   ).action(async (o: TargetOpts & { draft: string; manifest?: boolean }) => {
-    const client = await clientFor(o);
-    const d = await client.getDraft(o.draft);
-    for (const l of describeDraft(d)) out(l);
-    for (const t of summarisePayload(d.signed).targets)
-      out(`  target ${t.path} ${formatBytes(t.length)} sha256:${t.sha256.slice(0, 16)}…`);
-    if (o.manifest) out((await client.manifest(o.draft)).toString('utf8'));
+    await withClient(o, io, PUBLISH_ACCESS.read, async (client) => {
+      const d = await client.getDraft(o.draft);
+      for (const l of describeDraft(d)) out(l);
+      for (const t of summarisePayload(d.signed).targets)
+        out(`  target ${t.path} ${formatBytes(t.length)} sha256:${t.sha256.slice(0, 16)}…`);
+      if (o.manifest) out((await client.manifest(o.draft)).toString('utf8'));
+    });
   });
 
   withTarget(
@@ -424,15 +576,16 @@ export function registerPublishCommands(program: Command): void {
       .requiredOption('--key <file>', 'your approver private key (<name>.key)'),
   ).action(async (o: TargetOpts & { draft: string; key: string }) => {
     const key = await loadSigningKey(o.key);
-    const client = await clientFor(o);
-    const d = await client.getDraft(o.draft);
-    if (!d.approverKeyIds.includes(key.keyId))
-      throw new UsageError(
-        `${o.key} (key ${key.keyId.slice(0, 12)}…) is not an approver key of ${d.siteGroup}`,
-      );
-    const manifest = await client.manifest(o.draft);
-    const sig = signDraftPayload(d.signed, key, { siteGroup: d.siteGroup, manifest });
-    const after = await client.addSignature(o.draft, sig);
+    const after = await withClient(o, io, PUBLISH_ACCESS.sign, async (client) => {
+      const d = await client.getDraft(o.draft);
+      if (!d.approverKeyIds.includes(key.keyId))
+        throw new UsageError(
+          `${o.key} (key ${key.keyId.slice(0, 12)}…) is not an approver key of ${d.siteGroup}`,
+        );
+      const manifest = await client.manifest(o.draft);
+      const sig = signDraftPayload(d.signed, key, { siteGroup: d.siteGroup, manifest });
+      return client.addSignature(o.draft, sig);
+    });
     out(`signed draft ${o.draft} as ${key.name} (${after.signedBy.length}/${after.threshold} signatures)`);
     if (after.signedBy.length >= after.threshold)
       out(`threshold met: run "gatecast draft publish --draft ${o.draft}"`);
@@ -444,8 +597,7 @@ export function registerPublishCommands(program: Command): void {
       .description('Publish a draft once every file is uploaded and the threshold is met')
       .requiredOption('--draft <id>', 'draft id'),
   ).action(async (o: TargetOpts & { draft: string }) => {
-    const client = await clientFor(o);
-    const r = await client.publish(o.draft);
+    const r = await withClient(o, io, PUBLISH_ACCESS.publish, (client) => client.publish(o.draft));
     out(`published ${r.siteGroup} version ${r.version}: ${r.targets} targets, ${r.newFiles} new file(s)`);
   });
 }

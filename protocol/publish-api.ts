@@ -2,7 +2,8 @@
  * The publishing API between the `gatecast draft …` CLI and the sync server (JSON over HTTP), and
  * the draft rules both sides check: the CLI before uploading, the server again on receipt.
  *
- * Routes (all under `/api/publish`, bearer token until accounts exist):
+ * Routes (all under `/api/publish`; on the sync server for signed-in accounts — session cookie, and
+ * `x-csrf-token` on mutating requests — on `gatecast repo serve` with a bearer token):
  * - `GET  /site-groups`                     → SiteGroupView[]
  * - `POST /drafts` CreateDraftRequest       → 201 DraftView
  * - `GET  /drafts`                          → DraftView[]
@@ -12,7 +13,7 @@
  * - `POST /drafts/:id/signatures` {keyid, sig} → DraftView
  * - `POST /drafts/:id/publish`              → PublishResult
  * - `DELETE /drafts/:id`                    → 204 (open drafts only)
- * Errors: `{ error: { code, message, problems? } }` with 400/401/404/409.
+ * Errors: `{ error: { code, message, problems? } }` with 400/401/403/404/409.
  */
 import { z } from 'zod';
 import {

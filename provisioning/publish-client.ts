@@ -1,11 +1,15 @@
 /**
  * Client side of the publishing API (protocol/publish-api.ts). `PublishClient` is the port the
- * `gatecast draft …` commands use; `HttpPublishClient` talks to a sync server, and the CLI's local
- * mode implements the same port on a repository directory.
+ * `gatecast draft …` commands use; `HttpPublishClient` talks to a sync server (signed in with an
+ * account: `HttpPublishClient.login`) or to `gatecast repo serve` (bearer token), and the CLI's
+ * local mode implements the same port on a repository directory.
  */
 import { createReadStream } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import type { z } from 'zod';
+import type { ReadableStream as NodeWebStream } from 'node:stream/web';
+import { z } from 'zod';
 import { formatProblems, GatecastError, type Problem } from '../protocol/errors.js';
 import {
   ApiErrorBody,
@@ -34,6 +38,8 @@ export interface PublishClient {
   addSignature(id: string, sig: SignatureUpload): Promise<DraftView>;
   publish(id: string): Promise<PublishResult>;
   discard(id: string): Promise<void>;
+  /** Ends what the client holds (the account session); the client is not used afterwards. */
+  close?(): Promise<void>;
 }
 
 /** The server refused a request or could not be reached; `code` is the server's error code. */
@@ -54,23 +60,222 @@ export class PublishApiError extends GatecastError {
 export interface HttpPublishClientOptions {
   /** Server base URL, e.g. `https://signage.example.gov.vn`. */
   server: string;
-  token: string;
+  /** `Authorization: Bearer` token of a standalone `gatecast repo serve`. */
+  token?: string;
+  /** An account session on the sync server (see `HttpPublishClient.login`). */
+  session?: PublishSession;
   fetch?: typeof fetch;
 }
 
+/** A signed-in account: the session cookie to send back and the CSRF token for mutating requests. */
+export interface PublishSession {
+  /** `name=value` of the session cookie. */
+  cookie: string;
+  csrfToken: string;
+  user: { username: string; displayName: string; role: string };
+}
+
+export interface LoginOptions {
+  server: string;
+  username: string;
+  password: string;
+  fetch?: typeof fetch;
+}
+
+const SessionReply = z.object({
+  user: z.object({ username: z.string(), displayName: z.string(), role: z.string() }),
+  csrfToken: z.string().min(1),
+});
+
+/** The account API beside the publishing API on the sync server. */
+const SESSION_PATH = '/api/session';
+const CSRF_HEADER = 'x-csrf-token';
+
+async function errorOf(res: Response, what: string): Promise<PublishApiError> {
+  const text = await res.text();
+  let parsed: z.infer<typeof ApiErrorBody> | undefined;
+  try {
+    parsed = ApiErrorBody.parse(JSON.parse(text));
+  } catch {
+    parsed = undefined; // not our error format: report the status and text below
+  }
+  if (parsed)
+    return new PublishApiError(
+      parsed.error.code,
+      parsed.error.message,
+      res.status,
+      parsed.error.problems ?? [],
+    );
+  return new PublishApiError('SERVER_ERROR', `${what}: HTTP ${res.status} ${text.slice(0, 200)}`, res.status);
+}
+
+function unreachable(what: string, err: unknown): PublishApiError {
+  return new PublishApiError('SERVER_UNREACHABLE', `${what}: ${(err as Error).message}`, 0, [], {
+    cause: err,
+  });
+}
+
+/**
+ * A `fetch` for an https server whose certificate (or the CA that issued it) is `ca`: only that is
+ * trusted, not the system's CAs — the CLI's `--ca` for a sync server with a private certificate.
+ * Supports what HttpPublishClient sends: string and streamed bodies, and reads the reply as a Response.
+ */
+export function pinnedFetch(ca: string | Buffer): typeof fetch {
+  return (async (input: string | URL | Request, init: RequestInit = {}) => {
+    const url = new URL(input instanceof Request ? input.url : input.toString());
+    if (url.protocol !== 'https:')
+      throw new TypeError(`a pinned CA needs an https:// server, not ${url.origin}`);
+    const method = init.method ?? 'GET';
+    const headers: Record<string, string> = {};
+    new Headers(init.headers).forEach((v, k) => (headers[k] = v));
+    const body = init.body;
+    return new Promise<Response>((resolve, reject) => {
+      const req = httpsRequest(url, { method, headers, ca }, (res) => {
+        const h = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) {
+          if (Array.isArray(v)) for (const x of v) h.append(k, x);
+          else if (v !== undefined) h.set(k, v);
+        }
+        const status = res.statusCode ?? 502;
+        const noBody = status === 204 || status === 304 || method === 'HEAD';
+        if (noBody) res.resume();
+        resolve(
+          new Response(noBody ? null : (Readable.toWeb(res) as unknown as ReadableStream<Uint8Array>), {
+            status,
+            headers: h,
+          }),
+        );
+      });
+      req.on('error', reject);
+      if (body === undefined || body === null) req.end();
+      else if (typeof body === 'string' || body instanceof Uint8Array) req.end(body);
+      else if (body instanceof ReadableStream)
+        pipeline(Readable.fromWeb(body as unknown as NodeWebStream<Uint8Array>), req).catch((err: unknown) =>
+          req.destroy(err as Error),
+        );
+      else {
+        req.destroy();
+        reject(new TypeError('unsupported request body'));
+      }
+    });
+  }) as typeof fetch;
+}
+
 export class HttpPublishClient implements PublishClient {
+  readonly #server: string;
   readonly #base: string;
-  readonly #token: string;
+  readonly #token: string | undefined;
+  #session: PublishSession | undefined;
   readonly #fetch: typeof fetch;
 
   constructor(opts: HttpPublishClientOptions) {
-    this.#base = `${opts.server.replace(/\/+$/, '')}${PUBLISH_API_PREFIX}`;
+    if (opts.token !== undefined && opts.session !== undefined)
+      throw new Error('HttpPublishClient takes a bearer token or a session, not both');
+    this.#server = opts.server.replace(/\/+$/, '');
+    this.#base = `${this.#server}${PUBLISH_API_PREFIX}`;
     this.#token = opts.token;
+    this.#session = opts.session;
     this.#fetch = opts.fetch ?? fetch;
   }
 
+  /**
+   * Signs in to the sync server with an account (POST /api/session) and returns a client that sends
+   * the session cookie, and the CSRF token on every mutating request. Call `logout()` when done.
+   * Refusals: AUTH_FAILED (401: wrong username or password), AUTH_RATE_LIMITED (429),
+   * NO_ACCOUNTS (the server has no account login, e.g. `gatecast repo serve`).
+   */
+  static async login(o: LoginOptions): Promise<HttpPublishClient> {
+    const server = o.server.replace(/\/+$/, '');
+    const doFetch = o.fetch ?? fetch;
+    const url = `${server}${SESSION_PATH}`;
+    let res: Response;
+    try {
+      res = await doFetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: o.username, password: o.password }),
+      });
+    } catch (err) {
+      throw unreachable(`POST ${url}`, err);
+    }
+    if (!res.ok) {
+      const e = await errorOf(res, `POST ${url}`);
+      if (e.code === 'AUTH_FAILED')
+        throw new PublishApiError(
+          'AUTH_FAILED',
+          `${server} refused the login of "${o.username}": wrong username or password (or the account is disabled)`,
+          res.status,
+        );
+      if (e.code === 'AUTH_RATE_LIMITED') {
+        const after = res.headers.get('retry-after');
+        throw new PublishApiError(
+          'AUTH_RATE_LIMITED',
+          `${server}: too many login attempts for "${o.username}"${after ? `; try again in ${after} s` : '; try again later'}`,
+          res.status,
+        );
+      }
+      if (res.status === 404)
+        throw new PublishApiError(
+          'NO_ACCOUNTS',
+          `${server} has no account login (a "gatecast repo serve" server?): use --token or --token-file there`,
+          res.status,
+        );
+      throw e;
+    }
+    const cookie = res.headers
+      .getSetCookie()
+      .map((c) => c.split(';', 1)[0]!.trim())
+      .find((c) => /^[\w.-]+=./.test(c));
+    const body = SessionReply.safeParse(await res.json().catch(() => undefined));
+    if (!cookie || !body.success)
+      throw new PublishApiError('PROTOCOL_INVALID', `${url}: the login reply has no session`, res.status);
+    return new HttpPublishClient({
+      server,
+      session: { cookie, csrfToken: body.data.csrfToken, user: body.data.user },
+      ...(o.fetch ? { fetch: o.fetch } : {}),
+    });
+  }
+
+  /** The signed-in account, in session mode. */
+  get user(): PublishSession['user'] | undefined {
+    return this.#session?.user;
+  }
+
+  /** Ends the session (DELETE /api/session); nothing to do with a bearer token or after logging out. */
+  async logout(): Promise<void> {
+    const s = this.#session;
+    if (!s) return;
+    this.#session = undefined;
+    const url = `${this.#server}${SESSION_PATH}`;
+    let res: Response;
+    try {
+      res = await this.#fetch(url, {
+        method: 'DELETE',
+        headers: { cookie: s.cookie, [CSRF_HEADER]: s.csrfToken },
+      });
+    } catch (err) {
+      throw unreachable(`DELETE ${url}`, err);
+    }
+    // An expired session is logged out already.
+    if (!res.ok && res.status !== 401) throw await errorOf(res, `DELETE ${url}`);
+    await res.body?.cancel();
+  }
+
+  async close(): Promise<void> {
+    await this.logout();
+  }
+
+  #headers(method: string): Record<string, string> {
+    if (this.#token !== undefined) return { authorization: `Bearer ${this.#token}` };
+    if (!this.#session) return {};
+    return {
+      cookie: this.#session.cookie,
+      ...(method === 'GET' || method === 'HEAD' ? {} : { [CSRF_HEADER]: this.#session.csrfToken }),
+    };
+  }
+
   async #call(method: string, path: string, init: { json?: unknown; body?: BodyInit; raw?: boolean } = {}) {
-    const headers: Record<string, string> = { authorization: `Bearer ${this.#token}` };
+    const headers = this.#headers(method);
     let body: BodyInit | undefined = init.body;
     if (init.json !== undefined) {
       headers['content-type'] = 'application/json';
@@ -85,36 +290,19 @@ export class HttpPublishClient implements PublishClient {
         ...(init.body !== undefined ? { duplex: 'half' } : {}),
       } as RequestInit);
     } catch (err) {
-      throw new PublishApiError(
-        'SERVER_UNREACHABLE',
-        `${method} ${this.#base}${path}: ${(err as Error).message}`,
-        0,
-        [],
-        {
-          cause: err,
-        },
-      );
+      throw unreachable(`${method} ${this.#base}${path}`, err);
     }
     if (!res.ok) {
-      const text = await res.text();
-      let parsed: z.infer<typeof ApiErrorBody> | undefined;
-      try {
-        parsed = ApiErrorBody.parse(JSON.parse(text));
-      } catch {
-        parsed = undefined; // not our error format: report the status and text below
-      }
-      if (parsed)
+      const e = await errorOf(res, `${method} ${path}`);
+      if (e.code === 'AUTH_REQUIRED')
         throw new PublishApiError(
-          parsed.error.code,
-          parsed.error.message,
-          res.status,
-          parsed.error.problems ?? [],
+          'AUTH_REQUIRED',
+          this.#session
+            ? `${this.#server}: the session of "${this.#session.user.username}" has ended; run the command again`
+            : `${this.#server} takes account logins for publishing: use --user NAME (tokens work only with "gatecast repo serve")`,
+          e.status,
         );
-      throw new PublishApiError(
-        'SERVER_ERROR',
-        `${method} ${path}: HTTP ${res.status} ${text.slice(0, 200)}`,
-        res.status,
-      );
+      throw e;
     }
     if (res.status === 204) return undefined;
     return init.raw ? Buffer.from(await res.arrayBuffer()) : res.json();

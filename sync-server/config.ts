@@ -25,12 +25,17 @@ export const ServerConfig = z
     opsToken: z.string().min(24, { message: 'at least 24 characters' }),
     /**
      * The TUF repository this server serves (`gatecast repo init`): metadata and targets under /tuf,
-     * the publishing API under /api/publish when `authorToken` is set (a stopgap until accounts).
+     * the publishing API under /api/publish for signed-in accounts (authors create drafts, approvers
+     * sign and publish: `gatecast draft … --user NAME`).
      */
     tuf: z
       .object({
         repoDir: z.string().min(1),
-        authorToken: z.string().min(24, { message: 'at least 24 characters' }).optional(),
+        /**
+         * Deprecated and ignored: the publishing API once took this shared token. Accounts replaced
+         * it; a config that still sets it starts with a warning (see TUF_AUTHOR_TOKEN_DEPRECATED).
+         */
+        authorToken: z.string().optional(),
       })
       .optional(),
     /** TUF root.json given to devices at enrolment; defaults to the served repository's root.json. */
@@ -133,6 +138,14 @@ export const ServerConfig = z
   });
 export type ServerConfig = z.infer<typeof ServerConfig>;
 export type ServerConfigInput = z.input<typeof ServerConfig>;
+
+/** Logged at start when the config still sets `tuf.authorToken`. */
+export const TUF_AUTHOR_TOKEN_DEPRECATED =
+  'tuf.authorToken is no longer used and grants nothing: the publishing API (/api/publish) now takes ' +
+  'account sessions. Give each author and approver an account (the first admin comes from ' +
+  '"gatecast admin create --data-dir DIR --user NAME"; that admin creates the others with POST /api/users, ' +
+  'roles "author" and "approver"), publish with "gatecast draft … --server URL --user NAME", and remove ' +
+  'tuf.authorToken from the config.';
 
 /** The root.json devices are enrolled with. */
 export function trustedRootFileOf(c: ServerConfig): string {

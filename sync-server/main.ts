@@ -10,8 +10,10 @@ import { type Clock, systemClock } from '../protocol/clock.js';
 import { ConfigError } from '../protocol/errors.js';
 import { createLogger, type Logger } from '../protocol/log.js';
 import { registerApi } from './api.js';
-import { type ServerConfig, trustedRootFileOf } from './config.js';
+import { type ServerConfig, TUF_AUTHOR_TOKEN_DEPRECATED, trustedRootFileOf } from './config.js';
 import { type MountedTuf, mountTufRepository } from './tuf/mount.js';
+import { PUBLISH_API_PREFIX } from '../protocol/publish-api.js';
+import { publishRoutes } from './tuf/publish-routes.js';
 import { Enrolment, FileTrustedRootProvider, type TrustedRootProvider } from './enrolment.js';
 import { createHttpApp } from './http-app.js';
 import { DEFAULT_RETENTION, Registry } from './registry/registry.js';
@@ -150,15 +152,17 @@ export class SyncServer {
       opsToken: c.opsToken,
       enrolmentTokenTtlMs: c.enrolmentTokenTtlMs,
       commandTtlMs: c.commands.defaultTtlMs,
-      exempt: (path) => SESSION_API.test(path),
+      // The publishing API (`gatecast draft …`) takes account sessions too.
+      exempt: (path) =>
+        SESSION_API.test(path) || path === PUBLISH_API_PREFIX || path.startsWith(`${PUBLISH_API_PREFIX}/`),
     });
     if (c.tuf) {
+      if (c.tuf.authorToken !== undefined) this.log.warn(TUF_AUTHOR_TOKEN_DEPRECATED);
       const hub = this.hubInstance;
       this.tufInstance = await mountTufRepository(this.app, {
         repoDir: c.tuf.repoDir,
         clock: this.clock,
         log: this.log.child('tuf'),
-        ...(c.tuf.authorToken ? { authorToken: c.tuf.authorToken } : {}),
         // Devices of the site group refresh at once instead of at their next periodic refresh.
         onPublished: (r) => {
           this.fleetView?.refresh();
@@ -210,6 +214,13 @@ export class SyncServer {
       installSecurityHeaders(scope);
       installAccessControl(scope, { service: accounts, logger: this.log.child('access'), secureCookies });
       await scope.register(accountRoutes, { service: accounts, secureCookies });
+      // The publishing API (`gatecast draft …`): authors and approvers with their own accounts.
+      if (tuf)
+        await scope.register(publishRoutes, {
+          repo: tuf.repo,
+          drafts: tuf.drafts,
+          auth: { session: { accounts } },
+        });
       await scope.register(dashboardRoutes, {
         ...deps,
         fleet,

@@ -12,8 +12,12 @@ export interface MountTufOptions {
   repoDir: string;
   clock: Clock;
   log?: Logger;
-  /** Mounts the publishing API (`/api/publish`) with this bearer token; omit to serve read-only. */
-  authorToken?: string;
+  /**
+   * Mounts the publishing API (`/api/publish`) guarded by this bearer token — the standalone
+   * `gatecast repo serve`, which has no accounts. The sync server leaves it out and registers
+   * `publishRoutes` with `auth: { session }` inside its session-guarded scope instead.
+   */
+  bearerToken?: string;
   expiries?: Partial<Expiries>;
   /** Told after each publication through the drafts API. */
   onPublished?: (result: PublishResult) => void;
@@ -28,7 +32,7 @@ export interface MountedTuf {
 
 /**
  * Wires the TUF repository into the server's app in one call: opens the repository, serves
- * `/tuf/metadata` and `/tuf/targets`, optionally the publishing API, and starts re-signing
+ * `/tuf/metadata` and `/tuf/targets`, optionally the bearer-token publishing API, and starts re-signing
  * snapshot/timestamp before they expire. Call before `app.listen()`.
  */
 export async function mountTufRepository(app: FastifyInstance, opts: MountTufOptions): Promise<MountedTuf> {
@@ -46,7 +50,8 @@ export async function mountTufRepository(app: FastifyInstance, opts: MountTufOpt
     ...(opts.onPublished ? { onPublished: opts.onPublished } : {}),
   });
   await app.register(tufRoutes, { repoDir: opts.repoDir });
-  if (opts.authorToken) await app.register(publishRoutes, { repo, drafts, authorToken: opts.authorToken });
+  if (opts.bearerToken)
+    await app.register(publishRoutes, { repo, drafts, auth: { bearer: opts.bearerToken } });
   repo.start();
   return { repo, drafts, stop: () => repo.stop() };
 }

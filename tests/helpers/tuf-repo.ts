@@ -104,7 +104,7 @@ export async function startTufRepo(opts: StartTufRepoOptions = {}): Promise<TufR
   await app.register(tufRoutes, { repoDir: tmp.path });
   const drafts = new DraftService({ repo, clock, log: memoryLogger('drafts') });
   if (opts.publishApiToken)
-    await app.register(publishRoutes, { repo, drafts, authorToken: opts.publishApiToken });
+    await app.register(publishRoutes, { repo, drafts, auth: { bearer: opts.publishApiToken } });
   let baseUrl = '';
   if (opts.serve !== false) baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
   const rootPath = join(tmp.path, 'metadata', '1.root.json');

@@ -90,7 +90,7 @@ describe('gatecast keys / repo / draft', () => {
       repoDir,
       clock: systemClock,
       log: memoryLogger(),
-      authorToken: TOKEN,
+      bearerToken: TOKEN,
     });
     const base = await app.listen({ host: '127.0.0.1', port: 0 });
     try {
@@ -131,6 +131,21 @@ describe('gatecast keys / repo / draft', () => {
       expect(await gatecast('draft', 'publish', ...server, '--draft', id)).toContain(
         `published ${SG} version 1`,
       );
+
+      // This server has no accounts: --user says to use the token, and both together are refused.
+      const pw = join(t.path, 'pw');
+      writeFileSync(pw, 'some long password\n');
+      await expect(
+        gatecast('draft', 'list', '--server', base, '--user', 'tam', '--password-file', pw),
+      ).rejects.toMatchObject({ code: 'NO_ACCOUNTS', message: expect.stringContaining('use --token') });
+      await expect(
+        gatecast('draft', 'list', ...server, '--user', 'tam', '--password-file', pw),
+      ).rejects.toMatchObject({ code: 'USAGE', message: expect.stringContaining('not both') });
+      await expect(
+        gatecast('draft', 'list', '--server', base, '--token', 'wrong-token-0123456789'),
+      ).rejects.toMatchObject({
+        code: 'UNAUTHORIZED',
+      });
 
       const c = join(t.path, 'client');
       mkdirSync(join(c, 'md'), { recursive: true });
