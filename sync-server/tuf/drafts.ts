@@ -298,10 +298,17 @@ export class DraftService {
     return out;
   }
 
-  /** The exact bytes of the draft's bundle.json (approvers read it before signing). */
+  /**
+   * The exact bytes of the draft's bundle.json (approvers read it before signing); once published,
+   * the repository's copy of the same bytes.
+   */
   async manifest(id: string): Promise<Buffer> {
     const rec = await this.#load(id);
-    return readFile(this.#stagedPath(id, rec.manifest.sha256));
+    const staged = this.#stagedPath(id, rec.manifest.sha256);
+    if (rec.status === 'open' || (await exists(staged))) return readFile(staged);
+    return readFile(
+      join(this.#repo.layout.targetsDir, hashedTargetPath(rec.manifest.path, rec.manifest.sha256)),
+    );
   }
 
   /**
