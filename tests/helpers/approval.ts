@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Clock } from '../../protocol/clock.js';
+import { generateSigningKey } from '../../protocol/tuf-keys.js';
 import type { DraftActor } from '../../sync-server/tuf/drafts.js';
 import { createUsers, PASSWORD } from './dashboard.js';
 import { startServer } from './sync.js';
@@ -73,9 +74,11 @@ export interface Session {
 
 export async function approvalRig(clock?: Clock) {
   const dir = tempDir('gc-approval-');
+  // The private keys as `gatecast keys generate` writes them (PKCS#8 PEM), for signing in a browser.
+  const approverKeys = [generateSigningKey('approver-1'), generateSigningKey('approver-2')];
   const tuf = await startTufRepo({
     serve: false,
-    approvers: 2,
+    approverKeys: approverKeys.map((k) => k.key),
     threshold: 2,
     ...(clock ? { clock } : {}),
     files: { [`${SG}/bundle.json`]: Buffer.from(bundleText()), [mapFile.path]: MAP_PNG },
@@ -125,6 +128,7 @@ export async function approvalRig(clock?: Clock) {
   return {
     dir,
     tuf,
+    approverPems: approverKeys.map((k) => k.privatePem),
     s,
     base,
     login,
