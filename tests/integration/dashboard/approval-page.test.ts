@@ -117,6 +117,48 @@ describe('approval pages in Chromium', () => {
     expect(errors).toEqual([]);
   }, 30_000);
 
+  it('refuses to sign when the bundle.json shown is not the one inside the signed payload', async () => {
+    const rig = await approvalRig();
+    cleanups.push(rig.close);
+    const keyFile = join(rig.dir.path, 'approver-1.key');
+    writeFileSync(keyFile, rig.approverPems[0]!, { mode: 0o600 });
+    const d = await rig.contentDraft(actor('author'));
+    const browser: Browser = await launchChromium();
+    cleanups.push(() => browser.close());
+    const errors: string[] = [];
+    const page = await browser.newPage();
+    watch(page, errors);
+    await loginThroughPage(page, rig.base, 'ap1');
+    // A man in the middle swaps the bundle.json the page displays (the signed payload is untouched).
+    const honest = Buffer.from(await rig.s.server.tuf!.drafts.manifest(d.id)).toString('base64');
+    const forged = Buffer.from(
+      Buffer.from(honest, 'base64').toString('utf8').replace('Hà Tiên"', 'Hà Tiên (forged)"'),
+    ).toString('base64');
+    expect(forged).not.toBe(honest);
+    const cookie = (await page.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+    await page.setRequestInterception(true);
+    page.on('request', (req) => {
+      if (!req.url().endsWith(`/dashboard/drafts/${d.id}`)) return void req.continue();
+      void fetch(req.url(), { headers: { cookie } }).then(async (res) =>
+        req.respond({
+          status: res.status,
+          headers: Object.fromEntries(res.headers.entries()),
+          body: (await res.text()).replace(honest, forged),
+        }),
+      );
+    });
+    await page.goto(`${rig.base}/dashboard/drafts/${d.id}`);
+    await page.waitForSelector('#manifest-check.bad');
+    await page.waitForSelector('#sign[data-state="ready"]');
+    const input = await page.$('#sign-key');
+    await (input as unknown as { uploadFile(p: string): Promise<void> }).uploadFile(keyFile);
+    await page.click('#sign-button');
+    await page.waitForSelector('#sign-result[data-state="refused"]');
+    expect(await page.$eval('#sign-result', (p) => p.textContent)).toContain('từ chối ký');
+    expect((await rig.s.server.tuf!.drafts.get(d.id)).signatures).toEqual([]);
+    expect(errors).toEqual([]);
+  }, 30_000);
+
   it('sends an emergency message from the form, keeps hostile text inert, and ends it', async () => {
     const rig = await approvalRig();
     cleanups.push(rig.close);
