@@ -139,13 +139,15 @@ describe('approval pages in Chromium', () => {
     await page.setRequestInterception(true);
     page.on('request', (req) => {
       if (!req.url().endsWith(`/dashboard/drafts/${d.id}`)) return void req.continue();
-      void fetch(req.url(), { headers: { cookie } }).then(async (res) =>
-        req.respond({
+      void fetch(req.url(), { headers: { cookie } }).then(async (res) => {
+        const headers: Record<string, string> = {};
+        res.headers.forEach((v, k) => (headers[k] = v));
+        return req.respond({
           status: res.status,
-          headers: Object.fromEntries(res.headers.entries()),
+          headers,
           body: (await res.text()).replace(honest, forged),
-        }),
-      );
+        });
+      });
     });
     await page.goto(`${rig.base}/dashboard/drafts/${d.id}`);
     await page.waitForSelector('#manifest-check.bad');
