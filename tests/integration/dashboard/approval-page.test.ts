@@ -141,7 +141,9 @@ describe('approval pages in Chromium', () => {
       if (!req.url().endsWith(`/dashboard/drafts/${d.id}`)) return void req.continue();
       void fetch(req.url(), { headers: { cookie } }).then(async (res) => {
         const headers: Record<string, string> = {};
-        res.headers.forEach((v, k) => (headers[k] = v));
+        res.headers.forEach((v, k) => {
+          if (k !== 'content-length' && k !== 'content-encoding') headers[k] = v;
+        });
         return req.respond({
           status: res.status,
           headers,
