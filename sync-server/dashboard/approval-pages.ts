@@ -187,17 +187,19 @@ function entrySection(lang: DashboardLanguage, key: ApprovalKey, d: EntryDiff, n
       ${d.changed.map(
         (e) =>
           html`<li class="changed" data-id="${e.id}">
-            ${t('diff.changed')}: ${label(e)} — ${t('diff.changedFields', { fields: e.fields.join(', ') })}
-            ${
-              e.languages
-                ? html`;
-                  ${t('diff.languages', {
-                    added: langs(e.languages.added),
-                    removed: langs(e.languages.removed),
-                    changed: langs(e.languages.changed),
-                  })}`
-                : ''
-            }
+            ${t('diff.changed')}: ${label(e)} —
+            ${[
+              t('diff.changedFields', { fields: e.fields.join(', ') }),
+              ...(e.languages
+                ? [
+                    t('diff.languages', {
+                      added: langs(e.languages.added),
+                      removed: langs(e.languages.removed),
+                      changed: langs(e.languages.changed),
+                    }),
+                  ]
+                : []),
+            ].join('; ')}
           </li>`,
       )}
     </ul>
@@ -237,7 +239,7 @@ function diffSection(lang: DashboardLanguage, d: ManifestDiff): SafeHtml {
 
 /** The CLI command that does the same signing (the key never leaves the approver's machine). */
 export function cliSignCommand(draftId: string, serverUrl: string): string {
-  return `gatecast draft sign --draft ${draftId} --key <your-approver>.key --server ${serverUrl}`;
+  return `gatecast draft sign --draft ${draftId} --key <your-approver>.key --server ${serverUrl} --token-file <token-file>`;
 }
 
 export function renderDraft(
