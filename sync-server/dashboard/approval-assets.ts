@@ -193,7 +193,7 @@ const APPROVAL = `
         var last = out.draft.signatures[out.draft.signatures.length - 1];
         if (last) {
           var tr = document.createElement('tr'); tr.setAttribute('data-keyid', last.keyid);
-          [last.by || '—', last.keyid.slice(0, 16) + '…', fmtTime(last.at)].forEach(function (v) { var td = document.createElement('td'); td.textContent = v; tr.appendChild(td); });
+          [last.by || '—', last.keyid.slice(0, 16) + '…', fmtTime(last.at, D.timezone)].forEach(function (v) { var td = document.createElement('td'); td.textContent = v; tr.appendChild(td); });
           document.querySelector('#signatures tbody').appendChild(tr);
         }
         if (out.published) { say(result, T('sign.published', { version: out.published.version }), 'published'); form.hidden = true; }

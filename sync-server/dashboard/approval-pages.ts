@@ -271,6 +271,7 @@ export function renderDraft(
     manifest: r.manifest,
     bundlePath: r.bundlePath,
     mayApprove,
+    timezone: tz,
   };
   const signPanel =
     d.status !== 'open'
