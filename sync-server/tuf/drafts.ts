@@ -8,7 +8,9 @@
  * ```
  * Only the signature travels from an approver: the server checks each one against the site
  * group's approver keys (unknown key, bad signature and duplicates are refused) and publishes once
- * the threshold is met.
+ * the threshold is met. Signatures that come with an account obey the two-person rule (the creator
+ * may not sign, no account signs twice); emergency drafts take no signature and no publication
+ * after their `approveBy` deadline (see signingRefusal).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
