@@ -81,6 +81,10 @@ export const DraftView = z.object({
   /** The `signed` part of the role's next metadata: approvers sign its canonical JSON. */
   signed: z.record(z.string(), z.unknown()),
   publishedAt: z.string().optional(),
+  /** `emergency`: an emergency message change with its own approval deadline. */
+  kind: z.enum(['content', 'emergency']).default('content'),
+  /** Emergency drafts: signatures and publication are refused after this instant. */
+  approveBy: z.string().optional(),
 });
 export type DraftView = z.infer<typeof DraftView>;
 

@@ -32,13 +32,15 @@ import { installSecurityHeaders } from './web/security-headers.js';
 import { renderPdf } from './reports/pdf.js';
 import { RegistryReportSource } from './reports/registry-source.js';
 import { reportRoutes } from './reports/routes.js';
+import { ApprovalService } from './content/approval-service.js';
+import { approvalRoutes } from './content/approval-routes.js';
 
 /** The accounts database in the data directory (`gatecast admin create` writes the same file). */
 export const ACCOUNTS_DB = 'accounts.db';
 export const REGISTRY_DB = 'registry.db';
 
 /** /api paths served by session-guarded routes (or open), not by the ops bearer token. */
-const SESSION_API = /^\/api\/(session|users|audit|dashboard|health|reports|alerts)(\/|\.csv$|$)/;
+const SESSION_API = /^\/api\/(session|users|audit|dashboard|health|reports|alerts|content)(\/|\.csv$|$)/;
 
 export interface SyncServerDeps {
   clock?: Clock;
@@ -239,6 +241,20 @@ export class SyncServer {
         renderPdf: (html) => renderPdf(html, { executablePath }),
       });
       await scope.register(alertRoutes, { monitor: alerts.monitor, accounts });
+      if (tuf)
+        await scope.register(approvalRoutes, {
+          service: new ApprovalService({
+            repo: tuf.repo,
+            repoDir: c.tuf!.repoDir,
+            drafts: tuf.drafts,
+            gates: this.registry,
+            clock: this.clock,
+            log: this.log.child('approval'),
+          }),
+          accounts,
+          clock: this.clock,
+          secureCookies,
+        });
     });
     registerOpsRoutes(this.app, {
       ...deps,

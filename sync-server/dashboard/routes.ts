@@ -32,6 +32,7 @@ import type { AccountService } from '../accounts/service.js';
 import type { Registry } from '../registry/registry.js';
 import type { TufRepository } from '../tuf/repository.js';
 import type { DeviceHub } from '../ws-hub.js';
+import { APPROVAL_CSS, APPROVAL_JS } from './approval-assets.js';
 import { COMMON_JS, DASHBOARD_CSS, FLEET_JS, LOGIN_JS, SCREEN_JS } from './assets.js';
 import type { FleetView } from './fleet-view.js';
 import { renderFleet, renderLogin, renderReports, renderScreen } from './pages.js';
@@ -57,6 +58,8 @@ const STATIC: Record<string, { type: string; body: string }> = {
   'common.js': { type: 'text/javascript; charset=utf-8', body: COMMON_JS },
   'screen.js': { type: 'text/javascript; charset=utf-8', body: SCREEN_JS },
   'login.js': { type: 'text/javascript; charset=utf-8', body: LOGIN_JS },
+  'approval.js': { type: 'text/javascript; charset=utf-8', body: APPROVAL_JS },
+  'approval.css': { type: 'text/css; charset=utf-8', body: APPROVAL_CSS },
 };
 
 const CommandBody = z.object({ name: CommandName, args: z.record(z.string(), z.unknown()).optional() });

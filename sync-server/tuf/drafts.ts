@@ -8,7 +8,9 @@
  * ```
  * Only the signature travels from an approver: the server checks each one against the site
  * group's approver keys (unknown key, bad signature and duplicates are refused) and publishes once
- * the threshold is met.
+ * the threshold is met. Signatures that come with an account obey the two-person rule (the creator
+ * may not sign, no account signs twice); emergency drafts take no signature and no publication
+ * after their `approveBy` deadline (see signingRefusal).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -16,11 +18,13 @@ import { access, mkdir, open, readdir, readFile, rename, rm, unlink } from 'node
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { canonicalize } from '@tufjs/canonical-json';
 import { Metadata, MetadataKind, type Targets } from '@tufjs/models';
 import { z } from 'zod';
 import { fsyncDir, writeFileAtomic } from '../../protocol/atomic-file.js';
 import type { Clock } from '../../protocol/clock.js';
 import { BUNDLE_MANIFEST_NAME } from '../../protocol/content.js';
+import { GatecastError } from '../../protocol/errors.js';
 import { createLogger, type Logger } from '../../protocol/log.js';
 import {
   type CreateDraftRequest,
@@ -31,9 +35,69 @@ import {
   type SignatureUpload,
   type UploadResult,
 } from '../../protocol/publish-api.js';
-import { DraftError, DraftNotFoundError, DraftStateError } from './errors.js';
+import { DraftError, DraftNotFoundError, DraftStateError, SignatureRejectedError } from './errors.js';
 import { hashedTargetPath } from './layout.js';
 import { type TargetSource, type TufRepository, tufTime } from './repository.js';
+
+export const DraftKind = z.enum(['content', 'emergency']);
+export type DraftKind = z.infer<typeof DraftKind>;
+
+/** The draft's creator tried to sign it: approval is always a second pair of eyes. */
+export class SignerIsCreatorError extends GatecastError {
+  readonly code = 'SIGNER_IS_CREATOR';
+}
+/** One account signed twice (even with another key): the threshold counts people, not keys. */
+export class SignerRepeatedError extends GatecastError {
+  readonly code = 'SIGNER_REPEATED';
+}
+/** An emergency draft was not approved within its window; create a new one. */
+export class EmergencyDraftExpiredError extends GatecastError {
+  readonly code = 'EMERGENCY_DRAFT_EXPIRED';
+}
+export const isTwoPersonError = (e: unknown): e is SignerIsCreatorError | SignerRepeatedError =>
+  e instanceof SignerIsCreatorError || e instanceof SignerRepeatedError;
+
+/** What the signing rules look at. */
+export interface SigningState {
+  id: string;
+  kind: DraftKind;
+  createdBy?: string | undefined;
+  approveBy?: string | undefined;
+  signatures: readonly { by?: string | undefined }[];
+}
+
+/**
+ * The rules an account's signature must pass before its bytes are even checked (pure):
+ * an emergency draft past its deadline takes no signature; with an account (`by`), its creator may
+ * not sign, and no account signs twice. Signatures without an account (bearer token, local repo)
+ * are judged by their key alone.
+ */
+export function signingRefusal(
+  d: SigningState,
+  by: string | undefined,
+  nowMs: number,
+): GatecastError | undefined {
+  const expired = deadlinePassed(d, nowMs);
+  if (expired) return expired;
+  if (by === undefined) return undefined;
+  if (d.createdBy !== undefined && d.createdBy === by)
+    return new SignerIsCreatorError(`${by} created draft ${d.id} and may not also approve it`);
+  if (d.signatures.some((s) => s.by === by))
+    return new SignerRepeatedError(`${by} has already signed draft ${d.id}; a second approver must sign`);
+  return undefined;
+}
+
+/** EmergencyDraftExpiredError when `d` is an emergency draft whose approval window has closed. */
+export function deadlinePassed(
+  d: Pick<SigningState, 'id' | 'kind' | 'approveBy'>,
+  nowMs: number,
+): EmergencyDraftExpiredError | undefined {
+  if (d.kind !== 'emergency' || d.approveBy === undefined) return undefined;
+  if (nowMs <= Date.parse(d.approveBy)) return undefined;
+  return new EmergencyDraftExpiredError(
+    `emergency draft ${d.id} had to be approved by ${d.approveBy}; create a new emergency message`,
+  );
+}
 
 const DraftRecord = z.object({
   schema: z.literal(1),
@@ -51,6 +115,10 @@ const DraftRecord = z.object({
   /** The account that created the draft (absent for drafts made through a bearer token or --repo). */
   createdBy: z.string().optional(),
   publishedAt: z.string().optional(),
+  /** An emergency draft carries only an emergency message change and must be approved quickly. */
+  kind: DraftKind.default('content'),
+  /** Emergency drafts: no signature or publication after this instant (ISO). */
+  approveBy: z.string().optional(),
 });
 type DraftRecord = z.infer<typeof DraftRecord>;
 
@@ -60,6 +128,13 @@ const DRAFT_ID = /^d\d{8}t\d{6}-[0-9a-f]{8}$/;
 export interface DraftActor {
   username: string;
   role: string;
+}
+
+/** How a draft is made beyond its content (defaults: a content draft with no deadline). */
+export interface CreateDraftOptions {
+  kind?: DraftKind;
+  /** Emergency drafts: how long approvers have, from creation. */
+  approveWithinMs?: number;
 }
 
 export interface DraftServiceOptions {
@@ -148,6 +223,8 @@ export class DraftService {
       missing: files.filter((f) => !f.present).map((f) => f.path),
       signed: rec.signed,
       ...(rec.publishedAt ? { publishedAt: rec.publishedAt } : {}),
+      kind: rec.kind,
+      ...(rec.approveBy ? { approveBy: rec.approveBy } : {}),
     };
   }
 
@@ -156,7 +233,7 @@ export class DraftService {
    * stages bundle.json and records the unsigned next version of the site group's role.
    * Files already published with the same bytes need no upload.
    */
-  create(req: CreateDraftRequest, by?: DraftActor): Promise<DraftView> {
+  create(req: CreateDraftRequest, by?: DraftActor, opts: CreateDraftOptions = {}): Promise<DraftView> {
     return this.#exclusive(async () => {
       this.#repo.delegation(req.siteGroup);
       const { problems, manifest } = checkDraft(req.siteGroup, req.manifest, req.files);
@@ -183,12 +260,17 @@ export class DraftService {
         signed: md.signed.toJSON(),
         signatures: [],
         ...(by ? { createdBy: by.username } : {}),
+        kind: opts.kind ?? 'content',
+        ...(opts.kind === 'emergency' && opts.approveWithinMs !== undefined
+          ? { approveBy: tufTime(now + opts.approveWithinMs) }
+          : {}),
       };
       await writeFileAtomic(this.#stagedPath(id, manifestFile.sha256), manifestBytes);
       await this.#save(rec);
       this.#log.info('draft created', {
         id,
         siteGroup: req.siteGroup,
+        kind: rec.kind,
         version: md.signed.version,
         files: req.files.length,
       });
@@ -218,10 +300,17 @@ export class DraftService {
     return out;
   }
 
-  /** The exact bytes of the draft's bundle.json (approvers read it before signing). */
+  /**
+   * The exact bytes of the draft's bundle.json (approvers read it before signing); once published,
+   * the repository's copy of the same bytes.
+   */
   async manifest(id: string): Promise<Buffer> {
     const rec = await this.#load(id);
-    return readFile(this.#stagedPath(id, rec.manifest.sha256));
+    const staged = this.#stagedPath(id, rec.manifest.sha256);
+    if (rec.status === 'open' || (await exists(staged))) return readFile(staged);
+    return readFile(
+      join(this.#repo.layout.targetsDir, hashedTargetPath(rec.manifest.path, rec.manifest.sha256)),
+    );
   }
 
   /**
@@ -282,11 +371,22 @@ export class DraftService {
     return { path, length: received, missing: view.missing };
   }
 
-  /** Checks and records one approver signature (unknown key, bad signature, duplicate: refused). */
-  addSignature(id: string, sig: SignatureUpload, by?: DraftActor): Promise<DraftView> {
+  /**
+   * Checks and records one approver signature: the signing rules first (signingRefusal: creator,
+   * same account twice, emergency deadline), then the key (unknown key, bad signature, duplicate).
+   * Without `keyid`, the site group's approver keys that have not signed yet are tried in turn.
+   */
+  addSignature(
+    id: string,
+    upload: SignatureUpload | { keyid?: undefined; sig: string },
+    by?: DraftActor,
+  ): Promise<DraftView> {
     return this.#exclusive(async () => {
       const rec = await this.#load(id);
       if (rec.status !== 'open') throw new DraftStateError(`draft ${id} is already ${rec.status}`);
+      const refusal = signingRefusal(rec, by?.username, this.#clock.now());
+      if (refusal) throw refusal;
+      const sig = { keyid: upload.keyid ?? this.#findSigner(rec, upload.sig), sig: upload.sig };
       this.#repo.checkApproverSignature(rec.siteGroup, this.#metadata(rec), sig);
       rec.signatures.push({
         keyid: sig.keyid,
@@ -295,9 +395,42 @@ export class DraftService {
         ...(by ? { by: by.username } : {}),
       });
       await this.#save(rec);
-      this.#log.info('draft signed', { id, keyid: sig.keyid, signatures: rec.signatures.length });
+      this.#log.info('draft signed', {
+        id,
+        keyid: sig.keyid,
+        signatures: rec.signatures.length,
+        ...(by ? { by: by.username } : {}),
+      });
       return this.#view(rec);
     });
+  }
+
+  /** The approver key (not yet used on this draft) whose signature `sig` is; refuses otherwise. */
+  #findSigner(rec: DraftRecord, sig: string): string {
+    const d = this.#repo.delegation(rec.siteGroup);
+    const md = this.#metadata(rec);
+    for (const keyid of d.keyIds) {
+      if (md.signatures[keyid]) continue;
+      try {
+        this.#repo.checkApproverSignature(rec.siteGroup, md, { keyid, sig });
+        return keyid;
+      } catch {
+        // not this key: try the next one
+      }
+    }
+    throw new SignatureRejectedError(
+      `the signature does not verify with any approver key of "${rec.siteGroup}" that has not signed yet`,
+      'bad-signature',
+    );
+  }
+
+  /**
+   * The exact bytes approvers sign: TUF canonical JSON of the draft's `signed` part, as
+   * @tufjs/models computes it in Metadata.sign and Key.verifySignature.
+   */
+  async canonical(id: string): Promise<Buffer> {
+    const rec = await this.#load(id);
+    return Buffer.from(canonicalize(this.#metadata(rec).signed.toJSON()));
   }
 
   /** Deletes an open draft and its staged files; published drafts stay as the record of who signed. */
@@ -327,6 +460,8 @@ export class DraftService {
     return this.#exclusive(async () => {
       const rec = await this.#load(id);
       if (rec.status !== 'open') throw new DraftStateError(`draft ${id} is already ${rec.status}`);
+      const expired = deadlinePassed(rec, this.#clock.now());
+      if (expired) throw expired;
       const view = await this.#view(rec);
       if (view.missing.length)
         throw new DraftStateError(

@@ -53,6 +53,8 @@ export interface StartTufRepoOptions {
   /** Published as version 1 when given (and non-empty). */
   files?: Record<string, Uint8Array>;
   approvers?: number;
+  /** Use these approver keys (e.g. ones whose PEM a test also needs) instead of fresh ones. */
+  approverKeys?: SigningKey[];
   threshold?: number;
   clock?: Clock;
   expiries?: Partial<Expiries>;
@@ -68,10 +70,9 @@ export async function startTufRepo(opts: StartTufRepoOptions = {}): Promise<TufR
   const siteGroup = opts.siteGroup ?? 'kien-giang/ha-tien';
   const root = generateSigningKey('root').key;
   const targets = generateSigningKey('targets').key;
-  const approvers = Array.from(
-    { length: opts.approvers ?? 3 },
-    (_, i) => generateSigningKey(`approver-${i + 1}`).key,
-  );
+  const approvers =
+    opts.approverKeys ??
+    Array.from({ length: opts.approvers ?? 3 }, (_, i) => generateSigningKey(`approver-${i + 1}`).key);
   await initRepository({
     dir: tmp.path,
     clock,

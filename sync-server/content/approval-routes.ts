@@ -1,0 +1,325 @@
+/**
+ * Approval and emergency routes, a fastify plugin registered inside the access-controlled scope
+ * (every route declares its action; mutating ones need the session's CSRF token):
+ *
+ *   GET    /api/content/drafts                    drafts, newest last (content.view)
+ *   GET    /api/content/drafts/:id                DraftReview: draft, canonical bytes, bundle hash, diff (content.view)
+ *   GET    /api/content/drafts/:id/manifest       the draft's bundle.json bytes (content.view)
+ *   POST   /api/content/drafts/:id/signatures     {sig, keyid?} → SignOutcome; publishes at the threshold
+ *                                                 (draft.approve; emergency drafts also emergency.approve)
+ *   DELETE /api/content/drafts/:id                discard an open draft (draft.submit: its creator or an admin)
+ *   GET    /api/content/emergencies[?siteGroup=]  active emergency messages (content.view)
+ *   POST   /api/content/emergencies               {siteGroup, text, durationMinutes?, perLanguageMs?} → 201 (emergency.create)
+ *   POST   /api/content/emergencies/end           {siteGroup, id} → 201 draft ending it (emergency.create)
+ *   GET    /dashboard/drafts, /dashboard/drafts/:id, /dashboard/emergency   pages
+ *
+ * Errors answer `{error: {code, message, problems?}}` with the error's stable code. Every signature,
+ * publication, discard and emergency request is audited, refusals included.
+ */
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import type { Clock } from '../../protocol/clock.js';
+import { isGatecastError, type Problem } from '../../protocol/errors.js';
+import { approvalText } from '../../protocol/i18n/approval-ui.js';
+import { zodProblems } from '../../protocol/validate.js';
+import { type AccountContext, sessionToken } from '../accounts/access-control.js';
+import { type Action, isAllowed } from '../accounts/roles.js';
+import type { AccountService } from '../accounts/service.js';
+import { renderDraft, renderDrafts, renderEmergency } from '../dashboard/approval-pages.js';
+import { languageOf } from '../dashboard/routes.js';
+import type { DraftActor } from '../tuf/drafts.js';
+import {
+  type ApprovalService,
+  EMERGENCY_APPROVAL_WINDOW_MS,
+  EmergencyRequest,
+  EndEmergencyRequest,
+  SignRequest,
+} from './approval-service.js';
+
+export interface ApprovalRoutesOptions {
+  service: ApprovalService;
+  accounts: AccountService;
+  clock: Clock;
+  secureCookies: boolean | 'auto';
+  /** For the emergency page's note (default 30 minutes). */
+  emergencyApprovalWindowMs?: number;
+}
+
+const STATUS: Record<string, number> = {
+  REQUEST_INVALID: 400,
+  CONTENT_INVALID: 400,
+  DRAFT_INVALID: 400,
+  SIGNATURE_REJECTED: 400,
+  EMERGENCY_LANGUAGE_MISSING: 400,
+  FORBIDDEN: 403,
+  NOT_DRAFT_OWNER: 403,
+  DRAFT_NOT_FOUND: 404,
+  EMERGENCY_NOT_FOUND: 404,
+  SIGNER_IS_CREATOR: 409,
+  SIGNER_REPEATED: 409,
+  EMERGENCY_DRAFT_EXPIRED: 409,
+  DRAFT_STATE: 409,
+  THRESHOLD_NOT_MET: 409,
+  NO_PUBLISHED_BUNDLE: 409,
+  SITE_GROUP_HAS_NO_GATE: 409,
+  TUF_REPO: 409,
+};
+
+class RequestError extends Error {
+  readonly code = 'REQUEST_INVALID';
+  constructor(
+    message: string,
+    readonly problems: Problem[],
+  ) {
+    super(message);
+  }
+}
+
+class ForbiddenError extends Error {
+  readonly code = 'FORBIDDEN';
+}
+
+function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
+  const r = schema.safeParse(body);
+  if (!r.success) throw new RequestError('request body is invalid', zodProblems(r.error));
+  return r.data;
+}
+
+const actorOf = (a: AccountContext): DraftActor => ({ username: a.user.username, role: a.user.role });
+
+export const approvalRoutes: FastifyPluginAsync<ApprovalRoutesOptions> = async (app, o) => {
+  const { service, accounts } = o;
+
+  app.setErrorHandler((err, _request, reply) => {
+    const e = err as Error & { code?: string; problems?: Problem[]; statusCode?: number };
+    if (isGatecastError(e) || e instanceof RequestError || e instanceof ForbiddenError) {
+      const code = e.code as string;
+      const problems = (err as { problems?: Problem[] }).problems;
+      return reply
+        .code(STATUS[code] ?? 400)
+        .header('cache-control', 'no-store')
+        .send({ error: { code, message: e.message, ...(problems?.length ? { problems } : {}) } });
+    }
+    if (e.statusCode && e.statusCode < 500)
+      return reply.code(e.statusCode).send({ error: { code: 'REQUEST_INVALID', message: e.message } });
+    app.log.error(e);
+    return reply.code(500).send({ error: { code: 'INTERNAL', message: 'internal error' } });
+  });
+
+  /** Runs `fn`; audits its outcome (refusals with their code) under `action` and `target`. */
+  const audited = async <T>(
+    request: FastifyRequest,
+    action: string,
+    target: string,
+    fn: () => Promise<T>,
+    details: (r: T) => Record<string, unknown> = () => ({}),
+  ): Promise<T> => {
+    const actor = request.account!;
+    try {
+      const r = await fn();
+      accounts.audit(actor, action, target, 'ok', details(r));
+      return r;
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      accounts.audit(actor, action, target, code === 'FORBIDDEN' ? 'denied' : 'failed', {
+        code: typeof code === 'string' ? code : 'INTERNAL',
+        message: (err as Error).message,
+      });
+      throw err;
+    }
+  };
+
+  // ------------------------------------------------------------------------------------------- API
+  app.get('/api/content/drafts', { config: { access: 'content.view' } }, async (_r, reply) =>
+    reply.header('cache-control', 'no-store').send({ drafts: await service.list() }),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/content/drafts/:id',
+    { config: { access: 'content.view' } },
+    async (request, reply) =>
+      reply.header('cache-control', 'no-store').send(await service.review(request.params.id)),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/content/drafts/:id/manifest',
+    { config: { access: 'content.view' } },
+    async (request, reply) => {
+      const r = await service.review(request.params.id);
+      return reply
+        .type('application/json')
+        .header('cache-control', 'no-store')
+        .send(Buffer.from(r.manifest, 'base64'));
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/api/content/drafts/:id/signatures',
+    { config: { access: 'draft.approve' } },
+    async (request) => {
+      const actor = request.account!;
+      const id = request.params.id;
+      return audited(
+        request,
+        'draft.sign',
+        id,
+        async () => {
+          const body = parseBody(SignRequest, request.body);
+          const review = await service.review(id);
+          if (review.kind === 'emergency' && !isAllowed(actor.user.role, 'emergency.approve'))
+            throw new ForbiddenError(`role ${actor.user.role} may not emergency.approve`);
+          const out = await service.sign(id, body, actorOf(actor));
+          if (out.published)
+            accounts.audit(actor, 'draft.publish', id, 'ok', {
+              siteGroup: out.published.siteGroup,
+              version: out.published.version,
+              kind: review.kind,
+            });
+          return out;
+        },
+        (out) => ({
+          siteGroup: out.draft.siteGroup,
+          keyid: out.keyid,
+          kind: out.draft.kind,
+          signatures: out.draft.signatures.length,
+          threshold: out.draft.threshold,
+          published: out.published !== null,
+        }),
+      );
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/api/content/drafts/:id',
+    { config: { access: 'draft.submit' } },
+    async (request, reply) => {
+      const id = request.params.id;
+      await audited(request, 'draft.discard', id, () => service.discard(id, actorOf(request.account!)));
+      return reply.code(204).send();
+    },
+  );
+
+  app.get<{ Querystring: { siteGroup?: string } }>(
+    '/api/content/emergencies',
+    { config: { access: 'content.view' } },
+    async (request, reply) =>
+      reply
+        .header('cache-control', 'no-store')
+        .send({ emergencies: await service.activeEmergencies(request.query.siteGroup) }),
+  );
+
+  app.post('/api/content/emergencies', { config: { access: 'emergency.create' } }, async (request, reply) => {
+    const raw = request.body as { siteGroup?: unknown } | undefined;
+    const target = typeof raw?.siteGroup === 'string' ? raw.siteGroup.slice(0, 100) : '';
+    const out = await audited(
+      request,
+      'emergency.create',
+      target,
+      () => service.createEmergency(parseBody(EmergencyRequest, request.body), actorOf(request.account!)),
+      (r) => ({
+        draftId: r.draft.id,
+        emergencyId: r.emergency.id,
+        expiresAt: r.emergency.expiresAt,
+        approveBy: r.draft.approveBy,
+      }),
+    );
+    return reply.code(201).send(out);
+  });
+
+  app.post(
+    '/api/content/emergencies/end',
+    { config: { access: 'emergency.create' } },
+    async (request, reply) => {
+      const raw = request.body as { siteGroup?: unknown } | undefined;
+      const target = typeof raw?.siteGroup === 'string' ? raw.siteGroup.slice(0, 100) : '';
+      const draft = await audited(
+        request,
+        'emergency.end',
+        target,
+        async () => {
+          const b = parseBody(EndEmergencyRequest, request.body);
+          return service.endEmergency(b.siteGroup, b.id, actorOf(request.account!));
+        },
+        (d) => ({ draftId: d.id, approveBy: d.approveBy }),
+      );
+      return reply.code(201).send({ draft });
+    },
+  );
+
+  // ----------------------------------------------------------------------------------------- pages
+  const sendHtml = (reply: FastifyReply, body: string) =>
+    reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(body);
+
+  /** Pages check the session themselves, to send a browser to the login page. */
+  const pageSession = (request: FastifyRequest, reply: FastifyReply, action: Action) => {
+    const auth = accounts.authenticate(sessionToken(request, o.secureCookies));
+    if (!auth) {
+      void reply.redirect('/dashboard/login', 303);
+      return undefined;
+    }
+    if (!isAllowed(auth.user.role, action)) {
+      void reply
+        .code(403)
+        .header('cache-control', 'no-store')
+        .send({ error: { code: 'FORBIDDEN', message: approvalText(languageOf(request), 'err.FORBIDDEN') } });
+      return undefined;
+    }
+    return auth;
+  };
+
+  app.get('/dashboard/drafts', { config: { access: 'public' } }, async (request, reply) => {
+    const auth = pageSession(request, reply, 'content.view');
+    if (!auth) return reply;
+    return sendHtml(
+      reply,
+      renderDrafts(
+        languageOf(request),
+        await service.list(),
+        service,
+        auth.user,
+        auth.session.csrfToken,
+        o.clock.now(),
+      ),
+    );
+  });
+
+  app.get<{ Params: { id: string } }>(
+    '/dashboard/drafts/:id',
+    { config: { access: 'public' } },
+    async (request, reply) => {
+      const auth = pageSession(request, reply, 'content.view');
+      if (!auth) return reply;
+      const review = await service.review(request.params.id);
+      return sendHtml(
+        reply,
+        renderDraft(
+          languageOf(request),
+          review,
+          service,
+          auth.user,
+          auth.session.csrfToken,
+          `${request.protocol}://${request.headers.host ?? request.hostname}`,
+        ),
+      );
+    },
+  );
+
+  app.get('/dashboard/emergency', { config: { access: 'public' } }, async (request, reply) => {
+    const auth = pageSession(request, reply, 'emergency.create');
+    if (!auth) return reply;
+    return sendHtml(
+      reply,
+      renderEmergency(
+        languageOf(request),
+        {
+          active: await service.activeEmergencies(),
+          siteGroups: service.emergencySiteGroups(),
+          windowMinutes: Math.round((o.emergencyApprovalWindowMs ?? EMERGENCY_APPROVAL_WINDOW_MS) / 60_000),
+        },
+        service,
+        auth.user,
+        auth.session.csrfToken,
+      ),
+    );
+  });
+};

@@ -1,0 +1,411 @@
+/**
+ * Content approval: what approvers see of a draft (the exact bytes they sign, the bundle hash in
+ * them, and what changes against the bundle on air), signing with auto-publication at the
+ * threshold, and emergency messages (an emergency-kind draft built from the published bundle).
+ * The signing rules themselves (two-person, emergency deadline) live in DraftService, so every
+ * path to a signature obeys them.
+ */
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import type { Clock } from '../../protocol/clock.js';
+import type { GateConfig } from '../../protocol/config.js';
+import {
+  type BundleManifest,
+  bundleManifestPath,
+  type Emergency,
+  mediaTargets,
+  parseBundleManifest,
+  SiteGroupId,
+} from '../../protocol/content.js';
+import { GatecastError, type Problem } from '../../protocol/errors.js';
+import type { Logger } from '../../protocol/log.js';
+import { diffManifests, type ManifestDiff } from '../../protocol/manifest-diff.js';
+import type { DraftFile, DraftView, PublishResult } from '../../protocol/publish-api.js';
+import { latestManifest } from '../dashboard/schedule-preview.js';
+import { type DraftActor, type DraftService } from '../tuf/drafts.js';
+import { isDraftStateError } from '../tuf/errors.js';
+import type { TufRepository } from '../tuf/repository.js';
+
+/** How long approvers have to sign an emergency draft, from its creation. */
+export const EMERGENCY_APPROVAL_WINDOW_MS = 30 * 60_000;
+export const EMERGENCY_MIN_MINUTES = 5;
+export const EMERGENCY_MAX_MINUTES = 1440;
+export const EMERGENCY_DEFAULT_MINUTES = 120;
+
+export class EmergencyLanguageError extends GatecastError {
+  readonly code = 'EMERGENCY_LANGUAGE_MISSING';
+  constructor(
+    message: string,
+    readonly problems: Problem[],
+  ) {
+    super(message);
+  }
+}
+export class NoGateError extends GatecastError {
+  readonly code = 'SITE_GROUP_HAS_NO_GATE';
+}
+export class NoPublishedBundleError extends GatecastError {
+  readonly code = 'NO_PUBLISHED_BUNDLE';
+}
+export class EmergencyNotFoundError extends GatecastError {
+  readonly code = 'EMERGENCY_NOT_FOUND';
+}
+/** Only a draft's creator (or an admin) may discard it. */
+export class NotDraftOwnerError extends GatecastError {
+  readonly code = 'NOT_DRAFT_OWNER';
+}
+
+export const SignRequest = z.object({
+  sig: z.string().regex(/^[0-9a-f]{128}$/, { message: 'sig must be 64 bytes as lower-case hex' }),
+  keyid: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
+});
+export type SignRequest = z.infer<typeof SignRequest>;
+
+export const EmergencyRequest = z.object({
+  siteGroup: SiteGroupId,
+  text: z
+    .record(
+      z.string().max(35),
+      z.object({ title: z.string().max(300).optional(), body: z.string().max(4000) }),
+    )
+    .refine((r) => Object.keys(r).length <= 20, { message: 'at most 20 languages' }),
+  durationMinutes: z
+    .number()
+    .int()
+    .min(EMERGENCY_MIN_MINUTES)
+    .max(EMERGENCY_MAX_MINUTES)
+    .default(EMERGENCY_DEFAULT_MINUTES),
+  perLanguageMs: z
+    .number()
+    .int()
+    .min(500)
+    .max(24 * 3600_000)
+    .optional(),
+});
+export type EmergencyRequest = z.input<typeof EmergencyRequest>;
+
+export const EndEmergencyRequest = z.object({ siteGroup: SiteGroupId, id: z.string().min(1).max(64) });
+
+/** One line of the drafts list. */
+export interface DraftSummary {
+  id: string;
+  kind: 'content' | 'emergency';
+  status: DraftView['status'];
+  siteGroup: string;
+  version: number;
+  label?: string;
+  createdBy?: string;
+  createdAt: string;
+  approveBy?: string;
+  publishedAt?: string;
+  threshold: number;
+  signatures: DraftView['signatures'];
+  missing: string[];
+}
+
+export interface DraftReview {
+  draft: DraftView;
+  kind: 'content' | 'emergency';
+  /** Base64 of the exact bytes approvers sign (TUF canonical JSON of `draft.signed`). */
+  canonical: string;
+  /** The bundle.json target path and its sha256 as listed in the signed targets. */
+  bundlePath: string;
+  bundleSha256: string;
+  /** Base64 of the draft's bundle.json bytes. */
+  manifest: string;
+  /** The version on air, or null before the first publication. */
+  publishedVersion: number | null;
+  /** Changes against the bundle on air (null once the draft itself is published). */
+  diff: ManifestDiff | null;
+}
+
+export interface SignOutcome {
+  draft: DraftView;
+  /** The key the signature verified with. */
+  keyid: string;
+  /** Set when this signature met the threshold and the draft went out. */
+  published: PublishResult | null;
+  /** Why a draft at its threshold could not be published (e.g. its version is stale). */
+  publishProblem?: { code: string; message: string };
+}
+
+export interface ActiveEmergency {
+  siteGroup: string;
+  version: number;
+  emergency: Emergency;
+}
+
+export interface EmergencyTarget {
+  siteGroup: string;
+  gateNames: string[];
+  languages: string[];
+  threshold: number;
+  timezone: string;
+}
+
+export interface GateSource {
+  listGates(): GateConfig[];
+}
+
+export interface ApprovalServiceOptions {
+  repo: TufRepository;
+  repoDir: string;
+  drafts: DraftService;
+  gates: GateSource;
+  clock: Clock;
+  log: Logger;
+  emergencyApprovalWindowMs?: number;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+export class ApprovalService {
+  readonly #o: ApprovalServiceOptions;
+
+  constructor(opts: ApprovalServiceOptions) {
+    this.#o = opts;
+  }
+
+  get #windowMs(): number {
+    return this.#o.emergencyApprovalWindowMs ?? EMERGENCY_APPROVAL_WINDOW_MS;
+  }
+
+  async list(): Promise<DraftSummary[]> {
+    return (await this.#o.drafts.list()).map(summarise);
+  }
+
+  async review(id: string): Promise<DraftReview> {
+    const { drafts, repo } = this.#o;
+    const draft = await drafts.get(id);
+    const canonical = await drafts.canonical(id);
+    const manifestBytes = await drafts.manifest(id);
+    const bundlePath = bundleManifestPath(draft.siteGroup);
+    const targets = (draft.signed['targets'] ?? {}) as Record<string, { hashes?: { sha256?: string } }>;
+    const bundleSha256 = targets[bundlePath]?.hashes?.sha256 ?? '';
+    const published = repo.roleMetadata(draft.siteGroup);
+    let diff: ManifestDiff | null = null;
+    if (draft.status === 'open') {
+      const after = parseBundleManifest(JSON.parse(manifestBytes.toString('utf8')));
+      const before = await latestManifest(repo, this.#o.repoDir, draft.siteGroup);
+      const hashesOf = (t: Record<string, { hashes?: { sha256?: string } }>) =>
+        Object.fromEntries(Object.entries(t).map(([p, v]) => [p, v.hashes?.sha256 ?? '']));
+      diff = diffManifests(before?.manifest, after, {
+        before: published ? hashesOf(published.signed.targets as never) : {},
+        after: hashesOf(targets),
+      });
+    }
+    return {
+      draft,
+      kind: draft.kind,
+      canonical: canonical.toString('base64'),
+      bundlePath,
+      bundleSha256,
+      manifest: manifestBytes.toString('base64'),
+      publishedVersion: published?.signed.version ?? null,
+      diff,
+    };
+  }
+
+  /**
+   * Records an approver's signature (DraftService applies the signing rules and checks the key),
+   * then publishes at once when the threshold is met and every file is present.
+   */
+  async sign(id: string, req: SignRequest, by: DraftActor): Promise<SignOutcome> {
+    const { drafts } = this.#o;
+    const before = await drafts.get(id);
+    const draft = await drafts.addSignature(
+      id,
+      req.keyid ? { keyid: req.keyid, sig: req.sig } : { sig: req.sig },
+      by,
+    );
+    const keyid = draft.signatures.find((s) => !before.signatures.some((b) => b.keyid === s.keyid))?.keyid;
+    const outcome: SignOutcome = { draft, keyid: keyid ?? req.keyid ?? '', published: null };
+    if (draft.signedBy.length < draft.threshold || draft.missing.length) return outcome;
+    try {
+      outcome.published = await drafts.publish(id);
+      outcome.draft = await drafts.get(id);
+      this.#o.log.info('draft published at its threshold', {
+        id,
+        siteGroup: draft.siteGroup,
+        by: by.username,
+      });
+    } catch (err) {
+      if (!isDraftStateError(err) && !(err instanceof GatecastError)) throw err;
+      // Another signature published it a moment ago, or the site group moved on: say so.
+      outcome.draft = await drafts.get(id);
+      if (outcome.draft.status !== 'published')
+        outcome.publishProblem = { code: err.code, message: err.message };
+      this.#o.log.warn('draft at threshold not published', { id, err });
+    }
+    return outcome;
+  }
+
+  /** Deletes an open draft: its creator, or an admin. */
+  async discard(id: string, by: DraftActor): Promise<DraftView> {
+    const d = await this.#o.drafts.get(id);
+    if (by.role !== 'admin' && d.createdBy !== by.username)
+      throw new NotDraftOwnerError(
+        `only ${d.createdBy ?? 'its creator'} or an admin may discard draft ${id}`,
+      );
+    await this.#o.drafts.discard(id);
+    return d;
+  }
+
+  /** The zone a site group's times are shown in: its (first) gate's. */
+  timezoneOf(siteGroup: string): string {
+    return this.gatesOf(siteGroup)[0]?.timezone ?? 'Asia/Ho_Chi_Minh';
+  }
+
+  /**
+   * Site groups an emergency message can go to: delegated, with a bundle on air and a registered
+   * gate; each with its gates' languages (in the gates' order) and its approval threshold.
+   */
+  emergencySiteGroups(): EmergencyTarget[] {
+    const out: EmergencyTarget[] = [];
+    for (const g of this.#o.repo.siteGroups()) {
+      if (!g.version) continue;
+      const gates = this.gatesOf(g.siteGroup);
+      if (!gates.length) continue;
+      const languages = [...new Set(gates.flatMap((x) => x.languages))];
+      out.push({
+        siteGroup: g.siteGroup,
+        gateNames: gates.map((x) => x.name),
+        languages,
+        threshold: g.threshold,
+        timezone: gates[0]!.timezone,
+      });
+    }
+    return out.sort((a, b) => a.siteGroup.localeCompare(b.siteGroup));
+  }
+
+  /** The gates of a site group (usually one). */
+  gatesOf(siteGroup: string): GateConfig[] {
+    return this.#o.gates.listGates().filter((g) => g.siteGroup === siteGroup);
+  }
+
+  /**
+   * Builds an emergency draft: the bundle on air plus this message (starting now, for its duration),
+   * with expired messages dropped. Refuses by name each language of the site group's gate(s) that
+   * has no text.
+   */
+  async createEmergency(
+    input: EmergencyRequest,
+    by: DraftActor,
+  ): Promise<{ draft: DraftView; emergency: Emergency }> {
+    const req = EmergencyRequest.parse(input);
+    const gates = this.gatesOf(req.siteGroup);
+    if (!gates.length)
+      throw new NoGateError(
+        `no gate is registered for site group "${req.siteGroup}"; its languages are unknown`,
+      );
+    const problems: Problem[] = [];
+    const text: Emergency['text'] = {};
+    for (const g of gates)
+      for (const lang of g.languages) {
+        const t = req.text[lang];
+        if (!t || !t.body.trim())
+          problems.push({
+            path: `text.${lang}`,
+            message: `no text in "${lang}", a language of gate ${g.name}`,
+          });
+        else text[lang] = { ...(t.title?.trim() ? { title: t.title.trim() } : {}), body: t.body.trim() };
+      }
+    if (problems.length)
+      throw new EmergencyLanguageError(
+        `emergency message for "${req.siteGroup}" needs text in every gate language (${problems.map((p) => p.path.slice(5)).join(', ')} missing)`,
+        problems,
+      );
+    for (const [lang, t] of Object.entries(req.text))
+      if (!(lang in text) && t.body.trim())
+        text[lang] = { ...(t.title?.trim() ? { title: t.title.trim() } : {}), body: t.body.trim() };
+    const now = this.#o.clock.now();
+    const stamp = iso(now).slice(0, 16).replace(/[-:]/g, '').replace('T', '-');
+    const emergency: Emergency = {
+      id: `em-${stamp}-${randomBytes(2).toString('hex')}`,
+      text,
+      startsAt: iso(now),
+      expiresAt: iso(now + req.durationMinutes * 60_000),
+      perLanguageMs: req.perLanguageMs ?? 8000,
+    };
+    const draft = await this.#emergencyDraft(req.siteGroup, by, (list) => [...list, emergency]);
+    this.#o.log.info('emergency draft created', {
+      id: draft.id,
+      siteGroup: req.siteGroup,
+      emergency: emergency.id,
+    });
+    return { draft, emergency };
+  }
+
+  /** An emergency draft that takes message `id` off the site group's screens. */
+  async endEmergency(siteGroup: string, id: string, by: DraftActor): Promise<DraftView> {
+    const active = await this.activeEmergencies(siteGroup);
+    if (!active.some((a) => a.emergency.id === id))
+      throw new EmergencyNotFoundError(`no active emergency message "${id}" in "${siteGroup}"`);
+    return this.#emergencyDraft(siteGroup, by, (list) => list.filter((e) => e.id !== id));
+  }
+
+  /** Emergency messages not yet expired in the published bundles (one site group, or all). */
+  async activeEmergencies(siteGroup?: string): Promise<ActiveEmergency[]> {
+    const { repo, repoDir, clock } = this.#o;
+    const now = clock.now();
+    const groups = siteGroup ? [siteGroup] : repo.siteGroups().map((g) => g.siteGroup);
+    const out: ActiveEmergency[] = [];
+    for (const sg of groups) {
+      const m = await latestManifest(repo, repoDir, sg);
+      if (!m) continue;
+      for (const e of m.manifest.emergencies)
+        if (Date.parse(e.expiresAt) > now) out.push({ siteGroup: sg, version: m.version, emergency: e });
+    }
+    return out;
+  }
+
+  async #emergencyDraft(
+    siteGroup: string,
+    by: DraftActor,
+    change: (current: Emergency[]) => Emergency[],
+  ): Promise<DraftView> {
+    const { repo, repoDir, clock, drafts } = this.#o;
+    repo.delegation(siteGroup);
+    const latest = await latestManifest(repo, repoDir, siteGroup);
+    const md = repo.roleMetadata(siteGroup);
+    if (!latest || !md)
+      throw new NoPublishedBundleError(
+        `site group "${siteGroup}" has no published bundle yet; an emergency message is added to the bundle on air`,
+      );
+    const now = clock.now();
+    const kept = latest.manifest.emergencies.filter((e) => Date.parse(e.expiresAt) > now);
+    const manifest: BundleManifest = { ...latest.manifest, createdAt: iso(now), emergencies: change(kept) };
+    const files: DraftFile[] = mediaTargets(manifest).map((path) => {
+      const t = md.signed.targets[path];
+      const sha256 = t?.hashes['sha256'];
+      if (!t || !sha256)
+        throw new NoPublishedBundleError(`published bundle of "${siteGroup}" lacks media ${path}`);
+      return { path, length: t.length, sha256 };
+    });
+    return drafts.create({ siteGroup, manifest: `${JSON.stringify(manifest, null, 2)}\n`, files }, by, {
+      kind: 'emergency',
+      approveWithinMs: this.#windowMs,
+    });
+  }
+}
+
+export function summarise(d: DraftView): DraftSummary {
+  return {
+    id: d.id,
+    kind: d.kind,
+    status: d.status,
+    siteGroup: d.siteGroup,
+    version: d.version,
+    ...(d.label !== undefined ? { label: d.label } : {}),
+    ...(d.createdBy !== undefined ? { createdBy: d.createdBy } : {}),
+    createdAt: d.createdAt,
+    ...(d.approveBy !== undefined ? { approveBy: d.approveBy } : {}),
+    ...(d.publishedAt !== undefined ? { publishedAt: d.publishedAt } : {}),
+    threshold: d.threshold,
+    signatures: d.signatures,
+    missing: d.missing,
+  };
+}

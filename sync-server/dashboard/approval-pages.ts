@@ -1,0 +1,525 @@
+/**
+ * The approval pages: pending and recent drafts, one draft's review (what changes, files,
+ * signatures, the bytes being signed, signing in the browser or with the CLI), and emergency
+ * messages. Server-rendered through the `html` template (everything escaped); the client script
+ * reads its data and messages from JSON blocks.
+ */
+import { type DashboardLanguage, DASHBOARD_LOCALE } from '../../protocol/i18n/dashboard.js';
+import { type ApprovalKey, approvalMessages, approvalText } from '../../protocol/i18n/approval-ui.js';
+import type { EntryDiff, ManifestDiff } from '../../protocol/manifest-diff.js';
+import type { PublicUser } from '../accounts/service.js';
+import { isAllowed } from '../accounts/roles.js';
+import type {
+  ActiveEmergency,
+  DraftReview,
+  DraftSummary,
+  EmergencyTarget,
+} from '../content/approval-service.js';
+import {
+  EMERGENCY_DEFAULT_MINUTES,
+  EMERGENCY_MAX_MINUTES,
+  EMERGENCY_MIN_MINUTES,
+} from '../content/approval-service.js';
+import { html, type SafeHtml } from '../web/escape.js';
+import { jsonBlock, page } from './pages.js';
+
+/** Where the pages find each site group's time zone. */
+export interface ZoneSource {
+  timezoneOf(siteGroup: string): string;
+}
+
+/** How many published drafts the list shows. */
+const RECENT_PUBLISHED = 20;
+
+function fmtTime(iso: string | undefined, lang: DashboardLanguage, tz: string): string {
+  if (!iso) return approvalText(lang, 'unknown');
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return iso;
+  return new Intl.DateTimeFormat(DASHBOARD_LOCALE[lang], {
+    timeZone: tz,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hour12: false,
+    timeZoneName: 'short',
+  }).format(ms);
+}
+
+function fmtBytes(n: number, lang: DashboardLanguage): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${new Intl.NumberFormat(DASHBOARD_LOCALE[lang], { maximumFractionDigits: u ? 1 : 0 }).format(v)} ${units[u]}`;
+}
+
+function languageName(tag: string, lang: DashboardLanguage): string {
+  try {
+    const name = new Intl.DisplayNames([DASHBOARD_LOCALE[lang]], { type: 'language' }).of(tag);
+    return name && name !== tag ? `${name} (${tag})` : tag;
+  } catch {
+    return tag; // not a tag Intl knows: show it as written
+  }
+}
+
+/** The messages the approval script reads, plus the locale. */
+function msgs(lang: DashboardLanguage): SafeHtml {
+  return html`<script type="application/json" id="approval-msgs">
+    ${jsonBlock({ ...approvalMessages[lang], locale: DASHBOARD_LOCALE[lang] })}
+  </script>`;
+}
+
+const css = html`<link rel="stylesheet" href="/dashboard/static/approval.css" />`;
+
+function shell(
+  lang: DashboardLanguage,
+  title: string,
+  path: string,
+  user: PublicUser,
+  csrfToken: string,
+  body: SafeHtml,
+): string {
+  return page(
+    { lang, title, user, csrfToken, script: 'approval.js', path },
+    html`${css}${body}${msgs(lang)}`,
+  );
+}
+
+// ------------------------------------------------------------------------------------ drafts list
+
+function draftRow(d: DraftSummary, lang: DashboardLanguage, zones: ZoneSource, now: number): SafeHtml {
+  const t = (k: ApprovalKey, p?: Record<string, string | number>) => approvalText(lang, k, p);
+  const tz = zones.timezoneOf(d.siteGroup);
+  const late = d.approveBy !== undefined && d.status === 'open' && Date.parse(d.approveBy) < now;
+  return html`<tr data-draft="${d.id}" data-kind="${d.kind}" data-status="${d.status}">
+    <td><a href="/dashboard/drafts/${encodeURIComponent(d.id)}">${d.id}</a></td>
+    <td class="kind-${d.kind}">${t(`kind.${d.kind}`)}</td>
+    <td>${d.siteGroup}</td>
+    <td>${d.version}</td>
+    <td>${d.label ?? t('unknown')}</td>
+    <td>${d.createdBy ?? t('unknown')}</td>
+    <td>${fmtTime(d.createdAt, lang, tz)}</td>
+    <td data-f="signatures">${t('sig.count', { have: d.signatures.length, need: d.threshold })}</td>
+    <td class="${late ? 'late' : ''}">
+      ${
+        d.status === 'published'
+          ? fmtTime(d.publishedAt, lang, tz)
+          : d.approveBy
+            ? html`${fmtTime(d.approveBy, lang, tz)}${late ? html` (${t('deadline.passed')})` : ''}`
+            : t('unknown')
+      }
+    </td>
+  </tr>`;
+}
+
+export function renderDrafts(
+  lang: DashboardLanguage,
+  drafts: readonly DraftSummary[],
+  zones: ZoneSource,
+  user: PublicUser,
+  csrfToken: string,
+  now: number,
+): string {
+  const t = (k: ApprovalKey) => approvalText(lang, k);
+  const open = drafts.filter((d) => d.status === 'open');
+  const published = drafts
+    .filter((d) => d.status === 'published')
+    .sort((a, b) => (b.publishedAt ?? '').localeCompare(a.publishedAt ?? ''))
+    .slice(0, RECENT_PUBLISHED);
+  const head = (last: ApprovalKey) =>
+    html`<thead>
+      <tr>
+        <th>ID</th>
+        <th>${t('col.kind')}</th>
+        <th>${t('col.siteGroup')}</th>
+        <th>${t('col.version')}</th>
+        <th>${t('col.label')}</th>
+        <th>${t('col.createdBy')}</th>
+        <th>${t('col.createdAt')}</th>
+        <th>${t('col.signatures')}</th>
+        <th>${t(last)}</th>
+      </tr>
+    </thead>`;
+  const table = (rows: readonly DraftSummary[], id: string, last: ApprovalKey) =>
+    rows.length
+      ? html`<table id="${id}">
+          ${head(last)}
+          <tbody>
+            ${rows.map((d) => draftRow(d, lang, zones, now))}
+          </tbody>
+        </table>`
+      : html`<p id="${id}" class="empty">${t('drafts.none')}</p>`;
+  return shell(
+    lang,
+    t('drafts.title'),
+    '/dashboard/drafts',
+    user,
+    csrfToken,
+    html`<main id="drafts">
+      <h2>${t('drafts.pending')}</h2>
+      ${table(open, 'pending', 'col.deadline')}
+      <h2>${t('drafts.published')}</h2>
+      ${table(published, 'published', 'col.publishedAt')}
+    </main>`,
+  );
+}
+
+// ------------------------------------------------------------------------------------ one draft
+
+function entrySection(lang: DashboardLanguage, key: ApprovalKey, d: EntryDiff, name: string): SafeHtml | '' {
+  const t = (k: ApprovalKey, p?: Record<string, string | number>) => approvalText(lang, k, p);
+  if (!d.added.length && !d.removed.length && !d.changed.length) return '';
+  const label = (e: { id: string; title?: string }) =>
+    e.title && e.title !== e.id ? html`<code>${e.id}</code> ${e.title}` : html`<code>${e.id}</code>`;
+  const langs = (l: string[]) => (l.length ? l.map((x) => languageName(x, lang)).join(', ') : t('unknown'));
+  return html`<section class="diff" data-diff="${name}">
+    <h3>${t(key)}</h3>
+    <ul>
+      ${d.added.map((e) => html`<li class="added" data-id="${e.id}">${t('diff.added')}: ${label(e)}</li>`)}
+      ${d.removed.map(
+        (e) => html`<li class="removed" data-id="${e.id}">${t('diff.removed')}: ${label(e)}</li>`,
+      )}
+      ${d.changed.map(
+        (e) =>
+          html`<li class="changed" data-id="${e.id}">
+            ${t('diff.changed')}: ${label(e)} —
+            ${[
+              t('diff.changedFields', { fields: e.fields.join(', ') }),
+              ...(e.languages
+                ? [
+                    t('diff.languages', {
+                      added: langs(e.languages.added),
+                      removed: langs(e.languages.removed),
+                      changed: langs(e.languages.changed),
+                    }),
+                  ]
+                : []),
+            ].join('; ')}
+          </li>`,
+      )}
+    </ul>
+  </section>`;
+}
+
+function diffSection(lang: DashboardLanguage, d: ManifestDiff): SafeHtml {
+  const t = (k: ApprovalKey) => approvalText(lang, k);
+  const media = d.media;
+  const sections = [
+    d.fields.length
+      ? html`<section class="diff" data-diff="fields">
+          <h3>${t('diff.fields')}</h3>
+          <ul>
+            ${d.fields.map((f) => html`<li class="changed">${t('diff.changed')}: <code>${f}</code></li>`)}
+          </ul>
+        </section>`
+      : '',
+    entrySection(lang, 'diff.emergencies', d.emergencies, 'emergencies'),
+    entrySection(lang, 'diff.items', d.items, 'items'),
+    entrySection(lang, 'diff.playlists', d.playlists, 'playlists'),
+    entrySection(lang, 'diff.scheduleEntries', d.scheduleEntries, 'scheduleEntries'),
+    media.added.length + media.removed.length + media.changed.length
+      ? html`<section class="diff" data-diff="media">
+          <h3>${t('diff.media')}</h3>
+          <ul>
+            ${media.added.map((p) => html`<li class="added">${t('diff.added')}: <code>${p}</code></li>`)}
+            ${media.removed.map((p) => html`<li class="removed">${t('diff.removed')}: <code>${p}</code></li>`)}
+            ${media.changed.map((p) => html`<li class="changed">${t('diff.changed')}: <code>${p}</code></li>`)}
+          </ul>
+        </section>`
+      : '',
+  ].filter((s) => s !== '');
+  return html`${d.initial ? html`<p class="note">${t('draft.initial')}</p>` : ''}
+  ${sections.length ? sections : d.initial ? '' : html`<p class="empty">${t('draft.noChanges')}</p>`}`;
+}
+
+/** The CLI command that does the same signing (the key never leaves the approver's machine). */
+export function cliSignCommand(draftId: string, serverUrl: string): string {
+  return `gatecast draft sign --draft ${draftId} --key <your-approver>.key --server ${serverUrl} --token-file <token-file>`;
+}
+
+export function renderDraft(
+  lang: DashboardLanguage,
+  r: DraftReview,
+  zones: ZoneSource,
+  user: PublicUser,
+  csrfToken: string,
+  serverUrl: string,
+): string {
+  const t = (k: ApprovalKey, p?: Record<string, string | number>) => approvalText(lang, k, p);
+  const d = r.draft;
+  const tz = zones.timezoneOf(d.siteGroup);
+  const mayApprove =
+    isAllowed(user.role, 'draft.approve') &&
+    (r.kind !== 'emergency' || isAllowed(user.role, 'emergency.approve'));
+  const canDiscard =
+    d.status === 'open' &&
+    isAllowed(user.role, 'draft.submit') &&
+    (user.role === 'admin' || d.createdBy === user.username);
+  const data = {
+    id: d.id,
+    siteGroup: d.siteGroup,
+    status: d.status,
+    kind: r.kind,
+    threshold: d.threshold,
+    signatures: d.signatures.length,
+    canonical: r.canonical,
+    manifest: r.manifest,
+    bundlePath: r.bundlePath,
+    mayApprove,
+    timezone: tz,
+  };
+  const signPanel =
+    d.status !== 'open'
+      ? html`<p id="sign-state" data-state="${d.status}">
+          ${d.status === 'published' ? t('sign.published', { version: d.version }) : t('sign.notOpen')}
+        </p>`
+      : html`<section id="sign" data-state="idle">
+          <h2>${t('sign.title')}</h2>
+          ${
+            mayApprove
+              ? html`<p id="sign-unsupported" class="error" hidden>${t('sign.unsupported')}</p>
+                  <form id="sign-form" hidden>
+                    <label for="sign-saved">${t('sign.savedKeys')}</label>
+                    <select id="sign-saved">
+                      <option value="">${t('sign.chooseFile')}</option>
+                    </select>
+                    <button type="button" id="sign-forget">${t('sign.forget')}</button>
+                    <label for="sign-key">${t('sign.keyFile')}</label>
+                    <input id="sign-key" type="file" accept=".key,.pem,application/x-pem-file,text/plain" />
+                    <label class="check"
+                      ><input id="sign-remember" type="checkbox" /> ${t('sign.remember')}</label
+                    >
+                    <button type="submit" id="sign-button">${t('sign.button')}</button>
+                  </form>`
+              : html`<p id="sign-not-allowed">${t('sign.notAllowed')}</p>`
+          }
+          <p id="sign-result" role="status"></p>
+          <p>${t('sign.cli')}</p>
+          <pre id="sign-cli">${cliSignCommand(d.id, serverUrl)}</pre>
+        </section>`;
+  return shell(
+    lang,
+    t('draft.title', { id: d.id }),
+    `/dashboard/drafts/${d.id}`,
+    user,
+    csrfToken,
+    html`<main id="draft" data-kind="${r.kind}" data-status="${d.status}">
+      <p><a href="/dashboard/drafts">${t('draft.back')}</a></p>
+      <h2><span class="kind-${r.kind}">${t(`kind.${r.kind}`)}</span> ${t('draft.title', { id: d.id })}</h2>
+      <p id="draft-summary">
+        ${t('draft.summary', {
+          siteGroup: d.siteGroup,
+          version: d.version,
+          published: r.publishedVersion ?? t('draft.noPublished'),
+        })}
+        ${d.label ? html` — ${d.label}` : ''}
+      </p>
+      <p>
+        ${t('col.createdBy')}: ${d.createdBy ?? t('unknown')} · ${t('col.createdAt')}:
+        ${fmtTime(d.createdAt, lang, tz)}
+        ${d.approveBy ? html` · ${t('col.deadline')}: <strong>${fmtTime(d.approveBy, lang, tz)}</strong>` : ''}
+      </p>
+      ${
+        d.status === 'published'
+          ? html`<p class="note">${t('draft.publishedNote', { at: fmtTime(d.publishedAt, lang, tz) })}</p>`
+          : ''
+      }
+      ${
+        r.diff
+          ? html`<section id="changes">
+              <h2>${t('draft.changes')}</h2>
+              ${diffSection(lang, r.diff)}
+            </section>`
+          : ''
+      }
+      <h2>${t('draft.signatures')}</h2>
+      <p>${t('draft.need', { need: d.threshold })}</p>
+      <table id="signatures">
+        <thead>
+          <tr>
+            <th>${t('col.signer')}</th>
+            <th>${t('col.key')}</th>
+            <th>${t('col.signedAt')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${d.signatures.map(
+            (s) =>
+              html`<tr data-keyid="${s.keyid}">
+                <td>${s.by ?? t('unknown')}</td>
+                <td><code title="${s.keyid}">${s.keyid.slice(0, 16)}…</code></td>
+                <td>${fmtTime(s.at, lang, tz)}</td>
+              </tr>`,
+          )}
+        </tbody>
+      </table>
+      <p id="sig-count" data-have="${d.signatures.length}" data-need="${d.threshold}">
+        ${d.signatures.length ? t('sig.count', { have: d.signatures.length, need: d.threshold }) : t('draft.noSignatures')}
+      </p>
+      ${signPanel}
+      <h2>${t('draft.files')}</h2>
+      <table id="files">
+        <thead>
+          <tr>
+            <th>${t('col.file')}</th>
+            <th>${t('col.size')}</th>
+            <th>SHA-256</th>
+            <th>${t('col.state')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          <tr>
+            <td><code>${r.bundlePath}</code></td>
+            <td>${fmtBytes(Buffer.from(r.manifest, 'base64').length, lang)}</td>
+            <td><code>${r.bundleSha256}</code></td>
+            <td>${t('file.present')}</td>
+          </tr>
+          ${d.files.map(
+            (f) =>
+              html`<tr class="${f.present ? '' : 'missing'}">
+                <td><code>${f.path}</code></td>
+                <td>${fmtBytes(f.length, lang)}</td>
+                <td><code>${f.sha256}</code></td>
+                <td>${t(f.present ? 'file.present' : 'file.missing')}</td>
+              </tr>`,
+          )}
+        </tbody>
+      </table>
+      <h2>${t('draft.manifest')}</h2>
+      <p>${t('draft.bundleHash')}: <code id="bundle-sha256">${r.bundleSha256}</code></p>
+      <p id="manifest-check"></p>
+      <pre id="manifest"></pre>
+      ${canDiscard ? html`<p><button type="button" id="discard" class="danger">${t('draft.discard')}</button></p>` : ''}
+      <script type="application/json" id="draft-data">
+        ${jsonBlock(data)}
+      </script>
+    </main>`,
+  );
+}
+
+// ------------------------------------------------------------------------------------ emergency
+
+export function renderEmergency(
+  lang: DashboardLanguage,
+  v: { active: readonly ActiveEmergency[]; siteGroups: readonly EmergencyTarget[]; windowMinutes: number },
+  zones: ZoneSource,
+  user: PublicUser,
+  csrfToken: string,
+): string {
+  const t = (k: ApprovalKey, p?: Record<string, string | number>) => approvalText(lang, k, p);
+  const first = v.siteGroups[0];
+  const form = first
+    ? html`<form id="emergency-form">
+        <p class="note">${t('emergency.note', { need: first.threshold, minutes: v.windowMinutes })}</p>
+        <label for="em-site-group">${t('emergency.siteGroup')}</label>
+        <select id="em-site-group" name="siteGroup">
+          ${v.siteGroups.map(
+            (g) =>
+              html`<option value="${g.siteGroup}" data-tz="${g.timezone}">
+                ${g.gateNames.join(', ')} (${g.siteGroup})
+              </option>`,
+          )}
+        </select>
+        ${v.siteGroups.map(
+          (g, i) =>
+            html`<div class="em-langs" data-site-group="${g.siteGroup}" ${i === 0 ? '' : 'hidden'}>
+              ${g.languages.map(
+                (l) =>
+                  html`<fieldset data-lang="${l}">
+                    <legend>${t('emergency.language', { language: languageName(l, lang) })}</legend>
+                    <label
+                      >${t('emergency.titleField')}<input name="title" maxlength="300" lang="${l}"
+                    /></label>
+                    <label
+                      >${t('emergency.bodyField')}<textarea
+                        name="body"
+                        rows="3"
+                        maxlength="4000"
+                        lang="${l}"
+                      ></textarea>
+                    </label>
+                  </fieldset>`,
+              )}
+            </div>`,
+        )}
+        <label for="em-duration"
+          >${t('emergency.duration', { min: EMERGENCY_MIN_MINUTES, max: EMERGENCY_MAX_MINUTES })}</label
+        >
+        <input
+          id="em-duration"
+          type="number"
+          min="${EMERGENCY_MIN_MINUTES}"
+          max="${EMERGENCY_MAX_MINUTES}"
+          value="${EMERGENCY_DEFAULT_MINUTES}"
+          required
+        />
+        <button type="submit" id="em-submit">${t('emergency.submit')}</button>
+      </form>`
+    : html`<p class="empty">${t('emergency.noGates')}</p>`;
+  const mayEnd = isAllowed(user.role, 'emergency.create');
+  return shell(
+    lang,
+    t('emergency.title'),
+    '/dashboard/emergency',
+    user,
+    csrfToken,
+    html`<main id="emergency">
+      <h2>${t('emergency.new')}</h2>
+      ${form}
+      <p id="em-result" role="status"></p>
+      <h2>${t('emergency.active')}</h2>
+      ${
+        v.active.length
+          ? html`<table id="active-emergencies">
+              <thead>
+                <tr>
+                  <th>${t('col.siteGroup')}</th>
+                  <th>${t('col.message')}</th>
+                  <th>${t('col.starts')}</th>
+                  <th>${t('col.expires')}</th>
+                  <th>${t('col.actions')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${v.active.map((a) => {
+                  const tz = zones.timezoneOf(a.siteGroup);
+                  return html`<tr data-emergency="${a.emergency.id}" data-site-group="${a.siteGroup}">
+                    <td>${a.siteGroup}</td>
+                    <td>
+                      ${Object.entries(a.emergency.text).map(
+                        ([l, x]) =>
+                          html`<div lang="${l}">
+                            <code>${l}</code> ${x.title ? html`<strong>${x.title}</strong> ` : ''}${x.body}
+                          </div>`,
+                      )}
+                    </td>
+                    <td>${fmtTime(a.emergency.startsAt, lang, tz)}</td>
+                    <td>${fmtTime(a.emergency.expiresAt, lang, tz)}</td>
+                    <td>
+                      ${
+                        mayEnd
+                          ? html`<button
+                              type="button"
+                              class="em-end"
+                              data-site-group="${a.siteGroup}"
+                              data-id="${a.emergency.id}"
+                            >
+                              ${t('emergency.end')}
+                            </button>`
+                          : ''
+                      }
+                    </td>
+                  </tr>`;
+                })}
+              </tbody>
+            </table>`
+          : html`<p id="active-emergencies" class="empty">${t('emergency.noActive')}</p>`
+      }
+    </main>`,
+  );
+}

@@ -1,0 +1,144 @@
+/**
+ * Set-up for approval tests: a real TUF repository (two approver keys, threshold 2) with a first
+ * bundle published, a real SyncServer serving it, accounts of every role, and session logins.
+ */
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import type { Clock } from '../../protocol/clock.js';
+import { generateSigningKey } from '../../protocol/tuf-keys.js';
+import type { DraftActor } from '../../sync-server/tuf/drafts.js';
+import { createUsers, PASSWORD } from './dashboard.js';
+import { startServer } from './sync.js';
+import { tempDir } from './temp.js';
+import { startTufRepo } from './tuf-repo.js';
+
+export const SG = 'kien-giang/ha-tien';
+export const MAP_PNG = Buffer.from('PNG-map-'.repeat(300));
+
+/** A bundle manifest: a map image and a text slide (vi, km, en) whose Vietnamese body varies. */
+export function bundleText(viBody = 'Chào mừng đến Hà Tiên', extra: Record<string, unknown> = {}): string {
+  return `${JSON.stringify(
+    {
+      schema: 1,
+      siteGroup: SG,
+      label: 'Hà Tiên',
+      createdAt: '2026-11-01T00:00:00Z',
+      items: [
+        {
+          id: 'map',
+          title: 'Bản đồ',
+          kind: 'image',
+          durationMs: 8000,
+          variants: { zxx: { src: `${SG}/media/map.png` } },
+        },
+        {
+          id: 'welcome',
+          title: 'Chào mừng',
+          kind: 'text',
+          variants: { vi: { body: viBody }, km: { body: 'សូមស្វាគមន៍' }, en: { body: 'Welcome' } },
+        },
+      ],
+      playlists: [{ id: 'main', name: 'Main', entries: [{ itemId: 'map' }, { itemId: 'welcome' }] }],
+      schedule: { defaultPlaylistId: 'main' },
+      ...extra,
+    },
+    null,
+    2,
+  )}\n`;
+}
+
+export const mapFile = {
+  path: `${SG}/media/map.png`,
+  length: MAP_PNG.length,
+  sha256: createHash('sha256').update(MAP_PNG).digest('hex'),
+};
+
+export const USERS = [
+  { username: 'admin', role: 'admin' },
+  { username: 'author', role: 'author' },
+  { username: 'ap1', role: 'approver' },
+  { username: 'ap2', role: 'approver' },
+  { username: 'viewer', role: 'viewer' },
+  { username: 'op', role: 'operator' },
+] as const;
+
+export const actor = (username: (typeof USERS)[number]['username']): DraftActor => ({
+  username,
+  role: USERS.find((u) => u.username === username)!.role,
+});
+
+export interface Session {
+  cookie: string;
+  csrfToken: string;
+}
+
+export async function approvalRig(clock?: Clock) {
+  const dir = tempDir('gc-approval-');
+  // The private keys as `gatecast keys generate` writes them (PKCS#8 PEM), for signing in a browser.
+  const approverKeys = [generateSigningKey('approver-1'), generateSigningKey('approver-2')];
+  const tuf = await startTufRepo({
+    serve: false,
+    approverKeys: approverKeys.map((k) => k.key),
+    threshold: 2,
+    ...(clock ? { clock } : {}),
+    files: { [`${SG}/bundle.json`]: Buffer.from(bundleText()), [mapFile.path]: MAP_PNG },
+  });
+  await createUsers(join(dir.path, 'server'), [...USERS]);
+  const s = await startServer(dir.path, { tuf: { repoDir: tuf.dir } }, clock);
+  const base = s.server.url;
+  const login = async (username: string): Promise<Session> => {
+    const res = await fetch(`${base}/api/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password: PASSWORD }),
+    });
+    if (res.status !== 200) throw new Error(`login ${username}: ${res.status}`);
+    const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
+    const { csrfToken } = (await res.json()) as { csrfToken: string };
+    return { cookie, csrfToken };
+  };
+  const call = async (
+    who: Session | undefined,
+    method: string,
+    path: string,
+    body?: unknown,
+    csrf = true,
+  ) => {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: {
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(who ? { cookie: who.cookie } : {}),
+        ...(who && csrf ? { 'x-csrf-token': who.csrfToken } : {}),
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const text = await res.text();
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read replies field by field
+    const json: any =
+      text && (res.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text;
+    return { status: res.status, body: json };
+  };
+  /** Logs in each named user, in order. */
+  const logins = <const T extends readonly string[]>(...names: T) =>
+    Promise.all(names.map((n) => login(n))) as Promise<{ [K in keyof T]: Session }>;
+  /** A content draft with a changed welcome text, created by `by` through the real DraftService. */
+  const contentDraft = (by: DraftActor, viBody = 'Chào mừng đến cửa khẩu Hà Tiên') =>
+    s.server.tuf!.drafts.create({ siteGroup: SG, manifest: bundleText(viBody), files: [mapFile] }, by);
+  return {
+    dir,
+    tuf,
+    approverPems: approverKeys.map((k) => k.privatePem),
+    s,
+    base,
+    login,
+    logins,
+    call,
+    contentDraft,
+    close: async () => {
+      await s.server.stop();
+      await tuf.close();
+      dir.cleanup();
+    },
+  };
+}
