@@ -30,13 +30,14 @@ import { installSecurityHeaders } from './web/security-headers.js';
 import { renderPdf } from './reports/pdf.js';
 import { RegistryReportSource } from './reports/registry-source.js';
 import { reportRoutes } from './reports/routes.js';
+import { contentPlugin } from './content/plugin.js';
 
 /** The accounts database in the data directory (`gatecast admin create` writes the same file). */
 export const ACCOUNTS_DB = 'accounts.db';
 export const REGISTRY_DB = 'registry.db';
 
 /** /api paths served by session-guarded routes (or open), not by the ops bearer token. */
-const SESSION_API = /^\/api\/(session|users|audit|dashboard|health|reports|alerts)(\/|\.csv$|$)/;
+const SESSION_API = /^\/api\/(session|users|audit|dashboard|health|reports|alerts|content)(\/|\.csv$|$)/;
 
 export interface SyncServerDeps {
   clock?: Clock;
@@ -228,6 +229,19 @@ export class SyncServer {
         renderPdf: (html) => renderPdf(html, { executablePath }),
       });
       await scope.register(alertRoutes, { monitor: alerts.monitor, accounts });
+      if (tuf)
+        await scope.register(contentPlugin, {
+          dataDir: c.dataDir,
+          repo: tuf.repo,
+          repoDir: c.tuf!.repoDir,
+          drafts: tuf.drafts,
+          gate: (siteGroup) => this.registry.getGate(siteGroup),
+          accounts,
+          clock: this.clock,
+          log: this.log.child('content'),
+          mediaMaxBytes: c.content.mediaMaxBytes,
+          secureCookies,
+        });
     });
     registerOpsRoutes(this.app, {
       ...deps,

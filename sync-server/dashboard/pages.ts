@@ -11,6 +11,7 @@ import {
   dashboardText,
 } from '../../protocol/i18n/dashboard.js';
 import { dashboardUiMessages, uiText } from '../../protocol/i18n/dashboard-ui.js';
+import { contentText } from '../../protocol/i18n/content-ui.js';
 import type { CommandName } from '../../protocol/messages.js';
 import type { CommandRow, HealthPoint } from '../registry/registry.js';
 import { html, raw, type SafeHtml } from '../web/escape.js';
@@ -59,6 +60,7 @@ export function jsonBlock(v: unknown): SafeHtml {
 export const NAV: readonly { href: string; label: (lang: DashboardLanguage) => string; action: Action }[] = [
   { href: '/dashboard', label: (l) => dashboardText(l, 'fleet.link'), action: 'fleet.view' },
   { href: '/dashboard/reports', label: (l) => dashboardText(l, 'reports.link'), action: 'reports.view' },
+  { href: '/dashboard/content', label: (l) => contentText(l, 'content.link'), action: 'content.view' },
 ];
 
 export interface PageOptions {

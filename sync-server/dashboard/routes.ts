@@ -33,6 +33,7 @@ import type { Registry } from '../registry/registry.js';
 import type { TufRepository } from '../tuf/repository.js';
 import type { DeviceHub } from '../ws-hub.js';
 import { COMMON_JS, DASHBOARD_CSS, FLEET_JS, LOGIN_JS, SCREEN_JS } from './assets.js';
+import { CONTENT_CSS, CONTENT_JS } from './content-assets.js';
 import type { FleetView } from './fleet-view.js';
 import { renderFleet, renderLogin, renderReports, renderScreen } from './pages.js';
 import { latestManifest, previewSegments } from './schedule-preview.js';
@@ -57,6 +58,8 @@ const STATIC: Record<string, { type: string; body: string }> = {
   'common.js': { type: 'text/javascript; charset=utf-8', body: COMMON_JS },
   'screen.js': { type: 'text/javascript; charset=utf-8', body: SCREEN_JS },
   'login.js': { type: 'text/javascript; charset=utf-8', body: LOGIN_JS },
+  'content.js': { type: 'text/javascript; charset=utf-8', body: CONTENT_JS },
+  'content.css': { type: 'text/css; charset=utf-8', body: CONTENT_CSS },
 };
 
 const CommandBody = z.object({ name: CommandName, args: z.record(z.string(), z.unknown()).optional() });
