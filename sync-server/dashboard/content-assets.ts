@@ -20,6 +20,8 @@ export const CONTENT_CSS = `
 .cw-thumb { max-width: 160px; max-height: 90px; display: block; margin: .2rem 0; border: 1px solid #ccc; }
 .cw-entries { margin: .3rem 0; padding-left: 1.4rem; }
 .cw-entries li { margin: .15rem 0; }
+.cw-entries .cw-field { display: inline-flex; margin-right: .4rem; }
+.cw-entries input { width: 6rem; }
 .cw-entries button, .cw-section button, .cw-actions button { margin: 0 .15rem; padding: .2rem .6rem; }
 .cw-weekdays label { margin-right: .4rem; font-size: .85rem; }
 .cw-actions { display: flex; gap: .4rem; align-items: center; margin: .6rem 0; }

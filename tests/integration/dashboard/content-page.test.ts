@@ -1,0 +1,119 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser } from 'puppeteer-core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { contentText } from '../../../protocol/i18n/content-ui.js';
+import { createUsers, launchChromium, loginThroughPage } from '../../helpers/dashboard.js';
+import { startServer } from '../../helpers/sync.js';
+import { tempDir } from '../../helpers/temp.js';
+import { startTufRepo } from '../../helpers/tuf-repo.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.reverse()) await c();
+  cleanups.length = 0;
+});
+
+const SG = 'kien-giang/ha-tien';
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+  'base64',
+);
+const HOSTILE = '<img src=x onerror="window.__xss=1">';
+
+describe('content authoring page', () => {
+  it('lets an author build an item with vi and en images, preview the timeline and submit a draft', async () => {
+    const dir = tempDir('gc-content-page-');
+    cleanups.push(dir.cleanup);
+    const manifest = {
+      schema: 1,
+      siteGroup: SG,
+      createdAt: '2026-01-01T00:00:00Z',
+      items: [{ id: 'welcome', title: 'Chào mừng', kind: 'text', variants: { vi: { body: 'Xin chào' } } }],
+      playlists: [{ id: 'main', name: 'Chính', entries: [{ itemId: 'welcome' }] }],
+      schedule: {
+        defaultPlaylistId: 'main',
+        entries: [{ id: 'eve', playlistId: 'main', priority: 1, window: { start: '18:00', end: '22:00' } }],
+      },
+    };
+    const tuf = await startTufRepo({
+      serve: false,
+      files: { [`${SG}/bundle.json`]: Buffer.from(JSON.stringify(manifest)) },
+    });
+    cleanups.push(() => tuf.close());
+    await createUsers(join(dir.path, 'server'), [
+      { username: 'admin', role: 'admin' },
+      { username: 'author', role: 'author' },
+    ]);
+    const s = await startServer(dir.path, { tuf: { repoDir: tuf.dir } });
+    cleanups.push(() => s.server.stop());
+    const base = s.server.url;
+    const png = join(dir.path, 'cửa khẩu.png');
+    writeFileSync(png, PNG);
+
+    const browser: Browser = await launchChromium();
+    cleanups.push(() => browser.close());
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await loginThroughPage(page, base, 'author');
+    await page.click('#nav-content');
+    await page.waitForSelector('fieldset[data-item-id="welcome"]');
+    expect(await page.$eval('#cw-gate-info', (e) => e.textContent)).toContain('Asia/Ho_Chi_Minh');
+
+    // A new item: saving it half-done names its problems next to it; nothing is saved.
+    await page.click('#cw-add-item');
+    const item = 'fieldset[data-item-id="item-1"]';
+    await page.waitForSelector(item);
+    await page.click('#cw-save');
+    await page.waitForSelector(`${item} .cw-problem`);
+    expect(await page.$$eval('#cw-problems li', (l) => l.length)).toBeGreaterThan(0);
+
+    await page.type(`${item} input[data-f="title"]`, HOSTILE);
+    for (const lang of ['vi', 'en']) {
+      const input = await page.$(`${item} .cw-variant[data-lang="${lang}"] input[type="file"]`);
+      await input!.uploadFile(png);
+      await page.waitForSelector(`${item} .cw-variant[data-lang="${lang}"] img.cw-thumb`);
+    }
+    await page.select('fieldset[data-playlist-id="main"] select.cw-add-entry', 'item-1');
+    await page.click('fieldset[data-playlist-id="main"] .cw-add-entry-btn');
+    await page.waitForSelector('fieldset[data-playlist-id="main"] li[data-entry-item="item-1"]');
+
+    await page.click('#cw-save');
+    await page.waitForFunction(
+      (t) => document.getElementById('cw-status')!.textContent === t,
+      {},
+      contentText('vi', 'status.saved', { revision: 1 }),
+    );
+    // The uploaded picture shows in the editor (served back by the preview route).
+    await page.waitForFunction(
+      () =>
+        (document.querySelector('fieldset[data-item-id="item-1"] img.cw-thumb') as HTMLImageElement)
+          ?.naturalWidth === 1,
+    );
+
+    await page.click('#cw-preview');
+    await page.waitForSelector('#cw-timeline rect[data-playlist="main"]');
+    const rows = await page.$$eval('#cw-timeline-table tbody tr', (trs) => trs.map((tr) => tr.textContent));
+    expect(rows.length).toBeGreaterThanOrEqual(2);
+    expect(await page.$eval('#cw-preview-title', (e) => e.textContent)).toContain('Asia/Ho_Chi_Minh');
+
+    await page.click('#cw-submit');
+    await page.waitForSelector('#cw-draft:not([hidden])');
+    const href = await page.$eval('#cw-draft-link', (a) => a.getAttribute('href'));
+    const id = /^\/dashboard\/drafts\/(d\d{8}t\d{6}-[0-9a-f]{8})$/.exec(href ?? '')?.[1];
+    expect(id).toBeDefined();
+    const draft = await s.server.tuf!.drafts.get(id!);
+    expect(draft).toMatchObject({ createdBy: 'author', missing: [], siteGroup: SG });
+    expect(draft.files).toHaveLength(1);
+    const submitted = JSON.parse((await s.server.tuf!.drafts.manifest(id!)).toString('utf8'));
+    expect(submitted.items[1]).toMatchObject({ id: 'item-1', title: HOSTILE, kind: 'image' });
+    expect(Object.keys(submitted.items[1].variants)).toEqual(['vi', 'en']);
+
+    // The hostile title stayed text everywhere it is shown.
+    expect(await page.$eval(`${item} legend`, (e) => e.textContent)).toBe(HOSTILE);
+    expect(await page.$$('img[src="x"]')).toHaveLength(0);
+    expect(await page.evaluate(() => (window as { __xss?: number }).__xss)).toBeUndefined();
+    expect(errors).toEqual([]);
+  }, 30_000);
+});
