@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseBundleManifest } from '../../../protocol/content.js';
@@ -286,7 +286,7 @@ describe('content authoring API', () => {
   });
 
   it('previews with the device schedule engine and submits a complete draft under the author’s name', async () => {
-    const { call, q, s } = await setUp();
+    const { call, q, s, dataDir, tuf } = await setUp();
     const author = await login(s.server.url, 'author');
     const approver = await login(s.server.url, 'approver');
     const ws0 = await call(author, 'GET', `/api/content/workspace?siteGroup=${q}`);
@@ -362,6 +362,30 @@ describe('content authoring API', () => {
     const staleSubmit = await call(author, 'POST', `/api/content/submit?siteGroup=${q}`, { revision: 7 });
     expect(staleSubmit.status).toBe(400);
     expect(await drafts.list()).toHaveLength(0);
+
+    // The stored file vanished: named, no draft. Its bytes rotted: the draft is refused and discarded.
+    const blob = join(dataDir, 'content', 'media', sha(PNG));
+    rmSync(blob);
+    const gone = await call(author, 'POST', `/api/content/submit?siteGroup=${q}`, { revision: 1 });
+    expect(gone.status).toBe(400);
+    expect(gone.body.error.problems).toEqual([
+      {
+        path: 'items.map.variants.vi.src',
+        message: `media file "${up.body.path}" is neither uploaded nor published in this site group`,
+      },
+    ]);
+    writeFileSync(blob, Buffer.alloc(PNG.length, 0));
+    const rotten = await call(author, 'POST', `/api/content/submit?siteGroup=${q}`, { revision: 1 });
+    expect(rotten.status).toBe(400);
+    expect(rotten.body.error.code).toBe('DRAFT_INVALID');
+    expect(rotten.body.error.problems[0].message).toMatch(/^sha256 [0-9a-f]{64} does not match/);
+    expect(await drafts.list()).toHaveLength(0);
+    expect(readdirSync(join(tuf.dir, 'drafts'))).toEqual([]);
+    rmSync(blob);
+    expect(
+      (await call(author, 'POST', `/api/content/media?siteGroup=${q}&name=map.png`, undefined, { raw: PNG }))
+        .body.path,
+    ).toBe(up.body.path);
 
     const sub = await call(author, 'POST', `/api/content/submit?siteGroup=${q}`, { revision: 1 });
     expect(sub.status).toBe(201);
