@@ -6,6 +6,7 @@ import { parseBundleManifest } from '../../../protocol/content.js';
 import { GateConfig } from '../../../protocol/config.js';
 import { previewSegments } from '../../../sync-server/dashboard/schedule-preview.js';
 import { createUsers, PASSWORD } from '../../helpers/dashboard.js';
+import { isAllowed, type Action } from '../../../sync-server/accounts/roles.js';
 import { GATE, startServer } from '../../helpers/sync.js';
 import { tempDir } from '../../helpers/temp.js';
 import { startTufRepo } from '../../helpers/tuf-repo.js';
@@ -80,6 +81,7 @@ async function setUp(mediaMaxBytes = 4096) {
     { username: 'author', role: 'author' },
     { username: 'approver', role: 'approver' },
     { username: 'viewer', role: 'viewer' },
+    { username: 'operator', role: 'operator' },
   ]);
   const s = await startServer(dir.path, { tuf: { repoDir: tuf.dir }, content: { mediaMaxBytes } });
   cleanups.push(() => s.server.stop());
@@ -406,5 +408,57 @@ describe('content authoring API', () => {
     expect(submitted.items.map((i) => i.id)).toEqual(['welcome', 'logo', 'map']);
     expect(Date.parse(submitted.createdAt)).toBeGreaterThan(Date.parse('2026-01-01T00:00:00Z'));
     expect(submitted.schedule.entries.map((e) => e.id)).toEqual(['eve', 'weekend']);
+  });
+
+  it('refuses every mutating content route without CSRF, from another site, or to a role without its action', async () => {
+    const { call, q, s, base } = await setUp();
+    const routes: { method: string; path: string; action: Action; body?: unknown; raw?: Buffer }[] = [
+      { method: 'PUT', path: `/api/content/workspace?siteGroup=${q}`, action: 'content.edit', body: {} },
+      {
+        method: 'POST',
+        path: `/api/content/media?siteGroup=${q}&name=%25%25`,
+        action: 'content.edit',
+        raw: PNG,
+      },
+      { method: 'POST', path: '/api/content/preview', action: 'content.view', body: {} },
+      { method: 'POST', path: `/api/content/submit?siteGroup=${q}`, action: 'draft.submit', body: {} },
+    ];
+    for (const username of ['admin', 'operator', 'author', 'approver', 'viewer'] as const) {
+      const who = await login(base, username);
+      const role = username;
+      for (const r of routes) {
+        const opts = r.raw ? { raw: r.raw } : {};
+        const noCsrf = await call(who, r.method, r.path, r.body, { ...opts, csrf: false });
+        expect([username, r.path, noCsrf.status, noCsrf.body.error.code]).toEqual([
+          username,
+          r.path,
+          403,
+          'CSRF_INVALID',
+        ]);
+        const res = await call(who, r.method, r.path, r.body, opts);
+        // Allowed roles get past the guard and meet the (deliberately invalid) body: 400, nothing changed.
+        expect([username, r.path, res.status, res.body.error.code === 'FORBIDDEN']).toEqual([
+          username,
+          r.path,
+          isAllowed(role, r.action) ? 400 : 403,
+          !isAllowed(role, r.action),
+        ]);
+      }
+      const cross = await fetch(`${base}/api/content/workspace?siteGroup=${q}`, {
+        method: 'PUT',
+        headers: {
+          cookie: who.cookie,
+          'x-csrf-token': who.csrfToken,
+          'content-type': 'application/json',
+          origin: 'https://evil.example',
+        },
+        body: JSON.stringify({ revision: 0, manifest: {} }),
+      });
+      expect(cross.status).toBe(403);
+    }
+    expect(
+      (await call(await login(base, 'viewer'), 'GET', `/api/content/workspace?siteGroup=${q}`)).body.revision,
+    ).toBe(0);
+    expect(await s.server.tuf!.drafts.list()).toEqual([]);
   });
 });
