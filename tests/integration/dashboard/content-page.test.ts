@@ -44,6 +44,7 @@ describe('content authoring page', () => {
     await createUsers(join(dir.path, 'server'), [
       { username: 'admin', role: 'admin' },
       { username: 'author', role: 'author' },
+      { username: 'viewer', role: 'viewer' },
     ]);
     const s = await startServer(dir.path, { tuf: { repoDir: tuf.dir } });
     cleanups.push(() => s.server.stop());
@@ -114,6 +115,25 @@ describe('content authoring page', () => {
     expect(await page.$eval(`${item} legend`, (e) => e.textContent)).toBe(HOSTILE);
     expect(await page.$$('img[src="x"]')).toHaveLength(0);
     expect(await page.evaluate(() => (window as { __xss?: number }).__xss)).toBeUndefined();
+
+    // A viewer, in English: the saved workspace, read-only, the hostile title still text.
+    const ctx = await browser.createBrowserContext();
+    const vpage = await ctx.newPage();
+    vpage.on('pageerror', (e) => errors.push(String(e)));
+    await loginThroughPage(vpage, base, 'viewer');
+    await vpage.goto(`${base}/dashboard/lang/en?next=/dashboard/content`);
+    await vpage.waitForSelector(item);
+    expect(await vpage.$eval('main h2', (e) => e.textContent)).toBe(contentText('en', 'content.title'));
+    expect(await vpage.$('#cw-save')).toBeNull();
+    expect(await vpage.$('#cw-submit')).toBeNull();
+    expect(
+      await vpage.$eval(`${item} input[data-f="title"]`, (e) => [
+        (e as HTMLInputElement).value,
+        (e as HTMLInputElement).disabled,
+      ]),
+    ).toEqual([HOSTILE, true]);
+    expect(await vpage.$$('img[src="x"]')).toHaveLength(0);
+    expect(await vpage.evaluate(() => (window as { __xss?: number }).__xss)).toBeUndefined();
     expect(errors).toEqual([]);
   }, 30_000);
 });
