@@ -222,8 +222,12 @@ export const contentRoutes: FastifyPluginAsync<ContentRoutesOptions> = async (ap
         version: res.draft.version,
         files: res.draft.files.length,
         uploaded: res.uploaded.length,
+        carriedEmergencies: res.carriedEmergencies,
       });
-      return reply.code(201).header('cache-control', 'no-store').send({ draft: res.draft, link: res.link });
+      return reply
+        .code(201)
+        .header('cache-control', 'no-store')
+        .send({ draft: res.draft, link: res.link, carriedEmergencies: res.carriedEmergencies });
     } catch (err) {
       if (isGatecastError(err))
         accounts.audit(actor, 'draft.submit', siteGroup, 'failed', { code: err.code });

@@ -87,6 +87,8 @@ export interface SubmitResult {
   draft: DraftView;
   link: string;
   uploaded: string[];
+  /** Unexpired emergencies of the published bundle that the workspace lacked, kept in the draft. */
+  carriedEmergencies: string[];
 }
 
 export interface ContentServiceOptions {
@@ -348,7 +350,20 @@ export class ContentService {
     const { problems, manifest, files } = await this.check(siteGroup, saved.manifest);
     if (problems.length || !manifest)
       throw new ContentWorkflowError(`the workspace of "${siteGroup}" cannot be submitted`, problems);
-    const text = `${JSON.stringify({ ...manifest, createdAt: new Date(this.o.clock.now()).toISOString() }, null, 2)}\n`;
+    // Emergencies have their own flow: one published after this workspace was started must not be
+    // taken off the air by this draft, so every unexpired published emergency it lacks is kept.
+    const now = this.o.clock.now();
+    const latest = await latestManifest(this.o.repo, this.o.repoDir, siteGroup);
+    const own = new Set(manifest.emergencies.map((e) => e.id));
+    const carried = (latest?.manifest.emergencies ?? []).filter(
+      (e) => !own.has(e.id) && Date.parse(e.expiresAt) > now,
+    );
+    const final = {
+      ...manifest,
+      createdAt: new Date(now).toISOString(),
+      emergencies: [...manifest.emergencies, ...carried],
+    };
+    const text = `${JSON.stringify(final, null, 2)}\n`;
     const draft = await this.o.drafts.create(
       {
         siteGroup,
@@ -373,8 +388,20 @@ export class ContentService {
       throw err;
     }
     const view = await this.o.drafts.get(draft.id);
-    this.o.log.info('workspace submitted', { siteGroup, draft: draft.id, by: by.username, uploaded });
-    return { draft: view, link: `/dashboard/drafts/${encodeURIComponent(draft.id)}`, uploaded };
+    const carriedIds = carried.map((e) => e.id);
+    this.o.log.info('workspace submitted', {
+      siteGroup,
+      draft: draft.id,
+      by: by.username,
+      uploaded,
+      carriedEmergencies: carriedIds,
+    });
+    return {
+      draft: view,
+      link: `/dashboard/drafts/${encodeURIComponent(draft.id)}`,
+      uploaded,
+      carriedEmergencies: carriedIds,
+    };
   }
 
   /** Stores one upload (see MediaStore.put) for a known site group. */

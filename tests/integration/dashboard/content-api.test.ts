@@ -42,6 +42,20 @@ function publishedManifest() {
     ],
     playlists: [{ id: 'main', name: 'Main', entries: [{ itemId: 'welcome' }, { itemId: 'logo' }] }],
     schedule: { defaultPlaylistId: 'main', entries: [] },
+    emergencies: [
+      {
+        id: 'bao',
+        text: { vi: { body: 'Đóng cửa do bão' }, en: { body: 'Closed for the storm' } },
+        startsAt: '2026-01-01T00:00:00Z',
+        expiresAt: '2099-01-01T00:00:00Z',
+      },
+      {
+        id: 'old',
+        text: { vi: { body: 'Đã hết hạn' } },
+        startsAt: '2025-01-01T00:00:00Z',
+        expiresAt: '2025-01-02T00:00:00Z',
+      },
+    ],
   };
 }
 
@@ -294,6 +308,9 @@ describe('content authoring API', () => {
     const ws0 = await call(author, 'GET', `/api/content/workspace?siteGroup=${q}`);
 
     const m = structuredClone(ws0.body.manifest);
+    expect(m.emergencies.map((e: { id: string }) => e.id)).toEqual(['bao', 'old']);
+    // As if the workspace predates the storm warning.
+    m.emergencies = [];
     m.playlists.push({ id: 'evening', name: 'Buổi tối', entries: [{ itemId: 'welcome' }] });
     m.schedule.entries = [
       { id: 'eve', playlistId: 'evening', priority: 5, window: { start: '18:00', end: '22:00' } },
@@ -408,6 +425,9 @@ describe('content authoring API', () => {
     expect(submitted.items.map((i) => i.id)).toEqual(['welcome', 'logo', 'map']);
     expect(Date.parse(submitted.createdAt)).toBeGreaterThan(Date.parse('2026-01-01T00:00:00Z'));
     expect(submitted.schedule.entries.map((e) => e.id)).toEqual(['eve', 'weekend']);
+    // The live emergency stays on air; the expired one is not brought back.
+    expect(submitted.emergencies.map((e) => e.id)).toEqual(['bao']);
+    expect(sub.body.carriedEmergencies).toEqual(['bao']);
   });
 
   it('refuses every mutating content route without CSRF, from another site, or to a role without its action', async () => {
