@@ -14,7 +14,7 @@
  *   POST /api/content/submit?siteGroup=  {revision?}       → 201 {draft, link} (draft.submit)
  * Errors: `{ error: { code, message, problems? } }`. Every mutation is audited.
  */
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { SiteGroupId } from '../../protocol/content.js';
@@ -154,7 +154,8 @@ export const contentRoutes: FastifyPluginAsync<ContentRoutesOptions> = async (ap
       const rec = await content.putMedia({
         siteGroup: q.siteGroup,
         originalName: q.name,
-        body: request.body as Readable,
+        // An empty body reaches no parser: treat it as an empty stream (refused as MEDIA_EMPTY).
+        body: (request.body as Readable | undefined) ?? Readable.from([]),
         uploadedBy: actor.user.username,
         at: o.clock.now(),
       });

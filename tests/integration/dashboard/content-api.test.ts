@@ -197,6 +197,8 @@ describe('content authoring API', () => {
     const badName = await upload(author, '%%%.png', PNG);
     expect(badName.status).toBe(400);
     expect(badName.body.error.code).toBe('MEDIA_NAME_INVALID');
+    const empty = await upload(author, 'empty.png', Buffer.alloc(0));
+    expect([empty.status, empty.body.error.code]).toEqual([400, 'MEDIA_EMPTY']);
     const big = Buffer.alloc(5000, 1);
     const tooBig = await upload(author, 'big.png', big);
     expect(tooBig.status).toBe(413);
