@@ -136,18 +136,20 @@ export const CONTENT_JS = String.raw`
   function fileKey(kind) { return kind === 'html' ? 'entry' : 'src'; }
   function mediaUrl(path) { return '/api/content/media?' + q('path', path); }
 
-  function upload(item, lang, file, note) {
+  function upload(item, lang, file, note, slot) {
     note.textContent = M['variant.uploading'];
     api('POST', '/api/content/media?' + q('siteGroup', S.siteGroup) + '&' + q('name', file.name), file, 'application/octet-stream')
       .then(function (res) {
         if (!res.ok) { note.textContent = fill(M['variant.uploadFailed'], { message: errMessage(res) }); return; }
-        var key = fileKey(item.kind);
-        var prev = item.variants[lang] || {};
-        var v = {};
-        v[key] = res.json.path;
-        if (item.kind === 'html') v.assets = prev.assets || [];
-        if (item.kind === 'video' && prev.poster) v.poster = prev.poster;
-        item.variants[lang] = v;
+        var prev = item.variants[lang];
+        if (slot === 'poster') { if (!prev) return; prev.poster = res.json.path; }
+        else {
+          var v = {};
+          v[fileKey(item.kind)] = res.json.path;
+          if (item.kind === 'html') v.assets = (prev && prev.assets) || [];
+          if (item.kind === 'video' && prev && prev.poster) v.poster = prev.poster;
+          item.variants[lang] = v;
+        }
         renderItems();
         markDirty();
       }, function (e) { note.textContent = fill(M['variant.uploadFailed'], { message: String(e) }); });
@@ -185,8 +187,14 @@ export const CONTENT_JS = String.raw`
       var f = el('input', { type: 'file', accept: accept, 'data-lang': lang, class: 'cw-file' });
       f.disabled = !canEdit;
       f.hidden = !canEdit;
-      f.addEventListener('change', function () { if (f.files && f.files[0]) upload(item, lang, f.files[0], note); });
+      f.addEventListener('change', function () { if (f.files && f.files[0]) upload(item, lang, f.files[0], note, 'main'); });
       if (canEdit) body.appendChild(field(M['variant.upload'], f));
+      if (item.kind === 'video' && path) {
+        body.appendChild(el('div', { class: 'cw-path' }, M['variant.poster'] + ': ' + (v.poster || M['variant.none'])));
+        var pf = el('input', { type: 'file', accept: 'image/*', 'data-lang': lang, 'data-slot': 'poster', class: 'cw-file' });
+        pf.addEventListener('change', function () { if (pf.files && pf.files[0]) upload(item, lang, pf.files[0], note, 'poster'); });
+        if (canEdit) body.appendChild(field(M['variant.poster'], pf));
+      }
       body.appendChild(note);
     }
     if (v) body.appendChild(button(M['variant.remove'], function () { delete item.variants[lang]; renderItems(); }, { class: 'cw-remove-variant' }));
@@ -218,6 +226,13 @@ export const CONTENT_JS = String.raw`
         renderItems();
       }, { 'data-f': 'kind' })));
       row.appendChild(field(M['item.duration'], input('number', seconds(item.durationMs), function (v) { setMs(item, v); }, { 'data-f': 'duration', min: '0.5', step: '0.5' })));
+      if (item.kind === 'video') {
+        var loop = el('input', { type: 'checkbox', 'data-f': 'loop' });
+        loop.checked = Boolean(item.loop);
+        loop.disabled = !canEdit;
+        loop.addEventListener('change', function () { item.loop = loop.checked; markDirty(); });
+        row.appendChild(field(M['item.loop'], loop));
+      }
       if (item.kind === 'text')
         row.appendChild(field(M['style.label'], choice(['standard', 'notice', 'warning'].map(function (s) { return [s, M['style.' + s]]; }), item.style || 'standard', function (v) { item.style = v; })));
       row.appendChild(button(M['item.remove'], function () {
@@ -377,8 +392,15 @@ export const CONTENT_JS = String.raw`
       setStatus('');
     });
   }
-  sel.addEventListener('change', function () { S.siteGroup = sel.value; load(); });
-  $('cw-reload').addEventListener('click', load);
+  sel.addEventListener('change', function () {
+    if (S.dirty && !window.confirm(M['content.confirmDiscard'])) { sel.value = S.siteGroup; return; }
+    S.siteGroup = sel.value; load();
+  });
+  window.addEventListener('beforeunload', function (ev) { if (S.dirty) { ev.preventDefault(); ev.returnValue = ''; } });
+  $('cw-reload').addEventListener('click', function () {
+    if (S.dirty && !window.confirm(M['content.confirmDiscard'])) return;
+    load();
+  });
 
   var saveBtn = $('cw-save');
   if (saveBtn) saveBtn.addEventListener('click', function () {

@@ -116,6 +116,42 @@ describe('content authoring page', () => {
     expect(await page.$$('img[src="x"]')).toHaveLength(0);
     expect(await page.evaluate(() => (window as { __xss?: number }).__xss)).toBeUndefined();
 
+    // A video item: one language-neutral clip with its poster, looped.
+    await page.click('#cw-add-item');
+    const video = 'fieldset[data-item-id="item-2"]';
+    await page.waitForSelector(video);
+    await page.select(`${video} select[data-f="kind"]`, 'video');
+    await page.waitForSelector(`${video} input[data-f="loop"]`);
+    await page.click(`${video} input[data-f="loop"]`);
+    const clip = join(dir.path, 'Đoạn phim.mp4');
+    writeFileSync(clip, Buffer.from('not really a video, but bytes all the same'));
+    await (await page.$(`${video} .cw-variant[data-lang="zxx"] input[type="file"]`))!.uploadFile(clip);
+    await page.waitForSelector(`${video} .cw-variant[data-lang="zxx"] input[data-slot="poster"]`);
+    await (await page.$(`${video} .cw-variant[data-lang="zxx"] input[data-slot="poster"]`))!.uploadFile(png);
+    await page.waitForFunction(
+      () =>
+        (
+          window as unknown as {
+            gcContent: { manifest: { items: { variants: Record<string, { poster?: string }> }[] } };
+          }
+        ).gcContent.manifest.items[2]!.variants['zxx']?.poster !== undefined,
+    );
+    const v = await page.evaluate(
+      () =>
+        (window as unknown as { gcContent: { manifest: { items: unknown[] } } }).gcContent.manifest.items[2],
+    );
+    expect(v).toMatchObject({
+      id: 'item-2',
+      kind: 'video',
+      loop: true,
+      variants: {
+        zxx: {
+          src: expect.stringMatching(/^kien-giang\/ha-tien\/media\/[0-9a-f]{8}-doan-phim\.mp4$/),
+          poster: expect.stringMatching(/^kien-giang\/ha-tien\/media\/[0-9a-f]{8}-cua-khau\.png$/),
+        },
+      },
+    });
+
     // A viewer, in English: the saved workspace, read-only, the hostile title still text.
     const ctx = await browser.createBrowserContext();
     const vpage = await ctx.newPage();
