@@ -143,6 +143,10 @@ export const CONTENT_JS = String.raw`
         if (!res.ok) { note.textContent = fill(M['variant.uploadFailed'], { message: errMessage(res) }); return; }
         var prev = item.variants[lang];
         if (slot === 'poster') { if (!prev) return; prev.poster = res.json.path; }
+        else if (slot === 'asset') {
+          if (!prev) return;
+          prev.assets = (prev.assets || []).filter(function (a) { return a !== res.json.path; }).concat([res.json.path]);
+        }
         else {
           var v = {};
           v[fileKey(item.kind)] = res.json.path;
@@ -189,6 +193,20 @@ export const CONTENT_JS = String.raw`
       f.hidden = !canEdit;
       f.addEventListener('change', function () { if (f.files && f.files[0]) upload(item, lang, f.files[0], note, 'main'); });
       if (canEdit) body.appendChild(field(M['variant.upload'], f));
+      if (item.kind === 'html' && path) {
+        var list = el('ul', { class: 'cw-path' });
+        (v.assets || []).forEach(function (a, ai) {
+          var li = el('li', null, a + ' ');
+          li.appendChild(button(M['entry.remove'], function () { v.assets.splice(ai, 1); renderItems(); }));
+          list.appendChild(li);
+        });
+        body.appendChild(list);
+        var af = el('input', { type: 'file', multiple: 'multiple', 'data-lang': lang, 'data-slot': 'asset', class: 'cw-file' });
+        af.addEventListener('change', function () {
+          Array.prototype.forEach.call(af.files || [], function (file) { upload(item, lang, file, note, 'asset'); });
+        });
+        if (canEdit) body.appendChild(field(M['variant.assets'], af));
+      }
       if (item.kind === 'video' && path) {
         body.appendChild(el('div', { class: 'cw-path' }, M['variant.poster'] + ': ' + (v.poster || M['variant.none'])));
         var pf = el('input', { type: 'file', accept: 'image/*', 'data-lang': lang, 'data-slot': 'poster', class: 'cw-file' });
@@ -272,6 +290,16 @@ export const CONTENT_JS = String.raw`
       row.appendChild(field(M['playlist.transition'], choice(['cut', 'fade'].map(function (x) { return [x, M['transition.' + x]]; }), p.transition || 'cut', function (v) { p.transition = v; })));
       row.appendChild(button(M['playlist.remove'], function () { m.playlists.splice(pi, 1); renderAll(); }, { class: 'cw-remove-playlist' }));
       fs.appendChild(row);
+      var tick = el('div', { class: 'cw-row cw-ticker' });
+      S.gate.languages.forEach(function (lang) {
+        var cur = p.ticker && p.ticker.text && p.ticker.text[lang];
+        tick.appendChild(field(M['playlist.ticker'] + ' · ' + langName(lang), input('text', cur, function (val) {
+          var t = p.ticker || { text: {}, speedPxPerS: 80 };
+          if (val === '') delete t.text[lang]; else t.text[lang] = val;
+          if (Object.keys(t.text).length) p.ticker = t; else delete p.ticker;
+        }, { 'data-f': 'ticker', 'data-lang': lang, maxlength: '1000' })));
+      });
+      fs.appendChild(tick);
       fs.appendChild(el('div', { class: 'cw-note' }, M['playlist.entries']));
       var ol = el('ol', { class: 'cw-entries' });
       if (!p.entries.length) fs.appendChild(el('p', { class: 'cw-note' }, M['playlist.empty']));

@@ -80,6 +80,11 @@ describe('content authoring page', () => {
     await page.click('fieldset[data-playlist-id="main"] .cw-add-entry-btn');
     await page.waitForSelector('fieldset[data-playlist-id="main"] li[data-entry-item="item-1"]');
 
+    await page.type(
+      'fieldset[data-playlist-id="main"] input[data-f="ticker"][data-lang="vi"]',
+      'Giờ mở cửa: 7:00–17:00',
+    );
+
     await page.click('#cw-save');
     await page.waitForFunction(
       (t) => document.getElementById('cw-status')!.textContent === t,
@@ -110,6 +115,14 @@ describe('content authoring page', () => {
     const submitted = JSON.parse((await s.server.tuf!.drafts.manifest(id!)).toString('utf8'));
     expect(submitted.items[1]).toMatchObject({ id: 'item-1', title: HOSTILE, kind: 'image' });
     expect(Object.keys(submitted.items[1].variants)).toEqual(['vi', 'en']);
+    expect(submitted.playlists[0].ticker).toEqual({
+      text: { vi: 'Giờ mở cửa: 7:00–17:00' },
+      speedPxPerS: 80,
+    });
+    expect(submitted.playlists[0].entries.map((e: { itemId: string }) => e.itemId)).toEqual([
+      'welcome',
+      'item-1',
+    ]);
 
     // The hostile title stayed text everywhere it is shown.
     expect(await page.$eval(`${item} legend`, (e) => e.textContent)).toBe(HOSTILE);
