@@ -229,19 +229,16 @@ export class SyncServer {
         renderPdf: (html) => renderPdf(html, { executablePath }),
       });
       await scope.register(alertRoutes, { monitor: alerts.monitor, accounts });
-      if (tuf)
-        await scope.register(contentPlugin, {
-          dataDir: c.dataDir,
-          repo: tuf.repo,
-          repoDir: c.tuf!.repoDir,
-          drafts: tuf.drafts,
-          gate: (siteGroup) => this.registry.getGate(siteGroup),
-          accounts,
-          clock: this.clock,
-          log: this.log.child('content'),
-          mediaMaxBytes: c.content.mediaMaxBytes,
-          secureCookies,
-        });
+      await scope.register(contentPlugin, {
+        dataDir: c.dataDir,
+        tuf: tuf ? { repo: tuf.repo, repoDir: c.tuf!.repoDir, drafts: tuf.drafts } : undefined,
+        gate: (siteGroup) => this.registry.getGate(siteGroup),
+        accounts,
+        clock: this.clock,
+        log: this.log.child('content'),
+        mediaMaxBytes: c.content.mediaMaxBytes,
+        secureCookies,
+      });
     });
     registerOpsRoutes(this.app, {
       ...deps,

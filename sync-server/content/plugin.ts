@@ -1,7 +1,7 @@
 /**
  * Content authoring, wired as one fastify plugin for the access-controlled scope of SyncServer:
  * the /api/content routes (routes.ts) and the /dashboard/content page. Registered only when the
- * server serves a TUF repository (drafts need one).
+ * server serves a TUF repository (drafts need one); without one, the page only says so.
  *
  *   GET /dashboard/content[?siteGroup=]   the authoring page (content.view; editing for content.edit,
  *                                         submitting for draft.submit; login redirect without a session)
@@ -24,9 +24,8 @@ import { WorkspaceStore } from './workspace-store.js';
 
 export interface ContentPluginOptions {
   dataDir: string;
-  repo: TufRepository;
-  repoDir: string;
-  drafts: DraftService;
+  /** The served TUF repository; without one the page says so and no /api/content route exists. */
+  tuf: { repo: TufRepository; repoDir: string; drafts: DraftService } | undefined;
   gate: (siteGroup: string) => GateConfig | undefined;
   accounts: AccountService;
   clock: Clock;
@@ -36,23 +35,26 @@ export interface ContentPluginOptions {
 }
 
 export const contentPlugin: FastifyPluginAsync<ContentPluginOptions> = async (app, o) => {
-  const content = new ContentService({
-    repo: o.repo,
-    repoDir: o.repoDir,
-    drafts: o.drafts,
-    workspaces: new WorkspaceStore(o.dataDir),
-    media: new MediaStore(o.dataDir, o.mediaMaxBytes),
-    gate: o.gate,
-    clock: o.clock,
-    log: o.log,
-  });
-  await app.register(contentRoutes, {
-    content,
-    accounts: o.accounts,
-    mediaMaxBytes: o.mediaMaxBytes,
-    clock: o.clock,
-    log: o.log,
-  });
+  const content =
+    o.tuf &&
+    new ContentService({
+      repo: o.tuf.repo,
+      repoDir: o.tuf.repoDir,
+      drafts: o.tuf.drafts,
+      workspaces: new WorkspaceStore(o.dataDir),
+      media: new MediaStore(o.dataDir, o.mediaMaxBytes),
+      gate: o.gate,
+      clock: o.clock,
+      log: o.log,
+    });
+  if (content)
+    await app.register(contentRoutes, {
+      content,
+      accounts: o.accounts,
+      mediaMaxBytes: o.mediaMaxBytes,
+      clock: o.clock,
+      log: o.log,
+    });
 
   app.get<{ Querystring: { siteGroup?: string } }>(
     '/dashboard/content',
@@ -70,7 +72,8 @@ export const contentPlugin: FastifyPluginAsync<ContentPluginOptions> = async (ap
       const body = renderContent(
         languageOf(request),
         {
-          siteGroups: content.siteGroups(),
+          siteGroups: content ? content.siteGroups() : [],
+          hasRepository: Boolean(content),
           canEdit: isAllowed(role, 'content.edit'),
           canSubmit: isAllowed(role, 'draft.submit'),
           ...(request.query.siteGroup ? { selected: request.query.siteGroup } : {}),

@@ -12,6 +12,8 @@ import { jsonBlock, page } from './pages.js';
 
 export interface ContentPageOptions {
   siteGroups: readonly SiteGroupSummary[];
+  /** False when the server serves no TUF repository (nothing can be authored). */
+  hasRepository: boolean;
   canEdit: boolean;
   canSubmit: boolean;
   /** Pre-selected site group (from ?siteGroup=), when it is one of the list. */
@@ -43,7 +45,9 @@ export function renderContent(
         <h2>${t('content.title')}</h2>
         ${
           o.siteGroups.length === 0
-            ? html`<p id="cw-no-groups">${t('content.noSiteGroups')}</p>`
+            ? html`<p id="cw-no-groups">
+                ${t(o.hasRepository ? 'content.noSiteGroups' : 'content.noRepository')}
+              </p>`
             : html`<div class="cw-bar">
                   <label for="cw-site-group">${t('content.siteGroup')}</label>
                   <select id="cw-site-group">

@@ -3,6 +3,7 @@ import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseBundleManifest } from '../../../protocol/content.js';
+import { contentText } from '../../../protocol/i18n/content-ui.js';
 import { GateConfig } from '../../../protocol/config.js';
 import { previewSegments } from '../../../sync-server/dashboard/schedule-preview.js';
 import { createUsers, PASSWORD } from '../../helpers/dashboard.js';
@@ -482,5 +483,27 @@ describe('content authoring API', () => {
       (await call(await login(base, 'viewer'), 'GET', `/api/content/workspace?siteGroup=${q}`)).body.revision,
     ).toBe(0);
     expect(await s.server.tuf!.drafts.list()).toEqual([]);
+  });
+
+  it('serves the page to signed-in users only, and says so when the server has no repository', async () => {
+    const dir = tempDir('gc-content-norepo-');
+    cleanups.push(dir.cleanup);
+    await createUsers(join(dir.path, 'server'), [
+      { username: 'admin', role: 'admin' },
+      { username: 'author', role: 'author' },
+    ]);
+    const s = await startServer(dir.path);
+    cleanups.push(() => s.server.stop());
+    const base = s.server.url;
+    const anon = await fetch(`${base}/dashboard/content`, { redirect: 'manual' });
+    expect([anon.status, anon.headers.get('location')]).toEqual([303, '/dashboard/login']);
+    const author = await login(base, 'author');
+    const page = await fetch(`${base}/dashboard/content`, { headers: { cookie: author.cookie } });
+    expect(page.status).toBe(200);
+    const body = await page.text();
+    expect(body).toContain(contentText('vi', 'content.noRepository'));
+    expect(body).toContain('href="/dashboard/content"');
+    const api = await fetch(`${base}/api/content/site-groups`, { headers: { cookie: author.cookie } });
+    expect(api.status).toBe(404);
   });
 });
