@@ -93,6 +93,17 @@ export const ServerConfig = z
         chromiumPath: z.string().min(1).optional(),
       })
       .prefault({}),
+    /** Content authoring (sync-server/content): the largest media file one upload may carry. */
+    content: z
+      .object({
+        mediaMaxBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .default(512 * 1024 * 1024),
+      })
+      .strict()
+      .prefault({}),
     /** The alert monitor (sync-server/alerts): how often the rules run, threshold overrides, the webhook. */
     alerts: z
       .object({

@@ -34,6 +34,7 @@ import { RegistryReportSource } from './reports/registry-source.js';
 import { reportRoutes } from './reports/routes.js';
 import { ApprovalService } from './content/approval-service.js';
 import { approvalRoutes } from './content/approval-routes.js';
+import { contentPlugin } from './content/plugin.js';
 
 /** The accounts database in the data directory (`gatecast admin create` writes the same file). */
 export const ACCOUNTS_DB = 'accounts.db';
@@ -255,6 +256,16 @@ export class SyncServer {
           clock: this.clock,
           secureCookies,
         });
+      await scope.register(contentPlugin, {
+        dataDir: c.dataDir,
+        tuf: tuf ? { repo: tuf.repo, repoDir: c.tuf!.repoDir, drafts: tuf.drafts } : undefined,
+        gate: (siteGroup) => this.registry.getGate(siteGroup),
+        accounts,
+        clock: this.clock,
+        log: this.log.child('content'),
+        mediaMaxBytes: c.content.mediaMaxBytes,
+        secureCookies,
+      });
     });
     registerOpsRoutes(this.app, {
       ...deps,

@@ -12,6 +12,7 @@ import {
 } from '../../protocol/i18n/dashboard.js';
 import { dashboardUiMessages, uiText } from '../../protocol/i18n/dashboard-ui.js';
 import { approvalText } from '../../protocol/i18n/approval-ui.js';
+import { contentText } from '../../protocol/i18n/content-ui.js';
 import type { CommandName } from '../../protocol/messages.js';
 import type { CommandRow, HealthPoint } from '../registry/registry.js';
 import { html, raw, type SafeHtml } from '../web/escape.js';
@@ -66,6 +67,7 @@ export const NAV: readonly { href: string; label: (lang: DashboardLanguage) => s
     label: (l) => approvalText(l, 'nav.emergency'),
     action: 'emergency.create',
   },
+  { href: '/dashboard/content', label: (l) => contentText(l, 'content.link'), action: 'content.view' },
 ];
 
 export interface PageOptions {

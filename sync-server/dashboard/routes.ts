@@ -34,6 +34,7 @@ import type { TufRepository } from '../tuf/repository.js';
 import type { DeviceHub } from '../ws-hub.js';
 import { APPROVAL_CSS, APPROVAL_JS } from './approval-assets.js';
 import { COMMON_JS, DASHBOARD_CSS, FLEET_JS, LOGIN_JS, SCREEN_JS } from './assets.js';
+import { CONTENT_CSS, CONTENT_JS } from './content-assets.js';
 import type { FleetView } from './fleet-view.js';
 import { renderFleet, renderLogin, renderReports, renderScreen } from './pages.js';
 import { latestManifest, previewSegments } from './schedule-preview.js';
@@ -60,6 +61,8 @@ const STATIC: Record<string, { type: string; body: string }> = {
   'login.js': { type: 'text/javascript; charset=utf-8', body: LOGIN_JS },
   'approval.js': { type: 'text/javascript; charset=utf-8', body: APPROVAL_JS },
   'approval.css': { type: 'text/css; charset=utf-8', body: APPROVAL_CSS },
+  'content.js': { type: 'text/javascript; charset=utf-8', body: CONTENT_JS },
+  'content.css': { type: 'text/css; charset=utf-8', body: CONTENT_CSS },
 };
 
 const CommandBody = z.object({ name: CommandName, args: z.record(z.string(), z.unknown()).optional() });

@@ -1,0 +1,51 @@
+/** Errors of the authoring side (workspaces, the media store, submission), each with a stable code. */
+import { GatecastError, type Problem } from '../../protocol/errors.js';
+
+/** The request or the workspace's manifest breaks a rule; `problems` names every one. */
+export class ContentWorkflowError extends GatecastError {
+  readonly code = 'CONTENT_INVALID';
+  constructor(
+    message: string,
+    readonly problems: Problem[] = [],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A save named a workspace revision that is no longer the current one. */
+export class WorkspaceStaleError extends GatecastError {
+  readonly code = 'WORKSPACE_STALE';
+  constructor(
+    message: string,
+    readonly currentRevision: number,
+  ) {
+    super(message);
+  }
+}
+
+/** A media upload was refused (name, size, type); nothing was stored. */
+export class MediaRejectedError extends GatecastError {
+  constructor(
+    readonly code: 'MEDIA_NAME_INVALID' | 'MEDIA_TOO_LARGE' | 'MEDIA_EMPTY',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** No such media file in the store. */
+export class MediaNotFoundError extends GatecastError {
+  readonly code = 'MEDIA_NOT_FOUND';
+}
+
+/** The site group is not delegated in the TUF repository. */
+export class SiteGroupUnknownError extends GatecastError {
+  readonly code = 'SITE_GROUP_UNKNOWN';
+}
+
+export const isContentWorkflowError = (e: unknown): e is ContentWorkflowError =>
+  e instanceof ContentWorkflowError;
+export const isWorkspaceStaleError = (e: unknown): e is WorkspaceStaleError =>
+  e instanceof WorkspaceStaleError;
+export const isMediaRejectedError = (e: unknown): e is MediaRejectedError => e instanceof MediaRejectedError;

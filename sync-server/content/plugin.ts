@@ -1,0 +1,87 @@
+/**
+ * Content authoring, wired as one fastify plugin for the access-controlled scope of SyncServer:
+ * the /api/content routes (routes.ts) and the /dashboard/content page. Registered only when the
+ * server serves a TUF repository (drafts need one); without one, the page only says so.
+ *
+ *   GET /dashboard/content[?siteGroup=]   the authoring page (content.view; editing for content.edit,
+ *                                         submitting for draft.submit; login redirect without a session)
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import type { Clock } from '../../protocol/clock.js';
+import type { GateConfig } from '../../protocol/config.js';
+import type { Logger } from '../../protocol/log.js';
+import { sessionToken } from '../accounts/access-control.js';
+import { isAllowed } from '../accounts/roles.js';
+import type { AccountService } from '../accounts/service.js';
+import { renderContent } from '../dashboard/content-page.js';
+import { languageOf } from '../dashboard/routes.js';
+import type { DraftService } from '../tuf/drafts.js';
+import type { TufRepository } from '../tuf/repository.js';
+import { MediaStore } from './media-store.js';
+import { contentRoutes } from './routes.js';
+import { ContentService } from './service.js';
+import { WorkspaceStore } from './workspace-store.js';
+
+export interface ContentPluginOptions {
+  dataDir: string;
+  /** The served TUF repository; without one the page says so and no /api/content route exists. */
+  tuf: { repo: TufRepository; repoDir: string; drafts: DraftService } | undefined;
+  gate: (siteGroup: string) => GateConfig | undefined;
+  accounts: AccountService;
+  clock: Clock;
+  log: Logger;
+  mediaMaxBytes: number;
+  secureCookies: boolean | 'auto';
+}
+
+export const contentPlugin: FastifyPluginAsync<ContentPluginOptions> = async (app, o) => {
+  const content =
+    o.tuf &&
+    new ContentService({
+      repo: o.tuf.repo,
+      repoDir: o.tuf.repoDir,
+      drafts: o.tuf.drafts,
+      workspaces: new WorkspaceStore(o.dataDir),
+      media: new MediaStore(o.dataDir, o.mediaMaxBytes),
+      gate: o.gate,
+      clock: o.clock,
+      log: o.log,
+    });
+  if (content)
+    await app.register(contentRoutes, {
+      content,
+      accounts: o.accounts,
+      mediaMaxBytes: o.mediaMaxBytes,
+      clock: o.clock,
+      log: o.log,
+    });
+
+  app.get<{ Querystring: { siteGroup?: string } }>(
+    '/dashboard/content',
+    // The page checks the session itself, to send a browser to the login page.
+    { config: { access: 'public' } },
+    async (request, reply) => {
+      const auth = o.accounts.authenticate(sessionToken(request, o.secureCookies));
+      if (!auth) return reply.redirect('/dashboard/login', 303);
+      const role = auth.user.role;
+      if (!isAllowed(role, 'content.view'))
+        return reply
+          .code(403)
+          .header('cache-control', 'no-store')
+          .send({ error: { code: 'FORBIDDEN', message: `role ${role} may not content.view` } });
+      const body = renderContent(
+        languageOf(request),
+        {
+          siteGroups: content ? content.siteGroups() : [],
+          hasRepository: Boolean(content),
+          canEdit: isAllowed(role, 'content.edit'),
+          canSubmit: isAllowed(role, 'draft.submit'),
+          ...(request.query.siteGroup ? { selected: request.query.siteGroup } : {}),
+        },
+        auth.user,
+        auth.session.csrfToken,
+      );
+      return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(body);
+    },
+  );
+};
