@@ -61,13 +61,13 @@ export function jsonBlock(v: unknown): SafeHtml {
 export const NAV: readonly { href: string; label: (lang: DashboardLanguage) => string; action: Action }[] = [
   { href: '/dashboard', label: (l) => dashboardText(l, 'fleet.link'), action: 'fleet.view' },
   { href: '/dashboard/reports', label: (l) => dashboardText(l, 'reports.link'), action: 'reports.view' },
+  { href: '/dashboard/content', label: (l) => contentText(l, 'content.link'), action: 'content.view' },
   { href: '/dashboard/drafts', label: (l) => approvalText(l, 'nav.drafts'), action: 'content.view' },
   {
     href: '/dashboard/emergency',
     label: (l) => approvalText(l, 'nav.emergency'),
     action: 'emergency.create',
   },
-  { href: '/dashboard/content', label: (l) => contentText(l, 'content.link'), action: 'content.view' },
 ];
 
 export interface PageOptions {
