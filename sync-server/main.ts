@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, RouteOptions } from 'fastify';
 import { type Clock, systemClock } from '../protocol/clock.js';
 import { ConfigError } from '../protocol/errors.js';
 import { createLogger, type Logger } from '../protocol/log.js';
@@ -16,14 +16,16 @@ import { Enrolment, FileTrustedRootProvider, type TrustedRootProvider } from './
 import { createHttpApp } from './http-app.js';
 import { DEFAULT_RETENTION, Registry } from './registry/registry.js';
 import { DeviceHub } from './ws-hub.js';
-import { installAccessControl } from './accounts/access-control.js';
+import { installAccessControl, type RouteAccess } from './accounts/access-control.js';
 import { LoginRateLimiter } from './accounts/rate-limit.js';
 import { accountRoutes } from './accounts/routes.js';
 import { AccountService } from './accounts/service.js';
 import { openSqliteAccountStore, type SqliteAccountStore } from './accounts/sqlite-accounts.js';
 import { type AlertCountSource, FleetView, openAlertCounter } from './dashboard/fleet-view.js';
+import { AlertFeed } from './alerts/feed.js';
 import { alertRoutes } from './alerts/routes.js';
 import { AlertService } from './alerts/service.js';
+import { alertsPageRoutes } from './dashboard/alerts-page-routes.js';
 import { dashboardRoutes } from './dashboard/routes.js';
 import { registerOpsRoutes } from './metrics.js';
 import { installSecurityHeaders } from './web/security-headers.js';
@@ -50,6 +52,13 @@ export interface SyncServerDeps {
   alertCount?: AlertCountSource;
 }
 
+/** One HTTP route as registered: `access` is its declared access inside the session scope, null outside it. */
+export interface RouteInfo {
+  method: string;
+  url: string;
+  access: RouteAccess | null;
+}
+
 /** Chromium for report PDFs when the config names none. */
 function findChromium(): string {
   return ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p)) ?? '/usr/bin/chromium';
@@ -64,6 +73,8 @@ export class SyncServer {
   private accountStore?: SqliteAccountStore;
   private fleetView?: FleetView;
   private alertService?: AlertService;
+  private alertFeed?: AlertFeed;
+  private readonly routeTable = new Map<string, RouteInfo>();
   private readonly clock: Clock;
   private readonly log: Logger;
 
@@ -96,6 +107,20 @@ export class SyncServer {
   get hub(): DeviceHub {
     if (!this.hubInstance) throw new Error('server not started');
     return this.hubInstance;
+  }
+
+  /**
+   * Every HTTP route registered, in registration order (read-only; the route guard test walks them).
+   * Routes of the session scope carry their declared access; the others (ops bearer API, enrolment,
+   * TUF, metrics, health) carry null.
+   */
+  routes(): RouteInfo[] {
+    return [...this.routeTable.values()];
+  }
+
+  private noteRoute(route: RouteOptions, access: RouteAccess | null): void {
+    for (const method of [route.method].flat())
+      this.routeTable.set(`${method} ${route.url}`, { method, url: route.url, access });
   }
 
   /** Base URL the server listens on (http(s)://host:port), once started. */
@@ -141,6 +166,7 @@ export class SyncServer {
       retryAfterMs: c.ws.retryAfterMs,
     });
     this.app = createHttpApp({ https });
+    this.app.addHook('onRoute', (route) => this.noteRoute(route, null));
     registerApi(this.app, {
       registry: this.registry,
       enrolment,
@@ -176,8 +202,12 @@ export class SyncServer {
       tuf: tuf ? { repo: tuf.repo, repoDir: c.tuf!.repoDir } : undefined,
       clock: this.clock,
       logger: this.log.child('alerts'),
-      onChange: () => this.fleetView?.refresh(),
+      onChange: (step) => {
+        this.fleetView?.refresh();
+        this.alertFeed?.publish(step);
+      },
     }));
+    const alertFeed = (this.alertFeed = new AlertFeed());
     await alerts.start();
     this.fleetView = new FleetView({
       registry: this.registry,
@@ -209,6 +239,7 @@ export class SyncServer {
     await this.app.register(async (scope) => {
       installSecurityHeaders(scope);
       installAccessControl(scope, { service: accounts, logger: this.log.child('access'), secureCookies });
+      scope.addHook('onRoute', (route) => this.noteRoute(route, route.config?.access ?? null));
       await scope.register(accountRoutes, { service: accounts, secureCookies });
       await scope.register(dashboardRoutes, {
         ...deps,
@@ -228,6 +259,14 @@ export class SyncServer {
         renderPdf: (html) => renderPdf(html, { executablePath }),
       });
       await scope.register(alertRoutes, { monitor: alerts.monitor, accounts });
+      await scope.register(alertsPageRoutes, {
+        active: () => alerts.monitor.active,
+        registry: this.registry,
+        feed: alertFeed,
+        accounts,
+        log: this.log.child('alerts-page'),
+        secureCookies,
+      });
     });
     registerOpsRoutes(this.app, {
       ...deps,
@@ -261,6 +300,7 @@ export class SyncServer {
     this.app?.server.closeAllConnections();
     await this.app?.close();
     await this.alertService?.stop();
+    this.alertFeed?.clear();
     this.fleetView?.stop();
     this.accountStore?.close();
     await this.registry.close();
@@ -274,6 +314,7 @@ export class SyncServer {
     this.app?.server.closeAllConnections();
     await this.app?.close();
     await this.alertService?.stop();
+    this.alertFeed?.clear();
     this.fleetView?.stop();
     this.accountStore?.close();
     await this.registry.close();

@@ -10,6 +10,7 @@ import {
   type DashboardLanguage,
   dashboardText,
 } from '../../protocol/i18n/dashboard.js';
+import { alertsText } from '../../protocol/i18n/alerts-ui.js';
 import { dashboardUiMessages, uiText } from '../../protocol/i18n/dashboard-ui.js';
 import type { CommandName } from '../../protocol/messages.js';
 import type { CommandRow, HealthPoint } from '../registry/registry.js';
@@ -59,6 +60,7 @@ export function jsonBlock(v: unknown): SafeHtml {
 export const NAV: readonly { href: string; label: (lang: DashboardLanguage) => string; action: Action }[] = [
   { href: '/dashboard', label: (l) => dashboardText(l, 'fleet.link'), action: 'fleet.view' },
   { href: '/dashboard/reports', label: (l) => dashboardText(l, 'reports.link'), action: 'reports.view' },
+  { href: '/dashboard/alerts', label: (l) => alertsText(l, 'alerts.link'), action: 'alerts.view' },
 ];
 
 export interface PageOptions {
@@ -175,7 +177,13 @@ function fleetRow(r: FleetRow, lang: DashboardLanguage): SafeHtml {
     <td data-f="item">${r.currentItem ?? none}</td>
     <td data-f="language">${r.currentLanguage ?? none}</td>
     <td data-f="bundle" class="${b.behind ? 'behind' : ''}">${b.text}</td>
-    <td data-f="alerts" class="${r.alerts ? 'alerts-some' : ''}">${r.alerts === null ? none : r.alerts}</td>
+    <td data-f="alerts" class="${r.alerts ? 'alerts-some' : ''}">
+      ${
+        r.alerts === null
+          ? none
+          : html`<a href="/dashboard/alerts?gate=${encodeURIComponent(r.siteGroup)}">${r.alerts}</a>`
+      }
+    </td>
   </tr>`;
 }
 

@@ -31,7 +31,9 @@ import { isAllowed } from '../accounts/roles.js';
 import type { AccountService } from '../accounts/service.js';
 import type { Registry } from '../registry/registry.js';
 import type { TufRepository } from '../tuf/repository.js';
+import { DASHBOARD_CSP } from '../web/security-headers.js';
 import type { DeviceHub } from '../ws-hub.js';
+import { ALERTS_JS } from './alerts-page-assets.js';
 import { COMMON_JS, DASHBOARD_CSS, FLEET_JS, LOGIN_JS, SCREEN_JS } from './assets.js';
 import type { FleetView } from './fleet-view.js';
 import { renderFleet, renderLogin, renderReports, renderScreen } from './pages.js';
@@ -57,6 +59,7 @@ const STATIC: Record<string, { type: string; body: string }> = {
   'common.js': { type: 'text/javascript; charset=utf-8', body: COMMON_JS },
   'screen.js': { type: 'text/javascript; charset=utf-8', body: SCREEN_JS },
   'login.js': { type: 'text/javascript; charset=utf-8', body: LOGIN_JS },
+  'alerts.js': { type: 'text/javascript; charset=utf-8', body: ALERTS_JS },
 };
 
 const CommandBody = z.object({ name: CommandName, args: z.record(z.string(), z.unknown()).optional() });
@@ -217,6 +220,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardRoutesOptions> = async
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-store',
         'x-content-type-options': 'nosniff',
+        'content-security-policy': DASHBOARD_CSP,
         connection: 'keep-alive',
       });
       res.write('retry: 2000\n\n');
