@@ -167,6 +167,8 @@ export class SyncServer {
     });
     this.app = createHttpApp({ https });
     this.app.addHook('onRoute', (route) => this.noteRoute(route, null));
+    // Every response, not only the dashboard's (a 404, the ops API), carries the strict CSP.
+    installSecurityHeaders(this.app);
     registerApi(this.app, {
       registry: this.registry,
       enrolment,
@@ -237,7 +239,6 @@ export class SyncServer {
     // Operator sessions, the dashboard and (later) the other session-guarded parts: an encapsulated
     // scope whose every route declares its access.
     await this.app.register(async (scope) => {
-      installSecurityHeaders(scope);
       installAccessControl(scope, { service: accounts, logger: this.log.child('access'), secureCookies });
       scope.addHook('onRoute', (route) => this.noteRoute(route, route.config?.access ?? null));
       await scope.register(accountRoutes, { service: accounts, secureCookies });
