@@ -79,6 +79,11 @@ describe('alerts page in Chromium', () => {
       expect(await p.$eval('#alerts-none', (x) => (x as HTMLElement).hidden)).toBe(false);
     }
 
+    // The fleet page, open meanwhile, gets its alert counts live, as links to the alerts page.
+    const fleetPage = await opPage.browserContext().newPage();
+    await fleetPage.goto(`${base}/dashboard`);
+    await fleetPage.waitForFunction(() => document.getElementById('live')?.textContent !== '');
+
     // Past the offline threshold: both alerts appear on both pages without a reload.
     clock.advance(11 * 60_000);
     const raisedAt = clock.now();
@@ -87,6 +92,17 @@ describe('alerts page in Chromium', () => {
       await p.waitForFunction(() => document.querySelectorAll('#alerts-body tr').length === 2, {
         timeout: 5000,
       });
+    await fleetPage.waitForFunction(
+      (id) => document.querySelector(`tr[data-id="${id}"] td[data-f="alerts"] a`)?.textContent === '1',
+      { timeout: 5000 },
+      a.deviceId,
+    );
+    expect(
+      await fleetPage.$eval(`tr[data-id="${a.deviceId}"] td[data-f="alerts"] a`, (x) =>
+        x.getAttribute('href'),
+      ),
+    ).toBe(`/dashboard/alerts?gate=${encodeURIComponent(GATE.siteGroup)}`);
+    await fleetPage.close();
     const rowA = `#alerts-body tr[data-key="${keyA}"]`;
     const cells = await opPage.$eval(rowA, (tr) =>
       Object.fromEntries(
