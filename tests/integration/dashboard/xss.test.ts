@@ -284,9 +284,8 @@ describe('hostile strings stay inert on every dashboard page', () => {
     const page = await context.newPage();
     try {
       const w = watch(page);
-      await page.goto(`${s.server.url}${p.path(ctx)}`, { waitUntil: 'load' });
-      // Let the live scripts connect and apply their first updates.
-      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 300))));
+      // Loaded, scripts run, live streams connected (an open stream is at most one connection).
+      await page.goto(`${s.server.url}${p.path(ctx)}`, { waitUntil: 'networkidle2' });
       await expectInert(page, p.name);
       expect(new URL(page.url()).origin, `${p.name}: stays on the server`).toBe(new URL(s.server.url).origin);
       const text = await page.evaluate(() => document.body.innerText);
@@ -298,6 +297,23 @@ describe('hostile strings stay inert on every dashboard page', () => {
     } finally {
       await page.close();
       if (p.anonymous) await context.close();
+    }
+  });
+
+  it('puts the CSP on responses outside the dashboard too (not found, ops API refusal, health, metrics)', async () => {
+    for (const path of [
+      '/no/such/page',
+      '/api/devices',
+      '/api/health',
+      '/metrics',
+      '/dashboard/static/nope.js',
+    ]) {
+      const res = await fetch(`${s.server.url}${path}`);
+      await res.arrayBuffer();
+      const csp = res.headers.get('content-security-policy');
+      expect(csp, path).toBeTruthy();
+      expect(scriptSources(csp!), path).toBe("script-src 'self'");
+      expect(res.headers.get('x-content-type-options'), path).toBe('nosniff');
     }
   });
 
