@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, RouteOptions } from 'fastify';
 import { type Clock, systemClock } from '../protocol/clock.js';
 import { ConfigError } from '../protocol/errors.js';
 import { createLogger, type Logger } from '../protocol/log.js';
@@ -18,14 +18,16 @@ import { Enrolment, FileTrustedRootProvider, type TrustedRootProvider } from './
 import { createHttpApp } from './http-app.js';
 import { DEFAULT_RETENTION, Registry } from './registry/registry.js';
 import { DeviceHub } from './ws-hub.js';
-import { installAccessControl } from './accounts/access-control.js';
+import { installAccessControl, type RouteAccess } from './accounts/access-control.js';
 import { LoginRateLimiter } from './accounts/rate-limit.js';
 import { accountRoutes } from './accounts/routes.js';
 import { AccountService } from './accounts/service.js';
 import { openSqliteAccountStore, type SqliteAccountStore } from './accounts/sqlite-accounts.js';
 import { type AlertCountSource, FleetView, openAlertCounter } from './dashboard/fleet-view.js';
+import { AlertFeed } from './alerts/feed.js';
 import { alertRoutes } from './alerts/routes.js';
 import { AlertService } from './alerts/service.js';
+import { alertsPageRoutes } from './dashboard/alerts-page-routes.js';
 import { dashboardRoutes } from './dashboard/routes.js';
 import { registerOpsRoutes } from './metrics.js';
 import { installSecurityHeaders } from './web/security-headers.js';
@@ -55,6 +57,13 @@ export interface SyncServerDeps {
   alertCount?: AlertCountSource;
 }
 
+/** One HTTP route as registered: `access` is its declared access inside the session scope, null outside it. */
+export interface RouteInfo {
+  method: string;
+  url: string;
+  access: RouteAccess | null;
+}
+
 /** Chromium for report PDFs when the config names none. */
 function findChromium(): string {
   return ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p)) ?? '/usr/bin/chromium';
@@ -69,6 +78,8 @@ export class SyncServer {
   private accountStore?: SqliteAccountStore;
   private fleetView?: FleetView;
   private alertService?: AlertService;
+  private alertFeed?: AlertFeed;
+  private readonly routeTable = new Map<string, RouteInfo>();
   private readonly clock: Clock;
   private readonly log: Logger;
 
@@ -101,6 +112,20 @@ export class SyncServer {
   get hub(): DeviceHub {
     if (!this.hubInstance) throw new Error('server not started');
     return this.hubInstance;
+  }
+
+  /**
+   * Every HTTP route registered, in registration order (read-only; the route guard test walks them).
+   * Routes of the session scope carry their declared access; the others (ops bearer API, enrolment,
+   * TUF, metrics, health) carry null.
+   */
+  routes(): RouteInfo[] {
+    return [...this.routeTable.values()];
+  }
+
+  private noteRoute(route: RouteOptions, access: RouteAccess | null): void {
+    for (const method of [route.method].flat())
+      this.routeTable.set(`${method} ${route.url}`, { method, url: route.url, access });
   }
 
   /** Base URL the server listens on (http(s)://host:port), once started. */
@@ -146,6 +171,9 @@ export class SyncServer {
       retryAfterMs: c.ws.retryAfterMs,
     });
     this.app = createHttpApp({ https });
+    this.app.addHook('onRoute', (route) => this.noteRoute(route, null));
+    // Every response, not only the dashboard's (a 404, the ops API), carries the strict CSP.
+    installSecurityHeaders(this.app);
     registerApi(this.app, {
       registry: this.registry,
       enrolment,
@@ -183,8 +211,12 @@ export class SyncServer {
       tuf: tuf ? { repo: tuf.repo, repoDir: c.tuf!.repoDir } : undefined,
       clock: this.clock,
       logger: this.log.child('alerts'),
-      onChange: () => this.fleetView?.refresh(),
+      onChange: (step) => {
+        this.fleetView?.refresh();
+        this.alertFeed?.publish(step);
+      },
     }));
+    const alertFeed = (this.alertFeed = new AlertFeed());
     await alerts.start();
     this.fleetView = new FleetView({
       registry: this.registry,
@@ -214,8 +246,8 @@ export class SyncServer {
     // Operator sessions, the dashboard and (later) the other session-guarded parts: an encapsulated
     // scope whose every route declares its access.
     await this.app.register(async (scope) => {
-      installSecurityHeaders(scope);
       installAccessControl(scope, { service: accounts, logger: this.log.child('access'), secureCookies });
+      scope.addHook('onRoute', (route) => this.noteRoute(route, route.config?.access ?? null));
       await scope.register(accountRoutes, { service: accounts, secureCookies });
       // The publishing API (`gatecast draft …`): authors and approvers with their own accounts.
       if (tuf)
@@ -266,6 +298,14 @@ export class SyncServer {
         mediaMaxBytes: c.content.mediaMaxBytes,
         secureCookies,
       });
+      await scope.register(alertsPageRoutes, {
+        active: () => alerts.monitor.active,
+        registry: this.registry,
+        feed: alertFeed,
+        accounts,
+        log: this.log.child('alerts-page'),
+        secureCookies,
+      });
     });
     registerOpsRoutes(this.app, {
       ...deps,
@@ -299,6 +339,7 @@ export class SyncServer {
     this.app?.server.closeAllConnections();
     await this.app?.close();
     await this.alertService?.stop();
+    this.alertFeed?.clear();
     this.fleetView?.stop();
     this.accountStore?.close();
     await this.registry.close();
@@ -312,6 +353,7 @@ export class SyncServer {
     this.app?.server.closeAllConnections();
     await this.app?.close();
     await this.alertService?.stop();
+    this.alertFeed?.clear();
     this.fleetView?.stop();
     this.accountStore?.close();
     await this.registry.close();

@@ -14,7 +14,7 @@ import type { DeviceHub } from '../ws-hub.js';
 import type { AlertStep } from './lifecycle.js';
 import { AlertMonitor } from './monitor.js';
 import { RegistryAlertSource } from './registry-source.js';
-import { loadActiveAlerts, saveActiveAlerts } from './store.js';
+import { loadActiveAlerts, saveActiveAlerts, saveAlertEvents } from './store.js';
 import { type FetchLike, WebhookSender } from './webhook.js';
 
 export interface AlertServiceOptions {
@@ -91,6 +91,11 @@ export class AlertService {
           saveActiveAlerts(registry, step.active);
         } catch (err) {
           logger.error('cannot store the active alerts', { err });
+        }
+        try {
+          saveAlertEvents(registry, step.events, clock.now());
+        } catch (err) {
+          logger.error('cannot store the alert history', { err });
         }
         this.o.onChange?.(step);
       },

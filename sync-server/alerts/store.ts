@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { Logger } from '../../protocol/log.js';
 import type { Registry } from '../registry/registry.js';
-import type { AlertRecord } from './types.js';
+import type { AlertEvent, AlertRecord } from './types.js';
 
 const StoredAlert = z.object({
   key: z.string().min(1),
@@ -47,4 +47,52 @@ export function saveActiveAlerts(
   active: readonly AlertRecord[],
 ): void {
   registry.saveAlerts(active);
+}
+
+/** How long the alert history keeps an event. */
+export const ALERT_HISTORY_RETENTION_MS = 90 * 24 * 3_600_000;
+
+/** One past alert event as the dashboard lists it. */
+export interface AlertHistoryEntry {
+  at: number;
+  type: AlertEvent['type'];
+  alert: AlertRecord;
+}
+
+const EVENT_TYPES = new Set<string>(['raised', 'escalated', 'acknowledged', 'resolved']);
+
+/** When an event happened, from its record. */
+function eventTime(e: AlertEvent, now: number): number {
+  if (e.type === 'resolved') return e.alert.resolvedAt ?? now;
+  if (e.type === 'acknowledged') return e.alert.acknowledgedAt ?? now;
+  if (e.type === 'raised') return e.alert.raisedAt;
+  return e.alert.lastHeldAt;
+}
+
+/** Stores `events` in the history, dropping events older than the retention. */
+export function saveAlertEvents(
+  registry: Pick<Registry, 'appendAlertHistory'>,
+  events: readonly AlertEvent[],
+  now: number,
+): void {
+  registry.appendAlertHistory(
+    events.map((e) => ({ at: eventTime(e, now), type: e.type, key: e.alert.key, record: e.alert })),
+    now - ALERT_HISTORY_RETENTION_MS,
+  );
+}
+
+/** The newest `limit` history events, newest first; unreadable rows are logged and left out. */
+export function loadAlertHistory(
+  registry: Pick<Registry, 'alertHistory'>,
+  limit: number,
+  logger: Logger,
+): AlertHistoryEntry[] {
+  const out: AlertHistoryEntry[] = [];
+  for (const row of registry.alertHistory(limit)) {
+    const r = StoredAlert.safeParse(row.record);
+    if (r.success && EVENT_TYPES.has(row.type))
+      out.push({ at: row.at, type: row.type as AlertEvent['type'], alert: r.data as AlertRecord });
+    else logger.warn('alert history entry dropped: unreadable record', { id: row.id, key: row.key });
+  }
+  return out;
 }

@@ -102,7 +102,14 @@ export const FLEET_JS = `${COMMON}
       : gcFill(behind ? M['bundle.behind'] : M['bundle.current'], { installed: r.installedVersion, latest: r.latestVersion });
     b.className = behind ? 'behind' : '';
     var al = cell(tr, 'alerts');
-    al.textContent = r.alerts === null ? M.none : String(r.alerts);
+    al.textContent = '';
+    if (r.alerts === null) al.textContent = M.none;
+    else {
+      var link = document.createElement('a');
+      link.setAttribute('href', '/dashboard/alerts?gate=' + encodeURIComponent(r.siteGroup));
+      link.textContent = String(r.alerts);
+      al.appendChild(link);
+    }
     al.className = r.alerts ? 'alerts-some' : '';
   }
   function summary() {

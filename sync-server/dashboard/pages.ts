@@ -10,6 +10,7 @@ import {
   type DashboardLanguage,
   dashboardText,
 } from '../../protocol/i18n/dashboard.js';
+import { alertsText } from '../../protocol/i18n/alerts-ui.js';
 import { dashboardUiMessages, uiText } from '../../protocol/i18n/dashboard-ui.js';
 import { approvalText } from '../../protocol/i18n/approval-ui.js';
 import { contentText } from '../../protocol/i18n/content-ui.js';
@@ -68,6 +69,7 @@ export const NAV: readonly { href: string; label: (lang: DashboardLanguage) => s
     label: (l) => approvalText(l, 'nav.emergency'),
     action: 'emergency.create',
   },
+  { href: '/dashboard/alerts', label: (l) => alertsText(l, 'alerts.link'), action: 'alerts.view' },
 ];
 
 export interface PageOptions {
@@ -184,7 +186,13 @@ function fleetRow(r: FleetRow, lang: DashboardLanguage): SafeHtml {
     <td data-f="item">${r.currentItem ?? none}</td>
     <td data-f="language">${r.currentLanguage ?? none}</td>
     <td data-f="bundle" class="${b.behind ? 'behind' : ''}">${b.text}</td>
-    <td data-f="alerts" class="${r.alerts ? 'alerts-some' : ''}">${r.alerts === null ? none : r.alerts}</td>
+    <td data-f="alerts" class="${r.alerts ? 'alerts-some' : ''}">
+      ${
+        r.alerts === null
+          ? none
+          : html`<a href="/dashboard/alerts?gate=${encodeURIComponent(r.siteGroup)}">${r.alerts}</a>`
+      }
+    </td>
   </tr>`;
 }
 

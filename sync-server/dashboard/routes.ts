@@ -31,8 +31,10 @@ import { isAllowed } from '../accounts/roles.js';
 import type { AccountService } from '../accounts/service.js';
 import type { Registry } from '../registry/registry.js';
 import type { TufRepository } from '../tuf/repository.js';
+import { DASHBOARD_CSP } from '../web/security-headers.js';
 import type { DeviceHub } from '../ws-hub.js';
 import { APPROVAL_CSS, APPROVAL_JS } from './approval-assets.js';
+import { ALERTS_JS } from './alerts-page-assets.js';
 import { COMMON_JS, DASHBOARD_CSS, FLEET_JS, LOGIN_JS, SCREEN_JS } from './assets.js';
 import { CONTENT_CSS, CONTENT_JS } from './content-assets.js';
 import type { FleetView } from './fleet-view.js';
@@ -63,6 +65,7 @@ const STATIC: Record<string, { type: string; body: string }> = {
   'approval.css': { type: 'text/css; charset=utf-8', body: APPROVAL_CSS },
   'content.js': { type: 'text/javascript; charset=utf-8', body: CONTENT_JS },
   'content.css': { type: 'text/css; charset=utf-8', body: CONTENT_CSS },
+  'alerts.js': { type: 'text/javascript; charset=utf-8', body: ALERTS_JS },
 };
 
 const CommandBody = z.object({ name: CommandName, args: z.record(z.string(), z.unknown()).optional() });
@@ -223,6 +226,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardRoutesOptions> = async
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-store',
         'x-content-type-options': 'nosniff',
+        'content-security-policy': DASHBOARD_CSP,
         connection: 'keep-alive',
       });
       res.write('retry: 2000\n\n');

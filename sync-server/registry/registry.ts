@@ -760,6 +760,36 @@ export class Registry {
     })();
   }
 
+  /**
+   * Appends alert events to the history and forgets events older than `keepFromMs`, in one
+   * transaction.
+   */
+  appendAlertHistory(
+    events: readonly { at: number; type: string; key: string; record: unknown }[],
+    keepFromMs: number,
+  ): void {
+    const insert = this.db.prepare('INSERT INTO alerts_history (at, type, key, record) VALUES (?, ?, ?, ?)');
+    this.db.transaction(() => {
+      for (const e of events) insert.run(e.at, e.type, e.key, JSON.stringify(e.record));
+      this.db.prepare('DELETE FROM alerts_history WHERE at < ?').run(keepFromMs);
+    })();
+  }
+
+  /** The newest `limit` alert events, newest first (JSON records; the alerts module checks their shape). */
+  alertHistory(limit: number): { id: number; at: number; type: string; key: string; record: unknown }[] {
+    return (
+      this.db
+        .prepare('SELECT id, at, type, key, record FROM alerts_history ORDER BY at DESC, id DESC LIMIT ?')
+        .all(limit) as Row[]
+    ).map((r) => ({
+      id: r['id'] as number,
+      at: r['at'] as number,
+      type: r['type'] as string,
+      key: r['key'] as string,
+      record: JSON.parse(r['record'] as string) as unknown,
+    }));
+  }
+
   /** When the server first saw `version` of `siteGroup` published, recording `nowMs` the first time. */
   bundleFirstSeen(siteGroup: string, version: string, nowMs: number): number {
     this.db

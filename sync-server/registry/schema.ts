@@ -161,4 +161,19 @@ CREATE TABLE bundle_versions_seen (
 CREATE INDEX events_kind_at ON events (kind, at);
 `,
   },
+  {
+    name: 'registry-alerts-history-1',
+    sql: `
+-- What happened to alerts (raised, escalated, acknowledged, resolved), for the dashboard's recent
+-- history; one JSON alert record per event, pruned by age.
+CREATE TABLE alerts_history (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  key TEXT NOT NULL,
+  record TEXT NOT NULL
+);
+CREATE INDEX alerts_history_at ON alerts_history (at);
+`,
+  },
 ];

@@ -1,0 +1,145 @@
+/**
+ * The alerts page's HTTP side, a fastify plugin registered inside the access-controlled scope:
+ *
+ *   GET /dashboard/alerts[?gate=&kind=]  the page (alerts.view; redirects to login without a session)
+ *   GET /dashboard/alerts/events         server-sent events: `alerts` (the localised AlertsView) on every change (alerts.view)
+ *   GET /api/alerts/view                 the localised AlertsView as JSON (alerts.view)
+ *   GET /api/alerts/history[?limit=]     recent alert events, newest first (alerts.view)
+ *
+ * Acknowledging stays POST /api/alerts/ack (sync-server/alerts/routes.ts: alerts.acknowledge, CSRF,
+ * audited).
+ */
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { DashboardLanguage } from '../../protocol/i18n/dashboard.js';
+import { uiText } from '../../protocol/i18n/dashboard-ui.js';
+import type { Logger } from '../../protocol/log.js';
+import { sessionToken } from '../accounts/access-control.js';
+import { isAllowed } from '../accounts/roles.js';
+import type { AccountService } from '../accounts/service.js';
+import type { AlertFeed } from '../alerts/feed.js';
+import { loadAlertHistory } from '../alerts/store.js';
+import type { AlertRecord } from '../alerts/types.js';
+import type { Registry } from '../registry/registry.js';
+import { DASHBOARD_CSP } from '../web/security-headers.js';
+import { ALERT_KINDS, alertsView, type AlertsView, renderAlertsPage } from './alerts-page.js';
+import { languageOf } from './routes.js';
+
+export interface AlertsPageRoutesOptions {
+  /** The monitor's active alerts. */
+  active: () => readonly AlertRecord[];
+  registry: Pick<Registry, 'getDevice' | 'getGate' | 'listGates' | 'alertHistory'>;
+  feed: AlertFeed;
+  accounts: Pick<AccountService, 'authenticate'>;
+  log: Logger;
+  secureCookies: boolean | 'auto';
+}
+
+/** History events read for the page (the page lists the acknowledged and resolved ones among them). */
+const HISTORY_READ = 200;
+const HISTORY_MAX = 1000;
+
+export const alertsPageRoutes: FastifyPluginAsync<AlertsPageRoutesOptions> = async (app, o) => {
+  const fail = (reply: FastifyReply, status: number, code: string, message: string) =>
+    reply.code(status).header('cache-control', 'no-store').send({ error: { code, message } });
+
+  const view = (lang: DashboardLanguage): AlertsView =>
+    alertsView(
+      o.active(),
+      loadAlertHistory(o.registry, HISTORY_READ, o.log),
+      {
+        device: (id) => o.registry.getDevice(id),
+        gate: (siteGroup) => o.registry.getGate(siteGroup),
+      },
+      lang,
+    );
+
+  app.get<{ Querystring: { gate?: string; kind?: string } }>(
+    '/dashboard/alerts',
+    // The page checks the session itself, to send a browser to the login page.
+    { config: { access: 'public' } },
+    async (request, reply) => {
+      const auth = o.accounts.authenticate(sessionToken(request, o.secureCookies));
+      if (!auth) return reply.redirect('/dashboard/login', 303);
+      const lang = languageOf(request);
+      if (!isAllowed(auth.user.role, 'alerts.view'))
+        return fail(reply, 403, 'FORBIDDEN', uiText(lang, 'error.forbidden'));
+      const gates = o.registry.listGates();
+      const gate = typeof request.query.gate === 'string' ? request.query.gate : '';
+      const kind = typeof request.query.kind === 'string' ? request.query.kind : '';
+      return reply
+        .header('cache-control', 'no-store')
+        .type('text/html; charset=utf-8')
+        .send(
+          renderAlertsPage({
+            lang,
+            view: view(lang),
+            gates,
+            canAcknowledge: isAllowed(auth.user.role, 'alerts.acknowledge'),
+            filter: {
+              gate: gates.some((g) => g.siteGroup === gate) ? gate : '',
+              kind: (ALERT_KINDS as string[]).includes(kind) ? kind : '',
+            },
+            user: auth.user,
+            csrfToken: auth.session.csrfToken,
+          }),
+        );
+    },
+  );
+
+  app.get('/api/alerts/view', { config: { access: 'alerts.view' } }, async (request, reply) =>
+    reply.header('cache-control', 'no-store').send(view(languageOf(request))),
+  );
+
+  app.get<{ Querystring: { limit?: string } }>(
+    '/api/alerts/history',
+    { config: { access: 'alerts.view' } },
+    async (request, reply) => {
+      const raw = request.query.limit ?? '100';
+      const limit = Number(raw);
+      if (!/^\d+$/.test(raw) || limit < 1 || limit > HISTORY_MAX)
+        return fail(reply, 400, 'ALERT_INVALID', `limit must be a whole number from 1 to ${HISTORY_MAX}`);
+      return reply
+        .header('cache-control', 'no-store')
+        .send({ history: loadAlertHistory(o.registry, limit, o.log) });
+    },
+  );
+
+  app.get('/dashboard/alerts/events', { config: { access: 'alerts.view' } }, async (request, reply) => {
+    const lang = languageOf(request);
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      'content-security-policy': DASHBOARD_CSP,
+      connection: 'keep-alive',
+    });
+    res.write('retry: 2000\n\n');
+    // Several changes in one event-loop turn (an evaluation, then an acknowledgement) send one view.
+    let pending = false;
+    let closed = false;
+    const send = () => {
+      pending = false;
+      if (closed) return;
+      try {
+        res.write(`event: alerts\ndata: ${JSON.stringify(view(lang))}\n\n`);
+      } catch (err) {
+        o.log.warn('alerts stream: cannot build the view', { err });
+      }
+    };
+    const unsubscribe = o.feed.subscribe(() => {
+      if (pending) return;
+      pending = true;
+      setImmediate(send);
+    });
+    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 25_000).unref();
+    const end = () => {
+      closed = true;
+      clearInterval(keepAlive);
+      unsubscribe();
+    };
+    request.raw.on('close', end);
+    res.on('error', end);
+  });
+};
