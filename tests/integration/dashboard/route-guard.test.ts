@@ -8,7 +8,7 @@
  * CSRF_INVALID and a cross-site request → 403 ORIGIN_REFUSED; every role the permission table does
  * not allow the route's action → 403 FORBIDDEN, audited as denied; nothing changed afterwards.
  * Outside it: each route asks for its own credential (ops bearer token, enrolment token, metrics
- * token, publishing token), and the device WebSocket refuses a device that cannot sign.
+ * token), and the device WebSocket refuses a device that cannot sign.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -24,7 +24,6 @@ import { tempDir } from '../../helpers/temp.js';
 import { startTufRepo } from '../../helpers/tuf-repo.js';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-const AUTHOR_TOKEN = 'publish-token-for-tests-0123456789';
 const METRICS_TOKEN = 'metrics-token-for-tests-0123456789';
 
 /**
@@ -32,7 +31,10 @@ const METRICS_TOKEN = 'metrics-token-for-tests-0123456789';
  * HTML page that checks the session itself (no session → redirect to the login page, a role
  * without `action` → 403).
  */
-type PublicRoute = { kind: 'open'; why: string } | { kind: 'page'; action: Action };
+type PublicRoute =
+  | { kind: 'open'; why: string }
+  /** `path`: the URL to ask for as an allowed role (default: `:id` is the enrolled device). */
+  | { kind: 'page'; action: Action; path?: () => string };
 const PUBLIC_ROUTES: Record<string, PublicRoute> = {
   'POST /api/session': { kind: 'open', why: 'signing in' },
   'GET /dashboard/login': { kind: 'open', why: 'the login page' },
@@ -42,10 +44,18 @@ const PUBLIC_ROUTES: Record<string, PublicRoute> = {
   'GET /dashboard/screen/:id': { kind: 'page', action: 'fleet.view' },
   'GET /dashboard/reports': { kind: 'page', action: 'reports.view' },
   'GET /dashboard/alerts': { kind: 'page', action: 'alerts.view' },
+  'GET /dashboard/content': { kind: 'page', action: 'content.view' },
+  'GET /dashboard/drafts': { kind: 'page', action: 'content.view' },
+  'GET /dashboard/drafts/:id': {
+    kind: 'page',
+    action: 'content.view',
+    path: () => `/dashboard/drafts/${draftId}`,
+  },
+  'GET /dashboard/emergency': { kind: 'page', action: 'emergency.create' },
 };
 
 /** Routes outside the session scope and the credential each one asks for. */
-type Credential = 'ops-token' | 'enrolment-token' | 'metrics-token' | 'publish-token' | 'open';
+type Credential = 'ops-token' | 'enrolment-token' | 'metrics-token' | 'open';
 const OUTSIDE_ROUTES: Record<string, { credential: Credential; why?: string }> = {
   'POST /api/enrol': { credential: 'enrolment-token' },
   'GET /api/health': { credential: 'open', why: 'health probe: up/down, version, no fleet data' },
@@ -73,16 +83,6 @@ const OUTSIDE_ROUTES: Record<string, { credential: Credential; why?: string }> =
   'GET /api/commands/:id/screenshot': { credential: 'ops-token' },
   'POST /api/updates/notify': { credential: 'ops-token' },
   'GET /api/status': { credential: 'ops-token' },
-  // The publishing API while it still has its own bearer token (it moves under accounts).
-  'GET /api/publish/site-groups': { credential: 'publish-token' },
-  'POST /api/publish/drafts': { credential: 'publish-token' },
-  'GET /api/publish/drafts': { credential: 'publish-token' },
-  'GET /api/publish/drafts/:id': { credential: 'publish-token' },
-  'GET /api/publish/drafts/:id/manifest': { credential: 'publish-token' },
-  'PUT /api/publish/drafts/:id/files/*': { credential: 'publish-token' },
-  'POST /api/publish/drafts/:id/signatures': { credential: 'publish-token' },
-  'DELETE /api/publish/drafts/:id': { credential: 'publish-token' },
-  'POST /api/publish/drafts/:id/publish': { credential: 'publish-token' },
 };
 
 /** HEAD shares its GET route's options: one entry covers both. */
@@ -105,6 +105,7 @@ let tuf: Awaited<ReturnType<typeof startTufRepo>>;
 let s: Awaited<ReturnType<typeof startServer>>;
 let base: string;
 let deviceId: string;
+let draftId: string;
 const sessions = new Map<Role, Session>();
 
 async function login(username: string, role: Role): Promise<Session> {
@@ -180,11 +181,19 @@ beforeAll(async () => {
     ROLES.map((role) => ({ username: `u-${role}`, role })),
   );
   s = await startServer(dir.path, {
-    tuf: { repoDir: tuf.dir, authorToken: AUTHOR_TOKEN },
+    tuf: { repoDir: tuf.dir },
     metricsToken: METRICS_TOKEN,
   });
   base = s.server.url;
   deviceId = (await enrolTestDevice(s.api, base, join(dir.path, 'd'))).deviceId;
+  const m = { ...manifest(), label: 'route guard draft' };
+  draftId = (
+    await s.server.tuf!.drafts.create({
+      siteGroup: 'kien-giang/ha-tien',
+      manifest: JSON.stringify(m),
+      files: [],
+    })
+  ).id;
   for (const role of ROLES) sessions.set(role, await login(`u-${role}`, role));
 }, 20_000);
 
@@ -327,7 +336,7 @@ describe('route guard over every route of the running server', () => {
           expect(denied.status, `${what} as ${role}`).toBe(403);
         }
         for (const role of ROLES.filter((x) => isAllowed(x, entry.action))) {
-          const url = r.url.replace(':id', encodeURIComponent(deviceId));
+          const url = entry.path?.() ?? r.url.replace(':id', encodeURIComponent(deviceId));
           const ok = await call({ method: r.method, url }, { cookie: sessions.get(role)!.cookie });
           expect(ok.status, `${what} as ${role}`).toBe(200);
           await ok.arrayBuffer();
@@ -352,7 +361,6 @@ describe('route guard over every route of the running server', () => {
       const what = `${r.method} ${r.url}`;
       switch (entry.credential) {
         case 'ops-token':
-        case 'publish-token':
         case 'metrics-token': {
           const none = await call(r);
           expect(none.status, `${what} without a token`).toBe(401);
@@ -365,7 +373,7 @@ describe('route guard over every route of the running server', () => {
           expect(session.status, `${what} with an admin session`).toBe(401);
           await session.arrayBuffer();
           // Nor is another part's token.
-          const other = entry.credential === 'ops-token' ? AUTHOR_TOKEN : s.config.opsToken;
+          const other = entry.credential === 'ops-token' ? METRICS_TOKEN : s.config.opsToken;
           const crossed = await call(r, { authorization: `Bearer ${other}` });
           expect(crossed.status, `${what} with another part's token`).toBe(401);
           await crossed.arrayBuffer();

@@ -26,7 +26,9 @@ import {
   type TestDevice,
   until,
 } from '../../helpers/sync.js';
+import { manifest } from '../../helpers/schedule-fixtures.js';
 import { tempDir } from '../../helpers/temp.js';
+import { startTufRepo } from '../../helpers/tuf-repo.js';
 
 const X = {
   script: '<script>window.__xss=1</script>',
@@ -46,10 +48,15 @@ const COMMAND_FAILURE = `${X.script}${X.js}`;
 const ALERT_DEVICE = X.attr;
 const ALERT_LANGUAGES = `${X.close} ${X.bidi}`;
 const UNKNOWN_GATE = `${X.script}/x`;
+const ITEM_TITLE = `${X.script}${X.attr}`;
+const BUNDLE_LABEL = `${X.close} ${X.bidi}`;
+const DRAFT_LABEL = `${X.attr} bản nháp ${X.js}`;
+const EMERGENCY_TEXT = `${X.attr} cửa khẩu tạm đóng ${X.close}`;
 
 interface Ctx {
   deviceId: string;
   year: number;
+  draftId: string;
 }
 
 /**
@@ -70,6 +77,10 @@ const PAGES: { name: string; path: (c: Ctx) => string; shows: string[]; anonymou
     shows: [GATE_NAME, ALERT_DEVICE, ALERT_LANGUAGES, UNKNOWN_GATE, X.bidi],
   },
   { name: 'reports form', path: () => '/dashboard/reports', shows: [GATE_NAME] },
+  { name: 'content', path: () => '/dashboard/content?siteGroup=kien-giang%2Fha-tien', shows: [] },
+  { name: 'drafts', path: () => '/dashboard/drafts', shows: [DRAFT_LABEL] },
+  { name: 'draft review', path: (c) => `/dashboard/drafts/${c.draftId}`, shows: [DRAFT_LABEL] },
+  { name: 'emergency', path: () => '/dashboard/emergency', shows: [EMERGENCY_TEXT] },
   {
     name: 'report (HTML)',
     path: (c) => `/api/reports?period=${c.year}&format=html&lang=vi`,
@@ -104,7 +115,8 @@ let browser: Browser;
 let dev: TestDevice;
 /** Signed in once as the hostile-named operator (logins are rate-limited per user). */
 let operator: BrowserContext;
-const ctx: Ctx = { deviceId: '', year: new Date().getUTCFullYear() };
+const ctx: Ctx = { deviceId: '', year: new Date().getUTCFullYear(), draftId: '' };
+let tuf: Awaited<ReturnType<typeof startTufRepo>> | undefined;
 
 beforeAll(async () => {
   dir = tempDir('gc-xss-');
@@ -163,7 +175,41 @@ beforeAll(async () => {
   );
   await registry.close();
 
-  s = await startServer(dir.path, { gates: [{ ...GATE, name: GATE_NAME }] });
+  // Published content and an open draft with hostile titles, labels and an emergency message.
+  const now = Date.now();
+  const base = manifest();
+  const published = {
+    ...base,
+    label: BUNDLE_LABEL,
+    items: base.items.map((i) => (i.id === 'a' ? { ...i, title: ITEM_TITLE } : i)),
+    emergencies: [
+      {
+        id: 'storm',
+        text: Object.fromEntries(
+          GATE.languages.map((l) => [l, { title: EMERGENCY_TEXT, body: EMERGENCY_TEXT }]),
+        ),
+        startsAt: new Date(now - 3_600_000).toISOString(),
+        expiresAt: new Date(now + 3_600_000).toISOString(),
+        perLanguageMs: 8000,
+      },
+    ],
+  };
+  tuf = await startTufRepo({
+    serve: false,
+    files: { 'kien-giang/ha-tien/bundle.json': Buffer.from(JSON.stringify(published)) },
+  });
+  s = await startServer(dir.path, { gates: [{ ...GATE, name: GATE_NAME }], tuf: { repoDir: tuf.dir } });
+  ctx.draftId = (
+    await s.server.tuf!.drafts.create({
+      siteGroup: GATE.siteGroup,
+      manifest: JSON.stringify({
+        ...published,
+        label: DRAFT_LABEL,
+        items: published.items.map((i) => (i.id === 'b' ? { ...i, title: ITEM_TITLE } : i)),
+      }),
+      files: [],
+    })
+  ).id;
   const e = await enrolTestDevice(s.api, s.server.url, join(dir.path, 'd'), SCREEN_NAME);
   ctx.deviceId = e.deviceId;
   dev = makeDevice(join(dir.path, 'd'), e.deviceId, s.server.url, {
@@ -208,6 +254,7 @@ afterAll(async () => {
   await browser?.close();
   await dev?.close();
   await s?.server.stop();
+  await tuf?.close();
   dir?.cleanup();
 });
 
