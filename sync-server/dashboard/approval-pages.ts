@@ -238,8 +238,8 @@ function diffSection(lang: DashboardLanguage, d: ManifestDiff): SafeHtml {
 }
 
 /** The CLI command that does the same signing (the key never leaves the approver's machine). */
-export function cliSignCommand(draftId: string, serverUrl: string): string {
-  return `gatecast draft sign --draft ${draftId} --key <your-approver>.key --server ${serverUrl} --token-file <token-file>`;
+export function cliSignCommand(draftId: string, serverUrl: string, username: string): string {
+  return `gatecast draft sign --server ${serverUrl} --user ${username} --draft ${draftId} --key <your-approver>.key`;
 }
 
 export function renderDraft(
@@ -300,7 +300,7 @@ export function renderDraft(
           }
           <p id="sign-result" role="status"></p>
           <p>${t('sign.cli')}</p>
-          <pre id="sign-cli">${cliSignCommand(d.id, serverUrl)}</pre>
+          <pre id="sign-cli">${cliSignCommand(d.id, serverUrl, user.username)}</pre>
         </section>`;
   return shell(
     lang,

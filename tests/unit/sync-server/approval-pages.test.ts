@@ -77,7 +77,7 @@ describe('approval pages', () => {
     expect(forApprover).toContain('id="sign-form"');
     expect(forApprover).toContain('data-diff="items"');
     expect(forApprover).not.toContain('<img src=x');
-    expect(forApprover).toContain(escapeHtml(cliSignCommand(summary.id, 'https://signage.example')));
+    expect(forApprover).toContain(escapeHtml(cliSignCommand(summary.id, 'https://signage.example', 'ap1')));
     // The JSON data block cannot close its script element.
     const block = forApprover.slice(forApprover.indexOf('id="draft-data"'));
     expect(block.slice(0, block.indexOf('</script>'))).not.toContain('<');
