@@ -54,7 +54,7 @@ describe('approval pages in Chromium', () => {
       await page.waitForSelector('#manifest-check.ok');
       await page.waitForSelector('#sign[data-state="ready"]');
       expect(await page.$eval('#sign-cli', (p) => p.textContent)).toContain(
-        `gatecast draft sign --draft ${d.id}`,
+        `--user ${username} --draft ${d.id}`,
       );
       const input = await page.$('#sign-key');
       await (input as unknown as { uploadFile(p: string): Promise<void> }).uploadFile(keyFile);

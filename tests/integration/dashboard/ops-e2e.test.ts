@@ -1,8 +1,11 @@
 /**
  * The ops dashboard end to end, every part real: a TUF repository with two approver keys served by
  * the sync server, an enrolled device playing in headless Chromium, and ops staff working in a
- * second headless Chromium through the dashboard: log in, watch the screen play, see it go offline
- * and its alert appear, and download the quarterly report whose numbers match the proof of play.
+ * second headless Chromium through the dashboard: log in, watch the screen play; an author changes
+ * a text and submits it, two approvers sign it in the browser (WebCrypto Ed25519, keys from their
+ * own files) and the screen installs it; an emergency message goes out the same way and takes the
+ * screen over; the screen goes offline and its alert appears; the quarterly report's numbers match
+ * the proof of play.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type DeviceHandle, loadConfig, startDevice } from '../../../device/main.js';
 import { enrolDevice } from '../../../device/sync/enrol.js';
 import { memoryLogger } from '../../../protocol/log.js';
+import { contentText } from '../../../protocol/i18n/content-ui.js';
 import { createDemoRepository } from '../../../sync-server/tuf/demo-repository.js';
 import { chromiumPath } from '../../helpers/chromium.js';
 import { createUsers, launchChromium, PASSWORD } from '../../helpers/dashboard.js';
@@ -36,8 +40,37 @@ async function signIn(browser: Browser, baseUrl: string, username: string): Prom
   return page;
 }
 
+/** An approver opens the draft, loads their key file and signs in the browser; returns the result state. */
+async function signInBrowser(
+  browser: Browser,
+  baseUrl: string,
+  username: string,
+  keyFile: string,
+  draftId: string,
+): Promise<string> {
+  const page = await signIn(browser, baseUrl, username);
+  await page.goto(`${baseUrl}/dashboard/drafts/${draftId}`);
+  await page.waitForSelector('#manifest-check.ok'); // the bundle.json shown is the one signed
+  await page.waitForSelector('#sign[data-state="ready"]');
+  const input = await page.$('input#sign-key');
+  await input!.uploadFile(keyFile);
+  await page.click('#sign-button');
+  await page.waitForFunction(
+    () =>
+      ['signed', 'published', 'failed', 'refused'].includes(
+        document.getElementById('sign-result')?.getAttribute('data-state') ?? '',
+      ),
+    { timeout: 15_000 },
+  );
+  const state = (await page.$eval('#sign-result', (p) => p.getAttribute('data-state')))!;
+  await page.browserContext().close();
+  return state;
+}
+
+const NEW_TEXT = 'Giờ làm việc mới: 6:30–18:00 mỗi ngày';
+
 describe('ops dashboard, end to end', () => {
-  it('shows the screen playing, raises its offline alert, and reports exactly what it played', async () => {
+  it('plays, takes an approved change and an emergency from the dashboard, raises the offline alert, and reports exactly what it played', async () => {
     const dir = tempDir('gc-ops-e2e-');
     cleanups.push(dir.cleanup);
     const demo = await createDemoRepository({ dir: join(dir.path, 'tuf'), log: memoryLogger() });
@@ -45,6 +78,9 @@ describe('ops dashboard, end to end', () => {
       { username: 'admin', role: 'admin' },
       { username: 'ops', role: 'operator' },
       { username: 'viewer', role: 'viewer' },
+      { username: 'author', role: 'author' },
+      { username: 'ap1', role: 'approver' },
+      { username: 'ap2', role: 'approver' },
     ]);
     const s = await startServer(dir.path, {
       tuf: { repoDir: demo.repoDir },
@@ -77,6 +113,59 @@ describe('ops dashboard, end to end', () => {
     const ops = await signIn(browser, s.server.url, 'ops');
     const row = `tr[data-id="${enrolled.deviceId}"]`;
     await ops.waitForSelector(`${row}[data-state="playing"]`, { timeout: 20_000 });
+
+    // An author changes the Vietnamese travel-documents text and submits it for approval.
+    const author = await signIn(browser, s.server.url, 'author');
+    await Promise.all([author.waitForNavigation(), author.click('#nav-content')]);
+    const body = 'fieldset[data-item-id="documents"] .cw-variant[data-lang="vi"] textarea[data-f="body"]';
+    await author.waitForSelector(body);
+    await author.$eval(body, (t) => {
+      (t as HTMLTextAreaElement).value = '';
+    });
+    await author.type(body, NEW_TEXT);
+    await author.click('#cw-save');
+    await author.waitForFunction(
+      (t) => document.getElementById('cw-status')!.textContent === t,
+      {},
+      contentText('vi', 'status.saved', { revision: 1 }),
+    );
+    await author.click('#cw-submit');
+    await author.waitForSelector('#cw-draft:not([hidden])');
+    const href = await author.$eval('#cw-draft-link', (a) => a.getAttribute('href'));
+    const draftId = href!.split('/').pop()!;
+
+    // Two approvers sign it in their browsers; the second signature publishes it, and the screen
+    // (told by the server) installs version 2 and plays the new words.
+    const [key1, key2] = demo.approverKeyFiles as [string, string];
+    expect(await signInBrowser(browser, s.server.url, 'ap1', key1, draftId)).toBe('signed');
+    expect(await signInBrowser(browser, s.server.url, 'ap2', key2, draftId)).toBe('published');
+    await until(() => d.content.current()?.version === 2, 30_000);
+    const installed = d.content.current()!.manifest;
+    const docs = installed.items.find((i) => i.id === 'documents')!;
+    expect((docs.variants['vi'] as { body: string }).body).toBe(NEW_TEXT);
+    expect((await s.server.tuf!.drafts.get(draftId)).signatures.map((x) => x.by)).toEqual(['ap1', 'ap2']);
+
+    // An emergency message in the gate's three languages, from the operator, approved by two.
+    await Promise.all([ops.waitForNavigation(), ops.click('#nav-emergency')]);
+    for (const [lang, text] of [
+      ['vi', 'Cửa khẩu tạm đóng do bão'],
+      ['km', 'ច្រកព្រំដែនបិទជាបណ្ដោះអាសន្នដោយសារព្យុះ'],
+      ['en', 'Gate closed because of the storm'],
+    ] as const)
+      await ops.type(`fieldset[data-lang="${lang}"] textarea`, text);
+    await ops.click('#em-submit');
+    await ops.waitForSelector('#em-result[data-state="created"] a');
+    const emergencyDraft = (await ops.$eval('#em-result', (p) => p.getAttribute('data-draft')))!;
+    expect(await signInBrowser(browser, s.server.url, 'ap1', key1, emergencyDraft)).toBe('signed');
+    expect(await signInBrowser(browser, s.server.url, 'ap2', key2, emergencyDraft)).toBe('published');
+    await until(() => d.content.current()?.version === 3, 30_000);
+    const emergency = d.content.current()!.manifest.emergencies[0]!;
+    await until(() => d.daemon.status().lastPlayed?.itemId === emergency.id, 30_000);
+    // Measured, not asserted: publication → the message on the screen.
+    const publishedAt = Date.parse((await s.server.tuf!.drafts.get(emergencyDraft)).publishedAt!);
+    const onScreen = d.daemon.status().lastPlayed!.actualStart;
+    console.info(`emergency on screen ${((onScreen - publishedAt) / 1000).toFixed(2)} s after publication`);
+    await Promise.all([ops.waitForNavigation(), ops.click('#nav-dashboard')]);
 
     // The screen goes dark (its daemon stops): the row turns offline and its alert appears.
     await device.stop();
