@@ -161,4 +161,16 @@ CREATE TABLE bundle_versions_seen (
 CREATE INDEX events_kind_at ON events (kind, at);
 `,
   },
+  {
+    name: 'registry-reports-2',
+    sql: `
+-- Proof of play is verified once, when it is stored. verdict: 'ok' (a well-formed record carrying
+-- the device key's signature of its hash), 'bad-signature' or 'malformed'. link_ok: whether its
+-- prevHash is the stored hash of the record before it (1/0; NULL when that one was not stored).
+-- Rows stored before this migration have a NULL verdict: the report verifies those itself and
+-- writes the verdict back.
+ALTER TABLE pop_records ADD COLUMN verdict TEXT;
+ALTER TABLE pop_records ADD COLUMN link_ok INTEGER;
+`,
+  },
 ];
