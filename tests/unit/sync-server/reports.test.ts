@@ -95,8 +95,10 @@ function fixture() {
   const kept = [ht2[0]!, ht2[1]!, { ...ht2[4]!, itemId: 'forged' }];
   const lc1 = chain('lc-1', [
     { itemId: '<img src=x onerror=alert(1)>', language: 'zh-Hans', actualStart: at(9), durationMs: 30_000 },
+    { itemId: 'visa', language: 'zh-Hans', actualStart: at(9, 0, 30), durationMs: 30_000 },
   ]);
-  lc1[0]!.signature = 'f'.repeat(64);
+  // Not the device's signature: marked, kept out of the plays.
+  lc1[1]!.signature = 'f'.repeat(64);
   const outages: Outage[] = [
     { deviceId: 'ht-1', from: at(12), to: at(13), kind: 'offline' },
     { deviceId: 'ht-1', from: at(-5), to: at(1), kind: 'power' },
@@ -165,11 +167,13 @@ describe('report builder', () => {
     expect(ht.totals.uptimeRatio).toBeCloseTo((22 + 24) / 48, 10);
 
     const lc = r.provinces.find((p) => p.provinceId === 'lao-cai')!.gates[0]!.devices[0]!;
-    expect(lc.chain.breaks).toEqual([{ seq: 1, kind: 'signature', at: at(9) }]);
+    expect(lc.chain.breaks).toEqual([{ seq: 2, kind: 'signature', at: at(9, 0, 30) }]);
+    expect(lc).toMatchObject({ plays: 1, playsRejected: 1, onAirMs: 30_000 });
+    expect(lc.playsByItem.map((p) => p.itemId)).toEqual(['<img src=x onerror=alert(1)>']);
     // No opening hours: always open; display off 20:00–24:00.
     expect(lc.openingMs).toBe(24 * H);
     expect(lc.uptimeRatio).toBeCloseTo(20 / 24, 10);
-    expect(r.totals).toMatchObject({ devices: 3, plays: 6, chainBreaks: 3 });
+    expect(r.totals).toMatchObject({ devices: 3, plays: 6, playsRejected: 1, chainBreaks: 3 });
     expect(r.provinces.map((p) => p.provinceName)).toEqual(['Kiên Giang', 'Lào Cai']);
   });
 
