@@ -28,13 +28,7 @@ import type {
 /** The registry calls the report reads. */
 export type ReportRegistry = Pick<
   Registry,
-  | 'listGates'
-  | 'listDevices'
-  | 'getDevice'
-  | 'popSeqRange'
-  | 'popPage'
-  | 'setPopVerdicts'
-  | 'sessions'
+  'listGates' | 'listDevices' | 'getDevice' | 'popSeqRange' | 'popPage' | 'setPopVerdicts' | 'sessions'
 >;
 
 /** Records read from the registry per page: bounded memory, and the event loop runs between pages. */

@@ -209,6 +209,37 @@ describe('report builder', () => {
     expect(b.finish()).toEqual(buildReport(options, records, outages));
   });
 
+  it('gives the same report fed record by record, and with a verifier that takes whole chains', () => {
+    const { records, outages } = fixture();
+    const b = new ReportBuilder(options);
+    for (const id of ['lc-1', 'ht-2', 'ht-1']) {
+      const input = b.beginDevice(id);
+      const mine = records.filter((x) => x.deviceId === id).sort((a, c) => a.seq - c.seq);
+      for (const r of mine) input.add(r);
+      input.finish(outages.filter((o) => o.deviceId === id));
+    }
+    const streamed = b.finish();
+    expect(streamed).toEqual(buildReport(options, records, outages));
+    // Without `begin` the verifier gets each device's chain at once: same breaks, where they are.
+    const wholeChains = (rs: Parameters<typeof testVerifyChain>[0]) => testVerifyChain(rs);
+    const r = buildReport({ ...options, verifyChain: wholeChains }, records, outages);
+    expect(r.provinces.map((p) => p.gates.map((g) => g.devices.map((d) => d.chain)))).toEqual(
+      streamed.provinces.map((p) => p.gates.map((g) => g.devices.map((d) => d.chain))),
+    );
+  });
+
+  it('refuses a streamed device left unfinished or fed another device', () => {
+    const { records } = fixture();
+    const b = new ReportBuilder(options);
+    const input = b.beginDevice('ht-1');
+    expect(() => input.add(records.find((x) => x.deviceId === 'ht-2')!)).toThrow(/ht-2/);
+    expect(() => b.finish()).toThrow(expect.objectContaining({ code: 'REPORT_INVALID' }));
+    input.finish([]);
+    expect(() => input.finish([])).toThrow(/already finished/);
+    expect(() => b.beginDevice('ht-1')).toThrow(/twice/);
+    expect(b.finish().totals.devices).toBe(3);
+  });
+
   it('refuses records of an unknown or mismatched device, and a device added twice', () => {
     const { records } = fixture();
     expect(() => buildReport({ ...options, devices: devices.slice(0, 2) }, records, [])).toThrow(
