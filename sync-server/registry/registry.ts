@@ -300,6 +300,9 @@ export class Registry {
       popPage: d.prepare(
         'SELECT seq, at, hash, verdict, link_ok, payload FROM pop_records WHERE device_id = ? AND seq > ? AND seq <= ? AND at >= ? AND at < ? ORDER BY seq LIMIT ?',
       ),
+      popUnverified: d.prepare(
+        'SELECT rowid AS id, device_id, seq, payload FROM pop_records WHERE rowid > ? AND verdict IS NULL ORDER BY rowid LIMIT ?',
+      ),
       setPopVerdict: d.prepare(
         'UPDATE pop_records SET verdict = ? WHERE device_id = ? AND seq = ? AND verdict IS NULL',
       ),
@@ -523,6 +526,22 @@ export class Registry {
       hash: (r['hash'] as string | null) ?? null,
       verdict: verdictOf(r['verdict']),
       linkOk: flag(r['link_ok']),
+      payload: r['payload'] as string,
+    }));
+  }
+
+  /**
+   * Up to `limit` PoP rows without a verdict (stored before verification at ingest), after row
+   * `afterId` in storage order: a cursor for a one-pass backfill.
+   */
+  popUnverified(
+    afterId: number,
+    limit: number,
+  ): { id: number; deviceId: string; seq: number; payload: string }[] {
+    return (this.stmts.popUnverified.all(afterId, limit) as Row[]).map((r) => ({
+      id: r['id'] as number,
+      deviceId: r['device_id'] as string,
+      seq: r['seq'] as number,
       payload: r['payload'] as string,
     }));
   }
