@@ -14,6 +14,9 @@
  *   - aggregate only: the report builder fed page by page from the registry, with no chain check;
  *   - full build: the same with the report's real chain check (RegistryReportSource.verifyChain:
  *     signature verdict from ingest, payload re-hashed, links and gaps).
+ * Then, for comparison, the check the report made before verification moved to ingest (every
+ * signature verified again: RegistryReportSource.auditChain) on the first `--audit-records` stored
+ * records (default 20,000), extrapolated to all of them.
  * `--sample N` times N screens and scales the times to all of them (the cost is linear in screens;
  * the others count as dark in the report). Peak memory is maxRSS from process.resourceUsage().
  */
@@ -33,7 +36,7 @@ import { type IngestBatch, Registry } from '../sync-server/registry/registry.js'
 import { ReportBuilder } from '../sync-server/reports/build.js';
 import { streamingVerifier } from '../sync-server/reports/chain-check.js';
 import { REPORT_PAGE_RECORDS, RegistryReportSource } from '../sync-server/reports/registry-source.js';
-import type { ReportDevice, ReportGate, VerifyChain } from '../sync-server/reports/types.js';
+import type { ChainBreak, ReportDevice, ReportGate, VerifyChain } from '../sync-server/reports/types.js';
 import { numberArg, resultLine } from './lib.js';
 
 function rng(seed: number): () => number {
@@ -138,6 +141,7 @@ export default async function (args: string[]): Promise<void> {
   const itemMs = numberArg(args, 'item-seconds', 10) * 1000;
   const hours = numberArg(args, 'hours', 14);
   const batchSize = numberArg(args, 'batch', 500);
+  const auditRecords = numberArg(args, 'audit-records', 20_000);
   const sampleScreens = Math.min(numberArg(args, 'sample', screens), screens);
   const tz = 'Asia/Ho_Chi_Minh';
   const start = Date.parse('2025-12-31T17:00:00Z'); // 1 Jan 2026 00:00 in Vietnam: Q1 2026
@@ -282,6 +286,20 @@ export default async function (args: string[]): Promise<void> {
           input.finish(outages);
         });
     }
+    // The check as the report made it before: every record's signature verified again.
+    const audit = source.auditChain.begin!();
+    const auditBreaks: ChainBreak[] = [];
+    let audited = 0;
+    let auditMs = 0;
+    const first = devices[0]!.deviceId;
+    for await (const page of source.pages(first, start, start + days * 86_400_000)) {
+      const t0 = performance.now();
+      for (const r of page) audit.add(r, auditBreaks);
+      auditMs += performance.now() - t0;
+      audited += page.length;
+      if (audited >= auditRecords) break;
+    }
+
     let t = performance.now();
     const report = full.finish();
     wall.full += performance.now() - t;
@@ -310,6 +328,7 @@ export default async function (args: string[]): Promise<void> {
         `baseline, bare count loop over the stored rows: ${s(wall.baseline)} (${per(wall.baseline)})`,
         `aggregate only (no chain check): ${s(wall.aggregate)} (${per(wall.aggregate)})`,
         `full build (verdicts from ingest, payloads re-hashed, links, gaps + aggregation): ${s(wall.full)} (${per(wall.full)})`,
+        `chain check as before (every signature verified at report time), on ${audited} records: ${((auditMs * 1e6) / audited).toFixed(0)} ns/record → ≈ ${(((auditMs / audited) * all) / 1000).toFixed(0)} s for all records, on top of aggregation`,
         `CPU time (user+system), scaled: baseline ${s(cpuTime.baseline)}, aggregate only ${s(cpuTime.aggregate)}, full ${s(cpuTime.full)} (ratio full/baseline ${(cpuTime.full / cpuTime.baseline).toFixed(2)}); ingest check ${s(cpuTime.verify)}, store ${s(cpuTime.store)}`,
         `peak memory: maxRSS ${maxRssMb.toFixed(0)} MB`,
       ]
