@@ -7,7 +7,7 @@
  * hash (`prevHash`), so deleting or editing a record breaks the chain at that point. The device
  * signs each hash with its Ed25519 key, so re-computing the chain after an edit needs that key.
  */
-import { createHash, createPublicKey, type KeyObject, verify } from 'node:crypto';
+import { createHash, createPublicKey, hash as digest, type KeyObject, verify } from 'node:crypto';
 import { z } from 'zod';
 import { ProtocolError } from './errors.js';
 import { zodProblems } from './validate.js';
@@ -69,15 +69,30 @@ export function parsePopRecord(raw: unknown): PopRecord {
   return r.data;
 }
 
+/** The body's keys in canonical (sorted) order, computed once: hashing runs for every record. */
+const BODY_KEYS: readonly string[] = Object.keys(PopBody.shape).sort();
+
 /** Canonical JSON of a record body: keys sorted, no spaces; `hash`/`signature` never included. */
 export function canonicalPopBody(record: PopBody | PopRecord): string {
   const body: Record<string, unknown> = {};
-  for (const key of Object.keys(PopBody.shape).sort()) body[key] = (record as Record<string, unknown>)[key];
+  for (const key of BODY_KEYS) body[key] = (record as Record<string, unknown>)[key];
   return JSON.stringify(body);
 }
 
 export function popHash(record: PopBody | PopRecord): string {
-  return createHash('sha256').update(canonicalPopBody(record), 'utf8').digest('hex');
+  return digest('sha256', canonicalPopBody(record), 'hex');
+}
+
+/**
+ * Whether `signature` (base64) is the device key's Ed25519 signature of record hash `hash`. A garbled
+ * signature or a key of the wrong type is simply not valid.
+ */
+export function popSignatureValid(hash: string, signature: string, key: KeyObject): boolean {
+  try {
+    return verify(null, popSigningBytes(hash), key, Buffer.from(signature, 'base64'));
+  } catch {
+    return false;
+  }
 }
 
 /** The bytes the device signs for a record: a domain tag and the record's hash. */
@@ -168,13 +183,7 @@ export function verifyChain(
         index,
         message: `record ${r.seq} does not match its hash`,
       });
-    let signed: boolean;
-    try {
-      signed = verify(null, popSigningBytes(r.hash), key, Buffer.from(r.signature, 'base64'));
-    } catch {
-      signed = false; // a key of the wrong type or a garbled signature: reported below
-    }
-    if (!signed)
+    if (!popSignatureValid(r.hash, r.signature, key))
       problems.push({
         kind: 'bad-signature',
         seq: r.seq,

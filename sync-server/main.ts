@@ -32,6 +32,7 @@ import { dashboardRoutes } from './dashboard/routes.js';
 import { registerOpsRoutes } from './metrics.js';
 import { installSecurityHeaders } from './web/security-headers.js';
 import { renderPdf } from './reports/pdf.js';
+import { PopVerdictBackfill } from './pop-backfill.js';
 import { RegistryReportSource } from './reports/registry-source.js';
 import { reportRoutes } from './reports/routes.js';
 import { ApprovalService } from './content/approval-service.js';
@@ -74,6 +75,7 @@ export class SyncServer {
   private app?: FastifyInstance;
   private hubInstance?: DeviceHub;
   private rollupTimer?: NodeJS.Timeout;
+  private popBackfill?: PopVerdictBackfill;
   private tufInstance?: MountedTuf;
   private accountStore?: SqliteAccountStore;
   private fleetView?: FleetView;
@@ -328,12 +330,16 @@ export class SyncServer {
         this.log.error('health rollup failed', { err });
       }
     }, c.health.rollupIntervalMs).unref();
+    // Proof of play stored before verification at ingest: verified once, in the background.
+    this.popBackfill = new PopVerdictBackfill(this.registry, this.log.child('pop-backfill'));
+    void this.popBackfill.start();
     this.log.info('sync server listening', { url: this.url });
   }
 
   /** Stops abruptly (see DeviceHub.abort): no goodbye to devices, unstored ingest lost, DB closed. */
   async abort(): Promise<void> {
     if (this.rollupTimer) clearInterval(this.rollupTimer);
+    await this.popBackfill?.stop();
     await this.tufInstance?.stop();
     this.hubInstance?.abort();
     this.app?.server.closeAllConnections();
@@ -347,6 +353,7 @@ export class SyncServer {
 
   async stop(): Promise<void> {
     if (this.rollupTimer) clearInterval(this.rollupTimer);
+    await this.popBackfill?.stop();
     await this.tufInstance?.stop();
     await this.hubInstance?.stop();
     // A half-open client (no request yet, or never finishing one) must not hold the shutdown.

@@ -26,8 +26,9 @@ import {
   SCREENSHOT_MAX_BYTES,
   type ServerMessage,
 } from '../protocol/messages.js';
+import { checkPopBatch } from './pop-ingest.js';
 import { TokenBucket, type TokenBucketOptions } from './rate-limit.js';
-import type { CommandRow, IngestBatch, Registry } from './registry/registry.js';
+import type { CommandRow, IngestBatch, PopVerdict, Registry } from './registry/registry.js';
 
 export interface HubOptions {
   /** Origin devices sign (`https://host:port`); when absent, taken from each request's Host header. */
@@ -84,6 +85,8 @@ export interface HubStats {
   closedForAbuse: number;
   quarantined: number;
   framesReceived: number;
+  /** Proof-of-play records stored with a signature that is not the device key's. */
+  popBadSignatures: number;
 }
 
 /** What the hub tells its subscribers (the dashboard's live view). */
@@ -114,6 +117,7 @@ export class DeviceHub {
     closedForAbuse: 0,
     quarantined: 0,
     framesReceived: 0,
+    popBadSignatures: 0,
   };
 
   constructor(
@@ -582,11 +586,39 @@ export class DeviceHub {
       records: msg.records,
     };
     if (rejected) batch.rejected = rejected;
+    if (msg.stream === 'pop') batch.popVerdicts = this.checkPop(c.deviceId!, msg.records, rejected);
     this.pending.push({ batch, conn: c });
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => this.flush());
     }
+  }
+
+  /** Verifies PoP records once, before they are stored: the verdicts are stored with them. */
+  private checkPop(
+    deviceId: string,
+    records: readonly OutboxRecord[],
+    rejected: ReadonlyMap<number, string> | undefined,
+  ): Map<number, PopVerdict> {
+    let key = this.keys.get(deviceId);
+    if (!key) {
+      const device = this.registry.getDevice(deviceId);
+      try {
+        key = device ? this.keyFor(deviceId, device.publicKey) : undefined;
+      } catch (err) {
+        this.log.warn('stored device key unusable: proof of play marked unsigned', { deviceId, err });
+      }
+    }
+    const check = checkPopBatch(records, key, rejected);
+    for (const p of check.problems) {
+      if (p.problem === 'bad-signature') this.stats.popBadSignatures++;
+      this.log.warn('proof-of-play record fails its check; stored and marked', {
+        deviceId,
+        seq: p.seq,
+        problem: p.problem,
+      });
+    }
+    return check.verdicts;
   }
 
   /** Stores every pending batch in one transaction (group commit), then acks each. */

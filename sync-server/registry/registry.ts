@@ -8,6 +8,7 @@
  */
 import Database from 'better-sqlite3';
 import type { GateConfig } from '../../protocol/config.js';
+import { POP_GENESIS_HASH } from '../../protocol/proof-of-play.js';
 import { GatecastError } from '../../protocol/errors.js';
 import type { CommandName, CommandStatus, OutboxRecord, OutboxStream } from '../../protocol/messages.js';
 import { WalCheckpointer } from './checkpointer.js';
@@ -65,7 +66,38 @@ export interface IngestBatch {
   records: readonly OutboxRecord[];
   /** Seqs whose payload failed the stream's schema, with the reason: stored in quarantine instead. */
   rejected?: ReadonlyMap<number, string>;
+  /**
+   * Proof of play: each record's verdict, checked by the hub before storing (sync-server/pop-ingest.ts).
+   * A seq not in the map is stored as not verified (NULL).
+   */
+  popVerdicts?: ReadonlyMap<number, PopVerdict>;
 }
+
+/**
+ * A PoP record's verdict at ingest: 'ok' is a well-formed record signed by the device key;
+ * 'bad-signature' is not signed by it; 'malformed' does not have the record shape.
+ */
+export type PopVerdict = 'ok' | 'bad-signature' | 'malformed';
+const POP_VERDICTS: readonly string[] = ['ok', 'bad-signature', 'malformed'] satisfies PopVerdict[];
+
+/** A stored proof-of-play row with what was found when it was stored. */
+export interface StoredPop {
+  seq: number;
+  at: number;
+  /** The hash the record claimed when it was stored (null: the payload had none). */
+  hash: string | null;
+  /** The verdict at ingest; null when not verified yet (stored before verification at ingest). */
+  verdict: PopVerdict | null;
+  /** prevHash matched the stored record before it: true/false; null when that one was not stored. */
+  linkOk: boolean | null;
+  /** The JSON text the device sent. */
+  payload: string;
+}
+
+const flag = (v: unknown): boolean | null => (v === null || v === undefined ? null : v === 1);
+// An unknown word in the column (edited by hand) counts as not verified: the report checks it itself.
+const verdictOf = (v: unknown): PopVerdict | null =>
+  typeof v === 'string' && POP_VERDICTS.includes(v) ? (v as PopVerdict) : null;
 
 export type HealthResolution = 'raw' | '5m' | '1h';
 
@@ -259,7 +291,20 @@ export class Registry {
         'INSERT OR IGNORE INTO quarantined_records (device_id, stream, seq, at, payload, reason) VALUES (?, ?, ?, ?, ?, ?)',
       ),
       insertPop: d.prepare(
-        'INSERT OR IGNORE INTO pop_records (device_id, seq, at, item_id, hash, prev_hash, payload) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        'INSERT OR IGNORE INTO pop_records (device_id, seq, at, item_id, hash, prev_hash, payload, verdict, link_ok) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      popHashAt: d.prepare('SELECT hash FROM pop_records WHERE device_id = ? AND seq = ?').pluck(),
+      popSeqRange: d.prepare(
+        'SELECT min(seq) AS lo, max(seq) AS hi FROM pop_records WHERE device_id = ? AND at >= ? AND at < ?',
+      ),
+      popPage: d.prepare(
+        'SELECT seq, at, hash, verdict, link_ok, payload FROM pop_records WHERE device_id = ? AND seq > ? AND seq <= ? AND at >= ? AND at < ? ORDER BY seq LIMIT ?',
+      ),
+      popUnverified: d.prepare(
+        'SELECT rowid AS id, device_id, seq, payload FROM pop_records WHERE rowid > ? AND verdict IS NULL ORDER BY rowid LIMIT ?',
+      ),
+      setPopVerdict: d.prepare(
+        'UPDATE pop_records SET verdict = ? WHERE device_id = ? AND seq = ? AND verdict IS NULL',
       ),
       insertCommand: d.prepare(
         'INSERT INTO commands (id, device_id, name, args, issued_at, expires_at, state, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
@@ -448,6 +493,66 @@ export class Registry {
       yield r;
   }
 
+  /**
+   * The seqs of one device's first and last stored PoP record with `at` in [fromMs, toMs), or null
+   * when there is none: the bounds for reading the period page by page with `popPage`.
+   */
+  popSeqRange(deviceId: string, fromMs: number, toMs: number): { first: number; last: number } | null {
+    const r = this.stmts.popSeqRange.get(deviceId, fromMs, toMs) as { lo: number | null; hi: number | null };
+    return r.lo === null || r.hi === null ? null : { first: r.lo, last: r.hi };
+  }
+
+  /**
+   * Up to `limit` stored PoP rows of a device with seq in (afterSeq, lastSeq] and `at` in
+   * [fromMs, toMs), by seq: one bounded page (no statement stays open between pages).
+   */
+  popPage(
+    deviceId: string,
+    range: { fromMs: number; toMs: number; afterSeq: number; lastSeq: number },
+    limit: number,
+  ): StoredPop[] {
+    return (
+      this.stmts.popPage.all(
+        deviceId,
+        range.afterSeq,
+        range.lastSeq,
+        range.fromMs,
+        range.toMs,
+        limit,
+      ) as Row[]
+    ).map((r) => ({
+      seq: r['seq'] as number,
+      at: r['at'] as number,
+      hash: (r['hash'] as string | null) ?? null,
+      verdict: verdictOf(r['verdict']),
+      linkOk: flag(r['link_ok']),
+      payload: r['payload'] as string,
+    }));
+  }
+
+  /**
+   * Up to `limit` PoP rows without a verdict (stored before verification at ingest), after row
+   * `afterId` in storage order: a cursor for a one-pass backfill.
+   */
+  popUnverified(
+    afterId: number,
+    limit: number,
+  ): { id: number; deviceId: string; seq: number; payload: string }[] {
+    return (this.stmts.popUnverified.all(afterId, limit) as Row[]).map((r) => ({
+      id: r['id'] as number,
+      deviceId: r['device_id'] as string,
+      seq: r['seq'] as number,
+      payload: r['payload'] as string,
+    }));
+  }
+
+  /** Records the verdicts of rows stored before verification at ingest (only where still unknown). */
+  setPopVerdicts(deviceId: string, verdicts: Iterable<readonly [seq: number, verdict: PopVerdict]>): void {
+    this.db.transaction(() => {
+      for (const [seq, v] of verdicts) this.stmts.setPopVerdict.run(v, deviceId, seq);
+    })();
+  }
+
   setLastSeen(entries: Iterable<[string, number]>): void {
     this.db.transaction(() => {
       for (const [id, at] of entries) this.stmts.setSeen.run(at, id);
@@ -487,6 +592,8 @@ export class Registry {
     // Everything below fromSeq is stored or dropped on the device: the device will never send it.
     let mark = Math.max(before, b.fromSeq - 1);
     const gap = Math.max(0, b.fromSeq - 1 - before);
+    // PoP: the hash of the record stored just before, for the link check (seq → hash).
+    let prevPop: { seq: number; hash: string | null } | undefined;
     for (const r of b.records) {
       if (r.seq <= before) continue; // already stored and acked: a resend
       const rejected = b.rejected?.get(r.seq);
@@ -506,6 +613,13 @@ export class Registry {
         s.insertEvent.run(b.deviceId, r.seq, r.at, e.kind, e.level, e.message, JSON.stringify(r.payload));
       } else {
         const p = r.payload as { itemId?: string; hash?: string; prevHash?: string };
+        const prevHash =
+          r.seq === 1
+            ? POP_GENESIS_HASH
+            : prevPop?.seq === r.seq - 1
+              ? prevPop.hash
+              : ((s.popHashAt.get(b.deviceId, r.seq - 1) as string | null | undefined) ?? null);
+        const verdict = b.popVerdicts?.get(r.seq) ?? null;
         s.insertPop.run(
           b.deviceId,
           r.seq,
@@ -514,7 +628,10 @@ export class Registry {
           p.hash ?? null,
           p.prevHash ?? null,
           JSON.stringify(r.payload),
+          verdict,
+          prevHash === null ? null : p.prevHash === prevHash ? 1 : 0,
         );
+        prevPop = { seq: r.seq, hash: p.hash ?? null };
       }
       if (r.seq === mark + 1) mark = r.seq;
     }

@@ -176,4 +176,16 @@ CREATE TABLE alerts_history (
 CREATE INDEX alerts_history_at ON alerts_history (at);
 `,
   },
+  {
+    name: 'registry-reports-2',
+    sql: `
+-- Proof of play is verified once, when it is stored. verdict: 'ok' (a well-formed record carrying
+-- the device key's signature of its hash), 'bad-signature' or 'malformed'. link_ok: whether its
+-- prevHash is the stored hash of the record before it (1/0; NULL when that one was not stored).
+-- Rows stored before this migration have a NULL verdict: the report verifies those itself and
+-- writes the verdict back.
+ALTER TABLE pop_records ADD COLUMN verdict TEXT;
+ALTER TABLE pop_records ADD COLUMN link_ok INTEGER;
+`,
+  },
 ];

@@ -1,8 +1,9 @@
 /**
  * Builds the operations report from proof-of-play records, outages and the gate list. Pure: the
- * same input gives the same report. Records come one device at a time (`ReportBuilder.addDevice`),
- * so a quarter of a large fleet never has to sit in memory at once; `buildReport` is the one-call
- * form for inputs that fit.
+ * same input gives the same report. Records come one device at a time, and within a device one at a
+ * time (`ReportBuilder.beginDevice`), so neither a quarter of a large fleet nor one screen's quarter
+ * has to sit in memory at once; `addDevice` takes one device's records as an array, and
+ * `buildReport` is the one-call form for inputs that fit.
  */
 import {
   type Interval,
@@ -14,7 +15,8 @@ import {
 } from '../time/zoned.js';
 import { periodRange, ReportInputError, reportDueDate } from './period.js';
 import type {
-  ChainReport,
+  ChainBreak,
+  ChainCheck,
   DeviceReport,
   GateReport,
   Outage,
@@ -65,6 +67,7 @@ function emptyTotals(): Totals {
     devices: 0,
     plays: 0,
     playsScreenOff: 0,
+    playsRejected: 0,
     onAirMs: 0,
     spanMs: 0,
     upMs: 0,
@@ -85,6 +88,7 @@ function addTotals(t: Totals, d: Totals | DeviceReport): void {
   t.devices += isDevice ? 1 : d.devices;
   t.plays += d.plays;
   t.playsScreenOff += d.playsScreenOff;
+  t.playsRejected += d.playsRejected;
   t.onAirMs += d.onAirMs;
   t.spanMs += d.spanMs;
   t.openingMs += d.openingMs;
@@ -119,7 +123,141 @@ interface GateState {
   devices: DeviceReport[];
 }
 
-/** Aggregates one device's records for one gate's period. */
+/** Where a break was found: the start of the record at (or just after) its seq. */
+type PlacedBreak = ChainBreak & { at: number | null };
+
+/**
+ * Aggregates one device's records for one gate's period, one record at a time, in ascending seq.
+ * Records outside the period are ignored. Memory: the per-item counts and the covered intervals
+ * (merged as they come), never the records.
+ */
+export class DeviceAccumulator {
+  private readonly counts = new Map<string, Map<string, PlayCount>>();
+  private readonly covered: Interval[] = [];
+  private readonly breaks: PlacedBreak[] = [];
+  private readonly check: ChainCheck | undefined;
+  /** Only for a verifier that takes the whole chain at once (no `begin`). */
+  private readonly held: ProofOfPlayRecord[] | undefined;
+  private records = 0;
+  private plays = 0;
+  private playsScreenOff = 0;
+  private playsRejected = 0;
+  private onAirMs = 0;
+
+  constructor(
+    private readonly device: ReportDevice,
+    private readonly gate: GateState,
+    private readonly verifyChain: VerifyChain,
+    private readonly minContentGapMs: number,
+  ) {
+    this.check = verifyChain.begin?.();
+    this.held = this.check ? undefined : [];
+  }
+
+  add(r: ProofOfPlayRecord): void {
+    if (r.actualStart < this.gate.from || r.actualStart >= this.gate.to) return;
+    this.records++;
+    if (this.held) {
+      this.held.push(r);
+      this.count(r);
+      return;
+    }
+    const before = this.breaks.length;
+    const counts = this.check!.add(r, this.breaks);
+    for (let i = before; i < this.breaks.length; i++) this.breaks[i]!.at = r.actualStart;
+    if (counts) this.count(r);
+    else this.playsRejected++;
+  }
+
+  private count(r: ProofOfPlayRecord): void {
+    if (!r.screenOn) {
+      this.playsScreenOff++;
+      return;
+    }
+    const end = Math.min(r.actualStart + Math.max(0, r.durationMs), this.gate.to);
+    const ms = end - r.actualStart;
+    this.plays++;
+    this.onAirMs += ms;
+    // itemId → language → count: two small maps, no key string built per record.
+    let byLang = this.counts.get(r.itemId);
+    if (!byLang) this.counts.set(r.itemId, (byLang = new Map()));
+    const c = byLang.get(r.language);
+    if (c) {
+      c.plays++;
+      c.onAirMs += ms;
+    } else byLang.set(r.language, { itemId: r.itemId, language: r.language, plays: 1, onAirMs: ms });
+    // Bridge uncovered stretches shorter than a gap: they could only yield gaps that are dropped
+    // anyway, and back-to-back items with a few ms of jitter then make one interval, not thousands.
+    const last = this.covered[this.covered.length - 1];
+    if (last && r.actualStart >= last.from && r.actualStart < last.to + this.minContentGapMs)
+      last.to = Math.max(last.to, end);
+    else this.covered.push({ from: r.actualStart, to: end });
+  }
+
+  /** The device's report, with its outages (any order, clipped to the judged span). */
+  finish(outages: readonly Outage[]): DeviceReport {
+    const { from, spanEnd } = this.gate;
+    let breaks: PlacedBreak[] = this.breaks;
+    if (this.held) {
+      const sorted = this.held;
+      const verification = this.verifyChain(sorted);
+      const atBySeq = (seq: number) => {
+        // Records are sorted by seq: binary search for the record at (or just after) `seq`.
+        let lo = 0;
+        let hi = sorted.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (sorted[mid]!.seq < seq) lo = mid + 1;
+          else hi = mid;
+        }
+        return sorted[lo]?.actualStart ?? null;
+      };
+      breaks = verification.breaks.map((b) => ({ ...b, at: atBySeq(b.seq) }));
+    }
+
+    const span: Interval[] = spanEnd > from ? [{ from, to: spanEnd }] : [];
+    const clipped = outages
+      .map((o) => ({ ...o, from: Math.max(o.from, from), to: Math.min(o.to, spanEnd) }))
+      .filter((o) => o.to > o.from)
+      .sort((a, b) => a.from - b.from);
+    const down = mergeIntervals(clipped);
+    const spanMs = totalLength(span);
+    const downMs = totalLength(intersectIntervals(span, down));
+    const opening = this.gate.opening;
+    const openingMs = totalLength(opening);
+    const openingDownMs = totalLength(intersectIntervals(opening, down));
+
+    const expected = subtractIntervals(opening, down);
+    const gaps = subtractIntervals(expected, mergeIntervals(this.covered))
+      .filter((g) => g.to - g.from >= this.minContentGapMs)
+      .map((g) => ({ from: g.from, to: g.to, durationMs: g.to - g.from }));
+
+    return {
+      deviceId: this.device.deviceId,
+      name: this.device.name,
+      plays: this.plays,
+      playsScreenOff: this.playsScreenOff,
+      playsRejected: this.playsRejected,
+      onAirMs: this.onAirMs,
+      spanMs,
+      uptimeRatio: ratio(spanMs - downMs, spanMs),
+      openingMs,
+      openingUptimeRatio: ratio(openingMs - openingDownMs, openingMs),
+      outages: clipped.map((o) => ({ from: o.from, to: o.to, kind: o.kind, durationMs: o.to - o.from })),
+      contentGaps: gaps,
+      chain: { ok: breaks.length === 0, records: this.records, breaks },
+      playsByItem: sortPlays(
+        new Map(
+          [...this.counts.values()]
+            .flatMap((m) => [...m.values()])
+            .map((c) => [keyOf(c.itemId, c.language), c]),
+        ),
+      ),
+    };
+  }
+}
+
+/** Aggregates one device's records (any order) for one gate's period. */
 export function reportDevice(
   device: ReportDevice,
   gate: GateState,
@@ -128,102 +266,29 @@ export function reportDevice(
   verifyChain: VerifyChain,
   minContentGapMs: number,
 ): DeviceReport {
-  const { from, spanEnd } = gate;
-  const inPeriod = records.filter((r) => r.actualStart >= from && r.actualStart < gate.to);
+  const inPeriod = records.filter((r) => r.actualStart >= gate.from && r.actualStart < gate.to);
   const sorted = inPeriod.every((r, i) => i === 0 || inPeriod[i - 1]!.seq < r.seq)
     ? inPeriod
     : [...inPeriod].sort((a, b) => a.seq - b.seq);
+  const acc = new DeviceAccumulator(device, gate, verifyChain, minContentGapMs);
+  for (const r of sorted) acc.add(r);
+  return acc.finish(outages);
+}
 
-  const verification = verifyChain(sorted);
-  const atBySeq = (seq: number) => {
-    // Records are sorted by seq: binary search for the record at (or just after) `seq`.
-    let lo = 0;
-    let hi = sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (sorted[mid]!.seq < seq) lo = mid + 1;
-      else hi = mid;
-    }
-    return sorted[lo]?.actualStart ?? null;
-  };
-  const chain: ChainReport = {
-    ok: verification.ok && verification.breaks.length === 0,
-    records: sorted.length,
-    breaks: verification.breaks.map((b) => ({ ...b, at: atBySeq(b.seq) })),
-  };
-
-  // itemId → language → count: two small maps, no key string built per record.
-  const counts = new Map<string, Map<string, PlayCount>>();
-  const covered: Interval[] = [];
-  let plays = 0;
-  let playsScreenOff = 0;
-  let onAirMs = 0;
-  for (const r of sorted) {
-    if (!r.screenOn) {
-      playsScreenOff++;
-      continue;
-    }
-    const end = Math.min(r.actualStart + Math.max(0, r.durationMs), gate.to);
-    const ms = end - r.actualStart;
-    plays++;
-    onAirMs += ms;
-    let byLang = counts.get(r.itemId);
-    if (!byLang) counts.set(r.itemId, (byLang = new Map()));
-    const c = byLang.get(r.language);
-    if (c) {
-      c.plays++;
-      c.onAirMs += ms;
-    } else byLang.set(r.language, { itemId: r.itemId, language: r.language, plays: 1, onAirMs: ms });
-    // Bridge uncovered stretches shorter than a gap: they could only yield gaps that are dropped
-    // anyway, and back-to-back items with a few ms of jitter then make one interval, not thousands.
-    const last = covered[covered.length - 1];
-    if (last && r.actualStart >= last.from && r.actualStart < last.to + minContentGapMs)
-      last.to = Math.max(last.to, end);
-    else covered.push({ from: r.actualStart, to: end });
-  }
-
-  const span: Interval[] = spanEnd > from ? [{ from, to: spanEnd }] : [];
-  const clipped = outages
-    .map((o) => ({ ...o, from: Math.max(o.from, from), to: Math.min(o.to, spanEnd) }))
-    .filter((o) => o.to > o.from)
-    .sort((a, b) => a.from - b.from);
-  const down = mergeIntervals(clipped);
-  const spanMs = totalLength(span);
-  const downMs = totalLength(intersectIntervals(span, down));
-  const opening = gate.opening;
-  const openingMs = totalLength(opening);
-  const openingDownMs = totalLength(intersectIntervals(opening, down));
-
-  const expected = subtractIntervals(opening, down);
-  const gaps = subtractIntervals(expected, mergeIntervals(covered))
-    .filter((g) => g.to - g.from >= minContentGapMs)
-    .map((g) => ({ from: g.from, to: g.to, durationMs: g.to - g.from }));
-
-  return {
-    deviceId: device.deviceId,
-    name: device.name,
-    plays,
-    playsScreenOff,
-    onAirMs,
-    spanMs,
-    uptimeRatio: ratio(spanMs - downMs, spanMs),
-    openingMs,
-    openingUptimeRatio: ratio(openingMs - openingDownMs, openingMs),
-    outages: clipped.map((o) => ({ from: o.from, to: o.to, kind: o.kind, durationMs: o.to - o.from })),
-    contentGaps: gaps,
-    chain,
-    playsByItem: sortPlays(
-      new Map(
-        [...counts.values()].flatMap((m) => [...m.values()]).map((c) => [keyOf(c.itemId, c.language), c]),
-      ),
-    ),
-  };
+/** One device being added record by record (`ReportBuilder.beginDevice`). */
+export interface DeviceInput {
+  /** The next record, in ascending seq; a record of another device is refused. */
+  add(record: ProofOfPlayRecord): void;
+  /** Ends the device with its outages; its report joins the gate's. */
+  finish(outages: readonly Outage[]): void;
 }
 
 export class ReportBuilder {
   private readonly gates = new Map<string, GateState>();
   private readonly devices = new Map<string, ReportDevice>();
   private readonly done = new Set<string>();
+  /** Devices begun and not finished. */
+  private readonly open = new Set<string>();
   private readonly minContentGapMs: number;
 
   constructor(private readonly options: ReportOptions) {
@@ -249,16 +314,24 @@ export class ReportBuilder {
     return g;
   }
 
-  /** Adds one device's records (any order; those outside the period are ignored) and outages. */
-  addDevice(deviceId: string, records: readonly ProofOfPlayRecord[], outages: readonly Outage[]): void {
+  private deviceFor(deviceId: string): ReportDevice {
     if (this.done.has(deviceId)) throw new ReportInputError(`device "${deviceId}" added twice`);
     if (this.devices.size === 0) for (const d of this.options.devices) this.devices.set(d.deviceId, d);
     const device = this.devices.get(deviceId);
     if (!device) throw new ReportInputError(`no device "${deviceId}" in the report input`);
+    return device;
+  }
+
+  private static foreign(deviceId: string, of: string): ReportInputError {
+    return new ReportInputError(`a record of device "${of}" was given for "${deviceId}"`);
+  }
+
+  /** Adds one device's records (any order; those outside the period are ignored) and outages. */
+  addDevice(deviceId: string, records: readonly ProofOfPlayRecord[], outages: readonly Outage[]): void {
+    const device = this.deviceFor(deviceId);
     const foreign =
       records.find((r) => r.deviceId !== deviceId) ?? outages.find((o) => o.deviceId !== deviceId);
-    if (foreign)
-      throw new ReportInputError(`a record of device "${foreign.deviceId}" was given for "${deviceId}"`);
+    if (foreign) throw ReportBuilder.foreign(deviceId, foreign.deviceId);
     const gate = this.gateState(device.siteGroup);
     gate.devices.push(
       reportDevice(device, gate, records, outages, this.options.verifyChain, this.minContentGapMs),
@@ -266,8 +339,38 @@ export class ReportBuilder {
     this.done.add(deviceId);
   }
 
+  /**
+   * Starts a device whose records come one at a time, in ascending seq (e.g. page by page from the
+   * registry); it must be finished before the report is.
+   */
+  beginDevice(deviceId: string): DeviceInput {
+    const device = this.deviceFor(deviceId);
+    const gate = this.gateState(device.siteGroup);
+    const acc = new DeviceAccumulator(device, gate, this.options.verifyChain, this.minContentGapMs);
+    this.done.add(deviceId);
+    this.open.add(deviceId);
+    let finished = false;
+    return {
+      add: (r) => {
+        if (finished) throw new ReportInputError(`device "${deviceId}" is already finished`);
+        if (r.deviceId !== deviceId) throw ReportBuilder.foreign(deviceId, r.deviceId);
+        acc.add(r);
+      },
+      finish: (outages) => {
+        if (finished) throw new ReportInputError(`device "${deviceId}" is already finished`);
+        const foreign = outages.find((o) => o.deviceId !== deviceId);
+        if (foreign) throw ReportBuilder.foreign(deviceId, foreign.deviceId);
+        finished = true;
+        this.open.delete(deviceId);
+        gate.devices.push(acc.finish(outages));
+      },
+    };
+  }
+
   /** The report. Devices never added count as having no records (and, having no outages, as up). */
   finish(): Report {
+    const unfinished = [...this.open][0];
+    if (unfinished !== undefined) throw new ReportInputError(`device "${unfinished}" was not finished`);
     for (const d of this.options.devices) if (!this.done.has(d.deviceId)) this.addDevice(d.deviceId, [], []);
     const provinces = new Map<string, ProvinceReport>();
     const all = emptyTotals();

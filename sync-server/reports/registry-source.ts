@@ -1,15 +1,23 @@
 /**
  * The report's data from the fleet registry: gates and screens, each screen's proof-of-play records
- * for the period (one device at a time), outages from the link's session history, and chain
- * verification with the device's own key (protocol/proof-of-play.ts verifyChain).
+ * for the period (one device at a time, in bounded pages), outages from the link's session history,
+ * and the chain check: the signature verdicts stored at ingest (sync-server/pop-ingest.ts) plus
+ * what is cheap to check again — each payload against its hash, the links and the sequence.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { type ChainProblem, PopRecord, verifyChain } from '../../protocol/proof-of-play.js';
-import type { Registry } from '../registry/registry.js';
+import {
+  type ChainProblem,
+  POP_GENESIS_HASH,
+  PopRecord,
+  popHash,
+  popSignatureValid,
+} from '../../protocol/proof-of-play.js';
+import type { PopVerdict, Registry } from '../registry/registry.js';
+import { streamingVerifier } from './chain-check.js';
 import type { ReportDataSource } from './routes.js';
 import type {
   ChainBreak,
-  ChainVerification,
+  ChainCheck,
   Outage,
   ProofOfPlayRecord,
   ReportDevice,
@@ -20,40 +28,86 @@ import type {
 /** The registry calls the report reads. */
 export type ReportRegistry = Pick<
   Registry,
-  'listGates' | 'listDevices' | 'getDevice' | 'popBetween' | 'sessions'
+  'listGates' | 'listDevices' | 'getDevice' | 'popSeqRange' | 'popPage' | 'setPopVerdicts' | 'sessions'
 >;
+
+/** Records read from the registry per page: bounded memory, and the event loop runs between pages. */
+export const REPORT_PAGE_RECORDS = 2000;
+
+/** What the registry stored about a row besides its payload. */
+export interface StoredRow {
+  seq: number;
+  at: number;
+  verdict?: PopVerdict | null;
+  linkOk?: boolean | null;
+}
+
+/** The report shape of a payload that is not a PopRecord: no play, marked by the verifier. */
+function malformedRecord(deviceId: string, row: StoredRow, raw: unknown): ProofOfPlayRecord {
+  return {
+    deviceId,
+    seq: row.seq,
+    prevHash: '',
+    hash: '',
+    signature: '',
+    itemId: '',
+    playlistId: '',
+    language: '',
+    variantSha256: '',
+    bundleVersion: '',
+    scheduledStart: row.at,
+    actualStart: row.at,
+    durationMs: 0,
+    screenOn: false,
+    signed: raw,
+  };
+}
+
+const str = (v: unknown): v is string => typeof v === 'string';
+const int = (v: unknown): v is number => Number.isSafeInteger(v);
 
 /**
  * A stored record in the report's shape. `raw` is the payload the device sent; `row` is what the
- * registry indexed it by. A payload that is not a PopRecord still takes its place in the chain (so
- * the verifier marks it) but counts as no play.
+ * registry indexed it by and, when given, what it found at ingest. A payload that is not a PopRecord
+ * still takes its place in the chain (so the verifier marks it) but counts as no play.
+ *
+ * A record judged well-formed at ingest is mapped by a few type checks instead of the full schema:
+ * its hash, recomputed by the verifier, shows whether it is still what was judged; one edited into
+ * another shape since is treated as malformed here.
  */
-export function reportRecordOf(
-  deviceId: string,
-  row: { seq: number; at: number },
-  raw: unknown,
-): ProofOfPlayRecord {
-  const parsed = PopRecord.safeParse(raw);
-  if (!parsed.success)
-    return {
-      deviceId,
-      seq: row.seq,
-      prevHash: '',
-      hash: '',
-      signature: '',
-      itemId: '',
-      playlistId: '',
-      language: '',
-      variantSha256: '',
-      bundleVersion: '',
-      scheduledStart: row.at,
-      actualStart: row.at,
-      durationMs: 0,
-      screenOn: false,
-      signed: raw,
-    };
-  const r = parsed.data;
-  return {
+export function reportRecordOf(deviceId: string, row: StoredRow, raw: unknown): ProofOfPlayRecord {
+  let r: PopRecord | undefined;
+  if (row.verdict === 'ok' || row.verdict === 'bad-signature') {
+    const p = raw as Partial<Record<keyof PopRecord, unknown>> | null;
+    if (
+      typeof p === 'object' &&
+      p !== null &&
+      str(p.prevHash) &&
+      str(p.hash) &&
+      str(p.signature) &&
+      str(p.itemId) &&
+      str(p.playlistId) &&
+      str(p.language) &&
+      (p.variantSha256 === null || str(p.variantSha256)) &&
+      int(p.bundleVersion) &&
+      int(p.scheduledStartAt) &&
+      int(p.actualStartAt) &&
+      int(p.durationMs) &&
+      typeof p.screenOn === 'boolean'
+    )
+      r = p as PopRecord;
+  } else if (row.verdict !== 'malformed') {
+    const parsed = PopRecord.safeParse(raw);
+    if (parsed.success) r = parsed.data;
+  }
+  const stored =
+    row.verdict === undefined ? undefined : { verdict: row.verdict ?? null, linkOk: row.linkOk ?? null };
+  if (!r) {
+    const m = malformedRecord(deviceId, row, raw);
+    if (stored) m.stored = stored;
+    return m;
+  }
+  const out: ProofOfPlayRecord = {
     deviceId,
     // The registry's seq is the one the chain was delivered under; a record claiming another is edited.
     seq: row.seq,
@@ -71,6 +125,8 @@ export function reportRecordOf(
     screenOn: r.screenOn,
     signed: raw,
   };
+  if (stored) out.stored = stored;
+  return out;
 }
 
 /** A device's Ed25519 public key from its registry form: raw 32 bytes, base64url. */
@@ -90,28 +146,96 @@ export function breaksOf(
   });
 }
 
+interface CheckOptions {
+  /** Use the verdict stored at ingest instead of verifying the signature again. */
+  trustStored: boolean;
+  /** A record without a stored verdict was verified here (to store it). */
+  onVerified?: (deviceId: string, seq: number, verdict: PopVerdict) => void;
+}
+
 /**
- * Verifies one device's records (sorted by seq) with protocol verifyChain and the device's key.
- * A record whose `seq` differs from the signed one's was moved: it counts as an edit. A device
- * without a known key has every record marked as unsigned.
+ * The device chain check, one record at a time (records in ascending seq): per record, the shape,
+ * the hash recomputed from the payload, the signature (or its verdict at ingest), the link to the
+ * previous record or the gap before it, and the seq it claims. A device without a usable key has
+ * every record marked as unsigned. Breaks come in the order protocol verifyChain finds them.
+ */
+function chainCheck(keyOf: (deviceId: string) => KeyObject | undefined, opts: CheckOptions): ChainCheck {
+  let prev: { seq: number; hash: string } | undefined;
+  let key: KeyObject | undefined | null = null; // null: not looked up yet
+  const keyFor = (deviceId: string) => {
+    if (key === null) key = keyOf(deviceId);
+    return key;
+  };
+  return {
+    add(r, breaks) {
+      const raw = (r.signed ?? r) as Record<string, unknown>;
+      const stored = opts.trustStored ? r.stored : undefined;
+      const verdict = stored?.verdict ?? null;
+      if (!opts.trustStored && !keyFor(r.deviceId)) {
+        breaks.push({ seq: r.seq, kind: 'signature' });
+        return false;
+      }
+      const malformed =
+        verdict === 'malformed' ||
+        (opts.trustStored ? r.hash === '' : !PopRecord.safeParse(r.signed ?? r).success);
+      if (malformed) {
+        if (stored && verdict === null) opts.onVerified?.(r.deviceId, r.seq, 'malformed');
+        breaks.push({ seq: r.seq, kind: 'edit' });
+        prev = undefined;
+        return true; // mapped as no play (screen off)
+      }
+      const gapFrom = prev && r.seq > prev.seq + 1 ? prev.seq + 1 : 0;
+      if (gapFrom) breaks.push({ seq: gapFrom, kind: 'gap', missing: r.seq - gapFrom });
+      if (popHash(raw as PopRecord) !== r.hash) breaks.push({ seq: r.seq, kind: 'edit' });
+      let signed: boolean;
+      if (verdict === 'ok' || verdict === 'bad-signature') signed = verdict === 'ok';
+      else {
+        const k = keyFor(r.deviceId);
+        signed = k !== undefined && popSignatureValid(r.hash, r.signature, k);
+        if (stored) opts.onVerified?.(r.deviceId, r.seq, signed ? 'ok' : 'bad-signature');
+      }
+      if (!signed) breaks.push({ seq: r.seq, kind: 'signature' });
+      let outOfOrder = false;
+      if (prev) {
+        if (r.seq <= prev.seq) {
+          breaks.push({ seq: r.seq, kind: 'edit' });
+          outOfOrder = true; // keep linking from the higher record
+        } else if (!gapFrom && r.prevHash !== prev.hash) breaks.push({ seq: r.seq, kind: 'edit' });
+      } else if (r.seq === 1 ? r.prevHash !== POP_GENESIS_HASH : stored?.linkOk === false) {
+        // The first record here: seq 1 starts from the genesis hash; a later one was linked at
+        // ingest to the record stored before it (outside the period, or not read).
+        breaks.push({ seq: r.seq, kind: 'edit' });
+      }
+      if (!outOfOrder) prev = { seq: r.seq, hash: r.hash };
+      if (typeof raw['seq'] === 'number' && raw['seq'] !== r.seq) breaks.push({ seq: r.seq, kind: 'edit' });
+      return signed;
+    },
+  };
+}
+
+/**
+ * Verifies one device's records (sorted by seq) in full with the device's key: every signature is
+ * checked again (an audit of the stored evidence; about 100 µs a record). A record whose `seq`
+ * differs from the signed one's was moved: it counts as an edit. A device without a known key has
+ * every record marked as unsigned.
  */
 export function deviceChainVerifier(keyOf: (deviceId: string) => KeyObject | undefined): VerifyChain {
-  return (records: readonly ProofOfPlayRecord[]): ChainVerification => {
-    if (records.length === 0) return { ok: true, breaks: [] };
-    const key = keyOf(records[0]!.deviceId);
-    if (!key) {
-      const breaks = records.map((r): ChainBreak => ({ seq: r.seq, kind: 'signature' }));
-      return { ok: false, breaks };
-    }
-    const signed = records.map((r) => r.signed ?? r);
-    const breaks = breaksOf(verifyChain(signed, key).problems, records);
-    records.forEach((r, i) => {
-      const claimed = (signed[i] as { seq?: unknown } | null)?.seq;
-      if (typeof claimed === 'number' && claimed !== r.seq) breaks.push({ seq: r.seq, kind: 'edit' });
-    });
-    breaks.sort((a, b) => a.seq - b.seq);
-    return { ok: breaks.length === 0, breaks };
-  };
+  return streamingVerifier(() => chainCheck(keyOf, { trustStored: false }));
+}
+
+/**
+ * The report's check of stored records: the signature verdict stored at ingest is trusted, and what
+ * could have changed since is checked again — the payload against its hash (an edit in the database),
+ * links and gaps. Records stored before verification at ingest are verified here, with `keyOf`,
+ * and `onVerified` hears each verdict so it can be stored.
+ */
+export function storedChainVerifier(
+  keyOf: (deviceId: string) => KeyObject | undefined,
+  onVerified?: (deviceId: string, seq: number, verdict: PopVerdict) => void,
+): VerifyChain {
+  return streamingVerifier(() =>
+    chainCheck(keyOf, { trustStored: true, ...(onVerified ? { onVerified } : {}) }),
+  );
 }
 
 /**
@@ -144,8 +268,13 @@ export const provinceOf = (siteGroup: string): string => siteGroup.split('/')[0]
 
 export class RegistryReportSource implements ReportDataSource {
   private readonly keys = new Map<string, KeyObject | undefined>();
+  /** Verdicts found for rows stored before verification at ingest, written back after each page. */
+  private readonly verified: [deviceId: string, seq: number, verdict: PopVerdict][] = [];
 
-  constructor(private readonly registry: ReportRegistry) {}
+  constructor(
+    private readonly registry: ReportRegistry,
+    private readonly pageRecords = REPORT_PAGE_RECORDS,
+  ) {}
 
   async gates(): Promise<readonly ReportGate[]> {
     return this.registry.listGates().map((g) => {
@@ -167,23 +296,9 @@ export class RegistryReportSource implements ReportDataSource {
       .map((d) => ({ deviceId: d.id, name: d.screenName, siteGroup: d.siteGroup }));
   }
 
-  async deviceData(
-    deviceId: string,
-    from: number,
-    to: number,
-  ): Promise<{ records: readonly ProofOfPlayRecord[]; outages: readonly Outage[] }> {
-    const records: ProofOfPlayRecord[] = [];
-    for (const row of this.registry.popBetween(deviceId, from, to)) {
-      let raw: unknown;
-      try {
-        raw = JSON.parse(row.payload);
-      } catch {
-        raw = row.payload; // not JSON: the verifier marks it
-      }
-      records.push(reportRecordOf(deviceId, row, raw));
-    }
+  private outages(deviceId: string, from: number, to: number): Outage[] {
     const device = this.registry.getDevice(deviceId);
-    const outages = device
+    return device
       ? offlineOutages(
           deviceId,
           this.registry.sessions(deviceId, from, to),
@@ -193,11 +308,74 @@ export class RegistryReportSource implements ReportDataSource {
           device.revokedAtMs,
         )
       : [];
-    return { records, outages };
   }
 
-  /** The chain verifier for this registry's devices (keys read once per device). */
-  readonly verifyChain: VerifyChain = deviceChainVerifier((deviceId) => {
+  /**
+   * One device's records with `at` in [from, to), by seq, in pages of at most `pageRecords`; the
+   * event loop runs between pages (ingest goes on while a long report is built).
+   */
+  async *pages(deviceId: string, from: number, to: number): AsyncGenerator<ProofOfPlayRecord[]> {
+    const range = this.registry.popSeqRange(deviceId, from, to);
+    if (!range) return;
+    let afterSeq = range.first - 1;
+    try {
+      for (;;) {
+        const rows = this.registry.popPage(
+          deviceId,
+          { fromMs: from, toMs: to, afterSeq, lastSeq: range.last },
+          this.pageRecords,
+        );
+        if (rows.length === 0) return;
+        yield rows.map((row) => {
+          let raw: unknown;
+          try {
+            raw = JSON.parse(row.payload);
+          } catch {
+            raw = row.payload; // not JSON: the verifier marks it
+          }
+          return reportRecordOf(deviceId, row, raw);
+        });
+        this.storeVerified();
+        afterSeq = rows[rows.length - 1]!.seq;
+        if (rows.length < this.pageRecords) return;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    } finally {
+      this.storeVerified();
+    }
+  }
+
+  private storeVerified(): void {
+    if (this.verified.length === 0) return;
+    const byDevice = new Map<string, [number, PopVerdict][]>();
+    for (const [deviceId, seq, verdict] of this.verified.splice(0)) {
+      let list = byDevice.get(deviceId);
+      if (!list) byDevice.set(deviceId, (list = []));
+      list.push([seq, verdict]);
+    }
+    for (const [deviceId, list] of byDevice) this.registry.setPopVerdicts(deviceId, list);
+  }
+
+  async deviceStream(
+    deviceId: string,
+    from: number,
+    to: number,
+  ): Promise<{ pages: AsyncIterable<readonly ProofOfPlayRecord[]>; outages: readonly Outage[] }> {
+    return { pages: this.pages(deviceId, from, to), outages: this.outages(deviceId, from, to) };
+  }
+
+  /** The device's records in one array (tests and small periods; the report route streams). */
+  async deviceData(
+    deviceId: string,
+    from: number,
+    to: number,
+  ): Promise<{ records: readonly ProofOfPlayRecord[]; outages: readonly Outage[] }> {
+    const records: ProofOfPlayRecord[] = [];
+    for await (const page of this.pages(deviceId, from, to)) records.push(...page);
+    return { records, outages: this.outages(deviceId, from, to) };
+  }
+
+  private keyOf = (deviceId: string): KeyObject | undefined => {
     if (!this.keys.has(deviceId)) {
       const pk = this.registry.getDevice(deviceId)?.publicKey;
       let key: KeyObject | undefined;
@@ -209,5 +387,17 @@ export class RegistryReportSource implements ReportDataSource {
       this.keys.set(deviceId, key);
     }
     return this.keys.get(deviceId);
+  };
+
+  /**
+   * The chain verifier for this registry's devices: signature verdicts from ingest, everything
+   * else checked again; rows stored before verification at ingest are verified once and the
+   * verdict stored.
+   */
+  readonly verifyChain: VerifyChain = storedChainVerifier(this.keyOf, (deviceId, seq, verdict) => {
+    this.verified.push([deviceId, seq, verdict]);
   });
+
+  /** A full audit: every signature verified again with the device key (slow: see bench/report.ts). */
+  readonly auditChain: VerifyChain = deviceChainVerifier(this.keyOf);
 }

@@ -7,8 +7,9 @@
  *   &lang=vi | en                                       (default vi)
  *   &format=csv | devices-csv | html | pdf              (default html)
  *
- * Data comes through `ReportDataSource` one device at a time, so a quarter of the fleet is never in
- * memory at once. PDF printing is injected (pdf.ts renderPdf bound to the Chromium path in main.ts).
+ * Data comes through `ReportDataSource` one device at a time — and, from a source that can, one page
+ * of records at a time — so neither a quarter of the fleet nor one screen's quarter is in memory at
+ * once. PDF printing is injected (pdf.ts renderPdf bound to the Chromium path in main.ts).
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { Clock } from '../../protocol/clock.js';
@@ -36,6 +37,12 @@ export interface ReportDataSource {
     from: number,
     to: number,
   ): Promise<{ records: readonly ProofOfPlayRecord[]; outages: readonly Outage[] }>;
+  /** The same records in pages, by seq (preferred when present). */
+  deviceStream?(
+    deviceId: string,
+    from: number,
+    to: number,
+  ): Promise<{ pages: AsyncIterable<readonly ProofOfPlayRecord[]>; outages: readonly Outage[] }>;
 }
 
 export interface ReportRoutesOptions {
@@ -110,8 +117,15 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app,
     for (const d of devices) {
       const gate = gates.find((g) => g.siteGroup === d.siteGroup)!;
       const { from, to } = periodRange(period, gate.timezone);
-      const data = await opts.source.deviceData(d.deviceId, from, to);
-      builder.addDevice(d.deviceId, data.records, data.outages);
+      if (opts.source.deviceStream) {
+        const { pages, outages } = await opts.source.deviceStream(d.deviceId, from, to);
+        const input = builder.beginDevice(d.deviceId);
+        for await (const page of pages) for (const r of page) input.add(r);
+        input.finish(outages);
+      } else {
+        const data = await opts.source.deviceData(d.deviceId, from, to);
+        builder.addDevice(d.deviceId, data.records, data.outages);
+      }
     }
     const report = builder.finish();
     const name = `gatecast-report-${String(q['period']).replace(/[^\w.-]/g, '_')}-${lang}`;

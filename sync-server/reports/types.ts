@@ -32,6 +32,11 @@ export interface ProofOfPlayRecord {
    * stored), for a verifier that checks the device's own hash and signature (registry-source.ts).
    */
   signed?: unknown;
+  /**
+   * What the server found when it stored the record (registry): the verdict at ingest (null: not
+   * verified yet) and whether its prevHash matched the stored record before it (null: unknown).
+   */
+  stored?: { verdict: 'ok' | 'bad-signature' | 'malformed' | null; linkOk: boolean | null };
 }
 
 export type ChainBreakKind = 'gap' | 'edit' | 'signature';
@@ -51,10 +56,26 @@ export interface ChainVerification {
 }
 
 /**
- * Verifies one device's records, sorted by seq. The first record's prevHash is taken on trust
- * (its predecessor lies before the period).
+ * Checks one device's records one at a time, in ascending seq, so a device's period never has to
+ * sit in memory. The first record's prevHash is taken on trust (its predecessor lies before the
+ * period) unless the check knows better.
  */
-export type VerifyChain = (records: readonly ProofOfPlayRecord[]) => ChainVerification;
+export interface ChainCheck {
+  /**
+   * Checks the next record and pushes what breaks at it into `breaks`. Returns false when the record
+   * must not count as a play (its signature is not the device's).
+   */
+  add(record: ProofOfPlayRecord, breaks: ChainBreak[]): boolean;
+}
+
+/**
+ * Verifies one device's records, sorted by seq. With `begin`, the same check record by record
+ * (what the report builder uses); without it, the builder hands over the device's records at once
+ * and every record counts.
+ */
+export type VerifyChain = ((records: readonly ProofOfPlayRecord[]) => ChainVerification) & {
+  begin?: () => ChainCheck;
+};
 
 export type OutageKind = 'offline' | 'display-off' | 'power';
 
@@ -129,6 +150,8 @@ export interface DeviceReport {
   plays: number;
   /** Plays recorded while the screen was off (not counted as plays). */
   playsScreenOff: number;
+  /** Records whose signature is not the device's: kept as evidence, not counted as plays. */
+  playsRejected: number;
   onAirMs: number;
   /** The time judged: the period, cut at the report's generation time. */
   spanMs: number;
@@ -145,6 +168,7 @@ export interface Totals {
   devices: number;
   plays: number;
   playsScreenOff: number;
+  playsRejected: number;
   onAirMs: number;
   spanMs: number;
   upMs: number;

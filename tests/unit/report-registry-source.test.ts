@@ -12,7 +12,9 @@ import {
   devicePublicKey,
   offlineOutages,
   reportRecordOf,
+  storedChainVerifier,
 } from '../../sync-server/reports/registry-source.js';
+import type { ChainBreak, ProofOfPlayRecord } from '../../sync-server/reports/types.js';
 
 const keys = generateKeyPairSync('ed25519');
 const x = keys.publicKey.export({ format: 'jwk' }).x!;
@@ -99,6 +101,94 @@ describe('report records from the registry', () => {
     expect(deviceChainVerifier(() => undefined)(asReport(c.slice(0, 2))).breaks).toEqual([
       { seq: 1, kind: 'signature' },
       { seq: 2, kind: 'signature' },
+    ]);
+  });
+});
+
+describe('the report check of stored records', () => {
+  type Verdict = 'ok' | 'bad-signature' | 'malformed' | null;
+  const stored = (records: unknown[], verdicts: Verdict[], linkOk: (boolean | null)[] = []) =>
+    records.map((r, i) =>
+      reportRecordOf(
+        'd1',
+        { seq: i + 1, at: 1000 * i + 5, verdict: verdicts[i]!, linkOk: linkOk[i] ?? true },
+        r,
+      ),
+    );
+  const run = (records: ProofOfPlayRecord[], verify = storedChainVerifier(() => devicePublicKey(x))) => {
+    const check = verify.begin!();
+    const breaks: ChainBreak[] = [];
+    const counted = records.map((r) => check.add(r, breaks));
+    return { breaks, counted };
+  };
+
+  it('trusts the signature verdict stored at ingest and does not need the key for it', () => {
+    const c = chain(3);
+    let keyLookups = 0;
+    const verify = storedChainVerifier(() => {
+      keyLookups++;
+      return devicePublicKey(x);
+    });
+    // Record 2 was judged unsigned at ingest: marked and not counted, whatever its signature says now.
+    expect(run(stored(c, ['ok', 'bad-signature', 'ok']), verify)).toEqual({
+      breaks: [{ seq: 2, kind: 'signature' }],
+      counted: [true, false, true],
+    });
+    expect(keyLookups).toBe(0);
+  });
+
+  it('catches a payload edited after ingest by its recomputed hash, and a moved record', () => {
+    const c = chain(3);
+    const edited = [c[0], { ...c[1]!, durationMs: 999_000 }, c[2]];
+    expect(run(stored(edited, ['ok', 'ok', 'ok'])).breaks).toEqual([{ seq: 2, kind: 'edit' }]);
+    // Edited into another shape: mapped as no play, marked.
+    const reshaped = stored([c[0], { ...c[1]!, screenOn: 'yes' }, c[2]], ['ok', 'ok', 'ok']);
+    expect(reshaped[1]!.screenOn).toBe(false);
+    expect(run(reshaped).breaks).toEqual([{ seq: 2, kind: 'edit' }]);
+    // Stored under another seq than the one it claims.
+    const moved = [c[0], c[1], c[2]].map((r, i) =>
+      reportRecordOf('d1', { seq: i === 2 ? 4 : i + 1, at: 0, verdict: 'ok', linkOk: true }, r),
+    );
+    expect(run(moved).breaks).toEqual([
+      { seq: 3, kind: 'gap', missing: 1 },
+      { seq: 4, kind: 'edit' },
+    ]);
+  });
+
+  it('marks the first record when its link to the record stored before it failed at ingest', () => {
+    const c = chain(4).slice(2); // the period starts at record 3
+    const rows = c.map((r) =>
+      reportRecordOf('d1', { seq: r.seq, at: 0, verdict: 'ok', linkOk: r.seq === 3 ? false : true }, r),
+    );
+    expect(run(rows).breaks).toEqual([{ seq: 3, kind: 'edit' }]);
+    // A malformed record at ingest is an edit, counted as no play.
+    const bad = stored([{ junk: true }, ...chain(2).slice(1)], ['malformed', 'ok']);
+    expect(run(bad)).toEqual({ breaks: [{ seq: 1, kind: 'edit' }], counted: [true, true] });
+  });
+
+  it('verifies records stored without a verdict and reports what it found', () => {
+    const c = chain(3);
+    const other = generateKeyPairSync('ed25519');
+    c[1] = {
+      ...c[1]!,
+      signature: sign(null, popSigningBytes(c[1]!.hash), other.privateKey).toString('base64'),
+    };
+    const found: [string, number, string][] = [];
+    const verify = storedChainVerifier(
+      () => devicePublicKey(x),
+      (d, seq, v) => found.push([d, seq, v]),
+    );
+    expect(run(stored([...c, { junk: 1 }], [null, null, 'ok', null]), verify)).toEqual({
+      breaks: [
+        { seq: 2, kind: 'signature' },
+        { seq: 4, kind: 'edit' },
+      ],
+      counted: [true, false, true, true],
+    });
+    expect(found).toEqual([
+      ['d1', 1, 'ok'],
+      ['d1', 2, 'bad-signature'],
+      ['d1', 4, 'malformed'],
     ]);
   });
 });

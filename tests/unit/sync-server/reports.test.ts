@@ -95,8 +95,10 @@ function fixture() {
   const kept = [ht2[0]!, ht2[1]!, { ...ht2[4]!, itemId: 'forged' }];
   const lc1 = chain('lc-1', [
     { itemId: '<img src=x onerror=alert(1)>', language: 'zh-Hans', actualStart: at(9), durationMs: 30_000 },
+    { itemId: 'visa', language: 'zh-Hans', actualStart: at(9, 0, 30), durationMs: 30_000 },
   ]);
-  lc1[0]!.signature = 'f'.repeat(64);
+  // Not the device's signature: marked, kept out of the plays.
+  lc1[1]!.signature = 'f'.repeat(64);
   const outages: Outage[] = [
     { deviceId: 'ht-1', from: at(12), to: at(13), kind: 'offline' },
     { deviceId: 'ht-1', from: at(-5), to: at(1), kind: 'power' },
@@ -165,11 +167,13 @@ describe('report builder', () => {
     expect(ht.totals.uptimeRatio).toBeCloseTo((22 + 24) / 48, 10);
 
     const lc = r.provinces.find((p) => p.provinceId === 'lao-cai')!.gates[0]!.devices[0]!;
-    expect(lc.chain.breaks).toEqual([{ seq: 1, kind: 'signature', at: at(9) }]);
+    expect(lc.chain.breaks).toEqual([{ seq: 2, kind: 'signature', at: at(9, 0, 30) }]);
+    expect(lc).toMatchObject({ plays: 1, playsRejected: 1, onAirMs: 30_000 });
+    expect(lc.playsByItem.map((p) => p.itemId)).toEqual(['<img src=x onerror=alert(1)>']);
     // No opening hours: always open; display off 20:00–24:00.
     expect(lc.openingMs).toBe(24 * H);
     expect(lc.uptimeRatio).toBeCloseTo(20 / 24, 10);
-    expect(r.totals).toMatchObject({ devices: 3, plays: 6, chainBreaks: 3 });
+    expect(r.totals).toMatchObject({ devices: 3, plays: 6, playsRejected: 1, chainBreaks: 3 });
     expect(r.provinces.map((p) => p.provinceName)).toEqual(['Kiên Giang', 'Lào Cai']);
   });
 
@@ -203,6 +207,37 @@ describe('report builder', () => {
         outages.filter((o) => o.deviceId === id),
       );
     expect(b.finish()).toEqual(buildReport(options, records, outages));
+  });
+
+  it('gives the same report fed record by record, and with a verifier that takes whole chains', () => {
+    const { records, outages } = fixture();
+    const b = new ReportBuilder(options);
+    for (const id of ['lc-1', 'ht-2', 'ht-1']) {
+      const input = b.beginDevice(id);
+      const mine = records.filter((x) => x.deviceId === id).sort((a, c) => a.seq - c.seq);
+      for (const r of mine) input.add(r);
+      input.finish(outages.filter((o) => o.deviceId === id));
+    }
+    const streamed = b.finish();
+    expect(streamed).toEqual(buildReport(options, records, outages));
+    // Without `begin` the verifier gets each device's chain at once: same breaks, where they are.
+    const wholeChains = (rs: Parameters<typeof testVerifyChain>[0]) => testVerifyChain(rs);
+    const r = buildReport({ ...options, verifyChain: wholeChains }, records, outages);
+    expect(r.provinces.map((p) => p.gates.map((g) => g.devices.map((d) => d.chain)))).toEqual(
+      streamed.provinces.map((p) => p.gates.map((g) => g.devices.map((d) => d.chain))),
+    );
+  });
+
+  it('refuses a streamed device left unfinished or fed another device', () => {
+    const { records } = fixture();
+    const b = new ReportBuilder(options);
+    const input = b.beginDevice('ht-1');
+    expect(() => input.add(records.find((x) => x.deviceId === 'ht-2')!)).toThrow(/ht-2/);
+    expect(() => b.finish()).toThrow(expect.objectContaining({ code: 'REPORT_INVALID' }));
+    input.finish([]);
+    expect(() => input.finish([])).toThrow(/already finished/);
+    expect(() => b.beginDevice('ht-1')).toThrow(/twice/);
+    expect(b.finish().totals.devices).toBe(3);
   });
 
   it('refuses records of an unknown or mismatched device, and a device added twice', () => {
