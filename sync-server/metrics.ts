@@ -108,6 +108,12 @@ export function collectMetrics(o: OpsRoutesOptions): MetricSample[] {
       values: [{ value: st.recordsStored }],
     },
     {
+      name: 'gatecast_pop_rejected_total',
+      help: 'Proof-of-play records that failed their signature check at ingest (stored, marked, not counted).',
+      type: 'counter',
+      values: [{ value: st.popBadSignatures }],
+    },
+    {
       name: 'gatecast_ws_bad_frames_total',
       help: 'Malformed frames received.',
       type: 'counter',

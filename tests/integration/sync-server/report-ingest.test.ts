@@ -145,6 +145,8 @@ describe('proof of play verified at ingest', () => {
       [8, 'ok', true],
     ]);
     expect(s.server.hub.stats.popBadSignatures).toBe(1);
+    const metrics = await (await fetch(`${s.server.url}/metrics`)).text();
+    expect(metrics).toMatch(/^gatecast_pop_rejected_total 1$/m);
     expect(
       s.log.records.some(
         (r) => r.msg === 'proof-of-play record fails its check; stored and marked' && r.fields?.['seq'] === 4,
