@@ -203,6 +203,31 @@ function renderReportHtmlBody(report: Report, lang: DashboardLanguage): SafeHtml
 
   const deviceSection = (d: DeviceReport, gate: GateReport) => {
     const at = (ms: number) => formatDateTime(ms, lang, gate.timezone);
+    /** A table of time spans (outages, content gaps), or nothing when there is none. */
+    const spans = (title: string, rows: { label: string; from: number; to: number; durationMs: number }[]) =>
+      rows.length
+        ? html`<table>
+            <thead>
+              <tr>
+                <th>${title}</th>
+                <th>${t('report.outage.from')}</th>
+                <th>${t('report.outage.to')}</th>
+                <th class="n">${t('report.outage.duration')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              ${rows.map(
+                (r) =>
+                  html`<tr>
+                    <td>${r.label}</td>
+                    <td>${at(r.from)}</td>
+                    <td>${at(r.to)}</td>
+                    <td class="n">${duration(r.durationMs)}</td>
+                  </tr>`,
+              )}
+            </tbody>
+          </table>`
+        : '';
     return html`<h3>${t('report.device')}: ${d.name} <span class="meta">(${d.deviceId})</span></h3>
       <p>
         ${t('report.plays')}: ${num(d.plays)} · ${t('report.onAirHours')}: ${num(d.onAirMs / HOUR, 1)} ·
@@ -236,55 +261,14 @@ function renderReportHtmlBody(report: Report, lang: DashboardLanguage): SafeHtml
             </table>`
           : ''
       }
-      ${
-        d.outages.length
-          ? html`<table>
-              <thead>
-                <tr>
-                  <th>${t('report.outages')}</th>
-                  <th>${t('report.outage.from')}</th>
-                  <th>${t('report.outage.to')}</th>
-                  <th class="n">${t('report.outage.duration')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${d.outages.map(
-                  (o) =>
-                    html`<tr>
-                      <td>${t(outageKind[o.kind])}</td>
-                      <td>${at(o.from)}</td>
-                      <td>${at(o.to)}</td>
-                      <td class="n">${duration(o.durationMs)}</td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>`
-          : ''
-      }
-      ${
-        d.contentGaps.length
-          ? html`<table>
-              <thead>
-                <tr>
-                  <th>${t('report.contentGaps')}</th>
-                  <th>${t('report.outage.from')}</th>
-                  <th>${t('report.outage.to')}</th>
-                  <th class="n">${t('report.outage.duration')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${d.contentGaps.map(
-                  (g, i) =>
-                    html`<tr>
-                      <td class="n">${i + 1}</td>
-                      <td>${at(g.from)}</td>
-                      <td>${at(g.to)}</td>
-                      <td class="n">${duration(g.durationMs)}</td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>`
-          : ''
+      ${spans(
+        t('report.outages'),
+        d.outages.map((o) => ({ label: t(outageKind[o.kind]), ...o })),
+      )}
+      ${spans(
+        t('report.contentGaps'),
+        d.contentGaps.map((g, i) => ({ label: String(i + 1), ...g })),
+      )}
       }`;
   };
 
