@@ -62,3 +62,19 @@ export async function loginThroughPage(page: Page, baseUrl: string, username: st
   await Promise.all([page.waitForNavigation(), page.click('form#login button[type=submit]')]);
   await page.waitForSelector('#fleet');
 }
+
+/** Signs `username` in through the API: the session cookie (name=value) and its CSRF token. */
+export async function apiLogin(
+  base: string,
+  username: string,
+): Promise<{ cookie: string; csrfToken: string }> {
+  const res = await fetch(`${base}/api/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password: PASSWORD }),
+  });
+  if (res.status !== 200) throw new Error(`login of ${username} answered ${res.status}`);
+  const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
+  const { csrfToken } = (await res.json()) as { csrfToken: string };
+  return { cookie, csrfToken };
+}

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { enrolDevice } from '../../../device/sync/enrol.js';
 import { fakeClock } from '../../../protocol/clock.js';
 import { formatDateTime } from '../../../protocol/i18n/dashboard.js';
-import { createUsers, launchChromium, loginThroughPage, PASSWORD } from '../../helpers/dashboard.js';
+import { createUsers, launchChromium, loginThroughPage, apiLogin } from '../../helpers/dashboard.js';
 import { enrolTestDevice, GATE, makeDevice, startServer, until } from '../../helpers/sync.js';
 import { tempDir } from '../../helpers/temp.js';
 
@@ -21,15 +21,7 @@ const LAO_CAI = {
   timezone: 'Asia/Ho_Chi_Minh',
 };
 
-async function login(base: string, username: string) {
-  const res = await fetch(`${base}/api/session`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password: PASSWORD }),
-  });
-  expect(res.status).toBe(200);
-  return { cookie: res.headers.get('set-cookie')!.split(';')[0]! };
-}
+const login = apiLogin;
 
 const visibleKeys = (p: Page) =>
   p.$$eval('#alerts-body tr', (trs) =>

@@ -6,7 +6,7 @@ import { parseBundleManifest } from '../../../protocol/content.js';
 import { contentText } from '../../../protocol/i18n/content-ui.js';
 import { GateConfig } from '../../../protocol/config.js';
 import { previewSegments } from '../../../sync-server/dashboard/schedule-preview.js';
-import { createUsers, PASSWORD } from '../../helpers/dashboard.js';
+import { createUsers, apiLogin } from '../../helpers/dashboard.js';
 import { isAllowed, type Action } from '../../../sync-server/accounts/roles.js';
 import { GATE, startServer } from '../../helpers/sync.js';
 import { tempDir } from '../../helpers/temp.js';
@@ -60,17 +60,7 @@ function publishedManifest() {
   };
 }
 
-async function login(base: string, username: string) {
-  const res = await fetch(`${base}/api/session`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password: PASSWORD }),
-  });
-  expect(res.status).toBe(200);
-  const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
-  const { csrfToken } = (await res.json()) as { csrfToken: string };
-  return { cookie, csrfToken };
-}
+const login = apiLogin;
 type Who = Awaited<ReturnType<typeof login>>;
 
 async function setUp(mediaMaxBytes = 4096) {

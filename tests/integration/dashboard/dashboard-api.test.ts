@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createUsers, PASSWORD } from '../../helpers/dashboard.js';
+import { createUsers, apiLogin } from '../../helpers/dashboard.js';
 import { manifest } from '../../helpers/schedule-fixtures.js';
 import { enrolTestDevice, GATE, startServer } from '../../helpers/sync.js';
 import { tempDir } from '../../helpers/temp.js';
@@ -12,17 +12,7 @@ afterEach(async () => {
   cleanups.length = 0;
 });
 
-async function login(base: string, username: string) {
-  const res = await fetch(`${base}/api/session`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password: PASSWORD }),
-  });
-  expect(res.status).toBe(200);
-  const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
-  const { csrfToken } = (await res.json()) as { csrfToken: string };
-  return { cookie, csrfToken };
-}
+const login = apiLogin;
 
 /** One Prometheus text-format line: name{labels} value. */
 const SAMPLE =

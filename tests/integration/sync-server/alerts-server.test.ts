@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { fakeClock } from '../../../protocol/clock.js';
 import { isConfigError } from '../../../protocol/errors.js';
 import { parseServerConfig } from '../../../sync-server/config.js';
-import { createUsers, PASSWORD } from '../../helpers/dashboard.js';
+import { createUsers, apiLogin } from '../../helpers/dashboard.js';
 import { enrolTestDevice, makeDevice, startServer, until } from '../../helpers/sync.js';
 import { tempDir } from '../../helpers/temp.js';
 
@@ -47,17 +47,7 @@ async function webhookReceiver(
   };
 }
 
-async function login(base: string, username: string) {
-  const res = await fetch(`${base}/api/session`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password: PASSWORD }),
-  });
-  expect(res.status).toBe(200);
-  const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
-  const { csrfToken } = (await res.json()) as { csrfToken: string };
-  return { cookie, csrfToken };
-}
+const login = apiLogin;
 
 type Alert = { key: string; kind: string; acknowledgedBy: string | null; resolvedAt: number | null };
 
