@@ -7,6 +7,8 @@
  *   written with write-temp-rename. timestamp.json (the commit point of every publication) and
  *   root.json are read first: whatever they reference existed then, and versioned metadata and
  *   content-addressed targets never change, so the copy is a consistent repository;
+ * - the authors' content workspaces and uploaded media (`<dataDir>/content`): media first (stored by
+ *   content hash, never changed), then their index, then the workspaces that reference them;
  * - the server config file.
  *
  * The backup is assembled in a staging directory beside `outDir` and renamed into place at the end,
@@ -37,6 +39,8 @@ export const BACKUP_FORMAT = 'gatecast-server-backup/1';
 export const MANIFEST_FILE = 'MANIFEST.json';
 /** Databases in the data directory that a backup holds when present. */
 export const SERVER_DATABASES = ['registry.db', 'accounts.db'] as const;
+/** The authors' workspaces and media store in the data directory (sync-server/content). */
+export const CONTENT_DIR = 'content';
 
 export class BackupError extends GatecastError {
   constructor(
@@ -144,6 +148,22 @@ export async function createBackup(opts: {
         add(`tuf/${rel}`, bytes, statSync(abs).mode);
       }
     }
+    const content = join(opts.config.dataDir, CONTENT_DIR);
+    if (existsSync(content)) {
+      const all = walk(content).map((p) => relative(content, p).split(sep).join('/'));
+      const rank = (rel: string) => (rel.startsWith('media/') ? 0 : rel.startsWith('media-index/') ? 1 : 2);
+      for (const rel of all.sort((a, b) => rank(a) - rank(b))) {
+        const abs = join(content, ...rel.split('/'));
+        let bytes: Buffer;
+        try {
+          bytes = readFileSync(abs);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue; // a temp file renamed meanwhile
+          throw err;
+        }
+        add(`${CONTENT_DIR}/${rel}`, bytes, statSync(abs).mode);
+      }
+    }
     add('config/server.json', readFileSync(opts.configFile), statSync(opts.configFile).mode);
     const manifest: BackupManifest = {
       format: BACKUP_FORMAT,
@@ -242,6 +262,9 @@ export function restoreBackup(opts: { fromDir: string; configFile: string }): {
   if (tufFiles.length && !config.tuf)
     problems.push('the backup holds a TUF repository but the config sets no tuf.repoDir');
   if (config.tuf && !isEmptyOrAbsent(config.tuf.repoDir)) problems.push(`${config.tuf.repoDir} is not empty`);
+  const contentFiles = manifest.files.filter((f) => f.path.startsWith(`${CONTENT_DIR}/`));
+  const contentDir = join(config.dataDir, CONTENT_DIR);
+  if (contentFiles.length && !isEmptyOrAbsent(contentDir)) problems.push(`${contentDir} is not empty`);
   if (problems.length)
     throw new BackupError(
       'RESTORE_TARGET_NOT_EMPTY',
@@ -271,6 +294,15 @@ export function restoreBackup(opts: { fromDir: string; configFile: string }): {
       const keys = join(tmpRepo, 'keys');
       if (existsSync(keys)) chmodSync(keys, 0o700);
       staged.push({ tmp: tmpRepo, dest: repo });
+    }
+    if (contentFiles.length) {
+      const tmpContent = `${contentDir}.restore-${token}`;
+      for (const f of contentFiles) {
+        const dest = join(tmpContent, ...f.path.slice(CONTENT_DIR.length + 1).split('/'));
+        mkdirSync(dirname(dest), { recursive: true });
+        writeFileAtomicSync(dest, read(f.path), f.mode);
+      }
+      staged.push({ tmp: tmpContent, dest: contentDir });
     }
     for (const s of staged) {
       if (existsSync(s.dest)) rmSync(s.dest, { recursive: true }); // an empty repo dir, checked above

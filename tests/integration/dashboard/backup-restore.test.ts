@@ -8,7 +8,7 @@ import { memoryLogger } from '../../../protocol/log.js';
 import { isBackupError, restoreBackup, verifyBackup } from '../../../sync-server/backup/sqlite-backup.js';
 import { parseServerConfig } from '../../../sync-server/config.js';
 import { SyncServer } from '../../../sync-server/main.js';
-import { createUsers, PASSWORD } from '../../helpers/dashboard.js';
+import { apiLogin, createUsers, PASSWORD } from '../../helpers/dashboard.js';
 import { enrolTestDevice, GATE, OPS_TOKEN } from '../../helpers/sync.js';
 import { tempDir } from '../../helpers/temp.js';
 import { startTufRepo } from '../../helpers/tuf-repo.js';
@@ -62,8 +62,28 @@ describe('server backup and restore', () => {
       configFile,
       JSON.stringify({ dataDir, port: 0, opsToken: OPS_TOKEN, tuf: { repoDir: tuf.dir }, gates: [GATE] }),
     );
-    await createUsers(dataDir, [{ username: 'admin', role: 'admin' }]);
+    await createUsers(dataDir, [
+      { username: 'admin', role: 'admin' },
+      { username: 'author', role: 'author' },
+    ]);
     const a = await start(configFile);
+    // An author's uploaded picture, in the content media store.
+    const picture = Buffer.from('not really a PNG, but bytes an author uploaded');
+    const author = await apiLogin(a.server.url, 'author');
+    const upload = await fetch(
+      `${a.server.url}/api/content/media?siteGroup=${encodeURIComponent(GATE.siteGroup)}&name=welcome.png`,
+      {
+        method: 'POST',
+        headers: {
+          cookie: author.cookie,
+          'x-csrf-token': author.csrfToken,
+          'content-type': 'application/octet-stream',
+        },
+        body: picture,
+      },
+    );
+    expect(upload.status).toBe(201);
+    const media = (await upload.json()) as { path: string };
     const enrolled = await enrolTestDevice(a.api, a.server.url, join(dir.path, 'device'), 'sảnh A');
     const cmd = await a.api('POST', `/api/devices/${enrolled.deviceId}/commands`, { name: 'identify' });
     expect(cmd.status).toBe(201);
@@ -95,6 +115,7 @@ describe('server backup and restore', () => {
       ]),
     );
     expect(paths.some((p) => p.startsWith('tuf/targets/kien-giang/ha-tien/'))).toBe(true);
+    expect(paths.some((p) => p.startsWith('content/media/'))).toBe(true);
     // A second backup into the same place is refused.
     await expect(cli('server', 'backup', '--config', configFile, '--out', out)).rejects.toMatchObject({
       code: 'BACKUP_TARGET_EXISTS',
@@ -172,5 +193,12 @@ describe('server backup and restore', () => {
       body: JSON.stringify({ username: 'admin', password: PASSWORD }),
     });
     expect(login.status).toBe(200);
+    // The author's upload came back with the data.
+    const again = await apiLogin(b.server.url, 'author');
+    const restored = await fetch(`${b.server.url}/api/content/media?path=${encodeURIComponent(media.path)}`, {
+      headers: { cookie: again.cookie },
+    });
+    expect(restored.status).toBe(200);
+    expect(Buffer.from(await restored.arrayBuffer()).equals(picture)).toBe(true);
   }, 20_000);
 });
