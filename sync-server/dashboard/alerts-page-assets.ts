@@ -109,7 +109,7 @@ export const ALERTS_JS = `${COMMON_JS}
   });
   filter();
   var live = document.getElementById('live');
-  var es = new EventSource('/dashboard/alerts/events');
+  var es = gcEvents('/dashboard/alerts/events');
   es.addEventListener('open', function () { live.textContent = A['alerts.live']; live.className = ''; main.setAttribute('data-live', 'yes'); });
   es.addEventListener('alerts', function (e) { render(JSON.parse(e.data)); });
   es.addEventListener('error', function () { live.textContent = A['alerts.liveLost']; live.className = 'lost'; });

@@ -20,8 +20,8 @@ import type { AlertFeed } from '../alerts/feed.js';
 import { loadAlertHistory } from '../alerts/store.js';
 import type { AlertRecord } from '../alerts/types.js';
 import type { Registry } from '../registry/registry.js';
-import { DASHBOARD_CSP } from '../web/security-headers.js';
 import { ALERT_KINDS, alertsView, type AlertsView, renderAlertsPage } from './alerts-page.js';
+import { openEventStream } from './event-stream.js';
 import { languageOf } from './routes.js';
 
 export interface AlertsPageRoutesOptions {
@@ -106,40 +106,24 @@ export const alertsPageRoutes: FastifyPluginAsync<AlertsPageRoutesOptions> = asy
 
   app.get('/dashboard/alerts/events', { config: { access: 'alerts.view' } }, async (request, reply) => {
     const lang = languageOf(request);
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-      'content-security-policy': DASHBOARD_CSP,
-      connection: 'keep-alive',
-    });
-    res.write('retry: 2000\n\n');
+    const stream = openEventStream(request, reply, o);
     // Several changes in one event-loop turn (an evaluation, then an acknowledgement) send one view.
     let pending = false;
-    let closed = false;
     const send = () => {
       pending = false;
-      if (closed) return;
+      if (stream.ended) return;
       try {
-        res.write(`event: alerts\ndata: ${JSON.stringify(view(lang))}\n\n`);
+        stream.send('alerts', view(lang));
       } catch (err) {
         o.log.warn('alerts stream: cannot build the view', { err });
       }
     };
-    const unsubscribe = o.feed.subscribe(() => {
-      if (pending) return;
-      pending = true;
-      setImmediate(send);
-    });
-    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 25_000).unref();
-    const end = () => {
-      closed = true;
-      clearInterval(keepAlive);
-      unsubscribe();
-    };
-    request.raw.on('close', end);
-    res.on('error', end);
+    stream.onEnd(
+      o.feed.subscribe(() => {
+        if (pending) return;
+        pending = true;
+        setImmediate(send);
+      }),
+    );
   });
 };

@@ -41,6 +41,11 @@ const COMMON = `
 function gcCsrf() { var m = document.querySelector('meta[name="csrf-token"]'); return m ? m.getAttribute('content') : ''; }
 function gcMsgs() { var el = document.getElementById('gc-msgs'); return el ? JSON.parse(el.textContent) : {}; }
 function gcFill(s, p) { return String(s).replace(/\\{(\\w+)\\}/g, function (m, k) { return k in p ? String(p[k]) : m; }); }
+function gcEvents(url) {
+  var es = new EventSource(url);
+  es.addEventListener('ended', function () { es.close(); location.href = '/dashboard/login'; });
+  return es;
+}
 (function () {
   var b = document.getElementById('logout');
   if (b) b.addEventListener('click', function () {
@@ -120,7 +125,7 @@ export const FLEET_JS = `${COMMON}
   var live = document.getElementById('live');
   window.gcApplied = 0;
   function connect() {
-    var es = new EventSource('/dashboard/events');
+    var es = gcEvents('/dashboard/events');
     es.addEventListener('open', function () { live.textContent = M['fleet.live']; live.className = ''; });
     es.addEventListener('rows', function (e) {
       var list = JSON.parse(e.data);
@@ -181,7 +186,7 @@ export const SCREEN_JS = `${COMMON}
         .finally(function () { b.disabled = false; });
     });
   });
-  var es = new EventSource('/dashboard/events?device=' + encodeURIComponent(id));
+  var es = gcEvents('/dashboard/events?device=' + encodeURIComponent(id));
   es.addEventListener('open', function () { main.setAttribute('data-live', 'yes'); });
   es.addEventListener('command', function (e) { showCommand(JSON.parse(e.data)); });
   es.addEventListener('rows', function (e) {

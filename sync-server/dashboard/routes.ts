@@ -31,12 +31,12 @@ import { isAllowed } from '../accounts/roles.js';
 import type { AccountService } from '../accounts/service.js';
 import type { Registry } from '../registry/registry.js';
 import type { TufRepository } from '../tuf/repository.js';
-import { DASHBOARD_CSP } from '../web/security-headers.js';
 import type { DeviceHub } from '../ws-hub.js';
 import { APPROVAL_CSS, APPROVAL_JS } from './approval-assets.js';
 import { ALERTS_JS } from './alerts-page-assets.js';
 import { COMMON_JS, DASHBOARD_CSS, FLEET_JS, LOGIN_JS, SCREEN_JS } from './assets.js';
 import { CONTENT_CSS, CONTENT_JS } from './content-assets.js';
+import { openEventStream } from './event-stream.js';
 import type { FleetView } from './fleet-view.js';
 import { renderFleet, renderLogin, renderReports, renderScreen } from './pages.js';
 import { latestManifest, previewSegments } from './schedule-preview.js';
@@ -220,32 +220,17 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardRoutesOptions> = async
     { config: { access: 'fleet.view' } },
     async (request, reply) => {
       const only = request.query.device;
-      reply.hijack();
-      const res = reply.raw;
-      res.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-store',
-        'x-content-type-options': 'nosniff',
-        'content-security-policy': DASHBOARD_CSP,
-        connection: 'keep-alive',
-      });
-      res.write('retry: 2000\n\n');
+      const stream = openEventStream(request, reply, o);
       const unsubscribe = o.fleet.subscribe((c) => {
         if (c.type === 'rows') {
           const rows = only ? c.rows.filter((r) => r.id === only) : c.rows;
-          if (rows.length) res.write(`event: rows\ndata: ${JSON.stringify(rows)}\n\n`);
+          if (rows.length) stream.send('rows', rows);
         } else if (only && c.deviceId === only) {
           const cmd = o.registry.getCommand(c.commandId);
-          if (cmd) res.write(`event: command\ndata: ${JSON.stringify(cmd)}\n\n`);
+          if (cmd) stream.send('command', cmd);
         }
       });
-      const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 25_000).unref();
-      const end = () => {
-        clearInterval(keepAlive);
-        unsubscribe();
-      };
-      request.raw.on('close', end);
-      res.on('error', end);
+      stream.onEnd(unsubscribe);
     },
   );
 
