@@ -38,12 +38,16 @@ export interface AuditFilter {
   actor: string;
   action: string;
   outcome: string;
+  /** Entries per page ('' = AUDIT_PAGE_SIZE). */
+  limit: string;
 }
 
 export interface ParsedAuditFilter {
   filter: AuditFilter;
   /** The query for /api/audit and /api/audit.csv (without paging), e.g. "actor=admin&from=…". */
   apiQuery: string;
+  /** Entries per page. */
+  pageSize: number;
   /** Fields that were not valid and were left out. */
   invalid: (keyof AuditFilter)[];
 }
@@ -99,6 +103,7 @@ export function parseAuditFilter(query: Record<string, unknown>, timeZone: strin
     actor: str(query['actor']),
     action: str(query['action']),
     outcome: str(query['outcome']),
+    limit: str(query['limit']),
   };
   const invalid: (keyof AuditFilter)[] = [];
   const api = new URLSearchParams();
@@ -125,8 +130,14 @@ export function parseAuditFilter(query: Record<string, unknown>, timeZone: strin
     if (!(AUDIT_OUTCOMES as readonly string[]).includes(filter.outcome)) invalid.push('outcome');
     else api.set('outcome', filter.outcome);
   }
+  let pageSize = AUDIT_PAGE_SIZE;
+  if (filter.limit) {
+    const n = Number(filter.limit);
+    if (!/^\d+$/.test(filter.limit) || n < 1 || n > 1000) invalid.push('limit');
+    else pageSize = n;
+  }
   for (const f of invalid) filter[f] = '';
-  return { filter, apiQuery: api.toString(), invalid };
+  return { filter, apiQuery: api.toString(), pageSize, invalid };
 }
 
 function nextDay(ymd: string): string {
@@ -366,6 +377,7 @@ export function renderAuditPage(o: AuditPageOptions): string {
     actor: 'audit.filter.actor',
     action: 'audit.filter.action',
     outcome: 'audit.filter.outcome',
+    limit: 'audit.filter.limit',
   };
   const exportHref = `/api/audit.csv${parsed.apiQuery ? `?${parsed.apiQuery}` : ''}`;
   return page(
@@ -378,7 +390,7 @@ export function renderAuditPage(o: AuditPageOptions): string {
       path: '/dashboard/audit',
     },
     html`${css}
-      <main id="audit-page" data-query="${parsed.apiQuery}" data-page-size="${AUDIT_PAGE_SIZE}">
+      <main id="audit-page" data-query="${parsed.apiQuery}" data-page-size="${parsed.pageSize}">
         <h2>${t('audit.title')}</h2>
         <form id="audit-filters" method="get" action="/dashboard/audit" class="filters">
           <label
@@ -412,6 +424,17 @@ export function renderAuditPage(o: AuditPageOptions): string {
               )}
             </select></label
           >
+          <label
+            >${t('audit.filter.limit')}
+            <input
+              type="number"
+              id="f-limit"
+              name="limit"
+              min="1"
+              max="1000"
+              value="${f.limit}"
+              placeholder="${AUDIT_PAGE_SIZE}"
+          /></label>
           <button type="submit">${t('audit.filter.apply')}</button>
           <a href="/dashboard/audit" id="f-clear">${t('audit.filter.clear')}</a>
           <a href="${exportHref}" id="audit-export" download="gatecast-audit.csv">${t('audit.export')}</a>
