@@ -2,7 +2,7 @@
  * Message catalogue for the dashboard's account pages: user administration (/dashboard/users), the
  * signed-in user's own account (/dashboard/account) and the audit log (/dashboard/audit).
  * Vietnamese is the default, English the switch; both hold the same keys with the same placeholders
- * (tests/unit/i18n-accounts-ui.test.ts). Role names come from dashboard.ts ("role.*").
+ * (tests/unit/accounts-pages.test.ts). Role names come from dashboard.ts ("role.*").
  */
 import type { DashboardLanguage } from './dashboard.js';
 
