@@ -147,7 +147,7 @@ export const USERS_JS = `${ACCOUNTS_COMMON}
       document.getElementById('delete-confirm').hidden = true;
     }
     document.getElementById('edit-toggle').textContent = A[u.disabled ? 'users.enable' : 'users.disable'];
-    edit.hidden = false;
+    if (edit.hidden) { edit.hidden = false; edit.scrollIntoView({ block: 'nearest' }); }
   }
   function close() { current = null; edit.hidden = true; edit.removeAttribute('data-username'); }
   function patch(change, done) {
@@ -259,7 +259,8 @@ export const AUDIT_JS = `${ACCOUNTS_COMMON}
     tr.setAttribute('data-outcome', e.outcome);
     tr.setAttribute('data-actor', e.actor === null ? '' : e.actor);
     cell(tr, 'time', fmt.format(e.at));
-    cell(tr, 'actor', e.actor === null ? A['audit.anonymous'] : e.actor);
+    // No actor: an anonymous request (a failed sign-in), or the server's command line (no address).
+    cell(tr, 'actor', e.actor !== null ? e.actor : e.ip === null ? A['audit.commandLine'] : A['audit.anonymous']);
     var words = A['audit.action.' + e.action];
     cell(tr, 'action', words || e.action).setAttribute('title', e.action);
     cell(tr, 'target', e.target === null ? '' : e.target);

@@ -220,6 +220,21 @@ describe('users, account and audit pages in Chromium', () => {
       ),
     ).toBe(true);
 
+    // Accounts made before the server ran came from its command line.
+    expect(all.find((r) => r['action'] === 'Tạo tài khoản' && r['target'] === 'viewer')).toEqual(
+      expect.objectContaining({ actor: vi('audit.commandLine'), ip: vi('audit.commandLine') }),
+    );
+
+    // A date range before anything happened: no rows; today (in the ops zone) has them all.
+    await adminPage.goto(`${base}/dashboard/audit?from=2000-01-01&to=2000-12-31`);
+    await adminPage.waitForFunction(() => (window as { gcAuditPages?: number }).gcAuditPages === 1);
+    expect(await adminPage.$$('#audit-body tr')).toHaveLength(0);
+    expect(await adminPage.$eval('#audit-none', (x) => (x as HTMLElement).hidden)).toBe(false);
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Ho_Chi_Minh' }).format(Date.now());
+    await adminPage.goto(`${base}/dashboard/audit?from=${today}&to=${today}`);
+    await adminPage.waitForFunction(() => (window as { gcAuditPages?: number }).gcAuditPages === 1);
+    expect((await rows()).map((r) => r.id)).toEqual(ids);
+
     // Filter by actor (typed in the form): only op1's own rows; the address carries the filter.
     await fill(adminPage, '#f-actor', 'op1');
     await Promise.all([adminPage.waitForNavigation(), adminPage.click('#audit-filters button[type=submit]')]);
