@@ -27,6 +27,7 @@ import { type AlertCountSource, FleetView, openAlertCounter } from './dashboard/
 import { AlertFeed } from './alerts/feed.js';
 import { alertRoutes } from './alerts/routes.js';
 import { AlertService } from './alerts/service.js';
+import { accountPagesRoutes } from './dashboard/accounts-pages-routes.js';
 import { alertsPageRoutes } from './dashboard/alerts-page-routes.js';
 import { dashboardRoutes } from './dashboard/routes.js';
 import { registerOpsRoutes } from './metrics.js';
@@ -308,6 +309,7 @@ export class SyncServer {
         log: this.log.child('alerts-page'),
         secureCookies,
       });
+      await scope.register(accountPagesRoutes, { accounts, secureCookies });
     });
     registerOpsRoutes(this.app, {
       ...deps,

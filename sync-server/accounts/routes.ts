@@ -12,7 +12,7 @@
  *   POST   /api/users              create {username, displayName, role, password} (admin)
  *   PATCH  /api/users/:username    change {displayName?, role?, password?, disabled?} (admin)
  *   DELETE /api/users/:username    delete (admin)
- *   GET    /api/audit              ?from&to&actor&action&before&limit → {entries, nextBefore}
+ *   GET    /api/audit              ?from&to&actor&action&outcome&before&limit → {entries, nextBefore}
  *   GET    /api/audit.csv          same filters, CSV with BOM (admin)
  *
  * Errors answer `{error: {code, message, problems?}}` with the error's stable code.
@@ -46,6 +46,7 @@ const AuditQueryInput = z.object({
   to: z.iso.datetime({ offset: true }).optional(),
   actor: z.string().max(64).optional(),
   action: z.string().max(64).optional(),
+  outcome: z.enum(['ok', 'denied', 'failed']).optional(),
   before: z.coerce.number().int().positive().optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(200),
 });
@@ -63,6 +64,7 @@ function auditQuery(raw: unknown, limitCap: number) {
     ...(q.to !== undefined && { to: Date.parse(q.to) }),
     ...(q.actor !== undefined && { actor: q.actor }),
     ...(q.action !== undefined && { action: q.action }),
+    ...(q.outcome !== undefined && { outcome: q.outcome }),
     ...(q.before !== undefined && { beforeId: q.before }),
     limit: Math.min(q.limit, limitCap),
   };

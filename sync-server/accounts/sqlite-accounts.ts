@@ -306,6 +306,10 @@ export class SqliteAccountStore implements AccountStore {
       where.push('action = ?');
       args.push(q.action);
     }
+    if (q.outcome !== undefined) {
+      where.push('outcome = ?');
+      args.push(q.outcome);
+    }
     if (q.beforeId !== undefined) {
       where.push('id < ?');
       args.push(q.beforeId);

@@ -71,6 +71,7 @@ export interface AuditQuery {
   to?: number;
   actor?: string;
   action?: string;
+  outcome?: AuditOutcome;
   /** Entries with id below this (paging backwards, newest first). */
   beforeId?: number;
   limit: number;

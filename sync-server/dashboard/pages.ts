@@ -10,6 +10,7 @@ import {
   type DashboardLanguage,
   dashboardText,
 } from '../../protocol/i18n/dashboard.js';
+import { accountsText } from '../../protocol/i18n/accounts-ui.js';
 import { alertsText } from '../../protocol/i18n/alerts-ui.js';
 import { dashboardUiMessages, uiText } from '../../protocol/i18n/dashboard-ui.js';
 import { approvalText } from '../../protocol/i18n/approval-ui.js';
@@ -70,6 +71,8 @@ export const NAV: readonly { href: string; label: (lang: DashboardLanguage) => s
     action: 'emergency.create',
   },
   { href: '/dashboard/alerts', label: (l) => alertsText(l, 'alerts.link'), action: 'alerts.view' },
+  { href: '/dashboard/users', label: (l) => accountsText(l, 'users.link'), action: 'users.manage' },
+  { href: '/dashboard/audit', label: (l) => accountsText(l, 'audit.link'), action: 'audit.view' },
 ];
 
 export interface PageOptions {
@@ -113,7 +116,13 @@ export function page(o: PageOptions, body: SafeHtml): string {
                 </nav>`
               : ''
           }
-          ${o.user ? html`<span id="whoami">${o.user.displayName} (${t(`role.${o.user.role}`)})</span>` : ''}
+          ${
+            o.user
+              ? html`<a id="whoami" href="/dashboard/account" title="${accountsText(o.lang, 'account.link')}"
+                  >${o.user.displayName} (${t(`role.${o.user.role}`)})</a
+                >`
+              : ''
+          }
           <a
             id="lang-switch"
             href="/dashboard/lang/${other}?next=${encodeURIComponent(o.path)}"

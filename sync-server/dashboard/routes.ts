@@ -32,6 +32,7 @@ import type { AccountService } from '../accounts/service.js';
 import type { Registry } from '../registry/registry.js';
 import type { TufRepository } from '../tuf/repository.js';
 import type { DeviceHub } from '../ws-hub.js';
+import { ACCOUNT_JS, ACCOUNTS_CSS, AUDIT_JS, USERS_JS } from './accounts-assets.js';
 import { APPROVAL_CSS, APPROVAL_JS } from './approval-assets.js';
 import { ALERTS_JS } from './alerts-page-assets.js';
 import { COMMON_JS, DASHBOARD_CSS, FLEET_JS, LOGIN_JS, SCREEN_JS } from './assets.js';
@@ -66,6 +67,10 @@ const STATIC: Record<string, { type: string; body: string }> = {
   'content.js': { type: 'text/javascript; charset=utf-8', body: CONTENT_JS },
   'content.css': { type: 'text/css; charset=utf-8', body: CONTENT_CSS },
   'alerts.js': { type: 'text/javascript; charset=utf-8', body: ALERTS_JS },
+  'accounts.css': { type: 'text/css; charset=utf-8', body: ACCOUNTS_CSS },
+  'users.js': { type: 'text/javascript; charset=utf-8', body: USERS_JS },
+  'account.js': { type: 'text/javascript; charset=utf-8', body: ACCOUNT_JS },
+  'audit.js': { type: 'text/javascript; charset=utf-8', body: AUDIT_JS },
 };
 
 const CommandBody = z.object({ name: CommandName, args: z.record(z.string(), z.unknown()).optional() });

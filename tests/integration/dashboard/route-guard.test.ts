@@ -52,6 +52,9 @@ const PUBLIC_ROUTES: Record<string, PublicRoute> = {
     path: () => `/dashboard/drafts/${draftId}`,
   },
   'GET /dashboard/emergency': { kind: 'page', action: 'emergency.create' },
+  'GET /dashboard/users': { kind: 'page', action: 'users.manage' },
+  'GET /dashboard/account': { kind: 'page', action: 'session.self' },
+  'GET /dashboard/audit': { kind: 'page', action: 'audit.view' },
 };
 
 /** Routes outside the session scope and the credential each one asks for. */

@@ -52,6 +52,8 @@ const ITEM_TITLE = `${X.script}${X.attr}`;
 const BUNDLE_LABEL = `${X.close} ${X.bidi}`;
 const DRAFT_LABEL = `${X.attr} bản nháp ${X.js}`;
 const EMERGENCY_TEXT = `${X.attr} cửa khẩu tạm đóng ${X.close}`;
+/** A sign-in attempt under this name leaves it in the audit log as the target. */
+const LOGIN_NAME = X.script;
 
 interface Ctx {
   deviceId: string;
@@ -63,7 +65,14 @@ interface Ctx {
  * Every dashboard page, with the hostile strings it must show as text. `anonymous` pages are
  * visited without a session. Pages added later (content, drafts, emergency, audit, users): one line.
  */
-const PAGES: { name: string; path: (c: Ctx) => string; shows: string[]; anonymous?: boolean }[] = [
+const PAGES: {
+  name: string;
+  path: (c: Ctx) => string;
+  shows: string[];
+  anonymous?: boolean;
+  /** Visited as the admin (pages the operator may not see). */
+  admin?: boolean;
+}[] = [
   { name: 'login', path: () => '/dashboard/login', shows: [], anonymous: true },
   { name: 'fleet', path: () => '/dashboard', shows: [GATE_NAME, SCREEN_NAME, ITEM, DISPLAY_NAME] },
   {
@@ -81,6 +90,9 @@ const PAGES: { name: string; path: (c: Ctx) => string; shows: string[]; anonymou
   { name: 'drafts', path: () => '/dashboard/drafts', shows: [DRAFT_LABEL] },
   { name: 'draft review', path: (c) => `/dashboard/drafts/${c.draftId}`, shows: [DRAFT_LABEL] },
   { name: 'emergency', path: () => '/dashboard/emergency', shows: [EMERGENCY_TEXT] },
+  { name: 'users', path: () => '/dashboard/users', shows: [DISPLAY_NAME], admin: true },
+  { name: 'audit', path: () => '/dashboard/audit', shows: [DISPLAY_NAME, LOGIN_NAME], admin: true },
+  { name: 'account', path: () => '/dashboard/account', shows: [DISPLAY_NAME] },
   {
     name: 'report (HTML)',
     path: (c) => `/api/reports?period=${c.year}&format=html&lang=vi`,
@@ -115,6 +127,7 @@ let browser: Browser;
 let dev: TestDevice;
 /** Signed in once as the hostile-named operator (logins are rate-limited per user). */
 let operator: BrowserContext;
+let admin: BrowserContext;
 const ctx: Ctx = { deviceId: '', year: new Date().getUTCFullYear(), draftId: '' };
 let tuf: Awaited<ReturnType<typeof startTufRepo>> | undefined;
 
@@ -248,6 +261,19 @@ beforeAll(async () => {
   await page.type('#password', PASSWORD);
   await Promise.all([page.waitForNavigation(), page.click('form#login button[type=submit]')]);
   await page.close();
+  admin = await browser.createBrowserContext();
+  const adminPage = await admin.newPage();
+  await adminPage.goto(`${s.server.url}/dashboard/login`);
+  await adminPage.type('#username', 'admin');
+  await adminPage.type('#password', PASSWORD);
+  await Promise.all([adminPage.waitForNavigation(), adminPage.click('form#login button[type=submit]')]);
+  await adminPage.close();
+  const attempt = await fetch(`${s.server.url}/api/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'user-agent': X.attr },
+    body: JSON.stringify({ username: LOGIN_NAME, password: 'wrong password' }),
+  });
+  expect(attempt.status).toBe(401);
 }, 30_000);
 
 afterAll(async () => {
@@ -327,7 +353,7 @@ function expectCsp(w: Watch, what: string): void {
 
 describe('hostile strings stay inert on every dashboard page', () => {
   it.each(PAGES)('$name', async (p) => {
-    const context = p.anonymous ? await browser.createBrowserContext() : operator;
+    const context = p.anonymous ? await browser.createBrowserContext() : p.admin ? admin : operator;
     const page = await context.newPage();
     try {
       const w = watch(page);

@@ -463,6 +463,18 @@ describe('accounts over HTTP', () => {
     });
     expect((older.json['entries'] as AuditEntry[])[0]!.id).toBeLessThan(entries[1]!.id);
     expect((await call(h, 'GET', '/api/audit?from=yesterday', { client: admin })).status).toBe(400);
+    // By outcome: only those, and all of those.
+    expect(
+      (await call(h, 'POST', '/api/session', { body: { username: 'admin', password: 'not the password' } }))
+        .status,
+    ).toBe(401);
+    const failed = (await call(h, 'GET', '/api/audit?outcome=failed&limit=1000', { client: admin })).json[
+      'entries'
+    ] as AuditEntry[];
+    const stored = h.service.listAudit({ limit: 1000 });
+    expect(failed.map((e) => e.id)).toEqual(stored.filter((e) => e.outcome === 'failed').map((e) => e.id));
+    expect(failed.length).toBeGreaterThan(0);
+    expect((await call(h, 'GET', '/api/audit?outcome=maybe', { client: admin })).status).toBe(400);
 
     const csv = await call(h, 'GET', '/api/audit.csv', { client: admin });
     expect(csv.status).toBe(200);

@@ -1,0 +1,117 @@
+/**
+ * The account pages' HTTP side, a fastify plugin registered inside the access-controlled scope:
+ *
+ *   GET /dashboard/users        user administration (users.manage; redirects to login without a session)
+ *   GET /dashboard/users/data   the users as the page lists them, with their last sign-in (users.manage)
+ *   GET /dashboard/account      the signed-in user's account and password form (session.self)
+ *   GET /dashboard/audit[?from&to&actor&action&outcome]  the audit log (audit.view)
+ *
+ * Every change goes through the accounts API (accounts/routes.ts: /api/users, /api/session/password,
+ * /api/audit, /api/audit.csv), which checks the role and CSRF token and writes the audit log.
+ */
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { uiText } from '../../protocol/i18n/dashboard-ui.js';
+import { sessionToken } from '../accounts/access-control.js';
+import { type Action, isAllowed } from '../accounts/roles.js';
+import type { AccountService, AuthenticatedSession } from '../accounts/service.js';
+import {
+  parseAuditFilter,
+  renderAccountPage,
+  renderAuditPage,
+  renderUsersPage,
+  type UserRowData,
+} from './accounts-pages.js';
+import { languageOf } from './routes.js';
+
+export interface AccountPagesOptions {
+  accounts: Pick<AccountService, 'authenticate' | 'listUsers' | 'listAudit'>;
+  secureCookies: boolean | 'auto';
+  /** The zone the audit times are shown in (and the date filters meant in). */
+  timeZone?: string;
+}
+
+export const OPS_TIME_ZONE = 'Asia/Ho_Chi_Minh';
+
+/** The users with their last successful sign-in, read from the audit log. */
+export function usersWithLastLogin(accounts: AccountPagesOptions['accounts']): UserRowData[] {
+  return accounts.listUsers().map((u) => {
+    const last = accounts.listAudit({ actor: u.username, action: 'session.login', outcome: 'ok', limit: 1 });
+    return { ...u, lastLoginAt: last[0]?.at ?? null };
+  });
+}
+
+export const accountPagesRoutes: FastifyPluginAsync<AccountPagesOptions> = async (app, o) => {
+  const timeZone = o.timeZone ?? OPS_TIME_ZONE;
+
+  /** The pages check the session themselves, to send a browser to the login page. */
+  const pageSession = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    action: Action,
+  ): AuthenticatedSession | undefined => {
+    const auth = o.accounts.authenticate(sessionToken(request, o.secureCookies));
+    if (!auth) {
+      void reply.redirect('/dashboard/login', 303);
+      return undefined;
+    }
+    if (!isAllowed(auth.user.role, action)) {
+      void reply
+        .code(403)
+        .header('cache-control', 'no-store')
+        .send({ error: { code: 'FORBIDDEN', message: uiText(languageOf(request), 'error.forbidden') } });
+      return undefined;
+    }
+    return auth;
+  };
+
+  const sendHtml = (reply: FastifyReply, body: string) =>
+    reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(body);
+
+  app.get('/dashboard/users', { config: { access: 'public' } }, async (request, reply) => {
+    const auth = pageSession(request, reply, 'users.manage');
+    if (!auth) return reply;
+    return sendHtml(
+      reply,
+      renderUsersPage({
+        lang: languageOf(request),
+        users: usersWithLastLogin(o.accounts),
+        user: auth.user,
+        csrfToken: auth.session.csrfToken,
+        timeZone,
+      }),
+    );
+  });
+
+  app.get('/dashboard/users/data', { config: { access: 'users.manage' } }, async (_request, reply) =>
+    reply.header('cache-control', 'no-store').send({ users: usersWithLastLogin(o.accounts) }),
+  );
+
+  app.get('/dashboard/account', { config: { access: 'public' } }, async (request, reply) => {
+    const auth = pageSession(request, reply, 'session.self');
+    if (!auth) return reply;
+    return sendHtml(
+      reply,
+      renderAccountPage({
+        lang: languageOf(request),
+        user: auth.user,
+        csrfToken: auth.session.csrfToken,
+        timeZone,
+      }),
+    );
+  });
+
+  app.get('/dashboard/audit', { config: { access: 'public' } }, async (request, reply) => {
+    const auth = pageSession(request, reply, 'audit.view');
+    if (!auth) return reply;
+    return sendHtml(
+      reply,
+      renderAuditPage({
+        lang: languageOf(request),
+        user: auth.user,
+        csrfToken: auth.session.csrfToken,
+        timeZone,
+        parsed: parseAuditFilter((request.query ?? {}) as Record<string, unknown>, timeZone),
+      }),
+    );
+  });
+};

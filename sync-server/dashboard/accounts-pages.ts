@@ -1,0 +1,475 @@
+/**
+ * The account pages: user administration (/dashboard/users, users.manage), the signed-in user's own
+ * account (/dashboard/account, session.self) and the audit log (/dashboard/audit, audit.view).
+ *
+ * The server renders the frame (forms, table heads, the catalogue's words) with the escaping `html`
+ * template; the rows are built by the pages' scripts (accounts-assets.ts) with textContent only,
+ * from data embedded as JSON blocks or read from the accounts API, so the same code draws the first
+ * page and every refresh. The audit filter (dates in the ops zone) is turned into the API's query
+ * here, once, and used both by the page and by its Export CSV link.
+ */
+import {
+  accountsClientMessages,
+  accountsText,
+  type AccountsUiKey,
+  AUDIT_ACTIONS,
+} from '../../protocol/i18n/accounts-ui.js';
+import { DASHBOARD_LOCALE, type DashboardLanguage, dashboardText } from '../../protocol/i18n/dashboard.js';
+import { ROLES } from '../accounts/roles.js';
+import type { PublicUser } from '../accounts/service.js';
+import type { AuditOutcome } from '../accounts/store.js';
+import { html, type SafeHtml } from '../web/escape.js';
+import { jsonBlock, page } from './pages.js';
+
+/** A user as the users page lists it. */
+export interface UserRowData extends PublicUser {
+  /** Last successful sign-in (from the audit log), or null. */
+  lastLoginAt: number | null;
+}
+
+export const AUDIT_OUTCOMES: readonly AuditOutcome[] = ['ok', 'denied', 'failed'];
+/** Entries per page of the audit log. */
+export const AUDIT_PAGE_SIZE = 100;
+
+/** The audit filter as typed in the form (dates YYYY-MM-DD in the ops zone; '' = not set). */
+export interface AuditFilter {
+  from: string;
+  to: string;
+  actor: string;
+  action: string;
+  outcome: string;
+  /** Entries per page ('' = AUDIT_PAGE_SIZE). */
+  limit: string;
+}
+
+export interface ParsedAuditFilter {
+  filter: AuditFilter;
+  /** The query for /api/audit and /api/audit.csv (without paging), e.g. "actor=admin&from=…". */
+  apiQuery: string;
+  /** Entries per page. */
+  pageSize: number;
+  /** Fields that were not valid and were left out. */
+  invalid: (keyof AuditFilter)[];
+}
+
+/** Offset of `timeZone` from UTC at `at`, in ms (positive east of Greenwich). */
+export function zoneOffsetMs(at: number, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(at);
+  const get = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value);
+  const asUtc = Date.UTC(
+    get('year'),
+    get('month') - 1,
+    get('day'),
+    get('hour'),
+    get('minute'),
+    get('second'),
+  );
+  return asUtc - Math.floor(at / 1000) * 1000;
+}
+
+/** Midnight at the start of the calendar day `ymd` (YYYY-MM-DD) in `timeZone`, or undefined. */
+export function dayStartInZone(ymd: string, timeZone: string): number | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(ymd);
+  if (!m) return undefined;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const guess = Date.UTC(y, mo - 1, d);
+  const back = new Date(guess);
+  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d)
+    return undefined;
+  // Twice: the offset at the guess may differ from the offset at the answer (a DST change that day).
+  const first = guess - zoneOffsetMs(guess, timeZone);
+  return guess - zoneOffsetMs(first, timeZone);
+}
+
+const str = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
+
+/**
+ * The page's query string → the filter shown in the form and the API query. "to" includes its whole
+ * day (the API's `to` is exclusive). Pure.
+ */
+export function parseAuditFilter(query: Record<string, unknown>, timeZone: string): ParsedAuditFilter {
+  const filter: AuditFilter = {
+    from: str(query['from']),
+    to: str(query['to']),
+    actor: str(query['actor']),
+    action: str(query['action']),
+    outcome: str(query['outcome']),
+    limit: str(query['limit']),
+  };
+  const invalid: (keyof AuditFilter)[] = [];
+  const api = new URLSearchParams();
+  if (filter.from) {
+    const at = dayStartInZone(filter.from, timeZone);
+    if (at === undefined) invalid.push('from');
+    else api.set('from', new Date(at).toISOString());
+  }
+  if (filter.to) {
+    const at = dayStartInZone(filter.to, timeZone);
+    const next = at === undefined ? undefined : dayStartInZone(nextDay(filter.to), timeZone);
+    if (next === undefined) invalid.push('to');
+    else api.set('to', new Date(next).toISOString());
+  }
+  if (filter.actor) {
+    if (filter.actor.length > 64) invalid.push('actor');
+    else api.set('actor', filter.actor.toLowerCase());
+  }
+  if (filter.action) {
+    if (filter.action.length > 64) invalid.push('action');
+    else api.set('action', filter.action);
+  }
+  if (filter.outcome) {
+    if (!(AUDIT_OUTCOMES as readonly string[]).includes(filter.outcome)) invalid.push('outcome');
+    else api.set('outcome', filter.outcome);
+  }
+  let pageSize = AUDIT_PAGE_SIZE;
+  if (filter.limit) {
+    const n = Number(filter.limit);
+    if (!/^\d+$/.test(filter.limit) || n < 1 || n > 1000) invalid.push('limit');
+    else pageSize = n;
+  }
+  for (const f of invalid) filter[f] = '';
+  return { filter, apiQuery: api.toString(), pageSize, invalid };
+}
+
+function nextDay(ymd: string): string {
+  const [y, m, d] = ymd.split('-').map(Number) as [number, number, number];
+  return new Date(Date.UTC(y, m - 1, d + 1)).toISOString().slice(0, 10);
+}
+
+/** What every account page's script reads: the catalogue, role names, locale and ops zone. */
+function messages(lang: DashboardLanguage, timeZone: string): SafeHtml {
+  const roles = Object.fromEntries(ROLES.map((r) => [`role.${r}`, dashboardText(lang, `role.${r}`)]));
+  return html`<script type="application/json" id="accounts-msgs">
+    ${jsonBlock({ ...accountsClientMessages(lang), ...roles, locale: DASHBOARD_LOCALE[lang], timeZone })}
+  </script>`;
+}
+
+const css = html`<link rel="stylesheet" href="/dashboard/static/accounts.css" />`;
+
+/** A label, a field, its rule and the place its problem is named. */
+function field(
+  lang: DashboardLanguage,
+  id: string,
+  label: AccountsUiKey,
+  input: SafeHtml,
+  rule?: AccountsUiKey,
+): SafeHtml {
+  return html`<div class="field">
+    <label for="${id}">${accountsText(lang, label)}</label>
+    ${input} ${rule ? html`<small class="rule">${accountsText(lang, rule)}</small>` : ''}
+    <p class="problem error" data-problem-for="${id}" role="alert"></p>
+  </div>`;
+}
+
+/** The signed-in user's "change my password" form (users page and account page). */
+function ownPasswordForm(lang: DashboardLanguage): SafeHtml {
+  const t = (k: AccountsUiKey) => accountsText(lang, k);
+  return html`<form id="own-password" class="panel" novalidate>
+    <h3>${t('account.password.title')}</h3>
+    ${field(
+      lang,
+      'own-current',
+      'account.current',
+      html`<input id="own-current" type="password" autocomplete="current-password" />`,
+    )}
+    ${field(
+      lang,
+      'own-new',
+      'account.new',
+      html`<input id="own-new" type="password" autocomplete="new-password" />`,
+      'users.rule.password',
+    )}
+    ${field(
+      lang,
+      'own-repeat',
+      'account.repeat',
+      html`<input id="own-repeat" type="password" autocomplete="new-password" />`,
+    )}
+    <button type="submit">${t('account.submit')}</button>
+    <p id="own-status" class="ok" role="status"></p>
+    <p id="own-error" class="error" role="alert"></p>
+  </form>`;
+}
+
+const roleOptions = (lang: DashboardLanguage, selected?: string) =>
+  ROLES.map(
+    (r) =>
+      html`<option value="${r}" ${r === selected ? 'selected' : ''}>
+        ${dashboardText(lang, `role.${r}`)}
+      </option>`,
+  );
+
+export interface UsersPageOptions {
+  lang: DashboardLanguage;
+  users: readonly UserRowData[];
+  user: PublicUser;
+  csrfToken: string;
+  timeZone: string;
+}
+
+export function renderUsersPage(o: UsersPageOptions): string {
+  const { lang } = o;
+  const t = (k: AccountsUiKey, p: Record<string, string> = {}) => accountsText(lang, k, p);
+  return page(
+    {
+      lang,
+      title: t('users.title'),
+      user: o.user,
+      csrfToken: o.csrfToken,
+      script: 'users.js',
+      path: '/dashboard/users',
+    },
+    html`${css}
+      <main id="users-page" data-me="${o.user.username}">
+        <h2>${t('users.title')}</h2>
+        <p id="users-status" class="ok" role="status"></p>
+        <p id="users-error" class="error" role="alert"></p>
+        <table id="users">
+          <thead>
+            <tr>
+              <th>${t('users.col.username')}</th>
+              <th>${t('users.col.displayName')}</th>
+              <th>${t('users.col.role')}</th>
+              <th>${t('users.col.status')}</th>
+              <th>${t('users.col.lastLogin')}</th>
+              <th>${t('users.col.created')}</th>
+              <th>${t('users.col.actions')}</th>
+            </tr>
+          </thead>
+          <tbody id="users-body"></tbody>
+        </table>
+        <p id="users-none" hidden>${t('users.none')}</p>
+
+        <form id="edit-user" class="panel" novalidate hidden>
+          <h3 id="edit-title"></h3>
+          ${field(lang, 'edit-displayName', 'users.field.displayName', html`<input id="edit-displayName" />`)}
+          ${field(
+            lang,
+            'edit-role',
+            'users.field.role',
+            html`<select id="edit-role">
+              ${roleOptions(lang)}
+            </select>`,
+          )}
+          <button type="submit" id="edit-save">${t('users.edit.save')}</button>
+          ${field(
+            lang,
+            'edit-password',
+            'users.resetPassword.field',
+            html`<input id="edit-password" type="password" autocomplete="new-password" />`,
+            'users.rule.password',
+          )}
+          <button type="button" id="edit-reset">${t('users.resetPassword')}</button>
+          <p>
+            <button type="button" id="edit-toggle"></button>
+            <button type="button" id="edit-delete" class="danger">${t('users.delete')}</button>
+            <button type="button" id="edit-close">${t('users.edit.close')}</button>
+          </p>
+          <div id="delete-confirm" class="confirm" hidden>
+            <p id="delete-question"></p>
+            <button type="button" id="delete-yes" class="danger">${t('users.deleteYes')}</button>
+            <button type="button" id="delete-no">${t('users.deleteNo')}</button>
+          </div>
+        </form>
+
+        <form id="create-user" class="panel" novalidate>
+          <h3>${t('users.create.title')}</h3>
+          ${field(
+            lang,
+            'new-username',
+            'users.field.username',
+            html`<input id="new-username" autocomplete="off" />`,
+            'users.rule.username',
+          )}
+          ${field(
+            lang,
+            'new-displayName',
+            'users.field.displayName',
+            html`<input id="new-displayName" autocomplete="off" />`,
+            'users.rule.displayName',
+          )}
+          ${field(
+            lang,
+            'new-role',
+            'users.field.role',
+            html`<select id="new-role">
+              ${roleOptions(lang, 'viewer')}
+            </select>`,
+          )}
+          ${field(
+            lang,
+            'new-password',
+            'users.field.password',
+            html`<input id="new-password" type="password" autocomplete="new-password" />`,
+            'users.rule.password',
+          )}
+          <button type="submit">${t('users.create.submit')}</button>
+        </form>
+
+        ${ownPasswordForm(lang)}
+        <script type="application/json" id="users-data">
+          ${jsonBlock(o.users)}
+        </script>
+        ${messages(lang, o.timeZone)}
+      </main>`,
+  );
+}
+
+export interface AccountPageOptions {
+  lang: DashboardLanguage;
+  user: PublicUser;
+  csrfToken: string;
+  timeZone: string;
+}
+
+export function renderAccountPage(o: AccountPageOptions): string {
+  const { lang } = o;
+  const t = (k: AccountsUiKey) => accountsText(lang, k);
+  return page(
+    {
+      lang,
+      title: t('account.title'),
+      user: o.user,
+      csrfToken: o.csrfToken,
+      script: 'account.js',
+      path: '/dashboard/account',
+    },
+    html`${css}
+      <main id="account-page">
+        <h2>${t('account.title')}</h2>
+        <dl class="me">
+          <dt>${t('account.username')}</dt>
+          <dd id="me-username">${o.user.username}</dd>
+          <dt>${accountsText(lang, 'users.col.displayName')}</dt>
+          <dd id="me-displayName">${o.user.displayName}</dd>
+          <dt>${t('account.role')}</dt>
+          <dd id="me-role">${dashboardText(lang, `role.${o.user.role}`)}</dd>
+        </dl>
+        ${ownPasswordForm(lang)} ${messages(lang, o.timeZone)}
+      </main>`,
+  );
+}
+
+export interface AuditPageOptions {
+  lang: DashboardLanguage;
+  user: PublicUser;
+  csrfToken: string;
+  timeZone: string;
+  parsed: ParsedAuditFilter;
+}
+
+export function renderAuditPage(o: AuditPageOptions): string {
+  const { lang, parsed } = o;
+  const f = parsed.filter;
+  const t = (k: AccountsUiKey, p: Record<string, string> = {}) => accountsText(lang, k, p);
+  const fieldName: Record<keyof AuditFilter, AccountsUiKey> = {
+    from: 'audit.filter.from',
+    to: 'audit.filter.to',
+    actor: 'audit.filter.actor',
+    action: 'audit.filter.action',
+    outcome: 'audit.filter.outcome',
+    limit: 'audit.filter.limit',
+  };
+  const exportHref = `/api/audit.csv${parsed.apiQuery ? `?${parsed.apiQuery}` : ''}`;
+  return page(
+    {
+      lang,
+      title: t('audit.title'),
+      user: o.user,
+      csrfToken: o.csrfToken,
+      script: 'audit.js',
+      path: '/dashboard/audit',
+    },
+    html`${css}
+      <main id="audit-page" data-query="${parsed.apiQuery}" data-page-size="${parsed.pageSize}">
+        <h2>${t('audit.title')}</h2>
+        <form id="audit-filters" method="get" action="/dashboard/audit" class="filters">
+          <label
+            >${t('audit.filter.from')} <input type="date" id="f-from" name="from" value="${f.from}"
+          /></label>
+          <label>${t('audit.filter.to')} <input type="date" id="f-to" name="to" value="${f.to}" /></label>
+          <label
+            >${t('audit.filter.actor')} <input id="f-actor" name="actor" value="${f.actor}" maxlength="64"
+          /></label>
+          <label
+            >${t('audit.filter.action')}
+            <select id="f-action" name="action">
+              <option value="">${t('audit.filter.all')}</option>
+              ${[...new Set([...AUDIT_ACTIONS, ...(f.action ? [f.action] : [])])].map(
+                (a) =>
+                  html`<option value="${a}" ${a === f.action ? 'selected' : ''}>
+                    ${AUDIT_ACTIONS.includes(a) ? t(`audit.action.${a}` as AccountsUiKey) : a}
+                  </option>`,
+              )}
+            </select></label
+          >
+          <label
+            >${t('audit.filter.outcome')}
+            <select id="f-outcome" name="outcome">
+              <option value="">${t('audit.filter.all')}</option>
+              ${AUDIT_OUTCOMES.map(
+                (x) =>
+                  html`<option value="${x}" ${x === f.outcome ? 'selected' : ''}>
+                    ${t(`audit.outcome.${x}`)}
+                  </option>`,
+              )}
+            </select></label
+          >
+          <label
+            >${t('audit.filter.limit')}
+            <input
+              type="number"
+              id="f-limit"
+              name="limit"
+              min="1"
+              max="1000"
+              value="${f.limit}"
+              placeholder="${AUDIT_PAGE_SIZE}"
+          /></label>
+          <button type="submit">${t('audit.filter.apply')}</button>
+          <a href="/dashboard/audit" id="f-clear">${t('audit.filter.clear')}</a>
+          <a href="${exportHref}" id="audit-export" download="gatecast-audit.csv">${t('audit.export')}</a>
+        </form>
+        ${
+          parsed.invalid.length
+            ? html`<p id="filter-invalid" class="error" role="alert">
+                ${t('audit.filter.invalid', {
+                  fields: parsed.invalid.map((k) => t(fieldName[k])).join(', '),
+                })}
+              </p>`
+            : ''
+        }
+        <p id="audit-zone">${t('audit.zone', { zone: o.timeZone })}</p>
+        <p id="audit-error" class="error" role="alert"></p>
+        <table id="audit">
+          <thead>
+            <tr>
+              <th>${t('audit.col.time')}</th>
+              <th>${t('audit.col.actor')}</th>
+              <th>${t('audit.col.action')}</th>
+              <th>${t('audit.col.target')}</th>
+              <th>${t('audit.col.outcome')}</th>
+              <th>${t('audit.col.ip')}</th>
+              <th>${t('audit.col.details')}</th>
+            </tr>
+          </thead>
+          <tbody id="audit-body"></tbody>
+        </table>
+        <p id="audit-none" hidden>${t('audit.none')}</p>
+        <p>
+          <button type="button" id="audit-older" hidden>${t('audit.older')}</button>
+          <span id="audit-end" hidden>${t('audit.end')}</span>
+        </p>
+        ${messages(lang, o.timeZone)}
+      </main>`,
+  );
+}

@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import {
+  accountsText,
+  accountsUiMessages,
+  type AccountsUiKey,
+  AUDIT_ACTIONS,
+} from '../../protocol/i18n/accounts-ui.js';
+import { ROLES } from '../../sync-server/accounts/roles.js';
+import {
+  AUDIT_OUTCOMES,
+  AUDIT_PAGE_SIZE,
+  dayStartInZone,
+  parseAuditFilter,
+  renderAuditPage,
+  renderUsersPage,
+  zoneOffsetMs,
+} from '../../sync-server/dashboard/accounts-pages.js';
+
+const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+
+describe('account pages message catalogue', () => {
+  it('has the same keys in Vietnamese and English', () => {
+    expect(Object.keys(accountsUiMessages.en).sort()).toEqual(Object.keys(accountsUiMessages.vi).sort());
+  });
+
+  it('uses the same placeholders in both languages, and no empty message', () => {
+    for (const key of Object.keys(accountsUiMessages.vi) as AccountsUiKey[]) {
+      expect(placeholders(accountsUiMessages.en[key]), key).toEqual(placeholders(accountsUiMessages.vi[key]));
+      expect(accountsUiMessages.vi[key].trim().length, key).toBeGreaterThan(0);
+      expect(accountsUiMessages.en[key].trim().length, key).toBeGreaterThan(0);
+    }
+  });
+
+  it('names every refusal code of the accounts API and every audit outcome and field problem', () => {
+    for (const code of ['LAST_ADMIN', 'USER_EXISTS', 'USER_NOT_FOUND', 'ACCOUNT_INVALID', 'AUTH_FAILED'])
+      expect(accountsUiMessages.vi[`error.${code}` as AccountsUiKey], code).toBeTruthy();
+    for (const o of AUDIT_OUTCOMES) expect(accountsUiMessages.en[`audit.outcome.${o}`]).toBeTruthy();
+    for (const f of ['username', 'displayName', 'password', 'role'])
+      expect(accountsUiMessages.vi[`users.problem.${f}` as AccountsUiKey], f).toBeTruthy();
+    expect(AUDIT_ACTIONS).toContain('user.create');
+    expect(AUDIT_ACTIONS).toContain('content.media.upload');
+  });
+
+  it('fills placeholders and leaves unknown ones', () => {
+    expect(accountsText('vi', 'users.created', { username: 'op1' })).toBe('Đã tạo tài khoản op1');
+    expect(accountsText('en', 'users.created')).toBe('Account {username} created');
+  });
+});
+
+describe('audit filter', () => {
+  const HCM = 'Asia/Ho_Chi_Minh';
+
+  it('knows zone offsets, including a daylight-saving zone', () => {
+    expect(zoneOffsetMs(Date.UTC(2026, 0, 1), HCM)).toBe(7 * 3600_000);
+    expect(zoneOffsetMs(Date.UTC(2026, 0, 1), 'UTC')).toBe(0);
+    expect(zoneOffsetMs(Date.UTC(2026, 6, 1), 'Europe/Paris')).toBe(2 * 3600_000);
+    expect(zoneOffsetMs(Date.UTC(2026, 0, 1), 'Europe/Paris')).toBe(3600_000);
+  });
+
+  it('turns a calendar day into its first instant in the zone; refuses impossible dates', () => {
+    expect(dayStartInZone('2026-04-01', HCM)).toBe(Date.parse('2026-03-31T17:00:00Z'));
+    expect(dayStartInZone('2026-03-29', 'Europe/Paris')).toBe(Date.parse('2026-03-28T23:00:00Z'));
+    expect(dayStartInZone('2026-03-30', 'Europe/Paris')).toBe(Date.parse('2026-03-29T22:00:00Z'));
+    expect(dayStartInZone('2026-02-30', HCM)).toBeUndefined();
+    expect(dayStartInZone('01/04/2026', HCM)).toBeUndefined();
+  });
+
+  it('builds the API query: "to" includes its whole day, the actor is lower-cased', () => {
+    const p = parseAuditFilter(
+      { from: '2026-04-01', to: '2026-04-30', actor: ' Admin ', action: 'user.create', outcome: 'ok' },
+      HCM,
+    );
+    expect(p.invalid).toEqual([]);
+    expect(p.pageSize).toBe(AUDIT_PAGE_SIZE);
+    expect(Object.fromEntries(new URLSearchParams(p.apiQuery))).toEqual({
+      from: '2026-03-31T17:00:00.000Z',
+      to: '2026-04-30T17:00:00.000Z',
+      actor: 'admin',
+      action: 'user.create',
+      outcome: 'ok',
+    });
+    expect(parseAuditFilter({}, HCM)).toEqual({
+      filter: { from: '', to: '', actor: '', action: '', outcome: '', limit: '' },
+      apiQuery: '',
+      pageSize: AUDIT_PAGE_SIZE,
+      invalid: [],
+    });
+  });
+
+  it('leaves out invalid fields and names them', () => {
+    const p = parseAuditFilter(
+      {
+        from: '2026-13-01',
+        to: 'tomorrow',
+        outcome: 'maybe',
+        actor: 'x'.repeat(65),
+        limit: '0',
+        action: 'a',
+      },
+      HCM,
+    );
+    expect(p.invalid.sort()).toEqual(['actor', 'from', 'limit', 'outcome', 'to']);
+    expect(p.apiQuery).toBe('action=a');
+    expect(p.filter).toEqual({ from: '', to: '', actor: '', action: 'a', outcome: '', limit: '' });
+    expect(parseAuditFilter({ limit: '25' }, HCM).pageSize).toBe(25);
+    expect(parseAuditFilter({ actor: ['a', 'b'] }, HCM).apiQuery).toBe('');
+  });
+});
+
+describe('account pages markup', () => {
+  const user = {
+    username: 'admin',
+    displayName: '<b>"Quản trị"</b>',
+    role: 'admin' as const,
+    disabled: false,
+    createdAt: 0,
+    updatedAt: 0,
+  };
+
+  it('escapes names into the page and the data block, and offers every role', () => {
+    const out = renderUsersPage({
+      lang: 'vi',
+      users: [
+        { ...user, username: 'x', displayName: '</script><script>alert(1)</script>', lastLoginAt: null },
+      ],
+      user,
+      csrfToken: 'tok',
+      timeZone: 'Asia/Ho_Chi_Minh',
+    });
+    expect(out).not.toContain('</script><script>alert(1)');
+    expect(out).not.toContain('<b>"Quản trị"</b>');
+    expect(out).toContain('\\u003c/script\\u003e');
+    for (const r of ROLES) expect(out).toContain(`<option value="${r}"`);
+  });
+
+  it('puts the filter in the export link and names the zone', () => {
+    const out = renderAuditPage({
+      lang: 'en',
+      user,
+      csrfToken: 'tok',
+      timeZone: 'Asia/Ho_Chi_Minh',
+      parsed: parseAuditFilter({ actor: 'op"1', from: 'bad' }, 'Asia/Ho_Chi_Minh'),
+    });
+    expect(out).toContain('href="/api/audit.csv?actor=op%221"');
+    expect(out).toContain('Times in the Asia/Ho_Chi_Minh time zone');
+    expect(out).toContain('Invalid filters, ignored: From date');
+  });
+});
