@@ -15,6 +15,7 @@ import {
   AUDIT_ACTIONS,
 } from '../../protocol/i18n/accounts-ui.js';
 import { DASHBOARD_LOCALE, type DashboardLanguage, dashboardText } from '../../protocol/i18n/dashboard.js';
+import { startOfLocalDay } from '../../protocol/zoned-time.js';
 import { ROLES } from '../accounts/roles.js';
 import type { PublicUser } from '../accounts/service.js';
 import type { AuditOutcome } from '../accounts/store.js';
@@ -52,30 +53,6 @@ export interface ParsedAuditFilter {
   invalid: (keyof AuditFilter)[];
 }
 
-/** Offset of `timeZone` from UTC at `at`, in ms (positive east of Greenwich). */
-export function zoneOffsetMs(at: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(at);
-  const get = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value);
-  const asUtc = Date.UTC(
-    get('year'),
-    get('month') - 1,
-    get('day'),
-    get('hour'),
-    get('minute'),
-    get('second'),
-  );
-  return asUtc - Math.floor(at / 1000) * 1000;
-}
-
 /** Midnight at the start of the calendar day `ymd` (YYYY-MM-DD) in `timeZone`, or undefined. */
 export function dayStartInZone(ymd: string, timeZone: string): number | undefined {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(ymd);
@@ -85,9 +62,7 @@ export function dayStartInZone(ymd: string, timeZone: string): number | undefine
   const back = new Date(guess);
   if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d)
     return undefined;
-  // Twice: the offset at the guess may differ from the offset at the answer (a DST change that day).
-  const first = guess - zoneOffsetMs(guess, timeZone);
-  return guess - zoneOffsetMs(first, timeZone);
+  return startOfLocalDay(timeZone, ymd);
 }
 
 const str = (v: unknown) => (typeof v === 'string' ? v.trim() : '');

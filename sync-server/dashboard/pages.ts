@@ -62,7 +62,7 @@ export function jsonBlock(v: unknown): SafeHtml {
  */
 export const NAV: readonly { href: string; label: (lang: DashboardLanguage) => string; action: Action }[] = [
   { href: '/dashboard', label: (l) => dashboardText(l, 'fleet.link'), action: 'fleet.view' },
-  { href: '/dashboard/reports', label: (l) => dashboardText(l, 'reports.link'), action: 'reports.view' },
+  { href: '/dashboard/alerts', label: (l) => alertsText(l, 'alerts.link'), action: 'alerts.view' },
   { href: '/dashboard/content', label: (l) => contentText(l, 'content.link'), action: 'content.view' },
   { href: '/dashboard/drafts', label: (l) => approvalText(l, 'nav.drafts'), action: 'content.view' },
   {
@@ -70,7 +70,7 @@ export const NAV: readonly { href: string; label: (lang: DashboardLanguage) => s
     label: (l) => approvalText(l, 'nav.emergency'),
     action: 'emergency.create',
   },
-  { href: '/dashboard/alerts', label: (l) => alertsText(l, 'alerts.link'), action: 'alerts.view' },
+  { href: '/dashboard/reports', label: (l) => dashboardText(l, 'reports.link'), action: 'reports.view' },
   { href: '/dashboard/users', label: (l) => accountsText(l, 'users.link'), action: 'users.manage' },
   { href: '/dashboard/audit', label: (l) => accountsText(l, 'audit.link'), action: 'audit.view' },
 ];
