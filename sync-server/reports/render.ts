@@ -73,6 +73,7 @@ export function reportDevicesCsv(report: Report, lang: DashboardLanguage): strin
     'from',
     'to',
     t('report.plays'),
+    t('report.playsRejected'),
     t('report.onAirHours'),
     t('report.uptime'),
     t('report.uptimeOpening'),
@@ -95,6 +96,7 @@ export function reportDevicesCsv(report: Report, lang: DashboardLanguage): strin
           iso(g.from),
           iso(g.to),
           d.plays,
+          d.playsRejected,
           hours(d.onAirMs),
           Math.round(d.uptimeRatio * 10_000) / 10_000,
           Math.round(d.openingUptimeRatio * 10_000) / 10_000,
@@ -233,6 +235,7 @@ function renderReportHtmlBody(report: Report, lang: DashboardLanguage): SafeHtml
         ${t('report.plays')}: ${num(d.plays)} · ${t('report.onAirHours')}: ${num(d.onAirMs / HOUR, 1)} ·
         ${t('report.uptime')}: ${pct(d.uptimeRatio)} · ${t('report.uptimeOpening')}:
         ${pct(d.openingUptimeRatio)}
+        ${d.playsRejected ? html` · <strong class="broken">${t('report.playsRejected')}: ${num(d.playsRejected)}</strong>` : ''}
       </p>
       <p>
         ${t('report.chain')}:

@@ -279,6 +279,11 @@ describe('report output', () => {
     const dev = reportDevicesCsv(report, 'en').slice(1).split('\r\n');
     expect(dev[0]).toContain('Province,Border gate,Screen,deviceId');
     expect(dev.find((l) => l.includes(',ht-2,'))).toMatch(/,broken,gap@3\+2 edit@5$/);
+    // The record with a bad signature is not a play; the devices CSV counts it apart.
+    const head = dev[0]!.split(',');
+    const lc = dev.find((l) => l.includes(',lc-1,'))!.split(',');
+    expect(lc[head.indexOf('Plays')]).toBe('1');
+    expect(lc[head.indexOf('Plays rejected (bad signature)')]).toBe('1');
   });
 
   it('renders HTML in Vietnamese and English with every name escaped', () => {
@@ -296,5 +301,6 @@ describe('report output', () => {
     expect(en).toContain('Information screen operations report');
     expect(en).toContain('91.67%');
     expect(en).toContain('Missing records');
+    expect(en).toContain('Plays rejected (bad signature): 1');
   });
 });
