@@ -37,6 +37,9 @@ export class LocalPublishClient implements PublishClient {
   manifest(id: string) {
     return this.#drafts.manifest(id);
   }
+  async diff(id: string) {
+    return (await this.#drafts.diff(id)) ?? null;
+  }
   addSignature(id: string, sig: SignatureUpload) {
     return this.#drafts.addSignature(id, sig);
   }

@@ -8,6 +8,7 @@
  *       --server URL --token T     a standalone `gatecast repo serve`
  *       --repo DIR                 a repository directory on this machine
  */
+import { diffLines } from '../protocol/manifest-diff.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -562,6 +563,8 @@ export function registerPublishCommands(program: Command, io: PublishCliIo = pro
     await withClient(o, io, PUBLISH_ACCESS.read, async (client) => {
       const d = await client.getDraft(o.draft);
       for (const l of describeDraft(d)) out(l);
+      const diff = await client.diff(o.draft);
+      if (diff) for (const l of diffLines(diff)) out(l);
       for (const t of summarisePayload(d.signed).targets)
         out(`  target ${t.path} ${formatBytes(t.length)} sha256:${t.sha256.slice(0, 16)}…`);
       if (o.manifest) out((await client.manifest(o.draft)).toString('utf8'));

@@ -183,3 +183,37 @@ export function isEmptyDiff(d: ManifestDiff): boolean {
     d.media.added.length + d.media.removed.length + d.media.changed.length === 0
   );
 }
+
+/** The diff as lines of text for a terminal (`gatecast draft show`): one line per change. */
+export function diffLines(d: ManifestDiff): string[] {
+  if (isEmptyDiff(d)) return ['no changes against the version on air'];
+  const out: string[] = [
+    d.initial ? 'first version: everything is new' : 'changes against the version on air:',
+  ];
+  for (const f of d.fields) out.push(`  ~ ${f}`);
+  const named = (e: { id: string; title?: string }) =>
+    e.title && e.title !== e.id ? `${e.id} "${e.title}"` : e.id;
+  const languages = (l: LanguageChanges | undefined) => {
+    if (!l) return '';
+    const parts = [
+      ...l.added.map((x) => `+${x}`),
+      ...l.removed.map((x) => `-${x}`),
+      ...l.changed.map((x) => `~${x}`),
+    ];
+    return parts.length ? ` [${parts.join(' ')}]` : '';
+  };
+  const section = (name: string, e: EntryDiff) => {
+    for (const a of e.added) out.push(`  + ${name} ${named(a)}`);
+    for (const r of e.removed) out.push(`  - ${name} ${named(r)}`);
+    for (const c of e.changed)
+      out.push(`  ~ ${name} ${named(c)}: ${c.fields.join(', ')}${languages(c.languages)}`);
+  };
+  section('item', d.items);
+  section('playlist', d.playlists);
+  section('schedule entry', d.scheduleEntries);
+  section('emergency', d.emergencies);
+  for (const p of d.media.added) out.push(`  + media ${p}`);
+  for (const p of d.media.removed) out.push(`  - media ${p}`);
+  for (const p of d.media.changed) out.push(`  ~ media ${p} (new bytes)`);
+  return out;
+}

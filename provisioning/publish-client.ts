@@ -11,6 +11,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as NodeWebStream } from 'node:stream/web';
 import { z } from 'zod';
 import { formatProblems, GatecastError, type Problem } from '../protocol/errors.js';
+import type { ManifestDiff } from '../protocol/manifest-diff.js';
 import {
   ApiErrorBody,
   type CreateDraftRequest,
@@ -35,6 +36,8 @@ export interface PublishClient {
   getDraft(id: string): Promise<DraftView>;
   listDrafts(): Promise<DraftView[]>;
   manifest(id: string): Promise<Buffer>;
+  /** What an open draft changes against the version on air; null once published. */
+  diff(id: string): Promise<ManifestDiff | null>;
   addSignature(id: string, sig: SignatureUpload): Promise<DraftView>;
   publish(id: string): Promise<PublishResult>;
   discard(id: string): Promise<void>;
@@ -329,6 +332,12 @@ export class HttpPublishClient implements PublishClient {
   }
   async manifest(id: string) {
     return (await this.#call('GET', `/drafts/${encodeURIComponent(id)}/manifest`, { raw: true })) as Buffer;
+  }
+  async diff(id: string) {
+    const body = (await this.#call('GET', `/drafts/${encodeURIComponent(id)}/diff`)) as {
+      diff: ManifestDiff | null;
+    };
+    return body.diff;
   }
   addSignature(id: string, sig: SignatureUpload) {
     return this.#parsed(

@@ -14,12 +14,11 @@ import {
   bundleManifestPath,
   type Emergency,
   mediaTargets,
-  parseBundleManifest,
   SiteGroupId,
 } from '../../protocol/content.js';
 import { GatecastError, type Problem } from '../../protocol/errors.js';
 import type { Logger } from '../../protocol/log.js';
-import { diffManifests, type ManifestDiff } from '../../protocol/manifest-diff.js';
+import type { ManifestDiff } from '../../protocol/manifest-diff.js';
 import type { DraftFile, DraftView, PublishResult } from '../../protocol/publish-api.js';
 import { latestManifest } from '../dashboard/schedule-preview.js';
 import { type DraftActor, type DraftService } from '../tuf/drafts.js';
@@ -186,17 +185,7 @@ export class ApprovalService {
     const targets = (draft.signed['targets'] ?? {}) as Record<string, { hashes?: { sha256?: string } }>;
     const bundleSha256 = targets[bundlePath]?.hashes?.sha256 ?? '';
     const published = repo.roleMetadata(draft.siteGroup);
-    let diff: ManifestDiff | null = null;
-    if (draft.status === 'open') {
-      const after = parseBundleManifest(JSON.parse(manifestBytes.toString('utf8')));
-      const before = await latestManifest(repo, this.#o.repoDir, draft.siteGroup);
-      const hashesOf = (t: Record<string, { hashes?: { sha256?: string } }>) =>
-        Object.fromEntries(Object.entries(t).map(([p, v]) => [p, v.hashes?.sha256 ?? '']));
-      diff = diffManifests(before?.manifest, after, {
-        before: published ? hashesOf(published.signed.targets as never) : {},
-        after: hashesOf(targets),
-      });
-    }
+    const diff: ManifestDiff | null = (await drafts.diff(id)) ?? null;
     return {
       draft,
       kind: draft.kind,

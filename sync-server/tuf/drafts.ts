@@ -23,7 +23,13 @@ import { Metadata, MetadataKind, type Targets } from '@tufjs/models';
 import { z } from 'zod';
 import { fsyncDir, writeFileAtomic } from '../../protocol/atomic-file.js';
 import type { Clock } from '../../protocol/clock.js';
-import { BUNDLE_MANIFEST_NAME } from '../../protocol/content.js';
+import {
+  BUNDLE_MANIFEST_NAME,
+  type BundleManifest,
+  bundleManifestPath,
+  parseBundleManifest,
+} from '../../protocol/content.js';
+import { diffManifests, type ManifestDiff } from '../../protocol/manifest-diff.js';
 import { GatecastError } from '../../protocol/errors.js';
 import { createLogger, type Logger } from '../../protocol/log.js';
 import {
@@ -311,6 +317,32 @@ export class DraftService {
     return readFile(
       join(this.#repo.layout.targetsDir, hashedTargetPath(rec.manifest.path, rec.manifest.sha256)),
     );
+  }
+
+  /**
+   * What an open draft changes against the version on air (protocol/manifest-diff.ts): the
+   * approver's view, the same for the dashboard and the CLI. Undefined for a published draft.
+   */
+  async diff(id: string): Promise<ManifestDiff | undefined> {
+    const rec = await this.#load(id);
+    if (rec.status !== 'open') return undefined;
+    const after = parseBundleManifest(JSON.parse((await this.manifest(id)).toString('utf8')));
+    const published = this.#repo.roleMetadata(rec.siteGroup);
+    const hashesOf = (t: Record<string, { hashes?: Record<string, string> }>) =>
+      Object.fromEntries(Object.entries(t).map(([p, v]) => [p, v.hashes?.['sha256'] ?? '']));
+    let before: BundleManifest | undefined;
+    const path = bundleManifestPath(rec.siteGroup);
+    const sha = published?.signed.targets[path]?.hashes['sha256'];
+    if (sha) {
+      const bytes = await readFile(join(this.#repo.layout.targetsDir, hashedTargetPath(path, sha)));
+      if (createHash('sha256').update(bytes).digest('hex') !== sha)
+        throw new DraftStateError(`${path} in the repository does not match its published hash`);
+      before = parseBundleManifest(JSON.parse(bytes.toString('utf8')));
+    }
+    return diffManifests(before, after, {
+      before: published ? hashesOf(published.signed.targets as never) : {},
+      after: hashesOf(rec.signed['targets'] as never),
+    });
   }
 
   /**

@@ -193,6 +193,10 @@ export const publishRoutes: FastifyPluginAsync<PublishRoutesOptions> = async (ap
         async (req, reply) => reply.type('application/json').send(await drafts.manifest(req.params.id)),
       );
 
+      api.get<{ Params: { id: string } }>('/drafts/:id/diff', access(PUBLISH_ACCESS.read), async (req) => ({
+        diff: (await drafts.diff(req.params.id)) ?? null,
+      }));
+
       api.put<{ Params: { id: string; '*': string } }>(
         '/drafts/:id/files/*',
         access(PUBLISH_ACCESS.upload),

@@ -192,6 +192,9 @@ describe('gatecast keys / repo / draft', () => {
     const id2 = /draft (\S+) created/.exec(created)?.[1] as string;
     const shown = await gatecast('draft', 'show', ...local, '--draft', id2);
     expect(shown).toContain('version 2');
+    // What the approver is asked to sign, against the version on air: only the picture's bytes.
+    expect(shown).toContain('changes against the version on air:');
+    expect(shown).toContain(`  ~ media ${SG}/media/tourism/en.png (new bytes)`);
     await gatecast('draft', 'sign', ...local, '--draft', id2, '--key', `${keys}/approver-2.key`);
     await gatecast('draft', 'sign', ...local, '--draft', id2, '--key', `${keys}/approver-3.key`);
     // bundle.json is unchanged too; tourism/en.png now has the same bytes as welcome/en.png: a new

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseBundleManifest } from '../../protocol/content.js';
-import { diffManifests, isEmptyDiff, stableJson } from '../../protocol/manifest-diff.js';
+import { diffLines, diffManifests, isEmptyDiff, stableJson } from '../../protocol/manifest-diff.js';
 import { manifest, playlist, textItem } from '../helpers/schedule-fixtures.js';
 
 const SG = 'kien-giang/ha-tien';
@@ -63,6 +63,15 @@ describe('diffManifests', () => {
 
     const back = diffManifests(after, before);
     expect(back.items.removed).toEqual([{ id: 'e', title: 'e' }]);
+
+    // The same, as lines for the terminal.
+    expect(diffLines(d)).toEqual([
+      'changes against the version on air:',
+      '  + item e',
+      '  ~ item b "B renamed": title, variants [+th -lo ~km]',
+      '  ~ item c: durationMs',
+    ]);
+    expect(diffLines(diffManifests(before, before))).toEqual(['no changes against the version on air']);
   });
 
   it('diffs playlists, schedule entries, the default playlist and the label', () => {
