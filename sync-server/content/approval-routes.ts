@@ -16,17 +16,16 @@
  * Errors answer `{error: {code, message, problems?}}` with the error's stable code. Every signature,
  * publication, discard and emergency request is audited, refusals included.
  */
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { Clock } from '../../protocol/clock.js';
 import { isGatecastError, type Problem } from '../../protocol/errors.js';
-import { approvalText } from '../../protocol/i18n/approval-ui.js';
 import { zodProblems } from '../../protocol/validate.js';
-import { type AccountContext, sessionToken } from '../accounts/access-control.js';
-import { type Action, isAllowed } from '../accounts/roles.js';
+import type { AccountContext } from '../accounts/access-control.js';
+import { isAllowed } from '../accounts/roles.js';
 import type { AccountService } from '../accounts/service.js';
 import { renderDraft, renderDrafts, renderEmergency } from '../dashboard/approval-pages.js';
-import { languageOf } from '../dashboard/routes.js';
+import { languageOf, pageSession, sendHtml } from '../dashboard/page-session.js';
 import type { DraftActor } from '../tuf/drafts.js';
 import {
   type ApprovalService,
@@ -247,28 +246,8 @@ export const approvalRoutes: FastifyPluginAsync<ApprovalRoutesOptions> = async (
   );
 
   // ----------------------------------------------------------------------------------------- pages
-  const sendHtml = (reply: FastifyReply, body: string) =>
-    reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(body);
-
-  /** Pages check the session themselves, to send a browser to the login page. */
-  const pageSession = (request: FastifyRequest, reply: FastifyReply, action: Action) => {
-    const auth = accounts.authenticate(sessionToken(request, o.secureCookies));
-    if (!auth) {
-      void reply.redirect('/dashboard/login', 303);
-      return undefined;
-    }
-    if (!isAllowed(auth.user.role, action)) {
-      void reply
-        .code(403)
-        .header('cache-control', 'no-store')
-        .send({ error: { code: 'FORBIDDEN', message: approvalText(languageOf(request), 'err.FORBIDDEN') } });
-      return undefined;
-    }
-    return auth;
-  };
-
   app.get('/dashboard/drafts', { config: { access: 'public' } }, async (request, reply) => {
-    const auth = pageSession(request, reply, 'content.view');
+    const auth = pageSession(request, reply, { accounts, secureCookies: o.secureCookies }, 'content.view');
     if (!auth) return reply;
     return sendHtml(
       reply,
@@ -287,7 +266,7 @@ export const approvalRoutes: FastifyPluginAsync<ApprovalRoutesOptions> = async (
     '/dashboard/drafts/:id',
     { config: { access: 'public' } },
     async (request, reply) => {
-      const auth = pageSession(request, reply, 'content.view');
+      const auth = pageSession(request, reply, { accounts, secureCookies: o.secureCookies }, 'content.view');
       if (!auth) return reply;
       const review = await service.review(request.params.id);
       return sendHtml(
@@ -305,7 +284,12 @@ export const approvalRoutes: FastifyPluginAsync<ApprovalRoutesOptions> = async (
   );
 
   app.get('/dashboard/emergency', { config: { access: 'public' } }, async (request, reply) => {
-    const auth = pageSession(request, reply, 'emergency.create');
+    const auth = pageSession(
+      request,
+      reply,
+      { accounts, secureCookies: o.secureCookies },
+      'emergency.create',
+    );
     if (!auth) return reply;
     return sendHtml(
       reply,

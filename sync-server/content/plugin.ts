@@ -10,11 +10,10 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Clock } from '../../protocol/clock.js';
 import type { GateConfig } from '../../protocol/config.js';
 import type { Logger } from '../../protocol/log.js';
-import { sessionToken } from '../accounts/access-control.js';
 import { isAllowed } from '../accounts/roles.js';
 import type { AccountService } from '../accounts/service.js';
 import { renderContent } from '../dashboard/content-page.js';
-import { languageOf } from '../dashboard/routes.js';
+import { languageOf, pageSession, sendHtml } from '../dashboard/page-session.js';
 import type { DraftService } from '../tuf/drafts.js';
 import type { TufRepository } from '../tuf/repository.js';
 import { MediaStore } from './media-store.js';
@@ -61,14 +60,9 @@ export const contentPlugin: FastifyPluginAsync<ContentPluginOptions> = async (ap
     // The page checks the session itself, to send a browser to the login page.
     { config: { access: 'public' } },
     async (request, reply) => {
-      const auth = o.accounts.authenticate(sessionToken(request, o.secureCookies));
-      if (!auth) return reply.redirect('/dashboard/login', 303);
+      const auth = pageSession(request, reply, o, 'content.view');
+      if (!auth) return reply;
       const role = auth.user.role;
-      if (!isAllowed(role, 'content.view'))
-        return reply
-          .code(403)
-          .header('cache-control', 'no-store')
-          .send({ error: { code: 'FORBIDDEN', message: `role ${role} may not content.view` } });
       const body = renderContent(
         languageOf(request),
         {
@@ -81,7 +75,7 @@ export const contentPlugin: FastifyPluginAsync<ContentPluginOptions> = async (ap
         auth.user,
         auth.session.csrfToken,
       );
-      return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(body);
+      return sendHtml(reply, body);
     },
   );
 };

@@ -9,11 +9,8 @@
  * Every change goes through the accounts API (accounts/routes.ts: /api/users, /api/session/password,
  * /api/audit, /api/audit.csv), which checks the role and CSRF token and writes the audit log.
  */
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { uiText } from '../../protocol/i18n/dashboard-ui.js';
-import { sessionToken } from '../accounts/access-control.js';
-import { type Action, isAllowed } from '../accounts/roles.js';
-import type { AccountService, AuthenticatedSession } from '../accounts/service.js';
+import type { FastifyPluginAsync } from 'fastify';
+import type { AccountService } from '../accounts/service.js';
 import {
   parseAuditFilter,
   renderAccountPage,
@@ -21,7 +18,7 @@ import {
   renderUsersPage,
   type UserRowData,
 } from './accounts-pages.js';
-import { languageOf } from './routes.js';
+import { languageOf, pageSession, sendHtml } from './page-session.js';
 
 export interface AccountPagesOptions {
   accounts: Pick<AccountService, 'authenticate' | 'listUsers' | 'listAudit'>;
@@ -43,32 +40,8 @@ export function usersWithLastLogin(accounts: AccountPagesOptions['accounts']): U
 export const accountPagesRoutes: FastifyPluginAsync<AccountPagesOptions> = async (app, o) => {
   const timeZone = o.timeZone ?? OPS_TIME_ZONE;
 
-  /** The pages check the session themselves, to send a browser to the login page. */
-  const pageSession = (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    action: Action,
-  ): AuthenticatedSession | undefined => {
-    const auth = o.accounts.authenticate(sessionToken(request, o.secureCookies));
-    if (!auth) {
-      void reply.redirect('/dashboard/login', 303);
-      return undefined;
-    }
-    if (!isAllowed(auth.user.role, action)) {
-      void reply
-        .code(403)
-        .header('cache-control', 'no-store')
-        .send({ error: { code: 'FORBIDDEN', message: uiText(languageOf(request), 'error.forbidden') } });
-      return undefined;
-    }
-    return auth;
-  };
-
-  const sendHtml = (reply: FastifyReply, body: string) =>
-    reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(body);
-
   app.get('/dashboard/users', { config: { access: 'public' } }, async (request, reply) => {
-    const auth = pageSession(request, reply, 'users.manage');
+    const auth = pageSession(request, reply, o, 'users.manage');
     if (!auth) return reply;
     return sendHtml(
       reply,
@@ -87,7 +60,7 @@ export const accountPagesRoutes: FastifyPluginAsync<AccountPagesOptions> = async
   );
 
   app.get('/dashboard/account', { config: { access: 'public' } }, async (request, reply) => {
-    const auth = pageSession(request, reply, 'session.self');
+    const auth = pageSession(request, reply, o, 'session.self');
     if (!auth) return reply;
     return sendHtml(
       reply,
@@ -101,7 +74,7 @@ export const accountPagesRoutes: FastifyPluginAsync<AccountPagesOptions> = async
   });
 
   app.get('/dashboard/audit', { config: { access: 'public' } }, async (request, reply) => {
-    const auth = pageSession(request, reply, 'audit.view');
+    const auth = pageSession(request, reply, o, 'audit.view');
     if (!auth) return reply;
     return sendHtml(
       reply,

@@ -11,9 +11,7 @@
  */
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { DashboardLanguage } from '../../protocol/i18n/dashboard.js';
-import { uiText } from '../../protocol/i18n/dashboard-ui.js';
 import type { Logger } from '../../protocol/log.js';
-import { sessionToken } from '../accounts/access-control.js';
 import { isAllowed } from '../accounts/roles.js';
 import type { AccountService } from '../accounts/service.js';
 import type { AlertFeed } from '../alerts/feed.js';
@@ -22,7 +20,7 @@ import type { AlertRecord } from '../alerts/types.js';
 import type { Registry } from '../registry/registry.js';
 import { ALERT_KINDS, alertsView, type AlertsView, renderAlertsPage } from './alerts-page.js';
 import { openEventStream } from './event-stream.js';
-import { languageOf } from './routes.js';
+import { languageOf, pageSession } from './page-session.js';
 
 export interface AlertsPageRoutesOptions {
   /** The monitor's active alerts. */
@@ -58,11 +56,9 @@ export const alertsPageRoutes: FastifyPluginAsync<AlertsPageRoutesOptions> = asy
     // The page checks the session itself, to send a browser to the login page.
     { config: { access: 'public' } },
     async (request, reply) => {
-      const auth = o.accounts.authenticate(sessionToken(request, o.secureCookies));
-      if (!auth) return reply.redirect('/dashboard/login', 303);
+      const auth = pageSession(request, reply, o, 'alerts.view');
+      if (!auth) return reply;
       const lang = languageOf(request);
-      if (!isAllowed(auth.user.role, 'alerts.view'))
-        return fail(reply, 403, 'FORBIDDEN', uiText(lang, 'error.forbidden'));
       const gates = o.registry.listGates();
       const gate = typeof request.query.gate === 'string' ? request.query.gate : '';
       const kind = typeof request.query.kind === 'string' ? request.query.kind : '';

@@ -14,19 +14,14 @@
  *   GET  /api/dashboard/commands/:id/screenshot  PNG (fleet.view)
  */
 import { randomBytes } from 'node:crypto';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { Clock } from '../../protocol/clock.js';
-import {
-  DEFAULT_DASHBOARD_LANGUAGE,
-  type DashboardLanguage,
-  isDashboardLanguage,
-} from '../../protocol/i18n/dashboard.js';
+import { isDashboardLanguage } from '../../protocol/i18n/dashboard.js';
 import { uiText } from '../../protocol/i18n/dashboard-ui.js';
 import type { Logger } from '../../protocol/log.js';
 import { CommandName } from '../../protocol/messages.js';
-import { isSecureRequest, sessionToken } from '../accounts/access-control.js';
-import { parseCookies } from '../accounts/cookies.js';
+import { isSecureRequest } from '../accounts/access-control.js';
 import { isAllowed } from '../accounts/roles.js';
 import type { AccountService } from '../accounts/service.js';
 import type { Registry } from '../registry/registry.js';
@@ -38,6 +33,7 @@ import { ALERTS_JS } from './alerts-page-assets.js';
 import { COMMON_JS, DASHBOARD_CSS, FLEET_JS, LOGIN_JS, SCREEN_JS } from './assets.js';
 import { CONTENT_CSS, CONTENT_JS } from './content-assets.js';
 import { openEventStream } from './event-stream.js';
+import { LANG_COOKIE, languageOf, pageSession, sendHtml } from './page-session.js';
 import type { FleetView } from './fleet-view.js';
 import { renderFleet, renderLogin, renderReports, renderScreen } from './pages.js';
 import { latestManifest, previewSegments } from './schedule-preview.js';
@@ -54,7 +50,7 @@ export interface DashboardRoutesOptions {
   tuf?: { repo: TufRepository; repoDir: string } | undefined;
 }
 
-export const LANG_COOKIE = 'gatecast_lang';
+export { LANG_COOKIE, languageOf } from './page-session.js';
 
 const STATIC: Record<string, { type: string; body: string }> = {
   'app.css': { type: 'text/css; charset=utf-8', body: DASHBOARD_CSS },
@@ -80,11 +76,6 @@ export class DashboardInputError extends Error {
   readonly code = 'DASHBOARD_BAD_REQUEST';
 }
 
-export function languageOf(request: FastifyRequest): DashboardLanguage {
-  const c = parseCookies(request.headers.cookie).get(LANG_COOKIE);
-  return isDashboardLanguage(c) ? c : DEFAULT_DASHBOARD_LANGUAGE;
-}
-
 export const dashboardRoutes: FastifyPluginAsync<DashboardRoutesOptions> = async (app, o) => {
   const fail = (reply: FastifyReply, status: number, code: string, message: string) =>
     reply.code(status).header('cache-control', 'no-store').send({ error: { code, message } });
@@ -97,23 +88,6 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardRoutesOptions> = async
     o.log.error('dashboard request failed', { url: request.url, err });
     return fail(reply, 500, 'INTERNAL', 'internal error');
   });
-
-  /** The HTML pages check the session themselves, to send a browser to the login page. */
-  const pageSession = (request: FastifyRequest, reply: FastifyReply) => {
-    const auth = o.accounts.authenticate(sessionToken(request, o.secureCookies));
-    if (!auth) {
-      void reply.redirect('/dashboard/login', 303);
-      return undefined;
-    }
-    if (!isAllowed(auth.user.role, 'fleet.view')) {
-      void fail(reply, 403, 'FORBIDDEN', uiText(languageOf(request), 'error.forbidden'));
-      return undefined;
-    }
-    return auth;
-  };
-
-  const sendHtml = (reply: FastifyReply, body: string) =>
-    reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(body);
 
   app.get<{ Params: { file: string } }>(
     '/dashboard/static/:file',
@@ -145,7 +119,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardRoutesOptions> = async
   );
 
   app.get('/dashboard', { config: { access: 'public' } }, async (request, reply) => {
-    const auth = pageSession(request, reply);
+    const auth = pageSession(request, reply, o, 'fleet.view');
     if (!auth) return reply;
     return sendHtml(
       reply,
@@ -154,7 +128,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardRoutesOptions> = async
   });
 
   app.get('/dashboard/reports', { config: { access: 'public' } }, async (request, reply) => {
-    const auth = pageSession(request, reply);
+    const auth = pageSession(request, reply, o, 'fleet.view');
     if (!auth) return reply;
     const lang = languageOf(request);
     if (!isAllowed(auth.user.role, 'reports.view'))
@@ -171,7 +145,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardRoutesOptions> = async
     '/dashboard/screen/:id',
     { config: { access: 'public' } },
     async (request, reply) => {
-      const auth = pageSession(request, reply);
+      const auth = pageSession(request, reply, o, 'fleet.view');
       if (!auth) return reply;
       const lang = languageOf(request);
       const id = request.params.id;

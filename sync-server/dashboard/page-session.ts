@@ -1,0 +1,57 @@
+/**
+ * What every server-rendered dashboard page shares: the user's language (a cookie) and the page's
+ * own session check — a browser without a session goes to the login page, a role without the page's
+ * action gets 403 — so the HTML pages can be 'public' routes and still never show data to anyone.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import {
+  DEFAULT_DASHBOARD_LANGUAGE,
+  type DashboardLanguage,
+  isDashboardLanguage,
+} from '../../protocol/i18n/dashboard.js';
+import { uiText } from '../../protocol/i18n/dashboard-ui.js';
+import { sessionToken } from '../accounts/access-control.js';
+import { parseCookies } from '../accounts/cookies.js';
+import { type Action, isAllowed } from '../accounts/roles.js';
+import type { AccountService, AuthenticatedSession } from '../accounts/service.js';
+
+export const LANG_COOKIE = 'gatecast_lang';
+
+export function languageOf(request: FastifyRequest): DashboardLanguage {
+  const c = parseCookies(request.headers.cookie).get(LANG_COOKIE);
+  return isDashboardLanguage(c) ? c : DEFAULT_DASHBOARD_LANGUAGE;
+}
+
+export interface PageSessionOptions {
+  accounts: Pick<AccountService, 'authenticate'>;
+  secureCookies: boolean | 'auto';
+}
+
+/**
+ * The signed-in session allowed `action`, or undefined after answering: a redirect to the login
+ * page without a session, 403 for a role without the action.
+ */
+export function pageSession(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  o: PageSessionOptions,
+  action: Action,
+): AuthenticatedSession | undefined {
+  const auth = o.accounts.authenticate(sessionToken(request, o.secureCookies));
+  if (!auth) {
+    void reply.redirect('/dashboard/login', 303);
+    return undefined;
+  }
+  if (!isAllowed(auth.user.role, action)) {
+    void reply
+      .code(403)
+      .header('cache-control', 'no-store')
+      .type('application/json')
+      .send({ error: { code: 'FORBIDDEN', message: uiText(languageOf(request), 'error.forbidden') } });
+    return undefined;
+  }
+  return auth;
+}
+
+export const sendHtml = (reply: FastifyReply, body: string) =>
+  reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(body);
