@@ -17,6 +17,7 @@ import { memoryLogger } from '../../../protocol/log.js';
 import { contentText } from '../../../protocol/i18n/content-ui.js';
 import { createDemoRepository } from '../../../sync-server/tuf/demo-repository.js';
 import { chromiumPath } from '../../helpers/chromium.js';
+import { csvLines } from '../../helpers/csv.js';
 import { createUsers, launchChromium, PASSWORD } from '../../helpers/dashboard.js';
 import { startServer, until } from '../../helpers/sync.js';
 import { tempDir } from '../../helpers/temp.js';
@@ -197,15 +198,10 @@ describe('ops dashboard, end to end', () => {
       async (q) => (await fetch(`/api/reports?period=${q}&format=csv&lang=en`)).text(),
       quarter,
     );
-    const lines = csv
-      .replace(/^\uFEFF/, '')
-      .trim()
-      .split(/\r?\n/);
-    const header = lines[0]!.split(',');
-    const col = (name: string) => header.indexOf(name);
+    const [header, ...rows] = csvLines(csv);
+    const col = (name: string) => header!.indexOf(name);
     const got = new Map<string, number>();
-    for (const line of lines.slice(1)) {
-      const f = line.split(',');
+    for (const f of rows) {
       if (f[col('deviceId')] !== enrolled.deviceId) continue;
       got.set(`${f[col('Item')]}|${f[col('Language')]}`, Number(f[col('Plays')]));
     }

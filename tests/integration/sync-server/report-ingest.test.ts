@@ -23,6 +23,7 @@ import { REGISTRY_DB } from '../../../sync-server/main.js';
 import { RegistryReportSource } from '../../../sync-server/reports/registry-source.js';
 import { createUsers, PASSWORD } from '../../helpers/dashboard.js';
 import { enrolTestDevice, GATE, startServer, until } from '../../helpers/sync.js';
+import { csvRows } from '../../helpers/csv.js';
 import { tempDir } from '../../helpers/temp.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -33,14 +34,6 @@ afterEach(async () => {
 
 const H = 3_600_000;
 const day = Date.parse('2026-02-01T17:00:00Z'); // 2 Feb 2026 00:00 in Asia/Ho_Chi_Minh
-
-const csvRows = (text: string) =>
-  text
-    .replace(/^\uFEFF/, '')
-    .trim()
-    .split('\r\n')
-    .slice(1)
-    .map((l) => l.split(','));
 
 describe('proof of play verified at ingest', () => {
   it('stores verdicts; the report marks bad signatures, gaps and later edits', async () => {

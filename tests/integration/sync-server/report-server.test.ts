@@ -20,6 +20,7 @@ import { REGISTRY_DB } from '../../../sync-server/main.js';
 import { Registry } from '../../../sync-server/registry/registry.js';
 import { createUsers, PASSWORD } from '../../helpers/dashboard.js';
 import { enrolTestDevice, GATE, startServer, until } from '../../helpers/sync.js';
+import { csvRows } from '../../helpers/csv.js';
 import { tempDir } from '../../helpers/temp.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -30,15 +31,6 @@ afterEach(async () => {
 
 const H = 3_600_000;
 const day = Date.parse('2026-02-01T17:00:00Z'); // 2 Feb 2026 00:00 in Asia/Ho_Chi_Minh
-
-/** Rows of a CSV without quoted fields (the values here hold no comma), header dropped. */
-const csvRows = (text: string) =>
-  text
-    .replace(/^\uFEFF/, '')
-    .trim()
-    .split('\r\n')
-    .slice(1)
-    .map((l) => l.split(','));
 
 describe('reports in the running server', () => {
   it('counts a real device chain, marks an edited record and prints a PDF', async () => {
