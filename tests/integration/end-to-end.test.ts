@@ -8,9 +8,8 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { createPublicKey } from 'node:crypto';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type DeviceHandle, loadConfig, startDevice } from '../../device/main.js';
+import type { DeviceHandle } from '../../device/main.js';
 import { identityKeyPath } from '../../device/identity.js';
-import { enrolDevice } from '../../device/sync/enrol.js';
 import { memoryLogger } from '../../protocol/log.js';
 import { verifyChain } from '../../protocol/proof-of-play.js';
 import {
@@ -18,8 +17,8 @@ import {
   publishFolder,
   sampleBundleDir,
 } from '../../sync-server/tuf/demo-repository.js';
-import { chromiumPath } from '../helpers/chromium.js';
 import { startServer, until } from '../helpers/sync.js';
+import { startScreen } from '../helpers/screen.js';
 import { tempDir } from '../helpers/temp.js';
 
 describe('end to end: signed content from the server to the screen', () => {
@@ -49,26 +48,14 @@ describe('end to end: signed content from the server to the screen', () => {
         },
       ],
     });
-    const token = await server.api('POST', '/api/enrolment-tokens', {
-      siteGroup: 'kien-giang/ha-tien',
-      screenName: 'arrivals-1',
-    });
-    expect(token.status).toBe(201);
-
     const devDir = join(dir.path, 'device');
-    const enrolled = await enrolDevice({
-      serverUrl: server.server.url,
-      token: token.body.token,
-      dataDir: devDir,
+    const screen = await startScreen(server, devDir, {
+      siteGroup: 'kien-giang/ha-tien',
+      healthIntervalMs: 2000,
     });
-    const raw = JSON.parse(readFileSync(enrolled.configPath, 'utf8'));
-    raw.player = { ...raw.player, chromiumPath: chromiumPath(), headless: true };
-    raw.health = { intervalMs: 2000 };
-    writeFileSync(enrolled.configPath, JSON.stringify(raw));
-    const config = loadConfig(enrolled.configPath);
-
-    const dlog = memoryLogger('device');
-    device = await startDevice(config, { log: dlog, env: {} });
+    const enrolled = { deviceId: screen.deviceId };
+    const dlog = screen.log;
+    device = screen.device;
     const d = device;
     await until(() => d.content.current()?.version === 1, 30_000);
     await until(() => d.daemon.status().played > 0, 30_000);

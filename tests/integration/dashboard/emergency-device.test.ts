@@ -4,16 +4,14 @@
  * message, two approvers sign, the draft publishes at the threshold, and the device installs the
  * new version and plays the emergency.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type DeviceHandle, loadConfig, startDevice } from '../../../device/main.js';
-import { enrolDevice } from '../../../device/sync/enrol.js';
+import type { DeviceHandle } from '../../../device/main.js';
 import { memoryLogger } from '../../../protocol/log.js';
 import { createDemoRepository } from '../../../sync-server/tuf/demo-repository.js';
-import { chromiumPath } from '../../helpers/chromium.js';
 import { createUsers, PASSWORD } from '../../helpers/dashboard.js';
 import { startServer, until } from '../../helpers/sync.js';
+import { startScreen } from '../../helpers/screen.js';
 import { tempDir } from '../../helpers/temp.js';
 
 const SG = 'kien-giang/ha-tien';
@@ -45,16 +43,8 @@ describe('emergency message to a screen', () => {
       gates: [{ siteGroup: SG, name: 'Cửa khẩu Quốc tế Hà Tiên', languages: ['vi', 'km', 'en', 'zh-Hans'] }],
     });
     const base = server.server.url;
-    const token = await server.api('POST', '/api/enrolment-tokens', {
-      siteGroup: SG,
-      screenName: 'arrivals-1',
-    });
-    const devDir = join(dir.path, 'device');
-    const enrolled = await enrolDevice({ serverUrl: base, token: token.body.token, dataDir: devDir });
-    const raw = JSON.parse(readFileSync(enrolled.configPath, 'utf8'));
-    raw.player = { ...raw.player, chromiumPath: chromiumPath(), headless: true };
-    writeFileSync(enrolled.configPath, JSON.stringify(raw));
-    device = await startDevice(loadConfig(enrolled.configPath), { log: memoryLogger('device'), env: {} });
+    const screen = await startScreen(server, join(dir.path, 'device'), { siteGroup: SG });
+    device = screen.device;
     const d = device;
     await until(() => d.content.current()?.version === 1, 30_000, 'first bundle');
     await until(() => d.daemon.status().played > 0, 30_000, 'first slide');

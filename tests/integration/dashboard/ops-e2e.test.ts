@@ -7,19 +7,17 @@
  * screen over; the screen goes offline and its alert appears; the quarterly report's numbers match
  * the proof of play.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type DeviceHandle, loadConfig, startDevice } from '../../../device/main.js';
-import { enrolDevice } from '../../../device/sync/enrol.js';
+import type { DeviceHandle } from '../../../device/main.js';
 import { memoryLogger } from '../../../protocol/log.js';
 import { contentText } from '../../../protocol/i18n/content-ui.js';
 import { createDemoRepository } from '../../../sync-server/tuf/demo-repository.js';
-import { chromiumPath } from '../../helpers/chromium.js';
 import { csvLines } from '../../helpers/csv.js';
 import { createUsers, launchChromium, PASSWORD } from '../../helpers/dashboard.js';
 import { startServer, until } from '../../helpers/sync.js';
+import { startScreen } from '../../helpers/screen.js';
 import { tempDir } from '../../helpers/temp.js';
 
 const SITE = 'kien-giang/ha-tien';
@@ -92,17 +90,12 @@ describe('ops dashboard, end to end', () => {
     cleanups.push(() => s.server.stop());
 
     // A screen at the gate: enrolled with a one-time token, playing the signed bundle.
-    const token = await s.api('POST', '/api/enrolment-tokens', { siteGroup: SITE, screenName: 'arrivals-1' });
-    const devDir = join(dir.path, 'device');
-    const enrolled = await enrolDevice({ serverUrl: s.server.url, token: token.body.token, dataDir: devDir });
-    const raw = JSON.parse(readFileSync(enrolled.configPath, 'utf8'));
-    raw.player = { ...raw.player, chromiumPath: chromiumPath(), headless: true };
-    raw.health = { intervalMs: 1000 };
-    writeFileSync(enrolled.configPath, JSON.stringify(raw));
-    let device: DeviceHandle | undefined = await startDevice(loadConfig(enrolled.configPath), {
-      log: memoryLogger('device'),
-      env: {},
+    const screen = await startScreen(s, join(dir.path, 'device'), {
+      siteGroup: SITE,
+      healthIntervalMs: 1000,
     });
+    const enrolled = { deviceId: screen.deviceId };
+    let device: DeviceHandle | undefined = screen.device;
     cleanups.push(() => device?.stop());
     const d = device;
     await until(() => d.content.current()?.version === 1 && d.daemon.status().played >= 3, 60_000);
