@@ -161,6 +161,10 @@ describe('gatecast draft against the sync server, signed in with accounts', () =
     expect(created.out).toContain('version 2');
     expect(created.out).toContain('created by: tam');
     expect(created.out).toContain('still to upload: 0');
+    // An approver reads what the draft changes against the version on air, through the server.
+    const review = await gatecast(io, 'draft', 'show', ...as('lan'), '--draft', id);
+    expect(review.out).toContain('changes against the version on air:');
+    expect(review.out).toContain(`  ~ media ${SG}/media/tourism/en.png (new bytes)`);
 
     // The author may not sign, even with an approver's key file: the server refuses the role.
     await expect(
