@@ -62,10 +62,16 @@ export class WalCheckpointer {
     const w = this.worker;
     this.worker = undefined;
     if (!w) return;
+    // While stopping, the worker and the fallback keep the process alive: the caller awaits the
+    // worker's exit, which would otherwise never come if nothing else held the event loop.
+    w.ref();
     await new Promise<void>((resolve) => {
-      w.once('exit', () => resolve());
+      const fallback = setTimeout(() => void w.terminate().then(() => resolve()), 2000);
+      w.once('exit', () => {
+        clearTimeout(fallback);
+        resolve();
+      });
       w.postMessage('stop');
-      setTimeout(() => void w.terminate().then(() => resolve()), 2000).unref();
     });
   }
 }
