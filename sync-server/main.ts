@@ -12,7 +12,6 @@ import { createLogger, type Logger } from '../protocol/log.js';
 import { registerApi } from './api.js';
 import { type ServerConfig, TUF_AUTHOR_TOKEN_DEPRECATED, trustedRootFileOf } from './config.js';
 import { type MountedTuf, mountTufRepository } from './tuf/mount.js';
-import { PUBLISH_API_PREFIX } from '../protocol/publish-api.js';
 import { publishRoutes } from './tuf/publish-routes.js';
 import { Enrolment, FileTrustedRootProvider, type TrustedRootProvider } from './enrolment.js';
 import { createHttpApp } from './http-app.js';
@@ -44,8 +43,9 @@ import { contentPlugin } from './content/plugin.js';
 export const ACCOUNTS_DB = 'accounts.db';
 export const REGISTRY_DB = 'registry.db';
 
-/** /api paths served by session-guarded routes (or open), not by the ops bearer token. */
-const SESSION_API = /^\/api\/(session|users|audit|dashboard|health|reports|alerts|content)(\/|\.csv$|$)/;
+/** /api paths served by session-guarded routes (or open), not by the ops bearer token; the publishing API (`gatecast draft …`) included. */
+const SESSION_API =
+  /^\/api\/(session|users|audit|dashboard|health|reports|alerts|content|publish)(\/|\.csv$|$)/;
 
 export interface SyncServerDeps {
   clock?: Clock;
@@ -186,9 +186,7 @@ export class SyncServer {
       opsToken: c.opsToken,
       enrolmentTokenTtlMs: c.enrolmentTokenTtlMs,
       commandTtlMs: c.commands.defaultTtlMs,
-      // The publishing API (`gatecast draft …`) takes account sessions too.
-      exempt: (path) =>
-        SESSION_API.test(path) || path === PUBLISH_API_PREFIX || path.startsWith(`${PUBLISH_API_PREFIX}/`),
+      exempt: (path) => SESSION_API.test(path),
     });
     if (c.tuf) {
       if (c.tuf.authorToken !== undefined) this.log.warn(TUF_AUTHOR_TOKEN_DEPRECATED);
