@@ -76,7 +76,7 @@ export function registerAdminCommands(program: Command, io: CliIo = processIo): 
     .action(
       async (opts: { dataDir: string; user: string; displayName?: string; passwordStdin?: boolean }) => {
         const password = await readNewPassword(io, !!opts.passwordStdin);
-        mkdirSync(opts.dataDir, { recursive: true });
+        mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
         const store = openSqliteAccountStore(join(opts.dataDir, ACCOUNTS_DB_FILE));
         try {
           const service = new AccountService(

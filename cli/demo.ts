@@ -78,7 +78,7 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
   const publishPasswordFile = join(dir, 'publish-password');
   writeFileSync(publishPasswordFile, `${publishPassword}\n`, { mode: 0o600 });
   const approverUsers = demo.approverKeyFiles.map((_, i) => `approver-${i + 1}`);
-  mkdirSync(serverConfigRaw.dataDir, { recursive: true });
+  mkdirSync(serverConfigRaw.dataDir, { recursive: true, mode: 0o700 });
   const accounts = openSqliteAccountStore(join(serverConfigRaw.dataDir, ACCOUNTS_DB));
   try {
     const service = new AccountService(accounts, systemClock, new LoginRateLimiter(), log.child('accounts'));

@@ -1,10 +1,11 @@
 /**
  * REST API under /api (JSON, zod-validated): gates, enrolment tokens, devices, groups, health
  * history, events, proof-of-play, commands, update notifications. Every route but device enrolment
- * needs `Authorization: Bearer <opsToken>` — one shared ops token until operator accounts exist.
+ * declares `access: 'ops-token'`: machines holding `Authorization: Bearer <opsToken>`, checked by the
+ * route guard (web/route-access.ts) on the matched route.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { Clock } from '../protocol/clock.js';
 import { GateConfig } from '../protocol/config.js';
@@ -88,28 +89,14 @@ export interface ApiDeps {
   hub: DeviceHub;
   clock: Clock;
   log: Logger;
-  opsToken: string;
   enrolmentTokenTtlMs: number;
   commandTtlMs: number;
-  /** /api paths guarded otherwise (operator sessions, the health endpoint): no bearer token asked. */
-  exempt?: (path: string) => boolean;
 }
 
 export function registerApi(app: FastifyInstance, d: ApiDeps): void {
-  const expected = Buffer.from(`Bearer ${d.opsToken}`);
-  const authorised = (req: FastifyRequest): boolean => {
-    const got = Buffer.from(req.headers.authorization ?? '');
-    return got.length === expected.length && timingSafeEqual(got, expected);
-  };
-
-  app.addHook('onRequest', async (req, reply) => {
-    const path = req.url.split('?')[0] ?? '';
-    if (!path.startsWith('/api/') || path === ENROL_PATH || path === HEALTH_PATH || d.exempt?.(path)) return;
-    if (!authorised(req)) {
-      d.log.warn('api request without a valid ops token', { path, remote: req.ip });
-      await reply.code(401).send({ code: 'UNAUTHORISED', message: 'missing or wrong ops bearer token' });
-    }
-  });
+  // Every route below declares its access; the route guard (web/route-access.ts) checks the ops
+  // token on the route fastify matched, whatever the URL's spelling.
+  const ops = { config: { access: 'ops-token' } } as const;
 
   app.setErrorHandler((err, _req, reply: FastifyReply) => {
     if (err instanceof ApiError)
@@ -132,40 +119,40 @@ export function registerApi(app: FastifyInstance, d: ApiDeps): void {
   // GET /api/health (no credential) is registered with the metrics (sync-server/metrics.ts).
 
   // --- enrolment (the token is the credential) ---
-  app.post(ENROL_PATH, async (req) => {
+  app.post(ENROL_PATH, { config: { access: 'public' } }, async (req) => {
     const body = parse(EnrolRequest, req.body, 'enrolment request');
     return d.enrolment.enrol(body);
   });
 
   // --- gates and groups ---
-  app.get('/api/gates', async () => d.registry.listGates());
-  app.post('/api/gates', async (req, reply) => {
+  app.get('/api/gates', ops, async () => d.registry.listGates());
+  app.post('/api/gates', ops, async (req, reply) => {
     const gate = parse(GateConfig, req.body, 'gate');
     d.registry.upsertGate(gate);
     return reply.code(201).send(gate);
   });
-  app.get('/api/groups', async () => d.registry.listGroups());
-  app.put('/api/groups/:group/devices/:id', async (req) => {
+  app.get('/api/groups', ops, async () => d.registry.listGroups());
+  app.put('/api/groups/:group/devices/:id', ops, async (req) => {
     const p = parse(z.object({ group: z.string().min(1).max(100), id: z.string() }), req.params, 'path');
     device(p.id);
     d.registry.addToGroup(p.group, p.id);
     return { group: p.group, deviceId: p.id };
   });
-  app.delete('/api/groups/:group/devices/:id', async (req) => {
+  app.delete('/api/groups/:group/devices/:id', ops, async (req) => {
     const p = parse(z.object({ group: z.string().min(1).max(100), id: z.string() }), req.params, 'path');
     d.registry.removeFromGroup(p.group, p.id);
     return { group: p.group, deviceId: p.id, removed: true };
   });
 
   // --- enrolment tokens ---
-  app.post('/api/enrolment-tokens', async (req, reply) => {
+  app.post('/api/enrolment-tokens', ops, async (req, reply) => {
     const b = parse(TokenBody, req.body, 'token request');
     return reply
       .code(201)
       .send(d.enrolment.createToken(b.siteGroup, b.screenName, b.ttlMs ?? d.enrolmentTokenTtlMs));
   });
-  app.get('/api/enrolment-tokens', async () => d.registry.listTokens());
-  app.delete('/api/enrolment-tokens/:id', async (req) => {
+  app.get('/api/enrolment-tokens', ops, async () => d.registry.listTokens());
+  app.delete('/api/enrolment-tokens/:id', ops, async (req) => {
     const { id } = parse(IdParams, req.params, 'path');
     if (!d.registry.getToken(id)) throw new ApiError('NOT_FOUND', 404, `no token ${id}`);
     d.registry.revokeToken(id, d.clock.now());
@@ -179,11 +166,11 @@ export function registerApi(app: FastifyInstance, d: ApiDeps): void {
     online: d.hub.isOnline(row.id),
     lastSeenMs: Math.max(row.lastSeenMs ?? 0, d.hub.lastSeenMs(row.id) ?? 0) || null,
   });
-  app.get('/api/devices', async (req) => {
+  app.get('/api/devices', ops, async (req) => {
     const q = parse(z.object({ group: z.string().optional() }), req.query, 'query');
     return d.registry.listDevices(q.group).map(withLive);
   });
-  app.get('/api/devices/:id', async (req) => {
+  app.get('/api/devices/:id', ops, async (req) => {
     const row = device(parse(IdParams, req.params, 'path').id);
     // Per stream: the acknowledged watermark and how many records the device declared dropped.
     const streams = Object.fromEntries(
@@ -194,7 +181,7 @@ export function registerApi(app: FastifyInstance, d: ApiDeps): void {
     );
     return { ...withLive(row), streams };
   });
-  app.post('/api/devices/:id/revoke', async (req) => {
+  app.post('/api/devices/:id/revoke', ops, async (req) => {
     const { id } = parse(IdParams, req.params, 'path');
     device(id);
     d.registry.revokeDevice(id, d.clock.now());
@@ -202,7 +189,7 @@ export function registerApi(app: FastifyInstance, d: ApiDeps): void {
     d.log.info('device revoked', { id });
     return withLive(device(id));
   });
-  app.get('/api/devices/:id/health', async (req) => {
+  app.get('/api/devices/:id/health', ops, async (req) => {
     const { id } = parse(IdParams, req.params, 'path');
     device(id);
     const q = parse(HealthQuery, req.query, 'query');
@@ -214,27 +201,27 @@ export function registerApi(app: FastifyInstance, d: ApiDeps): void {
       points: d.registry.healthHistory(id, from, to, q.resolution, q.limit),
     };
   });
-  app.get('/api/devices/:id/events', async (req) => {
+  app.get('/api/devices/:id/events', ops, async (req) => {
     const { id } = parse(IdParams, req.params, 'path');
     device(id);
     const q = parse(PageQuery, req.query, 'query');
     return d.registry.listEvents(id, { afterSeq: q.after, limit: q.limit });
   });
-  app.get('/api/devices/:id/pop', async (req) => {
+  app.get('/api/devices/:id/pop', ops, async (req) => {
     const { id } = parse(IdParams, req.params, 'path');
     device(id);
     const q = parse(PageQuery, req.query, 'query');
     return d.registry.listPop(id, { afterSeq: q.after, limit: q.limit });
   });
 
-  app.get('/api/devices/:id/quarantine', async (req) => {
+  app.get('/api/devices/:id/quarantine', ops, async (req) => {
     const { id } = parse(IdParams, req.params, 'path');
     device(id);
     return d.registry.listQuarantined(id);
   });
 
   // --- commands ---
-  app.post('/api/devices/:id/commands', async (req, reply) => {
+  app.post('/api/devices/:id/commands', ops, async (req, reply) => {
     const { id } = parse(IdParams, req.params, 'path');
     const dev = device(id);
     if (dev.revokedAtMs !== null) throw new ApiError('DEVICE_REVOKED', 409, `device ${id} is revoked`);
@@ -257,18 +244,18 @@ export function registerApi(app: FastifyInstance, d: ApiDeps): void {
     d.hub.deliverCommands(id);
     return reply.code(201).send(d.registry.getCommand(cmd.id));
   });
-  app.get('/api/devices/:id/commands', async (req) => {
+  app.get('/api/devices/:id/commands', ops, async (req) => {
     const { id } = parse(IdParams, req.params, 'path');
     device(id);
     return d.registry.listCommands(id);
   });
-  app.get('/api/commands/:id', async (req) => {
+  app.get('/api/commands/:id', ops, async (req) => {
     const { id } = parse(IdParams, req.params, 'path');
     const cmd = d.registry.getCommand(id);
     if (!cmd) throw new ApiError('NOT_FOUND', 404, `no command ${id}`);
     return cmd;
   });
-  app.get('/api/commands/:id/screenshot', async (req, reply) => {
+  app.get('/api/commands/:id/screenshot', ops, async (req, reply) => {
     const { id } = parse(IdParams, req.params, 'path');
     const png = d.registry.screenshot(id);
     if (!png) throw new ApiError('NOT_FOUND', 404, `no screenshot for command ${id}`);
@@ -276,11 +263,11 @@ export function registerApi(app: FastifyInstance, d: ApiDeps): void {
   });
 
   // --- updates and status ---
-  app.post('/api/updates/notify', async (req) => {
+  app.post('/api/updates/notify', ops, async (req) => {
     const b = parse(NotifyBody, req.body ?? {}, 'notification');
     return { notified: d.hub.notifyUpdate(b.siteGroup, b.version) };
   });
-  app.get('/api/status', async () => ({
+  app.get('/api/status', ops, async () => ({
     ...d.hub.stats,
     online: d.hub.onlineCount(),
     serverTimeMs: d.clock.now(),

@@ -6,6 +6,13 @@ import { ConfigError } from '../protocol/errors.js';
 import { parseWith } from '../protocol/validate.js';
 
 const HOUR = 3600_000;
+
+/** Whether `host` (the listen address) is reachable from this machine only. */
+export function isLoopbackHost(host: string | undefined): boolean {
+  if (host === undefined) return true;
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
+}
 const DAY = 24 * HOUR;
 
 export const ServerConfig = z
@@ -136,7 +143,7 @@ export const ServerConfig = z
       })
       .strict()
       .prefault({}),
-    /** Bearer token for GET /metrics; without it, /metrics is open (bind the server to a private network). */
+    /** Bearer token for GET /metrics; required unless the server listens on loopback only. */
     metricsToken: z.string().min(24, { message: 'at least 24 characters' }).optional(),
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   })
@@ -145,6 +152,19 @@ export const ServerConfig = z
     message: 'set "tuf.repoDir" (the served repository) or "trustedRootFile"',
     path: ['trustedRootFile'],
     // Report it beside other problems rather than only once they are fixed.
+    when: (p) => typeof p.value === 'object' && p.value !== null,
+  })
+  // Beyond loopback the server must know its own origin (devices sign it at login; the Host header
+  // is the client's word) and /metrics must not be open to the network.
+  .refine((c) => isLoopbackHost(c.host) || c.publicUrl, {
+    message: 'set "publicUrl" (the address devices and browsers use) when "host" is not a loopback address',
+    path: ['publicUrl'],
+    when: (p) => typeof p.value === 'object' && p.value !== null,
+  })
+  .refine((c) => isLoopbackHost(c.host) || c.metricsToken, {
+    message:
+      'set "metricsToken" when "host" is not a loopback address (/metrics would be open to the network)',
+    path: ['metricsToken'],
     when: (p) => typeof p.value === 'object' && p.value !== null,
   });
 export type ServerConfig = z.infer<typeof ServerConfig>;

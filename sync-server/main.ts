@@ -2,10 +2,10 @@
  * The sync server: reads its config, opens the registry, serves the REST API, enrolment and the
  * device WebSocket on one http(s) server. The only file that knows every server part.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { FastifyInstance, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type Clock, systemClock } from '../protocol/clock.js';
 import { ConfigError } from '../protocol/errors.js';
 import { createLogger, type Logger } from '../protocol/log.js';
@@ -17,7 +17,7 @@ import { Enrolment, FileTrustedRootProvider, type TrustedRootProvider } from './
 import { createHttpApp } from './http-app.js';
 import { DEFAULT_RETENTION, Registry } from './registry/registry.js';
 import { DeviceHub } from './ws-hub.js';
-import { installAccessControl, type RouteAccess } from './accounts/access-control.js';
+import { accessControlGuards } from './accounts/access-control.js';
 import { LoginRateLimiter } from './accounts/rate-limit.js';
 import { accountRoutes } from './accounts/routes.js';
 import { AccountService } from './accounts/service.js';
@@ -31,6 +31,15 @@ import { alertsPageRoutes } from './dashboard/alerts-page-routes.js';
 import { dashboardRoutes } from './dashboard/routes.js';
 import { registerOpsRoutes } from './metrics.js';
 import { installSecurityHeaders } from './web/security-headers.js';
+import {
+  bearerGuard,
+  type Guard,
+  type InstalledRouteAccess,
+  installRouteAccess,
+  type RouteInfo,
+} from './web/route-access.js';
+import { assertPrivate, ensurePrivateDir, makePrivate } from './private-files.js';
+import { repoLayout } from './tuf/layout.js';
 import { renderPdf } from './reports/pdf.js';
 import { PopVerdictBackfill } from './pop-backfill.js';
 import { RegistryReportSource } from './reports/registry-source.js';
@@ -42,10 +51,6 @@ import { contentPlugin } from './content/plugin.js';
 /** The accounts database in the data directory (`gatecast admin create` writes the same file). */
 export const ACCOUNTS_DB = 'accounts.db';
 export const REGISTRY_DB = 'registry.db';
-
-/** /api paths served by session-guarded routes (or open), not by the ops bearer token; the publishing API (`gatecast draft …`) included. */
-const SESSION_API =
-  /^\/api\/(session|users|audit|dashboard|health|reports|alerts|content|publish)(\/|\.csv$|$)/;
 
 export interface SyncServerDeps {
   clock?: Clock;
@@ -59,11 +64,12 @@ export interface SyncServerDeps {
   alertCount?: AlertCountSource;
 }
 
-/** One HTTP route as registered: `access` is its declared access inside the session scope, null outside it. */
-export interface RouteInfo {
-  method: string;
-  url: string;
-  access: RouteAccess | null;
+export type { RouteInfo } from './web/route-access.js';
+
+/** Whether a request comes from this machine (the socket's peer, not a header). */
+function isLoopbackPeer(request: FastifyRequest): boolean {
+  const a = request.socket.remoteAddress ?? '';
+  return a === '::1' || a.startsWith('127.') || a.startsWith('::ffff:127.');
 }
 
 /** Chromium for report PDFs when the config names none. */
@@ -82,7 +88,7 @@ export class SyncServer {
   private fleetView?: FleetView;
   private alertService?: AlertService;
   private alertFeed?: AlertFeed;
-  private readonly routeTable = new Map<string, RouteInfo>();
+  private routeAccess?: InstalledRouteAccess;
   private readonly clock: Clock;
   private readonly log: Logger;
 
@@ -118,17 +124,11 @@ export class SyncServer {
   }
 
   /**
-   * Every HTTP route registered, in registration order (read-only; the route guard test walks them).
-   * Routes of the session scope carry their declared access; the others (ops bearer API, enrolment,
-   * TUF, metrics, health) carry null.
+   * Every HTTP route registered, in registration order, with its declared access (read-only; the
+   * route guard test walks them).
    */
   routes(): RouteInfo[] {
-    return [...this.routeTable.values()];
-  }
-
-  private noteRoute(route: RouteOptions, access: RouteAccess | null): void {
-    for (const method of [route.method].flat())
-      this.routeTable.set(`${method} ${route.url}`, { method, url: route.url, access });
+    return this.routeAccess?.routes() ?? [];
   }
 
   /** Base URL the server listens on (http(s)://host:port), once started. */
@@ -141,7 +141,12 @@ export class SyncServer {
 
   async start(): Promise<void> {
     const c = this.config;
-    mkdirSync(c.dataDir, { recursive: true });
+    ensurePrivateDir(c.dataDir);
+    assertPrivate([
+      c.dataDir,
+      ...(c.tuf ? [repoLayout(c.tuf.repoDir).keysDir] : []),
+      ...(c.tls ? [c.tls.keyFile] : []),
+    ]);
     let https: { key: Buffer; cert: Buffer } | undefined;
     if (c.tls) {
       try {
@@ -154,6 +159,7 @@ export class SyncServer {
       backgroundCheckpointMs: 1000,
       onCheckpointError: (error) => this.log.warn('WAL checkpoint failed', { error }),
     });
+    makePrivate(['', '-wal', '-shm'].map((x) => join(c.dataDir, REGISTRY_DB + x)));
     this.registry.markAllOffline();
     for (const gate of c.gates) this.registry.upsertGate(gate);
     const enrolment = new Enrolment(
@@ -174,19 +180,43 @@ export class SyncServer {
       retryAfterMs: c.ws.retryAfterMs,
     });
     this.app = createHttpApp({ https });
-    this.app.addHook('onRoute', (route) => this.noteRoute(route, null));
+    this.accountStore = openSqliteAccountStore(join(c.dataDir, ACCOUNTS_DB));
+    makePrivate(['', '-wal', '-shm'].map((x) => join(c.dataDir, ACCOUNTS_DB + x)));
+    const accounts = new AccountService(
+      this.accountStore,
+      this.clock,
+      new LoginRateLimiter(),
+      this.log.child('accounts'),
+    );
+    const secureCookies = Boolean(c.tls);
+    const apiLog = this.log.child('api');
+    // Without a metrics token (allowed on loopback only, see config.ts) /metrics answers this machine only.
+    const loopbackOnly: Guard = async (request, reply) => {
+      if (!isLoopbackPeer(request))
+        return reply.code(401).send({ code: 'UNAUTHORISED', message: 'metrics token required' });
+    };
+    // The route table: every route declares its access; this guard authorises the matched route.
+    this.routeAccess = installRouteAccess(this.app, {
+      ...accessControlGuards(this.app, {
+        service: accounts,
+        logger: this.log.child('access'),
+        secureCookies,
+      }),
+      'ops-token': bearerGuard(c.opsToken, 'ops', (req) =>
+        apiLog.warn('api request without a valid ops token', { route: req.routeOptions.url, remote: req.ip }),
+      ),
+      'metrics-token': c.metricsToken ? bearerGuard(c.metricsToken, 'metrics') : loopbackOnly,
+    });
     // Every response, not only the dashboard's (a 404, the ops API), carries the strict CSP.
-    installSecurityHeaders(this.app);
+    installSecurityHeaders(this.app, { hsts: Boolean(c.tls) });
     registerApi(this.app, {
       registry: this.registry,
       enrolment,
       hub: this.hubInstance,
       clock: this.clock,
-      log: this.log.child('api'),
-      opsToken: c.opsToken,
+      log: apiLog,
       enrolmentTokenTtlMs: c.enrolmentTokenTtlMs,
       commandTtlMs: c.commands.defaultTtlMs,
-      exempt: (path) => SESSION_API.test(path),
     });
     if (c.tuf) {
       if (c.tuf.authorToken !== undefined) this.log.warn(TUF_AUTHOR_TOKEN_DEPRECATED);
@@ -234,21 +264,10 @@ export class SyncServer {
         : {}),
     });
     this.fleetView.start();
-    this.accountStore = openSqliteAccountStore(join(c.dataDir, ACCOUNTS_DB));
-    const accounts = new AccountService(
-      this.accountStore,
-      this.clock,
-      new LoginRateLimiter(),
-      this.log.child('accounts'),
-    );
-    const secureCookies = Boolean(c.tls);
     const fleet = this.fleetView;
     const deps = { registry: this.registry, hub: this.hubInstance, clock: this.clock };
-    // Operator sessions, the dashboard and (later) the other session-guarded parts: an encapsulated
-    // scope whose every route declares its access.
+    // Operator sessions, the dashboard and the other session parts; each route declares its action.
     await this.app.register(async (scope) => {
-      installAccessControl(scope, { service: accounts, logger: this.log.child('access'), secureCookies });
-      scope.addHook('onRoute', (route) => this.noteRoute(route, route.config?.access ?? null));
       await scope.register(accountRoutes, { service: accounts, secureCookies });
       // The publishing API (`gatecast draft …`): authors and approvers with their own accounts.
       if (tuf)
@@ -314,7 +333,6 @@ export class SyncServer {
       log: this.log.child('ops'),
       startedAtMs: this.clock.now(),
       fleetStates: () => fleet.rows().map((r) => r.state),
-      metricsToken: c.metricsToken,
     });
     this.hubInstance.start(this.app.server);
     await this.app.listen({ host: c.host, port: c.port });

@@ -1,19 +1,24 @@
 /**
- * Access control for every route of the sync server's HTTP API. Each route must declare
- * `config: { access: <action> | 'public' }`; a route without one fails at registration, so no route
- * can be reachable by accident. For a guarded route, an onRequest hook checks in this order:
- * a live session (401), the request's origin and CSRF token on mutating methods (403), and the
- * permission table for the user's role (403). Refusals are audited.
+ * The session guards of the route table (web/route-access.ts). A route declaring an action is
+ * checked in this order: a live session (401), the request's origin and CSRF token on mutating
+ * methods (403), and the permission table for the user's role (403). Refusals are audited. A
+ * 'public' route only refuses cross-site mutating requests.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
-import { GatecastError } from '../../protocol/errors.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  type Guard,
+  installRouteAccess,
+  type InstalledRouteAccess,
+  type RouteGuards,
+} from '../web/route-access.js';
 import type { Logger } from '../../protocol/log.js';
 import { parseCookies, sessionCookieName } from './cookies.js';
-import { isAction, isAllowed, type Action } from './roles.js';
+import { isAllowed, type Action } from './roles.js';
 import { type AccountService, type Actor, type PublicUser, safeEqual } from './service.js';
 import type { SessionRecord } from './store.js';
 
-export type RouteAccess = Action | 'public';
+export type { RouteAccess } from '../web/route-access.js';
+export { UnguardedRouteError, isUnguardedRouteError } from '../web/route-access.js';
 
 /** What a guarded route's handler finds on `request.account`. */
 export interface AccountContext extends Actor {
@@ -23,20 +28,10 @@ export interface AccountContext extends Actor {
 }
 
 declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** Who may call this route: an action from the permission table, or 'public'. */
-    access?: RouteAccess;
-  }
   interface FastifyRequest {
     account: AccountContext | null;
   }
 }
-
-export class UnguardedRouteError extends GatecastError {
-  readonly code = 'ROUTE_UNGUARDED';
-}
-export const isUnguardedRouteError = (e: unknown): e is UnguardedRouteError =>
-  e instanceof UnguardedRouteError;
 
 export const CSRF_HEADER = 'x-csrf-token';
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -78,16 +73,17 @@ function refuse(reply: FastifyReply, status: number, code: string, message: stri
 }
 
 /**
- * Installs the guard on `app` (the root instance, before any route is registered). Also decorates
- * `request.account`.
+ * The guards for session routes (an action) and public routes, to install with installRouteAccess
+ * (web/route-access.ts) together with any other kind the server has. Also decorates
+ * `request.account` on `app`.
  */
-export function installAccessControl(app: FastifyInstance, options: AccessControlOptions): void {
+export function accessControlGuards(app: FastifyInstance, options: AccessControlOptions): RouteGuards {
   const { service, secureCookies } = options;
   const log = options.logger;
   app.decorateRequest('account', null);
 
-  const guardFor =
-    (action: Action): onRequestHookHandler =>
+  const session =
+    (action: Action): Guard =>
     async (request, reply) => {
       const token = sessionToken(request, secureCookies);
       const auth = service.authenticate(token);
@@ -126,23 +122,21 @@ export function installAccessControl(app: FastifyInstance, options: AccessContro
       request.account = actor;
     };
 
-  const publicGuard: onRequestHookHandler = async (request, reply) => {
+  const publicGuard: Guard = async (request, reply) => {
     if (MUTATING.has(request.method) && isCrossSite(request))
       return refuse(reply, 403, 'ORIGIN_REFUSED', 'cross-site request refused');
   };
 
-  app.addHook('onRoute', (route) => {
-    const access = route.config?.access;
-    if (access !== 'public' && !isAction(access))
-      throw new UnguardedRouteError(
-        `route ${String(route.method)} ${route.url} declares no valid config.access (an action or 'public')`,
-      );
-    const guard = access === 'public' ? publicGuard : guardFor(access);
-    const existing = route.onRequest
-      ? Array.isArray(route.onRequest)
-        ? route.onRequest
-        : [route.onRequest]
-      : [];
-    route.onRequest = [guard, ...existing];
-  });
+  return { public: publicGuard, session };
+}
+
+/**
+ * Installs the route guard on `app` (the root instance, before any route is registered) with the
+ * session and public guards only: every route must declare an action or 'public'.
+ */
+export function installAccessControl(
+  app: FastifyInstance,
+  options: AccessControlOptions,
+): InstalledRouteAccess {
+  return installRouteAccess(app, accessControlGuards(app, options));
 }

@@ -274,7 +274,7 @@ export function restoreBackup(opts: { fromDir: string; configFile: string }): {
 
   // Stage everything beside its destination, then rename into place.
   const token = randomBytes(4).toString('hex');
-  mkdirSync(config.dataDir, { recursive: true });
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const staged: { tmp: string; dest: string }[] = [];
   try {
     for (const f of manifest.files.filter((x) => x.path.startsWith('db/'))) {

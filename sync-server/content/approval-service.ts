@@ -49,10 +49,6 @@ export class NoPublishedBundleError extends GatecastError {
 export class EmergencyNotFoundError extends GatecastError {
   readonly code = 'EMERGENCY_NOT_FOUND';
 }
-/** Only a draft's creator (or an admin) may discard it. */
-export class NotDraftOwnerError extends GatecastError {
-  readonly code = 'NOT_DRAFT_OWNER';
-}
 
 export const SignRequest = z.object({
   sig: z.string().regex(/^[0-9a-f]{128}$/, { message: 'sig must be 64 bytes as lower-case hex' }),
@@ -232,14 +228,10 @@ export class ApprovalService {
     return outcome;
   }
 
-  /** Deletes an open draft: its creator, or an admin. */
+  /** Deletes an open draft: its creator, or an admin (the rule is DraftService's). */
   async discard(id: string, by: DraftActor): Promise<DraftView> {
     const d = await this.#o.drafts.get(id);
-    if (by.role !== 'admin' && d.createdBy !== by.username)
-      throw new NotDraftOwnerError(
-        `only ${d.createdBy ?? 'its creator'} or an admin may discard draft ${id}`,
-      );
-    await this.#o.drafts.discard(id);
+    await this.#o.drafts.discard(id, by);
     return d;
   }
 

@@ -57,6 +57,10 @@ export class SignerRepeatedError extends GatecastError {
   readonly code = 'SIGNER_REPEATED';
 }
 /** An emergency draft was not approved within its window; create a new one. */
+/** Only a draft's creator (or an admin) may discard it. */
+export class NotDraftOwnerError extends GatecastError {
+  readonly code = 'NOT_DRAFT_OWNER';
+}
 export class EmergencyDraftExpiredError extends GatecastError {
   readonly code = 'EMERGENCY_DRAFT_EXPIRED';
 }
@@ -465,10 +469,19 @@ export class DraftService {
     return Buffer.from(canonicalize(this.#metadata(rec).signed.toJSON()));
   }
 
-  /** Deletes an open draft and its staged files; published drafts stay as the record of who signed. */
-  discard(id: string): Promise<void> {
+  /**
+   * Deletes an open draft and its staged files; published drafts stay as the record of who signed.
+   * With an account (`by`), only the draft's creator or an admin may discard it: the rule lives here
+   * so every API that reaches drafts obeys it. Without one (the standalone bearer-token publishing
+   * API, which has no accounts) the token holder may.
+   */
+  discard(id: string, by?: DraftActor): Promise<void> {
     return this.#exclusive(async () => {
       const rec = await this.#load(id);
+      if (by && by.role !== 'admin' && rec.createdBy !== by.username)
+        throw new NotDraftOwnerError(
+          `only ${rec.createdBy ?? 'its creator'} or an admin may discard draft ${id}`,
+        );
       if (rec.status !== 'open')
         throw new DraftStateError(`draft ${id} is ${rec.status}; only open drafts can be discarded`);
       await rm(this.#draftDir(id), { recursive: true, force: true });

@@ -58,6 +58,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   // Two-person rule on signatures (drafts.ts): the creator may not sign, nor anyone twice.
   SIGNER_IS_CREATOR: 409,
   SIGNER_REPEATED: 409,
+  NOT_DRAFT_OWNER: 403,
   EMERGENCY_DRAFT_EXPIRED: 409,
   TUF_REPO: 409,
 };
@@ -233,7 +234,9 @@ export const publishRoutes: FastifyPluginAsync<PublishRoutesOptions> = async (ap
         '/drafts/:id',
         access(PUBLISH_ACCESS.discard),
         async (req, reply) => {
-          await audited(req, 'draft.discard', req.params.id, () => drafts.discard(req.params.id));
+          await audited(req, 'draft.discard', req.params.id, () =>
+            drafts.discard(req.params.id, actorOf(req)),
+          );
           return reply.code(204).send();
         },
       );

@@ -24,6 +24,12 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 export const tufRoutes: FastifyPluginAsync<TufRoutesOptions> = async (app: FastifyInstance, opts) => {
   const layout = repoLayout(opts.repoDir);
+  // Every route of this plugin is public (@fastify/static takes no route config, so it is declared
+  // here): signed metadata that every device verifies, and content-addressed targets it names.
+  app.addHook('onRoute', (route) => {
+    route.config ??= {};
+    route.config.access = 'public';
+  });
   const prefix = opts.prefix ?? '/tuf';
   const common = {
     list: false,

@@ -1,7 +1,8 @@
 /**
  * Security headers on every response of the sync server's HTTP side: a strict
  * Content-Security-Policy (same-origin scripts and styles only, no inline script, no framing),
- * no MIME sniffing, no referrer. A route may set its own stricter CSP (reports do).
+ * no MIME sniffing, no referrer, and HSTS when served over TLS. A route may set its own stricter CSP
+ * (reports do).
  */
 import type { FastifyInstance } from 'fastify';
 
@@ -17,8 +18,14 @@ export const DASHBOARD_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-export function installSecurityHeaders(app: FastifyInstance): void {
+export interface SecurityHeaderOptions {
+  /** Served over TLS: browsers are told to use https only (HSTS, one year). */
+  hsts?: boolean;
+}
+
+export function installSecurityHeaders(app: FastifyInstance, options: SecurityHeaderOptions = {}): void {
   app.addHook('onSend', async (_request, reply) => {
+    if (options.hsts) reply.header('strict-transport-security', 'max-age=31536000');
     if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', DASHBOARD_CSP);
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');

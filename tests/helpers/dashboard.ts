@@ -17,7 +17,7 @@ const SCRYPT = { N: 1024, r: 8, p: 1 };
 
 /** Creates users (the first one an admin) in `dataDir`'s accounts database, before the server starts. */
 export async function createUsers(dataDir: string, users: { username: string; role: Role }[]): Promise<void> {
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const store = openSqliteAccountStore(join(dataDir, ACCOUNTS_DB));
   try {
     const svc = new AccountService(store, systemClock, new LoginRateLimiter(), memoryLogger('accounts'), {

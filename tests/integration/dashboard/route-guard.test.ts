@@ -1,8 +1,11 @@
 /**
  * Every HTTP route of the running sync server, enumerated at runtime (SyncServer.routes()), is
- * checked against its declared access. A route added later is picked up by this test without any
- * change here; a new PUBLIC route, or a new route outside the session scope, fails it until it is
- * added to the explicit lists below with its reason.
+ * checked against its declared access (web/route-access.ts: every route declares one). A route added
+ * later is picked up by this test without any change here; a new PUBLIC route, or a new route for
+ * machines (ops token, metrics token), fails it until it is added to the explicit lists below with
+ * its reason. Every route is also asked for under spellings of its path (percent-encoded letters,
+ * doubled slashes, dot segments, upper case, trailing slash) and with HEAD and OPTIONS: none of them
+ * gets past the guard.
  *
  * Session scope: no session → 401; for mutating methods a missing or wrong CSRF token → 403
  * CSRF_INVALID and a cross-site request → 403 ORIGIN_REFUSED; every role the permission table does
@@ -11,11 +14,12 @@
  * token), and the device WebSocket refuses a device that cannot sign.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { CloseCode, DEVICE_WS_PATH, ENROL_PATH } from '../../../protocol/messages.js';
-import { type Action, isAllowed, ROLES, type Role } from '../../../sync-server/accounts/roles.js';
+import { type Action, isAction, isAllowed, ROLES, type Role } from '../../../sync-server/accounts/roles.js';
 import type { RouteInfo } from '../../../sync-server/main.js';
 import { createUsers, PASSWORD } from '../../helpers/dashboard.js';
 import { manifest } from '../../helpers/schedule-fixtures.js';
@@ -57,7 +61,7 @@ const PUBLIC_ROUTES: Record<string, PublicRoute> = {
   'GET /dashboard/audit': { kind: 'page', action: 'audit.view' },
 };
 
-/** Routes outside the session scope and the credential each one asks for. */
+/** Routes for machines and devices (not sessions) and the credential each one asks for. */
 type Credential = 'ops-token' | 'enrolment-token' | 'metrics-token' | 'open';
 const OUTSIDE_ROUTES: Record<string, { credential: Credential; why?: string }> = {
   'POST /api/enrol': { credential: 'enrolment-token' },
@@ -87,6 +91,75 @@ const OUTSIDE_ROUTES: Record<string, { credential: Credential; why?: string }> =
   'POST /api/updates/notify': { credential: 'ops-token' },
   'GET /api/status': { credential: 'ops-token' },
 };
+
+/** What each machine credential is declared as in the route table. */
+const DECLARED: Record<Credential, string> = {
+  'ops-token': 'ops-token',
+  'metrics-token': 'metrics-token',
+  'enrolment-token': 'public',
+  open: 'public',
+};
+
+/** A session route: its access is an action of the permission table. */
+const isSessionRoute = (r: RouteInfo) => isAction(r.access);
+
+/**
+ * A request with the path sent exactly as given (fetch would normalise dot segments and case of
+ * percent-escapes before sending).
+ */
+function raw(
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
+  const url = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: url.hostname,
+        port: url.port,
+        method,
+        path,
+        headers: {
+          connection: 'close',
+          ...(MUTATING.has(method) ? { 'content-type': 'application/json', 'content-length': '2' } : {}),
+          ...headers,
+        },
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on('error', reject);
+    if (MUTATING.has(method)) req.end('{}');
+    else req.end();
+  });
+}
+
+/** Spellings of one path that a router may or may not take for it. */
+function pathVariants(path: string): string[] {
+  const segments = path.split('/').slice(1);
+  const first = segments[0] ?? '';
+  const encoded = (seg: string) =>
+    [...seg].map((ch) => (/[a-z]/i.test(ch) ? `%${ch.charCodeAt(0).toString(16)}` : ch)).join('');
+  const rest = segments.slice(1).join('/');
+  return [
+    `/${encoded(first)}${rest ? `/${rest}` : ''}`,
+    `/${encoded(first).toUpperCase()}${rest ? `/${rest}` : ''}`,
+    `/${segments.map(encoded).join('/')}`,
+    `/${path}`,
+    `/.${path}`,
+    `/${first}/.${rest ? `/${rest}` : ''}`,
+    `/${first}/x/..${rest ? `/${rest}` : ''}`,
+    `/${first}%2f${rest}`,
+    path.toUpperCase(),
+    `${path}/`,
+    `${path}?x=1`,
+  ];
+}
 
 /** HEAD shares its GET route's options: one entry covers both. */
 const keyOf = (r: Pick<RouteInfo, 'method' | 'url'>) => `${r.method === 'HEAD' ? 'GET' : r.method} ${r.url}`;
@@ -207,13 +280,17 @@ afterAll(async () => {
 });
 
 describe('route guard over every route of the running server', () => {
-  it('knows every route: session-scope routes declare an action or are allow-listed public; the others are listed with their credential', () => {
+  it('knows every route: each declares its access; session routes an action, the others are allow-listed with their reason or credential', () => {
     const routes = s.server.routes();
     expect(routes.length).toBeGreaterThan(40);
-    const unlistedPublic = routes.filter((r) => r.access === 'public' && !PUBLIC_ROUTES[keyOf(r)]).map(keyOf);
-    expect(unlistedPublic, 'public routes missing from PUBLIC_ROUTES').toEqual([]);
-    const unlistedOutside = routes.filter((r) => r.access === null && !OUTSIDE_ROUTES[keyOf(r)]).map(keyOf);
-    expect(unlistedOutside, 'routes outside the session scope missing from OUTSIDE_ROUTES').toEqual([]);
+    const undeclared = routes.filter((r) => r.access === undefined || r.access === null).map(keyOf);
+    expect(undeclared, 'routes without a declared access').toEqual([]);
+    const unlisted = routes
+      .filter((r) => !isSessionRoute(r) && !PUBLIC_ROUTES[keyOf(r)] && !OUTSIDE_ROUTES[keyOf(r)])
+      .map(keyOf);
+    expect(unlisted, 'non-session routes missing from PUBLIC_ROUTES / OUTSIDE_ROUTES').toEqual([]);
+    for (const r of routes.filter((x) => OUTSIDE_ROUTES[keyOf(x)]))
+      expect(r.access, keyOf(r)).toBe(DECLARED[OUTSIDE_ROUTES[keyOf(r)]!.credential]);
     // Every allow-listed public route still exists and is still public.
     for (const key of Object.keys(PUBLIC_ROUTES))
       expect(
@@ -224,7 +301,7 @@ describe('route guard over every route of the running server', () => {
 
   it('refuses mutating session routes without a session, CSRF token or same origin, and for every role not allowed; nothing changes', async () => {
     const before = await stateFingerprint();
-    const routes = s.server.routes().filter((r) => r.access !== null && r.access !== 'public');
+    const routes = s.server.routes().filter(isSessionRoute);
     const mutating = routes.filter((r) => MUTATING.has(r.method));
     expect(mutating.length).toBeGreaterThan(5);
     const expectedDenials: { username: string; route: string; action: Action }[] = [];
@@ -302,9 +379,7 @@ describe('route guard over every route of the running server', () => {
   }, 30_000);
 
   it('refuses reading session routes without a session and for every role not allowed', async () => {
-    const routes = s.server
-      .routes()
-      .filter((r) => r.access !== null && r.access !== 'public' && !MUTATING.has(r.method));
+    const routes = s.server.routes().filter((r) => isSessionRoute(r) && !MUTATING.has(r.method));
     expect(routes.length).toBeGreaterThan(10);
     for (const r of routes) {
       const what = `${r.method} ${r.url}`;
@@ -326,7 +401,7 @@ describe('route guard over every route of the running server', () => {
   }, 30_000);
 
   it('sends pages to the login page without a session and refuses roles not allowed; open routes answer without one; public mutating routes refuse cross-site', async () => {
-    const routes = s.server.routes().filter((r) => r.access === 'public');
+    const routes = s.server.routes().filter((r) => r.access === 'public' && PUBLIC_ROUTES[keyOf(r)]);
     for (const r of routes) {
       const entry = PUBLIC_ROUTES[keyOf(r)]!;
       const what = `${r.method} ${r.url}`;
@@ -358,7 +433,7 @@ describe('route guard over every route of the running server', () => {
 
   it('asks every route outside the session scope for its own credential', async () => {
     const admin = sessions.get('admin')!;
-    const present = s.server.routes().filter((r) => r.access === null);
+    const present = s.server.routes().filter((r) => OUTSIDE_ROUTES[keyOf(r)]);
     for (const r of present) {
       const entry = OUTSIDE_ROUTES[keyOf(r)]!;
       const what = `${r.method} ${r.url}`;
@@ -411,6 +486,53 @@ describe('route guard over every route of the running server', () => {
     expect((await fetch(`${base}/tuf/metadata/1.root.json`)).status).toBe(200);
     for (const path of ['/tuf/metadata/../keys/root.json', '/tuf/metadata/%2e%2e/keys', '/tuf/drafts/'])
       expect((await fetch(`${base}${path}`)).status, path).toBe(404);
+  });
+
+  it('lets no spelling of a guarded path, and no other method, past its guard', async () => {
+    const guarded = s.server.routes().filter((r) => r.access !== 'public');
+    expect(guarded.length).toBeGreaterThan(30);
+    let tried = 0;
+    for (const r of guarded) {
+      const path = fill(r.url);
+      for (const variant of pathVariants(path))
+        for (const method of new Set([r.method, 'HEAD', 'OPTIONS'])) {
+          const res = await raw(method, variant);
+          tried++;
+          // Refused (401/403), unknown (404/405) or a page's redirect to the login page: never served.
+          expect(
+            [401, 403, 404, 405, 303],
+            `${method} ${variant} (route ${r.method} ${r.url}): ${res.body}`,
+          ).toContain(res.status);
+          if (res.status === 303) expect(isSessionRoute(r)).toBe(false);
+        }
+    }
+    expect(tried).toBeGreaterThan(500);
+    // The finding itself: the ops API under a percent-encoded prefix, with the fleet's data.
+    for (const [method, path] of [
+      ['GET', '/%61pi/devices'],
+      ['POST', '/%61pi/enrolment-tokens'],
+      ['POST', '/%61pi/gates'],
+      ['POST', `/%61pi/devices/${deviceId}/commands`],
+    ] as const) {
+      const res = await raw(method, path, { 'content-type': 'application/json' });
+      expect(res.status, `${method} ${path}`).toBe(401);
+      expect(res.body).not.toContain(deviceId);
+    }
+  }, 120_000);
+
+  it('refuses to start with a route that declares no access', async () => {
+    const { createHttpApp } = await import('../../../sync-server/http-app.js');
+    const { installRouteAccess } = await import('../../../sync-server/web/route-access.js');
+    const app = createHttpApp();
+    installRouteAccess(app, { public: () => undefined });
+    app.get('/declared', { config: { access: 'public' } }, async () => 'ok');
+    app.get('/forgotten', async () => 'secret');
+    await expect(app.ready()).rejects.toMatchObject({ code: 'ROUTE_UNGUARDED' });
+    const app2 = createHttpApp();
+    // An action with no session guard installed is no declaration this server can check.
+    installRouteAccess(app2, { public: () => undefined });
+    app2.get('/needs-session', { config: { access: 'fleet.view' } }, async () => 'secret');
+    await expect(app2.ready()).rejects.toMatchObject({ code: 'ROUTE_UNGUARDED' });
   });
 
   it('closes the device WebSocket for a device that cannot sign the challenge', async () => {
