@@ -31,6 +31,7 @@ import { alertsPageRoutes } from './dashboard/alerts-page-routes.js';
 import { dashboardRoutes } from './dashboard/routes.js';
 import { registerOpsRoutes } from './metrics.js';
 import { installSecurityHeaders } from './web/security-headers.js';
+import { JobQueue } from './reports/job-queue.js';
 import { renderPdf } from './reports/pdf.js';
 import { PopVerdictBackfill } from './pop-backfill.js';
 import { RegistryReportSource } from './reports/registry-source.js';
@@ -57,6 +58,8 @@ export interface SyncServerDeps {
    * alert column shows "—".
    */
   alertCount?: AlertCountSource;
+  /** Prints report HTML to PDF; default Chromium (reports/pdf.ts) at config reports.chromiumPath. */
+  renderPdf?: (html: string) => Promise<Uint8Array>;
 }
 
 /** One HTTP route as registered: `access` is its declared access inside the session scope, null outside it. */
@@ -272,7 +275,13 @@ export class SyncServer {
         source: reports,
         verifyChain: reports.verifyChain,
         clock: this.clock,
-        renderPdf: (html) => renderPdf(html, { executablePath }),
+        renderPdf: this.deps.renderPdf ?? ((html) => renderPdf(html, { executablePath })),
+        pdfJobs: new JobQueue({
+          concurrency: c.reports.pdfConcurrency,
+          maxQueued: c.reports.pdfQueueMax,
+          retryAfterMs: c.reports.pdfRetryAfterMs,
+        }),
+        maxPeriodDays: c.reports.maxPeriodDays,
       });
       await scope.register(alertRoutes, { monitor: alerts.monitor, accounts });
       if (tuf)
