@@ -98,6 +98,14 @@ export const ServerConfig = z
       .object({
         /** Chromium for PDF reports; default /usr/bin/chromium, else /usr/bin/chromium-browser. */
         chromiumPath: z.string().min(1).optional(),
+        /** PDF reports built and printed at once (each is a Chromium process). */
+        pdfConcurrency: z.number().int().min(1).max(16).default(1),
+        /** PDF reports waiting for a slot; one more is refused with 429 and Retry-After. */
+        pdfQueueMax: z.number().int().min(0).max(100).default(4),
+        /** The Retry-After of that refusal. */
+        pdfRetryAfterMs: z.number().int().min(1000).default(30_000),
+        /** The longest period a report may cover: a year (366 days) and a reporting year fit. */
+        maxPeriodDays: z.number().int().min(1).max(3660).default(400),
       })
       .prefault({}),
     /** Content authoring (sync-server/content): the largest media file one upload may carry. */

@@ -40,6 +40,7 @@ import {
 } from './web/route-access.js';
 import { assertPrivate, ensurePrivateDir, makePrivate } from './private-files.js';
 import { repoLayout } from './tuf/layout.js';
+import { JobQueue } from './reports/job-queue.js';
 import { renderPdf } from './reports/pdf.js';
 import { PopVerdictBackfill } from './pop-backfill.js';
 import { RegistryReportSource } from './reports/registry-source.js';
@@ -62,6 +63,8 @@ export interface SyncServerDeps {
    * alert column shows "—".
    */
   alertCount?: AlertCountSource;
+  /** Prints report HTML to PDF; default Chromium (reports/pdf.ts) at config reports.chromiumPath. */
+  renderPdf?: (html: string) => Promise<Uint8Array>;
 }
 
 export type { RouteInfo } from './web/route-access.js';
@@ -291,7 +294,13 @@ export class SyncServer {
         source: reports,
         verifyChain: reports.verifyChain,
         clock: this.clock,
-        renderPdf: (html) => renderPdf(html, { executablePath }),
+        renderPdf: this.deps.renderPdf ?? ((html) => renderPdf(html, { executablePath })),
+        pdfJobs: new JobQueue({
+          concurrency: c.reports.pdfConcurrency,
+          maxQueued: c.reports.pdfQueueMax,
+          retryAfterMs: c.reports.pdfRetryAfterMs,
+        }),
+        maxPeriodDays: c.reports.maxPeriodDays,
       });
       await scope.register(alertRoutes, { monitor: alerts.monitor, accounts });
       if (tuf)

@@ -1,94 +1,159 @@
 /**
- * Login rate limiting: one token bucket per username and one per client address. The bucket maths
- * is a pure function of (bucket, now); `LoginRateLimiter` keeps the buckets in a bounded map.
+ * Password-check limiting (login and change of the own password). Only failures count, so an
+ * approver who signs in again and again is never slowed by their own work. Three failure counters,
+ * each with a progressive delay (after `freeFailures`, each further attempt waits base·2^k, capped):
+ *
+ * - pair (username, address): the tight one; a success clears it.
+ * - user (username from any address): looser; slows a guess spread over many addresses. It does not
+ *   apply to a pair that has succeeded before, so a guesser elsewhere cannot keep the real user out.
+ * - address (any username): slows one address trying many usernames.
+ *
+ * An attempt counts as a failure when it starts (parallel guesses cannot slip past the check) and a
+ * success takes its own count back. A refused attempt counts nothing. Every decision is a pure
+ * function of the counters and `now` (the caller's injected clock); the class only keeps the maps.
  */
 
-export interface BucketConfig {
-  /** Attempts allowed in a burst. */
-  capacity: number;
-  /** Time to regain one attempt. */
-  refillEveryMs: number;
+export interface DelayPolicy {
+  /** Failures allowed without any wait. */
+  freeFailures: number;
+  /** Wait after the first failure beyond the free ones; doubles with each further failure. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** A counter with no failure for this long is forgotten. */
+  forgetAfterMs: number;
 }
 
-export interface Bucket {
-  tokens: number;
-  updatedAt: number;
+export interface FailureCounter {
+  failures: number;
+  lastFailureAt: number;
 }
 
-export interface TakeResult {
-  allowed: boolean;
-  bucket: Bucket;
-  /** When denied: how long until one attempt is available. */
-  retryAfterMs: number;
+/** The counter as it stands at `now` (undefined once forgotten). */
+export function liveCounter(
+  c: FailureCounter | undefined,
+  now: number,
+  p: DelayPolicy,
+): FailureCounter | undefined {
+  if (!c || c.failures <= 0 || now - c.lastFailureAt >= p.forgetAfterMs) return undefined;
+  return c;
 }
 
-/** Refills `bucket` up to `now` and takes one token if there is one. */
-export function takeToken(bucket: Bucket | undefined, now: number, cfg: BucketConfig): TakeResult {
-  const prev = bucket ?? { tokens: cfg.capacity, updatedAt: now };
-  const elapsed = Math.max(0, now - prev.updatedAt);
-  const tokens = Math.min(cfg.capacity, prev.tokens + elapsed / cfg.refillEveryMs);
-  if (tokens >= 1) return { allowed: true, bucket: { tokens: tokens - 1, updatedAt: now }, retryAfterMs: 0 };
-  return {
-    allowed: false,
-    bucket: { tokens, updatedAt: now },
-    retryAfterMs: Math.ceil((1 - tokens) * cfg.refillEveryMs),
-  };
+/** The wait that `failures` past failures impose after the last one. */
+export function delayAfter(failures: number, p: DelayPolicy): number {
+  if (failures < p.freeFailures) return 0;
+  return Math.min(p.maxDelayMs, p.baseDelayMs * 2 ** (failures - p.freeFailures));
+}
+
+/** How long from `now` until the counter lets one more attempt through (0: now). */
+export function waitMs(c: FailureCounter | undefined, now: number, p: DelayPolicy): number {
+  const live = liveCounter(c, now, p);
+  if (!live) return 0;
+  return Math.max(0, live.lastFailureAt + delayAfter(live.failures, p) - now);
+}
+
+/** The counter after one more (provisional) failure at `now`. */
+export function countFailure(c: FailureCounter | undefined, now: number, p: DelayPolicy): FailureCounter {
+  const live = liveCounter(c, now, p);
+  return { failures: (live?.failures ?? 0) + 1, lastFailureAt: now };
 }
 
 export interface LoginLimits {
-  perUser: BucketConfig;
-  perAddress: BucketConfig;
-  /** Buckets kept at most; full ones are forgotten first. */
-  maxBuckets: number;
+  pair: DelayPolicy;
+  user: DelayPolicy;
+  address: DelayPolicy;
+  /** A pair that succeeded is exempt from the user ceiling for this long after its last success. */
+  trustPairForMs: number;
+  /** Entries kept at most (counters and trusted pairs); forgotten ones go first, then the oldest. */
+  maxEntries: number;
 }
 
-/** 5 tries per user then one a minute; 20 per address then one every 6 s. */
+const MINUTE = 60_000;
+
+/**
+ * Pair: 3 free, then 1 s, 2 s, 4 s … up to 5 min. User: 10 free, then up to 1 min. Address: 20 free,
+ * then up to 5 min. Counters are forgotten after an hour (the user's after 15 min) without failures.
+ */
 export const DEFAULT_LOGIN_LIMITS: Readonly<LoginLimits> = Object.freeze({
-  perUser: { capacity: 5, refillEveryMs: 60_000 },
-  perAddress: { capacity: 20, refillEveryMs: 6_000 },
-  maxBuckets: 50_000,
+  pair: { freeFailures: 3, baseDelayMs: 1000, maxDelayMs: 5 * MINUTE, forgetAfterMs: 60 * MINUTE },
+  user: { freeFailures: 10, baseDelayMs: 1000, maxDelayMs: MINUTE, forgetAfterMs: 15 * MINUTE },
+  address: { freeFailures: 20, baseDelayMs: 1000, maxDelayMs: 5 * MINUTE, forgetAfterMs: 60 * MINUTE },
+  trustPairForMs: 30 * 24 * 60 * MINUTE,
+  maxEntries: 50_000,
 });
 
+/** One attempt let through: hand it back to `succeeded` when the password was right. */
+export interface AttemptTicket {
+  readonly pairKey: string;
+  readonly userKey: string | null;
+  readonly addressKey: string;
+}
+
+export type AttemptDecision =
+  { allowed: true; retryAfterMs: 0; ticket: AttemptTicket } | { allowed: false; retryAfterMs: number };
+
+type Kind = 'pair' | 'user' | 'address';
+
 export class LoginRateLimiter {
-  private readonly buckets = new Map<string, Bucket>();
+  private readonly counters = new Map<string, FailureCounter>();
+  private readonly trusted = new Map<string, number>();
 
   constructor(private readonly limits: LoginLimits = DEFAULT_LOGIN_LIMITS) {}
 
-  /**
-   * Takes one attempt for `username` from `address` at `now`. Both buckets must allow it; a denied
-   * attempt consumes nothing, so a blocked address cannot drain a user's bucket further.
-   */
-  attempt(username: string, address: string, now: number): { allowed: boolean; retryAfterMs: number } {
-    const userKey = `u:${username.toLowerCase()}`;
-    const addrKey = `a:${address}`;
-    const u = takeToken(this.buckets.get(userKey), now, this.limits.perUser);
-    const a = takeToken(this.buckets.get(addrKey), now, this.limits.perAddress);
-    if (!u.allowed || !a.allowed) {
-      return {
-        allowed: false,
-        retryAfterMs: Math.max(u.allowed ? 0 : u.retryAfterMs, a.allowed ? 0 : a.retryAfterMs),
-      };
-    }
-    this.set(userKey, u.bucket, now);
-    this.set(addrKey, a.bucket, now);
-    return { allowed: true, retryAfterMs: 0 };
+  /** Decides one attempt for `username` from `address` at `now`; a let-through attempt counts as a failure until `succeeded`. */
+  attempt(username: string, address: string, now: number): AttemptDecision {
+    const user = username.trim().toLowerCase();
+    const pairKey = `p:${user}\n${address}`;
+    const userKey = this.isTrusted(pairKey, now) ? null : `u:${user}`;
+    const addressKey = `a:${address}`;
+    const keys: [string, Kind][] = [
+      [pairKey, 'pair'],
+      [addressKey, 'address'],
+    ];
+    if (userKey) keys.push([userKey, 'user']);
+    const wait = Math.max(...keys.map(([k, kind]) => waitMs(this.counters.get(k), now, this.limits[kind])));
+    if (wait > 0) return { allowed: false, retryAfterMs: wait };
+    for (const [k, kind] of keys)
+      this.put(this.counters, k, countFailure(this.counters.get(k), now, this.limits[kind]), now);
+    return { allowed: true, retryAfterMs: 0, ticket: { pairKey, userKey, addressKey } };
   }
 
+  /** The attempt's password was right: its pair is cleared and trusted, its own count taken back elsewhere. */
+  succeeded(ticket: AttemptTicket, now: number): void {
+    this.counters.delete(ticket.pairKey);
+    for (const k of [ticket.userKey, ticket.addressKey]) {
+      const c = k === null ? undefined : this.counters.get(k);
+      if (!c) continue;
+      if (c.failures <= 1) this.counters.delete(k!);
+      else this.counters.set(k!, { ...c, failures: c.failures - 1 });
+    }
+    this.put(this.trusted, ticket.pairKey, now, now);
+  }
+
+  /** Entries held (counters and trusted pairs). */
   get size(): number {
-    return this.buckets.size;
+    return this.counters.size + this.trusted.size;
   }
 
-  private set(key: string, bucket: Bucket, now: number): void {
-    this.buckets.delete(key); // re-insert so the map's order is least recently used first
-    this.buckets.set(key, bucket);
-    if (this.buckets.size <= this.limits.maxBuckets) return;
-    for (const [k, b] of this.buckets) {
-      const cfg = k.startsWith('u:') ? this.limits.perUser : this.limits.perAddress;
-      if (takeToken(b, now, cfg).bucket.tokens + 1 >= cfg.capacity) this.buckets.delete(k);
-      if (this.buckets.size <= this.limits.maxBuckets) return;
+  private isTrusted(pairKey: string, now: number): boolean {
+    const at = this.trusted.get(pairKey);
+    return at !== undefined && now - at < this.limits.trustPairForMs;
+  }
+
+  private put<V>(map: Map<string, V>, key: string, value: V, now: number): void {
+    map.delete(key); // re-insert so each map's order is least recently written first
+    map.set(key, value);
+    if (this.size <= this.limits.maxEntries) return;
+    for (const [k, c] of this.counters) {
+      const kind: Kind = k.startsWith('p:') ? 'pair' : k.startsWith('u:') ? 'user' : 'address';
+      if (!liveCounter(c, now, this.limits[kind])) this.counters.delete(k);
     }
-    // Every bucket is in use: drop the least recently used.
-    const oldest = this.buckets.keys().next();
-    if (!oldest.done) this.buckets.delete(oldest.value);
+    for (const [k, at] of this.trusted) if (now - at >= this.limits.trustPairForMs) this.trusted.delete(k);
+    // Everything is live: drop the least recently written counter (trust is kept while counters remain).
+    while (this.size > this.limits.maxEntries) {
+      const from = this.counters.size > 0 ? this.counters : this.trusted;
+      const oldest = from.keys().next();
+      if (oldest.done) return;
+      from.delete(oldest.value);
+    }
   }
 }

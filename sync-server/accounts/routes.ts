@@ -20,6 +20,8 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { isGatecastError } from '../../protocol/errors.js';
+import { dashboardText } from '../../protocol/i18n/dashboard.js';
+import { languageOf } from '../dashboard/page-session.js';
 import { toCsv } from '../web/csv.js';
 import { type AccountContext, isSecureRequest } from './access-control.js';
 import { serializeSessionCookie, sessionCookieName } from './cookies.js';
@@ -100,8 +102,21 @@ export const accountRoutes: FastifyPluginAsync<AccountRoutesOptions> = async (
   { service, secureCookies },
 ) => {
   app.setErrorHandler((err, request, reply) => {
+    if (isRateLimitedError(err)) {
+      // Said in the signed-in page's language; the wait also goes in Retry-After for clients.
+      const seconds = Math.max(1, Math.ceil(err.retryAfterMs / 1000));
+      return reply
+        .code(429)
+        .header('retry-after', String(seconds))
+        .send({
+          error: {
+            code: err.code,
+            message: dashboardText(languageOf(request), 'login.rateLimited', { seconds }),
+            retryAfterS: seconds,
+          },
+        });
+    }
     if (isGatecastError(err) && STATUS[err.code]) {
-      if (isRateLimitedError(err)) reply.header('retry-after', String(Math.ceil(err.retryAfterMs / 1000)));
       const problems = (err as { problems?: unknown }).problems;
       return reply.code(STATUS[err.code]!).send({
         error: {

@@ -193,7 +193,8 @@ export class AccountService {
     // Hash even for an unknown user so timing does not tell which usernames exist.
     this.dummyHash ??= hashPassword(randomBytes(16).toString('hex'), this.scrypt);
     const ok = await verifyPassword(password, user?.passwordHash ?? (await this.dummyHash));
-    if (!user || !ok || user.disabled) {
+    if (user && ok && !user.disabled) this.limiter.succeeded(gate.ticket, this.clock.now());
+    else {
       this.audit(
         null,
         'session.login',
@@ -355,8 +356,17 @@ export class AccountService {
   /** Changes the actor's own password after checking the current one; ends their other sessions. */
   async changeOwnPassword(actor: Actor, currentRaw: unknown, nextRaw: unknown): Promise<void> {
     const user = this.requireUser(actor.user.username);
-    const current = typeof currentRaw === 'string' ? currentRaw : '';
-    if (!(await verifyPassword(current, user.passwordHash))) {
+    const current = typeof currentRaw === 'string' ? currentRaw.slice(0, 1024) : '';
+    // The current password is checked like a login, against the same counters.
+    const ip = actor.ip ?? 'local';
+    const gate = this.limiter.attempt(user.username, ip, this.clock.now());
+    if (!gate.allowed) {
+      this.audit(actor, 'user.password', user.username, 'denied', { reason: 'rate-limited' });
+      throw new RateLimitedError(gate.retryAfterMs);
+    }
+    if (await verifyPassword(current, user.passwordHash))
+      this.limiter.succeeded(gate.ticket, this.clock.now());
+    else {
       this.audit(actor, 'user.password', user.username, 'failed', { reason: 'wrong-current-password' });
       throw new AuthFailedError('the current password is wrong');
     }

@@ -40,7 +40,11 @@ function gcAccApi(method, url, body) {
     });
 }
 function gcAccCode(res) { return (res.json && res.json.error && res.json.error.code) || ('HTTP_' + res.status); }
-function gcAccWords(res) { var c = gcAccCode(res); return A['error.' + c] || gcFill(A['error.other'], { code: c }); }
+function gcAccWords(res) {
+  var c = gcAccCode(res);
+  var e = (res.json && res.json.error) || {};
+  return A['error.' + c] ? gcFill(A['error.' + c], { seconds: e.retryAfterS || '?' }) : gcFill(A['error.other'], { code: c });
+}
 function gcAccFmt() {
   return new Intl.DateTimeFormat(A.locale, { timeZone: A.timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
 }

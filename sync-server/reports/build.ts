@@ -27,9 +27,14 @@ import type {
   ReportDevice,
   ReportGate,
   ReportPeriod,
+  RejectedRecord,
+  RejectReason,
   Totals,
   VerifyChain,
 } from './types.js';
+
+/** Rejected records listed per device (all are counted in `playsRejected`); bounds a wholly bad chain. */
+export const REJECTED_LISTED_MAX = 1000;
 
 export interface ReportOptions {
   period: ReportPeriod;
@@ -138,6 +143,7 @@ export class DeviceAccumulator {
   private readonly check: ChainCheck | undefined;
   /** Only for a verifier that takes the whole chain at once (no `begin`). */
   private readonly held: ProofOfPlayRecord[] | undefined;
+  private readonly rejected: RejectedRecord[] = [];
   private records = 0;
   private plays = 0;
   private playsScreenOff = 0;
@@ -159,14 +165,38 @@ export class DeviceAccumulator {
     this.records++;
     if (this.held) {
       this.held.push(r);
-      this.count(r);
       return;
     }
     const before = this.breaks.length;
-    const counts = this.check!.add(r, this.breaks);
-    for (let i = before; i < this.breaks.length; i++) this.breaks[i]!.at = r.actualStart;
-    if (counts) this.count(r);
-    else this.playsRejected++;
+    const signed = this.check!.add(r, this.breaks);
+    this.checkClaims(r, this.breaks);
+    const reasons: RejectReason[] = [];
+    for (let i = before; i < this.breaks.length; i++) {
+      const b = this.breaks[i]!;
+      b.at = r.actualStart;
+      // A gap lies before the record, not in it; every other break is the record's own.
+      if (b.kind !== 'gap' && !reasons.includes(b.kind)) reasons.push(b.kind);
+    }
+    if (!signed && !reasons.includes('signature')) reasons.push('signature');
+    this.judge(r, reasons);
+  }
+
+  /** A signed record that names another screen or site group than the one it was stored for. */
+  private checkClaims(r: ProofOfPlayRecord, breaks: ChainBreak[]): void {
+    if (!r.claimed) return;
+    if (r.claimed.deviceId !== this.device.deviceId) breaks.push({ seq: r.seq, kind: 'device' });
+    if (r.claimed.siteGroup !== this.device.siteGroup) breaks.push({ seq: r.seq, kind: 'site-group' });
+  }
+
+  /** Counts the record, or, when it failed a check of its own, keeps it apart with its reasons. */
+  private judge(r: ProofOfPlayRecord, reasons: RejectReason[]): void {
+    if (reasons.length === 0) {
+      this.count(r);
+      return;
+    }
+    this.playsRejected++;
+    if (this.rejected.length < REJECTED_LISTED_MAX)
+      this.rejected.push({ seq: r.seq, at: r.actualStart, itemId: r.itemId, language: r.language, reasons });
   }
 
   private count(r: ProofOfPlayRecord): void {
@@ -212,7 +242,17 @@ export class DeviceAccumulator {
         }
         return sorted[lo]?.actualStart ?? null;
       };
-      breaks = verification.breaks.map((b) => ({ ...b, at: atBySeq(b.seq) }));
+      const found: ChainBreak[] = [...verification.breaks];
+      for (const r of sorted) this.checkClaims(r, found);
+      breaks = found.map((b) => ({ ...b, at: atBySeq(b.seq) }));
+      const reasonsBySeq = new Map<number, RejectReason[]>();
+      for (const b of found) {
+        if (b.kind === 'gap') continue;
+        const list = reasonsBySeq.get(b.seq) ?? [];
+        if (!list.includes(b.kind)) list.push(b.kind);
+        reasonsBySeq.set(b.seq, list);
+      }
+      for (const r of sorted) this.judge(r, reasonsBySeq.get(r.seq) ?? []);
     }
 
     const span: Interval[] = spanEnd > from ? [{ from, to: spanEnd }] : [];
@@ -238,6 +278,7 @@ export class DeviceAccumulator {
       plays: this.plays,
       playsScreenOff: this.playsScreenOff,
       playsRejected: this.playsRejected,
+      rejected: this.rejected,
       onAirMs: this.onAirMs,
       spanMs,
       uptimeRatio: ratio(spanMs - downMs, spanMs),

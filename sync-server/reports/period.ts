@@ -8,6 +8,19 @@ export class ReportInputError extends GatecastError {
 }
 export const isReportInputError = (e: unknown): e is ReportInputError => e instanceof ReportInputError;
 
+/** A custom period longer than the server allows (config reports.maxPeriodDays). */
+export class ReportPeriodTooLongError extends GatecastError {
+  readonly code = 'REPORT_PERIOD_TOO_LONG';
+  constructor(
+    readonly days: number,
+    readonly maxDays: number,
+  ) {
+    super(`a report period is at most ${maxDays} days; this one has ${days}`);
+  }
+}
+export const isReportPeriodTooLongError = (e: unknown): e is ReportPeriodTooLongError =>
+  e instanceof ReportPeriodTooLongError;
+
 export interface Range {
   /** Inclusive, epoch ms. */
   from: number;
@@ -68,6 +81,12 @@ export function periodRange(period: ReportPeriod, timeZone: string): Range {
       return range;
     }
   }
+}
+
+/** Calendar days the period covers (both ends included), whatever the time zone. */
+export function periodDays(period: ReportPeriod): number {
+  const { from, to } = periodRange(period, 'UTC');
+  return Math.round((to - from) / 86_400_000);
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');

@@ -82,6 +82,8 @@ export function reportRecordOf(deviceId: string, row: StoredRow, raw: unknown): 
     if (
       typeof p === 'object' &&
       p !== null &&
+      str(p.deviceId) &&
+      str(p.siteGroup) &&
       str(p.prevHash) &&
       str(p.hash) &&
       str(p.signature) &&
@@ -124,6 +126,7 @@ export function reportRecordOf(deviceId: string, row: StoredRow, raw: unknown): 
     durationMs: r.durationMs,
     screenOn: r.screenOn,
     signed: raw,
+    claimed: { deviceId: r.deviceId, siteGroup: r.siteGroup },
   };
   if (stored) out.stored = stored;
   return out;
@@ -182,7 +185,7 @@ function chainCheck(keyOf: (deviceId: string) => KeyObject | undefined, opts: Ch
         if (stored && verdict === null) opts.onVerified?.(r.deviceId, r.seq, 'malformed');
         breaks.push({ seq: r.seq, kind: 'edit' });
         prev = undefined;
-        return true; // mapped as no play (screen off)
+        return true; // not the device's to judge: the edit keeps it out of the totals
       }
       const gapFrom = prev && r.seq > prev.seq + 1 ? prev.seq + 1 : 0;
       if (gapFrom) breaks.push({ seq: gapFrom, kind: 'gap', missing: r.seq - gapFrom });

@@ -74,6 +74,7 @@ export function reportDevicesCsv(report: Report, lang: DashboardLanguage): strin
     'to',
     t('report.plays'),
     t('report.playsRejected'),
+    'rejectedRecords',
     t('report.onAirHours'),
     t('report.uptime'),
     t('report.uptimeOpening'),
@@ -97,6 +98,7 @@ export function reportDevicesCsv(report: Report, lang: DashboardLanguage): strin
           iso(g.to),
           d.plays,
           d.playsRejected,
+          d.rejected.map((x) => `${x.reasons.join('+')}@${x.seq}`).join(' '),
           hours(d.onAirMs),
           Math.round(d.uptimeRatio * 10_000) / 10_000,
           Math.round(d.openingUptimeRatio * 10_000) / 10_000,
@@ -150,6 +152,8 @@ function renderReportHtmlBody(report: Report, lang: DashboardLanguage): SafeHtml
     gap: 'report.chain.gap',
     edit: 'report.chain.edit',
     signature: 'report.chain.signature',
+    device: 'report.chain.device',
+    'site-group': 'report.chain.siteGroup',
   };
   const duration = (ms: number) =>
     ms >= HOUR
@@ -262,6 +266,41 @@ function renderReportHtmlBody(report: Report, lang: DashboardLanguage): SafeHtml
                 )}
               </tbody>
             </table>`
+          : ''
+      }
+      ${
+        d.rejected.length
+          ? html`<h4>${t('report.rejected')}</h4>
+              <table>
+                <thead>
+                  <tr>
+                    <th>${t('report.chain.seq')}</th>
+                    <th>${t('report.item')}</th>
+                    <th>${t('report.language')}</th>
+                    <th>${t('report.outage.from')}</th>
+                    <th>${t('report.rejected.reason')}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  ${d.rejected.map(
+                    (x) =>
+                      html`<tr class="broken" data-rejected-seq="${x.seq}">
+                        <td class="n">${num(x.seq)}</td>
+                        <td>${x.itemId}</td>
+                        <td>${x.language}</td>
+                        <td>${at(x.at)}</td>
+                        <td>${x.reasons.map((k) => t(breakKind[k])).join(', ')}</td>
+                      </tr>`,
+                  )}
+                </tbody>
+              </table>
+              ${
+                d.playsRejected > d.rejected.length
+                  ? html`<p>
+                      ${t('report.rejected.more', { count: num(d.playsRejected - d.rejected.length) })}
+                    </p>`
+                  : ''
+              }`
           : ''
       }
       ${spans(

@@ -14,13 +14,25 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Clock } from '../../protocol/clock.js';
 import { isGatecastError } from '../../protocol/errors.js';
-import { DEFAULT_DASHBOARD_LANGUAGE, isDashboardLanguage } from '../../protocol/i18n/dashboard.js';
+import {
+  DEFAULT_DASHBOARD_LANGUAGE,
+  dashboardText,
+  isDashboardLanguage,
+} from '../../protocol/i18n/dashboard.js';
 import { ReportBuilder } from './build.js';
-import { periodRange, ReportInputError } from './period.js';
+import { isReportBusyError, type JobQueue } from './job-queue.js';
+import {
+  isReportPeriodTooLongError,
+  periodDays,
+  periodRange,
+  ReportInputError,
+  ReportPeriodTooLongError,
+} from './period.js';
 import { renderReportHtml, reportDevicesCsv, reportPlaysCsv } from './render.js';
 import type {
   Outage,
   ProofOfPlayRecord,
+  Report,
   ReportDevice,
   ReportGate,
   ReportPeriod,
@@ -50,6 +62,10 @@ export interface ReportRoutesOptions {
   verifyChain: VerifyChain;
   clock: Clock;
   renderPdf: (html: string) => Promise<Uint8Array>;
+  /** PDF reports (building and printing) run through this queue: a bounded number at once. */
+  pdfJobs: JobQueue;
+  /** The longest period a report may cover (config reports.maxPeriodDays). */
+  maxPeriodDays: number;
 }
 
 /** Parses "2026-Q1", "2026" or "2026-01-01..2026-03-31". */
@@ -81,6 +97,26 @@ export const REPORT_HTML_CSP =
 
 export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app, opts) => {
   app.setErrorHandler((err, request, reply) => {
+    const asked = (request.query as Record<string, unknown> | undefined)?.['lang'];
+    const lang = isDashboardLanguage(asked) ? asked : DEFAULT_DASHBOARD_LANGUAGE;
+    if (isReportPeriodTooLongError(err))
+      return reply.code(400).send({
+        error: {
+          code: err.code,
+          message: dashboardText(lang, 'report.error.periodTooLong', {
+            days: err.days,
+            maxDays: err.maxDays,
+          }),
+          maxDays: err.maxDays,
+        },
+      });
+    if (isReportBusyError(err)) {
+      const seconds = Math.max(1, Math.ceil(err.retryAfterMs / 1000));
+      return reply
+        .code(429)
+        .header('retry-after', String(seconds))
+        .send({ error: { code: err.code, message: dashboardText(lang, 'report.error.busy', { seconds }) } });
+    }
     if (isGatecastError(err) && err.code === 'REPORT_INVALID')
       return reply.code(400).send({ error: { code: err.code, message: err.message } });
     if (isGatecastError(err) && err.code === 'PDF_RENDER_FAILED') {
@@ -98,7 +134,41 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app,
     if (!isDashboardLanguage(lang)) throw new ReportInputError('lang is "vi" or "en"');
     const format = (q['format'] ?? 'html') as Format;
     if (!FORMATS.includes(format)) throw new ReportInputError(`format is one of ${FORMATS.join(', ')}`);
+    const days = periodDays(period);
+    if (days > opts.maxPeriodDays) throw new ReportPeriodTooLongError(days, opts.maxPeriodDays);
+    const name = `gatecast-report-${String(q['period']).replace(/[^\w.-]/g, '_')}-${lang}`;
+    reply.header('cache-control', 'no-store').header('x-content-type-options', 'nosniff');
+    if (format === 'pdf') {
+      // Building and printing together hold the slot: a refused request has cost nothing yet.
+      const pdf = await opts.pdfJobs.run(async () =>
+        opts.renderPdf(renderReportHtml(await buildFor(q, period), lang)),
+      );
+      return reply
+        .header('content-type', 'application/pdf')
+        .header('content-disposition', `attachment; filename="${name}.pdf"`)
+        .send(Buffer.from(pdf));
+    }
+    const report = await buildFor(q, period);
+    switch (format) {
+      case 'csv':
+      case 'devices-csv':
+        return reply
+          .header('content-type', 'text/csv; charset=utf-8')
+          .header(
+            'content-disposition',
+            `attachment; filename="${name}${format === 'csv' ? '' : '-devices'}.csv"`,
+          )
+          .send(format === 'csv' ? reportPlaysCsv(report, lang) : reportDevicesCsv(report, lang));
+      case 'html':
+        return reply
+          .header('content-type', 'text/html; charset=utf-8')
+          .header('content-security-policy', REPORT_HTML_CSP)
+          .send(renderReportHtml(report, lang));
+    }
+  });
 
+  /** The report for the query's filters over `period`, one device at a time. */
+  async function buildFor(q: Record<string, unknown>, period: ReportPeriod): Promise<Report> {
     const gates = (await opts.source.gates()).filter(
       (g) =>
         // An empty field (the dashboard form's "all gates") is no filter.
@@ -127,29 +197,6 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app,
         builder.addDevice(d.deviceId, data.records, data.outages);
       }
     }
-    const report = builder.finish();
-    const name = `gatecast-report-${String(q['period']).replace(/[^\w.-]/g, '_')}-${lang}`;
-    reply.header('cache-control', 'no-store').header('x-content-type-options', 'nosniff');
-    switch (format) {
-      case 'csv':
-      case 'devices-csv':
-        return reply
-          .header('content-type', 'text/csv; charset=utf-8')
-          .header(
-            'content-disposition',
-            `attachment; filename="${name}${format === 'csv' ? '' : '-devices'}.csv"`,
-          )
-          .send(format === 'csv' ? reportPlaysCsv(report, lang) : reportDevicesCsv(report, lang));
-      case 'html':
-        return reply
-          .header('content-type', 'text/html; charset=utf-8')
-          .header('content-security-policy', REPORT_HTML_CSP)
-          .send(renderReportHtml(report, lang));
-      case 'pdf':
-        return reply
-          .header('content-type', 'application/pdf')
-          .header('content-disposition', `attachment; filename="${name}.pdf"`)
-          .send(Buffer.from(await opts.renderPdf(renderReportHtml(report, lang))));
-    }
-  });
+    return builder.finish();
+  }
 };

@@ -37,9 +37,27 @@ export interface ProofOfPlayRecord {
    * verified yet) and whether its prevHash matched the stored record before it (null: unknown).
    */
   stored?: { verdict: 'ok' | 'bad-signature' | 'malformed' | null; linkOk: boolean | null };
+  /** The screen and site group the signed record says it was shown on (absent: not known). */
+  claimed?: { deviceId: string; siteGroup: string };
 }
 
-export type ChainBreakKind = 'gap' | 'edit' | 'signature';
+/**
+ * gap: records missing; edit: the record does not match its hash or its link; signature: not the
+ * device's; device / site-group: the record claims another screen or another site group.
+ */
+export type ChainBreakKind = 'gap' | 'edit' | 'signature' | 'device' | 'site-group';
+
+/** Why a record is not counted: every break found at the record itself. */
+export type RejectReason = Exclude<ChainBreakKind, 'gap'>;
+
+/** A record kept as evidence but left out of every total, with why. */
+export interface RejectedRecord {
+  seq: number;
+  at: number;
+  itemId: string;
+  language: string;
+  reasons: RejectReason[];
+}
 
 /** A place where a device's chain does not hold: missing records, an altered record, a bad signature. */
 export interface ChainBreak {
@@ -150,8 +168,13 @@ export interface DeviceReport {
   plays: number;
   /** Plays recorded while the screen was off (not counted as plays). */
   playsScreenOff: number;
-  /** Records whose signature is not the device's: kept as evidence, not counted as plays. */
+  /**
+   * Records that fail a check of their own (hash, link, signature, device, site group): kept as
+   * evidence, counted in no total.
+   */
   playsRejected: number;
+  /** The rejected records with their reasons, the first REJECTED_LISTED_MAX of them. */
+  rejected: RejectedRecord[];
   onAirMs: number;
   /** The time judged: the period, cut at the report's generation time. */
   spanMs: number;

@@ -181,6 +181,11 @@ describe('proof of play verified at ingest', () => {
     }
     row = await device();
     expect(row.slice(-2)).toEqual(['broken', 'edit@2 signature@4 gap@6+1']);
+    expect([row[6], row[7], row[8]]).toEqual(['5', '2', 'edit@2 signature@4']);
+    expect(await plays()).toEqual([
+      ['hai-quan', 1],
+      ['visa', 4],
+    ]);
 
     // Rows stored before verification at ingest (no verdict): the report verifies them itself,
     // marks the same breaks, and stores the verdicts it found.
@@ -193,7 +198,7 @@ describe('proof of play verified at ingest', () => {
       legacy.close();
     }
     row = await device();
-    expect(row[6]).toBe('6');
+    expect(row[6]).toBe('5'); // the edited record 2 is marked and counts nowhere
     expect(row.slice(-2)).toEqual(['broken', 'edit@2 signature@4 gap@6+1']);
     const after = registry.popPage(
       deviceId,

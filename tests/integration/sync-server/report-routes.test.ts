@@ -11,6 +11,7 @@ import {
   type SqliteAccountStore,
 } from '../../../sync-server/accounts/sqlite-accounts.js';
 import { renderPdf } from '../../../sync-server/reports/pdf.js';
+import { JobQueue } from '../../../sync-server/reports/job-queue.js';
 import {
   parsePeriod,
   REPORT_HTML_CSP,
@@ -92,6 +93,8 @@ describe('report routes', () => {
       verifyChain: testVerifyChain,
       clock,
       renderPdf: (html) => renderPdf(html, { executablePath: chromiumPath(), timeoutMs: 30_000 }),
+      pdfJobs: new JobQueue({ concurrency: 1, maxQueued: 2, retryAfterMs: 30_000 }),
+      maxPeriodDays: 400,
     });
     await app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { parseCookies, serializeSessionCookie } from '../../../sync-server/accounts/cookies.js';
 import { hashPassword, needsRehash, verifyPassword } from '../../../sync-server/accounts/password.js';
-import { LoginRateLimiter, takeToken } from '../../../sync-server/accounts/rate-limit.js';
+import {
+  countFailure,
+  delayAfter,
+  liveCounter,
+  LoginRateLimiter,
+  waitMs,
+} from '../../../sync-server/accounts/rate-limit.js';
 import { ACTIONS, isAllowed, PERMISSIONS, ROLES } from '../../../sync-server/accounts/roles.js';
 
 const FAST = { N: 1024, r: 8, p: 1 };
@@ -92,45 +98,113 @@ describe('password hashing', () => {
   });
 });
 
-describe('token bucket', () => {
-  const cfg = { capacity: 3, refillEveryMs: 1000 };
-  it('allows a burst, then one per refill period', () => {
-    let b = undefined;
-    for (let i = 0; i < 3; i++) {
-      const r = takeToken(b, 0, cfg);
-      expect(r.allowed).toBe(true);
-      b = r.bucket;
+describe('login limiter (pure, fake clock)', () => {
+  const pair = { freeFailures: 3, baseDelayMs: 1000, maxDelayMs: 8000, forgetAfterMs: 60_000 };
+  const LIMITS = {
+    pair,
+    user: { freeFailures: 6, baseDelayMs: 1000, maxDelayMs: 4000, forgetAfterMs: 60_000 },
+    address: { freeFailures: 10, baseDelayMs: 1000, maxDelayMs: 8000, forgetAfterMs: 60_000 },
+    trustPairForMs: 3_600_000,
+    maxEntries: 1000,
+  };
+  const clock = () => {
+    let t = Date.parse('2026-03-10T03:00:00Z');
+    return { now: () => t, advance: (ms: number) => (t += ms) };
+  };
+  const fail = (l: LoginRateLimiter, user: string, addr: string, now: number) => {
+    const d = l.attempt(user, addr, now);
+    return d.allowed ? 0 : d.retryAfterMs;
+  };
+  const succeed = (l: LoginRateLimiter, user: string, addr: string, now: number) => {
+    const d = l.attempt(user, addr, now);
+    if (!d.allowed) return d.retryAfterMs;
+    l.succeeded(d.ticket, now);
+    return 0;
+  };
+
+  it('computes the progressive delay, capped, and forgets an idle counter', () => {
+    expect([0, 1, 2, 3, 4, 5, 6, 9].map((n) => delayAfter(n, pair))).toEqual([
+      0, 0, 0, 1000, 2000, 4000, 8000, 8000,
+    ]);
+    const c = { failures: 4, lastFailureAt: 1000 };
+    expect(waitMs(c, 1500, pair)).toBe(1500);
+    expect(waitMs(c, 3000, pair)).toBe(0);
+    expect(liveCounter(c, 61_000, pair)).toBeUndefined();
+    expect(countFailure(c, 61_000, pair)).toEqual({ failures: 1, lastFailureAt: 61_000 });
+    expect(countFailure(c, 2000, pair)).toEqual({ failures: 5, lastFailureAt: 2000 });
+  });
+
+  it('never slows successful logins, however many', () => {
+    const l = new LoginRateLimiter(LIMITS);
+    const c = clock();
+    for (let i = 0; i < 50; i++) expect(succeed(l, 'approver', '10.0.0.1', c.now())).toBe(0);
+  });
+
+  it('after 3 failures from one address waits exponentially longer there, and a success resets it', () => {
+    const l = new LoginRateLimiter(LIMITS);
+    const c = clock();
+    for (let i = 0; i < 3; i++) expect(fail(l, 'lan', '10.0.0.1', c.now())).toBe(0);
+    expect(fail(l, 'Lan', '10.0.0.1', c.now())).toBe(1000);
+    c.advance(1000);
+    expect(fail(l, 'lan', '10.0.0.1', c.now())).toBe(0); // 4th failure
+    expect(fail(l, 'lan', '10.0.0.1', c.now())).toBe(2000);
+    c.advance(2000);
+    expect(fail(l, 'lan', '10.0.0.1', c.now())).toBe(0); // 5th
+    expect(fail(l, 'lan', '10.0.0.1', c.now())).toBe(4000);
+    // A refused attempt counts nothing: the wait does not grow while it is hammered.
+    c.advance(1000);
+    expect(fail(l, 'lan', '10.0.0.1', c.now())).toBe(3000);
+    c.advance(3000);
+    expect(succeed(l, 'lan', '10.0.0.1', c.now())).toBe(0);
+    for (let i = 0; i < 3; i++) expect(fail(l, 'lan', '10.0.0.1', c.now())).toBe(0);
+  });
+
+  it('does not let failures from address A slow the user at address B', () => {
+    const l = new LoginRateLimiter(LIMITS);
+    const c = clock();
+    for (const waitBefore of [0, 0, 0, 1000, 2000]) {
+      c.advance(waitBefore);
+      expect(fail(l, 'approver', '203.0.113.9', c.now())).toBe(0);
     }
-    const denied = takeToken(b, 0, cfg);
-    expect(denied).toMatchObject({ allowed: false, retryAfterMs: 1000 });
-    expect(takeToken(denied.bucket, 400, cfg)).toMatchObject({ allowed: false, retryAfterMs: 600 });
-    expect(takeToken(denied.bucket, 1000, cfg).allowed).toBe(true);
-    // Refill never exceeds capacity.
-    expect(takeToken(b, 1_000_000, cfg).bucket.tokens).toBe(2);
+    expect(fail(l, 'approver', '203.0.113.9', c.now())).toBe(4000);
+    expect(succeed(l, 'approver', '10.0.0.2', c.now())).toBe(0);
   });
 
-  it('limits per user and per address; a denied attempt consumes nothing', () => {
-    const l = new LoginRateLimiter({
-      perUser: { capacity: 2, refillEveryMs: 60_000 },
-      perAddress: { capacity: 3, refillEveryMs: 10_000 },
-      maxBuckets: 100,
-    });
-    expect(l.attempt('Lan', '10.0.0.1', 0).allowed).toBe(true);
-    expect(l.attempt('lan', '10.0.0.2', 0).allowed).toBe(true);
-    expect(l.attempt('LAN', '10.0.0.3', 0)).toEqual({ allowed: false, retryAfterMs: 60_000 });
-    expect(l.attempt('minh', '10.0.0.1', 0).allowed).toBe(true);
-    expect(l.attempt('hoa', '10.0.0.1', 0).allowed).toBe(true);
-    expect(l.attempt('khanh', '10.0.0.1', 0)).toEqual({ allowed: false, retryAfterMs: 10_000 });
-    expect(l.attempt('khanh', '10.0.0.9', 0).allowed).toBe(true);
-    expect(l.attempt('lan', '10.0.0.9', 60_000).allowed).toBe(true);
+  it('slows a guess spread over many addresses, but not a pair that has signed in before', () => {
+    const l = new LoginRateLimiter(LIMITS);
+    const c = clock();
+    expect(succeed(l, 'approver', '10.0.0.2', c.now())).toBe(0);
+    for (let i = 0; i < 6; i++) expect(fail(l, 'approver', `198.51.100.${i}`, c.now())).toBe(0);
+    expect(fail(l, 'approver', '198.51.100.99', c.now())).toBe(1000);
+    // A new address of the real user waits too (at most the user cap, 4 s here) …
+    expect(succeed(l, 'approver', '10.0.0.3', c.now())).toBe(1000);
+    // … while the address it signed in from before is not held back at all.
+    expect(succeed(l, 'approver', '10.0.0.2', c.now())).toBe(0);
+    for (let i = 0; i < 20; i++) {
+      c.advance(4000);
+      fail(l, 'approver', `198.51.100.${i + 10}`, c.now());
+    }
+    expect(fail(l, 'approver', '198.51.100.200', c.now())).toBeLessThanOrEqual(4000);
+    expect(succeed(l, 'approver', '10.0.0.2', c.now())).toBe(0);
   });
 
-  it('keeps the number of buckets bounded', () => {
-    const l = new LoginRateLimiter({
-      perUser: { capacity: 5, refillEveryMs: 1000 },
-      perAddress: { capacity: 5, refillEveryMs: 1000 },
-      maxBuckets: 10,
-    });
+  it('counts parallel attempts before their outcome is known', () => {
+    const l = new LoginRateLimiter(LIMITS);
+    const now = clock().now();
+    const decisions = Array.from({ length: 6 }, () => l.attempt('lan', '10.0.0.1', now).allowed);
+    expect(decisions).toEqual([true, true, true, false, false, false]);
+  });
+
+  it('slows one address trying many usernames', () => {
+    const l = new LoginRateLimiter(LIMITS);
+    const now = clock().now();
+    for (let i = 0; i < 10; i++) expect(fail(l, `u${i}`, '203.0.113.5', now)).toBe(0);
+    expect(fail(l, 'u99', '203.0.113.5', now)).toBe(1000);
+    expect(fail(l, 'u99', '203.0.113.6', now)).toBe(0);
+  });
+
+  it('keeps the number of entries bounded', () => {
+    const l = new LoginRateLimiter({ ...LIMITS, maxEntries: 10 });
     for (let i = 0; i < 100; i++) l.attempt(`u${i}`, `10.0.0.${i}`, i);
     expect(l.size).toBeLessThanOrEqual(10);
   });

@@ -141,8 +141,8 @@ describe('report builder', () => {
     expect(d1.chain).toEqual({ ok: true, records: 3, breaks: [] });
 
     const d2 = ht.devices.find((d) => d.deviceId === 'ht-2')!;
-    expect(d2.plays).toBe(3);
-    expect(d2.onAirMs).toBe(10 * H + 60_000);
+    expect(d2.plays).toBe(2);
+    expect(d2.onAirMs).toBe(10 * H);
     expect(d2.contentGaps).toEqual([]);
     expect(d2.chain.ok).toBe(false);
     expect(d2.chain.breaks).toEqual([
@@ -150,15 +150,19 @@ describe('report builder', () => {
       { seq: 5, kind: 'edit', at: at(19) },
     ]);
 
-    // The altered record still counts (marked in the chain check); the lost ones cannot.
+    // The altered record is kept apart with its reason and counted nowhere; the lost ones cannot count.
+    expect(d2.playsRejected).toBe(1);
+    expect(d2.rejected).toEqual([
+      { seq: 5, at: at(19), itemId: 'forged', language: 'en', reasons: ['edit'] },
+    ]);
     expect(ht.playsByItem).toEqual([
-      { itemId: 'forged', language: 'en', plays: 1, onAirMs: 60_000 },
       { itemId: 'visa', language: 'km', plays: 1, onAirMs: 10_000 },
       { itemId: 'visa', language: 'vi', plays: 3, onAirMs: 10 * H + 10_000 },
     ]);
     expect(ht.totals).toMatchObject({
       devices: 2,
-      plays: 5,
+      plays: 4,
+      playsRejected: 1,
       playsScreenOff: 1,
       outages: 2,
       outageMs: 2 * H,
@@ -169,11 +173,12 @@ describe('report builder', () => {
     const lc = r.provinces.find((p) => p.provinceId === 'lao-cai')!.gates[0]!.devices[0]!;
     expect(lc.chain.breaks).toEqual([{ seq: 2, kind: 'signature', at: at(9, 0, 30) }]);
     expect(lc).toMatchObject({ plays: 1, playsRejected: 1, onAirMs: 30_000 });
+    expect(lc.rejected.map((x) => [x.seq, x.reasons])).toEqual([[2, ['signature']]]);
     expect(lc.playsByItem.map((p) => p.itemId)).toEqual(['<img src=x onerror=alert(1)>']);
     // No opening hours: always open; display off 20:00–24:00.
     expect(lc.openingMs).toBe(24 * H);
     expect(lc.uptimeRatio).toBeCloseTo(20 / 24, 10);
-    expect(r.totals).toMatchObject({ devices: 3, plays: 6, playsRejected: 1, chainBreaks: 3 });
+    expect(r.totals).toMatchObject({ devices: 3, plays: 5, playsRejected: 2, chainBreaks: 3 });
     expect(r.provinces.map((p) => p.provinceName)).toEqual(['Kiên Giang', 'Lào Cai']);
   });
 
@@ -275,15 +280,19 @@ describe('report output', () => {
     expect(lines).toContain(
       'Lào Cai,Cửa khẩu Quốc tế Lào Cai,Nhà chờ,lc-1,<img src=x onerror=alert(1)>,zh-Hans,1,0.01',
     );
-    expect(lines).toHaveLength(1 + 2 + 2 + 1);
+    expect(lines).toHaveLength(1 + 2 + 1 + 1);
+    expect(lines.some((l) => l.includes(',forged,'))).toBe(false);
     const dev = reportDevicesCsv(report, 'en').slice(1).split('\r\n');
     expect(dev[0]).toContain('Province,Border gate,Screen,deviceId');
     expect(dev.find((l) => l.includes(',ht-2,'))).toMatch(/,broken,gap@3\+2 edit@5$/);
-    // The record with a bad signature is not a play; the devices CSV counts it apart.
+    // Records failing a check are not plays; the devices CSV counts and names them apart.
     const head = dev[0]!.split(',');
     const lc = dev.find((l) => l.includes(',lc-1,'))!.split(',');
     expect(lc[head.indexOf('Plays')]).toBe('1');
-    expect(lc[head.indexOf('Plays rejected (bad signature)')]).toBe('1');
+    expect(lc[head.indexOf('Plays rejected (failed a check)')]).toBe('1');
+    expect(lc[head.indexOf('rejectedRecords')]).toBe('signature@2');
+    const ht2 = dev.find((l) => l.includes(',ht-2,'))!.split(',');
+    expect(ht2[head.indexOf('rejectedRecords')]).toBe('edit@5');
   });
 
   it('renders HTML in Vietnamese and English with every name escaped', () => {
@@ -301,6 +310,7 @@ describe('report output', () => {
     expect(en).toContain('Information screen operations report');
     expect(en).toContain('91.67%');
     expect(en).toContain('Missing records');
-    expect(en).toContain('Plays rejected (bad signature): 1');
+    expect(en).toContain('Plays rejected (failed a check): 1');
+    expect(en).toContain('Records left out of every total');
   });
 });
