@@ -191,6 +191,21 @@ export function createScheduleEngine(
     }
     return v;
   }
+  /**
+   * zonedInstant(timezone, date, ms) from cached midnights: where the days around `date` are all
+   * 24 h long (no offset change), the instant is that midnight plus `ms`; Intl only near a change.
+   */
+  function instantOn(date: string, ms: number): number {
+    if (ms >= DAY_MS) return instantOn(addDays(date, 1), ms - DAY_MS);
+    const start = dayStart(date);
+    const prev = addDays(date, -1);
+    const next = addDays(date, 1);
+    const steady =
+      start - dayStart(prev) === DAY_MS &&
+      dayStart(next) - start === DAY_MS &&
+      dayStart(addDays(next, 1)) - dayStart(next) === DAY_MS;
+    return steady ? start + ms : zonedInstant(timezone, date, ms);
+  }
   /** The local date at t, from cached midnights (Intl only for a first guess near new dates). */
   let guessOffsetMs: number | undefined;
   function localDateAt(t: number): string {
@@ -223,8 +238,8 @@ export function createScheduleEngine(
         const s = parseLocalTime(entry.window.start);
         let e = parseLocalTime(entry.window.end);
         if (e <= s) e += DAY_MS;
-        startAt = zonedInstant(timezone, date, s);
-        endAt = zonedInstant(timezone, date, e);
+        startAt = instantOn(date, s);
+        endAt = instantOn(date, e);
       } else {
         startAt = dayStart(date);
         endAt = dayStart(addDays(date, 1));
@@ -286,9 +301,11 @@ export function createScheduleEngine(
     };
   }
 
-  /** Every instant near t at which what is on air may change. */
-  function boundariesNear(t: number, lower: number, upper: number): number[] {
-    const today = localDateAt(t);
+  /** Every instant within two local days of `today` at which what is on air may change, sorted. */
+  const boundaryCache = new Map<string, number[]>();
+  function boundariesAround(today: string): number[] {
+    const hit = boundaryCache.get(today);
+    if (hit) return hit;
     const set = new Set<number>();
     for (let d = -2; d <= 2; d++) {
       const date = addDays(today, d);
@@ -302,7 +319,15 @@ export function createScheduleEngine(
       set.add(x.startsAt);
       set.add(x.expiresAt);
     }
-    return [...set].filter((b) => b > lower && b < upper).sort((a, b) => a - b);
+    const sorted = [...set].sort((a, b) => a - b);
+    if (boundaryCache.size > 64) boundaryCache.clear();
+    boundaryCache.set(today, sorted);
+    return sorted;
+  }
+
+  /** Every instant near t at which what is on air may change, inside (lower, upper). */
+  function boundariesNear(t: number, lower: number, upper: number): number[] {
+    return boundariesAround(localDateAt(t)).filter((b) => b > lower && b < upper);
   }
 
   // A segment is the same answer for every instant inside it, so recent ones are reused.

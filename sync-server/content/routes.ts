@@ -207,7 +207,7 @@ export const contentRoutes: FastifyPluginAsync<ContentRoutesOptions> = async (ap
       const b = parse(PreviewBody, request.body, 'the request body');
       return reply
         .header('cache-control', 'no-store')
-        .send(content.preview(b.siteGroup, b.manifest, b.from ?? o.clock.now(), b.hours ?? 24));
+        .send(await content.preview(b.siteGroup, b.manifest, b.from ?? o.clock.now(), b.hours ?? 24));
     },
   );
 

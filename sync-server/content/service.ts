@@ -21,7 +21,7 @@ import { ContentError, type Problem } from '../../protocol/errors.js';
 import type { Logger } from '../../protocol/log.js';
 import { checkDraft, type DraftFile, type DraftView } from '../../protocol/publish-api.js';
 import type { Segment } from '../../protocol/schedule-engine.js';
-import { latestManifest, previewSegments } from '../dashboard/schedule-preview.js';
+import { latestManifest, previewSegmentsSliced } from '../dashboard/schedule-preview.js';
 import type { DraftActor, DraftService } from '../tuf/drafts.js';
 import { hashedTargetPath, repoLayout } from '../tuf/layout.js';
 import type { TufRepository } from '../tuf/repository.js';
@@ -280,7 +280,7 @@ export class ContentService {
   }
 
   /** The segments of [from, from + hours) by the device's own schedule engine, in the gate's zone. */
-  preview(siteGroup: string, raw: unknown, from: number, hours: number): PreviewResult {
+  async preview(siteGroup: string, raw: unknown, from: number, hours: number): Promise<PreviewResult> {
     this.#known(siteGroup);
     if (!Number.isFinite(from) || !Number.isInteger(hours) || hours < 1 || hours > MAX_PREVIEW_HOURS)
       throw new ContentWorkflowError('preview window refused', [
@@ -303,7 +303,7 @@ export class ContentService {
     const spanMs = hours * 3600_000;
     let segments: Segment[];
     try {
-      segments = previewSegments(manifest, gate.config, from, spanMs);
+      segments = await previewSegmentsSliced(manifest, gate.config, from, spanMs);
     } catch (err) {
       throw new ContentWorkflowError('the schedule cannot be evaluated', [
         { path: 'schedule', message: (err as Error).message },

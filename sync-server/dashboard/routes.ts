@@ -36,7 +36,7 @@ import { openEventStream } from './event-stream.js';
 import { LANG_COOKIE, languageOf, pageSession, sendHtml } from './page-session.js';
 import type { FleetView } from './fleet-view.js';
 import { renderFleet, renderLogin, renderReports, renderScreen } from './pages.js';
-import { latestManifest, previewSegments } from './schedule-preview.js';
+import { latestManifest, previewSegmentsSliced } from './schedule-preview.js';
 
 export interface DashboardRoutesOptions {
   fleet: FleetView;
@@ -166,7 +166,10 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardRoutesOptions> = async
       if (o.tuf && gate) {
         try {
           const m = await latestManifest(o.tuf.repo, o.tuf.repoDir, device.siteGroup);
-          schedule = m && { version: m.version, segments: previewSegments(m.manifest, gate, now) };
+          schedule = m && {
+            version: m.version,
+            segments: await previewSegmentsSliced(m.manifest, gate, now),
+          };
         } catch (err) {
           o.log.warn('schedule preview failed', { deviceId: id, err });
           schedule = { error: (err as Error).message };

@@ -7,7 +7,7 @@ import {
   screenState,
 } from '../../sync-server/dashboard/fleet-state.js';
 import { openAlertCounter } from '../../sync-server/dashboard/fleet-view.js';
-import { previewSegments } from '../../sync-server/dashboard/schedule-preview.js';
+import { previewSegments, previewSegmentsSliced } from '../../sync-server/dashboard/schedule-preview.js';
 import { lineChart } from '../../sync-server/dashboard/svg-chart.js';
 import { renderMetrics } from '../../sync-server/metrics.js';
 import { manifest, playlist, t } from '../helpers/schedule-fixtures.js';
@@ -152,6 +152,45 @@ describe('schedule preview', () => {
       // A new local day starts a new segment (the default playlist restarts from its top).
       ['default', '2026-03-02T17:00:00.000Z'],
     ]);
+  });
+});
+
+describe('schedule preview of a large schedule', () => {
+  // 500 two-minute windows a day (the schema's maximum of entries), each with its own priority:
+  // a segment boundary every minute or so, so a week hits the 200-segment cap.
+  const entries = Array.from({ length: 500 }, (_, i) => {
+    const hhmm = (m: number) =>
+      `${String(Math.floor(m / 60) % 24).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+    return {
+      id: `e${i}`,
+      playlistId: ['p-b', 'p-c', 'p-d'][i % 3]!,
+      priority: i,
+      window: { start: hhmm(i * 2), end: hhmm(i * 2 + 1) },
+    };
+  });
+  const m = manifest({ schedule: { defaultPlaylistId: 'default', entries } });
+  const gate = {
+    siteGroup: 'kien-giang/ha-tien',
+    name: 'Hà Tiên',
+    timezone: 'Asia/Ho_Chi_Minh',
+    languages: ['vi', 'km'],
+    missingVariant: { mode: 'skip' as const },
+  };
+  const from = t('2026-03-02T00:00:00+07:00');
+
+  it('gives the same segments in slices, and serves the event loop between them', async () => {
+    const whole = previewSegments(m, gate, from, 168 * 3600_000);
+    expect(whole).toHaveLength(200);
+    let turns = 0;
+    const tick = setInterval(() => turns++, 0);
+    try {
+      const sliced = await previewSegmentsSliced(m, gate, from, 168 * 3600_000, 0);
+      expect(sliced).toEqual(whole);
+    } finally {
+      clearInterval(tick);
+    }
+    // With a zero slice it yields after every segment: timers ran while it worked.
+    expect(turns).toBeGreaterThan(10);
   });
 });
 
