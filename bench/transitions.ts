@@ -161,14 +161,11 @@ async function runGatecast(
     process.stdout.write(
       `  gatecast late starts (> 1 frame) by item: ${JSON.stringify(Object.fromEntries(late))}\n`,
     );
-  const client = await puppeteer.connect({ browserWSEndpoint: sup.wsEndpoint!, defaultViewport: null });
-  const [page] = await client.pages();
-  const stats = (await page!.evaluate('window.gatecast.stats()')) as {
+  const stats = (await sup.inspectPage((page) => page.evaluate('window.gatecast.stats()'))) as {
     frames: number;
     blankFrames: number;
     staleFrames: number;
   };
-  await client.disconnect();
   await sup.stop();
   await server.stop();
   return {

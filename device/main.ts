@@ -202,6 +202,13 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
       enrolmentRootFile: rootFile,
       refreshIntervalMs: config.update.refreshIntervalMs,
       storeQuotaBytes: config.update.storeQuotaBytes,
+      transferLimits: {
+        metadataBudgetMs: config.update.metadataBudgetMs,
+        targetBudgetMs: config.update.targetBudgetMs,
+        refreshBudgetMs: config.update.refreshBudgetMs,
+        minBytesPerSecond: config.update.minBytesPerSecond,
+        throughputWindowMs: config.update.throughputWindowMs,
+      },
       ...(config.server.caFile ? { http: { ca: readFileSync(config.server.caFile) } } : {}),
       clock,
       log: dlog.child('update'),

@@ -47,6 +47,61 @@ export const GateConfig = z.object({
 });
 export type GateConfig = z.infer<typeof GateConfig>;
 
+/**
+ * Periodic refresh, disk budget, and the time budgets and throughput floor that keep a slow or
+ * stalling mirror from holding a refresh (and the content and emergencies behind it) for hours.
+ * A download cut off by a budget keeps its partial file; the next refresh resumes it.
+ */
+export const UpdateConfig = z
+  .object({
+    /** Periodic TUF refresh on top of the server's update notifications. */
+    refreshIntervalMs: z
+      .number()
+      .int()
+      .min(10_000)
+      .default(15 * 60_000),
+    /** Disk budget for the content store (blobs + partial downloads). */
+    storeQuotaBytes: z
+      .number()
+      .int()
+      .min(1024 * 1024)
+      .default(8 * 1024 ** 3),
+    /** One metadata file (root, timestamp, snapshot, targets, a delegation), request to last byte. */
+    metadataBudgetMs: z.number().int().min(1000).default(60_000),
+    /** One target download attempt; what arrived stays for the next refresh to resume. */
+    targetBudgetMs: z
+      .number()
+      .int()
+      .min(1000)
+      .default(20 * 60_000),
+    /** One refresh as a whole: every metadata file and every target download together. */
+    refreshBudgetMs: z
+      .number()
+      .int()
+      .min(1000)
+      .default(30 * 60_000),
+    /** A transfer slower than this over a whole throughput window is stopped. */
+    minBytesPerSecond: z.number().int().min(1).default(1024),
+    /** The window the throughput floor is measured over. */
+    throughputWindowMs: z.number().int().min(1000).default(30_000),
+  })
+  .superRefine((u, ctx) => {
+    for (const key of ['metadataBudgetMs', 'targetBudgetMs'] as const)
+      if (u[key] > u.refreshBudgetMs)
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `must not exceed refreshBudgetMs (${u.refreshBudgetMs})`,
+        });
+    if (u.throughputWindowMs > u.metadataBudgetMs)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['throughputWindowMs'],
+        message: `must not exceed metadataBudgetMs (${u.metadataBudgetMs}), or the floor is never checked`,
+      });
+  });
+export type UpdateConfig = z.infer<typeof UpdateConfig>;
+
 /** A BCM GPIO line number on the 40-pin header (0–27). */
 export const BcmLine = z.number().int().min(0).max(27);
 
@@ -66,22 +121,7 @@ export const DeviceConfig = z
         caFile: z.string().optional(),
       })
       .optional(),
-    update: z
-      .object({
-        /** Periodic TUF refresh on top of the server's update notifications. */
-        refreshIntervalMs: z
-          .number()
-          .int()
-          .min(10_000)
-          .default(15 * 60_000),
-        /** Disk budget for the content store (blobs + partial downloads). */
-        storeQuotaBytes: z
-          .number()
-          .int()
-          .min(1024 * 1024)
-          .default(8 * 1024 ** 3),
-      })
-      .prefault({}),
+    update: UpdateConfig.prefault({}),
     player: z
       .object({
         /** Port of the page server on 127.0.0.1; 0 picks a free one. */

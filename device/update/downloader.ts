@@ -7,13 +7,16 @@
  * complete only when its length and SHA-256 equal the verified metadata; then it is fsynced and the
  * caller may rename it into place. Bytes beyond the expected length, or a wrong hash, delete the
  * partial file: those bytes are not worth keeping.
+ *
+ * A transfer stopped by its budget, the throughput floor or the refresh's budget is a cut too: what
+ * arrived is fsynced and kept, and the guard's own error (its code) is what the caller sees.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, open, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { UpdateError } from './errors.js';
 import { hashInto } from './hash-file.js';
-import { type HttpOptions, httpGet } from './http.js';
+import { type HttpOptions, httpGet, isTransferLimitError } from './http.js';
 
 export interface ExpectedTarget {
   /** Target path, for messages. */
@@ -56,7 +59,7 @@ export async function downloadResumable(
   }
 
   for (let attempt = 0; attempt < 2; attempt++) {
-    const res = await httpGet(url, have > 0 ? { range: `bytes=${have}-` } : {}, opts);
+    const { res, received } = await httpGet(url, have > 0 ? { range: `bytes=${have}-` } : {}, opts);
     const status = res.statusCode ?? 0;
     if (status === 206) {
       const m = CONTENT_RANGE.exec(String(res.headers['content-range'] ?? ''));
@@ -99,6 +102,7 @@ export async function downloadResumable(
               `${expected.path}: server sent more than the ${expected.length} bytes in verified metadata`,
             );
           }
+          received(chunk.length);
           await fh.write(chunk);
           hash.update(chunk);
           have += chunk.length;
@@ -106,7 +110,7 @@ export async function downloadResumable(
           opts.onProgress?.(fetched);
         }
       } catch (err) {
-        if (err instanceof UpdateError) throw err;
+        if (err instanceof UpdateError && !isTransferLimitError(err)) throw err;
         cutErr = err;
       }
       // What arrived stays on disk for the next attempt, even after a cut.
@@ -121,6 +125,7 @@ export async function downloadResumable(
         `${expected.path}: server sent ${have} bytes, verified metadata says ${expected.length}`,
       );
     }
+    if (have < expected.length && isTransferLimitError(cutErr)) throw cutErr;
     if (have < expected.length) {
       const why = cutErr instanceof Error ? cutErr.message : 'connection closed early';
       throw new UpdateError(

@@ -34,7 +34,13 @@ export type UpdateErrorCode =
   /** Installing would exceed update.storeQuotaBytes. */
   | 'STORE_QUOTA_EXCEEDED'
   /** The repository could not be reached or answered with an HTTP error. */
-  | 'DOWNLOAD_FAILED';
+  | 'DOWNLOAD_FAILED'
+  /** One metadata file or target download took longer than its budget (update.*BudgetMs). */
+  | 'TRANSFER_BUDGET_EXCEEDED'
+  /** A transfer ran below update.minBytesPerSecond over a throughput window. */
+  | 'THROUGHPUT_TOO_LOW'
+  /** The refresh as a whole took longer than update.refreshBudgetMs. */
+  | 'REFRESH_BUDGET_EXCEEDED';
 
 export class UpdateError extends GatecastError {
   constructor(
@@ -97,6 +103,9 @@ const KNOWN_CODES = new Set<UpdateErrorCode>([
   'BUNDLE_INVALID',
   'STORE_QUOTA_EXCEEDED',
   'DOWNLOAD_FAILED',
+  'TRANSFER_BUDGET_EXCEEDED',
+  'THROUGHPUT_TOO_LOW',
+  'REFRESH_BUDGET_EXCEEDED',
 ]);
 
 function stripCode(text: string): string {

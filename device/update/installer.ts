@@ -23,7 +23,7 @@ import type { StoreContentSource } from '../content/store-content.js';
 import { downloadResumable } from './downloader.js';
 import { UpdateError } from './errors.js';
 import { hashFile } from './hash-file.js';
-import type { HttpOptions } from './http.js';
+import { DEFAULT_TRANSFER_LIMITS, type HttpOptions, refreshBudget, type TransferLimits } from './http.js';
 import type { TufClient, TufSession, VerifiedTarget } from './tuf.js';
 
 export interface InstallerDeps {
@@ -36,6 +36,8 @@ export interface InstallerDeps {
   siteGroup: string;
   storeQuotaBytes: number;
   http?: HttpOptions;
+  /** Budgets and throughput floor of the refresh, its metadata files and its target downloads. */
+  transfer?: TransferLimits;
   /** Called at each step; the crash test and progress reporting hook in here. */
   onStep?: (step: InstallStep, detail?: string) => void | Promise<void>;
 }
@@ -54,11 +56,33 @@ export interface InstallResult {
 }
 
 export class Installer {
+  /** The running update's refresh budget (updates never overlap: UpdateClient runs one at a time). */
+  private signal: AbortSignal | undefined;
+
   constructor(private readonly deps: InstallerDeps) {}
 
+  /**
+   * One update within the refresh budget. When a budget or the throughput floor stops it, the
+   * installed bundle stays active and partial downloads stay for the next update to resume.
+   */
   async update(): Promise<InstallResult> {
+    const budget = refreshBudget(this.limits.refreshBudgetMs);
+    this.signal = budget.signal;
+    try {
+      return await this.updateWithinBudget(budget.signal);
+    } finally {
+      budget.end();
+      this.signal = undefined;
+    }
+  }
+
+  private get limits(): TransferLimits {
+    return this.deps.transfer ?? DEFAULT_TRANSFER_LIMITS;
+  }
+
+  private async updateWithinBudget(signal: AbortSignal): Promise<InstallResult> {
     const d = this.deps;
-    const session = await d.tuf.refresh();
+    const session = await d.tuf.refresh(signal);
     await d.onStep?.('refreshed');
     const manifestPath = bundleManifestPath(d.siteGroup);
     const manifestTarget = await this.verifiedTarget(session, manifestPath);
@@ -156,7 +180,12 @@ export class Installer {
   private async ensureBlob(t: VerifiedTarget): Promise<boolean> {
     const { blobs, http } = this.deps;
     if (await blobs.has(t.sha256, t.length)) return false;
-    await downloadResumable(t.url, t, blobs.partialPath(t.sha256), http);
+    const { targetBudgetMs, minBytesPerSecond, throughputWindowMs } = this.limits;
+    await downloadResumable(t.url, t, blobs.partialPath(t.sha256), {
+      ...http,
+      guard: { budgetMs: targetBudgetMs, minBytesPerSecond, throughputWindowMs },
+      ...(this.signal ? { signal: this.signal } : {}),
+    });
     await blobs.adopt(t.sha256);
     return true;
   }

@@ -2,20 +2,41 @@
  * tuf-js's Fetcher, implemented on our HTTP edge: metadata is read into memory (it is small and
  * bounded by maxLength), never through a temp file, and an oversize answer is cut off at maxLength.
  * Target files never go through here; see downloader.ts.
+ *
+ * Each file gets the metadata budget and the throughput floor; `signal` is the budget of the
+ * refresh that is running (TufClient sets it), so delegations fetched late in a refresh share it.
  */
 import type { Fetcher } from 'tuf-js';
 import { DownloadHTTPError } from 'tuf-js/dist/error.js';
 import { UpdateError } from './errors.js';
-import { type HttpOptions, httpGet } from './http.js';
+import { DEFAULT_TRANSFER_LIMITS, type HttpOptions, httpGet, type TransferLimits } from './http.js';
 
 export class HttpMetadataFetcher implements Fetcher {
   /** Body bytes received, for diagnostics and benchmarks. */
   bytesReceived = 0;
 
-  constructor(private readonly opts: HttpOptions = {}) {}
+  /** The running refresh's budget; requests started after it fires fail at once. */
+  signal: AbortSignal | undefined;
+
+  constructor(
+    private readonly opts: HttpOptions = {},
+    private readonly limits: TransferLimits = DEFAULT_TRANSFER_LIMITS,
+  ) {}
 
   async downloadBytes(url: string, maxLength: number): Promise<Buffer> {
-    const res = await httpGet(url, {}, this.opts);
+    const { res, received } = await httpGet(
+      url,
+      {},
+      {
+        ...this.opts,
+        guard: {
+          budgetMs: this.limits.metadataBudgetMs,
+          minBytesPerSecond: this.limits.minBytesPerSecond,
+          throughputWindowMs: this.limits.throughputWindowMs,
+        },
+        ...(this.signal ? { signal: this.signal } : {}),
+      },
+    );
     const status = res.statusCode ?? 0;
     if (status < 200 || status > 299) {
       res.resume();
@@ -36,6 +57,7 @@ export class HttpMetadataFetcher implements Fetcher {
       for await (const chunk of res as AsyncIterable<Buffer>) {
         total += chunk.length;
         this.bytesReceived += chunk.length;
+        received(chunk.length);
         if (total > maxLength) {
           res.destroy();
           throw new UpdateError('METADATA_TOO_LARGE', `${url} is more than the ${maxLength} bytes allowed`);

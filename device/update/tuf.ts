@@ -14,7 +14,7 @@ import type { Clock } from '../../protocol/clock.js';
 import { targetPathProblem } from '../../protocol/content.js';
 import type { Logger } from '../../protocol/log.js';
 import { classifyTufError, UpdateError } from './errors.js';
-import type { HttpOptions } from './http.js';
+import type { HttpOptions, TransferLimits } from './http.js';
 import { MetadataDir, type MetadataDirOptions } from './metadata-dir.js';
 import { HttpMetadataFetcher } from './metadata-fetcher.js';
 
@@ -22,6 +22,8 @@ export interface TufClientOptions extends MetadataDirOptions {
   metadataUrl: string;
   targetBaseUrl: string;
   http?: HttpOptions;
+  /** Per-file budget and throughput floor of metadata downloads; defaults otherwise. */
+  transfer?: TransferLimits;
   /** Expiry is judged against this clock (the device's last-known-good time), not the bare RTC. */
   clock?: Clock;
   /** Per-role size limits (bytes); tuf-js defaults otherwise. */
@@ -63,11 +65,15 @@ export class TufClient {
     private readonly log: Logger,
   ) {
     this.metadata = new MetadataDir(opts, log);
-    this.fetcher = new HttpMetadataFetcher(opts.http);
+    this.fetcher = new HttpMetadataFetcher(opts.http, opts.transfer);
   }
 
-  /** Runs the full TUF refresh; resolves only if every top-level role verified. */
-  async refresh(): Promise<TufSession> {
+  /**
+   * Runs the full TUF refresh; resolves only if every top-level role verified. `signal` is the
+   * budget of the refresh as a whole; it also bounds delegations the session fetches later.
+   */
+  async refresh(signal?: AbortSignal): Promise<TufSession> {
+    this.fetcher.signal = signal;
     this.metadata.recover();
     let updater: Updater;
     try {

@@ -12,7 +12,7 @@ import { BundleStore } from '../content/bundle-store.js';
 import type { ContentSource } from '../content/installed.js';
 import { StoreContentSource } from '../content/store-content.js';
 import { isUpdateError, type UpdateErrorCode } from './errors.js';
-import type { HttpOptions } from './http.js';
+import type { HttpOptions, TransferLimits } from './http.js';
 import { checkInstalledContent, Installer, type InstallResult, type InstallStep } from './installer.js';
 import { TufClient } from './tuf.js';
 
@@ -30,6 +30,8 @@ export interface UpdateClientOptions {
   /** First retry delay after a failure; doubles up to refreshIntervalMs. */
   retryBaseMs?: number;
   http?: HttpOptions;
+  /** Budgets and throughput floor (device config `update.*`); defaults otherwise. */
+  transferLimits?: TransferLimits;
   clock: Clock;
   log: Logger;
   onStep?: (step: InstallStep, detail?: string) => void | Promise<void>;
@@ -88,6 +90,7 @@ export class UpdateClient {
         targetBaseUrl: opts.targetBaseUrl,
         clock: opts.clock,
         ...(opts.http ? { http: opts.http } : {}),
+        ...(opts.transferLimits ? { transfer: opts.transferLimits } : {}),
       },
       opts.log.child('tuf'),
     );
@@ -101,6 +104,7 @@ export class UpdateClient {
       siteGroup: opts.siteGroup,
       storeQuotaBytes: opts.storeQuotaBytes,
       ...(opts.http ? { http: opts.http } : {}),
+      ...(opts.transferLimits ? { transfer: opts.transferLimits } : {}),
       ...(opts.onStep ? { onStep: opts.onStep } : {}),
     });
   }

@@ -6,9 +6,15 @@
  * - recycles the page (a reload right after an item switch) at most once per `recycleEveryMs`;
  * - after any restart or reload shows again what was on air and what was waiting;
  * - aborts every request that is not for the page server's origin.
+ *
+ * Chromium is launched with --remote-debugging-pipe (puppeteer's `pipe: true`) and never with a
+ * DevTools TCP port: a port on 127.0.0.1 lets any local user drive the browser, read file:// and
+ * carry the 0600 device key out through a download. Downloads are denied as well, for whatever
+ * page content may start. Unverified on a Pi: --remote-debugging-pipe under Wayland/labwc (and
+ * X11) sessions; it was checked with headless Chromium on x86 only.
  */
 import type { ChildProcess } from 'node:child_process';
-import puppeteer, { type Browser, type HTTPRequest, type Page } from 'puppeteer-core';
+import puppeteer, { type Browser, type HTTPRequest, type LaunchOptions, type Page } from 'puppeteer-core';
 import { type Clock, systemClock } from '../../protocol/clock.js';
 import { GatecastError } from '../../protocol/errors.js';
 import { createLogger, type Logger } from '../../protocol/log.js';
@@ -119,9 +125,14 @@ export class ChromiumSupervisor implements PlayerSurface {
     return this.browser?.process()?.pid;
   }
 
-  /** The DevTools endpoint of the running browser (diagnostics and tests). */
-  get wsEndpoint(): string | undefined {
-    return this.browser?.wsEndpoint();
+  /**
+   * Runs `fn` on the player page over the supervisor's own pipe (diagnostics, benchmarks, tests):
+   * with no DevTools port there is no other way into the browser.
+   */
+  async inspectPage<T>(fn: (page: Page) => Promise<T>): Promise<T> {
+    const page = this.page;
+    if (!page || this.busy) throw new BrowserError('no page to inspect (browser restarting)');
+    return fn(page);
   }
 
   onReport(listener: (r: PageReport) => void): () => void {
@@ -290,31 +301,47 @@ export class ChromiumSupervisor implements PlayerSurface {
     const o = this.o;
     const width = o.width ?? 1280;
     const height = o.height ?? 720;
+    const args = kioskArgs({ display: o.display, headless: o.headless, width, height, isRoot: o.isRoot });
+    const options: LaunchOptions = {
+      executablePath: o.executablePath,
+      headless: o.headless,
+      userDataDir: o.userDataDir,
+      args,
+      // CDP over fds 3 and 4 (--remote-debugging-pipe) instead of puppeteer's default
+      // --remote-debugging-port=0: nothing but this process can drive the browser.
+      pipe: true,
+      // Nothing on a kiosk screen is ever meant to be saved to disk.
+      downloadBehavior: { policy: 'deny' },
+      // The automation info bar would show on a kiosk screen.
+      ignoreDefaultArgs: ['--enable-automation'],
+      defaultViewport: o.headless ? { width, height } : null,
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
+      protocolTimeout: 15_000,
+      ...(o.env ? { env: o.env } : {}),
+    };
+    const portFlag = args.find((a) => /^--remote-debugging-(port|address)/.test(a));
+    if (portFlag)
+      throw new BrowserError(`refusing to launch Chromium with ${portFlag}: the supervisor uses a pipe`);
     let browser: Browser;
     try {
-      browser = await puppeteer.launch({
-        executablePath: o.executablePath,
-        headless: o.headless,
-        userDataDir: o.userDataDir,
-        args: kioskArgs({ display: o.display, headless: o.headless, width, height, isRoot: o.isRoot }),
-        // The automation info bar would show on a kiosk screen.
-        ignoreDefaultArgs: ['--enable-automation'],
-        defaultViewport: o.headless ? { width, height } : null,
-        handleSIGINT: false,
-        handleSIGTERM: false,
-        handleSIGHUP: false,
-        protocolTimeout: 15_000,
-        ...(o.env ? { env: o.env } : {}),
-      });
+      browser = await puppeteer.launch(options);
     } catch (err) {
       throw new BrowserError(`cannot launch Chromium at ${o.executablePath}`, { cause: err });
     }
     this.browser = browser;
-    browser.once('disconnected', () => {
-      if (this.browser !== browser || this.stopped) return;
-      this.log.error('browser disconnected');
+    // Over a pipe, 'disconnected' waits until every child that inherited the pipe has gone too
+    // (seconds after the browser process was killed), so the process's own exit counts as well.
+    let lost = false;
+    const onLost = (how: string) => {
+      if (lost || this.browser !== browser || this.stopped) return;
+      lost = true;
+      this.log.error('browser disconnected', { how });
       void this.serial(() => this.relaunch('browser disconnected'));
-    });
+    };
+    browser.once('disconnected', () => onLost('connection closed'));
+    browser.process()?.once('exit', (code, signal) => onLost(`process exited (${signal ?? code})`));
     const page = (await browser.pages())[0] ?? (await browser.newPage());
     await page.setRequestInterception(true);
     page.on('request', (req) => this.filter(req));
@@ -379,6 +406,11 @@ export class ChromiumSupervisor implements PlayerSurface {
     this.page = undefined;
     if (!browser) return;
     const proc: ChildProcess | null = browser.process();
+    if (proc && (proc.exitCode !== null || proc.signalCode !== null)) {
+      // Already gone: no one would answer a close over the pipe (its children may still hold it).
+      await browser.disconnect().catch(() => undefined); // only drops our end of the pipe
+      return;
+    }
     try {
       await Promise.race([
         browser.close(),

@@ -7,8 +7,8 @@ export interface KioskParams {
   user: string;
   session: 'wayland' | 'x11';
   /**
-   * A command the session itself keeps running (e.g. Chromium with --remote-debugging-port for the
-   * player to connect to). Absent when the daemon launches Chromium itself.
+   * A command the session itself keeps running. Absent when the daemon launches Chromium itself
+   * (always, today: the player drives it over a pipe; never give Chromium a DevTools port here).
    */
   kioskCommand?: readonly string[];
 }

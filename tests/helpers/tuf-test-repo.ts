@@ -4,7 +4,7 @@
  * after the site group, signed by two approver keys (threshold 2); consistent snapshots are on, so
  * targets are served under hash-prefixed names. Every knob a bad-input test needs is exposed: sign
  * with other keys, publish expired metadata, replace what the server sends for any path, cut a
- * response after N bytes, and count the bytes served.
+ * response after N bytes, trickle a response one byte at a time, and count the bytes served.
  */
 import { createHash, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -219,6 +219,8 @@ export interface ServedRepo {
   override: Map<string, Buffer>;
   /** Cut the connection after this many body bytes of the next response for a path. */
   cutAfter: Map<string, number>;
+  /** Send the body of every response for a path one byte per this many ms (a stalling mirror). */
+  trickleMsPerByte: Map<string, number>;
   /** Refuse every request (no network). */
   offline: boolean;
   close(): Promise<void>;
@@ -241,6 +243,7 @@ export async function serveRepo(
     requests: [],
     override: new Map(),
     cutAfter: new Map(),
+    trickleMsPerByte: new Map(),
     offline: false,
     close: async () => undefined,
   };
@@ -282,6 +285,21 @@ export async function serveRepo(
       res.write(sent, () => {
         res.socket?.destroy();
       });
+      return;
+    }
+    const trickle = state.trickleMsPerByte.get(path);
+    if (trickle !== undefined) {
+      let off = 0;
+      const timer = setInterval(() => {
+        if (res.destroyed) return;
+        state.bytesServed += 1;
+        off += 1;
+        if (off >= part.length) {
+          clearInterval(timer);
+          res.end(part.subarray(off - 1, off));
+        } else res.write(part.subarray(off - 1, off));
+      }, trickle);
+      res.on('close', () => clearInterval(timer));
       return;
     }
     if (opts.chunkDelayMs && path.startsWith('targets/')) {

@@ -5,7 +5,6 @@
  * render as .notdef). A grapheme cell that is pixel-identical to its language's reference is a box.
  * A deliberately unrenderable control grapheme proves the detector finds boxes.
  */
-import puppeteer from 'puppeteer-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MutableContentSource } from '../helpers/dir-content.js';
 import { playerBundle, TEXTS } from '../helpers/player-bundle.js';
@@ -56,12 +55,8 @@ describe('script fonts', () => {
         .filter((g) => g.trim() !== '');
       return { lang, refs: NOTDEF_REFS, glyphs: [...new Set(graphemes)], control: CONTROL };
     });
-    const browser = await puppeteer.connect({
-      browserWSEndpoint: rig.surface.wsEndpoint!,
-      defaultViewport: null,
-    });
-    try {
-      const [page] = await browser.pages();
+    const page = await rig.surface.inspectPage(async (p) => p);
+    {
       const cells = await page!.evaluate(
         (rowsIn, cell, cols) => {
           const grid = document.createElement('div');
@@ -133,8 +128,6 @@ describe('script fonts', () => {
       expect(boxes).toEqual([]);
       expect(blanks).toEqual([]);
       expect(cells.filter((c) => c.role === 'glyph').length).toBeGreaterThan(40);
-    } finally {
-      await browser.disconnect();
     }
   });
 });

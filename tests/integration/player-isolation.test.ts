@@ -1,6 +1,5 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import puppeteer from 'puppeteer-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { contentUrl } from '../../player/page-server.js';
 import { SITE } from '../helpers/player-bundle.js';
@@ -32,14 +31,10 @@ describe('Chromium supervisor: isolation, recycling, screenshots', () => {
     await r.surface.enqueue(slide({ id: 'off', content: { kind: 'image', src: otherUrl } }));
     await r.waitFor((x) => x.type === 'error' && x.slideId === 'off');
     // With CSP out of the way, request interception still aborts it.
-    const client = await puppeteer.connect({
-      browserWSEndpoint: r.surface.wsEndpoint!,
-      defaultViewport: null,
-    });
-    const [page] = await client.pages();
-    await page!.setBypassCSP(true);
-    await page!.reload();
-    const outcome = await page!.evaluate(
+    const page = await r.surface.inspectPage(async (p) => p);
+    await page.setBypassCSP(true);
+    await page.reload();
+    const outcome = await page.evaluate(
       (u) =>
         fetch(u).then(
           () => 'loaded',
@@ -47,7 +42,6 @@ describe('Chromium supervisor: isolation, recycling, screenshots', () => {
         ),
       otherUrl,
     );
-    await client.disconnect();
     expect(outcome).toMatch(/^failed/);
     expect(hits).toBe(0);
     expect(r.log.records.some((x) => x.msg === 'blocked request off the page server')).toBe(true);

@@ -1,5 +1,4 @@
 import type { Server } from 'node:http';
-import puppeteer from 'puppeteer-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RestartInfo } from '../../player/browser/chromium-supervisor.js';
 import { contentUrl } from '../../player/page-server.js';
@@ -54,15 +53,10 @@ describe('Chromium supervisor', () => {
     const r = await rigWith();
     await r.surface.enqueue(slide({ id: 'a', content: { kind: 'image', src: media('red.png') } }));
     await r.waitFor(started('a'));
-    const noticeText = async () => {
-      const browser = await puppeteer.connect({ browserWSEndpoint: r.surface.wsEndpoint! });
-      try {
-        const [page] = await browser.pages();
-        return await page!.evaluate(() => document.getElementById('notice')?.innerText ?? null);
-      } finally {
-        await browser.disconnect();
-      }
-    };
+    const noticeText = () =>
+      r.surface.inspectPage((page) =>
+        page.evaluate(() => document.getElementById('notice')?.innerText ?? null),
+      );
     await r.surface.notice({ lines: ['gc-1234', '192.0.2.7', 'playing'], untilEpochMs: Date.now() + 6000 });
     await expect.poll(noticeText, { timeout: 5000 }).toContain('gc-1234');
     await r.surface.restart('test');
@@ -76,14 +70,8 @@ describe('Chromium supervisor', () => {
     await r.waitFor(started('a'));
     const restarted = nextRestart(r);
     // Hang the page's main thread: no more heartbeats.
-    const client = await puppeteer.connect({
-      browserWSEndpoint: r.surface.wsEndpoint!,
-      protocolTimeout: 5000,
-    });
-    const [page] = await client.pages();
-    void page!.evaluate('for (;;) {}').catch(() => undefined);
+    void r.surface.inspectPage((page) => page.evaluate('for (;;) {}')).catch(() => undefined);
     expect((await restarted).reason).toMatch(/^page silent for \d+ ms$/);
-    await client.disconnect().catch(() => undefined);
     await r.waitFor(started('a'));
   });
 

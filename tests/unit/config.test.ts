@@ -49,3 +49,45 @@ describe('device config: gpio and display', () => {
     ).toThrow(/gpio\.relayPin: Too big[\s\S]*gpio\.buttonPin: GPIO17 is already statusLedPin/);
   });
 });
+
+describe('device config: update budgets', () => {
+  it('gives every refresh a time budget and a throughput floor by default', () => {
+    const u = parseDeviceConfig({ gate }).update;
+    expect(u).toMatchObject({
+      metadataBudgetMs: 60_000,
+      targetBudgetMs: 20 * 60_000,
+      refreshBudgetMs: 30 * 60_000,
+      minBytesPerSecond: 1024,
+      throughputWindowMs: 30_000,
+    });
+  });
+
+  it('rejects a missing floor, a zero budget and per-file budgets larger than the refresh budget', () => {
+    let err: unknown;
+    try {
+      parseDeviceConfig({
+        gate,
+        update: {
+          minBytesPerSecond: 0,
+          metadataBudgetMs: 0,
+          targetBudgetMs: 3_600_000,
+          refreshBudgetMs: 600_000,
+        },
+      });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).code).toBe('CONFIG_INVALID');
+    const text = (err as ConfigError).message;
+    expect(text).toContain('update.minBytesPerSecond');
+    expect(text).toContain('update.metadataBudgetMs');
+    expect(text).toContain('update.targetBudgetMs: must not exceed refreshBudgetMs (600000)');
+  });
+
+  it('rejects a throughput window longer than the metadata budget', () => {
+    expect(() =>
+      parseDeviceConfig({ gate, update: { metadataBudgetMs: 10_000, throughputWindowMs: 20_000 } }),
+    ).toThrow(/update\.throughputWindowMs: must not exceed metadataBudgetMs \(10000\)/);
+  });
+});
