@@ -621,13 +621,17 @@ export class DeviceHub {
     return check.verdicts;
   }
 
-  /** Stores every pending batch in one transaction (group commit), then acks each. */
+  /**
+   * Stores every pending batch in one transaction (group commit), then acks each. A batch that
+   * storage refuses is rolled back alone and refused to its device like a malformed frame; the
+   * other devices of the flush are acked as usual.
+   */
   private flush(): void {
     this.flushScheduled = false;
     const work = this.pending;
     if (work.length === 0) return;
     this.pending = [];
-    let marks: number[];
+    let marks: ReturnType<Registry['storeBatches']>;
     try {
       marks = this.registry.storeBatches(work.map((w) => w.batch));
     } catch (err) {
@@ -642,10 +646,23 @@ export class DeviceHub {
         });
       return;
     }
-    this.stats.batchesStored += work.length;
     work.forEach((w, i) => {
+      const mark = marks[i]!;
+      if (typeof mark !== 'number') {
+        this.log.error('batch not stored; refused to its device', {
+          deviceId: w.batch.deviceId,
+          stream: w.batch.stream,
+          fromSeq: w.batch.fromSeq,
+          records: w.batch.records.length,
+          batchesInFlush: work.length,
+          err: mark,
+        });
+        this.badFrame(w.conn, mark.message);
+        return;
+      }
+      this.stats.batchesStored++;
       this.stats.recordsStored += w.batch.records.length;
-      this.send(w.conn, { type: 'ack', v: 1, stream: w.batch.stream, uptoSeq: marks[i]! });
+      this.send(w.conn, { type: 'ack', v: 1, stream: w.batch.stream, uptoSeq: mark });
       this.emit({
         type: 'stored',
         deviceId: w.batch.deviceId,
