@@ -118,7 +118,14 @@ export default async function fleet(args: string[]): Promise<void> {
     trustedRootFile: rootFile,
     gates: [{ siteGroup: 'kien-giang/ha-tien', name: 'Hà Tiên', languages: ['vi'] }],
     // The load generator sends far above a device's normal rate: lift the per-device flood limit.
-    ws: { rateLimitPerSecond: 10_000, rateLimitBurst: 100_000, authTimeoutMs: 120_000 },
+    // Its whole fleet connects from one loopback address: lift the unauthenticated-connection caps.
+    ws: {
+      rateLimitPerSecond: 10_000,
+      rateLimitBurst: 100_000,
+      authTimeoutMs: 120_000,
+      maxUnauthenticatedPerAddress: 100_000,
+      maxUnauthenticated: 100_000,
+    },
     logLevel: 'warn',
   });
   const log = memoryLogger('bench');

@@ -19,7 +19,12 @@ export const SCREENSHOT_MAX_BYTES = 3 * 1024 * 1024;
 /** Largest outbox batch frame (JSON text bytes) a device sends; the server refuses bigger batches. */
 export const BATCH_MAX_BYTES = 256 * 1024;
 export const BATCH_MAX_RECORDS = 1000;
-/** ws maxPayload on the server: a screenshot result plus envelope; anything larger is cut off. */
+/**
+ * ws maxPayload on the server before a device has authenticated: hello and auth frames are a few
+ * hundred bytes, so a larger frame is cut off at its header (close 1009) without being buffered.
+ */
+export const PRE_AUTH_FRAME_MAX_BYTES = 4 * 1024;
+/** ws maxPayload on the server once authenticated: a screenshot result plus envelope; anything larger is cut off. */
 export const FRAME_MAX_BYTES = Math.ceil((SCREENSHOT_MAX_BYTES * 4) / 3) + 64 * 1024;
 
 /**

@@ -172,6 +172,10 @@ export class SyncServer {
       maxBadFrames: c.ws.maxBadFrames,
       commandSweepMs: 5_000,
       retryAfterMs: c.ws.retryAfterMs,
+      preAuthFrameMaxBytes: c.ws.preAuthFrameMaxBytes,
+      frameMaxBytes: c.ws.frameMaxBytes,
+      maxUnauthenticatedPerAddress: c.ws.maxUnauthenticatedPerAddress,
+      maxUnauthenticated: c.ws.maxUnauthenticated,
     });
     this.app = createHttpApp({ https });
     this.app.addHook('onRoute', (route) => this.noteRoute(route, null));
