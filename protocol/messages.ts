@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { GateConfig } from './config.js';
 import { ProtocolError } from './errors.js';
+import { checkJsonTextDepth, type JsonBounds, jsonWithin } from './json-bounds.js';
 import { zodProblems } from './validate.js';
 
 /** Path of the device WebSocket on the sync server. */
@@ -18,8 +19,31 @@ export const SCREENSHOT_MAX_BYTES = 3 * 1024 * 1024;
 /** Largest outbox batch frame (JSON text bytes) a device sends; the server refuses bigger batches. */
 export const BATCH_MAX_BYTES = 256 * 1024;
 export const BATCH_MAX_RECORDS = 1000;
-/** ws maxPayload on the server: a screenshot result plus envelope; anything larger is cut off. */
+/**
+ * ws maxPayload on the server before a device has authenticated: hello and auth frames are a few
+ * hundred bytes, so a larger frame is cut off at its header (close 1009) without being buffered.
+ */
+export const PRE_AUTH_FRAME_MAX_BYTES = 4 * 1024;
+/** ws maxPayload on the server once authenticated: a screenshot result plus envelope; anything larger is cut off. */
 export const FRAME_MAX_BYTES = Math.ceil((SCREENSHOT_MAX_BYTES * 4) / 3) + 64 * 1024;
+
+/**
+ * Free-form JSON in a message (an event's `data`, a command's `args`): at most this deep and this
+ * long. Deeper values make every recursive walker (JSON.stringify when stored, too) overflow the
+ * stack; the device replaces event data beyond this with `{ truncated: true }` before sending.
+ */
+export const FREE_JSON_BOUNDS: JsonBounds = { maxDepth: 8, maxChars: 64 * 1024 };
+/** An outbox record's whole payload: the stream's own fields around at most one free-form part. */
+export const RECORD_PAYLOAD_BOUNDS: JsonBounds = {
+  maxDepth: FREE_JSON_BOUNDS.maxDepth + 2,
+  maxChars: FREE_JSON_BOUNDS.maxChars + 16 * 1024,
+};
+/**
+ * Any frame: checked on its text before parsing. Room for the deepest message (a batch: frame,
+ * records, record, then the payload) with some to spare; the per-field bounds are the tight ones.
+ */
+export const FRAME_MAX_DEPTH = RECORD_PAYLOAD_BOUNDS.maxDepth + 6;
+const FreeJsonObject = jsonWithin(z.record(z.string(), z.unknown()), FREE_JSON_BOUNDS);
 
 export const DeviceId = z
   .string()
@@ -98,7 +122,7 @@ export const DeviceEvent = z.object({
   kind: z.string().min(1).max(64),
   level: z.enum(['info', 'warn', 'error']),
   message: z.string().max(2000),
-  data: z.record(z.string(), z.unknown()).optional(),
+  data: FreeJsonObject.optional(),
 });
 export type DeviceEvent = z.infer<typeof DeviceEvent>;
 
@@ -114,7 +138,15 @@ export const PopPayload = z.looseObject({
 });
 export type PopPayload = z.infer<typeof PopPayload>;
 
-export const OutboxRecord = z.object({ seq: Seq, at: EpochMs, payload: z.unknown() });
+/**
+ * The payload is checked against its stream's schema by the server (a failure is quarantined), but
+ * its size and depth are checked here: a frame carrying one beyond them is refused whole.
+ */
+export const OutboxRecord = z.object({
+  seq: Seq,
+  at: EpochMs,
+  payload: jsonWithin(z.unknown(), RECORD_PAYLOAD_BOUNDS),
+});
 export type OutboxRecord = z.infer<typeof OutboxRecord>;
 
 export const CommandName = z.enum([
@@ -134,7 +166,7 @@ export const Command = z.object({
   name: CommandName,
   issuedAtMs: EpochMs,
   expiresAtMs: EpochMs,
-  args: z.record(z.string(), z.unknown()).optional(),
+  args: FreeJsonObject.optional(),
 });
 export type Command = z.infer<typeof Command>;
 
@@ -227,9 +259,15 @@ export const ServerMessage = z.discriminatedUnion('type', [
 export type ServerMessage = z.infer<typeof ServerMessage>;
 
 function parseFrame<S extends z.ZodType>(schema: S, raw: string | Buffer, what: string): z.infer<S> {
+  const text = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
+  const tooDeep = checkJsonTextDepth(text, FRAME_MAX_DEPTH);
+  if (tooDeep) {
+    const path = tooDeep.path.map((p) => (typeof p === 'number' ? `[${p}]` : p)).join('.');
+    throw new ProtocolError(`${what}: invalid`, [{ path, message: tooDeep.message }]);
+  }
   let json: unknown;
   try {
-    json = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8'));
+    json = JSON.parse(text.toString('utf8'));
   } catch (err) {
     throw new ProtocolError(`${what}: not JSON`, [], { cause: err });
   }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { GateConfig } from '../protocol/config.js';
 import { ConfigError } from '../protocol/errors.js';
+import { BATCH_MAX_BYTES, FRAME_MAX_BYTES, PRE_AUTH_FRAME_MAX_BYTES } from '../protocol/messages.js';
 import { parseWith } from '../protocol/validate.js';
 
 const HOUR = 3600_000;
@@ -63,6 +64,24 @@ export const ServerConfig = z
         rateLimitBurst: z.number().int().min(1).default(200),
         maxBadFrames: z.number().int().min(0).default(20),
         retryAfterMs: z.number().int().min(0).default(30_000),
+        /** Largest frame before the device has authenticated (hello, auth); larger ones close the link (1009). */
+        preAuthFrameMaxBytes: z.number().int().min(1024).default(PRE_AUTH_FRAME_MAX_BYTES),
+        /** Largest frame from an authenticated device; below the default, large screenshots are refused. */
+        frameMaxBytes: z.number().int().min(BATCH_MAX_BYTES).default(FRAME_MAX_BYTES),
+        /**
+         * Connections not yet authenticated, from one remote address (screens of a gate behind one
+         * NAT share one) and in all; the upgrade of one more is refused with 429 / 503.
+         */
+        maxUnauthenticatedPerAddress: z.number().int().min(1).default(64),
+        maxUnauthenticated: z.number().int().min(1).default(2048),
+      })
+      .refine((w) => w.preAuthFrameMaxBytes <= w.frameMaxBytes, {
+        message: 'must not exceed frameMaxBytes',
+        path: ['preAuthFrameMaxBytes'],
+      })
+      .refine((w) => w.maxUnauthenticatedPerAddress <= w.maxUnauthenticated, {
+        message: 'must not exceed maxUnauthenticated',
+        path: ['maxUnauthenticatedPerAddress'],
       })
       .prefault({}),
     health: z

@@ -181,6 +181,10 @@ export class SyncServer {
       maxBadFrames: c.ws.maxBadFrames,
       commandSweepMs: 5_000,
       retryAfterMs: c.ws.retryAfterMs,
+      preAuthFrameMaxBytes: c.ws.preAuthFrameMaxBytes,
+      frameMaxBytes: c.ws.frameMaxBytes,
+      maxUnauthenticatedPerAddress: c.ws.maxUnauthenticatedPerAddress,
+      maxUnauthenticated: c.ws.maxUnauthenticated,
     });
     this.app = createHttpApp({ https });
     this.accountStore = openSqliteAccountStore(join(c.dataDir, ACCOUNTS_DB));

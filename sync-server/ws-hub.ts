@@ -22,6 +22,7 @@ import {
   type OutboxRecord,
   type OutboxStream,
   PopPayload,
+  PRE_AUTH_FRAME_MAX_BYTES,
   parseDeviceMessage,
   SCREENSHOT_MAX_BYTES,
   type ServerMessage,
@@ -43,6 +44,12 @@ export interface HubOptions {
   maxBadFrames: number;
   commandSweepMs: number;
   retryAfterMs: number;
+  /** ws maxPayload until the device authenticates, then `frameMaxBytes`. */
+  preAuthFrameMaxBytes: number;
+  frameMaxBytes: number;
+  /** Connections not authenticated yet, per remote address and in all; more are refused at upgrade. */
+  maxUnauthenticatedPerAddress: number;
+  maxUnauthenticated: number;
 }
 
 export const DEFAULT_HUB_OPTIONS: HubOptions = {
@@ -54,7 +61,28 @@ export const DEFAULT_HUB_OPTIONS: HubOptions = {
   maxBadFrames: 20,
   commandSweepMs: 5_000,
   retryAfterMs: 30_000,
+  preAuthFrameMaxBytes: PRE_AUTH_FRAME_MAX_BYTES,
+  frameMaxBytes: FRAME_MAX_BYTES,
+  maxUnauthenticatedPerAddress: 64,
+  maxUnauthenticated: 2048,
 };
+
+/**
+ * Sets the largest frame `ws` accepts on this socket from now on; false when this `ws` has no
+ * such internal. ws fixes maxPayload per server, so the server is created with the pre-auth limit
+ * and an authenticated socket's Receiver gets the larger one here. The Receiver compares each
+ * frame's declared length with `_maxPayload` as it reads the header (ws 8, lib/receiver.js
+ * haveLength) and closes with 1009 before buffering any of the payload. A check in the 'message'
+ * handler would come after the whole frame was buffered; counting bytes on the raw socket would
+ * duplicate ws's framing. The internal is checked at each connection, so a ws that changes it
+ * fails loudly (the connection is refused and logged), never silently unlimited.
+ */
+function setFrameLimit(ws: WebSocket, bytes: number): boolean {
+  const receiver = (ws as unknown as { _receiver?: { _maxPayload?: unknown } })._receiver;
+  if (!receiver || typeof receiver._maxPayload !== 'number') return false;
+  receiver._maxPayload = bytes;
+  return true;
+}
 
 type Phase = 'hello' | 'challenged' | 'authed' | 'closed';
 
@@ -67,6 +95,8 @@ interface Conn {
   appVersion?: string;
   nonce?: string;
   nonceExpiresAt?: number;
+  /** Gives back the connection's unauthenticated slot (at authentication or close); idempotent. */
+  releaseSlot: () => void;
   bucket: TokenBucket;
   badFrames: number;
   alive: boolean;
@@ -85,6 +115,8 @@ export interface HubStats {
   closedForAbuse: number;
   quarantined: number;
   framesReceived: number;
+  /** Upgrades refused because too many connections were not authenticated yet. */
+  refusedUnauthenticated: number;
   /** Proof-of-play records stored with a signature that is not the device key's. */
   popBadSignatures: number;
 }
@@ -117,8 +149,13 @@ export class DeviceHub {
     closedForAbuse: 0,
     quarantined: 0,
     framesReceived: 0,
+    refusedUnauthenticated: 0,
     popBadSignatures: 0,
   };
+  /** Connections upgraded or upgrading, not authenticated yet: by remote address, and in all. */
+  private readonly unauthByAddress = new Map<string, number>();
+  private unauthTotal = 0;
+  private refusalLog = { atMs: -Infinity, since: 0 };
 
   constructor(
     private readonly registry: Registry,
@@ -130,14 +167,20 @@ export class DeviceHub {
   /** Serves DEVICE_WS_PATH on `server`'s upgrade requests. */
   start(server: HttpServer): void {
     this.server = server;
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: FRAME_MAX_BYTES, perMessageDeflate: false });
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: this.options.preAuthFrameMaxBytes,
+      perMessageDeflate: false,
+    });
     this.upgradeListener = (req, socket, head) => {
       const path = (req.url ?? '').split('?')[0];
       if (path !== DEVICE_WS_PATH) {
         socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
         return;
       }
-      this.wss!.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, req));
+      const releaseSlot = this.takeUnauthenticatedSlot(req, socket);
+      if (!releaseSlot) return;
+      this.wss!.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, req, releaseSlot));
     };
     server.on('upgrade', this.upgradeListener);
     this.timers.push(setInterval(() => this.pingAll(), this.options.pingIntervalMs).unref());
@@ -250,19 +293,88 @@ export class DeviceHub {
       this.log.info('commands expired', { count: expired.length, ids: expired.slice(0, 20) });
   }
 
-  private onConnection(ws: WebSocket, req: IncomingMessage): void {
+  /**
+   * Counts a connection that is not authenticated yet against its address's and the overall cap.
+   * Past a cap the upgrade is answered 429 (this address) or 503 (everyone) and undefined is
+   * returned; otherwise the function that gives the slot back, also called when the socket closes.
+   */
+  private takeUnauthenticatedSlot(req: IncomingMessage, socket: Duplex): (() => void) | undefined {
+    const address = req.socket.remoteAddress ?? 'unknown';
+    const held = this.unauthByAddress.get(address) ?? 0;
+    const refusal =
+      held >= this.options.maxUnauthenticatedPerAddress
+        ? {
+            status: '429 Too Many Requests',
+            scope: 'address',
+            limit: this.options.maxUnauthenticatedPerAddress,
+          }
+        : this.unauthTotal >= this.options.maxUnauthenticated
+          ? { status: '503 Service Unavailable', scope: 'all', limit: this.options.maxUnauthenticated }
+          : undefined;
+    if (refusal) {
+      this.stats.refusedUnauthenticated++;
+      this.logRefusal(address, refusal.scope, refusal.limit);
+      // Slots free up within the auth timeout at the latest.
+      const retryAfterS = Math.ceil(this.options.authTimeoutMs / 1000);
+      socket.end(
+        `HTTP/1.1 ${refusal.status}\r\nRetry-After: ${retryAfterS}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+      );
+      socket.once('finish', () => socket.destroy());
+      return undefined;
+    }
+    this.unauthByAddress.set(address, held + 1);
+    this.unauthTotal++;
+    let holding = true;
+    const release = () => {
+      if (!holding) return;
+      holding = false;
+      this.unauthTotal--;
+      const n = (this.unauthByAddress.get(address) ?? 1) - 1;
+      if (n > 0) this.unauthByAddress.set(address, n);
+      else this.unauthByAddress.delete(address);
+    };
+    // Whatever ends the socket (a failed handshake, a close, a timeout) gives the slot back.
+    socket.once('close', release);
+    return release;
+  }
+
+  /** One line per refusal, but at most one each 10 s under a flood (with the count since the last). */
+  private logRefusal(address: string, scope: string, limit: number): void {
+    const now = this.clock.now();
+    this.refusalLog.since++;
+    if (now - this.refusalLog.atMs < 10_000) return;
+    this.log.warn('device connection refused: too many unauthenticated connections', {
+      remote: address,
+      scope,
+      limit,
+      unauthenticatedFromAddress: this.unauthByAddress.get(address) ?? 0,
+      unauthenticated: this.unauthTotal,
+      refusedSinceLastLog: this.refusalLog.since,
+    });
+    this.refusalLog = { atMs: now, since: 0 };
+  }
+
+  private onConnection(ws: WebSocket, req: IncomingMessage, releaseSlot: () => void): void {
     const host = req.headers.host ?? 'localhost';
     const conn: Conn = {
       ws,
       remote: `${req.socket.remoteAddress}:${req.socket.remotePort}`,
       origin: this.options.origin ?? `${this.options.secure ? 'https' : 'http'}://${host}`,
       phase: 'hello',
+      releaseSlot,
       bucket: new TokenBucket(this.options.rateLimit, this.clock.now()),
       badFrames: 0,
       alive: true,
     };
     this.conns.add(conn);
     this.stats.connections++;
+    if (!setFrameLimit(ws, this.options.preAuthFrameMaxBytes)) {
+      this.log.error('this ws version has no per-socket frame limit; device connections refused', {});
+      ws.close(1011, 'server cannot limit frame size');
+      ws.terminate();
+      this.onClose(conn);
+      return;
+    }
     conn.authTimer = setTimeout(
       () => this.refuse(conn, CloseCode.authTimeout, 'not authenticated in time'),
       this.options.authTimeoutMs,
@@ -283,6 +395,7 @@ export class DeviceHub {
   private onClose(c: Conn): void {
     if (c.phase === 'closed') return;
     c.phase = 'closed';
+    c.releaseSlot();
     if (c.authTimer) clearTimeout(c.authTimer);
     this.conns.delete(c);
     this.stats.connections--;
@@ -526,6 +639,9 @@ export class DeviceHub {
       return;
     }
     if (c.authTimer) clearTimeout(c.authTimer);
+    c.releaseSlot();
+    // Read synchronously after this frame's 'message' event, so already for the next frame.
+    setFrameLimit(c.ws, this.options.frameMaxBytes);
     const previous = this.byDevice.get(device.id);
     if (previous)
       this.refuse(previous, CloseCode.replaced, 'replaced by a newer connection of the same device');
@@ -621,13 +737,17 @@ export class DeviceHub {
     return check.verdicts;
   }
 
-  /** Stores every pending batch in one transaction (group commit), then acks each. */
+  /**
+   * Stores every pending batch in one transaction (group commit), then acks each. A batch that
+   * storage refuses is rolled back alone and refused to its device like a malformed frame; the
+   * other devices of the flush are acked as usual.
+   */
   private flush(): void {
     this.flushScheduled = false;
     const work = this.pending;
     if (work.length === 0) return;
     this.pending = [];
-    let marks: number[];
+    let marks: ReturnType<Registry['storeBatches']>;
     try {
       marks = this.registry.storeBatches(work.map((w) => w.batch));
     } catch (err) {
@@ -642,10 +762,23 @@ export class DeviceHub {
         });
       return;
     }
-    this.stats.batchesStored += work.length;
     work.forEach((w, i) => {
+      const mark = marks[i]!;
+      if (typeof mark !== 'number') {
+        this.log.error('batch not stored; refused to its device', {
+          deviceId: w.batch.deviceId,
+          stream: w.batch.stream,
+          fromSeq: w.batch.fromSeq,
+          records: w.batch.records.length,
+          batchesInFlush: work.length,
+          err: mark,
+        });
+        this.badFrame(w.conn, mark.message);
+        return;
+      }
+      this.stats.batchesStored++;
       this.stats.recordsStored += w.batch.records.length;
-      this.send(w.conn, { type: 'ack', v: 1, stream: w.batch.stream, uptoSeq: marks[i]! });
+      this.send(w.conn, { type: 'ack', v: 1, stream: w.batch.stream, uptoSeq: mark });
       this.emit({
         type: 'stored',
         deviceId: w.batch.deviceId,

@@ -8,7 +8,14 @@
  */
 import type { Clock } from '../../protocol/clock.js';
 import type { Logger } from '../../protocol/log.js';
-import type { DeviceEvent, HealthReport, OutboxRecord, OutboxStream } from '../../protocol/messages.js';
+import { checkJsonBounds } from '../../protocol/json-bounds.js';
+import {
+  type DeviceEvent,
+  FREE_JSON_BOUNDS,
+  type HealthReport,
+  type OutboxRecord,
+  type OutboxStream,
+} from '../../protocol/messages.js';
 import { type Db, type Migration, migrate } from '../store/sqlite.js';
 
 /** Proof-of-play records as the player's store (sched) exposes them: seq ascending, hash-chained. */
@@ -28,8 +35,11 @@ export interface OutboxLimits {
   maxBytes: number;
 }
 
-/** Larger event data is replaced by a marker: every record must fit one batch frame. */
-export const MAX_EVENT_DATA_CHARS = 64 * 1024;
+/**
+ * Larger (or deeper) event data is replaced by a marker: every record must fit one batch frame and
+ * pass the protocol's bounds, or the server would refuse the batch and the stream would stall.
+ */
+export const MAX_EVENT_DATA_CHARS = FREE_JSON_BOUNDS.maxChars;
 
 export const DEFAULT_OUTBOX_LIMITS: OutboxLimits = { maxRows: 200_000, maxBytes: 256 * 1024 * 1024 };
 
@@ -167,7 +177,7 @@ export class Outbox {
 
   appendEvent(event: DeviceEvent): number {
     // An event's free-form data must not make a record too big to ever send.
-    if (event.data && JSON.stringify(event.data).length > MAX_EVENT_DATA_CHARS) {
+    if (event.data && checkJsonBounds(event.data, FREE_JSON_BOUNDS)) {
       return this.append('event', event.at, { ...event, data: { truncated: true } });
     }
     return this.append('event', event.at, event);

@@ -19,6 +19,21 @@ export class RegistryError extends GatecastError {
 }
 export const isRegistryError = (e: unknown): e is RegistryError => e instanceof RegistryError;
 
+/** One batch of a group commit failed and was rolled back alone; the others were stored. */
+export class BatchNotStoredError extends GatecastError {
+  readonly code = 'BATCH_NOT_STORED';
+  constructor(
+    readonly deviceId: string,
+    readonly stream: OutboxStream,
+    options: { cause: unknown },
+  ) {
+    const why = options.cause instanceof Error ? options.cause.message : String(options.cause);
+    super(`batch not stored: ${why.split('\n')[0]!.slice(0, 200)}`, options);
+  }
+}
+export const isBatchNotStoredError = (e: unknown): e is BatchNotStoredError =>
+  e instanceof BatchNotStoredError;
+
 export interface DeviceRow {
   id: string;
   siteGroup: string;
@@ -160,6 +175,8 @@ function healthColumns(
 export class Registry {
   private db!: Database.Database;
   private stmts!: ReturnType<Registry['prepare']>;
+  /** storeBatch in a transaction of its own: inside storeBatches' transaction, a savepoint. */
+  private storeBatchAlone!: (b: IngestBatch) => number;
   /** Watermarks by `${device}\n${stream}`; the table is the truth, this saves a read per batch. */
   private readonly marks = new Map<string, number>();
 
@@ -197,6 +214,7 @@ export class Registry {
       })();
     }
     this.stmts = this.prepare();
+    this.storeBatchAlone = this.db.transaction((b: IngestBatch) => this.storeBatch(b));
     if (options.backgroundCheckpointMs) {
       this.db.pragma('wal_autocheckpoint = 0');
       this.checkpointer = new WalCheckpointer(this.path, options.backgroundCheckpointMs, (r) => {
@@ -568,12 +586,26 @@ export class Registry {
   }
 
   /**
-   * Stores the batches in one transaction and returns, for each, the new watermark to acknowledge:
-   * the highest seq up to which every record is stored (or was declared dropped by `fromSeq`).
+   * Stores the batches in one transaction (group commit) and returns, for each, the new watermark
+   * to acknowledge: the highest seq up to which every record is stored (or was declared dropped by
+   * `fromSeq`). Each batch has a savepoint of its own, so one that fails (a value storage refuses)
+   * is rolled back alone and its entry is the BatchNotStoredError; the others are committed. Throws
+   * only when the transaction as a whole fails (then nothing is stored).
    */
-  storeBatches(batches: readonly IngestBatch[]): number[] {
+  storeBatches(batches: readonly IngestBatch[]): (number | BatchNotStoredError)[] {
     try {
-      const marks = this.db.transaction(() => batches.map((b) => this.storeBatch(b)))();
+      const marks = this.db.transaction(() =>
+        batches.map((b) => {
+          try {
+            return this.storeBatchAlone(b);
+          } catch (err) {
+            // SQLite ends the whole transaction on some errors (disk full, I/O): then the later
+            // batches would run outside it, so the group commit fails as a whole.
+            if (!this.db.inTransaction) throw err;
+            return new BatchNotStoredError(b.deviceId, b.stream, { cause: err });
+          }
+        }),
+      )();
       // The background checkpointer could not keep the WAL short (a long reader?): do it here.
       if (this.walPages > WAL_PAGES_LIMIT) {
         this.walPages = 0;

@@ -192,8 +192,9 @@ export interface RawSocket {
   sendJson(v: unknown): void;
 }
 
-export function rawSocket(serverUrl: string): Promise<RawSocket> {
-  const ws = new WebSocket(`${serverUrl.replace(/^http/, 'ws')}${DEVICE_WS_PATH}`);
+/** Opens a device socket; `localAddress` (e.g. 127.0.0.2) makes it come from another loopback address. */
+export function rawSocket(serverUrl: string, opts: { localAddress?: string } = {}): Promise<RawSocket> {
+  const ws = new WebSocket(`${serverUrl.replace(/^http/, 'ws')}${DEVICE_WS_PATH}`, opts);
   const queue: ServerMessage[] = [];
   const waiters: ((m: ServerMessage) => void)[] = [];
   ws.on('message', (d) => {

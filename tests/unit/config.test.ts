@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseDeviceConfig } from '../../protocol/config.js';
-import { ConfigError } from '../../protocol/errors.js';
+import { ConfigError, isConfigError } from '../../protocol/errors.js';
+import { FRAME_MAX_BYTES, PRE_AUTH_FRAME_MAX_BYTES } from '../../protocol/messages.js';
+import { parseServerConfig } from '../../sync-server/config.js';
 
 const gate = { siteGroup: 'kien-giang/ha-tien', name: 'Hà Tiên', languages: ['vi', 'km', 'en', 'zh-Hans'] };
 
@@ -89,5 +91,42 @@ describe('device config: update budgets', () => {
     expect(() =>
       parseDeviceConfig({ gate, update: { metadataBudgetMs: 10_000, throughputWindowMs: 20_000 } }),
     ).toThrow(/update\.throughputWindowMs: must not exceed metadataBudgetMs \(10000\)/);
+  });
+});
+
+describe('server config: device socket limits', () => {
+  const base = { dataDir: '/var/lib/gatecast', opsToken: 'x'.repeat(24), trustedRootFile: '/etc/root.json' };
+
+  it('defaults to a small frame limit before authentication and caps on unauthenticated connections', () => {
+    const c = parseServerConfig(base);
+    expect(c.ws).toMatchObject({
+      preAuthFrameMaxBytes: PRE_AUTH_FRAME_MAX_BYTES,
+      frameMaxBytes: FRAME_MAX_BYTES,
+      maxUnauthenticatedPerAddress: 64,
+      maxUnauthenticated: 2048,
+    });
+  });
+
+  it('refuses limits that contradict each other or cannot carry a batch', () => {
+    let err: unknown;
+    try {
+      parseServerConfig({
+        ...base,
+        ws: {
+          preAuthFrameMaxBytes: 1024 * 1024,
+          frameMaxBytes: 300 * 1024,
+          maxUnauthenticatedPerAddress: 10,
+          maxUnauthenticated: 5,
+        },
+      });
+    } catch (e) {
+      err = e;
+    }
+    expect(isConfigError(err)).toBe(true);
+    expect((err as ConfigError).problems.map((p) => p.path).sort()).toEqual([
+      'ws.maxUnauthenticatedPerAddress',
+      'ws.preAuthFrameMaxBytes',
+    ]);
+    expect(() => parseServerConfig({ ...base, ws: { frameMaxBytes: 1024 } })).toThrow(/ws\.frameMaxBytes/);
   });
 });

@@ -45,6 +45,26 @@ describe('device outbox', () => {
     db.close();
   });
 
+  it('replaces event data beyond the protocol bounds (too deep or too long) with a marker', () => {
+    const o = open();
+    const deep = JSON.parse(`${'['.repeat(50_000)}${']'.repeat(50_000)}`) as unknown;
+    o.outbox.appendEvent({ at: 1, kind: 'k', level: 'warn', message: 'deep', data: { deep } });
+    o.outbox.appendEvent({
+      at: 2,
+      kind: 'k',
+      level: 'warn',
+      message: 'long',
+      data: { s: 'x'.repeat(70_000) },
+    });
+    o.outbox.appendEvent({ at: 3, kind: 'k', level: 'info', message: 'fine', data: { a: [{ b: 1 }] } });
+    const sent = o.outbox.pending('event', 0, 100, 1e7)!.records.map((r) => r.payload);
+    expect(sent).toMatchObject([
+      { message: 'deep', data: { truncated: true } },
+      { message: 'long', data: { truncated: true } },
+      { message: 'fine', data: { a: [{ b: 1 }] } },
+    ]);
+  });
+
   it('under pressure drops the oldest health first, events next, PoP last, and reports each drop', () => {
     const o = open({ maxRows: 10, maxBytes: 1e9 });
     for (let i = 0; i < 4; i++) o.pop.record(`item-${i}`, i);
