@@ -45,7 +45,7 @@ export const REGISTRY_DB = 'registry.db';
 
 /** /api paths served by session-guarded routes (or open), not by the ops bearer token; the publishing API (`gatecast draft …`) included. */
 const SESSION_API =
-  /^\/api\/(session|users|audit|dashboard|health|reports|alerts|content|publish)(\/|\.csv$|$)/;
+  /^\/api\/(session|users|keys|audit|dashboard|health|reports|alerts|content|publish)(\/|\.csv$|$)/;
 
 export interface SyncServerDeps {
   clock?: Clock;
@@ -188,6 +188,13 @@ export class SyncServer {
       commandTtlMs: c.commands.defaultTtlMs,
       exempt: (path) => SESSION_API.test(path),
     });
+    this.accountStore = openSqliteAccountStore(join(c.dataDir, ACCOUNTS_DB));
+    const accounts = new AccountService(
+      this.accountStore,
+      this.clock,
+      new LoginRateLimiter(),
+      this.log.child('accounts'),
+    );
     if (c.tuf) {
       if (c.tuf.authorToken !== undefined) this.log.warn(TUF_AUTHOR_TOKEN_DEPRECATED);
       const hub = this.hubInstance;
@@ -195,6 +202,8 @@ export class SyncServer {
         repoDir: c.tuf.repoDir,
         clock: this.clock,
         log: this.log.child('tuf'),
+        // A signature through an account counts only with a key registered to that account.
+        keyOwners: accounts,
         // Devices of the site group refresh at once instead of at their next periodic refresh.
         onPublished: (r) => {
           this.fleetView?.refresh();
@@ -234,13 +243,6 @@ export class SyncServer {
         : {}),
     });
     this.fleetView.start();
-    this.accountStore = openSqliteAccountStore(join(c.dataDir, ACCOUNTS_DB));
-    const accounts = new AccountService(
-      this.accountStore,
-      this.clock,
-      new LoginRateLimiter(),
-      this.log.child('accounts'),
-    );
     const secureCookies = Boolean(c.tls);
     const fleet = this.fleetView;
     const deps = { registry: this.registry, hub: this.hubInstance, clock: this.clock };
