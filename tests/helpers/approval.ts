@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Clock } from '../../protocol/clock.js';
 import { generateSigningKey, publicKeyFileOf, type SigningKey } from '../../protocol/tuf-keys.js';
 import type { DraftActor } from '../../sync-server/tuf/drafts.js';
-import { createUsers, PASSWORD } from './dashboard.js';
+import { createUsers, PASSWORD, registerKeys } from './dashboard.js';
 import { startServer } from './sync.js';
 import { tempDir } from './temp.js';
 import { startTufRepo } from './tuf-repo.js';
@@ -85,6 +85,11 @@ export async function approvalRig(clock?: Clock) {
     files: { [`${SG}/bundle.json`]: Buffer.from(bundleText()), [mapFile.path]: MAP_PNG },
   });
   await createUsers(join(dir.path, 'server'), [...USERS]);
+  // Each approver account holds its own key: ap1 approver-1's, ap2 approver-2's.
+  await registerKeys(join(dir.path, 'server'), [
+    { username: 'ap1', key: approverKeys[0]!.key },
+    { username: 'ap2', key: approverKeys[1]!.key },
+  ]);
   const s = await startServer(dir.path, { tuf: { repoDir: tuf.dir } }, clock);
   const base = s.server.url;
   const login = async (username: string): Promise<Session> => {
@@ -126,11 +131,6 @@ export async function approvalRig(clock?: Clock) {
       currentPassword: password,
       publicKey: JSON.stringify(publicKeyFileOf(key)),
     });
-  // Each approver account holds its own key: ap1 approver-1's, ap2 approver-2's.
-  for (const [i, username] of (['ap1', 'ap2'] as const).entries()) {
-    const reg = await registerKey(await login(username), approverKeys[i]!.key);
-    if (reg.status !== 201) throw new Error(`registering ${username}'s key: ${reg.status}`);
-  }
   /** Logs in each named user, in order. */
   const logins = <const T extends readonly string[]>(...names: T) =>
     Promise.all(names.map((n) => login(n))) as Promise<{ [K in keyof T]: Session }>;
