@@ -19,6 +19,7 @@ import { LoginRateLimiter } from '../sync-server/accounts/rate-limit.js';
 import { AccountService } from '../sync-server/accounts/service.js';
 import { openSqliteAccountStore } from '../sync-server/accounts/sqlite-accounts.js';
 import { systemClock } from '../protocol/clock.js';
+import { loadPublicKey, publicKeyFileOf } from '../protocol/tuf-keys.js';
 
 export interface DemoOptions {
   dir: string;
@@ -98,6 +99,13 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
         role,
         password: publishPassword,
       });
+    // Each approver account holds its own key, as `gatecast keys register` does: only signatures
+    // made with a key registered to the signing account count.
+    for (const [i, keyFile] of demo.approverKeyFiles.entries()) {
+      const user = service.listUsers().find((u) => u.username === approverUsers[i]);
+      const pub = publicKeyFileOf(await loadPublicKey(keyFile));
+      await service.registerKey({ user: user!, ip: null }, publishPassword, JSON.stringify(pub));
+    }
   } finally {
     accounts.close();
   }
@@ -166,7 +174,9 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     out(`                  gatecast draft sign ${as(approverUsers[i]!)} --draft <id> --key ${key}`),
   );
   out(`                  gatecast draft publish ${as(approverUsers[0]!)} --draft <id>`);
-  out(`  accounts        author, ${approverUsers.join(', ')}; password in ${publishPasswordFile}`);
+  out(
+    `  accounts        author, ${approverUsers.join(', ')} (each with their approver key registered); password in ${publishPasswordFile}`,
+  );
   out(`  files           ${dir}`);
   out(o.durationS > 0 ? `  stops by itself after ${o.durationS} s` : '  Ctrl-C stops everything');
 

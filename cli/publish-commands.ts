@@ -1,10 +1,13 @@
 /**
  * Commands for people who publish:
  *   gatecast keys generate|show
+ *   gatecast keys register --server URL --user NAME --key FILE   (an approver's key to their account)
  *   gatecast repo init|add-site-group|status|refresh|serve      (offline keys / the server's repository)
- *   gatecast draft create|list|show|sign|publish|discard
+ *   gatecast draft create|list|show|sign|publish|discard|logout
  *       --server URL --user NAME   a sync server, signed in with an account (password from
- *                                  --password-file, $GATECAST_PASSWORD or a prompt without echo)
+ *                                  --password-file, $GATECAST_PASSWORD or a prompt without echo);
+ *                                  the session is kept for the next command (publish-session.ts)
+ *                                  until it ends or `gatecast draft logout`
  *       --server URL --token T     a standalone `gatecast repo serve`
  *       --repo DIR                 a repository directory on this machine
  */
@@ -26,7 +29,7 @@ import {
   loadSigningKey,
   publicKeyFileOf,
 } from '../protocol/tuf-keys.js';
-import { signDraftPayload, summarisePayload } from '../provisioning/keys.js';
+import { draftSigningPayload, signDraftPayload, summarisePayload } from '../provisioning/keys.js';
 import {
   HttpPublishClient,
   pinnedFetch,
@@ -40,9 +43,14 @@ import { initRepository, TufRepository } from '../sync-server/tuf/repository.js'
 import { PUBLISH_ACCESS } from '../sync-server/tuf/publish-routes.js';
 import { tufUrls } from '../sync-server/tuf/routes.js';
 import { LocalPublishClient } from './local-publish-client.js';
+import { loadSession, removeSession, saveSession, sessionPath } from './publish-session.js';
 
 export class UsageError extends GatecastError {
   readonly code = 'USAGE';
+}
+/** The approver answered no when asked to sign. */
+export class SigningDeclinedError extends GatecastError {
+  readonly code = 'SIGNING_DECLINED';
 }
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -134,6 +142,55 @@ async function readPassword(
   return password;
 }
 
+/** The `fetch` for `--ca`, or undefined for the default one. */
+async function fetchFor(o: TargetOpts & { server: string }): Promise<typeof fetch | undefined> {
+  if (!o.ca) return undefined;
+  if (!o.server.startsWith('https://'))
+    throw new UsageError(`--ca pins the certificate of an https:// server; ${o.server} is not one`);
+  try {
+    return pinnedFetch(await readFile(o.ca));
+  } catch (err) {
+    throw new UsageError(`${o.ca}: cannot read the CA file (${(err as Error).message})`);
+  }
+}
+
+/**
+ * An account session at `o.server`: the saved one while the server still accepts it, else a new
+ * login (password from readPassword, or `password` when the command already asked for it), saved
+ * for the next command.
+ */
+async function accountClient(
+  o: TargetOpts & { server: string; user: string },
+  io: PublishCliIo,
+  password?: string,
+): Promise<HttpPublishClient> {
+  const viaFetch = await fetchFor(o).then((f) => (f ? { fetch: f } : {}));
+  const path = sessionPath(io.env, o.server, o.user);
+  const saved = await loadSession(path, Date.now());
+  if (saved) {
+    const resumed = await HttpPublishClient.resume({ server: o.server, session: saved, ...viaFetch });
+    if (resumed) return resumed;
+    await removeSession(path);
+  }
+  const client = await HttpPublishClient.login({
+    server: o.server,
+    username: o.user,
+    password: password ?? (await readPassword(o, io)),
+    ...viaFetch,
+  });
+  info(`signed in to ${o.server} as ${client.user?.username} (${client.user?.role})`);
+  const session = client.session!;
+  await saveSession(path, {
+    server: o.server,
+    username: o.user,
+    cookie: session.cookie,
+    csrfToken: session.csrfToken,
+    user: session.user,
+    expiresAtMs: client.sessionExpiresAtMs ?? Date.now() + 3_600_000,
+  });
+  return client;
+}
+
 async function clientFor(o: TargetOpts, io: PublishCliIo): Promise<PublishClient> {
   if (o.repo && o.server) throw new UsageError('give either --server or --repo, not both');
   if (o.repo) return LocalPublishClient.open(o.repo, systemClock, cliLogger());
@@ -142,37 +199,17 @@ async function clientFor(o: TargetOpts, io: PublishCliIo): Promise<PublishClient
       'give --server URL with --user NAME (a sync server account) or --token (gatecast repo serve), or --repo DIR',
     );
   const token = await readToken(o);
-  let fetchFn: typeof fetch | undefined;
-  if (o.ca) {
-    if (!o.server.startsWith('https://'))
-      throw new UsageError(`--ca pins the certificate of an https:// server; ${o.server} is not one`);
-    try {
-      fetchFn = pinnedFetch(await readFile(o.ca));
-    } catch (err) {
-      throw new UsageError(`${o.ca}: cannot read the CA file (${(err as Error).message})`);
-    }
-  }
-  const viaFetch = fetchFn ? { fetch: fetchFn } : {};
   if (o.user && token)
     throw new UsageError(
       'give --user (an account on the sync server) or --token/--token-file (gatecast repo serve), not both',
     );
-  if (o.user) {
-    const password = await readPassword({ ...o, user: o.user, server: o.server }, io);
-    const client = await HttpPublishClient.login({
-      server: o.server,
-      username: o.user,
-      password,
-      ...viaFetch,
-    });
-    info(`signed in to ${o.server} as ${client.user?.username} (${client.user?.role})`);
-    return client;
-  }
+  if (o.user) return accountClient({ ...o, server: o.server, user: o.user }, io);
   if (!token)
     throw new UsageError(
       '--server needs --user NAME (a sync server account) or --token/--token-file (gatecast repo serve)',
     );
-  return new HttpPublishClient({ server: o.server, token, ...viaFetch });
+  const fetchFn = await fetchFor({ ...o, server: o.server });
+  return new HttpPublishClient({ server: o.server, token, ...(fetchFn ? { fetch: fetchFn } : {}) });
 }
 
 /** What each publishing action lets a user do, for refusals. */
@@ -197,8 +234,9 @@ function explainRefusal(err: unknown, client: PublishClient, action: Action): un
 }
 
 /**
- * Opens the client for a command, runs it, and always ends the session (logout). A refusal for the
- * account's role says which role the command needs.
+ * Opens the client for a command and runs it. An account session stays open for the next command
+ * (`gatecast draft logout` ends it); when the server says it has ended, its saved file goes. A
+ * refusal for the account's role says which role the command needs.
  */
 async function withClient<T>(
   o: TargetOpts,
@@ -207,20 +245,45 @@ async function withClient<T>(
   run: (client: PublishClient) => Promise<T>,
 ): Promise<T> {
   const client = await clientFor(o, io);
+  const keepsSession = client instanceof HttpPublishClient && client.session !== undefined;
   let failed = false;
   try {
     return await run(client);
   } catch (err) {
     failed = true;
+    if (keepsSession && err instanceof PublishApiError && err.code === 'AUTH_REQUIRED')
+      await removeSession(sessionPath(io.env, o.server!, o.user!));
     throw explainRefusal(err, client, action);
   } finally {
     try {
-      await client.close?.();
+      if (!keepsSession) await client.close?.();
     } catch (err) {
-      // Logging out is tidying up: it never hides the command's own result or error.
-      if (!failed) info(`warning: logging out failed: ${(err as Error).message}`);
+      // Closing is tidying up: it never hides the command's own result or error.
+      if (!failed) info(`warning: closing the connection failed: ${(err as Error).message}`);
     }
   }
+}
+
+/** Reads one line of an answer (a terminal or a pipe); undefined when the input ends first. */
+async function askLine(question: string, io: PublishCliIo): Promise<string | undefined> {
+  const rl = createInterface({ input: io.stdin, terminal: false });
+  try {
+    // Listen before asking: an answer that is already waiting must not be lost.
+    const lines = rl[Symbol.asyncIterator]();
+    io.stderr.write(question);
+    const next = await lines.next();
+    return next.done ? undefined : String(next.value);
+  } finally {
+    rl.close();
+  }
+}
+
+/** The approver's review of a draft: its summary and what it changes against the version on air. */
+async function reviewLines(client: PublishClient, d: DraftView): Promise<string[]> {
+  const lines = describeDraft(d);
+  const diff = await client.diff(d.id);
+  if (diff) lines.push(...diffLines(diff));
+  return lines;
 }
 
 function withTarget(cmd: Command): Command {
@@ -284,6 +347,33 @@ export function registerPublishCommands(program: Command, io: PublishCliIo = pro
     .action(async (file: string) => {
       const k = await loadPublicKey(file);
       out(JSON.stringify(publicKeyFileOf(k), null, 2));
+    });
+  keys
+    .command('register')
+    .description(
+      'Register your approver public key with your account on the sync server: only signatures made with it count as yours',
+    )
+    .requiredOption('--server <url>', 'sync server base URL')
+    .requiredOption(
+      '--user <name>',
+      'your account (password: --password-file, $GATECAST_PASSWORD or a prompt)',
+    )
+    .requiredOption('--key <file>', '<name>.pub.json, or <name>.key to derive the public key from')
+    .option('--password-file <file>', 'file holding your account password')
+    .option('--ca <file>', 'PEM of the server certificate or CA to trust')
+    .action(async (o: TargetOpts & { server: string; user: string; key: string }) => {
+      const pub = publicKeyFileOf(await loadPublicKey(o.key));
+      // The server asks for the password again to register a key, so it is read once here.
+      const password = await readPassword(o, io);
+      const client = await accountClient(o, io, password);
+      try {
+        const k = await client.registerKey(pub, password);
+        out(`key ${k.name} (${k.keyid}) registered to ${k.username} at ${o.server}`);
+      } catch (err) {
+        if (err instanceof PublishApiError && err.code === 'AUTH_REQUIRED')
+          await removeSession(sessionPath(io.env, o.server, o.user));
+        throw explainRefusal(err, client, 'draft.approve');
+      }
     });
 
   // ------------------------------------------------------------------------------------------ repo
@@ -562,9 +652,7 @@ export function registerPublishCommands(program: Command, io: PublishCliIo = pro
   ).action(async (o: TargetOpts & { draft: string; manifest?: boolean }) => {
     await withClient(o, io, PUBLISH_ACCESS.read, async (client) => {
       const d = await client.getDraft(o.draft);
-      for (const l of describeDraft(d)) out(l);
-      const diff = await client.diff(o.draft);
-      if (diff) for (const l of diffLines(diff)) out(l);
+      for (const l of await reviewLines(client, d)) out(l);
       for (const t of summarisePayload(d.signed).targets)
         out(`  target ${t.path} ${formatBytes(t.length)} sha256:${t.sha256.slice(0, 16)}…`);
       if (o.manifest) out((await client.manifest(o.draft)).toString('utf8'));
@@ -574,10 +662,13 @@ export function registerPublishCommands(program: Command, io: PublishCliIo = pro
   withTarget(
     draft
       .command('sign')
-      .description('Sign a draft with your approver key; the key stays here, only the signature is sent')
+      .description(
+        'Show a draft (changes, every target with its length and SHA-256), then sign exactly that payload with your approver key; only the signature leaves this machine',
+      )
       .requiredOption('--draft <id>', 'draft id')
-      .requiredOption('--key <file>', 'your approver private key (<name>.key)'),
-  ).action(async (o: TargetOpts & { draft: string; key: string }) => {
+      .requiredOption('--key <file>', 'your approver private key (<name>.key)')
+      .option('--yes', 'sign without asking for confirmation (scripts)'),
+  ).action(async (o: TargetOpts & { draft: string; key: string; yes?: boolean }) => {
     const key = await loadSigningKey(o.key);
     const after = await withClient(o, io, PUBLISH_ACCESS.sign, async (client) => {
       const d = await client.getDraft(o.draft);
@@ -586,6 +677,23 @@ export function registerPublishCommands(program: Command, io: PublishCliIo = pro
           `${o.key} (key ${key.keyId.slice(0, 12)}…) is not an approver key of ${d.siteGroup}`,
         );
       const manifest = await client.manifest(o.draft);
+      // The bytes signed are computed here from the payload shown, never taken from the server.
+      const payload = draftSigningPayload(d.signed);
+      const summary = summarisePayload(d.signed);
+      for (const l of await reviewLines(client, d)) out(l);
+      out(
+        `  payload: version ${summary.version}, expires ${summary.expires}, ${summary.targets.length} target(s):`,
+      );
+      for (const t of summary.targets) out(`    ${t.path}  ${t.length} bytes  sha256 ${t.sha256}`);
+      out(
+        `  signing ${payload.bytes.length} bytes, sha256 ${payload.sha256}, with key ${key.name} (${key.keyId})`,
+      );
+      if (!o.yes) {
+        const answer = await askLine(`Sign draft ${d.id} (${d.siteGroup} version ${d.version})? [y/N] `, io);
+        if (answer === undefined)
+          throw new UsageError('no answer to "Sign?"; give --yes to sign without asking');
+        if (!/^y(es)?$/i.test(answer.trim())) throw new SigningDeclinedError(`draft ${d.id} not signed`);
+      }
       const sig = signDraftPayload(d.signed, key, { siteGroup: d.siteGroup, manifest });
       return client.addSignature(o.draft, sig);
     });
@@ -603,4 +711,27 @@ export function registerPublishCommands(program: Command, io: PublishCliIo = pro
     const r = await withClient(o, io, PUBLISH_ACCESS.publish, (client) => client.publish(o.draft));
     out(`published ${r.siteGroup} version ${r.version}: ${r.targets} targets, ${r.newFiles} new file(s)`);
   });
+
+  draft
+    .command('logout')
+    .description('End the account session kept for --server and --user, and delete its saved file')
+    .requiredOption('--server <url>', 'sync server base URL')
+    .requiredOption('--user <name>', 'your account on the sync server')
+    .option('--ca <file>', 'PEM of the server certificate or CA to trust')
+    .action(async (o: TargetOpts & { server: string; user: string }) => {
+      const path = sessionPath(io.env, o.server, o.user);
+      const saved = await loadSession(path, Date.now());
+      await removeSession(path);
+      if (!saved) {
+        out(`no saved session for ${o.user} at ${o.server}`);
+        return;
+      }
+      const fetchFn = await fetchFor(o);
+      await new HttpPublishClient({
+        server: o.server,
+        session: saved,
+        ...(fetchFn ? { fetch: fetchFn } : {}),
+      }).logout();
+      out(`signed out of ${o.server} as ${o.user}`);
+    });
 }

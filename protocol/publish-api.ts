@@ -10,7 +10,7 @@
  * - `GET  /drafts/:id`                      → DraftView (with `signed`, the payload approvers sign)
  * - `GET  /drafts/:id/manifest`             → the draft's bundle.json bytes
  * - `PUT  /drafts/:id/files/<target path>`  raw bytes (application/octet-stream) → UploadResult
- * - `POST /drafts/:id/signatures` {keyid, sig} → DraftView
+ * - `POST /drafts/:id/signatures` {keyid, sig, payloadSha256?} → DraftView
  * - `POST /drafts/:id/publish`              → PublishResult
  * - `DELETE /drafts/:id`                    → 204 (open drafts only)
  * Errors: `{ error: { code, message, problems? } }` with 400/401/403/404/409.
@@ -55,7 +55,15 @@ export const CreateDraftRequest = z.object({
 });
 export type CreateDraftRequest = z.infer<typeof CreateDraftRequest>;
 
-export const SignatureUpload = z.object({ keyid: Sha256, sig: z.string().min(1).max(1024) });
+export const SignatureUpload = z.object({
+  keyid: Sha256,
+  sig: z.string().min(1).max(1024),
+  /**
+   * SHA-256 of the exact bytes signed (the canonical payload the approver was shown); the server
+   * refuses the signature (409 DRAFT_PAYLOAD_CHANGED) when the draft's payload is no longer that.
+   */
+  payloadSha256: Sha256.optional(),
+});
 export type SignatureUpload = z.infer<typeof SignatureUpload>;
 
 export const DraftStatus = z.enum(['open', 'published']);

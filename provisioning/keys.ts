@@ -4,11 +4,12 @@
  * goes out. Signing uses @tufjs/models' own canonical-JSON signing.
  */
 import { createHash } from 'node:crypto';
+import { canonicalize } from '@tufjs/canonical-json';
 import { Metadata, MetadataKind } from '@tufjs/models';
 import { BUNDLE_MANIFEST_NAME } from '../protocol/content.js';
 import { GatecastError } from '../protocol/errors.js';
 import type { SignatureUpload } from '../protocol/publish-api.js';
-import { type SigningKey, signTargetsPayload } from '../protocol/tuf-keys.js';
+import type { SigningKey } from '../protocol/tuf-keys.js';
 
 export {
   generateKeyPairFiles,
@@ -52,7 +53,25 @@ export function summarisePayload(signed: Record<string, unknown>): PayloadSummar
 }
 
 /**
- * Signs a draft payload with a local key. When `manifest` (the draft's bundle.json bytes, fetched
+ * The exact bytes an approver signs for a draft payload: TUF canonical JSON of the targets
+ * metadata's `signed` part (what @tufjs/models signs and verifies), and their SHA-256.
+ */
+export function draftSigningPayload(signed: Record<string, unknown>): { bytes: Buffer; sha256: string } {
+  let md: Metadata<import('@tufjs/models').Targets>;
+  try {
+    md = Metadata.fromJSON(MetadataKind.Targets, { signed, signatures: [] } as never);
+  } catch (err) {
+    throw new SigningPayloadError(`the draft payload is not targets metadata (${(err as Error).message})`, {
+      cause: err,
+    });
+  }
+  const bytes = Buffer.from(canonicalize(md.signed.toJSON()));
+  return { bytes, sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
+/**
+ * Signs a draft payload with a local key: the bytes of draftSigningPayload, and the upload names
+ * their digest so the server refuses it if the draft changed since. When `manifest` (the draft's bundle.json bytes, fetched
  * for review) is given, refuses unless the payload's bundle.json target is exactly those bytes.
  */
 export function signDraftPayload(
@@ -72,5 +91,7 @@ export function signDraftPayload(
         'the bundle.json shown for review is not the one in the payload; refusing to sign',
       );
   }
-  return signTargetsPayload(signed, key);
+  const payload = draftSigningPayload(signed);
+  const sig = key.signer(payload.bytes);
+  return { keyid: sig.keyID, sig: sig.sig, payloadSha256: payload.sha256 };
 }

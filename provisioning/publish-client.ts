@@ -88,7 +88,11 @@ export interface LoginOptions {
 const SessionReply = z.object({
   user: z.object({ username: z.string(), displayName: z.string(), role: z.string() }),
   csrfToken: z.string().min(1),
+  expiresAt: z.string().optional(),
 });
+
+const RegisteredKey = z.object({ keyid: z.string(), name: z.string(), username: z.string() });
+export type RegisteredKey = z.infer<typeof RegisteredKey>;
 
 /** The account API beside the publishing API on the sync server. */
 const SESSION_PATH = '/api/session';
@@ -232,9 +236,50 @@ export class HttpPublishClient implements PublishClient {
     const body = SessionReply.safeParse(await res.json().catch(() => undefined));
     if (!cookie || !body.success)
       throw new PublishApiError('PROTOCOL_INVALID', `${url}: the login reply has no session`, res.status);
-    return new HttpPublishClient({
+    const client = new HttpPublishClient({
       server,
       session: { cookie, csrfToken: body.data.csrfToken, user: body.data.user },
+      ...(o.fetch ? { fetch: o.fetch } : {}),
+    });
+    const expiresAtMs = body.data.expiresAt ? Date.parse(body.data.expiresAt) : Number.NaN;
+    client.#expiresAtMs = Number.isFinite(expiresAtMs) ? expiresAtMs : undefined;
+    return client;
+  }
+
+  #expiresAtMs: number | undefined;
+
+  /** When the session ends at the latest (epoch ms), as the server said at login. */
+  get sessionExpiresAtMs(): number | undefined {
+    return this.#expiresAtMs;
+  }
+
+  /**
+   * A client on a session saved from an earlier login, once the server confirms it is still live
+   * (GET /api/session, which also renews its idle timer); undefined when it has ended.
+   */
+  static async resume(o: {
+    server: string;
+    session: PublishSession;
+    fetch?: typeof fetch;
+  }): Promise<HttpPublishClient | undefined> {
+    const server = o.server.replace(/\/+$/, '');
+    const url = `${server}${SESSION_PATH}`;
+    let res: Response;
+    try {
+      res = await (o.fetch ?? fetch)(url, { headers: { cookie: o.session.cookie } });
+    } catch (err) {
+      throw unreachable(`GET ${url}`, err);
+    }
+    if (res.status === 401) {
+      await res.body?.cancel();
+      return undefined;
+    }
+    if (!res.ok) throw await errorOf(res, `GET ${url}`);
+    const body = SessionReply.safeParse(await res.json().catch(() => undefined));
+    if (!body.success || body.data.user.username !== o.session.user.username) return undefined;
+    return new HttpPublishClient({
+      server,
+      session: { cookie: o.session.cookie, csrfToken: body.data.csrfToken, user: body.data.user },
       ...(o.fetch ? { fetch: o.fetch } : {}),
     });
   }
@@ -242,6 +287,11 @@ export class HttpPublishClient implements PublishClient {
   /** The signed-in account, in session mode. */
   get user(): PublishSession['user'] | undefined {
     return this.#session?.user;
+  }
+
+  /** The session (cookie and CSRF token), to keep for the next command; undefined without one. */
+  get session(): PublishSession | undefined {
+    return this.#session;
   }
 
   /** Ends the session (DELETE /api/session); nothing to do with a bearer token or after logging out. */
@@ -266,6 +316,30 @@ export class HttpPublishClient implements PublishClient {
 
   async close(): Promise<void> {
     await this.logout();
+  }
+
+  /**
+   * Registers an approver public key (`<name>.pub.json` contents) to the signed-in account
+   * (POST /api/session/keys; the account's password is asked again there).
+   */
+  async registerKey(publicKey: unknown, currentPassword: string): Promise<RegisteredKey> {
+    const s = this.#session;
+    if (!s) throw new PublishApiError('AUTH_REQUIRED', 'registering a key needs an account session', 0);
+    const url = `${this.#server}${SESSION_PATH}/keys`;
+    let res: Response;
+    try {
+      res = await this.#fetch(url, {
+        method: 'POST',
+        headers: { cookie: s.cookie, [CSRF_HEADER]: s.csrfToken, 'content-type': 'application/json' },
+        body: JSON.stringify({ currentPassword, publicKey: JSON.stringify(publicKey) }),
+      });
+    } catch (err) {
+      throw unreachable(`POST ${url}`, err);
+    }
+    if (!res.ok) throw await errorOf(res, `POST ${url}`);
+    const body = z.object({ key: RegisteredKey }).safeParse(await res.json().catch(() => undefined));
+    if (!body.success) throw new PublishApiError('PROTOCOL_INVALID', `${url}: unexpected reply`, res.status);
+    return body.data.key;
   }
 
   #headers(method: string): Record<string, string> {

@@ -232,6 +232,8 @@ export class SyncServer {
         repoDir: c.tuf.repoDir,
         clock: this.clock,
         log: this.log.child('tuf'),
+        // A signature through an account counts only with a key registered to that account.
+        keyOwners: accounts,
         // Devices of the site group refresh at once instead of at their next periodic refresh.
         onPublished: (r) => {
           this.fleetView?.refresh();

@@ -45,3 +45,14 @@ export class AccountStoreError extends GatecastError {
   readonly code = 'ACCOUNT_STORE_FAILED';
 }
 export const isAccountStoreError = (e: unknown): e is AccountStoreError => e instanceof AccountStoreError;
+
+/** A key id registered to another account (one account per key: one person, one approval). */
+export class KeyRegisteredError extends GatecastError {
+  readonly code = 'KEY_REGISTERED_TO_ANOTHER_ACCOUNT';
+}
+export const isKeyRegisteredError = (e: unknown): e is KeyRegisteredError => e instanceof KeyRegisteredError;
+
+export class KeyNotFoundError extends GatecastError {
+  readonly code = 'KEY_NOT_FOUND';
+}
+export const isKeyNotFoundError = (e: unknown): e is KeyNotFoundError => e instanceof KeyNotFoundError;

@@ -8,6 +8,12 @@
  *   GET    /api/session            who am I → {user, csrfToken, expiresAt}
  *   DELETE /api/session            log out
  *   POST   /api/session/password   {currentPassword, newPassword}
+ *   GET    /api/session/keys       the signed-in user's approver keys → {keys}
+ *   POST   /api/session/keys       register a key {currentPassword, publicKey: <name>.pub.json} → 201 {key}
+ *                                  (draft.approve: only an approver's key can sign)
+ *   DELETE /api/session/keys/:keyid   remove one of one's own keys
+ *   GET    /api/keys               every account's keys (admin)
+ *   DELETE /api/keys/:keyid        revoke any account's key (admin)
  *   GET    /api/users              list (admin)
  *   POST   /api/users              create {username, displayName, role, password} (admin)
  *   PATCH  /api/users/:username    change {displayName?, role?, password?, disabled?} (admin)
@@ -41,6 +47,8 @@ const STATUS: Record<string, number> = {
   USER_EXISTS: 409,
   USER_NOT_FOUND: 404,
   LAST_ADMIN: 409,
+  KEY_REGISTERED_TO_ANOTHER_ACCOUNT: 409,
+  KEY_NOT_FOUND: 404,
 };
 
 const AuditQueryInput = z.object({
@@ -176,6 +184,36 @@ export const accountRoutes: FastifyPluginAsync<AccountRoutesOptions> = async (
     await service.changeOwnPassword(account(request), b['currentPassword'], b['newPassword']);
     return reply.code(204).send();
   });
+
+  app.get('/api/session/keys', { config: { access: 'session.self' } }, async (request) => ({
+    keys: service.listOwnKeys(account(request)),
+  }));
+
+  app.post('/api/session/keys', { config: { access: 'draft.approve' } }, async (request, reply) => {
+    const b = body(request);
+    const key = await service.registerKey(account(request), b['currentPassword'], b['publicKey']);
+    return reply.code(201).send({ key });
+  });
+
+  app.delete<{ Params: { keyid: string } }>(
+    '/api/session/keys/:keyid',
+    { config: { access: 'session.self' } },
+    async (request, reply) => {
+      service.removeOwnKey(account(request), request.params.keyid);
+      return reply.code(204).send();
+    },
+  );
+
+  app.get('/api/keys', { config: { access: 'users.manage' } }, async () => ({ keys: service.listAllKeys() }));
+
+  app.delete<{ Params: { keyid: string } }>(
+    '/api/keys/:keyid',
+    { config: { access: 'users.manage' } },
+    async (request, reply) => {
+      service.revokeKey(account(request), request.params.keyid);
+      return reply.code(204).send();
+    },
+  );
 
   app.get('/api/users', { config: { access: 'users.manage' } }, async () => ({ users: service.listUsers() }));
 

@@ -7,11 +7,13 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { Clock } from '../../protocol/clock.js';
 import type { Logger } from '../../protocol/log.js';
+import { isKeyFileError, parsePublicKeyFile } from '../../protocol/tuf-keys.js';
 import { zodProblems } from '../../protocol/validate.js';
 import {
   AccountInputError,
   AdminExistsError,
   AuthFailedError,
+  KeyNotFoundError,
   LastAdminError,
   RateLimitedError,
   UserNotFoundError,
@@ -26,6 +28,7 @@ import {
 import { LoginRateLimiter } from './rate-limit.js';
 import { ROLES, type Role } from './roles.js';
 import type {
+  AccountKeyRecord,
   AccountStore,
   AuditEntry,
   AuditOutcome,
@@ -91,6 +94,26 @@ export const publicUser = (u: UserRecord): PublicUser => ({
   createdAt: u.createdAt,
   updatedAt: u.updatedAt,
 });
+
+/** A registered approver key as shown to clients. */
+export interface PublicAccountKey {
+  keyid: string;
+  name: string;
+  /** The account the key belongs to. */
+  username: string;
+  publicHex: string;
+  createdAt: number;
+}
+
+const publicKeyOf = (k: AccountKeyRecord): PublicAccountKey => ({
+  keyid: k.keyid,
+  name: k.name,
+  username: k.username,
+  publicHex: k.publicHex,
+  createdAt: k.createdAt,
+});
+
+const KeyId = z.string().regex(/^[0-9a-f]{64}$/, { message: 'a key id is 64 lower-case hex digits' });
 
 /** Who is acting and from where; `sessionIdHash` is absent for the CLI. */
 export interface Actor {
@@ -377,6 +400,94 @@ export class AccountService {
       this.store.deleteUserSessions(user.id, actor.sessionIdHash);
     });
     this.audit(actor, 'user.password', user.username, 'ok');
+  }
+
+  /**
+   * Registers a public key (the contents of `<name>.pub.json`, as text or parsed JSON) to the
+   * actor's own account, after checking their password. A key id belongs to one account only:
+   * registering another account's key is refused (KeyRegisteredError, naming that account), so one
+   * person cannot be author and approver, or two approvers, with one key.
+   */
+  async registerKey(actor: Actor, currentRaw: unknown, publicKeyRaw: unknown): Promise<PublicAccountKey> {
+    const user = this.requireUser(actor.user.username);
+    const current = typeof currentRaw === 'string' ? currentRaw : '';
+    if (!(await verifyPassword(current, user.passwordHash))) {
+      this.audit(actor, 'key.register', user.username, 'failed', { reason: 'wrong-current-password' });
+      throw new AuthFailedError('the current password is wrong');
+    }
+    let parsed: ReturnType<typeof parsePublicKeyFile>;
+    try {
+      const raw = typeof publicKeyRaw === 'string' ? (JSON.parse(publicKeyRaw) as unknown) : publicKeyRaw;
+      parsed = parsePublicKeyFile(raw, 'publicKey');
+    } catch (err) {
+      if (!(err instanceof SyntaxError) && !isKeyFileError(err)) throw err;
+      throw new AccountInputError('invalid public key', [
+        {
+          path: 'publicKey',
+          message: `paste the contents of your <name>.pub.json (${(err as Error).message})`,
+        },
+      ]);
+    }
+    const keyid = parsed.publicKey.keyID;
+    try {
+      const key = this.store.transaction(() =>
+        this.store.insertKey({
+          keyid,
+          userId: user.id,
+          name: parsed.name,
+          publicHex: parsed.publicKey.keyVal['public'] ?? '',
+          createdAt: this.clock.now(),
+        }),
+      );
+      this.audit(actor, 'key.register', user.username, 'ok', { keyid, name: key.name });
+      return publicKeyOf(key);
+    } catch (err) {
+      this.audit(actor, 'key.register', user.username, 'failed', {
+        keyid,
+        code: (err as { code?: unknown }).code ?? 'INTERNAL',
+      });
+      throw err;
+    }
+  }
+
+  /** The actor's own registered keys. */
+  listOwnKeys(actor: Actor): PublicAccountKey[] {
+    return this.store.listKeys(this.requireUser(actor.user.username).id).map(publicKeyOf);
+  }
+
+  /** Every account's registered keys (admin). */
+  listAllKeys(): PublicAccountKey[] {
+    return this.store.listKeys().map(publicKeyOf);
+  }
+
+  /** Removes one of the actor's own keys; KeyNotFoundError when they have no such key. */
+  removeOwnKey(actor: Actor, keyidRaw: string): void {
+    const keyid = parse(KeyId, keyidRaw, 'invalid key id');
+    const removed = this.store.transaction(() => {
+      const k = this.store.getKey(keyid);
+      if (!k || k.username !== actor.user.username) return undefined;
+      this.store.deleteKey(keyid);
+      return k;
+    });
+    if (!removed) throw new KeyNotFoundError(`account "${actor.user.username}" has no key ${keyid}`);
+    this.audit(actor, 'key.remove', actor.user.username, 'ok', { keyid, name: removed.name });
+  }
+
+  /** Revokes any account's key (admin); KeyNotFoundError when no account has it. */
+  revokeKey(actor: Actor, keyidRaw: string): void {
+    const keyid = parse(KeyId, keyidRaw, 'invalid key id');
+    const removed = this.store.transaction(() => {
+      const k = this.store.getKey(keyid);
+      if (k) this.store.deleteKey(keyid);
+      return k;
+    });
+    if (!removed) throw new KeyNotFoundError(`no account has key ${keyid}`);
+    this.audit(actor, 'key.revoke', removed.username, 'ok', { keyid, name: removed.name });
+  }
+
+  /** The username a key id is registered to, or undefined (DraftService's KeyOwners port). */
+  keyOwner(keyid: string): string | undefined {
+    return this.store.getKey(keyid)?.username;
   }
 
   listAudit(query: AuditQuery): AuditEntry[] {

@@ -4,12 +4,14 @@
  * (`accounts_migrations`) under names "accounts-N", so it never collides with other subsystems.
  */
 import Database from 'better-sqlite3';
-import { AccountStoreError, UserExistsError, UserNotFoundError } from './errors.js';
+import { AccountStoreError, KeyRegisteredError, UserExistsError, UserNotFoundError } from './errors.js';
 import { isRole } from './roles.js';
 import type {
+  AccountKeyRecord,
   AccountStore,
   AuditEntry,
   AuditQuery,
+  NewAccountKey,
   NewAuditEntry,
   NewUser,
   SessionRecord,
@@ -56,6 +58,20 @@ export const ACCOUNTS_MIGRATIONS: readonly { name: string; up: string }[] = [
         details TEXT NOT NULL
       );
       CREATE INDEX account_audit_at ON account_audit(at);
+    `,
+  },
+  {
+    // Approver keys belong to accounts: a signature counts only from the account its key is registered to.
+    name: 'accounts-2',
+    up: `
+      CREATE TABLE account_keys (
+        keyid TEXT PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES account_users(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        public_hex TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX account_keys_user ON account_keys(user_id);
     `,
   },
 ];
@@ -129,6 +145,27 @@ interface AuditRow {
   outcome: 'ok' | 'denied' | 'failed';
   details: string;
 }
+
+interface KeyRow {
+  keyid: string;
+  user_id: number;
+  username: string;
+  name: string;
+  public_hex: string;
+  created_at: number;
+}
+
+const toKey = (r: KeyRow): AccountKeyRecord => ({
+  keyid: r.keyid,
+  userId: r.user_id,
+  username: r.username,
+  name: r.name,
+  publicHex: r.public_hex,
+  createdAt: r.created_at,
+});
+
+const KEY_SELECT =
+  'SELECT k.keyid, k.user_id, u.username, k.name, k.public_hex, k.created_at FROM account_keys k JOIN account_users u ON u.id = k.user_id';
 
 function toUser(r: UserRow): UserRecord {
   if (!isRole(r.role)) throw new AccountStoreError(`user ${r.username} has unknown role ${r.role}`);
@@ -273,6 +310,34 @@ export class SqliteAccountStore implements AccountStore {
       now,
       now - idleTimeoutMs,
     ).changes;
+  }
+
+  insertKey(k: NewAccountKey): AccountKeyRecord {
+    const owner = this.getKey(k.keyid);
+    if (owner && owner.userId !== k.userId)
+      throw new KeyRegisteredError(`key ${k.keyid} is already registered to account "${owner.username}"`);
+    if (!owner)
+      this.stmt(
+        'INSERT INTO account_keys (keyid, user_id, name, public_hex, created_at) VALUES (?, ?, ?, ?, ?)',
+      ).run(k.keyid, k.userId, k.name, k.publicHex, k.createdAt);
+    return this.getKey(k.keyid)!;
+  }
+
+  getKey(keyid: string): AccountKeyRecord | undefined {
+    const r = this.stmt(`${KEY_SELECT} WHERE k.keyid = ?`).get(keyid) as KeyRow | undefined;
+    return r && toKey(r);
+  }
+
+  listKeys(userId?: number): AccountKeyRecord[] {
+    const rows =
+      userId === undefined
+        ? this.stmt(`${KEY_SELECT} ORDER BY k.created_at, k.keyid`).all()
+        : this.stmt(`${KEY_SELECT} WHERE k.user_id = ? ORDER BY k.created_at, k.keyid`).all(userId);
+    return (rows as KeyRow[]).map(toKey);
+  }
+
+  deleteKey(keyid: string): boolean {
+    return this.stmt('DELETE FROM account_keys WHERE keyid = ?').run(keyid).changes > 0;
   }
 
   appendAudit(e: NewAuditEntry): AuditEntry {

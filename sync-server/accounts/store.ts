@@ -77,6 +77,27 @@ export interface AuditQuery {
   limit: number;
 }
 
+/** An approver's public key, registered to one account (a key id belongs to one account only). */
+export interface AccountKeyRecord {
+  /** TUF key id (sha256 of the key's canonical JSON). */
+  keyid: string;
+  userId: number;
+  username: string;
+  /** The key's name from its public key file, e.g. "approver-1". */
+  name: string;
+  /** Ed25519 public key, 64 hex digits. */
+  publicHex: string;
+  createdAt: number;
+}
+
+export interface NewAccountKey {
+  keyid: string;
+  userId: number;
+  name: string;
+  publicHex: string;
+  createdAt: number;
+}
+
 export interface AccountStore {
   getUserByName(username: string): UserRecord | undefined;
   getUserById(id: number): UserRecord | undefined;
@@ -95,6 +116,14 @@ export interface AccountStore {
   /** Ends every session of the user, except `keepIdHash` when given. */
   deleteUserSessions(userId: number, keepIdHash?: string): number;
   deleteExpiredSessions(now: number, idleTimeoutMs: number): number;
+
+  /** Throws KeyRegisteredError (naming the owner) when the key id belongs to an account already. */
+  insertKey(key: NewAccountKey): AccountKeyRecord;
+  getKey(keyid: string): AccountKeyRecord | undefined;
+  /** One account's keys, or every account's (oldest first). */
+  listKeys(userId?: number): AccountKeyRecord[];
+  /** False when there was no such key. */
+  deleteKey(keyid: string): boolean;
 
   appendAudit(entry: NewAuditEntry): AuditEntry;
   /** Newest first. */

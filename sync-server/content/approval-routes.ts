@@ -5,7 +5,7 @@
  *   GET    /api/content/drafts                    drafts, newest last (content.view)
  *   GET    /api/content/drafts/:id                DraftReview: draft, canonical bytes, bundle hash, diff (content.view)
  *   GET    /api/content/drafts/:id/manifest       the draft's bundle.json bytes (content.view)
- *   POST   /api/content/drafts/:id/signatures     {sig, keyid?} → SignOutcome; publishes at the threshold
+ *   POST   /api/content/drafts/:id/signatures     {sig, keyid?, payloadSha256?} → SignOutcome; publishes at the threshold
  *                                                 (draft.approve; emergency drafts also emergency.approve)
  *   DELETE /api/content/drafts/:id                discard an open draft (draft.submit: its creator or an admin)
  *   GET    /api/content/emergencies[?siteGroup=]  active emergency messages (content.view)
@@ -56,6 +56,8 @@ const STATUS: Record<string, number> = {
   EMERGENCY_NOT_FOUND: 404,
   SIGNER_IS_CREATOR: 409,
   SIGNER_REPEATED: 409,
+  KEY_NOT_REGISTERED: 403,
+  DRAFT_PAYLOAD_CHANGED: 409,
   EMERGENCY_DRAFT_EXPIRED: 409,
   DRAFT_STATE: 409,
   THRESHOLD_NOT_MET: 409,

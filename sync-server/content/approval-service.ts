@@ -56,6 +56,11 @@ export const SignRequest = z.object({
     .string()
     .regex(/^[0-9a-f]{64}$/)
     .optional(),
+  /** SHA-256 of the canonical bytes the approver reviewed; refused when the draft's payload changed. */
+  payloadSha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
 });
 export type SignRequest = z.infer<typeof SignRequest>;
 
@@ -201,9 +206,10 @@ export class ApprovalService {
   async sign(id: string, req: SignRequest, by: DraftActor): Promise<SignOutcome> {
     const { drafts } = this.#o;
     const before = await drafts.get(id);
+    const digest = req.payloadSha256 ? { payloadSha256: req.payloadSha256 } : {};
     const draft = await drafts.addSignature(
       id,
-      req.keyid ? { keyid: req.keyid, sig: req.sig } : { sig: req.sig },
+      req.keyid ? { keyid: req.keyid, sig: req.sig, ...digest } : { sig: req.sig, ...digest },
       by,
     );
     const keyid = draft.signatures.find((s) => !before.signatures.some((b) => b.keyid === s.keyid))?.keyid;

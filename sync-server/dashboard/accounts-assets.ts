@@ -86,7 +86,59 @@ function gcAccProblems(res, prefix, fallbackField) {
 })();
 `;
 
-export const ACCOUNT_JS = ACCOUNTS_COMMON;
+export const ACCOUNT_JS = `${ACCOUNTS_COMMON}
+(function () {
+  var body = document.getElementById('keys-body');
+  if (!body) return;
+  var none = document.getElementById('keys-none');
+  var status = document.getElementById('keys-status');
+  var err = document.getElementById('keys-error');
+  var fmt = gcAccFmt();
+  window.gcKeysRendered = 0;
+  function draw(keys) {
+    body.textContent = '';
+    none.hidden = keys.length > 0;
+    keys.forEach(function (k) {
+      var tr = document.createElement('tr'); tr.setAttribute('data-keyid', k.keyid);
+      [k.name, k.keyid, fmt.format(new Date(k.createdAt))].forEach(function (v) {
+        var td = document.createElement('td'); td.textContent = v; tr.appendChild(td);
+      });
+      var td = document.createElement('td');
+      var rm = document.createElement('button'); rm.type = 'button'; rm.className = 'danger';
+      rm.textContent = A['account.keys.remove'];
+      rm.addEventListener('click', function () {
+        gcAccApi('DELETE', '/api/session/keys/' + encodeURIComponent(k.keyid)).then(function (res) {
+          if (res.ok) { status.textContent = A['account.keys.removed']; err.textContent = ''; return reload(); }
+          err.textContent = gcAccWords(res);
+        });
+      });
+      td.appendChild(rm); tr.appendChild(td); body.appendChild(tr);
+    });
+    window.gcKeysRendered++;
+  }
+  function reload() {
+    return gcAccApi('GET', '/api/session/keys').then(function (res) {
+      if (res.ok) draw(res.json.keys); else err.textContent = gcAccWords(res);
+    });
+  }
+  draw(JSON.parse(document.getElementById('keys-data').textContent));
+  var form = document.getElementById('own-key');
+  if (!form) return;
+  form.addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    status.textContent = ''; err.textContent = ''; gcAccClearProblems(form);
+    var pub = document.getElementById('key-public').value;
+    var cur = document.getElementById('key-current').value;
+    gcAccApi('POST', '/api/session/keys', { currentPassword: cur, publicKey: pub }).then(function (res) {
+      if (res.ok) { form.reset(); status.textContent = A['account.keys.added']; return reload(); }
+      var code = gcAccCode(res);
+      if (code === 'AUTH_FAILED') gcAccProblem('key-current', A['error.AUTH_FAILED']);
+      else if (code === 'ACCOUNT_INVALID') gcAccProblem('key-public', gcAccWords(res));
+      else err.textContent = gcAccWords(res);
+    });
+  });
+})();
+`;
 
 export const USERS_JS = `${ACCOUNTS_COMMON}
 (function () {

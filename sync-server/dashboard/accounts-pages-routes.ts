@@ -3,13 +3,14 @@
  *
  *   GET /dashboard/users        user administration (users.manage; redirects to login without a session)
  *   GET /dashboard/users/data   the users as the page lists them, with their last sign-in (users.manage)
- *   GET /dashboard/account      the signed-in user's account and password form (session.self)
+ *   GET /dashboard/account      the signed-in user's account, password form and approver keys (session.self)
  *   GET /dashboard/audit[?from&to&actor&action&outcome]  the audit log (audit.view)
  *
  * Every change goes through the accounts API (accounts/routes.ts: /api/users, /api/session/password,
  * /api/audit, /api/audit.csv), which checks the role and CSRF token and writes the audit log.
  */
 import type { FastifyPluginAsync } from 'fastify';
+import { isAllowed } from '../accounts/roles.js';
 import type { AccountService } from '../accounts/service.js';
 import {
   parseAuditFilter,
@@ -21,7 +22,7 @@ import {
 import { languageOf, pageSession, sendHtml } from './page-session.js';
 
 export interface AccountPagesOptions {
-  accounts: Pick<AccountService, 'authenticate' | 'listUsers' | 'listAudit'>;
+  accounts: Pick<AccountService, 'authenticate' | 'listUsers' | 'listAudit' | 'listOwnKeys'>;
   secureCookies: boolean | 'auto';
   /** The zone the audit times are shown in (and the date filters meant in). */
   timeZone?: string;
@@ -69,6 +70,8 @@ export const accountPagesRoutes: FastifyPluginAsync<AccountPagesOptions> = async
         user: auth.user,
         csrfToken: auth.session.csrfToken,
         timeZone,
+        keys: o.accounts.listOwnKeys({ user: auth.user, ip: request.ip }),
+        canRegisterKeys: isAllowed(auth.user.role, 'draft.approve'),
       }),
     );
   });

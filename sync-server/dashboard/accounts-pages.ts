@@ -17,7 +17,7 @@ import {
 import { DASHBOARD_LOCALE, type DashboardLanguage, dashboardText } from '../../protocol/i18n/dashboard.js';
 import { startOfLocalDay } from '../../protocol/zoned-time.js';
 import { ROLES } from '../accounts/roles.js';
-import type { PublicUser } from '../accounts/service.js';
+import type { PublicAccountKey, PublicUser } from '../accounts/service.js';
 import type { AuditOutcome } from '../accounts/store.js';
 import { html, type SafeHtml } from '../web/escape.js';
 import { jsonBlock, page } from './pages.js';
@@ -299,10 +299,59 @@ export function renderUsersPage(o: UsersPageOptions): string {
   );
 }
 
+/**
+ * The signed-in user's approver keys (rows drawn by account.js from the JSON block) and, for a
+ * role that may approve, the form that registers one (POST /api/session/keys).
+ */
+function ownKeysPanel(
+  lang: DashboardLanguage,
+  keys: readonly PublicAccountKey[],
+  canRegister: boolean,
+): SafeHtml {
+  const t = (k: AccountsUiKey) => accountsText(lang, k);
+  const form = canRegister
+    ? html`<form id="own-key" novalidate>
+        ${field(lang, 'key-public', 'account.keys.public', html`<textarea id="key-public" rows="6"></textarea>`)}
+        ${field(
+          lang,
+          'key-current',
+          'account.current',
+          html`<input id="key-current" type="password" autocomplete="current-password" />`,
+        )}
+        <button type="submit">${t('account.keys.submit')}</button>
+      </form>`
+    : html``;
+  return html`<section id="own-keys" class="panel">
+    <h3>${t('account.keys.title')}</h3>
+    <p id="keys-none" class="rule">${t('account.keys.none')}</p>
+    <table id="keys-table">
+      <thead>
+        <tr>
+          <th>${t('account.keys.col.name')}</th>
+          <th>${t('account.keys.col.keyid')}</th>
+          <th>${t('account.keys.col.registered')}</th>
+          <th></th>
+        </tr>
+      </thead>
+      <tbody id="keys-body"></tbody>
+    </table>
+    ${form}
+    <p id="keys-status" class="ok" role="status"></p>
+    <p id="keys-error" class="error" role="alert"></p>
+    <script type="application/json" id="keys-data">
+      ${jsonBlock(keys)}
+    </script>
+  </section>`;
+}
+
 export interface AccountPageOptions {
   lang: DashboardLanguage;
   user: PublicUser;
   csrfToken: string;
+  /** The user's registered approver keys. */
+  keys: readonly PublicAccountKey[];
+  /** Whether the user's role may register a key (one that may approve drafts). */
+  canRegisterKeys: boolean;
   timeZone: string;
 }
 
@@ -329,7 +378,8 @@ export function renderAccountPage(o: AccountPageOptions): string {
           <dt>${t('account.role')}</dt>
           <dd id="me-role">${dashboardText(lang, `role.${o.user.role}`)}</dd>
         </dl>
-        ${ownPasswordForm(lang)} ${messages(lang, o.timeZone)}
+        ${ownPasswordForm(lang)} ${ownKeysPanel(lang, o.keys, o.canRegisterKeys)}
+        ${messages(lang, o.timeZone)}
       </main>`,
   );
 }

@@ -9,8 +9,10 @@
  * Only the signature travels from an approver: the server checks each one against the site
  * group's approver keys (unknown key, bad signature and duplicates are refused) and publishes once
  * the threshold is met. Signatures that come with an account obey the two-person rule (the creator
- * may not sign, no account signs twice); emergency drafts take no signature and no publication
- * after their `approveBy` deadline (see signingRefusal).
+ * may not sign, no account signs twice) and count only with a key registered to that account
+ * (keyRefusal); emergency drafts take no signature and no publication after their `approveBy`
+ * deadline (see signingRefusal). A signature may name the digest of the payload its approver was
+ * shown (`payloadSha256`); it is refused when the draft's payload is no longer that.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -64,8 +66,43 @@ export class NotDraftOwnerError extends GatecastError {
 export class EmergencyDraftExpiredError extends GatecastError {
   readonly code = 'EMERGENCY_DRAFT_EXPIRED';
 }
+/** A signature from an account whose key is not registered to that account. */
+export class KeyNotRegisteredError extends GatecastError {
+  readonly code = 'KEY_NOT_REGISTERED';
+}
+/** The payload an approver was shown (by its digest) is no longer the draft's payload. */
+export class PayloadChangedError extends GatecastError {
+  readonly code = 'DRAFT_PAYLOAD_CHANGED';
+}
 export const isTwoPersonError = (e: unknown): e is SignerIsCreatorError | SignerRepeatedError =>
   e instanceof SignerIsCreatorError || e instanceof SignerRepeatedError;
+
+/** Which account an approver key is registered to (the accounts database; AccountService.keyOwner). */
+export interface KeyOwners {
+  keyOwner(keyid: string): string | undefined;
+}
+
+/**
+ * Whether account `by` may sign draft `d` with key `keyid` (pure): a key registered to the draft's
+ * creator never counts (the same person through another account), and otherwise the key must be
+ * registered to `by` itself.
+ */
+export function keyRefusal(
+  d: Pick<SigningState, 'id' | 'createdBy'>,
+  keyid: string,
+  by: string,
+  owner: string | undefined,
+): GatecastError | undefined {
+  if (owner !== undefined && owner === d.createdBy && owner !== by)
+    return new SignerIsCreatorError(
+      `key ${keyid} is registered to ${owner}, who created draft ${d.id}; it may not approve it`,
+    );
+  if (owner !== by)
+    return new KeyNotRegisteredError(
+      `key ${keyid} is not registered to account ${by}${owner === undefined ? '' : ` (it belongs to another account)`}; register your own key with "gatecast keys register"`,
+    );
+  return undefined;
+}
 
 /** What the signing rules look at. */
 export interface SigningState {
@@ -153,6 +190,12 @@ export interface DraftServiceOptions {
   log?: Logger;
   /** Told after each publication (the server then tells the site group's devices to refresh). */
   onPublished?: (result: PublishResult) => void;
+  /**
+   * The accounts' registered keys: required for signatures that come with an account. Without it
+   * (the standalone `gatecast repo serve` with its bearer token, the CLI's --repo mode) there are
+   * no accounts, and signatures are judged by their key alone, as they always were there.
+   */
+  keyOwners?: KeyOwners;
 }
 
 /** Draft operations, shared by the HTTP routes and the CLI's local (`--repo`) mode. */
@@ -167,9 +210,11 @@ export class DraftService {
     this.#clock = opts.clock;
     this.#log = opts.log ?? createLogger('sync-server:drafts');
     this.#onPublished = opts.onPublished;
+    this.#keyOwners = opts.keyOwners;
   }
 
   readonly #onPublished: ((result: PublishResult) => void) | undefined;
+  readonly #keyOwners: KeyOwners | undefined;
 
   get #dir() {
     return this.#repo.layout.draftsDir;
@@ -409,12 +454,13 @@ export class DraftService {
 
   /**
    * Checks and records one approver signature: the signing rules first (signingRefusal: creator,
-   * same account twice, emergency deadline), then the key (unknown key, bad signature, duplicate).
+   * same account twice, emergency deadline), the payload digest the approver was shown, then the
+   * key (unknown key, bad signature, duplicate) and, with an account, whose key it is (keyRefusal).
    * Without `keyid`, the site group's approver keys that have not signed yet are tried in turn.
    */
   addSignature(
     id: string,
-    upload: SignatureUpload | { keyid?: undefined; sig: string },
+    upload: SignatureUpload | { keyid?: undefined; sig: string; payloadSha256?: string | undefined },
     by?: DraftActor,
   ): Promise<DraftView> {
     return this.#exclusive(async () => {
@@ -422,8 +468,23 @@ export class DraftService {
       if (rec.status !== 'open') throw new DraftStateError(`draft ${id} is already ${rec.status}`);
       const refusal = signingRefusal(rec, by?.username, this.#clock.now());
       if (refusal) throw refusal;
+      if (upload.payloadSha256 !== undefined) {
+        const now = sha256Hex(this.#canonicalOf(rec));
+        if (now !== upload.payloadSha256)
+          throw new PayloadChangedError(
+            `draft ${id} changed after it was shown: its payload is now sha256 ${now}, not the ${upload.payloadSha256} that was reviewed; review it again`,
+          );
+      }
       const sig = { keyid: upload.keyid ?? this.#findSigner(rec, upload.sig), sig: upload.sig };
       this.#repo.checkApproverSignature(rec.siteGroup, this.#metadata(rec), sig);
+      if (by) {
+        if (!this.#keyOwners)
+          throw new KeyNotRegisteredError(
+            `signatures from accounts need the account key registry; key ${sig.keyid} cannot be checked`,
+          );
+        const bad = keyRefusal(rec, sig.keyid, by.username, this.#keyOwners.keyOwner(sig.keyid));
+        if (bad) throw bad;
+      }
       rec.signatures.push({
         keyid: sig.keyid,
         sig: sig.sig,
@@ -465,7 +526,10 @@ export class DraftService {
    * @tufjs/models computes it in Metadata.sign and Key.verifySignature.
    */
   async canonical(id: string): Promise<Buffer> {
-    const rec = await this.#load(id);
+    return this.#canonicalOf(await this.#load(id));
+  }
+
+  #canonicalOf(rec: DraftRecord): Buffer {
     return Buffer.from(canonicalize(this.#metadata(rec).signed.toJSON()));
   }
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../../protocol/clock.js';
 import { createLogger, type Logger } from '../../protocol/log.js';
-import { DraftService } from './drafts.js';
+import { DraftService, type KeyOwners } from './drafts.js';
 import type { PublishResult } from '../../protocol/publish-api.js';
 import { publishRoutes } from './publish-routes.js';
 import { type Expiries, TufRepository } from './repository.js';
@@ -21,6 +21,8 @@ export interface MountTufOptions {
   expiries?: Partial<Expiries>;
   /** Told after each publication through the drafts API. */
   onPublished?: (result: PublishResult) => void;
+  /** The accounts' registered approver keys (the sync server); absent for `gatecast repo serve`. */
+  keyOwners?: KeyOwners;
 }
 
 export interface MountedTuf {
@@ -48,6 +50,7 @@ export async function mountTufRepository(app: FastifyInstance, opts: MountTufOpt
     clock: opts.clock,
     log: log.child('drafts'),
     ...(opts.onPublished ? { onPublished: opts.onPublished } : {}),
+    ...(opts.keyOwners ? { keyOwners: opts.keyOwners } : {}),
   });
   await app.register(tufRoutes, { repoDir: opts.repoDir });
   if (opts.bearerToken)

@@ -8,9 +8,11 @@
  *   `content.view`; create, upload and discard `draft.submit`; signatures and publish
  *   `draft.approve` (putting a bundle on air is the approvers' act, so an author cannot publish
  *   alone and an admin, who may not approve, cannot either). The account is recorded on the draft
- *   (createdBy, signatures[].by) and every mutation is audited.
+ *   (createdBy, signatures[].by) and every mutation is audited. A signature counts only with a key
+ *   registered to the signing account (DraftService, keyRefusal).
  * - `{ bearer: token }` — the standalone `gatecast repo serve`, which has no accounts: every route
- *   needs `Authorization: Bearer <token>`; nothing is recorded about who acted.
+ *   needs `Authorization: Bearer <token>`; nothing is recorded about who acted, and signatures are
+ *   judged by their key alone (no accounts, so no key registry: unchanged on purpose).
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { Readable } from 'node:stream';
@@ -59,6 +61,9 @@ const STATUS_BY_CODE: Record<string, number> = {
   SIGNER_IS_CREATOR: 409,
   SIGNER_REPEATED: 409,
   NOT_DRAFT_OWNER: 403,
+  // The key is not the signing account's (accounts/ key registry).
+  KEY_NOT_REGISTERED: 403,
+  DRAFT_PAYLOAD_CHANGED: 409,
   EMERGENCY_DRAFT_EXPIRED: 409,
   TUF_REPO: 409,
 };

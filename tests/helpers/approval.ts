@@ -1,13 +1,14 @@
 /**
  * Set-up for approval tests: a real TUF repository (two approver keys, threshold 2) with a first
- * bundle published, a real SyncServer serving it, accounts of every role, and session logins.
+ * bundle published, a real SyncServer serving it, accounts of every role (approvers ap1 and ap2 with
+ * approver-1's and approver-2's keys registered to them), and session logins.
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Clock } from '../../protocol/clock.js';
-import { generateSigningKey } from '../../protocol/tuf-keys.js';
+import { generateSigningKey, publicKeyFileOf, type SigningKey } from '../../protocol/tuf-keys.js';
 import type { DraftActor } from '../../sync-server/tuf/drafts.js';
-import { createUsers, PASSWORD } from './dashboard.js';
+import { createUsers, PASSWORD, registerKeys } from './dashboard.js';
 import { startServer } from './sync.js';
 import { tempDir } from './temp.js';
 import { startTufRepo } from './tuf-repo.js';
@@ -84,6 +85,11 @@ export async function approvalRig(clock?: Clock) {
     files: { [`${SG}/bundle.json`]: Buffer.from(bundleText()), [mapFile.path]: MAP_PNG },
   });
   await createUsers(join(dir.path, 'server'), [...USERS]);
+  // Each approver account holds its own key: ap1 approver-1's, ap2 approver-2's.
+  await registerKeys(join(dir.path, 'server'), [
+    { username: 'ap1', key: approverKeys[0]!.key },
+    { username: 'ap2', key: approverKeys[1]!.key },
+  ]);
   const s = await startServer(dir.path, { tuf: { repoDir: tuf.dir } }, clock);
   const base = s.server.url;
   const login = async (username: string): Promise<Session> => {
@@ -119,6 +125,12 @@ export async function approvalRig(clock?: Clock) {
       text && (res.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text;
     return { status: res.status, body: json };
   };
+  /** Registers `key` to the signed-in account (POST /api/session/keys, re-entering the password). */
+  const registerKey = (who: Session, key: SigningKey, password = PASSWORD) =>
+    call(who, 'POST', '/api/session/keys', {
+      currentPassword: password,
+      publicKey: JSON.stringify(publicKeyFileOf(key)),
+    });
   /** Logs in each named user, in order. */
   const logins = <const T extends readonly string[]>(...names: T) =>
     Promise.all(names.map((n) => login(n))) as Promise<{ [K in keyof T]: Session }>;
@@ -134,6 +146,7 @@ export async function approvalRig(clock?: Clock) {
     login,
     logins,
     call,
+    registerKey,
     contentDraft,
     close: async () => {
       await s.server.stop();

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { systemClock } from '../../protocol/clock.js';
+import { loadPublicKey, publicKeyFileOf, type SigningKey } from '../../protocol/tuf-keys.js';
 import { memoryLogger } from '../../protocol/log.js';
 import { LoginRateLimiter } from '../../sync-server/accounts/rate-limit.js';
 import { AccountService } from '../../sync-server/accounts/service.js';
@@ -33,6 +34,32 @@ export async function createUsers(dataDir: string, users: { username: string; ro
           role: u.role,
           password: PASSWORD,
         });
+    }
+  } finally {
+    store.close();
+  }
+}
+
+/**
+ * Registers approver keys to accounts in `dataDir`'s accounts database (before the server starts),
+ * the way an approver does with `gatecast keys register`: `keyFile` is a `.key` or `.pub.json`, or
+ * the key itself.
+ */
+export async function registerKeys(
+  dataDir: string,
+  keys: ({ username: string } & ({ keyFile: string } | { key: SigningKey }))[],
+): Promise<void> {
+  const store = openSqliteAccountStore(join(dataDir, ACCOUNTS_DB));
+  try {
+    const svc = new AccountService(store, systemClock, new LoginRateLimiter(), memoryLogger('accounts'), {
+      scrypt: SCRYPT,
+    });
+    const users = svc.listUsers();
+    for (const k of keys) {
+      const user = users.find((u) => u.username === k.username);
+      if (!user) throw new Error(`no user ${k.username} to register a key to`);
+      const pub = publicKeyFileOf('key' in k ? k.key : await loadPublicKey(k.keyFile));
+      await svc.registerKey({ user, ip: null }, PASSWORD, JSON.stringify(pub));
     }
   } finally {
     store.close();

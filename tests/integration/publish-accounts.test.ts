@@ -3,7 +3,8 @@
  * account, drafts record who created and who signed, every mutation is audited, and roles, CSRF and
  * passwords are enforced. Real TUF repository, real accounts database, real HTTP on 127.0.0.1:0.
  */
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { Command } from 'commander';
@@ -34,11 +35,15 @@ const USERS = [
   { username: 'vy', role: 'viewer' },
 ] as const;
 
+/** Where the CLI keeps its account sessions in these tests (never the real home directory). */
+const stateDir = tempDir('gatecast-cli-state-');
+afterAll(() => stateDir.cleanup());
+
 function cliIo(env: Record<string, string> = { GATECAST_PASSWORD: PASSWORD }): PublishCliIo {
   return {
     stdin: Object.assign(Readable.from([]), { isTTY: false }),
     stderr: new PassThrough(),
-    env,
+    env: { XDG_STATE_HOME: stateDir.path, ...env },
   };
 }
 
@@ -145,6 +150,10 @@ describe('gatecast draft against the sync server, signed in with accounts', () =
     const io = cliIo();
     const as = (user: string) => ['--server', rig.base, '--user', user];
     const key = (i: number) => rig.demo.approverKeyFiles[i]!;
+    // Each approver registers their own key with their account first (derived from the .key file).
+    const reg = await gatecast(io, 'keys', 'register', ...as('lan'), '--key', key(0));
+    expect(reg.out).toMatch(/key approver-1 \([0-9a-f]{64}\) registered to lan/);
+    await gatecast(io, 'keys', 'register', ...as('minh'), '--key', key(1));
 
     const created = await gatecast(
       io,
@@ -168,7 +177,7 @@ describe('gatecast draft against the sync server, signed in with accounts', () =
 
     // The author may not sign, even with an approver's key file: the server refuses the role.
     await expect(
-      gatecast(io, 'draft', 'sign', ...as('tam'), '--draft', id, '--key', key(0)),
+      gatecast(io, 'draft', 'sign', ...as('tam'), '--draft', id, '--key', key(0), '--yes'),
     ).rejects.toMatchObject({
       code: 'FORBIDDEN',
       message: expect.stringMatching(
@@ -176,9 +185,9 @@ describe('gatecast draft against the sync server, signed in with accounts', () =
       ),
     });
 
-    const one = await gatecast(io, 'draft', 'sign', ...as('lan'), '--draft', id, '--key', key(0));
+    const one = await gatecast(io, 'draft', 'sign', ...as('lan'), '--draft', id, '--key', key(0), '--yes');
     expect(one.out).toContain('(1/2 signatures)');
-    const two = await gatecast(io, 'draft', 'sign', ...as('minh'), '--draft', id, '--key', key(1));
+    const two = await gatecast(io, 'draft', 'sign', ...as('minh'), '--draft', id, '--key', key(1), '--yes');
     expect(two.out).toContain('threshold met');
 
     // Publishing is the approvers' act too.
@@ -216,13 +225,167 @@ describe('gatecast draft against the sync server, signed in with accounts', () =
       ['tam', 'draft.approve'],
       ['tam', 'draft.approve'],
     ]);
-    // Every CLI command logged out at its end (the admin's audit session is the one left open).
+    // Each person signed in once: later commands reused the saved session.
     const count = (action: string, who: string) =>
       audit.filter((e) => e.action === action && e.actor === who && e.outcome === 'ok').length;
-    for (const who of ['tam', 'lan', 'minh', 'vy']) {
-      expect(count('session.login', who)).toBeGreaterThan(0);
-      expect(count('session.logout', who)).toBe(count('session.login', who));
+    for (const who of ['tam', 'lan', 'minh', 'vy']) expect(count('session.login', who)).toBe(1);
+  });
+
+  it('an approver running list, show and sign in a row signs in once; draft logout ends the session', async () => {
+    const io = cliIo();
+    const as = ['--server', rig.base, '--user', 'minh'];
+    const before = (await auditLog(rig.base)).filter(
+      (e) => e.action === 'session.login' && e.target === 'minh',
+    ).length;
+    const made = await gatecast(
+      io,
+      'draft',
+      'create',
+      '--server',
+      rig.base,
+      '--user',
+      'tam',
+      '--site-group',
+      SG,
+      '--media',
+      rig.media,
+    );
+    const id = /draft (\S+) created/.exec(made.out)![1]!;
+    // No saved session for minh to start from.
+    await gatecast(io, 'draft', 'logout', ...as);
+    await gatecast(io, 'draft', 'list', ...as);
+    await gatecast(io, 'draft', 'show', ...as, '--draft', id);
+    const signed = await gatecast(
+      io,
+      'draft',
+      'sign',
+      ...as,
+      '--draft',
+      id,
+      '--key',
+      rig.demo.approverKeyFiles[1]!,
+      '--yes',
+    );
+    expect(signed.out).toContain('signed draft');
+    const logins = (await auditLog(rig.base)).filter(
+      (e) => e.action === 'session.login' && e.target === 'minh',
+    );
+    expect(logins.length - before).toBe(1);
+    // The session file is the user's alone.
+    const dir = join(stateDir.path, 'gatecast', 'sessions');
+    const files = readdirSync(dir);
+    for (const f of files) expect(statSync(join(dir, f)).mode & 0o777).toBe(0o600);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    const count = files.length;
+
+    const out = await gatecast(io, 'draft', 'logout', ...as);
+    expect(out.out).toContain(`signed out of ${rig.base} as minh`);
+    expect(readdirSync(dir)).toHaveLength(count - 1);
+    const audit = await auditLog(rig.base);
+    expect(audit.filter((e) => e.action === 'session.logout' && e.actor === 'minh').length).toBeGreaterThan(
+      0,
+    );
+    // The next command signs in again.
+    await gatecast(io, 'draft', 'list', ...as);
+    const again = (await auditLog(rig.base)).filter(
+      (e) => e.action === 'session.login' && e.target === 'minh',
+    );
+    expect(again.length - before).toBe(2);
+  });
+});
+
+describe('gatecast draft sign shows what it signs and signs exactly that', () => {
+  let rig: Rig;
+  beforeAll(async () => {
+    rig = await startRig();
+  });
+  afterAll(() => rig.stop());
+
+  /** Runs `draft sign` as lan; `onPrompt` runs when the confirmation is asked, then `answer` is typed. */
+  async function signInteractively(id: string, answer: string, onPrompt: () => void = () => undefined) {
+    const stdin = new PassThrough();
+    const stderr = new PassThrough();
+    let asked = '';
+    stderr.on('data', (c: Buffer) => {
+      asked += c.toString();
+      if (asked.includes('? [y/N] ')) {
+        onPrompt();
+        stdin.write(`${answer}\n`);
+      }
+    });
+    const io: PublishCliIo = {
+      stdin: Object.assign(stdin, { isTTY: false }),
+      stderr,
+      env: { XDG_STATE_HOME: stateDir.path, GATECAST_PASSWORD: PASSWORD },
+    };
+    const key = rig.demo.approverKeyFiles[0]!;
+    return gatecast(io, 'draft', 'sign', '--server', rig.base, '--user', 'lan', '--draft', id, '--key', key);
+  }
+
+  it('prints the changes and every target with length and SHA-256, asks, and refuses (409) a draft changed meanwhile', async () => {
+    const io = cliIo();
+    await gatecast(
+      io,
+      'keys',
+      'register',
+      '--server',
+      rig.base,
+      '--user',
+      'lan',
+      '--key',
+      rig.demo.approverKeyFiles[0]!,
+    );
+    const made = await gatecast(
+      io,
+      'draft',
+      'create',
+      '--server',
+      rig.base,
+      '--user',
+      'tam',
+      '--site-group',
+      SG,
+      '--media',
+      rig.media,
+    );
+    const id = /draft (\S+) created/.exec(made.out)![1]!;
+    const drafts = rig.server.server.tuf!.drafts;
+    const view = await drafts.get(id);
+    const payloadSha = createHash('sha256')
+      .update(await drafts.canonical(id))
+      .digest('hex');
+
+    // "no": nothing is signed, and the approver saw what they were asked to sign.
+    await expect(signInteractively(id, 'n')).rejects.toMatchObject({ code: 'SIGNING_DECLINED' });
+    expect((await drafts.get(id)).signatures).toEqual([]);
+
+    // The draft changes on the server while the approver reads it: the upload names the digest shown.
+    const file = join(rig.demo.repoDir, 'drafts', id, 'draft.json');
+    const changeDraft = () => {
+      const rec = JSON.parse(readFileSync(file, 'utf8')) as { signed: { expires: string } };
+      rec.signed.expires = '2099-01-01T00:00:00Z';
+      writeFileSync(file, JSON.stringify(rec));
+    };
+    const original = readFileSync(file);
+    await expect(signInteractively(id, 'y', changeDraft)).rejects.toMatchObject({
+      code: 'DRAFT_PAYLOAD_CHANGED',
+      status: 409,
+      message: expect.stringContaining(`not the ${payloadSha} that was reviewed`),
+    });
+    expect((await drafts.get(id)).signatures).toEqual([]);
+
+    // Back as it was, "y" signs, and the output lists what was signed.
+    writeFileSync(file, original);
+    const ok = await signInteractively(id, 'y');
+    expect(ok.out).toContain('changes against the version on air:');
+    for (const f of [...view.files, { path: `${SG}/bundle.json`, length: -1, sha256: '' }]) {
+      const t = (view.signed['targets'] as Record<string, { length: number; hashes: { sha256: string } }>)[
+        f.path
+      ]!;
+      expect(ok.out).toContain(`    ${f.path}  ${t.length} bytes  sha256 ${t.hashes.sha256}`);
     }
+    expect(ok.out).toContain(`sha256 ${payloadSha}, with key approver-1`);
+    expect(ok.out).toContain('(1/2 signatures)');
   });
 });
 
@@ -405,7 +568,7 @@ describe('over https with a pinned certificate, the password asked on the termin
     const tty: PublishCliIo = {
       stdin: Object.assign(Readable.from([Buffer.from(`${PASSWORD}\n`)]), { isTTY: true }),
       stderr,
-      env: {},
+      env: { XDG_STATE_HOME: stateDir.path },
     };
     const created = await gatecast(
       tty,

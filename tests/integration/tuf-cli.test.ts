@@ -114,19 +114,20 @@ describe('gatecast keys / repo / draft', () => {
         id,
         '--key',
         `${keys}/approver-1.key`,
+        '--yes',
       );
       expect(one).toContain('(1/2 signatures)');
       await expect(gatecast('draft', 'publish', ...server, '--draft', id)).rejects.toMatchObject({
         code: 'THRESHOLD_NOT_MET',
       });
       await expect(
-        gatecast('draft', 'sign', ...server, '--draft', id, '--key', `${keys}/root.key`),
+        gatecast('draft', 'sign', ...server, '--draft', id, '--key', `${keys}/root.key`, '--yes'),
       ).rejects.toMatchObject({
         code: 'USAGE',
         message: expect.stringContaining('is not an approver key'),
       });
       expect(
-        await gatecast('draft', 'sign', ...server, '--draft', id, '--key', `${keys}/approver-3.key`),
+        await gatecast('draft', 'sign', ...server, '--draft', id, '--key', `${keys}/approver-3.key`, '--yes'),
       ).toContain('threshold met');
       expect(await gatecast('draft', 'publish', ...server, '--draft', id)).toContain(
         `published ${SG} version 1`,
@@ -178,8 +179,8 @@ describe('gatecast keys / repo / draft', () => {
     const id1 = /draft (\S+) created/.exec(
       await gatecast('draft', 'create', ...local, '--site-group', SG, '--media', media),
     )?.[1] as string;
-    await gatecast('draft', 'sign', ...local, '--draft', id1, '--key', `${keys}/approver-1.key`);
-    await gatecast('draft', 'sign', ...local, '--draft', id1, '--key', `${keys}/approver-2.key`);
+    await gatecast('draft', 'sign', ...local, '--draft', id1, '--key', `${keys}/approver-1.key`, '--yes');
+    await gatecast('draft', 'sign', ...local, '--draft', id1, '--key', `${keys}/approver-2.key`, '--yes');
     expect(await gatecast('draft', 'publish', ...local, '--draft', id1)).toMatch(
       /version 1: 11 targets, 11 new file/,
     );
@@ -195,8 +196,8 @@ describe('gatecast keys / repo / draft', () => {
     // What the approver is asked to sign, against the version on air: only the picture's bytes.
     expect(shown).toContain('changes against the version on air:');
     expect(shown).toContain(`  ~ media ${SG}/media/tourism/en.png (new bytes)`);
-    await gatecast('draft', 'sign', ...local, '--draft', id2, '--key', `${keys}/approver-2.key`);
-    await gatecast('draft', 'sign', ...local, '--draft', id2, '--key', `${keys}/approver-3.key`);
+    await gatecast('draft', 'sign', ...local, '--draft', id2, '--key', `${keys}/approver-2.key`, '--yes');
+    await gatecast('draft', 'sign', ...local, '--draft', id2, '--key', `${keys}/approver-3.key`, '--yes');
     // bundle.json is unchanged too; tourism/en.png now has the same bytes as welcome/en.png: a new
     // name for bytes already stored, so exactly one new hashed file.
     expect(await gatecast('draft', 'publish', ...local, '--draft', id2)).toMatch(

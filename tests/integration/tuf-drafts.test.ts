@@ -124,8 +124,15 @@ describe('drafts over the publishing API', () => {
       message: expect.stringContaining('not an approver key'),
     });
     // Approver 2 signs a different payload (another version): the signature does not cover this draft.
+    // With the digest of what was signed, the server says the payload is not the draft's (409) …
     const other = signDraftPayload({ ...d.signed, version: 7 }, r.keys.approvers[1]!, { siteGroup: SG });
     await expect(client.addSignature(d.id, other)).rejects.toMatchObject({
+      code: 'DRAFT_PAYLOAD_CHANGED',
+      status: 409,
+    });
+    // … and without it, the signature itself does not verify.
+    const { payloadSha256: _digest, ...bare } = other;
+    await expect(client.addSignature(d.id, bare)).rejects.toMatchObject({
       code: 'SIGNATURE_REJECTED',
       message: expect.stringContaining('does not verify'),
     });

@@ -2,7 +2,14 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { accountsText } from '../../../protocol/i18n/accounts-ui.js';
-import { createUsers, launchChromium, loginThroughPage, PASSWORD } from '../../helpers/dashboard.js';
+import { generateSigningKey, publicKeyFileOf } from '../../../protocol/tuf-keys.js';
+import {
+  createUsers,
+  launchChromium,
+  loginThroughPage,
+  PASSWORD,
+  registerKeys,
+} from '../../helpers/dashboard.js';
 import { startServer } from '../../helpers/sync.js';
 import { tempDir } from '../../helpers/temp.js';
 
@@ -330,6 +337,61 @@ describe('users, account and audit pages in Chromium', () => {
     expect(await text(adminPage, 'h2')).toBe('User accounts');
     expect(await adminPage.$('#own-password')).not.toBeNull();
     expect((await rowCells(adminPage, 'op1'))['role']).toBe('Author');
+    expect(errors).toEqual([]);
+  }, 30_000);
+
+  it("lists an approver's registered keys on their account page and registers one pasted there", async () => {
+    const dir = tempDir('gc-account-keys-');
+    cleanups.push(dir.cleanup);
+    await createUsers(join(dir.path, 'server'), [
+      { username: 'admin', role: 'admin' },
+      { username: 'ap1', role: 'approver' },
+      { username: 'ap2', role: 'approver' },
+      { username: 'viewer', role: 'viewer' },
+    ]);
+    const k1 = generateSigningKey('approver-1').key;
+    const k2 = generateSigningKey('approver-2').key;
+    await registerKeys(join(dir.path, 'server'), [{ username: 'ap2', key: k2 }]);
+    const s = await startServer(dir.path);
+    cleanups.push(() => s.server.stop());
+    const base = s.server.url;
+    const vi = (k: Parameters<typeof accountsText>[1]) => accountsText('vi', k);
+    const browser: Browser = await launchChromium();
+    cleanups.push(() => browser.close());
+    const errors: string[] = [];
+    const page = await (await browser.createBrowserContext()).newPage();
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await loginThroughPage(page, base, 'ap1');
+    await page.goto(`${base}/dashboard/account`);
+    await page.waitForFunction(() => (window as unknown as { gcKeysRendered: number }).gcKeysRendered > 0);
+    expect(await page.$eval('#keys-none', (x) => (x as HTMLElement).hidden)).toBe(false);
+    // Another approver's key is refused by name; a wrong password next to its field; then it works.
+    await fill(page, '#key-public', JSON.stringify(publicKeyFileOf(k2), null, 2));
+    await fill(page, '#key-current', PASSWORD);
+    await page.click('#own-key button[type=submit]');
+    await waitText(page, '#keys-error', vi('error.KEY_REGISTERED_TO_ANOTHER_ACCOUNT'));
+    await fill(page, '#key-public', JSON.stringify(publicKeyFileOf(k1), null, 2));
+    await fill(page, '#key-current', 'sai mật khẩu rồi');
+    await page.click('#own-key button[type=submit]');
+    await waitText(page, '[data-problem-for="key-current"]', vi('error.AUTH_FAILED'));
+    await fill(page, '#key-current', PASSWORD);
+    await page.click('#own-key button[type=submit]');
+    await waitText(page, '#keys-status', vi('account.keys.added'));
+    await page.waitForSelector(`#keys-body tr[data-keyid="${k1.keyId}"]`);
+    const cells = await page.$eval(`#keys-body tr[data-keyid="${k1.keyId}"]`, (tr) =>
+      Array.from(tr.querySelectorAll('td')).map((td) => td.textContent!.trim()),
+    );
+    expect(cells.slice(0, 2)).toEqual(['approver-1', k1.keyId]);
+    expect(await page.$eval('#keys-none', (x) => (x as HTMLElement).hidden)).toBe(true);
+    // Reloaded, the page lists it from the server.
+    await page.reload();
+    await page.waitForSelector(`#keys-body tr[data-keyid="${k1.keyId}"]`);
+    // A viewer sees the list but no form to register a key.
+    const viewer = await (await browser.createBrowserContext()).newPage();
+    await loginThroughPage(viewer, base, 'viewer');
+    await viewer.goto(`${base}/dashboard/account`);
+    await viewer.waitForSelector('#own-keys');
+    expect(await viewer.$('#own-key')).toBeNull();
     expect(errors).toEqual([]);
   }, 30_000);
 });

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { DeviceHandle } from '../../../device/main.js';
 import { memoryLogger } from '../../../protocol/log.js';
 import { createDemoRepository } from '../../../sync-server/tuf/demo-repository.js';
-import { createUsers, PASSWORD } from '../../helpers/dashboard.js';
+import { createUsers, registerKeys, PASSWORD } from '../../helpers/dashboard.js';
 import { startServer, until } from '../../helpers/sync.js';
 import { startScreen } from '../../helpers/screen.js';
 import { tempDir } from '../../helpers/temp.js';
@@ -36,6 +36,10 @@ describe('emergency message to a screen', () => {
       { username: 'op', role: 'operator' },
       { username: 'ap1', role: 'approver' },
       { username: 'ap2', role: 'approver' },
+    ]);
+    await registerKeys(join(dir.path, 'server'), [
+      { username: 'ap1', keyFile: demo.approverKeyFiles[0]! },
+      { username: 'ap2', keyFile: demo.approverKeyFiles[1]! },
     ]);
     server = await startServer(dir.path, {
       tuf: { repoDir: demo.repoDir },

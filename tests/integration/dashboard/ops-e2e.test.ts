@@ -15,7 +15,7 @@ import { memoryLogger } from '../../../protocol/log.js';
 import { contentText } from '../../../protocol/i18n/content-ui.js';
 import { createDemoRepository } from '../../../sync-server/tuf/demo-repository.js';
 import { csvLines } from '../../helpers/csv.js';
-import { createUsers, launchChromium, PASSWORD } from '../../helpers/dashboard.js';
+import { createUsers, registerKeys, launchChromium, PASSWORD } from '../../helpers/dashboard.js';
 import { startServer, until } from '../../helpers/sync.js';
 import { startScreen } from '../../helpers/screen.js';
 import { tempDir } from '../../helpers/temp.js';
@@ -80,6 +80,10 @@ describe('ops dashboard, end to end', () => {
       { username: 'author', role: 'author' },
       { username: 'ap1', role: 'approver' },
       { username: 'ap2', role: 'approver' },
+    ]);
+    await registerKeys(join(dir.path, 'server'), [
+      { username: 'ap1', keyFile: demo.approverKeyFiles[0]! },
+      { username: 'ap2', keyFile: demo.approverKeyFiles[1]! },
     ]);
     const s = await startServer(dir.path, {
       tuf: { repoDir: demo.repoDir },
