@@ -1,7 +1,8 @@
 /**
  * Security headers on every response of the sync server's HTTP side: a strict
  * Content-Security-Policy (same-origin scripts and styles only, no inline script, no framing),
- * no MIME sniffing, no referrer. A route may set its own stricter CSP (reports do).
+ * no MIME sniffing, no referrer. A route may set its own stricter CSP (reports do) and its own
+ * X-Frame-Options.
  */
 import type { FastifyInstance } from 'fastify';
 
@@ -22,7 +23,8 @@ export function installSecurityHeaders(app: FastifyInstance): void {
     if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', DASHBOARD_CSP);
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
-    reply.header('x-frame-options', 'DENY');
+    // A route that lets the dashboard frame it (the sandboxed HTML preview) says so itself.
+    if (!reply.hasHeader('x-frame-options')) reply.header('x-frame-options', 'DENY');
     reply.header('cross-origin-opener-policy', 'same-origin');
   });
 }
