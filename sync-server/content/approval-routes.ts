@@ -5,6 +5,12 @@
  *   GET    /api/content/drafts                    drafts, newest last (content.view)
  *   GET    /api/content/drafts/:id                DraftReview: draft, canonical bytes, bundle hash, diff (content.view)
  *   GET    /api/content/drafts/:id/manifest       the draft's bundle.json bytes (content.view)
+ *   GET    /api/content/drafts/:id/files/{raw,view,frame}?path=&side=after|before
+ *                                                 one media file of the draft (after) or on air (before),
+ *                                                 content.view: raw = sandboxed download; view = inline
+ *                                                 only if its bytes are an image/video (else 415);
+ *                                                 frame = HTML/text for the page's <iframe sandbox>, under
+ *                                                 a CSP that lets no script run (binary: 415)
  *   POST   /api/content/drafts/:id/signatures     {sig, keyid?, payloadSha256?} → SignOutcome; publishes at the threshold
  *                                                 (draft.approve; emergency drafts also emergency.approve)
  *   DELETE /api/content/drafts/:id                discard an open draft (draft.submit: its creator or an admin)
@@ -16,8 +22,9 @@
  * Errors answer `{error: {code, message, problems?}}` with the error's stable code. Every signature,
  * publication, discard and emergency request is audited, refusals included.
  */
+import { createReadStream } from 'node:fs';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Clock } from '../../protocol/clock.js';
 import { isGatecastError, type Problem } from '../../protocol/errors.js';
 import { zodProblems } from '../../protocol/validate.js';
@@ -27,11 +34,13 @@ import type { AccountService } from '../accounts/service.js';
 import { renderDraft, renderDrafts, renderEmergency } from '../dashboard/approval-pages.js';
 import { languageOf, pageSession, sendHtml } from '../dashboard/page-session.js';
 import type { DraftActor } from '../tuf/drafts.js';
+import { htmlFrameHeaders, inlineMediaHeaders, sendAsDownload } from '../web/untrusted-bytes.js';
 import {
   type ApprovalService,
   EMERGENCY_APPROVAL_WINDOW_MS,
   EmergencyRequest,
   EndEmergencyRequest,
+  FileNotViewableError,
   SignRequest,
 } from './approval-service.js';
 
@@ -53,7 +62,9 @@ const STATUS: Record<string, number> = {
   FORBIDDEN: 403,
   NOT_DRAFT_OWNER: 403,
   DRAFT_NOT_FOUND: 404,
+  DRAFT_FILE_NOT_FOUND: 404,
   EMERGENCY_NOT_FOUND: 404,
+  MEDIA_NOT_VIEWABLE: 415,
   SIGNER_IS_CREATOR: 409,
   SIGNER_REPEATED: 409,
   KEY_NOT_REGISTERED: 403,
@@ -85,6 +96,11 @@ function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
   if (!r.success) throw new RequestError('request body is invalid', zodProblems(r.error));
   return r.data;
 }
+
+const FileQuery = z.object({
+  path: z.string().min(1).max(512),
+  side: z.enum(['after', 'before']).default('after'),
+});
 
 const actorOf = (a: AccountContext): DraftActor => ({ username: a.user.username, role: a.user.role });
 
@@ -151,6 +167,28 @@ export const approvalRoutes: FastifyPluginAsync<ApprovalRoutesOptions> = async (
         .type('application/json')
         .header('cache-control', 'no-store')
         .send(Buffer.from(r.manifest, 'base64'));
+    },
+  );
+
+  app.get<{ Params: { id: string; how: string } }>(
+    '/api/content/drafts/:id/files/:how',
+    { config: { access: 'content.view' } },
+    async (request, reply) => {
+      const how = request.params.how;
+      if (how !== 'raw' && how !== 'view' && how !== 'frame')
+        throw new RequestError(`no file route "${how}"`, [{ path: 'how', message: 'raw, view or frame' }]);
+      const q = parseBody(FileQuery, request.query);
+      const f = await service.openFile(request.params.id, q.path, q.side);
+      void reply.header('cache-control', 'private, no-cache').header('content-length', String(f.length));
+      if (how === 'raw') return sendAsDownload(reply, q.path).send(createReadStream(f.file));
+      if (how === 'view') {
+        if (f.type.kind !== 'image' && f.type.kind !== 'video')
+          throw new FileNotViewableError(`"${q.path}" is ${f.type.mime} by its bytes, not an image or video`);
+        return reply.headers(inlineMediaHeaders(f.type)).send(createReadStream(f.file));
+      }
+      if (f.type.kind === 'binary' || f.type.kind === 'image' || f.type.kind === 'video')
+        throw new FileNotViewableError(`"${q.path}" is ${f.type.mime} by its bytes, not a page`);
+      return reply.headers(htmlFrameHeaders()).send(createReadStream(f.file));
     },
   );
 

@@ -6,6 +6,8 @@
  * path to a signature obeys them.
  */
 import { randomBytes } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { z } from 'zod';
 import type { Clock } from '../../protocol/clock.js';
 import type { GateConfig } from '../../protocol/config.js';
@@ -23,6 +25,9 @@ import type { DraftFile, DraftView, PublishResult } from '../../protocol/publish
 import { latestManifest } from '../dashboard/schedule-preview.js';
 import { type DraftActor, type DraftService } from '../tuf/drafts.js';
 import { isDraftStateError } from '../tuf/errors.js';
+import { hashedTargetPath, repoLayout } from '../tuf/layout.js';
+import { type DetectedType, detectFileType } from '../web/untrusted-bytes.js';
+import { type DiffLine, lineDiff } from './line-diff.js';
 import type { TufRepository } from '../tuf/repository.js';
 
 /** How long approvers have to sign an emergency draft, from its creation. */
@@ -48,6 +53,14 @@ export class NoPublishedBundleError extends GatecastError {
 }
 export class EmergencyNotFoundError extends GatecastError {
   readonly code = 'EMERGENCY_NOT_FOUND';
+}
+/** The draft (or the version on air) has no such file. */
+export class DraftFileNotFoundError extends GatecastError {
+  readonly code = 'DRAFT_FILE_NOT_FOUND';
+}
+/** The file's bytes are not of a type the page may show that way (e.g. HTML asked for as an image). */
+export class FileNotViewableError extends GatecastError {
+  readonly code = 'MEDIA_NOT_VIEWABLE';
 }
 
 export const SignRequest = z.object({
@@ -106,6 +119,30 @@ export interface DraftSummary {
   missing: string[];
 }
 
+/** Text files up to this size are shown (and diffed) on the approval page; larger ones are listed. */
+export const MAX_SHOWN_TEXT_BYTES = 256 * 1024;
+
+/** One side (draft or on air) of a file the approvers sign. */
+export interface FileSide {
+  sha256: string;
+  length: number;
+  /** The type its bytes are (magic numbers / UTF-8), never the one its name claims; null if absent. */
+  type: DetectedType | null;
+  /** The text of an HTML/text file up to MAX_SHOWN_TEXT_BYTES. */
+  text?: string;
+}
+
+/** A media file of the draft (or one it drops), as the approval page shows it. */
+export interface ReviewFile {
+  path: string;
+  /** Against the version on air; null once the draft itself is published. */
+  change: 'added' | 'changed' | 'unchanged' | 'removed' | null;
+  after: FileSide | null;
+  before: FileSide | null;
+  /** Line diff of the text before → after (HTML and text files both sides of which are shown). */
+  diff?: DiffLine[];
+}
+
 export interface DraftReview {
   draft: DraftView;
   kind: 'content' | 'emergency';
@@ -120,6 +157,10 @@ export interface DraftReview {
   publishedVersion: number | null;
   /** Changes against the bundle on air (null once the draft itself is published). */
   diff: ManifestDiff | null;
+  /** Every media file the draft signs (and those it drops), with what its bytes are. */
+  files: ReviewFile[];
+  /** The bundle on air the draft is compared with (null once published or before the first). */
+  previous: BundleManifest | null;
 }
 
 export interface SignOutcome {
@@ -187,6 +228,45 @@ export class ApprovalService {
     const bundleSha256 = targets[bundlePath]?.hashes?.sha256 ?? '';
     const published = repo.roleMetadata(draft.siteGroup);
     const diff: ManifestDiff | null = (await drafts.diff(id)) ?? null;
+    const open = draft.status === 'open';
+    const onAir = open && published ? published.signed.targets : {};
+    const previous = open
+      ? ((await latestManifest(repo, this.#o.repoDir, draft.siteGroup))?.manifest ?? null)
+      : null;
+    const side = async (f: { path: string; sha256: string; length: number }, which: 'after' | 'before') => {
+      const file = await this.#fileOnDisk(id, f.sha256, f.path, which);
+      return describeSide(f, file);
+    };
+    const files: ReviewFile[] = [];
+    const seen = new Set<string>();
+    for (const f of draft.files) {
+      seen.add(f.path);
+      const t = onAir[f.path];
+      const beforeSha = t?.hashes['sha256'];
+      const after = await side(f, 'after');
+      const before =
+        beforeSha && beforeSha !== f.sha256
+          ? await side({ path: f.path, sha256: beforeSha, length: t.length }, 'before')
+          : null;
+      files.push(
+        withDiff({
+          path: f.path,
+          change: !open ? null : !beforeSha ? 'added' : before ? 'changed' : 'unchanged',
+          after,
+          before,
+        }),
+      );
+    }
+    for (const [path, t] of Object.entries(onAir)) {
+      const sha = t.hashes['sha256'];
+      if (seen.has(path) || path === bundlePath || !sha) continue;
+      files.push({
+        path,
+        change: 'removed',
+        after: null,
+        before: await side({ path, sha256: sha, length: t.length }, 'before'),
+      });
+    }
     return {
       draft,
       kind: draft.kind,
@@ -196,7 +276,58 @@ export class ApprovalService {
       manifest: manifestBytes.toString('base64'),
       publishedVersion: published?.signed.version ?? null,
       diff,
+      files,
+      previous,
     };
+  }
+
+  /**
+   * A media file of draft `id` for the approval page: `after` is a file the draft lists (staged or
+   * already published with the same bytes), `before` the file of that path on air. Its bytes' type
+   * decides how the page may show it.
+   */
+  async openFile(
+    id: string,
+    path: string,
+    which: 'after' | 'before',
+  ): Promise<{ file: string; length: number; type: DetectedType }> {
+    const draft = await this.#o.drafts.get(id);
+    let f: { sha256: string; length: number } | undefined;
+    if (which === 'after') f = draft.files.find((x) => x.path === path);
+    else {
+      const t = this.#o.repo.roleMetadata(draft.siteGroup)?.signed.targets[path];
+      const sha256 = t?.hashes['sha256'];
+      if (t && sha256 && path !== bundleManifestPath(draft.siteGroup)) f = { sha256, length: t.length };
+    }
+    const file = f && (await this.#fileOnDisk(id, f.sha256, path, which));
+    if (!f || !file)
+      throw new DraftFileNotFoundError(
+        `draft ${id} has no ${which === 'before' ? 'published ' : ''}file "${path}"`,
+      );
+    return { file, length: f.length, type: await detectFileType(file) };
+  }
+
+  /** Where the bytes of a file are: staged in the draft (after only) or published in the repository. */
+  async #fileOnDisk(
+    id: string,
+    sha256: string,
+    path: string,
+    which: 'after' | 'before',
+  ): Promise<string | null> {
+    const layout = repoLayout(this.#o.repoDir);
+    const candidates = [
+      ...(which === 'after' && /^d[0-9a-z-]+$/.test(id) ? [join(layout.draftsDir, id, 'files', sha256)] : []),
+      join(layout.targetsDir, hashedTargetPath(path, sha256)),
+    ];
+    for (const c of candidates)
+      if (
+        await stat(c).then(
+          (s) => s.isFile(),
+          () => false,
+        )
+      )
+        return c;
+    return null;
   }
 
   /**
@@ -377,6 +508,25 @@ export class ApprovalService {
       approveWithinMs: this.#windowMs,
     });
   }
+}
+
+async function describeSide(f: { sha256: string; length: number }, file: string | null): Promise<FileSide> {
+  if (!file) return { sha256: f.sha256, length: f.length, type: null };
+  const type = await detectFileType(file);
+  const shown = (type.kind === 'html' || type.kind === 'text') && f.length <= MAX_SHOWN_TEXT_BYTES;
+  return {
+    sha256: f.sha256,
+    length: f.length,
+    type,
+    ...(shown ? { text: await readFile(file, 'utf8') } : {}),
+  };
+}
+
+function withDiff(r: ReviewFile): ReviewFile {
+  if (r.after?.text === undefined || r.change === 'unchanged' || r.change === null) return r;
+  if (r.before)
+    return r.before.text === undefined ? r : { ...r, diff: lineDiff(r.before.text, r.after.text) };
+  return { ...r, diff: lineDiff('', r.after.text) };
 }
 
 export function summarise(d: DraftView): DraftSummary {

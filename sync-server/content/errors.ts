@@ -39,6 +39,11 @@ export class MediaNotFoundError extends GatecastError {
   readonly code = 'MEDIA_NOT_FOUND';
 }
 
+/** The file's bytes are not an image or video the browser may show inline (whatever its name says). */
+export class MediaNotViewableError extends GatecastError {
+  readonly code = 'MEDIA_NOT_VIEWABLE';
+}
+
 /** The site group is not delegated in the TUF repository. */
 export class SiteGroupUnknownError extends GatecastError {
   readonly code = 'SITE_GROUP_UNKNOWN';

@@ -1,6 +1,7 @@
 /**
- * Pure rules for uploaded media: the target path a file gets from its original name, and how the
- * dashboard may serve it back to a browser.
+ * Pure rules for uploaded media: the target path a file gets from its original name, and the type
+ * that name claims (how the dashboard serves the bytes is decided from the bytes:
+ * web/untrusted-bytes.ts).
  *
  * `<siteGroup>/media/<first 8 hex of sha256>-<slug>.<ext>`: the hash prefix keeps two uploads with
  * the same name apart; the slug keeps the name readable. Latin letters lose their diacritics
@@ -87,24 +88,4 @@ export function contentTypeOf(path: string): string {
   const dot = path.lastIndexOf('.');
   const ext = dot >= 0 ? path.slice(dot + 1).toLowerCase() : '';
   return TYPES[ext] ?? 'application/octet-stream';
-}
-
-/**
- * Raster images and videos a browser shows inline in the preview. Everything else (HTML, SVG,
- * scripts, unknown bytes) would run or be sniffed in the dashboard's origin, so it is served as a
- * download under a sandboxing CSP.
- */
-const INLINE = new Set([
-  'image/png',
-  'image/jpeg',
-  'image/gif',
-  'image/webp',
-  'image/avif',
-  'video/mp4',
-  'video/webm',
-  'video/ogg',
-]);
-
-export function isInlineType(contentType: string): boolean {
-  return INLINE.has(contentType);
 }

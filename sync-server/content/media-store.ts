@@ -134,10 +134,11 @@ export class MediaStore {
   }
 
   /** The bytes of an uploaded target path. */
-  async open(path: string): Promise<{ record: MediaRecord; stream: Readable }> {
+  async open(path: string): Promise<{ record: MediaRecord; file: string; stream: Readable }> {
     const record = await this.lookup(path);
     if (!record) throw new MediaNotFoundError(`no uploaded media file "${path}"`);
-    return { record, stream: createReadStream(join(this.#blobs, record.sha256)) };
+    const file = join(this.#blobs, record.sha256);
+    return { record, file, stream: createReadStream(file) };
   }
 
   #indexFile(path: string): string {

@@ -9,7 +9,9 @@
  *        → WorkspaceView | 400 {problems} | 409 WORKSPACE_STALE (content.edit)
  *   POST /api/content/media?siteGroup=&name=   raw bytes (application/octet-stream)
  *        → 201 {path, length, sha256, contentType} | 400 | 413 (content.edit)
- *   GET  /api/content/media?path=                          the bytes, for the preview (content.view)
+ *   GET  /api/content/media?path=                          the bytes, as a sandboxed download (content.view)
+ *   GET  /api/content/media/view?path=                     an image/video (by its bytes) inline, sandboxed;
+ *                                                          anything else → 415 MEDIA_NOT_VIEWABLE (content.view)
  *   POST /api/content/preview {siteGroup, manifest, from?, hours?} → PreviewResult (content.view)
  *   POST /api/content/submit?siteGroup=  {revision?}       → 201 {draft, link} (draft.submit)
  * Errors: `{ error: { code, message, problems? } }`. Every mutation is audited.
@@ -22,8 +24,8 @@ import { isGatecastError, type Problem } from '../../protocol/errors.js';
 import type { Logger } from '../../protocol/log.js';
 import { zodProblems } from '../../protocol/validate.js';
 import type { AccountService } from '../accounts/service.js';
-import { ContentWorkflowError, isWorkspaceStaleError } from './errors.js';
-import { isInlineType } from './media-names.js';
+import { inlineMediaHeaders, sendAsDownload } from '../web/untrusted-bytes.js';
+import { ContentWorkflowError, isWorkspaceStaleError, MediaNotViewableError } from './errors.js';
 import { MAX_PREVIEW_HOURS, type ContentService } from './service.js';
 
 export interface ContentRoutesOptions {
@@ -42,6 +44,7 @@ const STATUS: Record<string, number> = {
   MEDIA_EMPTY: 400,
   MEDIA_TOO_LARGE: 413,
   MEDIA_NOT_FOUND: 404,
+  MEDIA_NOT_VIEWABLE: 415,
   SITE_GROUP_UNKNOWN: 404,
   DRAFT_NOT_FOUND: 404,
   WORKSPACE_STALE: 409,
@@ -184,19 +187,25 @@ export const contentRoutes: FastifyPluginAsync<ContentRoutesOptions> = async (ap
   app.get('/api/content/media', { config: { access: 'content.view' } }, async (request, reply) => {
     const { path } = parse(MediaPathQuery, request.query, 'the query');
     const m = await content.openMedia(path);
-    void reply
+    return sendAsDownload(reply, path)
       .header('cache-control', 'private, max-age=300')
-      .header('x-content-type-options', 'nosniff')
-      .header('content-length', String(m.length));
-    if (isInlineType(m.contentType)) return reply.type(m.contentType).send(m.stream);
-    const name = path.split('/').pop() ?? 'media';
+      .header('content-length', String(m.length))
+      .send(m.stream);
+  });
+
+  app.get('/api/content/media/view', { config: { access: 'content.view' } }, async (request, reply) => {
+    const { path } = parse(MediaPathQuery, request.query, 'the query');
+    const m = await content.openMedia(path);
+    if (m.detected.kind !== 'image' && m.detected.kind !== 'video') {
+      m.stream.destroy();
+      throw new MediaNotViewableError(
+        `"${path}" is ${m.detected.mime} by its bytes, not an image or video to show inline`,
+      );
+    }
     return reply
-      .type('application/octet-stream')
-      .header('content-security-policy', 'sandbox')
-      .header(
-        'content-disposition',
-        `attachment; filename="media"; filename*=UTF-8''${encodeURIComponent(name)}`,
-      )
+      .headers(inlineMediaHeaders(m.detected))
+      .header('cache-control', 'private, max-age=300')
+      .header('content-length', String(m.length))
       .send(m.stream);
   });
 

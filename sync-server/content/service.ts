@@ -29,6 +29,7 @@ import { ContentWorkflowError, MediaNotFoundError, SiteGroupUnknownError } from 
 import { contentTypeOf } from './media-names.js';
 import type { MediaRecord, MediaStore, MediaUpload } from './media-store.js';
 import type { WorkspaceRecord, WorkspaceStore } from './workspace-store.js';
+import { type DetectedType, detectFileType } from '../web/untrusted-bytes.js';
 
 /** The longest preview window. */
 export const MAX_PREVIEW_HOURS = 168;
@@ -412,12 +413,17 @@ export class ContentService {
     return rec;
   }
 
-  /** Bytes of a media file for the browser preview: an upload, or a published target of the group. */
-  async openMedia(path: string): Promise<{ contentType: string; length: number; stream: Readable }> {
+  /**
+   * Bytes of a media file for the browser: an upload, or a published target of the group, with the
+   * type its bytes are (never the one its name claims).
+   */
+  async openMedia(
+    path: string,
+  ): Promise<{ contentType: string; detected: DetectedType; length: number; stream: Readable }> {
     const up: MediaRecord | undefined = await this.o.media.lookup(path);
     if (up) {
-      const { stream } = await this.o.media.open(path);
-      return { contentType: up.contentType, length: up.length, stream };
+      const { file, stream } = await this.o.media.open(path);
+      return { contentType: up.contentType, detected: await detectFileType(file), length: up.length, stream };
     }
     const sg = this.o.repo
       .siteGroups()
@@ -428,7 +434,12 @@ export class ContentService {
     if (!t || !sha256 || path.endsWith(`/${BUNDLE_MANIFEST_NAME}`))
       throw new MediaNotFoundError(`no media file "${path}"`);
     const file = join(repoLayout(this.o.repoDir).targetsDir, hashedTargetPath(path, sha256));
-    return { contentType: contentTypeOf(path), length: t.length, stream: createReadStream(file) };
+    return {
+      contentType: contentTypeOf(path),
+      detected: await detectFileType(file),
+      length: t.length,
+      stream: createReadStream(file),
+    };
   }
 }
 

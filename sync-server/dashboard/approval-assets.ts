@@ -4,9 +4,14 @@
  *
  * Signing in the browser: the approver's PKCS#8 PEM key (as `gatecast keys generate` writes it) is
  * imported as a NON-extractable Ed25519 CryptoKey; it may be kept in this browser's IndexedDB
- * (structured clone keeps it non-extractable) and is never sent anywhere. Before signing, the page
- * hashes the bundle.json bytes it shows and refuses unless the hash equals the one inside the
- * signed payload; it signs the canonical bytes the server handed out and posts only {sig, keyid?}.
+ * (structured clone keeps it non-extractable) and is never sent anywhere. A remembered key belongs
+ * to the account that remembered it: it is stored under that username and only ever offered to,
+ * or used for, that account; a key file chosen in the form always wins over a remembered key.
+ * Before signing, the page hashes the bundle.json bytes it shows and refuses unless the hash equals
+ * the one inside the signed payload; then the approver confirms in a dialog naming the draft, the
+ * site group, the number of files and the SHA-256 of the payload (only a real click confirms: a
+ * script's synthetic click does not), and the page signs the canonical bytes the server handed
+ * out and posts only {sig, keyid?}.
  */
 import { COMMON_JS } from './assets.js';
 
@@ -29,6 +34,18 @@ td.late, .late { color: var(--err); font-weight: bold; }
 #emergency-form fieldset { margin: .5rem 0; } #emergency-form input, #emergency-form textarea { width: 100%; box-sizing: border-box; }
 #em-result[data-state="failed"] { color: var(--err); font-weight: bold; }
 button.danger { color: #fff; background: var(--err); border: none; border-radius: 4px; }
+#review-items .item, #review-files .file { background: #fff; border: 1px solid #ddd; border-radius: 6px; padding: .4rem .8rem; margin: .6rem 0; }
+.langs { display: flex; flex-wrap: wrap; gap: .8rem; } .langs .lang { flex: 1 1 14rem; min-width: 12rem; }
+.lang.changed { border-left: 3px solid #b45309; padding-left: .4rem; }
+.lang h4 { margin: .2rem 0; } .text-body { white-space: pre-wrap; }
+.before { opacity: .75; } .tag { font-size: .8em; background: #e2e8f0; padding: 0 .3rem; border-radius: 3px; margin-right: .3rem; }
+img.thumb, video.thumb { display: block; max-width: 16rem; max-height: 10rem; border: 1px solid #ccc; margin: .3rem 0; }
+iframe.html-preview { display: block; width: 100%; max-width: 32rem; height: 14rem; border: 1px solid #999; background: #fff; }
+pre.source { background: #fff; border: 1px solid #ddd; padding: .4rem; max-height: 24rem; overflow: auto; white-space: pre-wrap; }
+pre.source .add { background: #dcfce7; display: block; } pre.source .del { background: #fee2e2; display: block; text-decoration: line-through; }
+pre.source .same { display: block; } .dim { color: var(--dim); }
+.change-added { color: var(--ok); } .change-removed { color: var(--err); } .change-changed { color: #b45309; }
+dialog#sign-confirm { max-width: 36rem; } dialog#sign-confirm code { word-break: break-all; }
 `;
 
 const APPROVAL = `
@@ -72,11 +89,16 @@ const APPROVAL = `
   }
   function link(href, text) { var a = document.createElement('a'); a.setAttribute('href', href); a.textContent = text; return a; }
 
-  // ---- keys remembered in this browser (IndexedDB holds the CryptoKey object itself)
+  // ---- keys remembered in this browser (IndexedDB holds the CryptoKey object itself), per account.
+  // Version 2 keys them by "<username> <keyid>"; version 1 kept keys of no account: they are dropped.
   function keyDb() {
     return new Promise(function (resolve, reject) {
-      var r = indexedDB.open('gatecast-approver-keys', 1);
-      r.onupgradeneeded = function () { r.result.createObjectStore('keys', { keyPath: 'keyid' }); };
+      var r = indexedDB.open('gatecast-approver-keys', 2);
+      r.onupgradeneeded = function () {
+        var db = r.result;
+        if (db.objectStoreNames.contains('keys')) db.deleteObjectStore('keys');
+        if (!db.objectStoreNames.contains('account-keys')) db.createObjectStore('account-keys', { keyPath: 'id' });
+      };
       r.onsuccess = function () { resolve(r.result); };
       r.onerror = function () { reject(r.error); };
     });
@@ -84,12 +106,13 @@ const APPROVAL = `
   function keyTx(mode, fn) {
     return keyDb().then(function (d) {
       return new Promise(function (resolve, reject) {
-        var t = d.transaction('keys', mode); var req = fn(t.objectStore('keys'));
+        var t = d.transaction('account-keys', mode); var req = fn(t.objectStore('account-keys'));
         t.oncomplete = function () { d.close(); resolve(req ? req.result : undefined); };
         t.onerror = function () { d.close(); reject(t.error); };
       });
     });
   }
+  function keyRecordId(username, keyid) { return username + ' ' + keyid; }
   function pemToDer(text) {
     var m = /-----BEGIN PRIVATE KEY-----([^-]+)-----END PRIVATE KEY-----/.exec(text);
     if (!m) throw new Error('not a PKCS#8 PEM private key (-----BEGIN PRIVATE KEY-----)');
@@ -140,7 +163,9 @@ const APPROVAL = `
         return keyTx('readonly', function (s) { return s.getAll(); }).then(function (list) {
           savedMap.clear();
           while (saved.options.length > 1) saved.remove(1);
-          (list || []).filter(function (k) { return k.siteGroup === D.siteGroup; }).forEach(function (k) {
+          (list || []).filter(function (k) {
+            return k.username === D.username && k.id === keyRecordId(D.username, k.keyid) && k.siteGroup === D.siteGroup;
+          }).forEach(function (k) {
             savedMap.set(k.keyid, k);
             var o = document.createElement('option'); o.value = k.keyid;
             o.textContent = k.name + ' (' + k.keyid.slice(0, 12) + '…)';
@@ -150,9 +175,30 @@ const APPROVAL = `
         }).catch(function () { /* no IndexedDB here: files only */ });
       };
       document.getElementById('sign-forget').addEventListener('click', function () {
-        if (!saved.value) return;
-        keyTx('readwrite', function (s) { return s.delete(saved.value); }).then(loadSaved);
+        if (!saved.value || !savedMap.has(saved.value)) return;
+        keyTx('readwrite', function (s) { return s.delete(keyRecordId(D.username, saved.value)); }).then(loadSaved);
       });
+      // The approver's own act: resolves true only on a real click of "Sign" in the dialog.
+      var dialog = document.getElementById('sign-confirm');
+      var confirmSigning = function (facts) {
+        document.getElementById('sign-confirm-text').textContent = T('sign.confirmText', facts);
+        document.getElementById('sign-confirm-key').textContent = T('sign.confirmKey', { key: facts.key });
+        return new Promise(function (resolve) {
+          var ok = document.getElementById('sign-confirm-ok');
+          var cancel = document.getElementById('sign-confirm-cancel');
+          var done = function (v) {
+            ok.removeEventListener('click', onOk); cancel.removeEventListener('click', onCancel);
+            dialog.removeEventListener('cancel', onCancel);
+            if (dialog.open) dialog.close();
+            resolve(v);
+          };
+          var onOk = function (ev) { if (ev.isTrusted) done(true); };
+          var onCancel = function () { done(false); };
+          ok.addEventListener('click', onOk); cancel.addEventListener('click', onCancel);
+          dialog.addEventListener('cancel', onCancel);
+          dialog.showModal();
+        });
+      };
       ed25519Supported().then(function (ok) {
         if (!ok) { document.getElementById('sign-unsupported').hidden = false; section.setAttribute('data-state', 'unsupported'); return; }
         form.hidden = false;
@@ -162,18 +208,27 @@ const APPROVAL = `
       form.addEventListener('submit', async function (ev) {
         ev.preventDefault();
         var key = null, keyid = '', name = '', fromFile = false;
-        if (saved.value && savedMap.has(saved.value)) {
-          var rec = savedMap.get(saved.value); key = rec.key; keyid = rec.keyid; name = rec.name;
-        } else {
-          var f = fileInput.files && fileInput.files[0];
-          if (!f) { say(result, T('sign.needKey'), 'failed'); return; }
+        var f = fileInput.files && fileInput.files[0];
+        if (f) {
+          // A chosen key file is what the approver means: it is used, never a remembered key.
           try {
             key = await crypto.subtle.importKey('pkcs8', pemToDer(await f.text()), { name: 'Ed25519' }, false, ['sign']);
           } catch (e) { say(result, T('sign.badKey', { message: (e && e.message) || String(e) }), 'failed'); return; }
           name = f.name.replace(/[.]key$/, ''); fromFile = true;
-        }
+        } else if (saved.value && savedMap.has(saved.value)) {
+          var rec = savedMap.get(saved.value);
+          if (rec.username !== D.username) { say(result, T('sign.needKey'), 'failed'); return; }
+          key = rec.key; keyid = rec.keyid; name = rec.name;
+        } else { say(result, T('sign.needKey'), 'failed'); return; }
         var h = await checkHash();
         if (!h.ok) { say(result, T('sign.hashMismatch', h), 'refused'); return; }
+        var digest = hex(await crypto.subtle.digest('SHA-256', canonical));
+        section.setAttribute('data-state', 'confirming');
+        var confirmed = await confirmSigning({
+          user: D.username, id: D.id, siteGroup: D.siteGroup, files: D.fileCount, digest: digest,
+          key: keyid ? name + ' (' + keyid.slice(0, 12) + '…)' : name,
+        });
+        if (!confirmed) { section.setAttribute('data-state', 'ready'); say(result, T('sign.cancelled'), 'cancelled'); return; }
         say(result, T('sign.working'), 'working');
         var sig = hex(await crypto.subtle.sign({ name: 'Ed25519' }, key, canonical));
         var body = { sig: sig };
@@ -183,7 +238,10 @@ const APPROVAL = `
         var out = r.body;
         if (fromFile && remember.checked && out.keyid) {
           try {
-            await keyTx('readwrite', function (s) { return s.put({ keyid: out.keyid, name: name, key: key, siteGroup: D.siteGroup, savedAt: Date.now() }); });
+            await keyTx('readwrite', function (s) {
+              return s.put({ id: keyRecordId(D.username, out.keyid), username: D.username, keyid: out.keyid, name: name, key: key, siteGroup: D.siteGroup, savedAt: Date.now() });
+            });
+            fileInput.value = '';
             await loadSaved();
           } catch (e) { /* remembering is a convenience; the signature is already in */ }
         }

@@ -135,6 +135,7 @@ export const CONTENT_JS = String.raw`
   }
   function fileKey(kind) { return kind === 'html' ? 'entry' : 'src'; }
   function mediaUrl(path) { return '/api/content/media?' + q('path', path); }
+  function viewUrl(path) { return '/api/content/media/view?' + q('path', path); }
 
   function upload(item, lang, file, note, slot) {
     note.textContent = M['variant.uploading'];
@@ -179,9 +180,9 @@ export const CONTENT_JS = String.raw`
       var key = fileKey(item.kind);
       var path = v && v[key];
       body.appendChild(el('div', { class: 'cw-path' }, path || M['variant.none']));
-      if (path && item.kind === 'image') body.appendChild(el('img', { class: 'cw-thumb', src: mediaUrl(path), alt: '' }));
+      if (path && item.kind === 'image') body.appendChild(el('img', { class: 'cw-thumb', src: viewUrl(path), alt: '' }));
       if (path && item.kind === 'video') {
-        var vid = el('video', { class: 'cw-thumb', src: mediaUrl(path), preload: 'metadata' });
+        var vid = el('video', { class: 'cw-thumb', src: viewUrl(path), preload: 'metadata' });
         vid.controls = true; vid.muted = true;
         body.appendChild(vid);
       }

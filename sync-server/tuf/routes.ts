@@ -8,9 +8,14 @@
  * No directory listing, no dot files (temp files of atomic writes), nothing outside the two
  * folders (keys and drafts live beside them and are never served). Versioned metadata and hashed
  * targets never change, so they are cacheable forever; timestamp.json and root.json are not cached.
+ *
+ * The bytes are the authors' (HTML items, scripts, media) on the dashboard's origin: every response
+ * is a download (octet-stream, attachment, nosniff, `CSP: sandbox`), so nothing in them runs as the
+ * dashboard even when opened directly. Devices read them through tuf-js, which ignores the type.
  */
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { untrustedDownloadHeaders } from '../web/untrusted-bytes.js';
 import { repoLayout } from './layout.js';
 
 export interface TufRoutesOptions {
@@ -31,6 +36,9 @@ export const tufRoutes: FastifyPluginAsync<TufRoutesOptions> = async (app: Fasti
     route.config.access = 'public';
   });
   const prefix = opts.prefix ?? '/tuf';
+  app.addHook('onSend', async (request, reply) => {
+    void reply.headers(untrustedDownloadHeaders(lastSegment(request.url)));
+  });
   const common = {
     list: false,
     index: false,
@@ -59,6 +67,15 @@ export const tufRoutes: FastifyPluginAsync<TufRoutesOptions> = async (app: Fasti
     },
   });
 };
+
+function lastSegment(url: string): string {
+  const raw = url.split('?')[0]!.split('/').pop() ?? '';
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw; // not valid percent-encoding: name the download as requested
+  }
+}
 
 /** URLs of a repository served under `base` (e.g. `http://127.0.0.1:8080`) with the default prefix. */
 export function tufUrls(base: string, prefix = '/tuf'): { metadataUrl: string; targetsUrl: string } {

@@ -2,7 +2,7 @@
  * Security headers on every response of the sync server's HTTP side: a strict
  * Content-Security-Policy (same-origin scripts and styles only, no inline script, no framing),
  * no MIME sniffing, no referrer, and HSTS when served over TLS. A route may set its own stricter CSP
- * (reports do).
+ * (reports do) and its own X-Frame-Options.
  */
 import type { FastifyInstance } from 'fastify';
 
@@ -29,7 +29,8 @@ export function installSecurityHeaders(app: FastifyInstance, options: SecurityHe
     if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', DASHBOARD_CSP);
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
-    reply.header('x-frame-options', 'DENY');
+    // A route that lets the dashboard frame it (the sandboxed HTML preview) says so itself.
+    if (!reply.hasHeader('x-frame-options')) reply.header('x-frame-options', 'DENY');
     reply.header('cross-origin-opener-policy', 'same-origin');
   });
 }

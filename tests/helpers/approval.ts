@@ -48,6 +48,23 @@ export function bundleText(viBody = 'Chào mừng đến Hà Tiên', extra: Reco
   )}\n`;
 }
 
+/** A real 1×1 PNG. */
+export const PNG_1x1 = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+/**
+ * An HTML item whose script would act as whoever opens it on the dashboard's origin: it marks the
+ * top window and tries to create an admin.
+ */
+export const HOSTILE_HTML = `<!doctype html><html><body><h1>Thông báo</h1>
+<script>window.top.__owned = 'target';
+fetch('/api/users', { method: 'POST', headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ username: 'evil', displayName: 'evil', role: 'admin', password: 'x'.repeat(20) }) });
+</script></body></html>
+`;
+
 export const mapFile = {
   path: `${SG}/media/map.png`,
   length: MAP_PNG.length,

@@ -13,6 +13,15 @@ afterEach(async () => {
 
 const XSS_TEXT = `<img src=x onerror="window.__xss='emergency'">Bão <b>số 9</b>`;
 
+/** The confirmation dialog names the draft and site group; the approver clicks "Sign". */
+async function confirmSignature(page: Page, draftId: string) {
+  await page.waitForSelector('#sign-confirm[open]');
+  const text = await page.$eval('#sign-confirm-text', (p) => p.textContent ?? '');
+  expect(text).toContain(draftId);
+  expect(text).toContain(SG);
+  await page.click('#sign-confirm-ok');
+}
+
 function watch(page: Page, errors: string[]) {
   page.on('pageerror', (err) => errors.push(String(err)));
   page.on('console', (m) => {
@@ -60,6 +69,7 @@ describe('approval pages in Chromium', () => {
       await (input as unknown as { uploadFile(p: string): Promise<void> }).uploadFile(keyFile);
       if (remember) await page.click('#sign-remember');
       await page.click('#sign-button');
+      await confirmSignature(page, d.id);
       await page.waitForFunction(
         () =>
           ['signed', 'published', 'failed', 'refused'].includes(
@@ -85,21 +95,29 @@ describe('approval pages in Chromium', () => {
     );
     const stored = await one.page.evaluate(
       () =>
-        new Promise<{ extractable: boolean; type: string; name: string }>((resolve, reject) => {
-          const r = indexedDB.open('gatecast-approver-keys', 1);
-          r.onsuccess = () => {
-            const g = r.result.transaction('keys').objectStore('keys').getAll();
-            g.onsuccess = () => {
-              const k = g.result[0] as { key: CryptoKey; name: string };
-              resolve({ extractable: k.key.extractable, type: k.key.type, name: k.name });
+        new Promise<{ extractable: boolean; type: string; name: string; username: string }>(
+          (resolve, reject) => {
+            const r = indexedDB.open('gatecast-approver-keys', 2);
+            r.onsuccess = () => {
+              const g = r.result.transaction('account-keys').objectStore('account-keys').getAll();
+              g.onsuccess = () => {
+                const k = g.result[0] as { key: CryptoKey; name: string; username: string };
+                resolve({
+                  extractable: k.key.extractable,
+                  type: k.key.type,
+                  name: k.name,
+                  username: k.username,
+                });
+              };
+              g.onerror = () => reject(g.error);
             };
-            g.onerror = () => reject(g.error);
-          };
-        }),
+          },
+        ),
     );
-    expect(stored).toEqual({ extractable: false, type: 'private', name: 'approver-1' });
+    expect(stored).toEqual({ extractable: false, type: 'private', name: 'approver-1', username: 'ap1' });
     // Signing again from the same account with the remembered key: refused by the two-person rule.
     await one.page.click('#sign-button');
+    await confirmSignature(one.page, d.id);
     await one.page.waitForSelector('#sign-result[data-state="failed"]');
     expect(await one.page.$eval('#sign-result', (p) => p.textContent)).toContain(
       'cần một người phê duyệt khác',

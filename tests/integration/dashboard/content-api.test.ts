@@ -196,10 +196,11 @@ describe('content authoring API', () => {
     expect(tooBig.body.error.code).toBe('MEDIA_TOO_LARGE');
     expect(readdirSync(join(dataDir, 'content', 'media')).sort()).toEqual([sha(PNG)]);
 
-    // Preview serving: images inline with their type, HTML as a sandboxed download.
+    // Serving: every file as a sandboxed download; inline only through the view route, by its bytes.
     const img = await call(viewer, 'GET', `/api/content/media?path=${encodeURIComponent(up.body.path)}`);
     expect(img.status).toBe(200);
-    expect(img.headers.get('content-type')).toBe('image/png');
+    expect(img.headers.get('content-type')).toBe('application/octet-stream');
+    expect(img.headers.get('content-disposition')).toMatch(/^attachment/);
     expect(img.headers.get('x-content-type-options')).toBe('nosniff');
     expect(Buffer.compare(img.body, PNG)).toBe(0);
     const logo = await call(
@@ -216,7 +217,7 @@ describe('content authoring API', () => {
     );
     expect(htmlGet.headers.get('content-type')).toBe('application/octet-stream');
     expect(htmlGet.headers.get('content-disposition')).toMatch(/^attachment/);
-    expect(htmlGet.headers.get('content-security-policy')).toBe('sandbox');
+    expect(htmlGet.headers.get('content-security-policy')).toBe("sandbox; default-src 'none'");
     expect(
       (await call(viewer, 'GET', `/api/content/media?path=${encodeURIComponent(`${SG}/media/nope.png`)}`))
         .status,

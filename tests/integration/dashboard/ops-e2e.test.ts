@@ -54,6 +54,15 @@ async function signInBrowser(
   const input = await page.$('input#sign-key');
   await input!.uploadFile(keyFile);
   await page.click('#sign-button');
+  // The approver confirms in the dialog (a refusal before it, e.g. a hash mismatch, shows no dialog).
+  await page.waitForFunction(
+    () =>
+      (document.getElementById('sign-confirm') as HTMLDialogElement | null)?.open ||
+      ['failed', 'refused'].includes(
+        document.getElementById('sign-result')?.getAttribute('data-state') ?? '',
+      ),
+  );
+  if (await page.$('#sign-confirm[open]')) await page.click('#sign-confirm-ok');
   await page.waitForFunction(
     () =>
       ['signed', 'published', 'failed', 'refused'].includes(

@@ -44,6 +44,29 @@ function review(): DraftReview {
     manifest: Buffer.from(JSON.stringify({ label: HOSTILE })).toString('base64'),
     publishedVersion: 2,
     diff: diffManifests(before, after),
+    files: [
+      {
+        path: 'kien-giang/ha-tien/media/page.html',
+        change: 'changed',
+        before: {
+          sha256: 'c'.repeat(64),
+          length: 5,
+          type: { mime: 'text/plain', kind: 'text' },
+          text: 'old\n',
+        },
+        after: {
+          sha256: 'd'.repeat(64),
+          length: HOSTILE.length,
+          type: { mime: 'text/html', kind: 'html' },
+          text: HOSTILE,
+        },
+        diff: [
+          { op: 'del', text: 'old' },
+          { op: 'add', text: HOSTILE },
+        ],
+      },
+    ],
+    previous: before,
   };
 }
 

@@ -7,7 +7,6 @@ import { contentUiMessages } from '../../../protocol/i18n/content-ui.js';
 import { isMediaRejectedError, isWorkspaceStaleError } from '../../../sync-server/content/errors.js';
 import {
   contentTypeOf,
-  isInlineType,
   mediaTargetPath,
   sanitizeMediaName,
   slugify,
@@ -52,13 +51,10 @@ describe('media names', () => {
     );
   });
 
-  it('serves only raster images and video inline', () => {
+  it('names a content type by extension (what an upload claims to be)', () => {
     expect(contentTypeOf('a/media/x.PNG')).toBe('image/png');
     expect(contentTypeOf('a/media/x.webm')).toBe('video/webm');
     expect(contentTypeOf('a/media/x')).toBe('application/octet-stream');
-    expect(isInlineType(contentTypeOf('x.jpg'))).toBe(true);
-    for (const f of ['x.html', 'x.svg', 'x.js', 'x.bin'])
-      expect(isInlineType(contentTypeOf(f)), f).toBe(false);
   });
 });
 
