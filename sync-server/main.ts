@@ -21,6 +21,7 @@ import { accessControlGuards } from './accounts/access-control.js';
 import { LoginRateLimiter } from './accounts/rate-limit.js';
 import { accountRoutes } from './accounts/routes.js';
 import { AccountService } from './accounts/service.js';
+import type { ScryptParams } from './accounts/password.js';
 import { openSqliteAccountStore, type SqliteAccountStore } from './accounts/sqlite-accounts.js';
 import { type AlertCountSource, FleetView, openAlertCounter } from './dashboard/fleet-view.js';
 import { AlertFeed } from './alerts/feed.js';
@@ -63,6 +64,11 @@ export interface SyncServerDeps {
    * alert column shows "—".
    */
   alertCount?: AlertCountSource;
+  /**
+   * Password hashing cost for accounts; default DEFAULT_SCRYPT_PARAMS. Not a config value: only tests
+   * lower it (a full-strength hash at every test sign-in costs seconds on a loaded machine).
+   */
+  scrypt?: ScryptParams;
   /** Prints report HTML to PDF; default Chromium (reports/pdf.ts) at config reports.chromiumPath. */
   renderPdf?: (html: string) => Promise<Uint8Array>;
 }
@@ -194,6 +200,7 @@ export class SyncServer {
       this.clock,
       new LoginRateLimiter(),
       this.log.child('accounts'),
+      this.deps.scrypt ? { scrypt: this.deps.scrypt } : {},
     );
     const secureCookies = Boolean(c.tls);
     const apiLog = this.log.child('api');

@@ -9,12 +9,11 @@ import { LoginRateLimiter } from '../../sync-server/accounts/rate-limit.js';
 import { AccountService } from '../../sync-server/accounts/service.js';
 import { openSqliteAccountStore } from '../../sync-server/accounts/sqlite-accounts.js';
 import type { Role } from '../../sync-server/accounts/roles.js';
+import { TEST_SCRYPT } from './sync.js';
 import { ACCOUNTS_DB } from '../../sync-server/main.js';
 import { chromiumPath } from './chromium.js';
 
 export const PASSWORD = 'correct horse battery staple';
-/** Cheap scrypt for tests (the defaults are tuned for real logins). */
-const SCRYPT = { N: 1024, r: 8, p: 1 };
 
 /** Creates users (the first one an admin) in `dataDir`'s accounts database, before the server starts. */
 export async function createUsers(dataDir: string, users: { username: string; role: Role }[]): Promise<void> {
@@ -22,7 +21,7 @@ export async function createUsers(dataDir: string, users: { username: string; ro
   const store = openSqliteAccountStore(join(dataDir, ACCOUNTS_DB));
   try {
     const svc = new AccountService(store, systemClock, new LoginRateLimiter(), memoryLogger('accounts'), {
-      scrypt: SCRYPT,
+      scrypt: TEST_SCRYPT,
     });
     for (const u of users) {
       if (u.role === 'admin' && store.countActiveAdmins() === 0)
@@ -52,7 +51,7 @@ export async function registerKeys(
   const store = openSqliteAccountStore(join(dataDir, ACCOUNTS_DB));
   try {
     const svc = new AccountService(store, systemClock, new LoginRateLimiter(), memoryLogger('accounts'), {
-      scrypt: SCRYPT,
+      scrypt: TEST_SCRYPT,
     });
     const users = svc.listUsers();
     for (const k of keys) {

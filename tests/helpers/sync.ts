@@ -6,6 +6,9 @@ import type { HealthReport } from '../../protocol/messages.js';
 import { parseServerConfig, type ServerConfigInput } from '../../sync-server/config.js';
 import { SyncServer } from '../../sync-server/main.js';
 
+/** Cheap scrypt for tests' accounts (the defaults are tuned for real sign-ins). */
+export const TEST_SCRYPT = { N: 1024, r: 8, p: 1 };
+
 export const OPS_TOKEN = 'ops-token-for-tests-0123456789abcdef';
 export const GATE = {
   siteGroup: 'kien-giang/ha-tien',
@@ -31,7 +34,7 @@ export async function startServer(
     gates: [GATE],
     ...over,
   });
-  const server = new SyncServer(config, { clock, log });
+  const server = new SyncServer(config, { clock, log, scrypt: TEST_SCRYPT });
   await server.start();
   const api = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${server.url}${path}`, {

@@ -211,7 +211,13 @@ beforeAll(async () => {
     serve: false,
     files: { 'kien-giang/ha-tien/bundle.json': Buffer.from(JSON.stringify(published)) },
   });
-  s = await startServer(dir.path, { gates: [{ ...GATE, name: GATE_NAME }], tuf: { repoDir: tuf.dir } });
+  // The stored hostile alerts must stay active for the whole file: a rule evaluation would resolve
+  // them (their device does not exist), so none runs while the pages are checked.
+  s = await startServer(dir.path, {
+    gates: [{ ...GATE, name: GATE_NAME }],
+    tuf: { repoDir: tuf.dir },
+    alerts: { evaluateIntervalMs: 3_600_000 },
+  });
   ctx.draftId = (
     await s.server.tuf!.drafts.create({
       siteGroup: GATE.siteGroup,
