@@ -43,7 +43,8 @@ export const RECORD_PAYLOAD_BOUNDS: JsonBounds = {
  * records, record, then the payload) with some to spare; the per-field bounds are the tight ones.
  */
 export const FRAME_MAX_DEPTH = RECORD_PAYLOAD_BOUNDS.maxDepth + 6;
-const FreeJsonObject = jsonWithin(z.record(z.string(), z.unknown()), FREE_JSON_BOUNDS);
+/** A free-form JSON object within FREE_JSON_BOUNDS (event data, command args: from devices and from ops). */
+export const FreeJsonObject = jsonWithin(z.record(z.string(), z.unknown()), FREE_JSON_BOUNDS);
 
 export const DeviceId = z
   .string()

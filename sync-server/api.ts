@@ -11,7 +11,7 @@ import type { Clock } from '../protocol/clock.js';
 import { GateConfig } from '../protocol/config.js';
 import { GatecastError, isGatecastError } from '../protocol/errors.js';
 import type { Logger } from '../protocol/log.js';
-import { CommandName, ENROL_PATH, EnrolRequest } from '../protocol/messages.js';
+import { CommandName, ENROL_PATH, EnrolRequest, FreeJsonObject } from '../protocol/messages.js';
 import { zodProblems } from '../protocol/validate.js';
 import type { Enrolment } from './enrolment.js';
 import type { Registry } from './registry/registry.js';
@@ -60,7 +60,7 @@ const TokenBody = z.object({
 });
 const CommandBody = z.object({
   name: CommandName,
-  args: z.record(z.string(), z.unknown()).optional(),
+  args: FreeJsonObject.optional(),
   ttlMs: z
     .number()
     .int()

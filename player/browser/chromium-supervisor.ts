@@ -312,8 +312,9 @@ export class ChromiumSupervisor implements PlayerSurface {
       pipe: true,
       // Nothing on a kiosk screen is ever meant to be saved to disk.
       downloadBehavior: { policy: 'deny' },
-      // The automation info bar would show on a kiosk screen.
-      ignoreDefaultArgs: ['--enable-automation'],
+      // The automation info bar would show on a kiosk screen; and Chromium's own popup blocker stays
+      // on (puppeteer turns it off by default): nothing on air may open a window.
+      ignoreDefaultArgs: ['--enable-automation', '--disable-popup-blocking'],
       defaultViewport: o.headless ? { width, height } : null,
       handleSIGINT: false,
       handleSIGTERM: false,

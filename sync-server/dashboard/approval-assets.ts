@@ -231,7 +231,8 @@ const APPROVAL = `
         if (!confirmed) { section.setAttribute('data-state', 'ready'); say(result, T('sign.cancelled'), 'cancelled'); return; }
         say(result, T('sign.working'), 'working');
         var sig = hex(await crypto.subtle.sign({ name: 'Ed25519' }, key, canonical));
-        var body = { sig: sig };
+        // The digest the approver confirmed: the server refuses the signature if the draft changed since.
+        var body = { sig: sig, payloadSha256: digest };
         if (keyid) body.keyid = keyid;
         var r = await api('POST', '/api/content/drafts/' + encodeURIComponent(D.id) + '/signatures', body);
         if (!r.ok) { say(result, T('sign.failed', { message: errorText(r) }), 'failed'); return; }

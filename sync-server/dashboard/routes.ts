@@ -20,7 +20,7 @@ import type { Clock } from '../../protocol/clock.js';
 import { isDashboardLanguage } from '../../protocol/i18n/dashboard.js';
 import { uiText } from '../../protocol/i18n/dashboard-ui.js';
 import type { Logger } from '../../protocol/log.js';
-import { CommandName } from '../../protocol/messages.js';
+import { CommandName, FreeJsonObject } from '../../protocol/messages.js';
 import { isSecureRequest } from '../accounts/access-control.js';
 import { isAllowed } from '../accounts/roles.js';
 import type { AccountService } from '../accounts/service.js';
@@ -69,7 +69,7 @@ const STATIC: Record<string, { type: string; body: string }> = {
   'audit.js': { type: 'text/javascript; charset=utf-8', body: AUDIT_JS },
 };
 
-const CommandBody = z.object({ name: CommandName, args: z.record(z.string(), z.unknown()).optional() });
+const CommandBody = z.object({ name: CommandName, args: FreeJsonObject.optional() });
 const Id = z.string().min(1).max(100);
 
 export class DashboardInputError extends Error {

@@ -31,6 +31,8 @@ function expectNoDevToolsPort(pid: number): void {
   const args = cmdline(pid);
   expect(args.filter((a) => a.startsWith('--remote-debugging-port'))).toEqual([]);
   expect(args).toContain('--remote-debugging-pipe');
+  // Chromium's popup blocker stays on (puppeteer's default turns it off).
+  expect(args).not.toContain('--disable-popup-blocking');
   const tree = processTree(pid);
   expect(tree.length).toBeGreaterThan(1); // renderers, GPU, utilities: the probe sees the whole tree
   expect(listeningTcpPorts(tree)).toEqual([]);

@@ -3,7 +3,15 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { enrolDevice } from '../../../device/sync/enrol.js';
 import { fakeClock } from '../../../protocol/clock.js';
-import { enrolTestDevice, GATE, healthAt, makeDevice, startServer, until } from '../../helpers/sync.js';
+import {
+  enrolTestDevice,
+  GATE,
+  healthAt,
+  makeDevice,
+  OPS_TOKEN,
+  startServer,
+  until,
+} from '../../helpers/sync.js';
 import { tempDir } from '../../helpers/temp.js';
 import { selfSignedCert } from '../../helpers/tls.js';
 
@@ -96,6 +104,32 @@ describe('remote commands', () => {
     const row = (await s.api('GET', `/api/commands/${cmd.body.id}`)).body;
     expect(row.state).toBe('expired');
     expect(reloads).toBe(0);
+  });
+});
+
+describe('command arguments from ops', () => {
+  it('refuses arguments nested beyond the protocol bounds, by name, and queues nothing', async () => {
+    const dir = tempDir('gc-cmdargs-');
+    cleanups.push(dir.cleanup);
+    const s = await startServer(dir.path);
+    cleanups.push(() => s.server.stop());
+    const e = await enrolTestDevice(s.api, s.server.url, join(dir.path, 'd'));
+    // 5,000 levels: written as text (JSON.stringify itself would overflow the stack).
+    const body = `{"name":"identify","args":${'{"x":'.repeat(5000)}1${'}'.repeat(5000)}}`;
+    const res = await fetch(`${s.server.url}/api/devices/${e.deviceId}/commands`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${OPS_TOKEN}`, 'content-type': 'application/json' },
+      body,
+    });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/args/);
+    expect((await s.api('GET', `/api/devices/${e.deviceId}/commands`)).body).toEqual([]);
+    // Within the bounds it is queued as before.
+    const ok = await s.api('POST', `/api/devices/${e.deviceId}/commands`, {
+      name: 'identify',
+      args: { s: 5 },
+    });
+    expect(ok.status).toBe(201);
   });
 });
 
