@@ -8,7 +8,8 @@ export function registerDaemonCommands(program: Command): void {
     .option('--config <path>', 'device config file', DEFAULT_CONFIG_PATH)
     .option('--allow-insecure', 'plain http/ws to a non-loopback server (development only)')
     .action(async (o: { config: string; allowInsecure?: boolean }) => {
-      await runDaemonProcess(['--config', o.config, ...(o.allowInsecure ? ['--allow-insecure'] : [])]);
+      // commander has parsed the command line; the daemon takes the result as it is.
+      await runDaemonProcess({ configPath: o.config, allowInsecure: o.allowInsecure === true });
     });
 }
 

@@ -25,6 +25,8 @@ export interface DaemonService {
 export interface ManagedSurface extends PlayerSurface {
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** The browser's memory at its last measurement (0 before the first). */
+  readonly lastMemoryBytes?: number;
 }
 
 /** The schedule engine, given the bundle it plans for. */
@@ -157,6 +159,11 @@ export class Daemon {
   onPlayed(listener: (e: PlayEvent) => void): () => void {
     this.playedListeners.add(listener);
     return () => this.playedListeners.delete(listener);
+  }
+
+  /** The browser's memory at its last measurement; undefined before the surface is up. */
+  browserMemoryBytes(): number | undefined {
+    return this.surface?.lastMemoryBytes;
   }
 
   screenshot(): Promise<Buffer> {

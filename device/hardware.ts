@@ -9,7 +9,7 @@ import { Button } from './gpio/button.js';
 import type { Gpio } from './gpio/gpio.js';
 import { MemoryGpio } from './gpio/memory-gpio.js';
 import { MotionSensor } from './gpio/motion.js';
-import { type LedInputs, ledStateFor, StatusLed } from './gpio/status-led.js';
+import { type LedInputs, type LedState, ledStateFor, StatusLed } from './gpio/status-led.js';
 import { type TechnicianActions, technicianHandlers } from './gpio/technician.js';
 import type { Timers } from './timers.js';
 
@@ -41,7 +41,7 @@ export interface HardwareHealth {
 /**
  * Everything on the box's hardware side, chosen once at start: the GPIO implementation, the status
  * LED, the technician button, the motion sensor and display power with its schedule. main.ts creates
- * one, calls start(), feeds `setLed` and `displayOverride`, and reads `health()`.
+ * one, calls start(), feeds `showLed` and `displayOverride`, and reads `health()`.
  */
 export class Hardware {
   private gpio: Gpio | undefined;
@@ -130,7 +130,12 @@ export class Hardware {
   }
 
   setLed(inputs: LedInputs): void {
-    this.led?.set(ledStateFor(inputs));
+    this.showLed(ledStateFor(inputs));
+  }
+
+  /** Shows `state` on the status LED (nothing without one). */
+  showLed(state: LedState): void {
+    this.led?.set(state);
   }
 
   /** An ops command from the server: on/off until `untilMs`, or back to the schedule with 'schedule'. */

@@ -4,9 +4,12 @@
  * config and the environment, picks the adapters, and wires content store, update client, schedule,
  * player, proof of play, sync link, health, hardware and watchdog together.
  *
- * Start-up order keeps the screen independent of the network: local state (clock, database, the
- * installed bundle and its boot check) → the screen → hardware and watchdog → network clients
- * (update, sync), which are started without being awaited.
+ * Wiring only: every part is constructed in dependency order with its collaborators passed in
+ * (constructors only assign), then started. The outbox opens first, so an event raised while the
+ * daemon starts is stored and sent once the sync link is up. Start-up order keeps the screen
+ * independent of the network: local state (clock, database, outbox, the installed bundle and its
+ * boot check) → the screen → hardware, LED and watchdog → network clients (update, sync), which
+ * are started without being awaited.
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
@@ -14,33 +17,33 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BrowserError, ChromiumSupervisor } from '../player/browser/chromium-supervisor.js';
 import { chromiumCandidates, type DisplayKind } from '../player/browser/launch-args.js';
-import { type Clock, systemClock } from '../protocol/clock.js';
+import { systemClock } from '../protocol/clock.js';
 import { type DeviceConfig, parseDeviceConfig } from '../protocol/config.js';
 import { ConfigError, isGatecastError } from '../protocol/errors.js';
 import { createLogger, type Logger, setLogLevel } from '../protocol/log.js';
-import { createScheduleEngine } from '../protocol/schedule-engine.js';
-import type { PlannedItem } from '../protocol/schedule.js';
 import { BlobStore } from './content/blob-store.js';
 import { BundleStore } from './content/bundle-store.js';
 import type { ContentSource } from './content/installed.js';
 import { StoreContentSource } from './content/store-content.js';
-import { Daemon, type DaemonService, type Planner } from './daemon.js';
+import { Daemon, type DaemonService } from './daemon.js';
 import { nodeScheduleAt } from './display/controller.js';
 import { execRun } from './display/exec-run.js';
+import { deviceEvents, type EventSink, OutboxEventSink } from './events/event-sink.js';
+import { LedStatus } from './gpio/led-status.js';
 import { OnoffGpio } from './gpio/onoff-gpio.js';
 import { technicianAddresses } from './gpio/technician.js';
 import { Hardware } from './hardware.js';
-import { type AppHealth, UNKNOWN_APP_HEALTH } from './health/health-report.js';
+import { appHealthFrom, isScreenOn } from './health/app-health.js';
 import { LinuxSystemSensors } from './health/sensors.js';
 import { loadOrCreateIdentity, identityKeyPath } from './identity.js';
-import type { PopSource } from './outbox/outbox.js';
-import type { PlayEvent } from './playback/player-loop.js';
-import { popEntryFor } from './proof-of-play/entry.js';
+import { DEFAULT_OUTBOX_LIMITS, Outbox } from './outbox/outbox.js';
+import { PlayRecorder } from './proof-of-play/play-recorder.js';
+import { popSourceOf } from './proof-of-play/pop-source.js';
 import { ed25519Signer } from './proof-of-play/signer.js';
 import { POP_MIGRATIONS, SqlitePopLog } from './proof-of-play/sqlite-pop-log.js';
-import { planOptionsFor } from './schedule/plan.js';
+import { trustedPlanner } from './schedule/trusted-planner.js';
 import { type Db, migrate, openDeviceDb } from './store/sqlite.js';
-import type { CommandHandlers } from './sync/commands.js';
+import { commandHandlers } from './sync/command-handlers.js';
 import { DeviceSync } from './sync/device-sync.js';
 import { trustedRootPath } from './sync/enrol.js';
 import { FileLastKnownGoodStore } from './time/last-known-good.js';
@@ -67,21 +70,6 @@ const pkgVersion = (): string => {
   }
 };
 
-/** `--config PATH`, `--config=PATH` or a lone path; the default otherwise. */
-export function configPathFrom(argv: readonly string[]): string {
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--config') {
-      const v = argv[i + 1];
-      if (!v) throw new ConfigError('--config needs a path');
-      return v;
-    }
-    if (a.startsWith('--config=')) return a.slice('--config='.length);
-    if (!a.startsWith('-')) return a;
-  }
-  return DEFAULT_CONFIG_PATH;
-}
-
 export function loadConfig(path: string): DeviceConfig {
   let raw: unknown;
   try {
@@ -106,41 +94,6 @@ export function findChromium(configured: string | undefined): string {
   return found;
 }
 
-/**
- * The schedule engine as the player sees it. The page switches on the browser's own (system) clock,
- * while the plan is made on the trusted clock (NTP, the server's time, or the last-known-good floor),
- * so planned times are moved by the difference between the two, in whole seconds so that slide ids
- * stay stable between calls.
- */
-export function trustedPlanner(trusted: TrustedClock, system: Clock): Planner {
-  return (bundle, config) => {
-    const engine = createScheduleEngine(bundle.manifest, config.gate);
-    return (t) => {
-      const offset = clockOffsetMs(trusted, system);
-      const plan = engine.now(t + offset, planOptionsFor(trusted));
-      const shift = (p: PlannedItem | undefined) => (p ? { ...p, startAt: p.startAt - offset } : undefined);
-      const current = shift(plan.current);
-      const next = shift(plan.next);
-      return { ...(current ? { current } : {}), ...(next ? { next } : {}) };
-    };
-  };
-}
-
-export function clockOffsetMs(trusted: Clock, system: Clock): number {
-  return Math.round((trusted.now() - system.now()) / 1000) * 1000;
-}
-
-/** Proof of play as the outbox reads it: one of its streams. */
-function popSource(pop: SqlitePopLog): PopSource {
-  return {
-    readAfter: (seq, limit) =>
-      pop.readAfter(seq, limit).map((r) => ({ seq: r.seq, at: r.actualStartAt, payload: r })),
-    acknowledge: (upto) => {
-      pop.acknowledge(upto);
-    },
-  };
-}
-
 export interface DeviceHandle {
   daemon: Daemon;
   config: DeviceConfig;
@@ -150,6 +103,8 @@ export interface DeviceHandle {
   sync: DeviceSync;
   pop: SqlitePopLog;
   hardware: Hardware;
+  /** Where the device's parts report events; open from the start (stored in the outbox). */
+  events: EventSink;
   stop(): Promise<void>;
 }
 
@@ -160,11 +115,52 @@ export interface StartDeviceOptions {
   allowInsecure?: boolean;
 }
 
+/** The update client when the device is enrolled; otherwise the installed store, offline. */
+async function openContent(
+  config: DeviceConfig,
+  clock: TrustedClock,
+  dlog: Logger,
+): Promise<{ content: ContentSource; update?: UpdateClient }> {
+  const rootFile = trustedRootPath(config.dataDir);
+  if (config.server && existsSync(rootFile)) {
+    const base = config.server.url.replace(/\/+$/, '');
+    const update = new UpdateClient({
+      dataDir: config.dataDir,
+      siteGroup: config.gate.siteGroup,
+      metadataUrl: `${base}/tuf/metadata/`,
+      targetBaseUrl: `${base}/tuf/targets/`,
+      enrolmentRootFile: rootFile,
+      refreshIntervalMs: config.update.refreshIntervalMs,
+      storeQuotaBytes: config.update.storeQuotaBytes,
+      transferLimits: {
+        metadataBudgetMs: config.update.metadataBudgetMs,
+        targetBudgetMs: config.update.targetBudgetMs,
+        refreshBudgetMs: config.update.refreshBudgetMs,
+        minBytesPerSecond: config.update.minBytesPerSecond,
+        throughputWindowMs: config.update.throughputWindowMs,
+      },
+      ...(config.server.caFile ? { http: { ca: readFileSync(config.server.caFile) } } : {}),
+      clock,
+      log: dlog.child('update'),
+    });
+    await update.loadInstalled();
+    return { content: update.content, update };
+  }
+  // Not enrolled: play whatever is installed (e.g. a store copied at the factory), offline.
+  dlog.warn('no server or trust root: updates off until the device is enrolled', { rootFile });
+  const root = join(config.dataDir, 'content');
+  const blobs = new BlobStore(root);
+  const store = new StoreContentSource(blobs, new BundleStore(root));
+  await store.reload();
+  await checkInstalledContent({ blobs, content: store, clock, log: dlog.child('boot-check') });
+  return { content: store };
+}
+
 /** Builds and starts every part of the screen from its config. */
 export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = {}): Promise<DeviceHandle> {
   const env = o.env ?? process.env;
   const dlog = o.log ?? log;
-  const appVersion = pkgVersion();
+  const deviceId = config.deviceId ?? 'unenrolled';
   mkdirSync(config.dataDir, { recursive: true });
 
   // --- local state: nothing here touches the network --------------------------------------
@@ -185,48 +181,19 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
 
   const db: Db = openDeviceDb(join(config.dataDir, 'device.db'));
   migrate(db, POP_MIGRATIONS);
-  const identity = loadOrCreateIdentity(config.dataDir);
+  // Created (or loaded) here so that enrolment and proof of play share one key.
+  loadOrCreateIdentity(config.dataDir);
   const pop = new SqlitePopLog(db, ed25519Signer(readFileSync(identityKeyPath(config.dataDir), 'utf8')));
   pop.start();
+  // Open before anything can emit: start-up events wait here for the sync client.
+  const outbox = new Outbox(db, clock, dlog.child('outbox'), DEFAULT_OUTBOX_LIMITS, popSourceOf(pop));
+  outbox.start();
+  const events: EventSink = new OutboxEventSink(outbox, dlog.child('events'));
+  if (isCrashLoop) events.emit(deviceEvents.crashLoop(clock.now(), startsInWindow, crash.pending().length));
 
-  let update: UpdateClient | undefined;
-  let content: StoreContentSource | ContentSource;
-  const rootFile = trustedRootPath(config.dataDir);
-  if (config.server && existsSync(rootFile)) {
-    const base = config.server.url.replace(/\/+$/, '');
-    update = new UpdateClient({
-      dataDir: config.dataDir,
-      siteGroup: config.gate.siteGroup,
-      metadataUrl: `${base}/tuf/metadata/`,
-      targetBaseUrl: `${base}/tuf/targets/`,
-      enrolmentRootFile: rootFile,
-      refreshIntervalMs: config.update.refreshIntervalMs,
-      storeQuotaBytes: config.update.storeQuotaBytes,
-      transferLimits: {
-        metadataBudgetMs: config.update.metadataBudgetMs,
-        targetBudgetMs: config.update.targetBudgetMs,
-        refreshBudgetMs: config.update.refreshBudgetMs,
-        minBytesPerSecond: config.update.minBytesPerSecond,
-        throughputWindowMs: config.update.throughputWindowMs,
-      },
-      ...(config.server.caFile ? { http: { ca: readFileSync(config.server.caFile) } } : {}),
-      clock,
-      log: dlog.child('update'),
-    });
-    await update.loadInstalled();
-    content = update.content;
-  } else {
-    // Not enrolled: play whatever is installed (e.g. a store copied at the factory), offline.
-    dlog.warn('no server or trust root: updates off until the device is enrolled', { rootFile });
-    const root = join(config.dataDir, 'content');
-    const blobs = new BlobStore(root);
-    const store = new StoreContentSource(blobs, new BundleStore(root));
-    await store.reload();
-    await checkInstalledContent({ blobs, content: store, clock, log: dlog.child('boot-check') });
-    content = store;
-  }
+  const { content, update } = await openContent(config, clock, dlog);
 
-  // --- the screen ----------------------------------------------------------------------------
+  // --- the parts, in dependency order ---------------------------------------------------------
   const display = displayFrom(env);
   const headless = config.player.headless === 'auto' ? display === 'none' : config.player.headless;
   const executablePath = findChromium(config.player.chromiumPath);
@@ -234,38 +201,18 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
   mkdirSync(userDataDir, { recursive: true });
   if (display === 'none' && !headless) dlog.warn('no display found but headless is off; Chromium may fail');
 
-  let supervisor: ChromiumSupervisor | undefined;
-  // Assigned below, once the screen is up; the closures above read them when they run.
-  // eslint-disable-next-line prefer-const
-  let hardware: Hardware | undefined;
-  // eslint-disable-next-line prefer-const
-  let sync: DeviceSync | undefined;
-  const deviceId = config.deviceId ?? 'unenrolled';
-  let identifyUntil = 0;
-  let lastPlayedAt = 0;
-  let playerError = false;
-
-  const recordPlay = (e: PlayEvent) => {
-    lastPlayedAt = systemClock.now();
-    const bundle = content.current();
-    if (!bundle) return;
-    const offset = clockOffsetMs(clock, systemClock);
-    const planned = { ...e.item, startAt: e.item.startAt + offset };
-    try {
-      pop.append(
-        popEntryFor(planned, bundle, {
-          deviceId,
-          actualStartAt: e.actualStart + offset,
-          durationMs: e.durationMs,
-          screenOn: hardware?.health().display.adapter === 'none' || displayIsOn(hardware),
-          clockStatus: clock.status(),
-        }),
-      );
-      sync?.outbox.popAppended(); // send it now rather than at the next batch
-    } catch (err) {
-      dlog.error('proof of play not recorded', { err, itemId: e.item.itemId });
-    }
-  };
+  const led = new LedStatus({ clock: systemClock, timers: systemTimers });
+  const watchdog = new Watchdog(
+    new SystemdNotifyCli(execRun(), process.pid),
+    watchdogSettings(env, process.pid),
+    systemClock,
+    systemTimers,
+    dlog.child('watchdog'),
+  );
+  watchdog.register('store', dataDirWritable(config.dataDir));
+  // The page reports several times a second; the supervisor restarts a silent browser within seconds,
+  // so minutes of silence mean the supervisor itself is stuck: stop pinging and let systemd restart us.
+  const playerBeat = watchdog.heartbeat('player', 5 * 60_000);
 
   const daemon = new Daemon({
     config,
@@ -273,7 +220,7 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
     clock: systemClock,
     log: dlog.child('daemon'),
     createSurface: (server) => {
-      supervisor = new ChromiumSupervisor({
+      const supervisor = new ChromiumSupervisor({
         executablePath,
         pageUrl: server.pageUrl,
         reports: server,
@@ -286,38 +233,20 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
         env: { ...env },
       });
       supervisor.onRestart((info) => {
-        playerError = true;
-        sync?.outbox.appendEvent({
-          at: clock.now(),
-          kind: 'browser-restart',
-          level: 'warn',
-          message: `Chromium restarted: ${info.reason}`,
-          data: { ...info },
-        });
+        led.playerFailed();
+        events.emit(deviceEvents.browserRestart(clock.now(), info));
       });
+      supervisor.onReport(() => playerBeat());
       return supervisor;
     },
     hooks: {
       planner: trustedPlanner(clock, systemClock),
-      onPlayed: (e) => {
-        playerError = false;
-        recordPlay(e);
-      },
-      onSkipped: (e) =>
-        sync?.outbox.appendEvent({
-          at: clock.now(),
-          kind: 'item-skipped',
-          level: 'warn',
-          message: `${e.item.itemId} (${e.item.language}) not shown: ${e.reason}`,
-          data: { itemId: e.item.itemId, language: e.item.language, reason: e.reason },
-        }),
+      onSkipped: (e) => events.emit(deviceEvents.itemSkipped(clock.now(), e)),
       ...(update ? { updateClient: update as DaemonService & UpdateClient } : {}),
     },
   });
-  await daemon.start();
 
-  // --- hardware: GPIO, display power, watchdog ----------------------------------------------
-  hardware = new Hardware({
+  const hardware = new Hardware({
     config,
     env,
     log: dlog.child('hardware'),
@@ -340,96 +269,54 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
           })
           .catch((err) => dlog.warn('notice failed', { err }));
       },
-      identify: async () => {
-        sync?.outbox.appendEvent({
-          at: clock.now(),
-          kind: 'identify',
-          level: 'info',
-          message: 'technician asked to identify this screen',
-        });
-      },
+      identify: async () => events.emit(deviceEvents.identifyRequested(clock.now())),
     },
     openGpio: async () => ((await OnoffGpio.accessible()) ? OnoffGpio.open() : undefined),
   });
-  await hardware.start();
-  const hw = hardware;
 
-  const watchdog = new Watchdog(
-    new SystemdNotifyCli(execRun(), process.pid),
-    watchdogSettings(env, process.pid),
-    systemClock,
-    systemTimers,
-    dlog.child('watchdog'),
-  );
-  watchdog.register('store', dataDirWritable(config.dataDir));
-  // The page reports several times a second; the supervisor restarts a silent browser within seconds,
-  // so minutes of silence mean the supervisor itself is stuck: stop pinging and let systemd restart us.
-  const playerBeat = watchdog.heartbeat('player', 5 * 60_000);
-  supervisor?.onReport(() => playerBeat());
-  await watchdog.start();
+  const recorder = new PlayRecorder({
+    deviceId,
+    content,
+    pop,
+    trusted: clock,
+    system: systemClock,
+    isScreenOn: () => isScreenOn(hardware.health().display),
+    onRecorded: () => outbox.popAppended(), // send it now rather than at the next batch
+    log: dlog,
+  });
 
-  const ledTimer = setInterval(() => {
-    hw.setLed({
-      identifying: systemClock.now() < identifyUntil,
-      hasError: playerError,
-      hasContent: content.current() !== undefined,
-      isOnline: sync?.syncClient?.currentState === 'online',
-      isPlaying: systemClock.now() - lastPlayedAt < 60_000,
-    });
-  }, 1000);
-  ledTimer.unref();
-
-  // --- network: sync link (health, outbox, commands) ---------------------------------------
-  const sensors = new LinuxSystemSensors({ proc: '/proc', sys: '/sys', diskPath: config.dataDir });
-  const appHealth = (): AppHealth => {
-    const s = daemon.status();
-    const u = update?.status();
-    const h = hw.health();
-    return {
-      ...UNKNOWN_APP_HEALTH,
-      display: displayIsOn(hw) ? 'on' : h.display.adapter === 'none' ? 'unknown' : 'off',
-      currentItem: s.lastPlayed?.itemId ?? null,
-      currentLanguage: s.lastPlayed?.language ?? null,
-      installedBundleVersion: content.current() ? String(content.current()!.version) : null,
-      latestBundleVersion: u?.latestSeenVersion !== undefined ? String(u.latestSeenVersion) : null,
-      lastSuccessfulUpdateAt: u?.lastSuccessAt ? Date.parse(u.lastSuccessAt) : null,
-      clockOffsetMs: clock.health().systemSkewMs,
-      clockSource: clock.status(),
-      browserMemoryBytes: supervisor?.lastMemoryBytes || null,
-    };
+  const refreshNow = async (): Promise<void> => {
+    await update?.refreshNow();
   };
-  const handlers: CommandHandlers = {
-    reloadPlayer: () => daemon.reloadPage(),
-    restartPlayer: () => daemon.restartBrowser('asked by ops'),
-    reboot: async () => {
-      // Leave time for the result to reach the server.
-      setTimeout(() => void execRun()('systemctl', ['reboot']).catch(() => undefined), 5000).unref();
-    },
-    screenshot: () => daemon.screenshot(),
-    syncNow: async () => {
-      await update?.refreshNow();
-    },
-    display: (on) => hw.displayOverride(on ? 'on' : 'off', clock.now() + 12 * 3600_000),
-    identify: async (durationMs) => {
-      identifyUntil = systemClock.now() + durationMs;
-      dlog.info('identify', { deviceId, durationMs });
-      await daemon.notice({
-        lines: [deviceId, `${config.gate.name} · ${config.screenName}`],
-        untilEpochMs: identifyUntil,
-      });
-    },
-  };
-  sync = new DeviceSync({
+  const sync = new DeviceSync({
     config,
-    appVersion,
+    appVersion: pkgVersion(),
     db,
-    pop: popSource(pop),
-    sensors,
-    appHealth,
-    handlers,
-    refreshNow: async () => {
-      await update?.refreshNow();
-    },
+    outbox,
+    sensors: new LinuxSystemSensors({ proc: '/proc', sys: '/sys', diskPath: config.dataDir }),
+    appHealth: () =>
+      appHealthFrom({
+        daemon: daemon.status(),
+        update: update?.status(),
+        hardware: hardware.health(),
+        installedBundleVersion: content.current()?.version,
+        clock: { health: clock.health(), status: clock.status() },
+        browserMemoryBytes: daemon.browserMemoryBytes(),
+      }),
+    handlers: commandHandlers({
+      deviceId,
+      screenLabel: `${config.gate.name} · ${config.screenName}`,
+      player: daemon,
+      display: hardware,
+      refreshNow,
+      onIdentify: (untilMs) => led.identifyUntil(untilMs),
+      trusted: clock,
+      system: systemClock,
+      run: execRun(),
+      timers: systemTimers,
+      log: dlog.child('commands'),
+    }),
+    refreshNow,
     onServerTime: (serverMs, rttMs) => {
       try {
         clock.acceptServerTime(serverMs, rttMs);
@@ -437,43 +324,77 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
         dlog.warn('server time refused', { err });
       }
     },
+    onState: (state) => led.linkChanged(state === 'online'),
     ...(o.allowInsecure ? { allowInsecure: true } : {}),
     clock,
     log: dlog.child('sync'),
   });
+
+  // --- subscriptions, then start: the screen, hardware and watchdog, then the network --------
+  const unsubscribe = [
+    daemon.onPlayed((e) => {
+      led.played();
+      recorder.record(e);
+    }),
+    content.onChange(() => led.contentChanged(true)),
+    led.onChange((state) => hardware.showLed(state)),
+  ];
+  led.contentChanged(content.current() !== undefined);
+
+  await daemon.start();
+  await hardware.start();
+  led.start();
+  await watchdog.start();
   sync.start();
-  if (isCrashLoop)
-    sync.outbox.appendEvent({
-      at: clock.now(),
-      kind: 'crash-loop',
-      level: 'error',
-      message: `the daemon started ${startsInWindow} times in a short window`,
-      data: { startsInWindow, pending: crash.pending().length },
-    });
   void crash.acknowledge();
-  void identity; // created (or loaded) above so that enrolment and proof of play share one key
 
   const stop = async () => {
-    clearInterval(ledTimer);
-    await sync?.stop();
+    for (const u of unsubscribe) u();
+    led.stop();
+    await sync.stop();
     await watchdog.stop();
-    await hw.stop();
+    await hardware.stop();
     await daemon.stop();
     clock.stop();
     db.close();
   };
-  return { daemon, config, clock, content, ...(update ? { update } : {}), sync, pop, hardware: hw, stop };
+  return { daemon, config, clock, content, ...(update ? { update } : {}), sync, pop, hardware, events, stop };
 }
 
-function displayIsOn(hw: Hardware | undefined): boolean {
-  const d = hw?.health().display;
-  return !d || d.adapter === 'none' || (d as { state?: string }).state !== 'off';
+/** What the daemon's command line says, parsed once (by `gatecast daemon` or `parseDaemonArgs`). */
+export interface DaemonArgs {
+  configPath: string;
+  /** Plain ws/http to a non-loopback server (development only). */
+  allowInsecure: boolean;
 }
 
-export async function main(argv = process.argv.slice(2), env = process.env): Promise<DeviceHandle> {
-  const config = loadConfig(configPathFrom(argv));
+/**
+ * The command line of `node dist/device/main.js`: `--config PATH`, `--config=PATH` or a lone path
+ * (the default otherwise), and `--allow-insecure`. `gatecast daemon` parses its own with commander.
+ */
+export function parseDaemonArgs(argv: readonly string[]): DaemonArgs {
+  return { configPath: configPathFrom(argv), allowInsecure: argv.includes('--allow-insecure') };
+}
+
+/** `--config PATH`, `--config=PATH` or a lone path; the default otherwise. */
+export function configPathFrom(argv: readonly string[]): string {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--config') {
+      const v = argv[i + 1];
+      if (!v) throw new ConfigError('--config needs a path');
+      return v;
+    }
+    if (a.startsWith('--config=')) return a.slice('--config='.length);
+    if (!a.startsWith('-')) return a;
+  }
+  return DEFAULT_CONFIG_PATH;
+}
+
+export async function main(args: DaemonArgs, env = process.env): Promise<DeviceHandle> {
+  const config = loadConfig(args.configPath);
   setLogLevel(config.logLevel);
-  return startDevice(config, { env, allowInsecure: argv.includes('--allow-insecure') });
+  return startDevice(config, { env, allowInsecure: args.allowInsecure });
 }
 
 function fatal(err: unknown): never {
@@ -483,11 +404,11 @@ function fatal(err: unknown): never {
 }
 
 /** Runs the daemon until SIGTERM/SIGINT; used by `gatecast daemon` and by `node dist/device/main.js`. */
-export async function runDaemonProcess(argv = process.argv.slice(2)): Promise<void> {
+export async function runDaemonProcess(args: DaemonArgs): Promise<void> {
   process.on('uncaughtException', fatal);
   process.on('unhandledRejection', fatal);
   let stopping = false;
-  const device = await main(argv).catch(fatal);
+  const device = await main(args).catch(fatal);
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
@@ -503,5 +424,5 @@ export async function runDaemonProcess(argv = process.argv.slice(2)): Promise<vo
 
 // Run only when executed directly (tests import the helpers above).
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await runDaemonProcess();
+  await runDaemonProcess(parseDaemonArgs(process.argv.slice(2)));
 }

@@ -1,7 +1,9 @@
 /**
- * Everything the sync link needs on the device, assembled from the device config: the outbox (over
- * the device database, with PoP as one of its streams), the health reporter feeding it, and the sync
- * client. device/main.ts creates one `DeviceSync`, calls start() and, on shutdown, stop().
+ * Everything the sync link needs on the device, assembled from the device config: the health
+ * reporter feeding the outbox, and the sync client sending it. The outbox itself (over the device
+ * database, with PoP as one of its streams) is opened by main.ts before anything can emit an event,
+ * so what happens during start-up is stored and sent once the link is up. device/main.ts creates
+ * one `DeviceSync`, calls start() and, on shutdown, stop().
  */
 import { readFileSync } from 'node:fs';
 import type { Clock } from '../../protocol/clock.js';
@@ -12,7 +14,7 @@ import type { AppHealth } from '../health/health-report.js';
 import { HealthReporter } from '../health/reporter.js';
 import type { SystemSensors } from '../health/sensors.js';
 import { loadIdentity } from '../identity.js';
-import { DEFAULT_OUTBOX_LIMITS, Outbox, type OutboxLimits, type PopSource } from '../outbox/outbox.js';
+import type { Outbox } from '../outbox/outbox.js';
 import { type Db, migrate } from '../store/sqlite.js';
 import { SyncClient, type SyncState } from './client.js';
 import { COMMAND_LEDGER_MIGRATIONS, SqliteCommandLedger } from './command-ledger.js';
@@ -22,15 +24,14 @@ export interface DeviceSyncOptions {
   config: DeviceConfig;
   appVersion: string;
   db: Db;
-  /** The player's proof-of-play store. */
-  pop?: PopSource;
+  /** Already started (main.ts starts it first, so start-up events are kept). */
+  outbox: Outbox;
   sensors: SystemSensors;
   appHealth: () => AppHealth;
   handlers: CommandHandlers;
   refreshNow: () => void | Promise<void>;
   onServerTime?: (serverMs: number, rttMs: number) => void;
   onState?: (state: SyncState) => void;
-  outboxLimits?: OutboxLimits;
   /** Plain ws to a non-loopback host (development only). */
   allowInsecure?: boolean;
   clock: Clock;
@@ -38,18 +39,13 @@ export interface DeviceSyncOptions {
 }
 
 export class DeviceSync {
-  readonly outbox: Outbox;
   private client?: SyncClient;
   private reporter?: HealthReporter;
 
-  constructor(private readonly o: DeviceSyncOptions) {
-    this.outbox = new Outbox(
-      o.db,
-      o.clock,
-      o.log.child('outbox'),
-      o.outboxLimits ?? DEFAULT_OUTBOX_LIMITS,
-      o.pop,
-    );
+  constructor(private readonly o: DeviceSyncOptions) {}
+
+  get outbox(): Outbox {
+    return this.o.outbox;
   }
 
   get syncClient(): SyncClient | undefined {
@@ -59,7 +55,6 @@ export class DeviceSync {
   start(): void {
     const { config: c, log } = this.o;
     migrate(this.o.db, COMMAND_LEDGER_MIGRATIONS);
-    this.outbox.start();
     this.reporter = new HealthReporter({
       intervalMs: c.health.intervalMs,
       appVersion: this.o.appVersion,

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Daemon } from '../../device/daemon.js';
-import { configPathFrom, displayFrom } from '../../device/main.js';
+import { configPathFrom, displayFrom, parseDaemonArgs } from '../../device/main.js';
 import type { PlayEvent } from '../../device/playback/player-loop.js';
 import { ChromiumSupervisor } from '../../player/browser/chromium-supervisor.js';
 import type { PageReport } from '../../player/slide.js';
@@ -105,6 +105,11 @@ describe('daemon', () => {
     expect(configPathFrom(['--config=/y.json'])).toBe('/y.json');
     expect(configPathFrom(['/z.json'])).toBe('/z.json');
     expect(configPathFrom([])).toBe('/etc/gatecast/device.json');
+    expect(parseDaemonArgs(['--allow-insecure', '--config', '/x.json'])).toEqual({
+      configPath: '/x.json',
+      allowInsecure: true,
+    });
+    expect(parseDaemonArgs([])).toEqual({ configPath: '/etc/gatecast/device.json', allowInsecure: false });
     expect(displayFrom({ WAYLAND_DISPLAY: 'wayland-0', DISPLAY: ':0' })).toBe('wayland');
     expect(displayFrom({ DISPLAY: ':0' })).toBe('x11');
     expect(displayFrom({})).toBe('none');

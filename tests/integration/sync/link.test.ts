@@ -163,10 +163,11 @@ describe('enrolment and the device link', () => {
 });
 
 describe('DeviceSync wiring', () => {
-  it('builds outbox, health reporter and client from the enrolled config and delivers a health sample', async () => {
+  async function wiring() {
     const { DeviceSync } = await import('../../../device/sync/device-sync.js');
     const { MemorySystemSensors } = await import('../../../device/health/sensors.js');
     const { UNKNOWN_APP_HEALTH } = await import('../../../device/health/health-report.js');
+    const { Outbox } = await import('../../../device/outbox/outbox.js');
     const { openDeviceDb } = await import('../../../device/store/sqlite.js');
     const { parseDeviceConfig } = await import('../../../protocol/config.js');
     const { memoryLogger } = await import('../../../protocol/log.js');
@@ -176,27 +177,55 @@ describe('DeviceSync wiring', () => {
     const e = await enrolTestDevice(api, server.url, dataDir);
     const config = parseDeviceConfig(JSON.parse(readFileSync(e.configPath, 'utf8')));
     const db = openDeviceDb(join(dataDir, 'device.db'));
+    // As main.ts does: the outbox is open before the sync link is even constructed.
+    const outbox = new Outbox(db, systemClock, memoryLogger());
+    outbox.start();
     const times: number[] = [];
-    const ds = new DeviceSync({
-      config,
-      appVersion: '0.1.0',
-      db,
-      sensors: new MemorySystemSensors({ cpuTempC: 50, uptimeS: 5 }),
-      appHealth: () => ({ ...UNKNOWN_APP_HEALTH, display: 'on' }),
-      handlers: {},
-      refreshNow: () => undefined,
-      onServerTime: (ms) => times.push(ms),
-      clock: systemClock,
-      log: memoryLogger(),
-    });
-    cleanups.push(async () => {
-      await ds.stop();
-      db.close();
-    });
+    const createSync = () => {
+      const ds = new DeviceSync({
+        config,
+        appVersion: '0.1.0',
+        db,
+        outbox,
+        sensors: new MemorySystemSensors({ cpuTempC: 50, uptimeS: 5 }),
+        appHealth: () => ({ ...UNKNOWN_APP_HEALTH, display: 'on' }),
+        handlers: {},
+        refreshNow: () => undefined,
+        onServerTime: (ms) => times.push(ms),
+        clock: systemClock,
+        log: memoryLogger(),
+      });
+      cleanups.push(async () => {
+        await ds.stop();
+        db.close();
+      });
+      return ds;
+    };
+    return { server, api, deviceId: e.deviceId, outbox, times, createSync };
+  }
+
+  it('builds health reporter and client from the enrolled config and delivers a health sample', async () => {
+    const { server, deviceId, times, createSync } = await wiring();
+    const ds = createSync();
     ds.start();
     await ds.reportNow();
-    await until(() => server.registry.countRecords(e.deviceId, 'health') === 1, 5000, 'health stored');
+    await until(() => server.registry.countRecords(deviceId, 'health') === 1, 5000, 'health stored');
     expect(times).toHaveLength(1);
     expect(ds.syncClient?.currentState).toBe('online');
+  });
+
+  it('delivers an event emitted during start-up, before the sync client exists', async () => {
+    const { OutboxEventSink, deviceEvents } = await import('../../../device/events/event-sink.js');
+    const { memoryLogger } = await import('../../../protocol/log.js');
+    const { server, api, deviceId, outbox, createSync } = await wiring();
+    const events = new OutboxEventSink(outbox, memoryLogger());
+    const at = Date.now();
+    events.emit(deviceEvents.browserRestart(at, { reason: 'page stalled', count: 1, at }));
+    const ds = createSync();
+    expect(ds.syncClient).toBeUndefined();
+    ds.start();
+    await until(() => server.registry.countRecords(deviceId, 'event') === 1, 5000, 'event stored');
+    const stored = (await api('GET', `/api/devices/${deviceId}/events`)).body as unknown[];
+    expect(JSON.stringify(stored)).toContain('Chromium restarted: page stalled');
   });
 });

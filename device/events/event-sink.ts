@@ -1,0 +1,75 @@
+/**
+ * The device's events (browser restarts, skipped items, technician requests, crash loops) and the
+ * port they are told through. main.ts opens the outbox before it constructs anything that can emit,
+ * so an event raised while the daemon is still starting (before the sync client exists) is stored
+ * like any other and sent once the link is up.
+ */
+import type { Logger } from '../../protocol/log.js';
+import type { DeviceEvent } from '../../protocol/messages.js';
+import type { SkipEvent } from '../playback/player-loop.js';
+
+/** Where device parts report what happened. Never throws: losing an event must not stop a loop. */
+export interface EventSink {
+  emit(event: DeviceEvent): void;
+}
+
+/** The part of the outbox the sink needs. */
+export interface EventStore {
+  appendEvent(event: DeviceEvent): number;
+}
+
+/** Writes each event to the (started) outbox; the sync client sends it when it is connected. */
+export class OutboxEventSink implements EventSink {
+  constructor(
+    private readonly store: EventStore,
+    private readonly log: Logger,
+  ) {}
+
+  emit(event: DeviceEvent): void {
+    try {
+      this.store.appendEvent(event);
+    } catch (err) {
+      this.log.error('event not recorded', { kind: event.kind, err });
+    }
+  }
+}
+
+/** Keeps events in memory (tests). */
+export class MemoryEventSink implements EventSink {
+  readonly events: DeviceEvent[] = [];
+
+  emit(event: DeviceEvent): void {
+    this.events.push(event);
+  }
+}
+
+/** The events the daemon raises, each built in one place. */
+export const deviceEvents = {
+  browserRestart: (at: number, info: { reason: string; count: number; at: number }): DeviceEvent => ({
+    at,
+    kind: 'browser-restart',
+    level: 'warn',
+    message: `Chromium restarted: ${info.reason}`,
+    data: { ...info },
+  }),
+  itemSkipped: (at: number, e: Pick<SkipEvent, 'item' | 'reason'>): DeviceEvent => ({
+    at,
+    kind: 'item-skipped',
+    level: 'warn',
+    message: `${e.item.itemId} (${e.item.language}) not shown: ${e.reason}`,
+    data: { itemId: e.item.itemId, language: e.item.language, reason: e.reason },
+  }),
+  identifyRequested: (at: number): DeviceEvent => ({
+    at,
+    kind: 'identify',
+    level: 'info',
+    message: 'technician asked to identify this screen',
+  }),
+  crashLoop: (at: number, startsInWindow: number, pending: number): DeviceEvent => ({
+    at,
+    kind: 'crash-loop',
+    level: 'error',
+    message: `the daemon started ${startsInWindow} times in a short window`,
+    data: { startsInWindow, pending },
+  }),
+};

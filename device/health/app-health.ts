@@ -1,0 +1,47 @@
+/**
+ * What the health report says about the app itself: the display, what is on air, the bundle, the
+ * update client and the clock. Pure: the daemon's parts are read by main.ts and passed in.
+ */
+import type { DaemonStatus } from '../daemon.js';
+import type { HardwareHealth } from '../hardware.js';
+import type { TimeHealth, TimeStatus } from '../time/trusted-clock.js';
+import type { UpdateStatus } from '../update/update-client.js';
+import { type AppHealth, UNKNOWN_APP_HEALTH } from './health-report.js';
+
+/** The screen's power as the display controller last read (or set) it; 'unknown' without control. */
+export function displayState(display: HardwareHealth['display']): 'on' | 'off' | 'unknown' {
+  if (display.adapter === 'none' || !('actual' in display)) return 'unknown';
+  return display.actual;
+}
+
+/** For proof of play: a screen whose power cannot be read is taken to be lit. */
+export function isScreenOn(display: HardwareHealth['display']): boolean {
+  return displayState(display) !== 'off';
+}
+
+export interface AppHealthInputs {
+  daemon: Pick<DaemonStatus, 'lastPlayed'>;
+  /** Undefined when the device is not enrolled (no update client). */
+  update: Pick<UpdateStatus, 'latestSeenVersion' | 'lastSuccessAt'> | undefined;
+  hardware: Pick<HardwareHealth, 'display'>;
+  installedBundleVersion: number | undefined;
+  clock: { health: Pick<TimeHealth, 'systemSkewMs'>; status: TimeStatus };
+  /** The browser's last measured memory; 0 or undefined when not measured yet. */
+  browserMemoryBytes: number | undefined;
+}
+
+export function appHealthFrom(i: AppHealthInputs): AppHealth {
+  const u = i.update;
+  return {
+    ...UNKNOWN_APP_HEALTH,
+    display: displayState(i.hardware.display),
+    currentItem: i.daemon.lastPlayed?.itemId ?? null,
+    currentLanguage: i.daemon.lastPlayed?.language ?? null,
+    installedBundleVersion: i.installedBundleVersion !== undefined ? String(i.installedBundleVersion) : null,
+    latestBundleVersion: u?.latestSeenVersion !== undefined ? String(u.latestSeenVersion) : null,
+    lastSuccessfulUpdateAt: u?.lastSuccessAt ? Date.parse(u.lastSuccessAt) : null,
+    clockOffsetMs: i.clock.health.systemSkewMs,
+    clockSource: i.clock.status,
+    browserMemoryBytes: i.browserMemoryBytes || null,
+  };
+}
