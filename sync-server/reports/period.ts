@@ -1,6 +1,6 @@
 /** Reporting periods in a gate's time zone, and when each report is due. */
 import { GatecastError } from '../../protocol/errors.js';
-import { zonedTimeToUtc } from '../time/zoned.js';
+import { zonedTimeToUtc } from '../../protocol/zoned-time.js';
 import type { ReportPeriod } from './types.js';
 
 export class ReportInputError extends GatecastError {
