@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { hashFile } from '../device/update/hash-file.js';
+import { hashFile } from '../platform/hash.js';
 import { benchDir } from './fixtures/update-bench.js';
 import { median, resultLine } from './lib.js';
 

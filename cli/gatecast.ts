@@ -3,8 +3,8 @@
  * The `gatecast` command. This file only assembles the sub-commands each component exports; it is
  * the one place (with each main.ts) allowed to know every component.
  */
-import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { packageVersion } from '../platform/package-version.js';
 import { isGatecastError } from '../protocol/errors.js';
 import { registerAdminCommands } from './admin-commands.js';
 import { registerBackupCommands } from './backup-commands.js';
@@ -18,14 +18,10 @@ import { registerPublishCommands } from './publish-commands.js';
 import { registerServerCommands } from './server-commands.js';
 import { registerSyncCommands } from './sync-commands.js';
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-  version: string;
-};
-
 export function buildProgram(): Command {
   const program = new Command('gatecast')
     .description('Information screens for border gates: device daemon, sync server and tools')
-    .version(pkg.version)
+    .version(packageVersion() ?? 'unknown')
     .showHelpAfterError();
   registerContentCommands(program);
   registerAdminCommands(program);

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { downloadResumable } from '../device/update/downloader.js';
 import { UpdateError } from '../device/update/errors.js';
-import { hashFile } from '../device/update/hash-file.js';
+import { hashFile } from '../platform/hash.js';
 import { TufClient } from '../device/update/tuf.js';
 import { fsyncDir } from '../protocol/atomic-file.js';
 import { isGatecastError } from '../protocol/errors.js';

@@ -1,7 +1,9 @@
 /**
  * Local dates and wall-clock times in an IANA zone, through Intl only (no tz database of our own), so
  * the device and the dashboard compute the same instants. Local dates are `YYYY-MM-DD` strings.
+ * Every function takes the zone first, then the instant or local date.
  */
+import type { TimeWindow } from './content.js';
 import { GatecastError } from './errors.js';
 
 export class TimeZoneError extends GatecastError {
@@ -86,6 +88,13 @@ function isoWeekday(utcDay: number): number {
   return ((((utcDay + 3) % 7) + 7) % 7) + 1;
 }
 
+/** Whether `text` is a calendar date written `YYYY-MM-DD` (2026-02-30 is not one). */
+export function isLocalDate(text: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+  const day = dateToUtcDay(text); // NaN for month 13; Date.parse rolls 02-30 over to March
+  return !Number.isNaN(day) && utcDayToDate(day) === text;
+}
+
 export function addDays(date: string, n: number): string {
   return utcDayToDate(dateToUtcDay(date) + n);
 }
@@ -130,3 +139,118 @@ export function inDailyWindow(start: string, end: string, msOfDay: number): bool
   const e = parseLocalTime(end);
   return s < e ? msOfDay >= s && msOfDay < e : msOfDay >= s || msOfDay < e;
 }
+
+/**
+ * The instant at which the wall clock in `zone` shows the given local time. Month and day may
+ * overflow (month 13 = January next year), as with Date.UTC; near a DST change, zonedInstant's rule.
+ */
+export function zonedTimeToUtc(
+  zone: string,
+  year: number,
+  month: number,
+  day: number,
+  hour = 0,
+  minute = 0,
+): number {
+  const wall = Date.UTC(year, month - 1, day, hour, minute);
+  const utcDay = Math.floor(wall / DAY_MS);
+  return zonedInstant(zone, utcDayToDate(utcDay), wall - utcDay * DAY_MS);
+}
+
+/** Whether instant `t` is within the daily opening `windows` in `zone`; no windows means always open. */
+export function isWithinOpeningHours(
+  zone: string,
+  t: number,
+  windows: readonly TimeWindow[] | undefined,
+): boolean {
+  if (!windows || windows.length === 0) return true;
+  const { msOfDay } = localParts(zone, t);
+  return windows.some((w) => inDailyWindow(w.start, w.end, msOfDay));
+}
+
+export interface Interval {
+  /** Epoch ms, inclusive. */
+  from: number;
+  /** Epoch ms, exclusive. */
+  to: number;
+}
+
+/**
+ * The opening intervals between `from` and `to` (sorted, merged, clipped); no windows means the whole
+ * span. Windows that cross midnight run into the next local day.
+ */
+export function openingIntervals(
+  zone: string,
+  from: number,
+  to: number,
+  windows: readonly TimeWindow[] | undefined,
+): Interval[] {
+  if (to <= from) return [];
+  if (!windows || windows.length === 0) return [{ from, to }];
+  const out: Interval[] = [];
+  const firstDate = localDate(zone, from);
+  // Begin a day early so a window that crossed midnight into `from`'s day is included.
+  for (let d = -1; ; d++) {
+    const date = addDays(firstDate, d);
+    const dayStart = zonedInstant(zone, date, 0);
+    if (dayStart >= to) break;
+    for (const w of windows) {
+      const s = parseLocalTime(w.start);
+      const e = parseLocalTime(w.end);
+      const a = zonedInstant(zone, date, s);
+      const b = zonedInstant(zone, s < e ? date : addDays(date, 1), e);
+      const lo = Math.max(a, from);
+      const hi = Math.min(b, to);
+      if (hi > lo) out.push({ from: lo, to: hi });
+    }
+  }
+  return mergeIntervals(out);
+}
+
+/** Sorts and merges overlapping or touching intervals. */
+export function mergeIntervals(intervals: readonly Interval[]): Interval[] {
+  const s = intervals.filter((i) => i.to > i.from).sort((a, b) => a.from - b.from);
+  const out: Interval[] = [];
+  for (const i of s) {
+    const last = out[out.length - 1];
+    if (last && i.from <= last.to) last.to = Math.max(last.to, i.to);
+    else out.push({ from: i.from, to: i.to });
+  }
+  return out;
+}
+
+/** `a` minus `b`; both sorted and merged. */
+export function subtractIntervals(a: readonly Interval[], b: readonly Interval[]): Interval[] {
+  const out: Interval[] = [];
+  let j = 0;
+  for (const i of a) {
+    let cur = i.from;
+    while (j < b.length && b[j]!.to <= cur) j++;
+    let k = j;
+    while (k < b.length && b[k]!.from < i.to) {
+      if (b[k]!.from > cur) out.push({ from: cur, to: b[k]!.from });
+      cur = Math.max(cur, b[k]!.to);
+      k++;
+    }
+    if (cur < i.to) out.push({ from: cur, to: i.to });
+  }
+  return out;
+}
+
+/** `a` ∩ `b`; both sorted and merged. */
+export function intersectIntervals(a: readonly Interval[], b: readonly Interval[]): Interval[] {
+  const out: Interval[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const lo = Math.max(a[i]!.from, b[j]!.from);
+    const hi = Math.min(a[i]!.to, b[j]!.to);
+    if (hi > lo) out.push({ from: lo, to: hi });
+    if (a[i]!.to < b[j]!.to) i++;
+    else j++;
+  }
+  return out;
+}
+
+export const totalLength = (intervals: readonly Interval[]): number =>
+  intervals.reduce((n, i) => n + (i.to - i.from), 0);

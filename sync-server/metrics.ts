@@ -3,10 +3,8 @@
  * here: a dozen gauges and counters need no library) and GET /api/health (no auth: database ok,
  * uptime, version; the provisioning selftest calls it).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { packageVersion } from '../platform/package-version.js';
 import type { Clock } from '../protocol/clock.js';
 import type { Logger } from '../protocol/log.js';
 import { type ScreenState, SCREEN_STATES } from './dashboard/fleet-state.js';
@@ -38,18 +36,6 @@ export function renderMetrics(families: readonly MetricSample[]): string {
     }
   }
   return `${out.join('\n')}\n`;
-}
-
-/** The version in the nearest package.json above this module (source and built layouts differ). */
-export function packageVersion(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    const p = join(dir, 'package.json');
-    if (existsSync(p))
-      return (JSON.parse(readFileSync(p, 'utf8')) as { version?: string }).version ?? '0.0.0';
-    dir = dirname(dir);
-  }
-  return '0.0.0';
 }
 
 export interface OpsRoutesOptions {
@@ -162,7 +148,7 @@ export function collectMetrics(o: OpsRoutesOptions): MetricSample[] {
 
 /** Registers /metrics and /api/health on the root app (outside the session-guarded scope). */
 export function registerOpsRoutes(app: FastifyInstance, o: OpsRoutesOptions): void {
-  const version = packageVersion();
+  const version = packageVersion() ?? '0.0.0';
   // 'metrics-token': the server's guard asks for the token (the server refuses to listen beyond
   // loopback without one, so an open /metrics is only ever reachable from this machine).
   app.get('/metrics', { config: { access: 'metrics-token' } }, async (_request, reply) => {

@@ -2,6 +2,7 @@ import type { TimeWindow } from '../../protocol/content.js';
 import {
   addDays,
   inDailyWindow,
+  isWithinOpeningHours,
   localParts,
   MINUTE_MS,
   parseLocalTime,
@@ -40,12 +41,6 @@ export interface DisplayDecision {
 /** Is local minute-of-day `m` inside the window? `end` before `start` crosses midnight; 24:00 is end of day. */
 export function inWindow(w: TimeWindow, m: number): boolean {
   return inDailyWindow(w.start, w.end, m * MINUTE_MS);
-}
-
-function scheduleOpen(hours: readonly TimeWindow[] | undefined, tz: string, nowMs: number): boolean {
-  if (!hours || hours.length === 0) return true;
-  const { msOfDay } = localParts(tz, nowMs);
-  return hours.some((w) => inDailyWindow(w.start, w.end, msOfDay));
 }
 
 /** The next window boundary after `nowMs`, looking at most two local days ahead. */
@@ -91,7 +86,7 @@ export function desiredDisplayState(i: DisplayInputs): DisplayDecision {
   const o = activeOverride(i.overrides, i.nowMs);
   if (o) return { state: o.state, reason: 'override', nextCheckMs };
   if (!i.openingHours?.length) return { state: 'on', reason: 'always-open', nextCheckMs };
-  if (scheduleOpen(i.openingHours, i.timezone, i.nowMs))
+  if (isWithinOpeningHours(i.timezone, i.nowMs, i.openingHours))
     return { state: 'on', reason: 'opening-hours', nextCheckMs };
   if (i.motionUntilMs !== undefined && i.motionUntilMs > i.nowMs)
     return { state: 'on', reason: 'motion', nextCheckMs };

@@ -7,6 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
+import { backoffDelayMs } from '../../protocol/backoff.js';
 import type { Clock } from '../../protocol/clock.js';
 import type { Logger } from '../../protocol/log.js';
 import {
@@ -24,7 +25,6 @@ import {
 } from '../../protocol/messages.js';
 import type { DeviceIdentity } from '../identity.js';
 import type { Outbox } from '../outbox/outbox.js';
-import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
 import type { CommandLedger } from './command-ledger.js';
 import { CommandDispatcher, type CommandHandlers } from './commands.js';
 import { checkServerUrl, wsUrlFor } from './transport.js';
@@ -51,7 +51,8 @@ export interface SyncClientOptions {
   allowInsecure?: boolean;
   clock: Clock;
   log: Logger;
-  backoff?: BackoffOptions;
+  /** Reconnect delays: doubling from `baseMs` up to `maxMs`, each drawn uniformly below (full jitter). */
+  backoff?: { baseMs: number; maxMs: number };
   pingIntervalMs?: number;
   /** Opening handshake (TCP + TLS + HTTP upgrade) must finish within this. */
   connectTimeoutMs?: number;
@@ -68,6 +69,9 @@ interface InFlight {
   lastSeq: number;
   timer: NodeJS.Timeout;
 }
+
+/** Reconnect delays: 1 s doubling to 5 min. */
+const DEFAULT_RECONNECT_BACKOFF = { baseMs: 1_000, maxMs: 5 * 60_000 };
 
 const STREAMS: readonly OutboxStream[] = ['pop', 'event', 'health'];
 
@@ -191,13 +195,13 @@ export class SyncClient {
     // Refusals that retrying soon cannot fix: wait the longest backoff before trying again.
     const hard =
       code === CloseCode.revoked || code === CloseCode.unknownDevice || code === CloseCode.badSignature;
+    const backoff = this.o.backoff ?? DEFAULT_RECONNECT_BACKOFF;
     const delay = hard
-      ? (this.o.backoff ?? DEFAULT_BACKOFF).maxMs
-      : backoffDelay(
+      ? backoff.maxMs
+      : backoffDelayMs(
           this.attempt,
-          this.o.backoff ?? DEFAULT_BACKOFF,
-          this.o.random ?? Math.random,
-          this.retryAfterMs,
+          { ...backoff, jitter: 1 },
+          { random: this.o.random ?? Math.random, retryAfterMs: this.retryAfterMs },
         );
     this.attempt++;
     this.retryAfterMs = undefined;

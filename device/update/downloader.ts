@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, open, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { UpdateError } from './errors.js';
-import { hashInto } from './hash-file.js';
+import { hashInto } from '../../platform/hash.js';
 import { type HttpOptions, httpGet, isTransferLimitError } from './http.js';
 
 export interface ExpectedTarget {

@@ -22,7 +22,7 @@ import type { BundleRecord, BundleStore } from '../content/bundle-store.js';
 import type { StoreContentSource } from '../content/store-content.js';
 import { downloadResumable } from './downloader.js';
 import { UpdateError } from './errors.js';
-import { hashFile } from './hash-file.js';
+import { hashFile } from '../../platform/hash.js';
 import { DEFAULT_TRANSFER_LIMITS, type HttpOptions, refreshBudget, type TransferLimits } from './http.js';
 import type { TufClient, TufSession, VerifiedTarget } from './tuf.js';
 

@@ -5,6 +5,7 @@
  * bundle keeps playing throughout. `status()` feeds the health report.
  */
 import { join } from 'node:path';
+import { backoffDelayMs } from '../../protocol/backoff.js';
 import type { Clock } from '../../protocol/clock.js';
 import type { Logger } from '../../protocol/log.js';
 import { BlobStore } from '../content/blob-store.js';
@@ -59,7 +60,7 @@ export const DEFAULT_RETRY_BASE_MS = 30_000;
 /** Delay before the next attempt after `failures` consecutive failures (pure). */
 export function nextRefreshDelayMs(failures: number, intervalMs: number, retryBaseMs: number): number {
   if (failures <= 0) return intervalMs;
-  return Math.min(intervalMs, retryBaseMs * 2 ** Math.min(failures - 1, 30));
+  return backoffDelayMs(failures - 1, { baseMs: retryBaseMs, maxMs: intervalMs });
 }
 
 export class UpdateClient {

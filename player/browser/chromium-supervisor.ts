@@ -15,6 +15,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import puppeteer, { type Browser, type HTTPRequest, type LaunchOptions, type Page } from 'puppeteer-core';
+import { backoffDelayMs } from '../../protocol/backoff.js';
 import { type Clock, systemClock } from '../../protocol/clock.js';
 import { GatecastError } from '../../protocol/errors.js';
 import { createLogger, type Logger } from '../../protocol/log.js';
@@ -267,7 +268,7 @@ export class ChromiumSupervisor implements PlayerSurface {
           await this.launchAndOpen();
           break;
         } catch (err) {
-          const delayMs = Math.min(MAX_BACKOFF_MS, 500 * 2 ** attempt);
+          const delayMs = backoffDelayMs(attempt, { baseMs: 500, maxMs: MAX_BACKOFF_MS });
           this.log.error('browser launch failed', { attempt, delayMs, err });
           await this.closeBrowser();
           await new Promise((r) => setTimeout(r, delayMs));

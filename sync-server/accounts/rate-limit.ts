@@ -12,6 +12,7 @@
  * success takes its own count back. A refused attempt counts nothing. Every decision is a pure
  * function of the counters and `now` (the caller's injected clock); the class only keeps the maps.
  */
+import { backoffDelayMs } from '../../protocol/backoff.js';
 
 export interface DelayPolicy {
   /** Failures allowed without any wait. */
@@ -41,7 +42,7 @@ export function liveCounter(
 /** The wait that `failures` past failures impose after the last one. */
 export function delayAfter(failures: number, p: DelayPolicy): number {
   if (failures < p.freeFailures) return 0;
-  return Math.min(p.maxDelayMs, p.baseDelayMs * 2 ** (failures - p.freeFailures));
+  return backoffDelayMs(failures - p.freeFailures, { baseMs: p.baseDelayMs, maxMs: p.maxDelayMs });
 }
 
 /** How long from `now` until the counter lets one more attempt through (0: now). */

@@ -2,7 +2,7 @@
  * The alert rules: pure functions of `AlertInput`. Each rule looks at one device (or one gate) and
  * returns the alerts that hold now; `evaluateAlerts` runs them all.
  */
-import { isWithinOpeningHours } from '../time/zoned.js';
+import { isWithinOpeningHours } from '../../protocol/zoned-time.js';
 import {
   type AlertInput,
   type AlertKind,
@@ -55,7 +55,7 @@ function freshHealth(d: DeviceSnapshot, input: AlertInput, t: AlertThresholds): 
 export function displayOffRule(d: DeviceSnapshot, input: AlertInput, t: AlertThresholds): RaisedAlert[] {
   const h = freshHealth(d, input, t);
   if (!h || h.display !== 'off' || d.displayOffByOps) return [];
-  if (!isWithinOpeningHours(input.now, d.openingHours, d.timezone)) return [];
+  if (!isWithinOpeningHours(d.timezone, input.now, d.openingHours)) return [];
   return [deviceAlert('display-off-in-opening-hours', 'critical', d)];
 }
 

@@ -4,6 +4,7 @@
  * on other 4xx at once. `fetch`, the clock and the wait are injected.
  */
 import { createHmac } from 'node:crypto';
+import { backoffDelayMs } from '../../protocol/backoff.js';
 import type { Clock } from '../../protocol/clock.js';
 import { GatecastError } from '../../protocol/errors.js';
 import type { Logger } from '../../protocol/log.js';
@@ -60,12 +61,6 @@ export function parseRetryAfter(value: string | null, now: number): number | und
   if (/^\d+$/.test(v)) return Number(v) * 1000;
   const at = Date.parse(v);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
-
-/** The backoff before attempt `attempt + 1` (attempt counts from 1). */
-export function backoffDelay(attempt: number, baseMs: number, capMs: number, random: number): number {
-  const exp = Math.min(capMs, baseMs * 2 ** (attempt - 1));
-  return Math.round(exp * (0.5 + 0.5 * random));
 }
 
 const isRetryableStatus = (s: number) => s === 408 || s === 429 || s >= 500;
@@ -146,11 +141,17 @@ export class WebhookSender {
           lastStatus,
           { cause: lastError },
         );
-      const backoff = backoffDelay(attempt, this.opts.baseDelayMs, this.opts.maxDelayMs, random());
-      const delay =
-        retryAfterMs === undefined
-          ? backoff
-          : Math.max(backoff, Math.min(retryAfterMs, this.opts.maxRetryAfterMs));
+      // Half jitter: receivers that failed together do not all come back at the same instant.
+      const delay = backoffDelayMs(
+        attempt - 1,
+        {
+          baseMs: this.opts.baseDelayMs,
+          maxMs: this.opts.maxDelayMs,
+          jitter: 0.5,
+          maxRetryAfterMs: this.opts.maxRetryAfterMs,
+        },
+        { random, retryAfterMs },
+      );
       this.deps.logger.warn('webhook attempt failed', {
         attempt,
         delayMs: delay,

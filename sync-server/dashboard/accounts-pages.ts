@@ -15,7 +15,7 @@ import {
   AUDIT_ACTIONS,
 } from '../../protocol/i18n/accounts-ui.js';
 import { DASHBOARD_LOCALE, type DashboardLanguage, dashboardText } from '../../protocol/i18n/dashboard.js';
-import { startOfLocalDay } from '../../protocol/zoned-time.js';
+import { addDays, isLocalDate, startOfLocalDay } from '../../protocol/zoned-time.js';
 import { ROLES } from '../accounts/roles.js';
 import type { PublicAccountKey, PublicUser } from '../accounts/service.js';
 import type { AuditOutcome } from '../accounts/store.js';
@@ -53,18 +53,6 @@ export interface ParsedAuditFilter {
   invalid: (keyof AuditFilter)[];
 }
 
-/** Midnight at the start of the calendar day `ymd` (YYYY-MM-DD) in `timeZone`, or undefined. */
-export function dayStartInZone(ymd: string, timeZone: string): number | undefined {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(ymd);
-  if (!m) return undefined;
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const guess = Date.UTC(y, mo - 1, d);
-  const back = new Date(guess);
-  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d)
-    return undefined;
-  return startOfLocalDay(timeZone, ymd);
-}
-
 const str = (v: unknown) => (typeof v === 'string' ? v.trim() : '');
 
 /**
@@ -83,15 +71,12 @@ export function parseAuditFilter(query: Record<string, unknown>, timeZone: strin
   const invalid: (keyof AuditFilter)[] = [];
   const api = new URLSearchParams();
   if (filter.from) {
-    const at = dayStartInZone(filter.from, timeZone);
-    if (at === undefined) invalid.push('from');
-    else api.set('from', new Date(at).toISOString());
+    if (!isLocalDate(filter.from)) invalid.push('from');
+    else api.set('from', new Date(startOfLocalDay(timeZone, filter.from)).toISOString());
   }
   if (filter.to) {
-    const at = dayStartInZone(filter.to, timeZone);
-    const next = at === undefined ? undefined : dayStartInZone(nextDay(filter.to), timeZone);
-    if (next === undefined) invalid.push('to');
-    else api.set('to', new Date(next).toISOString());
+    if (!isLocalDate(filter.to)) invalid.push('to');
+    else api.set('to', new Date(startOfLocalDay(timeZone, addDays(filter.to, 1))).toISOString());
   }
   if (filter.actor) {
     if (filter.actor.length > 64) invalid.push('actor');
@@ -113,11 +98,6 @@ export function parseAuditFilter(query: Record<string, unknown>, timeZone: strin
   }
   for (const f of invalid) filter[f] = '';
   return { filter, apiQuery: api.toString(), pageSize, invalid };
-}
-
-function nextDay(ymd: string): string {
-  const [y, m, d] = ymd.split('-').map(Number) as [number, number, number];
-  return new Date(Date.UTC(y, m - 1, d + 1)).toISOString().slice(0, 10);
 }
 
 /** What every account page's script reads: the catalogue, role names, locale and ops zone. */

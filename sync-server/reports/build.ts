@@ -12,7 +12,7 @@ import {
   openingIntervals,
   subtractIntervals,
   totalLength,
-} from '../time/zoned.js';
+} from '../../protocol/zoned-time.js';
 import { periodRange, ReportInputError, reportDueDate } from './period.js';
 import type {
   ChainBreak,
@@ -348,7 +348,7 @@ export class ReportBuilder {
       from,
       to,
       spanEnd,
-      opening: openingIntervals(from, spanEnd, gate.openingHours, gate.timezone),
+      opening: openingIntervals(gate.timezone, from, spanEnd, gate.openingHours),
       devices: [],
     };
     this.gates.set(siteGroup, g);

@@ -1,6 +1,6 @@
 /** Reporting periods in a gate's time zone, and when each report is due. */
 import { GatecastError } from '../../protocol/errors.js';
-import { zonedTimeToUtc } from '../time/zoned.js';
+import { addDays, isLocalDate, startOfLocalDay, zonedTimeToUtc } from '../../protocol/zoned-time.js';
 import type { ReportPeriod } from './types.js';
 
 export class ReportInputError extends GatecastError {
@@ -28,16 +28,10 @@ export interface Range {
   to: number;
 }
 
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-function parseLocalDate(s: string): [number, number, number] {
-  const m = DATE.exec(s);
-  if (!m) throw new ReportInputError(`"${s}" is not a YYYY-MM-DD date`);
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const probe = new Date(Date.UTC(y, mo - 1, d));
-  if (probe.getUTCMonth() !== mo - 1 || probe.getUTCDate() !== d)
-    throw new ReportInputError(`"${s}" is not a real date`);
-  return [y, mo, d];
+function checkLocalDate(s: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) throw new ReportInputError(`"${s}" is not a YYYY-MM-DD date`);
+  if (!isLocalDate(s)) throw new ReportInputError(`"${s}" is not a real date`);
+  return s;
 }
 
 /** The calendar quarter (1..4) a 1-based month falls in. */
@@ -71,11 +65,9 @@ export function periodRange(period: ReportPeriod, timeZone: string): Range {
         to: zonedTimeToUtc(timeZone, period.year + 1, 1, 1),
       };
     case 'custom': {
-      const [fy, fm, fd] = parseLocalDate(period.from);
-      const [ty, tm, td] = parseLocalDate(period.to);
       const range = {
-        from: zonedTimeToUtc(timeZone, fy, fm, fd),
-        to: zonedTimeToUtc(timeZone, ty, tm, td + 1),
+        from: startOfLocalDay(timeZone, checkLocalDate(period.from)),
+        to: startOfLocalDay(timeZone, addDays(checkLocalDate(period.to), 1)),
       };
       if (range.to <= range.from) throw new ReportInputError(`"${period.from}" is after "${period.to}"`);
       return range;

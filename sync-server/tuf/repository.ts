@@ -13,7 +13,6 @@
  * is the commit point. A crash before it leaves only unreferenced files behind.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { access, chmod, copyFile, link, mkdir, open, readdir, readFile, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import {
@@ -26,6 +25,7 @@ import {
   type Targets,
   type Timestamp,
 } from '@tufjs/models';
+import { hashFile } from '../../platform/hash.js';
 import { fsyncDir, writeFileAtomic } from '../../protocol/atomic-file.js';
 import type { Clock } from '../../protocol/clock.js';
 import { createLogger, type Logger } from '../../protocol/log.js';
@@ -923,16 +923,6 @@ function verifyMeta(meta: { verify(data: Buffer): void }, bytes: Buffer, file: s
       },
     );
   }
-}
-
-async function hashFile(path: string): Promise<{ sha256: string; length: number }> {
-  const h = createHash('sha256');
-  let length = 0;
-  for await (const chunk of createReadStream(path)) {
-    h.update(chunk as Buffer);
-    length += (chunk as Buffer).length;
-  }
-  return { sha256: h.digest('hex'), length };
 }
 
 async function verifySource(source: TargetSource, target: TargetFile): Promise<void> {

@@ -36,10 +36,12 @@ function landsIn(file: string, spec: string): string | undefined {
 
 const rules: Record<string, string[]> = {
   protocol: ['protocol'],
-  device: ['device', 'player', 'protocol'],
+  // Node adapters shared by every program (file hashing, package metadata).
+  platform: ['platform', 'protocol'],
+  device: ['device', 'player', 'protocol', 'platform'],
   player: ['player', 'protocol'],
-  'sync-server': ['sync-server', 'protocol'],
-  provisioning: ['provisioning', 'protocol', 'device', 'player'],
+  'sync-server': ['sync-server', 'protocol', 'platform'],
+  provisioning: ['provisioning', 'protocol', 'device', 'player', 'platform'],
 };
 
 describe('dependency direction', () => {

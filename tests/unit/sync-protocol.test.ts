@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { chooseDrops } from '../../device/outbox/outbox.js';
-import { backoffDelay } from '../../device/sync/backoff.js';
 import { checkServerUrl } from '../../device/sync/transport.js';
 import { isProtocolError, type ProtocolError } from '../../protocol/errors.js';
 import { checkJsonBounds } from '../../protocol/json-bounds.js';
@@ -108,17 +107,6 @@ describe('bounds on free-form JSON', () => {
     }
     // A very wide value is refused without walking its members.
     expect(checkJsonBounds(new Array(1e6).fill(0), FREE_JSON_BOUNDS)?.message).toMatch(/longer than/);
-  });
-});
-
-describe('reconnect backoff', () => {
-  it('grows exponentially, is capped, jitters fully, and honours retry-after as a floor', () => {
-    const o = { baseMs: 1000, maxMs: 60_000 };
-    expect(backoffDelay(0, o, () => 0.999)).toBe(999);
-    expect(backoffDelay(3, o, () => 0.5)).toBe(4000);
-    expect(backoffDelay(20, o, () => 0.999)).toBe(59_940);
-    expect(backoffDelay(5, o, () => 0)).toBe(0);
-    expect(backoffDelay(0, o, () => 0.5, 30_000)).toBe(30_000);
   });
 });
 

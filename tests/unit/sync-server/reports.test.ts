@@ -72,6 +72,22 @@ describe('report periods', () => {
     expect(() => periodRange({ kind: 'custom', from: '2026-03-02', to: '2026-03-01' }, HCM)).toThrow(/after/);
     const c = periodRange(day, HCM);
     expect(c.to - c.from).toBe(24 * H);
+    expect(() => periodRange({ kind: 'custom', from: '10/03/2026', to: '2026-03-11' }, HCM)).toThrow(
+      /not a YYYY-MM-DD date/,
+    );
+    expect(() => periodRange({ kind: 'custom', from: '2026-03-10', to: '2026-13-01' }, HCM)).toThrow(
+      /not a real date/,
+    );
+  });
+
+  it('runs a custom period from local midnight to local midnight, a DST day included', () => {
+    const spring = periodRange({ kind: 'custom', from: '2026-03-29', to: '2026-03-29' }, 'Europe/Paris');
+    expect([iso(spring.from), iso(spring.to)]).toEqual([
+      '2026-03-28T23:00:00.000Z',
+      '2026-03-29T22:00:00.000Z',
+    ]);
+    const newYear = periodRange({ kind: 'custom', from: '2026-12-31', to: '2026-12-31' }, HCM);
+    expect(iso(newYear.to)).toBe('2026-12-31T17:00:00.000Z');
   });
 });
 
