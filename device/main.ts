@@ -56,19 +56,11 @@ import { CrashLoopCounter } from './watchdog/crash-loop.js';
 import { SystemdNotifyCli, watchdogSettings } from './watchdog/notifier.js';
 import { dataDirWritable } from './watchdog/checks.js';
 import { Watchdog } from './watchdog/watchdog.js';
+import { packageVersion } from '../platform/package-version.js';
 
 const log = createLogger('device:main');
 
 export const DEFAULT_CONFIG_PATH = '/etc/gatecast/device.json';
-
-const pkgVersion = (): string => {
-  try {
-    const url = new URL('../../package.json', import.meta.url);
-    return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
-  } catch {
-    return '0.0.0'; // running from an unusual layout: the version is informational only
-  }
-};
 
 export function loadConfig(path: string): DeviceConfig {
   let raw: unknown;
@@ -290,7 +282,8 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
   };
   const sync = new DeviceSync({
     config,
-    appVersion: pkgVersion(),
+    // From an unusual layout the version is unknown: it is informational only.
+    appVersion: packageVersion() ?? '0.0.0',
     db,
     outbox,
     sensors: new LinuxSystemSensors({ proc: '/proc', sys: '/sys', diskPath: config.dataDir }),
