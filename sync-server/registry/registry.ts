@@ -6,11 +6,11 @@
  * is stored or was dropped on the device — and each telemetry table has PRIMARY KEY (device_id, seq)
  * with INSERT OR IGNORE, so a record sent twice (lost ack, server restart) is stored once.
  */
-import Database from 'better-sqlite3';
 import type { GateConfig } from '../../protocol/config.js';
 import { POP_GENESIS_HASH } from '../../protocol/proof-of-play.js';
 import { GatecastError } from '../../protocol/errors.js';
 import type { CommandName, CommandStatus, OutboxRecord, OutboxStream } from '../../protocol/messages.js';
+import { openAndMigrate, type SqliteDb, type SqlitePragmas } from '../../platform/sqlite.js';
 import { WalCheckpointer } from './checkpointer.js';
 import { MIGRATIONS } from './schema.js';
 
@@ -140,6 +140,17 @@ export const DEFAULT_RETENTION: RetentionPolicy = {
   hourlyMs: 365 * 24 * 3600_000,
 };
 
+/**
+ * NORMAL in WAL mode: a commit survives a process crash; a power cut may lose the last transactions,
+ * which are then not acked either, so devices resend them.
+ */
+const REGISTRY_PRAGMAS: SqlitePragmas = {
+  synchronous: 'NORMAL',
+  foreignKeys: true,
+  busyTimeoutMs: 5000,
+  journalSizeLimitBytes: 64 * 1024 * 1024,
+};
+
 const FIVE_MIN = 5 * 60_000;
 /** About 200 MB of WAL with 4 KiB pages. */
 const WAL_PAGES_LIMIT = 50_000;
@@ -173,7 +184,7 @@ function healthColumns(
 }
 
 export class Registry {
-  private db!: Database.Database;
+  private db!: SqliteDb;
   private stmts!: ReturnType<Registry['prepare']>;
   /** storeBatch in a transaction of its own: inside storeBatches' transaction, a savepoint. */
   private storeBatchAlone!: (b: IngestBatch) => number;
@@ -190,29 +201,7 @@ export class Registry {
    * thread instead of inside ingest commits (see checkpointer.ts).
    */
   open(options: { backgroundCheckpointMs?: number; onCheckpointError?: (error: string) => void } = {}): void {
-    try {
-      this.db = new Database(this.path);
-    } catch (err) {
-      throw new RegistryError(`cannot open registry ${this.path}`, { cause: err });
-    }
-    this.db.pragma('journal_mode = WAL');
-    // NORMAL in WAL mode: a commit survives a process crash; a power cut may lose the last
-    // transactions, which are then not acked either, so devices resend them.
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
-    this.db.exec('CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)');
-    const applied = new Set(
-      (this.db.prepare('SELECT name FROM migrations').all() as { name: string }[]).map((r) => r.name),
-    );
-    for (const m of MIGRATIONS) {
-      if (applied.has(m.name)) continue;
-      this.db.transaction(() => {
-        this.db.exec(m.sql);
-        this.db.prepare('INSERT INTO migrations VALUES (?, ?)').run(m.name, new Date().toISOString());
-      })();
-    }
+    this.db = openAndMigrate(this.path, { pragmas: REGISTRY_PRAGMAS, migrations: MIGRATIONS });
     this.stmts = this.prepare();
     this.storeBatchAlone = this.db.transaction((b: IngestBatch) => this.storeBatch(b));
     if (options.backgroundCheckpointMs) {
