@@ -99,9 +99,9 @@ describe('platform/sqlite: open and migrate', () => {
 
     const registry = new Registry(path);
     registry.open();
-    expect(registry.getDevice('d1')).toMatchObject({ id: 'd1', siteGroup: 'g', enrolledAtMs: 5 });
+    expect(registry.devices.get('d1')).toMatchObject({ id: 'd1', siteGroup: 'g', enrolledAtMs: 5 });
     // registry-reports-2 added the verdict column; the old row has none yet.
-    expect(registry.popUnverified(0, 10)).toEqual([{ id: 1, deviceId: 'd1', seq: 1, payload: '{}' }]);
+    expect(registry.pop.unverified(0, 10)).toEqual([{ id: 1, deviceId: 'd1', seq: 1, payload: '{}' }]);
     await registry.close();
     expect(appliedNames(path, 'migrations').map((r) => r.name)).toEqual(
       REGISTRY_MIGRATIONS.map((m) => m.name).sort(),

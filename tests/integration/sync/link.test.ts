@@ -56,10 +56,10 @@ describe('enrolment and the device link', () => {
         dev.pop.stats().rows === 0,
     );
     const reg = server.registry;
-    expect(reg.seqs(enrolled.deviceId, 'health')).toEqual([1, 2, 3, 4, 5]);
-    expect(reg.seqs(enrolled.deviceId, 'event')).toEqual([1]);
-    expect(reg.seqs(enrolled.deviceId, 'pop')).toEqual([1, 2, 3, 4, 5, 6, 7]);
-    const pop = reg.listPop(enrolled.deviceId);
+    expect(reg.ingest.seqs(enrolled.deviceId, 'health')).toEqual([1, 2, 3, 4, 5]);
+    expect(reg.ingest.seqs(enrolled.deviceId, 'event')).toEqual([1]);
+    expect(reg.ingest.seqs(enrolled.deviceId, 'pop')).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    const pop = reg.pop.list(enrolled.deviceId);
     expect(pop[1]!.prevHash).toBe(pop[0]!.hash);
     expect(JSON.parse(pop[0]!.payload).itemId).toBe('item-0');
     expect(dev.serverTimes.length).toBe(1);
@@ -121,8 +121,8 @@ describe('enrolment and the device link', () => {
     const key2 = loadIdentity(dataDir).publicKey;
     expect(key2).not.toBe(key1);
     expect(again.deviceId).not.toBe(first.deviceId);
-    expect(server.registry.getDevice(again.deviceId)?.publicKey).toBe(key2);
-    expect(server.registry.getDevice(first.deviceId)?.publicKey).toBe(key1);
+    expect(server.registry.devices.get(again.deviceId)?.publicKey).toBe(key2);
+    expect(server.registry.devices.get(first.deviceId)?.publicKey).toBe(key1);
     expect(JSON.parse(readFileSync(join(dataDir, 'device.json'), 'utf8')).deviceId).toBe(again.deviceId);
   });
 
@@ -195,7 +195,7 @@ describe('DeviceSync wiring', () => {
     });
     ds.start();
     await ds.reportNow();
-    await until(() => server.registry.countRecords(e.deviceId, 'health') === 1, 5000, 'health stored');
+    await until(() => server.registry.ingest.countRecords(e.deviceId, 'health') === 1, 5000, 'health stored');
     expect(times).toHaveLength(1);
     expect(ds.syncClient?.currentState).toBe('online');
   });
