@@ -1,9 +1,11 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { identityKeyPath, loadIdentity } from '../../../device/identity.js';
 import { enrolDevice } from '../../../device/sync/enrol.js';
 import { DeviceConfig } from '../../../protocol/config.js';
+import { REGISTRY_DB } from '../../../sync-server/main.js';
 import {
   enrolTestDevice,
   FAKE_ROOT,
@@ -97,9 +99,10 @@ describe('enrolment and the device link', () => {
       screenName: 's3',
       ttlMs: 60_000,
     });
-    (server.registry as unknown as { db: { prepare(s: string): { run(...a: unknown[]): void } } }).db
-      .prepare('UPDATE enrolment_tokens SET expires_at = ? WHERE id = ?')
-      .run(Date.now() - 1, tok3.body.id);
+    // A second connection to the server's registry file (WAL: alongside the server's own).
+    const aged = new Database(join(dir, 'server', REGISTRY_DB));
+    aged.prepare('UPDATE enrolment_tokens SET expires_at = ? WHERE id = ?').run(Date.now() - 1, tok3.body.id);
+    aged.close();
     await expect(
       enrolDevice({ serverUrl: server.url, token: tok3.body.token, dataDir: join(dir, 'e') }),
     ).rejects.toThrow(/ENROL_TOKEN_EXPIRED/);
