@@ -81,7 +81,7 @@ export default async function dashboard(args: string[]): Promise<void> {
     }));
     const reg = new Registry(join(dataDir, REGISTRY_DB));
     reg.open();
-    for (const g of gates) reg.upsertGate(g);
+    for (const g of gates) reg.gates.upsert(g);
     const devices = Array.from({ length: n }, (_, i) => ({
       id: `dev-${String(i).padStart(5, '0')}`,
       siteGroup: gates[i % gates.length]!.siteGroup,
@@ -89,8 +89,8 @@ export default async function dashboard(args: string[]): Promise<void> {
       publicKey: `key-${i}`,
       nowMs: now,
     }));
-    reg.addDevices(devices);
-    reg.storeBatches(
+    reg.devices.addMany(devices);
+    reg.ingest.storeBatches(
       devices.map((d, i) => ({
         deviceId: d.id,
         stream: 'health' as const,

@@ -134,7 +134,7 @@ export default async function fleet(args: string[]): Promise<void> {
   const log = memoryLogger('bench');
   const server = new SyncServer(config, { clock: systemClock, log });
   await server.start();
-  server.registry.addDevices(
+  server.registry.devices.addMany(
     keys.map((k) => ({
       id: k.id,
       siteGroup: 'kien-giang/ha-tien',

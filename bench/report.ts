@@ -32,7 +32,8 @@ import {
   popSigningBytes,
 } from '../protocol/proof-of-play.js';
 import { checkPopBatch } from '../sync-server/pop-ingest.js';
-import { type IngestBatch, Registry } from '../sync-server/registry/registry.js';
+import type { IngestBatch } from '../sync-server/registry/ingest-store.js';
+import { Registry } from '../sync-server/registry/registry.js';
 import { ReportBuilder } from '../sync-server/reports/build.js';
 import { streamingVerifier } from '../sync-server/reports/chain-check.js';
 import { REPORT_PAGE_RECORDS, RegistryReportSource } from '../sync-server/reports/registry-source.js';
@@ -207,7 +208,7 @@ export default async function (args: string[]): Promise<void> {
     for (const d of devices.slice(0, sampleScreens)) {
       const keys = generateKeyPairSync('ed25519');
       const enrolledAt = start - 86_400_000;
-      registry.addDevice({
+      registry.devices.add({
         id: d.deviceId,
         siteGroup: d.siteGroup,
         screenName: d.name,
@@ -238,26 +239,26 @@ export default async function (args: string[]): Promise<void> {
           records: recs,
           popVerdicts: check.verdicts,
         };
-        await timed('store', () => registry.storeBatches([batch]));
+        await timed('store', () => registry.ingest.storeBatches([batch]));
       }
       // The link's session history: connected all along except the dark hours.
       let from = enrolledAt;
       for (const x of dark) {
-        registry.setOnline(d.deviceId, true, from);
-        registry.setOnline(d.deviceId, false, x.from);
+        registry.devices.setOnline(d.deviceId, true, from);
+        registry.devices.setOnline(d.deviceId, false, x.from);
         from = x.to;
       }
-      registry.setOnline(d.deviceId, true, from);
-      registry.setOnline(d.deviceId, false, generatedAt);
+      registry.devices.setOnline(d.deviceId, true, from);
+      registry.devices.setOnline(d.deviceId, false, generatedAt);
 
       const range = { from: start, to: start + days * 86_400_000 };
       await timed('baseline', async () => {
         const counts = new Map<string, number>();
-        const span = registry.popSeqRange(d.deviceId, range.from, range.to);
+        const span = registry.pop.seqRange(d.deviceId, range.from, range.to);
         let afterSeq = span ? span.first - 1 : 0;
         for (;;) {
           const rows = span
-            ? registry.popPage(
+            ? registry.pop.page(
                 d.deviceId,
                 { fromMs: range.from, toMs: range.to, afterSeq, lastSeq: span.last },
                 REPORT_PAGE_RECORDS,

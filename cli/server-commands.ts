@@ -59,7 +59,7 @@ export function registerServerCommands(program: Command): void {
       const registry = new Registry(join(config.dataDir, 'registry.db'));
       registry.open();
       try {
-        for (const g of config.gates) registry.upsertGate(g);
+        for (const g of config.gates) registry.gates.upsert(g);
         const t = new Enrolment(
           registry,
           new FileTrustedRootProvider(trustedRootFileOf(config)),

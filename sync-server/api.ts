@@ -111,7 +111,7 @@ export function registerApi(app: FastifyInstance, d: ApiDeps): void {
   });
 
   const device = (id: string) => {
-    const row = d.registry.getDevice(id);
+    const row = d.registry.devices.get(id);
     if (!row) throw new ApiError('NOT_FOUND', 404, `no device ${id}`);
     return row;
   };
@@ -125,22 +125,22 @@ export function registerApi(app: FastifyInstance, d: ApiDeps): void {
   });
 
   // --- gates and groups ---
-  app.get('/api/gates', ops, async () => d.registry.listGates());
+  app.get('/api/gates', ops, async () => d.registry.gates.list());
   app.post('/api/gates', ops, async (req, reply) => {
     const gate = parse(GateConfig, req.body, 'gate');
-    d.registry.upsertGate(gate);
+    d.registry.gates.upsert(gate);
     return reply.code(201).send(gate);
   });
-  app.get('/api/groups', ops, async () => d.registry.listGroups());
+  app.get('/api/groups', ops, async () => d.registry.gates.listGroups());
   app.put('/api/groups/:group/devices/:id', ops, async (req) => {
     const p = parse(z.object({ group: z.string().min(1).max(100), id: z.string() }), req.params, 'path');
     device(p.id);
-    d.registry.addToGroup(p.group, p.id);
+    d.registry.gates.addToGroup(p.group, p.id);
     return { group: p.group, deviceId: p.id };
   });
   app.delete('/api/groups/:group/devices/:id', ops, async (req) => {
     const p = parse(z.object({ group: z.string().min(1).max(100), id: z.string() }), req.params, 'path');
-    d.registry.removeFromGroup(p.group, p.id);
+    d.registry.gates.removeFromGroup(p.group, p.id);
     return { group: p.group, deviceId: p.id, removed: true };
   });
 
@@ -151,13 +151,13 @@ export function registerApi(app: FastifyInstance, d: ApiDeps): void {
       .code(201)
       .send(d.enrolment.createToken(b.siteGroup, b.screenName, b.ttlMs ?? d.enrolmentTokenTtlMs));
   });
-  app.get('/api/enrolment-tokens', ops, async () => d.registry.listTokens());
+  app.get('/api/enrolment-tokens', ops, async () => d.registry.tokens.list());
   app.delete('/api/enrolment-tokens/:id', ops, async (req) => {
     const { id } = parse(IdParams, req.params, 'path');
-    if (!d.registry.getToken(id)) throw new ApiError('NOT_FOUND', 404, `no token ${id}`);
-    d.registry.revokeToken(id, d.clock.now());
+    if (!d.registry.tokens.get(id)) throw new ApiError('NOT_FOUND', 404, `no token ${id}`);
+    d.registry.tokens.revoke(id, d.clock.now());
     d.log.info('enrolment token revoked', { id });
-    return d.registry.getToken(id);
+    return d.registry.tokens.get(id);
   });
 
   // --- devices ---
@@ -168,7 +168,7 @@ export function registerApi(app: FastifyInstance, d: ApiDeps): void {
   });
   app.get('/api/devices', ops, async (req) => {
     const q = parse(z.object({ group: z.string().optional() }), req.query, 'query');
-    return d.registry.listDevices(q.group).map(withLive);
+    return d.registry.devices.list(q.group).map(withLive);
   });
   app.get('/api/devices/:id', ops, async (req) => {
     const row = device(parse(IdParams, req.params, 'path').id);
@@ -176,7 +176,10 @@ export function registerApi(app: FastifyInstance, d: ApiDeps): void {
     const streams = Object.fromEntries(
       (['health', 'event', 'pop'] as const).map((st) => [
         st,
-        { ackedSeq: d.registry.watermark(row.id, st), droppedOnDevice: d.registry.gapRecords(row.id, st) },
+        {
+          ackedSeq: d.registry.ingest.watermark(row.id, st),
+          droppedOnDevice: d.registry.ingest.gapRecords(row.id, st),
+        },
       ]),
     );
     return { ...withLive(row), streams };
@@ -184,7 +187,7 @@ export function registerApi(app: FastifyInstance, d: ApiDeps): void {
   app.post('/api/devices/:id/revoke', ops, async (req) => {
     const { id } = parse(IdParams, req.params, 'path');
     device(id);
-    d.registry.revokeDevice(id, d.clock.now());
+    d.registry.devices.revoke(id, d.clock.now());
     d.hub.disconnect(id, 'device revoked');
     d.log.info('device revoked', { id });
     return withLive(device(id));
@@ -198,26 +201,26 @@ export function registerApi(app: FastifyInstance, d: ApiDeps): void {
     return {
       deviceId: id,
       resolution: q.resolution,
-      points: d.registry.healthHistory(id, from, to, q.resolution, q.limit),
+      points: d.registry.health.history(id, from, to, q.resolution, q.limit),
     };
   });
   app.get('/api/devices/:id/events', ops, async (req) => {
     const { id } = parse(IdParams, req.params, 'path');
     device(id);
     const q = parse(PageQuery, req.query, 'query');
-    return d.registry.listEvents(id, { afterSeq: q.after, limit: q.limit });
+    return d.registry.ingest.listEvents(id, { afterSeq: q.after, limit: q.limit });
   });
   app.get('/api/devices/:id/pop', ops, async (req) => {
     const { id } = parse(IdParams, req.params, 'path');
     device(id);
     const q = parse(PageQuery, req.query, 'query');
-    return d.registry.listPop(id, { afterSeq: q.after, limit: q.limit });
+    return d.registry.pop.list(id, { afterSeq: q.after, limit: q.limit });
   });
 
   app.get('/api/devices/:id/quarantine', ops, async (req) => {
     const { id } = parse(IdParams, req.params, 'path');
     device(id);
-    return d.registry.listQuarantined(id);
+    return d.registry.ingest.listQuarantined(id);
   });
 
   // --- commands ---
@@ -227,7 +230,7 @@ export function registerApi(app: FastifyInstance, d: ApiDeps): void {
     if (dev.revokedAtMs !== null) throw new ApiError('DEVICE_REVOKED', 409, `device ${id} is revoked`);
     const b = parse(CommandBody, req.body, 'command');
     const now = d.clock.now();
-    const cmd = d.registry.createCommand({
+    const cmd = d.registry.commands.create({
       id: `cmd-${randomBytes(8).toString('hex')}`,
       deviceId: id,
       name: b.name,
@@ -242,22 +245,22 @@ export function registerApi(app: FastifyInstance, d: ApiDeps): void {
       online: d.hub.isOnline(id),
     });
     d.hub.deliverCommands(id);
-    return reply.code(201).send(d.registry.getCommand(cmd.id));
+    return reply.code(201).send(d.registry.commands.get(cmd.id));
   });
   app.get('/api/devices/:id/commands', ops, async (req) => {
     const { id } = parse(IdParams, req.params, 'path');
     device(id);
-    return d.registry.listCommands(id);
+    return d.registry.commands.list(id);
   });
   app.get('/api/commands/:id', ops, async (req) => {
     const { id } = parse(IdParams, req.params, 'path');
-    const cmd = d.registry.getCommand(id);
+    const cmd = d.registry.commands.get(id);
     if (!cmd) throw new ApiError('NOT_FOUND', 404, `no command ${id}`);
     return cmd;
   });
   app.get('/api/commands/:id/screenshot', ops, async (req, reply) => {
     const { id } = parse(IdParams, req.params, 'path');
-    const png = d.registry.screenshot(id);
+    const png = d.registry.commands.screenshot(id);
     if (!png) throw new ApiError('NOT_FOUND', 404, `no screenshot for command ${id}`);
     return reply.type('image/png').send(png);
   });

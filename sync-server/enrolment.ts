@@ -9,7 +9,8 @@ import type { Clock } from '../protocol/clock.js';
 import { GatecastError } from '../protocol/errors.js';
 import type { Logger } from '../protocol/log.js';
 import type { EnrolRequest, EnrolResponse } from '../protocol/messages.js';
-import type { Registry, TokenRow } from './registry/registry.js';
+import type { Registry } from './registry/registry.js';
+import type { TokenRow } from './registry/enrolment-token-store.js';
 
 export type EnrolmentErrorCode =
   | 'ENROL_TOKEN_UNKNOWN'
@@ -75,14 +76,14 @@ export class Enrolment {
   ) {}
 
   createToken(siteGroup: string, screenName: string, ttlMs: number): CreatedToken {
-    if (!this.registry.getGate(siteGroup)) {
+    if (!this.registry.gates.get(siteGroup)) {
       throw new EnrolmentError('ENROL_GATE_UNKNOWN', `no gate ${siteGroup}: create the gate first`);
     }
     const now = this.clock.now();
     const token = `gce_${randomBytes(24).toString('base64url')}`;
     const id = `tok-${randomBytes(6).toString('hex')}`;
     const expiresAtMs = now + ttlMs;
-    this.registry.insertToken({
+    this.registry.tokens.insert({
       id,
       tokenHash: hashToken(token),
       siteGroup,
@@ -96,7 +97,7 @@ export class Enrolment {
 
   /** Checks a token without using it; throws the reason it cannot be used. */
   private usableToken(token: string): TokenRow {
-    const row = this.registry.tokenByHash(hashToken(token));
+    const row = this.registry.tokens.byHash(hashToken(token));
     if (!row) throw new EnrolmentError('ENROL_TOKEN_UNKNOWN', 'unknown enrolment token');
     if (row.revokedAtMs !== null)
       throw new EnrolmentError('ENROL_TOKEN_REVOKED', `enrolment token ${row.id} was revoked`);
@@ -113,17 +114,17 @@ export class Enrolment {
 
   async enrol(req: EnrolRequest): Promise<EnrolResponse> {
     const row = this.usableToken(req.token);
-    if (this.registry.deviceIdForKey(req.publicKey)) {
+    if (this.registry.devices.idForKey(req.publicKey)) {
       throw new EnrolmentError(
         'ENROL_KEY_IN_USE',
         'this public key belongs to an enrolled device: generate a new key',
       );
     }
-    const gate = this.registry.getGate(row.siteGroup);
+    const gate = this.registry.gates.get(row.siteGroup);
     if (!gate) throw new EnrolmentError('ENROL_GATE_UNKNOWN', `gate ${row.siteGroup} no longer exists`);
     const trustedRoot = await this.roots.trustedRoot();
     const deviceId = `gc-${randomBytes(8).toString('hex')}`;
-    const ok = this.registry.enrolDevice(row.id, {
+    const ok = this.registry.tokens.enrolDevice(row.id, {
       id: deviceId,
       siteGroup: row.siteGroup,
       screenName: row.screenName,

@@ -15,7 +15,8 @@ import { type MountedTuf, mountTufRepository } from './tuf/mount.js';
 import { publishRoutes } from './tuf/publish-routes.js';
 import { Enrolment, FileTrustedRootProvider, type TrustedRootProvider } from './enrolment.js';
 import { createHttpApp } from './http-app.js';
-import { DEFAULT_RETENTION, Registry } from './registry/registry.js';
+import { DEFAULT_RETENTION } from './registry/health-store.js';
+import { Registry } from './registry/registry.js';
 import { DeviceHub } from './ws-hub.js';
 import { accessControlGuards } from './accounts/access-control.js';
 import { LoginRateLimiter } from './accounts/rate-limit.js';
@@ -169,8 +170,8 @@ export class SyncServer {
       onCheckpointError: (error) => this.log.warn('WAL checkpoint failed', { error }),
     });
     makePrivate(['', '-wal', '-shm'].map((x) => join(c.dataDir, REGISTRY_DB + x)));
-    this.registry.markAllOffline();
-    for (const gate of c.gates) this.registry.upsertGate(gate);
+    this.registry.devices.markAllOffline();
+    for (const gate of c.gates) this.registry.gates.upsert(gate);
     const enrolment = new Enrolment(
       this.registry,
       this.deps.trustedRoots ?? new FileTrustedRootProvider(trustedRootFileOf(c)),
@@ -322,7 +323,7 @@ export class SyncServer {
             repo: tuf.repo,
             repoDir: c.tuf!.repoDir,
             drafts: tuf.drafts,
-            gates: this.registry,
+            gates: this.registry.gates,
             clock: this.clock,
             log: this.log.child('approval'),
           }),
@@ -333,7 +334,7 @@ export class SyncServer {
       await scope.register(contentPlugin, {
         dataDir: c.dataDir,
         tuf: tuf ? { repo: tuf.repo, repoDir: c.tuf!.repoDir, drafts: tuf.drafts } : undefined,
-        gate: (siteGroup) => this.registry.getGate(siteGroup),
+        gate: (siteGroup) => this.registry.gates.get(siteGroup),
         accounts,
         clock: this.clock,
         log: this.log.child('content'),
@@ -365,7 +366,7 @@ export class SyncServer {
     };
     this.rollupTimer = setInterval(() => {
       try {
-        this.registry.rollupHealth(this.clock.now(), retention);
+        this.registry.health.rollup(this.clock.now(), retention);
       } catch (err) {
         this.log.error('health rollup failed', { err });
       }

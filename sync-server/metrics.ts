@@ -53,7 +53,7 @@ export interface OpsRoutesOptions {
 export function collectMetrics(o: OpsRoutesOptions): MetricSample[] {
   const counts: Record<ScreenState, number> = { playing: 0, offline: 0, displayOff: 0, error: 0 };
   for (const s of o.fleetStates()) counts[s]++;
-  const q = o.registry.queueDepths();
+  const q = { commandsByState: o.registry.commands.countByState(), ...o.registry.ingest.streamTotals() };
   const st = o.hub.stats;
   return [
     {

@@ -7,10 +7,14 @@
 import type { KeyObject } from 'node:crypto';
 import type { Logger } from '../protocol/log.js';
 import { popVerdict } from './pop-ingest.js';
-import type { PopVerdict, Registry } from './registry/registry.js';
+import type { PopStore, PopVerdict } from './registry/pop-store.js';
+import type { DeviceStore } from './registry/device-store.js';
 import { devicePublicKey } from './reports/registry-source.js';
 
-export type BackfillRegistry = Pick<Registry, 'popUnverified' | 'setPopVerdicts' | 'getDevice'>;
+export interface BackfillRegistry {
+  pop: Pick<PopStore, 'unverified' | 'setVerdicts'>;
+  devices: Pick<DeviceStore, 'get'>;
+}
 
 export class PopVerdictBackfill {
   private cursor = 0;
@@ -68,7 +72,7 @@ export class PopVerdictBackfill {
 
   /** Verifies the next chunk of rows without a verdict; returns how many it read. */
   runChunk(): number {
-    const rows = this.registry.popUnverified(this.cursor, this.chunkRows);
+    const rows = this.registry.pop.unverified(this.cursor, this.chunkRows);
     if (rows.length === 0) return 0;
     const byDevice = new Map<string, [number, PopVerdict][]>();
     for (const row of rows) {
@@ -82,7 +86,7 @@ export class PopVerdictBackfill {
       if (!list) byDevice.set(row.deviceId, (list = []));
       list.push([row.seq, popVerdict(raw, this.keyOf(row.deviceId))]);
     }
-    for (const [deviceId, list] of byDevice) this.registry.setPopVerdicts(deviceId, list);
+    for (const [deviceId, list] of byDevice) this.registry.pop.setVerdicts(deviceId, list);
     this.cursor = rows[rows.length - 1]!.id;
     this.verified += rows.length;
     return rows.length;
@@ -90,7 +94,7 @@ export class PopVerdictBackfill {
 
   private keyOf(deviceId: string): KeyObject | undefined {
     if (!this.keys.has(deviceId)) {
-      const pk = this.registry.getDevice(deviceId)?.publicKey;
+      const pk = this.registry.devices.get(deviceId)?.publicKey;
       let key: KeyObject | undefined;
       try {
         key = pk ? devicePublicKey(pk) : undefined;

@@ -29,7 +29,10 @@ import {
 } from '../protocol/messages.js';
 import { checkPopBatch } from './pop-ingest.js';
 import { TokenBucket, type TokenBucketOptions } from './rate-limit.js';
-import type { CommandRow, IngestBatch, PopVerdict, Registry } from './registry/registry.js';
+import type { CommandRow } from './registry/command-store.js';
+import type { IngestBatch, IngestStore } from './registry/ingest-store.js';
+import type { PopVerdict } from './registry/pop-store.js';
+import type { Registry } from './registry/registry.js';
 
 export interface HubOptions {
   /** Origin devices sign (`https://host:port`); when absent, taken from each request's Host header. */
@@ -231,7 +234,7 @@ export class DeviceHub {
   notifyUpdate(siteGroup?: string, version?: string): number {
     let n = 0;
     for (const [id, c] of this.byDevice) {
-      if (siteGroup && this.registry.getDevice(id)?.siteGroup !== siteGroup) continue;
+      if (siteGroup && this.registry.devices.get(id)?.siteGroup !== siteGroup) continue;
       this.send(c, { type: 'update-available', v: 1, ...(version ? { version } : {}) });
       n++;
     }
@@ -266,7 +269,7 @@ export class DeviceHub {
     if (!c) return;
     const now = this.clock.now();
     this.sweepCommands();
-    for (const cmd of this.registry.deliverableCommands(deviceId, now)) this.sendCommand(c, cmd, now);
+    for (const cmd of this.registry.commands.deliverable(deviceId, now)) this.sendCommand(c, cmd, now);
   }
 
   private sendCommand(c: Conn, cmd: CommandRow, now: number): void {
@@ -282,13 +285,13 @@ export class DeviceHub {
       },
     });
     if (cmd.state === 'queued') {
-      this.registry.setCommandState(cmd.id, 'sent', now);
+      this.registry.commands.setState(cmd.id, 'sent', now);
       this.emit({ type: 'command', deviceId: cmd.deviceId, commandId: cmd.id });
     }
   }
 
   private sweepCommands(): void {
-    const expired = this.registry.expireCommands(this.clock.now());
+    const expired = this.registry.commands.expire(this.clock.now());
     if (expired.length)
       this.log.info('commands expired', { count: expired.length, ids: expired.slice(0, 20) });
   }
@@ -403,7 +406,7 @@ export class DeviceHub {
       this.byDevice.delete(c.deviceId);
       this.stats.authenticated--;
       this.lastSeen.delete(c.deviceId);
-      this.registry.setOnline(c.deviceId, false, this.clock.now());
+      this.registry.devices.setOnline(c.deviceId, false, this.clock.now());
       this.emit({ type: 'presence', deviceId: c.deviceId, online: false, at: this.clock.now() });
     }
   }
@@ -543,13 +546,13 @@ export class DeviceHub {
         return;
       }
       case 'command-ack': {
-        const cmd = this.registry.getCommand(msg.commandId);
+        const cmd = this.registry.commands.get(msg.commandId);
         if (!cmd || cmd.deviceId !== c.deviceId) {
           this.badFrame(c, `unknown command ${msg.commandId}`);
           return;
         }
         if (cmd.state === 'queued' || cmd.state === 'sent') {
-          this.registry.setCommandState(cmd.id, 'acked', now);
+          this.registry.commands.setState(cmd.id, 'acked', now);
           this.emit({ type: 'command', deviceId: cmd.deviceId, commandId: cmd.id });
         }
         return;
@@ -562,7 +565,7 @@ export class DeviceHub {
   }
 
   private onHello(c: Conn, msg: Extract<DeviceMessage, { type: 'hello' }>, now: number): void {
-    const device = this.registry.getDevice(msg.deviceId);
+    const device = this.registry.devices.get(msg.deviceId);
     if (!device) {
       this.refuse(c, CloseCode.unknownDevice, `unknown device ${msg.deviceId}`, {
         code: 'unknown-device',
@@ -616,7 +619,7 @@ export class DeviceHub {
       this.refuse(c, CloseCode.challengeInvalid, 'challenge expired', { code: 'challenge-expired' });
       return;
     }
-    const device = this.registry.getDevice(msg.deviceId);
+    const device = this.registry.devices.get(msg.deviceId);
     if (!device || device.revokedAtMs !== null) {
       this.refuse(c, CloseCode.revoked, `device ${msg.deviceId} is revoked`, { code: 'revoked' });
       return;
@@ -648,12 +651,12 @@ export class DeviceHub {
     c.phase = 'authed';
     this.byDevice.set(device.id, c);
     this.stats.authenticated++;
-    this.registry.setOnline(device.id, true, now, c.appVersion);
+    this.registry.devices.setOnline(device.id, true, now, c.appVersion);
     this.emit({ type: 'presence', deviceId: device.id, online: true, at: now });
     this.send(c, { type: 'welcome', v: 1, deviceId: device.id, serverTimeMs: this.clock.now() });
     // Tell the device where each stream stands, so a device that lost its acks drops what is stored.
     for (const stream of ['health', 'event', 'pop'] as const) {
-      const mark = this.registry.watermark(device.id, stream);
+      const mark = this.registry.ingest.watermark(device.id, stream);
       if (mark > 0) this.send(c, { type: 'ack', v: 1, stream, uptoSeq: mark });
     }
     this.deliverCommands(device.id);
@@ -718,7 +721,7 @@ export class DeviceHub {
   ): Map<number, PopVerdict> {
     let key = this.keys.get(deviceId);
     if (!key) {
-      const device = this.registry.getDevice(deviceId);
+      const device = this.registry.devices.get(deviceId);
       try {
         key = device ? this.keyFor(deviceId, device.publicKey) : undefined;
       } catch (err) {
@@ -747,9 +750,9 @@ export class DeviceHub {
     const work = this.pending;
     if (work.length === 0) return;
     this.pending = [];
-    let marks: ReturnType<Registry['storeBatches']>;
+    let marks: ReturnType<IngestStore['storeBatches']>;
     try {
-      marks = this.registry.storeBatches(work.map((w) => w.batch));
+      marks = this.registry.ingest.storeBatches(work.map((w) => w.batch));
     } catch (err) {
       this.log.error('storing batches failed; devices will resend', { batches: work.length, err });
       for (const w of work)
@@ -793,7 +796,7 @@ export class DeviceHub {
     msg: Extract<DeviceMessage, { type: 'command-result' }>,
     now: number,
   ): void {
-    const cmd = this.registry.getCommand(msg.commandId);
+    const cmd = this.registry.commands.get(msg.commandId);
     if (!cmd || cmd.deviceId !== c.deviceId) {
       this.badFrame(c, `unknown command ${msg.commandId}`);
       return;
@@ -801,13 +804,13 @@ export class DeviceHub {
     if (msg.screenshot) {
       const png = Buffer.from(msg.screenshot.base64, 'base64');
       if (png.length > SCREENSHOT_MAX_BYTES || !png.subarray(0, 8).equals(PNG_MAGIC)) {
-        this.registry.setCommandState(cmd.id, 'failed', now, 'screenshot is not a PNG within the size cap');
+        this.registry.commands.setState(cmd.id, 'failed', now, 'screenshot is not a PNG within the size cap');
         this.badFrame(c, 'screenshot is not a PNG within the size cap');
         return;
       }
-      this.registry.saveScreenshot(cmd.id, png, now);
+      this.registry.commands.saveScreenshot(cmd.id, png, now);
     }
-    this.registry.setCommandState(cmd.id, msg.status, now, msg.message);
+    this.registry.commands.setState(cmd.id, msg.status, now, msg.message);
     this.emit({ type: 'command', deviceId: cmd.deviceId, commandId: cmd.id });
     this.log.info('command result', {
       deviceId: c.deviceId,
@@ -837,7 +840,7 @@ export class DeviceHub {
     this.lastSeen.clear();
     const write = (from: number) => {
       try {
-        this.registry.setLastSeen(entries.slice(from, from + 1000));
+        this.registry.devices.setLastSeen(entries.slice(from, from + 1000));
       } catch (err) {
         this.log.warn('last-seen update failed', { err });
         return;

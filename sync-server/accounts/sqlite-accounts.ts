@@ -3,7 +3,13 @@
  * sync server's database file or have its own; its migrations are recorded in its own table
  * (`accounts_migrations`) under names "accounts-N", so it never collides with other subsystems.
  */
-import Database from 'better-sqlite3';
+import {
+  openAndMigrate,
+  type SqliteDb,
+  type SqliteMigration,
+  type SqlitePragmas,
+  type SqliteStatement as Statement,
+} from '../../platform/sqlite.js';
 import { AccountStoreError, KeyRegisteredError, UserExistsError, UserNotFoundError } from './errors.js';
 import { isRole } from './roles.js';
 import type {
@@ -19,9 +25,9 @@ import type {
   UserRecord,
 } from './store.js';
 
-type Db = Database.Database;
+type Db = SqliteDb;
 
-export const ACCOUNTS_MIGRATIONS: readonly { name: string; up: string }[] = [
+export const ACCOUNTS_MIGRATIONS: readonly SqliteMigration[] = [
   {
     name: 'accounts-1',
     up: `
@@ -76,42 +82,8 @@ export const ACCOUNTS_MIGRATIONS: readonly { name: string; up: string }[] = [
   },
 ];
 
-/** Opens (creating) a database file for accounts: WAL, foreign keys, busy timeout. */
-export function openAccountsDb(path: string): Db {
-  let db: Db;
-  try {
-    db = new Database(path);
-  } catch (err) {
-    throw new AccountStoreError(`cannot open accounts database ${path}`, { cause: err });
-  }
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  return db;
-}
-
-/** Applies the accounts migrations not yet applied to `db`. */
-export function migrateAccounts(db: Db): void {
-  db.exec('CREATE TABLE IF NOT EXISTS accounts_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)');
-  const applied = new Set(
-    (db.prepare('SELECT name FROM accounts_migrations').all() as { name: string }[]).map((r) => r.name),
-  );
-  for (const m of ACCOUNTS_MIGRATIONS) {
-    if (applied.has(m.name)) continue;
-    try {
-      db.transaction(() => {
-        db.exec(m.up);
-        db.prepare('INSERT INTO accounts_migrations (name, applied_at) VALUES (?, ?)').run(
-          m.name,
-          new Date().toISOString(),
-        );
-      })();
-    } catch (err) {
-      throw new AccountStoreError(`migration ${m.name} failed`, { cause: err });
-    }
-  }
-}
+/** Accounts database settings: WAL, foreign keys (sessions and keys cascade with their user). */
+const ACCOUNTS_PRAGMAS: SqlitePragmas = { synchronous: 'NORMAL', foreignKeys: true, busyTimeoutMs: 5000 };
 
 interface UserRow {
   id: number;
@@ -204,12 +176,12 @@ const toAudit = (r: AuditRow): AuditEntry => ({
 });
 
 export class SqliteAccountStore implements AccountStore {
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly statements = new Map<string, Statement>();
 
-  /** `db` must have had `migrateAccounts` applied (openSqliteAccountStore does both). */
+  /** `db` must have had ACCOUNTS_MIGRATIONS applied (openSqliteAccountStore does both). */
   constructor(private readonly db: Db) {}
 
-  private stmt(sql: string): Database.Statement {
+  private stmt(sql: string): Statement {
     let s = this.statements.get(sql);
     if (!s) {
       s = this.db.prepare(sql);
@@ -394,12 +366,11 @@ export class SqliteAccountStore implements AccountStore {
 
 /** Opens the accounts database at `path`, migrates it, and returns the store. */
 export function openSqliteAccountStore(path: string): SqliteAccountStore {
-  const db = openAccountsDb(path);
-  try {
-    migrateAccounts(db);
-  } catch (err) {
-    db.close();
-    throw err;
-  }
+  // Their own table of applied migrations: the accounts may share a file with other subsystems.
+  const db = openAndMigrate(path, {
+    pragmas: ACCOUNTS_PRAGMAS,
+    migrations: ACCOUNTS_MIGRATIONS,
+    table: 'accounts_migrations',
+  });
   return new SqliteAccountStore(db);
 }

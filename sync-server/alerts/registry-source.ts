@@ -78,13 +78,13 @@ export class RegistryAlertSource implements AlertInputSource {
 
   read(now: number): AlertInput {
     const { registry, hub } = this.o;
-    const gates = new Map<string, GateConfig>(registry.listGates().map((g) => [g.siteGroup, g]));
-    const stored = registry.latestHealth();
+    const gates = new Map<string, GateConfig>(registry.gates.list().map((g) => [g.siteGroup, g]));
+    const stored = registry.health.latest();
     const latestHealth = new Map<string, HealthSample>();
     const devices: DeviceSnapshot[] = [];
     const siteGroups = new Set<string>(gates.keys());
-    const displayOff = registry.displayOffByCommand();
-    for (const d of registry.listDevices()) {
+    const displayOff = registry.devices.displayOffByCommand();
+    for (const d of registry.devices.list()) {
       if (d.revokedAtMs !== null) continue;
       siteGroups.add(d.siteGroup);
       const gate = gates.get(d.siteGroup);
@@ -110,7 +110,7 @@ export class RegistryAlertSource implements AlertInputSource {
     const recentHealth = new Map<string, HealthSample[]>();
     const windowMs = this.o.playbackErrorWindowMs ?? DEFAULT_ALERT_THRESHOLDS.playbackErrorWindowMs;
     // Each playback-error event is one error, as a sample at the event's time.
-    for (const [id, events] of registry.eventsSince(PLAYBACK_ERROR_EVENT_KINDS, now - windowMs))
+    for (const [id, events] of registry.ingest.eventsSince(PLAYBACK_ERROR_EVENT_KINDS, now - windowMs))
       recentHealth.set(
         id,
         events.map((e) => ({ deviceId: id, at: e.at, playbackErrors: 1 })),
@@ -126,7 +126,7 @@ export class RegistryAlertSource implements AlertInputSource {
         latestBundles.set(siteGroup, {
           siteGroup,
           version,
-          publishedAt: registry.bundleFirstSeen(siteGroup, version, now),
+          publishedAt: registry.gates.bundleFirstSeen(siteGroup, version, now),
         });
         const cached = this.gaps.get(siteGroup);
         if (cached?.version !== version) stale = true;
@@ -141,7 +141,7 @@ export class RegistryAlertSource implements AlertInputSource {
   /** A publication seen as it happens: its time is exact, and its manifest is read now. */
   async notePublished(siteGroup: string, version: string, now: number): Promise<void> {
     try {
-      this.o.registry.bundleFirstSeen(siteGroup, version, now);
+      this.o.registry.gates.bundleFirstSeen(siteGroup, version, now);
       await this.refreshManifests();
     } catch (err) {
       // The next evaluation records the version itself, at most one interval late.
@@ -160,7 +160,7 @@ export class RegistryAlertSource implements AlertInputSource {
   private async loadManifests(): Promise<void> {
     const tuf = this.o.tuf;
     if (!tuf) return;
-    for (const gate of this.o.registry.listGates()) {
+    for (const gate of this.o.registry.gates.list()) {
       const v = tuf.repo.roleMetadata(gate.siteGroup)?.signed.version;
       if (v === undefined || v === 0 || this.gaps.get(gate.siteGroup)?.version === String(v)) continue;
       try {

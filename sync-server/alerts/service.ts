@@ -85,15 +85,15 @@ export class AlertService {
       logger,
       intervalMs: config.evaluateIntervalMs,
       thresholds,
-      initial: loadActiveAlerts(registry, logger),
+      initial: loadActiveAlerts(registry.alerts, logger),
       onChange: (step) => {
         try {
-          saveActiveAlerts(registry, step.active);
+          saveActiveAlerts(registry.alerts, step.active);
         } catch (err) {
           logger.error('cannot store the active alerts', { err });
         }
         try {
-          saveAlertEvents(registry, step.events, clock.now());
+          saveAlertEvents(registry.alerts, step.events, clock.now());
         } catch (err) {
           logger.error('cannot store the alert history', { err });
         }

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { Logger } from '../../protocol/log.js';
-import type { Registry } from '../registry/registry.js';
+import type { AlertStateStore } from './alert-state-store.js';
 import type { AlertEvent, AlertRecord } from './types.js';
 
 const StoredAlert = z.object({
@@ -32,9 +32,9 @@ const StoredAlert = z.object({
 });
 
 /** The stored active alerts; a row that no longer parses is logged and left out (the rules re-raise it). */
-export function loadActiveAlerts(registry: Pick<Registry, 'loadAlerts'>, logger: Logger): AlertRecord[] {
+export function loadActiveAlerts(alerts: Pick<AlertStateStore, 'loadActive'>, logger: Logger): AlertRecord[] {
   const out: AlertRecord[] = [];
-  for (const row of registry.loadAlerts()) {
+  for (const row of alerts.loadActive()) {
     const r = StoredAlert.safeParse(row.record);
     if (r.success) out.push(r.data as AlertRecord);
     else logger.warn('stored alert dropped: unreadable record', { key: row.key, issues: r.error.issues });
@@ -43,10 +43,10 @@ export function loadActiveAlerts(registry: Pick<Registry, 'loadAlerts'>, logger:
 }
 
 export function saveActiveAlerts(
-  registry: Pick<Registry, 'saveAlerts'>,
+  alerts: Pick<AlertStateStore, 'saveActive'>,
   active: readonly AlertRecord[],
 ): void {
-  registry.saveAlerts(active);
+  alerts.saveActive(active);
 }
 
 /** How long the alert history keeps an event. */
@@ -71,11 +71,11 @@ function eventTime(e: AlertEvent, now: number): number {
 
 /** Stores `events` in the history, dropping events older than the retention. */
 export function saveAlertEvents(
-  registry: Pick<Registry, 'appendAlertHistory'>,
+  alerts: Pick<AlertStateStore, 'appendHistory'>,
   events: readonly AlertEvent[],
   now: number,
 ): void {
-  registry.appendAlertHistory(
+  alerts.appendHistory(
     events.map((e) => ({ at: eventTime(e, now), type: e.type, key: e.alert.key, record: e.alert })),
     now - ALERT_HISTORY_RETENTION_MS,
   );
@@ -83,12 +83,12 @@ export function saveAlertEvents(
 
 /** The newest `limit` history events, newest first; unreadable rows are logged and left out. */
 export function loadAlertHistory(
-  registry: Pick<Registry, 'alertHistory'>,
+  alerts: Pick<AlertStateStore, 'history'>,
   limit: number,
   logger: Logger,
 ): AlertHistoryEntry[] {
   const out: AlertHistoryEntry[] = [];
-  for (const row of registry.alertHistory(limit)) {
+  for (const row of alerts.history(limit)) {
     const r = StoredAlert.safeParse(row.record);
     if (r.success && EVENT_TYPES.has(row.type))
       out.push({ at: row.at, type: row.type as AlertEvent['type'], alert: r.data as AlertRecord });

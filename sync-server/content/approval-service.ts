@@ -188,7 +188,7 @@ export interface EmergencyTarget {
 }
 
 export interface GateSource {
-  listGates(): GateConfig[];
+  list(): GateConfig[];
 }
 
 export interface ApprovalServiceOptions {
@@ -401,7 +401,7 @@ export class ApprovalService {
 
   /** The gates of a site group (usually one). */
   gatesOf(siteGroup: string): GateConfig[] {
-    return this.#o.gates.listGates().filter((g) => g.siteGroup === siteGroup);
+    return this.#o.gates.list().filter((g) => g.siteGroup === siteGroup);
   }
 
   /**

@@ -17,7 +17,9 @@ import type { AccountService } from '../accounts/service.js';
 import type { AlertFeed } from '../alerts/feed.js';
 import { loadAlertHistory } from '../alerts/store.js';
 import type { AlertRecord } from '../alerts/types.js';
-import type { Registry } from '../registry/registry.js';
+import type { AlertStateStore } from '../alerts/alert-state-store.js';
+import type { DeviceStore } from '../registry/device-store.js';
+import type { GateStore } from '../registry/gate-store.js';
 import { ALERT_KINDS, alertsView, type AlertsView, renderAlertsPage } from './alerts-page.js';
 import { openEventStream } from './event-stream.js';
 import { languageOf, pageSession } from './page-session.js';
@@ -25,7 +27,11 @@ import { languageOf, pageSession } from './page-session.js';
 export interface AlertsPageRoutesOptions {
   /** The monitor's active alerts. */
   active: () => readonly AlertRecord[];
-  registry: Pick<Registry, 'getDevice' | 'getGate' | 'listGates' | 'alertHistory'>;
+  registry: {
+    devices: Pick<DeviceStore, 'get'>;
+    gates: Pick<GateStore, 'get' | 'list'>;
+    alerts: Pick<AlertStateStore, 'history'>;
+  };
   feed: AlertFeed;
   accounts: Pick<AccountService, 'authenticate'>;
   log: Logger;
@@ -43,10 +49,10 @@ export const alertsPageRoutes: FastifyPluginAsync<AlertsPageRoutesOptions> = asy
   const view = (lang: DashboardLanguage): AlertsView =>
     alertsView(
       o.active(),
-      loadAlertHistory(o.registry, HISTORY_READ, o.log),
+      loadAlertHistory(o.registry.alerts, HISTORY_READ, o.log),
       {
-        device: (id) => o.registry.getDevice(id),
-        gate: (siteGroup) => o.registry.getGate(siteGroup),
+        device: (id) => o.registry.devices.get(id),
+        gate: (siteGroup) => o.registry.gates.get(siteGroup),
       },
       lang,
     );
@@ -59,7 +65,7 @@ export const alertsPageRoutes: FastifyPluginAsync<AlertsPageRoutesOptions> = asy
       const auth = pageSession(request, reply, o, 'alerts.view');
       if (!auth) return reply;
       const lang = languageOf(request);
-      const gates = o.registry.listGates();
+      const gates = o.registry.gates.list();
       const gate = typeof request.query.gate === 'string' ? request.query.gate : '';
       const kind = typeof request.query.kind === 'string' ? request.query.kind : '';
       return reply
@@ -96,7 +102,7 @@ export const alertsPageRoutes: FastifyPluginAsync<AlertsPageRoutesOptions> = asy
         return fail(reply, 400, 'ALERT_INVALID', `limit must be a whole number from 1 to ${HISTORY_MAX}`);
       return reply
         .header('cache-control', 'no-store')
-        .send({ history: loadAlertHistory(o.registry, limit, o.log) });
+        .send({ history: loadAlertHistory(o.registry.alerts, limit, o.log) });
     },
   );
 

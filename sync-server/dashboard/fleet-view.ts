@@ -50,8 +50,8 @@ export class FleetView {
 
   start(): void {
     this.stopped = false;
-    for (const [id, h] of this.o.registry.latestHealth()) this.health.set(id, h.payload as HealthReport);
-    for (const d of this.o.registry.listDevices()) if (d.revokedAtMs === null) this.rebuild(d.id);
+    for (const [id, h] of this.o.registry.health.latest()) this.health.set(id, h.payload as HealthReport);
+    for (const d of this.o.registry.devices.list()) if (d.revokedAtMs === null) this.rebuild(d.id);
     this.unsubscribe = this.o.hub.subscribe((e) => this.onHub(e));
   }
 
@@ -69,7 +69,7 @@ export class FleetView {
    */
   rows(): FleetRow[] {
     const live = new Set<string>();
-    for (const d of this.o.registry.listDevices()) {
+    for (const d of this.o.registry.devices.list()) {
       if (d.revokedAtMs !== null) continue;
       live.add(d.id);
       if (!this.rowsById.has(d.id)) this.rebuild(d.id);
@@ -136,12 +136,12 @@ export class FleetView {
   }
 
   private rebuild(id: string): FleetRow | undefined {
-    const d = this.o.registry.getDevice(id);
+    const d = this.o.registry.devices.get(id);
     if (!d || d.revokedAtMs !== null) {
       this.rowsById.delete(id);
       return undefined;
     }
-    const gate = this.o.registry.getGate(d.siteGroup);
+    const gate = this.o.registry.gates.get(d.siteGroup);
     const h = this.health.get(id);
     const online = this.o.hub.isOnline(id);
     const row: FleetRow = {

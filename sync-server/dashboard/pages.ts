@@ -16,7 +16,8 @@ import { dashboardUiMessages, uiText } from '../../protocol/i18n/dashboard-ui.js
 import { approvalText } from '../../protocol/i18n/approval-ui.js';
 import { contentText } from '../../protocol/i18n/content-ui.js';
 import type { CommandName } from '../../protocol/messages.js';
-import type { CommandRow, HealthPoint } from '../registry/registry.js';
+import type { CommandRow } from '../registry/command-store.js';
+import type { HealthPoint } from '../registry/health-store.js';
 import { html, raw, type SafeHtml } from '../web/escape.js';
 import type { PublicUser } from '../accounts/service.js';
 import { type Action, isAllowed } from '../accounts/roles.js';

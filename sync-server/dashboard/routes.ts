@@ -137,7 +137,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardRoutesOptions> = async
     const quarter = `${now.getUTCFullYear()}-Q${Math.floor(now.getUTCMonth() / 3) + 1}`;
     return sendHtml(
       reply,
-      renderReports(lang, o.registry.listGates(), quarter, auth.user, auth.session.csrfToken),
+      renderReports(lang, o.registry.gates.list(), quarter, auth.user, auth.session.csrfToken),
     );
   });
 
@@ -150,19 +150,21 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardRoutesOptions> = async
       const lang = languageOf(request);
       const id = request.params.id;
       const row = Id.safeParse(id).success ? o.fleet.row(id) : undefined;
-      const device = row ? o.registry.getDevice(id) : undefined;
+      const device = row ? o.registry.devices.get(id) : undefined;
       if (!row || !device)
         return fail(reply.type('application/json'), 404, 'NOT_FOUND', uiText(lang, 'error.notFound'));
       const now = o.clock.now();
-      const day = o.registry.healthHistory(id, now - 24 * 3600_000, now + 1, 'raw', 5000);
-      let week = o.registry.healthHistory(id, now - 7 * 24 * 3600_000, now + 1, '1h', 5000);
+      const day = o.registry.health.history(id, now - 24 * 3600_000, now + 1, 'raw', 5000);
+      let week = o.registry.health.history(id, now - 7 * 24 * 3600_000, now + 1, '1h', 5000);
       // Before the first hourly rollup (a new server or device), the raw samples are all there is.
       if (week.length === 0)
-        week = o.registry.healthHistory(id, now - 7 * 24 * 3600_000, now + 1, 'raw', 5000);
-      const mark = o.registry.watermark(id, 'event');
-      const events = o.registry.listEvents(id, { afterSeq: Math.max(0, mark - 100), limit: 100 }).reverse();
+        week = o.registry.health.history(id, now - 7 * 24 * 3600_000, now + 1, 'raw', 5000);
+      const mark = o.registry.ingest.watermark(id, 'event');
+      const events = o.registry.ingest
+        .listEvents(id, { afterSeq: Math.max(0, mark - 100), limit: 100 })
+        .reverse();
       let schedule: Parameters<typeof renderScreen>[1]['schedule'];
-      const gate = o.registry.getGate(device.siteGroup);
+      const gate = o.registry.gates.get(device.siteGroup);
       if (o.tuf && gate) {
         try {
           const m = await latestManifest(o.tuf.repo, o.tuf.repoDir, device.siteGroup);
@@ -185,7 +187,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardRoutesOptions> = async
             now,
             day,
             week,
-            commands: o.registry.listCommands(id, 50),
+            commands: o.registry.commands.list(id, 50),
             events,
             schedule,
             canCommand: isAllowed(auth.user.role, 'device.command'),
@@ -208,7 +210,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardRoutesOptions> = async
           const rows = only ? c.rows.filter((r) => r.id === only) : c.rows;
           if (rows.length) stream.send('rows', rows);
         } else if (only && c.deviceId === only) {
-          const cmd = o.registry.getCommand(c.commandId);
+          const cmd = o.registry.commands.get(c.commandId);
           if (cmd) stream.send('command', cmd);
         }
       });
@@ -226,13 +228,13 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardRoutesOptions> = async
     async (request, reply) => {
       const actor = request.account!;
       const id = request.params.id;
-      const dev = Id.safeParse(id).success ? o.registry.getDevice(id) : undefined;
+      const dev = Id.safeParse(id).success ? o.registry.devices.get(id) : undefined;
       if (!dev) return fail(reply, 404, 'NOT_FOUND', `no device ${id}`);
       if (dev.revokedAtMs !== null) return fail(reply, 409, 'DEVICE_REVOKED', `device ${id} is revoked`);
       const b = CommandBody.safeParse(request.body);
       if (!b.success) throw new DashboardInputError(`invalid command: ${b.error.issues[0]?.message ?? ''}`);
       const now = o.clock.now();
-      const cmd = o.registry.createCommand({
+      const cmd = o.registry.commands.create({
         id: `cmd-${randomBytes(8).toString('hex')}`,
         deviceId: id,
         name: b.data.name,
@@ -242,7 +244,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardRoutesOptions> = async
       });
       o.accounts.audit(actor, 'device.command', id, 'ok', { command: cmd.name, commandId: cmd.id });
       o.hub.deliverCommands(id);
-      return reply.code(201).send(o.registry.getCommand(cmd.id));
+      return reply.code(201).send(o.registry.commands.get(cmd.id));
     },
   );
 
@@ -250,7 +252,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardRoutesOptions> = async
     '/api/dashboard/commands/:id',
     { config: { access: 'fleet.view' } },
     async (request, reply) => {
-      const cmd = o.registry.getCommand(request.params.id);
+      const cmd = o.registry.commands.get(request.params.id);
       if (!cmd) return fail(reply, 404, 'NOT_FOUND', 'no such command');
       return reply.header('cache-control', 'no-store').send(cmd);
     },
@@ -260,7 +262,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardRoutesOptions> = async
     '/api/dashboard/commands/:id/screenshot',
     { config: { access: 'fleet.view' } },
     async (request, reply) => {
-      const png = o.registry.screenshot(request.params.id);
+      const png = o.registry.commands.screenshot(request.params.id);
       if (!png) return fail(reply, 404, 'NOT_FOUND', 'no screenshot');
       return reply.type('image/png').header('cache-control', 'private, max-age=3600').send(png);
     },

@@ -1,8 +1,10 @@
+import type { SqliteMigration } from '../../platform/sqlite.js';
+
 /** Registry migrations, applied once each in order (names prefixed "registry-"). */
-export const MIGRATIONS: readonly { name: string; sql: string }[] = [
+export const MIGRATIONS: readonly SqliteMigration[] = [
   {
     name: 'registry-1',
-    sql: `
+    up: `
 CREATE TABLE gates (
   site_group TEXT PRIMARY KEY,
   config TEXT NOT NULL
@@ -112,7 +114,7 @@ CREATE TABLE screenshots (
   },
   {
     name: 'registry-2',
-    sql: `
+    up: `
 -- Records whose envelope was valid but whose payload failed its schema: kept verbatim (nothing a
 -- device sends is lost) but out of the telemetry tables, so one bad record never blocks a stream.
 CREATE TABLE quarantined_records (
@@ -128,7 +130,7 @@ CREATE TABLE quarantined_records (
   },
   {
     name: 'registry-reports-1',
-    sql: `
+    up: `
 -- Connect/disconnect history of each device's link, for the reports' outages. An open session
 -- (disconnected_at NULL) is closed at the device's last_seen when the server restarts.
 CREATE TABLE device_sessions (
@@ -143,7 +145,7 @@ CREATE INDEX pop_records_at ON pop_records (device_id, at);
   },
   {
     name: 'registry-3',
-    sql: `
+    up: `
 -- Active alerts with their acknowledgements (sync-server/alerts), one JSON record per alert key, so
 -- a restart neither raises them again nor forgets who acknowledged them.
 CREATE TABLE alerts_active (
@@ -163,7 +165,7 @@ CREATE INDEX events_kind_at ON events (kind, at);
   },
   {
     name: 'registry-alerts-history-1',
-    sql: `
+    up: `
 -- What happened to alerts (raised, escalated, acknowledged, resolved), for the dashboard's recent
 -- history; one JSON alert record per event, pruned by age.
 CREATE TABLE alerts_history (
@@ -178,7 +180,7 @@ CREATE INDEX alerts_history_at ON alerts_history (at);
   },
   {
     name: 'registry-reports-2',
-    sql: `
+    up: `
 -- Proof of play is verified once, when it is stored. verdict: 'ok' (a well-formed record carrying
 -- the device key's signature of its hash), 'bad-signature' or 'malformed'. link_ok: whether its
 -- prevHash is the stored hash of the record before it (1/0; NULL when that one was not stored).

@@ -12,7 +12,9 @@ import {
   popHash,
   popSignatureValid,
 } from '../../protocol/proof-of-play.js';
-import type { PopVerdict, Registry } from '../registry/registry.js';
+import type { DeviceStore } from '../registry/device-store.js';
+import type { GateStore } from '../registry/gate-store.js';
+import type { PopStore, PopVerdict } from '../registry/pop-store.js';
 import { streamingVerifier } from './chain-check.js';
 import type { ReportDataSource } from './routes.js';
 import type {
@@ -26,10 +28,11 @@ import type {
 } from './types.js';
 
 /** The registry calls the report reads. */
-export type ReportRegistry = Pick<
-  Registry,
-  'listGates' | 'listDevices' | 'getDevice' | 'popSeqRange' | 'popPage' | 'setPopVerdicts' | 'sessions'
->;
+export interface ReportRegistry {
+  gates: Pick<GateStore, 'list'>;
+  devices: Pick<DeviceStore, 'list' | 'get' | 'sessions'>;
+  pop: Pick<PopStore, 'seqRange' | 'page' | 'setVerdicts'>;
+}
 
 /** Records read from the registry per page: bounded memory, and the event loop runs between pages. */
 export const REPORT_PAGE_RECORDS = 2000;
@@ -280,7 +283,7 @@ export class RegistryReportSource implements ReportDataSource {
   ) {}
 
   async gates(): Promise<readonly ReportGate[]> {
-    return this.registry.listGates().map((g) => {
+    return this.registry.gates.list().map((g) => {
       const provinceId = provinceOf(g.siteGroup);
       return {
         siteGroup: g.siteGroup,
@@ -294,17 +297,17 @@ export class RegistryReportSource implements ReportDataSource {
   }
 
   async devices(): Promise<readonly ReportDevice[]> {
-    return this.registry
-      .listDevices()
+    return this.registry.devices
+      .list()
       .map((d) => ({ deviceId: d.id, name: d.screenName, siteGroup: d.siteGroup }));
   }
 
   private outages(deviceId: string, from: number, to: number): Outage[] {
-    const device = this.registry.getDevice(deviceId);
+    const device = this.registry.devices.get(deviceId);
     return device
       ? offlineOutages(
           deviceId,
-          this.registry.sessions(deviceId, from, to),
+          this.registry.devices.sessions(deviceId, from, to),
           from,
           to,
           device.enrolledAtMs,
@@ -318,12 +321,12 @@ export class RegistryReportSource implements ReportDataSource {
    * event loop runs between pages (ingest goes on while a long report is built).
    */
   async *pages(deviceId: string, from: number, to: number): AsyncGenerator<ProofOfPlayRecord[]> {
-    const range = this.registry.popSeqRange(deviceId, from, to);
+    const range = this.registry.pop.seqRange(deviceId, from, to);
     if (!range) return;
     let afterSeq = range.first - 1;
     try {
       for (;;) {
-        const rows = this.registry.popPage(
+        const rows = this.registry.pop.page(
           deviceId,
           { fromMs: from, toMs: to, afterSeq, lastSeq: range.last },
           this.pageRecords,
@@ -356,7 +359,7 @@ export class RegistryReportSource implements ReportDataSource {
       if (!list) byDevice.set(deviceId, (list = []));
       list.push([seq, verdict]);
     }
-    for (const [deviceId, list] of byDevice) this.registry.setPopVerdicts(deviceId, list);
+    for (const [deviceId, list] of byDevice) this.registry.pop.setVerdicts(deviceId, list);
   }
 
   async deviceStream(
@@ -380,7 +383,7 @@ export class RegistryReportSource implements ReportDataSource {
 
   private keyOf = (deviceId: string): KeyObject | undefined => {
     if (!this.keys.has(deviceId)) {
-      const pk = this.registry.getDevice(deviceId)?.publicKey;
+      const pk = this.registry.devices.get(deviceId)?.publicKey;
       let key: KeyObject | undefined;
       try {
         key = pk ? devicePublicKey(pk) : undefined;

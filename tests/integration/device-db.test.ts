@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isStoreError, migrate, openDeviceDb } from '../../device/store/sqlite.js';
+import { migrate, openDeviceDb } from '../../device/store/sqlite.js';
+import { isMigrationError } from '../../platform/sqlite.js';
 import { tempDir } from '../helpers/temp.js';
 
 describe('device database', () => {
@@ -35,7 +36,7 @@ describe('device database', () => {
     } catch (e) {
       err = e;
     }
-    expect(isStoreError(err)).toBe(true);
+    expect(isMigrationError(err)).toBe(true);
     expect((err as Error).message).toContain('bad-1');
     expect(db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'c'").get()).toEqual({ n: 0 });
     db.close();

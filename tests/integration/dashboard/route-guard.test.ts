@@ -236,11 +236,11 @@ async function stateFingerprint(): Promise<string> {
     users,
     // Refusals are audited; anything else in the audit log would be an action that went through.
     audit: audit.entries.filter((e) => e.outcome !== 'denied'),
-    devices: r.listDevices(),
-    gates: r.listGates(),
-    groups: r.listGroups(),
-    tokens: r.listTokens(),
-    commands: r.listCommands(deviceId, 1000),
+    devices: r.devices.list(),
+    gates: r.gates.list(),
+    groups: r.gates.listGroups(),
+    tokens: r.tokens.list(),
+    commands: r.commands.list(deviceId, 1000),
     alerts: s.server.alerts.monitor.active,
     drafts: await s.server.tuf!.drafts.list(),
   });

@@ -167,8 +167,8 @@ beforeAll(async () => {
     kind: 'clock-skew',
     siteGroup: UNKNOWN_GATE,
   });
-  registry.saveAlerts([hostileDevice, gateWide, unknownGate]);
-  registry.appendAlertHistory(
+  registry.alerts.saveActive([hostileDevice, gateWide, unknownGate]);
+  registry.alerts.appendHistory(
     [
       {
         at: Date.now() - 120_000,

@@ -134,7 +134,7 @@ function snapshot(root: string): Record<string, number> {
   return out;
 }
 
-const devices = (s: Awaited<ReturnType<typeof setup>>['s']) => s.server.registry.listDevices();
+const devices = (s: Awaited<ReturnType<typeof setup>>['s']) => s.server.registry.devices.list();
 
 describe('gatecast provision into a temporary root against the real sync server', () => {
   it('uses the paths the daemon, the update client and `gatecast enrol` use', () => {
@@ -218,7 +218,7 @@ describe('gatecast provision into a temporary root against the real sync server'
     const r = await provision(options(url, await token(), { dryRun: true }), deps(root));
     expect(snapshot(root)).toEqual({});
     expect(devices(s)).toEqual([]);
-    expect(s.server.registry.listTokens().map((x) => x.usedAtMs)).toEqual([null]);
+    expect(s.server.registry.tokens.list().map((x) => x.usedAtMs)).toEqual([null]);
     expect(r.enrolment).toBe('would');
     expect(r.steps.every((x) => x.outcome === 'would')).toBe(true);
     expect(r.warnings).toContain('Dry run: nothing was written and the token was not used.');
@@ -259,7 +259,7 @@ describe('gatecast provision into a temporary root against the real sync server'
     expect(r.deviceId).not.toBe(r1.deviceId);
     const key2 = loadIdentity(join(root, DATA)).publicKey;
     expect(key2).not.toBe(key1);
-    expect(s.server.registry.getDevice(r.deviceId!)?.publicKey).toBe(key2);
+    expect(s.server.registry.devices.get(r.deviceId!)?.publicKey).toBe(key2);
     expect(loadConfig(cfgFile)).toMatchObject({
       deviceId: r.deviceId,
       screenName: 'b',
@@ -351,7 +351,7 @@ describe('gatecast provision into a temporary root against the real sync server'
     const err = await provision(options(url, tok), deps(root)).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/^The server refused enrolment: .*\[ENROL_NO_TRUST_ROOT\]$/);
     expect(snapshot(root)).toEqual({});
-    expect(s.server.registry.listTokens().map((x) => x.usedAtMs)).toEqual([null]);
+    expect(s.server.registry.tokens.list().map((x) => x.usedAtMs)).toEqual([null]);
     writeFileSync(join(dir, 'root.json'), JSON.stringify(FAKE_ROOT));
     expect((await provision(options(url, tok), deps(root))).enrolment).toBe('new');
   });

@@ -26,12 +26,12 @@ async function openRegistry() {
   const registry = new Registry(join(dir.path, 'registry.db'));
   registry.open();
   cleanups.push(() => registry.close());
-  registry.upsertGate(GateConfig.parse(GATE));
+  registry.gates.upsert(GateConfig.parse(GATE));
   for (const [id, name] of [
     ['d1', 'Sảnh A'],
     ['d2', 'Sảnh B'],
   ] as const)
-    registry.addDevice({
+    registry.devices.add({
       id,
       siteGroup: GATE.siteGroup,
       screenName: name,
@@ -59,7 +59,7 @@ describe('RegistryAlertSource', () => {
       files: { 'kien-giang/ha-tien/bundle.json': Buffer.from(JSON.stringify(bundle)) },
     });
     cleanups.push(() => tuf.close());
-    registry.storeBatches([
+    registry.ingest.storeBatches([
       {
         deviceId: 'd1',
         stream: 'health',
@@ -170,7 +170,7 @@ describe('RegistryAlertSource', () => {
     expect(lagging.map((a) => a.key)).toEqual(['bundle-lagging:d1', 'bundle-lagging:d2']);
 
     // Ops turned the panel off on purpose: no display alert.
-    registry.createCommand({
+    registry.commands.create({
       id: 'c1',
       deviceId: 'd1',
       name: 'display-off',
@@ -180,7 +180,7 @@ describe('RegistryAlertSource', () => {
     expect(evaluateAlerts(source.read(T0)).some((a) => a.kind === 'display-off-in-opening-hours')).toBe(
       false,
     );
-    registry.setCommandState('c1', 'failed', T0);
+    registry.commands.setState('c1', 'failed', T0);
     expect(evaluateAlerts(source.read(T0)).some((a) => a.kind === 'display-off-in-opening-hours')).toBe(true);
   });
 
@@ -199,13 +199,13 @@ describe('RegistryAlertSource', () => {
       acknowledgedAt: T0 + 1,
       acknowledgedBy: 'op',
     };
-    saveActiveAlerts(registry, [alert]);
-    expect(loadActiveAlerts(registry, memoryLogger())).toEqual([alert]);
+    saveActiveAlerts(registry.alerts, [alert]);
+    expect(loadActiveAlerts(registry.alerts, memoryLogger())).toEqual([alert]);
     const log = memoryLogger();
-    registry.saveAlerts([alert, { key: 'weird', kind: 'nonsense' } as unknown as AlertRecord]);
-    expect(loadActiveAlerts(registry, log)).toEqual([alert]);
+    registry.alerts.saveActive([alert, { key: 'weird', kind: 'nonsense' } as unknown as AlertRecord]);
+    expect(loadActiveAlerts(registry.alerts, log)).toEqual([alert]);
     expect(JSON.stringify(log.records)).toContain('stored alert dropped');
-    saveActiveAlerts(registry, []);
-    expect(loadActiveAlerts(registry, log)).toEqual([]);
+    saveActiveAlerts(registry.alerts, []);
+    expect(loadActiveAlerts(registry.alerts, log)).toEqual([]);
   });
 });

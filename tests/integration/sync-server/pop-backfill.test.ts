@@ -63,7 +63,7 @@ describe('proof-of-play verdict backfill', () => {
     cleanups.push(() => registry.close());
     const keys = generateKeyPairSync('ed25519');
     const other = generateKeyPairSync('ed25519');
-    registry.addDevice({
+    registry.devices.add({
       id: 'd1',
       siteGroup: 'kien-giang/ha-tien',
       screenName: 's1',
@@ -71,7 +71,7 @@ describe('proof-of-play verdict backfill', () => {
       nowMs: 0,
     });
     // A device whose stored key is not a usable Ed25519 key: its records cannot be verified.
-    registry.addDevice({
+    registry.devices.add({
       id: 'd2',
       siteGroup: 'kien-giang/ha-tien',
       screenName: 's2',
@@ -85,7 +85,7 @@ describe('proof-of-play verdict backfill', () => {
     };
     const payloads: unknown[] = [...c.slice(0, 3), { junk: true }, c[4]];
     // Stored as before verification at ingest: no verdicts given.
-    registry.storeBatches([
+    registry.ingest.storeBatches([
       {
         deviceId: 'd1',
         stream: 'pop',
@@ -103,19 +103,19 @@ describe('proof-of-play verdict backfill', () => {
         })),
       },
     ]);
-    expect(registry.popPage('d1', all, 100).map((r) => r.verdict)).toEqual([null, null, null, null, null]);
+    expect(registry.pop.page('d1', all, 100).map((r) => r.verdict)).toEqual([null, null, null, null, null]);
 
     const log = memoryLogger('backfill');
     const backfill = new PopVerdictBackfill(registry, log, 2);
     expect(await backfill.start()).toBe(7);
-    expect(registry.popPage('d1', all, 100).map((r) => r.verdict)).toEqual([
+    expect(registry.pop.page('d1', all, 100).map((r) => r.verdict)).toEqual([
       'ok',
       'ok',
       'bad-signature',
       'malformed',
       'ok',
     ]);
-    expect(registry.popPage('d2', all, 100).map((r) => r.verdict)).toEqual([
+    expect(registry.pop.page('d2', all, 100).map((r) => r.verdict)).toEqual([
       'bad-signature',
       'bad-signature',
     ]);
@@ -131,7 +131,7 @@ describe('proof-of-play verdict backfill', () => {
     registry.open();
     cleanups.push(() => registry.close());
     const keys = generateKeyPairSync('ed25519');
-    registry.addDevice({
+    registry.devices.add({
       id: 'd1',
       siteGroup: 'kien-giang/ha-tien',
       screenName: 's1',
@@ -139,7 +139,7 @@ describe('proof-of-play verdict backfill', () => {
       nowMs: 0,
     });
     const c = signedChain('d1', 6, keys.privateKey);
-    registry.storeBatches([
+    registry.ingest.storeBatches([
       {
         deviceId: 'd1',
         stream: 'pop',
@@ -151,9 +151,9 @@ describe('proof-of-play verdict backfill', () => {
     const done = backfill.start();
     await backfill.stop();
     expect(await done).toBe(0);
-    expect(registry.popPage('d1', all, 100).every((r) => r.verdict === null)).toBe(true);
+    expect(registry.pop.page('d1', all, 100).every((r) => r.verdict === null)).toBe(true);
     // Another pass later (the next server start) does the work.
     expect(await new PopVerdictBackfill(registry, memoryLogger('backfill'), 4).start()).toBe(6);
-    expect(registry.popPage('d1', all, 100).every((r) => r.verdict === 'ok')).toBe(true);
+    expect(registry.pop.page('d1', all, 100).every((r) => r.verdict === 'ok')).toBe(true);
   });
 });

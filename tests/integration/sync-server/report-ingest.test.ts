@@ -115,15 +115,15 @@ describe('proof of play verified at ingest', () => {
     cleanups.push(async () => {
       await client.stop();
       db.close();
-      await until(() => !s.server.registry.getDevice(deviceId)!.online);
+      await until(() => !s.server.registry.devices.get(deviceId)!.online);
       await new Promise((r) => setImmediate(r));
     });
     const registry = s.server.registry;
-    await until(() => registry.countRecords(deviceId, 'pop') === items.length - 1, 10_000);
+    await until(() => registry.ingest.countRecords(deviceId, 'pop') === items.length - 1, 10_000);
 
     // Stored with their verdicts: the forged one is kept (evidence) but marked; after the lost
     // record, the link to the record before is unknown.
-    const stored = registry.popPage(
+    const stored = registry.pop.page(
       deviceId,
       { fromMs: 0, toMs: Number.MAX_SAFE_INTEGER, afterSeq: 0, lastSeq: 100 },
       100,
@@ -200,7 +200,7 @@ describe('proof of play verified at ingest', () => {
     row = await device();
     expect(row[6]).toBe('5'); // the edited record 2 is marked and counts nowhere
     expect(row.slice(-2)).toEqual(['broken', 'edit@2 signature@4 gap@6+1']);
-    const after = registry.popPage(
+    const after = registry.pop.page(
       deviceId,
       { fromMs: 0, toMs: Number.MAX_SAFE_INTEGER, afterSeq: 0, lastSeq: 100 },
       100,

@@ -81,7 +81,7 @@ describe('report totals leave out records that fail their own checks', () => {
     const keys = generateKeyPairSync('ed25519');
     const x = keys.publicKey.export({ format: 'jwk' }).x!;
     const registry = s.server.registry;
-    registry.addDevice({
+    registry.devices.add({
       id: DEVICE,
       siteGroup: GATE.siteGroup,
       screenName: 'Sảnh đến 1',
@@ -103,7 +103,7 @@ describe('report totals leave out records that fail their own checks', () => {
     const { verdicts } = checkPopBatch(batch, devicePublicKey(x));
     // Every signature is the device's own: only the report's own checks can catch these.
     expect([...verdicts.values()]).toEqual(Array(6).fill('ok'));
-    registry.storeBatches([
+    registry.ingest.storeBatches([
       { deviceId: DEVICE, stream: 'pop', fromSeq: 1, records: batch, popVerdicts: verdicts },
     ]);
 

@@ -106,10 +106,13 @@ describe('reports in the running server', () => {
       await client.stop();
       db.close();
       // Let the server see the disconnect (and the fleet view redraw) before it stops.
-      await until(() => !s.server.registry.getDevice(enrolled.deviceId)!.online);
+      await until(() => !s.server.registry.devices.get(enrolled.deviceId)!.online);
       await new Promise((r) => setImmediate(r));
     });
-    await until(() => s.server.registry.countRecords(enrolled.deviceId, 'pop') === plays.length, 10_000);
+    await until(
+      () => s.server.registry.ingest.countRecords(enrolled.deviceId, 'pop') === plays.length,
+      10_000,
+    );
 
     // Reports need a session with the report action; the ops bearer token does not open them.
     const q = '/api/reports?period=2026-Q1&lang=en';
@@ -187,22 +190,22 @@ describe('link session history', () => {
     const path = join(dir.path, REGISTRY_DB);
     const reg = new Registry(path);
     reg.open();
-    reg.addDevice({ id: 'd1', siteGroup: GATE.siteGroup, screenName: 's', publicKey: 'k1', nowMs: 0 });
-    reg.setOnline('d1', true, 100);
-    reg.setOnline('d1', false, 200);
-    reg.setOnline('d1', true, 300);
-    reg.setLastSeen([['d1', 450]]);
-    expect(reg.sessions('d1', 0, 1000)).toEqual([
+    reg.devices.add({ id: 'd1', siteGroup: GATE.siteGroup, screenName: 's', publicKey: 'k1', nowMs: 0 });
+    reg.devices.setOnline('d1', true, 100);
+    reg.devices.setOnline('d1', false, 200);
+    reg.devices.setOnline('d1', true, 300);
+    reg.devices.setLastSeen([['d1', 450]]);
+    expect(reg.devices.sessions('d1', 0, 1000)).toEqual([
       { from: 100, to: 200 },
       { from: 300, to: null },
     ]);
-    expect(reg.sessions('d1', 200, 250)).toEqual([]);
+    expect(reg.devices.sessions('d1', 200, 250)).toEqual([]);
     await reg.close();
     // The server stopped without a goodbye: the open session ends when the device was last heard.
     const again = new Registry(path);
     again.open();
-    again.markAllOffline();
-    expect(again.sessions('d1', 0, 1000)).toEqual([
+    again.devices.markAllOffline();
+    expect(again.devices.sessions('d1', 0, 1000)).toEqual([
       { from: 100, to: 200 },
       { from: 300, to: 450 },
     ]);

@@ -74,7 +74,7 @@ describe('REST API', () => {
     expect(pop).toHaveLength(1);
     expect(pop[0]).toMatchObject({ seq: 2, itemId: 'welcome-km' });
     expect(JSON.parse(pop[0].payload)).toMatchObject({ itemId: 'welcome-km', prevHash: expect.any(String) });
-    s.server.registry.rollupHealth(Date.now());
+    s.server.registry.health.rollup(Date.now());
     const five = (await s.api('GET', `/api/devices/${e.deviceId}/health?resolution=5m&from=0`)).body;
     expect(five.points[0]).toMatchObject({ samples: 1, cpuTempC: 48.5 });
     expect((await s.api('GET', `/api/devices/${e.deviceId}/health?resolution=1d`)).status).toBe(400);

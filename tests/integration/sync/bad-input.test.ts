@@ -150,12 +150,12 @@ describe('bad input on the device socket', () => {
     // The well-behaved device still delivers; the server still answers.
     devA.outbox.appendHealth(healthAt(Date.now() - 10));
     await until(() => devA.outbox.stats().health.rows === 0, 5000, 'device A delivered');
-    expect(s.server.registry.seqs(s.a.deviceId, 'health')).toEqual([1]);
+    expect(s.server.registry.ingest.seqs(s.a.deviceId, 'health')).toEqual([1]);
     expect((await s.api('GET', '/api/status')).status).toBe(200);
     // Nothing of the fuzz reached the telemetry tables: only the one valid record. The one
     // well-framed record with a bad payload sits in quarantine, verbatim, once.
-    expect(s.server.registry.seqs(s.b.deviceId, 'health')).toEqual([1000]);
-    expect(s.server.registry.listQuarantined(s.b.deviceId)).toEqual([
+    expect(s.server.registry.ingest.seqs(s.b.deviceId, 'health')).toEqual([1000]);
+    expect(s.server.registry.ingest.listQuarantined(s.b.deviceId)).toEqual([
       {
         stream: 'health',
         seq: 1,
@@ -165,8 +165,8 @@ describe('bad input on the device socket', () => {
       },
     ]);
     expect(
-      s.server.registry.countRecords(s.b.deviceId, 'event') +
-        s.server.registry.countRecords(s.b.deviceId, 'pop'),
+      s.server.registry.ingest.countRecords(s.b.deviceId, 'event') +
+        s.server.registry.ingest.countRecords(s.b.deviceId, 'pop'),
     ).toBe(0);
     expect(s.log.records.some((r) => r.msg === 'malformed frame from device')).toBe(true);
     fuzz.ws.terminate();
@@ -273,8 +273,8 @@ describe('quarantine', () => {
       records: [good(1), { seq: 2, at, payload: { kind: 'k', level: 'fatal' } }, good(3)],
     });
     expect(await sock.next()).toMatchObject({ type: 'ack', stream: 'event', uptoSeq: 3 });
-    expect(s.server.registry.seqs(s.a.deviceId, 'event')).toEqual([1, 3]);
-    expect(s.server.registry.listQuarantined(s.a.deviceId)).toMatchObject([
+    expect(s.server.registry.ingest.seqs(s.a.deviceId, 'event')).toEqual([1, 3]);
+    expect(s.server.registry.ingest.listQuarantined(s.a.deviceId)).toMatchObject([
       { stream: 'event', seq: 2, reason: expect.stringContaining('level') },
     ]);
     expect(s.log.records.some((r) => r.msg === 'record quarantined: payload fails its schema')).toBe(true);

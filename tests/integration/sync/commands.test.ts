@@ -166,7 +166,7 @@ describe('TLS', () => {
     noCa.client.start();
     await until(() => noCa.client.currentState === 'waiting', 5000, 'refused certificate');
     expect(noCa.client.counters.connects).toBe(0);
-    expect(s.server.registry.seqs(enrolled.deviceId, 'health')).toEqual([1]);
+    expect(s.server.registry.ingest.seqs(enrolled.deviceId, 'health')).toEqual([1]);
     expect(enrolled.response.gate.siteGroup).toBe(GATE.siteGroup);
   });
 });

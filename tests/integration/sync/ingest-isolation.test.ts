@@ -81,10 +81,10 @@ describe('one device batch cannot fail the group commit for the others', () => {
       code: 'bad-message',
       message: expect.stringMatching(/payload\.data\.x(\.\[0\])+: nests deeper than/),
     });
-    expect(s.server.registry.seqs(s.a, 'event')).toEqual([1, 2]);
-    expect(s.server.registry.countRecords(s.b, 'event')).toBe(0);
-    expect(s.server.registry.listQuarantined(s.b)).toEqual([]);
-    expect(s.server.registry.watermark(s.b, 'event')).toBe(0);
+    expect(s.server.registry.ingest.seqs(s.a, 'event')).toEqual([1, 2]);
+    expect(s.server.registry.ingest.countRecords(s.b, 'event')).toBe(0);
+    expect(s.server.registry.ingest.listQuarantined(s.b)).toEqual([]);
+    expect(s.server.registry.ingest.watermark(s.b, 'event')).toBe(0);
     expect(s.log.records.some((r) => r.msg === 'storing batches failed; devices will resend')).toBe(false);
 
     // B's link is still usable, and A's resend of the same records is stored once.
@@ -92,7 +92,7 @@ describe('one device batch cannot fail the group commit for the others', () => {
     expect(await nextReply(s.sockB)).toEqual({ type: 'ack', v: 1, stream: 'event', uptoSeq: 1 });
     s.sockA.ws.send(eventBatch([event(1), event(2)]));
     expect(await nextReply(s.sockA)).toEqual({ type: 'ack', v: 1, stream: 'event', uptoSeq: 2 });
-    expect(s.server.registry.countRecords(s.a, 'event')).toBe(2);
+    expect(s.server.registry.ingest.countRecords(s.a, 'event')).toBe(2);
     expect((await s.api('GET', '/api/status')).status).toBe(200);
   });
 
@@ -113,9 +113,9 @@ describe('one device batch cannot fail the group commit for the others', () => {
     const refused = await nextReply(s.sockB);
     expect(refused).toMatchObject({ type: 'error', code: 'bad-message' });
     expect((refused as { message: string }).message).toMatch(/batch not stored: .*poisoned record/);
-    expect(s.server.registry.seqs(s.a, 'event')).toEqual([1, 2, 3]);
-    expect(s.server.registry.countRecords(s.b, 'event')).toBe(0);
-    expect(s.server.registry.watermark(s.b, 'event')).toBe(0);
+    expect(s.server.registry.ingest.seqs(s.a, 'event')).toEqual([1, 2, 3]);
+    expect(s.server.registry.ingest.countRecords(s.b, 'event')).toBe(0);
+    expect(s.server.registry.ingest.watermark(s.b, 'event')).toBe(0);
     // Proof that both batches were in the same transaction.
     const failed = s.log.records.find((r) => r.msg === 'batch not stored; refused to its device');
     expect(failed?.fields).toMatchObject({ deviceId: s.b, stream: 'event', batchesInFlush: 2 });
@@ -124,6 +124,6 @@ describe('one device batch cannot fail the group commit for the others', () => {
     db.exec('DROP TRIGGER poison');
     s.sockB.ws.send(eventBatch([event(1), event(2, 'poison')]));
     expect(await nextReply(s.sockB)).toEqual({ type: 'ack', v: 1, stream: 'event', uptoSeq: 2 });
-    expect(s.server.registry.seqs(s.b, 'event')).toEqual([1, 2]);
+    expect(s.server.registry.ingest.seqs(s.b, 'event')).toEqual([1, 2]);
   });
 });

@@ -1,9 +1,11 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { identityKeyPath, loadIdentity } from '../../../device/identity.js';
 import { enrolDevice } from '../../../device/sync/enrol.js';
 import { DeviceConfig } from '../../../protocol/config.js';
+import { REGISTRY_DB } from '../../../sync-server/main.js';
 import {
   enrolTestDevice,
   FAKE_ROOT,
@@ -56,10 +58,10 @@ describe('enrolment and the device link', () => {
         dev.pop.stats().rows === 0,
     );
     const reg = server.registry;
-    expect(reg.seqs(enrolled.deviceId, 'health')).toEqual([1, 2, 3, 4, 5]);
-    expect(reg.seqs(enrolled.deviceId, 'event')).toEqual([1]);
-    expect(reg.seqs(enrolled.deviceId, 'pop')).toEqual([1, 2, 3, 4, 5, 6, 7]);
-    const pop = reg.listPop(enrolled.deviceId);
+    expect(reg.ingest.seqs(enrolled.deviceId, 'health')).toEqual([1, 2, 3, 4, 5]);
+    expect(reg.ingest.seqs(enrolled.deviceId, 'event')).toEqual([1]);
+    expect(reg.ingest.seqs(enrolled.deviceId, 'pop')).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    const pop = reg.pop.list(enrolled.deviceId);
     expect(pop[1]!.prevHash).toBe(pop[0]!.hash);
     expect(JSON.parse(pop[0]!.payload).itemId).toBe('item-0');
     expect(dev.serverTimes.length).toBe(1);
@@ -97,9 +99,10 @@ describe('enrolment and the device link', () => {
       screenName: 's3',
       ttlMs: 60_000,
     });
-    (server.registry as unknown as { db: { prepare(s: string): { run(...a: unknown[]): void } } }).db
-      .prepare('UPDATE enrolment_tokens SET expires_at = ? WHERE id = ?')
-      .run(Date.now() - 1, tok3.body.id);
+    // A second connection to the server's registry file (WAL: alongside the server's own).
+    const aged = new Database(join(dir, 'server', REGISTRY_DB));
+    aged.prepare('UPDATE enrolment_tokens SET expires_at = ? WHERE id = ?').run(Date.now() - 1, tok3.body.id);
+    aged.close();
     await expect(
       enrolDevice({ serverUrl: server.url, token: tok3.body.token, dataDir: join(dir, 'e') }),
     ).rejects.toThrow(/ENROL_TOKEN_EXPIRED/);
@@ -121,8 +124,8 @@ describe('enrolment and the device link', () => {
     const key2 = loadIdentity(dataDir).publicKey;
     expect(key2).not.toBe(key1);
     expect(again.deviceId).not.toBe(first.deviceId);
-    expect(server.registry.getDevice(again.deviceId)?.publicKey).toBe(key2);
-    expect(server.registry.getDevice(first.deviceId)?.publicKey).toBe(key1);
+    expect(server.registry.devices.get(again.deviceId)?.publicKey).toBe(key2);
+    expect(server.registry.devices.get(first.deviceId)?.publicKey).toBe(key1);
     expect(JSON.parse(readFileSync(join(dataDir, 'device.json'), 'utf8')).deviceId).toBe(again.deviceId);
   });
 
@@ -209,7 +212,7 @@ describe('DeviceSync wiring', () => {
     const ds = createSync();
     ds.start();
     await ds.reportNow();
-    await until(() => server.registry.countRecords(deviceId, 'health') === 1, 5000, 'health stored');
+    await until(() => server.registry.ingest.countRecords(deviceId, 'health') === 1, 5000, 'health stored');
     expect(times).toHaveLength(1);
     expect(ds.syncClient?.currentState).toBe('online');
   });
@@ -224,7 +227,7 @@ describe('DeviceSync wiring', () => {
     const ds = createSync();
     expect(ds.syncClient).toBeUndefined();
     ds.start();
-    await until(() => server.registry.countRecords(deviceId, 'event') === 1, 5000, 'event stored');
+    await until(() => server.registry.ingest.countRecords(deviceId, 'event') === 1, 5000, 'event stored');
     const stored = (await api('GET', `/api/devices/${deviceId}/events`)).body as unknown[];
     expect(JSON.stringify(stored)).toContain('Chromium restarted: page stalled');
   });

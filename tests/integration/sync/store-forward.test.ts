@@ -63,9 +63,9 @@ describe('store and forward', () => {
       30_000,
       'outbox drained',
     );
-    expect(s.server.registry.seqs(e.deviceId, 'health')).toEqual(range(health));
-    expect(s.server.registry.seqs(e.deviceId, 'event')).toEqual(range(events));
-    expect(s.server.registry.seqs(e.deviceId, 'pop')).toEqual(range(pops));
+    expect(s.server.registry.ingest.seqs(e.deviceId, 'health')).toEqual(range(health));
+    expect(s.server.registry.ingest.seqs(e.deviceId, 'event')).toEqual(range(events));
+    expect(s.server.registry.ingest.seqs(e.deviceId, 'pop')).toEqual(range(pops));
     expect(dev.outbox.stats().health.droppedRecords).toBe(0);
     expect(s.server.hub.stats.badFrames).toBe(0);
   });
@@ -88,7 +88,7 @@ describe('store and forward', () => {
     }
     dev.client.start();
     await until(
-      () => a.server.registry.countRecords(e.deviceId, 'health') >= 300,
+      () => a.server.registry.ingest.countRecords(e.deviceId, 'health') >= 300,
       10_000,
       'some records stored',
     );
@@ -105,9 +105,9 @@ describe('store and forward', () => {
       20_000,
       'drained after restart',
     );
-    const count = (stream: OutboxStream) => b.server.registry.seqs(e.deviceId, stream);
+    const count = (stream: OutboxStream) => b.server.registry.ingest.seqs(e.deviceId, stream);
     expect(count('health')).toEqual(range(N + 100));
     expect(count('pop')).toEqual(range(N / 3));
-    expect(b.server.registry.watermark(e.deviceId, 'health')).toBe(N + 100);
+    expect(b.server.registry.ingest.watermark(e.deviceId, 'health')).toBe(N + 100);
   });
 });

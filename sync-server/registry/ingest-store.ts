@@ -1,0 +1,314 @@
+/**
+ * Telemetry ingest: health samples, events and proof of play, with records whose payload failed its
+ * schema kept in quarantine, and each (device, stream)'s watermark.
+ *
+ * Exactly-once ingest: each (device, stream) has a watermark `acked_seq` — every record at or below it
+ * is stored or was dropped on the device — and each telemetry table has PRIMARY KEY (device_id, seq)
+ * with INSERT OR IGNORE, so a record sent twice (lost ack, server restart) is stored once.
+ */
+import { POP_GENESIS_HASH } from '../../protocol/proof-of-play.js';
+import { GatecastError } from '../../protocol/errors.js';
+import type { OutboxRecord, OutboxStream } from '../../protocol/messages.js';
+import type { SqliteDb, SqliteStatement } from '../../platform/sqlite.js';
+import type { PopVerdict } from './pop-store.js';
+import { rowMapper } from './rows.js';
+
+/** One batch of a group commit failed and was rolled back alone; the others were stored. */
+export class BatchNotStoredError extends GatecastError {
+  readonly code = 'BATCH_NOT_STORED';
+  constructor(
+    readonly deviceId: string,
+    readonly stream: OutboxStream,
+    options: { cause: unknown },
+  ) {
+    const why = options.cause instanceof Error ? options.cause.message : String(options.cause);
+    super(`batch not stored: ${why.split('\n')[0]!.slice(0, 200)}`, options);
+  }
+}
+export const isBatchNotStoredError = (e: unknown): e is BatchNotStoredError =>
+  e instanceof BatchNotStoredError;
+
+/** One batch to store: already validated records of one stream of one device. */
+export interface IngestBatch {
+  deviceId: string;
+  stream: OutboxStream;
+  fromSeq: number;
+  /** Records sorted by seq; payloads already parsed against the stream's schema. */
+  records: readonly OutboxRecord[];
+  /** Seqs whose payload failed the stream's schema, with the reason: stored in quarantine instead. */
+  rejected?: ReadonlyMap<number, string>;
+  /**
+   * Proof of play: each record's verdict, checked by the hub before storing (sync-server/pop-ingest.ts).
+   * A seq not in the map is stored as not verified (NULL).
+   */
+  popVerdicts?: ReadonlyMap<number, PopVerdict>;
+}
+
+/** About 200 MB of WAL with 4 KiB pages. */
+const WAL_PAGES_LIMIT = 50_000;
+
+const TABLES: Record<OutboxStream, string> = { health: 'health_raw', event: 'events', pop: 'pop_records' };
+
+function healthColumns(
+  payload: unknown,
+): [number | null, number | null, number | null, number | null, number | null, number | null] {
+  const p = payload as {
+    cpuTempC?: number | null;
+    load1?: number | null;
+    memTotalBytes?: number | null;
+    memAvailableBytes?: number | null;
+    diskTotalBytes?: number | null;
+    diskFreeBytes?: number | null;
+    clockOffsetMs?: number | null;
+    throttling?: { underVoltageNow?: boolean } | null;
+  };
+  const pct = (total?: number | null, free?: number | null) =>
+    total && free != null ? Math.round(((total - free) / total) * 10000) / 100 : null;
+  return [
+    p.cpuTempC ?? null,
+    p.load1 ?? null,
+    pct(p.memTotalBytes, p.memAvailableBytes),
+    pct(p.diskTotalBytes, p.diskFreeBytes),
+    p.clockOffsetMs ?? null,
+    p.throttling ? (p.throttling.underVoltageNow ? 1 : 0) : null,
+  ];
+}
+
+const ackedRow = rowMapper('stream_state', (r) => r.num('acked_seq'));
+const gapRow = rowMapper('stream_state', (r) => r.num('gap_records'));
+const countRow = rowMapper('telemetry', (r) => r.num('n'));
+const seqRow = rowMapper('telemetry', (r) => r.num('seq'));
+const streamTotalRow = rowMapper('stream_state', (r) => ({
+  stream: r.str('stream'),
+  acked: r.num('a'),
+  gaps: r.num('g'),
+}));
+const quarantineRow = rowMapper('quarantined_records', (r) => ({
+  stream: r.str('stream'),
+  seq: r.num('seq'),
+  at: r.num('at'),
+  payload: r.str('payload'),
+  reason: r.str('reason'),
+}));
+const eventRow = rowMapper('events', (r) => ({
+  seq: r.num('seq'),
+  at: r.num('at'),
+  kind: r.str('kind'),
+  level: r.str('level'),
+  message: r.str('message'),
+  payload: r.json('payload'),
+}));
+const eventKindRow = rowMapper('events', (r) => ({
+  deviceId: r.str('device_id'),
+  at: r.num('at'),
+  kind: r.str('kind'),
+}));
+const popHashRow = rowMapper('pop_records', (r) => r.strOrNull('hash'));
+
+export class IngestStore {
+  private readonly s;
+  private readonly count: Record<OutboxStream, SqliteStatement>;
+  private readonly seqsOf: Record<OutboxStream, SqliteStatement>;
+  /** eventsSince by number of kinds asked for: prepared the first time each count is asked. */
+  private readonly eventsOfKinds = new Map<number, SqliteStatement>();
+  /** storeBatch in a transaction of its own: inside storeBatches' transaction, a savepoint. */
+  private readonly storeBatchAlone: (b: IngestBatch) => number;
+  /** Watermarks by `${device}\n${stream}`; the table is the truth, this saves a read per batch. */
+  private readonly marks = new Map<string, number>();
+  /** WAL size the background checkpointer last reported (0 without one). */
+  private walPages = 0;
+
+  constructor(private readonly db: SqliteDb) {
+    const per = (sql: (table: string) => string): Record<OutboxStream, SqliteStatement> => ({
+      health: db.prepare(sql(TABLES.health)),
+      event: db.prepare(sql(TABLES.event)),
+      pop: db.prepare(sql(TABLES.pop)),
+    });
+    this.count = per((t) => `SELECT count(*) AS n FROM ${t} WHERE device_id = ?`);
+    this.seqsOf = per((t) => `SELECT seq FROM ${t} WHERE device_id = ? ORDER BY seq`);
+    this.s = {
+      getWatermark: db.prepare('SELECT acked_seq FROM stream_state WHERE device_id = ? AND stream = ?'),
+      setWatermark: db.prepare(
+        'INSERT INTO stream_state (device_id, stream, acked_seq, gap_records) VALUES (?, ?, ?, ?) ON CONFLICT(device_id, stream) DO UPDATE SET acked_seq = excluded.acked_seq, gap_records = gap_records + excluded.gap_records',
+      ),
+      gapRecords: db.prepare('SELECT gap_records FROM stream_state WHERE device_id = ? AND stream = ?'),
+      streamTotals: db.prepare(
+        'SELECT stream, sum(acked_seq) AS a, sum(gap_records) AS g FROM stream_state GROUP BY stream',
+      ),
+      insertHealth: db.prepare(
+        'INSERT OR IGNORE INTO health_raw (device_id, seq, at, cpu_temp_c, load1, mem_used_pct, disk_used_pct, clock_offset_ms, under_voltage, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      insertEvent: db.prepare(
+        'INSERT OR IGNORE INTO events (device_id, seq, at, kind, level, message, payload) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      insertQuarantine: db.prepare(
+        'INSERT OR IGNORE INTO quarantined_records (device_id, stream, seq, at, payload, reason) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      insertPop: db.prepare(
+        'INSERT OR IGNORE INTO pop_records (device_id, seq, at, item_id, hash, prev_hash, payload, verdict, link_ok) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      popHashAt: db.prepare('SELECT hash FROM pop_records WHERE device_id = ? AND seq = ?'),
+      quarantined: db.prepare(
+        'SELECT stream, seq, at, payload, reason FROM quarantined_records WHERE device_id = ? ORDER BY stream, seq LIMIT 1000',
+      ),
+      events: db.prepare(
+        'SELECT seq, at, kind, level, message, payload FROM events WHERE device_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+      ),
+    };
+    this.storeBatchAlone = db.transaction((b: IngestBatch) => this.storeBatch(b));
+  }
+
+  /** What the background checkpointer found; past a limit, the next group commit checkpoints itself. */
+  noteWalPages(pages: number): void {
+    this.walPages = pages;
+  }
+
+  watermark(deviceId: string, stream: OutboxStream): number {
+    return ackedRow.one(this.s.getWatermark.get(deviceId, stream)) ?? 0;
+  }
+
+  /**
+   * Stores the batches in one transaction (group commit) and returns, for each, the new watermark
+   * to acknowledge: the highest seq up to which every record is stored (or was declared dropped by
+   * `fromSeq`). Each batch has a savepoint of its own, so one that fails (a value storage refuses)
+   * is rolled back alone and its entry is the BatchNotStoredError; the others are committed. Throws
+   * only when the transaction as a whole fails (then nothing is stored).
+   */
+  storeBatches(batches: readonly IngestBatch[]): (number | BatchNotStoredError)[] {
+    try {
+      const marks = this.db.transaction(() =>
+        batches.map((b) => {
+          try {
+            return this.storeBatchAlone(b);
+          } catch (err) {
+            // SQLite ends the whole transaction on some errors (disk full, I/O): then the later
+            // batches would run outside it, so the group commit fails as a whole.
+            if (!this.db.inTransaction) throw err;
+            return new BatchNotStoredError(b.deviceId, b.stream, { cause: err });
+          }
+        }),
+      )();
+      // The background checkpointer could not keep the WAL short (a long reader?): do it here.
+      if (this.walPages > WAL_PAGES_LIMIT) {
+        this.walPages = 0;
+        this.db.pragma('wal_checkpoint(PASSIVE)');
+      }
+      return marks;
+    } catch (err) {
+      this.marks.clear(); // rolled back: the cached watermarks may be ahead of the table
+      throw err;
+    }
+  }
+
+  private storeBatch(b: IngestBatch): number {
+    const s = this.s;
+    const before = this.watermark(b.deviceId, b.stream);
+    // Everything below fromSeq is stored or dropped on the device: the device will never send it.
+    let mark = Math.max(before, b.fromSeq - 1);
+    const gap = Math.max(0, b.fromSeq - 1 - before);
+    // PoP: the hash of the record stored just before, for the link check (seq → hash).
+    let prevPop: { seq: number; hash: string | null } | undefined;
+    for (const r of b.records) {
+      if (r.seq <= before) continue; // already stored and acked: a resend
+      const rejected = b.rejected?.get(r.seq);
+      if (rejected !== undefined) {
+        s.insertQuarantine.run(
+          b.deviceId,
+          b.stream,
+          r.seq,
+          r.at,
+          JSON.stringify(r.payload) ?? 'null',
+          rejected,
+        );
+      } else if (b.stream === 'health') {
+        s.insertHealth.run(b.deviceId, r.seq, r.at, ...healthColumns(r.payload), JSON.stringify(r.payload));
+      } else if (b.stream === 'event') {
+        const e = r.payload as { kind: string; level: string; message: string };
+        s.insertEvent.run(b.deviceId, r.seq, r.at, e.kind, e.level, e.message, JSON.stringify(r.payload));
+      } else {
+        const p = r.payload as { itemId?: string; hash?: string; prevHash?: string };
+        const prevHash =
+          r.seq === 1
+            ? POP_GENESIS_HASH
+            : prevPop?.seq === r.seq - 1
+              ? prevPop.hash
+              : (popHashRow.one(s.popHashAt.get(b.deviceId, r.seq - 1)) ?? null);
+        const verdict = b.popVerdicts?.get(r.seq) ?? null;
+        s.insertPop.run(
+          b.deviceId,
+          r.seq,
+          r.at,
+          p.itemId ?? null,
+          p.hash ?? null,
+          p.prevHash ?? null,
+          JSON.stringify(r.payload),
+          verdict,
+          prevHash === null ? null : p.prevHash === prevHash ? 1 : 0,
+        );
+        prevPop = { seq: r.seq, hash: p.hash ?? null };
+      }
+      if (r.seq === mark + 1) mark = r.seq;
+    }
+    if (mark !== before || gap > 0) {
+      s.setWatermark.run(b.deviceId, b.stream, mark, gap);
+      this.marks.set(`${b.deviceId}\n${b.stream}`, mark);
+    }
+    return mark;
+  }
+
+  listQuarantined(
+    deviceId: string,
+  ): { stream: string; seq: number; at: number; payload: string; reason: string }[] {
+    return quarantineRow.all(this.s.quarantined.all(deviceId));
+  }
+
+  /** Records declared dropped by a device (gaps below a batch's fromSeq). */
+  gapRecords(deviceId: string, stream: OutboxStream): number {
+    return gapRow.one(this.s.gapRecords.get(deviceId, stream)) ?? 0;
+  }
+
+  /** Acknowledged watermarks and declared gaps summed per stream, for monitoring. */
+  streamTotals(): { ackedSeqByStream: Record<string, number>; gapRecordsByStream: Record<string, number> } {
+    const ackedSeqByStream: Record<string, number> = {};
+    const gapRecordsByStream: Record<string, number> = {};
+    for (const r of streamTotalRow.all(this.s.streamTotals.all())) {
+      ackedSeqByStream[r.stream] = r.acked;
+      gapRecordsByStream[r.stream] = r.gaps;
+    }
+    return { ackedSeqByStream, gapRecordsByStream };
+  }
+
+  countRecords(deviceId: string, stream: OutboxStream): number {
+    return countRow.one(this.count[stream].get(deviceId))!;
+  }
+
+  seqs(deviceId: string, stream: OutboxStream): number[] {
+    return seqRow.all(this.seqsOf[stream].all(deviceId));
+  }
+
+  listEvents(
+    deviceId: string,
+    opts: { afterSeq?: number; limit?: number } = {},
+  ): { seq: number; at: number; kind: string; level: string; message: string; payload: unknown }[] {
+    return eventRow.all(this.s.events.all(deviceId, opts.afterSeq ?? 0, Math.min(opts.limit ?? 500, 5000)));
+  }
+
+  /** Events of the given kinds stored at or after `sinceMs` (device time), per device, oldest first. */
+  eventsSince(kinds: readonly string[], sinceMs: number): Map<string, { at: number; kind: string }[]> {
+    const out = new Map<string, { at: number; kind: string }[]>();
+    if (kinds.length === 0) return out;
+    let stmt = this.eventsOfKinds.get(kinds.length);
+    if (!stmt) {
+      stmt = this.db.prepare(
+        `SELECT device_id, at, kind FROM events WHERE at >= ? AND kind IN (${kinds.map(() => '?').join(', ')}) ORDER BY at LIMIT 100000`,
+      );
+      this.eventsOfKinds.set(kinds.length, stmt);
+    }
+    for (const r of eventKindRow.all(stmt.all(sinceMs, ...kinds))) {
+      let list = out.get(r.deviceId);
+      if (!list) out.set(r.deviceId, (list = []));
+      list.push({ at: r.at, kind: r.kind });
+    }
+    return out;
+  }
+}
