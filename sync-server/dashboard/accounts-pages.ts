@@ -20,6 +20,7 @@ import { ROLES } from '../accounts/roles.js';
 import type { PublicAccountKey, PublicUser } from '../accounts/service.js';
 import type { AuditOutcome } from '../accounts/store.js';
 import { html, type SafeHtml } from '../web/escape.js';
+import { browserUrl } from './browser-files.js';
 import { jsonBlock, page } from './pages.js';
 
 /** A user as the users page lists it. */
@@ -128,7 +129,7 @@ function messages(lang: DashboardLanguage, timeZone: string): SafeHtml {
   </script>`;
 }
 
-const css = html`<link rel="stylesheet" href="/dashboard/static/accounts.css" />`;
+const css = html`<link rel="stylesheet" href="${browserUrl('accounts', 'accounts.css')}" />`;
 
 /** A label, a field, its rule and the place its problem is named. */
 function field(
@@ -200,7 +201,7 @@ export function renderUsersPage(o: UsersPageOptions): string {
       title: t('users.title'),
       user: o.user,
       csrfToken: o.csrfToken,
-      script: 'users.js',
+      script: browserUrl('accounts', 'accounts-pages.js'),
       path: '/dashboard/users',
     },
     html`${css}
@@ -364,7 +365,7 @@ export function renderAccountPage(o: AccountPageOptions): string {
       title: t('account.title'),
       user: o.user,
       csrfToken: o.csrfToken,
-      script: 'account.js',
+      script: browserUrl('accounts', 'accounts-pages.js'),
       path: '/dashboard/account',
     },
     html`${css}
@@ -411,7 +412,7 @@ export function renderAuditPage(o: AuditPageOptions): string {
       title: t('audit.title'),
       user: o.user,
       csrfToken: o.csrfToken,
-      script: 'audit.js',
+      script: browserUrl('accounts', 'accounts-pages.js'),
       path: '/dashboard/audit',
     },
     html`${css}
