@@ -3,9 +3,9 @@
  * account (/dashboard/account, session.self) and the audit log (/dashboard/audit, audit.view).
  *
  * The server renders the frame (forms, table heads, the catalogue's words) with the escaping `html`
- * template; the rows are built by the pages' scripts (accounts-assets.ts) with textContent only,
- * from data embedded as JSON blocks or read from the accounts API, so the same code draws the first
- * page and every refresh. The audit filter (dates in the ops zone) is turned into the API's query
+ * template; the rows are built by the pages' script (accounts/browser/accounts-pages.js) with
+ * textContent only, from data embedded as JSON blocks or read from the accounts API, so the same
+ * code draws the first page and every refresh. The audit filter (dates in the ops zone) is turned into the API's query
  * here, once, and used both by the page and by its Export CSV link.
  */
 import {
