@@ -20,6 +20,21 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.browser } },
   },
   {
+    // The dashboard pages' scripts run in the browser (ES modules), not Node: Node's globals are off.
+    files: ['sync-server/*/browser/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: {
+        ...Object.fromEntries(
+          Object.keys(globals.node)
+            .filter((g) => !(g in globals.browser))
+            .map((g) => [g, 'off']),
+        ),
+        ...globals.browser,
+      },
+    },
+  },
+  {
     // Sample generation drives a browser page from Node.
     files: ['samples/**/*.mjs'],
     languageOptions: { globals: { ...globals.node, ...globals.browser } },

@@ -3,9 +3,9 @@
  * account (/dashboard/account, session.self) and the audit log (/dashboard/audit, audit.view).
  *
  * The server renders the frame (forms, table heads, the catalogue's words) with the escaping `html`
- * template; the rows are built by the pages' scripts (accounts-assets.ts) with textContent only,
- * from data embedded as JSON blocks or read from the accounts API, so the same code draws the first
- * page and every refresh. The audit filter (dates in the ops zone) is turned into the API's query
+ * template; the rows are built by the pages' script (accounts/browser/accounts-pages.js) with
+ * textContent only, from data embedded as JSON blocks or read from the accounts API, so the same
+ * code draws the first page and every refresh. The audit filter (dates in the ops zone) is turned into the API's query
  * here, once, and used both by the page and by its Export CSV link.
  */
 import {
@@ -20,6 +20,7 @@ import { ROLES } from '../accounts/roles.js';
 import type { PublicAccountKey, PublicUser } from '../accounts/service.js';
 import type { AuditOutcome } from '../accounts/store.js';
 import { html, type SafeHtml } from '../web/escape.js';
+import { browserUrl } from './browser-files.js';
 import { jsonBlock, page } from './pages.js';
 
 /** A user as the users page lists it. */
@@ -108,7 +109,7 @@ function messages(lang: DashboardLanguage, timeZone: string): SafeHtml {
   </script>`;
 }
 
-const css = html`<link rel="stylesheet" href="/dashboard/static/accounts.css" />`;
+const css = html`<link rel="stylesheet" href="${browserUrl('accounts', 'accounts.css')}" />`;
 
 /** A label, a field, its rule and the place its problem is named. */
 function field(
@@ -180,7 +181,7 @@ export function renderUsersPage(o: UsersPageOptions): string {
       title: t('users.title'),
       user: o.user,
       csrfToken: o.csrfToken,
-      script: 'users.js',
+      script: browserUrl('accounts', 'accounts-pages.js'),
       path: '/dashboard/users',
     },
     html`${css}
@@ -344,7 +345,7 @@ export function renderAccountPage(o: AccountPageOptions): string {
       title: t('account.title'),
       user: o.user,
       csrfToken: o.csrfToken,
-      script: 'account.js',
+      script: browserUrl('accounts', 'accounts-pages.js'),
       path: '/dashboard/account',
     },
     html`${css}
@@ -391,7 +392,7 @@ export function renderAuditPage(o: AuditPageOptions): string {
       title: t('audit.title'),
       user: o.user,
       csrfToken: o.csrfToken,
-      script: 'audit.js',
+      script: browserUrl('accounts', 'accounts-pages.js'),
       path: '/dashboard/audit',
     },
     html`${css}

@@ -12,6 +12,7 @@ import type { AlertHistoryEntry } from '../alerts/store.js';
 import type { AlertEvent, AlertKind, AlertRecord, AlertSeverity } from '../alerts/types.js';
 import type { PublicUser } from '../accounts/service.js';
 import { html, type SafeHtml } from '../web/escape.js';
+import { browserUrl } from './browser-files.js';
 import { jsonBlock, page } from './pages.js';
 
 export const ALERT_KINDS = Object.keys(ALERT_MESSAGE_KEY) as AlertKind[];
@@ -247,7 +248,7 @@ export function renderAlertsPage(o: AlertsPageOptions): string {
       title: t('alerts.title'),
       user: o.user,
       csrfToken: o.csrfToken,
-      script: 'alerts.js',
+      script: browserUrl('alerts', 'alerts-page.js'),
       path: '/dashboard/alerts',
     },
     html`<main id="alerts-page" data-can-ack="${o.canAcknowledge ? 'yes' : 'no'}">

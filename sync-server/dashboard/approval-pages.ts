@@ -24,6 +24,7 @@ import {
   EMERGENCY_MIN_MINUTES,
 } from '../content/approval-service.js';
 import { html, type SafeHtml } from '../web/escape.js';
+import { browserUrl } from './browser-files.js';
 import { jsonBlock, page } from './pages.js';
 
 /** Where the pages find each site group's time zone. */
@@ -77,7 +78,7 @@ function msgs(lang: DashboardLanguage): SafeHtml {
   </script>`;
 }
 
-const css = html`<link rel="stylesheet" href="/dashboard/static/approval.css" />`;
+const css = html`<link rel="stylesheet" href="${browserUrl('content', 'approval.css')}" />`;
 
 function shell(
   lang: DashboardLanguage,
@@ -88,7 +89,7 @@ function shell(
   body: SafeHtml,
 ): string {
   return page(
-    { lang, title, user, csrfToken, script: 'approval.js', path },
+    { lang, title, user, csrfToken, script: browserUrl('content', 'approval-page.js'), path },
     html`${css}${body}${msgs(lang)}`,
   );
 }

@@ -1,6 +1,6 @@
 /**
  * The content authoring page (/dashboard/content): a server-rendered shell (site-group chooser,
- * empty editor sections, the action buttons) that content.js fills from /api/content. Every word
+ * empty editor sections, the action buttons) that content/browser/content-page.js fills from /api/content. Every word
  * comes from protocol/i18n/content-ui.ts; the script reads them from a JSON data block.
  */
 import { DASHBOARD_LOCALE, type DashboardLanguage } from '../../protocol/i18n/dashboard.js';
@@ -8,6 +8,7 @@ import { type ContentUiKey, contentText, contentUiMessages } from '../../protoco
 import type { PublicUser } from '../accounts/service.js';
 import type { SiteGroupSummary } from '../content/service.js';
 import { html } from '../web/escape.js';
+import { browserUrl } from './browser-files.js';
 import { jsonBlock, page } from './pages.js';
 
 export interface ContentPageOptions {
@@ -39,8 +40,15 @@ export function renderContent(
   const button = (id: string, key: ContentUiKey, show: boolean) =>
     show ? html`<button type="button" id="${id}">${t(key)}</button>` : '';
   return page(
-    { lang, title: t('content.title'), user, csrfToken, script: 'content.js', path: '/dashboard/content' },
-    html`<link rel="stylesheet" href="/dashboard/static/content.css" />
+    {
+      lang,
+      title: t('content.title'),
+      user,
+      csrfToken,
+      script: browserUrl('content', 'content-page.js'),
+      path: '/dashboard/content',
+    },
+    html`<link rel="stylesheet" href="${browserUrl('content', 'content.css')}" />
       <main id="content-app" data-can-edit="${o.canEdit ? 'yes' : 'no'}">
         <h2>${t('content.title')}</h2>
         ${

@@ -21,6 +21,7 @@ import type { HealthPoint } from '../registry/health-store.js';
 import { html, raw, type SafeHtml } from '../web/escape.js';
 import type { PublicUser } from '../accounts/service.js';
 import { type Action, isAllowed } from '../accounts/roles.js';
+import { browserUrl } from './browser-files.js';
 import { countStates, type FleetRow, groupFleet, SCREEN_STATES } from './fleet-state.js';
 import type { SchedulePreview } from './schedule-preview.js';
 import { lineChart } from './svg-chart.js';
@@ -81,7 +82,8 @@ export interface PageOptions {
   title: string;
   user?: PublicUser;
   csrfToken?: string;
-  script: string;
+  /** The page's own script (browserUrl()); every page also loads the shared client helper. */
+  script?: string;
   /** Where the language switch comes back to. */
   path: string;
 }
@@ -97,7 +99,7 @@ export function page(o: PageOptions, body: SafeHtml): string {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         ${o.csrfToken ? html`<meta name="csrf-token" content="${o.csrfToken}" />` : ''}
         <title>${o.title} · ${t('app.title')}</title>
-        <link rel="stylesheet" href="/dashboard/static/app.css" />
+        <link rel="stylesheet" href="${browserUrl('dashboard', 'dashboard.css')}" />
       </head>
       <body>
         <header>
@@ -136,7 +138,8 @@ export function page(o: PageOptions, body: SafeHtml): string {
         <script type="application/json" id="gc-msgs">
           ${jsonBlock(clientMessages(o.lang))}
         </script>
-        <script src="/dashboard/static/${o.script}"></script>
+        <script type="module" src="${browserUrl('dashboard', 'client.js')}"></script>
+        ${o.script ? html`<script type="module" src="${o.script}"></script>` : ''}
       </body>
     </html>`.value;
 }
@@ -144,7 +147,12 @@ export function page(o: PageOptions, body: SafeHtml): string {
 export function renderLogin(lang: DashboardLanguage): string {
   const t = (k: Parameters<typeof uiText>[1]) => uiText(lang, k);
   return page(
-    { lang, title: t('login.title'), script: 'login.js', path: '/dashboard/login' },
+    {
+      lang,
+      title: t('login.title'),
+      script: browserUrl('dashboard', 'login-page.js'),
+      path: '/dashboard/login',
+    },
     html`<main>
       <form id="login" class="login" autocomplete="on">
         <h2>${t('login.title')}</h2>
@@ -242,7 +250,14 @@ export function renderFleet(
       </section>`,
   );
   return page(
-    { lang, title: t('fleet.title'), user, csrfToken, script: 'fleet.js', path: '/dashboard' },
+    {
+      lang,
+      title: t('fleet.title'),
+      user,
+      csrfToken,
+      script: browserUrl('dashboard', 'fleet-page.js'),
+      path: '/dashboard',
+    },
     html`<main>
       <h2>${t('fleet.title')}</h2>
       <p>
@@ -346,7 +361,7 @@ export function renderScreen(
       title: r.screenName,
       user,
       csrfToken,
-      script: 'screen.js',
+      script: browserUrl('dashboard', 'screen-page.js'),
       path: `/dashboard/screen/${encodeURIComponent(r.id)}`,
     },
     html`<main data-device="${r.id}" data-tz="${tz}">
@@ -442,7 +457,7 @@ export function renderReports(
     ['devices-csv', 'reports.format.devicesCsv'],
   ];
   return page(
-    { lang, title: t('reports.title'), user, csrfToken, script: 'common.js', path: '/dashboard/reports' },
+    { lang, title: t('reports.title'), user, csrfToken, path: '/dashboard/reports' },
     html`<main>
       <p><a href="/dashboard">${uiText(lang, 'screen.back')}</a></p>
       <form id="report-form" class="login" method="get" action="/api/reports">

@@ -6,7 +6,7 @@
  *   GET  /dashboard/screen/:id               screen page (fleet.view; commands need device.command)
  *   GET  /dashboard/login                    login page (public)
  *   GET  /dashboard/lang/:lang?next=         language switch: sets the gatecast_lang cookie (public)
- *   GET  /dashboard/static/:file             stylesheet and scripts (public)
+ *   GET  /dashboard/static/<feature>/browser/<file>  scripts and stylesheets (public, browser-files.ts)
  *   GET  /dashboard/events[?device=id]       server-sent events: `rows` (changed fleet rows), `command` (fleet.view)
  *   GET  /api/dashboard/fleet                fleet rows as JSON (fleet.view)
  *   POST /api/dashboard/devices/:id/commands {name} → the queued command (device.command, CSRF, audited)
@@ -27,11 +27,7 @@ import type { AccountService } from '../accounts/service.js';
 import type { Registry } from '../registry/registry.js';
 import type { TufRepository } from '../tuf/repository.js';
 import type { DeviceHub } from '../ws-hub.js';
-import { ACCOUNT_JS, ACCOUNTS_CSS, AUDIT_JS, USERS_JS } from './accounts-assets.js';
-import { APPROVAL_CSS, APPROVAL_JS } from './approval-assets.js';
-import { ALERTS_JS } from './alerts-page-assets.js';
-import { COMMON_JS, DASHBOARD_CSS, FLEET_JS, LOGIN_JS, SCREEN_JS } from './assets.js';
-import { CONTENT_CSS, CONTENT_JS } from './content-assets.js';
+import { browserFiles } from './browser-files.js';
 import { openEventStream } from './event-stream.js';
 import { LANG_COOKIE, languageOf, pageSession, sendHtml } from './page-session.js';
 import type { FleetView } from './fleet-view.js';
@@ -51,23 +47,6 @@ export interface DashboardRoutesOptions {
 }
 
 export { LANG_COOKIE, languageOf } from './page-session.js';
-
-const STATIC: Record<string, { type: string; body: string }> = {
-  'app.css': { type: 'text/css; charset=utf-8', body: DASHBOARD_CSS },
-  'fleet.js': { type: 'text/javascript; charset=utf-8', body: FLEET_JS },
-  'common.js': { type: 'text/javascript; charset=utf-8', body: COMMON_JS },
-  'screen.js': { type: 'text/javascript; charset=utf-8', body: SCREEN_JS },
-  'login.js': { type: 'text/javascript; charset=utf-8', body: LOGIN_JS },
-  'approval.js': { type: 'text/javascript; charset=utf-8', body: APPROVAL_JS },
-  'approval.css': { type: 'text/css; charset=utf-8', body: APPROVAL_CSS },
-  'content.js': { type: 'text/javascript; charset=utf-8', body: CONTENT_JS },
-  'content.css': { type: 'text/css; charset=utf-8', body: CONTENT_CSS },
-  'alerts.js': { type: 'text/javascript; charset=utf-8', body: ALERTS_JS },
-  'accounts.css': { type: 'text/css; charset=utf-8', body: ACCOUNTS_CSS },
-  'users.js': { type: 'text/javascript; charset=utf-8', body: USERS_JS },
-  'account.js': { type: 'text/javascript; charset=utf-8', body: ACCOUNT_JS },
-  'audit.js': { type: 'text/javascript; charset=utf-8', body: AUDIT_JS },
-};
 
 const CommandBody = z.object({ name: CommandName, args: FreeJsonObject.optional() });
 const Id = z.string().min(1).max(100);
@@ -89,15 +68,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardRoutesOptions> = async
     return fail(reply, 500, 'INTERNAL', 'internal error');
   });
 
-  app.get<{ Params: { file: string } }>(
-    '/dashboard/static/:file',
-    { config: { access: 'public' } },
-    async (request, reply) => {
-      const f = STATIC[request.params.file];
-      if (!f) return fail(reply, 404, 'NOT_FOUND', 'no such file');
-      return reply.type(f.type).header('cache-control', 'no-cache').send(f.body);
-    },
-  );
+  await app.register(browserFiles);
 
   app.get('/dashboard/login', { config: { access: 'public' } }, async (request, reply) =>
     sendHtml(reply, renderLogin(languageOf(request))),

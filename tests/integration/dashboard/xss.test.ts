@@ -340,7 +340,7 @@ async function expectInert(page: Page, what: string): Promise<void> {
   expect(found.injectedImages, `${what}: injected <img>`).toBe(0);
   expect(found.handlers, `${what}: inline handlers`).toEqual([]);
   for (const src of found.scripts)
-    expect(src, `${what}: script`).toMatch(/^\/dashboard\/static\/[\w-]+\.js$/);
+    expect(src, `${what}: script`).toMatch(/^\/dashboard\/static\/[\w-]+\/browser\/[\w-]+\.js$/);
   expect(found.javascriptUrls, `${what}: javascript: URLs`).toEqual([]);
 }
 
