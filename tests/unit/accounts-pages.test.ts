@@ -5,6 +5,7 @@ import {
   type AccountsUiKey,
   AUDIT_ACTIONS,
 } from '../../protocol/i18n/accounts-ui.js';
+import { zoneOffsetMs } from '../../protocol/zoned-time.js';
 import { ROLES } from '../../sync-server/accounts/roles.js';
 import {
   AUDIT_OUTCOMES,
@@ -49,7 +50,22 @@ describe('account pages message catalogue', () => {
 describe('audit filter', () => {
   const HCM = 'Asia/Ho_Chi_Minh';
 
-  it('knows zone offsets, including a daylight-saving zone', () => {});
+  it('knows zone offsets, including a daylight-saving zone', () => {
+    // dayStartInZone → startOfLocalDay → zonedInstant, which reads the zone's offset around the day.
+    const HOUR_MS = 3_600_000;
+    expect(zoneOffsetMs(HCM, Date.UTC(2026, 0, 1))).toBe(7 * HOUR_MS);
+    expect(zoneOffsetMs(HCM, Date.UTC(2026, 6, 1))).toBe(7 * HOUR_MS);
+    expect(zoneOffsetMs('UTC', Date.UTC(2026, 6, 1))).toBe(0);
+    expect(zoneOffsetMs('Europe/Paris', Date.UTC(2026, 0, 1))).toBe(HOUR_MS);
+    expect(zoneOffsetMs('Europe/Paris', Date.UTC(2026, 6, 1))).toBe(2 * HOUR_MS);
+    // Paris springs forward at 01:00 UTC on 29 March 2026, to the millisecond.
+    const spring = Date.parse('2026-03-29T01:00:00Z');
+    expect(zoneOffsetMs('Europe/Paris', spring - 1)).toBe(HOUR_MS);
+    expect(zoneOffsetMs('Europe/Paris', spring)).toBe(2 * HOUR_MS);
+    // A zone west of UTC, and one with a half-hour offset.
+    expect(zoneOffsetMs('America/New_York', Date.UTC(2026, 0, 1))).toBe(-5 * HOUR_MS);
+    expect(zoneOffsetMs('Asia/Kolkata', Date.UTC(2026, 0, 1))).toBe(5.5 * HOUR_MS);
+  });
 
   it('turns a calendar day into its first instant in the zone; refuses impossible dates', () => {
     expect(dayStartInZone('2026-04-01', HCM)).toBe(Date.parse('2026-03-31T17:00:00Z'));
