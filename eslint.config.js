@@ -15,6 +15,17 @@ export default tseslint.config(
     },
   },
   {
+    // Promises must be awaited or handed on on purpose: a dropped promise loses its rejection (an
+    // unhandled rejection ends the daemon), and a promise where a callback's void is expected runs
+    // unawaited. These rules need the types, so they read tsconfig.json through the project service.
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+    },
+  },
+  {
     // The player page runs in Chromium, not Node.
     files: ['player/page/**/*.js'],
     languageOptions: { globals: { ...globals.browser } },

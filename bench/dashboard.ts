@@ -98,7 +98,7 @@ export default async function dashboard(args: string[]): Promise<void> {
         records: [{ seq: 1, at: now - 60_000, payload: health(now - 60_000, i, `item-${i % 40}`) }],
       })),
     );
-    reg.close();
+    await reg.close();
     const store = openSqliteAccountStore(join(dataDir, ACCOUNTS_DB));
     await new AccountService(
       store,

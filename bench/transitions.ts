@@ -14,7 +14,7 @@
  * as reported to the daemon). Frames are counted from the first item on.
  */
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import puppeteer from 'puppeteer-core';
@@ -237,7 +237,7 @@ async function runNaive(
   count: number,
   itemMs: number,
 ): Promise<RunResult> {
-  const server = createServer(async (req, res) => {
+  const serve = async (req: IncomingMessage, res: ServerResponse) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     try {
       if (path === '/') {
@@ -268,7 +268,9 @@ async function runNaive(
     }
     res.writeHead(404);
     res.end();
-  });
+  };
+  // serve() catches its own failures (a failed read answers 404), so its promise never rejects.
+  const server = createServer((req, res) => void serve(req, res));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const browser = await puppeteer.launch({

@@ -38,7 +38,7 @@ export function parseNodeMajor(version: string): number {
   return Number(/^v?(\d+)/.exec(version)?.[1] ?? 0);
 }
 
-/** Candidates in FIELD-NOTES §1 order: `chromium`, then the Bookworm name `chromium-browser`. */
+/** Candidates in docs/field-notes.md §1 order: `chromium`, then the Bookworm name `chromium-browser`. */
 export async function findChromium(explicit?: string): Promise<string | undefined> {
   const candidates = [explicit, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(
     (p): p is string => !!p,
@@ -100,7 +100,7 @@ export type ClockVerdict = { ok: true; synced: boolean | undefined } | { ok: fal
 
 /**
  * The clock is plausible when it is past the floor; `synced` says whether timesyncd confirmed it
- * this boot (it touches /run/systemd/timesync/synchronized per sync: FIELD-NOTES §6 [V]).
+ * this boot (it touches /run/systemd/timesync/synchronized per sync: docs/field-notes.md §6 [V]).
  */
 export function judgeClock(
   nowMs: number,

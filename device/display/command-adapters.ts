@@ -10,7 +10,8 @@ async function must(run: Run, what: string, cmd: string, args: readonly string[]
 
 /**
  * HDMI-CEC through cec-ctl (v4l-utils, in the Pi OS image). The adapter must claim a logical address
- * before it may send, so the first call registers as a playback device (cec-ctl(1); FIELD-NOTES §2 [V]).
+ * before it may send, so the first call registers as a playback device (cec-ctl(1);
+ * docs/field-notes.md §2 [V]).
  * Which /dev/cecN is the HDMI port the screen is on (Pi 4 has two) is [U]: `display.cecDevice`.
  * Whether a given TV honours standby/image-view-on is up to the TV.
  */
@@ -54,7 +55,7 @@ export class CecDisplayPower implements DisplayPower {
  * Wayland (labwc, wayfire) through wlopm: DPMS through wlr-output-power-management.
  * Not wlr-randr, although issue 6 names it: `wlr-randr --output … --off` is a modeset that removes the
  * output, which un-fullscreens the kiosk window and under wayfire logged the session out
- * (FIELD-NOTES §2: MMM-Pir#112, RDC#54, bf#67, bf#219). wlopm only blanks the output.
+ * (docs/field-notes.md §2: MMM-Pir#112, RDC#54, bf#67, bf#219). wlopm only blanks the output.
  * Known risks [R]: `wlopm --on` leaving the screen black (bf#329), labwc 0.20 losing the output.
  */
 export class WlopmDisplayPower implements DisplayPower {
@@ -80,7 +81,7 @@ export class WlopmDisplayPower implements DisplayPower {
   }
 }
 
-/** X11 sessions only: DPMS through xset (FIELD-NOTES §2 [R]). */
+/** X11 sessions only: DPMS through xset (docs/field-notes.md §2 [R]). */
 export class XsetDisplayPower implements DisplayPower {
   readonly name = 'x11';
 
@@ -104,7 +105,7 @@ export class XsetDisplayPower implements DisplayPower {
 
 /**
  * Legacy firmware display (non-KMS only). On KMS (every Bookworm/Trixie image) the command is
- * "not registered" (FIELD-NOTES §2: bf#63, bf#193 [V]); that case throws a named error.
+ * "not registered" (docs/field-notes.md §2: bf#63, bf#193 [V]); that case throws a named error.
  */
 export class VcgencmdDisplayPower implements DisplayPower {
   readonly name = 'vcgencmd';

@@ -7,7 +7,7 @@ import { pickHeaderChip, readSysfsChips, type SysfsChip, sysfsNumber } from './s
 
 /**
  * GPIO through onoff (sysfs). onoff takes the sysfs number, which on kernels ≥ 6.6 is the chip's
- * dynamic base + BCM line (FIELD-NOTES §4), so the chip is looked up by label at start.
+ * dynamic base + BCM line (docs/field-notes.md §4), so the chip is looked up by label at start.
  * Not run on a real Pi here [U]: onoff's epoll edges on Pi 5 (onoff#197), and sysfs GPIO may be
  * dropped from future Pi kernels (deprecated since 4.8); the gpiod CLI is the fallback then.
  * onoff has no pull-up/down control: buttons need the pull set in config.txt (`gpio=17=ip,pu`).

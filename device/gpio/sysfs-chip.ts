@@ -11,7 +11,7 @@ export interface SysfsChip {
 
 /**
  * Labels of the chip that drives the 40-pin header, best first. Pi 5: pinctrl-rp1; Pi 4:
- * pinctrl-bcm2711 (FIELD-NOTES §4 [V]). pinctrl-bcm2835 (Pi 3, Zero 2) is a guess from the kernel's
+ * pinctrl-bcm2711 (docs/field-notes.md §4 [V]). pinctrl-bcm2835 (Pi 3, Zero 2) is a guess from the kernel's
  * driver name, not checked on a board [U].
  */
 export const HEADER_CHIP_LABELS = ['pinctrl-rp1', 'pinctrl-bcm2711', 'pinctrl-bcm2835'] as const;

@@ -2,7 +2,7 @@
  * System sensors behind a port: `LinuxSystemSensors` reads /proc, /sys, statfs and vcgencmd (paths
  * configurable so tests point it at a fake tree); `MemorySystemSensors` is its in-memory twin.
  *
- * Not verifiable off a Pi (see FIELD-NOTES section 3): the vcgencmd get_throttled output and its bit
+ * Not verifiable off a Pi (see docs/field-notes.md §3): the vcgencmd get_throttled output and its bit
  * meanings, the `rpi_volt` hwmon device and its in0_lcrit_alarm, the thermal zone being the SoC, and
  * the ext4 device name of the root partition (mmcblk0p2 on an SD card). The readers follow the
  * documented formats; a Pi smoke run is still owed.

@@ -9,7 +9,8 @@ export interface NtpSync {
 }
 
 /**
- * systemd-timesyncd touches this file on each successful sync (systemd-timesyncd.service(8), FILES);
+ * systemd-timesyncd touches this file on each successful sync (systemd-timesyncd.service(8), FILES;
+ * docs/field-notes.md §6);
  * it lives on /run, so it exists only once the clock was synced in the current boot.
  * UNVERIFIED on a real Pi: that Raspberry Pi OS (Bookworm/Trixie) runs timesyncd rather than chrony
  * or ntpd, and that the file appears after the first sync over a 3G/4G link. With chrony the file

@@ -15,7 +15,7 @@ export interface WatchdogSettings {
 
 /**
  * Pings every WATCHDOG_USEC/2, and only when WATCHDOG_PID is unset or equals our PID
- * (systemd's sd_watchdog_enabled; FIELD-NOTES §5 [V]).
+ * (systemd's sd_watchdog_enabled; docs/field-notes.md §5 [V]).
  */
 export function watchdogSettings(env: Record<string, string | undefined>, pid: number): WatchdogSettings {
   const isSupervised = !!env['NOTIFY_SOCKET'];
@@ -37,7 +37,7 @@ export function watchdogSettings(env: Record<string, string | undefined>, pid: n
  * nothing is built on the Pi; the cost is one short process per ping (every WatchdogSec/2).
  * Because the sender is a child, the unit needs NotifyAccess=all (systemd.service(5)), and since
  * v246 systemd-notify waits with sd_notify_barrier so a short-lived sender is still attributed
- * (FIELD-NOTES §5 [V]). `--pid=` names us as the main PID explicitly (MAINPID=, unchanged value).
+ * (docs/field-notes.md §5 [V]). `--pid=` names us as the main PID explicitly (MAINPID=, unchanged value).
  * Not exercised against a real systemd watchdog on a Pi [U].
  */
 export class SystemdNotifyCli implements Notifier {

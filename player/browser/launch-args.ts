@@ -1,6 +1,6 @@
 /**
  * Chromium's command line for a kiosk screen. Pure: main.ts decides the display kind from the
- * environment. Flags marked [U] are unverified on a Pi (see /work/shared/FIELD-NOTES.md §1).
+ * environment. Flags marked [U] are unverified on a Pi (see docs/field-notes.md §1).
  */
 
 export type DisplayKind = 'wayland' | 'x11' | 'none';

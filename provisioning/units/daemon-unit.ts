@@ -117,8 +117,8 @@ export function renderJournaldDropIn(): string {
 
 /**
  * systemd pets the hardware watchdog (bcm2835_wdt), so a hung kernel or PID 1 reboots the box.
- * bcm2835_wdt reportedly accepts at most ~15 s [R] (srvos#523), hence 14 s. Pi 5 driver and whether
- * `dtparam=watchdog=on` is needed: [U].
+ * bcm2835_wdt reportedly accepts at most ~15 s [R] (srvos#523; docs/field-notes.md §5), hence 14 s.
+ * Pi 5 driver and whether `dtparam=watchdog=on` is needed: [U].
  */
 export function renderHardwareWatchdogDropIn(runtimeSec = 14): string {
   return [

@@ -17,7 +17,8 @@ const shq = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g,
 
 /**
  * lightdm drop-in. Session names: LXDE-pi-labwc is what raspi-config selects for labwc [V];
- * LXDE-pi-x for X11 and lightdm reading /etc/lightdm/lightdm.conf.d on Pi OS are [U].
+ * LXDE-pi-x for X11 and lightdm reading /etc/lightdm/lightdm.conf.d on Pi OS are [U]
+ * (docs/field-notes.md §1).
  */
 export function renderLightdmAutologin(p: KioskParams): string {
   const session = p.session === 'wayland' ? 'LXDE-pi-labwc' : 'LXDE-pi-x';
@@ -34,8 +35,8 @@ export function renderLightdmAutologin(p: KioskParams): string {
 
 /**
  * ~/.config/labwc/autostart of the kiosk user. Pi OS reportedly runs `labwc -m`, so this adds to the
- * system autostart rather than replacing it [U] (labwc-config(5) [V]). No swayidle: when the screen
- * sleeps is the display schedule's decision (wlopm), never idle time.
+ * system autostart rather than replacing it [U] (labwc-config(5) [V]; docs/field-notes.md §1). No
+ * swayidle: when the screen sleeps is the display schedule's decision (wlopm), never idle time.
  */
 export function renderLabwcAutostart(p: KioskParams): string {
   const lines = ['# Written by `gatecast provision`; rewritten on each run.', "wlopm --on '*' &"];

@@ -17,7 +17,7 @@ import type { AccountService } from '../accounts/service.js';
 import type { AlertFeed } from '../alerts/feed.js';
 import { loadAlertHistory } from '../alerts/store.js';
 import type { AlertRecord } from '../alerts/types.js';
-import type { AlertStateStore } from '../alerts/alert-state-store.js';
+import type { AlertStateStore } from '../registry/alert-state-store.js';
 import type { DeviceStore } from '../registry/device-store.js';
 import type { GateStore } from '../registry/gate-store.js';
 import { ALERT_KINDS, alertsView, type AlertsView, renderAlertsPage } from './alerts-page.js';

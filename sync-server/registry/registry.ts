@@ -10,7 +10,7 @@ import {
   type SqlitePragmas,
   type SqliteStatement,
 } from '../../platform/sqlite.js';
-import { AlertStateStore } from '../alerts/alert-state-store.js';
+import { AlertStateStore } from './alert-state-store.js';
 import { WalCheckpointer } from './checkpointer.js';
 import { CommandStore } from './command-store.js';
 import { DeviceStore } from './device-store.js';

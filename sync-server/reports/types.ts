@@ -126,8 +126,9 @@ export interface ReportDevice {
 
 /**
  * The reporting period, resolved in each gate's time zone. `basis: 'reporting'` uses the data
- * cut-off of Decree 09/2019/NĐ-CP art. 12: a quarter runs from the 15th of the month before it to
- * the 14th of its last month; a year from 15 December of the year before to 14 December.
+ * cut-off of Decree 09/2019/NĐ-CP art. 12 (docs/field-notes.md §7): a quarter runs from the 15th of
+ * the month before it to the 14th of its last month; a year from 15 December of the year before to
+ * 14 December.
  */
 export type ReportPeriod =
   | { kind: 'quarter'; year: number; quarter: 1 | 2 | 3 | 4; basis?: 'calendar' | 'reporting' }

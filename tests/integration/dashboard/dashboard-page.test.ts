@@ -73,12 +73,13 @@ describe('ops dashboard in Chromium', () => {
     dev.outbox.appendEvent({ at: Date.now() - 400, kind: 'player', level: 'error', message: XSS_ITEM });
     await new Promise<void>((resolve, reject) => {
       const end = Date.now() + 8000;
-      const poll = () =>
+      const poll = () => {
         s.api('GET', `/api/devices/${e.deviceId}/events`).then((r) => {
           if (r.body.length > 0) resolve();
           else if (Date.now() > end) reject(new Error('event not stored'));
           else setTimeout(poll, 20);
         }, reject);
+      };
       poll();
     });
 

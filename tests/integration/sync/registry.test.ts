@@ -6,8 +6,8 @@ import { tempDir } from '../../helpers/temp.js';
 
 const dirs: { cleanup: () => void }[] = [];
 const regs: Registry[] = [];
-afterEach(() => {
-  for (const r of regs.splice(0)) r.close();
+afterEach(async () => {
+  for (const r of regs.splice(0)) await r.close();
   for (const d of dirs.splice(0)) d.cleanup();
 });
 

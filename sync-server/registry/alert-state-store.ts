@@ -3,7 +3,7 @@
  * the history of what happened to them. The records are JSON values here; store.ts checks their shape.
  */
 import type { SqliteDb } from '../../platform/sqlite.js';
-import { rowMapper } from '../registry/rows.js';
+import { rowMapper } from './rows.js';
 
 const activeRow = rowMapper('alerts_active', (r) => ({ key: r.str('key'), record: r.json('record') }));
 const historyRow = rowMapper('alerts_history', (r) => ({
