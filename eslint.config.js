@@ -19,6 +19,8 @@ export default tseslint.config(
     // unhandled rejection ends the daemon), and a promise where a callback's void is expected runs
     // unawaited. These rules need the types, so they read tsconfig.json through the project service.
     files: ['**/*.ts'],
+    // The browser folders' declaration files belong to tsconfig.browser.json (checked by typecheck).
+    ignores: ['sync-server/*/browser/**'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
