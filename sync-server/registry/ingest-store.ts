@@ -170,13 +170,38 @@ export class IngestStore {
   /**
    * Stores the batches in one transaction (group commit) and returns, for each, the new watermark
    * to acknowledge: the highest seq up to which every record is stored (or was declared dropped by
-   * `fromSeq`). Each batch has a savepoint of its own, so one that fails (a value storage refuses)
-   * is rolled back alone and its entry is the BatchNotStoredError; the others are committed. Throws
-   * only when the transaction as a whole fails (then nothing is stored).
+   * `fromSeq`). A batch that fails (a value storage refuses) is refused alone: the flush is then
+   * stored again with a savepoint per batch, the failing one's entry is the BatchNotStoredError and
+   * the others are committed. Throws only when the transaction as a whole fails (then nothing is
+   * stored).
    */
   storeBatches(batches: readonly IngestBatch[]): (number | BatchNotStoredError)[] {
+    let marks: (number | BatchNotStoredError)[];
     try {
-      const marks = this.db.transaction(() =>
+      // The common case: every batch stores, in one transaction with no savepoint per batch.
+      marks = this.storeAll(batches);
+    } catch {
+      // One batch failed and rolled the whole transaction back: store them again, each batch
+      // isolated by a savepoint, so only the failing one is refused. (An error that ends every
+      // transaction — disk full, I/O — fails this pass too, and is thrown from it.)
+      this.marks.clear(); // rolled back: the cached watermarks may be ahead of the table
+      marks = this.storeIsolated(batches);
+    }
+    // The background checkpointer could not keep the WAL short (a long reader?): do it here.
+    if (this.walPages > WAL_PAGES_LIMIT) {
+      this.walPages = 0;
+      this.db.pragma('wal_checkpoint(PASSIVE)');
+    }
+    return marks;
+  }
+
+  private storeAll(batches: readonly IngestBatch[]): number[] {
+    return this.db.transaction(() => batches.map((b) => this.storeBatch(b)))();
+  }
+
+  private storeIsolated(batches: readonly IngestBatch[]): (number | BatchNotStoredError)[] {
+    try {
+      return this.db.transaction(() =>
         batches.map((b) => {
           try {
             return this.storeBatchAlone(b);
@@ -188,14 +213,8 @@ export class IngestStore {
           }
         }),
       )();
-      // The background checkpointer could not keep the WAL short (a long reader?): do it here.
-      if (this.walPages > WAL_PAGES_LIMIT) {
-        this.walPages = 0;
-        this.db.pragma('wal_checkpoint(PASSIVE)');
-      }
-      return marks;
     } catch (err) {
-      this.marks.clear(); // rolled back: the cached watermarks may be ahead of the table
+      this.marks.clear();
       throw err;
     }
   }
