@@ -103,6 +103,35 @@ export function api(method, url, body, type) {
   return fetch(url, requestInit(method, body, csrfToken(), type)).then(readReply);
 }
 
+/** @type {Map<string, Intl.DateTimeFormat>} */
+const timeFormats = new Map();
+
+/**
+ * Date and time to the second in zone `tz`, in `locale`: the one format the dashboard shows times in
+ * (the server renders the same, pages.ts fmtTime).
+ * @param {string | undefined} locale
+ * @param {string | undefined} tz
+ * @returns {Intl.DateTimeFormat}
+ */
+export function timeFormat(locale, tz) {
+  const key = `${locale ?? ''}\n${tz ?? ''}`;
+  let f = timeFormats.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(locale, {
+      timeZone: tz,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hour12: false,
+    });
+    timeFormats.set(key, f);
+  }
+  return f;
+}
+
 /**
  * The JSON the server embedded in the page under `id` (texts, or the page's data); `{}` when the
  * page has no such block.

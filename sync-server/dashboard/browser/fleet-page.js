@@ -4,7 +4,7 @@
  * (/dashboard/events, event `rows`: the changed fleet rows), adding a gate's section and a screen's
  * row when a new one appears, and the summary line.
  */
-import { byId, embedded, events, fill } from './client.js';
+import { byId, embedded, events, fill, timeFormat } from './client.js';
 
 /**
  * One screen's row, as fleet-view.ts sends it.
@@ -27,30 +27,13 @@ document.querySelectorAll('tr[data-id]').forEach((tr) => {
   rows.set(id, /** @type {HTMLTableRowElement} */ (tr));
   states.set(id, tr.getAttribute('data-state') || '');
 });
-/** @type {Map<string, Intl.DateTimeFormat>} */
-const fmts = new Map();
-
 /**
  * @param {number | null} ms
  * @param {string} tz
  */
 function fmtTime(ms, tz) {
   if (!ms) return M['never'];
-  let f = fmts.get(tz);
-  if (!f) {
-    f = new Intl.DateTimeFormat(M['locale'], {
-      timeZone: tz,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hour12: false,
-    });
-    fmts.set(tz, f);
-  }
-  return f.format(ms);
+  return timeFormat(M['locale'], tz).format(ms);
 }
 
 /**

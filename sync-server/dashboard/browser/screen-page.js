@@ -5,7 +5,7 @@
  * stream was open), shows the screenshot a command brought back, and keeps the state badge live
  * (event `rows`).
  */
-import { api, byId, embedded, errorMessage, events } from './client.js';
+import { api, byId, embedded, errorMessage, events, timeFormat } from './client.js';
 
 /**
  * A command as the server returns it.
@@ -18,16 +18,7 @@ const M = embedded('gc-msgs');
 const main = /** @type {HTMLElement} */ (document.querySelector('main[data-device]'));
 const id = main.getAttribute('data-device') || '';
 const tz = main.getAttribute('data-tz') || undefined;
-const f = new Intl.DateTimeFormat(M['locale'], {
-  timeZone: tz,
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-  hour12: false,
-});
+const f = timeFormat(M['locale'], tz);
 const tbody = byId('commands');
 
 /** @param {Command} c */

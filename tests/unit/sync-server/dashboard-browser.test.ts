@@ -12,6 +12,7 @@ import {
   fill,
   readReply,
   requestInit,
+  timeFormat,
 } from '../../../sync-server/dashboard/browser/client.js';
 import {
   base64ToBytes,
@@ -79,6 +80,16 @@ describe('client helper', () => {
       status: 204,
       json: null,
     });
+  });
+});
+
+describe('time format', () => {
+  it("shows an instant in the screen's zone to the second, one formatter per locale and zone", () => {
+    const at = Date.UTC(2026, 11, 5, 17, 30, 5); // 00:30:05 on 6 December in Hà Tiên (UTC+7)
+    expect(timeFormat('en-GB', 'Asia/Ho_Chi_Minh').format(at)).toBe('06/12/2026, 00:30:05');
+    expect(timeFormat('en-GB', 'UTC').format(at)).toBe('05/12/2026, 17:30:05');
+    expect(timeFormat('en-GB', 'UTC')).toBe(timeFormat('en-GB', 'UTC'));
+    expect(timeFormat('en-GB', 'UTC')).not.toBe(timeFormat('vi-VN', 'UTC'));
   });
 });
 
