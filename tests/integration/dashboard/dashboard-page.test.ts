@@ -113,9 +113,13 @@ describe('ops dashboard in Chromium', () => {
       throw new Error(`${err}; page errors: ${errors.join('; ')}`);
     });
     await screen.click('button[data-command="identify"]');
-    await screen.waitForSelector('#commands tr[data-state="ok"]', { timeout: 8000 });
+    // Read the row in the same turn that finds it: the live stream and the poll both redraw it.
+    const done = await screen.waitForFunction(
+      () => document.querySelector('#commands tr[data-state="ok"] td')?.textContent,
+      { timeout: 8000 },
+    );
     expect(identified.length).toBe(1);
-    expect(await screen.$eval('#commands tr[data-state="ok"] td', (td) => td.textContent)).toBe('Nhận diện');
+    expect(await done.jsonValue()).toBe('Nhận diện');
     // A new screenshot: the device answers with a PNG and the page shows it.
     await screen.click('button[data-command="screenshot"]');
     await screen.waitForFunction(
