@@ -20,11 +20,11 @@ import type { HealthReport } from '../protocol/messages.js';
 import { LoginRateLimiter } from '../sync-server/accounts/rate-limit.js';
 import { AccountService } from '../sync-server/accounts/service.js';
 import { openSqliteAccountStore } from '../sync-server/accounts/sqlite-accounts.js';
-import { parseServerConfig } from '../sync-server/config.js';
+import { parseServerConfig } from '../sync-server/config/config.js';
 import { ACCOUNTS_DB, REGISTRY_DB, SyncServer } from '../sync-server/main.js';
 import { Registry } from '../sync-server/registry/registry.js';
 import { escapeHtml } from '../sync-server/web/escape.js';
-import type { HubEvent } from '../sync-server/ws-hub.js';
+import type { HubEvent } from '../sync-server/ingest/ws-hub.js';
 import { median, resultLine } from './lib.js';
 
 function arg(args: string[], name: string, def: number): number {

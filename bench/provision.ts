@@ -14,7 +14,7 @@ import { memoryLogger } from '../protocol/log.js';
 import { syncEnroller } from '../provisioning/enroller.js';
 import { provision } from '../provisioning/provision.js';
 import { RootedTarget } from '../provisioning/target.js';
-import { parseServerConfig } from '../sync-server/config.js';
+import { parseServerConfig } from '../sync-server/config/config.js';
 import { SyncServer } from '../sync-server/main.js';
 import { median, resultLine } from './lib.js';
 

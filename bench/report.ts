@@ -31,7 +31,7 @@ import {
   popHash,
   popSigningBytes,
 } from '../protocol/proof-of-play.js';
-import { checkPopBatch } from '../sync-server/pop-ingest.js';
+import { checkPopBatch } from '../sync-server/ingest/pop-ingest.js';
 import type { IngestBatch } from '../sync-server/registry/ingest-store.js';
 import { Registry } from '../sync-server/registry/registry.js';
 import { ReportBuilder } from '../sync-server/reports/build.js';

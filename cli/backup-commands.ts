@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { systemClock } from '../protocol/clock.js';
 import { ConfigError } from '../protocol/errors.js';
 import { createBackup, restoreBackup } from '../sync-server/backup/sqlite-backup.js';
-import { parseServerConfig } from '../sync-server/config.js';
+import { parseServerConfig } from '../sync-server/config/config.js';
 
 /**
  * `--config` belongs to the `server` command (its own option, required there), which takes it from

@@ -12,7 +12,7 @@ import { type DeviceHandle, displayFrom, loadConfig, startDevice } from '../devi
 import { enrolDevice } from '../device/sync/enrol.js';
 import { writeFileAtomic } from '../protocol/atomic-file.js';
 import { createLogger, setLogLevel } from '../protocol/log.js';
-import { parseServerConfig } from '../sync-server/config.js';
+import { parseServerConfig } from '../sync-server/config/config.js';
 import { ACCOUNTS_DB, SyncServer } from '../sync-server/main.js';
 import { createDemoRepository } from '../sync-server/tuf/demo-repository.js';
 import { LoginRateLimiter } from '../sync-server/accounts/rate-limit.js';

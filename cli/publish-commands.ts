@@ -36,11 +36,12 @@ import {
   PublishApiError,
   type PublishClient,
 } from '../provisioning/publish-client.js';
-import { type Action, isAllowed, ROLES } from '../sync-server/accounts/roles.js';
-import { createHttpApp } from '../sync-server/http-app.js';
+import { type Action, isAllowed, ROLES } from '../sync-server/web/roles.js';
+import { createHttpApp } from '../sync-server/web/http-app.js';
 import { mountTufRepository } from '../sync-server/tuf/mount.js';
+import { publishRoutes } from '../sync-server/content/publish-routes.js';
 import { initRepository, TufRepository } from '../sync-server/tuf/repository.js';
-import { PUBLISH_ACCESS } from '../sync-server/tuf/publish-routes.js';
+import { PUBLISH_ACCESS } from '../sync-server/content/publish-routes.js';
 import { tufUrls } from '../sync-server/tuf/routes.js';
 import { LocalPublishClient } from './local-publish-client.js';
 import { loadSession, removeSession, saveSession, sessionPath } from './publish-session.js';
@@ -543,8 +544,9 @@ export function registerPublishCommands(program: Command, io: PublishCliIo = pro
         repoDir: o.repo,
         clock: systemClock,
         log: createLogger('sync-server:tuf'),
-        ...(token ? { bearerToken: token } : {}),
       });
+      if (token)
+        await app.register(publishRoutes, { repo: tuf.repo, drafts: tuf.drafts, auth: { bearer: token } });
       const base = await app.listen({ host: o.host, port: o.port });
       const urls = tufUrls(base);
       out(`metadata: ${urls.metadataUrl}`);

@@ -4,8 +4,8 @@ import type { Command } from 'commander';
 import { systemClock } from '../protocol/clock.js';
 import { ConfigError } from '../protocol/errors.js';
 import { createLogger, setLogLevel } from '../protocol/log.js';
-import { parseServerConfig, type ServerConfig, trustedRootFileOf } from '../sync-server/config.js';
-import { Enrolment, FileTrustedRootProvider } from '../sync-server/enrolment.js';
+import { parseServerConfig, type ServerConfig, trustedRootFileOf } from '../sync-server/config/config.js';
+import { Enrolment, FileTrustedRootProvider } from '../sync-server/enrolment/enrolment.js';
 import { SyncServer } from '../sync-server/main.js';
 import { Registry } from '../sync-server/registry/registry.js';
 

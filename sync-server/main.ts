@@ -9,29 +9,29 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type Clock, systemClock } from '../protocol/clock.js';
 import { ConfigError } from '../protocol/errors.js';
 import { createLogger, type Logger } from '../protocol/log.js';
-import { registerApi } from './api.js';
-import { type ServerConfig, TUF_AUTHOR_TOKEN_DEPRECATED, trustedRootFileOf } from './config.js';
+import { registerApi } from './fleet/ops-api.js';
+import { type ServerConfig, TUF_AUTHOR_TOKEN_DEPRECATED, trustedRootFileOf } from './config/config.js';
 import { type MountedTuf, mountTufRepository } from './tuf/mount.js';
-import { publishRoutes } from './tuf/publish-routes.js';
-import { Enrolment, FileTrustedRootProvider, type TrustedRootProvider } from './enrolment.js';
-import { createHttpApp } from './http-app.js';
+import { publishRoutes } from './content/publish-routes.js';
+import { Enrolment, FileTrustedRootProvider, type TrustedRootProvider } from './enrolment/enrolment.js';
+import { createHttpApp } from './web/http-app.js';
 import { DEFAULT_RETENTION } from './registry/health-store.js';
 import { Registry } from './registry/registry.js';
-import { DeviceHub } from './ws-hub.js';
+import { DeviceHub } from './ingest/ws-hub.js';
 import { accessControlGuards } from './accounts/access-control.js';
 import { LoginRateLimiter } from './accounts/rate-limit.js';
 import { accountRoutes } from './accounts/routes.js';
 import { AccountService } from './accounts/service.js';
 import type { ScryptParams } from './accounts/password.js';
 import { openSqliteAccountStore, type SqliteAccountStore } from './accounts/sqlite-accounts.js';
-import { type AlertCountSource, FleetView, openAlertCounter } from './dashboard/fleet-view.js';
+import { type AlertCountSource, FleetView, openAlertCounter } from './fleet/fleet-view.js';
 import { AlertFeed } from './alerts/feed.js';
 import { alertRoutes } from './alerts/routes.js';
 import { AlertService } from './alerts/service.js';
-import { accountPagesRoutes } from './dashboard/accounts-pages-routes.js';
-import { alertsPageRoutes } from './dashboard/alerts-page-routes.js';
-import { dashboardRoutes } from './dashboard/routes.js';
-import { registerOpsRoutes } from './metrics.js';
+import { accountPagesRoutes } from './accounts/page-routes.js';
+import { alertsPageRoutes } from './alerts/page-routes.js';
+import { dashboardRoutes } from './fleet/routes.js';
+import { registerOpsRoutes } from './metrics/metrics.js';
 import { installSecurityHeaders } from './web/security-headers.js';
 import {
   bearerGuard,
@@ -40,11 +40,11 @@ import {
   installRouteAccess,
   type RouteInfo,
 } from './web/route-access.js';
-import { assertPrivate, ensurePrivateDir, makePrivate } from './private-files.js';
+import { assertPrivate, ensurePrivateDir, makePrivate } from '../platform/private-files.js';
 import { repoLayout } from './tuf/layout.js';
 import { JobQueue } from './reports/job-queue.js';
 import { renderPdf } from './reports/pdf.js';
-import { PopVerdictBackfill } from './pop-backfill.js';
+import { PopVerdictBackfill } from './ingest/pop-backfill.js';
 import { RegistryReportSource } from './reports/registry-source.js';
 import { reportRoutes } from './reports/routes.js';
 import { ApprovalService } from './content/approval-service.js';

@@ -13,7 +13,7 @@ import {
 } from '../web/route-access.js';
 import type { Logger } from '../../protocol/log.js';
 import { parseCookies, sessionCookieName } from './cookies.js';
-import { isAllowed, type Action } from './roles.js';
+import { isAllowed, type Action } from '../web/roles.js';
 import { type AccountService, type Actor, type PublicUser, safeEqual } from './service.js';
 import type { SessionRecord } from './store.js';
 

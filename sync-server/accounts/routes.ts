@@ -27,7 +27,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import { z } from 'zod';
 import { isGatecastError } from '../../protocol/errors.js';
 import { dashboardText } from '../../protocol/i18n/dashboard.js';
-import { languageOf } from '../dashboard/page-session.js';
+import { languageOf } from './page-session.js';
 import { toCsv } from '../web/csv.js';
 import { type AccountContext, isSecureRequest } from './access-control.js';
 import { serializeSessionCookie, sessionCookieName } from './cookies.js';

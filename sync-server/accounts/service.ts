@@ -26,7 +26,7 @@ import {
   verifyPassword,
 } from './password.js';
 import { LoginRateLimiter } from './rate-limit.js';
-import { ROLES, type Role } from './roles.js';
+import { ROLES, type Role } from '../web/roles.js';
 import type {
   AccountKeyRecord,
   AccountStore,

@@ -11,7 +11,7 @@ import {
   type SqliteStatement as Statement,
 } from '../../platform/sqlite.js';
 import { AccountStoreError, KeyRegisteredError, UserExistsError, UserNotFoundError } from './errors.js';
-import { isRole } from './roles.js';
+import { isRole } from '../web/roles.js';
 import type {
   AccountKeyRecord,
   AccountStore,

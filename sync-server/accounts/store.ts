@@ -2,7 +2,7 @@
  * The accounts port: users, sessions and the audit log. `SqliteAccountStore` (sqlite-accounts.ts)
  * is the implementation; the service and routes only see this interface. Times are epoch ms.
  */
-import type { Role } from './roles.js';
+import type { Role } from '../web/roles.js';
 
 export interface UserRecord {
   id: number;

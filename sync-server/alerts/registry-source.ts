@@ -13,10 +13,10 @@ import type { GateConfig } from '../../protocol/config.js';
 import { contentGaps } from '../../protocol/language-policy.js';
 import type { Logger } from '../../protocol/log.js';
 import type { ContentGap } from '../../protocol/schedule.js';
-import { latestManifest } from '../dashboard/schedule-preview.js';
+import { latestManifest } from '../content/schedule-preview.js';
 import type { Registry } from '../registry/registry.js';
 import type { TufRepository } from '../tuf/repository.js';
-import type { DeviceHub } from '../ws-hub.js';
+import type { DeviceHub } from '../ingest/ws-hub.js';
 import type { AlertInputSource } from './monitor.js';
 import {
   type AlertInput,

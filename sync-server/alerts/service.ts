@@ -7,10 +7,10 @@
 import { setTimeout as wait } from 'node:timers/promises';
 import type { Clock } from '../../protocol/clock.js';
 import type { Logger } from '../../protocol/log.js';
-import type { ServerConfig } from '../config.js';
+import type { ServerConfig } from '../config/config.js';
 import type { Registry } from '../registry/registry.js';
 import type { TufRepository } from '../tuf/repository.js';
-import type { DeviceHub } from '../ws-hub.js';
+import type { DeviceHub } from '../ingest/ws-hub.js';
 import type { AlertStep } from './lifecycle.js';
 import { AlertMonitor } from './monitor.js';
 import { RegistryAlertSource } from './registry-source.js';

@@ -33,7 +33,7 @@ import { z } from 'zod';
 import type { Clock } from '../../protocol/clock.js';
 import { fsyncDirSync, writeFileAtomicSync } from '../../protocol/atomic-file.js';
 import { GatecastError } from '../../protocol/errors.js';
-import { type ServerConfig, parseServerConfig } from '../config.js';
+import { type ServerConfig, parseServerConfig } from '../config/config.js';
 
 export const BACKUP_FORMAT = 'gatecast-server-backup/1';
 export const MANIFEST_FILE = 'MANIFEST.json';

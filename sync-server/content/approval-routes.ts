@@ -29,10 +29,10 @@ import type { Clock } from '../../protocol/clock.js';
 import { isGatecastError, type Problem } from '../../protocol/errors.js';
 import { zodProblems } from '../../protocol/validate.js';
 import type { AccountContext } from '../accounts/access-control.js';
-import { isAllowed } from '../accounts/roles.js';
+import { isAllowed } from '../web/roles.js';
 import type { AccountService } from '../accounts/service.js';
-import { renderDraft, renderDrafts, renderEmergency } from '../dashboard/approval-pages.js';
-import { languageOf, pageSession, sendHtml } from '../dashboard/page-session.js';
+import { renderDraft, renderDrafts, renderEmergency } from './approval-pages.js';
+import { languageOf, pageSession, sendHtml } from '../accounts/page-session.js';
 import type { DraftActor } from '../tuf/drafts.js';
 import { htmlFrameHeaders, inlineMediaHeaders, sendAsDownload } from '../web/untrusted-bytes.js';
 import {

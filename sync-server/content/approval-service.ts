@@ -22,7 +22,7 @@ import { GatecastError, type Problem } from '../../protocol/errors.js';
 import type { Logger } from '../../protocol/log.js';
 import type { ManifestDiff } from '../../protocol/manifest-diff.js';
 import type { DraftFile, DraftView, PublishResult } from '../../protocol/publish-api.js';
-import { latestManifest } from '../dashboard/schedule-preview.js';
+import { latestManifest } from './schedule-preview.js';
 import { type DraftActor, type DraftService } from '../tuf/drafts.js';
 import { isDraftStateError } from '../tuf/errors.js';
 import { hashedTargetPath, repoLayout } from '../tuf/layout.js';

@@ -21,7 +21,7 @@ import { ContentError, type Problem } from '../../protocol/errors.js';
 import type { Logger } from '../../protocol/log.js';
 import { checkDraft, type DraftFile, type DraftView } from '../../protocol/publish-api.js';
 import type { Segment } from '../../protocol/schedule-engine.js';
-import { latestManifest, previewSegmentsSliced } from '../dashboard/schedule-preview.js';
+import { latestManifest, previewSegmentsSliced } from './schedule-preview.js';
 import type { DraftActor, DraftService } from '../tuf/drafts.js';
 import { hashedTargetPath, repoLayout } from '../tuf/layout.js';
 import type { TufRepository } from '../tuf/repository.js';

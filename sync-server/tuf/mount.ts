@@ -3,7 +3,6 @@ import type { Clock } from '../../protocol/clock.js';
 import { createLogger, type Logger } from '../../protocol/log.js';
 import { DraftService, type KeyOwners } from './drafts.js';
 import type { PublishResult } from '../../protocol/publish-api.js';
-import { publishRoutes } from './publish-routes.js';
 import { type Expiries, TufRepository } from './repository.js';
 import { tufRoutes } from './routes.js';
 
@@ -12,12 +11,6 @@ export interface MountTufOptions {
   repoDir: string;
   clock: Clock;
   log?: Logger;
-  /**
-   * Mounts the publishing API (`/api/publish`) guarded by this bearer token — the standalone
-   * `gatecast repo serve`, which has no accounts. The sync server leaves it out and registers
-   * `publishRoutes` with `auth: { session }` inside its session-guarded scope instead.
-   */
-  bearerToken?: string;
   expiries?: Partial<Expiries>;
   /** Told after each publication through the drafts API. */
   onPublished?: (result: PublishResult) => void;
@@ -34,8 +27,9 @@ export interface MountedTuf {
 
 /**
  * Wires the TUF repository into the server's app in one call: opens the repository, serves
- * `/tuf/metadata` and `/tuf/targets`, optionally the bearer-token publishing API, and starts re-signing
- * snapshot/timestamp before they expire. Call before `app.listen()`.
+ * `/tuf/metadata` and `/tuf/targets`, and starts re-signing snapshot/timestamp before they expire.
+ * The publishing API is content's (content/publish-routes.ts): the sync server registers it in its
+ * session scope, `gatecast repo serve` with its bearer token. Call before `app.listen()`.
  */
 export async function mountTufRepository(app: FastifyInstance, opts: MountTufOptions): Promise<MountedTuf> {
   const log = opts.log ?? createLogger('sync-server:tuf');
@@ -53,8 +47,6 @@ export async function mountTufRepository(app: FastifyInstance, opts: MountTufOpt
     ...(opts.keyOwners ? { keyOwners: opts.keyOwners } : {}),
   });
   await app.register(tufRoutes, { repoDir: opts.repoDir });
-  if (opts.bearerToken)
-    await app.register(publishRoutes, { repo, drafts, auth: { bearer: opts.bearerToken } });
   repo.start();
   return { repo, drafts, stop: () => repo.stop() };
 }

@@ -12,7 +12,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { GatecastError } from '../../protocol/errors.js';
-import { type Action, isAction } from '../accounts/roles.js';
+import { type Action, isAction } from './roles.js';
 
 /**
  * Who may call a route:

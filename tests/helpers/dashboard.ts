@@ -8,7 +8,7 @@ import { memoryLogger } from '../../protocol/log.js';
 import { LoginRateLimiter } from '../../sync-server/accounts/rate-limit.js';
 import { AccountService } from '../../sync-server/accounts/service.js';
 import { openSqliteAccountStore } from '../../sync-server/accounts/sqlite-accounts.js';
-import type { Role } from '../../sync-server/accounts/roles.js';
+import type { Role } from '../../sync-server/web/roles.js';
 import { TEST_SCRYPT } from './sync.js';
 import { ACCOUNTS_DB } from '../../sync-server/main.js';
 import { chromiumPath } from './chromium.js';

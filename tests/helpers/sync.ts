@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { type Clock, systemClock } from '../../protocol/clock.js';
 import { memoryLogger } from '../../protocol/log.js';
 import type { HealthReport } from '../../protocol/messages.js';
-import { parseServerConfig, type ServerConfigInput } from '../../sync-server/config.js';
+import { parseServerConfig, type ServerConfigInput } from '../../sync-server/config/config.js';
 import { SyncServer } from '../../sync-server/main.js';
 
 /** Cheap scrypt for tests' accounts (the defaults are tuned for real sign-ins). */

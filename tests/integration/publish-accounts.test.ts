@@ -13,7 +13,7 @@ import { type PublishCliIo, registerPublishCommands } from '../../cli/publish-co
 import { memoryLogger } from '../../protocol/log.js';
 import { DraftView } from '../../protocol/publish-api.js';
 import { HttpPublishClient } from '../../provisioning/publish-client.js';
-import { type ServerConfigInput, TUF_AUTHOR_TOKEN_DEPRECATED } from '../../sync-server/config.js';
+import { type ServerConfigInput, TUF_AUTHOR_TOKEN_DEPRECATED } from '../../sync-server/config/config.js';
 import {
   createDemoRepository,
   type DemoRepository,
@@ -21,8 +21,8 @@ import {
 } from '../../sync-server/tuf/demo-repository.js';
 import { createUsers, PASSWORD } from '../helpers/dashboard.js';
 import { startServer } from '../helpers/sync.js';
-import { createHttpApp } from '../../sync-server/http-app.js';
-import { publishRoutes } from '../../sync-server/tuf/publish-routes.js';
+import { createHttpApp } from '../../sync-server/web/http-app.js';
+import { publishRoutes } from '../../sync-server/content/publish-routes.js';
 import { tempDir } from '../helpers/temp.js';
 import { selfSignedCert } from '../helpers/tls.js';
 

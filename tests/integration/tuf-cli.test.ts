@@ -7,9 +7,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { registerPublishCommands } from '../../cli/publish-commands.js';
 import { systemClock } from '../../protocol/clock.js';
 import { memoryLogger } from '../../protocol/log.js';
-import { createHttpApp } from '../../sync-server/http-app.js';
+import { createHttpApp } from '../../sync-server/web/http-app.js';
 import { sampleBundleDir } from '../../sync-server/tuf/demo-repository.js';
 import { mountTufRepository } from '../../sync-server/tuf/mount.js';
+import { publishRoutes } from '../../sync-server/content/publish-routes.js';
 import { tufUrls } from '../../sync-server/tuf/routes.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -90,8 +91,8 @@ describe('gatecast keys / repo / draft', () => {
       repoDir,
       clock: systemClock,
       log: memoryLogger(),
-      bearerToken: TOKEN,
     });
+    await app.register(publishRoutes, { repo: tuf.repo, drafts: tuf.drafts, auth: { bearer: TOKEN } });
     const base = await app.listen({ host: '127.0.0.1', port: 0 });
     try {
       const server = ['--server', base, '--token', TOKEN];

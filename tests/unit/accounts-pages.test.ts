@@ -5,14 +5,14 @@ import {
   type AccountsUiKey,
   AUDIT_ACTIONS,
 } from '../../protocol/i18n/accounts-ui.js';
-import { ROLES } from '../../sync-server/accounts/roles.js';
+import { ROLES } from '../../sync-server/web/roles.js';
 import {
   AUDIT_OUTCOMES,
   AUDIT_PAGE_SIZE,
   parseAuditFilter,
   renderAuditPage,
   renderUsersPage,
-} from '../../sync-server/dashboard/accounts-pages.js';
+} from '../../sync-server/accounts/pages.js';
 
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseDeviceConfig } from '../../protocol/config.js';
 import { ConfigError, isConfigError } from '../../protocol/errors.js';
 import { FRAME_MAX_BYTES, PRE_AUTH_FRAME_MAX_BYTES } from '../../protocol/messages.js';
-import { parseServerConfig } from '../../sync-server/config.js';
+import { parseServerConfig } from '../../sync-server/config/config.js';
 
 const gate = { siteGroup: 'kien-giang/ha-tien', name: 'Hà Tiên', languages: ['vi', 'km', 'en', 'zh-Hans'] };
 

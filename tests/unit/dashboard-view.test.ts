@@ -1,15 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { dashboardUiMessages } from '../../protocol/i18n/dashboard-ui.js';
-import {
-  countStates,
-  type FleetRow,
-  groupFleet,
-  screenState,
-} from '../../sync-server/dashboard/fleet-state.js';
-import { openAlertCounter } from '../../sync-server/dashboard/fleet-view.js';
-import { previewSegments, previewSegmentsSliced } from '../../sync-server/dashboard/schedule-preview.js';
-import { lineChart } from '../../sync-server/dashboard/svg-chart.js';
-import { renderMetrics } from '../../sync-server/metrics.js';
+import { countStates, type FleetRow, groupFleet, screenState } from '../../sync-server/fleet/fleet-state.js';
+import { openAlertCounter } from '../../sync-server/fleet/fleet-view.js';
+import { previewSegments, previewSegmentsSliced } from '../../sync-server/content/schedule-preview.js';
+import { lineChart } from '../../sync-server/fleet/svg-chart.js';
+import { renderMetrics } from '../../sync-server/metrics/metrics.js';
 import { manifest, playlist, t } from '../helpers/schedule-fixtures.js';
 
 const row = (over: Partial<FleetRow>): FleetRow => ({

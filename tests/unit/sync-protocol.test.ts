@@ -9,7 +9,7 @@ import {
   parseServerMessage,
   serverOrigin,
 } from '../../protocol/messages.js';
-import { TokenBucket } from '../../sync-server/rate-limit.js';
+import { TokenBucket } from '../../sync-server/ingest/rate-limit.js';
 
 describe('protocol messages', () => {
   it('parses a valid batch and refuses unknown types, versions and non-JSON with ProtocolError', () => {

@@ -6,7 +6,7 @@ import { registerBackupCommands } from '../../../cli/backup-commands.js';
 import { registerServerCommands } from '../../../cli/server-commands.js';
 import { memoryLogger } from '../../../protocol/log.js';
 import { isBackupError, restoreBackup, verifyBackup } from '../../../sync-server/backup/sqlite-backup.js';
-import { parseServerConfig } from '../../../sync-server/config.js';
+import { parseServerConfig } from '../../../sync-server/config/config.js';
 import { SyncServer } from '../../../sync-server/main.js';
 import { apiLogin, createUsers, PASSWORD } from '../../helpers/dashboard.js';
 import { enrolTestDevice, GATE, OPS_TOKEN } from '../../helpers/sync.js';

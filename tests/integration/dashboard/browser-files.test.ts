@@ -66,7 +66,7 @@ describe('dashboard browser files', () => {
     expect(named.size).toBeGreaterThanOrEqual(9);
     for (const url of named) {
       const m =
-        /^\/dashboard\/static\/(dashboard|content|accounts|alerts)\/browser\/([\w-]+\.(js|css))$/.exec(url);
+        /^\/dashboard\/static\/(dashboard|fleet|content|accounts|alerts)\/browser\/([\w-]+\.(js|css))$/.exec(url);
       expect(m, url).not.toBeNull();
       const res = await fetch(`${s.server.url}${url}`);
       expect(res.status, url).toBe(200);
@@ -90,9 +90,9 @@ describe('dashboard browser files', () => {
       '/dashboard/static/dashboard/browser/',
       '/dashboard/static/dashboard/browser',
       '/dashboard/static/dashboard/browser/window.d.ts',
-      '/dashboard/static/dashboard/browser/../routes.ts',
-      '/dashboard/static/dashboard/browser/%2e%2e/routes.ts',
-      '/dashboard/static/dashboard/browser/..%2froutes.ts',
+      '/dashboard/static/dashboard/browser/../layout.ts',
+      '/dashboard/static/dashboard/browser/%2e%2e/layout.ts',
+      '/dashboard/static/dashboard/browser/..%2flayout.ts',
       '/dashboard/static/dashboard/browser/%2e%2e%2f%2e%2e%2fmain.ts',
       '/dashboard/static/content/browser/../../content/routes.ts',
       '/dashboard/static/tuf/browser/routes.ts',

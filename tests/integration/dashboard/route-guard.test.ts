@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { CloseCode, DEVICE_WS_PATH, ENROL_PATH } from '../../../protocol/messages.js';
-import { type Action, isAction, isAllowed, ROLES, type Role } from '../../../sync-server/accounts/roles.js';
+import { type Action, isAction, isAllowed, ROLES, type Role } from '../../../sync-server/web/roles.js';
 import type { RouteInfo } from '../../../sync-server/main.js';
 import { createUsers, PASSWORD } from '../../helpers/dashboard.js';
 import { manifest } from '../../helpers/schedule-fixtures.js';
@@ -44,6 +44,7 @@ const PUBLIC_ROUTES: Record<string, PublicRoute> = {
   'GET /dashboard/login': { kind: 'open', why: 'the login page' },
   'GET /dashboard/lang/:lang': { kind: 'open', why: 'language cookie; redirects inside /dashboard only' },
   'GET /dashboard/static/dashboard/browser/*': { kind: 'open', why: 'shell scripts and stylesheet, no data' },
+  'GET /dashboard/static/fleet/browser/*': { kind: 'open', why: 'fleet and screen page scripts, no data' },
   'GET /dashboard/static/content/browser/*': { kind: 'open', why: 'content page scripts, no data' },
   'GET /dashboard/static/accounts/browser/*': { kind: 'open', why: 'account page script, no data' },
   'GET /dashboard/static/alerts/browser/*': { kind: 'open', why: 'alerts page script, no data' },
@@ -524,7 +525,7 @@ describe('route guard over every route of the running server', () => {
   }, 120_000);
 
   it('refuses to start with a route that declares no access', async () => {
-    const { createHttpApp } = await import('../../../sync-server/http-app.js');
+    const { createHttpApp } = await import('../../../sync-server/web/http-app.js');
     const { installRouteAccess } = await import('../../../sync-server/web/route-access.js');
     const app = createHttpApp();
     installRouteAccess(app, { public: () => undefined });

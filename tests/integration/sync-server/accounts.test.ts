@@ -9,7 +9,7 @@ import {
   isUnguardedRouteError,
 } from '../../../sync-server/accounts/access-control.js';
 import { LoginRateLimiter } from '../../../sync-server/accounts/rate-limit.js';
-import { ACTIONS, type Action, isAllowed, ROLES, type Role } from '../../../sync-server/accounts/roles.js';
+import { ACTIONS, type Action, isAllowed, ROLES, type Role } from '../../../sync-server/web/roles.js';
 import { accountRoutes } from '../../../sync-server/accounts/routes.js';
 import { AccountService } from '../../../sync-server/accounts/service.js';
 import {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fakeClock } from '../../../protocol/clock.js';
 import { isConfigError } from '../../../protocol/errors.js';
-import { parseServerConfig } from '../../../sync-server/config.js';
+import { parseServerConfig } from '../../../sync-server/config/config.js';
 import { createUsers, apiLogin } from '../../helpers/dashboard.js';
 import { enrolTestDevice, makeDevice, startServer, until } from '../../helpers/sync.js';
 import { tempDir } from '../../helpers/temp.js';

@@ -13,7 +13,7 @@ import {
   popHash,
   popSigningBytes,
 } from '../../../protocol/proof-of-play.js';
-import { PopVerdictBackfill } from '../../../sync-server/pop-backfill.js';
+import { PopVerdictBackfill } from '../../../sync-server/ingest/pop-backfill.js';
 import { Registry } from '../../../sync-server/registry/registry.js';
 import { tempDir } from '../../helpers/temp.js';
 

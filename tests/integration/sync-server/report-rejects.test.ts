@@ -14,7 +14,7 @@ import {
   popHash,
   popSigningBytes,
 } from '../../../protocol/proof-of-play.js';
-import { checkPopBatch } from '../../../sync-server/pop-ingest.js';
+import { checkPopBatch } from '../../../sync-server/ingest/pop-ingest.js';
 import { devicePublicKey } from '../../../sync-server/reports/registry-source.js';
 import { csvRows } from '../../helpers/csv.js';
 import { apiLogin, createUsers } from '../../helpers/dashboard.js';

@@ -7,7 +7,7 @@ import { fakeClock } from '../../../protocol/clock.js';
 import { bundleManifestPath, mediaTargets } from '../../../protocol/content.js';
 import { memoryLogger } from '../../../protocol/log.js';
 import { generateSigningKey } from '../../../protocol/tuf-keys.js';
-import { createHttpApp } from '../../../sync-server/http-app.js';
+import { createHttpApp } from '../../../sync-server/web/http-app.js';
 import { createDemoRepository } from '../../../sync-server/tuf/demo-repository.js';
 import { tufRoutes, tufUrls } from '../../../sync-server/tuf/routes.js';
 import { manifestFor } from '../../helpers/bundle-fixture.js';

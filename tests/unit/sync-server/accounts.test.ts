@@ -8,7 +8,7 @@ import {
   LoginRateLimiter,
   waitMs,
 } from '../../../sync-server/accounts/rate-limit.js';
-import { ACTIONS, isAllowed, PERMISSIONS, ROLES } from '../../../sync-server/accounts/roles.js';
+import { ACTIONS, isAllowed, PERMISSIONS, ROLES } from '../../../sync-server/web/roles.js';
 
 const FAST = { N: 1024, r: 8, p: 1 };
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertHistoryEntry } from '../../../sync-server/alerts/store.js';
 import type { AlertRecord } from '../../../sync-server/alerts/types.js';
-import { alertsView, type AlertsLookup, HISTORY_ROWS } from '../../../sync-server/dashboard/alerts-page.js';
+import { alertsView, type AlertsLookup, HISTORY_ROWS } from '../../../sync-server/alerts/page.js';
 
 // 10:00 on 1 April 2026 in Hà Tiên (UTC+7).
 const T0 = Date.parse('2026-04-01T03:00:00Z');

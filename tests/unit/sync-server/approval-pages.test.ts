@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PublicUser } from '../../../sync-server/accounts/service.js';
 import type { DraftReview, DraftSummary } from '../../../sync-server/content/approval-service.js';
-import { cliSignCommand, renderDraft, renderDrafts } from '../../../sync-server/dashboard/approval-pages.js';
+import { cliSignCommand, renderDraft, renderDrafts } from '../../../sync-server/content/approval-pages.js';
 import { escapeHtml } from '../../../sync-server/web/escape.js';
 import { diffManifests } from '../../../protocol/manifest-diff.js';
 import { manifest, textItem } from '../../helpers/schedule-fixtures.js';

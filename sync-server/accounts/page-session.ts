@@ -10,10 +10,10 @@ import {
   isDashboardLanguage,
 } from '../../protocol/i18n/dashboard.js';
 import { uiText } from '../../protocol/i18n/dashboard-ui.js';
-import { sessionToken } from '../accounts/access-control.js';
-import { parseCookies } from '../accounts/cookies.js';
-import { type Action, isAllowed } from '../accounts/roles.js';
-import type { AccountService, AuthenticatedSession } from '../accounts/service.js';
+import { sessionToken } from './access-control.js';
+import { parseCookies } from './cookies.js';
+import { type Action, isAllowed } from '../web/roles.js';
+import type { AccountService, AuthenticatedSession } from './service.js';
 
 export const LANG_COOKIE = 'gatecast_lang';
 

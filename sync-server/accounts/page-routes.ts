@@ -10,15 +10,15 @@
  * /api/audit, /api/audit.csv), which checks the role and CSRF token and writes the audit log.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import { isAllowed } from '../accounts/roles.js';
-import type { AccountService } from '../accounts/service.js';
+import { isAllowed } from '../web/roles.js';
+import type { AccountService } from './service.js';
 import {
   parseAuditFilter,
   renderAccountPage,
   renderAuditPage,
   renderUsersPage,
   type UserRowData,
-} from './accounts-pages.js';
+} from './pages.js';
 import { languageOf, pageSession, sendHtml } from './page-session.js';
 
 export interface AccountPagesOptions {

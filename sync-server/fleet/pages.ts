@@ -3,29 +3,25 @@
  * `html` template's escaping; every word shown comes from the catalogues; the client scripts get
  * the messages they need as a JSON data block (not executed, so the CSP needs no inline script).
  */
-import {
-  DASHBOARD_LANGUAGES,
-  DASHBOARD_LOCALE,
-  type DashboardKey,
-  type DashboardLanguage,
-  dashboardText,
-} from '../../protocol/i18n/dashboard.js';
-import { accountsText } from '../../protocol/i18n/accounts-ui.js';
-import { alertsText } from '../../protocol/i18n/alerts-ui.js';
-import { dashboardUiMessages, uiText } from '../../protocol/i18n/dashboard-ui.js';
-import { approvalText } from '../../protocol/i18n/approval-ui.js';
-import { contentText } from '../../protocol/i18n/content-ui.js';
+import { DASHBOARD_LOCALE, type DashboardLanguage } from '../../protocol/i18n/dashboard.js';
+import { uiText } from '../../protocol/i18n/dashboard-ui.js';
 import type { CommandName } from '../../protocol/messages.js';
 import type { CommandRow } from '../registry/command-store.js';
 import type { HealthPoint } from '../registry/health-store.js';
 import { html, raw, type SafeHtml } from '../web/escape.js';
 import type { PublicUser } from '../accounts/service.js';
-import { type Action, isAllowed } from '../accounts/roles.js';
-import { browserUrl } from './browser-files.js';
+import { browserUrl } from '../dashboard/browser-files.js';
 import { countStates, type FleetRow, groupFleet, SCREEN_STATES } from './fleet-state.js';
-import type { SchedulePreview } from './schedule-preview.js';
-import { lineChart } from './svg-chart.js';
+import type { SchedulePreview } from '../content/schedule-preview.js';
+import { lineChart } from '../fleet/svg-chart.js';
+import { page } from '../dashboard/layout.js';
 
+/** The screen states' names, for the fleet and screen pages' live updates. */
+function stateMessages(lang: DashboardLanguage): Record<string, string> {
+  return Object.fromEntries(SCREEN_STATES.map((s) => [`state.${s}`, uiText(lang, `state.${s}`)]));
+}
+
+/** The commands the screen page offers. */
 export const DASHBOARD_COMMANDS: readonly CommandName[] = [
   'reload-player',
   'restart-player',
@@ -36,136 +32,6 @@ export const DASHBOARD_COMMANDS: readonly CommandName[] = [
   'identify',
   'screenshot',
 ];
-
-/** The messages the client scripts read, in `lang`. */
-export function clientMessages(lang: DashboardLanguage): Record<string, string> {
-  const out: Record<string, string> = { ...dashboardUiMessages[lang], locale: DASHBOARD_LOCALE[lang] };
-  for (const s of SCREEN_STATES) out[`state.${s}`] = uiText(lang, `state.${s}`);
-  out['login.failed'] = uiText(lang, 'login.failed');
-  out['login.rateLimited'] = uiText(lang, 'login.rateLimited');
-  return out;
-}
-
-/** JSON safe inside a <script type="application/json"> block. */
-export function jsonBlock(v: unknown): SafeHtml {
-  return raw(
-    JSON.stringify(v)
-      .replace(/</g, '\\u003c')
-      .replace(/>/g, '\\u003e')
-      .replace(/&/g, '\\u0026')
-      .replace(/\u2028/g, '\\u2028')
-      .replace(/\u2029/g, '\\u2029'),
-  );
-}
-
-/**
- * The header's links, in order: each shown only to a role allowed its action. Pages in other files
- * add themselves here (one line each).
- */
-export const NAV: readonly { href: string; label: (lang: DashboardLanguage) => string; action: Action }[] = [
-  { href: '/dashboard', label: (l) => dashboardText(l, 'fleet.link'), action: 'fleet.view' },
-  { href: '/dashboard/alerts', label: (l) => alertsText(l, 'alerts.link'), action: 'alerts.view' },
-  { href: '/dashboard/content', label: (l) => contentText(l, 'content.link'), action: 'content.view' },
-  { href: '/dashboard/drafts', label: (l) => approvalText(l, 'nav.drafts'), action: 'content.view' },
-  {
-    href: '/dashboard/emergency',
-    label: (l) => approvalText(l, 'nav.emergency'),
-    action: 'emergency.create',
-  },
-  { href: '/dashboard/reports', label: (l) => dashboardText(l, 'reports.link'), action: 'reports.view' },
-  { href: '/dashboard/users', label: (l) => accountsText(l, 'users.link'), action: 'users.manage' },
-  { href: '/dashboard/audit', label: (l) => accountsText(l, 'audit.link'), action: 'audit.view' },
-];
-
-export interface PageOptions {
-  lang: DashboardLanguage;
-  title: string;
-  user?: PublicUser;
-  csrfToken?: string;
-  /** The page's own script (browserUrl()); every page also loads the shared client helper. */
-  script?: string;
-  /** Where the language switch comes back to. */
-  path: string;
-}
-
-/** The page shell every dashboard page shares (header, language switch, messages for the scripts). */
-export function page(o: PageOptions, body: SafeHtml): string {
-  const other: DashboardLanguage = o.lang === 'vi' ? 'en' : 'vi';
-  const t = (k: Parameters<typeof uiText>[1]) => uiText(o.lang, k);
-  return html`<!doctype html>
-    <html lang="${o.lang}">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        ${o.csrfToken ? html`<meta name="csrf-token" content="${o.csrfToken}" />` : ''}
-        <title>${o.title} · ${t('app.title')}</title>
-        <link rel="stylesheet" href="${browserUrl('dashboard', 'dashboard.css')}" />
-      </head>
-      <body>
-        <header>
-          <strong>${t('app.title')}</strong><span class="grow"></span>
-          ${
-            o.user
-              ? html`<nav>
-                  ${NAV.filter((n) => isAllowed(o.user!.role, n.action)).map(
-                    (n) =>
-                      html`<a
-                        class="nav${o.path === n.href ? ' current' : ''}"
-                        id="nav-${n.href.split('/').pop()}"
-                        href="${n.href}"
-                        >${n.label(o.lang)}</a
-                      >`,
-                  )}
-                </nav>`
-              : ''
-          }
-          ${
-            o.user
-              ? html`<a id="whoami" href="/dashboard/account" title="${accountsText(o.lang, 'account.link')}"
-                  >${o.user.displayName} (${t(`role.${o.user.role}`)})</a
-                >`
-              : ''
-          }
-          <a
-            id="lang-switch"
-            href="/dashboard/lang/${other}?next=${encodeURIComponent(o.path)}"
-            hreflang="${other}"
-            >${t('lang.switch')}</a
-          >
-          ${o.user ? html`<button id="logout" type="button">${t('logout')}</button>` : ''}
-        </header>
-        ${body}
-        <script type="application/json" id="gc-msgs">
-          ${jsonBlock(clientMessages(o.lang))}
-        </script>
-        <script type="module" src="${browserUrl('dashboard', 'client.js')}"></script>
-        ${o.script ? html`<script type="module" src="${o.script}"></script>` : ''}
-      </body>
-    </html>`.value;
-}
-
-export function renderLogin(lang: DashboardLanguage): string {
-  const t = (k: Parameters<typeof uiText>[1]) => uiText(lang, k);
-  return page(
-    {
-      lang,
-      title: t('login.title'),
-      script: browserUrl('dashboard', 'login-page.js'),
-      path: '/dashboard/login',
-    },
-    html`<main>
-      <form id="login" class="login" autocomplete="on">
-        <h2>${t('login.title')}</h2>
-        <label for="username">${t('login.username')}</label
-        ><input id="username" name="username" autocomplete="username" required />
-        <label for="password">${t('login.password')}</label
-        ><input id="password" name="password" type="password" autocomplete="current-password" required />
-        <p id="login-error" class="error" role="alert"></p>
-        <button type="submit">${t('login.submit')}</button>
-      </form>
-    </main>`,
-  );
-}
 
 function fmtTime(ms: number | null, lang: DashboardLanguage, tz: string): string {
   if (!ms) return uiText(lang, 'never');
@@ -255,7 +121,8 @@ export function renderFleet(
       title: t('fleet.title'),
       user,
       csrfToken,
-      script: browserUrl('dashboard', 'fleet-page.js'),
+      script: browserUrl('fleet', 'fleet-page.js'),
+      messages: stateMessages(lang),
       path: '/dashboard',
     },
     html`<main>
@@ -361,7 +228,8 @@ export function renderScreen(
       title: r.screenName,
       user,
       csrfToken,
-      script: browserUrl('dashboard', 'screen-page.js'),
+      script: browserUrl('fleet', 'screen-page.js'),
+      messages: stateMessages(lang),
       path: `/dashboard/screen/${encodeURIComponent(r.id)}`,
     },
     html`<main data-device="${r.id}" data-tz="${tz}">
@@ -434,62 +302,6 @@ export function renderScreen(
           )}
         </tbody>
       </table>
-    </main>`,
-  );
-}
-
-/**
- * The reports form: period, basis, gate, language and format, sent as a plain GET to /api/reports
- * (the report opens or downloads; nothing changes, so no CSRF token is needed).
- */
-export function renderReports(
-  lang: DashboardLanguage,
-  gates: readonly { siteGroup: string; name: string }[],
-  defaultPeriod: string,
-  user: PublicUser,
-  csrfToken: string,
-): string {
-  const t = (k: DashboardKey) => dashboardText(lang, k);
-  const formats: [string, DashboardKey][] = [
-    ['html', 'reports.format.html'],
-    ['pdf', 'reports.format.pdf'],
-    ['csv', 'reports.format.csv'],
-    ['devices-csv', 'reports.format.devicesCsv'],
-  ];
-  return page(
-    { lang, title: t('reports.title'), user, csrfToken, path: '/dashboard/reports' },
-    html`<main>
-      <p><a href="/dashboard">${uiText(lang, 'screen.back')}</a></p>
-      <form id="report-form" class="login" method="get" action="/api/reports">
-        <h2>${t('reports.title')}</h2>
-        <label for="period">${t('reports.period')}</label
-        ><input id="period" name="period" value="${defaultPeriod}" required />
-        <small>${t('reports.periodHint')}</small>
-        <label for="basis">${t('reports.basis')}</label
-        ><select id="basis" name="basis">
-          <option value="calendar">${t('reports.basis.calendar')}</option>
-          <option value="reporting">${t('reports.basis.reporting')}</option>
-        </select>
-        <label for="gate">${t('reports.gate')}</label
-        ><select id="gate" name="gate">
-          <option value="">${t('reports.allGates')}</option>
-          ${gates.map((g) => html`<option value="${g.siteGroup}">${g.name}</option>`)}
-        </select>
-        <label for="report-lang">${t('reports.language')}</label
-        ><select id="report-lang" name="lang">
-          ${DASHBOARD_LANGUAGES.map(
-            (l) =>
-              html`<option value="${l}" ${l === lang ? 'selected' : ''}>
-                ${l === 'vi' ? 'Tiếng Việt' : 'English'}
-              </option>`,
-          )}
-        </select>
-        <label for="format">${t('reports.format')}</label
-        ><select id="format" name="format">
-          ${formats.map(([v, k]) => html`<option value="${v}">${t(k)}</option>`)}
-        </select>
-        <button type="submit">${t('reports.download')}</button>
-      </form>
     </main>`,
   );
 }

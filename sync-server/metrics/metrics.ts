@@ -4,12 +4,12 @@
  * uptime, version; the provisioning selftest calls it).
  */
 import type { FastifyInstance } from 'fastify';
-import { packageVersion } from '../platform/package-version.js';
-import type { Clock } from '../protocol/clock.js';
-import type { Logger } from '../protocol/log.js';
-import { type ScreenState, SCREEN_STATES } from './dashboard/fleet-state.js';
-import type { Registry } from './registry/registry.js';
-import type { DeviceHub } from './ws-hub.js';
+import { packageVersion } from '../../platform/package-version.js';
+import type { Clock } from '../../protocol/clock.js';
+import type { Logger } from '../../protocol/log.js';
+import { type ScreenState, SCREEN_STATES } from '../fleet/fleet-state.js';
+import type { Registry } from '../registry/registry.js';
+import type { DeviceHub } from '../ingest/ws-hub.js';
 
 export interface MetricSample {
   name: string;

@@ -4,7 +4,7 @@
  * (/dashboard/events, event `rows`: the changed fleet rows), adding a gate's section and a screen's
  * row when a new one appears, and the summary line.
  */
-import { byId, embedded, events, fill, timeFormat } from './client.js';
+import { byId, embedded, events, fill, timeFormat } from '../../dashboard/browser/client.js';
 
 /**
  * One screen's row, as fleet-view.ts sends it.

@@ -6,8 +6,8 @@
  * A record that fails is still stored — it is evidence — and never counts as a play. Pure.
  */
 import type { KeyObject } from 'node:crypto';
-import { PopRecord, popHash, popSignatureValid } from '../protocol/proof-of-play.js';
-import type { PopVerdict } from './registry/pop-store.js';
+import { PopRecord, popHash, popSignatureValid } from '../../protocol/proof-of-play.js';
+import type { PopVerdict } from '../registry/pop-store.js';
 
 /** What is wrong with a record at ingest: its verdict's reason, or (logged only) an edit. */
 export type PopIngestProblem = 'malformed' | 'bad-signature' | 'edited' | 'wrong-seq';

@@ -22,10 +22,10 @@ import { isGatecastError, type Problem } from '../../protocol/errors.js';
 import { CreateDraftRequest, PUBLISH_API_PREFIX, SignatureUpload } from '../../protocol/publish-api.js';
 import { zodProblems } from '../../protocol/validate.js';
 import type { AccountContext, RouteAccess } from '../accounts/access-control.js';
-import type { Action } from '../accounts/roles.js';
+import type { Action } from '../web/roles.js';
 import type { AccountService } from '../accounts/service.js';
-import type { DraftActor, DraftService } from './drafts.js';
-import type { TufRepository } from './repository.js';
+import type { DraftActor, DraftService } from '../tuf/drafts.js';
+import type { TufRepository } from '../tuf/repository.js';
 
 /** How callers prove who they are (see the file comment). */
 export type PublishAuth = { bearer: string } | { session: { accounts: Pick<AccountService, 'audit'> } };

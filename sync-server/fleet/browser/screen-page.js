@@ -5,7 +5,7 @@
  * stream was open), shows the screenshot a command brought back, and keeps the state badge live
  * (event `rows`).
  */
-import { api, byId, embedded, errorMessage, events, timeFormat } from './client.js';
+import { api, byId, embedded, errorMessage, events, timeFormat } from '../../dashboard/browser/client.js';
 
 /**
  * A command as the server returns it.

@@ -16,12 +16,12 @@ import {
 } from '../../protocol/i18n/accounts-ui.js';
 import { DASHBOARD_LOCALE, type DashboardLanguage, dashboardText } from '../../protocol/i18n/dashboard.js';
 import { addDays, isLocalDate, startOfLocalDay } from '../../protocol/zoned-time.js';
-import { ROLES } from '../accounts/roles.js';
-import type { PublicAccountKey, PublicUser } from '../accounts/service.js';
-import type { AuditOutcome } from '../accounts/store.js';
+import { ROLES } from '../web/roles.js';
+import type { PublicAccountKey, PublicUser } from './service.js';
+import type { AuditOutcome } from './store.js';
 import { html, type SafeHtml } from '../web/escape.js';
-import { browserUrl } from './browser-files.js';
-import { jsonBlock, page } from './pages.js';
+import { browserUrl } from '../dashboard/browser-files.js';
+import { jsonBlock, page } from '../dashboard/layout.js';
 
 /** A user as the users page lists it. */
 export interface UserRowData extends PublicUser {

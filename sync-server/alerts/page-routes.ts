@@ -12,17 +12,17 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { DashboardLanguage } from '../../protocol/i18n/dashboard.js';
 import type { Logger } from '../../protocol/log.js';
-import { isAllowed } from '../accounts/roles.js';
+import { isAllowed } from '../web/roles.js';
 import type { AccountService } from '../accounts/service.js';
-import type { AlertFeed } from '../alerts/feed.js';
-import { loadAlertHistory } from '../alerts/store.js';
-import type { AlertRecord } from '../alerts/types.js';
+import type { AlertFeed } from './feed.js';
+import { loadAlertHistory } from './store.js';
+import type { AlertRecord } from './types.js';
 import type { AlertStateStore } from '../registry/alert-state-store.js';
 import type { DeviceStore } from '../registry/device-store.js';
 import type { GateStore } from '../registry/gate-store.js';
-import { ALERT_KINDS, alertsView, type AlertsView, renderAlertsPage } from './alerts-page.js';
-import { openEventStream } from './event-stream.js';
-import { languageOf, pageSession } from './page-session.js';
+import { ALERT_KINDS, alertsView, type AlertsView, renderAlertsPage } from './page.js';
+import { openEventStream } from '../accounts/event-stream.js';
+import { languageOf, pageSession } from '../accounts/page-session.js';
 
 export interface AlertsPageRoutesOptions {
   /** The monitor's active alerts. */

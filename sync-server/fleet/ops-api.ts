@@ -7,15 +7,15 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import type { Clock } from '../protocol/clock.js';
-import { GateConfig } from '../protocol/config.js';
-import { GatecastError, isGatecastError } from '../protocol/errors.js';
-import type { Logger } from '../protocol/log.js';
-import { CommandName, ENROL_PATH, EnrolRequest, FreeJsonObject } from '../protocol/messages.js';
-import { zodProblems } from '../protocol/validate.js';
-import type { Enrolment } from './enrolment.js';
-import type { Registry } from './registry/registry.js';
-import type { DeviceHub } from './ws-hub.js';
+import type { Clock } from '../../protocol/clock.js';
+import { GateConfig } from '../../protocol/config.js';
+import { GatecastError, isGatecastError } from '../../protocol/errors.js';
+import type { Logger } from '../../protocol/log.js';
+import { CommandName, ENROL_PATH, EnrolRequest, FreeJsonObject } from '../../protocol/messages.js';
+import { zodProblems } from '../../protocol/validate.js';
+import type { Enrolment } from '../enrolment/enrolment.js';
+import type { Registry } from '../registry/registry.js';
+import type { DeviceHub } from '../ingest/ws-hub.js';
 
 export class ApiError extends GatecastError {
   constructor(

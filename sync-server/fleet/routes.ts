@@ -22,17 +22,19 @@ import { uiText } from '../../protocol/i18n/dashboard-ui.js';
 import type { Logger } from '../../protocol/log.js';
 import { CommandName, FreeJsonObject } from '../../protocol/messages.js';
 import { isSecureRequest } from '../accounts/access-control.js';
-import { isAllowed } from '../accounts/roles.js';
+import { isAllowed } from '../web/roles.js';
 import type { AccountService } from '../accounts/service.js';
 import type { Registry } from '../registry/registry.js';
 import type { TufRepository } from '../tuf/repository.js';
-import type { DeviceHub } from '../ws-hub.js';
-import { browserFiles } from './browser-files.js';
-import { openEventStream } from './event-stream.js';
-import { LANG_COOKIE, languageOf, pageSession, sendHtml } from './page-session.js';
+import type { DeviceHub } from '../ingest/ws-hub.js';
+import { browserFiles } from '../dashboard/browser-files.js';
+import { openEventStream } from '../accounts/event-stream.js';
+import { LANG_COOKIE, languageOf, pageSession, sendHtml } from '../accounts/page-session.js';
 import type { FleetView } from './fleet-view.js';
-import { renderFleet, renderLogin, renderReports, renderScreen } from './pages.js';
-import { latestManifest, previewSegmentsSliced } from './schedule-preview.js';
+import { renderFleet, renderScreen } from './pages.js';
+import { renderLogin } from '../accounts/login-page.js';
+import { renderReports } from '../reports/page.js';
+import { latestManifest, previewSegmentsSliced } from '../content/schedule-preview.js';
 
 export interface DashboardRoutesOptions {
   fleet: FleetView;
@@ -46,7 +48,7 @@ export interface DashboardRoutesOptions {
   tuf?: { repo: TufRepository; repoDir: string } | undefined;
 }
 
-export { LANG_COOKIE, languageOf } from './page-session.js';
+export { LANG_COOKIE, languageOf } from '../accounts/page-session.js';
 
 const CommandBody = z.object({ name: CommandName, args: FreeJsonObject.optional() });
 const Id = z.string().min(1).max(100);

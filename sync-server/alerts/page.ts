@@ -7,13 +7,13 @@
  */
 import { alertsText, type AlertsUiKey } from '../../protocol/i18n/alerts-ui.js';
 import { type DashboardLanguage, dashboardText, formatDateTime } from '../../protocol/i18n/dashboard.js';
-import { ALERT_MESSAGE_KEY, alertText } from '../alerts/messages.js';
-import type { AlertHistoryEntry } from '../alerts/store.js';
-import type { AlertEvent, AlertKind, AlertRecord, AlertSeverity } from '../alerts/types.js';
+import { ALERT_MESSAGE_KEY, alertText } from './messages.js';
+import type { AlertHistoryEntry } from './store.js';
+import type { AlertEvent, AlertKind, AlertRecord, AlertSeverity } from './types.js';
 import type { PublicUser } from '../accounts/service.js';
 import { html, type SafeHtml } from '../web/escape.js';
-import { browserUrl } from './browser-files.js';
-import { jsonBlock, page } from './pages.js';
+import { browserUrl } from '../dashboard/browser-files.js';
+import { jsonBlock, page } from '../dashboard/layout.js';
 
 export const ALERT_KINDS = Object.keys(ALERT_MESSAGE_KEY) as AlertKind[];
 

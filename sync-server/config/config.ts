@@ -1,10 +1,10 @@
 /** The sync server's config file, parsed once in main.ts. Defaults sit beside their fields. */
 import { join } from 'node:path';
 import { z } from 'zod';
-import { GateConfig } from '../protocol/config.js';
-import { ConfigError } from '../protocol/errors.js';
-import { BATCH_MAX_BYTES, FRAME_MAX_BYTES, PRE_AUTH_FRAME_MAX_BYTES } from '../protocol/messages.js';
-import { parseWith } from '../protocol/validate.js';
+import { GateConfig } from '../../protocol/config.js';
+import { ConfigError } from '../../protocol/errors.js';
+import { BATCH_MAX_BYTES, FRAME_MAX_BYTES, PRE_AUTH_FRAME_MAX_BYTES } from '../../protocol/messages.js';
+import { parseWith } from '../../protocol/validate.js';
 
 const HOUR = 3600_000;
 

@@ -6,10 +6,10 @@
 import { DASHBOARD_LOCALE, type DashboardLanguage } from '../../protocol/i18n/dashboard.js';
 import { type ContentUiKey, contentText, contentUiMessages } from '../../protocol/i18n/content-ui.js';
 import type { PublicUser } from '../accounts/service.js';
-import type { SiteGroupSummary } from '../content/service.js';
+import type { SiteGroupSummary } from './service.js';
 import { html } from '../web/escape.js';
-import { browserUrl } from './browser-files.js';
-import { jsonBlock, page } from './pages.js';
+import { browserUrl } from '../dashboard/browser-files.js';
+import { jsonBlock, page } from '../dashboard/layout.js';
 
 export interface ContentPageOptions {
   siteGroups: readonly SiteGroupSummary[];

@@ -8,7 +8,7 @@ import { type DashboardLanguage, DASHBOARD_LOCALE } from '../../protocol/i18n/da
 import { type ApprovalKey, approvalMessages, approvalText } from '../../protocol/i18n/approval-ui.js';
 import type { EntryDiff, ManifestDiff } from '../../protocol/manifest-diff.js';
 import type { PublicUser } from '../accounts/service.js';
-import { isAllowed } from '../accounts/roles.js';
+import { isAllowed } from '../web/roles.js';
 import type { BundleManifest, MediaItem } from '../../protocol/content.js';
 import type {
   ActiveEmergency,
@@ -17,15 +17,15 @@ import type {
   EmergencyTarget,
   FileSide,
   ReviewFile,
-} from '../content/approval-service.js';
+} from './approval-service.js';
 import {
   EMERGENCY_DEFAULT_MINUTES,
   EMERGENCY_MAX_MINUTES,
   EMERGENCY_MIN_MINUTES,
-} from '../content/approval-service.js';
+} from './approval-service.js';
 import { html, type SafeHtml } from '../web/escape.js';
-import { browserUrl } from './browser-files.js';
-import { jsonBlock, page } from './pages.js';
+import { browserUrl } from '../dashboard/browser-files.js';
+import { jsonBlock, page } from '../dashboard/layout.js';
 
 /** Where the pages find each site group's time zone. */
 export interface ZoneSource {

@@ -3,7 +3,7 @@
  * The sign-in page (/dashboard/login): posts the name and password, goes to the fleet page when the
  * server accepts them, and says why otherwise (wrong, or too many attempts: wait so long).
  */
-import { byId, embedded, fill } from './client.js';
+import { byId, embedded, fill } from '../../dashboard/browser/client.js';
 
 /** @type {Record<string, string>} */
 const M = embedded('gc-msgs');

@@ -7,8 +7,8 @@ import { createPublicKey, type KeyObject, randomBytes, verify } from 'node:crypt
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
-import type { Clock } from '../protocol/clock.js';
-import type { Logger } from '../protocol/log.js';
+import type { Clock } from '../../protocol/clock.js';
+import type { Logger } from '../../protocol/log.js';
 import {
   authPayload,
   BATCH_MAX_BYTES,
@@ -26,13 +26,13 @@ import {
   parseDeviceMessage,
   SCREENSHOT_MAX_BYTES,
   type ServerMessage,
-} from '../protocol/messages.js';
+} from '../../protocol/messages.js';
 import { checkPopBatch } from './pop-ingest.js';
 import { TokenBucket, type TokenBucketOptions } from './rate-limit.js';
-import type { CommandRow } from './registry/command-store.js';
-import type { IngestBatch, IngestStore } from './registry/ingest-store.js';
-import type { PopVerdict } from './registry/pop-store.js';
-import type { Registry } from './registry/registry.js';
+import type { CommandRow } from '../registry/command-store.js';
+import type { IngestBatch, IngestStore } from '../registry/ingest-store.js';
+import type { PopVerdict } from '../registry/pop-store.js';
+import type { Registry } from '../registry/registry.js';
 
 export interface HubOptions {
   /** Origin devices sign (`https://host:port`); when absent, taken from each request's Host header. */

@@ -5,8 +5,8 @@
  * page left open never goes on receiving fleet data without a valid session.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { sessionToken } from '../accounts/access-control.js';
-import type { AccountService } from '../accounts/service.js';
+import { sessionToken } from './access-control.js';
+import type { AccountService } from './service.js';
 import { DASHBOARD_CSP } from '../web/security-headers.js';
 
 export interface EventStreamOptions {

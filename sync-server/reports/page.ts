@@ -1,0 +1,71 @@
+/**
+ * Server-rendered dashboard pages. Every string from devices, gates or users passes through the
+ * `html` template's escaping; every word shown comes from the catalogues; the client scripts get
+ * the messages they need as a JSON data block (not executed, so the CSP needs no inline script).
+ */
+import {
+  DASHBOARD_LANGUAGES,
+  type DashboardKey,
+  type DashboardLanguage,
+  dashboardText,
+} from '../../protocol/i18n/dashboard.js';
+import { uiText } from '../../protocol/i18n/dashboard-ui.js';
+import { html } from '../web/escape.js';
+import type { PublicUser } from '../accounts/service.js';
+import { page } from '../dashboard/layout.js';
+
+/**
+ * The reports form: period, basis, gate, language and format, sent as a plain GET to /api/reports
+ * (the report opens or downloads; nothing changes, so no CSRF token is needed).
+ */
+export function renderReports(
+  lang: DashboardLanguage,
+  gates: readonly { siteGroup: string; name: string }[],
+  defaultPeriod: string,
+  user: PublicUser,
+  csrfToken: string,
+): string {
+  const t = (k: DashboardKey) => dashboardText(lang, k);
+  const formats: [string, DashboardKey][] = [
+    ['html', 'reports.format.html'],
+    ['pdf', 'reports.format.pdf'],
+    ['csv', 'reports.format.csv'],
+    ['devices-csv', 'reports.format.devicesCsv'],
+  ];
+  return page(
+    { lang, title: t('reports.title'), user, csrfToken, path: '/dashboard/reports' },
+    html`<main>
+      <p><a href="/dashboard">${uiText(lang, 'screen.back')}</a></p>
+      <form id="report-form" class="login" method="get" action="/api/reports">
+        <h2>${t('reports.title')}</h2>
+        <label for="period">${t('reports.period')}</label
+        ><input id="period" name="period" value="${defaultPeriod}" required />
+        <small>${t('reports.periodHint')}</small>
+        <label for="basis">${t('reports.basis')}</label
+        ><select id="basis" name="basis">
+          <option value="calendar">${t('reports.basis.calendar')}</option>
+          <option value="reporting">${t('reports.basis.reporting')}</option>
+        </select>
+        <label for="gate">${t('reports.gate')}</label
+        ><select id="gate" name="gate">
+          <option value="">${t('reports.allGates')}</option>
+          ${gates.map((g) => html`<option value="${g.siteGroup}">${g.name}</option>`)}
+        </select>
+        <label for="report-lang">${t('reports.language')}</label
+        ><select id="report-lang" name="lang">
+          ${DASHBOARD_LANGUAGES.map(
+            (l) =>
+              html`<option value="${l}" ${l === lang ? 'selected' : ''}>
+                ${l === 'vi' ? 'Tiếng Việt' : 'English'}
+              </option>`,
+          )}
+        </select>
+        <label for="format">${t('reports.format')}</label
+        ><select id="format" name="format">
+          ${formats.map(([v, k]) => html`<option value="${v}">${t(k)}</option>`)}
+        </select>
+        <button type="submit">${t('reports.download')}</button>
+      </form>
+    </main>`,
+  );
+}
