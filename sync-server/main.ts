@@ -12,7 +12,6 @@ import { createLogger, type Logger } from '../protocol/log.js';
 import { registerApi } from './fleet/ops-api.js';
 import { type ServerConfig, TUF_AUTHOR_TOKEN_DEPRECATED, trustedRootFileOf } from './config/config.js';
 import { type MountedTuf, mountTufRepository } from './tuf/mount.js';
-import { publishRoutes } from './content/publish-routes.js';
 import { Enrolment, FileTrustedRootProvider, type TrustedRootProvider } from './enrolment/enrolment.js';
 import { createHttpApp } from './web/http-app.js';
 import { DEFAULT_RETENTION } from './registry/health-store.js';
@@ -20,17 +19,16 @@ import { Registry } from './registry/registry.js';
 import { DeviceHub } from './ingest/ws-hub.js';
 import { accessControlGuards } from './accounts/access-control.js';
 import { LoginRateLimiter } from './accounts/rate-limit.js';
-import { accountRoutes } from './accounts/routes.js';
 import { AccountService } from './accounts/service.js';
 import type { ScryptParams } from './accounts/password.js';
 import { openSqliteAccountStore, type SqliteAccountStore } from './accounts/sqlite-accounts.js';
 import { type AlertCountSource, FleetView, openAlertCounter } from './fleet/fleet-view.js';
 import { AlertFeed } from './alerts/feed.js';
-import { alertRoutes } from './alerts/routes.js';
 import { AlertService } from './alerts/service.js';
-import { accountPagesRoutes } from './accounts/page-routes.js';
-import { alertsPageRoutes } from './alerts/page-routes.js';
-import { dashboardRoutes } from './fleet/routes.js';
+import { fleetRoutes } from './fleet/routes.js';
+import { dashboardShell } from './dashboard/shell.js';
+import { accountsFeature } from './accounts/plugin.js';
+import { alertsFeature } from './alerts/plugin.js';
 import { registerOpsRoutes } from './metrics/metrics.js';
 import { installSecurityHeaders } from './web/security-headers.js';
 import {
@@ -47,9 +45,7 @@ import { renderPdf } from './reports/pdf.js';
 import { PopVerdictBackfill } from './ingest/pop-backfill.js';
 import { RegistryReportSource } from './reports/registry-source.js';
 import { reportRoutes } from './reports/routes.js';
-import { ApprovalService } from './content/approval-service.js';
-import { approvalRoutes } from './content/approval-routes.js';
-import { contentPlugin } from './content/plugin.js';
+import { contentFeature } from './content/plugin.js';
 
 /** The accounts database in the data directory (`gatecast admin create` writes the same file). */
 export const ACCOUNTS_DB = 'accounts.db';
@@ -283,17 +279,11 @@ export class SyncServer {
     this.fleetView.start();
     const fleet = this.fleetView;
     const deps = { registry: this.registry, hub: this.hubInstance, clock: this.clock };
-    // Operator sessions, the dashboard and the other session parts; each route declares its action.
+    // The features, each one plugin owning its routes and pages; each route declares its access.
     await this.app.register(async (scope) => {
-      await scope.register(accountRoutes, { service: accounts, secureCookies });
-      // The publishing API (`gatecast draft …`): authors and approvers with their own accounts.
-      if (tuf)
-        await scope.register(publishRoutes, {
-          repo: tuf.repo,
-          drafts: tuf.drafts,
-          auth: { session: { accounts } },
-        });
-      await scope.register(dashboardRoutes, {
+      await scope.register(dashboardShell, { secureCookies });
+      await scope.register(accountsFeature, { service: accounts, secureCookies });
+      await scope.register(fleetRoutes, {
         ...deps,
         fleet,
         accounts,
@@ -301,6 +291,24 @@ export class SyncServer {
         secureCookies,
         commandTtlMs: c.commands.defaultTtlMs,
         tuf: tuf ? { repo: tuf.repo, repoDir: c.tuf!.repoDir } : undefined,
+      });
+      await scope.register(contentFeature, {
+        dataDir: c.dataDir,
+        tuf: tuf ? { repo: tuf.repo, repoDir: c.tuf!.repoDir, drafts: tuf.drafts } : undefined,
+        gates: this.registry.gates,
+        accounts,
+        clock: this.clock,
+        log: this.log.child('content'),
+        mediaMaxBytes: c.content.mediaMaxBytes,
+        secureCookies,
+      });
+      await scope.register(alertsFeature, {
+        alerts,
+        feed: alertFeed,
+        registry: this.registry,
+        accounts,
+        log: this.log.child('alerts-page'),
+        secureCookies,
       });
       const reports = new RegistryReportSource(this.registry);
       const executablePath = c.reports.chromiumPath ?? findChromium();
@@ -315,41 +323,8 @@ export class SyncServer {
           retryAfterMs: c.reports.pdfRetryAfterMs,
         }),
         maxPeriodDays: c.reports.maxPeriodDays,
+        page: { accounts, secureCookies },
       });
-      await scope.register(alertRoutes, { monitor: alerts.monitor, accounts });
-      if (tuf)
-        await scope.register(approvalRoutes, {
-          service: new ApprovalService({
-            repo: tuf.repo,
-            repoDir: c.tuf!.repoDir,
-            drafts: tuf.drafts,
-            gates: this.registry.gates,
-            clock: this.clock,
-            log: this.log.child('approval'),
-          }),
-          accounts,
-          clock: this.clock,
-          secureCookies,
-        });
-      await scope.register(contentPlugin, {
-        dataDir: c.dataDir,
-        tuf: tuf ? { repo: tuf.repo, repoDir: c.tuf!.repoDir, drafts: tuf.drafts } : undefined,
-        gate: (siteGroup) => this.registry.gates.get(siteGroup),
-        accounts,
-        clock: this.clock,
-        log: this.log.child('content'),
-        mediaMaxBytes: c.content.mediaMaxBytes,
-        secureCookies,
-      });
-      await scope.register(alertsPageRoutes, {
-        active: () => alerts.monitor.active,
-        registry: this.registry,
-        feed: alertFeed,
-        accounts,
-        log: this.log.child('alerts-page'),
-        secureCookies,
-      });
-      await scope.register(accountPagesRoutes, { accounts, secureCookies });
     });
     registerOpsRoutes(this.app, {
       ...deps,

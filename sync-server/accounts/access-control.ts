@@ -12,7 +12,7 @@ import {
   type RouteGuards,
 } from '../web/route-access.js';
 import type { Logger } from '../../protocol/log.js';
-import { parseCookies, sessionCookieName } from './cookies.js';
+import { isSecureRequest, parseCookies, sessionCookieName } from '../web/cookies.js';
 import { isAllowed, type Action } from '../web/roles.js';
 import { type AccountService, type Actor, type PublicUser, safeEqual } from './service.js';
 import type { SessionRecord } from './store.js';
@@ -41,10 +41,6 @@ export interface AccessControlOptions {
   logger: Logger;
   /** Secure cookies: true, false, or 'auto' (when the request came over TLS, trustProxy honoured). */
   secureCookies: boolean | 'auto';
-}
-
-export function isSecureRequest(request: FastifyRequest, setting: boolean | 'auto'): boolean {
-  return setting === 'auto' ? request.protocol === 'https' : setting;
 }
 
 /** The session cookie's token, under the name for this request's scheme. */

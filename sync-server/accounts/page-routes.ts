@@ -1,6 +1,7 @@
 /**
  * The account pages' HTTP side, a fastify plugin registered inside the access-controlled scope:
  *
+ *   GET /dashboard/login        the sign-in page (public)
  *   GET /dashboard/users        user administration (users.manage; redirects to login without a session)
  *   GET /dashboard/users/data   the users as the page lists them, with their last sign-in (users.manage)
  *   GET /dashboard/account      the signed-in user's account, password form and approver keys (session.self)
@@ -19,7 +20,9 @@ import {
   renderUsersPage,
   type UserRowData,
 } from './pages.js';
-import { languageOf, pageSession, sendHtml } from './page-session.js';
+import { pageSession, sendHtml } from './page-session.js';
+import { languageOf } from '../dashboard/language.js';
+import { renderLogin } from './login-page.js';
 
 export interface AccountPagesOptions {
   accounts: Pick<AccountService, 'authenticate' | 'listUsers' | 'listAudit' | 'listOwnKeys'>;
@@ -40,6 +43,10 @@ export function usersWithLastLogin(accounts: AccountPagesOptions['accounts']): U
 
 export const accountPagesRoutes: FastifyPluginAsync<AccountPagesOptions> = async (app, o) => {
   const timeZone = o.timeZone ?? OPS_TIME_ZONE;
+
+  app.get('/dashboard/login', { config: { access: 'public' } }, async (request, reply) =>
+    sendHtml(reply, renderLogin(languageOf(request))),
+  );
 
   app.get('/dashboard/users', { config: { access: 'public' } }, async (request, reply) => {
     const auth = pageSession(request, reply, o, 'users.manage');

@@ -1,26 +1,14 @@
 /**
- * What every server-rendered dashboard page shares: the user's language (a cookie) and the page's
- * own session check — a browser without a session goes to the login page, a role without the page's
+ * What every server-rendered dashboard page does: its own session check — a browser without a session
+ * goes to the login page, a role without the page's
  * action gets 403 — so the HTML pages can be 'public' routes and still never show data to anyone.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import {
-  DEFAULT_DASHBOARD_LANGUAGE,
-  type DashboardLanguage,
-  isDashboardLanguage,
-} from '../../protocol/i18n/dashboard.js';
 import { uiText } from '../../protocol/i18n/dashboard-ui.js';
 import { sessionToken } from './access-control.js';
-import { parseCookies } from './cookies.js';
+import { languageOf } from '../dashboard/language.js';
 import { type Action, isAllowed } from '../web/roles.js';
 import type { AccountService, AuthenticatedSession } from './service.js';
-
-export const LANG_COOKIE = 'gatecast_lang';
-
-export function languageOf(request: FastifyRequest): DashboardLanguage {
-  const c = parseCookies(request.headers.cookie).get(LANG_COOKIE);
-  return isDashboardLanguage(c) ? c : DEFAULT_DASHBOARD_LANGUAGE;
-}
 
 export interface PageSessionOptions {
   accounts: Pick<AccountService, 'authenticate'>;

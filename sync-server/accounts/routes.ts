@@ -27,10 +27,10 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import { z } from 'zod';
 import { isGatecastError } from '../../protocol/errors.js';
 import { dashboardText } from '../../protocol/i18n/dashboard.js';
-import { languageOf } from './page-session.js';
+import { languageOf } from '../dashboard/language.js';
 import { toCsv } from '../web/csv.js';
-import { type AccountContext, isSecureRequest } from './access-control.js';
-import { serializeSessionCookie, sessionCookieName } from './cookies.js';
+import type { AccountContext } from './access-control.js';
+import { isSecureRequest, serializeSessionCookie, sessionCookieName } from '../web/cookies.js';
 import { AccountInputError, isRateLimitedError } from './errors.js';
 import type { AccountService } from './service.js';
 import type { AuditEntry } from './store.js';

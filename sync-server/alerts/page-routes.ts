@@ -22,7 +22,8 @@ import type { DeviceStore } from '../registry/device-store.js';
 import type { GateStore } from '../registry/gate-store.js';
 import { ALERT_KINDS, alertsView, type AlertsView, renderAlertsPage } from './page.js';
 import { openEventStream } from '../accounts/event-stream.js';
-import { languageOf, pageSession } from '../accounts/page-session.js';
+import { pageSession } from '../accounts/page-session.js';
+import { languageOf } from '../dashboard/language.js';
 
 export interface AlertsPageRoutesOptions {
   /** The monitor's active alerts. */

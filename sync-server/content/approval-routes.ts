@@ -32,7 +32,8 @@ import type { AccountContext } from '../accounts/access-control.js';
 import { isAllowed } from '../web/roles.js';
 import type { AccountService } from '../accounts/service.js';
 import { renderDraft, renderDrafts, renderEmergency } from './approval-pages.js';
-import { languageOf, pageSession, sendHtml } from '../accounts/page-session.js';
+import { pageSession, sendHtml } from '../accounts/page-session.js';
+import { languageOf } from '../dashboard/language.js';
 import type { DraftActor } from '../tuf/drafts.js';
 import { htmlFrameHeaders, inlineMediaHeaders, sendAsDownload } from '../web/untrusted-bytes.js';
 import {

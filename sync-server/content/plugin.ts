@@ -1,7 +1,9 @@
 /**
- * Content authoring, wired as one fastify plugin for the access-controlled scope of SyncServer:
- * the /api/content routes (routes.ts) and the /dashboard/content page. Registered only when the
- * server serves a TUF repository (drafts need one); without one, the page only says so.
+ * The content feature as one fastify plugin for the session scope: authoring (the /api/content
+ * routes, routes.ts, and the /dashboard/content page), drafts and approval (approval-routes.ts:
+ * review, sign, discard, emergencies, and their pages) and the CLI's publishing API
+ * (publish-routes.ts, /api/publish). Everything but the authoring page needs a served TUF
+ * repository; without one, the page only says so.
  *
  *   GET /dashboard/content[?siteGroup=]   the authoring page (content.view; editing for content.edit,
  *                                         submitting for draft.submit; login redirect without a session)
@@ -13,10 +15,14 @@ import type { Logger } from '../../protocol/log.js';
 import { isAllowed } from '../web/roles.js';
 import type { AccountService } from '../accounts/service.js';
 import { renderContent } from './content-page.js';
-import { languageOf, pageSession, sendHtml } from '../accounts/page-session.js';
+import { pageSession, sendHtml } from '../accounts/page-session.js';
+import { languageOf } from '../dashboard/language.js';
 import type { DraftService } from '../tuf/drafts.js';
 import type { TufRepository } from '../tuf/repository.js';
 import { MediaStore } from './media-store.js';
+import { approvalRoutes } from './approval-routes.js';
+import { ApprovalService, type GateSource } from './approval-service.js';
+import { publishRoutes } from './publish-routes.js';
 import { contentRoutes } from './routes.js';
 import { ContentService } from './service.js';
 import { WorkspaceStore } from './workspace-store.js';
@@ -25,7 +31,7 @@ export interface ContentPluginOptions {
   dataDir: string;
   /** The served TUF repository; without one the page says so and no /api/content route exists. */
   tuf: { repo: TufRepository; repoDir: string; drafts: DraftService } | undefined;
-  gate: (siteGroup: string) => GateConfig | undefined;
+  gates: GateSource & { get(siteGroup: string): GateConfig | undefined };
   accounts: AccountService;
   clock: Clock;
   log: Logger;
@@ -33,7 +39,7 @@ export interface ContentPluginOptions {
   secureCookies: boolean | 'auto';
 }
 
-export const contentPlugin: FastifyPluginAsync<ContentPluginOptions> = async (app, o) => {
+export const contentFeature: FastifyPluginAsync<ContentPluginOptions> = async (app, o) => {
   const content =
     o.tuf &&
     new ContentService({
@@ -42,11 +48,11 @@ export const contentPlugin: FastifyPluginAsync<ContentPluginOptions> = async (ap
       drafts: o.tuf.drafts,
       workspaces: new WorkspaceStore(o.dataDir),
       media: new MediaStore(o.dataDir, o.mediaMaxBytes),
-      gate: o.gate,
+      gate: (siteGroup) => o.gates.get(siteGroup),
       clock: o.clock,
       log: o.log,
     });
-  if (content)
+  if (content && o.tuf) {
     await app.register(contentRoutes, {
       content,
       accounts: o.accounts,
@@ -54,6 +60,26 @@ export const contentPlugin: FastifyPluginAsync<ContentPluginOptions> = async (ap
       clock: o.clock,
       log: o.log,
     });
+    await app.register(approvalRoutes, {
+      service: new ApprovalService({
+        repo: o.tuf.repo,
+        repoDir: o.tuf.repoDir,
+        drafts: o.tuf.drafts,
+        gates: o.gates,
+        clock: o.clock,
+        log: o.log.child('approval'),
+      }),
+      accounts: o.accounts,
+      clock: o.clock,
+      secureCookies: o.secureCookies,
+    });
+    // The publishing API (`gatecast draft …`): authors and approvers with their own accounts.
+    await app.register(publishRoutes, {
+      repo: o.tuf.repo,
+      drafts: o.tuf.drafts,
+      auth: { session: { accounts: o.accounts } },
+    });
+  }
 
   app.get<{ Querystring: { siteGroup?: string } }>(
     '/dashboard/content',

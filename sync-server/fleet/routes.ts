@@ -1,12 +1,9 @@
 /**
- * The dashboard's HTTP side, a fastify plugin registered inside the access-controlled scope (see
+ * The fleet's dashboard side, a fastify plugin registered inside the access-controlled scope (see
  * accounts/access-control.ts: every route declares its action):
  *
  *   GET  /dashboard                          fleet page (fleet.view; redirects to login without a session)
  *   GET  /dashboard/screen/:id               screen page (fleet.view; commands need device.command)
- *   GET  /dashboard/login                    login page (public)
- *   GET  /dashboard/lang/:lang?next=         language switch: sets the gatecast_lang cookie (public)
- *   GET  /dashboard/static/<feature>/browser/<file>  scripts and stylesheets (public, browser-files.ts)
  *   GET  /dashboard/events[?device=id]       server-sent events: `rows` (changed fleet rows), `command` (fleet.view)
  *   GET  /api/dashboard/fleet                fleet rows as JSON (fleet.view)
  *   POST /api/dashboard/devices/:id/commands {name} → the queued command (device.command, CSRF, audited)
@@ -17,26 +14,22 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { Clock } from '../../protocol/clock.js';
-import { isDashboardLanguage } from '../../protocol/i18n/dashboard.js';
 import { uiText } from '../../protocol/i18n/dashboard-ui.js';
 import type { Logger } from '../../protocol/log.js';
 import { CommandName, FreeJsonObject } from '../../protocol/messages.js';
-import { isSecureRequest } from '../accounts/access-control.js';
 import { isAllowed } from '../web/roles.js';
 import type { AccountService } from '../accounts/service.js';
 import type { Registry } from '../registry/registry.js';
 import type { TufRepository } from '../tuf/repository.js';
 import type { DeviceHub } from '../ingest/ws-hub.js';
-import { browserFiles } from '../dashboard/browser-files.js';
 import { openEventStream } from '../accounts/event-stream.js';
-import { LANG_COOKIE, languageOf, pageSession, sendHtml } from '../accounts/page-session.js';
+import { pageSession, sendHtml } from '../accounts/page-session.js';
+import { languageOf } from '../dashboard/language.js';
 import type { FleetView } from './fleet-view.js';
 import { renderFleet, renderScreen } from './pages.js';
-import { renderLogin } from '../accounts/login-page.js';
-import { renderReports } from '../reports/page.js';
 import { latestManifest, previewSegmentsSliced } from '../content/schedule-preview.js';
 
-export interface DashboardRoutesOptions {
+export interface FleetRoutesOptions {
   fleet: FleetView;
   registry: Registry;
   hub: DeviceHub;
@@ -48,48 +41,25 @@ export interface DashboardRoutesOptions {
   tuf?: { repo: TufRepository; repoDir: string } | undefined;
 }
 
-export { LANG_COOKIE, languageOf } from '../accounts/page-session.js';
-
 const CommandBody = z.object({ name: CommandName, args: FreeJsonObject.optional() });
 const Id = z.string().min(1).max(100);
 
-export class DashboardInputError extends Error {
-  readonly code = 'DASHBOARD_BAD_REQUEST';
+export class FleetInputError extends Error {
+  readonly code = 'FLEET_BAD_REQUEST';
 }
 
-export const dashboardRoutes: FastifyPluginAsync<DashboardRoutesOptions> = async (app, o) => {
+export const fleetRoutes: FastifyPluginAsync<FleetRoutesOptions> = async (app, o) => {
   const fail = (reply: FastifyReply, status: number, code: string, message: string) =>
     reply.code(status).header('cache-control', 'no-store').send({ error: { code, message } });
 
   app.setErrorHandler((err, request, reply) => {
     const status = (err as { statusCode?: number }).statusCode;
-    if (err instanceof DashboardInputError) return fail(reply, 400, err.code, err.message);
+    if (err instanceof FleetInputError) return fail(reply, 400, err.code, err.message);
     if (status && status >= 400 && status < 500)
       return fail(reply, status, 'BAD_REQUEST', (err as Error).message);
     o.log.error('dashboard request failed', { url: request.url, err });
     return fail(reply, 500, 'INTERNAL', 'internal error');
   });
-
-  await app.register(browserFiles);
-
-  app.get('/dashboard/login', { config: { access: 'public' } }, async (request, reply) =>
-    sendHtml(reply, renderLogin(languageOf(request))),
-  );
-
-  app.get<{ Params: { lang: string }; Querystring: { next?: string } }>(
-    '/dashboard/lang/:lang',
-    { config: { access: 'public' } },
-    async (request, reply) => {
-      const lang = request.params.lang;
-      if (!isDashboardLanguage(lang)) return fail(reply, 400, 'BAD_REQUEST', 'lang is "vi" or "en"');
-      const next = request.query.next ?? '/dashboard';
-      // Only back into the dashboard: never an open redirect.
-      const target = /^\/dashboard(\/[\w%./-]*)?$/.test(next) && !next.includes('//') ? next : '/dashboard';
-      const secure = isSecureRequest(request, o.secureCookies) ? '; Secure' : '';
-      reply.header('set-cookie', `${LANG_COOKIE}=${lang}; Path=/; Max-Age=31536000; SameSite=Lax${secure}`);
-      return reply.redirect(target, 303);
-    },
-  );
 
   app.get('/dashboard', { config: { access: 'public' } }, async (request, reply) => {
     const auth = pageSession(request, reply, o, 'fleet.view');
@@ -97,20 +67,6 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardRoutesOptions> = async
     return sendHtml(
       reply,
       renderFleet(languageOf(request), o.fleet.rows(), auth.user, auth.session.csrfToken),
-    );
-  });
-
-  app.get('/dashboard/reports', { config: { access: 'public' } }, async (request, reply) => {
-    const auth = pageSession(request, reply, o, 'fleet.view');
-    if (!auth) return reply;
-    const lang = languageOf(request);
-    if (!isAllowed(auth.user.role, 'reports.view'))
-      return fail(reply, 403, 'FORBIDDEN', uiText(lang, 'error.forbidden'));
-    const now = new Date(o.clock.now());
-    const quarter = `${now.getUTCFullYear()}-Q${Math.floor(now.getUTCMonth() / 3) + 1}`;
-    return sendHtml(
-      reply,
-      renderReports(lang, o.registry.gates.list(), quarter, auth.user, auth.session.csrfToken),
     );
   });
 
@@ -205,7 +161,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardRoutesOptions> = async
       if (!dev) return fail(reply, 404, 'NOT_FOUND', `no device ${id}`);
       if (dev.revokedAtMs !== null) return fail(reply, 409, 'DEVICE_REVOKED', `device ${id} is revoked`);
       const b = CommandBody.safeParse(request.body);
-      if (!b.success) throw new DashboardInputError(`invalid command: ${b.error.issues[0]?.message ?? ''}`);
+      if (!b.success) throw new FleetInputError(`invalid command: ${b.error.issues[0]?.message ?? ''}`);
       const now = o.clock.now();
       const cmd = o.registry.commands.create({
         id: `cmd-${randomBytes(8).toString('hex')}`,

@@ -1,5 +1,6 @@
 /**
- * GET /api/reports — the report as CSV, HTML or PDF, for role action 'reports.view'.
+ * GET /api/reports — the report as CSV, HTML or PDF, for role action 'reports.view'; and the form
+ * that asks for it, GET /dashboard/reports (a page for the same action).
  *
  *   ?period=2026-Q1 | 2026 | 2026-01-01..2026-03-31   (required)
  *   &basis=calendar | reporting                         (quarters and years; default calendar)
@@ -19,7 +20,10 @@ import {
   dashboardText,
   isDashboardLanguage,
 } from '../../protocol/i18n/dashboard.js';
+import { pageSession, type PageSessionOptions, sendHtml } from '../accounts/page-session.js';
+import { languageOf } from '../dashboard/language.js';
 import { ReportBuilder } from './build.js';
+import { renderReports } from './page.js';
 import { isReportBusyError, type JobQueue } from './job-queue.js';
 import {
   isReportPeriodTooLongError,
@@ -66,6 +70,8 @@ export interface ReportRoutesOptions {
   pdfJobs: JobQueue;
   /** The longest period a report may cover (config reports.maxPeriodDays). */
   maxPeriodDays: number;
+  /** Serves the reports form at /dashboard/reports for signed-in sessions (the sync server). */
+  page?: PageSessionOptions;
 }
 
 /** Parses "2026-Q1", "2026" or "2026-01-01..2026-03-31". */
@@ -96,6 +102,25 @@ export const REPORT_HTML_CSP =
   "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'";
 
 export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app, opts) => {
+  const page = opts.page;
+  if (page)
+    app.get('/dashboard/reports', { config: { access: 'public' } }, async (request, reply) => {
+      const auth = pageSession(request, reply, page, 'reports.view');
+      if (!auth) return reply;
+      const now = new Date(opts.clock.now());
+      const quarter = `${now.getUTCFullYear()}-Q${Math.floor(now.getUTCMonth() / 3) + 1}`;
+      return sendHtml(
+        reply,
+        renderReports(
+          languageOf(request),
+          await opts.source.gates(),
+          quarter,
+          auth.user,
+          auth.session.csrfToken,
+        ),
+      );
+    });
+
   app.setErrorHandler((err, request, reply) => {
     const asked = (request.query as Record<string, unknown> | undefined)?.['lang'];
     const lang = isDashboardLanguage(asked) ? asked : DEFAULT_DASHBOARD_LANGUAGE;

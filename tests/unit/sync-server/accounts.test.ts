@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCookies, serializeSessionCookie } from '../../../sync-server/accounts/cookies.js';
+import { parseCookies, serializeSessionCookie } from '../../../sync-server/web/cookies.js';
 import { hashPassword, needsRehash, verifyPassword } from '../../../sync-server/accounts/password.js';
 import {
   countFailure,

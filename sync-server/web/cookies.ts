@@ -1,3 +1,5 @@
+import type { FastifyRequest } from 'fastify';
+
 /** Minimal Cookie / Set-Cookie handling for the session cookie (RFC 6265). */
 
 /** Parses a Cookie header into name → value (first occurrence wins, as browsers send the most specific first). */
@@ -41,3 +43,8 @@ export function serializeSessionCookie(name: string, value: string, attrs: Cooki
  */
 export const sessionCookieName = (secure: boolean) =>
   secure ? '__Host-gatecast_session' : 'gatecast_session';
+
+/** Whether cookies for this request are Secure: the setting, or for 'auto' whether it came over TLS. */
+export function isSecureRequest(request: FastifyRequest, setting: boolean | 'auto'): boolean {
+  return setting === 'auto' ? request.protocol === 'https' : setting;
+}
