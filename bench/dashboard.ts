@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer from 'puppeteer-core';
 import { systemClock } from '../protocol/clock.js';
-import { memoryLogger } from '../protocol/log.js';
+import { memoryLogger } from '../platform/log.js';
 import type { HealthReport } from '../protocol/messages.js';
 import { LoginRateLimiter } from '../sync-server/accounts/rate-limit.js';
 import { AccountService } from '../sync-server/accounts/service.js';

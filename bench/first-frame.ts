@@ -16,7 +16,7 @@ import { findChromium } from '../device/main.js';
 import { ChromiumSupervisor } from '../player/browser/chromium-supervisor.js';
 import { kioskArgs } from '../player/browser/launch-args.js';
 import { systemClock } from '../protocol/clock.js';
-import { memoryLogger } from '../protocol/log.js';
+import { memoryLogger } from '../platform/log.js';
 import { median, resultLine } from './lib.js';
 import { benchBundle, benchConfig, staticContent, tempDir } from './player-fixtures.worker.js';
 

@@ -20,7 +20,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { WebSocketServer } from 'ws';
 import { systemClock } from '../protocol/clock.js';
-import { memoryLogger, setLogLevel } from '../protocol/log.js';
+import { memoryLogger, setLogLevel } from '../platform/log.js';
 import { parseServerConfig } from '../sync-server/config/config.js';
 import { SyncServer } from '../sync-server/main.js';
 import { resultLine } from './lib.js';

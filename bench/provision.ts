@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { execRun } from '../device/display/exec-run.js';
 import { systemClock } from '../protocol/clock.js';
-import { memoryLogger } from '../protocol/log.js';
+import { memoryLogger } from '../platform/log.js';
 import { syncEnroller } from '../provisioning/enroller.js';
 import { provision } from '../provisioning/provision.js';
 import { RootedTarget } from '../provisioning/target.js';

@@ -25,7 +25,7 @@ import { ChromiumSupervisor } from '../player/browser/chromium-supervisor.js';
 import { kioskArgs } from '../player/browser/launch-args.js';
 import { PageServer } from '../player/page-server.js';
 import type { Slide } from '../player/slide.js';
-import { memoryLogger } from '../protocol/log.js';
+import { memoryLogger } from '../platform/log.js';
 import { median, percentile, resultLine } from './lib.js';
 import { benchBundle, LANGUAGES, staticContent, tempDir } from './player-fixtures.worker.js';
 

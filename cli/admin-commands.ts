@@ -10,7 +10,7 @@ import { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { ACCOUNTS_DB } from '../sync-server/main.js';
 import { systemClock } from '../protocol/clock.js';
-import { createLogger } from '../protocol/log.js';
+import { createLogger } from '../platform/log.js';
 import { AccountInputError } from '../sync-server/accounts/errors.js';
 import { LoginRateLimiter } from '../sync-server/accounts/rate-limit.js';
 import { AccountService } from '../sync-server/accounts/service.js';

@@ -10,8 +10,8 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type DeviceHandle, displayFrom, loadConfig, startDevice } from '../device/main.js';
 import { enrolDevice } from '../device/sync/enrol.js';
-import { writeFileAtomic } from '../protocol/atomic-file.js';
-import { createLogger, setLogLevel } from '../protocol/log.js';
+import { writeFileAtomic } from '../platform/atomic-file.js';
+import { createLogger, setLogLevel } from '../platform/log.js';
 import { parseServerConfig } from '../sync-server/config/config.js';
 import { ACCOUNTS_DB, SyncServer } from '../sync-server/main.js';
 import { createDemoRepository } from '../sync-server/tuf/demo-repository.js';
@@ -19,7 +19,7 @@ import { LoginRateLimiter } from '../sync-server/accounts/rate-limit.js';
 import { AccountService } from '../sync-server/accounts/service.js';
 import { openSqliteAccountStore } from '../sync-server/accounts/sqlite-accounts.js';
 import { systemClock } from '../protocol/clock.js';
-import { loadPublicKey, publicKeyFileOf } from '../protocol/tuf-keys.js';
+import { loadPublicKey, publicKeyFileOf } from '../platform/tuf-keys.js';
 
 export interface DemoOptions {
   dir: string;

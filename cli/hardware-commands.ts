@@ -5,7 +5,7 @@ import { OnoffGpio } from '../device/gpio/onoff-gpio.js';
 import { runGpioSmoke } from '../device/gpio/smoke.js';
 import { systemTimers } from '../device/timers.js';
 import { systemClock } from '../protocol/clock.js';
-import { createLogger } from '../protocol/log.js';
+import { createLogger } from '../platform/log.js';
 
 const pin = (v: string) => {
   const n = Number(v);

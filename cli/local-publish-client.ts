@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { Clock } from '../protocol/clock.js';
-import type { Logger } from '../protocol/log.js';
+import type { Logger } from '../platform/log.js';
 import type { CreateDraftRequest, SignatureUpload } from '../protocol/publish-api.js';
 import type { PublishClient } from '../provisioning/publish-client.js';
 import { DraftService } from '../sync-server/tuf/drafts.js';

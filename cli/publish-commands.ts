@@ -19,16 +19,16 @@ import { Writable } from 'node:stream';
 import { MultiBar, Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { systemClock } from '../protocol/clock.js';
-import { prepareDraftFromFolder } from '../protocol/draft-folder.js';
+import { prepareDraftFromFolder } from '../platform/draft-folder.js';
 import { GatecastError } from '../protocol/errors.js';
-import { createLogger, type Logger } from '../protocol/log.js';
+import { createLogger, type Logger } from '../platform/log.js';
 import type { DraftView } from '../protocol/publish-api.js';
 import {
   generateKeyPairFiles,
   loadPublicKey,
   loadSigningKey,
   publicKeyFileOf,
-} from '../protocol/tuf-keys.js';
+} from '../platform/tuf-keys.js';
 import { draftSigningPayload, signDraftPayload, summarisePayload } from '../provisioning/keys.js';
 import {
   HttpPublishClient,

@@ -10,7 +10,7 @@ import { chmod, mkdir, readFile, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomic } from '../protocol/atomic-file.js';
+import { writeFileAtomic } from '../platform/atomic-file.js';
 
 const SessionFile = z.object({
   schema: z.literal(1),

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { systemClock } from '../protocol/clock.js';
 import { ConfigError } from '../protocol/errors.js';
-import { createLogger, setLogLevel } from '../protocol/log.js';
+import { createLogger, setLogLevel } from '../platform/log.js';
 import { parseServerConfig, type ServerConfig, trustedRootFileOf } from '../sync-server/config/config.js';
 import { Enrolment, FileTrustedRootProvider } from '../sync-server/enrolment/enrolment.js';
 import { SyncServer } from '../sync-server/main.js';

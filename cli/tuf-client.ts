@@ -20,9 +20,9 @@ import { downloadResumable } from '../device/update/downloader.js';
 import { UpdateError } from '../device/update/errors.js';
 import { hashFile } from '../platform/hash.js';
 import { TufClient } from '../device/update/tuf.js';
-import { fsyncDir } from '../protocol/atomic-file.js';
+import { fsyncDir } from '../platform/atomic-file.js';
 import { isGatecastError } from '../protocol/errors.js';
-import { createLogger, type Logger } from '../protocol/log.js';
+import { createLogger, type Logger } from '../platform/log.js';
 
 export interface TufClientCliOptions {
   metadataDir: string;

@@ -9,7 +9,7 @@ import { PageServer } from '../player/page-server.js';
 import type { Notice, PlayerSurface } from '../player/surface.js';
 import type { Clock } from '../protocol/clock.js';
 import type { DeviceConfig } from '../protocol/config.js';
-import { createLogger, type Logger } from '../protocol/log.js';
+import { createLogger, type Logger } from '../platform/log.js';
 import type { ContentSource, InstalledBundle } from './content/installed.js';
 import { defaultPlaylistPlan } from './playback/default-playlist-plan.js';
 import { type PlanAt, type PlayEvent, PlayerLoop, type SkipEvent } from './playback/player-loop.js';

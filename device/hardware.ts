@@ -1,6 +1,6 @@
 import type { Clock } from '../protocol/clock.js';
 import type { DeviceConfig } from '../protocol/config.js';
-import type { Logger } from '../protocol/log.js';
+import type { Logger } from '../platform/log.js';
 import { buildDisplayPower } from './display/build.js';
 import { DisplayController, type DisplayHealth, type ScheduleAt } from './display/controller.js';
 import { gatherDisplayFacts, pickDisplayAdapter } from './display/detect.js';

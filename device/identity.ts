@@ -5,7 +5,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomicSync } from '../protocol/atomic-file.js';
+import { writeFileAtomicSync } from '../platform/atomic-file.js';
 import { GatecastError } from '../protocol/errors.js';
 
 export class IdentityError extends GatecastError {

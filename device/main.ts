@@ -20,7 +20,7 @@ import { chromiumCandidates, type DisplayKind } from '../player/browser/launch-a
 import { systemClock } from '../protocol/clock.js';
 import { type DeviceConfig, parseDeviceConfig } from '../protocol/config.js';
 import { ConfigError, isGatecastError } from '../protocol/errors.js';
-import { createLogger, type Logger, setLogLevel } from '../protocol/log.js';
+import { createLogger, type Logger, setLogLevel } from '../platform/log.js';
 import { BlobStore } from './content/blob-store.js';
 import { BundleStore } from './content/bundle-store.js';
 import type { ContentSource } from './content/installed.js';

@@ -18,7 +18,7 @@ import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { targetPathProblem } from '../protocol/content.js';
 import { GatecastError } from '../protocol/errors.js';
-import { createLogger, type Logger } from '../protocol/log.js';
+import { createLogger, type Logger } from '../platform/log.js';
 import { type PageReport, type PageReports, parsePageReport } from './slide.js';
 
 export class PageServerError extends GatecastError {

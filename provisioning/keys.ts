@@ -9,7 +9,7 @@ import { Metadata, MetadataKind } from '@tufjs/models';
 import { BUNDLE_MANIFEST_NAME } from '../protocol/content.js';
 import { GatecastError } from '../protocol/errors.js';
 import type { SignatureUpload } from '../protocol/publish-api.js';
-import type { SigningKey } from '../protocol/tuf-keys.js';
+import type { SigningKey } from '../platform/tuf-keys.js';
 
 export {
   generateKeyPairFiles,
@@ -17,7 +17,7 @@ export {
   loadSigningKey,
   publicKeyFileOf,
   type SigningKey,
-} from '../protocol/tuf-keys.js';
+} from '../platform/tuf-keys.js';
 
 export class SigningPayloadError extends GatecastError {
   readonly code = 'SIGNING_PAYLOAD_INVALID';

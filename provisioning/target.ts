@@ -1,7 +1,7 @@
 import { lstat, mkdir, readFile, readlink, symlink, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Run } from '../device/display/display-power.js';
-import { writeFileAtomic } from '../protocol/atomic-file.js';
+import { writeFileAtomic } from '../platform/atomic-file.js';
 import { GatecastError } from '../protocol/errors.js';
 
 /** A system command provisioning needed failed. */

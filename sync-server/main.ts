@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type Clock, systemClock } from '../protocol/clock.js';
 import { ConfigError } from '../protocol/errors.js';
-import { createLogger, type Logger } from '../protocol/log.js';
+import { createLogger, type Logger } from '../platform/log.js';
 import { registerApi } from './fleet/ops-api.js';
 import { type ServerConfig, TUF_AUTHOR_TOKEN_DEPRECATED, trustedRootFileOf } from './config/config.js';
 import { type MountedTuf, mountTufRepository } from './tuf/mount.js';

@@ -8,7 +8,7 @@
  */
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { fsyncDir } from '../../protocol/atomic-file.js';
+import { fsyncDir } from '../../platform/atomic-file.js';
 
 const HEX64 = /^[0-9a-f]{64}$/;
 

@@ -9,7 +9,7 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomic } from '../../protocol/atomic-file.js';
+import { writeFileAtomic } from '../../platform/atomic-file.js';
 import { BundleManifest } from '../../protocol/content.js';
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/);

@@ -1,7 +1,7 @@
 import { scheduleJob } from 'node-schedule';
 import type { Clock } from '../../protocol/clock.js';
 import type { TimeWindow } from '../../protocol/content.js';
-import type { Logger } from '../../protocol/log.js';
+import type { Logger } from '../../platform/log.js';
 import {
   type DisplayDecision,
   type DisplayOverride,

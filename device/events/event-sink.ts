@@ -4,7 +4,7 @@
  * so an event raised while the daemon is still starting (before the sync client exists) is stored
  * like any other and sent once the link is up.
  */
-import type { Logger } from '../../protocol/log.js';
+import type { Logger } from '../../platform/log.js';
 import type { DeviceEvent } from '../../protocol/messages.js';
 import type { SkipEvent } from '../playback/player-loop.js';
 

@@ -1,4 +1,4 @@
-import type { Logger } from '../../protocol/log.js';
+import type { Logger } from '../../platform/log.js';
 import type { Timers } from '../timers.js';
 import type { Gpio, Level } from './gpio.js';
 

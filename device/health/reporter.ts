@@ -1,6 +1,6 @@
 /** Every `intervalMs`: read the sensors, build a report, hand it to the injected `send` (the outbox). */
 import type { Clock } from '../../protocol/clock.js';
-import type { Logger } from '../../protocol/log.js';
+import type { Logger } from '../../platform/log.js';
 import type { HealthReport } from '../../protocol/messages.js';
 import { type AppHealth, buildHealthReport } from './health-report.js';
 import type { SystemSensors } from './sensors.js';

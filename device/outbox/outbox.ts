@@ -7,7 +7,7 @@
  * reported as an event.
  */
 import type { Clock } from '../../protocol/clock.js';
-import type { Logger } from '../../protocol/log.js';
+import type { Logger } from '../../platform/log.js';
 import { checkJsonBounds } from '../../protocol/json-bounds.js';
 import {
   type DeviceEvent,

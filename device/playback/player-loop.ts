@@ -11,7 +11,7 @@
 import type { PageReport } from '../../player/slide.js';
 import type { PlayerSurface } from '../../player/surface.js';
 import type { Clock } from '../../protocol/clock.js';
-import { createLogger, type Logger } from '../../protocol/log.js';
+import { createLogger, type Logger } from '../../platform/log.js';
 import type { PlannedItem } from '../../protocol/schedule.js';
 import type { ContentSource } from '../content/installed.js';
 import { resolveSlide, slideId, type VariantRef, waitingCard } from './resolve-slide.js';

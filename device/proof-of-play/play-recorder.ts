@@ -4,7 +4,7 @@
  * now rather than with the next batch.
  */
 import type { Clock } from '../../protocol/clock.js';
-import type { Logger } from '../../protocol/log.js';
+import type { Logger } from '../../platform/log.js';
 import type { PopEntry } from '../../protocol/proof-of-play.js';
 import type { ContentSource } from '../content/installed.js';
 import type { PlayEvent } from '../playback/player-loop.js';

@@ -11,7 +11,7 @@
  */
 
 import { ProblemsError } from '../../protocol/errors.js';
-import type { Logger } from '../../protocol/log.js';
+import type { Logger } from '../../platform/log.js';
 import {
   type ChainReport,
   canonicalPopBody,

@@ -4,7 +4,7 @@
  * and the system (reboot). The dispatcher (commands.ts) decides whether a command runs at all.
  */
 import type { Clock } from '../../protocol/clock.js';
-import type { Logger } from '../../protocol/log.js';
+import type { Logger } from '../../platform/log.js';
 import type { Notice } from '../../player/surface.js';
 import type { Run } from '../display/display-power.js';
 import type { Timers } from '../timers.js';

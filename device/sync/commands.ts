@@ -3,7 +3,7 @@
  * refuses expired and repeated ones and calls the injected handler. Handlers belong to the player,
  * GPIO and display parts; any handler left out answers 'unsupported'.
  */
-import type { Logger } from '../../protocol/log.js';
+import type { Logger } from '../../platform/log.js';
 import { type Command, type CommandStatus, SCREENSHOT_MAX_BYTES } from '../../protocol/messages.js';
 import { type CommandLedger, MemoryCommandLedger } from './command-ledger.js';
 

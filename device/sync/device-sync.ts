@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { Clock } from '../../protocol/clock.js';
 import type { DeviceConfig } from '../../protocol/config.js';
 import { ConfigError } from '../../protocol/errors.js';
-import type { Logger } from '../../protocol/log.js';
+import type { Logger } from '../../platform/log.js';
 import type { AppHealth } from '../health/health-report.js';
 import { HealthReporter } from '../health/reporter.js';
 import type { SystemSensors } from '../health/sensors.js';

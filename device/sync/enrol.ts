@@ -12,7 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../protocol/atomic-file.js';
+import { writeFileAtomic } from '../../platform/atomic-file.js';
 import { type DeviceConfigInput, parseDeviceConfig } from '../../protocol/config.js';
 import {
   ENROL_PATH,

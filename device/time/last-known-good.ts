@@ -4,8 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { writeFileAtomicSync } from '../../protocol/atomic-file.js';
-import type { Logger } from '../../protocol/log.js';
+import { writeFileAtomicSync } from '../../platform/atomic-file.js';
+import type { Logger } from '../../platform/log.js';
 
 export const LastKnownGood = z.object({
   v: z.literal(1),

@@ -16,7 +16,7 @@
  */
 import type { Clock } from '../../protocol/clock.js';
 import { GatecastError } from '../../protocol/errors.js';
-import type { Logger } from '../../protocol/log.js';
+import type { Logger } from '../../platform/log.js';
 import type { LastKnownGood, LastKnownGoodStore } from './last-known-good.js';
 import type { NtpSync } from './ntp-sync.js';
 

@@ -16,7 +16,7 @@ import {
   targetPathProblem,
 } from '../../protocol/content.js';
 import { isContentError } from '../../protocol/errors.js';
-import type { Logger } from '../../protocol/log.js';
+import type { Logger } from '../../platform/log.js';
 import type { BlobStore } from '../content/blob-store.js';
 import type { BundleRecord, BundleStore } from '../content/bundle-store.js';
 import type { StoreContentSource } from '../content/store-content.js';

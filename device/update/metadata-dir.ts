@@ -11,8 +11,8 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Metadata, MetadataKind } from '@tufjs/models';
-import { writeFileAtomicSync } from '../../protocol/atomic-file.js';
-import type { Logger } from '../../protocol/log.js';
+import { writeFileAtomicSync } from '../../platform/atomic-file.js';
+import type { Logger } from '../../platform/log.js';
 import { UpdateError } from './errors.js';
 
 export interface MetadataDirOptions {

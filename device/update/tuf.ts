@@ -12,7 +12,7 @@ import type { Metadata, TargetFile, Targets } from '@tufjs/models';
 import { Updater } from 'tuf-js';
 import type { Clock } from '../../protocol/clock.js';
 import { targetPathProblem } from '../../protocol/content.js';
-import type { Logger } from '../../protocol/log.js';
+import type { Logger } from '../../platform/log.js';
 import { classifyTufError, UpdateError } from './errors.js';
 import type { HttpOptions, TransferLimits } from './http.js';
 import { MetadataDir, type MetadataDirOptions } from './metadata-dir.js';

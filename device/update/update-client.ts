@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { backoffDelayMs } from '../../protocol/backoff.js';
 import type { Clock } from '../../protocol/clock.js';
-import type { Logger } from '../../protocol/log.js';
+import type { Logger } from '../../platform/log.js';
 import { BlobStore } from '../content/blob-store.js';
 import { BundleStore } from '../content/bundle-store.js';
 import type { ContentSource } from '../content/installed.js';

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../protocol/atomic-file.js';
+import { writeFileAtomic } from '../../platform/atomic-file.js';
 import type { Clock } from '../../protocol/clock.js';
-import type { Logger } from '../../protocol/log.js';
+import type { Logger } from '../../platform/log.js';
 
 /** The event the sync client sends on its next connect (then calls `acknowledge`). */
 export interface CrashLoopEvent {

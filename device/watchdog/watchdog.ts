@@ -1,5 +1,5 @@
 import type { Clock } from '../../protocol/clock.js';
-import type { Logger } from '../../protocol/log.js';
+import type { Logger } from '../../platform/log.js';
 import type { Timers } from '../timers.js';
 import type { Notifier, WatchdogSettings } from './notifier.js';
 

@@ -18,7 +18,7 @@ import puppeteer, { type Browser, type HTTPRequest, type LaunchOptions, type Pag
 import { backoffDelayMs } from '../../protocol/backoff.js';
 import { type Clock, systemClock } from '../../protocol/clock.js';
 import { GatecastError } from '../../protocol/errors.js';
-import { createLogger, type Logger } from '../../protocol/log.js';
+import { createLogger, type Logger } from '../../platform/log.js';
 import type { PageReport, PageReports, Slide } from '../slide.js';
 import type { Notice, PlayerSurface } from '../surface.js';
 import { type DisplayKind, kioskArgs } from './launch-args.js';

@@ -11,7 +11,7 @@ import {
   type InstalledRouteAccess,
   type RouteGuards,
 } from '../web/route-access.js';
-import type { Logger } from '../../protocol/log.js';
+import type { Logger } from '../../platform/log.js';
 import { isSecureRequest, parseCookies, sessionCookieName } from '../web/cookies.js';
 import { isAllowed, type Action } from '../web/roles.js';
 import { type AccountService, type Actor, type PublicUser, safeEqual } from './service.js';

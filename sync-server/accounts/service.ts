@@ -6,8 +6,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import type { Clock } from '../../protocol/clock.js';
-import type { Logger } from '../../protocol/log.js';
-import { isKeyFileError, parsePublicKeyFile } from '../../protocol/tuf-keys.js';
+import type { Logger } from '../../platform/log.js';
+import { isKeyFileError, parsePublicKeyFile } from '../../platform/tuf-keys.js';
 import { zodProblems } from '../../protocol/validate.js';
 import {
   AccountInputError,

@@ -5,7 +5,7 @@
  * pure; this class holds the only state (the active alerts) and the timer.
  */
 import type { Clock } from '../../protocol/clock.js';
-import type { Logger } from '../../protocol/log.js';
+import type { Logger } from '../../platform/log.js';
 import { acknowledgeAlert, type AlertStep, reduceAlerts } from './lifecycle.js';
 import { evaluateAlerts } from './rules.js';
 import type { AlertEvent, AlertInput, AlertRecord, AlertThresholds } from './types.js';

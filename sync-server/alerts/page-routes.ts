@@ -11,7 +11,7 @@
  */
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { DashboardLanguage } from '../../protocol/i18n/dashboard.js';
-import type { Logger } from '../../protocol/log.js';
+import type { Logger } from '../../platform/log.js';
 import { isAllowed } from '../web/roles.js';
 import type { AccountService } from '../accounts/service.js';
 import type { AlertFeed } from './feed.js';

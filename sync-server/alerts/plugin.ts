@@ -3,7 +3,7 @@
  * active alerts, acknowledge) and the alerts page with its live stream (page-routes.ts).
  */
 import type { FastifyPluginAsync } from 'fastify';
-import type { Logger } from '../../protocol/log.js';
+import type { Logger } from '../../platform/log.js';
 import type { AccountService } from '../accounts/service.js';
 import type { AlertFeed } from './feed.js';
 import { type AlertsPageRoutesOptions, alertsPageRoutes } from './page-routes.js';

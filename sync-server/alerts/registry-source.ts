@@ -11,7 +11,7 @@
  */
 import type { GateConfig } from '../../protocol/config.js';
 import { contentGaps } from '../../protocol/language-policy.js';
-import type { Logger } from '../../protocol/log.js';
+import type { Logger } from '../../platform/log.js';
 import type { ContentGap } from '../../protocol/schedule.js';
 import { latestManifest } from '../content/schedule-preview.js';
 import type { Registry } from '../registry/registry.js';

@@ -6,7 +6,7 @@
  */
 import { setTimeout as wait } from 'node:timers/promises';
 import type { Clock } from '../../protocol/clock.js';
-import type { Logger } from '../../protocol/log.js';
+import type { Logger } from '../../platform/log.js';
 import type { ServerConfig } from '../config/config.js';
 import type { Registry } from '../registry/registry.js';
 import type { TufRepository } from '../tuf/repository.js';

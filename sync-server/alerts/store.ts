@@ -3,7 +3,7 @@
  * neither raises them again (a new webhook call, a lost acknowledgement) nor forgets them.
  */
 import { z } from 'zod';
-import type { Logger } from '../../protocol/log.js';
+import type { Logger } from '../../platform/log.js';
 import type { AlertStateStore } from '../registry/alert-state-store.js';
 import type { AlertEvent, AlertRecord } from './types.js';
 

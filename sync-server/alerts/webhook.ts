@@ -7,7 +7,7 @@ import { createHmac } from 'node:crypto';
 import { backoffDelayMs } from '../../protocol/backoff.js';
 import type { Clock } from '../../protocol/clock.js';
 import { GatecastError } from '../../protocol/errors.js';
-import type { Logger } from '../../protocol/log.js';
+import type { Logger } from '../../platform/log.js';
 import type { AlertEvent } from './types.js';
 
 export class WebhookError extends GatecastError {

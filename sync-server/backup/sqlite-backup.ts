@@ -31,7 +31,7 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
 import type { Clock } from '../../protocol/clock.js';
-import { fsyncDirSync, writeFileAtomicSync } from '../../protocol/atomic-file.js';
+import { fsyncDirSync, writeFileAtomicSync } from '../../platform/atomic-file.js';
 import { GatecastError } from '../../protocol/errors.js';
 import { type ServerConfig, parseServerConfig } from '../config/config.js';
 

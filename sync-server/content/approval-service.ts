@@ -19,7 +19,7 @@ import {
   SiteGroupId,
 } from '../../protocol/content.js';
 import { GatecastError, type Problem } from '../../protocol/errors.js';
-import type { Logger } from '../../protocol/log.js';
+import type { Logger } from '../../platform/log.js';
 import type { ManifestDiff } from '../../protocol/manifest-diff.js';
 import type { DraftFile, DraftView, PublishResult } from '../../protocol/publish-api.js';
 import { latestManifest } from './schedule-preview.js';

@@ -15,7 +15,7 @@ import { join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
-import { fsyncDir, writeFileAtomic } from '../../protocol/atomic-file.js';
+import { fsyncDir, writeFileAtomic } from '../../platform/atomic-file.js';
 import { siteGroupTargetProblem } from '../../protocol/publish-api.js';
 import { MediaNotFoundError, MediaRejectedError } from './errors.js';
 import { contentTypeOf, mediaTargetPath, sanitizeMediaName } from './media-names.js';

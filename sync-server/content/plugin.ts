@@ -11,7 +11,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Clock } from '../../protocol/clock.js';
 import type { GateConfig } from '../../protocol/config.js';
-import type { Logger } from '../../protocol/log.js';
+import type { Logger } from '../../platform/log.js';
 import { isAllowed } from '../web/roles.js';
 import type { AccountService } from '../accounts/service.js';
 import { renderContent } from './content-page.js';

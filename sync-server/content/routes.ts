@@ -21,7 +21,7 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { SiteGroupId } from '../../protocol/content.js';
 import { isGatecastError, type Problem } from '../../protocol/errors.js';
-import type { Logger } from '../../protocol/log.js';
+import type { Logger } from '../../platform/log.js';
 import { zodProblems } from '../../protocol/validate.js';
 import type { AccountService } from '../accounts/service.js';
 import { inlineMediaHeaders, sendAsDownload } from '../web/untrusted-bytes.js';

@@ -18,7 +18,7 @@ import {
   parseBundleManifest,
 } from '../../protocol/content.js';
 import { ContentError, type Problem } from '../../protocol/errors.js';
-import type { Logger } from '../../protocol/log.js';
+import type { Logger } from '../../platform/log.js';
 import { checkDraft, type DraftFile, type DraftView } from '../../protocol/publish-api.js';
 import type { Segment } from '../../protocol/schedule-engine.js';
 import { latestManifest, previewSegmentsSliced } from './schedule-preview.js';

@@ -10,7 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomic } from '../../protocol/atomic-file.js';
+import { writeFileAtomic } from '../../platform/atomic-file.js';
 import { SiteGroupId } from '../../protocol/content.js';
 import { WorkspaceStaleError } from './errors.js';
 

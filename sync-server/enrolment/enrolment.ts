@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Clock } from '../../protocol/clock.js';
 import { GatecastError } from '../../protocol/errors.js';
-import type { Logger } from '../../protocol/log.js';
+import type { Logger } from '../../platform/log.js';
 import type { EnrolRequest, EnrolResponse } from '../../protocol/messages.js';
 import type { Registry } from '../registry/registry.js';
 import type { TokenRow } from '../registry/enrolment-token-store.js';

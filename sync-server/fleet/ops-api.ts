@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { Clock } from '../../protocol/clock.js';
 import { GateConfig } from '../../protocol/config.js';
 import { GatecastError, isGatecastError } from '../../protocol/errors.js';
-import type { Logger } from '../../protocol/log.js';
+import type { Logger } from '../../platform/log.js';
 import { CommandName, ENROL_PATH, EnrolRequest, FreeJsonObject } from '../../protocol/messages.js';
 import { zodProblems } from '../../protocol/validate.js';
 import type { Enrolment } from '../enrolment/enrolment.js';

@@ -15,7 +15,7 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { Clock } from '../../protocol/clock.js';
 import { uiText } from '../../protocol/i18n/dashboard-ui.js';
-import type { Logger } from '../../protocol/log.js';
+import type { Logger } from '../../platform/log.js';
 import { CommandName, FreeJsonObject } from '../../protocol/messages.js';
 import { isAllowed } from '../web/roles.js';
 import type { AccountService } from '../accounts/service.js';

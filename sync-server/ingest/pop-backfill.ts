@@ -5,7 +5,7 @@
  * rows first verifies them itself (RegistryReportSource); either way each row is verified once.
  */
 import type { KeyObject } from 'node:crypto';
-import type { Logger } from '../../protocol/log.js';
+import type { Logger } from '../../platform/log.js';
 import { popVerdict } from './pop-ingest.js';
 import type { PopStore, PopVerdict } from '../registry/pop-store.js';
 import type { DeviceStore } from '../registry/device-store.js';

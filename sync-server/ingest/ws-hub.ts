@@ -8,7 +8,7 @@ import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import type { Clock } from '../../protocol/clock.js';
-import type { Logger } from '../../protocol/log.js';
+import type { Logger } from '../../platform/log.js';
 import {
   authPayload,
   BATCH_MAX_BYTES,

@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { packageVersion } from '../../platform/package-version.js';
 import type { Clock } from '../../protocol/clock.js';
-import type { Logger } from '../../protocol/log.js';
+import type { Logger } from '../../platform/log.js';
 import { type ScreenState, SCREEN_STATES } from '../fleet/fleet-state.js';
 import type { Registry } from '../registry/registry.js';
 import type { DeviceHub } from '../ingest/ws-hub.js';

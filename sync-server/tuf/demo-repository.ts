@@ -8,10 +8,10 @@ import { createReadStream, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Clock, systemClock } from '../../protocol/clock.js';
-import { prepareDraftFromFolder } from '../../protocol/draft-folder.js';
-import { createLogger, type Logger } from '../../protocol/log.js';
+import { prepareDraftFromFolder } from '../../platform/draft-folder.js';
+import { createLogger, type Logger } from '../../platform/log.js';
 import type { PublishResult } from '../../protocol/publish-api.js';
-import { generateKeyPairFiles, type SigningKey, signTargetsPayload } from '../../protocol/tuf-keys.js';
+import { generateKeyPairFiles, type SigningKey, signTargetsPayload } from '../../platform/tuf-keys.js';
 import { DraftService } from './drafts.js';
 import { type Expiries, initRepository, TufRepository } from './repository.js';
 

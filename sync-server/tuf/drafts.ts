@@ -23,7 +23,7 @@ import { pipeline } from 'node:stream/promises';
 import { canonicalize } from '@tufjs/canonical-json';
 import { Metadata, MetadataKind, type Targets } from '@tufjs/models';
 import { z } from 'zod';
-import { fsyncDir, writeFileAtomic } from '../../protocol/atomic-file.js';
+import { fsyncDir, writeFileAtomic } from '../../platform/atomic-file.js';
 import type { Clock } from '../../protocol/clock.js';
 import {
   BUNDLE_MANIFEST_NAME,
@@ -33,7 +33,7 @@ import {
 } from '../../protocol/content.js';
 import { diffManifests, type ManifestDiff } from '../../protocol/manifest-diff.js';
 import { GatecastError } from '../../protocol/errors.js';
-import { createLogger, type Logger } from '../../protocol/log.js';
+import { createLogger, type Logger } from '../../platform/log.js';
 import {
   type CreateDraftRequest,
   checkDraft,

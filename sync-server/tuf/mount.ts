@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../../protocol/clock.js';
-import { createLogger, type Logger } from '../../protocol/log.js';
+import { createLogger, type Logger } from '../../platform/log.js';
 import { DraftService, type KeyOwners } from './drafts.js';
 import type { PublishResult } from '../../protocol/publish-api.js';
 import { type Expiries, TufRepository } from './repository.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { SigningKey } from '../../protocol/tuf-keys.js';
+import type { SigningKey } from '../../platform/tuf-keys.js';
 import type { TargetSource, TufRepository } from './repository.js';
 
 export interface PublishFilesOptions {

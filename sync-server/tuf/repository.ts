@@ -26,15 +26,15 @@ import {
   type Timestamp,
 } from '@tufjs/models';
 import { hashFile } from '../../platform/hash.js';
-import { fsyncDir, writeFileAtomic } from '../../protocol/atomic-file.js';
+import { fsyncDir, writeFileAtomic } from '../../platform/atomic-file.js';
 import type { Clock } from '../../protocol/clock.js';
-import { createLogger, type Logger } from '../../protocol/log.js';
+import { createLogger, type Logger } from '../../platform/log.js';
 import {
   generateKeyPairFiles,
   keyPairPaths,
   loadSigningKey,
   type SigningKey,
-} from '../../protocol/tuf-keys.js';
+} from '../../platform/tuf-keys.js';
 import { RepoError, SignatureRejectedError, ThresholdError } from './errors.js';
 import {
   delegationPaths,

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Clock } from '../../protocol/clock.js';
-import { generateSigningKey, publicKeyFileOf, type SigningKey } from '../../protocol/tuf-keys.js';
+import { generateSigningKey, publicKeyFileOf, type SigningKey } from '../../platform/tuf-keys.js';
 import type { DraftActor } from '../../sync-server/tuf/drafts.js';
 import { createUsers, PASSWORD, registerKeys } from './dashboard.js';
 import { startServer } from './sync.js';

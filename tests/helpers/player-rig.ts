@@ -4,7 +4,7 @@ import { afterEach } from 'vitest';
 import { ChromiumSupervisor, type SupervisorOptions } from '../../player/browser/chromium-supervisor.js';
 import { PageServer, type ServedContent } from '../../player/page-server.js';
 import type { PageReport, Slide } from '../../player/slide.js';
-import { memoryLogger } from '../../protocol/log.js';
+import { memoryLogger } from '../../platform/log.js';
 import { chromiumPath } from './chromium.js';
 import { MutableContentSource } from './dir-content.js';
 import { playerBundle } from './player-bundle.js';

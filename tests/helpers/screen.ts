@@ -2,7 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { type DeviceHandle, loadConfig, startDevice } from '../../device/main.js';
 import { enrolDevice } from '../../device/sync/enrol.js';
-import { memoryLogger } from '../../protocol/log.js';
+import { memoryLogger } from '../../platform/log.js';
 import { chromiumPath } from './chromium.js';
 import type { startServer } from './sync.js';
 

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Clock, systemClock } from '../../protocol/clock.js';
-import { memoryLogger } from '../../protocol/log.js';
+import { memoryLogger } from '../../platform/log.js';
 import type { HealthReport } from '../../protocol/messages.js';
 import { parseServerConfig, type ServerConfigInput } from '../../sync-server/config/config.js';
 import { SyncServer } from '../../sync-server/main.js';

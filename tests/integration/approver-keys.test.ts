@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { publicKeyFileOf, type SigningKey } from '../../protocol/tuf-keys.js';
+import { publicKeyFileOf, type SigningKey } from '../../platform/tuf-keys.js';
 import { actor, approvalRig, SG } from '../helpers/approval.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];

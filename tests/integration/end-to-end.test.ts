@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DeviceHandle } from '../../device/main.js';
 import { identityKeyPath } from '../../device/identity.js';
-import { memoryLogger } from '../../protocol/log.js';
+import { memoryLogger } from '../../platform/log.js';
 import { verifyChain } from '../../protocol/proof-of-play.js';
 import {
   createDemoRepository,

@@ -7,7 +7,7 @@ import { ChromiumSupervisor } from '../../player/browser/chromium-supervisor.js'
 import type { PageReport } from '../../player/slide.js';
 import { systemClock } from '../../protocol/clock.js';
 import { parseDeviceConfig } from '../../protocol/config.js';
-import { memoryLogger } from '../../protocol/log.js';
+import { memoryLogger } from '../../platform/log.js';
 import { chromiumPath } from '../helpers/chromium.js';
 import { MutableContentSource } from '../helpers/dir-content.js';
 import { playerBundle, SITE } from '../helpers/player-bundle.js';

@@ -2,7 +2,7 @@ import { request } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CONTENT_CSP, contentUrl, PAGE_CSP, PageServer, parseRange } from '../../player/page-server.js';
 import type { PageReport } from '../../player/slide.js';
-import { memoryLogger } from '../../protocol/log.js';
+import { memoryLogger } from '../../platform/log.js';
 import { MutableContentSource } from '../helpers/dir-content.js';
 import { playerBundle, SITE } from '../helpers/player-bundle.js';
 import { tempDir } from '../helpers/temp.js';

@@ -10,7 +10,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type PublishCliIo, registerPublishCommands } from '../../cli/publish-commands.js';
-import { memoryLogger } from '../../protocol/log.js';
+import { memoryLogger } from '../../platform/log.js';
 import { DraftView } from '../../protocol/publish-api.js';
 import { HttpPublishClient } from '../../provisioning/publish-client.js';
 import { type ServerConfigInput, TUF_AUTHOR_TOKEN_DEPRECATED } from '../../sync-server/config/config.js';

@@ -6,7 +6,7 @@ import { Updater } from 'tuf-js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { registerPublishCommands } from '../../cli/publish-commands.js';
 import { systemClock } from '../../protocol/clock.js';
-import { memoryLogger } from '../../protocol/log.js';
+import { memoryLogger } from '../../platform/log.js';
 import { createHttpApp } from '../../sync-server/web/http-app.js';
 import { sampleBundleDir } from '../../sync-server/tuf/demo-repository.js';
 import { mountTufRepository } from '../../sync-server/tuf/mount.js';

@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Updater } from 'tuf-js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { generateSigningKey } from '../../protocol/tuf-keys.js';
+import { generateSigningKey } from '../../platform/tuf-keys.js';
 import { signDraftPayload } from '../../provisioning/keys.js';
 import { HttpPublishClient } from '../../provisioning/publish-client.js';
 import { tempDir } from '../helpers/temp.js';

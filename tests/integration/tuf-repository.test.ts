@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Updater } from 'tuf-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../protocol/clock.js';
-import { memoryLogger } from '../../protocol/log.js';
+import { memoryLogger } from '../../platform/log.js';
 import { createHttpApp } from '../../sync-server/web/http-app.js';
 import { createDemoRepository, sampleBundleDir } from '../../sync-server/tuf/demo-repository.js';
 import { TufRepository } from '../../sync-server/tuf/repository.js';

@@ -2,7 +2,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Updater } from 'tuf-js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { generateSigningKey } from '../../protocol/tuf-keys.js';
+import { generateSigningKey } from '../../platform/tuf-keys.js';
 import { tempDir } from '../helpers/temp.js';
 import { startTufRepo, type TufRepoFixture } from '../helpers/tuf-repo.js';
 

@@ -23,7 +23,7 @@ const rules: Record<string, string[]> = {
   // Node adapters shared by every program (opening and migrating SQLite, file hashing, package metadata).
   platform: ['platform', 'protocol'],
   device: ['device', 'player', 'protocol', 'platform'],
-  player: ['player', 'protocol'],
+  player: ['player', 'protocol', 'platform'],
   'sync-server': ['sync-server', 'protocol', 'platform'],
   provisioning: ['provisioning', 'protocol', 'device', 'player', 'platform'],
 };

@@ -8,7 +8,7 @@ import {
 } from '../../device/playback/player-loop.js';
 import { resolveSlide, tickerSpec } from '../../device/playback/resolve-slide.js';
 import { MemorySurface } from '../../player/surface.js';
-import { memoryLogger } from '../../protocol/log.js';
+import { memoryLogger } from '../../platform/log.js';
 import type { PlannedItem } from '../../protocol/schedule.js';
 import { MutableContentSource } from '../helpers/dir-content.js';
 import { memoryBundle } from '../helpers/memory-bundle.js';

@@ -10,7 +10,7 @@ import {
 import { MemoryNtpSync, TimesyncdNtpSync } from '../../device/time/ntp-sync.js';
 import { isTimeError, TrustedClock } from '../../device/time/trusted-clock.js';
 import { fakeClock } from '../../protocol/clock.js';
-import { memoryLogger } from '../../protocol/log.js';
+import { memoryLogger } from '../../platform/log.js';
 import { createScheduleEngine } from '../../protocol/schedule-engine.js';
 import { HA_TIEN, manifest } from '../helpers/schedule-fixtures.js';
 import { tempDir } from '../helpers/temp.js';

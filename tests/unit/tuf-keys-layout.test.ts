@@ -9,7 +9,7 @@ import {
   signingKeyFromPem,
   signTargetsPayload,
   tufKeyId,
-} from '../../protocol/tuf-keys.js';
+} from '../../platform/tuf-keys.js';
 import {
   delegationPaths,
   hashedTargetPath,

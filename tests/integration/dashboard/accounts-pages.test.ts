@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { accountsText } from '../../../protocol/i18n/accounts-ui.js';
-import { generateSigningKey, publicKeyFileOf } from '../../../protocol/tuf-keys.js';
+import { generateSigningKey, publicKeyFileOf } from '../../../platform/tuf-keys.js';
 import {
   createUsers,
   launchChromium,

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { canonicalize } from '@tufjs/canonical-json';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fakeClock } from '../../../protocol/clock.js';
-import { generateSigningKey, type SigningKey } from '../../../protocol/tuf-keys.js';
+import { generateSigningKey, type SigningKey } from '../../../platform/tuf-keys.js';
 import { actor, approvalRig, bundleText, mapFile, SG } from '../../helpers/approval.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Command } from 'commander';
 import { registerBackupCommands } from '../../../cli/backup-commands.js';
 import { registerServerCommands } from '../../../cli/server-commands.js';
-import { memoryLogger } from '../../../protocol/log.js';
+import { memoryLogger } from '../../../platform/log.js';
 import { isBackupError, restoreBackup, verifyBackup } from '../../../sync-server/backup/sqlite-backup.js';
 import { parseServerConfig } from '../../../sync-server/config/config.js';
 import { SyncServer } from '../../../sync-server/main.js';

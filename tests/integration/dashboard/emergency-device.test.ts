@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DeviceHandle } from '../../../device/main.js';
-import { memoryLogger } from '../../../protocol/log.js';
+import { memoryLogger } from '../../../platform/log.js';
 import { createDemoRepository } from '../../../sync-server/tuf/demo-repository.js';
 import { createUsers, registerKeys, PASSWORD } from '../../helpers/dashboard.js';
 import { startServer, until } from '../../helpers/sync.js';

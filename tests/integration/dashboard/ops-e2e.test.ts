@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DeviceHandle } from '../../../device/main.js';
-import { memoryLogger } from '../../../protocol/log.js';
+import { memoryLogger } from '../../../platform/log.js';
 import { contentText } from '../../../protocol/i18n/content-ui.js';
 import { createDemoRepository } from '../../../sync-server/tuf/demo-repository.js';
 import { csvLines } from '../../helpers/csv.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, HTTPResponse, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../protocol/clock.js';
-import { memoryLogger } from '../../../protocol/log.js';
+import { memoryLogger } from '../../../platform/log.js';
 import { LoginRateLimiter } from '../../../sync-server/accounts/rate-limit.js';
 import { AccountService } from '../../../sync-server/accounts/service.js';
 import { openSqliteAccountStore } from '../../../sync-server/accounts/sqlite-accounts.js';

@@ -5,7 +5,7 @@ import { execRun } from '../../../device/display/exec-run.js';
 import { CrashLoopCounter } from '../../../device/watchdog/crash-loop.js';
 import { SystemdNotifyCli } from '../../../device/watchdog/notifier.js';
 import { fakeClock } from '../../../protocol/clock.js';
-import { memoryLogger } from '../../../protocol/log.js';
+import { memoryLogger } from '../../../platform/log.js';
 import { notifySocket } from '../../helpers/notify-socket.js';
 import { tempDir } from '../../helpers/temp.js';
 

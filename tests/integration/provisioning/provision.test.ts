@@ -279,7 +279,7 @@ describe('gatecast provision into a temporary root against the real sync server'
     // the token through the server's own service: the test's fetch does not trust the CA
     const { Enrolment, FileTrustedRootProvider } =
       await import('../../../sync-server/enrolment/enrolment.js');
-    const { memoryLogger } = await import('../../../protocol/log.js');
+    const { memoryLogger } = await import('../../../platform/log.js');
     const { systemClock } = await import('../../../protocol/clock.js');
     const en = new Enrolment(
       s.server.registry,

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { memoryLogger } from '../../../protocol/log.js';
+import { memoryLogger } from '../../../platform/log.js';
 import {
   ALERT_HISTORY_RETENTION_MS,
   loadAlertHistory,

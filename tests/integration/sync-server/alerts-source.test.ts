@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GateConfig } from '../../../protocol/config.js';
-import { memoryLogger } from '../../../protocol/log.js';
+import { memoryLogger } from '../../../platform/log.js';
 import { RegistryAlertSource } from '../../../sync-server/alerts/registry-source.js';
 import { evaluateAlerts } from '../../../sync-server/alerts/rules.js';
 import { loadActiveAlerts, saveActiveAlerts } from '../../../sync-server/alerts/store.js';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fakeClock, type FakeClock } from '../../../protocol/clock.js';
-import { memoryLogger } from '../../../protocol/log.js';
+import { memoryLogger } from '../../../platform/log.js';
 import { isAuthFailedError, isRateLimitedError } from '../../../sync-server/accounts/errors.js';
 import { LoginRateLimiter } from '../../../sync-server/accounts/rate-limit.js';
 import { AccountService } from '../../../sync-server/accounts/service.js';

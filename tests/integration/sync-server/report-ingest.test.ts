@@ -17,7 +17,7 @@ import { SqlitePopLog } from '../../../device/proof-of-play/sqlite-pop-log.js';
 import { openDeviceDb } from '../../../device/store/sqlite.js';
 import { SyncClient } from '../../../device/sync/client.js';
 import { systemClock } from '../../../protocol/clock.js';
-import { memoryLogger } from '../../../protocol/log.js';
+import { memoryLogger } from '../../../platform/log.js';
 import type { PopEntry } from '../../../protocol/proof-of-play.js';
 import { REGISTRY_DB } from '../../../sync-server/main.js';
 import { RegistryReportSource } from '../../../sync-server/reports/registry-source.js';

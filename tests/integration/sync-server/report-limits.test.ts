@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { memoryLogger } from '../../../protocol/log.js';
+import { memoryLogger } from '../../../platform/log.js';
 import { parseServerConfig } from '../../../sync-server/config/config.js';
 import { SyncServer } from '../../../sync-server/main.js';
 import { apiLogin, createUsers } from '../../helpers/dashboard.js';

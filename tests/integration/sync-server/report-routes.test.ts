@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeClock } from '../../../protocol/clock.js';
-import { memoryLogger } from '../../../protocol/log.js';
+import { memoryLogger } from '../../../platform/log.js';
 import { installAccessControl } from '../../../sync-server/accounts/access-control.js';
 import { LoginRateLimiter } from '../../../sync-server/accounts/rate-limit.js';
 import { AccountService } from '../../../sync-server/accounts/service.js';

@@ -8,7 +8,7 @@ import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../protocol/errors.js';
-import { memoryLogger } from '../../../protocol/log.js';
+import { memoryLogger } from '../../../platform/log.js';
 import { parseServerConfig } from '../../../sync-server/config/config.js';
 import { createDemoRepository } from '../../../sync-server/tuf/demo-repository.js';
 import { createUsers, PASSWORD } from '../../helpers/dashboard.js';

@@ -11,7 +11,7 @@ import {
   type WebhookDeps,
 } from '../../../sync-server/alerts/webhook.js';
 import { fakeClock } from '../../../protocol/clock.js';
-import { memoryLogger } from '../../../protocol/log.js';
+import { memoryLogger } from '../../../platform/log.js';
 
 interface Received {
   headers: IncomingMessage['headers'];

@@ -174,7 +174,7 @@ describe('TLS', () => {
 /** Creates an enrolment token through the server's own service (the test's fetch has no CA). */
 async function createTokenDirect(s: Awaited<ReturnType<typeof startServer>>): Promise<string> {
   const { Enrolment, FileTrustedRootProvider } = await import('../../../sync-server/enrolment/enrolment.js');
-  const { memoryLogger } = await import('../../../protocol/log.js');
+  const { memoryLogger } = await import('../../../platform/log.js');
   const { systemClock } = await import('../../../protocol/clock.js');
   const en = new Enrolment(
     s.server.registry,

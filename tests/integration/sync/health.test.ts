@@ -5,7 +5,7 @@ import { buildHealthReport, UNKNOWN_APP_HEALTH } from '../../../device/health/he
 import { HealthReporter } from '../../../device/health/reporter.js';
 import { LinuxSystemSensors, MemorySystemSensors, parseThrottled } from '../../../device/health/sensors.js';
 import { fakeClock } from '../../../protocol/clock.js';
-import { memoryLogger } from '../../../protocol/log.js';
+import { memoryLogger } from '../../../platform/log.js';
 import { HealthReport } from '../../../protocol/messages.js';
 import { tempDir } from '../../helpers/temp.js';
 

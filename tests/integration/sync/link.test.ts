@@ -173,7 +173,7 @@ describe('DeviceSync wiring', () => {
     const { Outbox } = await import('../../../device/outbox/outbox.js');
     const { openDeviceDb } = await import('../../../device/store/sqlite.js');
     const { parseDeviceConfig } = await import('../../../protocol/config.js');
-    const { memoryLogger } = await import('../../../protocol/log.js');
+    const { memoryLogger } = await import('../../../platform/log.js');
     const { systemClock } = await import('../../../protocol/clock.js');
     const { dir, server, api } = await setup();
     const dataDir = join(dir, 'ds');
@@ -219,7 +219,7 @@ describe('DeviceSync wiring', () => {
 
   it('delivers an event emitted during start-up, before the sync client exists', async () => {
     const { OutboxEventSink, deviceEvents } = await import('../../../device/events/event-sink.js');
-    const { memoryLogger } = await import('../../../protocol/log.js');
+    const { memoryLogger } = await import('../../../platform/log.js');
     const { server, api, deviceId, outbox, createSync } = await wiring();
     const events = new OutboxEventSink(outbox, memoryLogger());
     const at = Date.now();

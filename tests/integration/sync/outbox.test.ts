@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Outbox } from '../../../device/outbox/outbox.js';
 import { openDeviceDb } from '../../../device/store/sqlite.js';
 import { fakeClock } from '../../../protocol/clock.js';
-import { memoryLogger } from '../../../protocol/log.js';
+import { memoryLogger } from '../../../platform/log.js';
 import { SqlitePopSource } from '../../helpers/pop-source.js';
 import { healthAt } from '../../helpers/sync.js';
 import { tempDir } from '../../helpers/temp.js';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UpdateClient } from '../../../device/update/update-client.js';
 import { type FakeClock, fakeClock } from '../../../protocol/clock.js';
-import { memoryLogger } from '../../../protocol/log.js';
+import { memoryLogger } from '../../../platform/log.js';
 import { manifestFor, publishBundle } from '../../helpers/bundle-fixture.js';
 import { tempDir } from '../../helpers/temp.js';
 import { generateTestKey, type ServedRepo, serveRepo, TestTufRepo } from '../../helpers/tuf-test-repo.js';

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BlobStore } from '../../../device/content/blob-store.js';
 import { UpdateClient } from '../../../device/update/update-client.js';
 import { fakeClock } from '../../../protocol/clock.js';
-import { memoryLogger } from '../../../protocol/log.js';
+import { memoryLogger } from '../../../platform/log.js';
 import { publishBundle } from '../../helpers/bundle-fixture.js';
 import { tempDir } from '../../helpers/temp.js';
 import { type ServedRepo, serveRepo, TestTufRepo } from '../../helpers/tuf-test-repo.js';

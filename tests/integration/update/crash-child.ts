@@ -6,7 +6,7 @@
 import { writeSync } from 'node:fs';
 import { UpdateClient } from '../../../device/update/update-client.js';
 import { systemClock } from '../../../protocol/clock.js';
-import { memoryLogger } from '../../../protocol/log.js';
+import { memoryLogger } from '../../../platform/log.js';
 
 const [dataDir, metadataUrl, targetBaseUrl, enrolmentRootFile] = process.argv.slice(2) as [
   string,

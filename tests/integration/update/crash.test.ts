@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UpdateClient } from '../../../device/update/update-client.js';
 import { fakeClock } from '../../../protocol/clock.js';
-import { memoryLogger } from '../../../protocol/log.js';
+import { memoryLogger } from '../../../platform/log.js';
 import { publishBundle } from '../../helpers/bundle-fixture.js';
 import { tempDir } from '../../helpers/temp.js';
 import { type ServedRepo, serveRepo, TestTufRepo } from '../../helpers/tuf-test-repo.js';

@@ -8,7 +8,7 @@ import { CommandDispatcher } from '../../../device/sync/commands.js';
 import { systemTimers } from '../../../device/timers.js';
 import type { Notice } from '../../../player/surface.js';
 import { systemClock } from '../../../protocol/clock.js';
-import { memoryLogger } from '../../../protocol/log.js';
+import { memoryLogger } from '../../../platform/log.js';
 
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
 

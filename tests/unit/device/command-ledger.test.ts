@@ -7,7 +7,7 @@ import {
 } from '../../../device/sync/command-ledger.js';
 import { CommandDispatcher } from '../../../device/sync/commands.js';
 import { migrate, openDeviceDb } from '../../../device/store/sqlite.js';
-import { memoryLogger } from '../../../protocol/log.js';
+import { memoryLogger } from '../../../platform/log.js';
 import type { Command } from '../../../protocol/messages.js';
 import { tempDir } from '../../helpers/temp.js';
 

@@ -13,7 +13,7 @@ import { MemoryDisplayPower } from '../../../device/display/memory-display-power
 import { RelayDisplayPower } from '../../../device/display/relay-display-power.js';
 import { MemoryGpio } from '../../../device/gpio/memory-gpio.js';
 import { fakeClock } from '../../../protocol/clock.js';
-import { memoryLogger } from '../../../protocol/log.js';
+import { memoryLogger } from '../../../platform/log.js';
 
 /** A Run that records argv and answers from a table keyed by "cmd arg arg". */
 function recordingRun(answers: Record<string, Partial<RunResult>> = {}) {

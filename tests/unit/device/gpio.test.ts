@@ -7,7 +7,7 @@ import { ledPattern, ledStateFor, StatusLed } from '../../../device/gpio/status-
 import { technicianAddresses, technicianHandlers } from '../../../device/gpio/technician.js';
 import { systemTimers } from '../../../device/timers.js';
 import { fakeClock } from '../../../protocol/clock.js';
-import { memoryLogger } from '../../../protocol/log.js';
+import { memoryLogger } from '../../../platform/log.js';
 
 const ok = { identifying: false, hasError: false, hasContent: true, isOnline: true, isPlaying: true };
 

@@ -4,7 +4,7 @@ import { MemoryGpio } from '../../../device/gpio/memory-gpio.js';
 import { Hardware } from '../../../device/hardware.js';
 import { systemTimers } from '../../../device/timers.js';
 import { parseDeviceConfig } from '../../../protocol/config.js';
-import { memoryLogger } from '../../../protocol/log.js';
+import { memoryLogger } from '../../../platform/log.js';
 
 const config = parseDeviceConfig({
   gate: {

@@ -4,7 +4,7 @@ import type { PlayEvent } from '../../../device/playback/player-loop.js';
 import { PlayRecorder } from '../../../device/proof-of-play/play-recorder.js';
 import type { TimeStatus } from '../../../device/time/trusted-clock.js';
 import { fakeClock } from '../../../protocol/clock.js';
-import { memoryLogger } from '../../../protocol/log.js';
+import { memoryLogger } from '../../../platform/log.js';
 import type { PopEntry } from '../../../protocol/proof-of-play.js';
 import { memoryBundle } from '../../helpers/memory-bundle.js';
 import { manifest } from '../../helpers/schedule-fixtures.js';

@@ -3,7 +3,7 @@ import { systemTimers } from '../../../device/timers.js';
 import { DEFAULT_CRASH_LOOP, recordStartIn } from '../../../device/watchdog/crash-loop.js';
 import { MemoryNotifier, watchdogSettings } from '../../../device/watchdog/notifier.js';
 import { Watchdog } from '../../../device/watchdog/watchdog.js';
-import { memoryLogger } from '../../../protocol/log.js';
+import { memoryLogger } from '../../../platform/log.js';
 
 describe('watchdog settings from the environment', () => {
   it('pings every WATCHDOG_USEC/2 when the watchdog is for us', () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fakeClock } from '../../../protocol/clock.js';
-import { memoryLogger } from '../../../protocol/log.js';
+import { memoryLogger } from '../../../platform/log.js';
 import { AlertMonitor } from '../../../sync-server/alerts/monitor.js';
 import type { AlertEvent, AlertInput, DeviceSnapshot } from '../../../sync-server/alerts/types.js';
 

@@ -23,7 +23,7 @@ import { canonicalize } from '@tufjs/canonical-json';
 import { Key, Metadata, MetadataKind, Signature, type Targets } from '@tufjs/models';
 import { z } from 'zod';
 import { writeFileAtomic } from './atomic-file.js';
-import { GatecastError } from './errors.js';
+import { GatecastError } from '../protocol/errors.js';
 
 export class KeyFileError extends GatecastError {
   readonly code = 'KEY_FILE_INVALID';

@@ -8,14 +8,14 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { BUNDLE_MANIFEST_NAME, mediaTargets } from './content.js';
-import { ProblemsError, type Problem } from './errors.js';
+import { BUNDLE_MANIFEST_NAME, mediaTargets } from '../protocol/content.js';
+import { ProblemsError, type Problem } from '../protocol/errors.js';
 import {
   type CreateDraftRequest,
   checkDraft,
   type DraftFile,
   siteGroupTargetProblem,
-} from './publish-api.js';
+} from '../protocol/publish-api.js';
 
 export class DraftFolderError extends ProblemsError {
   readonly code = 'DRAFT_INVALID';
