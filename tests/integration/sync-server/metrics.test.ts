@@ -62,6 +62,7 @@ const GATECAST_FAMILIES: Record<string, { type: string; series: string[] }> = {
 
 describe('GET /metrics', () => {
   it('exports the process metrics (CPU, memory, event-loop lag, GC, open fds) beside the gatecast families', async () => {
+    const cpuBefore = process.cpuUsage();
     const s = await server();
     const { contentType, m } = await scrape(s.server.url);
     expect(contentType).toBe('text/plain; version=0.0.4; charset=utf-8');
@@ -73,7 +74,12 @@ describe('GET /metrics', () => {
     expect(m.types.get('nodejs_heap_size_used_bytes')).toBe('gauge');
     expect(m.types.get('nodejs_gc_duration_seconds')).toBe('histogram');
     // Live values, not placeholders: this process has used CPU, holds memory and open files.
-    expect(m.samples.get('process_cpu_user_seconds_total')).toBeGreaterThan(0);
+    // The process's CPU time since it started, not since the collectors did.
+    expect(m.samples.get('process_cpu_user_seconds_total')).toBeGreaterThanOrEqual(cpuBefore.user / 1e6);
+    expect(m.samples.get('process_cpu_system_seconds_total')).toBeGreaterThanOrEqual(cpuBefore.system / 1e6);
+    expect(m.samples.get('process_cpu_seconds_total')).toBeGreaterThanOrEqual(
+      (cpuBefore.user + cpuBefore.system) / 1e6,
+    );
     expect(m.samples.get('process_resident_memory_bytes')).toBeGreaterThan(1024 * 1024);
     expect(m.samples.get('process_open_fds')).toBeGreaterThan(2);
     expect(m.samples.get('nodejs_eventloop_lag_seconds')).toBeGreaterThanOrEqual(0);
