@@ -4,7 +4,6 @@ import { countStates, type FleetRow, groupFleet, screenState } from '../../sync-
 import { openAlertCounter } from '../../sync-server/fleet/fleet-view.js';
 import { previewSegments, previewSegmentsSliced } from '../../sync-server/content/schedule-preview.js';
 import { lineChart } from '../../sync-server/fleet/svg-chart.js';
-import { renderMetrics } from '../../sync-server/metrics/metrics.js';
 import { manifest, playlist, t } from '../helpers/schedule-fixtures.js';
 
 const row = (over: Partial<FleetRow>): FleetRow => ({
@@ -110,16 +109,6 @@ describe('SVG line chart', () => {
     expect(svg).toContain('&lt;b&gt;T&lt;/b&gt;');
     expect(svg).not.toContain('<b>');
     expect(lineChart([], o).value).toContain('>none</text>');
-  });
-});
-
-describe('metrics text', () => {
-  it('writes HELP, TYPE and escaped label values', () => {
-    expect(
-      renderMetrics([
-        { name: 'x_total', help: 'a\nb', type: 'counter', values: [{ labels: { s: 'q"\\' }, value: 3 }] },
-      ]),
-    ).toBe('# HELP x_total a\\nb\n# TYPE x_total counter\nx_total{s="q\\"\\\\"} 3\n');
   });
 });
 

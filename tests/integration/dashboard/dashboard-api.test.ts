@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createUsers, apiLogin } from '../../helpers/dashboard.js';
+import { parseExposition } from '../../helpers/prometheus.js';
 import { manifest } from '../../helpers/schedule-fixtures.js';
 import { enrolTestDevice, GATE, startServer } from '../../helpers/sync.js';
 import { tempDir } from '../../helpers/temp.js';
@@ -13,21 +14,6 @@ afterEach(async () => {
 });
 
 const login = apiLogin;
-
-/** One Prometheus text-format line: name{labels} value. */
-const SAMPLE =
-  /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\})? (-?[0-9.eE+-]+|NaN|[+-]Inf)$/;
-
-function parseMetrics(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('# HELP ') || line.startsWith('# TYPE ')) continue;
-    const m = SAMPLE.exec(line);
-    if (!m) throw new Error(`not a metrics line: ${line}`);
-    out.set(`${m[1]}${m[2] ?? ''}`, Number(m[3]));
-  }
-  return out;
-}
 
 describe('dashboard routes, roles, metrics and health', () => {
   it('guards every dashboard route by session, role and CSRF; previews the schedule; serves metrics and health', async () => {
@@ -59,7 +45,7 @@ describe('dashboard routes, roles, metrics and health', () => {
     // Metrics parse and count the enrolled (offline) device.
     const metrics = await fetch(`${base}/metrics`);
     expect(metrics.headers.get('content-type')).toContain('text/plain');
-    const m = parseMetrics(await metrics.text());
+    const m = parseExposition(await metrics.text()).samples;
     expect(m.get('gatecast_screens{state="offline"}')).toBe(1);
     expect(m.get('gatecast_screens{state="playing"}')).toBe(0);
     expect(m.get('gatecast_ws_connections')).toBe(0);
