@@ -43,7 +43,7 @@ import { ed25519Signer } from './proof-of-play/signer.js';
 import { POP_MIGRATIONS, SqlitePopLog } from './proof-of-play/sqlite-pop-log.js';
 import { trustedPlanner } from './schedule/trusted-planner.js';
 import { type Db, migrate, openDeviceDb } from './store/sqlite.js';
-import { commandHandlers } from './sync/command-handlers.js';
+import { commandHandlers, type HostReboot } from './sync/command-handlers.js';
 import { DeviceSync } from './sync/device-sync.js';
 import { trustedRootPath } from './sync/enrol.js';
 import { FileLastKnownGoodStore } from './time/last-known-good.js';
@@ -105,6 +105,8 @@ export interface StartDeviceOptions {
   log?: Logger;
   /** Plain ws/http to a non-loopback server (development only). */
   allowInsecure?: boolean;
+  /** Whether the reboot command reboots this host ('allowed' unless said otherwise; the demo refuses). */
+  hostReboot?: HostReboot;
 }
 
 /** The update client when the device is enrolled; otherwise the installed store, offline. */
@@ -306,7 +308,7 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
       trusted: clock,
       system: systemClock,
       run: execRun(),
-      timers: systemTimers,
+      hostReboot: o.hostReboot ?? 'allowed',
       log: dlog.child('commands'),
     }),
     refreshNow,
