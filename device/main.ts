@@ -169,6 +169,7 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
       dlog.child('time'),
     ),
     ntp: new TimesyncdNtpSync(),
+    maxUnverifiedAheadMs: config.time.maxUnverifiedAheadMs,
     log: dlog.child('time'),
   });
   clock.start();
