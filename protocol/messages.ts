@@ -109,6 +109,11 @@ export const HealthReport = z.object({
    */
   clockSource: z.enum(['ntp', 'server', 'last-known-good', 'unverified', 'unknown']).optional(),
   browserMemoryBytes: z.number().min(0).nullable(),
+  /**
+   * Whether the enrolled device still has its TUF trust root; 'missing' means updates are off until
+   * a technician re-enrols it (installed content keeps playing). Absent from older and unenrolled devices.
+   */
+  trustRoot: z.enum(['present', 'missing']).optional(),
   network: z
     .object({
       interface: z.string().max(32),
