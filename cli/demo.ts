@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type DeviceHandle, displayFrom, loadConfig, startDevice } from '../device/main.js';
+import { DEMO_HOST_REBOOT } from '../device/sync/command-handlers.js';
 import { enrolDevice } from '../device/sync/enrol.js';
 import { writeFileAtomic } from '../platform/atomic-file.js';
 import { createLogger, setLogLevel } from '../platform/log.js';
@@ -144,7 +145,11 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
   await writeFileAtomic(enrolled.configPath, JSON.stringify(raw, null, 2));
 
   out(`4/4  screen daemon (${headless ? 'headless Chromium' : 'Chromium window'}) …`);
-  const device = await startDevice(loadConfig(enrolled.configPath), { log: log.child('device') });
+  // The demo runs on someone's own machine: a reboot command from the dashboard must not reboot it.
+  const device = await startDevice(loadConfig(enrolled.configPath), {
+    log: log.child('device'),
+    hostReboot: DEMO_HOST_REBOOT,
+  });
 
   const screenshotPath = join(dir, 'screen.png');
   const shoot = async () => {

@@ -71,6 +71,8 @@ export interface DaemonStatus {
   played: number;
   skipped: number;
   planner: 'engine' | 'default-playlist';
+  /** The lines of the notice the daemon last put over the content, while it lasts. */
+  notice?: string[];
 }
 
 export class Daemon {
@@ -85,6 +87,7 @@ export class Daemon {
     startedAt: 0,
     lastPlayed: undefined as DaemonStatus['lastPlayed'],
   };
+  private lastNotice: Notice | undefined;
   private readonly playedListeners = new Set<(e: PlayEvent) => void>();
 
   constructor(private readonly o: DaemonOptions) {
@@ -174,6 +177,7 @@ export class Daemon {
   /** Shows lines over the content until `untilEpochMs` (identify, technician button); null clears. */
   notice(notice: Notice | null): Promise<void> {
     if (!this.surface) throw new Error('daemon not started');
+    this.lastNotice = notice ?? undefined;
     return this.surface.notice(notice);
   }
 
@@ -195,6 +199,9 @@ export class Daemon {
       played: this.stats.played,
       skipped: this.stats.skipped,
       planner: this.o.hooks?.planner ? 'engine' : 'default-playlist',
+      ...(this.lastNotice && this.lastNotice.untilEpochMs > this.o.clock.now()
+        ? { notice: [...this.lastNotice.lines] }
+        : {}),
     };
   }
 

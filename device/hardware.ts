@@ -4,7 +4,12 @@ import type { Logger } from '../platform/log.js';
 import { buildDisplayPower } from './display/build.js';
 import { DisplayController, type DisplayHealth, type ScheduleAt } from './display/controller.js';
 import { gatherDisplayFacts, pickDisplayAdapter } from './display/detect.js';
-import type { DisplayPower, PowerState, Run } from './display/display-power.js';
+import {
+  type DisplayPower,
+  DisplayUnsupportedError,
+  type PowerState,
+  type Run,
+} from './display/display-power.js';
 import { Button } from './gpio/button.js';
 import type { Gpio } from './gpio/gpio.js';
 import { MemoryGpio } from './gpio/memory-gpio.js';
@@ -140,7 +145,10 @@ export class Hardware {
 
   /** An ops command from the server: on/off until `untilMs`, or back to the schedule with 'schedule'. */
   async displayOverride(state: PowerState | 'schedule', untilMs?: number): Promise<void> {
-    if (!this.controller) return;
+    if (!this.controller)
+      throw new DisplayUnsupportedError(
+        `no display control adapter detected${this.noDisplayWhy ? ` (${this.noDisplayWhy})` : ''}`,
+      );
     if (state === 'schedule') await this.controller.clearOverrides();
     else await this.controller.override(state, untilMs);
   }

@@ -83,3 +83,32 @@ export function loadIdentity(dataDir: string): DeviceIdentity {
     throw new IdentityError(`device key ${path} is not a valid Ed25519 private key`, { cause: err });
   }
 }
+
+/** The daemon's key: ready, or lost on an enrolled device (never replaced behind the server's back). */
+export type DaemonIdentity =
+  { kind: 'ready'; identity: DeviceIdentity } | { kind: 'lost'; path: string; error: IdentityError };
+
+/**
+ * The key the daemon runs with. A device not enrolled yet gets one made on first use. An enrolled
+ * device (its config has a device id) whose key is missing or unreadable gets none: the server knows
+ * it only by the old key and would refuse a new one for ever, so making one silently would only hide
+ * the fault until a site visit. The screen keeps playing and asks for a technician instead.
+ */
+export function openDaemonIdentity(dataDir: string, isEnrolled: boolean): DaemonIdentity {
+  if (!isEnrolled) return { kind: 'ready', identity: loadOrCreateIdentity(dataDir) };
+  try {
+    return { kind: 'ready', identity: loadIdentity(dataDir) };
+  } catch (err) {
+    if (!isIdentityError(err)) throw err;
+    return { kind: 'lost', path: identityKeyPath(dataDir), error: err };
+  }
+}
+
+/** What a technician must do about a lost key (log, screen notice, self-test). */
+export function lostKeyAdvice(deviceId: string, path: string): string {
+  return (
+    `device key ${path} is missing or unreadable, but this screen is enrolled as ${deviceId}: ` +
+    'the server accepts only its old key. Restore the key file from a backup, or enrol again with a ' +
+    'new token (gatecast provision --reenrol) and revoke the old enrolment on the server'
+  );
+}

@@ -35,15 +35,15 @@ import { technicianAddresses } from './gpio/technician.js';
 import { Hardware } from './hardware.js';
 import { appHealthFrom, isScreenOn } from './health/app-health.js';
 import { LinuxSystemSensors } from './health/sensors.js';
-import { loadOrCreateIdentity, identityKeyPath } from './identity.js';
+import { identityKeyPath, lostKeyAdvice, openDaemonIdentity } from './identity.js';
 import { DEFAULT_OUTBOX_LIMITS, Outbox } from './outbox/outbox.js';
 import { PlayRecorder } from './proof-of-play/play-recorder.js';
 import { popSourceOf } from './proof-of-play/pop-source.js';
-import { ed25519Signer } from './proof-of-play/signer.js';
+import { ed25519Signer, lostKeySigner } from './proof-of-play/signer.js';
 import { POP_MIGRATIONS, SqlitePopLog } from './proof-of-play/sqlite-pop-log.js';
 import { trustedPlanner } from './schedule/trusted-planner.js';
 import { type Db, migrate, openDeviceDb } from './store/sqlite.js';
-import { commandHandlers } from './sync/command-handlers.js';
+import { commandHandlers, type HostReboot } from './sync/command-handlers.js';
 import { DeviceSync } from './sync/device-sync.js';
 import { trustedRootPath } from './sync/enrol.js';
 import { FileLastKnownGoodStore } from './time/last-known-good.js';
@@ -61,6 +61,13 @@ import { packageVersion } from '../platform/package-version.js';
 const log = createLogger('device:main');
 
 export const DEFAULT_CONFIG_PATH = '/etc/gatecast/device.json';
+
+/** What the screen says while an enrolled device's key is lost (and how long: until a restart). */
+export const keyNoticeLines = [
+  'Device key lost — technician needed',
+  'Khoá thiết bị bị mất — cần kỹ thuật viên',
+];
+const KEY_NOTICE_MS = 10 * 365 * 24 * 3600_000;
 
 export function loadConfig(path: string): DeviceConfig {
   let raw: unknown;
@@ -95,6 +102,8 @@ export interface DeviceHandle {
   sync: DeviceSync;
   pop: SqlitePopLog;
   hardware: Hardware;
+  /** The status LED's facts (what Hardware shows on the LED pin). */
+  led: LedStatus;
   /** Where the device's parts report events; open from the start (stored in the outbox). */
   events: EventSink;
   stop(): Promise<void>;
@@ -105,6 +114,8 @@ export interface StartDeviceOptions {
   log?: Logger;
   /** Plain ws/http to a non-loopback server (development only). */
   allowInsecure?: boolean;
+  /** Whether the reboot command reboots this host ('allowed' unless said otherwise; the demo refuses). */
+  hostReboot?: HostReboot;
 }
 
 /** The update client when the device is enrolled; otherwise the installed store, offline. */
@@ -138,14 +149,25 @@ async function openContent(
     await update.loadInstalled();
     return { content: update.content, update };
   }
-  // Not enrolled: play whatever is installed (e.g. a store copied at the factory), offline.
-  dlog.warn('no server or trust root: updates off until the device is enrolled', { rootFile });
+  // Not enrolled (or its trust root is lost: startDevice reports that): play whatever is installed
+  // (e.g. a store copied at the factory), offline.
+  if (!config.server)
+    dlog.warn('no server configured: updates off until the device is enrolled', { rootFile });
   const root = join(config.dataDir, 'content');
   const blobs = new BlobStore(root);
   const store = new StoreContentSource(blobs, new BundleStore(root));
   await store.reload();
   await checkInstalledContent({ blobs, content: store, clock, log: dlog.child('boot-check') });
   return { content: store };
+}
+
+/**
+ * Whether the TUF trust root of an enrolled device is there: 'missing' turns updates off, so it is
+ * reported (event and health) for the server to alert on, not just logged.
+ */
+export function trustRootState(config: DeviceConfig): 'present' | 'missing' | 'not-enrolled' {
+  if (!config.server || config.deviceId === undefined) return 'not-enrolled';
+  return existsSync(trustedRootPath(config.dataDir)) ? 'present' : 'missing';
 }
 
 /** Builds and starts every part of the screen from its config. */
@@ -167,15 +189,24 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
       dlog.child('time'),
     ),
     ntp: new TimesyncdNtpSync(),
+    maxUnverifiedAheadMs: config.time.maxUnverifiedAheadMs,
     log: dlog.child('time'),
   });
   clock.start();
 
   const db: Db = openDeviceDb(join(config.dataDir, 'device.db'));
   migrate(db, POP_MIGRATIONS);
-  // Created (or loaded) here so that enrolment and proof of play share one key.
-  loadOrCreateIdentity(config.dataDir);
-  const pop = new SqlitePopLog(db, ed25519Signer(readFileSync(identityKeyPath(config.dataDir), 'utf8')));
+  // Created (or loaded) here so that enrolment and proof of play share one key; an enrolled
+  // device whose key is lost gets no new one (see openDaemonIdentity).
+  const key = openDaemonIdentity(config.dataDir, config.deviceId !== undefined);
+  const keyAdvice = key.kind === 'lost' ? lostKeyAdvice(deviceId, key.path) : undefined;
+  if (keyAdvice) dlog.error(keyAdvice, { code: key.kind === 'lost' ? key.error.code : undefined });
+  const pop = new SqlitePopLog(
+    db,
+    key.kind === 'ready'
+      ? ed25519Signer(readFileSync(identityKeyPath(config.dataDir), 'utf8'))
+      : lostKeySigner(key.kind === 'lost' ? key.error : undefined),
+  );
   pop.start();
   // Open before anything can emit: start-up events wait here for the sync client.
   const outbox = new Outbox(db, clock, dlog.child('outbox'), DEFAULT_OUTBOX_LIMITS, popSourceOf(pop));
@@ -184,6 +215,15 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
   if (isCrashLoop) events.emit(deviceEvents.crashLoop(clock.now(), startsInWindow, crash.pending().length));
 
   const { content, update } = await openContent(config, clock, dlog);
+  const trustRoot = trustRootState(config);
+  if (trustRoot === 'missing') {
+    dlog.error(
+      'trust root missing on an enrolled device: updates are off, installed content keeps playing; ' +
+        'enrol again (gatecast provision --reenrol) to restore it',
+      { path: trustedRootPath(config.dataDir) },
+    );
+    events.emit(deviceEvents.trustRootMissing(clock.now(), trustedRootPath(config.dataDir)));
+  }
 
   // --- the parts, in dependency order ---------------------------------------------------------
   const display = displayFrom(env);
@@ -295,6 +335,7 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
         installedBundleVersion: content.current()?.version,
         clock: { health: clock.health(), status: clock.status() },
         browserMemoryBytes: daemon.browserMemoryBytes(),
+        trustRoot,
       }),
     handlers: commandHandlers({
       deviceId,
@@ -306,7 +347,7 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
       trusted: clock,
       system: systemClock,
       run: execRun(),
-      timers: systemTimers,
+      hostReboot: o.hostReboot ?? 'allowed',
       log: dlog.child('commands'),
     }),
     refreshNow,
@@ -319,6 +360,7 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
     },
     onState: (state) => led.linkChanged(state === 'online'),
     ...(o.allowInsecure ? { allowInsecure: true } : {}),
+    ...(keyAdvice ? { linkOffBecause: keyAdvice } : {}),
     clock,
     log: dlog.child('sync'),
   });
@@ -333,11 +375,19 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
     led.onChange((state) => hardware.showLed(state)),
   ];
   led.contentChanged(content.current() !== undefined);
+  if (keyAdvice) led.technicianNeeded();
 
   await daemon.start();
   await hardware.start();
   led.start();
   await watchdog.start();
+  if (keyAdvice) {
+    // The link cannot authenticate without the key (DeviceSync keeps it off). The notice stays on
+    // the screen over the content, which keeps playing.
+    await daemon
+      .notice({ lines: [deviceId, ...keyNoticeLines], untilEpochMs: systemClock.now() + KEY_NOTICE_MS })
+      .catch((err) => dlog.warn('notice failed', { err }));
+  }
   sync.start();
   void crash.acknowledge();
 
@@ -351,7 +401,19 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
     clock.stop();
     db.close();
   };
-  return { daemon, config, clock, content, ...(update ? { update } : {}), sync, pop, hardware, events, stop };
+  return {
+    daemon,
+    config,
+    clock,
+    content,
+    ...(update ? { update } : {}),
+    sync,
+    pop,
+    hardware,
+    led,
+    events,
+    stop,
+  };
 }
 
 /** What the daemon's command line says, parsed once (by `gatecast daemon` or `parseDaemonArgs`). */

@@ -144,6 +144,15 @@ export const DeviceConfig = z
         intervalMs: z.number().int().min(1000).default(30_000),
       })
       .prefault({}),
+    time: z
+      .object({
+        /**
+         * A system clock further ahead of the last-known-good time than this, with no NTP sync or
+         * server time behind it, is not believed (device/time/trusted-clock.ts MAX_UNVERIFIED_AHEAD_MS).
+         */
+        maxUnverifiedAheadMs: z.number().int().min(60_000).default(3_600_000),
+      })
+      .prefault({}),
     /** Pins are BCM line numbers (GPIO17 = 17), not header pin numbers. Absent pins are not used. */
     gpio: z
       .object({

@@ -104,10 +104,16 @@ export const HealthReport = z.object({
   clockOffsetMs: z.number().nullable(),
   /**
    * Where the device's time comes from: NTP, the server's time at connect, the last-known-good
-   * floor kept on disk, or unknown (then the default playlist plays). Absent from older devices.
+   * floor kept on disk, unverified (the system clock ran far ahead of that floor with nothing to back
+   * it; the floor is used), or unknown (then the default playlist plays). Absent from older devices.
    */
-  clockSource: z.enum(['ntp', 'server', 'last-known-good', 'unknown']).optional(),
+  clockSource: z.enum(['ntp', 'server', 'last-known-good', 'unverified', 'unknown']).optional(),
   browserMemoryBytes: z.number().min(0).nullable(),
+  /**
+   * Whether the enrolled device still has its TUF trust root; 'missing' means updates are off until
+   * a technician re-enrols it (installed content keeps playing). Absent from older and unenrolled devices.
+   */
+  trustRoot: z.enum(['present', 'missing']).optional(),
   network: z
     .object({
       interface: z.string().max(32),

@@ -41,8 +41,12 @@ export const PopEntry = z
     actualStartAt: EpochMs,
     durationMs: z.number().int().min(0),
     screenOn: z.boolean(),
-    /** How far the device trusted its clock when it recorded the times. */
-    clockStatus: z.enum(['ntp', 'server', 'last-known-good', 'unknown']),
+    /**
+     * How far the device trusted its clock when it recorded the times. 'unverified': the system
+     * clock ran far ahead of the last-known-good time with nothing to back it, so the times are that
+     * floor advanced on the monotonic clock (devices before this value never send it).
+     */
+    clockStatus: z.enum(['ntp', 'server', 'last-known-good', 'unverified', 'unknown']),
   })
   .strict();
 export type PopEntry = z.infer<typeof PopEntry>;

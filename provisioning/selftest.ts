@@ -309,7 +309,10 @@ export async function selftest(o: SelftestOptions): Promise<SelftestResult> {
       }
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') add('key', 'st.check.key', 'fail', L('st.file.missing', { path: key }));
+      // An enrolled screen that lost its key: the daemon keeps the link off rather than make a new key.
+      if (code === 'ENOENT' && config.deviceId)
+        add('key', 'st.check.key', 'fail', L('st.key.lost', { path: key, deviceId: config.deviceId }));
+      else if (code === 'ENOENT') add('key', 'st.check.key', 'fail', L('st.file.missing', { path: key }));
       // e.g. EACCES: the key is the daemon user's (0600); the technician needs sudo to check it
       else add('key', 'st.check.key', 'fail', L('st.file.unreadable', { path: key, detail: code ?? '?' }));
     }

@@ -8,7 +8,7 @@ import {
   desiredDisplayState,
   pruneOverrides,
 } from './desired-state.js';
-import type { DisplayPower, PowerState } from './display-power.js';
+import { type DisplayPower, DisplayPowerError, type PowerState } from './display-power.js';
 
 /** Runs `fn` once at `at`; returns a cancel function. The real one is node-schedule. */
 export type ScheduleAt = (at: Date, fn: () => void) => () => void;
@@ -78,10 +78,19 @@ export class DisplayController {
     await this.queue;
   }
 
-  /** An ops command; `untilMs` absent keeps it until cleared. */
+  /**
+   * An ops command; `untilMs` absent keeps it until cleared. Throws DisplayPowerError when the screen
+   * did not take the state (the override stays, and the retry keeps trying), so a command never
+   * answers success for a switch that did not happen.
+   */
   async override(state: PowerState, untilMs?: number): Promise<void> {
     this.overrides.push({ state, atMs: this.clock.now(), ...(untilMs !== undefined ? { untilMs } : {}) });
     await this.reevaluate();
+    const d = this.decision;
+    if (d && this.applied !== d.state)
+      throw new DisplayPowerError(
+        `display ${d.state} failed on ${this.power.name}: ${this.lastError ?? 'not applied'}`,
+      );
   }
 
   /** Back to the schedule. */

@@ -16,6 +16,13 @@ export class DisplayPowerError extends GatecastError {
 }
 export const isDisplayPowerError = (e: unknown): e is DisplayPowerError => e instanceof DisplayPowerError;
 
+/** This screen has no display power control at all (none was detected or configured); says why. */
+export class DisplayUnsupportedError extends GatecastError {
+  readonly code = 'DISPLAY_POWER_UNSUPPORTED';
+}
+export const isDisplayUnsupportedError = (e: unknown): e is DisplayUnsupportedError =>
+  e instanceof DisplayUnsupportedError;
+
 /** Result of running an external command; a non-zero `code` is not thrown, adapters decide. */
 export interface RunResult {
   code: number;

@@ -65,6 +65,13 @@ export const deviceEvents = {
     level: 'info',
     message: 'technician asked to identify this screen',
   }),
+  trustRootMissing: (at: number, path: string): DeviceEvent => ({
+    at,
+    kind: 'trust-root-missing',
+    level: 'error',
+    message: 'the TUF trust root is missing: updates are off, installed content keeps playing',
+    data: { path },
+  }),
   crashLoop: (at: number, startsInWindow: number, pending: number): DeviceEvent => ({
     at,
     kind: 'crash-loop',

@@ -20,6 +20,7 @@ export class LedStatus {
   private identifyUntilMs = 0;
   private lastPlayedAtMs: number | undefined;
   private hasError = false;
+  private needsTechnician = false;
   private hasContent = false;
   private isOnline = false;
   private shown: LedState | undefined;
@@ -58,6 +59,7 @@ export class LedStatus {
     const now = this.d.clock.now();
     return {
       identifying: now < this.identifyUntilMs,
+      needsTechnician: this.needsTechnician,
       hasError: this.hasError,
       hasContent: this.hasContent,
       isOnline: this.isOnline,
@@ -76,6 +78,12 @@ export class LedStatus {
   /** The browser had to be restarted: an error until the next item plays. */
   playerFailed(): void {
     this.hasError = true;
+    this.update();
+  }
+
+  /** Something only a site visit can fix (a lost device key): the technician code until restart. */
+  technicianNeeded(): void {
+    this.needsTechnician = true;
     this.update();
   }
 

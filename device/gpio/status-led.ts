@@ -3,11 +3,17 @@ import type { Timers } from '../timers.js';
 import type { Gpio, Level } from './gpio.js';
 
 /** What the LED tells a technician, most urgent first. */
-export type LedState = 'identify' | 'error' | 'no-content' | 'offline' | 'playing' | 'starting';
+export type LedState =
+  'identify' | 'technician' | 'error' | 'no-content' | 'offline' | 'playing' | 'starting';
 
 /** The facts the LED is derived from; main.ts fills them from the daemon's loops. */
 export interface LedInputs {
   identifying: boolean;
+  /**
+   * Something only a site visit can fix (the device key of an enrolled screen is lost). Optional:
+   * absent means false.
+   */
+  needsTechnician?: boolean;
   /** A loop is unhealthy (player crashed, store not writable…). */
   hasError: boolean;
   hasContent: boolean;
@@ -18,6 +24,7 @@ export interface LedInputs {
 /** Picks the one state to show: what the technician must act on wins over what is merely degraded. */
 export function ledStateFor(i: LedInputs): LedState {
   if (i.identifying) return 'identify';
+  if (i.needsTechnician) return 'technician';
   if (i.hasError) return 'error';
   if (!i.hasContent) return 'no-content';
   if (!i.isOnline) return 'offline';
@@ -34,7 +41,8 @@ export interface LedStep {
  * Blink codes, chosen to be told apart by eye without counting fast:
  * playing = steady on; starting = slow breathing (1 s on, 1 s off); offline = one short blink every
  * 2 s (playing cached content, no server); no content = two short blinks then a pause; error = fast
- * even blinking (5 Hz); identify = very fast flicker (10 Hz), so it stands out across a hall.
+ * even blinking (5 Hz); identify = very fast flicker (10 Hz), so it stands out across a hall;
+ * technician (a site visit is needed) = three long blinks then a pause, the technician code.
  */
 export function ledPattern(state: LedState): readonly LedStep[] {
   switch (state) {
@@ -56,6 +64,15 @@ export function ledPattern(state: LedState): readonly LedStep[] {
         { level: 0, ms: 200 },
         { level: 1, ms: 200 },
         { level: 0, ms: 1400 },
+      ];
+    case 'technician':
+      return [
+        { level: 1, ms: 600 },
+        { level: 0, ms: 300 },
+        { level: 1, ms: 600 },
+        { level: 0, ms: 300 },
+        { level: 1, ms: 600 },
+        { level: 0, ms: 1600 },
       ];
     case 'error':
       return [

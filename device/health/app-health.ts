@@ -28,6 +28,8 @@ export interface AppHealthInputs {
   clock: { health: Pick<TimeHealth, 'systemSkewMs'>; status: TimeStatus };
   /** The browser's last measured memory; 0 or undefined when not measured yet. */
   browserMemoryBytes: number | undefined;
+  /** Whether an enrolled device still has its TUF trust root (main.ts trustRootState). */
+  trustRoot?: 'present' | 'missing' | 'not-enrolled';
 }
 
 export function appHealthFrom(i: AppHealthInputs): AppHealth {
@@ -43,5 +45,6 @@ export function appHealthFrom(i: AppHealthInputs): AppHealth {
     clockOffsetMs: i.clock.health.systemSkewMs,
     clockSource: i.clock.status,
     browserMemoryBytes: i.browserMemoryBytes || null,
+    ...(i.trustRoot && i.trustRoot !== 'not-enrolled' ? { trustRoot: i.trustRoot } : {}),
   };
 }

@@ -14,6 +14,7 @@ export interface AppHealth {
   clockOffsetMs: number | null;
   clockSource?: HealthReport['clockSource'];
   browserMemoryBytes: number | null;
+  trustRoot?: HealthReport['trustRoot'];
 }
 
 export const UNKNOWN_APP_HEALTH: AppHealth = {
@@ -60,6 +61,7 @@ export function buildHealthReport(
     clockOffsetMs: app.clockOffsetMs,
     ...(app.clockSource ? { clockSource: app.clockSource } : {}),
     browserMemoryBytes: app.browserMemoryBytes,
+    ...(app.trustRoot ? { trustRoot: app.trustRoot } : {}),
     network: s.network,
   };
 }

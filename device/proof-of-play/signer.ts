@@ -26,3 +26,19 @@ export function ed25519Signer(privateKey: KeyObject | string): PopSigner {
     );
   return { sign: (bytes) => sign(null, bytes, key), publicKey: createPublicKey(key) };
 }
+
+/**
+ * The signer of a device whose key is lost: every record refused with `cause` (the recorder logs
+ * it), rather than signed by a key the server does not know.
+ */
+export function lostKeySigner(cause: unknown): PopSigner {
+  const refuse = (): never => {
+    throw new PopKeyError('no device key: proof of play is not recorded until it is restored', { cause });
+  };
+  return {
+    sign: refuse,
+    get publicKey(): KeyObject {
+      return refuse();
+    },
+  };
+}

@@ -246,13 +246,23 @@ export class SyncClient {
         });
         return;
       }
-      case 'welcome':
+      case 'welcome': {
+        // Back after a lost link or failed attempts: the repository may have moved on meanwhile, so
+        // check now rather than at the next refresh timer. The first link of a daemon that connected
+        // at once needs nothing: the update client refreshes when it starts. A refresh already
+        // running is reused (UpdateClient.refreshNow), and each one keeps its transfer budgets.
+        const isReconnect = this.counters.connects > 0 || this.attempt > 0;
         this.attempt = 0;
         this.counters.connects++;
         this.setState('online');
-        this.o.log.info('sync link online', { deviceId: msg.deviceId });
+        this.o.log.info('sync link online', { deviceId: msg.deviceId, isReconnect });
         this.pump();
+        if (isReconnect)
+          Promise.resolve()
+            .then(() => this.o.refreshNow())
+            .catch((err) => this.o.log.warn('refresh after reconnect failed', { err }));
         return;
+      }
       case 'ack': {
         this.onAck(msg.stream, msg.uptoSeq);
         return;

@@ -4,14 +4,21 @@
  * and the system (reboot). The dispatcher (commands.ts) decides whether a command runs at all.
  */
 import type { Clock } from '../../protocol/clock.js';
+import { GatecastError } from '../../protocol/errors.js';
 import type { Logger } from '../../platform/log.js';
 import type { Notice } from '../../player/surface.js';
-import type { Run } from '../display/display-power.js';
-import type { Timers } from '../timers.js';
-import type { CommandHandlers } from './commands.js';
+import { isDisplayUnsupportedError, type Run } from '../display/display-power.js';
+import { type CommandHandlers, CommandUnsupportedError } from './commands.js';
 
-/** Leaves time for the reboot command's result to reach the server. */
-export const REBOOT_DELAY_MS = 5000;
+/** The system refused or failed the reboot; the message carries its reason. */
+export class RebootError extends GatecastError {
+  readonly code = 'REBOOT_FAILED';
+}
+export const isRebootError = (e: unknown): e is RebootError => e instanceof RebootError;
+
+/** Whether the reboot command may reboot the host; the demo runs on someone's machine and refuses. */
+export type HostReboot = 'allowed' | { refused: string };
+export const DEMO_HOST_REBOOT: HostReboot = { refused: 'demo mode: host reboot refused' };
 /** How long a display-on/off command overrides the opening-hours schedule. */
 export const DISPLAY_OVERRIDE_MS = 12 * 3600_000;
 
@@ -43,7 +50,8 @@ export interface CommandHandlerDeps {
   /** The system clock (notices: the page shows them on the browser's clock). */
   system: Clock;
   run: Run;
-  timers: Timers;
+  /** 'allowed' on a screen; the demo passes DEMO_HOST_REBOOT. */
+  hostReboot: HostReboot;
   log: Logger;
 }
 
@@ -51,16 +59,32 @@ export function commandHandlers(d: CommandHandlerDeps): Required<CommandHandlers
   return {
     reloadPlayer: () => d.player.reloadPage(),
     restartPlayer: () => d.player.restartBrowser('asked by ops'),
+    // Asked of systemd now, so the answer is systemd's: 'ok' once it accepted the reboot job,
+    // 'failed' with its words otherwise (polkit refusal, no systemd). The result frame leaves right
+    // after `systemctl` returns, while systemd is still stopping units; the SQLite command ledger
+    // keeps a resend from rebooting again. UNVERIFIED on a Pi: that the frame reaches the server
+    // before the link goes down; if not, the server sees no result (not a false one).
     reboot: async () => {
-      const handle = d.timers.setTimeout(() => {
-        d.run('systemctl', ['reboot']).catch((err: unknown) => d.log.error('reboot failed', { err }));
-      }, REBOOT_DELAY_MS);
-      // A pending reboot must not keep a stopping daemon alive.
-      (handle as { unref?: () => void } | undefined)?.unref?.();
+      if (d.hostReboot !== 'allowed') throw new CommandUnsupportedError(d.hostReboot.refused);
+      const r = await d.run('systemctl', ['reboot']);
+      if (r.code !== 0) {
+        const why = r.stderr.trim() || r.stdout.trim() || 'no output';
+        d.log.error('reboot failed', { code: r.code, why });
+        throw new RebootError(`systemctl reboot failed (exit ${r.code}): ${why}`);
+      }
+      d.log.warn('reboot accepted by systemd');
     },
     screenshot: () => d.player.screenshot(),
     syncNow: () => d.refreshNow(),
-    display: (on) => d.display.displayOverride(on ? 'on' : 'off', d.trusted.now() + DISPLAY_OVERRIDE_MS),
+    display: async (on) => {
+      try {
+        await d.display.displayOverride(on ? 'on' : 'off', d.trusted.now() + DISPLAY_OVERRIDE_MS);
+      } catch (err) {
+        if (isDisplayUnsupportedError(err))
+          throw new CommandUnsupportedError(`not supported on this screen: ${err.message}`, { cause: err });
+        throw err;
+      }
+    },
     identify: async (durationMs) => {
       const untilMs = d.system.now() + durationMs;
       d.onIdentify(untilMs);

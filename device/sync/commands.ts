@@ -3,6 +3,7 @@
  * refuses expired and repeated ones and calls the injected handler. Handlers belong to the player,
  * GPIO and display parts; any handler left out answers 'unsupported'.
  */
+import { GatecastError } from '../../protocol/errors.js';
 import type { Logger } from '../../platform/log.js';
 import { type Command, type CommandStatus, SCREENSHOT_MAX_BYTES } from '../../protocol/messages.js';
 import { type CommandLedger, MemoryCommandLedger } from './command-ledger.js';
@@ -19,6 +20,16 @@ export interface CommandHandlers {
   /** Blink the LED and show the device id on screen for `durationMs`. */
   identify?(durationMs: number): Promise<void>;
 }
+
+/**
+ * A handler's answer that this screen cannot do the command at all (no display control, a demo
+ * host…); the message says why. Any other error a handler throws answers 'failed' with its reason.
+ */
+export class CommandUnsupportedError extends GatecastError {
+  readonly code = 'COMMAND_UNSUPPORTED';
+}
+export const isCommandUnsupportedError = (e: unknown): e is CommandUnsupportedError =>
+  e instanceof CommandUnsupportedError;
 
 export interface CommandOutcome {
   status: CommandStatus;
@@ -89,6 +100,10 @@ export class CommandDispatcher {
         }
       }
     } catch (err) {
+      if (isCommandUnsupportedError(err)) {
+        this.log.info('command not supported here', { commandId: cmd.id, name: cmd.name, why: err.message });
+        return { status: 'unsupported', message: err.message.slice(0, 2000) };
+      }
       this.log.warn('command failed', { commandId: cmd.id, name: cmd.name, err });
       return { status: 'failed', message: (err as Error).message?.slice(0, 2000) ?? String(err) };
     }

@@ -34,6 +34,8 @@ export interface DeviceSyncOptions {
   onState?: (state: SyncState) => void;
   /** Plain ws to a non-loopback host (development only). */
   allowInsecure?: boolean;
+  /** Keeps the link off, saying why (an enrolled device whose key is lost cannot authenticate). */
+  linkOffBecause?: string;
   clock: Clock;
   log: Logger;
 }
@@ -68,6 +70,11 @@ export class DeviceSync {
     if (!c.server || !c.deviceId) {
       // Not enrolled: health is still recorded, and sent once the device is enrolled.
       log.warn('no server or device id in config: sync link off until enrolment');
+      return;
+    }
+    if (this.o.linkOffBecause) {
+      // Health is still recorded; it leaves once a technician has put things right.
+      log.error('sync link off', { why: this.o.linkOffBecause });
       return;
     }
     let ca: Buffer | undefined;

@@ -7,7 +7,12 @@
  *   (immune to later jumps of the system clock);
  * - 'last-known-good': the time stored on disk plus the monotonic time elapsed since start; the
  *   system clock is used when it is later (it may have been advanced at boot by timesyncd or
- *   fake-hwclock), never when it is earlier — the device never schedules before a time it has known;
+ *   fake-hwclock) by at most `maxUnverifiedAheadMs`, never when it is earlier — the device never
+ *   schedules before a time it has known;
+ * - 'unverified': the system clock is ahead of that floor by more than `maxUnverifiedAheadMs` with
+ *   nothing to back it (no NTP sync, no server time): a bad RTC, GPS or hand-set clock. The time is
+ *   the floor (stored time + elapsed), the best evidence there is, and records say 'unverified' rather
+ *   than passing the floor or the system clock off as last-known-good;
  * - 'unknown': none of the above. The time then follows the monotonic clock from the system clock's
  *   value at start, and the player plays the default playlist (source 'time-unknown').
  *
@@ -25,13 +30,22 @@ export class TimeError extends GatecastError {
 }
 export const isTimeError = (e: unknown): e is TimeError => e instanceof TimeError;
 
-export type TimeStatus = 'ntp' | 'server' | 'last-known-good' | 'unknown';
+export type TimeStatus = 'ntp' | 'server' | 'last-known-good' | 'unverified' | 'unknown';
 
 /** A server time earlier than this is refused as nonsense. */
 export const MIN_PLAUSIBLE_MS = Date.parse('2025-01-01T00:00:00Z');
 /** A server time measured over a longer round trip is too vague to use. */
 export const MAX_SERVER_RTT_MS = 30_000;
 export const PERSIST_INTERVAL_MS = 5 * 60_000;
+/**
+ * How far the system clock may run ahead of the last-known-good floor, unbacked, and still be used.
+ * Without an RTC the clock only ever starts at or behind the floor (fake-hwclock, timesyncd's saved
+ * clock), so an unbacked clock far ahead comes from an RTC or GPS. An hour keeps a small drift, and
+ * stays below the 7 hours of an RTC kept in Vietnam's local time and read as UTC. An RTC that is
+ * right after a longer power cut is also set aside until NTP or the server confirms it: the screen
+ * then runs from the floor, as a board without an RTC would.
+ */
+export const MAX_UNVERIFIED_AHEAD_MS = 3_600_000;
 const NTP_RECHECK_MS = 10_000;
 
 /** "now" together with how far it is trusted. */
@@ -64,6 +78,8 @@ export interface TrustedClockDeps {
   persistIntervalMs?: number;
   /** How often to look at the NTP flag again (a stat on the device). */
   ntpRecheckMs?: number;
+  /** See MAX_UNVERIFIED_AHEAD_MS (config `time.maxUnverifiedAheadMs`). */
+  maxUnverifiedAheadMs?: number;
 }
 
 export class TrustedClock implements Clock {
@@ -118,9 +134,13 @@ export class TrustedClock implements Clock {
     // The monotonic clock has sub-millisecond precision; readings are whole epoch milliseconds.
     if (this.ntpSynchronized(mono)) reading = { ms: sys, status: 'ntp' };
     else if (this.server) reading = { ms: mono + this.server.offsetMs, status: 'server' };
-    else if (this.lkg)
-      reading = { ms: Math.max(sys, this.lkg.ms + (mono - this.lkg.atMono)), status: 'last-known-good' };
-    else {
+    else if (this.lkg) {
+      const floor = this.lkg.ms + (mono - this.lkg.atMono);
+      reading =
+        sys - floor > (this.deps.maxUnverifiedAheadMs ?? MAX_UNVERIFIED_AHEAD_MS)
+          ? { ms: floor, status: 'unverified' }
+          : { ms: Math.max(sys, floor), status: 'last-known-good' };
+    } else {
       const base = this.unknownBase ?? { ms: sys, atMono: mono };
       reading = { ms: base.ms + (mono - base.atMono), status: 'unknown' };
     }
@@ -132,6 +152,12 @@ export class TrustedClock implements Clock {
           to: reading.status,
           ms: reading.ms,
         });
+      if (reading.status === 'unverified')
+        this.deps.log?.warn(
+          'system clock is far ahead of the last-known-good time with no NTP or server time to back it; ' +
+            'scheduling from the last-known-good time until the link or NTP confirms the time',
+          { systemMs: sys, ms: reading.ms, aheadMs: sys - reading.ms },
+        );
       this.lastStatus = reading.status;
     }
     return reading;
@@ -215,7 +241,7 @@ export class TrustedClock implements Clock {
     const mono = this.deps.monotonic.now();
     const r = this.read();
     if (r.status === 'ntp' || r.status === 'server') return { v: 1, ms: Math.floor(r.ms), source: r.status };
-    if (r.status === 'last-known-good' && this.lkg) {
+    if ((r.status === 'last-known-good' || r.status === 'unverified') && this.lkg) {
       const ms = Math.floor(this.lkg.ms + (mono - this.lkg.atMono));
       return ms > (this.storedMs ?? 0) ? { v: 1, ms, source: 'last-known-good' } : undefined;
     }

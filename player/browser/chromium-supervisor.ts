@@ -22,7 +22,7 @@ import { createLogger, type Logger } from '../../platform/log.js';
 import type { PageReport, PageReports, Slide } from '../slide.js';
 import type { Notice, PlayerSurface } from '../surface.js';
 import { type DisplayKind, kioskArgs } from './launch-args.js';
-import { treePssBytes } from './proc-tree.js';
+import { killProcessGroup, processGroupOf, treePssBytes } from './proc-tree.js';
 
 export class BrowserError extends GatecastError {
   readonly code = 'BROWSER_FAILED';
@@ -66,6 +66,8 @@ const MAX_BACKOFF_MS = 30_000;
 
 export class ChromiumSupervisor implements PlayerSurface {
   private browser: Browser | undefined;
+  /** The browser's process group (its pid), killed whole when the browser goes. */
+  private browserGroup: number | undefined;
   private page: Page | undefined;
   private onAir: Slide | undefined;
   private pending: Slide[] = [];
@@ -333,6 +335,7 @@ export class ChromiumSupervisor implements PlayerSurface {
       throw new BrowserError(`cannot launch Chromium at ${o.executablePath}`, { cause: err });
     }
     this.browser = browser;
+    this.noteProcessGroup(browser);
     // Over a pipe, 'disconnected' waits until every child that inherited the pipe has gone too
     // (seconds after the browser process was killed), so the process's own exit counts as well.
     let lost = false;
@@ -402,6 +405,35 @@ export class ChromiumSupervisor implements PlayerSurface {
     void req.abort('blockedbyclient').catch(() => undefined);
   }
 
+  /**
+   * puppeteer spawns Chromium detached (@puppeteer/browsers: `detached` defaults to true off
+   * Windows), so the browser leads its own process group and its zygotes, renderers and GPU process
+   * stay in it. Checked rather than assumed: a browser that is not its group's leader is only ever
+   * killed by pid.
+   */
+  private noteProcessGroup(browser: Browser): void {
+    const pid = browser.process()?.pid;
+    const pgid = pid === undefined ? undefined : processGroupOf(pid);
+    this.browserGroup = pid !== undefined && pgid === pid ? pgid : undefined;
+    if (pid !== undefined && this.browserGroup === undefined)
+      this.log.warn('browser does not lead its own process group; frozen children may outlive it', {
+        pid,
+        pgid,
+      });
+  }
+
+  /** Whatever is left of the last browser's group (renderers frozen by SIGSTOP ignore every close). */
+  private killBrowserGroup(): void {
+    const pgid = this.browserGroup;
+    this.browserGroup = undefined;
+    if (pgid === undefined) return;
+    try {
+      if (killProcessGroup(pgid)) this.log.info('killed what was left of the browser', { pgid });
+    } catch (err) {
+      this.log.warn('cannot kill the browser process group', { pgid, err });
+    }
+  }
+
   private async closeBrowser(): Promise<void> {
     const browser = this.browser;
     this.browser = undefined;
@@ -410,6 +442,7 @@ export class ChromiumSupervisor implements PlayerSurface {
     const proc: ChildProcess | null = browser.process();
     if (proc && (proc.exitCode !== null || proc.signalCode !== null)) {
       // Already gone: no one would answer a close over the pipe (its children may still hold it).
+      this.killBrowserGroup();
       await browser.disconnect().catch(() => undefined); // only drops our end of the pipe
       return;
     }
@@ -422,5 +455,6 @@ export class ChromiumSupervisor implements PlayerSurface {
       this.log.warn('browser did not close cleanly; killing it', { err: String(err) });
     }
     if (proc && proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+    this.killBrowserGroup();
   }
 }

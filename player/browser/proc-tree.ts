@@ -81,3 +81,29 @@ export function treeRssBytes(root: number, procRoot = '/proc'): number {
 export function treePssBytes(root: number, procRoot = '/proc'): number {
   return descendants(root, parentMap(procRoot)).reduce((sum, pid) => sum + pssBytes(pid, procRoot), 0);
 }
+
+/** The process group of `pid` (/proc/PID/stat field 5), or undefined if it is gone. */
+export function processGroupOf(pid: number, procRoot = '/proc'): number | undefined {
+  try {
+    const stat = readFileSync(`${procRoot}/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const pgrp = Number(fields[2]);
+    return Number.isInteger(pgrp) && pgrp > 0 ? pgrp : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * SIGKILL to every process of group `pgid`: it reaches stopped (SIGSTOPped) processes too, which no
+ * request to close ever does. Returns false when the group is already empty.
+ */
+export function killProcessGroup(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 'SIGKILL');
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw err;
+  }
+}

@@ -108,6 +108,8 @@ export const en = {
   'st.file.invalid': '{path} is damaged ({detail}): enrol again (gatecast provision --reenrol)',
   'st.file.unreadable': 'cannot read {path} ({detail}): run the self-test with sudo',
   'st.file.missing': '{path} is missing: enrol again (gatecast provision --reenrol)',
+  'st.key.lost':
+    '{path} is missing, but this screen is enrolled as {deviceId}: the server accepts only its old key, so the screen plays without a link. Restore the key from a backup, or enrol again (gatecast provision --reenrol) and revoke the old enrolment',
   'st.summary.pass': 'All checks passed.',
   'st.summary.fail': '{count} check(s) failed.',
 } as const;

@@ -107,6 +107,8 @@ export const vi: Record<MessageKey, string> = {
   'st.file.invalid': '{path} bị hỏng ({detail}): hãy đăng ký lại (gatecast provision --reenrol)',
   'st.file.unreadable': 'không đọc được {path} ({detail}): hãy chạy tự kiểm tra với sudo',
   'st.file.missing': 'thiếu {path}: hãy đăng ký lại (gatecast provision --reenrol)',
+  'st.key.lost':
+    'thiếu {path}, nhưng màn hình đã đăng ký với mã {deviceId}: máy chủ chỉ chấp nhận khoá cũ, nên màn hình phát mà không có kết nối. Hãy khôi phục khoá từ bản sao lưu, hoặc đăng ký lại (gatecast provision --reenrol) và thu hồi đăng ký cũ',
   'st.summary.pass': 'Mọi hạng mục đều đạt.',
   'st.summary.fail': '{count} hạng mục bị lỗi.',
 };

@@ -12,14 +12,17 @@ import { isTimeError, TrustedClock } from '../../device/time/trusted-clock.js';
 import { fakeClock } from '../../protocol/clock.js';
 import { memoryLogger } from '../../platform/log.js';
 import { createScheduleEngine } from '../../protocol/schedule-engine.js';
-import { HA_TIEN, manifest } from '../helpers/schedule-fixtures.js';
+import { HA_TIEN, manifest, t } from '../helpers/schedule-fixtures.js';
 import { tempDir } from '../helpers/temp.js';
 
 const LKG = Date.parse('2026-06-01T08:00:00Z');
 const BOOT = Date.parse('1970-01-01T00:00:30Z'); // a Pi without RTC or saved clock
 const MIN = 60_000;
 
-function setup(stored?: LastKnownGood, opts: { persistIntervalMs?: number } = {}) {
+function setup(
+  stored?: LastKnownGood,
+  opts: { persistIntervalMs?: number; maxUnverifiedAheadMs?: number } = {},
+) {
   const system = fakeClock(BOOT);
   const monotonic = fakeClock(1000);
   const store = new MemoryLastKnownGoodStore(stored);
@@ -95,6 +98,56 @@ describe('trusted clock', () => {
     system.set(LKG + 3_600_000);
     expect(clock.read()).toEqual({ ms: LKG + 3_600_000, status: 'last-known-good' });
     clock.stop();
+  });
+
+  it('a system clock far ahead with no NTP or server time is unverified: the schedule runs from the floor', () => {
+    // 02:00 in Hà Tiên; the RTC says 2031 at noon.
+    const night = t('2026-06-02T02:00:00+07:00');
+    const { clock, system, ntp, store, log, pass } = setup(
+      { v: 1, ms: night, source: 'ntp' },
+      { persistIntervalMs: 5 * MIN },
+    );
+    system.set(t('2031-03-01T12:00:00+07:00'));
+    clock.start();
+    expect(clock.read()).toEqual({ ms: night, status: 'unverified' });
+    const engine = createScheduleEngine(
+      manifest({
+        schedule: {
+          defaultPlaylistId: 'default',
+          entries: [{ id: 'day', playlistId: 'p-b', window: { start: '06:00', end: '22:00' } }],
+        },
+      }),
+      HA_TIEN,
+    );
+    expect(currentPlan(engine, clock)).toMatchObject({
+      clock: { ms: night, status: 'unverified' },
+      current: { source: 'default', playlistId: 'default' },
+    });
+    expect(log.records.some((r) => r.level === 'warn' && /far ahead/.test(r.msg))).toBe(true);
+    expect(clock.health()).toMatchObject({ status: 'unverified', systemSkewMs: system.now() - night });
+    // What is stored is the floor moved on by elapsed time, never the 2031 clock.
+    pass(5 * MIN);
+    expect(store.writes).toEqual([{ v: 1, ms: night + 5 * MIN, source: 'last-known-good' }]);
+    // Evidence settles it: NTP says the system clock is right.
+    ntp.set(true);
+    expect(clock.read()).toEqual({ ms: system.now(), status: 'ntp' });
+    clock.stop();
+  });
+
+  it('a system clock ahead within the bound is used as before; the bound is configurable', () => {
+    const near = setup({ v: 1, ms: LKG, source: 'ntp' });
+    near.system.set(LKG + 59 * MIN);
+    near.clock.start();
+    expect(near.clock.read()).toEqual({ ms: LKG + 59 * MIN, status: 'last-known-good' });
+    near.clock.stop();
+    const tight = setup({ v: 1, ms: LKG, source: 'ntp' }, { maxUnverifiedAheadMs: 10 * MIN });
+    tight.system.set(LKG + 11 * MIN);
+    tight.clock.start();
+    expect(tight.clock.read()).toEqual({ ms: LKG, status: 'unverified' });
+    // The server's time is evidence too.
+    tight.clock.acceptServerTime(LKG + 11 * MIN, 0);
+    expect(tight.clock.read()).toEqual({ ms: LKG + 11 * MIN, status: 'server' });
+    tight.clock.stop();
   });
 
   it('stores stored time + elapsed, never an unverified system clock, at most once per interval', () => {

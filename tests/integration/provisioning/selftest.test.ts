@@ -132,6 +132,33 @@ describe('selftest on a box whose enrolment is broken', () => {
       detail: 'http://127.0.0.1:1/api/health: ECONNREFUSED',
     });
   });
+
+  it('says an enrolled screen lost its key, and what to do', async () => {
+    const lost = join(dir.path, 'lost');
+    mkdirSync(lost, { recursive: true });
+    const cfg = join(dir.path, 'lost.json');
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        deviceId: 'gc-0000000000000002',
+        gate: { siteGroup: GATE.siteGroup, name: 'x', languages: ['en'] },
+        dataDir: lost,
+        server: { url: 'http://127.0.0.1:1' },
+      }),
+    );
+    const r = await selftest({
+      configPath: cfg,
+      lang: 'en',
+      env: { PATH: process.env['PATH'] },
+      chromiumPath: chromiumPath(),
+    });
+    expect(byId(r, 'key')).toMatchObject({ status: 'fail' });
+    expect(byId(r, 'key')?.detail).toBe(
+      `${deviceKeyPath(lost)} is missing, but this screen is enrolled as gc-0000000000000002: the server ` +
+        'accepts only its old key, so the screen plays without a link. Restore the key from a backup, or ' +
+        'enrol again (gatecast provision --reenrol) and revoke the old enrolment',
+    );
+  });
 });
 
 describe('gatecast selftest command', () => {

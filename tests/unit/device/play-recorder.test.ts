@@ -2,10 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { ContentSource, InstalledBundle } from '../../../device/content/installed.js';
 import type { PlayEvent } from '../../../device/playback/player-loop.js';
 import { PlayRecorder } from '../../../device/proof-of-play/play-recorder.js';
-import type { TimeStatus } from '../../../device/time/trusted-clock.js';
+import { MemoryLastKnownGoodStore } from '../../../device/time/last-known-good.js';
+import { MemoryNtpSync } from '../../../device/time/ntp-sync.js';
+import { type TimeStatus, TrustedClock } from '../../../device/time/trusted-clock.js';
 import { fakeClock } from '../../../protocol/clock.js';
 import { memoryLogger } from '../../../platform/log.js';
-import type { PopEntry } from '../../../protocol/proof-of-play.js';
+import { PopEntry } from '../../../protocol/proof-of-play.js';
 import { memoryBundle } from '../../helpers/memory-bundle.js';
 import { manifest } from '../../helpers/schedule-fixtures.js';
 
@@ -97,5 +99,40 @@ describe('play recorder', () => {
     expect(() => recorder.record(played(system.now(), system.now()))).not.toThrow();
     expect(wakes()).toBe(0);
     expect(log.records.some((e) => e.msg === 'proof of play not recorded' && e.level === 'error')).toBe(true);
+  });
+});
+
+describe('play recorder with a system clock far ahead and nothing to back it', () => {
+  it('dates records from the last-known-good floor and marks them unverified, never last-known-good', () => {
+    const floor = Date.parse('2026-06-01T19:00:00Z'); // 02:00 in Hà Tiên
+    const system = fakeClock('2031-03-01T05:00:00Z'); // a bad RTC
+    const trusted = new TrustedClock({
+      system,
+      monotonic: fakeClock(0),
+      store: new MemoryLastKnownGoodStore({ v: 1, ms: floor, source: 'ntp' }),
+      ntp: new MemoryNtpSync(),
+    });
+    trusted.start();
+    const entries: PopEntry[] = [];
+    const recorder = new PlayRecorder({
+      deviceId: 'dev-1',
+      content: content(memoryBundle(manifest(), { version: 7 })),
+      pop: { append: (e) => void entries.push(e) },
+      trusted,
+      system,
+      isScreenOn: () => true,
+      onRecorded: () => undefined,
+      log: memoryLogger(),
+    });
+    recorder.record(played(system.now(), system.now()));
+    trusted.stop();
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({
+      clockStatus: 'unverified',
+      actualStartAt: floor,
+      scheduledStartAt: floor,
+    });
+    // The protocol carries it.
+    expect(PopEntry.parse(entries[0])).toEqual(entries[0]);
   });
 });
