@@ -112,6 +112,7 @@ async function openContent(
   config: DeviceConfig,
   clock: TrustedClock,
   dlog: Logger,
+  events: EventSink,
 ): Promise<{ content: ContentSource; update?: UpdateClient }> {
   const rootFile = trustedRootPath(config.dataDir);
   if (config.server && existsSync(rootFile)) {
@@ -135,6 +136,9 @@ async function openContent(
       clock,
       log: dlog.child('update'),
     });
+    update.onEvent((e) => {
+      if (e.type === 'file-unusable') events.emit(deviceEvents.fileUnusable(clock.now(), e));
+    });
     await update.loadInstalled();
     return { content: update.content, update };
   }
@@ -142,7 +146,8 @@ async function openContent(
   dlog.warn('no server or trust root: updates off until the device is enrolled', { rootFile });
   const root = join(config.dataDir, 'content');
   const blobs = new BlobStore(root);
-  const store = new StoreContentSource(blobs, new BundleStore(root));
+  const store = new StoreContentSource(blobs, new BundleStore(root), { clock, log: dlog.child('content') });
+  store.onUnusable((f) => events.emit(deviceEvents.fileUnusable(clock.now(), f)));
   await store.reload();
   await checkInstalledContent({ blobs, content: store, clock, log: dlog.child('boot-check') });
   return { content: store };
@@ -183,7 +188,7 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
   const events: EventSink = new OutboxEventSink(outbox, dlog.child('events'));
   if (isCrashLoop) events.emit(deviceEvents.crashLoop(clock.now(), startsInWindow, crash.pending().length));
 
-  const { content, update } = await openContent(config, clock, dlog);
+  const { content, update } = await openContent(config, clock, dlog, events);
 
   // --- the parts, in dependency order ---------------------------------------------------------
   const display = displayFrom(env);

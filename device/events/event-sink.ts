@@ -65,6 +65,16 @@ export const deviceEvents = {
     level: 'info',
     message: 'technician asked to identify this screen',
   }),
+  fileUnusable: (
+    at: number,
+    f: { targetPath: string; sha256: string; problem: { kind: string }; setAside: string },
+  ): DeviceEvent => ({
+    at,
+    kind: 'content-file-unusable',
+    level: 'error',
+    message: `installed file ${f.targetPath} is ${f.problem.kind}: not shown, fetching it again (${f.setAside})`,
+    data: { targetPath: f.targetPath, sha256: f.sha256, problem: { ...f.problem }, setAside: f.setAside },
+  }),
   crashLoop: (at: number, startsInWindow: number, pending: number): DeviceEvent => ({
     at,
     kind: 'crash-loop',

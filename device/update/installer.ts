@@ -21,8 +21,7 @@ import type { BlobStore } from '../content/blob-store.js';
 import type { BundleRecord, BundleStore } from '../content/bundle-store.js';
 import type { StoreContentSource } from '../content/store-content.js';
 import { downloadResumable } from './downloader.js';
-import { UpdateError } from './errors.js';
-import { hashFile } from '../../platform/hash.js';
+import { isUpdateError, UpdateError } from './errors.js';
 import { DEFAULT_TRANSFER_LIMITS, type HttpOptions, refreshBudget, type TransferLimits } from './http.js';
 import type { TufClient, TufSession, VerifiedTarget } from './tuf.js';
 
@@ -181,11 +180,22 @@ export class Installer {
     const { blobs, http } = this.deps;
     if (await blobs.has(t.sha256, t.length)) return false;
     const { targetBudgetMs, minBytesPerSecond, throughputWindowMs } = this.limits;
-    await downloadResumable(t.url, t, blobs.partialPath(t.sha256), {
-      ...http,
-      guard: { budgetMs: targetBudgetMs, minBytesPerSecond, throughputWindowMs },
-      ...(this.signal ? { signal: this.signal } : {}),
-    });
+    const download = () =>
+      downloadResumable(t.url, t, blobs.partialPath(t.sha256), {
+        ...http,
+        guard: { budgetMs: targetBudgetMs, minBytesPerSecond, throughputWindowMs },
+        ...(this.signal ? { signal: this.signal } : {}),
+      });
+    const resumed = (await blobs.partialBytes(t.sha256)) > 0;
+    try {
+      await download();
+    } catch (err) {
+      // A kept prefix (a cut download, a truncated blob set aside) is proved only by the whole file's
+      // hash; when that fails the downloader has deleted it, and one full fetch follows at once.
+      if (!(resumed && isUpdateError(err) && err.code === 'TARGET_HASH_MISMATCH')) throw err;
+      this.deps.log.warn('resumed download failed its hash; fetching it again in full', { target: t.path });
+      await download();
+    }
     await blobs.adopt(t.sha256);
     return true;
   }
@@ -305,25 +315,20 @@ export async function checkInstalledContent(deps: {
     ...Object.entries(record.targets).map(([path, r]) => ({ path, ...r })),
   ];
   for (const ref of refs) {
-    const path = blobs.blobPath(ref.sha256);
-    let actual: { sha256: string; length: number } | undefined;
-    try {
-      actual = await hashFile(path);
-    } catch {
-      actual = undefined; // missing
-    }
+    // Through the store's verdicts: the page server and has() reuse what the boot check hashed.
+    const verdict = await blobs.verify(ref.sha256, ref.length);
     result.checked++;
-    if (!actual) {
+    if (verdict === true) {
+      content.setAvailable(ref.sha256, true);
+    } else if (verdict.kind === 'missing') {
       result.missing.push(ref.path);
       content.setAvailable(ref.sha256, false);
       log.warn('installed file missing', { target: ref.path, sha256: ref.sha256 });
-    } else if (actual.sha256 !== ref.sha256 || actual.length !== ref.length) {
-      const to = await blobs.quarantine(ref.sha256, clock.now());
+    } else {
+      const to = await blobs.setAside(ref.sha256, ref.length, verdict, clock.now());
       result.damaged.push(ref.path);
       content.setAvailable(ref.sha256, false);
-      log.error('installed file damaged; quarantined', { target: ref.path, quarantinedAs: to });
-    } else {
-      content.setAvailable(ref.sha256, true);
+      log.error('installed file damaged; set aside', { target: ref.path, to, ...verdict });
     }
   }
   return result;

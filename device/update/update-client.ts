@@ -11,7 +11,7 @@ import type { Logger } from '../../protocol/log.js';
 import { BlobStore } from '../content/blob-store.js';
 import { BundleStore } from '../content/bundle-store.js';
 import type { ContentSource } from '../content/installed.js';
-import { StoreContentSource } from '../content/store-content.js';
+import { StoreContentSource, type UnusableFile } from '../content/store-content.js';
 import { isUpdateError, type UpdateErrorCode } from './errors.js';
 import type { HttpOptions, TransferLimits } from './http.js';
 import { checkInstalledContent, Installer, type InstallResult, type InstallStep } from './installer.js';
@@ -52,6 +52,8 @@ export interface UpdateStatus {
 
 export type UpdateEvent =
   | { type: 'installed'; version: number; fetched: string[] }
+  /** A file of the active bundle was found missing or damaged while playing; it is being re-fetched. */
+  | ({ type: 'file-unusable' } & UnusableFile)
   | { type: 'refreshed'; latestVersion: number }
   | { type: 'failed'; code: string; message: string; retryInMs: number };
 
@@ -81,7 +83,7 @@ export class UpdateClient {
     const contentRoot = join(opts.dataDir, 'content');
     this.blobs = new BlobStore(contentRoot);
     this.bundles = new BundleStore(contentRoot);
-    this.store = new StoreContentSource(this.blobs, this.bundles);
+    this.store = new StoreContentSource(this.blobs, this.bundles, { clock: opts.clock, log: opts.log });
     this.tuf = new TufClient(
       {
         dir: join(opts.dataDir, 'tuf', 'metadata'),
@@ -117,6 +119,13 @@ export class UpdateClient {
 
   /** Loads and re-checks the installed bundle: no network, no metadata needed. */
   async loadInstalled(): Promise<void> {
+    if (!this.loaded)
+      this.store.onUnusable((f) => {
+        this.state.unavailableFiles = this.store.unavailableHashes().size;
+        this.emit({ type: 'file-unusable', ...f });
+        // At once, not at the next periodic refresh: the screen is skipping the item meanwhile.
+        void this.refreshNow();
+      });
     this.loaded = true;
     await this.store.reload();
     const check = await checkInstalledContent({
