@@ -22,6 +22,7 @@ import { type DeviceConfig, parseDeviceConfig } from '../protocol/config.js';
 import { ConfigError, isGatecastError } from '../protocol/errors.js';
 import { createLogger, type Logger, setLogLevel } from '../protocol/log.js';
 import { BlobStore } from './content/blob-store.js';
+import { StatfsFreeSpace } from './content/free-space.js';
 import { BundleStore } from './content/bundle-store.js';
 import type { ContentSource } from './content/installed.js';
 import { StoreContentSource } from './content/store-content.js';
@@ -125,6 +126,10 @@ async function openContent(
       enrolmentRootFile: rootFile,
       refreshIntervalMs: config.update.refreshIntervalMs,
       storeQuotaBytes: config.update.storeQuotaBytes,
+      disk: {
+        freeSpace: new StatfsFreeSpace(),
+        reserve: { fraction: config.update.diskReserveFraction, maxBytes: config.update.diskReserveMaxBytes },
+      },
       transferLimits: {
         metadataBudgetMs: config.update.metadataBudgetMs,
         targetBudgetMs: config.update.targetBudgetMs,
@@ -335,6 +340,13 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
       recorder.record(e);
     }),
     content.onChange(() => led.contentChanged(true)),
+    // A full data disk is told at once (event + a health sample carrying the fault), not at the
+    // next periodic sample: the partial download has been dropped, so both can be written.
+    update?.onEvent((e) => {
+      if (e.type !== 'failed' || (e.code !== 'DISK_FULL' && e.code !== 'DISK_SPACE_LOW')) return;
+      events.emit(deviceEvents.diskFault(clock.now(), e));
+      void sync.reportNow();
+    }) ?? (() => undefined),
     led.onChange((state) => hardware.showLed(state)),
   ];
   led.contentChanged(content.current() !== undefined);

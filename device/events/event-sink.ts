@@ -75,6 +75,13 @@ export const deviceEvents = {
     message: `installed file ${f.targetPath} is ${f.problem.kind}: not shown, fetching it again (${f.setAside})`,
     data: { targetPath: f.targetPath, sha256: f.sha256, problem: { ...f.problem }, setAside: f.setAside },
   }),
+  diskFault: (at: number, f: { code: string; message: string }): DeviceEvent => ({
+    at,
+    kind: 'disk-full',
+    level: 'error',
+    message: `content download stopped by the data disk: ${f.message}`,
+    data: { code: f.code },
+  }),
   crashLoop: (at: number, startsInWindow: number, pending: number): DeviceEvent => ({
     at,
     kind: 'crash-loop',

@@ -22,12 +22,14 @@ export function isScreenOn(display: HardwareHealth['display']): boolean {
 export interface AppHealthInputs {
   daemon: Pick<DaemonStatus, 'lastPlayed'>;
   /** Undefined when the device is not enrolled (no update client). */
-  update: Pick<UpdateStatus, 'latestSeenVersion' | 'lastSuccessAt'> | undefined;
+  update: Pick<UpdateStatus, 'latestSeenVersion' | 'lastSuccessAt' | 'diskFault'> | undefined;
   hardware: Pick<HardwareHealth, 'display'>;
   installedBundleVersion: number | undefined;
   clock: { health: Pick<TimeHealth, 'systemSkewMs'>; status: TimeStatus };
   /** The browser's last measured memory; 0 or undefined when not measured yet. */
   browserMemoryBytes: number | undefined;
+  /** Records waiting in memory for the database (proof of play, health), when any. */
+  unsaved?: { pop: number; health: number };
 }
 
 export function appHealthFrom(i: AppHealthInputs): AppHealth {
@@ -43,5 +45,15 @@ export function appHealthFrom(i: AppHealthInputs): AppHealth {
     clockOffsetMs: i.clock.health.systemSkewMs,
     clockSource: i.clock.status,
     browserMemoryBytes: i.browserMemoryBytes || null,
+    ...(u?.diskFault
+      ? {
+          diskFault: {
+            code: u.diskFault.code,
+            at: Date.parse(u.diskFault.at),
+            message: u.diskFault.message.slice(0, 500),
+          },
+        }
+      : {}),
+    ...(i.unsaved && i.unsaved.pop + i.unsaved.health > 0 ? { unsaved: { ...i.unsaved } } : {}),
   };
 }

@@ -14,6 +14,10 @@ export interface AppHealth {
   clockOffsetMs: number | null;
   clockSource?: HealthReport['clockSource'];
   browserMemoryBytes: number | null;
+  /** Set while a download stands stopped by the data disk (full, or its reserve reached). */
+  diskFault?: NonNullable<HealthReport['storage']['diskFault']>;
+  /** Set while records wait in memory because the database could not take them. */
+  unsaved?: NonNullable<HealthReport['storage']['unsaved']>;
 }
 
 export const UNKNOWN_APP_HEALTH: AppHealth = {
@@ -48,7 +52,12 @@ export function buildHealthReport(
     diskTotalBytes: s.disk?.totalBytes ?? null,
     diskFreeBytes: s.disk?.freeBytes ?? null,
     throttling: s.throttling,
-    storage: { ext4ErrorsCount: s.ext4ErrorsCount, rootReadOnly: s.rootReadOnly },
+    storage: {
+      ext4ErrorsCount: s.ext4ErrorsCount,
+      rootReadOnly: s.rootReadOnly,
+      ...(app.diskFault ? { diskFault: { ...app.diskFault } } : {}),
+      ...(app.unsaved ? { unsaved: { ...app.unsaved } } : {}),
+    },
     display: app.display,
     currentItem: app.currentItem,
     currentLanguage: app.currentLanguage,

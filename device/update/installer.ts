@@ -7,7 +7,7 @@
  * Any refusal happens before the switch, so the old bundle stays active and nothing half-installed
  * is ever visible. Installing needs a refresh that fully succeeded; playing never does.
  */
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import type { Clock } from '../../protocol/clock.js';
 import {
   bundleManifestPath,
@@ -19,6 +19,7 @@ import { isContentError } from '../../protocol/errors.js';
 import type { Logger } from '../../protocol/log.js';
 import type { BlobStore } from '../content/blob-store.js';
 import type { BundleRecord, BundleStore } from '../content/bundle-store.js';
+import { type DiskReserve, type FreeSpace, reserveBytes } from '../content/free-space.js';
 import type { StoreContentSource } from '../content/store-content.js';
 import { downloadResumable } from './downloader.js';
 import { isUpdateError, UpdateError } from './errors.js';
@@ -34,6 +35,8 @@ export interface InstallerDeps {
   log: Logger;
   siteGroup: string;
   storeQuotaBytes: number;
+  /** Real free space of the data disk and the reserve downloads leave free (none: quota only). */
+  disk?: { freeSpace: FreeSpace; reserve: DiskReserve };
   http?: HttpOptions;
   /** Budgets and throughput floor of the refresh, its metadata files and its target downloads. */
   transfer?: TransferLimits;
@@ -180,9 +183,11 @@ export class Installer {
     const { blobs, http } = this.deps;
     if (await blobs.has(t.sha256, t.length)) return false;
     const { targetBudgetMs, minBytesPerSecond, throughputWindowMs } = this.limits;
+    const spaceGuard = this.deps.disk ? (n: number) => this.checkSpace(t.path, n) : undefined;
     const download = () =>
       downloadResumable(t.url, t, blobs.partialPath(t.sha256), {
         ...http,
+        ...(spaceGuard ? { spaceGuard } : {}),
         guard: { budgetMs: targetBudgetMs, minBytesPerSecond, throughputWindowMs },
         ...(this.signal ? { signal: this.signal } : {}),
       });
@@ -259,6 +264,24 @@ export class Installer {
       throw new UpdateError(
         'STORE_QUOTA_EXCEEDED',
         `installing needs ${needed} more bytes; the store holds ${used} of its ${storeQuotaBytes}-byte quota`,
+      );
+    await this.checkSpace('installing', needed);
+  }
+
+  /**
+   * Refuses to write `bytes` more when the data disk's real free space would fall into the reserve
+   * (the quota alone ignores what else fills the disk: logs, the database, Chromium's cache).
+   */
+  private async checkSpace(what: string, bytes: number): Promise<void> {
+    const disk = this.deps.disk;
+    if (!disk) return;
+    await mkdir(this.deps.blobs.root, { recursive: true });
+    const space = await disk.freeSpace.read(this.deps.blobs.root);
+    const reserve = reserveBytes(space.totalBytes, disk.reserve);
+    if (space.freeBytes - bytes < reserve)
+      throw new UpdateError(
+        'DISK_SPACE_LOW',
+        `${what} needs ${bytes} more bytes; the data disk has ${space.freeBytes} free and keeps ${reserve} in reserve`,
       );
   }
 

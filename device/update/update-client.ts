@@ -12,6 +12,7 @@ import { BlobStore } from '../content/blob-store.js';
 import { BundleStore } from '../content/bundle-store.js';
 import type { ContentSource } from '../content/installed.js';
 import { StoreContentSource, type UnusableFile } from '../content/store-content.js';
+import { type DiskReserve, type FreeSpace, isDiskFullError } from '../content/free-space.js';
 import { isUpdateError, type UpdateErrorCode } from './errors.js';
 import type { HttpOptions, TransferLimits } from './http.js';
 import { checkInstalledContent, Installer, type InstallResult, type InstallStep } from './installer.js';
@@ -28,6 +29,8 @@ export interface UpdateClientOptions {
   enrolmentRootFile: string;
   refreshIntervalMs: number;
   storeQuotaBytes: number;
+  /** Real free space and the download reserve (device config `update.diskReserve*`). */
+  disk?: { freeSpace: FreeSpace; reserve: DiskReserve };
   /** First retry delay after a failure; doubles up to refreshIntervalMs. */
   retryBaseMs?: number;
   http?: HttpOptions;
@@ -44,6 +47,8 @@ export interface UpdateStatus {
   /** ISO time of the last refresh that fully succeeded. */
   lastSuccessAt?: string;
   lastError?: { code: UpdateErrorCode | 'UNEXPECTED'; message: string; at: string };
+  /** The last update stopped for lack of disk space (DISK_FULL / DISK_SPACE_LOW); cleared by a success. */
+  diskFault?: { code: 'DISK_FULL' | 'DISK_SPACE_LOW'; message: string; at: string };
   consecutiveFailures: number;
   /** Targets of the active bundle that are missing or quarantined. */
   unavailableFiles: number;
@@ -106,6 +111,7 @@ export class UpdateClient {
       log: opts.log,
       siteGroup: opts.siteGroup,
       storeQuotaBytes: opts.storeQuotaBytes,
+      ...(opts.disk ? { disk: opts.disk } : {}),
       ...(opts.http ? { http: opts.http } : {}),
       ...(opts.transferLimits ? { transfer: opts.transferLimits } : {}),
       ...(opts.onStep ? { onStep: opts.onStep } : {}),
@@ -173,7 +179,11 @@ export class UpdateClient {
   }
 
   status(): UpdateStatus {
-    return { ...this.state, ...(this.state.lastError ? { lastError: { ...this.state.lastError } } : {}) };
+    return {
+      ...this.state,
+      ...(this.state.lastError ? { lastError: { ...this.state.lastError } } : {}),
+      ...(this.state.diskFault ? { diskFault: { ...this.state.diskFault } } : {}),
+    };
   }
 
   onEvent(listener: (e: UpdateEvent) => void): () => void {
@@ -226,6 +236,7 @@ export class UpdateClient {
       const result = await this.installer.update();
       this.state.consecutiveFailures = 0;
       this.state.lastSuccessAt = now();
+      delete this.state.diskFault;
       this.state.latestSeenVersion = result.latestVersion;
       this.state.installedVersion = result.installedVersion;
       this.state.unavailableFiles = this.store.unavailableHashes().size;
@@ -235,9 +246,12 @@ export class UpdateClient {
       return result;
     } catch (err) {
       this.state.consecutiveFailures++;
-      const code = isUpdateError(err) ? err.code : 'UNEXPECTED';
+      // A full disk anywhere in the update (metadata, the bundle record) is named as such.
+      const code = isUpdateError(err) ? err.code : isDiskFullError(err) ? 'DISK_FULL' : 'UNEXPECTED';
       const message = err instanceof Error ? err.message : String(err);
       this.state.lastError = { code, message, at: now() };
+      if (code === 'DISK_FULL' || code === 'DISK_SPACE_LOW')
+        this.state.diskFault = { code, message, at: now() };
       const retryInMs = nextRefreshDelayMs(
         this.state.consecutiveFailures,
         this.opts.refreshIntervalMs,
