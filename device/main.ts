@@ -22,7 +22,7 @@ import { type DeviceConfig, parseDeviceConfig } from '../protocol/config.js';
 import { ConfigError, isGatecastError } from '../protocol/errors.js';
 import { createLogger, type Logger, setLogLevel } from '../protocol/log.js';
 import { BlobStore } from './content/blob-store.js';
-import { StatfsFreeSpace } from './content/free-space.js';
+import { reclaimAtStart, StatfsFreeSpace } from './content/free-space.js';
 import { BundleStore } from './content/bundle-store.js';
 import type { ContentSource } from './content/installed.js';
 import { StoreContentSource } from './content/store-content.js';
@@ -166,8 +166,17 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
   mkdirSync(config.dataDir, { recursive: true });
 
   // --- local state: nothing here touches the network --------------------------------------
+  // Room first: on a full disk SQLite cannot even open (see reclaimAtStart).
+  const reclaimed = await reclaimAtStart(
+    new BlobStore(join(config.dataDir, 'content')),
+    new StatfsFreeSpace(),
+    { fraction: config.update.diskReserveFraction, maxBytes: config.update.diskReserveMaxBytes },
+  );
+  if ('error' in reclaimed) dlog.warn('free space not checked at start', { err: reclaimed.error });
+  else if (reclaimed.freedBytes > 0 || reclaimed.freeBytes < reclaimed.reserveBytes)
+    dlog.error('data disk below its reserve at start', { ...reclaimed });
   const crash = new CrashLoopCounter(config.dataDir, systemClock, dlog.child('crash-loop'));
-  const { isCrashLoop, startsInWindow } = await crash.recordStart();
+  const { isCrashLoop, startsInWindow, notSaved } = await crash.recordStart();
 
   const clock = new TrustedClock({
     system: systemClock,
@@ -192,6 +201,14 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
   outbox.start();
   const events: EventSink = new OutboxEventSink(outbox, dlog.child('events'));
   if (isCrashLoop) events.emit(deviceEvents.crashLoop(clock.now(), startsInWindow, crash.pending().length));
+  if (!('error' in reclaimed) && (reclaimed.freedBytes > 0 || reclaimed.freeBytes < reclaimed.reserveBytes))
+    events.emit(
+      deviceEvents.diskFault(clock.now(), {
+        code: 'DISK_SPACE_LOW',
+        message: `data disk below its reserve at start (${reclaimed.freeBytes} bytes free, ${reclaimed.reserveBytes} reserved); dropped ${reclaimed.freedBytes} bytes of partial downloads`,
+      }),
+    );
+  if (notSaved) dlog.warn('this start is counted in memory only', { notSaved });
 
   const { content, update } = await openContent(config, clock, dlog, events);
 

@@ -122,6 +122,17 @@ export class BlobStore {
     return total;
   }
 
+  /** Deletes partial downloads and quarantined files (all can be fetched again); returns the bytes freed. */
+  async dropRefetchable(): Promise<number> {
+    let freed = 0;
+    for (const dir of [this.partialDir, join(this.root, 'quarantine')])
+      for (const name of await readdirOrEmpty(dir)) {
+        freed += await sizeOr0(join(dir, name));
+        await rm(join(dir, name), { force: true, recursive: true });
+      }
+    return freed;
+  }
+
   /** Size of the partial download for a hash (0 if none). */
   partialBytes(sha256: string): Promise<number> {
     return sizeOr0(this.partialPath(sha256));

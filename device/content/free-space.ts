@@ -61,3 +61,26 @@ export function isDiskFullError(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL';
 }
+
+/**
+ * At start-up, before anything opens the database: when the data disk is below its reserve, delete
+ * what can be fetched again (partial downloads, quarantined files) so that SQLite can size its WAL
+ * index and proof of play can be written. A full disk otherwise stops SQLite from opening at all
+ * (SQLITE_IOERR_SHMSIZE), and the screen stays dark. Returns what it found and freed; never throws.
+ */
+export async function reclaimAtStart(
+  store: { root: string; dropRefetchable(): Promise<number> },
+  freeSpace: FreeSpace,
+  reserve: DiskReserve,
+): Promise<{ freeBytes: number; reserveBytes: number; freedBytes: number } | { error: unknown }> {
+  try {
+    const space = await freeSpace.read(store.root);
+    const reserved = reserveBytes(space.totalBytes, reserve);
+    if (space.freeBytes >= reserved)
+      return { freeBytes: space.freeBytes, reserveBytes: reserved, freedBytes: 0 };
+    const freedBytes = await store.dropRefetchable();
+    return { freeBytes: (await freeSpace.read(store.root)).freeBytes, reserveBytes: reserved, freedBytes };
+  } catch (error) {
+    return { error };
+  }
+}
