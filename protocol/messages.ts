@@ -104,12 +104,6 @@ export const HealthReport = z.object({
         message: z.string().max(500),
       })
       .optional(),
-    /**
-     * Records that could not be written to the device's database and wait in memory (proof of
-     * play, health samples); lost ones are told by a gap record in the proof-of-play chain.
-     * Present only while some wait. Optional.
-     */
-    unsaved: z.object({ pop: z.number().int().min(0), health: z.number().int().min(0) }).optional(),
   }),
   display: z.enum(['on', 'off', 'blank', 'crashed', 'unknown']),
   currentItem: z.string().max(200).nullable(),

@@ -28,8 +28,6 @@ export interface AppHealthInputs {
   clock: { health: Pick<TimeHealth, 'systemSkewMs'>; status: TimeStatus };
   /** The browser's last measured memory; 0 or undefined when not measured yet. */
   browserMemoryBytes: number | undefined;
-  /** Records waiting in memory for the database (proof of play, health), when any. */
-  unsaved?: { pop: number; health: number };
 }
 
 export function appHealthFrom(i: AppHealthInputs): AppHealth {
@@ -54,6 +52,5 @@ export function appHealthFrom(i: AppHealthInputs): AppHealth {
           },
         }
       : {}),
-    ...(i.unsaved && i.unsaved.pop + i.unsaved.health > 0 ? { unsaved: { ...i.unsaved } } : {}),
   };
 }

@@ -75,7 +75,7 @@ describe('app health', () => {
 });
 
 describe('app health: the data disk', () => {
-  it('carries a standing disk fault and unsaved records into the health sample, and nothing when all is well', () => {
+  it('carries a standing disk fault into the health sample, and nothing when all is well', () => {
     const base = {
       daemon: {},
       hardware: { display: NONE },
@@ -92,7 +92,6 @@ describe('app health: the data disk', () => {
           at: '2026-03-01T07:00:00.000Z',
         },
       },
-      unsaved: { pop: 13, health: 2 },
     });
     const report = buildHealthReport(1, '1.0.0', EMPTY_READINGS, fault);
     expect(report.storage).toEqual({
@@ -103,15 +102,9 @@ describe('app health: the data disk', () => {
         at: Date.parse('2026-03-01T07:00:00.000Z'),
         message: 'film.webm: the data disk is full',
       },
-      unsaved: { pop: 13, health: 2 },
     });
     expect(HealthReport.parse(report)).toEqual(report);
-    const fine = buildHealthReport(
-      1,
-      '1.0.0',
-      EMPTY_READINGS,
-      appHealthFrom({ ...base, update: {}, unsaved: { pop: 0, health: 0 } }),
-    );
+    const fine = buildHealthReport(1, '1.0.0', EMPTY_READINGS, appHealthFrom({ ...base, update: {} }));
     expect(fine.storage).toEqual({ ext4ErrorsCount: null, rootReadOnly: null });
   });
 });
