@@ -22,6 +22,7 @@ import { type DeviceConfig, parseDeviceConfig } from '../protocol/config.js';
 import { ConfigError, isGatecastError } from '../protocol/errors.js';
 import { createLogger, type Logger, setLogLevel } from '../platform/log.js';
 import { BlobStore } from './content/blob-store.js';
+import { reclaimAtStart, StatfsFreeSpace } from './content/free-space.js';
 import { BundleStore } from './content/bundle-store.js';
 import type { ContentSource } from './content/installed.js';
 import { StoreContentSource } from './content/store-content.js';
@@ -123,6 +124,7 @@ async function openContent(
   config: DeviceConfig,
   clock: TrustedClock,
   dlog: Logger,
+  events: EventSink,
 ): Promise<{ content: ContentSource; update?: UpdateClient }> {
   const rootFile = trustedRootPath(config.dataDir);
   if (config.server && existsSync(rootFile)) {
@@ -135,6 +137,10 @@ async function openContent(
       enrolmentRootFile: rootFile,
       refreshIntervalMs: config.update.refreshIntervalMs,
       storeQuotaBytes: config.update.storeQuotaBytes,
+      disk: {
+        freeSpace: new StatfsFreeSpace(),
+        reserve: { fraction: config.update.diskReserveFraction, maxBytes: config.update.diskReserveMaxBytes },
+      },
       transferLimits: {
         metadataBudgetMs: config.update.metadataBudgetMs,
         targetBudgetMs: config.update.targetBudgetMs,
@@ -146,6 +152,9 @@ async function openContent(
       clock,
       log: dlog.child('update'),
     });
+    update.onEvent((e) => {
+      if (e.type === 'file-unusable') events.emit(deviceEvents.fileUnusable(clock.now(), e));
+    });
     await update.loadInstalled();
     return { content: update.content, update };
   }
@@ -155,7 +164,8 @@ async function openContent(
     dlog.warn('no server configured: updates off until the device is enrolled', { rootFile });
   const root = join(config.dataDir, 'content');
   const blobs = new BlobStore(root);
-  const store = new StoreContentSource(blobs, new BundleStore(root));
+  const store = new StoreContentSource(blobs, new BundleStore(root), { clock, log: dlog.child('content') });
+  store.onUnusable((f) => events.emit(deviceEvents.fileUnusable(clock.now(), f)));
   await store.reload();
   await checkInstalledContent({ blobs, content: store, clock, log: dlog.child('boot-check') });
   return { content: store };
@@ -178,8 +188,17 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
   mkdirSync(config.dataDir, { recursive: true });
 
   // --- local state: nothing here touches the network --------------------------------------
+  // Room first: on a full disk SQLite cannot even open (see reclaimAtStart).
+  const reclaimed = await reclaimAtStart(
+    new BlobStore(join(config.dataDir, 'content')),
+    new StatfsFreeSpace(),
+    { fraction: config.update.diskReserveFraction, maxBytes: config.update.diskReserveMaxBytes },
+  );
+  if ('error' in reclaimed) dlog.warn('free space not checked at start', { err: reclaimed.error });
+  else if (reclaimed.freedBytes > 0 || reclaimed.freeBytes < reclaimed.reserveBytes)
+    dlog.error('data disk below its reserve at start', { ...reclaimed });
   const crash = new CrashLoopCounter(config.dataDir, systemClock, dlog.child('crash-loop'));
-  const { isCrashLoop, startsInWindow } = await crash.recordStart();
+  const { isCrashLoop, startsInWindow, notSaved } = await crash.recordStart();
 
   const clock = new TrustedClock({
     system: systemClock,
@@ -213,8 +232,16 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
   outbox.start();
   const events: EventSink = new OutboxEventSink(outbox, dlog.child('events'));
   if (isCrashLoop) events.emit(deviceEvents.crashLoop(clock.now(), startsInWindow, crash.pending().length));
+  if (!('error' in reclaimed) && (reclaimed.freedBytes > 0 || reclaimed.freeBytes < reclaimed.reserveBytes))
+    events.emit(
+      deviceEvents.diskFault(clock.now(), {
+        code: 'DISK_SPACE_LOW',
+        message: `data disk below its reserve at start (${reclaimed.freeBytes} bytes free, ${reclaimed.reserveBytes} reserved); dropped ${reclaimed.freedBytes} bytes of partial downloads`,
+      }),
+    );
+  if (notSaved) dlog.warn('this start is counted in memory only', { notSaved });
 
-  const { content, update } = await openContent(config, clock, dlog);
+  const { content, update } = await openContent(config, clock, dlog, events);
   const trustRoot = trustRootState(config);
   if (trustRoot === 'missing') {
     dlog.error(
@@ -372,6 +399,13 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
       recorder.record(e);
     }),
     content.onChange(() => led.contentChanged(true)),
+    // A full data disk is told at once (event + a health sample carrying the fault), not at the
+    // next periodic sample: the partial download has been dropped, so both can be written.
+    update?.onEvent((e) => {
+      if (e.type !== 'failed' || (e.code !== 'DISK_FULL' && e.code !== 'DISK_SPACE_LOW')) return;
+      events.emit(deviceEvents.diskFault(clock.now(), e));
+      void sync.reportNow();
+    }) ?? (() => undefined),
     led.onChange((state) => hardware.showLed(state)),
   ];
   led.contentChanged(content.current() !== undefined);

@@ -3,22 +3,26 @@
  *
  * - `/`, `/player.js`, `/player.css`: the page (a fixed list; nothing else from disk).
  * - `/content/<target path>`: a file of the active bundle, only if the bundle lists that target and
- *   the store has its verified file; 404 for everything else. Range requests for video.
+ *   its bytes hash to the verified metadata's SHA-256 (checked on the first request after start and
+ *   after any change of the file, see file-verdicts.ts); 404 for everything else, and a file that
+ *   fails the check is reported to the content store. Range requests for video.
  * - `POST /_/report`: the page's reports (started, error, heartbeat), parsed and handed to listeners.
  *
  * Every response carries a strict Content-Security-Policy; HTML packages additionally get a CSP
  * sandbox, so they run without same-origin rights and without network even if opened top-level.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { pipeline } from 'node:stream';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { targetPathProblem } from '../protocol/content.js';
 import { GatecastError } from '../protocol/errors.js';
 import { createLogger, type Logger } from '../platform/log.js';
+import { type FileProblem, FileVerdicts } from './file-verdicts.js';
 import { type PageReport, type PageReports, parsePageReport } from './slide.js';
 
 export class PageServerError extends GatecastError {
@@ -121,6 +125,11 @@ export interface ServedContent {
         filePath(targetPath: string): string | undefined;
       }
     | undefined;
+  /**
+   * A listed file is missing or its bytes are not the verified ones: it was not served. The store
+   * sets it aside and fetches it again.
+   */
+  reportUnusable?(targetPath: string, sha256: string, problem: FileProblem): void;
 }
 
 export interface PageServerOptions {
@@ -128,6 +137,8 @@ export interface PageServerOptions {
   /** 0 picks a free port. */
   port?: number;
   log?: Logger;
+  /** Verdicts on files already hashed (shared with the content store, or the page server's own). */
+  verdicts?: FileVerdicts;
 }
 
 export class PageServer implements PageReports {
@@ -137,9 +148,11 @@ export class PageServer implements PageReports {
   private inlined: { body: Buffer; csp: string } | undefined;
   private readonly log: Logger;
   private origin_ = '';
+  readonly verdicts: FileVerdicts;
 
   constructor(private readonly options: PageServerOptions) {
     this.log = options.log ?? createLogger('player:page-server');
+    this.verdicts = options.verdicts ?? new FileVerdicts();
   }
 
   /** `http://127.0.0.1:PORT` once started. */
@@ -248,7 +261,7 @@ export class PageServer implements PageReports {
     return send(res, 404, 'not found');
   }
 
-  private serveContent(req: IncomingMessage, res: ServerResponse, encoded: string): void {
+  private async serveContent(req: IncomingMessage, res: ServerResponse, encoded: string): Promise<void> {
     let target: string;
     try {
       target = encoded.split('/').map(decodeURIComponent).join('/');
@@ -257,7 +270,8 @@ export class PageServer implements PageReports {
       return;
     }
     // Escapes ("..", absolute, backslash, NUL) are not bundle targets: the same 404 as any unknown file.
-    const bundle = this.options.content.current();
+    const content = this.options.content;
+    const bundle = content.current();
     const info = bundle?.targets.get(target);
     const file = !targetPathProblem(target) && info ? bundle?.filePath(target) : undefined;
     if (!bundle || !info || !file) {
@@ -265,54 +279,65 @@ export class PageServer implements PageReports {
       send(res, 404, 'not found');
       return;
     }
-    let size: number;
-    try {
-      size = statSync(file).size;
-    } catch (err) {
-      this.log.warn('bundle file missing', { target, err });
+    // Only bytes that hash to the verified metadata leave here, from the very handle that was checked.
+    const opened = await this.verdicts.open(file, info);
+    if (!('handle' in opened)) {
+      this.log.error('bundle file not served: it is not the verified file', { target, ...opened });
+      try {
+        content.reportUnusable?.(target, info.sha256, opened);
+      } catch (err) {
+        this.log.error('reporting an unusable file failed', { target, err });
+      }
       send(res, 404, 'not found');
       return;
     }
-    const type = CONTENT_TYPES[extname(target).toLowerCase()] ?? 'application/octet-stream';
-    const csp = type.startsWith('text/html') || type === 'image/svg+xml' ? CONTENT_CSP : PAGE_CSP;
-    const headers: Record<string, string | number> = {
-      ...commonHeaders(csp),
-      'content-type': type,
-      'accept-ranges': 'bytes',
-      etag: `"${info.sha256}"`,
-    };
-    if (req.headers['if-none-match'] === `"${info.sha256}"`) {
-      res.writeHead(304, headers);
-      res.end();
-      return;
-    }
-    let start = 0;
-    let end = size - 1;
-    let status = 200;
-    const range = req.headers.range;
-    if (range) {
-      const r = parseRange(range, size);
-      if (!r) {
-        res.writeHead(416, { ...headers, 'content-range': `bytes */${size}` });
+    const { handle, size } = opened;
+    let handed = false;
+    try {
+      const type = CONTENT_TYPES[extname(target).toLowerCase()] ?? 'application/octet-stream';
+      const csp = type.startsWith('text/html') || type === 'image/svg+xml' ? CONTENT_CSP : PAGE_CSP;
+      const headers: Record<string, string | number> = {
+        ...commonHeaders(csp),
+        'content-type': type,
+        'accept-ranges': 'bytes',
+        etag: `"${info.sha256}"`,
+      };
+      if (req.headers['if-none-match'] === `"${info.sha256}"`) {
+        res.writeHead(304, headers);
         res.end();
         return;
       }
-      [start, end] = r;
-      status = 206;
-      headers['content-range'] = `bytes ${start}-${end}/${size}`;
+      let start = 0;
+      let end = size - 1;
+      let status = 200;
+      const range = req.headers.range;
+      if (range) {
+        const r = parseRange(range, size);
+        if (!r) {
+          res.writeHead(416, { ...headers, 'content-range': `bytes */${size}` });
+          res.end();
+          return;
+        }
+        [start, end] = r;
+        status = 206;
+        headers['content-range'] = `bytes ${start}-${end}/${size}`;
+      }
+      headers['content-length'] = size === 0 ? 0 : end - start + 1;
+      res.writeHead(status, headers);
+      if (req.method === 'HEAD' || size === 0) {
+        res.end();
+        return;
+      }
+      const stream = createReadStream('', { fd: handle, start, end, autoClose: true });
+      handed = true;
+      // pipeline closes the handle when the page goes away mid-file, too.
+      pipeline(stream, res, (err) => {
+        if (err && (err as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE')
+          this.log.warn('read failed', { target, err });
+      });
+    } finally {
+      if (!handed) await handle.close();
     }
-    headers['content-length'] = size === 0 ? 0 : end - start + 1;
-    res.writeHead(status, headers);
-    if (req.method === 'HEAD' || size === 0) {
-      res.end();
-      return;
-    }
-    const stream = createReadStream(file, { start, end });
-    stream.on('error', (err) => {
-      this.log.warn('read failed', { target, err });
-      res.destroy();
-    });
-    stream.pipe(res);
   }
 
   private receiveReport(req: IncomingMessage, res: ServerResponse): Promise<void> {

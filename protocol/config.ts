@@ -66,6 +66,18 @@ export const UpdateConfig = z
       .int()
       .min(1024 * 1024)
       .default(8 * 1024 ** 3),
+    /**
+     * Share of the data disk downloads never use (checked against real free space before and
+     * during each download), kept for proof of play, health, events and logs. The reserve is this
+     * share or `diskReserveMaxBytes`, whichever is smaller.
+     */
+    diskReserveFraction: z.number().min(0).max(0.5).default(0.1),
+    /** Upper bound of the download reserve (default 500 MiB). */
+    diskReserveMaxBytes: z
+      .number()
+      .int()
+      .min(0)
+      .default(500 * 1024 ** 2),
     /** One metadata file (root, timestamp, snapshot, targets, a delegation), request to last byte. */
     metadataBudgetMs: z.number().int().min(1000).default(60_000),
     /** One target download attempt; what arrived stays for the next refresh to resume. */

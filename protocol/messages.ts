@@ -92,6 +92,18 @@ export const HealthReport = z.object({
   storage: z.object({
     ext4ErrorsCount: z.number().int().min(0).nullable(),
     rootReadOnly: z.boolean().nullable(),
+    /**
+     * The data disk stopped a content download: full (ENOSPC, the partial file was dropped) or too
+     * little room above the reserve kept for proof of play and health. Present only while the fault
+     * stands (until an update succeeds); absent otherwise and from older devices. Optional.
+     */
+    diskFault: z
+      .object({
+        code: z.enum(['DISK_FULL', 'DISK_SPACE_LOW']),
+        at: EpochMs,
+        message: z.string().max(500),
+      })
+      .optional(),
   }),
   display: z.enum(['on', 'off', 'blank', 'crashed', 'unknown']),
   currentItem: z.string().max(200).nullable(),

@@ -4,16 +4,21 @@
  *   <root>/partial/<sha256>         downloads in progress (resumable, survive restarts)
  *   <root>/quarantine/<sha256>.<t>  files found damaged at boot, kept aside for inspection
  * A blob appears only by rename from a fully verified, fsynced partial file, so a reader never sees
- * a file that is not whole.
+ * a file that is not whole. Whether a blob still holds its bytes is decided by hashing it (once per
+ * file version, see player/file-verdicts.ts), never by its size alone.
  */
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { type FileProblem, FileVerdicts } from '../../player/file-verdicts.js';
 import { fsyncDir } from '../../platform/atomic-file.js';
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
 export class BlobStore {
-  constructor(readonly root: string) {}
+  constructor(
+    readonly root: string,
+    readonly verdicts: FileVerdicts = new FileVerdicts(),
+  ) {}
 
   get partialDir(): string {
     return join(this.root, 'partial');
@@ -29,14 +34,17 @@ export class BlobStore {
     return join(this.partialDir, sha256);
   }
 
-  /** True if a blob of this hash and length is present (its content was verified on the way in). */
+  /**
+   * True if the blob of this hash is present and its bytes hash to it (hashed on the first question
+   * after start and after any change to the file; the verdict is reused otherwise).
+   */
   async has(sha256: string, length: number): Promise<boolean> {
-    try {
-      const s = await stat(this.blobPath(sha256));
-      return s.isFile() && s.size === length;
-    } catch {
-      return false; // absent
-    }
+    return (await this.verify(sha256, length)) === true;
+  }
+
+  /** `true`, or what is wrong with the blob (missing, or not its bytes). */
+  verify(sha256: string, length: number): Promise<true | FileProblem> {
+    return this.verdicts.check(this.blobPath(sha256), { sha256, length });
   }
 
   /** Moves a verified, fsynced partial file into the store. */
@@ -45,7 +53,23 @@ export class BlobStore {
     await mkdir(dirname(to), { recursive: true });
     await rename(this.partialPath(sha256), to);
     await fsyncDir(dirname(to));
+    this.verdicts.forget(to);
     return to;
+  }
+
+  /**
+   * Moves a blob shorter than its verified length back to the partial downloads, so the next fetch
+   * resumes after its bytes: the whole file's hash is checked when it is complete, and a prefix that
+   * was not the start of the real file makes that check fail and the file be fetched again in full.
+   * Returns false (and leaves the blob) when a partial download of the hash already exists.
+   */
+  async resumeFromBlob(sha256: string): Promise<boolean> {
+    if ((await this.partialBytes(sha256)) > 0) return false;
+    await mkdir(this.partialDir, { recursive: true });
+    await rename(this.blobPath(sha256), this.partialPath(sha256));
+    await fsyncDir(this.partialDir);
+    this.verdicts.forget(this.blobPath(sha256));
+    return true;
   }
 
   /** Moves a damaged blob aside; it no longer counts as present. */
@@ -54,7 +78,29 @@ export class BlobStore {
     await mkdir(dirname(to), { recursive: true });
     await rename(this.blobPath(sha256), to);
     await fsyncDir(dirname(this.blobPath(sha256)));
+    this.verdicts.forget(this.blobPath(sha256));
     return to;
+  }
+
+  /**
+   * Takes a blob that failed verification out of use: a shorter one goes back to the partial
+   * downloads to be resumed (see resumeFromBlob), anything else to quarantine. Returns where it went.
+   */
+  async setAside(
+    sha256: string,
+    length: number,
+    problem: FileProblem,
+    now: number,
+  ): Promise<'missing' | 'resume' | 'quarantined'> {
+    if (problem.kind === 'missing') return 'missing';
+    try {
+      if (problem.actualLength < length && (await this.resumeFromBlob(sha256))) return 'resume';
+      await this.quarantine(sha256, now);
+      return 'quarantined';
+    } catch (err) {
+      if ((err as { code?: unknown }).code === 'ENOENT') return 'missing'; // already moved by another reader
+      throw err;
+    }
   }
 
   /** Every blob hash present. */
@@ -74,6 +120,17 @@ export class BlobStore {
     for (const dir of [this.partialDir, join(this.root, 'quarantine')])
       for (const name of await readdirOrEmpty(dir)) total += await sizeOr0(join(dir, name));
     return total;
+  }
+
+  /** Deletes partial downloads and quarantined files (all can be fetched again); returns the bytes freed. */
+  async dropRefetchable(): Promise<number> {
+    let freed = 0;
+    for (const dir of [this.partialDir, join(this.root, 'quarantine')])
+      for (const name of await readdirOrEmpty(dir)) {
+        freed += await sizeOr0(join(dir, name));
+        await rm(join(dir, name), { force: true, recursive: true });
+      }
+    return freed;
   }
 
   /** Size of the partial download for a hash (0 if none). */

@@ -2,6 +2,7 @@
  * The read side of the content store: what the scheduler and player may use. Everything reachable
  * from here was fully verified against TUF metadata at install time and re-checked at boot.
  */
+import type { FileProblem } from '../../player/file-verdicts.js';
 import type { BundleManifest } from '../../protocol/content.js';
 
 export interface TargetInfo {
@@ -30,4 +31,9 @@ export interface ContentSource {
   current(): InstalledBundle | undefined;
   /** Returns an unsubscribe function. */
   onChange(listener: (bundle: InstalledBundle) => void): () => void;
+  /**
+   * A reader (the page server) found a listed file missing or not holding its verified bytes: the
+   * store sets it aside, stops offering it and has it fetched again.
+   */
+  reportUnusable?(targetPath: string, sha256: string, problem: FileProblem): void;
 }

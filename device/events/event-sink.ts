@@ -72,6 +72,23 @@ export const deviceEvents = {
     message: 'the TUF trust root is missing: updates are off, installed content keeps playing',
     data: { path },
   }),
+  fileUnusable: (
+    at: number,
+    f: { targetPath: string; sha256: string; problem: { kind: string }; setAside: string },
+  ): DeviceEvent => ({
+    at,
+    kind: 'content-file-unusable',
+    level: 'error',
+    message: `installed file ${f.targetPath} is ${f.problem.kind}: not shown, fetching it again (${f.setAside})`,
+    data: { targetPath: f.targetPath, sha256: f.sha256, problem: { ...f.problem }, setAside: f.setAside },
+  }),
+  diskFault: (at: number, f: { code: string; message: string }): DeviceEvent => ({
+    at,
+    kind: 'disk-full',
+    level: 'error',
+    message: `content download stopped by the data disk: ${f.message}`,
+    data: { code: f.code },
+  }),
   crashLoop: (at: number, startsInWindow: number, pending: number): DeviceEvent => ({
     at,
     kind: 'crash-loop',

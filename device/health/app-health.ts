@@ -22,7 +22,7 @@ export function isScreenOn(display: HardwareHealth['display']): boolean {
 export interface AppHealthInputs {
   daemon: Pick<DaemonStatus, 'lastPlayed'>;
   /** Undefined when the device is not enrolled (no update client). */
-  update: Pick<UpdateStatus, 'latestSeenVersion' | 'lastSuccessAt'> | undefined;
+  update: Pick<UpdateStatus, 'latestSeenVersion' | 'lastSuccessAt' | 'diskFault'> | undefined;
   hardware: Pick<HardwareHealth, 'display'>;
   installedBundleVersion: number | undefined;
   clock: { health: Pick<TimeHealth, 'systemSkewMs'>; status: TimeStatus };
@@ -46,5 +46,14 @@ export function appHealthFrom(i: AppHealthInputs): AppHealth {
     clockSource: i.clock.status,
     browserMemoryBytes: i.browserMemoryBytes || null,
     ...(i.trustRoot && i.trustRoot !== 'not-enrolled' ? { trustRoot: i.trustRoot } : {}),
+    ...(u?.diskFault
+      ? {
+          diskFault: {
+            code: u.diskFault.code,
+            at: Date.parse(u.diskFault.at),
+            message: u.diskFault.message.slice(0, 500),
+          },
+        }
+      : {}),
   };
 }

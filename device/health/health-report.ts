@@ -15,6 +15,8 @@ export interface AppHealth {
   clockSource?: HealthReport['clockSource'];
   browserMemoryBytes: number | null;
   trustRoot?: HealthReport['trustRoot'];
+  /** Set while a download stands stopped by the data disk (full, or its reserve reached). */
+  diskFault?: NonNullable<HealthReport['storage']['diskFault']>;
 }
 
 export const UNKNOWN_APP_HEALTH: AppHealth = {
@@ -49,7 +51,11 @@ export function buildHealthReport(
     diskTotalBytes: s.disk?.totalBytes ?? null,
     diskFreeBytes: s.disk?.freeBytes ?? null,
     throttling: s.throttling,
-    storage: { ext4ErrorsCount: s.ext4ErrorsCount, rootReadOnly: s.rootReadOnly },
+    storage: {
+      ext4ErrorsCount: s.ext4ErrorsCount,
+      rootReadOnly: s.rootReadOnly,
+      ...(app.diskFault ? { diskFault: { ...app.diskFault } } : {}),
+    },
     display: app.display,
     currentItem: app.currentItem,
     currentLanguage: app.currentLanguage,

@@ -10,11 +10,17 @@
  *
  * A transfer stopped by its budget, the throughput floor or the refresh's budget is a cut too: what
  * arrived is fsynced and kept, and the guard's own error (its code) is what the caller sees.
+ *
+ * Disk space is different: a partial file must never hold the disk full "for resume". The caller's
+ * `spaceGuard` is asked before the first byte is written and again every SPACE_CHECK_BYTES; when it
+ * refuses (the download would eat the disk's reserve), or a write or fsync fails with ENOSPC, the
+ * partial file is deleted at once and DISK_SPACE_LOW / DISK_FULL is thrown.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, open, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { UpdateError } from './errors.js';
+import { isUpdateError, UpdateError } from './errors.js';
+import { isDiskFullError } from '../content/free-space.js';
 import { hashInto } from '../../platform/hash.js';
 import { type HttpOptions, httpGet, isTransferLimitError } from './http.js';
 
@@ -33,12 +39,17 @@ export interface DownloadResult {
 }
 
 const CONTENT_RANGE = /^bytes (\d+)-(\d+)\/(\d+|\*)$/;
+/** How often (in bytes written) the space guard is asked again during a download. */
+export const SPACE_CHECK_BYTES = 4 * 1024 * 1024;
+
+/** Throws UpdateError DISK_SPACE_LOW when `bytesToWrite` more bytes would use the disk's reserve. */
+export type SpaceGuard = (bytesToWrite: number) => Promise<void>;
 
 export async function downloadResumable(
   url: string,
   expected: ExpectedTarget,
   partialPath: string,
-  opts: HttpOptions & { onProgress?: (bytesFetched: number) => void } = {},
+  opts: HttpOptions & { onProgress?: (bytesFetched: number) => void; spaceGuard?: SpaceGuard } = {},
 ): Promise<DownloadResult> {
   await mkdir(dirname(partialPath), { recursive: true });
   let have = await sizeOf(partialPath);
@@ -88,8 +99,24 @@ export async function downloadResumable(
       throw new UpdateError('DOWNLOAD_FAILED', `${expected.path}: HTTP ${status} from ${url}`);
     }
 
+    const dropForSpace = async (err: unknown): Promise<never> => {
+      res.destroy();
+      await rm(partialPath, { force: true });
+      if (isUpdateError(err)) throw err;
+      throw new UpdateError(
+        'DISK_FULL',
+        `${expected.path}: the data disk is full (${(err as { code?: string }).code}); partial download dropped`,
+        { cause: err },
+      );
+    };
+    try {
+      await opts.spaceGuard?.(expected.length - have);
+    } catch (err) {
+      await dropForSpace(err);
+    }
     const fh = await open(partialPath, have > 0 ? 'a' : 'w');
     let cutErr: unknown;
+    let sinceCheck = 0;
     try {
       try {
         for await (const chunk of res as AsyncIterable<Buffer>) {
@@ -103,7 +130,18 @@ export async function downloadResumable(
             );
           }
           received(chunk.length);
-          await fh.write(chunk);
+          try {
+            if (opts.spaceGuard && sinceCheck >= SPACE_CHECK_BYTES) {
+              sinceCheck = 0;
+              await opts.spaceGuard(expected.length - have);
+            }
+            await fh.write(chunk);
+          } catch (err) {
+            if (!isDiskFullError(err) && !(isUpdateError(err) && err.code === 'DISK_SPACE_LOW')) throw err;
+            await fh.close().catch(() => undefined); // closing before the delete
+            await dropForSpace(err);
+          }
+          sinceCheck += chunk.length;
           hash.update(chunk);
           have += chunk.length;
           fetched += chunk.length;
@@ -114,7 +152,14 @@ export async function downloadResumable(
         cutErr = err;
       }
       // What arrived stays on disk for the next attempt, even after a cut.
-      await fh.sync();
+      try {
+        await fh.sync();
+      } catch (err) {
+        // ext4 may allocate delayed blocks only now: a full disk shows here rather than at write.
+        if (!isDiskFullError(err)) throw err;
+        await fh.close().catch(() => undefined); // closing before the delete
+        await dropForSpace(err);
+      }
     } finally {
       await fh.close().catch(() => undefined); // may already be closed after a length overrun
     }

@@ -33,6 +33,10 @@ export type UpdateErrorCode =
   | 'BUNDLE_INVALID'
   /** Installing would exceed update.storeQuotaBytes. */
   | 'STORE_QUOTA_EXCEEDED'
+  /** A download would use (or, while running, used) the data disk's reserve; its partial file is dropped. */
+  | 'DISK_SPACE_LOW'
+  /** The data disk was full (ENOSPC) while writing; the partial file is dropped. */
+  | 'DISK_FULL'
   /** The repository could not be reached or answered with an HTTP error. */
   | 'DOWNLOAD_FAILED'
   /** One metadata file or target download took longer than its budget (update.*BudgetMs). */
@@ -102,6 +106,8 @@ const KNOWN_CODES = new Set<UpdateErrorCode>([
   'BUNDLE_ROLLBACK',
   'BUNDLE_INVALID',
   'STORE_QUOTA_EXCEEDED',
+  'DISK_SPACE_LOW',
+  'DISK_FULL',
   'DOWNLOAD_FAILED',
   'TRANSFER_BUDGET_EXCEEDED',
   'THROUGHPUT_TOO_LOW',

@@ -7,7 +7,7 @@
  * Any refusal happens before the switch, so the old bundle stays active and nothing half-installed
  * is ever visible. Installing needs a refresh that fully succeeded; playing never does.
  */
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import type { Clock } from '../../protocol/clock.js';
 import {
   bundleManifestPath,
@@ -19,10 +19,10 @@ import { isContentError } from '../../protocol/errors.js';
 import type { Logger } from '../../platform/log.js';
 import type { BlobStore } from '../content/blob-store.js';
 import type { BundleRecord, BundleStore } from '../content/bundle-store.js';
+import { type DiskReserve, type FreeSpace, reserveBytes } from '../content/free-space.js';
 import type { StoreContentSource } from '../content/store-content.js';
 import { downloadResumable } from './downloader.js';
-import { UpdateError } from './errors.js';
-import { hashFile } from '../../platform/hash.js';
+import { isUpdateError, UpdateError } from './errors.js';
 import { DEFAULT_TRANSFER_LIMITS, type HttpOptions, refreshBudget, type TransferLimits } from './http.js';
 import type { TufClient, TufSession, VerifiedTarget } from './tuf.js';
 
@@ -35,6 +35,8 @@ export interface InstallerDeps {
   log: Logger;
   siteGroup: string;
   storeQuotaBytes: number;
+  /** Real free space of the data disk and the reserve downloads leave free (none: quota only). */
+  disk?: { freeSpace: FreeSpace; reserve: DiskReserve };
   http?: HttpOptions;
   /** Budgets and throughput floor of the refresh, its metadata files and its target downloads. */
   transfer?: TransferLimits;
@@ -181,11 +183,24 @@ export class Installer {
     const { blobs, http } = this.deps;
     if (await blobs.has(t.sha256, t.length)) return false;
     const { targetBudgetMs, minBytesPerSecond, throughputWindowMs } = this.limits;
-    await downloadResumable(t.url, t, blobs.partialPath(t.sha256), {
-      ...http,
-      guard: { budgetMs: targetBudgetMs, minBytesPerSecond, throughputWindowMs },
-      ...(this.signal ? { signal: this.signal } : {}),
-    });
+    const spaceGuard = this.deps.disk ? (n: number) => this.checkSpace(t.path, n) : undefined;
+    const download = () =>
+      downloadResumable(t.url, t, blobs.partialPath(t.sha256), {
+        ...http,
+        ...(spaceGuard ? { spaceGuard } : {}),
+        guard: { budgetMs: targetBudgetMs, minBytesPerSecond, throughputWindowMs },
+        ...(this.signal ? { signal: this.signal } : {}),
+      });
+    const resumed = (await blobs.partialBytes(t.sha256)) > 0;
+    try {
+      await download();
+    } catch (err) {
+      // A kept prefix (a cut download, a truncated blob set aside) is proved only by the whole file's
+      // hash; when that fails the downloader has deleted it, and one full fetch follows at once.
+      if (!(resumed && isUpdateError(err) && err.code === 'TARGET_HASH_MISMATCH')) throw err;
+      this.deps.log.warn('resumed download failed its hash; fetching it again in full', { target: t.path });
+      await download();
+    }
     await blobs.adopt(t.sha256);
     return true;
   }
@@ -250,6 +265,24 @@ export class Installer {
         'STORE_QUOTA_EXCEEDED',
         `installing needs ${needed} more bytes; the store holds ${used} of its ${storeQuotaBytes}-byte quota`,
       );
+    await this.checkSpace('installing', needed);
+  }
+
+  /**
+   * Refuses to write `bytes` more when the data disk's real free space would fall into the reserve
+   * (the quota alone ignores what else fills the disk: logs, the database, Chromium's cache).
+   */
+  private async checkSpace(what: string, bytes: number): Promise<void> {
+    const disk = this.deps.disk;
+    if (!disk) return;
+    await mkdir(this.deps.blobs.root, { recursive: true });
+    const space = await disk.freeSpace.read(this.deps.blobs.root);
+    const reserve = reserveBytes(space.totalBytes, disk.reserve);
+    if (space.freeBytes - bytes < reserve)
+      throw new UpdateError(
+        'DISK_SPACE_LOW',
+        `${what} needs ${bytes} more bytes; the data disk has ${space.freeBytes} free and keeps ${reserve} in reserve`,
+      );
   }
 
   /** Keeps blobs of the current and previous bundles; deletes everything else. */
@@ -305,25 +338,20 @@ export async function checkInstalledContent(deps: {
     ...Object.entries(record.targets).map(([path, r]) => ({ path, ...r })),
   ];
   for (const ref of refs) {
-    const path = blobs.blobPath(ref.sha256);
-    let actual: { sha256: string; length: number } | undefined;
-    try {
-      actual = await hashFile(path);
-    } catch {
-      actual = undefined; // missing
-    }
+    // Through the store's verdicts: the page server and has() reuse what the boot check hashed.
+    const verdict = await blobs.verify(ref.sha256, ref.length);
     result.checked++;
-    if (!actual) {
+    if (verdict === true) {
+      content.setAvailable(ref.sha256, true);
+    } else if (verdict.kind === 'missing') {
       result.missing.push(ref.path);
       content.setAvailable(ref.sha256, false);
       log.warn('installed file missing', { target: ref.path, sha256: ref.sha256 });
-    } else if (actual.sha256 !== ref.sha256 || actual.length !== ref.length) {
-      const to = await blobs.quarantine(ref.sha256, clock.now());
+    } else {
+      const to = await blobs.setAside(ref.sha256, ref.length, verdict, clock.now());
       result.damaged.push(ref.path);
       content.setAvailable(ref.sha256, false);
-      log.error('installed file damaged; quarantined', { target: ref.path, quarantinedAs: to });
-    } else {
-      content.setAvailable(ref.sha256, true);
+      log.error('installed file damaged; set aside', { target: ref.path, to, ...verdict });
     }
   }
   return result;

@@ -11,7 +11,8 @@ import type { Logger } from '../../platform/log.js';
 import { BlobStore } from '../content/blob-store.js';
 import { BundleStore } from '../content/bundle-store.js';
 import type { ContentSource } from '../content/installed.js';
-import { StoreContentSource } from '../content/store-content.js';
+import { StoreContentSource, type UnusableFile } from '../content/store-content.js';
+import { type DiskReserve, type FreeSpace, isDiskFullError } from '../content/free-space.js';
 import { isUpdateError, type UpdateErrorCode } from './errors.js';
 import type { HttpOptions, TransferLimits } from './http.js';
 import { checkInstalledContent, Installer, type InstallResult, type InstallStep } from './installer.js';
@@ -28,6 +29,8 @@ export interface UpdateClientOptions {
   enrolmentRootFile: string;
   refreshIntervalMs: number;
   storeQuotaBytes: number;
+  /** Real free space and the download reserve (device config `update.diskReserve*`). */
+  disk?: { freeSpace: FreeSpace; reserve: DiskReserve };
   /** First retry delay after a failure; doubles up to refreshIntervalMs. */
   retryBaseMs?: number;
   http?: HttpOptions;
@@ -44,6 +47,8 @@ export interface UpdateStatus {
   /** ISO time of the last refresh that fully succeeded. */
   lastSuccessAt?: string;
   lastError?: { code: UpdateErrorCode | 'UNEXPECTED'; message: string; at: string };
+  /** The last update stopped for lack of disk space (DISK_FULL / DISK_SPACE_LOW); cleared by a success. */
+  diskFault?: { code: 'DISK_FULL' | 'DISK_SPACE_LOW'; message: string; at: string };
   consecutiveFailures: number;
   /** Targets of the active bundle that are missing or quarantined. */
   unavailableFiles: number;
@@ -52,6 +57,8 @@ export interface UpdateStatus {
 
 export type UpdateEvent =
   | { type: 'installed'; version: number; fetched: string[] }
+  /** A file of the active bundle was found missing or damaged while playing; it is being re-fetched. */
+  | ({ type: 'file-unusable' } & UnusableFile)
   | { type: 'refreshed'; latestVersion: number }
   | { type: 'failed'; code: string; message: string; retryInMs: number };
 
@@ -81,7 +88,7 @@ export class UpdateClient {
     const contentRoot = join(opts.dataDir, 'content');
     this.blobs = new BlobStore(contentRoot);
     this.bundles = new BundleStore(contentRoot);
-    this.store = new StoreContentSource(this.blobs, this.bundles);
+    this.store = new StoreContentSource(this.blobs, this.bundles, { clock: opts.clock, log: opts.log });
     this.tuf = new TufClient(
       {
         dir: join(opts.dataDir, 'tuf', 'metadata'),
@@ -104,6 +111,7 @@ export class UpdateClient {
       log: opts.log,
       siteGroup: opts.siteGroup,
       storeQuotaBytes: opts.storeQuotaBytes,
+      ...(opts.disk ? { disk: opts.disk } : {}),
       ...(opts.http ? { http: opts.http } : {}),
       ...(opts.transferLimits ? { transfer: opts.transferLimits } : {}),
       ...(opts.onStep ? { onStep: opts.onStep } : {}),
@@ -117,6 +125,13 @@ export class UpdateClient {
 
   /** Loads and re-checks the installed bundle: no network, no metadata needed. */
   async loadInstalled(): Promise<void> {
+    if (!this.loaded)
+      this.store.onUnusable((f) => {
+        this.state.unavailableFiles = this.store.unavailableHashes().size;
+        this.emit({ type: 'file-unusable', ...f });
+        // At once, not at the next periodic refresh: the screen is skipping the item meanwhile.
+        void this.refreshNow();
+      });
     this.loaded = true;
     await this.store.reload();
     const check = await checkInstalledContent({
@@ -164,7 +179,11 @@ export class UpdateClient {
   }
 
   status(): UpdateStatus {
-    return { ...this.state, ...(this.state.lastError ? { lastError: { ...this.state.lastError } } : {}) };
+    return {
+      ...this.state,
+      ...(this.state.lastError ? { lastError: { ...this.state.lastError } } : {}),
+      ...(this.state.diskFault ? { diskFault: { ...this.state.diskFault } } : {}),
+    };
   }
 
   onEvent(listener: (e: UpdateEvent) => void): () => void {
@@ -217,6 +236,7 @@ export class UpdateClient {
       const result = await this.installer.update();
       this.state.consecutiveFailures = 0;
       this.state.lastSuccessAt = now();
+      delete this.state.diskFault;
       this.state.latestSeenVersion = result.latestVersion;
       this.state.installedVersion = result.installedVersion;
       this.state.unavailableFiles = this.store.unavailableHashes().size;
@@ -226,9 +246,12 @@ export class UpdateClient {
       return result;
     } catch (err) {
       this.state.consecutiveFailures++;
-      const code = isUpdateError(err) ? err.code : 'UNEXPECTED';
+      // A full disk anywhere in the update (metadata, the bundle record) is named as such.
+      const code = isUpdateError(err) ? err.code : isDiskFullError(err) ? 'DISK_FULL' : 'UNEXPECTED';
       const message = err instanceof Error ? err.message : String(err);
       this.state.lastError = { code, message, at: now() };
+      if (code === 'DISK_FULL' || code === 'DISK_SPACE_LOW')
+        this.state.diskFault = { code, message, at: now() };
       const retryInMs = nextRefreshDelayMs(
         this.state.consecutiveFailures,
         this.opts.refreshIntervalMs,

@@ -69,17 +69,27 @@ export class CrashLoopCounter {
     this.file = join(dataDir, 'starts.json');
   }
 
-  /** Call once at start-up. Returns whether this start is part of a crash loop. */
-  async recordStart(): Promise<{ startsInWindow: number; isCrashLoop: boolean }> {
+  /**
+   * Call once at start-up. Returns whether this start is part of a crash loop. Never fails for
+   * want of disk: a start that cannot be written (a full disk, a read-only remount) is counted in
+   * memory only and `notSaved` says why, so the screen still comes up and the fault is reported.
+   */
+  async recordStart(): Promise<{ startsInWindow: number; isCrashLoop: boolean; notSaved?: string }> {
     this.state = recordStartIn(await this.load(), this.clock.now(), this.opts);
-    await writeFileAtomic(this.file, JSON.stringify(this.state));
+    let notSaved: string | undefined;
+    try {
+      await writeFileAtomic(this.file, JSON.stringify(this.state));
+    } catch (err) {
+      notSaved = `${(err as { code?: string }).code ?? 'error'}: ${(err as Error).message}`;
+      this.log.error('start not recorded: starts.json cannot be written', { err });
+    }
     const isCrashLoop = this.state.starts.length >= this.opts.threshold;
     if (isCrashLoop)
       this.log.error('crash loop', {
         startsInWindow: this.state.starts.length,
         windowMs: this.opts.windowMs,
       });
-    return { startsInWindow: this.state.starts.length, isCrashLoop };
+    return { startsInWindow: this.state.starts.length, isCrashLoop, ...(notSaved ? { notSaved } : {}) };
   }
 
   /** Events not yet acknowledged by the server, oldest first. */
@@ -91,7 +101,12 @@ export class CrashLoopCounter {
   async acknowledge(count = this.state.pending.length): Promise<void> {
     if (count <= 0) return;
     this.state = { ...this.state, pending: this.state.pending.slice(count) };
-    await writeFileAtomic(this.file, JSON.stringify(this.state));
+    try {
+      await writeFileAtomic(this.file, JSON.stringify(this.state));
+    } catch (err) {
+      // Acknowledged in memory; at worst the server hears of the loop again after a restart.
+      this.log.warn('acknowledgement not recorded: starts.json cannot be written', { err });
+    }
   }
 
   private async load(): Promise<StartsFile> {

@@ -41,6 +41,8 @@ export function dirBundle(dir: string, manifest: unknown, version = 1): Installe
 
 /** A ContentSource tests can switch: `set(bundle)` notifies listeners like an install would. */
 export class MutableContentSource implements ContentSource {
+  /** Set by a test to hear of files the page server refused. */
+  reportUnusable?: ContentSource['reportUnusable'];
   private readonly listeners = new Set<(b: InstalledBundle) => void>();
   constructor(private bundle: InstalledBundle | undefined = undefined) {}
   current(): InstalledBundle | undefined {

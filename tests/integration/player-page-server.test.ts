@@ -1,4 +1,6 @@
+import { openSync, readFileSync, renameSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import { request } from 'node:http';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CONTENT_CSP, contentUrl, PAGE_CSP, PageServer, parseRange } from '../../player/page-server.js';
 import type { PageReport } from '../../player/slide.js';
@@ -76,6 +78,64 @@ describe('page server', () => {
     expect(html.status).toBe(200);
     expect(html.headers['content-security-policy']).toBe(CONTENT_CSP);
     expect(CONTENT_CSP).toContain('sandbox allow-scripts');
+  });
+
+  it('never serves a file whose bytes changed in place (same size) and reports it to the store', async () => {
+    const target = `${SITE}/media/red.png`;
+    const reported: { target: string; sha256: string; kind: string }[] = [];
+    content.reportUnusable = (t, sha256, problem) => reported.push({ target: t, sha256, kind: problem.kind });
+    const good = await raw(server.origin, contentUrl(target));
+    expect(good.status).toBe(200);
+    const file = join(dir.path, target);
+    expect(good.body.equals(readFileSync(file))).toBe(true);
+
+    // Flip one byte in place: same size, same inode.
+    const fd = openSync(file, 'r+');
+    writeSync(fd, Buffer.from([readFileSync(file)[40]! ^ 0xff]), 0, 1, 40);
+    closeSync(fd);
+    const variants: Record<string, string>[] = [
+      {},
+      { range: 'bytes=0-9' },
+      { 'if-none-match': String(good.headers.etag) },
+    ];
+    for (const headers of variants) {
+      const bad = await raw(server.origin, contentUrl(target), { headers });
+      expect(bad.status, JSON.stringify(headers)).toBe(404);
+    }
+    expect(reported[0]).toEqual({
+      target,
+      sha256: content.current()!.targets.get(target)!.sha256,
+      kind: 'damaged',
+    });
+
+    // Put the verified bytes back (a re-fetch renames a new file into place): served again.
+    writeFileSync(`${file}.new`, good.body);
+    renameSync(`${file}.new`, file);
+    expect((await raw(server.origin, contentUrl(target))).status).toBe(200);
+  });
+
+  it('reports a deleted or truncated file instead of serving it', async () => {
+    const reported: string[] = [];
+    content.reportUnusable = (t, _sha, problem) => reported.push(`${t}:${problem.kind}`);
+    const png = `${SITE}/media/green.png`;
+    const html = `${SITE}/media/pkg/app.js`;
+    writeFileSync(join(dir.path, png), readFileSync(join(dir.path, png)).subarray(0, 20));
+    writeFileSync(`${join(dir.path, html)}`, '');
+    expect((await raw(server.origin, contentUrl(png))).status).toBe(404);
+    expect((await raw(server.origin, contentUrl(html))).status).toBe(404);
+    expect(reported).toEqual([`${png}:damaged`, `${html}:damaged`]);
+  });
+
+  it('hashes a file once per version and reuses the verdict for later requests', async () => {
+    const target = `${SITE}/media/clip.webm`;
+    const before = { ...server.verdicts.counts };
+    const replies = await Promise.all(
+      [0, 1, 2, 3].map(() => raw(server.origin, contentUrl(target), { headers: { range: 'bytes=0-99' } })),
+    );
+    for (const r of replies) expect(r.status).toBe(206);
+    await raw(server.origin, contentUrl(target));
+    expect(server.verdicts.counts.hashed - before.hashed).toBe(1);
+    expect(server.verdicts.counts.reused - before.reused).toBeGreaterThanOrEqual(1);
   });
 
   it('answers a Range request with 206 and exactly the bytes asked for', async () => {

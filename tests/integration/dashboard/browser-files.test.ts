@@ -66,7 +66,9 @@ describe('dashboard browser files', () => {
     expect(named.size).toBeGreaterThanOrEqual(9);
     for (const url of named) {
       const m =
-        /^\/dashboard\/static\/(dashboard|fleet|content|accounts|alerts)\/browser\/([\w-]+\.(js|css))$/.exec(url);
+        /^\/dashboard\/static\/(dashboard|fleet|content|accounts|alerts)\/browser\/([\w-]+\.(js|css))$/.exec(
+          url,
+        );
       expect(m, url).not.toBeNull();
       const res = await fetch(`${s.server.url}${url}`);
       expect(res.status, url).toBe(200);

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { appHealthFrom, displayState, isScreenOn } from '../../../device/health/app-health.js';
 import type { HardwareHealth } from '../../../device/hardware.js';
+import { buildHealthReport } from '../../../device/health/health-report.js';
+import { EMPTY_READINGS } from '../../../device/health/sensors.js';
+import { HealthReport } from '../../../protocol/messages.js';
 
 function controlled(actual: 'on' | 'off' | 'unknown'): HardwareHealth['display'] {
   return {
@@ -68,5 +71,40 @@ describe('app health', () => {
       lastSuccessfulUpdateAt: null,
       browserMemoryBytes: null,
     });
+  });
+});
+
+describe('app health: the data disk', () => {
+  it('carries a standing disk fault into the health sample, and nothing when all is well', () => {
+    const base = {
+      daemon: {},
+      hardware: { display: NONE },
+      installedBundleVersion: 3,
+      clock: { health: { systemSkewMs: 0 }, status: 'ntp' as const },
+      browserMemoryBytes: undefined,
+    };
+    const fault = appHealthFrom({
+      ...base,
+      update: {
+        diskFault: {
+          code: 'DISK_FULL',
+          message: 'film.webm: the data disk is full',
+          at: '2026-03-01T07:00:00.000Z',
+        },
+      },
+    });
+    const report = buildHealthReport(1, '1.0.0', EMPTY_READINGS, fault);
+    expect(report.storage).toEqual({
+      ext4ErrorsCount: null,
+      rootReadOnly: null,
+      diskFault: {
+        code: 'DISK_FULL',
+        at: Date.parse('2026-03-01T07:00:00.000Z'),
+        message: 'film.webm: the data disk is full',
+      },
+    });
+    expect(HealthReport.parse(report)).toEqual(report);
+    const fine = buildHealthReport(1, '1.0.0', EMPTY_READINGS, appHealthFrom({ ...base, update: {} }));
+    expect(fine.storage).toEqual({ ext4ErrorsCount: null, rootReadOnly: null });
   });
 });
