@@ -1,7 +1,7 @@
 /**
  * Text the self-test renders per language: letters a screen at the gate will show. Vietnamese lists
  * every toned vowel (the font must have precomposed forms or good mark positioning); the others are
- * sample sentences from /work/shared/samples/gate-texts.json (unreviewed translations, fine for glyphs).
+ * sample sentences from samples/gate-texts.json (unreviewed translations, fine for glyphs).
  */
 export const SAMPLE_TEXTS: Readonly<Record<string, string>> = {
   vi:
