@@ -45,7 +45,9 @@ import {
 } from '../../protocol/publish-api.js';
 import { DraftError, DraftNotFoundError, DraftStateError, SignatureRejectedError } from './errors.js';
 import { hashedTargetPath } from './layout.js';
-import { type TargetSource, type TufRepository, tufTime } from './repository.js';
+import { tufTime } from './metadata.js';
+import type { TufRepository } from './repository.js';
+import type { TargetSource } from './target-files.js';
 
 export const DraftKind = z.enum(['content', 'emergency']);
 export type DraftKind = z.infer<typeof DraftKind>;
