@@ -24,7 +24,7 @@ import { parseServerConfig } from '../sync-server/config/config.js';
 import { ACCOUNTS_DB, REGISTRY_DB, SyncServer } from '../sync-server/main.js';
 import { Registry } from '../sync-server/registry/registry.js';
 import { escapeHtml } from '../sync-server/web/escape.js';
-import type { HubEvent } from '../sync-server/ingest/ws-hub.js';
+import type { HubEvent } from '../sync-server/ingest/ws-connection.js';
 import { median, resultLine } from './lib.js';
 
 function arg(args: string[], name: string, def: number): number {

@@ -6,7 +6,8 @@
 import type { Clock } from '../../protocol/clock.js';
 import type { HealthReport } from '../../protocol/messages.js';
 import type { Registry } from '../registry/registry.js';
-import type { DeviceHub, HubEvent } from '../ingest/ws-hub.js';
+import type { HubEvent } from '../ingest/ws-connection.js';
+import type { DeviceHub } from '../ingest/ws-hub.js';
 import { type FleetRow, provinceOf, screenState } from './fleet-state.js';
 
 /** The latest published bundle version of a site group (from the TUF repository), if any. */

@@ -3,7 +3,7 @@
  * Ed25519 key, outbox ingest (group-committed, acked by watermark), commands, update notifications,
  * ping/pong liveness, and refusal of bad input (malformed frames, floods, replays, impostors).
  */
-import { createPublicKey, type KeyObject, randomBytes, verify } from 'node:crypto';
+import { randomBytes, verify } from 'node:crypto';
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
@@ -11,28 +11,22 @@ import type { Clock } from '../../protocol/clock.js';
 import type { Logger } from '../../platform/log.js';
 import {
   authPayload,
-  BATCH_MAX_BYTES,
   CloseCode,
   DEVICE_WS_PATH,
-  DeviceEvent,
   type DeviceMessage,
   type ErrorCode,
   FRAME_MAX_BYTES,
-  HealthReport,
-  type OutboxRecord,
-  type OutboxStream,
-  PopPayload,
   PRE_AUTH_FRAME_MAX_BYTES,
   parseDeviceMessage,
-  SCREENSHOT_MAX_BYTES,
   type ServerMessage,
 } from '../../protocol/messages.js';
-import { checkPopBatch } from './pop-ingest.js';
-import { TokenBucket, type TokenBucketOptions } from './rate-limit.js';
-import type { CommandRow } from '../registry/command-store.js';
-import type { IngestBatch, IngestStore } from '../registry/ingest-store.js';
-import type { PopVerdict } from '../registry/pop-store.js';
 import type { Registry } from '../registry/registry.js';
+import { BatchIngest } from './batch-ingest.js';
+import { UnauthenticatedSlots } from './connection-caps.js';
+import { CommandRelay } from './device-commands.js';
+import { DeviceKeys } from './device-keys.js';
+import { TokenBucket, type TokenBucketOptions } from './rate-limit.js';
+import { type Conn, type HubEvent, type HubLink, setFrameLimit } from './ws-connection.js';
 
 export interface HubOptions {
   /** Origin devices sign (`https://host:port`); when absent, taken from each request's Host header. */
@@ -70,45 +64,6 @@ export const DEFAULT_HUB_OPTIONS: HubOptions = {
   maxUnauthenticated: 2048,
 };
 
-/**
- * Sets the largest frame `ws` accepts on this socket from now on; false when this `ws` has no
- * such internal. ws fixes maxPayload per server, so the server is created with the pre-auth limit
- * and an authenticated socket's Receiver gets the larger one here. The Receiver compares each
- * frame's declared length with `_maxPayload` as it reads the header (ws 8, lib/receiver.js
- * haveLength) and closes with 1009 before buffering any of the payload. A check in the 'message'
- * handler would come after the whole frame was buffered; counting bytes on the raw socket would
- * duplicate ws's framing. The internal is checked at each connection, so a ws that changes it
- * fails loudly (the connection is refused and logged), never silently unlimited.
- */
-function setFrameLimit(ws: WebSocket, bytes: number): boolean {
-  const receiver = (ws as unknown as { _receiver?: { _maxPayload?: unknown } })._receiver;
-  if (!receiver || typeof receiver._maxPayload !== 'number') return false;
-  receiver._maxPayload = bytes;
-  return true;
-}
-
-type Phase = 'hello' | 'challenged' | 'authed' | 'closed';
-
-interface Conn {
-  ws: WebSocket;
-  remote: string;
-  origin: string;
-  phase: Phase;
-  deviceId?: string;
-  appVersion?: string;
-  nonce?: string;
-  nonceExpiresAt?: number;
-  /** Gives back the connection's unauthenticated slot (at authentication or close); idempotent. */
-  releaseSlot: () => void;
-  bucket: TokenBucket;
-  badFrames: number;
-  alive: boolean;
-  authTimer?: NodeJS.Timeout;
-}
-
-const payloadSchemas = { health: HealthReport, event: DeviceEvent, pop: PopPayload } as const;
-const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
 export interface HubStats {
   connections: number;
   authenticated: number;
@@ -124,22 +79,14 @@ export interface HubStats {
   popBadSignatures: number;
 }
 
-/** What the hub tells its subscribers (the dashboard's live view). */
-export type HubEvent =
-  | { type: 'presence'; deviceId: string; online: boolean; at: number }
-  | { type: 'stored'; deviceId: string; stream: OutboxStream; records: readonly OutboxRecord[] }
-  | { type: 'command'; deviceId: string; commandId: string };
-
 export class DeviceHub {
   private readonly listeners = new Set<(e: HubEvent) => void>();
   private wss?: WebSocketServer;
   private readonly conns = new Set<Conn>();
   private readonly byDevice = new Map<string, Conn>();
   private readonly deviceBuckets = new Map<string, TokenBucket>();
-  private readonly keys = new Map<string, KeyObject>();
+  private readonly keys = new DeviceKeys();
   private readonly lastSeen = new Map<string, number>();
-  private pending: { batch: IngestBatch; conn: Conn }[] = [];
-  private flushScheduled = false;
   private timers: NodeJS.Timeout[] = [];
   private upgradeListener?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
   private server?: HttpServer;
@@ -155,17 +102,25 @@ export class DeviceHub {
     refusedUnauthenticated: 0,
     popBadSignatures: 0,
   };
-  /** Connections upgraded or upgrading, not authenticated yet: by remote address, and in all. */
-  private readonly unauthByAddress = new Map<string, number>();
-  private unauthTotal = 0;
-  private refusalLog = { atMs: -Infinity, since: 0 };
+  private readonly slots: UnauthenticatedSlots;
+  private readonly link: HubLink = {
+    send: (c, msg) => this.send(c, msg),
+    badFrame: (c, why) => this.badFrame(c, why),
+    emit: (e) => this.emit(e),
+  };
+  private readonly ingest: BatchIngest;
+  private readonly commands: CommandRelay;
 
   constructor(
     private readonly registry: Registry,
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly options: HubOptions = DEFAULT_HUB_OPTIONS,
-  ) {}
+  ) {
+    this.slots = new UnauthenticatedSlots(options, clock, log);
+    this.ingest = new BatchIngest(registry, this.keys, log, this.stats, this.link);
+    this.commands = new CommandRelay(registry, clock, log, this.link);
+  }
 
   /** Serves DEVICE_WS_PATH on `server`'s upgrade requests. */
   start(server: HttpServer): void {
@@ -181,13 +136,16 @@ export class DeviceHub {
         socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
         return;
       }
-      const releaseSlot = this.takeUnauthenticatedSlot(req, socket);
-      if (!releaseSlot) return;
+      const releaseSlot = this.slots.take(req, socket);
+      if (!releaseSlot) {
+        this.stats.refusedUnauthenticated++;
+        return;
+      }
       this.wss!.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, req, releaseSlot));
     };
     server.on('upgrade', this.upgradeListener);
     this.timers.push(setInterval(() => this.pingAll(), this.options.pingIntervalMs).unref());
-    this.timers.push(setInterval(() => this.sweepCommands(), this.options.commandSweepMs).unref());
+    this.timers.push(setInterval(() => this.commands.sweep(), this.options.commandSweepMs).unref());
     this.timers.push(setInterval(() => this.flushLastSeen(), 60_000).unref());
   }
 
@@ -195,7 +153,7 @@ export class DeviceHub {
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
-    this.flush();
+    this.ingest.flush();
     this.flushLastSeen();
     if (this.server && this.upgradeListener) this.server.off('upgrade', this.upgradeListener);
     for (const c of this.conns) {
@@ -213,7 +171,7 @@ export class DeviceHub {
   abort(): void {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
-    this.pending = [];
+    this.ingest.discard();
     if (this.server && this.upgradeListener) this.server.off('upgrade', this.upgradeListener);
     for (const c of [...this.conns]) {
       c.ws.terminate();
@@ -267,94 +225,7 @@ export class DeviceHub {
   deliverCommands(deviceId: string): void {
     const c = this.byDevice.get(deviceId);
     if (!c) return;
-    const now = this.clock.now();
-    this.sweepCommands();
-    for (const cmd of this.registry.commands.deliverable(deviceId, now)) this.sendCommand(c, cmd, now);
-  }
-
-  private sendCommand(c: Conn, cmd: CommandRow, now: number): void {
-    this.send(c, {
-      type: 'command',
-      v: 1,
-      command: {
-        id: cmd.id,
-        name: cmd.name,
-        issuedAtMs: cmd.issuedAtMs,
-        expiresAtMs: cmd.expiresAtMs,
-        ...(cmd.args ? { args: cmd.args } : {}),
-      },
-    });
-    if (cmd.state === 'queued') {
-      this.registry.commands.setState(cmd.id, 'sent', now);
-      this.emit({ type: 'command', deviceId: cmd.deviceId, commandId: cmd.id });
-    }
-  }
-
-  private sweepCommands(): void {
-    const expired = this.registry.commands.expire(this.clock.now());
-    if (expired.length)
-      this.log.info('commands expired', { count: expired.length, ids: expired.slice(0, 20) });
-  }
-
-  /**
-   * Counts a connection that is not authenticated yet against its address's and the overall cap.
-   * Past a cap the upgrade is answered 429 (this address) or 503 (everyone) and undefined is
-   * returned; otherwise the function that gives the slot back, also called when the socket closes.
-   */
-  private takeUnauthenticatedSlot(req: IncomingMessage, socket: Duplex): (() => void) | undefined {
-    const address = req.socket.remoteAddress ?? 'unknown';
-    const held = this.unauthByAddress.get(address) ?? 0;
-    const refusal =
-      held >= this.options.maxUnauthenticatedPerAddress
-        ? {
-            status: '429 Too Many Requests',
-            scope: 'address',
-            limit: this.options.maxUnauthenticatedPerAddress,
-          }
-        : this.unauthTotal >= this.options.maxUnauthenticated
-          ? { status: '503 Service Unavailable', scope: 'all', limit: this.options.maxUnauthenticated }
-          : undefined;
-    if (refusal) {
-      this.stats.refusedUnauthenticated++;
-      this.logRefusal(address, refusal.scope, refusal.limit);
-      // Slots free up within the auth timeout at the latest.
-      const retryAfterS = Math.ceil(this.options.authTimeoutMs / 1000);
-      socket.end(
-        `HTTP/1.1 ${refusal.status}\r\nRetry-After: ${retryAfterS}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
-      );
-      socket.once('finish', () => socket.destroy());
-      return undefined;
-    }
-    this.unauthByAddress.set(address, held + 1);
-    this.unauthTotal++;
-    let holding = true;
-    const release = () => {
-      if (!holding) return;
-      holding = false;
-      this.unauthTotal--;
-      const n = (this.unauthByAddress.get(address) ?? 1) - 1;
-      if (n > 0) this.unauthByAddress.set(address, n);
-      else this.unauthByAddress.delete(address);
-    };
-    // Whatever ends the socket (a failed handshake, a close, a timeout) gives the slot back.
-    socket.once('close', release);
-    return release;
-  }
-
-  /** One line per refusal, but at most one each 10 s under a flood (with the count since the last). */
-  private logRefusal(address: string, scope: string, limit: number): void {
-    const now = this.clock.now();
-    this.refusalLog.since++;
-    if (now - this.refusalLog.atMs < 10_000) return;
-    this.log.warn('device connection refused: too many unauthenticated connections', {
-      remote: address,
-      scope,
-      limit,
-      unauthenticatedFromAddress: this.unauthByAddress.get(address) ?? 0,
-      unauthenticated: this.unauthTotal,
-      refusedSinceLastLog: this.refusalLog.since,
-    });
-    this.refusalLog = { atMs: now, since: 0 };
+    this.commands.deliver(c, deviceId);
   }
 
   private onConnection(ws: WebSocket, req: IncomingMessage, releaseSlot: () => void): void {
@@ -542,23 +413,15 @@ export class DeviceHub {
           return;
         }
       case 'batch': {
-        this.onBatch(c, msg, size);
+        this.ingest.accept(c, msg, size);
         return;
       }
       case 'command-ack': {
-        const cmd = this.registry.commands.get(msg.commandId);
-        if (!cmd || cmd.deviceId !== c.deviceId) {
-          this.badFrame(c, `unknown command ${msg.commandId}`);
-          return;
-        }
-        if (cmd.state === 'queued' || cmd.state === 'sent') {
-          this.registry.commands.setState(cmd.id, 'acked', now);
-          this.emit({ type: 'command', deviceId: cmd.deviceId, commandId: cmd.id });
-        }
+        this.commands.onAck(c, msg, now);
         return;
       }
       case 'command-result': {
-        this.onCommandResult(c, msg, now);
+        this.commands.onResult(c, msg, now);
         return;
       }
     }
@@ -588,15 +451,6 @@ export class DeviceHub {
       serverTimeMs: now,
       expiresInMs: this.options.challengeTtlMs,
     });
-  }
-
-  private keyFor(deviceId: string, publicKey: string): KeyObject {
-    let k = this.keys.get(deviceId);
-    if (!k) {
-      k = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: publicKey }, format: 'jwk' });
-      this.keys.set(deviceId, k);
-    }
-    return k;
   }
 
   private onAuth(c: Conn, msg: Extract<DeviceMessage, { type: 'auth' }>, now: number): void {
@@ -629,7 +483,7 @@ export class DeviceHub {
       ok = verify(
         null,
         authPayload(msg.nonce, msg.deviceId, c.origin),
-        this.keyFor(device.id, device.publicKey),
+        this.keys.keyFor(device.id, device.publicKey),
         Buffer.from(msg.signature, 'base64url'),
       );
     } catch (err) {
@@ -660,164 +514,6 @@ export class DeviceHub {
       if (mark > 0) this.send(c, { type: 'ack', v: 1, stream, uptoSeq: mark });
     }
     this.deliverCommands(device.id);
-  }
-
-  private onBatch(c: Conn, msg: Extract<DeviceMessage, { type: 'batch' }>, size: number): void {
-    if (size > BATCH_MAX_BYTES) {
-      this.badFrame(c, `batch of ${size} bytes exceeds ${BATCH_MAX_BYTES}`);
-      return;
-    }
-    const schema = payloadSchemas[msg.stream as OutboxStream];
-    if (msg.records[0]!.seq < msg.fromSeq) {
-      this.badFrame(c, 'batch records start below fromSeq');
-      return;
-    }
-    let expect = msg.records[0]!.seq;
-    let rejected: Map<number, string> | undefined;
-    for (const r of msg.records) {
-      if (r.seq !== expect) {
-        this.badFrame(c, `batch records must be contiguous: expected ${expect}, got ${r.seq}`);
-        return;
-      }
-      expect++;
-      const res = schema.safeParse(r.payload);
-      if (!res.success) {
-        // Kept in quarantine, not refused: refusing would block the stream behind this record forever.
-        const reason = res.error.issues
-          .slice(0, 3)
-          .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
-          .join('; ');
-        rejected ??= new Map();
-        rejected.set(r.seq, reason);
-        this.stats.quarantined++;
-        this.log.warn('record quarantined: payload fails its schema', {
-          deviceId: c.deviceId,
-          stream: msg.stream,
-          seq: r.seq,
-          reason,
-        });
-      }
-    }
-    const batch: IngestBatch = {
-      deviceId: c.deviceId!,
-      stream: msg.stream,
-      fromSeq: msg.fromSeq,
-      records: msg.records,
-    };
-    if (rejected) batch.rejected = rejected;
-    if (msg.stream === 'pop') batch.popVerdicts = this.checkPop(c.deviceId!, msg.records, rejected);
-    this.pending.push({ batch, conn: c });
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flush());
-    }
-  }
-
-  /** Verifies PoP records once, before they are stored: the verdicts are stored with them. */
-  private checkPop(
-    deviceId: string,
-    records: readonly OutboxRecord[],
-    rejected: ReadonlyMap<number, string> | undefined,
-  ): Map<number, PopVerdict> {
-    let key = this.keys.get(deviceId);
-    if (!key) {
-      const device = this.registry.devices.get(deviceId);
-      try {
-        key = device ? this.keyFor(deviceId, device.publicKey) : undefined;
-      } catch (err) {
-        this.log.warn('stored device key unusable: proof of play marked unsigned', { deviceId, err });
-      }
-    }
-    const check = checkPopBatch(records, key, rejected);
-    for (const p of check.problems) {
-      if (p.problem === 'bad-signature') this.stats.popBadSignatures++;
-      this.log.warn('proof-of-play record fails its check; stored and marked', {
-        deviceId,
-        seq: p.seq,
-        problem: p.problem,
-      });
-    }
-    return check.verdicts;
-  }
-
-  /**
-   * Stores every pending batch in one transaction (group commit), then acks each. A batch that
-   * storage refuses is rolled back alone and refused to its device like a malformed frame; the
-   * other devices of the flush are acked as usual.
-   */
-  private flush(): void {
-    this.flushScheduled = false;
-    const work = this.pending;
-    if (work.length === 0) return;
-    this.pending = [];
-    let marks: ReturnType<IngestStore['storeBatches']>;
-    try {
-      marks = this.registry.ingest.storeBatches(work.map((w) => w.batch));
-    } catch (err) {
-      this.log.error('storing batches failed; devices will resend', { batches: work.length, err });
-      for (const w of work)
-        this.send(w.conn, {
-          type: 'error',
-          v: 1,
-          code: 'server-busy',
-          message: 'storage failed',
-          retryAfterMs: 5_000,
-        });
-      return;
-    }
-    work.forEach((w, i) => {
-      const mark = marks[i]!;
-      if (typeof mark !== 'number') {
-        this.log.error('batch not stored; refused to its device', {
-          deviceId: w.batch.deviceId,
-          stream: w.batch.stream,
-          fromSeq: w.batch.fromSeq,
-          records: w.batch.records.length,
-          batchesInFlush: work.length,
-          err: mark,
-        });
-        this.badFrame(w.conn, mark.message);
-        return;
-      }
-      this.stats.batchesStored++;
-      this.stats.recordsStored += w.batch.records.length;
-      this.send(w.conn, { type: 'ack', v: 1, stream: w.batch.stream, uptoSeq: mark });
-      this.emit({
-        type: 'stored',
-        deviceId: w.batch.deviceId,
-        stream: w.batch.stream,
-        records: w.batch.records,
-      });
-    });
-  }
-
-  private onCommandResult(
-    c: Conn,
-    msg: Extract<DeviceMessage, { type: 'command-result' }>,
-    now: number,
-  ): void {
-    const cmd = this.registry.commands.get(msg.commandId);
-    if (!cmd || cmd.deviceId !== c.deviceId) {
-      this.badFrame(c, `unknown command ${msg.commandId}`);
-      return;
-    }
-    if (msg.screenshot) {
-      const png = Buffer.from(msg.screenshot.base64, 'base64');
-      if (png.length > SCREENSHOT_MAX_BYTES || !png.subarray(0, 8).equals(PNG_MAGIC)) {
-        this.registry.commands.setState(cmd.id, 'failed', now, 'screenshot is not a PNG within the size cap');
-        this.badFrame(c, 'screenshot is not a PNG within the size cap');
-        return;
-      }
-      this.registry.commands.saveScreenshot(cmd.id, png, now);
-    }
-    this.registry.commands.setState(cmd.id, msg.status, now, msg.message);
-    this.emit({ type: 'command', deviceId: cmd.deviceId, commandId: cmd.id });
-    this.log.info('command result', {
-      deviceId: c.deviceId,
-      commandId: cmd.id,
-      name: cmd.name,
-      status: msg.status,
-    });
   }
 
   private pingAll(): void {

@@ -13,7 +13,9 @@ import { createLogger, type Logger } from '../../platform/log.js';
 import type { PublishResult } from '../../protocol/publish-api.js';
 import { generateKeyPairFiles, type SigningKey, signTargetsPayload } from '../../platform/tuf-keys.js';
 import { DraftService } from './drafts.js';
-import { type Expiries, initRepository, TufRepository } from './repository.js';
+import { initRepository } from './init-repository.js';
+import type { Expiries } from './metadata.js';
+import { TufRepository } from './repository.js';
 
 /** samples/ha-tien in the source tree, whether running from sources or from dist/. */
 export function sampleBundleDir(name = 'ha-tien'): string {

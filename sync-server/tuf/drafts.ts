@@ -16,7 +16,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { access, mkdir, open, readdir, readFile, rename, rm, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -43,107 +43,27 @@ import {
   type SignatureUpload,
   type UploadResult,
 } from '../../protocol/publish-api.js';
+import {
+  deadlinePassed,
+  DraftKind,
+  KeyNotRegisteredError,
+  type KeyOwners,
+  keyRefusal,
+  signingRefusal,
+} from './draft-signing-rules.js';
 import { DraftError, DraftNotFoundError, DraftStateError, SignatureRejectedError } from './errors.js';
 import { hashedTargetPath } from './layout.js';
-import { type TargetSource, type TufRepository, tufTime } from './repository.js';
+import { sha256Hex, tufTime } from './metadata.js';
+import type { TufRepository } from './repository.js';
+import { exists, type TargetSource } from './target-files.js';
 
-export const DraftKind = z.enum(['content', 'emergency']);
-export type DraftKind = z.infer<typeof DraftKind>;
-
-/** The draft's creator tried to sign it: approval is always a second pair of eyes. */
-export class SignerIsCreatorError extends GatecastError {
-  readonly code = 'SIGNER_IS_CREATOR';
-}
-/** One account signed twice (even with another key): the threshold counts people, not keys. */
-export class SignerRepeatedError extends GatecastError {
-  readonly code = 'SIGNER_REPEATED';
-}
-/** An emergency draft was not approved within its window; create a new one. */
 /** Only a draft's creator (or an admin) may discard it. */
 export class NotDraftOwnerError extends GatecastError {
   readonly code = 'NOT_DRAFT_OWNER';
 }
-export class EmergencyDraftExpiredError extends GatecastError {
-  readonly code = 'EMERGENCY_DRAFT_EXPIRED';
-}
-/** A signature from an account whose key is not registered to that account. */
-export class KeyNotRegisteredError extends GatecastError {
-  readonly code = 'KEY_NOT_REGISTERED';
-}
 /** The payload an approver was shown (by its digest) is no longer the draft's payload. */
 export class PayloadChangedError extends GatecastError {
   readonly code = 'DRAFT_PAYLOAD_CHANGED';
-}
-export const isTwoPersonError = (e: unknown): e is SignerIsCreatorError | SignerRepeatedError =>
-  e instanceof SignerIsCreatorError || e instanceof SignerRepeatedError;
-
-/** Which account an approver key is registered to (the accounts database; AccountService.keyOwner). */
-export interface KeyOwners {
-  keyOwner(keyid: string): string | undefined;
-}
-
-/**
- * Whether account `by` may sign draft `d` with key `keyid` (pure): a key registered to the draft's
- * creator never counts (the same person through another account), and otherwise the key must be
- * registered to `by` itself.
- */
-export function keyRefusal(
-  d: Pick<SigningState, 'id' | 'createdBy'>,
-  keyid: string,
-  by: string,
-  owner: string | undefined,
-): GatecastError | undefined {
-  if (owner !== undefined && owner === d.createdBy && owner !== by)
-    return new SignerIsCreatorError(
-      `key ${keyid} is registered to ${owner}, who created draft ${d.id}; it may not approve it`,
-    );
-  if (owner !== by)
-    return new KeyNotRegisteredError(
-      `key ${keyid} is not registered to account ${by}${owner === undefined ? '' : ` (it belongs to another account)`}; register your own key with "gatecast keys register"`,
-    );
-  return undefined;
-}
-
-/** What the signing rules look at. */
-export interface SigningState {
-  id: string;
-  kind: DraftKind;
-  createdBy?: string | undefined;
-  approveBy?: string | undefined;
-  signatures: readonly { by?: string | undefined }[];
-}
-
-/**
- * The rules an account's signature must pass before its bytes are even checked (pure):
- * an emergency draft past its deadline takes no signature; with an account (`by`), its creator may
- * not sign, and no account signs twice. Signatures without an account (bearer token, local repo)
- * are judged by their key alone.
- */
-export function signingRefusal(
-  d: SigningState,
-  by: string | undefined,
-  nowMs: number,
-): GatecastError | undefined {
-  const expired = deadlinePassed(d, nowMs);
-  if (expired) return expired;
-  if (by === undefined) return undefined;
-  if (d.createdBy !== undefined && d.createdBy === by)
-    return new SignerIsCreatorError(`${by} created draft ${d.id} and may not also approve it`);
-  if (d.signatures.some((s) => s.by === by))
-    return new SignerRepeatedError(`${by} has already signed draft ${d.id}; a second approver must sign`);
-  return undefined;
-}
-
-/** EmergencyDraftExpiredError when `d` is an emergency draft whose approval window has closed. */
-export function deadlinePassed(
-  d: Pick<SigningState, 'id' | 'kind' | 'approveBy'>,
-  nowMs: number,
-): EmergencyDraftExpiredError | undefined {
-  if (d.kind !== 'emergency' || d.approveBy === undefined) return undefined;
-  if (nowMs <= Date.parse(d.approveBy)) return undefined;
-  return new EmergencyDraftExpiredError(
-    `emergency draft ${d.id} had to be approved by ${d.approveBy}; create a new emergency message`,
-  );
 }
 
 const DraftRecord = z.object({
@@ -600,13 +520,4 @@ export class DraftService {
       return result;
     });
   }
-}
-
-const sha256Hex = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-
-async function exists(p: string): Promise<boolean> {
-  return access(p).then(
-    () => true,
-    () => false,
-  );
 }

@@ -1,9 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../../protocol/clock.js';
 import { createLogger, type Logger } from '../../platform/log.js';
-import { DraftService, type KeyOwners } from './drafts.js';
+import type { KeyOwners } from './draft-signing-rules.js';
+import { DraftService } from './drafts.js';
 import type { PublishResult } from '../../protocol/publish-api.js';
-import { type Expiries, TufRepository } from './repository.js';
+import type { Expiries } from './metadata.js';
+import { TufRepository } from './repository.js';
 import { tufRoutes } from './routes.js';
 
 export interface MountTufOptions {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { SigningKey } from '../../platform/tuf-keys.js';
-import type { TargetSource, TufRepository } from './repository.js';
+import type { TufRepository } from './repository.js';
+import type { TargetSource } from './target-files.js';
 
 export interface PublishFilesOptions {
   siteGroup: string;

@@ -12,9 +12,8 @@
  * files (new names only), then new versioned metadata, and timestamp.json last — its atomic rename
  * is the commit point. A crash before it leaves only unreferenced files behind.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { access, chmod, copyFile, link, mkdir, open, readdir, readFile, rename } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   type Key,
   Metadata,
@@ -25,19 +24,12 @@ import {
   type Targets,
   type Timestamp,
 } from '@tufjs/models';
-import { hashFile } from '../../platform/hash.js';
-import { fsyncDir, writeFileAtomic } from '../../platform/atomic-file.js';
+import { writeFileAtomic } from '../../platform/atomic-file.js';
 import type { Clock } from '../../protocol/clock.js';
 import { createLogger, type Logger } from '../../platform/log.js';
+import { keyPairPaths, loadSigningKey, type SigningKey } from '../../platform/tuf-keys.js';
+import { RepoError } from './errors.js';
 import {
-  generateKeyPairFiles,
-  keyPairPaths,
-  loadSigningKey,
-  type SigningKey,
-} from '../../platform/tuf-keys.js';
-import { RepoError, SignatureRejectedError, ThresholdError } from './errors.js';
-import {
-  delegationPaths,
   hashedTargetPath,
   metadataFileName,
   type RepoLayout,
@@ -46,47 +38,33 @@ import {
   siteGroupForRoleName,
   siteGroupTargetProblem,
 } from './layout.js';
-
-const DAY_MS = 24 * 3600 * 1000;
-
-/** How long each role's metadata stays valid after it is signed. */
-export interface Expiries {
-  rootMs: number;
-  targetsMs: number;
-  /** Delegated (site group) roles: approvers re-sign at least this often. */
-  roleMs: number;
-  snapshotMs: number;
-  timestampMs: number;
-}
-
-export const DEFAULT_EXPIRIES: Expiries = {
-  rootMs: 365 * DAY_MS,
-  targetsMs: 365 * DAY_MS,
-  roleMs: 365 * DAY_MS,
-  snapshotMs: 7 * DAY_MS,
-  timestampMs: 1 * DAY_MS,
-};
+import {
+  buildSnapshot,
+  buildTimestamp,
+  DEFAULT_EXPIRIES,
+  type Expiries,
+  type Loaded,
+  OFFLINE_EXPIRY_WARNING_MS,
+  type OnlineKeys,
+  parseMetadata,
+  requireThreshold,
+  serializeMetadata,
+  signWith,
+  tufTime,
+  verifyMeta,
+} from './metadata.js';
+import {
+  checkApproverSignature,
+  type Delegation,
+  delegateSiteGroup,
+  nextRoot,
+  nextTargets,
+  type RotateRootOptions,
+} from './role-changes.js';
+import { exists, installTarget, type TargetSource, verifySource } from './target-files.js';
 
 /** Online metadata is re-signed once less than this share of its lifetime is left. */
 const RESIGN_WHEN_LEFT = 0.5;
-/** Offline roles this close to expiry are reported on every refresh. */
-const OFFLINE_EXPIRY_WARNING_MS = 30 * DAY_MS;
-
-/** TUF's time format: ISO 8601 UTC without fractions. */
-export function tufTime(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-}
-
-const sha256Hex = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
-
-export function serializeMetadata(md: Metadata<Root | Targets | Snapshot | Timestamp>): Buffer {
-  return Buffer.from(`${JSON.stringify(md.toJSON(), null, 1)}\n`);
-}
-
-interface Loaded<T extends Root | Targets | Snapshot | Timestamp> {
-  md: Metadata<T>;
-  bytes: Buffer;
-}
 
 interface RepoState {
   root: Loaded<Root>;
@@ -96,189 +74,6 @@ interface RepoState {
   /** Delegated role name → its current metadata. */
   roles: Map<string, Loaded<Targets>>;
 }
-
-export interface OnlineKeys {
-  snapshot: SigningKey;
-  timestamp: SigningKey;
-}
-
-function parseMetadata<T extends MetadataKind>(kind: T, bytes: Buffer, source: string) {
-  try {
-    return Metadata.fromJSON(kind as MetadataKind.Targets, JSON.parse(bytes.toString('utf8')));
-  } catch (err) {
-    throw new RepoError(`${source}: not valid ${kind} metadata (${(err as Error).message})`, { cause: err });
-  }
-}
-
-function signWith(md: Metadata<Root | Targets | Snapshot | Timestamp>, keys: SigningKey[]): void {
-  for (const k of keys) md.sign(k.signer, true);
-}
-
-function keyJson(k: Key) {
-  return k.toJSON();
-}
-
-/** Counts the signatures on `md` that verify against `keys` and belong to `keyIds`. */
-export function validSignatures(
-  md: Metadata<Root | Targets | Snapshot | Timestamp>,
-  keyIds: readonly string[],
-  keys: Record<string, Key>,
-): string[] {
-  const ok: string[] = [];
-  for (const id of keyIds) {
-    const key = keys[id];
-    if (!key || !md.signatures[id]) continue;
-    try {
-      key.verifySignature(md);
-      ok.push(id);
-    } catch {
-      // not signed by this key: the caller compares the count with the threshold
-    }
-  }
-  return ok;
-}
-
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
-}
-
-async function loadOrCreateOnlineKey(keysDir: string, name: 'snapshot' | 'timestamp'): Promise<SigningKey> {
-  const { privatePath } = keyPairPaths(keysDir, name);
-  if (await exists(privatePath)) return loadSigningKey(privatePath);
-  await mkdir(keysDir, { recursive: true, mode: 0o700 });
-  await chmod(keysDir, 0o700);
-  return (await generateKeyPairFiles(keysDir, name)).key;
-}
-
-export interface InitRepositoryOptions {
-  dir: string;
-  clock: Clock;
-  rootKeys: SigningKey[];
-  /** Default: every root key must sign. */
-  rootThreshold?: number;
-  targetsKeys: SigningKey[];
-  /** Default: every targets key must sign. */
-  targetsThreshold?: number;
-  expiries?: Partial<Expiries>;
-}
-
-/**
- * Creates a new repository in `dir` (which must not hold one): root v1 signed by the root keys,
- * empty targets v1 signed by the targets keys, and the online snapshot/timestamp keys generated
- * into `<dir>/keys` (or reused if already there). Runs where the offline keys are.
- */
-export async function initRepository(opts: InitRepositoryOptions): Promise<void> {
-  const layout = repoLayout(opts.dir);
-  const exp = { ...DEFAULT_EXPIRIES, ...opts.expiries };
-  const now = opts.clock.now();
-  if (await exists(join(layout.metadataDir, '1.root.json')))
-    throw new RepoError(`${opts.dir}: a repository already exists here`);
-  const rootThreshold = opts.rootThreshold ?? opts.rootKeys.length;
-  const targetsThreshold = opts.targetsThreshold ?? opts.targetsKeys.length;
-  if (opts.rootKeys.length === 0 || rootThreshold < 1 || rootThreshold > opts.rootKeys.length)
-    throw new RepoError(
-      `root threshold ${rootThreshold} must be between 1 and the ${opts.rootKeys.length} root keys`,
-    );
-  if (opts.targetsKeys.length === 0 || targetsThreshold < 1 || targetsThreshold > opts.targetsKeys.length)
-    throw new RepoError(
-      `targets threshold ${targetsThreshold} must be between 1 and the ${opts.targetsKeys.length} targets keys`,
-    );
-  const online: OnlineKeys = {
-    snapshot: await loadOrCreateOnlineKey(layout.keysDir, 'snapshot'),
-    timestamp: await loadOrCreateOnlineKey(layout.keysDir, 'timestamp'),
-  };
-  const keys: Record<string, unknown> = {};
-  for (const k of [...opts.rootKeys, ...opts.targetsKeys, online.snapshot, online.timestamp])
-    keys[k.keyId] = keyJson(k.publicKey);
-  const ids = (ks: SigningKey[]) => [...new Set(ks.map((k) => k.keyId))];
-  const root = Metadata.fromJSON(MetadataKind.Root, {
-    signed: {
-      _type: 'root',
-      spec_version: '1.0.31',
-      version: 1,
-      expires: tufTime(now + exp.rootMs),
-      consistent_snapshot: true,
-      keys,
-      roles: {
-        root: { keyids: ids(opts.rootKeys), threshold: rootThreshold },
-        targets: { keyids: ids(opts.targetsKeys), threshold: targetsThreshold },
-        snapshot: { keyids: [online.snapshot.keyId], threshold: 1 },
-        timestamp: { keyids: [online.timestamp.keyId], threshold: 1 },
-      },
-    },
-    signatures: [],
-  } as never);
-  signWith(root, opts.rootKeys);
-  root.verifyDelegate('root', root);
-  const targets = Metadata.fromJSON(MetadataKind.Targets, {
-    signed: {
-      _type: 'targets',
-      spec_version: '1.0.31',
-      version: 1,
-      expires: tufTime(now + exp.targetsMs),
-      targets: {},
-      delegations: { keys: {}, roles: [] },
-    },
-    signatures: [],
-  } as never);
-  signWith(targets, opts.targetsKeys);
-  root.verifyDelegate('targets', targets);
-
-  const rootBytes = serializeMetadata(root);
-  const targetsBytes = serializeMetadata(targets);
-  await mkdir(layout.targetsDir, { recursive: true });
-  await writeFileAtomic(join(layout.metadataDir, '1.root.json'), rootBytes);
-  await writeFileAtomic(join(layout.metadataDir, 'root.json'), rootBytes);
-  await writeFileAtomic(join(layout.metadataDir, '1.targets.json'), targetsBytes);
-  const snapshot = buildSnapshot(1, now + exp.snapshotMs, {
-    'targets.json': { version: 1, bytes: targetsBytes },
-  });
-  signWith(snapshot, [online.snapshot]);
-  const snapshotBytes = serializeMetadata(snapshot);
-  await writeFileAtomic(join(layout.metadataDir, '1.snapshot.json'), snapshotBytes);
-  const timestamp = buildTimestamp(1, now + exp.timestampMs, 1, snapshotBytes);
-  signWith(timestamp, [online.timestamp]);
-  await writeFileAtomic(join(layout.metadataDir, 'timestamp.json'), serializeMetadata(timestamp));
-}
-
-function metaFileJson(version: number, bytes: Buffer) {
-  return { version, length: bytes.length, hashes: { sha256: sha256Hex(bytes) } };
-}
-
-function buildSnapshot(
-  version: number,
-  expiresMs: number,
-  meta: Record<string, { version: number; bytes: Buffer }>,
-) {
-  const m: Record<string, unknown> = {};
-  for (const [name, v] of Object.entries(meta)) m[name] = metaFileJson(v.version, v.bytes);
-  return Metadata.fromJSON(MetadataKind.Snapshot, {
-    signed: { _type: 'snapshot', spec_version: '1.0.31', version, expires: tufTime(expiresMs), meta: m },
-    signatures: [],
-  } as never);
-}
-
-function buildTimestamp(version: number, expiresMs: number, snapshotVersion: number, snapshotBytes: Buffer) {
-  return Metadata.fromJSON(MetadataKind.Timestamp, {
-    signed: {
-      _type: 'timestamp',
-      spec_version: '1.0.31',
-      version,
-      expires: tufTime(expiresMs),
-      meta: { 'snapshot.json': metaFileJson(snapshotVersion, snapshotBytes) },
-    },
-    signatures: [],
-  } as never);
-}
-
-/** Where the bytes of a target come from when it is published. */
-export type TargetSource =
-  | { path: string; data: Uint8Array }
-  /** A file on the same file system as the repository; moved into place when `move` is set. */
-  | { path: string; file: string; move?: boolean };
 
 export interface SiteGroupInfo {
   siteGroup: string;
@@ -441,12 +236,7 @@ export class TufRepository {
   }
 
   /** The delegation of a site group: its approver keys and threshold. */
-  delegation(siteGroup: string): {
-    role: string;
-    threshold: number;
-    keyIds: string[];
-    keys: Record<string, Key>;
-  } {
+  delegation(siteGroup: string): Delegation {
     const role = roleNameForSiteGroup(siteGroup);
     const d = this.#s.targets.md.signed.delegations;
     const r = d?.roles?.[role];
@@ -470,57 +260,25 @@ export class TufRepository {
    */
   addSiteGroup(opts: { siteGroup: string; approvers: Key[]; threshold?: number; targetsKeys: SigningKey[] }) {
     return this.#exclusive(async () => {
-      const { siteGroup, approvers } = opts;
+      const { siteGroup } = opts;
       const threshold = opts.threshold ?? 2;
-      const role = roleNameForSiteGroup(siteGroup);
       const s = this.#s;
-      const ids = [...new Set(approvers.map((k) => k.keyID))];
-      if (ids.length !== approvers.length) throw new RepoError('the same approver key is listed twice');
-      if (threshold < 1 || threshold > ids.length)
-        throw new RepoError(`threshold ${threshold} must be between 1 and the ${ids.length} approver keys`);
-      const current = s.targets.md.signed.toJSON() as Record<string, unknown> & {
-        delegations?: { keys: Record<string, unknown>; roles: { name: string; paths?: string[] }[] };
-      };
-      const delegations = current.delegations ?? { keys: {}, roles: [] };
-      for (const r of delegations.roles) {
-        if (r.name === role) throw new RepoError(`site group "${siteGroup}" is already delegated`);
-        const other = siteGroupForRoleName(r.name);
-        if (other.startsWith(`${siteGroup}/`) || siteGroup.startsWith(`${other}/`))
-          throw new RepoError(`site group "${siteGroup}" overlaps the existing site group "${other}"`);
-      }
-      for (const k of approvers) delegations.keys[k.keyID] = keyJson(k);
-      delegations.roles.push({
-        name: role,
-        keyids: ids,
-        threshold,
-        terminating: true,
-        paths: delegationPaths(siteGroup),
-      } as never);
       const now = this.#clock.now();
-      const next = Metadata.fromJSON(MetadataKind.Targets, {
-        signed: {
-          ...current,
-          version: s.targets.md.signed.version + 1,
-          expires: tufTime(now + this.expiries.targetsMs),
-          delegations,
-        },
-        signatures: [],
-      } as never);
-      signWith(next, opts.targetsKeys);
-      this.#requireThreshold(
-        'targets',
-        next,
-        s.root.md.signed.roles['targets']?.keyIDs ?? [],
-        s.root.md.signed.keys,
-        s.root.md.signed.roles['targets']?.threshold ?? 1,
-      );
-      const bytes = serializeMetadata(next);
+      const { loaded, role, approverIds } = delegateSiteGroup({
+        targets: s.targets.md,
+        root: s.root.md,
+        siteGroup,
+        approvers: opts.approvers,
+        threshold,
+        targetsKeys: opts.targetsKeys,
+        expiresMs: now + this.expiries.targetsMs,
+      });
       await writeFileAtomic(
-        join(this.layout.metadataDir, metadataFileName('targets', next.signed.version)),
-        bytes,
+        join(this.layout.metadataDir, metadataFileName('targets', loaded.md.signed.version)),
+        loaded.bytes,
       );
-      await this.#commit({ targets: { md: next, bytes } }, now);
-      this.#log.info('site group delegated', { siteGroup, role, threshold, approvers: ids });
+      await this.#commit({ targets: loaded }, now);
+      this.#log.info('site group delegated', { siteGroup, role, threshold, approvers: approverIds });
     });
   }
 
@@ -532,7 +290,7 @@ export class TufRepository {
     return this.#exclusive(async () => {
       const s = this.#s;
       const now = this.#clock.now();
-      const next = this.#nextTargets(s.targets.md, now, opts.targetsKeys, s.root.md);
+      const next = nextTargets(s.targets.md, now + this.expiries.targetsMs, opts.targetsKeys, s.root.md);
       await writeFileAtomic(
         join(this.layout.metadataDir, metadataFileName('targets', next.md.signed.version)),
         next.bytes,
@@ -546,141 +304,37 @@ export class TufRepository {
     });
   }
 
-  #nextTargets(
-    current: Metadata<Targets>,
-    now: number,
-    keys: SigningKey[],
-    root: Metadata<Root>,
-  ): Loaded<Targets> {
-    const md = Metadata.fromJSON(MetadataKind.Targets, {
-      signed: {
-        ...current.signed.toJSON(),
-        version: current.signed.version + 1,
-        expires: tufTime(now + this.expiries.targetsMs),
-      },
-      signatures: [],
-    } as never);
-    signWith(md, keys);
-    const role = root.signed.roles['targets'];
-    this.#requireThreshold('targets', md, role?.keyIDs ?? [], root.signed.keys, role?.threshold ?? 1);
-    return { md, bytes: serializeMetadata(md) };
-  }
-
   /**
    * Writes the next root version (offline): fresh expiry, optionally new root keys/threshold and new
    * targets keys. It carries the signatures clients demand: the current root's threshold and the
    * new root's own threshold. With new targets keys, targets is re-signed by them in the same change.
    * The online snapshot/timestamp keys stay as they are.
    */
-  rotateRoot(opts: {
-    currentRootKeys: SigningKey[];
-    newRootKeys?: SigningKey[];
-    newRootThreshold?: number;
-    newTargetsKeys?: SigningKey[];
-    newTargetsThreshold?: number;
-  }) {
+  rotateRoot(opts: RotateRootOptions) {
     return this.#exclusive(async () => {
       const s = this.#s;
       const now = this.#clock.now();
-      const cur = s.root.md.signed;
-      const rootKeys = opts.newRootKeys ?? opts.currentRootKeys;
-      const rootThreshold = opts.newRootThreshold ?? cur.roles['root']?.threshold ?? 1;
-      const ids = (ks: SigningKey[]) => [...new Set(ks.map((k) => k.keyId))];
-      const json = cur.toJSON() as {
-        keys: Record<string, unknown>;
-        roles: Record<string, { keyids: string[]; threshold: number }>;
-      };
-      const roles = structuredClone(json.roles);
-      roles['root'] = { keyids: ids(rootKeys), threshold: rootThreshold };
-      if (opts.newTargetsKeys)
-        roles['targets'] = {
-          keyids: ids(opts.newTargetsKeys),
-          threshold: opts.newTargetsThreshold ?? opts.newTargetsKeys.length,
-        };
-      for (const [name, r] of Object.entries(roles))
-        if (r.threshold < 1 || r.threshold > r.keyids.length)
-          throw new RepoError(
-            `${name} threshold ${r.threshold} must be between 1 and its ${r.keyids.length} key(s)`,
-          );
-      // Keep only keys some role still uses.
-      const known: Record<string, Key> = { ...cur.keys };
-      for (const k of [...rootKeys, ...(opts.newTargetsKeys ?? [])]) known[k.keyId] = k.publicKey;
-      const keys: Record<string, unknown> = {};
-      for (const r of Object.values(roles))
-        for (const id of r.keyids) if (known[id]) keys[id] = keyJson(known[id] as Key);
-      const next = Metadata.fromJSON(MetadataKind.Root, {
-        signed: {
-          ...json,
-          version: cur.version + 1,
-          expires: tufTime(now + this.expiries.rootMs),
-          keys,
-          roles,
-        },
-        signatures: [],
-      } as never);
-      const signers = new Map([...opts.currentRootKeys, ...rootKeys].map((k) => [k.keyId, k]));
-      signWith(next, [...signers.values()]);
-      for (const [label, trusted] of [
-        ['current root', s.root.md],
-        ['new root', next],
-      ] as const) {
-        try {
-          trusted.verifyDelegate('root', next);
-        } catch (err) {
-          throw new ThresholdError(
-            `root v${next.signed.version} lacks the signatures the ${label} requires (${(err as Error).message})`,
-            validSignatures(next, trusted.signed.roles['root']?.keyIDs ?? [], trusted.signed.keys).length,
-            trusted.signed.roles['root']?.threshold ?? 1,
-          );
-        }
-      }
-      const rootBytes = serializeMetadata(next);
+      const {
+        loaded: root,
+        rootKeyIds,
+        rootThreshold,
+      } = nextRoot(s.root.md, opts, now + this.expiries.rootMs);
       let targets: Loaded<Targets> | undefined;
       if (opts.newTargetsKeys) {
-        targets = this.#nextTargets(s.targets.md, now, opts.newTargetsKeys, next);
+        targets = nextTargets(s.targets.md, now + this.expiries.targetsMs, opts.newTargetsKeys, root.md);
         await writeFileAtomic(
           join(this.layout.metadataDir, metadataFileName('targets', targets.md.signed.version)),
           targets.bytes,
         );
       }
-      await this.#commit({ root: { md: next, bytes: rootBytes }, ...(targets ? { targets } : {}) }, now);
+      await this.#commit({ root, ...(targets ? { targets } : {}) }, now);
       this.#log.info('root rotated', {
-        version: next.signed.version,
-        rootKeys: ids(rootKeys),
+        version: root.md.signed.version,
+        rootKeys: rootKeyIds,
         rootThreshold,
       });
-      return { version: next.signed.version, expires: next.signed.expires };
+      return { version: root.md.signed.version, expires: root.md.signed.expires };
     });
-  }
-
-  #requireThreshold(
-    role: string,
-    md: Metadata<Targets>,
-    keyIds: readonly string[],
-    keys: Record<string, Key>,
-    threshold: number,
-  ): string[] {
-    for (const id of Object.keys(md.signatures)) {
-      if (!keyIds.includes(id))
-        throw new SignatureRejectedError(
-          `${role}: signature by key ${id}, which is not a ${role} key`,
-          'unknown-key',
-        );
-    }
-    const ok = validSignatures(md, keyIds, keys);
-    const bad = Object.keys(md.signatures).filter((id) => !ok.includes(id));
-    if (bad.length)
-      throw new SignatureRejectedError(
-        `${role}: signature by key ${bad[0]} does not verify`,
-        'bad-signature',
-      );
-    if (ok.length < threshold)
-      throw new ThresholdError(
-        `${role}: ${ok.length} valid signature(s), threshold is ${threshold}`,
-        ok.length,
-        threshold,
-      );
-    return ok;
   }
 
   /**
@@ -719,32 +373,7 @@ export class TufRepository {
     md: Metadata<Targets>,
     sig: { keyid: string; sig: string },
   ): void {
-    const d = this.delegation(siteGroup);
-    const key = d.keys[sig.keyid];
-    if (!key || !d.keyIds.includes(sig.keyid))
-      throw new SignatureRejectedError(
-        `key ${sig.keyid} is not an approver key of site group "${siteGroup}"`,
-        'unknown-key',
-      );
-    if (md.signatures[sig.keyid])
-      throw new SignatureRejectedError(`key ${sig.keyid} has already signed this draft`, 'duplicate');
-    if (!/^[0-9a-f]{128}$/.test(sig.sig))
-      throw new SignatureRejectedError(`signature by ${sig.keyid} is not 64 bytes of hex`, 'malformed');
-    const probe = Metadata.fromJSON(MetadataKind.Targets, {
-      signed: md.signed.toJSON(),
-      signatures: [{ keyid: sig.keyid, sig: sig.sig }],
-    } as never);
-    try {
-      key.verifySignature(probe);
-    } catch (err) {
-      throw new SignatureRejectedError(
-        `signature by key ${sig.keyid} does not verify over this draft`,
-        'bad-signature',
-        {
-          cause: err,
-        },
-      );
-    }
+    checkApproverSignature(siteGroup, this.delegation(siteGroup), md, sig);
   }
 
   /**
@@ -764,7 +393,7 @@ export class TufRepository {
         );
       if (md.signed.delegations)
         throw new RepoError(`site group "${siteGroup}": a site group role may not delegate`);
-      const signers = this.#requireThreshold(`site group "${siteGroup}"`, md, d.keyIds, d.keys, d.threshold);
+      const signers = requireThreshold(`site group "${siteGroup}"`, md, d.keyIds, d.keys, d.threshold);
       const bySource = new Map(sources.map((s) => [s.path, s]));
       const installs: { target: TargetFile; dest: string; source?: TargetSource }[] = [];
       for (const target of Object.values(md.signed.targets)) {
@@ -909,73 +538,4 @@ export class TufRepository {
     this.#timer = undefined;
     await this.#queue;
   }
-}
-
-/** Checks metadata bytes against the length/hash the referring metadata records. */
-function verifyMeta(meta: { verify(data: Buffer): void }, bytes: Buffer, file: string): void {
-  try {
-    meta.verify(bytes);
-  } catch (err) {
-    throw new RepoError(
-      `${file}: does not match what the snapshot/timestamp records (${(err as Error).message})`,
-      {
-        cause: err,
-      },
-    );
-  }
-}
-
-async function verifySource(source: TargetSource, target: TargetFile): Promise<void> {
-  const got =
-    'data' in source
-      ? { sha256: sha256Hex(source.data), length: source.data.length }
-      : await hashFile(source.file);
-  if (got.length !== target.length)
-    throw new RepoError(
-      `target "${target.path}": file is ${got.length} bytes, metadata says ${target.length}`,
-    );
-  if (got.sha256 !== target.hashes['sha256'])
-    throw new RepoError(
-      `target "${target.path}": sha256 ${got.sha256} does not match the signed ${target.hashes['sha256']}`,
-    );
-}
-
-/** Puts a target's bytes at its hashed name; false when it was already there (same hash, same bytes). */
-async function installTarget(source: TargetSource, dest: string): Promise<boolean> {
-  if (await exists(dest)) return false;
-  await mkdirDurable(dirname(dest));
-  if ('data' in source) {
-    await writeFileAtomic(dest, source.data);
-    return true;
-  }
-  if (source.move) {
-    await rename(source.file, dest);
-  } else {
-    // A hard link costs no bytes; fall back to a synced copy across file systems.
-    const tmp = `${dirname(dest)}/.install.${randomBytes(6).toString('hex')}.tmp`;
-    try {
-      await link(source.file, tmp);
-    } catch {
-      await copyFile(source.file, tmp);
-      const fh = await open(tmp, 'r');
-      await fh.sync();
-      await fh.close();
-    }
-    await rename(tmp, dest);
-  }
-  await fsyncDir(dirname(dest));
-  return true;
-}
-
-/** mkdir -p whose new directory entries survive a power cut (each new level's parent is fsynced). */
-async function mkdirDurable(dir: string): Promise<void> {
-  const first = await mkdir(dir, { recursive: true });
-  if (!first) return;
-  let d = dir;
-  const created: string[] = [];
-  while (d.length >= first.length) {
-    created.push(d);
-    d = dirname(d);
-  }
-  for (const c of created.reverse()) await fsyncDir(dirname(c));
 }

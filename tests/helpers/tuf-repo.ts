@@ -19,7 +19,9 @@ import { createHttpApp } from '../../sync-server/web/http-app.js';
 import { DraftService } from '../../sync-server/tuf/drafts.js';
 import { publishFiles } from '../../sync-server/tuf/publish-files.js';
 import { publishRoutes } from '../../sync-server/content/publish-routes.js';
-import { type Expiries, initRepository, TufRepository } from '../../sync-server/tuf/repository.js';
+import { initRepository } from '../../sync-server/tuf/init-repository.js';
+import type { Expiries } from '../../sync-server/tuf/metadata.js';
+import { TufRepository } from '../../sync-server/tuf/repository.js';
 import { tufRoutes, tufUrls } from '../../sync-server/tuf/routes.js';
 import { tempDir } from './temp.js';
 

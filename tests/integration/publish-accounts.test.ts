@@ -1,143 +1,28 @@
 /**
  * The publishing API on a real SyncServer with accounts: `gatecast draft …` signs in with an
- * account, drafts record who created and who signed, every mutation is audited, and roles, CSRF and
- * passwords are enforced. Real TUF repository, real accounts database, real HTTP on 127.0.0.1:0.
+ * account, drafts record who created and who signed, and every mutation is audited (the refusals
+ * are publish-refusals.test.ts). Real TUF repository, real accounts database, real HTTP on
+ * 127.0.0.1:0.
  */
 import { createHash } from 'node:crypto';
-import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import { Command } from 'commander';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type PublishCliIo, registerPublishCommands } from '../../cli/publish-commands.js';
-import { memoryLogger } from '../../platform/log.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PublishCliIo } from '../../cli/publish-target.js';
 import { DraftView } from '../../protocol/publish-api.js';
-import { HttpPublishClient } from '../../provisioning/publish-client.js';
-import { type ServerConfigInput, TUF_AUTHOR_TOKEN_DEPRECATED } from '../../sync-server/config/config.js';
+import { PASSWORD } from '../helpers/dashboard.js';
 import {
-  createDemoRepository,
-  type DemoRepository,
-  sampleBundleDir,
-} from '../../sync-server/tuf/demo-repository.js';
-import { createUsers, PASSWORD } from '../helpers/dashboard.js';
-import { startServer } from '../helpers/sync.js';
-import { createHttpApp } from '../../sync-server/web/http-app.js';
-import { publishRoutes } from '../../sync-server/content/publish-routes.js';
-import { tempDir } from '../helpers/temp.js';
+  auditLog,
+  cliIo,
+  gatecast,
+  openDrafts,
+  type Rig,
+  SG,
+  startRig,
+  stateDir,
+} from '../helpers/publish-rig.js';
 import { selfSignedCert } from '../helpers/tls.js';
-
-const SG = 'kien-giang/ha-tien';
-const USERS = [
-  { username: 'admin', role: 'admin' },
-  { username: 'tam', role: 'author' },
-  { username: 'lan', role: 'approver' },
-  { username: 'minh', role: 'approver' },
-  { username: 'vy', role: 'viewer' },
-] as const;
-
-/** Where the CLI keeps its account sessions in these tests (never the real home directory). */
-const stateDir = tempDir('gatecast-cli-state-');
-afterAll(() => stateDir.cleanup());
-
-function cliIo(env: Record<string, string> = { GATECAST_PASSWORD: PASSWORD }): PublishCliIo {
-  return {
-    stdin: Object.assign(Readable.from([]), { isTTY: false }),
-    stderr: new PassThrough(),
-    env: { XDG_STATE_HOME: stateDir.path, ...env },
-  };
-}
-
-/** Runs `gatecast <args>` in-process through the real command definitions; returns stdout and stderr. */
-async function gatecast(io: PublishCliIo, ...args: string[]): Promise<{ out: string; err: string }> {
-  const program = new Command('gatecast').exitOverride();
-  registerPublishCommands(program, io);
-  let out = '';
-  let err = '';
-  const spyOut = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-    out += String(s);
-    return true;
-  });
-  const spyErr = vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
-    err += String(s);
-    return true;
-  });
-  try {
-    await program.parseAsync(['node', 'gatecast', ...args]);
-  } finally {
-    spyOut.mockRestore();
-    spyErr.mockRestore();
-  }
-  return { out, err };
-}
-
-async function login(base: string, username: string, password = PASSWORD) {
-  const res = await fetch(`${base}/api/session`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password }),
-  });
-  expect(res.status).toBe(200);
-  const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
-  const { csrfToken } = (await res.json()) as { csrfToken: string };
-  return { cookie, csrfToken };
-}
-
-interface AuditRow {
-  actor: string | null;
-  action: string;
-  target: string | null;
-  outcome: string;
-  details: Record<string, unknown>;
-}
-
-async function auditLog(base: string): Promise<AuditRow[]> {
-  const admin = await login(base, 'admin');
-  const res = await fetch(`${base}/api/audit?limit=1000`, { headers: { cookie: admin.cookie } });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { entries: AuditRow[] }).entries.reverse();
-}
-
-interface Rig {
-  t: ReturnType<typeof tempDir>;
-  demo: DemoRepository;
-  media: string;
-  base: string;
-  server: Awaited<ReturnType<typeof startServer>>;
-  stop(): Promise<void>;
-}
-
-/** A repository (sample published as version 1), accounts, a running server, and a changed media folder. */
-async function startRig(
-  tufOver: Record<string, unknown> = {},
-  over: (dir: string) => Partial<ServerConfigInput> = () => ({}),
-): Promise<Rig> {
-  const t = tempDir('gatecast-pubacct-');
-  const demo = await createDemoRepository({ dir: join(t.path, 'tuf'), approvers: 3, log: memoryLogger() });
-  await createUsers(join(t.path, 'server'), [...USERS]);
-  const server = await startServer(t.path, { tuf: { repoDir: demo.repoDir, ...tufOver }, ...over(t.path) });
-  const media = join(t.path, 'media');
-  cpSync(sampleBundleDir(), media, { recursive: true });
-  // One changed file: the draft for version 2 has something to upload.
-  writeFileSync(
-    join(media, 'media', 'tourism', 'en.png'),
-    readFileSync(join(media, 'media', 'welcome', 'en.png')),
-  );
-  return {
-    t,
-    demo,
-    media,
-    base: server.server.url,
-    server,
-    stop: async () => {
-      await server.server.stop();
-      t.cleanup();
-    },
-  };
-}
-
-/** Drafts not yet published or discarded (the sample's version 1 is a published draft). */
-const openDrafts = async (rig: Rig) =>
-  (await rig.server.server.tuf!.drafts.list()).filter((d) => d.status === 'open');
 
 describe('gatecast draft against the sync server, signed in with accounts', () => {
   let rig: Rig;
@@ -386,166 +271,6 @@ describe('gatecast draft sign shows what it signs and signs exactly that', () =>
     }
     expect(ok.out).toContain(`sha256 ${payloadSha}, with key approver-1`);
     expect(ok.out).toContain('(1/2 signatures)');
-  });
-});
-
-describe('refusals on the account-guarded publishing API', () => {
-  let rig: Rig;
-  beforeAll(async () => {
-    // A config that still names the old shared token starts, with a warning saying what to do.
-    rig = await startRig({ authorToken: 'old-shared-author-token-0123456789' });
-  });
-  afterAll(() => rig.stop());
-
-  it('warns that tuf.authorToken is no longer used, and the token opens nothing', async () => {
-    expect(rig.server.log.records).toContainEqual(
-      expect.objectContaining({ level: 'warn', msg: TUF_AUTHOR_TOKEN_DEPRECATED }),
-    );
-    expect(TUF_AUTHOR_TOKEN_DEPRECATED).toContain('gatecast admin create');
-    const res = await fetch(`${rig.base}/api/publish/drafts`, {
-      headers: { authorization: 'Bearer old-shared-author-token-0123456789' },
-    });
-    expect(res.status).toBe(401);
-    expect(await res.json()).toEqual({ error: { code: 'AUTH_REQUIRED', message: 'sign in first' } });
-    // The CLI with --token says what to use instead.
-    await expect(
-      gatecast(
-        cliIo(),
-        'draft',
-        'list',
-        '--server',
-        rig.base,
-        '--token',
-        'old-shared-author-token-0123456789',
-      ),
-    ).rejects.toMatchObject({ code: 'AUTH_REQUIRED', message: expect.stringContaining('use --user NAME') });
-  });
-
-  it('session mode refuses to mount where no access control guards it', async () => {
-    const app = createHttpApp();
-    const tuf = rig.server.server.tuf!;
-    void app.register(publishRoutes, {
-      repo: tuf.repo,
-      drafts: tuf.drafts,
-      auth: { session: { accounts: { audit: () => expect.fail('not reached') } } },
-    });
-    await expect(app.ready()).rejects.toThrow('must be registered inside installAccessControl');
-    await app.close();
-  });
-
-  it('a viewer may not create a draft, and nothing is created', async () => {
-    await expect(
-      gatecast(
-        cliIo(),
-        'draft',
-        'create',
-        '--server',
-        rig.base,
-        '--user',
-        'vy',
-        '--site-group',
-        SG,
-        '--media',
-        rig.media,
-      ),
-    ).rejects.toMatchObject({
-      code: 'FORBIDDEN',
-      message: expect.stringContaining(
-        '"vy" (role viewer) may not create, upload or discard drafts: that needs the admin or author role',
-      ),
-    });
-    expect(await openDrafts(rig)).toEqual([]);
-  });
-
-  it('refuses a mutating request without the CSRF token, and one without a session', async () => {
-    const tam = await login(rig.base, 'tam');
-    const body = JSON.stringify({ siteGroup: SG, manifest: '{}', files: [] });
-    const noCsrf = await fetch(`${rig.base}/api/publish/drafts`, {
-      method: 'POST',
-      headers: { cookie: tam.cookie, 'content-type': 'application/json' },
-      body,
-    });
-    expect(noCsrf.status).toBe(403);
-    expect(((await noCsrf.json()) as { error: { code: string } }).error.code).toBe('CSRF_INVALID');
-    const crossSite = await fetch(`${rig.base}/api/publish/drafts`, {
-      method: 'POST',
-      headers: {
-        cookie: tam.cookie,
-        'x-csrf-token': tam.csrfToken,
-        origin: 'https://evil.example',
-        'content-type': 'application/json',
-      },
-      body,
-    });
-    expect(crossSite.status).toBe(403);
-    const noSession = await fetch(`${rig.base}/api/publish/site-groups`);
-    expect(noSession.status).toBe(401);
-    expect(await openDrafts(rig)).toEqual([]);
-
-    // With both, the same request reaches the draft checks (and their error format is unchanged).
-    const ok = await fetch(`${rig.base}/api/publish/drafts`, {
-      method: 'POST',
-      headers: { cookie: tam.cookie, 'x-csrf-token': tam.csrfToken, 'content-type': 'application/json' },
-      body,
-    });
-    expect(ok.status).toBe(400);
-    expect(await ok.json()).toMatchObject({
-      error: { code: expect.any(String), message: expect.any(String) },
-    });
-    // Refusals by the guard are audited as denied; a refused draft as failed, with its code.
-    const audit = await auditLog(rig.base);
-    expect(
-      audit.filter((e) => e.actor === 'tam' && e.action === 'access.denied').map((e) => e.details['reason']),
-    ).toEqual(['csrf', 'cross-site']);
-    expect(audit.filter((e) => e.action === 'draft.create')).toEqual([
-      expect.objectContaining({
-        actor: 'tam',
-        outcome: 'failed',
-        details: { code: expect.any(String), message: expect.any(String) },
-      }),
-    ]);
-    const sg = await fetch(`${rig.base}/api/publish/site-groups`, { headers: { cookie: tam.cookie } });
-    expect(sg.status).toBe(200);
-    expect(await sg.json()).toEqual([expect.objectContaining({ siteGroup: SG, threshold: 2 })]);
-  });
-
-  it('wrong password, no password source and too many attempts give clear, named errors', async () => {
-    const wrong = join(rig.t.path, 'wrong-password');
-    writeFileSync(wrong, 'not the password at all\n');
-    const list = (...extra: string[]) => ['draft', 'list', '--server', rig.base, ...extra];
-    await expect(
-      gatecast(cliIo({}), ...list('--user', 'minh', '--password-file', wrong)),
-    ).rejects.toMatchObject({
-      code: 'AUTH_FAILED',
-      message: expect.stringContaining('refused the login of "minh": wrong username or password'),
-    });
-    await expect(gatecast(cliIo({}), ...list('--user', 'minh'))).rejects.toMatchObject({
-      code: 'USAGE',
-      message: expect.stringContaining('give --password-file FILE or set GATECAST_PASSWORD'),
-    });
-    // The password file's content wins over the environment, and a right one works.
-    const right = join(rig.t.path, 'password');
-    writeFileSync(right, `${PASSWORD}\n`);
-    expect(
-      (
-        await gatecast(
-          cliIo({ GATECAST_PASSWORD: 'wrong' }),
-          ...list('--user', 'minh', '--password-file', right),
-        )
-      ).out,
-    ).toContain(`${SG} version 1 (published)`);
-
-    // Three wrong passwords from one address, then that address waits (429 with the wait; the right
-    // password does not help during it).
-    const attempt = (password: string) =>
-      HttpPublishClient.login({ server: rig.base, username: 'lan', password });
-    for (let i = 0; i < 3; i++)
-      await expect(attempt('wrong password number')).rejects.toMatchObject({ code: 'AUTH_FAILED' });
-    await expect(attempt(PASSWORD)).rejects.toMatchObject({
-      code: 'AUTH_RATE_LIMITED',
-      status: 429,
-      message: expect.stringMatching(/too many login attempts for "lan"; try again in \d+ s/),
-    });
   });
 });
 

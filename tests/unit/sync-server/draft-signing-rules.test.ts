@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { deadlinePassed, type SigningState, signingRefusal } from '../../../sync-server/tuf/drafts.js';
+import {
+  deadlinePassed,
+  type SigningState,
+  signingRefusal,
+} from '../../../sync-server/tuf/draft-signing-rules.js';
 
 const NOW = Date.parse('2026-11-22T06:00:00Z');
 const draft = (over: Partial<SigningState> = {}): SigningState => ({

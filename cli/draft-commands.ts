@@ -1,0 +1,248 @@
+/**
+ * `gatecast draft create|list|show|sign|publish|discard|logout`: drafts built from a folder,
+ * reviewed and signed on the approver's machine (only the signature leaves it), and published.
+ */
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { MultiBar, Presets, SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import { prepareDraftFromFolder } from '../platform/draft-folder.js';
+import { GatecastError } from '../protocol/errors.js';
+import { diffLines } from '../protocol/manifest-diff.js';
+import type { DraftView } from '../protocol/publish-api.js';
+import { loadSigningKey } from '../platform/tuf-keys.js';
+import { draftSigningPayload, signDraftPayload, summarisePayload } from '../provisioning/keys.js';
+import { HttpPublishClient, type PublishClient } from '../provisioning/publish-client.js';
+import { PUBLISH_ACCESS } from '../sync-server/content/publish-routes.js';
+import { loadSession, removeSession, sessionPath } from './publish-session.js';
+import {
+  fetchFor,
+  info,
+  out,
+  type PublishCliIo,
+  type TargetOpts,
+  UsageError,
+  withClient,
+  withTarget,
+} from './publish-target.js';
+
+/** The approver answered no when asked to sign. */
+export class SigningDeclinedError extends GatecastError {
+  readonly code = 'SIGNING_DECLINED';
+}
+
+/** Reads one line of an answer (a terminal or a pipe); undefined when the input ends first. */
+async function askLine(question: string, io: PublishCliIo): Promise<string | undefined> {
+  const rl = createInterface({ input: io.stdin, terminal: false });
+  try {
+    // Listen before asking: an answer that is already waiting must not be lost.
+    const lines = rl[Symbol.asyncIterator]();
+    io.stderr.write(question);
+    const next = await lines.next();
+    return next.done ? undefined : String(next.value);
+  } finally {
+    rl.close();
+  }
+}
+
+/** The approver's review of a draft: its summary and what it changes against the version on air. */
+async function reviewLines(client: PublishClient, d: DraftView): Promise<string[]> {
+  const lines = describeDraft(d);
+  const diff = await client.diff(d.id);
+  if (diff) lines.push(...diffLines(diff));
+  return lines;
+}
+
+function describeDraft(d: DraftView): string[] {
+  const lines = [
+    `draft ${d.id}: ${d.siteGroup} version ${d.version} (${d.status})${d.label ? ` — ${d.label}` : ''}`,
+    `  files: ${d.files.length} media + bundle.json; still to upload: ${d.missing.length}`,
+    ...(d.createdBy ? [`  created by: ${d.createdBy}`] : []),
+    `  signatures: ${d.signedBy.length}/${d.threshold}${d.signatures.length ? ` (${d.signatures.map((g) => `${g.keyid.slice(0, 12)}${g.by ? ` by ${g.by}` : ''}`).join(', ')})` : ''}`,
+  ];
+  for (const m of d.missing.slice(0, 10)) lines.push(`  missing: ${m}`);
+  return lines;
+}
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+export function registerDraftCommands(program: Command, io: PublishCliIo): void {
+  const draft = program.command('draft').description('Drafts: build from a folder, sign locally, publish');
+  withTarget(
+    draft
+      .command('create')
+      .description('Check a folder (bundle.json + media), create a draft and upload the media it needs')
+      .requiredOption('--site-group <group>', 'site group, e.g. kien-giang/ha-tien')
+      .requiredOption('--media <dir>', 'folder: target <site-group>/<path> is the file <dir>/<path>')
+      .option('--manifest <file>', 'bundle manifest (default <media>/bundle.json)'),
+  ).action(async (o: TargetOpts & { siteGroup: string; media: string; manifest?: string }) => {
+    const tty = Boolean(process.stderr.isTTY);
+    const hashBar = new SingleBar(
+      { format: 'checking  [{bar}] {percentage}% | {value}/{total} bytes | {file}', hideCursor: true },
+      Presets.shades_classic,
+    );
+    let hashStarted = false;
+    const folder = await prepareDraftFromFolder(o.siteGroup, o.media, o.manifest, {
+      onHashProgress: (done, total, file) => {
+        if (!tty) return;
+        if (!hashStarted) hashBar.start(total, 0, { file });
+        hashStarted = true;
+        hashBar.update(done, { file });
+      },
+    }).finally(() => hashStarted && hashBar.stop());
+    for (const f of folder.ignored)
+      info(`note: ${join(o.media, f)} is not referenced by the manifest; not uploaded`);
+    await withClient(o, io, PUBLISH_ACCESS.create, async (client) => {
+      const d = await client.createDraft(folder.request);
+      out(`draft ${d.id} created: ${d.siteGroup} version ${d.version}, ${d.files.length} media files`);
+      const toSend = d.missing.map((p) => ({ path: p, file: folder.localFiles.get(p) as string }));
+      const sizes = new Map(folder.request.files.map((f) => [f.path, f.length]));
+      const total = toSend.reduce((a, f) => a + (sizes.get(f.path) ?? 0), 0);
+      info(
+        `uploading ${toSend.length} file(s), ${formatBytes(total)}; ${d.files.length - toSend.length} already on the server`,
+      );
+      const bars = new MultiBar(
+        {
+          format: '{name} [{bar}] {percentage}% | {value}/{total} bytes',
+          hideCursor: true,
+          clearOnComplete: false,
+        },
+        Presets.shades_classic,
+      );
+      const totalBar = tty ? bars.create(Math.max(total, 1), 0, { name: 'total    ' }) : undefined;
+      let sentBefore = 0;
+      try {
+        for (const f of toSend) {
+          const size = sizes.get(f.path) ?? 0;
+          const bar = tty
+            ? bars.create(Math.max(size, 1), 0, { name: f.path.slice(-40).padEnd(40) })
+            : undefined;
+          await client.uploadFile(d.id, f.path, f.file, (n) => {
+            bar?.update(n);
+            totalBar?.update(sentBefore + n);
+          });
+          sentBefore += size;
+          if (bar) bars.remove(bar);
+          if (!tty) info(`uploaded ${f.path} (${formatBytes(size)})`);
+        }
+      } finally {
+        bars.stop();
+      }
+      const after = await client.getDraft(d.id);
+      for (const l of describeDraft(after)) out(l);
+      out(`next: approvers run "gatecast draft sign --draft ${d.id} --key <their .key file>"`);
+    });
+  });
+
+  withTarget(
+    draft
+      .command('discard')
+      .description('Delete an open draft and its uploaded files')
+      .requiredOption('--draft <id>', 'draft id'),
+  ).action(async (o: TargetOpts & { draft: string }) => {
+    await withClient(o, io, PUBLISH_ACCESS.discard, (client) => client.discard(o.draft));
+    out(`draft ${o.draft} discarded`);
+  });
+
+  withTarget(draft.command('list').description('List drafts')).action(async (o: TargetOpts) => {
+    const ds = await withClient(o, io, PUBLISH_ACCESS.read, (client) => client.listDrafts());
+    if (!ds.length) out('no drafts');
+    for (const d of ds) out(describeDraft(d)[0] as string);
+  });
+
+  withTarget(
+    draft
+      .command('show')
+      .description('Show a draft: its files, signatures and the bundle manifest approvers are asked to sign')
+      .requiredOption('--draft <id>', 'draft id')
+      .option('--manifest', 'also print bundle.json'),
+  ).action(async (o: TargetOpts & { draft: string; manifest?: boolean }) => {
+    await withClient(o, io, PUBLISH_ACCESS.read, async (client) => {
+      const d = await client.getDraft(o.draft);
+      for (const l of await reviewLines(client, d)) out(l);
+      for (const t of summarisePayload(d.signed).targets)
+        out(`  target ${t.path} ${formatBytes(t.length)} sha256:${t.sha256.slice(0, 16)}…`);
+      if (o.manifest) out((await client.manifest(o.draft)).toString('utf8'));
+    });
+  });
+
+  withTarget(
+    draft
+      .command('sign')
+      .description(
+        'Show a draft (changes, every target with its length and SHA-256), then sign exactly that payload with your approver key; only the signature leaves this machine',
+      )
+      .requiredOption('--draft <id>', 'draft id')
+      .requiredOption('--key <file>', 'your approver private key (<name>.key)')
+      .option('--yes', 'sign without asking for confirmation (scripts)'),
+  ).action(async (o: TargetOpts & { draft: string; key: string; yes?: boolean }) => {
+    const key = await loadSigningKey(o.key);
+    const after = await withClient(o, io, PUBLISH_ACCESS.sign, async (client) => {
+      const d = await client.getDraft(o.draft);
+      if (!d.approverKeyIds.includes(key.keyId))
+        throw new UsageError(
+          `${o.key} (key ${key.keyId.slice(0, 12)}…) is not an approver key of ${d.siteGroup}`,
+        );
+      const manifest = await client.manifest(o.draft);
+      // The bytes signed are computed here from the payload shown, never taken from the server.
+      const payload = draftSigningPayload(d.signed);
+      const summary = summarisePayload(d.signed);
+      for (const l of await reviewLines(client, d)) out(l);
+      out(
+        `  payload: version ${summary.version}, expires ${summary.expires}, ${summary.targets.length} target(s):`,
+      );
+      for (const t of summary.targets) out(`    ${t.path}  ${t.length} bytes  sha256 ${t.sha256}`);
+      out(
+        `  signing ${payload.bytes.length} bytes, sha256 ${payload.sha256}, with key ${key.name} (${key.keyId})`,
+      );
+      if (!o.yes) {
+        const answer = await askLine(`Sign draft ${d.id} (${d.siteGroup} version ${d.version})? [y/N] `, io);
+        if (answer === undefined)
+          throw new UsageError('no answer to "Sign?"; give --yes to sign without asking');
+        if (!/^y(es)?$/i.test(answer.trim())) throw new SigningDeclinedError(`draft ${d.id} not signed`);
+      }
+      const sig = signDraftPayload(d.signed, key, { siteGroup: d.siteGroup, manifest });
+      return client.addSignature(o.draft, sig);
+    });
+    out(`signed draft ${o.draft} as ${key.name} (${after.signedBy.length}/${after.threshold} signatures)`);
+    if (after.signedBy.length >= after.threshold)
+      out(`threshold met: run "gatecast draft publish --draft ${o.draft}"`);
+  });
+
+  withTarget(
+    draft
+      .command('publish')
+      .description('Publish a draft once every file is uploaded and the threshold is met')
+      .requiredOption('--draft <id>', 'draft id'),
+  ).action(async (o: TargetOpts & { draft: string }) => {
+    const r = await withClient(o, io, PUBLISH_ACCESS.publish, (client) => client.publish(o.draft));
+    out(`published ${r.siteGroup} version ${r.version}: ${r.targets} targets, ${r.newFiles} new file(s)`);
+  });
+
+  draft
+    .command('logout')
+    .description('End the account session kept for --server and --user, and delete its saved file')
+    .requiredOption('--server <url>', 'sync server base URL')
+    .requiredOption('--user <name>', 'your account on the sync server')
+    .option('--ca <file>', 'PEM of the server certificate or CA to trust')
+    .action(async (o: TargetOpts & { server: string; user: string }) => {
+      const path = sessionPath(io.env, o.server, o.user);
+      const saved = await loadSession(path, Date.now());
+      await removeSession(path);
+      if (!saved) {
+        out(`no saved session for ${o.user} at ${o.server}`);
+        return;
+      }
+      const fetchFn = await fetchFor(o);
+      await new HttpPublishClient({
+        server: o.server,
+        session: saved,
+        ...(fetchFn ? { fetch: fetchFn } : {}),
+      }).logout();
+      out(`signed out of ${o.server} as ${o.user}`);
+    });
+}

@@ -1,0 +1,39 @@
+/** Times, sizes and language names as the approval pages show them, in the reader's language. */
+import { type DashboardLanguage, DASHBOARD_LOCALE } from '../../protocol/i18n/dashboard.js';
+import { approvalText } from '../../protocol/i18n/approval-ui.js';
+
+export function fmtTime(iso: string | undefined, lang: DashboardLanguage, tz: string): string {
+  if (!iso) return approvalText(lang, 'unknown');
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return iso;
+  return new Intl.DateTimeFormat(DASHBOARD_LOCALE[lang], {
+    timeZone: tz,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hour12: false,
+    timeZoneName: 'short',
+  }).format(ms);
+}
+
+export function fmtBytes(n: number, lang: DashboardLanguage): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${new Intl.NumberFormat(DASHBOARD_LOCALE[lang], { maximumFractionDigits: u ? 1 : 0 }).format(v)} ${units[u]}`;
+}
+
+export function languageName(tag: string, lang: DashboardLanguage): string {
+  try {
+    const name = new Intl.DisplayNames([DASHBOARD_LOCALE[lang]], { type: 'language' }).of(tag);
+    return name && name !== tag ? `${name} (${tag})` : tag;
+  } catch {
+    return tag; // not a tag Intl knows: show it as written
+  }
+}

@@ -1,0 +1,257 @@
+/**
+ * The sections of one draft's review page: what changes against the version on air, every item in
+ * every language (before and after), and every file as it is (checked previews, sandboxed HTML,
+ * source with its line diff). Everything goes through the `html` template (escaped).
+ */
+import { type DashboardLanguage } from '../../protocol/i18n/dashboard.js';
+import { type ApprovalKey, approvalText } from '../../protocol/i18n/approval-ui.js';
+import type { BundleManifest, MediaItem } from '../../protocol/content.js';
+import type { EntryDiff, ManifestDiff } from '../../protocol/manifest-diff.js';
+import { html, type SafeHtml } from '../web/escape.js';
+import { fmtBytes, languageName } from './approval-format.js';
+import type { DraftReview, FileSide, ReviewFile } from './approval-service.js';
+
+function entrySection(lang: DashboardLanguage, key: ApprovalKey, d: EntryDiff, name: string): SafeHtml | '' {
+  const t = (k: ApprovalKey, p?: Record<string, string | number>) => approvalText(lang, k, p);
+  if (!d.added.length && !d.removed.length && !d.changed.length) return '';
+  const label = (e: { id: string; title?: string }) =>
+    e.title && e.title !== e.id ? html`<code>${e.id}</code> ${e.title}` : html`<code>${e.id}</code>`;
+  const langs = (l: string[]) => (l.length ? l.map((x) => languageName(x, lang)).join(', ') : t('unknown'));
+  return html`<section class="diff" data-diff="${name}">
+    <h3>${t(key)}</h3>
+    <ul>
+      ${d.added.map((e) => html`<li class="added" data-id="${e.id}">${t('diff.added')}: ${label(e)}</li>`)}
+      ${d.removed.map(
+        (e) => html`<li class="removed" data-id="${e.id}">${t('diff.removed')}: ${label(e)}</li>`,
+      )}
+      ${d.changed.map(
+        (e) =>
+          html`<li class="changed" data-id="${e.id}">
+            ${t('diff.changed')}: ${label(e)} —
+            ${[
+              t('diff.changedFields', { fields: e.fields.join(', ') }),
+              ...(e.languages
+                ? [
+                    t('diff.languages', {
+                      added: langs(e.languages.added),
+                      removed: langs(e.languages.removed),
+                      changed: langs(e.languages.changed),
+                    }),
+                  ]
+                : []),
+            ].join('; ')}
+          </li>`,
+      )}
+    </ul>
+  </section>`;
+}
+
+/** What the draft changes against the version on air, section by section. */
+export function diffSection(lang: DashboardLanguage, d: ManifestDiff): SafeHtml {
+  const t = (k: ApprovalKey) => approvalText(lang, k);
+  const media = d.media;
+  const sections = [
+    d.fields.length
+      ? html`<section class="diff" data-diff="fields">
+          <h3>${t('diff.fields')}</h3>
+          <ul>
+            ${d.fields.map((f) => html`<li class="changed">${t('diff.changed')}: <code>${f}</code></li>`)}
+          </ul>
+        </section>`
+      : '',
+    entrySection(lang, 'diff.emergencies', d.emergencies, 'emergencies'),
+    entrySection(lang, 'diff.items', d.items, 'items'),
+    entrySection(lang, 'diff.playlists', d.playlists, 'playlists'),
+    entrySection(lang, 'diff.scheduleEntries', d.scheduleEntries, 'scheduleEntries'),
+    media.added.length + media.removed.length + media.changed.length
+      ? html`<section class="diff" data-diff="media">
+          <h3>${t('diff.media')}</h3>
+          <ul>
+            ${media.added.map((p) => html`<li class="added">${t('diff.added')}: <code>${p}</code></li>`)}
+            ${media.removed.map((p) => html`<li class="removed">${t('diff.removed')}: <code>${p}</code></li>`)}
+            ${media.changed.map((p) => html`<li class="changed">${t('diff.changed')}: <code>${p}</code></li>`)}
+          </ul>
+        </section>`
+      : '',
+  ].filter((s) => s !== '');
+  return html`${d.initial ? html`<p class="note">${t('draft.initial')}</p>` : ''}
+  ${sections.length ? sections : d.initial ? '' : html`<p class="empty">${t('draft.noChanges')}</p>`}`;
+}
+
+// ------------------------------------------------------------- every file and language, as it is
+
+/** A draft file route (see approval-routes.ts): `raw` download, `view` checked image/video, `frame` HTML. */
+function fileUrl(id: string, how: 'raw' | 'view' | 'frame', path: string, side: 'after' | 'before'): string {
+  return `/api/content/drafts/${encodeURIComponent(id)}/files/${how}?path=${encodeURIComponent(path)}&side=${side}`;
+}
+
+type Variant = { src?: string; poster?: string; entry?: string; title?: string; body?: string };
+
+function draftManifest(r: DraftReview): BundleManifest | null {
+  try {
+    return JSON.parse(Buffer.from(r.manifest, 'base64').toString('utf8')) as BundleManifest;
+  } catch {
+    return null; // the draft was checked when created; a broken one still shows its raw text below
+  }
+}
+
+/** An image or video of one side, through the route that checks its bytes (never its name). */
+function mediaPreview(
+  id: string,
+  kind: 'image' | 'video',
+  path: string,
+  side: 'after' | 'before',
+  poster?: string,
+): SafeHtml {
+  return kind === 'image'
+    ? html`<img class="thumb" data-side="${side}" src="${fileUrl(id, 'view', path, side)}" alt="${path}" />`
+    : html`<video
+        class="thumb"
+        data-side="${side}"
+        src="${fileUrl(id, 'view', path, side)}"
+        ${poster ? html`poster="${fileUrl(id, 'view', poster, side)}"` : ''}
+        preload="metadata"
+        controls
+        muted
+      ></video>`;
+}
+
+/** The sandboxed frame an HTML entry is rendered in: no scripts, no same-origin, no forms. */
+function htmlFrame(id: string, path: string, side: 'after' | 'before', title: string): SafeHtml {
+  return html`<iframe
+    class="html-preview"
+    data-side="${side}"
+    sandbox=""
+    referrerpolicy="no-referrer"
+    title="${title}"
+    src="${fileUrl(id, 'frame', path, side)}"
+  ></iframe>`;
+}
+
+function variantCell(
+  lang: DashboardLanguage,
+  id: string,
+  kind: MediaItem['kind'],
+  tag: string,
+  after: Variant | undefined,
+  before: Variant | undefined,
+  anchors: Map<string, string>,
+): SafeHtml {
+  const t = (k: ApprovalKey) => approvalText(lang, k);
+  const changed = JSON.stringify(after ?? null) !== JSON.stringify(before ?? null);
+  const side = (v: Variant | undefined, which: 'after' | 'before'): SafeHtml => {
+    if (!v) return html`<p class="empty">${t('review.noFile')}</p>`;
+    if (kind === 'text')
+      return html`${v.title ? html`<strong>${v.title}</strong>` : ''}
+        <p class="text-body" lang="${tag}">${v.body ?? ''}</p>`;
+    const path = kind === 'html' ? v.entry : v.src;
+    if (!path) return html`<p class="empty">${t('review.noFile')}</p>`;
+    const anchor = anchors.get(path);
+    const name =
+      anchor && which === 'after'
+        ? html`<a href="#${anchor}"><code>${path}</code></a>`
+        : html`<code>${path}</code>`;
+    if (kind === 'html') return html`${name}${htmlFrame(id, path, which, path)}`;
+    return html`${name}${mediaPreview(id, kind, path, which, v.poster)}`;
+  };
+  return html`<div class="lang ${changed ? 'changed' : ''}" data-lang="${tag}">
+    <h4>${languageName(tag, lang)}</h4>
+    ${
+      changed && before
+        ? html`<div class="before">
+              <span class="tag">${t('review.before')}</span>${side(before, 'before')}
+            </div>
+            <div class="after"><span class="tag">${t('review.after')}</span>${side(after, 'after')}</div>`
+        : html`<div class="after">${side(after, 'after')}</div>`
+    }
+  </div>`;
+}
+
+/** Every item of the draft in every language, beside what is on air where it changed. */
+export function itemsSection(
+  lang: DashboardLanguage,
+  r: DraftReview,
+  anchors: Map<string, string>,
+): SafeHtml | '' {
+  const m = draftManifest(r);
+  if (!m || !Array.isArray(m.items) || !m.items.length) return '';
+  const before = new Map((r.previous?.items ?? []).map((i) => [i.id, i]));
+  return html`<section id="review-items">
+    <h2>${approvalText(lang, 'review.items')}</h2>
+    ${m.items.map((item) => {
+      const prev = before.get(item.id);
+      const av = (item.variants ?? {}) as Record<string, Variant>;
+      const bv = (prev && prev.kind === item.kind ? prev.variants : {}) as Record<string, Variant>;
+      const tags = [...new Set([...Object.keys(av), ...Object.keys(bv)])];
+      return html`<section class="item" data-item="${item.id}" data-kind="${item.kind}">
+        <h3><code>${item.id}</code> ${item.title ?? ''} <span class="dim">(${item.kind})</span></h3>
+        <div class="langs">
+          ${tags.map((tag) => variantCell(lang, r.draft.id, item.kind, tag, av[tag], bv[tag], anchors))}
+        </div>
+      </section>`;
+    })}
+  </section>`;
+}
+
+function sideFacts(lang: DashboardLanguage, s: FileSide): SafeHtml {
+  return html`<span class="facts"
+    >${approvalText(lang, 'review.detected', { type: s.type?.mime ?? approvalText(lang, 'unknown') })} ·
+    ${fmtBytes(s.length, lang)} · SHA-256 <code>${s.sha256}</code></span
+  >`;
+}
+
+function sourceBlock(lang: DashboardLanguage, f: ReviewFile): SafeHtml | '' {
+  const side = f.after ?? f.before;
+  if (!side?.type || (side.type.kind !== 'html' && side.type.kind !== 'text')) return '';
+  if (side.text === undefined) return html`<p class="note">${approvalText(lang, 'review.tooLarge')}</p>`;
+  const lines = f.diff ?? side.text.split(/\r\n|\n|\r/).map((text) => ({ op: 'same' as const, text }));
+  const mark = { same: ' ', add: '+', del: '-' } as const;
+  return html`<p class="dim">${approvalText(lang, 'review.source')}</p>
+    <pre class="source">
+${lines.map((l) => html`<span class="${l.op}">${`${mark[l.op]} ${l.text}\n`}</span>`)}</pre>`;
+}
+
+/** Every file of the draft as it is: detected type, size, hash, preview and source. */
+export function filesSection(
+  lang: DashboardLanguage,
+  r: DraftReview,
+  anchors: Map<string, string>,
+): SafeHtml | '' {
+  if (!r.files.length) return '';
+  const t = (k: ApprovalKey) => approvalText(lang, k);
+  const id = r.draft.id;
+  return html`<section id="review-files">
+    <h2>${t('review.files')}</h2>
+    ${r.files.map((f) => {
+      const kind = (f.after ?? f.before)?.type?.kind ?? 'binary';
+      const visual = (which: 'after' | 'before') => {
+        const s = which === 'after' ? f.after : f.before;
+        if (!s?.type) return '';
+        if (s.type.kind === 'image' || s.type.kind === 'video')
+          return mediaPreview(id, s.type.kind, f.path, which);
+        if (s.type.kind === 'html') return htmlFrame(id, f.path, which, f.path);
+        return '';
+      };
+      return html`<section
+        class="file"
+        id="${anchors.get(f.path) ?? ''}"
+        data-path="${f.path}"
+        data-kind="${kind}"
+        data-change="${f.change ?? ''}"
+      >
+        <h3>
+          <code>${f.path}</code>
+          ${f.change ? html`<span class="change-${f.change}">${t(`review.change.${f.change}`)}</span>` : ''}
+        </h3>
+        ${f.before ? html`<p><span class="tag">${t('review.before')}</span> ${sideFacts(lang, f.before)}</p>` : ''}
+        ${f.after ? html`<p><span class="tag">${t('review.after')}</span> ${sideFacts(lang, f.after)}</p>` : ''}
+        <p>
+          ${f.before ? html`<a href="${fileUrl(id, 'raw', f.path, 'before')}">${t('review.download')} (${t('review.before')})</a> ` : ''}
+          ${f.after ? html`<a href="${fileUrl(id, 'raw', f.path, 'after')}">${t('review.download')}</a>` : ''}
+        </p>
+        <div class="visual">${visual('before')}${f.before && f.after ? ' → ' : ''}${visual('after')}</div>
+        ${kind === 'html' ? html`<p class="dim">${t('review.rendered')}</p>` : ''} ${sourceBlock(lang, f)}
+      </section>`;
+    })}
+  </section>`;
+}
