@@ -6,7 +6,8 @@
  * supervisor) and through a naive player that swaps `src` on one element per kind when the item is
  * due, without preloading (the baseline).
  *
- * Method: both pages run the same per-frame accounting in requestAnimationFrame. A frame is
+ * Method: both pages run the same per-frame accounting in requestAnimationFrame (the gatecast page
+ * only when opened with `?frames=1`, as here; its switches are timed as on a screen). A frame is
  * **blank** when the element on air has nothing painted (image not decoded/complete, video below
  * HAVE_CURRENT_DATA, iframe not loaded); **stale** when the next slide was due more than one frame
  * ago and is still not on air. Start jitter is the time between the planned start and the first
@@ -111,7 +112,8 @@ async function runGatecast(
   await server.start();
   const sup = new ChromiumSupervisor({
     executablePath: chromium,
-    pageUrl: server.pageUrl,
+    // Frame accounting on: a screen's page runs no per-frame work between switches.
+    pageUrl: `${server.pageUrl}?frames=1`,
     reports: server,
     display: 'none',
     headless: true,

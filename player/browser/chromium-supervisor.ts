@@ -1,11 +1,16 @@
 /**
  * The real PlayerSurface: the system Chromium driven through puppeteer-core (the only module that
  * imports it). It keeps the screen alive:
- * - restarts the browser when it crashes or disconnects, when the page has not reported for
+ * - restarts the browser when it crashes or disconnects, when the page has not answered for
  *   `pageStallMs`, and when the browser's process tree (sum of PSS) passes `browserMemoryLimitBytes`;
  * - recycles the page (a reload right after an item switch) at most once per `recycleEveryMs`;
  * - after any restart or reload shows again what was on air and what was waiting;
- * - aborts every request that is not for the page server's origin.
+ * - launches Chromium so that it refuses every request that is not for the page server's origin
+ *   (launch-args.ts: the proxy rules), and logs the refusals it hears of.
+ *
+ * Liveness costs the page nothing: instead of the page posting a heartbeat every second, the
+ * supervisor reads `gatecast.state()` over the pipe every `pageStallMs / 3` and hands it to its
+ * listeners as a `heartbeat` report; a page whose main thread hangs does not answer.
  *
  * Chromium is launched with --remote-debugging-pipe (puppeteer's `pipe: true`) and never with a
  * DevTools TCP port: a port on 127.0.0.1 lets any local user drive the browser, read file:// and
@@ -14,7 +19,7 @@
  * X11) sessions; it was checked with headless Chromium on x86 only.
  */
 import type { ChildProcess } from 'node:child_process';
-import puppeteer, { type Browser, type HTTPRequest, type LaunchOptions, type Page } from 'puppeteer-core';
+import puppeteer, { type Browser, type ConsoleMessage, type LaunchOptions, type Page } from 'puppeteer-core';
 import { backoffDelayMs } from '../../protocol/backoff.js';
 import { type Clock, systemClock } from '../../protocol/clock.js';
 import { GatecastError } from '../../protocol/errors.js';
@@ -75,6 +80,7 @@ export class ChromiumSupervisor implements PlayerSurface {
   private lastRecycleAt = 0;
   private op: Promise<void> = Promise.resolve();
   private busy = false;
+  private probing: Page | undefined;
   private stopped = true;
   private timers: NodeJS.Timeout[] = [];
   private unsubscribe: (() => void) | undefined;
@@ -106,10 +112,17 @@ export class ChromiumSupervisor implements PlayerSurface {
         await this.launchAndOpen();
       } finally {
         this.busy = false;
+        // The page has not been asked yet: its silence counts from now.
+        this.lastReportAt = this.clock.now();
       }
     });
-    const stallEvery = Math.max(200, Math.min(1000, Math.floor(this.o.pageStallMs / 4)));
-    this.timers.push(setInterval(() => this.checkStall(), stallEvery));
+    const probeEvery = Math.max(200, Math.min(5000, Math.floor(this.o.pageStallMs / 3)));
+    this.timers.push(
+      setInterval(() => {
+        this.checkStall();
+        void this.probe();
+      }, probeEvery),
+    );
     this.timers.push(setInterval(() => this.checkMemory(), this.o.memoryCheckIntervalMs ?? 15_000));
   }
 
@@ -240,6 +253,34 @@ export class ChromiumSupervisor implements PlayerSurface {
     }
   }
 
+  /** Reads the page's state over the pipe: an answer is a sign of life, reported as a heartbeat. */
+  private async probe(): Promise<void> {
+    const page = this.page;
+    // One question at a time: a hung page keeps the last one unanswered until the restart.
+    if (this.stopped || this.busy || !page || this.probing === page) return;
+    this.probing = page;
+    try {
+      const s = await page.evaluate(() => {
+        const g = (
+          window as unknown as {
+            gatecast: {
+              pageId: string;
+              state(): { current: string | null; loading: string[]; queued: string[] };
+            };
+          }
+        ).gatecast;
+        const st = g.state();
+        return { pageId: g.pageId, current: st.current, queued: st.loading.length + st.queued.length };
+      });
+      if (page !== this.page || this.busy) return;
+      this.received({ type: 'heartbeat', at: this.clock.now(), ...s });
+    } catch {
+      // No answer (page reloading, browser gone, protocol timeout): the stall check counts the silence.
+    } finally {
+      if (this.probing === page) this.probing = undefined;
+    }
+  }
+
   private checkStall(): void {
     if (this.stopped || this.busy || !this.browser) return;
     const silentMs = this.clock.now() - this.lastReportAt;
@@ -304,7 +345,14 @@ export class ChromiumSupervisor implements PlayerSurface {
     const o = this.o;
     const width = o.width ?? 1280;
     const height = o.height ?? 720;
-    const args = kioskArgs({ display: o.display, headless: o.headless, width, height, isRoot: o.isRoot });
+    const args = kioskArgs({
+      display: o.display,
+      headless: o.headless,
+      width,
+      height,
+      isRoot: o.isRoot,
+      pageOrigin: this.origin,
+    });
     const options: LaunchOptions = {
       executablePath: o.executablePath,
       headless: o.headless,
@@ -315,6 +363,10 @@ export class ChromiumSupervisor implements PlayerSurface {
       pipe: true,
       // Nothing on a kiosk screen is ever meant to be saved to disk.
       downloadBehavior: { policy: 'deny' },
+      // No network or issue events over the pipe: Chromium enforces the request policy itself (launch
+      // flags, CSP), and an event per request and per frame kept this process busy while playing.
+      networkEnabled: false,
+      issuesEnabled: false,
       // The automation info bar would show on a kiosk screen; and Chromium's own popup blocker stays
       // on (puppeteer turns it off by default): nothing on air may open a window.
       ignoreDefaultArgs: ['--enable-automation', '--disable-popup-blocking'],
@@ -348,8 +400,7 @@ export class ChromiumSupervisor implements PlayerSurface {
     browser.once('disconnected', () => onLost('connection closed'));
     browser.process()?.once('exit', (code, signal) => onLost(`process exited (${signal ?? code})`));
     const page = (await browser.pages())[0] ?? (await browser.newPage());
-    await page.setRequestInterception(true);
-    page.on('request', (req) => this.filter(req));
+    page.on('console', (msg) => this.refused(msg));
     page.on('error', (err) => {
       // The renderer crashed ("Aw, Snap"): a fresh browser is the sure way back.
       if (this.page !== page || this.stopped) return;
@@ -395,14 +446,19 @@ export class ChromiumSupervisor implements PlayerSurface {
     return current ? [{ ...current, startAt: 0, transition: 'cut' }, ...future] : future;
   }
 
-  private filter(req: HTTPRequest): void {
-    const url = req.url();
-    if (url.startsWith(`${this.origin}/`) || url.startsWith('data:') || url.startsWith('blob:')) {
-      void req.continue().catch(() => undefined);
-      return;
-    }
-    this.log.warn('blocked request off the page server', { url: url.slice(0, 200) });
-    void req.abort('blockedbyclient').catch(() => undefined);
+  /**
+   * Chromium logs each load it refused to the page's console (a failed load: the proxy rules; a
+   * refusal: CSP): worth a line here when it was for anything but the page server.
+   */
+  private refused(msg: ConsoleMessage): void {
+    if (msg.type() !== 'error') return;
+    const text = msg.text();
+    const url = msg.location().url ?? /(?:https?|wss?|file):\/\/[^\s'"]+/.exec(text)?.[0] ?? '';
+    if (!/net::ERR_|^Refused to /.test(text) || url.startsWith(`${this.origin}/`)) return;
+    this.log.warn('blocked request off the page server', {
+      url: url.slice(0, 200),
+      error: text.slice(0, 200),
+    });
   }
 
   /**

@@ -13,6 +13,11 @@ export interface LaunchArgsOptions {
   height: number;
   /** Running as root needs --no-sandbox (Chromium refuses to start otherwise). */
   isRoot: boolean;
+  /**
+   * The page server's origin (`http://127.0.0.1:PORT`): when given, it is the only address the
+   * browser reaches directly; the rest of the loopback goes to the dead proxy like everything else.
+   */
+  pageOrigin?: string;
 }
 
 export function kioskArgs(o: LaunchArgsOptions): string[] {
@@ -39,11 +44,15 @@ export function kioskArgs(o: LaunchArgsOptions): string[] {
     '--disable-features=Translate,MediaRouter,OptimizationHints,InterestFeedContentSuggestions',
     '--disable-domain-reliability',
     '--metrics-recording-only',
-    // Belt and braces under request interception and CSP: names other than localhost do not
-    // resolve, and everything not on the loopback goes to a proxy that is not there (loopback
-    // bypasses proxies implicitly).
+    // Under CSP: names other than localhost do not resolve, and everything not on the loopback
+    // goes to a proxy that is not there (loopback bypasses proxies implicitly).
     '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1',
     '--proxy-server=http://127.0.0.1:1',
+    // With the page server's origin, Chromium itself refuses every other request, the rest of the
+    // loopback included: `<-loopback>` drops the implicit loopback bypass and only the page
+    // server's host:port goes direct. This replaces request interception, which sent each request
+    // to the supervisor over DevTools and back.
+    ...(o.pageOrigin ? [`--proxy-bypass-list=<-loopback>;${new URL(o.pageOrigin).host}`] : []),
     // Keep timers and rendering at full rate even if the compositor thinks the window is hidden.
     '--disable-background-timer-throttling',
     '--disable-renderer-backgrounding',

@@ -6,14 +6,23 @@
  * animation frame closest to its planned start. A slide that fails to load is reported and dropped:
  * the front layer stays up, so the screen is never blank.
  *
+ * Between switches the page does nothing: a timer wakes it shortly before the next planned start,
+ * it watches animation frames for the last few and the switch, then lets the compositor idle. Frame
+ * accounting (blank and stale frames, for the benchmarks) runs on every frame only when the page is
+ * opened with `?frames=1`, never on a screen.
+ *
  * The daemon drives the page with `gatecast.enqueue(slide)` / `gatecast.replace(slides)` and hears
- * back over POST /_/report: `ready`, `started`, `error`, `heartbeat`.
+ * back over POST /_/report: `ready`, `started`, `error`, `page-error`. Liveness is not reported: the
+ * supervisor reads `gatecast.state()` over its DevTools pipe.
  */
 
 (() => {
   const REPORT_URL = '/_/report';
-  const HEARTBEAT_MS = 1000;
   const LOAD_TIMEOUT_MS = 15000;
+  /** Wake at least this long before a planned switch (a timer may fire late on a busy device). */
+  const WAKE_EARLY_MS = 50;
+  const params = new URLSearchParams(location.search);
+  const isCountingFrames = params.get('frames') === '1';
 
   const pageId =
     typeof crypto !== 'undefined' && crypto.randomUUID
@@ -43,10 +52,7 @@
   // One layer on air, the others load the next slides underneath it (?layers=N, 2..4, default 3:
   // the next two slides preload in parallel, so a slow load has two items' time).
   const stage = document.getElementById('stage');
-  const layerCount = Math.min(
-    4,
-    Math.max(2, Number(new URLSearchParams(location.search).get('layers')) || 3),
-  );
+  const layerCount = Math.min(4, Math.max(2, Number(params.get('layers')) || 3));
   const layerEls = [...stage.querySelectorAll('.layer')];
   while (layerEls.length < layerCount) {
     const l = document.createElement('div');
@@ -269,6 +275,7 @@
         if (isExpired(slide, epochNow())) throw new Error('expired while loading');
         buf.painted = isPainted;
         buf.state = 'ready';
+        schedule();
       })
       .catch((err) => {
         if (token !== buf.token) return;
@@ -276,6 +283,7 @@
         cancel(buf);
         report({ type: 'error', slideId: slide.id, reason: String(err?.message ? err.message : err) });
         pump();
+        schedule(); // a later slide may be ready and waiting behind this one
       });
   }
 
@@ -306,6 +314,7 @@
       enqueue(s);
     }
     pump();
+    schedule();
   }
 
   /** The pending buffer that goes on air next: the earliest planned start, loaded or not. */
@@ -379,7 +388,39 @@
     return b ? b.slide.startAt : q;
   }
 
+  let isFrameRequested = false;
+  let wakeTimer;
+
+  function requestFrame() {
+    if (isFrameRequested) return;
+    isFrameRequested = true;
+    requestAnimationFrame(frame);
+  }
+
+  /** How long before a switch the page starts watching frames. */
+  const wakeEarlyMs = () => Math.max(WAKE_EARLY_MS, 3 * frameMs);
+
+  /**
+   * Arms the wake-up for the next switch: a timer until shortly before it, or frames now when it is
+   * that close (or overdue). Nothing ready, nothing armed: the load that finishes calls this again.
+   */
+  function schedule() {
+    if (wakeTimer !== undefined) clearTimeout(wakeTimer);
+    wakeTimer = undefined;
+    if (isFrameRequested) return; // the frame callback decides again
+    const next = nextPending();
+    if (!next || next.state !== 'ready') return;
+    const wakeInMs = (next.slide.startAt || 0) - epochNow() - wakeEarlyMs();
+    if (wakeInMs <= 0) requestFrame();
+    else
+      wakeTimer = setTimeout(() => {
+        wakeTimer = undefined;
+        requestFrame();
+      }, wakeInMs);
+  }
+
   function frame(ts) {
+    isFrameRequested = false;
     if (lastFrameTs) {
       const d = ts - lastFrameTs;
       if (d > 4 && d < 100) frameMs = frameMs * 0.9 + d * 0.1;
@@ -390,15 +431,18 @@
     if (next && next.state === 'ready' && now + frameMs / 2 >= (next.slide.startAt || 0)) {
       doSwitch(next, now);
     }
-    // Frame accounting: a frame is blank when what is on air has nothing painted, stale when the
-    // next slide was due more than one frame ago and is not on air yet.
-    if (front.slide) {
-      stats.frames++;
-      if (!front.painted?.()) stats.blankFrames++;
-      const due = pendingStart();
-      if (due > 0 && now - due > frameMs) stats.staleFrames++;
+    if (isCountingFrames) {
+      // Frame accounting: a frame is blank when what is on air has nothing painted, stale when the
+      // next slide was due more than one frame ago and is not on air yet.
+      if (front.slide) {
+        stats.frames++;
+        if (!front.painted?.()) stats.blankFrames++;
+        const due = pendingStart();
+        if (due > 0 && now - due > frameMs) stats.staleFrames++;
+      }
+      requestFrame();
     }
-    requestAnimationFrame(frame);
+    schedule();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -450,15 +494,6 @@
     }),
   );
 
-  setInterval(() => {
-    report({
-      type: 'heartbeat',
-      at: Date.now(),
-      current: front.slide ? front.slide.id : null,
-      queued: queue.length + buffers.filter(isPending).length,
-    });
-  }, HEARTBEAT_MS);
-
   // A notice over the content (identify, the technician's button); removed when it expires.
   let noticeTimer;
   function notice(spec) {
@@ -501,6 +536,6 @@
     },
   });
 
-  requestAnimationFrame(frame);
+  if (isCountingFrames) requestFrame();
   report({ type: 'ready', at: Date.now() });
 })();

@@ -37,6 +37,17 @@ describe('kiosk command line', () => {
     expect(a).toContain('--disable-background-networking');
   });
 
+  it('sends the whole loopback but the page server to the dead proxy when given its origin', () => {
+    const a = kioskArgs({ ...base, display: 'none', headless: true, pageOrigin: 'http://127.0.0.1:43117' });
+    expect(a).toContain('--proxy-server=http://127.0.0.1:1');
+    expect(a).toContain('--proxy-bypass-list=<-loopback>;127.0.0.1:43117');
+    expect(
+      kioskArgs({ ...base, display: 'none', headless: true }).some((f) =>
+        f.startsWith('--proxy-bypass-list'),
+      ),
+    ).toBe(false);
+  });
+
   it('looks for the configured Chromium first, then the Debian and Pi OS names', () => {
     expect(chromiumCandidates('/opt/c')).toEqual([
       '/opt/c',

@@ -1,0 +1,92 @@
+/**
+ * Between switches the screen's page does nothing: no animation frames (the compositor idles) and
+ * no requests (no heartbeat fetch); the supervisor still hears that it is alive, over its pipe.
+ * Frame accounting, for the benchmarks, runs on every frame only with `?frames=1`.
+ */
+import { describe, expect, it } from 'vitest';
+import { contentUrl } from '../../player/page-server.js';
+import { SITE } from '../helpers/player-bundle.js';
+import { type Rig, rigPerTest, slide, started } from '../helpers/player-rig.js';
+
+const media = (f: string) => contentUrl(`${SITE}/media/${f}`);
+
+/** Runs before the player's script: records the time of every animation frame callback. */
+const COUNT_FRAMES = `(() => {
+  window.__frameTimes = [];
+  const raf = window.requestAnimationFrame.bind(window);
+  window.requestAnimationFrame = (cb) =>
+    raf((ts) => {
+      window.__frameTimes.push(performance.timeOrigin + ts);
+      cb(ts);
+    });
+})();`;
+
+interface IdleRun {
+  frames: number[];
+  requests: number[];
+  from: number;
+  to: number;
+  startAt: number;
+  actualStart: number;
+}
+
+/**
+ * Shows `a`, then `b` four seconds later, on the player page opened with `query`; returns the
+ * animation frames and requests of the page, and the window in which it had nothing to do (from
+ * 1.5 s after `b` was queued, time to load it, to 200 ms before its start).
+ */
+async function playTwo(r: Rig, query: string): Promise<IdleRun> {
+  const page = await r.surface.inspectPage(async (p) => p);
+  await page.evaluateOnNewDocument(COUNT_FRAMES);
+  await page.goto(`${r.server.pageUrl}${query}`, { waitUntil: 'domcontentloaded' });
+  await page.waitForFunction(() => 'gatecast' in window);
+  const cdp = await page.createCDPSession();
+  const requests: number[] = [];
+  cdp.on('Network.requestWillBeSent', (e) => requests.push(e.wallTime * 1000));
+  await cdp.send('Network.enable');
+  await r.surface.enqueue(slide({ id: 'a', content: { kind: 'image', src: media('red.png') } }));
+  await r.waitFor(started('a'));
+  const queuedAt = Date.now();
+  const b = slide({ id: 'b', startAt: queuedAt + 4000, content: { kind: 'image', src: media('green.png') } });
+  await r.surface.enqueue(b);
+  const s = await r.waitFor(started('b'));
+  const frames = (await page.evaluate('window.__frameTimes')) as number[];
+  await cdp.detach();
+  return {
+    frames,
+    requests,
+    from: queuedAt + 1500,
+    to: b.startAt - 200,
+    startAt: b.startAt,
+    actualStart: s.type === 'started' ? s.actualStart : Number.NaN,
+  };
+}
+
+const within = (times: number[], from: number, to: number) => times.filter((t) => t > from && t < to);
+
+describe('player page between switches', () => {
+  const rigs = rigPerTest('gatecast-idle-');
+
+  it('requests no animation frames and makes no requests while waiting for the next switch, and switches on time', async () => {
+    const r = await rigs.start();
+    const w = await playTwo(r, '');
+    expect(within(w.frames, w.from, w.to)).toEqual([]);
+    expect(within(w.requests, w.from, w.to)).toEqual([]);
+    // It woke for the switch: the frame it switched in is one it asked for.
+    expect(w.frames).toContain(w.actualStart);
+    expect(Math.abs(w.actualStart - w.startAt)).toBeLessThan(250);
+    // The supervisor still hears from the page: it reads the page's state over its pipe.
+    const hb = await r.waitFor((x) => x.type === 'heartbeat');
+    expect(hb).toMatchObject({ type: 'heartbeat', current: 'b', queued: 0 });
+  });
+
+  it('counts every frame when opened with ?frames=1 (the benchmarks)', async () => {
+    const r = await rigs.start();
+    const w = await playTwo(r, '?frames=1');
+    expect(within(w.frames, w.from, w.to).length).toBeGreaterThan(20);
+    const stats = (await r.surface.inspectPage((p) => p.evaluate('window.gatecast.stats()'))) as {
+      frames: number;
+    };
+    expect(stats.frames).toBeGreaterThan(20);
+  });
+});
