@@ -9,7 +9,7 @@ import { Daemon } from '../device/daemon.js';
 import { findChromium } from '../device/main.js';
 import { ChromiumSupervisor } from '../player/browser/chromium-supervisor.js';
 import { systemClock } from '../protocol/clock.js';
-import { createLogger, setLogLevel } from '../protocol/log.js';
+import { createLogger, setLogLevel } from '../platform/log.js';
 import { cpuBundle } from './cpu-fixtures.worker.js';
 import { benchConfig, staticContent, tempDir } from './player-fixtures.worker.js';
 
