@@ -11,6 +11,7 @@
  * `bavail` already leaves out) behaves as it fills; the reserve is sized to leave ext4 room either way.
  */
 import { statfs } from 'node:fs/promises';
+import { dirname } from 'node:path';
 
 export interface DiskSpace {
   totalBytes: number;
@@ -24,9 +25,16 @@ export interface FreeSpace {
 }
 
 export class StatfsFreeSpace implements FreeSpace {
+  /** A path not created yet (a first start) is on the filesystem of its nearest existing folder. */
   async read(path: string): Promise<DiskSpace> {
-    const s = await statfs(path);
-    return { totalBytes: s.blocks * s.bsize, freeBytes: s.bavail * s.bsize };
+    for (let p = path; ; p = dirname(p)) {
+      try {
+        const s = await statfs(p);
+        return { totalBytes: s.blocks * s.bsize, freeBytes: s.bavail * s.bsize };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || dirname(p) === p) throw err;
+      }
+    }
   }
 }
 

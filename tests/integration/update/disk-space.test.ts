@@ -134,3 +134,16 @@ describe('update client and the data disk', () => {
     expect(c.status().diskFault).toBeUndefined();
   });
 });
+
+describe('free space of a folder not created yet', () => {
+  it('is read from the filesystem of its nearest existing folder (a first start has no content folder)', async () => {
+    const dir = tempDir();
+    try {
+      const space = await new StatfsFreeSpace().read(join(dir.path, 'content', 'blobs'));
+      expect(space.totalBytes).toBeGreaterThan(0);
+      expect(space.totalBytes).toBe((await new StatfsFreeSpace().read(dir.path)).totalBytes);
+    } finally {
+      dir.cleanup();
+    }
+  });
+});
