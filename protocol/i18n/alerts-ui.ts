@@ -4,10 +4,9 @@
  * (tests/unit/i18n-alerts-ui.test.ts). The alert details themselves come from dashboard.ts
  * ("alert.*"), shared with the webhook and the fleet view.
  */
-import type { DashboardLanguage } from './dashboard.js';
+import type { Lang as DashboardLanguage } from './catalogue.js';
 
 const vi = {
-  'alerts.link': 'Cảnh báo',
   'alerts.title': 'Cảnh báo đang có',
   'alerts.summary':
     '{total} cảnh báo: {critical} nghiêm trọng, {warning} cảnh báo, {acknowledged} đã xác nhận',
@@ -53,7 +52,6 @@ const vi = {
 export type AlertsUiKey = keyof typeof vi;
 
 const en: Record<AlertsUiKey, string> = {
-  'alerts.link': 'Alerts',
   'alerts.title': 'Active alerts',
   'alerts.summary': '{total} alerts: {critical} critical, {warning} warning, {acknowledged} acknowledged',
   'alerts.none': 'No alerts',

@@ -2,7 +2,8 @@
  * Message catalogue for the dashboard's fleet and screen pages (login, roles and states come from
  * dashboard.ts). Vietnamese is the default, English the switch; both hold the same keys.
  */
-import { type DashboardLanguage, dashboardText } from './dashboard.js';
+import type { Lang as DashboardLanguage } from './catalogue.js';
+import { dashboardText } from './dashboard.js';
 
 const vi = {
   'fleet.title': 'Toàn bộ màn hình',
@@ -21,8 +22,6 @@ const vi = {
   'col.alerts': 'Cảnh báo',
   'bundle.behind': '{installed} (mới nhất {latest})',
   'bundle.current': '{installed} (mới nhất)',
-  never: 'Chưa bao giờ',
-  none: '—',
   'screen.back': '← Toàn bộ màn hình',
   'screen.health': 'Tình trạng thiết bị',
   'screen.chart24h': '24 giờ qua',
@@ -90,8 +89,6 @@ const en: Record<DashboardUiKey, string> = {
   'col.alerts': 'Alerts',
   'bundle.behind': '{installed} (latest {latest})',
   'bundle.current': '{installed} (latest)',
-  never: 'Never',
-  none: '—',
   'screen.back': '← All screens',
   'screen.health': 'Device health',
   'screen.chart24h': 'Last 24 hours',

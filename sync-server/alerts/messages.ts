@@ -1,11 +1,7 @@
 /** The dashboard text of an alert, from the message catalogue (protocol/i18n/dashboard.ts). */
-import {
-  type DashboardKey,
-  type DashboardLanguage,
-  dashboardText,
-  formatNumber,
-} from '../../protocol/i18n/dashboard.js';
+import { type DashboardKey, dashboardText } from '../../protocol/i18n/dashboard.js';
 import type { AlertKind, RaisedAlert } from './types.js';
+import { type DashboardLanguage, formatNumber } from '../dashboard/language.js';
 
 export const ALERT_MESSAGE_KEY: Readonly<Record<AlertKind, DashboardKey>> = Object.freeze({
   offline: 'alert.offline',

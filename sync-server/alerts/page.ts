@@ -6,7 +6,7 @@
  * script, which rebuilds the rows with textContent only.
  */
 import { alertsText, type AlertsUiKey } from '../../protocol/i18n/alerts-ui.js';
-import { type DashboardLanguage, dashboardText, formatDateTime } from '../../protocol/i18n/dashboard.js';
+import { dashboardText } from '../../protocol/i18n/dashboard.js';
 import { ALERT_MESSAGE_KEY, alertText } from './messages.js';
 import type { AlertHistoryEntry } from './store.js';
 import type { AlertEvent, AlertKind, AlertRecord, AlertSeverity } from './types.js';
@@ -14,6 +14,7 @@ import type { PublicUser } from '../accounts/service.js';
 import { html, type SafeHtml } from '../web/escape.js';
 import { browserUrl } from '../dashboard/browser-files.js';
 import { jsonBlock, page } from '../dashboard/layout.js';
+import { type DashboardLanguage, formatDateTime } from '../dashboard/language.js';
 
 export const ALERT_KINDS = Object.keys(ALERT_MESSAGE_KEY) as AlertKind[];
 

@@ -3,16 +3,12 @@
  * `html` template's escaping; every word shown comes from the catalogues; the client scripts get
  * the messages they need as a JSON data block (not executed, so the CSP needs no inline script).
  */
-import {
-  DASHBOARD_LANGUAGES,
-  type DashboardKey,
-  type DashboardLanguage,
-  dashboardText,
-} from '../../protocol/i18n/dashboard.js';
+import { type DashboardKey, dashboardText } from '../../protocol/i18n/dashboard.js';
 import { uiText } from '../../protocol/i18n/dashboard-ui.js';
 import { html } from '../web/escape.js';
 import type { PublicUser } from '../accounts/service.js';
 import { page } from '../dashboard/layout.js';
+import { DASHBOARD_LANGUAGES, type DashboardLanguage } from '../dashboard/language.js';
 
 /**
  * The reports form: period, basis, gate, language and format, sent as a plain GET to /api/reports

@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  dashboardMessages,
-  dashboardText,
-  formatDateTime,
-  formatNumber,
-  formatPercent,
-} from '../../protocol/i18n/dashboard.js';
+import { dashboardMessages, dashboardText } from '../../protocol/i18n/dashboard.js';
+import { formatDateTime, formatNumber, formatPercent } from '../../sync-server/dashboard/language.js';
 
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
