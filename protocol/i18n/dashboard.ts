@@ -18,11 +18,6 @@ const vi = {
   'error.csrf': 'Phiên làm việc không hợp lệ, vui lòng tải lại trang',
   'error.unauthenticated': 'Vui lòng đăng nhập',
 
-  'state.playing': 'Đang phát',
-  'state.offline': 'Mất kết nối',
-  'state.displayOff': 'Màn hình tắt',
-  'state.error': 'Lỗi',
-
   'alert.offline': 'Mất kết nối quá {minutes} phút',
   'alert.displayOffInOpeningHours': 'Màn hình tắt trong giờ mở cửa',
   'alert.diskLow': 'Sắp hết dung lượng: còn {freePercent}%',
@@ -85,6 +80,7 @@ const vi = {
   'report.none': 'Không có',
   'report.hours': '{hours} giờ',
   'report.minutes': '{minutes} phút',
+  'reports.back': '← Toàn bộ màn hình',
   'reports.title': 'Báo cáo theo kỳ',
   'reports.period': 'Kỳ báo cáo',
   'reports.periodHint': 'Quý (2026-Q1), năm (2026) hoặc khoảng ngày (2026-01-01..2026-03-31)',
@@ -115,11 +111,6 @@ const en: Record<DashboardKey, string> = {
   'error.forbidden': 'You are not allowed to do this',
   'error.csrf': 'Your session token is missing or stale; reload the page',
   'error.unauthenticated': 'Please sign in',
-
-  'state.playing': 'Playing',
-  'state.offline': 'Offline',
-  'state.displayOff': 'Display off',
-  'state.error': 'Error',
 
   'alert.offline': 'Offline for more than {minutes} minutes',
   'alert.displayOffInOpeningHours': 'Display off during opening hours',
@@ -183,6 +174,7 @@ const en: Record<DashboardKey, string> = {
   'report.none': 'None',
   'report.hours': '{hours} h',
   'report.minutes': '{minutes} min',
+  'reports.back': '← All screens',
   'reports.title': 'Period reports',
   'reports.period': 'Period',
   'reports.periodHint': 'A quarter (2026-Q1), a year (2026) or dates (2026-01-01..2026-03-31)',

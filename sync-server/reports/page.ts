@@ -4,7 +4,6 @@
  * the messages they need as a JSON data block (not executed, so the CSP needs no inline script).
  */
 import { type DashboardKey, dashboardText } from '../../protocol/i18n/dashboard.js';
-import { uiText } from '../../protocol/i18n/dashboard-ui.js';
 import { html } from '../web/escape.js';
 import type { PublicUser } from '../accounts/service.js';
 import { page } from '../dashboard/layout.js';
@@ -31,7 +30,7 @@ export function renderReports(
   return page(
     { lang, title: t('reports.title'), user, csrfToken, path: '/dashboard/reports' },
     html`<main>
-      <p><a href="/dashboard">${uiText(lang, 'screen.back')}</a></p>
+      <p><a href="/dashboard">${dashboardText(lang, 'reports.back')}</a></p>
       <form id="report-form" class="login" method="get" action="/api/reports">
         <h2>${t('reports.title')}</h2>
         <label for="period">${t('reports.period')}</label
