@@ -4,10 +4,9 @@
  * Vietnamese is the default, English the switch; both hold the same keys with the same placeholders
  * (tests/unit/accounts-pages.test.ts). Role names come from dashboard.ts ("role.*").
  */
-import type { DashboardLanguage } from './dashboard.js';
+import type { Lang as DashboardLanguage } from './catalogue.js';
 
 const vi = {
-  'users.link': 'Tài khoản',
   'users.title': 'Quản lý tài khoản',
   'users.col.username': 'Tên đăng nhập',
   'users.col.displayName': 'Tên hiển thị',
@@ -65,7 +64,6 @@ const vi = {
   'error.FORBIDDEN': 'Vai trò của bạn không được làm việc này',
   'error.CSRF_INVALID': 'Phiên làm việc của trang đã cũ: hãy tải lại trang',
   'error.other': 'Không thực hiện được (mã {code})',
-  'account.link': 'Tài khoản của tôi',
   'account.title': 'Tài khoản của tôi',
   'account.username': 'Tên đăng nhập',
   'account.role': 'Vai trò',
@@ -92,7 +90,6 @@ const vi = {
   'audit.action.key.register': 'Đăng ký khoá phê duyệt',
   'audit.action.key.remove': 'Gỡ khoá phê duyệt',
   'audit.action.key.revoke': 'Thu hồi khoá phê duyệt',
-  'audit.link': 'Nhật ký',
   'audit.title': 'Nhật ký thao tác',
   'audit.zone': 'Thời gian theo múi giờ {zone}',
   'audit.col.time': 'Thời gian',
@@ -142,7 +139,6 @@ const vi = {
 export type AccountsUiKey = keyof typeof vi;
 
 const en: Record<AccountsUiKey, string> = {
-  'users.link': 'Users',
   'users.title': 'User accounts',
   'users.col.username': 'Username',
   'users.col.displayName': 'Display name',
@@ -200,7 +196,6 @@ const en: Record<AccountsUiKey, string> = {
   'error.FORBIDDEN': 'Your role may not do this',
   'error.CSRF_INVALID': 'This page is out of date: reload it',
   'error.other': 'Could not do it (code {code})',
-  'account.link': 'My account',
   'account.title': 'My account',
   'account.username': 'Username',
   'account.role': 'Role',
@@ -227,7 +222,6 @@ const en: Record<AccountsUiKey, string> = {
   'audit.action.key.register': 'Register approver key',
   'audit.action.key.remove': 'Remove approver key',
   'audit.action.key.revoke': 'Revoke approver key',
-  'audit.link': 'Audit log',
   'audit.title': 'Audit log',
   'audit.zone': 'Times in the {zone} time zone',
   'audit.col.time': 'Time',

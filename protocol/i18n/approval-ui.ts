@@ -3,12 +3,9 @@
  * messages). Vietnamese is the default, English the switch; both hold the same keys
  * (tests/unit/i18n-approval.test.ts checks it). `{name}` placeholders are filled by approvalText.
  */
-import type { DashboardLanguage } from './dashboard.js';
+import type { Lang as DashboardLanguage } from './catalogue.js';
 
 const vi = {
-  'nav.drafts': 'Phê duyệt',
-  'nav.emergency': 'Khẩn cấp',
-
   'drafts.title': 'Bản nháp chờ phê duyệt',
   'drafts.pending': 'Đang chờ phê duyệt',
   'drafts.published': 'Đã xuất bản gần đây',
@@ -146,9 +143,6 @@ const vi = {
 export type ApprovalKey = keyof typeof vi;
 
 const en: Record<ApprovalKey, string> = {
-  'nav.drafts': 'Approval',
-  'nav.emergency': 'Emergency',
-
   'drafts.title': 'Drafts awaiting approval',
   'drafts.pending': 'Awaiting approval',
   'drafts.published': 'Recently published',

@@ -2,10 +2,9 @@
  * Message catalogue for the content authoring page (/dashboard/content). Vietnamese is the default,
  * English the switch; both hold the same keys and placeholders.
  */
-import type { DashboardLanguage } from './dashboard.js';
+import type { Lang as DashboardLanguage } from './catalogue.js';
 
 const vi = {
-  'content.link': 'Soạn nội dung',
   'content.title': 'Soạn nội dung',
   'content.siteGroup': 'Nhóm màn hình (cửa khẩu)',
   'content.gateInfo': '{name} · ngôn ngữ: {languages} · múi giờ: {zone}',
@@ -129,7 +128,6 @@ const vi = {
 export type ContentUiKey = keyof typeof vi;
 
 const en: Record<ContentUiKey, string> = {
-  'content.link': 'Content',
   'content.title': 'Content authoring',
   'content.siteGroup': 'Site group (gate)',
   'content.gateInfo': '{name} · languages: {languages} · time zone: {zone}',

@@ -4,50 +4,19 @@
  * Both catalogues must hold the same keys (tests/unit/i18n-dashboard.test.ts checks it).
  */
 
-export type DashboardLanguage = 'vi' | 'en';
-export const DASHBOARD_LANGUAGES: readonly DashboardLanguage[] = ['vi', 'en'];
-export const DEFAULT_DASHBOARD_LANGUAGE: DashboardLanguage = 'vi';
+import type { Lang as DashboardLanguage } from './catalogue.js';
 
 const vi = {
-  'app.title': 'Quản lý màn hình thông tin cửa khẩu',
-  'lang.switch': 'English',
-
   'login.title': 'Đăng nhập',
   'login.username': 'Tên đăng nhập',
   'login.password': 'Mật khẩu',
   'login.submit': 'Đăng nhập',
   'login.failed': 'Sai tên đăng nhập hoặc mật khẩu',
   'login.rateLimited': 'Quá nhiều lần thử, vui lòng thử lại sau {seconds} giây',
-  logout: 'Đăng xuất',
-
-  'role.admin': 'Quản trị',
-  'role.operator': 'Vận hành',
-  'role.author': 'Biên tập',
-  'role.approver': 'Phê duyệt',
-  'role.viewer': 'Xem',
 
   'error.forbidden': 'Bạn không có quyền thực hiện thao tác này',
   'error.csrf': 'Phiên làm việc không hợp lệ, vui lòng tải lại trang',
   'error.unauthenticated': 'Vui lòng đăng nhập',
-
-  'state.playing': 'Đang phát',
-  'state.offline': 'Mất kết nối',
-  'state.displayOff': 'Màn hình tắt',
-  'state.error': 'Lỗi',
-
-  'alert.offline': 'Mất kết nối quá {minutes} phút',
-  'alert.displayOffInOpeningHours': 'Màn hình tắt trong giờ mở cửa',
-  'alert.diskLow': 'Sắp hết dung lượng: còn {freePercent}%',
-  'alert.temperatureHigh': 'Nhiệt độ cao: {celsius} °C',
-  'alert.underVoltage': 'Điện áp thấp',
-  'alert.playbackErrors': '{count} lỗi phát trong {minutes} phút',
-  'alert.bundleLagging': 'Nội dung cũ: {installed}, mới nhất {latest}',
-  'alert.clockSkew': 'Lệch đồng hồ {seconds} giây',
-  'alert.missingLanguageVariants': 'Thiếu bản ngôn ngữ: {languages}',
-  'alert.severity.critical': 'Nghiêm trọng',
-  'alert.severity.warning': 'Cảnh báo',
-  'alert.acknowledge': 'Xác nhận',
-  'alert.acknowledgedBy': 'Đã xác nhận bởi {user}',
 
   'audit.title': 'Nhật ký hoạt động',
   'audit.export': 'Xuất CSV',
@@ -97,8 +66,7 @@ const vi = {
   'report.none': 'Không có',
   'report.hours': '{hours} giờ',
   'report.minutes': '{minutes} phút',
-  'reports.link': 'Báo cáo',
-  'fleet.link': 'Màn hình',
+  'reports.back': '← Toàn bộ màn hình',
   'reports.title': 'Báo cáo theo kỳ',
   'reports.period': 'Kỳ báo cáo',
   'reports.periodHint': 'Quý (2026-Q1), năm (2026) hoặc khoảng ngày (2026-01-01..2026-03-31)',
@@ -119,45 +87,16 @@ const vi = {
 export type DashboardKey = keyof typeof vi;
 
 const en: Record<DashboardKey, string> = {
-  'app.title': 'Border gate information screens',
-  'lang.switch': 'Tiếng Việt',
-
   'login.title': 'Sign in',
   'login.username': 'Username',
   'login.password': 'Password',
   'login.submit': 'Sign in',
   'login.failed': 'Wrong username or password',
   'login.rateLimited': 'Too many attempts, try again in {seconds} seconds',
-  logout: 'Sign out',
-
-  'role.admin': 'Administrator',
-  'role.operator': 'Operator',
-  'role.author': 'Author',
-  'role.approver': 'Approver',
-  'role.viewer': 'Viewer',
 
   'error.forbidden': 'You are not allowed to do this',
   'error.csrf': 'Your session token is missing or stale; reload the page',
   'error.unauthenticated': 'Please sign in',
-
-  'state.playing': 'Playing',
-  'state.offline': 'Offline',
-  'state.displayOff': 'Display off',
-  'state.error': 'Error',
-
-  'alert.offline': 'Offline for more than {minutes} minutes',
-  'alert.displayOffInOpeningHours': 'Display off during opening hours',
-  'alert.diskLow': 'Disk low: {freePercent}% free',
-  'alert.temperatureHigh': 'Temperature high: {celsius} °C',
-  'alert.underVoltage': 'Under-voltage',
-  'alert.playbackErrors': '{count} playback errors in {minutes} minutes',
-  'alert.bundleLagging': 'Content out of date: {installed}, latest {latest}',
-  'alert.clockSkew': 'Clock off by {seconds} seconds',
-  'alert.missingLanguageVariants': 'Missing language variants: {languages}',
-  'alert.severity.critical': 'Critical',
-  'alert.severity.warning': 'Warning',
-  'alert.acknowledge': 'Acknowledge',
-  'alert.acknowledgedBy': 'Acknowledged by {user}',
 
   'audit.title': 'Audit log',
   'audit.export': 'Export CSV',
@@ -207,8 +146,7 @@ const en: Record<DashboardKey, string> = {
   'report.none': 'None',
   'report.hours': '{hours} h',
   'report.minutes': '{minutes} min',
-  'reports.link': 'Reports',
-  'fleet.link': 'Screens',
+  'reports.back': '← All screens',
   'reports.title': 'Period reports',
   'reports.period': 'Period',
   'reports.periodHint': 'A quarter (2026-Q1), a year (2026) or dates (2026-01-01..2026-03-31)',
@@ -228,10 +166,6 @@ const en: Record<DashboardKey, string> = {
 
 export const dashboardMessages: Record<DashboardLanguage, Record<DashboardKey, string>> = { vi, en };
 
-export function isDashboardLanguage(v: unknown): v is DashboardLanguage {
-  return v === 'vi' || v === 'en';
-}
-
 /** The message for `key` in `lang` with `{placeholders}` filled; an unknown placeholder stays as is. */
 export function dashboardText(
   lang: DashboardLanguage,
@@ -240,43 +174,5 @@ export function dashboardText(
 ): string {
   return dashboardMessages[lang][key].replace(/\{(\w+)\}/g, (m, name: string) =>
     name in params ? String(params[name]) : m,
-  );
-}
-
-/** BCP 47 locale used with Intl for each dashboard language. */
-export const DASHBOARD_LOCALE: Record<DashboardLanguage, string> = { vi: 'vi-VN', en: 'en-GB' };
-
-/** A date and time as the user reads it, in the gate's time zone (e.g. "14:05 31/03/2026"). */
-export function formatDateTime(ms: number, lang: DashboardLanguage, timeZone: string): string {
-  return new Intl.DateTimeFormat(DASHBOARD_LOCALE[lang], {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hour12: false,
-  }).format(ms);
-}
-
-/** A calendar date in the gate's time zone. */
-export function formatDate(ms: number, lang: DashboardLanguage, timeZone: string): string {
-  return new Intl.DateTimeFormat(DASHBOARD_LOCALE[lang], {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(ms);
-}
-
-/** A number with the locale's grouping and decimal marks (vi-VN: "1.234,5"; en-GB: "1,234.5"). */
-export function formatNumber(n: number, lang: DashboardLanguage, maximumFractionDigits = 0): string {
-  return new Intl.NumberFormat(DASHBOARD_LOCALE[lang], { maximumFractionDigits }).format(n);
-}
-
-/** A percentage from a 0..1 ratio. */
-export function formatPercent(ratio: number, lang: DashboardLanguage, maximumFractionDigits = 2): string {
-  return new Intl.NumberFormat(DASHBOARD_LOCALE[lang], { style: 'percent', maximumFractionDigits }).format(
-    ratio,
   );
 }

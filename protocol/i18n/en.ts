@@ -1,6 +1,6 @@
 /**
- * English messages. Flat keys, `{name}` placeholders. Every key here exists in vi.ts (the type and a
- * test enforce it); the dashboard reads the same catalogues.
+ * English messages for the technician (provisioning, self-test, device CLI). Flat keys, the message
+ * syntax of catalogue.ts; every key here exists in vi.ts with the same placeholders.
  */
 export const en = {
   'prov.title': 'gatecast provisioning',
@@ -82,8 +82,9 @@ export const en = {
   'st.chromium.ok': '{path} ({version})',
   'st.chromium.missing': 'Chromium not found: sudo apt install chromium',
   'st.chromium.failed': 'Chromium does not start: {detail}',
-  'st.fonts.ok': 'all {count} characters have a font',
-  'st.fonts.missing': '{count} characters show as empty boxes ({sample}): sudo apt install {pkg}',
+  'st.fonts.ok': '{count, plural, one {the # character has} other {all # characters have}} a font',
+  'st.fonts.missing':
+    '{count, plural, one {# character shows as an empty box} other {# characters show as empty boxes}} ({sample}): sudo apt install {pkg}',
   'st.fonts.skipped': 'not checked: Chromium did not start',
   'st.fonts.noSample': 'not checked: no sample text for this language yet',
   'st.display.ok': '{adapter}: the screen is {state}',
@@ -111,7 +112,7 @@ export const en = {
   'st.key.lost':
     '{path} is missing, but this screen is enrolled as {deviceId}: the server accepts only its old key, so the screen plays without a link. Restore the key from a backup, or enrol again (gatecast provision --reenrol) and revoke the old enrolment',
   'st.summary.pass': 'All checks passed.',
-  'st.summary.fail': '{count} check(s) failed.',
+  'st.summary.fail': '{count, plural, one {# check} other {# checks}} failed.',
 } as const;
 
 export type MessageKey = keyof typeof en;

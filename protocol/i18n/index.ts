@@ -1,26 +1,18 @@
+import { defineCatalogue, type Lang, LANGS, type Params } from './catalogue.js';
 import { en, type MessageKey } from './en.js';
 import { vi } from './vi.js';
 
 export type { MessageKey } from './en.js';
-export type UiLang = 'vi' | 'en';
-export const UI_LANGS: readonly UiLang[] = ['vi', 'en'];
+/** The language the technician's tools (provisioning, self-test, device CLI) speak. */
+export type UiLang = Lang;
+export const UI_LANGS: readonly UiLang[] = LANGS;
 
-const catalogues: Record<UiLang, Record<MessageKey, string>> = { en, vi };
+/** What the device, the CLI and provisioning tell a technician. */
+export const technicianTexts = defineCatalogue<MessageKey>({ vi, en });
 
-/** The message for `key` in `lang`, with `{name}` replaced from `params`; unknown placeholders stay visible. */
-export function t(lang: UiLang, key: MessageKey, params: Record<string, string | number> = {}): string {
-  return catalogues[lang][key].replace(/\{(\w+)\}/g, (m, name: string) =>
-    name in params ? String(params[name]) : m,
-  );
-}
-
-/** Placeholder names used by a message, for the catalogue consistency test. */
-export function placeholders(text: string): string[] {
-  return [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!).sort();
-}
-
-export function catalogue(lang: UiLang): Readonly<Record<MessageKey, string>> {
-  return catalogues[lang];
+/** The message for `key` in `lang`, placeholders and plurals resolved; unknown placeholders stay visible. */
+export function t(lang: UiLang, key: MessageKey, params: Params = {}): string {
+  return technicianTexts.text(lang, key, params);
 }
 
 /**

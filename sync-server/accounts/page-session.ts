@@ -4,7 +4,7 @@
  * action gets 403 — so the HTML pages can be 'public' routes and still never show data to anyone.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { uiText } from '../../protocol/i18n/dashboard-ui.js';
+import { dashboardText } from '../../protocol/i18n/dashboard.js';
 import { sessionToken } from './access-control.js';
 import { languageOf } from '../dashboard/language.js';
 import { type Action, isAllowed } from '../web/roles.js';
@@ -35,7 +35,7 @@ export function pageSession(
       .code(403)
       .header('cache-control', 'no-store')
       .type('application/json')
-      .send({ error: { code: 'FORBIDDEN', message: uiText(languageOf(request), 'error.forbidden') } });
+      .send({ error: { code: 'FORBIDDEN', message: dashboardText(languageOf(request), 'error.forbidden') } });
     return undefined;
   }
   return auth;

@@ -14,7 +14,6 @@ import {
   type AccountsUiKey,
   AUDIT_ACTIONS,
 } from '../../protocol/i18n/accounts-ui.js';
-import { DASHBOARD_LOCALE, type DashboardLanguage, dashboardText } from '../../protocol/i18n/dashboard.js';
 import { addDays, isLocalDate, startOfLocalDay } from '../../protocol/zoned-time.js';
 import { ROLES } from '../web/roles.js';
 import type { PublicAccountKey, PublicUser } from './service.js';
@@ -22,6 +21,8 @@ import type { AuditOutcome } from './store.js';
 import { html, type SafeHtml } from '../web/escape.js';
 import { browserUrl } from '../dashboard/browser-files.js';
 import { jsonBlock, page } from '../dashboard/layout.js';
+import { shellTexts } from '../dashboard/texts.js';
+import { DASHBOARD_LOCALE, type DashboardLanguage } from '../dashboard/language.js';
 
 /** A user as the users page lists it. */
 export interface UserRowData extends PublicUser {
@@ -103,7 +104,7 @@ export function parseAuditFilter(query: Record<string, unknown>, timeZone: strin
 
 /** What every account page's script reads: the catalogue, role names, locale and ops zone. */
 function messages(lang: DashboardLanguage, timeZone: string): SafeHtml {
-  const roles = Object.fromEntries(ROLES.map((r) => [`role.${r}`, dashboardText(lang, `role.${r}`)]));
+  const roles = Object.fromEntries(ROLES.map((r) => [`role.${r}`, shellTexts.text(lang, `role.${r}`)]));
   return html`<script type="application/json" id="accounts-msgs">
     ${jsonBlock({ ...accountsClientMessages(lang), ...roles, locale: DASHBOARD_LOCALE[lang], timeZone })}
   </script>`;
@@ -160,7 +161,7 @@ const roleOptions = (lang: DashboardLanguage, selected?: string) =>
   ROLES.map(
     (r) =>
       html`<option value="${r}" ${r === selected ? 'selected' : ''}>
-        ${dashboardText(lang, `role.${r}`)}
+        ${shellTexts.text(lang, `role.${r}`)}
       </option>`,
   );
 
@@ -357,7 +358,7 @@ export function renderAccountPage(o: AccountPageOptions): string {
           <dt>${accountsText(lang, 'users.col.displayName')}</dt>
           <dd id="me-displayName">${o.user.displayName}</dd>
           <dt>${t('account.role')}</dt>
-          <dd id="me-role">${dashboardText(lang, `role.${o.user.role}`)}</dd>
+          <dd id="me-role">${shellTexts.text(lang, `role.${o.user.role}`)}</dd>
         </dl>
         ${ownPasswordForm(lang)} ${ownKeysPanel(lang, o.keys, o.canRegisterKeys)}
         ${messages(lang, o.timeZone)}

@@ -1,13 +1,9 @@
-/** The dashboard text of an alert, from the message catalogue (protocol/i18n/dashboard.ts). */
-import {
-  type DashboardKey,
-  type DashboardLanguage,
-  dashboardText,
-  formatNumber,
-} from '../../protocol/i18n/dashboard.js';
+/** The text of an alert, from the alerts catalogue (texts.ts). */
+import { type AlertsKey, alertsTexts } from './texts.js';
 import type { AlertKind, RaisedAlert } from './types.js';
+import { type DashboardLanguage, formatNumber } from '../dashboard/language.js';
 
-export const ALERT_MESSAGE_KEY: Readonly<Record<AlertKind, DashboardKey>> = Object.freeze({
+export const ALERT_MESSAGE_KEY: Readonly<Record<AlertKind, AlertsKey>> = Object.freeze({
   offline: 'alert.offline',
   'display-off-in-opening-hours': 'alert.displayOffInOpeningHours',
   'disk-low': 'alert.diskLow',
@@ -19,10 +15,13 @@ export const ALERT_MESSAGE_KEY: Readonly<Record<AlertKind, DashboardKey>> = Obje
   'missing-language-variants': 'alert.missingLanguageVariants',
 });
 
-/** The alert's message in `lang`, numbers written the locale's way (vi: "3,1"). */
+/**
+ * The alert's message in `lang`, numbers written the locale's way (vi: "3,1"). A count's plural form
+ * is chosen from the written number: "1" is one, and a number with a separator is other.
+ */
 export function alertText(alert: Pick<RaisedAlert, 'kind' | 'params'>, lang: DashboardLanguage): string {
   const params = Object.fromEntries(
     Object.entries(alert.params).map(([k, v]) => [k, typeof v === 'number' ? formatNumber(v, lang, 1) : v]),
   );
-  return dashboardText(lang, ALERT_MESSAGE_KEY[alert.kind], params);
+  return alertsTexts.text(lang, ALERT_MESSAGE_KEY[alert.kind], params);
 }

@@ -10,7 +10,6 @@
  * audited).
  */
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import type { DashboardLanguage } from '../../protocol/i18n/dashboard.js';
 import type { Logger } from '../../platform/log.js';
 import { isAllowed } from '../web/roles.js';
 import type { AccountService } from '../accounts/service.js';
@@ -23,7 +22,7 @@ import type { GateStore } from '../registry/gate-store.js';
 import { ALERT_KINDS, alertsView, type AlertsView, renderAlertsPage } from './page.js';
 import { openEventStream } from '../accounts/event-stream.js';
 import { pageSession } from '../accounts/page-session.js';
-import { languageOf } from '../dashboard/language.js';
+import { type DashboardLanguage, languageOf } from '../dashboard/language.js';
 
 export interface AlertsPageRoutesOptions {
   /** The monitor's active alerts. */

@@ -5,15 +5,15 @@
  * server renders its rows into the page and the live stream sends the same view to the client
  * script, which rebuilds the rows with textContent only.
  */
-import { alertsText, type AlertsUiKey } from '../../protocol/i18n/alerts-ui.js';
-import { type DashboardLanguage, dashboardText, formatDateTime } from '../../protocol/i18n/dashboard.js';
 import { ALERT_MESSAGE_KEY, alertText } from './messages.js';
+import { type AlertsKey, alertsTexts } from './texts.js';
 import type { AlertHistoryEntry } from './store.js';
 import type { AlertEvent, AlertKind, AlertRecord, AlertSeverity } from './types.js';
 import type { PublicUser } from '../accounts/service.js';
 import { html, type SafeHtml } from '../web/escape.js';
 import { browserUrl } from '../dashboard/browser-files.js';
 import { jsonBlock, page } from '../dashboard/layout.js';
+import { type DashboardLanguage, formatDateTime } from '../dashboard/language.js';
 
 export const ALERT_KINDS = Object.keys(ALERT_MESSAGE_KEY) as AlertKind[];
 
@@ -84,7 +84,7 @@ function where(a: AlertRecord, lookup: AlertsLookup) {
 }
 
 const kindText = (lang: DashboardLanguage, kind: AlertKind) =>
-  alertsText(lang, `alerts.kind.${kind}` as AlertsUiKey);
+  alertsTexts.text(lang, `alerts.kind.${kind}` as AlertsKey);
 
 /** Localises the active alerts (critical first, then newest first) and the recent history. */
 export function alertsView(
@@ -109,7 +109,7 @@ export function alertsView(
         kind: a.kind,
         kindText: kindText(lang, a.kind),
         severity: a.severity,
-        severityText: dashboardText(lang, `alert.severity.${a.severity}`),
+        severityText: alertsTexts.text(lang, `alert.severity.${a.severity}`),
         detail: alertText(a, lang),
         deviceId: w.deviceId,
         screenName: w.screenName,
@@ -119,7 +119,7 @@ export function alertsView(
         since: formatDateTime(a.raisedAt, lang, w.tz),
         acknowledged: acked,
         acknowledgedText: acked
-          ? alertsText(lang, 'alerts.acknowledgedBy', {
+          ? alertsTexts.text(lang, 'alerts.acknowledgedBy', {
               user: a.acknowledgedBy ?? '',
               at: formatDateTime(a.acknowledgedAt!, lang, w.tz),
             })
@@ -135,7 +135,7 @@ export function alertsView(
         at: h.at,
         time: formatDateTime(h.at, lang, w.tz),
         type: h.type,
-        eventText: alertsText(lang, `alerts.event.${h.type}`),
+        eventText: alertsTexts.text(lang, `alerts.event.${h.type}`),
         key: h.alert.key,
         kind: h.alert.kind,
         kindText: kindText(lang, h.alert.kind),
@@ -149,7 +149,7 @@ export function alertsView(
     });
   const critical = rows.filter((r) => r.severity === 'critical').length;
   return {
-    summary: alertsText(lang, 'alerts.summary', {
+    summary: alertsTexts.text(lang, 'alerts.summary', {
       total: rows.length,
       critical,
       warning: rows.length - critical,
@@ -162,7 +162,7 @@ export function alertsView(
 
 /** The strings the alerts script needs, in `lang`. */
 export function alertsClientMessages(lang: DashboardLanguage): Record<string, string> {
-  const keys: AlertsUiKey[] = [
+  const keys: AlertsKey[] = [
     'alerts.acknowledge',
     'alerts.notAcknowledged',
     'alerts.wholeGate',
@@ -170,7 +170,7 @@ export function alertsClientMessages(lang: DashboardLanguage): Record<string, st
     'alerts.liveLost',
     'alerts.ackFailed',
   ];
-  return Object.fromEntries(keys.map((k) => [k, alertsText(lang, k)]));
+  return Object.fromEntries(keys.map((k) => [k, alertsTexts.text(lang, k)]));
 }
 
 export interface AlertsPageOptions {
@@ -184,7 +184,7 @@ export interface AlertsPageOptions {
 }
 
 function activeRow(r: AlertRowView, lang: DashboardLanguage, canAck: boolean): SafeHtml {
-  const t = (k: AlertsUiKey) => alertsText(lang, k);
+  const t = (k: AlertsKey) => alertsTexts.text(lang, k);
   return html`<tr
     data-key="${r.key}"
     data-kind="${r.kind}"
@@ -237,7 +237,7 @@ function historyRow(r: AlertHistoryRowView): SafeHtml {
 
 export function renderAlertsPage(o: AlertsPageOptions): string {
   const { lang, view } = o;
-  const t = (k: AlertsUiKey) => alertsText(lang, k);
+  const t = (k: AlertsKey) => alertsTexts.text(lang, k);
   const gates = [...o.gates];
   for (const r of view.active)
     if (!gates.some((g) => g.siteGroup === r.siteGroup))
@@ -271,7 +271,7 @@ export function renderAlertsPage(o: AlertsPageOptions): string {
           ${ALERT_KINDS.map(
             (k) =>
               html`<option value="${k}" ${k === o.filter.kind ? 'selected' : ''}>
-                ${alertsText(lang, `alerts.kind.${k}` as AlertsUiKey)}
+                ${alertsTexts.text(lang, `alerts.kind.${k}` as AlertsKey)}
               </option>`,
           )}
         </select>

@@ -123,7 +123,7 @@ export interface RaisedAlert {
   siteGroup: string;
   /** Absent for gate-wide alerts (missing language variants). */
   deviceId?: string;
-  /** Values for the message text (protocol/i18n/dashboard.ts "alert.*" placeholders). */
+  /** Values for the message text (alerts/texts.ts "alert.*" placeholders). */
   params: Record<string, string | number>;
 }
 

@@ -1,5 +1,5 @@
 /** Times, sizes and language names as the approval pages show them, in the reader's language. */
-import { type DashboardLanguage, DASHBOARD_LOCALE } from '../../protocol/i18n/dashboard.js';
+import { type DashboardLanguage, DASHBOARD_LOCALE } from '../dashboard/language.js';
 import { approvalText } from '../../protocol/i18n/approval-ui.js';
 
 export function fmtTime(iso: string | undefined, lang: DashboardLanguage, tz: string): string {

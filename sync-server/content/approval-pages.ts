@@ -4,7 +4,6 @@
  * messages. Server-rendered through the `html` template (everything escaped); the client script
  * reads its data and messages from JSON blocks.
  */
-import { type DashboardLanguage, DASHBOARD_LOCALE } from '../../protocol/i18n/dashboard.js';
 import { type ApprovalKey, approvalMessages, approvalText } from '../../protocol/i18n/approval-ui.js';
 import type { PublicUser } from '../accounts/service.js';
 import { isAllowed } from '../web/roles.js';
@@ -19,6 +18,7 @@ import { html, type SafeHtml } from '../web/escape.js';
 import { browserUrl } from '../dashboard/browser-files.js';
 import { jsonBlock, page } from '../dashboard/layout.js';
 import { diffSection, filesSection, itemsSection } from './draft-review-sections.js';
+import { DASHBOARD_LOCALE, type DashboardLanguage } from '../dashboard/language.js';
 
 /** Where the pages find each site group's time zone. */
 export interface ZoneSource {

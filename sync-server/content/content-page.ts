@@ -3,13 +3,13 @@
  * empty editor sections, the action buttons) that content/browser/content-page.js fills from /api/content. Every word
  * comes from protocol/i18n/content-ui.ts; the script reads them from a JSON data block.
  */
-import { DASHBOARD_LOCALE, type DashboardLanguage } from '../../protocol/i18n/dashboard.js';
 import { type ContentUiKey, contentText, contentUiMessages } from '../../protocol/i18n/content-ui.js';
 import type { PublicUser } from '../accounts/service.js';
 import type { SiteGroupSummary } from './service.js';
 import { html } from '../web/escape.js';
 import { browserUrl } from '../dashboard/browser-files.js';
 import { jsonBlock, page } from '../dashboard/layout.js';
+import { DASHBOARD_LOCALE, type DashboardLanguage } from '../dashboard/language.js';
 
 export interface ContentPageOptions {
   siteGroups: readonly SiteGroupSummary[];

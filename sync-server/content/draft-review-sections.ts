@@ -3,7 +3,7 @@
  * every language (before and after), and every file as it is (checked previews, sandboxed HTML,
  * source with its line diff). Everything goes through the `html` template (escaped).
  */
-import { type DashboardLanguage } from '../../protocol/i18n/dashboard.js';
+import { type DashboardLanguage } from '../dashboard/language.js';
 import { type ApprovalKey, approvalText } from '../../protocol/i18n/approval-ui.js';
 import type { BundleManifest, MediaItem } from '../../protocol/content.js';
 import type { EntryDiff, ManifestDiff } from '../../protocol/manifest-diff.js';

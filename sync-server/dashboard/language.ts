@@ -1,15 +1,60 @@
-/** The dashboard's language: a cookie the language switch sets, Vietnamese when there is none. */
+/**
+ * The dashboard's language: a cookie the language switch sets, Vietnamese when there is none; and
+ * how the dashboard, its reports and the alert webhook write dates and numbers in it.
+ */
 import type { FastifyRequest } from 'fastify';
-import {
-  DEFAULT_DASHBOARD_LANGUAGE,
-  type DashboardLanguage,
-  isDashboardLanguage,
-} from '../../protocol/i18n/dashboard.js';
+import { type Lang, LANGS } from '../../protocol/i18n/catalogue.js';
 import { parseCookies } from '../web/cookies.js';
+
+export type DashboardLanguage = Lang;
+export const DASHBOARD_LANGUAGES: readonly DashboardLanguage[] = LANGS;
+export const DEFAULT_DASHBOARD_LANGUAGE: DashboardLanguage = 'vi';
+
+export function isDashboardLanguage(v: unknown): v is DashboardLanguage {
+  return v === 'vi' || v === 'en';
+}
 
 export const LANG_COOKIE = 'gatecast_lang';
 
 export function languageOf(request: FastifyRequest): DashboardLanguage {
   const c = parseCookies(request.headers.cookie).get(LANG_COOKIE);
   return isDashboardLanguage(c) ? c : DEFAULT_DASHBOARD_LANGUAGE;
+}
+
+/** BCP 47 locale used with Intl for each dashboard language. */
+export const DASHBOARD_LOCALE: Record<DashboardLanguage, string> = { vi: 'vi-VN', en: 'en-GB' };
+
+/** A date and time as the user reads it, in the gate's time zone (e.g. "14:05 31/03/2026"). */
+export function formatDateTime(ms: number, lang: DashboardLanguage, timeZone: string): string {
+  return new Intl.DateTimeFormat(DASHBOARD_LOCALE[lang], {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hour12: false,
+  }).format(ms);
+}
+
+/** A calendar date in the gate's time zone. */
+export function formatDate(ms: number, lang: DashboardLanguage, timeZone: string): string {
+  return new Intl.DateTimeFormat(DASHBOARD_LOCALE[lang], {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(ms);
+}
+
+/** A number with the locale's grouping and decimal marks (vi-VN: "1.234,5"; en-GB: "1,234.5"). */
+export function formatNumber(n: number, lang: DashboardLanguage, maximumFractionDigits = 0): string {
+  return new Intl.NumberFormat(DASHBOARD_LOCALE[lang], { maximumFractionDigits }).format(n);
+}
+
+/** A percentage from a 0..1 ratio. */
+export function formatPercent(ratio: number, lang: DashboardLanguage, maximumFractionDigits = 2): string {
+  return new Intl.NumberFormat(DASHBOARD_LOCALE[lang], { style: 'percent', maximumFractionDigits }).format(
+    ratio,
+  );
 }

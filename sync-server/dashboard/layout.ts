@@ -3,22 +3,21 @@
  * its action), the language switch, and the messages the client scripts read. Each feature renders
  * its own pages (fleet/, content/, alerts/, reports/, accounts/) inside this shell; the shell imports
  * no feature. Server-rendered pages: Every string from devices, gates or users passes through the
- * `html` template's escaping; every word shown comes from the catalogues; the client scripts get
+ * `html` template's escaping; every word shown comes from the catalogues (the shell's own in texts.ts); the client scripts get
  * the messages they need as a JSON data block (not executed, so the CSP needs no inline script).
  */
-import { DASHBOARD_LOCALE, type DashboardLanguage, dashboardText } from '../../protocol/i18n/dashboard.js';
-import { accountsText } from '../../protocol/i18n/accounts-ui.js';
-import { alertsText } from '../../protocol/i18n/alerts-ui.js';
-import { dashboardUiMessages, uiText } from '../../protocol/i18n/dashboard-ui.js';
-import { approvalText } from '../../protocol/i18n/approval-ui.js';
-import { contentText } from '../../protocol/i18n/content-ui.js';
 import { html, raw, type SafeHtml } from '../web/escape.js';
 import { type Action, isAllowed, type Role } from '../web/roles.js';
 import { browserUrl } from './browser-files.js';
+import { type ShellKey, shellTexts } from './texts.js';
+import { DASHBOARD_LOCALE, type DashboardLanguage } from './language.js';
 
-/** The messages every page's scripts read, in `lang` (a page adds its own through PageOptions.messages). */
+/**
+ * The messages every page's scripts read, in `lang`: the shell's texts and the locale (a page adds
+ * its feature's own through PageOptions.messages).
+ */
 export function clientMessages(lang: DashboardLanguage): Record<string, string> {
-  return { ...dashboardUiMessages[lang], locale: DASHBOARD_LOCALE[lang] };
+  return { ...shellTexts.messages(lang), locale: DASHBOARD_LOCALE[lang] };
 }
 
 /** Who is signed in, as the shell shows them. */
@@ -44,18 +43,18 @@ export function jsonBlock(v: unknown): SafeHtml {
  * add themselves here (one line each).
  */
 export const NAV: readonly { href: string; label: (lang: DashboardLanguage) => string; action: Action }[] = [
-  { href: '/dashboard', label: (l) => dashboardText(l, 'fleet.link'), action: 'fleet.view' },
-  { href: '/dashboard/alerts', label: (l) => alertsText(l, 'alerts.link'), action: 'alerts.view' },
-  { href: '/dashboard/content', label: (l) => contentText(l, 'content.link'), action: 'content.view' },
-  { href: '/dashboard/drafts', label: (l) => approvalText(l, 'nav.drafts'), action: 'content.view' },
+  { href: '/dashboard', label: (l) => shellTexts.text(l, 'nav.fleet'), action: 'fleet.view' },
+  { href: '/dashboard/alerts', label: (l) => shellTexts.text(l, 'nav.alerts'), action: 'alerts.view' },
+  { href: '/dashboard/content', label: (l) => shellTexts.text(l, 'nav.content'), action: 'content.view' },
+  { href: '/dashboard/drafts', label: (l) => shellTexts.text(l, 'nav.drafts'), action: 'content.view' },
   {
     href: '/dashboard/emergency',
-    label: (l) => approvalText(l, 'nav.emergency'),
+    label: (l) => shellTexts.text(l, 'nav.emergency'),
     action: 'emergency.create',
   },
-  { href: '/dashboard/reports', label: (l) => dashboardText(l, 'reports.link'), action: 'reports.view' },
-  { href: '/dashboard/users', label: (l) => accountsText(l, 'users.link'), action: 'users.manage' },
-  { href: '/dashboard/audit', label: (l) => accountsText(l, 'audit.link'), action: 'audit.view' },
+  { href: '/dashboard/reports', label: (l) => shellTexts.text(l, 'nav.reports'), action: 'reports.view' },
+  { href: '/dashboard/users', label: (l) => shellTexts.text(l, 'nav.users'), action: 'users.manage' },
+  { href: '/dashboard/audit', label: (l) => shellTexts.text(l, 'nav.audit'), action: 'audit.view' },
 ];
 
 export interface PageOptions {
@@ -74,7 +73,7 @@ export interface PageOptions {
 /** The page shell every dashboard page shares (header, language switch, messages for the scripts). */
 export function page(o: PageOptions, body: SafeHtml): string {
   const other: DashboardLanguage = o.lang === 'vi' ? 'en' : 'vi';
-  const t = (k: Parameters<typeof uiText>[1]) => uiText(o.lang, k);
+  const t = (k: ShellKey) => shellTexts.text(o.lang, k);
   return html`<!doctype html>
     <html lang="${o.lang}">
       <head>
@@ -104,7 +103,7 @@ export function page(o: PageOptions, body: SafeHtml): string {
           }
           ${
             o.user
-              ? html`<a id="whoami" href="/dashboard/account" title="${accountsText(o.lang, 'account.link')}"
+              ? html`<a id="whoami" href="/dashboard/account" title="${t('nav.account')}"
                   >${o.user.displayName} (${t(`role.${o.user.role}`)})</a
                 >`
               : ''

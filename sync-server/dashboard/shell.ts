@@ -5,10 +5,9 @@
  *   GET /dashboard/lang/:lang?next=                 language switch: sets the gatecast_lang cookie (public)
  */
 import type { FastifyPluginAsync } from 'fastify';
-import { isDashboardLanguage } from '../../protocol/i18n/dashboard.js';
 import { isSecureRequest } from '../web/cookies.js';
 import { browserFiles } from './browser-files.js';
-import { LANG_COOKIE } from './language.js';
+import { isDashboardLanguage, LANG_COOKIE } from './language.js';
 
 export interface DashboardShellOptions {
   secureCookies: boolean | 'auto';

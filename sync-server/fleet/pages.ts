@@ -3,23 +3,20 @@
  * `html` template's escaping; every word shown comes from the catalogues; the client scripts get
  * the messages they need as a JSON data block (not executed, so the CSP needs no inline script).
  */
-import { DASHBOARD_LOCALE, type DashboardLanguage } from '../../protocol/i18n/dashboard.js';
-import { uiText } from '../../protocol/i18n/dashboard-ui.js';
+import type { Params } from '../../protocol/i18n/catalogue.js';
 import type { CommandName } from '../../protocol/messages.js';
 import type { CommandRow } from '../registry/command-store.js';
 import type { HealthPoint } from '../registry/health-store.js';
 import { html, raw, type SafeHtml } from '../web/escape.js';
 import type { PublicUser } from '../accounts/service.js';
 import { browserUrl } from '../dashboard/browser-files.js';
-import { countStates, type FleetRow, groupFleet, SCREEN_STATES } from './fleet-state.js';
+import { type FleetKey, fleetTexts } from './texts.js';
+import { countStates, type FleetRow, groupFleet } from './fleet-state.js';
 import type { SchedulePreview } from '../content/schedule-preview.js';
 import { lineChart } from '../fleet/svg-chart.js';
 import { page } from '../dashboard/layout.js';
-
-/** The screen states' names, for the fleet and screen pages' live updates. */
-function stateMessages(lang: DashboardLanguage): Record<string, string> {
-  return Object.fromEntries(SCREEN_STATES.map((s) => [`state.${s}`, uiText(lang, `state.${s}`)]));
-}
+import { shellTexts } from '../dashboard/texts.js';
+import { DASHBOARD_LOCALE, type DashboardLanguage } from '../dashboard/language.js';
 
 /** The commands the screen page offers. */
 export const DASHBOARD_COMMANDS: readonly CommandName[] = [
@@ -34,7 +31,7 @@ export const DASHBOARD_COMMANDS: readonly CommandName[] = [
 ];
 
 function fmtTime(ms: number | null, lang: DashboardLanguage, tz: string): string {
-  if (!ms) return uiText(lang, 'never');
+  if (!ms) return shellTexts.text(lang, 'never');
   return new Intl.DateTimeFormat(DASHBOARD_LOCALE[lang], {
     timeZone: tz,
     year: 'numeric',
@@ -48,11 +45,11 @@ function fmtTime(ms: number | null, lang: DashboardLanguage, tz: string): string
 }
 
 function bundleText(r: FleetRow, lang: DashboardLanguage): { text: string; behind: boolean } {
-  if (r.installedVersion === null) return { text: uiText(lang, 'none'), behind: false };
+  if (r.installedVersion === null) return { text: shellTexts.text(lang, 'none'), behind: false };
   if (r.latestVersion === null) return { text: r.installedVersion, behind: false };
   const behind = r.installedVersion !== r.latestVersion;
   return {
-    text: uiText(lang, behind ? 'bundle.behind' : 'bundle.current', {
+    text: fleetTexts.text(lang, behind ? 'bundle.behind' : 'bundle.current', {
       installed: r.installedVersion,
       latest: r.latestVersion,
     }),
@@ -62,10 +59,10 @@ function bundleText(r: FleetRow, lang: DashboardLanguage): { text: string; behin
 
 function fleetRow(r: FleetRow, lang: DashboardLanguage): SafeHtml {
   const b = bundleText(r, lang);
-  const none = uiText(lang, 'none');
+  const none = shellTexts.text(lang, 'none');
   return html`<tr data-id="${r.id}" data-state="${r.state}" class="s-${r.state}">
     <td data-f="screen"><a href="/dashboard/screen/${encodeURIComponent(r.id)}">${r.screenName}</a></td>
-    <td data-f="state"><span class="state">${uiText(lang, `state.${r.state}`)}</span></td>
+    <td data-f="state"><span class="state">${fleetTexts.text(lang, `state.${r.state}`)}</span></td>
     <td data-f="lastSeen">${fmtTime(r.lastSeenMs, lang, r.timezone)}</td>
     <td data-f="item">${r.currentItem ?? none}</td>
     <td data-f="language">${r.currentLanguage ?? none}</td>
@@ -86,7 +83,7 @@ export function renderFleet(
   user: PublicUser,
   csrfToken: string,
 ): string {
-  const t = (k: Parameters<typeof uiText>[1]) => uiText(lang, k);
+  const t = (k: FleetKey) => fleetTexts.text(lang, k);
   const n = countStates(rows);
   const head = html`<thead>
     <tr>
@@ -122,13 +119,13 @@ export function renderFleet(
       user,
       csrfToken,
       script: browserUrl('fleet', 'fleet-page.js'),
-      messages: stateMessages(lang),
+      messages: fleetTexts.messages(lang),
       path: '/dashboard',
     },
     html`<main>
       <h2>${t('fleet.title')}</h2>
       <p>
-        <span id="summary">${uiText(lang, 'fleet.summary', { total: rows.length, ...n })}</span> ·
+        <span id="summary">${fleetTexts.text(lang, 'fleet.summary', { total: rows.length, ...n })}</span> ·
         <span id="live"></span>
       </p>
       <div id="fleet">${groups}</div>
@@ -156,7 +153,7 @@ export function renderScreen(
   user: PublicUser,
   csrfToken: string,
 ): string {
-  const t = (k: Parameters<typeof uiText>[1], p: Record<string, string | number> = {}) => uiText(lang, k, p);
+  const t = (k: FleetKey, p: Params = {}) => fleetTexts.text(lang, k, p);
   const tz = d.row.timezone;
   const num = new Intl.NumberFormat(DASHBOARD_LOCALE[lang], { maximumFractionDigits: 1 });
   const dateOnly = (ms: number) =>
@@ -214,7 +211,9 @@ export function renderScreen(
           (s) =>
             html`<tr>
               <td>${fmtTime(s.startAt, lang, tz)}</td>
-              <td>${Number.isFinite(s.endAt) ? fmtTime(s.endAt, lang, tz) : t('none')}</td>
+              <td>
+                ${Number.isFinite(s.endAt) ? fmtTime(s.endAt, lang, tz) : shellTexts.text(lang, 'none')}
+              </td>
               <td>${s.playlistId}</td>
               <td>${s.source}</td>
             </tr>`,
@@ -229,7 +228,7 @@ export function renderScreen(
       user,
       csrfToken,
       script: browserUrl('fleet', 'screen-page.js'),
-      messages: stateMessages(lang),
+      messages: fleetTexts.messages(lang),
       path: `/dashboard/screen/${encodeURIComponent(r.id)}`,
     },
     html`<main data-device="${r.id}" data-tz="${tz}">
@@ -238,9 +237,10 @@ export function renderScreen(
       <p class="s-${r.state}">
         <span id="state" class="state" data-state="${r.state}">${t(`state.${r.state}`)}</span> ·
         ${t('col.lastSeen')}: ${fmtTime(r.lastSeenMs, lang, tz)} · ${t('col.item')}:
-        ${r.currentItem ?? t('none')} (${r.currentLanguage ?? t('none')}) · ${t('col.bundle')}:
+        ${r.currentItem ?? shellTexts.text(lang, 'none')}
+        (${r.currentLanguage ?? shellTexts.text(lang, 'none')}) · ${t('col.bundle')}:
         ${bundleText(r, lang).text} · ${t('screen.device')}: <code>${r.id}</code> · ${t('screen.appVersion')}:
-        ${d.appVersion ?? t('none')}
+        ${d.appVersion ?? shellTexts.text(lang, 'none')}
       </p>
       <h3>${t('screen.health')} — ${t('screen.chart24h')}</h3>
       ${charts(d.day, 24 * 3600_000, 10 * 60_000, 'chart-24h')}

@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { Clock } from '../../protocol/clock.js';
-import { uiText } from '../../protocol/i18n/dashboard-ui.js';
+import { fleetTexts } from './texts.js';
 import type { Logger } from '../../platform/log.js';
 import { CommandName, FreeJsonObject } from '../../protocol/messages.js';
 import { isAllowed } from '../web/roles.js';
@@ -81,7 +81,12 @@ export const fleetRoutes: FastifyPluginAsync<FleetRoutesOptions> = async (app, o
       const row = Id.safeParse(id).success ? o.fleet.row(id) : undefined;
       const device = row ? o.registry.devices.get(id) : undefined;
       if (!row || !device)
-        return fail(reply.type('application/json'), 404, 'NOT_FOUND', uiText(lang, 'error.notFound'));
+        return fail(
+          reply.type('application/json'),
+          404,
+          'NOT_FOUND',
+          fleetTexts.text(lang, 'error.notFound'),
+        );
       const now = o.clock.now();
       const day = o.registry.health.history(id, now - 24 * 3600_000, now + 1, 'raw', 5000);
       let week = o.registry.health.history(id, now - 7 * 24 * 3600_000, now + 1, '1h', 5000);

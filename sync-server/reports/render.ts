@@ -3,15 +3,7 @@
  * Vietnamese or English. Every name and id from the input is escaped (web/escape.ts); the page
  * carries a Content-Security-Policy that allows no script at all.
  */
-import {
-  type DashboardKey,
-  type DashboardLanguage,
-  dashboardText,
-  formatDate,
-  formatDateTime,
-  formatNumber,
-  formatPercent,
-} from '../../protocol/i18n/dashboard.js';
+import { type DashboardKey, dashboardText } from '../../protocol/i18n/dashboard.js';
 import { toCsv } from '../web/csv.js';
 import { html, raw, type SafeHtml } from '../web/escape.js';
 import type {
@@ -23,6 +15,13 @@ import type {
   Report,
   Totals,
 } from './types.js';
+import {
+  type DashboardLanguage,
+  formatDate,
+  formatDateTime,
+  formatNumber,
+  formatPercent,
+} from '../dashboard/language.js';
 
 const HOUR = 3_600_000;
 const hours = (ms: number) => Math.round((ms / HOUR) * 100) / 100;

@@ -15,13 +15,9 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Clock } from '../../protocol/clock.js';
 import { isGatecastError } from '../../protocol/errors.js';
-import {
-  DEFAULT_DASHBOARD_LANGUAGE,
-  dashboardText,
-  isDashboardLanguage,
-} from '../../protocol/i18n/dashboard.js';
+import { dashboardText } from '../../protocol/i18n/dashboard.js';
 import { pageSession, type PageSessionOptions, sendHtml } from '../accounts/page-session.js';
-import { languageOf } from '../dashboard/language.js';
+import { DEFAULT_DASHBOARD_LANGUAGE, isDashboardLanguage, languageOf } from '../dashboard/language.js';
 import { ReportBuilder } from './build.js';
 import { renderReports } from './page.js';
 import { isReportBusyError, type JobQueue } from './job-queue.js';

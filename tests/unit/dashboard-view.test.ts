@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { dashboardUiMessages } from '../../protocol/i18n/dashboard-ui.js';
-import { countStates, type FleetRow, groupFleet, screenState } from '../../sync-server/fleet/fleet-state.js';
+import {
+  countStates,
+  type FleetRow,
+  groupFleet,
+  SCREEN_STATES,
+  screenState,
+} from '../../sync-server/fleet/fleet-state.js';
+import { fleetTexts } from '../../sync-server/fleet/texts.js';
 import { openAlertCounter } from '../../sync-server/fleet/fleet-view.js';
 import { previewSegments, previewSegmentsSliced } from '../../sync-server/content/schedule-preview.js';
 import { lineChart } from '../../sync-server/fleet/svg-chart.js';
@@ -178,10 +184,14 @@ describe('schedule preview of a large schedule', () => {
   });
 });
 
-describe('catalogues', () => {
-  it('hold the same keys, none empty', () => {
-    expect(Object.keys(dashboardUiMessages.en).sort()).toEqual(Object.keys(dashboardUiMessages.vi).sort());
-    for (const l of ['vi', 'en'] as const)
-      for (const v of Object.values(dashboardUiMessages[l])) expect(v.length).toBeGreaterThan(0);
+describe('fleet texts', () => {
+  it('name every screen state, and count screens in the right form', () => {
+    for (const s of SCREEN_STATES) expect(fleetTexts.has(`state.${s}`), s).toBe(true);
+    const counts = { playing: 1, offline: 0, displayOff: 0, error: 0 };
+    expect(fleetTexts.text('en', 'fleet.summary', { total: 1, ...counts })).toBe(
+      '1 screen: 1 playing, 0 offline, 0 display off, 0 error',
+    );
+    expect(fleetTexts.text('en', 'fleet.summary', { total: 2, ...counts })).toMatch(/^2 screens: /);
+    expect(fleetTexts.text('vi', 'fleet.summary', { total: 1, ...counts })).toMatch(/^1 màn hình: /);
   });
 });

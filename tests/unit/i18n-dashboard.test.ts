@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  dashboardMessages,
-  dashboardText,
-  formatDateTime,
-  formatNumber,
-  formatPercent,
-} from '../../protocol/i18n/dashboard.js';
+import { dashboardMessages, dashboardText } from '../../protocol/i18n/dashboard.js';
+import { formatDateTime, formatNumber, formatPercent } from '../../sync-server/dashboard/language.js';
 
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
@@ -25,7 +20,7 @@ describe('dashboard message catalogues', () => {
   it('fills placeholders', () => {
     expect(dashboardText('vi', 'report.period.quarter', { quarter: 1, year: 2026 })).toBe('Quý 1 năm 2026');
     expect(dashboardText('en', 'report.period.quarter', { quarter: 1, year: 2026 })).toBe('Q1 2026');
-    expect(dashboardText('en', 'alert.offline', {})).toBe('Offline for more than {minutes} minutes');
+    expect(dashboardText('en', 'report.period.custom', { from: '2026-01-01' })).toBe('2026-01-01 to {to}');
   });
 
   it('formats times in the gate time zone and numbers in the user locale', () => {

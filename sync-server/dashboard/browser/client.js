@@ -15,14 +15,97 @@
  * @typedef {{ ok: boolean, status: number, json: any }} Reply
  */
 
+/** @type {Map<string, Intl.PluralRules>} */
+const pluralRules = new Map();
+
 /**
- * `{name}` placeholders of a text filled from `params`; unknown names stay as written.
+ * Index of the `}` closing the `{` at `open`, or -1.
+ * @param {string} s
+ * @param {number} open
+ */
+function closing(s, open) {
+  let depth = 0;
+  for (let i = open; i < s.length; i++) {
+    if (s[i] === '{') depth++;
+    else if (s[i] === '}' && --depth === 0) return i;
+  }
+  return -1;
+}
+
+/**
+ * The branches of a plural's body (`one {…} other {…}`), or undefined when it does not parse.
+ * @param {string} body
+ * @returns {Map<string, string> | undefined}
+ */
+function branches(body) {
+  const out = new Map();
+  let rest = body;
+  while (rest.trim() !== '') {
+    const m = /^\s*(=\d+|zero|one|two|few|many|other)\s*\{/.exec(rest);
+    if (!m) return undefined;
+    const open = m[0].length - 1;
+    const close = closing(rest, open);
+    if (close < 0) return undefined;
+    out.set(m[1], rest.slice(open + 1, close));
+    rest = rest.slice(close + 1);
+  }
+  return out.has('other') ? out : undefined;
+}
+
+/**
+ * A text of the server's catalogues filled, in the syntax of protocol/i18n/catalogue.ts: `{name}`
+ * from `params` (unknown names stay as written), and `{name, plural, one {# screen} other {# screens}}`
+ * by Intl.PluralRules of the page's language (`#` is the value).
  * @param {unknown} template
  * @param {Record<string, unknown>} [params]
+ * @param {string} [lang] the language whose plural rules apply; the page's `<html lang>` by default
  * @returns {string}
  */
-export function fill(template, params = {}) {
-  return String(template).replace(/\{(\w+)\}/g, (m, k) => (k in params ? String(params[k]) : m));
+export function fill(template, params = {}, lang) {
+  const s = String(template);
+  const language = lang || (typeof document !== 'undefined' && document.documentElement.lang) || 'en';
+  let out = '';
+  let i = 0;
+  while (i < s.length) {
+    const open = s.indexOf('{', i);
+    if (open < 0) break;
+    const close = closing(s, open);
+    if (close < 0) break;
+    out += s.slice(i, open);
+    const inner = s.slice(open + 1, close);
+    const whole = s.slice(open, close + 1);
+    const name = /^\s*(\w+)\s*$/.exec(inner)?.[1];
+    const plural = /^\s*(\w+)\s*,\s*plural\s*,/.exec(inner);
+    const selector = plural?.[1];
+    if (name !== undefined) out += name in params ? String(params[name]) : whole;
+    else if (plural && selector !== undefined && selector in params) {
+      const value = params[selector];
+      const forms = branches(inner.slice(plural[0].length));
+      const n = Number(value);
+      let rules = pluralRules.get(language);
+      if (!rules) pluralRules.set(language, (rules = new Intl.PluralRules(language)));
+      const branch = forms?.get(`=${n}`) ?? forms?.get(rules.select(n)) ?? forms?.get('other');
+      out += branch === undefined ? whole : fill(hashes(branch, String(value)), params, language);
+    } else out += whole;
+    i = close + 1;
+  }
+  return out + s.slice(i);
+}
+
+/**
+ * `#` outside nested braces becomes the value.
+ * @param {string} branch
+ * @param {string} value
+ */
+function hashes(branch, value) {
+  let depth = 0;
+  let out = '';
+  for (const c of branch) {
+    if (c === '{') depth++;
+    else if (c === '}') depth--;
+    out += c === '#' && depth === 0 ? value : c;
+  }
+  return out;
 }
 
 /**

@@ -3,10 +3,10 @@ import type { Browser, Page } from 'puppeteer-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { enrolDevice } from '../../../device/sync/enrol.js';
 import { fakeClock } from '../../../protocol/clock.js';
-import { formatDateTime } from '../../../protocol/i18n/dashboard.js';
 import { createUsers, launchChromium, loginThroughPage, apiLogin } from '../../helpers/dashboard.js';
 import { enrolTestDevice, GATE, makeDevice, startServer, until } from '../../helpers/sync.js';
 import { tempDir } from '../../helpers/temp.js';
+import { formatDateTime } from '../../../sync-server/dashboard/language.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

@@ -149,5 +149,15 @@ describe('ops dashboard in Chromium', () => {
     await page.goto(`${s.server.url}${href}`);
     expect(await page.$eval('html', (h) => h.lang)).toBe('en');
     expect(await page.$eval(`${row} td[data-f="state"]`, (td) => td.textContent)).toBe('Offline');
+    // One screen is "1 screen", on the server's page and as the page's script redraws it (client.js
+    // fill with the page's messages and language).
+    const summary = '1 screen: 0 playing, 1 offline, 0 display off, 0 error';
+    expect(await page.$eval('#summary', (e) => e.textContent)).toBe(summary);
+    // (a string, so the test runner leaves the page's own import() alone)
+    const redrawn = await page.evaluate(
+      `import('/dashboard/static/dashboard/browser/client.js').then((c) =>
+        c.fill(c.embedded('gc-msgs')['fleet.summary'], { total: 1, playing: 0, offline: 1, displayOff: 0, error: 0 }))`,
+    );
+    expect(redrawn).toBe(summary);
   }, 30_000);
 });
