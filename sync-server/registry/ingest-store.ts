@@ -11,7 +11,7 @@ import { GatecastError } from '../../protocol/errors.js';
 import type { OutboxRecord, OutboxStream } from '../../protocol/messages.js';
 import type { SqliteDb, SqliteStatement } from '../../platform/sqlite.js';
 import type { PopVerdict } from './pop-store.js';
-import { rowMapper } from './rows.js';
+import { RegistryError, rowMapper } from './rows.js';
 
 /** One batch of a group commit failed and was rolled back alone; the others were stored. */
 export class BatchNotStoredError extends GatecastError {
@@ -46,6 +46,9 @@ export interface IngestBatch {
 
 /** About 200 MB of WAL with 4 KiB pages. */
 const WAL_PAGES_LIMIT = 50_000;
+
+/** PRAGMA synchronous levels, by number. */
+const SYNCHRONOUS = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
 
 const TABLES: Record<OutboxStream, string> = { health: 'health_raw', event: 'events', pop: 'pop_records' };
 
@@ -119,6 +122,11 @@ export class IngestStore {
   private walPages = 0;
 
   constructor(private readonly db: SqliteDb) {
+    // An ack tells the device to drop the records: they must be on disk before it is sent.
+    if (SYNCHRONOUS.indexOf(this.synchronous()) < SYNCHRONOUS.indexOf('FULL'))
+      throw new RegistryError(
+        `telemetry ingest needs a connection with synchronous=FULL (acked records must survive a power cut), not ${this.synchronous()}`,
+      );
     const per = (sql: (table: string) => string): Record<OutboxStream, SqliteStatement> => ({
       health: db.prepare(sql(TABLES.health)),
       event: db.prepare(sql(TABLES.event)),
@@ -156,6 +164,11 @@ export class IngestStore {
       ),
     };
     this.storeBatchAlone = db.transaction((b: IngestBatch) => this.storeBatch(b));
+  }
+
+  /** The connection's PRAGMA synchronous, in force for every commit that precedes an ack. */
+  synchronous(): (typeof SYNCHRONOUS)[number] {
+    return SYNCHRONOUS[Number(this.db.pragma('synchronous', { simple: true }))] ?? 'OFF';
   }
 
   /** What the background checkpointer found; past a limit, the next group commit checkpoints itself. */
