@@ -17,6 +17,10 @@ export const ALERT_MESSAGE_KEY: Readonly<Record<AlertKind, DashboardKey>> = Obje
   'bundle-lagging': 'alert.bundleLagging',
   'clock-skew': 'alert.clockSkew',
   'missing-language-variants': 'alert.missingLanguageVariants',
+  'trust-root-missing': 'alert.trustRootMissing',
+  'disk-fault': 'alert.diskFault',
+  'content-file-unusable': 'alert.contentFileUnusable',
+  'clock-unverified': 'alert.clockUnverified',
 });
 
 /** The alert's message in `lang`, numbers written the locale's way (vi: "3,1"). */

@@ -106,6 +106,13 @@ const eventKindRow = rowMapper('events', (r) => ({
   at: r.num('at'),
   kind: r.str('kind'),
 }));
+const eventPayloadRow = rowMapper('events', (r) => ({
+  deviceId: r.str('device_id'),
+  at: r.num('at'),
+  kind: r.str('kind'),
+  message: r.str('message'),
+  payload: r.json('payload'),
+}));
 const popHashRow = rowMapper('pop_records', (r) => r.strOrNull('hash'));
 
 export class IngestStore {
@@ -323,6 +330,37 @@ export class IngestStore {
     opts: { afterSeq?: number; limit?: number } = {},
   ): { seq: number; at: number; kind: string; level: string; message: string; payload: unknown }[] {
     return eventRow.all(this.s.events.all(deviceId, opts.afterSeq ?? 0, Math.min(opts.limit ?? 500, 5000)));
+  }
+
+  /**
+   * Events of the given kinds stored at or after `sinceMs` (device time), per device, oldest first,
+   * with their message and `data` (for the few kinds whose details an alert names).
+   */
+  eventDetailsSince(
+    kinds: readonly string[],
+    sinceMs: number,
+  ): Map<string, { at: number; kind: string; message: string; data: Record<string, unknown> }[]> {
+    const out = new Map<
+      string,
+      { at: number; kind: string; message: string; data: Record<string, unknown> }[]
+    >();
+    if (kinds.length === 0) return out;
+    const stmt = this.db.prepare(
+      `SELECT device_id, at, kind, message, payload FROM events WHERE at >= ? AND kind IN (${kinds.map(() => '?').join(', ')}) ORDER BY at LIMIT 10000`,
+    );
+    for (const r of eventPayloadRow.all(stmt.all(sinceMs, ...kinds))) {
+      let list = out.get(r.deviceId);
+      if (!list) out.set(r.deviceId, (list = []));
+      const data = (r.payload as { data?: unknown } | null)?.data;
+      list.push({
+        at: r.at,
+        kind: r.kind,
+        message: r.message,
+        data:
+          data && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>) : {},
+      });
+    }
+    return out;
   }
 
   /** Events of the given kinds stored at or after `sinceMs` (device time), per device, oldest first. */
