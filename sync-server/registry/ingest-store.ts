@@ -160,7 +160,7 @@ export class IngestStore {
         'INSERT OR IGNORE INTO quarantined_records (device_id, stream, seq, at, payload, reason) VALUES (?, ?, ?, ?, ?, ?)',
       ),
       insertPop: db.prepare(
-        'INSERT OR IGNORE INTO pop_records (device_id, seq, at, item_id, hash, prev_hash, payload, verdict, link_ok) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT OR IGNORE INTO pop_records (device_id, seq, at, item_id, hash, prev_hash, payload, verdict, link_ok, clock_status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       popHashAt: db.prepare('SELECT hash FROM pop_records WHERE device_id = ? AND seq = ?'),
       quarantined: db.prepare(
@@ -265,7 +265,7 @@ export class IngestStore {
         const e = r.payload as { kind: string; level: string; message: string };
         s.insertEvent.run(b.deviceId, r.seq, r.at, e.kind, e.level, e.message, JSON.stringify(r.payload));
       } else {
-        const p = r.payload as { itemId?: string; hash?: string; prevHash?: string };
+        const p = r.payload as { itemId?: string; hash?: string; prevHash?: string; clockStatus?: unknown };
         const prevHash =
           r.seq === 1
             ? POP_GENESIS_HASH
@@ -283,6 +283,8 @@ export class IngestStore {
           JSON.stringify(r.payload),
           verdict,
           prevHash === null ? null : p.prevHash === prevHash ? 1 : 0,
+          // Flagged as the device said (schema.ts registry-clock-1), never re-dated.
+          typeof p.clockStatus === 'string' ? p.clockStatus.slice(0, 32) : null,
         );
         prevPop = { seq: r.seq, hash: p.hash ?? null };
       }
