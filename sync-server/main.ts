@@ -262,6 +262,9 @@ export class SyncServer {
     }));
     const alertFeed = (this.alertFeed = new AlertFeed());
     await alerts.start();
+    this.hubInstance.subscribe((e) => {
+      if (e.type === 'stored' && e.stream === 'event') alerts.noteStoredEvents(e.records);
+    });
     this.fleetView = new FleetView({
       registry: this.registry,
       hub: this.hubInstance,

@@ -13,6 +13,10 @@ export const ALERT_MESSAGE_KEY: Readonly<Record<AlertKind, AlertsKey>> = Object.
   'bundle-lagging': 'alert.bundleLagging',
   'clock-skew': 'alert.clockSkew',
   'missing-language-variants': 'alert.missingLanguageVariants',
+  'trust-root-missing': 'alert.trustRootMissing',
+  'disk-fault': 'alert.diskFault',
+  'content-file-unusable': 'alert.contentFileUnusable',
+  'clock-unverified': 'alert.clockUnverified',
 });
 
 /**

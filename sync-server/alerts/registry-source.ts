@@ -22,6 +22,8 @@ import {
   type AlertInput,
   DEFAULT_ALERT_THRESHOLDS,
   type DeviceSnapshot,
+  FAULT_EVENT_KINDS,
+  type FaultEvent,
   type HealthSample,
   type LatestBundle,
 } from './types.js';
@@ -39,6 +41,8 @@ export interface RegistryAlertSourceOptions {
   logger: Logger;
   /** How far back playback-error events are read; the rule's window (default 15 min). */
   playbackErrorWindowMs?: number;
+  /** The unusable-file rule's window, when longer than the day of fault events read. */
+  fileUnusableWindowMs?: number;
 }
 
 /** The health fields the rules read, from a stored health payload (protocol HealthReport). */
@@ -50,6 +54,9 @@ export function healthSample(deviceId: string, at: number, payload: unknown): He
     throttling?: { underVoltageNow?: boolean; underVoltageOccurred?: boolean } | null;
     display?: string;
     clockOffsetMs?: number | null;
+    clockSource?: string;
+    trustRoot?: string;
+    storage?: { diskFault?: { code?: string; message?: string } | null } | null;
   };
   const s: HealthSample = { deviceId, at };
   if (typeof p.cpuTempC === 'number') s.cpuTempC = p.cpuTempC;
@@ -62,7 +69,28 @@ export function healthSample(deviceId: string, at: number, payload: unknown): He
   // 'blank' and 'crashed' are the player's states, not the panel's: the panel's power is unknown.
   s.display = p.display === 'on' || p.display === 'off' ? p.display : 'unknown';
   if (typeof p.clockOffsetMs === 'number') s.clockOffsetMs = p.clockOffsetMs;
+  if (typeof p.clockSource === 'string') s.clockSource = p.clockSource;
+  if (p.trustRoot === 'present' || p.trustRoot === 'missing') s.trustRoot = p.trustRoot;
+  const fault = p.storage?.diskFault;
+  if (fault && (fault.code === 'DISK_FULL' || fault.code === 'DISK_SPACE_LOW'))
+    s.diskFault = { code: fault.code, message: typeof fault.message === 'string' ? fault.message : '' };
   return s;
+}
+
+/** How far back fault events are read: the unusable-file window, and a day for the others. */
+const FAULT_EVENTS_BACK_MS = 24 * 3_600_000;
+
+/** A stored device event as the fault rules read it (protocol/messages DeviceEvent, data from device/events). */
+export function faultEvent(e: {
+  at: number;
+  kind: string;
+  message: string;
+  data: Record<string, unknown>;
+}): FaultEvent {
+  const out: FaultEvent = { at: e.at, kind: e.kind, message: e.message };
+  if (typeof e.data['code'] === 'string') out.code = e.data['code'];
+  if (typeof e.data['targetPath'] === 'string') out.targetPath = e.data['targetPath'];
+  return out;
 }
 
 interface CachedGaps {
@@ -115,6 +143,10 @@ export class RegistryAlertSource implements AlertInputSource {
         id,
         events.map((e) => ({ deviceId: id, at: e.at, playbackErrors: 1 })),
       );
+    const faultEvents = new Map<string, FaultEvent[]>();
+    const faultBack = Math.max(FAULT_EVENTS_BACK_MS, this.o.fileUnusableWindowMs ?? 0);
+    for (const [id, events] of registry.ingest.eventDetailsSince(FAULT_EVENT_KINDS, now - faultBack))
+      faultEvents.set(id, events.map(faultEvent));
     const latestBundles = new Map<string, LatestBundle>();
     const gapsBySite = new Map<string, readonly ContentGap[]>();
     let stale = false;
@@ -135,7 +167,7 @@ export class RegistryAlertSource implements AlertInputSource {
       }
     }
     if (stale) void this.refreshManifests();
-    return { now, devices, latestHealth, recentHealth, latestBundles, contentGaps: gapsBySite };
+    return { now, devices, latestHealth, recentHealth, latestBundles, contentGaps: gapsBySite, faultEvents };
   }
 
   /** A publication seen as it happens: its time is exact, and its manifest is read now. */

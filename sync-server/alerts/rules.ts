@@ -10,6 +10,7 @@ import {
   type AlertThresholds,
   DEFAULT_ALERT_THRESHOLDS,
   type DeviceSnapshot,
+  type FaultEvent,
   type HealthSample,
   type RaisedAlert,
 } from './types.js';
@@ -115,6 +116,78 @@ export function clockSkewRule(d: DeviceSnapshot, input: AlertInput, t: AlertThre
   return [deviceAlert('clock-skew', 'warning', d, { seconds: Math.round(h.clockOffsetMs / 1000) })];
 }
 
+/** The device's fault events of one kind, oldest first. */
+function faultEvents(d: DeviceSnapshot, input: AlertInput, kind: string): FaultEvent[] {
+  return (input.faultEvents?.get(d.deviceId) ?? []).filter((e) => e.kind === kind);
+}
+
+/** The newest event of `kind` the device raised after its latest health sample (which cannot say it yet). */
+function eventAfterLatestSample(d: DeviceSnapshot, input: AlertInput, kind: string): FaultEvent | undefined {
+  const after = input.latestHealth.get(d.deviceId)?.at ?? -Infinity;
+  return faultEvents(d, input, kind)
+    .filter((e) => e.at > after)
+    .at(-1);
+}
+
+/**
+ * No trust root: the screen can take no update, emergencies included, until a technician re-enrols
+ * it. It cannot come back by itself, so the latest sample of any age holds it (an offline screen
+ * stays flagged), and an event newer than that sample raises it at once.
+ */
+export function trustRootMissingRule(d: DeviceSnapshot, input: AlertInput): RaisedAlert[] {
+  const h = input.latestHealth.get(d.deviceId);
+  if (h?.trustRoot !== 'missing' && !eventAfterLatestSample(d, input, 'trust-root-missing')) return [];
+  return [deviceAlert('trust-root-missing', 'critical', d)];
+}
+
+/**
+ * A content download stopped by the data disk (full, or below the reserve kept for proof of play):
+ * from a fresh sample's storage.diskFault, or at once from a disk-full event newer than the latest
+ * sample. A later sample without the fault resolves it.
+ */
+export function diskFaultRule(d: DeviceSnapshot, input: AlertInput, t: AlertThresholds): RaisedAlert[] {
+  const fault = freshHealth(d, input, t)?.diskFault;
+  const event = eventAfterLatestSample(d, input, 'disk-full');
+  const code = fault?.code ?? (event?.code === 'DISK_SPACE_LOW' ? 'DISK_SPACE_LOW' : event && 'DISK_FULL');
+  if (!code) return [];
+  return [
+    deviceAlert('disk-fault', code === 'DISK_FULL' ? 'critical' : 'warning', d, {
+      code,
+      message: fault?.message ?? event?.message ?? '',
+    }),
+  ];
+}
+
+/** Installed files found damaged, truncated or gone (not shown, fetched again), named, within the window. */
+export function contentFileUnusableRule(
+  d: DeviceSnapshot,
+  input: AlertInput,
+  t: AlertThresholds,
+): RaisedAlert[] {
+  const since = input.now - t.fileUnusableWindowMs;
+  const files = new Set(
+    faultEvents(d, input, 'content-file-unusable')
+      .filter((e) => e.at > since)
+      .map((e) => e.targetPath ?? '?'),
+  );
+  if (files.size === 0) return [];
+  return [
+    deviceAlert('content-file-unusable', 'warning', d, {
+      files: [...files].sort().join(', '),
+      count: files.size,
+    }),
+  ];
+}
+
+/**
+ * The screen's system clock ran far ahead of its last-known-good time with nothing to back it: it
+ * schedules from that floor, and its proof of play is flagged 'unverified' (times are a lower bound).
+ */
+export function clockUnverifiedRule(d: DeviceSnapshot, input: AlertInput, t: AlertThresholds): RaisedAlert[] {
+  if (freshHealth(d, input, t)?.clockSource !== 'unverified') return [];
+  return [deviceAlert('clock-unverified', 'warning', d)];
+}
+
 /** One alert per gate listing the languages its latest bundle lacks, with the items concerned. */
 export function missingVariantsRule(siteGroup: string, input: AlertInput): RaisedAlert[] {
   const gaps = input.contentGaps.get(siteGroup) ?? [];
@@ -141,6 +214,10 @@ const DEVICE_RULES = [
   playbackErrorsRule,
   bundleLagRule,
   clockSkewRule,
+  trustRootMissingRule,
+  diskFaultRule,
+  contentFileUnusableRule,
+  clockUnverifiedRule,
 ];
 
 /** Every alert that holds for `input`, sorted by key. */

@@ -14,6 +14,7 @@ import type { DeviceHub } from '../ingest/ws-hub.js';
 import type { AlertStep } from './lifecycle.js';
 import { AlertMonitor } from './monitor.js';
 import { RegistryAlertSource } from './registry-source.js';
+import { FAULT_EVENT_KINDS } from './types.js';
 import { loadActiveAlerts, saveActiveAlerts, saveAlertEvents } from './store.js';
 import { type FetchLike, WebhookSender } from './webhook.js';
 
@@ -34,6 +35,7 @@ export class AlertService {
   private monitorInstance?: AlertMonitor;
   private sourceInstance?: RegistryAlertSource;
   private readonly stopping = new AbortController();
+  private evaluationQueued = false;
 
   constructor(private readonly o: AlertServiceOptions) {}
 
@@ -59,6 +61,7 @@ export class AlertService {
       ...(thresholds.playbackErrorWindowMs
         ? { playbackErrorWindowMs: thresholds.playbackErrorWindowMs }
         : {}),
+      ...(thresholds.fileUnusableWindowMs ? { fileUnusableWindowMs: thresholds.fileUnusableWindowMs } : {}),
     });
     await this.sourceInstance.refreshManifests();
     const signal = this.stopping.signal;
@@ -102,6 +105,29 @@ export class AlertService {
       ...(webhook ? { webhook } : {}),
     });
     this.monitorInstance.start();
+  }
+
+  /**
+   * A batch of device events was stored: one that raises an alert by itself (a missing trust root, a
+   * full disk, an unusable file) is judged now, not at the next evaluation.
+   */
+  noteStoredEvents(records: readonly { payload: unknown }[]): void {
+    if (!this.monitorInstance) return;
+    const raises = records.some((r) =>
+      FAULT_EVENT_KINDS.includes(String((r.payload as { kind?: unknown } | null)?.kind)),
+    );
+    if (!raises || this.evaluationQueued) return;
+    // One evaluation per event-loop turn, however many such batches the turn stored.
+    this.evaluationQueued = true;
+    setImmediate(() => {
+      this.evaluationQueued = false;
+      if (this.stopping.signal.aborted) return;
+      try {
+        this.monitorInstance?.evaluate();
+      } catch (err) {
+        this.o.logger.error('alert evaluation failed', { err });
+      }
+    });
   }
 
   async stop(): Promise<void> {

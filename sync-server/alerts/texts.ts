@@ -15,6 +15,11 @@ export const alertsTexts = defineCatalogue({
     'alert.bundleLagging': 'Nội dung cũ: {installed}, mới nhất {latest}',
     'alert.clockSkew': 'Lệch đồng hồ {seconds} giây',
     'alert.missingLanguageVariants': 'Thiếu bản ngôn ngữ: {languages}',
+    'alert.trustRootMissing':
+      'Mất khóa gốc tin cậy (TUF): không nhận được cập nhật, cần đăng ký lại thiết bị',
+    'alert.diskFault': 'Ổ dữ liệu dừng việc tải nội dung ({code}): {message}',
+    'alert.contentFileUnusable': '{count} tệp nội dung hỏng, không phát và đang tải lại: {files}',
+    'alert.clockUnverified': 'Đồng hồ chưa được xác minh: lịch chạy theo mốc thời gian tin cậy gần nhất',
     'alert.severity.critical': 'Nghiêm trọng',
     'alert.severity.warning': 'Cảnh báo',
     'alert.acknowledge': 'Xác nhận',
@@ -71,6 +76,11 @@ export const alertsTexts = defineCatalogue({
     'alert.bundleLagging': 'Content out of date: {installed}, latest {latest}',
     'alert.clockSkew': 'Clock off by {seconds, plural, one {# second} other {# seconds}}',
     'alert.missingLanguageVariants': 'Missing language variants: {languages}',
+    'alert.trustRootMissing': 'TUF trust root missing: no updates until the screen is re-enrolled',
+    'alert.diskFault': 'Data disk stopped a content download ({code}): {message}',
+    'alert.contentFileUnusable':
+      '{count, plural, one {# installed file} other {# installed files}} unusable, not shown and fetched again: {files}',
+    'alert.clockUnverified': 'Clock unverified: the schedule runs from the last known good time',
     'alert.severity.critical': 'Critical',
     'alert.severity.warning': 'Warning',
     'alert.acknowledge': 'Acknowledge',

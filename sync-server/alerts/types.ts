@@ -47,7 +47,34 @@ export interface HealthSample {
   playbackErrors?: number;
   /** Device clock minus server clock, ms (positive: device ahead). */
   clockOffsetMs?: number;
+  /** Where the device's time comes from (protocol HealthReport.clockSource). */
+  clockSource?: string;
+  /** Whether the device still has its TUF trust root (absent from older devices). */
+  trustRoot?: 'present' | 'missing';
+  /** A content download stopped by the data disk, while the fault stands (storage.diskFault). */
+  diskFault?: { code: 'DISK_FULL' | 'DISK_SPACE_LOW'; message: string };
 }
+
+/**
+ * A device event that raises an alert by itself, before the next health sample says the same:
+ * 'trust-root-missing', 'disk-full' (with its code and message) or 'content-file-unusable' (with
+ * the file's target path).
+ */
+export interface FaultEvent {
+  /** When the device raised it (its clock). */
+  at: number;
+  kind: string;
+  code?: string;
+  message?: string;
+  targetPath?: string;
+}
+
+/** The event kinds the rules read (RegistryAlertSource reads these). */
+export const FAULT_EVENT_KINDS: readonly string[] = [
+  'trust-root-missing',
+  'disk-full',
+  'content-file-unusable',
+];
 
 /** The newest published bundle of a gate. */
 export interface LatestBundle {
@@ -71,6 +98,8 @@ export interface AlertInput {
    * reports them (protocol/schedule.ts ContentGap).
    */
   contentGaps: ReadonlyMap<string, readonly ContentGap[]>;
+  /** Recent fault events per device id, oldest first (covering at least `fileUnusableWindowMs`). */
+  faultEvents?: ReadonlyMap<string, readonly FaultEvent[]>;
 }
 
 /** Thresholds; every field has a default in DEFAULT_ALERT_THRESHOLDS. */
@@ -86,6 +115,8 @@ export interface AlertThresholds {
   playbackErrorCount: number;
   bundleLagAfterMs: number;
   clockSkewMs: number;
+  /** An unusable content file is reported for this long after its last event. */
+  fileUnusableWindowMs: number;
 }
 
 export const DEFAULT_ALERT_THRESHOLDS: Readonly<AlertThresholds> = Object.freeze({
@@ -99,6 +130,7 @@ export const DEFAULT_ALERT_THRESHOLDS: Readonly<AlertThresholds> = Object.freeze
   playbackErrorCount: 5,
   bundleLagAfterMs: 6 * 3_600_000,
   clockSkewMs: 30_000,
+  fileUnusableWindowMs: 60 * 60_000,
 });
 
 export type AlertKind =
@@ -110,7 +142,11 @@ export type AlertKind =
   | 'playback-errors'
   | 'bundle-lagging'
   | 'clock-skew'
-  | 'missing-language-variants';
+  | 'missing-language-variants'
+  | 'trust-root-missing'
+  | 'disk-fault'
+  | 'content-file-unusable'
+  | 'clock-unverified';
 
 export type AlertSeverity = 'warning' | 'critical';
 

@@ -155,6 +155,7 @@ export const ServerConfig = z
             playbackErrorCount: z.number().int().min(1),
             bundleLagAfterMs: z.number().int().min(0),
             clockSkewMs: z.number().int().min(0),
+            fileUnusableWindowMs: z.number().int().min(1000),
           })
           .partial()
           .strict()

@@ -143,6 +143,36 @@ export interface ScreenPageData {
   events: { seq: number; at: number; kind: string; level: string; message: string }[];
   schedule: SchedulePreview | undefined | { error: string };
   canCommand: boolean;
+  /** Where the screen's time comes from (its latest health clockSource; null: not reported). */
+  clockSource: string | null;
+  /** Its stored proof of play recorded on an unverified clock. */
+  popClockUnverified: { count: number; lastAt: number | null };
+}
+
+/** Commands that darken the screen: the page asks before sending them. */
+export const CONFIRMED_COMMANDS: readonly CommandName[] = ['reboot', 'display-off'];
+
+const CLOCK_SOURCES = ['ntp', 'server', 'last-known-good', 'unverified', 'unknown'] as const;
+
+/** Where the screen's time comes from; an unverified clock and the proof of play it dated are flagged. */
+function clockLine(d: ScreenPageData, lang: DashboardLanguage, tz: string): SafeHtml {
+  const source = CLOCK_SOURCES.find((c) => c === d.clockSource);
+  const unverified = source === 'unverified';
+  const pop = d.popClockUnverified;
+  return html`<p id="clock" data-clock="${source ?? 'none'}" class="${unverified ? 'error' : ''}">
+    ${fleetTexts.text(lang, 'screen.clock')}:
+    ${source ? fleetTexts.text(lang, `clock.${source}`) : shellTexts.text(lang, 'none')}
+    ${
+      pop.count > 0
+        ? html`·
+            <span id="pop-clock-unverified" class="error"
+              >${fleetTexts.text(lang, 'screen.popClockUnverified', { count: pop.count })}${
+                pop.lastAt ? ` (${fmtTime(pop.lastAt, lang, tz)})` : ''
+              }</span
+            >`
+        : ''
+    }
+  </p>`;
 }
 
 const METRICS = ['cpuTempC', 'memUsedPct', 'diskUsedPct', 'load1'] as const;
@@ -242,6 +272,7 @@ export function renderScreen(
         ${bundleText(r, lang).text} · ${t('screen.device')}: <code>${r.id}</code> · ${t('screen.appVersion')}:
         ${d.appVersion ?? shellTexts.text(lang, 'none')}
       </p>
+      ${clockLine(d, lang, tz)}
       <h3>${t('screen.health')} — ${t('screen.chart24h')}</h3>
       ${charts(d.day, 24 * 3600_000, 10 * 60_000, 'chart-24h')}
       <h3>${t('screen.health')} — ${t('screen.chart7d')}</h3>
@@ -251,10 +282,26 @@ export function renderScreen(
         ${
           d.canCommand
             ? DASHBOARD_COMMANDS.map(
-                (c) => html`<button type="button" data-command="${c}">${t(`cmd.${c}`)}</button>`,
+                (c) =>
+                  html`<button
+                    type="button"
+                    data-command="${c}"
+                    ${
+                      CONFIRMED_COMMANDS.includes(c)
+                        ? html`data-confirm="${t(`confirm.${c as 'reboot' | 'display-off'}`, { screen: r.screenName })}"`
+                        : ''
+                    }
+                  >
+                    ${t(`cmd.${c}`)}
+                  </button>`,
               )
             : html`<p>${t('screen.commandsReadOnly')}</p>`
         }
+        <dialog id="command-confirm">
+          <p id="command-confirm-text"></p>
+          <button type="button" id="command-confirm-ok">${t('confirm.ok')}</button>
+          <button type="button" id="command-confirm-cancel">${t('confirm.cancel')}</button>
+        </dialog>
         <p id="command-error" class="error" role="alert"></p>
       </div>
       <table>

@@ -44,6 +44,12 @@ export interface FleetRoutesOptions {
 const CommandBody = z.object({ name: CommandName, args: FreeJsonObject.optional() });
 const Id = z.string().min(1).max(100);
 
+/** The clockSource of a stored health payload (protocol HealthReport), null when it has none. */
+function clockSourceOf(payload: unknown): string | null {
+  const v = (payload as { clockSource?: unknown } | null | undefined)?.clockSource;
+  return typeof v === 'string' ? v : null;
+}
+
 export class FleetInputError extends Error {
   readonly code = 'FLEET_BAD_REQUEST';
 }
@@ -125,6 +131,8 @@ export const fleetRoutes: FastifyPluginAsync<FleetRoutesOptions> = async (app, o
             events,
             schedule,
             canCommand: isAllowed(auth.user.role, 'device.command'),
+            clockSource: clockSourceOf(o.registry.health.latest(id).get(id)?.payload),
+            popClockUnverified: o.registry.pop.clockUnverified(id),
           },
           auth.user,
           auth.session.csrfToken,

@@ -11,7 +11,7 @@ import { GatecastError } from '../../protocol/errors.js';
 import type { OutboxRecord, OutboxStream } from '../../protocol/messages.js';
 import type { SqliteDb, SqliteStatement } from '../../platform/sqlite.js';
 import type { PopVerdict } from './pop-store.js';
-import { rowMapper } from './rows.js';
+import { RegistryError, rowMapper } from './rows.js';
 
 /** One batch of a group commit failed and was rolled back alone; the others were stored. */
 export class BatchNotStoredError extends GatecastError {
@@ -46,6 +46,9 @@ export interface IngestBatch {
 
 /** About 200 MB of WAL with 4 KiB pages. */
 const WAL_PAGES_LIMIT = 50_000;
+
+/** PRAGMA synchronous levels, by number. */
+const SYNCHRONOUS = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
 
 const TABLES: Record<OutboxStream, string> = { health: 'health_raw', event: 'events', pop: 'pop_records' };
 
@@ -103,6 +106,13 @@ const eventKindRow = rowMapper('events', (r) => ({
   at: r.num('at'),
   kind: r.str('kind'),
 }));
+const eventPayloadRow = rowMapper('events', (r) => ({
+  deviceId: r.str('device_id'),
+  at: r.num('at'),
+  kind: r.str('kind'),
+  message: r.str('message'),
+  payload: r.json('payload'),
+}));
 const popHashRow = rowMapper('pop_records', (r) => r.strOrNull('hash'));
 
 export class IngestStore {
@@ -119,6 +129,11 @@ export class IngestStore {
   private walPages = 0;
 
   constructor(private readonly db: SqliteDb) {
+    // An ack tells the device to drop the records: they must be on disk before it is sent.
+    if (SYNCHRONOUS.indexOf(this.synchronous()) < SYNCHRONOUS.indexOf('FULL'))
+      throw new RegistryError(
+        `telemetry ingest needs a connection with synchronous=FULL (acked records must survive a power cut), not ${this.synchronous()}`,
+      );
     const per = (sql: (table: string) => string): Record<OutboxStream, SqliteStatement> => ({
       health: db.prepare(sql(TABLES.health)),
       event: db.prepare(sql(TABLES.event)),
@@ -145,7 +160,7 @@ export class IngestStore {
         'INSERT OR IGNORE INTO quarantined_records (device_id, stream, seq, at, payload, reason) VALUES (?, ?, ?, ?, ?, ?)',
       ),
       insertPop: db.prepare(
-        'INSERT OR IGNORE INTO pop_records (device_id, seq, at, item_id, hash, prev_hash, payload, verdict, link_ok) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT OR IGNORE INTO pop_records (device_id, seq, at, item_id, hash, prev_hash, payload, verdict, link_ok, clock_status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       popHashAt: db.prepare('SELECT hash FROM pop_records WHERE device_id = ? AND seq = ?'),
       quarantined: db.prepare(
@@ -156,6 +171,11 @@ export class IngestStore {
       ),
     };
     this.storeBatchAlone = db.transaction((b: IngestBatch) => this.storeBatch(b));
+  }
+
+  /** The connection's PRAGMA synchronous, in force for every commit that precedes an ack. */
+  synchronous(): (typeof SYNCHRONOUS)[number] {
+    return SYNCHRONOUS[Number(this.db.pragma('synchronous', { simple: true }))] ?? 'OFF';
   }
 
   /** What the background checkpointer found; past a limit, the next group commit checkpoints itself. */
@@ -245,7 +265,7 @@ export class IngestStore {
         const e = r.payload as { kind: string; level: string; message: string };
         s.insertEvent.run(b.deviceId, r.seq, r.at, e.kind, e.level, e.message, JSON.stringify(r.payload));
       } else {
-        const p = r.payload as { itemId?: string; hash?: string; prevHash?: string };
+        const p = r.payload as { itemId?: string; hash?: string; prevHash?: string; clockStatus?: unknown };
         const prevHash =
           r.seq === 1
             ? POP_GENESIS_HASH
@@ -263,6 +283,8 @@ export class IngestStore {
           JSON.stringify(r.payload),
           verdict,
           prevHash === null ? null : p.prevHash === prevHash ? 1 : 0,
+          // Flagged as the device said (schema.ts registry-clock-1), never re-dated.
+          typeof p.clockStatus === 'string' ? p.clockStatus.slice(0, 32) : null,
         );
         prevPop = { seq: r.seq, hash: p.hash ?? null };
       }
@@ -310,6 +332,37 @@ export class IngestStore {
     opts: { afterSeq?: number; limit?: number } = {},
   ): { seq: number; at: number; kind: string; level: string; message: string; payload: unknown }[] {
     return eventRow.all(this.s.events.all(deviceId, opts.afterSeq ?? 0, Math.min(opts.limit ?? 500, 5000)));
+  }
+
+  /**
+   * Events of the given kinds stored at or after `sinceMs` (device time), per device, oldest first,
+   * with their message and `data` (for the few kinds whose details an alert names).
+   */
+  eventDetailsSince(
+    kinds: readonly string[],
+    sinceMs: number,
+  ): Map<string, { at: number; kind: string; message: string; data: Record<string, unknown> }[]> {
+    const out = new Map<
+      string,
+      { at: number; kind: string; message: string; data: Record<string, unknown> }[]
+    >();
+    if (kinds.length === 0) return out;
+    const stmt = this.db.prepare(
+      `SELECT device_id, at, kind, message, payload FROM events WHERE at >= ? AND kind IN (${kinds.map(() => '?').join(', ')}) ORDER BY at LIMIT 10000`,
+    );
+    for (const r of eventPayloadRow.all(stmt.all(sinceMs, ...kinds))) {
+      let list = out.get(r.deviceId);
+      if (!list) out.set(r.deviceId, (list = []));
+      const data = (r.payload as { data?: unknown } | null)?.data;
+      list.push({
+        at: r.at,
+        kind: r.kind,
+        message: r.message,
+        data:
+          data && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>) : {},
+      });
+    }
+    return out;
   }
 
   /** Events of the given kinds stored at or after `sinceMs` (device time), per device, oldest first. */

@@ -50,6 +50,7 @@ const unverifiedRow = rowMapper('pop_records', (r) => ({
   seq: r.num('seq'),
   payload: r.str('payload'),
 }));
+const clockRow = rowMapper('pop_records', (r) => ({ count: r.num('n'), lastAt: r.numOrNull('last_at') }));
 const receivedRow = rowMapper('pop_records', (r) => ({
   seq: r.num('seq'),
   at: r.num('at'),
@@ -78,6 +79,9 @@ export class PopStore {
       ),
       setVerdict: db.prepare(
         'UPDATE pop_records SET verdict = ? WHERE device_id = ? AND seq = ? AND verdict IS NULL',
+      ),
+      clockUnverified: db.prepare(
+        "SELECT count(*) AS n, max(at) AS last_at FROM pop_records WHERE device_id = ? AND clock_status = 'unverified'",
       ),
       received: db.prepare(
         'SELECT seq, at, item_id, hash, prev_hash, payload FROM pop_records WHERE device_id = ? AND seq > ? ORDER BY seq LIMIT ?',
@@ -133,6 +137,14 @@ export class PopStore {
     this.db.transaction(() => {
       for (const [seq, v] of verdicts) this.s.setVerdict.run(v, deviceId, seq);
     })();
+  }
+
+  /**
+   * How many of a device's stored records were recorded on an unverified clock (their times are a
+   * lower bound, see schema.ts registry-clock-1), and the latest such time (device clock).
+   */
+  clockUnverified(deviceId: string): { count: number; lastAt: number | null } {
+    return clockRow.one(this.s.clockUnverified.get(deviceId))!;
   }
 
   /** PoP records as received: `payload` is the JSON text the device sent for the record. */

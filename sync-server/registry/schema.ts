@@ -190,4 +190,16 @@ ALTER TABLE pop_records ADD COLUMN verdict TEXT;
 ALTER TABLE pop_records ADD COLUMN link_ok INTEGER;
 `,
   },
+  {
+    name: 'registry-clock-1',
+    up: `
+-- How far the device trusted its clock when it recorded a proof-of-play record (its clockStatus).
+-- 'unverified' records are flagged, not re-dated: the times are signed, and receipt time says nothing
+-- of when an item played (records wait in the outbox while the link is down). Their times are the
+-- device's last-known-good floor advanced on the monotonic clock: a lower bound of the real time.
+-- NULL: stored before this migration, or a record without the field.
+ALTER TABLE pop_records ADD COLUMN clock_status TEXT;
+CREATE INDEX pop_records_clock ON pop_records (device_id, clock_status) WHERE clock_status = 'unverified';
+`,
+  },
 ];

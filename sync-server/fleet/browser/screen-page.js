@@ -69,9 +69,38 @@ function follow(cid, n) {
   );
 }
 
+/**
+ * Asks in the page's dialog (the screen's name in the question) before a command that darkens the
+ * screen; resolves true only when the operator confirms.
+ * @param {string} question
+ * @returns {Promise<boolean>}
+ */
+function confirmCommand(question) {
+  const dialog = /** @type {HTMLDialogElement} */ (byId('command-confirm'));
+  byId('command-confirm-text').textContent = question;
+  return new Promise((resolve) => {
+    /** @param {boolean} answer */
+    const done = (answer) => {
+      byId('command-confirm-ok').removeEventListener('click', ok);
+      byId('command-confirm-cancel').removeEventListener('click', cancel);
+      dialog.removeEventListener('cancel', cancel);
+      if (dialog.open) dialog.close();
+      resolve(answer);
+    };
+    const ok = () => done(true);
+    const cancel = () => done(false);
+    byId('command-confirm-ok').addEventListener('click', ok);
+    byId('command-confirm-cancel').addEventListener('click', cancel);
+    dialog.addEventListener('cancel', cancel); // Escape
+    dialog.showModal();
+  });
+}
+
 document.querySelectorAll('button[data-command]').forEach((node) => {
   const b = /** @type {HTMLButtonElement} */ (node);
-  b.addEventListener('click', () => {
+  b.addEventListener('click', async () => {
+    const question = b.getAttribute('data-confirm');
+    if (question && !(await confirmCommand(question))) return;
     b.disabled = true;
     api('POST', '/api/dashboard/devices/' + encodeURIComponent(id) + '/commands', {
       name: b.getAttribute('data-command'),

@@ -195,6 +195,86 @@ describe('alert rules', () => {
       },
     ]);
   });
+
+  it('raise a missing trust root from the health field, or at once from the event before the next sample', () => {
+    expect(kinds(evaluateAlerts(input({}, { trustRoot: 'missing' })))).toEqual([
+      'trust-root-missing/critical',
+    ]);
+    expect(evaluateAlerts(input({}, { trustRoot: 'present' }))).toEqual([]);
+    // The event came after the last sample: raised now, not at the next sample.
+    const event = { at: T0 - 2_000, kind: 'trust-root-missing' };
+    expect(kinds(evaluateAlerts(input({ faultEvents: new Map([['dev-1', [event]]]) })))).toEqual([
+      'trust-root-missing/critical',
+    ]);
+    // A sample after the event that says the root is present again (re-enrolled): resolved.
+    expect(
+      evaluateAlerts(
+        input(
+          { faultEvents: new Map([['dev-1', [{ ...event, at: T0 - 20_000 }]]]) },
+          { trustRoot: 'present' },
+        ),
+      ),
+    ).toEqual([]);
+    // It cannot come back by itself: an older sample of a screen now offline still holds it.
+    const offline = evaluateAlerts(
+      input(
+        { devices: [device({ online: false, lastSeenAt: T0 - H })] },
+        { at: T0 - H, trustRoot: 'missing' },
+      ),
+    );
+    expect(kinds(offline)).toEqual(['offline/critical', 'trust-root-missing/critical']);
+  });
+
+  it('raise a disk fault from the health field, or at once from the disk-full event', () => {
+    const full = { code: 'DISK_FULL' as const, message: 'ENOSPC while writing a.webm' };
+    const a = evaluateAlerts(input({}, { diskFault: full }));
+    expect(kinds(a)).toEqual(['disk-fault/critical']);
+    expect(a[0]!.params).toEqual({ code: 'DISK_FULL', message: 'ENOSPC while writing a.webm' });
+    expect(kinds(evaluateAlerts(input({}, { diskFault: { ...full, code: 'DISK_SPACE_LOW' } })))).toEqual([
+      'disk-fault/warning',
+    ]);
+    const event = { at: T0 - 2_000, kind: 'disk-full', code: 'DISK_FULL', message: 'ENOSPC' };
+    expect(kinds(evaluateAlerts(input({ faultEvents: new Map([['dev-1', [event]]]) })))).toEqual([
+      'disk-fault/critical',
+    ]);
+    // A sample taken after the event without the fault (an update succeeded): resolved.
+    expect(
+      evaluateAlerts(input({ faultEvents: new Map([['dev-1', [{ ...event, at: T0 - 20_000 }]]]) })),
+    ).toEqual([]);
+  });
+
+  it('raise an unusable content file naming the files, within the window only', () => {
+    const ev = (at: number, targetPath: string) => ({ at, kind: 'content-file-unusable', targetPath });
+    const a = evaluateAlerts(
+      input({
+        faultEvents: new Map([
+          [
+            'dev-1',
+            [
+              ev(T0 - 50 * MIN, 'media/visa.webm'),
+              ev(T0 - 5 * MIN, 'media/ab.png'),
+              ev(T0 - 4 * MIN, 'media/ab.png'),
+            ],
+          ],
+        ]),
+      }),
+      { fileUnusableWindowMs: 60 * MIN },
+    );
+    expect(kinds(a)).toEqual(['content-file-unusable/warning']);
+    expect(a[0]!.params).toEqual({ files: 'media/ab.png, media/visa.webm', count: 2 });
+    expect(
+      evaluateAlerts(input({ faultEvents: new Map([['dev-1', [ev(T0 - 2 * H, 'media/visa.webm')]]]) }), {
+        fileUnusableWindowMs: 60 * MIN,
+      }),
+    ).toEqual([]);
+  });
+
+  it('raise a screen running on an unverified clock', () => {
+    expect(kinds(evaluateAlerts(input({}, { clockSource: 'unverified' })))).toEqual([
+      'clock-unverified/warning',
+    ]);
+    expect(evaluateAlerts(input({}, { clockSource: 'last-known-good' }))).toEqual([]);
+  });
 });
 
 describe('alert lifecycle', () => {
@@ -279,12 +359,24 @@ describe('alert messages', () => {
               ['kien-giang/ha-tien', [{ itemId: 'visa', language: 'km', resolution: 'skipped' as const }]],
             ]),
             recentHealth: new Map([['dev-1', [sample({ playbackErrors: 9 })]]]),
+            faultEvents: new Map([
+              ['dev-1', [{ at: T0 - MIN, kind: 'content-file-unusable', targetPath: 'media/visa.webm' }]],
+            ]),
           },
-          { display: 'off', diskFreeBytes: 1e9, cpuTempC: 81, underVoltageNow: true, clockOffsetMs: 90_000 },
+          {
+            display: 'off',
+            diskFreeBytes: 1e9,
+            cpuTempC: 81,
+            underVoltageNow: true,
+            clockOffsetMs: 90_000,
+            trustRoot: 'missing',
+            diskFault: { code: 'DISK_FULL', message: 'ENOSPC' },
+            clockSource: 'unverified',
+          },
         ),
       ),
     ];
-    expect(new Set(raised.map((a) => a.kind)).size).toBe(9);
+    expect(new Set(raised.map((a) => a.kind)).size).toBe(13);
     for (const a of raised)
       for (const lang of ['vi', 'en'] as const)
         expect(alertText(a, lang), `${a.kind} ${lang}`).not.toMatch(/\{\w+\}/);
