@@ -393,11 +393,11 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
   });
 
   // --- subscriptions, then start: the screen, hardware and watchdog, then the network --------
+  // Proof of play hears of each item once it has left the air; the one on air at shutdown is told
+  // while the daemon stops, so this listener goes only after daemon.stop().
+  const unsubscribePlayed = daemon.onPlayed((e) => recorder.record(e));
   const unsubscribe = [
-    daemon.onPlayed((e) => {
-      led.played();
-      recorder.record(e);
-    }),
+    daemon.onStarted(() => led.played()),
     content.onChange(() => led.contentChanged(true)),
     // A full data disk is told at once (event + a health sample carrying the fault), not at the
     // next periodic sample: the partial download has been dropped, so both can be written.
@@ -432,6 +432,7 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
     await watchdog.stop();
     await hardware.stop();
     await daemon.stop();
+    unsubscribePlayed();
     clock.stop();
     db.close();
   };
