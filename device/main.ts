@@ -48,7 +48,7 @@ import { commandHandlers, type HostReboot } from './sync/command-handlers.js';
 import { DeviceSync } from './sync/device-sync.js';
 import { trustedRootPath } from './sync/enrol.js';
 import { FileLastKnownGoodStore } from './time/last-known-good.js';
-import { TimesyncdNtpSync } from './time/ntp-sync.js';
+import { TimedatectlNtpSync } from './time/ntp-sync.js';
 import { processMonotonic, TrustedClock } from './time/trusted-clock.js';
 import { systemTimers } from './timers.js';
 import { checkInstalledContent } from './update/installer.js';
@@ -207,7 +207,8 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
       join(config.dataDir, 'time', 'last-known-good.json'),
       dlog.child('time'),
     ),
-    ntp: new TimesyncdNtpSync(),
+    // timedatectl answers for chrony too; the timesyncd flag file answers until it has (or without it).
+    ntp: new TimedatectlNtpSync(execRun(5000)),
     maxUnverifiedAheadMs: config.time.maxUnverifiedAheadMs,
     log: dlog.child('time'),
   });
