@@ -38,6 +38,7 @@ import { appHealthFrom, isScreenOn } from './health/app-health.js';
 import { LinuxSystemSensors } from './health/sensors.js';
 import { identityKeyPath, lostKeyAdvice, openDaemonIdentity } from './identity.js';
 import { DEFAULT_OUTBOX_LIMITS, Outbox } from './outbox/outbox.js';
+import { BufferedPopLog, PopJournalFile } from './proof-of-play/pop-buffer.js';
 import { PlayRecorder } from './proof-of-play/play-recorder.js';
 import { popSourceOf } from './proof-of-play/pop-source.js';
 import { ed25519Signer, lostKeySigner } from './proof-of-play/signer.js';
@@ -228,6 +229,16 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
       : lostKeySigner(key.kind === 'lost' ? key.error : undefined),
   );
   pop.start();
+  // Plays the disk refuses wait in memory; lost ones become a gap record in the chain.
+  const popWriter = new BufferedPopLog(pop, {
+    deviceId,
+    journal: new PopJournalFile(join(config.dataDir, 'pop-unsaved.json')),
+    maxRecords: config.storage.unsavedMaxRecords,
+    retryMaxMs: config.storage.unsavedRetryMaxMs,
+    timers: systemTimers,
+    log: dlog.child('pop'),
+  });
+  popWriter.start();
   // Open before anything can emit: start-up events wait here for the sync client.
   const outbox = new Outbox(db, clock, dlog.child('outbox'), DEFAULT_OUTBOX_LIMITS, popSourceOf(pop));
   outbox.start();
@@ -337,7 +348,7 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
   const recorder = new PlayRecorder({
     deviceId,
     content,
-    pop,
+    pop: popWriter,
     trusted: clock,
     system: systemClock,
     isScreenOn: () => isScreenOn(hardware.health().display),
@@ -434,6 +445,7 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
     await hardware.stop();
     await daemon.stop();
     unsubscribePlayed();
+    popWriter.stop();
     clock.stop();
     db.close();
   };
