@@ -240,7 +240,11 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
   });
   popWriter.start();
   // Open before anything can emit: start-up events wait here for the sync client.
-  const outbox = new Outbox(db, clock, dlog.child('outbox'), DEFAULT_OUTBOX_LIMITS, popSourceOf(pop));
+  const outbox = new Outbox(db, clock, dlog.child('outbox'), DEFAULT_OUTBOX_LIMITS, popSourceOf(pop), {
+    maxRecords: config.storage.unsavedMaxRecords,
+    retryMaxMs: config.storage.unsavedRetryMaxMs,
+    timers: systemTimers,
+  });
   outbox.start();
   const events: EventSink = new OutboxEventSink(outbox, dlog.child('events'));
   if (isCrashLoop) events.emit(deviceEvents.crashLoop(clock.now(), startsInWindow, crash.pending().length));
@@ -375,6 +379,7 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
         clock: { health: clock.health(), status: clock.status() },
         browserMemoryBytes: daemon.browserMemoryBytes(),
         trustRoot,
+        unsaved: { pop: popWriter.state().waiting, ...outbox.unsavedCounts() },
       }),
     handlers: commandHandlers({
       deviceId,
@@ -446,6 +451,7 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
     await daemon.stop();
     unsubscribePlayed();
     popWriter.stop();
+    outbox.stop();
     clock.stop();
     db.close();
   };

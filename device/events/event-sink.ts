@@ -15,7 +15,7 @@ export interface EventSink {
 
 /** The part of the outbox the sink needs. */
 export interface EventStore {
-  appendEvent(event: DeviceEvent): number;
+  appendEvent(event: DeviceEvent): unknown;
 }
 
 /** Writes each event to the (started) outbox; the sync client sends it when it is connected. */

@@ -74,11 +74,14 @@ export class PendingWrites<T> {
 
   constructor(private readonly o: PendingWritesOptions<T>) {}
 
-  /** Writes `item` (after whatever waits); keeps it when the disk refuses. Other errors are thrown. */
-  add(item: T): void {
+  /**
+   * Writes `item` (after whatever waits); keeps it when the disk refuses. Other errors are thrown.
+   * True when it was written now.
+   */
+  add(item: T): boolean {
     this.queue.push(item);
     while (this.queue.length > this.o.maxRecords) this.drop(this.queue.shift()!, 'buffer-full');
-    this.flush();
+    return this.flush();
   }
 
   /** Declares a span lost before this buffer existed (a previous process's); written first. */

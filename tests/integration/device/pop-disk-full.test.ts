@@ -18,6 +18,7 @@ import { SyncClient } from '../../../device/sync/client.js';
 import type { Timers } from '../../../device/timers.js';
 import { systemClock } from '../../../protocol/clock.js';
 import { memoryLogger } from '../../../platform/log.js';
+import { HealthReport } from '../../../protocol/messages.js';
 import { type PopEntry, verifyChain } from '../../../protocol/proof-of-play.js';
 import { smallDisk } from '../../helpers/small-disk.js';
 import { enrolTestDevice, GATE, startServer, until } from '../../helpers/sync.js';
@@ -220,5 +221,70 @@ describe('proof of play on a full disk', () => {
       [1, 2, 3, 4, 5, 6, 7, 8].map((seq) => [seq, 'ok', true]),
     );
     expect(registry.ingest.listQuarantined(deviceId)).toEqual([]);
+  });
+
+  it('keeps refused health samples and events in memory and tells the ones it could not keep', () => {
+    const dir = tempDir('gc-health-full-');
+    cleanups.push(dir.cleanup);
+    const disk = smallDisk(dir.path, 16 * 1024 * 1024);
+    if ('unavailable' in disk) throw new Error(disk.unavailable);
+    cleanups.push(() => disk.unmount());
+    const db = openDeviceDb(join(disk.path, 'device.db'), { synchronous: 'FULL' });
+    cleanups.push(() => {
+      db.close();
+    });
+    const timers = new HandTimers();
+    const outbox = new Outbox(db, systemClock, memoryLogger('outbox'), undefined, undefined, {
+      maxRecords: 2,
+      retryMaxMs: 60_000,
+      timers,
+    });
+    outbox.start();
+    const sample = (i: number): HealthReport => ({
+      at: T0 + i * 30_000,
+      appVersion: '1.0.0',
+      uptimeS: i * 30,
+      cpuTempC: 50,
+      load1: null,
+      load5: null,
+      memTotalBytes: null,
+      memAvailableBytes: null,
+      diskTotalBytes: null,
+      diskFreeBytes: null,
+      throttling: null,
+      storage: { ext4ErrorsCount: null, rootReadOnly: null },
+      display: 'on',
+      currentItem: null,
+      currentLanguage: null,
+      bundle: { installedVersion: null, latestVersion: null, lastSuccessfulUpdateAt: null },
+      clockOffsetMs: null,
+      browserMemoryBytes: null,
+      network: null,
+    });
+    outbox.appendHealth(sample(1));
+    const filler = fill(disk.path);
+    for (let i = 2; i <= 6; i++) {
+      outbox.appendHealth(sample(i));
+      outbox.appendEvent({ at: T0 + i * 30_000, kind: 'test', level: 'info', message: `event ${i}` });
+    }
+    expect(outbox.unsavedCounts()).toEqual({ health: 2, event: 2 });
+    expect(timers.pending.size).toBe(2);
+    rmSync(filler);
+    timers.fire();
+    expect(outbox.unsavedCounts()).toEqual({ health: 0, event: 0 });
+
+    const health = outbox.pending('health', 0, 100, 1e9)!.records.map((r) => HealthReport.parse(r.payload));
+    expect(health.map((h) => h.at)).toEqual([T0 + 30_000, T0 + 150_000, T0 + 180_000]);
+    // Samples 2–4 were pushed out of the full buffer: the first sample written after says so.
+    expect(health[1]!.storage.samplesLost).toMatchObject({
+      count: 3,
+      fromAt: T0 + 60_000,
+      toAt: T0 + 120_000,
+    });
+    expect(health[2]!.storage.samplesLost).toBeUndefined();
+    const events = outbox.pending('event', 0, 100, 1e9)!.records.map((r) => r.payload as { kind: string });
+    expect(events.map((e) => e.kind)).toEqual(['events-lost', 'test', 'test']);
+    expect(events[0]).toMatchObject({ data: { count: 3, fromAt: T0 + 60_000, toAt: T0 + 120_000 } });
+    outbox.stop();
   });
 });
