@@ -24,6 +24,7 @@ import { createLogger, type Logger, setLogLevel } from '../platform/log.js';
 import { BlobStore } from './content/blob-store.js';
 import { reclaimAtStart, StatfsFreeSpace } from './content/free-space.js';
 import { BundleStore } from './content/bundle-store.js';
+import { removeOrphansAtStart } from './content/orphans.js';
 import type { ContentSource } from './content/installed.js';
 import { StoreContentSource } from './content/store-content.js';
 import { Daemon, type DaemonService } from './daemon.js';
@@ -256,6 +257,26 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
       }),
     );
   if (notSaved) dlog.warn('this start is counted in memory only', { notSaved });
+  // What an interrupted install or clean-up left behind (only what is provably orphaned).
+  const contentRoot = join(config.dataDir, 'content');
+  try {
+    const swept = await removeOrphansAtStart(new BlobStore(contentRoot), new BundleStore(contentRoot), {
+      nowMs: clock.now(),
+    });
+    const counts = {
+      blobs: swept.blobs.length,
+      records: swept.records.length,
+      tempFiles: swept.tempFiles.length,
+      quarantined: swept.quarantined.length,
+      freedBytes: swept.freedBytes,
+    };
+    if (counts.blobs + counts.records + counts.tempFiles + counts.quarantined > 0) {
+      dlog.info('removed orphaned files at start', { ...counts });
+      events.emit(deviceEvents.orphansRemoved(clock.now(), counts));
+    }
+  } catch (err) {
+    dlog.warn('orphaned files not swept at start', { err });
+  }
 
   const { content, update } = await openContent(config, clock, dlog, events);
   const trustRoot = trustRootState(config);

@@ -89,6 +89,16 @@ export const deviceEvents = {
     message: `content download stopped by the data disk: ${f.message}`,
     data: { code: f.code },
   }),
+  orphansRemoved: (
+    at: number,
+    o: { blobs: number; records: number; tempFiles: number; quarantined: number; freedBytes: number },
+  ): DeviceEvent => ({
+    at,
+    kind: 'orphans-removed',
+    level: 'info',
+    message: `start-up removed what an interrupted install or clean-up left: ${o.freedBytes} bytes freed`,
+    data: { ...o },
+  }),
   crashLoop: (at: number, startsInWindow: number, pending: number): DeviceEvent => ({
     at,
     kind: 'crash-loop',
