@@ -12,7 +12,13 @@ import type { DeviceConfig } from '../protocol/config.js';
 import { createLogger, type Logger } from '../platform/log.js';
 import type { ContentSource, InstalledBundle } from './content/installed.js';
 import { defaultPlaylistPlan } from './playback/default-playlist-plan.js';
-import { type PlanAt, type PlayEvent, PlayerLoop, type SkipEvent } from './playback/player-loop.js';
+import {
+  type PlanAt,
+  type PlayEvent,
+  PlayerLoop,
+  type SkipEvent,
+  type StartEvent,
+} from './playback/player-loop.js';
 
 /** Something the daemon starts after the screen is up and stops on shutdown. */
 export interface DaemonService {
@@ -38,7 +44,7 @@ export interface DaemonHooks {
    * default playlist loops in the gate's languages.
    */
   planner?: Planner;
-  /** PROOF OF PLAY hook: each item actually shown, with its actual start. */
+  /** PROOF OF PLAY hook: each item actually shown, once it has left the air (actual start and time up). */
   onPlayed?: (e: PlayEvent) => void;
   /** CONTENT GAP hook: each item that could not be shown, and why. */
   onSkipped?: (e: SkipEvent) => void;
@@ -89,6 +95,7 @@ export class Daemon {
   };
   private lastNotice: Notice | undefined;
   private readonly playedListeners = new Set<(e: PlayEvent) => void>();
+  private readonly startedListeners = new Set<(e: StartEvent) => void>();
 
   constructor(private readonly o: DaemonOptions) {
     this.log = o.log ?? createLogger('device:daemon');
@@ -111,9 +118,12 @@ export class Daemon {
       ...(config.deviceId ? { deviceId: config.deviceId } : {}),
       log: this.log.child('player-loop'),
     });
+    this.loop.onStarted((e) => {
+      this.stats.lastPlayed = { itemId: e.item.itemId, language: e.language, actualStart: e.actualStart };
+      for (const l of this.startedListeners) this.safely('started listener', () => l(e));
+    });
     this.loop.onPlayed((e) => {
       this.stats.played++;
-      this.stats.lastPlayed = { itemId: e.item.itemId, language: e.language, actualStart: e.actualStart };
       this.safely('onPlayed', () => hooks.onPlayed?.(e));
       for (const l of this.playedListeners) this.safely('played listener', () => l(e));
     });
@@ -158,7 +168,16 @@ export class Daemon {
     this.server = undefined;
   }
 
-  /** Each item actually shown (tests, benchmarks, the health reporter). */
+  /** Each item as it goes on air (the status LED). */
+  onStarted(listener: (e: StartEvent) => void): () => void {
+    this.startedListeners.add(listener);
+    return () => this.startedListeners.delete(listener);
+  }
+
+  /**
+   * Each item actually shown, once it has left the air (proof of play, tests); the one on air when
+   * the daemon stops is told during `stop()`.
+   */
   onPlayed(listener: (e: PlayEvent) => void): () => void {
     this.playedListeners.add(listener);
     return () => this.playedListeners.delete(listener);

@@ -24,6 +24,7 @@ import { createLogger, type Logger, setLogLevel } from '../platform/log.js';
 import { BlobStore } from './content/blob-store.js';
 import { reclaimAtStart, StatfsFreeSpace } from './content/free-space.js';
 import { BundleStore } from './content/bundle-store.js';
+import { removeOrphansAtStart } from './content/orphans.js';
 import type { ContentSource } from './content/installed.js';
 import { StoreContentSource } from './content/store-content.js';
 import { Daemon, type DaemonService } from './daemon.js';
@@ -38,6 +39,7 @@ import { appHealthFrom, isScreenOn } from './health/app-health.js';
 import { LinuxSystemSensors } from './health/sensors.js';
 import { identityKeyPath, lostKeyAdvice, openDaemonIdentity } from './identity.js';
 import { DEFAULT_OUTBOX_LIMITS, Outbox } from './outbox/outbox.js';
+import { BufferedPopLog, PopJournalFile } from './proof-of-play/pop-buffer.js';
 import { PlayRecorder } from './proof-of-play/play-recorder.js';
 import { popSourceOf } from './proof-of-play/pop-source.js';
 import { ed25519Signer, lostKeySigner } from './proof-of-play/signer.js';
@@ -48,7 +50,7 @@ import { commandHandlers, type HostReboot } from './sync/command-handlers.js';
 import { DeviceSync } from './sync/device-sync.js';
 import { trustedRootPath } from './sync/enrol.js';
 import { FileLastKnownGoodStore } from './time/last-known-good.js';
-import { TimesyncdNtpSync } from './time/ntp-sync.js';
+import { TimedatectlNtpSync } from './time/ntp-sync.js';
 import { processMonotonic, TrustedClock } from './time/trusted-clock.js';
 import { systemTimers } from './timers.js';
 import { checkInstalledContent } from './update/installer.js';
@@ -207,7 +209,8 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
       join(config.dataDir, 'time', 'last-known-good.json'),
       dlog.child('time'),
     ),
-    ntp: new TimesyncdNtpSync(),
+    // timedatectl answers for chrony too; the timesyncd flag file answers until it has (or without it).
+    ntp: new TimedatectlNtpSync(execRun(5000)),
     maxUnverifiedAheadMs: config.time.maxUnverifiedAheadMs,
     log: dlog.child('time'),
   });
@@ -227,8 +230,22 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
       : lostKeySigner(key.kind === 'lost' ? key.error : undefined),
   );
   pop.start();
+  // Plays the disk refuses wait in memory; lost ones become a gap record in the chain.
+  const popWriter = new BufferedPopLog(pop, {
+    deviceId,
+    journal: new PopJournalFile(join(config.dataDir, 'pop-unsaved.json')),
+    maxRecords: config.storage.unsavedMaxRecords,
+    retryMaxMs: config.storage.unsavedRetryMaxMs,
+    timers: systemTimers,
+    log: dlog.child('pop'),
+  });
+  popWriter.start();
   // Open before anything can emit: start-up events wait here for the sync client.
-  const outbox = new Outbox(db, clock, dlog.child('outbox'), DEFAULT_OUTBOX_LIMITS, popSourceOf(pop));
+  const outbox = new Outbox(db, clock, dlog.child('outbox'), DEFAULT_OUTBOX_LIMITS, popSourceOf(pop), {
+    maxRecords: config.storage.unsavedMaxRecords,
+    retryMaxMs: config.storage.unsavedRetryMaxMs,
+    timers: systemTimers,
+  });
   outbox.start();
   const events: EventSink = new OutboxEventSink(outbox, dlog.child('events'));
   if (isCrashLoop) events.emit(deviceEvents.crashLoop(clock.now(), startsInWindow, crash.pending().length));
@@ -240,6 +257,26 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
       }),
     );
   if (notSaved) dlog.warn('this start is counted in memory only', { notSaved });
+  // What an interrupted install or clean-up left behind (only what is provably orphaned).
+  const contentRoot = join(config.dataDir, 'content');
+  try {
+    const swept = await removeOrphansAtStart(new BlobStore(contentRoot), new BundleStore(contentRoot), {
+      nowMs: clock.now(),
+    });
+    const counts = {
+      blobs: swept.blobs.length,
+      records: swept.records.length,
+      tempFiles: swept.tempFiles.length,
+      quarantined: swept.quarantined.length,
+      freedBytes: swept.freedBytes,
+    };
+    if (counts.blobs + counts.records + counts.tempFiles + counts.quarantined > 0) {
+      dlog.info('removed orphaned files at start', { ...counts });
+      events.emit(deviceEvents.orphansRemoved(clock.now(), counts));
+    }
+  } catch (err) {
+    dlog.warn('orphaned files not swept at start', { err });
+  }
 
   const { content, update } = await openContent(config, clock, dlog, events);
   const trustRoot = trustRootState(config);
@@ -336,7 +373,7 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
   const recorder = new PlayRecorder({
     deviceId,
     content,
-    pop,
+    pop: popWriter,
     trusted: clock,
     system: systemClock,
     isScreenOn: () => isScreenOn(hardware.health().display),
@@ -363,6 +400,7 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
         clock: { health: clock.health(), status: clock.status() },
         browserMemoryBytes: daemon.browserMemoryBytes(),
         trustRoot,
+        unsaved: { pop: popWriter.state().waiting, ...outbox.unsavedCounts() },
       }),
     handlers: commandHandlers({
       deviceId,
@@ -393,11 +431,11 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
   });
 
   // --- subscriptions, then start: the screen, hardware and watchdog, then the network --------
+  // Proof of play hears of each item once it has left the air; the one on air at shutdown is told
+  // while the daemon stops, so this listener goes only after daemon.stop().
+  const unsubscribePlayed = daemon.onPlayed((e) => recorder.record(e));
   const unsubscribe = [
-    daemon.onPlayed((e) => {
-      led.played();
-      recorder.record(e);
-    }),
+    daemon.onStarted(() => led.played()),
     content.onChange(() => led.contentChanged(true)),
     // A full data disk is told at once (event + a health sample carrying the fault), not at the
     // next periodic sample: the partial download has been dropped, so both can be written.
@@ -432,6 +470,9 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
     await watchdog.stop();
     await hardware.stop();
     await daemon.stop();
+    unsubscribePlayed();
+    popWriter.stop();
+    outbox.stop();
     clock.stop();
     db.close();
   };

@@ -156,6 +156,19 @@ export const DeviceConfig = z
         intervalMs: z.number().int().min(1000).default(30_000),
       })
       .prefault({}),
+    storage: z
+      .object({
+        /**
+         * Records (proof of play; health samples and events each apart) kept in memory while the
+         * database cannot take them (a full disk), per stream. Past it the oldest go and the hole is
+         * declared when writing works again: a gap record in the proof-of-play chain, a marker in the
+         * next health sample, an event. About 1 KiB each.
+         */
+        unsavedMaxRecords: z.number().int().min(1).max(100_000).default(1000),
+        /** Longest wait between two tries to write them (from 1 s, doubling). */
+        unsavedRetryMaxMs: z.number().int().min(1000).max(3_600_000).default(60_000),
+      })
+      .prefault({}),
     time: z
       .object({
         /**

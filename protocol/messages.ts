@@ -104,6 +104,26 @@ export const HealthReport = z.object({
         message: z.string().max(500),
       })
       .optional(),
+    /**
+     * Records the device's database could not take (a full disk) that wait in memory now, per
+     * stream. Present only while some wait; absent from older devices. Optional.
+     */
+    unsaved: z
+      .object({
+        pop: z.number().int().min(0),
+        health: z.number().int().min(0),
+        event: z.number().int().min(0),
+      })
+      .optional(),
+    /**
+     * Health samples the device could not keep (its memory buffer overflowed while the disk was
+     * full) just before this one: how many, from the first one's time to the last one's. Carried by
+     * the first sample written afterwards; lost plays are told by a gap record in the proof-of-play
+     * chain instead. Optional.
+     */
+    samplesLost: z
+      .object({ count: z.number().int().min(1), fromAt: EpochMs, toAt: EpochMs, error: z.string().max(300) })
+      .optional(),
   }),
   display: z.enum(['on', 'off', 'blank', 'crashed', 'unknown']),
   currentItem: z.string().max(200).nullable(),

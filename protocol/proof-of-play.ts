@@ -6,6 +6,12 @@
  * Record n's hash is SHA-256 of the canonical JSON of its body, and the body includes record n-1's
  * hash (`prevHash`), so deleting or editing a record breaks the chain at that point. The device
  * signs each hash with its Ed25519 key, so re-computing the chain after an edit needs that key.
+ *
+ * A chain holds two kinds of record: a play (`PopRecord`: one item shown) and a gap (`PopGapRecord`,
+ * `kind: 'gap'`): plays the device could not keep (its disk was full past its memory buffer, or it
+ * stopped before it could write them), declared with how many, from when to when and why, so the
+ * chain shows the hole instead of hiding it. A gap is hashed, linked and signed like a play; it is
+ * never a play, and `verifyChain` lists it in `declaredGaps`, not among its problems.
  */
 import { createHash, createPublicKey, hash as digest, type KeyObject, verify } from 'node:crypto';
 import { z } from 'zod';
@@ -66,6 +72,51 @@ export const PopRecord = PopBody.extend({
 }).strict();
 export type PopRecord = z.infer<typeof PopRecord>;
 
+/**
+ * Why plays were lost: the memory buffer that holds them while the disk refuses writes overflowed
+ * (the oldest went), or the daemon stopped (or was killed) with plays still in it.
+ */
+export const PopGapReason = z.enum(['buffer-full', 'process-ended']);
+export type PopGapReason = z.infer<typeof PopGapReason>;
+
+/** What the device says about plays it could not keep. */
+export const PopGapEntry = z
+  .object({
+    kind: z.literal('gap'),
+    deviceId: z.string().min(1).max(64),
+    /** How many plays are missing. */
+    count: z.number().int().min(1),
+    /** The first lost play's actual start, and the last lost play's end (epoch ms, the device's clock). */
+    fromAt: EpochMs,
+    toAt: EpochMs,
+    reason: PopGapReason,
+    /** The write error that kept them in memory (e.g. "SQLITE_FULL: database or disk is full"). */
+    error: z.string().max(300),
+  })
+  .strict();
+export type PopGapEntry = z.infer<typeof PopGapEntry>;
+
+export const PopGapBody = PopGapEntry.extend({
+  v: z.literal(1),
+  seq: z.number().int().min(1),
+  prevHash: Sha256Hex,
+}).strict();
+export type PopGapBody = z.infer<typeof PopGapBody>;
+
+export const PopGapRecord = PopGapBody.extend({
+  hash: Sha256Hex,
+  signature: z.string().min(1).max(200),
+}).strict();
+export type PopGapRecord = z.infer<typeof PopGapRecord>;
+
+/** Any record of the chain: a play or a declared gap. */
+export const PopChainRecord = z.union([PopRecord, PopGapRecord]);
+export type PopChainRecord = PopRecord | PopGapRecord;
+
+export function isPopGapRecord(r: PopChainRecord | PopBody | PopGapBody): r is PopGapRecord {
+  return (r as { kind?: unknown }).kind === 'gap';
+}
+
 /** Parses a record received from elsewhere; throws ProtocolError listing the problems. */
 export function parsePopRecord(raw: unknown): PopRecord {
   const r = PopRecord.safeParse(raw);
@@ -73,17 +124,29 @@ export function parsePopRecord(raw: unknown): PopRecord {
   return r.data;
 }
 
+/** Parses a chain record (a play or a gap) received from elsewhere; throws ProtocolError. */
+export function parsePopChainRecord(raw: unknown): PopChainRecord {
+  const r = PopChainRecord.safeParse(raw);
+  if (!r.success) throw new ProtocolError('invalid proof-of-play record', zodProblems(r.error));
+  return r.data;
+}
+
 /** The body's keys in canonical (sorted) order, computed once: hashing runs for every record. */
 const BODY_KEYS: readonly string[] = Object.keys(PopBody.shape).sort();
+const GAP_BODY_KEYS: readonly string[] = Object.keys(PopGapBody.shape).sort();
 
-/** Canonical JSON of a record body: keys sorted, no spaces; `hash`/`signature` never included. */
-export function canonicalPopBody(record: PopBody | PopRecord): string {
+/**
+ * Canonical JSON of a record body: keys sorted, no spaces; `hash`/`signature` never included. A gap
+ * (`kind: 'gap'`) is hashed over its own keys; a play never has `kind`, so the two never collide.
+ */
+export function canonicalPopBody(record: PopBody | PopRecord | PopGapBody | PopGapRecord): string {
+  const keys = (record as { kind?: unknown }).kind === 'gap' ? GAP_BODY_KEYS : BODY_KEYS;
   const body: Record<string, unknown> = {};
-  for (const key of BODY_KEYS) body[key] = (record as Record<string, unknown>)[key];
+  for (const key of keys) body[key] = (record as Record<string, unknown>)[key];
   return JSON.stringify(body);
 }
 
-export function popHash(record: PopBody | PopRecord): string {
+export function popHash(record: PopBody | PopRecord | PopGapBody | PopGapRecord): string {
   return digest('sha256', canonicalPopBody(record), 'hex');
 }
 
@@ -129,9 +192,22 @@ export interface ChainProblem {
   message: string;
 }
 
+/** A gap the device declared in its chain (a valid gap record): plays lost, never counted. */
+export interface DeclaredGap {
+  seq: number;
+  index: number;
+  count: number;
+  fromAt: number;
+  toAt: number;
+  reason: PopGapReason;
+  error: string;
+}
+
 export interface ChainReport {
   ok: boolean;
   checked: number;
+  /** Gap records found (each hash, link and signature checked like a play's). */
+  declaredGaps: DeclaredGap[];
   firstSeq?: number;
   lastSeq?: number;
   problems: ChainProblem[];
@@ -152,6 +228,7 @@ export interface VerifyChainOptions {
  * Verifies records in the order given (ascending seq): that each matches its hash, links to the
  * previous one, carries a valid signature by `publicKey` (Ed25519; a KeyObject or PEM), and that no
  * sequence number is missing. Reports every problem with where it is; never throws on bad records.
+ * A valid gap record is part of the chain (it leaves no problem) and is listed in `declaredGaps`.
  */
 export function verifyChain(
   records: readonly unknown[],
@@ -163,8 +240,9 @@ export function verifyChain(
   let prev: { seq: number; hash: string } | undefined = options.after;
   let firstSeq: number | undefined;
   let lastSeq: number | undefined;
+  const declaredGaps: DeclaredGap[] = [];
   records.forEach((raw, index) => {
-    const parsed = PopRecord.safeParse(raw);
+    const parsed = PopChainRecord.safeParse(raw);
     if (!parsed.success) {
       const seq = typeof (raw as { seq?: unknown })?.seq === 'number' ? (raw as { seq: number }).seq : -1;
       problems.push({
@@ -228,6 +306,16 @@ export function verifyChain(
         message: 'record 1 does not start from the genesis hash',
       });
     }
+    if (isPopGapRecord(r))
+      declaredGaps.push({
+        seq: r.seq,
+        index,
+        count: r.count,
+        fromAt: r.fromAt,
+        toAt: r.toAt,
+        reason: r.reason,
+        error: r.error,
+      });
     // Without `after`, a first record with seq > 1 is trusted as the start (older ones were pruned).
     prev = { seq: r.seq, hash: r.hash };
     lastSeq = r.seq;
@@ -243,7 +331,12 @@ export function verifyChain(
         message: `records ${have + 1}…${options.expectedLastSeq} are missing at the end`,
       });
   }
-  const report: ChainReport = { ok: problems.length === 0, checked: records.length, problems };
+  const report: ChainReport = {
+    ok: problems.length === 0,
+    checked: records.length,
+    declaredGaps,
+    problems,
+  };
   if (firstSeq !== undefined) report.firstSeq = firstSeq;
   if (lastSeq !== undefined) report.lastSeq = lastSeq;
   return report;

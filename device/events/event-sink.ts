@@ -15,7 +15,7 @@ export interface EventSink {
 
 /** The part of the outbox the sink needs. */
 export interface EventStore {
-  appendEvent(event: DeviceEvent): number;
+  appendEvent(event: DeviceEvent): unknown;
 }
 
 /** Writes each event to the (started) outbox; the sync client sends it when it is connected. */
@@ -88,6 +88,16 @@ export const deviceEvents = {
     level: 'error',
     message: `content download stopped by the data disk: ${f.message}`,
     data: { code: f.code },
+  }),
+  orphansRemoved: (
+    at: number,
+    o: { blobs: number; records: number; tempFiles: number; quarantined: number; freedBytes: number },
+  ): DeviceEvent => ({
+    at,
+    kind: 'orphans-removed',
+    level: 'info',
+    message: `start-up removed what an interrupted install or clean-up left: ${o.freedBytes} bytes freed`,
+    data: { ...o },
   }),
   crashLoop: (at: number, startsInWindow: number, pending: number): DeviceEvent => ({
     at,

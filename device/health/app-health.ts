@@ -30,6 +30,8 @@ export interface AppHealthInputs {
   browserMemoryBytes: number | undefined;
   /** Whether an enrolled device still has its TUF trust root (main.ts trustRootState). */
   trustRoot?: 'present' | 'missing' | 'not-enrolled';
+  /** Records waiting in memory for the database (proof of play, health samples, events), when any. */
+  unsaved?: { pop: number; health: number; event: number };
 }
 
 export function appHealthFrom(i: AppHealthInputs): AppHealth {
@@ -54,6 +56,9 @@ export function appHealthFrom(i: AppHealthInputs): AppHealth {
             message: u.diskFault.message.slice(0, 500),
           },
         }
+      : {}),
+    ...(i.unsaved && i.unsaved.pop + i.unsaved.health + i.unsaved.event > 0
+      ? { unsaved: { ...i.unsaved } }
       : {}),
   };
 }

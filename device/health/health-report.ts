@@ -17,6 +17,8 @@ export interface AppHealth {
   trustRoot?: HealthReport['trustRoot'];
   /** Set while a download stands stopped by the data disk (full, or its reserve reached). */
   diskFault?: NonNullable<HealthReport['storage']['diskFault']>;
+  /** Set while records wait in memory because the database could not take them. */
+  unsaved?: NonNullable<HealthReport['storage']['unsaved']>;
 }
 
 export const UNKNOWN_APP_HEALTH: AppHealth = {
@@ -55,6 +57,7 @@ export function buildHealthReport(
       ext4ErrorsCount: s.ext4ErrorsCount,
       rootReadOnly: s.rootReadOnly,
       ...(app.diskFault ? { diskFault: { ...app.diskFault } } : {}),
+      ...(app.unsaved ? { unsaved: { ...app.unsaved } } : {}),
     },
     display: app.display,
     currentItem: app.currentItem,

@@ -5,6 +5,11 @@
  * acknowledged watermark. Bounded: past the row/byte limits the oldest health samples go first,
  * then events, then (only if the PoP store allows it) proof-of-play; each drop is counted and
  * reported as an event.
+ *
+ * A full disk is different: a health sample or event the database refuses waits in memory
+ * (store/pending-writes.ts) and is written with the next one or by a backed-off retry. Samples pushed
+ * out of the full buffer are told by the next sample written (`storage.samplesLost`), events by an
+ * `events-lost` event written before the next ones.
  */
 import type { Clock } from '../../protocol/clock.js';
 import type { Logger } from '../../platform/log.js';
@@ -16,7 +21,14 @@ import {
   type OutboxRecord,
   type OutboxStream,
 } from '../../protocol/messages.js';
+import {
+  DEFAULT_UNSAVED_MAX_RECORDS,
+  DEFAULT_UNSAVED_RETRY_MAX_MS,
+  type LostSpan,
+  PendingWrites,
+} from '../store/pending-writes.js';
 import { type Db, type Migration, migrate } from '../store/sqlite.js';
+import { systemTimers, type Timers } from '../timers.js';
 
 /** Proof-of-play records as the player's store (sched) exposes them: seq ascending, hash-chained. */
 export interface PopSource {
@@ -111,8 +123,18 @@ export function chooseDrops(
   return out;
 }
 
+/** How records the database refuses wait in memory (device config `storage.*`). */
+export interface OutboxUnsavedOptions {
+  maxRecords: number;
+  retryMaxMs: number;
+  timers: Timers;
+}
+
 export class Outbox {
   private stmts!: ReturnType<Outbox['prepare']>;
+  /** The seq of the last record appendMany wrote. */
+  private lastSeq = 0;
+  private waiting!: { health: PendingWrites<HealthReport>; event: PendingWrites<DeviceEvent> };
   private readonly listeners = new Set<() => void>();
   /** Rows and bytes held per stream (health, event), kept in step with the table. */
   private readonly held = { health: { rows: 0, bytes: 0 }, event: { rows: 0, bytes: 0 } };
@@ -123,6 +145,11 @@ export class Outbox {
     private readonly log: Logger,
     private readonly limits: OutboxLimits = DEFAULT_OUTBOX_LIMITS,
     private readonly pop?: PopSource,
+    private readonly unsaved: OutboxUnsavedOptions = {
+      maxRecords: DEFAULT_UNSAVED_MAX_RECORDS,
+      retryMaxMs: DEFAULT_UNSAVED_RETRY_MAX_MS,
+      timers: systemTimers,
+    },
   ) {}
 
   /** Applies the outbox migrations; call once after opening the device database. */
@@ -135,6 +162,55 @@ export class Outbox {
       bytes: number;
     }[]) {
       if (r.stream in this.held) this.held[r.stream] = { rows: r.rows, bytes: r.bytes };
+    }
+    const common = { ...this.unsaved, log: this.log, lostAlone: false };
+    this.waiting = {
+      health: new PendingWrites<HealthReport>({
+        ...common,
+        name: 'health samples',
+        spanOf: (r) => ({ fromAt: r.at, toAt: r.at }),
+        write: (items, lost) =>
+          this.appendMany(
+            'health',
+            items.map((r, i) => {
+              if (i > 0 || !lost) return { at: r.at, payload: r };
+              const samplesLost = {
+                count: lost.count,
+                fromAt: lost.fromAt,
+                toAt: lost.toAt,
+                error: lost.error,
+              };
+              return { at: r.at, payload: { ...r, storage: { ...r.storage, samplesLost } } };
+            }),
+          ),
+      }),
+      event: new PendingWrites<DeviceEvent>({
+        ...common,
+        name: 'events',
+        spanOf: (e) => ({ fromAt: e.at, toAt: e.at }),
+        write: (items, lost) =>
+          this.appendMany('event', [
+            ...(lost ? [{ at: items[0]!.at, payload: eventsLost(items[0]!.at, lost) }] : []),
+            ...items.map((e) => ({ at: e.at, payload: e })),
+          ]),
+      }),
+    };
+  }
+
+  /** Records waiting in memory because the database refused them. */
+  unsavedCounts(): { health: number; event: number } {
+    return { health: this.waiting.health.state().waiting, event: this.waiting.event.state().waiting };
+  }
+
+  /** Stops the retries of records waiting in memory (after one last try). */
+  stop(): void {
+    for (const w of [this.waiting.health, this.waiting.event]) {
+      try {
+        w.flush();
+      } catch (err) {
+        this.log.error('outbox: last write failed', { err });
+      }
+      w.stop();
     }
   }
 
@@ -171,30 +247,40 @@ export class Outbox {
     return () => this.listeners.delete(listener);
   }
 
-  appendHealth(report: HealthReport): number {
-    return this.append('health', report.at, report);
+  /** Stores a health sample; its seq, or undefined while it waits in memory (the disk refused it). */
+  appendHealth(report: HealthReport): number | undefined {
+    return this.waiting.health.add(report) ? this.lastSeq : undefined;
   }
 
-  appendEvent(event: DeviceEvent): number {
+  /** Stores an event; its seq, or undefined while it waits in memory (the disk refused it). */
+  appendEvent(event: DeviceEvent): number | undefined {
     // An event's free-form data must not make a record too big to ever send.
-    if (event.data && checkJsonBounds(event.data, FREE_JSON_BOUNDS)) {
-      return this.append('event', event.at, { ...event, data: { truncated: true } });
-    }
-    return this.append('event', event.at, event);
+    const written = this.waiting.event.add(
+      event.data && checkJsonBounds(event.data, FREE_JSON_BOUNDS)
+        ? { ...event, data: { truncated: true } }
+        : event,
+    );
+    return written ? this.lastSeq : undefined;
   }
 
-  private append(stream: 'health' | 'event', at: number, payload: unknown): number {
-    const text = JSON.stringify(payload);
-    const seq = this.db.transaction(() => {
-      const { seq } = this.stmts.nextSeq.get(stream) as { seq: number };
-      this.stmts.insert.run(stream, seq, at, text, Buffer.byteLength(text));
-      return seq;
+  /** Appends records of one stream in one transaction: all, or none (the caller keeps them). */
+  private appendMany(stream: 'health' | 'event', records: readonly { at: number; payload: unknown }[]): void {
+    const texts = records.map((r) => ({ at: r.at, text: JSON.stringify(r.payload) }));
+    this.lastSeq = this.db.transaction(() => {
+      let last = 0;
+      for (const r of texts) {
+        const { seq } = this.stmts.nextSeq.get(stream) as { seq: number };
+        this.stmts.insert.run(stream, seq, r.at, r.text, Buffer.byteLength(r.text));
+        last = seq;
+      }
+      return last;
     })();
-    this.held[stream].rows++;
-    this.held[stream].bytes += Buffer.byteLength(text);
+    for (const r of texts) {
+      this.held[stream].rows++;
+      this.held[stream].bytes += Buffer.byteLength(r.text);
+    }
     this.enforceLimits();
     for (const l of this.listeners) l();
-    return seq;
   }
 
   /** The PoP store got new records: wake the sender. */
@@ -370,4 +456,15 @@ function takeContiguous<T extends { seq: number; bytes: number }>(
     out.push(rec as unknown as Omit<T, 'bytes'> & OutboxRecord);
   }
   return out;
+}
+
+/** The event told before the next events when some could not be kept. */
+function eventsLost(at: number, lost: LostSpan): DeviceEvent {
+  return {
+    at,
+    kind: 'events-lost',
+    level: 'error',
+    message: `${lost.count} events could not be written (the data disk refused them: ${lost.error})`,
+    data: { count: lost.count, fromAt: lost.fromAt, toAt: lost.toAt, reason: lost.reason, error: lost.error },
+  };
 }

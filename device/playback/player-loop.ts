@@ -4,8 +4,15 @@
  * so the page has the whole previous item's time to load and decode it. The page itself switches
  * on the planned time; this loop only keeps its queue filled.
  *
- * It emits one `played` event per item actually shown (from the page's own `started` report: the
- * actual start is the frame it went on air) and one `skipped` event per item that could not be shown.
+ * It emits one `started` event when an item goes on air (from the page's own `started` report: the
+ * actual start is the frame it went on air), one `played` event per item actually shown once it has
+ * left the air (its duration is the time it was really up: until the next slide's first frame, or
+ * the loop's stop), and one `skipped` event per item that could not be shown.
+ *
+ * A bundle switch (or any start-over) replaces the queue with what the new plan has on air; when
+ * that is the showing already on air (same item, language, variant, playlist and source, under
+ * another slide id because the new plan times its slot differently), it is one showing that goes on,
+ * not a second one: proof of play records it once, from its first frame to its real end.
  */
 
 import type { PageReport } from '../../player/slide.js';
@@ -36,9 +43,12 @@ export interface PlayEvent {
   scheduledStart: number;
   /** Epoch ms of the animation frame the item went on air in. */
   actualStart: number;
-  /** Planned time on air. */
+  /** Time really on air: from that frame to the first frame of what replaced it (or the loop's stop). */
   durationMs: number;
 }
+
+/** An item that went on air (its `played` event follows when it leaves the air). */
+export type StartEvent = Omit<PlayEvent, 'durationMs'>;
 
 /** An item that could not be shown (missing variant or file, failed to load, too late). */
 export interface SkipEvent {
@@ -76,11 +86,15 @@ const MAX_SKIPS_PER_FILL = 50;
 
 export class PlayerLoop {
   private readonly listeners = {
+    started: new Set<(e: StartEvent) => void>(),
     played: new Set<(e: PlayEvent) => void>(),
     skipped: new Set<(e: SkipEvent) => void>(),
   };
   private readonly sent = new Map<string, Sent>();
-  private readonly emitted = new Set<string>();
+  /** The showing on air, recorded when it leaves the air. */
+  private onAir: StartEvent | undefined;
+  /** The slide the last start-over put on air at once: it may continue the showing on air. */
+  private replacing: string | undefined;
   private lastPlanned: PlannedItem | undefined;
   private timer: NodeJS.Timeout | undefined;
   private offs: (() => void)[] = [];
@@ -105,12 +119,20 @@ export class PlayerLoop {
     this.restart();
   }
 
+  /** Stops the loop; what is on air is recorded as shown until now. */
   stop(): void {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     for (const off of this.offs) off();
     this.offs = [];
+    this.endOnAir(this.o.clock.now());
+  }
+
+  /** Each item as it goes on air (status, LED); `onPlayed` hears of it when it has left the air. */
+  onStarted(listener: (e: StartEvent) => void): () => void {
+    this.listeners.started.add(listener);
+    return () => this.listeners.started.delete(listener);
   }
 
   onPlayed(listener: (e: PlayEvent) => void): () => void {
@@ -140,6 +162,7 @@ export class PlayerLoop {
         const immediate =
           candidate.startAt <= now ? { ...r.slide, startAt: 0, transition: 'cut' as const } : r.slide;
         this.remember(candidate, r.variant, bundle.siteGroup, bundle.version);
+        this.replacing = candidate.startAt <= now ? r.slide.id : undefined;
         void this.o.surface
           .replace([immediate])
           .catch((err) => this.log.error('surface replace failed', { err }));
@@ -217,7 +240,6 @@ export class PlayerLoop {
   private remember(item: PlannedItem, variant: VariantRef, siteGroup: string, bundleVersion: number): void {
     this.sent.set(slideId(item), { item, variant, siteGroup, bundleVersion });
     while (this.sent.size > MAX_REMEMBERED) this.sent.delete(this.sent.keys().next().value!);
-    while (this.emitted.size > MAX_REMEMBERED) this.emitted.delete(this.emitted.values().next().value!);
   }
 
   private skip(item: PlannedItem, reason: string, at: number): void {
@@ -229,10 +251,18 @@ export class PlayerLoop {
   private received(r: PageReport): void {
     if (r.type === 'started') {
       const s = this.sent.get(r.slideId);
-      // A restarted browser shows the current slide again: one play event per slide.
-      if (!s || this.emitted.has(r.slideId)) return;
-      this.emitted.add(r.slideId);
-      const e: PlayEvent = {
+      const on = this.onAir;
+      // A restarted browser shows the current slide again; a start-over may put the same showing
+      // back on air under the new plan's slide id. Either way the showing goes on: one record.
+      if (on && (on.slideId === r.slideId || (r.slideId === this.replacing && s && sameShowing(on, s)))) {
+        on.slideId = r.slideId;
+        this.replacing = undefined;
+        return;
+      }
+      if (r.slideId === this.replacing) this.replacing = undefined;
+      this.endOnAir(r.actualStart);
+      if (!s) return; // the waiting card, or a slide forgotten since
+      const e: StartEvent = {
         item: s.item,
         slideId: r.slideId,
         language: s.item.language,
@@ -241,12 +271,32 @@ export class PlayerLoop {
         bundleVersion: s.bundleVersion,
         scheduledStart: s.item.startAt,
         actualStart: r.actualStart,
-        durationMs: s.item.durationMs,
       };
-      for (const l of this.listeners.played) l(e);
+      this.onAir = e;
+      for (const l of this.listeners.started) l(e);
     } else if (r.type === 'error') {
       const s = this.sent.get(r.slideId);
       if (s) this.skip(s.item, r.reason, this.o.clock.now());
     }
   }
+
+  /** The showing on air left it at `end` (the next slide's first frame, or the loop's stop). */
+  private endOnAir(end: number): void {
+    const on = this.onAir;
+    if (!on) return;
+    this.onAir = undefined;
+    const e: PlayEvent = { ...on, durationMs: Math.max(0, end - on.actualStart) };
+    for (const l of this.listeners.played) l(e);
+  }
+}
+
+/** Whether a slide sent now shows what is already on air (same item, language, variant and slot kind). */
+function sameShowing(on: StartEvent, s: Sent): boolean {
+  return (
+    on.item.itemId === s.item.itemId &&
+    on.item.language === s.item.language &&
+    on.item.playlistId === s.item.playlistId &&
+    on.item.source === s.item.source &&
+    on.variant.sha256 === s.variant.sha256
+  );
 }

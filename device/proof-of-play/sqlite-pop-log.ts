@@ -8,6 +8,11 @@
  * mode, FULL syncs the WAL at every commit), so after a cut the log ends at the last committed
  * record and its chain is intact; a record the sync link has read is never lost and re-issued with
  * other content.
+ *
+ * Besides plays, the chain may hold gap records (protocol/proof-of-play.ts): plays the device could
+ * not keep, declared by `appendAll` when the buffer in front of this log (pop-buffer.ts) lost some.
+ * The same transaction records the buffer journal's mark (`unsavedCleared`), so that after a crash
+ * the journal's records are never declared lost when they were in fact written.
  */
 
 import { ProblemsError } from '../../protocol/errors.js';
@@ -17,7 +22,10 @@ import {
   canonicalPopBody,
   POP_GENESIS_HASH,
   PopBody,
+  type PopChainRecord,
   PopEntry,
+  PopGapBody,
+  PopGapEntry,
   type PopRecord,
   popHash,
   popSigningBytes,
@@ -50,7 +58,15 @@ export const POP_MIGRATIONS: readonly Migration[] = [
       INSERT INTO pop_state (key, value) VALUES ('acknowledged_seq', 0);
     `,
   },
+  {
+    name: 'pop-2',
+    // The unsaved-record journal's mark whose records are all in the chain (see appendAll).
+    up: `INSERT INTO pop_state (key, value) VALUES ('unsaved_cleared', 0);`,
+  },
 ];
+
+/** One thing to append: a play, or a gap declaring plays that were lost. */
+export type PopItem = { entry: PopEntry } | { gap: PopGapEntry };
 
 /** Keep acknowledged records this long by default (the server holds them for the reports). */
 export const POP_RETENTION_MS = 30 * 24 * 3600_000;
@@ -99,25 +115,54 @@ export class SqlitePopLog {
 
   /** Appends one record and returns it. Throws PopError for an invalid entry (nothing is written). */
   append(entry: PopEntry): PopRecord {
-    const parsed = PopEntry.safeParse(entry);
-    if (!parsed.success) throw new PopError('invalid proof-of-play entry', zodProblems(parsed.error));
+    return this.appendAll([{ entry }])[0] as PopRecord;
+  }
+
+  /**
+   * Appends plays and gaps in order, in one transaction: all or none. With `unsavedMark`, the same
+   * transaction records that the unsaved journal's state of that mark is now in the chain. Throws
+   * PopError for an invalid item (nothing is written); a write error (a full disk) is thrown as is.
+   */
+  appendAll(items: readonly PopItem[], unsavedMark?: number): PopChainRecord[] {
+    const parsed = items.map((item) => {
+      const r = 'gap' in item ? PopGapEntry.safeParse(item.gap) : PopEntry.safeParse(item.entry);
+      if (!r.success) throw new PopError('invalid proof-of-play entry', zodProblems(r.error));
+      return r.data;
+    });
     const insert = this.db.prepare(
       'INSERT INTO pop_records (seq, body, hash, signature, actual_start_at) VALUES (?, ?, ?, ?, ?)',
     );
-    const run = this.db.transaction((): PopRecord => {
-      const head = this.head();
-      const body: PopBody = { ...parsed.data, v: 1, seq: head.seq + 1, prevHash: head.hash };
-      const hash = popHash(body);
-      const signature = this.signer.sign(popSigningBytes(hash)).toString('base64');
-      insert.run(body.seq, canonicalPopBody(body), hash, signature, body.actualStartAt);
-      return { ...body, hash, signature };
+    const run = this.db.transaction((): PopChainRecord[] => {
+      let head = this.head();
+      const out: PopChainRecord[] = [];
+      for (const data of parsed) {
+        const body: PopBody | PopGapBody = { ...data, v: 1, seq: head.seq + 1, prevHash: head.hash };
+        const hash = popHash(body);
+        const signature = this.signer.sign(popSigningBytes(hash)).toString('base64');
+        const at = 'kind' in body ? body.fromAt : body.actualStartAt;
+        insert.run(body.seq, canonicalPopBody(body), hash, signature, at);
+        out.push({ ...body, hash, signature } as PopChainRecord);
+        head = { seq: body.seq, hash };
+      }
+      if (unsavedMark !== undefined)
+        this.db
+          .prepare("UPDATE pop_state SET value = max(value, ?) WHERE key = 'unsaved_cleared'")
+          .run(unsavedMark);
+      return out;
     });
     // IMMEDIATE: take the write lock before reading the head, so two writers cannot fork the chain.
     return run.immediate();
   }
 
+  /** The highest unsaved-journal mark whose records are all in the chain (0: none yet). */
+  unsavedCleared(): number {
+    const row = this.db.prepare("SELECT value FROM pop_state WHERE key = 'unsaved_cleared'").get() as
+      { value: number } | undefined;
+    return row?.value ?? 0;
+  }
+
   /** Up to `limit` records with seq > `afterSeq`, oldest first (what the sync link sends next). */
-  readAfter(afterSeq: number, limit: number): PopRecord[] {
+  readAfter(afterSeq: number, limit: number): PopChainRecord[] {
     if (!Number.isInteger(afterSeq) || afterSeq < 0)
       throw new PopError(`afterSeq must be an integer ≥ 0, got ${afterSeq}`);
     if (!Number.isInteger(limit) || limit < 1)
@@ -195,14 +240,14 @@ export function readStoredPop(db: Db): unknown[] {
   return rows.map(toRecordLoose);
 }
 
-function toRecord(row: Row): PopRecord {
+function toRecord(row: Row): PopChainRecord {
   let body: unknown;
   try {
     body = JSON.parse(row.body);
   } catch (err) {
     throw new StoreError(`proof-of-play record ${row.seq} is not JSON`, { cause: err });
   }
-  const parsed = PopBody.safeParse(body);
+  const parsed = ((body as { kind?: unknown } | null)?.kind === 'gap' ? PopGapBody : PopBody).safeParse(body);
   if (!parsed.success) throw new StoreError(`proof-of-play record ${row.seq} is malformed`);
   return { ...parsed.data, hash: row.hash, signature: row.signature };
 }

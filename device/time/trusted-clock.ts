@@ -2,7 +2,7 @@
  * The time the device schedules by, on a board with no real-time clock and often no NTP.
  *
  * Sources, best first:
- * - 'ntp': the system clock, once systemd-timesyncd has synced it in this boot;
+ * - 'ntp': the system clock, once NTP has synced it in this boot (timedatectl, or timesyncd's flag file);
  * - 'server': the sync server's time from the last connect, carried forward on the monotonic clock
  *   (immune to later jumps of the system clock);
  * - 'last-known-good': the time stored on disk plus the monotonic time elapsed since start; the

@@ -3,10 +3,12 @@
  * with the device's registered key (Ed25519, the costly part). The verdict is stored with the
  * record (registry `pop_records.verdict`), so a report only re-checks what is cheap and could have
  * changed since: the stored payload against its hash, the links between records and the sequence.
- * A record that fails is still stored — it is evidence — and never counts as a play. Pure.
+ * A record that fails is still stored — it is evidence — and never counts as a play. A gap record
+ * (plays the device declares it lost, `kind: 'gap'`) is judged like a play: its shape, then the
+ * signature; 'ok' means a genuine declaration of the device, never a play. Pure.
  */
 import type { KeyObject } from 'node:crypto';
-import { PopRecord, popHash, popSignatureValid } from '../../protocol/proof-of-play.js';
+import { PopChainRecord, popHash, popSignatureValid } from '../../protocol/proof-of-play.js';
 import type { PopVerdict } from '../registry/pop-store.js';
 
 /** What is wrong with a record at ingest: its verdict's reason, or (logged only) an edit. */
@@ -19,9 +21,9 @@ export interface PopIngestCheck {
   problems: { seq: number; problem: PopIngestProblem }[];
 }
 
-/** The verdict of one record: its shape, then the device key's signature of its hash. */
+/** The verdict of one record (a play or a gap): its shape, then the device key's signature of its hash. */
 export function popVerdict(payload: unknown, key: KeyObject | undefined): PopVerdict {
-  const r = PopRecord.safeParse(payload);
+  const r = PopChainRecord.safeParse(payload);
   if (!r.success) return 'malformed';
   return key !== undefined && popSignatureValid(r.data.hash, r.data.signature, key) ? 'ok' : 'bad-signature';
 }
@@ -47,7 +49,7 @@ export function checkPopBatch(
       problems.push({ seq: r.seq, problem: verdict });
       if (verdict === 'malformed') continue;
     }
-    const p = r.payload as PopRecord;
+    const p = r.payload as PopChainRecord;
     if (popHash(p) !== p.hash) problems.push({ seq: r.seq, problem: 'edited' });
     if (p.seq !== r.seq) problems.push({ seq: r.seq, problem: 'wrong-seq' });
   }

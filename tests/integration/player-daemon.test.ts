@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Daemon } from '../../device/daemon.js';
 import { configPathFrom, displayFrom, parseDaemonArgs } from '../../device/main.js';
-import type { PlayEvent } from '../../device/playback/player-loop.js';
+import type { PlayEvent, StartEvent } from '../../device/playback/player-loop.js';
 import { ChromiumSupervisor } from '../../player/browser/chromium-supervisor.js';
 import type { PageReport } from '../../player/slide.js';
 import { systemClock } from '../../protocol/clock.js';
@@ -70,12 +70,17 @@ describe('daemon', () => {
   it('plays installed content from the first second, with the server unreachable', async () => {
     dir = tempDir('gatecast-daemon-');
     const { daemon: d, surfaces } = build(new MutableContentSource(playerBundle(dir.path)));
-    const first = new Promise<PlayEvent>((resolve) => d.onPlayed(resolve));
+    const first = new Promise<StartEvent>((resolve) => d.onStarted(resolve));
+    const recorded: PlayEvent[] = [];
+    d.onPlayed((p) => recorded.push(p));
     await d.start();
     const e = await first;
     expect(e.siteGroup).toBe(SITE);
     expect(['red', 'clip', 'pkg', 'welcome']).toContain(e.item.itemId);
-    expect(d.status()).toMatchObject({ played: 1, planner: 'default-playlist' });
+    expect(d.status()).toMatchObject({
+      planner: 'default-playlist',
+      lastPlayed: { itemId: e.item.itemId, actualStart: e.actualStart },
+    });
     const shot = decodePng(await d.screenshot());
     expect(distinctColours(shot, 0, 0, shot.width, shot.height)).toBeGreaterThan(2);
 
@@ -84,6 +89,9 @@ describe('daemon', () => {
     const origin = d.status().pageOrigin;
     await d.stop();
     daemon = undefined;
+    // The first item is recorded once it left the air (at the latest when the daemon stopped).
+    expect(recorded[0]).toMatchObject({ slideId: e.slideId, actualStart: e.actualStart });
+    expect(recorded[0]!.durationMs).toBeGreaterThan(0);
     expect(() => process.kill(pid, 0)).toThrow();
     await expect(fetch(`${origin}/`)).rejects.toThrow();
   });

@@ -81,6 +81,7 @@ describe('proof of play (SQLite)', () => {
     expect(verifyChain(read, publicKey)).toEqual({
       ok: true,
       checked: 20,
+      declaredGaps: [],
       firstSeq: 1,
       lastSeq: 20,
       problems: [],

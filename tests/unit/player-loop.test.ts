@@ -145,6 +145,52 @@ describe('player loop', () => {
     expect(new Set(played.map((e) => e.slideId)).size).toBe(played.length);
   });
 
+  it('records the slot on air at a bundle switch once, with the time it was really on air', async () => {
+    // Two plans for the same playlist, as two bundles give them: the new one starts each slot 200 ms
+    // later, so the item on air at the switch is the same showing under another slide id.
+    const slot = (itemId: string, startAt: number, durationMs: number): PlannedItem => ({
+      startAt,
+      durationMs,
+      source: 'default',
+      playlistId: 'main',
+      itemId,
+      kind: itemId === 'hello' ? 'text' : 'image',
+      language: 'vi',
+      forLanguage: 'vi',
+      transition: 'cut',
+      fadeMs: 0,
+    });
+    const plans: Record<number, (t: number) => { current?: PlannedItem; next?: PlannedItem }> = {
+      1: (t) =>
+        t < T0 + 1000
+          ? { current: slot('photo', T0, 1000), next: slot('hello', T0 + 1000, 1000) }
+          : { current: slot('hello', T0 + 1000, 1000), next: slot('photo', T0 + 2000, 1000) },
+      2: (t) =>
+        t < T0 + 1200
+          ? { current: slot('photo', T0 + 200, 1000), next: slot('hello', T0 + 1200, 1000) }
+          : t < T0 + 2200
+            ? { current: slot('hello', T0 + 1200, 1000), next: slot('photo', T0 + 2200, 5000) }
+            : { current: slot('photo', T0 + 2200, 5000) },
+    };
+    const { played } = startLoop((t) => plans[content.current()!.version]!(t), 500);
+    surface.startDue(Date.now());
+    await run(600);
+    content.set(memoryBundle(manifest(), { version: 2 })); // at T0 + 600: photo is still on air
+    await run(2000);
+    loop!.stop(); // what is on air when the loop stops is recorded up to then
+    const shown = played.map((e) => ({
+      id: `${e.item.itemId}/${e.language}`,
+      from: e.actualStart - T0,
+      ms: e.durationMs,
+      v: e.bundleVersion,
+    }));
+    expect(shown).toEqual([
+      { id: 'photo/vi', from: 0, ms: 1200, v: 1 }, // on air from 0 until hello replaced it at 1200
+      { id: 'hello/vi', from: 1200, ms: 1000, v: 2 },
+      { id: 'photo/vi', from: 2200, ms: 400, v: 2 },
+    ]);
+  });
+
   it('queues each slide at least the lead time before it starts', async () => {
     startLoop(undefined, 1500);
     const queuedAt = new Map<string, number>();

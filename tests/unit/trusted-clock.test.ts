@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { currentPlan } from '../../device/schedule/plan.js';
@@ -7,7 +7,9 @@ import {
   type LastKnownGood,
   MemoryLastKnownGoodStore,
 } from '../../device/time/last-known-good.js';
-import { MemoryNtpSync, TimesyncdNtpSync } from '../../device/time/ntp-sync.js';
+import type { RunResult } from '../../device/display/display-power.js';
+import { execRun } from '../../device/display/exec-run.js';
+import { MemoryNtpSync, TimedatectlNtpSync, TimesyncdNtpSync } from '../../device/time/ntp-sync.js';
 import { isTimeError, TrustedClock } from '../../device/time/trusted-clock.js';
 import { fakeClock } from '../../protocol/clock.js';
 import { memoryLogger } from '../../platform/log.js';
@@ -277,5 +279,68 @@ describe('last-known-good file and NTP flag adapters', () => {
     writeFileSync(flag, '');
     expect(existsSync(flag)).toBe(true);
     expect(ntp.isSynchronized()).toBe(true);
+  });
+
+  it('asks timedatectl for NTP sync (chrony too), in the background, and falls back to the timesyncd file', async () => {
+    dir = tempDir();
+    const calls: string[][] = [];
+    let reply: RunResult = { code: 0, stdout: 'yes\n', stderr: '' };
+    const file = new MemoryNtpSync(false);
+    let now = 0;
+    const ntp = new TimedatectlNtpSync(
+      async (cmd, args) => {
+        calls.push([cmd, ...args]);
+        return reply;
+      },
+      { fallback: file, recheckMs: 10_000, now: () => now },
+    );
+    // Before timedatectl has answered, the file answers.
+    expect(ntp.isSynchronized()).toBe(false);
+    await ntp.refresh();
+    expect(calls).toEqual([['timedatectl', 'show', '-p', 'NTPSynchronized', '--value']]);
+    expect(ntp.isSynchronized()).toBe(true); // no timesyncd file: chrony synced the clock
+    // Asked again only after recheckMs.
+    reply = { code: 0, stdout: 'no\n', stderr: '' };
+    await ntp.refresh();
+    expect(calls).toHaveLength(1);
+    now = 10_000;
+    file.set(true);
+    await ntp.refresh();
+    expect(ntp.isSynchronized()).toBe(false); // its answer wins over a flag left from earlier in the boot
+    // No timedatectl (or no systemd): the file answers again.
+    reply = { code: 127, stdout: '', stderr: 'not found' };
+    now = 20_000;
+    await ntp.refresh();
+    expect(ntp.isSynchronized()).toBe(true);
+    reply = { code: 0, stdout: 'maybe\n', stderr: '' };
+    file.set(false);
+    now = 30_000;
+    await ntp.refresh();
+    expect(ntp.isSynchronized()).toBe(false);
+  });
+
+  it('runs the real timedatectl command line, and the trusted clock takes its yes as NTP time', async () => {
+    dir = tempDir();
+    // A stand-in timedatectl that prints what a chrony-synced box prints, and records its argv.
+    const bin = join(dir.path, 'timedatectl');
+    const argv = join(dir.path, 'argv');
+    writeFileSync(bin, `#!/bin/sh\necho "$@" > ${argv}\necho yes\n`);
+    chmodSync(bin, 0o755);
+    const ntp = new TimedatectlNtpSync(execRun(5000), {
+      command: bin,
+      fallback: new TimesyncdNtpSync(join(dir.path, 'no-such-flag')),
+    });
+    await ntp.refresh();
+    expect(readFileSync(argv, 'utf8').trim()).toBe('show -p NTPSynchronized --value');
+    const system = fakeClock(LKG + 5 * MIN);
+    const clock = new TrustedClock({
+      system,
+      monotonic: fakeClock(1000),
+      store: new MemoryLastKnownGoodStore({ v: 1, ms: LKG, source: 'ntp' }),
+      ntp,
+      log: memoryLogger(),
+      ntpRecheckMs: 0,
+    });
+    expect(clock.read()).toEqual({ ms: LKG + 5 * MIN, status: 'ntp' });
   });
 });

@@ -93,7 +93,7 @@ describe('proof of play verified at ingest', () => {
         pop
           .readAfter(seq, limit)
           .filter((r) => r.seq !== LOST)
-          .map((r) => ({ seq: r.seq, at: r.actualStartAt, payload: r })),
+          .map((r) => ({ seq: r.seq, at: 'kind' in r ? r.fromAt : r.actualStartAt, payload: r })),
       acknowledge: (upto) => {
         pop.acknowledge(upto);
       },

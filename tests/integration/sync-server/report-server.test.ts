@@ -83,7 +83,9 @@ describe('reports in the running server', () => {
     });
     const outbox = new Outbox(db, systemClock, log, undefined, {
       readAfter: (seq, limit) =>
-        pop.readAfter(seq, limit).map((r) => ({ seq: r.seq, at: r.actualStartAt, payload: r })),
+        pop
+          .readAfter(seq, limit)
+          .map((r) => ({ seq: r.seq, at: 'kind' in r ? r.fromAt : r.actualStartAt, payload: r })),
       acknowledge: (upto) => {
         pop.acknowledge(upto);
       },
