@@ -7,20 +7,6 @@
 import type { Lang as DashboardLanguage } from './catalogue.js';
 
 const vi = {
-  'login.title': 'Đăng nhập',
-  'login.username': 'Tên đăng nhập',
-  'login.password': 'Mật khẩu',
-  'login.submit': 'Đăng nhập',
-  'login.failed': 'Sai tên đăng nhập hoặc mật khẩu',
-  'login.rateLimited': 'Quá nhiều lần thử, vui lòng thử lại sau {seconds} giây',
-
-  'error.forbidden': 'Bạn không có quyền thực hiện thao tác này',
-  'error.csrf': 'Phiên làm việc không hợp lệ, vui lòng tải lại trang',
-  'error.unauthenticated': 'Vui lòng đăng nhập',
-
-  'audit.title': 'Nhật ký hoạt động',
-  'audit.export': 'Xuất CSV',
-
   'report.title': 'Báo cáo hoạt động màn hình thông tin',
   'report.period': 'Kỳ báo cáo',
   'report.period.quarter': 'Quý {quarter} năm {year}',
@@ -87,20 +73,6 @@ const vi = {
 export type DashboardKey = keyof typeof vi;
 
 const en: Record<DashboardKey, string> = {
-  'login.title': 'Sign in',
-  'login.username': 'Username',
-  'login.password': 'Password',
-  'login.submit': 'Sign in',
-  'login.failed': 'Wrong username or password',
-  'login.rateLimited': 'Too many attempts, try again in {seconds} seconds',
-
-  'error.forbidden': 'You are not allowed to do this',
-  'error.csrf': 'Your session token is missing or stale; reload the page',
-  'error.unauthenticated': 'Please sign in',
-
-  'audit.title': 'Audit log',
-  'audit.export': 'Export CSV',
-
   'report.title': 'Information screen operations report',
   'report.period': 'Period',
   'report.period.quarter': 'Q{quarter} {year}',
