@@ -4,7 +4,6 @@
  * messages. Server-rendered through the `html` template (everything escaped); the client script
  * reads its data and messages from JSON blocks.
  */
-import { type ApprovalKey, approvalMessages, approvalText } from '../../protocol/i18n/approval-ui.js';
 import type { EntryDiff, ManifestDiff } from '../../protocol/manifest-diff.js';
 import type { PublicUser } from '../accounts/service.js';
 import { isAllowed } from '../web/roles.js';
@@ -26,6 +25,7 @@ import { html, type SafeHtml } from '../web/escape.js';
 import { browserUrl } from '../dashboard/browser-files.js';
 import { jsonBlock, page } from '../dashboard/layout.js';
 import { DASHBOARD_LOCALE, type DashboardLanguage } from '../dashboard/language.js';
+import { type ApprovalKey, approvalTexts } from './texts.js';
 
 /** Where the pages find each site group's time zone. */
 export interface ZoneSource {
@@ -36,7 +36,7 @@ export interface ZoneSource {
 const RECENT_PUBLISHED = 20;
 
 function fmtTime(iso: string | undefined, lang: DashboardLanguage, tz: string): string {
-  if (!iso) return approvalText(lang, 'unknown');
+  if (!iso) return approvalTexts.text(lang, 'unknown');
   const ms = Date.parse(iso);
   if (Number.isNaN(ms)) return iso;
   return new Intl.DateTimeFormat(DASHBOARD_LOCALE[lang], {
@@ -74,7 +74,7 @@ function languageName(tag: string, lang: DashboardLanguage): string {
 /** The messages the approval script reads, plus the locale. */
 function msgs(lang: DashboardLanguage): SafeHtml {
   return html`<script type="application/json" id="approval-msgs">
-    ${jsonBlock({ ...approvalMessages[lang], locale: DASHBOARD_LOCALE[lang] })}
+    ${jsonBlock({ ...approvalTexts.messages(lang), locale: DASHBOARD_LOCALE[lang] })}
   </script>`;
 }
 
@@ -97,7 +97,7 @@ function shell(
 // ------------------------------------------------------------------------------------ drafts list
 
 function draftRow(d: DraftSummary, lang: DashboardLanguage, zones: ZoneSource, now: number): SafeHtml {
-  const t = (k: ApprovalKey, p?: Record<string, string | number>) => approvalText(lang, k, p);
+  const t = (k: ApprovalKey, p?: Record<string, string | number>) => approvalTexts.text(lang, k, p);
   const tz = zones.timezoneOf(d.siteGroup);
   const late = d.approveBy !== undefined && d.status === 'open' && Date.parse(d.approveBy) < now;
   return html`<tr data-draft="${d.id}" data-kind="${d.kind}" data-status="${d.status}">
@@ -129,7 +129,7 @@ export function renderDrafts(
   csrfToken: string,
   now: number,
 ): string {
-  const t = (k: ApprovalKey) => approvalText(lang, k);
+  const t = (k: ApprovalKey) => approvalTexts.text(lang, k);
   const open = drafts.filter((d) => d.status === 'open');
   const published = drafts
     .filter((d) => d.status === 'published')
@@ -176,7 +176,7 @@ export function renderDrafts(
 // ------------------------------------------------------------------------------------ one draft
 
 function entrySection(lang: DashboardLanguage, key: ApprovalKey, d: EntryDiff, name: string): SafeHtml | '' {
-  const t = (k: ApprovalKey, p?: Record<string, string | number>) => approvalText(lang, k, p);
+  const t = (k: ApprovalKey, p?: Record<string, string | number>) => approvalTexts.text(lang, k, p);
   if (!d.added.length && !d.removed.length && !d.changed.length) return '';
   const label = (e: { id: string; title?: string }) =>
     e.title && e.title !== e.id ? html`<code>${e.id}</code> ${e.title}` : html`<code>${e.id}</code>`;
@@ -211,7 +211,7 @@ function entrySection(lang: DashboardLanguage, key: ApprovalKey, d: EntryDiff, n
 }
 
 function diffSection(lang: DashboardLanguage, d: ManifestDiff): SafeHtml {
-  const t = (k: ApprovalKey) => approvalText(lang, k);
+  const t = (k: ApprovalKey) => approvalTexts.text(lang, k);
   const media = d.media;
   const sections = [
     d.fields.length
@@ -300,7 +300,7 @@ function variantCell(
   before: Variant | undefined,
   anchors: Map<string, string>,
 ): SafeHtml {
-  const t = (k: ApprovalKey) => approvalText(lang, k);
+  const t = (k: ApprovalKey) => approvalTexts.text(lang, k);
   const changed = JSON.stringify(after ?? null) !== JSON.stringify(before ?? null);
   const side = (v: Variant | undefined, which: 'after' | 'before'): SafeHtml => {
     if (!v) return html`<p class="empty">${t('review.noFile')}</p>`;
@@ -335,7 +335,7 @@ function itemsSection(lang: DashboardLanguage, r: DraftReview, anchors: Map<stri
   if (!m || !Array.isArray(m.items) || !m.items.length) return '';
   const before = new Map((r.previous?.items ?? []).map((i) => [i.id, i]));
   return html`<section id="review-items">
-    <h2>${approvalText(lang, 'review.items')}</h2>
+    <h2>${approvalTexts.text(lang, 'review.items')}</h2>
     ${m.items.map((item) => {
       const prev = before.get(item.id);
       const av = (item.variants ?? {}) as Record<string, Variant>;
@@ -353,25 +353,26 @@ function itemsSection(lang: DashboardLanguage, r: DraftReview, anchors: Map<stri
 
 function sideFacts(lang: DashboardLanguage, s: FileSide): SafeHtml {
   return html`<span class="facts"
-    >${approvalText(lang, 'review.detected', { type: s.type?.mime ?? approvalText(lang, 'unknown') })} ·
-    ${fmtBytes(s.length, lang)} · SHA-256 <code>${s.sha256}</code></span
+    >${approvalTexts.text(lang, 'review.detected', { type: s.type?.mime ?? approvalTexts.text(lang, 'unknown') })}
+    · ${fmtBytes(s.length, lang)} · SHA-256 <code>${s.sha256}</code></span
   >`;
 }
 
 function sourceBlock(lang: DashboardLanguage, f: ReviewFile): SafeHtml | '' {
   const side = f.after ?? f.before;
   if (!side?.type || (side.type.kind !== 'html' && side.type.kind !== 'text')) return '';
-  if (side.text === undefined) return html`<p class="note">${approvalText(lang, 'review.tooLarge')}</p>`;
+  if (side.text === undefined)
+    return html`<p class="note">${approvalTexts.text(lang, 'review.tooLarge')}</p>`;
   const lines = f.diff ?? side.text.split(/\r\n|\n|\r/).map((text) => ({ op: 'same' as const, text }));
   const mark = { same: ' ', add: '+', del: '-' } as const;
-  return html`<p class="dim">${approvalText(lang, 'review.source')}</p>
+  return html`<p class="dim">${approvalTexts.text(lang, 'review.source')}</p>
     <pre class="source">
 ${lines.map((l) => html`<span class="${l.op}">${`${mark[l.op]} ${l.text}\n`}</span>`)}</pre>`;
 }
 
 function filesSection(lang: DashboardLanguage, r: DraftReview, anchors: Map<string, string>): SafeHtml | '' {
   if (!r.files.length) return '';
-  const t = (k: ApprovalKey) => approvalText(lang, k);
+  const t = (k: ApprovalKey) => approvalTexts.text(lang, k);
   const id = r.draft.id;
   return html`<section id="review-files">
     <h2>${t('review.files')}</h2>
@@ -422,7 +423,7 @@ export function renderDraft(
   csrfToken: string,
   serverUrl: string,
 ): string {
-  const t = (k: ApprovalKey, p?: Record<string, string | number>) => approvalText(lang, k, p);
+  const t = (k: ApprovalKey, p?: Record<string, string | number>) => approvalTexts.text(lang, k, p);
   const d = r.draft;
   const tz = zones.timezoneOf(d.siteGroup);
   const mayApprove =
@@ -594,7 +595,7 @@ export function renderEmergency(
   user: PublicUser,
   csrfToken: string,
 ): string {
-  const t = (k: ApprovalKey, p?: Record<string, string | number>) => approvalText(lang, k, p);
+  const t = (k: ApprovalKey, p?: Record<string, string | number>) => approvalTexts.text(lang, k, p);
   const first = v.siteGroups[0];
   const form = first
     ? html`<form id="emergency-form">
