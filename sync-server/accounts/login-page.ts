@@ -3,15 +3,15 @@
  * `html` template's escaping; every word shown comes from the catalogues; the client scripts get
  * the messages they need as a JSON data block (not executed, so the CSP needs no inline script).
  */
-import { dashboardText } from '../../protocol/i18n/dashboard.js';
 import { html } from '../web/escape.js';
 import { browserUrl } from '../dashboard/browser-files.js';
 import { page } from '../dashboard/layout.js';
 import { type DashboardLanguage } from '../dashboard/language.js';
+import { type AccountsKey, accountsTexts } from './texts.js';
 
 /** The sign-in page. */
 export function renderLogin(lang: DashboardLanguage): string {
-  const t = (k: Parameters<typeof dashboardText>[1]) => dashboardText(lang, k);
+  const t = (k: AccountsKey) => accountsTexts.text(lang, k);
   return page(
     {
       lang,

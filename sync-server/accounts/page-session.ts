@@ -4,11 +4,11 @@
  * action gets 403 — so the HTML pages can be 'public' routes and still never show data to anyone.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { dashboardText } from '../../protocol/i18n/dashboard.js';
 import { sessionToken } from './access-control.js';
 import { languageOf } from '../dashboard/language.js';
 import { type Action, isAllowed } from '../web/roles.js';
 import type { AccountService, AuthenticatedSession } from './service.js';
+import { accountsTexts } from './texts.js';
 
 export interface PageSessionOptions {
   accounts: Pick<AccountService, 'authenticate'>;
@@ -35,7 +35,9 @@ export function pageSession(
       .code(403)
       .header('cache-control', 'no-store')
       .type('application/json')
-      .send({ error: { code: 'FORBIDDEN', message: dashboardText(languageOf(request), 'error.forbidden') } });
+      .send({
+        error: { code: 'FORBIDDEN', message: accountsTexts.text(languageOf(request), 'error.forbidden') },
+      });
     return undefined;
   }
   return auth;

@@ -8,16 +8,11 @@
  * code draws the first page and every refresh. The audit filter (dates in the ops zone) is turned into the API's query
  * here, once, and used both by the page and by its Export CSV link.
  */
-import {
-  accountsClientMessages,
-  accountsText,
-  type AccountsUiKey,
-  AUDIT_ACTIONS,
-} from '../../protocol/i18n/accounts-ui.js';
 import { addDays, isLocalDate, startOfLocalDay } from '../../protocol/zoned-time.js';
 import { ROLES } from '../web/roles.js';
 import type { PublicAccountKey, PublicUser } from './service.js';
 import type { AuditOutcome } from './store.js';
+import { type AccountsKey, accountsTexts, AUDIT_ACTIONS } from './texts.js';
 import { html, type SafeHtml } from '../web/escape.js';
 import { browserUrl } from '../dashboard/browser-files.js';
 import { jsonBlock, page } from '../dashboard/layout.js';
@@ -106,7 +101,7 @@ export function parseAuditFilter(query: Record<string, unknown>, timeZone: strin
 function messages(lang: DashboardLanguage, timeZone: string): SafeHtml {
   const roles = Object.fromEntries(ROLES.map((r) => [`role.${r}`, shellTexts.text(lang, `role.${r}`)]));
   return html`<script type="application/json" id="accounts-msgs">
-    ${jsonBlock({ ...accountsClientMessages(lang), ...roles, locale: DASHBOARD_LOCALE[lang], timeZone })}
+    ${jsonBlock({ ...accountsTexts.messages(lang), ...roles, locale: DASHBOARD_LOCALE[lang], timeZone })}
   </script>`;
 }
 
@@ -116,20 +111,20 @@ const css = html`<link rel="stylesheet" href="${browserUrl('accounts', 'accounts
 function field(
   lang: DashboardLanguage,
   id: string,
-  label: AccountsUiKey,
+  label: AccountsKey,
   input: SafeHtml,
-  rule?: AccountsUiKey,
+  rule?: AccountsKey,
 ): SafeHtml {
   return html`<div class="field">
-    <label for="${id}">${accountsText(lang, label)}</label>
-    ${input} ${rule ? html`<small class="rule">${accountsText(lang, rule)}</small>` : ''}
+    <label for="${id}">${accountsTexts.text(lang, label)}</label>
+    ${input} ${rule ? html`<small class="rule">${accountsTexts.text(lang, rule)}</small>` : ''}
     <p class="problem error" data-problem-for="${id}" role="alert"></p>
   </div>`;
 }
 
 /** The signed-in user's "change my password" form (users page and account page). */
 function ownPasswordForm(lang: DashboardLanguage): SafeHtml {
-  const t = (k: AccountsUiKey) => accountsText(lang, k);
+  const t = (k: AccountsKey) => accountsTexts.text(lang, k);
   return html`<form id="own-password" class="panel" novalidate>
     <h3>${t('account.password.title')}</h3>
     ${field(
@@ -175,7 +170,7 @@ export interface UsersPageOptions {
 
 export function renderUsersPage(o: UsersPageOptions): string {
   const { lang } = o;
-  const t = (k: AccountsUiKey, p: Record<string, string> = {}) => accountsText(lang, k, p);
+  const t = (k: AccountsKey, p: Record<string, string> = {}) => accountsTexts.text(lang, k, p);
   return page(
     {
       lang,
@@ -290,7 +285,7 @@ function ownKeysPanel(
   keys: readonly PublicAccountKey[],
   canRegister: boolean,
 ): SafeHtml {
-  const t = (k: AccountsUiKey) => accountsText(lang, k);
+  const t = (k: AccountsKey) => accountsTexts.text(lang, k);
   const form = canRegister
     ? html`<form id="own-key" novalidate>
         ${field(lang, 'key-public', 'account.keys.public', html`<textarea id="key-public" rows="6"></textarea>`)}
@@ -339,7 +334,7 @@ export interface AccountPageOptions {
 
 export function renderAccountPage(o: AccountPageOptions): string {
   const { lang } = o;
-  const t = (k: AccountsUiKey) => accountsText(lang, k);
+  const t = (k: AccountsKey) => accountsTexts.text(lang, k);
   return page(
     {
       lang,
@@ -355,7 +350,7 @@ export function renderAccountPage(o: AccountPageOptions): string {
         <dl class="me">
           <dt>${t('account.username')}</dt>
           <dd id="me-username">${o.user.username}</dd>
-          <dt>${accountsText(lang, 'users.col.displayName')}</dt>
+          <dt>${accountsTexts.text(lang, 'users.col.displayName')}</dt>
           <dd id="me-displayName">${o.user.displayName}</dd>
           <dt>${t('account.role')}</dt>
           <dd id="me-role">${shellTexts.text(lang, `role.${o.user.role}`)}</dd>
@@ -377,8 +372,8 @@ export interface AuditPageOptions {
 export function renderAuditPage(o: AuditPageOptions): string {
   const { lang, parsed } = o;
   const f = parsed.filter;
-  const t = (k: AccountsUiKey, p: Record<string, string> = {}) => accountsText(lang, k, p);
-  const fieldName: Record<keyof AuditFilter, AccountsUiKey> = {
+  const t = (k: AccountsKey, p: Record<string, string> = {}) => accountsTexts.text(lang, k, p);
+  const fieldName: Record<keyof AuditFilter, AccountsKey> = {
     from: 'audit.filter.from',
     to: 'audit.filter.to',
     actor: 'audit.filter.actor',
@@ -414,7 +409,7 @@ export function renderAuditPage(o: AuditPageOptions): string {
               ${[...new Set([...AUDIT_ACTIONS, ...(f.action ? [f.action] : [])])].map(
                 (a) =>
                   html`<option value="${a}" ${a === f.action ? 'selected' : ''}>
-                    ${AUDIT_ACTIONS.includes(a) ? t(`audit.action.${a}` as AccountsUiKey) : a}
+                    ${AUDIT_ACTIONS.includes(a) ? t(`audit.action.${a}` as AccountsKey) : a}
                   </option>`,
               )}
             </select></label

@@ -26,7 +26,6 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { isGatecastError } from '../../protocol/errors.js';
-import { dashboardText } from '../../protocol/i18n/dashboard.js';
 import { languageOf } from '../dashboard/language.js';
 import { toCsv } from '../web/csv.js';
 import type { AccountContext } from './access-control.js';
@@ -34,6 +33,7 @@ import { isSecureRequest, serializeSessionCookie, sessionCookieName } from '../w
 import { AccountInputError, isRateLimitedError } from './errors.js';
 import type { AccountService } from './service.js';
 import type { AuditEntry } from './store.js';
+import { accountsTexts } from './texts.js';
 
 export interface AccountRoutesOptions {
   service: AccountService;
@@ -119,7 +119,7 @@ export const accountRoutes: FastifyPluginAsync<AccountRoutesOptions> = async (
         .send({
           error: {
             code: err.code,
-            message: dashboardText(languageOf(request), 'login.rateLimited', { seconds }),
+            message: accountsTexts.text(languageOf(request), 'login.rateLimited', { seconds }),
             retryAfterS: seconds,
           },
         });

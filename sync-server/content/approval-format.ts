@@ -1,9 +1,9 @@
 /** Times, sizes and language names as the approval pages show them, in the reader's language. */
 import { type DashboardLanguage, DASHBOARD_LOCALE } from '../dashboard/language.js';
-import { approvalText } from '../../protocol/i18n/approval-ui.js';
+import { approvalTexts } from './texts.js';
 
 export function fmtTime(iso: string | undefined, lang: DashboardLanguage, tz: string): string {
-  if (!iso) return approvalText(lang, 'unknown');
+  if (!iso) return approvalTexts.text(lang, 'unknown');
   const ms = Date.parse(iso);
   if (Number.isNaN(ms)) return iso;
   return new Intl.DateTimeFormat(DASHBOARD_LOCALE[lang], {

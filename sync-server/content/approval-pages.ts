@@ -4,7 +4,7 @@
  * messages. Server-rendered through the `html` template (everything escaped); the client script
  * reads its data and messages from JSON blocks.
  */
-import { type ApprovalKey, approvalMessages, approvalText } from '../../protocol/i18n/approval-ui.js';
+import { type ApprovalKey, approvalTexts } from './texts.js';
 import type { PublicUser } from '../accounts/service.js';
 import { isAllowed } from '../web/roles.js';
 import { fmtBytes, fmtTime, languageName } from './approval-format.js';
@@ -31,7 +31,7 @@ const RECENT_PUBLISHED = 20;
 /** The messages the approval script reads, plus the locale. */
 function msgs(lang: DashboardLanguage): SafeHtml {
   return html`<script type="application/json" id="approval-msgs">
-    ${jsonBlock({ ...approvalMessages[lang], locale: DASHBOARD_LOCALE[lang] })}
+    ${jsonBlock({ ...approvalTexts.messages(lang), locale: DASHBOARD_LOCALE[lang] })}
   </script>`;
 }
 
@@ -54,7 +54,7 @@ function shell(
 // ------------------------------------------------------------------------------------ drafts list
 
 function draftRow(d: DraftSummary, lang: DashboardLanguage, zones: ZoneSource, now: number): SafeHtml {
-  const t = (k: ApprovalKey, p?: Record<string, string | number>) => approvalText(lang, k, p);
+  const t = (k: ApprovalKey, p?: Record<string, string | number>) => approvalTexts.text(lang, k, p);
   const tz = zones.timezoneOf(d.siteGroup);
   const late = d.approveBy !== undefined && d.status === 'open' && Date.parse(d.approveBy) < now;
   return html`<tr data-draft="${d.id}" data-kind="${d.kind}" data-status="${d.status}">
@@ -86,7 +86,7 @@ export function renderDrafts(
   csrfToken: string,
   now: number,
 ): string {
-  const t = (k: ApprovalKey) => approvalText(lang, k);
+  const t = (k: ApprovalKey) => approvalTexts.text(lang, k);
   const open = drafts.filter((d) => d.status === 'open');
   const published = drafts
     .filter((d) => d.status === 'published')
@@ -145,7 +145,7 @@ export function renderDraft(
   csrfToken: string,
   serverUrl: string,
 ): string {
-  const t = (k: ApprovalKey, p?: Record<string, string | number>) => approvalText(lang, k, p);
+  const t = (k: ApprovalKey, p?: Record<string, string | number>) => approvalTexts.text(lang, k, p);
   const d = r.draft;
   const tz = zones.timezoneOf(d.siteGroup);
   const mayApprove =
@@ -317,7 +317,7 @@ export function renderEmergency(
   user: PublicUser,
   csrfToken: string,
 ): string {
-  const t = (k: ApprovalKey, p?: Record<string, string | number>) => approvalText(lang, k, p);
+  const t = (k: ApprovalKey, p?: Record<string, string | number>) => approvalTexts.text(lang, k, p);
   const first = v.siteGroups[0];
   const form = first
     ? html`<form id="emergency-form">

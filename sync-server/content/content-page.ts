@@ -1,15 +1,15 @@
 /**
  * The content authoring page (/dashboard/content): a server-rendered shell (site-group chooser,
  * empty editor sections, the action buttons) that content/browser/content-page.js fills from /api/content. Every word
- * comes from protocol/i18n/content-ui.ts; the script reads them from a JSON data block.
+ * comes from texts.ts; the script reads them from a JSON data block.
  */
-import { type ContentUiKey, contentText, contentUiMessages } from '../../protocol/i18n/content-ui.js';
 import type { PublicUser } from '../accounts/service.js';
 import type { SiteGroupSummary } from './service.js';
 import { html } from '../web/escape.js';
 import { browserUrl } from '../dashboard/browser-files.js';
 import { jsonBlock, page } from '../dashboard/layout.js';
 import { DASHBOARD_LOCALE, type DashboardLanguage } from '../dashboard/language.js';
+import { type AuthoringKey, authoringTexts } from './texts.js';
 
 export interface ContentPageOptions {
   siteGroups: readonly SiteGroupSummary[];
@@ -27,7 +27,7 @@ export function renderContent(
   user: PublicUser,
   csrfToken: string,
 ): string {
-  const t = (k: ContentUiKey) => contentText(lang, k);
+  const t = (k: AuthoringKey) => authoringTexts.text(lang, k);
   const selected = o.siteGroups.some((g) => g.siteGroup === o.selected)
     ? o.selected
     : o.siteGroups[0]?.siteGroup;
@@ -37,7 +37,7 @@ export function renderContent(
     locale: DASHBOARD_LOCALE[lang],
     siteGroups: o.siteGroups,
   };
-  const button = (id: string, key: ContentUiKey, show: boolean) =>
+  const button = (id: string, key: AuthoringKey, show: boolean) =>
     show ? html`<button type="button" id="${id}">${t(key)}</button>` : '';
   return page(
     {
@@ -124,7 +124,7 @@ export function renderContent(
         }
       </main>
       <script type="application/json" id="cw-msgs">
-        ${jsonBlock(contentUiMessages[lang])}
+        ${jsonBlock(authoringTexts.messages(lang))}
       </script>
       <script type="application/json" id="cw-data">
         ${jsonBlock(data)}

@@ -4,7 +4,7 @@
  * source with its line diff). Everything goes through the `html` template (escaped).
  */
 import { type DashboardLanguage } from '../dashboard/language.js';
-import { type ApprovalKey, approvalText } from '../../protocol/i18n/approval-ui.js';
+import { type ApprovalKey, approvalTexts } from './texts.js';
 import type { BundleManifest, MediaItem } from '../../protocol/content.js';
 import type { EntryDiff, ManifestDiff } from '../../protocol/manifest-diff.js';
 import { html, type SafeHtml } from '../web/escape.js';
@@ -12,7 +12,7 @@ import { fmtBytes, languageName } from './approval-format.js';
 import type { DraftReview, FileSide, ReviewFile } from './approval-service.js';
 
 function entrySection(lang: DashboardLanguage, key: ApprovalKey, d: EntryDiff, name: string): SafeHtml | '' {
-  const t = (k: ApprovalKey, p?: Record<string, string | number>) => approvalText(lang, k, p);
+  const t = (k: ApprovalKey, p?: Record<string, string | number>) => approvalTexts.text(lang, k, p);
   if (!d.added.length && !d.removed.length && !d.changed.length) return '';
   const label = (e: { id: string; title?: string }) =>
     e.title && e.title !== e.id ? html`<code>${e.id}</code> ${e.title}` : html`<code>${e.id}</code>`;
@@ -48,7 +48,7 @@ function entrySection(lang: DashboardLanguage, key: ApprovalKey, d: EntryDiff, n
 
 /** What the draft changes against the version on air, section by section. */
 export function diffSection(lang: DashboardLanguage, d: ManifestDiff): SafeHtml {
-  const t = (k: ApprovalKey) => approvalText(lang, k);
+  const t = (k: ApprovalKey) => approvalTexts.text(lang, k);
   const media = d.media;
   const sections = [
     d.fields.length
@@ -137,7 +137,7 @@ function variantCell(
   before: Variant | undefined,
   anchors: Map<string, string>,
 ): SafeHtml {
-  const t = (k: ApprovalKey) => approvalText(lang, k);
+  const t = (k: ApprovalKey) => approvalTexts.text(lang, k);
   const changed = JSON.stringify(after ?? null) !== JSON.stringify(before ?? null);
   const side = (v: Variant | undefined, which: 'after' | 'before'): SafeHtml => {
     if (!v) return html`<p class="empty">${t('review.noFile')}</p>`;
@@ -177,7 +177,7 @@ export function itemsSection(
   if (!m || !Array.isArray(m.items) || !m.items.length) return '';
   const before = new Map((r.previous?.items ?? []).map((i) => [i.id, i]));
   return html`<section id="review-items">
-    <h2>${approvalText(lang, 'review.items')}</h2>
+    <h2>${approvalTexts.text(lang, 'review.items')}</h2>
     ${m.items.map((item) => {
       const prev = before.get(item.id);
       const av = (item.variants ?? {}) as Record<string, Variant>;
@@ -195,18 +195,19 @@ export function itemsSection(
 
 function sideFacts(lang: DashboardLanguage, s: FileSide): SafeHtml {
   return html`<span class="facts"
-    >${approvalText(lang, 'review.detected', { type: s.type?.mime ?? approvalText(lang, 'unknown') })} ·
-    ${fmtBytes(s.length, lang)} · SHA-256 <code>${s.sha256}</code></span
+    >${approvalTexts.text(lang, 'review.detected', { type: s.type?.mime ?? approvalTexts.text(lang, 'unknown') })}
+    · ${fmtBytes(s.length, lang)} · SHA-256 <code>${s.sha256}</code></span
   >`;
 }
 
 function sourceBlock(lang: DashboardLanguage, f: ReviewFile): SafeHtml | '' {
   const side = f.after ?? f.before;
   if (!side?.type || (side.type.kind !== 'html' && side.type.kind !== 'text')) return '';
-  if (side.text === undefined) return html`<p class="note">${approvalText(lang, 'review.tooLarge')}</p>`;
+  if (side.text === undefined)
+    return html`<p class="note">${approvalTexts.text(lang, 'review.tooLarge')}</p>`;
   const lines = f.diff ?? side.text.split(/\r\n|\n|\r/).map((text) => ({ op: 'same' as const, text }));
   const mark = { same: ' ', add: '+', del: '-' } as const;
-  return html`<p class="dim">${approvalText(lang, 'review.source')}</p>
+  return html`<p class="dim">${approvalTexts.text(lang, 'review.source')}</p>
     <pre class="source">
 ${lines.map((l) => html`<span class="${l.op}">${`${mark[l.op]} ${l.text}\n`}</span>`)}</pre>`;
 }
@@ -218,7 +219,7 @@ export function filesSection(
   anchors: Map<string, string>,
 ): SafeHtml | '' {
   if (!r.files.length) return '';
-  const t = (k: ApprovalKey) => approvalText(lang, k);
+  const t = (k: ApprovalKey) => approvalTexts.text(lang, k);
   const id = r.draft.id;
   return html`<section id="review-files">
     <h2>${t('review.files')}</h2>

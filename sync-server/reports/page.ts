@@ -3,11 +3,11 @@
  * `html` template's escaping; every word shown comes from the catalogues; the client scripts get
  * the messages they need as a JSON data block (not executed, so the CSP needs no inline script).
  */
-import { type DashboardKey, dashboardText } from '../../protocol/i18n/dashboard.js';
 import { html } from '../web/escape.js';
 import type { PublicUser } from '../accounts/service.js';
 import { page } from '../dashboard/layout.js';
 import { DASHBOARD_LANGUAGES, type DashboardLanguage } from '../dashboard/language.js';
+import { type ReportsKey, reportsTexts } from './texts.js';
 
 /**
  * The reports form: period, basis, gate, language and format, sent as a plain GET to /api/reports
@@ -20,8 +20,8 @@ export function renderReports(
   user: PublicUser,
   csrfToken: string,
 ): string {
-  const t = (k: DashboardKey) => dashboardText(lang, k);
-  const formats: [string, DashboardKey][] = [
+  const t = (k: ReportsKey) => reportsTexts.text(lang, k);
+  const formats: [string, ReportsKey][] = [
     ['html', 'reports.format.html'],
     ['pdf', 'reports.format.pdf'],
     ['csv', 'reports.format.csv'],
@@ -30,7 +30,7 @@ export function renderReports(
   return page(
     { lang, title: t('reports.title'), user, csrfToken, path: '/dashboard/reports' },
     html`<main>
-      <p><a href="/dashboard">${dashboardText(lang, 'reports.back')}</a></p>
+      <p><a href="/dashboard">${reportsTexts.text(lang, 'reports.back')}</a></p>
       <form id="report-form" class="login" method="get" action="/api/reports">
         <h2>${t('reports.title')}</h2>
         <label for="period">${t('reports.period')}</label

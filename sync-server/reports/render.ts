@@ -3,7 +3,6 @@
  * Vietnamese or English. Every name and id from the input is escaped (web/escape.ts); the page
  * carries a Content-Security-Policy that allows no script at all.
  */
-import { type DashboardKey, dashboardText } from '../../protocol/i18n/dashboard.js';
 import { toCsv } from '../web/csv.js';
 import { html, raw, type SafeHtml } from '../web/escape.js';
 import type {
@@ -22,6 +21,7 @@ import {
   formatNumber,
   formatPercent,
 } from '../dashboard/language.js';
+import { type ReportsKey, reportsTexts } from './texts.js';
 
 const HOUR = 3_600_000;
 const hours = (ms: number) => Math.round((ms / HOUR) * 100) / 100;
@@ -32,7 +32,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
  * in a second CSV. Numbers are plain (dot decimal) so spreadsheets read them in any locale.
  */
 export function reportPlaysCsv(report: Report, lang: DashboardLanguage): string {
-  const t = (k: DashboardKey) => dashboardText(lang, k);
+  const t = (k: ReportsKey) => reportsTexts.text(lang, k);
   const header = [
     t('report.province'),
     t('report.gate'),
@@ -63,7 +63,7 @@ export function reportPlaysCsv(report: Report, lang: DashboardLanguage): string 
 
 /** One row per device: plays, on-air hours, uptime, outages, content gaps, chain state. */
 export function reportDevicesCsv(report: Report, lang: DashboardLanguage): string {
-  const t = (k: DashboardKey) => dashboardText(lang, k);
+  const t = (k: ReportsKey) => reportsTexts.text(lang, k);
   const header = [
     t('report.province'),
     t('report.gate'),
@@ -128,26 +128,26 @@ td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
 function periodLabel(report: Report, lang: DashboardLanguage, gate: GateReport | undefined): string {
   const p = report.period;
   if (p.kind === 'quarter')
-    return dashboardText(lang, 'report.period.quarter', { quarter: p.quarter, year: p.year });
-  if (p.kind === 'year') return dashboardText(lang, 'report.period.year', { year: p.year });
+    return reportsTexts.text(lang, 'report.period.quarter', { quarter: p.quarter, year: p.year });
+  if (p.kind === 'year') return reportsTexts.text(lang, 'report.period.year', { year: p.year });
   const tz = gate?.timezone ?? 'Asia/Ho_Chi_Minh';
   const from = gate ? formatDate(gate.from, lang, tz) : p.from;
   const to = gate ? formatDate(gate.to - 1, lang, tz) : p.to;
-  return dashboardText(lang, 'report.period.custom', { from, to });
+  return reportsTexts.text(lang, 'report.period.custom', { from, to });
 }
 
 function renderReportHtmlBody(report: Report, lang: DashboardLanguage): SafeHtml {
-  const t = (k: DashboardKey, params?: Record<string, string | number>) => dashboardText(lang, k, params);
+  const t = (k: ReportsKey, params?: Record<string, string | number>) => reportsTexts.text(lang, k, params);
   const num = (n: number, digits = 0) => formatNumber(n, lang, digits);
   const pct = (r: number) => formatPercent(r, lang, 2);
   const firstGate = report.provinces[0]?.gates[0];
   const tz = firstGate?.timezone ?? 'Asia/Ho_Chi_Minh';
-  const outageKind: Record<OutageKind, DashboardKey> = {
+  const outageKind: Record<OutageKind, ReportsKey> = {
     offline: 'report.outage.offline',
     'display-off': 'report.outage.displayOff',
     power: 'report.outage.power',
   };
-  const breakKind: Record<ChainBreakKind, DashboardKey> = {
+  const breakKind: Record<ChainBreakKind, ReportsKey> = {
     gap: 'report.chain.gap',
     edit: 'report.chain.edit',
     signature: 'report.chain.signature',
@@ -359,7 +359,7 @@ export function renderReportHtml(report: Report, lang: DashboardLanguage): strin
           http-equiv="Content-Security-Policy"
           content="default-src 'none'; style-src 'unsafe-inline'; img-src data:"
         />
-        <title>${dashboardText(lang, 'report.title')}</title>
+        <title>${reportsTexts.text(lang, 'report.title')}</title>
         <style>
           ${raw(STYLE)}
         </style>

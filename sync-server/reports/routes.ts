@@ -15,7 +15,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Clock } from '../../protocol/clock.js';
 import { isGatecastError } from '../../protocol/errors.js';
-import { dashboardText } from '../../protocol/i18n/dashboard.js';
 import { pageSession, type PageSessionOptions, sendHtml } from '../accounts/page-session.js';
 import { DEFAULT_DASHBOARD_LANGUAGE, isDashboardLanguage, languageOf } from '../dashboard/language.js';
 import { ReportBuilder } from './build.js';
@@ -38,6 +37,7 @@ import type {
   ReportPeriod,
   VerifyChain,
 } from './types.js';
+import { reportsTexts } from './texts.js';
 
 /** The registry/telemetry adapter the report reads. */
 export interface ReportDataSource {
@@ -124,7 +124,7 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app,
       return reply.code(400).send({
         error: {
           code: err.code,
-          message: dashboardText(lang, 'report.error.periodTooLong', {
+          message: reportsTexts.text(lang, 'report.error.periodTooLong', {
             days: err.days,
             maxDays: err.maxDays,
           }),
@@ -136,7 +136,9 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app,
       return reply
         .code(429)
         .header('retry-after', String(seconds))
-        .send({ error: { code: err.code, message: dashboardText(lang, 'report.error.busy', { seconds }) } });
+        .send({
+          error: { code: err.code, message: reportsTexts.text(lang, 'report.error.busy', { seconds }) },
+        });
     }
     if (isGatecastError(err) && err.code === 'REPORT_INVALID')
       return reply.code(400).send({ error: { code: err.code, message: err.message } });

@@ -1,10 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import {
-  accountsText,
-  accountsUiMessages,
-  type AccountsUiKey,
-  AUDIT_ACTIONS,
-} from '../../protocol/i18n/accounts-ui.js';
 import { ROLES } from '../../sync-server/web/roles.js';
 import {
   AUDIT_OUTCOMES,
@@ -13,35 +7,34 @@ import {
   renderAuditPage,
   renderUsersPage,
 } from '../../sync-server/accounts/pages.js';
+import { accountsTexts, AUDIT_ACTIONS } from '../../sync-server/accounts/texts.js';
 
-const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
-
-describe('account pages message catalogue', () => {
-  it('has the same keys in Vietnamese and English', () => {
-    expect(Object.keys(accountsUiMessages.en).sort()).toEqual(Object.keys(accountsUiMessages.vi).sort());
-  });
-
-  it('uses the same placeholders in both languages, and no empty message', () => {
-    for (const key of Object.keys(accountsUiMessages.vi) as AccountsUiKey[]) {
-      expect(placeholders(accountsUiMessages.en[key]), key).toEqual(placeholders(accountsUiMessages.vi[key]));
-      expect(accountsUiMessages.vi[key].trim().length, key).toBeGreaterThan(0);
-      expect(accountsUiMessages.en[key].trim().length, key).toBeGreaterThan(0);
-    }
-  });
-
-  it('names every refusal code of the accounts API and every audit outcome and field problem', () => {
+describe('accounts texts', () => {
+  it('name every refusal code of the accounts API and every audit outcome and field problem', () => {
     for (const code of ['LAST_ADMIN', 'USER_EXISTS', 'USER_NOT_FOUND', 'ACCOUNT_INVALID', 'AUTH_FAILED'])
-      expect(accountsUiMessages.vi[`error.${code}` as AccountsUiKey], code).toBeTruthy();
-    for (const o of AUDIT_OUTCOMES) expect(accountsUiMessages.en[`audit.outcome.${o}`]).toBeTruthy();
+      expect(accountsTexts.has(`error.${code}`), code).toBe(true);
+    for (const o of AUDIT_OUTCOMES) expect(accountsTexts.has(`audit.outcome.${o}`), o).toBe(true);
     for (const f of ['username', 'displayName', 'password', 'role'])
-      expect(accountsUiMessages.vi[`users.problem.${f}` as AccountsUiKey], f).toBeTruthy();
+      expect(accountsTexts.has(`users.problem.${f}`), f).toBe(true);
     expect(AUDIT_ACTIONS).toContain('user.create');
     expect(AUDIT_ACTIONS).toContain('content.media.upload');
   });
 
-  it('fills placeholders and leaves unknown ones', () => {
-    expect(accountsText('vi', 'users.created', { username: 'op1' })).toBe('Đã tạo tài khoản op1');
-    expect(accountsText('en', 'users.created')).toBe('Account {username} created');
+  it('fill placeholders and leave unknown ones', () => {
+    expect(accountsTexts.text('vi', 'users.created', { username: 'op1' })).toBe('Đã tạo tài khoản op1');
+    expect(accountsTexts.text('en', 'users.created')).toBe('Account {username} created');
+  });
+
+  it('say "1 second" and "30 seconds" when sign-in is paused', () => {
+    expect(accountsTexts.text('en', 'login.rateLimited', { seconds: 1 })).toBe(
+      'Too many attempts, try again in 1 second',
+    );
+    expect(accountsTexts.text('en', 'login.rateLimited', { seconds: 30 })).toBe(
+      'Too many attempts, try again in 30 seconds',
+    );
+    expect(accountsTexts.text('en', 'error.AUTH_RATE_LIMITED', { seconds: 1 })).toBe(
+      'Too many wrong passwords: try again in 1 second',
+    );
   });
 });
 

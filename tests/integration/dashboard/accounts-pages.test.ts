@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { accountsText } from '../../../protocol/i18n/accounts-ui.js';
+import { type AccountsKey, accountsTexts } from '../../../sync-server/accounts/texts.js';
 import { generateSigningKey, publicKeyFileOf } from '../../../platform/tuf-keys.js';
 import {
   createUsers,
@@ -68,8 +68,7 @@ describe('users, account and audit pages in Chromium', () => {
     const s = await startServer(dir.path);
     cleanups.push(() => s.server.stop());
     const base = s.server.url;
-    const vi = (k: Parameters<typeof accountsText>[1], p: Record<string, string> = {}) =>
-      accountsText('vi', k, p);
+    const vi = (k: AccountsKey, p: Record<string, string> = {}) => accountsTexts.text('vi', k, p);
 
     const browser: Browser = await launchChromium();
     cleanups.push(() => browser.close());
@@ -355,7 +354,7 @@ describe('users, account and audit pages in Chromium', () => {
     const s = await startServer(dir.path);
     cleanups.push(() => s.server.stop());
     const base = s.server.url;
-    const vi = (k: Parameters<typeof accountsText>[1]) => accountsText('vi', k);
+    const vi = (k: AccountsKey) => accountsTexts.text('vi', k);
     const browser: Browser = await launchChromium();
     cleanups.push(() => browser.close());
     const errors: string[] = [];

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseBundleManifest } from '../../../protocol/content.js';
-import { contentText } from '../../../protocol/i18n/content-ui.js';
+import { authoringTexts } from '../../../sync-server/content/texts.js';
 import { GateConfig } from '../../../protocol/config.js';
 import { previewSegments } from '../../../sync-server/content/schedule-preview.js';
 import { createUsers, apiLogin } from '../../helpers/dashboard.js';
@@ -492,7 +492,7 @@ describe('content authoring API', () => {
     const page = await fetch(`${base}/dashboard/content`, { headers: { cookie: author.cookie } });
     expect(page.status).toBe(200);
     const body = await page.text();
-    expect(body).toContain(contentText('vi', 'content.noRepository'));
+    expect(body).toContain(authoringTexts.text('vi', 'content.noRepository'));
     expect(body).toContain('href="/dashboard/content"');
     const api = await fetch(`${base}/api/content/site-groups`, { headers: { cookie: author.cookie } });
     expect(api.status).toBe(404);

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'puppeteer-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { contentText } from '../../../protocol/i18n/content-ui.js';
+import { authoringTexts } from '../../../sync-server/content/texts.js';
 import { createUsers, launchChromium, loginThroughPage } from '../../helpers/dashboard.js';
 import { startServer } from '../../helpers/sync.js';
 import { tempDir } from '../../helpers/temp.js';
@@ -89,7 +89,7 @@ describe('content authoring page', () => {
     await page.waitForFunction(
       (t) => document.getElementById('cw-status')!.textContent === t,
       {},
-      contentText('vi', 'status.saved', { revision: 1 }),
+      authoringTexts.text('vi', 'status.saved', { revision: 1 }),
     );
     // The uploaded picture shows in the editor (served back by the preview route).
     await page.waitForFunction(
@@ -172,7 +172,9 @@ describe('content authoring page', () => {
     await loginThroughPage(vpage, base, 'viewer');
     await vpage.goto(`${base}/dashboard/lang/en?next=/dashboard/content`);
     await vpage.waitForSelector(item);
-    expect(await vpage.$eval('main h2', (e) => e.textContent)).toBe(contentText('en', 'content.title'));
+    expect(await vpage.$eval('main h2', (e) => e.textContent)).toBe(
+      authoringTexts.text('en', 'content.title'),
+    );
     expect(await vpage.$('#cw-save')).toBeNull();
     expect(await vpage.$('#cw-submit')).toBeNull();
     expect(

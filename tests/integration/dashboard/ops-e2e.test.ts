@@ -12,7 +12,7 @@ import type { Browser, Page } from 'puppeteer-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DeviceHandle } from '../../../device/main.js';
 import { memoryLogger } from '../../../platform/log.js';
-import { contentText } from '../../../protocol/i18n/content-ui.js';
+import { authoringTexts } from '../../../sync-server/content/texts.js';
 import { createDemoRepository } from '../../../sync-server/tuf/demo-repository.js';
 import { csvLines } from '../../helpers/csv.js';
 import { createUsers, registerKeys, launchChromium, PASSWORD } from '../../helpers/dashboard.js';
@@ -134,7 +134,7 @@ describe('ops dashboard, end to end', () => {
     await author.waitForFunction(
       (t) => document.getElementById('cw-status')!.textContent === t,
       {},
-      contentText('vi', 'status.saved', { revision: 1 }),
+      authoringTexts.text('vi', 'status.saved', { revision: 1 }),
     );
     await author.click('#cw-submit');
     await author.waitForSelector('#cw-draft:not([hidden])');

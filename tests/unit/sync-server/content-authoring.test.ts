@@ -3,7 +3,6 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { contentUiMessages } from '../../../protocol/i18n/content-ui.js';
 import { isMediaRejectedError, isWorkspaceStaleError } from '../../../sync-server/content/errors.js';
 import {
   contentTypeOf,
@@ -12,6 +11,7 @@ import {
   slugify,
 } from '../../../sync-server/content/media-names.js';
 import { MediaStore } from '../../../sync-server/content/media-store.js';
+import { approvalTexts, authoringTexts } from '../../../sync-server/content/texts.js';
 import { WorkspaceStore } from '../../../sync-server/content/workspace-store.js';
 import { tempDir } from '../../helpers/temp.js';
 
@@ -127,14 +127,25 @@ describe('workspace store', () => {
   });
 });
 
-describe('content page catalogue', () => {
-  const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
-  it('has the same keys and placeholders in Vietnamese and English, and no empty message', () => {
-    expect(Object.keys(contentUiMessages.en).sort()).toEqual(Object.keys(contentUiMessages.vi).sort());
-    for (const key of Object.keys(contentUiMessages.vi) as (keyof typeof contentUiMessages.vi)[]) {
-      expect(placeholders(contentUiMessages.en[key]), key).toEqual(placeholders(contentUiMessages.vi[key]));
-      expect(contentUiMessages.vi[key].length, key).toBeGreaterThan(0);
-      expect(contentUiMessages.en[key].length, key).toBeGreaterThan(0);
-    }
+describe('content texts', () => {
+  it('fill placeholders', () => {
+    expect(approvalTexts.text('vi', 'sign.done', { have: 1, need: 2 })).toBe('Đã ký: 1/2 chữ ký');
+    expect(approvalTexts.text('en', 'sign.published', { version: 7 })).toBe(
+      'Threshold met: version 7 published',
+    );
+  });
+
+  it('count problems and files in the right form', () => {
+    expect(authoringTexts.text('en', 'status.notSaved', { count: 1 })).toBe('Not saved: 1 problem to fix');
+    expect(authoringTexts.text('en', 'status.notSaved', { count: 3 })).toBe('Not saved: 3 problems to fix');
+    expect(authoringTexts.text('vi', 'status.notSaved', { count: 1 })).toBe('Chưa lưu: có 1 vấn đề cần sửa');
+    expect(approvalTexts.text('en', 'draft.need', { need: 2 })).toBe(
+      'Needs 2 signatures from 2 different people (not the creator)',
+    );
+    const confirm = { user: 'ap1', id: 'd1', siteGroup: 'hatien', digest: 'ab12' };
+    expect(approvalTexts.text('en', 'sign.confirmText', { ...confirm, files: 1 })).toBe(
+      'You (ap1) are about to sign draft d1 for site group hatien: 1 file. SHA-256 of the signed data: ab12',
+    );
+    expect(approvalTexts.text('en', 'sign.confirmText', { ...confirm, files: 4 })).toContain(': 4 files.');
   });
 });
