@@ -64,6 +64,10 @@ export const alertsTexts = defineCatalogue({
     'alerts.kind.bundle-lagging': 'Nội dung chưa cập nhật',
     'alerts.kind.clock-skew': 'Lệch đồng hồ',
     'alerts.kind.missing-language-variants': 'Thiếu bản ngôn ngữ',
+    'alerts.kind.trust-root-missing': 'Mất khóa gốc tin cậy',
+    'alerts.kind.disk-fault': 'Lỗi ổ dữ liệu',
+    'alerts.kind.content-file-unusable': 'Tệp nội dung hỏng',
+    'alerts.kind.clock-unverified': 'Đồng hồ chưa xác minh',
   },
   en: {
     'alert.offline': 'Offline for more than {minutes, plural, one {# minute} other {# minutes}}',
@@ -125,6 +129,10 @@ export const alertsTexts = defineCatalogue({
     'alerts.kind.bundle-lagging': 'Content out of date',
     'alerts.kind.clock-skew': 'Clock skew',
     'alerts.kind.missing-language-variants': 'Missing language variants',
+    'alerts.kind.trust-root-missing': 'Trust root missing',
+    'alerts.kind.disk-fault': 'Data disk fault',
+    'alerts.kind.content-file-unusable': 'Content file unusable',
+    'alerts.kind.clock-unverified': 'Clock unverified',
   },
 });
 
