@@ -17,8 +17,12 @@ export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
     .description('Run everything locally: signed sample content, sync server, and a gate screen in Chromium')
-    .option('--dir <path>', 'where the demo keeps its files (wiped at start)', '.demo')
-    .option('--port <n>', 'sync server port on 127.0.0.1', '8080')
+    .option(
+      '--dir <path>',
+      'where the demo keeps its files (emptied at start, only if the demo made it: it holds a .gatecast-demo file)',
+      '.demo',
+    )
+    .option('--port <n>', 'sync server port on 127.0.0.1 (0: any free port)', '8080')
     .option('--duration-s <n>', 'stop by itself after this many seconds (0: run until Ctrl-C)', '0')
     .option('--headless', 'headless Chromium even where there is a display')
     .action(async (o: { dir: string; port: string; durationS: string; headless?: boolean }) => {

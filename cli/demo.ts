@@ -6,7 +6,7 @@
  * screenshot written every few seconds so the screen can be looked at).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type DeviceHandle, displayFrom, loadConfig, startDevice } from '../device/main.js';
 import { DEMO_HOST_REBOOT } from '../device/sync/command-handlers.js';
@@ -15,12 +15,20 @@ import { writeFileAtomic } from '../platform/atomic-file.js';
 import { createLogger, setLogLevel } from '../platform/log.js';
 import { parseServerConfig } from '../sync-server/config/config.js';
 import { ACCOUNTS_DB, SyncServer } from '../sync-server/main.js';
-import { createDemoRepository } from '../sync-server/tuf/demo-repository.js';
+import { createDemoRepository, sampleBundleDir } from '../sync-server/tuf/demo-repository.js';
 import { LoginRateLimiter } from '../sync-server/accounts/rate-limit.js';
 import { AccountService } from '../sync-server/accounts/service.js';
 import { openSqliteAccountStore } from '../sync-server/accounts/sqlite-accounts.js';
 import { systemClock } from '../protocol/clock.js';
 import { loadPublicKey, publicKeyFileOf } from '../platform/tuf-keys.js';
+import {
+  assertPortFree,
+  DemoPortBusyError,
+  gatecastCommand,
+  portBusyMessage,
+  prepareDemoDir,
+  shownPath,
+} from './demo-guards.js';
 
 export interface DemoOptions {
   dir: string;
@@ -52,8 +60,9 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
   const out = o.out ?? ((l: string) => process.stdout.write(`${l}\n`));
   const log = createLogger('demo');
   const dir = resolve(o.dir);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
+  // Both checks come before anything is deleted or started.
+  await assertPortFree('127.0.0.1', o.port);
+  prepareDemoDir(dir);
 
   out('1/4  TUF repository: root + targets keys, two approvers, sample bundle signed by both …');
   const demo = await createDemoRepository({ dir: join(dir, 'tuf'), log: log.child('tuf') });
@@ -111,7 +120,14 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     accounts.close();
   }
   const server = new SyncServer(parseServerConfig(serverConfigRaw), { log: log.child('server') });
-  await server.start();
+  try {
+    await server.start();
+  } catch (err) {
+    // Taken between the check and now.
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE')
+      throw new DemoPortBusyError(portBusyMessage('127.0.0.1', o.port), { cause: err });
+    throw err;
+  }
   const api = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${server.url}${path}`, {
       method,
@@ -172,13 +188,18 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
   out(
     `  screen          ${headless ? `headless; a screenshot every 5 s: ${screenshotPath}` : 'Chromium window'}`,
   );
-  const as = (user: string) => `--server ${server.url} --user ${user} --password-file ${publishPasswordFile}`;
-  out(`  publish again   gatecast draft create ${as('author')} \\`);
-  out(`                    --site-group ${HA_TIEN.siteGroup} --media samples/ha-tien`);
+  // Commands that run as printed from here: `gatecast` only when it is this checkout's on PATH.
+  const gatecast = gatecastCommand();
+  const as = (user: string) =>
+    `--server ${server.url} --user ${user} --password-file ${shownPath(publishPasswordFile)}`;
+  out(`  publish again   ${gatecast} draft create ${as('author')} \\`);
+  out(`                    --site-group ${HA_TIEN.siteGroup} --media ${shownPath(sampleBundleDir())}`);
   demo.approverKeyFiles.forEach((key, i) =>
-    out(`                  gatecast draft sign ${as(approverUsers[i]!)} --draft <id> --key ${key}`),
+    out(
+      `                  ${gatecast} draft sign ${as(approverUsers[i]!)} --draft <id> --key ${shownPath(key)}`,
+    ),
   );
-  out(`                  gatecast draft publish ${as(approverUsers[0]!)} --draft <id>`);
+  out(`                  ${gatecast} draft publish ${as(approverUsers[0]!)} --draft <id>`);
   out(
     `  accounts        author, ${approverUsers.join(', ')} (each with their approver key registered); password in ${publishPasswordFile}`,
   );

@@ -3,23 +3,14 @@
  * and read once by device/main.ts. Defaults sit beside their fields; names carry their units.
  */
 import { z } from 'zod';
-import { LanguageTag, SiteGroupId, TimeWindow } from './content.js';
+import { IanaTimeZone, LanguageTag, SiteGroupId, TimeWindow } from './content.js';
 import { ConfigError } from './errors.js';
 import { parseWith } from './validate.js';
 
 export const DEFAULT_TIMEZONE = 'Asia/Ho_Chi_Minh';
 
-export const IanaZone = z.string().refine(
-  (tz) => {
-    try {
-      new Intl.DateTimeFormat('en', { timeZone: tz });
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'not a known IANA time zone' },
-);
+/** An IANA zone name as the database spells it; the same rule as a bundle's schedule. */
+export const IanaZone = IanaTimeZone;
 
 /** What to do when an item has no variant in one of the gate's languages. */
 export const MissingVariantPolicy = z.discriminatedUnion('mode', [

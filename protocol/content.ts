@@ -7,8 +7,10 @@
  * Their lengths and hashes come from verified TUF metadata, never from the manifest.
  */
 import { z } from 'zod';
-import { ContentError } from './errors.js';
-import { parseWith } from './validate.js';
+import { ContentError, type Problem } from './errors.js';
+import { contentLanguageProblem, languageTagProblem } from './language-tags.js';
+import { timeZoneProblem } from './time-zones.js';
+import { deepFreeze, zodProblems } from './validate.js';
 
 // ---------------------------------------------------------------------------------------------
 // Identifiers
@@ -26,30 +28,23 @@ export const Slug = z
   .max(64)
   .regex(/^[a-z0-9][a-z0-9._-]*$/, { message: 'must be a lower-case slug (a-z, 0-9, ".", "_", "-")' });
 
-/** A BCP-47 language tag in canonical form (`vi`, `km`, `lo`, `zh-Hans`, `en`, …). */
+/**
+ * A BCP-47 language tag in canonical form, registered, and not a near miss of a gate language
+ * (`vi`, `km`, `lo`, `zh-Hans`, `en`; see language-tags.ts).
+ */
 export const LanguageTag = z.string().superRefine((tag, ctx) => {
-  const why = languageTagProblem(tag);
+  const why = contentLanguageProblem(tag);
   if (why) ctx.addIssue({ code: 'custom', message: why });
 });
 export type LanguageTag = string;
 
-export function languageTagProblem(tag: string): string | undefined {
-  let canonical: string | undefined;
-  try {
-    canonical = Intl.getCanonicalLocales(tag)[0];
-  } catch {
-    canonical = undefined;
-  }
-  if (!canonical) return `"${tag}" is not a BCP-47 language tag`;
-  if (canonical !== tag) return `language tag "${tag}" must be written "${canonical}"`;
-  return undefined;
-}
+export { languageTagProblem };
 
 /** A record keyed by language tag; bad keys are reported by name (zod's own key errors are terse). */
 export function byLanguage<T extends z.ZodType>(value: T) {
   return z.record(z.string(), value).superRefine((r, ctx) => {
     for (const key of Object.keys(r)) {
-      const why = languageTagProblem(key);
+      const why = contentLanguageProblem(key);
       if (why) ctx.addIssue({ code: 'custom', path: [key], message: why });
     }
   });
@@ -215,9 +210,15 @@ export const ScheduleEntry = z
   .refine((e) => !(e.from && e.to) || e.from <= e.to, { message: '"from" must not be after "to"' });
 export type ScheduleEntry = z.infer<typeof ScheduleEntry>;
 
+/** A zone name of the IANA database, as the database spells it (see time-zones.ts). */
+export const IanaTimeZone = z.string().superRefine((zone, ctx) => {
+  const why = timeZoneProblem(zone);
+  if (why) ctx.addIssue({ code: 'custom', message: why });
+});
+
 export const Schedule = z.object({
   /** IANA zone; when absent the gate's config decides (default Asia/Ho_Chi_Minh). */
-  timezone: z.string().optional(),
+  timezone: IanaTimeZone.optional(),
   /** Plays whenever no entry matches, and whenever the time is unknown. */
   defaultPlaylistId: Slug,
   entries: z.array(ScheduleEntry).max(500).default([]),
@@ -246,74 +247,22 @@ export type Emergency = z.infer<typeof Emergency>;
 export const BUNDLE_MANIFEST_NAME = 'bundle.json';
 export const bundleManifestPath = (siteGroup: string) => `${siteGroup}/${BUNDLE_MANIFEST_NAME}`;
 
-export const BundleManifest = z
-  .object({
-    schema: z.literal(1),
-    siteGroup: SiteGroupId,
-    /** Human-readable label; the version that counts is the TUF targets version. */
-    label: z.string().max(200).optional(),
-    createdAt: z.iso.datetime({ offset: true }),
-    items: z.array(MediaItem).max(2000),
-    playlists: z.array(Playlist).min(1).max(200),
-    schedule: Schedule,
-    emergencies: z.array(Emergency).max(20).default([]),
-  })
-  .superRefine((m, ctx) => {
-    const dup = (ids: string[], path: string) => {
-      const seen = new Set<string>();
-      ids.forEach((id, i) => {
-        if (seen.has(id))
-          ctx.addIssue({ code: 'custom', path: [path, i, 'id'], message: `duplicate id "${id}"` });
-        seen.add(id);
-      });
-    };
-    dup(
-      m.items.map((i) => i.id),
-      'items',
-    );
-    dup(
-      m.playlists.map((p) => p.id),
-      'playlists',
-    );
-    dup(
-      m.schedule.entries.map((e) => e.id),
-      'schedule.entries',
-    );
-    const items = new Set(m.items.map((i) => i.id));
-    const playlists = new Set(m.playlists.map((p) => p.id));
-    m.playlists.forEach((p, pi) => {
-      p.entries.forEach((e, ei) => {
-        if (!items.has(e.itemId))
-          ctx.addIssue({
-            code: 'custom',
-            path: ['playlists', pi, 'entries', ei, 'itemId'],
-            message: `playlist "${p.id}" names unknown item "${e.itemId}"`,
-          });
-      });
-    });
-    if (!playlists.has(m.schedule.defaultPlaylistId))
-      ctx.addIssue({
-        code: 'custom',
-        path: ['schedule', 'defaultPlaylistId'],
-        message: `default playlist "${m.schedule.defaultPlaylistId}" does not exist`,
-      });
-    m.schedule.entries.forEach((e, i) => {
-      if (!playlists.has(e.playlistId))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['schedule', 'entries', i, 'playlistId'],
-          message: `schedule entry "${e.id}" names unknown playlist "${e.playlistId}"`,
-        });
-    });
-    for (const [i, path] of mediaTargets(m).entries()) {
-      if (!path.startsWith(`${m.siteGroup}/`))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['items'],
-          message: `media target "${path}" (#${i}) lies outside site group "${m.siteGroup}/"`,
-        });
-    }
-  });
+/**
+ * The manifest's shape. The references between its parts (ids, playlists, site group) are checked
+ * by `referenceProblems` on the raw value, so that they are reported even when the shape is wrong
+ * elsewhere: every problem at once, never in rounds.
+ */
+export const BundleManifest = z.object({
+  schema: z.literal(1),
+  siteGroup: SiteGroupId,
+  /** Human-readable label; the version that counts is the TUF targets version. */
+  label: z.string().max(200).optional(),
+  createdAt: z.iso.datetime({ offset: true }),
+  items: z.array(MediaItem).max(2000),
+  playlists: z.array(Playlist).min(1).max(200),
+  schedule: Schedule,
+  emergencies: z.array(Emergency).max(20).default([]),
+});
 export type BundleManifest = z.infer<typeof BundleManifest>;
 
 /** Every media target path the manifest references, each once, in first-seen order. */
@@ -331,7 +280,122 @@ export function mediaTargets(m: Pick<BundleManifest, 'items'>): string[] {
   return [...out];
 }
 
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const listOf = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const idOf = (v: unknown): string | undefined =>
+  isRecord(v) && typeof v['id'] === 'string' ? v['id'] : undefined;
+const pathText = (path: (string | number)[]) =>
+  path.map((p) => (typeof p === 'number' ? `[${p}]` : p)).join('.');
+
+/**
+ * The references between the parts of a manifest, read from the raw value as far as its shape
+ * allows: duplicate ids, playlist entries naming unknown items, the schedule naming unknown
+ * playlists, media targets outside the site group. Paths as `zodProblems` writes them.
+ */
+export function referenceProblems(raw: unknown): Problem[] {
+  if (!isRecord(raw)) return [];
+  const problems: Problem[] = [];
+  const add = (path: (string | number)[], message: string) =>
+    problems.push({ path: pathText(path), message });
+  const items = listOf(raw['items']);
+  const playlists = listOf(raw['playlists']);
+  const schedule = isRecord(raw['schedule']) ? raw['schedule'] : {};
+  const entries = listOf(schedule['entries']);
+  const dup = (list: unknown[], at: string[]) => {
+    const seen = new Set<string>();
+    list.forEach((v, i) => {
+      const id = idOf(v);
+      if (id === undefined) return;
+      if (seen.has(id)) add([...at, i, 'id'], `duplicate id "${id}"`);
+      seen.add(id);
+    });
+  };
+  dup(items, ['items']);
+  dup(playlists, ['playlists']);
+  dup(entries, ['schedule', 'entries']);
+  const itemIds = new Set(items.map(idOf).filter((id) => id !== undefined));
+  const playlistIds = new Set(playlists.map(idOf).filter((id) => id !== undefined));
+  playlists.forEach((p, pi) => {
+    if (!isRecord(p)) return;
+    listOf(p['entries']).forEach((e, ei) => {
+      const itemId = isRecord(e) ? e['itemId'] : undefined;
+      if (typeof itemId === 'string' && !itemIds.has(itemId))
+        add(
+          ['playlists', pi, 'entries', ei, 'itemId'],
+          `playlist "${idOf(p) ?? pi}" names unknown item "${itemId}"`,
+        );
+    });
+  });
+  const def = schedule['defaultPlaylistId'];
+  if (typeof def === 'string' && !playlistIds.has(def))
+    add(['schedule', 'defaultPlaylistId'], `default playlist "${def}" does not exist`);
+  entries.forEach((e, i) => {
+    const playlistId = isRecord(e) ? e['playlistId'] : undefined;
+    if (typeof playlistId === 'string' && !playlistIds.has(playlistId))
+      add(
+        ['schedule', 'entries', i, 'playlistId'],
+        `schedule entry "${idOf(e) ?? i}" names unknown playlist "${playlistId}"`,
+      );
+  });
+  const siteGroup = raw['siteGroup'];
+  if (typeof siteGroup === 'string')
+    for (const ref of mediaReferences(raw))
+      if (!ref.target.startsWith(`${siteGroup}/`))
+        add(ref.path, `media target "${ref.target}" lies outside site group "${siteGroup}/"`);
+  return problems;
+}
+
+/** Where a variant names a media file: `src`, `poster`, `entry` or one of `assets`. */
+export type MediaRole = 'src' | 'poster' | 'entry' | 'assets';
+
+export interface MediaReference {
+  /** JSON path of the string, e.g. `items.[0].variants.vi.src`, `items.[2].variants.en.assets.[1]`. */
+  path: (string | number)[];
+  target: string;
+  /** The item's kind as written (it may be wrong: the shape is checked elsewhere). */
+  kind: unknown;
+  role: MediaRole;
+}
+
+/** Every media target string a raw manifest's variants hold, with where it is. */
+export function mediaReferences(raw: unknown): MediaReference[] {
+  const out: MediaReference[] = [];
+  if (!isRecord(raw)) return out;
+  listOf(raw['items']).forEach((item, i) => {
+    if (!isRecord(item) || !isRecord(item['variants'])) return;
+    for (const [lang, v] of Object.entries(item['variants'])) {
+      if (!isRecord(v)) continue;
+      for (const role of ['src', 'poster', 'entry', 'assets'] as const) {
+        const val = v[role];
+        const at: (string | number)[] = ['items', i, 'variants', lang, role];
+        if (role === 'assets')
+          listOf(val).forEach((a, ai) => {
+            if (typeof a === 'string') out.push({ path: [...at, ai], target: a, kind: item['kind'], role });
+          });
+        else if (typeof val === 'string') out.push({ path: at, target: val, kind: item['kind'], role });
+      }
+    }
+  });
+  return out;
+}
+
+/** Every problem of a raw manifest: its shape and its references, each once, with its path. */
+export function bundleManifestProblems(raw: unknown): Problem[] {
+  return checkBundleManifest(raw).problems;
+}
+
+function checkBundleManifest(raw: unknown): { problems: Problem[]; manifest?: BundleManifest } {
+  const result = BundleManifest.safeParse(raw);
+  const problems = result.success ? [] : zodProblems(result.error);
+  const seen = new Set(problems.map((p) => `${p.path}\n${p.message}`));
+  for (const p of referenceProblems(raw)) if (!seen.has(`${p.path}\n${p.message}`)) problems.push(p);
+  return result.success && problems.length === 0 ? { problems, manifest: result.data } : { problems };
+}
+
 /** Parses and checks a bundle manifest; throws ContentError listing every problem. */
 export function parseBundleManifest(raw: unknown): BundleManifest {
-  return parseWith(BundleManifest, raw, (problems) => new ContentError('invalid bundle manifest', problems));
+  const { problems, manifest } = checkBundleManifest(raw);
+  if (!manifest) throw new ContentError('invalid bundle manifest', problems);
+  return deepFreeze(manifest);
 }

@@ -18,12 +18,16 @@
 import { z } from 'zod';
 import {
   BUNDLE_MANIFEST_NAME,
-  mediaTargets,
+  type BundleManifest,
+  bundleManifestProblems,
+  type MediaReference,
+  mediaReferences,
   parseBundleManifest,
   SiteGroupId,
   targetPathProblem,
 } from './content.js';
-import { ContentError, type Problem } from './errors.js';
+import type { Problem } from './errors.js';
+import { describeJsonSyntaxError, parseJsonText } from './json-text.js';
 
 export const PUBLISH_API_PREFIX = '/api/publish';
 
@@ -148,10 +152,57 @@ export function siteGroupTargetProblem(siteGroup: string, path: string): string 
   return undefined;
 }
 
+/** Where a media reference sits, as checkDraft names it: `items.<id>.variants.<lang>.<role>`. */
+function draftRefPath(manifestName: string, ref: MediaReference, raw: unknown): string {
+  const [, index, , lang] = ref.path;
+  const item = (raw as { items: unknown[] }).items[index as number] as { id?: unknown };
+  const name = typeof item.id === 'string' && item.id ? item.id : `[${String(index)}]`;
+  return `${manifestName}:items.${name}.variants.${String(lang)}.${ref.role}`;
+}
+
 /**
- * Checks a draft: the manifest against the content model and the site group, every media target it
- * references against the files supplied, and every file against the path rules. Returns the parsed
- * manifest and every problem found (paths name the file: `bundle.json:items.[2].variants.vi.src`,
+ * Every problem of a manifest's text as the manifest of `siteGroup` (or of the site group it names):
+ * JSON syntax (with line and column), the content model and its references, the site group, and
+ * each media target's path rules. Everything is reported at once, also when the model refuses
+ * the manifest. Paths name the file: `bundle.json:schedule.timezone`.
+ */
+export function checkManifestText(
+  siteGroup: string | undefined,
+  manifestText: string,
+  manifestName = BUNDLE_MANIFEST_NAME,
+): { problems: Problem[]; raw?: unknown; manifest?: BundleManifest } {
+  const json = parseJsonText(manifestText);
+  if (!json.ok) return { problems: [{ path: manifestName, message: describeJsonSyntaxError(json.error) }] };
+  const raw = json.value;
+  const problems: Problem[] = bundleManifestProblems(raw).map((p) => ({
+    path: `${manifestName}:${p.path}`,
+    message: p.message,
+  }));
+  const named = (raw as { siteGroup?: unknown } | null)?.siteGroup;
+  if (siteGroup !== undefined && typeof named === 'string' && named !== siteGroup)
+    problems.push({
+      path: `${manifestName}:siteGroup`,
+      message: `manifest is for site group "${named}", the draft is for "${siteGroup}"`,
+    });
+  const group = siteGroup ?? (typeof named === 'string' ? named : undefined);
+  if (group !== undefined) {
+    // The content model has already named the paths it refuses ("must be relative") and the
+    // targets outside the group the manifest names.
+    const seen = new Set(problems.map((p) => p.message));
+    for (const ref of mediaReferences(raw)) {
+      if (group === named && !ref.target.startsWith(`${group}/`)) continue;
+      const why = siteGroupTargetProblem(group, ref.target);
+      if (why && !seen.has(why)) problems.push({ path: draftRefPath(manifestName, ref, raw), message: why });
+    }
+  }
+  if (problems.length) return { problems, raw };
+  return { problems, raw, manifest: parseBundleManifest(raw) };
+}
+
+/**
+ * Checks a draft: the manifest (checkManifestText) and every media target it references against
+ * the files supplied, and every file against the path rules. Returns the parsed manifest and every
+ * problem found (paths name the file: `bundle.json:items.logo.variants.vi.src`,
  * `media file kien-giang/ha-tien/media/a.png`).
  */
 export function checkDraft(
@@ -159,26 +210,8 @@ export function checkDraft(
   manifestText: string,
   files: readonly DraftFile[],
   manifestName = BUNDLE_MANIFEST_NAME,
-): { problems: Problem[]; manifest?: ReturnType<typeof parseBundleManifest> } {
-  const problems: Problem[] = [];
-  let raw: unknown;
-  try {
-    raw = JSON.parse(manifestText);
-  } catch (err) {
-    return { problems: [{ path: manifestName, message: `not valid JSON (${(err as Error).message})` }] };
-  }
-  let manifest: ReturnType<typeof parseBundleManifest> | undefined;
-  try {
-    manifest = parseBundleManifest(raw);
-  } catch (err) {
-    if (!(err instanceof ContentError)) throw err;
-    for (const p of err.problems) problems.push({ path: `${manifestName}:${p.path}`, message: p.message });
-  }
-  if (manifest && manifest.siteGroup !== siteGroup)
-    problems.push({
-      path: `${manifestName}:siteGroup`,
-      message: `manifest is for site group "${manifest.siteGroup}", the draft is for "${siteGroup}"`,
-    });
+): { problems: Problem[]; manifest?: BundleManifest } {
+  const { problems, raw, manifest } = checkManifestText(siteGroup, manifestText, manifestName);
   const byPath = new Map<string, DraftFile>();
   const reserved = `${siteGroup}/${BUNDLE_MANIFEST_NAME}`;
   for (const f of files) {
@@ -190,36 +223,19 @@ export function checkDraft(
     if (byPath.has(f.path)) problems.push({ path: where, message: 'listed twice' });
     byPath.set(f.path, f);
   }
-  if (manifest) {
-    const referenced = mediaTargets(manifest);
-    for (const item of manifest.items) {
-      for (const [lang, v] of Object.entries(item.variants) as [string, Record<string, unknown>][]) {
-        for (const key of ['src', 'poster', 'entry', 'assets'] as const) {
-          const vals = key === 'assets' ? ((v[key] as string[] | undefined) ?? []) : [v[key]];
-          for (const p of vals) {
-            if (typeof p !== 'string') continue;
-            const why = siteGroupTargetProblem(siteGroup, p);
-            if (why)
-              problems.push({
-                path: `${manifestName}:items.${item.id}.variants.${lang}.${key}`,
-                message: why,
-              });
-            else if (!byPath.has(p))
-              problems.push({
-                path: `${manifestName}:items.${item.id}.variants.${lang}.${key}`,
-                message: `media file "${p}" is referenced but not in the draft`,
-              });
-          }
-        }
-      }
-    }
-    const refs = new Set(referenced);
-    for (const f of files)
-      if (!refs.has(f.path))
-        problems.push({
-          path: `media file ${f.path}`,
-          message: 'not referenced by any item of the manifest',
-        });
+  if (raw === undefined) return { problems };
+  const refs = mediaReferences(raw);
+  const reported = new Set<string>();
+  for (const ref of refs) {
+    if (siteGroupTargetProblem(siteGroup, ref.target) || byPath.has(ref.target)) continue;
+    const path = draftRefPath(manifestName, ref, raw);
+    if (reported.has(`${path}\n${ref.target}`)) continue;
+    reported.add(`${path}\n${ref.target}`);
+    problems.push({ path, message: `media file "${ref.target}" is referenced but not in the draft` });
   }
+  const referenced = new Set(refs.map((r) => r.target));
+  for (const f of files)
+    if (!referenced.has(f.path))
+      problems.push({ path: `media file ${f.path}`, message: 'not referenced by any item of the manifest' });
   return manifest ? { problems, manifest } : { problems };
 }

@@ -7,10 +7,11 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(chromium fonts-noto-core fonts-noto-cjk fonts-khmeros fonts-lao poppler-utils)
 
-node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
-if [ "$node_major" -lt 20 ]; then
-  echo "gatecast needs Node.js 20 or newer (found: $(node --version 2>/dev/null || echo none))." >&2
-  echo "On Debian/Raspberry Pi OS: sudo apt-get install nodejs npm" >&2
+node_version=$(node -p 'process.versions.node' 2>/dev/null || echo 0.0.0)
+if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 17) ? 0 : 1)' 2>/dev/null; then
+  echo "gatecast needs Node.js 20.17 or newer (found: ${node_version})." >&2
+  echo "Debian 13 / Raspberry Pi OS Trixie: sudo apt-get install nodejs npm (Node 20.19)." >&2
+  echo "Debian 12 / Raspberry Pi OS Bookworm ship Node 18: see docs/node-on-pi.md (NodeSource or nodejs.org)." >&2
   exit 1
 fi
 

@@ -14,7 +14,7 @@ import { DEFAULT_TIMEZONE, type GateConfig } from '../../protocol/config.js';
 import {
   BUNDLE_MANIFEST_NAME,
   type BundleManifest,
-  mediaTargets,
+  mediaReferences,
   parseBundleManifest,
 } from '../../protocol/content.js';
 import { ContentError, type Problem } from '../../protocol/errors.js';
@@ -225,27 +225,13 @@ export class ContentService {
     siteGroup: string,
     raw: unknown,
   ): Promise<{ problems: Problem[]; manifest?: BundleManifest; files: ResolvedFile[] }> {
-    let parsed: BundleManifest | undefined;
-    try {
-      parsed = parseBundleManifest(raw);
-    } catch (err) {
-      if (!(err instanceof ContentError)) throw err;
-    }
+    // Media are resolved from the raw manifest, so that even a manifest the model refuses has each
+    // path that resolves to nothing named in the same answer.
     const files: ResolvedFile[] = [];
-    const unparsedMedia: Problem[] = [];
-    if (parsed)
-      for (const p of mediaTargets(parsed)) {
-        const f = await this.#resolve(siteGroup, p);
-        if (f) files.push(f);
-      }
-    // The model refused the manifest: still name every media path that resolves to nothing.
-    else
-      for (const ref of rawMediaRefs(raw))
-        if (!(await this.#resolve(siteGroup, ref.target)))
-          unparsedMedia.push({
-            path: ref.path,
-            message: `media file "${ref.target}" is neither uploaded nor published in this site group`,
-          });
+    for (const target of new Set(mediaReferences(raw).map((r) => r.target))) {
+      const f = await this.#resolve(siteGroup, target);
+      if (f) files.push(f);
+    }
     const text = JSON.stringify(raw) ?? 'null';
     const res = checkDraft(
       siteGroup,
@@ -260,8 +246,9 @@ export class ContentService {
         message: m ? `media file "${m[1]}" is neither uploaded nor published in this site group` : p.message,
       };
     });
-    problems.push(...unparsedMedia);
-    return parsed && problems.length === 0 ? { problems, manifest: parsed, files } : { problems, files };
+    return res.manifest && problems.length === 0
+      ? { problems, manifest: res.manifest, files }
+      : { problems, files };
   }
 
   async save(siteGroup: string, revision: number, raw: unknown, by: DraftActor): Promise<WorkspaceView> {
@@ -441,27 +428,4 @@ export class ContentService {
       stream: createReadStream(file),
     };
   }
-}
-
-/** Media references of a manifest the content model refused, as far as its shape allows. */
-function rawMediaRefs(raw: unknown): { path: string; target: string }[] {
-  const out: { path: string; target: string }[] = [];
-  const items = (raw as { items?: unknown } | null)?.items;
-  if (!Array.isArray(items)) return out;
-  items.forEach((item: unknown, i) => {
-    if (!item || typeof item !== 'object') return;
-    const { id, variants } = item as { id?: unknown; variants?: unknown };
-    if (!variants || typeof variants !== 'object') return;
-    const name = typeof id === 'string' && id ? id : `[${i}]`;
-    for (const [lang, v] of Object.entries(variants as Record<string, unknown>)) {
-      if (!v || typeof v !== 'object') continue;
-      for (const key of ['src', 'poster', 'entry', 'assets'] as const) {
-        const val = (v as Record<string, unknown>)[key];
-        const list = Array.isArray(val) ? val : [val];
-        for (const target of list)
-          if (typeof target === 'string') out.push({ path: `items.${name}.variants.${lang}.${key}`, target });
-      }
-    }
-  });
-  return out;
 }

@@ -28,7 +28,7 @@ describe('device config', () => {
     }
     expect(err).toBeInstanceOf(ConfigError);
     const text = (err as ConfigError).message;
-    expect(text).toContain('gate.timezone: not a known IANA time zone');
+    expect(text).toContain('gate.timezone: "Mars/Olympus" is not a time zone of the IANA database');
     expect(text).toContain('gate.languages: languages must not repeat');
     expect(text).toContain('health.intervalMs');
     expect(text).toContain('bogus');

@@ -1,0 +1,28 @@
+/**
+ * Runs the built `gatecast` (dist/cli/gatecast.js) as its own process, as a person would: exit
+ * codes, stdout and stderr are the real ones. Build first: `npx tsc -p tsconfig.build.json &&
+ * node scripts/copy-browser-files.mjs`.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const GATECAST_JS = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'gatecast.js');
+
+export interface CliRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runGatecast(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliRun {
+  if (!existsSync(GATECAST_JS))
+    throw new Error(`${GATECAST_JS} is missing: build first (npx tsc -p tsconfig.build.json)`);
+  const r = spawnSync(process.execPath, [GATECAST_JS, ...args], {
+    encoding: 'utf8',
+    cwd: opts.cwd,
+    env: { ...process.env, ...opts.env },
+    timeout: 60_000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
