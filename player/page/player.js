@@ -12,12 +12,12 @@
  * opened with `?frames=1`, never on a screen.
  *
  * The daemon drives the page with `gatecast.enqueue(slide)` / `gatecast.replace(slides)` and hears
- * back over POST /_/report: `ready`, `started`, `error`, `page-error`. Liveness is not reported: the
- * supervisor reads `gatecast.state()` over its DevTools pipe.
+ * back through the supervisor's DevTools binding `__gatecastReport` (over its pipe, no request):
+ * `ready`, `started`, `error`, `page-error`. Liveness is not reported: the supervisor reads
+ * `gatecast.state()` over the same pipe.
  */
 
 (() => {
-  const REPORT_URL = '/_/report';
   const LOAD_TIMEOUT_MS = 15000;
   /** Wake at least this long before a planned switch (a timer may fire late on a busy device). */
   const WAKE_EARLY_MS = 50;
@@ -34,16 +34,12 @@
   // ---------------------------------------------------------------------------------------------
   // Reports to the daemon
 
+  // The supervisor's DevTools binding: a report costs no request and reaches only the supervisor.
+  // Without it (the page opened outside the supervisor) nobody listens and reports go nowhere.
+  const sendReport = typeof window.__gatecastReport === 'function' ? window.__gatecastReport : null;
+
   function report(body) {
-    const payload = JSON.stringify({ pageId, ...body });
-    fetch(REPORT_URL, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: payload,
-      keepalive: true,
-    }).catch(() => {
-      // The daemon is restarting or gone; the next heartbeat tells it we are alive.
-    });
+    if (sendReport) sendReport(JSON.stringify({ pageId, ...body }));
   }
 
   // ---------------------------------------------------------------------------------------------
