@@ -2,8 +2,8 @@
  * The gate screen's player. No framework, no network beyond the page server it came from.
  *
  * Double (or triple) buffer: stacked layers. The front one is on air; the next slides are loaded and
- * decoded in the others (underneath, fully covered), and only when it is ready is it raised, on the
- * animation frame closest to its planned start. A slide that fails to load is reported and dropped:
+ * decoded in the others (underneath, hidden: laid out but not painted), and only when it is ready is
+ * it raised, on the animation frame closest to its planned start. A slide that fails to load is reported and dropped:
  * the front layer stays up, so the screen is never blank.
  *
  * Between switches the page does nothing: a timer wakes it shortly before the next planned start,
@@ -145,7 +145,7 @@
     layer.replaceChildren(v);
     await ready;
     // canplaythrough implies HAVE_ENOUGH_DATA: the first frame is decoded and the paused element
-    // shows it; the two frames the caller waits then put it in the (covered) layer. A paused video
+    // shows it; the frame the caller waits then lays it out in the (hidden) layer. A paused video
     // gets no requestVideoFrameCallback, so there is nothing more to wait for.
     return () => v.readyState >= 2;
   }
@@ -228,6 +228,7 @@
   }
 
   function release(layer) {
+    layer.classList.remove('leaving');
     for (const v of layer.querySelectorAll('video')) {
       v.pause();
       v.removeAttribute('src');
@@ -265,7 +266,7 @@
     withTimeout(prepare(buf.el, slide), LOAD_TIMEOUT_MS, `slide ${slide.id}`)
       .then(async (isPainted) => {
         if (token !== buf.token) return;
-        // One frame: laid out and rasterised in the (covered) layer.
+        // One frame: laid out in the (hidden) layer; it is painted when it goes on air.
         await nextFrame();
         if (token !== buf.token) return;
         if (isExpired(slide, epochNow())) throw new Error('expired while loading');
@@ -333,7 +334,7 @@
     // A fade still running (an item shorter than its fade) ends now, so layers never stack up.
     for (const a of outgoing.el.getAnimations()) a.finish();
     const fade = slide.transition === 'fade' && slide.fadeMs > 0 && outgoing.slide !== null;
-    // The buffer takes over the outgoing layer, which is emptied once it is covered.
+    // The buffer takes over the outgoing layer, which is emptied once it is hidden or covered.
     buf.token++;
     buf.el = outgoing.el;
     buf.slide = outgoing.slide;
@@ -348,6 +349,8 @@
       pump();
     };
     if (fade) {
+      // The outgoing layer stays painted under the fade until it is released.
+      outgoing.el.classList.add('leaving');
       incomingEl.classList.add('rising');
       const anim = incomingEl.animate([{ opacity: 0 }, { opacity: 1 }], {
         duration: slide.fadeMs,

@@ -98,6 +98,53 @@ describe('player page between switches', () => {
     ]);
   });
 
+  it('paints only the layer on air: the next slide waits loaded in a hidden layer, and a fade shows both', async () => {
+    const r = await rigs.start();
+    await r.surface.enqueue(slide({ id: 'a', content: { kind: 'image', src: media('red.png') } }));
+    await r.waitFor(started('a'));
+    const startAt = Date.now() + 4000;
+    await r.surface.enqueue(
+      slide({
+        id: 'b',
+        startAt,
+        transition: 'fade',
+        fadeMs: 1500,
+        content: { kind: 'image', src: media('green.png') },
+      }),
+    );
+    const layers = () =>
+      r.surface.inspectPage((p) =>
+        p.evaluate(() =>
+          Array.from(document.querySelectorAll('.layer')).map((l) => ({
+            visibility: getComputedStyle(l).visibility,
+            img: (l.querySelector('img')?.src ?? '').split('/').pop(),
+            isLoaded: !!l.querySelector('img')?.complete,
+          })),
+        ),
+      );
+    // b is loaded (decoded) well before its start, in a layer that is not painted.
+    await expect
+      .poll(async () => (await layers()).some((l) => l.img === 'green.png' && l.isLoaded), { timeout: 3000 })
+      .toBe(true);
+    expect(Date.now()).toBeLessThan(startAt);
+    const waiting = await layers();
+    expect(waiting.filter((l) => l.visibility === 'visible').map((l) => l.img)).toEqual(['red.png']);
+    // During the fade both are painted; after it, only b.
+    await r.waitFor(started('b'));
+    const fading = await layers();
+    expect(
+      fading
+        .filter((l) => l.visibility === 'visible')
+        .map((l) => l.img)
+        .sort(),
+    ).toEqual(['green.png', 'red.png']);
+    await expect
+      .poll(async () => (await layers()).filter((l) => l.visibility === 'visible').map((l) => l.img), {
+        timeout: 5000,
+      })
+      .toEqual(['green.png']);
+  });
+
   it('counts every frame when opened with ?frames=1 (the benchmarks)', async () => {
     const r = await rigs.start();
     const w = await playTwo(r, '?frames=1');
