@@ -38,7 +38,14 @@ import { createLogger, type Logger } from '../../platform/log.js';
 import { type PageReport, parsePageReport, type Slide } from '../slide.js';
 import type { Notice, PlayerSurface } from '../surface.js';
 import { type DisplayKind, kioskArgs } from './launch-args.js';
-import { killProcessGroup, processGroupOf, treePssBytes } from './proc-tree.js';
+import {
+  isPssBoundUnder,
+  killProcessGroup,
+  processGroupOf,
+  type PssReading,
+  treePssBytes,
+  treeRssBytes,
+} from './proc-tree.js';
 
 export class BrowserError extends GatecastError {
   readonly code = 'BROWSER_FAILED';
@@ -103,6 +110,8 @@ export class ChromiumSupervisor implements PlayerSurface {
   restartCount = 0;
   /** Last measured memory (PSS) of the browser's process tree. */
   lastMemoryBytes = 0;
+  /** The last PSS reading of the current browser's tree (see isPssBoundUnder). */
+  private pssReading: PssReading | undefined;
   private currentNotice: Notice | null = null;
 
   constructor(private readonly o: SupervisorOptions) {
@@ -300,7 +309,16 @@ export class ChromiumSupervisor implements PlayerSurface {
 
   private checkMemory(): void {
     if (this.stopped || this.busy || !this.browser) return;
+    const pid = this.pid;
+    if (!pid) return;
+    // PSS is read again only when the RSS sum has grown enough since the last reading to matter.
+    const rss = treeRssBytes(pid);
+    const now = this.clock.now();
+    const limit = this.o.browserMemoryLimitBytes;
+    const maxAgeMs = 4 * (this.o.memoryCheckIntervalMs ?? 15_000);
+    if (isPssBoundUnder(this.pssReading, rss, now, limit, maxAgeMs)) return;
     const bytes = this.memoryBytes();
+    this.pssReading = { pssBytes: bytes, rssBytes: rss, at: now };
     if (bytes > this.o.browserMemoryLimitBytes) {
       this.log.warn('browser memory over limit', { bytes, limit: this.o.browserMemoryLimitBytes });
       void this.serial(() => this.relaunch(`memory ${bytes} bytes over limit`));
@@ -395,6 +413,7 @@ export class ChromiumSupervisor implements PlayerSurface {
       throw new BrowserError(`cannot launch Chromium at ${o.executablePath}`, { cause: err });
     }
     this.browser = browser;
+    this.pssReading = undefined;
     this.noteProcessGroup(browser);
     // Over a pipe, 'disconnected' waits until every child that inherited the pipe has gone too
     // (seconds after the browser process was killed), so the process's own exit counts as well.
