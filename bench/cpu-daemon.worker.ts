@@ -27,7 +27,6 @@ const daemon = new Daemon({
     new ChromiumSupervisor({
       executablePath: findChromium(undefined),
       pageUrl: server.pageUrl,
-      reports: server,
       display: 'none',
       headless: true,
       userDataDir: join(dir, 'chromium'),

@@ -66,7 +66,6 @@ async function daemonRun(chromium: string, isRoot: boolean): Promise<number> {
       new ChromiumSupervisor({
         executablePath: chromium,
         pageUrl: server.pageUrl,
-        reports: server,
         display: 'none',
         headless: true,
         userDataDir: join(dir, 'chromium'),

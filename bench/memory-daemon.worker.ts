@@ -28,7 +28,6 @@ const daemon = new Daemon({
     supervisor = new ChromiumSupervisor({
       executablePath: findChromium(undefined),
       pageUrl: server.pageUrl,
-      reports: server,
       display: 'none',
       headless: true,
       userDataDir: join(dir, 'chromium'),

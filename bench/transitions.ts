@@ -114,7 +114,6 @@ async function runGatecast(
     executablePath: chromium,
     // Frame accounting on: a screen's page runs no per-frame work between switches.
     pageUrl: `${server.pageUrl}?frames=1`,
-    reports: server,
     display: 'none',
     headless: true,
     userDataDir: join(dir, 'profile-gatecast'),

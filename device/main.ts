@@ -319,7 +319,6 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
       const supervisor = new ChromiumSupervisor({
         executablePath,
         pageUrl: server.pageUrl,
-        reports: server,
         display,
         headless,
         userDataDir,

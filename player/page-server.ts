@@ -6,7 +6,8 @@
  *   its bytes hash to the verified metadata's SHA-256 (checked on the first request after start and
  *   after any change of the file, see file-verdicts.ts); 404 for everything else, and a file that
  *   fails the check is reported to the content store. Range requests for video.
- * - `POST /_/report`: the page's reports (started, error, heartbeat), parsed and handed to listeners.
+ * Nothing is posted here: the page reports to the supervisor over its DevTools pipe
+ * (browser/chromium-supervisor.ts), so no local process can report a switch through this server.
  *
  * Every response carries a strict Content-Security-Policy; HTML packages additionally get a CSP
  * sandbox, so they run without same-origin rights and without network even if opened top-level.
@@ -23,7 +24,6 @@ import { targetPathProblem } from '../protocol/content.js';
 import { GatecastError } from '../protocol/errors.js';
 import { createLogger, type Logger } from '../platform/log.js';
 import { type FileProblem, FileVerdicts } from './file-verdicts.js';
-import { type PageReport, type PageReports, parsePageReport } from './slide.js';
 
 export class PageServerError extends GatecastError {
   readonly code = 'PAGE_SERVER_FAILED';
@@ -94,8 +94,6 @@ const CONTENT_TYPES: Record<string, string> = {
   '.otf': 'font/otf',
 };
 
-const REPORT_PATH = '/_/report';
-const MAX_REPORT_BYTES = 16 * 1024;
 export const CONTENT_PREFIX = '/content/';
 
 /** The URL path (on the page server) of a bundle target. */
@@ -141,9 +139,8 @@ export interface PageServerOptions {
   verdicts?: FileVerdicts;
 }
 
-export class PageServer implements PageReports {
+export class PageServer {
   private server: Server | undefined;
-  private readonly listeners = new Set<(r: PageReport) => void>();
   private readonly pageCache = new Map<string, Buffer>();
   private inlined: { body: Buffer; csp: string } | undefined;
   private readonly log: Logger;
@@ -200,11 +197,6 @@ export class PageServer implements PageReports {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  onReport(listener: (report: PageReport) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
   /**
    * The page with its script and style inlined (one request to first paint instead of three; each
    * request goes through the browser's interception), allowed by their hashes in the CSP.
@@ -237,10 +229,6 @@ export class PageServer implements PageReports {
 
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const path = url.pathname;
-    if (path === REPORT_PATH) {
-      if (req.method !== 'POST') return send(res, 405, 'method not allowed', { allow: 'POST' });
-      return this.receiveReport(req, res);
-    }
     if (req.method !== 'GET' && req.method !== 'HEAD')
       return send(res, 405, 'method not allowed', { allow: 'GET, HEAD' });
 
@@ -338,45 +326,6 @@ export class PageServer implements PageReports {
     } finally {
       if (!handed) await handle.close();
     }
-  }
-
-  private receiveReport(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    return new Promise((resolve) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      let refused = false;
-      req.on('data', (c: Buffer) => {
-        size += c.length;
-        if (size > MAX_REPORT_BYTES && !refused) {
-          refused = true;
-          send(res, 413, 'too large');
-          req.destroy();
-          resolve();
-        } else chunks.push(c);
-      });
-      req.on('error', () => resolve());
-      req.on('end', () => {
-        if (refused) return;
-        let report: PageReport;
-        try {
-          report = parsePageReport(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-        } catch (err) {
-          this.log.warn('bad page report', { err });
-          send(res, 400, 'bad report');
-          return resolve();
-        }
-        res.writeHead(204, commonHeaders(PAGE_CSP));
-        res.end();
-        for (const l of this.listeners) {
-          try {
-            l(report);
-          } catch (err) {
-            this.log.error('report listener failed', { err });
-          }
-        }
-        resolve();
-      });
-    });
   }
 }
 

@@ -37,7 +37,10 @@ export interface Slide {
   ticker: TickerSpec | null;
 }
 
-/** What the page posts to /_/report. Parsed by the page server; malformed reports are refused. */
+/**
+ * What the page reports (through the supervisor's DevTools binding). Parsed by the supervisor;
+ * malformed reports are refused.
+ */
 export const PageReport = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready'), pageId: z.string().max(100), at: z.number() }),
   z.object({
@@ -68,7 +71,7 @@ export function parsePageReport(raw: unknown): PageReport {
   return parseWith(PageReport, raw, (problems) => new ProtocolError('invalid page report', problems));
 }
 
-/** Where page reports arrive (the page server); the supervisor and the player loop listen. */
+/** Where page reports arrive (the supervisor); the player loop listens. */
 export interface PageReports {
   /** Returns an unsubscribe function. */
   onReport(listener: (report: PageReport) => void): () => void;

@@ -12,6 +12,11 @@
  * supervisor reads `gatecast.state()` over the pipe every `pageStallMs / 3` and hands it to its
  * listeners as a `heartbeat` report; a page whose main thread hangs does not answer.
  *
+ * The page's reports (ready, started, error) come over the pipe too: the page calls a DevTools
+ * binding (`REPORT_BINDING`) instead of posting to the page server, so a switch costs no request,
+ * and a report counts only when it comes from the player page's own frame: neither an HTML item
+ * (which sees the binding too) nor another local process can report a switch that did not happen.
+ *
  * Chromium is launched with --remote-debugging-pipe (puppeteer's `pipe: true`) and never with a
  * DevTools TCP port: a port on 127.0.0.1 lets any local user drive the browser, read file:// and
  * carry the 0600 device key out through a download. Downloads are denied as well, for whatever
@@ -19,15 +24,28 @@
  * X11) sessions; it was checked with headless Chromium on x86 only.
  */
 import type { ChildProcess } from 'node:child_process';
-import puppeteer, { type Browser, type ConsoleMessage, type LaunchOptions, type Page } from 'puppeteer-core';
+import puppeteer, {
+  type Browser,
+  type CDPSession,
+  type ConsoleMessage,
+  type LaunchOptions,
+  type Page,
+} from 'puppeteer-core';
 import { backoffDelayMs } from '../../protocol/backoff.js';
 import { type Clock, systemClock } from '../../protocol/clock.js';
 import { GatecastError } from '../../protocol/errors.js';
 import { createLogger, type Logger } from '../../platform/log.js';
-import type { PageReport, PageReports, Slide } from '../slide.js';
+import { type PageReport, parsePageReport, type Slide } from '../slide.js';
 import type { Notice, PlayerSurface } from '../surface.js';
 import { type DisplayKind, kioskArgs } from './launch-args.js';
-import { killProcessGroup, processGroupOf, treePssBytes } from './proc-tree.js';
+import {
+  isPssBoundUnder,
+  killProcessGroup,
+  processGroupOf,
+  type PssReading,
+  treePssBytes,
+  treeRssBytes,
+} from './proc-tree.js';
 
 export class BrowserError extends GatecastError {
   readonly code = 'BROWSER_FAILED';
@@ -38,8 +56,6 @@ export interface SupervisorOptions {
   executablePath: string;
   /** The page server's player page, e.g. http://127.0.0.1:PORT/ */
   pageUrl: string;
-  /** Where the page's reports arrive (the page server). */
-  reports: PageReports;
   display: DisplayKind;
   headless: boolean;
   /** A dedicated profile directory (kept across restarts, never the user's default one). */
@@ -68,6 +84,9 @@ export interface RestartInfo {
 const CLOSE_TIMEOUT_MS = 3000;
 const PAGE_READY_TIMEOUT_MS = 20_000;
 const MAX_BACKOFF_MS = 30_000;
+/** The function the player page reports through (player.js calls it; a DevTools binding). */
+export const REPORT_BINDING = '__gatecastReport';
+const MAX_REPORT_CHARS = 16 * 1024;
 
 export class ChromiumSupervisor implements PlayerSurface {
   private browser: Browser | undefined;
@@ -83,7 +102,6 @@ export class ChromiumSupervisor implements PlayerSurface {
   private probing: Page | undefined;
   private stopped = true;
   private timers: NodeJS.Timeout[] = [];
-  private unsubscribe: (() => void) | undefined;
   private readonly listeners = new Set<(r: PageReport) => void>();
   private readonly restartListeners = new Set<(info: RestartInfo) => void>();
   private readonly clock: Clock;
@@ -92,6 +110,8 @@ export class ChromiumSupervisor implements PlayerSurface {
   restartCount = 0;
   /** Last measured memory (PSS) of the browser's process tree. */
   lastMemoryBytes = 0;
+  /** The last PSS reading of the current browser's tree (see isPssBoundUnder). */
+  private pssReading: PssReading | undefined;
   private currentNotice: Notice | null = null;
 
   constructor(private readonly o: SupervisorOptions) {
@@ -105,7 +125,6 @@ export class ChromiumSupervisor implements PlayerSurface {
 
   async start(): Promise<void> {
     this.stopped = false;
-    this.unsubscribe = this.o.reports.onReport((r) => this.received(r));
     await this.serial(async () => {
       this.busy = true;
       try {
@@ -130,8 +149,6 @@ export class ChromiumSupervisor implements PlayerSurface {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
-    this.unsubscribe?.();
-    this.unsubscribe = undefined;
     await this.op;
     await this.closeBrowser();
   }
@@ -292,7 +309,16 @@ export class ChromiumSupervisor implements PlayerSurface {
 
   private checkMemory(): void {
     if (this.stopped || this.busy || !this.browser) return;
+    const pid = this.pid;
+    if (!pid) return;
+    // PSS is read again only when the RSS sum has grown enough since the last reading to matter.
+    const rss = treeRssBytes(pid);
+    const now = this.clock.now();
+    const limit = this.o.browserMemoryLimitBytes;
+    const maxAgeMs = 4 * (this.o.memoryCheckIntervalMs ?? 15_000);
+    if (isPssBoundUnder(this.pssReading, rss, now, limit, maxAgeMs)) return;
     const bytes = this.memoryBytes();
+    this.pssReading = { pssBytes: bytes, rssBytes: rss, at: now };
     if (bytes > this.o.browserMemoryLimitBytes) {
       this.log.warn('browser memory over limit', { bytes, limit: this.o.browserMemoryLimitBytes });
       void this.serial(() => this.relaunch(`memory ${bytes} bytes over limit`));
@@ -387,6 +413,7 @@ export class ChromiumSupervisor implements PlayerSurface {
       throw new BrowserError(`cannot launch Chromium at ${o.executablePath}`, { cause: err });
     }
     this.browser = browser;
+    this.pssReading = undefined;
     this.noteProcessGroup(browser);
     // Over a pipe, 'disconnected' waits until every child that inherited the pipe has gone too
     // (seconds after the browser process was killed), so the process's own exit counts as well.
@@ -408,6 +435,7 @@ export class ChromiumSupervisor implements PlayerSurface {
       void this.serial(() => this.relaunch('page crashed'));
     });
     this.page = page;
+    await this.listenForReports(page);
     await this.openPlayer(page);
     this.lastRecycleAt = this.clock.now();
     this.log.info('browser up', { pid: browser.process()?.pid, headless: o.headless, display: o.display });
@@ -432,6 +460,54 @@ export class ChromiumSupervisor implements PlayerSurface {
         (window as unknown as { gatecast: { notice(n: unknown): void } }).gatecast.notice(n);
       }, notice as never);
     }
+  }
+
+  /**
+   * Exposes `REPORT_BINDING` to the page (for every document it loads from now on) and takes the
+   * reports of the player page's own frame: the binding is there in every frame of the page, HTML
+   * items' iframes included, so a call from any other execution context is dropped.
+   */
+  private async listenForReports(page: Page): Promise<void> {
+    const session: CDPSession = await page.createCDPSession();
+    const { frameTree } = await session.send('Page.getFrameTree');
+    const playerFrame = frameTree.frame.id;
+    const playerContexts = new Set<number>();
+    const refusedContexts = new Set<number>();
+    session.on('Runtime.executionContextCreated', ({ context }) => {
+      const aux = context.auxData as { frameId?: string; isDefault?: boolean } | undefined;
+      if (aux?.isDefault === true && aux.frameId === playerFrame) playerContexts.add(context.id);
+    });
+    session.on('Runtime.executionContextDestroyed', ({ executionContextId }) => {
+      playerContexts.delete(executionContextId);
+      refusedContexts.delete(executionContextId);
+    });
+    session.on('Runtime.executionContextsCleared', () => {
+      playerContexts.clear();
+      refusedContexts.clear();
+    });
+    session.on('Runtime.bindingCalled', ({ name, payload, executionContextId }) => {
+      if (name !== REPORT_BINDING || page !== this.page) return;
+      if (!playerContexts.has(executionContextId)) {
+        if (!refusedContexts.has(executionContextId)) {
+          refusedContexts.add(executionContextId);
+          this.log.warn('report from a frame other than the player page ignored', {
+            payload: payload.slice(0, 200),
+          });
+        }
+        return;
+      }
+      let report: PageReport;
+      try {
+        if (payload.length > MAX_REPORT_CHARS) throw new Error(`${payload.length} characters`);
+        report = parsePageReport(JSON.parse(payload));
+      } catch (err) {
+        this.log.warn('bad page report', { err });
+        return;
+      }
+      this.received(report);
+    });
+    await session.send('Runtime.enable');
+    await session.send('Runtime.addBinding', { name: REPORT_BINDING });
   }
 
   /** What should be on air now (shown at once), then what is still to come. */

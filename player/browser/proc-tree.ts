@@ -72,6 +72,31 @@ export function pssBytes(pid: number, procRoot = '/proc'): number {
   return rssBytes(pid, procRoot);
 }
 
+/** The last reading of a tree's PSS, with its RSS sum at the time. */
+export interface PssReading {
+  pssBytes: number;
+  rssBytes: number;
+  at: number;
+}
+
+/**
+ * Whether the last PSS reading still shows the tree under `limitBytes` without reading PSS again.
+ * smaps_rollup walks every page table (~30 ms of the reader's CPU for a headless player's ten
+ * processes, against ~1 ms for their RSS counters): a tree's PSS grows by no more than its RSS sum
+ * does, so the reading plus the RSS growth since bounds it. A process outside the tree that stops
+ * sharing pages with it raises its PSS unseen, hence `maxAgeMs`.
+ */
+export function isPssBoundUnder(
+  last: PssReading | undefined,
+  rssBytesNow: number,
+  now: number,
+  limitBytes: number,
+  maxAgeMs: number,
+): boolean {
+  if (!last || now - last.at >= maxAgeMs) return false;
+  return last.pssBytes + Math.max(0, rssBytesNow - last.rssBytes) <= limitBytes;
+}
+
 /** Sum of RSS over `root` and its descendants, in bytes (shared pages counted once per process). */
 export function treeRssBytes(root: number, procRoot = '/proc'): number {
   return descendants(root, parentMap(procRoot)).reduce((sum, pid) => sum + rssBytes(pid, procRoot), 0);

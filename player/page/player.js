@@ -2,8 +2,8 @@
  * The gate screen's player. No framework, no network beyond the page server it came from.
  *
  * Double (or triple) buffer: stacked layers. The front one is on air; the next slides are loaded and
- * decoded in the others (underneath, fully covered), and only when it is ready is it raised, on the
- * animation frame closest to its planned start. A slide that fails to load is reported and dropped:
+ * decoded in the others (underneath, hidden: laid out but not painted), and only when it is ready is
+ * it raised, on the animation frame closest to its planned start. A slide that fails to load is reported and dropped:
  * the front layer stays up, so the screen is never blank.
  *
  * Between switches the page does nothing: a timer wakes it shortly before the next planned start,
@@ -12,12 +12,12 @@
  * opened with `?frames=1`, never on a screen.
  *
  * The daemon drives the page with `gatecast.enqueue(slide)` / `gatecast.replace(slides)` and hears
- * back over POST /_/report: `ready`, `started`, `error`, `page-error`. Liveness is not reported: the
- * supervisor reads `gatecast.state()` over its DevTools pipe.
+ * back through the supervisor's DevTools binding `__gatecastReport` (over its pipe, no request):
+ * `ready`, `started`, `error`, `page-error`. Liveness is not reported: the supervisor reads
+ * `gatecast.state()` over the same pipe.
  */
 
 (() => {
-  const REPORT_URL = '/_/report';
   const LOAD_TIMEOUT_MS = 15000;
   /** Wake at least this long before a planned switch (a timer may fire late on a busy device). */
   const WAKE_EARLY_MS = 50;
@@ -34,16 +34,12 @@
   // ---------------------------------------------------------------------------------------------
   // Reports to the daemon
 
+  // The supervisor's DevTools binding: a report costs no request and reaches only the supervisor.
+  // Without it (the page opened outside the supervisor) nobody listens and reports go nowhere.
+  const sendReport = typeof window.__gatecastReport === 'function' ? window.__gatecastReport : null;
+
   function report(body) {
-    const payload = JSON.stringify({ pageId, ...body });
-    fetch(REPORT_URL, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: payload,
-      keepalive: true,
-    }).catch(() => {
-      // The daemon is restarting or gone; the next heartbeat tells it we are alive.
-    });
+    if (sendReport) sendReport(JSON.stringify({ pageId, ...body }));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -149,7 +145,7 @@
     layer.replaceChildren(v);
     await ready;
     // canplaythrough implies HAVE_ENOUGH_DATA: the first frame is decoded and the paused element
-    // shows it; the two frames the caller waits then put it in the (covered) layer. A paused video
+    // shows it; the frame the caller waits then lays it out in the (hidden) layer. A paused video
     // gets no requestVideoFrameCallback, so there is nothing more to wait for.
     return () => v.readyState >= 2;
   }
@@ -232,6 +228,7 @@
   }
 
   function release(layer) {
+    layer.classList.remove('leaving');
     for (const v of layer.querySelectorAll('video')) {
       v.pause();
       v.removeAttribute('src');
@@ -269,7 +266,7 @@
     withTimeout(prepare(buf.el, slide), LOAD_TIMEOUT_MS, `slide ${slide.id}`)
       .then(async (isPainted) => {
         if (token !== buf.token) return;
-        // One frame: laid out and rasterised in the (covered) layer.
+        // One frame: laid out in the (hidden) layer; it is painted when it goes on air.
         await nextFrame();
         if (token !== buf.token) return;
         if (isExpired(slide, epochNow())) throw new Error('expired while loading');
@@ -337,7 +334,7 @@
     // A fade still running (an item shorter than its fade) ends now, so layers never stack up.
     for (const a of outgoing.el.getAnimations()) a.finish();
     const fade = slide.transition === 'fade' && slide.fadeMs > 0 && outgoing.slide !== null;
-    // The buffer takes over the outgoing layer, which is emptied once it is covered.
+    // The buffer takes over the outgoing layer, which is emptied once it is hidden or covered.
     buf.token++;
     buf.el = outgoing.el;
     buf.slide = outgoing.slide;
@@ -352,6 +349,8 @@
       pump();
     };
     if (fade) {
+      // The outgoing layer stays painted under the fade until it is released.
+      outgoing.el.classList.add('leaving');
       incomingEl.classList.add('rising');
       const anim = incomingEl.animate([{ opacity: 0 }, { opacity: 1 }], {
         duration: slide.fadeMs,

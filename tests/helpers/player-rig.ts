@@ -31,7 +31,6 @@ export async function startRig(
   const surface = new ChromiumSupervisor({
     executablePath: chromiumPath(),
     pageUrl: server.pageUrl,
-    reports: server,
     display: 'none',
     headless: true,
     userDataDir: join(profileDir, 'chromium'),

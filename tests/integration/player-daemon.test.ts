@@ -48,7 +48,6 @@ describe('daemon', () => {
         const s = new ChromiumSupervisor({
           executablePath: chromiumPath(),
           pageUrl: server.pageUrl,
-          reports: server,
           display: 'none',
           headless: true,
           userDataDir: join(dir!.path, 'chromium'),

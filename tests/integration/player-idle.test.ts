@@ -23,7 +23,7 @@ const COUNT_FRAMES = `(() => {
 
 interface IdleRun {
   frames: number[];
-  requests: number[];
+  requests: { at: number; method: string; url: string }[];
   from: number;
   to: number;
   startAt: number;
@@ -41,8 +41,10 @@ async function playTwo(r: Rig, query: string): Promise<IdleRun> {
   await page.goto(`${r.server.pageUrl}${query}`, { waitUntil: 'domcontentloaded' });
   await page.waitForFunction(() => 'gatecast' in window);
   const cdp = await page.createCDPSession();
-  const requests: number[] = [];
-  cdp.on('Network.requestWillBeSent', (e) => requests.push(e.wallTime * 1000));
+  const requests: IdleRun['requests'] = [];
+  cdp.on('Network.requestWillBeSent', (e) =>
+    requests.push({ at: e.wallTime * 1000, method: e.request.method, url: e.request.url }),
+  );
   await cdp.send('Network.enable');
   await r.surface.enqueue(slide({ id: 'a', content: { kind: 'image', src: media('red.png') } }));
   await r.waitFor(started('a'));
@@ -71,13 +73,76 @@ describe('player page between switches', () => {
     const r = await rigs.start();
     const w = await playTwo(r, '');
     expect(within(w.frames, w.from, w.to)).toEqual([]);
-    expect(within(w.requests, w.from, w.to)).toEqual([]);
+    expect(
+      within(
+        w.requests.map((x) => x.at),
+        w.from,
+        w.to,
+      ),
+    ).toEqual([]);
     // It woke for the switch: the frame it switched in is one it asked for.
     expect(w.frames).toContain(w.actualStart);
     expect(Math.abs(w.actualStart - w.startAt)).toBeLessThan(250);
     // The supervisor still hears from the page: it reads the page's state over its pipe.
     const hb = await r.waitFor((x) => x.type === 'heartbeat');
     expect(hb).toMatchObject({ type: 'heartbeat', current: 'b', queued: 0 });
+  });
+
+  it('reports its switches over the pipe: the only requests are for the content it shows', async () => {
+    const r = await rigs.start();
+    const w = await playTwo(r, '');
+    await r.waitFor((x) => x.type === 'heartbeat');
+    expect(w.requests.map((x) => `${x.method} ${new URL(x.url).pathname}`)).toEqual([
+      `GET ${media('red.png')}`,
+      `GET ${media('green.png')}`,
+    ]);
+  });
+
+  it('paints only the layer on air: the next slide waits loaded in a hidden layer, and a fade shows both', async () => {
+    const r = await rigs.start();
+    await r.surface.enqueue(slide({ id: 'a', content: { kind: 'image', src: media('red.png') } }));
+    await r.waitFor(started('a'));
+    const startAt = Date.now() + 4000;
+    await r.surface.enqueue(
+      slide({
+        id: 'b',
+        startAt,
+        transition: 'fade',
+        fadeMs: 1500,
+        content: { kind: 'image', src: media('green.png') },
+      }),
+    );
+    const layers = () =>
+      r.surface.inspectPage((p) =>
+        p.evaluate(() =>
+          Array.from(document.querySelectorAll('.layer')).map((l) => ({
+            visibility: getComputedStyle(l).visibility,
+            img: (l.querySelector('img')?.src ?? '').split('/').pop(),
+            isLoaded: !!l.querySelector('img')?.complete,
+          })),
+        ),
+      );
+    // b is loaded (decoded) well before its start, in a layer that is not painted.
+    await expect
+      .poll(async () => (await layers()).some((l) => l.img === 'green.png' && l.isLoaded), { timeout: 3000 })
+      .toBe(true);
+    expect(Date.now()).toBeLessThan(startAt);
+    const waiting = await layers();
+    expect(waiting.filter((l) => l.visibility === 'visible').map((l) => l.img)).toEqual(['red.png']);
+    // During the fade both are painted; after it, only b.
+    await r.waitFor(started('b'));
+    const fading = await layers();
+    expect(
+      fading
+        .filter((l) => l.visibility === 'visible')
+        .map((l) => l.img)
+        .sort(),
+    ).toEqual(['green.png', 'red.png']);
+    await expect
+      .poll(async () => (await layers()).filter((l) => l.visibility === 'visible').map((l) => l.img), {
+        timeout: 5000,
+      })
+      .toEqual(['green.png']);
   });
 
   it('counts every frame when opened with ?frames=1 (the benchmarks)', async () => {

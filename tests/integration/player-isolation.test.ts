@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { REPORT_BINDING } from '../../player/browser/chromium-supervisor.js';
 import { contentUrl } from '../../player/page-server.js';
 import { SITE } from '../helpers/player-bundle.js';
 import { rigPerTest, slide, started } from '../helpers/player-rig.js';
@@ -45,6 +46,43 @@ describe('Chromium supervisor: isolation, recycling, screenshots', () => {
     expect(outcome).toMatch(/^failed/);
     expect(hits).toBe(0);
     expect(r.log.records.some((x) => x.msg === 'blocked request off the page server')).toBe(true);
+  });
+
+  it('takes reports from the player page only, not from an HTML item that calls the report binding', async () => {
+    const r = await rigWith();
+    await r.surface.enqueue(slide({ id: 'pkg', content: { kind: 'html', src: media('pkg/index.html') } }));
+    await r.waitFor(started('pkg'));
+    const forged = JSON.stringify({
+      type: 'started',
+      pageId: 'forged',
+      slideId: 'never-shown',
+      startAt: 1,
+      actualStart: 1,
+    });
+    const item = await r.surface.inspectPage(async (p) => p.frames().find((f) => f !== p.mainFrame()));
+    // The binding is there in the item's frame too; its call must not count.
+    const called = await item!.evaluate(
+      (name, report) => {
+        const f = (window as unknown as Record<string, unknown>)[name];
+        if (typeof f !== 'function') return false;
+        (f as (s: string) => void)(report);
+        return true;
+      },
+      REPORT_BINDING,
+      forged,
+    );
+    expect(called).toBe(true);
+    await expect
+      .poll(() =>
+        r.log.records.some((x) => x.msg === 'report from a frame other than the player page ignored'),
+      )
+      .toBe(true);
+    // The page's own reports still count.
+    await r.surface.enqueue(
+      slide({ id: 'b', startAt: Date.now() + 300, content: { kind: 'image', src: media('green.png') } }),
+    );
+    await r.waitFor(started('b'));
+    expect(r.reports.filter((x) => x.type === 'started').map((x) => x.pageId)).not.toContain('forged');
   });
 
   it('recycles the page at an item boundary, shows the same item again, and plays on', async () => {

@@ -2,7 +2,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { chromiumCandidates, kioskArgs } from '../../player/browser/launch-args.js';
-import { descendants, parseStatParent, treePssBytes, treeRssBytes } from '../../player/browser/proc-tree.js';
+import {
+  descendants,
+  isPssBoundUnder,
+  parseStatParent,
+  treePssBytes,
+  treeRssBytes,
+} from '../../player/browser/proc-tree.js';
 import { tempDir } from '../helpers/temp.js';
 
 describe('kiosk command line', () => {
@@ -93,5 +99,20 @@ describe('process tree memory', () => {
     // PSS where the kernel gives it (shared pages split between sharers), RSS otherwise.
     writeFileSync(join(dir.path, '11', 'smaps_rollup'), 'Rss:  200 kB\nPss:   50 kB\n');
     expect(treePssBytes(10, dir.path)).toBe((100 + 50 + 300) * 1024);
+  });
+
+  it('reads PSS again only when the RSS growth since the last reading could take it over the limit, or it is old', () => {
+    const MB = 1024 ** 2;
+    const last = { pssBytes: 600 * MB, rssBytes: 1300 * MB, at: 1000 };
+    // No reading yet: read.
+    expect(isPssBoundUnder(undefined, 1300 * MB, 1000, 1024 * MB, 60_000)).toBe(false);
+    // RSS sum over the limit, but PSS + growth under it: no need to read.
+    expect(isPssBoundUnder(last, 1300 * MB, 2000, 1024 * MB, 60_000)).toBe(true);
+    expect(isPssBoundUnder(last, 1700 * MB, 2000, 1024 * MB, 60_000)).toBe(true);
+    expect(isPssBoundUnder(last, 1200 * MB, 2000, 1024 * MB, 60_000)).toBe(true);
+    // Grown by more than the headroom: read.
+    expect(isPssBoundUnder(last, 1725 * MB, 2000, 1024 * MB, 60_000)).toBe(false);
+    // Too old: read.
+    expect(isPssBoundUnder(last, 1300 * MB, 61_000, 1024 * MB, 60_000)).toBe(false);
   });
 });
