@@ -301,7 +301,6 @@ async function chromiumFaults(dir: string, chromium: string): Promise<Outcome> {
       new ChromiumSupervisor({
         executablePath: chromium,
         pageUrl: server.pageUrl,
-        reports: server,
         display: 'none',
         headless: true,
         userDataDir: join(dir, 'chromium'),
