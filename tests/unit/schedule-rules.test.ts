@@ -221,8 +221,14 @@ describe('schedule rules', () => {
   });
 
   it('refuses an unknown time zone and non-finite times with named errors', () => {
-    const m = manifest({ schedule: { timezone: 'Mars/Olympus', defaultPlaylistId: 'default', entries: [] } });
-    expect(() => createScheduleEngine(m, VI_ONLY)).toThrow(
+    // The content model refuses the zone first (CONTENT_INVALID); the engine still refuses a manifest
+    // that reaches it without that check.
+    expect(() =>
+      manifest({ schedule: { timezone: 'Mars/Olympus', defaultPlaylistId: 'default', entries: [] } }),
+    ).toThrow(expect.objectContaining({ code: 'CONTENT_INVALID' }));
+    const m = manifest();
+    const unchecked = { ...m, schedule: { ...m.schedule, timezone: 'Mars/Olympus' } };
+    expect(() => createScheduleEngine(unchecked, VI_ONLY)).toThrow(
       expect.objectContaining({ code: 'TIMEZONE_INVALID' }),
     );
     let err: unknown;

@@ -79,7 +79,7 @@ describe('platform/sqlite: open and migrate', () => {
     });
     db.close();
     const names = appliedNames(path, 'migrations');
-    expect(names.map((r) => r.name)).toEqual(['outbox-1', 'pop-1', 'sync-commands-1']);
+    expect(names.map((r) => r.name)).toEqual(['outbox-1', 'pop-1', 'pop-2', 'sync-commands-1']);
     // What the old runner recorded stays as it was.
     expect(names.find((r) => r.name === 'pop-1')!.applied_at).toBe('2024-01-01T00:00:00.000Z');
   });
