@@ -1,4 +1,5 @@
 import { GatecastError, ProblemsError } from '../../protocol/errors.js';
+import { dashboardText, isDashboardLanguage } from '../../protocol/i18n/dashboard.js';
 
 /** Wrong username or password, or a disabled account: deliberately not saying which. */
 export class AuthFailedError extends GatecastError {
@@ -10,6 +11,11 @@ export class RateLimitedError extends GatecastError {
   readonly code = 'AUTH_RATE_LIMITED';
   constructor(readonly retryAfterMs: number) {
     super(`too many login attempts; retry in ${Math.ceil(retryAfterMs / 1000)} s`);
+  }
+  /** Said in the sign-in page's language (the wait also goes in Retry-After for clients). */
+  messageIn(lang: string): string | undefined {
+    const seconds = Math.max(1, Math.ceil(this.retryAfterMs / 1000));
+    return isDashboardLanguage(lang) ? dashboardText(lang, 'login.rateLimited', { seconds }) : undefined;
   }
 }
 export const isRateLimitedError = (e: unknown): e is RateLimitedError => e instanceof RateLimitedError;

@@ -13,3 +13,9 @@ export function languageOf(request: FastifyRequest): DashboardLanguage {
   const c = parseCookies(request.headers.cookie).get(LANG_COOKIE);
   return isDashboardLanguage(c) ? c : DEFAULT_DASHBOARD_LANGUAGE;
 }
+
+/** The language a request asks its answers in: `?lang=` when it names one, else the cookie's. */
+export function askedLanguageOf(request: FastifyRequest): DashboardLanguage {
+  const q = (request.query as Record<string, unknown> | undefined)?.['lang'];
+  return isDashboardLanguage(q) ? q : languageOf(request);
+}

@@ -56,6 +56,7 @@ export const NAV: readonly { href: string; label: (lang: DashboardLanguage) => s
   { href: '/dashboard/reports', label: (l) => dashboardText(l, 'reports.link'), action: 'reports.view' },
   { href: '/dashboard/users', label: (l) => accountsText(l, 'users.link'), action: 'users.manage' },
   { href: '/dashboard/audit', label: (l) => accountsText(l, 'audit.link'), action: 'audit.view' },
+  { href: '/dashboard/api', label: () => 'API', action: 'api.docs' },
 ];
 
 export interface PageOptions {

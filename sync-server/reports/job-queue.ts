@@ -4,11 +4,16 @@
  * up Chromium processes. The decision (run, wait or refuse) depends only on the counts.
  */
 import { GatecastError } from '../../protocol/errors.js';
+import { dashboardText, isDashboardLanguage } from '../../protocol/i18n/dashboard.js';
 
 export class ReportBusyError extends GatecastError {
   readonly code = 'REPORT_BUSY';
   constructor(readonly retryAfterMs: number) {
     super(`the server is busy with other report PDFs; retry in ${Math.ceil(retryAfterMs / 1000)} s`);
+  }
+  messageIn(lang: string): string | undefined {
+    const seconds = Math.max(1, Math.ceil(this.retryAfterMs / 1000));
+    return isDashboardLanguage(lang) ? dashboardText(lang, 'report.error.busy', { seconds }) : undefined;
   }
 }
 export const isReportBusyError = (e: unknown): e is ReportBusyError => e instanceof ReportBusyError;

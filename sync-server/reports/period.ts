@@ -1,5 +1,6 @@
 /** Reporting periods in a gate's time zone, and when each report is due. */
 import { GatecastError } from '../../protocol/errors.js';
+import { dashboardText, isDashboardLanguage } from '../../protocol/i18n/dashboard.js';
 import { addDays, isLocalDate, startOfLocalDay, zonedTimeToUtc } from '../../protocol/zoned-time.js';
 import type { ReportPeriod } from './types.js';
 
@@ -16,6 +17,14 @@ export class ReportPeriodTooLongError extends GatecastError {
     readonly maxDays: number,
   ) {
     super(`a report period is at most ${maxDays} days; this one has ${days}`);
+  }
+  messageIn(lang: string): string | undefined {
+    return isDashboardLanguage(lang)
+      ? dashboardText(lang, 'report.error.periodTooLong', { days: this.days, maxDays: this.maxDays })
+      : undefined;
+  }
+  details(): Record<string, unknown> {
+    return { maxDays: this.maxDays };
   }
 }
 export const isReportPeriodTooLongError = (e: unknown): e is ReportPeriodTooLongError =>
