@@ -27,7 +27,6 @@ import { killProcessGroup, processGroupOf, treePssBytes } from './proc-tree.js';
 export class BrowserError extends GatecastError {
   readonly code = 'BROWSER_FAILED';
 }
-export const isBrowserError = (e: unknown): e is BrowserError => e instanceof BrowserError;
 
 export interface SupervisorOptions {
   executablePath: string;

@@ -56,8 +56,6 @@ export class SiteGroupUnknownError extends GatecastError {
   readonly code = 'SITE_GROUP_UNKNOWN';
 }
 
-export const isContentWorkflowError = (e: unknown): e is ContentWorkflowError =>
-  e instanceof ContentWorkflowError;
 export const isWorkspaceStaleError = (e: unknown): e is WorkspaceStaleError =>
   e instanceof WorkspaceStaleError;
 export const isMediaRejectedError = (e: unknown): e is MediaRejectedError => e instanceof MediaRejectedError;

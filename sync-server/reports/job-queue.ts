@@ -16,7 +16,6 @@ export class ReportBusyError extends GatecastError {
     return isDashboardLanguage(lang) ? dashboardText(lang, 'report.error.busy', { seconds }) : undefined;
   }
 }
-export const isReportBusyError = (e: unknown): e is ReportBusyError => e instanceof ReportBusyError;
 
 export interface JobQueueOptions {
   /** Jobs running at once. */

@@ -7,7 +7,6 @@ import type { ReportPeriod } from './types.js';
 export class ReportInputError extends GatecastError {
   readonly code = 'REPORT_INVALID';
 }
-export const isReportInputError = (e: unknown): e is ReportInputError => e instanceof ReportInputError;
 
 /** A custom period longer than the server allows (config reports.maxPeriodDays). */
 export class ReportPeriodTooLongError extends GatecastError {
@@ -27,8 +26,6 @@ export class ReportPeriodTooLongError extends GatecastError {
     return { maxDays: this.maxDays };
   }
 }
-export const isReportPeriodTooLongError = (e: unknown): e is ReportPeriodTooLongError =>
-  e instanceof ReportPeriodTooLongError;
 
 export interface Range {
   /** Inclusive, epoch ms. */
