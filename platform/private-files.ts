@@ -15,8 +15,6 @@ export class InsecureFileModeError extends GatecastError {
     super(message);
   }
 }
-export const isInsecureFileModeError = (e: unknown): e is InsecureFileModeError =>
-  e instanceof InsecureFileModeError;
 
 /** Creates `dir` (and its parents) as 0700 when missing; an existing one is left to assertPrivate. */
 export function ensurePrivateDir(dir: string): void {

@@ -28,7 +28,6 @@ import { type FileProblem, FileVerdicts } from './file-verdicts.js';
 export class PageServerError extends GatecastError {
   readonly code = 'PAGE_SERVER_FAILED';
 }
-export const isPageServerError = (e: unknown): e is PageServerError => e instanceof PageServerError;
 
 const BASE_PAGE_CSP = [
   "default-src 'none'",

@@ -37,7 +37,6 @@ export class EnrolError extends GatecastError {
     super(message, options);
   }
 }
-export const isEnrolError = (e: unknown): e is EnrolError => e instanceof EnrolError;
 
 /** Sorts an error of the real enrolment into what the technician must do about it. */
 export function classifyEnrolFailure(err: unknown): EnrolFailure | undefined {

@@ -26,7 +26,6 @@ export class ProvisionError extends GatecastError {
     super(message, options);
   }
 }
-export const isProvisionError = (e: unknown): e is ProvisionError => e instanceof ProvisionError;
 
 export type Session = 'wayland' | 'x11' | 'none';
 

@@ -9,7 +9,6 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type Clock, systemClock } from '../protocol/clock.js';
 import { ConfigError } from '../protocol/errors.js';
 import { createLogger, type Logger } from '../platform/log.js';
-import { registerApi } from './fleet/ops-api.js';
 import { type ServerConfig, TUF_AUTHOR_TOKEN_DEPRECATED, trustedRootFileOf } from './config/config.js';
 import { type MountedTuf, mountTufRepository } from './tuf/mount.js';
 import { Enrolment, FileTrustedRootProvider, type TrustedRootProvider } from './enrolment/enrolment.js';
@@ -25,7 +24,10 @@ import { openSqliteAccountStore, type SqliteAccountStore } from './accounts/sqli
 import { type AlertCountSource, FleetView, openAlertCounter } from './fleet/fleet-view.js';
 import { AlertFeed } from './alerts/feed.js';
 import { AlertService } from './alerts/service.js';
-import { fleetRoutes } from './fleet/routes.js';
+import { fleetFeature } from './fleet/plugin.js';
+import { enrolmentFeature } from './enrolment/plugin.js';
+import { askedLanguageOf } from './dashboard/language.js';
+import { installOpenApi } from './web/openapi.js';
 import { dashboardShell } from './dashboard/shell.js';
 import { accountsFeature } from './accounts/plugin.js';
 import { alertsFeature } from './alerts/plugin.js';
@@ -189,7 +191,7 @@ export class SyncServer {
       maxUnauthenticatedPerAddress: c.ws.maxUnauthenticatedPerAddress,
       maxUnauthenticated: c.ws.maxUnauthenticated,
     });
-    this.app = createHttpApp({ https });
+    this.app = createHttpApp({ https, log: this.log.child('http'), language: askedLanguageOf });
     this.accountStore = openSqliteAccountStore(join(c.dataDir, ACCOUNTS_DB));
     makePrivate(['', '-wal', '-shm'].map((x) => join(c.dataDir, ACCOUNTS_DB + x)));
     const accounts = new AccountService(
@@ -204,7 +206,7 @@ export class SyncServer {
     // Without a metrics token (allowed on loopback only, see config.ts) /metrics answers this machine only.
     const loopbackOnly: Guard = async (request, reply) => {
       if (!isLoopbackPeer(request))
-        return reply.code(401).send({ code: 'UNAUTHORISED', message: 'metrics token required' });
+        return reply.code(401).send({ error: { code: 'UNAUTHORISED', message: 'metrics token required' } });
     };
     // The route table: every route declares its access; this guard authorises the matched route.
     this.routeAccess = installRouteAccess(this.app, {
@@ -220,15 +222,9 @@ export class SyncServer {
     });
     // Every response, not only the dashboard's (a 404, the ops API), carries the strict CSP.
     installSecurityHeaders(this.app, { hsts: Boolean(c.tls) });
-    registerApi(this.app, {
-      registry: this.registry,
-      enrolment,
-      hub: this.hubInstance,
-      clock: this.clock,
-      log: apiLog,
-      enrolmentTokenTtlMs: c.enrolmentTokenTtlMs,
-      commandTtlMs: c.commands.defaultTtlMs,
-    });
+    // The OpenAPI document collects every route registered from here on.
+    await installOpenApi(this.app);
+    await this.app.register(enrolmentFeature, { enrolment });
     if (c.tuf) {
       if (c.tuf.authorToken !== undefined) this.log.warn(TUF_AUTHOR_TOKEN_DEPRECATED);
       const hub = this.hubInstance;
@@ -286,14 +282,23 @@ export class SyncServer {
     await this.app.register(async (scope) => {
       await scope.register(dashboardShell, { secureCookies });
       await scope.register(accountsFeature, { service: accounts, secureCookies });
-      await scope.register(fleetRoutes, {
-        ...deps,
-        fleet,
-        accounts,
-        log: this.log.child('dashboard'),
-        secureCookies,
-        commandTtlMs: c.commands.defaultTtlMs,
-        tuf: tuf ? { repo: tuf.repo, repoDir: c.tuf!.repoDir } : undefined,
+      await scope.register(fleetFeature, {
+        dashboard: {
+          ...deps,
+          fleet,
+          accounts,
+          log: this.log.child('dashboard'),
+          secureCookies,
+          commandTtlMs: c.commands.defaultTtlMs,
+          tuf: tuf ? { repo: tuf.repo, repoDir: c.tuf!.repoDir } : undefined,
+        },
+        ops: {
+          ...deps,
+          enrolment,
+          log: apiLog,
+          enrolmentTokenTtlMs: c.enrolmentTokenTtlMs,
+          commandTtlMs: c.commands.defaultTtlMs,
+        },
       });
       await scope.register(contentFeature, {
         dataDir: c.dataDir,

@@ -14,7 +14,6 @@ export interface DisplayPower {
 export class DisplayPowerError extends GatecastError {
   readonly code = 'DISPLAY_POWER_FAILED';
 }
-export const isDisplayPowerError = (e: unknown): e is DisplayPowerError => e instanceof DisplayPowerError;
 
 /** This screen has no display power control at all (none was detected or configured); says why. */
 export class DisplayUnsupportedError extends GatecastError {

@@ -18,4 +18,3 @@ export interface Gpio {
 export class GpioError extends GatecastError {
   readonly code = 'GPIO_UNAVAILABLE';
 }
-export const isGpioError = (e: unknown): e is GpioError => e instanceof GpioError;

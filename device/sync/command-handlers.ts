@@ -14,7 +14,6 @@ import { type CommandHandlers, CommandUnsupportedError } from './commands.js';
 export class RebootError extends GatecastError {
   readonly code = 'REBOOT_FAILED';
 }
-export const isRebootError = (e: unknown): e is RebootError => e instanceof RebootError;
 
 /** Whether the reboot command may reboot the host; the demo runs on someone's machine and refuses. */
 export type HostReboot = 'allowed' | { refused: string };

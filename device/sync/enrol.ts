@@ -168,7 +168,13 @@ export async function exchangeEnrolment(
   };
   const res = await postJson(new URL(ENROL_PATH, base), req, o.ca, o.timeoutMs ?? 30_000);
   if (res.status !== 200) {
-    const b = (res.body ?? {}) as { code?: string; message?: string };
+    // The server answers {error: {code, message}}; servers before it answered {code, message}.
+    const raw = (res.body ?? {}) as {
+      error?: { code?: string; message?: string };
+      code?: string;
+      message?: string;
+    };
+    const b = raw.error ?? raw;
     throw new EnrolRefusedError(
       `server refused enrolment: ${b.message ?? 'no reason given'} [${b.code ?? res.status}]`,
       res.status,

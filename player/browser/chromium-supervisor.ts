@@ -50,7 +50,6 @@ import {
 export class BrowserError extends GatecastError {
   readonly code = 'BROWSER_FAILED';
 }
-export const isBrowserError = (e: unknown): e is BrowserError => e instanceof BrowserError;
 
 export interface SupervisorOptions {
   executablePath: string;

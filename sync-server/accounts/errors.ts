@@ -1,4 +1,6 @@
 import { GatecastError, ProblemsError } from '../../protocol/errors.js';
+import { isDashboardLanguage } from '../dashboard/language.js';
+import { accountsTexts } from './texts.js';
 
 /** Wrong username or password, or a disabled account: deliberately not saying which. */
 export class AuthFailedError extends GatecastError {
@@ -11,48 +13,45 @@ export class RateLimitedError extends GatecastError {
   constructor(readonly retryAfterMs: number) {
     super(`too many login attempts; retry in ${Math.ceil(retryAfterMs / 1000)} s`);
   }
+  /** Said in the sign-in page's language (the wait also goes in Retry-After for clients). */
+  messageIn(lang: string): string | undefined {
+    const seconds = Math.max(1, Math.ceil(this.retryAfterMs / 1000));
+    return isDashboardLanguage(lang) ? accountsTexts.text(lang, 'login.rateLimited', { seconds }) : undefined;
+  }
 }
 export const isRateLimitedError = (e: unknown): e is RateLimitedError => e instanceof RateLimitedError;
 
 export class AccountInputError extends ProblemsError {
   readonly code = 'ACCOUNT_INVALID';
 }
-export const isAccountInputError = (e: unknown): e is AccountInputError => e instanceof AccountInputError;
 
 export class UserExistsError extends GatecastError {
   readonly code = 'USER_EXISTS';
 }
-export const isUserExistsError = (e: unknown): e is UserExistsError => e instanceof UserExistsError;
 
 export class UserNotFoundError extends GatecastError {
   readonly code = 'USER_NOT_FOUND';
 }
-export const isUserNotFoundError = (e: unknown): e is UserNotFoundError => e instanceof UserNotFoundError;
 
 /** The change would leave no active admin. */
 export class LastAdminError extends GatecastError {
   readonly code = 'LAST_ADMIN';
 }
-export const isLastAdminError = (e: unknown): e is LastAdminError => e instanceof LastAdminError;
 
 /** `gatecast admin create` on a database that already has an admin. */
 export class AdminExistsError extends GatecastError {
   readonly code = 'ADMIN_EXISTS';
 }
-export const isAdminExistsError = (e: unknown): e is AdminExistsError => e instanceof AdminExistsError;
 
 export class AccountStoreError extends GatecastError {
   readonly code = 'ACCOUNT_STORE_FAILED';
 }
-export const isAccountStoreError = (e: unknown): e is AccountStoreError => e instanceof AccountStoreError;
 
 /** A key id registered to another account (one account per key: one person, one approval). */
 export class KeyRegisteredError extends GatecastError {
   readonly code = 'KEY_REGISTERED_TO_ANOTHER_ACCOUNT';
 }
-export const isKeyRegisteredError = (e: unknown): e is KeyRegisteredError => e instanceof KeyRegisteredError;
 
 export class KeyNotFoundError extends GatecastError {
   readonly code = 'KEY_NOT_FOUND';
 }
-export const isKeyNotFoundError = (e: unknown): e is KeyNotFoundError => e instanceof KeyNotFoundError;

@@ -21,35 +21,25 @@
  *   GET    /api/audit              ?from&to&actor&action&outcome&before&limit → {entries, nextBefore}
  *   GET    /api/audit.csv          same filters, CSV with BOM (admin)
  *
- * Errors answer `{error: {code, message, problems?}}` with the error's stable code.
+ * Errors answer `{error: {code, message, problems?}}` with the error's stable code (web/errors.ts).
+ * The bodies are checked by AccountService itself (the CLI reaches it too): a sign-in with a
+ * malformed body is a failed sign-in, counted and audited like any other, and a user's fields come
+ * back as ACCOUNT_INVALID with each problem named.
  */
-import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { isGatecastError } from '../../protocol/errors.js';
-import { languageOf } from '../dashboard/language.js';
 import { toCsv } from '../web/csv.js';
+import { routeOptions } from '../web/route-access.js';
 import type { AccountContext } from './access-control.js';
 import { isSecureRequest, serializeSessionCookie, sessionCookieName } from '../web/cookies.js';
-import { AccountInputError, isRateLimitedError } from './errors.js';
 import type { AccountService } from './service.js';
 import type { AuditEntry } from './store.js';
-import { accountsTexts } from './texts.js';
 
 export interface AccountRoutesOptions {
   service: AccountService;
   secureCookies: boolean | 'auto';
 }
-
-const STATUS: Record<string, number> = {
-  AUTH_FAILED: 401,
-  AUTH_RATE_LIMITED: 429,
-  ACCOUNT_INVALID: 400,
-  USER_EXISTS: 409,
-  USER_NOT_FOUND: 404,
-  LAST_ADMIN: 409,
-  KEY_REGISTERED_TO_ANOTHER_ACCOUNT: 409,
-  KEY_NOT_FOUND: 404,
-};
 
 const AuditQueryInput = z.object({
   from: z.iso.datetime({ offset: true }).optional(),
@@ -61,14 +51,10 @@ const AuditQueryInput = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(200),
 });
 
-function auditQuery(raw: unknown, limitCap: number) {
-  const r = AuditQueryInput.safeParse(raw);
-  if (!r.success)
-    throw new AccountInputError(
-      'invalid audit query',
-      r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-    );
-  const q = r.data;
+const KeyParams = z.object({ keyid: z.string().min(1).max(200) });
+const UsernameParams = z.object({ username: z.string().min(1).max(200) });
+
+function auditQuery(q: z.infer<typeof AuditQueryInput>, limitCap: number) {
   return {
     ...(q.from !== undefined && { from: Date.parse(q.from) }),
     ...(q.to !== undefined && { to: Date.parse(q.to) }),
@@ -105,42 +91,10 @@ function account(request: FastifyRequest): AccountContext {
 
 const body = (request: FastifyRequest) => (request.body ?? {}) as Record<string, unknown>;
 
-export const accountRoutes: FastifyPluginAsync<AccountRoutesOptions> = async (
-  app: FastifyInstance,
+export const accountRoutes: FastifyPluginAsyncZod<AccountRoutesOptions> = async (
+  app,
   { service, secureCookies },
 ) => {
-  app.setErrorHandler((err, request, reply) => {
-    if (isRateLimitedError(err)) {
-      // Said in the signed-in page's language; the wait also goes in Retry-After for clients.
-      const seconds = Math.max(1, Math.ceil(err.retryAfterMs / 1000));
-      return reply
-        .code(429)
-        .header('retry-after', String(seconds))
-        .send({
-          error: {
-            code: err.code,
-            message: accountsTexts.text(languageOf(request), 'login.rateLimited', { seconds }),
-            retryAfterS: seconds,
-          },
-        });
-    }
-    if (isGatecastError(err) && STATUS[err.code]) {
-      const problems = (err as { problems?: unknown }).problems;
-      return reply.code(STATUS[err.code]!).send({
-        error: {
-          code: err.code,
-          message: err.message,
-          ...(Array.isArray(problems) && problems.length && { problems }),
-        },
-      });
-    }
-    const status = (err as { statusCode?: number }).statusCode;
-    if (status && status >= 400 && status < 500)
-      return reply.code(status).send({ error: { code: 'BAD_REQUEST', message: (err as Error).message } });
-    request.log.error({ err }, 'account route failed');
-    return reply.code(500).send({ error: { code: 'INTERNAL', message: 'internal error' } });
-  });
-
   app.addHook('onSend', async (_request, reply) => {
     reply.header('cache-control', 'no-store');
   });
@@ -150,119 +104,149 @@ export const accountRoutes: FastifyPluginAsync<AccountRoutesOptions> = async (
     reply.header('set-cookie', serializeSessionCookie(sessionCookieName(secure), value, { maxAgeS, secure }));
   };
 
-  app.post('/api/session', { config: { access: 'public' } }, async (request, reply) => {
-    const b = body(request);
-    const result = await service.login(b['username'], b['password'], {
-      ip: request.ip,
-      userAgent: String(request.headers['user-agent'] ?? ''),
-    });
-    setCookie(request, reply, result.token, service.sessionLifetimeMs / 1000);
-    return {
-      user: result.user,
-      csrfToken: result.csrfToken,
-      expiresAt: new Date(result.expiresAt).toISOString(),
-    };
-  });
+  app.post(
+    '/api/session',
+    routeOptions('public', 'Sign in: sets the session cookie'),
+    async (request, reply) => {
+      const b = body(request);
+      const result = await service.login(b['username'], b['password'], {
+        ip: request.ip,
+        userAgent: String(request.headers['user-agent'] ?? ''),
+      });
+      setCookie(request, reply, result.token, service.sessionLifetimeMs / 1000);
+      return {
+        user: result.user,
+        csrfToken: result.csrfToken,
+        expiresAt: new Date(result.expiresAt).toISOString(),
+      };
+    },
+  );
 
-  app.get('/api/session', { config: { access: 'session.self' } }, async (request) => {
-    const a = account(request);
-    return {
-      user: a.user,
-      csrfToken: a.session.csrfToken,
-      expiresAt: new Date(a.session.expiresAt).toISOString(),
-    };
-  });
+  app.get(
+    '/api/session',
+    routeOptions('session.self', 'Who is signed in, with the CSRF token'),
+    async (request) => {
+      const a = account(request);
+      return {
+        user: a.user,
+        csrfToken: a.session.csrfToken,
+        expiresAt: new Date(a.session.expiresAt).toISOString(),
+      };
+    },
+  );
 
-  app.delete('/api/session', { config: { access: 'session.self' } }, async (request, reply) => {
+  app.delete('/api/session', routeOptions('session.self', 'Sign out'), async (request, reply) => {
     service.logout(account(request));
     setCookie(request, reply, '', 0);
     return reply.code(204).send();
   });
 
-  app.post('/api/session/password', { config: { access: 'session.self' } }, async (request, reply) => {
-    const b = body(request);
-    await service.changeOwnPassword(account(request), b['currentPassword'], b['newPassword']);
-    return reply.code(204).send();
-  });
+  app.post(
+    '/api/session/password',
+    routeOptions('session.self', 'Change one’s own password'),
+    async (request, reply) => {
+      const b = body(request);
+      await service.changeOwnPassword(account(request), b['currentPassword'], b['newPassword']);
+      return reply.code(204).send();
+    },
+  );
 
-  app.get('/api/session/keys', { config: { access: 'session.self' } }, async (request) => ({
+  app.get('/api/session/keys', routeOptions('session.self', 'One’s own approver keys'), async (request) => ({
     keys: service.listOwnKeys(account(request)),
   }));
 
-  app.post('/api/session/keys', { config: { access: 'draft.approve' } }, async (request, reply) => {
-    const b = body(request);
-    const key = await service.registerKey(account(request), b['currentPassword'], b['publicKey']);
-    return reply.code(201).send({ key });
-  });
+  app.post(
+    '/api/session/keys',
+    routeOptions('draft.approve', 'Register an approver key to one’s account'),
+    async (request, reply) => {
+      const b = body(request);
+      const key = await service.registerKey(account(request), b['currentPassword'], b['publicKey']);
+      return reply.code(201).send({ key });
+    },
+  );
 
-  app.delete<{ Params: { keyid: string } }>(
+  app.delete(
     '/api/session/keys/:keyid',
-    { config: { access: 'session.self' } },
+    routeOptions('session.self', 'Remove one of one’s own keys', { params: KeyParams }),
     async (request, reply) => {
       service.removeOwnKey(account(request), request.params.keyid);
       return reply.code(204).send();
     },
   );
 
-  app.get('/api/keys', { config: { access: 'users.manage' } }, async () => ({ keys: service.listAllKeys() }));
+  app.get('/api/keys', routeOptions('users.manage', 'Every account’s approver keys'), async () => ({
+    keys: service.listAllKeys(),
+  }));
 
-  app.delete<{ Params: { keyid: string } }>(
+  app.delete(
     '/api/keys/:keyid',
-    { config: { access: 'users.manage' } },
+    routeOptions('users.manage', 'Revoke any account’s key', { params: KeyParams }),
     async (request, reply) => {
       service.revokeKey(account(request), request.params.keyid);
       return reply.code(204).send();
     },
   );
 
-  app.get('/api/users', { config: { access: 'users.manage' } }, async () => ({ users: service.listUsers() }));
+  app.get('/api/users', routeOptions('users.manage', 'List the accounts'), async () => ({
+    users: service.listUsers(),
+  }));
 
-  app.post('/api/users', { config: { access: 'users.manage' } }, async (request, reply) => {
+  app.post('/api/users', routeOptions('users.manage', 'Create an account'), async (request, reply) => {
     const user = await service.createUser(account(request), request.body);
     return reply.code(201).send({ user });
   });
 
-  app.patch<{ Params: { username: string } }>(
+  app.patch(
     '/api/users/:username',
-    { config: { access: 'users.manage' } },
+    routeOptions('users.manage', 'Change an account (name, role, password, disabled)', {
+      params: UsernameParams,
+    }),
     async (request) => ({
       user: await service.updateUser(account(request), request.params.username, request.body),
     }),
   );
 
-  app.delete<{ Params: { username: string } }>(
+  app.delete(
     '/api/users/:username',
-    { config: { access: 'users.manage' } },
+    routeOptions('users.manage', 'Delete an account', { params: UsernameParams }),
     async (request, reply) => {
       service.deleteUser(account(request), request.params.username);
       return reply.code(204).send();
     },
   );
 
-  app.get('/api/audit', { config: { access: 'audit.view' } }, async (request) => {
-    const entries = service.listAudit(auditQuery(request.query, 1000));
-    const last = entries[entries.length - 1];
-    return { entries, nextBefore: last ? last.id : null };
-  });
+  app.get(
+    '/api/audit',
+    routeOptions('audit.view', 'The audit log, newest first, by page', { querystring: AuditQueryInput }),
+    async (request) => {
+      const entries = service.listAudit(auditQuery(request.query, 1000));
+      const last = entries[entries.length - 1];
+      return { entries, nextBefore: last ? last.id : null };
+    },
+  );
 
-  app.get('/api/audit.csv', { config: { access: 'audit.view' } }, async (request, reply) => {
-    const q = auditQuery(request.query, 1000);
-    // Page through everything that matches (newest first), then write oldest first.
-    const all: AuditEntry[] = [];
-    for (let before = q.beforeId; ;) {
-      const page = service.listAudit({
-        ...q,
-        limit: 1000,
-        ...(before !== undefined && { beforeId: before }),
-      });
-      all.push(...page);
-      if (page.length < 1000) break;
-      before = page[page.length - 1]!.id;
-    }
-    service.audit(account(request), 'audit.export', null, 'ok', { rows: all.length });
-    return reply
-      .header('content-type', 'text/csv; charset=utf-8')
-      .header('content-disposition', 'attachment; filename="gatecast-audit.csv"')
-      .send(auditToCsv(all));
-  });
+  app.get(
+    '/api/audit.csv',
+    routeOptions('audit.view', 'The audit log as CSV', { querystring: AuditQueryInput }),
+    async (request, reply) => {
+      const q = auditQuery(request.query, 1000);
+      // Page through everything that matches (newest first), then write oldest first.
+      const all: AuditEntry[] = [];
+      for (let before = q.beforeId; ;) {
+        const page = service.listAudit({
+          ...q,
+          limit: 1000,
+          ...(before !== undefined && { beforeId: before }),
+        });
+        all.push(...page);
+        if (page.length < 1000) break;
+        before = page[page.length - 1]!.id;
+      }
+      service.audit(account(request), 'audit.export', null, 'ok', { rows: all.length });
+      return reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('content-disposition', 'attachment; filename="gatecast-audit.csv"')
+        .send(auditToCsv(all));
+    },
+  );
 };

@@ -42,6 +42,11 @@ export interface AlertsPageRoutesOptions {
 const HISTORY_READ = 200;
 const HISTORY_MAX = 1000;
 
+const ALERTS_VIEW_ROUTE = {
+  config: { access: 'alerts.view' },
+  schema: { summary: 'The alerts page’s rows, in the page’s language' },
+} as const;
+
 export const alertsPageRoutes: FastifyPluginAsync<AlertsPageRoutesOptions> = async (app, o) => {
   const fail = (reply: FastifyReply, status: number, code: string, message: string) =>
     reply.code(status).header('cache-control', 'no-store').send({ error: { code, message } });
@@ -88,13 +93,13 @@ export const alertsPageRoutes: FastifyPluginAsync<AlertsPageRoutesOptions> = asy
     },
   );
 
-  app.get('/api/alerts/view', { config: { access: 'alerts.view' } }, async (request, reply) =>
+  app.get('/api/alerts/view', ALERTS_VIEW_ROUTE, async (request, reply) =>
     reply.header('cache-control', 'no-store').send(view(languageOf(request))),
   );
 
   app.get<{ Querystring: { limit?: string } }>(
     '/api/alerts/history',
-    { config: { access: 'alerts.view' } },
+    { config: { access: 'alerts.view' }, schema: { summary: 'Past alerts, newest first' } },
     async (request, reply) => {
       const raw = request.query.limit ?? '100';
       const limit = Number(raw);

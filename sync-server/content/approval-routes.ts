@@ -19,16 +19,17 @@
  *   POST   /api/content/emergencies/end           {siteGroup, id} → 201 draft ending it (emergency.create)
  *   GET    /dashboard/drafts, /dashboard/drafts/:id, /dashboard/emergency   pages
  *
- * Errors answer `{error: {code, message, problems?}}` with the error's stable code. Every signature,
+ * Errors answer `{error: {code, message, problems?}}` with the error's stable code (web/errors.ts). Every signature,
  * publication, discard and emergency request is audited, refusals included.
  */
 import { createReadStream } from 'node:fs';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Clock } from '../../protocol/clock.js';
-import { isGatecastError, type Problem } from '../../protocol/errors.js';
-import { zodProblems } from '../../protocol/validate.js';
 import type { AccountContext } from '../accounts/access-control.js';
+import { ForbiddenError } from '../web/errors.js';
+import { routeOptions } from '../web/route-access.js';
 import { isAllowed } from '../web/roles.js';
 import type { AccountService } from '../accounts/service.js';
 import { renderDraft, renderDrafts, renderEmergency } from './approval-pages.js';
@@ -41,9 +42,9 @@ import {
   EMERGENCY_APPROVAL_WINDOW_MS,
   EmergencyRequest,
   EndEmergencyRequest,
-  FileNotViewableError,
   SignRequest,
 } from './approval-service.js';
+import { MediaNotViewableError } from './errors.js';
 
 export interface ApprovalRoutesOptions {
   service: ApprovalService;
@@ -54,50 +55,8 @@ export interface ApprovalRoutesOptions {
   emergencyApprovalWindowMs?: number;
 }
 
-const STATUS: Record<string, number> = {
-  REQUEST_INVALID: 400,
-  CONTENT_INVALID: 400,
-  DRAFT_INVALID: 400,
-  SIGNATURE_REJECTED: 400,
-  EMERGENCY_LANGUAGE_MISSING: 400,
-  FORBIDDEN: 403,
-  NOT_DRAFT_OWNER: 403,
-  DRAFT_NOT_FOUND: 404,
-  DRAFT_FILE_NOT_FOUND: 404,
-  EMERGENCY_NOT_FOUND: 404,
-  MEDIA_NOT_VIEWABLE: 415,
-  SIGNER_IS_CREATOR: 409,
-  SIGNER_REPEATED: 409,
-  KEY_NOT_REGISTERED: 403,
-  DRAFT_PAYLOAD_CHANGED: 409,
-  EMERGENCY_DRAFT_EXPIRED: 409,
-  DRAFT_STATE: 409,
-  THRESHOLD_NOT_MET: 409,
-  NO_PUBLISHED_BUNDLE: 409,
-  SITE_GROUP_HAS_NO_GATE: 409,
-  TUF_REPO: 409,
-};
-
-class RequestError extends Error {
-  readonly code = 'REQUEST_INVALID';
-  constructor(
-    message: string,
-    readonly problems: Problem[],
-  ) {
-    super(message);
-  }
-}
-
-class ForbiddenError extends Error {
-  readonly code = 'FORBIDDEN';
-}
-
-function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
-  const r = schema.safeParse(body);
-  if (!r.success) throw new RequestError('request body is invalid', zodProblems(r.error));
-  return r.data;
-}
-
+const DraftParams = z.object({ id: z.string().min(1).max(200) });
+const FileParams = DraftParams.extend({ how: z.enum(['raw', 'view', 'frame']) });
 const FileQuery = z.object({
   path: z.string().min(1).max(512),
   side: z.enum(['after', 'before']).default('after'),
@@ -105,24 +64,8 @@ const FileQuery = z.object({
 
 const actorOf = (a: AccountContext): DraftActor => ({ username: a.user.username, role: a.user.role });
 
-export const approvalRoutes: FastifyPluginAsync<ApprovalRoutesOptions> = async (app, o) => {
+export const approvalRoutes: FastifyPluginAsyncZod<ApprovalRoutesOptions> = async (app, o) => {
   const { service, accounts } = o;
-
-  app.setErrorHandler((err, _request, reply) => {
-    const e = err as Error & { code?: string; problems?: Problem[]; statusCode?: number };
-    if (isGatecastError(e) || e instanceof RequestError || e instanceof ForbiddenError) {
-      const code = e.code as string;
-      const problems = (err as { problems?: Problem[] }).problems;
-      return reply
-        .code(STATUS[code] ?? 400)
-        .header('cache-control', 'no-store')
-        .send({ error: { code, message: e.message, ...(problems?.length ? { problems } : {}) } });
-    }
-    if (e.statusCode && e.statusCode < 500)
-      return reply.code(e.statusCode).send({ error: { code: 'REQUEST_INVALID', message: e.message } });
-    app.log.error(e);
-    return reply.code(500).send({ error: { code: 'INTERNAL', message: 'internal error' } });
-  });
 
   /** Runs `fn`; audits its outcome (refusals with their code) under `action` and `target`. */
   const audited = async <T>(
@@ -148,20 +91,22 @@ export const approvalRoutes: FastifyPluginAsync<ApprovalRoutesOptions> = async (
   };
 
   // ------------------------------------------------------------------------------------------- API
-  app.get('/api/content/drafts', { config: { access: 'content.view' } }, async (_r, reply) =>
+  app.get('/api/content/drafts', routeOptions('content.view', 'Drafts, newest last'), async (_r, reply) =>
     reply.header('cache-control', 'no-store').send({ drafts: await service.list() }),
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/api/content/drafts/:id',
-    { config: { access: 'content.view' } },
+    routeOptions('content.view', 'A draft’s review: canonical bytes, bundle hash, diff', {
+      params: DraftParams,
+    }),
     async (request, reply) =>
       reply.header('cache-control', 'no-store').send(await service.review(request.params.id)),
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/api/content/drafts/:id/manifest',
-    { config: { access: 'content.view' } },
+    routeOptions('content.view', 'A draft’s bundle.json bytes', { params: DraftParams }),
     async (request, reply) => {
       const r = await service.review(request.params.id);
       return reply
@@ -171,31 +116,42 @@ export const approvalRoutes: FastifyPluginAsync<ApprovalRoutesOptions> = async (
     },
   );
 
-  app.get<{ Params: { id: string; how: string } }>(
+  app.get(
     '/api/content/drafts/:id/files/:how',
-    { config: { access: 'content.view' } },
+    routeOptions(
+      'content.view',
+      'One file of a draft or of the version on air: raw download, inline image/video, or sandboxed page',
+      { params: FileParams, querystring: FileQuery },
+    ),
     async (request, reply) => {
       const how = request.params.how;
-      if (how !== 'raw' && how !== 'view' && how !== 'frame')
-        throw new RequestError(`no file route "${how}"`, [{ path: 'how', message: 'raw, view or frame' }]);
-      const q = parseBody(FileQuery, request.query);
+      const q = request.query;
       const f = await service.openFile(request.params.id, q.path, q.side);
       void reply.header('cache-control', 'private, no-cache').header('content-length', String(f.length));
       if (how === 'raw') return sendAsDownload(reply, q.path).send(createReadStream(f.file));
       if (how === 'view') {
         if (f.type.kind !== 'image' && f.type.kind !== 'video')
-          throw new FileNotViewableError(`"${q.path}" is ${f.type.mime} by its bytes, not an image or video`);
+          throw new MediaNotViewableError(
+            `"${q.path}" is ${f.type.mime} by its bytes, not an image or video`,
+          );
         return reply.headers(inlineMediaHeaders(f.type)).send(createReadStream(f.file));
       }
       if (f.type.kind === 'binary' || f.type.kind === 'image' || f.type.kind === 'video')
-        throw new FileNotViewableError(`"${q.path}" is ${f.type.mime} by its bytes, not a page`);
+        throw new MediaNotViewableError(`"${q.path}" is ${f.type.mime} by its bytes, not a page`);
       return reply.headers(htmlFrameHeaders()).send(createReadStream(f.file));
     },
   );
 
-  app.post<{ Params: { id: string } }>(
+  app.post(
     '/api/content/drafts/:id/signatures',
-    { config: { access: 'draft.approve' } },
+    {
+      ...routeOptions('draft.approve', 'Sign a draft; publishes it at the threshold', {
+        params: DraftParams,
+        body: SignRequest,
+      }),
+      // A malformed signature is refused inside `audited`, so that it is audited too.
+      attachValidation: true,
+    },
     async (request) => {
       const actor = request.account!;
       const id = request.params.id;
@@ -204,7 +160,8 @@ export const approvalRoutes: FastifyPluginAsync<ApprovalRoutesOptions> = async (
         'draft.sign',
         id,
         async () => {
-          const body = parseBody(SignRequest, request.body);
+          if (request.validationError) throw request.validationError;
+          const body = request.body;
           const review = await service.review(id);
           if (review.kind === 'emergency' && !isAllowed(actor.user.role, 'emergency.approve'))
             throw new ForbiddenError(`role ${actor.user.role} may not emergency.approve`);
@@ -229,9 +186,9 @@ export const approvalRoutes: FastifyPluginAsync<ApprovalRoutesOptions> = async (
     },
   );
 
-  app.delete<{ Params: { id: string } }>(
+  app.delete(
     '/api/content/drafts/:id',
-    { config: { access: 'draft.submit' } },
+    routeOptions('draft.submit', 'Discard an open draft (its creator or an admin)', { params: DraftParams }),
     async (request, reply) => {
       const id = request.params.id;
       await audited(request, 'draft.discard', id, () => service.discard(id, actorOf(request.account!)));
@@ -239,36 +196,55 @@ export const approvalRoutes: FastifyPluginAsync<ApprovalRoutesOptions> = async (
     },
   );
 
-  app.get<{ Querystring: { siteGroup?: string } }>(
+  app.get(
     '/api/content/emergencies',
-    { config: { access: 'content.view' } },
+    routeOptions('content.view', 'Active emergency messages', {
+      querystring: z.object({ siteGroup: z.string().max(200).optional() }),
+    }),
     async (request, reply) =>
       reply
         .header('cache-control', 'no-store')
         .send({ emergencies: await service.activeEmergencies(request.query.siteGroup) }),
   );
 
-  app.post('/api/content/emergencies', { config: { access: 'emergency.create' } }, async (request, reply) => {
-    const raw = request.body as { siteGroup?: unknown } | undefined;
-    const target = typeof raw?.siteGroup === 'string' ? raw.siteGroup.slice(0, 100) : '';
-    const out = await audited(
-      request,
-      'emergency.create',
-      target,
-      () => service.createEmergency(parseBody(EmergencyRequest, request.body), actorOf(request.account!)),
-      (r) => ({
-        draftId: r.draft.id,
-        emergencyId: r.emergency.id,
-        expiresAt: r.emergency.expiresAt,
-        approveBy: r.draft.approveBy,
+  app.post(
+    '/api/content/emergencies',
+    {
+      ...routeOptions('emergency.create', 'Request an emergency message (a draft for approval)', {
+        body: EmergencyRequest,
       }),
-    );
-    return reply.code(201).send(out);
-  });
+      attachValidation: true,
+    },
+    async (request, reply) => {
+      const raw = request.body as { siteGroup?: unknown } | undefined;
+      const target = typeof raw?.siteGroup === 'string' ? raw.siteGroup.slice(0, 100) : '';
+      const out = await audited(
+        request,
+        'emergency.create',
+        target,
+        async () => {
+          if (request.validationError) throw request.validationError;
+          return service.createEmergency(request.body, actorOf(request.account!));
+        },
+        (r) => ({
+          draftId: r.draft.id,
+          emergencyId: r.emergency.id,
+          expiresAt: r.emergency.expiresAt,
+          approveBy: r.draft.approveBy,
+        }),
+      );
+      return reply.code(201).send(out);
+    },
+  );
 
   app.post(
     '/api/content/emergencies/end',
-    { config: { access: 'emergency.create' } },
+    {
+      ...routeOptions('emergency.create', 'Request the end of an emergency message (a draft)', {
+        body: EndEmergencyRequest,
+      }),
+      attachValidation: true,
+    },
     async (request, reply) => {
       const raw = request.body as { siteGroup?: unknown } | undefined;
       const target = typeof raw?.siteGroup === 'string' ? raw.siteGroup.slice(0, 100) : '';
@@ -277,7 +253,8 @@ export const approvalRoutes: FastifyPluginAsync<ApprovalRoutesOptions> = async (
         'emergency.end',
         target,
         async () => {
-          const b = parseBody(EndEmergencyRequest, request.body);
+          if (request.validationError) throw request.validationError;
+          const b = request.body;
           return service.endEmergency(b.siteGroup, b.id, actorOf(request.account!));
         },
         (d) => ({ draftId: d.id, approveBy: d.approveBy }),

@@ -58,10 +58,6 @@ export class EmergencyNotFoundError extends GatecastError {
 export class DraftFileNotFoundError extends GatecastError {
   readonly code = 'DRAFT_FILE_NOT_FOUND';
 }
-/** The file's bytes are not of a type the page may show that way (e.g. HTML asked for as an image). */
-export class FileNotViewableError extends GatecastError {
-  readonly code = 'MEDIA_NOT_VIEWABLE';
-}
 
 export const SignRequest = z.object({
   sig: z.string().regex(/^[0-9a-f]{128}$/, { message: 'sig must be 64 bytes as lower-case hex' }),

@@ -22,12 +22,16 @@ export class WorkspaceStaleError extends GatecastError {
   ) {
     super(message);
   }
+  /** The answer names the current revision: the page offers to reload it. */
+  details(): Record<string, unknown> {
+    return { currentRevision: this.currentRevision };
+  }
 }
 
-/** A media upload was refused (name, size, type); nothing was stored. */
+/** A media upload was refused (name, size, empty, not sent as raw bytes); nothing was stored. */
 export class MediaRejectedError extends GatecastError {
   constructor(
-    readonly code: 'MEDIA_NAME_INVALID' | 'MEDIA_TOO_LARGE' | 'MEDIA_EMPTY',
+    readonly code: 'MEDIA_NAME_INVALID' | 'MEDIA_TOO_LARGE' | 'MEDIA_EMPTY' | 'MEDIA_TYPE',
     message: string,
   ) {
     super(message);
@@ -39,7 +43,10 @@ export class MediaNotFoundError extends GatecastError {
   readonly code = 'MEDIA_NOT_FOUND';
 }
 
-/** The file's bytes are not an image or video the browser may show inline (whatever its name says). */
+/**
+ * The file's bytes are not of a type the page may show that way (not an image or video to show
+ * inline, or binary asked for as a page), whatever its name says.
+ */
 export class MediaNotViewableError extends GatecastError {
   readonly code = 'MEDIA_NOT_VIEWABLE';
 }
@@ -49,8 +56,6 @@ export class SiteGroupUnknownError extends GatecastError {
   readonly code = 'SITE_GROUP_UNKNOWN';
 }
 
-export const isContentWorkflowError = (e: unknown): e is ContentWorkflowError =>
-  e instanceof ContentWorkflowError;
 export const isWorkspaceStaleError = (e: unknown): e is WorkspaceStaleError =>
   e instanceof WorkspaceStaleError;
 export const isMediaRejectedError = (e: unknown): e is MediaRejectedError => e instanceof MediaRejectedError;

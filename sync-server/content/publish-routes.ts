@@ -16,12 +16,14 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { z } from 'zod';
-import { isGatecastError, type Problem } from '../../protocol/errors.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { isGatecastError } from '../../protocol/errors.js';
 import { CreateDraftRequest, PUBLISH_API_PREFIX, SignatureUpload } from '../../protocol/publish-api.js';
-import { zodProblems } from '../../protocol/validate.js';
-import type { AccountContext, RouteAccess } from '../accounts/access-control.js';
+import type { AccountContext } from '../accounts/access-control.js';
+import { RequestInvalidError } from '../web/errors.js';
+import { routeOptions } from '../web/route-access.js';
 import type { Action } from '../web/roles.js';
 import type { AccountService } from '../accounts/service.js';
 import type { DraftActor, DraftService } from '../tuf/drafts.js';
@@ -47,43 +49,6 @@ export const PUBLISH_ACCESS = {
   publish: 'draft.approve',
 } as const satisfies Record<string, Action>;
 
-const STATUS_BY_CODE: Record<string, number> = {
-  REQUEST_INVALID: 400,
-  CONTENT_INVALID: 400,
-  DRAFT_INVALID: 400,
-  SIGNATURE_REJECTED: 400,
-  SIGNING_PAYLOAD_INVALID: 400,
-  UNAUTHORIZED: 401,
-  DRAFT_NOT_FOUND: 404,
-  DRAFT_STATE: 409,
-  THRESHOLD_NOT_MET: 409,
-  // Two-person rule on signatures (drafts.ts): the creator may not sign, nor anyone twice.
-  SIGNER_IS_CREATOR: 409,
-  SIGNER_REPEATED: 409,
-  NOT_DRAFT_OWNER: 403,
-  // The key is not the signing account's (accounts/ key registry).
-  KEY_NOT_REGISTERED: 403,
-  DRAFT_PAYLOAD_CHANGED: 409,
-  EMERGENCY_DRAFT_EXPIRED: 409,
-  TUF_REPO: 409,
-};
-
-class RequestError extends Error {
-  readonly code = 'REQUEST_INVALID';
-  constructor(
-    message: string,
-    readonly problems: Problem[],
-  ) {
-    super(message);
-  }
-}
-
-function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
-  const r = schema.safeParse(body);
-  if (!r.success) throw new RequestError('request body is invalid', zodProblems(r.error));
-  return r.data;
-}
-
 function tokenMatches(header: string | undefined, token: string): boolean {
   const m = /^Bearer (.+)$/.exec(header ?? '');
   if (!m) return false;
@@ -92,10 +57,9 @@ function tokenMatches(header: string | undefined, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** The action's route config; ignored in bearer mode, where no access control is installed. */
-const access = (action: Action) => ({ config: { access: action as RouteAccess } });
+const DraftParams = z.object({ id: z.string().min(1).max(200) });
 
-export const publishRoutes: FastifyPluginAsync<PublishRoutesOptions> = async (app: FastifyInstance, opts) => {
+export const publishRoutes: FastifyPluginAsyncZod<PublishRoutesOptions> = async (app, opts) => {
   const bearer = 'bearer' in opts.auth ? opts.auth.bearer : undefined;
   const session = 'session' in opts.auth ? opts.auth.session : undefined;
   if (bearer !== undefined && bearer.length < 16)
@@ -131,14 +95,15 @@ export const publishRoutes: FastifyPluginAsync<PublishRoutesOptions> = async (ap
       session.accounts.audit(account, action, target, 'ok', details(result));
       return result;
     } catch (err) {
-      const code = isGatecastError(err) || err instanceof RequestError ? err.code : 'INTERNAL';
+      const code = isGatecastError(err) ? err.code : 'INTERNAL';
       session.accounts.audit(account, action, target, 'failed', { code, message: (err as Error).message });
       throw err;
     }
   }
 
   await app.register(
-    async (api) => {
+    async (scope) => {
+      const api = scope.withTypeProvider<ZodTypeProvider>();
       // Media uploads arrive as a raw stream; DraftService enforces the declared length itself.
       api.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
 
@@ -153,59 +118,70 @@ export const publishRoutes: FastifyPluginAsync<PublishRoutesOptions> = async (ap
             });
         });
 
-      api.setErrorHandler((err, _req, reply) => {
-        const e = err as Error & { code?: string; problems?: Problem[]; statusCode?: number };
-        if (isGatecastError(e) || e instanceof RequestError) {
-          const status = STATUS_BY_CODE[e.code] ?? 400;
-          const problems = (err as { problems?: Problem[] }).problems;
-          return reply.code(status).send({
-            error: { code: e.code, message: e.message, ...(problems?.length ? { problems } : {}) },
-          });
-        }
-        if (e.statusCode && e.statusCode < 500)
-          return reply.code(e.statusCode).send({ error: { code: 'REQUEST_INVALID', message: e.message } });
-        app.log.error(e);
-        return reply.code(500).send({ error: { code: 'INTERNAL', message: 'internal error' } });
-      });
-
       api.setNotFoundHandler((req, reply) =>
         reply
           .code(404)
           .send({ error: { code: 'NOT_FOUND', message: `no such route: ${req.method} ${req.url}` } }),
       );
 
-      api.get('/site-groups', access(PUBLISH_ACCESS.read), async () => repo.siteGroups());
-
-      api.post('/drafts', access(PUBLISH_ACCESS.create), async (req, reply) => {
-        const view = await audited(
-          req,
-          'draft.create',
-          null,
-          () => drafts.create(parseBody(CreateDraftRequest, req.body), actorOf(req)),
-          (d) => ({ id: d.id, siteGroup: d.siteGroup, version: d.version, files: d.files.length }),
-        );
-        return reply.code(201).send(view);
-      });
-
-      api.get('/drafts', access(PUBLISH_ACCESS.read), async () => drafts.list());
-
-      api.get<{ Params: { id: string } }>('/drafts/:id', access(PUBLISH_ACCESS.read), async (req) =>
-        drafts.get(req.params.id),
+      // The action's route config is ignored in bearer mode, where no access control is installed.
+      api.get('/site-groups', routeOptions(PUBLISH_ACCESS.read, 'Site groups a draft can be for'), async () =>
+        repo.siteGroups(),
       );
 
-      api.get<{ Params: { id: string } }>(
+      api.post(
+        '/drafts',
+        {
+          ...routeOptions(PUBLISH_ACCESS.create, 'Create a draft from a manifest and its file list', {
+            body: CreateDraftRequest,
+          }),
+          // A malformed request is refused inside `audited`, so that it is audited too.
+          attachValidation: true,
+        },
+        async (req, reply) => {
+          const view = await audited(
+            req,
+            'draft.create',
+            null,
+            async () => {
+              if (req.validationError) throw req.validationError;
+              return drafts.create(req.body, actorOf(req));
+            },
+            (d) => ({ id: d.id, siteGroup: d.siteGroup, version: d.version, files: d.files.length }),
+          );
+          return reply.code(201).send(view);
+        },
+      );
+
+      api.get('/drafts', routeOptions(PUBLISH_ACCESS.read, 'List the drafts'), async () => drafts.list());
+
+      api.get(
+        '/drafts/:id',
+        routeOptions(PUBLISH_ACCESS.read, 'One draft', { params: DraftParams }),
+        async (req) => drafts.get(req.params.id),
+      );
+
+      api.get(
         '/drafts/:id/manifest',
-        access(PUBLISH_ACCESS.read),
+        routeOptions(PUBLISH_ACCESS.read, 'A draft’s manifest bytes (what approvers sign)', {
+          params: DraftParams,
+        }),
         async (req, reply) => reply.type('application/json').send(await drafts.manifest(req.params.id)),
       );
 
-      api.get<{ Params: { id: string } }>('/drafts/:id/diff', access(PUBLISH_ACCESS.read), async (req) => ({
-        diff: (await drafts.diff(req.params.id)) ?? null,
-      }));
+      api.get(
+        '/drafts/:id/diff',
+        routeOptions(PUBLISH_ACCESS.read, 'A draft’s manifest diff against the version on air', {
+          params: DraftParams,
+        }),
+        async (req) => ({ diff: (await drafts.diff(req.params.id)) ?? null }),
+      );
 
-      api.put<{ Params: { id: string; '*': string } }>(
+      api.put(
         '/drafts/:id/files/*',
-        access(PUBLISH_ACCESS.upload),
+        routeOptions(PUBLISH_ACCESS.upload, 'Upload one media file of a draft (raw bytes)', {
+          params: DraftParams.extend({ '*': z.string().min(1) }),
+        }),
         async (req) =>
           audited(
             req,
@@ -213,18 +189,21 @@ export const publishRoutes: FastifyPluginAsync<PublishRoutesOptions> = async (ap
             req.params.id,
             async () => {
               if (!req.headers['content-type']?.startsWith('application/octet-stream'))
-                throw new RequestError('media uploads must be application/octet-stream', []);
+                throw new RequestInvalidError('media uploads must be application/octet-stream');
               return drafts.upload(req.params.id, req.params['*'], req.body as Readable);
             },
             (r) => ({ path: r.path, length: r.length }),
           ),
       );
 
-      api.post<{ Params: { id: string } }>(
+      api.post(
         '/drafts/:id/signatures',
-        access(PUBLISH_ACCESS.sign),
+        routeOptions(PUBLISH_ACCESS.sign, 'Add an approver’s signature to a draft', {
+          params: DraftParams,
+          body: SignatureUpload,
+        }),
         async (req) => {
-          const sig = parseBody(SignatureUpload, req.body);
+          const sig = req.body;
           return audited(
             req,
             'draft.sign',
@@ -235,9 +214,9 @@ export const publishRoutes: FastifyPluginAsync<PublishRoutesOptions> = async (ap
         },
       );
 
-      api.delete<{ Params: { id: string } }>(
+      api.delete(
         '/drafts/:id',
-        access(PUBLISH_ACCESS.discard),
+        routeOptions(PUBLISH_ACCESS.discard, 'Discard an open draft', { params: DraftParams }),
         async (req, reply) => {
           await audited(req, 'draft.discard', req.params.id, () =>
             drafts.discard(req.params.id, actorOf(req)),
@@ -246,9 +225,11 @@ export const publishRoutes: FastifyPluginAsync<PublishRoutesOptions> = async (ap
         },
       );
 
-      api.post<{ Params: { id: string } }>(
+      api.post(
         '/drafts/:id/publish',
-        access(PUBLISH_ACCESS.publish),
+        routeOptions(PUBLISH_ACCESS.publish, 'Publish a draft that has met its threshold', {
+          params: DraftParams,
+        }),
         async (req) =>
           audited(
             req,

@@ -58,3 +58,9 @@ export function formatPercent(ratio: number, lang: DashboardLanguage, maximumFra
     ratio,
   );
 }
+
+/** The language a request asks its answers in: `?lang=` when it names one, else the cookie's. */
+export function askedLanguageOf(request: FastifyRequest): DashboardLanguage {
+  const q = (request.query as Record<string, unknown> | undefined)?.['lang'];
+  return isDashboardLanguage(q) ? q : languageOf(request);
+}

@@ -55,6 +55,7 @@ export const NAV: readonly { href: string; label: (lang: DashboardLanguage) => s
   { href: '/dashboard/reports', label: (l) => shellTexts.text(l, 'nav.reports'), action: 'reports.view' },
   { href: '/dashboard/users', label: (l) => shellTexts.text(l, 'nav.users'), action: 'users.manage' },
   { href: '/dashboard/audit', label: (l) => shellTexts.text(l, 'nav.audit'), action: 'audit.view' },
+  { href: '/dashboard/api', label: (l) => shellTexts.text(l, 'nav.api'), action: 'api.docs' },
 ];
 
 export interface PageOptions {

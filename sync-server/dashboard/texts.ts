@@ -19,6 +19,7 @@ export const shellTexts = defineCatalogue({
     'nav.reports': 'Báo cáo',
     'nav.users': 'Tài khoản',
     'nav.audit': 'Nhật ký',
+    'nav.api': 'API',
     'nav.account': 'Tài khoản của tôi',
 
     'role.admin': 'Quản trị',
@@ -43,6 +44,7 @@ export const shellTexts = defineCatalogue({
     'nav.reports': 'Reports',
     'nav.users': 'Users',
     'nav.audit': 'Audit log',
+    'nav.api': 'API',
     'nav.account': 'My account',
 
     'role.admin': 'Administrator',

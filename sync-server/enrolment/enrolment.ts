@@ -30,7 +30,6 @@ export class EnrolmentError extends GatecastError {
     super(message, options);
   }
 }
-export const isEnrolmentError = (e: unknown): e is EnrolmentError => e instanceof EnrolmentError;
 
 /** Where the TUF trusted root given to devices comes from (the TUF repository provides it). */
 export interface TrustedRootProvider {

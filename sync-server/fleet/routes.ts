@@ -11,12 +11,14 @@
  *   GET  /api/dashboard/commands/:id/screenshot  PNG (fleet.view)
  */
 import { randomBytes } from 'node:crypto';
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyReply } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Clock } from '../../protocol/clock.js';
 import { fleetTexts } from './texts.js';
 import type { Logger } from '../../platform/log.js';
 import { CommandName, FreeJsonObject } from '../../protocol/messages.js';
+import { NotFoundError } from '../web/errors.js';
 import { isAllowed } from '../web/roles.js';
 import type { AccountService } from '../accounts/service.js';
 import type { Registry } from '../registry/registry.js';
@@ -28,6 +30,7 @@ import { languageOf } from '../dashboard/language.js';
 import type { FleetView } from './fleet-view.js';
 import { renderFleet, renderScreen } from './pages.js';
 import { latestManifest, previewSegmentsSliced } from '../content/schedule-preview.js';
+import { DeviceRevokedError } from './errors.js';
 
 export interface FleetRoutesOptions {
   fleet: FleetView;
@@ -43,6 +46,7 @@ export interface FleetRoutesOptions {
 
 const CommandBody = z.object({ name: CommandName, args: FreeJsonObject.optional() });
 const Id = z.string().min(1).max(100);
+const IdParams = z.object({ id: Id });
 
 /** The clockSource of a stored health payload (protocol HealthReport), null when it has none. */
 function clockSourceOf(payload: unknown): string | null {
@@ -50,22 +54,9 @@ function clockSourceOf(payload: unknown): string | null {
   return typeof v === 'string' ? v : null;
 }
 
-export class FleetInputError extends Error {
-  readonly code = 'FLEET_BAD_REQUEST';
-}
-
-export const fleetRoutes: FastifyPluginAsync<FleetRoutesOptions> = async (app, o) => {
+export const fleetRoutes: FastifyPluginAsyncZod<FleetRoutesOptions> = async (app, o) => {
   const fail = (reply: FastifyReply, status: number, code: string, message: string) =>
     reply.code(status).header('cache-control', 'no-store').send({ error: { code, message } });
-
-  app.setErrorHandler((err, request, reply) => {
-    const status = (err as { statusCode?: number }).statusCode;
-    if (err instanceof FleetInputError) return fail(reply, 400, err.code, err.message);
-    if (status && status >= 400 && status < 500)
-      return fail(reply, status, 'BAD_REQUEST', (err as Error).message);
-    o.log.error('dashboard request failed', { url: request.url, err });
-    return fail(reply, 500, 'INTERNAL', 'internal error');
-  });
 
   app.get('/dashboard', { config: { access: 'public' } }, async (request, reply) => {
     const auth = pageSession(request, reply, o, 'fleet.view');
@@ -141,9 +132,16 @@ export const fleetRoutes: FastifyPluginAsync<FleetRoutesOptions> = async (app, o
     },
   );
 
-  app.get<{ Querystring: { device?: string } }>(
+  app.get(
     '/dashboard/events',
-    { config: { access: 'fleet.view' } },
+    {
+      config: { access: 'fleet.view' },
+      schema: {
+        summary: 'Server-sent events: changed fleet rows, and one device’s command results',
+        tags: ['fleet'],
+        querystring: z.object({ device: z.string().max(100).optional() }),
+      },
+    },
     async (request, reply) => {
       const only = request.query.device;
       const stream = openEventStream(request, reply, o);
@@ -160,27 +158,36 @@ export const fleetRoutes: FastifyPluginAsync<FleetRoutesOptions> = async (app, o
     },
   );
 
-  app.get('/api/dashboard/fleet', { config: { access: 'fleet.view' } }, async () => ({
-    rows: o.fleet.rows(),
-  }));
+  app.get(
+    '/api/dashboard/fleet',
+    { config: { access: 'fleet.view' }, schema: { summary: 'The fleet’s rows', tags: ['fleet'] } },
+    async () => ({ rows: o.fleet.rows() }),
+  );
 
-  app.post<{ Params: { id: string } }>(
+  app.post(
     '/api/dashboard/devices/:id/commands',
-    { config: { access: 'device.command' } },
+    {
+      config: { access: 'device.command' },
+      schema: {
+        summary: 'Queue a command for a screen (audited)',
+        tags: ['fleet'],
+        params: IdParams,
+        body: CommandBody,
+      },
+    },
     async (request, reply) => {
       const actor = request.account!;
       const id = request.params.id;
-      const dev = Id.safeParse(id).success ? o.registry.devices.get(id) : undefined;
-      if (!dev) return fail(reply, 404, 'NOT_FOUND', `no device ${id}`);
-      if (dev.revokedAtMs !== null) return fail(reply, 409, 'DEVICE_REVOKED', `device ${id} is revoked`);
-      const b = CommandBody.safeParse(request.body);
-      if (!b.success) throw new FleetInputError(`invalid command: ${b.error.issues[0]?.message ?? ''}`);
+      const dev = o.registry.devices.get(id);
+      if (!dev) throw new NotFoundError(`no device ${id}`);
+      if (dev.revokedAtMs !== null) throw new DeviceRevokedError(`device ${id} is revoked`);
+      const b = request.body;
       const now = o.clock.now();
       const cmd = o.registry.commands.create({
         id: `cmd-${randomBytes(8).toString('hex')}`,
         deviceId: id,
-        name: b.data.name,
-        args: b.data.args,
+        name: b.name,
+        args: b.args,
         issuedAtMs: now,
         expiresAtMs: now + o.commandTtlMs,
       });
@@ -190,22 +197,28 @@ export const fleetRoutes: FastifyPluginAsync<FleetRoutesOptions> = async (app, o
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/api/dashboard/commands/:id',
-    { config: { access: 'fleet.view' } },
+    {
+      config: { access: 'fleet.view' },
+      schema: { summary: 'One command and its result', tags: ['fleet'], params: IdParams },
+    },
     async (request, reply) => {
       const cmd = o.registry.commands.get(request.params.id);
-      if (!cmd) return fail(reply, 404, 'NOT_FOUND', 'no such command');
+      if (!cmd) throw new NotFoundError('no such command');
       return reply.header('cache-control', 'no-store').send(cmd);
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/api/dashboard/commands/:id/screenshot',
-    { config: { access: 'fleet.view' } },
+    {
+      config: { access: 'fleet.view' },
+      schema: { summary: 'A screenshot command’s PNG', tags: ['fleet'], params: IdParams },
+    },
     async (request, reply) => {
       const png = o.registry.commands.screenshot(request.params.id);
-      if (!png) return fail(reply, 404, 'NOT_FOUND', 'no screenshot');
+      if (!png) throw new NotFoundError('no screenshot');
       return reply.type('image/png').header('cache-control', 'private, max-age=3600').send(png);
     },
   );

@@ -219,6 +219,15 @@ export interface OpsRoutesOptions {
   metricsToken?: string | undefined;
 }
 
+const METRICS_ROUTE = {
+  config: { access: 'metrics-token' },
+  schema: { summary: 'Prometheus metrics' },
+} as const;
+const HEALTH_ROUTE = {
+  config: { access: 'public' },
+  schema: { summary: 'Liveness: database, uptime, version' },
+} as const;
+
 /** Registers /metrics and /api/health on the root app (outside the session-guarded scope). */
 export function registerOpsRoutes(app: FastifyInstance, o: OpsRoutesOptions): void {
   const version = packageVersion() ?? '0.0.0';
@@ -232,10 +241,10 @@ export function registerOpsRoutes(app: FastifyInstance, o: OpsRoutesOptions): vo
   });
   // 'metrics-token': the server's guard asks for the token (the server refuses to listen beyond
   // loopback without one, so an open /metrics is only ever reachable from this machine).
-  app.get('/metrics', { config: { access: 'metrics-token' } }, async (_request, reply) => {
+  app.get('/metrics', METRICS_ROUTE, async (_request, reply) => {
     return reply.type(metrics.contentType).send(await metrics.metrics());
   });
-  app.get('/api/health', { config: { access: 'public' } }, async (_request, reply) => {
+  app.get('/api/health', HEALTH_ROUTE, async (_request, reply) => {
     let dbOk = false;
     try {
       dbOk = o.registry.ping();

@@ -25,8 +25,6 @@ export class BatchNotStoredError extends GatecastError {
     super(`batch not stored: ${why.split('\n')[0]!.slice(0, 200)}`, options);
   }
 }
-export const isBatchNotStoredError = (e: unknown): e is BatchNotStoredError =>
-  e instanceof BatchNotStoredError;
 
 /** One batch to store: already validated records of one stream of one device. */
 export interface IngestBatch {

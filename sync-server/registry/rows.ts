@@ -8,7 +8,6 @@ import { GatecastError } from '../../protocol/errors.js';
 export class RegistryError extends GatecastError {
   readonly code = 'REGISTRY_FAILED';
 }
-export const isRegistryError = (e: unknown): e is RegistryError => e instanceof RegistryError;
 
 export class RowReader {
   constructor(

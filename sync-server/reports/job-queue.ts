@@ -4,14 +4,19 @@
  * up Chromium processes. The decision (run, wait or refuse) depends only on the counts.
  */
 import { GatecastError } from '../../protocol/errors.js';
+import { isDashboardLanguage } from '../dashboard/language.js';
+import { reportsTexts } from './texts.js';
 
 export class ReportBusyError extends GatecastError {
   readonly code = 'REPORT_BUSY';
   constructor(readonly retryAfterMs: number) {
     super(`the server is busy with other report PDFs; retry in ${Math.ceil(retryAfterMs / 1000)} s`);
   }
+  messageIn(lang: string): string | undefined {
+    const seconds = Math.max(1, Math.ceil(this.retryAfterMs / 1000));
+    return isDashboardLanguage(lang) ? reportsTexts.text(lang, 'report.error.busy', { seconds }) : undefined;
+  }
 }
-export const isReportBusyError = (e: unknown): e is ReportBusyError => e instanceof ReportBusyError;
 
 export interface JobQueueOptions {
   /** Jobs running at once. */

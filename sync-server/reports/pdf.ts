@@ -9,7 +9,6 @@ import { GatecastError } from '../../protocol/errors.js';
 export class PdfRenderError extends GatecastError {
   readonly code = 'PDF_RENDER_FAILED';
 }
-export const isPdfRenderError = (e: unknown): e is PdfRenderError => e instanceof PdfRenderError;
 
 export interface PdfOptions {
   /** Chromium binary (main.ts: config reports.chromiumPath, else /usr/bin/chromium, /usr/bin/chromium-browser). */

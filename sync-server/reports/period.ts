@@ -1,12 +1,13 @@
 /** Reporting periods in a gate's time zone, and when each report is due. */
 import { GatecastError } from '../../protocol/errors.js';
+import { isDashboardLanguage } from '../dashboard/language.js';
+import { reportsTexts } from './texts.js';
 import { addDays, isLocalDate, startOfLocalDay, zonedTimeToUtc } from '../../protocol/zoned-time.js';
 import type { ReportPeriod } from './types.js';
 
 export class ReportInputError extends GatecastError {
   readonly code = 'REPORT_INVALID';
 }
-export const isReportInputError = (e: unknown): e is ReportInputError => e instanceof ReportInputError;
 
 /** A custom period longer than the server allows (config reports.maxPeriodDays). */
 export class ReportPeriodTooLongError extends GatecastError {
@@ -17,9 +18,15 @@ export class ReportPeriodTooLongError extends GatecastError {
   ) {
     super(`a report period is at most ${maxDays} days; this one has ${days}`);
   }
+  messageIn(lang: string): string | undefined {
+    return isDashboardLanguage(lang)
+      ? reportsTexts.text(lang, 'report.error.periodTooLong', { days: this.days, maxDays: this.maxDays })
+      : undefined;
+  }
+  details(): Record<string, unknown> {
+    return { maxDays: this.maxDays };
+  }
 }
-export const isReportPeriodTooLongError = (e: unknown): e is ReportPeriodTooLongError =>
-  e instanceof ReportPeriodTooLongError;
 
 export interface Range {
   /** Inclusive, epoch ms. */

@@ -14,19 +14,12 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { Clock } from '../../protocol/clock.js';
-import { isGatecastError } from '../../protocol/errors.js';
 import { pageSession, type PageSessionOptions, sendHtml } from '../accounts/page-session.js';
 import { DEFAULT_DASHBOARD_LANGUAGE, isDashboardLanguage, languageOf } from '../dashboard/language.js';
 import { ReportBuilder } from './build.js';
 import { renderReports } from './page.js';
-import { isReportBusyError, type JobQueue } from './job-queue.js';
-import {
-  isReportPeriodTooLongError,
-  periodDays,
-  periodRange,
-  ReportInputError,
-  ReportPeriodTooLongError,
-} from './period.js';
+import type { JobQueue } from './job-queue.js';
+import { periodDays, periodRange, ReportInputError, ReportPeriodTooLongError } from './period.js';
 import { renderReportHtml, reportDevicesCsv, reportPlaysCsv } from './render.js';
 import type {
   Outage,
@@ -37,7 +30,6 @@ import type {
   ReportPeriod,
   VerifyChain,
 } from './types.js';
-import { reportsTexts } from './texts.js';
 
 /** The registry/telemetry adapter the report reads. */
 export interface ReportDataSource {
@@ -97,6 +89,11 @@ type Format = (typeof FORMATS)[number];
 export const REPORT_HTML_CSP =
   "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'";
 
+const REPORT_ROUTE = {
+  config: { access: 'reports.view' },
+  schema: { summary: 'A proof-of-play report for a period: CSV, HTML or PDF' },
+} as const;
+
 export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app, opts) => {
   const page = opts.page;
   if (page)
@@ -117,40 +114,7 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app,
       );
     });
 
-  app.setErrorHandler((err, request, reply) => {
-    const asked = (request.query as Record<string, unknown> | undefined)?.['lang'];
-    const lang = isDashboardLanguage(asked) ? asked : DEFAULT_DASHBOARD_LANGUAGE;
-    if (isReportPeriodTooLongError(err))
-      return reply.code(400).send({
-        error: {
-          code: err.code,
-          message: reportsTexts.text(lang, 'report.error.periodTooLong', {
-            days: err.days,
-            maxDays: err.maxDays,
-          }),
-          maxDays: err.maxDays,
-        },
-      });
-    if (isReportBusyError(err)) {
-      const seconds = Math.max(1, Math.ceil(err.retryAfterMs / 1000));
-      return reply
-        .code(429)
-        .header('retry-after', String(seconds))
-        .send({
-          error: { code: err.code, message: reportsTexts.text(lang, 'report.error.busy', { seconds }) },
-        });
-    }
-    if (isGatecastError(err) && err.code === 'REPORT_INVALID')
-      return reply.code(400).send({ error: { code: err.code, message: err.message } });
-    if (isGatecastError(err) && err.code === 'PDF_RENDER_FAILED') {
-      request.log.error({ err }, 'report PDF failed');
-      return reply.code(503).send({ error: { code: err.code, message: err.message } });
-    }
-    request.log.error({ err }, 'report failed');
-    return reply.code(500).send({ error: { code: 'INTERNAL', message: 'internal error' } });
-  });
-
-  app.get('/api/reports', { config: { access: 'reports.view' } }, async (request, reply) => {
+  app.get('/api/reports', REPORT_ROUTE, async (request, reply) => {
     const q = (request.query ?? {}) as Record<string, unknown>;
     const period = parsePeriod(q['period'], q['basis']);
     const lang = q['lang'] === undefined ? DEFAULT_DASHBOARD_LANGUAGE : q['lang'];

@@ -4,7 +4,6 @@ import { GatecastError, ProblemsError } from '../../protocol/errors.js';
 export class RepoError extends GatecastError {
   readonly code = 'TUF_REPO';
 }
-export const isRepoError = (e: unknown): e is RepoError => e instanceof RepoError;
 
 export type SignatureRejection = 'unknown-key' | 'bad-signature' | 'duplicate' | 'malformed';
 
@@ -19,8 +18,6 @@ export class SignatureRejectedError extends GatecastError {
     super(message, options);
   }
 }
-export const isSignatureRejectedError = (e: unknown): e is SignatureRejectedError =>
-  e instanceof SignatureRejectedError;
 
 /** Fewer valid signatures than the role's threshold. */
 export class ThresholdError extends GatecastError {
@@ -33,18 +30,15 @@ export class ThresholdError extends GatecastError {
     super(message);
   }
 }
-export const isThresholdError = (e: unknown): e is ThresholdError => e instanceof ThresholdError;
 
 /** A draft breaks a rule (manifest, media files, paths); `problems` names each file and rule. */
 export class DraftError extends ProblemsError {
   readonly code = 'DRAFT_INVALID';
 }
-export const isDraftError = (e: unknown): e is DraftError => e instanceof DraftError;
 
 export class DraftNotFoundError extends GatecastError {
   readonly code = 'DRAFT_NOT_FOUND';
 }
-export const isDraftNotFoundError = (e: unknown): e is DraftNotFoundError => e instanceof DraftNotFoundError;
 
 /** The draft cannot move on in its current state (files missing, already published, stale). */
 export class DraftStateError extends GatecastError {

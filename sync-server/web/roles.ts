@@ -10,6 +10,8 @@ export type Role = (typeof ROLES)[number];
 export const ACTIONS = [
   /** whoami, logout, own password: every signed-in user. */
   'session.self',
+  /** The API's OpenAPI document and its page: every signed-in user. */
+  'api.docs',
   'fleet.view',
   'device.command',
   'alerts.view',
@@ -28,7 +30,14 @@ export const ACTIONS = [
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
-const READ: Action[] = ['session.self', 'fleet.view', 'alerts.view', 'content.view', 'reports.view'];
+const READ: Action[] = [
+  'session.self',
+  'api.docs',
+  'fleet.view',
+  'alerts.view',
+  'content.view',
+  'reports.view',
+];
 
 /**
  * Admins run the system but do not approve content or emergencies: approval is the second pair of

@@ -140,6 +140,18 @@ export function bearerGuard(
     return reply
       .code(401)
       .header('cache-control', 'no-store')
-      .send({ code: 'UNAUTHORISED', message: `missing or wrong ${what} bearer token` });
+      .send({ error: { code: 'UNAUTHORISED', message: `missing or wrong ${what} bearer token` } });
   };
+}
+
+/**
+ * A route's options: who may call it, and what it does (the OpenAPI document's summary), with its
+ * zod schemas (params, querystring, body) that validate and type the request.
+ */
+export function routeOptions<S extends object = object>(
+  access: RouteAccess,
+  summary: string,
+  schema?: S,
+): { config: { access: RouteAccess }; schema: { summary: string } & S } {
+  return { config: { access }, schema: { summary, ...(schema as S) } };
 }

@@ -63,6 +63,7 @@ const PUBLIC_ROUTES: Record<string, PublicRoute> = {
   'GET /dashboard/users': { kind: 'page', action: 'users.manage' },
   'GET /dashboard/account': { kind: 'page', action: 'session.self' },
   'GET /dashboard/audit': { kind: 'page', action: 'audit.view' },
+  'GET /dashboard/api': { kind: 'page', action: 'api.docs' },
 };
 
 /** Routes for machines and devices (not sessions) and the credential each one asks for. */

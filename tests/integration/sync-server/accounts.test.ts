@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { installHttpConventions } from '../../../sync-server/web/http-app.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fakeClock, type FakeClock } from '../../../protocol/clock.js';
 import { memoryLogger } from '../../../platform/log.js';
@@ -47,6 +48,7 @@ async function startServer(dir: string, limiter = new LoginRateLimiter()): Promi
     idleTimeoutMs: 30 * 60_000,
   });
   const app = Fastify({ trustProxy: true });
+  installHttpConventions(app, { log: memoryLogger('http') });
   const routes: Harness['routes'] = [];
   app.addHook('onRoute', (r) => {
     for (const m of [r.method].flat())

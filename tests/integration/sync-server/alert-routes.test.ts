@@ -13,6 +13,7 @@ import {
 import { AlertMonitor } from '../../../sync-server/alerts/monitor.js';
 import { alertRoutes } from '../../../sync-server/alerts/routes.js';
 import { DASHBOARD_CSP, installSecurityHeaders } from '../../../sync-server/web/security-headers.js';
+import { installHttpConventions } from '../../../sync-server/web/http-app.js';
 import { tempDir } from '../../helpers/temp.js';
 
 const PW = 'correct horse battery';
@@ -62,6 +63,7 @@ describe('alert routes', () => {
     });
     monitor.evaluate();
     app = Fastify();
+    installHttpConventions(app, { log: memoryLogger('http') });
     installSecurityHeaders(app);
     installAccessControl(app, { service, logger: memoryLogger(), secureCookies: false });
     await app.register(alertRoutes, { monitor, accounts: service });

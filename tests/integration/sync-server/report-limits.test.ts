@@ -76,6 +76,7 @@ describe('report limits on the real server', () => {
         error: {
           code: 'REPORT_BUSY',
           message: 'The server is busy printing other report PDFs, try again in 20 seconds',
+          retryAfterS: 20,
         },
       });
     }

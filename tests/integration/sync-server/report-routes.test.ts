@@ -21,6 +21,8 @@ import {
 import type { ProofOfPlayRecord, ReportDevice, ReportGate } from '../../../sync-server/reports/types.js';
 import { chromiumPath } from '../../helpers/chromium.js';
 import { chain, testVerifyChain } from '../../helpers/pop-chain.js';
+import { askedLanguageOf } from '../../../sync-server/dashboard/language.js';
+import { installHttpConventions } from '../../../sync-server/web/http-app.js';
 import { tempDir } from '../../helpers/temp.js';
 
 const PW = 'correct horse battery';
@@ -87,6 +89,7 @@ describe('report routes', () => {
       },
     };
     app = Fastify();
+    installHttpConventions(app, { log: memoryLogger('http'), language: askedLanguageOf });
     installAccessControl(app, { service, logger: memoryLogger(), secureCookies: false });
     await app.register(reportRoutes, {
       source,

@@ -23,13 +23,19 @@ describe('REST API', () => {
     expect((await s.api('POST', '/api/gates', gate2)).status).toBe(201);
     expect(
       (await s.api('POST', '/api/gates', { siteGroup: 'Bad Group', name: '', languages: [] })).body,
-    ).toMatchObject({ code: 'BAD_REQUEST' });
+    ).toMatchObject({
+      error: {
+        code: 'REQUEST_INVALID',
+        problems: expect.arrayContaining([expect.objectContaining({ path: 'siteGroup' })]),
+      },
+    });
     expect((await s.api('GET', '/api/gates')).body.map((g: { siteGroup: string }) => g.siteGroup)).toEqual([
       gate2.siteGroup,
       GATE.siteGroup,
     ]);
     expect(
-      (await s.api('POST', '/api/enrolment-tokens', { siteGroup: 'nowhere/x', screenName: 's' })).body.code,
+      (await s.api('POST', '/api/enrolment-tokens', { siteGroup: 'nowhere/x', screenName: 's' })).body.error
+        .code,
     ).toBe('ENROL_GATE_UNKNOWN');
 
     const e = await enrolTestDevice(s.api, s.server.url, join(dir.path, 'd'));

@@ -17,6 +17,7 @@ describe('permission table', () => {
     const table = Object.fromEntries(ROLES.map((r) => [r, ACTIONS.filter((a) => isAllowed(r, a))]));
     expect(table['viewer']).toEqual([
       'session.self',
+      'api.docs',
       'fleet.view',
       'alerts.view',
       'content.view',
@@ -24,6 +25,7 @@ describe('permission table', () => {
     ]);
     expect(table['operator']).toEqual([
       'session.self',
+      'api.docs',
       'fleet.view',
       'device.command',
       'alerts.view',
@@ -34,6 +36,7 @@ describe('permission table', () => {
     ]);
     expect(table['author']).toEqual([
       'session.self',
+      'api.docs',
       'fleet.view',
       'alerts.view',
       'content.view',
@@ -44,6 +47,7 @@ describe('permission table', () => {
     ]);
     expect(table['approver']).toEqual([
       'session.self',
+      'api.docs',
       'fleet.view',
       'alerts.view',
       'content.view',
