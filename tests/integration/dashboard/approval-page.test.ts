@@ -1,15 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { actor, approvalRig, SG } from '../../helpers/approval.js';
 import { launchChromium, loginThroughPage } from '../../helpers/dashboard.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups.length = 0;
-});
+const cleanups = cleanupsAfterEach();
 
 const XSS_TEXT = `<img src=x onerror="window.__xss='emergency'">Bão <b>số 9</b>`;
 

@@ -3,16 +3,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Browser, HTTPRequest, Page } from 'puppeteer-core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { actor, approvalRig, bundleText, HOSTILE_HTML, mapFile, SG } from '../../helpers/approval.js';
 import { launchChromium, loginThroughPage } from '../../helpers/dashboard.js';
 import { hashedTargetPath } from '../../../sync-server/tuf/layout.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups.length = 0;
-});
+const cleanups = cleanupsAfterEach();
 
 const NOTICE = `${SG}/media/notice.html`;
 const noticeBytes = Buffer.from(HOSTILE_HTML);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseBundleManifest } from '../../../protocol/content.js';
 import { contentText } from '../../../protocol/i18n/content-ui.js';
 import { GateConfig } from '../../../protocol/config.js';
@@ -11,12 +11,9 @@ import { isAllowed, type Action } from '../../../sync-server/web/roles.js';
 import { GATE, startServer } from '../../helpers/sync.js';
 import { tempDir } from '../../helpers/temp.js';
 import { startTufRepo } from '../../helpers/tuf-repo.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups.length = 0;
-});
+const cleanups = cleanupsAfterEach();
 
 const SG = 'kien-giang/ha-tien';
 const PNG = Buffer.from(

@@ -1,18 +1,15 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'puppeteer-core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { contentText } from '../../../protocol/i18n/content-ui.js';
 import { createUsers, launchChromium, loginThroughPage } from '../../helpers/dashboard.js';
 import { startServer } from '../../helpers/sync.js';
 import { tempDir } from '../../helpers/temp.js';
 import { startTufRepo } from '../../helpers/tuf-repo.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups.length = 0;
-});
+const cleanups = cleanupsAfterEach();
 
 const SG = 'kien-giang/ha-tien';
 const PNG = Buffer.from(

@@ -9,7 +9,7 @@
  */
 import { join } from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DeviceHandle } from '../../../device/main.js';
 import { memoryLogger } from '../../../platform/log.js';
 import { contentText } from '../../../protocol/i18n/content-ui.js';
@@ -19,12 +19,10 @@ import { createUsers, registerKeys, launchChromium, PASSWORD } from '../../helpe
 import { startServer, until } from '../../helpers/sync.js';
 import { startScreen } from '../../helpers/screen.js';
 import { tempDir } from '../../helpers/temp.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 
 const SITE = 'kien-giang/ha-tien';
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupsAfterEach();
 
 /** Logs `username` in through the login page of a fresh browser context. */
 async function signIn(browser: Browser, baseUrl: string, username: string): Promise<Page> {

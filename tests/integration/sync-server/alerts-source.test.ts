@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GateConfig } from '../../../protocol/config.js';
 import { memoryLogger } from '../../../platform/log.js';
 import { RegistryAlertSource } from '../../../sync-server/alerts/registry-source.js';
@@ -11,14 +11,11 @@ import { manifest, playlist, textItem } from '../../helpers/schedule-fixtures.js
 import { GATE, healthAt } from '../../helpers/sync.js';
 import { tempDir } from '../../helpers/temp.js';
 import { startTufRepo } from '../../helpers/tuf-repo.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 
 const T0 = Date.parse('2026-03-10T03:00:00Z');
 const HOUR = 3_600_000;
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups.length = 0;
-});
+const cleanups = cleanupsAfterEach();
 
 async function openRegistry() {
   const dir = tempDir('gc-alert-src-');

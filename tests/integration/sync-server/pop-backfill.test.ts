@@ -4,7 +4,7 @@
  */
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { memoryLogger } from '../../../platform/log.js';
 import {
   POP_GENESIS_HASH,
@@ -16,12 +16,9 @@ import {
 import { PopVerdictBackfill } from '../../../sync-server/ingest/pop-backfill.js';
 import { Registry } from '../../../sync-server/registry/registry.js';
 import { tempDir } from '../../helpers/temp.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups.length = 0;
-});
+const cleanups = cleanupsAfterEach();
 
 function signedChain(deviceId: string, n: number, key: ReturnType<typeof generateKeyPairSync>['privateKey']) {
   let prevHash = POP_GENESIS_HASH;

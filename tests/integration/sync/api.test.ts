@@ -1,13 +1,10 @@
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { enrolTestDevice, GATE, healthAt, makeDevice, startServer, until } from '../../helpers/sync.js';
 import { tempDir } from '../../helpers/temp.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups.length = 0;
-});
+const cleanups = cleanupsAfterEach();
 
 describe('REST API', () => {
   it('serves gates, groups, device detail, events, proof-of-play and health history', async () => {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadIdentity } from '../../../device/identity.js';
 import { CloseCode, PRE_AUTH_FRAME_MAX_BYTES } from '../../../protocol/messages.js';
 import {
@@ -13,12 +13,9 @@ import {
   until,
 } from '../../helpers/sync.js';
 import { tempDir } from '../../helpers/temp.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups.length = 0;
-});
+const cleanups = cleanupsAfterEach();
 
 async function setup(over: Parameters<typeof startServer>[1] = {}) {
   const dir = tempDir('gc-bad-');

@@ -6,12 +6,11 @@ import { registerServerCommands } from '../../../cli/server-commands.js';
 import { registerSyncCommands } from '../../../cli/sync-commands.js';
 import { GATE, OPS_TOKEN, startServer } from '../../helpers/sync.js';
 import { tempDir } from '../../helpers/temp.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
+const cleanups = cleanupsAfterEach();
+afterEach(() => {
   vi.restoreAllMocks();
-  for (const c of cleanups.reverse()) await c();
-  cleanups.length = 0;
 });
 
 function program() {

@@ -4,7 +4,7 @@
  * reboot its host. Through the real server, the real ws link and the real Hardware.
  */
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../../../device/display/display-power.js';
 import { Hardware } from '../../../device/hardware.js';
 import { commandHandlers, DEMO_HOST_REBOOT, type HostReboot } from '../../../device/sync/command-handlers.js';
@@ -14,12 +14,9 @@ import { parseDeviceConfig } from '../../../protocol/config.js';
 import { memoryLogger } from '../../../platform/log.js';
 import { enrolTestDevice, GATE, makeDevice, startServer, until } from '../../helpers/sync.js';
 import { tempDir } from '../../helpers/temp.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups.length = 0;
-});
+const cleanups = cleanupsAfterEach();
 
 async function screen(opts: {
   powerAdapter: 'none' | 'x11';

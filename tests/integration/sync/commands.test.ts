@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { enrolDevice } from '../../../device/sync/enrol.js';
 import { fakeClock } from '../../../protocol/clock.js';
 import {
@@ -14,12 +14,9 @@ import {
 } from '../../helpers/sync.js';
 import { tempDir } from '../../helpers/temp.js';
 import { selfSignedCert } from '../../helpers/tls.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups.length = 0;
-});
+const cleanups = cleanupsAfterEach();
 
 // The smallest valid PNG: 1x1, one grey pixel.
 const PNG = Buffer.from(

@@ -1,17 +1,14 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadIdentity } from '../../../device/identity.js';
 import type { ServerMessage } from '../../../protocol/messages.js';
 import { REGISTRY_DB } from '../../../sync-server/main.js';
 import { enrolTestDevice, type RawSocket, rawAuth, rawSocket, startServer } from '../../helpers/sync.js';
 import { tempDir } from '../../helpers/temp.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups.length = 0;
-});
+const cleanups = cleanupsAfterEach();
 
 /** A server with two enrolled devices, each authenticated on a raw socket. */
 async function twoDevices() {

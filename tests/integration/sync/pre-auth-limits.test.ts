@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadIdentity } from '../../../device/identity.js';
 import { CloseCode } from '../../../protocol/messages.js';
 import {
@@ -11,12 +11,9 @@ import {
   until,
 } from '../../helpers/sync.js';
 import { tempDir } from '../../helpers/temp.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups.length = 0;
-});
+const cleanups = cleanupsAfterEach();
 
 async function setup(over: Parameters<typeof startServer>[1] = {}) {
   const dir = tempDir('gc-preauth-');
