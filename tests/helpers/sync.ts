@@ -2,7 +2,6 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Clock, systemClock } from '../../protocol/clock.js';
 import { memoryLogger } from '../../platform/log.js';
-import type { HealthReport } from '../../protocol/messages.js';
 import { parseServerConfig, type ServerConfigInput } from '../../sync-server/config/config.js';
 import { SyncServer } from '../../sync-server/main.js';
 
@@ -53,30 +52,7 @@ export async function startServer(
   return { server, api, log, config };
 }
 
-export function healthAt(at: number, over: Partial<HealthReport> = {}): HealthReport {
-  return {
-    at,
-    appVersion: '0.1.0',
-    uptimeS: 100,
-    cpuTempC: 48.5,
-    load1: 0.4,
-    load5: 0.3,
-    memTotalBytes: 4e9,
-    memAvailableBytes: 3e9,
-    diskTotalBytes: 32e9,
-    diskFreeBytes: 20e9,
-    throttling: null,
-    storage: { ext4ErrorsCount: 0, rootReadOnly: false },
-    display: 'on',
-    currentItem: 'welcome',
-    currentLanguage: 'vi',
-    bundle: { installedVersion: '12', latestVersion: '12', lastSuccessfulUpdateAt: at - 1000 },
-    clockOffsetMs: 3,
-    browserMemoryBytes: 2e8,
-    network: { interface: 'eth0', address: '192.0.2.10' },
-    ...over,
-  };
-}
+export { healthAt } from './health.js';
 
 /** Polls `cond` on the event loop until it holds (real I/O, not time logic). */
 export async function until(
