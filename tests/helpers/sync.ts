@@ -4,6 +4,8 @@ import { type Clock, systemClock } from '../../protocol/clock.js';
 import { memoryLogger } from '../../platform/log.js';
 import { parseServerConfig, type ServerConfigInput } from '../../sync-server/config/config.js';
 import { SyncServer } from '../../sync-server/main.js';
+import type { Cleanup } from './cleanups.js';
+import { tempDir } from './temp.js';
 
 /** Cheap scrypt for tests' accounts (the defaults are tuned for real sign-ins). */
 export const TEST_SCRYPT = { N: 1024, r: 8, p: 1 };
@@ -52,6 +54,20 @@ export async function startServer(
   return { server, api, log, config };
 }
 
+/** A sync server (as `startServer`) in a fresh temp folder; `cleanups` stops it and removes the folder. */
+export async function startTempServer(
+  cleanups: Cleanup[],
+  prefix: string,
+  over: Partial<ServerConfigInput> = {},
+  clock: Clock = systemClock,
+) {
+  const dir = tempDir(prefix);
+  cleanups.push(dir.cleanup);
+  const s = await startServer(dir.path, over, clock);
+  cleanups.push(() => s.server.stop());
+  return { ...s, dir: dir.path };
+}
+
 export { healthAt } from './health.js';
 
 /** Polls `cond` on the event loop until it holds (real I/O, not time logic). */
@@ -89,7 +105,7 @@ export interface TestDevice {
   close(): Promise<void>;
 }
 
-/** Enrols a device in `dataDir` with a fresh token and builds (not starts) its sync client. */
+/** Enrols a device in `dataDir` with a fresh token; returns what enrolment wrote and the device's key. */
 export async function enrolTestDevice(
   api: Awaited<ReturnType<typeof startServer>>['api'],
   serverUrl: string,
@@ -98,7 +114,8 @@ export async function enrolTestDevice(
 ) {
   const tok = await api('POST', '/api/enrolment-tokens', { siteGroup: GATE.siteGroup, screenName });
   if (tok.status !== 201) throw new Error(`token: ${JSON.stringify(tok.body)}`);
-  return enrolDevice({ serverUrl, token: tok.body.token, dataDir });
+  const enrolled = await enrolDevice({ serverUrl, token: tok.body.token, dataDir });
+  return { ...enrolled, identity: loadIdentity(dataDir) };
 }
 
 export function makeDevice(

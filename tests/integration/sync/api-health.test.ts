@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fakeClock } from '../../../protocol/clock.js';
-import { startServer } from '../../helpers/sync.js';
-import { tempDir } from '../../helpers/temp.js';
+import { startTempServer } from '../../helpers/sync.js';
 import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 
 const cleanups = cleanupsAfterEach();
@@ -13,11 +12,8 @@ const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta
 
 describe('GET /api/health', () => {
   it('answers without the ops token with the version and the uptime; the rest of /api still needs it', async () => {
-    const dir = tempDir('gc-health-');
-    cleanups.push(dir.cleanup);
     const clock = fakeClock('2026-11-22T04:00:00Z');
-    const s = await startServer(dir.path, {}, clock);
-    cleanups.push(() => s.server.stop());
+    const s = await startTempServer(cleanups, 'gc-health-', {}, clock);
 
     const first = await fetch(`${s.server.url}/api/health`);
     expect(first.status).toBe(200);

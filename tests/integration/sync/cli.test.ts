@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { registerServerCommands } from '../../../cli/server-commands.js';
 import { registerSyncCommands } from '../../../cli/sync-commands.js';
-import { GATE, OPS_TOKEN, startServer } from '../../helpers/sync.js';
+import { GATE, OPS_TOKEN, startTempServer } from '../../helpers/sync.js';
 import { tempDir } from '../../helpers/temp.js';
 import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 
@@ -22,11 +22,8 @@ function program() {
 
 describe('gatecast enrolment-token and enrol', () => {
   it('creates a token from the server config and enrols a device with it', async () => {
-    const dir = tempDir('gc-cli-');
-    cleanups.push(dir.cleanup);
-    const s = await startServer(dir.path);
-    cleanups.push(() => s.server.stop());
-    const configFile = join(dir.path, 'server.json');
+    const s = await startTempServer(cleanups, 'gc-cli-');
+    const configFile = join(s.dir, 'server.json');
     writeFileSync(
       configFile,
       JSON.stringify({
@@ -54,7 +51,7 @@ describe('gatecast enrolment-token and enrol', () => {
     ]);
     const token = /^(gce_\S+)$/m.exec(out.join(''))?.[1] ?? '';
     expect(token).toMatch(/^gce_/);
-    const dataDir = join(dir.path, 'device');
+    const dataDir = join(s.dir, 'device');
     await program().parseAsync([
       'node',
       'gatecast',

@@ -12,8 +12,7 @@ import { systemTimers } from '../../../device/timers.js';
 import { systemClock } from '../../../protocol/clock.js';
 import { parseDeviceConfig } from '../../../protocol/config.js';
 import { memoryLogger } from '../../../platform/log.js';
-import { enrolTestDevice, GATE, makeDevice, startServer, until } from '../../helpers/sync.js';
-import { tempDir } from '../../helpers/temp.js';
+import { enrolTestDevice, GATE, makeDevice, startTempServer, until } from '../../helpers/sync.js';
 import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 
 const cleanups = cleanupsAfterEach();
@@ -23,11 +22,8 @@ async function screen(opts: {
   run: (cmd: string) => RunResult;
   hostReboot: HostReboot;
 }) {
-  const dir = tempDir('gc-cmdtruth-');
-  cleanups.push(dir.cleanup);
-  const s = await startServer(dir.path);
-  cleanups.push(() => s.server.stop());
-  const e = await enrolTestDevice(s.api, s.server.url, join(dir.path, 'd'));
+  const s = await startTempServer(cleanups, 'gc-cmdtruth-');
+  const e = await enrolTestDevice(s.api, s.server.url, join(s.dir, 'd'));
   const runs: string[][] = [];
   const run = async (cmd: string, args: readonly string[]) => {
     runs.push([cmd, ...args]);
@@ -68,7 +64,7 @@ async function screen(opts: {
     hostReboot: opts.hostReboot,
     log: memoryLogger(),
   });
-  const dev = makeDevice(join(dir.path, 'd'), e.deviceId, s.server.url, { handlers });
+  const dev = makeDevice(join(s.dir, 'd'), e.deviceId, s.server.url, { handlers });
   cleanups.push(() => dev.close());
   dev.client.start();
   const send = async (name: string) => {

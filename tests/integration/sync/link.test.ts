@@ -12,20 +12,16 @@ import {
   GATE,
   healthAt,
   makeDevice,
-  startServer,
+  startTempServer,
   type TestDevice,
   until,
 } from '../../helpers/sync.js';
-import { tempDir } from '../../helpers/temp.js';
 import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 
 const cleanups = cleanupsAfterEach();
 
 async function setup() {
-  const dir = tempDir('gc-sync-');
-  const s = await startServer(dir.path);
-  cleanups.push(dir.cleanup, () => s.server.stop());
-  return { dir: dir.path, ...s };
+  return startTempServer(cleanups, 'gc-sync-');
 }
 
 describe('enrolment and the device link', () => {
