@@ -12,14 +12,11 @@ import { GATE, startServer } from '../../helpers/sync.js';
 import { tempDir } from '../../helpers/temp.js';
 import { startTufRepo } from '../../helpers/tuf-repo.js';
 import { cleanupsAfterEach } from '../../helpers/cleanups.js';
+import { PNG_1x1, SG } from '../../helpers/approval.js';
 
 const cleanups = cleanupsAfterEach();
 
-const SG = 'kien-giang/ha-tien';
-const PNG = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
-  'base64',
-);
+const PNG = PNG_1x1;
 const LOGO = Buffer.concat([PNG, Buffer.from('published logo')]);
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 

@@ -8,14 +8,11 @@ import { startServer } from '../../helpers/sync.js';
 import { tempDir } from '../../helpers/temp.js';
 import { startTufRepo } from '../../helpers/tuf-repo.js';
 import { cleanupsAfterEach } from '../../helpers/cleanups.js';
+import { PNG_1x1, SG } from '../../helpers/approval.js';
 
 const cleanups = cleanupsAfterEach();
 
-const SG = 'kien-giang/ha-tien';
-const PNG = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
-  'base64',
-);
+const PNG = PNG_1x1;
 const HOSTILE = '<img src=x onerror="window.__xss=1">';
 
 describe('content authoring page', () => {
