@@ -135,6 +135,25 @@ async function startRig(
   };
 }
 
+/** `gatecast draft create` of the rig's media as `user` (after `before`, e.g. `--ca FILE`); returns the output and the draft's id. */
+async function createDraft(io: PublishCliIo, rig: Rig, user: string, ...before: string[]) {
+  const made = await gatecast(
+    io,
+    'draft',
+    'create',
+    '--server',
+    rig.base,
+    ...before,
+    '--user',
+    user,
+    '--site-group',
+    SG,
+    '--media',
+    rig.media,
+  );
+  return { ...made, id: /draft (\S+) created/.exec(made.out)?.[1] as string };
+}
+
 /** Drafts not yet published or discarded (the sample's version 1 is a published draft). */
 const openDrafts = async (rig: Rig) =>
   (await rig.server.server.tuf!.drafts.list()).filter((d) => d.status === 'open');
@@ -155,18 +174,9 @@ describe('gatecast draft against the sync server, signed in with accounts', () =
     expect(reg.out).toMatch(/key approver-1 \([0-9a-f]{64}\) registered to lan/);
     await gatecast(io, 'keys', 'register', ...as('minh'), '--key', key(1));
 
-    const created = await gatecast(
-      io,
-      'draft',
-      'create',
-      ...as('tam'),
-      '--site-group',
-      SG,
-      '--media',
-      rig.media,
-    );
+    const created = await createDraft(io, rig, 'tam');
     expect(created.err).toContain(`signed in to ${rig.base} as tam (author)`);
-    const id = /draft (\S+) created/.exec(created.out)?.[1] as string;
+    const id = created.id;
     expect(created.out).toContain('version 2');
     expect(created.out).toContain('created by: tam');
     expect(created.out).toContain('still to upload: 0');
@@ -237,20 +247,7 @@ describe('gatecast draft against the sync server, signed in with accounts', () =
     const before = (await auditLog(rig.base)).filter(
       (e) => e.action === 'session.login' && e.target === 'minh',
     ).length;
-    const made = await gatecast(
-      io,
-      'draft',
-      'create',
-      '--server',
-      rig.base,
-      '--user',
-      'tam',
-      '--site-group',
-      SG,
-      '--media',
-      rig.media,
-    );
-    const id = /draft (\S+) created/.exec(made.out)![1]!;
+    const { id } = await createDraft(io, rig, 'tam');
     // No saved session for minh to start from.
     await gatecast(io, 'draft', 'logout', ...as);
     await gatecast(io, 'draft', 'list', ...as);
@@ -335,20 +332,7 @@ describe('gatecast draft sign shows what it signs and signs exactly that', () =>
       '--key',
       rig.demo.approverKeyFiles[0]!,
     );
-    const made = await gatecast(
-      io,
-      'draft',
-      'create',
-      '--server',
-      rig.base,
-      '--user',
-      'tam',
-      '--site-group',
-      SG,
-      '--media',
-      rig.media,
-    );
-    const id = /draft (\S+) created/.exec(made.out)![1]!;
+    const { id } = await createDraft(io, rig, 'tam');
     const drafts = rig.server.server.tuf!.drafts;
     const view = await drafts.get(id);
     const payloadSha = createHash('sha256')
@@ -434,21 +418,7 @@ describe('refusals on the account-guarded publishing API', () => {
   });
 
   it('a viewer may not create a draft, and nothing is created', async () => {
-    await expect(
-      gatecast(
-        cliIo(),
-        'draft',
-        'create',
-        '--server',
-        rig.base,
-        '--user',
-        'vy',
-        '--site-group',
-        SG,
-        '--media',
-        rig.media,
-      ),
-    ).rejects.toMatchObject({
+    await expect(createDraft(cliIo(), rig, 'vy')).rejects.toMatchObject({
       code: 'FORBIDDEN',
       message: expect.stringContaining(
         '"vy" (role viewer) may not create, upload or discard drafts: that needs the admin or author role',
@@ -571,21 +541,7 @@ describe('over https with a pinned certificate, the password asked on the termin
       stderr,
       env: { XDG_STATE_HOME: stateDir.path },
     };
-    const created = await gatecast(
-      tty,
-      'draft',
-      'create',
-      '--server',
-      rig.base,
-      '--ca',
-      cert,
-      '--user',
-      'tam',
-      '--site-group',
-      SG,
-      '--media',
-      rig.media,
-    );
+    const created = await createDraft(tty, rig, 'tam', '--ca', cert);
     expect(prompt).toBe(`Password for tam at ${rig.base}: \n`);
     expect(created.err).toContain('uploading 1 file(s)');
     expect(created.out).toContain('still to upload: 0');
