@@ -13,65 +13,36 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import puppeteer from 'puppeteer-core';
-import { systemClock } from '../protocol/clock.js';
 import { memoryLogger } from '../platform/log.js';
-import type { HealthReport } from '../protocol/messages.js';
-import { LoginRateLimiter } from '../sync-server/accounts/rate-limit.js';
-import { AccountService } from '../sync-server/accounts/service.js';
-import { openSqliteAccountStore } from '../sync-server/accounts/sqlite-accounts.js';
 import { parseServerConfig } from '../sync-server/config/config.js';
-import { ACCOUNTS_DB, REGISTRY_DB, SyncServer } from '../sync-server/main.js';
+import { REGISTRY_DB, SyncServer } from '../sync-server/main.js';
 import { Registry } from '../sync-server/registry/registry.js';
 import { escapeHtml } from '../sync-server/web/escape.js';
 import type { HubEvent } from '../sync-server/ingest/ws-connection.js';
-import { median, resultLine } from './lib.js';
+import { apiLogin, createUsers, launchChromium } from '../tests/helpers/dashboard.js';
+import { healthAt } from '../tests/helpers/health.js';
+import { median, positiveArg, resultLine } from './lib.js';
 
-function arg(args: string[], name: string, def: number): number {
-  const i = args.indexOf(`--${name}`);
-  if (i < 0) return def;
-  const v = Number(args[i + 1]);
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} needs a positive number`);
-  return v;
-}
-
-const PASSWORD = 'benchmark password 0123456789';
-
-function health(at: number, i: number, item: string): HealthReport {
-  return {
-    at,
-    appVersion: '0.1.0',
-    uptimeS: 1000,
+const health = (at: number, i: number, item: string) =>
+  healthAt(at, {
     cpuTempC: 45 + (i % 20),
-    load1: 0.3,
-    load5: 0.3,
-    memTotalBytes: 4e9,
-    memAvailableBytes: 3e9,
-    diskTotalBytes: 32e9,
-    diskFreeBytes: 20e9,
-    throttling: null,
-    storage: { ext4ErrorsCount: 0, rootReadOnly: false },
     display: i % 17 === 0 ? 'off' : 'on',
     currentItem: item,
     currentLanguage: ['vi', 'km', 'en', 'zh-Hans'][i % 4]!,
-    bundle: { installedVersion: '12', latestVersion: '12', lastSuccessfulUpdateAt: at - 1000 },
-    clockOffsetMs: 3,
-    browserMemoryBytes: 2e8,
     network: null,
-  };
-}
+  });
 
 export default async function dashboard(args: string[]): Promise<void> {
-  const n = arg(args, 'devices', 5000);
-  const updates = Math.min(arg(args, 'updates', 1000), n);
-  const runs = arg(args, 'runs', 5);
+  const n = positiveArg(args, 'devices', 5000);
+  const updates = Math.min(positiveArg(args, 'updates', 1000), n);
+  const runs = positiveArg(args, 'runs', 5);
   const dir = mkdtempSync(join(tmpdir(), 'gatecast-bench-dashboard-'));
   const dataDir = join(dir, 'server');
   const now = Date.now();
   try {
     // Seed the registry directly.
     const { mkdirSync } = await import('node:fs');
-    mkdirSync(dataDir, { recursive: true });
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const gates = Array.from({ length: 50 }, (_, g) => ({
       siteGroup: `province-${Math.floor(g / 5)}/gate-${g % 5}`,
       name: `Cửa khẩu ${g} <Quốc tế>`,
@@ -99,18 +70,7 @@ export default async function dashboard(args: string[]): Promise<void> {
       })),
     );
     await reg.close();
-    const store = openSqliteAccountStore(join(dataDir, ACCOUNTS_DB));
-    await new AccountService(
-      store,
-      systemClock,
-      new LoginRateLimiter(),
-      memoryLogger('accounts'),
-    ).createFirstAdmin({
-      username: 'bench',
-      displayName: 'bench',
-      password: PASSWORD,
-    });
-    store.close();
+    await createUsers(dataDir, [{ username: 'bench', role: 'admin' }]);
     writeFileSync(join(dir, 'root.json'), '{}');
     const server = new SyncServer(
       parseServerConfig({
@@ -140,24 +100,9 @@ export default async function dashboard(args: string[]): Promise<void> {
     const staticFile = join(dir, 'static.html');
     writeFileSync(staticFile, staticHtml);
 
-    const browser = await puppeteer.launch({
-      executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    const browser = await launchChromium();
     try {
-      const login = await fetch(`${server.url}/api/session`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username: 'bench', password: PASSWORD }),
-      });
-      const [name, value] = login.headers.get('set-cookie')!.split(';')[0]!.split('=') as [string, string];
+      const [name, value] = (await apiLogin(server.url, 'bench')).cookie.split('=') as [string, string];
       const url = new URL(server.url);
 
       const firstRender: number[] = [];

@@ -23,18 +23,10 @@ import { systemClock } from '../protocol/clock.js';
 import { memoryLogger, setLogLevel } from '../platform/log.js';
 import { parseServerConfig } from '../sync-server/config/config.js';
 import { SyncServer } from '../sync-server/main.js';
-import { resultLine } from './lib.js';
+import { positiveArg, resultLine } from './lib.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
-
-function arg(args: string[], name: string, def: number): number {
-  const i = args.indexOf(`--${name}`);
-  if (i < 0) return def;
-  const v = Number(args[i + 1]);
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} needs a positive number`);
-  return v;
-}
 
 function pin(pid: number, core: number): boolean {
   try {
@@ -58,9 +50,9 @@ type Reply = { ok: boolean; result?: unknown; error?: string };
 const ms = (v: number | null): string => (v === null || !Number.isFinite(v) ? 'n/a' : v.toFixed(1));
 
 export default async function fleet(args: string[]): Promise<void> {
-  const devices = arg(args, 'devices', 10_000);
-  const heartbeatS = arg(args, 'heartbeat-s', 15);
-  const stepMs = arg(args, 'step-ms', 4000);
+  const devices = positiveArg(args, 'devices', 10_000);
+  const heartbeatS = positiveArg(args, 'heartbeat-s', 15);
+  const stepMs = positiveArg(args, 'step-ms', 4000);
   const rates = [2_000, 4_000, 8_000, 16_000, 32_000, 64_000];
   setLogLevel('warn');
 

@@ -6,7 +6,8 @@
 import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
-import { authPayload, DEVICE_WS_PATH, type HealthReport, serverOrigin } from '../protocol/messages.js';
+import { authPayload, DEVICE_WS_PATH, serverOrigin } from '../protocol/messages.js';
+import { healthAt } from '../tests/helpers/health.js';
 
 interface Dev {
   id: string;
@@ -29,29 +30,8 @@ const devs: Dev[] = [];
 let latencies: number[] = [];
 let acked = 0;
 
-function health(at: number, i: number): HealthReport {
-  return {
-    at,
-    appVersion: '0.1.0',
-    uptimeS: 1000 + i,
-    cpuTempC: 45 + (i % 10),
-    load1: 0.3,
-    load5: 0.25,
-    memTotalBytes: 4e9,
-    memAvailableBytes: 3e9,
-    diskTotalBytes: 32e9,
-    diskFreeBytes: 20e9,
-    throttling: null,
-    storage: { ext4ErrorsCount: 0, rootReadOnly: false },
-    display: 'on',
-    currentItem: 'welcome',
-    currentLanguage: 'vi',
-    bundle: { installedVersion: '12', latestVersion: '12', lastSuccessfulUpdateAt: at - 60_000 },
-    clockOffsetMs: 2,
-    browserMemoryBytes: 2e8,
-    network: { interface: 'eth0', address: '192.0.2.10' },
-  };
-}
+/** A health report that differs from device to device, as a fleet's would. */
+const health = (at: number, i: number) => healthAt(at, { uptimeS: 1000 + i, cpuTempC: 45 + (i % 10) });
 
 function onFrame(d: Dev, data: WebSocket.RawData, url: string, resolveReady: () => void): void {
   const m = JSON.parse(String(data)) as { type: string; nonce?: string; uptoSeq?: number };

@@ -34,3 +34,12 @@ export function numberArg(args: string[], name: string, fallback: number): numbe
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? Number(args[i + 1]) : fallback;
 }
+
+/** Like `numberArg`, but the value given must be a positive number. */
+export function positiveArg(args: string[], name: string, fallback: number): number {
+  const i = args.indexOf(`--${name}`);
+  if (i < 0) return fallback;
+  const v = Number(args[i + 1]);
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} needs a positive number`);
+  return v;
+}

@@ -3,36 +3,16 @@
  * items built from tests/fixtures/media in a temp dir, a ContentSource over it, a device config.
  * (The `.worker` suffix keeps this file out of `npm run bench`'s list of benchmarks.)
  */
-import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { ContentSource, InstalledBundle, TargetInfo } from '../device/content/installed.js';
+import { join } from 'node:path';
+import type { ContentSource, InstalledBundle } from '../device/content/installed.js';
 import { type DeviceConfig, parseDeviceConfig } from '../protocol/config.js';
-import { mediaTargets, parseBundleManifest } from '../protocol/content.js';
+import { dirBundle, placeFixtures } from '../tests/helpers/dir-content.js';
+import { playerFiles } from '../tests/helpers/player-bundle.js';
 
 export const SITE = 'bench/gate';
 const m = (f: string) => `${SITE}/media/${f}`;
-
-/** tests/fixtures/media, from bench/ (source) or dist/bench/ (built). */
-export function fixtureMedia(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  for (const up of ['..', '../..']) {
-    const d = join(here, up, 'tests', 'fixtures', 'media');
-    if (existsSync(join(d, 'red.png'))) return d;
-  }
-  throw new Error('tests/fixtures/media not found');
-}
-
-const FILES: Record<string, string> = {
-  [m('red.png')]: 'red.png',
-  [m('green.png')]: 'green.png',
-  [m('clip.webm')]: 'clip.webm',
-  [m('pkg/index.html')]: 'pkg/index.html',
-  [m('pkg/style.css')]: 'pkg/style.css',
-  [m('pkg/app.js')]: 'pkg/app.js',
-};
 
 const TEXT = {
   vi: { title: 'Chào mừng', body: 'Vui lòng chuẩn bị hộ chiếu và giấy tờ xuất nhập cảnh' },
@@ -80,25 +60,8 @@ export function tempDir(prefix: string): string {
 
 /** Copies the fixtures into `dir` and returns the installed bundle over them. */
 export function benchBundle(dir: string, itemMs: number): InstalledBundle {
-  const media = fixtureMedia();
-  for (const [target, file] of Object.entries(FILES)) {
-    mkdirSync(dirname(join(dir, target)), { recursive: true });
-    copyFileSync(join(media, file), join(dir, target));
-  }
-  const manifest = parseBundleManifest(benchManifest(Math.max(500, itemMs)));
-  const targets = new Map<string, TargetInfo>();
-  for (const p of mediaTargets(manifest)) {
-    const data = readFileSync(join(dir, p));
-    targets.set(p, { sha256: createHash('sha256').update(data).digest('hex'), length: data.length });
-  }
-  return {
-    siteGroup: SITE,
-    version: 1,
-    installedAt: new Date().toISOString(),
-    manifest,
-    targets,
-    filePath: (p) => (targets.has(p) ? join(dir, p) : undefined),
-  };
+  placeFixtures(dir, playerFiles(SITE));
+  return dirBundle(dir, benchManifest(Math.max(500, itemMs)));
 }
 
 export function staticContent(bundle: InstalledBundle | undefined): ContentSource {

@@ -10,16 +10,11 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { hashFile } from '../platform/hash.js';
 import { benchDir } from './fixtures/update-bench.js';
-import { median, resultLine } from './lib.js';
-
-function arg(args: string[], name: string, fallback: number): number {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-}
+import { median, numberArg, resultLine } from './lib.js';
 
 export default async function verify(args: string[]): Promise<void> {
-  const totalMb = arg(args, 'mb', 500);
-  const runs = arg(args, 'runs', 7);
+  const totalMb = numberArg(args, 'mb', 500);
+  const runs = numberArg(args, 'runs', 7);
   const fileMb = 50;
   const dir = benchDir('verify');
   try {

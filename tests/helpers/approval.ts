@@ -4,11 +4,12 @@
  * approver-1's and approver-2's keys registered to them), and session logins.
  */
 import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../../protocol/clock.js';
 import { generateSigningKey, publicKeyFileOf, type SigningKey } from '../../platform/tuf-keys.js';
 import type { DraftActor } from '../../sync-server/tuf/drafts.js';
-import { createUsers, PASSWORD, registerKeys } from './dashboard.js';
+import { apiLogin, createUsers, PASSWORD, registerKeys } from './dashboard.js';
 import { startServer } from './sync.js';
 import { tempDir } from './temp.js';
 import { startTufRepo } from './tuf-repo.js';
@@ -109,17 +110,7 @@ export async function approvalRig(clock?: Clock) {
   ]);
   const s = await startServer(dir.path, { tuf: { repoDir: tuf.dir } }, clock);
   const base = s.server.url;
-  const login = async (username: string): Promise<Session> => {
-    const res = await fetch(`${base}/api/session`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username, password: PASSWORD }),
-    });
-    if (res.status !== 200) throw new Error(`login ${username}: ${res.status}`);
-    const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
-    const { csrfToken } = (await res.json()) as { csrfToken: string };
-    return { cookie, csrfToken };
-  };
+  const login = (username: string): Promise<Session> => apiLogin(base, username);
   const call = async (
     who: Session | undefined,
     method: string,
@@ -154,10 +145,19 @@ export async function approvalRig(clock?: Clock) {
   /** A content draft with a changed welcome text, created by `by` through the real DraftService. */
   const contentDraft = (by: DraftActor, viBody = 'Chào mừng đến cửa khẩu Hà Tiên') =>
     s.server.tuf!.drafts.create({ siteGroup: SG, manifest: bundleText(viBody), files: [mapFile] }, by);
+  const approverPems = approverKeys.map((k) => k.privatePem);
+  /** The approvers' private keys written as `approver-N.key` files (0600), as a browser uploads them. */
+  const approverKeyFiles = () =>
+    approverPems.map((pem, i) => {
+      const f = join(dir.path, `approver-${i + 1}.key`);
+      writeFileSync(f, pem, { mode: 0o600 });
+      return f;
+    });
   return {
     dir,
     tuf,
-    approverPems: approverKeys.map((k) => k.privatePem),
+    approverPems,
+    approverKeyFiles,
     s,
     base,
     login,

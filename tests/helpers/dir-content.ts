@@ -8,7 +8,11 @@ import { dirname, join } from 'node:path';
 import type { ContentSource, InstalledBundle, TargetInfo } from '../../device/content/installed.js';
 import { type BundleManifest, mediaTargets, parseBundleManifest } from '../../protocol/content.js';
 
-export const FIXTURE_MEDIA = join(import.meta.dirname, '..', 'fixtures', 'media');
+/** tests/fixtures/media, from tests/helpers/ (source) or dist/tests/helpers/ (built, for the benchmarks). */
+export const FIXTURE_MEDIA = [
+  join(import.meta.dirname, '..', 'fixtures', 'media'),
+  join(import.meta.dirname, '..', '..', '..', 'tests', 'fixtures', 'media'),
+].find((d) => existsSync(join(d, 'red.png')))!;
 
 /** Copies fixture files into `dir` under target paths: `{ 'site/media/a.png': 'red.png' }`. */
 export function placeFixtures(dir: string, files: Record<string, string>): void {

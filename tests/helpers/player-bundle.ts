@@ -4,14 +4,14 @@ import { dirBundle, placeFixtures } from './dir-content.js';
 export const SITE = 'test/gate';
 const m = (f: string) => `${SITE}/media/${f}`;
 
-export const PLAYER_FILES = {
-  [m('red.png')]: 'red.png',
-  [m('green.png')]: 'green.png',
-  [m('clip.webm')]: 'clip.webm',
-  [m('pkg/index.html')]: 'pkg/index.html',
-  [m('pkg/style.css')]: 'pkg/style.css',
-  [m('pkg/app.js')]: 'pkg/app.js',
-};
+const MEDIA = ['red.png', 'green.png', 'clip.webm', 'pkg/index.html', 'pkg/style.css', 'pkg/app.js'];
+
+/** The fixture media under `site`'s target paths: `{ '<site>/media/red.png': 'red.png', … }`. */
+export function playerFiles(site: string): Record<string, string> {
+  return Object.fromEntries(MEDIA.map((f) => [`${site}/media/${f}`, f]));
+}
+
+export const PLAYER_FILES = playerFiles(SITE);
 
 export const TEXTS = {
   vi: { title: 'Chào mừng', body: 'Chào mừng quý khách đến Cửa khẩu Quốc tế Hà Tiên' },

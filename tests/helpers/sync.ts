@@ -2,9 +2,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Clock, systemClock } from '../../protocol/clock.js';
 import { memoryLogger } from '../../platform/log.js';
-import type { HealthReport } from '../../protocol/messages.js';
 import { parseServerConfig, type ServerConfigInput } from '../../sync-server/config/config.js';
 import { SyncServer } from '../../sync-server/main.js';
+import type { Cleanup } from './cleanups.js';
+import { tempDir } from './temp.js';
 
 /** Cheap scrypt for tests' accounts (the defaults are tuned for real sign-ins). */
 export const TEST_SCRYPT = { N: 1024, r: 8, p: 1 };
@@ -53,30 +54,21 @@ export async function startServer(
   return { server, api, log, config };
 }
 
-export function healthAt(at: number, over: Partial<HealthReport> = {}): HealthReport {
-  return {
-    at,
-    appVersion: '0.1.0',
-    uptimeS: 100,
-    cpuTempC: 48.5,
-    load1: 0.4,
-    load5: 0.3,
-    memTotalBytes: 4e9,
-    memAvailableBytes: 3e9,
-    diskTotalBytes: 32e9,
-    diskFreeBytes: 20e9,
-    throttling: null,
-    storage: { ext4ErrorsCount: 0, rootReadOnly: false },
-    display: 'on',
-    currentItem: 'welcome',
-    currentLanguage: 'vi',
-    bundle: { installedVersion: '12', latestVersion: '12', lastSuccessfulUpdateAt: at - 1000 },
-    clockOffsetMs: 3,
-    browserMemoryBytes: 2e8,
-    network: { interface: 'eth0', address: '192.0.2.10' },
-    ...over,
-  };
+/** A sync server (as `startServer`) in a fresh temp folder; `cleanups` stops it and removes the folder. */
+export async function startTempServer(
+  cleanups: Cleanup[],
+  prefix: string,
+  over: Partial<ServerConfigInput> = {},
+  clock: Clock = systemClock,
+) {
+  const dir = tempDir(prefix);
+  cleanups.push(dir.cleanup);
+  const s = await startServer(dir.path, over, clock);
+  cleanups.push(() => s.server.stop());
+  return { ...s, dir: dir.path };
 }
+
+export { healthAt } from './health.js';
 
 /** Polls `cond` on the event loop until it holds (real I/O, not time logic). */
 export async function until(
@@ -113,7 +105,7 @@ export interface TestDevice {
   close(): Promise<void>;
 }
 
-/** Enrols a device in `dataDir` with a fresh token and builds (not starts) its sync client. */
+/** Enrols a device in `dataDir` with a fresh token; returns what enrolment wrote and the device's key. */
 export async function enrolTestDevice(
   api: Awaited<ReturnType<typeof startServer>>['api'],
   serverUrl: string,
@@ -122,7 +114,8 @@ export async function enrolTestDevice(
 ) {
   const tok = await api('POST', '/api/enrolment-tokens', { siteGroup: GATE.siteGroup, screenName });
   if (tok.status !== 201) throw new Error(`token: ${JSON.stringify(tok.body)}`);
-  return enrolDevice({ serverUrl, token: tok.body.token, dataDir });
+  const enrolled = await enrolDevice({ serverUrl, token: tok.body.token, dataDir });
+  return { ...enrolled, identity: loadIdentity(dataDir) };
 }
 
 export function makeDevice(

@@ -8,15 +8,12 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { publicKeyFileOf, type SigningKey } from '../../platform/tuf-keys.js';
 import { actor, approvalRig, SG } from '../helpers/approval.js';
+import { cleanupsAfterEach } from '../helpers/cleanups.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups.length = 0;
-});
+const cleanups = cleanupsAfterEach();
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const code = (r: { body: { error?: { code?: string } } }) => r.body.error?.code;

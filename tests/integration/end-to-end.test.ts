@@ -10,16 +10,12 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DeviceHandle } from '../../device/main.js';
 import { identityKeyPath } from '../../device/identity.js';
-import { memoryLogger } from '../../platform/log.js';
 import { verifyChain } from '../../protocol/proof-of-play.js';
-import {
-  createDemoRepository,
-  publishFolder,
-  sampleBundleDir,
-} from '../../sync-server/tuf/demo-repository.js';
+import { publishFolder, sampleBundleDir } from '../../sync-server/tuf/demo-repository.js';
 import { startServer, until } from '../helpers/sync.js';
 import { startScreen } from '../helpers/screen.js';
 import { tempDir } from '../helpers/temp.js';
+import { startDemoServer } from '../helpers/demo-server.js';
 
 describe('end to end: signed content from the server to the screen', () => {
   let dir: ReturnType<typeof tempDir>;
@@ -35,19 +31,10 @@ describe('end to end: signed content from the server to the screen', () => {
 
   it('enrols, installs the approved bundle, plays it, reports, and follows a new publication', async () => {
     dir = tempDir();
-    const demo = await createDemoRepository({ dir: join(dir.path, 'tuf'), log: memoryLogger() });
+    const started = await startDemoServer(dir.path);
+    const demo = started.demo;
+    server = started.server;
     expect(demo.published?.version).toBe(1);
-    server = await startServer(dir.path, {
-      tuf: { repoDir: demo.repoDir },
-      trustedRootFile: demo.rootPath,
-      gates: [
-        {
-          siteGroup: 'kien-giang/ha-tien',
-          name: 'Cửa khẩu Quốc tế Hà Tiên',
-          languages: ['vi', 'km', 'en', 'zh-Hans'],
-        },
-      ],
-    });
     const devDir = join(dir.path, 'device');
     const screen = await startScreen(server, devDir, {
       siteGroup: 'kien-giang/ha-tien',

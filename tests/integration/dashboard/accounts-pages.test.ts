@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
-import { afterEach, describe, expect, it } from 'vitest';
 import { type AccountsKey, accountsTexts } from '../../../sync-server/accounts/texts.js';
+import { describe, expect, it } from 'vitest';
 import { generateSigningKey, publicKeyFileOf } from '../../../platform/tuf-keys.js';
 import {
   createUsers,
@@ -12,12 +12,9 @@ import {
 } from '../../helpers/dashboard.js';
 import { startServer } from '../../helpers/sync.js';
 import { tempDir } from '../../helpers/temp.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups.length = 0;
-});
+const cleanups = cleanupsAfterEach();
 
 const HOSTILE = '<img src=x onerror=window.__xss=1>';
 const OP_PASSWORD = 'mật khẩu đủ dài 2026';

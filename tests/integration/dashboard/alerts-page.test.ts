@@ -1,18 +1,15 @@
 import { join } from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { enrolDevice } from '../../../device/sync/enrol.js';
 import { fakeClock } from '../../../protocol/clock.js';
 import { createUsers, launchChromium, loginThroughPage, apiLogin } from '../../helpers/dashboard.js';
 import { enrolTestDevice, GATE, makeDevice, startServer, until } from '../../helpers/sync.js';
 import { tempDir } from '../../helpers/temp.js';
 import { formatDateTime } from '../../../sync-server/dashboard/language.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups.length = 0;
-});
+const cleanups = cleanupsAfterEach();
 
 const LAO_CAI = {
   siteGroup: 'lao-cai/lao-cai',

@@ -1,16 +1,13 @@
 import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { canonicalize } from '@tufjs/canonical-json';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fakeClock } from '../../../protocol/clock.js';
 import { generateSigningKey, type SigningKey } from '../../../platform/tuf-keys.js';
 import { actor, approvalRig, bundleText, mapFile, SG } from '../../helpers/approval.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups.length = 0;
-});
+const cleanups = cleanupsAfterEach();
 
 /** Signs the canonical bytes the review hands out, as the browser does: raw Ed25519, hex. */
 const signCanonical = (canonicalB64: string, key: SigningKey) =>

@@ -1,15 +1,10 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { actor, approvalRig, SG } from '../../helpers/approval.js';
 import { launchChromium, loginThroughPage } from '../../helpers/dashboard.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups.length = 0;
-});
+const cleanups = cleanupsAfterEach();
 
 const XSS_TEXT = `<img src=x onerror="window.__xss='emergency'">Bão <b>số 9</b>`;
 
@@ -33,11 +28,7 @@ describe('approval pages in Chromium', () => {
   it('two approvers sign a draft in the browser with WebCrypto Ed25519 and it is published', async () => {
     const rig = await approvalRig();
     cleanups.push(rig.close);
-    const keyFiles = rig.approverPems.map((pem, i) => {
-      const f = join(rig.dir.path, `approver-${i + 1}.key`);
-      writeFileSync(f, pem, { mode: 0o600 });
-      return f;
-    });
+    const keyFiles = rig.approverKeyFiles();
     const d = await rig.contentDraft(actor('author'));
     const browser: Browser = await launchChromium();
     cleanups.push(() => browser.close());
@@ -138,8 +129,7 @@ describe('approval pages in Chromium', () => {
   it('refuses to sign when the bundle.json shown is not the one inside the signed payload', async () => {
     const rig = await approvalRig();
     cleanups.push(rig.close);
-    const keyFile = join(rig.dir.path, 'approver-1.key');
-    writeFileSync(keyFile, rig.approverPems[0]!, { mode: 0o600 });
+    const keyFile = rig.approverKeyFiles()[0]!;
     const d = await rig.contentDraft(actor('author'));
     const browser: Browser = await launchChromium();
     cleanups.push(() => browser.close());

@@ -1,18 +1,13 @@
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Browser, HTTPRequest, Page } from 'puppeteer-core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { actor, approvalRig, bundleText, HOSTILE_HTML, mapFile, SG } from '../../helpers/approval.js';
 import { launchChromium, loginThroughPage } from '../../helpers/dashboard.js';
 import { hashedTargetPath } from '../../../sync-server/tuf/layout.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups.length = 0;
-});
+const cleanups = cleanupsAfterEach();
 
 const NOTICE = `${SG}/media/notice.html`;
 const noticeBytes = Buffer.from(HOSTILE_HTML);
@@ -107,11 +102,7 @@ describe('the draft page shows every signed file without giving it the origin', 
   it("a remembered key serves only its account, and each signature needs the approver's confirmation", async () => {
     const rig = await approvalRig();
     cleanups.push(rig.close);
-    const keyFiles = rig.approverPems.map((pem, i) => {
-      const f = join(rig.dir.path, `approver-${i + 1}.key`);
-      writeFileSync(f, pem, { mode: 0o600 });
-      return f;
-    });
+    const keyFiles = rig.approverKeyFiles();
     const d = await rig.contentDraft(actor('author'));
     const browser: Browser = await launchChromium();
     cleanups.push(() => browser.close());

@@ -1,6 +1,6 @@
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Command } from 'commander';
 import { registerBackupCommands } from '../../../cli/backup-commands.js';
 import { registerServerCommands } from '../../../cli/server-commands.js';
@@ -12,12 +12,9 @@ import { apiLogin, createUsers, PASSWORD } from '../../helpers/dashboard.js';
 import { enrolTestDevice, GATE, OPS_TOKEN } from '../../helpers/sync.js';
 import { tempDir } from '../../helpers/temp.js';
 import { startTufRepo } from '../../helpers/tuf-repo.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups.length = 0;
-});
+const cleanups = cleanupsAfterEach();
 
 async function start(configFile: string) {
   const server = new SyncServer(parseServerConfig(JSON.parse(readFileSync(configFile, 'utf8'))), {

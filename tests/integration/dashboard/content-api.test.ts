@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseBundleManifest } from '../../../protocol/content.js';
 import { authoringTexts } from '../../../sync-server/content/texts.js';
 import { GateConfig } from '../../../protocol/config.js';
@@ -11,18 +11,12 @@ import { isAllowed, type Action } from '../../../sync-server/web/roles.js';
 import { GATE, startServer } from '../../helpers/sync.js';
 import { tempDir } from '../../helpers/temp.js';
 import { startTufRepo } from '../../helpers/tuf-repo.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
+import { PNG_1x1, SG } from '../../helpers/approval.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups.length = 0;
-});
+const cleanups = cleanupsAfterEach();
 
-const SG = 'kien-giang/ha-tien';
-const PNG = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
-  'base64',
-);
+const PNG = PNG_1x1;
 const LOGO = Buffer.concat([PNG, Buffer.from('published logo')]);
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 

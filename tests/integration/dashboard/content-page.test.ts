@@ -1,24 +1,18 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'puppeteer-core';
-import { afterEach, describe, expect, it } from 'vitest';
 import { authoringTexts } from '../../../sync-server/content/texts.js';
+import { describe, expect, it } from 'vitest';
 import { createUsers, launchChromium, loginThroughPage } from '../../helpers/dashboard.js';
 import { startServer } from '../../helpers/sync.js';
 import { tempDir } from '../../helpers/temp.js';
 import { startTufRepo } from '../../helpers/tuf-repo.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
+import { PNG_1x1, SG } from '../../helpers/approval.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups.length = 0;
-});
+const cleanups = cleanupsAfterEach();
 
-const SG = 'kien-giang/ha-tien';
-const PNG = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
-  'base64',
-);
+const PNG = PNG_1x1;
 const HOSTILE = '<img src=x onerror="window.__xss=1">';
 
 describe('content authoring page', () => {

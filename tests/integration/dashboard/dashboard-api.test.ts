@@ -1,17 +1,14 @@
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createUsers, apiLogin } from '../../helpers/dashboard.js';
 import { parseExposition } from '../../helpers/prometheus.js';
 import { manifest } from '../../helpers/schedule-fixtures.js';
 import { enrolTestDevice, GATE, startServer } from '../../helpers/sync.js';
 import { tempDir } from '../../helpers/temp.js';
 import { startTufRepo } from '../../helpers/tuf-repo.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups.length = 0;
-});
+const cleanups = cleanupsAfterEach();
 
 const login = apiLogin;
 

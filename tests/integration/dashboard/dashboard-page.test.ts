@@ -1,15 +1,12 @@
 import { join } from 'node:path';
 import type { Browser } from 'puppeteer-core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createUsers, launchChromium, loginThroughPage } from '../../helpers/dashboard.js';
 import { enrolTestDevice, GATE, healthAt, makeDevice, startServer } from '../../helpers/sync.js';
 import { tempDir } from '../../helpers/temp.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups.length = 0;
-});
+const cleanups = cleanupsAfterEach();
 
 // The smallest valid PNG: 1x1, one grey pixel.
 const PNG = Buffer.from(

@@ -7,12 +7,11 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DeviceHandle } from '../../../device/main.js';
-import { memoryLogger } from '../../../platform/log.js';
-import { createDemoRepository } from '../../../sync-server/tuf/demo-repository.js';
-import { createUsers, registerKeys, PASSWORD } from '../../helpers/dashboard.js';
+import { PASSWORD } from '../../helpers/dashboard.js';
 import { startServer, until } from '../../helpers/sync.js';
 import { startScreen } from '../../helpers/screen.js';
 import { tempDir } from '../../helpers/temp.js';
+import { startDemoServer } from '../../helpers/demo-server.js';
 
 const SG = 'kien-giang/ha-tien';
 
@@ -30,22 +29,16 @@ describe('emergency message to a screen', () => {
 
   it('is approved by two people, published at the threshold, and taken over by the device', async () => {
     dir = tempDir();
-    const demo = await createDemoRepository({ dir: join(dir.path, 'tuf'), log: memoryLogger() });
-    await createUsers(join(dir.path, 'server'), [
-      { username: 'admin', role: 'admin' },
-      { username: 'op', role: 'operator' },
-      { username: 'ap1', role: 'approver' },
-      { username: 'ap2', role: 'approver' },
-    ]);
-    await registerKeys(join(dir.path, 'server'), [
-      { username: 'ap1', keyFile: demo.approverKeyFiles[0]! },
-      { username: 'ap2', keyFile: demo.approverKeyFiles[1]! },
-    ]);
-    server = await startServer(dir.path, {
-      tuf: { repoDir: demo.repoDir },
-      trustedRootFile: demo.rootPath,
-      gates: [{ siteGroup: SG, name: 'Cửa khẩu Quốc tế Hà Tiên', languages: ['vi', 'km', 'en', 'zh-Hans'] }],
+    const started = await startDemoServer(dir.path, {
+      users: [
+        { username: 'admin', role: 'admin' },
+        { username: 'op', role: 'operator' },
+        { username: 'ap1', role: 'approver' },
+        { username: 'ap2', role: 'approver' },
+      ],
     });
+    const demo = started.demo;
+    server = started.server;
     const base = server.server.url;
     const screen = await startScreen(server, join(dir.path, 'device'), { siteGroup: SG });
     device = screen.device;

@@ -9,22 +9,19 @@
  */
 import { join } from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DeviceHandle } from '../../../device/main.js';
-import { memoryLogger } from '../../../platform/log.js';
 import { authoringTexts } from '../../../sync-server/content/texts.js';
-import { createDemoRepository } from '../../../sync-server/tuf/demo-repository.js';
 import { csvLines } from '../../helpers/csv.js';
-import { createUsers, registerKeys, launchChromium, PASSWORD } from '../../helpers/dashboard.js';
-import { startServer, until } from '../../helpers/sync.js';
+import { launchChromium, PASSWORD } from '../../helpers/dashboard.js';
+import { until } from '../../helpers/sync.js';
 import { startScreen } from '../../helpers/screen.js';
 import { tempDir } from '../../helpers/temp.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
+import { DEMO_GATE, startDemoServer } from '../../helpers/demo-server.js';
 
 const SITE = 'kien-giang/ha-tien';
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupsAfterEach();
 
 /** Logs `username` in through the login page of a fresh browser context. */
 async function signIn(browser: Browser, baseUrl: string, username: string): Promise<Page> {
@@ -81,24 +78,19 @@ describe('ops dashboard, end to end', () => {
   it('plays, takes an approved change and an emergency from the dashboard, raises the offline alert, and reports exactly what it played', async () => {
     const dir = tempDir('gc-ops-e2e-');
     cleanups.push(dir.cleanup);
-    const demo = await createDemoRepository({ dir: join(dir.path, 'tuf'), log: memoryLogger() });
-    await createUsers(join(dir.path, 'server'), [
-      { username: 'admin', role: 'admin' },
-      { username: 'ops', role: 'operator' },
-      { username: 'viewer', role: 'viewer' },
-      { username: 'author', role: 'author' },
-      { username: 'ap1', role: 'approver' },
-      { username: 'ap2', role: 'approver' },
-    ]);
-    await registerKeys(join(dir.path, 'server'), [
-      { username: 'ap1', keyFile: demo.approverKeyFiles[0]! },
-      { username: 'ap2', keyFile: demo.approverKeyFiles[1]! },
-    ]);
-    const s = await startServer(dir.path, {
-      tuf: { repoDir: demo.repoDir },
-      trustedRootFile: demo.rootPath,
-      gates: [{ siteGroup: SITE, name: 'Cửa khẩu Quốc tế Hà Tiên', languages: ['vi', 'km', 'en'] }],
-      alerts: { evaluateIntervalMs: 1000, thresholds: { offlineAfterMs: 2000 } },
+    const { demo, server: s } = await startDemoServer(dir.path, {
+      users: [
+        { username: 'admin', role: 'admin' },
+        { username: 'ops', role: 'operator' },
+        { username: 'viewer', role: 'viewer' },
+        { username: 'author', role: 'author' },
+        { username: 'ap1', role: 'approver' },
+        { username: 'ap2', role: 'approver' },
+      ],
+      over: {
+        gates: [{ ...DEMO_GATE, languages: ['vi', 'km', 'en'] }],
+        alerts: { evaluateIntervalMs: 1000, thresholds: { offlineAfterMs: 2000 } },
+      },
     });
     cleanups.push(() => s.server.stop());
 

@@ -1,13 +1,10 @@
 import { createHash } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { approvalRig, HOSTILE_HTML, PNG_1x1, SG } from '../../helpers/approval.js';
 import { hashedTargetPath } from '../../../sync-server/tuf/layout.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups.length = 0;
-});
+const cleanups = cleanupsAfterEach();
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 

@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ledStateFor } from '../../../device/gpio/status-led.js';
 import { identityKeyPath } from '../../../device/identity.js';
 import { type DeviceHandle, keyNoticeLines, loadConfig, startDevice } from '../../../device/main.js';
@@ -13,12 +13,9 @@ import { memoryLogger } from '../../../platform/log.js';
 import { chromiumPath } from '../../helpers/chromium.js';
 import { GATE, startServer, until } from '../../helpers/sync.js';
 import { tempDir } from '../../helpers/temp.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups.length = 0;
-});
+const cleanups = cleanupsAfterEach();
 
 async function enrolled(prefix: string) {
   const dir = tempDir(prefix);

@@ -12,7 +12,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
 import { Command } from 'commander';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { registerProvisionCommands } from '../../../cli/provision-commands.js';
 import { execRun } from '../../../device/display/exec-run.js';
 import { identityKeyPath, loadIdentity } from '../../../device/identity.js';
@@ -32,6 +32,7 @@ import { RootedTarget } from '../../../provisioning/target.js';
 import { FAKE_ROOT, startServer } from '../../helpers/sync.js';
 import { verifyUnit } from '../../helpers/systemd.js';
 import { tempDir } from '../../helpers/temp.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 import { selfSignedCert } from '../../helpers/tls.js';
 
 const DATA = '/var/lib/gatecast';
@@ -43,11 +44,7 @@ const GATE = {
   openingHours: [{ start: '06:00', end: '22:00' }],
 };
 
-let cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups = [];
-});
+const cleanups = cleanupsAfterEach();
 
 /** A real sync server (sync-server/main.ts) on 127.0.0.1:0 and an empty target root. */
 async function setup(over: Parameters<typeof startServer>[1] = {}) {

@@ -36,14 +36,34 @@ afterAll(async () => {
 
 const byId = (r: SelftestResult, id: string) => r.checks.find((c) => c.id === id);
 
+/** The self-test of the device configured in `config`, with this machine's Chromium. */
+const runSelftest = (config: string, over: Partial<Parameters<typeof selftest>[0]> = {}) =>
+  selftest({
+    configPath: config,
+    lang: 'en',
+    env: { PATH: process.env['PATH'] },
+    chromiumPath: chromiumPath(),
+    ...over,
+  });
+
+/** Writes the config of a box `name` enrolled as `deviceId` whose server is unreachable; returns its path. */
+function unreachableBox(name: string, deviceId: string): string {
+  const cfg = join(dir.path, `${name}.json`);
+  writeFileSync(
+    cfg,
+    JSON.stringify({
+      deviceId,
+      gate: { siteGroup: GATE.siteGroup, name: 'x', languages: ['en'] },
+      dataDir: join(dir.path, name),
+      server: { url: 'http://127.0.0.1:1' },
+    }),
+  );
+  return cfg;
+}
+
 describe('selftest with the real Chromium and fonts', () => {
   it('passes on this machine: every language renders, server and keys are there', async () => {
-    const r = await selftest({
-      configPath,
-      lang: 'en',
-      env: { PATH: process.env['PATH'] },
-      chromiumPath: chromiumPath(),
-    });
+    const r = await runSelftest(configPath);
     const failed = r.checks.filter((c) => c.status === 'fail');
     expect(failed).toEqual([]);
     expect(r.ok).toBe(true);
@@ -71,13 +91,7 @@ describe('selftest with the real Chromium and fonts', () => {
       conf,
       `<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig><dir>${fonts}</dir><cachedir>${join(dir.path, 'fc-cache')}</cachedir></fontconfig>`,
     );
-    const r = await selftest({
-      configPath,
-      lang: 'vi',
-      env: { PATH: process.env['PATH'] },
-      chromiumPath: chromiumPath(),
-      chromiumEnv: { FONTCONFIG_FILE: conf },
-    });
+    const r = await runSelftest(configPath, { lang: 'vi', chromiumEnv: { FONTCONFIG_FILE: conf } });
     expect(r.ok).toBe(false);
     expect(byId(r, 'fonts:vi')?.status).toBe('pass');
     expect(byId(r, 'fonts:en')?.status).toBe('pass');
@@ -100,22 +114,7 @@ describe('selftest on a box whose enrolment is broken', () => {
     const broken = join(dir.path, 'broken');
     mkdirSync(join(broken, 'keys'), { recursive: true });
     writeFileSync(deviceKeyPath(broken), '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n');
-    const cfg = join(dir.path, 'broken.json');
-    writeFileSync(
-      cfg,
-      JSON.stringify({
-        deviceId: 'gc-0000000000000001',
-        gate: { siteGroup: GATE.siteGroup, name: 'x', languages: ['en'] },
-        dataDir: broken,
-        server: { url: 'http://127.0.0.1:1' },
-      }),
-    );
-    const r = await selftest({
-      configPath: cfg,
-      lang: 'en',
-      env: { PATH: process.env['PATH'] },
-      chromiumPath: chromiumPath(),
-    });
+    const r = await runSelftest(unreachableBox('broken', 'gc-0000000000000001'));
     expect(r.ok).toBe(false);
     expect(byId(r, 'key')).toMatchObject({ status: 'fail' });
     expect(byId(r, 'key')?.detail).toMatch(
@@ -136,22 +135,7 @@ describe('selftest on a box whose enrolment is broken', () => {
   it('says an enrolled screen lost its key, and what to do', async () => {
     const lost = join(dir.path, 'lost');
     mkdirSync(lost, { recursive: true });
-    const cfg = join(dir.path, 'lost.json');
-    writeFileSync(
-      cfg,
-      JSON.stringify({
-        deviceId: 'gc-0000000000000002',
-        gate: { siteGroup: GATE.siteGroup, name: 'x', languages: ['en'] },
-        dataDir: lost,
-        server: { url: 'http://127.0.0.1:1' },
-      }),
-    );
-    const r = await selftest({
-      configPath: cfg,
-      lang: 'en',
-      env: { PATH: process.env['PATH'] },
-      chromiumPath: chromiumPath(),
-    });
+    const r = await runSelftest(unreachableBox('lost', 'gc-0000000000000002'));
     expect(byId(r, 'key')).toMatchObject({ status: 'fail' });
     expect(byId(r, 'key')?.detail).toBe(
       `${deviceKeyPath(lost)} is missing, but this screen is enrolled as gc-0000000000000002: the server ` +

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { memoryLogger } from '../../../platform/log.js';
 import {
   ALERT_HISTORY_RETENTION_MS,
@@ -9,13 +9,10 @@ import {
 import type { AlertRecord } from '../../../sync-server/alerts/types.js';
 import { Registry } from '../../../sync-server/registry/registry.js';
 import { tempDir } from '../../helpers/temp.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 
 const T0 = Date.parse('2026-04-01T03:00:00Z');
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups.length = 0;
-});
+const cleanups = cleanupsAfterEach();
 
 const alert: AlertRecord = {
   key: 'offline:gc-1',

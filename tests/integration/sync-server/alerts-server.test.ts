@@ -2,20 +2,17 @@ import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fakeClock } from '../../../protocol/clock.js';
 import { isConfigError } from '../../../protocol/errors.js';
 import { parseServerConfig } from '../../../sync-server/config/config.js';
 import { createUsers, apiLogin } from '../../helpers/dashboard.js';
 import { enrolTestDevice, makeDevice, startServer, until } from '../../helpers/sync.js';
 import { tempDir } from '../../helpers/temp.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 
 const SECRET = 'webhook-secret-0123456789';
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups.length = 0;
-});
+const cleanups = cleanupsAfterEach();
 
 interface Received {
   signature: string | undefined;

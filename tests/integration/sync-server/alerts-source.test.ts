@@ -1,31 +1,22 @@
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GateConfig } from '../../../protocol/config.js';
 import { memoryLogger } from '../../../platform/log.js';
 import { RegistryAlertSource } from '../../../sync-server/alerts/registry-source.js';
 import { evaluateAlerts } from '../../../sync-server/alerts/rules.js';
 import { loadActiveAlerts, saveActiveAlerts } from '../../../sync-server/alerts/store.js';
 import type { AlertRecord } from '../../../sync-server/alerts/types.js';
-import { Registry } from '../../../sync-server/registry/registry.js';
 import { manifest, playlist, textItem } from '../../helpers/schedule-fixtures.js';
 import { GATE, healthAt } from '../../helpers/sync.js';
-import { tempDir } from '../../helpers/temp.js';
 import { startTufRepo } from '../../helpers/tuf-repo.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
+import { openTempRegistry } from '../../helpers/registry.js';
 
 const T0 = Date.parse('2026-03-10T03:00:00Z');
 const HOUR = 3_600_000;
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups.length = 0;
-});
+const cleanups = cleanupsAfterEach();
 
 async function openRegistry() {
-  const dir = tempDir('gc-alert-src-');
-  cleanups.push(dir.cleanup);
-  const registry = new Registry(join(dir.path, 'registry.db'));
-  registry.open();
-  cleanups.push(() => registry.close());
+  const { dir, registry } = openTempRegistry(cleanups, 'gc-alert-src-');
   registry.gates.upsert(GateConfig.parse(GATE));
   for (const [id, name] of [
     ['d1', 'Sảnh A'],

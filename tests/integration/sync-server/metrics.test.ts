@@ -3,15 +3,13 @@
  * open file descriptors) beside the gatecast families, every line in the Prometheus text format,
  * and two servers in one process each with its own numbers.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type Exposition, parseExposition } from '../../helpers/prometheus.js';
 import { rawSocket, startServer, until } from '../../helpers/sync.js';
 import { tempDir } from '../../helpers/temp.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupsAfterEach();
 
 async function scrape(url: string): Promise<{ contentType: string | null; m: Exposition }> {
   const res = await fetch(`${url}/metrics`);

@@ -3,8 +3,7 @@
  * are verified once by the background backfill, on a real registry file with real device keys.
  */
 import { generateKeyPairSync, sign } from 'node:crypto';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { memoryLogger } from '../../../platform/log.js';
 import {
   POP_GENESIS_HASH,
@@ -14,14 +13,10 @@ import {
   popSigningBytes,
 } from '../../../protocol/proof-of-play.js';
 import { PopVerdictBackfill } from '../../../sync-server/ingest/pop-backfill.js';
-import { Registry } from '../../../sync-server/registry/registry.js';
-import { tempDir } from '../../helpers/temp.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
+import { openTempRegistry } from '../../helpers/registry.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups.length = 0;
-});
+const cleanups = cleanupsAfterEach();
 
 function signedChain(deviceId: string, n: number, key: ReturnType<typeof generateKeyPairSync>['privateKey']) {
   let prevHash = POP_GENESIS_HASH;
@@ -56,11 +51,7 @@ const all = { fromMs: 0, toMs: Number.MAX_SAFE_INTEGER, afterSeq: 0, lastSeq: 10
 
 describe('proof-of-play verdict backfill', () => {
   it('verifies every row stored without a verdict, once, chunk by chunk', async () => {
-    const dir = tempDir('gc-pop-backfill-');
-    cleanups.push(dir.cleanup);
-    const registry = new Registry(join(dir.path, 'registry.db'));
-    registry.open();
-    cleanups.push(() => registry.close());
+    const { registry } = openTempRegistry(cleanups, 'gc-pop-backfill-');
     const keys = generateKeyPairSync('ed25519');
     const other = generateKeyPairSync('ed25519');
     registry.devices.add({
@@ -125,11 +116,7 @@ describe('proof-of-play verdict backfill', () => {
   });
 
   it('stops between chunks and leaves the rest for later', async () => {
-    const dir = tempDir('gc-pop-backfill-stop-');
-    cleanups.push(dir.cleanup);
-    const registry = new Registry(join(dir.path, 'registry.db'));
-    registry.open();
-    cleanups.push(() => registry.close());
+    const { registry } = openTempRegistry(cleanups, 'gc-pop-backfill-stop-');
     const keys = generateKeyPairSync('ed25519');
     registry.devices.add({
       id: 'd1',

@@ -6,7 +6,7 @@
  */
 import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../protocol/errors.js';
 import { memoryLogger } from '../../../platform/log.js';
 import { parseServerConfig } from '../../../sync-server/config/config.js';
@@ -16,12 +16,10 @@ import { manifest } from '../../helpers/schedule-fixtures.js';
 import { OPS_TOKEN, startServer } from '../../helpers/sync.js';
 import { tempDir } from '../../helpers/temp.js';
 import { selfSignedCert } from '../../helpers/tls.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 
 const SG = 'kien-giang/ha-tien';
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupsAfterEach();
 
 async function login(base: string, username: string) {
   const res = await fetch(`${base}/api/session`, {

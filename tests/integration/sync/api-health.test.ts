@@ -1,13 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fakeClock } from '../../../protocol/clock.js';
-import { startServer } from '../../helpers/sync.js';
-import { tempDir } from '../../helpers/temp.js';
+import { startTempServer } from '../../helpers/sync.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupsAfterEach();
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -15,11 +12,8 @@ const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta
 
 describe('GET /api/health', () => {
   it('answers without the ops token with the version and the uptime; the rest of /api still needs it', async () => {
-    const dir = tempDir('gc-health-');
-    cleanups.push(dir.cleanup);
     const clock = fakeClock('2026-11-22T04:00:00Z');
-    const s = await startServer(dir.path, {}, clock);
-    cleanups.push(() => s.server.stop());
+    const s = await startTempServer(cleanups, 'gc-health-', {}, clock);
 
     const first = await fetch(`${s.server.url}/api/health`);
     expect(first.status).toBe(200);

@@ -1,20 +1,13 @@
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { enrolTestDevice, GATE, healthAt, makeDevice, startServer, until } from '../../helpers/sync.js';
-import { tempDir } from '../../helpers/temp.js';
+import { describe, expect, it } from 'vitest';
+import { enrolTestDevice, GATE, healthAt, makeDevice, startTempServer, until } from '../../helpers/sync.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups.length = 0;
-});
+const cleanups = cleanupsAfterEach();
 
 describe('REST API', () => {
   it('serves gates, groups, device detail, events, proof-of-play and health history', async () => {
-    const dir = tempDir('gc-api-');
-    cleanups.push(dir.cleanup);
-    const s = await startServer(dir.path);
-    cleanups.push(() => s.server.stop());
+    const s = await startTempServer(cleanups, 'gc-api-');
     const gate2 = {
       siteGroup: 'an-giang/tinh-bien',
       name: 'Cửa khẩu Quốc tế Tịnh Biên',
@@ -38,8 +31,8 @@ describe('REST API', () => {
         .code,
     ).toBe('ENROL_GATE_UNKNOWN');
 
-    const e = await enrolTestDevice(s.api, s.server.url, join(dir.path, 'd'));
-    const dev = makeDevice(join(dir.path, 'd'), e.deviceId, s.server.url);
+    const e = await enrolTestDevice(s.api, s.server.url, join(s.dir, 'd'));
+    const dev = makeDevice(join(s.dir, 'd'), e.deviceId, s.server.url);
     cleanups.push(() => dev.close());
     const t0 = Date.now() - 60_000;
     dev.outbox.appendHealth(healthAt(t0));

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { loadIdentity } from '../../../device/identity.js';
+import { describe, expect, it } from 'vitest';
 import { CloseCode, PRE_AUTH_FRAME_MAX_BYTES } from '../../../protocol/messages.js';
 import {
   enrolTestDevice,
@@ -9,31 +8,18 @@ import {
   makeDevice,
   rawAuth,
   rawSocket,
-  startServer,
+  startTempServer,
   until,
 } from '../../helpers/sync.js';
-import { tempDir } from '../../helpers/temp.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups.length = 0;
-});
+const cleanups = cleanupsAfterEach();
 
-async function setup(over: Parameters<typeof startServer>[1] = {}) {
-  const dir = tempDir('gc-bad-');
-  const s = await startServer(dir.path, over);
-  cleanups.push(dir.cleanup, () => s.server.stop());
-  const a = await enrolTestDevice(s.api, s.server.url, join(dir.path, 'a'), 'a');
-  const b = await enrolTestDevice(s.api, s.server.url, join(dir.path, 'b'), 'b');
-  return {
-    ...s,
-    dir: dir.path,
-    a,
-    b,
-    idA: loadIdentity(join(dir.path, 'a')),
-    idB: loadIdentity(join(dir.path, 'b')),
-  };
+async function setup(over: Parameters<typeof startTempServer>[2] = {}) {
+  const s = await startTempServer(cleanups, 'gc-bad-', over);
+  const a = await enrolTestDevice(s.api, s.server.url, join(s.dir, 'a'), 'a');
+  const b = await enrolTestDevice(s.api, s.server.url, join(s.dir, 'b'), 'b');
+  return { ...s, a, b, idA: a.identity, idB: b.identity };
 }
 
 /** Frames a fuzzer throws: broken JSON, wrong shapes, unknown types and versions, hostile values. */

@@ -4,14 +4,13 @@ import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { registerServerCommands } from '../../../cli/server-commands.js';
 import { registerSyncCommands } from '../../../cli/sync-commands.js';
-import { GATE, OPS_TOKEN, startServer } from '../../helpers/sync.js';
+import { GATE, OPS_TOKEN, startTempServer } from '../../helpers/sync.js';
 import { tempDir } from '../../helpers/temp.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
+const cleanups = cleanupsAfterEach();
+afterEach(() => {
   vi.restoreAllMocks();
-  for (const c of cleanups.reverse()) await c();
-  cleanups.length = 0;
 });
 
 function program() {
@@ -23,11 +22,8 @@ function program() {
 
 describe('gatecast enrolment-token and enrol', () => {
   it('creates a token from the server config and enrols a device with it', async () => {
-    const dir = tempDir('gc-cli-');
-    cleanups.push(dir.cleanup);
-    const s = await startServer(dir.path);
-    cleanups.push(() => s.server.stop());
-    const configFile = join(dir.path, 'server.json');
+    const s = await startTempServer(cleanups, 'gc-cli-');
+    const configFile = join(s.dir, 'server.json');
     writeFileSync(
       configFile,
       JSON.stringify({
@@ -55,22 +51,8 @@ describe('gatecast enrolment-token and enrol', () => {
     ]);
     const token = /^(gce_\S+)$/m.exec(out.join(''))?.[1] ?? '';
     expect(token).toMatch(/^gce_/);
-    const dataDir = join(dir.path, 'device');
-    await program().parseAsync([
-      'node',
-      'gatecast',
-      'enrol',
-      '--server',
-      s.server.url,
-      '--token',
-      token,
-      '--data-dir',
-      dataDir,
-    ]);
-    expect(out.join('')).toMatch(/enrolled as gc-[0-9a-f]{16} \(entrance at Cửa khẩu Quốc tế Hà Tiên\)/);
-    const cfg = JSON.parse(readFileSync(join(dataDir, 'device.json'), 'utf8'));
-    expect(cfg).toMatchObject({ screenName: 'entrance', server: { url: s.server.url } });
-    await expect(
+    const dataDir = join(s.dir, 'device');
+    const enrol = () =>
       program().parseAsync([
         'node',
         'gatecast',
@@ -81,8 +63,12 @@ describe('gatecast enrolment-token and enrol', () => {
         token,
         '--data-dir',
         dataDir,
-      ]),
-    ).rejects.toThrow(/already enrolled/);
+      ]);
+    await enrol();
+    expect(out.join('')).toMatch(/enrolled as gc-[0-9a-f]{16} \(entrance at Cửa khẩu Quốc tế Hà Tiên\)/);
+    const cfg = JSON.parse(readFileSync(join(dataDir, 'device.json'), 'utf8'));
+    expect(cfg).toMatchObject({ screenName: 'entrance', server: { url: s.server.url } });
+    await expect(enrol()).rejects.toThrow(/already enrolled/);
   });
 
   it('names every config problem at once', async () => {

@@ -4,7 +4,7 @@
  * reboot its host. Through the real server, the real ws link and the real Hardware.
  */
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../../../device/display/display-power.js';
 import { Hardware } from '../../../device/hardware.js';
 import { commandHandlers, DEMO_HOST_REBOOT, type HostReboot } from '../../../device/sync/command-handlers.js';
@@ -12,25 +12,18 @@ import { systemTimers } from '../../../device/timers.js';
 import { systemClock } from '../../../protocol/clock.js';
 import { parseDeviceConfig } from '../../../protocol/config.js';
 import { memoryLogger } from '../../../platform/log.js';
-import { enrolTestDevice, GATE, makeDevice, startServer, until } from '../../helpers/sync.js';
-import { tempDir } from '../../helpers/temp.js';
+import { enrolTestDevice, GATE, makeDevice, startTempServer, until } from '../../helpers/sync.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups.length = 0;
-});
+const cleanups = cleanupsAfterEach();
 
 async function screen(opts: {
   powerAdapter: 'none' | 'x11';
   run: (cmd: string) => RunResult;
   hostReboot: HostReboot;
 }) {
-  const dir = tempDir('gc-cmdtruth-');
-  cleanups.push(dir.cleanup);
-  const s = await startServer(dir.path);
-  cleanups.push(() => s.server.stop());
-  const e = await enrolTestDevice(s.api, s.server.url, join(dir.path, 'd'));
+  const s = await startTempServer(cleanups, 'gc-cmdtruth-');
+  const e = await enrolTestDevice(s.api, s.server.url, join(s.dir, 'd'));
   const runs: string[][] = [];
   const run = async (cmd: string, args: readonly string[]) => {
     runs.push([cmd, ...args]);
@@ -71,7 +64,7 @@ async function screen(opts: {
     hostReboot: opts.hostReboot,
     log: memoryLogger(),
   });
-  const dev = makeDevice(join(dir.path, 'd'), e.deviceId, s.server.url, { handlers });
+  const dev = makeDevice(join(s.dir, 'd'), e.deviceId, s.server.url, { handlers });
   cleanups.push(() => dev.close());
   dev.client.start();
   const send = async (name: string) => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { enrolDevice } from '../../../device/sync/enrol.js';
 import { fakeClock } from '../../../protocol/clock.js';
 import {
@@ -10,16 +10,14 @@ import {
   makeDevice,
   OPS_TOKEN,
   startServer,
+  startTempServer,
   until,
 } from '../../helpers/sync.js';
 import { tempDir } from '../../helpers/temp.js';
 import { selfSignedCert } from '../../helpers/tls.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups.length = 0;
-});
+const cleanups = cleanupsAfterEach();
 
 // The smallest valid PNG: 1x1, one grey pixel.
 const PNG = Buffer.from(
@@ -29,13 +27,10 @@ const PNG = Buffer.from(
 
 describe('remote commands', () => {
   it('queues commands for an offline device, delivers them on return, and stores the screenshot', async () => {
-    const dir = tempDir('gc-cmd-');
-    cleanups.push(dir.cleanup);
-    const s = await startServer(dir.path);
-    cleanups.push(() => s.server.stop());
-    const e = await enrolTestDevice(s.api, s.server.url, join(dir.path, 'd'));
+    const s = await startTempServer(cleanups, 'gc-cmd-');
+    const e = await enrolTestDevice(s.api, s.server.url, join(s.dir, 'd'));
     const calls: string[] = [];
-    const dev = makeDevice(join(dir.path, 'd'), e.deviceId, s.server.url, {
+    const dev = makeDevice(join(s.dir, 'd'), e.deviceId, s.server.url, {
       handlers: {
         screenshot: async () => {
           calls.push('screenshot');
@@ -77,14 +72,11 @@ describe('remote commands', () => {
   });
 
   it('expires a command whose device does not return in time', async () => {
-    const dir = tempDir('gc-cmdexp-');
-    cleanups.push(dir.cleanup);
     const clock = fakeClock(Date.now());
-    const s = await startServer(dir.path, {}, clock);
-    cleanups.push(() => s.server.stop());
-    const e = await enrolTestDevice(s.api, s.server.url, join(dir.path, 'd'));
+    const s = await startTempServer(cleanups, 'gc-cmdexp-', {}, clock);
+    const e = await enrolTestDevice(s.api, s.server.url, join(s.dir, 'd'));
     let reloads = 0;
-    const dev = makeDevice(join(dir.path, 'd'), e.deviceId, s.server.url, {
+    const dev = makeDevice(join(s.dir, 'd'), e.deviceId, s.server.url, {
       handlers: {
         reloadPlayer: async () => {
           reloads++;
@@ -109,11 +101,8 @@ describe('remote commands', () => {
 
 describe('command arguments from ops', () => {
   it('refuses arguments nested beyond the protocol bounds, by name, and queues nothing', async () => {
-    const dir = tempDir('gc-cmdargs-');
-    cleanups.push(dir.cleanup);
-    const s = await startServer(dir.path);
-    cleanups.push(() => s.server.stop());
-    const e = await enrolTestDevice(s.api, s.server.url, join(dir.path, 'd'));
+    const s = await startTempServer(cleanups, 'gc-cmdargs-');
+    const e = await enrolTestDevice(s.api, s.server.url, join(s.dir, 'd'));
     // 5,000 levels: written as text (JSON.stringify itself would overflow the stack).
     const body = `{"name":"identify","args":${'{"x":'.repeat(5000)}1${'}'.repeat(5000)}}`;
     const res = await fetch(`${s.server.url}/api/devices/${e.deviceId}/commands`, {

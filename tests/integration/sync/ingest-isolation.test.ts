@@ -1,38 +1,27 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
-import { loadIdentity } from '../../../device/identity.js';
+import { describe, expect, it } from 'vitest';
 import type { ServerMessage } from '../../../protocol/messages.js';
 import { REGISTRY_DB } from '../../../sync-server/main.js';
-import { enrolTestDevice, type RawSocket, rawAuth, rawSocket, startServer } from '../../helpers/sync.js';
-import { tempDir } from '../../helpers/temp.js';
+import { enrolTestDevice, rawAuth, rawSocket, type RawSocket, startTempServer } from '../../helpers/sync.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups.length = 0;
-});
+const cleanups = cleanupsAfterEach();
 
 /** A server with two enrolled devices, each authenticated on a raw socket. */
 async function twoDevices() {
-  const dir = tempDir('gc-ingest-');
-  const s = await startServer(dir.path);
-  cleanups.push(dir.cleanup, () => s.server.stop());
-  const a = await enrolTestDevice(s.api, s.server.url, join(dir.path, 'a'), 'a');
-  const b = await enrolTestDevice(s.api, s.server.url, join(dir.path, 'b'), 'b');
+  const s = await startTempServer(cleanups, 'gc-ingest-');
+  const a = await enrolTestDevice(s.api, s.server.url, join(s.dir, 'a'), 'a');
+  const b = await enrolTestDevice(s.api, s.server.url, join(s.dir, 'b'), 'b');
   const sockA = await rawSocket(s.server.url);
   const sockB = await rawSocket(s.server.url);
   cleanups.push(
     () => sockA.ws.terminate(),
     () => sockB.ws.terminate(),
   );
-  expect((await rawAuth(sockA, s.server.url, a.deviceId, loadIdentity(join(dir.path, 'a')))).reply.type).toBe(
-    'welcome',
-  );
-  expect((await rawAuth(sockB, s.server.url, b.deviceId, loadIdentity(join(dir.path, 'b')))).reply.type).toBe(
-    'welcome',
-  );
-  return { ...s, dir: dir.path, a: a.deviceId, b: b.deviceId, sockA, sockB };
+  expect((await rawAuth(sockA, s.server.url, a.deviceId, a.identity)).reply.type).toBe('welcome');
+  expect((await rawAuth(sockB, s.server.url, b.deviceId, b.identity)).reply.type).toBe('welcome');
+  return { ...s, a: a.deviceId, b: b.deviceId, sockA, sockB };
 }
 
 const at = Date.now() - 1000;

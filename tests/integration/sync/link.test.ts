@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { identityKeyPath, loadIdentity } from '../../../device/identity.js';
 import { enrolDevice } from '../../../device/sync/enrol.js';
 import { DeviceConfig } from '../../../protocol/config.js';
@@ -12,23 +12,16 @@ import {
   GATE,
   healthAt,
   makeDevice,
-  startServer,
+  startTempServer,
   type TestDevice,
   until,
 } from '../../helpers/sync.js';
-import { tempDir } from '../../helpers/temp.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups.length = 0;
-});
+const cleanups = cleanupsAfterEach();
 
 async function setup() {
-  const dir = tempDir('gc-sync-');
-  const s = await startServer(dir.path);
-  cleanups.push(dir.cleanup, () => s.server.stop());
-  return { dir: dir.path, ...s };
+  return startTempServer(cleanups, 'gc-sync-');
 }
 
 describe('enrolment and the device link', () => {

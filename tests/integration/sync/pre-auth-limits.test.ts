@@ -1,29 +1,22 @@
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { loadIdentity } from '../../../device/identity.js';
+import { describe, expect, it } from 'vitest';
 import { CloseCode } from '../../../protocol/messages.js';
 import {
   enrolTestDevice,
-  type RawSocket,
   rawAuth,
   rawSocket,
-  startServer,
+  type RawSocket,
+  startTempServer,
   until,
 } from '../../helpers/sync.js';
-import { tempDir } from '../../helpers/temp.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups.length = 0;
-});
+const cleanups = cleanupsAfterEach();
 
-async function setup(over: Parameters<typeof startServer>[1] = {}) {
-  const dir = tempDir('gc-preauth-');
-  const s = await startServer(dir.path, over);
-  cleanups.push(dir.cleanup, () => s.server.stop());
-  const a = await enrolTestDevice(s.api, s.server.url, join(dir.path, 'a'), 'a');
-  return { ...s, a: a.deviceId, idA: loadIdentity(join(dir.path, 'a')) };
+async function setup(over: Parameters<typeof startTempServer>[2] = {}) {
+  const s = await startTempServer(cleanups, 'gc-preauth-', over);
+  const a = await enrolTestDevice(s.api, s.server.url, join(s.dir, 'a'), 'a');
+  return { ...s, a: a.deviceId, idA: a.identity };
 }
 
 /** Opens a socket and keeps it for cleanup; resolves to the socket or the HTTP status refusing it. */

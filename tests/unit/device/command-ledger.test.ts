@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   COMMAND_LEDGER_MIGRATIONS,
   MemoryCommandLedger,
@@ -10,11 +10,9 @@ import { migrate, openDeviceDb } from '../../../device/store/sqlite.js';
 import { memoryLogger } from '../../../platform/log.js';
 import type { Command } from '../../../protocol/messages.js';
 import { tempDir } from '../../helpers/temp.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const c of cleanups.splice(0).reverse()) c();
-});
+const cleanups = cleanupsAfterEach();
 
 function openLedger(path: string, size?: number) {
   const db = openDeviceDb(path);
