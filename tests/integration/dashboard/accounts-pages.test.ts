@@ -334,7 +334,7 @@ describe('users, account and audit pages in Chromium', () => {
     expect(await adminPage.$('#own-password')).not.toBeNull();
     expect((await rowCells(adminPage, 'op1'))['role']).toBe('Author');
     expect(errors).toEqual([]);
-  }, 30_000);
+  }, 90_000);
 
   it("lists an approver's registered keys on their account page and registers one pasted there", async () => {
     const dir = tempDir('gc-account-keys-');
@@ -389,5 +389,5 @@ describe('users, account and audit pages in Chromium', () => {
     await viewer.waitForSelector('#own-keys');
     expect(await viewer.$('#own-key')).toBeNull();
     expect(errors).toEqual([]);
-  }, 30_000);
+  }, 90_000);
 });

@@ -202,5 +202,5 @@ describe('alerts page in Chromium', () => {
       await viewerPage.$eval(`#alerts-body tr[data-key="${keyB}"] td[data-f="kind"]`, (x) => x.textContent),
     ).toBe('Offline');
     expect(errors).toEqual([]);
-  }, 30_000);
+  }, 90_000);
 });

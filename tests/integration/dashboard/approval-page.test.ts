@@ -124,7 +124,7 @@ describe('approval pages in Chromium', () => {
     await Promise.all([two.page.waitForNavigation(), two.page.click('#nav-drafts')]);
     await two.page.waitForSelector(`#published tr[data-draft="${d.id}"]`);
     expect(errors).toEqual([]);
-  }, 30_000);
+  }, 90_000);
 
   it('refuses to sign when the bundle.json shown is not the one inside the signed payload', async () => {
     const rig = await approvalRig();
@@ -169,7 +169,7 @@ describe('approval pages in Chromium', () => {
     expect(await page.$eval('#sign-result', (p) => p.textContent)).toContain('từ chối ký');
     expect((await rig.s.server.tuf!.drafts.get(d.id)).signatures).toEqual([]);
     expect(errors).toEqual([]);
-  }, 30_000);
+  }, 90_000);
 
   it('sends an emergency message from the form, keeps hostile text inert, and ends it', async () => {
     const rig = await approvalRig();
@@ -230,5 +230,5 @@ describe('approval pages in Chromium', () => {
     expect(await page.evaluate(() => (window as { __xss?: string }).__xss)).toBeUndefined();
     expect(await page.$$('img[src="x"]')).toHaveLength(0);
     expect(errors).toEqual([]);
-  }, 30_000);
+  }, 90_000);
 });

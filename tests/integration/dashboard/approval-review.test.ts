@@ -97,7 +97,7 @@ describe('the draft page shows every signed file without giving it the origin', 
     const [admin] = await rig.logins('admin');
     const users = (await rig.call(admin, 'GET', '/api/users')).body as { users: { username: string }[] };
     expect(users.users.map((u) => u.username)).not.toContain('evil');
-  }, 30_000);
+  }, 90_000);
 
   it("a remembered key serves only its account, and each signature needs the approver's confirmation", async () => {
     const rig = await approvalRig();

@@ -180,5 +180,5 @@ describe('content authoring page', () => {
     expect(await vpage.$$('img[src="x"]')).toHaveLength(0);
     expect(await vpage.evaluate(() => (window as { __xss?: number }).__xss)).toBeUndefined();
     expect(errors).toEqual([]);
-  }, 30_000);
+  }, 90_000);
 });

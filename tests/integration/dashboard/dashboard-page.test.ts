@@ -156,5 +156,5 @@ describe('ops dashboard in Chromium', () => {
         c.fill(c.embedded('gc-msgs')['fleet.summary'], { total: 1, playing: 0, offline: 1, displayOff: 0, error: 0 }))`,
     );
     expect(redrawn).toBe(summary);
-  }, 30_000);
+  }, 90_000);
 });

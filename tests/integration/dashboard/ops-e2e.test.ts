@@ -204,5 +204,5 @@ describe('ops dashboard, end to end', () => {
       got.set(`${f[col('Item')]}|${f[col('Language')]}`, Number(f[col('Plays')]));
     }
     expect(got).toEqual(expected);
-  }, 150_000);
+  }, 300_000);
 });

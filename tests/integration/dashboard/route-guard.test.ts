@@ -381,7 +381,7 @@ describe('route guard over every route of the running server', () => {
       const me = await fetch(`${base}/api/session`, { headers: { cookie: who.cookie } });
       expect(me.status, who.role).toBe(200);
     }
-  }, 30_000);
+  }, 90_000);
 
   it('refuses reading session routes without a session and for every role not allowed', async () => {
     const routes = s.server.routes().filter((r) => isSessionRoute(r) && !MUTATING.has(r.method));
@@ -403,7 +403,7 @@ describe('route guard over every route of the running server', () => {
         else await denied.arrayBuffer();
       }
     }
-  }, 30_000);
+  }, 90_000);
 
   it('sends pages to the login page without a session and refuses roles not allowed; open routes answer without one; public mutating routes refuse cross-site', async () => {
     const routes = s.server.routes().filter((r) => r.access === 'public' && PUBLIC_ROUTES[keyOf(r)]);
