@@ -14,8 +14,11 @@ import {
 } from '../../protocol/proof-of-play.js';
 import type { DeviceStore } from '../registry/device-store.js';
 import type { GateStore } from '../registry/gate-store.js';
+import type { IngestStore } from '../registry/ingest-store.js';
 import type { PopStore, PopVerdict } from '../registry/pop-store.js';
+import type { ItemTitle, ReportNamesStore } from '../registry/report-names-store.js';
 import { streamingVerifier } from './chain-check.js';
+import type { NamedGate } from './names.js';
 import type { ReportDataSource } from './routes.js';
 import type {
   ChainBreak,
@@ -23,7 +26,6 @@ import type {
   Outage,
   ProofOfPlayRecord,
   ReportDevice,
-  ReportGate,
   VerifyChain,
 } from './types.js';
 
@@ -32,6 +34,8 @@ export interface ReportRegistry {
   gates: Pick<GateStore, 'list'>;
   devices: Pick<DeviceStore, 'list' | 'get' | 'sessions'>;
   pop: Pick<PopStore, 'seqRange' | 'page' | 'setVerdicts'>;
+  reportNames?: Pick<ReportNamesStore, 'gateNames' | 'titles' | 'setTitles'>;
+  ingest?: Pick<IngestStore, 'gapRecords'>;
 }
 
 /** Records read from the registry per page: bounded memory, and the event loop runs between pages. */
@@ -280,11 +284,24 @@ export class RegistryReportSource implements ReportDataSource {
   constructor(
     private readonly registry: ReportRegistry,
     private readonly pageRecords = REPORT_PAGE_RECORDS,
+    /** The titles of what is published now (main.ts reads the bundle manifests), recorded before each report. */
+    private readonly publishedTitles?: () => Promise<readonly ItemTitle[]>,
   ) {}
 
-  async gates(): Promise<readonly ReportGate[]> {
+  /**
+   * Gates with their name history (gate_names); a gate without one is named by its gate record
+   * and, lacking a province name, by its site group's first segment.
+   */
+  async gates(): Promise<readonly NamedGate[]> {
+    const history = new Map<string, ReturnType<ReportNamesStore['gateNames']>>();
+    for (const n of this.registry.reportNames?.gateNames() ?? []) {
+      const list = history.get(n.siteGroup) ?? [];
+      list.push(n);
+      history.set(n.siteGroup, list);
+    }
     return this.registry.gates.list().map((g) => {
       const provinceId = provinceOf(g.siteGroup);
+      const names = history.get(g.siteGroup);
       return {
         siteGroup: g.siteGroup,
         name: g.name,
@@ -292,14 +309,29 @@ export class RegistryReportSource implements ReportDataSource {
         provinceName: provinceId,
         timezone: g.timezone,
         ...(g.openingHours ? { openingHours: g.openingHours } : {}),
+        ...(names ? { names } : {}),
       };
     });
   }
 
+  /** Screens with their service span (enrolment to revocation) and the records they declared lost. */
   async devices(): Promise<readonly ReportDevice[]> {
-    return this.registry.devices
-      .list()
-      .map((d) => ({ deviceId: d.id, name: d.screenName, siteGroup: d.siteGroup }));
+    return this.registry.devices.list().map((d) => ({
+      deviceId: d.id,
+      name: d.screenName,
+      siteGroup: d.siteGroup,
+      activeFrom: d.enrolledAtMs,
+      activeTo: d.revokedAtMs,
+      ...(this.registry.ingest ? { declaredLost: this.registry.ingest.gapRecords(d.id, 'pop') } : {}),
+    }));
+  }
+
+  /** Item and emergency titles: what is published now is recorded first, so expired ones stay named. */
+  async titles(): Promise<readonly ItemTitle[]> {
+    const names = this.registry.reportNames;
+    if (!names) return [];
+    if (this.publishedTitles) names.setTitles(await this.publishedTitles());
+    return names.titles();
   }
 
   private outages(deviceId: string, from: number, to: number): Outage[] {

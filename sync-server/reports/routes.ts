@@ -3,7 +3,8 @@
  * that asks for it, GET /dashboard/reports (a page for the same action).
  *
  *   ?period=2026-Q1 | 2026 | 2026-01-01..2026-03-31   (required)
- *   &basis=calendar | reporting                         (quarters and years; default calendar)
+ *   &basis=reporting | calendar                         (quarters and years; default reporting:
+ *                                                        the state's data cut-off, docs/reporting-rules.md)
  *   &province=<id> &gate=<siteGroup>                    (optional filters)
  *   &lang=vi | en                                       (default vi)
  *   &format=csv | devices-csv | html | pdf              (default html)
@@ -15,14 +16,18 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Clock } from '../../protocol/clock.js';
 import { isGatecastError } from '../../protocol/errors.js';
-import {
-  DEFAULT_DASHBOARD_LANGUAGE,
-  dashboardText,
-  isDashboardLanguage,
-} from '../../protocol/i18n/dashboard.js';
+import { type DashboardLanguage, dashboardText, isDashboardLanguage } from '../../protocol/i18n/dashboard.js';
 import { pageSession, type PageSessionOptions, sendHtml } from '../accounts/page-session.js';
 import { languageOf } from '../dashboard/language.js';
+import { z } from 'zod';
+import { isLocalDate, startOfLocalDay } from '../../protocol/zoned-time.js';
+import type { AccountContext } from '../accounts/access-control.js';
+import type { ItemTitle, ReportNamesStore } from '../registry/report-names-store.js';
+import { isReportFormError, type ReportFormStore } from './form-settings.js';
+import { html } from '../web/escape.js';
 import { ReportBuilder } from './build.js';
+import { gateForPeriod, type NamedGate, nameItems } from './names.js';
+import { reportText } from './texts.js';
 import { renderReports } from './page.js';
 import { isReportBusyError, type JobQueue } from './job-queue.js';
 import {
@@ -33,19 +38,14 @@ import {
   ReportPeriodTooLongError,
 } from './period.js';
 import { renderReportHtml, reportDevicesCsv, reportPlaysCsv } from './render.js';
-import type {
-  Outage,
-  ProofOfPlayRecord,
-  Report,
-  ReportDevice,
-  ReportGate,
-  ReportPeriod,
-  VerifyChain,
-} from './types.js';
+import type { Outage, ProofOfPlayRecord, Report, ReportDevice, ReportPeriod, VerifyChain } from './types.js';
 
 /** The registry/telemetry adapter the report reads. */
 export interface ReportDataSource {
-  gates(): Promise<readonly ReportGate[]>;
+  /** Gates, with their name history when the source keeps one. */
+  gates(): Promise<readonly NamedGate[]>;
+  /** Published item and emergency titles per language (absent: items are shown by id). */
+  titles?(): Promise<readonly ItemTitle[]>;
   devices(): Promise<readonly ReportDevice[]>;
   /** One device's proof-of-play records with actualStart in [from, to), and outages overlapping it. */
   deviceData(
@@ -70,30 +70,87 @@ export interface ReportRoutesOptions {
   pdfJobs: JobQueue;
   /** The longest period a report may cover (config reports.maxPeriodDays). */
   maxPeriodDays: number;
+  /** The shortest outage counted (config reports.minOutageMs; default build.ts DEFAULT_MIN_OUTAGE_MS). */
+  minOutageMs?: number;
   /** Serves the reports form at /dashboard/reports for signed-in sessions (the sync server). */
   page?: PageSessionOptions;
+  /** The printed form's settings; with `audit`, admins change them at PUT /api/reports/form. */
+  form?: ReportFormStore;
+  /** Gate name history, changed by admins at PUT /api/reports/gate-names. */
+  gateNames?: Pick<ReportNamesStore, 'setGateNames'>;
+  /** Records admin changes (accounts' audit log). */
+  audit?: (
+    actor: AccountContext,
+    action: string,
+    target: string | null,
+    details: Record<string, unknown>,
+  ) => void;
 }
 
-/** Parses "2026-Q1", "2026" or "2026-01-01..2026-03-31". */
+const GateNamesBody = z
+  .object({
+    siteGroup: z.string().min(1).max(200),
+    /** Local date (YYYY-MM-DD) in the gate's zone from which the names hold. */
+    validFrom: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/)
+      .refine(isLocalDate, { message: 'not a real date' }),
+    gateName: z.string().trim().min(1).max(200),
+    provinceId: z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/),
+    provinceName: z.string().trim().min(1).max(200),
+  })
+  .strict();
+
+const PERIOD_FORMS = '2026-Q1, 2026 or 2026-01-01..2026-03-31';
+
+/**
+ * Parses "2026-Q1", "2026" or "2026-01-01..2026-03-31". Quarters and years default to the state's
+ * reporting basis (the data cut-off of Decree 09/2019/NĐ-CP Art. 12); `basis=calendar` asks for
+ * the calendar one.
+ */
 export function parsePeriod(text: unknown, basis: unknown): ReportPeriod {
-  const b = basis === undefined ? undefined : basis === 'calendar' || basis === 'reporting' ? basis : null;
-  if (b === null) throw new ReportInputError('basis is "calendar" or "reporting"');
-  if (typeof text !== 'string')
-    throw new ReportInputError('period is required: 2026-Q1, 2026 or 2026-01-01..2026-03-31');
+  const b =
+    basis === undefined || basis === ''
+      ? 'reporting'
+      : basis === 'calendar' || basis === 'reporting'
+        ? basis
+        : null;
+  if (b === null) throw new ReportInputError('basis is "calendar" or "reporting"', { key: 'error.basis' });
+  if (typeof text !== 'string' || text === '')
+    throw new ReportInputError(`period is required: ${PERIOD_FORMS}`, { key: 'error.periodMissing' });
   let m = /^(\d{4})-Q([1-4])$/.exec(text);
-  if (m)
-    return {
-      kind: 'quarter',
-      year: Number(m[1]),
-      quarter: Number(m[2]) as 1 | 2 | 3 | 4,
-      ...(b && { basis: b }),
-    };
+  if (m) return { kind: 'quarter', year: Number(m[1]), quarter: Number(m[2]) as 1 | 2 | 3 | 4, basis: b };
   m = /^(\d{4})$/.exec(text);
-  if (m) return { kind: 'year', year: Number(m[1]), ...(b && { basis: b }) };
+  if (m) return { kind: 'year', year: Number(m[1]), basis: b };
   m = /^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$/.exec(text);
   if (m) return { kind: 'custom', from: m[1]!, to: m[2]! };
-  throw new ReportInputError(`period "${text.slice(0, 40)}" is not 2026-Q1, 2026 or 2026-01-01..2026-03-31`);
+  throw new ReportInputError(`period "${text.slice(0, 40)}" is not ${PERIOD_FORMS}`, {
+    key: 'error.period',
+    params: { period: text.slice(0, 40) },
+  });
 }
+
+/** A report error as a page in the user's language (a browser sent the dashboard's form). */
+function errorPage(lang: DashboardLanguage, message: string): string {
+  return html`<!doctype html>
+    <html lang="${lang}">
+      <head>
+        <meta charset="utf-8" />
+        <title>${reportText(lang, 'error.title')}</title>
+      </head>
+      <body>
+        <main>
+          <h1>${reportText(lang, 'error.title')}</h1>
+          <p id="report-error">${message}</p>
+          <p><a href="/dashboard/reports">${reportText(lang, 'error.back')}</a></p>
+        </main>
+      </body>
+    </html>`.toString();
+}
+
+/** Whether the caller is a browser navigating (the dashboard form), not a script asking for JSON. */
+const wantsHtml = (accept: string | undefined) =>
+  !!accept && accept.includes('text/html') && !accept.startsWith('application/json');
 
 const FORMATS = ['csv', 'devices-csv', 'html', 'pdf'] as const;
 type Format = (typeof FORMATS)[number];
@@ -123,57 +180,95 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app,
 
   app.setErrorHandler((err, request, reply) => {
     const asked = (request.query as Record<string, unknown> | undefined)?.['lang'];
-    const lang = isDashboardLanguage(asked) ? asked : DEFAULT_DASHBOARD_LANGUAGE;
+    const lang = isDashboardLanguage(asked) ? asked : languageOf(request);
+    const send = (status: number, code: string, message: string, extra: Record<string, unknown> = {}) => {
+      if (wantsHtml(request.headers.accept))
+        return reply
+          .code(status)
+          .header('content-type', 'text/html; charset=utf-8')
+          .header('content-security-policy', REPORT_HTML_CSP)
+          .send(errorPage(lang, message));
+      return reply.code(status).send({ error: { code, message, ...extra } });
+    };
     if (isReportPeriodTooLongError(err))
-      return reply.code(400).send({
-        error: {
-          code: err.code,
-          message: dashboardText(lang, 'report.error.periodTooLong', {
-            days: err.days,
-            maxDays: err.maxDays,
-          }),
-          maxDays: err.maxDays,
-        },
-      });
+      return send(
+        400,
+        err.code,
+        dashboardText(lang, 'report.error.periodTooLong', { days: err.days, maxDays: err.maxDays }),
+        { maxDays: err.maxDays },
+      );
     if (isReportBusyError(err)) {
       const seconds = Math.max(1, Math.ceil(err.retryAfterMs / 1000));
-      return reply
-        .code(429)
-        .header('retry-after', String(seconds))
-        .send({ error: { code: err.code, message: dashboardText(lang, 'report.error.busy', { seconds }) } });
+      reply.header('retry-after', String(seconds));
+      return send(429, err.code, dashboardText(lang, 'report.error.busy', { seconds }));
     }
-    if (isGatecastError(err) && err.code === 'REPORT_INVALID')
-      return reply.code(400).send({ error: { code: err.code, message: err.message } });
+    if (isReportFormError(err)) return send(400, err.code, err.message);
+    if (err instanceof ReportInputError)
+      return send(400, err.code, err.text ? reportText(lang, err.text.key, err.text.params) : err.message);
     if (isGatecastError(err) && err.code === 'PDF_RENDER_FAILED') {
       request.log.error({ err }, 'report PDF failed');
-      return reply.code(503).send({ error: { code: err.code, message: err.message } });
+      return send(503, err.code, err.message);
     }
     request.log.error({ err }, 'report failed');
-    return reply.code(500).send({ error: { code: 'INTERNAL', message: 'internal error' } });
+    return send(500, 'INTERNAL', reportText(lang, 'error.internal'));
   });
+
+  const form = opts.form;
+  if (form) {
+    app.get('/api/reports/form', { config: { access: 'reports.view' } }, async () => ({
+      form: (await form.load()) ?? null,
+    }));
+    app.put('/api/reports/form', { config: { access: 'settings.manage' } }, async (request) => {
+      const saved = await form.save(request.body);
+      opts.audit?.(request.account!, 'reports.form', null, { form: saved });
+      return { form: saved };
+    });
+  }
+  const gateNames = opts.gateNames;
+  if (gateNames)
+    app.put('/api/reports/gate-names', { config: { access: 'settings.manage' } }, async (request) => {
+      const body = GateNamesBody.safeParse(request.body);
+      if (!body.success)
+        throw new ReportInputError(
+          body.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+        );
+      const gate = (await opts.source.gates()).find((g) => g.siteGroup === body.data.siteGroup);
+      if (!gate) throw new ReportInputError('no gate matches the filters', { key: 'error.noGate' });
+      const names = { ...body.data, validFrom: startOfLocalDay(gate.timezone, body.data.validFrom) };
+      gateNames.setGateNames(names);
+      opts.audit?.(request.account!, 'reports.gate-names', body.data.siteGroup, body.data);
+      return { names };
+    });
 
   app.get('/api/reports', { config: { access: 'reports.view' } }, async (request, reply) => {
     const q = (request.query ?? {}) as Record<string, unknown>;
     const period = parsePeriod(q['period'], q['basis']);
-    const lang = q['lang'] === undefined ? DEFAULT_DASHBOARD_LANGUAGE : q['lang'];
-    if (!isDashboardLanguage(lang)) throw new ReportInputError('lang is "vi" or "en"');
+    const lang = q['lang'] === undefined ? languageOf(request) : q['lang'];
+    if (!isDashboardLanguage(lang)) throw new ReportInputError('lang is "vi" or "en"', { key: 'error.lang' });
     const format = (q['format'] ?? 'html') as Format;
-    if (!FORMATS.includes(format)) throw new ReportInputError(`format is one of ${FORMATS.join(', ')}`);
+    if (!FORMATS.includes(format))
+      throw new ReportInputError(`format is one of ${FORMATS.join(', ')}`, {
+        key: 'error.format',
+        params: { formats: FORMATS.join(', ') },
+      });
     const days = periodDays(period);
     if (days > opts.maxPeriodDays) throw new ReportPeriodTooLongError(days, opts.maxPeriodDays);
     const name = `gatecast-report-${String(q['period']).replace(/[^\w.-]/g, '_')}-${lang}`;
+    const number =
+      typeof q['number'] === 'string' && q['number'] !== '' ? q['number'].slice(0, 40) : undefined;
+    const doc = { form: await opts.form?.load(), number };
     reply.header('cache-control', 'no-store').header('x-content-type-options', 'nosniff');
     if (format === 'pdf') {
       // Building and printing together hold the slot: a refused request has cost nothing yet.
       const pdf = await opts.pdfJobs.run(async () =>
-        opts.renderPdf(renderReportHtml(await buildFor(q, period), lang)),
+        opts.renderPdf(renderReportHtml(await buildFor(q, period, lang), lang, doc)),
       );
       return reply
         .header('content-type', 'application/pdf')
         .header('content-disposition', `attachment; filename="${name}.pdf"`)
         .send(Buffer.from(pdf));
     }
-    const report = await buildFor(q, period);
+    const report = await buildFor(q, period, lang);
     switch (format) {
       case 'csv':
       case 'devices-csv':
@@ -188,18 +283,28 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app,
         return reply
           .header('content-type', 'text/html; charset=utf-8')
           .header('content-security-policy', REPORT_HTML_CSP)
-          .send(renderReportHtml(report, lang));
+          .send(renderReportHtml(report, lang, doc));
     }
   });
 
-  /** The report for the query's filters over `period`, one device at a time. */
-  async function buildFor(q: Record<string, unknown>, period: ReportPeriod): Promise<Report> {
-    const gates = (await opts.source.gates()).filter(
-      (g) =>
-        // An empty field (the dashboard form's "all gates") is no filter.
-        (!q['province'] || g.provinceId === q['province']) && (!q['gate'] || g.siteGroup === q['gate']),
-    );
-    if (gates.length === 0) throw new ReportInputError('no gate matches the filters');
+  /** The report for the query's filters over `period`, one device at a time, with names valid for it. */
+  async function buildFor(
+    q: Record<string, unknown>,
+    period: ReportPeriod,
+    lang: DashboardLanguage,
+  ): Promise<Report> {
+    const gates = (await opts.source.gates())
+      .map((g) => {
+        const { from, to } = periodRange(period, g.timezone);
+        return gateForPeriod(g, from, to);
+      })
+      .filter(
+        (g) =>
+          // An empty field (the dashboard form's "all gates") is no filter.
+          (!q['province'] || g.provinceId === q['province']) && (!q['gate'] || g.siteGroup === q['gate']),
+      );
+    if (gates.length === 0)
+      throw new ReportInputError('no gate matches the filters', { key: 'error.noGate' });
     const gateIds = new Set(gates.map((g) => g.siteGroup));
     const devices = (await opts.source.devices()).filter((d) => gateIds.has(d.siteGroup));
     const builder = new ReportBuilder({
@@ -208,6 +313,7 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app,
       devices,
       verifyChain: opts.verifyChain,
       generatedAt: opts.clock.now(),
+      ...(opts.minOutageMs !== undefined ? { minOutageMs: opts.minOutageMs } : {}),
     });
     for (const d of devices) {
       const gate = gates.find((g) => g.siteGroup === d.siteGroup)!;
@@ -222,6 +328,8 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app,
         builder.addDevice(d.deviceId, data.records, data.outages);
       }
     }
-    return builder.finish();
+    const report = builder.finish();
+    if (opts.source.titles) nameItems(report, await opts.source.titles(), lang);
+    return report;
   }
 };

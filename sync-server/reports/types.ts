@@ -116,12 +116,26 @@ export interface ReportGate {
   timezone: string;
   /** Absent: always open. */
   openingHours?: readonly TimeWindow[];
+  /**
+   * Names the gate or its province had earlier in the period (a rename or a merger within it), the
+   * latest last; `name` and `provinceName` are the ones valid at the period's end.
+   */
+  formerNames?: readonly { name: string; provinceName: string; until: number }[];
 }
 
 export interface ReportDevice {
   deviceId: string;
   name: string;
   siteGroup: string;
+  /** When the screen joined the fleet (enrolment or first install); before it, nothing is judged. */
+  activeFrom?: number;
+  /** When it was retired (revoked); after it, nothing is judged. */
+  activeTo?: number | null;
+  /**
+   * Proof-of-play records the screen itself declared lost (it could not keep them), when the server
+   * knows; these are explained holes in the chain, not breaks.
+   */
+  declaredLost?: number;
 }
 
 /**
@@ -138,6 +152,8 @@ export type ReportPeriod =
 
 export interface PlayCount {
   itemId: string;
+  /** The item's title in the report's language (or the emergency's text), when known. */
+  title?: string;
   language: string;
   plays: number;
   onAirMs: number;
@@ -177,14 +193,24 @@ export interface DeviceReport {
   /** The rejected records with their reasons, the first REJECTED_LISTED_MAX of them. */
   rejected: RejectedRecord[];
   onAirMs: number;
-  /** The time judged: the period, cut at the report's generation time. */
+  /** The screen's own span: the period cut to its enrolment, retirement and the report's time. */
+  from: number;
+  to: number;
+  /** The time judged: `to - from` (0 for a screen not in service in the period). */
   spanMs: number;
   uptimeRatio: number;
   openingMs: number;
   openingUptimeRatio: number;
   outages: ReportOutage[];
   contentGaps: ReportGap[];
+  /**
+   * The opening hours of the screen's span on one timeline: on air (plays recorded, with
+   * transitions shorter than a gap) + content gaps + outages = opening hours, to the millisecond.
+   */
+  timeline: { openingMs: number; onAirMs: number; gapMs: number; outageMs: number };
   chain: ChainReport;
+  /** Records the screen declared lost (null: not known to this report). */
+  declaredLost: number | null;
   playsByItem: PlayCount[];
 }
 
@@ -210,6 +236,8 @@ export interface Totals {
 export interface GateReport {
   siteGroup: string;
   name: string;
+  /** Names valid earlier in the period (ReportGate.formerNames). */
+  formerNames?: ReportGate['formerNames'];
   timezone: string;
   from: number;
   to: number;
@@ -228,6 +256,8 @@ export interface ProvinceReport {
 
 export interface Report {
   period: ReportPeriod;
+  /** The shortest outage counted as one (shorter link drops are not outages). */
+  minOutageMs: number;
   generatedAt: number;
   /** YYYY-MM-DD, for quarters and years. */
   dueDate: string | null;
