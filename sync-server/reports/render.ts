@@ -65,30 +65,32 @@ export function reportPlaysCsv(report: Report, lang: DashboardLanguage): string 
   return toCsv(header, rows);
 }
 
-/** One row per device: plays, on-air hours, uptime, outages, content gaps, chain state. */
+/**
+ * One row per screen, for people: headers in the report's language, times in the gate's local
+ * time, percentages, the chain check in words (numbers as the language writes them).
+ */
 export function reportDevicesCsv(report: Report, lang: DashboardLanguage): string {
-  const t = (k: DashboardKey) => dashboardText(lang, k);
+  const rt = (k: ReportTextKey) => reportText(lang, k);
   const header = [
-    t('report.province'),
-    t('report.gate'),
-    t('report.device'),
-    'deviceId',
-    'from',
-    'to',
-    t('report.plays'),
-    t('report.playsRejected'),
-    'rejectedRecords',
-    t('report.onAirHours'),
-    t('report.uptime'),
-    t('report.uptimeOpening'),
-    t('report.outages'),
-    `${t('report.outages')} (h)`,
-    t('report.contentGaps'),
-    `${t('report.contentGaps')} (h)`,
-    t('report.chain'),
-    'chainBreaks',
+    rt('csv.province'),
+    rt('csv.gate'),
+    rt('csv.screen'),
+    rt('csv.from'),
+    rt('csv.to'),
+    rt('csv.plays'),
+    rt('csv.playsRejected'),
+    rt('csv.onAirHours'),
+    rt('csv.uptime'),
+    rt('csv.uptimeOpening'),
+    rt('csv.outages'),
+    rt('csv.outageHours'),
+    rt('csv.gaps'),
+    rt('csv.gapHours'),
+    rt('csv.chain'),
   ];
-  const rows: (string | number)[][] = [];
+  const num = (n: number, digits = 0) => formatNumber(n, lang, digits);
+  const pct = (r: number) => formatPercent(r, lang, 2);
+  const rows: string[][] = [];
   for (const p of report.provinces)
     for (const g of p.gates)
       for (const d of g.devices)
@@ -96,23 +98,90 @@ export function reportDevicesCsv(report: Report, lang: DashboardLanguage): strin
           p.provinceName,
           g.name,
           d.name,
+          d.spanMs ? formatDateTime(d.from, lang, g.timezone) : '',
+          d.spanMs ? formatDateTime(d.to, lang, g.timezone) : '',
+          num(d.plays),
+          num(d.playsRejected),
+          num(d.onAirMs / HOUR, 2),
+          d.spanMs ? pct(d.uptimeRatio) : '',
+          d.openingMs ? pct(d.openingUptimeRatio) : '',
+          num(d.outages.length),
+          num(d.timeline.outageMs / HOUR, 2),
+          num(d.contentGaps.length),
+          num(d.timeline.gapMs / HOUR, 2),
+          chainInWords(d, lang),
+        ]);
+  return toCsv(header, rows);
+}
+
+/**
+ * One row per screen, for programs: stable column names (README "Report CSV for programs"), ISO
+ * 8601 UTC times, plain numbers with a dot, milliseconds; no BOM.
+ */
+export function reportDevicesDataCsv(report: Report): string {
+  const header = [
+    'province_id',
+    'site_group',
+    'screen_name',
+    'device_id',
+    'from',
+    'to',
+    'plays',
+    'plays_rejected',
+    'rejected_records',
+    'on_air_hours',
+    'plays_screen_off',
+    'on_air_ms',
+    'span_ms',
+    'uptime_ratio',
+    'opening_ms',
+    'opening_uptime_ratio',
+    'opening_on_air_ms',
+    'gap_ms',
+    'outage_ms',
+    'outages',
+    'content_gaps',
+    'declared_lost',
+    'province_name',
+    'gate_name',
+    'chain_records',
+    'chain_status',
+    'chain_breaks',
+  ];
+  const rows: (string | number)[][] = [];
+  for (const p of report.provinces)
+    for (const g of p.gates)
+      for (const d of g.devices)
+        rows.push([
+          p.provinceId,
+          g.siteGroup,
+          d.name,
           d.deviceId,
-          iso(g.from),
-          iso(g.to),
+          iso(d.from),
+          iso(d.to),
           d.plays,
           d.playsRejected,
           d.rejected.map((x) => `${x.reasons.join('+')}@${x.seq}`).join(' '),
           hours(d.onAirMs),
-          Math.round(d.uptimeRatio * 10_000) / 10_000,
-          Math.round(d.openingUptimeRatio * 10_000) / 10_000,
+          d.playsScreenOff,
+          d.onAirMs,
+          d.spanMs,
+          Math.round(d.uptimeRatio * 1_000_000) / 1_000_000,
+          d.openingMs,
+          Math.round(d.openingUptimeRatio * 1_000_000) / 1_000_000,
+          d.timeline.onAirMs,
+          d.timeline.gapMs,
+          d.timeline.outageMs,
           d.outages.length,
-          hours(d.outages.reduce((n, o) => n + o.durationMs, 0)),
           d.contentGaps.length,
-          hours(d.contentGaps.reduce((n, x) => n + x.durationMs, 0)),
+          d.declaredLost ?? '',
+          p.provinceName,
+          g.name,
+          d.chain.records,
           d.chain.ok ? 'ok' : 'broken',
           d.chain.breaks.map((b) => `${b.kind}@${b.seq}${b.missing ? `+${b.missing}` : ''}`).join(' '),
         ]);
-  return toCsv(header, rows);
+  return toCsv(header, rows, false);
 }
 
 /** What the chain check of one screen checked and what broke, in words. */

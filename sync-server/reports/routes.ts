@@ -7,7 +7,8 @@
  *                                                        the state's data cut-off, docs/reporting-rules.md)
  *   &province=<id> &gate=<siteGroup>                    (optional filters)
  *   &lang=vi | en                                       (default vi)
- *   &format=csv | devices-csv | html | pdf              (default html)
+ *   &format=csv | devices-csv | devices-data-csv | html | pdf   (default html; devices-csv is for
+ *                                                        people, devices-data-csv for programs)
  *
  * Data comes through `ReportDataSource` one device at a time — and, from a source that can, one page
  * of records at a time — so neither a quarter of the fleet nor one screen's quarter is in memory at
@@ -37,7 +38,7 @@ import {
   ReportInputError,
   ReportPeriodTooLongError,
 } from './period.js';
-import { renderReportHtml, reportDevicesCsv, reportPlaysCsv } from './render.js';
+import { renderReportHtml, reportDevicesCsv, reportDevicesDataCsv, reportPlaysCsv } from './render.js';
 import type { Outage, ProofOfPlayRecord, Report, ReportDevice, ReportPeriod, VerifyChain } from './types.js';
 
 /** The registry/telemetry adapter the report reads. */
@@ -152,7 +153,7 @@ function errorPage(lang: DashboardLanguage, message: string): string {
 const wantsHtml = (accept: string | undefined) =>
   !!accept && accept.includes('text/html') && !accept.startsWith('application/json');
 
-const FORMATS = ['csv', 'devices-csv', 'html', 'pdf'] as const;
+const FORMATS = ['csv', 'devices-csv', 'devices-data-csv', 'html', 'pdf'] as const;
 type Format = (typeof FORMATS)[number];
 
 export const REPORT_HTML_CSP =
@@ -272,13 +273,19 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app,
     switch (format) {
       case 'csv':
       case 'devices-csv':
+      case 'devices-data-csv': {
+        const suffix = { csv: '', 'devices-csv': '-devices', 'devices-data-csv': '-devices-data' }[format];
         return reply
           .header('content-type', 'text/csv; charset=utf-8')
-          .header(
-            'content-disposition',
-            `attachment; filename="${name}${format === 'csv' ? '' : '-devices'}.csv"`,
-          )
-          .send(format === 'csv' ? reportPlaysCsv(report, lang) : reportDevicesCsv(report, lang));
+          .header('content-disposition', `attachment; filename="${name}${suffix}.csv"`)
+          .send(
+            format === 'csv'
+              ? reportPlaysCsv(report, lang)
+              : format === 'devices-csv'
+                ? reportDevicesCsv(report, lang)
+                : reportDevicesDataCsv(report),
+          );
+      }
       case 'html':
         return reply
           .header('content-type', 'text/html; charset=utf-8')

@@ -157,7 +157,7 @@ describe('proof of play verified at ingest', () => {
 
     // The forged record is not a play; the lost one is a gap; the rest count.
     const plays = async () => csvRows(await get('format=csv')).map((r) => [r[4], Number(r[6])]);
-    const device = async () => csvRows(await get('format=devices-csv'))[0]!;
+    const device = async () => csvRows(await get('format=devices-data-csv'))[0]!;
     expect(await plays()).toEqual([
       ['hai-quan', 2],
       ['visa', 4],

@@ -147,7 +147,7 @@ describe('reports in the running server', () => {
         .sort(([a], [b]) => (a < b ? -1 : 1))
         .map(([k, n]) => [enrolled.deviceId, ...k.split('|'), n]),
     );
-    const devices = csvRows(await (await get(`${q}&format=devices-csv`)).text());
+    const devices = csvRows(await (await get(`${q}&format=devices-data-csv`)).text());
     expect(devices).toHaveLength(1);
     expect(devices[0]![0]).toBe('kien-giang'); // province: first segment of the site group
     expect(devices[0]![6]).toBe('6');
@@ -166,7 +166,7 @@ describe('reports in the running server', () => {
     } finally {
       reg.close();
     }
-    const after = csvRows(await (await get(`${q}&format=devices-csv`)).text());
+    const after = csvRows(await (await get(`${q}&format=devices-data-csv`)).text());
     expect(after[0]!.slice(-2)).toEqual(['broken', 'edit@3']);
     const page = await (await get(`${q}&format=html`)).text();
     expect(page).toContain('class="broken"');

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { buildReport, ReportBuilder } from '../../../sync-server/reports/build.js';
 import { periodRange, quarterDueDate, reportDueDate } from '../../../sync-server/reports/period.js';
-import { reportDevicesCsv, reportPlaysCsv, renderReportHtml } from '../../../sync-server/reports/render.js';
+import {
+  reportDevicesCsv,
+  reportDevicesDataCsv,
+  reportPlaysCsv,
+  renderReportHtml,
+} from '../../../sync-server/reports/render.js';
+import { parseCsv } from '../../helpers/csv.js';
 import type { Outage, ReportDevice, ReportGate } from '../../../sync-server/reports/types.js';
 import { UTF8_BOM } from '../../../sync-server/web/csv.js';
 import { chain, testVerifyChain } from '../../helpers/pop-chain.js';
@@ -376,17 +382,52 @@ describe('report output', () => {
     );
     expect(lines).toHaveLength(1 + 2 + 1 + 1);
     expect(lines.some((l) => l.includes(',forged,'))).toBe(false);
-    const dev = reportDevicesCsv(report, 'en').slice(1).split('\r\n');
-    expect(dev[0]).toContain('Province,Border gate,Screen,deviceId');
+    const dev = reportDevicesDataCsv(report).split('\r\n');
+    expect(dev[0]).toContain('province_id,site_group,screen_name,device_id,from,to');
     expect(dev.find((l) => l.includes(',ht-2,'))).toMatch(/,broken,gap@3\+2 edit@5$/);
     // Records failing a check are not plays; the devices CSV counts and names them apart.
     const head = dev[0]!.split(',');
     const lc = dev.find((l) => l.includes(',lc-1,'))!.split(',');
-    expect(lc[head.indexOf('Plays')]).toBe('1');
-    expect(lc[head.indexOf('Plays rejected (failed a check)')]).toBe('1');
-    expect(lc[head.indexOf('rejectedRecords')]).toBe('signature@2');
+    expect(lc[head.indexOf('plays')]).toBe('1');
+    expect(lc[head.indexOf('plays_rejected')]).toBe('1');
+    expect(lc[head.indexOf('rejected_records')]).toBe('signature@2');
+    expect(lc[head.indexOf('from')]).toBe('2026-03-09T17:00:00.000Z');
     const ht2 = dev.find((l) => l.includes(',ht-2,'))!.split(',');
-    expect(ht2[head.indexOf('rejectedRecords')]).toBe('edit@5');
+    expect(ht2[head.indexOf('rejected_records')]).toBe('edit@5');
+  });
+
+  it('writes the people’s CSV in words: local times, percentages, the chain check said', () => {
+    const rows = parseCsv(reportDevicesCsv(report, 'vi'));
+    expect(rows[0]).toEqual([
+      'Tỉnh',
+      'Cửa khẩu',
+      'Màn hình',
+      'Từ (giờ địa phương)',
+      'Đến (giờ địa phương)',
+      'Lượt phát',
+      'Lượt bị loại',
+      'Giờ phát',
+      'Tỷ lệ hoạt động',
+      'Tỷ lệ hoạt động trong giờ mở cửa',
+      'Số lần gián đoạn',
+      'Giờ gián đoạn',
+      'Số khoảng trống',
+      'Giờ trống nội dung',
+      'Kiểm tra chuỗi bằng chứng',
+    ]);
+    const ht1 = rows.find((r) => r[2] === 'Sảnh xuất cảnh')!;
+    expect(ht1.slice(0, 5)).toEqual([
+      'Kiên Giang',
+      'Cửa khẩu Quốc tế Hà Tiên',
+      'Sảnh xuất cảnh',
+      '00:00 10/03/2026',
+      '00:00 11/03/2026',
+    ]);
+    expect(ht1[8]).toBe('91,67%');
+    expect(ht1[14]).toMatch(/^3 bản ghi: đã kiểm tra mã băm, liên kết chuỗi và chữ ký/);
+    const ht2 = rows.find((r) => r[2] === 'Sảnh nhập cảnh')!;
+    expect(ht2[14]).toContain('1 chỗ thiếu (2 bản ghi); 1 bản ghi bị sửa');
+    expect(rows.flat().some((c) => /T\d\d:\d\d:\d\d/.test(c) || c === 'ok')).toBe(false);
   });
 
   it('renders HTML in Vietnamese and English with every name escaped', () => {
