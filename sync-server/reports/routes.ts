@@ -26,20 +26,19 @@ import type { AccountContext } from '../accounts/access-control.js';
 import type { ItemTitle, ReportNamesStore } from '../registry/report-names-store.js';
 import { isReportFormError, type ReportFormStore } from './form-settings.js';
 import { html } from '../web/escape.js';
-import { ReportBuilder } from './build.js';
-import { gateForPeriod, type NamedGate, nameItems } from './names.js';
+import type { NamedGate } from './names.js';
+import { buildReportFrom } from './service.js';
 import { reportText } from './texts.js';
 import { renderReports } from './page.js';
 import { isReportBusyError, type JobQueue } from './job-queue.js';
 import {
   isReportPeriodTooLongError,
   periodDays,
-  periodRange,
   ReportInputError,
   ReportPeriodTooLongError,
 } from './period.js';
 import { renderReportHtml, reportDevicesCsv, reportDevicesDataCsv, reportPlaysCsv } from './render.js';
-import type { Outage, ProofOfPlayRecord, Report, ReportDevice, ReportPeriod, VerifyChain } from './types.js';
+import type { Outage, ProofOfPlayRecord, ReportDevice, ReportPeriod, VerifyChain } from './types.js';
 
 /** The registry/telemetry adapter the report reads. */
 export interface ReportDataSource {
@@ -294,49 +293,15 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app,
     }
   });
 
-  /** The report for the query's filters over `period`, one device at a time, with names valid for it. */
-  async function buildFor(
-    q: Record<string, unknown>,
-    period: ReportPeriod,
-    lang: DashboardLanguage,
-  ): Promise<Report> {
-    const gates = (await opts.source.gates())
-      .map((g) => {
-        const { from, to } = periodRange(period, g.timezone);
-        return gateForPeriod(g, from, to);
-      })
-      .filter(
-        (g) =>
-          // An empty field (the dashboard form's "all gates") is no filter.
-          (!q['province'] || g.provinceId === q['province']) && (!q['gate'] || g.siteGroup === q['gate']),
-      );
-    if (gates.length === 0)
-      throw new ReportInputError('no gate matches the filters', { key: 'error.noGate' });
-    const gateIds = new Set(gates.map((g) => g.siteGroup));
-    const devices = (await opts.source.devices()).filter((d) => gateIds.has(d.siteGroup));
-    const builder = new ReportBuilder({
+  /** The report for the query's filters (an empty field, as the form sends, is no filter). */
+  const buildFor = (q: Record<string, unknown>, period: ReportPeriod, lang: DashboardLanguage) =>
+    buildReportFrom(opts.source, {
       period,
-      gates,
-      devices,
+      lang,
       verifyChain: opts.verifyChain,
       generatedAt: opts.clock.now(),
+      ...(typeof q['gate'] === 'string' && q['gate'] ? { gate: q['gate'] } : {}),
+      ...(typeof q['province'] === 'string' && q['province'] ? { province: q['province'] } : {}),
       ...(opts.minOutageMs !== undefined ? { minOutageMs: opts.minOutageMs } : {}),
     });
-    for (const d of devices) {
-      const gate = gates.find((g) => g.siteGroup === d.siteGroup)!;
-      const { from, to } = periodRange(period, gate.timezone);
-      if (opts.source.deviceStream) {
-        const { pages, outages } = await opts.source.deviceStream(d.deviceId, from, to);
-        const input = builder.beginDevice(d.deviceId);
-        for await (const page of pages) for (const r of page) input.add(r);
-        input.finish(outages);
-      } else {
-        const data = await opts.source.deviceData(d.deviceId, from, to);
-        builder.addDevice(d.deviceId, data.records, data.outages);
-      }
-    }
-    const report = builder.finish();
-    if (opts.source.titles) nameItems(report, await opts.source.titles(), lang);
-    return report;
-  }
 };
