@@ -13,6 +13,7 @@ import {
   formatPercent,
 } from '../../protocol/i18n/dashboard.js';
 import { localDate } from '../../protocol/zoned-time.js';
+import { barChart } from '../web/bar-chart.js';
 import { toCsv } from '../web/csv.js';
 import { documentNumber, type ReportForm } from './form-settings.js';
 import { reportText, type ReportTextKey } from './texts.js';
@@ -182,6 +183,31 @@ export function reportDevicesDataCsv(report: Report): string {
           d.chain.breaks.map((b) => `${b.kind}@${b.seq}${b.missing ? `+${b.missing}` : ''}`).join(' '),
         ]);
   return toCsv(header, rows, false);
+}
+
+/** Uptime per gate over the period, and plays per language, as server-drawn SVG. */
+function charts(report: Report, lang: DashboardLanguage): SafeHtml {
+  const byLanguage = new Map<string, number>();
+  for (const p of report.provinces)
+    for (const c of p.playsByItem) byLanguage.set(c.language, (byLanguage.get(c.language) ?? 0) + c.plays);
+  const none = dashboardText(lang, 'report.none');
+  return html`${barChart(
+    report.provinces.flatMap((p) => p.gates.map((g) => ({ label: g.name, value: g.totals.uptimeRatio }))),
+    {
+      title: reportText(lang, 'chart.uptime'),
+      max: 1,
+      formatValue: (v) => formatPercent(v, lang, 2),
+      noDataLabel: none,
+    },
+  )}
+  ${barChart(
+    [...byLanguage].sort((a, b) => b[1] - a[1]).map(([label, value]) => ({ label, value })),
+    {
+      title: reportText(lang, 'chart.languages'),
+      formatValue: (v) => formatNumber(v, lang),
+      noDataLabel: none,
+    },
+  )}`;
 }
 
 /** What the chain check of one screen checked and what broke, in words. */
@@ -575,6 +601,7 @@ function renderReportHtmlBody(report: Report, lang: DashboardLanguage, doc: Repo
       ${report.dueDate ? html` · ${t('report.dueDate', { date: report.dueDate.split('-').reverse().join('/') })}` : ''}
     </p>
     <h2>${t('report.summary')}</h2>
+    <section class="charts">${charts(report, lang)}</section>
     <table>
       <thead>
         ${totalsHead}

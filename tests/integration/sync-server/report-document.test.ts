@@ -197,6 +197,10 @@ describe('the report as an administrative document', () => {
     expect(flat).not.toContain('visa-dien-tu');
     expect(flat).not.toContain('em-20250805');
     expect(flat).toContain('3 bản ghi: đã kiểm tra mã băm');
+    // Charts drawn on the server: uptime per gate, plays per language.
+    expect((html.match(/<svg /g) ?? []).length).toBe(2);
+    expect(flat).toContain('Tỷ lệ hoạt động theo cửa khẩu');
+    expect(flat).toContain('Lượt phát theo ngôn ngữ');
     // No markup or template residue anywhere in the text.
     expect(flat).not.toMatch(/[{}<>]/);
   });
