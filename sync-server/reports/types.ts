@@ -140,7 +140,7 @@ export interface ReportDevice {
 
 /**
  * The reporting period, resolved in each gate's time zone. `basis: 'reporting'` uses the data
- * cut-off of Decree 09/2019/NĐ-CP art. 12 (docs/field-notes.md §7): a quarter runs from the 15th of
+ * cut-off of Decree 09/2019/NĐ-CP art. 12 (docs/reporting-rules.md): a quarter runs from the 15th of
  * the month before it to the 14th of its last month; a year from 15 December of the year before to
  * 14 December.
  */
