@@ -347,7 +347,8 @@ export class SyncServer {
         page: { accounts, secureCookies },
         form: new ReportFormStore(c.dataDir, c.reports.form),
         gateNames: this.registry.reportNames,
-        audit: (actor, action, target, details) => accounts.audit(actor, action, target, 'ok', details),
+        audit: (actor, action, target, outcome, details) =>
+          accounts.audit(actor, action, target, outcome, details),
       });
     });
     registerOpsRoutes(this.app, {

@@ -14,7 +14,8 @@
  * of records at a time — so neither a quarter of the fleet nor one screen's quarter is in memory at
  * once. PDF printing is injected (pdf.ts renderPdf bound to the Chromium path in main.ts).
  */
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { isGatecastError } from '../../protocol/errors.js';
 import type { Clock } from '../../protocol/clock.js';
 import { pageSession, type PageSessionOptions, sendHtml } from '../accounts/page-session.js';
 import {
@@ -79,11 +80,12 @@ export interface ReportRoutesOptions {
   form?: ReportFormStore;
   /** Gate name history, changed by admins at PUT /api/reports/gate-names. */
   gateNames?: Pick<ReportNamesStore, 'setGateNames'>;
-  /** Records admin changes (accounts' audit log). */
+  /** Records admin changes, done or refused (accounts' audit log). */
   audit?: (
     actor: AccountContext,
     action: string,
     target: string | null,
+    outcome: 'ok' | 'failed',
     details: Record<string, unknown>,
   ) => void;
 }
@@ -183,6 +185,24 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app,
       );
     });
 
+  /** Runs an admin change and records it in the audit log, refused or done. */
+  const audited = async <T>(
+    request: FastifyRequest,
+    action: string,
+    target: string | null,
+    change: () => Promise<{ result: T; details: Record<string, unknown> }>,
+  ): Promise<T> => {
+    try {
+      const { result, details } = await change();
+      opts.audit?.(request.account!, action, target, 'ok', details);
+      return result;
+    } catch (err) {
+      const code = isGatecastError(err) ? err.code : 'INTERNAL';
+      opts.audit?.(request.account!, action, target, 'failed', { code, message: (err as Error).message });
+      throw err;
+    }
+  };
+
   const form = opts.form;
   if (form) {
     app.get(
@@ -194,30 +214,42 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app,
     app.put(
       '/api/reports/form',
       routeOptions('settings.manage', 'Change the administrative form of printed reports'),
-      async (request) => {
-        const saved = await form.save(request.body);
-        opts.audit?.(request.account!, 'reports.form', null, { form: saved });
-        return { form: saved };
-      },
+      (request) =>
+        audited(request, 'reports.form', null, async () => {
+          const saved = await form.save(request.body);
+          return { result: { form: saved }, details: { form: saved } };
+        }),
     );
   }
   const gateNames = opts.gateNames;
   if (gateNames)
-    app
-      .withTypeProvider<ZodTypeProvider>()
-      .put(
-        '/api/reports/gate-names',
-        routeOptions('settings.manage', 'A gate’s name and province from a date on', { body: GateNamesBody }),
-        async (request) => {
-          const body = request.body;
-          const gate = (await opts.source.gates()).find((g) => g.siteGroup === body.siteGroup);
-          if (!gate) throw new ReportInputError('no gate matches the filters', { key: 'error.noGate' });
-          const names = { ...body, validFrom: startOfLocalDay(gate.timezone, body.validFrom) };
-          gateNames.setGateNames(names);
-          opts.audit?.(request.account!, 'reports.gate-names', body.siteGroup, body);
-          return { names };
-        },
-      );
+    app.withTypeProvider<ZodTypeProvider>().put(
+      '/api/reports/gate-names',
+      {
+        ...routeOptions('settings.manage', 'A gate’s name and province from a date on', {
+          body: GateNamesBody,
+        }),
+        // A malformed request is refused inside `audited`, so that it is audited too.
+        attachValidation: true,
+      },
+      (request) => {
+        const target = (request.body as { siteGroup?: unknown } | undefined)?.siteGroup;
+        return audited(
+          request,
+          'reports.gate-names',
+          typeof target === 'string' ? target : null,
+          async () => {
+            if (request.validationError) throw request.validationError;
+            const body = request.body;
+            const gate = (await opts.source.gates()).find((g) => g.siteGroup === body.siteGroup);
+            if (!gate) throw new ReportInputError('no gate matches the filters', { key: 'error.noGate' });
+            const names = { ...body, validFrom: startOfLocalDay(gate.timezone, body.validFrom) };
+            gateNames.setGateNames(names);
+            return { result: { names }, details: body };
+          },
+        );
+      },
+    );
 
   app.get('/api/reports', REPORT_ROUTE, async (request, reply) => {
     const q = (request.query ?? {}) as Record<string, unknown>;
