@@ -15,6 +15,7 @@ import { registerScheduleCommands } from './schedule-commands.js';
 import { registerHardwareCommands } from './hardware-commands.js';
 import { registerProvisionCommands } from './provision-commands.js';
 import { registerPublishCommands } from './publish-commands.js';
+import { registerReportCommands } from './report-commands.js';
 import { registerServerCommands } from './server-commands.js';
 import { registerSyncCommands } from './sync-commands.js';
 
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerSyncCommands(program);
   registerServerCommands(program);
   registerBackupCommands(program);
+  registerReportCommands(program);
   return program;
 }
 

@@ -47,6 +47,9 @@ import { renderPdf } from './reports/pdf.js';
 import { PopVerdictBackfill } from './ingest/pop-backfill.js';
 import { RegistryReportSource } from './reports/registry-source.js';
 import { reportRoutes } from './reports/routes.js';
+import { ReportFormStore } from './reports/form-settings.js';
+import { titlesOfManifest } from './reports/names.js';
+import { latestManifest } from './content/schedule-preview.js';
 import { contentFeature } from './content/plugin.js';
 
 /** The accounts database in the data directory (`gatecast admin create` writes the same file). */
@@ -318,7 +321,16 @@ export class SyncServer {
         log: this.log.child('alerts-page'),
         secureCookies,
       });
-      const reports = new RegistryReportSource(this.registry);
+      const reports = new RegistryReportSource(this.registry, undefined, async () => {
+        // What is published now names the items (and emergencies, whose words outlive their bundle).
+        if (!tuf) return [];
+        const out = [];
+        for (const { siteGroup } of tuf.repo.siteGroups()) {
+          const m = await latestManifest(tuf.repo, c.tuf!.repoDir, siteGroup);
+          if (m) out.push(...titlesOfManifest(m.manifest));
+        }
+        return out;
+      });
       const executablePath = c.reports.chromiumPath ?? findChromium();
       await scope.register(reportRoutes, {
         source: reports,
@@ -331,7 +343,12 @@ export class SyncServer {
           retryAfterMs: c.reports.pdfRetryAfterMs,
         }),
         maxPeriodDays: c.reports.maxPeriodDays,
+        minOutageMs: c.reports.minOutageMs,
         page: { accounts, secureCookies },
+        form: new ReportFormStore(c.dataDir, c.reports.form),
+        gateNames: this.registry.reportNames,
+        audit: (actor, action, target, outcome, details) =>
+          accounts.audit(actor, action, target, outcome, details),
       });
     });
     registerOpsRoutes(this.app, {

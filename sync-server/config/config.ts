@@ -1,6 +1,7 @@
 /** The sync server's config file, parsed once in main.ts. Defaults sit beside their fields. */
 import { join } from 'node:path';
 import { z } from 'zod';
+import { ReportForm } from '../reports/form-settings.js';
 import { GateConfig } from '../../protocol/config.js';
 import { ConfigError } from '../../protocol/errors.js';
 import { BATCH_MAX_BYTES, FRAME_MAX_BYTES, PRE_AUTH_FRAME_MAX_BYTES } from '../../protocol/messages.js';
@@ -125,6 +126,14 @@ export const ServerConfig = z
         pdfRetryAfterMs: z.number().int().min(1000).default(30_000),
         /** The longest period a report may cover: a year (366 days) and a reporting year fit. */
         maxPeriodDays: z.number().int().min(1).max(3660).default(400),
+        /** A down span (offline, display off, power) shorter than this is no outage. */
+        minOutageMs: z
+          .number()
+          .int()
+          .min(0)
+          .default(5 * 60_000),
+        /** The printed report's administrative form (reports/form-settings.ts); admins may change it. */
+        form: ReportForm.optional(),
       })
       .prefault({}),
     /** Content authoring (sync-server/content): the largest media file one upload may carry. */

@@ -19,6 +19,7 @@ import { GateStore } from './gate-store.js';
 import { HealthStore } from './health-store.js';
 import { IngestStore } from './ingest-store.js';
 import { PopStore } from './pop-store.js';
+import { ReportNamesStore } from './report-names-store.js';
 import { RegistryError, rowMapper } from './rows.js';
 import { MIGRATIONS } from './schema.js';
 
@@ -48,6 +49,7 @@ interface Stores {
   pop: PopStore;
   health: HealthStore;
   alerts: AlertStateStore;
+  reportNames: ReportNamesStore;
 }
 
 export class Registry {
@@ -75,6 +77,7 @@ export class Registry {
       pop: new PopStore(db),
       health: new HealthStore(db, () => devices.ids()),
       alerts: new AlertStateStore(db),
+      reportNames: new ReportNamesStore(db),
     };
     if (options.backgroundCheckpointMs) {
       db.pragma('wal_autocheckpoint = 0');
@@ -119,6 +122,9 @@ export class Registry {
   }
   get health(): HealthStore {
     return this.stores.health;
+  }
+  get reportNames(): ReportNamesStore {
+    return this.stores.reportNames;
   }
   get alerts(): AlertStateStore {
     return this.stores.alerts;

@@ -202,4 +202,27 @@ ALTER TABLE pop_records ADD COLUMN clock_status TEXT;
 CREATE INDEX pop_records_clock ON pop_records (device_id, clock_status) WHERE clock_status = 'unverified';
 `,
   },
+  {
+    name: 'registry-reports-3',
+    up: `
+-- The names reports print (sync-server/registry/report-names-store.ts): each gate's display name and
+-- province from a date on (renames, mergers; the site group slug never changes), and the titles of
+-- published items and emergency messages per language ('' = the item's own title).
+CREATE TABLE gate_names (
+  site_group TEXT NOT NULL,
+  valid_from INTEGER NOT NULL,
+  gate_name TEXT NOT NULL,
+  province_id TEXT NOT NULL,
+  province_name TEXT NOT NULL,
+  PRIMARY KEY (site_group, valid_from)
+);
+CREATE TABLE item_titles (
+  site_group TEXT NOT NULL,
+  item_id TEXT NOT NULL,
+  language TEXT NOT NULL,
+  title TEXT NOT NULL,
+  PRIMARY KEY (site_group, item_id, language)
+);
+`,
+  },
 ];

@@ -29,6 +29,7 @@ import type {
   ReportPeriod,
   RejectedRecord,
   RejectReason,
+  ReportDeclaredGap,
   Totals,
   VerifyChain,
 } from './types.js';
@@ -45,7 +46,11 @@ export interface ReportOptions {
   generatedAt: number;
   /** Uncovered time in opening hours shorter than this is a transition, not a gap. Default 60 s. */
   minContentGapMs?: number;
+  /** A down span (offline, display off, power) shorter than this is no outage. Default 5 min. */
+  minOutageMs?: number;
 }
+
+export const DEFAULT_MIN_OUTAGE_MS = 5 * 60_000;
 
 const keyOf = (itemId: string, language: string) => `${itemId}\u0000${language}`;
 
@@ -84,6 +89,9 @@ function emptyTotals(): Totals {
     outageMs: 0,
     contentGaps: 0,
     contentGapMs: 0,
+    declaredGaps: 0,
+    declaredGapRecords: 0,
+    declaredGapMs: 0,
     chainBreaks: 0,
   };
 }
@@ -104,6 +112,9 @@ function addTotals(t: Totals, d: Totals | DeviceReport): void {
     t.outageMs += d.outages.reduce((n, o) => n + o.durationMs, 0);
     t.contentGaps += d.contentGaps.length;
     t.contentGapMs += d.contentGaps.reduce((n, g) => n + g.durationMs, 0);
+    t.declaredGaps += d.declaredGaps.length;
+    t.declaredGapRecords += d.declaredGaps.reduce((n, g) => n + g.records, 0);
+    t.declaredGapMs += d.timeline.declaredGapMs;
     t.chainBreaks += d.chain.breaks.length;
   } else {
     t.upMs += d.upMs;
@@ -112,6 +123,9 @@ function addTotals(t: Totals, d: Totals | DeviceReport): void {
     t.outageMs += d.outageMs;
     t.contentGaps += d.contentGaps;
     t.contentGapMs += d.contentGapMs;
+    t.declaredGaps += d.declaredGaps;
+    t.declaredGapRecords += d.declaredGapRecords;
+    t.declaredGapMs += d.declaredGapMs;
     t.chainBreaks += d.chainBreaks;
   }
   t.uptimeRatio = ratio(t.upMs, t.spanMs);
@@ -144,6 +158,7 @@ export class DeviceAccumulator {
   /** Only for a verifier that takes the whole chain at once (no `begin`). */
   private readonly held: ProofOfPlayRecord[] | undefined;
   private readonly rejected: RejectedRecord[] = [];
+  private readonly declared: ReportDeclaredGap[] = [];
   private records = 0;
   private plays = 0;
   private playsScreenOff = 0;
@@ -155,6 +170,7 @@ export class DeviceAccumulator {
     private readonly gate: GateState,
     private readonly verifyChain: VerifyChain,
     private readonly minContentGapMs: number,
+    private readonly minOutageMs: number = DEFAULT_MIN_OUTAGE_MS,
   ) {
     this.check = verifyChain.begin?.();
     this.held = this.check ? undefined : [];
@@ -185,7 +201,8 @@ export class DeviceAccumulator {
   private checkClaims(r: ProofOfPlayRecord, breaks: ChainBreak[]): void {
     if (!r.claimed) return;
     if (r.claimed.deviceId !== this.device.deviceId) breaks.push({ seq: r.seq, kind: 'device' });
-    if (r.claimed.siteGroup !== this.device.siteGroup) breaks.push({ seq: r.seq, kind: 'site-group' });
+    if (r.claimed.siteGroup !== undefined && r.claimed.siteGroup !== this.device.siteGroup)
+      breaks.push({ seq: r.seq, kind: 'site-group' });
   }
 
   /** Counts the record, or, when it failed a check of its own, keeps it apart with its reasons. */
@@ -200,6 +217,11 @@ export class DeviceAccumulator {
   }
 
   private count(r: ProofOfPlayRecord): void {
+    if (r.gap) {
+      // A link of the chain that says plays were lost: kept apart, never a play.
+      this.declared.push({ seq: r.seq, ...r.gap, durationMs: 0 });
+      return;
+    }
     if (!r.screenOn) {
       this.playsScreenOff++;
       return;
@@ -225,7 +247,7 @@ export class DeviceAccumulator {
   }
 
   /** The device's report, with its outages (any order, clipped to the judged span). */
-  finish(outages: readonly Outage[]): DeviceReport {
+  finish(outagesIn: readonly Outage[]): DeviceReport {
     const { from, spanEnd } = this.gate;
     let breaks: PlacedBreak[] = this.breaks;
     if (this.held) {
@@ -255,22 +277,42 @@ export class DeviceAccumulator {
       for (const r of sorted) this.judge(r, reasonsBySeq.get(r.seq) ?? []);
     }
 
-    const span: Interval[] = spanEnd > from ? [{ from, to: spanEnd }] : [];
-    const clipped = outages
-      .map((o) => ({ ...o, from: Math.max(o.from, from), to: Math.min(o.to, spanEnd) }))
-      .filter((o) => o.to > o.from)
-      .sort((a, b) => a.from - b.from);
-    const down = mergeIntervals(clipped);
+    // The screen's own span: from enrolment (or first install) to retirement, within the period.
+    const start = Math.max(from, this.device.activeFrom ?? from);
+    const end = Math.max(start, Math.min(spanEnd, this.device.activeTo ?? spanEnd));
+    const span: Interval[] = end > start ? [{ from: start, to: end }] : [];
+    const covered = mergeIntervals(this.covered);
+    // One timeline: time with plays recorded is on air whatever the link said (a screen plays
+    // without the network); a down span is an outage where nothing played, if long enough.
+    const outages: { from: number; to: number; kind: Outage['kind'] }[] = [];
+    for (const o of [...outagesIn].sort((a, b) => a.from - b.from)) {
+      const clipped = { from: Math.max(o.from, start), to: Math.min(o.to, end) };
+      if (clipped.to <= clipped.from) continue;
+      for (const piece of subtractIntervals([clipped], covered))
+        if (piece.to - piece.from >= this.minOutageMs) outages.push({ ...piece, kind: o.kind });
+    }
+    const down = mergeIntervals(outages.map((o) => ({ from: o.from, to: o.to })));
     const spanMs = totalLength(span);
     const downMs = totalLength(intersectIntervals(span, down));
-    const opening = this.gate.opening;
+    const opening = intersectIntervals(this.gate.opening, span);
     const openingMs = totalLength(opening);
     const openingDownMs = totalLength(intersectIntervals(opening, down));
 
     const expected = subtractIntervals(opening, down);
-    const gaps = subtractIntervals(expected, mergeIntervals(this.covered))
+    // What the screen declared lost is a gap it explained: counted apart from the unexplained ones.
+    const declaredSpans = mergeIntervals(
+      this.declared.filter((g) => g.to > g.from).map((g) => ({ from: g.from, to: g.to })),
+    );
+    const uncovered = subtractIntervals(expected, covered);
+    const gaps = subtractIntervals(uncovered, declaredSpans)
       .filter((g) => g.to - g.from >= this.minContentGapMs)
       .map((g) => ({ from: g.from, to: g.to, durationMs: g.to - g.from }));
+    const gapMs = gaps.reduce((n, g) => n + g.durationMs, 0);
+    const declaredGapMs = totalLength(intersectIntervals(uncovered, declaredSpans));
+    const declaredGaps = this.declared.map((g) => ({
+      ...g,
+      durationMs: totalLength(intersectIntervals([{ from: g.from, to: Math.max(g.from, g.to) }], span)),
+    }));
 
     return {
       deviceId: this.device.deviceId,
@@ -280,12 +322,23 @@ export class DeviceAccumulator {
       playsRejected: this.playsRejected,
       rejected: this.rejected,
       onAirMs: this.onAirMs,
+      from: start,
+      to: end,
       spanMs,
       uptimeRatio: ratio(spanMs - downMs, spanMs),
       openingMs,
       openingUptimeRatio: ratio(openingMs - openingDownMs, openingMs),
-      outages: clipped.map((o) => ({ from: o.from, to: o.to, kind: o.kind, durationMs: o.to - o.from })),
+      outages: outages.map((o) => ({ from: o.from, to: o.to, kind: o.kind, durationMs: o.to - o.from })),
       contentGaps: gaps,
+      declaredGaps,
+      timeline: {
+        openingMs,
+        onAirMs: openingMs - openingDownMs - gapMs - declaredGapMs,
+        gapMs,
+        declaredGapMs,
+        outageMs: openingDownMs,
+      },
+      declaredLost: this.device.declaredLost ?? null,
       chain: { ok: breaks.length === 0, records: this.records, breaks },
       playsByItem: sortPlays(
         new Map(
@@ -306,12 +359,13 @@ export function reportDevice(
   outages: readonly Outage[],
   verifyChain: VerifyChain,
   minContentGapMs: number,
+  minOutageMs = DEFAULT_MIN_OUTAGE_MS,
 ): DeviceReport {
   const inPeriod = records.filter((r) => r.actualStart >= gate.from && r.actualStart < gate.to);
   const sorted = inPeriod.every((r, i) => i === 0 || inPeriod[i - 1]!.seq < r.seq)
     ? inPeriod
     : [...inPeriod].sort((a, b) => a.seq - b.seq);
-  const acc = new DeviceAccumulator(device, gate, verifyChain, minContentGapMs);
+  const acc = new DeviceAccumulator(device, gate, verifyChain, minContentGapMs, minOutageMs);
   for (const r of sorted) acc.add(r);
   return acc.finish(outages);
 }
@@ -331,9 +385,11 @@ export class ReportBuilder {
   /** Devices begun and not finished. */
   private readonly open = new Set<string>();
   private readonly minContentGapMs: number;
+  private readonly minOutageMs: number;
 
   constructor(private readonly options: ReportOptions) {
     this.minContentGapMs = options.minContentGapMs ?? 60_000;
+    this.minOutageMs = options.minOutageMs ?? DEFAULT_MIN_OUTAGE_MS;
   }
 
   private gateState(siteGroup: string): GateState {
@@ -375,7 +431,15 @@ export class ReportBuilder {
     if (foreign) throw ReportBuilder.foreign(deviceId, foreign.deviceId);
     const gate = this.gateState(device.siteGroup);
     gate.devices.push(
-      reportDevice(device, gate, records, outages, this.options.verifyChain, this.minContentGapMs),
+      reportDevice(
+        device,
+        gate,
+        records,
+        outages,
+        this.options.verifyChain,
+        this.minContentGapMs,
+        this.minOutageMs,
+      ),
     );
     this.done.add(deviceId);
   }
@@ -387,7 +451,13 @@ export class ReportBuilder {
   beginDevice(deviceId: string): DeviceInput {
     const device = this.deviceFor(deviceId);
     const gate = this.gateState(device.siteGroup);
-    const acc = new DeviceAccumulator(device, gate, this.options.verifyChain, this.minContentGapMs);
+    const acc = new DeviceAccumulator(
+      device,
+      gate,
+      this.options.verifyChain,
+      this.minContentGapMs,
+      this.minOutageMs,
+    );
     this.done.add(deviceId);
     this.open.add(deviceId);
     let finished = false;
@@ -432,6 +502,7 @@ export class ReportBuilder {
       const report: GateReport = {
         siteGroup: gate.siteGroup,
         name: gate.name,
+        ...(gate.formerNames ? { formerNames: gate.formerNames } : {}),
         timezone: gate.timezone,
         from: g.from,
         to: g.to,
@@ -461,6 +532,7 @@ export class ReportBuilder {
     }
     return {
       period: this.options.period,
+      minOutageMs: this.minOutageMs,
       generatedAt: this.options.generatedAt,
       dueDate: reportDueDate(this.options.period),
       provinces: [...provinces.values()],

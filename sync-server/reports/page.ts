@@ -38,8 +38,8 @@ export function renderReports(
         <small>${t('reports.periodHint')}</small>
         <label for="basis">${t('reports.basis')}</label
         ><select id="basis" name="basis">
+          <option value="reporting" selected>${t('reports.basis.reporting')}</option>
           <option value="calendar">${t('reports.basis.calendar')}</option>
-          <option value="reporting">${t('reports.basis.reporting')}</option>
         </select>
         <label for="gate">${t('reports.gate')}</label
         ><select id="gate" name="gate">
@@ -58,7 +58,10 @@ export function renderReports(
         <label for="format">${t('reports.format')}</label
         ><select id="format" name="format">
           ${formats.map(([v, k]) => html`<option value="${v}">${t(k)}</option>`)}
+          <option value="devices-data-csv">${reportsTexts.text(lang, 'format.devicesDataCsv')}</option>
         </select>
+        <label for="report-number">${reportsTexts.text(lang, 'form.numberField')}</label
+        ><input id="report-number" name="number" maxlength="40" />
         <button type="submit">${t('reports.download')}</button>
       </form>
     </main>`,

@@ -1,12 +1,24 @@
 /** Reporting periods in a gate's time zone, and when each report is due. */
 import { GatecastError } from '../../protocol/errors.js';
 import { isDashboardLanguage } from '../dashboard/language.js';
-import { reportsTexts } from './texts.js';
+import { type ReportsKey, reportsTexts } from './texts.js';
 import { addDays, isLocalDate, startOfLocalDay, zonedTimeToUtc } from '../../protocol/zoned-time.js';
 import type { ReportPeriod } from './types.js';
 
+/** Bad report input; `text` says it in the user's language (texts.ts), `message` in English for logs. */
 export class ReportInputError extends GatecastError {
   readonly code = 'REPORT_INVALID';
+  constructor(
+    message: string,
+    readonly text?: { key: ReportsKey; params?: Record<string, string | number> },
+  ) {
+    super(message);
+  }
+  messageIn(lang: string): string | undefined {
+    return this.text && isDashboardLanguage(lang)
+      ? reportsTexts.text(lang, this.text.key, this.text.params)
+      : undefined;
+  }
 }
 
 /** A custom period longer than the server allows (config reports.maxPeriodDays). */
@@ -36,8 +48,9 @@ export interface Range {
 }
 
 function checkLocalDate(s: string): string {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) throw new ReportInputError(`"${s}" is not a YYYY-MM-DD date`);
-  if (!isLocalDate(s)) throw new ReportInputError(`"${s}" is not a real date`);
+  const text = { key: 'error.date' as const, params: { date: s.slice(0, 40) } };
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) throw new ReportInputError(`"${s}" is not a YYYY-MM-DD date`, text);
+  if (!isLocalDate(s)) throw new ReportInputError(`"${s}" is not a real date`, text);
   return s;
 }
 
@@ -76,7 +89,11 @@ export function periodRange(period: ReportPeriod, timeZone: string): Range {
         from: startOfLocalDay(timeZone, checkLocalDate(period.from)),
         to: startOfLocalDay(timeZone, addDays(checkLocalDate(period.to), 1)),
       };
-      if (range.to <= range.from) throw new ReportInputError(`"${period.from}" is after "${period.to}"`);
+      if (range.to <= range.from)
+        throw new ReportInputError(`"${period.from}" is after "${period.to}"`, {
+          key: 'error.order',
+          params: { from: period.from, to: period.to },
+        });
       return range;
     }
   }
@@ -90,14 +107,21 @@ export function periodDays(period: ReportPeriod): number {
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
-/** A quarterly report is due on the 15th of the quarter's last month. */
+/**
+ * A quarterly report is due on the 15th of the quarter's last month: the day after the reporting
+ * regime's cut-off (docs/reporting-rules.md).
+ */
 export function quarterDueDate(year: number, quarter: 1 | 2 | 3 | 4): string {
   return `${year}-${pad(quarter * 3)}-15`;
 }
 
-/** The due date of a periodic report; the yearly one is due with Q4's (15 December). None for custom. */
+/**
+ * The due date that belongs to the period: on the state's reporting basis, the day after its
+ * cut-off (15 March, June, September, December; the year's on 15 December). A calendar quarter or
+ * year runs past that date, so no due date belongs to it; nor to a custom period.
+ */
 export function reportDueDate(period: ReportPeriod): string | null {
+  if (period.kind === 'custom' || period.basis !== 'reporting') return null;
   if (period.kind === 'quarter') return quarterDueDate(period.year, period.quarter);
-  if (period.kind === 'year') return quarterDueDate(period.year, 4);
-  return null;
+  return quarterDueDate(period.year, 4);
 }

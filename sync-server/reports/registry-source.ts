@@ -8,14 +8,19 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import {
   type ChainProblem,
   POP_GENESIS_HASH,
+  PopChainRecord,
+  PopGapRecord,
   PopRecord,
   popHash,
   popSignatureValid,
 } from '../../protocol/proof-of-play.js';
 import type { DeviceStore } from '../registry/device-store.js';
 import type { GateStore } from '../registry/gate-store.js';
+import type { IngestStore } from '../registry/ingest-store.js';
 import type { PopStore, PopVerdict } from '../registry/pop-store.js';
+import type { ItemTitle, ReportNamesStore } from '../registry/report-names-store.js';
 import { streamingVerifier } from './chain-check.js';
+import type { NamedGate } from './names.js';
 import type { ReportDataSource } from './routes.js';
 import type {
   ChainBreak,
@@ -23,7 +28,6 @@ import type {
   Outage,
   ProofOfPlayRecord,
   ReportDevice,
-  ReportGate,
   VerifyChain,
 } from './types.js';
 
@@ -32,6 +36,8 @@ export interface ReportRegistry {
   gates: Pick<GateStore, 'list'>;
   devices: Pick<DeviceStore, 'list' | 'get' | 'sessions'>;
   pop: Pick<PopStore, 'seqRange' | 'page' | 'setVerdicts'>;
+  reportNames?: Pick<ReportNamesStore, 'gateNames' | 'titles' | 'setTitles'>;
+  ingest?: Pick<IngestStore, 'gapRecords'>;
 }
 
 /** Records read from the registry per page: bounded memory, and the event loop runs between pages. */
@@ -79,6 +85,7 @@ const int = (v: unknown): v is number => Number.isSafeInteger(v);
  * another shape since is treated as malformed here.
  */
 export function reportRecordOf(deviceId: string, row: StoredRow, raw: unknown): ProofOfPlayRecord {
+  if ((raw as { kind?: unknown } | null)?.kind === 'gap') return gapRecordOf(deviceId, row, raw);
   let r: PopRecord | undefined;
   if (row.verdict === 'ok' || row.verdict === 'bad-signature') {
     const p = raw as Partial<Record<keyof PopRecord, unknown>> | null;
@@ -140,6 +147,31 @@ export function devicePublicKey(rawBase64Url: string): KeyObject {
   return createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: rawBase64Url }, format: 'jwk' });
 }
 
+/**
+ * A declared gap (protocol PopGapRecord) in the report's shape: a link of the chain with its hash
+ * and signature checked like a play's, counting as none; its lost plays and their span in `gap`.
+ * One that does not parse takes its place as malformed.
+ */
+function gapRecordOf(deviceId: string, row: StoredRow, raw: unknown): ProofOfPlayRecord {
+  const stored =
+    row.verdict === undefined ? undefined : { verdict: row.verdict ?? null, linkOk: row.linkOk ?? null };
+  const parsed = row.verdict === 'malformed' ? undefined : PopGapRecord.safeParse(raw).data;
+  const out = parsed
+    ? {
+        ...malformedRecord(deviceId, row, raw),
+        prevHash: parsed.prevHash,
+        hash: parsed.hash,
+        signature: parsed.signature,
+        actualStart: parsed.fromAt,
+        scheduledStart: parsed.fromAt,
+        claimed: { deviceId: parsed.deviceId },
+        gap: { records: parsed.count, from: parsed.fromAt, to: parsed.toAt, reason: parsed.reason },
+      }
+    : malformedRecord(deviceId, row, raw);
+  if (stored) out.stored = stored;
+  return out;
+}
+
 /** Maps protocol chain problems to report breaks (records given in the same order as `records`). */
 export function breaksOf(
   problems: readonly ChainProblem[],
@@ -183,7 +215,7 @@ function chainCheck(keyOf: (deviceId: string) => KeyObject | undefined, opts: Ch
       }
       const malformed =
         verdict === 'malformed' ||
-        (opts.trustStored ? r.hash === '' : !PopRecord.safeParse(r.signed ?? r).success);
+        (opts.trustStored ? r.hash === '' : !PopChainRecord.safeParse(r.signed ?? r).success);
       if (malformed) {
         if (stored && verdict === null) opts.onVerified?.(r.deviceId, r.seq, 'malformed');
         breaks.push({ seq: r.seq, kind: 'edit' });
@@ -280,11 +312,24 @@ export class RegistryReportSource implements ReportDataSource {
   constructor(
     private readonly registry: ReportRegistry,
     private readonly pageRecords = REPORT_PAGE_RECORDS,
+    /** The titles of what is published now (main.ts reads the bundle manifests), recorded before each report. */
+    private readonly publishedTitles?: () => Promise<readonly ItemTitle[]>,
   ) {}
 
-  async gates(): Promise<readonly ReportGate[]> {
+  /**
+   * Gates with their name history (gate_names); a gate without one is named by its gate record
+   * and, lacking a province name, by its site group's first segment.
+   */
+  async gates(): Promise<readonly NamedGate[]> {
+    const history = new Map<string, ReturnType<ReportNamesStore['gateNames']>>();
+    for (const n of this.registry.reportNames?.gateNames() ?? []) {
+      const list = history.get(n.siteGroup) ?? [];
+      list.push(n);
+      history.set(n.siteGroup, list);
+    }
     return this.registry.gates.list().map((g) => {
       const provinceId = provinceOf(g.siteGroup);
+      const names = history.get(g.siteGroup);
       return {
         siteGroup: g.siteGroup,
         name: g.name,
@@ -292,14 +337,29 @@ export class RegistryReportSource implements ReportDataSource {
         provinceName: provinceId,
         timezone: g.timezone,
         ...(g.openingHours ? { openingHours: g.openingHours } : {}),
+        ...(names ? { names } : {}),
       };
     });
   }
 
+  /** Screens with their service span (enrolment to revocation) and the records they declared lost. */
   async devices(): Promise<readonly ReportDevice[]> {
-    return this.registry.devices
-      .list()
-      .map((d) => ({ deviceId: d.id, name: d.screenName, siteGroup: d.siteGroup }));
+    return this.registry.devices.list().map((d) => ({
+      deviceId: d.id,
+      name: d.screenName,
+      siteGroup: d.siteGroup,
+      activeFrom: d.enrolledAtMs,
+      activeTo: d.revokedAtMs,
+      ...(this.registry.ingest ? { declaredLost: this.registry.ingest.gapRecords(d.id, 'pop') } : {}),
+    }));
+  }
+
+  /** Item and emergency titles: what is published now is recorded first, so expired ones stay named. */
+  async titles(): Promise<readonly ItemTitle[]> {
+    const names = this.registry.reportNames;
+    if (!names) return [];
+    if (this.publishedTitles) names.setTitles(await this.publishedTitles());
+    return names.titles();
   }
 
   private outages(deviceId: string, from: number, to: number): Outage[] {

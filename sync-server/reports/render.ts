@@ -3,7 +3,10 @@
  * Vietnamese or English. Every name and id from the input is escaped (web/escape.ts); the page
  * carries a Content-Security-Policy that allows no script at all.
  */
+import { localDate } from '../../protocol/zoned-time.js';
+import { barChart } from '../web/bar-chart.js';
 import { toCsv } from '../web/csv.js';
+import { documentNumber, type ReportForm } from './form-settings.js';
 import { html, raw, type SafeHtml } from '../web/escape.js';
 import type {
   ChainBreakKind,
@@ -61,30 +64,35 @@ export function reportPlaysCsv(report: Report, lang: DashboardLanguage): string 
   return toCsv(header, rows);
 }
 
-/** One row per device: plays, on-air hours, uptime, outages, content gaps, chain state. */
+/**
+ * One row per screen, for people: headers in the report's language, times in the gate's local
+ * time, percentages, the chain check in words (numbers as the language writes them).
+ */
 export function reportDevicesCsv(report: Report, lang: DashboardLanguage): string {
-  const t = (k: ReportsKey) => reportsTexts.text(lang, k);
+  const rt = (k: ReportsKey) => reportsTexts.text(lang, k);
   const header = [
-    t('report.province'),
-    t('report.gate'),
-    t('report.device'),
-    'deviceId',
-    'from',
-    'to',
-    t('report.plays'),
-    t('report.playsRejected'),
-    'rejectedRecords',
-    t('report.onAirHours'),
-    t('report.uptime'),
-    t('report.uptimeOpening'),
-    t('report.outages'),
-    `${t('report.outages')} (h)`,
-    t('report.contentGaps'),
-    `${t('report.contentGaps')} (h)`,
-    t('report.chain'),
-    'chainBreaks',
+    rt('csv.province'),
+    rt('csv.gate'),
+    rt('csv.screen'),
+    rt('csv.from'),
+    rt('csv.to'),
+    rt('csv.plays'),
+    rt('csv.playsRejected'),
+    rt('csv.onAirHours'),
+    rt('csv.uptime'),
+    rt('csv.uptimeOpening'),
+    rt('csv.outages'),
+    rt('csv.outageHours'),
+    rt('csv.gaps'),
+    rt('csv.gapHours'),
+    rt('csv.declaredGaps'),
+    rt('csv.declaredGapRecords'),
+    rt('csv.declaredGapHours'),
+    rt('csv.chain'),
   ];
-  const rows: (string | number)[][] = [];
+  const num = (n: number, digits = 0) => formatNumber(n, lang, digits);
+  const pct = (r: number) => formatPercent(r, lang, 2);
+  const rows: string[][] = [];
   for (const p of report.provinces)
     for (const g of p.gates)
       for (const d of g.devices)
@@ -92,37 +100,190 @@ export function reportDevicesCsv(report: Report, lang: DashboardLanguage): strin
           p.provinceName,
           g.name,
           d.name,
-          d.deviceId,
-          iso(g.from),
-          iso(g.to),
-          d.plays,
-          d.playsRejected,
-          d.rejected.map((x) => `${x.reasons.join('+')}@${x.seq}`).join(' '),
-          hours(d.onAirMs),
-          Math.round(d.uptimeRatio * 10_000) / 10_000,
-          Math.round(d.openingUptimeRatio * 10_000) / 10_000,
-          d.outages.length,
-          hours(d.outages.reduce((n, o) => n + o.durationMs, 0)),
-          d.contentGaps.length,
-          hours(d.contentGaps.reduce((n, x) => n + x.durationMs, 0)),
-          d.chain.ok ? 'ok' : 'broken',
-          d.chain.breaks.map((b) => `${b.kind}@${b.seq}${b.missing ? `+${b.missing}` : ''}`).join(' '),
+          d.spanMs ? formatDateTime(d.from, lang, g.timezone) : '',
+          d.spanMs ? formatDateTime(d.to, lang, g.timezone) : '',
+          num(d.plays),
+          num(d.playsRejected),
+          num(d.onAirMs / HOUR, 2),
+          d.spanMs ? pct(d.uptimeRatio) : '',
+          d.openingMs ? pct(d.openingUptimeRatio) : '',
+          num(d.outages.length),
+          num(d.timeline.outageMs / HOUR, 2),
+          num(d.contentGaps.length),
+          num(d.timeline.gapMs / HOUR, 2),
+          num(d.declaredGaps.length),
+          num(d.declaredGaps.reduce((n, g) => n + g.records, 0)),
+          num(d.timeline.declaredGapMs / HOUR, 2),
+          chainInWords(d, lang),
         ]);
   return toCsv(header, rows);
 }
 
+/**
+ * One row per screen, for programs: stable column names (README "Report CSV for programs"), ISO
+ * 8601 UTC times, plain numbers with a dot, milliseconds; no BOM.
+ */
+export function reportDevicesDataCsv(report: Report): string {
+  const header = [
+    'province_id',
+    'site_group',
+    'screen_name',
+    'device_id',
+    'from',
+    'to',
+    'plays',
+    'plays_rejected',
+    'rejected_records',
+    'on_air_hours',
+    'plays_screen_off',
+    'on_air_ms',
+    'span_ms',
+    'uptime_ratio',
+    'opening_ms',
+    'opening_uptime_ratio',
+    'opening_on_air_ms',
+    'gap_ms',
+    'outage_ms',
+    'outages',
+    'content_gaps',
+    'declared_lost',
+    'province_name',
+    'gate_name',
+    'chain_records',
+    'chain_status',
+    'chain_breaks',
+    'declared_gaps',
+    'declared_gap_records',
+    'declared_gap_ms',
+  ];
+  const rows: (string | number)[][] = [];
+  for (const p of report.provinces)
+    for (const g of p.gates)
+      for (const d of g.devices)
+        rows.push([
+          p.provinceId,
+          g.siteGroup,
+          d.name,
+          d.deviceId,
+          iso(d.from),
+          iso(d.to),
+          d.plays,
+          d.playsRejected,
+          d.rejected.map((x) => `${x.reasons.join('+')}@${x.seq}`).join(' '),
+          hours(d.onAirMs),
+          d.playsScreenOff,
+          d.onAirMs,
+          d.spanMs,
+          Math.round(d.uptimeRatio * 1_000_000) / 1_000_000,
+          d.openingMs,
+          Math.round(d.openingUptimeRatio * 1_000_000) / 1_000_000,
+          d.timeline.onAirMs,
+          d.timeline.gapMs,
+          d.timeline.outageMs,
+          d.outages.length,
+          d.contentGaps.length,
+          d.declaredLost ?? '',
+          p.provinceName,
+          g.name,
+          d.chain.records,
+          d.chain.ok ? 'ok' : 'broken',
+          d.chain.breaks.map((b) => `${b.kind}@${b.seq}${b.missing ? `+${b.missing}` : ''}`).join(' '),
+          d.declaredGaps.length,
+          d.declaredGaps.reduce((n, g) => n + g.records, 0),
+          d.timeline.declaredGapMs,
+        ]);
+  return toCsv(header, rows, false);
+}
+
+/** Uptime per gate over the period, and plays per language, as server-drawn SVG. */
+function charts(report: Report, lang: DashboardLanguage): SafeHtml {
+  const byLanguage = new Map<string, number>();
+  for (const p of report.provinces)
+    for (const c of p.playsByItem) byLanguage.set(c.language, (byLanguage.get(c.language) ?? 0) + c.plays);
+  const none = reportsTexts.text(lang, 'report.none');
+  return html`${barChart(
+    report.provinces.flatMap((p) => p.gates.map((g) => ({ label: g.name, value: g.totals.uptimeRatio }))),
+    {
+      title: reportsTexts.text(lang, 'chart.uptime'),
+      max: 1,
+      formatValue: (v) => formatPercent(v, lang, 2),
+      noDataLabel: none,
+    },
+  )}
+  ${barChart(
+    [...byLanguage].sort((a, b) => b[1] - a[1]).map(([label, value]) => ({ label, value })),
+    {
+      title: reportsTexts.text(lang, 'chart.languages'),
+      formatValue: (v) => formatNumber(v, lang),
+      noDataLabel: none,
+    },
+  )}`;
+}
+
+/** What the chain check of one screen checked and what broke, in words. */
+export function chainInWords(d: DeviceReport, lang: DashboardLanguage): string {
+  const n = (x: number) => formatNumber(x, lang);
+  if (d.chain.records === 0) return reportsTexts.text(lang, 'chain.words.none');
+  if (d.chain.breaks.length === 0)
+    return reportsTexts.text(lang, 'chain.words.ok', { records: n(d.chain.records) });
+  const words: Record<ChainBreakKind, ReportsKey> = {
+    gap: 'chain.words.gap',
+    edit: 'chain.words.edit',
+    signature: 'chain.words.signature',
+    device: 'chain.words.device',
+    'site-group': 'chain.words.siteGroup',
+  };
+  const parts: string[] = [];
+  for (const kind of Object.keys(words) as ChainBreakKind[]) {
+    const of = d.chain.breaks.filter((b) => b.kind === kind);
+    if (of.length === 0) continue;
+    const missing = of.reduce((m, b) => m + (b.missing ?? 0), 0);
+    parts.push(reportsTexts.text(lang, words[kind], { count: n(of.length), missing: n(missing) }));
+  }
+  return reportsTexts.text(lang, 'chain.words.broken', {
+    records: n(d.chain.records),
+    breaks: parts.join('; '),
+  });
+}
+
+/**
+ * Layout after Decree 30/2020/NĐ-CP, Appendix I (docs/reporting-rules.md): A4, margins 20 mm top and
+ * bottom, 30 mm left, 15 mm right; Times New Roman (a metric twin where it is not installed); the
+ * national title and the unit 12 pt capitals (bold: the title, the unit), the motto 14 pt bold underlined; the body 14 pt.
+ */
 const STYLE = `
-@page { size: A4; margin: 14mm 12mm; }
-body { font-family: "Noto Sans", "DejaVu Sans", sans-serif; font-size: 10pt; color: #111; }
-h1 { font-size: 16pt; margin: 0 0 4mm; }
+@page { size: A4; margin: 20mm 15mm 20mm 30mm; }
+body { font-family: "Times New Roman", "Liberation Serif", "DejaVu Serif", serif; font-size: 13pt; color: #000; }
+.doc-head, .doc-foot { width: 100%; border: none; margin: 0 0 4mm; table-layout: fixed; border-collapse: collapse; }
+.doc-head td, .doc-foot td { border: none; text-align: center; vertical-align: top; padding: 0; }
+.doc-head td.unit { width: 40%; }
+.unit-parent { text-transform: uppercase; font-size: 12pt; }
+.unit-name { text-transform: uppercase; font-size: 12pt; font-weight: bold; }
+.rule { display: block; margin: 1mm auto 2mm; border-top: 1px solid #000; }
+.unit .rule { width: 35%; }
+.nation { text-transform: uppercase; font-size: 12pt; font-weight: bold; white-space: nowrap; }
+.motto { font-size: 14pt; font-weight: bold; display: inline-block; border-bottom: 1px solid #000; padding-bottom: 1px; }
+.number { font-size: 13pt; white-space: nowrap; }
+.place-date { font-size: 14pt; font-style: italic; margin-top: 4mm; }
+.doc-type { text-align: center; font-size: 14pt; font-weight: bold; margin: 6mm 0 0; }
+.doc-summary { text-align: center; font-size: 14pt; font-weight: bold; margin: 0; }
+.doc-summary + .rule { width: 30%; }
+.data-period { text-indent: 1cm; text-align: justify; font-size: 14pt; }
+.doc-foot td.recipients { text-align: left; width: 45%; }
+.recipients-title { font-size: 12pt; font-weight: bold; font-style: italic; }
+.recipients ul { list-style: none; padding: 0; margin: 0; font-size: 11pt; }
+.signer-title { font-size: 14pt; font-weight: bold; text-transform: uppercase; }
+.signer-name { font-size: 14pt; font-weight: bold; margin-top: 24mm; }
+h1 { font-size: 14pt; margin: 0 0 4mm; }
 h2 { font-size: 13pt; margin: 6mm 0 2mm; border-bottom: 1px solid #444; }
-h3 { font-size: 11pt; margin: 4mm 0 1mm; }
-table { border-collapse: collapse; width: 100%; margin: 1mm 0 3mm; }
+h3 { font-size: 12pt; margin: 4mm 0 1mm; }
+table.data, table:not(.doc-head):not(.doc-foot) { border-collapse: collapse; width: 100%; margin: 1mm 0 3mm; font-size: 11pt; }
 th, td { border: 1px solid #999; padding: 1mm 2mm; text-align: left; vertical-align: top; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
 .gate { break-before: page; }
 .broken { color: #a00; font-weight: bold; }
 .meta { color: #333; }
+.charts svg { display: block; margin: 2mm 0 4mm; }
 `;
 
 function periodLabel(report: Report, lang: DashboardLanguage, gate: GateReport | undefined): string {
@@ -136,7 +297,86 @@ function periodLabel(report: Report, lang: DashboardLanguage, gate: GateReport |
   return reportsTexts.text(lang, 'report.period.custom', { from, to });
 }
 
-function renderReportHtmlBody(report: Report, lang: DashboardLanguage): SafeHtml {
+/** What the printed report carries besides its figures. */
+export interface ReportDocument {
+  /** The administrative form (issuing unit, signer, recipients); absent: printed without one. */
+  form?: ReportForm | undefined;
+  /** The document number the records clerk gave; absent: left blank to be filled in. */
+  number?: string | undefined;
+}
+
+/** "An Giang, ngày 05 tháng 01 năm 2027": days below 10 and months 1 and 2 take a leading zero. */
+function placeAndDate(place: string, at: number, timeZone: string, lang: DashboardLanguage): string {
+  const [year, month, day] = localDate(timeZone, at).split('-');
+  const m = Number(month);
+  return reportsTexts.text(lang, 'form.placeDate', {
+    place,
+    day: day!,
+    month: lang === 'vi' && m > 2 ? String(m) : month!,
+    year: year!,
+  });
+}
+
+function summaryLine(report: Report, lang: DashboardLanguage, gate: GateReport | undefined): string {
+  const p = report.period;
+  if (p.kind === 'quarter')
+    return reportsTexts.text(lang, 'form.summary.quarter', { quarter: p.quarter, year: p.year });
+  if (p.kind === 'year') return reportsTexts.text(lang, 'form.summary.year', { year: p.year });
+  const tz = gate?.timezone ?? 'Asia/Ho_Chi_Minh';
+  return reportsTexts.text(lang, 'form.summary.custom', {
+    from: gate ? formatDate(gate.from, lang, tz) : p.from,
+    to: gate ? formatDate(gate.to - 1, lang, tz) : p.to,
+  });
+}
+
+/** The head of the document: issuing unit, number, national title and motto, place and date. */
+function documentHead(report: Report, lang: DashboardLanguage, doc: ReportDocument, tz: string): SafeHtml {
+  const form = doc.form;
+  return html`<table class="doc-head">
+    <tr>
+      <td class="unit">
+        ${
+          form
+            ? html`<div class="unit-parent">${form.parentUnit}</div>
+                <div class="unit-name">${form.issuingUnit}</div>
+                <span class="rule"></span>
+                <div class="number">
+                  ${reportsTexts.text(lang, 'form.number', { number: documentNumber(form, doc.number) })}
+                </div>`
+            : ''
+        }
+      </td>
+      <td>
+        <div class="nation">${reportsTexts.text(lang, 'form.nation')}</div>
+        <div class="motto">${reportsTexts.text(lang, 'form.motto')}</div>
+        ${form ? html`<div class="place-date">${placeAndDate(form.place, report.generatedAt, tz, lang)}</div>` : ''}
+      </td>
+    </tr>
+  </table>`;
+}
+
+/** The foot: recipients on the left, the signer on the right. */
+function documentFoot(lang: DashboardLanguage, form: ReportForm | undefined): SafeHtml | string {
+  if (!form) return '';
+  return html`<table class="doc-foot">
+    <tr>
+      <td class="recipients">
+        <div class="recipients-title">${reportsTexts.text(lang, 'form.recipients')}</div>
+        <ul>
+          ${form.recipients.map((r) => html`<li>- ${r};</li>`)}
+          <li>- ${reportsTexts.text(lang, 'form.archive', { archive: form.archive })}</li>
+        </ul>
+      </td>
+      <td>
+        ${form.signerAuthority ? html`<div class="signer-title">${form.signerAuthority}</div>` : ''}
+        <div class="signer-title">${form.signerTitle}</div>
+        <div class="signer-name">${form.signerName}</div>
+      </td>
+    </tr>
+  </table>`;
+}
+
+function renderReportHtmlBody(report: Report, lang: DashboardLanguage, doc: ReportDocument): SafeHtml {
   const t = (k: ReportsKey, params?: Record<string, string | number>) => reportsTexts.text(lang, k, params);
   const num = (n: number, digits = 0) => formatNumber(n, lang, digits);
   const pct = (r: number) => formatPercent(r, lang, 2);
@@ -168,7 +408,9 @@ function renderReportHtmlBody(report: Report, lang: DashboardLanguage): SafeHtml
       <td class="n">${pct(x.openingUptimeRatio)}</td>
       <td class="n">${num(x.outages)}</td>
       <td class="n">${num(x.contentGaps)}</td>
-      <td class="n${x.chainBreaks ? ' broken' : ''}">${num(x.chainBreaks)}</td>
+      <td class="${x.chainBreaks ? 'broken' : ''}">
+        ${x.chainBreaks ? t('report.chain.broken', { count: num(x.chainBreaks) }) : t('report.chain.ok')}
+      </td>
     </tr>`;
   const totalsHead = html`<tr>
     <th></th>
@@ -178,7 +420,7 @@ function renderReportHtmlBody(report: Report, lang: DashboardLanguage): SafeHtml
     <th class="n">${t('report.uptimeOpening')}</th>
     <th class="n">${t('report.outages')}</th>
     <th class="n">${t('report.contentGaps')}</th>
-    <th class="n">${t('report.chain')}</th>
+    <th>${t('report.chain')}</th>
   </tr>`;
 
   const playsTable = (plays: PlayCount[]) =>
@@ -197,7 +439,7 @@ function renderReportHtmlBody(report: Report, lang: DashboardLanguage): SafeHtml
             ${plays.map(
               (c) =>
                 html`<tr>
-                  <td>${c.itemId}</td>
+                  <td>${c.title ?? c.itemId}</td>
                   <td>${c.language}</td>
                   <td class="n">${num(c.plays)}</td>
                   <td class="n">${num(c.onAirMs / HOUR, 2)}</td>
@@ -206,6 +448,42 @@ function renderReportHtmlBody(report: Report, lang: DashboardLanguage): SafeHtml
           </tbody>
         </table>`;
 
+  const rt = (k: ReportsKey, params?: Record<string, string | number>) => reportsTexts.text(lang, k, params);
+  const timelineTable = (d: DeviceReport, gate: GateReport) =>
+    d.spanMs === 0
+      ? html`<p>${rt('timeline.notInService')}</p>`
+      : html`<p class="meta">
+            ${rt('timeline.span', {
+              from: formatDateTime(d.from, lang, gate.timezone),
+              to: formatDateTime(d.to, lang, gate.timezone),
+            })}
+          </p>
+          <table class="timeline">
+            <thead>
+              <tr>
+                <th class="n">${rt('timeline.opening')}</th>
+                <th class="n">${rt('timeline.onAir')}</th>
+                <th class="n">${rt('timeline.gaps')}</th>
+                <th class="n">${rt('timeline.declaredGaps')}</th>
+                <th class="n">${rt('timeline.outages')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              <tr>
+                <td class="n">${num(d.timeline.openingMs / HOUR, 2)}</td>
+                <td class="n">${num(d.timeline.onAirMs / HOUR, 2)}</td>
+                <td class="n">${num(d.timeline.gapMs / HOUR, 2)}</td>
+                <td class="n">${num(d.timeline.declaredGapMs / HOUR, 2)}</td>
+                <td class="n">${num(d.timeline.outageMs / HOUR, 2)}</td>
+              </tr>
+            </tbody>
+          </table>`;
+  const declaredReason = (reason: string) =>
+    reason === 'buffer-full'
+      ? rt('declaredGaps.bufferFull')
+      : reason === 'process-ended'
+        ? rt('declaredGaps.processEnded')
+        : reason;
   const deviceSection = (d: DeviceReport, gate: GateReport) => {
     const at = (ms: number) => formatDateTime(ms, lang, gate.timezone);
     /** A table of time spans (outages, content gaps), or nothing when there is none. */
@@ -240,9 +518,19 @@ function renderReportHtmlBody(report: Report, lang: DashboardLanguage): SafeHtml
         ${pct(d.openingUptimeRatio)}
         ${d.playsRejected ? html` · <strong class="broken">${t('report.playsRejected')}: ${num(d.playsRejected)}</strong>` : ''}
       </p>
+      ${timelineTable(d, gate)}
       <p>
         ${t('report.chain')}:
-        ${d.chain.ok ? html`<span>${t('report.chain.ok')}</span>` : html`<span class="broken">${t('report.chain.broken', { count: d.chain.breaks.length })}</span>`}
+        <span class="${d.chain.ok ? '' : 'broken'}">${chainInWords(d, lang)}</span>
+        ${
+          d.declaredLost === null
+            ? ''
+            : html`<br />${
+                  d.declaredLost > 0
+                    ? rt('chain.declaredLost', { count: num(d.declaredLost) })
+                    : rt('chain.declaredLostNone')
+                }`
+        }
       </p>
       ${
         d.chain.breaks.length
@@ -310,16 +598,39 @@ function renderReportHtmlBody(report: Report, lang: DashboardLanguage): SafeHtml
         t('report.contentGaps'),
         d.contentGaps.map((g, i) => ({ label: String(i + 1), ...g })),
       )}
-      }`;
+      ${spans(
+        rt('declaredGaps.title'),
+        d.declaredGaps.map((g) => ({
+          label: rt('declaredGaps.records', { count: num(g.records), reason: declaredReason(g.reason) }),
+          ...g,
+        })),
+      )}`;
   };
 
-  return html`<h1>${t('report.title')}</h1>
+  const p0 = report.period;
+  const dataPeriod =
+    firstGate && p0.kind !== 'custom'
+      ? html`<p class="data-period">
+          ${rt('form.dataPeriod', {
+            from: formatDate(firstGate.from, lang, tz),
+            to: formatDate(firstGate.to - 1, lang, tz),
+            basis: rt(p0.basis === 'reporting' ? 'form.basis.reporting' : 'form.basis.calendar'),
+          })}
+        </p>`
+      : '';
+  return html`${documentHead(report, lang, doc, tz)}
+    <p class="doc-type">${rt('form.type')}</p>
+    <p class="doc-summary">${summaryLine(report, lang, firstGate)}</p>
+    <span class="rule"></span>
+    ${dataPeriod}
+    <h1>${t('report.title')}</h1>
     <p class="meta">
       ${t('report.period')}: ${periodLabel(report, lang, firstGate)} ·
       ${t('report.generatedAt', { at: formatDateTime(report.generatedAt, lang, tz) })}
       ${report.dueDate ? html` · ${t('report.dueDate', { date: report.dueDate.split('-').reverse().join('/') })}` : ''}
     </p>
     <h2>${t('report.summary')}</h2>
+    <section class="charts">${charts(report, lang)}</section>
     <table>
       <thead>
         ${totalsHead}
@@ -338,6 +649,19 @@ function renderReportHtmlBody(report: Report, lang: DashboardLanguage): SafeHtml
           (g) =>
             html`<section class="gate">
               <h2>${t('report.province')} ${p.provinceName} · ${t('report.gate')}: ${g.name}</h2>
+              ${
+                g.formerNames?.length
+                  ? html`<p class="meta">
+                      ${g.formerNames.map((n) =>
+                        rt('form.formerName', {
+                          until: formatDate(n.until, lang, g.timezone),
+                          name: n.name,
+                          province: n.provinceName,
+                        }),
+                      )}
+                    </p>`
+                  : ''
+              }
               <p class="meta">
                 ${periodLabel(report, lang, g)} (${formatDateTime(g.from, lang, g.timezone)} –
                 ${formatDateTime(g.to, lang, g.timezone)}, ${g.timezone})
@@ -350,7 +674,7 @@ function renderReportHtmlBody(report: Report, lang: DashboardLanguage): SafeHtml
 }
 
 /** A complete, self-contained HTML document (no scripts, no external resources). */
-export function renderReportHtml(report: Report, lang: DashboardLanguage): string {
+export function renderReportHtml(report: Report, lang: DashboardLanguage, doc: ReportDocument = {}): string {
   return html`<!doctype html>
     <html lang="${lang}">
       <head>
@@ -365,7 +689,7 @@ export function renderReportHtml(report: Report, lang: DashboardLanguage): strin
         </style>
       </head>
       <body>
-        ${renderReportHtmlBody(report, lang)}
+        ${renderReportHtmlBody(report, lang, doc)} ${documentFoot(lang, doc.form)}
       </body>
     </html>`.toString();
 }

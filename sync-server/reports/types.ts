@@ -38,7 +38,21 @@ export interface ProofOfPlayRecord {
    */
   stored?: { verdict: 'ok' | 'bad-signature' | 'malformed' | null; linkOk: boolean | null };
   /** The screen and site group the signed record says it was shown on (absent: not known). */
-  claimed?: { deviceId: string; siteGroup: string };
+  claimed?: { deviceId: string; siteGroup?: string };
+  /**
+   * Set when the record is a declared gap (protocol PopGapRecord, `kind: 'gap'`): plays the screen
+   * could not keep, how many, from when to when and why. It is a link of the chain, never a play.
+   */
+  gap?: DeclaredGap;
+}
+
+/** Plays a screen declared lost in its chain (its disk was full, or it stopped with plays unwritten). */
+export interface DeclaredGap {
+  /** How many plays are missing. */
+  records: number;
+  from: number;
+  to: number;
+  reason: string;
 }
 
 /**
@@ -116,17 +130,31 @@ export interface ReportGate {
   timezone: string;
   /** Absent: always open. */
   openingHours?: readonly TimeWindow[];
+  /**
+   * Names the gate or its province had earlier in the period (a rename or a merger within it), the
+   * latest last; `name` and `provinceName` are the ones valid at the period's end.
+   */
+  formerNames?: readonly { name: string; provinceName: string; until: number }[];
 }
 
 export interface ReportDevice {
   deviceId: string;
   name: string;
   siteGroup: string;
+  /** When the screen joined the fleet (enrolment or first install); before it, nothing is judged. */
+  activeFrom?: number;
+  /** When it was retired (revoked); after it, nothing is judged. */
+  activeTo?: number | null;
+  /**
+   * Proof-of-play records the screen itself declared lost (it could not keep them), when the server
+   * knows; these are explained holes in the chain, not breaks.
+   */
+  declaredLost?: number;
 }
 
 /**
  * The reporting period, resolved in each gate's time zone. `basis: 'reporting'` uses the data
- * cut-off of Decree 09/2019/NĐ-CP art. 12 (docs/field-notes.md §7): a quarter runs from the 15th of
+ * cut-off of Decree 09/2019/NĐ-CP art. 12 (docs/reporting-rules.md): a quarter runs from the 15th of
  * the month before it to the 14th of its last month; a year from 15 December of the year before to
  * 14 December.
  */
@@ -138,6 +166,8 @@ export type ReportPeriod =
 
 export interface PlayCount {
   itemId: string;
+  /** The item's title in the report's language (or the emergency's text), when known. */
+  title?: string;
   language: string;
   plays: number;
   onAirMs: number;
@@ -153,6 +183,14 @@ export interface ReportOutage {
 export interface ReportGap {
   from: number;
   to: number;
+  durationMs: number;
+}
+
+/** A declared gap in the report: where it lies in the screen's span and how much it hid. */
+export interface ReportDeclaredGap extends DeclaredGap {
+  /** The seq of the gap record. */
+  seq: number;
+  /** Its span within the screen's span. */
   durationMs: number;
 }
 
@@ -177,14 +215,28 @@ export interface DeviceReport {
   /** The rejected records with their reasons, the first REJECTED_LISTED_MAX of them. */
   rejected: RejectedRecord[];
   onAirMs: number;
-  /** The time judged: the period, cut at the report's generation time. */
+  /** The screen's own span: the period cut to its enrolment, retirement and the report's time. */
+  from: number;
+  to: number;
+  /** The time judged: `to - from` (0 for a screen not in service in the period). */
   spanMs: number;
   uptimeRatio: number;
   openingMs: number;
   openingUptimeRatio: number;
   outages: ReportOutage[];
+  /** Time in opening hours with nothing recorded that the screen did not declare (below). */
   contentGaps: ReportGap[];
+  /** The gaps the screen declared in its chain (lost plays), counted apart from content gaps. */
+  declaredGaps: ReportDeclaredGap[];
+  /**
+   * The opening hours of the screen's span on one timeline: on air (plays recorded, with
+   * transitions shorter than a gap) + content gaps + declared gaps + outages = opening hours, to
+   * the millisecond.
+   */
+  timeline: { openingMs: number; onAirMs: number; gapMs: number; declaredGapMs: number; outageMs: number };
   chain: ChainReport;
+  /** Records the screen declared lost (null: not known to this report). */
+  declaredLost: number | null;
   playsByItem: PlayCount[];
 }
 
@@ -204,12 +256,18 @@ export interface Totals {
   outageMs: number;
   contentGaps: number;
   contentGapMs: number;
+  /** Declared gaps, the plays they say were lost, and their time in opening hours. */
+  declaredGaps: number;
+  declaredGapRecords: number;
+  declaredGapMs: number;
   chainBreaks: number;
 }
 
 export interface GateReport {
   siteGroup: string;
   name: string;
+  /** Names valid earlier in the period (ReportGate.formerNames). */
+  formerNames?: ReportGate['formerNames'];
   timezone: string;
   from: number;
   to: number;
@@ -228,6 +286,8 @@ export interface ProvinceReport {
 
 export interface Report {
   period: ReportPeriod;
+  /** The shortest outage counted as one (shorter link drops are not outages). */
+  minOutageMs: number;
   generatedAt: number;
   /** YYYY-MM-DD, for quarters and years. */
   dueDate: string | null;

@@ -14,6 +14,9 @@
  *   their status, as REQUEST_INVALID.
  * - Anything else — a bug, a failed disk, a coded error without an HTTP meaning — is logged and
  *   answers 500 "internal error", saying nothing of what went wrong.
+ * - A route a browser navigates to (a dashboard form sent as a plain GET) may declare an
+ *   `errorPage` in its config: a request that accepts HTML then gets the same status and message
+ *   as that page, in the asked language, instead of the JSON body.
  */
 import type {
   FastifyError,
@@ -67,6 +70,7 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = Object.freeze({
   KEY_FILE_INVALID: 400,
   REPORT_INVALID: 400,
   REPORT_PERIOD_TOO_LONG: 400,
+  REPORT_FORM_INVALID: 400,
   // Who is asking.
   AUTH_REQUIRED: 401,
   AUTH_FAILED: 401,
@@ -194,6 +198,23 @@ export function errorAnswer(err: unknown, lang?: string): ErrorAnswer {
   return internal();
 }
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The page a browser gets instead of the JSON error body (see the header). */
+    errorPage?: ErrorPage;
+  }
+}
+
+/** An error as a whole HTML page (no script: it is sent with a CSP that allows none). */
+export type ErrorPage = (error: { status: number; code: string; message: string }, lang?: string) => string;
+
+export const ERROR_PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'";
+
+/** Whether the caller is a browser navigating (it takes HTML first), not a script asking for JSON. */
+export function wantsHtml(accept: string | undefined): boolean {
+  return !!accept && accept.includes('text/html') && !accept.startsWith('application/json');
+}
+
 export interface ErrorHandlerOptions {
   log: Logger;
   /** The language a request asks its answers in, for errors that can say themselves in it. */
@@ -203,17 +224,21 @@ export interface ErrorHandlerOptions {
 /** Installs the one error handler on `app` (the root instance, so every route gets it). */
 export function installErrorHandler(app: FastifyInstance, o: ErrorHandlerOptions): void {
   app.setErrorHandler((err, request: FastifyRequest, reply: FastifyReply) => {
-    const answer = errorAnswer(err, o.language?.(request));
+    const lang = o.language?.(request);
+    const answer = errorAnswer(err, lang);
     if (answer.fault)
       o.log.error('request failed', {
         method: request.method,
         route: request.routeOptions.url,
         err,
       });
-    return reply
-      .code(answer.status)
-      .headers({ ...answer.headers, 'cache-control': 'no-store' })
-      .send(answer.body);
+    reply.code(answer.status).headers({ ...answer.headers, 'cache-control': 'no-store' });
+    const page = request.routeOptions.config?.errorPage;
+    if (page && wantsHtml(request.headers.accept))
+      return reply
+        .headers({ 'content-type': 'text/html; charset=utf-8', 'content-security-policy': ERROR_PAGE_CSP })
+        .send(page({ status: answer.status, ...answer.body.error }, lang));
+    return reply.send(answer.body);
   });
 }
 

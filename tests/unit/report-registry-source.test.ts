@@ -15,6 +15,8 @@ import {
   storedChainVerifier,
 } from '../../sync-server/reports/registry-source.js';
 import type { ChainBreak, ProofOfPlayRecord } from '../../sync-server/reports/types.js';
+import { buildReport } from '../../sync-server/reports/build.js';
+import { reportDevicesDataCsv } from '../../sync-server/reports/render.js';
 
 const keys = generateKeyPairSync('ed25519');
 const x = keys.publicKey.export({ format: 'jwk' }).x!;
@@ -209,5 +211,137 @@ describe('offline outages from link sessions', () => {
       { deviceId: 'd1', from: 200, to: 500, kind: 'offline' },
     ]);
     expect(offlineOutages('d1', [], 0, 1000, 2000, null)).toEqual([]);
+  });
+});
+
+describe('gaps the device declared in its chain', () => {
+  const H = 3_600_000;
+  const t0 = Date.parse('2026-03-10T00:00:00Z');
+  /** Two plays, a declared gap (5 plays lost over 2 h, disk full), then a play after it. */
+  function chainWithGap(): unknown[] {
+    const plays = chain(2).map((r, i) => {
+      const body = {
+        ...r,
+        actualStartAt: t0 + i * 60_000,
+        scheduledStartAt: t0 + i * 60_000,
+        durationMs: 60_000,
+      };
+      return body;
+    });
+    // Re-link with the new times and sign each record, plays and the gap alike.
+    const out: unknown[] = [];
+    let prevHash = POP_GENESIS_HASH;
+    const seal = (body: Record<string, unknown>) => {
+      const linked = { ...body, prevHash };
+      const hash = popHash(linked as unknown as PopBody);
+      prevHash = hash;
+      return {
+        ...linked,
+        hash,
+        signature: sign(null, popSigningBytes(hash), keys.privateKey).toString('base64'),
+      };
+    };
+    for (const p of plays) {
+      const { hash: _h, signature: _s, ...body } = p;
+      out.push(seal(body));
+    }
+    out.push(
+      seal({
+        v: 1,
+        seq: 3,
+        prevHash,
+        kind: 'gap',
+        deviceId: 'd1',
+        count: 5,
+        fromAt: t0 + 2 * 60_000,
+        toAt: t0 + 2 * 60_000 + 2 * H,
+        reason: 'buffer-full',
+        error: 'SQLITE_FULL: database or disk is full',
+      }),
+    );
+    const last = plays[1]!;
+    const { hash: _h, signature: _s, ...lastBody } = last;
+    out.push(
+      seal({
+        ...lastBody,
+        seq: 4,
+        actualStartAt: t0 + 2 * 60_000 + 2 * H,
+        scheduledStartAt: t0 + 2 * 60_000 + 2 * H,
+      }),
+    );
+    return out;
+  }
+
+  it('checks a declared gap like any record and shows it as a gap, counted apart from plays and content gaps', () => {
+    const raw = chainWithGap();
+    const records = raw.map((r, i) =>
+      reportRecordOf('d1', { seq: i + 1, at: t0, verdict: 'ok', linkOk: true }, r),
+    );
+    expect(records[2]!.gap).toEqual({
+      records: 5,
+      from: t0 + 2 * 60_000,
+      to: t0 + 2 * 60_000 + 2 * H,
+      reason: 'buffer-full',
+    });
+    // Signatures re-verified from the raw payloads, and the check of stored rows: no break either way.
+    expect(deviceChainVerifier(() => devicePublicKey(x))(records)).toEqual({ ok: true, breaks: [] });
+    expect(storedChainVerifier(() => devicePublicKey(x))(records)).toEqual({ ok: true, breaks: [] });
+
+    const gate = {
+      siteGroup: 'kien-giang/ha-tien',
+      name: 'Hà Tiên',
+      provinceId: 'kien-giang',
+      provinceName: 'Kiên Giang',
+      timezone: 'UTC',
+    };
+    const report = buildReport(
+      {
+        period: { kind: 'custom', from: '2026-03-10', to: '2026-03-10' },
+        gates: [gate],
+        devices: [{ deviceId: 'd1', name: 'Sảnh', siteGroup: gate.siteGroup }],
+        verifyChain: storedChainVerifier(() => devicePublicKey(x)),
+        generatedAt: t0 + 3 * H,
+      },
+      records,
+      [],
+    );
+    const d = report.provinces[0]!.gates[0]!.devices[0]!;
+    expect(d.plays).toBe(3);
+    expect(d.playsRejected).toBe(0);
+    expect(d.chain).toMatchObject({ ok: true, records: 4 });
+    expect(d.declaredGaps).toEqual([
+      {
+        seq: 3,
+        records: 5,
+        from: t0 + 2 * 60_000,
+        to: t0 + 2 * 60_000 + 2 * H,
+        reason: 'buffer-full',
+        durationMs: 2 * H,
+      },
+    ]);
+    // The declared span is no content gap; the rest of the span after the last play is.
+    expect(d.contentGaps).toEqual([
+      {
+        from: t0 + 2 * 60_000 + 2 * H + 60_000,
+        to: t0 + 3 * H,
+        durationMs: 3 * H - (2 * 60_000 + 2 * H + 60_000),
+      },
+    ]);
+    expect(d.timeline.declaredGapMs).toBe(2 * H);
+    expect(d.timeline.onAirMs + d.timeline.gapMs + d.timeline.declaredGapMs + d.timeline.outageMs).toBe(
+      d.timeline.openingMs,
+    );
+    expect(report.totals).toMatchObject({
+      declaredGaps: 1,
+      declaredGapRecords: 5,
+      declaredGapMs: 2 * H,
+      contentGaps: 1,
+    });
+    const csv = reportDevicesDataCsv(report).trim().split('\r\n');
+    const header = csv[0]!.split(',');
+    const row = csv[1]!.split(',');
+    expect(row[header.indexOf('declared_gaps')]).toBe('1');
+    expect(row[header.indexOf('declared_gap_records')]).toBe('5');
+    expect(row[header.indexOf('declared_gap_ms')]).toBe(String(2 * H));
   });
 });

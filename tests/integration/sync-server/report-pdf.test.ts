@@ -58,11 +58,11 @@ describe('printable report through Chromium', () => {
     const r2 = week('ht-2').filter((r) => r.seq !== 500); // one record lost
     const report = buildReport(
       {
-        period: { kind: 'quarter', year: 2026, quarter: 1 },
+        period: { kind: 'quarter', year: 2026, quarter: 1, basis: 'reporting' },
         gates,
         devices,
         verifyChain: testVerifyChain,
-        generatedAt: Date.parse('2026-04-02T00:00:00Z'),
+        generatedAt: Date.parse('2026-03-15T00:00:00Z'),
       },
       [...r1, ...r2],
       [{ deviceId: 'ht-2', from: dayStart + 10 * H, to: dayStart + 12 * H, kind: 'offline' }],

@@ -123,7 +123,7 @@ describe('report totals leave out records that fail their own checks', () => {
       ['visa', 'en', 1, 0.01],
       ['visa', 'vi', 1, 0.01],
     ]);
-    const [device] = csvRows(await get('format=devices-csv'));
+    const [device] = csvRows(await get('format=devices-data-csv'));
     expect(device!.slice(6, 10)).toEqual(['3', '3', 'edit@3 device@4 site-group@5', '0.03']);
 
     const page = await get('format=html');

@@ -119,7 +119,7 @@ describe('report routes', () => {
   });
 
   it('serves the plays CSV with counts from the records, filtered by province', async () => {
-    const res = await get('period=2026-Q1&format=csv&lang=en&province=kien-giang');
+    const res = await get('period=2026-Q1&basis=calendar&format=csv&lang=en&province=kien-giang');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-disposition')).toBe(
       'attachment; filename="gatecast-report-2026-Q1-en.csv"',
@@ -169,6 +169,29 @@ describe('report routes', () => {
     }
   });
 
+  it('answers a browser with an error page in its language, a script with JSON', async () => {
+    const page = await fetch(`${base}/api/reports?period=2026-Q5&format=pdf`, {
+      headers: { cookie: `${cookie}; gatecast_lang=vi`, accept: 'text/html,application/xhtml+xml,*/*;q=0.8' },
+    });
+    expect(page.status).toBe(400);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    const body = await page.text();
+    expect(body).toContain('Không lập được báo cáo');
+    expect(body).toContain('Kỳ báo cáo &quot;2026-Q5&quot; không hợp lệ');
+    expect(body).toContain('href="/dashboard/reports"');
+    const en = await fetch(`${base}/api/reports?period=2026-Q5&lang=en`, {
+      headers: { cookie, accept: 'text/html' },
+    });
+    expect(await en.text()).toContain('The period &quot;2026-Q5&quot; is not valid');
+    const json = await get('period=2026-Q5&lang=en');
+    expect(await json.json()).toEqual({
+      error: {
+        code: 'REPORT_INVALID',
+        message: 'The period "2026-Q5" is not valid: enter 2026-Q4, 2026 or 2026-10-01..2026-12-31',
+      },
+    });
+  });
+
   it('parses period strings', () => {
     expect(parsePeriod('2026-Q3', 'reporting')).toEqual({
       kind: 'quarter',
@@ -176,7 +199,9 @@ describe('report routes', () => {
       quarter: 3,
       basis: 'reporting',
     });
-    expect(parsePeriod('2025', undefined)).toEqual({ kind: 'year', year: 2025 });
+    // Quarters and years default to the state's reporting cut-off.
+    expect(parsePeriod('2025', undefined)).toEqual({ kind: 'year', year: 2025, basis: 'reporting' });
+    expect(parsePeriod('2025', 'calendar')).toEqual({ kind: 'year', year: 2025, basis: 'calendar' });
     expect(parsePeriod('2026-01-01..2026-01-31', undefined)).toEqual({
       kind: 'custom',
       from: '2026-01-01',

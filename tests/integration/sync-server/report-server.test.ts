@@ -149,11 +149,11 @@ describe('reports in the running server', () => {
         .sort(([a], [b]) => (a < b ? -1 : 1))
         .map(([k, n]) => [enrolled.deviceId, ...k.split('|'), n]),
     );
-    const devices = csvRows(await (await get(`${q}&format=devices-csv`)).text());
+    const devices = csvRows(await (await get(`${q}&format=devices-data-csv`)).text());
     expect(devices).toHaveLength(1);
     expect(devices[0]![0]).toBe('kien-giang'); // province: first segment of the site group
     expect(devices[0]![6]).toBe('6');
-    expect(devices[0]!.slice(-2)).toEqual(['ok', '']);
+    expect(devices[0]!.slice(-5, -3)).toEqual(['ok', '']);
 
     // Someone edits a stored record: the item of play 3 changed in the registry's copy.
     const reg = new Database(join(dir.path, 'server', REGISTRY_DB));
@@ -168,8 +168,8 @@ describe('reports in the running server', () => {
     } finally {
       reg.close();
     }
-    const after = csvRows(await (await get(`${q}&format=devices-csv`)).text());
-    expect(after[0]!.slice(-2)).toEqual(['broken', 'edit@3']);
+    const after = csvRows(await (await get(`${q}&format=devices-data-csv`)).text());
+    expect(after[0]!.slice(-5, -3)).toEqual(['broken', 'edit@3']);
     const page = await (await get(`${q}&format=html`)).text();
     expect(page).toContain('class="broken"');
 

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { buildReport, ReportBuilder } from '../../../sync-server/reports/build.js';
 import { periodRange, quarterDueDate, reportDueDate } from '../../../sync-server/reports/period.js';
-import { reportDevicesCsv, reportPlaysCsv, renderReportHtml } from '../../../sync-server/reports/render.js';
+import {
+  reportDevicesCsv,
+  reportDevicesDataCsv,
+  reportPlaysCsv,
+  renderReportHtml,
+} from '../../../sync-server/reports/render.js';
+import { parseCsv } from '../../helpers/csv.js';
 import type { Outage, ReportDevice, ReportGate } from '../../../sync-server/reports/types.js';
 import { UTF8_BOM } from '../../../sync-server/web/csv.js';
 import { chain, testVerifyChain } from '../../helpers/pop-chain.js';
@@ -61,8 +67,15 @@ describe('report periods', () => {
       '2026-09-15',
       '2026-12-15',
     ]);
-    expect(reportDueDate({ kind: 'year', year: 2026 })).toBe('2026-12-15');
+    expect(reportDueDate({ kind: 'quarter', year: 2026, quarter: 4, basis: 'reporting' })).toBe('2026-12-15');
+    expect(reportDueDate({ kind: 'year', year: 2026, basis: 'reporting' })).toBe('2026-12-15');
     expect(reportDueDate(day)).toBeNull();
+  });
+
+  it('gives no due date to a calendar period, which runs past the 15th of its last month', () => {
+    expect(reportDueDate({ kind: 'quarter', year: 2026, quarter: 4, basis: 'calendar' })).toBeNull();
+    expect(reportDueDate({ kind: 'quarter', year: 2026, quarter: 4 })).toBeNull();
+    expect(reportDueDate({ kind: 'year', year: 2026, basis: 'calendar' })).toBeNull();
   });
 
   it('refuses bad custom periods with a named error', () => {
@@ -125,6 +138,83 @@ function fixture() {
 
 describe('report builder', () => {
   const options = { period: day, gates, devices, verifyChain: testVerifyChain, generatedAt: at(30) };
+
+  it('judges a screen from its enrolment to its retirement, on one timeline that adds up', () => {
+    const late: ReportDevice[] = [
+      // Enrolled at 11:00, retired at 15:00: the day's first and last hours are not its own.
+      {
+        deviceId: 'ht-1',
+        name: 'Sảnh',
+        siteGroup: 'kien-giang/ha-tien',
+        activeFrom: at(11),
+        activeTo: at(15),
+      },
+    ];
+    const records = chain('ht-1', [
+      { itemId: 'visa', language: 'vi', actualStart: at(11), durationMs: H },
+      // Offline 12:00–14:00, but a play is recorded 12:30–13:00: only what did not play is an outage.
+      { itemId: 'visa', language: 'vi', actualStart: at(12, 30), durationMs: 30 * 60_000 },
+    ]);
+    const outages: Outage[] = [
+      { deviceId: 'ht-1', from: at(12), to: at(14), kind: 'offline' },
+      // A link drop of 0 minutes and one of 2 minutes are no outages.
+      { deviceId: 'ht-1', from: at(14, 10), to: at(14, 10), kind: 'offline' },
+      { deviceId: 'ht-1', from: at(14, 20), to: at(14, 22), kind: 'offline' },
+    ];
+    const r = buildReport({ ...options, gates, devices: late }, records, outages);
+    const d = r.provinces[0]!.gates[0]!.devices[0]!;
+    expect([d.from, d.to, d.spanMs]).toEqual([at(11), at(15), 4 * H]);
+    expect(d.openingMs).toBe(4 * H);
+    expect(d.outages).toEqual([
+      { from: at(12), to: at(12, 30), kind: 'offline', durationMs: 30 * 60_000 },
+      { from: at(13), to: at(14), kind: 'offline', durationMs: H },
+    ]);
+    expect(d.contentGaps).toEqual([{ from: at(14), to: at(15), durationMs: H }]);
+    expect(d.uptimeRatio).toBeCloseTo(2.5 / 4, 10);
+    expect(d.timeline).toEqual({
+      openingMs: 4 * H,
+      onAirMs: 1.5 * H,
+      gapMs: H,
+      declaredGapMs: 0,
+      outageMs: 1.5 * H,
+    });
+    expect(r.minOutageMs).toBe(5 * 60_000);
+  });
+
+  it('adds up on-air, gaps and outages to the opening hours for every screen of a random fleet', () => {
+    let seed = 7;
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let run = 0; run < 40; run++) {
+      const specs = [];
+      for (let t = at(0) + Math.floor(rand() * H); t < at(24); t += Math.floor(rand() * 40 * 60_000) + 1000)
+        specs.push({
+          itemId: 'visa',
+          language: 'vi',
+          actualStart: t,
+          durationMs: Math.floor(rand() * 20 * 60_000),
+        });
+      const outages: Outage[] = [];
+      for (let i = 0; i < 5; i++) {
+        const from = at(0) + Math.floor(rand() * 24 * H);
+        outages.push({ deviceId: 'ht-1', from, to: from + Math.floor(rand() * 3 * H), kind: 'offline' });
+      }
+      const dev: ReportDevice[] = [
+        {
+          deviceId: 'ht-1',
+          name: 'x',
+          siteGroup: 'kien-giang/ha-tien',
+          activeFrom: at(0) + Math.floor(rand() * 12 * H),
+        },
+      ];
+      const d = buildReport({ ...options, devices: dev }, chain('ht-1', specs), outages).provinces[0]!
+        .gates[0]!.devices[0]!;
+      const outageInOpening = d.timeline.outageMs;
+      const gapMs = d.contentGaps.reduce((n, g) => n + g.durationMs, 0);
+      expect(d.timeline.onAirMs + gapMs + outageInOpening).toBe(d.openingMs);
+      expect(d.timeline.onAirMs).toBeGreaterThanOrEqual(0);
+      expect(d.openingUptimeRatio).toBeCloseTo((d.openingMs - outageInOpening) / d.openingMs, 10);
+    }
+  });
 
   it('counts plays per item and language, on-air hours, uptime and outages', () => {
     const { records, outages } = fixture();
@@ -298,17 +388,55 @@ describe('report output', () => {
     );
     expect(lines).toHaveLength(1 + 2 + 1 + 1);
     expect(lines.some((l) => l.includes(',forged,'))).toBe(false);
-    const dev = reportDevicesCsv(report, 'en').slice(1).split('\r\n');
-    expect(dev[0]).toContain('Province,Border gate,Screen,deviceId');
-    expect(dev.find((l) => l.includes(',ht-2,'))).toMatch(/,broken,gap@3\+2 edit@5$/);
+    const dev = reportDevicesDataCsv(report).split('\r\n');
+    expect(dev[0]).toContain('province_id,site_group,screen_name,device_id,from,to');
+    expect(dev.find((l) => l.includes(',ht-2,'))).toMatch(/,broken,gap@3\+2 edit@5,0,0,0$/);
     // Records failing a check are not plays; the devices CSV counts and names them apart.
     const head = dev[0]!.split(',');
     const lc = dev.find((l) => l.includes(',lc-1,'))!.split(',');
-    expect(lc[head.indexOf('Plays')]).toBe('1');
-    expect(lc[head.indexOf('Plays rejected (failed a check)')]).toBe('1');
-    expect(lc[head.indexOf('rejectedRecords')]).toBe('signature@2');
+    expect(lc[head.indexOf('plays')]).toBe('1');
+    expect(lc[head.indexOf('plays_rejected')]).toBe('1');
+    expect(lc[head.indexOf('rejected_records')]).toBe('signature@2');
+    expect(lc[head.indexOf('from')]).toBe('2026-03-09T17:00:00.000Z');
     const ht2 = dev.find((l) => l.includes(',ht-2,'))!.split(',');
-    expect(ht2[head.indexOf('rejectedRecords')]).toBe('edit@5');
+    expect(ht2[head.indexOf('rejected_records')]).toBe('edit@5');
+  });
+
+  it('writes the people’s CSV in words: local times, percentages, the chain check said', () => {
+    const rows = parseCsv(reportDevicesCsv(report, 'vi'));
+    expect(rows[0]).toEqual([
+      'Tỉnh',
+      'Cửa khẩu',
+      'Màn hình',
+      'Từ (giờ địa phương)',
+      'Đến (giờ địa phương)',
+      'Lượt phát',
+      'Lượt bị loại',
+      'Giờ phát',
+      'Tỷ lệ hoạt động',
+      'Tỷ lệ hoạt động trong giờ mở cửa',
+      'Số lần gián đoạn',
+      'Giờ gián đoạn',
+      'Số khoảng trống',
+      'Giờ trống nội dung',
+      'Số khoảng trống khai báo',
+      'Lượt phát khai báo mất',
+      'Giờ trống khai báo',
+      'Kiểm tra chuỗi bằng chứng',
+    ]);
+    const ht1 = rows.find((r) => r[2] === 'Sảnh xuất cảnh')!;
+    expect(ht1.slice(0, 5)).toEqual([
+      'Kiên Giang',
+      'Cửa khẩu Quốc tế Hà Tiên',
+      'Sảnh xuất cảnh',
+      '00:00 10/03/2026',
+      '00:00 11/03/2026',
+    ]);
+    expect(ht1[8]).toBe('91,67%');
+    expect(ht1.at(-1)).toMatch(/^3 bản ghi: đã kiểm tra mã băm, liên kết chuỗi và chữ ký/);
+    const ht2 = rows.find((r) => r[2] === 'Sảnh nhập cảnh')!;
+    expect(ht2.at(-1)).toContain('1 chỗ thiếu (2 bản ghi); 1 bản ghi bị sửa');
+    expect(rows.flat().some((c) => /T\d\d:\d\d:\d\d/.test(c) || c === 'ok')).toBe(false);
   });
 
   it('renders HTML in Vietnamese and English with every name escaped', () => {

@@ -1,0 +1,63 @@
+/**
+ * Building a report from a data source: what the HTTP route and the CLI both call. Gates are named
+ * as they were in the period, screens are read one at a time (page by page when the source can),
+ * items get their titles in the report's language.
+ */
+import type { DashboardLanguage } from '../dashboard/language.js';
+import { ReportBuilder } from './build.js';
+import { gateForPeriod, nameItems } from './names.js';
+import { periodRange, ReportInputError } from './period.js';
+import type { ReportDataSource } from './routes.js';
+import type { Report, ReportPeriod, VerifyChain } from './types.js';
+
+export interface BuildRequest {
+  period: ReportPeriod;
+  lang: DashboardLanguage;
+  verifyChain: VerifyChain;
+  generatedAt: number;
+  /** One gate (site group), or every gate. */
+  gate?: string;
+  /** One province (its id as valid for the period), or every province. */
+  province?: string;
+  minOutageMs?: number;
+}
+
+export async function buildReportFrom(source: ReportDataSource, req: BuildRequest): Promise<Report> {
+  const gates = (await source.gates())
+    .map((g) => {
+      const { from, to } = periodRange(req.period, g.timezone);
+      return gateForPeriod(g, from, to);
+    })
+    .filter(
+      (g) =>
+        (req.province === undefined || g.provinceId === req.province) &&
+        (req.gate === undefined || g.siteGroup === req.gate),
+    );
+  if (gates.length === 0) throw new ReportInputError('no gate matches the filters', { key: 'error.noGate' });
+  const gateIds = new Set(gates.map((g) => g.siteGroup));
+  const devices = (await source.devices()).filter((d) => gateIds.has(d.siteGroup));
+  const builder = new ReportBuilder({
+    period: req.period,
+    gates,
+    devices,
+    verifyChain: req.verifyChain,
+    generatedAt: req.generatedAt,
+    ...(req.minOutageMs !== undefined ? { minOutageMs: req.minOutageMs } : {}),
+  });
+  for (const d of devices) {
+    const gate = gates.find((g) => g.siteGroup === d.siteGroup)!;
+    const { from, to } = periodRange(req.period, gate.timezone);
+    if (source.deviceStream) {
+      const { pages, outages } = await source.deviceStream(d.deviceId, from, to);
+      const input = builder.beginDevice(d.deviceId);
+      for await (const page of pages) for (const r of page) input.add(r);
+      input.finish(outages);
+    } else {
+      const data = await source.deviceData(d.deviceId, from, to);
+      builder.addDevice(d.deviceId, data.records, data.outages);
+    }
+  }
+  const report = builder.finish();
+  if (source.titles) nameItems(report, await source.titles(), req.lang);
+  return report;
+}
