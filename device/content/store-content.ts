@@ -69,27 +69,36 @@ export class StoreContentSource implements ContentSource {
    * it aside (resume a truncated one, quarantine the rest) and tell the listeners. Never throws.
    */
   reportUnusable(targetPath: string, sha256: string, problem: FileProblem): void {
-    if (this.unavailable.has(sha256)) return; // already known and being fetched again
+    void this.setAside(targetPath, sha256, problem);
+  }
+
+  /**
+   * What reportUnusable does, awaited: resolves once the file is set aside and the listeners told,
+   * with where it went (undefined when it was already known, or is not a file of the active bundle).
+   */
+  async setAside(
+    targetPath: string,
+    sha256: string,
+    problem: FileProblem,
+  ): Promise<UnusableFile['setAside'] | undefined> {
+    if (this.unavailable.has(sha256)) return undefined; // already known and being fetched again
     const ref = this.activeRecord?.targets[targetPath];
-    if (!ref || ref.sha256 !== sha256) return; // not (or no longer) a file of the active bundle
+    if (!ref || ref.sha256 !== sha256) return undefined; // not (or no longer) a file of the active bundle
     this.unavailable.add(sha256);
     const now = this.side?.clock.now() ?? Date.now();
-    void this.blobs
-      .setAside(sha256, ref.length, problem, now)
-      .catch((err: unknown) => {
-        this.side?.log.error('could not set an unusable file aside', { targetPath, err });
-        return 'missing' as const;
-      })
-      .then((setAside) => {
-        this.side?.log.error('installed file unusable while playing', { targetPath, setAside, ...problem });
-        for (const l of this.unusableListeners) {
-          try {
-            l({ targetPath, sha256, problem, setAside });
-          } catch (err) {
-            this.side?.log.error('unusable-file listener failed', { err });
-          }
-        }
-      });
+    const setAside = await this.blobs.setAside(sha256, ref.length, problem, now).catch((err: unknown) => {
+      this.side?.log.error('could not set an unusable file aside', { targetPath, err });
+      return 'missing' as const;
+    });
+    this.side?.log.error('installed file unusable while playing', { targetPath, setAside, ...problem });
+    for (const l of this.unusableListeners) {
+      try {
+        l({ targetPath, sha256, problem, setAside });
+      } catch (err) {
+        this.side?.log.error('unusable-file listener failed', { err });
+      }
+    }
+    return setAside;
   }
 
   /** Re-reads the pointer; tells listeners when the active bundle changed (or `force`). */

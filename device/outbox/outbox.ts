@@ -24,6 +24,7 @@ import {
 import {
   DEFAULT_UNSAVED_MAX_RECORDS,
   DEFAULT_UNSAVED_RETRY_MAX_MS,
+  isStorageError,
   type LostSpan,
   PendingWrites,
 } from '../store/pending-writes.js';
@@ -138,6 +139,8 @@ export class Outbox {
   private readonly listeners = new Set<() => void>();
   /** Rows and bytes held per stream (health, event), kept in step with the table. */
   private readonly held = { health: { rows: 0, bytes: 0 }, event: { rows: 0, bytes: 0 } };
+  /** Acks the disk refused to record (see acknowledge). */
+  private readonly ackedUnsaved: Partial<Record<OutboxStream, number>> = {};
 
   constructor(
     private readonly db: Db,
@@ -289,7 +292,8 @@ export class Outbox {
   }
 
   ackedSeq(stream: OutboxStream): number {
-    return (this.stmts.stream.get(stream) as { acked_seq: number }).acked_seq;
+    const stored = (this.stmts.stream.get(stream) as { acked_seq: number }).acked_seq;
+    return Math.max(stored, this.ackedUnsaved[stream] ?? 0);
   }
 
   /** Up to `maxRecords` / about `maxBytes` of records of `stream` after `afterSeq` (in-flight ones excluded by the caller). */
@@ -336,16 +340,25 @@ export class Outbox {
   /** The server stored everything of `stream` up to `uptoSeq`. */
   acknowledge(stream: OutboxStream, uptoSeq: number): void {
     if (uptoSeq <= this.ackedSeq(stream)) return;
-    this.db.transaction(() => {
+    try {
+      const gone = this.db.transaction(() => {
+        const rows = stream === 'pop' ? [] : (this.stmts.ack.all(stream, uptoSeq) as { bytes: number }[]);
+        this.stmts.setAcked.run(uptoSeq, stream);
+        return rows;
+      })();
       if (stream !== 'pop') {
-        const gone = this.stmts.ack.all(stream, uptoSeq) as { bytes: number }[];
         this.held[stream].rows -= gone.length;
         this.held[stream].bytes -= gone.reduce((a, r) => a + r.bytes, 0);
       }
-      this.stmts.setAcked.run(uptoSeq, stream);
-    })();
-    // After the outbox's watermark is durable; a crash in between only re-acks on the next ack.
-    if (stream === 'pop') this.pop?.acknowledge(uptoSeq);
+      // After the outbox's watermark is durable; a crash in between only re-acks on the next ack.
+      if (stream === 'pop') this.pop?.acknowledge(uptoSeq);
+    } catch (err) {
+      // A full disk refuses even the delete: the ack is kept in memory (nothing is sent twice) and
+      // written with the next one; after a restart the server acks the records sent again.
+      if (!isStorageError(err)) throw err;
+      this.ackedUnsaved[stream] = Math.max(this.ackedUnsaved[stream] ?? 0, uptoSeq);
+      this.log.warn('acknowledgement kept in memory: the data disk refused it', { stream, uptoSeq, err });
+    }
   }
 
   stats(): Record<OutboxStream, StreamStats> {

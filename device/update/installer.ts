@@ -154,8 +154,12 @@ export class Installer {
       ...Object.entries(record.targets),
     ];
     for (const [path, ref] of refs) {
-      if (!d.content.unavailableHashes().has(ref.sha256) && (await d.blobs.has(ref.sha256, ref.length)))
-        continue;
+      if (!d.content.unavailableHashes().has(ref.sha256)) {
+        const verdict = await d.blobs.verify(ref.sha256, ref.length);
+        if (verdict === true) continue;
+        // Found here, not by the player: set aside (a truncated file is resumed) and told all the same.
+        await d.content.setAside(path, ref.sha256, verdict);
+      }
       const t = await this.verifiedTarget(session, path);
       if (t.sha256 !== ref.sha256 || t.length !== ref.length)
         throw new UpdateError('METADATA_MISMATCH', `${path} changed in metadata without a version change`);

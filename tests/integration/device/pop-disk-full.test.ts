@@ -287,4 +287,39 @@ describe('proof of play on a full disk', () => {
     expect(events[0]).toMatchObject({ data: { count: 3, fromAt: T0 + 60_000, toAt: T0 + 120_000 } });
     outbox.stop();
   });
+
+  it('takes an acknowledgement the full disk refuses without throwing, and writes it with the next one', () => {
+    const dir = tempDir('gc-ack-full-');
+    cleanups.push(dir.cleanup);
+    const disk = smallDisk(dir.path, 16 * 1024 * 1024);
+    if ('unavailable' in disk) throw new Error(disk.unavailable);
+    cleanups.push(() => disk.unmount());
+    const db = openDeviceDb(join(disk.path, 'device.db'), { synchronous: 'FULL' });
+    cleanups.push(() => {
+      db.close();
+    });
+    const log = memoryLogger('outbox');
+    const outbox = new Outbox(db, systemClock, log);
+    outbox.start();
+    for (let i = 1; i <= 40; i++)
+      outbox.appendEvent({
+        at: T0 + i,
+        kind: 'test',
+        level: 'info',
+        message: `event ${i} ${'x'.repeat(2000)}`,
+      });
+    const filler = fill(disk.path);
+    // The delete of acknowledged rows needs room in the WAL: refused (SQLITE_FULL) on a full disk.
+    expect(() => outbox.acknowledge('event', 30)).not.toThrow();
+    expect(log.records.map((r) => r.msg)).toContain(
+      'acknowledgement kept in memory: the data disk refused it',
+    );
+    expect(outbox.ackedSeq('event')).toBe(30);
+    expect(outbox.pending('event', 0, 100, 1e9)!.records.map((r) => r.seq)).toEqual(
+      Array.from({ length: 10 }, (_, i) => 31 + i),
+    );
+    rmSync(filler);
+    outbox.acknowledge('event', 35);
+    expect(outbox.stats().event).toMatchObject({ ackedSeq: 35, rows: 5 });
+  });
 });

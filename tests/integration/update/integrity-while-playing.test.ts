@@ -124,6 +124,26 @@ describe('installed files checked while playing', () => {
     expect(readFileSync(client.content.current()!.filePath(B)!).equals(media[B]!)).toBe(true);
   });
 
+  it('sets aside and tells of every damaged file the re-fetch finds, resuming a truncated one', async () => {
+    // Only A is asked for; B, truncated meanwhile, is found by the re-fetch that A's refusal starts.
+    const fd = openSync(client.content.current()!.filePath(A)!, 'r+');
+    writeSync(fd, Buffer.from('XXXX'), 0, 4, 100);
+    closeSync(fd);
+    truncateSync(client.content.current()!.filePath(B)!, 1500);
+    expect((await get(pages.origin, contentUrl(A))).status).toBe(404);
+    await waitForRefetch();
+    const unusable = events.filter((e) => e.type === 'file-unusable');
+    expect(unusable).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ targetPath: A, setAside: 'quarantined' }),
+        expect.objectContaining({ targetPath: B, setAside: 'resume' }),
+      ]),
+    );
+    const fetches = served.requests.filter((r) => r.path.includes('b.jpg'));
+    expect(fetches).toEqual([expect.objectContaining({ range: 'bytes=1500-', status: 206 })]);
+    expect((await get(pages.origin, contentUrl(B))).body.equals(media[B]!)).toBe(true);
+  });
+
   it('has() does not take a same-size file for the verified one', async () => {
     const blobs = new BlobStore(join(tmp.path, 'data', 'content'));
     const ref = client.content.current()!.targets.get(B)!;
