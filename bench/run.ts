@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- NAME [options]` runs bench/NAME.ts alone. Each benchmark measures its baseline in
+ * `npm run bench -- NAME [options]` runs bench/NAME.ts alone. (Files ending in -lib, .worker and lib itself are parts of benchmarks, not benchmarks.) Each benchmark measures its baseline in
  * the same run and ends with one line:
  *   NAME: <value> <unit> (baseline <value>, ratio <r>, goal <goal>)
  */
@@ -9,7 +9,13 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const available = readdirSync(here)
-  .filter((f) => f.endsWith('.js') && !['run.js', 'lib.js'].includes(f) && !f.endsWith('.worker.js'))
+  .filter(
+    (f) =>
+      f.endsWith('.js') &&
+      !['run.js', 'lib.js'].includes(f) &&
+      !f.endsWith('-lib.js') &&
+      !f.endsWith('.worker.js'),
+  )
   .map((f) => f.slice(0, -3))
   .sort();
 
