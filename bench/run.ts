@@ -1,7 +1,8 @@
 /**
- * `npm run bench -- NAME [options]` runs bench/NAME.ts alone. (Files ending in -lib, .worker and lib itself are parts of benchmarks, not benchmarks.) Each benchmark measures its baseline in
+ * `npm run bench -- NAME [options]` runs bench/NAME.ts alone. Each benchmark measures its baseline in
  * the same run and ends with one line:
  *   NAME: <value> <unit> (baseline <value>, ratio <r>, goal <goal>)
+ * Files ending in -lib or .worker (and lib itself) are parts of benchmarks, not benchmarks.
  */
 import { readdirSync } from 'node:fs';
 import { dirname } from 'node:path';
