@@ -9,8 +9,9 @@
  *   (launch-args.ts: the proxy rules), and logs the refusals it hears of.
  *
  * Liveness costs the page nothing: instead of the page posting a heartbeat every second, the
- * supervisor reads `gatecast.state()` over the pipe every `pageStallMs / 3` and hands it to its
- * listeners as a `heartbeat` report; a page whose main thread hangs does not answer.
+ * supervisor reads `gatecast.state()` over the pipe once the page has said nothing for
+ * `pageStallMs / 3` (its own reports are signs of life too: a page switching items is not asked) and
+ * hands it to its listeners as a `heartbeat` report; a page whose main thread hangs does not answer.
  *
  * The page's reports (ready, started, error) come over the pipe too: the page calls a DevTools
  * binding (`REPORT_BINDING`) instead of posting to the page server, so a switch costs no request,
@@ -134,12 +135,18 @@ export class ChromiumSupervisor implements PlayerSurface {
         this.lastReportAt = this.clock.now();
       }
     });
+    // The page is asked only after `probeEvery` without a word from it: while it reports its switches
+    // (each a report over the pipe) it is never asked. Looked at four times as often, so that a
+    // quiet page's silence still reaches at most ~1.25 × probeEvery before it is asked.
     const probeEvery = Math.max(200, Math.min(5000, Math.floor(this.o.pageStallMs / 3)));
     this.timers.push(
-      setInterval(() => {
-        this.checkStall();
-        void this.probe();
-      }, probeEvery),
+      setInterval(
+        () => {
+          this.checkStall();
+          if (this.clock.now() - this.lastReportAt >= probeEvery) void this.probe();
+        },
+        Math.floor(probeEvery / 4),
+      ),
     );
     this.timers.push(setInterval(() => this.checkMemory(), this.o.memoryCheckIntervalMs ?? 15_000));
   }

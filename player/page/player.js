@@ -6,10 +6,10 @@
  * it raised, on the animation frame closest to its planned start. A slide that fails to load is reported and dropped:
  * the front layer stays up, so the screen is never blank.
  *
- * Between switches the page does nothing: a timer wakes it shortly before the next planned start,
- * it watches animation frames for the last few and the switch, then lets the compositor idle. Frame
- * accounting (blank and stale frames, for the benchmarks) runs on every frame only when the page is
- * opened with `?frames=1`, never on a screen.
+ * Between switches the page does nothing: a timer wakes it shortly before the next planned start
+ * and a second one a frame and a half before it; it watches animation frames only for the last one
+ * and the switch, then lets the compositor idle. Frame accounting (blank and stale frames, for the
+ * benchmarks) runs on every frame only when the page is opened with `?frames=1`, never on a screen.
  *
  * The daemon drives the page with `gatecast.enqueue(slide)` / `gatecast.replace(slides)` and hears
  * back through the supervisor's DevTools binding `__gatecastReport` (over its pipe, no request):
@@ -396,12 +396,18 @@
     requestAnimationFrame(frame);
   }
 
-  /** How long before a switch the page starts watching frames. */
+  /** How long before a switch the page wakes to look again (a long timer may fire late). */
   const wakeEarlyMs = () => Math.max(WAKE_EARLY_MS, 3 * frameMs);
+  /**
+   * How long before a switch the page starts watching frames: the frame before the one nearest the
+   * start, then that one. Each frame asked for costs a frame of work in every Chromium process.
+   */
+  const watchMs = () => 1.5 * frameMs;
 
   /**
-   * Arms the wake-up for the next switch: a timer until shortly before it, or frames now when it is
-   * that close (or overdue). Nothing ready, nothing armed: the load that finishes calls this again.
+   * Arms the wake-up for the next switch: a timer until shortly before it, a second short one from
+   * there to the last frame or two, then frames (at once when it is that close, or overdue). Nothing
+   * ready, nothing armed: the load that finishes calls this again.
    */
   function schedule() {
     if (wakeTimer !== undefined) clearTimeout(wakeTimer);
@@ -409,13 +415,17 @@
     if (isFrameRequested) return; // the frame callback decides again
     const next = nextPending();
     if (!next || next.state !== 'ready') return;
-    const wakeInMs = (next.slide.startAt || 0) - epochNow() - wakeEarlyMs();
-    if (wakeInMs <= 0) requestFrame();
-    else
-      wakeTimer = setTimeout(() => {
-        wakeTimer = undefined;
-        requestFrame();
-      }, wakeInMs);
+    const leftMs = (next.slide.startAt || 0) - epochNow();
+    // Within a couple of ms of the watch: no timer worth setting.
+    if (leftMs <= watchMs() + 2) {
+      requestFrame();
+      return;
+    }
+    const wakeInMs = leftMs > wakeEarlyMs() ? leftMs - wakeEarlyMs() : leftMs - watchMs();
+    wakeTimer = setTimeout(() => {
+      wakeTimer = undefined;
+      schedule();
+    }, wakeInMs);
   }
 
   function frame(ts) {

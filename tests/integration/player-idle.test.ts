@@ -83,9 +83,37 @@ describe('player page between switches', () => {
     // It woke for the switch: the frame it switched in is one it asked for.
     expect(w.frames).toContain(w.actualStart);
     expect(Math.abs(w.actualStart - w.startAt)).toBeLessThan(250);
+    // Around the switch it watched at most the frame before it, the switch and the one that
+    // emptied the old layer.
+    expect(within(w.frames, w.startAt - 200, w.startAt + 100).length).toBeLessThanOrEqual(3);
     // The supervisor still hears from the page: it reads the page's state over its pipe.
     const hb = await r.waitFor((x) => x.type === 'heartbeat');
     expect(hb).toMatchObject({ type: 'heartbeat', current: 'b', queued: 0 });
+  });
+
+  it('is not asked for its state while its own reports show it alive, and is asked again once it goes quiet', async () => {
+    // Asked every second when quiet (pageStallMs / 3).
+    const r = await rigs.start({ pageStallMs: 3000 });
+    const t0 = Date.now() + 1500;
+    const ids = Array.from({ length: 12 }, (_, i) => `s${i}`);
+    for (const [i, id] of ids.entries()) {
+      const src = media(i % 2 ? 'green.png' : 'red.png');
+      await r.surface.enqueue(
+        slide({ id, startAt: t0 + i * 400, durationMs: 400, content: { kind: 'image', src } }),
+      );
+    }
+    await r.waitFor(started(ids[0]!));
+    const from = r.reports.length;
+    await r.waitFor(started(ids.at(-1)!));
+    const during = r.reports.slice(from);
+    // Eleven switches in 4.4 s, each a report over the pipe: no state read in between.
+    expect(during.filter((x) => x.type === 'started')).toHaveLength(ids.length - 1);
+    expect(during.filter((x) => x.type === 'heartbeat')).toEqual([]);
+    // On air for good now: the page says nothing, so the supervisor asks.
+    const quietFrom = Date.now();
+    const hb = await r.waitFor((x) => x.type === 'heartbeat', 5000);
+    expect(hb).toMatchObject({ type: 'heartbeat', current: ids.at(-1), queued: 0 });
+    expect(Date.now() - quietFrom).toBeLessThan(2500);
   });
 
   it('reports its switches over the pipe: the only requests are for the content it shows', async () => {
