@@ -7,7 +7,7 @@ import { type Rig, rigPerTest, slide, started } from '../helpers/player-rig.js';
 
 const media = (f: string) => contentUrl(`${SITE}/media/${f}`);
 
-function nextRestart(rig: Rig, timeoutMs = 15_000): Promise<RestartInfo> {
+function nextRestart(rig: Rig, timeoutMs = 30_000): Promise<RestartInfo> {
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error('no restart')), timeoutMs);
     const off = rig.surface.onRestart((info) => {
