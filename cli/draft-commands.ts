@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { MultiBar, Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { prepareDraftFromFolder } from '../platform/draft-folder.js';
-import { GatecastError } from '../protocol/errors.js';
+import { coded } from '../protocol/errors.js';
 import { diffLines } from '../protocol/manifest-diff.js';
 import type { DraftView } from '../protocol/publish-api.js';
 import { loadSigningKey } from '../platform/tuf-keys.js';
@@ -27,9 +27,7 @@ import {
 } from './publish-target.js';
 
 /** The approver answered no when asked to sign. */
-export class SigningDeclinedError extends GatecastError {
-  readonly code = 'SIGNING_DECLINED';
-}
+export class SigningDeclinedError extends coded('SIGNING_DECLINED') {}
 
 /** Reads one line of an answer (a terminal or a pipe); undefined when the input ends first. */
 async function askLine(question: string, io: PublishCliIo): Promise<string | undefined> {

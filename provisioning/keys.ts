@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { canonicalize } from '@tufjs/canonical-json';
 import { Metadata, MetadataKind } from '@tufjs/models';
 import { BUNDLE_MANIFEST_NAME } from '../protocol/content.js';
-import { GatecastError } from '../protocol/errors.js';
+import { coded } from '../protocol/errors.js';
 import type { SignatureUpload } from '../protocol/publish-api.js';
 import type { SigningKey } from '../platform/tuf-keys.js';
 
@@ -19,9 +19,7 @@ export {
   type SigningKey,
 } from '../platform/tuf-keys.js';
 
-export class SigningPayloadError extends GatecastError {
-  readonly code = 'SIGNING_PAYLOAD_INVALID';
-}
+export class SigningPayloadError extends coded('SIGNING_PAYLOAD_INVALID') {}
 
 export interface PayloadSummary {
   version: number;

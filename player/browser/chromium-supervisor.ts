@@ -33,7 +33,7 @@ import puppeteer, {
 } from 'puppeteer-core';
 import { backoffDelayMs } from '../../protocol/backoff.js';
 import { type Clock, systemClock } from '../../protocol/clock.js';
-import { GatecastError } from '../../protocol/errors.js';
+import { coded } from '../../protocol/errors.js';
 import { createLogger, type Logger } from '../../platform/log.js';
 import { type PageReport, parsePageReport, type Slide } from '../slide.js';
 import type { Notice, PlayerSurface } from '../surface.js';
@@ -47,9 +47,7 @@ import {
   treeRssBytes,
 } from './proc-tree.js';
 
-export class BrowserError extends GatecastError {
-  readonly code = 'BROWSER_FAILED';
-}
+export class BrowserError extends coded('BROWSER_FAILED') {}
 
 export interface SupervisorOptions {
   executablePath: string;

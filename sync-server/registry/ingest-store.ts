@@ -7,15 +7,14 @@
  * with INSERT OR IGNORE, so a record sent twice (lost ack, server restart) is stored once.
  */
 import { POP_GENESIS_HASH } from '../../protocol/proof-of-play.js';
-import { GatecastError } from '../../protocol/errors.js';
+import { coded } from '../../protocol/errors.js';
 import type { OutboxRecord, OutboxStream } from '../../protocol/messages.js';
 import type { SqliteDb, SqliteStatement } from '../../platform/sqlite.js';
 import type { PopVerdict } from './pop-store.js';
 import { RegistryError, rowMapper } from './rows.js';
 
 /** One batch of a group commit failed and was rolled back alone; the others were stored. */
-export class BatchNotStoredError extends GatecastError {
-  readonly code = 'BATCH_NOT_STORED';
+export class BatchNotStoredError extends coded('BATCH_NOT_STORED') {
   constructor(
     readonly deviceId: string,
     readonly stream: OutboxStream,

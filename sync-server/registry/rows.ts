@@ -3,11 +3,9 @@
  * each column's type as it reads it. A column of another type (a file edited by hand, a schema that
  * drifted) is a RegistryError naming the table and column, not a wrong value passed on.
  */
-import { GatecastError } from '../../protocol/errors.js';
+import { coded } from '../../protocol/errors.js';
 
-export class RegistryError extends GatecastError {
-  readonly code = 'REGISTRY_FAILED';
-}
+export class RegistryError extends coded('REGISTRY_FAILED') {}
 
 export class RowReader {
   constructor(
