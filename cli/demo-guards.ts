@@ -7,21 +7,15 @@ import { existsSync, mkdirSync, readdirSync, realpathSync, rmSync, statSync, wri
 import { createServer } from 'node:net';
 import { delimiter, dirname, isAbsolute, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GatecastError } from '../protocol/errors.js';
+import { coded } from '../protocol/errors.js';
 
 /** The file that marks a folder as made by the demo (and so the demo's to wipe). */
 export const DEMO_MARKER = '.gatecast-demo';
 
-export class DemoPortBusyError extends GatecastError {
-  readonly code = 'DEMO_PORT_BUSY';
-}
-export class DemoDirError extends GatecastError {
-  readonly code = 'DEMO_DIR_NOT_OURS';
-}
+export class DemoPortBusyError extends coded('DEMO_PORT_BUSY') {}
+export class DemoDirError extends coded('DEMO_DIR_NOT_OURS') {}
 
-export class DemoOptionError extends GatecastError {
-  readonly code = 'DEMO_OPTION_INVALID';
-}
+export class DemoOptionError extends coded('DEMO_OPTION_INVALID') {}
 
 export function portBusyMessage(
   host: string,

@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { MultiBar, Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { prepareDraftFromFolder } from '../platform/draft-folder.js';
-import { GatecastError } from '../protocol/errors.js';
+import { coded } from '../protocol/errors.js';
 import { diffLines } from '../protocol/manifest-diff.js';
 import type { DraftView } from '../protocol/publish-api.js';
 import { loadSigningKey } from '../platform/tuf-keys.js';
@@ -27,9 +27,7 @@ import {
 } from './publish-target.js';
 
 /** The approver answered no when asked to sign. */
-export class SigningDeclinedError extends GatecastError {
-  readonly code = 'SIGNING_DECLINED';
-}
+export class SigningDeclinedError extends coded('SIGNING_DECLINED') {}
 
 /** Reads one line of an answer (a terminal or a pipe); undefined when the input ends first. */
 async function askLine(question: string, io: PublishCliIo): Promise<string | undefined> {
@@ -72,6 +70,9 @@ function formatBytes(n: number): string {
 
 export function registerDraftCommands(program: Command, io: PublishCliIo): void {
   const draft = program.command('draft').description('Drafts: build from a folder, sign locally, publish');
+  /** A subcommand about one draft, named by --draft. */
+  const draftCommand = (name: string, description: string) =>
+    draft.command(name).description(description).requiredOption('--draft <id>', 'draft id');
   withTarget(
     draft
       .command('create')
@@ -138,15 +139,12 @@ export function registerDraftCommands(program: Command, io: PublishCliIo): void 
     });
   });
 
-  withTarget(
-    draft
-      .command('discard')
-      .description('Delete an open draft and its uploaded files')
-      .requiredOption('--draft <id>', 'draft id'),
-  ).action(async (o: TargetOpts & { draft: string }) => {
-    await withClient(o, io, PUBLISH_ACCESS.discard, (client) => client.discard(o.draft));
-    out(`draft ${o.draft} discarded`);
-  });
+  withTarget(draftCommand('discard', 'Delete an open draft and its uploaded files')).action(
+    async (o: TargetOpts & { draft: string }) => {
+      await withClient(o, io, PUBLISH_ACCESS.discard, (client) => client.discard(o.draft));
+      out(`draft ${o.draft} discarded`);
+    },
+  );
 
   withTarget(draft.command('list').description('List drafts')).action(async (o: TargetOpts) => {
     const ds = await withClient(o, io, PUBLISH_ACCESS.read, (client) => client.listDrafts());
@@ -155,11 +153,10 @@ export function registerDraftCommands(program: Command, io: PublishCliIo): void 
   });
 
   withTarget(
-    draft
-      .command('show')
-      .description('Show a draft: its files, signatures and the bundle manifest approvers are asked to sign')
-      .requiredOption('--draft <id>', 'draft id')
-      .option('--manifest', 'also print bundle.json'),
+    draftCommand(
+      'show',
+      'Show a draft: its files, signatures and the bundle manifest approvers are asked to sign',
+    ).option('--manifest', 'also print bundle.json'),
   ).action(async (o: TargetOpts & { draft: string; manifest?: boolean }) => {
     await withClient(o, io, PUBLISH_ACCESS.read, async (client) => {
       const d = await client.getDraft(o.draft);
@@ -171,12 +168,10 @@ export function registerDraftCommands(program: Command, io: PublishCliIo): void 
   });
 
   withTarget(
-    draft
-      .command('sign')
-      .description(
-        'Show a draft (changes, every target with its length and SHA-256), then sign exactly that payload with your approver key; only the signature leaves this machine',
-      )
-      .requiredOption('--draft <id>', 'draft id')
+    draftCommand(
+      'sign',
+      'Show a draft (changes, every target with its length and SHA-256), then sign exactly that payload with your approver key; only the signature leaves this machine',
+    )
       .requiredOption('--key <file>', 'your approver private key (<name>.key)')
       .option('--yes', 'sign without asking for confirmation (scripts)'),
   ).action(async (o: TargetOpts & { draft: string; key: string; yes?: boolean }) => {
@@ -214,10 +209,7 @@ export function registerDraftCommands(program: Command, io: PublishCliIo): void 
   });
 
   withTarget(
-    draft
-      .command('publish')
-      .description('Publish a draft once every file is uploaded and the threshold is met')
-      .requiredOption('--draft <id>', 'draft id'),
+    draftCommand('publish', 'Publish a draft once every file is uploaded and the threshold is met'),
   ).action(async (o: TargetOpts & { draft: string }) => {
     const r = await withClient(o, io, PUBLISH_ACCESS.publish, (client) => client.publish(o.draft));
     out(`published ${r.siteGroup} version ${r.version}: ${r.targets} targets, ${r.newFiles} new file(s)`);

@@ -1,9 +1,7 @@
-import { createReadStream } from 'node:fs';
-import { Readable } from 'node:stream';
 import type { Clock } from '../protocol/clock.js';
 import type { Logger } from '../platform/log.js';
 import type { CreateDraftRequest, SignatureUpload } from '../protocol/publish-api.js';
-import type { PublishClient } from '../provisioning/publish-client.js';
+import { fileUpload, type PublishClient } from '../provisioning/publish-client.js';
 import { DraftService } from '../sync-server/tuf/drafts.js';
 import { TufRepository } from '../sync-server/tuf/repository.js';
 
@@ -50,16 +48,6 @@ export class LocalPublishClient implements PublishClient {
     return this.#drafts.discard(id);
   }
   uploadFile(id: string, path: string, file: string, onProgress?: (sentBytes: number) => void) {
-    let sent = 0;
-    const stream = Readable.from(
-      (async function* () {
-        for await (const chunk of createReadStream(file, { highWaterMark: 256 * 1024 })) {
-          sent += (chunk as Buffer).length;
-          onProgress?.(sent);
-          yield chunk as Buffer;
-        }
-      })(),
-    );
-    return this.#drafts.upload(id, path, stream);
+    return this.#drafts.upload(id, path, fileUpload(file, onProgress));
   }
 }

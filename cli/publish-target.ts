@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { systemClock } from '../protocol/clock.js';
-import { GatecastError } from '../protocol/errors.js';
+import { coded } from '../protocol/errors.js';
 import type { Logger } from '../platform/log.js';
 import {
   HttpPublishClient,
@@ -20,9 +20,7 @@ import { type Action, isAllowed, ROLES } from '../sync-server/web/roles.js';
 import { LocalPublishClient } from './local-publish-client.js';
 import { loadSession, removeSession, saveSession, sessionPath } from './publish-session.js';
 
-export class UsageError extends GatecastError {
-  readonly code = 'USAGE';
-}
+export class UsageError extends coded('USAGE') {}
 
 export const out = (line: string) => process.stdout.write(`${line}\n`);
 

@@ -15,16 +15,21 @@ import { tufUrls } from '../sync-server/tuf/routes.js';
 import { createHttpApp } from '../sync-server/web/http-app.js';
 import { cliLogger, out, positiveInt, readToken, UsageError } from './publish-target.js';
 
+/** The repository in `dir`, opened. */
+const openRepository = (dir: string) =>
+  new TufRepository({ dir, clock: systemClock, log: cliLogger() }).open();
+
 export function registerRepoCommands(program: Command): void {
   const repo = program
     .command('repo')
     .description('The TUF repository on this machine (offline key operations, serving)');
-  repo
-    .command('init')
-    .description(
-      'Create a repository: root and targets signed with offline keys, online snapshot/timestamp keys generated in <repo>/keys',
-    )
-    .requiredOption('--repo <dir>', 'repository directory')
+  /** A subcommand on the repository in --repo. */
+  const repoCommand = (name: string, description: string) =>
+    repo.command(name).description(description).requiredOption('--repo <dir>', 'repository directory');
+  repoCommand(
+    'init',
+    'Create a repository: root and targets signed with offline keys, online snapshot/timestamp keys generated in <repo>/keys',
+  )
     .requiredOption('--root-key <files...>', 'root private key file(s)')
     .requiredOption('--targets-key <files...>', 'top-level targets private key file(s)')
     .option(
@@ -57,12 +62,10 @@ export function registerRepoCommands(program: Command): void {
         out(`trusted root for devices: ${join(o.repo, 'metadata', 'root.json')}`);
       },
     );
-  repo
-    .command('add-site-group')
-    .description(
-      'Delegate a site group (e.g. kien-giang/ha-tien) to approver keys; signed with the targets key(s)',
-    )
-    .requiredOption('--repo <dir>', 'repository directory')
+  repoCommand(
+    'add-site-group',
+    'Delegate a site group (e.g. kien-giang/ha-tien) to approver keys; signed with the targets key(s)',
+  )
     .requiredOption('--site-group <group>', 'site group, e.g. kien-giang/ha-tien')
     .requiredOption('--targets-key <files...>', 'top-level targets private key file(s)')
     .requiredOption('--approver <files...>', 'approver public key files (<name>.pub.json)')
@@ -75,7 +78,7 @@ export function registerRepoCommands(program: Command): void {
         approver: string[];
         threshold: number;
       }) => {
-        const r = await new TufRepository({ dir: o.repo, clock: systemClock, log: cliLogger() }).open();
+        const r = await openRepository(o.repo);
         const approvers = await Promise.all(o.approver.map(loadPublicKey));
         await r.addSiteGroup({
           siteGroup: o.siteGroup,
@@ -86,20 +89,17 @@ export function registerRepoCommands(program: Command): void {
         out(`site group ${o.siteGroup}: ${approvers.length} approvers, threshold ${o.threshold}`);
       },
     );
-  repo
-    .command('resign-targets')
-    .description('Re-sign top-level targets with a fresh expiry (offline targets keys)')
-    .requiredOption('--repo <dir>', 'repository directory')
+  repoCommand('resign-targets', 'Re-sign top-level targets with a fresh expiry (offline targets keys)')
     .requiredOption('--targets-key <files...>', 'top-level targets private key file(s)')
     .action(async (o: { repo: string; targetsKey: string[] }) => {
-      const r = await new TufRepository({ dir: o.repo, clock: systemClock, log: cliLogger() }).open();
+      const r = await openRepository(o.repo);
       const res = await r.resignTargets({ targetsKeys: await Promise.all(o.targetsKey.map(loadSigningKey)) });
       out(`targets version ${res.version}, expires ${res.expires}`);
     });
-  repo
-    .command('rotate-root')
-    .description('Write the next root version: fresh expiry, optionally new root and/or targets keys')
-    .requiredOption('--repo <dir>', 'repository directory')
+  repoCommand(
+    'rotate-root',
+    'Write the next root version: fresh expiry, optionally new root and/or targets keys',
+  )
     .requiredOption(
       '--root-key <files...>',
       'current root private key file(s), at least the current threshold',
@@ -124,7 +124,7 @@ export function registerRepoCommands(program: Command): void {
         newTargetsKey?: string[];
         targetsThreshold?: number;
       }) => {
-        const r = await new TufRepository({ dir: o.repo, clock: systemClock, log: cliLogger() }).open();
+        const r = await openRepository(o.repo);
         const load = (files: string[]) => Promise.all(files.map(loadSigningKey));
         const res = await r.rotateRoot({
           currentRootKeys: await load(o.rootKey),
@@ -136,12 +136,9 @@ export function registerRepoCommands(program: Command): void {
         out(`root version ${res.version}, expires ${res.expires}; devices follow it on their next refresh`);
       },
     );
-  repo
-    .command('status')
-    .description('Versions, expiries and site groups of a repository')
-    .requiredOption('--repo <dir>', 'repository directory')
-    .action(async (o: { repo: string }) => {
-      const r = await new TufRepository({ dir: o.repo, clock: systemClock, log: cliLogger() }).open();
+  repoCommand('status', 'Versions, expiries and site groups of a repository').action(
+    async (o: { repo: string }) => {
+      const r = await openRepository(o.repo);
       const v = r.versions();
       const e = r.onlineExpiry();
       out(
@@ -151,24 +148,21 @@ export function registerRepoCommands(program: Command): void {
         out(
           `site group ${g.siteGroup} (role ${g.role}): version ${g.version}, threshold ${g.threshold} of ${g.keyIds.length}`,
         );
-    });
-  repo
-    .command('refresh')
-    .description('Re-sign snapshot/timestamp now if they are past half their lifetime')
-    .requiredOption('--repo <dir>', 'repository directory')
-    .action(async (o: { repo: string }) => {
-      const r = await new TufRepository({ dir: o.repo, clock: systemClock, log: cliLogger() }).open();
+    },
+  );
+  repoCommand('refresh', 'Re-sign snapshot/timestamp now if they are past half their lifetime').action(
+    async (o: { repo: string }) => {
+      const r = await openRepository(o.repo);
       const res = await r.refreshOnlineMetadata();
       out(`snapshot re-signed: ${res.snapshot}; timestamp re-signed: ${res.timestamp}`);
       for (const x of res.expiringOffline)
         out(`warning: ${x.role} expires ${x.expires}; re-sign it with its offline keys`);
-    });
-  repo
-    .command('serve')
-    .description(
-      'Serve the repository (/tuf/metadata, /tuf/targets) and, with a token, the publishing API; re-signs online metadata',
-    )
-    .requiredOption('--repo <dir>', 'repository directory')
+    },
+  );
+  repoCommand(
+    'serve',
+    'Serve the repository (/tuf/metadata, /tuf/targets) and, with a token, the publishing API; re-signs online metadata',
+  )
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port (0: any free port)', (v) => Number(v), 8080)
     .option('--token <token>', 'publishing API bearer token (omit to serve read-only)')

@@ -19,6 +19,7 @@ import {
   type SkipEvent,
   type StartEvent,
 } from './playback/player-loop.js';
+import { Listeners } from '../protocol/listeners.js';
 
 /** Something the daemon starts after the screen is up and stops on shutdown. */
 export interface DaemonService {
@@ -94,8 +95,8 @@ export class Daemon {
     lastPlayed: undefined as DaemonStatus['lastPlayed'],
   };
   private lastNotice: Notice | undefined;
-  private readonly playedListeners = new Set<(e: PlayEvent) => void>();
-  private readonly startedListeners = new Set<(e: StartEvent) => void>();
+  private readonly playedListeners = new Listeners<PlayEvent>();
+  private readonly startedListeners = new Listeners<StartEvent>();
 
   constructor(private readonly o: DaemonOptions) {
     this.log = o.log ?? createLogger('device:daemon');
@@ -170,8 +171,7 @@ export class Daemon {
 
   /** Each item as it goes on air (the status LED). */
   onStarted(listener: (e: StartEvent) => void): () => void {
-    this.startedListeners.add(listener);
-    return () => this.startedListeners.delete(listener);
+    return this.startedListeners.subscribe(listener);
   }
 
   /**
@@ -179,8 +179,7 @@ export class Daemon {
    * the daemon stops is told during `stop()`.
    */
   onPlayed(listener: (e: PlayEvent) => void): () => void {
-    this.playedListeners.add(listener);
-    return () => this.playedListeners.delete(listener);
+    return this.playedListeners.subscribe(listener);
   }
 
   /** The browser's memory at its last measurement; undefined before the surface is up. */

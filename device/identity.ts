@@ -6,11 +6,9 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject,
 import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomicSync } from '../platform/atomic-file.js';
-import { GatecastError } from '../protocol/errors.js';
+import { coded } from '../protocol/errors.js';
 
-export class IdentityError extends GatecastError {
-  readonly code = 'IDENTITY_INVALID';
-}
+export class IdentityError extends coded('IDENTITY_INVALID') {}
 export const isIdentityError = (e: unknown): e is IdentityError => e instanceof IdentityError;
 
 export interface DeviceIdentity {

@@ -9,7 +9,7 @@ import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { BUNDLE_MANIFEST_NAME, mediaTargets } from '../protocol/content.js';
-import { ProblemsError, type Problem } from '../protocol/errors.js';
+import { coded, type Problem, ProblemsError } from '../protocol/errors.js';
 import {
   type CreateDraftRequest,
   checkDraft,
@@ -17,9 +17,7 @@ import {
   siteGroupTargetProblem,
 } from '../protocol/publish-api.js';
 
-export class DraftFolderError extends ProblemsError {
-  readonly code = 'DRAFT_INVALID';
-}
+export class DraftFolderError extends coded('DRAFT_INVALID', ProblemsError) {}
 
 export interface FolderDraft {
   request: CreateDraftRequest;

@@ -4,10 +4,9 @@
  * server makes what it creates private and refuses to run when what it finds is not.
  */
 import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
-import { GatecastError, type Problem } from '../protocol/errors.js';
+import { coded, type Problem } from '../protocol/errors.js';
 
-export class InsecureFileModeError extends GatecastError {
-  readonly code = 'FILE_MODE_INSECURE';
+export class InsecureFileModeError extends coded('FILE_MODE_INSECURE') {
   constructor(
     message: string,
     readonly problems: Problem[],

@@ -8,7 +8,7 @@
  * migration runs once, in list order; names are stable and prefixed by their owner ("pop-1").
  */
 import Database from 'better-sqlite3';
-import { GatecastError } from '../protocol/errors.js';
+import { coded } from '../protocol/errors.js';
 
 export type SqliteDb = Database.Database;
 export type SqliteStatement = Database.Statement;
@@ -31,8 +31,7 @@ export interface SqlitePragmas {
 }
 
 /** The file could not be opened as a database with the given settings. */
-export class SqliteOpenError extends GatecastError {
-  readonly code = 'SQLITE_OPEN_FAILED';
+export class SqliteOpenError extends coded('SQLITE_OPEN_FAILED') {
   constructor(
     readonly path: string,
     options: { cause: unknown },
@@ -43,8 +42,7 @@ export class SqliteOpenError extends GatecastError {
 export const isSqliteOpenError = (e: unknown): e is SqliteOpenError => e instanceof SqliteOpenError;
 
 /** A migration failed; none of the migrations of that run was applied. */
-export class MigrationError extends GatecastError {
-  readonly code = 'MIGRATION_FAILED';
+export class MigrationError extends coded('MIGRATION_FAILED') {
   constructor(
     readonly migration: string,
     options: { cause: unknown },

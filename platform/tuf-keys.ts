@@ -23,11 +23,9 @@ import { canonicalize } from '@tufjs/canonical-json';
 import { Key, Metadata, MetadataKind, Signature, type Targets } from '@tufjs/models';
 import { z } from 'zod';
 import { writeFileAtomic } from './atomic-file.js';
-import { GatecastError } from '../protocol/errors.js';
+import { coded } from '../protocol/errors.js';
 
-export class KeyFileError extends GatecastError {
-  readonly code = 'KEY_FILE_INVALID';
-}
+export class KeyFileError extends coded('KEY_FILE_INVALID') {}
 export const isKeyFileError = (e: unknown): e is KeyFileError => e instanceof KeyFileError;
 
 /** The public half of a key as stored in `<name>.pub.json`. */

@@ -21,13 +21,11 @@ import { pipeline } from 'node:stream';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { targetPathProblem } from '../protocol/content.js';
-import { GatecastError } from '../protocol/errors.js';
+import { coded } from '../protocol/errors.js';
 import { createLogger, type Logger } from '../platform/log.js';
 import { type FileProblem, FileVerdicts } from './file-verdicts.js';
 
-export class PageServerError extends GatecastError {
-  readonly code = 'PAGE_SERVER_FAILED';
-}
+export class PageServerError extends coded('PAGE_SERVER_FAILED') {}
 
 const BASE_PAGE_CSP = [
   "default-src 'none'",

@@ -3,12 +3,10 @@
  * limiting, browser relaunch): exponential from a base, capped, optionally jittered by an injected
  * random source, never shorter than a server's retry-after. Pure; each caller keeps its own policy.
  */
-import { GatecastError } from './errors.js';
+import { coded } from './errors.js';
 
 /** A policy or a draw that makes no sense (negative attempt, jitter without a random source, ...). */
-export class BackoffError extends GatecastError {
-  readonly code = 'BACKOFF_INVALID';
-}
+export class BackoffError extends coded('BACKOFF_INVALID') {}
 export const isBackoffError = (e: unknown): e is BackoffError => e instanceof BackoffError;
 
 export interface BackoffPolicy {

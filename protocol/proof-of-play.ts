@@ -57,19 +57,24 @@ export const PopEntry = z
   .strict();
 export type PopEntry = z.infer<typeof PopEntry>;
 
-/** The hashed part of a record: the entry, its place in the chain and the previous hash. */
-export const PopBody = PopEntry.extend({
+/** What the hashed part of a record (a play's or a gap's) adds to its entry: its place in the chain. */
+const CHAIN_LINK = {
   v: z.literal(1),
   seq: z.number().int().min(1),
   prevHash: Sha256Hex,
-}).strict();
-export type PopBody = z.infer<typeof PopBody>;
-
-export const PopRecord = PopBody.extend({
+};
+/** What a record adds to its hashed part: the hash and its signature. */
+const SEAL = {
   hash: Sha256Hex,
   /** Base64 Ed25519 signature of `popSigningBytes(hash)`. */
   signature: z.string().min(1).max(200),
-}).strict();
+};
+
+/** The hashed part of a record: the entry, its place in the chain and the previous hash. */
+export const PopBody = PopEntry.extend(CHAIN_LINK).strict();
+export type PopBody = z.infer<typeof PopBody>;
+
+export const PopRecord = PopBody.extend(SEAL).strict();
 export type PopRecord = z.infer<typeof PopRecord>;
 
 /**
@@ -96,17 +101,10 @@ export const PopGapEntry = z
   .strict();
 export type PopGapEntry = z.infer<typeof PopGapEntry>;
 
-export const PopGapBody = PopGapEntry.extend({
-  v: z.literal(1),
-  seq: z.number().int().min(1),
-  prevHash: Sha256Hex,
-}).strict();
+export const PopGapBody = PopGapEntry.extend(CHAIN_LINK).strict();
 export type PopGapBody = z.infer<typeof PopGapBody>;
 
-export const PopGapRecord = PopGapBody.extend({
-  hash: Sha256Hex,
-  signature: z.string().min(1).max(200),
-}).strict();
+export const PopGapRecord = PopGapBody.extend(SEAL).strict();
 export type PopGapRecord = z.infer<typeof PopGapRecord>;
 
 /** Any record of the chain: a play or a declared gap. */

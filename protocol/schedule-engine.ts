@@ -17,7 +17,7 @@
  * therefore a function of the clock alone: a restart resumes where the plan says.
  */
 import type { BundleManifest, Emergency, MediaItem, MediaKind, Playlist, ScheduleEntry } from './content.js';
-import { GatecastError } from './errors.js';
+import { coded } from './errors.js';
 import {
   contentGaps,
   emergencySlots,
@@ -38,9 +38,7 @@ import {
   zoneOffsetMs,
 } from './zoned-time.js';
 
-export class ScheduleError extends GatecastError {
-  readonly code = 'SCHEDULE_INVALID';
-}
+export class ScheduleError extends coded('SCHEDULE_INVALID') {}
 export const isScheduleError = (e: unknown): e is ScheduleError => e instanceof ScheduleError;
 
 /**

@@ -4,11 +4,9 @@
  * Every function takes the zone first, then the instant or local date.
  */
 import type { TimeWindow } from './content.js';
-import { GatecastError } from './errors.js';
+import { coded } from './errors.js';
 
-export class TimeZoneError extends GatecastError {
-  readonly code = 'TIMEZONE_INVALID';
-}
+export class TimeZoneError extends coded('TIMEZONE_INVALID') {}
 export const isTimeZoneError = (e: unknown): e is TimeZoneError => e instanceof TimeZoneError;
 
 export const MINUTE_MS = 60_000;

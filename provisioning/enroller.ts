@@ -6,7 +6,7 @@
  */
 import { exchangeEnrolment, isEnrolRefusedError } from '../device/sync/enrol.js';
 import { isSyncError } from '../device/sync/transport.js';
-import { GatecastError, ProtocolError } from '../protocol/errors.js';
+import { coded, ProtocolError } from '../protocol/errors.js';
 import type { EnrolResponse } from '../protocol/messages.js';
 
 export interface EnrolRequestOptions {
@@ -27,8 +27,7 @@ export type Enroller = (r: EnrolRequestOptions) => Promise<EnrolResponse>;
 export type EnrolFailure = 'token-rejected' | 'refused' | 'unreachable' | 'bad-response' | 'insecure-url';
 
 /** Enrolment failed; `reason` tells the technician what to do. */
-export class EnrolError extends GatecastError {
-  readonly code = 'ENROL_FAILED';
+export class EnrolError extends coded('ENROL_FAILED') {
   constructor(
     message: string,
     readonly reason: EnrolFailure,

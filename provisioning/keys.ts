@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { canonicalize } from '@tufjs/canonical-json';
 import { Metadata, MetadataKind } from '@tufjs/models';
 import { BUNDLE_MANIFEST_NAME } from '../protocol/content.js';
-import { GatecastError } from '../protocol/errors.js';
+import { coded } from '../protocol/errors.js';
 import type { SignatureUpload } from '../protocol/publish-api.js';
 import type { SigningKey } from '../platform/tuf-keys.js';
 
@@ -19,9 +19,7 @@ export {
   type SigningKey,
 } from '../platform/tuf-keys.js';
 
-export class SigningPayloadError extends GatecastError {
-  readonly code = 'SIGNING_PAYLOAD_INVALID';
-}
+export class SigningPayloadError extends coded('SIGNING_PAYLOAD_INVALID') {}
 
 export interface PayloadSummary {
   version: number;
@@ -29,16 +27,20 @@ export interface PayloadSummary {
   targets: { path: string; length: number; sha256: string }[];
 }
 
-/** Reads a draft's payload as targets metadata; refuses anything else (e.g. a payload with delegations). */
-export function summarisePayload(signed: Record<string, unknown>): PayloadSummary {
-  let md: Metadata<import('@tufjs/models').Targets>;
+/** A draft's payload read as targets metadata; a SigningPayloadError if it is not. */
+function targetsMetadata(signed: Record<string, unknown>): Metadata<import('@tufjs/models').Targets> {
   try {
-    md = Metadata.fromJSON(MetadataKind.Targets, { signed, signatures: [] } as never);
+    return Metadata.fromJSON(MetadataKind.Targets, { signed, signatures: [] } as never);
   } catch (err) {
     throw new SigningPayloadError(`the draft payload is not targets metadata (${(err as Error).message})`, {
       cause: err,
     });
   }
+}
+
+/** Reads a draft's payload as targets metadata; refuses anything else (e.g. a payload with delegations). */
+export function summarisePayload(signed: Record<string, unknown>): PayloadSummary {
+  const md = targetsMetadata(signed);
   if (md.signed.delegations)
     throw new SigningPayloadError('the draft payload delegates to other keys; refusing to sign');
   return {
@@ -57,14 +59,7 @@ export function summarisePayload(signed: Record<string, unknown>): PayloadSummar
  * metadata's `signed` part (what @tufjs/models signs and verifies), and their SHA-256.
  */
 export function draftSigningPayload(signed: Record<string, unknown>): { bytes: Buffer; sha256: string } {
-  let md: Metadata<import('@tufjs/models').Targets>;
-  try {
-    md = Metadata.fromJSON(MetadataKind.Targets, { signed, signatures: [] } as never);
-  } catch (err) {
-    throw new SigningPayloadError(`the draft payload is not targets metadata (${(err as Error).message})`, {
-      cause: err,
-    });
-  }
+  const md = targetsMetadata(signed);
   const bytes = Buffer.from(canonicalize(md.signed.toJSON()));
   return { bytes, sha256: createHash('sha256').update(bytes).digest('hex') };
 }

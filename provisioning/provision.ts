@@ -5,7 +5,7 @@ import { deviceConfigFromEnrolment, trustedRootText } from '../device/sync/enrol
 import { checkServerUrl as checkSyncUrl, isSyncError } from '../device/sync/transport.js';
 import type { Clock } from '../protocol/clock.js';
 import { parseDeviceConfig } from '../protocol/config.js';
-import { ConfigError, GatecastError } from '../protocol/errors.js';
+import { coded, ConfigError } from '../protocol/errors.js';
 import { type MessageKey, t, type UiLang } from '../protocol/i18n/index.js';
 import type { EnrolResponse } from '../protocol/messages.js';
 import { EnrolError, type Enroller } from './enroller.js';
@@ -16,8 +16,7 @@ import { renderDaemonUnit, renderHardwareWatchdogDropIn, renderJournaldDropIn } 
 import { renderLabwcAutostart, renderLightdmAutologin, renderX11Autostart } from './units/kiosk-session.js';
 
 /** Provisioning stopped before changing anything; the message is already in the technician's language. */
-export class ProvisionError extends GatecastError {
-  readonly code = 'PROVISION_FAILED';
+export class ProvisionError extends coded('PROVISION_FAILED') {
   constructor(
     message: string,
     readonly reason: 'input-missing' | 'prerequisites' | 'needs-root' | 'enrolment' | 'bad-gate' | 'aborted',

@@ -168,6 +168,20 @@ export function pinnedFetch(ca: string | Buffer): typeof fetch {
   }) as typeof fetch;
 }
 
+/** The bytes of `file` as a stream, telling `onProgress` how many have been read so far. */
+export function fileUpload(file: string, onProgress?: (sentBytes: number) => void): Readable {
+  let sent = 0;
+  return Readable.from(
+    (async function* () {
+      for await (const chunk of createReadStream(file, { highWaterMark: 256 * 1024 })) {
+        sent += (chunk as Buffer).length;
+        onProgress?.(sent);
+        yield chunk as Buffer;
+      }
+    })(),
+  );
+}
+
 export class HttpPublishClient implements PublishClient {
   readonly #server: string;
   readonly #base: string;
@@ -426,16 +440,7 @@ export class HttpPublishClient implements PublishClient {
     await this.#call('DELETE', `/drafts/${encodeURIComponent(id)}`);
   }
   uploadFile(id: string, path: string, file: string, onProgress?: (sentBytes: number) => void) {
-    let sent = 0;
-    const counted = Readable.from(
-      (async function* () {
-        for await (const chunk of createReadStream(file, { highWaterMark: 256 * 1024 })) {
-          sent += (chunk as Buffer).length;
-          onProgress?.(sent);
-          yield chunk as Buffer;
-        }
-      })(),
-    );
+    const counted = fileUpload(file, onProgress);
     const urlPath = path.split('/').map(encodeURIComponent).join('/');
     return this.#parsed(
       UploadResult,

@@ -2,12 +2,10 @@ import { lstat, mkdir, readFile, readlink, symlink, unlink } from 'node:fs/promi
 import { dirname, join } from 'node:path';
 import type { Run } from '../device/display/display-power.js';
 import { writeFileAtomic } from '../platform/atomic-file.js';
-import { GatecastError } from '../protocol/errors.js';
+import { coded } from '../protocol/errors.js';
 
 /** A system command provisioning needed failed. */
-export class SystemCommandError extends GatecastError {
-  readonly code = 'PROVISION_COMMAND_FAILED';
-}
+export class SystemCommandError extends coded('PROVISION_COMMAND_FAILED') {}
 
 export type WriteOutcome = 'written' | 'unchanged';
 

@@ -11,6 +11,7 @@ import type { Logger } from '../../platform/log.js';
 import type { BlobStore } from './blob-store.js';
 import type { BundleRecord, BundleStore } from './bundle-store.js';
 import type { ContentSource, InstalledBundle, TargetInfo } from './installed.js';
+import { Listeners } from '../../protocol/listeners.js';
 
 /** A file of the active bundle that was found unusable, and what became of it. */
 export interface UnusableFile {
@@ -25,8 +26,8 @@ export class StoreContentSource implements ContentSource {
   private active: InstalledBundle | undefined;
   private activeRecord: BundleRecord | undefined;
   private readonly unavailable = new Set<string>();
-  private readonly listeners = new Set<(b: InstalledBundle) => void>();
-  private readonly unusableListeners = new Set<(f: UnusableFile) => void>();
+  private readonly listeners = new Listeners<InstalledBundle>();
+  private readonly unusableListeners = new Listeners<UnusableFile>();
 
   constructor(
     private readonly blobs: BlobStore,
@@ -44,14 +45,12 @@ export class StoreContentSource implements ContentSource {
   }
 
   onChange(listener: (bundle: InstalledBundle) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.subscribe(listener);
   }
 
   /** Each file of the active bundle found missing or damaged while running. */
   onUnusable(listener: (f: UnusableFile) => void): () => void {
-    this.unusableListeners.add(listener);
-    return () => this.unusableListeners.delete(listener);
+    return this.unusableListeners.subscribe(listener);
   }
 
   /** Marks a blob unavailable (quarantined or missing) or available again. */

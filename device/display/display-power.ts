@@ -1,4 +1,4 @@
-import { GatecastError } from '../../protocol/errors.js';
+import { coded } from '../../protocol/errors.js';
 
 export type PowerState = 'on' | 'off';
 
@@ -11,14 +11,10 @@ export interface DisplayPower {
 }
 
 /** A display power command failed or is not supported here. */
-export class DisplayPowerError extends GatecastError {
-  readonly code = 'DISPLAY_POWER_FAILED';
-}
+export class DisplayPowerError extends coded('DISPLAY_POWER_FAILED') {}
 
 /** This screen has no display power control at all (none was detected or configured); says why. */
-export class DisplayUnsupportedError extends GatecastError {
-  readonly code = 'DISPLAY_POWER_UNSUPPORTED';
-}
+export class DisplayUnsupportedError extends coded('DISPLAY_POWER_UNSUPPORTED') {}
 export const isDisplayUnsupportedError = (e: unknown): e is DisplayUnsupportedError =>
   e instanceof DisplayUnsupportedError;
 

@@ -1,4 +1,4 @@
-import { GatecastError } from '../../protocol/errors.js';
+import { coded } from '../../protocol/errors.js';
 
 export type Level = 0 | 1;
 
@@ -15,6 +15,4 @@ export interface Gpio {
 }
 
 /** GPIO cannot be used: no header chip, no permission, or a pin is claimed twice. */
-export class GpioError extends GatecastError {
-  readonly code = 'GPIO_UNAVAILABLE';
-}
+export class GpioError extends coded('GPIO_UNAVAILABLE') {}

@@ -45,47 +45,22 @@ export interface LedStep {
  * technician (a site visit is needed) = three long blinks then a pause, the technician code.
  */
 export function ledPattern(state: LedState): readonly LedStep[] {
-  switch (state) {
-    case 'playing':
-      return [{ level: 1, ms: 0 }];
-    case 'starting':
-      return [
-        { level: 1, ms: 1000 },
-        { level: 0, ms: 1000 },
-      ];
-    case 'offline':
-      return [
-        { level: 1, ms: 200 },
-        { level: 0, ms: 1800 },
-      ];
-    case 'no-content':
-      return [
-        { level: 1, ms: 200 },
-        { level: 0, ms: 200 },
-        { level: 1, ms: 200 },
-        { level: 0, ms: 1400 },
-      ];
-    case 'technician':
-      return [
-        { level: 1, ms: 600 },
-        { level: 0, ms: 300 },
-        { level: 1, ms: 600 },
-        { level: 0, ms: 300 },
-        { level: 1, ms: 600 },
-        { level: 0, ms: 1600 },
-      ];
-    case 'error':
-      return [
-        { level: 1, ms: 100 },
-        { level: 0, ms: 100 },
-      ];
-    case 'identify':
-      return [
-        { level: 1, ms: 50 },
-        { level: 0, ms: 50 },
-      ];
-  }
+  return PATTERNS[state];
 }
+
+/** The LED on and off in turn, starting on, for these durations (ms). */
+const blink = (...ms: number[]): readonly LedStep[] =>
+  Object.freeze(ms.map((d, i): LedStep => ({ level: i % 2 === 0 ? 1 : 0, ms: d })));
+
+const PATTERNS: Readonly<Record<LedState, readonly LedStep[]>> = {
+  playing: blink(0),
+  starting: blink(1000, 1000),
+  offline: blink(200, 1800),
+  'no-content': blink(200, 200, 200, 1400),
+  technician: blink(600, 300, 600, 300, 600, 1600),
+  error: blink(100, 100),
+  identify: blink(50, 50),
+};
 
 /** Plays the pattern of the current state on one pin through injected timers. */
 export class StatusLed {

@@ -1,10 +1,8 @@
 /** The device key as proof of play needs it: sign bytes, and the public half to verify with. */
 import { createPrivateKey, createPublicKey, type KeyObject, sign } from 'node:crypto';
-import { GatecastError } from '../../protocol/errors.js';
+import { coded } from '../../protocol/errors.js';
 
-export class PopKeyError extends GatecastError {
-  readonly code = 'POP_KEY_INVALID';
-}
+export class PopKeyError extends coded('POP_KEY_INVALID') {}
 
 export interface PopSigner {
   /** Ed25519 signature of `bytes`. */

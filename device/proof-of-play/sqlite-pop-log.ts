@@ -15,7 +15,7 @@
  * the journal's records are never declared lost when they were in fact written.
  */
 
-import { ProblemsError } from '../../protocol/errors.js';
+import { coded, ProblemsError } from '../../protocol/errors.js';
 import type { Logger } from '../../platform/log.js';
 import {
   type ChainReport,
@@ -35,9 +35,7 @@ import { zodProblems } from '../../protocol/validate.js';
 import { type Db, type Migration, migrate, StoreError } from '../store/sqlite.js';
 import type { PopSigner } from './signer.js';
 
-export class PopError extends ProblemsError {
-  readonly code = 'POP_INVALID';
-}
+export class PopError extends coded('POP_INVALID', ProblemsError) {}
 export const isPopError = (e: unknown): e is PopError => e instanceof PopError;
 
 export const POP_MIGRATIONS: readonly Migration[] = [

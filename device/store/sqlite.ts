@@ -3,7 +3,7 @@
  * subsystem owns its tables and registers its migrations under its own prefix ("pop-1", "outbox-1",
  * …), so subsystems never collide on numbering.
  */
-import { GatecastError } from '../../protocol/errors.js';
+import { coded } from '../../protocol/errors.js';
 import { migrate, openSqlite, type SqliteDb, type SqliteMigration } from '../../platform/sqlite.js';
 
 /** Applies the migrations not yet applied, in the order given (table `migrations`). */
@@ -12,9 +12,7 @@ export { migrate };
 export type Db = SqliteDb;
 export type Migration = SqliteMigration;
 
-export class StoreError extends GatecastError {
-  readonly code = 'STORE_FAILED';
-}
+export class StoreError extends coded('STORE_FAILED') {}
 export const isStoreError = (e: unknown): e is StoreError => e instanceof StoreError;
 
 /**

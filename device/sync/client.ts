@@ -329,23 +329,19 @@ export class SyncClient {
       if (!slice) continue;
       // The byte estimate is approximate: halve the batch until the frame fits the server's cap.
       const cap = this.o.batchMaxBytes ?? BATCH_MAX_BYTES;
-      let records = slice.records;
-      let frame = JSON.stringify({
-        type: 'batch',
-        v: 1,
-        stream,
-        fromSeq: slice.fromSeq,
-        records,
-      } satisfies DeviceMessage);
-      while (Buffer.byteLength(frame) > cap && records.length > 1) {
-        records = records.slice(0, Math.ceil(records.length / 2));
-        frame = JSON.stringify({
+      const batchFrame = (records: typeof slice.records) =>
+        JSON.stringify({
           type: 'batch',
           v: 1,
           stream,
           fromSeq: slice.fromSeq,
           records,
         } satisfies DeviceMessage);
+      let records = slice.records;
+      let frame = batchFrame(records);
+      while (Buffer.byteLength(frame) > cap && records.length > 1) {
+        records = records.slice(0, Math.ceil(records.length / 2));
+        frame = batchFrame(records);
       }
       const lastSeq = records[records.length - 1]!.seq;
       if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return;

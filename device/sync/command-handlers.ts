@@ -4,16 +4,14 @@
  * and the system (reboot). The dispatcher (commands.ts) decides whether a command runs at all.
  */
 import type { Clock } from '../../protocol/clock.js';
-import { GatecastError } from '../../protocol/errors.js';
+import { coded } from '../../protocol/errors.js';
 import type { Logger } from '../../platform/log.js';
 import type { Notice } from '../../player/surface.js';
 import { isDisplayUnsupportedError, type Run } from '../display/display-power.js';
 import { type CommandHandlers, CommandUnsupportedError } from './commands.js';
 
 /** The system refused or failed the reboot; the message carries its reason. */
-export class RebootError extends GatecastError {
-  readonly code = 'REBOOT_FAILED';
-}
+export class RebootError extends coded('REBOOT_FAILED') {}
 
 /** Whether the reboot command may reboot the host; the demo runs on someone's machine and refuses. */
 export type HostReboot = 'allowed' | { refused: string };

@@ -3,7 +3,7 @@
  * refuses expired and repeated ones and calls the injected handler. Handlers belong to the player,
  * GPIO and display parts; any handler left out answers 'unsupported'.
  */
-import { GatecastError } from '../../protocol/errors.js';
+import { coded } from '../../protocol/errors.js';
 import type { Logger } from '../../platform/log.js';
 import { type Command, type CommandStatus, SCREENSHOT_MAX_BYTES } from '../../protocol/messages.js';
 import { type CommandLedger, MemoryCommandLedger } from './command-ledger.js';
@@ -25,9 +25,7 @@ export interface CommandHandlers {
  * A handler's answer that this screen cannot do the command at all (no display control, a demo
  * host…); the message says why. Any other error a handler throws answers 'failed' with its reason.
  */
-export class CommandUnsupportedError extends GatecastError {
-  readonly code = 'COMMAND_UNSUPPORTED';
-}
+export class CommandUnsupportedError extends coded('COMMAND_UNSUPPORTED') {}
 export const isCommandUnsupportedError = (e: unknown): e is CommandUnsupportedError =>
   e instanceof CommandUnsupportedError;
 

@@ -20,14 +20,12 @@
  * from a trusted source or as stored value + elapsed: an unverified system clock never raises it.
  */
 import type { Clock } from '../../protocol/clock.js';
-import { GatecastError } from '../../protocol/errors.js';
+import { coded } from '../../protocol/errors.js';
 import type { Logger } from '../../platform/log.js';
 import type { LastKnownGood, LastKnownGoodStore } from './last-known-good.js';
 import type { NtpSync } from './ntp-sync.js';
 
-export class TimeError extends GatecastError {
-  readonly code = 'TIME_INVALID';
-}
+export class TimeError extends coded('TIME_INVALID') {}
 export const isTimeError = (e: unknown): e is TimeError => e instanceof TimeError;
 
 export type TimeStatus = 'ntp' | 'server' | 'last-known-good' | 'unverified' | 'unknown';

@@ -89,6 +89,11 @@ export class UpdateClient {
     this.blobs = new BlobStore(contentRoot);
     this.bundles = new BundleStore(contentRoot);
     this.store = new StoreContentSource(this.blobs, this.bundles, { clock: opts.clock, log: opts.log });
+    // How both fetch from the repository: the HTTP client and the transfer limits, where given.
+    const transport = {
+      ...(opts.http ? { http: opts.http } : {}),
+      ...(opts.transferLimits ? { transfer: opts.transferLimits } : {}),
+    };
     this.tuf = new TufClient(
       {
         dir: join(opts.dataDir, 'tuf', 'metadata'),
@@ -97,8 +102,7 @@ export class UpdateClient {
         metadataUrl: opts.metadataUrl,
         targetBaseUrl: opts.targetBaseUrl,
         clock: opts.clock,
-        ...(opts.http ? { http: opts.http } : {}),
-        ...(opts.transferLimits ? { transfer: opts.transferLimits } : {}),
+        ...transport,
       },
       opts.log.child('tuf'),
     );
@@ -112,8 +116,7 @@ export class UpdateClient {
       siteGroup: opts.siteGroup,
       storeQuotaBytes: opts.storeQuotaBytes,
       ...(opts.disk ? { disk: opts.disk } : {}),
-      ...(opts.http ? { http: opts.http } : {}),
-      ...(opts.transferLimits ? { transfer: opts.transferLimits } : {}),
+      ...transport,
       ...(opts.onStep ? { onStep: opts.onStep } : {}),
     });
   }

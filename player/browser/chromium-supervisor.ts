@@ -34,7 +34,7 @@ import puppeteer, {
 } from 'puppeteer-core';
 import { backoffDelayMs } from '../../protocol/backoff.js';
 import { type Clock, systemClock } from '../../protocol/clock.js';
-import { GatecastError } from '../../protocol/errors.js';
+import { coded } from '../../protocol/errors.js';
 import { createLogger, type Logger } from '../../platform/log.js';
 import { type PageReport, parsePageReport, type Slide } from '../slide.js';
 import type { Notice, PlayerSurface } from '../surface.js';
@@ -47,10 +47,9 @@ import {
   treePssBytes,
   treeRssBytes,
 } from './proc-tree.js';
+import { Listeners } from '../../protocol/listeners.js';
 
-export class BrowserError extends GatecastError {
-  readonly code = 'BROWSER_FAILED';
-}
+export class BrowserError extends coded('BROWSER_FAILED') {}
 
 export interface SupervisorOptions {
   executablePath: string;
@@ -102,8 +101,8 @@ export class ChromiumSupervisor implements PlayerSurface {
   private probing: Page | undefined;
   private stopped = true;
   private timers: NodeJS.Timeout[] = [];
-  private readonly listeners = new Set<(r: PageReport) => void>();
-  private readonly restartListeners = new Set<(info: RestartInfo) => void>();
+  private readonly listeners = new Listeners<PageReport>();
+  private readonly restartListeners = new Listeners<RestartInfo>();
   private readonly clock: Clock;
   private readonly log: Logger;
   /** Restarts since start() (not counting the first launch). */
@@ -175,14 +174,12 @@ export class ChromiumSupervisor implements PlayerSurface {
   }
 
   onReport(listener: (r: PageReport) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.subscribe(listener);
   }
 
   /** Called after each restart (crash, stall, memory, or asked for). */
   onRestart(listener: (info: RestartInfo) => void): () => void {
-    this.restartListeners.add(listener);
-    return () => this.restartListeners.delete(listener);
+    return this.restartListeners.subscribe(listener);
   }
 
   async enqueue(slide: Slide): Promise<void> {

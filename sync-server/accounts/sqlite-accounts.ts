@@ -325,32 +325,18 @@ export class SqliteAccountStore implements AccountStore {
   }
 
   listAudit(q: AuditQuery): AuditEntry[] {
-    const where: string[] = [];
-    const args: (string | number)[] = [];
-    if (q.from !== undefined) {
-      where.push('at >= ?');
-      args.push(q.from);
-    }
-    if (q.to !== undefined) {
-      where.push('at < ?');
-      args.push(q.to);
-    }
-    if (q.actor !== undefined) {
-      where.push('actor = ?');
-      args.push(q.actor);
-    }
-    if (q.action !== undefined) {
-      where.push('action = ?');
-      args.push(q.action);
-    }
-    if (q.outcome !== undefined) {
-      where.push('outcome = ?');
-      args.push(q.outcome);
-    }
-    if (q.beforeId !== undefined) {
-      where.push('id < ?');
-      args.push(q.beforeId);
-    }
+    // Each filter the query gives, as its condition and its value.
+    const filters: [string, string | number | undefined][] = [
+      ['at >= ?', q.from],
+      ['at < ?', q.to],
+      ['actor = ?', q.actor],
+      ['action = ?', q.action],
+      ['outcome = ?', q.outcome],
+      ['id < ?', q.beforeId],
+    ];
+    const given = filters.filter((f): f is [string, string | number] => f[1] !== undefined);
+    const where = given.map(([condition]) => condition);
+    const args = given.map(([, value]) => value);
     const sql = `SELECT * FROM account_audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
     return (this.db.prepare(sql).all(...args, q.limit) as AuditRow[]).map(toAudit);
   }

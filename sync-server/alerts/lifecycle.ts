@@ -3,12 +3,10 @@
  * keeps (and updates) the ones that still hold, resolves the ones that no longer do. An operator's
  * acknowledgement sticks until the alert resolves or escalates.
  */
-import { GatecastError } from '../../protocol/errors.js';
+import { coded } from '../../protocol/errors.js';
 import type { AlertEvent, AlertRecord, RaisedAlert } from './types.js';
 
-export class AlertNotFoundError extends GatecastError {
-  readonly code = 'ALERT_NOT_FOUND';
-}
+export class AlertNotFoundError extends coded('ALERT_NOT_FOUND') {}
 export const isAlertNotFoundError = (e: unknown): e is AlertNotFoundError => e instanceof AlertNotFoundError;
 
 export interface AlertStep {

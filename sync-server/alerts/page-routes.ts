@@ -14,11 +14,12 @@ import type { Logger } from '../../platform/log.js';
 import { isAllowed } from '../web/roles.js';
 import type { AccountService } from '../accounts/service.js';
 import type { AlertFeed } from './feed.js';
+import { alertStateOf } from './alert-state-store.js';
 import { loadAlertHistory } from './store.js';
 import type { AlertRecord } from './types.js';
-import type { AlertStateStore } from '../registry/alert-state-store.js';
 import type { DeviceStore } from '../registry/device-store.js';
 import type { GateStore } from '../registry/gate-store.js';
+import type { Registry } from '../registry/registry.js';
 import { ALERT_KINDS, alertsView, type AlertsView, renderAlertsPage } from './page.js';
 import { openEventStream } from '../accounts/event-stream.js';
 import { pageSession } from '../accounts/page-session.js';
@@ -30,8 +31,7 @@ export interface AlertsPageRoutesOptions {
   registry: {
     devices: Pick<DeviceStore, 'get'>;
     gates: Pick<GateStore, 'get' | 'list'>;
-    alerts: Pick<AlertStateStore, 'history'>;
-  };
+  } & Pick<Registry, 'featureStore'>;
   feed: AlertFeed;
   accounts: Pick<AccountService, 'authenticate'>;
   log: Logger;
@@ -54,7 +54,7 @@ export const alertsPageRoutes: FastifyPluginAsync<AlertsPageRoutesOptions> = asy
   const view = (lang: DashboardLanguage): AlertsView =>
     alertsView(
       o.active(),
-      loadAlertHistory(o.registry.alerts, HISTORY_READ, o.log),
+      loadAlertHistory(alertStateOf(o.registry), HISTORY_READ, o.log),
       {
         device: (id) => o.registry.devices.get(id),
         gate: (siteGroup) => o.registry.gates.get(siteGroup),
@@ -107,7 +107,7 @@ export const alertsPageRoutes: FastifyPluginAsync<AlertsPageRoutesOptions> = asy
         return fail(reply, 400, 'ALERT_INVALID', `limit must be a whole number from 1 to ${HISTORY_MAX}`);
       return reply
         .header('cache-control', 'no-store')
-        .send({ history: loadAlertHistory(o.registry.alerts, limit, o.log) });
+        .send({ history: loadAlertHistory(alertStateOf(o.registry), limit, o.log) });
     },
   );
 

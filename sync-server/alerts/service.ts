@@ -12,6 +12,7 @@ import type { Registry } from '../registry/registry.js';
 import type { TufRepository } from '../tuf/repository.js';
 import type { DeviceHub } from '../ingest/ws-hub.js';
 import type { AlertStep } from './lifecycle.js';
+import { alertStateOf } from './alert-state-store.js';
 import { AlertMonitor } from './monitor.js';
 import { RegistryAlertSource } from './registry-source.js';
 import { FAULT_EVENT_KINDS } from './types.js';
@@ -82,21 +83,22 @@ export class AlertService {
           },
         )
       : undefined;
+    const alertState = alertStateOf(registry);
     this.monitorInstance = new AlertMonitor({
       source: this.sourceInstance,
       clock,
       logger,
       intervalMs: config.evaluateIntervalMs,
       thresholds,
-      initial: loadActiveAlerts(registry.alerts, logger),
+      initial: loadActiveAlerts(alertState, logger),
       onChange: (step) => {
         try {
-          saveActiveAlerts(registry.alerts, step.active);
+          saveActiveAlerts(alertState, step.active);
         } catch (err) {
           logger.error('cannot store the active alerts', { err });
         }
         try {
-          saveAlertEvents(registry.alerts, step.events, clock.now());
+          saveAlertEvents(alertState, step.events, clock.now());
         } catch (err) {
           logger.error('cannot store the alert history', { err });
         }

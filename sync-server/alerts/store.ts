@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { Logger } from '../../platform/log.js';
-import type { AlertStateStore } from '../registry/alert-state-store.js';
+import type { AlertStateStore } from './alert-state-store.js';
 import type { AlertEvent, AlertRecord } from './types.js';
 
 const StoredAlert = z.object({

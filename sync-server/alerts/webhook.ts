@@ -6,12 +6,11 @@
 import { createHmac } from 'node:crypto';
 import { backoffDelayMs } from '../../protocol/backoff.js';
 import type { Clock } from '../../protocol/clock.js';
-import { GatecastError } from '../../protocol/errors.js';
+import { coded } from '../../protocol/errors.js';
 import type { Logger } from '../../platform/log.js';
 import type { AlertEvent } from './types.js';
 
-export class WebhookError extends GatecastError {
-  readonly code = 'WEBHOOK_FAILED';
+export class WebhookError extends coded('WEBHOOK_FAILED') {
   constructor(
     message: string,
     readonly attempts: number,

@@ -18,7 +18,7 @@ import {
   mediaTargets,
   SiteGroupId,
 } from '../../protocol/content.js';
-import { GatecastError, type Problem } from '../../protocol/errors.js';
+import { coded, GatecastError, type Problem } from '../../protocol/errors.js';
 import type { Logger } from '../../platform/log.js';
 import type { ManifestDiff } from '../../protocol/manifest-diff.js';
 import type { DraftFile, DraftView, PublishResult } from '../../protocol/publish-api.js';
@@ -36,8 +36,7 @@ export const EMERGENCY_MIN_MINUTES = 5;
 export const EMERGENCY_MAX_MINUTES = 1440;
 export const EMERGENCY_DEFAULT_MINUTES = 120;
 
-export class EmergencyLanguageError extends GatecastError {
-  readonly code = 'EMERGENCY_LANGUAGE_MISSING';
+export class EmergencyLanguageError extends coded('EMERGENCY_LANGUAGE_MISSING') {
   constructor(
     message: string,
     readonly problems: Problem[],
@@ -45,19 +44,11 @@ export class EmergencyLanguageError extends GatecastError {
     super(message);
   }
 }
-export class NoGateError extends GatecastError {
-  readonly code = 'SITE_GROUP_HAS_NO_GATE';
-}
-export class NoPublishedBundleError extends GatecastError {
-  readonly code = 'NO_PUBLISHED_BUNDLE';
-}
-export class EmergencyNotFoundError extends GatecastError {
-  readonly code = 'EMERGENCY_NOT_FOUND';
-}
+export class NoGateError extends coded('SITE_GROUP_HAS_NO_GATE') {}
+export class NoPublishedBundleError extends coded('NO_PUBLISHED_BUNDLE') {}
+export class EmergencyNotFoundError extends coded('EMERGENCY_NOT_FOUND') {}
 /** The draft (or the version on air) has no such file. */
-export class DraftFileNotFoundError extends GatecastError {
-  readonly code = 'DRAFT_FILE_NOT_FOUND';
-}
+export class DraftFileNotFoundError extends coded('DRAFT_FILE_NOT_FOUND') {}
 
 export const SignRequest = z.object({
   sig: z.string().regex(/^[0-9a-f]{128}$/, { message: 'sig must be 64 bytes as lower-case hex' }),

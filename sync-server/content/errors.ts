@@ -1,9 +1,8 @@
 /** Errors of the authoring side (workspaces, the media store, submission), each with a stable code. */
-import { GatecastError, type Problem } from '../../protocol/errors.js';
+import { coded, GatecastError, type Problem } from '../../protocol/errors.js';
 
 /** The request or the workspace's manifest breaks a rule; `problems` names every one. */
-export class ContentWorkflowError extends GatecastError {
-  readonly code = 'CONTENT_INVALID';
+export class ContentWorkflowError extends coded('CONTENT_INVALID') {
   constructor(
     message: string,
     readonly problems: Problem[] = [],
@@ -14,8 +13,7 @@ export class ContentWorkflowError extends GatecastError {
 }
 
 /** A save named a workspace revision that is no longer the current one. */
-export class WorkspaceStaleError extends GatecastError {
-  readonly code = 'WORKSPACE_STALE';
+export class WorkspaceStaleError extends coded('WORKSPACE_STALE') {
   constructor(
     message: string,
     readonly currentRevision: number,
@@ -39,22 +37,16 @@ export class MediaRejectedError extends GatecastError {
 }
 
 /** No such media file in the store. */
-export class MediaNotFoundError extends GatecastError {
-  readonly code = 'MEDIA_NOT_FOUND';
-}
+export class MediaNotFoundError extends coded('MEDIA_NOT_FOUND') {}
 
 /**
  * The file's bytes are not of a type the page may show that way (not an image or video to show
  * inline, or binary asked for as a page), whatever its name says.
  */
-export class MediaNotViewableError extends GatecastError {
-  readonly code = 'MEDIA_NOT_VIEWABLE';
-}
+export class MediaNotViewableError extends coded('MEDIA_NOT_VIEWABLE') {}
 
 /** The site group is not delegated in the TUF repository. */
-export class SiteGroupUnknownError extends GatecastError {
-  readonly code = 'SITE_GROUP_UNKNOWN';
-}
+export class SiteGroupUnknownError extends coded('SITE_GROUP_UNKNOWN') {}
 
 export const isWorkspaceStaleError = (e: unknown): e is WorkspaceStaleError =>
   e instanceof WorkspaceStaleError;

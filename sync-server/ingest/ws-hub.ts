@@ -379,23 +379,15 @@ export class DeviceHub {
   private dispatch(c: Conn, msg: DeviceMessage, size: number, now: number): void {
     switch (c.phase) {
       case 'hello':
-        if (msg.type !== 'hello') {
-          this.refuse(c, CloseCode.badMessage, `expected hello, got ${msg.type}`);
-          return;
-        }
-        {
-          this.onHello(c, msg, now);
-          return;
-        }
-      case 'challenged':
-        if (msg.type !== 'auth') {
-          this.refuse(c, CloseCode.badMessage, `expected auth, got ${msg.type}`);
-          return;
-        }
-        {
-          this.onAuth(c, msg, now);
-          return;
-        }
+      case 'challenged': {
+        // Before authentication only the handshake's next message is allowed: hello, then auth.
+        const expected = c.phase === 'hello' ? 'hello' : 'auth';
+        if (msg.type !== expected)
+          this.refuse(c, CloseCode.badMessage, `expected ${expected}, got ${msg.type}`);
+        else if (msg.type === 'hello') this.onHello(c, msg, now);
+        else if (msg.type === 'auth') this.onAuth(c, msg, now);
+        return;
+      }
       case 'authed':
         break;
       default:

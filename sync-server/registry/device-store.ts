@@ -1,6 +1,6 @@
 /** Devices, their connection sessions and their display state as ops last commanded it. */
 import type { SqliteDb } from '../../platform/sqlite.js';
-import { rowMapper } from './rows.js';
+import { columns, rowMapper } from './rows.js';
 
 export interface DeviceRow {
   id: string;
@@ -35,14 +35,11 @@ const deviceRow = rowMapper('devices', (r): DeviceRow => ({
   appVersion: r.strOrNull('app_version'),
 }));
 const idRow = rowMapper('devices', (r) => r.str('id'));
-const sessionRow = rowMapper('device_sessions', (r) => ({
-  from: r.num('connected_at'),
-  to: r.numOrNull('disconnected_at'),
-}));
-const displayCommandRow = rowMapper('commands', (r) => ({
-  deviceId: r.str('device_id'),
-  name: r.str('name'),
-}));
+const sessionRow = columns('device_sessions', {
+  from: ['num', 'connected_at'],
+  to: ['numOrNull', 'disconnected_at'],
+});
+const displayCommandRow = columns('commands', { deviceId: 'str', name: 'str' });
 
 export class DeviceStore {
   private readonly s;

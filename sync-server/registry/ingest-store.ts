@@ -7,15 +7,14 @@
  * with INSERT OR IGNORE, so a record sent twice (lost ack, server restart) is stored once.
  */
 import { POP_GENESIS_HASH } from '../../protocol/proof-of-play.js';
-import { GatecastError } from '../../protocol/errors.js';
+import { coded } from '../../protocol/errors.js';
 import type { OutboxRecord, OutboxStream } from '../../protocol/messages.js';
 import type { SqliteDb, SqliteStatement } from '../../platform/sqlite.js';
 import type { PopVerdict } from './pop-store.js';
-import { RegistryError, rowMapper } from './rows.js';
+import { columns, RegistryError, rowMapper } from './rows.js';
 
 /** One batch of a group commit failed and was rolled back alone; the others were stored. */
-export class BatchNotStoredError extends GatecastError {
-  readonly code = 'BATCH_NOT_STORED';
+export class BatchNotStoredError extends coded('BATCH_NOT_STORED') {
   constructor(
     readonly deviceId: string,
     readonly stream: OutboxStream,
@@ -79,38 +78,30 @@ const ackedRow = rowMapper('stream_state', (r) => r.num('acked_seq'));
 const gapRow = rowMapper('stream_state', (r) => r.num('gap_records'));
 const countRow = rowMapper('telemetry', (r) => r.num('n'));
 const seqRow = rowMapper('telemetry', (r) => r.num('seq'));
-const streamTotalRow = rowMapper('stream_state', (r) => ({
-  stream: r.str('stream'),
-  acked: r.num('a'),
-  gaps: r.num('g'),
-}));
-const quarantineRow = rowMapper('quarantined_records', (r) => ({
-  stream: r.str('stream'),
-  seq: r.num('seq'),
-  at: r.num('at'),
-  payload: r.str('payload'),
-  reason: r.str('reason'),
-}));
-const eventRow = rowMapper('events', (r) => ({
-  seq: r.num('seq'),
-  at: r.num('at'),
-  kind: r.str('kind'),
-  level: r.str('level'),
-  message: r.str('message'),
-  payload: r.json('payload'),
-}));
-const eventKindRow = rowMapper('events', (r) => ({
-  deviceId: r.str('device_id'),
-  at: r.num('at'),
-  kind: r.str('kind'),
-}));
-const eventPayloadRow = rowMapper('events', (r) => ({
-  deviceId: r.str('device_id'),
-  at: r.num('at'),
-  kind: r.str('kind'),
-  message: r.str('message'),
-  payload: r.json('payload'),
-}));
+const streamTotalRow = columns('stream_state', { stream: 'str', acked: ['num', 'a'], gaps: ['num', 'g'] });
+const quarantineRow = columns('quarantined_records', {
+  stream: 'str',
+  seq: 'num',
+  at: 'num',
+  payload: 'str',
+  reason: 'str',
+});
+const eventRow = columns('events', {
+  seq: 'num',
+  at: 'num',
+  kind: 'str',
+  level: 'str',
+  message: 'str',
+  payload: 'json',
+});
+const eventKindRow = columns('events', { deviceId: 'str', at: 'num', kind: 'str' });
+const eventPayloadRow = columns('events', {
+  deviceId: 'str',
+  at: 'num',
+  kind: 'str',
+  message: 'str',
+  payload: 'json',
+});
 const popHashRow = rowMapper('pop_records', (r) => r.strOrNull('hash'));
 
 export class IngestStore {

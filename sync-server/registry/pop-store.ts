@@ -3,7 +3,7 @@
  * backfill of verdicts for rows stored before verification at ingest.
  */
 import type { SqliteDb } from '../../platform/sqlite.js';
-import { rowMapper } from './rows.js';
+import { columns, rowMapper } from './rows.js';
 
 /**
  * A PoP record's verdict at ingest: 'ok' is a well-formed record signed by the device key;
@@ -38,27 +38,18 @@ const storedRow = rowMapper('pop_records', (r): StoredPop => ({
   linkOk: flag(r.raw('link_ok')),
   payload: r.str('payload'),
 }));
-const betweenRow = rowMapper('pop_records', (r) => ({
-  seq: r.num('seq'),
-  at: r.num('at'),
-  payload: r.str('payload'),
-}));
-const rangeRow = rowMapper('pop_records', (r) => ({ lo: r.numOrNull('lo'), hi: r.numOrNull('hi') }));
-const unverifiedRow = rowMapper('pop_records', (r) => ({
-  id: r.num('id'),
-  deviceId: r.str('device_id'),
-  seq: r.num('seq'),
-  payload: r.str('payload'),
-}));
-const clockRow = rowMapper('pop_records', (r) => ({ count: r.num('n'), lastAt: r.numOrNull('last_at') }));
-const receivedRow = rowMapper('pop_records', (r) => ({
-  seq: r.num('seq'),
-  at: r.num('at'),
-  itemId: r.strOrNull('item_id'),
-  hash: r.strOrNull('hash'),
-  prevHash: r.strOrNull('prev_hash'),
-  payload: r.str('payload'),
-}));
+const betweenRow = columns('pop_records', { seq: 'num', at: 'num', payload: 'str' });
+const rangeRow = columns('pop_records', { lo: 'numOrNull', hi: 'numOrNull' });
+const unverifiedRow = columns('pop_records', { id: 'num', deviceId: 'str', seq: 'num', payload: 'str' });
+const clockRow = columns('pop_records', { count: ['num', 'n'], lastAt: 'numOrNull' });
+const receivedRow = columns('pop_records', {
+  seq: 'num',
+  at: 'num',
+  itemId: 'strOrNull',
+  hash: 'strOrNull',
+  prevHash: 'strOrNull',
+  payload: 'str',
+});
 
 export class PopStore {
   private readonly s;

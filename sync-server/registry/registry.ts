@@ -10,7 +10,6 @@ import {
   type SqlitePragmas,
   type SqliteStatement,
 } from '../../platform/sqlite.js';
-import { AlertStateStore } from './alert-state-store.js';
 import { WalCheckpointer } from './checkpointer.js';
 import { CommandStore } from './command-store.js';
 import { DeviceStore } from './device-store.js';
@@ -48,15 +47,36 @@ interface Stores {
   ingest: IngestStore;
   pop: PopStore;
   health: HealthStore;
-  alerts: AlertStateStore;
   reportNames: ReportNamesStore;
+  /** The stores features keep over this connection (featureStore), by the function that makes each. */
+  features: Map<(db: SqliteDb) => unknown, unknown>;
 }
 
-export class Registry {
+/** The stores the registry hands out, each as a getter of its own name: `registry.devices`. */
+const STORE_NAMES = ['gates', 'devices', 'tokens', 'commands', 'ingest', 'pop', 'health', 'reportNames'] as const;
+type StoreName = (typeof STORE_NAMES)[number];
+
+/** Defines a getter per store name, each reading the open registry's stores (which throws if not open). */
+abstract class StoreGetters {
+  protected abstract get stores(): Stores;
+  static {
+    for (const name of STORE_NAMES)
+      Object.defineProperty(this.prototype, name, {
+        get(this: StoreGetters) {
+          return this.stores[name];
+        },
+      });
+  }
+}
+const OpenStores = StoreGetters as abstract new () => StoreGetters & Readonly<Pick<Stores, StoreName>>;
+
+export class Registry extends OpenStores {
   private open_?: Stores;
   private checkpointer?: WalCheckpointer;
 
-  constructor(private readonly path: string) {}
+  constructor(private readonly path: string) {
+    super();
+  }
 
   /**
    * Opens (creating) the registry and migrates it. With `backgroundCheckpointMs`, WAL checkpoints run
@@ -76,8 +96,8 @@ export class Registry {
       ingest,
       pop: new PopStore(db),
       health: new HealthStore(db, () => devices.ids()),
-      alerts: new AlertStateStore(db),
       reportNames: new ReportNamesStore(db),
+      features: new Map(),
     };
     if (options.backgroundCheckpointMs) {
       db.pragma('wal_autocheckpoint = 0');
@@ -97,37 +117,19 @@ export class Registry {
     return stopping;
   }
 
-  private get stores(): Stores {
+  protected get stores(): Stores {
     if (!this.open_) throw new RegistryError(`registry ${this.path} is not open`);
     return this.open_;
   }
 
-  get gates(): GateStore {
-    return this.stores.gates;
-  }
-  get devices(): DeviceStore {
-    return this.stores.devices;
-  }
-  get tokens(): EnrolmentTokenStore {
-    return this.stores.tokens;
-  }
-  get commands(): CommandStore {
-    return this.stores.commands;
-  }
-  get ingest(): IngestStore {
-    return this.stores.ingest;
-  }
-  get pop(): PopStore {
-    return this.stores.pop;
-  }
-  get health(): HealthStore {
-    return this.stores.health;
-  }
-  get reportNames(): ReportNamesStore {
-    return this.stores.reportNames;
-  }
-  get alerts(): AlertStateStore {
-    return this.stores.alerts;
+  /**
+   * The store `make` builds over this registry's connection, made once while it is open: how a
+   * feature keeps the store of its own tables beside its code (alerts/alert-state-store.ts).
+   */
+  featureStore<T>(make: (db: SqliteDb) => T): T {
+    const { db, features } = this.stores;
+    if (!features.has(make)) features.set(make, make(db));
+    return features.get(make) as T;
   }
 
   /** A trivial read, for the health endpoint. */

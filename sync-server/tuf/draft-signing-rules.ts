@@ -4,29 +4,19 @@
  * approval deadline.
  */
 import { z } from 'zod';
-import { GatecastError } from '../../protocol/errors.js';
+import { coded, GatecastError } from '../../protocol/errors.js';
 
 export const DraftKind = z.enum(['content', 'emergency']);
 export type DraftKind = z.infer<typeof DraftKind>;
 
 /** The draft's creator tried to sign it: approval is always a second pair of eyes. */
-export class SignerIsCreatorError extends GatecastError {
-  readonly code = 'SIGNER_IS_CREATOR';
-}
+export class SignerIsCreatorError extends coded('SIGNER_IS_CREATOR') {}
 /** One account signed twice (even with another key): the threshold counts people, not keys. */
-export class SignerRepeatedError extends GatecastError {
-  readonly code = 'SIGNER_REPEATED';
-}
+export class SignerRepeatedError extends coded('SIGNER_REPEATED') {}
 /** An emergency draft was not approved within its window; create a new one. */
-export class EmergencyDraftExpiredError extends GatecastError {
-  readonly code = 'EMERGENCY_DRAFT_EXPIRED';
-}
+export class EmergencyDraftExpiredError extends coded('EMERGENCY_DRAFT_EXPIRED') {}
 /** A signature from an account whose key is not registered to that account. */
-export class KeyNotRegisteredError extends GatecastError {
-  readonly code = 'KEY_NOT_REGISTERED';
-}
-export const isTwoPersonError = (e: unknown): e is SignerIsCreatorError | SignerRepeatedError =>
-  e instanceof SignerIsCreatorError || e instanceof SignerRepeatedError;
+export class KeyNotRegisteredError extends coded('KEY_NOT_REGISTERED') {}
 
 /** Which account an approver key is registered to (the accounts database; AccountService.keyOwner). */
 export interface KeyOwners {

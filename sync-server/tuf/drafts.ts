@@ -32,7 +32,7 @@ import {
   parseBundleManifest,
 } from '../../protocol/content.js';
 import { diffManifests, type ManifestDiff } from '../../protocol/manifest-diff.js';
-import { GatecastError } from '../../protocol/errors.js';
+import { coded } from '../../protocol/errors.js';
 import { createLogger, type Logger } from '../../platform/log.js';
 import {
   type CreateDraftRequest,
@@ -58,13 +58,9 @@ import type { TufRepository } from './repository.js';
 import { exists, type TargetSource } from './target-files.js';
 
 /** Only a draft's creator (or an admin) may discard it. */
-export class NotDraftOwnerError extends GatecastError {
-  readonly code = 'NOT_DRAFT_OWNER';
-}
+export class NotDraftOwnerError extends coded('NOT_DRAFT_OWNER') {}
 /** The payload an approver was shown (by its digest) is no longer the draft's payload. */
-export class PayloadChangedError extends GatecastError {
-  readonly code = 'DRAFT_PAYLOAD_CHANGED';
-}
+export class PayloadChangedError extends coded('DRAFT_PAYLOAD_CHANGED') {}
 
 const DraftRecord = z.object({
   schema: z.literal(1),

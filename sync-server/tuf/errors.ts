@@ -1,15 +1,12 @@
-import { GatecastError, ProblemsError } from '../../protocol/errors.js';
+import { coded, ProblemsError } from '../../protocol/errors.js';
 
 /** The repository on disk is missing, not initialised, or inconsistent with a request. */
-export class RepoError extends GatecastError {
-  readonly code = 'TUF_REPO';
-}
+export class RepoError extends coded('TUF_REPO') {}
 
 export type SignatureRejection = 'unknown-key' | 'bad-signature' | 'duplicate' | 'malformed';
 
 /** A signature offered for a draft (or for offline metadata) was refused. */
-export class SignatureRejectedError extends GatecastError {
-  readonly code = 'SIGNATURE_REJECTED';
+export class SignatureRejectedError extends coded('SIGNATURE_REJECTED') {
   constructor(
     message: string,
     readonly reason: SignatureRejection,
@@ -20,8 +17,7 @@ export class SignatureRejectedError extends GatecastError {
 }
 
 /** Fewer valid signatures than the role's threshold. */
-export class ThresholdError extends GatecastError {
-  readonly code = 'THRESHOLD_NOT_MET';
+export class ThresholdError extends coded('THRESHOLD_NOT_MET') {
   constructor(
     message: string,
     readonly have: number,
@@ -32,16 +28,10 @@ export class ThresholdError extends GatecastError {
 }
 
 /** A draft breaks a rule (manifest, media files, paths); `problems` names each file and rule. */
-export class DraftError extends ProblemsError {
-  readonly code = 'DRAFT_INVALID';
-}
+export class DraftError extends coded('DRAFT_INVALID', ProblemsError) {}
 
-export class DraftNotFoundError extends GatecastError {
-  readonly code = 'DRAFT_NOT_FOUND';
-}
+export class DraftNotFoundError extends coded('DRAFT_NOT_FOUND') {}
 
 /** The draft cannot move on in its current state (files missing, already published, stale). */
-export class DraftStateError extends GatecastError {
-  readonly code = 'DRAFT_STATE';
-}
+export class DraftStateError extends coded('DRAFT_STATE') {}
 export const isDraftStateError = (e: unknown): e is DraftStateError => e instanceof DraftStateError;

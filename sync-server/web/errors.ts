@@ -26,13 +26,12 @@ import type {
   FastifySchemaCompiler,
 } from 'fastify';
 import type { z } from 'zod';
-import { GatecastError, type Problem } from '../../protocol/errors.js';
+import { coded, GatecastError, type Problem } from '../../protocol/errors.js';
 import { zodProblems } from '../../protocol/validate.js';
 import type { Logger } from '../../platform/log.js';
 
 /** A request broke a route's schema; `problems` names every field and rule. */
-export class RequestInvalidError extends GatecastError {
-  readonly code = 'REQUEST_INVALID';
+export class RequestInvalidError extends coded('REQUEST_INVALID') {
   constructor(
     message: string,
     readonly problems: Problem[] = [],
@@ -42,14 +41,10 @@ export class RequestInvalidError extends GatecastError {
 }
 
 /** No such thing (device, command, token, screenshot) behind an existing route. */
-export class NotFoundError extends GatecastError {
-  readonly code = 'NOT_FOUND';
-}
+export class NotFoundError extends coded('NOT_FOUND') {}
 
 /** The signed-in role may not do this to this thing (beyond what the route's action allows). */
-export class ForbiddenError extends GatecastError {
-  readonly code = 'FORBIDDEN';
-}
+export class ForbiddenError extends coded('FORBIDDEN') {}
 
 /** The HTTP status of each stable error code a route may answer; a code not listed answers 500. */
 export const STATUS_BY_CODE: Readonly<Record<string, number>> = Object.freeze({

@@ -11,7 +11,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
-import { GatecastError } from '../../protocol/errors.js';
+import { coded } from '../../protocol/errors.js';
 import { type Action, isAction } from './roles.js';
 
 /**
@@ -37,9 +37,7 @@ declare module 'fastify' {
   }
 }
 
-export class UnguardedRouteError extends GatecastError {
-  readonly code = 'ROUTE_UNGUARDED';
-}
+export class UnguardedRouteError extends coded('ROUTE_UNGUARDED') {}
 export const isUnguardedRouteError = (e: unknown): e is UnguardedRouteError =>
   e instanceof UnguardedRouteError;
 

@@ -13,6 +13,7 @@ import { memoryLogger } from '../../../platform/log.js';
 import { LoginRateLimiter } from '../../../sync-server/accounts/rate-limit.js';
 import { AccountService } from '../../../sync-server/accounts/service.js';
 import { openSqliteAccountStore } from '../../../sync-server/accounts/sqlite-accounts.js';
+import { alertStateOf } from '../../../sync-server/alerts/alert-state-store.js';
 import type { AlertRecord } from '../../../sync-server/alerts/types.js';
 import { ACCOUNTS_DB, REGISTRY_DB } from '../../../sync-server/main.js';
 import { Registry } from '../../../sync-server/registry/registry.js';
@@ -167,8 +168,8 @@ beforeAll(async () => {
     kind: 'clock-skew',
     siteGroup: UNKNOWN_GATE,
   });
-  registry.alerts.saveActive([hostileDevice, gateWide, unknownGate]);
-  registry.alerts.appendHistory(
+  alertStateOf(registry).saveActive([hostileDevice, gateWide, unknownGate]);
+  alertStateOf(registry).appendHistory(
     [
       {
         at: Date.now() - 120_000,
@@ -280,7 +281,7 @@ beforeAll(async () => {
     body: JSON.stringify({ username: LOGIN_NAME, password: 'wrong password' }),
   });
   expect(attempt.status).toBe(401);
-}, 30_000);
+}, 90_000);
 
 afterAll(async () => {
   await browser?.close();

@@ -6,6 +6,7 @@ import {
   loadAlertHistory,
   saveAlertEvents,
 } from '../../../sync-server/alerts/store.js';
+import { alertStateOf } from '../../../sync-server/alerts/alert-state-store.js';
 import type { AlertRecord } from '../../../sync-server/alerts/types.js';
 import { Registry } from '../../../sync-server/registry/registry.js';
 import { tempDir } from '../../helpers/temp.js';
@@ -37,7 +38,7 @@ describe('alert history in the registry', () => {
     registry.open();
     const acked = { ...alert, acknowledgedAt: T0 + 60_000, acknowledgedBy: 'op' };
     saveAlertEvents(
-      registry.alerts,
+      alertStateOf(registry),
       [
         { type: 'raised', alert },
         { type: 'acknowledged', alert: acked },
@@ -52,26 +53,30 @@ describe('alert history in the registry', () => {
     cleanups.push(() => registry.close());
     const log = memoryLogger('alerts');
     expect(
-      loadAlertHistory(registry.alerts, 10, log).map((h) => [h.type, h.at, h.alert.acknowledgedBy]),
+      loadAlertHistory(alertStateOf(registry), 10, log).map((h) => [h.type, h.at, h.alert.acknowledgedBy]),
     ).toEqual([
       ['resolved', T0 + 120_000, 'op'],
       ['acknowledged', T0 + 60_000, 'op'],
       ['raised', T0, null],
     ]);
-    expect(loadAlertHistory(registry.alerts, 1, log)).toHaveLength(1);
+    expect(loadAlertHistory(alertStateOf(registry), 1, log)).toHaveLength(1);
 
     // A row that no longer parses is logged and left out, the others still read.
-    registry.alerts.appendHistory(
+    alertStateOf(registry).appendHistory(
       [{ at: T0 + 130_000, type: 'resolved', key: 'x', record: { key: 'x' } }],
       0,
     );
-    expect(loadAlertHistory(registry.alerts, 10, log)).toHaveLength(3);
+    expect(loadAlertHistory(alertStateOf(registry), 10, log)).toHaveLength(3);
     expect(log.records.some((r) => r.msg === 'alert history entry dropped: unreadable record')).toBe(true);
 
     // Much later: the old events are pruned when new ones are stored.
     const later = T0 + ALERT_HISTORY_RETENTION_MS + 121_000;
-    saveAlertEvents(registry.alerts, [{ type: 'raised', alert: { ...alert, raisedAt: later } }], later);
-    expect(loadAlertHistory(registry.alerts, 10, log).map((h) => [h.type, h.at])).toEqual([
+    saveAlertEvents(
+      alertStateOf(registry),
+      [{ type: 'raised', alert: { ...alert, raisedAt: later } }],
+      later,
+    );
+    expect(loadAlertHistory(alertStateOf(registry), 10, log).map((h) => [h.type, h.at])).toEqual([
       ['raised', later],
     ]);
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GateConfig } from '../../../protocol/config.js';
 import { memoryLogger } from '../../../platform/log.js';
+import { alertStateOf } from '../../../sync-server/alerts/alert-state-store.js';
 import { RegistryAlertSource } from '../../../sync-server/alerts/registry-source.js';
 import { evaluateAlerts } from '../../../sync-server/alerts/rules.js';
 import { loadActiveAlerts, saveActiveAlerts } from '../../../sync-server/alerts/store.js';
@@ -190,13 +191,13 @@ describe('RegistryAlertSource', () => {
       acknowledgedAt: T0 + 1,
       acknowledgedBy: 'op',
     };
-    saveActiveAlerts(registry.alerts, [alert]);
-    expect(loadActiveAlerts(registry.alerts, memoryLogger())).toEqual([alert]);
+    saveActiveAlerts(alertStateOf(registry), [alert]);
+    expect(loadActiveAlerts(alertStateOf(registry), memoryLogger())).toEqual([alert]);
     const log = memoryLogger();
-    registry.alerts.saveActive([alert, { key: 'weird', kind: 'nonsense' } as unknown as AlertRecord]);
-    expect(loadActiveAlerts(registry.alerts, log)).toEqual([alert]);
+    alertStateOf(registry).saveActive([alert, { key: 'weird', kind: 'nonsense' } as unknown as AlertRecord]);
+    expect(loadActiveAlerts(alertStateOf(registry), log)).toEqual([alert]);
     expect(JSON.stringify(log.records)).toContain('stored alert dropped');
-    saveActiveAlerts(registry.alerts, []);
-    expect(loadActiveAlerts(registry.alerts, log)).toEqual([]);
+    saveActiveAlerts(alertStateOf(registry), []);
+    expect(loadActiveAlerts(alertStateOf(registry), log)).toEqual([]);
   });
 });

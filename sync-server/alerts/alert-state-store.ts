@@ -3,16 +3,17 @@
  * the history of what happened to them. The records are JSON values here; store.ts checks their shape.
  */
 import type { SqliteDb } from '../../platform/sqlite.js';
-import { rowMapper } from './rows.js';
+import type { Registry } from '../registry/registry.js';
+import { columns } from '../registry/rows.js';
 
-const activeRow = rowMapper('alerts_active', (r) => ({ key: r.str('key'), record: r.json('record') }));
-const historyRow = rowMapper('alerts_history', (r) => ({
-  id: r.num('id'),
-  at: r.num('at'),
-  type: r.str('type'),
-  key: r.str('key'),
-  record: r.json('record'),
-}));
+const activeRow = columns('alerts_active', { key: 'str', record: 'json' });
+const historyRow = columns('alerts_history', {
+  id: 'num',
+  at: 'num',
+  type: 'str',
+  key: 'str',
+  record: 'json',
+});
 
 export class AlertStateStore {
   private readonly s;
@@ -59,3 +60,9 @@ export class AlertStateStore {
     return historyRow.all(this.s.history.all(limit));
   }
 }
+
+const openAlertState = (db: SqliteDb): AlertStateStore => new AlertStateStore(db);
+
+/** The alerts' state store over `registry`'s database (one per open registry). */
+export const alertStateOf = (registry: Pick<Registry, 'featureStore'>): AlertStateStore =>
+  registry.featureStore(openAlertState);
