@@ -18,6 +18,7 @@ import { EnrolmentTokenStore } from './enrolment-token-store.js';
 import { GateStore } from './gate-store.js';
 import { HealthStore } from './health-store.js';
 import { IngestStore } from './ingest-store.js';
+import { PopRollupStore } from './pop-rollups.js';
 import { PopStore } from './pop-store.js';
 import { ReportNamesStore } from './report-names-store.js';
 import { RegistryError, rowMapper } from './rows.js';
@@ -50,6 +51,7 @@ interface Stores {
   health: HealthStore;
   alerts: AlertStateStore;
   reportNames: ReportNamesStore;
+  rollups: PopRollupStore;
 }
 
 export class Registry {
@@ -65,7 +67,8 @@ export class Registry {
   open(options: { backgroundCheckpointMs?: number; onCheckpointError?: (error: string) => void } = {}): void {
     const db = openAndMigrate(this.path, { pragmas: REGISTRY_PRAGMAS, migrations: MIGRATIONS });
     const devices = new DeviceStore(db);
-    const ingest = new IngestStore(db);
+    const rollups = new PopRollupStore(db);
+    const ingest = new IngestStore(db, rollups);
     this.open_ = {
       db,
       ping: db.prepare('SELECT 1 AS ok'),
@@ -78,6 +81,7 @@ export class Registry {
       health: new HealthStore(db, () => devices.ids()),
       alerts: new AlertStateStore(db),
       reportNames: new ReportNamesStore(db),
+      rollups,
     };
     if (options.backgroundCheckpointMs) {
       db.pragma('wal_autocheckpoint = 0');
@@ -125,6 +129,10 @@ export class Registry {
   }
   get reportNames(): ReportNamesStore {
     return this.stores.reportNames;
+  }
+  /** Proof-of-play rollups, kept by ingest (pop-rollups.ts). */
+  get rollups(): PopRollupStore {
+    return this.stores.rollups;
   }
   get alerts(): AlertStateStore {
     return this.stores.alerts;
