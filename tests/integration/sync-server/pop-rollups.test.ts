@@ -23,20 +23,9 @@ import type { PopVerdict } from '../../../sync-server/registry/pop-store.js';
 import type { Registry } from '../../../sync-server/registry/registry.js';
 import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 import { openTempRegistry } from '../../helpers/registry.js';
+import { seededRandom } from '../../helpers/seeded-random.js';
 
 const cleanups = cleanupsAfterEach();
-
-/** mulberry32: the same fleet for the same seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ZONES = ['Asia/Ho_Chi_Minh', 'Europe/Paris'];
 const T0 = Date.parse('2026-03-27T20:00:00Z'); // spans the end of March: Paris changes its clocks
@@ -165,7 +154,7 @@ function storedRows(registry: Registry, deviceId: string): RollupRow[] {
 describe('proof-of-play rollups kept at ingest', () => {
   it('equal a recount from the stored rows on random fleets, with late, repeated, lost and bad records', () => {
     for (const seed of [1, 2, 3, 4, 5, 6]) {
-      const rand = rng(seed);
+      const rand = seededRandom(seed);
       const { registry } = openTempRegistry(cleanups, `gc-rollups-${seed}-`);
       const screens: Screen[] = [];
       for (let g = 0; g < 2; g++) {
