@@ -39,17 +39,7 @@ import { streamingVerifier } from '../sync-server/reports/chain-check.js';
 import { REPORT_PAGE_RECORDS, RegistryReportSource } from '../sync-server/reports/registry-source.js';
 import type { ChainBreak, ReportDevice, ReportGate, VerifyChain } from '../sync-server/reports/types.js';
 import { numberArg, resultLine } from './lib.js';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../tests/helpers/seeded-random.js';
 
 const ITEMS = [
   'thu-tuc-xuat-canh',
@@ -183,7 +173,7 @@ export default async function (args: string[]): Promise<void> {
   const full = new ReportBuilder({ period, gates, devices, verifyChain: source.verifyChain, generatedAt });
   const aggregateOnly = new ReportBuilder({ period, gates, devices, verifyChain: noCheck, generatedAt });
 
-  const rand = rng(42);
+  const rand = seededRandom(42);
   const wall = { gen: 0, verify: 0, store: 0, baseline: 0, aggregate: 0, full: 0 };
   const cpuTime = { verify: 0, store: 0, baseline: 0, aggregate: 0, full: 0 };
   const cpu = () => {

@@ -10,6 +10,7 @@ import { POP_GENESIS_HASH } from '../../protocol/proof-of-play.js';
 import { coded } from '../../protocol/errors.js';
 import type { OutboxRecord, OutboxStream } from '../../protocol/messages.js';
 import type { SqliteDb, SqliteStatement } from '../../platform/sqlite.js';
+import type { PopRollupStore } from './pop-rollups.js';
 import type { PopVerdict } from './pop-store.js';
 import { columns, RegistryError, rowMapper } from './rows.js';
 
@@ -117,7 +118,11 @@ export class IngestStore {
   /** WAL size the background checkpointer last reported (0 without one). */
   private walPages = 0;
 
-  constructor(private readonly db: SqliteDb) {
+  constructor(
+    private readonly db: SqliteDb,
+    /** Updated with each newly stored proof-of-play record, in the same transaction. */
+    private readonly rollups?: PopRollupStore,
+  ) {
     // An ack tells the device to drop the records: they must be on disk before it is sent.
     if (SYNCHRONOUS.indexOf(this.synchronous()) < SYNCHRONOUS.indexOf('FULL'))
       throw new RegistryError(
@@ -236,6 +241,7 @@ export class IngestStore {
     const gap = Math.max(0, b.fromSeq - 1 - before);
     // PoP: the hash of the record stored just before, for the link check (seq → hash).
     let prevPop: { seq: number; hash: string | null } | undefined;
+    let rollupPlace: ReturnType<PopRollupStore['place']> | undefined;
     for (const r of b.records) {
       if (r.seq <= before) continue; // already stored and acked: a resend
       const rejected = b.rejected?.get(r.seq);
@@ -262,7 +268,7 @@ export class IngestStore {
               ? prevPop.hash
               : (popHashRow.one(s.popHashAt.get(b.deviceId, r.seq - 1)) ?? null);
         const verdict = b.popVerdicts?.get(r.seq) ?? null;
-        s.insertPop.run(
+        const stored = s.insertPop.run(
           b.deviceId,
           r.seq,
           r.at,
@@ -275,6 +281,11 @@ export class IngestStore {
           // Flagged as the device said (schema.ts registry-clock-1), never re-dated.
           typeof p.clockStatus === 'string' ? p.clockStatus.slice(0, 32) : null,
         );
+        // Only a record stored now adds to the rollups: a repeat delivery is ignored above and here.
+        if (stored.changes === 1 && this.rollups) {
+          const place = (rollupPlace ??= this.rollups.place(b.deviceId));
+          if (place) this.rollups.add(place, { seq: r.seq, at: r.at, payload: r.payload, verdict });
+        }
         prevPop = { seq: r.seq, hash: p.hash ?? null };
       }
       if (r.seq === mark + 1) mark = r.seq;

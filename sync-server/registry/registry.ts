@@ -17,6 +17,7 @@ import { EnrolmentTokenStore } from './enrolment-token-store.js';
 import { GateStore } from './gate-store.js';
 import { HealthStore } from './health-store.js';
 import { IngestStore } from './ingest-store.js';
+import { PopRollupStore } from './pop-rollups.js';
 import { PopStore } from './pop-store.js';
 import { ReportNamesStore } from './report-names-store.js';
 import { RegistryError, rowMapper } from './rows.js';
@@ -48,12 +49,23 @@ interface Stores {
   pop: PopStore;
   health: HealthStore;
   reportNames: ReportNamesStore;
+  rollups: PopRollupStore;
   /** The stores features keep over this connection (featureStore), by the function that makes each. */
   features: Map<(db: SqliteDb) => unknown, unknown>;
 }
 
 /** The stores the registry hands out, each as a getter of its own name: `registry.devices`. */
-const STORE_NAMES = ['gates', 'devices', 'tokens', 'commands', 'ingest', 'pop', 'health', 'reportNames'] as const;
+const STORE_NAMES = [
+  'gates',
+  'devices',
+  'tokens',
+  'commands',
+  'ingest',
+  'pop',
+  'health',
+  'reportNames',
+  'rollups',
+] as const;
 type StoreName = (typeof STORE_NAMES)[number];
 
 /** Defines a getter per store name, each reading the open registry's stores (which throws if not open). */
@@ -85,7 +97,8 @@ export class Registry extends OpenStores {
   open(options: { backgroundCheckpointMs?: number; onCheckpointError?: (error: string) => void } = {}): void {
     const db = openAndMigrate(this.path, { pragmas: REGISTRY_PRAGMAS, migrations: MIGRATIONS });
     const devices = new DeviceStore(db);
-    const ingest = new IngestStore(db);
+    const rollups = new PopRollupStore(db);
+    const ingest = new IngestStore(db, rollups);
     this.open_ = {
       db,
       ping: db.prepare('SELECT 1 AS ok'),
@@ -97,6 +110,7 @@ export class Registry extends OpenStores {
       pop: new PopStore(db),
       health: new HealthStore(db, () => devices.ids()),
       reportNames: new ReportNamesStore(db),
+      rollups,
       features: new Map(),
     };
     if (options.backgroundCheckpointMs) {

@@ -225,4 +225,54 @@ CREATE TABLE item_titles (
 );
 `,
   },
+  {
+    name: 'registry-rollups-1',
+    up: `
+-- Proof-of-play rollups kept at ingest, in the transaction that stores the records
+-- (sync-server/registry/pop-rollups.ts): what a period report reads instead of every record.
+-- day: the local day at the screen's gate, as days since 1970-01-01.
+CREATE TABLE pop_rollup_plays (
+  device_id TEXT NOT NULL,
+  day INTEGER NOT NULL,
+  item_id TEXT NOT NULL,
+  language TEXT NOT NULL,
+  plays INTEGER NOT NULL,
+  plays_screen_off INTEGER NOT NULL,
+  on_air_ms INTEGER NOT NULL,
+  PRIMARY KEY (device_id, day, item_id, language)
+) WITHOUT ROWID;
+-- Records failing a check of their own; reasons: 'edit', 'signature', 'device', 'site-group' joined by '+'.
+CREATE TABLE pop_rollup_rejected (
+  device_id TEXT NOT NULL,
+  day INTEGER NOT NULL,
+  reasons TEXT NOT NULL,
+  records INTEGER NOT NULL,
+  PRIMARY KEY (device_id, day, reasons)
+) WITHOUT ROWID;
+-- Time covered by counted plays, merged where less than a minute apart.
+CREATE TABLE pop_rollup_cover (
+  device_id TEXT NOT NULL,
+  from_ms INTEGER NOT NULL,
+  to_ms INTEGER NOT NULL,
+  PRIMARY KEY (device_id, from_ms)
+) WITHOUT ROWID;
+-- The chain's running state: each unbroken run of stored seqs (inclusive).
+CREATE TABLE pop_rollup_runs (
+  device_id TEXT NOT NULL,
+  from_seq INTEGER NOT NULL,
+  to_seq INTEGER NOT NULL,
+  PRIMARY KEY (device_id, from_seq)
+) WITHOUT ROWID;
+-- Gaps the screen declared in its chain (plays it could not keep) that pass their checks.
+CREATE TABLE pop_rollup_declared (
+  device_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  from_ms INTEGER NOT NULL,
+  to_ms INTEGER NOT NULL,
+  records INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  PRIMARY KEY (device_id, seq)
+) WITHOUT ROWID;
+`,
+  },
 ];

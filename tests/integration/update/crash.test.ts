@@ -13,23 +13,13 @@ import { memoryLogger } from '../../../platform/log.js';
 import { publishBundle } from '../../helpers/bundle-fixture.js';
 import { tempDir } from '../../helpers/temp.js';
 import { type ServedRepo, serveRepo, TestTufRepo } from '../../helpers/tuf-test-repo.js';
+import { seededRandom } from '../../helpers/seeded-random.js';
 
 const SG = 'kien-giang/ha-tien';
 const root = join(import.meta.dirname, '..', '..', '..');
 const outDir = join(root, 'node_modules', '.cache', 'gatecast-crash-test');
 const SEED = 20261122;
 const ITERATIONS = 6;
-
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const bytes = (tag: string, size: number) => {
   const b = Buffer.alloc(size);
@@ -149,7 +139,7 @@ describe('update client survives SIGKILL at any point', () => {
   }
 
   it(`keeps a whole bundle active across ${ITERATIONS} seeded kills, and the next update completes`, async () => {
-    const rand = mulberry32(SEED);
+    const rand = seededRandom(SEED);
     const steps = [
       'loaded',
       'refreshed',

@@ -1,0 +1,215 @@
+/**
+ * Proof-of-play rollups kept at ingest equal a recount from the stored rows, on randomised fleets
+ * (seeded): real signed chains stored through the registry's ingest (checkPopBatch + storeBatches,
+ * real SQLite), delivered in shuffled batches with repeats and late records, with records lost on
+ * the way, edited, signed by another key, claiming another gate, screen-off plays and declared gaps.
+ */
+import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import {
+  POP_GENESIS_HASH,
+  type PopChainRecord,
+  popHash,
+  popSigningBytes,
+} from '../../../protocol/proof-of-play.js';
+import { checkPopBatch } from '../../../sync-server/ingest/pop-ingest.js';
+import {
+  localDay,
+  recountRollups,
+  type RollupDevice,
+  type RollupRow,
+} from '../../../sync-server/registry/pop-rollups.js';
+import type { PopVerdict } from '../../../sync-server/registry/pop-store.js';
+import type { Registry } from '../../../sync-server/registry/registry.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
+import { openTempRegistry } from '../../helpers/registry.js';
+import { seededRandom } from '../../helpers/seeded-random.js';
+
+const cleanups = cleanupsAfterEach();
+
+const ZONES = ['Asia/Ho_Chi_Minh', 'Europe/Paris'];
+const T0 = Date.parse('2026-03-27T20:00:00Z'); // spans the end of March: Paris changes its clocks
+
+interface Screen {
+  deviceId: string;
+  siteGroup: string;
+  key: KeyObject;
+  records: { seq: number; at: number; payload: PopChainRecord }[];
+  /** What the generator meant, to check the rollups against more than themselves. */
+  goodScreenOnPlays: number;
+}
+
+function makeScreen(rand: () => number, deviceId: string, siteGroup: string, n: number): Screen {
+  const keys = generateKeyPairSync('ed25519');
+  const other = generateKeyPairSync('ed25519');
+  const records: Screen['records'] = [];
+  let prevHash = POP_GENESIS_HASH;
+  let t = T0 + Math.floor(rand() * 6 * 3_600_000);
+  let goodScreenOnPlays = 0;
+  for (let seq = 1; seq <= n; seq++) {
+    const roll = rand();
+    // Mostly back to back, sometimes a pause long enough to be a gap, sometimes overnight.
+    t +=
+      roll < 0.05
+        ? Math.floor(rand() * 10 * 3_600_000)
+        : roll < 0.15
+          ? 61_000 + Math.floor(rand() * 600_000)
+          : Math.floor(rand() * 3000);
+    const declared = rand() < 0.03;
+    const body: Record<string, unknown> = declared
+      ? {
+          v: 1,
+          seq,
+          prevHash,
+          kind: 'gap',
+          deviceId,
+          count: 1 + Math.floor(rand() * 50),
+          fromAt: t,
+          toAt: t + Math.floor(rand() * 3_600_000),
+          reason: rand() < 0.5 ? 'buffer-full' : 'process-ended',
+          error: 'SQLITE_FULL: database or disk is full',
+        }
+      : {
+          v: 1,
+          seq,
+          prevHash,
+          deviceId,
+          siteGroup: rand() < 0.02 ? 'lao-cai/lao-cai' : siteGroup,
+          bundleVersion: 3,
+          itemId: `item-${Math.floor(rand() * 4)}`,
+          playlistId: 'main',
+          scheduleEntryId: null,
+          source: 'schedule',
+          language: ['vi', 'en', 'km'][Math.floor(rand() * 3)]!,
+          forLanguage: 'vi',
+          variantSha256: null,
+          scheduledStartAt: t,
+          actualStartAt: t,
+          durationMs: rand() < 0.02 ? 0 : 5000 + Math.floor(rand() * 25_000),
+          screenOn: rand() > 0.05,
+          clockStatus: 'ntp',
+        };
+    const hash = popHash(body as never);
+    prevHash = hash;
+    const forged = rand() < 0.02;
+    const signature = sign(null, popSigningBytes(hash), forged ? other.privateKey : keys.privateKey).toString(
+      'base64',
+    );
+    let payload = { ...body, hash, signature } as unknown as PopChainRecord;
+    const edited = rand() < 0.02;
+    if (edited && !declared)
+      payload = {
+        ...payload,
+        durationMs: (payload as { durationMs: number }).durationMs + 1,
+      } as PopChainRecord;
+    const good = !forged && !edited && !declared && body['siteGroup'] === siteGroup;
+    if (good && body['screenOn']) goodScreenOnPlays++;
+    records.push({ seq, at: t, payload });
+    if (!declared) t += body['durationMs'] as number;
+  }
+  return { deviceId, siteGroup, key: keys.publicKey, records, goodScreenOnPlays };
+}
+
+/** Delivers a screen's records in shuffled batches, some repeated, some lost, some late. */
+function deliver(registry: Registry, rand: () => number, s: Screen): number {
+  const lost = new Set(s.records.filter(() => rand() < 0.03).map((r) => r.seq));
+  const kept = s.records.filter((r) => !lost.has(r.seq));
+  const batches: (typeof kept)[] = [];
+  for (let i = 0; i < kept.length;) {
+    const size = 1 + Math.floor(rand() * 40);
+    batches.push(kept.slice(i, i + size));
+    i += size;
+  }
+  // Repeats (a lost ack) and late deliveries (a batch held back) in a shuffled order.
+  for (const b of [...batches]) if (rand() < 0.2) batches.push(b);
+  for (let i = batches.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [batches[i], batches[j]] = [batches[j]!, batches[i]!];
+  }
+  for (const b of batches) {
+    const verdicts = checkPopBatch(b, s.key).verdicts;
+    // fromSeq 1: nothing declared dropped, so a batch behind the watermark is still stored.
+    registry.ingest.storeBatches([
+      { deviceId: s.deviceId, stream: 'pop', fromSeq: 1, records: b, popVerdicts: verdicts },
+    ]);
+  }
+  return lost.size;
+}
+
+function storedRows(registry: Registry, deviceId: string): RollupRow[] {
+  const db = (registry as unknown as { stores: { db: import('../../../platform/sqlite.js').SqliteDb } })
+    .stores.db;
+  return (
+    db
+      .prepare('SELECT seq, at, payload, verdict FROM pop_records WHERE device_id = ? ORDER BY seq')
+      .all(deviceId) as {
+      seq: number;
+      at: number;
+      payload: string;
+      verdict: PopVerdict | null;
+    }[]
+  ).map((r) => ({ seq: r.seq, at: r.at, payload: JSON.parse(r.payload) as unknown, verdict: r.verdict }));
+}
+
+describe('proof-of-play rollups kept at ingest', () => {
+  it('equal a recount from the stored rows on random fleets, with late, repeated, lost and bad records', () => {
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      const rand = seededRandom(seed);
+      const { registry } = openTempRegistry(cleanups, `gc-rollups-${seed}-`);
+      const screens: Screen[] = [];
+      for (let g = 0; g < 2; g++) {
+        const siteGroup = `gate-${g}/site`;
+        registry.gates.upsert({
+          siteGroup,
+          name: `Gate ${g}`,
+          timezone: ZONES[(seed + g) % ZONES.length]!,
+          languages: ['vi', 'en', 'km'],
+          missingVariant: { mode: 'skip' },
+        });
+        for (let d = 0; d < 2; d++) {
+          const deviceId = `dev-${g}-${d}`;
+          const s = makeScreen(rand, deviceId, siteGroup, 150 + Math.floor(rand() * 250));
+          registry.devices.add({
+            id: deviceId,
+            siteGroup,
+            screenName: deviceId,
+            publicKey: s.key.export({ format: 'jwk' }).x!,
+            nowMs: T0,
+          });
+          screens.push(s);
+        }
+      }
+      for (const s of screens) {
+        const lost = deliver(registry, rand, s);
+        const place: RollupDevice = registry.rollups.place(s.deviceId)!;
+        const rows = storedRows(registry, s.deviceId);
+        expect(rows).toHaveLength(s.records.length - lost);
+        const kept = registry.rollups.device(s.deviceId);
+        expect(kept, `seed ${seed}, ${s.deviceId}`).toEqual(recountRollups(place, rows));
+        // And against what was generated: the records lost on the way are holes between runs.
+        const holes = kept.runs.length - 1;
+        expect(holes).toBeLessThanOrEqual(lost);
+        expect(kept.runs.reduce((n, r) => n + r.to - r.from + 1, 0)).toBe(s.records.length - lost);
+        const lostGoodPlays = s.records.filter(
+          (r) => !rows.some((x) => x.seq === r.seq) && !('kind' in r.payload),
+        ).length;
+        const plays = kept.plays.reduce((n, p) => n + p.plays, 0);
+        expect(plays).toBeLessThanOrEqual(s.goodScreenOnPlays);
+        expect(plays).toBeGreaterThanOrEqual(s.goodScreenOnPlays - lostGoodPlays);
+        // Covered spans are disjoint and at least the bridge apart.
+        for (let i = 1; i < kept.cover.length; i++)
+          expect(kept.cover[i]!.from).toBeGreaterThanOrEqual(kept.cover[i - 1]!.to + 60_000);
+      }
+    }
+  });
+
+  it('buckets plays by the local day at the gate', () => {
+    // 23:30 on 29 March in Paris (summer time from 02:00 that night) and 00:30 in Hồ Chí Minh City.
+    expect(localDay('Europe/Paris', Date.parse('2026-03-29T21:30:00Z'))).toBe(
+      Date.parse('2026-03-29T00:00:00Z') / 86_400_000,
+    );
+    expect(localDay('Asia/Ho_Chi_Minh', Date.parse('2026-03-29T17:30:00Z'))).toBe(
+      Date.parse('2026-03-30T00:00:00Z') / 86_400_000,
+    );
+  });
+});
