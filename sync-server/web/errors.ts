@@ -67,6 +67,8 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = Object.freeze({
   KEY_FILE_INVALID: 400,
   REPORT_INVALID: 400,
   REPORT_PERIOD_TOO_LONG: 400,
+  ENROL_TTL_INVALID: 400,
+  ENROL_SCREEN_NAME_INVALID: 400,
   // Who is asking.
   AUTH_REQUIRED: 401,
   AUTH_FAILED: 401,
