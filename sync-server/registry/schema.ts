@@ -202,4 +202,12 @@ ALTER TABLE pop_records ADD COLUMN clock_status TEXT;
 CREATE INDEX pop_records_clock ON pop_records (device_id, clock_status) WHERE clock_status = 'unverified';
 `,
   },
+  {
+    name: 'registry-fleet-manage-1',
+    up: `
+-- A retired screen was taken out of service by ops (a mistyped enrolment, a screen removed from its
+-- gate): its key is revoked with it, it leaves the fleet page and raises no alerts. NULL: in service.
+ALTER TABLE devices ADD COLUMN retired_at INTEGER;
+`,
+  },
 ];

@@ -107,6 +107,7 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = Object.freeze({
   SITE_GROUP_HAS_NO_GATE: 409,
   TUF_REPO: 409,
   DEVICE_REVOKED: 409,
+  DEVICE_RETIRED: 409,
   ENROL_KEY_IN_USE: 409,
   MEDIA_TOO_LARGE: 413,
   MEDIA_NOT_VIEWABLE: 415,
