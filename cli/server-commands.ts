@@ -5,7 +5,7 @@ import { systemClock } from '../protocol/clock.js';
 import { ConfigError } from '../protocol/errors.js';
 import { createLogger, setLogLevel } from '../platform/log.js';
 import { parseServerConfig, type ServerConfig, trustedRootFileOf } from '../sync-server/config/config.js';
-import { Enrolment, FileTrustedRootProvider } from '../sync-server/enrolment/enrolment.js';
+import { Enrolment, FileTrustedRootProvider, ttlHoursToMs } from '../sync-server/enrolment/enrolment.js';
 import { SyncServer } from '../sync-server/main.js';
 import { Registry } from '../sync-server/registry/registry.js';
 
@@ -53,9 +53,10 @@ export function registerServerCommands(program: Command): void {
     .requiredOption('--config <file>', 'server config (JSON)')
     .requiredOption('--gate <siteGroup>', 'gate (site group), e.g. kien-giang/ha-tien')
     .requiredOption('--screen <name>', 'screen name')
-    .option('--ttl-hours <n>', 'hours until the token expires', '168')
+    .option('--ttl-hours <n>', 'hours until the token expires (1 to 720)', '168')
     .action((o: { config: string; gate: string; screen: string; ttlHours: string }) => {
       const config = loadConfig(o.config, {});
+      const ttlMs = ttlHoursToMs(o.ttlHours);
       const registry = new Registry(join(config.dataDir, 'registry.db'));
       registry.open();
       try {
@@ -65,7 +66,7 @@ export function registerServerCommands(program: Command): void {
           new FileTrustedRootProvider(trustedRootFileOf(config)),
           systemClock,
           createLogger('cli'),
-        ).createToken(o.gate, o.screen, Number(o.ttlHours) * 3600_000);
+        ).createToken(o.gate, o.screen, ttlMs);
         process.stdout.write(
           `${t.token}\n  id ${t.id}, ${t.siteGroup} / ${t.screenName}, expires ${new Date(t.expiresAtMs).toISOString()}\n`,
         );

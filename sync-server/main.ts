@@ -25,6 +25,7 @@ import { type AlertCountSource, FleetView, openAlertCounter } from './fleet/flee
 import { AlertFeed } from './alerts/feed.js';
 import { AlertService } from './alerts/service.js';
 import { fleetFeature } from './fleet/plugin.js';
+import { FleetManager } from './fleet/fleet-manage.js';
 import { enrolmentFeature } from './enrolment/plugin.js';
 import { askedLanguageOf } from './dashboard/language.js';
 import { installOpenApi } from './web/openapi.js';
@@ -301,6 +302,19 @@ export class SyncServer {
           log: apiLog,
           enrolmentTokenTtlMs: c.enrolmentTokenTtlMs,
           commandTtlMs: c.commands.defaultTtlMs,
+        },
+        manage: {
+          manager: new FleetManager({
+            ...deps,
+            enrolment,
+            accounts,
+            resolveAlerts: (id, reason) => alerts.monitor.resolveDevice(id, reason),
+            refresh: (id) => fleet.refresh(id),
+          }),
+          registry: this.registry,
+          accounts,
+          secureCookies,
+          enrolmentTokenTtlMs: c.enrolmentTokenTtlMs,
         },
       });
       await scope.register(contentFeature, {

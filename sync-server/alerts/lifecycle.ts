@@ -4,7 +4,7 @@
  * acknowledgement sticks until the alert resolves or escalates.
  */
 import { coded } from '../../protocol/errors.js';
-import type { AlertEvent, AlertRecord, RaisedAlert } from './types.js';
+import type { AlertEvent, AlertRecord, AlertResolveReason, RaisedAlert } from './types.js';
 
 export class AlertNotFoundError extends coded('ALERT_NOT_FOUND') {}
 export const isAlertNotFoundError = (e: unknown): e is AlertNotFoundError => e instanceof AlertNotFoundError;
@@ -77,5 +77,20 @@ export function acknowledgeAlert(
   return {
     active: active.map((a) => (a.key === key ? alert : a)),
     events: [{ type: 'acknowledged', alert }],
+  };
+}
+
+/** Resolves every active alert of one device at once, saying why (the device left the fleet). */
+export function resolveDeviceAlerts(
+  active: readonly AlertRecord[],
+  deviceId: string,
+  reason: AlertResolveReason,
+  now: number,
+): AlertStep {
+  return {
+    active: active.filter((a) => a.deviceId !== deviceId),
+    events: active
+      .filter((a) => a.deviceId === deviceId)
+      .map((a) => ({ type: 'resolved' as const, alert: { ...a, resolvedAt: now, resolvedReason: reason } })),
   };
 }

@@ -6,9 +6,9 @@
  */
 import type { Clock } from '../../protocol/clock.js';
 import type { Logger } from '../../platform/log.js';
-import { acknowledgeAlert, type AlertStep, reduceAlerts } from './lifecycle.js';
+import { acknowledgeAlert, type AlertStep, reduceAlerts, resolveDeviceAlerts } from './lifecycle.js';
 import { evaluateAlerts } from './rules.js';
-import type { AlertEvent, AlertInput, AlertRecord, AlertThresholds } from './types.js';
+import type { AlertEvent, AlertInput, AlertRecord, AlertResolveReason, AlertThresholds } from './types.js';
 import type { WebhookSender } from './webhook.js';
 
 /** The registry adapter: everything the rules read, as of `now`. */
@@ -71,6 +71,11 @@ export class AlertMonitor {
   /** An operator acknowledges an active alert (throws AlertNotFoundError for an unknown key). */
   acknowledge(key: string, user: string): AlertStep {
     return this.apply(acknowledgeAlert(this.alerts, key, user, this.options.clock.now()));
+  }
+
+  /** A device left the fleet: its active alerts resolve now, with the reason, for the feed and the webhook. */
+  resolveDevice(deviceId: string, reason: AlertResolveReason): AlertStep {
+    return this.apply(resolveDeviceAlerts(this.alerts, deviceId, reason, this.options.clock.now()));
   }
 
   /** Resolves when every event queued so far has been delivered or given up on. */

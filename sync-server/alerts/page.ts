@@ -135,7 +135,12 @@ export function alertsView(
         at: h.at,
         time: formatDateTime(h.at, lang, w.tz),
         type: h.type,
-        eventText: alertsTexts.text(lang, `alerts.event.${h.type}`),
+        eventText: alertsTexts.text(
+          lang,
+          h.type === 'resolved' && h.alert.resolvedReason
+            ? `alerts.event.resolved.${h.alert.resolvedReason}`
+            : `alerts.event.${h.type}`,
+        ),
         key: h.alert.key,
         kind: h.alert.kind,
         kindText: kindText(lang, h.alert.kind),

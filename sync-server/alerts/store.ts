@@ -27,6 +27,7 @@ const StoredAlert = z.object({
   raisedAt: z.number(),
   lastHeldAt: z.number(),
   resolvedAt: z.number().nullable(),
+  resolvedReason: z.enum(['retired']).optional(),
   acknowledgedAt: z.number().nullable(),
   acknowledgedBy: z.string().nullable(),
 });

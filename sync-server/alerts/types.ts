@@ -163,12 +163,17 @@ export interface RaisedAlert {
   params: Record<string, string | number>;
 }
 
+/** Why an alert resolved other than by its condition clearing. */
+export type AlertResolveReason = 'retired';
+
 /** An alert over its life: raised, kept while it holds, resolved when it no longer does. */
 export interface AlertRecord extends RaisedAlert {
   raisedAt: number;
   /** Last evaluation in which it held. */
   lastHeldAt: number;
   resolvedAt: number | null;
+  /** Why it resolved when not because its condition cleared: 'retired' (ops took the screen out of service). */
+  resolvedReason?: AlertResolveReason;
   acknowledgedAt: number | null;
   acknowledgedBy: string | null;
 }

@@ -55,6 +55,7 @@ export const ServerConfig = z
       .number()
       .int()
       .min(60_000)
+      .max(30 * DAY)
       .default(7 * DAY),
     ws: z
       .object({

@@ -44,6 +44,11 @@ export function jsonBlock(v: unknown): SafeHtml {
  */
 export const NAV: readonly { href: string; label: (lang: DashboardLanguage) => string; action: Action }[] = [
   { href: '/dashboard', label: (l) => shellTexts.text(l, 'nav.fleet'), action: 'fleet.view' },
+  {
+    href: '/dashboard/fleet/manage',
+    label: (l) => shellTexts.text(l, 'nav.fleetManage'),
+    action: 'fleet.manage',
+  },
   { href: '/dashboard/alerts', label: (l) => shellTexts.text(l, 'nav.alerts'), action: 'alerts.view' },
   { href: '/dashboard/content', label: (l) => shellTexts.text(l, 'nav.content'), action: 'content.view' },
   { href: '/dashboard/drafts', label: (l) => shellTexts.text(l, 'nav.drafts'), action: 'content.view' },

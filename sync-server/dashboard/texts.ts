@@ -12,6 +12,7 @@ export const shellTexts = defineCatalogue({
     logout: 'Đăng xuất',
 
     'nav.fleet': 'Màn hình',
+    'nav.fleetManage': 'Quản lý màn hình',
     'nav.alerts': 'Cảnh báo',
     'nav.content': 'Soạn nội dung',
     'nav.drafts': 'Phê duyệt',
@@ -37,6 +38,7 @@ export const shellTexts = defineCatalogue({
     logout: 'Sign out',
 
     'nav.fleet': 'Screens',
+    'nav.fleetManage': 'Manage screens',
     'nav.alerts': 'Alerts',
     'nav.content': 'Content',
     'nav.drafts': 'Approval',

@@ -19,7 +19,16 @@ export type EnrolmentErrorCode =
   | 'ENROL_TOKEN_REVOKED'
   | 'ENROL_KEY_IN_USE'
   | 'ENROL_GATE_UNKNOWN'
-  | 'ENROL_NO_TRUST_ROOT';
+  | 'ENROL_NO_TRUST_ROOT'
+  | 'ENROL_TTL_INVALID'
+  | 'ENROL_SCREEN_NAME_INVALID';
+
+/** The shortest and longest life of an enrolment token: a token left lying around for months is a key. */
+export const TOKEN_TTL_MIN_MS = 60_000;
+export const TOKEN_TTL_MAX_MS = 30 * 24 * 3600_000;
+export const TOKEN_TTL_MAX_HOURS = TOKEN_TTL_MAX_MS / 3600_000;
+/** Longest screen name, in characters (shown on the fleet page and the screen's own status). */
+export const SCREEN_NAME_MAX = 100;
 
 export class EnrolmentError extends GatecastError {
   constructor(
@@ -55,6 +64,32 @@ export class FileTrustedRootProvider implements TrustedRootProvider {
   }
 }
 
+/**
+ * Hours as a person types them (`--ttl-hours 24`): a whole number from 1 to 30 days' worth, in ms.
+ * Anything else (0, -5, 1.5, abc) is an ENROL_TTL_INVALID error.
+ */
+export function ttlHoursToMs(raw: string | number): number {
+  const text = String(raw).trim();
+  const hours = /^\d{1,6}$/.test(text) ? Number(text) : NaN;
+  if (!(hours >= 1 && hours <= TOKEN_TTL_MAX_HOURS))
+    throw new EnrolmentError(
+      'ENROL_TTL_INVALID',
+      `token lifetime "${text}" hours: give a whole number of hours from 1 to ${TOKEN_TTL_MAX_HOURS}`,
+    );
+  return hours * 3600_000;
+}
+
+/** A screen name with its surrounding spaces removed; empty, too long or with control characters is refused. */
+export function normaliseScreenName(raw: string): string {
+  const name = raw.trim().normalize('NFC');
+  if (name.length === 0 || name.length > SCREEN_NAME_MAX || /[\u0000-\u001f\u007f]/.test(name))
+    throw new EnrolmentError(
+      'ENROL_SCREEN_NAME_INVALID',
+      `screen name ${JSON.stringify(raw)}: give 1 to ${SCREEN_NAME_MAX} characters, no control characters`,
+    );
+  return name;
+}
+
 export const hashToken = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
 
 export interface CreatedToken {
@@ -74,7 +109,17 @@ export class Enrolment {
     private readonly log: Logger,
   ) {}
 
-  createToken(siteGroup: string, screenName: string, ttlMs: number): CreatedToken {
+  /**
+   * Creates a token valid for `ttlMs` (whole ms, TOKEN_TTL_MIN_MS to TOKEN_TTL_MAX_MS). Bad input is an
+   * EnrolmentError (ENROL_TTL_INVALID, ENROL_SCREEN_NAME_INVALID, ENROL_GATE_UNKNOWN) and stores nothing.
+   */
+  createToken(siteGroup: string, rawScreenName: string, ttlMs: number): CreatedToken {
+    if (!Number.isInteger(ttlMs) || ttlMs < TOKEN_TTL_MIN_MS || ttlMs > TOKEN_TTL_MAX_MS)
+      throw new EnrolmentError(
+        'ENROL_TTL_INVALID',
+        `token lifetime ${ttlMs} ms: give a whole number of ms from ${TOKEN_TTL_MIN_MS} (1 minute) to ${TOKEN_TTL_MAX_MS} (30 days)`,
+      );
+    const screenName = normaliseScreenName(rawScreenName);
     if (!this.registry.gates.get(siteGroup)) {
       throw new EnrolmentError('ENROL_GATE_UNKNOWN', `no gate ${siteGroup}: create the gate first`);
     }

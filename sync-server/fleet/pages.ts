@@ -30,7 +30,7 @@ export const DASHBOARD_COMMANDS: readonly CommandName[] = [
   'screenshot',
 ];
 
-function fmtTime(ms: number | null, lang: DashboardLanguage, tz: string): string {
+export function fmtTime(ms: number | null, lang: DashboardLanguage, tz: string): string {
   if (!ms) return shellTexts.text(lang, 'never');
   return new Intl.DateTimeFormat(DASHBOARD_LOCALE[lang], {
     timeZone: tz,

@@ -9,6 +9,8 @@ export interface DeviceRow {
   publicKey: string;
   enrolledAtMs: number;
   revokedAtMs: number | null;
+  /** When ops retired it (its key is revoked too); null while in service. */
+  retiredAtMs: number | null;
   lastSeenMs: number | null;
   online: boolean;
   appVersion: string | null;
@@ -30,6 +32,7 @@ const deviceRow = rowMapper('devices', (r): DeviceRow => ({
   publicKey: r.str('public_key'),
   enrolledAtMs: r.num('enrolled_at'),
   revokedAtMs: r.numOrNull('revoked_at'),
+  retiredAtMs: r.numOrNull('retired_at'),
   lastSeenMs: r.numOrNull('last_seen'),
   online: r.isOne('online'),
   appVersion: r.strOrNull('app_version'),
@@ -57,6 +60,11 @@ export class DeviceStore {
       ),
       ids: db.prepare('SELECT id FROM devices'),
       revoke: db.prepare('UPDATE devices SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL'),
+      rename: db.prepare('UPDATE devices SET screen_name = ? WHERE id = ?'),
+      move: db.prepare('UPDATE devices SET site_group = ? WHERE id = ?'),
+      retire: db.prepare(
+        'UPDATE devices SET retired_at = ?, revoked_at = coalesce(revoked_at, ?) WHERE id = ? AND retired_at IS NULL',
+      ),
       setOnline: db.prepare(
         'UPDATE devices SET online = ?, last_seen = ?, app_version = coalesce(?, app_version) WHERE id = ?',
       ),
@@ -110,6 +118,20 @@ export class DeviceStore {
 
   revoke(id: string, nowMs: number): boolean {
     return this.s.revoke.run(nowMs, id).changes === 1;
+  }
+
+  rename(id: string, screenName: string): boolean {
+    return this.s.rename.run(screenName, id).changes === 1;
+  }
+
+  /** Moves a device to another gate (site group): its next refresh brings that gate's config and content. */
+  move(id: string, siteGroup: string): boolean {
+    return this.s.move.run(siteGroup, id).changes === 1;
+  }
+
+  /** Takes a device out of service for good: retired and its key revoked (if it was not already). */
+  retire(id: string, nowMs: number): boolean {
+    return this.s.retire.run(nowMs, nowMs, id).changes === 1;
   }
 
   /** Marks a device connected or not, and records the change in its session history. */

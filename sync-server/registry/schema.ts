@@ -275,4 +275,12 @@ CREATE TABLE pop_rollup_declared (
 ) WITHOUT ROWID;
 `,
   },
+  {
+    name: 'registry-fleet-manage-1',
+    up: `
+-- A retired screen was taken out of service by ops (a mistyped enrolment, a screen removed from its
+-- gate): its key is revoked with it, it leaves the fleet page and raises no alerts. NULL: in service.
+ALTER TABLE devices ADD COLUMN retired_at INTEGER;
+`,
+  },
 ];

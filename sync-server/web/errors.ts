@@ -66,6 +66,8 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = Object.freeze({
   REPORT_INVALID: 400,
   REPORT_PERIOD_TOO_LONG: 400,
   REPORT_FORM_INVALID: 400,
+  ENROL_TTL_INVALID: 400,
+  ENROL_SCREEN_NAME_INVALID: 400,
   // Who is asking.
   AUTH_REQUIRED: 401,
   AUTH_FAILED: 401,
@@ -104,6 +106,7 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = Object.freeze({
   SITE_GROUP_HAS_NO_GATE: 409,
   TUF_REPO: 409,
   DEVICE_REVOKED: 409,
+  DEVICE_RETIRED: 409,
   ENROL_KEY_IN_USE: 409,
   MEDIA_TOO_LARGE: 413,
   MEDIA_NOT_VIEWABLE: 415,

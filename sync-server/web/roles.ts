@@ -14,6 +14,8 @@ export const ACTIONS = [
   'api.docs',
   'fleet.view',
   'device.command',
+  /** Enrolment tokens and screens: create, revoke, rename, move, retire. */
+  'fleet.manage',
   'alerts.view',
   'alerts.acknowledge',
   'content.view',
@@ -45,7 +47,13 @@ const READ: Action[] = [
  */
 export const PERMISSIONS: Readonly<Record<Role, ReadonlySet<Action>>> = Object.freeze({
   admin: new Set<Action>(ACTIONS.filter((a) => a !== 'draft.approve' && a !== 'emergency.approve')),
-  operator: new Set<Action>([...READ, 'device.command', 'alerts.acknowledge', 'emergency.create']),
+  operator: new Set<Action>([
+    ...READ,
+    'device.command',
+    'fleet.manage',
+    'alerts.acknowledge',
+    'emergency.create',
+  ]),
   author: new Set<Action>([...READ, 'content.edit', 'draft.submit', 'emergency.create']),
   approver: new Set<Action>([...READ, 'draft.approve', 'emergency.approve']),
   viewer: new Set<Action>(READ),

@@ -50,6 +50,7 @@ const PUBLIC_ROUTES: Record<string, PublicRoute> = {
   'GET /dashboard/static/alerts/browser/*': { kind: 'open', why: 'alerts page script, no data' },
   'GET /dashboard': { kind: 'page', action: 'fleet.view' },
   'GET /dashboard/screen/:id': { kind: 'page', action: 'fleet.view' },
+  'GET /dashboard/fleet/manage': { kind: 'page', action: 'fleet.manage' },
   'GET /dashboard/reports': { kind: 'page', action: 'reports.view' },
   'GET /dashboard/alerts': { kind: 'page', action: 'alerts.view' },
   'GET /dashboard/content': { kind: 'page', action: 'content.view' },

@@ -28,6 +28,7 @@ describe('permission table', () => {
       'api.docs',
       'fleet.view',
       'device.command',
+      'fleet.manage',
       'alerts.view',
       'alerts.acknowledge',
       'content.view',

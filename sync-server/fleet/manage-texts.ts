@@ -1,0 +1,96 @@
+/**
+ * The words of the fleet management page (/dashboard/fleet/manage): enrolment tokens and what ops
+ * may do to a screen. The page's script gets them as a JSON block.
+ */
+import { defineCatalogue } from '../../protocol/i18n/catalogue.js';
+
+export const manageTexts = defineCatalogue({
+  vi: {
+    'manage.title': 'Quản lý màn hình',
+    'manage.tokens': 'Mã đăng ký màn hình',
+    'manage.newToken': 'Tạo mã đăng ký',
+    'manage.gate': 'Cửa khẩu',
+    'manage.screenName': 'Tên màn hình',
+    'manage.ttlHours': 'Hiệu lực (giờ, 1–720)',
+    'manage.create': 'Tạo mã',
+    'manage.tokenShownOnce':
+      'Mã này chỉ hiện một lần. Kỹ thuật viên quét mã QR hoặc nhập mã vào thiết bị («gatecast enrol --token …»).',
+    'manage.tokenFor': 'Mã cho «{screen}» tại {gate}, hết hạn lúc {expires}',
+    'manage.col.screen': 'Màn hình',
+    'manage.col.gate': 'Cửa khẩu',
+    'manage.col.status': 'Trạng thái',
+    'manage.col.created': 'Tạo lúc',
+    'manage.col.expires': 'Hết hạn',
+    'manage.col.lastSeen': 'Lần cuối kết nối',
+    'manage.col.actions': 'Thao tác',
+    'manage.noTokens': 'Chưa có mã đăng ký nào',
+    'token.pending': 'Chưa dùng',
+    'token.used': 'Đã dùng',
+    'token.expired': 'Hết hạn',
+    'token.revoked': 'Đã thu hồi',
+    'manage.revokeToken': 'Thu hồi mã',
+    'manage.screens': 'Các màn hình đã đăng ký',
+    'manage.noScreens': 'Chưa có màn hình nào',
+    'device.active': 'Đang sử dụng',
+    'device.revoked': 'Đã thu hồi khoá',
+    'device.retired': 'Ngừng sử dụng',
+    'manage.neverConnected': 'Chưa từng kết nối',
+    'manage.rename': 'Đổi tên',
+    'manage.move': 'Chuyển',
+    'manage.retire': 'Ngừng sử dụng',
+    'manage.revokeKey': 'Thu hồi khoá',
+    'confirm.revokeToken': 'Thu hồi mã đăng ký cho «{screen}»? Thiết bị sẽ không dùng được mã này nữa.',
+    'confirm.retire':
+      'Ngừng sử dụng «{screen}»? Khoá của thiết bị bị thu hồi, màn hình rời danh sách và không còn cảnh báo. Không hoàn tác được.',
+    'confirm.revokeKey':
+      'Thu hồi khoá của «{screen}»? Thiết bị bị ngắt kết nối và phải đăng ký lại mới kết nối được.',
+    'confirm.ok': 'Thực hiện',
+    'confirm.cancel': 'Hủy',
+    'manage.done': 'Đã lưu',
+  },
+  en: {
+    'manage.title': 'Manage screens',
+    'manage.tokens': 'Screen enrolment tokens',
+    'manage.newToken': 'Create an enrolment token',
+    'manage.gate': 'Gate',
+    'manage.screenName': 'Screen name',
+    'manage.ttlHours': 'Valid for (hours, 1–720)',
+    'manage.create': 'Create token',
+    'manage.tokenShownOnce':
+      'This token is shown only once. The technician scans the QR code or types the token on the device (“gatecast enrol --token …”).',
+    'manage.tokenFor': 'Token for «{screen}» at {gate}, expires {expires}',
+    'manage.col.screen': 'Screen',
+    'manage.col.gate': 'Gate',
+    'manage.col.status': 'Status',
+    'manage.col.created': 'Created',
+    'manage.col.expires': 'Expires',
+    'manage.col.lastSeen': 'Last connected',
+    'manage.col.actions': 'Actions',
+    'manage.noTokens': 'No enrolment tokens yet',
+    'token.pending': 'Pending',
+    'token.used': 'Used',
+    'token.expired': 'Expired',
+    'token.revoked': 'Revoked',
+    'manage.revokeToken': 'Revoke token',
+    'manage.screens': 'Enrolled screens',
+    'manage.noScreens': 'No screens yet',
+    'device.active': 'In service',
+    'device.revoked': 'Key revoked',
+    'device.retired': 'Retired',
+    'manage.neverConnected': 'Never connected',
+    'manage.rename': 'Rename',
+    'manage.move': 'Move',
+    'manage.retire': 'Retire',
+    'manage.revokeKey': 'Revoke key',
+    'confirm.revokeToken': 'Revoke the enrolment token for «{screen}»? No device can use it any more.',
+    'confirm.retire':
+      'Retire «{screen}»? Its key is revoked, it leaves the fleet page and raises no more alerts. This cannot be undone.',
+    'confirm.revokeKey':
+      'Revoke the key of «{screen}»? The device is disconnected and must enrol again to connect.',
+    'confirm.ok': 'Go ahead',
+    'confirm.cancel': 'Cancel',
+    'manage.done': 'Saved',
+  },
+});
+
+export type ManageKey = (typeof manageTexts.keys)[number];
