@@ -17,7 +17,7 @@ import type { SchedulePreview } from '../content/schedule-preview.js';
 import { lineChart } from '../fleet/svg-chart.js';
 import { page } from '../dashboard/layout.js';
 import { shellTexts } from '../dashboard/texts.js';
-import { DASHBOARD_LOCALE, type DashboardLanguage } from '../dashboard/language.js';
+import { DASHBOARD_LOCALE, type DashboardLanguage, formatDateTime } from '../dashboard/language.js';
 
 /** The commands the screen page offers. */
 export const DASHBOARD_COMMANDS: readonly CommandName[] = [
@@ -33,16 +33,7 @@ export const DASHBOARD_COMMANDS: readonly CommandName[] = [
 
 function fmtTime(ms: number | null, lang: DashboardLanguage, tz: string): string {
   if (!ms) return shellTexts.text(lang, 'never');
-  return new Intl.DateTimeFormat(DASHBOARD_LOCALE[lang], {
-    timeZone: tz,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hour12: false,
-  }).format(ms);
+  return formatDateTime(ms, lang, tz, { seconds: true });
 }
 
 function bundleText(r: FleetRow, lang: DashboardLanguage): { text: string; behind: boolean } {

@@ -5,7 +5,7 @@
  * names the server's refusals with the catalogue's words (`error.<CODE>`, `users.problem.<field>`
  * next to the field), and builds every row with textContent / setAttribute, never innerHTML.
  */
-import { api, byId, cell, embedded, fill, valueOf } from '../../dashboard/browser/client.js';
+import { api, byId, cell, embedded, fill, timeFormat, valueOf } from '../../dashboard/browser/client.js';
 
 /** @typedef {import('../../dashboard/browser/client.js').Reply} Reply */
 /**
@@ -36,17 +36,9 @@ function words(res) {
     : fill(A['error.other'], { code: c });
 }
 
+/** Times as the account pages show them: to the second, in the ops zone. */
 function dateTimeFormat() {
-  return new Intl.DateTimeFormat(A['locale'], {
-    timeZone: A['timeZone'],
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hour12: false,
-  });
+  return timeFormat(A['locale'], A['timeZone']);
 }
 
 /** @param {HTMLElement} form */
