@@ -20,6 +20,7 @@ import type { Logger } from '../../platform/log.js';
 import { CommandName, FreeJsonObject } from '../../protocol/messages.js';
 import { NotFoundError } from '../web/errors.js';
 import { isAllowed } from '../web/roles.js';
+import { type RouteAccess, routeOptions } from '../web/route-access.js';
 import type { AccountService } from '../accounts/service.js';
 import type { Registry } from '../registry/registry.js';
 import type { TufRepository } from '../tuf/repository.js';
@@ -47,6 +48,10 @@ export interface FleetRoutesOptions {
 const CommandBody = z.object({ name: CommandName, args: FreeJsonObject.optional() });
 const Id = z.string().min(1).max(100);
 const IdParams = z.object({ id: Id });
+
+/** A fleet API route's options: who may call it, its summary and schemas, under the OpenAPI tag `fleet`. */
+const fleetRoute = <S extends object = object>(access: RouteAccess, summary: string, schema: S = {} as S) =>
+  routeOptions(access, summary, { tags: ['fleet'], ...schema });
 
 /** The clockSource of a stored health payload (protocol HealthReport), null when it has none. */
 function clockSourceOf(payload: unknown): string | null {
@@ -134,14 +139,9 @@ export const fleetRoutes: FastifyPluginAsyncZod<FleetRoutesOptions> = async (app
 
   app.get(
     '/dashboard/events',
-    {
-      config: { access: 'fleet.view' },
-      schema: {
-        summary: 'Server-sent events: changed fleet rows, and one device’s command results',
-        tags: ['fleet'],
-        querystring: z.object({ device: z.string().max(100).optional() }),
-      },
-    },
+    fleetRoute('fleet.view', 'Server-sent events: changed fleet rows, and one device’s command results', {
+      querystring: z.object({ device: z.string().max(100).optional() }),
+    }),
     async (request, reply) => {
       const only = request.query.device;
       const stream = openEventStream(request, reply, o);
@@ -158,23 +158,16 @@ export const fleetRoutes: FastifyPluginAsyncZod<FleetRoutesOptions> = async (app
     },
   );
 
-  app.get(
-    '/api/dashboard/fleet',
-    { config: { access: 'fleet.view' }, schema: { summary: 'The fleet’s rows', tags: ['fleet'] } },
-    async () => ({ rows: o.fleet.rows() }),
-  );
+  app.get('/api/dashboard/fleet', fleetRoute('fleet.view', 'The fleet’s rows'), async () => ({
+    rows: o.fleet.rows(),
+  }));
 
   app.post(
     '/api/dashboard/devices/:id/commands',
-    {
-      config: { access: 'device.command' },
-      schema: {
-        summary: 'Queue a command for a screen (audited)',
-        tags: ['fleet'],
-        params: IdParams,
-        body: CommandBody,
-      },
-    },
+    fleetRoute('device.command', 'Queue a command for a screen (audited)', {
+      params: IdParams,
+      body: CommandBody,
+    }),
     async (request, reply) => {
       const actor = request.account!;
       const id = request.params.id;
@@ -199,10 +192,7 @@ export const fleetRoutes: FastifyPluginAsyncZod<FleetRoutesOptions> = async (app
 
   app.get(
     '/api/dashboard/commands/:id',
-    {
-      config: { access: 'fleet.view' },
-      schema: { summary: 'One command and its result', tags: ['fleet'], params: IdParams },
-    },
+    fleetRoute('fleet.view', 'One command and its result', { params: IdParams }),
     async (request, reply) => {
       const cmd = o.registry.commands.get(request.params.id);
       if (!cmd) throw new NotFoundError('no such command');
@@ -212,10 +202,7 @@ export const fleetRoutes: FastifyPluginAsyncZod<FleetRoutesOptions> = async (app
 
   app.get(
     '/api/dashboard/commands/:id/screenshot',
-    {
-      config: { access: 'fleet.view' },
-      schema: { summary: 'A screenshot command’s PNG', tags: ['fleet'], params: IdParams },
-    },
+    fleetRoute('fleet.view', 'A screenshot command’s PNG', { params: IdParams }),
     async (request, reply) => {
       const png = o.registry.commands.screenshot(request.params.id);
       if (!png) throw new NotFoundError('no screenshot');

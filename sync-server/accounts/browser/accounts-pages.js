@@ -49,6 +49,24 @@ function clearProblems(form) {
 }
 
 /**
+ * A form's submit: clears what the last try said (its status, its error, each field's problem),
+ * then `send` sends it.
+ * @param {HTMLFormElement} form
+ * @param {HTMLElement} status
+ * @param {HTMLElement} err
+ * @param {() => void} send
+ */
+function onSubmit(form, status, err, send) {
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    status.textContent = '';
+    err.textContent = '';
+    clearProblems(form);
+    send();
+  });
+}
+
+/**
  * Names a problem next to the field it is about.
  * @param {string} id
  * @param {string} text
@@ -80,11 +98,7 @@ if (ownPassword) {
   const form = ownPassword;
   const status = byId('own-status');
   const err = byId('own-error');
-  form.addEventListener('submit', (ev) => {
-    ev.preventDefault();
-    status.textContent = '';
-    err.textContent = '';
-    clearProblems(form);
+  onSubmit(form, status, err, () => {
     const cur = valueOf('own-current');
     const next = valueOf('own-new');
     if (next !== valueOf('own-repeat')) {
@@ -157,11 +171,7 @@ if (keysBody) {
   const ownKey = /** @type {HTMLFormElement | null} */ (document.getElementById('own-key'));
   if (ownKey) {
     const form = ownKey;
-    form.addEventListener('submit', (ev) => {
-      ev.preventDefault();
-      status.textContent = '';
-      err.textContent = '';
-      clearProblems(form);
+    onSubmit(form, status, err, () => {
       const pub = valueOf('key-public');
       const cur = valueOf('key-current');
       api('POST', '/api/session/keys', { currentPassword: cur, publicKey: pub }).then((res) => {
