@@ -26,8 +26,7 @@ import type { Registry } from '../registry/registry.js';
 import type { TufRepository } from '../tuf/repository.js';
 import type { DeviceHub } from '../ingest/ws-hub.js';
 import { openEventStream } from '../accounts/event-stream.js';
-import { pageSession, sendHtml } from '../accounts/page-session.js';
-import { languageOf } from '../dashboard/language.js';
+import { sendPage } from '../accounts/page-routes.js';
 import type { FleetView } from './fleet-view.js';
 import { renderFleet, renderScreen } from './pages.js';
 import { latestManifest, previewSegmentsSliced } from '../content/schedule-preview.js';
@@ -63,59 +62,52 @@ export const fleetRoutes: FastifyPluginAsyncZod<FleetRoutesOptions> = async (app
   const fail = (reply: FastifyReply, status: number, code: string, message: string) =>
     reply.code(status).header('cache-control', 'no-store').send({ error: { code, message } });
 
-  app.get('/dashboard', { config: { access: 'public' } }, async (request, reply) => {
-    const auth = pageSession(request, reply, o, 'fleet.view');
-    if (!auth) return reply;
-    return sendHtml(
-      reply,
-      renderFleet(languageOf(request), o.fleet.rows(), auth.user, auth.session.csrfToken),
-    );
-  });
+  app.get('/dashboard', { config: { access: 'public' } }, async (request, reply) =>
+    sendPage(request, reply, o, 'fleet.view', (v) =>
+      renderFleet(v.lang, o.fleet.rows(), v.user, v.csrfToken),
+    ),
+  );
 
   app.get<{ Params: { id: string } }>(
     '/dashboard/screen/:id',
     { config: { access: 'public' } },
-    async (request, reply) => {
-      const auth = pageSession(request, reply, o, 'fleet.view');
-      if (!auth) return reply;
-      const lang = languageOf(request);
-      const id = request.params.id;
-      const row = Id.safeParse(id).success ? o.fleet.row(id) : undefined;
-      const device = row ? o.registry.devices.get(id) : undefined;
-      if (!row || !device)
-        return fail(
-          reply.type('application/json'),
-          404,
-          'NOT_FOUND',
-          fleetTexts.text(lang, 'error.notFound'),
-        );
-      const now = o.clock.now();
-      const day = o.registry.health.history(id, now - 24 * 3600_000, now + 1, 'raw', 5000);
-      let week = o.registry.health.history(id, now - 7 * 24 * 3600_000, now + 1, '1h', 5000);
-      // Before the first hourly rollup (a new server or device), the raw samples are all there is.
-      if (week.length === 0)
-        week = o.registry.health.history(id, now - 7 * 24 * 3600_000, now + 1, 'raw', 5000);
-      const mark = o.registry.ingest.watermark(id, 'event');
-      const events = o.registry.ingest
-        .listEvents(id, { afterSeq: Math.max(0, mark - 100), limit: 100 })
-        .reverse();
-      let schedule: Parameters<typeof renderScreen>[1]['schedule'];
-      const gate = o.registry.gates.get(device.siteGroup);
-      if (o.tuf && gate) {
-        try {
-          const m = await latestManifest(o.tuf.repo, o.tuf.repoDir, device.siteGroup);
-          schedule = m && {
-            version: m.version,
-            segments: await previewSegmentsSliced(m.manifest, gate, now),
-          };
-        } catch (err) {
-          o.log.warn('schedule preview failed', { deviceId: id, err });
-          schedule = { error: (err as Error).message };
+    async (request, reply) =>
+      sendPage(request, reply, o, 'fleet.view', async ({ lang, user, csrfToken }) => {
+        const id = request.params.id;
+        const row = Id.safeParse(id).success ? o.fleet.row(id) : undefined;
+        const device = row ? o.registry.devices.get(id) : undefined;
+        if (!row || !device)
+          return fail(
+            reply.type('application/json'),
+            404,
+            'NOT_FOUND',
+            fleetTexts.text(lang, 'error.notFound'),
+          );
+        const now = o.clock.now();
+        const day = o.registry.health.history(id, now - 24 * 3600_000, now + 1, 'raw', 5000);
+        let week = o.registry.health.history(id, now - 7 * 24 * 3600_000, now + 1, '1h', 5000);
+        // Before the first hourly rollup (a new server or device), the raw samples are all there is.
+        if (week.length === 0)
+          week = o.registry.health.history(id, now - 7 * 24 * 3600_000, now + 1, 'raw', 5000);
+        const mark = o.registry.ingest.watermark(id, 'event');
+        const events = o.registry.ingest
+          .listEvents(id, { afterSeq: Math.max(0, mark - 100), limit: 100 })
+          .reverse();
+        let schedule: Parameters<typeof renderScreen>[1]['schedule'];
+        const gate = o.registry.gates.get(device.siteGroup);
+        if (o.tuf && gate) {
+          try {
+            const m = await latestManifest(o.tuf.repo, o.tuf.repoDir, device.siteGroup);
+            schedule = m && {
+              version: m.version,
+              segments: await previewSegmentsSliced(m.manifest, gate, now),
+            };
+          } catch (err) {
+            o.log.warn('schedule preview failed', { deviceId: id, err });
+            schedule = { error: (err as Error).message };
+          }
         }
-      }
-      return sendHtml(
-        reply,
-        renderScreen(
+        return renderScreen(
           lang,
           {
             row,
@@ -126,15 +118,14 @@ export const fleetRoutes: FastifyPluginAsyncZod<FleetRoutesOptions> = async (app
             commands: o.registry.commands.list(id, 50),
             events,
             schedule,
-            canCommand: isAllowed(auth.user.role, 'device.command'),
+            canCommand: isAllowed(user.role, 'device.command'),
             clockSource: clockSourceOf(o.registry.health.latest(id).get(id)?.payload),
             popClockUnverified: o.registry.pop.clockUnverified(id),
           },
-          auth.user,
-          auth.session.csrfToken,
-        ),
-      );
-    },
+          user,
+          csrfToken,
+        );
+      }),
   );
 
   app.get(
