@@ -48,6 +48,12 @@ const CommandBody = z.object({ name: CommandName, args: FreeJsonObject.optional(
 const Id = z.string().min(1).max(100);
 const IdParams = z.object({ id: Id });
 
+/** What a route looked up, or the 404 that names what is not there. */
+function found<T>(thing: T | undefined | null, missing: string): T {
+  if (!thing) throw new NotFoundError(missing);
+  return thing;
+}
+
 /** A fleet API route's options: who may call it, its summary and schemas, under the OpenAPI tag `fleet`. */
 const fleetRoute = <S extends object = object>(access: RouteAccess, summary: string, schema: S = {} as S) =>
   routeOptions(access, summary, { tags: ['fleet'], ...schema });
@@ -162,8 +168,7 @@ export const fleetRoutes: FastifyPluginAsyncZod<FleetRoutesOptions> = async (app
     async (request, reply) => {
       const actor = request.account!;
       const id = request.params.id;
-      const dev = o.registry.devices.get(id);
-      if (!dev) throw new NotFoundError(`no device ${id}`);
+      const dev = found(o.registry.devices.get(id), `no device ${id}`);
       if (dev.revokedAtMs !== null) throw new DeviceRevokedError(`device ${id} is revoked`);
       const b = request.body;
       const now = o.clock.now();
@@ -185,8 +190,7 @@ export const fleetRoutes: FastifyPluginAsyncZod<FleetRoutesOptions> = async (app
     '/api/dashboard/commands/:id',
     fleetRoute('fleet.view', 'One command and its result', { params: IdParams }),
     async (request, reply) => {
-      const cmd = o.registry.commands.get(request.params.id);
-      if (!cmd) throw new NotFoundError('no such command');
+      const cmd = found(o.registry.commands.get(request.params.id), 'no such command');
       return reply.header('cache-control', 'no-store').send(cmd);
     },
   );
@@ -195,8 +199,7 @@ export const fleetRoutes: FastifyPluginAsyncZod<FleetRoutesOptions> = async (app
     '/api/dashboard/commands/:id/screenshot',
     fleetRoute('fleet.view', 'A screenshot command’s PNG', { params: IdParams }),
     async (request, reply) => {
-      const png = o.registry.commands.screenshot(request.params.id);
-      if (!png) throw new NotFoundError('no screenshot');
+      const png = found(o.registry.commands.screenshot(request.params.id), 'no screenshot');
       return reply.type('image/png').header('cache-control', 'private, max-age=3600').send(png);
     },
   );
