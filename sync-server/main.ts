@@ -89,6 +89,12 @@ function findChromium(): string {
   return ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p)) ?? '/usr/bin/chromium';
 }
 
+/** A part of the server that exists once it has started. */
+function started<T>(part: T | undefined): T {
+  if (!part) throw new Error('server not started');
+  return part;
+}
+
 export class SyncServer {
   readonly registry: Registry;
   private app?: FastifyInstance;
@@ -120,19 +126,16 @@ export class SyncServer {
 
   /** The dashboard's live fleet, once started. */
   get fleet(): FleetView {
-    if (!this.fleetView) throw new Error('server not started');
-    return this.fleetView;
+    return started(this.fleetView);
   }
 
   /** The alert monitor's service (active alerts, evaluate now), once started. */
   get alerts(): AlertService {
-    if (!this.alertService) throw new Error('server not started');
-    return this.alertService;
+    return started(this.alertService);
   }
 
   get hub(): DeviceHub {
-    if (!this.hubInstance) throw new Error('server not started');
-    return this.hubInstance;
+    return started(this.hubInstance);
   }
 
   /**
@@ -393,24 +396,19 @@ export class SyncServer {
 
   /** Stops abruptly (see DeviceHub.abort): no goodbye to devices, unstored ingest lost, DB closed. */
   async abort(): Promise<void> {
-    if (this.rollupTimer) clearInterval(this.rollupTimer);
-    await this.popBackfill?.stop();
-    await this.tufInstance?.stop();
-    this.hubInstance?.abort();
-    this.app?.server.closeAllConnections();
-    await this.app?.close();
-    await this.alertService?.stop();
-    this.alertFeed?.clear();
-    this.fleetView?.stop();
-    this.accountStore?.close();
-    await this.registry.close();
+    await this.shutDown((hub) => hub.abort());
   }
 
   async stop(): Promise<void> {
+    await this.shutDown((hub) => hub.stop());
+  }
+
+  /** Stops every part, in order; `endHub` ends the devices' connections (with a goodbye, or abruptly). */
+  private async shutDown(endHub: (hub: DeviceHub) => void | Promise<void>): Promise<void> {
     if (this.rollupTimer) clearInterval(this.rollupTimer);
     await this.popBackfill?.stop();
     await this.tufInstance?.stop();
-    await this.hubInstance?.stop();
+    if (this.hubInstance) await endHub(this.hubInstance);
     // A half-open client (no request yet, or never finishing one) must not hold the shutdown.
     this.app?.server.closeAllConnections();
     await this.app?.close();

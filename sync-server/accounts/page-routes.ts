@@ -10,9 +10,9 @@
  * Every change goes through the accounts API (accounts/routes.ts: /api/users, /api/session/password,
  * /api/audit, /api/audit.csv), which checks the role and CSRF token and writes the audit log.
  */
-import type { FastifyPluginAsync } from 'fastify';
-import { isAllowed } from '../web/roles.js';
-import type { AccountService } from './service.js';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { type Action, isAllowed } from '../web/roles.js';
+import type { AccountService, PublicUser } from './service.js';
 import {
   parseAuditFilter,
   renderAccountPage,
@@ -20,8 +20,8 @@ import {
   renderUsersPage,
   type UserRowData,
 } from './pages.js';
-import { pageSession, sendHtml } from './page-session.js';
-import { languageOf } from '../dashboard/language.js';
+import { pageSession, type PageSessionOptions, sendHtml } from './page-session.js';
+import { type DashboardLanguage, languageOf } from '../dashboard/language.js';
 import { renderLogin } from './login-page.js';
 
 export interface AccountPagesOptions {
@@ -41,6 +41,31 @@ export function usersWithLastLogin(accounts: AccountPagesOptions['accounts']): U
   });
 }
 
+/** What a dashboard page is drawn from: the reader's language and the signed-in session. */
+export interface PageView {
+  lang: DashboardLanguage;
+  user: PublicUser;
+  csrfToken: string;
+}
+
+/**
+ * Answers a dashboard page (a route public to the access check): a browser without a session goes
+ * to the sign-in page, a role not allowed `action` is refused (403), anyone else gets the page
+ * `render` draws in their language (or the answer it sent itself, e.g. a 404).
+ */
+export async function sendPage(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  o: PageSessionOptions,
+  action: Action,
+  render: (v: PageView) => string | FastifyReply | Promise<string | FastifyReply>,
+): Promise<FastifyReply> {
+  const auth = pageSession(request, reply, o, action);
+  if (!auth) return reply;
+  const out = await render({ lang: languageOf(request), user: auth.user, csrfToken: auth.session.csrfToken });
+  return typeof out === 'string' ? sendHtml(reply, out) : out;
+}
+
 export const accountPagesRoutes: FastifyPluginAsync<AccountPagesOptions> = async (app, o) => {
   const timeZone = o.timeZone ?? OPS_TIME_ZONE;
 
@@ -48,53 +73,34 @@ export const accountPagesRoutes: FastifyPluginAsync<AccountPagesOptions> = async
     sendHtml(reply, renderLogin(languageOf(request))),
   );
 
-  app.get('/dashboard/users', { config: { access: 'public' } }, async (request, reply) => {
-    const auth = pageSession(request, reply, o, 'users.manage');
-    if (!auth) return reply;
-    return sendHtml(
-      reply,
-      renderUsersPage({
-        lang: languageOf(request),
-        users: usersWithLastLogin(o.accounts),
-        user: auth.user,
-        csrfToken: auth.session.csrfToken,
-        timeZone,
-      }),
-    );
-  });
+  app.get('/dashboard/users', { config: { access: 'public' } }, async (request, reply) =>
+    sendPage(request, reply, o, 'users.manage', (v) =>
+      renderUsersPage({ ...v, users: usersWithLastLogin(o.accounts), timeZone }),
+    ),
+  );
 
   app.get('/dashboard/users/data', { config: { access: 'users.manage' } }, async (_request, reply) =>
     reply.header('cache-control', 'no-store').send({ users: usersWithLastLogin(o.accounts) }),
   );
 
-  app.get('/dashboard/account', { config: { access: 'public' } }, async (request, reply) => {
-    const auth = pageSession(request, reply, o, 'session.self');
-    if (!auth) return reply;
-    return sendHtml(
-      reply,
+  app.get('/dashboard/account', { config: { access: 'public' } }, async (request, reply) =>
+    sendPage(request, reply, o, 'session.self', (v) =>
       renderAccountPage({
-        lang: languageOf(request),
-        user: auth.user,
-        csrfToken: auth.session.csrfToken,
+        ...v,
         timeZone,
-        keys: o.accounts.listOwnKeys({ user: auth.user, ip: request.ip }),
-        canRegisterKeys: isAllowed(auth.user.role, 'draft.approve'),
+        keys: o.accounts.listOwnKeys({ user: v.user, ip: request.ip }),
+        canRegisterKeys: isAllowed(v.user.role, 'draft.approve'),
       }),
-    );
-  });
+    ),
+  );
 
-  app.get('/dashboard/audit', { config: { access: 'public' } }, async (request, reply) => {
-    const auth = pageSession(request, reply, o, 'audit.view');
-    if (!auth) return reply;
-    return sendHtml(
-      reply,
+  app.get('/dashboard/audit', { config: { access: 'public' } }, async (request, reply) =>
+    sendPage(request, reply, o, 'audit.view', (v) =>
       renderAuditPage({
-        lang: languageOf(request),
-        user: auth.user,
-        csrfToken: auth.session.csrfToken,
+        ...v,
         timeZone,
         parsed: parseAuditFilter((request.query ?? {}) as Record<string, unknown>, timeZone),
       }),
-    );
-  });
+    ),
+  );
 };

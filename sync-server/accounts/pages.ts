@@ -14,6 +14,7 @@ import type { PublicAccountKey, PublicUser } from './service.js';
 import type { AuditOutcome } from './store.js';
 import { type AccountsKey, accountsTexts, AUDIT_ACTIONS } from './texts.js';
 import { html, type SafeHtml } from '../web/escape.js';
+import { type ColumnOf, table } from '../web/table.js';
 import { browserUrl } from '../dashboard/browser-files.js';
 import { jsonBlock, page } from '../dashboard/layout.js';
 import { shellTexts } from '../dashboard/texts.js';
@@ -122,34 +123,54 @@ function field(
   </div>`;
 }
 
+/**
+ * A password field: the one the user has now (`current`), a new one (its rule beside it), or the
+ * new one typed again (`repeat`).
+ */
+function passwordField(
+  lang: DashboardLanguage,
+  id: string,
+  label: AccountsKey,
+  kind: 'current' | 'new' | 'repeat',
+): SafeHtml {
+  const autocomplete = kind === 'current' ? 'current-password' : 'new-password';
+  return field(
+    lang,
+    id,
+    label,
+    html`<input id="${id}" type="password" autocomplete="${autocomplete}" />`,
+    kind === 'new' ? 'users.rule.password' : undefined,
+  );
+}
+
 /** The signed-in user's "change my password" form (users page and account page). */
 function ownPasswordForm(lang: DashboardLanguage): SafeHtml {
   const t = (k: AccountsKey) => accountsTexts.text(lang, k);
   return html`<form id="own-password" class="panel" novalidate>
     <h3>${t('account.password.title')}</h3>
-    ${field(
-      lang,
-      'own-current',
-      'account.current',
-      html`<input id="own-current" type="password" autocomplete="current-password" />`,
-    )}
-    ${field(
-      lang,
-      'own-new',
-      'account.new',
-      html`<input id="own-new" type="password" autocomplete="new-password" />`,
-      'users.rule.password',
-    )}
-    ${field(
-      lang,
-      'own-repeat',
-      'account.repeat',
-      html`<input id="own-repeat" type="password" autocomplete="new-password" />`,
-    )}
+    ${passwordField(lang, 'own-current', 'account.current', 'current')}
+    ${passwordField(lang, 'own-new', 'account.new', 'new')}
+    ${passwordField(lang, 'own-repeat', 'account.repeat', 'repeat')}
     <button type="submit">${t('account.submit')}</button>
     <p id="own-status" class="ok" role="status"></p>
     <p id="own-error" class="error" role="alert"></p>
   </form>`;
+}
+
+/**
+ * A table the page's script fills (`#<id>-body`), headed by the catalogue's `<id>.col.<column>`
+ * words (the users and audit tables).
+ */
+function columnsTable<P extends 'users' | 'audit'>(
+  lang: DashboardLanguage,
+  id: P,
+  columns: readonly ColumnOf<AccountsKey, P>[],
+): SafeHtml {
+  return table(
+    columns.map((c) => accountsTexts.text(lang, `${id}.col.${c}` as AccountsKey)),
+    [],
+    { table: { id }, body: { id: `${id}-body` } },
+  );
 }
 
 const roleOptions = (lang: DashboardLanguage, selected?: string) =>
@@ -185,20 +206,15 @@ export function renderUsersPage(o: UsersPageOptions): string {
         <h2>${t('users.title')}</h2>
         <p id="users-status" class="ok" role="status"></p>
         <p id="users-error" class="error" role="alert"></p>
-        <table id="users">
-          <thead>
-            <tr>
-              <th>${t('users.col.username')}</th>
-              <th>${t('users.col.displayName')}</th>
-              <th>${t('users.col.role')}</th>
-              <th>${t('users.col.status')}</th>
-              <th>${t('users.col.lastLogin')}</th>
-              <th>${t('users.col.created')}</th>
-              <th>${t('users.col.actions')}</th>
-            </tr>
-          </thead>
-          <tbody id="users-body"></tbody>
-        </table>
+        ${columnsTable(lang, 'users', [
+          'username',
+          'displayName',
+          'role',
+          'status',
+          'lastLogin',
+          'created',
+          'actions',
+        ])}
         <p id="users-none" hidden>${t('users.none')}</p>
 
         <form id="edit-user" class="panel" novalidate hidden>
@@ -213,13 +229,7 @@ export function renderUsersPage(o: UsersPageOptions): string {
             </select>`,
           )}
           <button type="submit" id="edit-save">${t('users.edit.save')}</button>
-          ${field(
-            lang,
-            'edit-password',
-            'users.resetPassword.field',
-            html`<input id="edit-password" type="password" autocomplete="new-password" />`,
-            'users.rule.password',
-          )}
+          ${passwordField(lang, 'edit-password', 'users.resetPassword.field', 'new')}
           <button type="button" id="edit-reset">${t('users.resetPassword')}</button>
           <p>
             <button type="button" id="edit-toggle"></button>
@@ -257,13 +267,7 @@ export function renderUsersPage(o: UsersPageOptions): string {
               ${roleOptions(lang, 'viewer')}
             </select>`,
           )}
-          ${field(
-            lang,
-            'new-password',
-            'users.field.password',
-            html`<input id="new-password" type="password" autocomplete="new-password" />`,
-            'users.rule.password',
-          )}
+          ${passwordField(lang, 'new-password', 'users.field.password', 'new')}
           <button type="submit">${t('users.create.submit')}</button>
         </form>
 
@@ -289,29 +293,18 @@ function ownKeysPanel(
   const form = canRegister
     ? html`<form id="own-key" novalidate>
         ${field(lang, 'key-public', 'account.keys.public', html`<textarea id="key-public" rows="6"></textarea>`)}
-        ${field(
-          lang,
-          'key-current',
-          'account.current',
-          html`<input id="key-current" type="password" autocomplete="current-password" />`,
-        )}
+        ${passwordField(lang, 'key-current', 'account.current', 'current')}
         <button type="submit">${t('account.keys.submit')}</button>
       </form>`
     : html``;
   return html`<section id="own-keys" class="panel">
     <h3>${t('account.keys.title')}</h3>
     <p id="keys-none" class="rule">${t('account.keys.none')}</p>
-    <table id="keys-table">
-      <thead>
-        <tr>
-          <th>${t('account.keys.col.name')}</th>
-          <th>${t('account.keys.col.keyid')}</th>
-          <th>${t('account.keys.col.registered')}</th>
-          <th></th>
-        </tr>
-      </thead>
-      <tbody id="keys-body"></tbody>
-    </table>
+    ${table(
+      [t('account.keys.col.name'), t('account.keys.col.keyid'), t('account.keys.col.registered'), ''],
+      [],
+      { table: { id: 'keys-table' }, body: { id: 'keys-body' } },
+    )}
     ${form}
     <p id="keys-status" class="ok" role="status"></p>
     <p id="keys-error" class="error" role="alert"></p>
@@ -452,20 +445,7 @@ export function renderAuditPage(o: AuditPageOptions): string {
         }
         <p id="audit-zone">${t('audit.zone', { zone: o.timeZone })}</p>
         <p id="audit-error" class="error" role="alert"></p>
-        <table id="audit">
-          <thead>
-            <tr>
-              <th>${t('audit.col.time')}</th>
-              <th>${t('audit.col.actor')}</th>
-              <th>${t('audit.col.action')}</th>
-              <th>${t('audit.col.target')}</th>
-              <th>${t('audit.col.outcome')}</th>
-              <th>${t('audit.col.ip')}</th>
-              <th>${t('audit.col.details')}</th>
-            </tr>
-          </thead>
-          <tbody id="audit-body"></tbody>
-        </table>
+        ${columnsTable(lang, 'audit', ['time', 'actor', 'action', 'target', 'outcome', 'ip', 'details'])}
         <p id="audit-none" hidden>${t('audit.none')}</p>
         <p>
           <button type="button" id="audit-older" hidden>${t('audit.older')}</button>

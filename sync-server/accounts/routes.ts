@@ -31,6 +31,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { toCsv } from '../web/csv.js';
 import { routeOptions } from '../web/route-access.js';
+import type { Action } from '../web/roles.js';
 import type { AccountContext } from './access-control.js';
 import { isSecureRequest, serializeSessionCookie, sessionCookieName } from '../web/cookies.js';
 import type { AccountService } from './service.js';
@@ -165,26 +166,28 @@ export const accountRoutes: FastifyPluginAsyncZod<AccountRoutesOptions> = async 
     },
   );
 
-  app.delete(
-    '/api/session/keys/:keyid',
-    routeOptions('session.self', 'Remove one of one’s own keys', { params: KeyParams }),
-    async (request, reply) => {
-      service.removeOwnKey(account(request), request.params.keyid);
+  /** A route that takes an approver key away by its id (one's own, or any account's): 204. */
+  const keyRemoval = (
+    path: string,
+    access: Action,
+    summary: string,
+    remove: (actor: AccountContext, keyid: string) => void,
+  ) =>
+    app.delete(path, routeOptions(access, summary, { params: KeyParams }), async (request, reply) => {
+      remove(account(request), request.params.keyid);
       return reply.code(204).send();
-    },
+    });
+
+  keyRemoval('/api/session/keys/:keyid', 'session.self', 'Remove one of one’s own keys', (a, k) =>
+    service.removeOwnKey(a, k),
   );
 
   app.get('/api/keys', routeOptions('users.manage', 'Every account’s approver keys'), async () => ({
     keys: service.listAllKeys(),
   }));
 
-  app.delete(
-    '/api/keys/:keyid',
-    routeOptions('users.manage', 'Revoke any account’s key', { params: KeyParams }),
-    async (request, reply) => {
-      service.revokeKey(account(request), request.params.keyid);
-      return reply.code(204).send();
-    },
+  keyRemoval('/api/keys/:keyid', 'users.manage', 'Revoke any account’s key', (a, k) =>
+    service.revokeKey(a, k),
   );
 
   app.get('/api/users', routeOptions('users.manage', 'List the accounts'), async () => ({

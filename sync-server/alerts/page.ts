@@ -11,6 +11,7 @@ import type { AlertHistoryEntry } from './store.js';
 import type { AlertEvent, AlertKind, AlertRecord, AlertSeverity } from './types.js';
 import type { PublicUser } from '../accounts/service.js';
 import { html, type SafeHtml } from '../web/escape.js';
+import { type ColumnOf, table } from '../web/table.js';
 import { browserUrl } from '../dashboard/browser-files.js';
 import { jsonBlock, page } from '../dashboard/layout.js';
 import { type DashboardLanguage, formatDateTime } from '../dashboard/language.js';
@@ -243,6 +244,7 @@ function historyRow(r: AlertHistoryRowView): SafeHtml {
 export function renderAlertsPage(o: AlertsPageOptions): string {
   const { lang, view } = o;
   const t = (k: AlertsKey) => alertsTexts.text(lang, k);
+  const column = (c: ColumnOf<AlertsKey, 'alerts'>) => t(`alerts.col.${c}`);
   const gates = [...o.gates];
   for (const r of view.active)
     if (!gates.some((g) => g.siteGroup === r.siteGroup))
@@ -282,40 +284,18 @@ export function renderAlertsPage(o: AlertsPageOptions): string {
         </select>
       </form>
       <p id="ack-error" class="error" role="alert"></p>
-      <table id="alerts">
-        <thead>
-          <tr>
-            <th>${t('alerts.col.kind')}</th>
-            <th>${t('alerts.col.severity')}</th>
-            <th>${t('alerts.col.screen')}</th>
-            <th>${t('alerts.col.gate')}</th>
-            <th>${t('alerts.col.since')}</th>
-            <th>${t('alerts.col.details')}</th>
-            <th>${t('alerts.col.acknowledged')}</th>
-          </tr>
-        </thead>
-        <tbody id="alerts-body">
-          ${view.active.map((r) => activeRow(r, lang, o.canAcknowledge))}
-        </tbody>
-      </table>
+      ${table(
+        (['kind', 'severity', 'screen', 'gate', 'since', 'details', 'acknowledged'] as const).map(column),
+        view.active.map((r) => activeRow(r, lang, o.canAcknowledge)),
+        { table: { id: 'alerts' }, body: { id: 'alerts-body' } },
+      )}
       <p id="alerts-none" ${view.active.length ? 'hidden' : ''}>${t('alerts.none')}</p>
       <h3>${t('alerts.history')}</h3>
-      <table id="alerts-history">
-        <thead>
-          <tr>
-            <th>${t('alerts.col.time')}</th>
-            <th>${t('alerts.col.event')}</th>
-            <th>${t('alerts.col.kind')}</th>
-            <th>${t('alerts.col.screen')}</th>
-            <th>${t('alerts.col.gate')}</th>
-            <th>${t('alerts.col.details')}</th>
-            <th>${t('alerts.col.by')}</th>
-          </tr>
-        </thead>
-        <tbody id="history-body">
-          ${view.history.map(historyRow)}
-        </tbody>
-      </table>
+      ${table(
+        (['time', 'event', 'kind', 'screen', 'gate', 'details', 'by'] as const).map(column),
+        view.history.map(historyRow),
+        { table: { id: 'alerts-history' }, body: { id: 'history-body' } },
+      )}
       <p id="history-none" ${view.history.length ? 'hidden' : ''}>${t('alerts.historyNone')}</p>
       <script type="application/json" id="alerts-msgs">
         ${jsonBlock(alertsClientMessages(lang))}

@@ -1,21 +1,12 @@
 /** Times, sizes and language names as the approval pages show them, in the reader's language. */
-import { type DashboardLanguage, DASHBOARD_LOCALE } from '../dashboard/language.js';
+import { type DashboardLanguage, DASHBOARD_LOCALE, formatDateTime } from '../dashboard/language.js';
 import { approvalTexts } from './texts.js';
 
 export function fmtTime(iso: string | undefined, lang: DashboardLanguage, tz: string): string {
   if (!iso) return approvalTexts.text(lang, 'unknown');
   const ms = Date.parse(iso);
   if (Number.isNaN(ms)) return iso;
-  return new Intl.DateTimeFormat(DASHBOARD_LOCALE[lang], {
-    timeZone: tz,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hour12: false,
-    timeZoneName: 'short',
-  }).format(ms);
+  return formatDateTime(ms, lang, tz, { zoneName: true });
 }
 
 export function fmtBytes(n: number, lang: DashboardLanguage): string {

@@ -15,6 +15,7 @@ import {
   EMERGENCY_MIN_MINUTES,
 } from './approval-service.js';
 import { html, type SafeHtml } from '../web/escape.js';
+import { table, tableRow } from '../web/table.js';
 import { browserUrl } from '../dashboard/browser-files.js';
 import { jsonBlock, page } from '../dashboard/layout.js';
 import { diffSection, filesSection, itemsSection } from './draft-review-sections.js';
@@ -92,28 +93,24 @@ export function renderDrafts(
     .filter((d) => d.status === 'published')
     .sort((a, b) => (b.publishedAt ?? '').localeCompare(a.publishedAt ?? ''))
     .slice(0, RECENT_PUBLISHED);
-  const head = (last: ApprovalKey) =>
-    html`<thead>
-      <tr>
-        <th>ID</th>
-        <th>${t('col.kind')}</th>
-        <th>${t('col.siteGroup')}</th>
-        <th>${t('col.version')}</th>
-        <th>${t('col.label')}</th>
-        <th>${t('col.createdBy')}</th>
-        <th>${t('col.createdAt')}</th>
-        <th>${t('col.signatures')}</th>
-        <th>${t(last)}</th>
-      </tr>
-    </thead>`;
-  const table = (rows: readonly DraftSummary[], id: string, last: ApprovalKey) =>
+  const columns = (
+    [
+      'col.kind',
+      'col.siteGroup',
+      'col.version',
+      'col.label',
+      'col.createdBy',
+      'col.createdAt',
+      'col.signatures',
+    ] as const
+  ).map((k) => t(k));
+  const draftsTable = (rows: readonly DraftSummary[], id: string, last: ApprovalKey) =>
     rows.length
-      ? html`<table id="${id}">
-          ${head(last)}
-          <tbody>
-            ${rows.map((d) => draftRow(d, lang, zones, now))}
-          </tbody>
-        </table>`
+      ? table(
+          ['ID', ...columns, t(last)],
+          rows.map((d) => draftRow(d, lang, zones, now)),
+          { table: { id } },
+        )
       : html`<p id="${id}" class="empty">${t('drafts.none')}</p>`;
   return shell(
     lang,
@@ -123,9 +120,9 @@ export function renderDrafts(
     csrfToken,
     html`<main id="drafts">
       <h2>${t('drafts.pending')}</h2>
-      ${table(open, 'pending', 'col.deadline')}
+      ${draftsTable(open, 'pending', 'col.deadline')}
       <h2>${t('drafts.published')}</h2>
-      ${table(published, 'published', 'col.publishedAt')}
+      ${draftsTable(published, 'published', 'col.publishedAt')}
     </main>`,
   );
 }
@@ -245,57 +242,48 @@ export function renderDraft(
       ${itemsSection(lang, r, anchors)} ${filesSection(lang, r, anchors)}
       <h2>${t('draft.signatures')}</h2>
       <p>${t('draft.need', { need: d.threshold })}</p>
-      <table id="signatures">
-        <thead>
-          <tr>
-            <th>${t('col.signer')}</th>
-            <th>${t('col.key')}</th>
-            <th>${t('col.signedAt')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${d.signatures.map(
-            (s) =>
-              html`<tr data-keyid="${s.keyid}">
-                <td>${s.by ?? t('unknown')}</td>
-                <td><code title="${s.keyid}">${s.keyid.slice(0, 16)}…</code></td>
-                <td>${fmtTime(s.at, lang, tz)}</td>
-              </tr>`,
-          )}
-        </tbody>
-      </table>
+      ${table(
+        [t('col.signer'), t('col.key'), t('col.signedAt')],
+        d.signatures.map((s) =>
+          tableRow(
+            [
+              s.by ?? t('unknown'),
+              html`<code title="${s.keyid}">${s.keyid.slice(0, 16)}…</code>`,
+              fmtTime(s.at, lang, tz),
+            ],
+            { 'data-keyid': s.keyid },
+          ),
+        ),
+        { table: { id: 'signatures' } },
+      )}
       <p id="sig-count" data-have="${d.signatures.length}" data-need="${d.threshold}">
         ${d.signatures.length ? t('sig.count', { have: d.signatures.length, need: d.threshold }) : t('draft.noSignatures')}
       </p>
       ${signPanel}
       <h2>${t('draft.files')}</h2>
-      <table id="files">
-        <thead>
-          <tr>
-            <th>${t('col.file')}</th>
-            <th>${t('col.size')}</th>
-            <th>SHA-256</th>
-            <th>${t('col.state')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          <tr>
-            <td><code>${r.bundlePath}</code></td>
-            <td>${fmtBytes(Buffer.from(r.manifest, 'base64').length, lang)}</td>
-            <td><code>${r.bundleSha256}</code></td>
-            <td>${t('file.present')}</td>
-          </tr>
-          ${d.files.map(
-            (f) =>
-              html`<tr class="${f.present ? '' : 'missing'}">
-                <td><code>${f.path}</code></td>
-                <td>${fmtBytes(f.length, lang)}</td>
-                <td><code>${f.sha256}</code></td>
-                <td>${t(f.present ? 'file.present' : 'file.missing')}</td>
-              </tr>`,
-          )}
-        </tbody>
-      </table>
+      ${table(
+        [t('col.file'), t('col.size'), 'SHA-256', t('col.state')],
+        [
+          {
+            path: r.bundlePath,
+            length: Buffer.from(r.manifest, 'base64').length,
+            sha256: r.bundleSha256,
+            present: true,
+          },
+          ...d.files,
+        ].map((f) =>
+          tableRow(
+            [
+              html`<code>${f.path}</code>`,
+              fmtBytes(f.length, lang),
+              html`<code>${f.sha256}</code>`,
+              t(f.present ? 'file.present' : 'file.missing'),
+            ],
+            { class: f.present ? undefined : 'missing' },
+          ),
+        ),
+        { table: { id: 'files' } },
+      )}
       <h2>${t('draft.manifest')}</h2>
       <p>${t('draft.bundleHash')}: <code id="bundle-sha256">${r.bundleSha256}</code></p>
       <p id="manifest-check"></p>
@@ -381,49 +369,40 @@ export function renderEmergency(
       <h2>${t('emergency.active')}</h2>
       ${
         v.active.length
-          ? html`<table id="active-emergencies">
-              <thead>
-                <tr>
-                  <th>${t('col.siteGroup')}</th>
-                  <th>${t('col.message')}</th>
-                  <th>${t('col.starts')}</th>
-                  <th>${t('col.expires')}</th>
-                  <th>${t('col.actions')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${v.active.map((a) => {
-                  const tz = zones.timezoneOf(a.siteGroup);
-                  return html`<tr data-emergency="${a.emergency.id}" data-site-group="${a.siteGroup}">
-                    <td>${a.siteGroup}</td>
-                    <td>
-                      ${Object.entries(a.emergency.text).map(
-                        ([l, x]) =>
-                          html`<div lang="${l}">
-                            <code>${l}</code> ${x.title ? html`<strong>${x.title}</strong> ` : ''}${x.body}
-                          </div>`,
-                      )}
-                    </td>
-                    <td>${fmtTime(a.emergency.startsAt, lang, tz)}</td>
-                    <td>${fmtTime(a.emergency.expiresAt, lang, tz)}</td>
-                    <td>
-                      ${
-                        mayEnd
-                          ? html`<button
-                              type="button"
-                              class="em-end"
-                              data-site-group="${a.siteGroup}"
-                              data-id="${a.emergency.id}"
-                            >
-                              ${t('emergency.end')}
-                            </button>`
-                          : ''
-                      }
-                    </td>
-                  </tr>`;
-                })}
-              </tbody>
-            </table>`
+          ? table(
+              [t('col.siteGroup'), t('col.message'), t('col.starts'), t('col.expires'), t('col.actions')],
+              v.active.map((a) => {
+                const tz = zones.timezoneOf(a.siteGroup);
+                return html`<tr data-emergency="${a.emergency.id}" data-site-group="${a.siteGroup}">
+                  <td>${a.siteGroup}</td>
+                  <td>
+                    ${Object.entries(a.emergency.text).map(
+                      ([l, x]) =>
+                        html`<div lang="${l}">
+                          <code>${l}</code> ${x.title ? html`<strong>${x.title}</strong> ` : ''}${x.body}
+                        </div>`,
+                    )}
+                  </td>
+                  <td>${fmtTime(a.emergency.startsAt, lang, tz)}</td>
+                  <td>${fmtTime(a.emergency.expiresAt, lang, tz)}</td>
+                  <td>
+                    ${
+                      mayEnd
+                        ? html`<button
+                            type="button"
+                            class="em-end"
+                            data-site-group="${a.siteGroup}"
+                            data-id="${a.emergency.id}"
+                          >
+                            ${t('emergency.end')}
+                          </button>`
+                        : ''
+                    }
+                  </td>
+                </tr>`;
+              }),
+              { table: { id: 'active-emergencies' } },
+            )
           : html`<p id="active-emergencies" class="empty">${t('emergency.noActive')}</p>`
       }
     </main>`,

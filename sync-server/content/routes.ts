@@ -17,12 +17,14 @@
  * Errors: `{ error: { code, message, problems? } }` (web/errors.ts). Every mutation is audited.
  */
 import { Readable } from 'node:stream';
+import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { SiteGroupId } from '../../protocol/content.js';
 import { isGatecastError } from '../../protocol/errors.js';
 import type { Logger } from '../../platform/log.js';
-import type { AccountService } from '../accounts/service.js';
+import type { AccountService, Actor } from '../accounts/service.js';
+import type { AccountContext } from '../accounts/access-control.js';
 import { routeOptions } from '../web/route-access.js';
 import { inlineMediaHeaders, sendAsDownload } from '../web/untrusted-bytes.js';
 import { MediaNotViewableError, MediaRejectedError } from './errors.js';
@@ -51,8 +53,51 @@ const MediaPathQuery = z.object({ path: z.string().min(1).max(512) });
 
 const MANIFEST_BODY_LIMIT = 6 * 1024 * 1024;
 
+/** A media file's bytes as the answer (the browser may keep them five minutes). */
+function sendMedia(reply: FastifyReply, m: { length: number; stream: Readable }): FastifyReply {
+  return reply
+    .header('cache-control', 'private, max-age=300')
+    .header('content-length', String(m.length))
+    .send(m.stream);
+}
+
+/** Who acts on a site group's workspace (a signed-in account), and as whom the content service records it. */
+function workspaceAuthor(request: { account: AccountContext | null; query: { siteGroup: string } }) {
+  const actor = request.account!;
+  return {
+    actor,
+    siteGroup: request.query.siteGroup,
+    by: { username: actor.user.username, role: actor.user.role },
+  };
+}
+
+/** What the audit log records when a mutation is refused. */
+interface Refusal {
+  actor: Actor;
+  action: string;
+  target: string;
+  outcome: 'failed' | 'denied';
+  /** Beside the error's code. */
+  details?: Record<string, unknown>;
+  /** What else the refusal's answer needs, by the error's code. */
+  onRefused?: (code: string) => void;
+}
+
 export const contentRoutes: FastifyPluginAsyncZod<ContentRoutesOptions> = async (app, o) => {
   const { content, accounts } = o;
+
+  /** Runs a mutation; when it is refused with a named error, the audit log records it, then the error answers. */
+  async function auditRefusal<T>(r: Refusal, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      if (isGatecastError(err)) {
+        accounts.audit(r.actor, r.action, r.target, r.outcome, { code: err.code, ...r.details });
+        r.onRefused?.(err.code);
+      }
+      throw err;
+    }
+  }
   if (!app.hasContentTypeParser('application/octet-stream'))
     app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
 
@@ -80,22 +125,20 @@ export const contentRoutes: FastifyPluginAsyncZod<ContentRoutesOptions> = async 
       bodyLimit: MANIFEST_BODY_LIMIT,
     },
     async (request, reply) => {
-      const actor = request.account!;
-      const { siteGroup } = request.query;
+      const { actor, siteGroup, by } = workspaceAuthor(request);
       const body = request.body;
-      const by = { username: actor.user.username, role: actor.user.role };
-      try {
-        const view = await content.save(siteGroup, body.revision, body.manifest, by);
-        accounts.audit(actor, 'content.save', siteGroup, 'ok', { revision: view.revision });
-        return reply.header('cache-control', 'no-store').send(view);
-      } catch (err) {
-        if (isGatecastError(err))
-          accounts.audit(actor, 'content.save', siteGroup, 'failed', {
-            code: err.code,
-            fromRevision: body.revision,
-          });
-        throw err;
-      }
+      const view = await auditRefusal(
+        {
+          actor,
+          action: 'content.save',
+          target: siteGroup,
+          outcome: 'failed',
+          details: { fromRevision: body.revision },
+        },
+        () => content.save(siteGroup, body.revision, body.manifest, by),
+      );
+      accounts.audit(actor, 'content.save', siteGroup, 'ok', { revision: view.revision });
+      return reply.header('cache-control', 'no-store').send(view);
     },
   );
 
@@ -119,35 +162,38 @@ export const contentRoutes: FastifyPluginAsyncZod<ContentRoutesOptions> = async 
         void reply.header('connection', 'close');
         throw new MediaRejectedError('MEDIA_TOO_LARGE', `the file is larger than ${o.mediaMaxBytes} bytes`);
       }
-      try {
-        const rec = await content.putMedia({
-          siteGroup: q.siteGroup,
-          originalName: q.name,
-          // An empty body reaches no parser: treat it as an empty stream (refused as MEDIA_EMPTY).
-          body: (request.body as Readable | undefined) ?? Readable.from([]),
-          uploadedBy: actor.user.username,
-          at: o.clock.now(),
-        });
-        accounts.audit(actor, 'content.media.upload', rec.path, 'ok', {
-          bytes: rec.length,
-          sha256: rec.sha256,
-        });
-        return reply.code(201).header('cache-control', 'no-store').send({
-          path: rec.path,
-          length: rec.length,
-          sha256: rec.sha256,
-          contentType: rec.contentType,
-        });
-      } catch (err) {
-        if (isGatecastError(err)) {
-          accounts.audit(actor, 'content.media.upload', q.siteGroup, 'denied', {
-            code: err.code,
-            name: q.name,
-          });
-          if (err.code === 'MEDIA_TOO_LARGE') void reply.header('connection', 'close');
-        }
-        throw err;
-      }
+      const rec = await auditRefusal(
+        {
+          actor,
+          action: 'content.media.upload',
+          target: q.siteGroup,
+          outcome: 'denied',
+          details: { name: q.name },
+          onRefused: (code) => {
+            // the rest of a too-large body is not read: the connection cannot carry another request
+            if (code === 'MEDIA_TOO_LARGE') void reply.header('connection', 'close');
+          },
+        },
+        () =>
+          content.putMedia({
+            siteGroup: q.siteGroup,
+            originalName: q.name,
+            // An empty body reaches no parser: treat it as an empty stream (refused as MEDIA_EMPTY).
+            body: (request.body as Readable | undefined) ?? Readable.from([]),
+            uploadedBy: actor.user.username,
+            at: o.clock.now(),
+          }),
+      );
+      accounts.audit(actor, 'content.media.upload', rec.path, 'ok', {
+        bytes: rec.length,
+        sha256: rec.sha256,
+      });
+      return reply.code(201).header('cache-control', 'no-store').send({
+        path: rec.path,
+        length: rec.length,
+        sha256: rec.sha256,
+        contentType: rec.contentType,
+      });
     },
   );
 
@@ -159,10 +205,7 @@ export const contentRoutes: FastifyPluginAsyncZod<ContentRoutesOptions> = async 
     async (request, reply) => {
       const { path } = request.query;
       const m = await content.openMedia(path);
-      return sendAsDownload(reply, path)
-        .header('cache-control', 'private, max-age=300')
-        .header('content-length', String(m.length))
-        .send(m.stream);
+      return sendMedia(sendAsDownload(reply, path), m);
     },
   );
 
@@ -180,11 +223,7 @@ export const contentRoutes: FastifyPluginAsyncZod<ContentRoutesOptions> = async 
           `"${path}" is ${m.detected.mime} by its bytes, not an image or video to show inline`,
         );
       }
-      return reply
-        .headers(inlineMediaHeaders(m.detected))
-        .header('cache-control', 'private, max-age=300')
-        .header('content-length', String(m.length))
-        .send(m.stream);
+      return sendMedia(reply.headers(inlineMediaHeaders(m.detected)), m);
     },
   );
 
@@ -209,28 +248,23 @@ export const contentRoutes: FastifyPluginAsyncZod<ContentRoutesOptions> = async 
       body: SubmitBody,
     }),
     async (request, reply) => {
-      const actor = request.account!;
-      const { siteGroup } = request.query;
+      const { actor, siteGroup, by } = workspaceAuthor(request);
       const body = request.body;
-      const by = { username: actor.user.username, role: actor.user.role };
-      try {
-        const res = await content.submit(siteGroup, body?.revision, by);
-        accounts.audit(actor, 'draft.submit', res.draft.id, 'ok', {
-          siteGroup,
-          version: res.draft.version,
-          files: res.draft.files.length,
-          uploaded: res.uploaded.length,
-          carriedEmergencies: res.carriedEmergencies,
-        });
-        return reply
-          .code(201)
-          .header('cache-control', 'no-store')
-          .send({ draft: res.draft, link: res.link, carriedEmergencies: res.carriedEmergencies });
-      } catch (err) {
-        if (isGatecastError(err))
-          accounts.audit(actor, 'draft.submit', siteGroup, 'failed', { code: err.code });
-        throw err;
-      }
+      const res = await auditRefusal(
+        { actor, action: 'draft.submit', target: siteGroup, outcome: 'failed' },
+        () => content.submit(siteGroup, body?.revision, by),
+      );
+      accounts.audit(actor, 'draft.submit', res.draft.id, 'ok', {
+        siteGroup,
+        version: res.draft.version,
+        files: res.draft.files.length,
+        uploaded: res.uploaded.length,
+        carriedEmergencies: res.carriedEmergencies,
+      });
+      return reply
+        .code(201)
+        .header('cache-control', 'no-store')
+        .send({ draft: res.draft, link: res.link, carriedEmergencies: res.carriedEmergencies });
     },
   );
 };

@@ -24,27 +24,39 @@ export function languageOf(request: FastifyRequest): DashboardLanguage {
 /** BCP 47 locale used with Intl for each dashboard language. */
 export const DASHBOARD_LOCALE: Record<DashboardLanguage, string> = { vi: 'vi-VN', en: 'en-GB' };
 
-/** A date and time as the user reads it, in the gate's time zone (e.g. "14:05 31/03/2026"). */
-export function formatDateTime(ms: number, lang: DashboardLanguage, timeZone: string): string {
+/** The parts of a calendar date as the dashboard writes it (day, month, year in digits). */
+const DATE_PARTS = { year: 'numeric', month: '2-digit', day: '2-digit' } as const;
+
+/** How a date and time is written: to the minute by default, to the second, with the zone's name. */
+export interface DateTimeStyle {
+  seconds?: boolean;
+  zoneName?: boolean;
+}
+
+/**
+ * A date and time as the user reads it, in the gate's time zone on a 24-hour clock (e.g.
+ * "14:05 31/03/2026"; with `seconds` "14:05:09 31/03/2026"; with `zoneName` the zone's short name after it).
+ */
+export function formatDateTime(
+  ms: number,
+  lang: DashboardLanguage,
+  timeZone: string,
+  style: DateTimeStyle = {},
+): string {
   return new Intl.DateTimeFormat(DASHBOARD_LOCALE[lang], {
     timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
+    ...DATE_PARTS,
     hour: '2-digit',
     minute: '2-digit',
+    ...(style.seconds ? { second: '2-digit' } : {}),
     hour12: false,
+    ...(style.zoneName ? { timeZoneName: 'short' } : {}),
   }).format(ms);
 }
 
 /** A calendar date in the gate's time zone. */
 export function formatDate(ms: number, lang: DashboardLanguage, timeZone: string): string {
-  return new Intl.DateTimeFormat(DASHBOARD_LOCALE[lang], {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(ms);
+  return new Intl.DateTimeFormat(DASHBOARD_LOCALE[lang], { timeZone, ...DATE_PARTS }).format(ms);
 }
 
 /** A number with the locale's grouping and decimal marks (vi-VN: "1.234,5"; en-GB: "1,234.5"). */

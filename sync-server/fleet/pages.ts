@@ -8,6 +8,7 @@ import type { CommandName } from '../../protocol/messages.js';
 import type { CommandRow } from '../registry/command-store.js';
 import type { HealthPoint } from '../registry/health-store.js';
 import { html, raw, type SafeHtml } from '../web/escape.js';
+import { table, tableRow } from '../web/table.js';
 import type { PublicUser } from '../accounts/service.js';
 import { browserUrl } from '../dashboard/browser-files.js';
 import { type FleetKey, fleetTexts } from './texts.js';
@@ -16,7 +17,7 @@ import type { SchedulePreview } from '../content/schedule-preview.js';
 import { lineChart } from '../fleet/svg-chart.js';
 import { page } from '../dashboard/layout.js';
 import { shellTexts } from '../dashboard/texts.js';
-import { DASHBOARD_LOCALE, type DashboardLanguage } from '../dashboard/language.js';
+import { DASHBOARD_LOCALE, type DashboardLanguage, formatDateTime } from '../dashboard/language.js';
 
 /** The commands the screen page offers. */
 export const DASHBOARD_COMMANDS: readonly CommandName[] = [
@@ -32,16 +33,7 @@ export const DASHBOARD_COMMANDS: readonly CommandName[] = [
 
 export function fmtTime(ms: number | null, lang: DashboardLanguage, tz: string): string {
   if (!ms) return shellTexts.text(lang, 'never');
-  return new Intl.DateTimeFormat(DASHBOARD_LOCALE[lang], {
-    timeZone: tz,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hour12: false,
-  }).format(ms);
+  return formatDateTime(ms, lang, tz, { seconds: true });
 }
 
 function bundleText(r: FleetRow, lang: DashboardLanguage): { text: string; behind: boolean } {
@@ -85,17 +77,17 @@ export function renderFleet(
 ): string {
   const t = (k: FleetKey) => fleetTexts.text(lang, k);
   const n = countStates(rows);
-  const head = html`<thead>
-    <tr>
-      <th>${t('col.screen')}</th>
-      <th>${t('col.state')}</th>
-      <th>${t('col.lastSeen')}</th>
-      <th>${t('col.item')}</th>
-      <th>${t('col.language')}</th>
-      <th>${t('col.bundle')}</th>
-      <th>${t('col.alerts')}</th>
-    </tr>
-  </thead>`;
+  const columns = (
+    [
+      'col.screen',
+      'col.state',
+      'col.lastSeen',
+      'col.item',
+      'col.language',
+      'col.bundle',
+      'col.alerts',
+    ] as const
+  ).map(t);
   const groups = groupFleet(rows).map(
     (p) =>
       html`<section data-province="${p.province}">
@@ -103,12 +95,11 @@ export function renderFleet(
         ${p.gates.map(
           (g) =>
             html`<h3>${t('fleet.gate')}: ${g.gateName}</h3>
-              <table>
-                ${head}
-                <tbody data-gate="${g.siteGroup}">
-                  ${g.rows.map((r) => fleetRow(r, lang))}
-                </tbody>
-              </table>`,
+              ${table(
+                columns,
+                g.rows.map((r) => fleetRow(r, lang)),
+                { body: { 'data-gate': g.siteGroup } },
+              )}`,
         )}
       </section>`,
   );
@@ -214,42 +205,33 @@ export function renderScreen(
       )}
     </div>`;
   const shot = d.commands.find((c) => c.hasScreenshot);
-  const commandRows = d.commands.map(
-    (c) =>
-      html`<tr data-cmd="${c.id}" data-state="${c.state}">
-        <td>${t(`cmd.${c.name}`)}</td>
-        <td>${fmtTime(c.issuedAtMs, lang, tz)}</td>
-        <td>${t(`cmdstate.${c.state}`)}${c.message ? `: ${c.message}` : ''}</td>
-      </tr>`,
+  const commandRows = d.commands.map((c) =>
+    tableRow(
+      [
+        t(`cmd.${c.name}`),
+        fmtTime(c.issuedAtMs, lang, tz),
+        `${t(`cmdstate.${c.state}`)}${c.message ? `: ${c.message}` : ''}`,
+      ],
+      { 'data-cmd': c.id, 'data-state': c.state },
+    ),
   );
   let schedule: SafeHtml;
   if (!d.schedule) schedule = html`<p>${t('screen.noSchedule')}</p>`;
   else if ('error' in d.schedule)
     schedule = html`<p class="error">${t('screen.scheduleError', { message: d.schedule.error })}</p>`;
   else
-    schedule = html`<table id="schedule" data-version="${d.schedule.version}">
-      <thead>
-        <tr>
-          <th>${t('col.from')}</th>
-          <th>${t('col.to')}</th>
-          <th>${t('col.playlist')}</th>
-          <th>${t('col.source')}</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${d.schedule.segments.map(
-          (s) =>
-            html`<tr>
-              <td>${fmtTime(s.startAt, lang, tz)}</td>
-              <td>
-                ${Number.isFinite(s.endAt) ? fmtTime(s.endAt, lang, tz) : shellTexts.text(lang, 'none')}
-              </td>
-              <td>${s.playlistId}</td>
-              <td>${s.source}</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>`;
+    schedule = table(
+      [t('col.from'), t('col.to'), t('col.playlist'), t('col.source')],
+      d.schedule.segments.map((s) =>
+        tableRow([
+          fmtTime(s.startAt, lang, tz),
+          Number.isFinite(s.endAt) ? fmtTime(s.endAt, lang, tz) : shellTexts.text(lang, 'none'),
+          s.playlistId,
+          s.source,
+        ]),
+      ),
+      { table: { id: 'schedule', 'data-version': d.schedule.version } },
+    );
   const r = d.row;
   return page(
     {
@@ -304,18 +286,7 @@ export function renderScreen(
         </dialog>
         <p id="command-error" class="error" role="alert"></p>
       </div>
-      <table>
-        <thead>
-          <tr>
-            <th>${t('col.command')}</th>
-            <th>${t('col.issued')}</th>
-            <th>${t('col.result')}</th>
-          </tr>
-        </thead>
-        <tbody id="commands">
-          ${commandRows}
-        </tbody>
-      </table>
+      ${table([t('col.command'), t('col.issued'), t('col.result')], commandRows, { body: { id: 'commands' } })}
       <h3>${t('screen.screenshot')}</h3>
       <div class="screenshot">
         <img
@@ -328,27 +299,11 @@ export function renderScreen(
       <h3>${t('screen.schedule')}</h3>
       ${schedule}
       <h3>${t('screen.events')}</h3>
-      <table id="events">
-        <thead>
-          <tr>
-            <th>${t('col.time')}</th>
-            <th>${t('col.level')}</th>
-            <th>${t('col.kind')}</th>
-            <th>${t('col.message')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${d.events.map(
-            (e) =>
-              html`<tr>
-                <td>${fmtTime(e.at, lang, tz)}</td>
-                <td>${e.level}</td>
-                <td>${e.kind}</td>
-                <td>${e.message}</td>
-              </tr>`,
-          )}
-        </tbody>
-      </table>
+      ${table(
+        [t('col.time'), t('col.level'), t('col.kind'), t('col.message')],
+        d.events.map((e) => tableRow([fmtTime(e.at, lang, tz), e.level, e.kind, e.message])),
+        { table: { id: 'events' } },
+      )}
     </main>`,
   );
 }

@@ -20,13 +20,13 @@ import type { Logger } from '../../platform/log.js';
 import { CommandName, FreeJsonObject } from '../../protocol/messages.js';
 import { NotFoundError } from '../web/errors.js';
 import { isAllowed } from '../web/roles.js';
+import { type RouteAccess, routeOptions } from '../web/route-access.js';
 import type { AccountService } from '../accounts/service.js';
 import type { Registry } from '../registry/registry.js';
 import type { TufRepository } from '../tuf/repository.js';
 import type { DeviceHub } from '../ingest/ws-hub.js';
 import { openEventStream } from '../accounts/event-stream.js';
-import { pageSession, sendHtml } from '../accounts/page-session.js';
-import { languageOf } from '../dashboard/language.js';
+import { sendPage } from '../accounts/page-routes.js';
 import type { FleetView } from './fleet-view.js';
 import { renderFleet, renderScreen } from './pages.js';
 import { latestManifest, previewSegmentsSliced } from '../content/schedule-preview.js';
@@ -48,6 +48,16 @@ const CommandBody = z.object({ name: CommandName, args: FreeJsonObject.optional(
 const Id = z.string().min(1).max(100);
 const IdParams = z.object({ id: Id });
 
+/** What a route looked up, or the 404 that names what is not there. */
+function found<T>(thing: T | undefined | null, missing: string): T {
+  if (!thing) throw new NotFoundError(missing);
+  return thing;
+}
+
+/** A fleet API route's options: who may call it, its summary and schemas, under the OpenAPI tag `fleet`. */
+const fleetRoute = <S extends object = object>(access: RouteAccess, summary: string, schema: S = {} as S) =>
+  routeOptions(access, summary, { tags: ['fleet'], ...schema });
+
 /** The clockSource of a stored health payload (protocol HealthReport), null when it has none. */
 function clockSourceOf(payload: unknown): string | null {
   const v = (payload as { clockSource?: unknown } | null | undefined)?.clockSource;
@@ -58,59 +68,52 @@ export const fleetRoutes: FastifyPluginAsyncZod<FleetRoutesOptions> = async (app
   const fail = (reply: FastifyReply, status: number, code: string, message: string) =>
     reply.code(status).header('cache-control', 'no-store').send({ error: { code, message } });
 
-  app.get('/dashboard', { config: { access: 'public' } }, async (request, reply) => {
-    const auth = pageSession(request, reply, o, 'fleet.view');
-    if (!auth) return reply;
-    return sendHtml(
-      reply,
-      renderFleet(languageOf(request), o.fleet.rows(), auth.user, auth.session.csrfToken),
-    );
-  });
+  app.get('/dashboard', { config: { access: 'public' } }, async (request, reply) =>
+    sendPage(request, reply, o, 'fleet.view', (v) =>
+      renderFleet(v.lang, o.fleet.rows(), v.user, v.csrfToken),
+    ),
+  );
 
   app.get<{ Params: { id: string } }>(
     '/dashboard/screen/:id',
     { config: { access: 'public' } },
-    async (request, reply) => {
-      const auth = pageSession(request, reply, o, 'fleet.view');
-      if (!auth) return reply;
-      const lang = languageOf(request);
-      const id = request.params.id;
-      const row = Id.safeParse(id).success ? o.fleet.row(id) : undefined;
-      const device = row ? o.registry.devices.get(id) : undefined;
-      if (!row || !device)
-        return fail(
-          reply.type('application/json'),
-          404,
-          'NOT_FOUND',
-          fleetTexts.text(lang, 'error.notFound'),
-        );
-      const now = o.clock.now();
-      const day = o.registry.health.history(id, now - 24 * 3600_000, now + 1, 'raw', 5000);
-      let week = o.registry.health.history(id, now - 7 * 24 * 3600_000, now + 1, '1h', 5000);
-      // Before the first hourly rollup (a new server or device), the raw samples are all there is.
-      if (week.length === 0)
-        week = o.registry.health.history(id, now - 7 * 24 * 3600_000, now + 1, 'raw', 5000);
-      const mark = o.registry.ingest.watermark(id, 'event');
-      const events = o.registry.ingest
-        .listEvents(id, { afterSeq: Math.max(0, mark - 100), limit: 100 })
-        .reverse();
-      let schedule: Parameters<typeof renderScreen>[1]['schedule'];
-      const gate = o.registry.gates.get(device.siteGroup);
-      if (o.tuf && gate) {
-        try {
-          const m = await latestManifest(o.tuf.repo, o.tuf.repoDir, device.siteGroup);
-          schedule = m && {
-            version: m.version,
-            segments: await previewSegmentsSliced(m.manifest, gate, now),
-          };
-        } catch (err) {
-          o.log.warn('schedule preview failed', { deviceId: id, err });
-          schedule = { error: (err as Error).message };
+    async (request, reply) =>
+      sendPage(request, reply, o, 'fleet.view', async ({ lang, user, csrfToken }) => {
+        const id = request.params.id;
+        const row = Id.safeParse(id).success ? o.fleet.row(id) : undefined;
+        const device = row ? o.registry.devices.get(id) : undefined;
+        if (!row || !device)
+          return fail(
+            reply.type('application/json'),
+            404,
+            'NOT_FOUND',
+            fleetTexts.text(lang, 'error.notFound'),
+          );
+        const now = o.clock.now();
+        const day = o.registry.health.history(id, now - 24 * 3600_000, now + 1, 'raw', 5000);
+        let week = o.registry.health.history(id, now - 7 * 24 * 3600_000, now + 1, '1h', 5000);
+        // Before the first hourly rollup (a new server or device), the raw samples are all there is.
+        if (week.length === 0)
+          week = o.registry.health.history(id, now - 7 * 24 * 3600_000, now + 1, 'raw', 5000);
+        const mark = o.registry.ingest.watermark(id, 'event');
+        const events = o.registry.ingest
+          .listEvents(id, { afterSeq: Math.max(0, mark - 100), limit: 100 })
+          .reverse();
+        let schedule: Parameters<typeof renderScreen>[1]['schedule'];
+        const gate = o.registry.gates.get(device.siteGroup);
+        if (o.tuf && gate) {
+          try {
+            const m = await latestManifest(o.tuf.repo, o.tuf.repoDir, device.siteGroup);
+            schedule = m && {
+              version: m.version,
+              segments: await previewSegmentsSliced(m.manifest, gate, now),
+            };
+          } catch (err) {
+            o.log.warn('schedule preview failed', { deviceId: id, err });
+            schedule = { error: (err as Error).message };
+          }
         }
-      }
-      return sendHtml(
-        reply,
-        renderScreen(
+        return renderScreen(
           lang,
           {
             row,
@@ -121,27 +124,21 @@ export const fleetRoutes: FastifyPluginAsyncZod<FleetRoutesOptions> = async (app
             commands: o.registry.commands.list(id, 50),
             events,
             schedule,
-            canCommand: isAllowed(auth.user.role, 'device.command'),
+            canCommand: isAllowed(user.role, 'device.command'),
             clockSource: clockSourceOf(o.registry.health.latest(id).get(id)?.payload),
             popClockUnverified: o.registry.pop.clockUnverified(id),
           },
-          auth.user,
-          auth.session.csrfToken,
-        ),
-      );
-    },
+          user,
+          csrfToken,
+        );
+      }),
   );
 
   app.get(
     '/dashboard/events',
-    {
-      config: { access: 'fleet.view' },
-      schema: {
-        summary: 'Server-sent events: changed fleet rows, and one device’s command results',
-        tags: ['fleet'],
-        querystring: z.object({ device: z.string().max(100).optional() }),
-      },
-    },
+    fleetRoute('fleet.view', 'Server-sent events: changed fleet rows, and one device’s command results', {
+      querystring: z.object({ device: z.string().max(100).optional() }),
+    }),
     async (request, reply) => {
       const only = request.query.device;
       const stream = openEventStream(request, reply, o);
@@ -158,28 +155,20 @@ export const fleetRoutes: FastifyPluginAsyncZod<FleetRoutesOptions> = async (app
     },
   );
 
-  app.get(
-    '/api/dashboard/fleet',
-    { config: { access: 'fleet.view' }, schema: { summary: 'The fleet’s rows', tags: ['fleet'] } },
-    async () => ({ rows: o.fleet.rows() }),
-  );
+  app.get('/api/dashboard/fleet', fleetRoute('fleet.view', 'The fleet’s rows'), async () => ({
+    rows: o.fleet.rows(),
+  }));
 
   app.post(
     '/api/dashboard/devices/:id/commands',
-    {
-      config: { access: 'device.command' },
-      schema: {
-        summary: 'Queue a command for a screen (audited)',
-        tags: ['fleet'],
-        params: IdParams,
-        body: CommandBody,
-      },
-    },
+    fleetRoute('device.command', 'Queue a command for a screen (audited)', {
+      params: IdParams,
+      body: CommandBody,
+    }),
     async (request, reply) => {
       const actor = request.account!;
       const id = request.params.id;
-      const dev = o.registry.devices.get(id);
-      if (!dev) throw new NotFoundError(`no device ${id}`);
+      const dev = found(o.registry.devices.get(id), `no device ${id}`);
       if (dev.revokedAtMs !== null) throw new DeviceRevokedError(`device ${id} is revoked`);
       const b = request.body;
       const now = o.clock.now();
@@ -199,26 +188,18 @@ export const fleetRoutes: FastifyPluginAsyncZod<FleetRoutesOptions> = async (app
 
   app.get(
     '/api/dashboard/commands/:id',
-    {
-      config: { access: 'fleet.view' },
-      schema: { summary: 'One command and its result', tags: ['fleet'], params: IdParams },
-    },
+    fleetRoute('fleet.view', 'One command and its result', { params: IdParams }),
     async (request, reply) => {
-      const cmd = o.registry.commands.get(request.params.id);
-      if (!cmd) throw new NotFoundError('no such command');
+      const cmd = found(o.registry.commands.get(request.params.id), 'no such command');
       return reply.header('cache-control', 'no-store').send(cmd);
     },
   );
 
   app.get(
     '/api/dashboard/commands/:id/screenshot',
-    {
-      config: { access: 'fleet.view' },
-      schema: { summary: 'A screenshot command’s PNG', tags: ['fleet'], params: IdParams },
-    },
+    fleetRoute('fleet.view', 'A screenshot command’s PNG', { params: IdParams }),
     async (request, reply) => {
-      const png = o.registry.commands.screenshot(request.params.id);
-      if (!png) throw new NotFoundError('no screenshot');
+      const png = found(o.registry.commands.screenshot(request.params.id), 'no screenshot');
       return reply.type('image/png').header('cache-control', 'private, max-age=3600').send(png);
     },
   );

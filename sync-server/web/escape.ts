@@ -31,7 +31,9 @@ export function raw(markup: string): SafeHtml {
   return new SafeHtml(markup);
 }
 
-type Interpolation = SafeHtml | string | number | boolean | null | undefined | readonly Interpolation[];
+/** What the `html` template takes between its strings: escaped text, or markup already safe. */
+export type Interpolation =
+  SafeHtml | string | number | boolean | null | undefined | readonly Interpolation[];
 
 function render(v: Interpolation): string {
   if (v instanceof SafeHtml) return v.value;

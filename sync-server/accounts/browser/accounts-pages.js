@@ -5,7 +5,7 @@
  * names the server's refusals with the catalogue's words (`error.<CODE>`, `users.problem.<field>`
  * next to the field), and builds every row with textContent / setAttribute, never innerHTML.
  */
-import { api, byId, cell, embedded, fill, valueOf } from '../../dashboard/browser/client.js';
+import { api, byId, cell, embedded, fill, timeFormat, valueOf } from '../../dashboard/browser/client.js';
 
 /** @typedef {import('../../dashboard/browser/client.js').Reply} Reply */
 /**
@@ -36,23 +36,33 @@ function words(res) {
     : fill(A['error.other'], { code: c });
 }
 
+/** Times as the account pages show them: to the second, in the ops zone. */
 function dateTimeFormat() {
-  return new Intl.DateTimeFormat(A['locale'], {
-    timeZone: A['timeZone'],
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hour12: false,
-  });
+  return timeFormat(A['locale'], A['timeZone']);
 }
 
 /** @param {HTMLElement} form */
 function clearProblems(form) {
   form.querySelectorAll('[data-problem-for]').forEach((p) => {
     p.textContent = '';
+  });
+}
+
+/**
+ * A form's submit: clears what the last try said (its status, its error, each field's problem),
+ * then `send` sends it.
+ * @param {HTMLFormElement} form
+ * @param {HTMLElement} status
+ * @param {HTMLElement} err
+ * @param {() => void} send
+ */
+function onSubmit(form, status, err, send) {
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    status.textContent = '';
+    err.textContent = '';
+    clearProblems(form);
+    send();
   });
 }
 
@@ -88,11 +98,7 @@ if (ownPassword) {
   const form = ownPassword;
   const status = byId('own-status');
   const err = byId('own-error');
-  form.addEventListener('submit', (ev) => {
-    ev.preventDefault();
-    status.textContent = '';
-    err.textContent = '';
-    clearProblems(form);
+  onSubmit(form, status, err, () => {
     const cur = valueOf('own-current');
     const next = valueOf('own-new');
     if (next !== valueOf('own-repeat')) {
@@ -165,11 +171,7 @@ if (keysBody) {
   const ownKey = /** @type {HTMLFormElement | null} */ (document.getElementById('own-key'));
   if (ownKey) {
     const form = ownKey;
-    form.addEventListener('submit', (ev) => {
-      ev.preventDefault();
-      status.textContent = '';
-      err.textContent = '';
-      clearProblems(form);
+    onSubmit(form, status, err, () => {
       const pub = valueOf('key-public');
       const cur = valueOf('key-current');
       api('POST', '/api/session/keys', { currentPassword: cur, publicKey: pub }).then((res) => {

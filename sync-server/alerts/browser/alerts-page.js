@@ -4,7 +4,7 @@
  * the address), acknowledges an alert (POST /api/alerts/ack with the CSRF header) and rebuilds the
  * tables from the live stream (/dashboard/alerts/events, event `alerts`: the localised AlertsView).
  */
-import { api, byId, cell, embedded, errorMessage, events, fill } from '../../dashboard/browser/client.js';
+import { api, byId, cell, el, embedded, errorMessage, events, fill } from '../../dashboard/browser/client.js';
 
 /**
  * The localised view the server sends (alerts/feed.ts).
@@ -40,21 +40,19 @@ function screenCell(tr, r, wholeGate) {
     td.textContent = wholeGate;
     return;
   }
-  const a = document.createElement('a');
-  a.setAttribute('href', '/dashboard/screen/' + encodeURIComponent(r.deviceId));
-  a.textContent = r.screenName;
-  td.appendChild(a);
+  td.appendChild(el('a', { href: '/dashboard/screen/' + encodeURIComponent(r.deviceId) }, r.screenName));
 }
 
 /** @param {ActiveAlert} r */
 function activeRow(r) {
-  const tr = document.createElement('tr');
-  tr.setAttribute('data-key', r.key);
-  tr.setAttribute('data-kind', r.kind);
-  tr.setAttribute('data-gate', r.siteGroup);
-  tr.setAttribute('data-severity', r.severity);
-  tr.setAttribute('data-acked', r.acknowledged ? 'yes' : 'no');
-  tr.className = 'sev-' + r.severity;
+  const tr = el('tr', {
+    'data-key': r.key,
+    'data-kind': r.kind,
+    'data-gate': r.siteGroup,
+    'data-severity': r.severity,
+    'data-acked': r.acknowledged ? 'yes' : 'no',
+    class: 'sev-' + r.severity,
+  });
   cell(tr, 'kind', r.kindText);
   cell(tr, 'severity', r.severityText).className = r.severity === 'critical' ? 'alerts-some' : '';
   screenCell(tr, r, A['alerts.wholeGate']);
@@ -64,22 +62,19 @@ function activeRow(r) {
   const ack = cell(tr, 'ack');
   if (r.acknowledgedText !== null) ack.textContent = r.acknowledgedText;
   else if (canAck) {
-    const b = document.createElement('button');
-    b.type = 'button';
-    b.setAttribute('data-ack-key', r.key);
-    b.textContent = A['alerts.acknowledge'];
-    ack.appendChild(b);
+    ack.appendChild(el('button', { type: 'button', 'data-ack-key': r.key }, A['alerts.acknowledge']));
   } else ack.textContent = A['alerts.notAcknowledged'];
   return tr;
 }
 
 /** @param {AlertEvent} r */
 function historyRow(r) {
-  const tr = document.createElement('tr');
-  tr.setAttribute('data-key', r.key);
-  tr.setAttribute('data-type', r.type);
-  tr.setAttribute('data-gate', r.siteGroup);
-  tr.setAttribute('data-kind', r.kind);
+  const tr = el('tr', {
+    'data-key': r.key,
+    'data-type': r.type,
+    'data-gate': r.siteGroup,
+    'data-kind': r.kind,
+  });
   cell(tr, 'time', r.time);
   cell(tr, 'event', r.eventText);
   cell(tr, 'kind', r.kindText);

@@ -9,7 +9,7 @@
  * (only a real click confirms: a script's synthetic click does not); the page posts only
  * {sig, payloadSha256, keyid?}.
  */
-import { api, byId, embedded, fill } from '../../dashboard/browser/client.js';
+import { api, byId, embedded, fill, timeFormat } from '../../dashboard/browser/client.js';
 import {
   base64ToBytes,
   checkShownManifest,
@@ -69,16 +69,7 @@ function say(el, text, state) {
  */
 function fmtTime(iso, tz) {
   try {
-    return new Intl.DateTimeFormat(A['locale'], {
-      timeZone: tz || undefined,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      hour12: false,
-      timeZoneName: 'short',
-    }).format(Date.parse(iso));
+    return timeFormat(A['locale'], tz || undefined, { zoneName: true }).format(Date.parse(iso));
   } catch {
     return iso; // a zone this browser does not know: the instant as the server wrote it
   }

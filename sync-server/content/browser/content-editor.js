@@ -167,6 +167,111 @@ export function button(text, on, attrs) {
   return b;
 }
 /**
+ * The options of a choice among fixed values, each named in the catalogue's words `M[prefix + value]`.
+ * @param {string[]} values
+ * @param {string} prefix
+ * @returns {[string, string][]}
+ */
+export function namedOptions(values, prefix) {
+  return values.map(function (v) {
+    return /** @type {[string, string]} */ ([v, M[prefix + v]]);
+  });
+}
+/**
+ * A labelled choice that sets `obj[key]` to one of `values` (shown: the first while it has none),
+ * each named in the catalogue's words `M[prefix + value]`.
+ * @param {string} label
+ * @param {object} obj
+ * @param {string} key
+ * @param {string[]} values
+ * @param {string} prefix
+ */
+export function choiceField(label, obj, key, values, prefix) {
+  /** @type {Record<string, unknown>} */
+  var o = /** @type {any} */ (obj);
+  return field(
+    label,
+    choice(namedOptions(values, prefix), String(o[key] || values[0]), function (v) {
+      o[key] = v;
+    }),
+  );
+}
+/**
+ * A labelled duration in seconds (half a second at the least) that sets `obj.durationMs`; empty: none.
+ * @param {string} label
+ * @param {{ durationMs?: number }} obj
+ * @param {Record<string, string>} [attrs]
+ */
+export function durationField(label, obj, attrs) {
+  return field(
+    label,
+    input(
+      'number',
+      seconds(obj.durationMs),
+      function (v) {
+        setMs(obj, v);
+      },
+      Object.assign({}, attrs, { min: '0.5', step: '0.5' }),
+    ),
+  );
+}
+/**
+ * A labelled id field: once changed, `rename(old, id)` updates what refers to the old id, then the
+ * whole editor is drawn again.
+ * @param {string} label
+ * @param {{ id: string }} obj
+ * @param {(old: string, id: string) => void} rename
+ */
+export function idField(label, obj, rename) {
+  return field(
+    label,
+    input(
+      'text',
+      obj.id,
+      function (v) {
+        var old = obj.id;
+        obj.id = v;
+        rename(old, v);
+        renderAll();
+      },
+      { 'data-f': 'id' },
+      'change',
+    ),
+  );
+}
+/**
+ * A button that removes entry `i` of `list`, then draws its section again.
+ * @param {string} text
+ * @param {unknown[]} list
+ * @param {number} i
+ * @param {() => void} redraw
+ * @param {Record<string, string>} [attrs]
+ */
+export function removeButton(text, list, i, redraw, attrs) {
+  return button(
+    text,
+    function () {
+      list.splice(i, 1);
+      redraw();
+    },
+    attrs,
+  );
+}
+/**
+ * A button that moves entry `i` of `list` by `d` places, then draws its section again.
+ * @param {string} text
+ * @param {unknown[]} list
+ * @param {number} i
+ * @param {number} d
+ * @param {() => void} redraw
+ */
+export function moveButton(text, list, i, d, redraw) {
+  return button(text, function () {
+    move(list, i, d);
+    redraw();
+  });
+}
+/**
  * @param {number | undefined} ms
  */
 export function seconds(ms) {

@@ -8,16 +8,18 @@ import {
   button,
   canEdit,
   choice,
+  choiceField,
+  durationField,
   field,
+  idField,
   input,
   langName,
   M,
   markDirty,
+  namedOptions,
   q,
   renderAll,
   S,
-  seconds,
-  setMs,
 } from './content-editor.js';
 import { renderPlaylists } from './content-playlists.js';
 
@@ -224,25 +226,13 @@ export function renderItems() {
     fs.appendChild(legend);
     var row = el('div', { class: 'cw-row' });
     row.appendChild(
-      field(
-        M['item.id'],
-        input(
-          'text',
-          item.id,
-          function (v) {
-            var old = item.id;
-            item.id = v;
-            m.playlists.forEach(function (p) {
-              p.entries.forEach(function (e) {
-                if (e.itemId === old) e.itemId = v;
-              });
-            });
-            renderAll();
-          },
-          { 'data-f': 'id' },
-          'change',
-        ),
-      ),
+      idField(M['item.id'], item, function (old, v) {
+        m.playlists.forEach(function (p) {
+          p.entries.forEach(function (e) {
+            if (e.itemId === old) e.itemId = v;
+          });
+        });
+      }),
     );
     row.appendChild(
       field(
@@ -262,9 +252,7 @@ export function renderItems() {
       field(
         M['item.kind'],
         choice(
-          KINDS.map(function (k) {
-            return [k, M['kind.' + k]];
-          }),
+          namedOptions(KINDS, 'kind.'),
           item.kind,
           function (v) {
             item.kind = v;
@@ -279,19 +267,7 @@ export function renderItems() {
         ),
       ),
     );
-    row.appendChild(
-      field(
-        M['item.duration'],
-        input(
-          'number',
-          seconds(item.durationMs),
-          function (v) {
-            setMs(item, v);
-          },
-          { 'data-f': 'duration', min: '0.5', step: '0.5' },
-        ),
-      ),
-    );
+    row.appendChild(durationField(M['item.duration'], item, { 'data-f': 'duration' }));
     if (item.kind === 'video') {
       var loop = el('input', { type: 'checkbox', 'data-f': 'loop' });
       loop.checked = Boolean(item.loop);
@@ -304,18 +280,7 @@ export function renderItems() {
     }
     if (item.kind === 'text')
       row.appendChild(
-        field(
-          M['style.label'],
-          choice(
-            ['standard', 'notice', 'warning'].map(function (s) {
-              return [s, M['style.' + s]];
-            }),
-            item.style || 'standard',
-            function (v) {
-              item.style = v;
-            },
-          ),
-        ),
+        choiceField(M['style.label'], item, 'style', ['standard', 'notice', 'warning'], 'style.'),
       );
     row.appendChild(
       button(

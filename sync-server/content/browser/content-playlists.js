@@ -7,16 +7,17 @@ import { byId, el } from '../../dashboard/browser/client.js';
 import {
   button,
   canEdit,
-  choice,
+  choiceField,
+  durationField,
   field,
+  idField,
   input,
   langName,
   M,
-  move,
+  moveButton,
+  removeButton,
   renderAll,
   S,
-  seconds,
-  setMs,
 } from './content-editor.js';
 import { renderSchedule } from './content-schedule.js';
 
@@ -42,24 +43,12 @@ export function renderPlaylists() {
     fs.appendChild(el('legend', null, p.name + ' (' + p.id + ')'));
     var row = el('div', { class: 'cw-row' });
     row.appendChild(
-      field(
-        M['playlist.id'],
-        input(
-          'text',
-          p.id,
-          function (v) {
-            var old = p.id;
-            p.id = v;
-            if (m.schedule.defaultPlaylistId === old) m.schedule.defaultPlaylistId = v;
-            m.schedule.entries.forEach(function (e) {
-              if (e.playlistId === old) e.playlistId = v;
-            });
-            renderAll();
-          },
-          { 'data-f': 'id' },
-          'change',
-        ),
-      ),
+      idField(M['playlist.id'], p, function (old, v) {
+        if (m.schedule.defaultPlaylistId === old) m.schedule.defaultPlaylistId = v;
+        m.schedule.entries.forEach(function (e) {
+          if (e.playlistId === old) e.playlistId = v;
+        });
+      }),
     );
     row.appendChild(
       field(
@@ -75,42 +64,11 @@ export function renderPlaylists() {
       ),
     );
     row.appendChild(
-      field(
-        M['playlist.languageMode'],
-        choice(
-          ['all-in-turn', 'rotate-per-loop'].map(function (x) {
-            return [x, M['mode.' + x]];
-          }),
-          p.languageMode || 'all-in-turn',
-          function (v) {
-            p.languageMode = v;
-          },
-        ),
-      ),
+      choiceField(M['playlist.languageMode'], p, 'languageMode', ['all-in-turn', 'rotate-per-loop'], 'mode.'),
     );
+    row.appendChild(choiceField(M['playlist.transition'], p, 'transition', ['cut', 'fade'], 'transition.'));
     row.appendChild(
-      field(
-        M['playlist.transition'],
-        choice(
-          ['cut', 'fade'].map(function (x) {
-            return [x, M['transition.' + x]];
-          }),
-          p.transition || 'cut',
-          function (v) {
-            p.transition = v;
-          },
-        ),
-      ),
-    );
-    row.appendChild(
-      button(
-        M['playlist.remove'],
-        function () {
-          m.playlists.splice(pi, 1);
-          renderAll();
-        },
-        { class: 'cw-remove-playlist' },
-      ),
+      removeButton(M['playlist.remove'], m.playlists, pi, renderAll, { class: 'cw-remove-playlist' }),
     );
     fs.appendChild(row);
     var tick = el('div', { class: 'cw-row cw-ticker' });
@@ -141,37 +99,10 @@ export function renderPlaylists() {
     p.entries.forEach(function (e, ei) {
       var li = el('li', { 'data-entry-item': e.itemId });
       li.appendChild(el('span', { class: 'cw-entry-label' }, itemLabel(e.itemId) + ' '));
-      li.appendChild(
-        field(
-          M['entry.duration'],
-          input(
-            'number',
-            seconds(e.durationMs),
-            function (v) {
-              setMs(e, v);
-            },
-            { min: '0.5', step: '0.5' },
-          ),
-        ),
-      );
-      li.appendChild(
-        button(M['entry.up'], function () {
-          move(p.entries, ei, -1);
-          renderPlaylists();
-        }),
-      );
-      li.appendChild(
-        button(M['entry.down'], function () {
-          move(p.entries, ei, 1);
-          renderPlaylists();
-        }),
-      );
-      li.appendChild(
-        button(M['entry.remove'], function () {
-          p.entries.splice(ei, 1);
-          renderPlaylists();
-        }),
-      );
+      li.appendChild(durationField(M['entry.duration'], e));
+      li.appendChild(moveButton(M['entry.up'], p.entries, ei, -1, renderPlaylists));
+      li.appendChild(moveButton(M['entry.down'], p.entries, ei, 1, renderPlaylists));
+      li.appendChild(removeButton(M['entry.remove'], p.entries, ei, renderPlaylists));
       ol.appendChild(li);
     });
     fs.appendChild(ol);

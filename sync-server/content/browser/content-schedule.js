@@ -4,13 +4,33 @@
  * another one by priority, weekdays, time window and dates.
  */
 import { byId, el } from '../../dashboard/browser/client.js';
-import { button, canEdit, choice, field, input, M, markDirty, S, syncJson } from './content-editor.js';
+import { canEdit, choice, field, input, M, markDirty, removeButton, S, syncJson } from './content-editor.js';
 
 /** @returns {[string, string][]} */
 function playlistOptions() {
   return S.manifest.playlists.map(function (p) {
     return /** @type {[string, string]} */ ([p.id, p.name + ' (' + p.id + ')']);
   });
+}
+/**
+ * A labelled date that bounds an entry (`from` or `to`); empty: no bound.
+ * @param {string} label
+ * @param {{ from?: string, to?: string }} e
+ * @param {'from' | 'to'} key
+ */
+function dateField(label, e, key) {
+  return field(
+    label,
+    input(
+      'date',
+      e[key],
+      function (v) {
+        if (v) e[key] = v;
+        else delete e[key];
+      },
+      { 'data-f': key },
+    ),
+  );
 }
 export function renderSchedule() {
   var box = byId('cw-schedule');
@@ -99,40 +119,9 @@ export function renderSchedule() {
     var we = input('time', w.end, setWindow, { 'data-f': 'end' });
     row.appendChild(field(M['schedule.windowStart'], ws));
     row.appendChild(field(M['schedule.windowEnd'], we));
-    row.appendChild(
-      field(
-        M['schedule.from'],
-        input(
-          'date',
-          e.from,
-          function (v) {
-            if (v) e.from = v;
-            else delete e.from;
-          },
-          { 'data-f': 'from' },
-        ),
-      ),
-    );
-    row.appendChild(
-      field(
-        M['schedule.to'],
-        input(
-          'date',
-          e.to,
-          function (v) {
-            if (v) e.to = v;
-            else delete e.to;
-          },
-          { 'data-f': 'to' },
-        ),
-      ),
-    );
-    row.appendChild(
-      button(M['schedule.remove'], function () {
-        sch.entries.splice(i, 1);
-        renderSchedule();
-      }),
-    );
+    row.appendChild(dateField(M['schedule.from'], e, 'from'));
+    row.appendChild(dateField(M['schedule.to'], e, 'to'));
+    row.appendChild(removeButton(M['schedule.remove'], sch.entries, i, renderSchedule));
     fs.appendChild(row);
     box.appendChild(fs);
   });

@@ -189,26 +189,30 @@ export function api(method, url, body, type) {
 /** @type {Map<string, Intl.DateTimeFormat>} */
 const timeFormats = new Map();
 
+/** The parts of a calendar date as the dashboard writes it (day, month, year in digits). */
+const DATE_PARTS = /** @type {const} */ ({ year: 'numeric', month: '2-digit', day: '2-digit' });
+
 /**
- * Date and time to the second in zone `tz`, in `locale`: the one format the dashboard shows times in
- * (the server renders the same, pages.ts fmtTime).
+ * Date and time in zone `tz`, in `locale`, on a 24-hour clock: the one way the dashboard shows times
+ * (the server renders the same, dashboard/language.ts formatDateTime). To the second by default;
+ * `style` writes them to the minute, or with the zone's short name.
  * @param {string | undefined} locale
  * @param {string | undefined} tz
+ * @param {{ seconds?: boolean, zoneName?: boolean }} [style]
  * @returns {Intl.DateTimeFormat}
  */
-export function timeFormat(locale, tz) {
-  const key = `${locale ?? ''}\n${tz ?? ''}`;
+export function timeFormat(locale, tz, style = { seconds: true }) {
+  const key = [locale ?? '', tz ?? '', style.seconds ? 's' : '', style.zoneName ? 'z' : ''].join('\n');
   let f = timeFormats.get(key);
   if (!f) {
     f = new Intl.DateTimeFormat(locale, {
       timeZone: tz,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
+      ...DATE_PARTS,
       hour: '2-digit',
       minute: '2-digit',
-      second: '2-digit',
+      ...(style.seconds ? { second: '2-digit' } : {}),
       hour12: false,
+      ...(style.zoneName ? { timeZoneName: 'short' } : {}),
     });
     timeFormats.set(key, f);
   }
