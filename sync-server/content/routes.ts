@@ -6,14 +6,18 @@
  *   GET  /api/content/site-groups                          site groups with their gate (content.view)
  *   GET  /api/content/workspace?siteGroup=                 WorkspaceView (content.view)
  *   PUT  /api/content/workspace?siteGroup=  {revision, manifest}
- *        → WorkspaceView | 400 {problems} | 409 WORKSPACE_STALE (content.edit)
+ *        → WorkspaceView | 400 {problems} | 409 WORKSPACE_STALE (content.edit); the first save
+ *        records `basedOnVersion` (the version on air it was made from)
+ *   POST /api/content/workspace/rebase?siteGroup=  {revision, resolutions?}
+ *        → {workspace, difference} | 409 REBASE_CONFLICT {difference, unresolved} (content.edit)
  *   POST /api/content/media?siteGroup=&name=   raw bytes (application/octet-stream)
  *        → 201 {path, length, sha256, contentType} | 400 | 413 (content.edit)
  *   GET  /api/content/media?path=                          the bytes, as a sandboxed download (content.view)
  *   GET  /api/content/media/view?path=                     an image/video (by its bytes) inline, sandboxed;
  *                                                          anything else → 415 MEDIA_NOT_VIEWABLE (content.view)
  *   POST /api/content/preview {siteGroup, manifest, from?, hours?} → PreviewResult (content.view)
- *   POST /api/content/submit?siteGroup=  {revision?}       → 201 {draft, link} (draft.submit)
+ *   POST /api/content/submit?siteGroup=  {revision?}       → 201 {draft, link} | 409 DRAFT_BASE_STALE
+ *        {difference} when the workspace was made from a version no longer on air (draft.submit)
  * Errors: `{ error: { code, message, problems? } }` (web/errors.ts). Every mutation is audited.
  */
 import { Readable } from 'node:stream';
@@ -22,7 +26,9 @@ import { z } from 'zod';
 import { SiteGroupId } from '../../protocol/content.js';
 import { isGatecastError } from '../../protocol/errors.js';
 import type { Logger } from '../../platform/log.js';
+import type { AccountContext } from '../accounts/access-control.js';
 import type { AccountService } from '../accounts/service.js';
+import type { DraftActor } from '../tuf/drafts.js';
 import { routeOptions } from '../web/route-access.js';
 import { inlineMediaHeaders, sendAsDownload } from '../web/untrusted-bytes.js';
 import { MediaNotViewableError, MediaRejectedError } from './errors.js';
@@ -38,7 +44,17 @@ export interface ContentRoutesOptions {
 }
 
 const SiteGroupQuery = z.object({ siteGroup: SiteGroupId });
-const SaveBody = z.object({ revision: z.number().int().min(0), manifest: z.record(z.string(), z.unknown()) });
+const SaveBody = z.object({
+  revision: z.number().int().min(0),
+  manifest: z.record(z.string(), z.unknown()),
+  /** The version on air the page loaded the workspace from (recorded by the first save). */
+  basedOnVersion: z.number().int().min(0).optional(),
+});
+const RebaseBody = z.object({
+  revision: z.number().int().min(1),
+  /** The author's choice for each entry changed on both sides, by `section:id`. */
+  resolutions: z.record(z.string().max(200), z.enum(['mine', 'theirs'])).default({}),
+});
 const PreviewBody = z.object({
   siteGroup: SiteGroupId,
   manifest: z.unknown(),
@@ -53,6 +69,30 @@ const MANIFEST_BODY_LIMIT = 6 * 1024 * 1024;
 
 export const contentRoutes: FastifyPluginAsyncZod<ContentRoutesOptions> = async (app, o) => {
   const { content, accounts } = o;
+
+  /**
+   * Runs a workspace action of the signed-in account on `siteGroup` and audits it under `action`:
+   * `ok` names the target and details of a success; a refusal is audited with its code.
+   */
+  async function asAccount<T>(
+    actor: AccountContext,
+    action: string,
+    siteGroup: string,
+    run: (by: DraftActor) => Promise<T>,
+    ok: (result: T) => { target?: string; details: Record<string, unknown> },
+    failed: Record<string, unknown> = {},
+  ): Promise<T> {
+    try {
+      const result = await run({ username: actor.user.username, role: actor.user.role });
+      const audit = ok(result);
+      accounts.audit(actor, action, audit.target ?? siteGroup, 'ok', audit.details);
+      return result;
+    } catch (err) {
+      if (isGatecastError(err))
+        accounts.audit(actor, action, siteGroup, 'failed', { code: err.code, ...failed });
+      throw err;
+    }
+  }
   if (!app.hasContentTypeParser('application/octet-stream'))
     app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
 
@@ -80,22 +120,45 @@ export const contentRoutes: FastifyPluginAsyncZod<ContentRoutesOptions> = async 
       bodyLimit: MANIFEST_BODY_LIMIT,
     },
     async (request, reply) => {
-      const actor = request.account!;
       const { siteGroup } = request.query;
       const body = request.body;
-      const by = { username: actor.user.username, role: actor.user.role };
-      try {
-        const view = await content.save(siteGroup, body.revision, body.manifest, by);
-        accounts.audit(actor, 'content.save', siteGroup, 'ok', { revision: view.revision });
-        return reply.header('cache-control', 'no-store').send(view);
-      } catch (err) {
-        if (isGatecastError(err))
-          accounts.audit(actor, 'content.save', siteGroup, 'failed', {
-            code: err.code,
-            fromRevision: body.revision,
-          });
-        throw err;
-      }
+      const view = await asAccount(
+        request.account!,
+        'content.save',
+        siteGroup,
+        (by) => content.save(siteGroup, body.revision, body.manifest, by, body.basedOnVersion),
+        (v) => ({ details: { revision: v.revision } }),
+        { fromRevision: body.revision },
+      );
+      return reply.header('cache-control', 'no-store').send(view);
+    },
+  );
+
+  app.post(
+    '/api/content/workspace/rebase',
+    routeOptions('content.edit', 'Rebase the saved workspace on the version on air (the author confirms)', {
+      querystring: SiteGroupQuery,
+      body: RebaseBody,
+    }),
+    async (request, reply) => {
+      const { siteGroup } = request.query;
+      const { revision, resolutions } = request.body;
+      const res = await asAccount(
+        request.account!,
+        'content.rebase',
+        siteGroup,
+        (by) => content.rebase(siteGroup, revision, resolutions, by),
+        (r) => ({
+          details: {
+            from: r.difference.basedOnVersion,
+            to: r.workspace.basedOnVersion,
+            revision: r.workspace.revision,
+            droppedEmergencies: r.difference.endedEmergencies,
+          },
+        }),
+        { fromRevision: revision },
+      );
+      return reply.header('cache-control', 'no-store').send(res);
     },
   );
 
@@ -209,28 +272,27 @@ export const contentRoutes: FastifyPluginAsyncZod<ContentRoutesOptions> = async 
       body: SubmitBody,
     }),
     async (request, reply) => {
-      const actor = request.account!;
       const { siteGroup } = request.query;
-      const body = request.body;
-      const by = { username: actor.user.username, role: actor.user.role };
-      try {
-        const res = await content.submit(siteGroup, body?.revision, by);
-        accounts.audit(actor, 'draft.submit', res.draft.id, 'ok', {
-          siteGroup,
-          version: res.draft.version,
-          files: res.draft.files.length,
-          uploaded: res.uploaded.length,
-          carriedEmergencies: res.carriedEmergencies,
-        });
-        return reply
-          .code(201)
-          .header('cache-control', 'no-store')
-          .send({ draft: res.draft, link: res.link, carriedEmergencies: res.carriedEmergencies });
-      } catch (err) {
-        if (isGatecastError(err))
-          accounts.audit(actor, 'draft.submit', siteGroup, 'failed', { code: err.code });
-        throw err;
-      }
+      const res = await asAccount(
+        request.account!,
+        'draft.submit',
+        siteGroup,
+        (by) => content.submit(siteGroup, request.body?.revision, by),
+        (r) => ({
+          target: r.draft.id,
+          details: {
+            siteGroup,
+            version: r.draft.version,
+            files: r.draft.files.length,
+            uploaded: r.uploaded.length,
+            carriedEmergencies: r.carriedEmergencies,
+          },
+        }),
+      );
+      return reply
+        .code(201)
+        .header('cache-control', 'no-store')
+        .send({ draft: res.draft, link: res.link, carriedEmergencies: res.carriedEmergencies });
     },
   );
 };
