@@ -8,6 +8,8 @@ import { Buffer } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import type { SigningKey } from '../../../platform/tuf-keys.js';
 import { latestManifest } from '../../../sync-server/content/schedule-preview.js';
+import { authoringTexts } from '../../../sync-server/content/texts.js';
+import { launchChromium, loginThroughPage } from '../../helpers/dashboard.js';
 import { actor, approvalRig, bundleText, mapFile, SG, type Session } from '../../helpers/approval.js';
 import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 
@@ -153,5 +155,42 @@ describe('drafts are based on a version', () => {
     const welcome = mine.body.workspace.manifest.items.find((i: { id: string }) => i.id === 'welcome');
     expect(welcome.variants.vi.body).toBe('Chào mừng (bản của tác giả)');
     expect(mine.body.workspace.basedOnVersion).toBe(2);
+  });
+
+  it('shows the refusal in the page’s language with the difference, and rebases when the author asks', async () => {
+    const t = await rigWithApprovals();
+    const { rig, author } = t;
+    const browser = await launchChromium();
+    cleanups.push(() => browser.close());
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await loginThroughPage(page, rig.base, 'author');
+    await page.click('#nav-content');
+    await page.waitForSelector('fieldset[data-item-id="welcome"]');
+    // Saved from version 1 as the page loaded it; then another draft puts version 2 on air.
+    await page.click('#cw-save');
+    await page.waitForFunction(() => /\b1\b/.test(document.querySelector('#cw-status')?.textContent ?? ''));
+    await t.publishOther(bundleText('Chào mừng — bản đã phát'));
+
+    await page.click('#cw-submit');
+    await page.waitForSelector('#cw-base-box:not([hidden])');
+    const vi = (k: Parameters<typeof authoringTexts.text>[1], p = {}) => authoringTexts.text('vi', k, p);
+    expect(await page.$eval('#cw-base-message', (e) => e.textContent)).toBe(
+      vi('base.stale', { base: 1, onAir: 2 }),
+    );
+    expect(await page.$eval('#cw-base-list li[data-ref="item:welcome"]', (e) => e.textContent)).toBe(
+      `${vi('section.item')} welcome: ${vi('base.undone')}`,
+    );
+    expect(await page.$eval('#cw-rebase', (e) => e.textContent)).toBe(vi('base.rebase', { onAir: 2 }));
+
+    await page.click('#cw-rebase');
+    await page.waitForSelector('#cw-base-box[hidden]');
+    expect(await page.$eval('#cw-status', (e) => e.textContent)).toBe(vi('base.rebased', { version: 2 }));
+    expect((await rig.call(author, 'GET', t.workspaceUrl)).body).toMatchObject({
+      revision: 2,
+      basedOnVersion: 2,
+    });
+    expect(errors).toEqual([]);
   });
 });
