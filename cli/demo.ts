@@ -199,7 +199,7 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
       `                  ${gatecast} draft sign ${as(approverUsers[i]!)} --draft <id> --key ${shownPath(key)}`,
     ),
   );
-  out(`                  ${gatecast} draft publish ${as(approverUsers[0]!)} --draft <id>`);
+  out(`                  (the signature that meets the threshold publishes the draft)`);
   out(
     `  accounts        author, ${approverUsers.join(', ')} (each with their approver key registered); password in ${publishPasswordFile}`,
   );

@@ -204,12 +204,26 @@ export function registerDraftCommands(program: Command, io: PublishCliIo): void 
       return client.addSignature(o.draft, sig);
     });
     out(`signed draft ${o.draft} as ${key.name} (${after.signedBy.length}/${after.threshold} signatures)`);
-    if (after.signedBy.length >= after.threshold)
-      out(`threshold met: run "gatecast draft publish --draft ${o.draft}"`);
+    // The signature that meets the threshold publishes the draft (the same rule as the dashboard's).
+    if (after.published)
+      out(
+        `threshold met: published ${after.published.siteGroup} version ${after.published.version}: ${after.published.targets} targets, ${after.published.newFiles} new file(s)`,
+      );
+    else if (after.publishProblem)
+      out(`threshold met but not published: ${after.publishProblem.code}: ${after.publishProblem.message}`);
+    else if (after.signedBy.length < after.threshold)
+      out(`not published yet: ${after.threshold - after.signedBy.length} more signature(s) needed`);
+    else
+      out(
+        `not published yet: ${after.missing.length} file(s) still to upload; publish with "gatecast draft publish --draft ${o.draft}" once they are`,
+      );
   });
 
   withTarget(
-    draftCommand('publish', 'Publish a draft once every file is uploaded and the threshold is met'),
+    draftCommand(
+      'publish',
+      'Publish a draft that met its threshold but could not go out when it was signed (files uploaded since)',
+    ),
   ).action(async (o: TargetOpts & { draft: string }) => {
     const r = await withClient(o, io, PUBLISH_ACCESS.publish, (client) => client.publish(o.draft));
     out(`published ${r.siteGroup} version ${r.version}: ${r.targets} targets, ${r.newFiles} new file(s)`);

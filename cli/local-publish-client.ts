@@ -39,7 +39,7 @@ export class LocalPublishClient implements PublishClient {
     return (await this.#drafts.diff(id)) ?? null;
   }
   addSignature(id: string, sig: SignatureUpload) {
-    return this.#drafts.addSignature(id, sig);
+    return this.#drafts.sign(id, sig);
   }
   publish(id: string) {
     return this.#drafts.publish(id);

@@ -10,7 +10,7 @@
  * - `GET  /drafts/:id`                      → DraftView (with `signed`, the payload approvers sign)
  * - `GET  /drafts/:id/manifest`             → the draft's bundle.json bytes
  * - `PUT  /drafts/:id/files/<target path>`  raw bytes (application/octet-stream) → UploadResult
- * - `POST /drafts/:id/signatures` {keyid, sig, payloadSha256?} → DraftView
+ * - `POST /drafts/:id/signatures` {keyid, sig, payloadSha256?} → SignResult (publishes at the threshold)
  * - `POST /drafts/:id/publish`              → PublishResult
  * - `DELETE /drafts/:id`                    → 204 (open drafts only)
  * Errors: `{ error: { code, message, problems? } }` with 400/401/403/404/409.
@@ -56,6 +56,11 @@ export const CreateDraftRequest = z.object({
     .max(4 * 1024 * 1024),
   /** Every media file the manifest references, with its length and sha256. */
   files: z.array(DraftFile).max(MAX_DRAFT_FILES),
+  /**
+   * The version on air the manifest was made from (default: the one on air now). A draft made from
+   * an older version is refused (409 DRAFT_BASE_STALE, with what the newer version changed).
+   */
+  basedOnVersion: z.number().int().min(0).optional(),
 });
 export type CreateDraftRequest = z.infer<typeof CreateDraftRequest>;
 
@@ -95,6 +100,8 @@ export const DraftView = z.object({
   publishedAt: z.string().optional(),
   /** `emergency`: an emergency message change with its own approval deadline. */
   kind: z.enum(['content', 'emergency']).default('content'),
+  /** The version on air the draft was made from. */
+  basedOnVersion: z.number().int().optional(),
   /** Emergency drafts: signatures and publication are refused after this instant. */
   approveBy: z.string().optional(),
 });
@@ -115,6 +122,20 @@ export const PublishResult = z.object({
   newFiles: z.number().int(),
 });
 export type PublishResult = z.infer<typeof PublishResult>;
+
+/**
+ * The answer to a signature: the draft after it, and whether it went on air. A draft publishes when
+ * a signature meets the threshold and every file is present, from whichever client gives it.
+ */
+export const SignResult = DraftView.extend({
+  /** The key the signature verified with. */
+  keyid: z.string(),
+  /** Set when this signature met the threshold and the draft went on air. */
+  published: PublishResult.nullable(),
+  /** Why a draft at its threshold did not go on air (e.g. DRAFT_BASE_STALE). */
+  publishProblem: z.object({ code: z.string(), message: z.string() }).optional(),
+});
+export type SignResult = z.infer<typeof SignResult>;
 
 export const SiteGroupView = z.object({
   siteGroup: z.string(),

@@ -19,6 +19,7 @@ import {
   PUBLISH_API_PREFIX,
   PublishResult,
   type SignatureUpload,
+  SignResult,
   SiteGroupView,
   UploadResult,
 } from '../protocol/publish-api.js';
@@ -38,7 +39,8 @@ export interface PublishClient {
   manifest(id: string): Promise<Buffer>;
   /** What an open draft changes against the version on air; null once published. */
   diff(id: string): Promise<ManifestDiff | null>;
-  addSignature(id: string, sig: SignatureUpload): Promise<DraftView>;
+  /** Adds a signature; the one that meets the threshold publishes the draft (`published`). */
+  addSignature(id: string, sig: SignatureUpload): Promise<SignResult>;
   publish(id: string): Promise<PublishResult>;
   discard(id: string): Promise<void>;
   /** Ends what the client holds (the account session); the client is not used afterwards. */
@@ -429,7 +431,7 @@ export class HttpPublishClient implements PublishClient {
   }
   addSignature(id: string, sig: SignatureUpload) {
     return this.#parsed(
-      DraftView,
+      SignResult,
       this.#call('POST', `/drafts/${encodeURIComponent(id)}/signatures`, { json: sig }),
     );
   }

@@ -18,13 +18,12 @@ import {
   mediaTargets,
   SiteGroupId,
 } from '../../protocol/content.js';
-import { coded, GatecastError, type Problem } from '../../protocol/errors.js';
+import { coded, type Problem } from '../../protocol/errors.js';
 import type { Logger } from '../../platform/log.js';
 import type { ManifestDiff } from '../../protocol/manifest-diff.js';
 import type { DraftFile, DraftView, PublishResult } from '../../protocol/publish-api.js';
 import { latestManifest } from './schedule-preview.js';
 import { type DraftActor, type DraftService } from '../tuf/drafts.js';
-import { isDraftStateError } from '../tuf/errors.js';
 import { hashedTargetPath, repoLayout } from '../tuf/layout.js';
 import { type DetectedType, detectFileType } from '../web/untrusted-bytes.js';
 import { type DiffLine, lineDiff } from './line-diff.js';
@@ -318,38 +317,17 @@ export class ApprovalService {
   }
 
   /**
-   * Records an approver's signature (DraftService applies the signing rules and checks the key),
-   * then publishes at once when the threshold is met and every file is present.
+   * Records an approver's signature; it publishes at the threshold (DraftService.sign: the same
+   * rule for every client).
    */
   async sign(id: string, req: SignRequest, by: DraftActor): Promise<SignOutcome> {
-    const { drafts } = this.#o;
-    const before = await drafts.get(id);
     const digest = req.payloadSha256 ? { payloadSha256: req.payloadSha256 } : {};
-    const draft = await drafts.addSignature(
+    const { keyid, published, publishProblem, ...draft } = await this.#o.drafts.sign(
       id,
       req.keyid ? { keyid: req.keyid, sig: req.sig, ...digest } : { sig: req.sig, ...digest },
       by,
     );
-    const keyid = draft.signatures.find((s) => !before.signatures.some((b) => b.keyid === s.keyid))?.keyid;
-    const outcome: SignOutcome = { draft, keyid: keyid ?? req.keyid ?? '', published: null };
-    if (draft.signedBy.length < draft.threshold || draft.missing.length) return outcome;
-    try {
-      outcome.published = await drafts.publish(id);
-      outcome.draft = await drafts.get(id);
-      this.#o.log.info('draft published at its threshold', {
-        id,
-        siteGroup: draft.siteGroup,
-        by: by.username,
-      });
-    } catch (err) {
-      if (!isDraftStateError(err) && !(err instanceof GatecastError)) throw err;
-      // Another signature published it a moment ago, or the site group moved on: say so.
-      outcome.draft = await drafts.get(id);
-      if (outcome.draft.status !== 'published')
-        outcome.publishProblem = { code: err.code, message: err.message };
-      this.#o.log.warn('draft at threshold not published', { id, err });
-    }
-    return outcome;
+    return { draft, keyid, published, ...(publishProblem ? { publishProblem } : {}) };
   }
 
   /** Deletes an open draft: its creator, or an admin (the rule is DraftService's). */

@@ -74,6 +74,11 @@ export function renderContent(
                   <h3>${t('problems.title')}</h3>
                   <ul id="cw-problems"></ul>
                 </section>
+                <section id="cw-base-box" class="cw-problems" hidden>
+                  <p id="cw-base-message"></p>
+                  <ul id="cw-base-list"></ul>
+                  ${o.canEdit ? html`<button type="button" id="cw-rebase"></button>` : ''}
+                </section>
                 <section class="cw-section">
                   <h3>${t('items.title')}</h3>
                   <div id="cw-items"></div>

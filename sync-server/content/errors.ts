@@ -1,5 +1,8 @@
 /** Errors of the authoring side (workspaces, the media store, submission), each with a stable code. */
 import { coded, GatecastError, type Problem } from '../../protocol/errors.js';
+import type { MergeRef, ThreeWayDiff } from '../../protocol/manifest-merge.js';
+import { isDashboardLanguage } from '../dashboard/language.js';
+import { authoringTexts } from './texts.js';
 
 /** The request or the workspace's manifest breaks a rule; `problems` names every one. */
 export class ContentWorkflowError extends coded('CONTENT_INVALID') {
@@ -51,3 +54,33 @@ export class SiteGroupUnknownError extends coded('SITE_GROUP_UNKNOWN') {}
 export const isWorkspaceStaleError = (e: unknown): e is WorkspaceStaleError =>
   e instanceof WorkspaceStaleError;
 export const isMediaRejectedError = (e: unknown): e is MediaRejectedError => e instanceof MediaRejectedError;
+
+/** A rebase found entries both sides changed that the author's choices do not settle; nothing was saved. */
+export class RebaseConflictError extends GatecastError {
+  readonly code = 'REBASE_CONFLICT';
+  constructor(
+    message: string,
+    readonly difference: ThreeWayDiff,
+    readonly unresolved: MergeRef[],
+  ) {
+    super(message);
+  }
+  details(): Record<string, unknown> {
+    return { difference: this.difference, unresolved: this.unresolved };
+  }
+  messageIn(lang: string): string | undefined {
+    return isDashboardLanguage(lang)
+      ? authoringTexts.text(lang, 'base.conflict', { count: this.unresolved.length })
+      : undefined;
+  }
+}
+
+/** The refusal of a workspace made from a version no longer on air, in the dashboard's words. */
+export function staleBaseMessage(d: ThreeWayDiff): (lang: string) => string | undefined {
+  return (lang) =>
+    !isDashboardLanguage(lang)
+      ? undefined
+      : d.basedOnVersion === null
+        ? authoringTexts.text(lang, 'base.unknown', { onAir: d.onAirVersion })
+        : authoringTexts.text(lang, 'base.stale', { base: d.basedOnVersion, onAir: d.onAirVersion });
+}

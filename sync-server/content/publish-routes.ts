@@ -1,7 +1,7 @@
 /**
  * The publishing API (see protocol/publish-api.ts for the routes): authors create drafts and upload
- * media, approvers fetch the payload and post signatures, and a draft is published once the
- * threshold is met. One set of routes, two ways in (`auth`):
+ * media, approvers fetch the payload and post signatures, and the signature that meets the threshold
+ * publishes the draft (DraftService.sign, the same rule as the dashboard's). One set of routes, two ways in (`auth`):
  *
  * - `{ session: { accounts } }` — the sync server: register inside the scope guarded by
  *   installAccessControl (accounts/access-control.ts). Each route declares its action: reads
@@ -198,18 +198,36 @@ export const publishRoutes: FastifyPluginAsyncZod<PublishRoutesOptions> = async 
 
       api.post(
         '/drafts/:id/signatures',
-        routeOptions(PUBLISH_ACCESS.sign, 'Add an approver’s signature to a draft', {
-          params: DraftParams,
-          body: SignatureUpload,
-        }),
+        routeOptions(
+          PUBLISH_ACCESS.sign,
+          'Add an approver’s signature to a draft; publishes it at the threshold',
+          {
+            params: DraftParams,
+            body: SignatureUpload,
+          },
+        ),
         async (req) => {
           const sig = req.body;
           return audited(
             req,
             'draft.sign',
             req.params.id,
-            () => drafts.addSignature(req.params.id, sig, actorOf(req)),
-            (d) => ({ keyid: sig.keyid, signatures: d.signedBy.length, threshold: d.threshold }),
+            async () => {
+              const out = await drafts.sign(req.params.id, sig, actorOf(req));
+              const account = accountOf(req);
+              if (out.published && account && session)
+                session.accounts.audit(account, 'draft.publish', req.params.id, 'ok', {
+                  siteGroup: out.published.siteGroup,
+                  version: out.published.version,
+                });
+              return out;
+            },
+            (d) => ({
+              keyid: sig.keyid,
+              signatures: d.signedBy.length,
+              threshold: d.threshold,
+              published: d.published !== null,
+            }),
           );
         },
       );

@@ -6,14 +6,18 @@
  *   GET  /api/content/site-groups                          site groups with their gate (content.view)
  *   GET  /api/content/workspace?siteGroup=                 WorkspaceView (content.view)
  *   PUT  /api/content/workspace?siteGroup=  {revision, manifest}
- *        → WorkspaceView | 400 {problems} | 409 WORKSPACE_STALE (content.edit)
+ *        → WorkspaceView | 400 {problems} | 409 WORKSPACE_STALE (content.edit); the first save
+ *        records `basedOnVersion` (the version on air it was made from)
+ *   POST /api/content/workspace/rebase?siteGroup=  {revision, resolutions?}
+ *        → {workspace, difference} | 409 REBASE_CONFLICT {difference, unresolved} (content.edit)
  *   POST /api/content/media?siteGroup=&name=   raw bytes (application/octet-stream)
  *        → 201 {path, length, sha256, contentType} | 400 | 413 (content.edit)
  *   GET  /api/content/media?path=                          the bytes, as a sandboxed download (content.view)
  *   GET  /api/content/media/view?path=                     an image/video (by its bytes) inline, sandboxed;
  *                                                          anything else → 415 MEDIA_NOT_VIEWABLE (content.view)
  *   POST /api/content/preview {siteGroup, manifest, from?, hours?} → PreviewResult (content.view)
- *   POST /api/content/submit?siteGroup=  {revision?}       → 201 {draft, link} (draft.submit)
+ *   POST /api/content/submit?siteGroup=  {revision?}       → 201 {draft, link} | 409 DRAFT_BASE_STALE
+ *        {difference} when the workspace was made from a version no longer on air (draft.submit)
  * Errors: `{ error: { code, message, problems? } }` (web/errors.ts). Every mutation is audited.
  */
 import { Readable } from 'node:stream';
@@ -40,7 +44,17 @@ export interface ContentRoutesOptions {
 }
 
 const SiteGroupQuery = z.object({ siteGroup: SiteGroupId });
-const SaveBody = z.object({ revision: z.number().int().min(0), manifest: z.record(z.string(), z.unknown()) });
+const SaveBody = z.object({
+  revision: z.number().int().min(0),
+  manifest: z.record(z.string(), z.unknown()),
+  /** The version on air the page loaded the workspace from (recorded by the first save). */
+  basedOnVersion: z.number().int().min(0).optional(),
+});
+const RebaseBody = z.object({
+  revision: z.number().int().min(1),
+  /** The author's choice for each entry changed on both sides, by `section:id`. */
+  resolutions: z.record(z.string().max(200), z.enum(['mine', 'theirs'])).default({}),
+});
 const PreviewBody = z.object({
   siteGroup: SiteGroupId,
   manifest: z.unknown(),
@@ -135,10 +149,39 @@ export const contentRoutes: FastifyPluginAsyncZod<ContentRoutesOptions> = async 
           outcome: 'failed',
           details: { fromRevision: body.revision },
         },
-        () => content.save(siteGroup, body.revision, body.manifest, by),
+        () => content.save(siteGroup, body.revision, body.manifest, by, body.basedOnVersion),
       );
       accounts.audit(actor, 'content.save', siteGroup, 'ok', { revision: view.revision });
       return reply.header('cache-control', 'no-store').send(view);
+    },
+  );
+
+  app.post(
+    '/api/content/workspace/rebase',
+    routeOptions('content.edit', 'Rebase the saved workspace on the version on air (the author confirms)', {
+      querystring: SiteGroupQuery,
+      body: RebaseBody,
+    }),
+    async (request, reply) => {
+      const { actor, siteGroup, by } = workspaceAuthor(request);
+      const { revision, resolutions } = request.body;
+      const res = await auditRefusal(
+        {
+          actor,
+          action: 'content.rebase',
+          target: siteGroup,
+          outcome: 'failed',
+          details: { fromRevision: revision },
+        },
+        () => content.rebase(siteGroup, revision, resolutions, by),
+      );
+      accounts.audit(actor, 'content.rebase', siteGroup, 'ok', {
+        from: res.difference.basedOnVersion,
+        to: res.workspace.basedOnVersion,
+        revision: res.workspace.revision,
+        droppedEmergencies: res.difference.endedEmergencies,
+      });
+      return reply.header('cache-control', 'no-store').send(res);
     },
   );
 

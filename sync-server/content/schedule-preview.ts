@@ -3,14 +3,8 @@
  * next 24 hours, computed by the device's own schedule engine from the latest published bundle
  * manifest of the device's site group, as the TUF repository serves it.
  */
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { GateConfig } from '../../protocol/config.js';
-import { BUNDLE_MANIFEST_NAME, parseBundleManifest } from '../../protocol/content.js';
 import { createScheduleEngine, type Segment } from '../../protocol/schedule-engine.js';
-import { hashedTargetPath, repoLayout } from '../tuf/layout.js';
-import type { TufRepository } from '../tuf/repository.js';
 
 export interface SchedulePreview {
   version: number;
@@ -69,20 +63,4 @@ export async function previewSegmentsSliced(
   return out;
 }
 
-/** The latest published manifest of `siteGroup`, read and hash-checked from the repository's targets. */
-export async function latestManifest(
-  repo: TufRepository,
-  repoDir: string,
-  siteGroup: string,
-): Promise<{ version: number; manifest: ReturnType<typeof parseBundleManifest> } | undefined> {
-  const md = repo.roleMetadata(siteGroup);
-  if (!md) return undefined;
-  const path = `${siteGroup}/${BUNDLE_MANIFEST_NAME}`;
-  const target = md.signed.targets[path];
-  const sha256 = target?.hashes['sha256'];
-  if (!target || !sha256) return undefined;
-  const bytes = await readFile(join(repoLayout(repoDir).targetsDir, hashedTargetPath(path, sha256)));
-  if (createHash('sha256').update(bytes).digest('hex') !== sha256)
-    throw new Error(`${path} in the repository does not match its published hash`);
-  return { version: md.signed.version, manifest: parseBundleManifest(JSON.parse(bytes.toString('utf8'))) };
-}
+export { latestManifest, manifestAtVersion } from '../tuf/published-manifest.js';

@@ -21,11 +21,18 @@ import { ContentError, type Problem } from '../../protocol/errors.js';
 import type { Logger } from '../../platform/log.js';
 import { checkDraft, type DraftFile, type DraftView } from '../../protocol/publish-api.js';
 import type { Segment } from '../../protocol/schedule-engine.js';
-import { latestManifest, previewSegmentsSliced } from './schedule-preview.js';
+import { latestManifest, manifestAtVersion, previewSegmentsSliced } from './schedule-preview.js';
+import { rebaseManifest, refKey, type Resolution, type ThreeWayDiff } from '../../protocol/manifest-merge.js';
 import type { DraftActor, DraftService } from '../tuf/drafts.js';
 import { hashedTargetPath, repoLayout } from '../tuf/layout.js';
 import type { TufRepository } from '../tuf/repository.js';
-import { ContentWorkflowError, MediaNotFoundError, SiteGroupUnknownError } from './errors.js';
+import {
+  ContentWorkflowError,
+  MediaNotFoundError,
+  RebaseConflictError,
+  SiteGroupUnknownError,
+  staleBaseMessage,
+} from './errors.js';
 import { contentTypeOf } from './media-names.js';
 import type { MediaRecord, MediaStore, MediaUpload } from './media-store.js';
 import type { WorkspaceRecord, WorkspaceStore } from './workspace-store.js';
@@ -56,7 +63,10 @@ export interface WorkspaceView {
   saved: boolean;
   updatedBy?: string;
   updatedAt?: string;
-  /** Published version the unsaved workspace starts from (null: a starter manifest). */
+  /**
+   * The version on air the workspace was made from (0: nothing was published yet); null for a
+   * workspace saved before the base was recorded. Submitting refuses a base no longer on air.
+   */
   basedOnVersion: number | null;
   manifest: Record<string, unknown>;
   gate: ContentGate;
@@ -95,7 +105,7 @@ export interface SubmitResult {
 export interface ContentServiceOptions {
   repo: TufRepository;
   repoDir: string;
-  drafts: Pick<DraftService, 'create' | 'upload' | 'discard' | 'get'>;
+  drafts: Pick<DraftService, 'create' | 'upload' | 'discard' | 'get' | 'staleError'>;
   workspaces: WorkspaceStore;
   media: MediaStore;
   gate: (siteGroup: string) => GateConfig | undefined;
@@ -156,7 +166,7 @@ export class ContentService {
       siteGroup,
       revision: 0,
       saved: false,
-      basedOnVersion: latest?.version ?? null,
+      basedOnVersion: latest?.version ?? 0,
       manifest: latest ? structuredClone(latest.manifest) : this.#starter(siteGroup),
       gate,
     };
@@ -169,7 +179,7 @@ export class ContentService {
       saved: true,
       updatedBy: rec.updatedBy,
       updatedAt: rec.updatedAt,
-      basedOnVersion: null,
+      basedOnVersion: rec.basedOnVersion,
       manifest: rec.manifest,
       gate,
     };
@@ -251,7 +261,38 @@ export class ContentService {
       : { problems, files };
   }
 
-  async save(siteGroup: string, revision: number, raw: unknown, by: DraftActor): Promise<WorkspaceView> {
+  /** The version of `siteGroup` on air (0: nothing published). */
+  #onAirVersion(siteGroup: string): number {
+    return this.o.repo.roleMetadata(siteGroup)?.signed.version ?? 0;
+  }
+
+  /**
+   * Saves the workspace at `revision`. The first save records the version it was made from:
+   * `basedOnVersion` as the page loaded it (default: the version on air now); later saves keep it.
+   */
+  async save(
+    siteGroup: string,
+    revision: number,
+    raw: unknown,
+    by: DraftActor,
+    basedOnVersion?: number,
+  ): Promise<WorkspaceView> {
+    return this.#store(
+      siteGroup,
+      revision,
+      raw,
+      by,
+      revision === 0 ? (basedOnVersion ?? this.#onAirVersion(siteGroup)) : undefined,
+    );
+  }
+
+  async #store(
+    siteGroup: string,
+    revision: number,
+    raw: unknown,
+    by: DraftActor,
+    basedOnVersion: number | undefined,
+  ): Promise<WorkspaceView> {
     this.#known(siteGroup);
     const { problems, manifest } = await this.check(siteGroup, raw);
     if (problems.length || !manifest)
@@ -262,6 +303,7 @@ export class ContentService {
       structuredClone(manifest) as Record<string, unknown>,
       by.username,
       this.o.clock.now(),
+      basedOnVersion,
     );
     this.o.log.info('workspace saved', { siteGroup, revision: rec.revision, by: by.username });
     return this.#view(rec, this.#gateView(siteGroup));
@@ -338,6 +380,17 @@ export class ContentService {
     const { problems, manifest, files } = await this.check(siteGroup, saved.manifest);
     if (problems.length || !manifest)
       throw new ContentWorkflowError(`the workspace of "${siteGroup}" cannot be submitted`, problems);
+    // Made from an older version: as it is, it would undo what the newer one changed (and could
+    // bring back an emergency ended since). The author rebases first (see rebase).
+    const onAirVersion = this.#onAirVersion(siteGroup);
+    if (saved.basedOnVersion !== onAirVersion)
+      throw await this.o.drafts.staleError(
+        siteGroup,
+        saved.basedOnVersion,
+        manifest,
+        `the workspace of "${siteGroup}" was made from ${saved.basedOnVersion === null ? 'an unrecorded version' : `version ${saved.basedOnVersion}`}, but version ${onAirVersion} is on air; rebase it first`,
+        staleBaseMessage,
+      );
     // Emergencies have their own flow: one published after this workspace was started must not be
     // taken off the air by this draft, so every unexpired published emergency it lacks is kept.
     const now = this.o.clock.now();
@@ -357,6 +410,7 @@ export class ContentService {
         siteGroup,
         manifest: text,
         files: files.map(({ path, length, sha256 }) => ({ path, length, sha256 })),
+        basedOnVersion: onAirVersion,
       },
       by,
     );
@@ -390,6 +444,60 @@ export class ContentService {
       uploaded,
       carriedEmergencies: carriedIds,
     };
+  }
+
+  /**
+   * Rebases the saved workspace (at `revision`) on the version on air, when the author confirms it
+   * (protocol/manifest-merge.ts rebaseManifest): entries the author left alone take the on-air
+   * value, the author's own changes stay, ended emergencies are dropped, and each entry changed on
+   * both sides needs the author's choice in `resolutions` (by `section:id`), else
+   * RebaseConflictError lists them and nothing is saved.
+   */
+  async rebase(
+    siteGroup: string,
+    revision: number,
+    resolutions: Readonly<Record<string, Resolution>>,
+    by: DraftActor,
+  ): Promise<{ workspace: WorkspaceView; difference: ThreeWayDiff }> {
+    this.#known(siteGroup);
+    const saved = await this.o.workspaces.load(siteGroup);
+    if (!saved)
+      throw new ContentWorkflowError(`nothing to rebase for "${siteGroup}"`, [
+        { path: 'workspace', message: 'no saved workspace' },
+      ]);
+    const draft = parseBundleManifest(saved.manifest);
+    const onAir = await latestManifest(this.o.repo, this.o.repoDir, siteGroup);
+    const onAirVersion = this.#onAirVersion(siteGroup);
+    const base =
+      saved.basedOnVersion === null
+        ? undefined
+        : await manifestAtVersion(this.o.repo, this.o.repoDir, siteGroup, saved.basedOnVersion);
+    const { manifest, diff, unresolved } = rebaseManifest(
+      {
+        base: base?.manifest,
+        basedOnVersion: saved.basedOnVersion,
+        onAir: onAir?.manifest,
+        onAirVersion,
+        draft,
+      },
+      resolutions,
+      this.o.clock.now(),
+    );
+    if (unresolved.length)
+      throw new RebaseConflictError(
+        `the workspace of "${siteGroup}" was not rebased: changed on both sides, choose for each: ${unresolved.map(refKey).join(', ')}`,
+        diff,
+        unresolved,
+      );
+    const workspace = await this.#store(siteGroup, revision, manifest, by, onAirVersion);
+    this.o.log.info('workspace rebased', {
+      siteGroup,
+      from: saved.basedOnVersion,
+      to: onAirVersion,
+      droppedEmergencies: diff.endedEmergencies,
+      by: by.username,
+    });
+    return { workspace, difference: diff };
   }
 
   /** Stores one upload (see MediaStore.put) for a known site group. */

@@ -22,6 +22,12 @@ export const WorkspaceRecord = z.object({
   updatedAt: z.string(),
   /** The manifest as last saved (checked against the content model before it was). */
   manifest: z.record(z.string(), z.unknown()),
+  /**
+   * The version on air the workspace was made from (0: nothing was published); null for a workspace
+   * saved before the base was recorded. Submission refuses a workspace whose base is no longer on
+   * air (ContentService.submit); a rebase moves it.
+   */
+  basedOnVersion: z.number().int().min(0).nullable().default(null),
 });
 export type WorkspaceRecord = z.infer<typeof WorkspaceRecord>;
 
@@ -51,7 +57,8 @@ export class WorkspaceStore {
 
   /**
    * Saves `manifest` as the next revision if `expectedRevision` is the current one (0: none saved
-   * yet); otherwise WorkspaceStaleError and nothing changes. Saves are serialised.
+   * yet); otherwise WorkspaceStaleError and nothing changes. Saves are serialised. The base version
+   * stays the saved one's unless `basedOnVersion` is given (the first save, a rebase).
    */
   save(
     siteGroup: string,
@@ -59,9 +66,11 @@ export class WorkspaceStore {
     manifest: Record<string, unknown>,
     by: string,
     at: number,
+    basedOnVersion?: number | null,
   ): Promise<WorkspaceRecord> {
     const run = this.#queue.then(async () => {
-      const current = (await this.load(siteGroup))?.revision ?? 0;
+      const saved = await this.load(siteGroup);
+      const current = saved?.revision ?? 0;
       if (current !== expectedRevision)
         throw new WorkspaceStaleError(
           `the workspace of "${siteGroup}" is at revision ${current}, the save started from ${expectedRevision}; reload it first`,
@@ -74,6 +83,7 @@ export class WorkspaceStore {
         updatedBy: by,
         updatedAt: new Date(at).toISOString(),
         manifest,
+        basedOnVersion: basedOnVersion === undefined ? (saved?.basedOnVersion ?? null) : basedOnVersion,
       };
       await writeFileAtomic(this.#file(siteGroup), `${JSON.stringify(rec, null, 1)}\n`);
       return rec;

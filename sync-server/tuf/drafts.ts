@@ -32,7 +32,7 @@ import {
   parseBundleManifest,
 } from '../../protocol/content.js';
 import { diffManifests, type ManifestDiff } from '../../protocol/manifest-diff.js';
-import { coded } from '../../protocol/errors.js';
+import { coded, GatecastError } from '../../protocol/errors.js';
 import { createLogger, type Logger } from '../../platform/log.js';
 import {
   type CreateDraftRequest,
@@ -41,6 +41,7 @@ import {
   type DraftView,
   type PublishResult,
   type SignatureUpload,
+  type SignResult,
   type UploadResult,
 } from '../../protocol/publish-api.js';
 import {
@@ -51,7 +52,15 @@ import {
   keyRefusal,
   signingRefusal,
 } from './draft-signing-rules.js';
-import { DraftError, DraftNotFoundError, DraftStateError, SignatureRejectedError } from './errors.js';
+import {
+  DraftBaseStaleError,
+  DraftError,
+  DraftNotFoundError,
+  DraftStateError,
+  SignatureRejectedError,
+} from './errors.js';
+import { type ThreeWayDiff, threeWayDiff } from '../../protocol/manifest-merge.js';
+import { latestManifest, manifestAtVersion } from './published-manifest.js';
 import { hashedTargetPath } from './layout.js';
 import { sha256Hex, tufTime } from './metadata.js';
 import type { TufRepository } from './repository.js';
@@ -82,8 +91,12 @@ const DraftRecord = z.object({
   kind: DraftKind.default('content'),
   /** Emergency drafts: no signature or publication after this instant (ISO). */
   approveBy: z.string().optional(),
+  /** The version on air it was made from (absent in drafts recorded before it was kept: version - 1). */
+  basedOnVersion: z.number().int().min(0).optional(),
 });
 type DraftRecord = z.infer<typeof DraftRecord>;
+
+const baseOf = (rec: DraftRecord) => rec.basedOnVersion ?? Number(rec.signed['version']) - 1;
 
 const DRAFT_ID = /^d\d{8}t\d{6}-[0-9a-f]{8}$/;
 
@@ -196,7 +209,40 @@ export class DraftService {
       ...(rec.publishedAt ? { publishedAt: rec.publishedAt } : {}),
       kind: rec.kind,
       ...(rec.approveBy ? { approveBy: rec.approveBy } : {}),
+      basedOnVersion: baseOf(rec),
     };
+  }
+
+  /**
+   * DraftBaseStaleError for `draft` (the manifest of a draft of `siteGroup` made from version
+   * `basedOnVersion`) now that another version is on air: what that version changed and what the
+   * draft would undo.
+   */
+  async staleError(
+    siteGroup: string,
+    basedOnVersion: number | null,
+    draft: BundleManifest,
+    message: string,
+    /** The refusal in a person's language (the dashboard's), from the difference. */
+    messages?: (d: ThreeWayDiff) => (lang: string) => string | undefined,
+  ): Promise<DraftBaseStaleError> {
+    const dir = this.#repo.layout.dir;
+    const onAir = await latestManifest(this.#repo, dir, siteGroup);
+    const base =
+      basedOnVersion === null
+        ? undefined
+        : await manifestAtVersion(this.#repo, dir, siteGroup, basedOnVersion);
+    const difference = threeWayDiff(
+      {
+        base: base?.manifest,
+        basedOnVersion,
+        onAir: onAir?.manifest,
+        onAirVersion: this.#repo.roleMetadata(siteGroup)?.signed.version ?? 0,
+        draft,
+      },
+      this.#clock.now(),
+    );
+    return new DraftBaseStaleError(message, difference, messages?.(difference));
   }
 
   /**
@@ -210,6 +256,15 @@ export class DraftService {
       const { problems, manifest } = checkDraft(req.siteGroup, req.manifest, req.files);
       if (problems.length || !manifest)
         throw new DraftError(`draft for "${req.siteGroup}" refused`, problems);
+      const onAirVersion = this.#repo.roleMetadata(req.siteGroup)?.signed.version ?? 0;
+      const basedOnVersion = req.basedOnVersion ?? onAirVersion;
+      if (basedOnVersion !== onAirVersion)
+        throw await this.staleError(
+          req.siteGroup,
+          basedOnVersion,
+          manifest,
+          `draft for "${req.siteGroup}" refused: it was made from version ${basedOnVersion}, version ${onAirVersion} is on air`,
+        );
       const manifestBytes = Buffer.from(req.manifest, 'utf8');
       const manifestFile: DraftFile = {
         path: `${req.siteGroup}/${BUNDLE_MANIFEST_NAME}`,
@@ -232,6 +287,7 @@ export class DraftService {
         signatures: [],
         ...(by ? { createdBy: by.username } : {}),
         kind: opts.kind ?? 'content',
+        basedOnVersion,
         ...(opts.kind === 'emergency' && opts.approveWithinMs !== undefined
           ? { approveBy: tufTime(now + opts.approveWithinMs) }
           : {}),
@@ -418,6 +474,47 @@ export class DraftService {
     });
   }
 
+  /**
+   * The one rule for when a draft goes on air, whichever client gives the signature (the dashboard,
+   * `gatecast draft sign` through the publishing API or on a local repository): records it
+   * (addSignature) and publishes at once when it meets the threshold and every file is present.
+   * When the draft cannot go out (another signature published it a moment ago, the site group moved
+   * on), the signature stays and `publishProblem` says why.
+   */
+  async sign(
+    id: string,
+    upload: Parameters<DraftService['addSignature']>[1],
+    by?: DraftActor,
+  ): Promise<SignResult> {
+    const before = await this.get(id);
+    const draft = await this.addSignature(id, upload, by);
+    const keyid =
+      draft.signatures.find((s) => !before.signatures.some((b) => b.keyid === s.keyid))?.keyid ??
+      upload.keyid ??
+      '';
+    const out: SignResult = { ...draft, keyid, published: null };
+    if (draft.signedBy.length < draft.threshold || draft.missing.length) return out;
+    try {
+      const published = await this.publish(id);
+      this.#log.info('draft published at its threshold', {
+        id,
+        siteGroup: draft.siteGroup,
+        by: by?.username,
+      });
+      return { ...(await this.get(id)), keyid, published };
+    } catch (err) {
+      if (!(err instanceof GatecastError)) throw err;
+      const now = await this.get(id);
+      this.#log.warn('draft at threshold not published', { id, err });
+      return {
+        ...now,
+        keyid,
+        published: null,
+        ...(now.status !== 'published' ? { publishProblem: { code: err.code, message: err.message } } : {}),
+      };
+    }
+  }
+
   /** The approver key (not yet used on this draft) whose signature `sig` is; refuses otherwise. */
   #findSigner(rec: DraftRecord, sig: string): string {
     const d = this.#repo.delegation(rec.siteGroup);
@@ -494,8 +591,11 @@ export class DraftService {
         );
       const current = this.#repo.roleMetadata(rec.siteGroup)?.signed.version ?? 0;
       if (view.version !== current + 1)
-        throw new DraftStateError(
-          `draft ${id} would be version ${view.version} of "${rec.siteGroup}", but version ${current} is already published; create a new draft`,
+        throw await this.staleError(
+          rec.siteGroup,
+          baseOf(rec),
+          parseBundleManifest(JSON.parse((await this.manifest(id)).toString('utf8'))),
+          `draft ${id} was made from version ${baseOf(rec)} of "${rec.siteGroup}", but version ${current} is on air since; rebase it or make a new draft`,
         );
       const sources: TargetSource[] = [];
       for (const f of [rec.manifest, ...rec.files]) {

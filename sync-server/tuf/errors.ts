@@ -1,4 +1,5 @@
-import { coded, ProblemsError } from '../../protocol/errors.js';
+import { coded, GatecastError, ProblemsError } from '../../protocol/errors.js';
+import { type ThreeWayDiff, threeWayLines } from '../../protocol/manifest-merge.js';
 
 /** The repository on disk is missing, not initialised, or inconsistent with a request. */
 export class RepoError extends coded('TUF_REPO') {}
@@ -35,3 +36,25 @@ export class DraftNotFoundError extends coded('DRAFT_NOT_FOUND') {}
 /** The draft cannot move on in its current state (files missing, already published, stale). */
 export class DraftStateError extends coded('DRAFT_STATE') {}
 export const isDraftStateError = (e: unknown): e is DraftStateError => e instanceof DraftStateError;
+
+/**
+ * A draft (or workspace) was made from a version that is no longer on air: submitted or published
+ * as it is, it would undo what the newer version changed. The answer carries the three-way
+ * difference; the author rebases (an explicit action) or starts again from the version on air.
+ */
+export class DraftBaseStaleError extends GatecastError {
+  readonly code = 'DRAFT_BASE_STALE';
+  constructor(
+    message: string,
+    readonly difference: ThreeWayDiff,
+    readonly messages?: (lang: string) => string | undefined,
+  ) {
+    super(`${message}\n${threeWayLines(difference).join('\n')}`);
+  }
+  details(): Record<string, unknown> {
+    return { difference: this.difference };
+  }
+  messageIn(lang: string): string | undefined {
+    return this.messages?.(lang);
+  }
+}

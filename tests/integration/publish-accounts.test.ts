@@ -31,7 +31,7 @@ describe('gatecast draft against the sync server, signed in with accounts', () =
   });
   afterAll(() => rig.stop());
 
-  it('author creates, two approvers sign with their keys, an approver publishes; the draft names them', async () => {
+  it('author creates, two approvers sign with their keys, the second signature publishes; the draft names them', async () => {
     const io = cliIo();
     const as = (user: string) => ['--server', rig.base, '--user', user];
     const key = (i: number) => rig.demo.approverKeyFiles[i]!;
@@ -72,17 +72,19 @@ describe('gatecast draft against the sync server, signed in with accounts', () =
 
     const one = await gatecast(io, 'draft', 'sign', ...as('lan'), '--draft', id, '--key', key(0), '--yes');
     expect(one.out).toContain('(1/2 signatures)');
+    // The second signature publishes at once, as the dashboard's does.
     const two = await gatecast(io, 'draft', 'sign', ...as('minh'), '--draft', id, '--key', key(1), '--yes');
-    expect(two.out).toContain('threshold met');
+    expect(two.out).toContain(`threshold met: published ${SG} version 2`);
+    expect(rig.server.server.tuf!.repo.roleMetadata(SG)?.signed.version).toBe(2);
 
-    // Publishing is the approvers' act too.
+    // Publishing by hand is the approvers' act too (and here there is nothing left to publish).
     await expect(gatecast(io, 'draft', 'publish', ...as('tam'), '--draft', id)).rejects.toMatchObject({
       code: 'FORBIDDEN',
       message: expect.stringContaining('needs the approver role'),
     });
-    const published = await gatecast(io, 'draft', 'publish', ...as('lan'), '--draft', id);
-    expect(published.out).toContain(`published ${SG} version 2`);
-    expect(rig.server.server.tuf!.repo.roleMetadata(SG)?.signed.version).toBe(2);
+    await expect(gatecast(io, 'draft', 'publish', ...as('lan'), '--draft', id)).rejects.toMatchObject({
+      code: 'DRAFT_STATE',
+    });
 
     // A viewer reads it: who created and who signed.
     const shown = await gatecast(io, 'draft', 'show', ...as('vy'), '--draft', id);
@@ -99,12 +101,13 @@ describe('gatecast draft against the sync server, signed in with accounts', () =
       ['tam', 'draft.create', 'ok'],
       ['tam', 'draft.upload', 'ok'],
       ['lan', 'draft.sign', 'ok'],
+      ['minh', 'draft.publish', 'ok'],
       ['minh', 'draft.sign', 'ok'],
-      ['lan', 'draft.publish', 'ok'],
+      ['lan', 'draft.publish', 'failed'],
     ]);
     expect(drafts[0]!.details).toMatchObject({ id, siteGroup: SG, version: 2 });
     expect(drafts[1]).toMatchObject({ target: id, details: { path: `${SG}/media/tourism/en.png` } });
-    expect(drafts[4]!.details).toMatchObject({ siteGroup: SG, version: 2 });
+    expect(drafts[3]!.details).toMatchObject({ siteGroup: SG, version: 2 });
     const denied = audit.filter((e) => e.action === 'access.denied');
     expect(denied.map((e) => [e.actor, e.details['needs']])).toEqual([
       ['tam', 'draft.approve'],

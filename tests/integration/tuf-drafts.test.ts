@@ -89,9 +89,11 @@ describe('drafts over the publishing API', () => {
 
     await client.addSignature(d.id, await sign(d.id, 0));
     await expect(client.publish(d.id)).rejects.toMatchObject({ code: 'THRESHOLD_NOT_MET', status: 409 });
+    // The signature that meets the threshold publishes the draft.
     const v = await client.addSignature(d.id, await sign(d.id, 1));
     expect(v.signedBy).toHaveLength(2);
-    expect(await client.publish(d.id)).toMatchObject({ siteGroup: SG, version: 1, targets: 3, newFiles: 3 });
+    expect(v).toMatchObject({ status: 'published', basedOnVersion: 0 });
+    expect(v.published).toMatchObject({ siteGroup: SG, version: 1, targets: 3, newFiles: 3 });
 
     const c = tempDir('gatecast-tufclient-');
     try {
@@ -216,8 +218,7 @@ describe('drafts over the publishing API', () => {
     await client.uploadFile(d.id, `${SG}/media/vi/b.png`, join(work.path, 'b.png'));
     const stale = (await draftAB()).d;
     await client.addSignature(d.id, await sign(d.id, 0));
-    await client.addSignature(d.id, await sign(d.id, 2));
-    await client.publish(d.id);
+    expect((await client.addSignature(d.id, await sign(d.id, 2))).published).toMatchObject({ version: 1 });
 
     const C = Buffer.from('PNG-C');
     const next = await client.createDraft({
@@ -227,7 +228,21 @@ describe('drafts over the publishing API', () => {
     });
     expect(next.version).toBe(2);
     expect(next.missing).toEqual([`${SG}/media/c.png`]);
-    await expect(client.publish(stale.id)).rejects.toMatchObject({ code: 'DRAFT_STATE' });
+    // The stale draft was made from version 0: publishing it would undo version 1.
+    await expect(client.publish(stale.id)).rejects.toMatchObject({
+      code: 'DRAFT_BASE_STALE',
+      status: 409,
+      message: expect.stringContaining('made from version 0; version 1 is on air since'),
+    });
+    // A draft that names an older base is refused at once.
+    await expect(
+      client.createDraft({
+        siteGroup: SG,
+        manifest: manifest({ a: `${SG}/media/a.png` }),
+        files: [decl(`${SG}/media/a.png`, A)],
+        basedOnVersion: 0,
+      }),
+    ).rejects.toMatchObject({ code: 'DRAFT_BASE_STALE', status: 409 });
   });
 
   it('answers 404 for unknown or malformed draft ids, including path escapes', async () => {
@@ -251,7 +266,6 @@ describe('drafts over the publishing API', () => {
     await client.uploadFile(kept.id, `${SG}/media/vi/b.png`, join(work.path, 'b.png'));
     await client.addSignature(kept.id, await sign(kept.id, 0));
     await client.addSignature(kept.id, await sign(kept.id, 1));
-    await client.publish(kept.id);
     await expect(client.discard(kept.id)).rejects.toMatchObject({ code: 'DRAFT_STATE', status: 409 });
     expect((await client.listDrafts()).map((x) => [x.id, x.status])).toEqual([[kept.id, 'published']]);
   });

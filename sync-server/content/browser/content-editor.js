@@ -38,11 +38,13 @@ const SVG = 'http://www.w3.org/2000/svg';
 /**
  * The editor's state; the manifest and the gate are there once the workspace is loaded (nothing
  * is drawn before).
- * @type {{ siteGroup: string, revision: number, manifest: Manifest, gate: Gate, dirty: boolean }}
+ * @type {{ siteGroup: string, revision: number, basedOnVersion: number | null, manifest: Manifest,
+ *   gate: Gate, dirty: boolean }}
  */
 export const S = {
   siteGroup: '',
   revision: 0,
+  basedOnVersion: /** @type {number | null} */ (null),
   manifest: /** @type {any} */ (null),
   gate: /** @type {any} */ (null),
   dirty: false,

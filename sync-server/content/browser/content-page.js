@@ -70,12 +70,85 @@ function editor(sel) {
     box.hidden = !(list && list.length);
   }
 
+  // ---- a workspace made from a version no longer on air: the difference, and the rebase
+  /** @typedef {{ section: string, id: string }} Ref */
+  /** @type {Record<string, string>} */
+  var choices = {};
+  /**
+   * Lists what the newer version changed that this workspace would undo, what both changed (a
+   * choice each), and the emergencies ended on air; offers the rebase.
+   * @param {{ message: string, difference: { onAirVersion: number, undone: Ref[], conflicts: Ref[],
+   *   endedEmergencies: string[] } }} e
+   */
+  function showBase(e) {
+    var d = e.difference,
+      list = byId('cw-base-list');
+    byId('cw-base-message').textContent = e.message;
+    list.textContent = '';
+    choices = {};
+    /** @param {Ref} r @param {string} key */
+    function row(r, key) {
+      var li = el(
+        'li',
+        { 'data-ref': r.section + ':' + r.id },
+        M['section.' + r.section] + ' ' + r.id + ': ' + M[key],
+      );
+      list.appendChild(li);
+      return li;
+    }
+    d.undone.forEach(function (r) {
+      row(r, 'base.undone');
+    });
+    d.conflicts.forEach(function (r) {
+      var key = r.section + ':' + r.id,
+        pick = el('select', { 'aria-label': key });
+      [
+        ['', '—'],
+        ['mine', M['base.mine']],
+        ['theirs', M['base.theirs']],
+      ].forEach(function (o) {
+        pick.appendChild(el('option', { value: o[0] }, o[1]));
+      });
+      pick.addEventListener('change', function () {
+        if (pick.value) choices[key] = pick.value;
+        else delete choices[key];
+      });
+      row(r, 'base.conflicts').appendChild(pick);
+    });
+    d.endedEmergencies.forEach(function (id) {
+      row({ section: 'emergency', id: id }, 'base.ended');
+    });
+    var rebase = document.getElementById('cw-rebase');
+    if (rebase) rebase.textContent = fill(M['base.rebase'], { onAir: d.onAirVersion });
+    byId('cw-base-box').hidden = false;
+  }
+  var rebaseBtn = document.getElementById('cw-rebase');
+  if (rebaseBtn)
+    rebaseBtn.addEventListener('click', function () {
+      api('POST', '/api/content/workspace/rebase?' + q('siteGroup', S.siteGroup), {
+        revision: S.revision,
+        resolutions: choices,
+      }).then(function (res) {
+        if (res.ok) {
+          byId('cw-base-box').hidden = true;
+          showWorkspace(res.json.workspace);
+          setStatus(fill(M['base.rebased'], { version: res.json.workspace.basedOnVersion }));
+          return;
+        }
+        var e = res.json && res.json.error;
+        if (e && e.code === 'REBASE_CONFLICT') showBase(e);
+        if (e && e.problems) showProblems(e.problems);
+        setStatus(fill(M['status.failed'], { message: errorMessage(res) }), true);
+      });
+    });
+
   // ---- load, save, preview, submit
   /**
    * @param {Workspace} w
    */
   function showWorkspace(w) {
     S.revision = w.revision;
+    S.basedOnVersion = w.basedOnVersion;
     S.manifest = w.manifest;
     S.gate = w.gate;
     S.dirty = false;
@@ -107,6 +180,7 @@ function editor(sel) {
     setStatus(M['content.loading']);
     showProblems([]);
     byId('cw-draft').hidden = true;
+    byId('cw-base-box').hidden = true;
     return api('GET', '/api/content/workspace?' + q('siteGroup', S.siteGroup)).then(function (res) {
       if (!res.ok) {
         setStatus(fill(M['status.failed'], { message: errorMessage(res) }), true);
@@ -142,6 +216,8 @@ function editor(sel) {
       api('PUT', '/api/content/workspace?' + q('siteGroup', S.siteGroup), {
         revision: S.revision,
         manifest: S.manifest,
+        // The first save records the version this workspace was loaded from.
+        ...(S.basedOnVersion !== null ? { basedOnVersion: S.basedOnVersion } : {}),
       }).then(function (res) {
         if (res.ok) {
           showWorkspace(res.json);
@@ -223,6 +299,7 @@ function editor(sel) {
           }
           var e = res.json && res.json.error;
           if (e && e.problems) showProblems(e.problems);
+          if (e && e.code === 'DRAFT_BASE_STALE') showBase(e);
           setStatus(fill(M['status.submitFailed'], { message: errorMessage(res) }), true);
         },
       );

@@ -265,7 +265,7 @@ describe('content authoring API', () => {
     // A group with nothing published starts from a starter that validates as it is.
     const other = encodeURIComponent('lang-son/huu-nghi');
     const starter = await call(author, 'GET', `/api/content/workspace?siteGroup=${other}`);
-    expect(starter.body).toMatchObject({ revision: 0, basedOnVersion: null });
+    expect(starter.body).toMatchObject({ revision: 0, basedOnVersion: 0 }); // 0: nothing published yet
     const savedStarter = await call(author, 'PUT', `/api/content/workspace?siteGroup=${other}`, {
       revision: 0,
       manifest: starter.body.manifest,
