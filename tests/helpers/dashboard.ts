@@ -42,17 +42,20 @@ export async function createUsers(dataDir: string, users: { username: string; ro
 }
 
 /**
- * Creates `users` in `dir`'s accounts database, then starts a sync server over `dir` (as
- * `startServer`); `cleanups` stops it. `base` is the server's URL.
+ * Creates `users` (username: role, the first one an admin) in `dir`'s accounts database, then starts
+ * a sync server over `dir` (as `startServer`); `cleanups` stops it. `base` is the server's URL.
  */
 export async function startServerWithUsers(
   cleanups: Cleanup[],
   dir: string,
-  users: { username: string; role: Role }[],
+  users: Record<string, Role>,
   over: Partial<ServerConfigInput> = {},
   clock: Clock = systemClock,
 ) {
-  await createUsers(join(dir, 'server'), users);
+  await createUsers(
+    join(dir, 'server'),
+    Object.entries(users).map(([username, role]) => ({ username, role })),
+  );
   const s = await startServer(dir, over, clock);
   cleanups.push(() => s.server.stop());
   return { ...s, base: s.server.url };

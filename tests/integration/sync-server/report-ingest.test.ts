@@ -32,10 +32,7 @@ const day = Date.parse('2026-02-01T17:00:00Z'); // 2 Feb 2026 00:00 in Asia/Ho_C
 describe('proof of play verified at ingest', () => {
   it('stores verdicts; the report marks bad signatures, gaps and later edits', async () => {
     const dir = tempFolder(cleanups, 'gc-report-ingest-');
-    const s = await startServerWithUsers(cleanups, dir, [
-      { username: 'admin', role: 'admin' },
-      { username: 'op', role: 'operator' },
-    ]);
+    const s = await startServerWithUsers(cleanups, dir, { admin: 'admin', op: 'operator' });
     const base = s.base;
 
     const devDir = join(dir, 'device');

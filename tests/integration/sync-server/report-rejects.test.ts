@@ -43,10 +43,8 @@ describe('report totals leave out records that fail their own checks', () => {
   let s: Awaited<ReturnType<typeof startServerWithUsers>>;
 
   beforeEach(async () => {
-    s = await startServerWithUsers(cleanups, tempFolder(cleanups, 'gc-report-rejects-'), [
-      { username: 'admin', role: 'admin' },
-      { username: 'viewer', role: 'viewer' },
-    ]);
+    const dir = tempFolder(cleanups, 'gc-report-rejects-');
+    s = await startServerWithUsers(cleanups, dir, { admin: 'admin', viewer: 'viewer' });
   });
 
   it('counts only the good records and marks the tampered, other-screen and other-gate ones with their reason', async () => {

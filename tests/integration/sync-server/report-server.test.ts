@@ -29,10 +29,7 @@ const day = Date.parse('2026-02-01T17:00:00Z'); // 2 Feb 2026 00:00 in Asia/Ho_C
 describe('reports in the running server', () => {
   it('counts a real device chain, marks an edited record and prints a PDF', async () => {
     const dir = tempFolder(cleanups, 'gc-report-srv-');
-    const s = await startServerWithUsers(cleanups, dir, [
-      { username: 'admin', role: 'admin' },
-      { username: 'op', role: 'operator' },
-    ]);
+    const s = await startServerWithUsers(cleanups, dir, { admin: 'admin', op: 'operator' });
     const base = s.base;
 
     // A device enrolled through the API, writing real signed records with its identity key.
