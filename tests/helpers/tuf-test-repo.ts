@@ -343,6 +343,8 @@ export interface ServedRepoRig {
   rootFile: string;
   repo: TestTufRepo;
   served: ServedRepo;
+  /** An update client's options for following this repository, enrolled with its root. */
+  source: { siteGroup: string; metadataUrl: string; targetBaseUrl: string; enrolmentRootFile: string };
 }
 
 /**
@@ -360,6 +362,12 @@ export function servedRepoEach(siteGroup: string): ServedRepoRig {
     writeFileSync(rig.rootFile, rig.repo.rootBytes);
     rig.served = await serveRepo(rig.repo);
     cleanups.push(() => rig.served.close());
+    rig.source = {
+      siteGroup,
+      metadataUrl: rig.served.metadataUrl,
+      targetBaseUrl: rig.served.targetsUrl,
+      enrolmentRootFile: rig.rootFile,
+    };
   });
   return rig;
 }

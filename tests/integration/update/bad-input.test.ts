@@ -29,10 +29,7 @@ describe('update client: bad input is refused and changes nothing', () => {
   const makeClient = () =>
     new UpdateClient({
       dataDir,
-      siteGroup: SG,
-      metadataUrl: t.served.metadataUrl,
-      targetBaseUrl: t.served.targetsUrl,
-      enrolmentRootFile: t.rootFile,
+      ...t.source,
       refreshIntervalMs: 60_000,
       storeQuotaBytes: 64 * 1024 * 1024,
       clock,
@@ -194,9 +191,7 @@ describe('update client: bad input is refused and changes nothing', () => {
     const log = memoryLogger();
     client = new UpdateClient({
       dataDir,
-      siteGroup: SG,
-      metadataUrl: t.served.metadataUrl,
-      targetBaseUrl: t.served.targetsUrl,
+      ...t.source,
       enrolmentRootFile: join(t.dir, 'missing-root.json'),
       refreshIntervalMs: 60_000,
       storeQuotaBytes: 64 * 1024 * 1024,

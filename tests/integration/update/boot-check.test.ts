@@ -21,10 +21,7 @@ describe('update client: boot check, quarantine, rollback and the refresh loop',
   const makeClient = (extra: { refreshIntervalMs?: number; retryBaseMs?: number } = {}) => {
     const c = new UpdateClient({
       dataDir,
-      siteGroup: SG,
-      metadataUrl: t.served.metadataUrl,
-      targetBaseUrl: t.served.targetsUrl,
-      enrolmentRootFile: t.rootFile,
+      ...t.source,
       refreshIntervalMs: extra.refreshIntervalMs ?? 60_000,
       retryBaseMs: extra.retryBaseMs ?? 1000,
       storeQuotaBytes: 64 * 1024 * 1024,

@@ -33,10 +33,7 @@ describe('update client and the data disk', () => {
   const client = (dataDir: string, freeSpace: FreeSpace) => {
     const c = new UpdateClient({
       dataDir,
-      siteGroup: SG,
-      metadataUrl: t.served.metadataUrl,
-      targetBaseUrl: t.served.targetsUrl,
-      enrolmentRootFile: t.rootFile,
+      ...t.source,
       refreshIntervalMs: 24 * 3600_000,
       storeQuotaBytes: 1024 ** 3,
       disk: { freeSpace, reserve: RESERVE },

@@ -24,10 +24,7 @@ describe('update client: install', () => {
     log = memoryLogger();
     return new UpdateClient({
       dataDir: join(t.dir, 'data'),
-      siteGroup: SG,
-      metadataUrl: t.served.metadataUrl,
-      targetBaseUrl: t.served.targetsUrl,
-      enrolmentRootFile: t.rootFile,
+      ...t.source,
       refreshIntervalMs: 60_000,
       storeQuotaBytes: quota,
       clock: fakeClock(),

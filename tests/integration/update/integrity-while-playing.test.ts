@@ -37,10 +37,7 @@ describe('installed files checked while playing', () => {
     publishBundle(t.repo, media);
     client = new UpdateClient({
       dataDir: join(t.dir, 'data'),
-      siteGroup: SG,
-      metadataUrl: t.served.metadataUrl,
-      targetBaseUrl: t.served.targetsUrl,
-      enrolmentRootFile: t.rootFile,
+      ...t.source,
       // The periodic refresh is far away: only the fault itself can trigger a fetch here.
       refreshIntervalMs: 24 * 3600_000,
       storeQuotaBytes: 64 * 1024 * 1024,

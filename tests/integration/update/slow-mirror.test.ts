@@ -46,10 +46,7 @@ describe('update client: a trickling mirror', { timeout: 15_000 }, () => {
     log = memoryLogger();
     const c = new UpdateClient({
       dataDir: join(t.dir, 'data'),
-      siteGroup: SG,
-      metadataUrl: t.served.metadataUrl,
-      targetBaseUrl: t.served.targetsUrl,
-      enrolmentRootFile: t.rootFile,
+      ...t.source,
       refreshIntervalMs: 60_000,
       storeQuotaBytes: 64 * 1024 * 1024,
       transferLimits: limits,
