@@ -12,26 +12,21 @@ import { ed25519Signer } from '../device/proof-of-play/signer.js';
 import { SqlitePopLog } from '../device/proof-of-play/sqlite-pop-log.js';
 import { openDeviceDb } from '../device/store/sqlite.js';
 import type { PopEntry } from '../protocol/proof-of-play.js';
+import { popEntry } from '../tests/helpers/pop-entry.js';
 import { median, percentile, resultLine } from './lib.js';
 
 function entry(i: number): PopEntry {
-  return {
-    deviceId: 'ha-tien-1',
-    siteGroup: 'kien-giang/ha-tien',
+  const at = 1_767_225_600_000 + i * 10_000;
+  const language = ['vi', 'km', 'en', 'zh-Hans'][i % 4]!;
+  return popEntry('ha-tien-1', at, {
     bundleVersion: 42,
     itemId: `item-${i % 50}`,
     playlistId: 'default',
     scheduleEntryId: 'daytime',
-    source: 'schedule',
-    language: ['vi', 'km', 'en', 'zh-Hans'][i % 4]!,
-    forLanguage: ['vi', 'km', 'en', 'zh-Hans'][i % 4]!,
+    language,
     variantSha256: 'ab'.repeat(32),
-    scheduledStartAt: 1_767_225_600_000 + i * 10_000,
-    actualStartAt: 1_767_225_600_000 + i * 10_000 + 7,
-    durationMs: 10_000,
-    screenOn: true,
-    clockStatus: 'ntp',
-  };
+    actualStartAt: at + 7,
+  });
 }
 
 export default async function (args: string[]): Promise<void> {

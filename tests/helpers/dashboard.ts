@@ -2,14 +2,16 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { systemClock } from '../../protocol/clock.js';
+import { type Clock, systemClock } from '../../protocol/clock.js';
 import { loadPublicKey, publicKeyFileOf, type SigningKey } from '../../platform/tuf-keys.js';
 import { memoryLogger } from '../../platform/log.js';
 import { LoginRateLimiter } from '../../sync-server/accounts/rate-limit.js';
 import { AccountService } from '../../sync-server/accounts/service.js';
 import { openSqliteAccountStore } from '../../sync-server/accounts/sqlite-accounts.js';
 import type { Role } from '../../sync-server/web/roles.js';
-import { TEST_SCRYPT } from './sync.js';
+import type { ServerConfigInput } from '../../sync-server/config/config.js';
+import type { Cleanup } from './cleanups.js';
+import { startServer, TEST_SCRYPT } from './sync.js';
 import { ACCOUNTS_DB } from '../../sync-server/main.js';
 import { chromiumPath } from './chromium.js';
 
@@ -37,6 +39,26 @@ export async function createUsers(dataDir: string, users: { username: string; ro
   } finally {
     store.close();
   }
+}
+
+/**
+ * Creates `users` (username: role, the first one an admin) in `dir`'s accounts database, then starts
+ * a sync server over `dir` (as `startServer`); `cleanups` stops it. `base` is the server's URL.
+ */
+export async function startServerWithUsers(
+  cleanups: Cleanup[],
+  dir: string,
+  users: Record<string, Role>,
+  over: Partial<ServerConfigInput> = {},
+  clock: Clock = systemClock,
+) {
+  await createUsers(
+    join(dir, 'server'),
+    Object.entries(users).map(([username, role]) => ({ username, role })),
+  );
+  const s = await startServer(dir, over, clock);
+  cleanups.push(() => s.server.stop());
+  return { ...s, base: s.server.url };
 }
 
 /**

@@ -1,7 +1,11 @@
 /** A page server plus a supervised headless Chromium, for the player's integration tests. */
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
-import { ChromiumSupervisor, type SupervisorOptions } from '../../player/browser/chromium-supervisor.js';
+import {
+  ChromiumSupervisor,
+  type RestartInfo,
+  type SupervisorOptions,
+} from '../../player/browser/chromium-supervisor.js';
 import { PageServer, type ServedContent } from '../../player/page-server.js';
 import type { PageReport, Slide } from '../../player/slide.js';
 import { memoryLogger } from '../../platform/log.js';
@@ -91,6 +95,18 @@ export function slide(partial: Partial<Slide> & Pick<Slide, 'id' | 'content'>): 
     ticker: null,
     ...partial,
   };
+}
+
+/** The supervisor's next restart of the browser; rejects when none comes within `timeoutMs`. */
+export function nextRestart(rig: Rig, timeoutMs = 30_000): Promise<RestartInfo> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('no restart')), timeoutMs);
+    const off = rig.surface.onRestart((info) => {
+      clearTimeout(t);
+      off();
+      resolve(info);
+    });
+  });
 }
 
 export const started = (id: string) => (r: PageReport) => r.type === 'started' && r.slideId === id;

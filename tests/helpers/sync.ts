@@ -84,7 +84,7 @@ export async function until(
 }
 
 import { loadIdentity } from '../../device/identity.js';
-import { Outbox, type OutboxLimits } from '../../device/outbox/outbox.js';
+import { Outbox, type OutboxLimits, type PopSource } from '../../device/outbox/outbox.js';
 import { type Db, openDeviceDb } from '../../device/store/sqlite.js';
 import { SyncClient, type SyncClientOptions } from '../../device/sync/client.js';
 import type { CommandHandlers } from '../../device/sync/commands.js';
@@ -235,4 +235,40 @@ export async function rawAuth(
   };
   sock.sendJson(auth);
   return { challenge: ch, reply: await sock.next(), auth };
+}
+
+/**
+ * Sends the proof of play of the device enrolled in `dataDir` (read through `source`, with the
+ * outbox on `db`) to `server` over a real sync link. `cleanups` stops the link, closes `db` and waits
+ * until the server has seen the device go offline.
+ */
+export function startPopSender(
+  cleanups: Cleanup[],
+  server: SyncServer,
+  device: { deviceId: string; dataDir: string; db: Db; source: PopSource },
+): SyncClient {
+  const log = memoryLogger('device');
+  const outbox = new Outbox(device.db, systemClock, log, undefined, device.source);
+  outbox.start();
+  const client = new SyncClient({
+    serverUrl: server.url,
+    deviceId: device.deviceId,
+    identity: loadIdentity(device.dataDir),
+    appVersion: '0.1.0',
+    outbox,
+    handlers: {},
+    refreshNow: () => {},
+    clock: systemClock,
+    log,
+    backoff: { baseMs: 20, maxMs: 200 },
+  });
+  client.start();
+  cleanups.push(async () => {
+    await client.stop();
+    device.db.close();
+    // Let the server see the disconnect (and the fleet view redraw) before it stops.
+    await until(() => !server.registry.devices.get(device.deviceId)!.online);
+    await new Promise((r) => setImmediate(r));
+  });
+  return client;
 }

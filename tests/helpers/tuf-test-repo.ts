@@ -9,7 +9,12 @@
 import { createHash, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Metadata, MetadataKind, Signature } from '@tufjs/models';
+import { beforeEach } from 'vitest';
+import { cleanupsAfterEach } from './cleanups.js';
+import { tempFolder } from './temp.js';
 
 export interface TestKey {
   keyId: string;
@@ -330,4 +335,39 @@ export async function serveRepo(
       server.close(() => resolve());
     });
   return state;
+}
+
+/** What `servedRepoEach` gives each test: its folder, the root a device enrols with, the repository and its server. */
+export interface ServedRepoRig {
+  dir: string;
+  rootFile: string;
+  repo: TestTufRepo;
+  served: ServedRepo;
+  /** An update client's options for following this repository, enrolled with its root. */
+  source: { siteGroup: string; metadataUrl: string; targetBaseUrl: string; enrolmentRootFile: string };
+}
+
+/**
+ * Before each test of the calling suite: a fresh temp folder holding the repository's root as
+ * `root.json`, and a new repository for `siteGroup` served over HTTP; after each, the server stops
+ * and the folder goes (after the suite's own afterEach hooks). Read the fields in tests and hooks.
+ */
+export function servedRepoEach(siteGroup: string): ServedRepoRig {
+  const cleanups = cleanupsAfterEach();
+  const rig = {} as ServedRepoRig;
+  beforeEach(async () => {
+    rig.dir = tempFolder(cleanups);
+    rig.repo = new TestTufRepo(siteGroup);
+    rig.rootFile = join(rig.dir, 'root.json');
+    writeFileSync(rig.rootFile, rig.repo.rootBytes);
+    rig.served = await serveRepo(rig.repo);
+    cleanups.push(() => rig.served.close());
+    rig.source = {
+      siteGroup,
+      metadataUrl: rig.served.metadataUrl,
+      targetBaseUrl: rig.served.targetsUrl,
+      enrolmentRootFile: rig.rootFile,
+    };
+  });
+  return rig;
 }

@@ -1,16 +1,16 @@
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { migrate, openDeviceDb } from '../../device/store/sqlite.js';
 import { isMigrationError } from '../../platform/sqlite.js';
-import { tempDir } from '../helpers/temp.js';
+import { tempFolder } from '../helpers/temp.js';
+import { cleanupsAfterEach } from '../helpers/cleanups.js';
 
 describe('device database', () => {
-  let dir: ReturnType<typeof tempDir>;
-  afterEach(() => dir.cleanup());
+  const cleanups = cleanupsAfterEach();
 
   it('runs each named migration once, in WAL mode', () => {
-    dir = tempDir();
-    const path = join(dir.path, 'device.db');
+    const dir = tempFolder(cleanups);
+    const path = join(dir, 'device.db');
     const migrations = [
       { name: 'a-1', up: 'CREATE TABLE a (x INTEGER)' },
       { name: 'b-1', up: 'CREATE TABLE b (y INTEGER)' },
@@ -28,8 +28,8 @@ describe('device database', () => {
   });
 
   it('rolls back a failing migration and names it', () => {
-    dir = tempDir();
-    const db = openDeviceDb(join(dir.path, 'device.db'));
+    const dir = tempFolder(cleanups);
+    const db = openDeviceDb(join(dir, 'device.db'));
     let err: unknown;
     try {
       migrate(db, [{ name: 'bad-1', up: 'CREATE TABLE c (x); THIS IS NOT SQL' }]);

@@ -6,25 +6,13 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { RestartInfo } from '../../player/browser/chromium-supervisor.js';
 import { contentUrl } from '../../player/page-server.js';
 import { SITE } from '../helpers/player-bundle.js';
-import { type Rig, rigPerTest, slide, started } from '../helpers/player-rig.js';
+import { rigPerTest, slide, started, nextRestart } from '../helpers/player-rig.js';
 import { cmdline, listeningTcpPorts, processTree } from '../helpers/proc-sockets.js';
 import { tempDir } from '../helpers/temp.js';
 
 const media = (f: string) => contentUrl(`${SITE}/media/${f}`);
-
-function nextRestart(rig: Rig, timeoutMs = 15_000): Promise<RestartInfo> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('no restart')), timeoutMs);
-    const off = rig.surface.onRestart((info) => {
-      clearTimeout(t);
-      off();
-      resolve(info);
-    });
-  });
-}
 
 /** The checks on one running browser: its command line and every process it spawned. */
 function expectNoDevToolsPort(pid: number): void {

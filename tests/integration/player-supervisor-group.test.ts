@@ -5,11 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RestartInfo } from '../../player/browser/chromium-supervisor.js';
 import { descendants, parentMap } from '../../player/browser/proc-tree.js';
 import { contentUrl } from '../../player/page-server.js';
 import { SITE } from '../helpers/player-bundle.js';
-import { type Rig, rigPerTest, slide, started } from '../helpers/player-rig.js';
+import { type Rig, rigPerTest, slide, started, nextRestart } from '../helpers/player-rig.js';
 
 const media = (f: string) => contentUrl(`${SITE}/media/${f}`);
 
@@ -21,17 +20,6 @@ function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-function nextRestart(rig: Rig, timeoutMs = 20_000): Promise<RestartInfo> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('no restart')), timeoutMs);
-    const off = rig.surface.onRestart((info) => {
-      clearTimeout(t);
-      off();
-      resolve(info);
-    });
-  });
 }
 
 /** Freezes every process of the browser but the browser itself; returns their pids. */
@@ -68,7 +56,7 @@ describe('Chromium supervisor: the browser goes as a whole', () => {
     await r.surface.enqueue(slide({ id: 'a', content: { kind: 'image', src: media('red.png') } }));
     await r.waitFor(started('a'));
     const frozen = await freezeChildren(r);
-    const restarted = nextRestart(r);
+    const restarted = nextRestart(r, 20_000);
     process.kill(r.surface.pid!, 'SIGKILL');
     expect((await restarted).reason).toBe('browser disconnected');
     await expect.poll(() => frozen.filter(isAlive), { timeout: 10_000 }).toEqual([]);

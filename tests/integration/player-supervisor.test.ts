@@ -1,32 +1,13 @@
-import type { Server } from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { RestartInfo } from '../../player/browser/chromium-supervisor.js';
+import { describe, expect, it } from 'vitest';
 import { contentUrl } from '../../player/page-server.js';
 import { SITE } from '../helpers/player-bundle.js';
-import { type Rig, rigPerTest, slide, started } from '../helpers/player-rig.js';
+import { rigPerTest, slide, started, nextRestart } from '../helpers/player-rig.js';
 
 const media = (f: string) => contentUrl(`${SITE}/media/${f}`);
-
-function nextRestart(rig: Rig, timeoutMs = 30_000): Promise<RestartInfo> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('no restart')), timeoutMs);
-    const off = rig.surface.onRestart((info) => {
-      clearTimeout(t);
-      off();
-      resolve(info);
-    });
-  });
-}
 
 describe('Chromium supervisor', () => {
   const rigs = rigPerTest('gatecast-sup-');
   const rigWith = rigs.start;
-  let other: Server | undefined;
-
-  afterEach(() => {
-    other?.close();
-    other = undefined;
-  });
 
   it('brings the screen back after the browser is killed, and playback continues', async () => {
     const r = await rigWith();

@@ -30,6 +30,15 @@ const row = (over: Partial<FleetRow>): FleetRow => ({
   ...over,
 });
 
+/** The gate the schedule previews are drawn for: Hà Tiên in Vietnamese and Khmer. */
+const PREVIEW_GATE = {
+  siteGroup: 'kien-giang/ha-tien',
+  name: 'Hà Tiên',
+  timezone: 'Asia/Ho_Chi_Minh',
+  languages: ['vi', 'km'],
+  missingVariant: { mode: 'skip' as const },
+};
+
 describe('fleet state', () => {
   it('derives the state from presence and the newest health report', () => {
     expect(screenState(false, { display: 'on' })).toBe('offline');
@@ -127,14 +136,7 @@ describe('schedule preview', () => {
         entries: [{ id: 'morning', playlistId: 'p-b', window: { start: '08:00', end: '12:00' } }],
       },
     });
-    const gate = {
-      siteGroup: 'kien-giang/ha-tien',
-      name: 'Hà Tiên',
-      timezone: 'Asia/Ho_Chi_Minh',
-      languages: ['vi', 'km'],
-      missingVariant: { mode: 'skip' as const },
-    };
-    const segs = previewSegments(m, gate, t('2026-03-02T06:00:00+07:00'));
+    const segs = previewSegments(m, PREVIEW_GATE, t('2026-03-02T06:00:00+07:00'));
     expect(segs.map((s) => [s.playlistId, new Date(s.startAt).toISOString()])).toEqual([
       ['default', expect.any(String)],
       ['p-b', '2026-03-02T01:00:00.000Z'],
@@ -159,22 +161,15 @@ describe('schedule preview of a large schedule', () => {
     };
   });
   const m = manifest({ schedule: { defaultPlaylistId: 'default', entries } });
-  const gate = {
-    siteGroup: 'kien-giang/ha-tien',
-    name: 'Hà Tiên',
-    timezone: 'Asia/Ho_Chi_Minh',
-    languages: ['vi', 'km'],
-    missingVariant: { mode: 'skip' as const },
-  };
   const from = t('2026-03-02T00:00:00+07:00');
 
   it('gives the same segments in slices, and serves the event loop between them', async () => {
-    const whole = previewSegments(m, gate, from, 168 * 3600_000);
+    const whole = previewSegments(m, PREVIEW_GATE, from, 168 * 3600_000);
     expect(whole).toHaveLength(200);
     let turns = 0;
     const tick = setInterval(() => turns++, 0);
     try {
-      const sliced = await previewSegmentsSliced(m, gate, from, 168 * 3600_000, 0);
+      const sliced = await previewSegmentsSliced(m, PREVIEW_GATE, from, 168 * 3600_000, 0);
       expect(sliced).toEqual(whole);
     } finally {
       clearInterval(tick);

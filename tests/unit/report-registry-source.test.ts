@@ -17,41 +17,22 @@ import {
 import type { ChainBreak, ProofOfPlayRecord } from '../../sync-server/reports/types.js';
 import { buildReport } from '../../sync-server/reports/build.js';
 import { reportDevicesDataCsv } from '../../sync-server/reports/render.js';
+import { popEntry, signedPopChain } from '../helpers/pop-entry.js';
 
 const keys = generateKeyPairSync('ed25519');
 const x = keys.publicKey.export({ format: 'jwk' }).x!;
 
+/** `n` plays of d1, one a second, started 5 ms late, alternating two items, in bundle 3. */
 function chain(n: number): PopRecord[] {
-  let prevHash = POP_GENESIS_HASH;
-  return Array.from({ length: n }, (_, i) => {
-    const body: PopBody = {
-      v: 1,
-      seq: i + 1,
-      prevHash,
-      deviceId: 'd1',
-      siteGroup: 'kien-giang/ha-tien',
+  const plays = Array.from({ length: n }, (_, i) =>
+    popEntry('d1', 1000 * i, {
       bundleVersion: 3,
       itemId: `item-${i % 2}`,
-      playlistId: 'main',
-      scheduleEntryId: null,
-      source: 'schedule',
-      language: 'vi',
-      forLanguage: 'vi',
-      variantSha256: null,
-      scheduledStartAt: 1000 * i,
       actualStartAt: 1000 * i + 5,
       durationMs: 1000,
-      screenOn: true,
-      clockStatus: 'ntp',
-    };
-    const hash = popHash(body);
-    prevHash = hash;
-    return {
-      ...body,
-      hash,
-      signature: sign(null, popSigningBytes(hash), keys.privateKey).toString('base64'),
-    };
-  });
+    }),
+  );
+  return signedPopChain(plays, keys.privateKey);
 }
 
 const asReport = (records: unknown[]) =>

@@ -15,7 +15,8 @@ import { fakeClock } from '../../protocol/clock.js';
 import { memoryLogger } from '../../platform/log.js';
 import { createScheduleEngine } from '../../protocol/schedule-engine.js';
 import { HA_TIEN, manifest, t } from '../helpers/schedule-fixtures.js';
-import { tempDir } from '../helpers/temp.js';
+import { tempFolder } from '../helpers/temp.js';
+import { cleanupsAfterEach } from '../helpers/cleanups.js';
 
 const LKG = Date.parse('2026-06-01T08:00:00Z');
 const BOOT = Date.parse('1970-01-01T00:00:30Z'); // a Pi without RTC or saved clock
@@ -245,24 +246,23 @@ describe('trusted clock', () => {
 });
 
 describe('last-known-good file and NTP flag adapters', () => {
-  let dir: ReturnType<typeof tempDir>;
-  afterEach(() => dir.cleanup());
+  const cleanups = cleanupsAfterEach();
 
   it('round-trips the time through an atomically replaced file, leaving no temp files', () => {
-    dir = tempDir();
-    const path = join(dir.path, 'time.json');
+    const dir = tempFolder(cleanups);
+    const path = join(dir, 'time.json');
     const store = new FileLastKnownGoodStore(path);
     expect(store.read()).toBeUndefined();
     store.write({ v: 1, ms: LKG, source: 'server' });
     store.write({ v: 1, ms: LKG + 1, source: 'ntp' });
     expect(store.read()).toEqual({ v: 1, ms: LKG + 1, source: 'ntp' });
-    expect(readdirSync(dir.path)).toEqual(['time.json']);
+    expect(readdirSync(dir)).toEqual(['time.json']);
     expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual({ v: 1, ms: LKG + 1, source: 'ntp' });
   });
 
   it('ignores a damaged file with a warning instead of failing', () => {
-    dir = tempDir();
-    const path = join(dir.path, 'time.json');
+    const dir = tempFolder(cleanups);
+    const path = join(dir, 'time.json');
     const log = memoryLogger();
     writeFileSync(path, '{"v":1,"ms":');
     expect(new FileLastKnownGoodStore(path, log).read()).toBeUndefined();
@@ -272,8 +272,8 @@ describe('last-known-good file and NTP flag adapters', () => {
   });
 
   it('reads timesyncd sync state from the existence of its flag file', () => {
-    dir = tempDir();
-    const flag = join(dir.path, 'synchronized');
+    const dir = tempFolder(cleanups);
+    const flag = join(dir, 'synchronized');
     const ntp = new TimesyncdNtpSync(flag);
     expect(ntp.isSynchronized()).toBe(false);
     writeFileSync(flag, '');
@@ -282,7 +282,6 @@ describe('last-known-good file and NTP flag adapters', () => {
   });
 
   it('asks timedatectl for NTP sync (chrony too), in the background, and falls back to the timesyncd file', async () => {
-    dir = tempDir();
     const calls: string[][] = [];
     let reply: RunResult = { code: 0, stdout: 'yes\n', stderr: '' };
     const file = new MemoryNtpSync(false);
@@ -320,15 +319,15 @@ describe('last-known-good file and NTP flag adapters', () => {
   });
 
   it('runs the real timedatectl command line, and the trusted clock takes its yes as NTP time', async () => {
-    dir = tempDir();
+    const dir = tempFolder(cleanups);
     // A stand-in timedatectl that prints what a chrony-synced box prints, and records its argv.
-    const bin = join(dir.path, 'timedatectl');
-    const argv = join(dir.path, 'argv');
+    const bin = join(dir, 'timedatectl');
+    const argv = join(dir, 'argv');
     writeFileSync(bin, `#!/bin/sh\necho "$@" > ${argv}\necho yes\n`);
     chmodSync(bin, 0o755);
     const ntp = new TimedatectlNtpSync(execRun(5000), {
       command: bin,
-      fallback: new TimesyncdNtpSync(join(dir.path, 'no-such-flag')),
+      fallback: new TimesyncdNtpSync(join(dir, 'no-such-flag')),
     });
     await ntp.refresh();
     expect(readFileSync(argv, 'utf8').trim()).toBe('show -p NTPSynchronized --value');

@@ -9,10 +9,11 @@ import {
   loginThroughPage,
   PASSWORD,
   registerKeys,
+  startServerWithUsers,
 } from '../../helpers/dashboard.js';
 import { startServer } from '../../helpers/sync.js';
-import { tempDir } from '../../helpers/temp.js';
 import { cleanupsAfterEach } from '../../helpers/cleanups.js';
+import { tempFolder } from '../../helpers/temp.js';
 
 const cleanups = cleanupsAfterEach();
 
@@ -56,15 +57,9 @@ const rowCells = (p: Page, username: string) =>
 
 describe('users, account and audit pages in Chromium', () => {
   it('lets an admin manage accounts through the page, shows it in the audit log with a matching CSV export, and keeps others out', async () => {
-    const dir = tempDir('gc-accounts-pages-');
-    cleanups.push(dir.cleanup);
-    await createUsers(join(dir.path, 'server'), [
-      { username: 'admin', role: 'admin' },
-      { username: 'viewer', role: 'viewer' },
-    ]);
-    const s = await startServer(dir.path);
-    cleanups.push(() => s.server.stop());
-    const base = s.server.url;
+    const dir = tempFolder(cleanups, 'gc-accounts-pages-');
+    const s = await startServerWithUsers(cleanups, dir, { admin: 'admin', viewer: 'viewer' });
+    const base = s.base;
     const vi = (k: AccountsKey, p: Record<string, string> = {}) => accountsTexts.text('vi', k, p);
 
     const browser: Browser = await launchChromium();
@@ -337,9 +332,8 @@ describe('users, account and audit pages in Chromium', () => {
   }, 90_000);
 
   it("lists an approver's registered keys on their account page and registers one pasted there", async () => {
-    const dir = tempDir('gc-account-keys-');
-    cleanups.push(dir.cleanup);
-    await createUsers(join(dir.path, 'server'), [
+    const dir = tempFolder(cleanups, 'gc-account-keys-');
+    await createUsers(join(dir, 'server'), [
       { username: 'admin', role: 'admin' },
       { username: 'ap1', role: 'approver' },
       { username: 'ap2', role: 'approver' },
@@ -347,8 +341,8 @@ describe('users, account and audit pages in Chromium', () => {
     ]);
     const k1 = generateSigningKey('approver-1').key;
     const k2 = generateSigningKey('approver-2').key;
-    await registerKeys(join(dir.path, 'server'), [{ username: 'ap2', key: k2 }]);
-    const s = await startServer(dir.path);
+    await registerKeys(join(dir, 'server'), [{ username: 'ap2', key: k2 }]);
+    const s = await startServer(dir);
     cleanups.push(() => s.server.stop());
     const base = s.server.url;
     const vi = (k: AccountsKey) => accountsTexts.text('vi', k);

@@ -3,11 +3,11 @@ import type { Browser, Page } from 'puppeteer-core';
 import { describe, expect, it } from 'vitest';
 import { enrolDevice } from '../../../device/sync/enrol.js';
 import { fakeClock } from '../../../protocol/clock.js';
-import { createUsers, launchChromium, loginThroughPage, apiLogin } from '../../helpers/dashboard.js';
-import { enrolTestDevice, GATE, makeDevice, startServer, until } from '../../helpers/sync.js';
-import { tempDir } from '../../helpers/temp.js';
+import { launchChromium, loginThroughPage, apiLogin, startServerWithUsers } from '../../helpers/dashboard.js';
+import { enrolTestDevice, GATE, makeDevice, until } from '../../helpers/sync.js';
 import { formatDateTime } from '../../../sync-server/dashboard/language.js';
 import { cleanupsAfterEach } from '../../helpers/cleanups.js';
+import { tempFolder } from '../../helpers/temp.js';
 
 const cleanups = cleanupsAfterEach();
 
@@ -27,24 +27,23 @@ const visibleKeys = (p: Page) =>
 
 describe('alerts page in Chromium', () => {
   it('shows alerts as they are raised, filters them, lets an operator (not a viewer) acknowledge, and keeps a history', async () => {
-    const dir = tempDir('gc-alerts-page-');
-    cleanups.push(dir.cleanup);
-    await createUsers(join(dir.path, 'server'), [
-      { username: 'admin', role: 'admin' },
-      { username: 'op', role: 'operator' },
-      { username: 'viewer', role: 'viewer' },
-    ]);
+    const dir = tempFolder(cleanups, 'gc-alerts-page-');
     const clock = fakeClock(Date.now());
-    const s = await startServer(dir.path, { gates: [GATE, LAO_CAI] }, clock);
-    cleanups.push(() => s.server.stop());
-    const base = s.server.url;
+    const s = await startServerWithUsers(
+      cleanups,
+      dir,
+      { admin: 'admin', op: 'operator', viewer: 'viewer' },
+      { gates: [GATE, LAO_CAI] },
+      clock,
+    );
+    const base = s.base;
     // Two screens at two gates, enrolled but never connected.
-    const a = await enrolTestDevice(s.api, base, join(dir.path, 'a'), 'sảnh xuất cảnh');
+    const a = await enrolTestDevice(s.api, base, join(dir, 'a'), 'sảnh xuất cảnh');
     const tok = await s.api('POST', '/api/enrolment-tokens', {
       siteGroup: LAO_CAI.siteGroup,
       screenName: 'sảnh nhập cảnh',
     });
-    const b = await enrolDevice({ serverUrl: base, token: tok.body.token, dataDir: join(dir.path, 'b') });
+    const b = await enrolDevice({ serverUrl: base, token: tok.body.token, dataDir: join(dir, 'b') });
     const keyA = `offline:${a.deviceId}`;
     const keyB = `offline:${b.deviceId}`;
 
@@ -158,7 +157,7 @@ describe('alerts page in Chromium', () => {
     expect(audit.entries).toEqual([expect.objectContaining({ actor: 'op', target: keyA, outcome: 'ok' })]);
 
     // A comes back online: its alert resolves and moves to the history, live.
-    const dev = makeDevice(join(dir.path, 'a'), a.deviceId, base);
+    const dev = makeDevice(join(dir, 'a'), a.deviceId, base);
     cleanups.push(() => dev.close());
     dev.client.start();
     await until(() => s.server.hub.isOnline(a.deviceId), 8000, 'device online');

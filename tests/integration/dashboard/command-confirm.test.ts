@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import type { Browser } from 'puppeteer-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CommandUnsupportedError } from '../../../device/sync/commands.js';
-import { createUsers, launchChromium, loginThroughPage } from '../../helpers/dashboard.js';
-import { enrolTestDevice, makeDevice, startServer, until } from '../../helpers/sync.js';
-import { tempDir } from '../../helpers/temp.js';
+import { launchChromium, loginThroughPage, startServerWithUsers } from '../../helpers/dashboard.js';
+import { enrolTestDevice, makeDevice, until } from '../../helpers/sync.js';
+import { tempFolder } from '../../helpers/temp.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -22,14 +22,11 @@ const NO_DISPLAY_CONTROL = 'no display control on this screen (display.powerAdap
 
 describe('screen page commands in Chromium', () => {
   it('asks before reboot and display-off, naming the screen, and shows unsupported with its reason', async () => {
-    const dir = tempDir('gc-cmd-confirm-');
-    cleanups.push(dir.cleanup);
-    await createUsers(join(dir.path, 'server'), [{ username: 'op', role: 'operator' }]);
-    const s = await startServer(dir.path);
-    cleanups.push(() => s.server.stop());
-    const e = await enrolTestDevice(s.api, s.server.url, join(dir.path, 'd'), 'Sảnh xuất cảnh 1');
+    const dir = tempFolder(cleanups, 'gc-cmd-confirm-');
+    const s = await startServerWithUsers(cleanups, dir, { op: 'operator' });
+    const e = await enrolTestDevice(s.api, s.server.url, join(dir, 'd'), 'Sảnh xuất cảnh 1');
     const reboots: number[] = [];
-    const dev = makeDevice(join(dir.path, 'd'), e.deviceId, s.server.url, {
+    const dev = makeDevice(join(dir, 'd'), e.deviceId, s.server.url, {
       handlers: {
         reboot: async () => void reboots.push(Date.now()),
         display: async () => {

@@ -6,13 +6,13 @@ import { parseBundleManifest } from '../../../protocol/content.js';
 import { authoringTexts } from '../../../sync-server/content/texts.js';
 import { GateConfig } from '../../../protocol/config.js';
 import { previewSegments } from '../../../sync-server/content/schedule-preview.js';
-import { createUsers, apiLogin } from '../../helpers/dashboard.js';
+import { apiLogin, startServerWithUsers } from '../../helpers/dashboard.js';
 import { isAllowed, type Action } from '../../../sync-server/web/roles.js';
-import { GATE, startServer } from '../../helpers/sync.js';
-import { tempDir } from '../../helpers/temp.js';
+import { GATE } from '../../helpers/sync.js';
 import { startTufRepo } from '../../helpers/tuf-repo.js';
 import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 import { PNG_1x1, SG } from '../../helpers/approval.js';
+import { tempFolder } from '../../helpers/temp.js';
 
 const cleanups = cleanupsAfterEach();
 
@@ -58,8 +58,7 @@ const login = apiLogin;
 type Who = Awaited<ReturnType<typeof login>>;
 
 async function setUp(mediaMaxBytes = 4096) {
-  const dir = tempDir('gc-content-api-');
-  cleanups.push(dir.cleanup);
+  const dir = tempFolder(cleanups, 'gc-content-api-');
   const tuf = await startTufRepo({
     serve: false,
     files: {
@@ -75,16 +74,13 @@ async function setUp(mediaMaxBytes = 4096) {
     threshold: 2,
     targetsKeys: [tuf.keys.targets],
   });
-  await createUsers(join(dir.path, 'server'), [
-    { username: 'admin', role: 'admin' },
-    { username: 'author', role: 'author' },
-    { username: 'approver', role: 'approver' },
-    { username: 'viewer', role: 'viewer' },
-    { username: 'operator', role: 'operator' },
-  ]);
-  const s = await startServer(dir.path, { tuf: { repoDir: tuf.dir }, content: { mediaMaxBytes } });
-  cleanups.push(() => s.server.stop());
-  const base = s.server.url;
+  const s = await startServerWithUsers(
+    cleanups,
+    dir,
+    { admin: 'admin', author: 'author', approver: 'approver', viewer: 'viewer', operator: 'operator' },
+    { tuf: { repoDir: tuf.dir }, content: { mediaMaxBytes } },
+  );
+  const base = s.base;
   const call = async (
     who: Who | undefined,
     method: string,
@@ -112,7 +108,7 @@ async function setUp(mediaMaxBytes = 4096) {
     return { status: res.status, body: json, headers: res.headers };
   };
   const q = encodeURIComponent(SG);
-  return { dir: dir.path, tuf, s, base, call, q, dataDir: join(dir.path, 'server') };
+  return { dir, tuf, s, base, call, q, dataDir: join(dir, 'server') };
 }
 
 describe('content authoring API', () => {
@@ -471,15 +467,9 @@ describe('content authoring API', () => {
   });
 
   it('serves the page to signed-in users only, and says so when the server has no repository', async () => {
-    const dir = tempDir('gc-content-norepo-');
-    cleanups.push(dir.cleanup);
-    await createUsers(join(dir.path, 'server'), [
-      { username: 'admin', role: 'admin' },
-      { username: 'author', role: 'author' },
-    ]);
-    const s = await startServer(dir.path);
-    cleanups.push(() => s.server.stop());
-    const base = s.server.url;
+    const dir = tempFolder(cleanups, 'gc-content-norepo-');
+    const s = await startServerWithUsers(cleanups, dir, { admin: 'admin', author: 'author' });
+    const base = s.base;
     const anon = await fetch(`${base}/dashboard/content`, { redirect: 'manual' });
     expect([anon.status, anon.headers.get('location')]).toEqual([303, '/dashboard/login']);
     const author = await login(base, 'author');

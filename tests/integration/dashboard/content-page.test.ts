@@ -3,12 +3,11 @@ import { join } from 'node:path';
 import type { Browser } from 'puppeteer-core';
 import { authoringTexts } from '../../../sync-server/content/texts.js';
 import { describe, expect, it } from 'vitest';
-import { createUsers, launchChromium, loginThroughPage } from '../../helpers/dashboard.js';
-import { startServer } from '../../helpers/sync.js';
-import { tempDir } from '../../helpers/temp.js';
+import { launchChromium, loginThroughPage, startServerWithUsers } from '../../helpers/dashboard.js';
 import { startTufRepo } from '../../helpers/tuf-repo.js';
 import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 import { PNG_1x1, SG } from '../../helpers/approval.js';
+import { tempFolder } from '../../helpers/temp.js';
 
 const cleanups = cleanupsAfterEach();
 
@@ -17,8 +16,7 @@ const HOSTILE = '<img src=x onerror="window.__xss=1">';
 
 describe('content authoring page', () => {
   it('lets an author build an item with vi and en images, preview the timeline and submit a draft', async () => {
-    const dir = tempDir('gc-content-page-');
-    cleanups.push(dir.cleanup);
+    const dir = tempFolder(cleanups, 'gc-content-page-');
     const manifest = {
       schema: 1,
       siteGroup: SG,
@@ -35,15 +33,14 @@ describe('content authoring page', () => {
       files: { [`${SG}/bundle.json`]: Buffer.from(JSON.stringify(manifest)) },
     });
     cleanups.push(() => tuf.close());
-    await createUsers(join(dir.path, 'server'), [
-      { username: 'admin', role: 'admin' },
-      { username: 'author', role: 'author' },
-      { username: 'viewer', role: 'viewer' },
-    ]);
-    const s = await startServer(dir.path, { tuf: { repoDir: tuf.dir } });
-    cleanups.push(() => s.server.stop());
-    const base = s.server.url;
-    const png = join(dir.path, 'cửa khẩu.png');
+    const s = await startServerWithUsers(
+      cleanups,
+      dir,
+      { admin: 'admin', author: 'author', viewer: 'viewer' },
+      { tuf: { repoDir: tuf.dir } },
+    );
+    const base = s.base;
+    const png = join(dir, 'cửa khẩu.png');
     writeFileSync(png, PNG);
 
     const browser: Browser = await launchChromium();
@@ -130,7 +127,7 @@ describe('content authoring page', () => {
     await page.select(`${video} select[data-f="kind"]`, 'video');
     await page.waitForSelector(`${video} input[data-f="loop"]`);
     await page.click(`${video} input[data-f="loop"]`);
-    const clip = join(dir.path, 'Đoạn phim.mp4');
+    const clip = join(dir, 'Đoạn phim.mp4');
     writeFileSync(clip, Buffer.from('not really a video, but bytes all the same'));
     await (await page.$(`${video} .cw-variant[data-lang="zxx"] input[type="file"]`))!.uploadFile(clip);
     await page.waitForSelector(`${video} .cw-variant[data-lang="zxx"] input[data-slot="poster"]`);

@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createUsers, apiLogin } from '../../helpers/dashboard.js';
+import { apiLogin, startServerWithUsers } from '../../helpers/dashboard.js';
 import { parseExposition } from '../../helpers/prometheus.js';
 import { manifest } from '../../helpers/schedule-fixtures.js';
-import { enrolTestDevice, GATE, startServer } from '../../helpers/sync.js';
-import { tempDir } from '../../helpers/temp.js';
+import { enrolTestDevice, GATE } from '../../helpers/sync.js';
 import { startTufRepo } from '../../helpers/tuf-repo.js';
 import { cleanupsAfterEach } from '../../helpers/cleanups.js';
+import { tempFolder } from '../../helpers/temp.js';
 
 const cleanups = cleanupsAfterEach();
 
@@ -14,20 +14,18 @@ const login = apiLogin;
 
 describe('dashboard routes, roles, metrics and health', () => {
   it('guards every dashboard route by session, role and CSRF; previews the schedule; serves metrics and health', async () => {
-    const dir = tempDir('gc-dash-api-');
-    cleanups.push(dir.cleanup);
+    const dir = tempFolder(cleanups, 'gc-dash-api-');
     const bundle = Buffer.from(JSON.stringify(manifest()));
     const tuf = await startTufRepo({ serve: false, files: { 'kien-giang/ha-tien/bundle.json': bundle } });
     cleanups.push(() => tuf.close());
-    await createUsers(join(dir.path, 'server'), [
-      { username: 'admin', role: 'admin' },
-      { username: 'op', role: 'operator' },
-      { username: 'viewer', role: 'viewer' },
-    ]);
-    const s = await startServer(dir.path, { tuf: { repoDir: tuf.dir } });
-    cleanups.push(() => s.server.stop());
-    const base = s.server.url;
-    const e = await enrolTestDevice(s.api, base, join(dir.path, 'd'), 'sảnh <b>A</b>');
+    const s = await startServerWithUsers(
+      cleanups,
+      dir,
+      { admin: 'admin', op: 'operator', viewer: 'viewer' },
+      { tuf: { repoDir: tuf.dir } },
+    );
+    const base = s.base;
+    const e = await enrolTestDevice(s.api, base, join(dir, 'd'), 'sảnh <b>A</b>');
 
     // Health: no auth at all.
     const health = await fetch(`${base}/api/health`);

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import type { Browser } from 'puppeteer-core';
 import { describe, expect, it } from 'vitest';
-import { createUsers, launchChromium, loginThroughPage } from '../../helpers/dashboard.js';
-import { enrolTestDevice, GATE, healthAt, makeDevice, startServer } from '../../helpers/sync.js';
-import { tempDir } from '../../helpers/temp.js';
+import { launchChromium, loginThroughPage, startServerWithUsers } from '../../helpers/dashboard.js';
+import { enrolTestDevice, GATE, healthAt, makeDevice } from '../../helpers/sync.js';
 import { cleanupsAfterEach } from '../../helpers/cleanups.js';
+import { tempFolder } from '../../helpers/temp.js';
 
 const cleanups = cleanupsAfterEach();
 
@@ -19,11 +19,15 @@ const XSS_ITEM = `"><svg onload="window.__xss='item'">`;
 
 describe('ops dashboard in Chromium', () => {
   it('shows a device appear and go offline live, keeps hostile names inert, and sends a command from the screen page', async () => {
-    const dir = tempDir('gc-dash-');
-    cleanups.push(dir.cleanup);
-    await createUsers(join(dir.path, 'server'), [{ username: 'admin', role: 'admin' }]);
-    const s = await startServer(dir.path, { gates: [{ ...GATE, name: XSS_GATE }] });
-    cleanups.push(() => s.server.stop());
+    const dir = tempFolder(cleanups, 'gc-dash-');
+    const s = await startServerWithUsers(
+      cleanups,
+      dir,
+      { admin: 'admin' },
+      {
+        gates: [{ ...GATE, name: XSS_GATE }],
+      },
+    );
     const browser: Browser = await launchChromium();
     cleanups.push(() => browser.close());
     const page = await browser.newPage();
@@ -37,9 +41,9 @@ describe('ops dashboard in Chromium', () => {
     await page.waitForFunction(() => document.getElementById('live')?.textContent !== '');
 
     // A real device enrols and connects: its row appears without a reload.
-    const e = await enrolTestDevice(s.api, s.server.url, join(dir.path, 'd'), XSS_SCREEN);
+    const e = await enrolTestDevice(s.api, s.server.url, join(dir, 'd'), XSS_SCREEN);
     const identified: number[] = [];
-    const dev = makeDevice(join(dir.path, 'd'), e.deviceId, s.server.url, {
+    const dev = makeDevice(join(dir, 'd'), e.deviceId, s.server.url, {
       handlers: { identify: async (ms) => void identified.push(ms), screenshot: async () => PNG },
     });
     cleanups.push(() => dev.close());

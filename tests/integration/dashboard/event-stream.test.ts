@@ -1,9 +1,7 @@
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { apiLogin, createUsers } from '../../helpers/dashboard.js';
-import { startServer } from '../../helpers/sync.js';
-import { tempDir } from '../../helpers/temp.js';
+import { apiLogin, startServerWithUsers } from '../../helpers/dashboard.js';
 import { cleanupsAfterEach } from '../../helpers/cleanups.js';
+import { tempFolder } from '../../helpers/temp.js';
 
 const cleanups = cleanupsAfterEach();
 
@@ -23,11 +21,8 @@ describe('dashboard event streams', () => {
   it.each(['/dashboard/events', '/dashboard/alerts/events'])(
     '%s ends with an "ended" event once the session that opened it is logged out',
     async (path) => {
-      const dir = tempDir('gc-sse-');
-      cleanups.push(dir.cleanup);
-      await createUsers(join(dir.path, 'server'), [{ username: 'ops', role: 'admin' }]);
-      const s = await startServer(dir.path);
-      cleanups.push(() => s.server.stop());
+      const dir = tempFolder(cleanups, 'gc-sse-');
+      const s = await startServerWithUsers(cleanups, dir, { ops: 'admin' });
       const who = await apiLogin(s.server.url, 'ops');
       const stream = await fetch(`${s.server.url}${path}`, { headers: { cookie: who.cookie } });
       expect(stream.status).toBe(200);

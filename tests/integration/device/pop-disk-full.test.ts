@@ -6,29 +6,26 @@
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { identityKeyPath, loadIdentity } from '../../../device/identity.js';
+import { describe, expect, it } from 'vitest';
+import { identityKeyPath } from '../../../device/identity.js';
 import { Outbox } from '../../../device/outbox/outbox.js';
 import { BufferedPopLog, PopJournalFile } from '../../../device/proof-of-play/pop-buffer.js';
 import { popSourceOf } from '../../../device/proof-of-play/pop-source.js';
 import { ed25519Signer } from '../../../device/proof-of-play/signer.js';
 import { readStoredPop, SqlitePopLog } from '../../../device/proof-of-play/sqlite-pop-log.js';
 import { openDeviceDb } from '../../../device/store/sqlite.js';
-import { SyncClient } from '../../../device/sync/client.js';
 import type { Timers } from '../../../device/timers.js';
 import { systemClock } from '../../../protocol/clock.js';
 import { memoryLogger } from '../../../platform/log.js';
 import { HealthReport } from '../../../protocol/messages.js';
 import { type PopEntry, verifyChain } from '../../../protocol/proof-of-play.js';
 import { smallDisk } from '../../helpers/small-disk.js';
-import { enrolTestDevice, GATE, startServer, until } from '../../helpers/sync.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
+import { popEntry } from '../../helpers/pop-entry.js';
+import { enrolTestDevice, startPopSender, startServer, until } from '../../helpers/sync.js';
 import { tempDir } from '../../helpers/temp.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups.length = 0;
-});
+const cleanups = cleanupsAfterEach();
 
 const T0 = Date.parse('2026-03-01T01:00:00Z');
 
@@ -51,25 +48,8 @@ class HandTimers implements Timers {
   }
 }
 
-function play(deviceId: string, i: number): PopEntry {
-  return {
-    deviceId,
-    siteGroup: GATE.siteGroup,
-    bundleVersion: 3,
-    itemId: `item-${i}`,
-    playlistId: 'main',
-    scheduleEntryId: null,
-    source: 'schedule',
-    language: 'vi',
-    forLanguage: 'vi',
-    variantSha256: null,
-    scheduledStartAt: T0 + i * 10_000,
-    actualStartAt: T0 + i * 10_000,
-    durationMs: 10_000,
-    screenOn: true,
-    clockStatus: 'ntp',
-  };
-}
+const play = (deviceId: string, i: number): PopEntry =>
+  popEntry(deviceId, T0 + i * 10_000, { bundleVersion: 3, itemId: `item-${i}` });
 
 /** Fills the filesystem of `dir` up to the last byte; returns the filler's path. */
 function fill(dir: string): string {
@@ -190,26 +170,7 @@ describe('proof of play on a full disk', () => {
     ]);
 
     // The server stores the whole chain, the gaps with an 'ok' verdict, nothing in quarantine.
-    const outbox = new Outbox(db, systemClock, log, undefined, popSourceOf(pop));
-    outbox.start();
-    const client = new SyncClient({
-      serverUrl: s.server.url,
-      deviceId,
-      identity: loadIdentity(devDir),
-      appVersion: '0.1.0',
-      outbox,
-      handlers: {},
-      refreshNow: () => {},
-      clock: systemClock,
-      log,
-      backoff: { baseMs: 20, maxMs: 200 },
-    });
-    client.start();
-    cleanups.push(async () => {
-      await client.stop();
-      db.close();
-      await until(() => !s.server.registry.devices.get(deviceId)!.online);
-    });
+    startPopSender(cleanups, s.server, { deviceId, dataDir: devDir, db, source: popSourceOf(pop) });
     const registry = s.server.registry;
     await until(() => registry.ingest.countRecords(deviceId, 'pop') === 8, 10_000);
     const stored = registry.pop.page(

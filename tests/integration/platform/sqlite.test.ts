@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { migrate, openDeviceDb } from '../../../device/store/sqlite.js';
 import { POP_MIGRATIONS } from '../../../device/proof-of-play/sqlite-pop-log.js';
 import { OUTBOX_MIGRATIONS } from '../../../device/outbox/outbox.js';
@@ -20,7 +20,8 @@ import {
 } from '../../../sync-server/accounts/sqlite-accounts.js';
 import { Registry } from '../../../sync-server/registry/registry.js';
 import { MIGRATIONS as REGISTRY_MIGRATIONS } from '../../../sync-server/registry/schema.js';
-import { tempDir } from '../../helpers/temp.js';
+import { tempFolder } from '../../helpers/temp.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 
 /**
  * The runners the helper replaced, as they wrote files: a table of applied names (`migrations`, or
@@ -58,12 +59,11 @@ const BAD: SqliteMigration = { name: 'zz-bad-1', up: 'CREATE TABLE half_done (x 
 const GOOD: SqliteMigration = { name: 'zz-good-1', up: 'CREATE TABLE would_be_added (x INTEGER)' };
 
 describe('platform/sqlite: open and migrate', () => {
-  let dir: ReturnType<typeof tempDir>;
-  afterEach(() => dir.cleanup());
+  const cleanups = cleanupsAfterEach();
 
   it('opens a device.db written by the old runner and applies only the migrations it lacks', () => {
-    dir = tempDir();
-    const path = join(dir.path, 'device.db');
+    const dir = tempFolder(cleanups);
+    const path = join(dir, 'device.db');
     migrateTheOldWay(path, 'migrations', [...POP_MIGRATIONS, ...OUTBOX_MIGRATIONS]);
     const old = new Database(path);
     old.prepare("UPDATE pop_state SET value = 7 WHERE key = 'acknowledged_seq'").run();
@@ -85,8 +85,8 @@ describe('platform/sqlite: open and migrate', () => {
   });
 
   it('opens a registry.db written by the old runner and applies only the migrations it lacks', async () => {
-    dir = tempDir();
-    const path = join(dir.path, 'registry.db');
+    const dir = tempFolder(cleanups);
+    const path = join(dir, 'registry.db');
     migrateTheOldWay(path, 'migrations', REGISTRY_MIGRATIONS.slice(0, 3));
     const old = new Database(path);
     old
@@ -109,8 +109,8 @@ describe('platform/sqlite: open and migrate', () => {
   });
 
   it('opens an accounts.db written by the old runner and applies only the migrations it lacks', () => {
-    dir = tempDir();
-    const path = join(dir.path, 'accounts.db');
+    const dir = tempFolder(cleanups);
+    const path = join(dir, 'accounts.db');
     migrateTheOldWay(path, 'accounts_migrations', ACCOUNTS_MIGRATIONS.slice(0, 1));
     const old = new Database(path);
     old
@@ -136,8 +136,8 @@ describe('platform/sqlite: open and migrate', () => {
   ];
   for (const c of cases) {
     it(`leaves an existing ${c.file} unchanged when a migration fails, and names the migration`, () => {
-      dir = tempDir();
-      const path = join(dir.path, c.file);
+      const dir = tempFolder(cleanups);
+      const path = join(dir, c.file);
       const table = c.table ?? 'migrations';
       migrateTheOldWay(path, table, c.old);
       const before = sha256(path);
@@ -164,8 +164,8 @@ describe('platform/sqlite: open and migrate', () => {
   }
 
   it('names a file that is not a database', () => {
-    dir = tempDir();
-    const path = join(dir.path, 'not.db');
+    const dir = tempFolder(cleanups);
+    const path = join(dir, 'not.db');
     writeFileSync(path, 'this is not a database file, only text '.repeat(40));
     let err: unknown;
     try {

@@ -1,41 +1,20 @@
-import { join } from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeClock } from '../../../protocol/clock.js';
 import { memoryLogger } from '../../../platform/log.js';
-import { CSRF_HEADER, installAccessControl } from '../../../sync-server/accounts/access-control.js';
-import { LoginRateLimiter } from '../../../sync-server/accounts/rate-limit.js';
-import { AccountService } from '../../../sync-server/accounts/service.js';
-import {
-  openSqliteAccountStore,
-  type SqliteAccountStore,
-} from '../../../sync-server/accounts/sqlite-accounts.js';
+import { CSRF_HEADER } from '../../../sync-server/accounts/access-control.js';
 import { AlertMonitor } from '../../../sync-server/alerts/monitor.js';
 import { alertRoutes } from '../../../sync-server/alerts/routes.js';
-import { DASHBOARD_CSP, installSecurityHeaders } from '../../../sync-server/web/security-headers.js';
-import { installHttpConventions } from '../../../sync-server/web/http-app.js';
-import { tempDir } from '../../helpers/temp.js';
+import { DASHBOARD_CSP } from '../../../sync-server/web/security-headers.js';
+import { type AccountsApp, startAccountsApp } from '../../helpers/accounts-app.js';
 
-const PW = 'correct horse battery';
 const T0 = Date.parse('2026-03-10T03:00:00Z');
 
 describe('alert routes', () => {
-  let dir: ReturnType<typeof tempDir>;
-  let app: FastifyInstance;
-  let store: SqliteAccountStore;
-  let base: string;
-  let service: AccountService;
+  let web: AccountsApp;
   let monitor: AlertMonitor;
 
   beforeAll(async () => {
-    dir = tempDir();
-    store = openSqliteAccountStore(join(dir.path, 'accounts.db'));
     const clock = fakeClock(T0);
-    service = new AccountService(store, clock, new LoginRateLimiter(), memoryLogger(), {
-      scrypt: { N: 1024, r: 8, p: 1 },
-    });
-    for (const role of ['operator', 'viewer'] as const)
-      await service.createUser(null, { username: role, displayName: role, role, password: PW });
     monitor = new AlertMonitor({
       clock,
       logger: memoryLogger(),
@@ -62,29 +41,21 @@ describe('alert routes', () => {
       },
     });
     monitor.evaluate();
-    app = Fastify();
-    installHttpConventions(app, { log: memoryLogger('http') });
-    installSecurityHeaders(app);
-    installAccessControl(app, { service, logger: memoryLogger(), secureCookies: false });
-    await app.register(alertRoutes, { monitor, accounts: service });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    web = await startAccountsApp({
+      clock,
+      users: { operator: 'operator', viewer: 'viewer' },
+      securityHeaders: true,
+      routes: (app, service) => app.register(alertRoutes, { monitor, accounts: service }),
+    });
   });
 
-  afterAll(async () => {
-    await app.close();
-    store.close();
-    dir.cleanup();
-  });
+  afterAll(() => web.close());
 
-  async function session(username: string) {
-    const r = await service.login(username, PW, { ip: '127.0.0.1', userAgent: 't' });
-    return { cookie: `gatecast_session=${r.token}`, csrf: r.csrfToken };
-  }
+  const session = (username: string) => web.session(username);
 
   it('lists active alerts to a viewer, with the security headers', async () => {
     const v = await session('viewer');
-    const res = await fetch(`${base}/api/alerts`, { headers: { cookie: v.cookie } });
+    const res = await fetch(`${web.base}/api/alerts`, { headers: { cookie: v.cookie } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-security-policy')).toBe(DASHBOARD_CSP);
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
@@ -94,7 +65,7 @@ describe('alert routes', () => {
 
   it('lets an operator acknowledge with the CSRF token, not a viewer, and audits it', async () => {
     const ack = (s: { cookie: string; csrf: string }, key: string, csrf = true) =>
-      fetch(`${base}/api/alerts/ack`, {
+      fetch(`${web.base}/api/alerts/ack`, {
         method: 'POST',
         headers: {
           cookie: s.cookie,
@@ -114,7 +85,7 @@ describe('alert routes', () => {
     expect(((await ok.json()) as { alert: { acknowledgedBy: string } }).alert.acknowledgedBy).toBe(
       'operator',
     );
-    expect(service.listAudit({ action: 'alert.acknowledge', limit: 5 })).toEqual([
+    expect(web.service.listAudit({ action: 'alert.acknowledge', limit: 5 })).toEqual([
       expect.objectContaining({ actor: 'operator', target: 'offline:ht-1', outcome: 'ok' }),
     ]);
   });

@@ -2,49 +2,29 @@
  * Rows stored before verification at ingest (a registry from before migration registry-reports-2)
  * are verified once by the background backfill, on a real registry file with real device keys.
  */
-import { generateKeyPairSync, sign } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { memoryLogger } from '../../../platform/log.js';
-import {
-  POP_GENESIS_HASH,
-  type PopBody,
-  type PopRecord,
-  popHash,
-  popSigningBytes,
-} from '../../../protocol/proof-of-play.js';
+import { popSigningBytes } from '../../../protocol/proof-of-play.js';
 import { PopVerdictBackfill } from '../../../sync-server/ingest/pop-backfill.js';
+import type { Registry } from '../../../sync-server/registry/registry.js';
 import { cleanupsAfterEach } from '../../helpers/cleanups.js';
+import { popEntry, signedPopChain } from '../../helpers/pop-entry.js';
 import { openTempRegistry } from '../../helpers/registry.js';
 
 const cleanups = cleanupsAfterEach();
 
-function signedChain(deviceId: string, n: number, key: ReturnType<typeof generateKeyPairSync>['privateKey']) {
-  let prevHash = POP_GENESIS_HASH;
-  return Array.from({ length: n }, (_, i): PopRecord => {
-    const body: PopBody = {
-      v: 1,
-      seq: i + 1,
-      prevHash,
-      deviceId,
-      siteGroup: 'kien-giang/ha-tien',
-      bundleVersion: 1,
-      itemId: 'visa',
-      playlistId: 'main',
-      scheduleEntryId: null,
-      source: 'schedule',
-      language: 'vi',
-      forLanguage: 'vi',
-      variantSha256: null,
-      scheduledStartAt: 1000 * i,
-      actualStartAt: 1000 * i,
-      durationMs: 1000,
-      screenOn: true,
-      clockStatus: 'ntp',
-    };
-    const hash = popHash(body);
-    prevHash = hash;
-    return { ...body, hash, signature: sign(null, popSigningBytes(hash), key).toString('base64') };
-  });
+/** `n` plays of `deviceId`, one a second from 0, 1 s each, in bundle 1, signed with `key`. */
+function signedChain(deviceId: string, n: number, key: KeyObject) {
+  const plays = Array.from({ length: n }, (_, i) =>
+    popEntry(deviceId, 1000 * i, { bundleVersion: 1, durationMs: 1000 }),
+  );
+  return signedPopChain(plays, key);
+}
+
+/** Registers screen `id` at Hà Tiên with `publicKey` (the JWK `x` of its Ed25519 key, or junk). */
+function addDevice(registry: Registry, id: string, screenName: string, publicKey: string) {
+  registry.devices.add({ id, siteGroup: 'kien-giang/ha-tien', screenName, publicKey, nowMs: 0 });
 }
 
 const all = { fromMs: 0, toMs: Number.MAX_SAFE_INTEGER, afterSeq: 0, lastSeq: 100 };
@@ -54,21 +34,9 @@ describe('proof-of-play verdict backfill', () => {
     const { registry } = openTempRegistry(cleanups, 'gc-pop-backfill-');
     const keys = generateKeyPairSync('ed25519');
     const other = generateKeyPairSync('ed25519');
-    registry.devices.add({
-      id: 'd1',
-      siteGroup: 'kien-giang/ha-tien',
-      screenName: 's1',
-      publicKey: keys.publicKey.export({ format: 'jwk' }).x!,
-      nowMs: 0,
-    });
+    addDevice(registry, 'd1', 's1', keys.publicKey.export({ format: 'jwk' }).x!);
     // A device whose stored key is not a usable Ed25519 key: its records cannot be verified.
-    registry.devices.add({
-      id: 'd2',
-      siteGroup: 'kien-giang/ha-tien',
-      screenName: 's2',
-      publicKey: '!',
-      nowMs: 0,
-    });
+    addDevice(registry, 'd2', 's2', '!');
     const c = signedChain('d1', 5, keys.privateKey);
     c[2] = {
       ...c[2]!,
@@ -118,13 +86,7 @@ describe('proof-of-play verdict backfill', () => {
   it('stops between chunks and leaves the rest for later', async () => {
     const { registry } = openTempRegistry(cleanups, 'gc-pop-backfill-stop-');
     const keys = generateKeyPairSync('ed25519');
-    registry.devices.add({
-      id: 'd1',
-      siteGroup: 'kien-giang/ha-tien',
-      screenName: 's1',
-      publicKey: keys.publicKey.export({ format: 'jwk' }).x!,
-      nowMs: 0,
-    });
+    addDevice(registry, 'd1', 's1', keys.publicKey.export({ format: 'jwk' }).x!);
     const c = signedChain('d1', 6, keys.privateKey);
     registry.ingest.storeBatches([
       {

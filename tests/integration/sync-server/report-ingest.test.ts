@@ -9,49 +9,36 @@ import { generateKeyPairSync, sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
-import { identityKeyPath, loadIdentity } from '../../../device/identity.js';
-import { Outbox } from '../../../device/outbox/outbox.js';
+import { describe, expect, it } from 'vitest';
+import { identityKeyPath } from '../../../device/identity.js';
+import { popSourceOf } from '../../../device/proof-of-play/pop-source.js';
 import { ed25519Signer, type PopSigner } from '../../../device/proof-of-play/signer.js';
 import { SqlitePopLog } from '../../../device/proof-of-play/sqlite-pop-log.js';
 import { openDeviceDb } from '../../../device/store/sqlite.js';
-import { SyncClient } from '../../../device/sync/client.js';
-import { systemClock } from '../../../protocol/clock.js';
-import { memoryLogger } from '../../../platform/log.js';
-import type { PopEntry } from '../../../protocol/proof-of-play.js';
 import { REGISTRY_DB } from '../../../sync-server/main.js';
 import { RegistryReportSource } from '../../../sync-server/reports/registry-source.js';
-import { createUsers, PASSWORD } from '../../helpers/dashboard.js';
-import { enrolTestDevice, GATE, startServer, until } from '../../helpers/sync.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
+import { apiLogin, startServerWithUsers } from '../../helpers/dashboard.js';
+import { popEntry } from '../../helpers/pop-entry.js';
+import { enrolTestDevice, startPopSender, until } from '../../helpers/sync.js';
 import { csvRows } from '../../helpers/csv.js';
-import { tempDir } from '../../helpers/temp.js';
+import { tempFolder } from '../../helpers/temp.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups.length = 0;
-});
+const cleanups = cleanupsAfterEach();
 
 const H = 3_600_000;
 const day = Date.parse('2026-02-01T17:00:00Z'); // 2 Feb 2026 00:00 in Asia/Ho_Chi_Minh
 
 describe('proof of play verified at ingest', () => {
   it('stores verdicts; the report marks bad signatures, gaps and later edits', async () => {
-    const dir = tempDir('gc-report-ingest-');
-    cleanups.push(dir.cleanup);
-    await createUsers(join(dir.path, 'server'), [
-      { username: 'admin', role: 'admin' },
-      { username: 'op', role: 'operator' },
-    ]);
-    const s = await startServer(dir.path);
-    cleanups.push(() => s.server.stop());
-    const base = s.server.url;
+    const dir = tempFolder(cleanups, 'gc-report-ingest-');
+    const s = await startServerWithUsers(cleanups, dir, { admin: 'admin', op: 'operator' });
+    const base = s.base;
 
-    const devDir = join(dir.path, 'device');
+    const devDir = join(dir, 'device');
     const enrolled = await enrolTestDevice(s.api, base, devDir, 'arrivals-1');
     const deviceId = enrolled.deviceId;
     const db = openDeviceDb(join(devDir, 'device.db'), { synchronous: 'FULL' });
-    const log = memoryLogger('device');
     // The device's own key, except for one record signed with another key (a tampered device).
     const own = ed25519Signer(readFileSync(identityKeyPath(devDir), 'utf8'));
     const stranger = generateKeyPairSync('ed25519').privateKey;
@@ -64,59 +51,21 @@ describe('proof of play verified at ingest', () => {
     pop.start();
     const items = ['visa', 'hai-quan', 'visa', 'forged', 'visa', 'lost', 'hai-quan', 'visa'];
     items.forEach((itemId, i) => {
-      const at = day + 8 * H + i * 10_000;
-      const entry: PopEntry = {
-        deviceId,
-        siteGroup: GATE.siteGroup,
-        bundleVersion: 12,
-        itemId,
-        playlistId: 'main',
-        scheduleEntryId: null,
-        source: 'schedule',
-        language: 'vi',
-        forLanguage: 'vi',
-        variantSha256: null,
-        scheduledStartAt: at,
-        actualStartAt: at,
-        durationMs: 10_000,
-        screenOn: true,
-        clockStatus: 'ntp',
-      };
       forge = itemId === 'forged';
-      pop.append(entry);
+      pop.append(popEntry(deviceId, day + 8 * H + i * 10_000, { itemId }));
     });
     forge = false;
     // Record 6 never reaches the server: the device's store loses it before it is read.
     const LOST = 6;
-    const outbox = new Outbox(db, systemClock, log, undefined, {
-      readAfter: (seq, limit) =>
-        pop
-          .readAfter(seq, limit)
-          .filter((r) => r.seq !== LOST)
-          .map((r) => ({ seq: r.seq, at: 'kind' in r ? r.fromAt : r.actualStartAt, payload: r })),
-      acknowledge: (upto) => {
-        pop.acknowledge(upto);
-      },
-    });
-    outbox.start();
-    const client = new SyncClient({
-      serverUrl: base,
+    const all = popSourceOf(pop);
+    startPopSender(cleanups, s.server, {
       deviceId,
-      identity: loadIdentity(devDir),
-      appVersion: '0.1.0',
-      outbox,
-      handlers: {},
-      refreshNow: () => {},
-      clock: systemClock,
-      log,
-      backoff: { baseMs: 20, maxMs: 200 },
-    });
-    client.start();
-    cleanups.push(async () => {
-      await client.stop();
-      db.close();
-      await until(() => !s.server.registry.devices.get(deviceId)!.online);
-      await new Promise((r) => setImmediate(r));
+      dataDir: devDir,
+      db,
+      source: {
+        readAfter: (seq, limit) => all.readAfter(seq, limit).filter((r) => r.seq !== LOST),
+        acknowledge: (upto) => all.acknowledge(upto),
+      },
     });
     const registry = s.server.registry;
     await until(() => registry.ingest.countRecords(deviceId, 'pop') === items.length - 1, 10_000);
@@ -146,12 +95,7 @@ describe('proof of play verified at ingest', () => {
       ),
     ).toBe(true);
 
-    const login = await fetch(`${base}/api/session`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'op', password: PASSWORD }),
-    });
-    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const { cookie } = await apiLogin(base, 'op');
     const get = async (path: string) =>
       (await fetch(`${base}/api/reports?period=2026-Q1&lang=en&${path}`, { headers: { cookie } })).text();
 
@@ -167,7 +111,7 @@ describe('proof of play verified at ingest', () => {
     expect(row.slice(-5, -3)).toEqual(['broken', 'signature@4 gap@6+1']);
 
     // Someone edits record 2 in the registry after ingest: the recomputed hash catches it.
-    const path = join(dir.path, 'server', REGISTRY_DB);
+    const path = join(dir, 'server', REGISTRY_DB);
     const edit = new Database(path);
     try {
       const r = edit

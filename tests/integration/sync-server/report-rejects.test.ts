@@ -4,77 +4,47 @@
  * counted in a total. The registry is the server's real SQLite file; the report comes from the
  * server's report route.
  */
-import { generateKeyPairSync, sign } from 'node:crypto';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  POP_GENESIS_HASH,
-  type PopBody,
-  type PopRecord,
-  popHash,
-  popSigningBytes,
-} from '../../../protocol/proof-of-play.js';
+import { generateKeyPairSync } from 'node:crypto';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { PopEntry, PopRecord } from '../../../protocol/proof-of-play.js';
 import { checkPopBatch } from '../../../sync-server/ingest/pop-ingest.js';
 import { devicePublicKey } from '../../../sync-server/reports/registry-source.js';
 import { csvRows } from '../../helpers/csv.js';
-import { apiLogin, createUsers } from '../../helpers/dashboard.js';
-import { GATE, startServer } from '../../helpers/sync.js';
-import { tempDir } from '../../helpers/temp.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
+import { apiLogin, startServerWithUsers } from '../../helpers/dashboard.js';
+import { popEntry, signedPopChain } from '../../helpers/pop-entry.js';
+import { GATE } from '../../helpers/sync.js';
+import { tempFolder } from '../../helpers/temp.js';
 
 const H = 3_600_000;
 const day = Date.parse('2026-02-01T17:00:00Z'); // 2 Feb 2026 00:00 in Asia/Ho_Chi_Minh
 const DEVICE = 'arrivals-1';
 
-/** Signed, linked records for DEVICE; `claim` changes what a record says about itself before it is signed. */
+/** Signed, linked records for DEVICE, one a minute from 08:00, 30 s each; `claim` changes what a record says about itself before it is signed. */
 function signedChain(
   key: import('node:crypto').KeyObject,
-  specs: { itemId: string; language: string; claim?: Partial<PopBody> }[],
+  specs: { itemId: string; language: string; claim?: Partial<PopEntry> }[],
 ): PopRecord[] {
-  let prevHash = POP_GENESIS_HASH;
-  return specs.map((s, i) => {
-    const at = day + 8 * H + i * 60_000;
-    const body: PopBody = {
-      v: 1,
-      seq: i + 1,
-      prevHash,
-      deviceId: DEVICE,
-      siteGroup: GATE.siteGroup,
-      bundleVersion: 12,
-      itemId: s.itemId,
-      playlistId: 'main',
-      scheduleEntryId: null,
-      source: 'schedule',
-      language: s.language,
-      forLanguage: s.language,
-      variantSha256: null,
-      scheduledStartAt: at,
-      actualStartAt: at,
-      durationMs: 30_000,
-      screenOn: true,
-      clockStatus: 'ntp',
-      ...s.claim,
-    };
-    const hash = popHash(body);
-    prevHash = hash;
-    return { ...body, hash, signature: sign(null, popSigningBytes(hash), key).toString('base64') };
-  });
+  return signedPopChain(
+    specs.map((s, i) =>
+      popEntry(DEVICE, day + 8 * H + i * 60_000, {
+        itemId: s.itemId,
+        language: s.language,
+        durationMs: 30_000,
+        ...s.claim,
+      }),
+    ),
+    key,
+  );
 }
 
 describe('report totals leave out records that fail their own checks', () => {
-  let dir: ReturnType<typeof tempDir>;
-  let s: Awaited<ReturnType<typeof startServer>>;
+  const cleanups = cleanupsAfterEach();
+  let s: Awaited<ReturnType<typeof startServerWithUsers>>;
 
   beforeEach(async () => {
-    dir = tempDir('gc-report-rejects-');
-    await createUsers(join(dir.path, 'server'), [
-      { username: 'admin', role: 'admin' },
-      { username: 'viewer', role: 'viewer' },
-    ]);
-    s = await startServer(dir.path);
-  });
-  afterEach(async () => {
-    await s.server.stop();
-    dir.cleanup();
+    const dir = tempFolder(cleanups, 'gc-report-rejects-');
+    s = await startServerWithUsers(cleanups, dir, { admin: 'admin', viewer: 'viewer' });
   });
 
   it('counts only the good records and marks the tampered, other-screen and other-gate ones with their reason', async () => {

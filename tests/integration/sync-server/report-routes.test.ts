@@ -1,15 +1,5 @@
-import { join } from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeClock } from '../../../protocol/clock.js';
-import { memoryLogger } from '../../../platform/log.js';
-import { installAccessControl } from '../../../sync-server/accounts/access-control.js';
-import { LoginRateLimiter } from '../../../sync-server/accounts/rate-limit.js';
-import { AccountService } from '../../../sync-server/accounts/service.js';
-import {
-  openSqliteAccountStore,
-  type SqliteAccountStore,
-} from '../../../sync-server/accounts/sqlite-accounts.js';
 import { renderPdf } from '../../../sync-server/reports/pdf.js';
 import { JobQueue } from '../../../sync-server/reports/job-queue.js';
 import {
@@ -22,10 +12,8 @@ import type { ProofOfPlayRecord, ReportDevice, ReportGate } from '../../../sync-
 import { chromiumPath } from '../../helpers/chromium.js';
 import { chain, testVerifyChain } from '../../helpers/pop-chain.js';
 import { askedLanguageOf } from '../../../sync-server/dashboard/language.js';
-import { installHttpConventions } from '../../../sync-server/web/http-app.js';
-import { tempDir } from '../../helpers/temp.js';
+import { type AccountsApp, startAccountsApp } from '../../helpers/accounts-app.js';
 
-const PW = 'correct horse battery';
 const H = 3_600_000;
 const day = Date.parse('2026-02-01T17:00:00Z'); // 2 Feb 2026 00:00 local
 
@@ -65,21 +53,12 @@ const records: Record<string, ProofOfPlayRecord[]> = {
 };
 
 describe('report routes', () => {
-  let dir: ReturnType<typeof tempDir>;
-  let app: FastifyInstance;
-  let store: SqliteAccountStore;
-  let base: string;
+  let web: AccountsApp;
   let cookie: string;
   const asked: [string, number, number][] = [];
 
   beforeAll(async () => {
-    dir = tempDir();
-    store = openSqliteAccountStore(join(dir.path, 'accounts.db'));
     const clock = fakeClock('2026-04-01T00:00:00Z');
-    const service = new AccountService(store, clock, new LoginRateLimiter(), memoryLogger(), {
-      scrypt: { N: 1024, r: 8, p: 1 },
-    });
-    await service.createUser(null, { username: 'viewer', displayName: 'V', role: 'viewer', password: PW });
     const source: ReportDataSource = {
       gates: async () => gates,
       devices: async () => devices,
@@ -88,31 +67,27 @@ describe('report routes', () => {
         return { records: records[id] ?? [], outages: [] };
       },
     };
-    app = Fastify();
-    installHttpConventions(app, { log: memoryLogger('http'), language: askedLanguageOf });
-    installAccessControl(app, { service, logger: memoryLogger(), secureCookies: false });
-    await app.register(reportRoutes, {
-      source,
-      verifyChain: testVerifyChain,
+    web = await startAccountsApp({
       clock,
-      renderPdf: (html) => renderPdf(html, { executablePath: chromiumPath(), timeoutMs: 30_000 }),
-      pdfJobs: new JobQueue({ concurrency: 1, maxQueued: 2, retryAfterMs: 30_000 }),
-      maxPeriodDays: 400,
+      users: { viewer: 'viewer' },
+      language: askedLanguageOf,
+      routes: (app) =>
+        app.register(reportRoutes, {
+          source,
+          verifyChain: testVerifyChain,
+          clock,
+          renderPdf: (html) => renderPdf(html, { executablePath: chromiumPath(), timeoutMs: 30_000 }),
+          pdfJobs: new JobQueue({ concurrency: 1, maxQueued: 2, retryAfterMs: 30_000 }),
+          maxPeriodDays: 400,
+        }),
     });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
-    const login = await service.login('viewer', PW, { ip: '127.0.0.1', userAgent: 't' });
-    cookie = `gatecast_session=${login.token}`;
+    cookie = (await web.session('viewer')).cookie;
   });
 
-  afterAll(async () => {
-    await app.close();
-    store.close();
-    dir.cleanup();
-  });
+  afterAll(() => web.close());
 
   const get = (q: string, withCookie = true) =>
-    fetch(`${base}/api/reports?${q}`, { headers: withCookie ? { cookie } : {} });
+    fetch(`${web.base}/api/reports?${q}`, { headers: withCookie ? { cookie } : {} });
 
   it('needs a session', async () => {
     expect((await get('period=2026-Q1', false)).status).toBe(401);
@@ -170,7 +145,7 @@ describe('report routes', () => {
   });
 
   it('answers a browser with an error page in its language, a script with JSON', async () => {
-    const page = await fetch(`${base}/api/reports?period=2026-Q5&format=pdf`, {
+    const page = await fetch(`${web.base}/api/reports?period=2026-Q5&format=pdf`, {
       headers: { cookie: `${cookie}; gatecast_lang=vi`, accept: 'text/html,application/xhtml+xml,*/*;q=0.8' },
     });
     expect(page.status).toBe(400);
@@ -179,7 +154,7 @@ describe('report routes', () => {
     expect(body).toContain('Không lập được báo cáo');
     expect(body).toContain('Kỳ báo cáo &quot;2026-Q5&quot; không hợp lệ');
     expect(body).toContain('href="/dashboard/reports"');
-    const en = await fetch(`${base}/api/reports?period=2026-Q5&lang=en`, {
+    const en = await fetch(`${web.base}/api/reports?period=2026-Q5&lang=en`, {
       headers: { cookie, accept: 'text/html' },
     });
     expect(await en.text()).toContain('The period &quot;2026-Q5&quot; is not valid');

@@ -6,49 +6,36 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
-import { identityKeyPath, loadIdentity } from '../../../device/identity.js';
-import { Outbox } from '../../../device/outbox/outbox.js';
+import { describe, expect, it } from 'vitest';
+import { identityKeyPath } from '../../../device/identity.js';
+import { popSourceOf } from '../../../device/proof-of-play/pop-source.js';
 import { ed25519Signer } from '../../../device/proof-of-play/signer.js';
 import { SqlitePopLog } from '../../../device/proof-of-play/sqlite-pop-log.js';
 import { openDeviceDb } from '../../../device/store/sqlite.js';
-import { SyncClient } from '../../../device/sync/client.js';
-import { systemClock } from '../../../protocol/clock.js';
-import { memoryLogger } from '../../../platform/log.js';
-import type { PopEntry } from '../../../protocol/proof-of-play.js';
 import { REGISTRY_DB } from '../../../sync-server/main.js';
 import { Registry } from '../../../sync-server/registry/registry.js';
-import { createUsers, PASSWORD } from '../../helpers/dashboard.js';
-import { enrolTestDevice, GATE, startServer, until } from '../../helpers/sync.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
+import { PASSWORD, startServerWithUsers } from '../../helpers/dashboard.js';
+import { popEntry } from '../../helpers/pop-entry.js';
+import { enrolTestDevice, GATE, startPopSender, until } from '../../helpers/sync.js';
 import { csvRows } from '../../helpers/csv.js';
-import { tempDir } from '../../helpers/temp.js';
+import { tempDir, tempFolder } from '../../helpers/temp.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c();
-  cleanups.length = 0;
-});
+const cleanups = cleanupsAfterEach();
 
 const H = 3_600_000;
 const day = Date.parse('2026-02-01T17:00:00Z'); // 2 Feb 2026 00:00 in Asia/Ho_Chi_Minh
 
 describe('reports in the running server', () => {
   it('counts a real device chain, marks an edited record and prints a PDF', async () => {
-    const dir = tempDir('gc-report-srv-');
-    cleanups.push(dir.cleanup);
-    await createUsers(join(dir.path, 'server'), [
-      { username: 'admin', role: 'admin' },
-      { username: 'op', role: 'operator' },
-    ]);
-    const s = await startServer(dir.path);
-    cleanups.push(() => s.server.stop());
-    const base = s.server.url;
+    const dir = tempFolder(cleanups, 'gc-report-srv-');
+    const s = await startServerWithUsers(cleanups, dir, { admin: 'admin', op: 'operator' });
+    const base = s.base;
 
     // A device enrolled through the API, writing real signed records with its identity key.
-    const devDir = join(dir.path, 'device');
+    const devDir = join(dir, 'device');
     const enrolled = await enrolTestDevice(s.api, base, devDir, 'arrivals-1');
     const db = openDeviceDb(join(devDir, 'device.db'), { synchronous: 'FULL' });
-    const log = memoryLogger('device');
     const pop = new SqlitePopLog(db, ed25519Signer(readFileSync(identityKeyPath(devDir), 'utf8')));
     pop.start();
     const plays: [string, string, boolean][] = [
@@ -60,56 +47,14 @@ describe('reports in the running server', () => {
       ['hai-quan', 'en', true],
       ['visa', 'vi', true],
     ];
-    plays.forEach(([itemId, language, screenOn], i) => {
-      const at = day + 8 * H + i * 10_000;
-      const entry: PopEntry = {
-        deviceId: enrolled.deviceId,
-        siteGroup: GATE.siteGroup,
-        bundleVersion: 12,
-        itemId,
-        playlistId: 'main',
-        scheduleEntryId: null,
-        source: 'schedule',
-        language,
-        forLanguage: language,
-        variantSha256: null,
-        scheduledStartAt: at,
-        actualStartAt: at,
-        durationMs: 10_000,
-        screenOn,
-        clockStatus: 'ntp',
-      };
-      pop.append(entry);
-    });
-    const outbox = new Outbox(db, systemClock, log, undefined, {
-      readAfter: (seq, limit) =>
-        pop
-          .readAfter(seq, limit)
-          .map((r) => ({ seq: r.seq, at: 'kind' in r ? r.fromAt : r.actualStartAt, payload: r })),
-      acknowledge: (upto) => {
-        pop.acknowledge(upto);
-      },
-    });
-    outbox.start();
-    const client = new SyncClient({
-      serverUrl: base,
+    plays.forEach(([itemId, language, screenOn], i) =>
+      pop.append(popEntry(enrolled.deviceId, day + 8 * H + i * 10_000, { itemId, language, screenOn })),
+    );
+    startPopSender(cleanups, s.server, {
       deviceId: enrolled.deviceId,
-      identity: loadIdentity(devDir),
-      appVersion: '0.1.0',
-      outbox,
-      handlers: {},
-      refreshNow: () => {},
-      clock: systemClock,
-      log,
-      backoff: { baseMs: 20, maxMs: 200 },
-    });
-    client.start();
-    cleanups.push(async () => {
-      await client.stop();
-      db.close();
-      // Let the server see the disconnect (and the fleet view redraw) before it stops.
-      await until(() => !s.server.registry.devices.get(enrolled.deviceId)!.online);
-      await new Promise((r) => setImmediate(r));
+      dataDir: devDir,
+      db,
+      source: popSourceOf(pop),
     });
     await until(
       () => s.server.registry.ingest.countRecords(enrolled.deviceId, 'pop') === plays.length,
@@ -156,7 +101,7 @@ describe('reports in the running server', () => {
     expect(devices[0]!.slice(-5, -3)).toEqual(['ok', '']);
 
     // Someone edits a stored record: the item of play 3 changed in the registry's copy.
-    const reg = new Database(join(dir.path, 'server', REGISTRY_DB));
+    const reg = new Database(join(dir, 'server', REGISTRY_DB));
     try {
       const row = reg
         .prepare('SELECT payload FROM pop_records WHERE device_id = ? AND seq = 3')

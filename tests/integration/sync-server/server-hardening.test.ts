@@ -11,10 +11,10 @@ import { ConfigError } from '../../../protocol/errors.js';
 import { memoryLogger } from '../../../platform/log.js';
 import { parseServerConfig } from '../../../sync-server/config/config.js';
 import { createDemoRepository } from '../../../sync-server/tuf/demo-repository.js';
-import { createUsers, PASSWORD } from '../../helpers/dashboard.js';
+import { PASSWORD, startServerWithUsers } from '../../helpers/dashboard.js';
 import { manifest } from '../../helpers/schedule-fixtures.js';
 import { OPS_TOKEN, startServer } from '../../helpers/sync.js';
-import { tempDir } from '../../helpers/temp.js';
+import { tempDir, tempFolder } from '../../helpers/temp.js';
 import { selfSignedCert } from '../../helpers/tls.js';
 import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 
@@ -36,17 +36,15 @@ const modeOf = (path: string) => statSync(path).mode & 0o777;
 
 describe('drafts belong to their creator in every API', () => {
   it('refuses another author discarding a draft through the publishing API; the creator may', async () => {
-    const t = tempDir('gc-discard-');
-    cleanups.push(() => t.cleanup());
-    const demo = await createDemoRepository({ dir: join(t.path, 'tuf'), approvers: 2, log: memoryLogger() });
-    await createUsers(join(t.path, 'server'), [
-      { username: 'admin', role: 'admin' },
-      { username: 'tam', role: 'author' },
-      { username: 'hoa', role: 'author' },
-    ]);
-    const s = await startServer(t.path, { tuf: { repoDir: demo.repoDir } });
-    cleanups.push(() => s.server.stop());
-    const base = s.server.url;
+    const t = tempFolder(cleanups, 'gc-discard-');
+    const demo = await createDemoRepository({ dir: join(t, 'tuf'), approvers: 2, log: memoryLogger() });
+    const s = await startServerWithUsers(
+      cleanups,
+      t,
+      { admin: 'admin', tam: 'author', hoa: 'author' },
+      { tuf: { repoDir: demo.repoDir } },
+    );
+    const base = s.base;
     const tam = await login(base, 'tam');
     const hoa = await login(base, 'hoa');
     const created = await fetch(`${base}/api/publish/drafts`, {

@@ -6,9 +6,9 @@
  */
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createUsers, apiLogin } from '../../helpers/dashboard.js';
-import { enrolTestDevice, healthAt, startServer } from '../../helpers/sync.js';
-import { tempDir } from '../../helpers/temp.js';
+import { apiLogin, startServerWithUsers } from '../../helpers/dashboard.js';
+import { enrolTestDevice, healthAt } from '../../helpers/sync.js';
+import { tempFolder } from '../../helpers/temp.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -28,12 +28,9 @@ const popPayload = (seq: number, at: number, clockStatus: string) => ({
 
 describe('proof of play on an unverified clock', () => {
   it('is flagged when stored, keeps its device times, and the screen page says the clock is unverified', async () => {
-    const dir = tempDir('gc-unverified-');
-    cleanups.push(dir.cleanup);
-    await createUsers(join(dir.path, 'server'), [{ username: 'viewer', role: 'viewer' }]);
-    const s = await startServer(dir.path);
-    cleanups.push(() => s.server.stop());
-    const e = await enrolTestDevice(s.api, s.server.url, join(dir.path, 'd'));
+    const dir = tempFolder(cleanups, 'gc-unverified-');
+    const s = await startServerWithUsers(cleanups, dir, { viewer: 'viewer' });
+    const e = await enrolTestDevice(s.api, s.server.url, join(dir, 'd'));
     const t = Date.parse('2026-03-10T03:00:00Z');
     const reg = s.server.registry;
     reg.ingest.storeBatches([

@@ -6,8 +6,7 @@ import { UpdateClient } from '../../../device/update/update-client.js';
 import { fakeClock } from '../../../protocol/clock.js';
 import { memoryLogger } from '../../../platform/log.js';
 import { publishBundle } from '../../helpers/bundle-fixture.js';
-import { tempDir } from '../../helpers/temp.js';
-import { type ServedRepo, serveRepo, TestTufRepo } from '../../helpers/tuf-test-repo.js';
+import { servedRepoEach } from '../../helpers/tuf-test-repo.js';
 
 const SG = 'kien-giang/ha-tien';
 const A = `${SG}/media/a.jpg`;
@@ -15,19 +14,14 @@ const B = `${SG}/media/b.jpg`;
 const media = { [A]: Buffer.from('a'.repeat(4000)), [B]: Buffer.from('b'.repeat(4000)) };
 
 describe('update client: boot check, quarantine, rollback and the refresh loop', () => {
-  let tmp: ReturnType<typeof tempDir>;
-  let repo: TestTufRepo;
-  let served: ServedRepo;
+  const t = servedRepoEach(SG);
   let dataDir: string;
   const clients: UpdateClient[] = [];
 
   const makeClient = (extra: { refreshIntervalMs?: number; retryBaseMs?: number } = {}) => {
     const c = new UpdateClient({
       dataDir,
-      siteGroup: SG,
-      metadataUrl: served.metadataUrl,
-      targetBaseUrl: served.targetsUrl,
-      enrolmentRootFile: join(tmp.path, 'root.json'),
+      ...t.source,
       refreshIntervalMs: extra.refreshIntervalMs ?? 60_000,
       retryBaseMs: extra.retryBaseMs ?? 1000,
       storeQuotaBytes: 64 * 1024 * 1024,
@@ -39,12 +33,8 @@ describe('update client: boot check, quarantine, rollback and the refresh loop',
   };
 
   beforeEach(async () => {
-    tmp = tempDir();
-    dataDir = join(tmp.path, 'data');
-    repo = new TestTufRepo(SG);
-    writeFileSync(join(tmp.path, 'root.json'), repo.rootBytes);
-    served = await serveRepo(repo);
-    publishBundle(repo, media);
+    dataDir = join(t.dir, 'data');
+    publishBundle(t.repo, media);
     const c = makeClient();
     await c.loadInstalled();
     await c.refreshNow();
@@ -52,8 +42,6 @@ describe('update client: boot check, quarantine, rollback and the refresh loop',
   afterEach(async () => {
     vi.useRealTimers();
     for (const c of clients.splice(0)) await c.stop();
-    await served.close();
-    tmp.cleanup();
   });
 
   it('quarantines a damaged file at boot, skips it, and re-fetches it on the next successful refresh', async () => {
@@ -63,7 +51,7 @@ describe('update client: boot check, quarantine, rollback and the refresh loop',
     const aPath = first.content.current()!.filePath(A)!;
     writeFileSync(aPath, 'x'.repeat(4000)); // same length, wrong bytes (a bad sector, a bad hand)
 
-    served.offline = true;
+    t.served.offline = true;
     const c = makeClient();
     await c.loadInstalled();
     const b = c.content.current()!;
@@ -78,7 +66,7 @@ describe('update client: boot check, quarantine, rollback and the refresh loop',
     expect(await c.refreshNow()).toBeUndefined();
     expect(c.content.current()!.filePath(A)).toBeUndefined();
 
-    served.offline = false;
+    t.served.offline = false;
     const r = await c.refreshNow();
     expect(r).toMatchObject({ changed: false, fetched: [A], installedVersion: 1 });
     expect(readFileSync(c.content.current()!.filePath(A)!)).toEqual(media[A]);
@@ -114,7 +102,7 @@ describe('update client: boot check, quarantine, rollback and the refresh loop',
   it('rolls back to the previous bundle on request and tells listeners', async () => {
     const c = makeClient();
     await c.loadInstalled();
-    publishBundle(repo, { ...media, [A]: Buffer.from('A2') });
+    publishBundle(t.repo, { ...media, [A]: Buffer.from('A2') });
     expect((await c.refreshNow())?.installedVersion).toBe(2);
     const seen: number[] = [];
     c.content.onChange((b) => seen.push(b.version));
@@ -132,7 +120,7 @@ describe('update client: boot check, quarantine, rollback and the refresh loop',
     await c.start();
     await vi.advanceTimersByTimeAsync(0);
     await vi.waitFor(() => expect(events).toContain('refreshed'));
-    served.offline = true;
+    t.served.offline = true;
     await vi.advanceTimersByTimeAsync(60_000);
     await vi.waitFor(() => expect(events.filter((e) => e.startsWith('failed'))).toHaveLength(1));
     await vi.advanceTimersByTimeAsync(1000);
@@ -144,8 +132,8 @@ describe('update client: boot check, quarantine, rollback and the refresh loop',
       'failed:2000',
       'failed:4000',
     ]);
-    served.offline = false;
-    publishBundle(repo, { ...media, [B]: Buffer.from('B2') });
+    t.served.offline = false;
+    publishBundle(t.repo, { ...media, [B]: Buffer.from('B2') });
     await vi.advanceTimersByTimeAsync(4000);
     await vi.waitFor(() => expect(events).toContain('installed'));
     expect(c.status()).toMatchObject({ installedVersion: 2, consecutiveFailures: 0 });

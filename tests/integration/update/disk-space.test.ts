@@ -4,7 +4,7 @@
  * disk full "for resume". The real cases run on a 2 MiB tmpfs (root only; skipped with the reason
  * printed otherwise); the disk filling up mid-download is played by the free-space twin.
  */
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -19,26 +19,21 @@ import { memoryLogger } from '../../../platform/log.js';
 import { publishBundle } from '../../helpers/bundle-fixture.js';
 import { type SmallDisk, smallDisk } from '../../helpers/small-disk.js';
 import { tempDir } from '../../helpers/temp.js';
-import { type ServedRepo, serveRepo, TestTufRepo } from '../../helpers/tuf-test-repo.js';
+import { servedRepoEach } from '../../helpers/tuf-test-repo.js';
 
 const SG = 'kien-giang/ha-tien';
 const FILM = `${SG}/media/film.webm`;
 const RESERVE = { fraction: 0.1, maxBytes: 500 * 1024 ** 2 };
 
 describe('update client and the data disk', () => {
-  let tmp: ReturnType<typeof tempDir>;
-  let repo: TestTufRepo;
-  let served: ServedRepo;
+  const t = servedRepoEach(SG);
   let disk: SmallDisk | undefined;
   const clients: UpdateClient[] = [];
 
   const client = (dataDir: string, freeSpace: FreeSpace) => {
     const c = new UpdateClient({
       dataDir,
-      siteGroup: SG,
-      metadataUrl: served.metadataUrl,
-      targetBaseUrl: served.targetsUrl,
-      enrolmentRootFile: join(tmp.path, 'root.json'),
+      ...t.source,
       refreshIntervalMs: 24 * 3600_000,
       storeQuotaBytes: 1024 ** 3,
       disk: { freeSpace, reserve: RESERVE },
@@ -53,7 +48,7 @@ describe('update client and the data disk', () => {
     return existsSync(dir) ? readdirSync(dir) : [];
   };
   const mountSmall = (ctx: { skip: (note?: string) => void }): SmallDisk => {
-    const d = smallDisk(tmp.path, 2 * 1024 * 1024);
+    const d = smallDisk(t.dir, 2 * 1024 * 1024);
     if ('unavailable' in d) {
       console.log(`skipped: ${d.unavailable}`);
       ctx.skip(d.unavailable);
@@ -63,18 +58,11 @@ describe('update client and the data disk', () => {
     return d;
   };
 
-  beforeEach(async () => {
-    tmp = tempDir();
-    repo = new TestTufRepo(SG);
-    writeFileSync(join(tmp.path, 'root.json'), repo.rootBytes);
-    served = await serveRepo(repo);
-  });
+  beforeEach(async () => {});
   afterEach(async () => {
     for (const c of clients.splice(0)) await c.stop();
-    await served.close();
     disk?.unmount();
     disk = undefined;
-    tmp.cleanup();
   });
 
   it('refuses, before any byte, a download that would use the reserve (real statfs, 2 MiB disk)', async (ctx) => {
@@ -82,20 +70,20 @@ describe('update client and the data disk', () => {
     const total = 2 * 1024 * 1024;
     const reserve = reserveBytes(total, RESERVE);
     // Fits the disk, but not above the reserve.
-    publishBundle(repo, { [FILM]: Buffer.alloc(total - reserve + 1024, 7) });
+    publishBundle(t.repo, { [FILM]: Buffer.alloc(total - reserve + 1024, 7) });
     const c = client(join(d.path, 'data'), new StatfsFreeSpace());
     await c.loadInstalled();
     expect(await c.refreshNow()).toBeUndefined();
     expect(c.status().lastError?.code).toBe('DISK_SPACE_LOW');
     expect(c.status().diskFault?.code).toBe('DISK_SPACE_LOW');
-    expect(served.requests.some((r) => r.path.includes('film'))).toBe(false);
+    expect(t.served.requests.some((r) => r.path.includes('film'))).toBe(false);
     expect(partials(join(d.path, 'data'))).toEqual([]);
     expect(d.freeBytes()).toBeGreaterThan(reserve);
   });
 
   it('drops the partial download at once when the disk is really full (ENOSPC), and says so', async (ctx) => {
     const d = mountSmall(ctx);
-    publishBundle(repo, { [FILM]: Buffer.alloc(3 * 1024 * 1024, 7) });
+    publishBundle(t.repo, { [FILM]: Buffer.alloc(3 * 1024 * 1024, 7) });
     // A free-space reading that lies (another writer, a stale figure): the write itself hits ENOSPC.
     const c = client(
       join(d.path, 'data'),
@@ -112,7 +100,7 @@ describe('update client and the data disk', () => {
   });
 
   it('stops a download when the disk fills meanwhile, dropping its partial file', async () => {
-    publishBundle(repo, { [FILM]: Buffer.alloc(10 * 1024 * 1024, 7) });
+    publishBundle(t.repo, { [FILM]: Buffer.alloc(10 * 1024 * 1024, 7) });
     const space = new MemoryFreeSpace(
       { totalBytes: 1024 ** 3, freeBytes: 512 * 1024 ** 2 },
       (reads, self) => {
@@ -121,12 +109,12 @@ describe('update client and the data disk', () => {
         if (reads === 5) self.space = { totalBytes: 1024 ** 3, freeBytes: 101 * 1024 ** 2 };
       },
     );
-    const dataDir = join(tmp.path, 'data');
+    const dataDir = join(t.dir, 'data');
     const c = client(dataDir, space);
     await c.loadInstalled();
     expect(await c.refreshNow()).toBeUndefined();
     expect(c.status().lastError?.code).toBe('DISK_SPACE_LOW');
-    expect(served.requests.filter((r) => r.path.includes('film'))).toHaveLength(1);
+    expect(t.served.requests.filter((r) => r.path.includes('film'))).toHaveLength(1);
     expect(partials(dataDir)).toEqual([]);
 
     space.space = { totalBytes: 1024 ** 3, freeBytes: 512 * 1024 ** 2 };

@@ -12,8 +12,7 @@ import { contentUrl, PageServer } from '../../../player/page-server.js';
 import { fakeClock } from '../../../protocol/clock.js';
 import { memoryLogger } from '../../../platform/log.js';
 import { publishBundle } from '../../helpers/bundle-fixture.js';
-import { tempDir } from '../../helpers/temp.js';
-import { type ServedRepo, serveRepo, TestTufRepo } from '../../helpers/tuf-test-repo.js';
+import { servedRepoEach } from '../../helpers/tuf-test-repo.js';
 
 const SG = 'kien-giang/ha-tien';
 const A = `${SG}/media/a.jpg`;
@@ -29,25 +28,16 @@ async function get(origin: string, path: string): Promise<{ status: number; body
 }
 
 describe('installed files checked while playing', () => {
-  let tmp: ReturnType<typeof tempDir>;
-  let repo: TestTufRepo;
-  let served: ServedRepo;
+  const t = servedRepoEach(SG);
   let client: UpdateClient;
   let pages: PageServer;
   let events: UpdateEvent[];
 
   beforeEach(async () => {
-    tmp = tempDir();
-    repo = new TestTufRepo(SG);
-    writeFileSync(join(tmp.path, 'root.json'), repo.rootBytes);
-    served = await serveRepo(repo);
-    publishBundle(repo, media);
+    publishBundle(t.repo, media);
     client = new UpdateClient({
-      dataDir: join(tmp.path, 'data'),
-      siteGroup: SG,
-      metadataUrl: served.metadataUrl,
-      targetBaseUrl: served.targetsUrl,
-      enrolmentRootFile: join(tmp.path, 'root.json'),
+      dataDir: join(t.dir, 'data'),
+      ...t.source,
       // The periodic refresh is far away: only the fault itself can trigger a fetch here.
       refreshIntervalMs: 24 * 3600_000,
       storeQuotaBytes: 64 * 1024 * 1024,
@@ -61,13 +51,11 @@ describe('installed files checked while playing', () => {
     pages = new PageServer({ content: client.content, log: memoryLogger() });
     await pages.start();
     expect((await get(pages.origin, contentUrl(A))).status).toBe(200);
-    served.requests.length = 0;
+    t.served.requests.length = 0;
   });
   afterEach(async () => {
     await pages.stop();
     await client.stop();
-    await served.close();
-    tmp.cleanup();
   });
 
   const waitForRefetch = async () => {
@@ -98,7 +86,7 @@ describe('installed files checked while playing', () => {
     expect((await get(pages.origin, contentUrl(A))).status).toBe(404);
     await waitForRefetch();
     expect(events.find((e) => e.type === 'file-unusable')).toMatchObject({ setAside: 'resume' });
-    const target = served.requests.filter((r) => r.path.includes('a.jpg'));
+    const target = t.served.requests.filter((r) => r.path.includes('a.jpg'));
     expect(target).toEqual([expect.objectContaining({ range: 'bytes=15000-', status: 206 })]);
     expect((await get(pages.origin, contentUrl(A))).body.equals(media[A]!)).toBe(true);
   });
@@ -108,7 +96,7 @@ describe('installed files checked while playing', () => {
     writeFileSync(file, Buffer.alloc(15_000, 0x55));
     expect((await get(pages.origin, contentUrl(A))).status).toBe(404);
     await waitForRefetch();
-    const target = served.requests.filter((r) => r.path.includes('a.jpg'));
+    const target = t.served.requests.filter((r) => r.path.includes('a.jpg'));
     expect(target.map((r) => r.range ?? 'full')).toEqual(['bytes=15000-', 'full']);
     expect((await get(pages.origin, contentUrl(A))).body.equals(media[A]!)).toBe(true);
   });
@@ -139,13 +127,13 @@ describe('installed files checked while playing', () => {
         expect.objectContaining({ targetPath: B, setAside: 'resume' }),
       ]),
     );
-    const fetches = served.requests.filter((r) => r.path.includes('b.jpg'));
+    const fetches = t.served.requests.filter((r) => r.path.includes('b.jpg'));
     expect(fetches).toEqual([expect.objectContaining({ range: 'bytes=1500-', status: 206 })]);
     expect((await get(pages.origin, contentUrl(B))).body.equals(media[B]!)).toBe(true);
   });
 
   it('has() does not take a same-size file for the verified one', async () => {
-    const blobs = new BlobStore(join(tmp.path, 'data', 'content'));
+    const blobs = new BlobStore(join(t.dir, 'data', 'content'));
     const ref = client.content.current()!.targets.get(B)!;
     expect(await blobs.has(ref.sha256, ref.length)).toBe(true);
     writeFileSync(blobs.blobPath(ref.sha256), 'c'.repeat(4000));

@@ -5,7 +5,7 @@
  * refresh that would otherwise hang.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -15,8 +15,7 @@ import { type UpdateEvent, UpdateClient } from '../../../device/update/update-cl
 import { fakeClock } from '../../../protocol/clock.js';
 import { memoryLogger } from '../../../platform/log.js';
 import { publishBundle } from '../../helpers/bundle-fixture.js';
-import { tempDir } from '../../helpers/temp.js';
-import { type ServedRepo, serveRepo, TestTufRepo } from '../../helpers/tuf-test-repo.js';
+import { servedRepoEach } from '../../helpers/tuf-test-repo.js';
 
 const SG = 'kien-giang/ha-tien';
 const FILM = `${SG}/media/film.mp4`;
@@ -38,9 +37,7 @@ const TRICKLE_MS = 10;
 const SLACK_MS = 1500;
 
 describe('update client: a trickling mirror', { timeout: 15_000 }, () => {
-  let tmp: ReturnType<typeof tempDir>;
-  let repo: TestTufRepo;
-  let served: ServedRepo;
+  const t = servedRepoEach(SG);
   let client: UpdateClient;
   let events: UpdateEvent[];
   let log: ReturnType<typeof memoryLogger>;
@@ -48,11 +45,8 @@ describe('update client: a trickling mirror', { timeout: 15_000 }, () => {
   const makeClient = (limits: TransferLimits) => {
     log = memoryLogger();
     const c = new UpdateClient({
-      dataDir: join(tmp.path, 'data'),
-      siteGroup: SG,
-      metadataUrl: served.metadataUrl,
-      targetBaseUrl: served.targetsUrl,
-      enrolmentRootFile: join(tmp.path, 'root.json'),
+      dataDir: join(t.dir, 'data'),
+      ...t.source,
       refreshIntervalMs: 60_000,
       storeQuotaBytes: 64 * 1024 * 1024,
       transferLimits: limits,
@@ -65,11 +59,11 @@ describe('update client: a trickling mirror', { timeout: 15_000 }, () => {
 
   /** Version 1 (a poster) installed over a fast link; version 2 adds the film. */
   const installV1ThenPublishV2 = async (limits: TransferLimits) => {
-    publishBundle(repo, poster);
+    publishBundle(t.repo, poster);
     client = makeClient(limits);
     await client.loadInstalled();
     expect((await client.refreshNow())?.installedVersion).toBe(1);
-    publishBundle(repo, { ...poster, [FILM]: film });
+    publishBundle(t.repo, { ...poster, [FILM]: film });
   };
 
   /** Runs one refresh and returns its failure code and how long it took. */
@@ -90,38 +84,32 @@ describe('update client: a trickling mirror', { timeout: 15_000 }, () => {
   };
 
   const partialFilm = () =>
-    new BlobStore(join(tmp.path, 'data', 'content')).partialPath(
+    new BlobStore(join(t.dir, 'data', 'content')).partialPath(
       createHash('sha256').update(film).digest('hex'),
     );
 
   beforeEach(async () => {
-    tmp = tempDir();
     events = [];
-    repo = new TestTufRepo(SG);
-    writeFileSync(join(tmp.path, 'root.json'), repo.rootBytes);
-    served = await serveRepo(repo);
   });
   afterEach(async () => {
     await client?.stop();
-    await served.close();
-    tmp.cleanup();
   });
 
   it('stops at the metadata budget when timestamp.json trickles, and the next refresh installs', async () => {
     await installV1ThenPublishV2({ ...LOOSE, metadataBudgetMs: 600 });
-    served.trickleMsPerByte.set('metadata/timestamp.json', TRICKLE_MS);
+    t.served.trickleMsPerByte.set('metadata/timestamp.json', TRICKLE_MS);
     const { code, elapsedMs } = await failingRefresh();
     expect(code).toBe('TRANSFER_BUDGET_EXCEEDED');
     expect(elapsedMs).toBeLessThan(600 + SLACK_MS);
     expectStillPlayingV1AndReported('TRANSFER_BUDGET_EXCEEDED');
 
-    served.trickleMsPerByte.clear();
+    t.served.trickleMsPerByte.clear();
     expect((await client.refreshNow())?.installedVersion).toBe(2);
   });
 
   it('stops when a metadata file arrives below the throughput floor', async () => {
     await installV1ThenPublishV2({ ...LOOSE, minBytesPerSecond: 1000, throughputWindowMs: 300 });
-    served.trickleMsPerByte.set(`metadata/2.${repo.roleFile}`, TRICKLE_MS);
+    t.served.trickleMsPerByte.set(`metadata/2.${t.repo.roleFile}`, TRICKLE_MS);
     const { code, elapsedMs } = await failingRefresh();
     expect(code).toBe('THROUGHPUT_TOO_LOW');
     expect(elapsedMs).toBeLessThan(300 + SLACK_MS);
@@ -130,7 +118,7 @@ describe('update client: a trickling mirror', { timeout: 15_000 }, () => {
 
   it('stops at the target budget when a target trickles, keeps the partial file and resumes it', async () => {
     await installV1ThenPublishV2({ ...LOOSE, targetBudgetMs: 700 });
-    served.trickleMsPerByte.set(repo.servedTargetPath(FILM), TRICKLE_MS);
+    t.served.trickleMsPerByte.set(t.repo.servedTargetPath(FILM), TRICKLE_MS);
     const { code, elapsedMs } = await failingRefresh();
     expect(code).toBe('TRANSFER_BUDGET_EXCEEDED');
     expect(elapsedMs).toBeLessThan(700 + SLACK_MS);
@@ -138,16 +126,16 @@ describe('update client: a trickling mirror', { timeout: 15_000 }, () => {
     const kept = statSync(partialFilm()).size;
     expect(kept).toBeGreaterThan(0);
 
-    served.trickleMsPerByte.clear();
+    t.served.trickleMsPerByte.clear();
     expect((await client.refreshNow())?.installedVersion).toBe(2);
-    const filmGets = served.requests.filter((r) => r.path.endsWith('film.mp4'));
+    const filmGets = t.served.requests.filter((r) => r.path.endsWith('film.mp4'));
     expect(filmGets.at(-1)).toMatchObject({ status: 206, range: `bytes=${kept}-` });
     expect(readFileSync(client.content.current()!.filePath(FILM)!).equals(film)).toBe(true);
   });
 
   it('stops when a target arrives below the throughput floor and keeps the partial file', async () => {
     await installV1ThenPublishV2({ ...LOOSE, minBytesPerSecond: 1000, throughputWindowMs: 300 });
-    served.trickleMsPerByte.set(repo.servedTargetPath(FILM), TRICKLE_MS);
+    t.served.trickleMsPerByte.set(t.repo.servedTargetPath(FILM), TRICKLE_MS);
     const { code, elapsedMs } = await failingRefresh();
     expect(code).toBe('THROUGHPUT_TOO_LOW');
     expect(elapsedMs).toBeLessThan(300 + SLACK_MS);
@@ -159,7 +147,7 @@ describe('update client: a trickling mirror', { timeout: 15_000 }, () => {
   it('stops the refresh as a whole at its budget, even when each file is within its own', async () => {
     // Long enough for the metadata and the manifest on a busy machine, so the film has started.
     await installV1ThenPublishV2({ ...LOOSE, refreshBudgetMs: 1500 });
-    served.trickleMsPerByte.set(repo.servedTargetPath(FILM), TRICKLE_MS);
+    t.served.trickleMsPerByte.set(t.repo.servedTargetPath(FILM), TRICKLE_MS);
     const { code, elapsedMs } = await failingRefresh();
     expect(code).toBe('REFRESH_BUDGET_EXCEEDED');
     expect(elapsedMs).toBeLessThan(1500 + SLACK_MS);
@@ -167,7 +155,7 @@ describe('update client: a trickling mirror', { timeout: 15_000 }, () => {
     expect(statSync(partialFilm()).size).toBeGreaterThan(0);
 
     // The next refresh gets a fresh budget and finishes the film from the partial file.
-    served.trickleMsPerByte.clear();
+    t.served.trickleMsPerByte.clear();
     expect((await client.refreshNow())?.installedVersion).toBe(2);
   });
 });

@@ -1,17 +1,14 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { registerTufClientCommands } from '../../../cli/tuf-client.js';
-import { tempDir } from '../../helpers/temp.js';
-import { type ServedRepo, serveRepo, TestTufRepo } from '../../helpers/tuf-test-repo.js';
+import { servedRepoEach } from '../../helpers/tuf-test-repo.js';
 
 const SG = 'kien-giang/ha-tien';
 
 describe('gatecast tuf-client (conformance CLI)', () => {
-  let tmp: ReturnType<typeof tempDir>;
-  let repo: TestTufRepo;
-  let served: ServedRepo;
+  const t = servedRepoEach(SG);
   let md: string;
   let out: string;
 
@@ -36,64 +33,57 @@ describe('gatecast tuf-client (conformance CLI)', () => {
       '--metadata-dir',
       md,
       '--metadata-url',
-      served.metadataUrl,
+      t.served.metadataUrl,
       ...names.flatMap((n) => ['--target-name', n]),
       '--target-base-url',
-      served.targetsUrl,
+      t.served.targetsUrl,
       '--target-dir',
       out,
       'download',
     );
 
   beforeEach(async () => {
-    tmp = tempDir();
-    md = join(tmp.path, 'metadata');
-    out = join(tmp.path, 'targets');
-    repo = new TestTufRepo(SG);
-    served = await serveRepo(repo);
-    writeFileSync(join(tmp.path, 'root.json'), repo.rootBytes);
-    repo.setTarget(`${SG}/a.txt`, 'alpha');
-    repo.setTarget(`${SG}/dir/b.txt`, 'beta');
-    repo.publish();
+    md = join(t.dir, 'metadata');
+    out = join(t.dir, 'targets');
+    t.repo.setTarget(`${SG}/a.txt`, 'alpha');
+    t.repo.setTarget(`${SG}/dir/b.txt`, 'beta');
+    t.repo.publish();
   });
-  afterEach(async () => {
-    await served.close();
-    tmp.cleanup();
-  });
+  afterEach(async () => {});
 
   it('init copies the trusted root without any request; refresh stores unversioned metadata', async () => {
-    expect(await cli('--metadata-dir', md, 'init', join(tmp.path, 'root.json'))).toBe(0);
-    expect(served.requests).toEqual([]);
-    expect(readFileSync(join(md, 'root.json'))).toEqual(repo.rootBytes);
-    expect(await cli('--metadata-dir', md, '--metadata-url', served.metadataUrl, 'refresh')).toBe(0);
+    expect(await cli('--metadata-dir', md, 'init', t.rootFile)).toBe(0);
+    expect(t.served.requests).toEqual([]);
+    expect(readFileSync(join(md, 'root.json'))).toEqual(t.repo.rootBytes);
+    expect(await cli('--metadata-dir', md, '--metadata-url', t.served.metadataUrl, 'refresh')).toBe(0);
     expect(readdirSync(md).sort()).toEqual(['root.json', 'snapshot.json', 'targets.json', 'timestamp.json']);
   });
 
   it('refresh exits 1 when any part fails', async () => {
-    await cli('--metadata-dir', md, 'init', join(tmp.path, 'root.json'));
-    served.override.set('metadata/timestamp.json', Buffer.from('{"signed":'));
-    expect(await cli('--metadata-dir', md, '--metadata-url', served.metadataUrl, 'refresh')).toBe(1);
+    await cli('--metadata-dir', md, 'init', t.rootFile);
+    t.served.override.set('metadata/timestamp.json', Buffer.from('{"signed":'));
+    expect(await cli('--metadata-dir', md, '--metadata-url', t.served.metadataUrl, 'refresh')).toBe(1);
   });
 
   it('init exits 1 for a missing root file', async () => {
-    expect(await cli('--metadata-dir', md, 'init', join(tmp.path, 'nope.json'))).toBe(1);
+    expect(await cli('--metadata-dir', md, 'init', join(t.dir, 'nope.json'))).toBe(1);
   });
 
   it('downloads targets in order, skips ones already present, and rewrites a changed one under the same name', async () => {
-    await cli('--metadata-dir', md, 'init', join(tmp.path, 'root.json'));
+    await cli('--metadata-dir', md, 'init', t.rootFile);
     expect(await dl(`${SG}/a.txt`, `${SG}/dir/b.txt`)).toBe(0);
     const aFile = join(out, encodeURIComponent(`${SG}/a.txt`));
     const bFile = join(out, encodeURIComponent(`${SG}/dir/b.txt`));
     expect(readFileSync(aFile, 'utf8')).toBe('alpha');
     expect(readFileSync(bFile, 'utf8')).toBe('beta');
-    const targetGets = () => served.requests.filter((r) => r.path.startsWith('targets/')).length;
+    const targetGets = () => t.served.requests.filter((r) => r.path.startsWith('targets/')).length;
     expect(targetGets()).toBe(2);
 
     expect(await dl(`${SG}/a.txt`)).toBe(0);
     expect(targetGets()).toBe(2);
 
-    repo.setTarget(`${SG}/a.txt`, 'alpha, second edition');
-    repo.publish();
+    t.repo.setTarget(`${SG}/a.txt`, 'alpha, second edition');
+    t.repo.publish();
     expect(await dl(`${SG}/a.txt`)).toBe(0);
     expect(readFileSync(aFile, 'utf8')).toBe('alpha, second edition');
     expect(readdirSync(out).sort()).toEqual([
@@ -103,22 +93,22 @@ describe('gatecast tuf-client (conformance CLI)', () => {
   });
 
   it('refuses a target name that escapes the target directory, writing nothing', async () => {
-    await cli('--metadata-dir', md, 'init', join(tmp.path, 'root.json'));
+    await cli('--metadata-dir', md, 'init', t.rootFile);
     for (const bad of ['../escape.txt', '/etc/passwd', 'a\\..\\b', `${SG}/x\u0000y`]) {
       expect(await dl(bad)).toBe(1);
     }
     expect(existsSync(out) ? readdirSync(out) : []).toEqual([]);
-    expect(existsSync(join(tmp.path, 'escape.txt'))).toBe(false);
-    expect(served.requests.some((r) => r.path.startsWith('targets/'))).toBe(false);
+    expect(existsSync(join(t.dir, 'escape.txt'))).toBe(false);
+    expect(t.served.requests.some((r) => r.path.startsWith('targets/'))).toBe(false);
   });
 
   it('stops with exit 1 at the first target that fails, leaving later ones alone', async () => {
-    await cli('--metadata-dir', md, 'init', join(tmp.path, 'root.json'));
-    served.override.set(repo.servedTargetPath(`${SG}/a.txt`), Buffer.from('ALPHA'));
+    await cli('--metadata-dir', md, 'init', t.rootFile);
+    t.served.override.set(t.repo.servedTargetPath(`${SG}/a.txt`), Buffer.from('ALPHA'));
     expect(await dl(`${SG}/missing.txt`, `${SG}/a.txt`)).toBe(1);
     expect(await dl(`${SG}/a.txt`, `${SG}/dir/b.txt`)).toBe(1);
     expect(existsSync(join(out, encodeURIComponent(`${SG}/a.txt`)))).toBe(false);
     expect(existsSync(join(out, encodeURIComponent(`${SG}/dir/b.txt`)))).toBe(false);
-    expect(served.requests.some((r) => r.path.endsWith('b.txt'))).toBe(false);
+    expect(t.served.requests.some((r) => r.path.endsWith('b.txt'))).toBe(false);
   });
 });
