@@ -20,15 +20,10 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import puppeteer from 'puppeteer-core';
 import { findChromium } from '../device/main.js';
-import { kioskArgs } from '../player/browser/launch-args.js';
 import { cpuBundle, sampleTree, treeDelta } from './cpu-fixtures.worker.js';
 import { median, numberArg, percentile, resultLine } from './lib.js';
-import { tempDir } from './player-fixtures.worker.js';
-
-const WIDTH = 1280;
-const HEIGHT = 720;
+import { bareChromium, tempDir } from './player-fixtures.worker.js';
 
 interface Measured {
   /** CPU seconds per minute. */
@@ -199,21 +194,8 @@ html,body{margin:0;height:100%;background:#0b1f33;overflow:hidden}
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const browser = await puppeteer.launch({
-    executablePath: chromium,
-    headless: true,
-    userDataDir: join(dir, 'profile'),
-    args: kioskArgs({
-      display: 'none',
-      headless: true,
-      width: WIDTH,
-      height: HEIGHT,
-      isRoot: process.getuid?.() === 0,
-    }),
-    defaultViewport: { width: WIDTH, height: HEIGHT },
-  });
+  const { browser, tab: page } = await bareChromium(chromium, join(dir, 'profile'));
   try {
-    const page = (await browser.pages())[0] ?? (await browser.newPage());
     await page.goto(`${origin}/`, { waitUntil: 'load' });
     const pid = browser.process()!.pid!;
     await wait(warmupS * 1000);

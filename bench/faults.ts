@@ -28,15 +28,13 @@ import { Outbox } from '../device/outbox/outbox.js';
 import { openDeviceDb } from '../device/store/sqlite.js';
 import { SyncClient } from '../device/sync/client.js';
 import { trustedRootPath } from '../device/sync/enrol.js';
-import { Daemon } from '../device/daemon.js';
-import { ChromiumSupervisor } from '../player/browser/chromium-supervisor.js';
 import { systemClock } from '../protocol/clock.js';
 import { memoryLogger } from '../platform/log.js';
 import { startServer } from '../tests/helpers/sync.js';
 import { contentScenarios } from './faults-content.js';
 import { diskScenarios } from './faults-disk.js';
 import { enrolScreen, type Outcome, runScenarios, startScreenDaemon, until } from './faults-lib.js';
-import { benchBundle, benchConfig, staticContent } from './player-fixtures.worker.js';
+import { benchBundle, benchConfig, headlessDaemon } from './player-fixtures.worker.js';
 
 /** The server goes away mid-stream and comes back on the same port: every record stored exactly once. */
 async function serverOutage(dir: string): Promise<Outcome> {
@@ -229,30 +227,16 @@ async function chromiumFaults(dir: string, chromium: string): Promise<Outcome> {
   // On air again: the page's own report of an item's first frame (a restored item included, which
   // proof of play rightly counts as the same showing going on).
   let lastOnAir = 0;
-  const daemon = new Daemon({
+  const daemon = headlessDaemon({
+    dir,
     config,
-    content: staticContent(bundle),
-    clock: systemClock,
+    bundle,
     log,
-    createSurface: (server) => {
-      const supervisor = new ChromiumSupervisor({
-        executablePath: chromium,
-        pageUrl: server.pageUrl,
-        display: 'none',
-        headless: true,
-        userDataDir: join(dir, 'chromium'),
-        isRoot: process.getuid?.() === 0,
-        width: 1280,
-        height: 720,
-        pageStallMs: config.player.pageStallMs,
-        browserMemoryLimitBytes: config.player.browserMemoryLimitBytes,
-        log,
-      });
-      supervisor.onReport((r) => {
+    chromium,
+    onSupervisor: (s) =>
+      s.onReport((r) => {
         if (r.type === 'started') lastOnAir = Math.max(lastOnAir, r.actualStart);
-      });
-      return supervisor;
-    },
+      }),
   });
   const browserPid = (): number | undefined => {
     const pid = log.records.filter((r) => r.msg === 'browser up').at(-1)?.fields?.['pid'];

@@ -10,18 +10,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import puppeteer from 'puppeteer-core';
-import { Daemon } from '../device/daemon.js';
 import { findChromium } from '../device/main.js';
-import { ChromiumSupervisor } from '../player/browser/chromium-supervisor.js';
-import { kioskArgs } from '../player/browser/launch-args.js';
-import { systemClock } from '../protocol/clock.js';
 import { memoryLogger } from '../platform/log.js';
 import { median, resultLine } from './lib.js';
-import { benchBundle, benchConfig, staticContent, tempDir } from './player-fixtures.worker.js';
-
-const WIDTH = 1280;
-const HEIGHT = 720;
+import { bareChromium, benchBundle, benchConfig, headlessDaemon, tempDir } from './player-fixtures.worker.js';
 
 function arg(args: string[], name: string, def: number): number {
   const i = args.indexOf(name);
@@ -31,16 +23,15 @@ function arg(args: string[], name: string, def: number): number {
 export default async function firstFrame(args: string[]): Promise<void> {
   const runs = arg(args, '--runs', 5);
   const chromium = findChromium(undefined);
-  const isRoot = process.getuid?.() === 0;
   const ours: number[] = [];
   const bare: number[] = [];
   for (let i = 0; i < runs; i++) {
     if (i % 2 === 0) {
-      ours.push(await daemonRun(chromium, isRoot));
-      bare.push(await bareRun(chromium, isRoot));
+      ours.push(await daemonRun(chromium));
+      bare.push(await bareRun(chromium));
     } else {
-      bare.push(await bareRun(chromium, isRoot));
-      ours.push(await daemonRun(chromium, isRoot));
+      bare.push(await bareRun(chromium));
+      ours.push(await daemonRun(chromium));
     }
     process.stdout.write(
       `  run ${i + 1}: daemon ${ours.at(-1)!.toFixed(0)} ms, bare Chromium ${bare.at(-1)!.toFixed(0)} ms\n`,
@@ -52,31 +43,12 @@ export default async function firstFrame(args: string[]): Promise<void> {
   resultLine('first-frame', median(ours), 'ms', median(bare), 'ratio ≤ 1.3');
 }
 
-async function daemonRun(chromium: string, isRoot: boolean): Promise<number> {
+async function daemonRun(chromium: string): Promise<number> {
   const dir = tempDir('gatecast-bench-ff-');
   const bundle = benchBundle(dir, 2000);
   const config = benchConfig(dir);
   const log = memoryLogger();
-  const daemon = new Daemon({
-    config,
-    content: staticContent(bundle),
-    clock: systemClock,
-    log,
-    createSurface: (server) =>
-      new ChromiumSupervisor({
-        executablePath: chromium,
-        pageUrl: server.pageUrl,
-        display: 'none',
-        headless: true,
-        userDataDir: join(dir, 'chromium'),
-        isRoot,
-        width: WIDTH,
-        height: HEIGHT,
-        pageStallMs: config.player.pageStallMs,
-        browserMemoryLimitBytes: config.player.browserMemoryLimitBytes,
-        log,
-      }),
-  });
+  const daemon = headlessDaemon({ dir, config, bundle, log, chromium });
   const first = new Promise<number>((resolve) => daemon.onPlayed((e) => resolve(e.actualStart)));
   const t0 = performance.timeOrigin + performance.now();
   await daemon.start();
@@ -85,7 +57,7 @@ async function daemonRun(chromium: string, isRoot: boolean): Promise<number> {
   return at - t0;
 }
 
-async function bareRun(chromium: string, isRoot: boolean): Promise<number> {
+async function bareRun(chromium: string): Promise<number> {
   const dir = tempDir('gatecast-bench-ffb-');
   const page = join(dir, 'static.html');
   writeFileSync(
@@ -96,14 +68,7 @@ addEventListener('load', () => requestAnimationFrame((t) => { window.firstFrameA
 </script></body></html>`,
   );
   const t0 = performance.timeOrigin + performance.now();
-  const browser = await puppeteer.launch({
-    executablePath: chromium,
-    headless: true,
-    userDataDir: join(dir, 'chromium'),
-    args: kioskArgs({ display: 'none', headless: true, width: WIDTH, height: HEIGHT, isRoot }),
-    defaultViewport: { width: WIDTH, height: HEIGHT },
-  });
-  const tab = (await browser.pages())[0] ?? (await browser.newPage());
+  const { browser, tab } = await bareChromium(chromium, join(dir, 'chromium'));
   await tab.goto(pathToFileURL(page).href, { waitUntil: 'load' });
   const at = (await tab
     .waitForFunction('window.firstFrameAt', { polling: 'raf' })

@@ -29,6 +29,30 @@ export function resultLine(
   return line;
 }
 
+/** The result line of timed runs against timed baseline runs, their medians rounded to the unit. */
+export function medianResultLine(
+  name: string,
+  unit: string,
+  runs: number[],
+  baseline: number[],
+  goal: string,
+): string {
+  return resultLine(name, Math.round(median(runs)), unit, Math.round(median(baseline)), goal);
+}
+
+/** Prints each run's time and each baseline run's time, in ms. */
+export function printRunTimes(
+  count: number,
+  what: string,
+  runs: number[],
+  baselineWhat: string,
+  baseline: number[],
+): void {
+  const ms = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(' ');
+  process.stdout.write(`runs: ${count}; ${what} ms: ${ms(runs)}\n`);
+  process.stdout.write(`baseline (${baselineWhat}) ms: ${ms(baseline)}\n`);
+}
+
 /** The number after `--name` in a benchmark's arguments, or `fallback` when the option is absent. */
 export function numberArg(args: string[], name: string, fallback: number): number {
   const i = args.indexOf(`--${name}`);

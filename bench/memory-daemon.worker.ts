@@ -3,13 +3,9 @@
  * Chromium, player loop) playing a bundle of `--item-ms` items, with the server unreachable. Prints
  * one JSON line per event on stdout: `{"ready":true}`, then `{"restart":…}` and `{"played":N}`.
  */
-import { join } from 'node:path';
-import { Daemon } from '../device/daemon.js';
-import { findChromium } from '../device/main.js';
 import { ChromiumSupervisor } from '../player/browser/chromium-supervisor.js';
-import { systemClock } from '../protocol/clock.js';
 import { createLogger, setLogLevel } from '../platform/log.js';
-import { benchBundle, benchConfig, staticContent, tempDir } from './player-fixtures.worker.js';
+import { benchBundle, benchConfig, headlessDaemon, tempDir } from './player-fixtures.worker.js';
 
 const i = process.argv.indexOf('--item-ms');
 const itemMs = i >= 0 ? Number(process.argv[i + 1]) : 1000;
@@ -19,27 +15,17 @@ const config = benchConfig(dir);
 setLogLevel('warn');
 const log = createLogger('bench:memory-daemon');
 let supervisor: ChromiumSupervisor | undefined;
-const daemon = new Daemon({
+const daemon = headlessDaemon({
+  dir,
   config,
-  content: staticContent(benchBundle(dir, itemMs)),
-  clock: systemClock,
+  bundle: benchBundle(dir, itemMs),
   log,
-  createSurface: (server) => {
-    supervisor = new ChromiumSupervisor({
-      executablePath: findChromium(undefined),
-      pageUrl: server.pageUrl,
-      display: 'none',
-      headless: true,
-      userDataDir: join(dir, 'chromium'),
-      isRoot: process.getuid?.() === 0,
-      width: 1280,
-      height: 720,
-      pageStallMs: config.player.pageStallMs,
-      browserMemoryLimitBytes: config.player.browserMemoryLimitBytes,
-      log,
-    });
-    supervisor.onRestart((r) => process.stdout.write(`${JSON.stringify({ restart: r.reason })}\n`));
-    return supervisor;
+  onSupervisor: (s) => {
+    supervisor = s;
+    s.onRestart((r) =>
+      process.stdout.write(`${JSON.stringify({ restart: r.reason })}
+`),
+    );
   },
 });
 let played = 0;

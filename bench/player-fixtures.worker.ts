@@ -6,7 +6,14 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import type { ContentSource, InstalledBundle } from '../device/content/installed.js';
+import { Daemon } from '../device/daemon.js';
+import { findChromium } from '../device/main.js';
+import { ChromiumSupervisor } from '../player/browser/chromium-supervisor.js';
+import { kioskArgs } from '../player/browser/launch-args.js';
+import { systemClock } from '../protocol/clock.js';
+import type { Logger } from '../platform/log.js';
 import { type DeviceConfig, parseDeviceConfig } from '../protocol/config.js';
 import { dirBundle, placeFixtures } from '../tests/helpers/dir-content.js';
 import { playerFiles } from '../tests/helpers/player-bundle.js';
@@ -77,4 +84,67 @@ export function benchConfig(dataDir: string): DeviceConfig {
     server: { url: 'https://127.0.0.1:9/' },
     logLevel: 'warn',
   });
+}
+
+/**
+ * The daemon alone, offline, playing `bundle` in a supervised headless Chromium at 1280×720 (its
+ * profile in `dir`/chromium), as the player benchmarks run it; `onSupervisor` sees the supervisor
+ * each time the daemon makes one.
+ */
+export function headlessDaemon(o: {
+  dir: string;
+  config: DeviceConfig;
+  bundle: InstalledBundle;
+  log: Logger;
+  chromium?: string;
+  onSupervisor?: (supervisor: ChromiumSupervisor) => void;
+}): Daemon {
+  return new Daemon({
+    config: o.config,
+    content: staticContent(o.bundle),
+    clock: systemClock,
+    log: o.log,
+    createSurface: (server) => {
+      const supervisor = new ChromiumSupervisor({
+        executablePath: o.chromium ?? findChromium(undefined),
+        pageUrl: server.pageUrl,
+        display: 'none',
+        headless: true,
+        userDataDir: join(o.dir, 'chromium'),
+        isRoot: process.getuid?.() === 0,
+        width: 1280,
+        height: 720,
+        pageStallMs: o.config.player.pageStallMs,
+        browserMemoryLimitBytes: o.config.player.browserMemoryLimitBytes,
+        log: o.log,
+      });
+      o.onSupervisor?.(supervisor);
+      return supervisor;
+    },
+  });
+}
+
+/**
+ * A bare headless Chromium at 1280×720 with the player's kiosk flags (profile in `userDataDir`),
+ * and its first tab: what the player benchmarks' baselines run.
+ */
+export async function bareChromium(
+  chromium: string,
+  userDataDir: string,
+): Promise<{ browser: Browser; tab: Page }> {
+  const browser = await puppeteer.launch({
+    executablePath: chromium,
+    headless: true,
+    userDataDir,
+    args: kioskArgs({
+      display: 'none',
+      headless: true,
+      width: 1280,
+      height: 720,
+      isRoot: process.getuid?.() === 0,
+    }),
+    defaultViewport: { width: 1280, height: 720 },
+  });
+  const tab = (await browser.pages())[0] ?? (await browser.newPage());
+  return { browser, tab };
 }

@@ -16,7 +16,7 @@ import { provision } from '../provisioning/provision.js';
 import { RootedTarget } from '../provisioning/target.js';
 import { parseServerConfig } from '../sync-server/config/config.js';
 import { SyncServer } from '../sync-server/main.js';
-import { median, resultLine } from './lib.js';
+import { medianResultLine, printRunTimes } from './lib.js';
 
 function files(root: string): string[] {
   const out: string[] = [];
@@ -129,13 +129,6 @@ export default async function (args: string[]): Promise<void> {
     await server.stop();
     rmSync(serverDir, { recursive: true, force: true });
   }
-  process.stdout.write(`runs: ${runs}; provision ms: ${full.map((x) => x.toFixed(0)).join(' ')}\n`);
-  process.stdout.write(`baseline (install -D + sync) ms: ${base.map((x) => x.toFixed(0)).join(' ')}\n`);
-  resultLine(
-    'provision',
-    Math.round(median(full)),
-    'ms median',
-    Math.round(median(base)),
-    '< 10 s on a Pi, excluding package downloads',
-  );
+  printRunTimes(runs, 'provision', full, 'install -D + sync', base);
+  medianResultLine('provision', 'ms median', full, base, '< 10 s on a Pi, excluding package downloads');
 }

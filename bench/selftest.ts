@@ -13,7 +13,7 @@ import { trustRootPath } from '../provisioning/paths.js';
 import { findChromium } from '../provisioning/probes.js';
 import { selftest } from '../provisioning/selftest.js';
 import { launchCheckBrowser } from '../provisioning/selftest-glyphs.js';
-import { median, resultLine } from './lib.js';
+import { medianResultLine, printRunTimes } from './lib.js';
 
 export default async function (args: string[]): Promise<void> {
   const runs = Number(args[0] ?? 5);
@@ -70,13 +70,6 @@ export default async function (args: string[]): Promise<void> {
     await new Promise((r) => server.close(r));
     rmSync(dir, { recursive: true, force: true });
   }
-  process.stdout.write(`runs: ${runs}; selftest ms: ${full.map((x) => x.toFixed(0)).join(' ')}\n`);
-  process.stdout.write(`baseline (launch + 1 screenshot) ms: ${base.map((x) => x.toFixed(0)).join(' ')}\n`);
-  resultLine(
-    'selftest',
-    Math.round(median(full)),
-    'ms median',
-    Math.round(median(base)),
-    '< 2x the bare launch',
-  );
+  printRunTimes(runs, 'selftest', full, 'launch + 1 screenshot', base);
+  medianResultLine('selftest', 'ms median', full, base, '< 2x the bare launch');
 }

@@ -18,17 +18,15 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import puppeteer from 'puppeteer-core';
 import { findChromium } from '../device/main.js';
 import { defaultPlaylistSlots } from '../device/playback/default-playlist-plan.js';
 import { resolveSlide } from '../device/playback/resolve-slide.js';
 import { ChromiumSupervisor } from '../player/browser/chromium-supervisor.js';
-import { kioskArgs } from '../player/browser/launch-args.js';
 import { PageServer } from '../player/page-server.js';
 import type { Slide } from '../player/slide.js';
 import { memoryLogger } from '../platform/log.js';
 import { median, percentile, resultLine } from './lib.js';
-import { benchBundle, LANGUAGES, staticContent, tempDir } from './player-fixtures.worker.js';
+import { bareChromium, benchBundle, LANGUAGES, staticContent, tempDir } from './player-fixtures.worker.js';
 
 const WIDTH = 1280;
 const HEIGHT = 720;
@@ -274,14 +272,7 @@ async function runNaive(
   const server = createServer((req, res) => void serve(req, res));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const browser = await puppeteer.launch({
-    executablePath: chromium,
-    headless: true,
-    userDataDir: join(dir, 'profile-naive'),
-    args: kioskArgs({ display: 'none', headless: true, width: WIDTH, height: HEIGHT, isRoot }),
-    defaultViewport: { width: WIDTH, height: HEIGHT },
-  });
-  const page = (await browser.pages())[0] ?? (await browser.newPage());
+  const { browser, tab: page } = await bareChromium(chromium, join(dir, 'profile-naive'));
   await page.goto(`${origin}/`, { waitUntil: 'load' });
   const slides = plan(Date.now() + 2000);
   await page.evaluate(

@@ -29,6 +29,7 @@ import {
   prepareDemoDir,
   shownPath,
 } from './demo-guards.js';
+import { opsRequest } from './ops-request.js';
 
 export interface DemoOptions {
   dir: string;
@@ -129,14 +130,7 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     throw err;
   }
   const api = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${server.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${opsToken}`,
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
+    const res = await opsRequest(server.url, opsToken, method, path, body);
     if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${await res.text()}`);
     return res;
   };

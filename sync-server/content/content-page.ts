@@ -6,6 +6,7 @@
 import type { PublicUser } from '../accounts/service.js';
 import type { SiteGroupSummary } from './service.js';
 import { html } from '../web/escape.js';
+import { table } from '../web/table.js';
 import { browserUrl } from '../dashboard/browser-files.js';
 import { jsonBlock, page } from '../dashboard/layout.js';
 import { DASHBOARD_LOCALE, type DashboardLanguage } from '../dashboard/language.js';
@@ -114,17 +115,11 @@ export function renderContent(
                   <h3 id="cw-preview-title"></h3>
                   <p id="cw-preview-empty" class="cw-note">${t('preview.empty')}</p>
                   <div id="cw-timeline"></div>
-                  <table id="cw-timeline-table" hidden>
-                    <thead>
-                      <tr>
-                        <th>${t('preview.from')}</th>
-                        <th>${t('preview.to')}</th>
-                        <th>${t('preview.playlist')}</th>
-                        <th>${t('preview.source')}</th>
-                      </tr>
-                    </thead>
-                    <tbody></tbody>
-                  </table>
+                  ${table(
+                    [t('preview.from'), t('preview.to'), t('preview.playlist'), t('preview.source')],
+                    '',
+                    { table: { id: 'cw-timeline-table', hidden: true } },
+                  )}
                 </section>`
         }
       </main>

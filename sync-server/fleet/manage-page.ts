@@ -12,6 +12,7 @@ import type { DashboardLanguage } from '../dashboard/language.js';
 import { page } from '../dashboard/layout.js';
 import type { DeviceRow } from '../registry/device-store.js';
 import { html, type SafeHtml } from '../web/escape.js';
+import { table } from '../web/table.js';
 import { TOKEN_TTL_MAX_HOURS, SCREEN_NAME_MAX } from '../enrolment/enrolment.js';
 import type { TokenView } from './fleet-manage.js';
 import { type ManageKey, manageTexts } from './manage-texts.js';
@@ -162,37 +163,20 @@ export function renderManage(
         <p>${t('manage.tokenShownOnce')}</p>
       </section>
       <h3>${t('manage.tokens')}</h3>
-      <table id="tokens">
-        <thead>
-          <tr>
-            <th>${t('manage.col.screen')}</th>
-            <th>${t('manage.col.gate')}</th>
-            <th>${t('manage.col.status')}</th>
-            <th>${t('manage.col.created')}</th>
-            <th>${t('manage.col.expires')}</th>
-            <th>${t('manage.col.actions')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${tokenRows}
-        </tbody>
-      </table>
+      ${table(
+        (['screen', 'gate', 'status', 'created', 'expires', 'actions'] as const).map((c) =>
+          t(`manage.col.${c}`),
+        ),
+        tokenRows,
+        { table: { id: 'tokens' } },
+      )}
       ${d.tokens.length ? '' : html`<p id="no-tokens">${t('manage.noTokens')}</p>`}
       <h3>${t('manage.screens')}</h3>
-      <table id="screens">
-        <thead>
-          <tr>
-            <th>${t('manage.col.screen')}</th>
-            <th>${t('manage.col.gate')}</th>
-            <th>${t('manage.col.lastSeen')}</th>
-            <th>${t('manage.col.status')}</th>
-            <th>${t('manage.col.actions')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${d.devices.map(deviceRow)}
-        </tbody>
-      </table>
+      ${table(
+        (['screen', 'gate', 'lastSeen', 'status', 'actions'] as const).map((c) => t(`manage.col.${c}`)),
+        d.devices.map(deviceRow),
+        { table: { id: 'screens' } },
+      )}
       ${d.devices.length ? '' : html`<p>${t('manage.noScreens')}</p>`}
       <dialog id="manage-confirm">
         <p id="manage-confirm-text"></p>

@@ -8,6 +8,7 @@ import { barChart } from '../web/bar-chart.js';
 import { toCsv } from '../web/csv.js';
 import { documentNumber, type ReportForm } from './form-settings.js';
 import { html, raw, type SafeHtml } from '../web/escape.js';
+import { table } from '../web/table.js';
 import type {
   ChainBreakKind,
   DeviceReport,
@@ -534,53 +535,41 @@ function renderReportHtmlBody(report: Report, lang: DashboardLanguage, doc: Repo
       </p>
       ${
         d.chain.breaks.length
-          ? html`<table>
-              <thead>
-                <tr>
-                  <th>${t('report.chain.seq')}</th>
-                  <th>${t('report.outage.kind')}</th>
-                  <th>${t('report.outage.from')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${d.chain.breaks.map(
-                  (b) =>
-                    html`<tr class="broken">
-                      <td class="n">${num(b.seq)}${b.missing ? ` (+${num(b.missing)})` : ''}</td>
-                      <td>${t(breakKind[b.kind])}</td>
-                      <td>${b.at === null ? '' : at(b.at)}</td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>`
+          ? table(
+              [t('report.chain.seq'), t('report.outage.kind'), t('report.outage.from')],
+              d.chain.breaks.map(
+                (b) =>
+                  html`<tr class="broken">
+                    <td class="n">${num(b.seq)}${b.missing ? ` (+${num(b.missing)})` : ''}</td>
+                    <td>${t(breakKind[b.kind])}</td>
+                    <td>${b.at === null ? '' : at(b.at)}</td>
+                  </tr>`,
+              ),
+            )
           : ''
       }
       ${
         d.rejected.length
           ? html`<h4>${t('report.rejected')}</h4>
-              <table>
-                <thead>
-                  <tr>
-                    <th>${t('report.chain.seq')}</th>
-                    <th>${t('report.item')}</th>
-                    <th>${t('report.language')}</th>
-                    <th>${t('report.outage.from')}</th>
-                    <th>${t('report.rejected.reason')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${d.rejected.map(
-                    (x) =>
-                      html`<tr class="broken" data-rejected-seq="${x.seq}">
-                        <td class="n">${num(x.seq)}</td>
-                        <td>${x.itemId}</td>
-                        <td>${x.language}</td>
-                        <td>${at(x.at)}</td>
-                        <td>${x.reasons.map((k) => t(breakKind[k])).join(', ')}</td>
-                      </tr>`,
-                  )}
-                </tbody>
-              </table>
+              ${table(
+                [
+                  t('report.chain.seq'),
+                  t('report.item'),
+                  t('report.language'),
+                  t('report.outage.from'),
+                  t('report.rejected.reason'),
+                ],
+                d.rejected.map(
+                  (x) =>
+                    html`<tr class="broken" data-rejected-seq="${x.seq}">
+                      <td class="n">${num(x.seq)}</td>
+                      <td>${x.itemId}</td>
+                      <td>${x.language}</td>
+                      <td>${at(x.at)}</td>
+                      <td>${x.reasons.map((k) => t(breakKind[k])).join(', ')}</td>
+                    </tr>`,
+                ),
+              )}
               ${
                 d.playsRejected > d.rejected.length
                   ? html`<p>

@@ -38,14 +38,7 @@ export async function startServer(
   const server = new SyncServer(config, { clock, log, scrypt: TEST_SCRYPT });
   await server.start();
   const api = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${server.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${OPS_TOKEN}`,
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
+    const res = await opsRequest(server.url, OPS_TOKEN, method, path, body);
     const type = res.headers.get('content-type') ?? '';
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read API replies field by field
     const json: any = type.includes('json') ? await res.json() : Buffer.from(await res.arrayBuffer());
@@ -179,6 +172,7 @@ import {
   type ServerMessage,
   serverOrigin,
 } from '../../protocol/messages.js';
+import { opsRequest } from '../../cli/ops-request.js';
 
 /** A hand-driven device socket for bad-input tests. */
 export interface RawSocket {

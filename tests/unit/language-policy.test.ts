@@ -134,20 +134,15 @@ describe('language policy', () => {
         },
       ],
     });
+    /** The gaps of `itemId` (a `what`) skipped in each of `languages`, in that order. */
+    const skipped = (itemId: string, what: string, ...languages: string[]) =>
+      languages.map((language) => ({ itemId, language, resolution: 'skipped', what }));
     expect(contentGaps(withEmergency, HA_TIEN)).toEqual([
-      { itemId: 'customs', language: 'km', resolution: 'skipped', what: 'item' },
-      { itemId: 'customs', language: 'zh-Hans', resolution: 'skipped', what: 'item' },
-      { itemId: 'local', language: 'km', resolution: 'skipped', what: 'item' },
-      { itemId: 'local', language: 'en', resolution: 'skipped', what: 'item' },
-      { itemId: 'local', language: 'zh-Hans', resolution: 'skipped', what: 'item' },
-      { itemId: 'khmer-only', language: 'vi', resolution: 'skipped', what: 'item' },
-      { itemId: 'khmer-only', language: 'en', resolution: 'skipped', what: 'item' },
-      { itemId: 'khmer-only', language: 'zh-Hans', resolution: 'skipped', what: 'item' },
-      { itemId: 'closed', language: 'km', resolution: 'skipped', what: 'emergency' },
-      { itemId: 'closed', language: 'en', resolution: 'skipped', what: 'emergency' },
-      { itemId: 'closed', language: 'zh-Hans', resolution: 'skipped', what: 'emergency' },
-      { itemId: 'odd', language: 'km', resolution: 'skipped', what: 'ticker' },
-      { itemId: 'odd', language: 'zh-Hans', resolution: 'skipped', what: 'ticker' },
+      ...skipped('customs', 'item', 'km', 'zh-Hans'),
+      ...skipped('local', 'item', 'km', 'en', 'zh-Hans'),
+      ...skipped('khmer-only', 'item', 'vi', 'en', 'zh-Hans'),
+      ...skipped('closed', 'emergency', 'km', 'en', 'zh-Hans'),
+      ...skipped('odd', 'ticker', 'km', 'zh-Hans'),
     ]);
     const gaps = createScheduleEngine(withEmergency, SUBSTITUTE).contentGaps();
     expect(gaps.filter((g) => g.itemId === 'customs')).toEqual([

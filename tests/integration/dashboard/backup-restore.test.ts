@@ -13,6 +13,7 @@ import { enrolTestDevice, GATE, OPS_TOKEN } from '../../helpers/sync.js';
 import { tempDir } from '../../helpers/temp.js';
 import { startTufRepo } from '../../helpers/tuf-repo.js';
 import { cleanupsAfterEach } from '../../helpers/cleanups.js';
+import { opsRequest } from '../../../cli/ops-request.js';
 
 const cleanups = cleanupsAfterEach();
 
@@ -23,14 +24,7 @@ async function start(configFile: string) {
   await server.start();
   cleanups.push(() => server.stop());
   const api = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${server.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${OPS_TOKEN}`,
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
+    const res = await opsRequest(server.url, OPS_TOKEN, method, path, body);
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read API replies field by field
     return { status: res.status, body: (await res.json()) as any };
   };

@@ -29,6 +29,26 @@ const cleanups = cleanupsAfterEach();
 
 const T0 = Date.parse('2026-03-01T01:00:00Z');
 
+/** A 16 MiB tmpfs in a temp folder (unmounted and removed after the test): the data disk to fill. */
+function smallDataDisk(prefix: string): { dir: string; path: string } {
+  const dir = tempDir(prefix);
+  cleanups.push(dir.cleanup);
+  const disk = smallDisk(dir.path, 16 * 1024 * 1024);
+  if ('unavailable' in disk) throw new Error(disk.unavailable);
+  cleanups.push(() => disk.unmount());
+  return { dir: dir.path, path: disk.path };
+}
+
+/** The device database on a small data disk, closed after the test. */
+function deviceDbOnSmallDisk(prefix: string) {
+  const disk = smallDataDisk(prefix);
+  const db = openDeviceDb(join(disk.path, 'device.db'), { synchronous: 'FULL' });
+  cleanups.push(() => {
+    db.close();
+  });
+  return { disk, db };
+}
+
 /** Timers fired by hand: the retry's back-off is checked, never waited for. */
 class HandTimers implements Timers {
   readonly pending = new Map<number, { fn: () => void; ms: number }>();
@@ -76,15 +96,11 @@ function fill(dir: string): string {
 
 describe('proof of play on a full disk', () => {
   it('keeps refused plays in memory, writes them once the disk has room, and declares the ones it could not keep', async () => {
-    const dir = tempDir('gc-pop-full-');
-    cleanups.push(dir.cleanup);
-    const disk = smallDisk(dir.path, 16 * 1024 * 1024);
-    if ('unavailable' in disk) throw new Error(disk.unavailable);
-    cleanups.push(() => disk.unmount());
+    const disk = smallDataDisk('gc-pop-full-');
 
-    const s = await startServer(dir.path);
+    const s = await startServer(disk.dir);
     cleanups.push(() => s.server.stop());
-    const devDir = join(dir.path, 'device');
+    const devDir = join(disk.dir, 'device');
     const { deviceId } = await enrolTestDevice(s.api, s.server.url, devDir, 'arrivals-1');
     const signer = ed25519Signer(readFileSync(identityKeyPath(devDir), 'utf8'));
     const log = memoryLogger('device');
@@ -185,15 +201,7 @@ describe('proof of play on a full disk', () => {
   });
 
   it('keeps refused health samples and events in memory and tells the ones it could not keep', () => {
-    const dir = tempDir('gc-health-full-');
-    cleanups.push(dir.cleanup);
-    const disk = smallDisk(dir.path, 16 * 1024 * 1024);
-    if ('unavailable' in disk) throw new Error(disk.unavailable);
-    cleanups.push(() => disk.unmount());
-    const db = openDeviceDb(join(disk.path, 'device.db'), { synchronous: 'FULL' });
-    cleanups.push(() => {
-      db.close();
-    });
+    const { disk, db } = deviceDbOnSmallDisk('gc-health-full-');
     const timers = new HandTimers();
     const outbox = new Outbox(db, systemClock, memoryLogger('outbox'), undefined, undefined, {
       maxRecords: 2,
@@ -250,15 +258,7 @@ describe('proof of play on a full disk', () => {
   });
 
   it('takes an acknowledgement the full disk refuses without throwing, and writes it with the next one', () => {
-    const dir = tempDir('gc-ack-full-');
-    cleanups.push(dir.cleanup);
-    const disk = smallDisk(dir.path, 16 * 1024 * 1024);
-    if ('unavailable' in disk) throw new Error(disk.unavailable);
-    cleanups.push(() => disk.unmount());
-    const db = openDeviceDb(join(disk.path, 'device.db'), { synchronous: 'FULL' });
-    cleanups.push(() => {
-      db.close();
-    });
+    const { disk, db } = deviceDbOnSmallDisk('gc-ack-full-');
     const log = memoryLogger('outbox');
     const outbox = new Outbox(db, systemClock, log);
     outbox.start();
