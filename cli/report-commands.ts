@@ -21,12 +21,8 @@ import { ReportFormStore } from '../sync-server/reports/form-settings.js';
 import { renderPdf } from '../sync-server/reports/pdf.js';
 import { periodDays, ReportInputError, ReportPeriodTooLongError } from '../sync-server/reports/period.js';
 import { RegistryReportSource } from '../sync-server/reports/registry-source.js';
-import {
-  renderReportHtml,
-  reportDevicesCsv,
-  reportDevicesDataCsv,
-  reportPlaysCsv,
-} from '../sync-server/reports/render.js';
+import { renderReportHtml } from '../sync-server/reports/render.js';
+import { reportDevicesCsv, reportDevicesDataCsv, reportPlaysCsv } from '../sync-server/reports/report-csv.js';
 import { parsePeriod } from '../sync-server/reports/routes.js';
 import { buildReportFrom } from '../sync-server/reports/service.js';
 

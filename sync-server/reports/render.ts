@@ -1,11 +1,10 @@
 /**
- * The report as CSV (for spreadsheets) and as printable HTML (for Chromium's print to PDF), in
+ * The report as printable HTML (for Chromium's print to PDF; the CSVs are report-csv.ts), in
  * Vietnamese or English. Every name and id from the input is escaped (web/escape.ts); the page
  * carries a Content-Security-Policy that allows no script at all.
  */
 import { localDate } from '../../protocol/zoned-time.js';
 import { barChart } from '../web/bar-chart.js';
-import { toCsv } from '../web/csv.js';
 import { documentNumber, type ReportForm } from './form-settings.js';
 import { html, raw, type SafeHtml } from '../web/escape.js';
 import { table } from '../web/table.js';
@@ -26,175 +25,7 @@ import {
   formatPercent,
 } from '../dashboard/language.js';
 import { type ReportsKey, reportsTexts } from './texts.js';
-
-const HOUR = 3_600_000;
-const hours = (ms: number) => Math.round((ms / HOUR) * 100) / 100;
-const iso = (ms: number) => new Date(ms).toISOString();
-
-/**
- * Plays per province, gate, device, item and language (one row each), then per-device summary rows
- * in a second CSV. Numbers are plain (dot decimal) so spreadsheets read them in any locale.
- */
-export function reportPlaysCsv(report: Report, lang: DashboardLanguage): string {
-  const t = (k: ReportsKey) => reportsTexts.text(lang, k);
-  const header = [
-    t('report.province'),
-    t('report.gate'),
-    t('report.device'),
-    'deviceId',
-    t('report.item'),
-    t('report.language'),
-    t('report.plays'),
-    t('report.onAirHours'),
-  ];
-  const rows: (string | number)[][] = [];
-  for (const p of report.provinces)
-    for (const g of p.gates)
-      for (const d of g.devices)
-        for (const c of d.playsByItem)
-          rows.push([
-            p.provinceName,
-            g.name,
-            d.name,
-            d.deviceId,
-            c.itemId,
-            c.language,
-            c.plays,
-            hours(c.onAirMs),
-          ]);
-  return toCsv(header, rows);
-}
-
-/**
- * One row per screen, for people: headers in the report's language, times in the gate's local
- * time, percentages, the chain check in words (numbers as the language writes them).
- */
-export function reportDevicesCsv(report: Report, lang: DashboardLanguage): string {
-  const rt = (k: ReportsKey) => reportsTexts.text(lang, k);
-  const header = [
-    rt('csv.province'),
-    rt('csv.gate'),
-    rt('csv.screen'),
-    rt('csv.from'),
-    rt('csv.to'),
-    rt('csv.plays'),
-    rt('csv.playsRejected'),
-    rt('csv.onAirHours'),
-    rt('csv.uptime'),
-    rt('csv.uptimeOpening'),
-    rt('csv.outages'),
-    rt('csv.outageHours'),
-    rt('csv.gaps'),
-    rt('csv.gapHours'),
-    rt('csv.declaredGaps'),
-    rt('csv.declaredGapRecords'),
-    rt('csv.declaredGapHours'),
-    rt('csv.chain'),
-  ];
-  const num = (n: number, digits = 0) => formatNumber(n, lang, digits);
-  const pct = (r: number) => formatPercent(r, lang, 2);
-  const rows: string[][] = [];
-  for (const p of report.provinces)
-    for (const g of p.gates)
-      for (const d of g.devices)
-        rows.push([
-          p.provinceName,
-          g.name,
-          d.name,
-          d.spanMs ? formatDateTime(d.from, lang, g.timezone) : '',
-          d.spanMs ? formatDateTime(d.to, lang, g.timezone) : '',
-          num(d.plays),
-          num(d.playsRejected),
-          num(d.onAirMs / HOUR, 2),
-          d.spanMs ? pct(d.uptimeRatio) : '',
-          d.openingMs ? pct(d.openingUptimeRatio) : '',
-          num(d.outages.length),
-          num(d.timeline.outageMs / HOUR, 2),
-          num(d.contentGaps.length),
-          num(d.timeline.gapMs / HOUR, 2),
-          num(d.declaredGaps.length),
-          num(d.declaredGaps.reduce((n, g) => n + g.records, 0)),
-          num(d.timeline.declaredGapMs / HOUR, 2),
-          chainInWords(d, lang),
-        ]);
-  return toCsv(header, rows);
-}
-
-/**
- * One row per screen, for programs: stable column names (README "Report CSV for programs"), ISO
- * 8601 UTC times, plain numbers with a dot, milliseconds; no BOM.
- */
-export function reportDevicesDataCsv(report: Report): string {
-  const header = [
-    'province_id',
-    'site_group',
-    'screen_name',
-    'device_id',
-    'from',
-    'to',
-    'plays',
-    'plays_rejected',
-    'rejected_records',
-    'on_air_hours',
-    'plays_screen_off',
-    'on_air_ms',
-    'span_ms',
-    'uptime_ratio',
-    'opening_ms',
-    'opening_uptime_ratio',
-    'opening_on_air_ms',
-    'gap_ms',
-    'outage_ms',
-    'outages',
-    'content_gaps',
-    'declared_lost',
-    'province_name',
-    'gate_name',
-    'chain_records',
-    'chain_status',
-    'chain_breaks',
-    'declared_gaps',
-    'declared_gap_records',
-    'declared_gap_ms',
-  ];
-  const rows: (string | number)[][] = [];
-  for (const p of report.provinces)
-    for (const g of p.gates)
-      for (const d of g.devices)
-        rows.push([
-          p.provinceId,
-          g.siteGroup,
-          d.name,
-          d.deviceId,
-          iso(d.from),
-          iso(d.to),
-          d.plays,
-          d.playsRejected,
-          d.rejected.map((x) => `${x.reasons.join('+')}@${x.seq}`).join(' '),
-          hours(d.onAirMs),
-          d.playsScreenOff,
-          d.onAirMs,
-          d.spanMs,
-          Math.round(d.uptimeRatio * 1_000_000) / 1_000_000,
-          d.openingMs,
-          Math.round(d.openingUptimeRatio * 1_000_000) / 1_000_000,
-          d.timeline.onAirMs,
-          d.timeline.gapMs,
-          d.timeline.outageMs,
-          d.outages.length,
-          d.contentGaps.length,
-          d.declaredLost ?? '',
-          p.provinceName,
-          g.name,
-          d.chain.records,
-          d.chain.ok ? 'ok' : 'broken',
-          d.chain.breaks.map((b) => `${b.kind}@${b.seq}${b.missing ? `+${b.missing}` : ''}`).join(' '),
-          d.declaredGaps.length,
-          d.declaredGaps.reduce((n, g) => n + g.records, 0),
-          d.timeline.declaredGapMs,
-        ]);
-  return toCsv(header, rows, false);
-}
+import { chainInWords, HOUR } from './report-csv.js';
 
 /** Uptime per gate over the period, and plays per language, as server-drawn SVG. */
 function charts(report: Report, lang: DashboardLanguage): SafeHtml {
@@ -219,32 +50,6 @@ function charts(report: Report, lang: DashboardLanguage): SafeHtml {
       noDataLabel: none,
     },
   )}`;
-}
-
-/** What the chain check of one screen checked and what broke, in words. */
-export function chainInWords(d: DeviceReport, lang: DashboardLanguage): string {
-  const n = (x: number) => formatNumber(x, lang);
-  if (d.chain.records === 0) return reportsTexts.text(lang, 'chain.words.none');
-  if (d.chain.breaks.length === 0)
-    return reportsTexts.text(lang, 'chain.words.ok', { records: n(d.chain.records) });
-  const words: Record<ChainBreakKind, ReportsKey> = {
-    gap: 'chain.words.gap',
-    edit: 'chain.words.edit',
-    signature: 'chain.words.signature',
-    device: 'chain.words.device',
-    'site-group': 'chain.words.siteGroup',
-  };
-  const parts: string[] = [];
-  for (const kind of Object.keys(words) as ChainBreakKind[]) {
-    const of = d.chain.breaks.filter((b) => b.kind === kind);
-    if (of.length === 0) continue;
-    const missing = of.reduce((m, b) => m + (b.missing ?? 0), 0);
-    parts.push(reportsTexts.text(lang, words[kind], { count: n(of.length), missing: n(missing) }));
-  }
-  return reportsTexts.text(lang, 'chain.words.broken', {
-    records: n(d.chain.records),
-    breaks: parts.join('; '),
-  });
 }
 
 /**

@@ -39,7 +39,8 @@ import { reportsTexts } from './texts.js';
 import { renderReports } from './page.js';
 import type { JobQueue } from './job-queue.js';
 import { periodDays, ReportInputError, ReportPeriodTooLongError } from './period.js';
-import { renderReportHtml, reportDevicesCsv, reportDevicesDataCsv, reportPlaysCsv } from './render.js';
+import { renderReportHtml } from './render.js';
+import { reportDevicesCsv, reportDevicesDataCsv, reportPlaysCsv } from './report-csv.js';
 import type { Outage, ProofOfPlayRecord, ReportDevice, ReportPeriod, VerifyChain } from './types.js';
 
 /** The registry/telemetry adapter the report reads. */

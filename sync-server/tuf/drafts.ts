@@ -22,7 +22,6 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { canonicalize } from '@tufjs/canonical-json';
 import { Metadata, MetadataKind, type Targets } from '@tufjs/models';
-import { z } from 'zod';
 import { fsyncDir, writeFileAtomic } from '../../platform/atomic-file.js';
 import type { Clock } from '../../protocol/clock.js';
 import {
@@ -61,6 +60,7 @@ import {
 } from './errors.js';
 import { type ThreeWayDiff, threeWayDiff } from '../../protocol/manifest-merge.js';
 import { latestManifest, manifestAtVersion } from './published-manifest.js';
+import { baseOf, DraftRecord } from './draft-record.js';
 import { hashedTargetPath } from './layout.js';
 import { sha256Hex, tufTime } from './metadata.js';
 import type { TufRepository } from './repository.js';
@@ -70,33 +70,6 @@ import { exists, type TargetSource } from './target-files.js';
 export class NotDraftOwnerError extends coded('NOT_DRAFT_OWNER') {}
 /** The payload an approver was shown (by its digest) is no longer the draft's payload. */
 export class PayloadChangedError extends coded('DRAFT_PAYLOAD_CHANGED') {}
-
-const DraftRecord = z.object({
-  schema: z.literal(1),
-  id: z.string(),
-  siteGroup: z.string(),
-  status: z.enum(['open', 'published']),
-  createdAt: z.string(),
-  label: z.string().optional(),
-  manifest: DraftFile,
-  files: z.array(DraftFile),
-  signed: z.record(z.string(), z.unknown()),
-  signatures: z.array(
-    z.object({ keyid: z.string(), sig: z.string(), at: z.string(), by: z.string().optional() }),
-  ),
-  /** The account that created the draft (absent for drafts made through a bearer token or --repo). */
-  createdBy: z.string().optional(),
-  publishedAt: z.string().optional(),
-  /** An emergency draft carries only an emergency message change and must be approved quickly. */
-  kind: DraftKind.default('content'),
-  /** Emergency drafts: no signature or publication after this instant (ISO). */
-  approveBy: z.string().optional(),
-  /** The version on air it was made from (absent in drafts recorded before it was kept: version - 1). */
-  basedOnVersion: z.number().int().min(0).optional(),
-});
-type DraftRecord = z.infer<typeof DraftRecord>;
-
-const baseOf = (rec: DraftRecord) => rec.basedOnVersion ?? Number(rec.signed['version']) - 1;
 
 const DRAFT_ID = /^d\d{8}t\d{6}-[0-9a-f]{8}$/;
 

@@ -16,7 +16,7 @@ import {
 } from '../../sync-server/reports/registry-source.js';
 import type { ChainBreak, ProofOfPlayRecord } from '../../sync-server/reports/types.js';
 import { buildReport } from '../../sync-server/reports/build.js';
-import { reportDevicesDataCsv } from '../../sync-server/reports/render.js';
+import { reportDevicesDataCsv } from '../../sync-server/reports/report-csv.js';
 import { popEntry, signedPopChain } from '../helpers/pop-entry.js';
 
 const keys = generateKeyPairSync('ed25519');

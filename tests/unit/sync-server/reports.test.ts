@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { buildReport, ReportBuilder } from '../../../sync-server/reports/build.js';
 import { periodRange, quarterDueDate, reportDueDate } from '../../../sync-server/reports/period.js';
+import { renderReportHtml } from '../../../sync-server/reports/render.js';
 import {
   reportDevicesCsv,
   reportDevicesDataCsv,
   reportPlaysCsv,
-  renderReportHtml,
-} from '../../../sync-server/reports/render.js';
+} from '../../../sync-server/reports/report-csv.js';
 import { parseCsv } from '../../helpers/csv.js';
 import type { Outage, ReportDevice, ReportGate } from '../../../sync-server/reports/types.js';
 import { UTF8_BOM } from '../../../sync-server/web/csv.js';
