@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(chromium fonts-noto-core fonts-noto-cjk fonts-khmeros fonts-lao poppler-utils)
+APT_PACKAGES=(chromium fonts-noto-core fonts-noto-cjk fonts-khmeros fonts-lao poppler-utils ffmpeg)
 
 node_version=$(node -p 'process.versions.node' 2>/dev/null || echo 0.0.0)
 if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 17) ? 0 : 1)' 2>/dev/null; then
