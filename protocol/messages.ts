@@ -152,6 +152,32 @@ export const HealthReport = z.object({
       address: z.string().max(64).nullable(),
     })
     .nullable(),
+  /** The screen as device.json declares it (the player renders at this size). Absent from older devices. */
+  screen: z
+    .object({
+      width: z.number().int().min(1).max(16384),
+      height: z.number().int().min(1).max(16384),
+      orientation: z.enum(['landscape', 'portrait']),
+    })
+    .optional(),
+  /**
+   * The gatecast release this device runs and where an over-the-air update stands: 'committed' (the
+   * running release proved itself or was installed by hand), 'pending' (switched to `running`, not yet
+   * proved: content on air and the server link up within the configured time), 'rolled-back' (the
+   * last offered release failed and the device went back to `running`; `lastRollback` says why).
+   * Absent from older devices.
+   */
+  release: z
+    .object({
+      running: z.string().min(1).max(64),
+      state: z.enum(['committed', 'pending', 'rolled-back']),
+      /** A release downloaded or unpacking, not switched to yet. */
+      staging: z.string().max(64).nullable(),
+      lastRollback: z
+        .object({ version: z.string().max(64), reason: z.string().max(500), at: EpochMs })
+        .nullable(),
+    })
+    .optional(),
 });
 export type HealthReport = z.infer<typeof HealthReport>;
 
@@ -197,6 +223,13 @@ export const CommandName = z.enum([
   'display-on',
   'display-off',
   'identify',
+  /**
+   * Install a gatecast release: `args: { version }`. The device fetches the release target for its
+   * own platform from the TUF `releases` role (signed by the release approvers' threshold), installs
+   * it beside the running one and switches; the result says whether it switched, and health's
+   * `release` tells whether it was committed or rolled back.
+   */
+  'install-release',
 ]);
 export type CommandName = z.infer<typeof CommandName>;
 

@@ -53,6 +53,12 @@ export const PopEntry = z
      * floor advanced on the monotonic clock (devices before this value never send it).
      */
     clockStatus: z.enum(['ntp', 'server', 'last-known-good', 'unverified', 'unknown']),
+    /**
+     * Present (true) only when the item was cut short: an emergency took over, the playlist changed
+     * or the player stopped before `durationMs` of the item's planned length. Reports count partial
+     * plays apart. Absent on whole plays, so records made before this field hash as they did.
+     */
+    partial: z.literal(true).optional(),
   })
   .strict();
 export type PopEntry = z.infer<typeof PopEntry>;

@@ -50,6 +50,8 @@ export interface CommandHandlerDeps {
   /** 'allowed' on a screen; the demo passes DEMO_HOST_REBOOT. */
   hostReboot: HostReboot;
   log: Logger;
+  /** Installs a gatecast release and switches to it; absent where over-the-air updates are not set up. */
+  releases?: { install(version: string): Promise<void> };
 }
 
 export function commandHandlers(d: CommandHandlerDeps): Required<CommandHandlers> {
@@ -87,6 +89,11 @@ export function commandHandlers(d: CommandHandlerDeps): Required<CommandHandlers
       d.onIdentify(untilMs);
       d.log.info('identify', { deviceId: d.deviceId, durationMs });
       await d.player.notice({ lines: [d.deviceId, d.screenLabel], untilEpochMs: untilMs });
+    },
+    installRelease: async (version) => {
+      if (!d.releases)
+        throw new CommandUnsupportedError('over-the-air updates of gatecast are not set up on this device');
+      await d.releases.install(version);
     },
   };
 }

@@ -19,6 +19,11 @@ export interface CommandHandlers {
   display?(on: boolean): Promise<void>;
   /** Blink the LED and show the device id on screen for `durationMs`. */
   identify?(durationMs: number): Promise<void>;
+  /**
+   * Install gatecast release `version` and switch to it; resolves once the switch is made (the
+   * daemon then restarts into the new release, which commits or rolls back by itself).
+   */
+  installRelease?(version: string): Promise<void>;
 }
 
 /**
@@ -81,6 +86,12 @@ export class CommandDispatcher {
           const d = cmd.args?.['durationMs'];
           const durationMs = typeof d === 'number' && d > 0 && d <= 600_000 ? d : 30_000;
           return await call(h.identify ? () => h.identify!(durationMs) : undefined);
+        }
+        case 'install-release': {
+          const v = cmd.args?.['version'];
+          if (typeof v !== 'string' || !/^[0-9A-Za-z.+-]{1,64}$/.test(v))
+            return { status: 'failed', message: 'install-release needs args.version (a release version)' };
+          return await call(h.installRelease ? () => h.installRelease!(v) : undefined);
         }
         case 'screenshot': {
           if (!h.screenshot)
