@@ -217,7 +217,10 @@ export async function runDemo(o: DemoOptions): Promise<void> {
   const running = await startDemo(o);
   const out = o.out ?? ((l: string) => process.stdout.write(`${l}\n`));
   const unsubscribe = running.device.daemon.onPlayed((e) =>
-    out(`  ▶ ${new Date(e.actualStart).toISOString().slice(11, 19)}  ${e.item.itemId} [${e.language}]`),
+    out(
+      `  ▶ ${new Date(e.actualStart).toISOString().slice(11, 19)}  ${e.item.itemId} [${e.language}]` +
+        (e.partial ? `  (partial: ${(e.durationMs / 1000).toFixed(1)} s shown)` : ''),
+    ),
   );
   await new Promise<void>((resolveStop) => {
     const finish = () => resolveStop();

@@ -475,6 +475,7 @@ export function createScheduleEngine(
         transition: cycle.transition,
         fadeMs: cycle.fadeMs,
       };
+      if (planned.durationMs < slot.durationMs) planned.wholeDurationMs = slot.durationMs;
       if (seg.scheduleEntryId !== undefined) planned.scheduleEntryId = seg.scheduleEntryId;
       if (seg.emergencyId !== undefined) planned.emergencyId = seg.emergencyId;
       if (!visit(planned)) return false;

@@ -13,6 +13,11 @@ export interface PlannedItem {
   /** Epoch ms at which the item should appear. */
   startAt: number;
   durationMs: number;
+  /**
+   * Set only when the plan cuts the item short (its segment ends first: an emergency, another
+   * schedule entry, the end of a window): the item's whole length, of which `durationMs` is planned.
+   */
+  wholeDurationMs?: number;
   source: PlanSource;
   playlistId: string;
   /** The schedule entry that chose the playlist (absent for the default playlist and emergencies). */

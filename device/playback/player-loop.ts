@@ -13,6 +13,12 @@
  * that is the showing already on air (same item, language, variant, playlist and source, under
  * another slide id because the new plan times its slot differently), it is one showing that goes on,
  * not a second one: proof of play records it once, from its first frame to its real end.
+ *
+ * Fair starts (docs/playback.md): a start-over lands mid-item. When enough of that item is left
+ * (`fairStartLeadIn`), it goes on air at once for the rest of its slot and is recorded as partial;
+ * when too little is left to be worth a flash, the next item goes on air at once instead and stays
+ * until its own planned end, a whole play. Either way the screen is in step with the plan from the
+ * next item boundary. Any showing up for less than its item's whole length is `partial`.
  */
 
 import type { PageReport } from '../../player/slide.js';
@@ -45,10 +51,15 @@ export interface PlayEvent {
   actualStart: number;
   /** Time really on air: from that frame to the first frame of what replaced it (or the loop's stop). */
   durationMs: number;
+  /**
+   * Set when the item was not shown whole (`isWholeShowing`): joined mid-item, or cut short by an
+   * emergency, a schedule or bundle change, or the player stopping. Absent on whole plays.
+   */
+  partial?: true;
 }
 
 /** An item that went on air (its `played` event follows when it leaves the air). */
-export type StartEvent = Omit<PlayEvent, 'durationMs'>;
+export type StartEvent = Omit<PlayEvent, 'durationMs' | 'partial'>;
 
 /** An item that could not be shown (missing variant or file, failed to load, too late). */
 export interface SkipEvent {
@@ -83,6 +94,30 @@ const MAX_REMEMBERED = 64;
 /** How far the clock may jump past the queue before the loop starts over from "now". */
 const JUMP_MS = 5000;
 const MAX_SKIPS_PER_FILL = 50;
+/**
+ * Joining mid-item, the rest of the item on air is shown only when at least this much of it is left
+ * (and at least half of the item): less would be a flash, so the next item goes on air instead.
+ */
+export const FAIR_START_MIN_LEAD_IN_MS = 3000;
+
+/**
+ * Whether what is left of an item from `now` is worth showing as a lead-in before the next item
+ * boundary (it will be recorded as partial), rather than bringing the next item forward.
+ */
+export function fairStartLeadIn(item: PlannedItem, now: number): boolean {
+  const left = item.startAt + item.durationMs - now;
+  const whole = item.wholeDurationMs ?? item.durationMs;
+  return left >= Math.min(FAIR_START_MIN_LEAD_IN_MS, whole / 2);
+}
+
+/**
+ * Whether a showing up for `shownMs` was the whole item (`wholeMs` long). The first frame of a slide
+ * may come a little after its planned time (decoding), so up to a tenth of the item, at most 1 s,
+ * may be missing: a late frame, not a cut.
+ */
+export function isWholeShowing(shownMs: number, wholeMs: number): boolean {
+  return shownMs >= wholeMs - Math.min(1000, wholeMs / 10);
+}
 
 export class PlayerLoop {
   private readonly listeners = {
@@ -156,13 +191,31 @@ export class PlayerLoop {
     let candidate = plan.current ?? plan.next;
     let extra = plan.current ? plan.next : undefined;
     for (let i = 0; candidate && bundle && i < MAX_SKIPS_PER_FILL; i++) {
-      const r = resolveSlide(candidate, bundle, this.o.gate.languages);
+      let r = resolveSlide(candidate, bundle, this.o.gate.languages);
       if (r.ok) {
-        // On air now: shown as soon as it is loaded rather than at its (past) planned start.
+        const onAirNow = candidate.startAt <= now;
+        let early = false;
+        // Too little left of the item on air to show it (a flash): the next one goes on air now
+        // and stays until its own end, unless the item on air is the showing already up.
+        if (onAirNow && !fairStartLeadIn(candidate, now) && !this.continuesOnAir(candidate, r.variant)) {
+          const after = this.following(candidate);
+          const ra = after && resolveSlide(after, bundle, this.o.gate.languages);
+          if (after && ra?.ok) {
+            this.log.info('fair start: next item brought forward', {
+              instead: candidate.itemId,
+              itemId: after.itemId,
+              leftMs: candidate.startAt + candidate.durationMs - now,
+            });
+            candidate = after;
+            r = ra;
+            early = true;
+          }
+        }
+        // On air now: shown as soon as it is loaded rather than at its planned start.
         const immediate =
-          candidate.startAt <= now ? { ...r.slide, startAt: 0, transition: 'cut' as const } : r.slide;
+          onAirNow || early ? { ...r.slide, startAt: 0, transition: 'cut' as const } : r.slide;
         this.remember(candidate, r.variant, bundle.siteGroup, bundle.version);
-        this.replacing = candidate.startAt <= now ? r.slide.id : undefined;
+        this.replacing = onAirNow && !early ? r.slide.id : undefined;
         void this.o.surface
           .replace([immediate])
           .catch((err) => this.log.error('surface replace failed', { err }));
@@ -228,6 +281,11 @@ export class PlayerLoop {
     return n && n.startAt > prev.startAt && !same(n, prev) ? n : undefined;
   }
 
+  /** Whether `item` (with `variant`) is the showing already on air, which a start-over continues. */
+  private continuesOnAir(item: PlannedItem, variant: VariantRef): boolean {
+    return this.onAir !== undefined && sameShowing(this.onAir, { item, variant });
+  }
+
   private plan(t: number): PlanWindow {
     try {
       return this.o.planAt(t);
@@ -285,13 +343,15 @@ export class PlayerLoop {
     const on = this.onAir;
     if (!on) return;
     this.onAir = undefined;
-    const e: PlayEvent = { ...on, durationMs: Math.max(0, end - on.actualStart) };
+    const durationMs = Math.max(0, end - on.actualStart);
+    const whole = isWholeShowing(durationMs, on.item.wholeDurationMs ?? on.item.durationMs);
+    const e: PlayEvent = { ...on, durationMs, ...(whole ? {} : { partial: true as const }) };
     for (const l of this.listeners.played) l(e);
   }
 }
 
 /** Whether a slide sent now shows what is already on air (same item, language, variant and slot kind). */
-function sameShowing(on: StartEvent, s: Sent): boolean {
+function sameShowing(on: StartEvent, s: Pick<Sent, 'item' | 'variant'>): boolean {
   return (
     on.item.itemId === s.item.itemId &&
     on.item.language === s.item.language &&

@@ -11,6 +11,8 @@ export interface Showing {
   actualStartAt: number;
   /** How long it actually stayed up. */
   durationMs: number;
+  /** Not shown whole (joined mid-item or cut short); records say so only when true. */
+  partial?: boolean;
   screenOn: boolean;
   clockStatus: PopEntry['clockStatus'];
 }
@@ -49,5 +51,7 @@ export function popEntryFor(planned: PlannedItem, bundle: PopBundle, showing: Sh
     durationMs: Math.max(0, Math.round(showing.durationMs)),
     screenOn: showing.screenOn,
     clockStatus: showing.clockStatus,
+    // Absent on whole plays: records made before the field existed hash as they did.
+    ...(showing.partial ? { partial: true as const } : {}),
   };
 }

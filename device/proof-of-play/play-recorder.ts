@@ -44,6 +44,7 @@ export function popEntryForPlay(
     deviceId: d.deviceId,
     actualStartAt: e.actualStart + offset,
     durationMs: e.durationMs,
+    ...(e.partial ? { partial: true } : {}),
     screenOn: d.screenOn,
     clockStatus: d.trusted.status(),
   });
