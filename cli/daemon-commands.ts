@@ -25,13 +25,21 @@ export function registerDemoCommand(program: Command): void {
     .option('--port <n>', 'sync server port on 127.0.0.1 (0: any free port)', '8080')
     .option('--duration-s <n>', 'stop by itself after this many seconds (0: run until Ctrl-C)', '0')
     .option('--headless', 'headless Chromium even where there is a display')
-    .action(async (o: { dir: string; port: string; durationS: string; headless?: boolean }) => {
-      const { runDemo } = await import('./demo.js');
-      await runDemo({
-        dir: o.dir,
-        port: Number(o.port),
-        durationS: Number(o.durationS),
-        ...(o.headless ? { headless: true } : {}),
-      });
-    });
+    .option(
+      '--night-in-min <n>',
+      'the demo schedule shows the night playlist for 2 minutes from this many minutes after the start (0: at once)',
+      '3',
+    )
+    .action(
+      async (o: { dir: string; port: string; durationS: string; headless?: boolean; nightInMin: string }) => {
+        const { runDemo } = await import('./demo.js');
+        await runDemo({
+          dir: o.dir,
+          port: Number(o.port),
+          durationS: Number(o.durationS),
+          nightInMinutes: Number(o.nightInMin),
+          ...(o.headless ? { headless: true } : {}),
+        });
+      },
+    );
 }

@@ -20,6 +20,8 @@ import { LoginRateLimiter } from '../sync-server/accounts/rate-limit.js';
 import { AccountService } from '../sync-server/accounts/service.js';
 import { openSqliteAccountStore } from '../sync-server/accounts/sqlite-accounts.js';
 import { systemClock } from '../protocol/clock.js';
+import type { Schedule } from '../protocol/content.js';
+import { clockOffsetMs } from '../device/schedule/trusted-planner.js';
 import { loadPublicKey, publicKeyFileOf } from '../platform/tuf-keys.js';
 import {
   assertPortFree,
@@ -29,6 +31,7 @@ import {
   prepareDemoDir,
   shownPath,
 } from './demo-guards.js';
+import { assertNightInMinutes, NIGHT_DEMO_ENTRY_ID, watchOnAir, writeDemoBundle } from './demo-schedule.js';
 import { opsRequest } from './ops-request.js';
 
 export interface DemoOptions {
@@ -38,6 +41,8 @@ export interface DemoOptions {
   durationS: number;
   headless?: boolean;
   chromiumPath?: string;
+  /** The demo schedule's night window begins this many minutes after the start (default 3). */
+  nightInMinutes?: number;
   out?: (line: string) => void;
 }
 
@@ -47,6 +52,8 @@ export interface RunningDemo {
   deviceId: string;
   opsToken: string;
   screenshotPath: string;
+  /** The schedule the demo published (the sample's, with the demo's night window). */
+  schedule: Schedule;
   stop(): Promise<void>;
 }
 
@@ -61,12 +68,22 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
   const out = o.out ?? ((l: string) => process.stdout.write(`${l}\n`));
   const log = createLogger('demo');
   const dir = resolve(o.dir);
-  // Both checks come before anything is deleted or started.
+  // The checks come before anything is deleted or started.
+  if (o.nightInMinutes !== undefined) assertNightInMinutes(o.nightInMinutes);
   await assertPortFree('127.0.0.1', o.port);
   prepareDemoDir(dir);
 
   out('1/4  TUF repository: root + targets keys, two approvers, sample bundle signed by both …');
-  const demo = await createDemoRepository({ dir: join(dir, 'tuf'), log: log.child('tuf') });
+  // The sample with the demo schedule: the day playlist at any hour, the night one for a short while.
+  const bundleDir = join(dir, 'bundle');
+  const made = writeDemoBundle(sampleBundleDir(), bundleDir, systemClock.now(), {
+    ...(o.nightInMinutes !== undefined ? { nightInMinutes: o.nightInMinutes } : {}),
+  });
+  const demo = await createDemoRepository({
+    dir: join(dir, 'tuf'),
+    sampleDir: bundleDir,
+    log: log.child('tuf'),
+  });
   out(
     `     published ${demo.siteGroup} version ${demo.published?.version} (${demo.published?.targets} targets)`,
   );
@@ -182,12 +199,16 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
   out(
     `  screen          ${headless ? `headless; a screenshot every 5 s: ${screenshotPath}` : 'Chromium window'}`,
   );
+  const night = made.schedule.entries[0]!;
+  out(
+    `  schedule        the day playlist at any hour; the night playlist ${night.window!.start}–${night.window!.end} ${made.zone} on ${night.from} (entry '${NIGHT_DEMO_ENTRY_ID}'; --night-in-min moves it)`,
+  );
   // Commands that run as printed from here: `gatecast` only when it is this checkout's on PATH.
   const gatecast = gatecastCommand();
   const as = (user: string) =>
     `--server ${server.url} --user ${user} --password-file ${shownPath(publishPasswordFile)}`;
   out(`  publish again   ${gatecast} draft create ${as('author')} \\`);
-  out(`                    --site-group ${HA_TIEN.siteGroup} --media ${shownPath(sampleBundleDir())}`);
+  out(`                    --site-group ${HA_TIEN.siteGroup} --media ${shownPath(bundleDir)}`);
   demo.approverKeyFiles.forEach((key, i) =>
     out(
       `                  ${gatecast} draft sign ${as(approverUsers[i]!)} --draft <id> --key ${shownPath(key)}`,
@@ -208,7 +229,15 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     await device.stop();
     await server.stop();
   };
-  return { server, device, deviceId: enrolled.deviceId, opsToken, screenshotPath, stop };
+  return {
+    server,
+    device,
+    deviceId: enrolled.deviceId,
+    opsToken,
+    screenshotPath,
+    schedule: made.schedule,
+    stop,
+  };
 }
 
 /** The command: starts the demo, reports what plays, stops on Ctrl-C or after --duration-s. */
@@ -216,6 +245,17 @@ export async function runDemo(o: DemoOptions): Promise<void> {
   setLogLevel('warn');
   const running = await startDemo(o);
   const out = o.out ?? ((l: string) => process.stdout.write(`${l}\n`));
+  const { device } = running;
+  const unwatch = watchOnAir(
+    {
+      onStarted: (l) => device.daemon.onStarted(l),
+      manifest: () => device.content.current()?.manifest,
+      gate: device.config.gate,
+      offsetMs: () => clockOffsetMs(device.clock, systemClock),
+    },
+    running.schedule,
+    out,
+  );
   const unsubscribe = running.device.daemon.onPlayed((e) =>
     out(
       `  ▶ ${new Date(e.actualStart).toISOString().slice(11, 19)}  ${e.item.itemId} [${e.language}]` +
@@ -229,6 +269,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
     if (o.durationS > 0) setTimeout(finish, o.durationS * 1000).unref();
   });
   unsubscribe();
+  unwatch();
   const status = running.device.daemon.status();
   out(`stopping: ${status.played} items shown, ${status.skipped} skipped`);
   await running.stop();
