@@ -203,6 +203,33 @@ describe('schedule rules', () => {
     expect(e2.timeline(from + 3000, from + 3001)[0]).toMatchObject({ itemId: 'v', durationMs: 12_000 });
   });
 
+  it('marks an item the end of its segment cuts short with its whole length, and only that one', () => {
+    const m = manifest({
+      schedule: {
+        defaultPlaylistId: 'default',
+        entries: [{ id: 'b', playlistId: 'p-b', window: { start: '08:00', end: '09:00' } }],
+      },
+      emergencies: [
+        {
+          id: 'flood',
+          text: { vi: { body: 'Lũ' } },
+          startsAt: '2026-01-02T08:00:25+07:00',
+          expiresAt: '2026-01-02T08:01:00+07:00',
+        },
+      ],
+    });
+    const e = createScheduleEngine(m, VI_ONLY);
+    const items = e.timeline(t('2026-01-02T07:59:50+07:00'), t('2026-01-02T08:00:30+07:00'));
+    expect(items.map((i) => [i.itemId, i.durationMs, i.wholeDurationMs])).toEqual([
+      ['a', 10_000, undefined],
+      ['b', 10_000, undefined], // the entry starts at 08:00: its playlist from the top
+      ['b', 10_000, undefined],
+      ['b', 5000, 10_000], // cut at 08:00:25 by the emergency
+      ['flood', 8000, undefined],
+    ]);
+    expect(Object.keys(items[0]!)).not.toContain('wholeDurationMs');
+  });
+
   it('is deterministic from the clock: a restart mid-playlist resumes where the plan says', () => {
     const m = manifest({
       playlists: [playlist('default', ['a', 'b', 'c'])],
