@@ -60,6 +60,7 @@ export interface RunningDemo {
 const HA_TIEN = {
   siteGroup: 'kien-giang/ha-tien',
   name: 'Cửa khẩu Quốc tế Hà Tiên',
+  provinceName: 'An Giang',
   timezone: 'Asia/Ho_Chi_Minh',
   languages: ['vi', 'km', 'en', 'zh-Hans'],
 };

@@ -25,6 +25,12 @@ export const GateConfig = z.object({
   siteGroup: SiteGroupId,
   /** Human name, e.g. "Cửa khẩu Quốc tế Hà Tiên". */
   name: z.string().min(1).max(200),
+  /**
+   * The province's display name now, e.g. "An Giang" (since 1 July 2025 Hà Tiên is in An Giang; the
+   * site group's first segment, "kien-giang", stays as a stable id). Earlier names are kept in the
+   * server's gate-name history for reports. Absent: the site group's first segment is shown.
+   */
+  provinceName: z.string().min(1).max(200).optional(),
   timezone: IanaZone.default(DEFAULT_TIMEZONE),
   /** The gate's languages, in the order they are shown. */
   languages: z

@@ -28,6 +28,7 @@ import { fleetFeature } from './fleet/plugin.js';
 import { FleetManager } from './fleet/fleet-manage.js';
 import { enrolmentFeature } from './enrolment/plugin.js';
 import { askedLanguageOf } from './dashboard/language.js';
+import { installDashboardErrorPages } from './dashboard/error-page.js';
 import { installOpenApi } from './web/openapi.js';
 import { dashboardShell } from './dashboard/shell.js';
 import { accountsFeature } from './accounts/plugin.js';
@@ -199,6 +200,7 @@ export class SyncServer {
       maxUnauthenticated: c.ws.maxUnauthenticated,
     });
     this.app = createHttpApp({ https, log: this.log.child('http'), language: askedLanguageOf });
+    installDashboardErrorPages(this.app, askedLanguageOf);
     this.accountStore = openSqliteAccountStore(join(c.dataDir, ACCOUNTS_DB));
     makePrivate(['', '-wal', '-shm'].map((x) => join(c.dataDir, ACCOUNTS_DB + x)));
     const accounts = new AccountService(

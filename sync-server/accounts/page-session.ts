@@ -9,6 +9,8 @@ import { languageOf } from '../dashboard/language.js';
 import { type Action, isAllowed } from '../web/roles.js';
 import type { AccountService, AuthenticatedSession } from './service.js';
 import { accountsTexts } from './texts.js';
+import { dashboardErrorPage } from '../dashboard/error-page.js';
+import { ERROR_PAGE_CSP, wantsHtml } from '../web/errors.js';
 
 export interface PageSessionOptions {
   accounts: Pick<AccountService, 'authenticate'>;
@@ -31,12 +33,25 @@ export function pageSession(
     return undefined;
   }
   if (!isAllowed(auth.user.role, action)) {
+    const lang = languageOf(request);
+    const message = accountsTexts.text(lang, 'error.forbidden');
+    if (wantsHtml(request.headers.accept)) {
+      void reply
+        .code(403)
+        .headers({
+          'cache-control': 'no-store',
+          'content-type': 'text/html; charset=utf-8',
+          'content-security-policy': ERROR_PAGE_CSP,
+        })
+        .send(dashboardErrorPage({ status: 403, code: 'FORBIDDEN', message }, lang));
+      return undefined;
+    }
     void reply
       .code(403)
       .header('cache-control', 'no-store')
       .type('application/json')
       .send({
-        error: { code: 'FORBIDDEN', message: accountsTexts.text(languageOf(request), 'error.forbidden') },
+        error: { code: 'FORBIDDEN', message },
       });
     return undefined;
   }

@@ -16,6 +16,11 @@ function entrySection(lang: DashboardLanguage, key: ApprovalKey, d: EntryDiff, n
   if (!d.added.length && !d.removed.length && !d.changed.length) return '';
   const label = (e: { id: string; title?: string }) =>
     e.title && e.title !== e.id ? html`<code>${e.id}</code> ${e.title}` : html`<code>${e.id}</code>`;
+  // A field by its name in the catalogue; one the catalogue does not know yet stays an identifier.
+  const fieldName = (f: string) => {
+    const k = `field.${f}`;
+    return approvalTexts.has(k) ? approvalTexts.text(lang, k) : f;
+  };
   const langs = (l: string[]) => (l.length ? l.map((x) => languageName(x, lang)).join(', ') : t('unknown'));
   return html`<section class="diff" data-diff="${name}">
     <h3>${t(key)}</h3>
@@ -29,7 +34,7 @@ function entrySection(lang: DashboardLanguage, key: ApprovalKey, d: EntryDiff, n
           html`<li class="changed" data-id="${e.id}">
             ${t('diff.changed')}: ${label(e)} —
             ${[
-              t('diff.changedFields', { fields: e.fields.join(', ') }),
+              t('diff.changedFields', { fields: e.fields.map(fieldName).join(', ') }),
               ...(e.languages
                 ? [
                     t('diff.languages', {
@@ -55,7 +60,13 @@ export function diffSection(lang: DashboardLanguage, d: ManifestDiff): SafeHtml 
       ? html`<section class="diff" data-diff="fields">
           <h3>${t('diff.fields')}</h3>
           <ul>
-            ${d.fields.map((f) => html`<li class="changed">${t('diff.changed')}: <code>${f}</code></li>`)}
+            ${d.fields.map((f) => {
+              const k = `field.${f}`;
+              return html`<li class="changed">
+                ${t('diff.changed')}:
+                ${approvalTexts.has(k) ? approvalTexts.text(lang, k) : html`<code>${f}</code>`}
+              </li>`;
+            })}
           </ul>
         </section>`
       : '',
@@ -184,7 +195,10 @@ export function itemsSection(
       const bv = (prev && prev.kind === item.kind ? prev.variants : {}) as Record<string, Variant>;
       const tags = [...new Set([...Object.keys(av), ...Object.keys(bv)])];
       return html`<section class="item" data-item="${item.id}" data-kind="${item.kind}">
-        <h3><code>${item.id}</code> ${item.title ?? ''} <span class="dim">(${item.kind})</span></h3>
+        <h3>
+          <code>${item.id}</code> ${item.title ?? ''}
+          <span class="dim">(${approvalTexts.text(lang, `itemKind.${item.kind}`)})</span>
+        </h3>
         <div class="langs">
           ${tags.map((tag) => variantCell(lang, r.draft.id, item.kind, tag, av[tag], bv[tag], anchors))}
         </div>

@@ -31,6 +31,16 @@ export const shellTexts = defineCatalogue({
 
     never: 'Chưa bao giờ',
     none: '—',
+
+    'error.title.400': 'Yêu cầu không hợp lệ',
+    'error.title.401': 'Cần đăng nhập',
+    'error.title.403': 'Không có quyền',
+    'error.title.404': 'Không tìm thấy trang',
+    'error.title.500': 'Máy chủ gặp lỗi',
+    'error.internal': 'Máy chủ gặp lỗi khi xử lý yêu cầu. Lỗi đã được ghi lại; hãy thử lại sau.',
+    'error.notFound': 'Không có trang nào ở địa chỉ {path}.',
+    'error.back': 'Về trang chính',
+    'error.code': 'Mã lỗi:',
   },
   en: {
     'app.title': 'Border gate information screens',
@@ -57,6 +67,17 @@ export const shellTexts = defineCatalogue({
 
     never: 'Never',
     none: '—',
+
+    'error.title.400': 'Request refused',
+    'error.title.401': 'Sign-in needed',
+    'error.title.403': 'Not allowed',
+    'error.title.404': 'Page not found',
+    'error.title.500': 'Server error',
+    'error.internal':
+      'The server failed to handle the request. The error was logged; please try again later.',
+    'error.notFound': 'There is no page at {path}.',
+    'error.back': 'Back to the dashboard',
+    'error.code': 'Error code:',
   },
 });
 

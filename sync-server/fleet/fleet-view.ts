@@ -143,13 +143,16 @@ export class FleetView {
       return undefined;
     }
     const gate = this.o.registry.gates.get(d.siteGroup);
+    // Names valid now (a rename or a merger of provinces is recorded with its date); without a
+    // recorded name the gate record's names, and the site group's first segment for a province without one.
+    const names = this.o.registry.reportNames.namesAt(d.siteGroup, this.o.clock.now());
     const h = this.health.get(id);
     const online = this.o.hub.isOnline(id);
     const row: FleetRow = {
       id,
       siteGroup: d.siteGroup,
-      province: provinceOf(d.siteGroup),
-      gateName: gate?.name ?? d.siteGroup,
+      province: names?.provinceName ?? gate?.provinceName ?? provinceOf(d.siteGroup),
+      gateName: names?.gateName ?? gate?.name ?? d.siteGroup,
       timezone: gate?.timezone ?? 'Asia/Ho_Chi_Minh',
       screenName: d.screenName,
       state: screenState(online, h),

@@ -47,6 +47,9 @@ export class ReportNamesStore {
         'INSERT INTO gate_names (site_group, valid_from, gate_name, province_id, province_name) VALUES (?, ?, ?, ?, ?) ON CONFLICT(site_group, valid_from) DO UPDATE SET gate_name = excluded.gate_name, province_id = excluded.province_id, province_name = excluded.province_name',
       ),
       names: db.prepare('SELECT * FROM gate_names ORDER BY site_group, valid_from'),
+      namesAt: db.prepare(
+        'SELECT * FROM gate_names WHERE site_group = ? AND valid_from <= ? ORDER BY valid_from DESC LIMIT 1',
+      ),
       setTitle: db.prepare(
         'INSERT INTO item_titles (site_group, item_id, language, title) VALUES (?, ?, ?, ?) ON CONFLICT(site_group, item_id, language) DO UPDATE SET title = excluded.title',
       ),
@@ -62,6 +65,11 @@ export class ReportNamesStore {
   /** Every gate's name history, by site group and time. */
   gateNames(): GateNames[] {
     return namesRow.all(this.s.names.all());
+  }
+
+  /** A gate's names valid at `atMs`, or undefined before its first recorded names. */
+  namesAt(siteGroup: string, atMs: number): GateNames | undefined {
+    return namesRow.one(this.s.namesAt.get(siteGroup, atMs));
   }
 
   /** Records titles (the latest published wins). */

@@ -318,7 +318,7 @@ export class RegistryReportSource implements ReportDataSource {
 
   /**
    * Gates with their name history (gate_names); a gate without one is named by its gate record
-   * and, lacking a province name, by its site group's first segment.
+   * (its name and province name) and, lacking a province name, by its site group's first segment.
    */
   async gates(): Promise<readonly NamedGate[]> {
     const history = new Map<string, ReturnType<ReportNamesStore['gateNames']>>();
@@ -334,7 +334,7 @@ export class RegistryReportSource implements ReportDataSource {
         siteGroup: g.siteGroup,
         name: g.name,
         provinceId,
-        provinceName: provinceId,
+        provinceName: g.provinceName ?? provinceId,
         timezone: g.timezone,
         ...(g.openingHours ? { openingHours: g.openingHours } : {}),
         ...(names ? { names } : {}),

@@ -14,6 +14,7 @@ export const OPS_TOKEN = 'ops-token-for-tests-0123456789abcdef';
 export const GATE = {
   siteGroup: 'kien-giang/ha-tien',
   name: 'Cửa khẩu Quốc tế Hà Tiên',
+  provinceName: 'An Giang',
   languages: ['vi', 'km', 'en'],
 };
 export const FAKE_ROOT = { signed: { _type: 'root', version: 1, spec_version: '1.0.31' }, signatures: [] };
