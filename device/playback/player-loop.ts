@@ -63,7 +63,8 @@ export interface PlayerLoopOptions {
   content: ContentSource;
   planAt: PlanAt;
   clock: Clock;
-  gate: { name: string; languages: readonly string[] };
+  /** The zone is the config's, for a layout's clock when the bundle's schedule names none. */
+  gate: { name: string; languages: readonly string[]; timezone?: string };
   deviceId?: string;
   /** Queue each slide this long before its start (at least ~1 s for decoding). */
   leadMs?: number;
@@ -156,7 +157,7 @@ export class PlayerLoop {
     let candidate = plan.current ?? plan.next;
     let extra = plan.current ? plan.next : undefined;
     for (let i = 0; candidate && bundle && i < MAX_SKIPS_PER_FILL; i++) {
-      const r = resolveSlide(candidate, bundle, this.o.gate.languages);
+      const r = resolveSlide(candidate, bundle, this.o.gate);
       if (r.ok) {
         // On air now: shown as soon as it is loaded rather than at its (past) planned start.
         const immediate =
@@ -202,7 +203,7 @@ export class PlayerLoop {
     for (let i = 0; endOf(last) - now <= this.leadMs && i < MAX_SKIPS_PER_FILL; i++) {
       const next = this.following(last);
       if (!next) break;
-      const r = resolveSlide(next, bundle, this.o.gate.languages);
+      const r = resolveSlide(next, bundle, this.o.gate);
       if (r.ok) {
         this.remember(next, r.variant, bundle.siteGroup, bundle.version);
         void this.o.surface
