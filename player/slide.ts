@@ -5,8 +5,7 @@
 import { z } from 'zod';
 import { ProtocolError } from '../protocol/errors.js';
 import { parseWith } from '../protocol/validate.js';
-import type { GateDay, GateHoursView } from '../protocol/gate-hours.js';
-import type { GateHoursTexts } from '../protocol/gate-hours-texts.js';
+import type { HeaderView } from '../protocol/screen-view.js';
 
 export type TextStyle = 'standard' | 'notice' | 'warning';
 
@@ -30,17 +29,7 @@ export interface TickerSpec {
 }
 
 /** The header: the gate's name in the language on air, the clock, and the opening countdown. */
-export interface HeaderSpec {
-  /** The gate's name per language (the page shows the one of the slide on air, else the first). */
-  names: Record<string, string>;
-  timeZone: string;
-  clock: boolean;
-  /** The local days around the slide's start (the date line) and the words of the gate's languages. */
-  days: GateDay[];
-  texts: Record<string, GateHoursTexts>;
-  /** The gate's opening hours around the slide's start; absent: no countdown. */
-  hours?: GateHoursView;
-}
+export type HeaderSpec = HeaderView;
 
 /**
  * The regions around the main one (docs/layouts.md). The page sizes them from its own viewport so

@@ -6,8 +6,7 @@
 import type { LayoutSpec, Slide } from '../../player/slide.js';
 import { isLanguageNeutral, LANGUAGE_NEUTRAL, type Layout, type Playlist } from '../../protocol/content.js';
 import { DEFAULT_TIMEZONE } from '../../protocol/config.js';
-import { gateHoursTexts, gateHoursView } from '../../protocol/gate-hours.js';
-import type { GateHoursTexts } from '../../protocol/gate-hours-texts.js';
+import { layoutView } from '../../protocol/screen-view.js';
 import type { PlannedItem } from '../../protocol/schedule.js';
 import type { InstalledBundle } from '../content/installed.js';
 
@@ -26,11 +25,6 @@ export function layoutOf(bundle: InstalledBundle, playlist: Playlist | undefined
   return id ? bundle.manifest.layouts?.find((l) => l.id === id) : undefined;
 }
 
-export function aspectOf(text: string): number {
-  const [w, h] = text.split(':').map(Number) as [number, number];
-  return w / h;
-}
-
 /**
  * The layout spec for a slide starting at `at`. `resolveRegionSlide` resolves one item of a region's
  * playlist (resolve-slide.ts, without layout or ticker).
@@ -44,25 +38,7 @@ export function resolveLayout(
 ): LayoutSpec {
   const m = bundle.manifest;
   const zone = m.schedule.timezone ?? gate.timezone ?? DEFAULT_TIMEZONE;
-  const spec: LayoutSpec = {
-    id: layout.id,
-    aspect: aspectOf(layout.mainAspect),
-    ticker: !!layout.regions.ticker,
-  };
-  const header = layout.regions.header;
-  if (header && m.gate) {
-    const texts: Record<string, GateHoursTexts> = {};
-    for (const lang of gate.languages) texts[lang] = gateHoursTexts(lang);
-    const view = gateHoursView(zone, m.gate.hours ?? [], at);
-    spec.header = {
-      names: { ...m.gate.name },
-      timeZone: zone,
-      clock: header.clock,
-      days: view.days,
-      texts,
-      ...(header.countdown && m.gate.hours ? { hours: view } : {}),
-    };
-  }
+  const spec: LayoutSpec = layoutView(m, layout, gate.languages, zone, at);
   for (const name of ['side', 'footer'] as const) {
     const region = layout.regions[name];
     const playlist = region && m.playlists.find((p) => p.id === region.playlistId);
