@@ -84,7 +84,8 @@ describe('the draft on a gate screen', () => {
       expect(parts).toEqual(['vi', 'km', 'lo', 'zh-Hans', 'en'].map((lang) => ({ lang, inside: true })));
       // For a person to look at (never committed).
       const shots = process.env['GATECAST_SHOTS'];
-      if (shots) await (await page.$('#review-screen'))!.screenshot({ path: `${shots}/review-${screen}.png` });
+      if (shots)
+        await (await page.$('#review-screen'))!.screenshot({ path: `${shots}/review-${screen}.png` });
     }
   }, 120_000);
 
