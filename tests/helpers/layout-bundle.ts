@@ -72,7 +72,13 @@ export function layoutManifest() {
   };
 }
 
-export function layoutBundle(dir: string, version = 1) {
+export function layoutBundle(
+  dir: string,
+  version = 1,
+  tweak?: (m: ReturnType<typeof layoutManifest>) => void,
+) {
   placeFixtures(dir, PLAYER_FILES);
-  return dirBundle(dir, layoutManifest(), version);
+  const m = layoutManifest();
+  tweak?.(m);
+  return dirBundle(dir, m, version);
 }

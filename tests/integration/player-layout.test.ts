@@ -13,7 +13,14 @@ import { clockText, countdownAt, countdownText, gateHoursView } from '../../prot
 import type { PlannedItem } from '../../protocol/schedule.js';
 import { MutableContentSource } from '../helpers/dir-content.js';
 import { tofuIn } from '../helpers/glyphs.js';
-import { EMERGENCY, GATE_NAMES, LANGS, layoutBundle, ZONE } from '../helpers/layout-bundle.js';
+import {
+  EMERGENCY,
+  GATE_NAMES,
+  LANGS,
+  layoutBundle,
+  layoutManifest,
+  ZONE,
+} from '../helpers/layout-bundle.js';
 import { type Rig, started, startRig } from '../helpers/player-rig.js';
 import { decodePng, type Image } from '../helpers/png.js';
 import { tempDir } from '../helpers/temp.js';
@@ -66,9 +73,13 @@ describe('gate screen layout', () => {
     dir = undefined;
   });
 
-  async function start(width: number, height: number) {
+  async function start(
+    width: number,
+    height: number,
+    tweak?: (m: ReturnType<typeof layoutManifest>) => void,
+  ) {
     dir = tempDir('gatecast-layout-');
-    const bundle = layoutBundle(dir.path);
+    const bundle = layoutBundle(dir.path, 1, tweak);
     // A 4K screenshot can keep the page busy for seconds on a loaded machine: no stall restarts here.
     rig = await startRig(new MutableContentSource(bundle), dir.path, { width, height, pageStallMs: 120_000 });
     const gate = { languages: LANGS, timezone: ZONE };
@@ -310,4 +321,64 @@ describe('gate screen layout', () => {
       expect(after.header).not.toBeNull();
     });
   }
+
+  it('loops a side region of its own, item after item, while main stays on', async () => {
+    const { show, page } = await start(1920, 1080, (m) => {
+      m.playlists.push({
+        id: 'side-pl',
+        name: 'Side',
+        entries: [
+          { itemId: 'red', durationMs: 2500 },
+          { itemId: 'green', durationMs: 2500 },
+        ],
+      } as never);
+      m.layouts[0]!.regions = { ...m.layouts[0]!.regions, side: { playlistId: 'side-pl' } } as never;
+    });
+    await show({ itemId: 'hello', kind: 'text', language: 'lo', forLanguage: 'lo' });
+    const side = async () =>
+      (await page.evaluate('window.gatecast.regions()')) as Regions & {
+        side: Box | null;
+        sideState: { current: string | null };
+      };
+    const seen: string[] = [];
+    for (let i = 0; i < 200 && seen.length < 3; i++) {
+      const r = await side();
+      const id = r.sideState.current;
+      if (id && id !== seen.at(-1)) {
+        seen.push(id);
+        // What the side region shows is painted: red, then green (checked when the screenshot
+        // surely shows this one: it is still on air after it).
+        const img = await shot(page, `layout-side-${seen.length}`);
+        const [red, green] = pixel(img, r.side!.x + r.side!.w / 2, r.side!.y + r.side!.h / 2);
+        if ((await side()).sideState.current === id)
+          expect(id.includes('/red/') ? red! > 200 : green! > 100, `${id}: ${red}, ${green}`).toBe(true);
+      }
+      await new Promise((res) => setTimeout(res, 50)); // polling the page's state, not a timing assertion
+    }
+    // Round after round, red on even rounds and green on odd ones (a loaded machine's polling may
+    // miss a round, never reorder them).
+    expect(seen.length).toBe(3);
+    const rounds = seen.map((id) => Number(id.split('#')[1]));
+    expect(rounds[0]).toBe(0);
+    expect(rounds[1]).toBeGreaterThan(rounds[0]!);
+    expect(rounds[2]).toBeGreaterThan(rounds[1]!);
+    for (const id of seen)
+      expect(id).toBe(
+        `gate-day/side/${Number(id.split('#')[1]) % 2 ? 'green' : 'red'}/vi#${id.split('#')[1]}`,
+      );
+    // Beside main, in the space that would have been a bar; no info panel then (its countdown
+    // moves into the header).
+    const r = await side();
+    expect(r.side!.x).toBe(r.main!.w);
+    expect(r.info).toBeNull();
+    expect(await page.evaluate(() => getComputedStyle(document.getElementById('info')!).display)).toBe(
+      'none',
+    );
+    expect(
+      await page.evaluate(() => getComputedStyle(document.getElementById('header-countdown')!).display),
+    ).toBe('block');
+    expect((await page.evaluate('window.gatecast.state()')) as { current: string }).toMatchObject({
+      current: expect.stringMatching(/^hello\/lo@/),
+    });
+  });
 });
