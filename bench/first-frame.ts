@@ -5,7 +5,8 @@
  * item went on air, as the page reports it), with the sync server unreachable and a bundle
  * installed; against a bare Chromium launch (same binary and flags) showing a static local page
  * (time to its first animation frame after `load`). Fresh profile directories each run; runs
- * alternate so both see the same machine load. Headless.
+ * alternate so both see the same machine load. Headless. The bundle's playlist plays in a layout
+ * (header, main, ticker): the first content frame is the first frame with all three laid out.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -45,7 +46,8 @@ export default async function firstFrame(args: string[]): Promise<void> {
 
 async function daemonRun(chromium: string): Promise<number> {
   const dir = tempDir('gatecast-bench-ff-');
-  const bundle = benchBundle(dir, 2000);
+  // The first item plays in the header/main/ticker layout, as a gate screen starts.
+  const bundle = benchBundle(dir, 2000, { layout: true });
   const config = benchConfig(dir);
   const log = memoryLogger();
   const daemon = headlessDaemon({ dir, config, bundle, log, chromium });

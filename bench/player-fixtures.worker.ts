@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import type { ContentSource, InstalledBundle } from '../device/content/installed.js';
-import { Daemon } from '../device/daemon.js';
+import { Daemon, type Planner } from '../device/daemon.js';
 import { findChromium } from '../device/main.js';
 import { ChromiumSupervisor } from '../player/browser/chromium-supervisor.js';
 import { kioskArgs } from '../player/browser/launch-args.js';
@@ -30,9 +30,51 @@ const TEXT = {
 
 export const LANGUAGES = ['vi', 'km', 'en', 'zh-Hans'];
 
-/** image, video, HTML, image, text: each `itemMs` long, text in four languages. */
-export function benchManifest(itemMs: number) {
+/** The gate's name, hours and the header/main/ticker layout, for the benchmarks that play a layout. */
+export const BENCH_LAYOUT = {
+  gate: {
+    name: {
+      vi: 'Cửa khẩu Quốc tế Hà Tiên',
+      km: 'ច្រកព្រំដែនអន្តរជាតិហាទៀង',
+      en: 'Ha Tien International Border Gate',
+      'zh-Hans': '河仙国际口岸',
+    },
+    hours: [{ start: '07:00', end: '22:00' }],
+  },
+  layouts: [{ id: 'bench-layout', regions: { header: {}, ticker: {} } }],
+};
+
+/** An emergency in the four bench languages, from `startsAt` for a day. */
+export function benchEmergency(startsAt: number, id = 'pause') {
   return {
+    id,
+    text: {
+      vi: {
+        title: 'Tạm dừng làm thủ tục',
+        body: 'Vui lòng ở lại khu vực chờ và làm theo hướng dẫn của cán bộ.',
+      },
+      km: {
+        title: 'ផ្អាកការត្រួតពិនិត្យបណ្ដោះអាសន្ន',
+        body: 'សូមស្នាក់នៅកន្លែងរង់ចាំ ហើយធ្វើតាមការណែនាំរបស់មន្ត្រី។',
+      },
+      en: {
+        title: 'Checks paused',
+        body: 'Please stay in the waiting area and follow the officers’ instructions.',
+      },
+      'zh-Hans': { title: '暂停办理通关手续', body: '请留在候检区，并听从工作人员的指示。' },
+    },
+    startsAt: new Date(startsAt).toISOString(),
+    expiresAt: new Date(startsAt + 24 * 3600_000).toISOString(),
+  };
+}
+
+/**
+ * image, video, HTML, image, text: each `itemMs` long, text in four languages; with `layout`, the
+ * playlist plays in a header/main/ticker layout (BENCH_LAYOUT).
+ */
+export function benchManifest(itemMs: number, options: { layout?: boolean } = {}) {
+  return {
+    ...(options.layout ? BENCH_LAYOUT : {}),
     schema: 1,
     siteGroup: SITE,
     createdAt: '2026-01-01T00:00:00Z',
@@ -55,6 +97,7 @@ export function benchManifest(itemMs: number) {
         transition: 'cut',
         entries: ['red', 'clip', 'pkg', 'green', 'notice'].map((itemId) => ({ itemId, durationMs: itemMs })),
         ticker: { text: { vi: 'Xin chào', km: 'សួស្តី', en: 'Hello', 'zh-Hans': '你好' }, speedPxPerS: 100 },
+        ...(options.layout ? { layoutId: 'bench-layout' } : {}),
       },
     ],
     schedule: { defaultPlaylistId: 'main' },
@@ -66,9 +109,13 @@ export function tempDir(prefix: string): string {
 }
 
 /** Copies the fixtures into `dir` and returns the installed bundle over them. */
-export function benchBundle(dir: string, itemMs: number): InstalledBundle {
+export function benchBundle(
+  dir: string,
+  itemMs: number,
+  options: { layout?: boolean } = {},
+): InstalledBundle {
   placeFixtures(dir, playerFiles(SITE));
-  return dirBundle(dir, benchManifest(Math.max(500, itemMs)));
+  return dirBundle(dir, benchManifest(Math.max(500, itemMs), options));
 }
 
 export function staticContent(bundle: InstalledBundle | undefined): ContentSource {
@@ -94,14 +141,18 @@ export function benchConfig(dataDir: string): DeviceConfig {
 export function headlessDaemon(o: {
   dir: string;
   config: DeviceConfig;
-  bundle: InstalledBundle;
+  /** A bundle, or a content source (a benchmark that publishes while playing). */
+  bundle: InstalledBundle | ContentSource;
   log: Logger;
   chromium?: string;
   onSupervisor?: (supervisor: ChromiumSupervisor) => void;
+  /** The schedule engine (emergencies included); without it the default playlist plays. */
+  planner?: Planner;
 }): Daemon {
   return new Daemon({
+    ...(o.planner ? { hooks: { planner: o.planner } } : {}),
     config: o.config,
-    content: staticContent(o.bundle),
+    content: 'manifest' in o.bundle ? staticContent(o.bundle) : o.bundle,
     clock: systemClock,
     log: o.log,
     createSurface: (server) => {

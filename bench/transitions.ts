@@ -13,6 +13,11 @@
  * ago and is still not on air. Start jitter is the time between the planned start and the first
  * animation frame in which the new item is on air and painted (gatecast: the frame it switched in,
  * as reported to the daemon). Frames are counted from the first item on.
+ *
+ * The gatecast run plays its slides in a layout of three regions (header with the gate's name, clock
+ * and countdown; main; ticker), and counts blank and stale frames in every region: main's as above,
+ * the header's when it shows no name or time, the ticker's when its band is up with nothing in it.
+ * The naive baseline has the one full-screen region.
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -36,7 +41,16 @@ function arg(args: string[], name: string, def: number): number {
   return i >= 0 && args[i + 1] ? Number(args[i + 1]) : def;
 }
 
+interface RegionStats {
+  frames: number;
+  blankFrames: number;
+  staleFrames: number;
+  switches: number;
+}
+
 interface RunResult {
+  /** Per region (gatecast only): main, header, ticker. */
+  regions: Record<string, RegionStats>;
   frames: number;
   blank: number;
   stale: number;
@@ -49,7 +63,8 @@ export default async function transitions(args: string[]): Promise<void> {
   const count = arg(args, '--transitions', 1000);
   const itemMs = arg(args, '--item-ms', 250);
   const dir = tempDir('gatecast-bench-tr-');
-  const bundle = benchBundle(dir, itemMs);
+  // The slides play in a header/main/ticker layout: every region is watched for blank and stale frames.
+  const bundle = benchBundle(dir, itemMs, { layout: true });
   const slots = defaultPlaylistSlots(bundle, LANGUAGES);
   const chromium = findChromium(undefined);
   const isRoot = process.getuid?.() === 0;
@@ -74,7 +89,11 @@ export default async function transitions(args: string[]): Promise<void> {
     `transitions: ${count} transitions of ${itemMs} ms items (image, video, HTML, image, text ×4 languages)\n`,
   );
   const ours = await runGatecast(chromium, isRoot, dir, bundle, plan, count, itemMs);
-  report('gatecast (double buffer)', ours);
+  report('gatecast (double buffer, layout: header/main/ticker)', ours);
+  for (const [name, r] of Object.entries(ours.regions))
+    process.stdout.write(
+      `    region ${name}: ${r.frames} frames, blank ${r.blankFrames}, stale ${r.staleFrames}, ${r.switches} switches\n`,
+    );
   const naive = await runNaive(chromium, isRoot, dir, plan, count, itemMs);
   report('naive (swap src, no preload)', naive);
   resultLine(
@@ -161,16 +180,20 @@ async function runGatecast(
       `  gatecast late starts (> 1 frame) by item: ${JSON.stringify(Object.fromEntries(late))}\n`,
     );
   const stats = (await sup.inspectPage((page) => page.evaluate('window.gatecast.stats()'))) as {
-    frames: number;
-    blankFrames: number;
-    staleFrames: number;
+    regions: Record<string, RegionStats>;
   };
   await sup.stop();
   await server.stop();
+  // Every region counts: a blank header or ticker frame is as much a defect as a blank main one.
+  const regions = Object.values(stats.regions);
+  const sum = (k: keyof RegionStats) => regions.reduce((n, r) => n + r[k], 0);
+  if (!stats.regions['header'] || !stats.regions['ticker'])
+    process.stdout.write(`  gatecast: the layout's header or ticker was never on screen\n`);
   return {
-    frames: stats.frames,
-    blank: stats.blankFrames,
-    stale: stats.staleFrames,
+    regions: stats.regions,
+    frames: stats.regions['main']?.frames ?? 0,
+    blank: sum('blankFrames'),
+    stale: sum('staleFrames'),
     shown,
     errors,
     jitterMs: jitter,
@@ -291,6 +314,7 @@ async function runNaive(
   await browser.close();
   server.close();
   return {
+    regions: {},
     frames: st.frames,
     blank: st.blank,
     stale: st.stale,

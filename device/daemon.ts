@@ -115,7 +115,7 @@ export class Daemon {
       content,
       planAt: this.planAt(hooks.planner),
       clock,
-      gate: { name: config.gate.name, languages: config.gate.languages },
+      gate: { name: config.gate.name, languages: config.gate.languages, timezone: config.gate.timezone },
       ...(config.deviceId ? { deviceId: config.deviceId } : {}),
       log: this.log.child('player-loop'),
     });

@@ -323,6 +323,8 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
         headless,
         userDataDir,
         isRoot: process.getuid?.() === 0,
+        width: config.screen.width,
+        height: config.screen.height,
         pageStallMs: config.player.pageStallMs,
         browserMemoryLimitBytes: config.player.browserMemoryLimitBytes,
         env: { ...env },
@@ -400,6 +402,7 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
         browserMemoryBytes: daemon.browserMemoryBytes(),
         trustRoot,
         unsaved: { pop: popWriter.state().waiting, ...outbox.unsavedCounts() },
+        screen: config.screen,
       }),
     handlers: commandHandlers({
       deviceId,

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { ProtocolError } from '../protocol/errors.js';
 import { parseWith } from '../protocol/validate.js';
+import type { HeaderView } from '../protocol/screen-view.js';
 
 export type TextStyle = 'standard' | 'notice' | 'warning';
 
@@ -14,12 +15,35 @@ export type SlideContent =
   | { kind: 'html'; src: string }
   | { kind: 'text'; title?: string; body: string; style: TextStyle }
   /** The neutral card shown when there is nothing to play (never a black screen). */
-  | { kind: 'card'; title: string; lines: string[] };
+  | { kind: 'card'; title: string; lines: string[] }
+  /**
+   * An emergency: every gate language at once, stacked, over the whole screen (the layout's regions
+   * stay set up underneath and come back when it ends).
+   */
+  | { kind: 'emergency'; parts: { lang: string; title?: string; body: string }[] };
 
 export interface TickerSpec {
   speedPxPerS: number;
   /** In the gate's language order; each part is rendered with its own lang attribute. */
   parts: { lang: string; text: string }[];
+}
+
+/** The header: the gate's name in the language on air, the clock, and the opening countdown. */
+export type HeaderSpec = HeaderView;
+
+/**
+ * The regions around the main one (docs/layouts.md). The page sizes them from its own viewport so
+ * that main has `aspect`; `side` and `footer` loop their own slides, double-buffered like main.
+ */
+export interface LayoutSpec {
+  id: string;
+  /** Width over height of the main region's content (16:9 → 1.777…). */
+  aspect: number;
+  header?: HeaderSpec;
+  /** A ticker band is kept (its text is the slide's `ticker`). */
+  ticker: boolean;
+  side?: Slide[];
+  footer?: Slide[];
 }
 
 export interface Slide {
@@ -35,6 +59,11 @@ export interface Slide {
   content: SlideContent;
   /** The ticker while this slide is on air; null hides it. */
   ticker: TickerSpec | null;
+  /**
+   * The layout while this slide is on air: null or absent is the whole screen (as before layouts).
+   * An emergency slide leaves the layout as it is and covers it.
+   */
+  layout?: LayoutSpec | null;
 }
 
 /**

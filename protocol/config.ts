@@ -111,6 +111,49 @@ export const UpdateConfig = z
   });
 export type UpdateConfig = z.infer<typeof UpdateConfig>;
 
+/** The screen's resolutions gatecast is built and tested for: Full HD and 4K UHD, either way up. */
+export const SUPPORTED_SCREENS = [
+  { width: 1920, height: 1080 },
+  { width: 3840, height: 2160 },
+  { width: 1080, height: 1920 },
+  { width: 2160, height: 3840 },
+  { width: 1280, height: 720 },
+  { width: 720, height: 1280 },
+] as const;
+
+/**
+ * The screen as it hangs at the gate: its resolution in pixels and which way up. The player's window,
+ * its screenshots and the dashboard's previews render at this size; the layout is computed from it.
+ */
+export const ScreenConfig = z
+  .object({
+    width: z.number().int().default(1920),
+    height: z.number().int().default(1080),
+    orientation: z.enum(['landscape', 'portrait']).optional(),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    if (!SUPPORTED_SCREENS.some((x) => x.width === s.width && x.height === s.height))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['width'],
+        message: `unsupported screen ${s.width}×${s.height}; supported: ${SUPPORTED_SCREENS.map((x) => `${x.width}×${x.height}`).join(', ')}`,
+      });
+    const actual = s.height > s.width ? 'portrait' : 'landscape';
+    if (s.orientation && s.orientation !== actual)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['orientation'],
+        message: `orientation "${s.orientation}" does not match ${s.width}×${s.height} (${actual})`,
+      });
+  })
+  .transform((s) => ({
+    width: s.width,
+    height: s.height,
+    orientation: s.orientation ?? (s.height > s.width ? ('portrait' as const) : ('landscape' as const)),
+  }));
+export type ScreenConfig = z.infer<typeof ScreenConfig>;
+
 /** A BCM GPIO line number on the 40-pin header (0–27). */
 export const BcmLine = z.number().int().min(0).max(27);
 
@@ -120,6 +163,8 @@ export const DeviceConfig = z
     deviceId: z.string().min(1).max(64).optional(),
     screenName: z.string().min(1).max(100).default('screen-1'),
     gate: GateConfig,
+    /** Default 1920×1080 landscape. */
+    screen: ScreenConfig.prefault({}),
     /** Everything the daemon keeps: SQLite, content store, TUF metadata, keys. On the SD card, never tmpfs. */
     dataDir: z.string().min(1).default('/var/lib/gatecast'),
     server: z

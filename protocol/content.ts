@@ -176,6 +176,8 @@ export const Playlist = z.object({
   transition: Transition.default('cut'),
   fadeMs: z.number().int().min(0).max(3000).default(400),
   ticker: Ticker.optional(),
+  /** The layout this playlist plays in (its items in the main region); absent: the whole screen. */
+  layoutId: Slug.optional(),
 });
 export type Playlist = z.infer<typeof Playlist>;
 
@@ -242,6 +244,61 @@ export const Emergency = z
 export type Emergency = z.infer<typeof Emergency>;
 
 // ---------------------------------------------------------------------------------------------
+// The gate and the layouts of its screens (see docs/layouts.md)
+
+/** A daily opening window of the gate, in its local time; `end` not after `start` runs past midnight. */
+export const GateHoursWindow = z
+  .object({
+    start: LocalTime,
+    end: LocalTime,
+    /** ISO weekdays (1 = Monday … 7 = Sunday) the window opens on; absent means every day. */
+    weekdays: z.array(z.number().int().min(1).max(7)).min(1).max(7).optional(),
+  })
+  .refine((w) => w.start !== w.end, { message: 'window start and end must differ' });
+export type GateHoursWindow = z.infer<typeof GateHoursWindow>;
+
+/** The gate as its screens name it: its name in each language and its opening hours. */
+export const GateInfo = z.object({
+  name: byLanguage(z.string().min(1).max(120)).refine((r) => Object.keys(r).length > 0, {
+    message: 'at least one language',
+  }),
+  /** When the gate lets travellers through; a weekday no window opens on is a closed day. Absent: no countdown. */
+  hours: z.array(GateHoursWindow).min(1).max(28).optional(),
+});
+export type GateInfo = z.infer<typeof GateInfo>;
+
+/** The regions a layout may have besides `main` (where the playlist using the layout plays). */
+export const REGION_NAMES = ['main', 'header', 'footer', 'side', 'ticker'] as const;
+export type RegionName = (typeof REGION_NAMES)[number];
+
+/** A region with its own playlist (its items in the gate's languages in turn, looping). */
+const PlaylistRegion = z.object({ playlistId: Slug });
+
+export const Layout = z.object({
+  id: Slug,
+  name: z.string().min(1).max(200).optional(),
+  /**
+   * The shape of the main region's content. The other regions take what is left, so main shows it
+   * with no bars on any screen (docs/layouts.md).
+   */
+  mainAspect: z
+    .string()
+    .regex(/^[1-9]\d?:[1-9]\d?$/, { message: 'aspect is W:H, e.g. "16:9"' })
+    .default('16:9'),
+  regions: z
+    .object({
+      /** The gate's name in the language on air, the date and time, and the opening countdown. */
+      header: z.object({ clock: z.boolean().default(true), countdown: z.boolean().default(true) }).optional(),
+      /** Scrolling text; without its own text it shows the main playlist's ticker. */
+      ticker: Ticker.partial({ text: true }).optional(),
+      side: PlaylistRegion.optional(),
+      footer: PlaylistRegion.optional(),
+    })
+    .strict(),
+});
+export type Layout = z.infer<typeof Layout>;
+
+// ---------------------------------------------------------------------------------------------
 // The bundle manifest
 
 export const BUNDLE_MANIFEST_NAME = 'bundle.json';
@@ -262,6 +319,9 @@ export const BundleManifest = z.object({
   playlists: z.array(Playlist).min(1).max(200),
   schedule: Schedule,
   emergencies: z.array(Emergency).max(20).default([]),
+  /** The gate's name and hours, for layouts with a header. */
+  gate: GateInfo.optional(),
+  layouts: z.array(Layout).max(20).optional(),
 });
 export type BundleManifest = z.infer<typeof BundleManifest>;
 
@@ -314,6 +374,8 @@ export function referenceProblems(raw: unknown): Problem[] {
   dup(items, ['items']);
   dup(playlists, ['playlists']);
   dup(entries, ['schedule', 'entries']);
+  const layouts = listOf(raw['layouts']);
+  dup(layouts, ['layouts']);
   const itemIds = new Set(items.map(idOf).filter((id) => id !== undefined));
   const playlistIds = new Set(playlists.map(idOf).filter((id) => id !== undefined));
   playlists.forEach((p, pi) => {
@@ -326,6 +388,29 @@ export function referenceProblems(raw: unknown): Problem[] {
           `playlist "${idOf(p) ?? pi}" names unknown item "${itemId}"`,
         );
     });
+  });
+  const layoutIds = new Set(layouts.map(idOf).filter((id) => id !== undefined));
+  playlists.forEach((p, pi) => {
+    const layoutId = isRecord(p) ? p['layoutId'] : undefined;
+    if (typeof layoutId === 'string' && !layoutIds.has(layoutId))
+      add(['playlists', pi, 'layoutId'], `playlist "${idOf(p) ?? pi}" names unknown layout "${layoutId}"`);
+  });
+  layouts.forEach((l, li) => {
+    const regions = isRecord(l) && isRecord(l['regions']) ? l['regions'] : {};
+    for (const name of ['side', 'footer'] as const) {
+      const r = regions[name];
+      const playlistId = isRecord(r) ? r['playlistId'] : undefined;
+      if (typeof playlistId === 'string' && !playlistIds.has(playlistId))
+        add(
+          ['layouts', li, 'regions', name, 'playlistId'],
+          `layout "${idOf(l) ?? li}" plays unknown playlist "${playlistId}" in its ${name}`,
+        );
+    }
+    if (isRecord(regions['header']) && !isRecord(raw['gate']))
+      add(
+        ['layouts', li, 'regions', 'header'],
+        `layout "${idOf(l) ?? li}" has a header but the bundle names no gate`,
+      );
   });
   const def = schedule['defaultPlaylistId'];
   if (typeof def === 'string' && !playlistIds.has(def))

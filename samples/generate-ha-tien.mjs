@@ -180,6 +180,7 @@ const manifest = {
         { itemId: 'tourism' },
       ],
       ticker: { text: per((l) => texts.welcome[l]), speedPxPerS: 80 },
+      layoutId: 'gate-day',
     },
     {
       id: 'night',
@@ -195,6 +196,16 @@ const manifest = {
     entries: [{ id: 'night', playlistId: 'night', priority: 10, window: { start: '20:00', end: '06:00' } }],
   },
   emergencies: [],
+  // The header of the day layout: the gate's name in the language on air, clock and countdown.
+  gate: { name: gateName, hours: [{ start: '07:00', end: '22:00' }] },
+  layouts: [
+    {
+      id: 'gate-day',
+      name: 'Header, main, ticker',
+      mainAspect: '16:9',
+      regions: { header: { clock: true, countdown: true }, ticker: {} },
+    },
+  ],
 };
 writeFileSync(join(out, 'bundle.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 console.log(`wrote ${out}`);

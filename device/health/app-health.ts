@@ -32,6 +32,8 @@ export interface AppHealthInputs {
   trustRoot?: 'present' | 'missing' | 'not-enrolled';
   /** Records waiting in memory for the database (proof of play, health samples, events), when any. */
   unsaved?: { pop: number; health: number; event: number };
+  /** The screen as device.json declares it (config.screen). */
+  screen?: { width: number; height: number; orientation: 'landscape' | 'portrait' };
 }
 
 export function appHealthFrom(i: AppHealthInputs): AppHealth {
@@ -60,5 +62,6 @@ export function appHealthFrom(i: AppHealthInputs): AppHealth {
     ...(i.unsaved && i.unsaved.pop + i.unsaved.health + i.unsaved.event > 0
       ? { unsaved: { ...i.unsaved } }
       : {}),
+    ...(i.screen ? { screen: { ...i.screen } } : {}),
   };
 }

@@ -19,6 +19,8 @@ export interface AppHealth {
   diskFault?: NonNullable<HealthReport['storage']['diskFault']>;
   /** Set while records wait in memory because the database could not take them. */
   unsaved?: NonNullable<HealthReport['storage']['unsaved']>;
+  /** The screen as device.json declares it. */
+  screen?: NonNullable<HealthReport['screen']>;
 }
 
 export const UNKNOWN_APP_HEALTH: AppHealth = {
@@ -72,5 +74,6 @@ export function buildHealthReport(
     browserMemoryBytes: app.browserMemoryBytes,
     ...(app.trustRoot ? { trustRoot: app.trustRoot } : {}),
     network: s.network,
+    ...(app.screen ? { screen: { ...app.screen } } : {}),
   };
 }

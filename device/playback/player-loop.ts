@@ -74,7 +74,8 @@ export interface PlayerLoopOptions {
   content: ContentSource;
   planAt: PlanAt;
   clock: Clock;
-  gate: { name: string; languages: readonly string[] };
+  /** The zone is the config's, for a layout's clock when the bundle's schedule names none. */
+  gate: { name: string; languages: readonly string[]; timezone?: string };
   deviceId?: string;
   /** Queue each slide this long before its start (at least ~1 s for decoding). */
   leadMs?: number;
@@ -191,7 +192,7 @@ export class PlayerLoop {
     let candidate = plan.current ?? plan.next;
     let extra = plan.current ? plan.next : undefined;
     for (let i = 0; candidate && bundle && i < MAX_SKIPS_PER_FILL; i++) {
-      let r = resolveSlide(candidate, bundle, this.o.gate.languages);
+      let r = resolveSlide(candidate, bundle, this.o.gate);
       if (r.ok) {
         const onAirNow = candidate.startAt <= now;
         let early = false;
@@ -199,7 +200,7 @@ export class PlayerLoop {
         // and stays until its own end, unless the item on air is the showing already up.
         if (onAirNow && !fairStartLeadIn(candidate, now) && !this.continuesOnAir(candidate, r.variant)) {
           const after = this.following(candidate);
-          const ra = after && resolveSlide(after, bundle, this.o.gate.languages);
+          const ra = after && resolveSlide(after, bundle, this.o.gate);
           if (after && ra?.ok) {
             this.log.info('fair start: next item brought forward', {
               instead: candidate.itemId,
@@ -255,7 +256,7 @@ export class PlayerLoop {
     for (let i = 0; endOf(last) - now <= this.leadMs && i < MAX_SKIPS_PER_FILL; i++) {
       const next = this.following(last);
       if (!next) break;
-      const r = resolveSlide(next, bundle, this.o.gate.languages);
+      const r = resolveSlide(next, bundle, this.o.gate);
       if (r.ok) {
         this.remember(next, r.variant, bundle.siteGroup, bundle.version);
         void this.o.surface

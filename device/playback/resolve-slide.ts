@@ -8,6 +8,7 @@ import type { Slide, TickerSpec } from '../../player/slide.js';
 import type { MediaItem } from '../../protocol/content.js';
 import type { PlannedItem } from '../../protocol/schedule.js';
 import type { InstalledBundle } from '../content/installed.js';
+import { type GateView, layoutOf, resolveLayout } from './resolve-layout.js';
 
 /** Which variant was shown: its main target and hash (text variants hash their JSON). */
 export interface VariantRef {
@@ -24,11 +25,18 @@ export function slideId(item: PlannedItem): string {
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
+/**
+ * `gate` is the gate's languages in order, or those with its zone (for a layout's header); a slide
+ * of a playlist with a layout carries the layout, an emergency every gate language at once.
+ */
 export function resolveSlide(
   item: PlannedItem,
   bundle: InstalledBundle,
-  gateLanguages: readonly string[],
+  gate: readonly string[] | GateView,
+  options: { isRegion?: boolean } = {},
 ): Resolved {
+  const gateView: GateView = 'languages' in gate ? gate : { languages: gate };
+  const gateLanguages = gateView.languages;
   const base = {
     id: slideId(item),
     startAt: item.startAt,
@@ -40,10 +48,19 @@ export function resolveSlide(
   if (item.source === 'emergency') {
     const e = bundle.manifest.emergencies.find((x) => x.id === item.itemId);
     const text = e?.text[item.language];
-    if (!text) return { ok: false, reason: `emergency "${item.itemId}" has no "${item.language}" text` };
+    if (!e || !text)
+      return { ok: false, reason: `emergency "${item.itemId}" has no "${item.language}" text` };
+    // Every traveller reads it at once: all the gate's languages it has, in the gate's order
+    // (all of its languages if it has none of the gate's), each in its own script.
+    const langs = Object.keys(e.text);
+    const inGate = gateLanguages.filter((l) => langs.includes(l));
+    const parts = (inGate.length ? inGate : langs).map((lang) => {
+      const t = e.text[lang]!;
+      return { lang, body: t.body, ...(t.title ? { title: t.title } : {}) };
+    });
     return {
       ok: true,
-      slide: { ...base, content: { kind: 'text', ...text, style: 'warning' }, ticker: null },
+      slide: { ...base, content: { kind: 'emergency', parts }, ticker: null },
       variant: { sha256: sha256(JSON.stringify(text)) },
     };
   }
@@ -53,7 +70,19 @@ export function resolveSlide(
   if (media.kind !== item.kind)
     return { ok: false, reason: `item "${item.itemId}" is ${media.kind}, planned as ${item.kind}` };
   const playlist = bundle.manifest.playlists.find((p) => p.id === item.playlistId);
-  const ticker = playlist?.ticker ? tickerSpec(playlist.ticker, gateLanguages) : null;
+  const layout = options.isRegion ? undefined : layoutOf(bundle, playlist);
+  const tickerText = layout?.regions.ticker?.text
+    ? { text: layout.regions.ticker.text, speedPxPerS: layout.regions.ticker.speedPxPerS ?? 80 }
+    : playlist?.ticker;
+  const ticker = !options.isRegion && tickerText ? tickerSpec(tickerText, gateLanguages) : null;
+  const layoutSpec = layout
+    ? resolveLayout(layout, bundle, gateView, item.startAt, (regionItem) => {
+        const r = resolveSlide(regionItem, bundle, gateView, { isRegion: true });
+        return r.ok ? r.slide : undefined;
+      })
+    : undefined;
+  // Only slides of a playlist with a layout say so: the others play on the whole screen as before.
+  const withLayout = (s: Slide): Slide => (layoutSpec ? { ...s, layout: layoutSpec } : s);
 
   const file = (path: string): { url: string; sha256: string } | undefined => {
     const info = bundle.targets.get(path);
@@ -73,7 +102,7 @@ export function resolveSlide(
       if (!f) return missing(v.src);
       return {
         ok: true,
-        slide: { ...base, content: { kind: 'image', src: f.url }, ticker },
+        slide: withLayout({ ...base, content: { kind: 'image', src: f.url }, ticker }),
         variant: { targetPath: v.src, sha256: f.sha256 },
       };
     }
@@ -83,11 +112,11 @@ export function resolveSlide(
       const poster = v.poster ? file(v.poster) : undefined;
       return {
         ok: true,
-        slide: {
+        slide: withLayout({
           ...base,
           content: { kind: 'video', src: f.url, loop: v.loop, ...(poster ? { poster: poster.url } : {}) },
           ticker,
-        },
+        }),
         variant: { targetPath: v.src, sha256: f.sha256 },
       };
     }
@@ -98,14 +127,14 @@ export function resolveSlide(
       if (absent) return missing(absent);
       return {
         ok: true,
-        slide: { ...base, content: { kind: 'html', src: f.url }, ticker },
+        slide: withLayout({ ...base, content: { kind: 'html', src: f.url }, ticker }),
         variant: { targetPath: v.entry, sha256: f.sha256 },
       };
     }
     case 'text':
       return {
         ok: true,
-        slide: {
+        slide: withLayout({
           ...base,
           content: {
             kind: 'text',
@@ -114,7 +143,7 @@ export function resolveSlide(
             ...(v.text.title ? { title: v.text.title } : {}),
           },
           ticker,
-        },
+        }),
         variant: { sha256: sha256(JSON.stringify(v.text)) },
       };
   }

@@ -18,7 +18,8 @@ import { html, type SafeHtml } from '../web/escape.js';
 import { table, tableRow } from '../web/table.js';
 import { browserUrl } from '../dashboard/browser-files.js';
 import { jsonBlock, page } from '../dashboard/layout.js';
-import { diffSection, filesSection, itemsSection } from './draft-review-sections.js';
+import { diffSection, filesSection, itemsSection, screenSection } from './draft-review-sections.js';
+import { PREVIEW_SCREENS, type PreviewScreen } from './screen-preview.js';
 import { DASHBOARD_LOCALE, type DashboardLanguage } from '../dashboard/language.js';
 
 /** Where the pages find each site group's time zone. */
@@ -141,6 +142,8 @@ export function renderDraft(
   user: PublicUser,
   csrfToken: string,
   serverUrl: string,
+  /** The screen the preview renders at (default 1920×1080). */
+  screen: PreviewScreen = PREVIEW_SCREENS[0],
 ): string {
   const t = (k: ApprovalKey, p?: Record<string, string | number>) => approvalTexts.text(lang, k, p);
   const d = r.draft;
@@ -239,7 +242,7 @@ export function renderDraft(
             </section>`
           : ''
       }
-      ${itemsSection(lang, r, anchors)} ${filesSection(lang, r, anchors)}
+      ${screenSection(lang, r, screen)} ${itemsSection(lang, r, anchors)} ${filesSection(lang, r, anchors)}
       <h2>${t('draft.signatures')}</h2>
       <p>${t('draft.need', { need: d.threshold })}</p>
       ${table(

@@ -33,6 +33,8 @@ import { routeOptions } from '../web/route-access.js';
 import { isAllowed } from '../web/roles.js';
 import type { AccountService } from '../accounts/service.js';
 import { renderDraft, renderDrafts, renderEmergency } from './approval-pages.js';
+import { previewScreen, previewSlide, screenPreviewPage } from './screen-preview.js';
+import { parseBundleManifest } from '../../protocol/content.js';
 import { pageSession, sendHtml } from '../accounts/page-session.js';
 import { languageOf } from '../dashboard/language.js';
 import type { DraftActor } from '../tuf/drafts.js';
@@ -296,8 +298,36 @@ export const approvalRoutes: FastifyPluginAsyncZod<ApprovalRoutesOptions> = asyn
           auth.user,
           auth.session.csrfToken,
           `${request.protocol}://${request.headers.host ?? request.hostname}`,
+          previewScreen((request.query as { screen?: string }).screen),
         ),
       );
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { screen?: string; emergency?: string; lang?: string } }>(
+    '/dashboard/drafts/:id/screen',
+    { config: { access: 'public' } },
+    async (request, reply) => {
+      const auth = pageSession(request, reply, { accounts, secureCookies: o.secureCookies }, 'content.view');
+      if (!auth) return reply;
+      const review = await service.review(request.params.id);
+      const manifest = parseBundleManifest(
+        JSON.parse(Buffer.from(review.manifest, 'base64').toString('utf8')),
+      );
+      const q = request.query;
+      const { body, csp } = screenPreviewPage(
+        previewSlide(manifest, review.draft.id, {
+          at: o.clock.now(),
+          ...(q.emergency ? { emergencyId: q.emergency } : {}),
+          ...(q.lang ? { lang: q.lang } : {}),
+        }),
+      );
+      // Framed by the review page only; its own CSP (the player's script and style by hash).
+      return reply
+        .header('content-security-policy', csp)
+        .header('x-frame-options', 'SAMEORIGIN')
+        .type('text/html; charset=utf-8')
+        .send(body);
     },
   );
 

@@ -10,6 +10,7 @@ import type { EntryDiff, ManifestDiff } from '../../protocol/manifest-diff.js';
 import { html, type SafeHtml } from '../web/escape.js';
 import { fmtBytes, languageName } from './approval-format.js';
 import type { DraftReview, FileSide, ReviewFile } from './approval-service.js';
+import { PREVIEW_SCREENS, type PreviewScreen } from './screen-preview.js';
 
 function entrySection(lang: DashboardLanguage, key: ApprovalKey, d: EntryDiff, name: string): SafeHtml | '' {
   const t = (k: ApprovalKey, p?: Record<string, string | number>) => approvalTexts.text(lang, k, p);
@@ -104,6 +105,40 @@ function draftManifest(r: DraftReview): BundleManifest | null {
   } catch {
     return null; // the draft was checked when created; a broken one still shows its raw text below
   }
+}
+
+/**
+ * The draft on a gate screen: the real player page at the screen's resolution, scaled into the
+ * review (a frame of /dashboard/drafts/:id/screen), with a choice of resolutions and, for a draft
+ * with emergencies, of the emergency (every language at once).
+ */
+export function screenSection(lang: DashboardLanguage, r: DraftReview, screen: PreviewScreen): SafeHtml {
+  const t = (k: ApprovalKey, p?: Record<string, string | number>) => approvalTexts.text(lang, k, p);
+  const m = draftManifest(r);
+  const id = encodeURIComponent(r.draft.id);
+  const emergencies = m?.emergencies ?? [];
+  const src = (e?: string) =>
+    `/dashboard/drafts/${id}/screen?screen=${screen.id}${e ? `&emergency=${encodeURIComponent(e)}` : ''}`;
+  const frame = (e: string | undefined, title: string) =>
+    html`<div class="screen-preview screen-${screen.id}" data-screen="${screen.id}">
+      <iframe class="screen-frame" title="${title}" referrerpolicy="no-referrer" src="${src(e)}"></iframe>
+    </div>`;
+  return html`<section id="review-screen">
+    <h2>${t('screen.title')}</h2>
+    <p class="screen-choice">
+      ${PREVIEW_SCREENS.map((s) =>
+        s.id === screen.id
+          ? html`<strong>${s.width}×${s.height}</strong> `
+          : html`<a href="/dashboard/drafts/${id}?screen=${s.id}#review-screen">${s.width}×${s.height}</a> `,
+      )}
+    </p>
+    ${frame(undefined, t('screen.title'))}
+    ${emergencies.map(
+      (e) =>
+        html`<h3>${t('screen.emergency', { id: e.id })}</h3>
+          ${frame(e.id, e.id)}`,
+    )}
+  </section>`;
 }
 
 /** An image or video of one side, through the route that checks its bytes (never its name). */

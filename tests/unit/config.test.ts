@@ -130,3 +130,39 @@ describe('server config: device socket limits', () => {
     expect(() => parseServerConfig({ ...base, ws: { frameMaxBytes: 1024 } })).toThrow(/ws\.frameMaxBytes/);
   });
 });
+
+describe('device config: the screen', () => {
+  it('defaults to 1920×1080 landscape and takes 4K and portrait', () => {
+    expect(parseDeviceConfig({ gate }).screen).toEqual({
+      width: 1920,
+      height: 1080,
+      orientation: 'landscape',
+    });
+    expect(parseDeviceConfig({ gate, screen: { width: 3840, height: 2160 } }).screen).toEqual({
+      width: 3840,
+      height: 2160,
+      orientation: 'landscape',
+    });
+    expect(
+      parseDeviceConfig({ gate, screen: { width: 1080, height: 1920, orientation: 'portrait' } }).screen,
+    ).toEqual({ width: 1080, height: 1920, orientation: 'portrait' });
+  });
+
+  it('refuses an unsupported size and an orientation that contradicts the size, by name', () => {
+    const problems = (screen: unknown) => {
+      try {
+        parseDeviceConfig({ gate, screen });
+      } catch (e) {
+        expect(isConfigError(e)).toBe(true);
+        return (e as ConfigError).message;
+      }
+      throw new Error('accepted');
+    };
+    expect(problems({ width: 1000, height: 700 })).toContain('screen.width: unsupported screen 1000×700');
+    expect(problems({ width: 1920, height: 1080, orientation: 'portrait' })).toContain(
+      'screen.orientation: orientation "portrait" does not match 1920×1080 (landscape)',
+    );
+    expect(problems({ width: '1920', height: 1080 })).toContain('screen.width');
+    expect(problems({ width: 1920, height: 1080, dpi: 96 })).toContain('dpi');
+  });
+});

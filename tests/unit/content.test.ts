@@ -103,3 +103,57 @@ describe('bundle manifest', () => {
     expect(problems).toContainEqual(expect.stringContaining('"from" must not be after "to"'));
   });
 });
+
+describe('bundle manifest: the gate and layouts', () => {
+  const withLayout = () => ({
+    ...valid(),
+    gate: { name: { vi: 'Cửa khẩu Hà Tiên', km: 'ច្រកហាទៀង' }, hours: [{ start: '07:00', end: '22:00' }] },
+    layouts: [{ id: 'gate-day', regions: { header: {}, ticker: {}, side: { playlistId: 'day' } } }],
+    playlists: [{ ...valid().playlists[0]!, layoutId: 'gate-day' }],
+  });
+
+  it('accepts a layout with a header, a ticker and a side playlist, and defaults main to 16:9', () => {
+    const m = parseBundleManifest(withLayout());
+    expect(m.layouts![0]!.mainAspect).toBe('16:9');
+    expect(m.layouts![0]!.regions.header).toEqual({ clock: true, countdown: true });
+    expect(m.playlists[0]!.layoutId).toBe('gate-day');
+    expect(m.gate!.hours).toEqual([{ start: '07:00', end: '22:00' }]);
+  });
+
+  it('plays a bundle without layouts as before', () => {
+    const m = parseBundleManifest(valid());
+    expect(m.layouts).toBeUndefined();
+    expect(m.gate).toBeUndefined();
+    expect(m.playlists[0]!.layoutId).toBeUndefined();
+  });
+
+  it('names every broken layout reference, bad hours and unknown regions at once', () => {
+    const raw = withLayout();
+    raw.playlists[0]!.layoutId = 'night';
+    const problems = problemsOf({
+      ...raw,
+      gate: { name: { vi: 'Hà Tiên', vie: 'x' }, hours: [{ start: '07:00', end: '07:00', weekdays: [8] }] },
+      layouts: [
+        { id: 'gate-day', mainAspect: 'wide', regions: { side: { playlistId: 'nope' }, corner: {} } },
+        { id: 'gate-day', regions: {} },
+      ],
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'playlists.[0].layoutId: playlist "day" names unknown layout "night"',
+        'layouts.[0].regions.side.playlistId: layout "gate-day" plays unknown playlist "nope" in its side',
+        'layouts.[1].id: duplicate id "gate-day"',
+        'layouts.[0].mainAspect: aspect is W:H, e.g. "16:9"',
+        'gate.hours.[0]: window start and end must differ',
+      ]),
+    );
+    expect(problems.some((p) => p.startsWith('gate.name.vie'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('gate.hours.[0].weekdays'))).toBe(true);
+    expect(problems.some((p) => p.includes('corner'))).toBe(true);
+    const noGate = withLayout() as Record<string, unknown>;
+    delete noGate['gate'];
+    expect(problemsOf(noGate)).toEqual([
+      'layouts.[0].regions.header: layout "gate-day" has a header but the bundle names no gate',
+    ]);
+  });
+});

@@ -108,3 +108,19 @@ describe('app health: the data disk', () => {
     expect(fine.storage).toEqual({ ext4ErrorsCount: null, rootReadOnly: null });
   });
 });
+
+describe('app health: the screen', () => {
+  it('reports the screen device.json declares, through to a valid health report', () => {
+    const h = appHealthFrom({
+      daemon: {},
+      update: undefined,
+      hardware: { display: NONE },
+      installedBundleVersion: undefined,
+      clock: { health: { systemSkewMs: 0 }, status: 'unknown' },
+      browserMemoryBytes: undefined,
+      screen: { width: 1080, height: 1920, orientation: 'portrait' },
+    });
+    const report = buildHealthReport(1, '1.0.0', EMPTY_READINGS, h);
+    expect(HealthReport.parse(report).screen).toEqual({ width: 1080, height: 1920, orientation: 'portrait' });
+  });
+});
