@@ -53,6 +53,11 @@ import { ReportFormStore } from './reports/form-settings.js';
 import { titlesOfManifest } from './reports/names.js';
 import { latestManifest } from './content/schedule-preview.js';
 import { contentFeature } from './content/plugin.js';
+import type { ReleaseCatalog } from './releases/catalog.js';
+import { MemoryReleaseCatalog } from './releases/memory-catalog.js';
+import { releasesFeature } from './releases/plugin.js';
+import { publishedReleaseCheck } from './releases/command-check.js';
+import { RolloutService } from './releases/service.js';
 
 /** The accounts database in the data directory (`gatecast admin create` writes the same file). */
 export const ACCOUNTS_DB = 'accounts.db';
@@ -75,6 +80,11 @@ export interface SyncServerDeps {
   scrypt?: ScryptParams;
   /** Prints report HTML to PDF; default Chromium (reports/pdf.ts) at config reports.chromiumPath. */
   renderPdf?: (html: string) => Promise<Uint8Array>;
+  /**
+   * The published gatecast releases (the TUF `releases` role); rollouts offer only these. Default: an
+   * empty catalogue, so every rollout is refused until one is given.
+   */
+  releases?: ReleaseCatalog;
 }
 
 export type { RouteInfo } from './web/route-access.js';
@@ -107,6 +117,7 @@ export class SyncServer {
   private fleetView?: FleetView;
   private alertService?: AlertService;
   private alertFeed?: AlertFeed;
+  private rolloutService?: RolloutService;
   private routeAccess?: InstalledRouteAccess;
   private readonly clock: Clock;
   private readonly log: Logger;
@@ -133,6 +144,11 @@ export class SyncServer {
   /** The alert monitor's service (active alerts, evaluate now), once started. */
   get alerts(): AlertService {
     return started(this.alertService);
+  }
+
+  /** The release rollouts (start, pause, resume, abort, advance, tick now), once started. */
+  get releases(): RolloutService {
+    return started(this.rolloutService);
   }
 
   get hub(): DeviceHub {
@@ -264,6 +280,7 @@ export class SyncServer {
         this.fleetView?.refresh();
         this.alertFeed?.publish(step);
       },
+      haltedRollouts: () => this.rolloutService?.halted() ?? [],
     }));
     const alertFeed = (this.alertFeed = new AlertFeed());
     await alerts.start();
@@ -287,6 +304,22 @@ export class SyncServer {
     this.fleetView.start();
     const fleet = this.fleetView;
     const deps = { registry: this.registry, hub: this.hubInstance, clock: this.clock };
+    const releaseCatalog = this.deps.releases ?? new MemoryReleaseCatalog();
+    const rollouts = (this.rolloutService = new RolloutService({
+      ...deps,
+      catalog: releaseCatalog,
+      accounts,
+      log: this.log.child('releases'),
+      commandTtlMs: c.commands.defaultTtlMs,
+      // A halt raises its alert now, a resume or an abort resolves it now.
+      onChange: () => {
+        try {
+          alerts.monitor.evaluate();
+        } catch (err) {
+          this.log.error('alert evaluation failed', { err });
+        }
+      },
+    }));
     // The features, each one plugin owning its routes and pages; each route declares its access.
     await this.app.register(async (scope) => {
       await scope.register(dashboardShell, { secureCookies });
@@ -299,6 +332,7 @@ export class SyncServer {
           log: this.log.child('dashboard'),
           secureCookies,
           commandTtlMs: c.commands.defaultTtlMs,
+          checkCommand: publishedReleaseCheck(releaseCatalog),
           tuf: tuf ? { repo: tuf.repo, repoDir: c.tuf!.repoDir } : undefined,
         },
         ops: {
@@ -307,6 +341,7 @@ export class SyncServer {
           log: apiLog,
           enrolmentTokenTtlMs: c.enrolmentTokenTtlMs,
           commandTtlMs: c.commands.defaultTtlMs,
+          checkCommand: publishedReleaseCheck(releaseCatalog),
         },
         manage: {
           manager: new FleetManager({
@@ -330,6 +365,14 @@ export class SyncServer {
         clock: this.clock,
         log: this.log.child('content'),
         mediaMaxBytes: c.content.mediaMaxBytes,
+        secureCookies,
+      });
+      await scope.register(releasesFeature, {
+        service: rollouts,
+        catalog: releaseCatalog,
+        registry: this.registry,
+        fleet,
+        accounts,
         secureCookies,
       });
       await scope.register(alertsFeature, {
@@ -393,6 +436,7 @@ export class SyncServer {
     // Proof of play stored before verification at ingest: verified once, in the background.
     this.popBackfill = new PopVerdictBackfill(this.registry, this.log.child('pop-backfill'));
     void this.popBackfill.start();
+    rollouts.start();
     this.log.info('sync server listening', { url: this.url });
   }
 
@@ -408,6 +452,7 @@ export class SyncServer {
   /** Stops every part, in order; `endHub` ends the devices' connections (with a goodbye, or abruptly). */
   private async shutDown(endHub: (hub: DeviceHub) => void | Promise<void>): Promise<void> {
     if (this.rollupTimer) clearInterval(this.rollupTimer);
+    this.rolloutService?.stop();
     await this.popBackfill?.stop();
     await this.tufInstance?.stop();
     if (this.hubInstance) await endHub(this.hubInstance);

@@ -17,6 +17,15 @@ export const ALERT_MESSAGE_KEY: Readonly<Record<AlertKind, AlertsKey>> = Object.
   'disk-fault': 'alert.diskFault',
   'content-file-unusable': 'alert.contentFileUnusable',
   'clock-unverified': 'alert.clockUnverified',
+  'release-rollout-halted': 'alert.releaseRolloutHalted',
+});
+
+/** A halted rollout's reason code, said in words (its `reason` param is the code). */
+const ROLLOUT_REASON_KEY: Readonly<Record<string, AlertsKey>> = Object.freeze({
+  'rolled-back': 'alert.rolloutReason.rolled-back',
+  'install-failed': 'alert.rolloutReason.install-failed',
+  offline: 'alert.rolloutReason.offline',
+  'pending-too-long': 'alert.rolloutReason.pending-too-long',
 });
 
 /**
@@ -27,5 +36,8 @@ export function alertText(alert: Pick<RaisedAlert, 'kind' | 'params'>, lang: Das
   const params = Object.fromEntries(
     Object.entries(alert.params).map(([k, v]) => [k, typeof v === 'number' ? formatNumber(v, lang, 1) : v]),
   );
+  const reason =
+    alert.kind === 'release-rollout-halted' ? ROLLOUT_REASON_KEY[String(params['reason'])] : undefined;
+  if (reason) params['reason'] = alertsTexts.text(lang, reason);
   return alertsTexts.text(lang, ALERT_MESSAGE_KEY[alert.kind], params);
 }

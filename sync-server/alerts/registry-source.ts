@@ -24,6 +24,7 @@ import {
   type DeviceSnapshot,
   FAULT_EVENT_KINDS,
   type FaultEvent,
+  type HaltedRollout,
   type HealthSample,
   type LatestBundle,
 } from './types.js';
@@ -43,6 +44,8 @@ export interface RegistryAlertSourceOptions {
   playbackErrorWindowMs?: number;
   /** The unusable-file rule's window, when longer than the day of fault events read. */
   fileUnusableWindowMs?: number;
+  /** Release rollouts halted now (releases/service.ts). */
+  haltedRollouts?: () => HaltedRollout[];
 }
 
 /** The health fields the rules read, from a stored health payload (protocol HealthReport). */
@@ -167,7 +170,17 @@ export class RegistryAlertSource implements AlertInputSource {
       }
     }
     if (stale) void this.refreshManifests();
-    return { now, devices, latestHealth, recentHealth, latestBundles, contentGaps: gapsBySite, faultEvents };
+    const haltedRollouts = this.o.haltedRollouts?.() ?? [];
+    return {
+      now,
+      devices,
+      latestHealth,
+      recentHealth,
+      latestBundles,
+      contentGaps: gapsBySite,
+      faultEvents,
+      haltedRollouts,
+    };
   }
 
   /** A publication seen as it happens: its time is exact, and its manifest is read now. */

@@ -11,6 +11,7 @@ import {
   DEFAULT_ALERT_THRESHOLDS,
   type DeviceSnapshot,
   type FaultEvent,
+  type HaltedRollout,
   type HealthSample,
   type RaisedAlert,
 } from './types.js';
@@ -205,6 +206,23 @@ export function missingVariantsRule(siteGroup: string, input: AlertInput): Raise
   ];
 }
 
+/**
+ * A release rollout halted by a screen's failure (a rollback, a failed install, offline or pending too
+ * long after the offer): critical, on that screen, until ops resume or abort the rollout.
+ */
+export function rolloutHaltedRule(r: HaltedRollout): RaisedAlert[] {
+  return [
+    {
+      key: `release-rollout-halted:${r.rolloutId}`,
+      kind: 'release-rollout-halted',
+      severity: 'critical',
+      siteGroup: r.siteGroup,
+      deviceId: r.deviceId,
+      params: { version: r.version, screen: r.screenName, reason: r.reason, detail: r.detail || '—' },
+    },
+  ];
+}
+
 const DEVICE_RULES = [
   offlineRule,
   displayOffRule,
@@ -230,5 +248,6 @@ export function evaluateAlerts(input: AlertInput, thresholds: Partial<AlertThres
     for (const rule of DEVICE_RULES) out.push(...rule(d, input, t));
   }
   for (const g of gates) out.push(...missingVariantsRule(g, input));
+  for (const r of input.haltedRollouts ?? []) out.push(...rolloutHaltedRule(r));
   return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }

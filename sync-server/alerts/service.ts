@@ -15,7 +15,7 @@ import type { AlertStep } from './lifecycle.js';
 import { alertStateOf } from './alert-state-store.js';
 import { AlertMonitor } from './monitor.js';
 import { RegistryAlertSource } from './registry-source.js';
-import { FAULT_EVENT_KINDS } from './types.js';
+import { FAULT_EVENT_KINDS, type HaltedRollout } from './types.js';
 import { loadActiveAlerts, saveActiveAlerts, saveAlertEvents } from './store.js';
 import { type FetchLike, WebhookSender } from './webhook.js';
 
@@ -30,6 +30,8 @@ export interface AlertServiceOptions {
   onChange?: (step: AlertStep) => void;
   /** The webhook's fetch (default: global fetch). */
   fetch?: FetchLike;
+  /** Release rollouts halted now (releases/service.ts); without it none are judged. */
+  haltedRollouts?: () => HaltedRollout[];
 }
 
 export class AlertService {
@@ -59,6 +61,7 @@ export class AlertService {
       hub: this.o.hub,
       tuf: this.o.tuf,
       logger,
+      ...(this.o.haltedRollouts ? { haltedRollouts: this.o.haltedRollouts } : {}),
       ...(thresholds.playbackErrorWindowMs
         ? { playbackErrorWindowMs: thresholds.playbackErrorWindowMs }
         : {}),

@@ -20,6 +20,12 @@ export const alertsTexts = defineCatalogue({
     'alert.diskFault': 'Ổ dữ liệu dừng việc tải nội dung ({code}): {message}',
     'alert.contentFileUnusable': '{count} tệp nội dung hỏng, không phát và đang tải lại: {files}',
     'alert.clockUnverified': 'Đồng hồ chưa được xác minh: lịch chạy theo mốc thời gian tin cậy gần nhất',
+    'alert.releaseRolloutHalted':
+      'Đã dừng triển khai bản gatecast {version}: màn hình {screen} {reason} ({detail}); không màn hình nào khác được mời cài',
+    'alert.rolloutReason.rolled-back': 'đã quay về bản cũ',
+    'alert.rolloutReason.install-failed': 'không cài được',
+    'alert.rolloutReason.offline': 'mất kết nối quá lâu sau khi được mời cài',
+    'alert.rolloutReason.pending-too-long': 'chưa xác nhận bản mới trong thời hạn',
     'alert.severity.critical': 'Nghiêm trọng',
     'alert.severity.warning': 'Cảnh báo',
     'alert.acknowledge': 'Xác nhận',
@@ -69,6 +75,7 @@ export const alertsTexts = defineCatalogue({
     'alerts.kind.disk-fault': 'Lỗi ổ dữ liệu',
     'alerts.kind.content-file-unusable': 'Tệp nội dung hỏng',
     'alerts.kind.clock-unverified': 'Đồng hồ chưa xác minh',
+    'alerts.kind.release-rollout-halted': 'Triển khai bản phát hành bị dừng',
   },
   en: {
     'alert.offline': 'Offline for more than {minutes, plural, one {# minute} other {# minutes}}',
@@ -86,6 +93,12 @@ export const alertsTexts = defineCatalogue({
     'alert.contentFileUnusable':
       '{count, plural, one {# installed file} other {# installed files}} unusable, not shown and fetched again: {files}',
     'alert.clockUnverified': 'Clock unverified: the schedule runs from the last known good time',
+    'alert.releaseRolloutHalted':
+      'Rollout of gatecast {version} halted: screen {screen} {reason} ({detail}); no other screen is offered it',
+    'alert.rolloutReason.rolled-back': 'rolled back to its previous release',
+    'alert.rolloutReason.install-failed': 'could not install it',
+    'alert.rolloutReason.offline': 'went offline too long after the offer',
+    'alert.rolloutReason.pending-too-long': 'did not commit it in time',
     'alert.severity.critical': 'Critical',
     'alert.severity.warning': 'Warning',
     'alert.acknowledge': 'Acknowledge',
@@ -135,6 +148,7 @@ export const alertsTexts = defineCatalogue({
     'alerts.kind.disk-fault': 'Data disk fault',
     'alerts.kind.content-file-unusable': 'Content file unusable',
     'alerts.kind.clock-unverified': 'Clock unverified',
+    'alerts.kind.release-rollout-halted': 'Release rollout halted',
   },
 });
 

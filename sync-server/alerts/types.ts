@@ -100,6 +100,22 @@ export interface AlertInput {
   contentGaps: ReadonlyMap<string, readonly ContentGap[]>;
   /** Recent fault events per device id, oldest first (covering at least `fileUnusableWindowMs`). */
   faultEvents?: ReadonlyMap<string, readonly FaultEvent[]>;
+  /** Release rollouts halted by a failed screen (sync-server/releases), one entry each. */
+  haltedRollouts?: readonly HaltedRollout[];
+}
+
+/** A release rollout stopped by one screen's failure, as the rollout service saved it. */
+export interface HaltedRollout {
+  rolloutId: string;
+  version: string;
+  /** The screen whose failure halted it, its name and gate. */
+  deviceId: string;
+  screenName: string;
+  siteGroup: string;
+  /** rollout-policy.ts FailureReason: 'rolled-back', 'install-failed', 'offline', 'pending-too-long'. */
+  reason: string;
+  /** What the screen or its command said, or ''. */
+  detail: string;
 }
 
 /** Thresholds; every field has a default in DEFAULT_ALERT_THRESHOLDS. */
@@ -146,7 +162,8 @@ export type AlertKind =
   | 'trust-root-missing'
   | 'disk-fault'
   | 'content-file-unusable'
-  | 'clock-unverified';
+  | 'clock-unverified'
+  | 'release-rollout-halted';
 
 export type AlertSeverity = 'warning' | 'critical';
 

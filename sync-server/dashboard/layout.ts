@@ -50,6 +50,7 @@ export const NAV: readonly { href: string; label: (lang: DashboardLanguage) => s
     action: 'fleet.manage',
   },
   { href: '/dashboard/alerts', label: (l) => shellTexts.text(l, 'nav.alerts'), action: 'alerts.view' },
+  { href: '/dashboard/releases', label: (l) => shellTexts.text(l, 'nav.releases'), action: 'releases.view' },
   { href: '/dashboard/content', label: (l) => shellTexts.text(l, 'nav.content'), action: 'content.view' },
   { href: '/dashboard/drafts', label: (l) => shellTexts.text(l, 'nav.drafts'), action: 'content.view' },
   {

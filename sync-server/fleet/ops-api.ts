@@ -5,7 +5,6 @@
  * checked by the route guard, web/route-access.ts, on the matched route) and its params, query and
  * body as zod schemas; errors answer in the one shape of web/errors.ts.
  */
-import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Clock } from '../../protocol/clock.js';
@@ -13,7 +12,7 @@ import { GateConfig } from '../../protocol/config.js';
 import type { Logger } from '../../platform/log.js';
 import { CommandName, FreeJsonObject } from '../../protocol/messages.js';
 import { NotFoundError } from '../web/errors.js';
-import { DeviceRevokedError } from './errors.js';
+import { issueCommand, type NewCommand } from './commands.js';
 import type { Enrolment } from '../enrolment/enrolment.js';
 import type { Registry } from '../registry/registry.js';
 import type { DeviceHub } from '../ingest/ws-hub.js';
@@ -63,6 +62,8 @@ export interface OpsApiOptions {
   log: Logger;
   enrolmentTokenTtlMs: number;
   commandTtlMs: number;
+  /** Checks a command before it is queued (commands.ts `checkCommand`). */
+  checkCommand?: ((c: NewCommand) => void) | undefined;
 }
 
 export const opsApi: FastifyPluginAsyncZod<OpsApiOptions> = async (app, d) => {
@@ -245,17 +246,12 @@ export const opsApi: FastifyPluginAsyncZod<OpsApiOptions> = async (app, d) => {
     },
     async (req, reply) => {
       const { id } = req.params;
-      const dev = device(id);
-      if (dev.revokedAtMs !== null) throw new DeviceRevokedError(`device ${id} is revoked`);
       const b = req.body;
-      const now = d.clock.now();
-      const cmd = d.registry.commands.create({
-        id: `cmd-${randomBytes(8).toString('hex')}`,
+      const cmd = issueCommand(d, {
         deviceId: id,
         name: b.name,
         args: b.args,
-        issuedAtMs: now,
-        expiresAtMs: now + (b.ttlMs ?? d.commandTtlMs),
+        ttlMs: b.ttlMs ?? d.commandTtlMs,
       });
       d.log.info('command queued', {
         deviceId: id,
@@ -263,8 +259,7 @@ export const opsApi: FastifyPluginAsyncZod<OpsApiOptions> = async (app, d) => {
         name: cmd.name,
         online: d.hub.isOnline(id),
       });
-      d.hub.deliverCommands(id);
-      return reply.code(201).send(d.registry.commands.get(cmd.id));
+      return reply.code(201).send(cmd);
     },
   );
   app.get('/api/devices/:id/commands', byId('A device’s commands'), async (req) => {

@@ -10,7 +10,6 @@
  *   GET  /api/dashboard/commands/:id         one command and its result (fleet.view)
  *   GET  /api/dashboard/commands/:id/screenshot  PNG (fleet.view)
  */
-import { randomBytes } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -30,7 +29,7 @@ import { sendPage } from '../accounts/page-routes.js';
 import type { FleetView } from './fleet-view.js';
 import { renderFleet, renderScreen } from './pages.js';
 import { latestManifest, previewSegmentsSliced } from '../content/schedule-preview.js';
-import { DeviceRevokedError } from './errors.js';
+import { issueCommand, type NewCommand } from './commands.js';
 
 export interface FleetRoutesOptions {
   fleet: FleetView;
@@ -41,6 +40,8 @@ export interface FleetRoutesOptions {
   log: Logger;
   secureCookies: boolean | 'auto';
   commandTtlMs: number;
+  /** Checks a command before it is queued (commands.ts `checkCommand`). */
+  checkCommand?: ((c: NewCommand) => void) | undefined;
   tuf?: { repo: TufRepository; repoDir: string } | undefined;
 }
 
@@ -168,21 +169,10 @@ export const fleetRoutes: FastifyPluginAsyncZod<FleetRoutesOptions> = async (app
     async (request, reply) => {
       const actor = request.account!;
       const id = request.params.id;
-      const dev = found(o.registry.devices.get(id), `no device ${id}`);
-      if (dev.revokedAtMs !== null) throw new DeviceRevokedError(`device ${id} is revoked`);
       const b = request.body;
-      const now = o.clock.now();
-      const cmd = o.registry.commands.create({
-        id: `cmd-${randomBytes(8).toString('hex')}`,
-        deviceId: id,
-        name: b.name,
-        args: b.args,
-        issuedAtMs: now,
-        expiresAtMs: now + o.commandTtlMs,
-      });
+      const cmd = issueCommand(o, { deviceId: id, name: b.name, args: b.args, ttlMs: o.commandTtlMs });
       o.accounts.audit(actor, 'device.command', id, 'ok', { command: cmd.name, commandId: cmd.id });
-      o.hub.deliverCommands(id);
-      return reply.code(201).send(o.registry.commands.get(cmd.id));
+      return reply.code(201).send(cmd);
     },
   );
 

@@ -283,4 +283,32 @@ CREATE TABLE pop_rollup_declared (
 ALTER TABLE devices ADD COLUMN retired_at INTEGER;
 `,
   },
+  {
+    name: 'registry-releases-1',
+    up: `
+-- Staged rollouts of gatecast releases (sync-server/releases): the definition and the policy's state
+-- as JSON (rollout-policy.ts), the status beside them for lookups.
+CREATE TABLE release_rollouts (
+  id TEXT PRIMARY KEY,
+  version TEXT NOT NULL,
+  definition TEXT NOT NULL,
+  state TEXT NOT NULL,
+  status TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  created_by TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX release_rollouts_status ON release_rollouts (status);
+-- Each screen is offered a version once (the key): the install-release command that offered it.
+CREATE TABLE release_offers (
+  device_id TEXT NOT NULL,
+  version TEXT NOT NULL,
+  rollout_id TEXT NOT NULL REFERENCES release_rollouts (id),
+  stage INTEGER NOT NULL,
+  offered_at INTEGER NOT NULL,
+  command_id TEXT NOT NULL,
+  PRIMARY KEY (device_id, version)
+) WITHOUT ROWID;
+`,
+  },
 ];

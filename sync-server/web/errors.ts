@@ -67,6 +67,7 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = Object.freeze({
   REPORT_PERIOD_TOO_LONG: 400,
   REPORT_FORM_INVALID: 400,
   ENROL_TTL_INVALID: 400,
+  ROLLOUT_INVALID: 400,
   ENROL_SCREEN_NAME_INVALID: 400,
   // Who is asking.
   AUTH_REQUIRED: 401,
@@ -90,6 +91,7 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = Object.freeze({
   SITE_GROUP_UNKNOWN: 404,
   ALERT_NOT_FOUND: 404,
   ENROL_GATE_UNKNOWN: 404,
+  ROLLOUT_NOT_FOUND: 404,
   // The state it is in.
   USER_EXISTS: 409,
   LAST_ADMIN: 409,
@@ -110,6 +112,10 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = Object.freeze({
   DEVICE_REVOKED: 409,
   DEVICE_RETIRED: 409,
   ENROL_KEY_IN_USE: 409,
+  RELEASE_NOT_PUBLISHED: 409,
+  ROLLOUT_STATE: 409,
+  ROLLOUT_ACTIVE: 409,
+  ROLLOUT_STAGE_UNSETTLED: 409,
   MEDIA_TOO_LARGE: 413,
   MEDIA_NOT_VIEWABLE: 415,
   MEDIA_TYPE: 415,

@@ -18,6 +18,10 @@ export const ACTIONS = [
   'fleet.manage',
   'alerts.view',
   'alerts.acknowledge',
+  /** gatecast releases on screens and their rollouts: read. */
+  'releases.view',
+  /** Start, pause, resume, abort and advance a rollout of a gatecast release. */
+  'releases.manage',
   'content.view',
   'content.edit',
   'draft.submit',
@@ -37,6 +41,7 @@ const READ: Action[] = [
   'api.docs',
   'fleet.view',
   'alerts.view',
+  'releases.view',
   'content.view',
   'reports.view',
 ];
@@ -52,6 +57,7 @@ export const PERMISSIONS: Readonly<Record<Role, ReadonlySet<Action>>> = Object.f
     'device.command',
     'fleet.manage',
     'alerts.acknowledge',
+    'releases.manage',
     'emergency.create',
   ]),
   author: new Set<Action>([...READ, 'content.edit', 'draft.submit', 'emergency.create']),

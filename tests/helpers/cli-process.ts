@@ -3,7 +3,7 @@
  * codes, stdout and stderr are the real ones. Build first: `npx tsc -p tsconfig.build.json &&
  * node scripts/copy-browser-files.mjs`.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -25,4 +25,26 @@ export function runGatecast(args: string[], opts: { cwd?: string; env?: NodeJS.P
     timeout: 60_000,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * As `runGatecast`, without blocking this process: for a CLI that talks to a server running in the
+ * test's own process.
+ */
+export function runGatecastAsync(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
+  if (!existsSync(GATECAST_JS))
+    throw new Error(`${GATECAST_JS} is missing: build first (npx tsc -p tsconfig.build.json)`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [GATECAST_JS, ...args], {
+      env: { ...process.env, ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 60_000,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
 }

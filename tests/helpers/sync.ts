@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { type Clock, systemClock } from '../../protocol/clock.js';
 import { memoryLogger } from '../../platform/log.js';
 import { parseServerConfig, type ServerConfigInput } from '../../sync-server/config/config.js';
-import { SyncServer } from '../../sync-server/main.js';
+import { SyncServer, type SyncServerDeps } from '../../sync-server/main.js';
 import type { Cleanup } from './cleanups.js';
 import { tempDir } from './temp.js';
 
@@ -24,6 +24,7 @@ export async function startServer(
   dir: string,
   over: Partial<ServerConfigInput> = {},
   clock: Clock = systemClock,
+  deps: Pick<SyncServerDeps, 'releases'> = {},
 ) {
   const rootFile = join(dir, 'root.json');
   writeFileSync(rootFile, JSON.stringify(FAKE_ROOT));
@@ -36,7 +37,7 @@ export async function startServer(
     gates: [GATE],
     ...over,
   });
-  const server = new SyncServer(config, { clock, log, scrypt: TEST_SCRYPT });
+  const server = new SyncServer(config, { clock, log, scrypt: TEST_SCRYPT, ...deps });
   await server.start();
   const api = async (method: string, path: string, body?: unknown) => {
     const res = await opsRequest(server.url, OPS_TOKEN, method, path, body);

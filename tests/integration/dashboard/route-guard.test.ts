@@ -48,11 +48,13 @@ const PUBLIC_ROUTES: Record<string, PublicRoute> = {
   'GET /dashboard/static/content/browser/*': { kind: 'open', why: 'content page scripts, no data' },
   'GET /dashboard/static/accounts/browser/*': { kind: 'open', why: 'account page script, no data' },
   'GET /dashboard/static/alerts/browser/*': { kind: 'open', why: 'alerts page script, no data' },
+  'GET /dashboard/static/releases/browser/*': { kind: 'open', why: 'releases page script, no data' },
   'GET /dashboard': { kind: 'page', action: 'fleet.view' },
   'GET /dashboard/screen/:id': { kind: 'page', action: 'fleet.view' },
   'GET /dashboard/fleet/manage': { kind: 'page', action: 'fleet.manage' },
   'GET /dashboard/reports': { kind: 'page', action: 'reports.view' },
   'GET /dashboard/alerts': { kind: 'page', action: 'alerts.view' },
+  'GET /dashboard/releases': { kind: 'page', action: 'releases.view' },
   'GET /dashboard/content': { kind: 'page', action: 'content.view' },
   'GET /dashboard/drafts': { kind: 'page', action: 'content.view' },
   'GET /dashboard/drafts/:id': {
@@ -96,6 +98,10 @@ const OUTSIDE_ROUTES: Record<string, { credential: Credential; why?: string }> =
   'GET /api/commands/:id/screenshot': { credential: 'ops-token' },
   'POST /api/updates/notify': { credential: 'ops-token' },
   'GET /api/status': { credential: 'ops-token' },
+  'GET /api/releases': { credential: 'ops-token' },
+  'GET /api/releases/rollouts/:id': { credential: 'ops-token' },
+  'POST /api/releases/rollouts': { credential: 'ops-token' },
+  'POST /api/releases/rollouts/:id/:action': { credential: 'ops-token' },
 };
 
 /** What each machine credential is declared as in the route table. */
