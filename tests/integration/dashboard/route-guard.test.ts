@@ -62,6 +62,11 @@ const PUBLIC_ROUTES: Record<string, PublicRoute> = {
     action: 'content.view',
     path: () => `/dashboard/drafts/${draftId}`,
   },
+  'GET /dashboard/drafts/:id/screen': {
+    kind: 'page',
+    action: 'content.view',
+    path: () => `/dashboard/drafts/${draftId}/screen`,
+  },
   'GET /dashboard/emergency': { kind: 'page', action: 'emergency.create' },
   'GET /dashboard/users': { kind: 'page', action: 'users.manage' },
   'GET /dashboard/account': { kind: 'page', action: 'session.self' },
