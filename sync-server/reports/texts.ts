@@ -101,9 +101,10 @@ export const reportsTexts = defineCatalogue({
     'timeline.span': 'Thời gian phục vụ: {from} – {to}',
     'timeline.notInService': 'Không hoạt động trong kỳ',
     'chain.words.ok':
-      '{records} bản ghi: đã kiểm tra mã băm, liên kết chuỗi và chữ ký (kiểm tra khi nhận); không có chỗ đứt',
+      '{records} bản ghi: mã băm, liên kết chuỗi và chữ ký đã kiểm tra khi nhận (chưa kiểm tra lại); không có chỗ đứt',
     'chain.words.none': 'Không có bản ghi trong kỳ',
-    'chain.words.broken': '{records} bản ghi: đã kiểm tra mã băm, liên kết chuỗi và chữ ký; {breaks}',
+    'chain.words.broken':
+      '{records} bản ghi: mã băm, liên kết chuỗi và chữ ký đã kiểm tra khi nhận (chưa kiểm tra lại); {breaks}',
     'chain.words.gap': '{count} chỗ thiếu ({missing} bản ghi)',
     'chain.words.edit': '{count} bản ghi bị sửa',
     'chain.words.signature': '{count} chữ ký không hợp lệ',
@@ -242,9 +243,10 @@ export const reportsTexts = defineCatalogue({
     'timeline.span': 'In service: {from} – {to}',
     'timeline.notInService': 'Not in service in the period',
     'chain.words.ok':
-      '{records} records: hashes, chain links and signatures (checked on receipt) verified; no break',
+      '{records} records: hashes, chain links and signatures checked on receipt (not re-verified since); no break',
     'chain.words.none': 'No records in the period',
-    'chain.words.broken': '{records} records: hashes, chain links and signatures verified; {breaks}',
+    'chain.words.broken':
+      '{records} records: hashes, chain links and signatures checked on receipt (not re-verified since); {breaks}',
     'chain.words.gap':
       '{count, plural, one {# gap} other {# gaps}} ({missing, plural, one {# record} other {# records}} missing)',
     'chain.words.edit': '{count, plural, one {# altered record} other {# altered records}}',

@@ -478,7 +478,9 @@ describe('report output', () => {
       '00:00 11/03/2026',
     ]);
     expect(ht1[8]).toBe('91,67%');
-    expect(ht1.at(-1)).toMatch(/^3 bản ghi: đã kiểm tra mã băm, liên kết chuỗi và chữ ký/);
+    expect(ht1.at(-1)).toMatch(
+      /^3 bản ghi: mã băm, liên kết chuỗi và chữ ký đã kiểm tra khi nhận \(chưa kiểm tra lại\)/,
+    );
     const ht2 = rows.find((r) => r[2] === 'Sảnh nhập cảnh')!;
     expect(ht2.at(-1)).toContain('1 chỗ thiếu (2 bản ghi); 1 bản ghi bị sửa');
     expect(rows.flat().some((c) => /T\d\d:\d\d:\d\d/.test(c) || c === 'ok')).toBe(false);
