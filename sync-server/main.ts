@@ -47,6 +47,7 @@ import { repoLayout } from './tuf/layout.js';
 import { JobQueue } from './reports/job-queue.js';
 import { renderPdf } from './reports/pdf.js';
 import { PopVerdictBackfill } from './ingest/pop-backfill.js';
+import { PopRollupBackfill } from './ingest/pop-rollup-backfill.js';
 import { RegistryReportSource } from './reports/registry-source.js';
 import { reportRoutes } from './reports/routes.js';
 import { ReportFormStore } from './reports/form-settings.js';
@@ -112,6 +113,7 @@ export class SyncServer {
   private hubInstance?: DeviceHub;
   private rollupTimer?: NodeJS.Timeout;
   private popBackfill?: PopVerdictBackfill;
+  private rollupBackfill?: PopRollupBackfill;
   private tufInstance?: MountedTuf;
   private accountStore?: SqliteAccountStore;
   private fleetView?: FleetView;
@@ -437,6 +439,9 @@ export class SyncServer {
     this.popBackfill = new PopVerdictBackfill(this.registry, this.log.child('pop-backfill'));
     void this.popBackfill.start();
     rollouts.start();
+    // Proof of play stored before the rollups: added to them once, in the background, resumably.
+    this.rollupBackfill = new PopRollupBackfill(this.registry.rollups, this.log.child('pop-rollup-backfill'));
+    void this.rollupBackfill.start();
     this.log.info('sync server listening', { url: this.url });
   }
 
@@ -454,6 +459,7 @@ export class SyncServer {
     if (this.rollupTimer) clearInterval(this.rollupTimer);
     this.rolloutService?.stop();
     await this.popBackfill?.stop();
+    await this.rollupBackfill?.stop();
     await this.tufInstance?.stop();
     if (this.hubInstance) await endHub(this.hubInstance);
     // A half-open client (no request yet, or never finishing one) must not hold the shutdown.

@@ -6,11 +6,10 @@
  * is stored or was dropped on the device — and each telemetry table has PRIMARY KEY (device_id, seq)
  * with INSERT OR IGNORE, so a record sent twice (lost ack, server restart) is stored once.
  */
-import { POP_GENESIS_HASH } from '../../protocol/proof-of-play.js';
 import { coded } from '../../protocol/errors.js';
 import type { OutboxRecord, OutboxStream } from '../../protocol/messages.js';
 import type { SqliteDb, SqliteStatement } from '../../platform/sqlite.js';
-import type { PopRollupStore } from './pop-rollups.js';
+import { claimedLink, linkHolds, type PopRollupStore } from './pop-rollups.js';
 import type { PopVerdict } from './pop-store.js';
 import { columns, RegistryError, rowMapper } from './rows.js';
 
@@ -103,7 +102,7 @@ const eventPayloadRow = columns('events', {
   message: 'str',
   payload: 'json',
 });
-const popHashRow = rowMapper('pop_records', (r) => r.strOrNull('hash'));
+const popLinkRow = columns('pop_records', { hash: 'strOrNull', prevHash: 'strOrNull' });
 
 export class IngestStore {
   private readonly s;
@@ -156,7 +155,8 @@ export class IngestStore {
       insertPop: db.prepare(
         'INSERT OR IGNORE INTO pop_records (device_id, seq, at, item_id, hash, prev_hash, payload, verdict, link_ok, clock_status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
-      popHashAt: db.prepare('SELECT hash FROM pop_records WHERE device_id = ? AND seq = ?'),
+      popLinkAt: db.prepare('SELECT hash, prev_hash FROM pop_records WHERE device_id = ? AND seq = ?'),
+      setLinkOk: db.prepare('UPDATE pop_records SET link_ok = ? WHERE device_id = ? AND seq = ?'),
       quarantined: db.prepare(
         'SELECT stream, seq, at, payload, reason FROM quarantined_records WHERE device_id = ? ORDER BY stream, seq LIMIT 1000',
       ),
@@ -260,33 +260,41 @@ export class IngestStore {
         const e = r.payload as { kind: string; level: string; message: string };
         s.insertEvent.run(b.deviceId, r.seq, r.at, e.kind, e.level, e.message, JSON.stringify(r.payload));
       } else {
-        const p = r.payload as { itemId?: string; hash?: string; prevHash?: string; clockStatus?: unknown };
-        const prevHash =
+        const p = r.payload as { itemId?: string; clockStatus?: unknown };
+        const link = claimedLink(r.payload);
+        const before =
           r.seq === 1
-            ? POP_GENESIS_HASH
+            ? null
             : prevPop?.seq === r.seq - 1
-              ? prevPop.hash
-              : (popHashRow.one(s.popHashAt.get(b.deviceId, r.seq - 1)) ?? null);
+              ? { hash: prevPop.hash }
+              : popLinkRow.one(s.popLinkAt.get(b.deviceId, r.seq - 1));
         const verdict = b.popVerdicts?.get(r.seq) ?? null;
         const stored = s.insertPop.run(
           b.deviceId,
           r.seq,
           r.at,
           p.itemId ?? null,
-          p.hash ?? null,
-          p.prevHash ?? null,
+          link.hash,
+          link.prevHash,
           JSON.stringify(r.payload),
           verdict,
-          prevHash === null ? null : p.prevHash === prevHash ? 1 : 0,
+          // Judged as the rollups judge links (pop-rollups.ts linkHolds); unknown until both are stored.
+          r.seq === 1 || before ? (linkHolds(r.seq, link.prevHash, before?.hash ?? null) ? 1 : 0) : null,
           // Flagged as the device said (schema.ts registry-clock-1), never re-dated.
           typeof p.clockStatus === 'string' ? p.clockStatus.slice(0, 32) : null,
         );
+        if (stored.changes === 1) {
+          // The record after it may have come first (a late delivery): its link is known now.
+          const after = popLinkRow.one(s.popLinkAt.get(b.deviceId, r.seq + 1));
+          if (after)
+            s.setLinkOk.run(linkHolds(r.seq + 1, after.prevHash, link.hash) ? 1 : 0, b.deviceId, r.seq + 1);
+        }
         // Only a record stored now adds to the rollups: a repeat delivery is ignored above and here.
         if (stored.changes === 1 && this.rollups) {
           const place = (rollupPlace ??= this.rollups.place(b.deviceId));
           if (place) this.rollups.add(place, { seq: r.seq, at: r.at, payload: r.payload, verdict });
         }
-        prevPop = { seq: r.seq, hash: p.hash ?? null };
+        prevPop = { seq: r.seq, hash: link.hash };
       }
       if (r.seq === mark + 1) mark = r.seq;
     }

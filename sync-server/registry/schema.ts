@@ -276,6 +276,102 @@ CREATE TABLE pop_rollup_declared (
 `,
   },
   {
+    name: 'registry-rollups-2',
+    up: `
+-- Proof-of-play rollups that hold everything a period report shows (sync-server/registry/pop-rollups.ts),
+-- replacing those of registry-rollups-1. Each record is placed on the local day of its start at its
+-- screen's gate (days since 1970-01-01).
+DROP TABLE pop_rollup_plays;
+DROP TABLE pop_rollup_rejected;
+DROP TABLE pop_rollup_cover;
+DROP TABLE pop_rollup_runs;
+DROP TABLE pop_rollup_declared;
+-- Records of every kind per day: what the chain column says was checked.
+CREATE TABLE pop_day_records (
+  device_id TEXT NOT NULL,
+  day INTEGER NOT NULL,
+  records INTEGER NOT NULL,
+  PRIMARY KEY (device_id, day)
+) WITHOUT ROWID;
+-- Counted plays; partial: cut short (PopEntry.partial); on_air_next_ms: time on air past the day's end.
+CREATE TABLE pop_day_plays (
+  device_id TEXT NOT NULL,
+  day INTEGER NOT NULL,
+  item_id TEXT NOT NULL,
+  language TEXT NOT NULL,
+  partial INTEGER NOT NULL,
+  plays INTEGER NOT NULL,
+  plays_screen_off INTEGER NOT NULL,
+  on_air_ms INTEGER NOT NULL,
+  on_air_next_ms INTEGER NOT NULL,
+  PRIMARY KEY (device_id, day, item_id, language, partial)
+) WITHOUT ROWID;
+-- Records failing a check of their own; reasons: 'edit', 'signature', 'device', 'site-group' joined by '+'.
+CREATE TABLE pop_day_rejected (
+  device_id TEXT NOT NULL,
+  day INTEGER NOT NULL,
+  reasons TEXT NOT NULL,
+  records INTEGER NOT NULL,
+  PRIMARY KEY (device_id, day, reasons)
+) WITHOUT ROWID;
+-- The lowest 1000 rejected records per day by seq, as the report lists them.
+CREATE TABLE pop_day_rejected_list (
+  device_id TEXT NOT NULL,
+  day INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  item_id TEXT NOT NULL,
+  language TEXT NOT NULL,
+  reasons TEXT NOT NULL,
+  PRIMARY KEY (device_id, day, seq)
+) WITHOUT ROWID;
+-- Time covered by counted plays starting that day, merged where less than a minute apart.
+CREATE TABLE pop_day_cover (
+  device_id TEXT NOT NULL,
+  day INTEGER NOT NULL,
+  from_ms INTEGER NOT NULL,
+  to_ms INTEGER NOT NULL,
+  PRIMARY KEY (device_id, day, from_ms)
+) WITHOUT ROWID;
+-- The chain's running state: each unbroken run of stored seqs (inclusive), with its ends' starts.
+CREATE TABLE pop_chain_runs (
+  device_id TEXT NOT NULL,
+  from_seq INTEGER NOT NULL,
+  to_seq INTEGER NOT NULL,
+  from_at INTEGER NOT NULL,
+  to_at INTEGER NOT NULL,
+  PRIMARY KEY (device_id, from_seq)
+) WITHOUT ROWID;
+-- Broken links: the record at seq does not link to the stored record before it.
+CREATE TABLE pop_chain_links (
+  device_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  day INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  PRIMARY KEY (device_id, seq)
+) WITHOUT ROWID;
+CREATE INDEX pop_chain_links_day ON pop_chain_links (device_id, day);
+-- Gaps the screen declared in its chain (plays it could not keep) that pass their checks.
+CREATE TABLE pop_day_declared (
+  device_id TEXT NOT NULL,
+  day INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  from_ms INTEGER NOT NULL,
+  to_ms INTEGER NOT NULL,
+  records INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  PRIMARY KEY (device_id, day, seq)
+) WITHOUT ROWID;
+-- The rows stored before these rollups (rowid <= to_rowid) are added once by the backfill
+-- (PopRollupStore.backfill), which moves done_rowid on in the transaction of each chunk.
+CREATE TABLE pop_rollup_backfill (
+  to_rowid INTEGER NOT NULL,
+  done_rowid INTEGER NOT NULL
+);
+INSERT INTO pop_rollup_backfill SELECT coalesce(max(rowid), 0), 0 FROM pop_records;
+`,
+  },
+  {
     name: 'registry-fleet-manage-1',
     up: `
 -- A retired screen was taken out of service by ops (a mistyped enrolment, a screen removed from its

@@ -5,37 +5,50 @@
  * has to sit in memory at once; `addDevice` takes one device's records as an array, and
  * `buildReport` is the one-call form for inputs that fit.
  */
+import { type Interval, openingIntervals } from '../../protocol/zoned-time.js';
 import {
-  type Interval,
-  intersectIntervals,
-  mergeIntervals,
-  openingIntervals,
-  subtractIntervals,
-  totalLength,
-} from '../../protocol/zoned-time.js';
+  addPlays,
+  DEFAULT_MIN_OUTAGE_MS,
+  type DeviceTally,
+  type GateState,
+  judgeDevice,
+  noBreaks,
+  type PlacedBreak,
+  ratio,
+  REJECTED_LISTED_MAX,
+  sortPlays,
+  sortReasons,
+} from './judge.js';
 import { periodRange, ReportInputError, reportDueDate } from './period.js';
-import type {
-  ChainBreak,
-  ChainCheck,
-  DeviceReport,
-  GateReport,
-  Outage,
-  PlayCount,
-  ProofOfPlayRecord,
-  ProvinceReport,
-  Report,
-  ReportDevice,
-  ReportGate,
-  ReportPeriod,
-  RejectedRecord,
-  RejectReason,
-  ReportDeclaredGap,
-  Totals,
-  VerifyChain,
-} from './types.js';
 
-/** Rejected records listed per device (all are counted in `playsRejected`); bounds a wholly bad chain. */
-export const REJECTED_LISTED_MAX = 1000;
+export {
+  CHAIN_BREAKS_LISTED_MAX,
+  DEFAULT_MIN_OUTAGE_MS,
+  type DeviceTally,
+  noBreaks,
+  type PlacedBreak,
+  REJECTED_LISTED_MAX,
+} from './judge.js';
+import {
+  type ChainBreak,
+  type ChainBreakKind,
+  type ChainCheck,
+  type DeviceReport,
+  type GateReport,
+  type Outage,
+  type PlayCount,
+  type ProofOfPlayRecord,
+  type ProvinceReport,
+  type Report,
+  type ReportDevice,
+  type ReportGate,
+  type ReportPeriod,
+  type RejectedRecord,
+  type RejectReason,
+  type ReportDeclaredGap,
+  type Totals,
+  type VerifyChain,
+} from './types.js';
 
 export interface ReportOptions {
   period: ReportPeriod;
@@ -50,35 +63,15 @@ export interface ReportOptions {
   minOutageMs?: number;
 }
 
-export const DEFAULT_MIN_OUTAGE_MS = 5 * 60_000;
-
-const keyOf = (itemId: string, language: string) => `${itemId}\u0000${language}`;
-
-function addPlays(into: Map<string, PlayCount>, from: Iterable<PlayCount>): void {
-  for (const p of from) {
-    const k = keyOf(p.itemId, p.language);
-    const cur = into.get(k);
-    if (cur) {
-      cur.plays += p.plays;
-      cur.onAirMs += p.onAirMs;
-    } else into.set(k, { ...p });
-  }
-}
-
-const sortPlays = (m: Map<string, PlayCount>) =>
-  [...m.values()].sort((a, b) =>
-    a.itemId === b.itemId ? (a.language < b.language ? -1 : 1) : a.itemId < b.itemId ? -1 : 1,
-  );
-
-const ratio = (num: number, den: number) => (den > 0 ? num / den : 1);
-
 function emptyTotals(): Totals {
   return {
     devices: 0,
     plays: 0,
     playsScreenOff: 0,
     playsRejected: 0,
+    playsPartial: 0,
     onAirMs: 0,
+    onAirPartialMs: 0,
     spanMs: 0,
     upMs: 0,
     uptimeRatio: 1,
@@ -103,6 +96,8 @@ function addTotals(t: Totals, d: Totals | DeviceReport): void {
   t.playsScreenOff += d.playsScreenOff;
   t.playsRejected += d.playsRejected;
   t.onAirMs += d.onAirMs;
+  t.playsPartial += d.playsPartial;
+  t.onAirPartialMs += d.onAirPartialMs;
   t.spanMs += d.spanMs;
   t.openingMs += d.openingMs;
   if (isDevice) {
@@ -115,7 +110,7 @@ function addTotals(t: Totals, d: Totals | DeviceReport): void {
     t.declaredGaps += d.declaredGaps.length;
     t.declaredGapRecords += d.declaredGaps.reduce((n, g) => n + g.records, 0);
     t.declaredGapMs += d.timeline.declaredGapMs;
-    t.chainBreaks += d.chain.breaks.length;
+    t.chainBreaks += Object.values(d.chain.counts).reduce((n, c) => n + c, 0);
   } else {
     t.upMs += d.upMs;
     t.openingUpMs += d.openingUpMs;
@@ -131,19 +126,6 @@ function addTotals(t: Totals, d: Totals | DeviceReport): void {
   t.uptimeRatio = ratio(t.upMs, t.spanMs);
   t.openingUptimeRatio = ratio(t.openingUpMs, t.openingMs);
 }
-
-interface GateState {
-  gate: ReportGate;
-  from: number;
-  to: number;
-  /** The judged span: [from, min(to, generatedAt)). */
-  spanEnd: number;
-  opening: Interval[];
-  devices: DeviceReport[];
-}
-
-/** Where a break was found: the start of the record at (or just after) its seq. */
-type PlacedBreak = ChainBreak & { at: number | null };
 
 /**
  * Aggregates one device's records for one gate's period, one record at a time, in ascending seq.
@@ -162,8 +144,10 @@ export class DeviceAccumulator {
   private records = 0;
   private plays = 0;
   private playsScreenOff = 0;
+  private playsPartial = 0;
   private playsRejected = 0;
   private onAirMs = 0;
+  private onAirPartialMs = 0;
 
   constructor(
     private readonly device: ReportDevice,
@@ -187,14 +171,22 @@ export class DeviceAccumulator {
     const signed = this.check!.add(r, this.breaks);
     this.checkClaims(r, this.breaks);
     const reasons: RejectReason[] = [];
+    const kinds = new Set<ChainBreakKind>();
+    let kept = before;
     for (let i = before; i < this.breaks.length; i++) {
       const b = this.breaks[i]!;
+      // One break per kind and record (an edit found twice at a record is one edit).
+      if (b.kind !== 'gap' && kinds.has(b.kind)) continue;
+      kinds.add(b.kind);
       b.at = r.actualStart;
-      // A gap lies before the record, not in it; every other break is the record's own.
-      if (b.kind !== 'gap' && !reasons.includes(b.kind)) reasons.push(b.kind);
+      this.breaks[kept++] = b;
+      // A gap lies before the record and a broken link between it and the one before: neither is
+      // the record's own; every other break is.
+      if (b.kind !== 'gap' && b.kind !== 'link') reasons.push(b.kind);
     }
+    this.breaks.length = kept;
     if (!signed && !reasons.includes('signature')) reasons.push('signature');
-    this.judge(r, reasons);
+    this.judge(r, sortReasons(reasons));
   }
 
   /** A signed record that names another screen or site group than the one it was stored for. */
@@ -228,27 +220,45 @@ export class DeviceAccumulator {
     }
     const end = Math.min(r.actualStart + Math.max(0, r.durationMs), this.gate.to);
     const ms = end - r.actualStart;
-    this.plays++;
-    this.onAirMs += ms;
+    if (r.partial) {
+      this.playsPartial++;
+      this.onAirPartialMs += ms;
+    } else {
+      this.plays++;
+      this.onAirMs += ms;
+    }
     // itemId → language → count: two small maps, no key string built per record.
     let byLang = this.counts.get(r.itemId);
     if (!byLang) this.counts.set(r.itemId, (byLang = new Map()));
-    const c = byLang.get(r.language);
-    if (c) {
+    let c = byLang.get(r.language);
+    if (!c) {
+      c = {
+        itemId: r.itemId,
+        language: r.language,
+        plays: 0,
+        onAirMs: 0,
+        playsPartial: 0,
+        onAirPartialMs: 0,
+      };
+      byLang.set(r.language, c);
+    }
+    if (r.partial) {
+      c.playsPartial++;
+      c.onAirPartialMs += ms;
+    } else {
       c.plays++;
       c.onAirMs += ms;
-    } else byLang.set(r.language, { itemId: r.itemId, language: r.language, plays: 1, onAirMs: ms });
-    // Bridge uncovered stretches shorter than a gap: they could only yield gaps that are dropped
-    // anyway, and back-to-back items with a few ms of jitter then make one interval, not thousands.
+    }
+    // Bridge uncovered stretches shorter than a gap as they come (back-to-back items make one
+    // interval, not thousands); records out of time order are bridged the same way in `finish`.
     const last = this.covered[this.covered.length - 1];
     if (last && r.actualStart >= last.from && r.actualStart < last.to + this.minContentGapMs)
       last.to = Math.max(last.to, end);
     else this.covered.push({ from: r.actualStart, to: end });
   }
 
-  /** The device's report, with its outages (any order, clipped to the judged span). */
-  finish(outagesIn: readonly Outage[]): DeviceReport {
-    const { from, spanEnd } = this.gate;
+  /** What the records added up to (after the whole-chain verifier, when that is the one given). */
+  private tally(): DeviceTally {
     let breaks: PlacedBreak[] = this.breaks;
     if (this.held) {
       const sorted = this.held;
@@ -266,88 +276,58 @@ export class DeviceAccumulator {
       };
       const found: ChainBreak[] = [...verification.breaks];
       for (const r of sorted) this.checkClaims(r, found);
-      breaks = found.map((b) => ({ ...b, at: atBySeq(b.seq) }));
+      const seen = new Set<string>();
+      breaks = found
+        .filter((b) => {
+          const k = `${b.seq}\0${b.kind}`;
+          if (seen.has(k)) return false;
+          seen.add(k);
+          return true;
+        })
+        .map((b) => ({ ...b, at: atBySeq(b.seq) }));
       const reasonsBySeq = new Map<number, RejectReason[]>();
-      for (const b of found) {
-        if (b.kind === 'gap') continue;
+      for (const b of breaks) {
+        if (b.kind === 'gap' || b.kind === 'link') continue;
         const list = reasonsBySeq.get(b.seq) ?? [];
         if (!list.includes(b.kind)) list.push(b.kind);
         reasonsBySeq.set(b.seq, list);
       }
-      for (const r of sorted) this.judge(r, reasonsBySeq.get(r.seq) ?? []);
+      for (const r of sorted) this.judge(r, sortReasons(reasonsBySeq.get(r.seq) ?? []));
     }
-
-    // The screen's own span: from enrolment (or first install) to retirement, within the period.
-    const start = Math.max(from, this.device.activeFrom ?? from);
-    const end = Math.max(start, Math.min(spanEnd, this.device.activeTo ?? spanEnd));
-    const span: Interval[] = end > start ? [{ from: start, to: end }] : [];
-    const covered = mergeIntervals(this.covered);
-    // One timeline: time with plays recorded is on air whatever the link said (a screen plays
-    // without the network); a down span is an outage where nothing played, if long enough.
-    const outages: { from: number; to: number; kind: Outage['kind'] }[] = [];
-    for (const o of [...outagesIn].sort((a, b) => a.from - b.from)) {
-      const clipped = { from: Math.max(o.from, start), to: Math.min(o.to, end) };
-      if (clipped.to <= clipped.from) continue;
-      for (const piece of subtractIntervals([clipped], covered))
-        if (piece.to - piece.from >= this.minOutageMs) outages.push({ ...piece, kind: o.kind });
+    const breakCounts = noBreaks();
+    let missing = 0;
+    for (const b of breaks) {
+      breakCounts[b.kind]++;
+      missing += b.missing ?? 0;
     }
-    const down = mergeIntervals(outages.map((o) => ({ from: o.from, to: o.to })));
-    const spanMs = totalLength(span);
-    const downMs = totalLength(intersectIntervals(span, down));
-    const opening = intersectIntervals(this.gate.opening, span);
-    const openingMs = totalLength(opening);
-    const openingDownMs = totalLength(intersectIntervals(opening, down));
-
-    const expected = subtractIntervals(opening, down);
-    // What the screen declared lost is a gap it explained: counted apart from the unexplained ones.
-    const declaredSpans = mergeIntervals(
-      this.declared.filter((g) => g.to > g.from).map((g) => ({ from: g.from, to: g.to })),
-    );
-    const uncovered = subtractIntervals(expected, covered);
-    const gaps = subtractIntervals(uncovered, declaredSpans)
-      .filter((g) => g.to - g.from >= this.minContentGapMs)
-      .map((g) => ({ from: g.from, to: g.to, durationMs: g.to - g.from }));
-    const gapMs = gaps.reduce((n, g) => n + g.durationMs, 0);
-    const declaredGapMs = totalLength(intersectIntervals(uncovered, declaredSpans));
-    const declaredGaps = this.declared.map((g) => ({
-      ...g,
-      durationMs: totalLength(intersectIntervals([{ from: g.from, to: Math.max(g.from, g.to) }], span)),
-    }));
-
     return {
-      deviceId: this.device.deviceId,
-      name: this.device.name,
+      records: this.records,
       plays: this.plays,
       playsScreenOff: this.playsScreenOff,
+      playsPartial: this.playsPartial,
       playsRejected: this.playsRejected,
-      rejected: this.rejected,
       onAirMs: this.onAirMs,
-      from: start,
-      to: end,
-      spanMs,
-      uptimeRatio: ratio(spanMs - downMs, spanMs),
-      openingMs,
-      openingUptimeRatio: ratio(openingMs - openingDownMs, openingMs),
-      outages: outages.map((o) => ({ from: o.from, to: o.to, kind: o.kind, durationMs: o.to - o.from })),
-      contentGaps: gaps,
-      declaredGaps,
-      timeline: {
-        openingMs,
-        onAirMs: openingMs - openingDownMs - gapMs - declaredGapMs,
-        gapMs,
-        declaredGapMs,
-        outageMs: openingDownMs,
-      },
-      declaredLost: this.device.declaredLost ?? null,
-      chain: { ok: breaks.length === 0, records: this.records, breaks },
-      playsByItem: sortPlays(
-        new Map(
-          [...this.counts.values()]
-            .flatMap((m) => [...m.values()])
-            .map((c) => [keyOf(c.itemId, c.language), c]),
-        ),
-      ),
+      onAirPartialMs: this.onAirPartialMs,
+      playsByItem: [...this.counts.values()].flatMap((m) => [...m.values()]),
+      covered: this.covered,
+      breaks,
+      breakCounts,
+      missing,
+      rejected: this.rejected,
+      declared: this.declared,
     };
+  }
+
+  /** The device's report, with its outages (any order, clipped to the judged span). */
+  finish(outagesIn: readonly Outage[]): DeviceReport {
+    return judgeDevice(
+      this.device,
+      this.gate,
+      this.tally(),
+      outagesIn,
+      this.minContentGapMs,
+      this.minOutageMs,
+    );
   }
 }
 
@@ -441,6 +421,19 @@ export class ReportBuilder {
         this.minOutageMs,
       ),
     );
+    this.done.add(deviceId);
+  }
+
+  /**
+   * Adds one device's period already added up (from rollups: rollup-tally.ts) and its outages. The
+   * shortest content gap must be the rollups' cover bridge, the one the tally was merged with.
+   */
+  addTally(deviceId: string, tally: DeviceTally, outages: readonly Outage[]): void {
+    const device = this.deviceFor(deviceId);
+    const foreign = outages.find((o) => o.deviceId !== deviceId);
+    if (foreign) throw ReportBuilder.foreign(deviceId, foreign.deviceId);
+    const gate = this.gateState(device.siteGroup);
+    gate.devices.push(judgeDevice(device, gate, tally, outages, this.minContentGapMs, this.minOutageMs));
     this.done.add(deviceId);
   }
 

@@ -29,7 +29,7 @@ export function linkedChainVerifier(checkRecord: RecordCheck): VerifyChain {
             breaks.push({ seq: prev.seq + 1, kind: 'gap', missing: r.seq - prev.seq - 1 });
           else if (r.seq <= prev.seq)
             breaks.push({ seq: r.seq, kind: 'edit' }); // a repeated or reordered seq
-          else if (r.prevHash !== prev.hash) breaks.push({ seq: r.seq, kind: 'edit' });
+          else if (r.prevHash !== prev.hash) breaks.push({ seq: r.seq, kind: 'link' });
         }
         prev = r;
         const own = checkRecord(r);

@@ -17,7 +17,11 @@ import {
 import type { DeviceStore } from '../registry/device-store.js';
 import type { GateStore } from '../registry/gate-store.js';
 import type { IngestStore } from '../registry/ingest-store.js';
+import { claimedLink } from '../registry/pop-rollups.js';
 import type { PopStore, PopVerdict } from '../registry/pop-store.js';
+import type { PopRollupStore } from '../registry/pop-rollups.js';
+import type { DeviceTally } from './build.js';
+import { periodDays, tallyOfRollups } from './rollup-tally.js';
 import type { ItemTitle, ReportNamesStore } from '../registry/report-names-store.js';
 import { streamingVerifier } from './chain-check.js';
 import type { NamedGate } from './names.js';
@@ -38,6 +42,8 @@ export interface ReportRegistry {
   pop: Pick<PopStore, 'seqRange' | 'page' | 'setVerdicts'>;
   reportNames?: Pick<ReportNamesStore, 'gateNames' | 'titles' | 'setTitles'>;
   ingest?: Pick<IngestStore, 'gapRecords'>;
+  /** The proof-of-play rollups kept at ingest: when present and complete, reports read them. */
+  rollups?: Pick<PopRollupStore, 'device' | 'backfillProgress'>;
 }
 
 /** Records read from the registry per page: bounded memory, and the event loop runs between pages. */
@@ -138,6 +144,7 @@ export function reportRecordOf(deviceId: string, row: StoredRow, raw: unknown): 
     signed: raw,
     claimed: { deviceId: r.deviceId, siteGroup: r.siteGroup },
   };
+  if (r.partial === true) out.partial = true;
   if (stored) out.stored = stored;
   return out;
 }
@@ -180,7 +187,10 @@ export function breaksOf(
   return problems.map((p): ChainBreak => {
     if (p.kind === 'gap') return { seq: p.seq, kind: 'gap', missing: (p.toSeq ?? p.seq) - p.seq + 1 };
     const seq = records[p.index]?.seq ?? p.seq;
-    return { seq, kind: p.kind === 'bad-signature' ? 'signature' : 'edit' };
+    return {
+      seq,
+      kind: p.kind === 'bad-signature' ? 'signature' : p.kind === 'broken-link' ? 'link' : 'edit',
+    };
   });
 }
 
@@ -192,13 +202,16 @@ interface CheckOptions {
 }
 
 /**
- * The device chain check, one record at a time (records in ascending seq): per record, the shape,
- * the hash recomputed from the payload, the signature (or its verdict at ingest), the link to the
- * previous record or the gap before it, and the seq it claims. A device without a usable key has
- * every record marked as unsigned. Breaks come in the order protocol verifyChain finds them.
+ * The device chain check, one record at a time (records in ascending seq): per record, the gap
+ * before it, its own checks — the shape, the hash recomputed from the payload, the seq it claims,
+ * the signature (or its verdict at ingest) — and its link: its prevHash against the hash the
+ * record before it claims (for seq 1, the genesis hash; for the period's first record, whose
+ * predecessor was not read, the link found at ingest). Links compare claimed hashes only
+ * (`claimedLink`), as ingest does, so a record edited in place breaks at itself, not at the next.
+ * A device without a usable key has every record marked as unsigned.
  */
 function chainCheck(keyOf: (deviceId: string) => KeyObject | undefined, opts: CheckOptions): ChainCheck {
-  let prev: { seq: number; hash: string } | undefined;
+  let prev: { seq: number; hash: string | null } | undefined;
   let key: KeyObject | undefined | null = null; // null: not looked up yet
   const keyFor = (deviceId: string) => {
     if (key === null) key = keyOf(deviceId);
@@ -213,39 +226,39 @@ function chainCheck(keyOf: (deviceId: string) => KeyObject | undefined, opts: Ch
         breaks.push({ seq: r.seq, kind: 'signature' });
         return false;
       }
+      if (prev && r.seq <= prev.seq) {
+        breaks.push({ seq: r.seq, kind: 'edit' }); // a repeated or reordered seq
+        return true; // keep linking from the higher record
+      }
+      if (prev && r.seq > prev.seq + 1)
+        breaks.push({ seq: prev.seq + 1, kind: 'gap', missing: r.seq - prev.seq - 1 });
+      const link = claimedLink(raw);
+      const linked =
+        r.seq === 1
+          ? link.prevHash === null || link.prevHash === POP_GENESIS_HASH
+          : prev?.seq === r.seq - 1
+            ? prev.hash === null || link.prevHash === null || link.prevHash === prev.hash
+            : stored?.linkOk !== false;
+      prev = { seq: r.seq, hash: link.hash };
+      let signed = true;
       const malformed =
         verdict === 'malformed' ||
         (opts.trustStored ? r.hash === '' : !PopChainRecord.safeParse(r.signed ?? r).success);
       if (malformed) {
         if (stored && verdict === null) opts.onVerified?.(r.deviceId, r.seq, 'malformed');
-        breaks.push({ seq: r.seq, kind: 'edit' });
-        prev = undefined;
-        return true; // not the device's to judge: the edit keeps it out of the totals
-      }
-      const gapFrom = prev && r.seq > prev.seq + 1 ? prev.seq + 1 : 0;
-      if (gapFrom) breaks.push({ seq: gapFrom, kind: 'gap', missing: r.seq - gapFrom });
-      if (popHash(raw as PopRecord) !== r.hash) breaks.push({ seq: r.seq, kind: 'edit' });
-      let signed: boolean;
-      if (verdict === 'ok' || verdict === 'bad-signature') signed = verdict === 'ok';
-      else {
-        const k = keyFor(r.deviceId);
-        signed = k !== undefined && popSignatureValid(r.hash, r.signature, k);
-        if (stored) opts.onVerified?.(r.deviceId, r.seq, signed ? 'ok' : 'bad-signature');
-      }
-      if (!signed) breaks.push({ seq: r.seq, kind: 'signature' });
-      let outOfOrder = false;
-      if (prev) {
-        if (r.seq <= prev.seq) {
+        breaks.push({ seq: r.seq, kind: 'edit' }); // not the device's to judge: the edit keeps it out
+      } else {
+        if (popHash(raw as PopRecord) !== r.hash || (typeof raw['seq'] === 'number' && raw['seq'] !== r.seq))
           breaks.push({ seq: r.seq, kind: 'edit' });
-          outOfOrder = true; // keep linking from the higher record
-        } else if (!gapFrom && r.prevHash !== prev.hash) breaks.push({ seq: r.seq, kind: 'edit' });
-      } else if (r.seq === 1 ? r.prevHash !== POP_GENESIS_HASH : stored?.linkOk === false) {
-        // The first record here: seq 1 starts from the genesis hash; a later one was linked at
-        // ingest to the record stored before it (outside the period, or not read).
-        breaks.push({ seq: r.seq, kind: 'edit' });
+        if (verdict === 'ok' || verdict === 'bad-signature') signed = verdict === 'ok';
+        else {
+          const k = keyFor(r.deviceId);
+          signed = k !== undefined && popSignatureValid(r.hash, r.signature, k);
+          if (stored) opts.onVerified?.(r.deviceId, r.seq, signed ? 'ok' : 'bad-signature');
+        }
+        if (!signed) breaks.push({ seq: r.seq, kind: 'signature' });
       }
-      if (!outOfOrder) prev = { seq: r.seq, hash: r.hash };
-      if (typeof raw['seq'] === 'number' && raw['seq'] !== r.seq) breaks.push({ seq: r.seq, kind: 'edit' });
+      if (!linked) breaks.push({ seq: r.seq, kind: 'link' });
       return signed;
     },
   };
@@ -428,6 +441,30 @@ export class RegistryReportSource implements ReportDataSource {
     to: number,
   ): Promise<{ pages: AsyncIterable<readonly ProofOfPlayRecord[]>; outages: readonly Outage[] }> {
     return { pages: this.pages(deviceId, from, to), outages: this.outages(deviceId, from, to) };
+  }
+
+  /**
+   * Whether the report can be read from the rollups: they are kept here and every row stored
+   * before them has been added (the backfill is done).
+   */
+  rollupsReady(): boolean {
+    return this.registry.rollups?.backfillProgress().done ?? false;
+  }
+
+  /**
+   * One device's period [from, to) added up from the rollups (a few rows per day), with its
+   * outages; undefined when the rollups are not ready (rollupsReady).
+   */
+  async deviceTally(
+    deviceId: string,
+    from: number,
+    to: number,
+    timezone: string,
+  ): Promise<{ tally: DeviceTally; outages: readonly Outage[] } | undefined> {
+    const rollups = this.registry.rollups;
+    if (!rollups || !this.rollupsReady()) return undefined;
+    const stored = rollups.device(deviceId, periodDays(timezone, from, to));
+    return { tally: tallyOfRollups(stored, timezone, from, to), outages: this.outages(deviceId, from, to) };
   }
 
   /** The device's records in one array (tests and small periods; the report route streams). */

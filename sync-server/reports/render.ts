@@ -199,6 +199,7 @@ function renderReportHtmlBody(report: Report, lang: DashboardLanguage, doc: Repo
     signature: 'report.chain.signature',
     device: 'report.chain.device',
     'site-group': 'report.chain.siteGroup',
+    link: 'report.chain.link',
   };
   const duration = (ms: number) =>
     ms >= HOUR
@@ -239,6 +240,7 @@ function renderReportHtmlBody(report: Report, lang: DashboardLanguage, doc: Repo
               <th>${t('report.language')}</th>
               <th class="n">${t('report.plays')}</th>
               <th class="n">${t('report.onAirHours')}</th>
+              <th class="n">${t('report.playsPartial')}</th>
             </tr>
           </thead>
           <tbody>
@@ -249,6 +251,7 @@ function renderReportHtmlBody(report: Report, lang: DashboardLanguage, doc: Repo
                   <td>${c.language}</td>
                   <td class="n">${num(c.plays)}</td>
                   <td class="n">${num(c.onAirMs / HOUR, 2)}</td>
+                  <td class="n">${num(c.playsPartial)}</td>
                 </tr>`,
             )}
           </tbody>
@@ -320,6 +323,7 @@ function renderReportHtmlBody(report: Report, lang: DashboardLanguage, doc: Repo
     return html`<h3>${t('report.device')}: ${d.name} <span class="meta">(${d.deviceId})</span></h3>
       <p>
         ${t('report.plays')}: ${num(d.plays)} · ${t('report.onAirHours')}: ${num(d.onAirMs / HOUR, 1)} ·
+        ${d.playsPartial ? html`${t('report.playsPartial')}: ${num(d.playsPartial)} (${num(d.onAirPartialMs / HOUR, 1)} h) ·` : ''}
         ${t('report.uptime')}: ${pct(d.uptimeRatio)} · ${t('report.uptimeOpening')}:
         ${pct(d.openingUptimeRatio)}
         ${d.playsRejected ? html` · <strong class="broken">${t('report.playsRejected')}: ${num(d.playsRejected)}</strong>` : ''}

@@ -37,6 +37,8 @@ export function reportPlaysCsv(report: Report, lang: DashboardLanguage): string 
     t('report.language'),
     t('report.plays'),
     t('report.onAirHours'),
+    t('report.playsPartial'),
+    `${t('report.playsPartial')} (h)`,
   ];
   const rows: (string | number)[][] = [];
   for (const { p, g, d } of eachScreen(report))
@@ -50,6 +52,8 @@ export function reportPlaysCsv(report: Report, lang: DashboardLanguage): string 
         c.language,
         c.plays,
         hours(c.onAirMs),
+        c.playsPartial,
+        hours(c.onAirPartialMs),
       ]);
   return toCsv(header, rows);
 }
@@ -145,6 +149,8 @@ export function reportDevicesDataCsv(report: Report): string {
     'declared_gaps',
     'declared_gap_records',
     'declared_gap_ms',
+    'plays_partial',
+    'on_air_partial_ms',
   ];
   const rows: (string | number)[][] = [];
   for (const { p, g, d } of eachScreen(report))
@@ -179,6 +185,8 @@ export function reportDevicesDataCsv(report: Report): string {
       d.declaredGaps.length,
       d.declaredGaps.reduce((n, g) => n + g.records, 0),
       d.timeline.declaredGapMs,
+      d.playsPartial,
+      d.onAirPartialMs,
     ]);
   return toCsv(header, rows, false);
 }
@@ -187,21 +195,20 @@ export function reportDevicesDataCsv(report: Report): string {
 export function chainInWords(d: DeviceReport, lang: DashboardLanguage): string {
   const n = (x: number) => formatNumber(x, lang);
   if (d.chain.records === 0) return reportsTexts.text(lang, 'chain.words.none');
-  if (d.chain.breaks.length === 0)
-    return reportsTexts.text(lang, 'chain.words.ok', { records: n(d.chain.records) });
+  if (d.chain.ok) return reportsTexts.text(lang, 'chain.words.ok', { records: n(d.chain.records) });
   const words: Record<ChainBreakKind, ReportsKey> = {
     gap: 'chain.words.gap',
     edit: 'chain.words.edit',
     signature: 'chain.words.signature',
     device: 'chain.words.device',
     'site-group': 'chain.words.siteGroup',
+    link: 'chain.words.link',
   };
   const parts: string[] = [];
   for (const kind of Object.keys(words) as ChainBreakKind[]) {
-    const of = d.chain.breaks.filter((b) => b.kind === kind);
-    if (of.length === 0) continue;
-    const missing = of.reduce((m, b) => m + (b.missing ?? 0), 0);
-    parts.push(reportsTexts.text(lang, words[kind], { count: n(of.length), missing: n(missing) }));
+    const count = d.chain.counts[kind];
+    if (count === 0) continue;
+    parts.push(reportsTexts.text(lang, words[kind], { count: n(count), missing: n(d.chain.missing) }));
   }
   return reportsTexts.text(lang, 'chain.words.broken', {
     records: n(d.chain.records),

@@ -34,6 +34,7 @@ import type { ErrorPage } from '../web/errors.js';
 import { routeOptions } from '../web/route-access.js';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { NamedGate } from './names.js';
+import type { DeviceTally } from './build.js';
 import { buildReportFrom } from './service.js';
 import { reportsTexts } from './texts.js';
 import { renderReports } from './page.js';
@@ -56,6 +57,16 @@ export interface ReportDataSource {
     from: number,
     to: number,
   ): Promise<{ records: readonly ProofOfPlayRecord[]; outages: readonly Outage[] }>;
+  /**
+   * One device's period already added up (from rollups: preferred when present and it answers;
+   * undefined: read the records).
+   */
+  deviceTally?(
+    deviceId: string,
+    from: number,
+    to: number,
+    timezone: string,
+  ): Promise<{ tally: DeviceTally; outages: readonly Outage[] } | undefined>;
   /** The same records in pages, by seq (preferred when present). */
   deviceStream?(
     deviceId: string,

@@ -27,6 +27,8 @@ export interface ProofOfPlayRecord {
   durationMs: number;
   /** Whether the display was on while it played. */
   screenOn: boolean;
+  /** The item was cut short (protocol PopEntry.partial): counted apart from whole plays. */
+  partial?: boolean;
   /**
    * The record exactly as the device signed it (protocol/proof-of-play.ts PopRecord, or whatever was
    * stored), for a verifier that checks the device's own hash and signature (registry-source.ts).
@@ -56,13 +58,30 @@ export interface DeclaredGap {
 }
 
 /**
- * gap: records missing; edit: the record does not match its hash or its link; signature: not the
- * device's; device / site-group: the record claims another screen or another site group.
+ * gap: records missing; edit: the record does not match its hash (or claims another seq, or is not
+ * a record at all); signature: not the device's; device / site-group: the record claims another
+ * screen or another site group; link: the record's prevHash is not the hash of the stored record
+ * before it (for seq 1: not the genesis hash).
+ *
+ * The counting rule for a broken link: the record at the break still counts when it passes its own
+ * checks (its signature shows the device made it); the break is listed in the chain column and
+ * counted in its breaks, so the chain is never called intact. Only a failed check of the record's
+ * own (a RejectReason) keeps it out of the totals.
  */
-export type ChainBreakKind = 'gap' | 'edit' | 'signature' | 'device' | 'site-group';
+export type ChainBreakKind = 'gap' | 'edit' | 'signature' | 'device' | 'site-group' | 'link';
 
-/** Why a record is not counted: every break found at the record itself. */
-export type RejectReason = Exclude<ChainBreakKind, 'gap'>;
+/** Every kind, in the order a record's breaks are listed. */
+export const CHAIN_BREAK_KINDS: readonly ChainBreakKind[] = [
+  'gap',
+  'edit',
+  'signature',
+  'device',
+  'site-group',
+  'link',
+];
+
+/** Why a record is not counted: every break of its own found at the record itself. */
+export type RejectReason = Exclude<ChainBreakKind, 'gap' | 'link'>;
 
 /** A record kept as evidence but left out of every total, with why. */
 export interface RejectedRecord {
@@ -169,8 +188,12 @@ export interface PlayCount {
   /** The item's title in the report's language (or the emergency's text), when known. */
   title?: string;
   language: string;
+  /** Whole plays with the screen on, and their time on air. */
   plays: number;
   onAirMs: number;
+  /** Plays cut short (PopEntry.partial) with the screen on, and their time on air: counted apart. */
+  playsPartial: number;
+  onAirPartialMs: number;
 }
 
 export interface ReportOutage {
@@ -195,9 +218,14 @@ export interface ReportDeclaredGap extends DeclaredGap {
 }
 
 export interface ChainReport {
+  /** No break of any kind. */
   ok: boolean;
   records: number;
+  /** The first CHAIN_BREAKS_LISTED_MAX breaks by seq (all are counted in `counts`). */
   breaks: (ChainBreak & { at: number | null })[];
+  /** Breaks by kind, and the records missing in gaps. */
+  counts: Record<ChainBreakKind, number>;
+  missing: number;
 }
 
 export interface DeviceReport {
@@ -207,6 +235,9 @@ export interface DeviceReport {
   plays: number;
   /** Plays recorded while the screen was off (not counted as plays). */
   playsScreenOff: number;
+  /** Plays cut short with the screen on, and their time on air (not in `plays` / `onAirMs`). */
+  playsPartial: number;
+  onAirPartialMs: number;
   /**
    * Records that fail a check of their own (hash, link, signature, device, site group): kept as
    * evidence, counted in no total.
@@ -245,7 +276,9 @@ export interface Totals {
   plays: number;
   playsScreenOff: number;
   playsRejected: number;
+  playsPartial: number;
   onAirMs: number;
+  onAirPartialMs: number;
   spanMs: number;
   upMs: number;
   uptimeRatio: number;

@@ -8,7 +8,7 @@ import { linkedChainVerifier } from '../../sync-server/reports/chain-check.js';
 import type { ProofOfPlayRecord, VerifyChain } from '../../sync-server/reports/types.js';
 
 export type PlaySpec = Pick<ProofOfPlayRecord, 'itemId' | 'language' | 'actualStart' | 'durationMs'> &
-  Partial<Pick<ProofOfPlayRecord, 'screenOn' | 'playlistId'>>;
+  Partial<Pick<ProofOfPlayRecord, 'screenOn' | 'playlistId' | 'partial'>>;
 
 export function recordHash(r: Omit<ProofOfPlayRecord, 'hash' | 'signature'>): string {
   return createHash('sha256')
@@ -26,6 +26,7 @@ export function recordHash(r: Omit<ProofOfPlayRecord, 'hash' | 'signature'>): st
         r.actualStart,
         r.durationMs,
         r.screenOn,
+        ...(r.partial ? ['partial'] : []),
       ].join('|'),
     )
     .digest('hex');
@@ -51,6 +52,7 @@ export function chain(deviceId: string, specs: readonly PlaySpec[], firstSeq = 1
       actualStart: s.actualStart,
       durationMs: s.durationMs,
       screenOn: s.screenOn ?? true,
+      ...(s.partial ? { partial: true } : {}),
     };
     const hash = recordHash(base);
     prevHash = hash;

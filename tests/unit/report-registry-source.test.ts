@@ -143,7 +143,7 @@ describe('the report check of stored records', () => {
     const rows = c.map((r) =>
       reportRecordOf('d1', { seq: r.seq, at: 0, verdict: 'ok', linkOk: r.seq === 3 ? false : true }, r),
     );
-    expect(run(rows).breaks).toEqual([{ seq: 3, kind: 'edit' }]);
+    expect(run(rows).breaks).toEqual([{ seq: 3, kind: 'link' }]); // counted: its own checks pass
     // A malformed record at ingest is an edit, counted as no play.
     const bad = stored([{ junk: true }, ...chain(2).slice(1)], ['malformed', 'ok']);
     expect(run(bad)).toEqual({ breaks: [{ seq: 1, kind: 'edit' }], counted: [true, true] });

@@ -17,6 +17,7 @@ import { SqlitePopLog } from '../../../device/proof-of-play/sqlite-pop-log.js';
 import { openDeviceDb } from '../../../device/store/sqlite.js';
 import { REGISTRY_DB } from '../../../sync-server/main.js';
 import { RegistryReportSource } from '../../../sync-server/reports/registry-source.js';
+import { buildReportFrom } from '../../../sync-server/reports/service.js';
 import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 import { apiLogin, startServerWithUsers } from '../../helpers/dashboard.js';
 import { popEntry } from '../../helpers/pop-entry.js';
@@ -108,9 +109,11 @@ describe('proof of play verified at ingest', () => {
     ]);
     let row = await device();
     expect(row[6]).toBe('6');
-    expect(row.slice(-5, -3)).toEqual(['broken', 'signature@4 gap@6+1']);
+    expect(row.slice(-7, -5)).toEqual(['broken', 'signature@4 gap@6+1']);
 
-    // Someone edits record 2 in the registry after ingest: the recomputed hash catches it.
+    // Someone edits record 2 in the registry after ingest. The report reads the rollups, which say
+    // what was checked when each record arrived; reading the records again (the re-audit's input)
+    // catches the edit by the recomputed hash.
     const path = join(dir, 'server', REGISTRY_DB);
     const edit = new Database(path);
     try {
@@ -124,9 +127,22 @@ describe('proof of play verified at ingest', () => {
       edit.close();
     }
     row = await device();
-    expect(row.slice(-5, -3)).toEqual(['broken', 'edit@2 signature@4 gap@6+1']);
-    expect([row[6], row[7], row[8]]).toEqual(['5', '2', 'edit@2 signature@4']);
-    expect(await plays()).toEqual([
+    expect(row.slice(-7, -5)).toEqual(['broken', 'signature@4 gap@6+1']);
+    const reread = async () => {
+      const source = new RegistryReportSource(registry);
+      const report = await buildReportFrom(source, {
+        period: { kind: 'quarter', year: 2026, quarter: 1, basis: 'reporting' },
+        lang: 'en',
+        verifyChain: source.verifyChain,
+        generatedAt: Date.now(),
+        from: 'records',
+      });
+      return report.provinces[0]!.gates[0]!.devices[0]!;
+    };
+    let d = await reread();
+    expect(d.chain.breaks.map((b) => `${b.kind}@${b.seq}`)).toEqual(['edit@2', 'signature@4', 'gap@6']);
+    expect([d.plays, d.playsRejected]).toEqual([5, 2]);
+    expect(d.playsByItem.map((c) => [c.itemId, c.plays])).toEqual([
       ['hai-quan', 1],
       ['visa', 4],
     ]);
@@ -141,9 +157,9 @@ describe('proof of play verified at ingest', () => {
     } finally {
       legacy.close();
     }
-    row = await device();
-    expect(row[6]).toBe('5'); // the edited record 2 is marked and counts nowhere
-    expect(row.slice(-5, -3)).toEqual(['broken', 'edit@2 signature@4 gap@6+1']);
+    d = await reread();
+    expect(d.plays).toBe(5); // the edited record 2 is marked and counts nowhere
+    expect(d.chain.breaks.map((b) => `${b.kind}@${b.seq}`)).toEqual(['edit@2', 'signature@4', 'gap@6']);
     const after = registry.pop.page(
       deviceId,
       { fromMs: 0, toMs: Number.MAX_SAFE_INTEGER, afterSeq: 0, lastSeq: 100 },

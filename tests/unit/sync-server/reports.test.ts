@@ -216,6 +216,36 @@ describe('report builder', () => {
     }
   });
 
+  it('counts plays cut short apart, and counts a record at a broken link with the break listed', () => {
+    const first = chain('ht-1', [
+      { itemId: 'visa', language: 'vi', actualStart: at(10), durationMs: 10_000 },
+      { itemId: 'visa', language: 'vi', actualStart: at(10, 0, 10), durationMs: 4_000, partial: true },
+    ]);
+    // The chain starts again at seq 3 (its prevHash is not record 2's hash): a broken link.
+    const again = chain(
+      'ht-1',
+      [{ itemId: 'visa', language: 'vi', actualStart: at(10, 0, 20), durationMs: 10_000 }],
+      3,
+    );
+    const r = buildReport(options, [...first, ...again], []);
+    const d = r.provinces[0]!.gates[0]!.devices.find((x) => x.deviceId === 'ht-1')!;
+    expect([d.plays, d.onAirMs, d.playsPartial, d.onAirPartialMs, d.playsRejected]).toEqual([
+      2, 20_000, 1, 4_000, 0,
+    ]);
+    expect(d.playsByItem).toEqual([
+      { itemId: 'visa', language: 'vi', plays: 2, onAirMs: 20_000, playsPartial: 1, onAirPartialMs: 4_000 },
+    ]);
+    expect(r.totals.playsPartial).toBe(1);
+    expect(d.chain).toMatchObject({
+      ok: false,
+      records: 3,
+      breaks: [{ seq: 3, kind: 'link', at: at(10, 0, 20) }],
+    });
+    expect(d.chain.counts.link).toBe(1);
+    expect(reportDevicesCsv(r, 'en')).toContain('1 broken chain link (the plays there are counted)');
+    expect(renderReportHtml(r, 'en')).toContain('Plays cut short: 1');
+  });
+
   it('counts plays per item and language, on-air hours, uptime and outages', () => {
     const { records, outages } = fixture();
     const r = buildReport(options, records, outages);
@@ -226,8 +256,8 @@ describe('report builder', () => {
     expect(d1.playsScreenOff).toBe(1);
     expect(d1.onAirMs).toBe(20_000);
     expect(d1.playsByItem).toEqual([
-      { itemId: 'visa', language: 'km', plays: 1, onAirMs: 10_000 },
-      { itemId: 'visa', language: 'vi', plays: 1, onAirMs: 10_000 },
+      { itemId: 'visa', language: 'km', plays: 1, onAirMs: 10_000, playsPartial: 0, onAirPartialMs: 0 },
+      { itemId: 'visa', language: 'vi', plays: 1, onAirMs: 10_000, playsPartial: 0, onAirPartialMs: 0 },
     ]);
     // Down 00:00–01:00 (power, clipped) and 12:00–13:00 of 24 h; in opening hours only 12–13 of 10 h.
     expect(d1.spanMs).toBe(24 * H);
@@ -244,7 +274,13 @@ describe('report builder', () => {
       [iso(at(10, 0, 20)), iso(at(12))],
       [iso(at(13)), iso(at(17))],
     ]);
-    expect(d1.chain).toEqual({ ok: true, records: 3, breaks: [] });
+    expect(d1.chain).toEqual({
+      ok: true,
+      records: 3,
+      breaks: [],
+      counts: { gap: 0, edit: 0, signature: 0, device: 0, 'site-group': 0, link: 0 },
+      missing: 0,
+    });
 
     const d2 = ht.devices.find((d) => d.deviceId === 'ht-2')!;
     expect(d2.plays).toBe(2);
@@ -262,8 +298,15 @@ describe('report builder', () => {
       { seq: 5, at: at(19), itemId: 'forged', language: 'en', reasons: ['edit'] },
     ]);
     expect(ht.playsByItem).toEqual([
-      { itemId: 'visa', language: 'km', plays: 1, onAirMs: 10_000 },
-      { itemId: 'visa', language: 'vi', plays: 3, onAirMs: 10 * H + 10_000 },
+      { itemId: 'visa', language: 'km', plays: 1, onAirMs: 10_000, playsPartial: 0, onAirPartialMs: 0 },
+      {
+        itemId: 'visa',
+        language: 'vi',
+        plays: 3,
+        onAirMs: 10 * H + 10_000,
+        playsPartial: 0,
+        onAirPartialMs: 0,
+      },
     ]);
     expect(ht.totals).toMatchObject({
       devices: 2,
@@ -381,16 +424,18 @@ describe('report output', () => {
     const csv = reportPlaysCsv(report, 'vi');
     expect(csv.startsWith(UTF8_BOM)).toBe(true);
     const lines = csv.slice(1).trimEnd().split('\r\n');
-    expect(lines[0]).toBe('Tỉnh,Cửa khẩu,Màn hình,deviceId,Nội dung,Ngôn ngữ,Số lượt phát,Số giờ phát sóng');
-    expect(lines).toContain('Kiên Giang,Cửa khẩu Quốc tế Hà Tiên,Sảnh nhập cảnh,ht-2,visa,vi,2,10');
+    expect(lines[0]).toBe(
+      'Tỉnh,Cửa khẩu,Màn hình,deviceId,Nội dung,Ngôn ngữ,Số lượt phát,Số giờ phát sóng,Lượt phát bị cắt ngang,Lượt phát bị cắt ngang (h)',
+    );
+    expect(lines).toContain('Kiên Giang,Cửa khẩu Quốc tế Hà Tiên,Sảnh nhập cảnh,ht-2,visa,vi,2,10,0,0');
     expect(lines).toContain(
-      'Lào Cai,Cửa khẩu Quốc tế Lào Cai,Nhà chờ,lc-1,<img src=x onerror=alert(1)>,zh-Hans,1,0.01',
+      'Lào Cai,Cửa khẩu Quốc tế Lào Cai,Nhà chờ,lc-1,<img src=x onerror=alert(1)>,zh-Hans,1,0.01,0,0',
     );
     expect(lines).toHaveLength(1 + 2 + 1 + 1);
     expect(lines.some((l) => l.includes(',forged,'))).toBe(false);
     const dev = reportDevicesDataCsv(report).split('\r\n');
     expect(dev[0]).toContain('province_id,site_group,screen_name,device_id,from,to');
-    expect(dev.find((l) => l.includes(',ht-2,'))).toMatch(/,broken,gap@3\+2 edit@5,0,0,0$/);
+    expect(dev.find((l) => l.includes(',ht-2,'))).toMatch(/,broken,gap@3\+2 edit@5,0,0,0,0,0$/);
     // Records failing a check are not plays; the devices CSV counts and names them apart.
     const head = dev[0]!.split(',');
     const lc = dev.find((l) => l.includes(',lc-1,'))!.split(',');
@@ -433,7 +478,9 @@ describe('report output', () => {
       '00:00 11/03/2026',
     ]);
     expect(ht1[8]).toBe('91,67%');
-    expect(ht1.at(-1)).toMatch(/^3 bản ghi: đã kiểm tra mã băm, liên kết chuỗi và chữ ký/);
+    expect(ht1.at(-1)).toMatch(
+      /^3 bản ghi: mã băm, liên kết chuỗi và chữ ký đã kiểm tra khi nhận \(chưa kiểm tra lại\)/,
+    );
     const ht2 = rows.find((r) => r[2] === 'Sảnh nhập cảnh')!;
     expect(ht2.at(-1)).toContain('1 chỗ thiếu (2 bản ghi); 1 bản ghi bị sửa');
     expect(rows.flat().some((c) => /T\d\d:\d\d:\d\d/.test(c) || c === 'ok')).toBe(false);
