@@ -30,7 +30,7 @@ export function pageSession(
     void reply.redirect('/dashboard/login', 303);
     return undefined;
   }
-  if (!isAllowed(auth.user.role, action)) {
+  if (!isAllowed(auth.user.roles, action)) {
     void reply
       .code(403)
       .header('cache-control', 'no-store')

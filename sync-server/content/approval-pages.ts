@@ -146,12 +146,12 @@ export function renderDraft(
   const d = r.draft;
   const tz = zones.timezoneOf(d.siteGroup);
   const mayApprove =
-    isAllowed(user.role, 'draft.approve') &&
-    (r.kind !== 'emergency' || isAllowed(user.role, 'emergency.approve'));
+    isAllowed(user.roles, 'draft.approve') &&
+    (r.kind !== 'emergency' || isAllowed(user.roles, 'emergency.approve'));
   const canDiscard =
     d.status === 'open' &&
-    isAllowed(user.role, 'draft.submit') &&
-    (user.role === 'admin' || d.createdBy === user.username);
+    isAllowed(user.roles, 'draft.submit') &&
+    (user.roles.includes('admin') || d.createdBy === user.username);
   const data = {
     id: d.id,
     siteGroup: d.siteGroup,
@@ -355,7 +355,7 @@ export function renderEmergency(
         <button type="submit" id="em-submit">${t('emergency.submit')}</button>
       </form>`
     : html`<p class="empty">${t('emergency.noGates')}</p>`;
-  const mayEnd = isAllowed(user.role, 'emergency.create');
+  const mayEnd = isAllowed(user.roles, 'emergency.create');
   return shell(
     lang,
     t('emergency.title'),

@@ -62,7 +62,11 @@ const FileQuery = z.object({
   side: z.enum(['after', 'before']).default('after'),
 });
 
-const actorOf = (a: AccountContext): DraftActor => ({ username: a.user.username, role: a.user.role });
+const actorOf = (a: AccountContext): DraftActor => ({
+  username: a.user.username,
+  role: a.user.role,
+  roles: a.user.roles,
+});
 
 export const approvalRoutes: FastifyPluginAsyncZod<ApprovalRoutesOptions> = async (app, o) => {
   const { service, accounts } = o;
@@ -163,8 +167,8 @@ export const approvalRoutes: FastifyPluginAsyncZod<ApprovalRoutesOptions> = asyn
           if (request.validationError) throw request.validationError;
           const body = request.body;
           const review = await service.review(id);
-          if (review.kind === 'emergency' && !isAllowed(actor.user.role, 'emergency.approve'))
-            throw new ForbiddenError(`role ${actor.user.role} may not emergency.approve`);
+          if (review.kind === 'emergency' && !isAllowed(actor.user.roles, 'emergency.approve'))
+            throw new ForbiddenError(`role ${actor.user.roles.join('+')} may not emergency.approve`);
           const out = await service.sign(id, body, actorOf(actor));
           if (out.published)
             accounts.audit(actor, 'draft.publish', id, 'ok', {

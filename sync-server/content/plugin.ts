@@ -88,7 +88,7 @@ export const contentFeature: FastifyPluginAsync<ContentPluginOptions> = async (a
     async (request, reply) => {
       const auth = pageSession(request, reply, o, 'content.view');
       if (!auth) return reply;
-      const role = auth.user.role;
+      const role = auth.user.roles;
       const body = renderContent(
         languageOf(request),
         {

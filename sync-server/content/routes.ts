@@ -81,7 +81,7 @@ function workspaceAuthor(request: { account: AccountContext | null; query: { sit
   return {
     actor,
     siteGroup: request.query.siteGroup,
-    by: { username: actor.user.username, role: actor.user.role },
+    by: { username: actor.user.username, role: actor.user.role, roles: actor.user.roles },
   };
 }
 

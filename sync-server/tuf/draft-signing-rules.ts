@@ -11,6 +11,8 @@ export type DraftKind = z.infer<typeof DraftKind>;
 
 /** The draft's creator tried to sign it: approval is always a second pair of eyes. */
 export class SignerIsCreatorError extends coded('SIGNER_IS_CREATOR') {}
+/** An account holding the admin role tried to sign: admins run the system, they never approve. */
+export class AdminMayNotSignError extends coded('ADMIN_MAY_NOT_SIGN') {}
 /** One account signed twice (even with another key): the threshold counts people, not keys. */
 export class SignerRepeatedError extends coded('SIGNER_REPEATED') {}
 /** An emergency draft was not approved within its window; create a new one. */
@@ -64,10 +66,16 @@ export function signingRefusal(
   d: SigningState,
   by: string | undefined,
   nowMs: number,
+  /** The signing account's roles (an account may hold several). */
+  byRoles: readonly string[] = [],
 ): GatecastError | undefined {
   const expired = deadlinePassed(d, nowMs);
   if (expired) return expired;
   if (by === undefined) return undefined;
+  if (byRoles.includes('admin'))
+    return new AdminMayNotSignError(
+      `${by} holds the admin role and may not approve draft ${d.id}: admins never sign`,
+    );
   if (d.createdBy !== undefined && d.createdBy === by)
     return new SignerIsCreatorError(`${by} created draft ${d.id} and may not also approve it`);
   if (d.signatures.some((s) => s.by === by))

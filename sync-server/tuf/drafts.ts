@@ -76,8 +76,14 @@ const DRAFT_ID = /^d\d{8}t\d{6}-[0-9a-f]{8}$/;
 /** Who acts on a draft, when the request came through an account session. */
 export interface DraftActor {
   username: string;
+  /** The account's main role. */
   role: string;
+  /** Every role of the account (default: `role` alone). */
+  roles?: readonly string[];
 }
+
+/** Every role of an actor. */
+export const actorRoles = (by: DraftActor): readonly string[] => by.roles ?? [by.role];
 
 /** How a draft is made beyond its content (defaults: a content draft with no deadline). */
 export interface CreateDraftOptions {
@@ -411,7 +417,7 @@ export class DraftService {
     return this.#exclusive(async () => {
       const rec = await this.#load(id);
       if (rec.status !== 'open') throw new DraftStateError(`draft ${id} is already ${rec.status}`);
-      const refusal = signingRefusal(rec, by?.username, this.#clock.now());
+      const refusal = signingRefusal(rec, by?.username, this.#clock.now(), by && actorRoles(by));
       if (refusal) throw refusal;
       if (upload.payloadSha256 !== undefined) {
         const now = sha256Hex(this.#canonicalOf(rec));
@@ -528,7 +534,7 @@ export class DraftService {
   discard(id: string, by?: DraftActor): Promise<void> {
     return this.#exclusive(async () => {
       const rec = await this.#load(id);
-      if (by && by.role !== 'admin' && rec.createdBy !== by.username)
+      if (by && !actorRoles(by).includes('admin') && rec.createdBy !== by.username)
         throw new NotDraftOwnerError(
           `only ${rec.createdBy ?? 'its creator'} or an admin may discard draft ${id}`,
         );
