@@ -52,6 +52,10 @@ import { ReportFormStore } from './reports/form-settings.js';
 import { titlesOfManifest } from './reports/names.js';
 import { latestManifest } from './content/schedule-preview.js';
 import { contentFeature } from './content/plugin.js';
+import { ApprovalNotifier } from './content/approval-notify.js';
+import type { DraftView } from '../protocol/publish-api.js';
+import { WebhookSender } from './alerts/webhook.js';
+import { setTimeout as wait } from 'node:timers/promises';
 
 /** The accounts database in the data directory (`gatecast admin create` writes the same file). */
 export const ACCOUNTS_DB = 'accounts.db';
@@ -107,6 +111,9 @@ export class SyncServer {
   private alertService?: AlertService;
   private alertFeed?: AlertFeed;
   private routeAccess?: InstalledRouteAccess;
+  private approvalNotifier?: ApprovalNotifier;
+  /** Cuts the approval webhook's retries short when the server stops. */
+  private readonly stopping = new AbortController();
   private readonly clock: Clock;
   private readonly log: Logger;
 
@@ -232,6 +239,28 @@ export class SyncServer {
     // The OpenAPI document collects every route registered from here on.
     await installOpenApi(this.app);
     await this.app.register(enrolmentFeature, { enrolment });
+    // Drafts waiting for approval are announced on the alerts' webhook too.
+    const hook = c.alerts.webhook;
+    if (hook) {
+      const signal = this.stopping.signal;
+      const sender = new WebhookSender(
+        { url: hook.url, ...(hook.secret ? { secret: hook.secret } : {}) },
+        {
+          fetch: (url, init) =>
+            fetch(url, { ...init, signal: init.signal ? AbortSignal.any([init.signal, signal]) : signal }),
+          clock: this.clock,
+          sleep: (ms) => wait(ms, undefined, { signal }),
+          logger: this.log.child('approval-webhook'),
+        },
+      );
+      this.approvalNotifier = new ApprovalNotifier({
+        post: (body) => sender.post(body),
+        clock: this.clock,
+        log: this.log.child('approval-webhook'),
+        dashboardUrl: () => c.publicUrl ?? this.url,
+      });
+    }
+    const notifier = this.approvalNotifier;
     if (c.tuf) {
       if (c.tuf.authorToken !== undefined) this.log.warn(TUF_AUTHOR_TOKEN_DEPRECATED);
       const hub = this.hubInstance;
@@ -241,6 +270,7 @@ export class SyncServer {
         log: this.log.child('tuf'),
         // A signature through an account counts only with a key registered to that account.
         keyOwners: accounts,
+        ...(notifier ? { onPending: (d: DraftView) => notifier.notePending(d) } : {}),
         // Devices of the site group refresh at once instead of at their next periodic refresh.
         onPublished: (r) => {
           this.fleetView?.refresh();
@@ -408,6 +438,8 @@ export class SyncServer {
     if (this.rollupTimer) clearInterval(this.rollupTimer);
     await this.popBackfill?.stop();
     await this.tufInstance?.stop();
+    this.stopping.abort();
+    await this.approvalNotifier?.flush();
     if (this.hubInstance) await endHub(this.hubInstance);
     // A half-open client (no request yet, or never finishing one) must not hold the shutdown.
     this.app?.server.closeAllConnections();

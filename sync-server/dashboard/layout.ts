@@ -110,6 +110,13 @@ export function page(o: PageOptions, body: SafeHtml): string {
               : ''
           }
           ${
+            o.user && isAllowed(o.user.roles, 'draft.approve')
+              ? html`<a id="waiting-badge" href="/dashboard/drafts#waiting" data-count=""
+                  >${t('nav.waiting')} <span id="waiting-count" class="badge">…</span></a
+                >`
+              : ''
+          }
+          ${
             o.user
               ? html`<a id="whoami" href="/dashboard/account" title="${t('nav.account')}"
                   >${o.user.displayName} (${o.user.roles.map((r) => t(`role.${r}`)).join(', ')})</a
