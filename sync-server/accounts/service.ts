@@ -533,6 +533,12 @@ export class AccountService {
     return this.store.getKey(keyid)?.username;
   }
 
+  /** The key ids registered to `username` (DraftService's KeyOwners port); none for an unknown account. */
+  keysOf(username: string): string[] {
+    const u = this.store.getUserByName(username);
+    return u ? this.store.listKeys(u.id).map((k) => k.keyid) : [];
+  }
+
   listAudit(query: AuditQuery): AuditEntry[] {
     return this.store.listAudit(query);
   }

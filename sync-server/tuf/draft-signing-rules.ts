@@ -23,6 +23,8 @@ export class KeyNotRegisteredError extends coded('KEY_NOT_REGISTERED') {}
 /** Which account an approver key is registered to (the accounts database; AccountService.keyOwner). */
 export interface KeyOwners {
   keyOwner(keyid: string): string | undefined;
+  /** The key ids registered to an account (none: an empty list). */
+  keysOf(username: string): string[];
 }
 
 /**
@@ -35,6 +37,8 @@ export function keyRefusal(
   keyid: string,
   by: string,
   owner: string | undefined,
+  /** The keys registered to `by`, named in the refusal so the approver sees which key is theirs. */
+  ownKeys: readonly string[] = [],
 ): GatecastError | undefined {
   if (owner !== undefined && owner === d.createdBy && owner !== by)
     return new SignerIsCreatorError(
@@ -42,7 +46,11 @@ export function keyRefusal(
     );
   if (owner !== by)
     return new KeyNotRegisteredError(
-      `key ${keyid} is not registered to account ${by}${owner === undefined ? '' : ` (it belongs to another account)`}; register your own key with "gatecast keys register"`,
+      `the key used, ${keyid}${owner === undefined ? ' (registered to no account)' : ` (registered to ${owner})`}, is not account ${by}'s: ${
+        ownKeys.length
+          ? `${by}'s registered approver key is ${ownKeys.join(', ')}; sign with that key`
+          : `${by} has no registered approver key; register your own with "gatecast keys register"`
+      }`,
     );
   return undefined;
 }

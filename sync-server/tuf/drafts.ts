@@ -536,7 +536,13 @@ export class DraftService {
           throw new KeyNotRegisteredError(
             `signatures from accounts need the account key registry; key ${sig.keyid} cannot be checked`,
           );
-        const bad = keyRefusal(rec, sig.keyid, by.username, this.#keyOwners.keyOwner(sig.keyid));
+        const bad = keyRefusal(
+          rec,
+          sig.keyid,
+          by.username,
+          this.#keyOwners.keyOwner(sig.keyid),
+          this.#keyOwners.keysOf(by.username),
+        );
         if (bad) throw bad;
       }
       rec.signatures.push({
