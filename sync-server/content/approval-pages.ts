@@ -24,7 +24,7 @@ import { html, type SafeHtml } from '../web/escape.js';
 import { table, tableRow } from '../web/table.js';
 import { browserUrl } from '../dashboard/browser-files.js';
 import { jsonBlock, page } from '../dashboard/layout.js';
-import { diffSection, filesSection, itemsSection } from './draft-review-sections.js';
+import { diffSection, emergenciesSection, filesSection, itemsSection } from './draft-review-sections.js';
 import { DASHBOARD_LOCALE, type DashboardLanguage } from '../dashboard/language.js';
 
 /** Where the pages find each site group's time zone. */
@@ -368,7 +368,7 @@ export function renderDraft(
             </section>`
           : ''
       }
-      ${itemsSection(lang, r, anchors)} ${filesSection(lang, r, anchors)}
+      ${emergenciesSection(lang, r, tz)} ${itemsSection(lang, r, anchors)} ${filesSection(lang, r, anchors)}
       <h2>${t('draft.signatures')}</h2>
       <p>${t('draft.need', { need: d.threshold })}</p>
       ${table(
