@@ -40,6 +40,18 @@ export const MAX_DRAFT_FILES = 2000;
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, { message: 'sha256 must be 64 lower-case hex digits' });
 
+/** The longest author's note and rejection comment. */
+export const MAX_DRAFT_NOTE_CHARS = 2000;
+
+/** An approver sent a draft back to its author: who, when, why, and how many signatures it voided. */
+export const DraftRejection = z.object({
+  by: z.string(),
+  at: z.string(),
+  comment: z.string(),
+  voidedSignatures: z.number().int().min(0),
+});
+export type DraftRejection = z.infer<typeof DraftRejection>;
+
 export const DraftFile = z.object({
   path: z.string().min(1).max(512),
   length: z.number().int().min(0).max(MAX_DRAFT_FILE_BYTES),
@@ -61,6 +73,8 @@ export const CreateDraftRequest = z.object({
    * an older version is refused (409 DRAFT_BASE_STALE, with what the newer version changed).
    */
   basedOnVersion: z.number().int().min(0).optional(),
+  /** The author's note to the approvers (why, what to look at); shown beside the draft. */
+  note: z.string().max(MAX_DRAFT_NOTE_CHARS).optional(),
 });
 export type CreateDraftRequest = z.infer<typeof CreateDraftRequest>;
 
@@ -75,7 +89,11 @@ export const SignatureUpload = z.object({
 });
 export type SignatureUpload = z.infer<typeof SignatureUpload>;
 
-export const DraftStatus = z.enum(['open', 'published']);
+/**
+ * `open`: taking signatures; `rejected`: sent back to its author with a comment, no signature
+ * counts until the author resubmits it (which reopens it with no signatures); `published`.
+ */
+export const DraftStatus = z.enum(['open', 'rejected', 'published']);
 
 export const DraftView = z.object({
   id: z.string(),
@@ -104,6 +122,10 @@ export const DraftView = z.object({
   basedOnVersion: z.number().int().optional(),
   /** Emergency drafts: signatures and publication are refused after this instant. */
   approveBy: z.string().optional(),
+  /** The author's note to the approvers. */
+  note: z.string().optional(),
+  /** Every time the draft was sent back, oldest first (the last one is why a rejected draft is). */
+  rejections: z.array(DraftRejection).default([]),
 });
 export type DraftView = z.infer<typeof DraftView>;
 

@@ -59,6 +59,10 @@ import { MemoryReleaseCatalog } from './releases/memory-catalog.js';
 import { releasesFeature } from './releases/plugin.js';
 import { publishedReleaseCheck } from './releases/command-check.js';
 import { RolloutService } from './releases/service.js';
+import { ApprovalNotifier } from './content/approval-notify.js';
+import type { DraftView } from '../protocol/publish-api.js';
+import { WebhookSender } from './alerts/webhook.js';
+import { setTimeout as wait } from 'node:timers/promises';
 
 /** The accounts database in the data directory (`gatecast admin create` writes the same file). */
 export const ACCOUNTS_DB = 'accounts.db';
@@ -121,6 +125,9 @@ export class SyncServer {
   private alertFeed?: AlertFeed;
   private rolloutService?: RolloutService;
   private routeAccess?: InstalledRouteAccess;
+  private approvalNotifier?: ApprovalNotifier;
+  /** Cuts the approval webhook's retries short when the server stops. */
+  private readonly stopping = new AbortController();
   private readonly clock: Clock;
   private readonly log: Logger;
 
@@ -252,6 +259,28 @@ export class SyncServer {
     // The OpenAPI document collects every route registered from here on.
     await installOpenApi(this.app);
     await this.app.register(enrolmentFeature, { enrolment });
+    // Drafts waiting for approval are announced on the alerts' webhook too.
+    const hook = c.alerts.webhook;
+    if (hook) {
+      const signal = this.stopping.signal;
+      const sender = new WebhookSender(
+        { url: hook.url, ...(hook.secret ? { secret: hook.secret } : {}) },
+        {
+          fetch: (url, init) =>
+            fetch(url, { ...init, signal: init.signal ? AbortSignal.any([init.signal, signal]) : signal }),
+          clock: this.clock,
+          sleep: (ms) => wait(ms, undefined, { signal }),
+          logger: this.log.child('approval-webhook'),
+        },
+      );
+      this.approvalNotifier = new ApprovalNotifier({
+        post: (body) => sender.post(body),
+        clock: this.clock,
+        log: this.log.child('approval-webhook'),
+        dashboardUrl: () => c.publicUrl ?? this.url,
+      });
+    }
+    const notifier = this.approvalNotifier;
     if (c.tuf) {
       if (c.tuf.authorToken !== undefined) this.log.warn(TUF_AUTHOR_TOKEN_DEPRECATED);
       const hub = this.hubInstance;
@@ -261,6 +290,7 @@ export class SyncServer {
         log: this.log.child('tuf'),
         // A signature through an account counts only with a key registered to that account.
         keyOwners: accounts,
+        ...(notifier ? { onPending: (d: DraftView) => notifier.notePending(d) } : {}),
         // Devices of the site group refresh at once instead of at their next periodic refresh.
         onPublished: (r) => {
           this.fleetView?.refresh();
@@ -461,6 +491,8 @@ export class SyncServer {
     await this.popBackfill?.stop();
     await this.rollupBackfill?.stop();
     await this.tufInstance?.stop();
+    this.stopping.abort();
+    await this.approvalNotifier?.flush();
     if (this.hubInstance) await endHub(this.hubInstance);
     // A half-open client (no request yet, or never finishing one) must not hold the shutdown.
     this.app?.server.closeAllConnections();

@@ -106,14 +106,15 @@ export function accessControlGuards(app: FastifyInstance, options: AccessControl
           return refuse(reply, 403, 'CSRF_INVALID', `missing or wrong ${CSRF_HEADER} header`);
         }
       }
-      if (!isAllowed(auth.user.role, action)) {
+      if (!isAllowed(auth.user.roles, action)) {
         service.audit(actor, 'access.denied', route, 'denied', {
           reason: 'role',
           role: auth.user.role,
+          roles: auth.user.roles,
           needs: action,
           method: request.method,
         });
-        return refuse(reply, 403, 'FORBIDDEN', `role ${auth.user.role} may not ${action}`);
+        return refuse(reply, 403, 'FORBIDDEN', `role ${auth.user.roles.join('+')} may not ${action}`);
       }
       request.account = actor;
     };

@@ -89,7 +89,7 @@ export const accountPagesRoutes: FastifyPluginAsync<AccountPagesOptions> = async
         ...v,
         timeZone,
         keys: o.accounts.listOwnKeys({ user: v.user, ip: request.ip }),
-        canRegisterKeys: isAllowed(v.user.role, 'draft.approve'),
+        canRegisterKeys: isAllowed(v.user.roles, 'draft.approve'),
       }),
     ),
   );

@@ -32,7 +32,7 @@ export function pageSession(
     void reply.redirect('/dashboard/login', 303);
     return undefined;
   }
-  if (!isAllowed(auth.user.role, action)) {
+  if (!isAllowed(auth.user.roles, action)) {
     const lang = languageOf(request);
     const message = accountsTexts.text(lang, 'error.forbidden');
     if (wantsHtml(request.headers.accept)) {

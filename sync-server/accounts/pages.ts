@@ -224,7 +224,7 @@ export function renderUsersPage(o: UsersPageOptions): string {
             lang,
             'edit-role',
             'users.field.role',
-            html`<select id="edit-role">
+            html`<select id="edit-role" multiple size="${ROLES.length}">
               ${roleOptions(lang)}
             </select>`,
           )}
@@ -263,7 +263,7 @@ export function renderUsersPage(o: UsersPageOptions): string {
             lang,
             'new-role',
             'users.field.role',
-            html`<select id="new-role">
+            html`<select id="new-role" multiple size="${ROLES.length}">
               ${roleOptions(lang, 'viewer')}
             </select>`,
           )}
@@ -346,7 +346,7 @@ export function renderAccountPage(o: AccountPageOptions): string {
           <dt>${accountsTexts.text(lang, 'users.col.displayName')}</dt>
           <dd id="me-displayName">${o.user.displayName}</dd>
           <dt>${t('account.role')}</dt>
-          <dd id="me-role">${shellTexts.text(lang, `role.${o.user.role}`)}</dd>
+          <dd id="me-role">${o.user.roles.map((r) => shellTexts.text(lang, `role.${r}`)).join(', ')}</dd>
         </dl>
         ${ownPasswordForm(lang)} ${ownKeysPanel(lang, o.keys, o.canRegisterKeys)}
         ${messages(lang, o.timeZone)}

@@ -15,8 +15,8 @@
  *   GET    /api/keys               every account's keys (admin)
  *   DELETE /api/keys/:keyid        revoke any account's key (admin)
  *   GET    /api/users              list (admin)
- *   POST   /api/users              create {username, displayName, role, password} (admin)
- *   PATCH  /api/users/:username    change {displayName?, role?, password?, disabled?} (admin)
+ *   POST   /api/users              create {username, displayName, role | roles, password} (admin)
+ *   PATCH  /api/users/:username    change {displayName?, role? | roles?, password?, disabled?} (admin)
  *   DELETE /api/users/:username    delete (admin)
  *   GET    /api/audit              ?from&to&actor&action&outcome&before&limit → {entries, nextBefore}
  *   GET    /api/audit.csv          same filters, CSV with BOM (admin)

@@ -26,7 +26,7 @@ import {
   verifyPassword,
 } from './password.js';
 import { LoginRateLimiter } from './rate-limit.js';
-import { ROLES, type Role } from '../web/roles.js';
+import { normaliseRoles, ROLES, type Role, rolesProblem } from '../web/roles.js';
 import type {
   AccountKeyRecord,
   AccountStore,
@@ -51,24 +51,59 @@ export const Password = z
   .max(1024, { message: 'passwords have at most 1024 characters' });
 export const DisplayName = z.string().trim().min(1).max(200);
 
-export const NewUserInput = z.object({
-  username: Username,
-  displayName: DisplayName,
-  role: z.enum(ROLES),
-  password: Password,
-});
+/** An account's roles: one (`role`) or several (`roles`), checked together by rolesProblem. */
+const RoleList = z
+  .array(z.enum(ROLES))
+  .min(1, { message: 'an account has at least one role' })
+  .max(ROLES.length)
+  .transform((r) => normaliseRoles(r))
+  .superRefine((r, ctx) => {
+    const problem = rolesProblem(r);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+export const NewUserInput = z
+  .object({
+    username: Username,
+    displayName: DisplayName,
+    role: z.enum(ROLES).optional(),
+    roles: RoleList.optional(),
+    password: Password,
+  })
+  .refine((u) => u.role !== undefined || u.roles !== undefined, {
+    message: 'give the account a role',
+    path: ['roles'],
+  })
+  .refine((u) => u.role === undefined || u.roles === undefined || u.roles.includes(u.role), {
+    message: 'role must be one of roles',
+    path: ['role'],
+  })
+  .transform(({ role, roles, ...u }) => ({ ...u, roles: roles ?? [role!] }));
 export type NewUserInput = z.input<typeof NewUserInput>;
 
 export const UserPatchInput = z
   .object({
     displayName: DisplayName.optional(),
     role: z.enum(ROLES).optional(),
+    roles: RoleList.optional(),
     password: Password.optional(),
     disabled: z.boolean().optional(),
   })
   .strict()
-  .refine((p) => Object.keys(p).length > 0, { message: 'nothing to change' });
+  .refine((p) => Object.keys(p).length > 0, { message: 'nothing to change' })
+  .refine((p) => p.role === undefined || p.roles === undefined, {
+    message: 'give either role or roles',
+    path: ['roles'],
+  })
+  .transform(({ role, roles, ...p }) => ({
+    ...p,
+    ...(roles !== undefined ? { roles } : role !== undefined ? { roles: [role] } : {}),
+  }));
 export type UserPatchInput = z.input<typeof UserPatchInput>;
+
+/** An account's roles in the audit log: `role`, and `roles` too when it holds several. */
+const roleDetails = (roles: readonly Role[]) =>
+  roles.length > 1 ? { role: roles[0], roles: [...roles] } : { role: roles[0] };
 
 function parse<S extends z.ZodType>(schema: S, raw: unknown, what: string): z.infer<S> {
   const r = schema.safeParse(raw);
@@ -80,7 +115,10 @@ function parse<S extends z.ZodType>(schema: S, raw: unknown, what: string): z.in
 export interface PublicUser {
   username: string;
   displayName: string;
+  /** The main role (the first of `roles`). */
   role: Role;
+  /** Every role the account holds; what it may do is what any of them allows (web/roles.ts). */
+  roles: Role[];
   disabled: boolean;
   createdAt: number;
   updatedAt: number;
@@ -90,6 +128,7 @@ export const publicUser = (u: UserRecord): PublicUser => ({
   username: u.username,
   displayName: u.displayName,
   role: u.role,
+  roles: [...u.roles],
   disabled: u.disabled,
   createdAt: u.createdAt,
   updatedAt: u.updatedAt,
@@ -298,12 +337,15 @@ export class AccountService {
       this.store.insertUser({
         username: input.username,
         displayName: input.displayName,
-        role: input.role,
+        roles: input.roles,
         passwordHash,
         createdAt: this.clock.now(),
       }),
     );
-    this.audit(actor, 'user.create', user.username, 'ok', { role: user.role, displayName: user.displayName });
+    this.audit(actor, 'user.create', user.username, 'ok', {
+      ...roleDetails(user.roles),
+      displayName: user.displayName,
+    });
     return publicUser(user);
   }
 
@@ -324,7 +366,7 @@ export class AccountService {
       return this.store.insertUser({
         username: input.username,
         displayName: input.displayName,
-        role: 'admin',
+        roles: ['admin'],
         passwordHash,
         createdAt: this.clock.now(),
       });
@@ -340,25 +382,26 @@ export class AccountService {
     const user = this.store.transaction(() => {
       const cur = this.requireUser(usernameRaw);
       const losesAdmin =
-        cur.role === 'admin' &&
+        cur.roles.includes('admin') &&
         !cur.disabled &&
-        ((patch.role && patch.role !== 'admin') || patch.disabled === true);
+        ((patch.roles && !patch.roles.includes('admin')) || patch.disabled === true);
       if (losesAdmin && this.store.countActiveAdmins() <= 1)
         throw new LastAdminError('this is the last active admin; make another admin first');
       const next = this.store.updateUser(cur.id, {
         ...(patch.displayName !== undefined && { displayName: patch.displayName }),
-        ...(patch.role !== undefined && { role: patch.role }),
+        ...(patch.roles !== undefined && { roles: patch.roles }),
         ...(patch.disabled !== undefined && { disabled: patch.disabled }),
         ...(passwordHash !== undefined && { passwordHash }),
         updatedAt: this.clock.now(),
       });
       // A new role, a reset password or a disabled account must not ride on old sessions.
-      if (patch.role !== undefined || patch.disabled || passwordHash !== undefined)
+      if (patch.roles !== undefined || patch.disabled || passwordHash !== undefined)
         this.store.deleteUserSessions(cur.id);
       return next;
     });
-    const { password: _password, ...shown } = patch;
+    const { password: _password, roles, ...shown } = patch;
     this.audit(actor, 'user.update', user.username, 'ok', {
+      ...(roles !== undefined && roleDetails(roles)),
       ...shown,
       ...(passwordHash !== undefined && { passwordReset: true }),
     });
@@ -368,12 +411,12 @@ export class AccountService {
   deleteUser(actor: Actor, usernameRaw: string): void {
     const user = this.store.transaction(() => {
       const cur = this.requireUser(usernameRaw);
-      if (cur.role === 'admin' && !cur.disabled && this.store.countActiveAdmins() <= 1)
+      if (cur.roles.includes('admin') && !cur.disabled && this.store.countActiveAdmins() <= 1)
         throw new LastAdminError('this is the last active admin; make another admin first');
       this.store.deleteUser(cur.id);
       return cur;
     });
-    this.audit(actor, 'user.delete', user.username, 'ok', { role: user.role });
+    this.audit(actor, 'user.delete', user.username, 'ok', roleDetails(user.roles));
   }
 
   /** Changes the actor's own password after checking the current one; ends their other sessions. */
@@ -488,6 +531,12 @@ export class AccountService {
   /** The username a key id is registered to, or undefined (DraftService's KeyOwners port). */
   keyOwner(keyid: string): string | undefined {
     return this.store.getKey(keyid)?.username;
+  }
+
+  /** The key ids registered to `username` (DraftService's KeyOwners port); none for an unknown account. */
+  keysOf(username: string): string[] {
+    const u = this.store.getUserByName(username);
+    return u ? this.store.listKeys(u.id).map((k) => k.keyid) : [];
   }
 
   listAudit(query: AuditQuery): AuditEntry[] {

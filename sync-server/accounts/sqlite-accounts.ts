@@ -11,7 +11,7 @@ import {
   type SqliteStatement as Statement,
 } from '../../platform/sqlite.js';
 import { AccountStoreError, KeyRegisteredError, UserExistsError, UserNotFoundError } from './errors.js';
-import { isRole } from '../web/roles.js';
+import { isRole, type Role } from '../web/roles.js';
 import type {
   AccountKeyRecord,
   AccountStore,
@@ -80,6 +80,15 @@ export const ACCOUNTS_MIGRATIONS: readonly SqliteMigration[] = [
       CREATE INDEX account_keys_user ON account_keys(user_id);
     `,
   },
+  {
+    // Accounts with several roles: `roles` lists them (comma-separated, main role first); `role`
+    // stays the main one. Existing accounts keep their single role.
+    name: 'accounts-3',
+    up: `
+      ALTER TABLE account_users ADD COLUMN roles TEXT NOT NULL DEFAULT '';
+      UPDATE account_users SET roles = role;
+    `,
+  },
 ];
 
 /** Accounts database settings: WAL, foreign keys (sessions and keys cascade with their user). */
@@ -90,6 +99,7 @@ interface UserRow {
   username: string;
   display_name: string;
   role: string;
+  roles: string;
   password_hash: string;
   disabled: number;
   created_at: number;
@@ -140,12 +150,16 @@ const KEY_SELECT =
   'SELECT k.keyid, k.user_id, u.username, k.name, k.public_hex, k.created_at FROM account_keys k JOIN account_users u ON u.id = k.user_id';
 
 function toUser(r: UserRow): UserRecord {
-  if (!isRole(r.role)) throw new AccountStoreError(`user ${r.username} has unknown role ${r.role}`);
+  const roles = (r.roles || r.role).split(',').filter((x) => x !== '');
+  const bad = roles.find((x) => !isRole(x));
+  if (bad !== undefined || !isRole(r.role))
+    throw new AccountStoreError(`user ${r.username} has unknown role ${bad ?? r.role}`);
   return {
     id: r.id,
     username: r.username,
     displayName: r.display_name,
     role: r.role,
+    roles: roles as Role[],
     passwordHash: r.password_hash,
     disabled: r.disabled !== 0,
     createdAt: r.created_at,
@@ -174,6 +188,12 @@ const toAudit = (r: AuditRow): AuditEntry => ({
   outcome: r.outcome,
   details: JSON.parse(r.details) as Record<string, unknown>,
 });
+
+function mainRole(roles: readonly Role[]): Role {
+  const r = roles[0];
+  if (r === undefined) throw new AccountStoreError('an account has at least one role');
+  return r;
+}
 
 export class SqliteAccountStore implements AccountStore {
   private readonly statements = new Map<string, Statement>();
@@ -208,9 +228,17 @@ export class SqliteAccountStore implements AccountStore {
   insertUser(u: NewUser): UserRecord {
     try {
       const info = this.stmt(
-        `INSERT INTO account_users (username, display_name, role, password_hash, disabled, created_at, updated_at)
-         VALUES (?, ?, ?, ?, 0, ?, ?)`,
-      ).run(u.username, u.displayName, u.role, u.passwordHash, u.createdAt, u.createdAt);
+        `INSERT INTO account_users (username, display_name, role, roles, password_hash, disabled, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, 0, ?, ?)`,
+      ).run(
+        u.username,
+        u.displayName,
+        mainRole(u.roles),
+        u.roles.join(','),
+        u.passwordHash,
+        u.createdAt,
+        u.createdAt,
+      );
       return this.getUserById(Number(info.lastInsertRowid))!;
     } catch (err) {
       if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE')
@@ -223,11 +251,12 @@ export class SqliteAccountStore implements AccountStore {
     const cur = this.getUserById(id);
     if (!cur) throw new UserNotFoundError(`no user with id ${id}`);
     this.stmt(
-      `UPDATE account_users SET display_name = ?, role = ?, password_hash = ?, disabled = ?, updated_at = ?
-       WHERE id = ?`,
+      `UPDATE account_users SET display_name = ?, role = ?, roles = ?, password_hash = ?, disabled = ?,
+       updated_at = ? WHERE id = ?`,
     ).run(
       patch.displayName ?? cur.displayName,
-      patch.role ?? cur.role,
+      mainRole(patch.roles ?? cur.roles),
+      (patch.roles ?? cur.roles).join(','),
       patch.passwordHash ?? cur.passwordHash,
       (patch.disabled ?? cur.disabled) ? 1 : 0,
       patch.updatedAt,
@@ -243,7 +272,9 @@ export class SqliteAccountStore implements AccountStore {
 
   countActiveAdmins(): number {
     return (
-      this.stmt("SELECT count(*) AS n FROM account_users WHERE role = 'admin' AND disabled = 0").get() as {
+      this.stmt(
+        "SELECT count(*) AS n FROM account_users WHERE (',' || roles || ',') LIKE '%,admin,%' AND disabled = 0",
+      ).get() as {
         n: number;
       }
     ).n;

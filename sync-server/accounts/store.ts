@@ -9,7 +9,10 @@ export interface UserRecord {
   /** Lower-case login name. */
   username: string;
   displayName: string;
+  /** The main role: the first of `roles`. */
   role: Role;
+  /** Every role the account holds (an officer may watch, command and approve with one account). */
+  roles: Role[];
   /** scrypt hash string from password.ts. */
   passwordHash: string;
   disabled: boolean;
@@ -20,14 +23,14 @@ export interface UserRecord {
 export interface NewUser {
   username: string;
   displayName: string;
-  role: Role;
+  roles: Role[];
   passwordHash: string;
   createdAt: number;
 }
 
 export interface UserPatch {
   displayName?: string;
-  role?: Role;
+  roles?: Role[];
   passwordHash?: string;
   disabled?: boolean;
   updatedAt: number;

@@ -81,7 +81,7 @@ export const alertsPageRoutes: FastifyPluginAsync<AlertsPageRoutesOptions> = asy
             lang,
             view: view(lang),
             gates,
-            canAcknowledge: isAllowed(auth.user.role, 'alerts.acknowledge'),
+            canAcknowledge: isAllowed(auth.user.roles, 'alerts.acknowledge'),
             filter: {
               gate: gates.some((g) => g.siteGroup === gate) ? gate : '',
               kind: (ALERT_KINDS as string[]).includes(kind) ? kind : '',

@@ -102,8 +102,15 @@ export class WebhookSender {
   }
 
   /** Posts `events`; resolves once the receiver answers 2xx, throws WebhookError when it gives up. */
-  async send(events: readonly AlertEvent[]): Promise<DeliveryResult> {
-    const body = webhookPayload(events, this.deps.clock.now());
+  send(events: readonly AlertEvent[]): Promise<DeliveryResult> {
+    return this.post(webhookPayload(events, this.deps.clock.now()));
+  }
+
+  /**
+   * Posts one JSON body (other events than alerts, e.g. drafts waiting for approval) with the same
+   * signing, retries and backoff.
+   */
+  async post(body: string): Promise<DeliveryResult> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (this.opts.secret)
       headers['x-gatecast-signature'] =

@@ -8,7 +8,13 @@ import { type ApprovalKey, approvalTexts } from './texts.js';
 import type { PublicUser } from '../accounts/service.js';
 import { isAllowed } from '../web/roles.js';
 import { fmtBytes, fmtTime, languageName } from './approval-format.js';
-import type { ActiveEmergency, DraftReview, DraftSummary, EmergencyTarget } from './approval-service.js';
+import type {
+  ActiveEmergency,
+  DraftReview,
+  DraftSummary,
+  EmergencyTarget,
+  WaitingDraft,
+} from './approval-service.js';
 import {
   EMERGENCY_DEFAULT_MINUTES,
   EMERGENCY_MAX_MINUTES,
@@ -18,7 +24,13 @@ import { html, type SafeHtml } from '../web/escape.js';
 import { table, tableRow } from '../web/table.js';
 import { browserUrl } from '../dashboard/browser-files.js';
 import { jsonBlock, page } from '../dashboard/layout.js';
-import { diffSection, filesSection, itemsSection, screenSection } from './draft-review-sections.js';
+import {
+  diffSection,
+  emergenciesSection,
+  filesSection,
+  itemsSection,
+  screenSection,
+} from './draft-review-sections.js';
 import { PREVIEW_SCREENS, type PreviewScreen } from './screen-preview.js';
 import { DASHBOARD_LOCALE, type DashboardLanguage } from '../dashboard/language.js';
 
@@ -80,6 +92,49 @@ function draftRow(d: DraftSummary, lang: DashboardLanguage, zones: ZoneSource, n
   </tr>`;
 }
 
+/** Minutes left, rounded down, never below 0. */
+const minutesLeft = (ms: number) => Math.max(0, Math.floor(ms / 60_000));
+
+/** The drafts waiting for the signed-in account's signature: emergencies with the time left. */
+function waitingSection(
+  lang: DashboardLanguage,
+  waiting: readonly WaitingDraft[],
+  zones: ZoneSource,
+): SafeHtml {
+  const t = (k: ApprovalKey, p?: Record<string, string | number>) => approvalTexts.text(lang, k, p);
+  return html`<section id="waiting" data-count="${waiting.length}">
+    <h2>${t('waiting.title', { count: waiting.length })}</h2>
+    ${
+      waiting.length
+        ? html`<ul>
+            ${waiting.map(
+              (w) =>
+                html`<li data-draft="${w.id}" data-kind="${w.kind}">
+                  <a href="/dashboard/drafts/${encodeURIComponent(w.id)}"
+                    ><span class="kind-${w.kind}">${t(`kind.${w.kind}`)}</span> ${w.siteGroup} ·
+                    ${t('col.version')} ${w.version}${w.label ? html` · ${w.label}` : ''}</a
+                  >
+                  · ${t('sig.count', { have: w.signatures.length, need: w.threshold })}
+                  ${
+                    w.msLeft !== undefined && w.approveBy
+                      ? html`<strong class="late" data-f="time-left"
+                          >${t('waiting.emergencyLeft', {
+                            need: w.threshold,
+                            by: fmtTime(w.approveBy, lang, zones.timezoneOf(w.siteGroup)),
+                            minutes: minutesLeft(w.msLeft),
+                          })}</strong
+                        >`
+                      : ''
+                  }
+                  ${w.note ? html`<q class="note" data-f="note">${w.note}</q>` : ''}
+                </li>`,
+            )}
+          </ul>`
+        : html`<p class="empty">${t('waiting.none')}</p>`
+    }
+  </section>`;
+}
+
 export function renderDrafts(
   lang: DashboardLanguage,
   drafts: readonly DraftSummary[],
@@ -87,9 +142,12 @@ export function renderDrafts(
   user: PublicUser,
   csrfToken: string,
   now: number,
+  /** What waits for this account's signature (shown to those who may approve). */
+  waiting?: readonly WaitingDraft[],
 ): string {
   const t = (k: ApprovalKey) => approvalTexts.text(lang, k);
   const open = drafts.filter((d) => d.status === 'open');
+  const rejected = drafts.filter((d) => d.status === 'rejected');
   const published = drafts
     .filter((d) => d.status === 'published')
     .sort((a, b) => (b.publishedAt ?? '').localeCompare(a.publishedAt ?? ''))
@@ -120,8 +178,15 @@ export function renderDrafts(
     user,
     csrfToken,
     html`<main id="drafts">
+      ${waiting ? waitingSection(lang, waiting, zones) : ''}
       <h2>${t('drafts.pending')}</h2>
       ${draftsTable(open, 'pending', 'col.deadline')}
+      ${
+        rejected.length
+          ? html`<h2>${t('drafts.rejected')}</h2>
+              ${draftsTable(rejected, 'rejected', 'col.deadline')}`
+          : ''
+      }
       <h2>${t('drafts.published')}</h2>
       ${draftsTable(published, 'published', 'col.publishedAt')}
     </main>`,
@@ -142,6 +207,7 @@ export function renderDraft(
   user: PublicUser,
   csrfToken: string,
   serverUrl: string,
+  now: number,
   /** The screen the preview renders at (default 1920×1080). */
   screen: PreviewScreen = PREVIEW_SCREENS[0],
 ): string {
@@ -149,12 +215,17 @@ export function renderDraft(
   const d = r.draft;
   const tz = zones.timezoneOf(d.siteGroup);
   const mayApprove =
-    isAllowed(user.role, 'draft.approve') &&
-    (r.kind !== 'emergency' || isAllowed(user.role, 'emergency.approve'));
+    isAllowed(user.roles, 'draft.approve') &&
+    (r.kind !== 'emergency' || isAllowed(user.roles, 'emergency.approve'));
+  const isAuthor = d.createdBy === user.username;
+  const mayResubmit =
+    d.status === 'rejected' &&
+    isAuthor &&
+    isAllowed(user.roles, r.kind === 'emergency' ? 'emergency.create' : 'draft.submit');
   const canDiscard =
-    d.status === 'open' &&
-    isAllowed(user.role, 'draft.submit') &&
-    (user.role === 'admin' || d.createdBy === user.username);
+    d.status !== 'published' &&
+    isAllowed(user.roles, 'draft.submit') &&
+    (user.roles.includes('admin') || d.createdBy === user.username);
   const data = {
     id: d.id,
     siteGroup: d.siteGroup,
@@ -171,42 +242,94 @@ export function renderDraft(
     fileCount: d.files.length + 1,
   };
   const anchors = new Map(r.files.map((f, i) => [f.path, `file-${i + 1}`]));
+  const lastRejection = d.rejections.at(-1);
   const signPanel =
-    d.status !== 'open'
-      ? html`<p id="sign-state" data-state="${d.status}">
-          ${d.status === 'published' ? t('sign.published', { version: d.version }) : t('sign.notOpen')}
-        </p>`
-      : html`<section id="sign" data-state="idle">
-          <h2>${t('sign.title')}</h2>
+    d.status === 'rejected'
+      ? html`<section id="rejected-panel">
+          <p id="sign-state" data-state="rejected">
+            ${t('reject.state', { by: lastRejection?.by ?? t('unknown') })}
+          </p>
           ${
-            mayApprove
-              ? html`<p id="sign-unsupported" class="error" hidden>${t('sign.unsupported')}</p>
-                  <form id="sign-form" hidden>
-                    <label for="sign-saved">${t('sign.savedKeys')}</label>
-                    <select id="sign-saved">
-                      <option value="">${t('sign.chooseFile')}</option>
-                    </select>
-                    <button type="button" id="sign-forget">${t('sign.forget')}</button>
-                    <label for="sign-key">${t('sign.keyFile')}</label>
-                    <input id="sign-key" type="file" accept=".key,.pem,application/x-pem-file,text/plain" />
-                    <label class="check"
-                      ><input id="sign-remember" type="checkbox" /> ${t('sign.remember')}</label
-                    >
-                    <button type="submit" id="sign-button">${t('sign.button')}</button>
-                  </form>
-                  <dialog id="sign-confirm" aria-labelledby="sign-confirm-title">
-                    <h3 id="sign-confirm-title">${t('sign.confirmTitle')}</h3>
-                    <p id="sign-confirm-text"></p>
-                    <p id="sign-confirm-key"></p>
-                    <button type="button" id="sign-confirm-ok">${t('sign.confirm')}</button>
-                    <button type="button" id="sign-confirm-cancel">${t('sign.cancel')}</button>
-                  </dialog>`
-              : html`<p id="sign-not-allowed">${t('sign.notAllowed')}</p>`
+            mayResubmit
+              ? html`<form id="resubmit-form">
+                  <label for="resubmit-note">${t('note.field')}</label>
+                  <textarea id="resubmit-note" maxlength="2000" rows="3">${d.note ?? ''}</textarea>
+                  <button type="submit" id="resubmit-button">${t('resubmit.button')}</button>
+                  <p id="resubmit-result" role="status"></p>
+                </form>`
+              : ''
           }
-          <p id="sign-result" role="status"></p>
-          <p>${t('sign.cli')}</p>
-          <pre id="sign-cli">${cliSignCommand(d.id, serverUrl, user.username)}</pre>
-        </section>`;
+        </section>`
+      : d.status !== 'open'
+        ? html`<p id="sign-state" data-state="${d.status}">
+            ${d.status === 'published' ? t('sign.published', { version: d.version }) : t('sign.notOpen')}
+          </p>`
+        : html`<section id="sign" data-state="idle">
+            <h2>${t('sign.title')}</h2>
+            ${
+              mayApprove
+                ? html`<p id="sign-unsupported" class="error" hidden>${t('sign.unsupported')}</p>
+                    <form id="sign-form" hidden>
+                      <label for="sign-saved">${t('sign.savedKeys')}</label>
+                      <select id="sign-saved">
+                        <option value="">${t('sign.chooseFile')}</option>
+                      </select>
+                      <button type="button" id="sign-forget">${t('sign.forget')}</button>
+                      <label for="sign-key">${t('sign.keyFile')}</label>
+                      <input id="sign-key" type="file" accept=".key,.pem,application/x-pem-file,text/plain" />
+                      <label class="check"
+                        ><input id="sign-remember" type="checkbox" /> ${t('sign.remember')}</label
+                      >
+                      <button type="submit" id="sign-button">${t('sign.button')}</button>
+                    </form>
+                    <dialog id="sign-confirm" aria-labelledby="sign-confirm-title">
+                      <h3 id="sign-confirm-title">${t('sign.confirmTitle')}</h3>
+                      <p id="sign-confirm-text"></p>
+                      <p id="sign-confirm-key"></p>
+                      <button type="button" id="sign-confirm-ok">${t('sign.confirm')}</button>
+                      <button type="button" id="sign-confirm-cancel">${t('sign.cancel')}</button>
+                    </dialog>`
+                : html`<p id="sign-not-allowed">${t('sign.notAllowed')}</p>`
+            }
+            <p id="sign-result" role="status"></p>
+            <p>${t('sign.cli')}</p>
+            <pre id="sign-cli">${cliSignCommand(d.id, serverUrl, user.username)}</pre>
+            ${
+              mayApprove && !isAuthor
+                ? html`<form id="reject-form">
+                    <h3>${t('reject.title')}</h3>
+                    <label for="reject-comment">${t('reject.comment')}</label>
+                    <textarea id="reject-comment" maxlength="2000" rows="3" required></textarea>
+                    <button type="submit" id="reject-button" class="danger">${t('reject.button')}</button>
+                    <p id="reject-result" role="status"></p>
+                  </form>`
+                : ''
+            }
+          </section>`;
+  const noteAndRejections = html`${
+    d.note
+      ? html`<section id="author-note">
+          <h2>${t('note.title', { author: d.createdBy ?? t('unknown') })}</h2>
+          <blockquote>${d.note}</blockquote>
+        </section>`
+      : ''
+  }
+  ${
+    d.rejections.length
+      ? html`<section id="rejections">
+          <h2>${t('reject.history')}</h2>
+          <ol>
+            ${d.rejections.map(
+              (x) =>
+                html`<li>
+                  ${t('reject.entry', { by: x.by, at: fmtTime(x.at, lang, tz), voided: x.voidedSignatures })}
+                  <blockquote data-f="comment">${x.comment}</blockquote>
+                </li>`,
+            )}
+          </ol>
+        </section>`
+      : ''
+  }`;
   return shell(
     lang,
     t('draft.title', { id: d.id }),
@@ -230,6 +353,18 @@ export function renderDraft(
         ${d.approveBy ? html` · ${t('col.deadline')}: <strong>${fmtTime(d.approveBy, lang, tz)}</strong>` : ''}
       </p>
       ${
+        d.approveBy && d.status === 'open'
+          ? html`<p id="em-deadline" class="late">
+              ${t('waiting.emergencyLeft', {
+                need: d.threshold,
+                by: fmtTime(d.approveBy, lang, tz),
+                minutes: minutesLeft(Date.parse(d.approveBy) - now),
+              })}
+            </p>`
+          : ''
+      }
+      ${noteAndRejections}
+      ${
         d.status === 'published'
           ? html`<p class="note">${t('draft.publishedNote', { at: fmtTime(d.publishedAt, lang, tz) })}</p>`
           : ''
@@ -242,7 +377,8 @@ export function renderDraft(
             </section>`
           : ''
       }
-      ${screenSection(lang, r, screen)} ${itemsSection(lang, r, anchors)} ${filesSection(lang, r, anchors)}
+      ${screenSection(lang, r, screen)} ${emergenciesSection(lang, r, tz)} ${itemsSection(lang, r, anchors)}
+      ${filesSection(lang, r, anchors)}
       <h2>${t('draft.signatures')}</h2>
       <p>${t('draft.need', { need: d.threshold })}</p>
       ${table(
@@ -358,7 +494,7 @@ export function renderEmergency(
         <button type="submit" id="em-submit">${t('emergency.submit')}</button>
       </form>`
     : html`<p class="empty">${t('emergency.noGates')}</p>`;
-  const mayEnd = isAllowed(user.role, 'emergency.create');
+  const mayEnd = isAllowed(user.roles, 'emergency.create');
   return shell(
     lang,
     t('emergency.title'),

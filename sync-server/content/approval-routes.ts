@@ -13,7 +13,12 @@
  *                                                 a CSP that lets no script run (binary: 415)
  *   POST   /api/content/drafts/:id/signatures     {sig, keyid?, payloadSha256?} → SignOutcome; publishes at the threshold
  *                                                 (draft.approve; emergency drafts also emergency.approve)
- *   DELETE /api/content/drafts/:id                discard an open draft (draft.submit: its creator or an admin)
+ *   POST   /api/content/drafts/:id/reject         {comment} → the draft, sent back to its author; its
+ *                                                 signatures are void (draft.approve; emergencies also emergency.approve)
+ *   POST   /api/content/drafts/:id/resubmit       {note?} → the draft, open again without signatures
+ *                                                 (its author: draft.submit, emergencies emergency.create)
+ *   GET    /api/content/waiting                   {count, drafts}: what waits for this account's signature (content.view)
+ *   DELETE /api/content/drafts/:id                discard an open or rejected draft (draft.submit: its creator or an admin)
  *   GET    /api/content/emergencies[?siteGroup=]  active emergency messages (content.view)
  *   POST   /api/content/emergencies               {siteGroup, text, durationMinutes?, perLanguageMs?} → 201 (emergency.create)
  *   POST   /api/content/emergencies/end           {siteGroup, id} → 201 draft ending it (emergency.create)
@@ -44,6 +49,8 @@ import {
   EMERGENCY_APPROVAL_WINDOW_MS,
   EmergencyRequest,
   EndEmergencyRequest,
+  RejectRequest,
+  ResubmitRequest,
   SignRequest,
 } from './approval-service.js';
 import { MediaNotViewableError } from './errors.js';
@@ -64,7 +71,11 @@ const FileQuery = z.object({
   side: z.enum(['after', 'before']).default('after'),
 });
 
-const actorOf = (a: AccountContext): DraftActor => ({ username: a.user.username, role: a.user.role });
+const actorOf = (a: AccountContext): DraftActor => ({
+  username: a.user.username,
+  role: a.user.role,
+  roles: a.user.roles,
+});
 
 export const approvalRoutes: FastifyPluginAsyncZod<ApprovalRoutesOptions> = async (app, o) => {
   const { service, accounts } = o;
@@ -165,8 +176,8 @@ export const approvalRoutes: FastifyPluginAsyncZod<ApprovalRoutesOptions> = asyn
           if (request.validationError) throw request.validationError;
           const body = request.body;
           const review = await service.review(id);
-          if (review.kind === 'emergency' && !isAllowed(actor.user.role, 'emergency.approve'))
-            throw new ForbiddenError(`role ${actor.user.role} may not emergency.approve`);
+          if (review.kind === 'emergency' && !isAllowed(actor.user.roles, 'emergency.approve'))
+            throw new ForbiddenError(`role ${actor.user.roles.join('+')} may not emergency.approve`);
           const out = await service.sign(id, body, actorOf(actor));
           if (out.published)
             accounts.audit(actor, 'draft.publish', id, 'ok', {
@@ -185,6 +196,74 @@ export const approvalRoutes: FastifyPluginAsyncZod<ApprovalRoutesOptions> = asyn
           published: out.published !== null,
         }),
       );
+    },
+  );
+
+  app.post(
+    '/api/content/drafts/:id/reject',
+    {
+      ...routeOptions('draft.approve', 'Send a draft back to its author with a comment', {
+        params: DraftParams,
+        body: RejectRequest,
+      }),
+      attachValidation: true,
+    },
+    async (request) => {
+      const actor = request.account!;
+      const id = request.params.id;
+      const draft = await audited(
+        request,
+        'draft.reject',
+        id,
+        async () => {
+          if (request.validationError) throw request.validationError;
+          const d = await service.review(id);
+          if (d.kind === 'emergency' && !isAllowed(actor.user.roles, 'emergency.approve'))
+            throw new ForbiddenError(`role ${actor.user.roles.join('+')} may not emergency.approve`);
+          return service.reject(id, request.body.comment, actorOf(actor));
+        },
+        (d) => ({ siteGroup: d.siteGroup, comment: d.rejections.at(-1)?.comment }),
+      );
+      return { draft };
+    },
+  );
+
+  app.post(
+    '/api/content/drafts/:id/resubmit',
+    {
+      ...routeOptions('content.view', 'The author sends a rejected draft back for approval', {
+        params: DraftParams,
+        body: ResubmitRequest,
+      }),
+      attachValidation: true,
+    },
+    async (request) => {
+      const actor = request.account!;
+      const id = request.params.id;
+      const draft = await audited(
+        request,
+        'draft.resubmit',
+        id,
+        async () => {
+          if (request.validationError) throw request.validationError;
+          const d = await service.review(id);
+          const needs = d.kind === 'emergency' ? 'emergency.create' : 'draft.submit';
+          if (!isAllowed(actor.user.roles, needs))
+            throw new ForbiddenError(`role ${actor.user.roles.join('+')} may not ${needs}`);
+          return service.resubmit(id, actorOf(actor), request.body?.note);
+        },
+        (d) => ({ siteGroup: d.siteGroup }),
+      );
+      return { draft };
+    },
+  );
+
+  app.get(
+    '/api/content/waiting',
+    routeOptions('content.view', 'Drafts and emergencies waiting for this account’s signature'),
+    async (request, reply) => {
+      const drafts = await service.waitingFor(request.account!.user);
+      return reply.header('cache-control', 'no-store').send({ count: drafts.length, drafts });
     },
   );
 
@@ -278,6 +357,7 @@ export const approvalRoutes: FastifyPluginAsyncZod<ApprovalRoutesOptions> = asyn
         auth.user,
         auth.session.csrfToken,
         o.clock.now(),
+        isAllowed(auth.user.roles, 'draft.approve') ? await service.waitingFor(auth.user) : undefined,
       ),
     );
   });
@@ -298,6 +378,7 @@ export const approvalRoutes: FastifyPluginAsyncZod<ApprovalRoutesOptions> = asyn
           auth.user,
           auth.session.csrfToken,
           `${request.protocol}://${request.headers.host ?? request.hostname}`,
+          o.clock.now(),
           previewScreen((request.query as { screen?: string }).screen),
         ),
       );

@@ -21,7 +21,13 @@ import {
 import { coded, type Problem } from '../../protocol/errors.js';
 import type { Logger } from '../../platform/log.js';
 import type { ManifestDiff } from '../../protocol/manifest-diff.js';
-import type { DraftFile, DraftView, PublishResult } from '../../protocol/publish-api.js';
+import {
+  type DraftFile,
+  type DraftView,
+  MAX_DRAFT_NOTE_CHARS,
+  type PublishResult,
+} from '../../protocol/publish-api.js';
+import { isAllowed } from '../web/roles.js';
 import { latestManifest } from './schedule-preview.js';
 import { type DraftActor, type DraftService } from '../tuf/drafts.js';
 import { hashedTargetPath, repoLayout } from '../tuf/layout.js';
@@ -83,6 +89,8 @@ export const EmergencyRequest = z.object({
     .min(500)
     .max(24 * 3600_000)
     .optional(),
+  /** The author's note to the approvers. */
+  note: z.string().max(MAX_DRAFT_NOTE_CHARS).optional(),
 });
 export type EmergencyRequest = z.input<typeof EmergencyRequest>;
 
@@ -103,7 +111,26 @@ export interface DraftSummary {
   threshold: number;
   signatures: DraftView['signatures'];
   missing: string[];
+  /** The author's note to the approvers. */
+  note?: string;
+  /** Each time it was sent back to its author, oldest first. */
+  rejections: DraftView['rejections'];
 }
+
+/** A draft waiting for one account's signature, and how long is left (emergencies). */
+export interface WaitingDraft extends DraftSummary {
+  /** Emergency drafts: milliseconds left to collect the signatures (never below 0). */
+  msLeft?: number;
+}
+
+/** Who is asking what waits for them: an account and all its roles. */
+export interface Reviewer {
+  username: string;
+  roles: readonly string[];
+}
+
+export const RejectRequest = z.object({ comment: z.string().max(MAX_DRAFT_NOTE_CHARS) });
+export const ResubmitRequest = z.object({ note: z.string().max(MAX_DRAFT_NOTE_CHARS).optional() }).nullish();
 
 /** Text files up to this size are shown (and diffed) on the approval page; larger ones are listed. */
 export const MAX_SHOWN_TEXT_BYTES = 256 * 1024;
@@ -330,6 +357,37 @@ export class ApprovalService {
     return { draft, keyid, published, ...(publishProblem ? { publishProblem } : {}) };
   }
 
+  /** Sends an open draft back to its author with a comment (DraftService.reject: the rules). */
+  reject(id: string, comment: string, by: DraftActor): Promise<DraftView> {
+    return this.#o.drafts.reject(id, comment, by);
+  }
+
+  /** The author sends a rejected draft back for approval, without its old signatures. */
+  resubmit(id: string, by: DraftActor, note?: string): Promise<DraftView> {
+    return this.#o.drafts.resubmit(id, by, note);
+  }
+
+  /**
+   * The drafts waiting for `who`'s signature, emergencies first (soonest deadline first), then
+   * oldest first: open, still within their deadline, of a kind their roles may approve, not made by
+   * them and not signed by them yet.
+   */
+  async waitingFor(who: Reviewer): Promise<WaitingDraft[]> {
+    const now = this.#o.clock.now();
+    const out: WaitingDraft[] = [];
+    for (const d of await this.#o.drafts.list()) {
+      if (d.status !== 'open') continue;
+      if (!isAllowed(who.roles, d.kind === 'emergency' ? 'emergency.approve' : 'draft.approve')) continue;
+      if (!isAllowed(who.roles, 'draft.approve')) continue;
+      if (d.createdBy === who.username || d.signatures.some((s) => s.by === who.username)) continue;
+      const left = d.approveBy === undefined ? undefined : Date.parse(d.approveBy) - now;
+      if (left !== undefined && left < 0) continue;
+      out.push({ ...summarise(d), ...(left !== undefined ? { msLeft: left } : {}) });
+    }
+    const rank = (w: WaitingDraft) => (w.msLeft === undefined ? Infinity : w.msLeft);
+    return out.sort((a, b) => rank(a) - rank(b) || a.createdAt.localeCompare(b.createdAt));
+  }
+
   /** Deletes an open draft: its creator, or an admin (the rule is DraftService's). */
   async discard(id: string, by: DraftActor): Promise<DraftView> {
     const d = await this.#o.drafts.get(id);
@@ -413,7 +471,7 @@ export class ApprovalService {
       expiresAt: iso(now + req.durationMinutes * 60_000),
       perLanguageMs: req.perLanguageMs ?? 8000,
     };
-    const draft = await this.#emergencyDraft(req.siteGroup, by, (list) => [...list, emergency]);
+    const draft = await this.#emergencyDraft(req.siteGroup, by, (list) => [...list, emergency], req.note);
     this.#o.log.info('emergency draft created', {
       id: draft.id,
       siteGroup: req.siteGroup,
@@ -449,6 +507,7 @@ export class ApprovalService {
     siteGroup: string,
     by: DraftActor,
     change: (current: Emergency[]) => Emergency[],
+    note?: string,
   ): Promise<DraftView> {
     const { repo, repoDir, clock, drafts } = this.#o;
     repo.delegation(siteGroup);
@@ -468,7 +527,8 @@ export class ApprovalService {
         throw new NoPublishedBundleError(`published bundle of "${siteGroup}" lacks media ${path}`);
       return { path, length: t.length, sha256 };
     });
-    return drafts.create({ siteGroup, manifest: `${JSON.stringify(manifest, null, 2)}\n`, files }, by, {
+    const text = `${JSON.stringify(manifest, null, 2)}\n`;
+    return drafts.create({ siteGroup, manifest: text, files, ...(note ? { note } : {}) }, by, {
       kind: 'emergency',
       approveWithinMs: this.#windowMs,
     });
@@ -509,5 +569,7 @@ export function summarise(d: DraftView): DraftSummary {
     threshold: d.threshold,
     signatures: d.signatures,
     missing: d.missing,
+    ...(d.note !== undefined ? { note: d.note } : {}),
+    rejections: d.rejections,
   };
 }

@@ -5,10 +5,10 @@
  */
 import { type DashboardLanguage } from '../dashboard/language.js';
 import { type ApprovalKey, approvalTexts } from './texts.js';
-import type { BundleManifest, MediaItem } from '../../protocol/content.js';
+import type { BundleManifest, Emergency, MediaItem } from '../../protocol/content.js';
 import type { EntryDiff, ManifestDiff } from '../../protocol/manifest-diff.js';
 import { html, type SafeHtml } from '../web/escape.js';
-import { fmtBytes, languageName } from './approval-format.js';
+import { fmtBytes, fmtTime, languageName } from './approval-format.js';
 import type { DraftReview, FileSide, ReviewFile } from './approval-service.js';
 import { PREVIEW_SCREENS, type PreviewScreen } from './screen-preview.js';
 
@@ -259,6 +259,51 @@ function sourceBlock(lang: DashboardLanguage, f: ReviewFile): SafeHtml | '' {
   return html`<p class="dim">${approvalTexts.text(lang, 'review.source')}</p>
     <pre class="source">
 ${lines.map((l) => html`<span class="${l.op}">${`${mark[l.op]} ${l.text}\n`}</span>`)}</pre>`;
+}
+
+/**
+ * Every emergency message of the draft, and those it ends, with its text in every language (not
+ * only inside the raw bundle.json), its window, and whether it is new, changed, unchanged or ended
+ * against what is on air. Times in the site group's zone `tz`.
+ */
+export function emergenciesSection(lang: DashboardLanguage, r: DraftReview, tz: string): SafeHtml | '' {
+  const m = draftManifest(r);
+  const t = (k: ApprovalKey, p?: Record<string, string | number>) => approvalTexts.text(lang, k, p);
+  const now = new Map((m?.emergencies ?? []).map((e) => [e.id, e]));
+  const before = new Map((r.previous?.emergencies ?? []).map((e) => [e.id, e]));
+  const shown: { e: Emergency; change: 'added' | 'changed' | 'unchanged' | 'removed' }[] = [
+    ...[...now.values()].map((e) => {
+      const prev = before.get(e.id);
+      const change = !prev ? 'added' : JSON.stringify(prev) === JSON.stringify(e) ? 'unchanged' : 'changed';
+      return { e, change } as const;
+    }),
+    ...[...before.values()].filter((e) => !now.has(e.id)).map((e) => ({ e, change: 'removed' as const })),
+  ];
+  if (!shown.length) return '';
+  return html`<section id="review-emergencies">
+    <h2>${t('review.emergencies')}</h2>
+    ${shown.map(
+      ({ e, change }) =>
+        html`<section class="emergency ${change}" data-emergency="${e.id}" data-change="${change}">
+          <h3><code>${e.id}</code> · ${t(`review.emergency.${change}`)}</h3>
+          <p>
+            ${t('review.emergency.window', {
+              from: fmtTime(e.startsAt, lang, tz),
+              to: fmtTime(e.expiresAt, lang, tz),
+            })}
+          </p>
+          <dl class="langs">
+            ${Object.entries(e.text).map(
+              ([tag, v]) =>
+                html`<dt data-lang="${tag}">${languageName(tag, lang)}</dt>
+                  <dd data-lang="${tag}" lang="${tag}">
+                    ${v.title ? html`<strong>${v.title}</strong><br />` : ''}${v.body}
+                  </dd>`,
+            )}
+          </dl>
+        </section>`,
+    )}
+  </section>`;
 }
 
 /** Every file of the draft as it is: detected type, size, hash, preview and source. */

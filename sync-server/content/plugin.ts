@@ -21,6 +21,7 @@ import type { DraftService } from '../tuf/drafts.js';
 import type { TufRepository } from '../tuf/repository.js';
 import { MediaStore } from './media-store.js';
 import { approvalRoutes } from './approval-routes.js';
+import { routeOptions } from '../web/route-access.js';
 import { ApprovalService, type GateSource } from './approval-service.js';
 import { publishRoutes } from './publish-routes.js';
 import { contentRoutes } from './routes.js';
@@ -79,7 +80,13 @@ export const contentFeature: FastifyPluginAsync<ContentPluginOptions> = async (a
       drafts: o.tuf.drafts,
       auth: { session: { accounts: o.accounts } },
     });
-  }
+  } else
+    // Without a repository there are no drafts: nothing waits for anyone (the header still asks).
+    app.get(
+      '/api/content/waiting',
+      routeOptions('content.view', 'Drafts and emergencies waiting for this account’s signature'),
+      async (_request, reply) => reply.header('cache-control', 'no-store').send({ count: 0, drafts: [] }),
+    );
 
   app.get<{ Querystring: { siteGroup?: string } }>(
     '/dashboard/content',
@@ -88,7 +95,7 @@ export const contentFeature: FastifyPluginAsync<ContentPluginOptions> = async (a
     async (request, reply) => {
       const auth = pageSession(request, reply, o, 'content.view');
       if (!auth) return reply;
-      const role = auth.user.role;
+      const role = auth.user.roles;
       const body = renderContent(
         languageOf(request),
         {

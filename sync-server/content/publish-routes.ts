@@ -77,7 +77,7 @@ export const publishRoutes: FastifyPluginAsyncZod<PublishRoutesOptions> = async 
   };
   const actorOf = (req: FastifyRequest): DraftActor | undefined => {
     const a = accountOf(req);
-    return a ? { username: a.user.username, role: a.user.role } : undefined;
+    return a ? { username: a.user.username, role: a.user.role, roles: a.user.roles } : undefined;
   };
 
   /** Runs a mutation and, with accounts, audits it under the caller's name (failures too, with their code). */

@@ -25,6 +25,7 @@ import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { SiteGroupId } from '../../protocol/content.js';
+import { MAX_DRAFT_NOTE_CHARS } from '../../protocol/publish-api.js';
 import { isGatecastError } from '../../protocol/errors.js';
 import type { Logger } from '../../platform/log.js';
 import type { AccountService, Actor } from '../accounts/service.js';
@@ -61,7 +62,13 @@ const PreviewBody = z.object({
   from: z.number().finite().optional(),
   hours: z.number().int().min(1).max(MAX_PREVIEW_HOURS).optional(),
 });
-const SubmitBody = z.object({ revision: z.number().int().min(1).optional() }).nullish();
+const SubmitBody = z
+  .object({
+    revision: z.number().int().min(1).optional(),
+    /** The author's note to the approvers. */
+    note: z.string().max(MAX_DRAFT_NOTE_CHARS).optional(),
+  })
+  .nullish();
 const MediaQuery = z.object({ siteGroup: SiteGroupId, name: z.string().min(1).max(300) });
 const MediaPathQuery = z.object({ path: z.string().min(1).max(512) });
 
@@ -81,7 +88,7 @@ function workspaceAuthor(request: { account: AccountContext | null; query: { sit
   return {
     actor,
     siteGroup: request.query.siteGroup,
-    by: { username: actor.user.username, role: actor.user.role },
+    by: { username: actor.user.username, role: actor.user.role, roles: actor.user.roles },
   };
 }
 
@@ -295,7 +302,7 @@ export const contentRoutes: FastifyPluginAsyncZod<ContentRoutesOptions> = async 
       const body = request.body;
       const res = await auditRefusal(
         { actor, action: 'draft.submit', target: siteGroup, outcome: 'failed' },
-        () => content.submit(siteGroup, body?.revision, by),
+        () => content.submit(siteGroup, body?.revision, by, body?.note),
       );
       accounts.audit(actor, 'draft.submit', res.draft.id, 'ok', {
         siteGroup,

@@ -363,7 +363,13 @@ export class ContentService {
    * media file declared with its length and sha256, uploads streamed from the media store for what
    * the repository does not hold yet. Any failure discards the draft: none is left half-made.
    */
-  async submit(siteGroup: string, revision: number | undefined, by: DraftActor): Promise<SubmitResult> {
+  async submit(
+    siteGroup: string,
+    revision: number | undefined,
+    by: DraftActor,
+    /** The author's note to the approvers. */
+    note?: string,
+  ): Promise<SubmitResult> {
     this.#known(siteGroup);
     const saved = await this.o.workspaces.load(siteGroup);
     if (!saved)
@@ -411,6 +417,7 @@ export class ContentService {
         manifest: text,
         files: files.map(({ path, length, sha256 }) => ({ path, length, sha256 })),
         basedOnVersion: onAirVersion,
+        ...(note?.trim() ? { note } : {}),
       },
       by,
     );

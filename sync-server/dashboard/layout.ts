@@ -24,6 +24,8 @@ export function clientMessages(lang: DashboardLanguage): Record<string, string> 
 export interface ShellUser {
   displayName: string;
   role: Role;
+  /** Every role of the account (the header shows them all). */
+  roles: readonly Role[];
 }
 
 /** JSON safe inside a <script type="application/json"> block. */
@@ -96,7 +98,7 @@ export function page(o: PageOptions, body: SafeHtml): string {
           ${
             o.user
               ? html`<nav>
-                  ${NAV.filter((n) => isAllowed(o.user!.role, n.action)).map(
+                  ${NAV.filter((n) => isAllowed(o.user!.roles, n.action)).map(
                     (n) =>
                       html`<a
                         class="nav${o.path === n.href ? ' current' : ''}"
@@ -109,9 +111,16 @@ export function page(o: PageOptions, body: SafeHtml): string {
               : ''
           }
           ${
+            o.user && isAllowed(o.user.roles, 'draft.approve')
+              ? html`<a id="waiting-badge" href="/dashboard/drafts#waiting" data-count=""
+                  >${t('nav.waiting')} <span id="waiting-count" class="badge">…</span></a
+                >`
+              : ''
+          }
+          ${
             o.user
               ? html`<a id="whoami" href="/dashboard/account" title="${t('nav.account')}"
-                  >${o.user.displayName} (${t(`role.${o.user.role}`)})</a
+                  >${o.user.displayName} (${o.user.roles.map((r) => t(`role.${r}`)).join(', ')})</a
                 >`
               : ''
           }

@@ -22,6 +22,7 @@ export const shellTexts = defineCatalogue({
     'nav.users': 'Tài khoản',
     'nav.audit': 'Nhật ký',
     'nav.api': 'API',
+    'nav.waiting': 'Chờ bạn ký',
     'nav.account': 'Tài khoản của tôi',
 
     'role.admin': 'Quản trị',
@@ -59,6 +60,7 @@ export const shellTexts = defineCatalogue({
     'nav.users': 'Users',
     'nav.audit': 'Audit log',
     'nav.api': 'API',
+    'nav.waiting': 'Waiting for you',
     'nav.account': 'My account',
 
     'role.admin': 'Administrator',

@@ -125,7 +125,7 @@ export const fleetRoutes: FastifyPluginAsyncZod<FleetRoutesOptions> = async (app
             commands: o.registry.commands.list(id, 50),
             events,
             schedule,
-            canCommand: isAllowed(user.role, 'device.command'),
+            canCommand: isAllowed(user.roles, 'device.command'),
             clockSource: clockSourceOf(o.registry.health.latest(id).get(id)?.payload),
             popClockUnverified: o.registry.pop.clockUnverified(id),
           },

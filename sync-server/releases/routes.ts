@@ -99,7 +99,7 @@ export const releasesRoutes: FastifyPluginAsyncZod<ReleasesRoutesOptions> = asyn
   app.get('/dashboard/releases', { config: { access: 'public' } }, async (request, reply) => {
     const auth = pageSession(request, reply, o, 'releases.view');
     if (!auth) return reply;
-    const canManage = isAllowed(auth.user.role, 'releases.manage');
+    const canManage = isAllowed(auth.user.roles, 'releases.manage');
     return sendHtml(
       reply,
       renderReleases(languageOf(request), pageData(canManage), auth.user, auth.session.csrfToken),
@@ -110,7 +110,7 @@ export const releasesRoutes: FastifyPluginAsyncZod<ReleasesRoutesOptions> = asyn
     '/dashboard/releases/live',
     routeOptions('releases.view', 'The releases page’s live part (HTML), rendered fresh', { tags }),
     async (request, reply) => {
-      const canManage = isAllowed(request.account!.user.role, 'releases.manage');
+      const canManage = isAllowed(request.account!.user.roles, 'releases.manage');
       return sendHtml(reply, String(renderReleasesLive(languageOf(request), pageData(canManage))));
     },
   );

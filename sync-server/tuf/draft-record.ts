@@ -1,13 +1,13 @@
 /** A draft as the repository keeps it on disk (drafts/<id>/draft.json), read back through this schema. */
 import { z } from 'zod';
-import { DraftFile } from '../../protocol/publish-api.js';
+import { DraftFile, DraftRejection, DraftStatus } from '../../protocol/publish-api.js';
 import { DraftKind } from './draft-signing-rules.js';
 
 export const DraftRecord = z.object({
   schema: z.literal(1),
   id: z.string(),
   siteGroup: z.string(),
-  status: z.enum(['open', 'published']),
+  status: DraftStatus,
   createdAt: z.string(),
   label: z.string().optional(),
   manifest: DraftFile,
@@ -25,6 +25,18 @@ export const DraftRecord = z.object({
   approveBy: z.string().optional(),
   /** The version on air it was made from (absent in drafts recorded before it was kept: version - 1). */
   basedOnVersion: z.number().int().min(0).optional(),
+  /** The author's note to the approvers. */
+  note: z.string().optional(),
+  /** Each rejection, oldest first, with the signatures it voided (kept as the record of who signed). */
+  rejections: z
+    .array(
+      DraftRejection.omit({ voidedSignatures: true }).extend({
+        voided: z.array(
+          z.object({ keyid: z.string(), sig: z.string(), at: z.string(), by: z.string().optional() }),
+        ),
+      }),
+    )
+    .default([]),
 });
 export type DraftRecord = z.infer<typeof DraftRecord>;
 

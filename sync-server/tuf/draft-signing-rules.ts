@@ -11,6 +11,8 @@ export type DraftKind = z.infer<typeof DraftKind>;
 
 /** The draft's creator tried to sign it: approval is always a second pair of eyes. */
 export class SignerIsCreatorError extends coded('SIGNER_IS_CREATOR') {}
+/** An account holding the admin role tried to sign: admins run the system, they never approve. */
+export class AdminMayNotSignError extends coded('ADMIN_MAY_NOT_SIGN') {}
 /** One account signed twice (even with another key): the threshold counts people, not keys. */
 export class SignerRepeatedError extends coded('SIGNER_REPEATED') {}
 /** An emergency draft was not approved within its window; create a new one. */
@@ -21,6 +23,8 @@ export class KeyNotRegisteredError extends coded('KEY_NOT_REGISTERED') {}
 /** Which account an approver key is registered to (the accounts database; AccountService.keyOwner). */
 export interface KeyOwners {
   keyOwner(keyid: string): string | undefined;
+  /** The key ids registered to an account (none: an empty list). */
+  keysOf(username: string): string[];
 }
 
 /**
@@ -33,6 +37,8 @@ export function keyRefusal(
   keyid: string,
   by: string,
   owner: string | undefined,
+  /** The keys registered to `by`, named in the refusal so the approver sees which key is theirs. */
+  ownKeys: readonly string[] = [],
 ): GatecastError | undefined {
   if (owner !== undefined && owner === d.createdBy && owner !== by)
     return new SignerIsCreatorError(
@@ -40,7 +46,11 @@ export function keyRefusal(
     );
   if (owner !== by)
     return new KeyNotRegisteredError(
-      `key ${keyid} is not registered to account ${by}${owner === undefined ? '' : ` (it belongs to another account)`}; register your own key with "gatecast keys register"`,
+      `the key used, ${keyid}${owner === undefined ? ' (registered to no account)' : ` (registered to ${owner})`}, is not account ${by}'s: ${
+        ownKeys.length
+          ? `${by}'s registered approver key is ${ownKeys.join(', ')}; sign with that key`
+          : `${by} has no registered approver key; register your own with "gatecast keys register"`
+      }`,
     );
   return undefined;
 }
@@ -64,10 +74,16 @@ export function signingRefusal(
   d: SigningState,
   by: string | undefined,
   nowMs: number,
+  /** The signing account's roles (an account may hold several). */
+  byRoles: readonly string[] = [],
 ): GatecastError | undefined {
   const expired = deadlinePassed(d, nowMs);
   if (expired) return expired;
   if (by === undefined) return undefined;
+  if (byRoles.includes('admin'))
+    return new AdminMayNotSignError(
+      `${by} holds the admin role and may not approve draft ${d.id}: admins never sign`,
+    );
   if (d.createdBy !== undefined && d.createdBy === by)
     return new SignerIsCreatorError(`${by} created draft ${d.id} and may not also approve it`);
   if (d.signatures.some((s) => s.by === by))

@@ -36,6 +36,7 @@ import { createLogger, type Logger } from '../../platform/log.js';
 import {
   type CreateDraftRequest,
   checkDraft,
+  MAX_DRAFT_NOTE_CHARS,
   DraftFile,
   type DraftView,
   type PublishResult,
@@ -70,14 +71,26 @@ import { exists, type TargetSource } from './target-files.js';
 export class NotDraftOwnerError extends coded('NOT_DRAFT_OWNER') {}
 /** The payload an approver was shown (by its digest) is no longer the draft's payload. */
 export class PayloadChangedError extends coded('DRAFT_PAYLOAD_CHANGED') {}
+/** A rejected draft takes no signature and is not published until its author resubmits it. */
+export class DraftRejectedError extends coded('DRAFT_REJECTED') {}
+/** A rejection needs a comment saying why (the author reads it). */
+export class RejectionCommentError extends coded('REJECTION_COMMENT_REQUIRED') {}
+/** Only the draft's author may resubmit it; its author may not reject it (they discard it). */
+export class NotDraftReviewerError extends coded('NOT_DRAFT_REVIEWER') {}
 
 const DRAFT_ID = /^d\d{8}t\d{6}-[0-9a-f]{8}$/;
 
 /** Who acts on a draft, when the request came through an account session. */
 export interface DraftActor {
   username: string;
+  /** The account's main role. */
   role: string;
+  /** Every role of the account (default: `role` alone). */
+  roles?: readonly string[];
 }
+
+/** Every role of an actor. */
+export const actorRoles = (by: DraftActor): readonly string[] => by.roles ?? [by.role];
 
 /** How a draft is made beyond its content (defaults: a content draft with no deadline). */
 export interface CreateDraftOptions {
@@ -92,6 +105,8 @@ export interface DraftServiceOptions {
   log?: Logger;
   /** Told after each publication (the server then tells the site group's devices to refresh). */
   onPublished?: (result: PublishResult) => void;
+  /** Told when a draft starts waiting for signatures: created, or resubmitted after a rejection. */
+  onPending?: (draft: DraftView) => void;
   /**
    * The accounts' registered keys: required for signatures that come with an account. Without it
    * (the standalone `gatecast repo serve` with its bearer token, the CLI's --repo mode) there are
@@ -112,10 +127,20 @@ export class DraftService {
     this.#clock = opts.clock;
     this.#log = opts.log ?? createLogger('sync-server:drafts');
     this.#onPublished = opts.onPublished;
+    this.#onPending = opts.onPending;
     this.#keyOwners = opts.keyOwners;
   }
 
   readonly #onPublished: ((result: PublishResult) => void) | undefined;
+  readonly #onPending: ((draft: DraftView) => void) | undefined;
+
+  #tellPending(view: DraftView): void {
+    try {
+      this.#onPending?.(view);
+    } catch (err) {
+      this.#log.error('pending-draft listener failed', { id: view.id, err });
+    }
+  }
   readonly #keyOwners: KeyOwners | undefined;
 
   get #dir() {
@@ -183,6 +208,8 @@ export class DraftService {
       kind: rec.kind,
       ...(rec.approveBy ? { approveBy: rec.approveBy } : {}),
       basedOnVersion: baseOf(rec),
+      ...(rec.note !== undefined ? { note: rec.note } : {}),
+      rejections: rec.rejections.map(({ voided, ...r }) => ({ ...r, voidedSignatures: voided.length })),
     };
   }
 
@@ -261,6 +288,8 @@ export class DraftService {
         ...(by ? { createdBy: by.username } : {}),
         kind: opts.kind ?? 'content',
         basedOnVersion,
+        ...(req.note?.trim() ? { note: req.note.trim() } : {}),
+        rejections: [],
         ...(opts.kind === 'emergency' && opts.approveWithinMs !== undefined
           ? { approveBy: tufTime(now + opts.approveWithinMs) }
           : {}),
@@ -274,7 +303,86 @@ export class DraftService {
         version: md.signed.version,
         files: req.files.length,
       });
+      const view = await this.#view(rec);
+      this.#tellPending(view);
+      return view;
+    });
+  }
+
+  /**
+   * Sends an open draft back to its author with `comment` (why): it takes no signature and is not
+   * published until the author resubmits it, and the signatures collected so far are void (kept in
+   * the record as who signed what was rejected, never counted again). Its author may not reject it
+   * (they discard it instead); an account holding the admin role may not either (it never approves).
+   */
+  reject(id: string, comment: string, by: DraftActor): Promise<DraftView> {
+    return this.#exclusive(async () => {
+      const rec = await this.#load(id);
+      if (rec.status !== 'open')
+        throw new DraftStateError(`draft ${id} is ${rec.status}; only an open draft can be rejected`);
+      const why = comment.trim();
+      if (!why)
+        throw new RejectionCommentError(`say why draft ${id} is rejected: its author reads the comment`);
+      if (why.length > MAX_DRAFT_NOTE_CHARS)
+        throw new RejectionCommentError(`a rejection comment has at most ${MAX_DRAFT_NOTE_CHARS} characters`);
+      if (rec.createdBy === by.username)
+        throw new NotDraftReviewerError(
+          `${by.username} created draft ${id}; discard it instead of rejecting it`,
+        );
+      if (actorRoles(by).includes('admin'))
+        throw new NotDraftReviewerError(`${by.username} holds the admin role and does not review drafts`);
+      rec.rejections.push({
+        by: by.username,
+        at: tufTime(this.#clock.now()),
+        comment: why,
+        voided: rec.signatures,
+      });
+      rec.signatures = [];
+      rec.status = 'rejected';
+      await this.#save(rec);
+      this.#log.info('draft rejected', { id, by: by.username, voided: rec.rejections.at(-1)!.voided.length });
       return this.#view(rec);
+    });
+  }
+
+  /**
+   * The author sends a rejected draft back for approval (optionally with a new note): it opens again
+   * with no signatures (those before the rejection stay void), and approvers are told again. A draft
+   * whose site group moved on since is refused (DRAFT_BASE_STALE: make a new one from the version on
+   * air).
+   */
+  resubmit(id: string, by: DraftActor | undefined, note?: string): Promise<DraftView> {
+    return this.#exclusive(async () => {
+      const rec = await this.#load(id);
+      if (rec.status !== 'rejected')
+        throw new DraftStateError(`draft ${id} is ${rec.status}; only a rejected draft is resubmitted`);
+      if (by && rec.createdBy !== undefined && rec.createdBy !== by.username)
+        throw new NotDraftReviewerError(`only ${rec.createdBy}, who created draft ${id}, may resubmit it`);
+      const expired = deadlinePassed(rec, this.#clock.now());
+      if (expired) throw expired;
+      const current = this.#repo.roleMetadata(rec.siteGroup)?.signed.version ?? 0;
+      if (Number(rec.signed['version']) !== current + 1)
+        throw await this.staleError(
+          rec.siteGroup,
+          baseOf(rec),
+          parseBundleManifest(JSON.parse((await this.manifest(id)).toString('utf8'))),
+          `draft ${id} was made from version ${baseOf(rec)} of "${rec.siteGroup}", but version ${current} is on air since; make a new draft`,
+        );
+      if (note !== undefined) {
+        if (note.length > MAX_DRAFT_NOTE_CHARS)
+          throw new DraftError(`draft ${id} not resubmitted`, [
+            { path: 'note', message: `at most ${MAX_DRAFT_NOTE_CHARS} characters` },
+          ]);
+        if (note.trim()) rec.note = note.trim();
+        else delete rec.note;
+      }
+      rec.status = 'open';
+      rec.signatures = [];
+      await this.#save(rec);
+      this.#log.info('draft resubmitted', { id, by: by?.username });
+      const view = await this.#view(rec);
+      this.#tellPending(view);
+      return view;
     });
   }
 
@@ -410,8 +518,9 @@ export class DraftService {
   ): Promise<DraftView> {
     return this.#exclusive(async () => {
       const rec = await this.#load(id);
+      if (rec.status === 'rejected') throw rejectedError(rec);
       if (rec.status !== 'open') throw new DraftStateError(`draft ${id} is already ${rec.status}`);
-      const refusal = signingRefusal(rec, by?.username, this.#clock.now());
+      const refusal = signingRefusal(rec, by?.username, this.#clock.now(), by && actorRoles(by));
       if (refusal) throw refusal;
       if (upload.payloadSha256 !== undefined) {
         const now = sha256Hex(this.#canonicalOf(rec));
@@ -427,7 +536,13 @@ export class DraftService {
           throw new KeyNotRegisteredError(
             `signatures from accounts need the account key registry; key ${sig.keyid} cannot be checked`,
           );
-        const bad = keyRefusal(rec, sig.keyid, by.username, this.#keyOwners.keyOwner(sig.keyid));
+        const bad = keyRefusal(
+          rec,
+          sig.keyid,
+          by.username,
+          this.#keyOwners.keyOwner(sig.keyid),
+          this.#keyOwners.keysOf(by.username),
+        );
         if (bad) throw bad;
       }
       rec.signatures.push({
@@ -528,12 +643,12 @@ export class DraftService {
   discard(id: string, by?: DraftActor): Promise<void> {
     return this.#exclusive(async () => {
       const rec = await this.#load(id);
-      if (by && by.role !== 'admin' && rec.createdBy !== by.username)
+      if (by && !actorRoles(by).includes('admin') && rec.createdBy !== by.username)
         throw new NotDraftOwnerError(
           `only ${rec.createdBy ?? 'its creator'} or an admin may discard draft ${id}`,
         );
-      if (rec.status !== 'open')
-        throw new DraftStateError(`draft ${id} is ${rec.status}; only open drafts can be discarded`);
+      if (rec.status === 'published')
+        throw new DraftStateError(`draft ${id} is published; only open or rejected drafts can be discarded`);
       await rm(this.#draftDir(id), { recursive: true, force: true });
       await fsyncDir(this.#dir);
       this.#log.info('draft discarded', { id, siteGroup: rec.siteGroup });
@@ -554,6 +669,7 @@ export class DraftService {
   publish(id: string): Promise<PublishResult> {
     return this.#exclusive(async () => {
       const rec = await this.#load(id);
+      if (rec.status === 'rejected') throw rejectedError(rec);
       if (rec.status !== 'open') throw new DraftStateError(`draft ${id} is already ${rec.status}`);
       const expired = deadlinePassed(rec, this.#clock.now());
       if (expired) throw expired;
@@ -589,4 +705,12 @@ export class DraftService {
       return result;
     });
   }
+}
+
+/** The refusal of a signature or publication of a rejected draft: who sent it back, and why. */
+function rejectedError(rec: DraftRecord): DraftRejectedError {
+  const r = rec.rejections.at(-1);
+  return new DraftRejectedError(
+    `draft ${rec.id} was rejected${r ? ` by ${r.by}: "${r.comment}"` : ''}; its author must resubmit it before it can be signed`,
+  );
 }

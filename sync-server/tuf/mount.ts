@@ -3,7 +3,7 @@ import type { Clock } from '../../protocol/clock.js';
 import { createLogger, type Logger } from '../../platform/log.js';
 import type { KeyOwners } from './draft-signing-rules.js';
 import { DraftService } from './drafts.js';
-import type { PublishResult } from '../../protocol/publish-api.js';
+import type { DraftView, PublishResult } from '../../protocol/publish-api.js';
 import type { Expiries } from './metadata.js';
 import { TufRepository } from './repository.js';
 import { tufRoutes } from './routes.js';
@@ -16,6 +16,8 @@ export interface MountTufOptions {
   expiries?: Partial<Expiries>;
   /** Told after each publication through the drafts API. */
   onPublished?: (result: PublishResult) => void;
+  /** Told when a draft starts waiting for signatures (created or resubmitted). */
+  onPending?: (draft: DraftView) => void;
   /** The accounts' registered approver keys (the sync server); absent for `gatecast repo serve`. */
   keyOwners?: KeyOwners;
 }
@@ -46,6 +48,7 @@ export async function mountTufRepository(app: FastifyInstance, opts: MountTufOpt
     clock: opts.clock,
     log: log.child('drafts'),
     ...(opts.onPublished ? { onPublished: opts.onPublished } : {}),
+    ...(opts.onPending ? { onPending: opts.onPending } : {}),
     ...(opts.keyOwners ? { keyOwners: opts.keyOwners } : {}),
   });
   await app.register(tufRoutes, { repoDir: opts.repoDir });

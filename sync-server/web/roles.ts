@@ -73,7 +73,35 @@ export function isAction(v: unknown): v is Action {
   return typeof v === 'string' && (ACTIONS as readonly string[]).includes(v);
 }
 
-/** Whether `role` may perform `action`. Unknown roles may do nothing. */
-export function isAllowed(role: string, action: Action): boolean {
-  return isRole(role) && PERMISSIONS[role].has(action);
+/** The actions that put content on air: an account holding the admin role never performs them. */
+const APPROVAL_ACTIONS: ReadonlySet<Action> = new Set<Action>(['draft.approve', 'emergency.approve']);
+
+/**
+ * Whether an account with `roles` (one role, or the several an account may hold) may perform
+ * `action`: any of its roles allows it, except that an account holding the admin role never
+ * approves (one admin account can never publish alone, whatever else it holds). Unknown roles may
+ * do nothing.
+ */
+export function isAllowed(roles: string | readonly string[], action: Action): boolean {
+  const list = typeof roles === 'string' ? [roles] : roles;
+  if (APPROVAL_ACTIONS.has(action) && list.includes('admin')) return false;
+  return list.some((r) => isRole(r) && PERMISSIONS[r].has(action));
+}
+
+/**
+ * Why a set of roles cannot be one account's, or undefined: at least one role, and never admin
+ * together with approver (admin never signs; the combination would only hide that).
+ */
+export function rolesProblem(roles: readonly string[]): string | undefined {
+  if (!roles.length) return 'an account has at least one role';
+  const unknown = roles.filter((r) => !isRole(r));
+  if (unknown.length) return `unknown role(s): ${unknown.join(', ')}`;
+  if (roles.includes('admin') && roles.includes('approver'))
+    return 'an admin account may not also be an approver: admins never sign';
+  return undefined;
+}
+
+/** `roles` without repeats, in the table's order (the first is the account's main role). */
+export function normaliseRoles(roles: readonly Role[]): Role[] {
+  return ROLES.filter((r) => roles.includes(r));
 }

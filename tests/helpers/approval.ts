@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Clock } from '../../protocol/clock.js';
 import { generateSigningKey, publicKeyFileOf, type SigningKey } from '../../platform/tuf-keys.js';
 import type { DraftActor } from '../../sync-server/tuf/drafts.js';
+import type { ServerConfigInput } from '../../sync-server/config/config.js';
 import { apiLogin, createUsers, PASSWORD, registerKeys } from './dashboard.js';
 import { startServer } from './sync.js';
 import { tempDir } from './temp.js';
@@ -91,7 +92,7 @@ export interface Session {
   csrfToken: string;
 }
 
-export async function approvalRig(clock?: Clock) {
+export async function approvalRig(clock?: Clock, over: Partial<ServerConfigInput> = {}) {
   const dir = tempDir('gc-approval-');
   // The private keys as `gatecast keys generate` writes them (PKCS#8 PEM), for signing in a browser.
   const approverKeys = [generateSigningKey('approver-1'), generateSigningKey('approver-2')];
@@ -108,7 +109,7 @@ export async function approvalRig(clock?: Clock) {
     { username: 'ap1', key: approverKeys[0]!.key },
     { username: 'ap2', key: approverKeys[1]!.key },
   ]);
-  const s = await startServer(dir.path, { tuf: { repoDir: tuf.dir } }, clock);
+  const s = await startServer(dir.path, { tuf: { repoDir: tuf.dir }, ...over }, clock);
   const base = s.server.url;
   const login = (username: string): Promise<Session> => apiLogin(base, username);
   const call = async (

@@ -44,7 +44,10 @@ describe('approver keys registered to accounts', () => {
     for (const send of [r.publishSig, r.dashboardSig]) {
       const res = await send(ap2, d.id, forged);
       expect([res.status, code(res)]).toEqual([403, 'KEY_NOT_REGISTERED']);
-      expect(res.body.error.message).toContain(`key ${r.k1.keyId} is not registered to account ap2`);
+      // The refusal names both keys: the one used (and whose it is) and the account's own.
+      expect(res.body.error.message).toContain(
+        `the key used, ${r.k1.keyId} (registered to ap1), is not account ap2's: ap2's registered approver key is ${r.k2.keyId}`,
+      );
     }
     // Without naming the key (the dashboard tries the approver keys): refused the same way.
     const unnamed = await r.dashboardSig(ap2, d.id, { sig: forged.sig });

@@ -102,6 +102,7 @@ describe('account pages markup', () => {
     username: 'admin',
     displayName: '<b>"Quản trị"</b>',
     role: 'admin' as const,
+    roles: ['admin' as const],
     disabled: false,
     createdAt: 0,
     updatedAt: 0,

@@ -9,7 +9,7 @@ import { api, byId, cell, embedded, fill, timeFormat, valueOf } from '../../dash
 
 /** @typedef {import('../../dashboard/browser/client.js').Reply} Reply */
 /**
- * @typedef {{ username: string, displayName: string, role: string, disabled: boolean,
+ * @typedef {{ username: string, displayName: string, role: string, roles?: string[], disabled: boolean,
  *   lastLoginAt: number | null, createdAt: number }} User
  * @typedef {{ keyid: string, name: string, createdAt: string }} ApproverKey
  * @typedef {{ id: number, at: number, actor: string | null, action: string, target: string | null,
@@ -221,6 +221,17 @@ if (usersPage) {
     clearProblems(edit);
     clearProblems(create);
   };
+  /**
+   * Every role of an account, in the table's order.
+   * @param {User} u
+   */
+  const rolesOf = (u) => u.roles || [u.role];
+  /**
+   * The roles chosen in a (multiple) select, in the table's order.
+   * @param {string} id
+   */
+  const chosenRoles = (id) =>
+    Array.from(/** @type {HTMLSelectElement} */ (byId(id)).selectedOptions, (o) => o.value);
   /** @param {User} u */
   const row = (u) => {
     const tr = document.createElement('tr');
@@ -230,7 +241,13 @@ if (usersPage) {
     if (u.disabled) tr.className = 'disabled';
     cell(tr, 'username', u.username + (u.username === me ? ' ' + A['users.you'] : ''));
     cell(tr, 'displayName', u.displayName);
-    cell(tr, 'role', A['role.' + u.role] || u.role);
+    cell(
+      tr,
+      'role',
+      rolesOf(u)
+        .map((r) => A['role.' + r] || r)
+        .join(', '),
+    );
     cell(tr, 'status', A[u.disabled ? 'users.status.disabled' : 'users.status.active']);
     cell(tr, 'lastLogin', u.lastLoginAt ? fmt.format(u.lastLoginAt) : A['users.never']);
     cell(tr, 'created', fmt.format(u.createdAt));
@@ -251,7 +268,9 @@ if (usersPage) {
     byId('edit-title').textContent = fill(A['users.edit.title'], { username: u.username });
     if (!keepFields) {
       /** @type {HTMLInputElement} */ (byId('edit-displayName')).value = u.displayName;
-      /** @type {HTMLSelectElement} */ (byId('edit-role')).value = u.role;
+      const held = rolesOf(u);
+      for (const o of /** @type {HTMLSelectElement} */ (byId('edit-role')).options)
+        o.selected = held.includes(o.value);
       /** @type {HTMLInputElement} */ (byId('edit-password')).value = '';
       byId('delete-confirm').hidden = true;
     }
@@ -319,9 +338,9 @@ if (usersPage) {
     /** @type {Record<string, unknown>} */
     const change = {};
     const dn = valueOf('edit-displayName');
-    const role = valueOf('edit-role');
+    const roles = chosenRoles('edit-role');
     if (dn !== editing().displayName) change['displayName'] = dn;
-    if (role !== editing().role) change['role'] = role;
+    if (roles.join(',') !== rolesOf(editing()).join(',')) change['roles'] = roles;
     if (!Object.keys(change).length) {
       say(A['users.nothingChanged']);
       return;
@@ -373,7 +392,7 @@ if (usersPage) {
     const input = {
       username: valueOf('new-username'),
       displayName: valueOf('new-displayName'),
-      role: valueOf('new-role'),
+      roles: chosenRoles('new-role'),
       password: valueOf('new-password'),
     };
     api('POST', '/api/users', input).then((res) => {

@@ -158,6 +158,36 @@ function draftPage(D) {
         else say(document.getElementById('sign-result') || check, errorText(r), 'failed');
       });
     });
+  /**
+   * A form that posts one text field to the draft's `action`, then reloads the page to show the
+   * draft's new state (or says why not).
+   * @param {string} formId
+   * @param {string} fieldId
+   * @param {string} action
+   * @param {string} field
+   * @param {string} doneKey
+   */
+  const textAction = (formId, fieldId, action, field, doneKey) => {
+    const f = document.getElementById(formId);
+    if (!f) return;
+    const out = byId(formId.replace('-form', '-result'));
+    f.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const value = /** @type {HTMLTextAreaElement} */ (byId(fieldId)).value;
+      api('POST', '/api/content/drafts/' + encodeURIComponent(D.id) + '/' + action, { [field]: value }).then(
+        (r) => {
+          if (!r.ok) {
+            say(out, errorText(r), 'failed');
+            return;
+          }
+          say(out, T(doneKey), 'done');
+          location.reload();
+        },
+      );
+    });
+  };
+  textAction('reject-form', 'reject-comment', 'reject', 'comment', 'reject.done');
+  textAction('resubmit-form', 'resubmit-note', 'resubmit', 'note', 'resubmit.done');
   const signForm = /** @type {HTMLFormElement | null} */ (document.getElementById('sign-form'));
   if (!signForm) return;
   const form = signForm;

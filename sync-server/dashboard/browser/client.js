@@ -311,6 +311,24 @@ export function wireLogout() {
     });
 }
 
-// Every page loads this module: the header's sign-out button works on each (not when imported
-// outside a page, by the unit tests).
-if (typeof document !== 'undefined') wireLogout();
+/**
+ * The header's "waiting for you" count (approvers): the drafts and emergencies waiting for this
+ * account's signature, as the server counts them.
+ */
+export function wireWaiting() {
+  const badge = document.getElementById('waiting-badge');
+  const count = document.getElementById('waiting-count');
+  if (!badge || !count) return;
+  api('GET', '/api/content/waiting').then((r) => {
+    const n = r.ok && r.json && typeof r.json.count === 'number' ? r.json.count : null;
+    count.textContent = n === null ? '?' : String(n);
+    badge.setAttribute('data-count', n === null ? '' : String(n));
+  });
+}
+
+// Every page loads this module: the header's sign-out button and waiting count work on each (not
+// when imported outside a page, by the unit tests).
+if (typeof document !== 'undefined') {
+  wireLogout();
+  wireWaiting();
+}

@@ -121,11 +121,12 @@ describe('platform/sqlite: open and migrate', () => {
     old.close();
 
     const store = openSqliteAccountStore(path);
-    expect(store.getUserByName('ana')).toMatchObject({ username: 'ana', role: 'admin' });
+    expect(store.getUserByName('ana')).toMatchObject({ username: 'ana', role: 'admin', roles: ['admin'] });
     store.close();
     expect(appliedNames(path, 'accounts_migrations').map((r) => r.name)).toEqual([
       'accounts-1',
       'accounts-2',
+      'accounts-3',
     ]);
   });
 

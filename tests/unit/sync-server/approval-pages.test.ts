@@ -8,7 +8,7 @@ import { manifest, textItem } from '../../helpers/schedule-fixtures.js';
 
 const HOSTILE = `<script>window.__x=1</script><img src=x onerror=alert(1)>`;
 const user = (role: PublicUser['role'], username = 'ap1'): PublicUser =>
-  ({ username, displayName: `${username} "<b>"`, role }) as PublicUser;
+  ({ username, displayName: `${username} "<b>"`, role, roles: [role] }) as PublicUser;
 const zones = { timezoneOf: () => 'Asia/Ho_Chi_Minh' };
 
 const summary: DraftSummary = {
@@ -24,6 +24,7 @@ const summary: DraftSummary = {
   threshold: 2,
   signatures: [{ keyid: 'a'.repeat(64), at: '2026-11-22T05:55:00Z', by: 'ap2' }],
   missing: [],
+  rejections: [],
 };
 
 function review(): DraftReview {
@@ -96,6 +97,7 @@ describe('approval pages', () => {
       user('approver'),
       'csrf',
       'https://signage.example',
+      Date.parse('2026-11-22T06:00:00Z'),
     );
     expect(forApprover).toContain('id="sign-form"');
     expect(forApprover).toContain('data-diff="items"');
@@ -105,7 +107,15 @@ describe('approval pages', () => {
     const block = forApprover.slice(forApprover.indexOf('id="draft-data"'));
     expect(block.slice(0, block.indexOf('</script>'))).not.toContain('<');
     // An operator (no emergency.approve) sees no signing form.
-    const forOperator = renderDraft('en', review(), zones, user('operator', 'op'), 'csrf', 'https://x');
+    const forOperator = renderDraft(
+      'en',
+      review(),
+      zones,
+      user('operator', 'op'),
+      'csrf',
+      'https://x',
+      Date.parse('2026-11-22T06:00:00Z'),
+    );
     expect(forOperator).not.toContain('id="sign-form"');
     expect(forOperator).toContain('id="sign-not-allowed"');
   });
