@@ -104,6 +104,33 @@ export const DraftView = z.object({
   basedOnVersion: z.number().int().optional(),
   /** Emergency drafts: signatures and publication are refused after this instant. */
   approveBy: z.string().optional(),
+  /**
+   * Each uploaded media file: what the author sent and what normalisation made of it for the screens
+   * ("3840×2160 PNG, 14.2 MB" → "1920×1080 PNG, 1.1 MB"); the draft's target is the normalised file.
+   */
+  media: z
+    .array(
+      z.object({
+        path: z.string(),
+        original: z.object({ length: z.number().int(), sha256: z.string(), description: z.string() }),
+        normalised: z
+          .object({ length: z.number().int(), sha256: z.string(), description: z.string() })
+          .optional(),
+        action: z.string(),
+      }),
+    )
+    .optional(),
+  /** Media checks and normalisations running or finished since the server started (progress 0..1). */
+  jobs: z
+    .array(
+      z.object({
+        path: z.string(),
+        state: z.enum(['checking', 'normalising', 'done', 'failed']),
+        progress: z.number(),
+        message: z.string().optional(),
+      }),
+    )
+    .optional(),
 });
 export type DraftView = z.infer<typeof DraftView>;
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../../protocol/clock.js';
 import { createLogger, type Logger } from '../../platform/log.js';
+import type { MediaLimits } from '../../platform/media-limits.js';
 import type { KeyOwners } from './draft-signing-rules.js';
 import { DraftService } from './drafts.js';
 import type { PublishResult } from '../../protocol/publish-api.js';
@@ -18,6 +19,8 @@ export interface MountTufOptions {
   onPublished?: (result: PublishResult) => void;
   /** The accounts' registered approver keys (the sync server); absent for `gatecast repo serve`. */
   keyOwners?: KeyOwners;
+  /** What uploads are normalised to, per site group (DraftServiceOptions.mediaLimits). */
+  mediaLimits?: (siteGroup: string) => MediaLimits;
 }
 
 export interface MountedTuf {
@@ -47,6 +50,7 @@ export async function mountTufRepository(app: FastifyInstance, opts: MountTufOpt
     log: log.child('drafts'),
     ...(opts.onPublished ? { onPublished: opts.onPublished } : {}),
     ...(opts.keyOwners ? { keyOwners: opts.keyOwners } : {}),
+    ...(opts.mediaLimits ? { mediaLimits: opts.mediaLimits } : {}),
   });
   await app.register(tufRoutes, { repoDir: opts.repoDir });
   repo.start();
