@@ -17,6 +17,7 @@ export const ALERT_MESSAGE_KEY: Readonly<Record<AlertKind, AlertsKey>> = Object.
   'disk-fault': 'alert.diskFault',
   'content-file-unusable': 'alert.contentFileUnusable',
   'clock-unverified': 'alert.clockUnverified',
+  'item-not-shown': 'alert.itemNotShown',
 });
 
 /**

@@ -20,6 +20,7 @@ export const alertsTexts = defineCatalogue({
     'alert.diskFault': 'Ổ dữ liệu dừng việc tải nội dung ({code}): {message}',
     'alert.contentFileUnusable': '{count} tệp nội dung hỏng, không phát và đang tải lại: {files}',
     'alert.clockUnverified': 'Đồng hồ chưa được xác minh: lịch chạy theo mốc thời gian tin cậy gần nhất',
+    'alert.itemNotShown': 'Không phát được mục “{title}” ({itemId}) bằng tiếng {language}: tệp {file}',
     'alert.severity.critical': 'Nghiêm trọng',
     'alert.severity.warning': 'Cảnh báo',
     'alert.acknowledge': 'Xác nhận',
@@ -69,6 +70,7 @@ export const alertsTexts = defineCatalogue({
     'alerts.kind.disk-fault': 'Lỗi ổ dữ liệu',
     'alerts.kind.content-file-unusable': 'Tệp nội dung hỏng',
     'alerts.kind.clock-unverified': 'Đồng hồ chưa xác minh',
+    'alerts.kind.item-not-shown': 'Mục không phát được',
   },
   en: {
     'alert.offline': 'Offline for more than {minutes, plural, one {# minute} other {# minutes}}',
@@ -86,6 +88,7 @@ export const alertsTexts = defineCatalogue({
     'alert.contentFileUnusable':
       '{count, plural, one {# installed file} other {# installed files}} unusable, not shown and fetched again: {files}',
     'alert.clockUnverified': 'Clock unverified: the schedule runs from the last known good time',
+    'alert.itemNotShown': 'Item “{title}” ({itemId}) in {language} not shown: file {file}',
     'alert.severity.critical': 'Critical',
     'alert.severity.warning': 'Warning',
     'alert.acknowledge': 'Acknowledge',
@@ -135,6 +138,7 @@ export const alertsTexts = defineCatalogue({
     'alerts.kind.disk-fault': 'Data disk fault',
     'alerts.kind.content-file-unusable': 'Content file unusable',
     'alerts.kind.clock-unverified': 'Clock unverified',
+    'alerts.kind.item-not-shown': 'Item not shown',
   },
 });
 
