@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { MultiBar, Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { prepareDraftFromFolder } from '../platform/draft-folder.js';
+import { probeMedia } from '../platform/media-probe.js';
 import { coded } from '../protocol/errors.js';
 import { diffLines } from '../protocol/manifest-diff.js';
 import type { DraftView } from '../protocol/publish-api.js';
@@ -59,7 +60,51 @@ function describeDraft(d: DraftView): string[] {
     `  signatures: ${d.signedBy.length}/${d.threshold}${d.signatures.length ? ` (${d.signatures.map((g) => `${g.keyid.slice(0, 12)}${g.by ? ` by ${g.by}` : ''}`).join(', ')})` : ''}`,
   ];
   for (const m of d.missing.slice(0, 10)) lines.push(`  missing: ${m}`);
+  for (const m of d.media ?? [])
+    if (m.normalised)
+      lines.push(`  normalised: ${m.path}: ${m.original.description} → ${m.normalised.description}`);
   return lines;
+}
+
+/**
+ * Every media file of the folder checked by its content before anything is sent (the server checks
+ * again): each refusal is printed, the first one is the command's error.
+ */
+async function checkFolderMedia(files: Map<string, string>): Promise<void> {
+  const refused: Error[] = [];
+  for (const [path, file] of files) {
+    try {
+      await probeMedia(file, path);
+    } catch (err) {
+      refused.push(err as Error);
+    }
+  }
+  for (const e of refused) info(`refused: ${e.message}`);
+  if (refused[0]) throw refused[0];
+}
+
+/** Prints the server's media jobs of a draft while `work` runs (polled each second). */
+async function withJobProgress<T>(client: PublishClient, id: string, work: Promise<T>): Promise<T> {
+  const shown = new Map<string, number>();
+  const poll = setInterval(() => {
+    client
+      .getDraft(id)
+      .then((d) => {
+        for (const j of d.jobs ?? []) {
+          if (j.state !== 'normalising') continue;
+          const pct = Math.floor(j.progress * 10) * 10;
+          if ((shown.get(j.path) ?? -1) >= pct) continue;
+          shown.set(j.path, pct);
+          info(`normalising ${j.path}: ${pct}%`);
+        }
+      })
+      .catch(() => undefined); // progress is a courtesy: the upload's own result decides
+  }, 1000);
+  try {
+    return await work;
+  } finally {
+    clearInterval(poll);
+  }
 }
 
 function formatBytes(n: number): string {
@@ -97,6 +142,7 @@ export function registerDraftCommands(program: Command, io: PublishCliIo): void 
     }).finally(() => hashStarted && hashBar.stop());
     for (const f of folder.ignored)
       info(`note: ${join(o.media, f)} is not referenced by the manifest; not uploaded`);
+    await checkFolderMedia(folder.localFiles);
     await withClient(o, io, PUBLISH_ACCESS.create, async (client) => {
       const d = await client.createDraft(folder.request);
       out(`draft ${d.id} created: ${d.siteGroup} version ${d.version}, ${d.files.length} media files`);
@@ -122,14 +168,26 @@ export function registerDraftCommands(program: Command, io: PublishCliIo): void 
           const bar = tty
             ? bars.create(Math.max(size, 1), 0, { name: f.path.slice(-40).padEnd(40) })
             : undefined;
-          await client.uploadFile(d.id, f.path, f.file, (n) => {
-            bar?.update(n);
-            totalBar?.update(sentBefore + n);
-          });
+          await withJobProgress(
+            client,
+            d.id,
+            client.uploadFile(d.id, f.path, f.file, (n) => {
+              bar?.update(n);
+              totalBar?.update(sentBefore + n);
+            }),
+          );
           sentBefore += size;
           if (bar) bars.remove(bar);
           if (!tty) info(`uploaded ${f.path} (${formatBytes(size)})`);
         }
+      } catch (err) {
+        // A refused file leaves no half-made draft behind.
+        bars.stop();
+        await client
+          .discard(d.id)
+          .then(() => info(`draft ${d.id} discarded: a file was refused`))
+          .catch((e: unknown) => info(`warning: draft ${d.id} not discarded: ${(e as Error).message}`));
+        throw err;
       } finally {
         bars.stop();
       }

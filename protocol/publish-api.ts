@@ -126,6 +126,33 @@ export const DraftView = z.object({
   note: z.string().optional(),
   /** Every time the draft was sent back, oldest first (the last one is why a rejected draft is). */
   rejections: z.array(DraftRejection).default([]),
+  /**
+   * Each uploaded media file: what the author sent and what normalisation made of it for the screens
+   * ("3840×2160 PNG, 14.2 MB" → "1920×1080 PNG, 1.1 MB"); the draft's target is the normalised file.
+   */
+  media: z
+    .array(
+      z.object({
+        path: z.string(),
+        original: z.object({ length: z.number().int(), sha256: z.string(), description: z.string() }),
+        normalised: z
+          .object({ length: z.number().int(), sha256: z.string(), description: z.string() })
+          .optional(),
+        action: z.string(),
+      }),
+    )
+    .optional(),
+  /** Media checks and normalisations running or finished since the server started (progress 0..1). */
+  jobs: z
+    .array(
+      z.object({
+        path: z.string(),
+        state: z.enum(['checking', 'normalising', 'done', 'failed']),
+        progress: z.number(),
+        message: z.string().optional(),
+      }),
+    )
+    .optional(),
 });
 export type DraftView = z.infer<typeof DraftView>;
 

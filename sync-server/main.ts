@@ -11,6 +11,7 @@ import { ConfigError } from '../protocol/errors.js';
 import { createLogger, type Logger } from '../platform/log.js';
 import { type ServerConfig, TUF_AUTHOR_TOKEN_DEPRECATED, trustedRootFileOf } from './config/config.js';
 import { type MountedTuf, mountTufRepository } from './tuf/mount.js';
+import { mediaLimitsFor } from './content/screen-limits.js';
 import { Enrolment, FileTrustedRootProvider, type TrustedRootProvider } from './enrolment/enrolment.js';
 import { createHttpApp } from './web/http-app.js';
 import { DEFAULT_RETENTION } from './registry/health-store.js';
@@ -291,6 +292,13 @@ export class SyncServer {
         // A signature through an account counts only with a key registered to that account.
         keyOwners: accounts,
         ...(notifier ? { onPending: (d: DraftView) => notifier.notePending(d) } : {}),
+        // Uploads are normalised for the largest screen the site group's devices report.
+        mediaLimits: (siteGroup) => {
+          const payloads = this.registry.devices
+            .list(siteGroup)
+            .map((d) => this.registry.health.latest(d.id).get(d.id)?.payload);
+          return mediaLimitsFor(payloads, c.media);
+        },
         // Devices of the site group refresh at once instead of at their next periodic refresh.
         onPublished: (r) => {
           this.fleetView?.refresh();

@@ -52,12 +52,19 @@ export const deviceEvents = {
     message: `Chromium restarted: ${info.reason}`,
     data: { ...info },
   }),
-  itemSkipped: (at: number, e: Pick<SkipEvent, 'item' | 'reason'>): DeviceEvent => ({
+  /** Sent at once (not counted into the next health report): names item, title, language and file. */
+  itemSkipped: (at: number, e: Pick<SkipEvent, 'item' | 'reason' | 'title' | 'file'>): DeviceEvent => ({
     at,
     kind: 'item-skipped',
     level: 'warn',
-    message: `${e.item.itemId} (${e.item.language}) not shown: ${e.reason}`,
-    data: { itemId: e.item.itemId, language: e.item.language, reason: e.reason },
+    message: `item "${e.item.itemId}"${e.title ? ` (${e.title})` : ''} in ${e.item.language} not shown${e.file ? `: file ${e.file}` : ''}: ${e.reason}`,
+    data: {
+      itemId: e.item.itemId,
+      language: e.item.language,
+      reason: e.reason,
+      ...(e.title ? { title: e.title } : {}),
+      ...(e.file ? { file: e.file } : {}),
+    },
   }),
   identifyRequested: (at: number): DeviceEvent => ({
     at,

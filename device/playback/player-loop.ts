@@ -27,7 +27,7 @@ import type { Clock } from '../../protocol/clock.js';
 import { createLogger, type Logger } from '../../platform/log.js';
 import type { PlannedItem } from '../../protocol/schedule.js';
 import type { ContentSource } from '../content/installed.js';
-import { resolveSlide, slideId, type VariantRef, waitingCard } from './resolve-slide.js';
+import { describeItem, resolveSlide, slideId, type VariantRef, waitingCard } from './resolve-slide.js';
 
 /** What is on air at a time, and what follows it. */
 export interface PlanWindow {
@@ -67,6 +67,9 @@ export interface SkipEvent {
   slideId: string;
   reason: string;
   at: number;
+  /** The item's title and the variant's file, when the bundle names them (for the event and alert). */
+  title?: string;
+  file?: string;
 }
 
 export interface PlayerLoopOptions {
@@ -301,9 +304,10 @@ export class PlayerLoop {
     while (this.sent.size > MAX_REMEMBERED) this.sent.delete(this.sent.keys().next().value!);
   }
 
-  private skip(item: PlannedItem, reason: string, at: number): void {
-    this.log.warn('item skipped', { itemId: item.itemId, language: item.language, reason });
-    const e: SkipEvent = { item, slideId: slideId(item), reason, at };
+  private skip(item: PlannedItem, reason: string, at: number, failedFile?: string): void {
+    const named = describeItem(item, this.o.content.current(), failedFile);
+    this.log.warn('item skipped', { itemId: item.itemId, language: item.language, reason, ...named });
+    const e: SkipEvent = { item, slideId: slideId(item), reason, at, ...named };
     for (const l of this.listeners.skipped) l(e);
   }
 
@@ -335,7 +339,7 @@ export class PlayerLoop {
       for (const l of this.listeners.started) l(e);
     } else if (r.type === 'error') {
       const s = this.sent.get(r.slideId);
-      if (s) this.skip(s.item, r.reason, this.o.clock.now());
+      if (s) this.skip(s.item, r.reason, this.o.clock.now(), s.variant.targetPath);
     }
   }
 

@@ -149,6 +149,21 @@ export function resolveSlide(
   }
 }
 
+/**
+ * What a person needs to find an item that could not be shown: its title and the file of the
+ * variant in its language (the one the page failed on, when known). Pure.
+ */
+export function describeItem(
+  item: PlannedItem,
+  bundle: InstalledBundle | undefined,
+  failedFile?: string,
+): { title?: string; file?: string } {
+  const media = bundle?.manifest.items.find((x) => x.id === item.itemId);
+  const v = media && variantOf(media, item.language);
+  const file = failedFile ?? (v?.kind === 'html' ? v.entry : v && 'src' in v ? v.src : undefined);
+  return { ...(media?.title ? { title: media.title } : {}), ...(file ? { file } : {}) };
+}
+
 type Variant =
   | { kind: 'image'; src: string }
   | { kind: 'video'; src: string; poster?: string; loop: boolean }

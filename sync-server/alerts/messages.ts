@@ -18,6 +18,7 @@ export const ALERT_MESSAGE_KEY: Readonly<Record<AlertKind, AlertsKey>> = Object.
   'content-file-unusable': 'alert.contentFileUnusable',
   'clock-unverified': 'alert.clockUnverified',
   'release-rollout-halted': 'alert.releaseRolloutHalted',
+  'item-not-shown': 'alert.itemNotShown',
 });
 
 /** A halted rollout's reason code, said in words (its `reason` param is the code). */

@@ -93,6 +93,8 @@ export function faultEvent(e: {
   const out: FaultEvent = { at: e.at, kind: e.kind, message: e.message };
   if (typeof e.data['code'] === 'string') out.code = e.data['code'];
   if (typeof e.data['targetPath'] === 'string') out.targetPath = e.data['targetPath'];
+  for (const k of ['itemId', 'title', 'language', 'file'] as const)
+    if (typeof e.data[k] === 'string') out[k] = e.data[k];
   return out;
 }
 

@@ -223,6 +223,29 @@ export function rolloutHaltedRule(r: HaltedRollout): RaisedAlert[] {
   ];
 }
 
+/**
+ * An item the screen could not show (file missing, failed to decode), raised at once from the
+ * device's item-skipped event: one alert per item and language, naming the title and the file,
+ * standing while such events keep coming within the playback-error window.
+ */
+export function itemNotShownRule(d: DeviceSnapshot, input: AlertInput, t: AlertThresholds): RaisedAlert[] {
+  if (!d.online) return [];
+  const since = input.now - t.playbackErrorWindowMs;
+  const latest = new Map<string, FaultEvent>();
+  for (const e of faultEvents(d, input, 'item-skipped'))
+    if (e.at > since && e.itemId && e.language) latest.set(`${e.itemId}:${e.language}`, e);
+  return [...latest].map(([key, e]) => ({
+    ...deviceAlert('item-not-shown', 'warning', d, {
+      itemId: e.itemId!,
+      language: e.language!,
+      title: e.title ?? e.itemId!,
+      file: e.file ?? '—',
+      reason: e.message ?? '',
+    }),
+    key: `item-not-shown:${d.deviceId}:${key}`,
+  }));
+}
+
 const DEVICE_RULES = [
   offlineRule,
   displayOffRule,
@@ -236,6 +259,7 @@ const DEVICE_RULES = [
   diskFaultRule,
   contentFileUnusableRule,
   clockUnverifiedRule,
+  itemNotShownRule,
 ];
 
 /** Every alert that holds for `input`, sorted by key. */

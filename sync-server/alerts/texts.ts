@@ -26,6 +26,7 @@ export const alertsTexts = defineCatalogue({
     'alert.rolloutReason.install-failed': 'không cài được',
     'alert.rolloutReason.offline': 'mất kết nối quá lâu sau khi được mời cài',
     'alert.rolloutReason.pending-too-long': 'chưa xác nhận bản mới trong thời hạn',
+    'alert.itemNotShown': 'Không phát được mục “{title}” ({itemId}) bằng tiếng {language}: tệp {file}',
     'alert.severity.critical': 'Nghiêm trọng',
     'alert.severity.warning': 'Cảnh báo',
     'alert.acknowledge': 'Xác nhận',
@@ -76,6 +77,7 @@ export const alertsTexts = defineCatalogue({
     'alerts.kind.content-file-unusable': 'Tệp nội dung hỏng',
     'alerts.kind.clock-unverified': 'Đồng hồ chưa xác minh',
     'alerts.kind.release-rollout-halted': 'Triển khai bản phát hành bị dừng',
+    'alerts.kind.item-not-shown': 'Mục không phát được',
   },
   en: {
     'alert.offline': 'Offline for more than {minutes, plural, one {# minute} other {# minutes}}',
@@ -99,6 +101,7 @@ export const alertsTexts = defineCatalogue({
     'alert.rolloutReason.install-failed': 'could not install it',
     'alert.rolloutReason.offline': 'went offline too long after the offer',
     'alert.rolloutReason.pending-too-long': 'did not commit it in time',
+    'alert.itemNotShown': 'Item “{title}” ({itemId}) in {language} not shown: file {file}',
     'alert.severity.critical': 'Critical',
     'alert.severity.warning': 'Warning',
     'alert.acknowledge': 'Acknowledge',
@@ -149,6 +152,7 @@ export const alertsTexts = defineCatalogue({
     'alerts.kind.content-file-unusable': 'Content file unusable',
     'alerts.kind.clock-unverified': 'Clock unverified',
     'alerts.kind.release-rollout-halted': 'Release rollout halted',
+    'alerts.kind.item-not-shown': 'Item not shown',
   },
 });
 

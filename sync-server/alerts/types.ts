@@ -67,6 +67,11 @@ export interface FaultEvent {
   code?: string;
   message?: string;
   targetPath?: string;
+  /** item-skipped: the item, its title, the language and the file the screen could not show. */
+  itemId?: string;
+  title?: string;
+  language?: string;
+  file?: string;
 }
 
 /** The event kinds the rules read (RegistryAlertSource reads these). */
@@ -74,6 +79,7 @@ export const FAULT_EVENT_KINDS: readonly string[] = [
   'trust-root-missing',
   'disk-full',
   'content-file-unusable',
+  'item-skipped',
 ];
 
 /** The newest published bundle of a gate. */
@@ -163,7 +169,8 @@ export type AlertKind =
   | 'disk-fault'
   | 'content-file-unusable'
   | 'clock-unverified'
-  | 'release-rollout-halted';
+  | 'release-rollout-halted'
+  | 'item-not-shown';
 
 export type AlertSeverity = 'warning' | 'critical';
 

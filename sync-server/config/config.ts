@@ -1,4 +1,9 @@
 /** The sync server's config file, parsed once in main.ts. Defaults sit beside their fields. */
+import {
+  DEFAULT_SCREEN,
+  DEFAULT_TOOL_TIMEOUT_MS,
+  DEFAULT_VIDEO_MAX_BITRATE_BPS,
+} from '../../platform/media-limits.js';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ReportForm } from '../reports/form-settings.js';
@@ -178,6 +183,26 @@ export const ServerConfig = z
           })
           .strict()
           .optional(),
+      })
+      .strict()
+      .prefault({}),
+    /**
+     * Publish-time media normalisation (docs/media.md): images are scaled to the largest screen the
+     * site group's devices report in their health (`screen`), this size when none does; videos to
+     * H.264/AAC MP4 ≤1080p30 under the bitrate cap.
+     */
+    media: z
+      .object({
+        defaultScreen: z
+          .object({
+            width: z.number().int().min(320).max(16384).default(DEFAULT_SCREEN.width),
+            height: z.number().int().min(240).max(16384).default(DEFAULT_SCREEN.height),
+          })
+          .strict()
+          .prefault({}),
+        videoMaxBitrateBps: z.number().int().min(500_000).default(DEFAULT_VIDEO_MAX_BITRATE_BPS),
+        /** Longest one ffmpeg run may take (a 10-minute 4K clip on a small server is minutes). */
+        toolTimeoutMs: z.number().int().min(10_000).default(DEFAULT_TOOL_TIMEOUT_MS),
       })
       .strict()
       .prefault({}),

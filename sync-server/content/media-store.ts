@@ -17,6 +17,7 @@ import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { fsyncDir, writeFileAtomic } from '../../platform/atomic-file.js';
 import { siteGroupTargetProblem } from '../../protocol/publish-api.js';
+import { describeMedia, probeMedia } from '../../platform/media-probe.js';
 import { MediaNotFoundError, MediaRejectedError } from './errors.js';
 import { contentTypeOf, mediaTargetPath, sanitizeMediaName } from './media-names.js';
 
@@ -28,6 +29,8 @@ export const MediaRecord = z.object({
   length: z.number().int().min(0),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   contentType: z.string(),
+  /** What the bytes decoded to ("3840×2160 PNG, 14.2 MB"); absent in records made before it was kept. */
+  description: z.string().optional(),
   originalName: z.string(),
   uploadedBy: z.string().optional(),
   uploadedAt: z.string(),
@@ -61,7 +64,9 @@ export class MediaStore {
 
   /**
    * Streams one upload into the store: the name is checked before a byte is read, the size as the
-   * bytes arrive (more than maxBytes: refused at once, nothing kept), the sha256 on the way.
+   * bytes arrive (more than maxBytes: refused at once, nothing kept), the sha256 on the way, then
+   * the bytes by their content (platform/media-probe.ts: a PDF named vi.png, a cut PNG, a program
+   * are refused with a named error, nothing kept).
    */
   async put(u: MediaUpload): Promise<MediaRecord> {
     sanitizeMediaName(u.originalName); // refuse a bad name before reading the body
@@ -70,6 +75,7 @@ export class MediaStore {
     const hash = createHash('sha256');
     const max = this.#maxBytes;
     let length = 0;
+    let info: Awaited<ReturnType<typeof probeMedia>>;
     try {
       await pipeline(
         u.body,
@@ -85,6 +91,7 @@ export class MediaStore {
         createWriteStream(tmp),
       );
       if (length === 0) throw new MediaRejectedError('MEDIA_EMPTY', 'the file is empty');
+      info = await probeMedia(tmp, u.originalName);
       const fh = await open(tmp, 'r');
       await fh.sync();
       await fh.close();
@@ -107,6 +114,7 @@ export class MediaStore {
       length,
       sha256,
       contentType: contentTypeOf(path),
+      description: describeMedia(info),
       originalName: u.originalName.slice(0, 300),
       ...(u.uploadedBy ? { uploadedBy: u.uploadedBy } : {}),
       uploadedAt: new Date(u.at).toISOString(),

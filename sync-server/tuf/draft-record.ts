@@ -1,6 +1,7 @@
 /** A draft as the repository keeps it on disk (drafts/<id>/draft.json), read back through this schema. */
 import { z } from 'zod';
 import { DraftFile, DraftRejection, DraftStatus } from '../../protocol/publish-api.js';
+import { DraftMediaEntry } from './draft-media.js';
 import { DraftKind } from './draft-signing-rules.js';
 
 export const DraftRecord = z.object({
@@ -37,6 +38,8 @@ export const DraftRecord = z.object({
       }),
     )
     .default([]),
+  /** Each uploaded media file: its original and what normalisation made of it (the target). */
+  media: z.array(DraftMediaEntry).optional(),
 });
 export type DraftRecord = z.infer<typeof DraftRecord>;
 

@@ -16,7 +16,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -66,6 +66,9 @@ import { hashedTargetPath } from './layout.js';
 import { sha256Hex, tufTime } from './metadata.js';
 import type { TufRepository } from './repository.js';
 import { exists, type TargetSource } from './target-files.js';
+import { DEFAULT_MEDIA_LIMITS, type MediaLimits } from '../../platform/media-normalise.js';
+import { probeMedia } from '../../platform/media-probe.js';
+import { MediaJobs, recordDraftMedia, stageDraftMedia } from './draft-media.js';
 
 /** Only a draft's creator (or an admin) may discard it. */
 export class NotDraftOwnerError extends coded('NOT_DRAFT_OWNER') {}
@@ -113,6 +116,11 @@ export interface DraftServiceOptions {
    * no accounts, and signatures are judged by their key alone, as they always were there.
    */
   keyOwners?: KeyOwners;
+  /**
+   * What the screens of a site group can play (their largest reported screen, the bitrate cap):
+   * uploads are normalised to it. Default: 1920×1080, 8 Mbit/s.
+   */
+  mediaLimits?: (siteGroup: string) => MediaLimits;
 }
 
 /** Draft operations, shared by the HTTP routes and the CLI's local (`--repo`) mode. */
@@ -129,7 +137,11 @@ export class DraftService {
     this.#onPublished = opts.onPublished;
     this.#onPending = opts.onPending;
     this.#keyOwners = opts.keyOwners;
+    this.#mediaLimits = opts.mediaLimits ?? (() => DEFAULT_MEDIA_LIMITS);
   }
+
+  readonly #mediaLimits: (siteGroup: string) => MediaLimits;
+  readonly #jobs = new MediaJobs();
 
   readonly #onPublished: ((result: PublishResult) => void) | undefined;
   readonly #onPending: ((draft: DraftView) => void) | undefined;
@@ -210,6 +222,15 @@ export class DraftService {
       basedOnVersion: baseOf(rec),
       ...(rec.note !== undefined ? { note: rec.note } : {}),
       rejections: rec.rejections.map(({ voided, ...r }) => ({ ...r, voidedSignatures: voided.length })),
+      ...(rec.media?.length
+        ? {
+            media: rec.media.map(({ original: { stored: _stored, ...original }, ...m }) => ({
+              ...m,
+              original,
+            })),
+          }
+        : {}),
+      ...(this.#jobs.of(rec.id).length ? { jobs: this.#jobs.of(rec.id) } : {}),
     };
   }
 
@@ -449,14 +470,19 @@ export class DraftService {
 
   /**
    * Receives one media file's bytes as a stream: refuses a path the draft does not list, stops as
-   * soon as more bytes arrive than declared, and checks length and sha256 before the file is
-   * staged (temp → fsync → rename).
+   * soon as more bytes arrive than declared, and checks length and sha256 against what was
+   * declared; then checks the bytes by their content and normalises them for the site group's
+   * screens (draft-media.ts): the draft's target becomes the normalised file (signatures given
+   * before that are dropped: they signed other bytes), the original is kept beside it. A refused
+   * file changes nothing.
    */
   async upload(id: string, path: string, body: Readable): Promise<UploadResult> {
     const rec = await this.#load(id);
     if (rec.status !== 'open') throw new DraftStateError(`draft ${id} is already ${rec.status}`);
-    const decl = rec.files.find((f) => f.path === path);
-    if (!decl)
+    const listed = rec.files.find((f) => f.path === path);
+    // A file normalised already is declared by its original: the author may send it again.
+    const decl = rec.media?.find((m) => m.path === path)?.original ?? listed;
+    if (!listed || !decl)
       throw new DraftError(`draft ${id} refused an upload`, [
         { path: `media file ${path}`, message: 'not listed in the draft' },
       ]);
@@ -495,13 +521,39 @@ export class DraftService {
       const fh = await open(tmp, 'r');
       await fh.sync();
       await fh.close();
-      await rename(tmp, this.#stagedPath(id, sha));
-      await fsyncDir(dir);
     } catch (err) {
       await unlink(tmp).catch(() => undefined); // best effort: the upload already failed
       throw err;
     }
-    const view = await this.#view(rec);
+    const job = this.#jobs.start(id, path);
+    let staged: Awaited<ReturnType<typeof stageDraftMedia>>;
+    try {
+      staged = await stageDraftMedia({
+        draftDir: this.#draftDir(id),
+        path,
+        tmp,
+        original: { length: decl.length, sha256: decl.sha256 },
+        limits: this.#mediaLimits(rec.siteGroup),
+        job,
+      });
+    } catch (err) {
+      job.state = 'failed';
+      job.message = (err as Error).message;
+      this.#log.warn('draft media refused', { id, path, err });
+      throw err;
+    }
+    job.state = 'done';
+    job.progress = 1;
+    const view = await this.#exclusive(async () => {
+      const now = await this.#load(id);
+      if (now.status !== 'open') throw new DraftStateError(`draft ${id} is already ${now.status}`);
+      const dropped = recordDraftMedia(now, path, staged);
+      if (dropped)
+        this.#log.warn('signatures dropped: a media file changed under them', { id, path, dropped });
+      await this.#save(now);
+      return this.#view(now);
+    });
+    this.#log.info('draft media staged', { id, path, action: staged.entry.action });
     return { path, length: received, missing: view.missing };
   }
 
@@ -689,13 +741,19 @@ export class DraftService {
       const sources: TargetSource[] = [];
       for (const f of [rec.manifest, ...rec.files]) {
         const staged = this.#stagedPath(id, f.sha256);
-        if (await exists(staged)) sources.push({ path: f.path, file: staged });
+        if (!(await exists(staged))) continue;
+        // Checked again by their content as they go on air: nothing undecodable is published.
+        if (f !== rec.manifest)
+          await probeMedia(staged, f.path, { timeoutMs: this.#mediaLimits(rec.siteGroup).toolTimeoutMs });
+        sources.push({ path: f.path, file: staged });
       }
       const res = await this.#repo.publishRole(rec.siteGroup, this.#metadata(rec), sources);
       rec.status = 'published';
       rec.publishedAt = tufTime(this.#clock.now());
       await this.#save(rec);
+      // The staged targets are in the repository now; the originals stay as the record.
       await rm(join(this.#draftDir(id), 'files'), { recursive: true, force: true });
+      this.#jobs.forget(id);
       const result: PublishResult = { id, siteGroup: rec.siteGroup, ...res };
       try {
         this.#onPublished?.(result);

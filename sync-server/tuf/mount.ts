@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../../protocol/clock.js';
 import { createLogger, type Logger } from '../../platform/log.js';
+import type { MediaLimits } from '../../platform/media-limits.js';
 import type { KeyOwners } from './draft-signing-rules.js';
 import { DraftService } from './drafts.js';
 import type { DraftView, PublishResult } from '../../protocol/publish-api.js';
@@ -20,6 +21,8 @@ export interface MountTufOptions {
   onPending?: (draft: DraftView) => void;
   /** The accounts' registered approver keys (the sync server); absent for `gatecast repo serve`. */
   keyOwners?: KeyOwners;
+  /** What uploads are normalised to, per site group (DraftServiceOptions.mediaLimits). */
+  mediaLimits?: (siteGroup: string) => MediaLimits;
 }
 
 export interface MountedTuf {
@@ -50,6 +53,7 @@ export async function mountTufRepository(app: FastifyInstance, opts: MountTufOpt
     ...(opts.onPublished ? { onPublished: opts.onPublished } : {}),
     ...(opts.onPending ? { onPending: opts.onPending } : {}),
     ...(opts.keyOwners ? { keyOwners: opts.keyOwners } : {}),
+    ...(opts.mediaLimits ? { mediaLimits: opts.mediaLimits } : {}),
   });
   await app.register(tufRoutes, { repoDir: opts.repoDir });
   repo.start();

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Updater } from 'tuf-js';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import sharp from 'sharp';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { generateSigningKey } from '../../platform/tuf-keys.js';
 import { signDraftPayload } from '../../provisioning/keys.js';
 import { HttpPublishClient } from '../../provisioning/publish-client.js';
@@ -36,6 +37,11 @@ function manifest(images: Record<string, string>, extra: Record<string, unknown>
   );
 }
 
+const realPng = (width: number, height: number, background: string) =>
+  sharp({ create: { width, height, channels: 3, background } })
+    .png()
+    .toBuffer();
+
 const decl = (path: string, data: Buffer) => ({
   path,
   length: data.length,
@@ -46,8 +52,13 @@ describe('drafts over the publishing API', () => {
   let r: TufRepoFixture;
   let client: HttpPublishClient;
   let work: ReturnType<typeof tempDir>;
-  const A = Buffer.from('PNG-A'.repeat(1000));
-  const B = Buffer.from('PNG-B'.repeat(20));
+  // Real images: the server decodes what it is sent (a file named .png must be one).
+  let A: Buffer;
+  let B: Buffer;
+  beforeAll(async () => {
+    A = await realPng(320, 200, '#c00');
+    B = await realPng(40, 30, '#0c0');
+  });
 
   beforeEach(async () => {
     r = await startTufRepo({ publishApiToken: TOKEN });
@@ -192,7 +203,10 @@ describe('drafts over the publishing API', () => {
 
   it('refuses uploads whose bytes differ from the declaration and keeps the file missing', async () => {
     const { d } = await draftAB();
-    writeFileSync(join(work.path, 'evil.png'), Buffer.from('PNG-X'.repeat(1000)));
+    // As long as the declared file, one byte changed.
+    const evil = Buffer.from(A);
+    evil.writeUInt8(evil.readUInt8(evil.length - 20) ^ 0xff, evil.length - 20);
+    writeFileSync(join(work.path, 'evil.png'), evil);
     await expect(
       client.uploadFile(d.id, `${SG}/media/a.png`, join(work.path, 'evil.png')),
     ).rejects.toMatchObject({
@@ -220,7 +234,7 @@ describe('drafts over the publishing API', () => {
     await client.addSignature(d.id, await sign(d.id, 0));
     expect((await client.addSignature(d.id, await sign(d.id, 2))).published).toMatchObject({ version: 1 });
 
-    const C = Buffer.from('PNG-C');
+    const C = await realPng(20, 10, '#00c');
     const next = await client.createDraft({
       siteGroup: SG,
       manifest: manifest({ a: `${SG}/media/a.png`, c: `${SG}/media/c.png` }),

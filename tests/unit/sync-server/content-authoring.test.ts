@@ -1,3 +1,4 @@
+import sharp from 'sharp';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -62,7 +63,10 @@ describe('media store', () => {
   it('stores bytes once by hash and resolves each target path it named', async () => {
     const d = dir();
     const store = new MediaStore(d, 1024);
-    const bytes = Buffer.from('hello media');
+    // A real PNG: the store decodes what it keeps.
+    const bytes = await sharp({ create: { width: 2, height: 2, channels: 3, background: '#c00' } })
+      .png()
+      .toBuffer();
     const sha = createHash('sha256').update(bytes).digest('hex');
     const a = await store.put({
       siteGroup: 'a/b',
@@ -76,7 +80,12 @@ describe('media store', () => {
       body: Readable.from([bytes]),
       at: 0,
     });
-    expect(a).toMatchObject({ path: `a/b/media/${sha.slice(0, 8)}-one.png`, length: 11, sha256: sha });
+    expect(a).toMatchObject({
+      path: `a/b/media/${sha.slice(0, 8)}-one.png`,
+      length: bytes.length,
+      sha256: sha,
+      description: expect.stringMatching(/^2×2 PNG/),
+    });
     expect(b.path).toBe(`a/b/media/${sha.slice(0, 8)}-two.png`);
     expect(readdirSync(join(d, 'content', 'media'))).toEqual([sha]);
     expect(await store.lookup(a.path)).toMatchObject({ sha256: sha, contentType: 'image/png' });
