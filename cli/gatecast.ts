@@ -15,6 +15,7 @@ import { registerScheduleCommands } from './schedule-commands.js';
 import { registerHardwareCommands } from './hardware-commands.js';
 import { registerProvisionCommands } from './provision-commands.js';
 import { registerPublishCommands } from './publish-commands.js';
+import { registerReleaseCommands } from './release-commands.js';
 import { registerReportCommands } from './report-commands.js';
 import { registerServerCommands } from './server-commands.js';
 import { registerSyncCommands } from './sync-commands.js';
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerServerCommands(program);
   registerBackupCommands(program);
   registerReportCommands(program);
+  registerReleaseCommands(program);
   return program;
 }
 

@@ -32,6 +32,8 @@ export interface AppHealthInputs {
   trustRoot?: 'present' | 'missing' | 'not-enrolled';
   /** Records waiting in memory for the database (proof of play, health samples, events), when any. */
   unsaved?: { pop: number; health: number; event: number };
+  /** The release health (release-state.ts releaseHealth) on an A/B layout; absent otherwise. */
+  release?: AppHealth['release'];
 }
 
 export function appHealthFrom(i: AppHealthInputs): AppHealth {
@@ -57,6 +59,7 @@ export function appHealthFrom(i: AppHealthInputs): AppHealth {
           },
         }
       : {}),
+    ...(i.release ? { release: i.release } : {}),
     ...(i.unsaved && i.unsaved.pop + i.unsaved.health + i.unsaved.event > 0
       ? { unsaved: { ...i.unsaved } }
       : {}),

@@ -19,6 +19,8 @@ export interface AppHealth {
   diskFault?: NonNullable<HealthReport['storage']['diskFault']>;
   /** Set while records wait in memory because the database could not take them. */
   unsaved?: NonNullable<HealthReport['storage']['unsaved']>;
+  /** The running gatecast release and where an over-the-air update stands (A/B layouts only). */
+  release?: NonNullable<HealthReport['release']>;
 }
 
 export const UNKNOWN_APP_HEALTH: AppHealth = {
@@ -71,6 +73,7 @@ export function buildHealthReport(
     ...(app.clockSource ? { clockSource: app.clockSource } : {}),
     browserMemoryBytes: app.browserMemoryBytes,
     ...(app.trustRoot ? { trustRoot: app.trustRoot } : {}),
+    ...(app.release ? { release: { ...app.release } } : {}),
     network: s.network,
   };
 }

@@ -26,6 +26,8 @@ export interface ReleaseProofDeps {
   timers: Timers;
   restart: DaemonRestart;
   log: Logger;
+  /** Told once the release is committed (main.ts raises an event). */
+  onCommitted?: (version: string, from: string) => void;
 }
 
 export class ReleaseProof {
@@ -91,6 +93,7 @@ export class ReleaseProof {
       if (s.pending.dbBackup) rmSync(s.pending.dbBackup, { force: true });
       const removed = store.prune();
       log.info('release committed', { version: this.d.running, from: s.pending.from, removed });
+      this.d.onCommitted?.(this.d.running, s.pending.from);
       return;
     }
     store.writeState(beginRollback(s, v.reason, this.d.clock.now()));
