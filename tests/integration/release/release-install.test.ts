@@ -249,6 +249,18 @@ describe('installing a gatecast release from the TUF releases role', () => {
     expect(restarts).toEqual([]);
   });
 
+  it('says no role lists the release before the releases role has published anything', async () => {
+    check(null);
+    const err = await installer()
+      .install('1.1.0')
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'TARGET_NOT_FOUND' });
+    expect((err as Error).message).toContain(
+      `the releases role lists no releases/gatecast-1.1.0-${platform}.json`,
+    );
+    expect(store.linkTarget('current')).toBe('1.0.0');
+  });
+
   it('refuses a release for another Node ABI and a downgrade its manifest does not allow, before downloading the artifact', async () => {
     check(null);
     const abi = fixtureRelease(tmp.path, { version: '1.2.0', platform: platform!, nodeAbi: '1' });
