@@ -63,6 +63,24 @@ export function registerRepoCommands(program: Command): void {
       },
     );
   repoCommand(
+    'add-releases-role',
+    "Delegate gatecast's own releases (releases/*) to release approver keys; signed with the targets key(s)",
+  )
+    .requiredOption('--targets-key <files...>', 'top-level targets private key file(s)')
+    .requiredOption('--approver <files...>', 'release approver public key files (<name>.pub.json)')
+    .option('--threshold <n>', 'release approver signatures needed to publish', positiveInt('--threshold'), 2)
+    .action(async (o: { repo: string; targetsKey: string[]; approver: string[]; threshold: number }) => {
+      const r = await openRepository(o.repo);
+      await r.addReleasesRole({
+        approvers: (await Promise.all(o.approver.map(loadPublicKey))).map((k) => k.publicKey),
+        threshold: o.threshold,
+        targetsKeys: await Promise.all(o.targetsKey.map(loadSigningKey)),
+      });
+      out(
+        `releases role delegated to ${o.approver.length} release approver key(s), threshold ${o.threshold}`,
+      );
+    });
+  repoCommand(
     'add-site-group',
     'Delegate a site group (e.g. kien-giang/ha-tien) to approver keys; signed with the targets key(s)',
   )

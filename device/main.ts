@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BrowserError, ChromiumSupervisor } from '../player/browser/chromium-supervisor.js';
 import { chromiumCandidates, type DisplayKind } from '../player/browser/launch-args.js';
-import { systemClock } from '../protocol/clock.js';
+import { type Clock, systemClock } from '../protocol/clock.js';
 import { type DeviceConfig, parseDeviceConfig } from '../protocol/config.js';
 import { ConfigError, isGatecastError } from '../protocol/errors.js';
 import { createLogger, type Logger, setLogLevel } from '../platform/log.js';
@@ -54,6 +54,12 @@ import { TimedatectlNtpSync } from './time/ntp-sync.js';
 import { processMonotonic, TrustedClock } from './time/trusted-clock.js';
 import { systemTimers } from './timers.js';
 import { checkInstalledContent } from './update/installer.js';
+import { type DaemonRestart, ReleaseInstaller, RESTART_EXIT_CODE } from './release/release-installer.js';
+import { ReleaseProof } from './release/release-proof.js';
+import { releaseHealth } from './release/release-state.js';
+import { releaseLayout, ReleaseStore, runStartCheck } from './release/release-store.js';
+import { TufClient } from './update/tuf.js';
+import { platformOf } from '../protocol/release.js';
 import { UpdateClient } from './update/update-client.js';
 import { CrashLoopCounter } from './watchdog/crash-loop.js';
 import { SystemdNotifyCli, watchdogSettings } from './watchdog/notifier.js';
@@ -119,6 +125,8 @@ export interface StartDeviceOptions {
   allowInsecure?: boolean;
   /** Whether the reboot command reboots this host ('allowed' unless said otherwise; the demo refuses). */
   hostReboot?: HostReboot;
+  /** How the daemon restarts into another release (default: stop everything, exit RESTART_EXIT_CODE). */
+  restart?: DaemonRestart;
 }
 
 /** The update client when the device is enrolled; otherwise the installed store, offline. */
@@ -171,6 +179,63 @@ async function openContent(
   await store.reload();
   await checkInstalledContent({ blobs, content: store, clock, log: dlog.child('boot-check') });
   return { content: store };
+}
+
+/**
+ * The release installer of an enrolled device (its own TUF metadata folder beside the content
+ * client's, the same trust root, disk reserve and time budgets); undefined when not enrolled.
+ */
+export function openReleaseInstaller(
+  config: DeviceConfig,
+  d: {
+    running: string;
+    backupDatabase(dest: string): Promise<void>;
+    restart: DaemonRestart;
+    clock: Clock;
+    log: Logger;
+  },
+): ReleaseInstaller | undefined {
+  if (!config.server) return undefined;
+  const base = config.server.url.replace(/\/+$/, '');
+  const http = config.server.caFile ? { http: { ca: readFileSync(config.server.caFile) } } : {};
+  return new ReleaseInstaller({
+    tuf: new TufClient(
+      {
+        dir: join(config.dataDir, 'tuf-releases', 'metadata'),
+        goodDir: join(config.dataDir, 'tuf-releases', 'good'),
+        enrolmentRootFile: trustedRootPath(config.dataDir),
+        metadataUrl: `${base}/tuf/metadata/`,
+        targetBaseUrl: `${base}/tuf/targets/`,
+        clock: d.clock,
+        ...http,
+      },
+      d.log.child('tuf'),
+    ),
+    store: new ReleaseStore(releaseLayout(config.release.root)),
+    here: {
+      platform: platformOf(process.platform, process.arch),
+      nodeAbi: process.versions.modules,
+      nodeVersion: process.version,
+      running: d.running,
+    },
+    backupDatabase: d.backupDatabase,
+    dbPath: join(config.dataDir, 'device.db'),
+    restart: d.restart,
+    clock: d.clock,
+    log: d.log,
+    disk: {
+      freeSpace: new StatfsFreeSpace(),
+      reserve: { fraction: config.update.diskReserveFraction, maxBytes: config.update.diskReserveMaxBytes },
+    },
+    ...http,
+    transfer: {
+      metadataBudgetMs: config.update.metadataBudgetMs,
+      targetBudgetMs: config.update.targetBudgetMs,
+      refreshBudgetMs: config.update.refreshBudgetMs,
+      minBytesPerSecond: config.update.minBytesPerSecond,
+      throughputWindowMs: config.update.throughputWindowMs,
+    },
+  });
 }
 
 /**
@@ -257,6 +322,14 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
       }),
     );
   if (notSaved) dlog.warn('this start is counted in memory only', { notSaved });
+  // Over-the-air releases (A/B layout under config.release.root); none in a plain checkout.
+  const releases = new ReleaseStore(releaseLayout(config.release.root));
+  const runningRelease = packageVersion() ?? '0.0.0';
+  const releaseState = releases.state();
+  if (releaseState?.lastRollback && !releaseState.rollbackReported) {
+    events.emit(deviceEvents.releaseRolledBack(clock.now(), releaseState.lastRollback, runningRelease));
+    releases.writeState({ ...releaseState, rollbackReported: true });
+  }
   // What an interrupted install or clean-up left behind (only what is provably orphaned).
   const contentRoot = join(config.dataDir, 'content');
   try {
@@ -279,6 +352,38 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
   }
 
   const { content, update } = await openContent(config, clock, dlog, events);
+  const restart: DaemonRestart = o.restart ?? {
+    restart: (reason) => {
+      dlog.warn('restarting the daemon', { reason, exitCode: RESTART_EXIT_CODE });
+      // A moment for the command's result to leave; systemd (Restart=always) starts what `current` names.
+      systemTimers.setTimeout(() => {
+        void stop().finally(() => process.exit(RESTART_EXIT_CODE));
+      }, 1000);
+    },
+  };
+  const releaseInstaller =
+    update && config.server
+      ? openReleaseInstaller(config, {
+          running: runningRelease,
+          backupDatabase: async (dest) => {
+            await db.backup(dest);
+          },
+          restart,
+          clock,
+          log: dlog.child('release'),
+        })
+      : undefined;
+  const releaseProof = new ReleaseProof({
+    store: releases,
+    running: runningRelease,
+    commitWithinMs: config.release.commitWithinMs,
+    monotonic: processMonotonic,
+    clock,
+    timers: systemTimers,
+    restart,
+    log: dlog.child('release'),
+    onCommitted: (version, from) => events.emit(deviceEvents.releaseCommitted(clock.now(), version, from)),
+  });
   const trustRoot = trustRootState(config);
   if (trustRoot === 'missing') {
     dlog.error(
@@ -403,6 +508,9 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
         trustRoot,
         unsaved: { pop: popWriter.state().waiting, ...outbox.unsavedCounts() },
         screen: config.screen,
+        ...(releases.state() || releases.linkTarget('current')
+          ? { release: releaseHealth(releases.state(), runningRelease, releaseInstaller?.staging ?? null) }
+          : {}),
       }),
     handlers: commandHandlers({
       deviceId,
@@ -416,6 +524,7 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
       run: execRun(),
       hostReboot: o.hostReboot ?? 'allowed',
       log: dlog.child('commands'),
+      ...(releaseInstaller ? { releases: { install: (v: string) => releaseInstaller.install(v) } } : {}),
     }),
     refreshNow,
     onServerTime: (serverMs, rttMs) => {
@@ -425,7 +534,10 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
         dlog.warn('server time refused', { err });
       }
     },
-    onState: (state) => led.linkChanged(state === 'online'),
+    onState: (state) => {
+      led.linkChanged(state === 'online');
+      if (state === 'online') releaseProof.linkUp();
+    },
     ...(o.allowInsecure ? { allowInsecure: true } : {}),
     ...(keyAdvice ? { linkOffBecause: keyAdvice } : {}),
     clock,
@@ -438,6 +550,7 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
   const unsubscribePlayed = daemon.onPlayed((e) => recorder.record(e));
   const unsubscribe = [
     daemon.onStarted(() => led.played()),
+    daemon.onStarted(() => releaseProof.onAir()),
     content.onChange(() => led.contentChanged(true)),
     // A full data disk is told at once (event + a health sample carrying the fault), not at the
     // next periodic sample: the partial download has been dropped, so both can be written.
@@ -451,6 +564,7 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
   led.contentChanged(content.current() !== undefined);
   if (keyAdvice) led.technicianNeeded();
 
+  releaseProof.start();
   await daemon.start();
   await hardware.start();
   led.start();
@@ -466,6 +580,7 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
   void crash.acknowledge();
 
   const stop = async () => {
+    releaseProof.stop();
     for (const u of unsubscribe) u();
     led.stop();
     await sync.stop();
@@ -526,7 +641,30 @@ export function configPathFrom(argv: readonly string[]): string {
 export async function main(args: DaemonArgs, env = process.env): Promise<DeviceHandle> {
   const config = loadConfig(args.configPath);
   setLogLevel(config.logLevel);
+  // Before the daemon proper: a pending release that failed its starts or its deadline is rolled back
+  // here, and this process (started from the release rolled back from) leaves to be started again.
+  const check = releaseStartCheck(config, env);
+  if (check.mustRestart) {
+    log.warn('release check switched releases; restarting', { current: check.current });
+    process.exit(RESTART_EXIT_CODE);
+  }
   return startDevice(config, { env, allowInsecure: args.allowInsecure });
+}
+
+/**
+ * The release start-up check (release-store.ts runStartCheck) for this config: run by the daemon
+ * before it starts, and by `gatecast release start-check` from the unit's ExecStartPre (the
+ * committed release's code, so a release that cannot even load its entry still gets its starts counted).
+ */
+export function releaseStartCheck(config: DeviceConfig, env: Record<string, string | undefined>) {
+  return runStartCheck({
+    store: new ReleaseStore(releaseLayout(config.release.root)),
+    dbPath: join(config.dataDir, 'device.db'),
+    policy: { maxStarts: config.release.maxStarts, pendingDeadlineMs: config.release.pendingDeadlineMs },
+    nowMs: systemClock.now(),
+    startId: env['INVOCATION_ID'] ?? null,
+    log: log.child('release-check'),
+  });
 }
 
 function fatal(err: unknown): never {

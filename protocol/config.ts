@@ -176,6 +176,27 @@ export const DeviceConfig = z
       })
       .optional(),
     update: UpdateConfig.prefault({}),
+    /** Over-the-air updates of gatecast itself (device/release): the A/B layout and its proof rules. */
+    release: z
+      .object({
+        /** Holds releases/<version>/, the `current`, `previous` and `committed` links and state.json. */
+        root: z.string().min(1).default('/opt/gatecast'),
+        /** A switched-to release must have content on air and the server link up this soon after its start. */
+        commitWithinMs: z
+          .number()
+          .int()
+          .min(10_000)
+          .default(5 * 60_000),
+        /** Starts a pending release gets to prove itself before the device switches back. */
+        maxStarts: z.number().int().min(1).max(20).default(3),
+        /** A pending release still not committed this long after the switch is rolled back at its next start. */
+        pendingDeadlineMs: z
+          .number()
+          .int()
+          .min(60_000)
+          .default(30 * 60_000),
+      })
+      .prefault({}),
     player: z
       .object({
         /** Port of the page server on 127.0.0.1; 0 picks a free one. */

@@ -12,7 +12,12 @@ import { EnrolError, type Enroller } from './enroller.js';
 import { DAEMON_UNIT, deviceKeyPath, serverCaPath, trustRootPath, UNIT_DIR } from './paths.js';
 import { fontFamiliesFor, fontPackageFor, judgeClock } from './probes.js';
 import type { ProvisionTarget, WriteOutcome } from './target.js';
-import { renderDaemonUnit, renderHardwareWatchdogDropIn, renderJournaldDropIn } from './units/daemon-unit.js';
+import {
+  releaseRootOf,
+  renderDaemonUnit,
+  renderHardwareWatchdogDropIn,
+  renderJournaldDropIn,
+} from './units/daemon-unit.js';
 import { renderLabwcAutostart, renderLightdmAutologin, renderX11Autostart } from './units/kiosk-session.js';
 
 /** Provisioning stopped before changing anything; the message is already in the technician's language. */
@@ -262,6 +267,7 @@ export async function provision(o: ProvisionOptions, d: ProvisionDeps): Promise<
         sessionUid: uid,
         session,
         usesGpio: existing?.gpio.enabled ?? false,
+        ...(releaseRootOf(o.cliPath) ? { releaseRoot: releaseRootOf(o.cliPath)! } : {}),
       });
       const w = [
         await d.target.writeFile(unitPath, unit),

@@ -57,6 +57,7 @@ import { latestManifest } from './content/schedule-preview.js';
 import { contentFeature } from './content/plugin.js';
 import type { ReleaseCatalog } from './releases/catalog.js';
 import { MemoryReleaseCatalog } from './releases/memory-catalog.js';
+import { TufReleaseCatalog } from './tuf/release-catalog.js';
 import { releasesFeature } from './releases/plugin.js';
 import { publishedReleaseCheck } from './releases/command-check.js';
 import { RolloutService } from './releases/service.js';
@@ -87,8 +88,8 @@ export interface SyncServerDeps {
   /** Prints report HTML to PDF; default Chromium (reports/pdf.ts) at config reports.chromiumPath. */
   renderPdf?: (html: string) => Promise<Uint8Array>;
   /**
-   * The published gatecast releases (the TUF `releases` role); rollouts offer only these. Default: an
-   * empty catalogue, so every rollout is refused until one is given.
+   * The published gatecast releases; rollouts offer only these. Default: the TUF repository's
+   * `releases` role, or none without a repository.
    */
   releases?: ReleaseCatalog;
 }
@@ -344,7 +345,11 @@ export class SyncServer {
     this.fleetView.start();
     const fleet = this.fleetView;
     const deps = { registry: this.registry, hub: this.hubInstance, clock: this.clock };
-    const releaseCatalog = this.deps.releases ?? new MemoryReleaseCatalog();
+    // The releases the TUF `releases` role lists (signed by the release approvers); without a TUF
+    // repository, none: every rollout and install-release command is refused as unpublished.
+    const releaseCatalog =
+      this.deps.releases ??
+      (this.tufInstance ? new TufReleaseCatalog(this.tufInstance.repo) : new MemoryReleaseCatalog());
     const rollouts = (this.rolloutService = new RolloutService({
       ...deps,
       catalog: releaseCatalog,

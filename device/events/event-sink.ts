@@ -106,6 +106,24 @@ export const deviceEvents = {
     message: `start-up removed what an interrupted install or clean-up left: ${o.freedBytes} bytes freed`,
     data: { ...o },
   }),
+  releaseRolledBack: (
+    at: number,
+    r: { version: string; reason: string; at: number },
+    running: string,
+  ): DeviceEvent => ({
+    at,
+    kind: 'release-rolled-back',
+    level: 'error',
+    message: `release ${r.version} was rolled back to ${running}: ${r.reason}`.slice(0, 500),
+    data: { version: r.version, reason: r.reason, rolledBackAt: r.at, running },
+  }),
+  releaseCommitted: (at: number, version: string, from: string): DeviceEvent => ({
+    at,
+    kind: 'release-committed',
+    level: 'info',
+    message: `release ${version} proved itself and was committed (from ${from})`,
+    data: { version, from },
+  }),
   crashLoop: (at: number, startsInWindow: number, pending: number): DeviceEvent => ({
     at,
     kind: 'crash-loop',

@@ -34,6 +34,8 @@ export interface AppHealthInputs {
   unsaved?: { pop: number; health: number; event: number };
   /** The screen as device.json declares it (config.screen). */
   screen?: { width: number; height: number; orientation: 'landscape' | 'portrait' };
+  /** The release health (release-state.ts releaseHealth) on an A/B layout; absent otherwise. */
+  release?: AppHealth['release'];
 }
 
 export function appHealthFrom(i: AppHealthInputs): AppHealth {
@@ -59,6 +61,7 @@ export function appHealthFrom(i: AppHealthInputs): AppHealth {
           },
         }
       : {}),
+    ...(i.release ? { release: i.release } : {}),
     ...(i.unsaved && i.unsaved.pop + i.unsaved.health + i.unsaved.event > 0
       ? { unsaved: { ...i.unsaved } }
       : {}),

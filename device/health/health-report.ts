@@ -21,6 +21,8 @@ export interface AppHealth {
   unsaved?: NonNullable<HealthReport['storage']['unsaved']>;
   /** The screen as device.json declares it. */
   screen?: NonNullable<HealthReport['screen']>;
+  /** The running gatecast release and where an over-the-air update stands (A/B layouts only). */
+  release?: NonNullable<HealthReport['release']>;
 }
 
 export const UNKNOWN_APP_HEALTH: AppHealth = {
@@ -73,6 +75,7 @@ export function buildHealthReport(
     ...(app.clockSource ? { clockSource: app.clockSource } : {}),
     browserMemoryBytes: app.browserMemoryBytes,
     ...(app.trustRoot ? { trustRoot: app.trustRoot } : {}),
+    ...(app.release ? { release: { ...app.release } } : {}),
     network: s.network,
     ...(app.screen ? { screen: { ...app.screen } } : {}),
   };

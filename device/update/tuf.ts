@@ -51,6 +51,7 @@ interface UpdaterInternals {
   trustedSet: {
     getRole(name: string): Metadata<Targets> | undefined;
     root: { signed: { consistentSnapshot: boolean } };
+    snapshot?: { signed: { meta: Record<string, unknown> } };
     /** When expiry is judged; tuf-js sets it to the host time when the Updater is built. */
     referenceTime: Date;
   };
@@ -137,6 +138,7 @@ export class TufSession {
   async target(path: string): Promise<VerifiedTarget | undefined> {
     const why = targetPathProblem(path);
     if (why) throw new UpdateError('TARGET_PATH_UNSAFE', why);
+    if (this.delegatedButUnpublished(path)) return undefined;
     let info: TargetFile | undefined;
     try {
       info = await this.updater.getTargetInfo(path);
@@ -155,6 +157,22 @@ export class TufSession {
     const signer = this.signingRole(path);
     if (!signer) throw new UpdateError('METADATA_MISMATCH', `no trusted role lists ${path} after the walk`);
     return { path, length: info.length, sha256, url: this.urlOf(path, sha256), ...signer };
+  }
+
+  /**
+   * True when the top-level role delegates `path` (terminating) to a role snapshot does not list yet:
+   * delegated, never published. No trusted role lists the path then (tuf-js would fail on the
+   * missing snapshot entry with a TypeError instead of saying so).
+   */
+  private delegatedButUnpublished(path: string): boolean {
+    const top = this.internals.trustedSet.getRole('targets');
+    const meta = this.internals.trustedSet.snapshot?.signed.meta;
+    if (!top || !meta) return false;
+    for (const { role, terminating } of top.signed.delegations?.rolesForTarget(path) ?? []) {
+      if (meta[`${role}.json`]) return false;
+      if (terminating) return true;
+    }
+    return false;
   }
 
   /** Walks the trusted (already loaded) delegation tree the same way tuf-js does. */

@@ -22,6 +22,18 @@ export interface DaemonUnitParams {
   session: 'wayland' | 'x11' | 'none';
   /** GPIO through sysfs needs /sys writable (ProtectKernelTunables off). */
   usesGpio: boolean;
+  /**
+   * The A/B release root (device config `release.root`) when gatecast runs from one: the unit then
+   * runs `<root>/current/…` (what a switch renames), and ExecStartPre runs the release start-up
+   * check from `<root>/committed/…` (a release known to start), so a release that cannot even load
+   * still has its starts counted and is rolled back.
+   */
+  releaseRoot?: string;
+}
+
+/** The release root of a CLI path inside an A/B layout (`<root>/releases/<version>/dist/cli/gatecast.js`). */
+export function releaseRootOf(cliPath: string): string | undefined {
+  return /^(\/.+)\/releases\/[^/]+\/dist\/cli\/gatecast\.js$/.exec(cliPath)?.[1];
 }
 
 const q = (s: string) => (/[\s"'\\]/.test(s) ? `"${s.replace(/(["\\])/g, '\\$1')}"` : s);
@@ -34,6 +46,10 @@ export function renderDaemonUnit(p: DaemonUnitParams): string {
   // Socket names seen on Pi OS: wayland-0 and wayland-1 [R]; the player looks in XDG_RUNTIME_DIR if this one is absent.
   if (p.session === 'wayland') env.push('WAYLAND_DISPLAY=wayland-0');
   if (p.session === 'x11') env.push('DISPLAY=:0', `XAUTHORITY=/home/${p.user}/.Xauthority`);
+  const cli = p.releaseRoot ? `${p.releaseRoot}/current/dist/cli/gatecast.js` : p.cliPath;
+  const configArgs = p.daemonArgs.flatMap((a, i, all) =>
+    a === '--config' && all[i + 1] ? [a, all[i + 1]!] : a.startsWith('--config=') ? [a] : [],
+  );
   const envLine = `Environment=${env.map((e) => (/[\s"]/.test(e) ? `"${e.replace(/(["\\])/g, '\\$1')}"` : e)).join(' ')}`;
   const lines = [
     '# Written by `gatecast provision`; running it again rewrites this file.',
@@ -51,7 +67,14 @@ export function renderDaemonUnit(p: DaemonUnitParams): string {
     'Type=notify',
     // the WATCHDOG=1 sender is a systemd-notify child, not the main PID (device/watchdog/notifier.ts)
     'NotifyAccess=all',
-    `ExecStart=${[p.nodePath, p.cliPath, ...p.daemonArgs].map(q).join(' ')}`,
+    // "-": a failing check never keeps the daemon from starting (the daemon runs the same check itself).
+    // UNVERIFIED ON A PI: that ExecStartPre and ExecStart of one start share INVOCATION_ID (systemd.exec(5) says so).
+    ...(p.releaseRoot
+      ? [
+          `ExecStartPre=-${[p.nodePath, `${p.releaseRoot}/committed/dist/cli/gatecast.js`, 'release', 'start-check', ...configArgs].map(q).join(' ')}`,
+        ]
+      : []),
+    `ExecStart=${[p.nodePath, cli, ...p.daemonArgs].map(q).join(' ')}`,
     'Restart=always',
     'RestartSec=5s',
     `WatchdogSec=${p.watchdogSec}s`,
@@ -75,6 +98,8 @@ export function renderDaemonUnit(p: DaemonUnitParams): string {
     'ProtectHome=read-only',
     'PrivateTmp=yes',
     ...(stateDir ? [] : [`ReadWritePaths=${q(p.dataDir)}`]),
+    // the install unpacks and switches releases under the release root
+    ...(p.releaseRoot ? [`ReadWritePaths=${q(p.releaseRoot)}`] : []),
     `ReadOnlyPaths=${q(p.configDir)}`,
     ...(p.sessionUid !== undefined ? [`ReadWritePaths=-/run/user/${p.sessionUid}`] : []),
     ...(p.usesGpio

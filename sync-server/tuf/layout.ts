@@ -16,6 +16,7 @@
 import { join, resolve } from 'node:path';
 import { SiteGroupId } from '../../protocol/content.js';
 import { MAX_TARGET_DEPTH } from '../../protocol/publish-api.js';
+import { RELEASES_ROLE } from '../../protocol/release.js';
 import { RepoError } from './errors.js';
 
 const TOP_LEVEL_ROLE_NAMES = ['root', 'targets', 'snapshot', 'timestamp'];
@@ -51,6 +52,8 @@ export function roleNameForSiteGroup(siteGroup: string): string {
   if (!parsed.success)
     throw new RepoError(`"${siteGroup}" is not a site group: ${parsed.error.issues[0]?.message}`);
   const role = siteGroup.replaceAll('/', '.');
+  if (role === RELEASES_ROLE)
+    throw new RepoError(`site group "${siteGroup}" would clash with the role of gatecast's own releases`);
   if (TOP_LEVEL_ROLE_NAMES.includes(role))
     throw new RepoError(`site group "${siteGroup}" would clash with the top-level TUF role "${role}"`);
   return role;

@@ -53,9 +53,11 @@ import {
   tufTime,
   verifyMeta,
 } from './metadata.js';
+import { parseReleaseTargetPath, RELEASES_ROLE } from '../../protocol/release.js';
 import {
   checkApproverSignature,
   type Delegation,
+  delegateReleases,
   delegateSiteGroup,
   nextRoot,
   nextTargets,
@@ -226,13 +228,15 @@ export class TufRepository {
 
   siteGroups(): SiteGroupInfo[] {
     const roles = this.#s.targets.md.signed.delegations?.roles ?? {};
-    return Object.values(roles).map((r) => ({
-      siteGroup: siteGroupForRoleName(r.name),
-      role: r.name,
-      threshold: r.threshold,
-      keyIds: [...r.keyIDs],
-      version: this.#s.roles.get(r.name)?.md.signed.version ?? 0,
-    }));
+    return Object.values(roles)
+      .filter((r) => r.name !== RELEASES_ROLE)
+      .map((r) => ({
+        siteGroup: siteGroupForRoleName(r.name),
+        role: r.name,
+        threshold: r.threshold,
+        keyIds: [...r.keyIDs],
+        version: this.#s.roles.get(r.name)?.md.signed.version ?? 0,
+      }));
   }
 
   /** The delegation of a site group: its approver keys and threshold. */
@@ -385,47 +389,145 @@ export class TufRepository {
   publishRole(siteGroup: string, md: Metadata<Targets>, sources: TargetSource[]) {
     return this.#exclusive(async () => {
       const d = this.delegation(siteGroup);
-      const current = this.#s.roles.get(d.role);
-      const expected = (current?.md.signed.version ?? 0) + 1;
-      if (md.signed.version !== expected)
-        throw new RepoError(
-          `site group "${siteGroup}": version ${md.signed.version} cannot be published, the next version is ${expected}`,
-        );
-      if (md.signed.delegations)
-        throw new RepoError(`site group "${siteGroup}": a site group role may not delegate`);
-      const signers = requireThreshold(`site group "${siteGroup}"`, md, d.keyIds, d.keys, d.threshold);
-      const bySource = new Map(sources.map((s) => [s.path, s]));
-      const installs: { target: TargetFile; dest: string; source?: TargetSource }[] = [];
-      for (const target of Object.values(md.signed.targets)) {
-        const problem = siteGroupTargetProblem(siteGroup, target.path);
-        if (problem) throw new RepoError(problem);
-        const sha = target.hashes['sha256'];
-        if (!sha || !/^[0-9a-f]{64}$/.test(sha))
-          throw new RepoError(`target "${target.path}" has no sha256 hash`);
-        const dest = join(this.layout.targetsDir, hashedTargetPath(target.path, sha));
-        const source = bySource.get(target.path);
-        if (source) await verifySource(source, target);
-        else if (!(await exists(dest)))
-          throw new RepoError(`target "${target.path}": no file supplied and none in the repository`);
-        installs.push({ target, dest, ...(source ? { source } : {}) });
-      }
-      let installed = 0;
-      for (const i of installs) if (i.source && (await installTarget(i.source, i.dest))) installed++;
-      const bytes = serializeMetadata(md);
-      await writeFileAtomic(
-        join(this.layout.metadataDir, metadataFileName(d.role, md.signed.version)),
-        bytes,
+      const r = await this.#publishDelegated(d, `site group "${siteGroup}"`, md, sources, (path) =>
+        siteGroupTargetProblem(siteGroup, path),
       );
+      this.#log.info('site group published', { siteGroup, ...r });
+      return { version: r.version, targets: r.targets, newFiles: r.newFiles };
+    });
+  }
+
+  /**
+   * Checks and publishes the next version of a delegated role (inside the queue): exactly the next
+   * version, no further delegation, the role's threshold of its approvers' signatures, every target
+   * path allowed and its bytes (length + sha256) supplied or already in the repository.
+   */
+  async #publishDelegated(
+    d: Delegation,
+    label: string,
+    md: Metadata<Targets>,
+    sources: TargetSource[],
+    pathProblem: (path: string) => string | undefined | null,
+  ) {
+    const current = this.#s.roles.get(d.role);
+    const expected = (current?.md.signed.version ?? 0) + 1;
+    if (md.signed.version !== expected)
+      throw new RepoError(
+        `${label}: version ${md.signed.version} cannot be published, the next version is ${expected}`,
+      );
+    if (md.signed.delegations) throw new RepoError(`${label}: a delegated role may not delegate`);
+    const signers = requireThreshold(label, md, d.keyIds, d.keys, d.threshold);
+    const bySource = new Map(sources.map((s) => [s.path, s]));
+    const installs: { target: TargetFile; dest: string; source?: TargetSource }[] = [];
+    for (const target of Object.values(md.signed.targets)) {
+      const problem = pathProblem(target.path);
+      if (problem) throw new RepoError(problem);
+      const sha = target.hashes['sha256'];
+      if (!sha || !/^[0-9a-f]{64}$/.test(sha))
+        throw new RepoError(`target "${target.path}" has no sha256 hash`);
+      const dest = join(this.layout.targetsDir, hashedTargetPath(target.path, sha));
+      const source = bySource.get(target.path);
+      if (source) await verifySource(source, target);
+      else if (!(await exists(dest)))
+        throw new RepoError(`target "${target.path}": no file supplied and none in the repository`);
+      installs.push({ target, dest, ...(source ? { source } : {}) });
+    }
+    let installed = 0;
+    for (const i of installs) if (i.source && (await installTarget(i.source, i.dest))) installed++;
+    const bytes = serializeMetadata(md);
+    await writeFileAtomic(join(this.layout.metadataDir, metadataFileName(d.role, md.signed.version)), bytes);
+    const now = this.#clock.now();
+    await this.#commit({ role: { name: d.role, loaded: { md, bytes } } }, now);
+    return { version: md.signed.version, targets: installs.length, newFiles: installed, signers };
+  }
+
+  /**
+   * Delegates `releases/*` to the release approvers' keys (offline: needs the top-level targets
+   * keys): gatecast's own releases, apart from every site group's content approvers.
+   */
+  addReleasesRole(opts: { approvers: Key[]; threshold?: number; targetsKeys: SigningKey[] }) {
+    return this.#exclusive(async () => {
+      const threshold = opts.threshold ?? 2;
+      const s = this.#s;
       const now = this.#clock.now();
-      await this.#commit({ role: { name: d.role, loaded: { md, bytes } } }, now);
-      this.#log.info('site group published', {
-        siteGroup,
-        version: md.signed.version,
-        targets: installs.length,
-        newFiles: installed,
-        signers,
+      const { loaded, approverIds } = delegateReleases({
+        targets: s.targets.md,
+        root: s.root.md,
+        approvers: opts.approvers,
+        threshold,
+        targetsKeys: opts.targetsKeys,
+        expiresMs: now + this.expiries.targetsMs,
       });
-      return { version: md.signed.version, targets: installs.length, newFiles: installed };
+      await writeFileAtomic(
+        join(this.layout.metadataDir, metadataFileName('targets', loaded.md.signed.version)),
+        loaded.bytes,
+      );
+      await this.#commit({ targets: loaded }, now);
+      this.#log.info('releases role delegated', { threshold, approvers: approverIds });
+    });
+  }
+
+  /** The releases role's keys and threshold. */
+  releasesDelegation(): Delegation {
+    const d = this.#s.targets.md.signed.delegations;
+    const r = d?.roles?.[RELEASES_ROLE];
+    if (!d || !r)
+      throw new RepoError(
+        'the releases role is not delegated in targets (run "gatecast repo add-releases-role")',
+      );
+    const keys: Record<string, Key> = {};
+    for (const id of r.keyIDs) if (d.keys[id]) keys[id] = d.keys[id];
+    return { role: RELEASES_ROLE, threshold: r.threshold, keyIds: [...r.keyIDs], keys };
+  }
+
+  /** The published releases metadata, or undefined before the first release. */
+  releasesMetadata(): Metadata<Targets> | undefined {
+    return this.#s.roles.get(RELEASES_ROLE)?.md;
+  }
+
+  /**
+   * The next version of the releases role: every release already listed plus `added` (which replace
+   * a listed path of the same name only if its bytes are the same), unsigned: what release approvers sign.
+   */
+  buildReleasesMetadata(added: { path: string; length: number; sha256: string }[]): Metadata<Targets> {
+    this.releasesDelegation();
+    const current = this.releasesMetadata();
+    const t: Record<string, unknown> = {};
+    for (const [path, f] of Object.entries(current?.signed.targets ?? {}))
+      t[path] = { length: f.length, hashes: { ...f.hashes } };
+    for (const a of added) {
+      if (!parseReleaseTargetPath(a.path)) throw new RepoError(`"${a.path}" is not a release target path`);
+      const old = current?.signed.targets[a.path];
+      if (old && (old.length !== a.length || old.hashes['sha256'] !== a.sha256))
+        throw new RepoError(`${a.path} is already published with other bytes: a release is never replaced`);
+      t[a.path] = { length: a.length, hashes: { sha256: a.sha256 } };
+    }
+    return Metadata.fromJSON(MetadataKind.Targets, {
+      signed: {
+        _type: 'targets',
+        spec_version: '1.0.31',
+        version: (current?.signed.version ?? 0) + 1,
+        expires: tufTime(this.#clock.now() + this.expiries.roleMs),
+        targets: t,
+      },
+      signatures: [],
+    } as never);
+  }
+
+  /** Checks one release approver's signature over the next releases metadata (SignatureRejectedError). */
+  checkReleaseSignature(md: Metadata<Targets>, sig: { keyid: string; sig: string }): void {
+    checkApproverSignature(RELEASES_ROLE, this.releasesDelegation(), md, sig);
+  }
+
+  /** Publishes the next releases metadata once its signatures meet the release approvers' threshold. */
+  publishReleases(md: Metadata<Targets>, sources: TargetSource[]) {
+    return this.#exclusive(async () => {
+      const d = this.releasesDelegation();
+      const r = await this.#publishDelegated(d, 'the releases role', md, sources, (path) =>
+        parseReleaseTargetPath(path) ? null : `"${path}" is not a release target path`,
+      );
+      this.#log.info('releases published', { ...r });
+      return { version: r.version, targets: r.targets, newFiles: r.newFiles };
     });
   }
 

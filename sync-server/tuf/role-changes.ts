@@ -6,6 +6,7 @@
 import { type Key, Metadata, MetadataKind, type Root, type Targets } from '@tufjs/models';
 import type { SigningKey } from '../../platform/tuf-keys.js';
 import { RepoError, SignatureRejectedError, ThresholdError } from './errors.js';
+import { RELEASES_PREFIX, RELEASES_ROLE } from '../../protocol/release.js';
 import { delegationPaths, roleNameForSiteGroup, siteGroupForRoleName } from './layout.js';
 import {
   keyJson,
@@ -59,8 +60,58 @@ export function delegateSiteGroup(opts: {
   targetsKeys: SigningKey[];
   expiresMs: number;
 }): { loaded: Loaded<Targets>; role: string; approverIds: string[] } {
-  const { siteGroup, approvers, threshold, root } = opts;
+  const { siteGroup } = opts;
   const role = roleNameForSiteGroup(siteGroup);
+  return delegateRole({
+    ...opts,
+    role,
+    paths: delegationPaths(siteGroup),
+    label: `site group "${siteGroup}"`,
+    clash: (other) => {
+      if (other === RELEASES_ROLE) return undefined;
+      const group = siteGroupForRoleName(other);
+      return group.startsWith(`${siteGroup}/`) || siteGroup.startsWith(`${group}/`)
+        ? `site group "${siteGroup}" overlaps the existing site group "${group}"`
+        : undefined;
+    },
+  });
+}
+
+/**
+ * The next version of top-level targets with the `releases` role (gatecast's own releases, paths
+ * `releases/*`) delegated to the release approvers' keys with its own threshold.
+ */
+export function delegateReleases(opts: {
+  targets: Metadata<Targets>;
+  root: Metadata<Root>;
+  approvers: Key[];
+  threshold: number;
+  targetsKeys: SigningKey[];
+  expiresMs: number;
+}): { loaded: Loaded<Targets>; role: string; approverIds: string[] } {
+  return delegateRole({
+    ...opts,
+    role: RELEASES_ROLE,
+    paths: [`${RELEASES_PREFIX}*`],
+    label: 'the releases role',
+    clash: () => undefined,
+  });
+}
+
+function delegateRole(opts: {
+  targets: Metadata<Targets>;
+  root: Metadata<Root>;
+  role: string;
+  paths: string[];
+  label: string;
+  /** Why an existing delegated role clashes with the new one, or undefined. */
+  clash: (existing: string) => string | undefined;
+  approvers: Key[];
+  threshold: number;
+  targetsKeys: SigningKey[];
+  expiresMs: number;
+}): { loaded: Loaded<Targets>; role: string; approverIds: string[] } {
+  const { role, approvers, threshold, root } = opts;
   const ids = [...new Set(approvers.map((k) => k.keyID))];
   if (ids.length !== approvers.length) throw new RepoError('the same approver key is listed twice');
   if (threshold < 1 || threshold > ids.length)
@@ -70,10 +121,9 @@ export function delegateSiteGroup(opts: {
   };
   const delegations = current.delegations ?? { keys: {}, roles: [] };
   for (const r of delegations.roles) {
-    if (r.name === role) throw new RepoError(`site group "${siteGroup}" is already delegated`);
-    const other = siteGroupForRoleName(r.name);
-    if (other.startsWith(`${siteGroup}/`) || siteGroup.startsWith(`${other}/`))
-      throw new RepoError(`site group "${siteGroup}" overlaps the existing site group "${other}"`);
+    if (r.name === role) throw new RepoError(`${opts.label} is already delegated`);
+    const why = opts.clash(r.name);
+    if (why) throw new RepoError(why);
   }
   for (const k of approvers) delegations.keys[k.keyID] = keyJson(k);
   delegations.roles.push({
@@ -81,7 +131,7 @@ export function delegateSiteGroup(opts: {
     keyids: ids,
     threshold,
     terminating: true,
-    paths: delegationPaths(siteGroup),
+    paths: opts.paths,
   } as never);
   const next = Metadata.fromJSON(MetadataKind.Targets, {
     signed: {
@@ -180,6 +230,7 @@ export function nextRoot(
  * Throws SignatureRejectedError: unknown-key, duplicate (already on `md`), bad-signature.
  */
 export function checkApproverSignature(
+  /** The site group (or "releases") the role is of, for messages. */
   siteGroup: string,
   d: Delegation,
   md: Metadata<Targets>,
@@ -188,7 +239,7 @@ export function checkApproverSignature(
   const key = d.keys[sig.keyid];
   if (!key || !d.keyIds.includes(sig.keyid))
     throw new SignatureRejectedError(
-      `key ${sig.keyid} is not an approver key of site group "${siteGroup}"`,
+      `key ${sig.keyid} is not an approver key of ${siteGroup === RELEASES_ROLE ? 'the releases role' : `site group "${siteGroup}"`}`,
       'unknown-key',
     );
   if (md.signatures[sig.keyid])

@@ -15,14 +15,17 @@ export interface CliRun {
   stderr: string;
 }
 
-export function runGatecast(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliRun {
+export function runGatecast(
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): CliRun {
   if (!existsSync(GATECAST_JS))
     throw new Error(`${GATECAST_JS} is missing: build first (npx tsc -p tsconfig.build.json)`);
   const r = spawnSync(process.execPath, [GATECAST_JS, ...args], {
     encoding: 'utf8',
     cwd: opts.cwd,
     env: { ...process.env, ...opts.env },
-    timeout: 60_000,
+    timeout: opts.timeoutMs ?? 60_000,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

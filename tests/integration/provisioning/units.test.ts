@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type DaemonUnitParams,
+  releaseRootOf,
   renderDaemonUnit,
   renderHardwareWatchdogDropIn,
   renderJournaldDropIn,
@@ -75,6 +76,22 @@ describe('systemd units', () => {
     expect(u).toContain(
       'Environment=NODE_ENV=production "HOME=/srv/gate cast" DISPLAY=:0 XAUTHORITY=/home/gatecast/.Xauthority',
     );
+  });
+
+  it('in an A/B release layout runs the current release and checks the start from the committed one', () => {
+    const cliPath = '/opt/gatecast/releases/1.4.0/dist/cli/gatecast.js';
+    expect(releaseRootOf(cliPath)).toBe('/opt/gatecast');
+    expect(releaseRootOf(params.cliPath)).toBeUndefined();
+    const u = renderDaemonUnit({ ...params, cliPath, releaseRoot: '/opt/gatecast' });
+    expect(u).toContain(
+      `ExecStartPre=-${process.execPath} /opt/gatecast/committed/dist/cli/gatecast.js release start-check --config /etc/gatecast/device.json`,
+    );
+    expect(u).toContain(
+      `ExecStart=${process.execPath} /opt/gatecast/current/dist/cli/gatecast.js daemon --config /etc/gatecast/device.json`,
+    );
+    expect(u).toContain('ReadWritePaths=/opt/gatecast');
+    expect(u).toContain('Restart=always');
+    expect(renderDaemonUnit(params)).not.toContain('ExecStartPre');
   });
 
   it('passes systemd-analyze verify where the tool exists', () => {

@@ -1,0 +1,277 @@
+/**
+ * The A/B release layout on disk and its atomic steps (see release-state.ts for the state machine):
+ *
+ * ```
+ * <root>/releases/<version>/      one unpacked release each (renamed into place whole)
+ * <root>/releases/.unpack-<v>/    an unpack in progress (removed and redone after a cut)
+ * <root>/current -> releases/<v>  what the systemd unit runs
+ * <root>/previous -> releases/<v> the release switched away from last
+ * <root>/committed -> releases/<v> the last release that proved itself (ExecStartPre runs its check)
+ * <root>/downloads/               partial and complete artifact downloads (resumable)
+ * <root>/state.json               ReleaseState, written temp → fsync → rename → fsync dir
+ * ```
+ *
+ * A link is switched by creating it under a temporary name and renaming it over the old one, then
+ * fsyncing the directory: rename(2) replaces a symlink atomically, so `current` always names a whole
+ * release. UNVERIFIED ON A PI: that an SD card honours the directory fsync across a power cut (ext4
+ * with its default data=ordered journal should; cheap cards that lie about flushes may not).
+ */
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  fsyncSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+} from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fsyncDirSync, writeFileAtomicSync } from '../../platform/atomic-file.js';
+import type { Logger } from '../../platform/log.js';
+import { ReleaseVersion } from '../../protocol/release.js';
+import {
+  beginRollback,
+  decideAtStart,
+  type DiskFacts,
+  type ReleasePolicy,
+  ReleaseState,
+  type StartAction,
+  stateAfter,
+} from './release-state.js';
+
+export type ReleaseLink = 'current' | 'previous' | 'committed';
+
+export interface ReleaseLayout {
+  root: string;
+  releasesDir: string;
+  downloadsDir: string;
+  statePath: string;
+}
+
+export function releaseLayout(root: string): ReleaseLayout {
+  const r = resolve(root);
+  return {
+    root: r,
+    releasesDir: join(r, 'releases'),
+    downloadsDir: join(r, 'downloads'),
+    statePath: join(r, 'state.json'),
+  };
+}
+
+export class ReleaseStore {
+  constructor(readonly layout: ReleaseLayout) {}
+
+  releaseDir(version: string): string {
+    return join(this.layout.releasesDir, version);
+  }
+
+  readState(): ReleaseState | 'missing' | 'corrupt' {
+    let text: string;
+    try {
+      text = readFileSync(this.layout.statePath, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+      return 'corrupt';
+    }
+    try {
+      const r = ReleaseState.safeParse(JSON.parse(text));
+      return r.success ? r.data : 'corrupt';
+    } catch {
+      return 'corrupt'; // not JSON: written atomically, so only outside hands do this
+    }
+  }
+
+  /** The state, or null when there is none (an unmanaged or corrupt layout). */
+  state(): ReleaseState | null {
+    const s = this.readState();
+    return typeof s === 'string' ? null : s;
+  }
+
+  writeState(state: ReleaseState): void {
+    writeFileAtomicSync(this.layout.statePath, `${JSON.stringify(ReleaseState.parse(state), null, 2)}\n`);
+  }
+
+  /** Versions unpacked under releases/ (whole: only renamed-into-place folders count). */
+  installed(): string[] {
+    let names: string[];
+    try {
+      names = readdirSync(this.layout.releasesDir);
+    } catch {
+      return []; // no releases folder yet
+    }
+    return names.filter(
+      (n) => ReleaseVersion.safeParse(n).success && isDir(join(this.layout.releasesDir, n)),
+    );
+  }
+
+  /** The version a link names, or null when it is missing, dangling or points outside releases/. */
+  linkTarget(link: ReleaseLink): string | null {
+    const path = join(this.layout.root, link);
+    try {
+      if (!lstatSync(path).isSymbolicLink()) return null;
+      const target = resolve(this.layout.root, readlinkSync(path));
+      if (dirname(target) !== this.layout.releasesDir) return null;
+      const v = basename(target);
+      return ReleaseVersion.safeParse(v).success && isDir(target) ? v : null;
+    } catch {
+      return null; // no link
+    }
+  }
+
+  facts(): DiskFacts {
+    return { state: this.readState(), current: this.linkTarget('current'), installed: this.installed() };
+  }
+
+  /** Points `link` at releases/<version> atomically: a new link at a temp name, renamed over, dir fsynced. */
+  switchLink(link: ReleaseLink, version: string): void {
+    const path = join(this.layout.root, link);
+    const tmp = join(this.layout.root, `.${link}.${process.pid}.tmp`);
+    rmSync(tmp, { force: true });
+    symlinkSync(join('releases', version), tmp);
+    renameSync(tmp, path);
+    fsyncDirSync(this.layout.root);
+  }
+
+  /**
+   * Copies the database backup back over the database: its WAL and shared-memory files go first
+   * (they belong to the newer release's database), then the copy is fsynced and renamed into place.
+   * Idempotent, so a rollback cut short repeats it.
+   */
+  restoreDatabase(backup: string, dbPath: string): void {
+    if (!existsSync(backup)) throw new Error(`database backup ${backup} is missing`);
+    for (const suffix of ['-wal', '-shm']) rmSync(`${dbPath}${suffix}`, { force: true });
+    const tmp = `${dbPath}.restore.tmp`;
+    copyFileSync(backup, tmp);
+    const fd = openSync(tmp, 'r+');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, dbPath);
+    fsyncDirSync(dirname(dbPath));
+  }
+
+  /** Removes release folders and downloads no link or pending entry names. */
+  prune(): string[] {
+    const keep = new Set<string>();
+    for (const l of ['current', 'previous', 'committed'] as const) {
+      const v = this.linkTarget(l);
+      if (v) keep.add(v);
+    }
+    const s = this.state();
+    if (s) {
+      keep.add(s.committed);
+      if (s.pending) keep.add(s.pending.version).add(s.pending.from);
+    }
+    const removed: string[] = [];
+    for (const v of this.installed())
+      if (!keep.has(v)) {
+        rmSync(this.releaseDir(v), { recursive: true, force: true });
+        removed.push(v);
+      }
+    rmSync(this.layout.downloadsDir, { recursive: true, force: true });
+    return removed;
+  }
+}
+
+function isDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+export interface StartCheckOptions {
+  store: ReleaseStore;
+  /** The device database a rollback restores (device.db in the data dir). */
+  dbPath: string;
+  policy: ReleasePolicy;
+  nowMs: number;
+  /** systemd's INVOCATION_ID (one per unit start), or null outside systemd. */
+  startId: string | null;
+  log: Logger;
+}
+
+export interface StartCheckResult {
+  action: StartAction;
+  /** The release `current` names after the check (null when unmanaged). */
+  current: string | null;
+  /**
+   * True when `current` now names another release than the one this process was started from
+   * (a rollback or a repair): the process must exit and be started again.
+   */
+  mustRestart: boolean;
+}
+
+/**
+ * The start-up check, run by the starting process before the daemon proper (and by the unit's
+ * ExecStartPre from the committed release): decides from the disk and the clock, then carries the
+ * decision out step by step, each step atomic.
+ */
+export function runStartCheck(o: StartCheckOptions): StartCheckResult {
+  const { store, log } = o;
+  const before = store.facts();
+  const action = decideAtStart(before, o.nowMs, o.policy, o.startId);
+  const state = typeof before.state === 'string' ? null : before.state;
+  switch (action.kind) {
+    case 'run':
+    case 'unmanaged':
+      break;
+    case 'stuck':
+      log.error('release check: cannot switch to a safe release; running what is there', {
+        reason: action.reason,
+      });
+      break;
+    case 'adopt':
+    case 'count-start':
+    case 'abandon': {
+      const next = stateAfter(state, action, o.nowMs);
+      if (next) store.writeState(next);
+      if (action.kind === 'adopt') store.switchLink('committed', action.version);
+      log.info(`release check: ${action.kind}`, { ...action });
+      break;
+    }
+    case 'repair':
+      store.switchLink('current', action.to);
+      log.warn('release check: the current link pointed elsewhere; back to the committed release', {
+        to: action.to,
+      });
+      break;
+    case 'rollback': {
+      if (!state?.pending) break;
+      let s = state;
+      if (!s.pending!.rollingBack) {
+        s = beginRollback(s, action.reason, o.nowMs);
+        store.writeState(s);
+      }
+      const backup = s.pending!.dbBackup;
+      if (backup && existsSync(backup)) store.restoreDatabase(backup, o.dbPath);
+      else if (backup) log.warn('release rollback: no database backup to restore', { backup });
+      store.switchLink('current', action.to);
+      store.switchLink('committed', action.to);
+      const done = stateAfter(s, action, o.nowMs);
+      if (done) store.writeState(done);
+      if (backup) {
+        try {
+          unlinkSync(backup);
+        } catch {
+          // already gone: a rollback repeated after a cut
+        }
+      }
+      log.error('release rolled back', { version: action.version, to: action.to, reason: action.reason });
+      break;
+    }
+  }
+  const current = store.linkTarget('current');
+  const mustRestart = action.kind === 'rollback' || (action.kind === 'repair' && before.current !== current);
+  return { action, current, mustRestart };
+}

@@ -1,0 +1,286 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fakeClock } from '../../../protocol/clock.js';
+import { memoryLogger } from '../../../platform/log.js';
+import {
+  generateSigningKey,
+  keyPairPaths,
+  loadSigningKey,
+  type SigningKey,
+} from '../../../platform/tuf-keys.js';
+import { platformOf } from '../../../protocol/release.js';
+import { ReleaseInstaller } from '../../../device/release/release-installer.js';
+import { ReleaseProof } from '../../../device/release/release-proof.js';
+import type { ReleaseState } from '../../../device/release/release-state.js';
+import { releaseLayout, ReleaseStore, runStartCheck } from '../../../device/release/release-store.js';
+import { TufClient } from '../../../device/update/tuf.js';
+import {
+  buildSnapshot,
+  buildTimestamp,
+  serializeMetadata,
+  signWith,
+} from '../../../sync-server/tuf/metadata.js';
+import { publishReleaseFiles } from '../../../sync-server/tuf/release-drafts.js';
+import { TufReleaseCatalog } from '../../../sync-server/tuf/release-catalog.js';
+import { fixtureRelease } from '../../helpers/release-fixture.js';
+import { startTufRepo, type TufRepoFixture } from '../../helpers/tuf-repo.js';
+import { tempDir } from '../../helpers/temp.js';
+
+const policy = { maxStarts: 3, pendingDeadlineMs: 30 * 60_000 };
+const platform = platformOf(process.platform, process.arch);
+
+describe('installing a gatecast release from the TUF releases role', () => {
+  let repo: TufRepoFixture;
+  let tmp: { path: string; cleanup: () => void };
+  let releaseKeys: SigningKey[];
+  let store: ReleaseStore;
+  let dbPath: string;
+  let restarts: string[];
+  const clock = fakeClock('2026-12-06T05:00:00Z');
+  const log = memoryLogger('release');
+
+  beforeEach(async () => {
+    tmp = tempDir('gatecast-release-');
+    repo = await startTufRepo();
+    releaseKeys = [1, 2, 3].map((i) => generateSigningKey(`release-${i}`).key);
+    await repo.repo.addReleasesRole({
+      approvers: releaseKeys.map((k) => k.publicKey),
+      threshold: 2,
+      targetsKeys: [repo.keys.targets],
+    });
+    // Release 1.0.0 installed by hand (the factory image): adopted as committed at the first start.
+    store = new ReleaseStore(releaseLayout(join(tmp.path, 'opt')));
+    mkdirSync(store.releaseDir('1.0.0'), { recursive: true });
+    writeFileSync(join(store.releaseDir('1.0.0'), 'release.json'), '{}');
+    store.switchLink('current', '1.0.0');
+    mkdirSync(join(tmp.path, 'data'));
+    dbPath = join(tmp.path, 'data', 'device.db');
+    const db = new Database(dbPath);
+    db.pragma('journal_mode = WAL');
+    db.exec("CREATE TABLE t (v TEXT); INSERT INTO t VALUES ('before')");
+    db.close();
+    restarts = [];
+  });
+
+  afterEach(async () => {
+    await repo.close();
+    tmp.cleanup();
+  });
+
+  function installer(running = '1.0.0') {
+    const tuf = new TufClient(
+      {
+        dir: join(tmp.path, 'data', 'tuf-releases', 'metadata'),
+        goodDir: join(tmp.path, 'data', 'tuf-releases', 'good'),
+        enrolmentRootFile: repo.rootPath,
+        metadataUrl: repo.metadataUrl,
+        targetBaseUrl: repo.targetsUrl,
+      },
+      log,
+    );
+    return new ReleaseInstaller({
+      tuf,
+      store,
+      here: { platform, nodeAbi: process.versions.modules, nodeVersion: process.version, running },
+      backupDatabase: async (dest) => {
+        const db = new Database(dbPath);
+        try {
+          await db.backup(dest);
+        } finally {
+          db.close();
+        }
+      },
+      dbPath,
+      restart: { restart: (reason) => restarts.push(reason) },
+      clock,
+      log,
+    });
+  }
+
+  const rows = () => {
+    const db = new Database(dbPath, { readonly: true });
+    try {
+      return (db.prepare('SELECT v FROM t ORDER BY rowid').all() as { v: string }[]).map((r) => r.v);
+    } finally {
+      db.close();
+    }
+  };
+  const check = (startId: string | null) =>
+    runStartCheck({ store, dbPath, policy, nowMs: clock.now(), startId, log });
+
+  it('installs a release two release approvers signed beside the running one, switches, and commits once it proved itself', async () => {
+    expect(check(null).action).toEqual({ kind: 'adopt', version: '1.0.0' });
+    const b = fixtureRelease(tmp.path, { version: '1.1.0', platform: platform! });
+    await publishReleaseFiles(repo.repo, b.files, releaseKeys.slice(0, 2));
+    expect(new TufReleaseCatalog(repo.repo).list()).toMatchObject([
+      { version: '1.1.0', platforms: [platform] },
+    ]);
+
+    await installer().install('1.1.0');
+    expect(restarts).toEqual(['switch to release 1.1.0']);
+    expect(store.linkTarget('current')).toBe('1.1.0');
+    expect(store.linkTarget('previous')).toBe('1.0.0');
+    expect(JSON.parse(readFileSync(join(store.releaseDir('1.1.0'), 'release.json'), 'utf8')).version).toBe(
+      '1.1.0',
+    );
+    const pending = store.state()!.pending!;
+    expect(pending).toMatchObject({ version: '1.1.0', from: '1.0.0', starts: 0 });
+    expect(existsSync(pending.dbBackup!)).toBe(true);
+
+    // The new release starts (ExecStartPre and the daemon: one start), is on air and linked: committed.
+    expect(check('inv-1').action).toEqual({ kind: 'count-start', starts: 1, startId: 'inv-1' });
+    expect(check('inv-1').action).toEqual({ kind: 'run' });
+    const timers: (() => void)[] = [];
+    const proof = new ReleaseProof({
+      store,
+      running: '1.1.0',
+      commitWithinMs: 60_000,
+      monotonic: clock,
+      clock,
+      timers: { setTimeout: (fn) => timers.push(fn), clearTimeout: () => undefined },
+      restart: { restart: (r) => restarts.push(r) },
+      log,
+    });
+    proof.start();
+    expect(proof.isPending).toBe(true);
+    proof.onAir();
+    expect(store.state()!.pending).not.toBeNull();
+    proof.linkUp();
+    expect(store.state()).toMatchObject({ committed: '1.1.0', pending: null, outcome: 'committed' });
+    expect(store.linkTarget('committed')).toBe('1.1.0');
+    expect(existsSync(pending.dbBackup!)).toBe(false);
+    expect(check('inv-2').action).toEqual({ kind: 'run' });
+  });
+
+  it('rolls back by itself after the pending release failed its starts: database restored, current switched back, the reason kept', async () => {
+    check(null);
+    const b = fixtureRelease(tmp.path, { version: '1.1.0', platform: platform! });
+    await publishReleaseFiles(repo.repo, b.files, releaseKeys.slice(1, 3));
+    await installer().install('1.1.0');
+    // The new release migrates the database, then crashes at each start.
+    const db = new Database(dbPath);
+    db.exec("INSERT INTO t VALUES ('written by 1.1.0')");
+    db.close();
+    for (const id of ['a', 'b', 'c']) expect(check(id).action.kind).toBe('count-start');
+    const r = check('d');
+    expect(r).toMatchObject({
+      action: { kind: 'rollback', to: '1.0.0', reason: 'did not prove itself in 3 starts' },
+      mustRestart: true,
+      current: '1.0.0',
+    });
+    expect(rows()).toEqual(['before']);
+    const s = store.state() as ReleaseState;
+    expect(s).toMatchObject({ committed: '1.0.0', pending: null, outcome: 'rolled-back' });
+    expect(s.lastRollback).toMatchObject({ version: '1.1.0', reason: 'did not prove itself in 3 starts' });
+    expect(check('e').action).toEqual({ kind: 'run' });
+  });
+
+  it('a running release that shows nothing within the time begins its rollback and restarts; the next start finishes it', async () => {
+    check(null);
+    await publishReleaseFiles(
+      repo.repo,
+      fixtureRelease(tmp.path, { version: '1.1.0', platform: platform! }).files,
+      releaseKeys.slice(0, 2),
+    );
+    await installer().install('1.1.0');
+    check('a');
+    const timers: (() => void)[] = [];
+    const proof = new ReleaseProof({
+      store,
+      running: '1.1.0',
+      commitWithinMs: 60_000,
+      monotonic: clock,
+      clock,
+      timers: { setTimeout: (fn) => timers.push(fn), clearTimeout: () => undefined },
+      restart: { restart: (r) => restarts.push(r) },
+      log,
+    });
+    proof.start();
+    proof.linkUp();
+    clock.advance(60_000);
+    timers[0]!();
+    expect(restarts.at(-1)).toBe('roll back release 1.1.0: no content on air within 60 s of its start');
+    expect(store.state()!.pending!.rollingBack!.reason).toBe('no content on air within 60 s of its start');
+    expect(check('b')).toMatchObject({ action: { kind: 'rollback', to: '1.0.0' }, current: '1.0.0' });
+    expect(store.state()!.lastRollback!.reason).toBe('no content on air within 60 s of its start');
+  });
+
+  it('refuses a release signed by one release approver: the repository will not publish it, and a device will not install it', async () => {
+    const b = fixtureRelease(tmp.path, { version: '1.1.0', platform: platform! });
+    await expect(publishReleaseFiles(repo.repo, b.files, releaseKeys.slice(0, 1))).rejects.toMatchObject({
+      code: 'THRESHOLD_NOT_MET',
+    });
+    // A server that publishes it anyway (its online keys re-sign snapshot and timestamp over it).
+    const md = repo.repo.buildReleasesMetadata(
+      Object.entries(b.files).map(([path, data]) => ({
+        path,
+        length: data.length,
+        sha256: createHash('sha256').update(data).digest('hex'),
+      })),
+    );
+    md.sign(releaseKeys[0]!.signer, true);
+    const metaDir = repo.repo.layout.metadataDir;
+    const releasesBytes = serializeMetadata(md);
+    writeFileSync(join(metaDir, `${md.signed.version}.releases.json`), releasesBytes);
+    const v = repo.repo.versions();
+    const meta: Record<string, { version: number; bytes: Buffer }> = {
+      'targets.json': { version: v.targets, bytes: readFileSync(join(metaDir, `${v.targets}.targets.json`)) },
+      'releases.json': { version: md.signed.version, bytes: releasesBytes },
+    };
+    for (const [role, ver] of Object.entries(v.roles))
+      meta[`${role}.json`] = { version: ver, bytes: readFileSync(join(metaDir, `${ver}.${role}.json`)) };
+    const snapshot = buildSnapshot(v.snapshot + 1, Date.now() + 86_400_000, meta);
+    signWith(snapshot, [
+      await loadSigningKey(keyPairPaths(repo.repo.layout.keysDir, 'snapshot').privatePath),
+    ]);
+    const snapBytes = serializeMetadata(snapshot);
+    writeFileSync(join(metaDir, `${v.snapshot + 1}.snapshot.json`), snapBytes);
+    const ts = buildTimestamp(v.timestamp + 1, Date.now() + 86_400_000, v.snapshot + 1, snapBytes);
+    signWith(ts, [await loadSigningKey(keyPairPaths(repo.repo.layout.keysDir, 'timestamp').privatePath)]);
+    writeFileSync(join(metaDir, 'timestamp.json'), serializeMetadata(ts));
+
+    check(null);
+    await expect(installer().install('1.1.0')).rejects.toMatchObject({ code: 'METADATA_SIGNATURE' });
+    expect(store.linkTarget('current')).toBe('1.0.0');
+    expect(store.state()!.pending).toBeNull();
+    expect(restarts).toEqual([]);
+  });
+
+  it('says no role lists the release before the releases role has published anything', async () => {
+    check(null);
+    const err = await installer()
+      .install('1.1.0')
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'TARGET_NOT_FOUND' });
+    expect((err as Error).message).toContain(
+      `the releases role lists no releases/gatecast-1.1.0-${platform}.json`,
+    );
+    expect(store.linkTarget('current')).toBe('1.0.0');
+  });
+
+  it('refuses a release for another Node ABI and a downgrade its manifest does not allow, before downloading the artifact', async () => {
+    check(null);
+    const abi = fixtureRelease(tmp.path, { version: '1.2.0', platform: platform!, nodeAbi: '1' });
+    const old = fixtureRelease(tmp.path, { version: '0.9.0', platform: platform! });
+    const oldAllowed = fixtureRelease(tmp.path, {
+      version: '0.9.1',
+      platform: platform!,
+      allowDowngradeFrom: ['1.0.0'],
+    });
+    await publishReleaseFiles(
+      repo.repo,
+      { ...abi.files, ...old.files, ...oldAllowed.files },
+      releaseKeys.slice(0, 2),
+    );
+    await expect(installer().install('1.2.0')).rejects.toThrow(/Node ABI 1, this device's node has ABI/);
+    await expect(installer().install('0.9.0')).rejects.toThrow(/does not allow a downgrade from 1.0.0/);
+    await expect(installer().install('2.0.0')).rejects.toMatchObject({ code: 'TARGET_NOT_FOUND' });
+    expect(existsSync(store.releaseDir('1.2.0'))).toBe(false);
+    expect(store.linkTarget('current')).toBe('1.0.0');
+    await installer().install('0.9.1');
+    expect(store.linkTarget('current')).toBe('0.9.1');
+  });
+});
