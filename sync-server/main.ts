@@ -57,7 +57,7 @@ import { latestManifest } from './content/schedule-preview.js';
 import { contentFeature } from './content/plugin.js';
 import type { ReleaseCatalog } from './releases/catalog.js';
 import { MemoryReleaseCatalog } from './releases/memory-catalog.js';
-import { TufReleaseCatalog } from './tuf/release-catalog.js';
+import { TufReleaseCatalog } from './releases/tuf-catalog.js';
 import { releasesFeature } from './releases/plugin.js';
 import { publishedReleaseCheck } from './releases/command-check.js';
 import { RolloutService } from './releases/service.js';

@@ -1,3 +1,4 @@
+import { PNG_1x1 } from '../../helpers/approval.js';
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -59,7 +60,7 @@ describe('server backup and restore', () => {
     ]);
     const a = await start(configFile);
     // An author's uploaded picture, in the content media store.
-    const picture = Buffer.from('not really a PNG, but bytes an author uploaded');
+    const picture = PNG_1x1;
     const author = await apiLogin(a.server.url, 'author');
     const upload = await fetch(
       `${a.server.url}/api/content/media?siteGroup=${encodeURIComponent(GATE.siteGroup)}&name=welcome.png`,

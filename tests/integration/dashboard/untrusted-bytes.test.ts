@@ -52,8 +52,8 @@ describe('untrusted bytes on the dashboard origin', () => {
     const rig = await approvalRig();
     cleanups.push(rig.close);
     const [author, viewer] = await rig.logins('author', 'viewer');
-    const upload = async (name: string, bytes: Buffer) => {
-      const res = await fetch(
+    const send = (name: string, bytes: Buffer) =>
+      fetch(
         `${rig.base}/api/content/media?siteGroup=${encodeURIComponent(SG)}&name=${encodeURIComponent(name)}`,
         {
           method: 'POST',
@@ -65,16 +65,21 @@ describe('untrusted bytes on the dashboard origin', () => {
           body: new Uint8Array(bytes),
         },
       );
+    const upload = async (name: string, bytes: Buffer) => {
+      const res = await send(name, bytes);
       expect(res.status, name).toBe(201);
       return ((await res.json()) as { path: string }).path;
     };
     const get = (route: string, path: string) =>
       fetch(`${rig.base}${route}?path=${encodeURIComponent(path)}`, { headers: { cookie: viewer.cookie } });
     const png = await upload('logo.png', PNG_1x1);
-    const fake = await upload('anh.png', Buffer.from(HOSTILE_HTML));
+    // HTML named .png is refused at upload: typed by its bytes, not its name.
+    const fake = await send('anh.png', Buffer.from(HOSTILE_HTML));
+    expect(fake.status).toBe(415);
+    expect(((await fake.json()) as { error: { code: string } }).error.code).toBe('MEDIA_TYPE_MISMATCH');
     const page = await upload('trang.html', Buffer.from(HOSTILE_HTML));
 
-    for (const p of [png, fake, page]) {
+    for (const p of [png, page]) {
       const res = await get('/api/content/media', p);
       expect(res.status, p).toBe(200);
       expectDownload(res);
@@ -86,8 +91,8 @@ describe('untrusted bytes on the dashboard origin', () => {
     expect(img.headers.get('x-content-type-options')).toBe('nosniff');
     expect(img.headers.get('content-security-policy')).toMatch(/^sandbox; default-src 'none'/);
     expect(Buffer.from(await img.arrayBuffer()).equals(PNG_1x1)).toBe(true);
-    // HTML named .png is not an image: refused, no bytes.
-    for (const p of [fake, page]) {
+    // HTML is not an image: not shown inline, no bytes.
+    for (const p of [page]) {
       const res = await get('/api/content/media/view', p);
       expect(res.status, p).toBe(415);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('MEDIA_NOT_VIEWABLE');

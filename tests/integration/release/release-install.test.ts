@@ -24,7 +24,7 @@ import {
   signWith,
 } from '../../../sync-server/tuf/metadata.js';
 import { publishReleaseFiles } from '../../../sync-server/tuf/release-drafts.js';
-import { TufReleaseCatalog } from '../../../sync-server/tuf/release-catalog.js';
+import { TufReleaseCatalog } from '../../../sync-server/releases/tuf-catalog.js';
 import { fixtureRelease } from '../../helpers/release-fixture.js';
 import { startTufRepo, type TufRepoFixture } from '../../helpers/tuf-repo.js';
 import { tempDir } from '../../helpers/temp.js';

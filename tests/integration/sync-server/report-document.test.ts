@@ -196,7 +196,7 @@ describe('the report as an administrative document', () => {
     expect(flat).toContain('Cảnh báo bão: Tạm dừng xuất nhập cảnh đường thủy');
     expect(flat).not.toContain('visa-dien-tu');
     expect(flat).not.toContain('em-20250805');
-    expect(flat).toContain('3 bản ghi: đã kiểm tra mã băm');
+    expect(flat).toContain('3 bản ghi: mã băm, liên kết chuỗi và chữ ký đã kiểm tra khi nhận');
     // Charts drawn on the server: uptime per gate, plays per language.
     expect((html.match(/<svg /g) ?? []).length).toBe(2);
     expect(flat).toContain('Tỷ lệ hoạt động theo cửa khẩu');

@@ -25,11 +25,12 @@ describe('linked chain verification', () => {
     const c = chain('d', specs);
     const altered = { ...c[1]!, durationMs: 99_000 };
     expect(testVerifyChain([c[0]!, altered, c[2]!]).breaks).toEqual([{ seq: 2, kind: 'edit' }]);
-    // Replacing a record wholesale with a self-consistent one breaks the next link.
+    // Replacing a record wholesale with a self-consistent one breaks the links on both its sides:
+    // listed as broken links (its own hash and signature hold; what it links to does not).
     const other = chain('d', [{ ...specs[1]!, itemId: 'swapped' }], 2)[0]!;
     expect(testVerifyChain([c[0]!, other, c[2]!]).breaks).toEqual([
-      { seq: 2, kind: 'edit' },
-      { seq: 3, kind: 'edit' },
+      { seq: 2, kind: 'link' },
+      { seq: 3, kind: 'link' },
     ]);
     expect(testVerifyChain([c[0]!, c[1]!, c[1]!]).breaks).toEqual([{ seq: 2, kind: 'edit' }]);
     expect(testVerifyChain([c[0]!, { ...c[1]!, signature: '00' }]).breaks).toEqual([

@@ -7,9 +7,9 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { compareVersions, parseReleaseTargetPath, type ReleasePlatform } from '../../protocol/release.js';
-import type { PublishedRelease, ReleaseCatalog } from '../releases/catalog.js';
-import { metadataFileName } from './layout.js';
-import type { TufRepository } from './repository.js';
+import type { PublishedRelease, ReleaseCatalog } from './catalog.js';
+import { metadataFileName } from '../tuf/layout.js';
+import type { TufRepository } from '../tuf/repository.js';
 
 export class TufReleaseCatalog implements ReleaseCatalog {
   /** Target path → when the role first listed it; filled up to `#scanned`. */
