@@ -1,3 +1,4 @@
+import { makeVideo } from '../../helpers/media-files.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'puppeteer-core';
@@ -128,7 +129,7 @@ describe('content authoring page', () => {
     await page.waitForSelector(`${video} input[data-f="loop"]`);
     await page.click(`${video} input[data-f="loop"]`);
     const clip = join(dir, 'Đoạn phim.mp4');
-    writeFileSync(clip, Buffer.from('not really a video, but bytes all the same'));
+    makeVideo(clip, { width: 320, height: 180, fps: 25, seconds: 1 });
     await (await page.$(`${video} .cw-variant[data-lang="zxx"] input[type="file"]`))!.uploadFile(clip);
     await page.waitForSelector(`${video} .cw-variant[data-lang="zxx"] input[data-slot="poster"]`);
     await (await page.$(`${video} .cw-variant[data-lang="zxx"] input[data-slot="poster"]`))!.uploadFile(png);

@@ -182,12 +182,16 @@ describe('ops dashboard, end to end', () => {
 
     // The quarterly report, downloaded by a viewer, counts exactly the plays in the proof of play.
     const pop = (await s.api('GET', `/api/devices/${enrolled.deviceId}/pop`)).body as { payload: string }[];
+    // Whole plays and plays cut short (an emergency took over, the playlist changed) are counted apart.
     const expected = new Map<string, number>();
+    const expectedPartial = new Map<string, number>();
     for (const r of pop.map(
-      (x) => JSON.parse(x.payload) as { itemId: string; language: string; screenOn: boolean },
+      (x) => JSON.parse(x.payload) as { itemId: string; language: string; screenOn: boolean; partial?: true },
     ))
-      if (r.screenOn)
-        expected.set(`${r.itemId}|${r.language}`, (expected.get(`${r.itemId}|${r.language}`) ?? 0) + 1);
+      if (r.screenOn) {
+        const m = r.partial ? expectedPartial : expected;
+        m.set(`${r.itemId}|${r.language}`, (m.get(`${r.itemId}|${r.language}`) ?? 0) + 1);
+      }
     expect(expected.size).toBeGreaterThan(0);
     const viewer = await signIn(browser, s.server.url, 'viewer');
     const now = new Date();
@@ -199,10 +203,14 @@ describe('ops dashboard, end to end', () => {
     const [header, ...rows] = csvLines(csv);
     const col = (name: string) => header!.indexOf(name);
     const got = new Map<string, number>();
+    const gotPartial = new Map<string, number>();
     for (const f of rows) {
       if (f[col('deviceId')] !== enrolled.deviceId) continue;
-      got.set(`${f[col('Item')]}|${f[col('Language')]}`, Number(f[col('Plays')]));
+      const key = `${f[col('Item')]}|${f[col('Language')]}`;
+      if (Number(f[col('Plays')]) > 0) got.set(key, Number(f[col('Plays')]));
+      if (Number(f[col('Plays cut short')]) > 0) gotPartial.set(key, Number(f[col('Plays cut short')]));
     }
     expect(got).toEqual(expected);
+    expect(gotPartial).toEqual(expectedPartial);
   }, 300_000);
 });
