@@ -6,6 +6,7 @@ import type { SigningKey } from '../../../platform/tuf-keys.js';
 import { latestManifest } from '../../../sync-server/tuf/published-manifest.js';
 import { actor, approvalRig, bundleText, mapFile, SG, type Session } from '../../helpers/approval.js';
 import { cleanupsAfterEach } from '../../helpers/cleanups.js';
+import { launchChromium, loginThroughPage } from '../../helpers/dashboard.js';
 
 const cleanups = cleanupsAfterEach();
 const code = (r: { body: { error?: { code?: string } } }) => r.body.error?.code;
@@ -159,5 +160,37 @@ describe('restoring a published version as a new draft', () => {
     expect(manifest.items[1].variants.vi.body).toBe('Phiên bản 2');
     expect((await approveTwice(rig, restored.body.id, ap1b, ap2b)).published).toMatchObject({ version: 4 });
     expect((await onAirText(rig))?.manifest.emergencies).toEqual([]);
+  });
+
+  it('restores a version from the drafts page in Chromium; a viewer sees the versions without the button', async () => {
+    const rig = await approvalRig();
+    cleanups.push(rig.close);
+    const [ap1, ap2] = await rig.logins('ap1', 'ap2');
+    const v2 = await rig.contentDraft(actor('author'), 'Nội dung phiên bản 2');
+    expect((await approveTwice(rig, v2.id, ap1, ap2)).published).toMatchObject({ version: 2 });
+    const browser = await launchChromium();
+    cleanups.push(() => browser.close());
+
+    const viewer = await (await browser.createBrowserContext()).newPage();
+    await loginThroughPage(viewer, rig.base, 'viewer');
+    await viewer.goto(`${rig.base}/dashboard/drafts`);
+    await viewer.waitForSelector('#versions tr[data-version="1"]');
+    expect(await viewer.$$('.restore-version')).toHaveLength(0);
+
+    const page = await (await browser.createBrowserContext()).newPage();
+    await loginThroughPage(page, rig.base, 'author');
+    await page.goto(`${rig.base}/dashboard/drafts`);
+    await page.waitForSelector(`#versions tr[data-site-group="${SG}"][data-version="2"]`);
+    // The version on air has no button; version 1 has one.
+    expect(await page.$$(`.restore-version[data-version="2"]`)).toHaveLength(0);
+    expect(await page.$eval(`.restore-version[data-version="1"]`, (b) => b.textContent?.trim())).toBe(
+      'Khôi phục phiên bản 1 thành bản nháp',
+    );
+    await Promise.all([page.waitForNavigation(), page.click(`.restore-version[data-version="1"]`)]);
+    const id = /\/dashboard\/drafts\/([^/?#]+)$/.exec(page.url())?.[1] as string;
+    expect(id).toBeTruthy();
+    const d = await rig.s.server.tuf!.drafts.get(id);
+    expect(d).toMatchObject({ status: 'open', version: 3, basedOnVersion: 2, createdBy: 'author' });
+    expect((await rig.s.server.tuf!.drafts.manifest(id)).toString('utf8')).toBe(bundleText());
   });
 });
