@@ -1,11 +1,11 @@
 /**
- * `gatecast draft create|list|show|sign|publish|discard|logout`: drafts built from a folder,
+ * `gatecast draft create|restore|list|show|sign|publish|discard|logout`: drafts built from a folder,
  * reviewed and signed on the approver's machine (only the signature leaves it), and published.
  */
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { MultiBar, Presets, SingleBar } from 'cli-progress';
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { prepareDraftFromFolder } from '../platform/draft-folder.js';
 import { probeMedia } from '../platform/media-probe.js';
 import { coded } from '../protocol/errors.js';
@@ -193,6 +193,32 @@ export function registerDraftCommands(program: Command, io: PublishCliIo): void 
       }
       const after = await client.getDraft(d.id);
       for (const l of describeDraft(after)) out(l);
+      out(`next: approvers run "gatecast draft sign --draft ${d.id} --key <their .key file>"`);
+    });
+  });
+
+  withTarget(
+    draft
+      .command('restore')
+      .description(
+        "Create a draft whose content is a published version's (approved like any draft); ended or expired emergency messages are left out",
+      )
+      .requiredOption('--site-group <group>', 'site group, e.g. kien-giang/ha-tien')
+      .requiredOption('--version <n>', 'the published version to bring back', (v: string) => {
+        if (!/^[1-9]\d*$/.test(v)) throw new InvalidArgumentError(`"${v}" is not a published version number`);
+        return Number(v);
+      })
+      .option('--note <text>', 'note to the approvers (why)'),
+  ).action(async (o: TargetOpts & { siteGroup: string; version: number; note?: string }) => {
+    await withClient(o, io, PUBLISH_ACCESS.create, async (client) => {
+      const d = await client.restoreDraft({
+        siteGroup: o.siteGroup,
+        version: o.version,
+        ...(o.note !== undefined ? { note: o.note } : {}),
+      });
+      out(`draft ${d.id} created: ${d.siteGroup} version ${d.version} restores version ${o.version}`);
+      for (const l of await reviewLines(client, d)) out(l);
+      if (d.note) out(`  note: ${d.note.replace(/\n+/g, ' ')}`);
       out(`next: approvers run "gatecast draft sign --draft ${d.id} --key <their .key file>"`);
     });
   });

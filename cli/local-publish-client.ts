@@ -1,6 +1,6 @@
 import type { Clock } from '../protocol/clock.js';
 import type { Logger } from '../platform/log.js';
-import type { CreateDraftRequest, SignatureUpload } from '../protocol/publish-api.js';
+import type { CreateDraftRequest, RestoreDraftRequest, SignatureUpload } from '../protocol/publish-api.js';
 import { fileUpload, type PublishClient } from '../provisioning/publish-client.js';
 import { DraftService } from '../sync-server/tuf/drafts.js';
 import { TufRepository } from '../sync-server/tuf/repository.js';
@@ -25,6 +25,9 @@ export class LocalPublishClient implements PublishClient {
   }
   createDraft(req: CreateDraftRequest) {
     return this.#drafts.create(req);
+  }
+  restoreDraft(req: RestoreDraftRequest) {
+    return this.#drafts.restore(req);
   }
   getDraft(id: string) {
     return this.#drafts.get(id);

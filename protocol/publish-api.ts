@@ -6,6 +6,7 @@
  * `x-csrf-token` on mutating requests — on `gatecast repo serve` with a bearer token):
  * - `GET  /site-groups`                     → SiteGroupView[]
  * - `POST /drafts` CreateDraftRequest       → 201 DraftView
+ * - `POST /drafts/restore` RestoreDraftRequest → 201 DraftView (a published version's content)
  * - `GET  /drafts`                          → DraftView[]
  * - `GET  /drafts/:id`                      → DraftView (with `signed`, the payload approvers sign)
  * - `GET  /drafts/:id/manifest`             → the draft's bundle.json bytes
@@ -77,6 +78,22 @@ export const CreateDraftRequest = z.object({
   note: z.string().max(MAX_DRAFT_NOTE_CHARS).optional(),
 });
 export type CreateDraftRequest = z.infer<typeof CreateDraftRequest>;
+
+/**
+ * A new draft whose content is a published version's (`POST /drafts/restore`): its bundle.json and
+ * media as they were at `version`, made from the version on air now, approved like any draft.
+ */
+export const RestoreDraftRequest = z.object({
+  siteGroup: SiteGroupId,
+  /** The published version whose content the draft brings back. */
+  version: z.number().int().min(1),
+  /** The author's note to the approvers (the restore summary is added to it). */
+  note: z
+    .string()
+    .max(MAX_DRAFT_NOTE_CHARS / 2)
+    .optional(),
+});
+export type RestoreDraftRequest = z.infer<typeof RestoreDraftRequest>;
 
 export const SignatureUpload = z.object({
   keyid: Sha256,

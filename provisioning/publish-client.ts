@@ -15,6 +15,7 @@ import type { ManifestDiff } from '../protocol/manifest-diff.js';
 import {
   ApiErrorBody,
   type CreateDraftRequest,
+  type RestoreDraftRequest,
   DraftView,
   PUBLISH_API_PREFIX,
   PublishResult,
@@ -27,6 +28,8 @@ import {
 export interface PublishClient {
   siteGroups(): Promise<SiteGroupView[]>;
   createDraft(req: CreateDraftRequest): Promise<DraftView>;
+  /** A new draft whose content is published version `req.version`, made from the version on air. */
+  restoreDraft(req: RestoreDraftRequest): Promise<DraftView>;
   /** Streams one file; `onProgress` receives the bytes sent so far. */
   uploadFile(
     id: string,
@@ -413,6 +416,9 @@ export class HttpPublishClient implements PublishClient {
   }
   createDraft(req: CreateDraftRequest) {
     return this.#parsed(DraftView, this.#call('POST', '/drafts', { json: req }));
+  }
+  restoreDraft(req: RestoreDraftRequest) {
+    return this.#parsed(DraftView, this.#call('POST', '/drafts/restore', { json: req }));
   }
   getDraft(id: string) {
     return this.#parsed(DraftView, this.#call('GET', `/drafts/${encodeURIComponent(id)}`));

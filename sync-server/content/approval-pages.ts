@@ -13,6 +13,7 @@ import type {
   DraftReview,
   DraftSummary,
   EmergencyTarget,
+  PublishedVersion,
   WaitingDraft,
 } from './approval-service.js';
 import {
@@ -135,6 +136,50 @@ function waitingSection(
   </section>`;
 }
 
+/** Every site group's latest published versions; each but the one on air can come back as a draft. */
+function versionsSection(
+  lang: DashboardLanguage,
+  versions: readonly PublishedVersion[],
+  zones: ZoneSource,
+  canRestore: boolean,
+): SafeHtml {
+  const t = (k: ApprovalKey, p?: Record<string, string | number>) => approvalTexts.text(lang, k, p);
+  if (!versions.length) return html``;
+  return html`<section id="versions">
+    <h2>${t('versions.title')}</h2>
+    ${table(
+      [t('col.siteGroup'), t('col.version'), t('col.label'), t('col.createdAt'), ''],
+      versions.map(
+        (v) =>
+          html`<tr data-site-group="${v.siteGroup}" data-version="${v.version}">
+            <td>${v.siteGroup}</td>
+            <td>${v.version}</td>
+            <td>${v.label ?? t('unknown')}</td>
+            <td>${fmtTime(v.createdAt, lang, zones.timezoneOf(v.siteGroup))}</td>
+            <td>
+              ${
+                v.onAir
+                  ? html`<strong>${t('versions.onAir')}</strong>`
+                  : canRestore
+                    ? html`<button
+                        type="button"
+                        class="restore-version"
+                        data-site-group="${v.siteGroup}"
+                        data-version="${v.version}"
+                      >
+                        ${t('versions.restore', { version: v.version })}
+                      </button>`
+                    : ''
+              }
+            </td>
+          </tr>`,
+      ),
+      { table: { id: 'versions-table' } },
+    )}
+    <p id="versions-result" role="status"></p>
+  </section>`;
+}
+
 export function renderDrafts(
   lang: DashboardLanguage,
   drafts: readonly DraftSummary[],
@@ -144,6 +189,8 @@ export function renderDrafts(
   now: number,
   /** What waits for this account's signature (shown to those who may approve). */
   waiting?: readonly WaitingDraft[],
+  /** The published versions, each but the one on air with a restore button for those who may submit. */
+  versions: readonly PublishedVersion[] = [],
 ): string {
   const t = (k: ApprovalKey) => approvalTexts.text(lang, k);
   const open = drafts.filter((d) => d.status === 'open');
@@ -189,6 +236,7 @@ export function renderDrafts(
       }
       <h2>${t('drafts.published')}</h2>
       ${draftsTable(published, 'published', 'col.publishedAt')}
+      ${versionsSection(lang, versions, zones, isAllowed(user.roles, 'draft.submit'))}
     </main>`,
   );
 }

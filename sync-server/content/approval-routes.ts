@@ -358,6 +358,7 @@ export const approvalRoutes: FastifyPluginAsyncZod<ApprovalRoutesOptions> = asyn
         auth.session.csrfToken,
         o.clock.now(),
         isAllowed(auth.user.roles, 'draft.approve') ? await service.waitingFor(auth.user) : undefined,
+        await service.versions(),
       ),
     );
   });

@@ -29,6 +29,7 @@ import {
 } from '../../protocol/publish-api.js';
 import { isAllowed } from '../web/roles.js';
 import { latestManifest } from './schedule-preview.js';
+import { manifestAtVersion } from '../tuf/published-manifest.js';
 import { type DraftActor, type DraftService } from '../tuf/drafts.js';
 import { hashedTargetPath, repoLayout } from '../tuf/layout.js';
 import { type DetectedType, detectFileType } from '../web/untrusted-bytes.js';
@@ -191,6 +192,19 @@ export interface ActiveEmergency {
   version: number;
   emergency: Emergency;
 }
+
+/** One published version of a site group, as the versions list shows it. */
+export interface PublishedVersion {
+  siteGroup: string;
+  version: number;
+  label?: string;
+  /** When its bundle was made (bundle.json's createdAt). */
+  createdAt: string;
+  onAir: boolean;
+}
+
+/** How many past versions of each site group the versions list shows. */
+export const VERSIONS_SHOWN = 10;
 
 export interface EmergencyTarget {
   siteGroup: string;
@@ -486,6 +500,25 @@ export class ApprovalService {
     if (!active.some((a) => a.emergency.id === id))
       throw new EmergencyNotFoundError(`no active emergency message "${id}" in "${siteGroup}"`);
     return this.#emergencyDraft(siteGroup, by, (list) => list.filter((e) => e.id !== id));
+  }
+
+  /** The latest published versions of every site group (newest first), each with its bundle's label. */
+  async versions(): Promise<PublishedVersion[]> {
+    const { repo, repoDir } = this.#o;
+    const out: PublishedVersion[] = [];
+    for (const g of repo.siteGroups().sort((a, b) => a.siteGroup.localeCompare(b.siteGroup)))
+      for (let v = g.version; v >= Math.max(1, g.version - VERSIONS_SHOWN + 1); v--) {
+        const m = await manifestAtVersion(repo, repoDir, g.siteGroup, v);
+        if (!m) continue;
+        out.push({
+          siteGroup: g.siteGroup,
+          version: v,
+          ...(m.manifest.label !== undefined ? { label: m.manifest.label } : {}),
+          createdAt: m.manifest.createdAt,
+          onAir: v === g.version,
+        });
+      }
+    return out;
   }
 
   /** Emergency messages not yet expired in the published bundles (one site group, or all). */

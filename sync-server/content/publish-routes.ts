@@ -20,7 +20,12 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { isGatecastError } from '../../protocol/errors.js';
-import { CreateDraftRequest, PUBLISH_API_PREFIX, SignatureUpload } from '../../protocol/publish-api.js';
+import {
+  CreateDraftRequest,
+  PUBLISH_API_PREFIX,
+  RestoreDraftRequest,
+  SignatureUpload,
+} from '../../protocol/publish-api.js';
 import type { AccountContext } from '../accounts/access-control.js';
 import { RequestInvalidError } from '../web/errors.js';
 import { routeOptions } from '../web/route-access.js';
@@ -148,6 +153,29 @@ export const publishRoutes: FastifyPluginAsyncZod<PublishRoutesOptions> = async 
               return drafts.create(req.body, actorOf(req));
             },
             (d) => ({ id: d.id, siteGroup: d.siteGroup, version: d.version, files: d.files.length }),
+          );
+          return reply.code(201).send(view);
+        },
+      );
+
+      api.post(
+        '/drafts/restore',
+        {
+          ...routeOptions(PUBLISH_ACCESS.create, "Create a draft whose content is a published version's", {
+            body: RestoreDraftRequest,
+          }),
+          attachValidation: true,
+        },
+        async (req, reply) => {
+          const view = await audited(
+            req,
+            'draft.restore',
+            null,
+            async () => {
+              if (req.validationError) throw req.validationError;
+              return drafts.restore(req.body, actorOf(req));
+            },
+            (d) => ({ id: d.id, siteGroup: d.siteGroup, version: d.version, restored: req.body.version }),
           );
           return reply.code(201).send(view);
         },

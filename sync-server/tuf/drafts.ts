@@ -28,6 +28,7 @@ import {
   BUNDLE_MANIFEST_NAME,
   type BundleManifest,
   bundleManifestPath,
+  mediaTargets,
   parseBundleManifest,
 } from '../../protocol/content.js';
 import { diffManifests, type ManifestDiff } from '../../protocol/manifest-diff.js';
@@ -36,6 +37,7 @@ import { createLogger, type Logger } from '../../platform/log.js';
 import {
   type CreateDraftRequest,
   checkDraft,
+  RestoreDraftRequest,
   MAX_DRAFT_NOTE_CHARS,
   DraftFile,
   type DraftView,
@@ -58,9 +60,15 @@ import {
   DraftNotFoundError,
   DraftStateError,
   SignatureRejectedError,
+  VersionNotFoundError,
 } from './errors.js';
 import { type ThreeWayDiff, threeWayDiff } from '../../protocol/manifest-merge.js';
-import { latestManifest, manifestAtVersion } from './published-manifest.js';
+import {
+  latestManifest,
+  manifestAtVersion,
+  manifestBytesOf,
+  roleMetadataAtVersion,
+} from './published-manifest.js';
 import { baseOf, DraftRecord } from './draft-record.js';
 import { hashedTargetPath } from './layout.js';
 import { sha256Hex, tufTime } from './metadata.js';
@@ -328,6 +336,87 @@ export class DraftService {
       this.#tellPending(view);
       return view;
     });
+  }
+
+  /**
+   * A new content draft whose content is published version `version` of the site group: its
+   * bundle.json and the media it references, by the hashes that version listed (the repository
+   * keeps every published target, so nothing needs uploading), made from the version on air now so
+   * it is not stale, and approved like any draft. Emergency messages do not come back by
+   * themselves: one of that version that has expired, or that is no longer on air (ended), is
+   * dropped; one on air now that the version did not have stays on air. The note says which
+   * version it restores and what was dropped or kept.
+   */
+  async restore(input: RestoreDraftRequest, by?: DraftActor): Promise<DraftView> {
+    const req = RestoreDraftRequest.parse(input);
+    const { siteGroup, version } = req;
+    this.#repo.delegation(siteGroup);
+    const dir = this.#repo.layout.dir;
+    const onAirMd = this.#repo.roleMetadata(siteGroup);
+    const onAirVersion = onAirMd?.signed.version ?? 0;
+    const md = await roleMetadataAtVersion(this.#repo, dir, siteGroup, version);
+    const bytes = md && (await manifestBytesOf(md, dir, siteGroup));
+    if (!md || !bytes)
+      throw new VersionNotFoundError(
+        onAirVersion === 0
+          ? `"${siteGroup}" has published no version yet`
+          : `"${siteGroup}" has no published version ${version} with a bundle (versions 1 to ${onAirVersion})`,
+      );
+    if (version === onAirVersion)
+      throw new DraftStateError(`version ${version} of "${siteGroup}" is the one on air; nothing to restore`);
+    const then = parseBundleManifest(JSON.parse(bytes.toString('utf8')));
+    const onAir = await latestManifest(this.#repo, dir, siteGroup);
+    const now = this.#clock.now();
+    const live = (onAir?.manifest.emergencies ?? []).filter((e) => Date.parse(e.expiresAt) > now);
+    const liveIds = new Set(live.map((e) => e.id));
+    const thenIds = new Set(then.emergencies.map((e) => e.id));
+    const expired = then.emergencies.filter((e) => Date.parse(e.expiresAt) <= now).map((e) => e.id);
+    const ended = then.emergencies
+      .filter((e) => Date.parse(e.expiresAt) > now && !liveIds.has(e.id))
+      .map((e) => e.id);
+    const stays = live.filter((e) => !thenIds.has(e.id)).map((e) => e.id);
+    let text = bytes.toString('utf8');
+    if (expired.length || ended.length || stays.length) {
+      // Emergencies as they are on air now (those the version had and still on air, then the rest).
+      const raw = JSON.parse(text) as Record<string, unknown>;
+      const rawOnAir = onAir
+        ? ((
+            JSON.parse((await manifestBytesOf(onAirMd!, dir, siteGroup))!.toString('utf8')) as {
+              emergencies?: { id: string }[];
+            }
+          ).emergencies ?? [])
+        : [];
+      const rawThen = (raw['emergencies'] ?? []) as { id: string }[];
+      raw['emergencies'] = [
+        ...rawThen.filter((e) => liveIds.has(e.id)),
+        ...rawOnAir.filter((e) => stays.includes(e.id)),
+      ];
+      text = `${JSON.stringify(raw, null, 2)}
+`;
+    }
+    const manifest = parseBundleManifest(JSON.parse(text));
+    const files: DraftFile[] = mediaTargets(manifest).map((path) => {
+      const t = md.signed.targets[path] ?? onAirMd?.signed.targets[path];
+      const sha256 = t?.hashes['sha256'];
+      if (!t || !sha256)
+        throw new VersionNotFoundError(`version ${version} of "${siteGroup}" does not list media ${path}`);
+      return { path, length: t.length, sha256 };
+    });
+    const summary = [
+      `Restores version ${version} of "${siteGroup}" (version ${onAirVersion} is on air).`,
+      ...(expired.length ? [`Expired emergency messages dropped: ${expired.join(', ')}.`] : []),
+      ...(ended.length ? [`Ended emergency messages dropped: ${ended.join(', ')}.`] : []),
+      ...(stays.length ? [`Emergency messages on air now kept: ${stays.join(', ')}.`] : []),
+    ].join(' ');
+    const note = req.note?.trim() ? `${req.note.trim()}\n\n${summary}` : summary;
+    this.#log.info('restoring a published version', {
+      siteGroup,
+      version,
+      onAirVersion,
+      dropped: [...expired, ...ended],
+      kept: stays,
+    });
+    return this.create({ siteGroup, manifest: text, files, basedOnVersion: onAirVersion, note }, by);
   }
 
   /**

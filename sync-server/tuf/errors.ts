@@ -34,6 +34,9 @@ export class DraftError extends coded('DRAFT_INVALID', ProblemsError) {}
 export class DraftNotFoundError extends coded('DRAFT_NOT_FOUND') {}
 
 /** The draft cannot move on in its current state (files missing, already published, stale). */
+/** The site group never published that version (or it listed no bundle). */
+export class VersionNotFoundError extends coded('VERSION_NOT_FOUND') {}
+
 export class DraftStateError extends coded('DRAFT_STATE') {}
 export const isDraftStateError = (e: unknown): e is DraftStateError => e instanceof DraftStateError;
 

@@ -19,13 +19,8 @@ async function manifestOf(
   repoDir: string,
   siteGroup: string,
 ): Promise<PublishedManifest | undefined> {
-  const path = `${siteGroup}/${BUNDLE_MANIFEST_NAME}`;
-  const target = md.signed.targets[path];
-  const sha256 = target?.hashes['sha256'];
-  if (!target || !sha256) return undefined;
-  const bytes = await readFile(join(repoLayout(repoDir).targetsDir, hashedTargetPath(path, sha256)));
-  if (createHash('sha256').update(bytes).digest('hex') !== sha256)
-    throw new Error(`${path} in the repository does not match its published hash`);
+  const bytes = await manifestBytesOf(md, repoDir, siteGroup);
+  if (!bytes) return undefined;
   return { version: md.signed.version, manifest: parseBundleManifest(JSON.parse(bytes.toString('utf8'))) };
 }
 
@@ -49,13 +44,41 @@ export async function manifestAtVersion(
   siteGroup: string,
   version: number,
 ): Promise<PublishedManifest | undefined> {
+  const md = await roleMetadataAtVersion(repo, repoDir, siteGroup, version);
+  return md ? manifestOf(md, repoDir, siteGroup) : undefined;
+}
+
+/**
+ * The role metadata `siteGroup` had on air at `version` (undefined for 0 or a version never
+ * published): every target it lists, by path, length and sha256.
+ */
+export async function roleMetadataAtVersion(
+  repo: TufRepository,
+  repoDir: string,
+  siteGroup: string,
+  version: number,
+): Promise<Metadata<Targets> | undefined> {
   const current = repo.roleMetadata(siteGroup);
   if (!current || version < 1 || version > current.signed.version) return undefined;
-  if (version === current.signed.version) return manifestOf(current, repoDir, siteGroup);
+  if (version === current.signed.version) return current;
   const file = join(
     repoLayout(repoDir).metadataDir,
     metadataFileName(roleNameForSiteGroup(siteGroup), version),
   );
-  const md = Metadata.fromJSON(MetadataKind.Targets, JSON.parse(await readFile(file, 'utf8')) as never);
-  return manifestOf(md, repoDir, siteGroup);
+  return Metadata.fromJSON(MetadataKind.Targets, JSON.parse(await readFile(file, 'utf8')) as never);
+}
+
+/** The bytes of the bundle manifest a role's metadata lists, hash-checked (undefined if it lists none). */
+export async function manifestBytesOf(
+  md: Metadata<Targets>,
+  repoDir: string,
+  siteGroup: string,
+): Promise<Buffer | undefined> {
+  const path = `${siteGroup}/${BUNDLE_MANIFEST_NAME}`;
+  const sha256 = md.signed.targets[path]?.hashes['sha256'];
+  if (!sha256) return undefined;
+  const bytes = await readFile(join(repoLayout(repoDir).targetsDir, hashedTargetPath(path, sha256)));
+  if (createHash('sha256').update(bytes).digest('hex') !== sha256)
+    throw new Error(`${path} in the repository does not match its published hash`);
+  return bytes;
 }

@@ -209,6 +209,21 @@ describe('gatecast keys / repo / draft', () => {
     expect(await gatecast('repo', 'status', '--repo', repoDir)).toContain(
       `site group ${SG} (role kien-giang.ha-tien): version 2`,
     );
+
+    // Version 1 back, as a new draft made from version 2 that the approvers sign like any other.
+    const restored = await gatecast('draft', 'restore', ...local, '--site-group', SG, '--version', '1');
+    const id3 = /draft (\S+) created: \S+ version 3 restores version 1/.exec(restored)?.[1] as string;
+    expect(id3).toBeTruthy();
+    expect(restored).toContain(`  ~ media ${SG}/media/tourism/en.png (new bytes)`);
+    expect(restored).toContain('note: Restores version 1');
+    await expect(
+      gatecast('draft', 'restore', ...local, '--site-group', SG, '--version', 'latest'),
+    ).rejects.toMatchObject({ code: 'commander.invalidArgument' });
+    await gatecast('draft', 'sign', ...local, '--draft', id3, '--key', `${keys}/approver-1.key`, '--yes');
+    // Every byte of version 1 is still in the repository: nothing new to store.
+    expect(
+      await gatecast('draft', 'sign', ...local, '--draft', id3, '--key', `${keys}/approver-2.key`, '--yes'),
+    ).toMatch(/version 3: 11 targets, 0 new file/);
   });
 
   it('renews targets and rotates root from the command line', async () => {

@@ -448,3 +448,19 @@ document.querySelectorAll('button.em-end').forEach((node) => {
       });
   });
 });
+
+// The drafts page's versions list: a published version comes back as a new draft for approval.
+for (const b of /** @type {NodeListOf<HTMLButtonElement>} */ (document.querySelectorAll('.restore-version')))
+  b.addEventListener('click', () => {
+    const out = byId('versions-result');
+    say(out, T('versions.restoring'), 'working');
+    b.disabled = true;
+    api('POST', '/api/publish/drafts/restore', {
+      siteGroup: b.dataset['siteGroup'],
+      version: Number(b.dataset['version']),
+    }).then((r) => {
+      b.disabled = false;
+      if (r.ok && r.json && r.json.id) location.href = '/dashboard/drafts/' + encodeURIComponent(r.json.id);
+      else say(out, T('versions.failed', { message: errorText(r) }), 'failed');
+    });
+  });
