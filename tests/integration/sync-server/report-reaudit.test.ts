@@ -20,6 +20,11 @@ import { apiLogin, startServerWithUsers } from '../../helpers/dashboard.js';
 import { popEntry } from '../../helpers/pop-entry.js';
 import { enrolTestDevice, startPopSender, until } from '../../helpers/sync.js';
 import { tempFolder } from '../../helpers/temp.js';
+import { systemClock } from '../../../protocol/clock.js';
+import { memoryLogger } from '../../../platform/log.js';
+import { reauditStore } from '../../../sync-server/registry/reaudit-store.js';
+import { Reauditor, ReauditRunningError } from '../../../sync-server/reports/reaudit.js';
+import { RegistryReportSource } from '../../../sync-server/reports/registry-source.js';
 
 const cleanups = cleanupsAfterEach();
 
@@ -170,5 +175,40 @@ describe('re-audit of the stored proof of play', () => {
     expect(html).toMatch(/Re-verified on [^:]+: 6 records \(period 2026-Q1\), no problems/);
     // One at a time: a second start while one runs is refused... none runs now, so cancel is refused.
     expect((await r.api('POST', '/api/reports/reaudit/cancel')).status).toBe(409);
+  }, 30_000);
+
+  it('runs in chunks with progress between them, and goes on from its cursor after a stop', async () => {
+    const r = await rig();
+    const store = r.registry.featureStore(reauditStore);
+    const source = new RegistryReportSource(r.registry);
+    const make = () =>
+      new Reauditor({
+        store,
+        keyOf: (id) => source.deviceKey(id),
+        clock: systemClock,
+        log: memoryLogger('reaudit'),
+        chunkRecords: 2,
+      });
+    const first = make();
+    first.start({ startedBy: 'op', period: null, fromMs: null, toMs: null });
+    expect(first.progress()).toMatchObject({ percent: 0, etaMs: null });
+    await new Promise<void>((resolve) => setImmediate(resolve)); // one chunk
+    const mid = first.progress()!;
+    expect([mid.run.status, mid.run.done, mid.percent]).toEqual(['running', 2, 33]);
+    expect(mid.etaMs).not.toBeNull();
+    first.stop();
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(first.progress()!.run.done).toBe(2); // stopped: nothing more done
+    // Another start is refused while it runs; a new runner (a restart) goes on from the cursor.
+    expect(() => make().start({ startedBy: 'op', period: null, fromMs: null, toMs: null })).toThrow(
+      ReauditRunningError,
+    );
+    const second = make();
+    second.resume();
+    await until(() => second.progress()!.run.status === 'done');
+    expect(second.progress()).toMatchObject({
+      percent: 100,
+      run: { done: 6, total: 6, differ: 0, counts: {} },
+    });
   }, 30_000);
 });
