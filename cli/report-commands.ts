@@ -20,6 +20,7 @@ import { Registry } from '../sync-server/registry/registry.js';
 import { ReportFormStore } from '../sync-server/reports/form-settings.js';
 import { renderPdf } from '../sync-server/reports/pdf.js';
 import { periodDays, ReportInputError, ReportPeriodTooLongError } from '../sync-server/reports/period.js';
+import { reauditStore } from '../sync-server/registry/reaudit-store.js';
 import { RegistryReportSource } from '../sync-server/reports/registry-source.js';
 import { renderReportHtml } from '../sync-server/reports/render.js';
 import { reportDevicesCsv, reportDevicesDataCsv, reportPlaysCsv } from '../sync-server/reports/report-csv.js';
@@ -82,7 +83,12 @@ export function registerReportCommands(program: Command): void {
         const registry = new Registry(join(config.dataDir, REGISTRY_DB));
         registry.open();
         try {
-          const source = new RegistryReportSource(registry);
+          const source = new RegistryReportSource(
+            registry,
+            undefined,
+            undefined,
+            registry.featureStore(reauditStore),
+          );
           const report = await buildReportFrom(source, {
             period,
             lang,

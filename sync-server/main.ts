@@ -51,6 +51,8 @@ import { PopVerdictBackfill } from './ingest/pop-backfill.js';
 import { PopRollupBackfill } from './ingest/pop-rollup-backfill.js';
 import { RegistryReportSource } from './reports/registry-source.js';
 import { reportRoutes } from './reports/routes.js';
+import { Reauditor } from './reports/reaudit.js';
+import { reauditStore } from './registry/reaudit-store.js';
 import { ReportFormStore } from './reports/form-settings.js';
 import { titlesOfManifest } from './reports/names.js';
 import { latestManifest } from './content/schedule-preview.js';
@@ -120,6 +122,7 @@ export class SyncServer {
   private rollupTimer?: NodeJS.Timeout;
   private popBackfill?: PopVerdictBackfill;
   private rollupBackfill?: PopRollupBackfill;
+  private reauditor?: Reauditor;
   private tufInstance?: MountedTuf;
   private accountStore?: SqliteAccountStore;
   private fleetView?: FleetView;
@@ -428,16 +431,29 @@ export class SyncServer {
         log: this.log.child('alerts-page'),
         secureCookies,
       });
-      const reports = new RegistryReportSource(this.registry, undefined, async () => {
-        // What is published now names the items (and emergencies, whose words outlive their bundle).
-        if (!tuf) return [];
-        const out = [];
-        for (const { siteGroup } of tuf.repo.siteGroups()) {
-          const m = await latestManifest(tuf.repo, c.tuf!.repoDir, siteGroup);
-          if (m) out.push(...titlesOfManifest(m.manifest));
-        }
-        return out;
+      const reaudits = this.registry.featureStore(reauditStore);
+      const reauditSource = new RegistryReportSource(this.registry);
+      this.reauditor = new Reauditor({
+        store: reaudits,
+        keyOf: (deviceId) => reauditSource.deviceKey(deviceId),
+        clock: this.clock,
+        log: this.log.child('pop-reaudit'),
       });
+      const reports = new RegistryReportSource(
+        this.registry,
+        undefined,
+        async () => {
+          // What is published now names the items (and emergencies, whose words outlive their bundle).
+          if (!tuf) return [];
+          const out = [];
+          for (const { siteGroup } of tuf.repo.siteGroups()) {
+            const m = await latestManifest(tuf.repo, c.tuf!.repoDir, siteGroup);
+            if (m) out.push(...titlesOfManifest(m.manifest));
+          }
+          return out;
+        },
+        reaudits,
+      );
       const executablePath = c.reports.chromiumPath ?? findChromium();
       await scope.register(reportRoutes, {
         source: reports,
@@ -454,6 +470,7 @@ export class SyncServer {
         page: { accounts, secureCookies },
         form: new ReportFormStore(c.dataDir, c.reports.form),
         gateNames: this.registry.reportNames,
+        reaudit: this.reauditor,
         audit: (actor, action, target, outcome, details) =>
           accounts.audit(actor, action, target, outcome, details),
       });
@@ -485,6 +502,8 @@ export class SyncServer {
     // Proof of play stored before the rollups: added to them once, in the background, resumably.
     this.rollupBackfill = new PopRollupBackfill(this.registry.rollups, this.log.child('pop-rollup-backfill'));
     void this.rollupBackfill.start();
+    // A re-audit a stop interrupted goes on from its cursor.
+    this.reauditor?.resume();
     this.log.info('sync server listening', { url: this.url });
   }
 
@@ -503,6 +522,7 @@ export class SyncServer {
     this.rolloutService?.stop();
     await this.popBackfill?.stop();
     await this.rollupBackfill?.stop();
+    this.reauditor?.stop();
     await this.tufInstance?.stop();
     this.stopping.abort();
     await this.approvalNotifier?.flush();

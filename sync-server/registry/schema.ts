@@ -407,4 +407,41 @@ CREATE TABLE release_offers (
 ) WITHOUT ROWID;
 `,
   },
+  {
+    name: 'registry-reaudit-1',
+    up: `
+-- Re-audits of the stored proof of play (reports/reaudit.ts): every record in the range, stored up
+-- to row to_rowid when it started, verified again from its raw row (signature with the device key,
+-- hash, seq, chain link) and compared with the verdict recorded at ingest. status: running, done,
+-- cancelled, failed. from_ms/to_ms NULL: the whole registry. cursor: the device and seq reached
+-- (JSON), so a stopped re-audit goes on where it was. counts: problems found by kind (JSON).
+CREATE TABLE pop_reaudits (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  status TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  finished_at INTEGER,
+  started_by TEXT NOT NULL,
+  period TEXT,
+  from_ms INTEGER,
+  to_ms INTEGER,
+  to_rowid INTEGER NOT NULL,
+  total INTEGER NOT NULL,
+  done INTEGER NOT NULL DEFAULT 0,
+  cursor TEXT,
+  counts TEXT NOT NULL,
+  differ INTEGER NOT NULL DEFAULT 0,
+  error TEXT
+);
+-- Records whose verdict now differs from the one recorded at ingest (e.g. a row edited since).
+CREATE TABLE pop_reaudit_differ (
+  reaudit_id INTEGER NOT NULL REFERENCES pop_reaudits (id),
+  device_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  at INTEGER,
+  at_ingest TEXT NOT NULL,
+  now TEXT NOT NULL,
+  PRIMARY KEY (reaudit_id, device_id, seq)
+) WITHOUT ROWID;
+`,
+  },
 ];

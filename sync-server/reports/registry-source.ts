@@ -26,12 +26,14 @@ import type { ItemTitle, ReportNamesStore } from '../registry/report-names-store
 import { streamingVerifier } from './chain-check.js';
 import type { NamedGate } from './names.js';
 import type { ReportDataSource } from './routes.js';
+import type { ReauditStore } from '../registry/reaudit-store.js';
 import type {
   ChainBreak,
   ChainCheck,
   Outage,
   ProofOfPlayRecord,
   ReportDevice,
+  ReportReaudit,
   VerifyChain,
 } from './types.js';
 
@@ -327,7 +329,45 @@ export class RegistryReportSource implements ReportDataSource {
     private readonly pageRecords = REPORT_PAGE_RECORDS,
     /** The titles of what is published now (main.ts reads the bundle manifests), recorded before each report. */
     private readonly publishedTitles?: () => Promise<readonly ItemTitle[]>,
+    /** The re-audits of the stored records (reports/reaudit.ts), for what the report says of them. */
+    private readonly reaudits?: Pick<ReauditStore, 'lastDone' | 'differ' | 'differIn' | 'storedAfter'>,
   ) {}
+
+  /** The last finished re-audit, or null when none ever finished (or none is kept here). */
+  async lastReaudit(): Promise<ReportReaudit | null> {
+    const run = this.reaudits?.lastDone();
+    if (!run || run.finishedAt === null) return null;
+    return {
+      startedAt: run.startedAt,
+      finishedAt: run.finishedAt,
+      period: run.period,
+      records: run.done,
+      counts: run.counts,
+      differ: run.differ,
+      differList: this.reaudits!.differ(run.id, 20).map(({ deviceId, seq, atIngest, now }) => ({
+        deviceId,
+        seq,
+        atIngest,
+        now,
+      })),
+    };
+  }
+
+  /**
+   * Whether the last finished re-audit covered a device's records with `at` in [from, to): its
+   * range holds the whole of it and none of them was stored after the re-audit started.
+   */
+  async reverified(
+    deviceId: string,
+    from: number,
+    to: number,
+  ): Promise<{ at: number; differ: number } | undefined> {
+    const run = this.reaudits?.lastDone();
+    if (!run || run.finishedAt === null) return undefined;
+    if ((run.fromMs !== null && from < run.fromMs) || (run.toMs !== null && to > run.toMs)) return undefined;
+    if (this.reaudits!.storedAfter(deviceId, from, to, run.toRowid)) return undefined;
+    return { at: run.finishedAt, differ: this.reaudits!.differIn(run.id, deviceId, from, to) };
+  }
 
   /**
    * Gates with their name history (gate_names); a gate without one is named by its gate record
@@ -476,6 +516,11 @@ export class RegistryReportSource implements ReportDataSource {
     const records: ProofOfPlayRecord[] = [];
     for await (const page of this.pages(deviceId, from, to)) records.push(...page);
     return { records, outages: this.outages(deviceId, from, to) };
+  }
+
+  /** A device's public key from the registry (undefined: none usable). */
+  deviceKey(deviceId: string): KeyObject | undefined {
+    return this.keyOf(deviceId);
   }
 
   private keyOf = (deviceId: string): KeyObject | undefined => {

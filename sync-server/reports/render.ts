@@ -25,7 +25,7 @@ import {
   formatPercent,
 } from '../dashboard/language.js';
 import { type ReportsKey, reportsTexts } from './texts.js';
-import { chainInWords, HOUR } from './report-csv.js';
+import { chainInWords, HOUR, reauditInWords } from './report-csv.js';
 
 /** Uptime per gate over the period, and plays per language, as server-drawn SVG. */
 function charts(report: Report, lang: DashboardLanguage): SafeHtml {
@@ -416,6 +416,7 @@ function renderReportHtmlBody(report: Report, lang: DashboardLanguage, doc: Repo
           })}
         </p>`
       : '';
+  const reaudit = reauditInWords(report, lang);
   return html`${documentHead(report, lang, doc, tz)}
     <p class="doc-type">${rt('form.type')}</p>
     <p class="doc-summary">${summaryLine(report, lang, firstGate)}</p>
@@ -427,6 +428,7 @@ function renderReportHtmlBody(report: Report, lang: DashboardLanguage, doc: Repo
       ${t('report.generatedAt', { at: formatDateTime(report.generatedAt, lang, tz) })}
       ${report.dueDate ? html` · ${t('report.dueDate', { date: report.dueDate.split('-').reverse().join('/') })}` : ''}
     </p>
+    ${reaudit === undefined ? '' : html`<p class="meta" id="reaudit">${reaudit}</p>`}
     <h2>${t('report.summary')}</h2>
     <section class="charts">${charts(report, lang)}</section>
     <table>

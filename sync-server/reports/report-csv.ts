@@ -7,6 +7,7 @@ import { toCsv } from '../web/csv.js';
 import type { ChainBreakKind, DeviceReport, GateReport, ProvinceReport, Report } from './types.js';
 import {
   type DashboardLanguage,
+  formatDate,
   formatDateTime,
   formatNumber,
   formatPercent,
@@ -86,6 +87,9 @@ export function reportDevicesCsv(report: Report, lang: DashboardLanguage): strin
       'chain',
     ] as const
   ).map((k) => rt(`csv.${k}` as const));
+  // The chain column's heading says what the last re-audit found, so a spreadsheet carries it too.
+  const reaudit = reauditInWords(report, lang);
+  if (reaudit) header[header.length - 1] = `${header[header.length - 1]} (${reaudit})`;
   const num = (n: number, digits = 0) => formatNumber(n, lang, digits);
   const pct = (r: number) => formatPercent(r, lang, 2);
   const rows: string[][] = [];
@@ -191,10 +195,34 @@ export function reportDevicesDataCsv(report: Report): string {
   return toCsv(header, rows, false);
 }
 
-/** What the chain check of one screen checked and what broke, in words. */
+/** When a re-audit ended, in the report's words (Vietnam's time: the registry is the country's). */
+const reauditDate = (ms: number, lang: DashboardLanguage) => formatDate(ms, lang, 'Asia/Ho_Chi_Minh');
+
+/**
+ * What the chain check of one screen checked and what broke, in words: re-verified on a date only
+ * where the last re-audit covered the screen's period and judged every record as on receipt.
+ */
 export function chainInWords(d: DeviceReport, lang: DashboardLanguage): string {
-  const n = (x: number) => formatNumber(x, lang);
   if (d.chain.records === 0) return reportsTexts.text(lang, 'chain.words.none');
+  const r = d.chain.reverified;
+  if (r && r.differ > 0)
+    return reportsTexts.text(lang, 'chain.words.differs', {
+      words: receiptWords(d, lang),
+      date: reauditDate(r.at, lang),
+      count: r.differ,
+    });
+  return receiptWords(d, lang, r && reauditDate(r.at, lang));
+}
+
+function receiptWords(d: DeviceReport, lang: DashboardLanguage, reverifiedOn?: string): string {
+  const n = (x: number) => formatNumber(x, lang);
+  if (d.chain.ok)
+    return reverifiedOn
+      ? reportsTexts.text(lang, 'chain.words.okReverified', {
+          records: n(d.chain.records),
+          date: reverifiedOn,
+        })
+      : reportsTexts.text(lang, 'chain.words.ok', { records: n(d.chain.records) });
   if (d.chain.ok) return reportsTexts.text(lang, 'chain.words.ok', { records: n(d.chain.records) });
   const words: Record<ChainBreakKind, ReportsKey> = {
     gap: 'chain.words.gap',
@@ -210,8 +238,53 @@ export function chainInWords(d: DeviceReport, lang: DashboardLanguage): string {
     if (count === 0) continue;
     parts.push(reportsTexts.text(lang, words[kind], { count: n(count), missing: n(d.chain.missing) }));
   }
-  return reportsTexts.text(lang, 'chain.words.broken', {
-    records: n(d.chain.records),
-    breaks: parts.join('; '),
-  });
+  const breaks = parts.join('; ');
+  return reverifiedOn
+    ? reportsTexts.text(lang, 'chain.words.brokenReverified', {
+        records: n(d.chain.records),
+        date: reverifiedOn,
+        breaks,
+      })
+    : reportsTexts.text(lang, 'chain.words.broken', { records: n(d.chain.records), breaks });
+}
+
+/**
+ * What the last re-audit of the stored records found, in words: "Re-verified on <date>: N records,
+ * no problems", the problems it found, or that none was ever made. Undefined: the report's source
+ * keeps no re-audits.
+ */
+export function reauditInWords(report: Report, lang: DashboardLanguage): string | undefined {
+  const a = report.reaudit;
+  if (a === undefined) return undefined;
+  const t = (k: ReportsKey, p?: Record<string, string | number>) => reportsTexts.text(lang, k, p);
+  if (a === null) return t('reaudit.never');
+  const n = (x: number) => formatNumber(x, lang);
+  const params = {
+    date: reauditDate(a.finishedAt, lang),
+    records: n(a.records),
+    range: a.period === null ? t('reaudit.range.all') : t('reaudit.range.period', { period: a.period }),
+  };
+  const words: Record<ChainBreakKind, ReportsKey> = {
+    gap: 'reaudit.gap',
+    edit: 'chain.words.edit',
+    signature: 'chain.words.signature',
+    device: 'chain.words.device',
+    'site-group': 'chain.words.siteGroup',
+    link: 'chain.words.link',
+  };
+  const problems: string[] = [];
+  for (const kind of Object.keys(words) as ChainBreakKind[]) {
+    const count = a.counts[kind] ?? 0;
+    if (count > 0) problems.push(t(words[kind], { count }));
+  }
+  if (problems.length === 0 && a.differ === 0) return t('reaudit.clean', params);
+  const differ =
+    a.differ === 0
+      ? t('reaudit.agrees')
+      : `${t('reaudit.differs', { count: a.differ })}: ${a.differList
+          .map((x) =>
+            t('reaudit.differItem', { device: x.deviceId, seq: x.seq, atIngest: x.atIngest, now: x.now }),
+          )
+          .join('; ')}${a.differList.length < a.differ ? '; …' : ''}`;
+  return t('reaudit.problems', { ...params, problems: [...problems, differ].join('; ') });
 }

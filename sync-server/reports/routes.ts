@@ -39,10 +39,18 @@ import { buildReportFrom } from './service.js';
 import { reportsTexts } from './texts.js';
 import { renderReports } from './page.js';
 import type { JobQueue } from './job-queue.js';
-import { periodDays, ReportInputError, ReportPeriodTooLongError } from './period.js';
+import type { ReauditProgress, Reauditor } from './reaudit.js';
+import { periodDays, periodRange, ReportInputError, ReportPeriodTooLongError } from './period.js';
 import { renderReportHtml } from './render.js';
 import { reportDevicesCsv, reportDevicesDataCsv, reportPlaysCsv } from './report-csv.js';
-import type { Outage, ProofOfPlayRecord, ReportDevice, ReportPeriod, VerifyChain } from './types.js';
+import type {
+  Outage,
+  ProofOfPlayRecord,
+  ReportDevice,
+  ReportPeriod,
+  ReportReaudit,
+  VerifyChain,
+} from './types.js';
 
 /** The registry/telemetry adapter the report reads. */
 export interface ReportDataSource {
@@ -67,6 +75,17 @@ export interface ReportDataSource {
     to: number,
     timezone: string,
   ): Promise<{ tally: DeviceTally; outages: readonly Outage[] } | undefined>;
+  /** The last finished re-audit of the stored records (null: never); absent: the source keeps none. */
+  lastReaudit?(): Promise<ReportReaudit | null>;
+  /**
+   * Whether that re-audit covered one device's records with `at` in [from, to) — its range holds
+   * the period and no record of it was stored after it started — and how many it judged differently.
+   */
+  reverified?(
+    deviceId: string,
+    from: number,
+    to: number,
+  ): Promise<{ at: number; differ: number } | undefined>;
   /** The same records in pages, by seq (preferred when present). */
   deviceStream?(
     deviceId: string,
@@ -92,6 +111,8 @@ export interface ReportRoutesOptions {
   form?: ReportFormStore;
   /** Gate name history, changed by admins at PUT /api/reports/gate-names. */
   gateNames?: Pick<ReportNamesStore, 'setGateNames'>;
+  /** Re-audits of all stored proof of play, started and followed at /api/reports/reaudit. */
+  reaudit?: Reauditor;
   /** Records admin changes, done or refused (accounts' audit log). */
   audit?: (
     actor: AccountContext,
@@ -115,6 +136,37 @@ const GateNamesBody = z
     provinceName: z.string().trim().min(1).max(200),
   })
   .strict();
+
+const ReauditBody = z
+  .object({
+    /** A period ("2026-Q1", "2026", "2026-01-01..2026-03-31"); absent: the whole registry. */
+    period: z.string().min(1).max(40).optional(),
+    basis: z.enum(['reporting', 'calendar']).optional(),
+  })
+  .strict();
+
+/** A re-audit's state as the API answers it. */
+function reauditJson(p: ReauditProgress) {
+  const { run } = p;
+  return {
+    id: run.id,
+    status: run.status,
+    startedAt: new Date(run.startedAt).toISOString(),
+    finishedAt: run.finishedAt === null ? null : new Date(run.finishedAt).toISOString(),
+    startedBy: run.startedBy,
+    period: run.period,
+    from: run.fromMs === null ? null : new Date(run.fromMs).toISOString(),
+    to: run.toMs === null ? null : new Date(run.toMs).toISOString(),
+    total: run.total,
+    done: run.done,
+    percent: p.percent,
+    etaMs: p.etaMs,
+    problems: run.counts,
+    differ: run.differ,
+    differList: p.differ,
+    error: run.error,
+  };
+}
 
 const PERIOD_FORMS = '2026-Q1, 2026 or 2026-01-01..2026-03-31';
 
@@ -262,6 +314,64 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app,
         );
       },
     );
+
+  const reaudit = opts.reaudit;
+  if (reaudit) {
+    app.get(
+      '/api/reports/reaudit',
+      routeOptions('reports.view', 'The last re-audit of the stored proof of play and its progress'),
+      async (_request, reply) => {
+        reply.header('cache-control', 'no-store');
+        const p = reaudit.progress();
+        return { reaudit: p ? reauditJson(p) : null };
+      },
+    );
+    app.withTypeProvider<ZodTypeProvider>().post(
+      '/api/reports/reaudit',
+      {
+        ...routeOptions('reports.reaudit', 'Start a re-audit of all stored proof of play (or of a period)', {
+          body: ReauditBody.optional(),
+        }),
+        attachValidation: true,
+      },
+      async (request, reply) => {
+        const body = request.body ?? {};
+        const run = await audited(request, 'reports.reaudit', body.period ?? null, async () => {
+          if (request.validationError) throw request.validationError;
+          let fromMs: number | null = null;
+          let toMs: number | null = null;
+          if (body.period !== undefined) {
+            const period = parsePeriod(body.period, body.basis);
+            const zones = new Set((await opts.source.gates()).map((g) => g.timezone));
+            if (zones.size === 0) zones.add('Asia/Ho_Chi_Minh');
+            // Gates in several zones: the span holding the period in every one of them.
+            for (const zone of zones) {
+              const r = periodRange(period, zone);
+              fromMs = fromMs === null ? r.from : Math.min(fromMs, r.from);
+              toMs = toMs === null ? r.to : Math.max(toMs, r.to);
+            }
+          }
+          const started = reaudit.start({
+            startedBy: request.account!.user.username,
+            period: body.period ?? null,
+            fromMs,
+            toMs,
+          });
+          return { result: started, details: { id: started.id, total: started.total } };
+        });
+        return reply.code(202).send({ reaudit: reauditJson(reaudit.progressOf(run)) });
+      },
+    );
+    app.post(
+      '/api/reports/reaudit/cancel',
+      routeOptions('reports.reaudit', 'Cancel the running re-audit of the stored proof of play'),
+      (request) =>
+        audited(request, 'reports.reaudit.cancel', null, async () => {
+          const run = reaudit.cancel();
+          return { result: { reaudit: reauditJson(reaudit.progressOf(run)) }, details: { id: run.id } };
+        }),
+    );
+  }
 
   app.get('/api/reports', REPORT_ROUTE, async (request, reply) => {
     const q = (request.query ?? {}) as Record<string, unknown>;

@@ -49,9 +49,11 @@ export async function buildReportFrom(source: ReportDataSource, req: BuildReques
     generatedAt: req.generatedAt,
     ...(req.minOutageMs !== undefined ? { minOutageMs: req.minOutageMs } : {}),
   });
+  const ranges = new Map<string, { from: number; to: number }>();
   for (const d of devices) {
     const gate = gates.find((g) => g.siteGroup === d.siteGroup)!;
     const { from, to } = periodRange(req.period, gate.timezone);
+    ranges.set(d.deviceId, { from, to });
     const summed =
       req.from !== 'records' && source.deviceTally
         ? await source.deviceTally(d.deviceId, from, to, gate.timezone)
@@ -68,6 +70,18 @@ export async function buildReportFrom(source: ReportDataSource, req: BuildReques
     }
   }
   const report = builder.finish();
+  if (source.lastReaudit) {
+    report.reaudit = await source.lastReaudit();
+    // Each screen's chain column says re-verified only where the re-audit covered its period.
+    if (report.reaudit && source.reverified)
+      for (const p of report.provinces)
+        for (const g of p.gates)
+          for (const d of g.devices) {
+            const range = ranges.get(d.deviceId);
+            const r = range && (await source.reverified(d.deviceId, range.from, range.to));
+            if (r) d.chain.reverified = r;
+          }
+  }
   if (source.titles) nameItems(report, await source.titles(), req.lang);
   return report;
 }

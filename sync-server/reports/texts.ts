@@ -102,6 +102,30 @@ export const reportsTexts = defineCatalogue({
     'timeline.notInService': 'Không hoạt động trong kỳ',
     'chain.words.ok':
       '{records} bản ghi: mã băm, liên kết chuỗi và chữ ký đã kiểm tra khi nhận (chưa kiểm tra lại); không có chỗ đứt',
+    'chain.words.okReverified':
+      '{records} bản ghi: mã băm, liên kết chuỗi và chữ ký đã kiểm tra lại ngày {date}; không có chỗ đứt',
+    'chain.words.brokenReverified':
+      '{records} bản ghi: mã băm, liên kết chuỗi và chữ ký đã kiểm tra lại ngày {date}; {breaks}',
+    'chain.words.differs':
+      '{words}. Lần kiểm tra lại ngày {date}: {count} bản ghi không còn như khi nhận (đã bị thay đổi sau khi nhận)',
+    'reaudit.never': 'Bằng chứng phát đã lưu chưa từng được kiểm tra lại kể từ khi nhận',
+    'reaudit.clean':
+      'Đã kiểm tra lại ngày {date}: {records} bản ghi ({range}), không có vấn đề; khớp với kết quả kiểm tra khi nhận',
+    'reaudit.problems': 'Đã kiểm tra lại ngày {date}: {records} bản ghi ({range}); phát hiện: {problems}',
+    'reaudit.agrees': 'mọi bản ghi có kết quả như khi nhận',
+    'reaudit.differs': '{count} bản ghi có kết quả khác khi nhận (đã bị thay đổi sau khi nhận)',
+    'reaudit.range.all': 'toàn bộ dữ liệu',
+    'reaudit.range.period': 'kỳ {period}',
+    'reaudit.gap': '{count} chỗ thiếu bản ghi',
+    'reaudit.differItem': 'màn hình {device}, bản ghi số {seq}: khi nhận “{atIngest}”, nay “{now}”',
+    'reaudit.title': 'Kiểm tra lại toàn bộ bằng chứng phát',
+    'reaudit.start': 'Kiểm tra lại ngay',
+    'reaudit.cancel': 'Hủy kiểm tra lại',
+    'reaudit.running': 'Đang kiểm tra lại: {percent}% ({done}/{total} bản ghi), còn khoảng {eta}',
+    'reaudit.etaUnknown': 'chưa ước tính được',
+    'reaudit.status.done': 'Đã xong',
+    'reaudit.status.cancelled': 'Đã hủy ({done}/{total} bản ghi)',
+    'reaudit.status.failed': 'Thất bại: {error}',
     'chain.words.none': 'Không có bản ghi trong kỳ',
     'chain.words.broken':
       '{records} bản ghi: mã băm, liên kết chuỗi và chữ ký đã kiểm tra khi nhận (chưa kiểm tra lại); {breaks}',
@@ -244,6 +268,31 @@ export const reportsTexts = defineCatalogue({
     'timeline.notInService': 'Not in service in the period',
     'chain.words.ok':
       '{records} records: hashes, chain links and signatures checked on receipt (not re-verified since); no break',
+    'chain.words.okReverified':
+      '{records} records: hashes, chain links and signatures re-verified on {date}; no break',
+    'chain.words.brokenReverified':
+      '{records} records: hashes, chain links and signatures re-verified on {date}; {breaks}',
+    'chain.words.differs':
+      '{words}. Re-verified on {date}: {count, plural, one {# record is} other {# records are}} no longer as checked on receipt (changed since)',
+    'reaudit.never': 'The stored proof of play was never re-verified since receipt',
+    'reaudit.clean':
+      'Re-verified on {date}: {records} records ({range}), no problems; agrees with what was checked on receipt',
+    'reaudit.problems': 'Re-verified on {date}: {records} records ({range}); found: {problems}',
+    'reaudit.agrees': 'every record judged as on receipt',
+    'reaudit.differs':
+      '{count, plural, one {# record} other {# records}} judged differently than on receipt (changed since)',
+    'reaudit.range.all': 'the whole registry',
+    'reaudit.range.period': 'period {period}',
+    'reaudit.gap': '{count, plural, one {# gap} other {# gaps}}',
+    'reaudit.differItem': 'screen {device}, record {seq}: on receipt “{atIngest}”, now “{now}”',
+    'reaudit.title': 'Re-verify all proof of play',
+    'reaudit.start': 'Re-verify now',
+    'reaudit.cancel': 'Cancel the re-verification',
+    'reaudit.running': 'Re-verifying: {percent}% ({done}/{total} records), about {eta} left',
+    'reaudit.etaUnknown': 'not known yet',
+    'reaudit.status.done': 'Done',
+    'reaudit.status.cancelled': 'Cancelled ({done}/{total} records)',
+    'reaudit.status.failed': 'Failed: {error}',
     'chain.words.none': 'No records in the period',
     'chain.words.broken':
       '{records} records: hashes, chain links and signatures checked on receipt (not re-verified since); {breaks}',

@@ -226,6 +226,11 @@ export interface ChainReport {
   /** Breaks by kind, and the records missing in gaps. */
   counts: Record<ChainBreakKind, number>;
   missing: number;
+  /**
+   * The last finished re-audit covered this screen's period (reports/reaudit.ts): when it ended,
+   * and how many of its records it judged differently from ingest. Absent: not re-verified.
+   */
+  reverified?: { at: number; differ: number };
 }
 
 export interface DeviceReport {
@@ -326,4 +331,20 @@ export interface Report {
   dueDate: string | null;
   provinces: ProvinceReport[];
   totals: Totals;
+  /** The last finished re-audit of the stored records; null: never; absent: not known to the source. */
+  reaudit?: ReportReaudit | null;
+}
+
+/** What the last finished re-audit of the stored proof of play found (reports/reaudit.ts). */
+export interface ReportReaudit {
+  startedAt: number;
+  finishedAt: number;
+  /** The period it checked ("2026-Q1"), or null for the whole registry. */
+  period: string | null;
+  records: number;
+  /** Problems found, by chain break kind. */
+  counts: Partial<Record<ChainBreakKind, number>>;
+  /** Records judged differently from ingest, and the first of them. */
+  differ: number;
+  differList: { deviceId: string; seq: number; atIngest: string; now: string }[];
 }

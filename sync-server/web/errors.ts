@@ -132,6 +132,8 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = Object.freeze({
   // Later, or elsewhere.
   AUTH_RATE_LIMITED: 429,
   REPORT_BUSY: 429,
+  REAUDIT_RUNNING: 409,
+  REAUDIT_NOT_RUNNING: 409,
   PDF_RENDER_FAILED: 503,
   ENROL_NO_TRUST_ROOT: 503,
 });

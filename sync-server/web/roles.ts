@@ -29,6 +29,8 @@ export const ACTIONS = [
   'emergency.create',
   'emergency.approve',
   'reports.view',
+  /** Start or cancel a re-audit of all stored proof of play (reports/reaudit.ts). */
+  'reports.reaudit',
   'users.manage',
   'audit.view',
   'settings.manage',
@@ -59,6 +61,7 @@ export const PERMISSIONS: Readonly<Record<Role, ReadonlySet<Action>>> = Object.f
     'alerts.acknowledge',
     'releases.manage',
     'emergency.create',
+    'reports.reaudit',
   ]),
   author: new Set<Action>([...READ, 'content.edit', 'draft.submit', 'emergency.create']),
   approver: new Set<Action>([...READ, 'draft.approve', 'emergency.approve']),

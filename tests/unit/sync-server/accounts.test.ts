@@ -37,6 +37,7 @@ describe('permission table', () => {
       'content.view',
       'emergency.create',
       'reports.view',
+      'reports.reaudit',
     ]);
     expect(table['author']).toEqual([
       'session.self',
