@@ -52,7 +52,8 @@ process.on('message', (m: { t: string }) => {
 });
 
 async function report(m: OtaMessage, point: string): Promise<void> {
-  process.send!(m);
+  // Delivered before going on: the callers exit right after some reports.
+  await new Promise<void>((resolve) => process.send!(m, undefined, undefined, () => resolve()));
   if (hold !== point) return;
   await new Promise<void>((resolve) => {
     go = resolve;
