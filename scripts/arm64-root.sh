@@ -173,8 +173,10 @@ create() {
     # A throwaway root: dpkg need not fsync each file (minutes saved under emulation).
     echo force-unsafe-io >"$dir/etc/dpkg/dpkg.cfg.d/gatecast-unsafe-io"
     mount_root "$dir"
+    # An earlier install cut short leaves dpkg half-way: finish that first (nothing to do otherwise).
+    in_root "$dir" / dpkg --configure -a
     in_root "$dir" / apt-get update -qq
-    in_root "$dir" / apt-get install -y -qq --no-install-recommends "${ROOT_PACKAGES[@]}"
+    in_root "$dir" / apt-get install -y -qq --fix-broken --no-install-recommends "${ROOT_PACKAGES[@]}"
     umount_root
     echo "$want" >"$dir/$PACKAGES_STAMP"
   fi
@@ -228,12 +230,25 @@ sync_sources() {
   lock=$(sha256sum <"$project/package-lock.json" | cut -d' ' -f1)
   mount_root "$dir"
   if [ "${SYNC_FORCE:-0}" = 1 ] || [ "$(cat "$project/node_modules/.gatecast-lock-sha256" 2>/dev/null)" != "$lock" ]; then
-    in_root "$dir" "$PROJECT" npm ci --no-audit --no-fund
-    echo "$lock" >"$project/node_modules/.gatecast-lock-sha256"
+    npm_ci_in_root "$dir"
   fi
   in_root "$dir" "$PROJECT" bash -c 'rm -rf dist && npm run build --silent'
   umount_root
   echo "$sum" >"$project/.gatecast-sources-sha256"
+}
+
+# npm ci in the root's copy without the project's `prepare` (the build), which the caller runs as
+# a step of its own: together they are what a plain `npm ci` does. The copy's package.json is put
+# back afterwards; the host's is never touched.
+npm_ci_in_root() {
+  local dir=$1
+  cp "$dir$PROJECT/package.json" "$dir$PROJECT/.package.json.orig"
+  in_root "$dir" "$PROJECT" npm pkg delete scripts.prepare
+  local rc=0
+  in_root "$dir" "$PROJECT" npm ci --no-audit --no-fund || rc=$?
+  mv "$dir$PROJECT/.package.json.orig" "$dir$PROJECT/package.json"
+  [ "$rc" = 0 ] || return "$rc"
+  sha256sum <"$dir$PROJECT/package-lock.json" | cut -d' ' -f1 >"$dir$PROJECT/node_modules/.gatecast-lock-sha256"
 }
 
 run_cmd() {
@@ -307,8 +322,7 @@ check() {
   if [ -z "$failed" ]; then
     do_npm_ci() {
       mount_root "$dir"
-      in_root "$dir" "$PROJECT" npm ci --no-audit --no-fund
-      sha256sum <"$dir$PROJECT/package-lock.json" | cut -d' ' -f1 >"$dir$PROJECT/node_modules/.gatecast-lock-sha256"
+      npm_ci_in_root "$dir"
     }
     step 'npm ci' do_npm_ci || failed=${failed:-npm ci}
   fi
@@ -328,6 +342,12 @@ check() {
     step 'native modules' do_native || failed=${failed:-native modules}
   fi
   if [ -z "$failed" ]; then
+    do_daemon() {
+      mount_root "$dir"
+      in_root "$dir" "$PROJECT" node scripts/daemon-start-check.mjs --timeout-s "$DAEMON_START_TIMEOUT_S"
+    }
+    step 'daemon start' do_daemon || failed=${failed:-daemon start}
+    daemon=$(sed -n 's/^daemon up: \([0-9.]*\) s.*/\1/p' "$log/daemon-start.log" | head -1)
     do_unit() {
       mount_root "$dir"
       rm -f "$dir$PROJECT/.arm64-unit.json"
@@ -349,19 +369,13 @@ check() {
         tail -n +2 "$log/unit-summary.txt" | sed 's/^/  /'
       fi
     fi
-    do_daemon() {
-      mount_root "$dir"
-      in_root "$dir" "$PROJECT" node scripts/daemon-start-check.mjs --timeout-s "$DAEMON_START_TIMEOUT_S"
-    }
-    step 'daemon start' do_daemon || failed=${failed:-daemon start}
-    daemon=$(sed -n 's/^daemon up: \([0-9.]*\) s.*/\1/p' "$log/daemon-start.log" | head -1)
   fi
   summary
   local total=$(($(date +%s) - t0))
   if [ -z "$failed" ]; then
     echo "arm64 check: ok in $total s (unit tests ${unit:-?}, daemon start ${daemon:-?} s)"
   else
-    echo "arm64 check: failed at $failed after $total s (unit tests ${unit:-not run}, daemon start ${daemon:+$daemon s}${daemon:-not up})"
+    echo "arm64 check: failed at $failed after $total s (unit tests ${unit:-not run}, daemon start $([ -n "$daemon" ] && echo "$daemon s" || echo 'not up'))"
     return 1
   fi
 }
