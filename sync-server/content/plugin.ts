@@ -20,7 +20,7 @@ import { languageOf } from '../dashboard/language.js';
 import type { DraftService } from '../tuf/drafts.js';
 import type { TufRepository } from '../tuf/repository.js';
 import { MediaStore } from './media-store.js';
-import { approvalRoutes } from './approval-routes.js';
+import { approvalRoutes, type ApprovalRoutesOptions } from './approval-routes.js';
 import { routeOptions } from '../web/route-access.js';
 import { ApprovalService, type GateSource } from './approval-service.js';
 import { publishRoutes } from './publish-routes.js';
@@ -38,6 +38,8 @@ export interface ContentPluginOptions {
   log: Logger;
   mediaMaxBytes: number;
   secureCookies: boolean | 'auto';
+  /** What the emergency page shows above its form (the template picker). */
+  emergencyExtras?: ApprovalRoutesOptions['emergencyExtras'];
 }
 
 export const contentFeature: FastifyPluginAsync<ContentPluginOptions> = async (app, o) => {
@@ -73,6 +75,7 @@ export const contentFeature: FastifyPluginAsync<ContentPluginOptions> = async (a
       accounts: o.accounts,
       clock: o.clock,
       secureCookies: o.secureCookies,
+      ...(o.emergencyExtras ? { emergencyExtras: o.emergencyExtras } : {}),
     });
     // The publishing API (`gatecast draft …`): authors and approvers with their own accounts.
     await app.register(publishRoutes, {
