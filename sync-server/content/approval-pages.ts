@@ -492,6 +492,8 @@ export function renderEmergency(
   zones: ZoneSource,
   user: PublicUser,
   csrfToken: string,
+  /** Shown above the form when there is one (the template picker, templates/page.ts). */
+  beforeForm: SafeHtml | string = '',
 ): string {
   const t = (k: ApprovalKey, p?: Record<string, string | number>) => approvalTexts.text(lang, k, p);
   const first = v.siteGroups[0];
@@ -552,7 +554,7 @@ export function renderEmergency(
     csrfToken,
     html`<main id="emergency">
       <h2>${t('emergency.new')}</h2>
-      ${form}
+      ${first ? beforeForm : ''} ${form}
       <p id="em-result" role="status"></p>
       <h2>${t('emergency.active')}</h2>
       ${

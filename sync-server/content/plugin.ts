@@ -22,7 +22,7 @@ import type { DraftService } from '../tuf/drafts.js';
 import type { TufRepository } from '../tuf/repository.js';
 import { MediaStore } from './media-store.js';
 import { ReviewMedia } from './review-media.js';
-import { approvalRoutes } from './approval-routes.js';
+import { approvalRoutes, type ApprovalRoutesOptions } from './approval-routes.js';
 import { routeOptions } from '../web/route-access.js';
 import { ApprovalService, type GateSource } from './approval-service.js';
 import { publishRoutes } from './publish-routes.js';
@@ -40,6 +40,8 @@ export interface ContentPluginOptions {
   log: Logger;
   mediaMaxBytes: number;
   secureCookies: boolean | 'auto';
+  /** What the emergency page shows above its form (the template picker). */
+  emergencyExtras?: ApprovalRoutesOptions['emergencyExtras'];
 }
 
 export const contentFeature: FastifyPluginAsync<ContentPluginOptions> = async (app, o) => {
@@ -76,6 +78,7 @@ export const contentFeature: FastifyPluginAsync<ContentPluginOptions> = async (a
       clock: o.clock,
       secureCookies: o.secureCookies,
       media: new ReviewMedia({ cacheDir: join(o.dataDir, 'content', 'review-thumbs') }),
+      ...(o.emergencyExtras ? { emergencyExtras: o.emergencyExtras } : {}),
     });
     // The publishing API (`gatecast draft …`): authors and approvers with their own accounts.
     await app.register(publishRoutes, {

@@ -444,4 +444,23 @@ CREATE TABLE pop_reaudit_differ (
 ) WITHOUT ROWID;
 `,
   },
+  {
+    name: 'registry-templates-1',
+    up: `
+-- Ready-made emergency messages (sync-server/templates): never on air by themselves; an emergency
+-- made from one goes through the emergency form and its two-signature approval. text: per language
+-- {title?, body} (JSON). name_key: the name as compared (trimmed, NFC, lower case), unique.
+CREATE TABLE emergency_templates (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  name_key TEXT NOT NULL UNIQUE,
+  text TEXT NOT NULL,
+  duration_minutes INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  created_by TEXT NOT NULL,
+  updated_at INTEGER NOT NULL,
+  updated_by TEXT NOT NULL
+);
+`,
+  },
 ];

@@ -70,6 +70,8 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = Object.freeze({
   ROLLOUT_INVALID: 400,
   ENROL_SCREEN_NAME_INVALID: 400,
   REJECTION_COMMENT_REQUIRED: 400,
+  TEMPLATE_INVALID: 400,
+  TEMPLATE_LANGUAGE_MISSING: 400,
   // Who is asking.
   AUTH_REQUIRED: 401,
   AUTH_FAILED: 401,
@@ -96,6 +98,7 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = Object.freeze({
   ALERT_NOT_FOUND: 404,
   ENROL_GATE_UNKNOWN: 404,
   ROLLOUT_NOT_FOUND: 404,
+  TEMPLATE_NOT_FOUND: 404,
   // The state it is in.
   USER_EXISTS: 409,
   LAST_ADMIN: 409,
@@ -121,6 +124,7 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = Object.freeze({
   ROLLOUT_STATE: 409,
   ROLLOUT_ACTIVE: 409,
   ROLLOUT_STAGE_UNSETTLED: 409,
+  TEMPLATE_NAME_TAKEN: 409,
   MEDIA_TOO_LARGE: 413,
   MEDIA_NOT_VIEWABLE: 415,
   MEDIA_TYPE: 415,
