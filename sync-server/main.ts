@@ -57,6 +57,8 @@ import { ReportFormStore } from './reports/form-settings.js';
 import { titlesOfManifest } from './reports/names.js';
 import { latestManifest } from './content/schedule-preview.js';
 import { contentFeature } from './content/plugin.js';
+import { EmergencyEndService } from './content/emergency-end-service.js';
+import { queueCommand } from './fleet/commands.js';
 import type { ReleaseCatalog } from './releases/catalog.js';
 import { MemoryReleaseCatalog } from './releases/memory-catalog.js';
 import { TufReleaseCatalog } from './releases/tuf-catalog.js';
@@ -405,7 +407,22 @@ export class SyncServer {
           enrolmentTokenTtlMs: c.enrolmentTokenTtlMs,
         },
       });
+      const emergencyEnds =
+        tuf &&
+        new EmergencyEndService({
+          ...deps,
+          repo: tuf.repo,
+          repoDir: c.tuf!.repoDir,
+          queueCommand: (cmd) => queueCommand(deps, cmd),
+          log: this.log.child('emergency-end'),
+        });
+      // A screen that connects is sent the early ends it has not had (queued before the hub delivers).
+      if (emergencyEnds)
+        deps.hub.subscribe((e) => {
+          if (e.type === 'presence' && e.online) emergencyEnds.deviceOnline(e.deviceId);
+        });
       await scope.register(contentFeature, {
+        ...(emergencyEnds ? { emergencyEnds } : {}),
         dataDir: c.dataDir,
         tuf: tuf ? { repo: tuf.repo, repoDir: c.tuf!.repoDir, drafts: tuf.drafts } : undefined,
         gates: this.registry.gates,

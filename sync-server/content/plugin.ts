@@ -26,6 +26,8 @@ import { ApprovalService, type GateSource } from './approval-service.js';
 import { publishRoutes } from './publish-routes.js';
 import { contentRoutes } from './routes.js';
 import { ContentService } from './service.js';
+import type { EmergencyEndService } from './emergency-end-service.js';
+import { emergencyEndRoutes } from './emergency-end-routes.js';
 import { WorkspaceStore } from './workspace-store.js';
 
 export interface ContentPluginOptions {
@@ -38,6 +40,8 @@ export interface ContentPluginOptions {
   log: Logger;
   mediaMaxBytes: number;
   secureCookies: boolean | 'auto';
+  /** Ending emergencies early (docs/drafts.md §7); without it, emergencies end only by a signed draft. */
+  emergencyEnds?: EmergencyEndService;
 }
 
 export const contentFeature: FastifyPluginAsync<ContentPluginOptions> = async (app, o) => {
@@ -69,11 +73,14 @@ export const contentFeature: FastifyPluginAsync<ContentPluginOptions> = async (a
         gates: o.gates,
         clock: o.clock,
         log: o.log.child('approval'),
+        ...(o.emergencyEnds ? { endings: o.emergencyEnds } : {}),
       }),
       accounts: o.accounts,
       clock: o.clock,
       secureCookies: o.secureCookies,
     });
+    if (o.emergencyEnds)
+      await app.register(emergencyEndRoutes, { ends: o.emergencyEnds, accounts: o.accounts });
     // The publishing API (`gatecast draft …`): authors and approvers with their own accounts.
     await app.register(publishRoutes, {
       repo: o.tuf.repo,
