@@ -33,6 +33,7 @@ import {
   screenSection,
 } from './draft-review-sections.js';
 import { PREVIEW_SCREENS, type PreviewScreen } from './screen-preview.js';
+import { endEarlyAssets, endEarlyCell } from './emergency-end-section.js';
 import { DASHBOARD_LOCALE, type DashboardLanguage } from '../dashboard/language.js';
 
 /** Where the pages find each site group's time zone. */
@@ -585,6 +586,7 @@ export function renderEmergency(
                           </button>`
                         : ''
                     }
+                    ${endEarlyCell(a, lang, user)}
                   </td>
                 </tr>`;
               }),
@@ -592,6 +594,7 @@ export function renderEmergency(
             )
           : html`<p id="active-emergencies" class="empty">${t('emergency.noActive')}</p>`
       }
+      ${endEarlyAssets(lang)}
     </main>`,
   );
 }
