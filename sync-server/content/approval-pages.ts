@@ -28,6 +28,7 @@ import { jsonBlock, page } from '../dashboard/layout.js';
 import { diffSection, emergenciesSection, filesSection, screenSection } from './draft-review-sections.js';
 import { compareItemsSection, type ReviewExtras, scheduleSection } from './review-compare.js';
 import { PREVIEW_SCREENS, type PreviewScreen } from './screen-preview.js';
+import { endEarlyAssets, endEarlyCell } from './emergency-end-section.js';
 import { DASHBOARD_LOCALE, type DashboardLanguage } from '../dashboard/language.js';
 
 /** Where the pages find each site group's time zone. */
@@ -588,6 +589,7 @@ export function renderEmergency(
                           </button>`
                         : ''
                     }
+                    ${endEarlyCell(a, lang, user)}
                   </td>
                 </tr>`;
               }),
@@ -595,6 +597,7 @@ export function renderEmergency(
             )
           : html`<p id="active-emergencies" class="empty">${t('emergency.noActive')}</p>`
       }
+      ${endEarlyAssets(lang)}
     </main>`,
   );
 }

@@ -28,6 +28,8 @@ import { ApprovalService, type GateSource } from './approval-service.js';
 import { publishRoutes } from './publish-routes.js';
 import { contentRoutes } from './routes.js';
 import { ContentService } from './service.js';
+import type { EmergencyEndService } from './emergency-end-service.js';
+import { emergencyEndRoutes } from './emergency-end-routes.js';
 import { WorkspaceStore } from './workspace-store.js';
 
 export interface ContentPluginOptions {
@@ -42,6 +44,8 @@ export interface ContentPluginOptions {
   secureCookies: boolean | 'auto';
   /** What the emergency page shows above its form (the template picker). */
   emergencyExtras?: ApprovalRoutesOptions['emergencyExtras'];
+  /** Ending emergencies early (docs/drafts.md §7); without it, emergencies end only by a signed draft. */
+  emergencyEnds?: EmergencyEndService;
 }
 
 export const contentFeature: FastifyPluginAsync<ContentPluginOptions> = async (app, o) => {
@@ -73,6 +77,7 @@ export const contentFeature: FastifyPluginAsync<ContentPluginOptions> = async (a
         gates: o.gates,
         clock: o.clock,
         log: o.log.child('approval'),
+        ...(o.emergencyEnds ? { endings: o.emergencyEnds } : {}),
       }),
       accounts: o.accounts,
       clock: o.clock,
@@ -80,6 +85,8 @@ export const contentFeature: FastifyPluginAsync<ContentPluginOptions> = async (a
       media: new ReviewMedia({ cacheDir: join(o.dataDir, 'content', 'review-thumbs') }),
       ...(o.emergencyExtras ? { emergencyExtras: o.emergencyExtras } : {}),
     });
+    if (o.emergencyEnds)
+      await app.register(emergencyEndRoutes, { ends: o.emergencyEnds, accounts: o.accounts });
     // The publishing API (`gatecast draft …`): authors and approvers with their own accounts.
     await app.register(publishRoutes, {
       repo: o.tuf.repo,

@@ -463,4 +463,30 @@ CREATE TABLE emergency_templates (
 );
 `,
   },
+  {
+    name: 'registry-emergency-ends-1',
+    up: `
+-- The end secret of each emergency (docs/drafts.md §7): drawn when its draft is made; only its
+-- SHA-256 is signed in the bundle. Revealed to the site group's screens when ended early.
+CREATE TABLE emergency_ends (
+  site_group TEXT NOT NULL,
+  emergency_id TEXT NOT NULL,
+  secret TEXT NOT NULL,
+  commitment TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  ended_at INTEGER,
+  ended_by TEXT,
+  PRIMARY KEY (site_group, emergency_id)
+) WITHOUT ROWID;
+-- The end-emergency command each screen was sent for an ended emergency (its answer is the command's).
+CREATE TABLE emergency_end_commands (
+  site_group TEXT NOT NULL,
+  emergency_id TEXT NOT NULL,
+  device_id TEXT NOT NULL,
+  command_id TEXT NOT NULL,
+  PRIMARY KEY (site_group, emergency_id, device_id)
+) WITHOUT ROWID;
+`,
+  },
 ];
