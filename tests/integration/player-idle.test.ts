@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { contentUrl } from '../../player/page-server.js';
+import type { SupervisorTimers } from '../../player/browser/chromium-supervisor.js';
 import type { PageReport } from '../../player/slide.js';
 import { SITE } from '../helpers/player-bundle.js';
 import { type Rig, rigPerTest, slide, started } from '../helpers/player-rig.js';
@@ -98,9 +99,19 @@ describe('player page between switches', () => {
     expect(w.heartbeat).toMatchObject({ type: 'heartbeat', current: 'b', queued: 0 });
   });
 
-  it('is not asked for its state while its own reports show it alive, and is asked again once it goes quiet', async () => {
-    // Asked every second when quiet (pageStallMs / 3).
-    const r = await rigs.start({ pageStallMs: 3000 });
+  it('is not asked for its state while its own reports show it alive, and is asked again once it goes quiet; the supervisor wakes no timer meanwhile', async () => {
+    // The supervisor's timers, counted as they fire.
+    const fired: number[] = [];
+    const timers: SupervisorTimers = {
+      setTimeout: (fn, ms) =>
+        setTimeout(() => {
+          fired.push(Date.now());
+          fn();
+        }, ms),
+      clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+    };
+    // Asked every second when quiet (pageStallMs / 3); no memory check in the window.
+    const r = await rigs.start({ pageStallMs: 3000, memoryCheckIntervalMs: 600_000, timers });
     const t0 = Date.now() + 1500;
     const ids = Array.from({ length: 12 }, (_, i) => `s${i}`);
     for (const [i, id] of ids.entries()) {
@@ -111,16 +122,20 @@ describe('player page between switches', () => {
     }
     await r.waitFor(started(ids[0]!));
     const from = r.reports.length;
+    const firedFrom = Date.now();
     await r.waitFor(started(ids.at(-1)!));
     const during = r.reports.slice(from);
-    // Eleven switches in 4.4 s, each a report over the pipe: no state read in between.
+    // Eleven switches in 4.4 s, each a report over the pipe: no state read in between, and no
+    // timer of the supervisor's fired (no watch polling at a fixed rate).
     expect(during.filter((x) => x.type === 'started')).toHaveLength(ids.length - 1);
     expect(during.filter((x) => x.type === 'heartbeat')).toEqual([]);
-    // On air for good now: the page says nothing, so the supervisor asks.
+    expect(fired.filter((t) => t >= firedFrom)).toEqual([]);
+    // On air for good now: the page says nothing, so the supervisor asks, woken once for it.
     const quietFrom = Date.now();
     const hb = await r.waitFor((x) => x.type === 'heartbeat', 5000);
     expect(hb).toMatchObject({ type: 'heartbeat', current: ids.at(-1), queued: 0 });
     expect(Date.now() - quietFrom).toBeLessThan(2500);
+    expect(fired.filter((t) => t >= quietFrom)).toHaveLength(1);
   });
 
   it('reports its switches over the pipe: the only requests are for the content it shows', async () => {
