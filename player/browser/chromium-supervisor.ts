@@ -43,9 +43,9 @@ import {
   isPssBoundUnder,
   killProcessGroup,
   processGroupOf,
+  ProcessTree,
   type PssReading,
   treePssBytes,
-  treeRssBytes,
 } from './proc-tree.js';
 import { Listeners } from '../../protocol/listeners.js';
 
@@ -131,6 +131,8 @@ export class ChromiumSupervisor implements PlayerSurface {
   lastMemoryBytes = 0;
   /** The last PSS reading of the current browser's tree (see isPssBoundUnder). */
   private pssReading: PssReading | undefined;
+  /** The current browser's process tree, its members kept between PSS readings. */
+  private tree: ProcessTree | undefined;
   private currentNotice: Notice | null = null;
 
   constructor(private readonly o: SupervisorOptions) {
@@ -237,7 +239,8 @@ export class ChromiumSupervisor implements PlayerSurface {
   /** Memory of the browser's process tree (sum of PSS, see proc-tree.ts), measured now. */
   memoryBytes(): number {
     const pid = this.pid;
-    this.lastMemoryBytes = pid ? treePssBytes(pid) : 0;
+    if (!pid) this.lastMemoryBytes = 0;
+    else this.lastMemoryBytes = this.tree?.root === pid ? this.tree.pssBytes() : treePssBytes(pid);
     return this.lastMemoryBytes;
   }
 
@@ -374,8 +377,10 @@ export class ChromiumSupervisor implements PlayerSurface {
     if (this.stopped || this.busy || !this.browser) return;
     const pid = this.pid;
     if (!pid) return;
-    // PSS is read again only when the RSS sum has grown enough since the last reading to matter.
-    const rss = treeRssBytes(pid);
+    // PSS is read again only when the RSS sum has grown enough since the last reading to matter;
+    // the RSS sum is of the members found at the last PSS reading (or since, if one has gone).
+    if (this.tree?.root !== pid) this.tree = new ProcessTree(pid);
+    const rss = this.tree.rssBytes();
     const now = this.clock.now();
     const limit = this.o.browserMemoryLimitBytes;
     const maxAgeMs = 4 * (this.o.memoryCheckIntervalMs ?? 15_000);
@@ -477,6 +482,7 @@ export class ChromiumSupervisor implements PlayerSurface {
     }
     this.browser = browser;
     this.pssReading = undefined;
+    this.tree = undefined;
     this.noteProcessGroup(browser);
     // Over a pipe, 'disconnected' waits until every child that inherited the pipe has gone too
     // (seconds after the browser process was killed), so the process's own exit counts as well.
