@@ -66,7 +66,7 @@ describe('dashboard browser files', () => {
     expect(named.size).toBeGreaterThanOrEqual(9);
     for (const url of named) {
       const m =
-        /^\/dashboard\/static\/(dashboard|fleet|content|accounts|alerts)\/browser\/([\w-]+\.(js|css))$/.exec(
+        /^\/dashboard\/static\/(dashboard|fleet|content|accounts|alerts|reports)\/browser\/([\w-]+\.(js|css))$/.exec(
           url,
         );
       expect(m, url).not.toBeNull();
