@@ -108,10 +108,16 @@ export function weekdayOf(date: string): number {
  * The one rule for every local→UTC conversion: schedules, display opening hours, alerts, reports.
  */
 export function zonedInstant(zone: string, date: string, msOfDay: number): number {
-  const wall = dateToUtcDay(date) * DAY_MS + msOfDay;
-  const before = zoneOffsetMs(zone, wall - DAY_MS);
-  const after = zoneOffsetMs(zone, wall + DAY_MS);
-  const fits = [wall - before, wall - after].filter((t) => zoneOffsetMs(zone, t) === wall - t);
+  return instantOf((t) => zoneOffsetMs(zone, t), dateToUtcDay(date) * DAY_MS + msOfDay);
+}
+
+/** zonedInstant's rule for wall time `wall` (as if UTC), with the zone's offsets from `offset`. */
+function instantOf(offset: (t: number) => number, wall: number): number {
+  const before = offset(wall - DAY_MS);
+  const after = offset(wall + DAY_MS);
+  // One offset on both sides: whether or not wall - before fits, it is the answer below.
+  if (before === after) return wall - before;
+  const fits = [wall - before, wall - after].filter((t) => offset(t) === wall - t);
   if (fits.length) return Math.min(...fits);
   return wall - before;
 }
@@ -186,17 +192,25 @@ export function openingIntervals(
   if (to <= from) return [];
   if (!windows || windows.length === 0) return [{ from, to }];
   const out: Interval[] = [];
-  const firstDate = localDate(zone, from);
+  // Each instant looks up the offsets a day either side of it, and the next day's looks up the same
+  // ones again: each is looked up once (through Intl, the cost of a quarter's opening hours).
+  const offsets = new Map<number, number>();
+  const offset = (t: number) => {
+    let o = offsets.get(t);
+    if (o === undefined) offsets.set(t, (o = zoneOffsetMs(zone, t)));
+    return o;
+  };
+  const at = (day: number, msOfDay: number) => instantOf(offset, day * DAY_MS + msOfDay);
+  const firstDay = dateToUtcDay(localDate(zone, from));
   // Begin a day early so a window that crossed midnight into `from`'s day is included.
-  for (let d = -1; ; d++) {
-    const date = addDays(firstDate, d);
-    const dayStart = zonedInstant(zone, date, 0);
+  for (let day = firstDay - 1; ; day++) {
+    const dayStart = at(day, 0);
     if (dayStart >= to) break;
     for (const w of windows) {
       const s = parseLocalTime(w.start);
       const e = parseLocalTime(w.end);
-      const a = zonedInstant(zone, date, s);
-      const b = zonedInstant(zone, s < e ? date : addDays(date, 1), e);
+      const a = at(day, s);
+      const b = at(s < e ? day : day + 1, e);
       const lo = Math.max(a, from);
       const hi = Math.min(b, to);
       if (hi > lo) out.push({ from: lo, to: hi });

@@ -126,6 +126,32 @@ export interface DeviceRollups {
   declared: DeclaredRollup[];
 }
 
+/** A device's plays of one item, language and kind over a period, added up in the store. */
+export interface PeriodPlays {
+  itemId: string;
+  language: string;
+  partial: boolean;
+  plays: number;
+  playsScreenOff: number;
+  /** Time on air, cut at the end of the period's last day (PeriodRange.toDay). */
+  onAirMs: number;
+}
+
+/**
+ * One device's rollups for a period as a report reads them: the counters added up over its days in
+ * the store (a few rows per screen, not a few per day), the lists as stored.
+ */
+export interface PeriodRollups {
+  records: number;
+  plays: PeriodPlays[];
+  rejected: { reasons: string; records: number }[];
+  rejectedList: RejectedEntry[];
+  cover: DaySpan[];
+  runs: RunRollup[];
+  links: LinkBreak[];
+  declared: DeclaredRollup[];
+}
+
 /** What one stored record adds to the rollups, besides its link. */
 export type Contribution = { day: number; start: number } & (
   | {
@@ -349,6 +375,16 @@ const playsRow = columns('pop_day_plays', {
   onAirNextMs: 'num',
 });
 const rejectedRow = columns('pop_day_rejected', { day: 'num', reasons: 'str', records: 'num' });
+const periodRecordsRow = columns('pop_day_records', { records: 'num' });
+const periodPlaysRow = columns('pop_day_plays', {
+  itemId: 'str',
+  language: 'str',
+  partial: 'isOne',
+  plays: 'num',
+  playsScreenOff: 'num',
+  onAirMs: 'num',
+});
+const periodRejectedRow = columns('pop_day_rejected', { reasons: 'str', records: 'num' });
 const rejectedEntryRow = columns('pop_day_rejected_list', {
   day: 'num',
   seq: 'num',
@@ -505,6 +541,20 @@ export class PopRollupStore {
       runs: db.prepare(
         'SELECT from_seq, to_seq, from_at, to_at FROM pop_chain_runs WHERE device_id = ? ORDER BY from_seq',
       ),
+      periodRecords: db.prepare(
+        'SELECT coalesce(sum(records), 0) AS records FROM pop_day_records WHERE device_id = ? AND day >= ? AND day <= ?',
+      ),
+      // Time on air past a day's end counts on every day but the period's last (its end cuts it).
+      periodPlays: db.prepare(
+        `SELECT item_id, language, partial, sum(plays) AS plays, sum(plays_screen_off) AS plays_screen_off,
+                sum(on_air_ms) + sum(CASE WHEN day < ? THEN on_air_next_ms ELSE 0 END) AS on_air_ms
+         FROM pop_day_plays WHERE device_id = ? AND day >= ? AND day <= ?
+         GROUP BY item_id, language, partial ORDER BY item_id, language, partial`,
+      ),
+      periodRejected: db.prepare(
+        `SELECT reasons, sum(records) AS records FROM pop_day_rejected
+         WHERE device_id = ? AND day >= ? AND day <= ? GROUP BY reasons ORDER BY reasons`,
+      ),
       backfillState: db.prepare('SELECT to_rowid, done_rowid FROM pop_rollup_backfill'),
       backfillRows: db.prepare(
         'SELECT rowid AS id, device_id, seq, at, payload, verdict FROM pop_records WHERE rowid > ? AND rowid <= ? ORDER BY rowid LIMIT ?',
@@ -657,6 +707,25 @@ export class PopRollupStore {
       this.s.backfillMove!.run(last);
     })();
     return this.backfillProgress();
+  }
+
+  /**
+   * One device's rollups for the local days in `range`, the counters added up over them by SQLite
+   * (runs: all of them). What a report reads: a quarter is a few rows per screen and item.
+   */
+  period(deviceId: string, range: DayRange): PeriodRollups {
+    const s = this.s;
+    const args = [deviceId, range.fromDay, range.toDay] as const;
+    return {
+      records: periodRecordsRow.one(s.periodRecords!.get(...args))?.records ?? 0,
+      plays: periodPlaysRow.all(s.periodPlays!.all(range.toDay, ...args)),
+      rejected: periodRejectedRow.all(s.periodRejected!.all(...args)),
+      rejectedList: rejectedEntryRow.all(s.rejectedList!.all(...args)),
+      cover: coverRow.all(s.cover!.all(...args)),
+      runs: runRow.all(s.runs!.all(deviceId)),
+      links: linkRow.all(s.links!.all(...args)),
+      declared: declaredRow.all(s.declared!.all(...args)),
+    };
   }
 
   /** One device's rollups as stored, for the local days in `range` (runs: all of them). */

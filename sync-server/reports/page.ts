@@ -5,13 +5,25 @@
  */
 import { html } from '../web/escape.js';
 import type { PublicUser } from '../accounts/service.js';
+import { browserUrl } from '../dashboard/browser-files.js';
 import { page } from '../dashboard/layout.js';
+import { isAllowed } from '../web/roles.js';
+import type { ReauditWords } from './reaudit-words.js';
 import { DASHBOARD_LANGUAGES, type DashboardLanguage } from '../dashboard/language.js';
 import { type ReportsKey, reportsTexts } from './texts.js';
 
+/** The latest re-audit as the page first shows it (the page's script follows it from there). */
+export interface ReauditPageState {
+  running: boolean;
+  percent: number;
+  words: ReauditWords;
+}
+
 /**
  * The reports form: period, basis, gate, language and format, sent as a plain GET to /api/reports
- * (the report opens or downloads; nothing changes, so no CSRF token is needed).
+ * (the report opens or downloads; nothing changes, so no CSRF token is needed). With `reaudit`, the
+ * re-audit of the stored proof of play: its last result, its progress while one runs and, for a
+ * role allowed to, the buttons that start and cancel it (reports-page.js).
  */
 export function renderReports(
   lang: DashboardLanguage,
@@ -19,6 +31,7 @@ export function renderReports(
   defaultPeriod: string,
   user: PublicUser,
   csrfToken: string,
+  reaudit?: ReauditPageState,
 ): string {
   const t = (k: ReportsKey) => reportsTexts.text(lang, k);
   const formats: [string, ReportsKey][] = [
@@ -27,8 +40,16 @@ export function renderReports(
     ['csv', 'reports.format.csv'],
     ['devices-csv', 'reports.format.devicesCsv'],
   ];
+  const canStart = isAllowed(user.roles, 'reports.reaudit');
   return page(
-    { lang, title: t('reports.title'), user, csrfToken, path: '/dashboard/reports' },
+    {
+      lang,
+      title: t('reports.title'),
+      user,
+      csrfToken,
+      path: '/dashboard/reports',
+      ...(reaudit ? { script: browserUrl('reports', 'reports-page.js') } : {}),
+    },
     html`<main>
       <p><a href="/dashboard">${reportsTexts.text(lang, 'reports.back')}</a></p>
       <form id="report-form" class="login" method="get" action="/api/reports">
@@ -64,6 +85,36 @@ export function renderReports(
         ><input id="report-number" name="number" maxlength="40" />
         <button type="submit">${t('reports.download')}</button>
       </form>
+      ${
+        reaudit
+          ? html`<section id="reaudit" class="login" data-running="${reaudit.running ? 'yes' : 'no'}">
+              <h2>${t('reaudit.title')}</h2>
+              <small>${t('reaudit.hint')}</small>
+              <progress
+                id="reaudit-progress"
+                max="100"
+                value="${reaudit.percent}"
+                ${reaudit.running ? '' : 'hidden'}
+              ></progress>
+              <p id="reaudit-status" role="status">${reaudit.words.status ?? ''}</p>
+              <p>
+                <strong>${t('reaudit.last')}:</strong>
+                <span id="reaudit-last">${reaudit.words.last}</span>
+              </p>
+              ${
+                canStart
+                  ? html`<button id="reaudit-start" type="button" ${reaudit.running ? 'disabled' : ''}>
+                        ${t('reaudit.start')}
+                      </button>
+                      <button id="reaudit-cancel" type="button" ${reaudit.running ? '' : 'hidden'}>
+                        ${t('reaudit.cancel')}
+                      </button>`
+                  : ''
+              }
+              <p id="reaudit-error" class="error" role="alert"></p>
+            </section>`
+          : ''
+      }
     </main>`,
   );
 }

@@ -45,7 +45,7 @@ export interface ReportRegistry {
   reportNames?: Pick<ReportNamesStore, 'gateNames' | 'titles' | 'setTitles'>;
   ingest?: Pick<IngestStore, 'gapRecords'>;
   /** The proof-of-play rollups kept at ingest: when present and complete, reports read them. */
-  rollups?: Pick<PopRollupStore, 'device' | 'backfillProgress'>;
+  rollups?: Pick<PopRollupStore, 'period' | 'backfillProgress'>;
 }
 
 /** Records read from the registry per page: bounded memory, and the event loop runs between pages. */
@@ -492,7 +492,7 @@ export class RegistryReportSource implements ReportDataSource {
   }
 
   /**
-   * One device's period [from, to) added up from the rollups (a few rows per day), with its
+   * One device's period [from, to) added up from the rollups (summed by the store: a few rows per item), with its
    * outages; undefined when the rollups are not ready (rollupsReady).
    */
   async deviceTally(
@@ -503,7 +503,7 @@ export class RegistryReportSource implements ReportDataSource {
   ): Promise<{ tally: DeviceTally; outages: readonly Outage[] } | undefined> {
     const rollups = this.registry.rollups;
     if (!rollups || !this.rollupsReady()) return undefined;
-    const stored = rollups.device(deviceId, periodDays(timezone, from, to));
+    const stored = rollups.period(deviceId, periodDays(timezone, from, to));
     return { tally: tallyOfRollups(stored, timezone, from, to), outages: this.outages(deviceId, from, to) };
   }
 

@@ -4,7 +4,14 @@
  * chain check of a screen in words, which both the CSV and the printed report give.
  */
 import { toCsv } from '../web/csv.js';
-import type { ChainBreakKind, DeviceReport, GateReport, ProvinceReport, Report } from './types.js';
+import type {
+  ChainBreakKind,
+  DeviceReport,
+  GateReport,
+  ProvinceReport,
+  Report,
+  ReportReaudit,
+} from './types.js';
 import {
   type DashboardLanguage,
   formatDate,
@@ -254,8 +261,11 @@ function receiptWords(d: DeviceReport, lang: DashboardLanguage, reverifiedOn?: s
  * keeps no re-audits.
  */
 export function reauditInWords(report: Report, lang: DashboardLanguage): string | undefined {
-  const a = report.reaudit;
-  if (a === undefined) return undefined;
+  return report.reaudit === undefined ? undefined : reauditResultInWords(report.reaudit, lang);
+}
+
+/** What a finished re-audit found (null: none ever finished), in words: the report's and the reports page's. */
+export function reauditResultInWords(a: ReportReaudit | null, lang: DashboardLanguage): string {
   const t = (k: ReportsKey, p?: Record<string, string | number>) => reportsTexts.text(lang, k, p);
   if (a === null) return t('reaudit.never');
   const n = (x: number) => formatNumber(x, lang);

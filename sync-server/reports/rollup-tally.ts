@@ -1,14 +1,15 @@
 /**
  * A device's period from its proof-of-play rollups (registry/pop-rollups.ts) in the shape the report
  * builder judges (build.ts DeviceTally): the same figures the builder adds up from the raw records,
- * read from a few rows per day. Pure.
+ * read from the period's rows as the store added them up (PopRollupStore.period): a few rows per
+ * item, and the lists (covered time, rejected records, breaks, declared gaps). Pure.
  *
  * A period runs from a local midnight to a local midnight at the gate, so its records are those of
  * its local days. Time on air is cut at the period's end, as from raw records: a play on the last
  * day counts up to midnight, one on an earlier day in full (a single play longer than a day that
  * runs past the period's end would count in full: plays are seconds to minutes long).
  */
-import { dayEnd, type DeviceRollups, localDay } from '../registry/pop-rollups.js';
+import { dayEnd, localDay, type PeriodRollups } from '../registry/pop-rollups.js';
 import { noBreaks, type DeviceTally, type PlacedBreak } from './build.js';
 import type { PlayCount, RejectedRecord, RejectReason } from './types.js';
 
@@ -18,17 +19,15 @@ export function periodDays(timezone: string, from: number, to: number): { fromDa
 }
 
 export function tallyOfRollups(
-  rollups: DeviceRollups,
+  rollups: PeriodRollups,
   timezone: string,
   from: number,
   to: number,
 ): DeviceTally {
-  const { fromDay, toDay } = periodDays(timezone, from, to);
-  const inDays = <T extends { day: number }>(list: readonly T[]) =>
-    list.filter((x) => x.day >= fromDay && x.day <= toDay);
+  const { toDay } = periodDays(timezone, from, to);
   const lastDayEnd = dayEnd(timezone, toDay);
   const tally: DeviceTally = {
-    records: inDays(rollups.days).reduce((n, d) => n + d.records, 0),
+    records: rollups.records,
     plays: 0,
     playsScreenOff: 0,
     playsPartial: 0,
@@ -44,8 +43,7 @@ export function tallyOfRollups(
     declared: [],
   };
   const byItem = new Map<string, PlayCount>();
-  for (const p of inDays(rollups.plays)) {
-    const ms = p.day === toDay ? p.onAirMs : p.onAirMs + p.onAirNextMs;
+  for (const p of rollups.plays) {
     tally.playsScreenOff += p.playsScreenOff;
     const k = `${p.itemId}\0${p.language}`;
     let c = byItem.get(k);
@@ -62,31 +60,31 @@ export function tallyOfRollups(
     }
     if (p.partial) {
       tally.playsPartial += p.plays;
-      tally.onAirPartialMs += ms;
+      tally.onAirPartialMs += p.onAirMs;
       c.playsPartial += p.plays;
-      c.onAirPartialMs += ms;
+      c.onAirPartialMs += p.onAirMs;
     } else {
       tally.plays += p.plays;
-      tally.onAirMs += ms;
+      tally.onAirMs += p.onAirMs;
       c.plays += p.plays;
-      c.onAirMs += ms;
+      c.onAirMs += p.onAirMs;
     }
   }
   // Only screen-on plays make an item line (screen-off ones are counted on the screen alone).
   tally.playsByItem = [...byItem.values()].filter((c) => c.plays + c.playsPartial > 0);
-  tally.covered = inDays(rollups.cover).map((s) => ({ from: s.from, to: Math.min(s.to, lastDayEnd) }));
-  for (const r of inDays(rollups.rejected)) {
+  tally.covered = rollups.cover.map((s) => ({ from: s.from, to: Math.min(s.to, lastDayEnd) }));
+  for (const r of rollups.rejected) {
     tally.playsRejected += r.records;
     for (const reason of r.reasons.split('+') as RejectReason[]) tally.breakCounts[reason] += r.records;
   }
   const breaks: PlacedBreak[] = [];
   const rejected: RejectedRecord[] = [];
-  for (const r of inDays(rollups.rejectedList)) {
+  for (const r of rollups.rejectedList) {
     const reasons = r.reasons.split('+') as RejectReason[];
     rejected.push({ seq: r.seq, at: r.at, itemId: r.itemId, language: r.language, reasons });
     for (const kind of reasons) breaks.push({ seq: r.seq, kind, at: r.at });
   }
-  for (const l of inDays(rollups.links)) {
+  for (const l of rollups.links) {
     breaks.push({ seq: l.seq, kind: 'link', at: l.at });
     tally.breakCounts.link++;
   }
@@ -102,7 +100,7 @@ export function tallyOfRollups(
   }
   tally.breaks = breaks;
   tally.rejected = rejected;
-  tally.declared = inDays(rollups.declared).map((g) => ({
+  tally.declared = rollups.declared.map((g) => ({
     seq: g.seq,
     records: g.records,
     from: g.fromMs,

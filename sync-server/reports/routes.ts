@@ -38,6 +38,7 @@ import type { DeviceTally } from './build.js';
 import { buildReportFrom } from './service.js';
 import { reportsTexts } from './texts.js';
 import { renderReports } from './page.js';
+import { reauditWords } from './reaudit-words.js';
 import type { JobQueue } from './job-queue.js';
 import type { ReauditProgress, Reauditor } from './reaudit.js';
 import { periodDays, periodRange, ReportInputError, ReportPeriodTooLongError } from './period.js';
@@ -230,6 +231,9 @@ const REPORT_ROUTE = {
 } as const;
 
 export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app, opts) => {
+  /** The re-audit's state and the last result in the reader's words (the page shows them as given). */
+  const wordsOf = async (p: ReauditProgress | undefined, lang: DashboardLanguage) =>
+    reauditWords(p, (await opts.source.lastReaudit?.()) ?? null, lang);
   const page = opts.page;
   if (page)
     app.get('/dashboard/reports', { config: { access: 'public' } }, async (request, reply) => {
@@ -237,14 +241,23 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app,
       if (!auth) return reply;
       const now = new Date(opts.clock.now());
       const quarter = `${now.getUTCFullYear()}-Q${Math.floor(now.getUTCMonth() / 3) + 1}`;
+      const lang = languageOf(request);
+      const latest = opts.reaudit?.progress();
       return sendHtml(
         reply,
         renderReports(
-          languageOf(request),
+          lang,
           await opts.source.gates(),
           quarter,
           auth.user,
           auth.session.csrfToken,
+          opts.reaudit
+            ? {
+                running: latest?.run.status === 'running',
+                percent: latest?.percent ?? 0,
+                words: await wordsOf(latest, lang),
+              }
+            : undefined,
         ),
       );
     });
@@ -320,10 +333,10 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app,
     app.get(
       '/api/reports/reaudit',
       routeOptions('reports.view', 'The last re-audit of the stored proof of play and its progress'),
-      async (_request, reply) => {
+      async (request, reply) => {
         reply.header('cache-control', 'no-store');
         const p = reaudit.progress();
-        return { reaudit: p ? reauditJson(p) : null };
+        return { reaudit: p ? reauditJson(p) : null, words: await wordsOf(p, languageOf(request)) };
       },
     );
     app.withTypeProvider<ZodTypeProvider>().post(
@@ -359,7 +372,10 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app,
           });
           return { result: started, details: { id: started.id, total: started.total } };
         });
-        return reply.code(202).send({ reaudit: reauditJson(reaudit.progressOf(run)) });
+        const p = reaudit.progressOf(run);
+        return reply
+          .code(202)
+          .send({ reaudit: reauditJson(p), words: await wordsOf(p, languageOf(request)) });
       },
     );
     app.post(
@@ -368,7 +384,11 @@ export const reportRoutes: FastifyPluginAsync<ReportRoutesOptions> = async (app,
       (request) =>
         audited(request, 'reports.reaudit.cancel', null, async () => {
           const run = reaudit.cancel();
-          return { result: { reaudit: reauditJson(reaudit.progressOf(run)) }, details: { id: run.id } };
+          const p = reaudit.progressOf(run);
+          return {
+            result: { reaudit: reauditJson(p), words: await wordsOf(p, languageOf(request)) },
+            details: { id: run.id },
+          };
         }),
     );
   }

@@ -49,10 +49,13 @@ export async function buildReportFrom(source: ReportDataSource, req: BuildReques
     generatedAt: req.generatedAt,
     ...(req.minOutageMs !== undefined ? { minOutageMs: req.minOutageMs } : {}),
   });
+  // Each gate's period once (local midnights through Intl), not once per screen.
+  const gateRanges = new Map(
+    gates.map((g) => [g.siteGroup, { gate: g, ...periodRange(req.period, g.timezone) }] as const),
+  );
   const ranges = new Map<string, { from: number; to: number }>();
   for (const d of devices) {
-    const gate = gates.find((g) => g.siteGroup === d.siteGroup)!;
-    const { from, to } = periodRange(req.period, gate.timezone);
+    const { gate, from, to } = gateRanges.get(d.siteGroup)!;
     ranges.set(d.deviceId, { from, to });
     const summed =
       req.from !== 'records' && source.deviceTally

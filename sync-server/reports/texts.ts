@@ -123,6 +123,12 @@ export const reportsTexts = defineCatalogue({
     'reaudit.cancel': 'Hủy kiểm tra lại',
     'reaudit.running': 'Đang kiểm tra lại: {percent}% ({done}/{total} bản ghi), còn khoảng {eta}',
     'reaudit.etaUnknown': 'chưa ước tính được',
+    'reaudit.eta.seconds': '{seconds} giây',
+    'reaudit.eta.minutes': '{minutes} phút',
+    'reaudit.eta.hours': '{hours} giờ {minutes} phút',
+    'reaudit.last': 'Lần kiểm tra lại gần nhất',
+    'reaudit.hint':
+      'Xác minh lại chữ ký, mã băm và liên kết của mọi bản ghi đã lưu, chạy nền; báo cáo sẽ ghi kết quả.',
     'reaudit.status.done': 'Đã xong',
     'reaudit.status.cancelled': 'Đã hủy ({done}/{total} bản ghi)',
     'reaudit.status.failed': 'Thất bại: {error}',
@@ -290,6 +296,13 @@ export const reportsTexts = defineCatalogue({
     'reaudit.cancel': 'Cancel the re-verification',
     'reaudit.running': 'Re-verifying: {percent}% ({done}/{total} records), about {eta} left',
     'reaudit.etaUnknown': 'not known yet',
+    'reaudit.eta.seconds': '{seconds, plural, one {# second} other {# seconds}}',
+    'reaudit.eta.minutes': '{minutes, plural, one {# minute} other {# minutes}}',
+    'reaudit.eta.hours':
+      '{hours, plural, one {# hour} other {# hours}} {minutes, plural, one {# minute} other {# minutes}}',
+    'reaudit.last': 'Last re-verification',
+    'reaudit.hint':
+      'Verifies the signature, hash and chain link of every stored record again, in the background; reports then say what it found.',
     'reaudit.status.done': 'Done',
     'reaudit.status.cancelled': 'Cancelled ({done}/{total} records)',
     'reaudit.status.failed': 'Failed: {error}',

@@ -1,9 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
+  addDays,
   inDailyWindow,
   isLocalDate,
   intersectIntervals,
   isWithinOpeningHours,
+  localDate,
   localParts,
   mergeIntervals,
   openingIntervals,
@@ -149,6 +151,50 @@ describe('local wall time and opening hours', () => {
     const early = [{ start: '03:00', end: '04:00' }];
     expect(isWithinOpeningHours(paris, Date.parse('2026-03-29T01:30:00Z'), early)).toBe(true);
     expect(isWithinOpeningHours(paris, Date.parse('2026-03-29T00:30:00Z'), early)).toBe(false);
+  });
+
+  it('works out a year of opening hours with a few zone lookups a day, as day-by-day zonedInstant does', () => {
+    // A report works out each gate's opening hours over its period: through Intl, every lookup counts.
+    const lookups = vi.spyOn(Intl.DateTimeFormat.prototype, 'formatToParts');
+    try {
+      const zones = [HCM, 'Europe/Paris', 'America/Santiago', 'Australia/Lord_Howe'];
+      const hours = [
+        [{ start: '07:00', end: '21:00' }],
+        [
+          { start: '22:00', end: '02:30' },
+          { start: '02:00', end: '03:00' },
+        ],
+      ];
+      for (const zone of zones)
+        for (const windows of hours) {
+          const from = zonedTimeToUtc(zone, 2026, 1, 1);
+          const to = zonedTimeToUtc(zone, 2027, 1, 1);
+          lookups.mockClear();
+          const got = openingIntervals(zone, from, to, windows);
+          const calls = lookups.mock.calls.length;
+          // The same intervals as each local day's windows placed one by one with zonedInstant.
+          const expected: { from: number; to: number }[] = [];
+          for (
+            let date = addDays(localDate(zone, from), -1);
+            zonedInstant(zone, date, 0) < to;
+            date = addDays(date, 1)
+          )
+            for (const w of windows) {
+              const s = parseLocalTime(w.start);
+              const e = parseLocalTime(w.end);
+              const a = Math.max(from, zonedInstant(zone, date, s));
+              const b = Math.min(to, zonedInstant(zone, s < e ? date : addDays(date, 1), e));
+              if (b > a) expected.push({ from: a, to: b });
+            }
+          expect(got, `${zone} ${JSON.stringify(windows)}`).toEqual(mergeIntervals(expected));
+          // One lookup a day for midnight and one per window edge, and a few more around each change of clocks.
+          expect(calls, `${zone} ${JSON.stringify(windows)}`).toBeLessThanOrEqual(
+            368 * (1 + 2 * windows.length) + 60,
+          );
+        }
+    } finally {
+      lookups.mockRestore();
+    }
   });
 
   it('does interval arithmetic', () => {

@@ -57,6 +57,8 @@ describe('dashboard browser files', () => {
       '/dashboard/account',
       '/dashboard/audit',
       '/dashboard/reports',
+      '/dashboard/releases',
+      '/dashboard/templates',
     ])
       for (const url of await assetsOf(path)) named.add(url);
     // The approval pages need a TUF repository (not served here); their files are served all the same.
@@ -66,7 +68,7 @@ describe('dashboard browser files', () => {
     expect(named.size).toBeGreaterThanOrEqual(9);
     for (const url of named) {
       const m =
-        /^\/dashboard\/static\/(dashboard|fleet|content|accounts|alerts)\/browser\/([\w-]+\.(js|css))$/.exec(
+        /^\/dashboard\/static\/(dashboard|fleet|content|accounts|alerts|releases|templates|reports)\/browser\/([\w-]+\.(js|css))$/.exec(
           url,
         );
       expect(m, url).not.toBeNull();

@@ -15,7 +15,10 @@ import {
 } from '../../../protocol/proof-of-play.js';
 import { checkPopBatch } from '../../../sync-server/ingest/pop-ingest.js';
 import {
+  type DayRange,
+  type DeviceRollups,
   localDay,
+  type PeriodRollups,
   recountRollups,
   type RollupDevice,
   type RollupRow,
@@ -163,6 +166,48 @@ function storedRows(registry: Registry, deviceId: string): RollupRow[] {
   ).map((r) => ({ seq: r.seq, at: r.at, payload: JSON.parse(r.payload) as unknown, verdict: r.verdict }));
 }
 
+/** A period's rollups added up from per-day ones (a recount's): what the store's period read must give. */
+function periodOf(r: DeviceRollups, range: DayRange): PeriodRollups {
+  const inRange = <T extends { day: number }>(list: readonly T[]) =>
+    list.filter((x) => x.day >= range.fromDay && x.day <= range.toDay);
+  const plays = new Map<string, PeriodRollups['plays'][number]>();
+  for (const p of inRange(r.plays)) {
+    const k = `${p.itemId}\0${p.language}\0${p.partial}`;
+    const sum = plays.get(k) ?? { ...p, plays: 0, playsScreenOff: 0, onAirMs: 0 };
+    sum.plays += p.plays;
+    sum.playsScreenOff += p.playsScreenOff;
+    sum.onAirMs += p.onAirMs + (p.day < range.toDay ? p.onAirNextMs : 0);
+    plays.set(k, sum);
+  }
+  const rejected = new Map<string, number>();
+  for (const x of inRange(r.rejected)) rejected.set(x.reasons, (rejected.get(x.reasons) ?? 0) + x.records);
+  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return {
+    records: inRange(r.days).reduce((n, d) => n + d.records, 0),
+    plays: [...plays.values()]
+      .map(({ itemId, language, partial, plays: n, playsScreenOff, onAirMs }) => ({
+        itemId,
+        language,
+        partial,
+        plays: n,
+        playsScreenOff,
+        onAirMs,
+      }))
+      .sort(
+        (a, b) =>
+          cmp(a.itemId, b.itemId) || cmp(a.language, b.language) || Number(a.partial) - Number(b.partial),
+      ),
+    rejected: [...rejected]
+      .map(([reasons, records]) => ({ reasons, records }))
+      .sort((a, b) => cmp(a.reasons, b.reasons)),
+    rejectedList: inRange(r.rejectedList),
+    cover: inRange(r.cover),
+    runs: r.runs,
+    links: inRange(r.links),
+    declared: inRange(r.declared),
+  };
+}
+
 /** A seeded fleet of two gates with two screens each, enrolled in a fresh registry. */
 function fleet(seed: number): { registry: Registry; rand: () => number; screens: Screen[] } {
   const rand = seededRandom(seed);
@@ -203,7 +248,24 @@ describe('proof-of-play rollups kept at ingest', () => {
         const rows = storedRows(registry, s.deviceId);
         expect(rows).toHaveLength(s.records.length - lost);
         const kept = registry.rollups.device(s.deviceId);
-        expect(kept, `seed ${seed}, ${s.deviceId}`).toEqual(recountRollups(place, rows));
+        const recount = recountRollups(place, rows);
+        expect(kept, `seed ${seed}, ${s.deviceId}`).toEqual(recount);
+        // A report reads a period added up in the store: a row per item, language and kind, not per day.
+        const days = recount.days.map((d) => d.day);
+        const first = Math.min(...days);
+        const last = Math.max(...days);
+        for (const range of [
+          { fromDay: first, toDay: last },
+          { fromDay: first + 1, toDay: last },
+          { fromDay: first, toDay: last - 1 },
+          { fromDay: first + 1, toDay: first + 1 },
+        ]) {
+          const period = registry.rollups.period(s.deviceId, range);
+          expect(period, `seed ${seed}, ${s.deviceId}, ${JSON.stringify(range)}`).toEqual(
+            periodOf(recount, range),
+          );
+          expect(period.plays.length).toBeLessThanOrEqual(4 * 3 * 2);
+        }
         // And against what was generated: the records lost on the way are holes between runs.
         const holes = kept.runs.length - 1;
         expect(holes).toBeLessThanOrEqual(lost);
