@@ -213,7 +213,17 @@ describe('emergency messages', () => {
     expect(out.body.published).toMatchObject({ siteGroup: SG, version: 2 });
     const active = (await call(viewer, 'GET', `/api/content/emergencies?siteGroup=${SG}`)).body.emergencies;
     expect(active).toEqual([
-      { siteGroup: SG, version: 2, emergency: expect.objectContaining({ id: em.id, text }) },
+      {
+        siteGroup: SG,
+        version: 2,
+        // Signed with its end commitment: it may be ended early (docs/drafts.md §7).
+        emergency: expect.objectContaining({
+          id: em.id,
+          text,
+          endCommitment: expect.stringMatching(/^[0-9a-f]{64}$/),
+        }),
+        endable: true,
+      },
     ]);
 
     // A second message nobody approves in time: refused after the deadline, nothing changed.
