@@ -1,5 +1,5 @@
 /**
- * `gatecast draft create|restore|list|show|sign|publish|discard|logout`: drafts built from a folder,
+ * `gatecast draft create|restore|list|show|sign|reject|resubmit|publish|discard|logout`: drafts built from a folder,
  * reviewed and signed on the approver's machine (only the signature leaves it), and published.
  */
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ import { diffLines } from '../protocol/manifest-diff.js';
 import type { DraftView } from '../protocol/publish-api.js';
 import { loadSigningKey } from '../platform/tuf-keys.js';
 import { draftSigningPayload, signDraftPayload, summarisePayload } from '../provisioning/keys.js';
-import { HttpPublishClient, type PublishClient } from '../provisioning/publish-client.js';
+import { HttpPublishClient, PublishApiError, type PublishClient } from '../provisioning/publish-client.js';
 import { PUBLISH_ACCESS } from '../sync-server/content/publish-routes.js';
 import { loadSession, removeSession, sessionPath } from './publish-session.js';
 import {
@@ -59,6 +59,10 @@ function describeDraft(d: DraftView): string[] {
     ...(d.createdBy ? [`  created by: ${d.createdBy}`] : []),
     `  signatures: ${d.signedBy.length}/${d.threshold}${d.signatures.length ? ` (${d.signatures.map((g) => `${g.keyid.slice(0, 12)}${g.by ? ` by ${g.by}` : ''}`).join(', ')})` : ''}`,
   ];
+  if (d.note) lines.push(`  note: ${d.note.replace(/\n+/g, ' ')}`);
+  const sentBack = d.status === 'rejected' ? d.rejections.at(-1) : undefined;
+  if (sentBack)
+    lines.push(`  sent back by ${sentBack.by} at ${sentBack.at}: ${sentBack.comment.replace(/\n+/g, ' ')}`);
   for (const m of d.missing.slice(0, 10)) lines.push(`  missing: ${m}`);
   for (const m of d.media ?? [])
     if (m.normalised)
@@ -113,6 +117,15 @@ function formatBytes(n: number): string {
   return `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }
 
+/** The draft a command is about: its argument or --draft (the same one if both are given). */
+function draftIdOf(arg: string | undefined, option: string | undefined, command: string): string {
+  if (arg && option && arg !== option)
+    throw new UsageError(`two drafts given ("${arg}" and --draft ${option}): name one`);
+  const id = arg ?? option;
+  if (!id) throw new UsageError(`name the draft: gatecast draft ${command} <id>`);
+  return id;
+}
+
 export function registerDraftCommands(program: Command, io: PublishCliIo): void {
   const draft = program.command('draft').description('Drafts: build from a folder, sign locally, publish');
   /** A subcommand about one draft, named by --draft. */
@@ -124,8 +137,9 @@ export function registerDraftCommands(program: Command, io: PublishCliIo): void 
       .description('Check a folder (bundle.json + media), create a draft and upload the media it needs')
       .requiredOption('--site-group <group>', 'site group, e.g. kien-giang/ha-tien')
       .requiredOption('--media <dir>', 'folder: target <site-group>/<path> is the file <dir>/<path>')
-      .option('--manifest <file>', 'bundle manifest (default <media>/bundle.json)'),
-  ).action(async (o: TargetOpts & { siteGroup: string; media: string; manifest?: string }) => {
+      .option('--manifest <file>', 'bundle manifest (default <media>/bundle.json)')
+      .option('--note <text>', 'note to the approvers (why, what to look at)'),
+  ).action(async (o: TargetOpts & { siteGroup: string; media: string; manifest?: string; note?: string }) => {
     const tty = Boolean(process.stderr.isTTY);
     const hashBar = new SingleBar(
       { format: 'checking  [{bar}] {percentage}% | {value}/{total} bytes | {file}', hideCursor: true },
@@ -144,7 +158,10 @@ export function registerDraftCommands(program: Command, io: PublishCliIo): void 
       info(`note: ${join(o.media, f)} is not referenced by the manifest; not uploaded`);
     await checkFolderMedia(folder.localFiles);
     await withClient(o, io, PUBLISH_ACCESS.create, async (client) => {
-      const d = await client.createDraft(folder.request);
+      const d = await client.createDraft({
+        ...folder.request,
+        ...(o.note !== undefined ? { note: o.note } : {}),
+      });
       out(`draft ${d.id} created: ${d.siteGroup} version ${d.version}, ${d.files.length} media files`);
       const toSend = d.missing.map((p) => ({ path: p, file: folder.localFiles.get(p) as string }));
       const sizes = new Map(folder.request.files.map((f) => [f.path, f.length]));
@@ -221,6 +238,54 @@ export function registerDraftCommands(program: Command, io: PublishCliIo): void 
       if (d.note) out(`  note: ${d.note.replace(/\n+/g, ' ')}`);
       out(`next: approvers run "gatecast draft sign --draft ${d.id} --key <their .key file>"`);
     });
+  });
+
+  withTarget(
+    draft
+      .command('reject [id]')
+      .description(
+        'Send an open draft back to its author with a comment (approvers); the signatures it has are void',
+      )
+      .option('--draft <id>', 'draft id (or give it as the argument)')
+      .option('--comment <text>', 'why it goes back: its author reads it (required)'),
+  ).action(async (arg: string | undefined, o: TargetOpts & { draft?: string; comment?: string }) => {
+    const id = draftIdOf(arg, o.draft, 'reject');
+    const d = await withClient(o, io, PUBLISH_ACCESS.reject, async (client) => {
+      try {
+        // An empty comment goes to the server as it is: the rule that a rejection says why is its.
+        return await client.reject(id, o.comment ?? '');
+      } catch (err) {
+        if (
+          o.comment === undefined &&
+          err instanceof PublishApiError &&
+          err.code === 'REJECTION_COMMENT_REQUIRED'
+        )
+          throw new PublishApiError(err.code, `${err.message} (give --comment TEXT)`, err.status);
+        throw err;
+      }
+    });
+    const r = d.rejections.at(-1);
+    out(
+      `draft ${d.id} sent back${d.createdBy ? ` to ${d.createdBy}` : ''}: ${r ? `${r.voidedSignatures} signature(s) void` : 'rejected'}`,
+    );
+    out(
+      `next: its author resubmits it with "gatecast draft resubmit ${d.id} --note <what changed>", or discards it`,
+    );
+  });
+
+  withTarget(
+    draft
+      .command('resubmit [id]')
+      .description('Send your rejected draft back for approval, open again without signatures')
+      .option('--draft <id>', 'draft id (or give it as the argument)')
+      .option('--note <text>', 'new note to the approvers (what changed); replaces the old one'),
+  ).action(async (arg: string | undefined, o: TargetOpts & { draft?: string; note?: string }) => {
+    const id = draftIdOf(arg, o.draft, 'resubmit');
+    const d = await withClient(o, io, PUBLISH_ACCESS.resubmit, (client) => client.resubmit(id, o.note));
+    out(
+      `draft ${d.id} resubmitted: open for approval again (${d.signedBy.length}/${d.threshold} signatures)`,
+    );
+    if (d.note) out(`  note: ${d.note.replace(/\n+/g, ' ')}`);
   });
 
   withTarget(draftCommand('discard', 'Delete an open draft and its uploaded files')).action(

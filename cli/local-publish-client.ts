@@ -3,6 +3,7 @@ import type { Logger } from '../platform/log.js';
 import type { CreateDraftRequest, RestoreDraftRequest, SignatureUpload } from '../protocol/publish-api.js';
 import { fileUpload, type PublishClient } from '../provisioning/publish-client.js';
 import { DraftService } from '../sync-server/tuf/drafts.js';
+import { ForbiddenError } from '../sync-server/web/errors.js';
 import { TufRepository } from '../sync-server/tuf/repository.js';
 
 /** The publishing port on a repository directory on this machine (offline use, demo, tests). */
@@ -49,6 +50,17 @@ export class LocalPublishClient implements PublishClient {
   }
   discard(id: string) {
     return this.#drafts.discard(id);
+  }
+  /** A rejection names the approver who sends the draft back; a repository directory has no accounts. */
+  reject(): Promise<never> {
+    return Promise.reject(
+      new ForbiddenError(
+        'a rejection names the approver who sends the draft back: reject through a sync server account (--server with --user)',
+      ),
+    );
+  }
+  resubmit(id: string, note?: string) {
+    return this.#drafts.resubmit(id, undefined, note);
   }
   uploadFile(id: string, path: string, file: string, onProgress?: (sentBytes: number) => void) {
     return this.#drafts.upload(id, path, fileUpload(file, onProgress));

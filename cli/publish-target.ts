@@ -194,6 +194,8 @@ export function explainRefusal(err: unknown, client: PublishClient, action: Acti
   if (!(err instanceof PublishApiError) || err.code !== 'FORBIDDEN' || !(client instanceof HttpPublishClient))
     return err;
   const user = client.user;
+  // A role the route allows was refused by the service's own rule (e.g. the kind of draft): its words stand.
+  if (user && isAllowed(user.roles ?? user.role, action)) return err;
   const roles = ROLES.filter((r) => isAllowed(r, action));
   return new PublishApiError(
     'FORBIDDEN',

@@ -14,6 +14,9 @@
  * - `POST /drafts/:id/signatures` {keyid, sig, payloadSha256?} → SignResult (publishes at the threshold)
  * - `POST /drafts/:id/publish`              → PublishResult
  * - `DELETE /drafts/:id`                    → 204 (open drafts only)
+ * - `POST /drafts/:id/reject` {comment}     → DraftView, sent back to its author (an approver account;
+ *                                             the comment is required: 400 REJECTION_COMMENT_REQUIRED)
+ * - `POST /drafts/:id/resubmit` {note?}      → DraftView, open again without signatures (its author)
  * Errors: `{ error: { code, message, problems? } }` with 400/401/403/404/409.
  */
 import { z } from 'zod';
@@ -94,6 +97,14 @@ export const RestoreDraftRequest = z.object({
     .optional(),
 });
 export type RestoreDraftRequest = z.infer<typeof RestoreDraftRequest>;
+
+/** An approver sends a draft back (`POST /drafts/:id/reject`); DraftService requires the comment. */
+export const RejectDraftRequest = z.object({ comment: z.string().max(MAX_DRAFT_NOTE_CHARS) });
+export type RejectDraftRequest = z.infer<typeof RejectDraftRequest>;
+
+/** Its author sends a rejected draft back for approval (`POST /drafts/:id/resubmit`). */
+export const ResubmitDraftRequest = z.object({ note: z.string().max(MAX_DRAFT_NOTE_CHARS).optional() });
+export type ResubmitDraftRequest = z.infer<typeof ResubmitDraftRequest>;
 
 export const SignatureUpload = z.object({
   keyid: Sha256,

@@ -46,6 +46,10 @@ export interface PublishClient {
   addSignature(id: string, sig: SignatureUpload): Promise<SignResult>;
   publish(id: string): Promise<PublishResult>;
   discard(id: string): Promise<void>;
+  /** Sends an open draft back to its author with `comment` (an approver account; the server requires the comment). */
+  reject(id: string, comment: string): Promise<DraftView>;
+  /** Its author sends a rejected draft back for approval, with a new note when given. */
+  resubmit(id: string, note?: string): Promise<DraftView>;
   /** Ends what the client holds (the account session); the client is not used afterwards. */
   close?(): Promise<void>;
 }
@@ -80,7 +84,8 @@ export interface PublishSession {
   /** `name=value` of the session cookie. */
   cookie: string;
   csrfToken: string;
-  user: { username: string; displayName: string; role: string };
+  /** `roles`: every role of the account (servers before several roles per account send only `role`). */
+  user: { username: string; displayName: string; role: string; roles?: string[] | undefined };
 }
 
 export interface LoginOptions {
@@ -91,7 +96,12 @@ export interface LoginOptions {
 }
 
 const SessionReply = z.object({
-  user: z.object({ username: z.string(), displayName: z.string(), role: z.string() }),
+  user: z.object({
+    username: z.string(),
+    displayName: z.string(),
+    role: z.string(),
+    roles: z.array(z.string()).optional(),
+  }),
   csrfToken: z.string().min(1),
   expiresAt: z.string().optional(),
 });
@@ -446,6 +456,20 @@ export class HttpPublishClient implements PublishClient {
   }
   async discard(id: string) {
     await this.#call('DELETE', `/drafts/${encodeURIComponent(id)}`);
+  }
+  reject(id: string, comment: string) {
+    return this.#parsed(
+      DraftView,
+      this.#call('POST', `/drafts/${encodeURIComponent(id)}/reject`, { json: { comment } }),
+    );
+  }
+  resubmit(id: string, note?: string) {
+    return this.#parsed(
+      DraftView,
+      this.#call('POST', `/drafts/${encodeURIComponent(id)}/resubmit`, {
+        json: note !== undefined ? { note } : {},
+      }),
+    );
   }
   uploadFile(id: string, path: string, file: string, onProgress?: (sentBytes: number) => void) {
     const counted = fileUpload(file, onProgress);

@@ -23,11 +23,13 @@ import { isGatecastError } from '../../protocol/errors.js';
 import {
   CreateDraftRequest,
   PUBLISH_API_PREFIX,
+  RejectDraftRequest,
   RestoreDraftRequest,
+  ResubmitDraftRequest,
   SignatureUpload,
 } from '../../protocol/publish-api.js';
 import type { AccountContext } from '../accounts/access-control.js';
-import { RequestInvalidError } from '../web/errors.js';
+import { ForbiddenError, RequestInvalidError } from '../web/errors.js';
 import { routeOptions } from '../web/route-access.js';
 import type { Action } from '../web/roles.js';
 import type { AccountService } from '../accounts/service.js';
@@ -52,6 +54,9 @@ export const PUBLISH_ACCESS = {
   discard: 'draft.submit',
   sign: 'draft.approve',
   publish: 'draft.approve',
+  reject: 'draft.approve',
+  /** Its author: DraftService.resubmit asks draft.submit, or emergency.create for an emergency. */
+  resubmit: 'content.view',
 } as const satisfies Record<string, Action>;
 
 function tokenMatches(header: string | undefined, token: string): boolean {
@@ -258,6 +263,56 @@ export const publishRoutes: FastifyPluginAsyncZod<PublishRoutesOptions> = async 
             }),
           );
         },
+      );
+
+      api.post(
+        '/drafts/:id/reject',
+        {
+          ...routeOptions(PUBLISH_ACCESS.reject, 'Send a draft back to its author with a comment', {
+            params: DraftParams,
+            body: RejectDraftRequest,
+          }),
+          attachValidation: true,
+        },
+        async (req) =>
+          audited(
+            req,
+            'draft.reject',
+            req.params.id,
+            async () => {
+              if (req.validationError) throw req.validationError;
+              const by = actorOf(req);
+              // A rejection is recorded under the approver's name: there is none behind a bearer token.
+              if (!by)
+                throw new ForbiddenError(
+                  'a rejection names the approver who sends the draft back: reject through a sync server account',
+                );
+              return drafts.reject(req.params.id, req.body.comment, by);
+            },
+            (d) => ({ siteGroup: d.siteGroup, comment: d.rejections.at(-1)?.comment }),
+          ),
+      );
+
+      api.post(
+        '/drafts/:id/resubmit',
+        {
+          ...routeOptions(PUBLISH_ACCESS.resubmit, 'The author sends a rejected draft back for approval', {
+            params: DraftParams,
+            body: ResubmitDraftRequest,
+          }),
+          attachValidation: true,
+        },
+        async (req) =>
+          audited(
+            req,
+            'draft.resubmit',
+            req.params.id,
+            async () => {
+              if (req.validationError) throw req.validationError;
+              return drafts.resubmit(req.params.id, actorOf(req), req.body.note);
+            },
+            (d) => ({ siteGroup: d.siteGroup }),
+          ),
       );
 
       api.delete(

@@ -33,6 +33,8 @@ import {
 } from '../../protocol/content.js';
 import { diffManifests, type ManifestDiff } from '../../protocol/manifest-diff.js';
 import { coded, GatecastError } from '../../protocol/errors.js';
+import { ForbiddenError } from '../web/errors.js';
+import { type Action, isAllowed } from '../web/roles.js';
 import { createLogger, type Logger } from '../../platform/log.js';
 import {
   type CreateDraftRequest,
@@ -102,6 +104,24 @@ export interface DraftActor {
 
 /** Every role of an actor. */
 export const actorRoles = (by: DraftActor): readonly string[] => by.roles ?? [by.role];
+
+/**
+ * Refuses (FORBIDDEN) an account none of whose roles allows what acting on a draft of this kind
+ * needs: every client (dashboard, CLI) reaches the same rule here.
+ */
+function mayActOn(
+  rec: Pick<DraftRecord, 'id' | 'kind'>,
+  by: DraftActor,
+  needs: Record<DraftKind, Action>,
+  doing: string,
+): void {
+  const action = needs[rec.kind];
+  const roles = actorRoles(by);
+  if (!isAllowed(roles, action))
+    throw new ForbiddenError(
+      `${by.username} (role ${roles.join('+')}) may not ${doing} ${rec.kind} draft ${rec.id}: that needs ${action}`,
+    );
+}
 
 /** How a draft is made beyond its content (defaults: a content draft with no deadline). */
 export interface CreateDraftOptions {
@@ -441,6 +461,7 @@ export class DraftService {
         );
       if (actorRoles(by).includes('admin'))
         throw new NotDraftReviewerError(`${by.username} holds the admin role and does not review drafts`);
+      mayActOn(rec, by, { content: 'draft.approve', emergency: 'emergency.approve' }, 'reject');
       rec.rejections.push({
         by: by.username,
         at: tufTime(this.#clock.now()),
@@ -464,6 +485,7 @@ export class DraftService {
   resubmit(id: string, by: DraftActor | undefined, note?: string): Promise<DraftView> {
     return this.#exclusive(async () => {
       const rec = await this.#load(id);
+      if (by) mayActOn(rec, by, { content: 'draft.submit', emergency: 'emergency.create' }, 'resubmit');
       if (rec.status !== 'rejected')
         throw new DraftStateError(`draft ${id} is ${rec.status}; only a rejected draft is resubmitted`);
       if (by && rec.createdBy !== undefined && rec.createdBy !== by.username)
