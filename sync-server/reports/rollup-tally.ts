@@ -46,12 +46,15 @@ export function tallyOfRollups(
   const byItem = new Map<string, PlayCount>();
   for (const p of inDays(rollups.plays)) {
     const ms = p.day === toDay ? p.onAirMs : p.onAirMs + p.onAirNextMs;
-    tally.playsScreenOff += p.playsScreenOff;
-    const k = `${p.itemId}\0${p.language}`;
+    // A side or footer region's plays are listed apart: the screen's plays are main's.
+    const main = p.region === '';
+    if (main) tally.playsScreenOff += p.playsScreenOff;
+    const k = `${p.itemId}\0${p.language}\0${p.region}`;
     let c = byItem.get(k);
     if (!c) {
       c = {
         itemId: p.itemId,
+        ...(main ? {} : { region: p.region as 'side' | 'footer' }),
         language: p.language,
         plays: 0,
         onAirMs: 0,
@@ -61,13 +64,13 @@ export function tallyOfRollups(
       byItem.set(k, c);
     }
     if (p.partial) {
-      tally.playsPartial += p.plays;
-      tally.onAirPartialMs += ms;
+      if (main) tally.playsPartial += p.plays;
+      if (main) tally.onAirPartialMs += ms;
       c.playsPartial += p.plays;
       c.onAirPartialMs += ms;
     } else {
-      tally.plays += p.plays;
-      tally.onAirMs += ms;
+      if (main) tally.plays += p.plays;
+      if (main) tally.onAirMs += ms;
       c.plays += p.plays;
       c.onAirMs += ms;
     }
