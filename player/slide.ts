@@ -78,6 +78,16 @@ export const PageReport = z.discriminatedUnion('type', [
     slideId: z.string().max(300),
     startAt: z.number(),
     actualStart: z.number(),
+    /** A layout region's own slide (side, footer); absent: main. */
+    region: z.enum(['side', 'footer']).optional(),
+  }),
+  /** A layout region was emptied (the layout on air no longer has it, or its slides changed). */
+  z.object({
+    type: z.literal('region-ended'),
+    pageId: z.string().max(100),
+    region: z.enum(['side', 'footer']),
+    slideId: z.string().max(300),
+    at: z.number(),
   }),
   z.object({
     type: z.literal('error'),

@@ -59,9 +59,18 @@ export const PopEntry = z
      * plays apart. Absent on whole plays, so records made before this field hash as they did.
      */
     partial: z.literal(true).optional(),
+    /**
+     * The layout region the item was shown in, when it is not main: a side or footer region loops its
+     * own playlist beside what the schedule put in main. Absent on main's plays, so records made
+     * before this field hash as they did.
+     */
+    region: z.enum(['side', 'footer']).optional(),
   })
   .strict();
 export type PopEntry = z.infer<typeof PopEntry>;
+
+/** A layout region that shows items of its own (recorded in `PopEntry.region`). */
+export type PopRegion = NonNullable<PopEntry['region']>;
 
 /** What the hashed part of a record (a play's or a gap's) adds to its entry: its place in the chain. */
 const CHAIN_LINK = {

@@ -123,6 +123,13 @@ export type SignatureUpload = z.infer<typeof SignatureUpload>;
  */
 export const DraftStatus = z.enum(['open', 'rejected', 'published']);
 
+/** A media file's type ("PNG", "H264/AAC MP4") and size in pixels, when the record kept them. */
+const MEDIA_FACTS = {
+  type: z.string().optional(),
+  width: z.number().int().optional(),
+  height: z.number().int().optional(),
+};
+
 export const DraftView = z.object({
   id: z.string(),
   siteGroup: z.string(),
@@ -162,9 +169,14 @@ export const DraftView = z.object({
     .array(
       z.object({
         path: z.string(),
-        original: z.object({ length: z.number().int(), sha256: z.string(), description: z.string() }),
+        original: z.object({
+          length: z.number().int(),
+          sha256: z.string(),
+          description: z.string(),
+          ...MEDIA_FACTS,
+        }),
         normalised: z
-          .object({ length: z.number().int(), sha256: z.string(), description: z.string() })
+          .object({ length: z.number().int(), sha256: z.string(), description: z.string(), ...MEDIA_FACTS })
           .optional(),
         action: z.string(),
       }),

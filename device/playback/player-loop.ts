@@ -27,7 +27,15 @@ import type { Clock } from '../../protocol/clock.js';
 import { createLogger, type Logger } from '../../platform/log.js';
 import type { PlannedItem } from '../../protocol/schedule.js';
 import type { ContentSource } from '../content/installed.js';
-import { describeItem, resolveSlide, slideId, type VariantRef, waitingCard } from './resolve-slide.js';
+import type { PopRegion } from '../../protocol/proof-of-play.js';
+import {
+  describeItem,
+  type RegionShowing,
+  resolveSlide,
+  slideId,
+  type VariantRef,
+  waitingCard,
+} from './resolve-slide.js';
 
 /** What is on air at a time, and what follows it. */
 export interface PlanWindow {
@@ -56,6 +64,11 @@ export interface PlayEvent {
    * emergency, a schedule or bundle change, or the player stopping. Absent on whole plays.
    */
   partial?: true;
+  /**
+   * Shown in a layout's side or footer region (which loops its own playlist); absent: main. Its
+   * source and schedule entry are those of main's showing that brought the layout on air.
+   */
+  region?: PopRegion;
 }
 
 /** An item that went on air (its `played` event follows when it leaves the air). */
@@ -95,6 +108,8 @@ interface Sent {
 }
 
 const MAX_REMEMBERED = 64;
+/** Region slides remembered (a layout's side and footer slides, by the id the page gets). */
+const MAX_REGION_REMEMBERED = 400;
 /** How far the clock may jump past the queue before the loop starts over from "now". */
 const JUMP_MS = 5000;
 const MAX_SKIPS_PER_FILL = 50;
@@ -130,6 +145,9 @@ export class PlayerLoop {
     skipped: new Set<(e: SkipEvent) => void>(),
   };
   private readonly sent = new Map<string, Sent>();
+  private readonly regionSent = new Map<string, RegionShowing & Omit<Sent, 'item' | 'variant'>>();
+  /** What each side or footer region has on air, recorded when it leaves the air. */
+  private readonly regionOnAir = new Map<PopRegion, StartEvent>();
   /** The showing on air, recorded when it leaves the air. */
   private onAir: StartEvent | undefined;
   /** The slide the last start-over put on air at once: it may continue the showing on air. */
@@ -165,7 +183,9 @@ export class PlayerLoop {
     this.timer = undefined;
     for (const off of this.offs) off();
     this.offs = [];
-    this.endOnAir(this.o.clock.now());
+    const now = this.o.clock.now();
+    this.endOnAir(now);
+    for (const region of [...this.regionOnAir.keys()]) this.endRegion(region, now);
   }
 
   /** Each item as it goes on air (status, LED); `onPlayed` hears of it when it has left the air. */
@@ -218,7 +238,7 @@ export class PlayerLoop {
         // On air now: shown as soon as it is loaded rather than at its planned start.
         const immediate =
           onAirNow || early ? { ...r.slide, startAt: 0, transition: 'cut' as const } : r.slide;
-        this.remember(candidate, r.variant, bundle.siteGroup, bundle.version);
+        this.remember(candidate, r.variant, bundle.siteGroup, bundle.version, r.regions);
         this.replacing = onAirNow && !early ? r.slide.id : undefined;
         void this.o.surface
           .replace([immediate])
@@ -261,7 +281,7 @@ export class PlayerLoop {
       if (!next) break;
       const r = resolveSlide(next, bundle, this.o.gate);
       if (r.ok) {
-        this.remember(next, r.variant, bundle.siteGroup, bundle.version);
+        this.remember(next, r.variant, bundle.siteGroup, bundle.version, r.regions);
         void this.o.surface
           .enqueue(r.slide)
           .catch((err) => this.log.error('surface enqueue failed', { err }));
@@ -299,9 +319,21 @@ export class PlayerLoop {
     }
   }
 
-  private remember(item: PlannedItem, variant: VariantRef, siteGroup: string, bundleVersion: number): void {
+  private remember(
+    item: PlannedItem,
+    variant: VariantRef,
+    siteGroup: string,
+    bundleVersion: number,
+    regions: readonly RegionShowing[] = [],
+  ): void {
     this.sent.set(slideId(item), { item, variant, siteGroup, bundleVersion });
     while (this.sent.size > MAX_REMEMBERED) this.sent.delete(this.sent.keys().next().value!);
+    for (const r of regions) {
+      this.regionSent.delete(r.slideId);
+      this.regionSent.set(r.slideId, { ...r, siteGroup, bundleVersion });
+    }
+    while (this.regionSent.size > MAX_REGION_REMEMBERED)
+      this.regionSent.delete(this.regionSent.keys().next().value!);
   }
 
   private skip(item: PlannedItem, reason: string, at: number, failedFile?: string): void {
@@ -312,7 +344,9 @@ export class PlayerLoop {
   }
 
   private received(r: PageReport): void {
-    if (r.type === 'started') {
+    if (r.type === 'started' && r.region) this.regionStarted(r.region, r.slideId, r.startAt, r.actualStart);
+    else if (r.type === 'region-ended') this.endRegion(r.region, r.at);
+    else if (r.type === 'started') {
       const s = this.sent.get(r.slideId);
       const on = this.onAir;
       // A restarted browser shows the current slide again; a start-over may put the same showing
@@ -324,6 +358,9 @@ export class PlayerLoop {
       }
       if (r.slideId === this.replacing) this.replacing = undefined;
       this.endOnAir(r.actualStart);
+      // An emergency covers every region: what they show under it is not on screen.
+      if (s?.item.source === 'emergency')
+        for (const region of [...this.regionOnAir.keys()]) this.endRegion(region, r.actualStart);
       if (!s) return; // the waiting card, or a slide forgotten since
       const e: StartEvent = {
         item: s.item,
@@ -341,6 +378,52 @@ export class PlayerLoop {
       const s = this.sent.get(r.slideId);
       if (s) this.skip(s.item, r.reason, this.o.clock.now(), s.variant.targetPath);
     }
+  }
+
+  /**
+   * A side or footer region put a slide on air (the page's id is the layout's `#<round>`): the
+   * region's previous showing ends there, and this one is recorded when it leaves the air. Under an
+   * emergency nothing of a region is on screen, so nothing is recorded.
+   */
+  private regionStarted(region: PopRegion, pageSlideId: string, startAt: number, actualStart: number): void {
+    this.endRegion(region, actualStart);
+    const s = this.regionSent.get(pageSlideId.replace(/#\d+$/, ''));
+    const main = this.onAir;
+    if (!s || s.region !== region || main?.item.source === 'emergency') return;
+    const { scheduleEntryId: _none, ...own } = s.item;
+    const item: PlannedItem = {
+      ...own,
+      // The region loops on the page's own time: its slot is the one the page planned.
+      startAt: startAt > 0 ? startAt : actualStart,
+      ...(main
+        ? {
+            source: main.item.source,
+            ...(main.item.scheduleEntryId ? { scheduleEntryId: main.item.scheduleEntryId } : {}),
+          }
+        : {}),
+    };
+    this.regionOnAir.set(region, {
+      item,
+      slideId: pageSlideId,
+      language: item.language,
+      variant: s.variant,
+      siteGroup: s.siteGroup,
+      bundleVersion: s.bundleVersion,
+      scheduledStart: item.startAt,
+      actualStart,
+      region,
+    });
+  }
+
+  /** A region's showing left the air at `end` (its next slide, the region emptied, an emergency, the stop). */
+  private endRegion(region: PopRegion, end: number): void {
+    const on = this.regionOnAir.get(region);
+    if (!on) return;
+    this.regionOnAir.delete(region);
+    const durationMs = Math.max(0, end - on.actualStart);
+    const whole = isWholeShowing(durationMs, on.item.durationMs);
+    const e: PlayEvent = { ...on, durationMs, ...(whole ? {} : { partial: true as const }) };
+    for (const l of this.listeners.played) l(e);
   }
 
   /** The showing on air left it at `end` (the next slide's first frame, or the loop's stop). */

@@ -25,9 +25,18 @@ export function layoutOf(bundle: InstalledBundle, playlist: Playlist | undefined
   return id ? bundle.manifest.layouts?.find((l) => l.id === id) : undefined;
 }
 
+/** A slide of a side or footer region: the item it shows there (for proof of play). */
+export interface RegionSlideRef {
+  /** The slide's id as the page gets it (the page adds `#<round>` per showing). */
+  slideId: string;
+  region: 'side' | 'footer';
+  item: PlannedItem;
+}
+
 /**
  * The layout spec for a slide starting at `at`. `resolveRegionSlide` resolves one item of a region's
- * playlist (resolve-slide.ts, without layout or ticker).
+ * playlist (resolve-slide.ts, without layout or ticker); `onRegionSlide` hears of each slide a region
+ * got.
  */
 export function resolveLayout(
   layout: Layout,
@@ -35,6 +44,7 @@ export function resolveLayout(
   gate: GateView,
   at: number,
   resolveRegionSlide: (item: PlannedItem) => Slide | undefined,
+  onRegionSlide?: (ref: RegionSlideRef) => void,
 ): LayoutSpec {
   const m = bundle.manifest;
   const zone = m.schedule.timezone ?? gate.timezone ?? DEFAULT_TIMEZONE;
@@ -53,7 +63,7 @@ export function resolveLayout(
         : gate.languages.filter((l) => langs.includes(l));
       for (const language of shown) {
         if (slides.length >= MAX_REGION_SLIDES) break;
-        const s = resolveRegionSlide({
+        const item: PlannedItem = {
           startAt: 0,
           durationMs: entry.durationMs ?? media.durationMs ?? 8000,
           source: 'default',
@@ -64,14 +74,12 @@ export function resolveLayout(
           forLanguage: language,
           transition: playlist.transition,
           fadeMs: playlist.fadeMs,
-        });
-        if (s)
-          slides.push({
-            ...s,
-            id: `${layout.id}/${name}/${media.id}/${language}`,
-            ticker: null,
-            layout: null,
-          });
+        };
+        const s = resolveRegionSlide(item);
+        if (!s) continue;
+        const id = `${layout.id}/${name}/${media.id}/${language}`;
+        slides.push({ ...s, id, ticker: null, layout: null });
+        onRegionSlide?.({ slideId: id, region: name, item });
       }
     }
     if (slides.length) spec[name] = slides;

@@ -8,7 +8,7 @@ import type { Slide, TickerSpec } from '../../player/slide.js';
 import type { MediaItem } from '../../protocol/content.js';
 import type { PlannedItem } from '../../protocol/schedule.js';
 import type { InstalledBundle } from '../content/installed.js';
-import { type GateView, layoutOf, resolveLayout } from './resolve-layout.js';
+import { type GateView, layoutOf, type RegionSlideRef, resolveLayout } from './resolve-layout.js';
 
 /** Which variant was shown: its main target and hash (text variants hash their JSON). */
 export interface VariantRef {
@@ -17,7 +17,20 @@ export interface VariantRef {
   sha256: string;
 }
 
-export type Resolved = { ok: true; slide: Slide; variant: VariantRef } | { ok: false; reason: string };
+/** A side or footer region's slide with the variant it shows (proof of play records its plays). */
+export interface RegionShowing extends RegionSlideRef {
+  variant: VariantRef;
+}
+
+export type Resolved =
+  | {
+      ok: true;
+      slide: Slide;
+      variant: VariantRef;
+      /** The slides of the layout's side and footer regions, when it has them. */
+      regions?: RegionShowing[];
+    }
+  | { ok: false; reason: string };
 
 export function slideId(item: PlannedItem): string {
   return `${item.itemId}/${item.language}@${item.startAt}`;
@@ -75,14 +88,25 @@ export function resolveSlide(
     ? { text: layout.regions.ticker.text, speedPxPerS: layout.regions.ticker.speedPxPerS ?? 80 }
     : playlist?.ticker;
   const ticker = !options.isRegion && tickerText ? tickerSpec(tickerText, gateLanguages) : null;
+  const variants = new Map<PlannedItem, VariantRef>();
+  const regions: RegionShowing[] = [];
   const layoutSpec = layout
-    ? resolveLayout(layout, bundle, gateView, item.startAt, (regionItem) => {
-        const r = resolveSlide(regionItem, bundle, gateView, { isRegion: true });
-        return r.ok ? r.slide : undefined;
-      })
+    ? resolveLayout(
+        layout,
+        bundle,
+        gateView,
+        item.startAt,
+        (regionItem) => {
+          const r = resolveSlide(regionItem, bundle, gateView, { isRegion: true });
+          if (r.ok) variants.set(regionItem, r.variant);
+          return r.ok ? r.slide : undefined;
+        },
+        (ref) => regions.push({ ...ref, variant: variants.get(ref.item)! }),
+      )
     : undefined;
   // Only slides of a playlist with a layout say so: the others play on the whole screen as before.
   const withLayout = (s: Slide): Slide => (layoutSpec ? { ...s, layout: layoutSpec } : s);
+  const regionsOf = regions.length ? { regions } : {};
 
   const file = (path: string): { url: string; sha256: string } | undefined => {
     const info = bundle.targets.get(path);
@@ -104,6 +128,7 @@ export function resolveSlide(
         ok: true,
         slide: withLayout({ ...base, content: { kind: 'image', src: f.url }, ticker }),
         variant: { targetPath: v.src, sha256: f.sha256 },
+        ...regionsOf,
       };
     }
     case 'video': {
@@ -118,6 +143,7 @@ export function resolveSlide(
           ticker,
         }),
         variant: { targetPath: v.src, sha256: f.sha256 },
+        ...regionsOf,
       };
     }
     case 'html': {
@@ -129,6 +155,7 @@ export function resolveSlide(
         ok: true,
         slide: withLayout({ ...base, content: { kind: 'html', src: f.url }, ticker }),
         variant: { targetPath: v.entry, sha256: f.sha256 },
+        ...regionsOf,
       };
     }
     case 'text':
@@ -145,6 +172,7 @@ export function resolveSlide(
           ticker,
         }),
         variant: { sha256: sha256(JSON.stringify(v.text)) },
+        ...regionsOf,
       };
   }
 }

@@ -1,5 +1,5 @@
 /** Turns a planned item that was shown into a proof-of-play entry (pure). */
-import { type PopEntry, textContentSha256 } from '../../protocol/proof-of-play.js';
+import { type PopEntry, type PopRegion, textContentSha256 } from '../../protocol/proof-of-play.js';
 import type { PlannedItem } from '../../protocol/schedule.js';
 import { plannedContent } from '../../protocol/schedule-engine.js';
 import type { InstalledBundle } from '../content/installed.js';
@@ -15,6 +15,8 @@ export interface Showing {
   partial?: boolean;
   screenOn: boolean;
   clockStatus: PopEntry['clockStatus'];
+  /** A layout's side or footer region; absent: main. */
+  region?: PopRegion;
 }
 
 export type PopBundle = Pick<InstalledBundle, 'siteGroup' | 'version' | 'manifest' | 'targets'>;
@@ -53,5 +55,7 @@ export function popEntryFor(planned: PlannedItem, bundle: PopBundle, showing: Sh
     clockStatus: showing.clockStatus,
     // Absent on whole plays: records made before the field existed hash as they did.
     ...(showing.partial ? { partial: true as const } : {}),
+    // Absent on main: records made before the field existed hash as they did.
+    ...(showing.region ? { region: showing.region } : {}),
   };
 }

@@ -45,6 +45,7 @@ export function popEntryForPlay(
     actualStartAt: e.actualStart + offset,
     durationMs: e.durationMs,
     ...(e.partial ? { partial: true } : {}),
+    ...(e.region ? { region: e.region } : {}),
     screenOn: d.screenOn,
     clockStatus: d.trusted.status(),
   });

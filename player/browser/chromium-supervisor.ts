@@ -278,7 +278,8 @@ export class ChromiumSupervisor implements PlayerSurface {
 
   private received(r: PageReport): void {
     if (!this.busy) this.heard();
-    if (r.type === 'started') {
+    // A side or footer region's switches are not main's: what is on air, and when to recycle, are main's.
+    if (r.type === 'started' && !r.region) {
       const slide = this.pending.find((s) => s.id === r.slideId) ?? this.onAir;
       if (slide && slide.id === r.slideId) {
         this.onAir = slide;

@@ -14,8 +14,8 @@
  *
  * The daemon drives the page with `gatecast.enqueue(slide)` / `gatecast.replace(slides)` and hears
  * back through the supervisor's DevTools binding `__gatecastReport` (over its pipe, no request):
- * `ready`, `started`, `error`, `page-error`. Liveness is not reported: the supervisor reads
- * `gatecast.state()` over the same pipe.
+ * `ready`, `started` (a side or footer region's starts name the region), `region-ended`, `error`,
+ * `page-error`. Liveness is not reported: the supervisor reads `gatecast.state()` over the same pipe.
  */
 
 (() => {
@@ -261,8 +261,8 @@
 
   /**
    * A stage in `stageEl`. `hooks.onSwitch(slide, frameEpoch)` runs as a slide goes on air;
-   * `hooks.reportsStarts` says whether its switches are reported to the daemon (main only: proof of
-   * play records what the schedule planned).
+   * `hooks.reportsStarts` says whether its switches are reported to the daemon (proof of play records
+   * them; a region's reports name it).
    */
   function createStage(stageEl, name, hooks) {
     const layerEls = [...stageEl.querySelectorAll('.layer')];
@@ -427,7 +427,13 @@
       }
       hooks.onSwitch?.(slide, frameEpoch);
       if (hooks.reportsStarts)
-        report({ type: 'started', slideId: slide.id, startAt: slide.startAt, actualStart: frameEpoch });
+        report({
+          type: 'started',
+          slideId: slide.id,
+          startAt: slide.startAt,
+          actualStart: frameEpoch,
+          ...(name === 'main' ? {} : { region: name }),
+        });
       // A cut covers the outgoing layer at once: it is emptied in this same frame (as a page that
       // swaps one element for another does) instead of in a frame more asked for; the next load
       // starts after the frame, so the switch frame does no more than the swap.
@@ -789,6 +795,8 @@
 
   function loopRegion(stage, slides) {
     stage.loop = undefined;
+    const shown = stage.state().current;
+    if (shown) report({ type: 'region-ended', region: stage.name, slideId: shown, at: epochNow() });
     stage.clear();
     if (!slides || slides.length === 0) return;
     stage.loop = { slides, index: 0, round: 0 };
@@ -823,6 +831,7 @@
   function regionStage(region) {
     if (!regionStages[region]) {
       const s = createStage(region === 'side' ? sideEl : footerEl, region, {
+        reportsStarts: true,
         onSwitch: (slide, t) => nextInLoop(s, slide, t),
       });
       regionStages[region] = s;

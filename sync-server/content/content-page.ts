@@ -111,6 +111,11 @@ export function renderContent(
                 <p id="cw-draft" class="cw-draft" hidden>
                   <span id="cw-draft-text"></span> <a id="cw-draft-link" href="#">${t('draft.open')}</a>
                 </p>
+                <section id="cw-media-box" class="cw-section" hidden aria-live="polite">
+                  <h3>${t('media.title')}</h3>
+                  <p id="cw-media-state"></p>
+                  <ul id="cw-media" class="cw-media"></ul>
+                </section>
                 <section class="cw-section" id="cw-preview-box">
                   <h3 id="cw-preview-title"></h3>
                   <p id="cw-preview-empty" class="cw-note">${t('preview.empty')}</p>

@@ -17,7 +17,10 @@
  *                                                          anything else → 415 MEDIA_NOT_VIEWABLE (content.view)
  *   POST /api/content/preview {siteGroup, manifest, from?, hours?} → PreviewResult (content.view)
  *   POST /api/content/submit?siteGroup=  {revision?}       → 201 {draft, link} | 409 DRAFT_BASE_STALE
- *        {difference} when the workspace was made from a version no longer on air (draft.submit)
+ *        {difference} when the workspace was made from a version no longer on air (draft.submit);
+ *        `ticket` (optional) names the submission for its progress:
+ *   GET  /api/content/submit/progress?ticket=              → {submission} | 404: each media file waiting,
+ *        checked, normalised (progress 0..1), done (what it was → what it became) or refused (draft.submit)
  * Errors: `{ error: { code, message, problems? } }` (web/errors.ts). Every mutation is audited.
  */
 import { Readable } from 'node:stream';
@@ -33,7 +36,9 @@ import type { AccountContext } from '../accounts/access-control.js';
 import { routeOptions } from '../web/route-access.js';
 import { inlineMediaHeaders, sendAsDownload } from '../web/untrusted-bytes.js';
 import { MediaNotViewableError, MediaRejectedError } from './errors.js';
+import { NotFoundError } from '../web/errors.js';
 import { MAX_PREVIEW_HOURS, type ContentService } from './service.js';
+import { SUBMIT_TICKET } from './submit-progress.js';
 
 export interface ContentRoutesOptions {
   content: ContentService;
@@ -67,8 +72,11 @@ const SubmitBody = z
     revision: z.number().int().min(1).optional(),
     /** The author's note to the approvers. */
     note: z.string().max(MAX_DRAFT_NOTE_CHARS).optional(),
+    /** The page's name for the submission, to poll its media's progress. */
+    ticket: z.string().regex(SUBMIT_TICKET).optional(),
   })
   .nullish();
+const ProgressQuery = z.object({ ticket: z.string().regex(SUBMIT_TICKET) });
 const MediaQuery = z.object({ siteGroup: SiteGroupId, name: z.string().min(1).max(300) });
 const MediaPathQuery = z.object({ path: z.string().min(1).max(512) });
 
@@ -302,7 +310,7 @@ export const contentRoutes: FastifyPluginAsyncZod<ContentRoutesOptions> = async 
       const body = request.body;
       const res = await auditRefusal(
         { actor, action: 'draft.submit', target: siteGroup, outcome: 'failed' },
-        () => content.submit(siteGroup, body?.revision, by, body?.note),
+        () => content.submit(siteGroup, body?.revision, by, body?.note, body?.ticket),
       );
       accounts.audit(actor, 'draft.submit', res.draft.id, 'ok', {
         siteGroup,
@@ -315,6 +323,18 @@ export const contentRoutes: FastifyPluginAsyncZod<ContentRoutesOptions> = async 
         .code(201)
         .header('cache-control', 'no-store')
         .send({ draft: res.draft, link: res.link, carriedEmergencies: res.carriedEmergencies });
+    },
+  );
+
+  app.get(
+    '/api/content/submit/progress',
+    routeOptions('draft.submit', 'How far a submission’s media are checked and normalised', {
+      querystring: ProgressQuery,
+    }),
+    async (request, reply) => {
+      const submission = await content.submitProgress(request.query.ticket, request.account!.user.username);
+      if (!submission) throw new NotFoundError(`no submission "${request.query.ticket}" of yours`);
+      return reply.header('cache-control', 'no-store').send({ submission });
     },
   );
 };

@@ -36,6 +36,7 @@ import {
 import { contentTypeOf } from './media-names.js';
 import type { MediaRecord, MediaStore, MediaUpload } from './media-store.js';
 import type { WorkspaceRecord, WorkspaceStore } from './workspace-store.js';
+import { type SubmitProgress, SubmitProgressBoard } from './submit-progress.js';
 import { type DetectedType, detectFileType } from '../web/untrusted-bytes.js';
 
 /** The longest preview window. */
@@ -119,6 +120,8 @@ const NOT_IN_DRAFT = /^media file "(.+)" is referenced but not in the draft$/;
 
 export class ContentService {
   constructor(private readonly o: ContentServiceOptions) {}
+
+  readonly #progress = new SubmitProgressBoard();
 
   #known(siteGroup: string): void {
     if (!this.o.repo.siteGroups().some((g) => g.siteGroup === siteGroup))
@@ -369,6 +372,8 @@ export class ContentService {
     by: DraftActor,
     /** The author's note to the approvers. */
     note?: string,
+    /** The page's name for this submission: its media's progress is asked by it (submitProgress). */
+    ticket?: string,
   ): Promise<SubmitResult> {
     this.#known(siteGroup);
     const saved = await this.o.workspaces.load(siteGroup);
@@ -422,13 +427,24 @@ export class ContentService {
       by,
     );
     const uploaded: string[] = [];
+    const board = this.#progress;
+    if (ticket)
+      board.start({ ticket, by: by.username, siteGroup, draftId: draft.id, paths: draft.missing, at: now });
     try {
       for (const path of draft.missing) {
-        const { stream } = await this.o.media.open(path);
-        await this.o.drafts.upload(draft.id, path, stream);
+        if (ticket) board.checking(ticket, path);
+        try {
+          const { stream } = await this.o.media.open(path);
+          await this.o.drafts.upload(draft.id, path, stream);
+        } catch (err) {
+          if (ticket) board.failed(ticket, path, err);
+          throw err;
+        }
+        if (ticket) board.done(ticket, path);
         uploaded.push(path);
       }
     } catch (err) {
+      if (ticket) board.finish(ticket, 'refused');
       await this.o.drafts
         .discard(draft.id)
         .catch((e: unknown) =>
@@ -437,6 +453,7 @@ export class ContentService {
       throw err;
     }
     const view = await this.o.drafts.get(draft.id);
+    if (ticket) board.finish(ticket, 'submitted', view.media);
     const carriedIds = carried.map((e) => e.id);
     this.o.log.info('workspace submitted', {
       siteGroup,
@@ -451,6 +468,21 @@ export class ContentService {
       uploaded,
       carriedEmergencies: carriedIds,
     };
+  }
+
+  /**
+   * How far the submission `ticket` of account `username` is: each media file waiting, being checked
+   * or normalised (with the draft's own progress), done with what it became, or refused and why.
+   */
+  async submitProgress(ticket: string, username: string): Promise<SubmitProgress | undefined> {
+    const id = this.#progress.running(ticket, username);
+    const jobs = id
+      ? await this.o.drafts.get(id).then(
+          (d) => d.jobs ?? [],
+          () => [],
+        )
+      : [];
+    return this.#progress.view(ticket, username, jobs);
   }
 
   /**

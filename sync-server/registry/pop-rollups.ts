@@ -5,8 +5,9 @@
  * gap's first lost play, a record that does not parse its stored time.
  *
  * - days: records per screen and day, of every kind (the chain column's "records checked");
- * - plays: per screen, day, item, language and whole/partial (PopEntry.partial) — plays with the
- *   screen on, plays with it off, seconds on air up to the day's end and past it;
+ * - plays: per screen, day, item, language, layout region (PopEntry.region; '' is main) and
+ *   whole/partial (PopEntry.partial) — plays with the screen on, plays with it off, seconds on air up
+ *   to the day's end and past it;
  * - rejected: per screen, day and reasons — records that fail a check of their own (shape, hash,
  *   signature, claimed seq, screen or site group), kept as evidence and counted in no total; and
  *   the lowest REJECTED_KEPT_PER_DAY of them per day by seq, with what the report lists of each;
@@ -66,6 +67,8 @@ export interface PlaysRollup {
   day: number;
   itemId: string;
   language: string;
+  /** The layout region it was shown in: 'side', 'footer', or '' for main. */
+  region: string;
   partial: boolean;
   plays: number;
   playsScreenOff: number;
@@ -130,6 +133,8 @@ export interface DeviceRollups {
 export interface PeriodPlays {
   itemId: string;
   language: string;
+  /** The layout region it was shown in: 'side', 'footer', or '' for main. */
+  region: string;
   partial: boolean;
   plays: number;
   playsScreenOff: number;
@@ -158,6 +163,8 @@ export type Contribution = { day: number; start: number } & (
       kind: 'play';
       itemId: string;
       language: string;
+      /** '' for main. */
+      region: string;
       partial: boolean;
       screenOn: boolean;
       onAirMs: number;
@@ -256,11 +263,13 @@ export function contributionOf(device: RollupDevice, row: RollupRow): Contributi
     start,
     itemId: parsed.itemId,
     language: parsed.language,
+    region: parsed.region ?? '',
     partial: parsed.partial === true,
     screenOn: on,
     onAirMs: on ? Math.min(end, midnight) - start : 0,
     onAirNextMs: on ? Math.max(0, end - midnight) : 0,
-    span: on ? { from: start, to: end } : null,
+    // What covers the screen's time is main's: a side region loops beside it and would hide its gaps.
+    span: on && !parsed.region ? { from: start, to: end } : null,
   };
 }
 
@@ -319,11 +328,12 @@ export function recountRollups(device: RollupDevice, rowsIn: Iterable<RollupRow>
       });
     } else if (c.kind === 'declared') declared.push(c.gap);
     else {
-      const k = `${c.day}\0${c.itemId}\0${c.language}\0${c.partial}`;
+      const k = `${c.day}\0${c.itemId}\0${c.language}\0${c.region}\0${c.partial}`;
       const p = plays.get(k) ?? {
         day: c.day,
         itemId: c.itemId,
         language: c.language,
+        region: c.region,
         partial: c.partial,
         plays: 0,
         playsScreenOff: 0,
@@ -346,6 +356,7 @@ export function recountRollups(device: RollupDevice, rowsIn: Iterable<RollupRow>
         a.day - b.day ||
         cmp(a.itemId, b.itemId) ||
         cmp(a.language, b.language) ||
+        cmp(a.region, b.region) ||
         Number(a.partial) - Number(b.partial),
     ),
     rejected: [...rejected.values()].sort((a, b) => a.day - b.day || cmp(a.reasons, b.reasons)),
@@ -368,6 +379,7 @@ const playsRow = columns('pop_day_plays', {
   day: 'num',
   itemId: 'str',
   language: 'str',
+  region: 'str',
   partial: 'isOne',
   plays: 'num',
   playsScreenOff: 'num',
@@ -379,6 +391,7 @@ const periodRecordsRow = columns('pop_day_records', { records: 'num' });
 const periodPlaysRow = columns('pop_day_plays', {
   itemId: 'str',
   language: 'str',
+  region: 'str',
   partial: 'isOne',
   plays: 'num',
   playsScreenOff: 'num',
@@ -476,13 +489,14 @@ export class PopRollupStore {
           'day',
           'item_id',
           'language',
+          'region',
           'partial',
           'plays',
           'plays_screen_off',
           'on_air_ms',
           'on_air_next_ms',
         ],
-        ['device_id', 'day', 'item_id', 'language', 'partial'],
+        ['device_id', 'day', 'item_id', 'language', 'region', 'partial'],
         ['plays', 'plays_screen_off', 'on_air_ms', 'on_air_next_ms'],
       ),
       addRejected: upsert(
@@ -530,8 +544,8 @@ export class PopRollupStore {
       days: byDay('pop_day_records', 'day, records', 'day'),
       plays: byDay(
         'pop_day_plays',
-        'day, item_id, language, partial, plays, plays_screen_off, on_air_ms, on_air_next_ms',
-        'day, item_id, language, partial',
+        'day, item_id, language, region, partial, plays, plays_screen_off, on_air_ms, on_air_next_ms',
+        'day, item_id, language, region, partial',
       ),
       rejected: byDay('pop_day_rejected', 'day, reasons, records', 'day, reasons'),
       rejectedList: byDay('pop_day_rejected_list', 'day, seq, at, item_id, language, reasons', 'seq'),
@@ -546,10 +560,10 @@ export class PopRollupStore {
       ),
       // Time on air past a day's end counts on every day but the period's last (its end cuts it).
       periodPlays: db.prepare(
-        `SELECT item_id, language, partial, sum(plays) AS plays, sum(plays_screen_off) AS plays_screen_off,
+        `SELECT item_id, language, region, partial, sum(plays) AS plays, sum(plays_screen_off) AS plays_screen_off,
                 sum(on_air_ms) + sum(CASE WHEN day < ? THEN on_air_next_ms ELSE 0 END) AS on_air_ms
          FROM pop_day_plays WHERE device_id = ? AND day >= ? AND day <= ?
-         GROUP BY item_id, language, partial ORDER BY item_id, language, partial`,
+         GROUP BY item_id, language, region, partial ORDER BY item_id, language, region, partial`,
       ),
       periodRejected: db.prepare(
         `SELECT reasons, sum(records) AS records FROM pop_day_rejected
@@ -601,6 +615,7 @@ export class PopRollupStore {
         c.day,
         c.itemId,
         c.language,
+        c.region,
         c.partial ? 1 : 0,
         c.screenOn ? 1 : 0,
         c.screenOn ? 0 : 1,

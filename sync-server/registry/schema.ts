@@ -489,4 +489,29 @@ CREATE TABLE emergency_end_commands (
 ) WITHOUT ROWID;
 `,
   },
+  {
+    name: 'registry-pop-regions-1',
+    up: `
+-- Plays per layout region (PopEntry.region): 'side' and 'footer' loop a layout's own playlists beside
+-- main; '' is main (the schedule's), what every record stored before carried.
+CREATE TABLE pop_day_plays_regions (
+  device_id TEXT NOT NULL,
+  day INTEGER NOT NULL,
+  item_id TEXT NOT NULL,
+  language TEXT NOT NULL,
+  region TEXT NOT NULL,
+  partial INTEGER NOT NULL,
+  plays INTEGER NOT NULL,
+  plays_screen_off INTEGER NOT NULL,
+  on_air_ms INTEGER NOT NULL,
+  on_air_next_ms INTEGER NOT NULL,
+  PRIMARY KEY (device_id, day, item_id, language, region, partial)
+) WITHOUT ROWID;
+INSERT INTO pop_day_plays_regions
+  SELECT device_id, day, item_id, language, '', partial, plays, plays_screen_off, on_air_ms, on_air_next_ms
+  FROM pop_day_plays;
+DROP TABLE pop_day_plays;
+ALTER TABLE pop_day_plays_regions RENAME TO pop_day_plays;
+`,
+  },
 ];

@@ -215,32 +215,36 @@ export class DeviceAccumulator {
       return;
     }
     if (!r.screenOn) {
-      this.playsScreenOff++;
+      if (r.region === undefined) this.playsScreenOff++;
       return;
     }
     const end = Math.min(r.actualStart + Math.max(0, r.durationMs), this.gate.to);
     const ms = end - r.actualStart;
-    if (r.partial) {
+    // A side or footer region's plays are listed apart: the screen's plays and coverage are main's.
+    const main = r.region === undefined;
+    if (main && r.partial) {
       this.playsPartial++;
       this.onAirPartialMs += ms;
-    } else {
+    } else if (main) {
       this.plays++;
       this.onAirMs += ms;
     }
-    // itemId → language → count: two small maps, no key string built per record.
+    // itemId → language (and region) → count: two small maps, no key string built per main record.
     let byLang = this.counts.get(r.itemId);
     if (!byLang) this.counts.set(r.itemId, (byLang = new Map()));
-    let c = byLang.get(r.language);
+    const langKey = main ? r.language : `${r.language}\u0000${r.region}`;
+    let c = byLang.get(langKey);
     if (!c) {
       c = {
         itemId: r.itemId,
+        ...(main ? {} : { region: r.region }),
         language: r.language,
         plays: 0,
         onAirMs: 0,
         playsPartial: 0,
         onAirPartialMs: 0,
       };
-      byLang.set(r.language, c);
+      byLang.set(langKey, c);
     }
     if (r.partial) {
       c.playsPartial++;
@@ -249,6 +253,7 @@ export class DeviceAccumulator {
       c.plays++;
       c.onAirMs += ms;
     }
+    if (!main) return;
     // Bridge uncovered stretches shorter than a gap as they come (back-to-back items make one
     // interval, not thousands); records out of time order are bridged the same way in `finish`.
     const last = this.covered[this.covered.length - 1];

@@ -29,11 +29,12 @@ export const REJECTED_LISTED_MAX = 1000;
 
 export const DEFAULT_MIN_OUTAGE_MS = 5 * 60_000;
 
-export const keyOf = (itemId: string, language: string) => `${itemId}\u0000${language}`;
+export const keyOf = (itemId: string, language: string, region = '') =>
+  `${itemId}\u0000${language}\u0000${region}`;
 
 export function addPlays(into: Map<string, PlayCount>, from: Iterable<PlayCount>): void {
   for (const p of from) {
-    const k = keyOf(p.itemId, p.language);
+    const k = keyOf(p.itemId, p.language, p.region);
     const cur = into.get(k);
     if (cur) {
       cur.plays += p.plays;
@@ -44,9 +45,12 @@ export function addPlays(into: Map<string, PlayCount>, from: Iterable<PlayCount>
   }
 }
 
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Item, language, then main before its regions. */
 export const sortPlays = (m: Map<string, PlayCount>) =>
-  [...m.values()].sort((a, b) =>
-    a.itemId === b.itemId ? (a.language < b.language ? -1 : 1) : a.itemId < b.itemId ? -1 : 1,
+  [...m.values()].sort(
+    (a, b) => cmp(a.itemId, b.itemId) || cmp(a.language, b.language) || cmp(a.region ?? '', b.region ?? ''),
   );
 
 export const ratio = (num: number, den: number) => (den > 0 ? num / den : 1);

@@ -147,6 +147,7 @@ export function reportRecordOf(deviceId: string, row: StoredRow, raw: unknown): 
     claimed: { deviceId: r.deviceId, siteGroup: r.siteGroup },
   };
   if (r.partial === true) out.partial = true;
+  if (r.region) out.region = r.region;
   if (stored) out.stored = stored;
   return out;
 }

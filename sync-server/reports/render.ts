@@ -31,7 +31,8 @@ import { chainInWords, HOUR, reauditInWords } from './report-csv.js';
 function charts(report: Report, lang: DashboardLanguage): SafeHtml {
   const byLanguage = new Map<string, number>();
   for (const p of report.provinces)
-    for (const c of p.playsByItem) byLanguage.set(c.language, (byLanguage.get(c.language) ?? 0) + c.plays);
+    for (const c of p.playsByItem)
+      if (!c.region) byLanguage.set(c.language, (byLanguage.get(c.language) ?? 0) + c.plays);
   const none = reportsTexts.text(lang, 'report.none');
   return html`${barChart(
     report.provinces.flatMap((p) => p.gates.map((g) => ({ label: g.name, value: g.totals.uptimeRatio }))),
@@ -238,6 +239,7 @@ function renderReportHtmlBody(report: Report, lang: DashboardLanguage, doc: Repo
             <tr>
               <th>${t('report.item')}</th>
               <th>${t('report.language')}</th>
+              <th>${t('report.region')}</th>
               <th class="n">${t('report.plays')}</th>
               <th class="n">${t('report.onAirHours')}</th>
               <th class="n">${t('report.playsPartial')}</th>
@@ -249,6 +251,7 @@ function renderReportHtmlBody(report: Report, lang: DashboardLanguage, doc: Repo
                 html`<tr>
                   <td>${c.title ?? c.itemId}</td>
                   <td>${c.language}</td>
+                  <td data-region="${c.region ?? 'main'}">${t(`region.${c.region ?? 'main'}`)}</td>
                   <td class="n">${num(c.plays)}</td>
                   <td class="n">${num(c.onAirMs / HOUR, 2)}</td>
                   <td class="n">${num(c.playsPartial)}</td>

@@ -47,6 +47,8 @@ export function reportPlaysCsv(report: Report, lang: DashboardLanguage): string 
     t('report.onAirHours'),
     t('report.playsPartial'),
     `${t('report.playsPartial')} (h)`,
+    // Last, so the columns before keep their places: main, side or footer.
+    t('report.region'),
   ];
   const rows: (string | number)[][] = [];
   for (const { p, g, d } of eachScreen(report))
@@ -62,6 +64,7 @@ export function reportPlaysCsv(report: Report, lang: DashboardLanguage): string 
         hours(c.onAirMs),
         c.playsPartial,
         hours(c.onAirPartialMs),
+        c.region ?? 'main',
       ]);
   return toCsv(header, rows);
 }

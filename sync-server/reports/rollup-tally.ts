@@ -44,12 +44,15 @@ export function tallyOfRollups(
   };
   const byItem = new Map<string, PlayCount>();
   for (const p of rollups.plays) {
-    tally.playsScreenOff += p.playsScreenOff;
-    const k = `${p.itemId}\0${p.language}`;
+    // A side or footer region's plays are listed apart: the screen's plays are main's.
+    const main = p.region === '';
+    if (main) tally.playsScreenOff += p.playsScreenOff;
+    const k = `${p.itemId}\0${p.language}\0${p.region}`;
     let c = byItem.get(k);
     if (!c) {
       c = {
         itemId: p.itemId,
+        ...(main ? {} : { region: p.region as 'side' | 'footer' }),
         language: p.language,
         plays: 0,
         onAirMs: 0,
@@ -59,13 +62,13 @@ export function tallyOfRollups(
       byItem.set(k, c);
     }
     if (p.partial) {
-      tally.playsPartial += p.plays;
-      tally.onAirPartialMs += p.onAirMs;
+      if (main) tally.playsPartial += p.plays;
+      if (main) tally.onAirPartialMs += p.onAirMs;
       c.playsPartial += p.plays;
       c.onAirPartialMs += p.onAirMs;
     } else {
-      tally.plays += p.plays;
-      tally.onAirMs += p.onAirMs;
+      if (main) tally.plays += p.plays;
+      if (main) tally.onAirMs += p.onAirMs;
       c.plays += p.plays;
       c.onAirMs += p.onAirMs;
     }

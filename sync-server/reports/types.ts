@@ -29,6 +29,8 @@ export interface ProofOfPlayRecord {
   screenOn: boolean;
   /** The item was cut short (protocol PopEntry.partial): counted apart from whole plays. */
   partial?: boolean;
+  /** Shown in a layout's side or footer region (protocol PopEntry.region); absent: main. */
+  region?: 'side' | 'footer';
   /**
    * The record exactly as the device signed it (protocol/proof-of-play.ts PopRecord, or whatever was
    * stored), for a verifier that checks the device's own hash and signature (registry-source.ts).
@@ -185,6 +187,11 @@ export type ReportPeriod =
 
 export interface PlayCount {
   itemId: string;
+  /**
+   * A layout's side or footer region, which loops its own playlist beside main: its plays are
+   * listed apart and are not in a screen's plays, time on air or coverage (main's). Absent: main.
+   */
+  region?: 'side' | 'footer';
   /** The item's title in the report's language (or the emergency's text), when known. */
   title?: string;
   language: string;

@@ -11,7 +11,26 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { fsyncDir } from '../../platform/atomic-file.js';
 import { type MediaLimits, normaliseMedia } from '../../platform/media-normalise.js';
-import { describeMedia, probeMedia } from '../../platform/media-probe.js';
+import { describeMedia, type MediaInfo, probeMedia } from '../../platform/media-probe.js';
+
+/** What a person reads of a media file: its type ("PNG", "H264/AAC MP4") and its size in pixels. */
+const MediaFacts = {
+  type: z.string().optional(),
+  width: z.number().int().min(0).optional(),
+  height: z.number().int().min(0).optional(),
+};
+
+/** The facts of a probed file (records made before they were kept have only the description). */
+export function mediaFacts(i: MediaInfo): { type: string; width?: number; height?: number } {
+  if (i.kind === 'image') return { type: i.format.toUpperCase(), width: i.width, height: i.height };
+  if (i.kind === 'video')
+    return {
+      type: `${i.codec.toUpperCase()}${i.audioCodec ? `/${i.audioCodec.toUpperCase()}` : ''} ${i.container.toUpperCase()}`,
+      width: i.width,
+      height: i.height,
+    };
+  return { type: i.mime };
+}
 
 /** How one media file of a draft was normalised (kept in the draft record). */
 export const DraftMediaEntry = z.object({
@@ -21,12 +40,13 @@ export const DraftMediaEntry = z.object({
     length: z.number().int().min(0),
     sha256: z.string(),
     description: z.string(),
+    ...MediaFacts,
     /** Where the original is kept, relative to the draft's folder; absent when it is the target itself. */
     stored: z.string().optional(),
   }),
   /** The bytes the draft's target names, when they differ from the original. */
   normalised: z
-    .object({ length: z.number().int().min(0), sha256: z.string(), description: z.string() })
+    .object({ length: z.number().int().min(0), sha256: z.string(), description: z.string(), ...MediaFacts })
     .optional(),
   action: z.string(),
 });
@@ -107,7 +127,7 @@ export async function stageDraftMedia(o: {
         o.job.progress = p;
       },
     });
-    const original = { ...o.original, description: describeMedia(info) };
+    const original = { ...o.original, description: describeMedia(info), ...mediaFacts(info) };
     if (!res.changed) {
       if (info.kind === 'image') await probeMedia(o.tmp, o.path);
       await rename(o.tmp, join(filesDir, o.original.sha256));
@@ -129,7 +149,11 @@ export async function stageDraftMedia(o: {
       entry: {
         path: o.path,
         original: { ...original, stored: `originals/${o.original.sha256}` },
-        normalised: { ...target, description: describeMedia({ ...after, bytes: target.length }) },
+        normalised: {
+          ...target,
+          description: describeMedia({ ...after, bytes: target.length }),
+          ...mediaFacts(after),
+        },
         action: res.action,
       },
     };

@@ -21,6 +21,7 @@ import {
   uniqueId,
 } from './content-editor.js';
 import { renderItems } from './content-items.js';
+import { followSubmission, newTicket } from './content-media.js';
 import { showPreview } from './content-preview.js';
 import { renderSchedule } from './content-schedule.js';
 
@@ -283,26 +284,31 @@ function editor(sel) {
       }
       setStatus(M['status.submitting']);
       submit.disabled = true;
-      api('POST', '/api/content/submit?' + q('siteGroup', S.siteGroup), { revision: S.revision }).then(
-        function (res) {
-          submit.disabled = false;
-          if (res.ok) {
-            showProblems([]);
-            byId('cw-draft-text').textContent = fill(M['draft.created'], {
-              id: res.json.draft.id,
-              version: res.json.draft.version,
-            });
-            byId('cw-draft-link').setAttribute('href', res.json.link);
-            byId('cw-draft').hidden = false;
-            setStatus('');
-            return;
-          }
-          var e = res.json && res.json.error;
-          if (e && e.problems) showProblems(e.problems);
-          if (e && e.code === 'DRAFT_BASE_STALE') showBase(e);
-          setStatus(fill(M['status.submitFailed'], { message: errorMessage(res) }), true);
-        },
-      );
+      byId('cw-media-box').hidden = true;
+      var ticket = newTicket();
+      var sent = api('POST', '/api/content/submit?' + q('siteGroup', S.siteGroup), {
+        revision: S.revision,
+        ticket: ticket,
+      });
+      followSubmission(ticket, sent);
+      sent.then(function (res) {
+        submit.disabled = false;
+        if (res.ok) {
+          showProblems([]);
+          byId('cw-draft-text').textContent = fill(M['draft.created'], {
+            id: res.json.draft.id,
+            version: res.json.draft.version,
+          });
+          byId('cw-draft-link').setAttribute('href', res.json.link);
+          byId('cw-draft').hidden = false;
+          setStatus('');
+          return;
+        }
+        var e = res.json && res.json.error;
+        if (e && e.problems) showProblems(e.problems);
+        if (e && e.code === 'DRAFT_BASE_STALE') showBase(e);
+        setStatus(fill(M['status.submitFailed'], { message: errorMessage(res) }), true);
+      });
     });
   }
 

@@ -172,7 +172,7 @@ function periodOf(r: DeviceRollups, range: DayRange): PeriodRollups {
     list.filter((x) => x.day >= range.fromDay && x.day <= range.toDay);
   const plays = new Map<string, PeriodRollups['plays'][number]>();
   for (const p of inRange(r.plays)) {
-    const k = `${p.itemId}\0${p.language}\0${p.partial}`;
+    const k = `${p.itemId}\0${p.language}\0${p.region}\0${p.partial}`;
     const sum = plays.get(k) ?? { ...p, plays: 0, playsScreenOff: 0, onAirMs: 0 };
     sum.plays += p.plays;
     sum.playsScreenOff += p.playsScreenOff;
@@ -185,9 +185,10 @@ function periodOf(r: DeviceRollups, range: DayRange): PeriodRollups {
   return {
     records: inRange(r.days).reduce((n, d) => n + d.records, 0),
     plays: [...plays.values()]
-      .map(({ itemId, language, partial, plays: n, playsScreenOff, onAirMs }) => ({
+      .map(({ itemId, language, region, partial, plays: n, playsScreenOff, onAirMs }) => ({
         itemId,
         language,
+        region,
         partial,
         plays: n,
         playsScreenOff,
@@ -195,7 +196,10 @@ function periodOf(r: DeviceRollups, range: DayRange): PeriodRollups {
       }))
       .sort(
         (a, b) =>
-          cmp(a.itemId, b.itemId) || cmp(a.language, b.language) || Number(a.partial) - Number(b.partial),
+          cmp(a.itemId, b.itemId) ||
+          cmp(a.language, b.language) ||
+          cmp(a.region, b.region) ||
+          Number(a.partial) - Number(b.partial),
       ),
     rejected: [...rejected]
       .map(([reasons, records]) => ({ reasons, records }))

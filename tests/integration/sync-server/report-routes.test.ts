@@ -103,8 +103,8 @@ describe('report routes', () => {
     expect(text.charCodeAt(0)).toBe(0xfeff);
     const lines = text.slice(1).trimEnd().split('\r\n');
     expect(lines.slice(1)).toEqual([
-      'Kiên Giang,Hà Tiên,Sảnh,ht-1,visa,km,20,0.06,0,0',
-      'Kiên Giang,Hà Tiên,Sảnh,ht-1,visa,vi,20,0.06,0,0',
+      'Kiên Giang,Hà Tiên,Sảnh,ht-1,visa,km,20,0.06,0,0,main',
+      'Kiên Giang,Hà Tiên,Sảnh,ht-1,visa,vi,20,0.06,0,0,main',
     ]);
     expect(asked.at(-1)).toEqual([
       'ht-1',

@@ -425,11 +425,11 @@ describe('report output', () => {
     expect(csv.startsWith(UTF8_BOM)).toBe(true);
     const lines = csv.slice(1).trimEnd().split('\r\n');
     expect(lines[0]).toBe(
-      'Tỉnh,Cửa khẩu,Màn hình,deviceId,Nội dung,Ngôn ngữ,Số lượt phát,Số giờ phát sóng,Lượt phát bị cắt ngang,Lượt phát bị cắt ngang (h)',
+      'Tỉnh,Cửa khẩu,Màn hình,deviceId,Nội dung,Ngôn ngữ,Số lượt phát,Số giờ phát sóng,Lượt phát bị cắt ngang,Lượt phát bị cắt ngang (h),Vùng màn hình',
     );
-    expect(lines).toContain('Kiên Giang,Cửa khẩu Quốc tế Hà Tiên,Sảnh nhập cảnh,ht-2,visa,vi,2,10,0,0');
+    expect(lines).toContain('Kiên Giang,Cửa khẩu Quốc tế Hà Tiên,Sảnh nhập cảnh,ht-2,visa,vi,2,10,0,0,main');
     expect(lines).toContain(
-      'Lào Cai,Cửa khẩu Quốc tế Lào Cai,Nhà chờ,lc-1,<img src=x onerror=alert(1)>,zh-Hans,1,0.01,0,0',
+      'Lào Cai,Cửa khẩu Quốc tế Lào Cai,Nhà chờ,lc-1,<img src=x onerror=alert(1)>,zh-Hans,1,0.01,0,0,main',
     );
     expect(lines).toHaveLength(1 + 2 + 1 + 1);
     expect(lines.some((l) => l.includes(',forged,'))).toBe(false);
