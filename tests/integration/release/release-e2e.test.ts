@@ -171,6 +171,7 @@ describe('gatecast updates itself on a screen (real builds, real processes)', ()
         repo.dir,
         '--artifacts',
         outB,
+        '--yes',
       ]);
     let s = sign(keyFiles[0]!);
     expect(s.stdout).toContain('signatures: 1 of 2');
