@@ -81,6 +81,12 @@ export async function buildRelease(o: BuildReleaseOptions): Promise<BuiltRelease
     throw new ReleaseBuildError(`"${version}" is not a release version (MAJOR.MINOR.PATCH)`);
   if (!existsSync(join(appDir, 'dist', 'cli', 'gatecast.js')))
     throw new ReleaseBuildError(`${appDir}/dist is not built (run npm run build first)`);
+  // The daemon serves the player's page from dist/ (a release has no source tree): without it every
+  // screen that switched to this release would show nothing and roll back.
+  if (!existsSync(join(appDir, 'dist', 'player', 'page', 'index.html')))
+    throw new ReleaseBuildError(
+      `${appDir}/dist/player/page holds no player page (run npm run build, whose second step copies it)`,
+    );
   const manifest: ReleaseManifest = {
     schema: 1,
     name: 'gatecast',

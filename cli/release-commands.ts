@@ -6,6 +6,7 @@
 import { registerRolloutCommands } from './rollout-commands.js';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../platform/atomic-file.js';
@@ -18,7 +19,10 @@ import { openDeviceDb } from '../device/store/sqlite.js';
 import { packageVersion } from '../platform/package-version.js';
 import {
   createReleaseDraft,
+  type DraftRelease,
+  draftReleases,
   parseReleaseDraft,
+  type ReleaseDraft,
   publishReleaseDraft,
   releaseDraftSignatures,
   serializeReleaseDraft,
@@ -26,6 +30,7 @@ import {
 } from '../sync-server/tuf/release-drafts.js';
 import { TufRepository } from '../sync-server/tuf/repository.js';
 import { buildRelease } from './release-build.js';
+import { SigningDeclinedError } from './draft-commands.js';
 import { cliLogger, out, UsageError } from './publish-target.js';
 
 const openRepository = (dir: string) =>
@@ -44,6 +49,50 @@ function appDir(): string {
       dir = up;
     }
   }
+}
+
+/** Reads one line of an answer from the terminal; undefined when the input ends first. */
+async function askLine(question: string): Promise<string | undefined> {
+  const rl = createInterface({ input: process.stdin, terminal: false });
+  try {
+    // Listen before asking: an answer that is already waiting must not be lost.
+    const lines = rl[Symbol.asyncIterator]();
+    process.stderr.write(question);
+    const next = await lines.next();
+    return next.done ? undefined : String(next.value);
+  } finally {
+    rl.close();
+  }
+}
+
+/** What a release approver is about to sign: each release with its signed targets and manifest. */
+export function describeReleaseDraft(
+  file: string,
+  d: ReleaseDraft,
+  releases: DraftRelease[],
+  key: { name: string; keyId: string },
+): string[] {
+  const signedBy = Object.keys(d.metadata.signatures);
+  const lines = [
+    `release draft ${file}: releases role version ${d.metadata.signed.version}, expires ${d.metadata.signed.expires}`,
+    `  signatures so far: ${signedBy.length}${signedBy.length ? ` (${signedBy.map((k) => k.slice(0, 12)).join(', ')})` : ''}`,
+  ];
+  const target = (label: string, t: { path: string; length: number; sha256: string } | null) =>
+    t ? `  ${label} ${t.path}: ${t.length} bytes, sha256 ${t.sha256}` : `  ${label}: none in this draft`;
+  for (const r of releases) {
+    lines.push(`gatecast ${r.version} for ${r.platform}`);
+    lines.push(target('artifact', r.artifact), target('manifest', r.manifestTarget));
+    const m = r.manifest;
+    lines.push(
+      m
+        ? `  manifest: version ${m.version}, platform ${m.platform}, Node ABI ${m.nodeAbi}, node >= ${m.minNodeVersion}, built ${m.builtAt}, ` +
+            `migrations ${m.migrations.length ? m.migrations.join(', ') : 'none'}, ` +
+            `downgrade allowed from ${m.allowDowngradeFrom.length ? m.allowDowngradeFrom.join(', ') : 'no version'}`
+        : '  manifest: not carried by this draft; give --artifacts <dir> to see it before signing',
+    );
+  }
+  lines.push(`signing with key ${key.name} (${key.keyId})`);
+  return lines;
 }
 
 export function registerReleaseCommands(program: Command): void {
@@ -113,14 +162,25 @@ export function registerReleaseCommands(program: Command): void {
     .requiredOption('--key <file>', 'your release private key file')
     .option('--repo <dir>', 'repository directory (publish once the threshold is met)')
     .option('--artifacts <dir>', 'folder with the release files (needed to publish)')
-    .action(async (o: { draft: string; key: string; repo?: string; artifacts?: string }) => {
+    .option('--yes', 'sign without asking for confirmation (scripts; review the draft first)')
+    .action(async (o: { draft: string; key: string; repo?: string; artifacts?: string; yes?: boolean }) => {
       const text = readFileSync(o.draft, 'utf8');
       const d = parseReleaseDraft(text, o.draft);
       const before = parseReleaseDraft(text, o.draft).metadata;
       const key = await loadSigningKey(o.key);
-      for (const p of d.added) {
-        const t = d.metadata.signed.targets[p];
-        out(`${p}: ${t?.length} bytes, sha256 ${t?.hashes['sha256']}`);
+      // What is signed, shown before anything is: the approver decides on these lines.
+      const releases = draftReleases(d, o.artifacts);
+      for (const line of describeReleaseDraft(o.draft, d, releases, key)) out(line);
+      if (!o.yes) {
+        const what = releases.map((r) => `gatecast ${r.version} for ${r.platform}`).join(', ');
+        if (!process.stdin.isTTY)
+          throw new UsageError(
+            `release sign asks before signing and stdin is not a terminal: read the release shown above, then run it again with --yes to sign ${what} without asking`,
+          );
+        const answer = await askLine(`Sign ${what} with key ${key.name}? [y/N] `);
+        if (answer === undefined) throw new UsageError('no answer to "Sign?"; nothing was signed');
+        if (!/^y(es)?$/i.test(answer.trim()))
+          throw new SigningDeclinedError(`${o.draft} not signed: ${what} was not approved`);
       }
       signReleaseDraft(d, key);
       const repo = o.repo ? await openRepository(o.repo) : undefined;

@@ -366,6 +366,7 @@ export class SyncServer {
       accounts,
       log: this.log.child('releases'),
       commandTtlMs: c.commands.defaultTtlMs,
+      tickIntervalMs: c.releases.rolloutTickMs,
       // A halt raises its alert now, a resume or an abort resolves it now.
       onChange: () => {
         try {

@@ -120,6 +120,14 @@ export const ServerConfig = z
         defaultTtlMs: z.number().int().min(1000).default(DAY),
       })
       .prefault({}),
+    /** Staged rollouts of gatecast releases (sync-server/releases). */
+    releases: z
+      .object({
+        /** How often the rollout policy runs (offers, halts, the soak's end) besides after each action. */
+        rolloutTickMs: z.number().int().min(100).default(15_000),
+      })
+      .strict()
+      .prefault({}),
     reports: z
       .object({
         /** Chromium for PDF reports; default /usr/bin/chromium, else /usr/bin/chromium-browser. */

@@ -6,8 +6,13 @@
  * ```
  * { "schema": 1, "kind": "gatecast-release-draft",
  *   "added": ["releases/gatecast-1.4.0-linux-arm64.tar.gz", "releases/gatecast-1.4.0-linux-arm64.json"],
+ *   "manifests": { "releases/gatecast-1.4.0-linux-arm64.json": "{ \"version\": \"1.4.0\", … }" },
  *   "metadata": { "signed": { "_type": "targets", ... }, "signatures": [ ... ] } }
  * ```
+ *
+ * `manifests` carries the text of each release manifest the draft adds, so that an approver sees what
+ * they sign without the artifacts at hand; it is shown only once its length and SHA-256 are the ones
+ * in the signed metadata (`draftManifests`).
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -18,6 +23,7 @@ import type { SigningKey } from '../../platform/tuf-keys.js';
 import { hashFile } from '../../platform/hash.js';
 import {
   parseReleaseManifest,
+  type ReleaseManifest,
   parseReleaseTargetPath,
   RELEASES_PREFIX,
   RELEASES_ROLE,
@@ -31,11 +37,14 @@ const ReleaseDraftFile = z.object({
   schema: z.literal(1),
   kind: z.literal('gatecast-release-draft'),
   added: z.array(z.string()).min(1).max(20),
+  manifests: z.record(z.string(), z.string().max(64 * 1024)).optional(),
   metadata: z.object({ signed: z.record(z.string(), z.unknown()), signatures: z.array(z.unknown()) }),
 });
 
 export interface ReleaseDraft {
   added: string[];
+  /** Target path → the manifest's text, for each release manifest added (absent in older drafts). */
+  manifests?: Record<string, string>;
   metadata: Metadata<Targets>;
 }
 
@@ -54,11 +63,11 @@ export function parseReleaseDraft(text: string, where: string): ReleaseDraft {
   } catch (err) {
     throw new RepoError(`${where}: its metadata is not TUF targets metadata`, { cause: err });
   }
-  return { added: r.data.added, metadata };
+  return { added: r.data.added, ...(r.data.manifests ? { manifests: r.data.manifests } : {}), metadata };
 }
 
 export function serializeReleaseDraft(d: ReleaseDraft): string {
-  return `${JSON.stringify({ schema: 1, kind: 'gatecast-release-draft', added: d.added, metadata: d.metadata.toJSON() }, null, 2)}\n`;
+  return `${JSON.stringify({ schema: 1, kind: 'gatecast-release-draft', added: d.added, ...(d.manifests ? { manifests: d.manifests } : {}), metadata: d.metadata.toJSON() }, null, 2)}\n`;
 }
 
 /**
@@ -105,7 +114,80 @@ export async function createReleaseDraft(repo: TufRepository, dir: string): Prom
   const metadata = repo.buildReleasesMetadata(
     files.map(({ path, length, sha256 }) => ({ path, length, sha256 })),
   );
-  return { added: files.map((f) => f.path), metadata };
+  const manifests: Record<string, string> = {};
+  for (const f of files)
+    if (parseReleaseTargetPath(f.path)?.kind === 'manifest') manifests[f.path] = readFileSync(f.file, 'utf8');
+  return { added: files.map((f) => f.path), manifests, metadata };
+}
+
+/** One release a draft adds, as an approver is shown it before signing. */
+export interface DraftRelease {
+  version: string;
+  platform: string;
+  artifact: { path: string; length: number; sha256: string } | null;
+  manifestTarget: { path: string; length: number; sha256: string } | null;
+  /** The manifest the signed metadata names (its bytes checked), or null when the draft does not carry it. */
+  manifest: ReleaseManifest | null;
+}
+
+/**
+ * The releases a draft adds, each with its signed artifact and manifest targets and the manifest
+ * itself: from the draft's copy or, failing that, from `artifactsDir`. A copy whose length or SHA-256
+ * differs from the signed target is refused (RepoError), never shown.
+ */
+export function draftReleases(d: ReleaseDraft, artifactsDir?: string): DraftRelease[] {
+  const byRelease = new Map<string, DraftRelease>();
+  for (const path of d.added) {
+    const t = parseReleaseTargetPath(path);
+    if (!t) throw new RepoError(`the draft adds "${path}", which is not a release target path`);
+    const signed = d.metadata.signed.targets[path];
+    if (!signed) throw new RepoError(`the draft adds ${path} but its metadata does not list it`);
+    const key = `${t.version} ${t.platform}`;
+    const r = byRelease.get(key) ?? {
+      version: t.version,
+      platform: t.platform,
+      artifact: null,
+      manifestTarget: null,
+      manifest: null,
+    };
+    byRelease.set(key, r);
+    const target = { path, length: signed.length, sha256: signed.hashes['sha256'] ?? '' };
+    if (t.kind === 'artifact') {
+      r.artifact = target;
+      continue;
+    }
+    r.manifestTarget = target;
+    let text = d.manifests?.[path];
+    let where = `the draft's copy of ${path}`;
+    if (text === undefined && artifactsDir) {
+      where = join(artifactsDir, path.slice(RELEASES_PREFIX.length));
+      try {
+        text = readFileSync(where, 'utf8');
+      } catch {
+        text = undefined; // not there: shown as not carried
+      }
+    }
+    if (text === undefined) continue;
+    const bytes = Buffer.from(text, 'utf8');
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    if (bytes.length !== target.length || sha256 !== target.sha256)
+      throw new RepoError(
+        `${where} is not the manifest the draft's metadata names (${bytes.length} bytes, sha256 ${sha256}; signed: ${target.length} bytes, sha256 ${target.sha256})`,
+      );
+    const m = parseReleaseManifest(parseJsonText(text, where), where);
+    if (m.version !== t.version || m.platform !== t.platform)
+      throw new RepoError(`${where} describes ${m.version} for ${m.platform}, not what its name says`);
+    r.manifest = m;
+  }
+  return [...byRelease.values()];
+}
+
+function parseJsonText(text: string, where: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new RepoError(`${where} is not JSON`, { cause: err });
+  }
 }
 
 /**

@@ -120,6 +120,8 @@ describe('gatecast updates itself on a screen (real builds, real processes)', ()
       maxBuffer: 1 << 28,
     });
     expect(list.stdout).toContain('./dist/cli/gatecast.js');
+    // The daemon of an installed release serves the player's page from dist/ (no source tree there).
+    expect(list.stdout).toContain('./dist/player/page/index.html');
     expect(list.stdout).toContain('./node_modules/better-sqlite3/build/Release/better_sqlite3.node');
     expect(list.stdout).not.toContain('./node_modules/vitest/');
   }, 300_000);
@@ -169,6 +171,7 @@ describe('gatecast updates itself on a screen (real builds, real processes)', ()
         repo.dir,
         '--artifacts',
         outB,
+        '--yes',
       ]);
     let s = sign(keyFiles[0]!);
     expect(s.stdout).toContain('signatures: 1 of 2');
