@@ -14,7 +14,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFailed } from 'vitest';
 import { approvalTexts, authoringTexts } from '../../../sync-server/content/texts.js';
 import { fleetTexts } from '../../../sync-server/fleet/texts.js';
 import { cleanupsAfterEach } from '../../helpers/cleanups.js';
@@ -51,6 +51,17 @@ const FIXED: Record<Lang, string> = {
 const REJECTION =
   'Bản tiếng Khmer, tiếng Anh và tiếng Trung vẫn là nội dung cũ; hãy dịch theo bản tiếng Việt mới.';
 
+/** The emergency message, in every language of the gate. */
+const EMERGENCY: Record<Lang, { title: string; body: string }> = {
+  vi: { title: 'Tạm dừng thông quan', body: 'Cửa khẩu tạm dừng thông quan do bão; xin chờ hướng dẫn' },
+  km: { title: 'ផ្អាកការឆ្លងកាត់', body: 'ច្រកព្រំដែនផ្អាកដំណើរការដោយសារព្យុះ សូមរង់ចាំការណែនាំ' },
+  en: {
+    title: 'Crossing suspended',
+    body: 'The gate is closed because of the storm; please wait for instructions',
+  },
+  'zh-Hans': { title: '暂停通关', body: '因风暴口岸暂停通关，请等候指示' },
+};
+
 /** A person at their own browser context, signed in through the login page. */
 interface Person {
   name: string;
@@ -58,7 +69,12 @@ interface Person {
 }
 
 describe('the ops workflow, walked in the dashboard by an author and two approvers', () => {
-  it('refuses a wrong file, takes a rejection and a fix, publishes with two signatures to the screen, and restores the previous version through approval', async () => {
+  it('refuses a wrong file, takes a rejection and a fix, publishes with two signatures to the screen, airs an emergency and ends it early, and restores the previous version through approval', async () => {
+    // How far the walk got, and when: printed when the test fails (a timeout included).
+    const started = Date.now();
+    const reached: string[] = [];
+    const step = (what: string) => reached.push(`${((Date.now() - started) / 1000).toFixed(1)} s: ${what}`);
+    onTestFailed(() => console.error(`the walk reached:\n${reached.join('\n')}`));
     const dir = tempFolder(cleanups, 'gc-walk-');
     const { demo, server: s } = await startDemoServer(dir, {
       users: [
@@ -76,9 +92,9 @@ describe('the ops workflow, walked in the dashboard by an author and two approve
     const screen = await startScreen(s, join(dir, 'device'), { siteGroup: SITE, healthIntervalMs: 1000 });
     const device = screen.device;
     cleanups.push(() => device.stop());
-    await until(() => device.content.current()?.version === 1, 60_000, 'version 1 installed');
-    const v1 = device.content.current()!.manifest;
+    step('screen started');
 
+    // Meanwhile, the three people open the dashboard in their browsers.
     const browser: Browser = await launchChromium();
     cleanups.push(() => browser.close());
     /** Script errors and unexpected dialogs on anyone's page: none is expected. */
@@ -94,19 +110,25 @@ describe('the ops workflow, walked in the dashboard by an author and two approve
       await loginThroughPage(page, base, name);
       return { name, page };
     };
-    const author = await signIn('author');
-    const ap1 = await signIn('ap1');
-    const ap2 = await signIn('ap2');
+    const [author, ap1, ap2] = await Promise.all([signIn('author'), signIn('ap1'), signIn('ap2')]);
+    step('signed in');
+    await until(() => device.content.current()?.version === 1, 60_000, 'version 1 installed');
+    const v1 = device.content.current()!.manifest;
+    step('version 1 on air');
 
     /** What the screen's row on the fleet page says, as the author reads it (live). */
     const row = `tr[data-id="${screen.deviceId}"]`;
-    const waitForRow = (field: string, text: string, what: string) =>
+    const waitForRow = (field: string, text: string, what: string, o: { not?: boolean } = {}) =>
       author.page
         .waitForFunction(
-          (sel, t) => document.querySelector(sel)?.textContent?.trim() === t,
+          (sel, t, not) => {
+            const shown = document.querySelector(sel)?.textContent?.trim();
+            return shown !== undefined && (shown === t) !== not;
+          },
           { timeout: 30_000 },
           `${row} td[data-f="${field}"]`,
           text,
+          o.not === true,
         )
         .catch((e: Error) => {
           throw new Error(`the fleet row never showed ${what} ("${text}"): ${e.message}`);
@@ -130,6 +152,7 @@ describe('the ops workflow, walked in the dashboard by an author and two approve
         60_000,
         `version ${version} installed`,
       );
+      step(`version ${version} installed`);
       await waitForPlay(version);
       await author.page.goto(`${base}/dashboard`);
       await waitForRow(
@@ -139,7 +162,30 @@ describe('the ops workflow, walked in the dashboard by an author and two approve
       );
     };
 
+    /**
+     * Approver 1 then approver 2 open draft `id`, look it over with `review` (what each must see
+     * before signing) and sign; the second signature publishes it as `version`.
+     */
+    const bothApprove = async (id: string, version: number, review: (p: Person) => Promise<void>) => {
+      for (const [who, key, outcome] of [
+        [ap1, key1, 'signed'],
+        [ap2, key2, 'published'],
+      ] as const) {
+        step(`${who.name} reviews ${id}`);
+        await openDraft(who.page, base, id);
+        await review(who);
+        expect(await sign(who.page, key), who.name).toEqual({
+          state: outcome,
+          text:
+            outcome === 'signed'
+              ? appr('sign.done', { have: 1, need: 2 })
+              : appr('sign.published', { version }),
+        });
+      }
+    };
+
     // ---------------------------------------------------------------- the author's first draft
+    step('the author’s first draft');
     const { page: a } = author;
     await Promise.all([a.waitForNavigation(), a.click('#nav-content')]);
     const welcomeKm = 'fieldset[data-item-id="welcome"] .cw-variant[data-lang="km"]';
@@ -184,6 +230,7 @@ describe('the ops workflow, walked in the dashboard by an author and two approve
     const firstDraft = await saveAndSubmit(a, 1);
 
     // ---------------------------------------------------------------- approver 1 sends it back
+    step('approver 1 sends it back');
     const { page: p1 } = ap1;
     await openDraft(p1, base, firstDraft);
     const firstReview = await itemLanguages(p1, 'documents');
@@ -198,6 +245,7 @@ describe('the ops workflow, walked in the dashboard by an author and two approve
     expect(await p1.$('#sign-form')).toBeNull(); // nothing left to sign until the author resubmits
 
     // ---------------------------------------------------------------- the author reads why, and fixes it
+    step('the author reads why, and fixes it');
     await a.goto(`${base}/dashboard/drafts`);
     await Promise.all([a.waitForNavigation(), a.click(`#rejected tr[data-draft="${firstDraft}"] a`)]);
     expect(await a.$eval('#draft', (m) => m.getAttribute('data-status'))).toBe('rejected');
@@ -218,11 +266,8 @@ describe('the ops workflow, walked in the dashboard by an author and two approve
     const draft = await saveAndSubmit(a, 2);
 
     // ---------------------------------------------------------------- both approvers see every language and sign
-    for (const [who, key, outcome] of [
-      [ap1, key1, 'signed'],
-      [ap2, key2, 'published'],
-    ] as const) {
-      await openDraft(who.page, base, draft);
+    step('both approvers see every language and sign');
+    await bothApprove(draft, 2, async (who) => {
       const docs = await itemLanguages(who.page, 'documents');
       expect(Object.keys(docs), who.name).toEqual([...LANGS]);
       for (const l of LANGS)
@@ -240,17 +285,10 @@ describe('the ops workflow, walked in the dashboard by an author and two approve
         after: kmPath,
       });
       await thumbnailsLoaded(who.page, 'welcome', 'km', ['before', 'after']);
-      const signed = await sign(who.page, key);
-      expect(signed, who.name).toEqual({
-        state: outcome,
-        text:
-          outcome === 'signed'
-            ? appr('sign.done', { have: 1, need: 2 })
-            : appr('sign.published', { version: 2 }),
-      });
-    }
+    });
 
     // ---------------------------------------------------------------- the screen installs it and plays it
+    step('the screen installs it and plays it');
     await screenTakes(2);
     const v2 = device.content.current()!.manifest;
     const docs2 = v2.items.find((i) => i.id === 'documents')!.variants as Record<string, { body: string }>;
@@ -259,21 +297,51 @@ describe('the ops workflow, walked in the dashboard by an author and two approve
     expect(km2.src).toBe(kmPath);
     expect(readFileSync(device.content.current()!.filePath(kmPath)!).equals(readFileSync(right))).toBe(true);
 
+    // ---------------------------------------------------------------- an emergency airs, and is ended early
+    step('an emergency airs, and is ended early');
+    await Promise.all([a.waitForNavigation(), a.click('#nav-emergency')]);
+    const emLang = (l: Lang) => `.em-langs[data-site-group="${SITE}"] fieldset[data-lang="${l}"]`;
+    for (const l of LANGS) {
+      await a.type(`${emLang(l)} input[name="title"]`, EMERGENCY[l].title);
+      await a.type(`${emLang(l)} textarea[name="body"]`, EMERGENCY[l].body);
+    }
+    await a.click('#em-submit');
+    const emDraft = await createdDraft(a, 'emergency.created');
+    let emId = '';
+    await bothApprove(emDraft, 3, async (who) => {
+      const shown = await emergencyLanguages(who.page, 'added');
+      emId = shown.id;
+      expect(shown.text, who.name).toEqual(
+        Object.fromEntries(LANGS.map((l) => [l, `${EMERGENCY[l].title} ${EMERGENCY[l].body}`])),
+      );
+    });
+    await screenTakes(3);
+    await waitForRow('item', emId, 'the emergency on air');
+    expect(device.content.current()!.manifest.emergencies.map((e) => e.id)).toEqual([emId]);
+
+    step('ending the emergency');
+    // Ended early: the author ends it from its row on the emergency page; two signatures take it off.
+    await Promise.all([a.waitForNavigation(), a.click('#nav-emergency')]);
+    await a.click(`#active-emergencies tr[data-emergency="${emId}"] button.em-end`);
+    const endDraft = await createdDraft(a, 'emergency.ended');
+    await bothApprove(endDraft, 4, async (who) => {
+      expect((await emergencyLanguages(who.page, 'removed')).id, who.name).toBe(emId);
+    });
+    await screenTakes(4);
+    await waitForRow('item', emId, 'the emergency off the air', { not: true });
+    expect(device.content.current()!.manifest.emergencies).toEqual([]);
+
     // ---------------------------------------------------------------- restore the previous version, through approval
+    step('restore the previous version, through approval');
     await a.goto(`${base}/dashboard/drafts`);
-    const restoreButton = `#versions-table tr[data-site-group="${SITE}"][data-version="1"] button.restore-version`;
+    const versionRow = (v: number) => `#versions-table tr[data-site-group="${SITE}"][data-version="${v}"]`;
+    const restoreButton = `${versionRow(1)} button.restore-version`;
     expect(await text(a, restoreButton)).toBe(appr('versions.restore', { version: 1 }));
-    expect(
-      await text(a, `#versions-table tr[data-site-group="${SITE}"][data-version="2"] td:last-child`),
-    ).toBe(appr('versions.onAir'));
+    expect(await text(a, `${versionRow(4)} td:last-child`)).toBe(appr('versions.onAir'));
     await Promise.all([a.waitForNavigation(), a.click(restoreButton)]);
     const restored = decodeURIComponent(new URL(a.url()).pathname.split('/').pop()!);
     expect(await text(a, '#author-note blockquote')).toContain(`Restores version 1 of "${SITE}"`);
-    for (const [who, key, outcome] of [
-      [ap1, key1, 'signed'],
-      [ap2, key2, 'published'],
-    ] as const) {
-      await openDraft(who.page, base, restored);
+    await bothApprove(restored, 5, async (who) => {
       const docs = await itemLanguages(who.page, 'documents');
       for (const l of LANGS)
         expect(docs[l], `${who.name} ${l}`).toEqual({
@@ -281,13 +349,16 @@ describe('the ops workflow, walked in the dashboard by an author and two approve
           before: FIXED[l],
           after: v1Body(v1, l),
         });
-      expect((await sign(who.page, key)).state, who.name).toBe(outcome);
-    }
-    await screenTakes(3);
-    const v3 = device.content.current()!.manifest;
-    expect(v3.items).toEqual(v1.items);
+      expect((await itemLanguages(who.page, 'welcome')).km, who.name).toEqual({
+        changed: true,
+        before: kmPath,
+        after: `${SITE}/media/welcome/km.png`,
+      });
+    });
+    await screenTakes(5);
+    expect(device.content.current()!.manifest.items).toEqual(v1.items);
     expect(problems).toEqual([]);
-  }, 420_000);
+  }, 600_000);
 });
 
 // ------------------------------------------------------------------------------------ what a person does
@@ -422,4 +493,32 @@ async function throttledUntil(cond: () => Promise<boolean>, timeoutMs: number, w
     timeoutMs,
     what,
   );
+}
+
+/**
+ * What the emergency page says once a draft is made (`key`: emergency.created or emergency.ended),
+ * up to its deadline; returns the draft's id.
+ */
+async function createdDraft(page: Page, key: 'emergency.created' | 'emergency.ended'): Promise<string> {
+  await page.waitForSelector('#em-result[data-state="created"] a', { timeout: 20_000 });
+  const id = (await page.$eval('#em-result', (p) => p.getAttribute('data-draft')))!;
+  const said = appr(key, { id, deadline: '\u0000' }).split('\u0000')[0]!;
+  expect(await text(page, '#em-result')).toContain(said.trim());
+  return id;
+}
+
+/** The one emergency message the review shows as `change` (added, removed), with its text by language. */
+async function emergencyLanguages(
+  page: Page,
+  change: 'added' | 'removed',
+): Promise<{ id: string; text: Record<string, string> }> {
+  return page.$eval(`#review-emergencies .emergency[data-change="${change}"]`, (sec) => ({
+    id: sec.getAttribute('data-emergency')!,
+    text: Object.fromEntries(
+      Array.from(sec.querySelectorAll('dd[data-lang]')).map((dd) => [
+        dd.getAttribute('data-lang')!,
+        (dd as HTMLElement).innerText.replace(/\s+/g, ' ').trim(),
+      ]),
+    ),
+  }));
 }
