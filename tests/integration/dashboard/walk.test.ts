@@ -402,9 +402,19 @@ async function saveAndSubmit(page: Page, revision: number): Promise<string> {
   return id;
 }
 
-/** Opens a draft's review and waits until the page has checked the bytes it shows against the signed ones. */
+/**
+ * An approver finds draft `id` as they do: from the fleet page, the header's "waiting for you"
+ * count, then the draft in that list; opens its review and waits until the page has checked the
+ * bytes it shows against the signed ones.
+ */
 async function openDraft(page: Page, base: string, id: string): Promise<void> {
-  await page.goto(`${base}/dashboard/drafts/${encodeURIComponent(id)}`);
+  await page.goto(`${base}/dashboard`);
+  await page.waitForFunction(
+    () => Number(document.getElementById('waiting-badge')?.getAttribute('data-count')) >= 1,
+  );
+  await Promise.all([page.waitForNavigation(), page.click('#waiting-badge')]);
+  await Promise.all([page.waitForNavigation(), page.click(`#waiting li[data-draft="${id}"] a`)]);
+  expect(new URL(page.url()).pathname).toBe(`/dashboard/drafts/${encodeURIComponent(id)}`);
   await page.waitForSelector('#manifest-check.ok');
 }
 
