@@ -447,8 +447,13 @@ async function itemLanguages(page: Page, itemId: string): Promise<Record<string,
   return Object.fromEntries(langs);
 }
 
-/** Waits until the review's pictures of `itemId` in language `l` have really loaded (decoded, not broken). */
+/**
+ * Scrolls to the review's pictures of `itemId` in language `l`, as the approver does, and waits
+ * until each side in `sides` has really loaded (decoded, not broken).
+ */
 async function thumbnailsLoaded(page: Page, itemId: string, l: string, sides: string[]): Promise<void> {
+  const cell = `#review-items .item[data-item="${itemId}"] .lang[data-lang="${l}"]`;
+  await page.$eval(cell, (c) => c.scrollIntoView({ block: 'center' }));
   await page.waitForFunction(
     (sel, want) => {
       const imgs = Array.from(document.querySelectorAll<HTMLImageElement>(sel));
@@ -458,7 +463,7 @@ async function thumbnailsLoaded(page: Page, itemId: string, l: string, sides: st
       );
     },
     { timeout: 20_000 },
-    `#review-items .item[data-item="${itemId}"] .lang[data-lang="${l}"] img.thumb`,
+    `${cell} img.thumb`,
     sides,
   );
 }
