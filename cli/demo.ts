@@ -43,6 +43,8 @@ export interface DemoOptions {
   chromiumPath?: string;
   /** The demo schedule's night window begins this many minutes after the start (default 3). */
   nightInMinutes?: number;
+  /** Player settings for the screen's device.json (e.g. longer waits on an emulated machine). */
+  player?: { protocolTimeoutMs?: number; pageStallMs?: number };
   out?: (line: string) => void;
 }
 
@@ -168,6 +170,7 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     ...(raw['player'] as object),
     headless,
     ...(o.chromiumPath ? { chromiumPath: o.chromiumPath } : {}),
+    ...o.player,
   };
   raw['health'] = { intervalMs: 5000 };
   await writeFileAtomic(enrolled.configPath, JSON.stringify(raw, null, 2));

@@ -431,6 +431,7 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
         width: config.screen.width,
         height: config.screen.height,
         pageStallMs: config.player.pageStallMs,
+        protocolTimeoutMs: config.player.protocolTimeoutMs,
         browserMemoryLimitBytes: config.player.browserMemoryLimitBytes,
         env: { ...env },
       });

@@ -212,6 +212,12 @@ export const DeviceConfig = z
           .default(1024 ** 3),
         /** Restart Chromium when the page has not reported for this long. */
         pageStallMs: z.number().int().min(1000).default(5000),
+        /**
+         * How long one DevTools call to Chromium may go unanswered before it counts as failed. The
+         * default suits a Pi; only a machine emulating another architecture (the arm64 check under
+         * qemu, where Chromium's first answers take minutes) needs more.
+         */
+        protocolTimeoutMs: z.number().int().min(1000).max(3_600_000).default(15_000),
       })
       .prefault({}),
     health: z

@@ -33,6 +33,8 @@ DEBOOTSTRAPPED=.gatecast-debootstrap-done # written after debootstrap succeeded
 PACKAGES_STAMP=.gatecast-packages         # the package list installed last
 HOST_CAS=/etc/ssl/gatecast-host-cas.pem    # inside the root: the host's locally added CAs
 DAEMON_START_TIMEOUT_S=${GATECAST_ARM64_DAEMON_TIMEOUT_S:-900}
+# Under qemu a DevTools call to Chromium can take minutes (15 s on a Pi): see daemon-start-check.mjs.
+EMULATED_PROTOCOL_TIMEOUT_S=${GATECAST_ARM64_PROTOCOL_TIMEOUT_S:-300}
 
 SCRIPT=$(realpath "$0")
 REPO=$(cd "$(dirname "$SCRIPT")/.." && pwd)
@@ -355,7 +357,8 @@ check() {
   if [ -z "$failed" ]; then
     do_daemon() {
       mount_root "$dir"
-      in_root "$dir" "$PROJECT" node scripts/daemon-start-check.mjs --timeout-s "$DAEMON_START_TIMEOUT_S"
+      in_root "$dir" "$PROJECT" node scripts/daemon-start-check.mjs --timeout-s "$DAEMON_START_TIMEOUT_S" \
+        $(native || echo --protocol-timeout-s "$EMULATED_PROTOCOL_TIMEOUT_S")
     }
     step 'daemon start' do_daemon || failed=${failed:-daemon start}
     daemon=$(sed -n 's/^daemon up: \([0-9.]*\) s.*/\1/p' "$log/daemon-start.log" | head -1)

@@ -5,7 +5,11 @@
 // the device link (read back from the ops API). Prints how long each took and exits 0, or says
 // what did not happen within --timeout-s and exits 1. Used by scripts/arm64-root.sh check.
 //
-//   node scripts/daemon-start-check.mjs [--timeout-s 900] [--dir DIR]
+//   node scripts/daemon-start-check.mjs [--timeout-s 900] [--protocol-timeout-s 15] [--dir DIR]
+//
+// --protocol-timeout-s sets the screen's player.protocolTimeoutMs (and its page-stall limit to the
+// same): under qemu user emulation Chromium's first DevTools answers take minutes, not the
+// milliseconds a Pi needs; the default is the Pi's.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +18,7 @@ import { parseArgs } from 'node:util';
 const { values } = parseArgs({
   options: {
     'timeout-s': { type: 'string', default: '900' },
+    'protocol-timeout-s': { type: 'string', default: '15' },
     dir: { type: 'string' },
   },
 });
@@ -22,6 +27,12 @@ if (!Number.isFinite(timeoutS) || timeoutS <= 0) {
   console.error(`--timeout-s must be a positive number of seconds (got ${values['timeout-s']})`);
   process.exit(2);
 }
+const protocolTimeoutS = Number(values['protocol-timeout-s']);
+if (!Number.isFinite(protocolTimeoutS) || protocolTimeoutS < 1) {
+  console.error(`--protocol-timeout-s must be at least 1 second (got ${values['protocol-timeout-s']})`);
+  process.exit(2);
+}
+const slow = protocolTimeoutS > 15;
 // A folder that does not exist yet: the demo makes it and marks it as its own.
 const dir = values.dir ?? join(mkdtempSync(join(tmpdir(), 'gatecast-start-')), 'demo');
 
@@ -32,7 +43,16 @@ setLogLevel('warn');
 const t0 = performance.now();
 const seconds = () => ((performance.now() - t0) / 1000).toFixed(1);
 const lines = [];
-const running = await startDemo({ dir, port: 0, durationS: 0, headless: true, out: (l) => lines.push(l) });
+const running = await startDemo({
+  dir,
+  port: 0,
+  durationS: 0,
+  headless: true,
+  out: (l) => lines.push(l),
+  ...(slow
+    ? { player: { protocolTimeoutMs: protocolTimeoutS * 1000, pageStallMs: protocolTimeoutS * 1000 } }
+    : {}),
+});
 console.log(`daemon started: ${seconds()} s (server ${running.server.url}, device ${running.deviceId})`);
 
 let firstItem;

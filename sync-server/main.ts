@@ -372,6 +372,14 @@ export class SyncServer {
     await this.app.register(async (scope) => {
       await scope.register(dashboardShell, { secureCookies });
       await scope.register(accountsFeature, { service: accounts, secureCookies });
+      // One manager for the dashboard and the ops API: token and screen changes checked and audited alike.
+      const fleetManager = new FleetManager({
+        ...deps,
+        enrolment,
+        accounts,
+        resolveAlerts: (id, reason) => alerts.monitor.resolveDevice(id, reason),
+        refresh: (id) => fleet.refresh(id),
+      });
       await scope.register(fleetFeature, {
         dashboard: {
           ...deps,
@@ -386,19 +394,14 @@ export class SyncServer {
         ops: {
           ...deps,
           enrolment,
+          manager: fleetManager,
           log: apiLog,
           enrolmentTokenTtlMs: c.enrolmentTokenTtlMs,
           commandTtlMs: c.commands.defaultTtlMs,
           checkCommand: publishedReleaseCheck(releaseCatalog),
         },
         manage: {
-          manager: new FleetManager({
-            ...deps,
-            enrolment,
-            accounts,
-            resolveAlerts: (id, reason) => alerts.monitor.resolveDevice(id, reason),
-            refresh: (id) => fleet.refresh(id),
-          }),
+          manager: fleetManager,
           registry: this.registry,
           accounts,
           secureCookies,

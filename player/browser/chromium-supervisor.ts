@@ -64,6 +64,8 @@ export interface SupervisorOptions {
   width?: number;
   height?: number;
   pageStallMs: number;
+  /** How long one DevTools call may go unanswered (default 15 s; raised only for emulated machines). */
+  protocolTimeoutMs?: number;
   browserMemoryLimitBytes: number;
   memoryCheckIntervalMs?: number;
   /** Reload the page at an item boundary at most this often; 0 never. */
@@ -403,7 +405,7 @@ export class ChromiumSupervisor implements PlayerSurface {
       handleSIGINT: false,
       handleSIGTERM: false,
       handleSIGHUP: false,
-      protocolTimeout: 15_000,
+      protocolTimeout: o.protocolTimeoutMs ?? 15_000,
       ...(o.env ? { env: o.env } : {}),
     };
     const portFlag = args.find((a) => /^--remote-debugging-(port|address)/.test(a));

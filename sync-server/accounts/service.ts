@@ -161,6 +161,12 @@ export interface Actor {
   sessionIdHash?: string;
 }
 
+/**
+ * Who an audited action is attributed to: a signed-in account, or a machine holding the ops token
+ * (no account: the entry says so in its details, `via: 'ops-token'`, and keeps the caller's address).
+ */
+export type AuditActor = Actor | { via: 'ops-token'; ip: string | null };
+
 export interface RequestInfo {
   ip: string;
   userAgent: string;
@@ -224,21 +230,22 @@ export class AccountService {
 
   /** Appends to the audit log; other parts of the server call this for their own actions too. */
   audit(
-    actor: Actor | null,
+    actor: AuditActor | null,
     action: string,
     target: string | null,
     outcome: AuditOutcome,
     details: Record<string, unknown> = {},
     ip: string | null = actor?.ip ?? null,
   ): AuditEntry {
+    const machine = actor !== null && 'via' in actor;
     return this.store.appendAudit({
       at: this.clock.now(),
-      actor: actor?.user.username ?? null,
+      actor: actor === null || machine ? null : actor.user.username,
       action,
       target,
       ip,
       outcome,
-      details,
+      details: machine ? { via: actor.via, ...details } : details,
     });
   }
 

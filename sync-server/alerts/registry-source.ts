@@ -83,6 +83,11 @@ export function healthSample(deviceId: string, at: number, payload: unknown): He
 /** How far back fault events are read: the unusable-file window, and a day for the others. */
 const FAULT_EVENTS_BACK_MS = 24 * 3_600_000;
 
+/** Whether a skipped-item event says which item and language (what item-not-shown is raised from). */
+function namesItem(e: FaultEvent): boolean {
+  return e.itemId !== undefined && e.language !== undefined;
+}
+
 /** A stored device event as the fault rules read it (protocol/messages DeviceEvent, data from device/events). */
 export function faultEvent(e: {
   at: number;
@@ -142,11 +147,15 @@ export class RegistryAlertSource implements AlertInputSource {
     }
     const recentHealth = new Map<string, HealthSample[]>();
     const windowMs = this.o.playbackErrorWindowMs ?? DEFAULT_ALERT_THRESHOLDS.playbackErrorWindowMs;
-    // Each playback-error event is one error, as a sample at the event's time.
-    for (const [id, events] of registry.ingest.eventsSince(PLAYBACK_ERROR_EVENT_KINDS, now - windowMs))
+    // Each playback-error event is one error, as a sample at the event's time. A skipped item that
+    // names its item and language is raised on its own as item-not-shown (one alert per item and
+    // language); counting it here too would raise two alerts for one fault.
+    for (const [id, events] of registry.ingest.eventDetailsSince(PLAYBACK_ERROR_EVENT_KINDS, now - windowMs))
       recentHealth.set(
         id,
-        events.map((e) => ({ deviceId: id, at: e.at, playbackErrors: 1 })),
+        events
+          .filter((e) => !(e.kind === 'item-skipped' && namesItem(faultEvent(e))))
+          .map((e) => ({ deviceId: id, at: e.at, playbackErrors: 1 })),
       );
     const faultEvents = new Map<string, FaultEvent[]>();
     const faultBack = Math.max(FAULT_EVENTS_BACK_MS, this.o.fileUnusableWindowMs ?? 0);

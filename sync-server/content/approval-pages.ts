@@ -25,13 +25,8 @@ import { html, type SafeHtml } from '../web/escape.js';
 import { table, tableRow } from '../web/table.js';
 import { browserUrl } from '../dashboard/browser-files.js';
 import { jsonBlock, page } from '../dashboard/layout.js';
-import {
-  diffSection,
-  emergenciesSection,
-  filesSection,
-  itemsSection,
-  screenSection,
-} from './draft-review-sections.js';
+import { diffSection, emergenciesSection, filesSection, screenSection } from './draft-review-sections.js';
+import { compareItemsSection, type ReviewExtras, scheduleSection } from './review-compare.js';
 import { PREVIEW_SCREENS, type PreviewScreen } from './screen-preview.js';
 import { DASHBOARD_LOCALE, type DashboardLanguage } from '../dashboard/language.js';
 
@@ -258,6 +253,8 @@ export function renderDraft(
   now: number,
   /** The screen the preview renders at (default 1920×1080). */
   screen: PreviewScreen = PREVIEW_SCREENS[0],
+  /** Media facts (resolution, length) and the gate's day before and after, worked out by the route. */
+  extras: ReviewExtras = {},
 ): string {
   const t = (k: ApprovalKey, p?: Record<string, string | number>) => approvalTexts.text(lang, k, p);
   const d = r.draft;
@@ -425,7 +422,11 @@ export function renderDraft(
             </section>`
           : ''
       }
-      ${screenSection(lang, r, screen)} ${emergenciesSection(lang, r, tz)} ${itemsSection(lang, r, anchors)}
+      ${scheduleSection(lang, extras.schedule)} ${screenSection(lang, r, screen)}
+      ${emergenciesSection(lang, r, tz)}
+      ${compareItemsSection(lang, r, anchors, extras, (k) =>
+        approvalTexts.has(k) ? approvalTexts.text(lang, k) : k,
+      )}
       ${filesSection(lang, r, anchors)}
       <h2>${t('draft.signatures')}</h2>
       <p>${t('draft.need', { need: d.threshold })}</p>

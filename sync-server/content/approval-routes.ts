@@ -11,6 +11,10 @@
  *                                                 only if its bytes are an image/video (else 415);
  *                                                 frame = HTML/text for the page's <iframe sandbox>, under
  *                                                 a CSP that lets no script run (binary: 415)
+ *   GET    /api/content/drafts/:id/thumb?path=&side=after|before
+ *                                                 a small WebP made here of an image, or of a video's poster
+ *                                                 frame, of the draft or on air; by its bytes (else 415),
+ *                                                 undecodable 422 (content.view)
  *   POST   /api/content/drafts/:id/signatures     {sig, keyid?, payloadSha256?} → SignOutcome; publishes at the threshold
  *                                                 (draft.approve; emergency drafts also emergency.approve)
  *   POST   /api/content/drafts/:id/reject         {comment} → the draft, sent back to its author; its
@@ -54,6 +58,8 @@ import {
   SignRequest,
 } from './approval-service.js';
 import { MediaNotViewableError } from './errors.js';
+import { collectFacts, THUMB_MIME, type ReviewMedia } from './review-media.js';
+import { comparedMedia, factKey } from './review-compare.js';
 
 export interface ApprovalRoutesOptions {
   service: ApprovalService;
@@ -62,6 +68,8 @@ export interface ApprovalRoutesOptions {
   secureCookies: boolean | 'auto';
   /** For the emergency page's note (default 30 minutes). */
   emergencyApprovalWindowMs?: number;
+  /** Thumbnails, posters and facts of the images and videos a review shows. */
+  media: ReviewMedia;
 }
 
 const DraftParams = z.object({ id: z.string().min(1).max(200) });
@@ -152,6 +160,25 @@ export const approvalRoutes: FastifyPluginAsyncZod<ApprovalRoutesOptions> = asyn
       if (f.type.kind === 'binary' || f.type.kind === 'image' || f.type.kind === 'video')
         throw new MediaNotViewableError(`"${q.path}" is ${f.type.mime} by its bytes, not a page`);
       return reply.headers(htmlFrameHeaders()).send(createReadStream(f.file));
+    },
+  );
+
+  app.get(
+    '/api/content/drafts/:id/thumb',
+    routeOptions(
+      'content.view',
+      'A small WebP of an image, or of a video’s poster frame, of a draft or of the version on air',
+      { params: DraftParams, querystring: FileQuery },
+    ),
+    async (request, reply) => {
+      const q = request.query;
+      const f = await service.openFile(request.params.id, q.path, q.side);
+      const bytes = await o.media.thumbnail(f);
+      // Made here from decoded pixels; still never sniffed, never a document of the origin.
+      return reply
+        .headers(inlineMediaHeaders({ kind: 'image', mime: THUMB_MIME }))
+        .header('cache-control', 'private, no-cache')
+        .send(bytes);
     },
   );
 
@@ -370,6 +397,12 @@ export const approvalRoutes: FastifyPluginAsyncZod<ApprovalRoutesOptions> = asyn
       const auth = pageSession(request, reply, { accounts, secureCookies: o.secureCookies }, 'content.view');
       if (!auth) return reply;
       const review = await service.review(request.params.id);
+      const facts = await collectFacts(
+        o.media,
+        comparedMedia(review),
+        (m) => service.openFile(review.draft.id, m.path, m.side),
+        (m) => factKey(m.side, m.path),
+      );
       return sendHtml(
         reply,
         renderDraft(
@@ -381,6 +414,7 @@ export const approvalRoutes: FastifyPluginAsyncZod<ApprovalRoutesOptions> = asyn
           `${request.protocol}://${request.headers.host ?? request.hostname}`,
           o.clock.now(),
           previewScreen((request.query as { screen?: string }).screen),
+          { facts, schedule: service.reviewDay(review, o.clock.now()) },
         ),
       );
     },

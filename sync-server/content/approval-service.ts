@@ -16,6 +16,7 @@ import {
   bundleManifestPath,
   type Emergency,
   mediaTargets,
+  parseBundleManifest,
   SiteGroupId,
 } from '../../protocol/content.js';
 import { coded, type Problem } from '../../protocol/errors.js';
@@ -35,6 +36,7 @@ import { hashedTargetPath, repoLayout } from '../tuf/layout.js';
 import { type DetectedType, detectFileType } from '../web/untrusted-bytes.js';
 import { type DiffLine, lineDiff } from './line-diff.js';
 import type { TufRepository } from '../tuf/repository.js';
+import { type ScheduleDay, scheduleDay } from './review-schedule.js';
 
 /** How long approvers have to sign an emergency draft, from its creation. */
 export const EMERGENCY_APPROVAL_WINDOW_MS = 30 * 60_000;
@@ -317,7 +319,7 @@ export class ApprovalService {
     id: string,
     path: string,
     which: 'after' | 'before',
-  ): Promise<{ file: string; length: number; type: DetectedType }> {
+  ): Promise<{ file: string; length: number; sha256: string; type: DetectedType }> {
     const draft = await this.#o.drafts.get(id);
     let f: { sha256: string; length: number } | undefined;
     if (which === 'after') f = draft.files.find((x) => x.path === path);
@@ -331,7 +333,7 @@ export class ApprovalService {
       throw new DraftFileNotFoundError(
         `draft ${id} has no ${which === 'before' ? 'published ' : ''}file "${path}"`,
       );
-    return { file, length: f.length, type: await detectFileType(file) };
+    return { file, length: f.length, sha256: f.sha256, type: await detectFileType(file) };
   }
 
   /** Where the bytes of a file are: staged in the draft (after only) or published in the repository. */
@@ -407,6 +409,28 @@ export class ApprovalService {
     const d = await this.#o.drafts.get(id);
     await this.#o.drafts.discard(id, by);
     return d;
+  }
+
+  /**
+   * Today at the draft's gate (its first; without one, the site group's zone), hour by hour, by the
+   * version on air and by the draft, as the schedule engine plans it. Only for an open draft: once
+   * published or rejected there is nothing on air to set it against.
+   */
+  reviewDay(r: DraftReview, now: number): ScheduleDay | null {
+    if (r.draft.status !== 'open') return null;
+    const manifest = parseBundleManifest(
+      JSON.parse(Buffer.from(r.manifest, 'base64').toString('utf8')) as unknown,
+    );
+    const siteGroup = r.draft.siteGroup;
+    const gate: GateConfig = this.gatesOf(siteGroup)[0] ?? {
+      siteGroup,
+      name: siteGroup,
+      timezone: this.timezoneOf(siteGroup),
+      // Which playlist is on air does not depend on the languages; the engine needs one.
+      languages: ['vi'],
+      missingVariant: { mode: 'skip' },
+    };
+    return scheduleDay(manifest, r.previous, gate, now);
   }
 
   /** The zone a site group's times are shown in: its (first) gate's. */

@@ -1,11 +1,12 @@
 /**
- * The sections of one draft's review page: what changes against the version on air, every item in
- * every language (before and after), and every file as it is (checked previews, sandboxed HTML,
+ * The sections of one draft's review page: what changes against the version on air, the draft on a
+ * gate screen, its emergency messages, and every file as it is (each item before and after is
+ * review-compare.ts) (checked previews, sandboxed HTML,
  * source with its line diff). Everything goes through the `html` template (escaped).
  */
 import { type DashboardLanguage } from '../dashboard/language.js';
 import { type ApprovalKey, approvalTexts } from './texts.js';
-import type { BundleManifest, Emergency, MediaItem } from '../../protocol/content.js';
+import type { BundleManifest, Emergency } from '../../protocol/content.js';
 import type { EntryDiff, ManifestDiff } from '../../protocol/manifest-diff.js';
 import { html, type SafeHtml } from '../web/escape.js';
 import { fmtBytes, fmtTime, languageName } from './approval-format.js';
@@ -97,8 +98,6 @@ function fileUrl(id: string, how: 'raw' | 'view' | 'frame', path: string, side: 
   return `/api/content/drafts/${encodeURIComponent(id)}/files/${how}?path=${encodeURIComponent(path)}&side=${side}`;
 }
 
-type Variant = { src?: string; poster?: string; entry?: string; title?: string; body?: string };
-
 function draftManifest(r: DraftReview): BundleManifest | null {
   try {
     return JSON.parse(Buffer.from(r.manifest, 'base64').toString('utf8')) as BundleManifest;
@@ -172,74 +171,6 @@ function htmlFrame(id: string, path: string, side: 'after' | 'before', title: st
     title="${title}"
     src="${fileUrl(id, 'frame', path, side)}"
   ></iframe>`;
-}
-
-function variantCell(
-  lang: DashboardLanguage,
-  id: string,
-  kind: MediaItem['kind'],
-  tag: string,
-  after: Variant | undefined,
-  before: Variant | undefined,
-  anchors: Map<string, string>,
-): SafeHtml {
-  const t = (k: ApprovalKey) => approvalTexts.text(lang, k);
-  const changed = JSON.stringify(after ?? null) !== JSON.stringify(before ?? null);
-  const side = (v: Variant | undefined, which: 'after' | 'before'): SafeHtml => {
-    if (!v) return html`<p class="empty">${t('review.noFile')}</p>`;
-    if (kind === 'text')
-      return html`${v.title ? html`<strong>${v.title}</strong>` : ''}
-        <p class="text-body" lang="${tag}">${v.body ?? ''}</p>`;
-    const path = kind === 'html' ? v.entry : v.src;
-    if (!path) return html`<p class="empty">${t('review.noFile')}</p>`;
-    const anchor = anchors.get(path);
-    const name =
-      anchor && which === 'after'
-        ? html`<a href="#${anchor}"><code>${path}</code></a>`
-        : html`<code>${path}</code>`;
-    if (kind === 'html') return html`${name}${htmlFrame(id, path, which, path)}`;
-    return html`${name}${mediaPreview(id, kind, path, which, v.poster)}`;
-  };
-  return html`<div class="lang ${changed ? 'changed' : ''}" data-lang="${tag}">
-    <h4>${languageName(tag, lang)}</h4>
-    ${
-      changed && before
-        ? html`<div class="before">
-              <span class="tag">${t('review.before')}</span>${side(before, 'before')}
-            </div>
-            <div class="after"><span class="tag">${t('review.after')}</span>${side(after, 'after')}</div>`
-        : html`<div class="after">${side(after, 'after')}</div>`
-    }
-  </div>`;
-}
-
-/** Every item of the draft in every language, beside what is on air where it changed. */
-export function itemsSection(
-  lang: DashboardLanguage,
-  r: DraftReview,
-  anchors: Map<string, string>,
-): SafeHtml | '' {
-  const m = draftManifest(r);
-  if (!m || !Array.isArray(m.items) || !m.items.length) return '';
-  const before = new Map((r.previous?.items ?? []).map((i) => [i.id, i]));
-  return html`<section id="review-items">
-    <h2>${approvalTexts.text(lang, 'review.items')}</h2>
-    ${m.items.map((item) => {
-      const prev = before.get(item.id);
-      const av = (item.variants ?? {}) as Record<string, Variant>;
-      const bv = (prev && prev.kind === item.kind ? prev.variants : {}) as Record<string, Variant>;
-      const tags = [...new Set([...Object.keys(av), ...Object.keys(bv)])];
-      return html`<section class="item" data-item="${item.id}" data-kind="${item.kind}">
-        <h3>
-          <code>${item.id}</code> ${item.title ?? ''}
-          <span class="dim">(${approvalTexts.text(lang, `itemKind.${item.kind}`)})</span>
-        </h3>
-        <div class="langs">
-          ${tags.map((tag) => variantCell(lang, r.draft.id, item.kind, tag, av[tag], bv[tag], anchors))}
-        </div>
-      </section>`;
-    })}
-  </section>`;
 }
 
 function sideFacts(lang: DashboardLanguage, s: FileSide): SafeHtml {

@@ -8,6 +8,7 @@
  *   GET /dashboard/content[?siteGroup=]   the authoring page (content.view; editing for content.edit,
  *                                         submitting for draft.submit; login redirect without a session)
  */
+import { join } from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Clock } from '../../protocol/clock.js';
 import type { GateConfig } from '../../protocol/config.js';
@@ -20,6 +21,7 @@ import { languageOf } from '../dashboard/language.js';
 import type { DraftService } from '../tuf/drafts.js';
 import type { TufRepository } from '../tuf/repository.js';
 import { MediaStore } from './media-store.js';
+import { ReviewMedia } from './review-media.js';
 import { approvalRoutes } from './approval-routes.js';
 import { routeOptions } from '../web/route-access.js';
 import { ApprovalService, type GateSource } from './approval-service.js';
@@ -73,6 +75,7 @@ export const contentFeature: FastifyPluginAsync<ContentPluginOptions> = async (a
       accounts: o.accounts,
       clock: o.clock,
       secureCookies: o.secureCookies,
+      media: new ReviewMedia({ cacheDir: join(o.dataDir, 'content', 'review-thumbs') }),
     });
     // The publishing API (`gatecast draft …`): authors and approvers with their own accounts.
     await app.register(publishRoutes, {

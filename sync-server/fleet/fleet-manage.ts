@@ -1,13 +1,13 @@
 /**
- * Managing the fleet from the dashboard: enrolment tokens (create with a QR code, list, revoke) and
- * screens (rename, move to another gate, retire, revoke the key). Each change goes through the same
- * services the ops API and the CLI use, is audited under the signed-in account, and tells the fleet
- * view; retiring resolves the screen's open alerts with the reason.
+ * Managing the fleet: enrolment tokens (create with a QR code, list, revoke) and screens (rename,
+ * move to another gate, retire, revoke the key). The dashboard and the ops API both come here, so
+ * each change is audited (under the signed-in account, or as the ops token with the caller's
+ * address) and tells the fleet view; retiring resolves the screen's open alerts with the reason.
  */
 import QRCode from 'qrcode';
 import type { Clock } from '../../protocol/clock.js';
 import { GatecastError } from '../../protocol/errors.js';
-import type { Actor, AccountService } from '../accounts/service.js';
+import type { AuditActor as Actor, AccountService } from '../accounts/service.js';
 import { type CreatedToken, type Enrolment, normaliseScreenName } from '../enrolment/enrolment.js';
 import type { DeviceRow } from '../registry/device-store.js';
 import type { TokenRow } from '../registry/enrolment-token-store.js';

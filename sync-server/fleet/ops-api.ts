@@ -14,6 +14,7 @@ import { CommandName, FreeJsonObject } from '../../protocol/messages.js';
 import { NotFoundError } from '../web/errors.js';
 import { issueCommand, type NewCommand } from './commands.js';
 import type { Enrolment } from '../enrolment/enrolment.js';
+import type { FleetManager } from './fleet-manage.js';
 import type { Registry } from '../registry/registry.js';
 import type { DeviceHub } from '../ingest/ws-hub.js';
 
@@ -51,12 +52,17 @@ const NotifyBody = z
   })
   .nullish();
 
+/** The audit's caller for a request made with the ops token (no account behind it). */
+const opsCaller = (ip: string) => ({ via: 'ops-token' as const, ip });
+
 const GroupParams = z.object({ group: z.string().min(1).max(100), id: z.string() });
 const DevicesQuery = z.object({ group: z.string().optional() });
 
 export interface OpsApiOptions {
   registry: Registry;
   enrolment: Enrolment;
+  /** Token and screen changes go through the manager the dashboard uses: the same checks and audit. */
+  manager: FleetManager;
   hub: DeviceHub;
   clock: Clock;
   log: Logger;
@@ -130,9 +136,13 @@ export const opsApi: FastifyPluginAsyncZod<OpsApiOptions> = async (app, d) => {
     },
     async (req, reply) => {
       const b = req.body;
-      return reply
-        .code(201)
-        .send(d.enrolment.createToken(b.siteGroup, b.screenName, b.ttlMs ?? d.enrolmentTokenTtlMs));
+      const { qrSvg: _qr, ...created } = await d.manager.createToken(
+        opsCaller(req.ip),
+        b.siteGroup,
+        b.screenName,
+        b.ttlMs ?? d.enrolmentTokenTtlMs,
+      );
+      return reply.code(201).send(created);
     },
   );
   app.get('/api/enrolment-tokens', route('List the enrolment tokens'), async () => d.registry.tokens.list());
@@ -144,10 +154,9 @@ export const opsApi: FastifyPluginAsyncZod<OpsApiOptions> = async (app, d) => {
     },
     async (req) => {
       const { id } = req.params;
-      if (!d.registry.tokens.get(id)) throw new NotFoundError(`no token ${id}`);
-      d.registry.tokens.revoke(id, d.clock.now());
+      const token = d.manager.revokeToken(opsCaller(req.ip), id);
       d.log.info('enrolment token revoked', { id });
-      return d.registry.tokens.get(id);
+      return token;
     },
   );
 
@@ -185,11 +194,9 @@ export const opsApi: FastifyPluginAsyncZod<OpsApiOptions> = async (app, d) => {
   });
   app.post('/api/devices/:id/revoke', byId('Revoke a device and close its link'), async (req) => {
     const { id } = req.params;
-    device(id);
-    d.registry.devices.revoke(id, d.clock.now());
-    d.hub.disconnect(id, 'device revoked');
+    const row = d.manager.revokeKey(opsCaller(req.ip), id);
     d.log.info('device revoked', { id });
-    return withLive(device(id));
+    return withLive(row);
   });
   app.get(
     '/api/devices/:id/health',

@@ -12,6 +12,7 @@ describe('device config', () => {
     expect(c.gate.timezone).toBe('Asia/Ho_Chi_Minh');
     expect(c.health.intervalMs).toBe(30_000);
     expect(c.player.headless).toBe('auto');
+    expect(c.player.protocolTimeoutMs).toBe(15_000);
     expect(Object.isFrozen(c.gate)).toBe(true);
   });
 
@@ -21,6 +22,7 @@ describe('device config', () => {
       parseDeviceConfig({
         gate: { ...gate, timezone: 'Mars/Olympus', languages: ['vi', 'vi'] },
         health: { intervalMs: 5 },
+        player: { protocolTimeoutMs: 10 },
         bogus: 1,
       });
     } catch (e) {
@@ -31,6 +33,7 @@ describe('device config', () => {
     expect(text).toContain('gate.timezone: "Mars/Olympus" is not a time zone of the IANA database');
     expect(text).toContain('gate.languages: languages must not repeat');
     expect(text).toContain('health.intervalMs');
+    expect(text).toContain('player.protocolTimeoutMs');
     expect(text).toContain('bogus');
     expect((err as ConfigError).code).toBe('CONFIG_INVALID');
   });

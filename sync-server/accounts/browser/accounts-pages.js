@@ -436,6 +436,21 @@ if (auditPage) {
       })
       .join('; ');
   };
+  /**
+   * Who acted, in words. No account: the automatic rollout (`by: 'rollout'`), a machine with the ops
+   * token (`via: 'ops-token'`), the server's command line (no address), or an anonymous request (a
+   * failed sign-in).
+   * @param {AuditEntry} e
+   */
+  const actorWords = (e) => {
+    if (e.actor !== null) return e.actor;
+    const d = /** @type {Record<string, unknown>} */ (
+      e.details && typeof e.details === 'object' ? e.details : {}
+    );
+    if (d['by'] === 'rollout') return A['audit.byRollout'];
+    if (d['via'] === 'ops-token') return A['audit.viaOpsToken'];
+    return e.ip === null ? A['audit.commandLine'] : A['audit.anonymous'];
+  };
   /** @param {AuditEntry} e */
   const row = (e) => {
     const tr = document.createElement('tr');
@@ -444,12 +459,7 @@ if (auditPage) {
     tr.setAttribute('data-outcome', e.outcome);
     tr.setAttribute('data-actor', e.actor === null ? '' : e.actor);
     cell(tr, 'time', fmt.format(e.at));
-    // No actor: an anonymous request (a failed sign-in), or the server's command line (no address).
-    cell(
-      tr,
-      'actor',
-      e.actor !== null ? e.actor : e.ip === null ? A['audit.commandLine'] : A['audit.anonymous'],
-    );
+    cell(tr, 'actor', actorWords(e));
     const actionWords = A['audit.action.' + e.action];
     cell(tr, 'action', actionWords || e.action).setAttribute('title', e.action);
     cell(tr, 'target', e.target === null ? '' : e.target);

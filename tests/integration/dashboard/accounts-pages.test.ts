@@ -11,7 +11,7 @@ import {
   registerKeys,
   startServerWithUsers,
 } from '../../helpers/dashboard.js';
-import { startServer } from '../../helpers/sync.js';
+import { GATE, startServer } from '../../helpers/sync.js';
 import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 import { tempFolder } from '../../helpers/temp.js';
 
@@ -176,6 +176,13 @@ describe('users, account and audit pages in Chromium', () => {
       })),
     ).toEqual({ xss: undefined, images: 0 });
 
+    // A machine with the ops token made an enrolment token: no account, said in words.
+    const byOps = await s.api('POST', '/api/enrolment-tokens', {
+      siteGroup: GATE.siteGroup,
+      screenName: 'cổng ra',
+    });
+    expect(byOps.status).toBe(201);
+
     // The audit page: newest first, with the admin's name and address.
     await adminPage.click('#nav-audit');
     await adminPage.waitForFunction(() => (window as { gcAuditPages?: number }).gcAuditPages === 1);
@@ -217,6 +224,10 @@ describe('users, account and audit pages in Chromium', () => {
           r['details']!.includes('reason: disabled'),
       ),
     ).toBe(true);
+
+    expect(all.find((r) => r['target'] === byOps.body.id)).toEqual(
+      expect.objectContaining({ actor: vi('audit.viaOpsToken'), ip: '127.0.0.1' }),
+    );
 
     // Accounts made before the server ran came from its command line.
     expect(all.find((r) => r['action'] === 'Tạo tài khoản' && r['target'] === 'viewer')).toEqual(

@@ -49,6 +49,45 @@ describe('fleet management through the dashboard API', () => {
     ]);
   });
 
+  it('audits token and screen changes made with the ops token as the ops API, with the caller’s address', async () => {
+    const s = await setUp();
+    const made = await s.api('POST', '/api/enrolment-tokens', {
+      siteGroup: GATE.siteGroup,
+      screenName: 'exit',
+    });
+    expect(made.status).toBe(201);
+    expect(made.body.token).toMatch(/^gce_/);
+    expect(made.body.qrSvg).toBeUndefined();
+    const revoked = await s.api('DELETE', `/api/enrolment-tokens/${made.body.id}`);
+    expect([revoked.status, revoked.body.status]).toEqual([200, 'revoked']);
+    const { deviceId } = await enrolTestDevice(s.api, s.server.url, join(s.dir, 'hall'), 'hall');
+    expect((await s.api('POST', `/api/devices/${deviceId}/revoke`)).status).toBe(200);
+    // The same rule as the dashboard's: a retired screen is not revoked again.
+    expect((await call(s.base, s.op, 'POST', `/api/dashboard/devices/${deviceId}/retire`, {})).status).toBe(
+      200,
+    );
+    const again = await s.api('POST', `/api/devices/${deviceId}/revoke`);
+    expect([again.status, again.body.error.code]).toEqual([409, 'DEVICE_RETIRED']);
+
+    const audit = await call(s.base, s.admin, 'GET', '/api/audit');
+    const byOps = audit.body.entries
+      .filter(
+        (e: { details: { via?: string }; target: string }) =>
+          e.details.via === 'ops-token' && [deviceId, made.body.id].includes(e.target),
+      )
+      .map((e: { actor: string | null; action: string; target: string; ip: string }) => [
+        e.actor,
+        e.action,
+        e.target,
+        e.ip,
+      ]);
+    expect(byOps).toEqual([
+      [null, 'device.revoke', deviceId, '127.0.0.1'],
+      [null, 'enrolment.token.revoke', made.body.id, '127.0.0.1'],
+      [null, 'enrolment.token.create', made.body.id, '127.0.0.1'],
+    ]);
+  });
+
   it('renames and moves a screen, and retiring one that never connected resolves its offline alert', async () => {
     const s = await setUp();
     const e = await enrolTestDevice(s.api, s.base, join(s.dir, 'd'), 'entrnace');

@@ -176,6 +176,35 @@ describe('RegistryAlertSource', () => {
     expect(evaluateAlerts(source.read(T0)).some((a) => a.kind === 'display-off-in-opening-hours')).toBe(true);
   });
 
+  it('raises one alert for an item the screen could not show, not a playback-error count as well', async () => {
+    const { registry } = await openRegistry();
+    const skipped = (seq: number, data: Record<string, unknown>) => ({
+      seq,
+      at: T0 - seq * 60_000,
+      payload: { at: T0 - seq * 60_000, kind: 'item-skipped', level: 'warn', message: 'decode failed', data },
+    });
+    registry.ingest.storeBatches([
+      {
+        deviceId: 'd1',
+        stream: 'event',
+        fromSeq: 1,
+        // Five skips of one named item: more than the playback-error threshold on their own.
+        records: [1, 2, 3, 4, 5].map((seq) =>
+          skipped(seq, { itemId: 'welcome', language: 'vi', title: 'Chào mừng', file: 'media/vi.png' }),
+        ),
+      },
+    ]);
+    const source = new RegistryAlertSource({
+      registry,
+      hub: { isOnline: (id) => id === 'd1', lastSeenMs: () => T0 - 1000 },
+      logger: memoryLogger('alerts'),
+    });
+    const d1 = evaluateAlerts(source.read(T0)).filter((a) => a.deviceId === 'd1');
+    expect(d1.map((a) => a.key)).toEqual(['item-not-shown:d1:welcome:vi']);
+    expect(d1[0]?.params).toMatchObject({ title: 'Chào mừng', file: 'media/vi.png', language: 'vi' });
+    expect(source.read(T0).recentHealth.get('d1')).toEqual([]);
+  });
+
   it('stores active alerts and reads them back; an unreadable row is left out', async () => {
     const { registry } = await openRegistry();
     const alert: AlertRecord = {

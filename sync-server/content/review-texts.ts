@@ -1,0 +1,68 @@
+/**
+ * The words of a draft's before/after comparison: thumbnails and posters with their facts, text
+ * items' line diffs, and the gate's day hour by hour before and after the draft.
+ */
+import { defineCatalogue } from '../../protocol/i18n/catalogue.js';
+
+export const reviewTexts = defineCatalogue({
+  vi: {
+    'side.before': 'Đang phát',
+    'side.after': 'Bản nháp',
+    'item.added': 'mục mới',
+    'item.removed': 'bản nháp bỏ mục này',
+    'item.notOnAir': 'Chưa có trên màn hình',
+    'item.notInDraft': 'Không còn trong bản nháp',
+    'media.image': 'Ảnh {width}×{height}',
+    'media.video': 'Video {width}×{height} · dài {duration}',
+    'media.unreadable': 'Không đọc được tệp này thành ảnh hay video',
+    'media.notMedia': 'Theo nội dung, tệp này không phải ảnh hay video ({type})',
+    'media.missing': 'Không có tệp',
+    'media.openImage': 'Mở ảnh đầy đủ',
+    'media.play': 'Xem video',
+    'media.poster': 'Khung hình của video {path}',
+    'text.diff': 'Thay đổi từng dòng',
+    'text.title': 'Tiêu đề',
+    'html.frame': 'Trang {path}, hiển thị cách ly (không chạy script)',
+    'schedule.title': 'Lịch phát trong ngày {date} (giờ {zone})',
+    'schedule.hour': 'Giờ',
+    'schedule.before': 'Đang phát',
+    'schedule.after': 'Theo bản nháp',
+    'schedule.emergency': 'Tin khẩn {id}',
+    'schedule.nothing': 'Không phát gì',
+    'schedule.nothingOnAir': 'Chưa có phiên bản nào đang phát',
+    'schedule.failed': 'Không tính được lịch phát: {reason}',
+    'schedule.changedHours': 'Bản nháp đổi nội dung phát trong {count} giờ của ngày này',
+    'schedule.unchanged': 'Bản nháp không đổi nội dung phát trong ngày này',
+  },
+  en: {
+    'side.before': 'On air',
+    'side.after': 'Draft',
+    'item.added': 'new item',
+    'item.removed': 'the draft removes this item',
+    'item.notOnAir': 'Not on air',
+    'item.notInDraft': 'No longer in the draft',
+    'media.image': 'Image {width}×{height}',
+    'media.video': 'Video {width}×{height} · {duration} long',
+    'media.unreadable': 'This file could not be read as an image or a video',
+    'media.notMedia': 'By its bytes this file is not an image or a video ({type})',
+    'media.missing': 'No file',
+    'media.openImage': 'Open the full image',
+    'media.play': 'Play the video',
+    'media.poster': 'A frame of the video {path}',
+    'text.diff': 'Line by line',
+    'text.title': 'Title',
+    'html.frame': 'The page {path}, shown sandboxed (no script runs)',
+    'schedule.title': 'The gate’s day, {date} (time zone {zone})',
+    'schedule.hour': 'Hour',
+    'schedule.before': 'On air now',
+    'schedule.after': 'With the draft',
+    'schedule.emergency': 'Emergency {id}',
+    'schedule.nothing': 'Nothing plays',
+    'schedule.nothingOnAir': 'Nothing is on air yet',
+    'schedule.failed': 'The schedule cannot be computed: {reason}',
+    'schedule.changedHours':
+      '{count, plural, one {The draft changes what plays in # hour of this day} other {The draft changes what plays in # hours of this day}}',
+    'schedule.unchanged': 'The draft does not change what plays on this day',
+  },
+});
+export type ReviewKey = (typeof reviewTexts.keys)[number];
