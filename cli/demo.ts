@@ -33,6 +33,9 @@ import {
 } from './demo-guards.js';
 import { assertNightInMinutes, NIGHT_DEMO_ENTRY_ID, watchOnAir, writeDemoBundle } from './demo-schedule.js';
 import { opsRequest } from './ops-request.js';
+import { seedDemoTemplates } from './demo-templates.js';
+import { TemplateService } from '../sync-server/templates/service.js';
+import { templateStoreOf } from '../sync-server/templates/store.js';
 
 export interface DemoOptions {
   dir: string;
@@ -149,6 +152,16 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
       throw new DemoPortBusyError(portBusyMessage('127.0.0.1', o.port), { cause: err });
     throw err;
   }
+  // Ready-made emergency messages on the dashboard's Templates page, written by the author account.
+  seedDemoTemplates(
+    new TemplateService({
+      store: templateStoreOf(server.registry),
+      gates: server.registry.gates,
+      clock: systemClock,
+      log: log.child('templates'),
+    }),
+    'author',
+  );
   const api = async (method: string, path: string, body?: unknown) => {
     const res = await opsRequest(server.url, opsToken, method, path, body);
     if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${await res.text()}`);

@@ -31,6 +31,7 @@ import { Daemon, type DaemonService } from './daemon.js';
 import { nodeScheduleAt } from './display/controller.js';
 import { execRun } from './display/exec-run.js';
 import { deviceEvents, type EventSink, OutboxEventSink } from './events/event-sink.js';
+import { EndedEmergencyContent, EndedEmergencyFile } from './emergency/ended-emergencies.js';
 import { LedStatus } from './gpio/led-status.js';
 import { OnoffGpio } from './gpio/onoff-gpio.js';
 import { technicianAddresses } from './gpio/technician.js';
@@ -351,7 +352,17 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
     dlog.warn('orphaned files not swept at start', { err });
   }
 
-  const { content, update } = await openContent(config, clock, dlog, events);
+  const opened = await openContent(config, clock, dlog, events);
+  const update = opened.update;
+  // What plays is the installed bundle without the emergencies ended early (docs/drafts.md §7).
+  const emergencies = new EndedEmergencyContent(
+    opened.content,
+    new EndedEmergencyFile(config.dataDir),
+    clock,
+    dlog.child('emergency'),
+  );
+  emergencies.start();
+  const content: ContentSource = emergencies;
   const restart: DaemonRestart = o.restart ?? {
     restart: (reason) => {
       dlog.warn('restarting the daemon', { reason, exitCode: RESTART_EXIT_CODE });
@@ -526,6 +537,7 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
       hostReboot: o.hostReboot ?? 'allowed',
       log: dlog.child('commands'),
       ...(releaseInstaller ? { releases: { install: (v: string) => releaseInstaller.install(v) } } : {}),
+      emergencies,
     }),
     refreshNow,
     onServerTime: (serverMs, rttMs) => {
@@ -588,6 +600,7 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
     await watchdog.stop();
     await hardware.stop();
     await daemon.stop();
+    emergencies.stop();
     unsubscribePlayed();
     popWriter.stop();
     outbox.stop();

@@ -237,6 +237,14 @@ export const Emergency = z
     expiresAt: z.iso.datetime({ offset: true }),
     /** How long each language stays up before the next. */
     perLanguageMs: Duration.default(8000),
+    /**
+     * SHA-256 (hex) of the secret that ends this emergency early (protocol/emergency-end.ts): signed
+     * with the bundle, so the approvers agree that whoever reveals the secret may take it off air.
+     */
+    endCommitment: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, { message: 'end commitment must be a SHA-256 as 64 lower-case hex digits' })
+      .optional(),
   })
   .refine((e) => Date.parse(e.startsAt) < Date.parse(e.expiresAt), {
     message: 'emergency must expire after it starts',

@@ -230,6 +230,11 @@ export const CommandName = z.enum([
    * `release` tells whether it was committed or rolled back.
    */
   'install-release',
+  /**
+   * End an emergency early: `args: { emergencyId, secret }`. The screen takes the emergency off air
+   * only when the secret's SHA-256 is the end commitment signed in its own bundle (docs/drafts.md §7).
+   */
+  'end-emergency',
 ]);
 export type CommandName = z.infer<typeof CommandName>;
 

@@ -57,6 +57,13 @@ import { ReportFormStore } from './reports/form-settings.js';
 import { titlesOfManifest } from './reports/names.js';
 import { latestManifest } from './content/schedule-preview.js';
 import { contentFeature } from './content/plugin.js';
+import { isAllowed } from './web/roles.js';
+import { renderTemplatePicker } from './templates/page.js';
+import { templatesFeature } from './templates/plugin.js';
+import { TemplateService } from './templates/service.js';
+import { templateStoreOf } from './templates/store.js';
+import { EmergencyEndService } from './content/emergency-end-service.js';
+import { queueCommand } from './fleet/commands.js';
 import type { ReleaseCatalog } from './releases/catalog.js';
 import { MemoryReleaseCatalog } from './releases/memory-catalog.js';
 import { TufReleaseCatalog } from './releases/tuf-catalog.js';
@@ -408,7 +415,36 @@ export class SyncServer {
           enrolmentTokenTtlMs: c.enrolmentTokenTtlMs,
         },
       });
+      const templates = new TemplateService({
+        store: templateStoreOf(this.registry),
+        gates: this.registry.gates,
+        clock: this.clock,
+        log: this.log.child('templates'),
+      });
+      await scope.register(templatesFeature, {
+        service: templates,
+        gates: this.registry.gates,
+        accounts,
+        secureCookies,
+      });
+      const emergencyEnds =
+        tuf &&
+        new EmergencyEndService({
+          ...deps,
+          repo: tuf.repo,
+          repoDir: c.tuf!.repoDir,
+          queueCommand: (cmd) => queueCommand(deps, cmd),
+          log: this.log.child('emergency-end'),
+        });
+      // A screen that connects is sent the early ends it has not had (queued before the hub delivers).
+      if (emergencyEnds)
+        deps.hub.subscribe((e) => {
+          if (e.type === 'presence' && e.online) emergencyEnds.deviceOnline(e.deviceId);
+        });
       await scope.register(contentFeature, {
+        emergencyExtras: (lang, user) =>
+          renderTemplatePicker(lang, templates.list(), isAllowed(user.roles, 'content.view')),
+        ...(emergencyEnds ? { emergencyEnds } : {}),
         dataDir: c.dataDir,
         tuf: tuf ? { repo: tuf.repo, repoDir: c.tuf!.repoDir, drafts: tuf.drafts } : undefined,
         gates: this.registry.gates,

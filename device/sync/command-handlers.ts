@@ -52,6 +52,8 @@ export interface CommandHandlerDeps {
   log: Logger;
   /** Installs a gatecast release and switches to it; absent where over-the-air updates are not set up. */
   releases?: { install(version: string): Promise<void> };
+  /** Takes an emergency off air with its revealed end secret (EndedEmergencyContent.end). */
+  emergencies?: { end(emergencyId: string, secret: string): { message: string } };
 }
 
 export function commandHandlers(d: CommandHandlerDeps): Required<CommandHandlers> {
@@ -94,6 +96,11 @@ export function commandHandlers(d: CommandHandlerDeps): Required<CommandHandlers
       if (!d.releases)
         throw new CommandUnsupportedError('over-the-air updates of gatecast are not set up on this device');
       await d.releases.install(version);
+    },
+    endEmergency: async (emergencyId, secret) => {
+      if (!d.emergencies)
+        throw new CommandUnsupportedError('ending emergencies early is not set up on this device');
+      return d.emergencies.end(emergencyId, secret).message;
     },
   };
 }

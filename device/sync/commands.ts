@@ -3,7 +3,7 @@
  * refuses expired and repeated ones and calls the injected handler. Handlers belong to the player,
  * GPIO and display parts; any handler left out answers 'unsupported'.
  */
-import { coded } from '../../protocol/errors.js';
+import { coded, isGatecastError } from '../../protocol/errors.js';
 import type { Logger } from '../../platform/log.js';
 import { type Command, type CommandStatus, SCREENSHOT_MAX_BYTES } from '../../protocol/messages.js';
 import { type CommandLedger, MemoryCommandLedger } from './command-ledger.js';
@@ -24,6 +24,12 @@ export interface CommandHandlers {
    * daemon then restarts into the new release, which commits or rolls back by itself).
    */
   installRelease?(version: string): Promise<void>;
+  /**
+   * End emergency `emergencyId` early with its revealed end secret; resolves with what the screen did
+   * (taken off air, or kept for a bundle still to come). Throws a coded error when the secret does not
+   * open the commitment signed with the emergency: nothing changes.
+   */
+  endEmergency?(emergencyId: string, secret: string): Promise<string>;
 }
 
 /**
@@ -92,6 +98,22 @@ export class CommandDispatcher {
           if (typeof v !== 'string' || !/^[0-9A-Za-z.+-]{1,64}$/.test(v))
             return { status: 'failed', message: 'install-release needs args.version (a release version)' };
           return await call(h.installRelease ? () => h.installRelease!(v) : undefined);
+        }
+        case 'end-emergency': {
+          const id = cmd.args?.['emergencyId'];
+          const secret = cmd.args?.['secret'];
+          if (typeof id !== 'string' || !id || typeof secret !== 'string')
+            return { status: 'failed', message: 'end-emergency needs args.emergencyId and args.secret' };
+          if (!h.endEmergency)
+            return { status: 'unsupported', message: 'no handler for end-emergency on this device' };
+          try {
+            return { status: 'ok', message: (await h.endEmergency(id, secret)).slice(0, 2000) };
+          } catch (err) {
+            // The code leads the answer, so the server (and the dashboard) can name the refusal.
+            const code = isGatecastError(err) ? `${err.code}: ` : '';
+            this.log.warn('emergency end refused', { commandId: cmd.id, emergencyId: id, err });
+            return { status: 'failed', message: `${code}${(err as Error).message}`.slice(0, 2000) };
+          }
         }
         case 'screenshot': {
           if (!h.screenshot)

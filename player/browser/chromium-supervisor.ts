@@ -43,9 +43,9 @@ import {
   isPssBoundUnder,
   killProcessGroup,
   processGroupOf,
+  ProcessTree,
   type PssReading,
   treePssBytes,
-  treeRssBytes,
 } from './proc-tree.js';
 import { Listeners } from '../../protocol/listeners.js';
 
@@ -73,8 +73,21 @@ export interface SupervisorOptions {
   /** Environment for the Chromium process (DISPLAY, WAYLAND_DISPLAY, XDG_RUNTIME_DIR). */
   env?: Record<string, string | undefined>;
   clock?: Clock;
+  /** The supervisor's timers (tests count them); the global ones by default. */
+  timers?: SupervisorTimers;
   log?: Logger;
 }
+
+/** Timers, as device/timers.ts's `Timers` (player/ does not import device/). */
+export interface SupervisorTimers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const globalTimers: SupervisorTimers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+};
 
 export interface RestartInfo {
   reason: string;
@@ -88,6 +101,8 @@ const MAX_BACKOFF_MS = 30_000;
 /** The function the player page reports through (player.js calls it; a DevTools binding). */
 export const REPORT_BINDING = '__gatecastReport';
 const MAX_REPORT_CHARS = 16 * 1024;
+/** What `send` runs in the player document: `gatecast[f](a)`. */
+const CALL_GATECAST = 'function (f, a) { window.gatecast[f](a); }';
 
 export class ChromiumSupervisor implements PlayerSurface {
   private browser: Browser | undefined;
@@ -102,7 +117,12 @@ export class ChromiumSupervisor implements PlayerSurface {
   private busy = false;
   private probing: Page | undefined;
   private stopped = true;
-  private timers: NodeJS.Timeout[] = [];
+  private readonly timers: SupervisorTimers;
+  /** Fires once the page has been quiet for probeEveryMs (re-armed by every sign of life). */
+  private quietTimer: unknown;
+  private memoryTimer: unknown;
+  /** The player page's own DevTools session (reports in, calls out), and its document's context. */
+  private session: { page: Page; cdp: CDPSession; contextId: number | undefined } | undefined;
   private readonly listeners = new Listeners<PageReport>();
   private readonly restartListeners = new Listeners<RestartInfo>();
   private readonly clock: Clock;
@@ -113,11 +133,22 @@ export class ChromiumSupervisor implements PlayerSurface {
   lastMemoryBytes = 0;
   /** The last PSS reading of the current browser's tree (see isPssBoundUnder). */
   private pssReading: PssReading | undefined;
+  /** The current browser's process tree, its members kept between PSS readings. */
+  private tree: ProcessTree | undefined;
   private currentNotice: Notice | null = null;
 
   constructor(private readonly o: SupervisorOptions) {
     this.clock = o.clock ?? systemClock;
+    this.timers = o.timers ?? globalTimers;
     this.log = o.log ?? createLogger('player:browser');
+  }
+
+  /**
+   * How long the page may say nothing before it is asked for its state: while it reports its
+   * switches (each a report over the pipe) it is never asked.
+   */
+  private get probeEveryMs(): number {
+    return Math.max(200, Math.min(5000, Math.floor(this.o.pageStallMs / 3)));
   }
 
   private get origin(): string {
@@ -133,29 +164,17 @@ export class ChromiumSupervisor implements PlayerSurface {
       } finally {
         this.busy = false;
         // The page has not been asked yet: its silence counts from now.
-        this.lastReportAt = this.clock.now();
+        this.heard();
       }
     });
-    // The page is asked only after `probeEvery` without a word from it: while it reports its switches
-    // (each a report over the pipe) it is never asked. Looked at four times as often, so that a
-    // quiet page's silence still reaches at most ~1.25 × probeEvery before it is asked.
-    const probeEvery = Math.max(200, Math.min(5000, Math.floor(this.o.pageStallMs / 3)));
-    this.timers.push(
-      setInterval(
-        () => {
-          this.checkStall();
-          if (this.clock.now() - this.lastReportAt >= probeEvery) void this.probe();
-        },
-        Math.floor(probeEvery / 4),
-      ),
-    );
-    this.timers.push(setInterval(() => this.checkMemory(), this.o.memoryCheckIntervalMs ?? 15_000));
+    this.armMemoryCheck();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const t of this.timers) clearInterval(t);
-    this.timers = [];
+    this.timers.clearTimeout(this.quietTimer);
+    this.timers.clearTimeout(this.memoryTimer);
+    this.quietTimer = this.memoryTimer = undefined;
     await this.op;
     await this.closeBrowser();
   }
@@ -222,7 +241,8 @@ export class ChromiumSupervisor implements PlayerSurface {
   /** Memory of the browser's process tree (sum of PSS, see proc-tree.ts), measured now. */
   memoryBytes(): number {
     const pid = this.pid;
-    this.lastMemoryBytes = pid ? treePssBytes(pid) : 0;
+    if (!pid) this.lastMemoryBytes = 0;
+    else this.lastMemoryBytes = this.tree?.root === pid ? this.tree.pssBytes() : treePssBytes(pid);
     return this.lastMemoryBytes;
   }
 
@@ -234,24 +254,30 @@ export class ChromiumSupervisor implements PlayerSurface {
     return run;
   }
 
-  /** Fire and forget: a hung page must not block the player loop; the stall watchdog handles it. */
+  /**
+   * Fire and forget: a hung page must not block the player loop; the stall watchdog handles it.
+   * One raw call over the page's own session, in the player document's context: puppeteer's
+   * evaluate costs more per item (a source URL built from a stack trace, its context looked up).
+   */
   private send(fn: 'enqueue' | 'replace' | 'notice', arg: unknown): void {
-    const page = this.page;
-    if (!page || this.busy) return; // restored from `pending` once the page is back
-    page
-      .evaluate(
-        (f, a) => {
-          const g = (window as unknown as { gatecast: Record<string, (x: unknown) => unknown> }).gatecast;
-          g[f]!(a);
-        },
-        fn,
-        arg as never,
-      )
+    const session = this.session;
+    // Restored from `pending` once the page is back.
+    if (!session || session.page !== this.page || this.busy || session.contextId === undefined) return;
+    session.cdp
+      .send('Runtime.callFunctionOn', {
+        functionDeclaration: CALL_GATECAST,
+        executionContextId: session.contextId,
+        arguments: [{ value: fn }, { value: arg ?? null }],
+        silent: true,
+      })
+      .then(({ exceptionDetails: e }) => {
+        if (e) this.log.warn('page call failed', { fn, err: e.exception?.description ?? e.text });
+      })
       .catch((err) => this.log.warn('page call failed', { fn, err: String(err) }));
   }
 
   private received(r: PageReport): void {
-    if (!this.busy) this.lastReportAt = this.clock.now();
+    if (!this.busy) this.heard();
     if (r.type === 'started') {
       const slide = this.pending.find((s) => s.id === r.slideId) ?? this.onAir;
       if (slide && slide.id === r.slideId) {
@@ -303,21 +329,60 @@ export class ChromiumSupervisor implements PlayerSurface {
     }
   }
 
-  private checkStall(): void {
+  /** A sign of life (a report, an answer, the page just opened): the page's silence counts from now. */
+  private heard(): void {
+    this.lastReportAt = this.clock.now();
+    this.armQuiet(this.probeEveryMs);
+  }
+
+  private armQuiet(ms: number): void {
+    this.timers.clearTimeout(this.quietTimer);
+    this.quietTimer = undefined;
+    if (this.stopped) return;
+    this.quietTimer = this.timers.setTimeout(() => {
+      this.quietTimer = undefined;
+      this.onQuiet();
+    }, ms);
+  }
+
+  /**
+   * The page has said nothing for probeEveryMs: it is asked for its state, again every quarter of
+   * that while it does not answer, and the browser is restarted once it has been silent for
+   * pageStallMs. No timer runs while the page reports: each report re-arms this one.
+   */
+  private onQuiet(): void {
+    // An operation under way (launch, reload, restart) re-arms when it is done.
     if (this.stopped || this.busy || !this.browser) return;
-    const silentMs = this.clock.now() - this.lastReportAt;
+    const now = this.clock.now();
+    const silentMs = now - this.lastReportAt;
     if (silentMs > this.o.pageStallMs) {
       this.log.warn('page stopped reporting', { silentMs });
       void this.serial(() => this.relaunch(`page silent for ${silentMs} ms`));
+      return;
     }
+    const every = this.probeEveryMs;
+    if (silentMs >= every) void this.probe();
+    const untilStallMs = this.lastReportAt + this.o.pageStallMs + 1 - now;
+    this.armQuiet(Math.max(1, Math.min(silentMs >= every ? every / 4 : every - silentMs, untilStallMs)));
+  }
+
+  private armMemoryCheck(): void {
+    if (this.stopped) return;
+    this.memoryTimer = this.timers.setTimeout(() => {
+      this.memoryTimer = undefined;
+      this.checkMemory();
+      this.armMemoryCheck();
+    }, this.o.memoryCheckIntervalMs ?? 15_000);
   }
 
   private checkMemory(): void {
     if (this.stopped || this.busy || !this.browser) return;
     const pid = this.pid;
     if (!pid) return;
-    // PSS is read again only when the RSS sum has grown enough since the last reading to matter.
-    const rss = treeRssBytes(pid);
+    // PSS is read again only when the RSS sum has grown enough since the last reading to matter;
+    // the RSS sum is of the members found at the last PSS reading (or since, if one has gone).
+    if (this.tree?.root !== pid) this.tree = new ProcessTree(pid);
+    const rss = this.tree.rssBytes();
     const now = this.clock.now();
     const limit = this.o.browserMemoryLimitBytes;
     const maxAgeMs = 4 * (this.o.memoryCheckIntervalMs ?? 15_000);
@@ -350,7 +415,7 @@ export class ChromiumSupervisor implements PlayerSurface {
       }
     } finally {
       this.busy = false;
-      this.lastReportAt = this.clock.now();
+      this.heard();
     }
     const info = { reason, count: this.restartCount, at: this.clock.now() };
     for (const l of this.restartListeners) l(info);
@@ -368,7 +433,7 @@ export class ChromiumSupervisor implements PlayerSurface {
       await this.relaunch('page recycle failed');
     } finally {
       this.busy = false;
-      this.lastReportAt = this.clock.now();
+      this.heard();
     }
   }
 
@@ -419,6 +484,7 @@ export class ChromiumSupervisor implements PlayerSurface {
     }
     this.browser = browser;
     this.pssReading = undefined;
+    this.tree = undefined;
     this.noteProcessGroup(browser);
     // Over a pipe, 'disconnected' waits until every child that inherited the pipe has gone too
     // (seconds after the browser process was killed), so the process's own exit counts as well.
@@ -474,21 +540,28 @@ export class ChromiumSupervisor implements PlayerSurface {
    */
   private async listenForReports(page: Page): Promise<void> {
     const session: CDPSession = await page.createCDPSession();
+    const own: NonNullable<typeof this.session> = { page, cdp: session, contextId: undefined };
+    this.session = own;
     const { frameTree } = await session.send('Page.getFrameTree');
     const playerFrame = frameTree.frame.id;
     const playerContexts = new Set<number>();
     const refusedContexts = new Set<number>();
     session.on('Runtime.executionContextCreated', ({ context }) => {
       const aux = context.auxData as { frameId?: string; isDefault?: boolean } | undefined;
-      if (aux?.isDefault === true && aux.frameId === playerFrame) playerContexts.add(context.id);
+      if (aux?.isDefault === true && aux.frameId === playerFrame) {
+        playerContexts.add(context.id);
+        own.contextId = context.id;
+      }
     });
     session.on('Runtime.executionContextDestroyed', ({ executionContextId }) => {
       playerContexts.delete(executionContextId);
       refusedContexts.delete(executionContextId);
+      if (own.contextId === executionContextId) own.contextId = undefined;
     });
     session.on('Runtime.executionContextsCleared', () => {
       playerContexts.clear();
       refusedContexts.clear();
+      own.contextId = undefined;
     });
     session.on('Runtime.bindingCalled', ({ name, payload, executionContextId }) => {
       if (name !== REPORT_BINDING || page !== this.page) return;
@@ -575,6 +648,7 @@ export class ChromiumSupervisor implements PlayerSurface {
     const browser = this.browser;
     this.browser = undefined;
     this.page = undefined;
+    this.session = undefined;
     if (!browser) return;
     const proc: ChildProcess | null = browser.process();
     if (proc && (proc.exitCode !== null || proc.signalCode !== null)) {

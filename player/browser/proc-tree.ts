@@ -97,6 +97,62 @@ export function isPssBoundUnder(
   return last.pssBytes + Math.max(0, rssBytesNow - last.rssBytes) <= limitBytes;
 }
 
+/**
+ * A process tree whose members are found by a scan of /proc and then kept: the RSS of ten known
+ * processes costs ~0.2 ms of the reader's CPU, the scan that finds them ~5 ms (it reads the stat
+ * file of every process on the machine). The members are looked up again when one of them is gone
+ * and with every PSS reading, so a process born since is counted from the next PSS reading on.
+ */
+export class ProcessTree {
+  private members: number[] | undefined;
+
+  constructor(
+    readonly root: number,
+    private readonly procRoot = '/proc',
+  ) {}
+
+  /** Sum of RSS over the members (shared pages counted once per process), in bytes. */
+  rssBytes(): number {
+    const known = this.members;
+    if (known) {
+      let sum = 0;
+      for (const pid of known) {
+        const bytes = rssBytesIfAlive(pid, this.procRoot);
+        if (bytes === undefined) return this.rssBytesOf(this.scan());
+        sum += bytes;
+      }
+      return sum;
+    }
+    return this.rssBytesOf(this.scan());
+  }
+
+  /** Sum of PSS over `root` and its descendants, looked up afresh, in bytes. */
+  pssBytes(): number {
+    return this.scan().reduce((sum, pid) => sum + pssBytes(pid, this.procRoot), 0);
+  }
+
+  private scan(): number[] {
+    this.members = descendants(this.root, parentMap(this.procRoot));
+    return this.members;
+  }
+
+  private rssBytesOf(pids: number[]): number {
+    return pids.reduce((sum, pid) => sum + rssBytes(pid, this.procRoot), 0);
+  }
+}
+
+/** VmRSS of one process in bytes (0 for a zombie), or undefined once it is gone. */
+function rssBytesIfAlive(pid: number, procRoot: string): number | undefined {
+  let status: string;
+  try {
+    status = readFileSync(`${procRoot}/${pid}/status`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
 /** Sum of RSS over `root` and its descendants, in bytes (shared pages counted once per process). */
 export function treeRssBytes(root: number, procRoot = '/proc'): number {
   return descendants(root, parentMap(procRoot)).reduce((sum, pid) => sum + rssBytes(pid, procRoot), 0);

@@ -7,8 +7,9 @@
  * the front layer stays up, so the screen is never blank.
  *
  * Between switches the page does nothing: a timer wakes it shortly before the next planned start
- * and a second one a frame and a half before it; it watches animation frames only for the last one
- * and the switch, then lets the compositor idle. Frame accounting (blank and stale frames, for the
+ * and a second one half a frame before it; it watches animation frames only for the switch (and at
+ * most the frame just gone that Chromium may hand over first), empties the old layer in the same
+ * frame, then lets the compositor idle. Frame accounting (blank and stale frames, for the
  * benchmarks) runs on every frame only when the page is opened with `?frames=1`, never on a screen.
  *
  * The daemon drives the page with `gatecast.enqueue(slide)` / `gatecast.replace(slides)` and hears
@@ -390,12 +391,13 @@
       buf.state = 'releasing';
       buf.painted = null;
       const releaseToken = buf.token;
-      const free = () => {
+      const free = (isPumpingNow = true) => {
         if (buf.token !== releaseToken || buf.state !== 'releasing') return;
         release(buf.el);
         buf.slide = null;
         buf.state = 'free';
-        pump();
+        if (isPumpingNow) pump();
+        else setTimeout(pump, 0);
       };
       if (fade) {
         // The outgoing layer stays painted under the fade until it is released.
@@ -407,7 +409,7 @@
         });
         anim.onfinish = () => {
           incomingEl.classList.remove('rising');
-          free();
+          free(true);
         };
       }
       incomingEl.classList.add('front');
@@ -426,8 +428,10 @@
       hooks.onSwitch?.(slide, frameEpoch);
       if (hooks.reportsStarts)
         report({ type: 'started', slideId: slide.id, startAt: slide.startAt, actualStart: frameEpoch });
-      // A cut covers the outgoing layer with an opaque one: empty it on the next frame.
-      if (!fade) requestAnimationFrame(free);
+      // A cut covers the outgoing layer at once: it is emptied in this same frame (as a page that
+      // swaps one element for another does) instead of in a frame more asked for; the next load
+      // starts after the frame, so the switch frame does no more than the swap.
+      if (!fade) free(false);
     }
 
     function pendingStart() {
@@ -439,8 +443,8 @@
 
     /**
      * Arms the wake-up for the next switch: a timer until shortly before it, a second short one from
-     * there to the last frame or two, then frames (at once when it is that close, or overdue). Nothing
-     * ready, nothing armed: the load that finishes calls this again.
+     * there to half a frame before it, then frames (at once when it is that close, or overdue).
+     * Nothing ready, nothing armed: the load that finishes calls this again.
      */
     function schedule() {
       if (wakeTimer !== undefined) clearTimeout(wakeTimer);
@@ -449,8 +453,8 @@
       const next = nextPending();
       if (!next || next.state !== 'ready') return;
       const leftMs = (next.slide.startAt || 0) - epochNow();
-      // Within a couple of ms of the watch: no timer worth setting.
-      if (leftMs <= watchMs() + 2) {
+      // Within a millisecond of the watch: no timer worth setting.
+      if (leftMs <= watchMs() + 1) {
         requestFrame();
         return;
       }
@@ -506,10 +510,12 @@
   /** How long before a switch the page wakes to look again (a long timer may fire late). */
   const wakeEarlyMs = () => Math.max(WAKE_EARLY_MS, 3 * frameMs);
   /**
-   * How long before a switch the page starts watching frames: the frame before the one nearest the
-   * start, then that one. Each frame asked for costs a frame of work in every Chromium process.
+   * How long before a switch the page asks for a frame: half a frame, so that the next frame to
+   * begin is the one nearest the start. Chromium may first hand over the frame of the vsync just
+   * gone (its time before the request: too early, one frame watched for nothing), never more than
+   * that one. Each frame asked for costs a frame of work in every Chromium process.
    */
-  const watchMs = () => 1.5 * frameMs;
+  const watchMs = () => 0.5 * frameMs;
 
   function frame(ts) {
     isFrameRequested = false;

@@ -28,6 +28,7 @@ import { jsonBlock, page } from '../dashboard/layout.js';
 import { diffSection, emergenciesSection, filesSection, screenSection } from './draft-review-sections.js';
 import { compareItemsSection, type ReviewExtras, scheduleSection } from './review-compare.js';
 import { PREVIEW_SCREENS, type PreviewScreen } from './screen-preview.js';
+import { endEarlyAssets, endEarlyCell } from './emergency-end-section.js';
 import { DASHBOARD_LOCALE, type DashboardLanguage } from '../dashboard/language.js';
 
 /** Where the pages find each site group's time zone. */
@@ -492,6 +493,8 @@ export function renderEmergency(
   zones: ZoneSource,
   user: PublicUser,
   csrfToken: string,
+  /** Shown above the form when there is one (the template picker, templates/page.ts). */
+  beforeForm: SafeHtml | string = '',
 ): string {
   const t = (k: ApprovalKey, p?: Record<string, string | number>) => approvalTexts.text(lang, k, p);
   const first = v.siteGroups[0];
@@ -552,7 +555,7 @@ export function renderEmergency(
     csrfToken,
     html`<main id="emergency">
       <h2>${t('emergency.new')}</h2>
-      ${form}
+      ${first ? beforeForm : ''} ${form}
       <p id="em-result" role="status"></p>
       <h2>${t('emergency.active')}</h2>
       ${
@@ -586,6 +589,7 @@ export function renderEmergency(
                           </button>`
                         : ''
                     }
+                    ${endEarlyCell(a, lang, user)}
                   </td>
                 </tr>`;
               }),
@@ -593,6 +597,7 @@ export function renderEmergency(
             )
           : html`<p id="active-emergencies" class="empty">${t('emergency.noActive')}</p>`
       }
+      ${endEarlyAssets(lang)}
     </main>`,
   );
 }

@@ -40,12 +40,13 @@ import type { AccountContext } from '../accounts/access-control.js';
 import { ForbiddenError } from '../web/errors.js';
 import { routeOptions } from '../web/route-access.js';
 import { isAllowed } from '../web/roles.js';
-import type { AccountService } from '../accounts/service.js';
+import type { AccountService, PublicUser } from '../accounts/service.js';
 import { renderDraft, renderDrafts, renderEmergency } from './approval-pages.js';
 import { previewScreen, previewSlide, screenPreviewPage } from './screen-preview.js';
 import { parseBundleManifest } from '../../protocol/content.js';
 import { pageSession, sendHtml } from '../accounts/page-session.js';
-import { languageOf } from '../dashboard/language.js';
+import { type DashboardLanguage, languageOf } from '../dashboard/language.js';
+import type { SafeHtml } from '../web/escape.js';
 import type { DraftActor } from '../tuf/drafts.js';
 import { htmlFrameHeaders, inlineMediaHeaders, sendAsDownload } from '../web/untrusted-bytes.js';
 import {
@@ -70,6 +71,8 @@ export interface ApprovalRoutesOptions {
   emergencyApprovalWindowMs?: number;
   /** Thumbnails, posters and facts of the images and videos a review shows. */
   media: ReviewMedia;
+  /** What the emergency page shows above its form for this reader (the template picker). */
+  emergencyExtras?: (lang: DashboardLanguage, user: PublicUser) => SafeHtml;
 }
 
 const DraftParams = z.object({ id: z.string().min(1).max(200) });
@@ -467,6 +470,7 @@ export const approvalRoutes: FastifyPluginAsyncZod<ApprovalRoutesOptions> = asyn
         service,
         auth.user,
         auth.session.csrfToken,
+        o.emergencyExtras?.(languageOf(request), auth.user),
       ),
     );
   });

@@ -37,6 +37,7 @@ import { type DetectedType, detectFileType } from '../web/untrusted-bytes.js';
 import { type DiffLine, lineDiff } from './line-diff.js';
 import type { TufRepository } from '../tuf/repository.js';
 import { type ScheduleDay, scheduleDay } from './review-schedule.js';
+import type { EmergencyEndings } from './emergency-end-service.js';
 
 /** How long approvers have to sign an emergency draft, from its creation. */
 export const EMERGENCY_APPROVAL_WINDOW_MS = 30 * 60_000;
@@ -193,6 +194,10 @@ export interface ActiveEmergency {
   siteGroup: string;
   version: number;
   emergency: Emergency;
+  /** Whether it may be ended early (signed with an end commitment; docs/drafts.md §7). */
+  endable: boolean;
+  /** Set once it was ended early: who ended it and when (the screens' answers: EmergencyEndService.status). */
+  endedEarly?: { at: string; by: string };
 }
 
 /** One published version of a site group, as the versions list shows it. */
@@ -228,6 +233,8 @@ export interface ApprovalServiceOptions {
   clock: Clock;
   log: Logger;
   emergencyApprovalWindowMs?: number;
+  /** Draws each new emergency's end secret and knows which ended early (docs/drafts.md §7). */
+  endings?: EmergencyEndings;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -502,12 +509,17 @@ export class ApprovalService {
         text[lang] = { ...(t.title?.trim() ? { title: t.title.trim() } : {}), body: t.body.trim() };
     const now = this.#o.clock.now();
     const stamp = iso(now).slice(0, 16).replace(/[-:]/g, '').replace('T', '-');
+    const id = `em-${stamp}-${randomBytes(2).toString('hex')}`;
+    const expiresAtMs = now + req.durationMinutes * 60_000;
+    // Only the secret's hash is signed: by signing, the approvers agree it may be ended early by it.
+    const endCommitment = this.#o.endings?.commit(req.siteGroup, id, expiresAtMs);
     const emergency: Emergency = {
-      id: `em-${stamp}-${randomBytes(2).toString('hex')}`,
+      id,
       text,
       startsAt: iso(now),
-      expiresAt: iso(now + req.durationMinutes * 60_000),
+      expiresAt: iso(expiresAtMs),
       perLanguageMs: req.perLanguageMs ?? 8000,
+      ...(endCommitment ? { endCommitment } : {}),
     };
     const draft = await this.#emergencyDraft(req.siteGroup, by, (list) => [...list, emergency], req.note);
     this.#o.log.info('emergency draft created', {
@@ -555,7 +567,16 @@ export class ApprovalService {
       const m = await latestManifest(repo, repoDir, sg);
       if (!m) continue;
       for (const e of m.manifest.emergencies)
-        if (Date.parse(e.expiresAt) > now) out.push({ siteGroup: sg, version: m.version, emergency: e });
+        if (Date.parse(e.expiresAt) > now) {
+          const endedEarly = this.#o.endings?.endedEarly(sg, e.id);
+          out.push({
+            siteGroup: sg,
+            version: m.version,
+            emergency: e,
+            endable: e.endCommitment !== undefined && this.#o.endings !== undefined,
+            ...(endedEarly ? { endedEarly } : {}),
+          });
+        }
     }
     return out;
   }
@@ -575,7 +596,10 @@ export class ApprovalService {
         `site group "${siteGroup}" has no published bundle yet; an emergency message is added to the bundle on air`,
       );
     const now = clock.now();
-    const kept = latest.manifest.emergencies.filter((e) => Date.parse(e.expiresAt) > now);
+    // Expired ones and those ended early never come back (docs/drafts.md §2, §7).
+    const kept = latest.manifest.emergencies.filter(
+      (e) => Date.parse(e.expiresAt) > now && !this.#o.endings?.endedEarly(siteGroup, e.id),
+    );
     const manifest: BundleManifest = { ...latest.manifest, createdAt: iso(now), emergencies: change(kept) };
     const files: DraftFile[] = mediaTargets(manifest).map((path) => {
       const t = md.signed.targets[path];

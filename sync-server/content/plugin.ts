@@ -22,12 +22,14 @@ import type { DraftService } from '../tuf/drafts.js';
 import type { TufRepository } from '../tuf/repository.js';
 import { MediaStore } from './media-store.js';
 import { ReviewMedia } from './review-media.js';
-import { approvalRoutes } from './approval-routes.js';
+import { approvalRoutes, type ApprovalRoutesOptions } from './approval-routes.js';
 import { routeOptions } from '../web/route-access.js';
 import { ApprovalService, type GateSource } from './approval-service.js';
 import { publishRoutes } from './publish-routes.js';
 import { contentRoutes } from './routes.js';
 import { ContentService } from './service.js';
+import type { EmergencyEndService } from './emergency-end-service.js';
+import { emergencyEndRoutes } from './emergency-end-routes.js';
 import { WorkspaceStore } from './workspace-store.js';
 
 export interface ContentPluginOptions {
@@ -40,6 +42,10 @@ export interface ContentPluginOptions {
   log: Logger;
   mediaMaxBytes: number;
   secureCookies: boolean | 'auto';
+  /** What the emergency page shows above its form (the template picker). */
+  emergencyExtras?: ApprovalRoutesOptions['emergencyExtras'];
+  /** Ending emergencies early (docs/drafts.md §7); without it, emergencies end only by a signed draft. */
+  emergencyEnds?: EmergencyEndService;
 }
 
 export const contentFeature: FastifyPluginAsync<ContentPluginOptions> = async (app, o) => {
@@ -71,12 +77,16 @@ export const contentFeature: FastifyPluginAsync<ContentPluginOptions> = async (a
         gates: o.gates,
         clock: o.clock,
         log: o.log.child('approval'),
+        ...(o.emergencyEnds ? { endings: o.emergencyEnds } : {}),
       }),
       accounts: o.accounts,
       clock: o.clock,
       secureCookies: o.secureCookies,
       media: new ReviewMedia({ cacheDir: join(o.dataDir, 'content', 'review-thumbs') }),
+      ...(o.emergencyExtras ? { emergencyExtras: o.emergencyExtras } : {}),
     });
+    if (o.emergencyEnds)
+      await app.register(emergencyEndRoutes, { ends: o.emergencyEnds, accounts: o.accounts });
     // The publishing API (`gatecast draft …`): authors and approvers with their own accounts.
     await app.register(publishRoutes, {
       repo: o.tuf.repo,

@@ -4,7 +4,8 @@
  *   GET /dashboard/static/<feature>/browser/<file>.js|.css   (public; no session needed, no data)
  *
  * for the features dashboard (the shell: client helper and stylesheet), fleet (fleet and screen pages), content
- * (authoring and approval pages), accounts (sign-in, users, account, audit), alerts and releases. Each folder is `sync-server/<feature>/browser/`
+ * (authoring and approval pages), accounts (sign-in, users, account, audit), alerts, releases and
+ * templates (emergency templates). Each folder is `sync-server/<feature>/browser/`
  * next to this module's own folder, so the same layout works from the source tree (vitest) and from
  * dist/ (`npm run build` copies the folders, see scripts/copy-browser-files.mjs). The URL mirrors the
  * folder, so a page script's relative `import '../../dashboard/browser/client.js'` means the same
@@ -18,7 +19,15 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync } from 'fastify';
 
 /** The features whose `browser/` folder the dashboard serves. */
-export const BROWSER_FEATURES = ['dashboard', 'fleet', 'content', 'accounts', 'alerts', 'releases'] as const;
+export const BROWSER_FEATURES = [
+  'dashboard',
+  'fleet',
+  'content',
+  'accounts',
+  'alerts',
+  'releases',
+  'templates',
+] as const;
 export type BrowserFeature = (typeof BROWSER_FEATURES)[number];
 
 /** A feature's browser folder on disk (source tree or dist/, whichever this module runs from). */

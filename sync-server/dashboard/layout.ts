@@ -60,6 +60,7 @@ export const NAV: readonly { href: string; label: (lang: DashboardLanguage) => s
     label: (l) => shellTexts.text(l, 'nav.emergency'),
     action: 'emergency.create',
   },
+  { href: '/dashboard/templates', label: (l) => shellTexts.text(l, 'nav.templates'), action: 'content.view' },
   { href: '/dashboard/reports', label: (l) => shellTexts.text(l, 'nav.reports'), action: 'reports.view' },
   { href: '/dashboard/users', label: (l) => shellTexts.text(l, 'nav.users'), action: 'users.manage' },
   { href: '/dashboard/audit', label: (l) => shellTexts.text(l, 'nav.audit'), action: 'audit.view' },

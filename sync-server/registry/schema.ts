@@ -444,4 +444,49 @@ CREATE TABLE pop_reaudit_differ (
 ) WITHOUT ROWID;
 `,
   },
+  {
+    name: 'registry-templates-1',
+    up: `
+-- Ready-made emergency messages (sync-server/templates): never on air by themselves; an emergency
+-- made from one goes through the emergency form and its two-signature approval. text: per language
+-- {title?, body} (JSON). name_key: the name as compared (trimmed, NFC, lower case), unique.
+CREATE TABLE emergency_templates (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  name_key TEXT NOT NULL UNIQUE,
+  text TEXT NOT NULL,
+  duration_minutes INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  created_by TEXT NOT NULL,
+  updated_at INTEGER NOT NULL,
+  updated_by TEXT NOT NULL
+);
+`,
+  },
+  {
+    name: 'registry-emergency-ends-1',
+    up: `
+-- The end secret of each emergency (docs/drafts.md §7): drawn when its draft is made; only its
+-- SHA-256 is signed in the bundle. Revealed to the site group's screens when ended early.
+CREATE TABLE emergency_ends (
+  site_group TEXT NOT NULL,
+  emergency_id TEXT NOT NULL,
+  secret TEXT NOT NULL,
+  commitment TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  ended_at INTEGER,
+  ended_by TEXT,
+  PRIMARY KEY (site_group, emergency_id)
+) WITHOUT ROWID;
+-- The end-emergency command each screen was sent for an ended emergency (its answer is the command's).
+CREATE TABLE emergency_end_commands (
+  site_group TEXT NOT NULL,
+  emergency_id TEXT NOT NULL,
+  device_id TEXT NOT NULL,
+  command_id TEXT NOT NULL,
+  PRIMARY KEY (site_group, emergency_id, device_id)
+) WITHOUT ROWID;
+`,
+  },
 ];

@@ -28,6 +28,11 @@ export const ACTIONS = [
   'draft.approve',
   'emergency.create',
   'emergency.approve',
+  /**
+   * End an emergency on air early with the end secret its approvers agreed to (docs/drafts.md §7):
+   * takes a signed emergency off the screens, never puts anything on them.
+   */
+  'emergency.end',
   'reports.view',
   /** Start or cancel a re-audit of all stored proof of play (reports/reaudit.ts). */
   'reports.reaudit',
@@ -61,10 +66,11 @@ export const PERMISSIONS: Readonly<Record<Role, ReadonlySet<Action>>> = Object.f
     'alerts.acknowledge',
     'releases.manage',
     'emergency.create',
+    'emergency.end',
     'reports.reaudit',
   ]),
   author: new Set<Action>([...READ, 'content.edit', 'draft.submit', 'emergency.create']),
-  approver: new Set<Action>([...READ, 'draft.approve', 'emergency.approve']),
+  approver: new Set<Action>([...READ, 'draft.approve', 'emergency.approve', 'emergency.end']),
   viewer: new Set<Action>(READ),
 });
 

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { chromiumCandidates, kioskArgs } from '../../player/browser/launch-args.js';
@@ -6,6 +6,7 @@ import {
   descendants,
   isPssBoundUnder,
   parseStatParent,
+  ProcessTree,
   treePssBytes,
   treeRssBytes,
 } from '../../player/browser/proc-tree.js';
@@ -99,6 +100,30 @@ describe('process tree memory', () => {
     // PSS where the kernel gives it (shared pages split between sharers), RSS otherwise.
     writeFileSync(join(dir.path, '11', 'smaps_rollup'), 'Rss:  200 kB\nPss:   50 kB\n');
     expect(treePssBytes(10, dir.path)).toBe((100 + 50 + 300) * 1024);
+  });
+
+  it('keeps the tree between scans of /proc: the RSS sum reads its members only, until one is gone or PSS is read', () => {
+    dir = tempDir('gatecast-proc-');
+    const proc = (pid: number, ppid: number, rssKb: number) => {
+      mkdirSync(join(dir!.path, String(pid)), { recursive: true });
+      writeFileSync(join(dir!.path, String(pid), 'stat'), `${pid} (p ${pid}) S ${ppid} 0 0`);
+      writeFileSync(join(dir!.path, String(pid), 'status'), `Name:\tp\nVmRSS:\t  ${rssKb} kB\n`);
+    };
+    proc(10, 1, 100);
+    proc(11, 10, 200);
+    const tree = new ProcessTree(10, dir.path);
+    expect(tree.rssBytes()).toBe(300 * 1024);
+    // A member's RSS is read again; a process born since is not looked for.
+    proc(11, 10, 250);
+    proc(12, 10, 1000);
+    expect(tree.rssBytes()).toBe(350 * 1024);
+    // A PSS reading looks the tree up again, and the RSS sums after it count the newcomer.
+    expect(tree.pssBytes()).toBe((100 + 250 + 1000) * 1024);
+    expect(tree.rssBytes()).toBe(1350 * 1024);
+    // A member gone: the tree is looked up again at once.
+    rmSync(join(dir.path, '11'), { recursive: true });
+    proc(13, 10, 40);
+    expect(tree.rssBytes()).toBe((100 + 1000 + 40) * 1024);
   });
 
   it('reads PSS again only when the RSS growth since the last reading could take it over the limit, or it is old', () => {

@@ -21,6 +21,7 @@ import WebSocket from 'ws';
 import { CloseCode, DEVICE_WS_PATH, ENROL_PATH } from '../../../protocol/messages.js';
 import { type Action, isAction, isAllowed, ROLES, type Role } from '../../../sync-server/web/roles.js';
 import type { RouteInfo } from '../../../sync-server/main.js';
+import { templateStoreOf } from '../../../sync-server/templates/store.js';
 import { createUsers, PASSWORD } from '../../helpers/dashboard.js';
 import { manifest } from '../../helpers/schedule-fixtures.js';
 import { enrolTestDevice, startServer } from '../../helpers/sync.js';
@@ -49,6 +50,10 @@ const PUBLIC_ROUTES: Record<string, PublicRoute> = {
   'GET /dashboard/static/accounts/browser/*': { kind: 'open', why: 'account page script, no data' },
   'GET /dashboard/static/alerts/browser/*': { kind: 'open', why: 'alerts page script, no data' },
   'GET /dashboard/static/releases/browser/*': { kind: 'open', why: 'releases page script, no data' },
+  'GET /dashboard/static/templates/browser/*': {
+    kind: 'open',
+    why: 'templates page and emergency template picker scripts, no data',
+  },
   'GET /dashboard': { kind: 'page', action: 'fleet.view' },
   'GET /dashboard/screen/:id': { kind: 'page', action: 'fleet.view' },
   'GET /dashboard/fleet/manage': { kind: 'page', action: 'fleet.manage' },
@@ -68,6 +73,7 @@ const PUBLIC_ROUTES: Record<string, PublicRoute> = {
     path: () => `/dashboard/drafts/${draftId}/screen`,
   },
   'GET /dashboard/emergency': { kind: 'page', action: 'emergency.create' },
+  'GET /dashboard/templates': { kind: 'page', action: 'content.view' },
   'GET /dashboard/users': { kind: 'page', action: 'users.manage' },
   'GET /dashboard/account': { kind: 'page', action: 'session.self' },
   'GET /dashboard/audit': { kind: 'page', action: 'audit.view' },
@@ -260,6 +266,7 @@ async function stateFingerprint(): Promise<string> {
     commands: r.commands.list(deviceId, 1000),
     alerts: s.server.alerts.monitor.active,
     drafts: await s.server.tuf!.drafts.list(),
+    templates: templateStoreOf(r).list(),
   });
 }
 

@@ -36,6 +36,7 @@ describe('permission table', () => {
       'releases.manage',
       'content.view',
       'emergency.create',
+      'emergency.end',
       'reports.view',
       'reports.reaudit',
     ]);
@@ -60,6 +61,7 @@ describe('permission table', () => {
       'content.view',
       'draft.approve',
       'emergency.approve',
+      'emergency.end',
       'reports.view',
     ]);
     expect(table['admin']).toEqual(ACTIONS.filter((a) => a !== 'draft.approve' && a !== 'emergency.approve'));
