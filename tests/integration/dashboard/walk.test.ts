@@ -1,13 +1,14 @@
 /**
- * The ops workflow walked end to end by the three people who do it, each in their own browser
- * context signed in through the login page, every part real: the demo TUF repository (two approver
- * keys) served by a sync server on 127.0.0.1:0, and a gate screen (its daemon and headless player)
- * that installs what is published. The author replaces the Khmer welcome picture (a PDF under a
- * picture's name is refused, the real picture goes in) and rewrites the travel-documents notice in
- * Vietnamese only; approver 1 sends it back with a comment; the author reads the comment, brings the
- * other languages in line and submits again; both approvers see every language and sign; the
- * screen installs it and plays it. An emergency goes out through the same two signatures, takes the
- * screen over and is ended early; then "restore previous version" goes through approval like any
+ * The ops workflow walked end to end by the people who do it, each in their own browser context
+ * signed in through the login page, every part real: the demo TUF repository (two approver keys)
+ * served by a sync server on 127.0.0.1:0, and a gate screen (its daemon and headless player) that
+ * installs what is published. The author replaces the Khmer welcome picture (a PDF under a picture's
+ * name is refused, the real picture goes in) and rewrites the travel-documents notice in Vietnamese
+ * only; approver 1 sends it back with a comment; the author reads the comment, brings the other
+ * languages in line and submits again; both approvers see every language and both pictures as
+ * thumbnails, and sign; the screen installs it and plays it. The author writes an emergency
+ * template and makes an emergency from it; two signatures put it on the screen, and the operator on
+ * duty ends it early with End now. Then "restore previous version" goes through approval like any
  * draft, and the screen plays the restored content. Every step is a click or a keystroke in the
  * dashboard; the assertions read what each person sees, in their words.
  */
@@ -16,7 +17,9 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import { describe, expect, it, onTestFailed } from 'vitest';
 import { approvalTexts, authoringTexts } from '../../../sync-server/content/texts.js';
+import { reviewTexts } from '../../../sync-server/content/review-texts.js';
 import { fleetTexts } from '../../../sync-server/fleet/texts.js';
+import { templateTexts } from '../../../sync-server/templates/texts.js';
 import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 import { launchChromium, loginThroughPage } from '../../helpers/dashboard.js';
 import { startDemoServer } from '../../helpers/demo-server.js';
@@ -36,6 +39,8 @@ const appr = (k: Parameters<typeof approvalTexts.text>[1], p?: Record<string, st
   approvalTexts.text('vi', k, p);
 const auth = (k: Parameters<typeof authoringTexts.text>[1], p?: Record<string, string | number>) =>
   authoringTexts.text('vi', k, p);
+const review = (k: Parameters<typeof reviewTexts.text>[1], p?: Record<string, string | number>) =>
+  reviewTexts.text('vi', k, p);
 const fleet = (k: Parameters<typeof fleetTexts.text>[1], p?: Record<string, string | number>) =>
   fleetTexts.text('vi', k, p);
 
@@ -48,6 +53,7 @@ const FIXED: Record<Lang, string> = {
   en: 'Show a passport valid for at least 6 more months at counters 1–4',
   'zh-Hans': '请在1–4号柜台出示有效期至少6个月的护照',
 };
+const TEMPLATE = 'Tạm dừng thông quan vì bão';
 const REJECTION =
   'Bản tiếng Khmer, tiếng Anh và tiếng Trung vẫn là nội dung cũ; hãy dịch theo bản tiếng Việt mới.';
 
@@ -82,6 +88,7 @@ describe('the ops workflow, walked in the dashboard by an author and two approve
         { username: 'author', role: 'author' },
         { username: 'ap1', role: 'approver' },
         { username: 'ap2', role: 'approver' },
+        { username: 'ops', role: 'operator' },
       ],
     });
     cleanups.push(() => s.server.stop());
@@ -284,7 +291,11 @@ describe('the ops workflow, walked in the dashboard by an author and two approve
         before: `${SITE}/media/welcome/km.png`,
         after: kmPath,
       });
-      await thumbnailsLoaded(who.page, 'welcome', 'km', ['before', 'after']);
+      // Both pictures as thumbnails, each with what its bytes are: the one on air and the new one.
+      expect(await thumbnails(who.page, 'welcome', 'km'), who.name).toEqual({
+        before: review('media.image', { width: 1280, height: 720 }),
+        after: review('media.image', { width: 1920, height: 1080 }),
+      });
     });
 
     // ---------------------------------------------------------------- the screen installs it and plays it
@@ -299,12 +310,43 @@ describe('the ops workflow, walked in the dashboard by an author and two approve
 
     // ---------------------------------------------------------------- an emergency airs, and is ended early
     step('an emergency airs, and is ended early');
-    await Promise.all([a.waitForNavigation(), a.click('#nav-emergency')]);
-    const emLang = (l: Lang) => `.em-langs[data-site-group="${SITE}"] fieldset[data-lang="${l}"]`;
+    // The author keeps the message ready as a template, then makes the emergency from it.
+    await Promise.all([a.waitForNavigation(), a.click('#nav-templates')]);
+    await a.type('#tpl-name', TEMPLATE);
+    const tplLang = (l: Lang) => `#template-form fieldset[data-lang="${l}"]`;
     for (const l of LANGS) {
-      await a.type(`${emLang(l)} input[name="title"]`, EMERGENCY[l].title);
-      await a.type(`${emLang(l)} textarea[name="body"]`, EMERGENCY[l].body);
+      await a.type(`${tplLang(l)} input[name="title"]`, EMERGENCY[l].title);
+      await a.type(`${tplLang(l)} textarea[name="body"]`, EMERGENCY[l].body);
     }
+    await Promise.all([a.waitForNavigation(), a.click('#tpl-save')]);
+    const tplId = await a.$$eval(
+      '#template-list tr[data-template]',
+      (rows, name) =>
+        rows
+          .find((r) => r.querySelector('[data-f="name"]')?.textContent?.trim() === name)
+          ?.getAttribute('data-template'),
+      TEMPLATE,
+    );
+    expect(tplId).toBeTruthy();
+    expect(await text(a, `#template-list tr[data-template="${tplId}"] [data-f="languages"]`)).toBe(
+      LANGS.join(', '),
+    );
+    await Promise.all([a.waitForNavigation(), a.click('#nav-emergency')]);
+    await a.select('#em-template', tplId!);
+    await a.click('#em-template-fill');
+    await a.waitForSelector('#em-template-result[data-state="filled"]');
+    expect(await text(a, '#em-template-result')).toBe(
+      templateTexts.text('vi', 'picker.filled', { name: TEMPLATE }),
+    );
+    const emLang = (l: Lang) => `.em-langs[data-site-group="${SITE}"] fieldset[data-lang="${l}"]`;
+    for (const l of LANGS)
+      expect(
+        await a.$eval(emLang(l), (fs) => ({
+          title: (fs.querySelector('input[name="title"]') as HTMLInputElement).value,
+          body: (fs.querySelector('textarea[name="body"]') as HTMLTextAreaElement).value,
+        })),
+        l,
+      ).toEqual(EMERGENCY[l]);
     await a.click('#em-submit');
     const emDraft = await createdDraft(a, 'emergency.created');
     let emId = '';
@@ -320,16 +362,31 @@ describe('the ops workflow, walked in the dashboard by an author and two approve
     expect(device.content.current()!.manifest.emergencies.map((e) => e.id)).toEqual([emId]);
 
     step('ending the emergency');
-    // Ended early: the author ends it from its row on the emergency page; two signatures take it off.
-    await Promise.all([a.waitForNavigation(), a.click('#nav-emergency')]);
-    await a.click(`#active-emergencies tr[data-emergency="${emId}"] button.em-end`);
-    const endDraft = await createdDraft(a, 'emergency.ended');
-    await bothApprove(endDraft, 4, async (who) => {
-      expect((await emergencyLanguages(who.page, 'removed')).id, who.name).toBe(emId);
-    });
-    await screenTakes(4);
+    // Ended early by the operator on duty (End now is an operator's control: an author may not end
+    // an emergency, and an approver cannot open the emergency page): no new signatures, the screen
+    // confirms it took the message off.
+    const ops = await signIn('ops');
+    await Promise.all([ops.page.waitForNavigation(), ops.page.click('#nav-emergency')]);
+    await ops.page.click(`#active-emergencies tr[data-emergency="${emId}"] button.em-end-now`);
+    await ops.page.waitForSelector('#em-end-confirm[open]');
+    expect(await text(ops.page, '#em-end-confirm-text')).toContain(emId);
+    await ops.page.click('#em-end-confirm-ok');
+    await ops.page
+      .waitForSelector(`#active-emergencies tr[data-emergency="${emId}"] .em-end-status .em-end-done`, {
+        timeout: 30_000,
+      })
+      .catch(async (e: Error) => {
+        throw new Error(
+          `${e.message}: ${await text(ops.page, `tr[data-emergency="${emId}"] .em-end-status`)}`,
+        );
+      });
     await waitForRow('item', emId, 'the emergency off the air', { not: true });
-    expect(device.content.current()!.manifest.emergencies).toEqual([]);
+    await until(
+      () => device.daemon.status().lastPlayed?.itemId !== emId,
+      30_000,
+      'the screen back on its content',
+    );
+    expect(device.content.current()!.version).toBe(3); // nothing new installed
 
     // ---------------------------------------------------------------- restore the previous version, through approval
     step('restore the previous version, through approval');
@@ -337,11 +394,11 @@ describe('the ops workflow, walked in the dashboard by an author and two approve
     const versionRow = (v: number) => `#versions-table tr[data-site-group="${SITE}"][data-version="${v}"]`;
     const restoreButton = `${versionRow(1)} button.restore-version`;
     expect(await text(a, restoreButton)).toBe(appr('versions.restore', { version: 1 }));
-    expect(await text(a, `${versionRow(4)} td:last-child`)).toBe(appr('versions.onAir'));
+    expect(await text(a, `${versionRow(3)} td:last-child`)).toBe(appr('versions.onAir'));
     await Promise.all([a.waitForNavigation(), a.click(restoreButton)]);
     const restored = decodeURIComponent(new URL(a.url()).pathname.split('/').pop()!);
     expect(await text(a, '#author-note blockquote')).toContain(`Restores version 1 of "${SITE}"`);
-    await bothApprove(restored, 5, async (who) => {
+    await bothApprove(restored, 4, async (who) => {
       const docs = await itemLanguages(who.page, 'documents');
       for (const l of LANGS)
         expect(docs[l], `${who.name} ${l}`).toEqual({
@@ -354,8 +411,13 @@ describe('the ops workflow, walked in the dashboard by an author and two approve
         before: kmPath,
         after: `${SITE}/media/welcome/km.png`,
       });
+      expect(await thumbnails(who.page, 'welcome', 'km'), who.name).toEqual({
+        before: review('media.image', { width: 1920, height: 1080 }),
+        after: review('media.image', { width: 1280, height: 720 }),
+      });
     });
-    await screenTakes(5);
+    await screenTakes(4);
+    await waitForRow('item', emId, 'the ended emergency still off the air', { not: true });
     expect(device.content.current()!.manifest.items).toEqual(v1.items);
     expect(problems).toEqual([]);
   }, 600_000);
@@ -448,23 +510,29 @@ async function itemLanguages(page: Page, itemId: string): Promise<Record<string,
 }
 
 /**
- * Scrolls to the review's pictures of `itemId` in language `l`, as the approver does, and waits
- * until each side in `sides` has really loaded (decoded, not broken).
+ * Scrolls to the review's pictures of `itemId` in language `l`, as the approver does, waits until
+ * every thumbnail there has really loaded (decoded, not broken), and returns what the caption under
+ * each side says of its picture.
  */
-async function thumbnailsLoaded(page: Page, itemId: string, l: string, sides: string[]): Promise<void> {
+async function thumbnails(page: Page, itemId: string, l: string): Promise<Record<string, string>> {
   const cell = `#review-items .item[data-item="${itemId}"] .lang[data-lang="${l}"]`;
   await page.$eval(cell, (c) => c.scrollIntoView({ block: 'center' }));
   await page.waitForFunction(
-    (sel, want) => {
-      const imgs = Array.from(document.querySelectorAll<HTMLImageElement>(sel));
-      return (
-        want.every((w: string) => imgs.some((i) => i.getAttribute('data-side') === w)) &&
-        imgs.every((i) => i.complete && i.naturalWidth > 0)
-      );
+    (sel) => {
+      const imgs = Array.from(document.querySelectorAll<HTMLImageElement>(`${sel} figure.media img.thumb`));
+      return imgs.length > 0 && imgs.every((i) => i.complete && i.naturalWidth > 0);
     },
     { timeout: 20_000 },
-    `${cell} img.thumb`,
-    sides,
+    cell,
+  );
+  return page.$$eval(`${cell} figure.media`, (figs) =>
+    Object.fromEntries(
+      figs.map((f) => [
+        f.getAttribute('data-side')!,
+        // The caption says what the picture is, then links to it in full.
+        (f.querySelector('figcaption')?.textContent ?? '').split('·')[0]!.replace(/\s+/g, ' ').trim(),
+      ]),
+    ),
   );
 }
 
