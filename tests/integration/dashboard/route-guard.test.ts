@@ -50,6 +50,7 @@ const PUBLIC_ROUTES: Record<string, PublicRoute> = {
   'GET /dashboard/static/accounts/browser/*': { kind: 'open', why: 'account page script, no data' },
   'GET /dashboard/static/alerts/browser/*': { kind: 'open', why: 'alerts page script, no data' },
   'GET /dashboard/static/releases/browser/*': { kind: 'open', why: 'releases page script, no data' },
+  'GET /dashboard/static/reports/browser/*': { kind: 'open', why: 'reports page script, no data' },
   'GET /dashboard/static/templates/browser/*': {
     kind: 'open',
     why: 'templates page and emergency template picker scripts, no data',
