@@ -213,7 +213,7 @@ export const DeviceConfig = z
         /** Restart Chromium when the page has not reported for this long. */
         pageStallMs: z.number().int().min(1000).default(5000),
         /**
-         * How long one DevTools call to Chromium may go unanswered before it counts as failed. The
+         * How long one DevTools call to Chromium (and its start) may take before it counts as failed. The
          * default suits a Pi; only a machine emulating another architecture (the arm64 check under
          * qemu, where Chromium's first answers take minutes) needs more.
          */

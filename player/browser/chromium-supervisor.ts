@@ -64,7 +64,10 @@ export interface SupervisorOptions {
   width?: number;
   height?: number;
   pageStallMs: number;
-  /** How long one DevTools call may go unanswered (default 15 s; raised only for emulated machines). */
+  /**
+   * How long one DevTools call may go unanswered (default 15 s; raised only for emulated machines);
+   * the wait for Chromium to start is at least as long.
+   */
   protocolTimeoutMs?: number;
   browserMemoryLimitBytes: number;
   memoryCheckIntervalMs?: number;
@@ -472,6 +475,8 @@ export class ChromiumSupervisor implements PlayerSurface {
       handleSIGTERM: false,
       handleSIGHUP: false,
       protocolTimeout: o.protocolTimeoutMs ?? 15_000,
+      // Waiting for the browser to start: puppeteer's 30 s, or longer where DevTools calls are allowed longer.
+      timeout: Math.max(30_000, o.protocolTimeoutMs ?? 0),
       ...(o.env ? { env: o.env } : {}),
     };
     const portFlag = args.find((a) => /^--remote-debugging-(port|address)/.test(a));
