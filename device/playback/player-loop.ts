@@ -393,8 +393,9 @@ export class PlayerLoop {
     const { scheduleEntryId: _none, ...own } = s.item;
     const item: PlannedItem = {
       ...own,
-      // The region loops on the page's own time: its slot is the one the page planned.
-      startAt: startAt > 0 ? startAt : actualStart,
+      // The region loops on the page's own time: its slot is the one the page planned (a page time,
+      // fractional milliseconds; a planned start is whole milliseconds).
+      startAt: Math.round(startAt > 0 ? startAt : actualStart),
       ...(main
         ? {
             source: main.item.source,

@@ -95,7 +95,14 @@ describe('proof of play of a side region', () => {
       r.type === 'started' && r.region === 'side' && r.slideId?.endsWith(`#${round}`) === true;
     const third = rig.waitFor(sideStarted(2), 30_000);
     loop.start();
-    await third;
+    const thirdStart = await third;
+    // The stop cuts the third red short: a showing that has been on air a moment, not one stopped in
+    // the very millisecond it began (a play of no length is not a play).
+    const startedAt = thirdStart.type === 'started' ? thirdStart.actualStart : Date.now();
+    await new Promise<void>((resolve) => {
+      const check = () => (Date.now() >= startedAt + 300 ? resolve() : setTimeout(check, 20));
+      check();
+    });
     loop.stop();
     loop = undefined;
 
