@@ -63,6 +63,7 @@ import { templatesFeature } from './templates/plugin.js';
 import { TemplateService } from './templates/service.js';
 import { templateStoreOf } from './templates/store.js';
 import { EmergencyEndService } from './content/emergency-end-service.js';
+import { emergencyEndStore } from './content/emergency-end-store.js';
 import { queueCommand } from './fleet/commands.js';
 import type { ReleaseCatalog } from './releases/catalog.js';
 import { MemoryReleaseCatalog } from './releases/memory-catalog.js';
@@ -298,6 +299,9 @@ export class SyncServer {
       const hub = this.hubInstance;
       this.tufInstance = await mountTufRepository(this.app, {
         repoDir: c.tuf.repoDir,
+        // Drafts never carry forward, nor call on air, an emergency ended early (docs/drafts.md §7).
+        endedEarly: (siteGroup, id) =>
+          this.registry.featureStore(emergencyEndStore).get(siteGroup, id)?.endedAtMs != null,
         clock: this.clock,
         log: this.log.child('tuf'),
         // A signature through an account counts only with a key registered to that account.

@@ -498,54 +498,57 @@ export function renderEmergency(
 ): string {
   const t = (k: ApprovalKey, p?: Record<string, string | number>) => approvalTexts.text(lang, k, p);
   const first = v.siteGroups[0];
-  const form = first
-    ? html`<form id="emergency-form">
-        <p class="note">${t('emergency.note', { need: first.threshold, minutes: v.windowMinutes })}</p>
-        <label for="em-site-group">${t('emergency.siteGroup')}</label>
-        <select id="em-site-group" name="siteGroup">
+  const mayCreate = isAllowed(user.roles, 'emergency.create');
+  const form = !mayCreate
+    ? html`<p class="note" id="em-no-create">${t('emergency.noCreate')}</p>`
+    : first
+      ? html`<form id="emergency-form">
+          <p class="note">${t('emergency.note', { need: first.threshold, minutes: v.windowMinutes })}</p>
+          <label for="em-site-group">${t('emergency.siteGroup')}</label>
+          <select id="em-site-group" name="siteGroup">
+            ${v.siteGroups.map(
+              (g) =>
+                html`<option value="${g.siteGroup}" data-tz="${g.timezone}">
+                  ${g.gateNames.join(', ')} (${g.siteGroup})
+                </option>`,
+            )}
+          </select>
           ${v.siteGroups.map(
-            (g) =>
-              html`<option value="${g.siteGroup}" data-tz="${g.timezone}">
-                ${g.gateNames.join(', ')} (${g.siteGroup})
-              </option>`,
+            (g, i) =>
+              html`<div class="em-langs" data-site-group="${g.siteGroup}" ${i === 0 ? '' : 'hidden'}>
+                ${g.languages.map(
+                  (l) =>
+                    html`<fieldset data-lang="${l}">
+                      <legend>${t('emergency.language', { language: languageName(l, lang) })}</legend>
+                      <label
+                        >${t('emergency.titleField')}<input name="title" maxlength="300" lang="${l}"
+                      /></label>
+                      <label
+                        >${t('emergency.bodyField')}<textarea
+                          name="body"
+                          rows="3"
+                          maxlength="4000"
+                          lang="${l}"
+                        ></textarea>
+                      </label>
+                    </fieldset>`,
+                )}
+              </div>`,
           )}
-        </select>
-        ${v.siteGroups.map(
-          (g, i) =>
-            html`<div class="em-langs" data-site-group="${g.siteGroup}" ${i === 0 ? '' : 'hidden'}>
-              ${g.languages.map(
-                (l) =>
-                  html`<fieldset data-lang="${l}">
-                    <legend>${t('emergency.language', { language: languageName(l, lang) })}</legend>
-                    <label
-                      >${t('emergency.titleField')}<input name="title" maxlength="300" lang="${l}"
-                    /></label>
-                    <label
-                      >${t('emergency.bodyField')}<textarea
-                        name="body"
-                        rows="3"
-                        maxlength="4000"
-                        lang="${l}"
-                      ></textarea>
-                    </label>
-                  </fieldset>`,
-              )}
-            </div>`,
-        )}
-        <label for="em-duration"
-          >${t('emergency.duration', { min: EMERGENCY_MIN_MINUTES, max: EMERGENCY_MAX_MINUTES })}</label
-        >
-        <input
-          id="em-duration"
-          type="number"
-          min="${EMERGENCY_MIN_MINUTES}"
-          max="${EMERGENCY_MAX_MINUTES}"
-          value="${EMERGENCY_DEFAULT_MINUTES}"
-          required
-        />
-        <button type="submit" id="em-submit">${t('emergency.submit')}</button>
-      </form>`
-    : html`<p class="empty">${t('emergency.noGates')}</p>`;
+          <label for="em-duration"
+            >${t('emergency.duration', { min: EMERGENCY_MIN_MINUTES, max: EMERGENCY_MAX_MINUTES })}</label
+          >
+          <input
+            id="em-duration"
+            type="number"
+            min="${EMERGENCY_MIN_MINUTES}"
+            max="${EMERGENCY_MAX_MINUTES}"
+            value="${EMERGENCY_DEFAULT_MINUTES}"
+            required
+          />
+          <button type="submit" id="em-submit">${t('emergency.submit')}</button>
+        </form>`
+      : html`<p class="empty">${t('emergency.noGates')}</p>`;
   const mayEnd = isAllowed(user.roles, 'emergency.create');
   return shell(
     lang,
@@ -555,7 +558,7 @@ export function renderEmergency(
     csrfToken,
     html`<main id="emergency">
       <h2>${t('emergency.new')}</h2>
-      ${first ? beforeForm : ''} ${form}
+      ${first && mayCreate ? beforeForm : ''} ${form}
       <p id="em-result" role="status"></p>
       <h2>${t('emergency.active')}</h2>
       ${

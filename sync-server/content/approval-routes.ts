@@ -446,12 +446,7 @@ export const approvalRoutes: FastifyPluginAsyncZod<ApprovalRoutesOptions> = asyn
   );
 
   app.get('/dashboard/emergency', { config: { access: 'public' } }, async (request, reply) => {
-    const auth = pageSession(
-      request,
-      reply,
-      { accounts, secureCookies: o.secureCookies },
-      'emergency.create',
-    );
+    const auth = pageSession(request, reply, { accounts, secureCookies: o.secureCookies }, 'emergency.view');
     if (!auth) return reply;
     return sendHtml(
       reply,

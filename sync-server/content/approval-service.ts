@@ -597,9 +597,7 @@ export class ApprovalService {
       );
     const now = clock.now();
     // Expired ones and those ended early never come back (docs/drafts.md §2, §7).
-    const kept = latest.manifest.emergencies.filter(
-      (e) => Date.parse(e.expiresAt) > now && !this.#o.endings?.endedEarly(siteGroup, e.id),
-    );
+    const kept = drafts.emergenciesOnAir(siteGroup, latest.manifest.emergencies, now);
     const manifest: BundleManifest = { ...latest.manifest, createdAt: iso(now), emergencies: change(kept) };
     const files: DraftFile[] = mediaTargets(manifest).map((path) => {
       const t = md.signed.targets[path];

@@ -106,7 +106,7 @@ export interface SubmitResult {
 export interface ContentServiceOptions {
   repo: TufRepository;
   repoDir: string;
-  drafts: Pick<DraftService, 'create' | 'upload' | 'discard' | 'get' | 'staleError'>;
+  drafts: Pick<DraftService, 'create' | 'upload' | 'discard' | 'get' | 'staleError' | 'emergenciesOnAir'>;
   workspaces: WorkspaceStore;
   media: MediaStore;
   gate: (siteGroup: string) => GateConfig | undefined;
@@ -407,9 +407,9 @@ export class ContentService {
     const now = this.o.clock.now();
     const latest = await latestManifest(this.o.repo, this.o.repoDir, siteGroup);
     const own = new Set(manifest.emergencies.map((e) => e.id));
-    const carried = (latest?.manifest.emergencies ?? []).filter(
-      (e) => !own.has(e.id) && Date.parse(e.expiresAt) > now,
-    );
+    const carried = this.o.drafts
+      .emergenciesOnAir(siteGroup, latest?.manifest.emergencies ?? [], now)
+      .filter((e) => !own.has(e.id));
     const final = {
       ...manifest,
       createdAt: new Date(now).toISOString(),

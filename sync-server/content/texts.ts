@@ -520,6 +520,8 @@ export const approvalTexts = defineCatalogue({
     'emergency.end': 'Kết thúc',
     'emergency.ended': 'Đã tạo bản nháp kết thúc {id}; cần phê duyệt.',
     'emergency.noGates': 'Chưa có cửa khẩu nào có nội dung đã xuất bản',
+    'emergency.noCreate':
+      'Tài khoản của bạn không soạn thông báo khẩn cấp; bạn có thể kết thúc sớm thông báo đang phát ở bảng dưới.',
     'emergency.failed': 'Không gửi được: {message}',
   },
   en: {
@@ -721,6 +723,8 @@ export const approvalTexts = defineCatalogue({
     'emergency.end': 'End',
     'emergency.ended': 'Draft {id} ending the message created; it needs approval.',
     'emergency.noGates': 'No gate has published content yet',
+    'emergency.noCreate':
+      'Your account does not write emergency messages; you can end one on air early in the table below.',
     'emergency.failed': 'Not submitted: {message}',
   },
 });

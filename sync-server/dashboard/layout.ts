@@ -58,7 +58,7 @@ export const NAV: readonly { href: string; label: (lang: DashboardLanguage) => s
   {
     href: '/dashboard/emergency',
     label: (l) => shellTexts.text(l, 'nav.emergency'),
-    action: 'emergency.create',
+    action: 'emergency.view',
   },
   { href: '/dashboard/templates', label: (l) => shellTexts.text(l, 'nav.templates'), action: 'content.view' },
   { href: '/dashboard/reports', label: (l) => shellTexts.text(l, 'nav.reports'), action: 'reports.view' },

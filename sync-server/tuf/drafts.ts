@@ -149,6 +149,11 @@ export interface DraftServiceOptions {
    * uploads are normalised to it. Default: 1920×1080, 8 Mbit/s.
    */
   mediaLimits?: (siteGroup: string) => MediaLimits;
+  /**
+   * Whether an emergency was ended early (docs/drafts.md §7): it is off the screens though its
+   * signed bundle still lists it unexpired. Without it (no server), only expiry ends emergencies.
+   */
+  endedEarly?: (siteGroup: string, emergencyId: string) => boolean;
 }
 
 /** Draft operations, shared by the HTTP routes and the CLI's local (`--repo`) mode. */
@@ -166,6 +171,22 @@ export class DraftService {
     this.#onPending = opts.onPending;
     this.#keyOwners = opts.keyOwners;
     this.#mediaLimits = opts.mediaLimits ?? (() => DEFAULT_MEDIA_LIMITS);
+    this.#endedEarly = opts.endedEarly ?? (() => false);
+  }
+
+  readonly #endedEarly: (siteGroup: string, emergencyId: string) => boolean;
+
+  /**
+   * The emergencies of `list` (a published bundle's) that are on the screens at `now`: unexpired
+   * and not ended early. The one rule every draft that carries emergencies forward follows, so an
+   * ended one never comes back and is never described as on air.
+   */
+  emergenciesOnAir<E extends { id: string; expiresAt: string }>(
+    siteGroup: string,
+    list: readonly E[],
+    now: number,
+  ): E[] {
+    return list.filter((e) => Date.parse(e.expiresAt) > now && !this.#endedEarly(siteGroup, e.id));
   }
 
   readonly #mediaLimits: (siteGroup: string) => MediaLimits;
@@ -387,7 +408,7 @@ export class DraftService {
     const then = parseBundleManifest(JSON.parse(bytes.toString('utf8')));
     const onAir = await latestManifest(this.#repo, dir, siteGroup);
     const now = this.#clock.now();
-    const live = (onAir?.manifest.emergencies ?? []).filter((e) => Date.parse(e.expiresAt) > now);
+    const live = this.emergenciesOnAir(siteGroup, onAir?.manifest.emergencies ?? [], now);
     const liveIds = new Set(live.map((e) => e.id));
     const thenIds = new Set(then.emergencies.map((e) => e.id));
     const expired = then.emergencies.filter((e) => Date.parse(e.expiresAt) <= now).map((e) => e.id);

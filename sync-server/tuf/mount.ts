@@ -23,6 +23,8 @@ export interface MountTufOptions {
   keyOwners?: KeyOwners;
   /** What uploads are normalised to, per site group (DraftServiceOptions.mediaLimits). */
   mediaLimits?: (siteGroup: string) => MediaLimits;
+  /** Whether an emergency was ended early (DraftServiceOptions.endedEarly). */
+  endedEarly?: (siteGroup: string, emergencyId: string) => boolean;
 }
 
 export interface MountedTuf {
@@ -54,6 +56,7 @@ export async function mountTufRepository(app: FastifyInstance, opts: MountTufOpt
     ...(opts.onPending ? { onPending: opts.onPending } : {}),
     ...(opts.keyOwners ? { keyOwners: opts.keyOwners } : {}),
     ...(opts.mediaLimits ? { mediaLimits: opts.mediaLimits } : {}),
+    ...(opts.endedEarly ? { endedEarly: opts.endedEarly } : {}),
   });
   await app.register(tufRoutes, { repoDir: opts.repoDir });
   repo.start();

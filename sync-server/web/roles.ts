@@ -33,6 +33,8 @@ export const ACTIONS = [
    * takes a signed emergency off the screens, never puts anything on them.
    */
   'emergency.end',
+  /** The emergency page: those who create emergencies or end them early (each sees what they may do). */
+  'emergency.view',
   'reports.view',
   /** Start or cancel a re-audit of all stored proof of play (reports/reaudit.ts). */
   'reports.reaudit',
@@ -67,10 +69,17 @@ export const PERMISSIONS: Readonly<Record<Role, ReadonlySet<Action>>> = Object.f
     'releases.manage',
     'emergency.create',
     'emergency.end',
+    'emergency.view',
     'reports.reaudit',
   ]),
-  author: new Set<Action>([...READ, 'content.edit', 'draft.submit', 'emergency.create']),
-  approver: new Set<Action>([...READ, 'draft.approve', 'emergency.approve', 'emergency.end']),
+  author: new Set<Action>([...READ, 'content.edit', 'draft.submit', 'emergency.create', 'emergency.view']),
+  approver: new Set<Action>([
+    ...READ,
+    'draft.approve',
+    'emergency.approve',
+    'emergency.end',
+    'emergency.view',
+  ]),
   viewer: new Set<Action>(READ),
 });
 

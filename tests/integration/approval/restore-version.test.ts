@@ -162,6 +162,36 @@ describe('restoring a published version as a new draft', () => {
     expect((await onAirText(rig))?.manifest.emergencies).toEqual([]);
   });
 
+  it('does not keep, nor call on air, an emergency message ended early', async () => {
+    const rig = await approvalRig();
+    cleanups.push(rig.close);
+    const { call, s } = rig;
+    const [author, ap1, ap2, op] = await rig.logins('author', 'ap1', 'ap2', 'op');
+    const created = await call(op, 'POST', '/api/content/emergencies', {
+      siteGroup: SG,
+      text: {
+        vi: { body: 'Tạm dừng thông quan' },
+        km: { body: 'ការឆ្លងកាត់ត្រូវបានផ្អាក' },
+        en: { body: 'Border crossing suspended' },
+        'zh-Hans': { body: '暂停通关' },
+      },
+      durationMinutes: 60,
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const emId = created.body.emergency.id as string;
+    expect((await approveTwice(rig, created.body.draft.id, ap1, ap2)).published).toMatchObject({
+      version: 2,
+    });
+    const ended = await call(op, 'POST', '/api/content/emergencies/end-early', { siteGroup: SG, id: emId });
+    expect(ended.status).toBe(200);
+
+    const restored = await call(author, 'POST', '/api/publish/drafts/restore', { siteGroup: SG, version: 1 });
+    expect(restored.status).toBe(201);
+    expect(restored.body.note).not.toContain(emId);
+    const manifest = JSON.parse((await s.server.tuf!.drafts.manifest(restored.body.id)).toString('utf8'));
+    expect(manifest.emergencies ?? []).toEqual([]);
+  });
+
   it('restores a version from the drafts page in Chromium; a viewer sees the versions without the button', async () => {
     const rig = await approvalRig();
     cleanups.push(rig.close);

@@ -30,7 +30,7 @@ function watch(page: Page, errors: string[]) {
 }
 
 describe('ending an emergency early from the emergency page', () => {
-  it('asks for confirmation, ends it, and shows which screens confirmed and which not yet', async () => {
+  it('lets an approver end it from the header’s page: asks for confirmation, ends it, and shows which screens confirmed and which not yet', async () => {
     const rig = await approvalRig();
     cleanups.push(rig.close);
     const dirs = tempDir('gc-em-end-');
@@ -85,10 +85,13 @@ describe('ending an emergency early from the emergency page', () => {
     const errors: string[] = [];
     const page = await browser.newPage();
     watch(page, errors);
-    await loginThroughPage(page, rig.base, 'op');
-    await page.goto(`${rig.base}/dashboard/emergency`);
+    // An approver ends it: they reach the page (from the header) without the form to write one.
+    await loginThroughPage(page, rig.base, 'ap1');
+    await Promise.all([page.waitForNavigation(), page.click('#nav-emergency')]);
     const row = `#active-emergencies tr[data-emergency="${id}"]`;
     await page.waitForSelector(`${row} button.em-end-now`);
+    expect(await page.$('#emergency-form')).toBeNull();
+    expect(await page.$eval('#em-no-create', (p) => p.textContent ?? '')).toContain('kết thúc sớm');
 
     // Cancelling changes nothing.
     await page.click(`${row} button.em-end-now`);
@@ -110,7 +113,7 @@ describe('ending an emergency early from the emergency page', () => {
     await page.waitForSelector(`${row} .em-end-status[data-confirmed="1"]`, { timeout: 15_000 });
     expect(content.current()!.manifest.emergencies).toEqual([]);
     const text = await page.$eval(`${row} .em-end-status`, (d) => d.textContent ?? '');
-    expect(text).toContain('Đã kết thúc sớm bởi op');
+    expect(text).toContain('Đã kết thúc sớm bởi ap1');
     expect(text).toContain('Màn hình đã xác nhận: 1/2');
     expect(text).toContain('Chưa xác nhận: arrivals-2 (ngoại tuyến)');
     expect(await page.$(`${row} button.em-end-now`)).toBeNull();
@@ -119,7 +122,7 @@ describe('ending an emergency early from the emergency page', () => {
     await Promise.all([page.waitForNavigation(), page.click('#lang-switch')]);
     await page.waitForSelector(`${row} .em-end-status[data-confirmed="1"]`);
     const en = await page.$eval(`${row} .em-end-status`, (d) => d.textContent ?? '');
-    expect(en).toContain('Ended early by op');
+    expect(en).toContain('Ended early by ap1');
     expect(en).toContain('Screens confirmed: 1 of 2.');
     expect(en).toContain('Not confirmed yet: arrivals-2 (offline)');
     expect(await page.$(`${row} button.em-end-now`)).toBeNull();

@@ -73,7 +73,7 @@ const PUBLIC_ROUTES: Record<string, PublicRoute> = {
     action: 'content.view',
     path: () => `/dashboard/drafts/${draftId}/screen`,
   },
-  'GET /dashboard/emergency': { kind: 'page', action: 'emergency.create' },
+  'GET /dashboard/emergency': { kind: 'page', action: 'emergency.view' },
   'GET /dashboard/templates': { kind: 'page', action: 'content.view' },
   'GET /dashboard/users': { kind: 'page', action: 'users.manage' },
   'GET /dashboard/account': { kind: 'page', action: 'session.self' },

@@ -37,6 +37,7 @@ describe('permission table', () => {
       'content.view',
       'emergency.create',
       'emergency.end',
+      'emergency.view',
       'reports.view',
       'reports.reaudit',
     ]);
@@ -50,6 +51,7 @@ describe('permission table', () => {
       'content.edit',
       'draft.submit',
       'emergency.create',
+      'emergency.view',
       'reports.view',
     ]);
     expect(table['approver']).toEqual([
@@ -62,6 +64,7 @@ describe('permission table', () => {
       'draft.approve',
       'emergency.approve',
       'emergency.end',
+      'emergency.view',
       'reports.view',
     ]);
     expect(table['admin']).toEqual(ACTIONS.filter((a) => a !== 'draft.approve' && a !== 'emergency.approve'));
