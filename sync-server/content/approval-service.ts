@@ -73,20 +73,23 @@ export const SignRequest = z.object({
 });
 export type SignRequest = z.infer<typeof SignRequest>;
 
+/** An emergency's words per language, as its form (and a template of it) takes them. */
+export const EmergencyText = z
+  .record(z.string().max(35), z.object({ title: z.string().max(300).optional(), body: z.string().max(4000) }))
+  .refine((r) => Object.keys(r).length <= 20, { message: 'at most 20 languages' });
+
+/** How long an emergency stays on air, in minutes, as its form (and a template of it) takes it. */
+export const EmergencyDurationMinutes = z
+  .number()
+  .int()
+  .min(EMERGENCY_MIN_MINUTES)
+  .max(EMERGENCY_MAX_MINUTES)
+  .default(EMERGENCY_DEFAULT_MINUTES);
+
 export const EmergencyRequest = z.object({
   siteGroup: SiteGroupId,
-  text: z
-    .record(
-      z.string().max(35),
-      z.object({ title: z.string().max(300).optional(), body: z.string().max(4000) }),
-    )
-    .refine((r) => Object.keys(r).length <= 20, { message: 'at most 20 languages' }),
-  durationMinutes: z
-    .number()
-    .int()
-    .min(EMERGENCY_MIN_MINUTES)
-    .max(EMERGENCY_MAX_MINUTES)
-    .default(EMERGENCY_DEFAULT_MINUTES),
+  text: EmergencyText,
+  durationMinutes: EmergencyDurationMinutes,
   perLanguageMs: z
     .number()
     .int()

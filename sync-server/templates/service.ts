@@ -13,12 +13,7 @@ import type { GateConfig } from '../../protocol/config.js';
 import { coded, type Problem, ProblemsError } from '../../protocol/errors.js';
 import { contentLanguageProblem } from '../../protocol/language-tags.js';
 import type { Logger } from '../../platform/log.js';
-import {
-  EMERGENCY_DEFAULT_MINUTES,
-  EMERGENCY_MAX_MINUTES,
-  EMERGENCY_MIN_MINUTES,
-  NoGateError,
-} from '../content/approval-service.js';
+import { EmergencyDurationMinutes, EmergencyText, NoGateError } from '../content/approval-service.js';
 import type { TemplateRow, TemplateStore, TemplateText } from './store.js';
 
 export const TEMPLATE_NAME_MAX_CHARS = 120;
@@ -34,18 +29,8 @@ export class TemplateLanguageError extends coded('TEMPLATE_LANGUAGE_MISSING', Pr
 /** What an author writes: the emergency form's fields (words per language, duration) and a name. */
 export const TemplateInput = z.object({
   name: z.string().max(TEMPLATE_NAME_MAX_CHARS * 2),
-  text: z
-    .record(
-      z.string().max(35),
-      z.object({ title: z.string().max(300).optional(), body: z.string().max(4000) }),
-    )
-    .refine((r) => Object.keys(r).length <= 20, { message: 'at most 20 languages' }),
-  durationMinutes: z
-    .number()
-    .int()
-    .min(EMERGENCY_MIN_MINUTES)
-    .max(EMERGENCY_MAX_MINUTES)
-    .default(EMERGENCY_DEFAULT_MINUTES),
+  text: EmergencyText,
+  durationMinutes: EmergencyDurationMinutes,
 });
 export type TemplateInput = z.input<typeof TemplateInput>;
 
