@@ -68,15 +68,10 @@ export interface EmergencyEndings {
 export interface EmergencyEndServiceOptions {
   registry: Registry;
   /**
-   * Queues a command for a screen without sending it (fleet/commands.ts queueCommand, the one way
-   * the server issues commands); the hub delivers it.
+   * Queues the `end-emergency` command for a screen without sending it (fleet/commands.ts
+   * queueEmergencyEnd: the generic command routes may not issue it); the hub delivers it.
    */
-  queueCommand(c: {
-    deviceId: string;
-    name: 'end-emergency';
-    args: Record<string, unknown>;
-    ttlMs: number;
-  }): { id: string };
+  queueEnd(c: { deviceId: string; emergencyId: string; secret: string; ttlMs: number }): { id: string };
   hub: Pick<DeviceHub, 'deliverCommands'>;
   repo: TufRepository;
   repoDir: string;
@@ -221,12 +216,7 @@ export class EmergencyEndService implements EmergencyEndings {
     deviceId: string,
   ): void {
     const ttlMs = Math.max(1000, expiresAtMs - this.#o.clock.now());
-    const cmd = this.#o.queueCommand({
-      deviceId,
-      name: 'end-emergency',
-      args: { emergencyId, secret },
-      ttlMs,
-    });
+    const cmd = this.#o.queueEnd({ deviceId, emergencyId, secret, ttlMs });
     this.#store.addCommand(siteGroup, emergencyId, deviceId, cmd.id);
   }
 }

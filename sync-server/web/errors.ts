@@ -77,6 +77,7 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = Object.freeze({
   AUTH_FAILED: 401,
   UNAUTHORISED: 401,
   FORBIDDEN: 403,
+  COMMAND_RESERVED: 403,
   NOT_DRAFT_OWNER: 403,
   NOT_DRAFT_REVIEWER: 403,
   ADMIN_MAY_NOT_SIGN: 403,
