@@ -438,6 +438,7 @@ export class SyncServer {
           ...deps,
           repo: tuf.repo,
           repoDir: c.tuf!.repoDir,
+          drafts: tuf.drafts,
           queueEnd: (cmd) => queueEmergencyEnd(deps, cmd),
           log: this.log.child('emergency-end'),
         });
