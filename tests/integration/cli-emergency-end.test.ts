@@ -168,7 +168,7 @@ describe('gatecast emergency end / status', () => {
     expect((await r.audit()).map((e) => [e.actor, e.outcome, e.target])).toEqual([
       ['op', 'ok', `${SG}/${id}`],
     ]);
-  }, 120_000);
+  }, 300_000);
 
   it('refuses an emergency that has expired, by name, and sends nothing', async () => {
     const clock = fakeClock(Date.now());
