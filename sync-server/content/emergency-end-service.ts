@@ -174,7 +174,7 @@ export class EmergencyEndService implements EmergencyEndings {
     const groups = new Set(rows.map((r) => r.siteGroup));
     if (!rows.length)
       for (const g of ref.siteGroup ? [ref.siteGroup] : repo.siteGroups().map((x) => x.siteGroup)) {
-        const m = await latestManifest(repo, repoDir, g).catch(() => undefined);
+        const m = await latestManifest(repo, repoDir, g);
         if (m?.manifest.emergencies.some((e) => e.id === ref.id)) groups.add(g);
       }
     if (groups.size > 1)
@@ -191,7 +191,7 @@ export class EmergencyEndService implements EmergencyEndings {
         `draft "${draft.id}" is a content draft, not an emergency message; name an emergency or its draft`,
       );
     const base = draft.basedOnVersion
-      ? await manifestAtVersion(repo, repoDir, draft.siteGroup, draft.basedOnVersion).catch(() => undefined)
+      ? await manifestAtVersion(repo, repoDir, draft.siteGroup, draft.basedOnVersion)
       : undefined;
     const before = new Set(base?.manifest.emergencies.map((e) => e.id) ?? []);
     const added = (await this.#draftEmergencies(draft.id)).filter((id) => !before.has(id));
