@@ -10,6 +10,7 @@ import { registerAdminCommands } from './admin-commands.js';
 import { registerBackupCommands } from './backup-commands.js';
 import { registerContentCommands } from './content-commands.js';
 import { registerDaemonCommands, registerDemoCommand } from './daemon-commands.js';
+import { registerEmergencyCommands } from './emergency-commands.js';
 import { registerTufClientCommands } from './tuf-client.js';
 import { registerScheduleCommands } from './schedule-commands.js';
 import { registerHardwareCommands } from './hardware-commands.js';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerProvisionCommands(program);
   registerHardwareCommands(program);
   registerPublishCommands(program);
+  registerEmergencyCommands(program);
   registerSyncCommands(program);
   registerServerCommands(program);
   registerBackupCommands(program);

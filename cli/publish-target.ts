@@ -187,6 +187,7 @@ const DOING: Partial<Record<Action, string>> = {
   'content.view': 'read drafts',
   'draft.submit': 'create, upload or discard drafts',
   'draft.approve': 'sign or publish drafts',
+  'emergency.end': 'end emergencies early',
 };
 
 /** A 403 for a role names the role(s) that may do it. */

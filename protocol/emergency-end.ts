@@ -36,3 +36,49 @@ export function opensCommitment(commitment: string, secret: string): boolean {
   const b = Buffer.from(commitment, 'hex');
   return a.length === b.length && timingSafeEqual(a, b);
 }
+
+/**
+ * Which emergency an early end is about (POST /api/content/emergencies/end-early, GET …/end-check and
+ * …/end-status): `id` is the emergency's id or the id of the emergency draft that put it on air;
+ * `siteGroup` narrows it (required only when the same emergency id is in two site groups).
+ */
+export const EmergencyRef = z.object({
+  siteGroup: z.string().min(1).max(200).optional(),
+  id: z.string().min(1).max(200),
+});
+export type EmergencyRef = z.infer<typeof EmergencyRef>;
+
+const ScreenOfGroup = z.object({ deviceId: z.string(), screenName: z.string(), online: z.boolean() });
+
+/** What an early end would take off air, and the screens it would be sent to (GET …/end-check). */
+export const EmergencyEndPreview = z.object({
+  siteGroup: z.string(),
+  emergencyId: z.string(),
+  /** The version on air that carries it. */
+  version: z.number().int(),
+  startsAt: z.string(),
+  expiresAt: z.string(),
+  text: z.record(z.string(), z.object({ title: z.string().optional(), body: z.string() })),
+  screens: z.array(ScreenOfGroup),
+});
+export type EmergencyEndPreview = z.infer<typeof EmergencyEndPreview>;
+
+/** Who ended an emergency early and what each screen of its site group answered (…/end-status). */
+export const EmergencyEndStatusView = z.object({
+  siteGroup: z.string(),
+  emergencyId: z.string(),
+  endedAt: z.string(),
+  endedBy: z.string(),
+  expiresAt: z.string(),
+  screens: z.array(
+    ScreenOfGroup.extend({
+      state: z.enum(['confirmed', 'waiting', 'refused', 'expired']),
+      message: z.string().nullable(),
+      commandId: z.string(),
+    }),
+  ),
+  confirmed: z.number().int(),
+  waiting: z.number().int(),
+  refused: z.number().int(),
+});
+export type EmergencyEndStatusView = z.infer<typeof EmergencyEndStatusView>;

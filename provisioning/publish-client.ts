@@ -11,6 +11,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as NodeWebStream } from 'node:stream/web';
 import { z } from 'zod';
 import { formatProblems, GatecastError, type Problem } from '../protocol/errors.js';
+import { EmergencyEndPreview, EmergencyEndStatusView, type EmergencyRef } from '../protocol/emergency-end.js';
 import type { ManifestDiff } from '../protocol/manifest-diff.js';
 import {
   ApiErrorBody,
@@ -130,6 +131,9 @@ async function errorOf(res: Response, what: string): Promise<PublishApiError> {
     );
   return new PublishApiError('SERVER_ERROR', `${what}: HTTP ${res.status} ${text.slice(0, 200)}`, res.status);
 }
+
+const refQuery = (ref: EmergencyRef) =>
+  new URLSearchParams({ ...(ref.siteGroup ? { siteGroup: ref.siteGroup } : {}), id: ref.id }).toString();
 
 function unreachable(what: string, err: unknown): PublishApiError {
   return new PublishApiError('SERVER_UNREACHABLE', `${what}: ${(err as Error).message}`, 0, [], {
@@ -380,7 +384,13 @@ export class HttpPublishClient implements PublishClient {
     };
   }
 
-  async #call(method: string, path: string, init: { json?: unknown; body?: BodyInit; raw?: boolean } = {}) {
+  /** One call to the publishing API, or, with `root`, to `path` on the server itself. */
+  async #call(
+    method: string,
+    path: string,
+    init: { json?: unknown; body?: BodyInit; raw?: boolean; root?: boolean } = {},
+  ) {
+    const base = init.root ? this.#server : this.#base;
     const headers = this.#headers(method);
     let body: BodyInit | undefined = init.body;
     if (init.json !== undefined) {
@@ -389,14 +399,14 @@ export class HttpPublishClient implements PublishClient {
     } else if (init.body !== undefined) headers['content-type'] = 'application/octet-stream';
     let res: Response;
     try {
-      res = await this.#fetch(`${this.#base}${path}`, {
+      res = await this.#fetch(`${base}${path}`, {
         method,
         headers,
         ...(body !== undefined ? { body } : {}),
         ...(init.body !== undefined ? { duplex: 'half' } : {}),
       } as RequestInit);
     } catch (err) {
-      throw unreachable(`${method} ${this.#base}${path}`, err);
+      throw unreachable(`${method} ${base}${path}`, err);
     }
     if (!res.ok) {
       const e = await errorOf(res, `${method} ${path}`);
@@ -469,6 +479,30 @@ export class HttpPublishClient implements PublishClient {
       this.#call('POST', `/drafts/${encodeURIComponent(id)}/resubmit`, {
         json: note !== undefined ? { note } : {},
       }),
+    );
+  }
+  /**
+   * The sync server's emergency early end (docs/drafts.md §7; an account session): what ending `ref`
+   * would take off air, or the server's named refusal.
+   */
+  emergencyEndCheck(ref: EmergencyRef) {
+    return this.#parsed(
+      EmergencyEndPreview,
+      this.#call('GET', `/api/content/emergencies/end-check?${refQuery(ref)}`, { root: true }),
+    );
+  }
+  /** Ends the emergency `ref` names early; the end's status as the server recorded it. */
+  endEmergencyEarly(ref: EmergencyRef) {
+    return this.#parsed(
+      EmergencyEndStatusView,
+      this.#call('POST', '/api/content/emergencies/end-early', { json: ref, root: true }),
+    );
+  }
+  /** Which screens confirmed the early end of the emergency `ref` names. */
+  emergencyEndStatus(ref: EmergencyRef) {
+    return this.#parsed(
+      EmergencyEndStatusView,
+      this.#call('GET', `/api/content/emergencies/end-status?${refQuery(ref)}`, { root: true }),
     );
   }
   uploadFile(id: string, path: string, file: string, onProgress?: (sentBytes: number) => void) {

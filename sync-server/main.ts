@@ -64,7 +64,7 @@ import { TemplateService } from './templates/service.js';
 import { templateStoreOf } from './templates/store.js';
 import { EmergencyEndService } from './content/emergency-end-service.js';
 import { emergencyEndStore } from './content/emergency-end-store.js';
-import { queueCommand } from './fleet/commands.js';
+import { queueEmergencyEnd } from './fleet/commands.js';
 import type { ReleaseCatalog } from './releases/catalog.js';
 import { MemoryReleaseCatalog } from './releases/memory-catalog.js';
 import { TufReleaseCatalog } from './releases/tuf-catalog.js';
@@ -438,7 +438,8 @@ export class SyncServer {
           ...deps,
           repo: tuf.repo,
           repoDir: c.tuf!.repoDir,
-          queueCommand: (cmd) => queueCommand(deps, cmd),
+          drafts: tuf.drafts,
+          queueEnd: (cmd) => queueEmergencyEnd(deps, cmd),
           log: this.log.child('emergency-end'),
         });
       // A screen that connects is sent the early ends it has not had (queued before the hub delivers).

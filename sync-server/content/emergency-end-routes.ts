@@ -1,15 +1,17 @@
 /**
  * Ending an emergency early (docs/drafts.md §7), registered inside the access-controlled scope:
  *
- *   POST /api/content/emergencies/end-early   {siteGroup, id} → 200 EmergencyEndStatus (emergency.end)
- *   GET  /api/content/emergencies/end-status?siteGroup=&id=  → EmergencyEndStatus (content.view)
+ *   POST /api/content/emergencies/end-early   {siteGroup?, id} → 200 EmergencyEndStatus (emergency.end)
+ *   GET  /api/content/emergencies/end-check?siteGroup=&id=    → EmergencyEndPreview (emergency.end)
+ *   GET  /api/content/emergencies/end-status?siteGroup=&id=   → EmergencyEndStatus (content.view)
  *
- * Every end is audited (`emergency.end-early`, target `<siteGroup>/<id>`), refusals included.
+ * `id` is the emergency's id or the id of the emergency draft that put it on air (EmergencyRef).
+ * Every end is audited (`emergency.end-early`, target `<siteGroup>/<emergency id>`), refusals included.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { EmergencyRef } from '../../protocol/emergency-end.js';
 import type { AccountService } from '../accounts/service.js';
 import { routeOptions } from '../web/route-access.js';
-import { EndEmergencyRequest } from './approval-service.js';
 import type { EmergencyEndService } from './emergency-end-service.js';
 
 export interface EmergencyEndRoutesOptions {
@@ -27,7 +29,7 @@ export const emergencyEndRoutes: FastifyPluginAsyncZod<EmergencyEndRoutesOptions
         'emergency.end',
         'End an emergency on air early: its screens return to the signed content',
         {
-          body: EndEmergencyRequest,
+          body: EmergencyRef,
         },
       ),
       attachValidation: true,
@@ -40,10 +42,11 @@ export const emergencyEndRoutes: FastifyPluginAsyncZod<EmergencyEndRoutesOptions
         .join('/');
       try {
         if (request.validationError) throw request.validationError;
-        const status = await ends.end(request.body.siteGroup, request.body.id, actor.user.username);
-        accounts.audit(actor, 'emergency.end-early', target, 'ok', {
+        const status = await ends.end(request.body, actor.user.username);
+        accounts.audit(actor, 'emergency.end-early', `${status.siteGroup}/${status.emergencyId}`, 'ok', {
           screens: status.screens.length,
           expiresAt: status.expiresAt,
+          ...(request.body.id !== status.emergencyId ? { named: request.body.id } : {}),
         });
         return reply.header('cache-control', 'no-store').send(status);
       } catch (err) {
@@ -58,11 +61,21 @@ export const emergencyEndRoutes: FastifyPluginAsyncZod<EmergencyEndRoutesOptions
   );
 
   app.get(
+    '/api/content/emergencies/end-check',
+    routeOptions(
+      'emergency.end',
+      'What ending an emergency early would take off air and which screens it goes to, or why it cannot be ended',
+      { querystring: EmergencyRef },
+    ),
+    async (request, reply) => reply.header('cache-control', 'no-store').send(await ends.check(request.query)),
+  );
+
+  app.get(
     '/api/content/emergencies/end-status',
     routeOptions('content.view', 'Which screens confirmed the early end of an emergency', {
-      querystring: EndEmergencyRequest,
+      querystring: EmergencyRef,
     }),
     async (request, reply) =>
-      reply.header('cache-control', 'no-store').send(ends.status(request.query.siteGroup, request.query.id)),
+      reply.header('cache-control', 'no-store').send(await ends.status(request.query)),
   );
 };

@@ -37,6 +37,7 @@ export class EmergencyEndStore {
         'INSERT INTO emergency_ends (site_group, emergency_id, secret, commitment, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
       ),
       get: db.prepare('SELECT * FROM emergency_ends WHERE site_group = ? AND emergency_id = ?'),
+      byEmergencyId: db.prepare('SELECT * FROM emergency_ends WHERE emergency_id = ? ORDER BY site_group'),
       markEnded: db.prepare(
         'UPDATE emergency_ends SET ended_at = ?, ended_by = ? WHERE site_group = ? AND emergency_id = ? AND ended_at IS NULL',
       ),
@@ -61,6 +62,11 @@ export class EmergencyEndStore {
 
   get(siteGroup: string, emergencyId: string): EmergencyEndRow | undefined {
     return endRow.one(this.s.get.get(siteGroup, emergencyId));
+  }
+
+  /** The emergencies with this id, in every site group (ids are drawn per site group). */
+  byEmergencyId(emergencyId: string): EmergencyEndRow[] {
+    return endRow.all(this.s.byEmergencyId.all(emergencyId));
   }
 
   /** Records the end; false when it was already recorded (nothing changes). */

@@ -101,9 +101,12 @@ describe('ending an emergency early from the emergency page', () => {
     expect(question).toContain(SG);
     expect(question).toContain('Kết thúc sớm');
     await page.click('#em-end-confirm-cancel');
-    expect(
-      (await rig.call(op, 'GET', `/api/content/emergencies/end-status?siteGroup=${SG}&id=${id}`)).status,
-    ).toBe(404);
+    const notEnded = await rig.call(
+      op,
+      'GET',
+      `/api/content/emergencies/end-status?siteGroup=${SG}&id=${id}`,
+    );
+    expect([notEnded.status, notEnded.body.error.code]).toEqual([409, 'EMERGENCY_NOT_ENDED']);
     expect(content.current()!.manifest.emergencies.map((e) => e.id)).toEqual([id]);
 
     // Confirmed: the connected screen takes it off; the page says which screen has not confirmed.
