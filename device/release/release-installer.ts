@@ -3,21 +3,22 @@
  * command). Every byte comes through the TUF client from the `releases` role (signed by the release
  * approvers' threshold): first the release's manifest (refused for another platform, Node ABI, an
  * older node, or a downgrade it does not allow), then the artifact (resumable, within the same disk
- * reserve and time budgets as content downloads), unpacked into its own folder (temp → fsync every
- * file and folder → rename → fsync). Then the database is backed up (SQLite online backup), the
- * pending state is written, `current` is renamed to the new release and the daemon restarts. The
- * screen keeps playing until that restart; the new release commits or rolls back by itself
- * (release-proof.ts, release-store.ts runStartCheck).
+ * reserve and time budgets as content downloads), unpacked into its own folder (temp → one syncfs of
+ * its filesystem, or an fsync of every file and folder when that fails → rename → fsync). Then the
+ * database is backed up (SQLite online backup), the pending state is written, `current` is renamed
+ * to the new release and the daemon restarts. The screen keeps playing until that restart; the new
+ * release commits or rolls back by itself (release-proof.ts, release-store.ts runStartCheck).
  *
  * Each step is re-entrant: a cut during the download resumes it, a cut during the unpack redoes
  * it (the temp folder is removed first), a cut after the state write and before the rename is
  * dropped by the next start-up check.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
-import { fsyncDir } from '../../platform/atomic-file.js';
+import { flushTree, fsyncDir } from '../../platform/atomic-file.js';
 import type { Clock } from '../../protocol/clock.js';
 import {
   installRefusal,
@@ -72,6 +73,11 @@ export interface ReleaseInstallerDeps {
   transfer?: TransferLimits;
   /** Called after each step; the crash benchmark hooks in here. */
   onStep?: (step: ReleaseStep) => void | Promise<void>;
+  /**
+   * The command run as `<it> --file-system <dir>` to flush an unpacked release (default: coreutils'
+   * `sync`); null fsyncs every file and folder instead (the benchmark's baseline).
+   */
+  syncCommand?: string | null;
 }
 
 export class ReleaseInstaller {
@@ -204,7 +210,7 @@ export class ReleaseInstaller {
       );
   }
 
-  /** Unpacks into releases/.unpack-<v>, checks its release.json, fsyncs it all, renames it into place. */
+  /** Unpacks into releases/.unpack-<v>, checks its release.json, flushes it all, renames it into place. */
   async #unpack(file: string, manifest: ReleaseManifest): Promise<void> {
     const { store } = this.d;
     const dest = store.releaseDir(manifest.version);
@@ -236,7 +242,15 @@ export class ReleaseInstaller {
         `release ${manifest.version}: the artifact's release.json differs from the signed manifest`,
       );
     }
-    await syncTree(tmp);
+    const started = performance.now();
+    const flush = await flushTree(tmp, this.d.syncCommand);
+    const flushMs = Math.round(performance.now() - started);
+    if (flush.method === 'per-file' && this.d.syncCommand !== null)
+      this.d.log.warn('release flushed file by file: one flush of its filesystem failed', {
+        version: manifest.version,
+        reason: flush.reason,
+      });
+    this.d.log.info('release unpacked', { version: manifest.version, flush: flush.method, flushMs });
     await rename(tmp, dest);
     await fsyncDir(store.layout.releasesDir);
   }
@@ -272,14 +286,4 @@ async function syncFile(path: string): Promise<void> {
   } finally {
     await fh.close();
   }
-}
-
-/** fsyncs every regular file and folder below `dir` (links are part of their folder). */
-async function syncTree(dir: string): Promise<void> {
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) await syncTree(p);
-    else if (e.isFile()) await syncFile(p);
-  }
-  await fsyncDir(dir);
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import {
   type SigningKey,
 } from '../../../platform/tuf-keys.js';
 import { platformOf } from '../../../protocol/release.js';
-import { ReleaseInstaller } from '../../../device/release/release-installer.js';
+import { ReleaseInstaller, type ReleaseInstallerDeps } from '../../../device/release/release-installer.js';
 import { ReleaseProof } from '../../../device/release/release-proof.js';
 import type { ReleaseState } from '../../../device/release/release-state.js';
 import { releaseLayout, ReleaseStore, runStartCheck } from '../../../device/release/release-store.js';
@@ -70,7 +70,7 @@ describe('installing a gatecast release from the TUF releases role', () => {
     tmp.cleanup();
   });
 
-  function installer(running = '1.0.0') {
+  function installer(running = '1.0.0', extra: Partial<ReleaseInstallerDeps> = {}) {
     const tuf = new TufClient(
       {
         dir: join(tmp.path, 'data', 'tuf-releases', 'metadata'),
@@ -97,6 +97,7 @@ describe('installing a gatecast release from the TUF releases role', () => {
       restart: { restart: (reason) => restarts.push(reason) },
       clock,
       log,
+      ...extra,
     });
   }
 
@@ -282,5 +283,75 @@ describe('installing a gatecast release from the TUF releases role', () => {
     expect(store.linkTarget('current')).toBe('1.0.0');
     await installer().install('0.9.1');
     expect(store.linkTarget('current')).toBe('0.9.1');
+  });
+
+  /** An executable shell script in the temp folder (a stand-in `sync` that records or fails). */
+  const script = (name: string, body: string) => {
+    const path = join(tmp.path, name);
+    writeFileSync(path, `#!/bin/sh\n${body}\n`);
+    chmodSync(path, 0o755);
+    return path;
+  };
+  const unpackedLog = (l: ReturnType<typeof memoryLogger>) =>
+    l.records.filter((r) => r.msg === 'release unpacked').map((r) => r.fields);
+
+  it('makes the unpacked release durable with one flush of its filesystem (sync --file-system), then renames it into place', async () => {
+    check(null);
+    await publishReleaseFiles(
+      repo.repo,
+      fixtureRelease(tmp.path, { version: '1.1.0', platform: platform! }).files,
+      releaseKeys.slice(0, 2),
+    );
+    const calls = join(tmp.path, 'sync-calls');
+    const recording = script('recording-sync', `echo "$@" >> '${calls}'\nexec sync "$@"`);
+    const l = memoryLogger('release');
+    await installer('1.0.0', { syncCommand: recording, log: l }).install('1.1.0');
+    expect(readFileSync(calls, 'utf8')).toBe(
+      `--file-system ${join(store.layout.releasesDir, '.unpack-1.1.0')}\n`,
+    );
+    expect(unpackedLog(l)).toEqual([{ version: '1.1.0', flush: 'syncfs', flushMs: expect.any(Number) }]);
+    expect(l.records.filter((r) => r.level === 'warn')).toEqual([]);
+    expect(store.linkTarget('current')).toBe('1.1.0');
+    expect(readdirSync(store.layout.releasesDir).sort()).toEqual(['1.0.0', '1.1.0']);
+
+    // The daemon's default: coreutils' own sync, found on the PATH.
+    await publishReleaseFiles(
+      repo.repo,
+      fixtureRelease(tmp.path, { version: '1.2.0', platform: platform! }).files,
+      releaseKeys.slice(0, 2),
+    );
+    store.writeState({ ...store.state()!, committed: '1.1.0', pending: null });
+    const l2 = memoryLogger('release');
+    await installer('1.1.0', { log: l2 }).install('1.2.0');
+    expect(unpackedLog(l2)).toEqual([{ version: '1.2.0', flush: 'syncfs', flushMs: expect.any(Number) }]);
+  });
+
+  it('fsyncs every file and folder instead when sync fails or is missing, and says which flush it used and why', async () => {
+    check(null);
+    await publishReleaseFiles(
+      repo.repo,
+      {
+        ...fixtureRelease(tmp.path, { version: '1.1.0', platform: platform! }).files,
+        ...fixtureRelease(tmp.path, { version: '1.2.0', platform: platform! }).files,
+      },
+      releaseKeys.slice(0, 2),
+    );
+    const failing = script('failing-sync', `echo "sync: error syncing '$2': Input/output error" >&2\nexit 1`);
+    const l = memoryLogger('release');
+    await installer('1.0.0', { syncCommand: failing, log: l }).install('1.1.0');
+    expect(unpackedLog(l)).toEqual([{ version: '1.1.0', flush: 'per-file', flushMs: expect.any(Number) }]);
+    const warned = l.records.filter((r) => r.level === 'warn');
+    expect(warned).toHaveLength(1);
+    expect(warned[0]!.msg).toBe('release flushed file by file: one flush of its filesystem failed');
+    expect(String(warned[0]!.fields['reason'])).toContain('Input/output error');
+    expect(store.linkTarget('current')).toBe('1.1.0');
+
+    store.writeState({ ...store.state()!, committed: '1.1.0', pending: null });
+    const l2 = memoryLogger('release');
+    const missing = join(tmp.path, 'no-such-sync');
+    await installer('1.1.0', { syncCommand: missing, log: l2 }).install('1.2.0');
+    expect(unpackedLog(l2)).toEqual([{ version: '1.2.0', flush: 'per-file', flushMs: expect.any(Number) }]);
+    expect(String(l2.records.find((r) => r.level === 'warn')!.fields['reason'])).toContain('ENOENT');
+    expect(store.linkTarget('current')).toBe('1.2.0');
   });
 });
