@@ -11,7 +11,8 @@
  *
  * Each step is re-entrant: a cut during the download resumes it, a cut during the unpack redoes
  * it (the temp folder is removed first), a cut after the state write and before the rename is
- * dropped by the next start-up check.
+ * dropped by the next start-up check. What a cut leaves on disk (unpack folders, temporary links,
+ * an abandoned switch's database backup) is removed at start and before each install.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
@@ -80,15 +81,38 @@ export interface ReleaseInstallerDeps {
   syncCommand?: string | null;
 }
 
+/** The database backup a switch takes before the new release's first start (beside the database). */
+export function releaseBackupPath(dbPath: string): string {
+  return `${dbPath}.release-backup`;
+}
+
 export class ReleaseInstaller {
   #staging: string | null = null;
   #running: Promise<void> | undefined;
+  #sweep: Promise<void> | undefined;
 
   constructor(private readonly d: ReleaseInstallerDeps) {}
 
   /** The release being downloaded or unpacked, not switched to yet (health `release.staging`). */
   get staging(): string | null {
     return this.#staging;
+  }
+
+  /** Removes what a killed install left on disk (never rejects: the leftovers cost disk only). */
+  start(): Promise<void> {
+    // A running install sweeps before it unpacks; sweeping now could remove what it unpacks.
+    if (!this.#running) this.#sweep ??= this.#removeLeftovers();
+    return this.#sweep ?? Promise.resolve();
+  }
+
+  async #removeLeftovers(): Promise<void> {
+    const { store, log, dbPath } = this.d;
+    try {
+      const removed = await store.removeLeftovers(releaseBackupPath(dbPath));
+      if (removed.length) log.info('removed what an interrupted install left', { removed });
+    } catch (err) {
+      log.warn('could not remove what an interrupted install left', { err });
+    }
   }
 
   /** One install at a time; a second call while one runs is refused. */
@@ -111,6 +135,9 @@ export class ReleaseInstaller {
       );
     if (!d.here.platform)
       throw new ReleaseError('this device is not a platform gatecast releases are built for');
+    // After start's sweep, which could otherwise remove the unpack folder this install fills.
+    await this.#sweep;
+    await this.#removeLeftovers();
     const limits = d.transfer ?? DEFAULT_TRANSFER_LIMITS;
     const budget = refreshBudget(limits.refreshBudgetMs);
     try {
@@ -137,7 +164,7 @@ export class ReleaseInstaller {
       budget.end();
     }
     // Before the release's first start: its migrations may change the database a rollback needs.
-    const backup = `${d.dbPath}.release-backup`;
+    const backup = releaseBackupPath(d.dbPath);
     const tmp = `${backup}.tmp`;
     await rm(tmp, { force: true });
     await d.backupDatabase(tmp);
