@@ -384,6 +384,8 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
           log: dlog.child('release'),
         })
       : undefined;
+  // What a killed install left (after the start-up check: an abandoned switch's backup is no longer named).
+  void releaseInstaller?.start();
   const releaseProof = new ReleaseProof({
     store: releases,
     running: runningRelease,

@@ -3,21 +3,23 @@
  * command). Every byte comes through the TUF client from the `releases` role (signed by the release
  * approvers' threshold): first the release's manifest (refused for another platform, Node ABI, an
  * older node, or a downgrade it does not allow), then the artifact (resumable, within the same disk
- * reserve and time budgets as content downloads), unpacked into its own folder (temp → fsync every
- * file and folder → rename → fsync). Then the database is backed up (SQLite online backup), the
- * pending state is written, `current` is renamed to the new release and the daemon restarts. The
- * screen keeps playing until that restart; the new release commits or rolls back by itself
- * (release-proof.ts, release-store.ts runStartCheck).
+ * reserve and time budgets as content downloads), unpacked into its own folder (temp → one syncfs of
+ * its filesystem, or an fsync of every file and folder when that fails → rename → fsync). Then the
+ * database is backed up (SQLite online backup), the pending state is written, `current` is renamed
+ * to the new release and the daemon restarts. The screen keeps playing until that restart; the new
+ * release commits or rolls back by itself (release-proof.ts, release-store.ts runStartCheck).
  *
  * Each step is re-entrant: a cut during the download resumes it, a cut during the unpack redoes
  * it (the temp folder is removed first), a cut after the state write and before the rename is
- * dropped by the next start-up check.
+ * dropped by the next start-up check. What a cut leaves on disk (unpack folders, temporary links,
+ * an abandoned switch's database backup) is removed at start and before each install.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
-import { fsyncDir } from '../../platform/atomic-file.js';
+import { flushTree, fsyncDir } from '../../platform/atomic-file.js';
 import type { Clock } from '../../protocol/clock.js';
 import {
   installRefusal,
@@ -72,17 +74,45 @@ export interface ReleaseInstallerDeps {
   transfer?: TransferLimits;
   /** Called after each step; the crash benchmark hooks in here. */
   onStep?: (step: ReleaseStep) => void | Promise<void>;
+  /**
+   * The command run as `<it> --file-system <dir>` to flush an unpacked release (default: coreutils'
+   * `sync`); null fsyncs every file and folder instead (the benchmark's baseline).
+   */
+  syncCommand?: string | null;
+}
+
+/** The database backup a switch takes before the new release's first start (beside the database). */
+export function releaseBackupPath(dbPath: string): string {
+  return `${dbPath}.release-backup`;
 }
 
 export class ReleaseInstaller {
   #staging: string | null = null;
   #running: Promise<void> | undefined;
+  #sweep: Promise<void> | undefined;
 
   constructor(private readonly d: ReleaseInstallerDeps) {}
 
   /** The release being downloaded or unpacked, not switched to yet (health `release.staging`). */
   get staging(): string | null {
     return this.#staging;
+  }
+
+  /** Removes what a killed install left on disk (never rejects: the leftovers cost disk only). */
+  start(): Promise<void> {
+    // A running install sweeps before it unpacks; sweeping now could remove what it unpacks.
+    if (!this.#running) this.#sweep ??= this.#removeLeftovers();
+    return this.#sweep ?? Promise.resolve();
+  }
+
+  async #removeLeftovers(): Promise<void> {
+    const { store, log, dbPath } = this.d;
+    try {
+      const removed = await store.removeLeftovers(releaseBackupPath(dbPath));
+      if (removed.length) log.info('removed what an interrupted install left', { removed });
+    } catch (err) {
+      log.warn('could not remove what an interrupted install left', { err });
+    }
   }
 
   /** One install at a time; a second call while one runs is refused. */
@@ -105,6 +135,9 @@ export class ReleaseInstaller {
       );
     if (!d.here.platform)
       throw new ReleaseError('this device is not a platform gatecast releases are built for');
+    // After start's sweep, which could otherwise remove the unpack folder this install fills.
+    await this.#sweep;
+    await this.#removeLeftovers();
     const limits = d.transfer ?? DEFAULT_TRANSFER_LIMITS;
     const budget = refreshBudget(limits.refreshBudgetMs);
     try {
@@ -131,7 +164,7 @@ export class ReleaseInstaller {
       budget.end();
     }
     // Before the release's first start: its migrations may change the database a rollback needs.
-    const backup = `${d.dbPath}.release-backup`;
+    const backup = releaseBackupPath(d.dbPath);
     const tmp = `${backup}.tmp`;
     await rm(tmp, { force: true });
     await d.backupDatabase(tmp);
@@ -204,7 +237,7 @@ export class ReleaseInstaller {
       );
   }
 
-  /** Unpacks into releases/.unpack-<v>, checks its release.json, fsyncs it all, renames it into place. */
+  /** Unpacks into releases/.unpack-<v>, checks its release.json, flushes it all, renames it into place. */
   async #unpack(file: string, manifest: ReleaseManifest): Promise<void> {
     const { store } = this.d;
     const dest = store.releaseDir(manifest.version);
@@ -236,7 +269,15 @@ export class ReleaseInstaller {
         `release ${manifest.version}: the artifact's release.json differs from the signed manifest`,
       );
     }
-    await syncTree(tmp);
+    const started = performance.now();
+    const flush = await flushTree(tmp, this.d.syncCommand);
+    const flushMs = Math.round(performance.now() - started);
+    if (flush.method === 'per-file' && this.d.syncCommand !== null)
+      this.d.log.warn('release flushed file by file: one flush of its filesystem failed', {
+        version: manifest.version,
+        reason: flush.reason,
+      });
+    this.d.log.info('release unpacked', { version: manifest.version, flush: flush.method, flushMs });
     await rename(tmp, dest);
     await fsyncDir(store.layout.releasesDir);
   }
@@ -272,14 +313,4 @@ async function syncFile(path: string): Promise<void> {
   } finally {
     await fh.close();
   }
-}
-
-/** fsyncs every regular file and folder below `dir` (links are part of their folder). */
-async function syncTree(dir: string): Promise<void> {
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) await syncTree(p);
-    else if (e.isFile()) await syncFile(p);
-  }
-  await fsyncDir(dir);
 }

@@ -9,6 +9,7 @@
  * <root>/committed -> releases/<v> the last release that proved itself (ExecStartPre runs its check)
  * <root>/downloads/               partial and complete artifact downloads (resumable)
  * <root>/state.json               ReleaseState, written temp → fsync → rename → fsync dir
+ * <root>/.<link>.<pid>.tmp         a link being switched (renamed over <link> at once)
  * ```
  *
  * A link is switched by creating it under a temporary name and renaming it over the old one, then
@@ -32,6 +33,7 @@ import {
   symlinkSync,
   unlinkSync,
 } from 'node:fs';
+import { lstat, readdir, rm, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fsyncDirSync, writeFileAtomicSync } from '../../platform/atomic-file.js';
 import type { Logger } from '../../platform/log.js';
@@ -179,6 +181,77 @@ export class ReleaseStore {
       }
     rmSync(this.layout.downloadsDir, { recursive: true, force: true });
     return removed;
+  }
+
+  /**
+   * Removes what a process killed mid-step left, and only that: unpack folders
+   * (releases/.unpack-*, redone from the start by the next install), temporary links and state
+   * files of processes no longer running (never following a link), and the database backup at
+   * `dbBackup` unless a pending release names it (a rollback restores it), with its temp file and
+   * that file's SQLite journal.
+   * Release folders and the links themselves are not touched. Returns the paths removed.
+   */
+  async removeLeftovers(dbBackup: string): Promise<string[]> {
+    const removed: string[] = [];
+    const names = async (dir: string) => (await readdir(dir).catch(() => [] as string[])).sort();
+    for (const n of await names(this.layout.releasesDir)) {
+      if (!n.startsWith('.unpack-')) continue;
+      const p = join(this.layout.releasesDir, n);
+      const st = await lstatOrNull(p);
+      if (!st) continue;
+      if (st.isDirectory()) await rm(p, { recursive: true, force: true });
+      else await unlink(p);
+      removed.push(p);
+    }
+    for (const n of await names(this.layout.root)) {
+      const link = TEMP_LINK.exec(n);
+      const state = TEMP_STATE.exec(n);
+      const pid = Number((link ?? state)?.[1]);
+      if (!pid || mayStillUse(pid)) continue;
+      const p = join(this.layout.root, n);
+      const st = await lstatOrNull(p);
+      if (!st || (link ? !st.isSymbolicLink() : !st.isFile())) continue;
+      await unlink(p);
+      removed.push(p);
+    }
+    const s = this.readState();
+    // An unreadable state may name the backup: keep it (a start-up check will say more).
+    const needed = s === 'corrupt' || (typeof s !== 'string' && s.pending?.dbBackup === dbBackup);
+    const temps = [`${dbBackup}.tmp`, `${dbBackup}.tmp-journal`];
+    for (const p of needed ? temps : [dbBackup, ...temps]) {
+      const st = await lstatOrNull(p);
+      if (!st?.isFile()) continue;
+      await unlink(p);
+      removed.push(p);
+    }
+    return removed;
+  }
+}
+
+/** `.current.<pid>.tmp` (switchLink) and `.state.json.<pid>.<n>.tmp` (writeFileAtomicSync). */
+const TEMP_LINK = /^\.(?:current|previous|committed)\.(\d+)\.tmp$/;
+const TEMP_STATE = /^\.state\.json\.(\d+)\.\d+\.tmp$/;
+
+/**
+ * Whether the process that named a temp file may still be about to rename it. Our own pid: no, since
+ * switchLink and the state write are synchronous. After a power cut the pid may belong to another
+ * process; then the few bytes stay until that pid is free.
+ */
+function mayStillUse(pid: number): boolean {
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // running as another user
+  }
+}
+
+async function lstatOrNull(path: string) {
+  try {
+    return await lstat(path);
+  } catch {
+    return null; // not there
   }
 }
 

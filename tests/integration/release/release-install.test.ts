@@ -1,5 +1,16 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -12,7 +23,7 @@ import {
   type SigningKey,
 } from '../../../platform/tuf-keys.js';
 import { platformOf } from '../../../protocol/release.js';
-import { ReleaseInstaller } from '../../../device/release/release-installer.js';
+import { ReleaseInstaller, type ReleaseInstallerDeps } from '../../../device/release/release-installer.js';
 import { ReleaseProof } from '../../../device/release/release-proof.js';
 import type { ReleaseState } from '../../../device/release/release-state.js';
 import { releaseLayout, ReleaseStore, runStartCheck } from '../../../device/release/release-store.js';
@@ -70,7 +81,7 @@ describe('installing a gatecast release from the TUF releases role', () => {
     tmp.cleanup();
   });
 
-  function installer(running = '1.0.0') {
+  function installer(running = '1.0.0', extra: Partial<ReleaseInstallerDeps> = {}) {
     const tuf = new TufClient(
       {
         dir: join(tmp.path, 'data', 'tuf-releases', 'metadata'),
@@ -97,6 +108,7 @@ describe('installing a gatecast release from the TUF releases role', () => {
       restart: { restart: (reason) => restarts.push(reason) },
       clock,
       log,
+      ...extra,
     });
   }
 
@@ -282,5 +294,197 @@ describe('installing a gatecast release from the TUF releases role', () => {
     expect(store.linkTarget('current')).toBe('1.0.0');
     await installer().install('0.9.1');
     expect(store.linkTarget('current')).toBe('0.9.1');
+  });
+
+  /** An executable shell script in the temp folder (a stand-in `sync` that records or fails). */
+  const script = (name: string, body: string) => {
+    const path = join(tmp.path, name);
+    writeFileSync(path, `#!/bin/sh\n${body}\n`);
+    chmodSync(path, 0o755);
+    return path;
+  };
+  const unpackedLog = (l: ReturnType<typeof memoryLogger>) =>
+    l.records.filter((r) => r.msg === 'release unpacked').map((r) => r.fields);
+
+  it('makes the unpacked release durable with one flush of its filesystem (sync --file-system), then renames it into place', async () => {
+    check(null);
+    await publishReleaseFiles(
+      repo.repo,
+      fixtureRelease(tmp.path, { version: '1.1.0', platform: platform! }).files,
+      releaseKeys.slice(0, 2),
+    );
+    const calls = join(tmp.path, 'sync-calls');
+    const recording = script('recording-sync', `echo "$@" >> '${calls}'\nexec sync "$@"`);
+    const l = memoryLogger('release');
+    await installer('1.0.0', { syncCommand: recording, log: l }).install('1.1.0');
+    expect(readFileSync(calls, 'utf8')).toBe(
+      `--file-system ${join(store.layout.releasesDir, '.unpack-1.1.0')}\n`,
+    );
+    expect(unpackedLog(l)).toEqual([{ version: '1.1.0', flush: 'syncfs', flushMs: expect.any(Number) }]);
+    expect(l.records.filter((r) => r.level === 'warn')).toEqual([]);
+    expect(store.linkTarget('current')).toBe('1.1.0');
+    expect(readdirSync(store.layout.releasesDir).sort()).toEqual(['1.0.0', '1.1.0']);
+
+    // The daemon's default: coreutils' own sync, found on the PATH.
+    await publishReleaseFiles(
+      repo.repo,
+      fixtureRelease(tmp.path, { version: '1.2.0', platform: platform! }).files,
+      releaseKeys.slice(0, 2),
+    );
+    store.writeState({ ...store.state()!, committed: '1.1.0', pending: null });
+    const l2 = memoryLogger('release');
+    await installer('1.1.0', { log: l2 }).install('1.2.0');
+    expect(unpackedLog(l2)).toEqual([{ version: '1.2.0', flush: 'syncfs', flushMs: expect.any(Number) }]);
+  });
+
+  it('fsyncs every file and folder instead when sync fails or is missing, and says which flush it used and why', async () => {
+    check(null);
+    await publishReleaseFiles(
+      repo.repo,
+      {
+        ...fixtureRelease(tmp.path, { version: '1.1.0', platform: platform! }).files,
+        ...fixtureRelease(tmp.path, { version: '1.2.0', platform: platform! }).files,
+      },
+      releaseKeys.slice(0, 2),
+    );
+    const failing = script('failing-sync', `echo "sync: error syncing '$2': Input/output error" >&2\nexit 1`);
+    const l = memoryLogger('release');
+    await installer('1.0.0', { syncCommand: failing, log: l }).install('1.1.0');
+    expect(unpackedLog(l)).toEqual([{ version: '1.1.0', flush: 'per-file', flushMs: expect.any(Number) }]);
+    const warned = l.records.filter((r) => r.level === 'warn');
+    expect(warned).toHaveLength(1);
+    expect(warned[0]!.msg).toBe('release flushed file by file: one flush of its filesystem failed');
+    expect(String(warned[0]!.fields['reason'])).toContain('Input/output error');
+    expect(store.linkTarget('current')).toBe('1.1.0');
+
+    store.writeState({ ...store.state()!, committed: '1.1.0', pending: null });
+    const l2 = memoryLogger('release');
+    const missing = join(tmp.path, 'no-such-sync');
+    await installer('1.1.0', { syncCommand: missing, log: l2 }).install('1.2.0');
+    expect(unpackedLog(l2)).toEqual([{ version: '1.2.0', flush: 'per-file', flushMs: expect.any(Number) }]);
+    expect(String(l2.records.find((r) => r.level === 'warn')!.fields['reason'])).toContain('ENOENT');
+    expect(store.linkTarget('current')).toBe('1.2.0');
+  });
+
+  /** The pid of a process that has ended (a kill leaves temp names with such pids). */
+  const deadPid = (): number => {
+    const r = spawnSync(process.execPath, ['-e', '0']);
+    expect(r.status).toBe(0);
+    return r.pid!;
+  };
+  /** A link at `.<link>.<pid>.tmp`, as a kill inside switchLink (between symlink and rename) leaves it. */
+  const deadTempLink = (link: string, target: string): string => {
+    const name = `.${link}.${deadPid()}.tmp`;
+    symlinkSync(target, join(store.layout.root, name));
+    return name;
+  };
+  const inRoot = () => readdirSync(store.layout.root).sort();
+
+  it("removes an abandoned switch's database backup, an unpack folder and temporary links a kill left when the installer starts; keeps the releases", async () => {
+    check(null);
+    await publishReleaseFiles(
+      repo.repo,
+      fixtureRelease(tmp.path, { version: '1.1.0', platform: platform! }).files,
+      releaseKeys.slice(0, 2),
+    );
+    // Killed after the pending state was written, before `current` was renamed.
+    const cut = installer('1.0.0', {
+      onStep: (step) => {
+        if (step === 'pending') throw new Error('power cut');
+      },
+    });
+    await expect(cut.install('1.1.0')).rejects.toThrow('power cut');
+    const backup = store.state()!.pending!.dbBackup!;
+    expect(check('inv-1').action).toEqual({ kind: 'abandon', version: '1.1.0' });
+    expect(existsSync(backup)).toBe(true);
+    // Killed mid-way through other steps: a later unpack, a link switch, a state write, a backup.
+    mkdirSync(join(store.layout.releasesDir, '.unpack-1.2.0', 'dist'), { recursive: true });
+    writeFileSync(join(store.layout.releasesDir, '.unpack-1.2.0', 'dist', 'half'), 'x'.repeat(1000));
+    const tempCurrent = deadTempLink('current', 'releases/1.1.0');
+    const tempCommitted = deadTempLink('committed', 'releases/1.0.0');
+    const tempState = `.state.json.${deadPid()}.1.tmp`;
+    writeFileSync(join(store.layout.root, tempState), '{"schema":');
+    writeFileSync(`${backup}.tmp`, 'half a backup');
+    expect(inRoot()).toEqual(
+      expect.arrayContaining([tempCurrent, tempCommitted, tempState, 'current', 'releases']),
+    );
+    const stateBefore = readFileSync(store.layout.statePath, 'utf8');
+
+    const l = memoryLogger('release');
+    await installer('1.0.0', { log: l }).start();
+
+    expect(existsSync(backup)).toBe(false);
+    expect(existsSync(`${backup}.tmp`)).toBe(false);
+    expect(existsSync(dbPath)).toBe(true);
+    expect(readdirSync(store.layout.releasesDir).sort()).toEqual(['1.0.0', '1.1.0']);
+    expect(inRoot().filter((n) => n.startsWith('.'))).toEqual([]);
+    expect(readlinkSync(join(store.layout.root, 'current'))).toBe(join('releases', '1.0.0'));
+    expect(existsSync(join(store.releaseDir('1.0.0'), 'release.json'))).toBe(true);
+    expect(existsSync(join(store.releaseDir('1.1.0'), 'release.json'))).toBe(true);
+    expect(readFileSync(store.layout.statePath, 'utf8')).toBe(stateBefore);
+    expect(l.records.find((r) => r.msg === 'removed what an interrupted install left')!.fields).toEqual({
+      removed: [
+        join(store.layout.releasesDir, '.unpack-1.2.0'),
+        ...[tempCommitted, tempCurrent, tempState].map((n) => join(store.layout.root, n)),
+        backup,
+        `${backup}.tmp`,
+      ],
+    });
+    expect(check('inv-2').action).toEqual({ kind: 'run' });
+  });
+
+  it("keeps, when the installer starts, the pending release, the release a rollback returns to, its database backup and a live process's temporary link", async () => {
+    check(null);
+    await publishReleaseFiles(
+      repo.repo,
+      fixtureRelease(tmp.path, { version: '1.1.0', platform: platform! }).files,
+      releaseKeys.slice(0, 2),
+    );
+    await installer().install('1.1.0');
+    expect(check('inv-1').action.kind).toBe('count-start');
+    const backup = store.state()!.pending!.dbBackup!;
+    mkdirSync(join(store.layout.releasesDir, '.unpack-1.2.0'));
+    const dead = deadTempLink('current', 'releases/1.1.0');
+    // The daemon's proof in another process, about to rename its new `committed` link over.
+    const live = `.committed.${process.ppid}.tmp`;
+    symlinkSync('releases/1.1.0', join(store.layout.root, live));
+    const stateBefore = readFileSync(store.layout.statePath, 'utf8');
+
+    await installer('1.1.0').start();
+
+    expect(existsSync(join(store.layout.releasesDir, '.unpack-1.2.0'))).toBe(false);
+    expect(existsSync(join(store.layout.root, dead))).toBe(false);
+    expect(lstatSync(join(store.layout.root, live)).isSymbolicLink()).toBe(true);
+    expect(existsSync(backup)).toBe(true);
+    expect(readdirSync(store.layout.releasesDir).sort()).toEqual(['1.0.0', '1.1.0']);
+    expect(existsSync(join(store.releaseDir('1.1.0'), 'release.json'))).toBe(true);
+    expect(existsSync(join(store.releaseDir('1.0.0'), 'release.json'))).toBe(true);
+    expect(store.linkTarget('current')).toBe('1.1.0');
+    expect(store.linkTarget('previous')).toBe('1.0.0');
+    expect(readFileSync(store.layout.statePath, 'utf8')).toBe(stateBefore);
+
+    // The rollback it may still need finds everything in place.
+    const db = new Database(dbPath);
+    db.exec("INSERT INTO t VALUES ('written by 1.1.0')");
+    db.close();
+    for (const id of ['b', 'c']) expect(check(id).action.kind).toBe('count-start');
+    expect(check('d').action).toMatchObject({ kind: 'rollback', to: '1.0.0' });
+    expect(rows()).toEqual(['before']);
+  });
+
+  it('clears what an interrupted install of another version left before the next install', async () => {
+    check(null);
+    await publishReleaseFiles(
+      repo.repo,
+      fixtureRelease(tmp.path, { version: '1.1.0', platform: platform! }).files,
+      releaseKeys.slice(0, 2),
+    );
+    mkdirSync(join(store.layout.releasesDir, '.unpack-1.0.5', 'node_modules'), { recursive: true });
+    const dead = deadTempLink('current', 'releases/1.0.0');
+    await installer().install('1.1.0');
+    expect(readdirSync(store.layout.releasesDir).sort()).toEqual(['1.0.0', '1.1.0']);
+    expect(existsSync(join(store.layout.root, dead))).toBe(false);
+    expect(store.linkTarget('current')).toBe('1.1.0');
+    expect(existsSync(store.state()!.pending!.dbBackup!)).toBe(true);
   });
 });
