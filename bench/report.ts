@@ -408,7 +408,7 @@ export default async function (args: string[]): Promise<void> {
     const baseline = (wall.baseline * scale) / 1000;
     const fmt = (x: number) => (Math.round(x * 1000) / 1000).toString();
     process.stdout.write(
-      `report: ${fmt(value)} s (baseline ${fmt(baseline)} s, ratio ${fmt(value / baseline)}, goal ≤ 5 s, peak ${peakRollupsMb.toFixed(0)} MB)\n`,
+      `report: ${fmt(value)} s (baseline ${fmt(baseline)} s, ratio ${(value / baseline).toPrecision(3)}, goal ≤ 5 s, peak ${peakRollupsMb.toFixed(0)} MB)\n`,
     );
   } finally {
     await registry.close();

@@ -93,10 +93,24 @@ const CONTENT_TYPES: Record<string, string> = {
 
 export const CONTENT_PREFIX = '/content/';
 
-/** The URL path (on the page server) of a bundle target. */
-export function contentUrl(targetPath: string): string {
-  return CONTENT_PREFIX + targetPath.split('/').map(encodeURIComponent).join('/');
+/**
+ * The URL (on the page server) of a bundle target. With `sha256` (the verified hash) the URL names
+ * those bytes only: the server answers it only while they are the verified file, and lets the
+ * browser keep the answer for CONTENT_MAX_AGE_S, so a file that plays every loop is not asked for
+ * again on every play.
+ */
+export function contentUrl(targetPath: string, sha256?: string): string {
+  const path = CONTENT_PREFIX + targetPath.split('/').map(encodeURIComponent).join('/');
+  return sha256 ? `${path}?sha256=${sha256}` : path;
 }
+
+/**
+ * How long the browser may keep a file asked for by its hash before asking again. Bytes behind such
+ * a URL never change (another hash is another URL), so this only bounds how soon a file damaged on
+ * disk is noticed while it plays from the browser's cache: the page server checks the file's bytes
+ * on each request it gets (and the boot check re-hashes everything).
+ */
+export const CONTENT_MAX_AGE_S = 300;
 
 /** The page's folder: next to this file in the source tree, or in the source tree from dist/. */
 export function pageDir(): string {
@@ -242,11 +256,16 @@ export class PageServer {
       return;
     }
     if (path.startsWith(CONTENT_PREFIX))
-      return this.serveContent(req, res, path.slice(CONTENT_PREFIX.length));
+      return this.serveContent(req, res, path.slice(CONTENT_PREFIX.length), url.searchParams.get('sha256'));
     return send(res, 404, 'not found');
   }
 
-  private async serveContent(req: IncomingMessage, res: ServerResponse, encoded: string): Promise<void> {
+  private async serveContent(
+    req: IncomingMessage,
+    res: ServerResponse,
+    encoded: string,
+    askedSha256: string | null,
+  ): Promise<void> {
     let target: string;
     try {
       target = encoded.split('/').map(decodeURIComponent).join('/');
@@ -261,6 +280,13 @@ export class PageServer {
     const file = !targetPathProblem(target) && info ? bundle?.filePath(target) : undefined;
     if (!bundle || !info || !file) {
       this.log.debug('content refused', { target });
+      send(res, 404, 'not found');
+      return;
+    }
+    // A URL that names other bytes than the verified ones (a slide of a bundle since replaced) gets
+    // nothing: its answer could be kept under that name.
+    if (askedSha256 !== null && askedSha256 !== info.sha256) {
+      this.log.debug('content refused: asked for other bytes', { target, askedSha256 });
       send(res, 404, 'not found');
       return;
     }
@@ -283,6 +309,7 @@ export class PageServer {
       const csp = type.startsWith('text/html') || type === 'image/svg+xml' ? CONTENT_CSP : PAGE_CSP;
       const headers: Record<string, string | number> = {
         ...commonHeaders(csp),
+        ...(askedSha256 !== null ? { 'cache-control': `private, max-age=${CONTENT_MAX_AGE_S}` } : {}),
         'content-type': type,
         'accept-ranges': 'bytes',
         etag: `"${info.sha256}"`,

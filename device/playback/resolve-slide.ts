@@ -111,7 +111,7 @@ export function resolveSlide(
   const file = (path: string): { url: string; sha256: string } | undefined => {
     const info = bundle.targets.get(path);
     if (!info || !bundle.filePath(path)) return undefined;
-    return { url: contentUrl(path), sha256: info.sha256 };
+    return { url: contentUrl(path, info.sha256), sha256: info.sha256 };
   };
   const missing = (path: string) => ({
     ok: false as const,

@@ -31,6 +31,9 @@
       : `p-${Date.now()}-${Math.random().toString(16).slice(2)}`;
 
   const epochNow = () => performance.timeOrigin + performance.now();
+  // The page runs for months: resource timing entries (read by loadHtml) are dropped when the
+  // buffer fills rather than kept.
+  performance.addEventListener('resourcetimingbufferfull', () => performance.clearResourceTimings());
 
   // ---------------------------------------------------------------------------------------------
   // Reports to the daemon
@@ -116,8 +119,12 @@
   }
 
   async function loadHtml(layer, c) {
-    // An iframe fires `load` even for an error page: ask the server too (in parallel).
-    const head = fetch(c.src, { method: 'HEAD' });
+    // An iframe fires `load` even for an error page: its navigation's status decides. The page's
+    // resource timing has it (no request more, and the file may come from the browser's cache);
+    // without a new entry for it (the buffer was just emptied, or a browser without
+    // `responseStatus`), the server is asked.
+    const url = new URL(c.src, location.href).href;
+    const before = performance.getEntriesByName(url, 'resource').length;
     const frame = document.createElement('iframe');
     frame.setAttribute('sandbox', 'allow-scripts');
     frame.setAttribute('referrerpolicy', 'no-referrer');
@@ -135,9 +142,11 @@
     });
     frame.src = c.src;
     layer.replaceChildren(frame);
-    const res = await head;
-    if (!res.ok) throw new Error(`html ${c.src}: HTTP ${res.status}`);
     await done;
+    const entries = performance.getEntriesByName(url, 'resource');
+    let status = entries.length > before ? entries[entries.length - 1].responseStatus : undefined;
+    if (!(status > 0)) status = (await fetch(c.src, { method: 'HEAD' })).status;
+    if (status < 200 || status > 299) throw new Error(`html ${c.src}: HTTP ${status}`);
     return () => loaded;
   }
 

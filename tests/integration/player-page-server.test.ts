@@ -2,7 +2,14 @@ import { openSync, readFileSync, renameSync, writeFileSync, writeSync, closeSync
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CONTENT_CSP, contentUrl, PAGE_CSP, PageServer, parseRange } from '../../player/page-server.js';
+import {
+  CONTENT_CSP,
+  CONTENT_MAX_AGE_S,
+  contentUrl,
+  PAGE_CSP,
+  PageServer,
+  parseRange,
+} from '../../player/page-server.js';
 import { memoryLogger } from '../../platform/log.js';
 import { MutableContentSource } from '../helpers/dir-content.js';
 import { playerBundle, SITE } from '../helpers/player-bundle.js';
@@ -77,6 +84,35 @@ describe('page server', () => {
     expect(html.status).toBe(200);
     expect(html.headers['content-security-policy']).toBe(CONTENT_CSP);
     expect(CONTENT_CSP).toContain('sandbox allow-scripts');
+  });
+
+  it('lets the browser keep a file asked for by its verified hash, and refuses other hashes', async () => {
+    const target = `${SITE}/media/red.png`;
+    const sha256 = content.current()!.targets.get(target)!.sha256;
+    const named = await raw(server.origin, contentUrl(target, sha256));
+    expect(named.status).toBe(200);
+    expect(named.headers['cache-control']).toBe(`private, max-age=${CONTENT_MAX_AGE_S}`);
+    expect(named.body.equals(readFileSync(join(dir.path, target)))).toBe(true);
+    // By path alone: asked again each time, as before.
+    expect((await raw(server.origin, contentUrl(target))).headers['cache-control']).toBe('no-cache');
+    // Other bytes under that name (a slide of a bundle since replaced): nothing to keep.
+    const other = await raw(server.origin, contentUrl(target, 'ab'.repeat(32)));
+    expect(other.status).toBe(404);
+    expect(other.headers['cache-control']).toBe('no-cache');
+    // A revalidation of the named file still checks the bytes on disk.
+    const revalidated = await raw(server.origin, contentUrl(target, sha256), {
+      headers: { 'if-none-match': `"${sha256}"` },
+    });
+    expect(revalidated.status).toBe(304);
+    const fd = openSync(join(dir.path, target), 'r+');
+    writeSync(fd, Buffer.from([named.body[40]! ^ 0xff]), 0, 1, 40);
+    closeSync(fd);
+    const damaged = await raw(server.origin, contentUrl(target, sha256), {
+      headers: { 'if-none-match': `"${sha256}"` },
+    });
+    expect(damaged.status).toBe(404);
+    writeFileSync(`${join(dir.path, target)}.new`, named.body);
+    renameSync(`${join(dir.path, target)}.new`, join(dir.path, target));
   });
 
   it('never serves a file whose bytes changed in place (same size) and reports it to the store', async () => {

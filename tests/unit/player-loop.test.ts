@@ -286,11 +286,12 @@ describe('slide resolution', () => {
     ...p,
   });
 
-  it('maps an image variant to a page-server URL with the playlist ticker in gate order', () => {
+  it('maps an image variant to a page-server URL naming its verified bytes, with the playlist ticker in gate order', () => {
     const r = resolveSlide(item({}), bundle, LANGS);
+    const sha256 = bundle.targets.get('kien-giang/ha-tien/media/a.png')!.sha256;
     expect(r.ok && r.slide).toMatchObject({
       id: 'photo/vi@1000',
-      content: { kind: 'image', src: '/content/kien-giang/ha-tien/media/a.png' },
+      content: { kind: 'image', src: `/content/kien-giang/ha-tien/media/a.png?sha256=${sha256}` },
       transition: 'fade',
       fadeMs: 300,
       ticker: {
