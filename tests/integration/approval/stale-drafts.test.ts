@@ -1,0 +1,167 @@
+/**
+ * Out-of-date drafts: a draft sent back to its author, then overtaken by newer content on air (or
+ * carrying an emergency no longer on air), is out of date by DraftService's one rule. The API, the
+ * waiting counts, the rebase and the discard all go through the real server.
+ */
+import { Buffer } from 'node:buffer';
+import { describe, expect, it } from 'vitest';
+import { fakeClock } from '../../../protocol/clock.js';
+import type { SigningKey } from '../../../platform/tuf-keys.js';
+import { actor, approvalRig, bundleText, mapFile, SG, type Session } from '../../helpers/approval.js';
+import { cleanupsAfterEach } from '../../helpers/cleanups.js';
+
+const cleanups = cleanupsAfterEach();
+const code = (r: { body: { error?: { code?: string } } }) => r.body.error?.code;
+const signCanonical = (canonicalB64: string, key: SigningKey) =>
+  key.signer(Buffer.from(canonicalB64, 'base64')).sig;
+
+type Rig = Awaited<ReturnType<typeof approvalRig>>;
+
+/** Signs draft `id` through the dashboard API as ap1 then ap2 (it publishes at the second). */
+async function approveTwice(rig: Rig, id: string, ap1: Session, ap2: Session) {
+  const [k1, k2] = rig.tuf.keys.approvers as [SigningKey, SigningKey];
+  const review = (await rig.call(ap1, 'GET', `/api/content/drafts/${id}`)).body;
+  const path = `/api/content/drafts/${id}/signatures`;
+  await rig.call(ap1, 'POST', path, { sig: signCanonical(review.canonical, k1), keyid: k1.keyId });
+  const second = await rig.call(ap2, 'POST', path, {
+    sig: signCanonical(review.canonical, k2),
+    keyid: k2.keyId,
+  });
+  expect(second.status).toBe(200);
+  return second.body;
+}
+
+/** A draft sent back (by ap1) and an open one, both made from version 1; then version 2 goes on air. */
+export async function staleScene(rig: Rig) {
+  const [author, ap1, ap2, admin] = await rig.logins('author', 'ap1', 'ap2', 'admin');
+  const sentBack = await rig.contentDraft(actor('author'), 'Lời chào của bản nháp bị trả lại');
+  const rejected = await rig.call(ap1, 'POST', `/api/content/drafts/${sentBack.id}/reject`, {
+    comment: 'Sửa lời chào',
+  });
+  expect(rejected.status).toBe(200);
+  const open = await rig.contentDraft(actor('author'), 'Lời chào của bản nháp còn mở');
+  const newer = await rig.contentDraft(actor('author'), 'Lời chào phiên bản 2');
+  expect((await approveTwice(rig, newer.id, ap1, ap2)).published).toMatchObject({ version: 2 });
+  return { author, ap1, ap2, admin, sentBack, open };
+}
+
+describe('out-of-date drafts', () => {
+  it('names both versions, waits for its author only, is discarded with an audit entry and rebased on the version on air', async () => {
+    const rig = await approvalRig();
+    cleanups.push(rig.close);
+    const { call } = rig;
+    const { author, ap1, ap2, admin, sentBack, open } = await staleScene(rig);
+
+    // The one rule, as the API shows it.
+    const list = (await call(ap1, 'GET', '/api/content/drafts')).body.drafts as {
+      id: string;
+      stale?: unknown;
+    }[];
+    const staleOf = (id: string) => list.find((d) => d.id === id)?.stale;
+    expect(staleOf(sentBack.id)).toEqual({ basedOnVersion: 1, onAirVersion: 2, endedEmergencies: [] });
+    expect(staleOf(open.id)).toEqual({ basedOnVersion: 1, onAirVersion: 2, endedEmergencies: [] });
+    expect(
+      list
+        .filter((d) => d.stale)
+        .map((d) => d.id)
+        .sort(),
+    ).toEqual([sentBack.id, open.id].sort());
+
+    // Waiting: no approver counts an out-of-date draft; its author counts both, and sees why.
+    for (const who of [ap1, ap2]) expect((await call(who, 'GET', '/api/content/waiting')).body.count).toBe(0);
+    const mine = (await call(author, 'GET', '/api/content/waiting')).body;
+    expect(mine.count).toBe(2);
+    expect(mine.drafts.map((d: { id: string }) => d.id).sort()).toEqual([sentBack.id, open.id].sort());
+    expect(mine.drafts[0].stale).toMatchObject({ basedOnVersion: 1, onAirVersion: 2 });
+
+    // Discard: someone else may not; its author may, and the audit log names who did.
+    expect(code(await call(ap1, 'DELETE', `/api/content/drafts/${open.id}`))).toBe('FORBIDDEN');
+    expect((await call(author, 'DELETE', `/api/content/drafts/${open.id}`)).status).toBe(204);
+    const audit = (await call(admin, 'GET', '/api/audit?limit=100')).body.entries as {
+      action: string;
+      outcome: string;
+      actor: string | null;
+      target: string;
+    }[];
+    expect(audit).toContainEqual(
+      expect.objectContaining({ action: 'draft.discard', outcome: 'ok', actor: 'author', target: open.id }),
+    );
+    expect((await call(author, 'GET', '/api/content/waiting')).body.count).toBe(1);
+
+    // Rebase: the difference first (the welcome text changed on both sides: a choice)...
+    const diff = await call(author, 'GET', `/api/content/drafts/${sentBack.id}/rebase`);
+    expect(diff.status).toBe(200);
+    expect(diff.body.difference).toMatchObject({
+      basedOnVersion: 1,
+      onAirVersion: 2,
+      conflicts: [{ section: 'item', id: 'welcome' }],
+    });
+    // ...only its author rebases, and not without the choice.
+    expect(code(await call(ap1, 'POST', `/api/content/drafts/${sentBack.id}/rebase`, {}))).toBe('FORBIDDEN');
+    const unsettled = await call(author, 'POST', `/api/content/drafts/${sentBack.id}/rebase`, {});
+    expect([unsettled.status, code(unsettled)]).toEqual([409, 'REBASE_CONFLICT']);
+    expect((await rig.s.server.tuf!.drafts.get(sentBack.id)).basedOnVersion).toBe(1);
+    const rebased = await call(author, 'POST', `/api/content/drafts/${sentBack.id}/rebase`, {
+      resolutions: { 'item:welcome': 'mine' },
+    });
+    expect(rebased.status).toBe(200);
+    expect(rebased.body.draft).toMatchObject({ status: 'rejected', basedOnVersion: 2, version: 3 });
+    expect(rebased.body.draft.stale).toBeUndefined();
+    const manifest = JSON.parse((await rig.s.server.tuf!.drafts.manifest(sentBack.id)).toString('utf8'));
+    expect(JSON.stringify(manifest.items)).toContain('Lời chào của bản nháp bị trả lại');
+    expect(rebased.body.draft.files.map((f: { path: string }) => f.path)).toEqual([mapFile.path]);
+    expect((await call(author, 'GET', '/api/content/waiting')).body.count).toBe(0);
+    const audit2 = (await call(admin, 'GET', '/api/audit?limit=100')).body.entries as {
+      action: string;
+      outcome: string;
+      actor: string | null;
+    }[];
+    expect(audit2).toContainEqual(
+      expect.objectContaining({ action: 'draft.rebase', outcome: 'ok', actor: 'author' }),
+    );
+
+    // It goes through: resubmitted, it waits for the approvers again and publishes version 3.
+    expect((await call(author, 'POST', `/api/content/drafts/${sentBack.id}/resubmit`, {})).status).toBe(200);
+    expect((await call(ap1, 'GET', '/api/content/waiting')).body.count).toBe(1);
+    expect((await approveTwice(rig, sentBack.id, ap1, ap2)).published).toMatchObject({ version: 3 });
+  });
+
+  it('a sent-back draft carrying an emergency that has since expired is out of date', async () => {
+    const clock = fakeClock(Date.parse('2026-12-01T08:00:00Z'));
+    const rig = await approvalRig(clock);
+    cleanups.push(rig.close);
+    const { call } = rig;
+    const [ap1] = await rig.logins('ap1');
+    const emergency = {
+      id: 'em-flood',
+      text: { vi: { body: 'Ngập lụt' } },
+      startsAt: '2026-12-01T08:00:00Z',
+      expiresAt: '2026-12-01T09:00:00Z',
+      perLanguageMs: 8000,
+    };
+    const d = await rig.s.server.tuf!.drafts.create(
+      { siteGroup: SG, manifest: bundleText('Chào', { emergencies: [emergency] }), files: [mapFile] },
+      actor('author'),
+    );
+    expect((await call(ap1, 'POST', `/api/content/drafts/${d.id}/reject`, { comment: 'Chưa' })).status).toBe(
+      200,
+    );
+    expect((await rig.s.server.tuf!.drafts.get(d.id)).stale).toBeUndefined();
+    clock.advance(2 * 3600_000);
+    expect((await rig.s.server.tuf!.drafts.get(d.id)).stale).toEqual({
+      basedOnVersion: 1,
+      onAirVersion: 1,
+      endedEmergencies: ['em-flood'],
+    });
+    const author = await rig.login('author');
+    expect((await call(author, 'GET', '/api/content/waiting')).body.count).toBe(1);
+    // Rebased, the expired message is dropped and the draft is up to date.
+    const diff = (await call(author, 'GET', `/api/content/drafts/${d.id}/rebase`)).body.difference;
+    expect(diff.endedEmergencies).toEqual(['em-flood']);
+    const rebased = await call(author, 'POST', `/api/content/drafts/${d.id}/rebase`, {});
+    expect(rebased.status).toBe(200);
+    expect(rebased.body.draft.stale).toBeUndefined();
+    const manifest = JSON.parse((await rig.s.server.tuf!.drafts.manifest(d.id)).toString('utf8'));
+    expect(manifest.emergencies).toEqual([]);
+  });
+});
