@@ -431,7 +431,9 @@ export const approvalRoutes: FastifyPluginAsyncZod<ApprovalRoutesOptions> = asyn
         auth.user,
         auth.session.csrfToken,
         o.clock.now(),
-        isAllowed(auth.user.roles, 'draft.approve') ? await service.waitingFor(auth.user) : undefined,
+        isAllowed(auth.user.roles, 'draft.approve') || isAllowed(auth.user.roles, 'draft.submit')
+          ? await service.waitingFor(auth.user)
+          : undefined,
         await service.versions(),
       ),
     );

@@ -4,11 +4,13 @@
  * waiting counts, the rebase and the discard all go through the real server.
  */
 import { Buffer } from 'node:buffer';
+import type { Page } from 'puppeteer-core';
 import { describe, expect, it } from 'vitest';
 import { fakeClock } from '../../../protocol/clock.js';
 import type { SigningKey } from '../../../platform/tuf-keys.js';
 import { actor, approvalRig, bundleText, mapFile, SG, type Session } from '../../helpers/approval.js';
 import { cleanupsAfterEach } from '../../helpers/cleanups.js';
+import { launchChromium, loginThroughPage } from '../../helpers/dashboard.js';
 
 const cleanups = cleanupsAfterEach();
 const code = (r: { body: { error?: { code?: string } } }) => r.body.error?.code;
@@ -163,5 +165,93 @@ describe('out-of-date drafts', () => {
     expect(rebased.body.draft.stale).toBeUndefined();
     const manifest = JSON.parse((await rig.s.server.tuf!.drafts.manifest(d.id)).toString('utf8'));
     expect(manifest.emergencies).toEqual([]);
+  });
+
+  it('lists them apart on the drafts page in Chromium, in Vietnamese and English; the author discards one and rebases the other after confirming', async () => {
+    const rig = await approvalRig();
+    cleanups.push(rig.close);
+    const { call } = rig;
+    const { admin, sentBack, open } = await staleScene(rig);
+    const browser = await launchChromium();
+    cleanups.push(() => browser.close());
+    const pageOf = async (username: string) => {
+      const page = await (await browser.createBrowserContext()).newPage();
+      await loginThroughPage(page, rig.base, username);
+      await page.goto(`${rig.base}/dashboard/drafts`);
+      return page;
+    };
+    const rows = (page: Page, table: string) =>
+      page.$$eval(`#${table} tr[data-draft]`, (trs) => trs.map((tr) => tr.getAttribute('data-draft')));
+    const why = (page: Page, id: string) =>
+      page.$eval(`#stale tr[data-draft="${id}"] [data-f="why"]`, (td) => td.textContent?.trim());
+
+    // An approver: both apart, under "out of date", none waiting for them, no actions of the author's.
+    const ap1 = await pageOf('ap1');
+    await ap1.waitForSelector('#waiting-badge[data-count="0"]');
+    expect((await rows(ap1, 'stale')).sort()).toEqual([sentBack.id, open.id].sort());
+    expect(await ap1.$('#rejected')).toBeNull();
+    expect(await rows(ap1, 'pending')).toEqual([]);
+    expect(await ap1.$('#stale .stale-rebase, #stale .stale-discard')).toBeNull();
+    expect(await why(ap1, sentBack.id)).toBe('Đã lỗi thời: soạn từ phiên bản 1, nay phiên bản 2 đang phát');
+
+    // Its author: counted for them, with why, in both languages.
+    const author = await pageOf('author');
+    await author.waitForSelector('#waiting-badge[data-count="2"]');
+    const waiting = await author.$$eval('#waiting li [data-f="stale"]', (s) =>
+      s.map((x) => x.textContent?.trim()),
+    );
+    expect(waiting).toEqual([
+      'Đã lỗi thời: soạn từ phiên bản 1, nay phiên bản 2 đang phát',
+      'Đã lỗi thời: soạn từ phiên bản 1, nay phiên bản 2 đang phát',
+    ]);
+    await author.goto(`${rig.base}/dashboard/lang/en?next=/dashboard/drafts`);
+    await author.waitForSelector('#stale');
+    expect(await why(author, open.id)).toBe('Out of date: based on version 1, version 2 is on air now');
+    expect(await author.$eval('#stale-drafts h2', (h) => h.textContent?.trim())).toBe('Out of date');
+    // Only the sent-back one is rebased (an open one is discarded or left to the approvers' refusal).
+    expect(await author.$(`#stale tr[data-draft="${open.id}"] .stale-rebase`)).toBeNull();
+
+    // Discard, confirmed in the dialog; cancelling first changes nothing.
+    await author.click(`#stale tr[data-draft="${open.id}"] .stale-discard`);
+    await author.waitForSelector('#stale-dialog[open]');
+    expect(await author.$eval('#stale-dialog-title', (h) => h.textContent)).toContain(open.id);
+    await author.click('#stale-cancel');
+    expect((await call(admin, 'GET', `/api/content/drafts/${open.id}`)).status).toBe(200);
+    await author.click(`#stale tr[data-draft="${open.id}"] .stale-discard`);
+    await author.waitForSelector('#stale-dialog[open]');
+    await author.click('#stale-confirm');
+    await author.waitForSelector('#stale-result[data-state="discarded"]');
+    expect(await rows(author, 'stale')).toEqual([sentBack.id]);
+    expect((await call(admin, 'GET', `/api/content/drafts/${open.id}`)).status).toBe(404);
+    const audit = (await call(admin, 'GET', '/api/audit?limit=100')).body.entries as {
+      action: string;
+      outcome: string;
+      actor: string | null;
+      target: string;
+    }[];
+    expect(audit).toContainEqual(
+      expect.objectContaining({ action: 'draft.discard', outcome: 'ok', actor: 'author', target: open.id }),
+    );
+
+    // Rebase: the dialog shows the three-way difference and asks for the welcome text, changed on both sides.
+    await author.click(`#stale tr[data-draft="${sentBack.id}"] .stale-rebase`);
+    await author.waitForSelector('#stale-dialog[open]');
+    expect(await author.$eval('#stale-dialog-title', (h) => h.textContent)).toContain('version 2');
+    expect(await author.$eval('#stale-diff li[data-ref="item:welcome"]', (li) => li.textContent)).toContain(
+      'Changed on both sides',
+    );
+    await author.select('#stale-diff select[name="item:welcome"]', 'mine');
+    await author.click('#stale-confirm');
+    await author.waitForSelector('#stale-result[data-state="rebased"]');
+    expect(await author.$eval('#stale-result', (p) => p.textContent)).toContain('Rebased onto version 2');
+    const after = await rig.s.server.tuf!.drafts.get(sentBack.id);
+    expect(after).toMatchObject({ status: 'rejected', basedOnVersion: 2, version: 3 });
+    expect(after.stale).toBeUndefined();
+
+    // Reloaded: nothing is out of date any more; it is sent back again, waiting for its author to resubmit it.
+    await author.goto(`${rig.base}/dashboard/drafts`);
+    await author.waitForSelector('#waiting-badge[data-count="0"]');
+    expect(await author.$('#stale')).toBeNull();
+    expect(await rows(author, 'rejected')).toEqual([sentBack.id]);
   });
 });
