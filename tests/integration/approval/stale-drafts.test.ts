@@ -3,49 +3,16 @@
  * carrying an emergency no longer on air), is out of date by DraftService's one rule. The API, the
  * waiting counts, the rebase and the discard all go through the real server.
  */
-import { Buffer } from 'node:buffer';
 import type { Page } from 'puppeteer-core';
 import { describe, expect, it } from 'vitest';
 import { fakeClock } from '../../../protocol/clock.js';
-import type { SigningKey } from '../../../platform/tuf-keys.js';
-import { actor, approvalRig, bundleText, mapFile, SG, type Session } from '../../helpers/approval.js';
+import { actor, approvalRig, bundleText, mapFile, SG } from '../../helpers/approval.js';
+import { approveTwice, staleScene } from '../../helpers/stale-drafts.js';
 import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 import { launchChromium, loginThroughPage } from '../../helpers/dashboard.js';
 
 const cleanups = cleanupsAfterEach();
 const code = (r: { body: { error?: { code?: string } } }) => r.body.error?.code;
-const signCanonical = (canonicalB64: string, key: SigningKey) =>
-  key.signer(Buffer.from(canonicalB64, 'base64')).sig;
-
-type Rig = Awaited<ReturnType<typeof approvalRig>>;
-
-/** Signs draft `id` through the dashboard API as ap1 then ap2 (it publishes at the second). */
-async function approveTwice(rig: Rig, id: string, ap1: Session, ap2: Session) {
-  const [k1, k2] = rig.tuf.keys.approvers as [SigningKey, SigningKey];
-  const review = (await rig.call(ap1, 'GET', `/api/content/drafts/${id}`)).body;
-  const path = `/api/content/drafts/${id}/signatures`;
-  await rig.call(ap1, 'POST', path, { sig: signCanonical(review.canonical, k1), keyid: k1.keyId });
-  const second = await rig.call(ap2, 'POST', path, {
-    sig: signCanonical(review.canonical, k2),
-    keyid: k2.keyId,
-  });
-  expect(second.status).toBe(200);
-  return second.body;
-}
-
-/** A draft sent back (by ap1) and an open one, both made from version 1; then version 2 goes on air. */
-export async function staleScene(rig: Rig) {
-  const [author, ap1, ap2, admin] = await rig.logins('author', 'ap1', 'ap2', 'admin');
-  const sentBack = await rig.contentDraft(actor('author'), 'Lời chào của bản nháp bị trả lại');
-  const rejected = await rig.call(ap1, 'POST', `/api/content/drafts/${sentBack.id}/reject`, {
-    comment: 'Sửa lời chào',
-  });
-  expect(rejected.status).toBe(200);
-  const open = await rig.contentDraft(actor('author'), 'Lời chào của bản nháp còn mở');
-  const newer = await rig.contentDraft(actor('author'), 'Lời chào phiên bản 2');
-  expect((await approveTwice(rig, newer.id, ap1, ap2)).published).toMatchObject({ version: 2 });
-  return { author, ap1, ap2, admin, sentBack, open };
-}
 
 describe('out-of-date drafts', () => {
   it('names both versions, waits for its author only, is discarded with an audit entry and rebased on the version on air', async () => {
