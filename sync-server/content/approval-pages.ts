@@ -363,8 +363,10 @@ export function renderDraft(
     isAllowed(user.roles, 'draft.approve') &&
     (r.kind !== 'emergency' || isAllowed(user.roles, 'emergency.approve'));
   const isAuthor = d.createdBy === user.username;
+  // An out-of-date draft is refused if resubmitted: its author rebases or discards it first.
   const mayResubmit =
     d.status === 'rejected' &&
+    !d.stale &&
     isAuthor &&
     isAllowed(user.roles, r.kind === 'emergency' ? 'emergency.create' : 'draft.submit');
   const canDiscard =
@@ -505,6 +507,18 @@ export function renderDraft(
                 by: fmtTime(d.approveBy, lang, tz),
                 minutes: minutesLeft(Date.parse(d.approveBy) - now),
               })}
+            </p>`
+          : ''
+      }
+      ${
+        d.stale && d.status !== 'published'
+          ? html`<p id="stale-state" class="late">
+              <strong data-f="stale">${staleText(d.stale, lang)}</strong>
+              ${
+                isAuthor
+                  ? html`<a href="/dashboard/drafts#stale-drafts">${t('stale.yours')}</a>`
+                  : t('stale.author', { author: d.createdBy ?? t('unknown') })
+              }
             </p>`
           : ''
       }

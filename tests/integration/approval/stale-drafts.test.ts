@@ -178,6 +178,14 @@ describe('out-of-date drafts', () => {
     // Only the sent-back one is rebased (an open one is discarded or left to the approvers' refusal).
     expect(await author.$(`#stale tr[data-draft="${open.id}"] .stale-rebase`)).toBeNull();
 
+    // Its own page says why, and offers no resubmission that would be refused.
+    await author.goto(`${rig.base}/dashboard/drafts/${sentBack.id}`);
+    expect(await author.$eval('#stale-state [data-f="stale"]', (s) => s.textContent?.trim())).toBe(
+      'Out of date: based on version 1, version 2 is on air now',
+    );
+    expect(await author.$('#resubmit-form')).toBeNull();
+    await author.goto(`${rig.base}/dashboard/drafts`);
+
     // Discard, confirmed in the dialog; cancelling first changes nothing.
     await author.click(`#stale tr[data-draft="${open.id}"] .stale-discard`);
     await author.waitForSelector('#stale-dialog[open]');
@@ -220,5 +228,8 @@ describe('out-of-date drafts', () => {
     await author.waitForSelector('#waiting-badge[data-count="0"]');
     expect(await author.$('#stale')).toBeNull();
     expect(await rows(author, 'rejected')).toEqual([sentBack.id]);
+    await author.goto(`${rig.base}/dashboard/drafts/${sentBack.id}`);
+    await author.waitForSelector('#resubmit-form');
+    expect(await author.$('#stale-state')).toBeNull();
   });
 });
