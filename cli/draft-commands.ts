@@ -52,9 +52,22 @@ async function reviewLines(client: PublishClient, d: DraftView): Promise<string[
   return lines;
 }
 
+/** Why a draft is out of date (the server's rule, DraftView.stale), as the dashboard says it. */
+export function staleText(stale: NonNullable<DraftView['stale']>): string {
+  return [
+    ...(stale.onAirVersion > stale.basedOnVersion
+      ? [`based on version ${stale.basedOnVersion}, version ${stale.onAirVersion} is on air now`]
+      : []),
+    ...(stale.endedEmergencies.length
+      ? [`carries emergency messages no longer on air (${stale.endedEmergencies.join(', ')})`]
+      : []),
+  ].join('; ');
+}
+
 function describeDraft(d: DraftView): string[] {
+  const state = d.stale ? `${d.status}, out of date: ${staleText(d.stale)}` : d.status;
   const lines = [
-    `draft ${d.id}: ${d.siteGroup} version ${d.version} (${d.status})${d.label ? ` — ${d.label}` : ''}`,
+    `draft ${d.id}: ${d.siteGroup} version ${d.version} (${state})${d.label ? ` — ${d.label}` : ''}`,
     `  files: ${d.files.length} media + bundle.json; still to upload: ${d.missing.length}`,
     ...(d.createdBy ? [`  created by: ${d.createdBy}`] : []),
     `  signatures: ${d.signedBy.length}/${d.threshold}${d.signatures.length ? ` (${d.signatures.map((g) => `${g.keyid.slice(0, 12)}${g.by ? ` by ${g.by}` : ''}`).join(', ')})` : ''}`,
@@ -63,6 +76,12 @@ function describeDraft(d: DraftView): string[] {
   const sentBack = d.status === 'rejected' ? d.rejections.at(-1) : undefined;
   if (sentBack)
     lines.push(`  sent back by ${sentBack.by} at ${sentBack.at}: ${sentBack.comment.replace(/\n+/g, ' ')}`);
+  if (d.stale)
+    lines.push(
+      d.createdBy
+        ? `  waits for ${d.createdBy} to rebase it onto the version on air (dashboard) or discard it`
+        : '  cannot go on air as it is: make a new draft from the version on air, or discard it',
+    );
   for (const m of d.missing.slice(0, 10)) lines.push(`  missing: ${m}`);
   for (const m of d.media ?? [])
     if (m.normalised)

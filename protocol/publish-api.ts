@@ -130,6 +130,19 @@ const MEDIA_FACTS = {
   height: z.number().int().optional(),
 };
 
+/**
+ * Why an unpublished draft is out of date (DraftService: one rule for the dashboard, the API and the
+ * CLI): it was made from version `basedOnVersion` while `onAirVersion` (newer) is on air, and/or
+ * it carries emergencies that are no longer on air (expired or ended early).
+ */
+export const DraftStale = z.object({
+  basedOnVersion: z.number().int(),
+  onAirVersion: z.number().int(),
+  /** The draft's emergency messages that are no longer on air. */
+  endedEmergencies: z.array(z.string()),
+});
+export type DraftStale = z.infer<typeof DraftStale>;
+
 export const DraftView = z.object({
   id: z.string(),
   siteGroup: z.string(),
@@ -161,6 +174,8 @@ export const DraftView = z.object({
   note: z.string().optional(),
   /** Every time the draft was sent back, oldest first (the last one is why a rejected draft is). */
   rejections: z.array(DraftRejection).default([]),
+  /** Set when the unpublished draft is out of date (see DraftStale). */
+  stale: DraftStale.optional(),
   /**
    * Each uploaded media file: what the author sent and what normalisation made of it for the screens
    * ("3840×2160 PNG, 14.2 MB" → "1920×1080 PNG, 1.1 MB"); the draft's target is the normalised file.

@@ -89,6 +89,96 @@ function draftRow(d: DraftSummary, lang: DashboardLanguage, zones: ZoneSource, n
   </tr>`;
 }
 
+/** Why a draft is out of date, in the reader's language (both reasons when both hold). */
+export function staleText(stale: NonNullable<DraftSummary['stale']>, lang: DashboardLanguage): string {
+  const t = (k: ApprovalKey, p?: Record<string, string | number>) => approvalTexts.text(lang, k, p);
+  return [
+    ...(stale.onAirVersion > stale.basedOnVersion
+      ? [t('stale.versions', { base: stale.basedOnVersion, onAir: stale.onAirVersion })]
+      : []),
+    ...(stale.endedEmergencies.length
+      ? [t('stale.emergencies', { ids: stale.endedEmergencies.join(', ') })]
+      : []),
+  ].join(' · ');
+}
+
+/**
+ * Out-of-date drafts, apart from those waiting for approvers: why each one is, and what its author
+ * can do (rebase a sent-back one onto the version on air, discard), each confirmed in a dialog.
+ */
+function staleSection(lang: DashboardLanguage, drafts: readonly DraftSummary[], user: PublicUser): SafeHtml {
+  const t = (k: ApprovalKey, p?: Record<string, string | number>) => approvalTexts.text(lang, k, p);
+  if (!drafts.length) return html``;
+  return html`<section id="stale-drafts">
+    <h2>${t('drafts.stale')}</h2>
+    <p class="note">${t('drafts.staleNote')}</p>
+    ${table(
+      [
+        'ID',
+        t('col.kind'),
+        t('col.siteGroup'),
+        t('col.version'),
+        t('col.createdBy'),
+        t('col.why'),
+        t('col.actions'),
+      ],
+      drafts.map((d) => {
+        const stale = d.stale!;
+        const isAuthor = d.createdBy === user.username;
+        const mayRebase =
+          isAuthor &&
+          d.status === 'rejected' &&
+          isAllowed(user.roles, d.kind === 'emergency' ? 'emergency.create' : 'draft.submit');
+        const mayDiscard =
+          isAllowed(user.roles, 'draft.submit') && (isAuthor || user.roles.includes('admin'));
+        return html`<tr
+          data-draft="${d.id}"
+          data-status="${d.status}"
+          data-based-on="${stale.basedOnVersion}"
+          data-on-air="${stale.onAirVersion}"
+        >
+          <td><a href="/dashboard/drafts/${encodeURIComponent(d.id)}">${d.id}</a></td>
+          <td class="kind-${d.kind}">${t(`kind.${d.kind}`)}</td>
+          <td>${d.siteGroup}</td>
+          <td>${d.version}</td>
+          <td>${d.createdBy ?? t('unknown')}</td>
+          <td data-f="why">${staleText(stale, lang)}</td>
+          <td>
+            ${
+              mayRebase
+                ? html`<button
+                    type="button"
+                    class="stale-rebase"
+                    data-draft="${d.id}"
+                    data-on-air="${stale.onAirVersion}"
+                  >
+                    ${t('stale.rebase', { onAir: stale.onAirVersion })}
+                  </button>`
+                : ''
+            }
+            ${
+              mayDiscard
+                ? html`<button type="button" class="stale-discard danger" data-draft="${d.id}">
+                    ${t('stale.discard')}
+                  </button>`
+                : ''
+            }
+            ${isAuthor ? '' : html`<span data-f="author">${t('stale.author', { author: d.createdBy ?? t('unknown') })}</span>`}
+          </td>
+        </tr>`;
+      }),
+      { table: { id: 'stale' } },
+    )}
+    <p id="stale-result" role="status"></p>
+    <dialog id="stale-dialog" aria-labelledby="stale-dialog-title">
+      <h3 id="stale-dialog-title"></h3>
+      <ul id="stale-diff"></ul>
+      <button type="button" id="stale-confirm">${t('stale.confirm')}</button>
+      <button type="button" id="stale-cancel">${t('stale.cancel')}</button>
+    </dialog>
+  </section>`;
+}
+
 /** Minutes left, rounded down, never below 0. */
 const minutesLeft = (ms: number) => Math.max(0, Math.floor(ms / 60_000));
 
@@ -111,7 +201,13 @@ function waitingSection(
                     ><span class="kind-${w.kind}">${t(`kind.${w.kind}`)}</span> ${w.siteGroup} ·
                     ${t('col.version')} ${w.version}${w.label ? html` · ${w.label}` : ''}</a
                   >
-                  · ${t('sig.count', { have: w.signatures.length, need: w.threshold })}
+                  ${
+                    w.stale
+                      ? html`·
+                          <strong class="late" data-f="stale">${staleText(w.stale, lang)}</strong>
+                          ${t('stale.yours')}`
+                      : html`· ${t('sig.count', { have: w.signatures.length, need: w.threshold })}`
+                  }
                   ${
                     w.msLeft !== undefined && w.approveBy
                       ? html`<strong class="late" data-f="time-left"
@@ -183,14 +279,16 @@ export function renderDrafts(
   user: PublicUser,
   csrfToken: string,
   now: number,
-  /** What waits for this account's signature (shown to those who may approve). */
+  /** What waits for this account: its signature, or its own out-of-date drafts. */
   waiting?: readonly WaitingDraft[],
   /** The published versions, each but the one on air with a restore button for those who may submit. */
   versions: readonly PublishedVersion[] = [],
 ): string {
   const t = (k: ApprovalKey) => approvalTexts.text(lang, k);
-  const open = drafts.filter((d) => d.status === 'open');
-  const rejected = drafts.filter((d) => d.status === 'rejected');
+  // An out-of-date draft is listed apart: it waits for no approver, only for its author.
+  const open = drafts.filter((d) => d.status === 'open' && !d.stale);
+  const rejected = drafts.filter((d) => d.status === 'rejected' && !d.stale);
+  const stale = drafts.filter((d) => d.status !== 'published' && d.stale);
   const published = drafts
     .filter((d) => d.status === 'published')
     .sort((a, b) => (b.publishedAt ?? '').localeCompare(a.publishedAt ?? ''))
@@ -230,6 +328,7 @@ export function renderDrafts(
               ${draftsTable(rejected, 'rejected', 'col.deadline')}`
           : ''
       }
+      ${staleSection(lang, stale, user)}
       <h2>${t('drafts.published')}</h2>
       ${draftsTable(published, 'published', 'col.publishedAt')}
       ${versionsSection(lang, versions, zones, isAllowed(user.roles, 'draft.submit'))}
@@ -264,8 +363,10 @@ export function renderDraft(
     isAllowed(user.roles, 'draft.approve') &&
     (r.kind !== 'emergency' || isAllowed(user.roles, 'emergency.approve'));
   const isAuthor = d.createdBy === user.username;
+  // An out-of-date draft is refused if resubmitted: its author rebases or discards it first.
   const mayResubmit =
     d.status === 'rejected' &&
+    !d.stale &&
     isAuthor &&
     isAllowed(user.roles, r.kind === 'emergency' ? 'emergency.create' : 'draft.submit');
   const canDiscard =
@@ -406,6 +507,18 @@ export function renderDraft(
                 by: fmtTime(d.approveBy, lang, tz),
                 minutes: minutesLeft(Date.parse(d.approveBy) - now),
               })}
+            </p>`
+          : ''
+      }
+      ${
+        d.stale && d.status !== 'published'
+          ? html`<p id="stale-state" class="late">
+              <strong data-f="stale">${staleText(d.stale, lang)}</strong>
+              ${
+                isAuthor
+                  ? html`<a href="/dashboard/drafts#stale-drafts">${t('stale.yours')}</a>`
+                  : t('stale.author', { author: d.createdBy ?? t('unknown') })
+              }
             </p>`
           : ''
       }

@@ -21,7 +21,11 @@
  *                                                 signatures are void (draft.approve; emergencies also emergency.approve)
  *   POST   /api/content/drafts/:id/resubmit       {note?} → the draft, open again without signatures
  *                                                 (its author: draft.submit, emergencies emergency.create)
- *   GET    /api/content/waiting                   {count, drafts}: what waits for this account's signature (content.view)
+ *   GET    /api/content/drafts/:id/rebase         {difference}: what rebasing an out-of-date draft does (content.view)
+ *   POST   /api/content/drafts/:id/rebase         {resolutions?} → the sent-back draft, made from the version
+ *                                                 on air (its author: draft.submit, emergencies emergency.create)
+ *   GET    /api/content/waiting                   {count, drafts}: what waits for this account: its signature,
+ *                                                 or its own out-of-date drafts (content.view)
  *   DELETE /api/content/drafts/:id                discard an open or rejected draft (draft.submit: its creator or an admin)
  *   GET    /api/content/emergencies[?siteGroup=]  active emergency messages (content.view)
  *   POST   /api/content/emergencies               {siteGroup, text, durationMinutes?, perLanguageMs?} → 201 (emergency.create)
@@ -54,6 +58,7 @@ import {
   EMERGENCY_APPROVAL_WINDOW_MS,
   EmergencyRequest,
   EndEmergencyRequest,
+  RebaseRequest,
   RejectRequest,
   ResubmitRequest,
   SignRequest,
@@ -284,6 +289,50 @@ export const approvalRoutes: FastifyPluginAsyncZod<ApprovalRoutesOptions> = asyn
   );
 
   app.get(
+    '/api/content/drafts/:id/rebase',
+    routeOptions('content.view', 'What rebasing an out-of-date draft on the version on air does', {
+      params: DraftParams,
+    }),
+    async (request, reply) =>
+      reply
+        .header('cache-control', 'no-store')
+        .send({ difference: await service.rebaseDifference(request.params.id) }),
+  );
+
+  app.post(
+    '/api/content/drafts/:id/rebase',
+    {
+      ...routeOptions(
+        'content.view',
+        'The author rebases an out-of-date sent-back draft on the version on air',
+        {
+          params: DraftParams,
+          body: RebaseRequest,
+        },
+      ),
+      attachValidation: true,
+    },
+    async (request) => {
+      const actor = request.account!;
+      const id = request.params.id;
+      let from: number | undefined;
+      const draft = await audited(
+        request,
+        'draft.rebase',
+        id,
+        async () => {
+          if (request.validationError) throw request.validationError;
+          // DraftService.rebase: its author only, draft.submit (an emergency emergency.create).
+          from = (await service.draft(id)).basedOnVersion;
+          return service.rebase(id, request.body?.resolutions ?? {}, actorOf(actor));
+        },
+        (d) => ({ siteGroup: d.siteGroup, from, to: d.basedOnVersion }),
+      );
+      return { draft };
+    },
+  );
+
+  app.get(
     '/api/content/waiting',
     routeOptions('content.view', 'Drafts and emergencies waiting for this account’s signature'),
     async (request, reply) => {
@@ -382,7 +431,9 @@ export const approvalRoutes: FastifyPluginAsyncZod<ApprovalRoutesOptions> = asyn
         auth.user,
         auth.session.csrfToken,
         o.clock.now(),
-        isAllowed(auth.user.roles, 'draft.approve') ? await service.waitingFor(auth.user) : undefined,
+        isAllowed(auth.user.roles, 'draft.approve') || isAllowed(auth.user.roles, 'draft.submit')
+          ? await service.waitingFor(auth.user)
+          : undefined,
         await service.versions(),
       ),
     );

@@ -22,8 +22,10 @@ import {
 import { coded, type Problem } from '../../protocol/errors.js';
 import type { Logger } from '../../platform/log.js';
 import type { ManifestDiff } from '../../protocol/manifest-diff.js';
+import type { Resolution, ThreeWayDiff } from '../../protocol/manifest-merge.js';
 import {
   type DraftFile,
+  type DraftStale,
   type DraftView,
   MAX_DRAFT_NOTE_CHARS,
   type PublishResult,
@@ -38,6 +40,7 @@ import { type DiffLine, lineDiff } from './line-diff.js';
 import type { TufRepository } from '../tuf/repository.js';
 import { type ScheduleDay, scheduleDay } from './review-schedule.js';
 import type { EmergencyEndings } from './emergency-end-service.js';
+import { rebaseConflictMessage } from './errors.js';
 
 /** How long approvers have to sign an emergency draft, from its creation. */
 export const EMERGENCY_APPROVAL_WINDOW_MS = 30 * 60_000;
@@ -122,9 +125,14 @@ export interface DraftSummary {
   note?: string;
   /** Each time it was sent back to its author, oldest first. */
   rejections: DraftView['rejections'];
+  /** Set when it is out of date (DraftService's rule): what it was made from, what is on air. */
+  stale?: DraftStale;
 }
 
-/** A draft waiting for one account's signature, and how long is left (emergencies). */
+/**
+ * A draft waiting for one account: for its signature (and how long is left, emergencies), or, when
+ * `stale` is set, its own out-of-date draft waiting to be rebased or discarded.
+ */
 export interface WaitingDraft extends DraftSummary {
   /** Emergency drafts: milliseconds left to collect the signatures (never below 0). */
   msLeft?: number;
@@ -136,6 +144,9 @@ export interface Reviewer {
   roles: readonly string[];
 }
 
+export const RebaseRequest = z
+  .object({ resolutions: z.record(z.string().max(200), z.enum(['mine', 'theirs'])).default({}) })
+  .nullish();
 export const RejectRequest = z.object({ comment: z.string().max(MAX_DRAFT_NOTE_CHARS) });
 export const ResubmitRequest = z.object({ note: z.string().max(MAX_DRAFT_NOTE_CHARS).optional() }).nullish();
 
@@ -251,6 +262,11 @@ export class ApprovalService {
 
   get #windowMs(): number {
     return this.#o.emergencyApprovalWindowMs ?? EMERGENCY_APPROVAL_WINDOW_MS;
+  }
+
+  /** One draft as DraftService shows it. */
+  draft(id: string): Promise<DraftView> {
+    return this.#o.drafts.get(id);
   }
 
   async list(): Promise<DraftSummary[]> {
@@ -394,14 +410,20 @@ export class ApprovalService {
   }
 
   /**
-   * The drafts waiting for `who`'s signature, emergencies first (soonest deadline first), then
-   * oldest first: open, still within their deadline, of a kind their roles may approve, not made by
-   * them and not signed by them yet.
+   * The drafts waiting for `who`: their signature, emergencies first (soonest deadline first), then
+   * oldest first: open, up to date, still within their deadline, of a kind their roles may approve,
+   * not made by them and not signed by them yet. Then their own out-of-date drafts (`stale` says
+   * why), which wait for them alone: an out-of-date draft waits for no approver.
    */
   async waitingFor(who: Reviewer): Promise<WaitingDraft[]> {
     const now = this.#o.clock.now();
     const out: WaitingDraft[] = [];
+    const own: WaitingDraft[] = [];
     for (const d of await this.#o.drafts.list()) {
+      if (d.stale) {
+        if (d.createdBy === who.username) own.push(summarise(d));
+        continue;
+      }
       if (d.status !== 'open') continue;
       if (!isAllowed(who.roles, d.kind === 'emergency' ? 'emergency.approve' : 'draft.approve')) continue;
       if (!isAllowed(who.roles, 'draft.approve')) continue;
@@ -411,7 +433,20 @@ export class ApprovalService {
       out.push({ ...summarise(d), ...(left !== undefined ? { msLeft: left } : {}) });
     }
     const rank = (w: WaitingDraft) => (w.msLeft === undefined ? Infinity : w.msLeft);
-    return out.sort((a, b) => rank(a) - rank(b) || a.createdAt.localeCompare(b.createdAt));
+    return [
+      ...out.sort((a, b) => rank(a) - rank(b) || a.createdAt.localeCompare(b.createdAt)),
+      ...own.sort((a, b) => a.createdAt.localeCompare(b.createdAt)),
+    ];
+  }
+
+  /** What rebasing an out-of-date draft on the version on air does (shown before the author confirms). */
+  rebaseDifference(id: string): Promise<ThreeWayDiff> {
+    return this.#o.drafts.rebaseDifference(id);
+  }
+
+  /** Its author brings a sent-back, out-of-date draft up to the version on air (DraftService.rebase). */
+  rebase(id: string, resolutions: Readonly<Record<string, Resolution>>, by: DraftActor): Promise<DraftView> {
+    return this.#o.drafts.rebase(id, resolutions, by, rebaseConflictMessage);
   }
 
   /** Deletes an open draft: its creator, or an admin (the rule is DraftService's). */
@@ -653,5 +688,6 @@ export function summarise(d: DraftView): DraftSummary {
     missing: d.missing,
     ...(d.note !== undefined ? { note: d.note } : {}),
     rejections: d.rejections,
+    ...(d.stale ? { stale: d.stale } : {}),
   };
 }

@@ -84,3 +84,9 @@ export function staleBaseMessage(d: ThreeWayDiff): (lang: string) => string | un
         ? authoringTexts.text(lang, 'base.unknown', { onAir: d.onAirVersion })
         : authoringTexts.text(lang, 'base.stale', { base: d.basedOnVersion, onAir: d.onAirVersion });
 }
+
+/** The refusal of a draft's rebase that leaves `count` choices to make, in the dashboard's words. */
+export function rebaseConflictMessage(count: number): (lang: string) => string | undefined {
+  return (lang) =>
+    isDashboardLanguage(lang) ? authoringTexts.text(lang, 'base.conflict', { count }) : undefined;
+}

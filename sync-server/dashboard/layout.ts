@@ -112,7 +112,7 @@ export function page(o: PageOptions, body: SafeHtml): string {
               : ''
           }
           ${
-            o.user && isAllowed(o.user.roles, 'draft.approve')
+            o.user && (isAllowed(o.user.roles, 'draft.approve') || isAllowed(o.user.roles, 'draft.submit'))
               ? html`<a id="waiting-badge" href="/dashboard/drafts#waiting" data-count=""
                   >${t('nav.waiting')} <span id="waiting-count" class="badge">…</span></a
                 >`

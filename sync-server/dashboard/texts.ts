@@ -23,7 +23,7 @@ export const shellTexts = defineCatalogue({
     'nav.users': 'Tài khoản',
     'nav.audit': 'Nhật ký',
     'nav.api': 'API',
-    'nav.waiting': 'Chờ bạn ký',
+    'nav.waiting': 'Chờ bạn xử lý',
     'nav.account': 'Tài khoản của tôi',
 
     'role.admin': 'Quản trị',

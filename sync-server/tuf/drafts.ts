@@ -42,6 +42,7 @@ import {
   RestoreDraftRequest,
   MAX_DRAFT_NOTE_CHARS,
   DraftFile,
+  type DraftStale,
   type DraftView,
   type PublishResult,
   type SignatureUpload,
@@ -60,11 +61,17 @@ import {
   DraftBaseStaleError,
   DraftError,
   DraftNotFoundError,
+  DraftRebaseConflictError,
   DraftStateError,
   SignatureRejectedError,
   VersionNotFoundError,
 } from './errors.js';
-import { type ThreeWayDiff, threeWayDiff } from '../../protocol/manifest-merge.js';
+import {
+  rebaseManifest,
+  type Resolution,
+  type ThreeWayDiff,
+  threeWayDiff,
+} from '../../protocol/manifest-merge.js';
 import {
   latestManifest,
   manifestAtVersion,
@@ -247,6 +254,7 @@ export class DraftService {
 
   async #view(rec: DraftRecord): Promise<DraftView> {
     const d = this.#repo.delegation(rec.siteGroup);
+    const stale = await this.#staleness(rec);
     const files = await Promise.all(
       rec.files.map(async (f) => ({ ...f, present: await this.#isPresent(rec, f) })),
     );
@@ -270,6 +278,7 @@ export class DraftService {
       ...(rec.approveBy ? { approveBy: rec.approveBy } : {}),
       basedOnVersion: baseOf(rec),
       ...(rec.note !== undefined ? { note: rec.note } : {}),
+      ...(stale ? { stale } : {}),
       rejections: rec.rejections.map(({ voided, ...r }) => ({ ...r, voidedSignatures: voided.length })),
       ...(rec.media?.length
         ? {
@@ -313,6 +322,157 @@ export class DraftService {
       this.#clock.now(),
     );
     return new DraftBaseStaleError(message, difference, messages?.(difference));
+  }
+
+  /**
+   * The one rule for an out-of-date draft (the dashboard, the API and the CLI all read it from the
+   * draft's view): unpublished, and made from version N while a newer version M is on air, or
+   * carrying an emergency message that is no longer on air (emergenciesOnAir: expired or ended
+   * early). Such a draft cannot go on air as it is; its author rebases it or discards it.
+   */
+  async #staleness(rec: DraftRecord): Promise<DraftStale | undefined> {
+    if (rec.status === 'published') return undefined;
+    const basedOnVersion = baseOf(rec);
+    const onAirVersion = this.#repo.roleMetadata(rec.siteGroup)?.signed.version ?? 0;
+    const carried = (await this.#stagedManifest(rec))?.emergencies ?? [];
+    const live = new Set(this.emergenciesOnAir(rec.siteGroup, carried, this.#clock.now()).map((e) => e.id));
+    const endedEmergencies = carried.filter((e) => !live.has(e.id)).map((e) => e.id);
+    if (onAirVersion <= basedOnVersion && !endedEmergencies.length) return undefined;
+    return { basedOnVersion, onAirVersion, endedEmergencies };
+  }
+
+  /** The staged bundle.json of an unpublished draft (undefined when unreadable: logged). */
+  async #stagedManifest(rec: DraftRecord): Promise<BundleManifest | undefined> {
+    try {
+      const bytes = await readFile(this.#stagedPath(rec.id, rec.manifest.sha256), 'utf8');
+      return parseBundleManifest(JSON.parse(bytes));
+    } catch (err) {
+      this.#log.warn('staged bundle.json unreadable', { id: rec.id, err });
+      return undefined;
+    }
+  }
+
+  /** What rebasing draft `id` on the version on air does (the author confirms it before). */
+  async rebaseDifference(id: string): Promise<ThreeWayDiff> {
+    const rec = await this.#load(id);
+    return (await this.#rebaseInput(rec)).diff;
+  }
+
+  async #rebaseInput(rec: DraftRecord, resolutions: Readonly<Record<string, Resolution>> = {}) {
+    if (rec.status === 'published')
+      throw new DraftStateError(`draft ${rec.id} is published; there is nothing to rebase`);
+    const dir = this.#repo.layout.dir;
+    const draft = await this.#stagedManifest(rec);
+    if (!draft) throw new DraftStateError(`draft ${rec.id} has no readable bundle.json`);
+    const basedOnVersion = baseOf(rec);
+    const base = await manifestAtVersion(this.#repo, dir, rec.siteGroup, basedOnVersion);
+    const onAir = await latestManifest(this.#repo, dir, rec.siteGroup);
+    const onAirVersion = this.#repo.roleMetadata(rec.siteGroup)?.signed.version ?? 0;
+    const now = this.#clock.now();
+    const out = rebaseManifest(
+      { base: base?.manifest, basedOnVersion, onAir: onAir?.manifest, onAirVersion, draft },
+      resolutions,
+      now,
+    );
+    // Ended early is not in any bundle: the same rule as every draft that carries emergencies.
+    const live = new Set(
+      this.emergenciesOnAir(rec.siteGroup, out.manifest.emergencies, now).map((e) => e.id),
+    );
+    const endedEarly = out.manifest.emergencies.filter((e) => !live.has(e.id)).map((e) => e.id);
+    return {
+      ...out,
+      manifest: { ...out.manifest, emergencies: out.manifest.emergencies.filter((e) => live.has(e.id)) },
+      diff: {
+        ...out.diff,
+        endedEmergencies: [...out.diff.endedEmergencies, ...endedEarly],
+        undone: out.diff.undone.filter((r) => !(r.section === 'emergency' && endedEarly.includes(r.id))),
+        conflicts: out.diff.conflicts.filter(
+          (r) => !(r.section === 'emergency' && endedEarly.includes(r.id)),
+        ),
+      },
+      onAirVersion,
+      onAirMd: this.#repo.roleMetadata(rec.siteGroup),
+    };
+  }
+
+  /**
+   * Its author brings a sent-back draft that is out of date (#staleness) up to the version on air,
+   * having seen the three-way difference (rebaseDifference): entries the author left alone take
+   * the on-air value, the author's own changes stay, emergencies no longer on air are dropped, and
+   * each entry changed on both sides takes the author's choice in `resolutions` (by `section:id`),
+   * else DraftRebaseConflictError lists them and nothing changes. The draft stays sent back, with
+   * its rejections, until its author resubmits it.
+   */
+  rebase(
+    id: string,
+    resolutions: Readonly<Record<string, Resolution>>,
+    by: DraftActor | undefined,
+    /** The conflict's refusal in a person's language (the dashboard's). */
+    messages?: (count: number) => (lang: string) => string | undefined,
+  ): Promise<DraftView> {
+    return this.#exclusive(async () => {
+      const rec = await this.#load(id);
+      if (by) mayActOn(rec, by, { content: 'draft.submit', emergency: 'emergency.create' }, 'rebase');
+      if (by && rec.createdBy !== undefined && rec.createdBy !== by.username)
+        throw new NotDraftReviewerError(`only ${rec.createdBy}, who created draft ${id}, may rebase it`);
+      if (rec.status !== 'rejected')
+        throw new DraftStateError(
+          `draft ${id} is ${rec.status}; only a draft sent back to its author is rebased`,
+        );
+      const stale = await this.#staleness(rec);
+      if (!stale)
+        throw new DraftStateError(
+          `draft ${id} is made from version ${baseOf(rec)}, the one on air; nothing to rebase`,
+        );
+      const { manifest, diff, unresolved, onAirVersion, onAirMd } = await this.#rebaseInput(rec, resolutions);
+      if (unresolved.length)
+        throw new DraftRebaseConflictError(
+          `draft ${id} was not rebased: ${unresolved.length} entr${unresolved.length === 1 ? 'y' : 'ies'} changed on both sides`,
+          diff,
+          unresolved,
+          messages?.(unresolved.length),
+        );
+      const final: BundleManifest = { ...manifest, createdAt: tufTime(this.#clock.now()) };
+      const text = `${JSON.stringify(final, null, 2)}\n`;
+      const files: DraftFile[] = [];
+      const problems: { path: string; message: string }[] = [];
+      for (const path of mediaTargets(final)) {
+        const own = rec.files.find((f) => f.path === path);
+        const t = onAirMd?.signed.targets[path];
+        const sha256 = t?.hashes['sha256'];
+        if (own) files.push(own);
+        else if (t && sha256) files.push({ path, length: t.length, sha256 });
+        else problems.push({ path: `media file ${path}`, message: 'neither in the draft nor on air' });
+      }
+      const { problems: invalid } = checkDraft(rec.siteGroup, text, files);
+      if (problems.length || invalid.length)
+        throw new DraftError(`draft ${id} was not rebased`, [...problems, ...invalid]);
+      const bytes = Buffer.from(text, 'utf8');
+      const manifestFile: DraftFile = {
+        path: `${rec.siteGroup}/${BUNDLE_MANIFEST_NAME}`,
+        length: bytes.length,
+        sha256: sha256Hex(bytes),
+      };
+      await writeFileAtomic(this.#stagedPath(id, manifestFile.sha256), bytes);
+      const from = baseOf(rec);
+      rec.manifest = manifestFile;
+      rec.files = files;
+      rec.signed = this.#repo.buildRoleMetadata(rec.siteGroup, [manifestFile, ...files]).signed.toJSON();
+      rec.signatures = [];
+      rec.basedOnVersion = onAirVersion;
+      if (final.label !== undefined) rec.label = final.label;
+      else delete rec.label;
+      if (rec.media) rec.media = rec.media.filter((m) => files.some((f) => f.path === m.path));
+      await this.#save(rec);
+      this.#log.info('draft rebased', {
+        id,
+        from,
+        to: onAirVersion,
+        droppedEmergencies: diff.endedEmergencies,
+        by: by?.username,
+      });
+      return this.#view(rec);
+    });
   }
 
   /**

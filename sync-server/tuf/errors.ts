@@ -1,5 +1,5 @@
 import { coded, GatecastError, ProblemsError } from '../../protocol/errors.js';
-import { type ThreeWayDiff, threeWayLines } from '../../protocol/manifest-merge.js';
+import { type MergeRef, refKey, type ThreeWayDiff, threeWayLines } from '../../protocol/manifest-merge.js';
 
 /** The repository on disk is missing, not initialised, or inconsistent with a request. */
 export class RepoError extends coded('TUF_REPO') {}
@@ -56,6 +56,28 @@ export class DraftBaseStaleError extends GatecastError {
   }
   details(): Record<string, unknown> {
     return { difference: this.difference };
+  }
+  messageIn(lang: string): string | undefined {
+    return this.messages?.(lang);
+  }
+}
+
+/**
+ * A draft's rebase found entries changed both in it and on air that the author's choices do not
+ * settle; nothing was changed. Carries the difference and what is left to choose.
+ */
+export class DraftRebaseConflictError extends GatecastError {
+  readonly code = 'REBASE_CONFLICT';
+  constructor(
+    message: string,
+    readonly difference: ThreeWayDiff,
+    readonly unresolved: MergeRef[],
+    readonly messages?: (lang: string) => string | undefined,
+  ) {
+    super(`${message}: choose for each: ${unresolved.map(refKey).join(', ')}`);
+  }
+  details(): Record<string, unknown> {
+    return { difference: this.difference, unresolved: this.unresolved };
   }
   messageIn(lang: string): string | undefined {
     return this.messages?.(lang);

@@ -9,7 +9,7 @@
  * (only a real click confirms: a script's synthetic click does not); the page posts only
  * {sig, payloadSha256, keyid?}.
  */
-import { api, byId, embedded, fill, timeFormat } from '../../dashboard/browser/client.js';
+import { api, byId, el, embedded, fill, timeFormat } from '../../dashboard/browser/client.js';
 import {
   base64ToBytes,
   checkShownManifest,
@@ -464,3 +464,102 @@ for (const b of /** @type {NodeListOf<HTMLButtonElement>} */ (document.querySele
       else say(out, T('versions.failed', { message: errorText(r) }), 'failed');
     });
   });
+
+// The drafts page's out-of-date drafts: rebase (after the three-way difference, a choice for each
+// entry changed on both sides) or discard, each confirmed in the dialog.
+/** @typedef {{ section: string, id: string }} MergeRef */
+const staleDialog = /** @type {HTMLDialogElement | null} */ (document.getElementById('stale-dialog'));
+if (staleDialog) {
+  const dialog = staleDialog;
+  const out = byId('stale-result');
+  const list = byId('stale-diff');
+  /** @type {(() => void) | null} */
+  let onConfirm = null;
+  /** @type {Record<string, string>} */
+  let choices = {};
+  byId('stale-cancel').addEventListener('click', () => dialog.close());
+  byId('stale-confirm').addEventListener('click', () => {
+    const act = onConfirm;
+    dialog.close();
+    if (act) act();
+  });
+  /** @param {string} id */
+  const rowOf = (id) => document.querySelector('#stale tr[data-draft="' + CSS.escape(id) + '"]');
+  /**
+   * @param {string} title
+   * @param {() => void} act
+   */
+  const ask = (title, act) => {
+    byId('stale-dialog-title').textContent = title;
+    onConfirm = act;
+    dialog.showModal();
+  };
+  /** @param {{ undone: MergeRef[], conflicts: MergeRef[], endedEmergencies: string[] }} d */
+  const showDifference = (d) => {
+    list.textContent = '';
+    choices = {};
+    /** @param {MergeRef} r @param {string} key */
+    const row = (r, key) => {
+      const li = el(
+        'li',
+        { 'data-ref': r.section + ':' + r.id },
+        T('stale.section.' + r.section) + ' ' + r.id + ': ' + T(key),
+      );
+      list.appendChild(li);
+      return li;
+    };
+    d.undone.forEach((r) => row(r, 'stale.undone'));
+    d.conflicts.forEach((r) => {
+      const key = r.section + ':' + r.id;
+      const pick = el('select', { 'aria-label': key, name: key });
+      for (const [v, k] of [
+        ['', ''],
+        ['mine', 'stale.mine'],
+        ['theirs', 'stale.theirs'],
+      ])
+        pick.appendChild(
+          el('option', { value: /** @type {string} */ (v) }, k ? T(/** @type {string} */ (k)) : '—'),
+        );
+      pick.addEventListener('change', () => {
+        if (pick.value) choices[key] = pick.value;
+        else delete choices[key];
+      });
+      row(r, 'stale.conflicts').appendChild(pick);
+    });
+    d.endedEmergencies.forEach((id) => row({ section: 'emergency', id }, 'stale.ended'));
+    if (!list.childElementCount) list.appendChild(el('li', null, T('stale.nothing')));
+  };
+  for (const b of /** @type {NodeListOf<HTMLButtonElement>} */ (document.querySelectorAll('.stale-rebase')))
+    b.addEventListener('click', () => {
+      const id = /** @type {string} */ (b.dataset['draft']);
+      say(out, T('stale.loading'), 'working');
+      api('GET', '/api/content/drafts/' + encodeURIComponent(id) + '/rebase').then((r) => {
+        if (!r.ok || !r.json) return say(out, T('stale.failed', { message: errorText(r) }), 'failed');
+        say(out, '', 'idle');
+        showDifference(r.json.difference);
+        ask(T('stale.rebaseTitle', { id, onAir: r.json.difference.onAirVersion }), () => {
+          api('POST', '/api/content/drafts/' + encodeURIComponent(id) + '/rebase', {
+            resolutions: choices,
+          }).then((res) => {
+            if (res.ok && res.json) {
+              rowOf(id)?.remove();
+              say(out, T('stale.rebased', { version: res.json.draft.basedOnVersion }), 'rebased');
+            } else say(out, T('stale.failed', { message: errorText(res) }), 'failed');
+          });
+        });
+      });
+    });
+  for (const b of /** @type {NodeListOf<HTMLButtonElement>} */ (document.querySelectorAll('.stale-discard')))
+    b.addEventListener('click', () => {
+      const id = /** @type {string} */ (b.dataset['draft']);
+      list.textContent = '';
+      ask(T('stale.discardTitle', { id }), () => {
+        api('DELETE', '/api/content/drafts/' + encodeURIComponent(id)).then((r) => {
+          if (r.ok) {
+            rowOf(id)?.remove();
+            say(out, T('stale.discarded', { id }), 'discarded');
+          } else say(out, T('stale.failed', { message: errorText(r) }), 'failed');
+        });
+      });
+    });
+}

@@ -185,10 +185,10 @@ describe('sending a draft back, notes, what waits for whom, and the webhook', ()
     expect(items.map((i) => i.id)).toEqual([em.body.draft.id, d.id]);
     expect(items[0]!.left).toContain('25');
     expect(items[0]!.left).toContain('2');
-    // Not an approver: no count in the header.
+    // Not an approver: the header counts only the author's own out-of-date drafts (none here).
     const authorPage = await (await browser.createBrowserContext()).newPage();
     await loginThroughPage(authorPage, rig.base, 'author');
-    expect(await authorPage.$('#waiting-badge')).toBeNull();
+    await authorPage.waitForSelector('#waiting-badge[data-count="0"]');
   });
 
   it('posts each draft waiting for approval to the webhook; an emergency says it needs two signatures within 30 minutes', async () => {
