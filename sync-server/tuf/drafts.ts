@@ -59,6 +59,7 @@ import {
 } from './draft-signing-rules.js';
 import {
   DraftBaseStaleError,
+  DraftEmergencyNotOnAirError,
   DraftError,
   DraftNotFoundError,
   DraftRebaseConflictError,
@@ -339,6 +340,19 @@ export class DraftService {
     const endedEmergencies = carried.filter((e) => !live.has(e.id)).map((e) => e.id);
     if (onAirVersion <= basedOnVersion && !endedEmergencies.length) return undefined;
     return { basedOnVersion, onAirVersion, endedEmergencies };
+  }
+
+  /**
+   * The same rule (#staleness) where a draft moves on: one carrying an emergency that is no longer
+   * on air is neither sent for approval again nor published.
+   */
+  async #refuseEndedEmergencies(rec: DraftRecord, what: string): Promise<void> {
+    const ended = (await this.#staleness(rec))?.endedEmergencies ?? [];
+    if (!ended.length) return;
+    throw new DraftEmergencyNotOnAirError(
+      `draft ${rec.id} carries ${ended.length === 1 ? 'emergency' : 'emergencies'} ${ended.join(', ')}, no longer on air (expired or ended early): ${what}`,
+      ended,
+    );
   }
 
   /** The staged bundle.json of an unpublished draft (undefined when unreadable: logged). */
@@ -681,6 +695,10 @@ export class DraftService {
           parseBundleManifest(JSON.parse((await this.manifest(id)).toString('utf8'))),
           `draft ${id} was made from version ${baseOf(rec)} of "${rec.siteGroup}", but version ${current} is on air since; make a new draft`,
         );
+      await this.#refuseEndedEmergencies(
+        rec,
+        'rebase it on the version on air (which drops it) or discard it',
+      );
       if (note !== undefined) {
         if (note.length > MAX_DRAFT_NOTE_CHARS)
           throw new DraftError(`draft ${id} not resubmitted`, [
@@ -1030,6 +1048,7 @@ export class DraftService {
           parseBundleManifest(JSON.parse((await this.manifest(id)).toString('utf8'))),
           `draft ${id} was made from version ${baseOf(rec)} of "${rec.siteGroup}", but version ${current} is on air since; rebase it or make a new draft`,
         );
+      await this.#refuseEndedEmergencies(rec, 'send it back to its author to rebase, or discard it');
       const sources: TargetSource[] = [];
       for (const f of [rec.manifest, ...rec.files]) {
         const staged = this.#stagedPath(id, f.sha256);

@@ -63,6 +63,24 @@ export class DraftBaseStaleError extends GatecastError {
 }
 
 /**
+ * A draft carries an emergency message that is no longer on air (expired or ended early): sent
+ * for approval or published as it is, it would bring that message back. Its author rebases it on
+ * the version on air (which drops the message) or discards it.
+ */
+export class DraftEmergencyNotOnAirError extends GatecastError {
+  readonly code = 'DRAFT_EMERGENCY_NOT_ON_AIR';
+  constructor(
+    message: string,
+    readonly emergencies: readonly string[],
+  ) {
+    super(message);
+  }
+  details(): Record<string, unknown> {
+    return { emergencies: this.emergencies };
+  }
+}
+
+/**
  * A draft's rebase found entries changed both in it and on air that the author's choices do not
  * settle; nothing was changed. Carries the difference and what is left to choose.
  */

@@ -13,15 +13,17 @@ const signCanonical = (canonicalB64: string, key: SigningKey) =>
 export type Rig = Awaited<ReturnType<typeof approvalRig>>;
 
 /** Signs draft `id` through the dashboard API as ap1 then ap2 (it publishes at the second). */
-export async function approveTwice(rig: Rig, id: string, ap1: Session, ap2: Session) {
+/** ap1 and ap2 sign draft `id` with the first two approver keys; the second signature's answer. */
+export async function signTwice(rig: Rig, id: string, ap1: Session, ap2: Session) {
   const [k1, k2] = rig.tuf.keys.approvers as [SigningKey, SigningKey];
   const review = (await rig.call(ap1, 'GET', `/api/content/drafts/${id}`)).body;
   const path = `/api/content/drafts/${id}/signatures`;
   await rig.call(ap1, 'POST', path, { sig: signCanonical(review.canonical, k1), keyid: k1.keyId });
-  const second = await rig.call(ap2, 'POST', path, {
-    sig: signCanonical(review.canonical, k2),
-    keyid: k2.keyId,
-  });
+  return rig.call(ap2, 'POST', path, { sig: signCanonical(review.canonical, k2), keyid: k2.keyId });
+}
+
+export async function approveTwice(rig: Rig, id: string, ap1: Session, ap2: Session) {
+  const second = await signTwice(rig, id, ap1, ap2);
   expect(second.status).toBe(200);
   return second.body;
 }

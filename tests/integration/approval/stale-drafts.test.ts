@@ -7,7 +7,7 @@ import type { Page } from 'puppeteer-core';
 import { describe, expect, it } from 'vitest';
 import { fakeClock } from '../../../protocol/clock.js';
 import { actor, approvalRig, bundleText, mapFile, SG } from '../../helpers/approval.js';
-import { approveTwice, staleScene } from '../../helpers/stale-drafts.js';
+import { approveTwice, signTwice, staleScene } from '../../helpers/stale-drafts.js';
 import { cleanupsAfterEach } from '../../helpers/cleanups.js';
 import { launchChromium, loginThroughPage } from '../../helpers/dashboard.js';
 
@@ -124,6 +124,14 @@ describe('out-of-date drafts', () => {
     });
     const author = await rig.login('author');
     expect((await call(author, 'GET', '/api/content/waiting')).body.count).toBe(1);
+    // Sent for approval again as it is, it would bring the message back: refused, nothing changes.
+    const resubmitted = await call(author, 'POST', `/api/content/drafts/${d.id}/resubmit`, {});
+    expect(resubmitted.status).toBe(409);
+    expect(resubmitted.body.error).toMatchObject({
+      code: 'DRAFT_EMERGENCY_NOT_ON_AIR',
+      emergencies: ['em-flood'],
+    });
+    expect((await rig.s.server.tuf!.drafts.get(d.id)).status).toBe('rejected');
     // Rebased, the expired message is dropped and the draft is up to date.
     const diff = (await call(author, 'GET', `/api/content/drafts/${d.id}/rebase`)).body.difference;
     expect(diff.endedEmergencies).toEqual(['em-flood']);
@@ -132,6 +140,33 @@ describe('out-of-date drafts', () => {
     expect(rebased.body.draft.stale).toBeUndefined();
     const manifest = JSON.parse((await rig.s.server.tuf!.drafts.manifest(d.id)).toString('utf8'));
     expect(manifest.emergencies).toEqual([]);
+  });
+
+  it('an open draft carrying an emergency that has since expired is not published by the second signature', async () => {
+    const clock = fakeClock(Date.parse('2026-12-01T08:00:00Z'));
+    const rig = await approvalRig(clock);
+    cleanups.push(rig.close);
+    const emergency = {
+      id: 'em-storm',
+      text: { vi: { body: 'Bão' } },
+      startsAt: '2026-12-01T08:00:00Z',
+      expiresAt: '2026-12-01T09:00:00Z',
+      perLanguageMs: 8000,
+    };
+    const d = await rig.s.server.tuf!.drafts.create(
+      { siteGroup: SG, manifest: bundleText('Chào', { emergencies: [emergency] }), files: [mapFile] },
+      actor('author'),
+    );
+    clock.advance(2 * 3600_000);
+    const [ap1, ap2] = await rig.logins('ap1', 'ap2');
+    const second = await signTwice(rig, d.id, ap1, ap2);
+    // The signature is kept; the draft does not go on air, and says why.
+    expect(second.status).toBe(200);
+    expect(second.body.published).toBeNull();
+    expect(second.body.publishProblem).toMatchObject({ code: 'DRAFT_EMERGENCY_NOT_ON_AIR' });
+    expect(second.body.publishProblem.message).toContain('em-storm');
+    expect((await rig.s.server.tuf!.drafts.get(d.id)).status).not.toBe('published');
+    expect(rig.tuf.repo.roleMetadata(SG)?.signed.version).toBe(1);
   });
 
   it('lists them apart on the drafts page in Chromium, in Vietnamese and English; the author discards one and rebases the other after confirming', async () => {
