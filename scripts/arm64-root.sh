@@ -32,9 +32,27 @@ MARKER=.gatecast-arm64-root              # written before debootstrap: this scri
 DEBOOTSTRAPPED=.gatecast-debootstrap-done # written after debootstrap succeeded
 PACKAGES_STAMP=.gatecast-packages         # the package list installed last
 HOST_CAS=/etc/ssl/gatecast-host-cas.pem    # inside the root: the host's locally added CAs
-DAEMON_START_TIMEOUT_S=${GATECAST_ARM64_DAEMON_TIMEOUT_S:-900}
+# Inside the root, only under qemu-user: flags Debian's /usr/bin/chromium adds to every start (it
+# sources /etc/chromium.d/*). gatecast's own launch flags (player/browser/launch-args.ts) are the
+# Pi's and stay as they are; on an aarch64 host the file is removed.
+#   --no-zygote: the zygote CHECKs that it is single-threaded before forking
+#     (sandbox::ThreadHelpers::IsSingleThreaded() in content/zygote/zygote_main_linux.cc), and
+#     under qemu-user every process has a second thread, qemu's own (an aarch64 `sh` in the root
+#     shows "Threads: 2" in /proc/self/status). The zygotes die with SIGTRAP ("qemu: uncaught
+#     target signal 5"), the GPU process cannot start through them and the browser aborts ("GPU
+#     process isn't usable. Goodbye."). --no-sandbox alone does not avoid it; without the zygote
+#     children are started by fork+exec and the check is never reached. See docs/arm64.md.
+#   --ipc-connection-timeout: a child that has no IPC connection from the browser within 15 s
+#     ends itself ("Terminating current process after 15 seconds with no connection"), which
+#     under emulation on a loaded host happens to the network service.
+EMULATED_CHROMIUM_FLAGS=/etc/chromium.d/gatecast-qemu-user
+EMULATED_CHROMIUM_FLAG_LIST='--no-zygote --ipc-connection-timeout=600'
+# The daemon start's limit: 900 s natively, 3600 s under qemu-user (see below).
+DAEMON_START_TIMEOUT_S=${GATECAST_ARM64_DAEMON_TIMEOUT_S:-}
 # Under qemu a DevTools call to Chromium can take minutes (15 s on a Pi): see daemon-start-check.mjs.
-EMULATED_PROTOCOL_TIMEOUT_S=${GATECAST_ARM64_PROTOCOL_TIMEOUT_S:-300}
+# On the loaded 2-core x86_64 machine Chromium in the root took 518 s to print the DOM of a
+# one-line page, and the player page's Page.enable did not answer within 600 s (docs/arm64.md).
+EMULATED_PROTOCOL_TIMEOUT_S=${GATECAST_ARM64_PROTOCOL_TIMEOUT_S:-1200}
 
 SCRIPT=$(realpath "$0")
 REPO=$(cd "$(dirname "$SCRIPT")/.." && pwd)
@@ -103,6 +121,7 @@ mount_root() {
   fi
   rm -f "$dir/etc/resolv.conf"
   cp -L /etc/resolv.conf "$dir/etc/resolv.conf"
+  emulated_chromium_flags "$dir"
   # Certificates the host's administrator added (e.g. for a TLS-inspecting proxy in front of the npm
   # registry): Node in the root trusts them too (NODE_EXTRA_CA_CERTS, see in_root).
   local cas=(/usr/local/share/ca-certificates/*.crt)
@@ -110,6 +129,17 @@ mount_root() {
     cat "${cas[@]}" >"$dir$HOST_CAS"
   else
     rm -f "$dir$HOST_CAS"
+  fi
+}
+# The Chromium flags that only emulation needs (see EMULATED_CHROMIUM_FLAGS), written when the
+# root runs under qemu-user and removed on an aarch64 host.
+emulated_chromium_flags() {
+  local dir=$1
+  if native; then
+    rm -f "$dir$EMULATED_CHROMIUM_FLAGS"
+  elif [ -d "$dir/etc/chromium.d" ]; then
+    printf '%s\n' '# Written by gatecast scripts/arm64-root.sh: this root runs under qemu-user (see the script).' \
+      "export CHROMIUM_FLAGS=\"\$CHROMIUM_FLAGS $EMULATED_CHROMIUM_FLAG_LIST\"" >"$dir$EMULATED_CHROMIUM_FLAGS"
   fi
 }
 umount_root() {
@@ -357,7 +387,8 @@ check() {
   if [ -z "$failed" ]; then
     do_daemon() {
       mount_root "$dir"
-      in_root "$dir" "$PROJECT" node scripts/daemon-start-check.mjs --timeout-s "$DAEMON_START_TIMEOUT_S" \
+      in_root "$dir" "$PROJECT" node scripts/daemon-start-check.mjs \
+        --timeout-s "${DAEMON_START_TIMEOUT_S:-$(native && echo 900 || echo 3600)}" \
         $(native || echo --protocol-timeout-s "$EMULATED_PROTOCOL_TIMEOUT_S")
     }
     step 'daemon start' do_daemon || failed=${failed:-daemon start}
