@@ -24,6 +24,7 @@ import type { Logger } from '../../platform/log.js';
 import type { ManifestDiff } from '../../protocol/manifest-diff.js';
 import {
   type DraftFile,
+  type DraftRestore,
   type DraftView,
   MAX_DRAFT_NOTE_CHARS,
   type PublishResult,
@@ -120,6 +121,8 @@ export interface DraftSummary {
   missing: string[];
   /** The author's note to the approvers. */
   note?: string;
+  /** A draft that restores a published version: which, and what became of its emergency messages. */
+  restored?: DraftRestore;
   /** Each time it was sent back to its author, oldest first. */
   rejections: DraftView['rejections'];
 }
@@ -652,6 +655,7 @@ export function summarise(d: DraftView): DraftSummary {
     signatures: d.signatures,
     missing: d.missing,
     ...(d.note !== undefined ? { note: d.note } : {}),
+    ...(d.restored ? { restored: d.restored } : {}),
     rejections: d.rejections,
   };
 }

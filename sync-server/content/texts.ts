@@ -576,6 +576,13 @@ export const approvalTexts = defineCatalogue({
     'versions.restoring': 'Đang tạo bản nháp…',
     'versions.failed': 'Không khôi phục được: {message}',
     'note.title': 'Ghi chú của người soạn ({author})',
+    'restored.title': 'Khôi phục phiên bản {version}',
+    'restored.summary':
+      'Bản nháp này khôi phục phiên bản {version} của {siteGroup} (phiên bản {onAir} đang phát).',
+    'restored.expired': 'Bỏ {count} tin khẩn cấp đã hết hạn: {ids}.',
+    'restored.ended': 'Bỏ {count} tin khẩn cấp đã kết thúc: {ids}.',
+    'restored.kept': 'Giữ {count} tin khẩn cấp đang phát: {ids}.',
+    'restored.short': 'khôi phục phiên bản {version}',
     'note.field': 'Ghi chú gửi người phê duyệt (không bắt buộc)',
     'reject.title': 'Trả lại cho người soạn',
     'reject.comment': 'Lý do trả lại (người soạn sẽ đọc)',
@@ -779,6 +786,15 @@ export const approvalTexts = defineCatalogue({
     'versions.restoring': 'Creating the draft…',
     'versions.failed': 'Not restored: {message}',
     'note.title': 'Note from the author ({author})',
+    'restored.title': 'Restores version {version}',
+    'restored.summary': 'This draft restores version {version} of {siteGroup} (version {onAir} is on air).',
+    'restored.expired':
+      '{count, plural, one {# expired emergency message dropped} other {# expired emergency messages dropped}}: {ids}.',
+    'restored.ended':
+      '{count, plural, one {# ended emergency message dropped} other {# ended emergency messages dropped}}: {ids}.',
+    'restored.kept':
+      '{count, plural, one {# emergency message on air now kept} other {# emergency messages on air now kept}}: {ids}.',
+    'restored.short': 'restores version {version}',
     'note.field': 'Note to the approvers (optional)',
     'reject.title': 'Send back to the author',
     'reject.comment': 'Why (the author reads this)',

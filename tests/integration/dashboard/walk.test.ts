@@ -397,7 +397,9 @@ describe('the ops workflow, walked in the dashboard by an author and two approve
     expect(await text(a, `${versionRow(3)} td:last-child`)).toBe(appr('versions.onAir'));
     await Promise.all([a.waitForNavigation(), a.click(restoreButton)]);
     const restored = decodeURIComponent(new URL(a.url()).pathname.split('/').pop()!);
-    expect(await text(a, '#author-note blockquote')).toContain(`Restores version 1 of "${SITE}"`);
+    expect(await text(a, '#restored [data-f="summary"]')).toBe(
+      appr('restored.summary', { version: 1, siteGroup: SITE, onAir: 3 }),
+    );
     await bothApprove(restored, 4, async (who) => {
       const docs = await itemLanguages(who.page, 'documents');
       for (const l of LANGS)
