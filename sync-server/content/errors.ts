@@ -60,8 +60,7 @@ export class MediaRefusedError extends GatecastError {
   }
   messageIn(lang: string): string | undefined {
     if (!isDashboardLanguage(lang)) return undefined;
-    if (this.code !== 'MEDIA_REFUSED' && this.files.length === 1)
-      return authoringTexts.text(lang, 'media.refusedOne', { reason: refusalReason(lang, this.files[0]!) });
+    if (this.code !== 'MEDIA_REFUSED' && this.files.length === 1) return refusalReason(lang, this.files[0]!);
     return [
       authoringTexts.text(lang, 'media.refusedAll', { count: this.files.length }),
       ...this.files.map((f) => refusalLine(lang, f)),

@@ -165,7 +165,6 @@ export const authoringTexts = defineCatalogue({
     'media.failedIn': '{path} ({uses}) bị từ chối: {reason}',
     'media.use': 'mục “{item}”, {language}',
     'media.refusedAll': 'Bản nháp không được tạo, không có gì được lưu: {count} tệp bị từ chối',
-    'media.refusedOne': 'Tệp không được lưu: {reason}',
     'media.why.MEDIA_TYPE_MISMATCH': '{name} là {detected}, không phải {expected}',
     'media.why.MEDIA_UNSUPPORTED': '{name} là {detected}; loại tệp này không phát được trên màn hình',
     'media.why.MEDIA_UNDECODABLE':
@@ -363,7 +362,6 @@ export const authoringTexts = defineCatalogue({
     'media.use': 'item “{item}”, {language}',
     'media.refusedAll':
       '{count, plural, one {# file was} other {# files were}} refused; no draft was made and nothing was stored',
-    'media.refusedOne': 'The file was not stored: {reason}',
     'media.why.MEDIA_TYPE_MISMATCH': '{name} is {detected}, not {expected}',
     'media.why.MEDIA_UNSUPPORTED': '{name} is {detected}; screens do not show this kind of file',
     'media.why.MEDIA_UNDECODABLE': '{name} starts like {expected} but does not decode (cut or damaged)',

@@ -223,9 +223,7 @@ describe('media refused by their content', () => {
     const body = (await res.json()) as { error: { code: string; message: string; files: RefusalJson[] } };
     expect(body.error).toMatchObject({
       code: 'MEDIA_TYPE_MISMATCH',
-      message: authoringTexts.text('vi', 'media.refusedOne', {
-        reason: 'en.png là một chương trình (tệp thực thi ELF), không phải một ảnh PNG',
-      }),
+      message: 'en.png là một chương trình (tệp thực thi ELF), không phải một ảnh PNG',
       files: [
         {
           path: 'en.png',

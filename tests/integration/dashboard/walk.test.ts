@@ -205,7 +205,7 @@ describe('the ops workflow, walked in the dashboard by an author and two approve
     makePdf(wrong);
     await (await a.$(`${welcomeKm} input.cw-file:not([data-slot])`))!.uploadFile(wrong);
     const refusal = auth('variant.uploadFailed', {
-      message: 'chao-mung-km.png is a PDF document, not a PNG image',
+      message: 'chao-mung-km.png là một tài liệu PDF, không phải một ảnh PNG',
     });
     await a.waitForFunction(
       (sel, t) => document.querySelector(sel)?.textContent === t,

@@ -64,7 +64,7 @@ describe('media checked by content and normalised at publish', () => {
     // The dashboard's session reads it in its language (Vietnamese); the check's words stay beside.
     expect(r.body.error).toMatchObject({
       code: 'MEDIA_TYPE_MISMATCH',
-      message: 'Tệp không được lưu: vi.png là một tài liệu PDF, không phải một ảnh PNG',
+      message: 'vi.png là một tài liệu PDF, không phải một ảnh PNG',
       files: [{ code: 'MEDIA_TYPE_MISMATCH', message: 'vi.png is a PDF document, not a PNG image' }],
     });
     const exe = await uploadToDashboard('setup.exe', makeProgram(join(rig.t.path, 'setup.exe')));
