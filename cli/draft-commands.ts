@@ -10,7 +10,7 @@ import { prepareDraftFromFolder } from '../platform/draft-folder.js';
 import { probeMedia } from '../platform/media-probe.js';
 import { coded } from '../protocol/errors.js';
 import { diffLines } from '../protocol/manifest-diff.js';
-import type { DraftView } from '../protocol/publish-api.js';
+import { type DraftView, restoreSummary } from '../protocol/publish-api.js';
 import { loadSigningKey } from '../platform/tuf-keys.js';
 import { draftSigningPayload, signDraftPayload, summarisePayload } from '../provisioning/keys.js';
 import { HttpPublishClient, PublishApiError, type PublishClient } from '../provisioning/publish-client.js';
@@ -73,6 +73,7 @@ function describeDraft(d: DraftView): string[] {
     `  signatures: ${d.signedBy.length}/${d.threshold}${d.signatures.length ? ` (${d.signatures.map((g) => `${g.keyid.slice(0, 12)}${g.by ? ` by ${g.by}` : ''}`).join(', ')})` : ''}`,
   ];
   if (d.note) lines.push(`  note: ${d.note.replace(/\n+/g, ' ')}`);
+  if (d.restored) lines.push(`  ${restoreSummary(d.siteGroup, d.restored)}`);
   const sentBack = d.status === 'rejected' ? d.rejections.at(-1) : undefined;
   if (sentBack)
     lines.push(`  sent back by ${sentBack.by} at ${sentBack.at}: ${sentBack.comment.replace(/\n+/g, ' ')}`);
@@ -255,6 +256,7 @@ export function registerDraftCommands(program: Command, io: PublishCliIo): void 
       out(`draft ${d.id} created: ${d.siteGroup} version ${d.version} restores version ${o.version}`);
       for (const l of await reviewLines(client, d)) out(l);
       if (d.note) out(`  note: ${d.note.replace(/\n+/g, ' ')}`);
+      if (d.restored) out(`  ${restoreSummary(d.siteGroup, d.restored)}`);
       out(`next: approvers run "gatecast draft sign --draft ${d.id} --key <their .key file>"`);
     });
   });

@@ -9,7 +9,13 @@
  */
 import sharp from 'sharp';
 import { coded } from '../protocol/errors.js';
-import { type ImageInfo, type MediaInfo, MediaUndecodableError, type VideoInfo } from './media-probe.js';
+import {
+  type ImageInfo,
+  type MediaInfo,
+  MediaRefusal,
+  MediaUndecodableError,
+  type VideoInfo,
+} from './media-probe.js';
 import {
   DEFAULT_MEDIA_LIMITS,
   DEFAULT_SCREEN,
@@ -32,7 +38,7 @@ export {
 };
 
 /** A video over the limits in a container gatecast does not transcode (WebM). */
-export class MediaLimitsError extends coded('MEDIA_LIMITS') {}
+export class MediaLimitsError extends coded('MEDIA_LIMITS', MediaRefusal) {}
 
 /** Encoder settings (also what bench/media.ts runs alone as its baseline). */
 export const JPEG_OPTIONS = Object.freeze({ quality: 88, chromaSubsampling: '4:4:4' as const });
@@ -72,7 +78,7 @@ export async function normaliseImage(
   } catch (err) {
     throw new MediaUndecodableError(
       `${name} starts like a ${info.format.toUpperCase()} image but does not decode: ${(err as Error).message}`,
-      { cause: err },
+      { cause: err, facts: { name: baseName(name), detected: info.format, expected: info.format } },
     );
   }
   return {
@@ -172,6 +178,8 @@ export function videoArgs(input: string, info: VideoInfo, limits: MediaLimits, o
   ];
 }
 
+const baseName = (name: string) => name.split(/[\\/]/).pop() || name;
+
 /** Normalises a video into `output` (ffmpeg), reporting progress 0..1. */
 export async function normaliseVideo(
   input: string,
@@ -185,6 +193,7 @@ export async function normaliseVideo(
   if (info.container !== 'mp4')
     throw new MediaLimitsError(
       `${o.name} is a ${info.container.toUpperCase()} video over the screens' limits (${why.join(', ')}); export it as MP4 and gatecast normalises it to H.264 ≤1080p30`,
+      { facts: { name: baseName(o.name), detected: info.container, expected: info.container } },
     );
   const args = videoArgs(input, info, limits, output);
   // -progress before the output: key=value lines on stdout with out_time_us.

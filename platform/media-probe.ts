@@ -8,16 +8,38 @@
  */
 import { stat } from 'node:fs/promises';
 import sharp from 'sharp';
-import { coded } from '../protocol/errors.js';
+import { coded, GatecastError } from '../protocol/errors.js';
 import { type DetectedType, detectType, readHead } from './file-type.js';
 import { MediaToolError, runTool } from './media-tools.js';
 
+/**
+ * What a refusal says, as data, so a page can say it in its own language: the file's name, what its
+ * bytes are (a stable kind, see BytesKind) and what its name promised (its extension).
+ */
+export interface MediaRefusalFacts {
+  name: string;
+  detected?: BytesKind;
+  /** What the name promised; absent when its extension is of no accepted type. */
+  expected?: ExpectedKind;
+  /** The file's extension, without the dot ("png"); "" for a name without one. */
+  ext?: string;
+}
+
+/** A refusal of a media file by its content; `facts` says it as data (absent only for tool failures). */
+export abstract class MediaRefusal extends GatecastError {
+  readonly facts: MediaRefusalFacts | undefined;
+  constructor(message: string, options: { cause?: unknown; facts?: MediaRefusalFacts } = {}) {
+    super(message, 'cause' in options ? { cause: options.cause } : undefined);
+    this.facts = options.facts;
+  }
+}
+
 /** The bytes are not the type the file's name says (or of no type gatecast accepts). */
-export class MediaTypeMismatchError extends coded('MEDIA_TYPE_MISMATCH') {}
+export class MediaTypeMismatchError extends coded('MEDIA_TYPE_MISMATCH', MediaRefusal) {}
 /** The bytes have the right signature but do not decode (truncated, damaged). */
-export class MediaUndecodableError extends coded('MEDIA_UNDECODABLE') {}
+export class MediaUndecodableError extends coded('MEDIA_UNDECODABLE', MediaRefusal) {}
 /** The file's extension names no type that a screen shows. */
-export class MediaUnsupportedError extends coded('MEDIA_UNSUPPORTED') {}
+export class MediaUnsupportedError extends coded('MEDIA_UNSUPPORTED', MediaRefusal) {}
 
 export type MediaCheckError = MediaTypeMismatchError | MediaUndecodableError | MediaUnsupportedError;
 export const isMediaCheckError = (e: unknown): e is MediaCheckError =>
@@ -60,32 +82,52 @@ export interface OtherInfo {
 
 export type MediaInfo = ImageInfo | VideoInfo | OtherInfo;
 
-type Expect =
-  | { kind: 'image'; format: ImageFormat; what: string }
-  | { kind: 'video'; container: 'mp4' | 'webm'; what: string }
-  | { kind: 'html' | 'text' | 'font'; what: string };
+/** What a file's name promises, as a stable name (its extension's type: "jpg" and "jpeg" are "jpeg"). */
+export type ExpectedKind =
+  | 'png'
+  | 'jpeg'
+  | 'gif'
+  | 'webp'
+  | 'mp4'
+  | 'webm'
+  | 'html'
+  | 'css'
+  | 'js'
+  | 'json'
+  | 'text'
+  | 'svg'
+  | 'woff'
+  | 'woff2'
+  | 'ttf'
+  | 'otf';
+
+type Expect = { what: string; id: ExpectedKind } & (
+  | { kind: 'image'; format: ImageFormat }
+  | { kind: 'video'; container: 'mp4' | 'webm' }
+  | { kind: 'html' | 'text' | 'font' }
+);
 
 /** What each accepted extension promises. */
 const BY_EXTENSION: Readonly<Record<string, Expect>> = {
-  png: { kind: 'image', format: 'png', what: 'a PNG image' },
-  jpg: { kind: 'image', format: 'jpeg', what: 'a JPEG image' },
-  jpeg: { kind: 'image', format: 'jpeg', what: 'a JPEG image' },
-  gif: { kind: 'image', format: 'gif', what: 'a GIF image' },
-  webp: { kind: 'image', format: 'webp', what: 'a WebP image' },
-  mp4: { kind: 'video', container: 'mp4', what: 'an MP4 video' },
-  m4v: { kind: 'video', container: 'mp4', what: 'an MP4 video' },
-  webm: { kind: 'video', container: 'webm', what: 'a WebM video' },
-  html: { kind: 'html', what: 'an HTML page' },
-  htm: { kind: 'html', what: 'an HTML page' },
-  css: { kind: 'text', what: 'a CSS style sheet' },
-  js: { kind: 'text', what: 'a script' },
-  json: { kind: 'text', what: 'JSON text' },
-  txt: { kind: 'text', what: 'plain text' },
-  svg: { kind: 'text', what: 'an SVG drawing' },
-  woff: { kind: 'font', what: 'a WOFF font' },
-  woff2: { kind: 'font', what: 'a WOFF2 font' },
-  ttf: { kind: 'font', what: 'a TrueType font' },
-  otf: { kind: 'font', what: 'an OpenType font' },
+  png: { kind: 'image', format: 'png', what: 'a PNG image', id: 'png' },
+  jpg: { kind: 'image', format: 'jpeg', what: 'a JPEG image', id: 'jpeg' },
+  jpeg: { kind: 'image', format: 'jpeg', what: 'a JPEG image', id: 'jpeg' },
+  gif: { kind: 'image', format: 'gif', what: 'a GIF image', id: 'gif' },
+  webp: { kind: 'image', format: 'webp', what: 'a WebP image', id: 'webp' },
+  mp4: { kind: 'video', container: 'mp4', what: 'an MP4 video', id: 'mp4' },
+  m4v: { kind: 'video', container: 'mp4', what: 'an MP4 video', id: 'mp4' },
+  webm: { kind: 'video', container: 'webm', what: 'a WebM video', id: 'webm' },
+  html: { kind: 'html', what: 'an HTML page', id: 'html' },
+  htm: { kind: 'html', what: 'an HTML page', id: 'html' },
+  css: { kind: 'text', what: 'a CSS style sheet', id: 'css' },
+  js: { kind: 'text', what: 'a script', id: 'js' },
+  json: { kind: 'text', what: 'JSON text', id: 'json' },
+  txt: { kind: 'text', what: 'plain text', id: 'text' },
+  svg: { kind: 'text', what: 'an SVG drawing', id: 'svg' },
+  woff: { kind: 'font', what: 'a WOFF font', id: 'woff' },
+  woff2: { kind: 'font', what: 'a WOFF2 font', id: 'woff2' },
+  ttf: { kind: 'font', what: 'a TrueType font', id: 'ttf' },
+  otf: { kind: 'font', what: 'an OpenType font', id: 'otf' },
 };
 
 /** The extensions gatecast accepts, for messages and docs. */
@@ -97,22 +139,63 @@ const startsWith = (b: Buffer, s: string | readonly number[], at = 0) => {
 };
 
 /** Signatures of things that are not media, so a refusal can say what the file really is. */
-const OTHER_SIGNATURES: readonly [string | readonly number[], string][] = [
-  ['%PDF-', 'a PDF document'],
-  [[0x7f, 0x45, 0x4c, 0x46], 'an ELF executable (a program)'],
-  ['MZ', 'a Windows executable (a program)'],
-  [[0x50, 0x4b, 0x03, 0x04], 'a ZIP archive (or an Office document)'],
-  [[0x1f, 0x8b], 'a gzip archive'],
-  [[0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1], 'an old Office document'],
-  ['Rar!', 'a RAR archive'],
-  [[0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c], 'a 7-Zip archive'],
-  ['II*\u0000', 'a TIFF image'],
-  ['MM\u0000*', 'a TIFF image'],
-  ['BM', 'a BMP image'],
-  ['ID3', 'an MP3 audio file'],
-  ['OggS', 'an Ogg file'],
-  ['fLaC', 'a FLAC audio file'],
+const OTHER_SIGNATURES: readonly [string | readonly number[], string, BytesKind][] = [
+  ['%PDF-', 'a PDF document', 'pdf'],
+  [[0x7f, 0x45, 0x4c, 0x46], 'an ELF executable (a program)', 'elf'],
+  ['MZ', 'a Windows executable (a program)', 'exe'],
+  [[0x50, 0x4b, 0x03, 0x04], 'a ZIP archive (or an Office document)', 'zip'],
+  [[0x1f, 0x8b], 'a gzip archive', 'gzip'],
+  [[0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1], 'an old Office document', 'ole'],
+  ['Rar!', 'a RAR archive', 'rar'],
+  [[0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c], 'a 7-Zip archive', '7z'],
+  ['II*\u0000', 'a TIFF image', 'tiff'],
+  ['MM\u0000*', 'a TIFF image', 'tiff'],
+  ['BM', 'a BMP image', 'bmp'],
+  ['ID3', 'an MP3 audio file', 'mp3'],
+  ['OggS', 'an Ogg file', 'ogg'],
+  ['fLaC', 'a FLAC audio file', 'flac'],
 ];
+
+/** What bytes are, as a stable name a page turns into its own words ("pdf", "png", "exe"). */
+export const BYTES_KINDS = [
+  'png',
+  'jpeg',
+  'gif',
+  'webp',
+  'mp4',
+  'webm',
+  'html',
+  'svg',
+  'text',
+  'pdf',
+  'elf',
+  'exe',
+  'zip',
+  'gzip',
+  'ole',
+  'rar',
+  '7z',
+  'tiff',
+  'bmp',
+  'mp3',
+  'ogg',
+  'flac',
+  'empty',
+  'unknown',
+] as const;
+export type BytesKind = (typeof BYTES_KINDS)[number];
+
+const MIME_KIND: Readonly<Record<string, BytesKind>> = {
+  'image/png': 'png',
+  'image/jpeg': 'jpeg',
+  'image/gif': 'gif',
+  'image/webp': 'webp',
+  'video/mp4': 'mp4',
+  'video/webm': 'webm',
+  'text/html': 'html',
+  'image/svg+xml': 'svg',
+  'text/plain': 'text',
+};
 
 const MIME_WHAT: Readonly<Record<string, string>> = {
   'image/png': 'a PNG image',
@@ -143,6 +226,14 @@ export function describeBytes(head: Buffer, detected: DetectedType = detectType(
   return 'binary data of no known media type';
 }
 
+/** What bytes are, as a BytesKind, from their start (the same judgement as describeBytes). */
+export function bytesKind(head: Buffer, detected: DetectedType = detectType(head, true)): BytesKind {
+  const known = MIME_KIND[detected.mime];
+  if (known && detected.kind !== 'binary') return known;
+  for (const [sig, , kind] of OTHER_SIGNATURES) if (startsWith(head, sig)) return kind;
+  return head.length === 0 ? 'empty' : 'unknown';
+}
+
 const extensionOf = (name: string) => /\.([A-Za-z0-9]+)$/.exec(name)?.[1]?.toLowerCase() ?? '';
 const baseName = (name: string) => name.split(/[\\/]/).pop() || name;
 
@@ -169,20 +260,27 @@ export async function probeMedia(
   const { head, truncated } = await readHead(file);
   const detected = detectType(head, truncated);
   const is = describeBytes(head, detected);
+  const facts: MediaRefusalFacts = {
+    name: shown,
+    detected: bytesKind(head, detected),
+    ...(want ? { expected: want.id } : {}),
+    ext,
+  };
   if (!want)
     throw new MediaUnsupportedError(
       `${shown} is ${is}; ${ext ? `.${ext} files are` : 'a file without an extension is'} not accepted (accepted: ${ACCEPTED_EXTENSIONS.map((e) => `.${e}`).join(' ')})`,
+      { facts },
     );
   const bytes = (await stat(file)).size;
-  const mismatch = () => new MediaTypeMismatchError(`${shown} is ${is}, not ${want.what}`);
+  const mismatch = () => new MediaTypeMismatchError(`${shown} is ${is}, not ${want.what}`, { facts });
   switch (want.kind) {
     case 'image': {
       if (detected.kind !== 'image' || detected.mime !== `image/${want.format}`) throw mismatch();
-      return { ...(await decodeImage(file, shown, want.format, o.decode !== false)), bytes };
+      return { ...(await decodeImage(file, facts, want.format, o.decode !== false)), bytes };
     }
     case 'video': {
       if (detected.mime !== `video/${want.container}`) throw mismatch();
-      return { ...(await probeVideo(file, shown, want.container, o.timeoutMs ?? 120_000)), bytes };
+      return { ...(await probeVideo(file, facts, want.container, o.timeoutMs ?? 120_000)), bytes };
     }
     case 'html':
       if (detected.kind !== 'html' && detected.kind !== 'text') throw mismatch();
@@ -198,7 +296,7 @@ export async function probeMedia(
 
 async function decodeImage(
   file: string,
-  shown: string,
+  facts: MediaRefusalFacts,
   format: ImageFormat,
   decode: boolean,
 ): Promise<Omit<ImageInfo, 'bytes'>> {
@@ -213,8 +311,8 @@ async function decodeImage(
     return { kind: 'image', format, width: m.width, height, hasAlpha: Boolean(m.hasAlpha) };
   } catch (err) {
     throw new MediaUndecodableError(
-      `${shown} starts like ${MIME_WHAT[`image/${format}`]} but does not decode: ${(err as Error).message}`,
-      { cause: err },
+      `${facts.name} starts like ${MIME_WHAT[`image/${format}`]} but does not decode: ${(err as Error).message}`,
+      { cause: err, facts },
     );
   }
 }
@@ -239,18 +337,17 @@ interface ProbeStream {
 
 async function probeVideo(
   file: string,
-  shown: string,
+  facts: MediaRefusalFacts,
   container: 'mp4' | 'webm',
   timeoutMs: number,
 ): Promise<Omit<VideoInfo, 'bytes'>> {
+  const shown = facts.name;
   const undecodable = (why: string, cause?: unknown) =>
     cause instanceof MediaToolError && cause.notStarted
       ? cause
       : new MediaUndecodableError(
           `${shown} starts like ${MIME_WHAT[`video/${container}`]} but does not decode: ${why}`,
-          {
-            cause,
-          },
+          { cause, facts },
         );
   let probe: { streams?: ProbeStream[]; format?: { duration?: string; bit_rate?: string } };
   try {

@@ -90,13 +90,37 @@ export const RestoreDraftRequest = z.object({
   siteGroup: SiteGroupId,
   /** The published version whose content the draft brings back. */
   version: z.number().int().min(1),
-  /** The author's note to the approvers (the restore summary is added to it). */
+  /** The author's note to the approvers (what the restore brings back is kept beside it: `restored`). */
   note: z
     .string()
     .max(MAX_DRAFT_NOTE_CHARS / 2)
     .optional(),
 });
 export type RestoreDraftRequest = z.infer<typeof RestoreDraftRequest>;
+
+/**
+ * What a restored draft brings back, as data (each client says it in its reader's language): the
+ * version restored, the version on air when it was made, and the emergency messages of that version
+ * dropped (expired, or ended since) or kept (on air now, not in that version).
+ */
+export const DraftRestore = z.object({
+  version: z.number().int().min(1),
+  onAirVersion: z.number().int().min(0),
+  expired: z.array(z.string()).default([]),
+  ended: z.array(z.string()).default([]),
+  kept: z.array(z.string()).default([]),
+});
+export type DraftRestore = z.infer<typeof DraftRestore>;
+
+/** A DraftRestore in English, for the CLI and logs. */
+export function restoreSummary(siteGroup: string, r: DraftRestore): string {
+  return [
+    `Restores version ${r.version} of "${siteGroup}" (version ${r.onAirVersion} is on air).`,
+    ...(r.expired.length ? [`Expired emergency messages dropped: ${r.expired.join(', ')}.`] : []),
+    ...(r.ended.length ? [`Ended emergency messages dropped: ${r.ended.join(', ')}.`] : []),
+    ...(r.kept.length ? [`Emergency messages on air now kept: ${r.kept.join(', ')}.`] : []),
+  ].join(' ');
+}
 
 /** An approver sends a draft back (`POST /drafts/:id/reject`); DraftService requires the comment. */
 export const RejectDraftRequest = z.object({ comment: z.string().max(MAX_DRAFT_NOTE_CHARS) });
@@ -172,6 +196,8 @@ export const DraftView = z.object({
   approveBy: z.string().optional(),
   /** The author's note to the approvers. */
   note: z.string().optional(),
+  /** A draft made by restoring a published version: which, and what became of its emergency messages. */
+  restored: DraftRestore.optional(),
   /** Every time the draft was sent back, oldest first (the last one is why a rejected draft is). */
   rejections: z.array(DraftRejection).default([]),
   /** Set when the unpublished draft is out of date (see DraftStale). */

@@ -219,6 +219,13 @@ function waitingSection(
                         >`
                       : ''
                   }
+                  ${
+                    w.restored
+                      ? html`<span data-f="restored"
+                          >· ${t('restored.short', { version: w.restored.version })}</span
+                        >`
+                      : ''
+                  }
                   ${w.note ? html`<q class="note" data-f="note">${w.note}</q>` : ''}
                 </li>`,
             )}
@@ -453,7 +460,23 @@ export function renderDraft(
                 : ''
             }
           </section>`;
-  const noteAndRejections = html`${
+  const restore = d.restored;
+  const restoredSection = restore
+    ? html`<section id="restored" data-version="${restore.version}">
+        <h2>${t('restored.title', { version: restore.version })}</h2>
+        <p data-f="summary">
+          ${t('restored.summary', { version: restore.version, siteGroup: d.siteGroup, onAir: restore.onAirVersion })}
+        </p>
+        ${(['expired', 'ended', 'kept'] as const).map((k) =>
+          restore[k].length
+            ? html`<p data-f="${k}">
+                ${t(`restored.${k}`, { count: restore[k].length, ids: restore[k].join(', ') })}
+              </p>`
+            : '',
+        )}
+      </section>`
+    : '';
+  const noteAndRejections = html`${restoredSection}${
     d.note
       ? html`<section id="author-note">
           <h2>${t('note.title', { author: d.createdBy ?? t('unknown') })}</h2>

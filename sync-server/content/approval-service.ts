@@ -26,6 +26,7 @@ import type { Resolution, ThreeWayDiff } from '../../protocol/manifest-merge.js'
 import {
   type DraftFile,
   type DraftStale,
+  type DraftRestore,
   type DraftView,
   MAX_DRAFT_NOTE_CHARS,
   type PublishResult,
@@ -123,6 +124,8 @@ export interface DraftSummary {
   missing: string[];
   /** The author's note to the approvers. */
   note?: string;
+  /** A draft that restores a published version: which, and what became of its emergency messages. */
+  restored?: DraftRestore;
   /** Each time it was sent back to its author, oldest first. */
   rejections: DraftView['rejections'];
   /** Set when it is out of date (DraftService's rule): what it was made from, what is on air. */
@@ -687,6 +690,7 @@ export function summarise(d: DraftView): DraftSummary {
     signatures: d.signatures,
     missing: d.missing,
     ...(d.note !== undefined ? { note: d.note } : {}),
+    ...(d.restored ? { restored: d.restored } : {}),
     rejections: d.rejections,
     ...(d.stale ? { stale: d.stale } : {}),
   };

@@ -2,6 +2,7 @@
 import { coded, GatecastError, type Problem } from '../../protocol/errors.js';
 import type { MergeRef, ThreeWayDiff } from '../../protocol/manifest-merge.js';
 import { isDashboardLanguage } from '../dashboard/language.js';
+import { type MediaFileRefusal, refusalLine, refusalReason } from './media-refusals.js';
 import { authoringTexts } from './texts.js';
 
 /** The request or the workspace's manifest breaks a rule; `problems` names every one. */
@@ -38,6 +39,35 @@ export class MediaRejectedError extends GatecastError {
     super(message);
   }
 }
+
+/**
+ * Media files refused by their content, every one at once; nothing was stored (an upload) and no
+ * draft was made (a submission). `files` lists each with its code, name, what its bytes are and where
+ * it is used; the message says them in the asked language. An upload answers with its file's own
+ * code (MEDIA_TYPE_MISMATCH, …); a submission with MEDIA_REFUSED.
+ */
+export class MediaRefusedError extends GatecastError {
+  constructor(
+    readonly code: string,
+    readonly files: MediaFileRefusal[],
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+  details(): Record<string, unknown> {
+    return { files: this.files };
+  }
+  messageIn(lang: string): string | undefined {
+    if (!isDashboardLanguage(lang)) return undefined;
+    if (this.code !== 'MEDIA_REFUSED' && this.files.length === 1) return refusalReason(lang, this.files[0]!);
+    return [
+      authoringTexts.text(lang, 'media.refusedAll', { count: this.files.length }),
+      ...this.files.map((f) => refusalLine(lang, f)),
+    ].join('\n');
+  }
+}
+export const isMediaRefusedError = (e: unknown): e is MediaRefusedError => e instanceof MediaRefusedError;
 
 /** No such media file in the store. */
 export class MediaNotFoundError extends coded('MEDIA_NOT_FOUND') {}

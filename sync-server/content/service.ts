@@ -29,6 +29,7 @@ import type { TufRepository } from '../tuf/repository.js';
 import {
   ContentWorkflowError,
   MediaNotFoundError,
+  MediaRefusedError,
   RebaseConflictError,
   SiteGroupUnknownError,
   staleBaseMessage,
@@ -38,6 +39,16 @@ import type { MediaRecord, MediaStore, MediaUpload } from './media-store.js';
 import type { WorkspaceRecord, WorkspaceStore } from './workspace-store.js';
 import { type SubmitProgress, SubmitProgressBoard } from './submit-progress.js';
 import { type DetectedType, detectFileType } from '../web/untrusted-bytes.js';
+import { MediaRefusal } from '../../platform/media-probe.js';
+import { MediaToolError } from '../../platform/media-tools.js';
+import { type MediaFileRefusal, mediaFileRefusal, mediaUses } from './media-refusals.js';
+
+/** Whether `err` is a verdict on the file's bytes (not a failure of the server or of the tools' install). */
+const isFileRefusal = (err: unknown): boolean =>
+  err instanceof MediaRefusal || (err instanceof MediaToolError && !err.notStarted);
+
+const refusedMessage = (files: readonly MediaFileRefusal[]): string =>
+  `${files.length} media file(s) refused:\n${files.map((f) => `  - ${f.path}: ${f.message}`).join('\n')}`;
 
 /** The longest preview window. */
 export const MAX_PREVIEW_HOURS = 168;
@@ -430,6 +441,9 @@ export class ContentService {
     const board = this.#progress;
     if (ticket)
       board.start({ ticket, by: by.username, siteGroup, draftId: draft.id, paths: draft.missing, at: now });
+    // Every file is checked, even after one is refused, so the author hears of each bad one at once;
+    // any refusal discards the draft (nothing half-made is left).
+    const refused: MediaFileRefusal[] = [];
     try {
       for (const path of draft.missing) {
         if (ticket) board.checking(ticket, path);
@@ -437,12 +451,24 @@ export class ContentService {
           const { stream } = await this.o.media.open(path);
           await this.o.drafts.upload(draft.id, path, stream);
         } catch (err) {
-          if (ticket) board.failed(ticket, path, err);
-          throw err;
+          if (!isFileRefusal(err)) {
+            if (ticket) board.failed(ticket, path, err);
+            throw err;
+          }
+          const refusal = mediaFileRefusal(path, err, mediaUses(saved.manifest, path));
+          refused.push(refusal);
+          if (ticket) board.failed(ticket, path, err, refusal);
+          continue;
         }
         if (ticket) board.done(ticket, path);
         uploaded.push(path);
       }
+      if (refused.length)
+        throw new MediaRefusedError(
+          'MEDIA_REFUSED',
+          refused,
+          `the workspace of "${siteGroup}" was not submitted: ${refusedMessage(refused)}`,
+        );
     } catch (err) {
       if (ticket) board.finish(ticket, 'refused');
       await this.o.drafts
@@ -542,7 +568,15 @@ export class ContentService {
   /** Stores one upload (see MediaStore.put) for a known site group. */
   async putMedia(u: MediaUpload): Promise<MediaRecord> {
     this.#known(u.siteGroup);
-    const rec = await this.o.media.put(u);
+    let rec: MediaRecord;
+    try {
+      rec = await this.o.media.put(u);
+    } catch (err) {
+      if (!isFileRefusal(err)) throw err;
+      // The check's verdict with what it found as data, so the page says it in its own language.
+      const refusal = mediaFileRefusal(u.originalName, err);
+      throw new MediaRefusedError(refusal.code, [refusal], (err as Error).message, { cause: err });
+    }
     this.o.log.info('media uploaded', { path: rec.path, bytes: rec.length, by: u.uploadedBy });
     return rec;
   }

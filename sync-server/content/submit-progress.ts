@@ -7,6 +7,7 @@
  */
 import { isGatecastError } from '../../protocol/errors.js';
 import type { DraftView } from '../../protocol/publish-api.js';
+import type { MediaFileRefusal } from './media-refusals.js';
 
 /** The random name the page gives its submission, to ask for its progress. */
 export const SUBMIT_TICKET = /^[A-Za-z0-9_-]{8,64}$/;
@@ -24,6 +25,8 @@ export interface SubmitFileProgress {
   /** Why it was refused (failed): the error's code and its message, which names the file. */
   code?: string;
   message?: string;
+  /** The refusal as data (name, what its bytes are, where it is used): the page says it in its words. */
+  refusal?: MediaFileRefusal;
 }
 
 export interface SubmitProgress {
@@ -84,12 +87,13 @@ export class SubmitProgressBoard {
     f.progress = 1;
   }
 
-  failed(ticket: string, path: string, err: unknown): void {
+  failed(ticket: string, path: string, err: unknown, refusal?: MediaFileRefusal): void {
     const f = this.#file(ticket, path);
     if (!f) return;
     f.state = 'failed';
     if (isGatecastError(err)) f.code = err.code;
     f.message = (err as Error).message;
+    if (refusal) f.refusal = refusal;
   }
 
   /** The submission ended: each file done gets what it became (from the draft's record). */

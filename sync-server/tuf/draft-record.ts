@@ -1,6 +1,6 @@
 /** A draft as the repository keeps it on disk (drafts/<id>/draft.json), read back through this schema. */
 import { z } from 'zod';
-import { DraftFile, DraftRejection, DraftStatus } from '../../protocol/publish-api.js';
+import { DraftFile, DraftRejection, DraftRestore, DraftStatus } from '../../protocol/publish-api.js';
 import { DraftMediaEntry } from './draft-media.js';
 import { DraftKind } from './draft-signing-rules.js';
 
@@ -28,6 +28,8 @@ export const DraftRecord = z.object({
   basedOnVersion: z.number().int().min(0).optional(),
   /** The author's note to the approvers. */
   note: z.string().optional(),
+  /** A draft that restores a published version: which, and what became of its emergency messages. */
+  restored: DraftRestore.optional(),
   /** Each rejection, oldest first, with the signatures it voided (kept as the record of who signed). */
   rejections: z
     .array(

@@ -40,6 +40,8 @@ import {
   type CreateDraftRequest,
   checkDraft,
   RestoreDraftRequest,
+  type DraftRestore,
+  restoreSummary,
   MAX_DRAFT_NOTE_CHARS,
   DraftFile,
   type DraftStale,
@@ -136,6 +138,8 @@ export interface CreateDraftOptions {
   kind?: DraftKind;
   /** Emergency drafts: how long approvers have, from creation. */
   approveWithinMs?: number;
+  /** A draft that restores a published version (see DraftService.restore). */
+  restored?: DraftRestore;
 }
 
 export interface DraftServiceOptions {
@@ -280,6 +284,7 @@ export class DraftService {
       basedOnVersion: baseOf(rec),
       ...(rec.note !== undefined ? { note: rec.note } : {}),
       ...(stale ? { stale } : {}),
+      ...(rec.restored ? { restored: rec.restored } : {}),
       rejections: rec.rejections.map(({ voided, ...r }) => ({ ...r, voidedSignatures: voided.length })),
       ...(rec.media?.length
         ? {
@@ -533,6 +538,7 @@ export class DraftService {
         kind: opts.kind ?? 'content',
         basedOnVersion,
         ...(req.note?.trim() ? { note: req.note.trim() } : {}),
+        ...(opts.restored ? { restored: opts.restored } : {}),
         rejections: [],
         ...(opts.kind === 'emergency' && opts.approveWithinMs !== undefined
           ? { approveBy: tufTime(now + opts.approveWithinMs) }
@@ -559,8 +565,8 @@ export class DraftService {
    * keeps every published target, so nothing needs uploading), made from the version on air now so
    * it is not stale, and approved like any draft. Emergency messages do not come back by
    * themselves: one of that version that has expired, or that is no longer on air (ended), is
-   * dropped; one on air now that the version did not have stays on air. The note says which
-   * version it restores and what was dropped or kept.
+   * dropped; one on air now that the version did not have stays on air. The draft records which
+   * version it restores and what was dropped or kept (`restored`), beside the author's own note.
    */
   async restore(input: RestoreDraftRequest, by?: DraftActor): Promise<DraftView> {
     const req = RestoreDraftRequest.parse(input);
@@ -617,21 +623,27 @@ export class DraftService {
         throw new VersionNotFoundError(`version ${version} of "${siteGroup}" does not list media ${path}`);
       return { path, length: t.length, sha256 };
     });
-    const summary = [
-      `Restores version ${version} of "${siteGroup}" (version ${onAirVersion} is on air).`,
-      ...(expired.length ? [`Expired emergency messages dropped: ${expired.join(', ')}.`] : []),
-      ...(ended.length ? [`Ended emergency messages dropped: ${ended.join(', ')}.`] : []),
-      ...(stays.length ? [`Emergency messages on air now kept: ${stays.join(', ')}.`] : []),
-    ].join(' ');
-    const note = req.note?.trim() ? `${req.note.trim()}\n\n${summary}` : summary;
+    // Kept as data beside the author's note: each page says it in its reader's language.
+    const restored: DraftRestore = { version, onAirVersion, expired, ended, kept: stays };
     this.#log.info('restoring a published version', {
       siteGroup,
       version,
       onAirVersion,
       dropped: [...expired, ...ended],
       kept: stays,
+      summary: restoreSummary(siteGroup, restored),
     });
-    return this.create({ siteGroup, manifest: text, files, basedOnVersion: onAirVersion, note }, by);
+    return this.create(
+      {
+        siteGroup,
+        manifest: text,
+        files,
+        basedOnVersion: onAirVersion,
+        ...(req.note?.trim() ? { note: req.note } : {}),
+      },
+      by,
+      { restored },
+    );
   }
 
   /**

@@ -138,6 +138,7 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = Object.freeze({
   MEDIA_TYPE_MISMATCH: 415,
   MEDIA_UNSUPPORTED: 415,
   MEDIA_UNDECODABLE: 422,
+  MEDIA_REFUSED: 422,
   MEDIA_LIMITS: 422,
   MEDIA_NORMALISE_FAILED: 422,
   // Later, or elsewhere.

@@ -215,7 +215,8 @@ describe('gatecast keys / repo / draft', () => {
     const id3 = /draft (\S+) created: \S+ version 3 restores version 1/.exec(restored)?.[1] as string;
     expect(id3).toBeTruthy();
     expect(restored).toContain(`  ~ media ${SG}/media/tourism/en.png (new bytes)`);
-    expect(restored).toContain('note: Restores version 1');
+    expect(restored).toContain(`  Restores version 1 of "${SG}" (version 2 is on air).`);
+    expect(restored).not.toContain('note:');
     await expect(
       gatecast('draft', 'restore', ...local, '--site-group', SG, '--version', 'latest'),
     ).rejects.toMatchObject({ code: 'commander.invalidArgument' });

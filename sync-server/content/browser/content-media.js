@@ -11,8 +11,11 @@ import { D, M, q } from './content-editor.js';
 /**
  * @typedef {{ length: number, type?: string, width?: number, height?: number }} Facts
  * @typedef {{ path: string, original: Facts, normalised?: Facts, action: string }} MediaEntry
+ * @typedef {{ item: string, title?: string, language: string }} MediaUse
+ * @typedef {{ path: string, code: string, name: string, detected?: string, expected?: string,
+ *   uses: MediaUse[], message: string }} Refusal
  * @typedef {{ path: string, state: string, progress: number, media?: MediaEntry, code?: string,
- *   message?: string }} FileProgress
+ *   message?: string, refusal?: Refusal }} FileProgress
  * @typedef {{ outcome: 'submitted' | 'refused' | null, files: FileProgress[] }} Submission
  */
 
@@ -39,6 +42,28 @@ function facts(f) {
   return (what ? what + ', ' : '') + size(f.length);
 }
 
+/** A kind of file in the page's words ("một tài liệu PDF"). @param {string | undefined} k */
+function kind(k) {
+  return M['media.kind.' + k] || M['media.kind.unknown'];
+}
+
+/**
+ * Why a file was refused, and where it is used, in the page's words (the same texts the server's
+ * error message uses, see media-refusals.ts).
+ * @param {Refusal} r
+ */
+function refusalLine(r) {
+  const why = M['media.why.' + r.code] || M['media.why.other'];
+  const reason = fill(why, { name: r.name, detected: kind(r.detected), expected: kind(r.expected) });
+  if (!r.uses.length) return fill(M['media.failed'], { path: r.path, reason });
+  const uses = r.uses
+    .map((u) =>
+      fill(M['media.use'], { item: u.title || u.item, language: M['lang.' + u.language] || u.language }),
+    )
+    .join('; ');
+  return fill(M['media.failedIn'], { path: r.path, uses, reason });
+}
+
 /** @param {FileProgress} f @param {Submission} s */
 function line(f, s) {
   const path = f.path;
@@ -62,6 +87,7 @@ function line(f, s) {
       );
     }
     case 'failed': {
+      if (f.refusal) return refusalLine(f.refusal);
       const lead = (f.code && M['media.refusal.' + f.code]) || M['media.refusal.other'];
       return fill(M['media.failed'], { path, reason: lead + (f.message ? ' — ' + f.message : '') });
     }
@@ -101,7 +127,9 @@ export function showMedia(s) {
     s.outcome === 'submitted'
       ? fill(M['media.submitted'], { saved: size(Math.max(0, saved)) })
       : s.outcome === 'refused'
-        ? M['media.refused']
+        ? s.files.some((f) => f.refusal)
+          ? fill(M['media.refusedAll'], { count: s.files.filter((f) => f.refusal).length })
+          : M['media.refused']
         : fill(M['media.running'], { count: s.files.length });
   box.hidden = s.files.length === 0;
 }

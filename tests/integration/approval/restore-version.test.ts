@@ -6,6 +6,7 @@ import type { SigningKey } from '../../../platform/tuf-keys.js';
 import { latestManifest } from '../../../sync-server/tuf/published-manifest.js';
 import { actor, approvalRig, bundleText, mapFile, SG, type Session } from '../../helpers/approval.js';
 import { cleanupsAfterEach } from '../../helpers/cleanups.js';
+import { approvalTexts } from '../../../sync-server/content/texts.js';
 import { launchChromium, loginThroughPage } from '../../helpers/dashboard.js';
 
 const cleanups = cleanupsAfterEach();
@@ -34,6 +35,9 @@ async function approveTwice(rig: Rig, id: string, ap1: Session, ap2: Session) {
   return second.body;
 }
 
+const escapeHtml = (t: string) =>
+  t.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
+
 const onAirText = (rig: Rig) => latestManifest(rig.s.server.tuf!.repo, rig.tuf.dir, SG);
 
 describe('restoring a published version as a new draft', () => {
@@ -55,7 +59,9 @@ describe('restoring a published version as a new draft', () => {
       createdBy: 'author',
       missing: [],
     });
-    expect(restored.body.note).toContain('Restores version 1');
+    // What it restores is data beside the author's note (each page says it in its own words).
+    expect(restored.body.restored).toEqual({ version: 1, onAirVersion: 2, expired: [], ended: [], kept: [] });
+    expect(restored.body.note).toBeUndefined();
     // Its content is version 1's, byte for byte: the bundle and the media by their hashes.
     const manifest = (await s.server.tuf!.drafts.manifest(restored.body.id)).toString('utf8');
     expect(manifest).toBe(bundleText());
@@ -152,9 +158,35 @@ describe('restoring a published version as a new draft', () => {
     });
     expect(restored.status).toBe(201);
     expect(restored.body.basedOnVersion).toBe(3);
-    expect(restored.body.note).toContain('Quay lại nội dung tuần trước');
-    expect(restored.body.note).toContain('Expired emergency messages dropped: em-short.');
-    expect(restored.body.note).toContain('Ended emergency messages dropped: em-long.');
+    expect(restored.body.note).toBe('Quay lại nội dung tuần trước');
+    expect(restored.body.restored).toEqual({
+      version: 2,
+      onAirVersion: 3,
+      expired: ['em-short'],
+      ended: ['em-long'],
+      kept: [],
+    });
+    // The draft page says it in the session's language, Vietnamese by default and English when asked.
+    const page = async (lang: string) =>
+      (await fetch(`${rig.base}/dashboard/drafts/${restored.body.id}`, {
+        headers: { cookie: `${author2.cookie}; gatecast_lang=${lang}` },
+      }).then((r) => r.text())) as string;
+    const vi = await page('vi');
+    for (const line of [
+      approvalTexts.text('vi', 'restored.summary', { version: 2, siteGroup: SG, onAir: 3 }),
+      approvalTexts.text('vi', 'restored.expired', { count: 1, ids: 'em-short' }),
+      approvalTexts.text('vi', 'restored.ended', { count: 1, ids: 'em-long' }),
+    ])
+      expect(vi).toContain(escapeHtml(line));
+    expect(vi).not.toContain('emergency messages dropped');
+    const en = await page('en');
+    expect(en).toContain('1 expired emergency message dropped: em-short.');
+    expect(en).toContain('1 ended emergency message dropped: em-long.');
+    // The approvers' list of drafts waiting says what it restores, in their language.
+    const list = await fetch(`${rig.base}/dashboard/drafts`, { headers: { cookie: ap1b.cookie } }).then((r) =>
+      r.text(),
+    );
+    expect(list).toContain(escapeHtml(approvalTexts.text('vi', 'restored.short', { version: 2 })));
     const manifest = JSON.parse((await s.server.tuf!.drafts.manifest(restored.body.id)).toString('utf8'));
     expect(manifest.emergencies).toEqual([]);
     expect(manifest.items[1].variants.vi.body).toBe('Phiên bản 2');
@@ -187,7 +219,8 @@ describe('restoring a published version as a new draft', () => {
 
     const restored = await call(author, 'POST', '/api/publish/drafts/restore', { siteGroup: SG, version: 1 });
     expect(restored.status).toBe(201);
-    expect(restored.body.note).not.toContain(emId);
+    // Ending early publishes nothing: version 2 is still the one on air.
+    expect(restored.body.restored).toEqual({ version: 1, onAirVersion: 2, expired: [], ended: [], kept: [] });
     const manifest = JSON.parse((await s.server.tuf!.drafts.manifest(restored.body.id)).toString('utf8'));
     expect(manifest.emergencies ?? []).toEqual([]);
   });
@@ -222,5 +255,13 @@ describe('restoring a published version as a new draft', () => {
     const d = await rig.s.server.tuf!.drafts.get(id);
     expect(d).toMatchObject({ status: 'open', version: 3, basedOnVersion: 2, createdBy: 'author' });
     expect((await rig.s.server.tuf!.drafts.manifest(id)).toString('utf8')).toBe(bundleText());
+    // The page it lands on says what the draft restores in Vietnamese, as the rest of the page.
+    expect(await page.$eval('#restored h2', (e) => e.textContent?.trim())).toBe(
+      approvalTexts.text('vi', 'restored.title', { version: 1 }),
+    );
+    expect(await page.$eval('#restored [data-f="summary"]', (e) => e.textContent?.trim())).toBe(
+      approvalTexts.text('vi', 'restored.summary', { version: 1, siteGroup: SG, onAir: 2 }),
+    );
+    expect(await page.$eval('main', (e) => e.textContent)).not.toContain('Restores version');
   });
 });

@@ -255,7 +255,7 @@ describe('content page: media normalisation on submit', () => {
     expect(errors).toEqual([]);
   }, 240_000);
 
-  it('names the refused file and why, in English, and makes no draft', async () => {
+  it('names the refused file, where it is used and why, in English, and makes no draft', async () => {
     const dir = tempFolder(cleanups, 'gc-media-refused-');
     const s = await start(dir);
     const { cookie, csrfToken } = await apiLogin(s.base, 'author');
@@ -314,15 +314,18 @@ describe('content page: media normalisation on submit', () => {
       text: li.textContent!,
     }));
     expect(row).toMatchObject({ path, state: 'failed', code: 'MEDIA_LIMITS' });
-    const lead = authoringTexts.text('en', 'media.refusal.MEDIA_LIMITS');
-    expect(
-      row.text.startsWith(authoringTexts.text('en', 'media.failed', { path, reason: `${lead} — ` })),
-    ).toBe(true);
-    // The server's own words name the file too.
-    expect(row.text).toContain(`${path.split('/').pop()} is a WEBM video over the screens' limits`);
-    expect(await page.$eval('#cw-media-state', (e) => e.textContent)).toBe(
-      authoringTexts.text('en', 'media.refused'),
+    // The page's own words: the file, where it is used, and why.
+    expect(row.text).toBe(
+      authoringTexts.text('en', 'media.failedIn', {
+        path,
+        uses: 'item “Clip”, Language-neutral (shared)',
+        reason: `${path.split('/').pop()} is a WebM video over the screens' limits; export it as MP4`,
+      }),
     );
+    expect(await page.$eval('#cw-media-state', (e) => e.textContent)).toBe(
+      authoringTexts.text('en', 'media.refusedAll', { count: 1 }),
+    );
+    expect(await page.$eval('#cw-media-state', (e) => e.textContent)).toContain('1 file was refused');
     expect(await s.server.tuf!.drafts.list()).toEqual([]);
   }, 120_000);
 });

@@ -205,7 +205,7 @@ describe('the ops workflow, walked in the dashboard by an author and two approve
     makePdf(wrong);
     await (await a.$(`${welcomeKm} input.cw-file:not([data-slot])`))!.uploadFile(wrong);
     const refusal = auth('variant.uploadFailed', {
-      message: 'chao-mung-km.png is a PDF document, not a PNG image',
+      message: 'chao-mung-km.png là một tài liệu PDF, không phải một ảnh PNG',
     });
     await a.waitForFunction(
       (sel, t) => document.querySelector(sel)?.textContent === t,
@@ -397,7 +397,9 @@ describe('the ops workflow, walked in the dashboard by an author and two approve
     expect(await text(a, `${versionRow(3)} td:last-child`)).toBe(appr('versions.onAir'));
     await Promise.all([a.waitForNavigation(), a.click(restoreButton)]);
     const restored = decodeURIComponent(new URL(a.url()).pathname.split('/').pop()!);
-    expect(await text(a, '#author-note blockquote')).toContain(`Restores version 1 of "${SITE}"`);
+    expect(await text(a, '#restored [data-f="summary"]')).toBe(
+      appr('restored.summary', { version: 1, siteGroup: SITE, onAir: 3 }),
+    );
     await bothApprove(restored, 4, async (who) => {
       const docs = await itemLanguages(who.page, 'documents');
       for (const l of LANGS)

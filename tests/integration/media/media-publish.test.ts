@@ -48,7 +48,12 @@ describe('media checked by content and normalised at publish', () => {
         body: new Blob([new Uint8Array(bytes)]),
       },
     );
-    return { status: res.status, body: (await res.json()) as { error?: { code: string; message: string } } };
+    return {
+      status: res.status,
+      body: (await res.json()) as {
+        error?: { code: string; message: string; files?: { message: string }[] };
+      },
+    };
   }
 
   it('refuses a PDF named vi.png, a program named .exe and a cut PNG at the dashboard upload, keeping nothing', async () => {
@@ -56,14 +61,16 @@ describe('media checked by content and normalised at publish', () => {
     const pdf = makePdf(join(rig.t.path, 'vi.png'));
     const r = await uploadToDashboard('vi.png', pdf);
     expect(r.status).toBe(415);
+    // The dashboard's session reads it in its language (Vietnamese); the check's words stay beside.
     expect(r.body.error).toMatchObject({
       code: 'MEDIA_TYPE_MISMATCH',
-      message: 'vi.png is a PDF document, not a PNG image',
+      message: 'vi.png là một tài liệu PDF, không phải một ảnh PNG',
+      files: [{ code: 'MEDIA_TYPE_MISMATCH', message: 'vi.png is a PDF document, not a PNG image' }],
     });
     const exe = await uploadToDashboard('setup.exe', makeProgram(join(rig.t.path, 'setup.exe')));
     expect(exe.status).toBe(415);
     expect(exe.body.error?.code).toBe('MEDIA_UNSUPPORTED');
-    expect(exe.body.error?.message).toMatch(
+    expect(exe.body.error?.files?.[0]?.message).toMatch(
       /^setup\.exe is an ELF executable \(a program\); \.exe files are not accepted/,
     );
     const png = await makePng(join(rig.t.path, 'map.png'), 640, 360);
@@ -73,7 +80,9 @@ describe('media checked by content and normalised at publish', () => {
     );
     expect(cut.status).toBe(422);
     expect(cut.body.error?.code).toBe('MEDIA_UNDECODABLE');
-    expect(cut.body.error?.message).toMatch(/^map\.png starts like a PNG image but does not decode/);
+    expect(cut.body.error?.files?.[0]?.message).toMatch(
+      /^map\.png starts like a PNG image but does not decode/,
+    );
     expect(blobs()).toEqual(before);
     // The real PNG is taken.
     expect((await uploadToDashboard('map.png', png)).status).toBe(201);
