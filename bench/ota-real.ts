@@ -20,6 +20,8 @@
  *     `daemon.onPlayed`). It includes A's 1 s pause and its shutdown (Chromium closing), the unit's
  *     RestartSec (5 s in provisioning/units/daemon-unit.ts; `--restart-sec` overrides it), the
  *     start-up check and B's own start.
+ *   The record's time is the page's, moved by the screen's trusted-clock offset rounded to whole
+ *   seconds: 0 here, where the server and the screen share one system clock.
  *   cold start: the same screen, B committed, powered on again by a fresh unit (as at boot, no
  *     RestartSec): from the unit's first fork (ExecStartPre) to B's first content frame, measured the
  *     same way.
