@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- ota [--runs 200] [--seed 1] [--commit-within-ms 5000] [--parallel 16]`
+ * `npm run bench -- ota [--runs 200] [--seed 1] [--commit-within-ms 5000] [--parallel 16] [--real [5]] [--real-only] [--restart-sec 5]`
  *
  * Over-the-air updates cut by a power loss. A real TUF repository with a `releases` role (two of
  * three release approvers sign) is served on 127.0.0.1; it holds three fixture releases, each a
@@ -23,8 +23,23 @@
  * leaving with exit 75, the restart and both start-up checks); baseline in the same run, alternating:
  * a cold start of the same app (every fourth run) on a screen where 1.1.0 is committed, from the fork
  * to "plays".
+ * These fixture apps stand in for the daemon: their switch-to-first-frame says how long the release
+ * machinery takes around a start, not how long the real daemon takes to show content again.
+ *
+ * `--real [n]` adds the real measurement (bench/ota-real.ts), after the kill runs: two real release
+ * builds of this package (A, and B the same with a bumped version), a real sync server with the TUF
+ * `releases` role, a screen whose daemon runs from its `current` link as its systemd unit runs it,
+ * playing the signed sample bundle in headless Chromium, offered B. n switches (rename of `current`
+ * → B's first content frame) alternating with n cold starts of B on the same screen (the unit's first
+ * fork → first content frame); 5 each when no number follows. `--real-only` runs only that part (no
+ * kill runs); `--restart-sec <s>` replaces the unit's RestartSec (5 s) between A's exit and B's start.
  * Ends with
  *   ota: <bricked> bricked of <n> runs (baseline 0, median switch-to-first-frame <ms>, rollbacks <k>)
+ * and with `--real`, inside the parentheses:
+ *   …, rollbacks <k>; real daemon: switch-to-first-frame <ms> vs cold start <ms>, ratio <r>, goal ≤ 1.3)
+ * or, with `--real-only`:
+ *   ota: real daemon only, no fixture kill runs (real daemon: switch-to-first-frame <ms> vs cold start <ms>, ratio <r>, goal ≤ 1.3)
+ * (`, <k> rounds or checks failed` follows the goal when a real round did not finish or went wrong).
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -43,6 +58,7 @@ import { seededRandom } from '../tests/helpers/seeded-random.js';
 import { tempDir } from '../tests/helpers/temp.js';
 import { startTufRepo, type TufRepoFixture } from '../tests/helpers/tuf-repo.js';
 import { median, numberArg, percentile, positiveArg } from './lib.js';
+import { realOta, unitRestartSec } from './ota-real.js';
 import type { OtaMessage } from './ota.worker.js';
 
 type Kind = 'good' | 'crash' | 'silent';
@@ -51,6 +67,8 @@ const PHASES: Phase[] = ['download', 'unpack', 'switch', 'first-start', 'commit'
 const VERSION: Record<Kind, string> = { good: '1.1.0', crash: '1.2.0', silent: '1.3.0' };
 const FROM = '1.0.0';
 const MAX_STARTS = 12;
+/** Real switches and cold starts when `--real` has no number. */
+const REAL_ROUNDS = 5;
 
 const APPS: Record<Kind, string> = {
   good: 'export function start(ctx) {\n  ctx.onAir();\n}\n',
@@ -148,7 +166,15 @@ function makeDevice(dir: string, version: string): Device {
   return { dir, store };
 }
 
-export default async function ota(args: string[]): Promise<void> {
+interface FixtureSummary {
+  bricked: number;
+  runs: number;
+  switchMs: number;
+  rollbacks: number;
+}
+
+/** The kill runs on fixture releases: prints their figures and gives what the last line needs. */
+async function fixtureRuns(args: string[]): Promise<FixtureSummary> {
   const runs = positiveArg(args, 'runs', 200);
   const seed = numberArg(args, 'seed', 1);
   const commitWithinMs = positiveArg(args, 'commit-within-ms', 5000);
@@ -382,11 +408,58 @@ export default async function ota(args: string[]): Promise<void> {
         `cold start of the same app: median ${cs} ms of ${coldMs.length} (p90 ${percentile(coldMs, 90).toFixed(0)}); ` +
         `ratio ${(sw / cs).toFixed(3)} (goal ≤ 1.3× a cold start)\n`,
     );
-    process.stdout.write(
-      `ota: ${bricked} bricked of ${runs} runs (baseline 0, median switch-to-first-frame ${sw} ms, rollbacks ${rollbacks})\n`,
-    );
+    return { bricked, runs, switchMs: sw, rollbacks };
   } finally {
     await repo?.close();
     tmp.cleanup();
   }
+}
+
+/** `--real [n]`: n real switches and n cold starts (5 when no number follows); null when absent. */
+function realArg(args: string[], realOnly: boolean): number | null {
+  const i = args.indexOf('--real');
+  if (i < 0) return realOnly ? REAL_ROUNDS : null;
+  const next = args[i + 1];
+  if (next === undefined || next.startsWith('--')) return REAL_ROUNDS;
+  const n = Number(next);
+  if (!Number.isInteger(n) || n <= 0) throw new Error('--real needs a positive whole number');
+  return n;
+}
+
+export default async function ota(args: string[]): Promise<void> {
+  const realOnly = args.includes('--real-only');
+  const rounds = realArg(args, realOnly);
+  const restartSec = args.includes('--restart-sec') ? numberArg(args, 'restart-sec', 0) : unitRestartSec();
+  if (!Number.isFinite(restartSec) || restartSec < 0) throw new Error('--restart-sec needs a number ≥ 0');
+  const fixture = realOnly ? null : await fixtureRuns(args);
+  let real: string | null = null;
+  if (rounds !== null) {
+    const write = (line: string) => process.stdout.write(line);
+    write(`real daemon: ${rounds} switches and ${rounds} cold starts (RestartSec ${restartSec} s)\n`);
+    const r = await realOta({ rounds, restartSec, out: write });
+    for (const p of r.problems) write(`  ${p.split('\n').slice(0, 12).join('\n    ')}\n`);
+    const ms = (xs: number[]) => (xs.length ? median(xs).toFixed(0) : 'n/a');
+    const sw = r.switches.map((x) => x.totalMs);
+    const cold = r.colds.map((x) => x.totalMs);
+    const ratio = sw.length && cold.length ? (median(sw) / median(cold)).toFixed(3) : 'n/a';
+    const withoutWait = r.switches.map((x) => x.totalMs - r.restartSec * 1000);
+    write(
+      `real daemon (two release builds in ${r.buildS.toFixed(0)} s): switch-to-first-frame median ${ms(sw)} ms of ${sw.length} ` +
+        `(A's exit after the rename ${ms(r.switches.map((x) => x.aExitMs))}, restart wait and check ${ms(r.switches.map((x) => x.restartMs))}, ` +
+        `B's start to first frame ${ms(r.switches.map((x) => x.bStartMs))}); cold start median ${ms(cold)} ms of ${cold.length} ` +
+        `(check ${ms(r.colds.map((x) => x.checkMs))}, daemon start to first frame ${ms(r.colds.map((x) => x.startMs))}); ` +
+        `ratio ${ratio} (goal ≤ 1.3); less the ${r.restartSec} s RestartSec wait, the switch takes ${ms(withoutWait)} ms ` +
+        `(ratio ${withoutWait.length && cold.length ? (median(withoutWait) / median(cold)).toFixed(3) : 'n/a'})\n`,
+    );
+    real = `real daemon: switch-to-first-frame ${ms(sw)} ms vs cold start ${ms(cold)} ms, ratio ${ratio}, goal ≤ 1.3`;
+    if (r.problems.length) real += `, ${r.problems.length} rounds or checks failed`;
+  }
+  if (fixture === null) {
+    process.stdout.write(`ota: real daemon only, no fixture kill runs (${real})\n`);
+    return;
+  }
+  process.stdout.write(
+    `ota: ${fixture.bricked} bricked of ${fixture.runs} runs (baseline 0, median switch-to-first-frame ${fixture.switchMs} ms, rollbacks ${fixture.rollbacks}` +
+      `${real === null ? '' : `; ${real}`})\n`,
+  );
 }
