@@ -3,7 +3,6 @@
  * reviewed and signed on the approver's machine (only the signature leaves it), and published.
  */
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { MultiBar, Presets, SingleBar } from 'cli-progress';
 import { type Command, InvalidArgumentError } from 'commander';
 import { prepareDraftFromFolder } from '../platform/draft-folder.js';
@@ -20,6 +19,7 @@ import {
   fetchFor,
   info,
   out,
+  askLine,
   type PublishCliIo,
   type TargetOpts,
   UsageError,
@@ -29,20 +29,6 @@ import {
 
 /** The approver answered no when asked to sign. */
 export class SigningDeclinedError extends coded('SIGNING_DECLINED') {}
-
-/** Reads one line of an answer (a terminal or a pipe); undefined when the input ends first. */
-async function askLine(question: string, io: PublishCliIo): Promise<string | undefined> {
-  const rl = createInterface({ input: io.stdin, terminal: false });
-  try {
-    // Listen before asking: an answer that is already waiting must not be lost.
-    const lines = rl[Symbol.asyncIterator]();
-    io.stderr.write(question);
-    const next = await lines.next();
-    return next.done ? undefined : String(next.value);
-  } finally {
-    rl.close();
-  }
-}
 
 /** The approver's review of a draft: its summary and what it changes against the version on air. */
 async function reviewLines(client: PublishClient, d: DraftView): Promise<string[]> {

@@ -11,7 +11,6 @@
  * asked), shows it and asks `[y/N]` unless --yes. A refusal prints the server's reason and code and
  * exits 1.
  */
-import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import type { EmergencyEndStatusView, EmergencyRef } from '../protocol/emergency-end.js';
 import { coded } from '../protocol/errors.js';
@@ -22,6 +21,7 @@ import {
   accountClient,
   explainRefusal,
   out,
+  askLine,
   type PublishCliIo,
   processIo,
   type TargetOpts,
@@ -33,20 +33,6 @@ export class EndDeclinedError extends coded('END_DECLINED') {}
 
 interface EmergencyOpts extends TargetOpts {
   siteGroup?: string;
-}
-
-/** Reads one line of an answer; undefined when the input ends first. */
-async function askLine(question: string, io: PublishCliIo): Promise<string | undefined> {
-  const rl = createInterface({ input: io.stdin, terminal: false });
-  try {
-    // Listen before asking: an answer that is already waiting must not be lost.
-    const lines = rl[Symbol.asyncIterator]();
-    io.stderr.write(question);
-    const next = await lines.next();
-    return next.done ? undefined : String(next.value);
-  } finally {
-    rl.close();
-  }
 }
 
 /** Runs `run` with an account session at --server; an ended session's file goes, a role refusal names the role. */

@@ -58,6 +58,20 @@ export interface PublishCliIo {
   env: NodeJS.ProcessEnv;
 }
 
+/** Reads one line of an answer (a terminal or a pipe); undefined when the input ends first. */
+export async function askLine(question: string, io: PublishCliIo): Promise<string | undefined> {
+  const rl = createInterface({ input: io.stdin, terminal: false });
+  try {
+    // Listen before asking: an answer that is already waiting must not be lost.
+    const lines = rl[Symbol.asyncIterator]();
+    io.stderr.write(question);
+    const next = await lines.next();
+    return next.done ? undefined : String(next.value);
+  } finally {
+    rl.close();
+  }
+}
+
 export const processIo: PublishCliIo = { stdin: process.stdin, stderr: process.stderr, env: process.env };
 
 /** The environment variable the draft commands take an account password from. */
