@@ -1,5 +1,11 @@
 /** Times, sizes and language names as the approval pages show them, in the reader's language. */
 import { type DashboardLanguage, DASHBOARD_LOCALE, formatDateTime } from '../dashboard/language.js';
+import { html, type SafeHtml } from '../web/escape.js';
+import {
+  EMERGENCY_DEFAULT_MINUTES,
+  EMERGENCY_MAX_MINUTES,
+  EMERGENCY_MIN_MINUTES,
+} from './approval-service.js';
 import { approvalTexts } from './texts.js';
 
 export function fmtTime(iso: string | undefined, lang: DashboardLanguage, tz: string): string {
@@ -27,4 +33,20 @@ export function languageName(tag: string, lang: DashboardLanguage): string {
   } catch {
     return tag; // not a tag Intl knows: show it as written
   }
+}
+
+/**
+ * How long an emergency stays on air, in minutes: the same field on the emergency form and the
+ * templates form (`label` is the form's own text for it).
+ */
+export function emergencyMinutesField(id: string, label: string): SafeHtml {
+  return html`<label for="${id}">${label}</label>
+    <input
+      id="${id}"
+      type="number"
+      min="${EMERGENCY_MIN_MINUTES}"
+      max="${EMERGENCY_MAX_MINUTES}"
+      value="${EMERGENCY_DEFAULT_MINUTES}"
+      required
+    />`;
 }

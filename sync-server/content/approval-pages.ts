@@ -7,7 +7,7 @@
 import { type ApprovalKey, approvalTexts } from './texts.js';
 import type { PublicUser } from '../accounts/service.js';
 import { isAllowed } from '../web/roles.js';
-import { fmtBytes, fmtTime, languageName } from './approval-format.js';
+import { emergencyMinutesField, fmtBytes, fmtTime, languageName } from './approval-format.js';
 import type {
   ActiveEmergency,
   DraftReview,
@@ -16,11 +16,7 @@ import type {
   PublishedVersion,
   WaitingDraft,
 } from './approval-service.js';
-import {
-  EMERGENCY_DEFAULT_MINUTES,
-  EMERGENCY_MAX_MINUTES,
-  EMERGENCY_MIN_MINUTES,
-} from './approval-service.js';
+import { EMERGENCY_MAX_MINUTES, EMERGENCY_MIN_MINUTES } from './approval-service.js';
 import { html, type SafeHtml } from '../web/escape.js';
 import { table, tableRow } from '../web/table.js';
 import { browserUrl } from '../dashboard/browser-files.js';
@@ -671,17 +667,10 @@ export function renderEmergency(
                 )}
               </div>`,
           )}
-          <label for="em-duration"
-            >${t('emergency.duration', { min: EMERGENCY_MIN_MINUTES, max: EMERGENCY_MAX_MINUTES })}</label
-          >
-          <input
-            id="em-duration"
-            type="number"
-            min="${EMERGENCY_MIN_MINUTES}"
-            max="${EMERGENCY_MAX_MINUTES}"
-            value="${EMERGENCY_DEFAULT_MINUTES}"
-            required
-          />
+          ${emergencyMinutesField(
+            'em-duration',
+            t('emergency.duration', { min: EMERGENCY_MIN_MINUTES, max: EMERGENCY_MAX_MINUTES }),
+          )}
           <button type="submit" id="em-submit">${t('emergency.submit')}</button>
         </form>`
       : html`<p class="empty">${t('emergency.noGates')}</p>`;

@@ -6,12 +6,8 @@
  * Every word comes from the catalogue (texts.ts); the scripts read theirs from a JSON block.
  */
 import type { PublicUser } from '../accounts/service.js';
-import { languageName } from '../content/approval-format.js';
-import {
-  EMERGENCY_DEFAULT_MINUTES,
-  EMERGENCY_MAX_MINUTES,
-  EMERGENCY_MIN_MINUTES,
-} from '../content/approval-service.js';
+import { emergencyMinutesField, languageName } from '../content/approval-format.js';
+import { EMERGENCY_MAX_MINUTES, EMERGENCY_MIN_MINUTES } from '../content/approval-service.js';
 import { browserUrl } from '../dashboard/browser-files.js';
 import { type DashboardLanguage, DASHBOARD_LOCALE, formatDateTime } from '../dashboard/language.js';
 import { jsonBlock, page } from '../dashboard/layout.js';
@@ -100,17 +96,10 @@ export function renderTemplatesPage(
                 </label>
               </fieldset>`,
           )}
-          <label for="tpl-duration"
-            >${t('templates.duration', { min: EMERGENCY_MIN_MINUTES, max: EMERGENCY_MAX_MINUTES })}</label
-          >
-          <input
-            id="tpl-duration"
-            type="number"
-            min="${EMERGENCY_MIN_MINUTES}"
-            max="${EMERGENCY_MAX_MINUTES}"
-            value="${EMERGENCY_DEFAULT_MINUTES}"
-            required
-          />
+          ${emergencyMinutesField(
+            'tpl-duration',
+            t('templates.duration', { min: EMERGENCY_MIN_MINUTES, max: EMERGENCY_MAX_MINUTES }),
+          )}
           <button type="submit" id="tpl-save">${t('templates.save')}</button>
           <button type="button" id="tpl-cancel" hidden>${t('templates.cancel')}</button>
         </form>`
