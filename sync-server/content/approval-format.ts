@@ -50,3 +50,20 @@ export function emergencyMinutesField(id: string, label: string): SafeHtml {
       required
     />`;
 }
+
+/**
+ * One gate language's title and text of an emergency: the same fields on the emergency form and
+ * the templates form (the labels are each form's own texts).
+ */
+export function emergencyLanguageFields(
+  language: string,
+  labels: { legend: string; title: string; body: string },
+): SafeHtml {
+  return html`<fieldset data-lang="${language}">
+    <legend>${labels.legend}</legend>
+    <label>${labels.title}<input name="title" maxlength="300" lang="${language}" /></label>
+    <label
+      >${labels.body}<textarea name="body" rows="3" maxlength="4000" lang="${language}"></textarea>
+    </label>
+  </fieldset>`;
+}

@@ -7,7 +7,13 @@
 import { type ApprovalKey, approvalTexts } from './texts.js';
 import type { PublicUser } from '../accounts/service.js';
 import { isAllowed } from '../web/roles.js';
-import { emergencyMinutesField, fmtBytes, fmtTime, languageName } from './approval-format.js';
+import {
+  emergencyLanguageFields,
+  emergencyMinutesField,
+  fmtBytes,
+  fmtTime,
+  languageName,
+} from './approval-format.js';
 import type {
   ActiveEmergency,
   DraftReview,
@@ -648,22 +654,12 @@ export function renderEmergency(
           ${v.siteGroups.map(
             (g, i) =>
               html`<div class="em-langs" data-site-group="${g.siteGroup}" ${i === 0 ? '' : 'hidden'}>
-                ${g.languages.map(
-                  (l) =>
-                    html`<fieldset data-lang="${l}">
-                      <legend>${t('emergency.language', { language: languageName(l, lang) })}</legend>
-                      <label
-                        >${t('emergency.titleField')}<input name="title" maxlength="300" lang="${l}"
-                      /></label>
-                      <label
-                        >${t('emergency.bodyField')}<textarea
-                          name="body"
-                          rows="3"
-                          maxlength="4000"
-                          lang="${l}"
-                        ></textarea>
-                      </label>
-                    </fieldset>`,
+                ${g.languages.map((l) =>
+                  emergencyLanguageFields(l, {
+                    legend: t('emergency.language', { language: languageName(l, lang) }),
+                    title: t('emergency.titleField'),
+                    body: t('emergency.bodyField'),
+                  }),
                 )}
               </div>`,
           )}

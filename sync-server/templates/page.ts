@@ -6,7 +6,7 @@
  * Every word comes from the catalogue (texts.ts); the scripts read theirs from a JSON block.
  */
 import type { PublicUser } from '../accounts/service.js';
-import { emergencyMinutesField, languageName } from '../content/approval-format.js';
+import { emergencyLanguageFields, emergencyMinutesField, languageName } from '../content/approval-format.js';
 import { EMERGENCY_MAX_MINUTES, EMERGENCY_MIN_MINUTES } from '../content/approval-service.js';
 import { browserUrl } from '../dashboard/browser-files.js';
 import { type DashboardLanguage, DASHBOARD_LOCALE, formatDateTime } from '../dashboard/language.js';
@@ -81,20 +81,12 @@ export function renderTemplatesPage(
           <input type="hidden" id="tpl-id" value="" />
           <label for="tpl-name">${t('templates.name')}</label>
           <input id="tpl-name" name="name" maxlength="120" required />
-          ${languages.map(
-            (l) =>
-              html`<fieldset data-lang="${l}">
-                <legend>${t('templates.language', { language: languageName(l, lang) })}</legend>
-                <label>${t('templates.titleField')}<input name="title" maxlength="300" lang="${l}" /></label>
-                <label
-                  >${t('templates.bodyField')}<textarea
-                    name="body"
-                    rows="3"
-                    maxlength="4000"
-                    lang="${l}"
-                  ></textarea>
-                </label>
-              </fieldset>`,
+          ${languages.map((l) =>
+            emergencyLanguageFields(l, {
+              legend: t('templates.language', { language: languageName(l, lang) }),
+              title: t('templates.titleField'),
+              body: t('templates.bodyField'),
+            }),
           )}
           ${emergencyMinutesField(
             'tpl-duration',
