@@ -14,6 +14,15 @@ import { launchChromium, loginThroughPage } from '../../helpers/dashboard.js';
 const cleanups = cleanupsAfterEach();
 const code = (r: { body: { error?: { code?: string } } }) => r.body.error?.code;
 
+/** An emergency on air from 08:00 to 09:00 on 1 December 2026 (the tests' clock starts at 08:00). */
+const expiringAt9 = (id: string, body: string) => ({
+  id,
+  text: { vi: { body } },
+  startsAt: '2026-12-01T08:00:00Z',
+  expiresAt: '2026-12-01T09:00:00Z',
+  perLanguageMs: 8000,
+});
+
 describe('out-of-date drafts', () => {
   it('names both versions, waits for its author only, is discarded with an audit entry and rebased on the version on air', async () => {
     const rig = await approvalRig();
@@ -101,13 +110,7 @@ describe('out-of-date drafts', () => {
     cleanups.push(rig.close);
     const { call } = rig;
     const [ap1] = await rig.logins('ap1');
-    const emergency = {
-      id: 'em-flood',
-      text: { vi: { body: 'Ngập lụt' } },
-      startsAt: '2026-12-01T08:00:00Z',
-      expiresAt: '2026-12-01T09:00:00Z',
-      perLanguageMs: 8000,
-    };
+    const emergency = expiringAt9('em-flood', 'Ngập lụt');
     const d = await rig.s.server.tuf!.drafts.create(
       { siteGroup: SG, manifest: bundleText('Chào', { emergencies: [emergency] }), files: [mapFile] },
       actor('author'),
@@ -146,13 +149,7 @@ describe('out-of-date drafts', () => {
     const clock = fakeClock(Date.parse('2026-12-01T08:00:00Z'));
     const rig = await approvalRig(clock);
     cleanups.push(rig.close);
-    const emergency = {
-      id: 'em-storm',
-      text: { vi: { body: 'Bão' } },
-      startsAt: '2026-12-01T08:00:00Z',
-      expiresAt: '2026-12-01T09:00:00Z',
-      perLanguageMs: 8000,
-    };
+    const emergency = expiringAt9('em-storm', 'Bão');
     const d = await rig.s.server.tuf!.drafts.create(
       { siteGroup: SG, manifest: bundleText('Chào', { emergencies: [emergency] }), files: [mapFile] },
       actor('author'),
