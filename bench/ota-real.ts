@@ -17,9 +17,10 @@
  *     in the same system call) to B's first content frame: the `actualStartAt` of B's first played
  *     item, as its proof of play reaches the server (the time the page reported for the animation
  *     frame in which the item went on air — the signal bench/first-frame.ts waits for through
- *     `daemon.onPlayed`). It includes A's 1 s pause and its shutdown (Chromium closing), the unit's
- *     RestartSec (5 s in provisioning/units/daemon-unit.ts; `--restart-sec` overrides it), the
- *     start-up check and B's own start.
+ *     `daemon.onPlayed`). It includes A's shutdown (its command's result sent, Chromium closing), the
+ *     unit's RestartSec (100 ms in the A/B unit of provisioning/units/daemon-unit.ts; `--restart-sec`
+ *     overrides it), the start-up check (which waits nothing after a planned exit:
+ *     device/release/start-pacing.ts) and B's own start.
  *   The record's time is the page's, moved by the screen's trusted-clock offset rounded to whole
  *   seconds: 0 here, where the server and the screen share one system clock.
  *   cold start: the same screen, B committed, powered on again by a fresh unit (as at boot, no
@@ -65,15 +66,15 @@ export function unitRestartSec(): number {
     usesGpio: false,
     releaseRoot: '/opt/gatecast',
   });
-  const m = /^RestartSec=(\d+(?:\.\d+)?)s$/m.exec(unit);
-  if (!m) throw new Error('the daemon unit has no RestartSec=<n>s line');
-  return Number(m[1]);
+  const m = /^RestartSec=(\d+(?:\.\d+)?)(ms|s)$/m.exec(unit);
+  if (!m) throw new Error('the daemon unit has no RestartSec=<n>s or <n>ms line');
+  return Number(m[1]) / (m[2] === 'ms' ? 1000 : 1);
 }
 
 export interface SwitchRun {
   /** From the rename of `current` to B's first content frame. */
   totalMs: number;
-  /** From the rename to A's daemon having exited (its 1 s pause, then its shutdown). */
+  /** From the rename to A's daemon having exited (its shutdown). */
   aExitMs: number;
   /** From A's exit to B's daemon spawned (RestartSec, then ExecStartPre's check). */
   restartMs: number;
@@ -260,6 +261,8 @@ export async function realOta(o: {
           restartMs: bStart.spawnedAtMs - aExit.exitedAtMs!,
           bStartMs: frame - bStart.spawnedAtMs,
         };
+        if (bStart.waitMs > 0)
+          problems.push(`${name}: ${B}'s first start waited ${bStart.waitMs} ms as after a crash`);
         if (aExit.version !== A || aExit.exitCode !== 75)
           problems.push(`${name}: the start before ${B}'s was ${aExit.version} with exit ${aExit.exitCode}`);
         switches.push(run);
@@ -289,6 +292,8 @@ export async function realOta(o: {
           startMs: coldFrame - spawned.spawnedAtMs,
         };
         if (spawned.version !== B) problems.push(`${name}: the cold start ran ${spawned.version}`);
+        if (spawned.waitMs > 0)
+          problems.push(`${name}: the cold start waited ${spawned.waitMs} ms as after a crash`);
         colds.push(cold);
         o.out(
           `  real cold start ${i}: ${cold.totalMs.toFixed(0)} ms (start-up check ${cold.checkMs.toFixed(0)} ms, ` +

@@ -32,7 +32,7 @@
  * playing the signed sample bundle in headless Chromium, offered B. n switches (rename of `current`
  * → B's first content frame) alternating with n cold starts of B on the same screen (the unit's first
  * fork → first content frame); 5 each when no number follows. `--real-only` runs only that part (no
- * kill runs); `--restart-sec <s>` replaces the unit's RestartSec (5 s) between A's exit and B's start.
+ * kill runs); `--restart-sec <s>` replaces the unit's RestartSec (100 ms) between A's exit and B's start.
  * Ends with
  *   ota: <bricked> bricked of <n> runs (baseline 0, median switch-to-first-frame <ms>, rollbacks <k>)
  * and with `--real`, inside the parentheses:

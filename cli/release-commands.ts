@@ -250,8 +250,11 @@ export function registerReleaseCommands(program: Command): void {
       "The screen's release start-up check (the unit's ExecStartPre): count a pending release's start or roll it back",
     )
     .option('--config <path>', 'device config', '/etc/gatecast/device.json')
-    .action((o: { config: string }) => {
+    .action(async (o: { config: string }) => {
       const r = releaseStartCheck(loadConfig(o.config), process.env);
-      out(`release check: ${r.action.kind}; current ${r.current ?? 'none'}`);
+      const wait = r.pacing?.delayMs ? `; waiting ${r.pacing.delayMs} ms (${r.pacing.reason})` : '';
+      out(`release check: ${r.action.kind}; current ${r.current ?? 'none'}${wait}`);
+      // A quick restart after a crash is backed off here, before ExecStart (start-pacing.ts).
+      if (r.pacing?.delayMs) await new Promise((resolve) => setTimeout(resolve, r.pacing!.delayMs));
     });
 }

@@ -67,6 +67,7 @@ import { SystemdNotifyCli, watchdogSettings } from './watchdog/notifier.js';
 import { dataDirWritable } from './watchdog/checks.js';
 import { Watchdog } from './watchdog/watchdog.js';
 import { packageVersion } from '../platform/package-version.js';
+import { readBootNow } from '../platform/boot-time.js';
 
 const log = createLogger('device:main');
 
@@ -363,13 +364,24 @@ export async function startDevice(config: DeviceConfig, o: StartDeviceOptions = 
   );
   emergencies.start();
   const content: ContentSource = emergencies;
+  let restarting = false;
   const restart: DaemonRestart = o.restart ?? {
     restart: (reason) => {
+      if (restarting) return;
+      restarting = true;
       dlog.warn('restarting the daemon', { reason, exitCode: RESTART_EXIT_CODE });
-      // A moment for the command's result to leave; systemd (Restart=always) starts what `current` names.
+      // On the next turn, after the caller returned: stop() lets a running command send its result
+      // first (SyncClient.stop), then systemd (Restart=always) starts what `current` names, at once
+      // since this run ended on purpose (start-pacing.ts).
+      const leave = () => {
+        markEnded(config, 'restart', reason, o.env?.['INVOCATION_ID'] ?? null);
+        process.exit(RESTART_EXIT_CODE);
+      };
       systemTimers.setTimeout(() => {
-        void stop().finally(() => process.exit(RESTART_EXIT_CODE));
-      }, 1000);
+        // A stop that hangs must not keep the screen on the old release: leave after 15 s anyway.
+        systemTimers.setTimeout(leave, 15_000);
+        void stop().finally(leave);
+      }, 0);
     },
   };
   const releaseInstaller =
@@ -662,9 +674,29 @@ export async function main(args: DaemonArgs, env = process.env): Promise<DeviceH
   const check = releaseStartCheck(config, env);
   if (check.mustRestart) {
     log.warn('release check switched releases; restarting', { current: check.current });
+    markEnded(config, 'restart', `release check: ${check.action.kind}`, env['INVOCATION_ID'] ?? null);
     process.exit(RESTART_EXIT_CODE);
   }
+  // A quick restart after a crash waits here when the unit's ExecStartPre did not (an older unit).
+  if (check.pacing?.delayMs) await new Promise((r) => setTimeout(r, check.pacing!.delayMs));
   return startDevice(config, { env, allowInsecure: args.allowInsecure });
+}
+
+/**
+ * Records that this run (systemd start `startId`) ends on purpose, so the next start does not wait
+ * as after a crash (start-pacing.ts). Never throws: the exit goes on whatever happens here.
+ */
+export function markEnded(
+  config: DeviceConfig,
+  how: 'restart' | 'stop',
+  reason: string,
+  startId: string | null,
+): void {
+  try {
+    new ReleaseStore(releaseLayout(config.release.root)).markEnded(how, reason, startId, readBootNow());
+  } catch (err) {
+    log.warn('could not record that the daemon ends on purpose; the next start may wait', { err });
+  }
 }
 
 /**
@@ -700,7 +732,10 @@ export async function runDaemonProcess(args: DaemonArgs): Promise<void> {
     stopping = true;
     log.info('stopping', { signal });
     device.stop().then(
-      () => process.exit(0),
+      () => {
+        markEnded(device.config, 'stop', signal, process.env['INVOCATION_ID'] ?? null);
+        process.exit(0);
+      },
       (err) => fatal(err),
     );
   };

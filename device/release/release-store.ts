@@ -9,6 +9,7 @@
  * <root>/committed -> releases/<v> the last release that proved itself (ExecStartPre runs its check)
  * <root>/downloads/               partial and complete artifact downloads (resumable)
  * <root>/state.json               ReleaseState, written temp → fsync → rename → fsync dir
+ * <root>/starts.json              the last start and how its run ended (start-pacing.ts), same writes
  * <root>/.<link>.<pid>.tmp         a link being switched (renamed over <link> at once)
  * ```
  *
@@ -37,6 +38,7 @@ import { lstat, readdir, rm, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fsyncDirSync, writeFileAtomicSync } from '../../platform/atomic-file.js';
 import type { Logger } from '../../platform/log.js';
+import { type BootNow, readBootNow } from '../../platform/boot-time.js';
 import { ReleaseVersion } from '../../protocol/release.js';
 import {
   beginRollback,
@@ -47,6 +49,13 @@ import {
   type StartAction,
   stateAfter,
 } from './release-state.js';
+import {
+  endedOnPurpose,
+  type PacingDecision,
+  type PacingPolicy,
+  paceStart,
+  StartRecord,
+} from './start-pacing.js';
 
 export type ReleaseLink = 'current' | 'previous' | 'committed';
 
@@ -55,6 +64,7 @@ export interface ReleaseLayout {
   releasesDir: string;
   downloadsDir: string;
   statePath: string;
+  startsPath: string;
 }
 
 export function releaseLayout(root: string): ReleaseLayout {
@@ -64,6 +74,7 @@ export function releaseLayout(root: string): ReleaseLayout {
     releasesDir: join(r, 'releases'),
     downloadsDir: join(r, 'downloads'),
     statePath: join(r, 'state.json'),
+    startsPath: join(r, 'starts.json'),
   };
 }
 
@@ -98,6 +109,31 @@ export class ReleaseStore {
 
   writeState(state: ReleaseState): void {
     writeFileAtomicSync(this.layout.statePath, `${JSON.stringify(ReleaseState.parse(state), null, 2)}\n`);
+  }
+
+  /** The last paced start (start-pacing.ts); null when there is none or it is unreadable. */
+  readStarts(): StartRecord | null {
+    try {
+      const r = StartRecord.safeParse(JSON.parse(readFileSync(this.layout.startsPath, 'utf8')));
+      return r.success ? r.data : null;
+    } catch {
+      return null; // missing, or not JSON: the start is then paced as the first on record
+    }
+  }
+
+  writeStarts(record: StartRecord): void {
+    writeFileAtomicSync(this.layout.startsPath, `${JSON.stringify(StartRecord.parse(record))}\n`);
+  }
+
+  /**
+   * Marks the run of start `startId` as ended on purpose (exit 75 into another release, or a stop),
+   * so that the next start does not wait as after a crash. Says whether it marked anything.
+   */
+  markEnded(how: 'restart' | 'stop', reason: string, startId: string | null, boot: BootNow): boolean {
+    if (startId === null) return false;
+    const next = endedOnPurpose(this.readStarts(), startId, how, reason, boot.bootId, boot.uptimeMs);
+    if (next) this.writeStarts(next);
+    return next !== null;
   }
 
   /** Versions unpacked under releases/ (whole: only renamed-into-place folders count). */
@@ -228,9 +264,9 @@ export class ReleaseStore {
   }
 }
 
-/** `.current.<pid>.tmp` (switchLink) and `.state.json.<pid>.<n>.tmp` (writeFileAtomicSync). */
+/** `.current.<pid>.tmp` (switchLink) and `.state.json.<pid>.<n>.tmp`, `.starts.json.…` (writeFileAtomicSync). */
 const TEMP_LINK = /^\.(?:current|previous|committed)\.(\d+)\.tmp$/;
-const TEMP_STATE = /^\.state\.json\.(\d+)\.\d+\.tmp$/;
+const TEMP_STATE = /^\.(?:state|starts)\.json\.(\d+)\.\d+\.tmp$/;
 
 /**
  * Whether the process that named a temp file may still be about to rename it. Our own pid: no, since
@@ -272,6 +308,9 @@ export interface StartCheckOptions {
   /** systemd's INVOCATION_ID (one per unit start), or null outside systemd. */
   startId: string | null;
   log: Logger;
+  /** This boot's id and time (default: read from /proc); the start's pacing is decided on it. */
+  boot?: () => BootNow;
+  pacing?: PacingPolicy;
 }
 
 export interface StartCheckResult {
@@ -283,6 +322,12 @@ export interface StartCheckResult {
    * (a rollback or a repair): the process must exit and be started again.
    */
   mustRestart: boolean;
+  /**
+   * How long this start waits before the daemon runs (start-pacing.ts): 0 unless it is a quick
+   * restart after a run that did not end on purpose. Null when not paced (outside systemd, not an
+   * A/B layout, or /proc unreadable).
+   */
+  pacing: PacingDecision | null;
 }
 
 /**
@@ -346,5 +391,27 @@ export function runStartCheck(o: StartCheckOptions): StartCheckResult {
   }
   const current = store.linkTarget('current');
   const mustRestart = action.kind === 'rollback' || (action.kind === 'repair' && before.current !== current);
-  return { action, current, mustRestart };
+  return { action, current, mustRestart, pacing: paceThisStart(o, action, current) };
+}
+
+/** Decides (and records) this start's wait; never throws: pacing must not keep a screen dark. */
+function paceThisStart(o: StartCheckOptions, action: StartAction, current: string | null) {
+  if (o.startId === null || current === null || action.kind === 'unmanaged') return null;
+  try {
+    const decision = paceStart(
+      o.store.readStarts(),
+      { ...(o.boot ?? readBootNow)(), startId: o.startId, version: current },
+      o.pacing,
+    );
+    if (decision.record) o.store.writeStarts(decision.record);
+    if (decision.delayMs > 0)
+      o.log.warn('release check: waiting before the start', {
+        delayMs: decision.delayMs,
+        reason: decision.reason,
+      });
+    return decision;
+  } catch (err) {
+    o.log.warn('release check: start not paced', { err });
+    return null;
+  }
 }

@@ -79,6 +79,8 @@ export class SyncClient {
   private ws?: WebSocket;
   private state: SyncState = 'idle';
   private stopped = true;
+  /** Commands between their ack and their result. */
+  private readonly runningCommands = new Set<Promise<void>>();
   private attempt = 0;
   private retryAfterMs?: number;
   private reconnectTimer?: NodeJS.Timeout;
@@ -118,6 +120,18 @@ export class SyncClient {
   async stop(): Promise<void> {
     this.stopped = true;
     this.unsubscribe?.();
+    // A command still running sends its result before the link closes (a release switch stops the
+    // daemon from inside its command); one that takes longer than 2 s is left to the next start.
+    if (this.runningCommands.size) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        Promise.allSettled([...this.runningCommands]),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, 2000);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.clearLink();
     const ws = this.ws;
@@ -273,9 +287,17 @@ export class SyncClient {
           .then(() => this.o.refreshNow())
           .catch((err) => this.o.log.warn('refresh after update notification failed', { err }));
         return;
-      case 'command':
-        void this.onCommand(msg.command);
+      case 'command': {
+        // Listed before it runs: its handler may begin the stop itself, synchronously.
+        let settled!: () => void;
+        const running = new Promise<void>((resolve) => (settled = resolve));
+        this.runningCommands.add(running);
+        void this.onCommand(msg.command).finally(() => {
+          this.runningCommands.delete(running);
+          settled();
+        });
         return;
+      }
       case 'error':
         if (msg.retryAfterMs !== undefined) this.retryAfterMs = msg.retryAfterMs;
         this.o.log.warn('server reported an error', {

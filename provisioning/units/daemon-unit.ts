@@ -76,7 +76,11 @@ export function renderDaemonUnit(p: DaemonUnitParams): string {
       : []),
     `ExecStart=${[p.nodePath, cli, ...p.daemonArgs].map(q).join(' ')}`,
     'Restart=always',
-    'RestartSec=5s',
+    // A/B: the start-up check paces restarts itself (device/release/start-pacing.ts): at once after a
+    // release switch or a stop, backed off 2 s … 30 s in a crash loop. systemd waits RestartSec after
+    // any exit alike; RestartSteps= needs systemd 254 (not Bookworm) and only a reset-failed or a
+    // manual start resets its count (docs/releases.md "Restart pacing").
+    p.releaseRoot ? 'RestartSec=100ms' : 'RestartSec=5s',
     `WatchdogSec=${p.watchdogSec}s`,
     'TimeoutStartSec=120s',
     'TimeoutStopSec=20s',

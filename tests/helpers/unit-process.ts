@@ -3,7 +3,8 @@
  * processes: each start runs ExecStartPre (`committed/dist/cli/gatecast.js release start-check`, its
  * failure ignored) and then ExecStart (`current/dist/cli/gatecast.js daemon`), both under one
  * INVOCATION_ID; whatever way the daemon leaves, it is started again after `restartDelayMs`
- * (Restart=always, RestartSec). `stop()` is `systemctl stop`: SIGTERM, no restart.
+ * (Restart=always, RestartSec: 100 ms in the A/B unit, whose check then paces the start itself).
+ * `stop()` is `systemctl stop`: SIGTERM, no restart.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, readlinkSync } from 'node:fs';
@@ -14,6 +15,8 @@ export interface UnitStart {
   invocationId: string;
   /** What ExecStartPre's check said ("count-start", "rollback", …), or null when it did not run. */
   check: string | null;
+  /** How long ExecStartPre's check paced this start (device/release/start-pacing.ts). */
+  waitMs: number;
   /** The release `current` named when ExecStart ran (its directory's name). */
   version: string | null;
   /** When ExecStart spawned the daemon (0 until then). */
@@ -68,6 +71,7 @@ export class SimulatedUnit {
       const start: UnitStart = {
         invocationId,
         check: null,
+        waitMs: 0,
         version: null,
         spawnedAtMs: 0,
         exitedAtMs: null,
@@ -86,6 +90,7 @@ export class SimulatedUnit {
         );
         this.#log(said);
         start.check = /^release check: ([a-z-]+);/m.exec(said)?.[1] ?? null;
+        start.waitMs = Number(/^release check: .*; waiting (\d+) ms/m.exec(said)?.[1] ?? 0);
       }
       if (this.#stopped) break;
       start.spawnedAtMs = Date.now();

@@ -91,7 +91,10 @@ describe('systemd units', () => {
     );
     expect(u).toContain('ReadWritePaths=/opt/gatecast');
     expect(u).toContain('Restart=always');
+    // the start-up check paces restarts (at once after a switch, backed off in a crash loop)
+    expect(u.split('\n')).toContain('RestartSec=100ms');
     expect(renderDaemonUnit(params)).not.toContain('ExecStartPre');
+    expect(renderDaemonUnit(params).split('\n')).toContain('RestartSec=5s');
   });
 
   it('passes systemd-analyze verify where the tool exists', () => {
@@ -101,6 +104,14 @@ describe('systemd units', () => {
     const v = verifyUnit(dir.path, 'gatecast.service');
     expect(v.output).toBe(v.ran ? '' : 'systemd-analyze not installed: content checks only');
     expect(v.ok).toBe(true);
+    // the A/B unit too (its ExecStartPre, RestartSec=100ms)
+    writeFileSync(
+      join(dir.path, 'gatecast-ab.service'),
+      renderDaemonUnit({ ...params, releaseRoot: '/opt/gatecast' }),
+    );
+    const ab = verifyUnit(dir.path, 'gatecast-ab.service');
+    expect(ab.output).toBe(v.ran ? '' : 'systemd-analyze not installed: content checks only');
+    expect(ab.ok).toBe(true);
     if (v.ran) {
       // and a broken unit is caught, so the check above is not vacuous
       writeFileSync(

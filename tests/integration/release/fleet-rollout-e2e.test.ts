@@ -32,8 +32,8 @@ const platform = platformOf(process.platform, process.arch)!;
 const A = '1.0.0';
 const B = '1.1.0';
 const C = '1.2.0';
-/** systemd's RestartSec in this test (the unit says 5 s; shorter here to keep the test short). */
-const RESTART_DELAY_MS = 500;
+/** systemd's RestartSec, as the A/B unit says (the start-up check paces restarts after a crash). */
+const RESTART_DELAY_MS = 100;
 const SCREENS = ['canary', 'gate-2', 'gate-3'];
 
 interface FleetScreen {
@@ -241,6 +241,8 @@ describe('a fleet updating gatecast over the air (real builds, one daemon proces
       expect(firstB, state(sc)).toBeGreaterThan(0);
       const last = starts[firstB - 1]!;
       expect([last.version, last.exitCode], state(sc)).toEqual([A, 75]);
+      // A left on purpose: B's start did not wait as after a crash.
+      expect(starts[firstB]!.waitMs, state(sc)).toBe(0);
       expect(starts[firstB]!.exitedAtMs, state(sc)).toBeNull();
       expect(starts.length, state(sc)).toBe(firstB + 1);
       expect(sc.store.state()).toMatchObject({ committed: B, pending: null, outcome: 'committed' });
@@ -311,12 +313,15 @@ describe('a fleet updating gatecast over the air (real builds, one daemon proces
     // The unit's starts: C three times (each exits at once), then the committed release's check
     // rolls back and B runs again.
     const cStarts = canary.unit.starts.slice(startsBefore);
-    expect(cStarts.map((st) => [st.check, st.version, st.exitCode])).toEqual([
-      ['count-start', C, 1],
-      ['count-start', C, 1],
-      ['count-start', C, 1],
-      ['rollback', B, null],
+    // The first start of C follows B's planned exit: at once; C's crashes are backed off (2 s, 4 s);
+    // the rollback starts another release: at once.
+    expect(cStarts.map((st) => [st.check, st.version, st.exitCode, st.waitMs])).toEqual([
+      ['count-start', C, 1, 0],
+      ['count-start', C, 1, 2000],
+      ['count-start', C, 1, 4000],
+      ['rollback', B, null, 0],
     ]);
+    expect(cStarts[2]!.spawnedAtMs - cStarts[1]!.exitedAtMs!).toBeGreaterThanOrEqual(4000);
     expect(readlinkSync(join(canary.root, 'current'))).toBe(join('releases', B));
 
     const alert = s.server.alerts.monitor.active.find((a) => a.kind === 'release-rollout-halted');

@@ -144,3 +144,33 @@ describe('commands tell the truth', () => {
     expect(s.runs.filter((r) => r[0] === 'systemctl')).toEqual([]);
   });
 });
+
+describe('a command that stops the daemon still answers', () => {
+  it('the link closes only after the result of the running command left (a release switch stops the daemon from inside install-release)', async () => {
+    const s = await startTempServer(cleanups, 'gc-cmdstop-');
+    const e = await enrolTestDevice(s.api, s.server.url, join(s.dir, 'd'));
+    let stopped: Promise<void> | undefined;
+    const dev = makeDevice(join(s.dir, 'd'), e.deviceId, s.server.url, {
+      handlers: {
+        // As the daemon's release switch does: the stop begins while the command is still running.
+        restartPlayer: async () => {
+          stopped = dev.client.stop();
+          await new Promise((r) => setTimeout(r, 100));
+        },
+      },
+    });
+    cleanups.push(() => dev.close());
+    dev.client.start();
+    const c = await s.api('POST', `/api/devices/${e.deviceId}/commands`, {
+      name: 'restart-player',
+    });
+    expect(c.status, JSON.stringify(c.body)).toBe(201);
+    await until(() => stopped !== undefined, 10_000, 'the command to run');
+    await stopped;
+    await until(
+      async () => (await s.api('GET', `/api/commands/${c.body.id}`)).body.state === 'ok',
+      5000,
+      'the result at the server',
+    );
+  });
+});
