@@ -11,7 +11,7 @@
  * metadata (freeze) and metadata that does not agree with snapshot (mix and match).
  */
 import { z } from 'zod';
-import { GatecastError } from './errors.js';
+import { coded, GatecastError } from './errors.js';
 
 export const RELEASE_PLATFORMS = ['linux-arm64', 'linux-x64'] as const;
 export const ReleasePlatform = z.enum(RELEASE_PLATFORMS);
@@ -49,6 +49,8 @@ export class ReleaseError extends GatecastError {
   readonly code = 'RELEASE_INVALID';
 }
 export const isReleaseError = (e: unknown): e is ReleaseError => e instanceof ReleaseError;
+/** Another process (the daemon, or `gatecast release install`) is installing a release on this screen. */
+export class ReleaseBusyError extends coded('RELEASE_BUSY') {}
 
 export function parseReleaseManifest(raw: unknown, where: string): ReleaseManifest {
   const r = ReleaseManifest.safeParse(raw);

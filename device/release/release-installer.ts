@@ -9,6 +9,8 @@
  * to the new release and the daemon restarts. The screen keeps playing until that restart; the new
  * release commits or rolls back by itself (release-proof.ts, release-store.ts runStartCheck).
  *
+ * One install at a time on a screen, across processes (the release root's install lock): the
+ * daemon's and `gatecast release install`'s refuse each other with RELEASE_BUSY.
  * Each step is re-entrant: a cut during the download resumes it, a cut during the unpack redoes
  * it (the temp folder is removed first), a cut after the state write and before the rename is
  * dropped by the next start-up check. What a cut leaves on disk (unpack folders, temporary links,
@@ -101,8 +103,24 @@ export class ReleaseInstaller {
   /** Removes what a killed install left on disk (never rejects: the leftovers cost disk only). */
   start(): Promise<void> {
     // A running install sweeps before it unpacks; sweeping now could remove what it unpacks.
-    if (!this.#running) this.#sweep ??= this.#removeLeftovers();
+    if (!this.#running) this.#sweep ??= this.#sweepUnlessBusy();
     return this.#sweep ?? Promise.resolve();
+  }
+
+  /** The sweep at start, unless another process (`gatecast release install`) is installing now. */
+  async #sweepUnlessBusy(): Promise<void> {
+    let unlock: () => void;
+    try {
+      unlock = this.d.store.lockInstall();
+    } catch (err) {
+      this.d.log.info('leftovers of interrupted installs not swept now', { err });
+      return;
+    }
+    try {
+      await this.#removeLeftovers();
+    } finally {
+      unlock();
+    }
   }
 
   async #removeLeftovers(): Promise<void> {
@@ -127,6 +145,18 @@ export class ReleaseInstaller {
   }
 
   async #install(version: string): Promise<void> {
+    // After start's sweep, which could otherwise remove the unpack folder this install fills.
+    await this.#sweep;
+    // Across processes: the daemon's install and `gatecast release install` exclude each other.
+    const unlock = this.d.store.lockInstall();
+    try {
+      await this.#installLocked(version);
+    } finally {
+      unlock();
+    }
+  }
+
+  async #installLocked(version: string): Promise<void> {
     const d = this.d;
     const state = d.store.state();
     if (state?.pending)
@@ -135,8 +165,6 @@ export class ReleaseInstaller {
       );
     if (!d.here.platform)
       throw new ReleaseError('this device is not a platform gatecast releases are built for');
-    // After start's sweep, which could otherwise remove the unpack folder this install fills.
-    await this.#sweep;
     await this.#removeLeftovers();
     const limits = d.transfer ?? DEFAULT_TRANSFER_LIMITS;
     const budget = refreshBudget(limits.refreshBudgetMs);

@@ -10,6 +10,7 @@
  * <root>/downloads/               partial and complete artifact downloads (resumable)
  * <root>/state.json               ReleaseState, written temp → fsync → rename → fsync dir
  * <root>/starts.json              the last start and how its run ended (start-pacing.ts), same writes
+ * <root>/install.lock             the process installing a release now (pid and boot id)
  * <root>/.<link>.<pid>.tmp         a link being switched (renamed over <link> at once)
  * ```
  *
@@ -24,6 +25,7 @@ import {
   existsSync,
   fsyncSync,
   lstatSync,
+  mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
@@ -33,13 +35,14 @@ import {
   statSync,
   symlinkSync,
   unlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import { lstat, readdir, rm, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fsyncDirSync, writeFileAtomicSync } from '../../platform/atomic-file.js';
 import type { Logger } from '../../platform/log.js';
 import { type BootNow, readBootNow } from '../../platform/boot-time.js';
-import { ReleaseVersion } from '../../protocol/release.js';
+import { ReleaseBusyError, ReleaseVersion } from '../../protocol/release.js';
 import {
   beginRollback,
   decideAtStart,
@@ -65,6 +68,7 @@ export interface ReleaseLayout {
   downloadsDir: string;
   statePath: string;
   startsPath: string;
+  lockPath: string;
 }
 
 export function releaseLayout(root: string): ReleaseLayout {
@@ -75,6 +79,7 @@ export function releaseLayout(root: string): ReleaseLayout {
     downloadsDir: join(r, 'downloads'),
     statePath: join(r, 'state.json'),
     startsPath: join(r, 'starts.json'),
+    lockPath: join(r, 'install.lock'),
   };
 }
 
@@ -134,6 +139,52 @@ export class ReleaseStore {
     const next = endedOnPurpose(this.readStarts(), startId, how, reason, boot.bootId, boot.uptimeMs);
     if (next) this.writeStarts(next);
     return next !== null;
+  }
+
+  /**
+   * Takes the install lock of this release root: one process at a time unpacks, sweeps leftovers or
+   * switches (the daemon's installer, `gatecast release install`). A lock left by a process no
+   * longer running, or by a previous boot (a power cut), is taken over. Throws ReleaseBusyError
+   * naming the holder; returns the release function.
+   */
+  lockInstall(boot: BootNow = readBootNow()): () => void {
+    const mine = `${JSON.stringify({ pid: process.pid, bootId: boot.bootId })}\n`;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        mkdirSync(this.layout.root, { recursive: true });
+        writeFileSync(this.layout.lockPath, mine, { flag: 'wx', mode: 0o644 });
+        return () => {
+          try {
+            if (readFileSync(this.layout.lockPath, 'utf8') === mine) unlinkSync(this.layout.lockPath);
+          } catch {
+            // already gone
+          }
+        };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      const holder = this.#lockHolder();
+      const live =
+        holder && holder.bootId === boot.bootId && holder.pid !== process.pid && mayStillUse(holder.pid);
+      if (live || attempt > 0)
+        throw new ReleaseBusyError(
+          `another process (pid ${holder?.pid ?? 'unknown'}) is installing a release on this screen; try again once it has finished`,
+        );
+      // Left by a process that is gone, a previous boot, or unreadable: taken over (two processes
+      // taking over one stale lock at the same moment are not told apart).
+      rmSync(this.layout.lockPath, { force: true });
+    }
+  }
+
+  #lockHolder(): { pid: number; bootId: string } | null {
+    try {
+      const v = JSON.parse(readFileSync(this.layout.lockPath, 'utf8')) as { pid?: unknown; bootId?: unknown };
+      return Number.isInteger(v.pid) && typeof v.bootId === 'string'
+        ? { pid: v.pid as number, bootId: v.bootId }
+        : null;
+    } catch {
+      return null;
+    }
   }
 
   /** Versions unpacked under releases/ (whole: only renamed-into-place folders count). */

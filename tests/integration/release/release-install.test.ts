@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   chmodSync,
@@ -22,7 +22,8 @@ import {
   loadSigningKey,
   type SigningKey,
 } from '../../../platform/tuf-keys.js';
-import { platformOf } from '../../../protocol/release.js';
+import { platformOf, ReleaseBusyError } from '../../../protocol/release.js';
+import { readBootNow } from '../../../platform/boot-time.js';
 import { ReleaseInstaller, type ReleaseInstallerDeps } from '../../../device/release/release-installer.js';
 import { ReleaseProof } from '../../../device/release/release-proof.js';
 import type { ReleaseState } from '../../../device/release/release-state.js';
@@ -470,6 +471,69 @@ describe('installing a gatecast release from the TUF releases role', () => {
     for (const id of ['b', 'c']) expect(check(id).action.kind).toBe('count-start');
     expect(check('d').action).toMatchObject({ kind: 'rollback', to: '1.0.0' });
     expect(rows()).toEqual(['before']);
+  });
+
+  it('installs one at a time across processes: refused by name while another process installs, nothing changed; a lock its holder left behind is taken over', async () => {
+    check(null);
+    await publishReleaseFiles(
+      repo.repo,
+      fixtureRelease(tmp.path, { version: '1.1.0', platform: platform! }).files,
+      releaseKeys.slice(0, 2),
+    );
+    // `gatecast release install` running in another process (a live pid of this boot) holds the lock.
+    const other = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      const lock = (pid: number, bootId: string) =>
+        writeFileSync(store.layout.lockPath, `${JSON.stringify({ pid, bootId })}\n`);
+      const thisBoot = readBootNow().bootId;
+      lock(other.pid!, thisBoot);
+      mkdirSync(join(store.layout.releasesDir, '.unpack-1.1.0', 'dist'), { recursive: true });
+      const stateBefore = readFileSync(store.layout.statePath, 'utf8');
+
+      const err = await installer()
+        .install('1.1.0')
+        .then(
+          () => null,
+          (e: unknown) => e,
+        );
+      expect(err).toBeInstanceOf(ReleaseBusyError);
+      expect((err as ReleaseBusyError).code).toBe('RELEASE_BUSY');
+      expect((err as Error).message).toBe(
+        `another process (pid ${other.pid}) is installing a release on this screen; try again once it has finished`,
+      );
+      // Nothing changed: no switch, no state written, the other process's unpack folder left alone,
+      // also by the sweep at start.
+      const l = memoryLogger('release');
+      await installer('1.0.0', { log: l }).start();
+      expect(l.records.map((r) => r.msg)).toContain('leftovers of interrupted installs not swept now');
+      expect(existsSync(join(store.layout.releasesDir, '.unpack-1.1.0', 'dist'))).toBe(true);
+      expect(store.linkTarget('current')).toBe('1.0.0');
+      expect(readFileSync(store.layout.statePath, 'utf8')).toBe(stateBefore);
+      expect(restarts).toEqual([]);
+
+      // The same pid in a previous boot (a power cut mid-install): the lock is taken over.
+      lock(other.pid!, 'a-previous-boot');
+      await installer().install('1.1.0');
+      expect(store.linkTarget('current')).toBe('1.1.0');
+      expect(restarts).toEqual(['switch to release 1.1.0']);
+      expect(existsSync(store.layout.lockPath)).toBe(false);
+    } finally {
+      other.kill();
+    }
+    // And a lock of a process that has ended, in this boot.
+    store.writeState({ ...store.state()!, committed: '1.1.0', pending: null });
+    await publishReleaseFiles(
+      repo.repo,
+      fixtureRelease(tmp.path, { version: '1.2.0', platform: platform! }).files,
+      releaseKeys.slice(0, 2),
+    );
+    writeFileSync(
+      store.layout.lockPath,
+      `${JSON.stringify({ pid: deadPid(), bootId: readBootNow().bootId })}\n`,
+    );
+    await installer('1.1.0').install('1.2.0');
+    expect(store.linkTarget('current')).toBe('1.2.0');
+    expect(existsSync(store.layout.lockPath)).toBe(false);
   });
 
   it('clears what an interrupted install of another version left before the next install', async () => {
