@@ -121,7 +121,8 @@ export class SyncClient {
     this.stopped = true;
     this.unsubscribe?.();
     // A command still running sends its result before the link closes (a release switch stops the
-    // daemon from inside its command); one that takes longer than 2 s is left to the next start.
+    // daemon from inside its command). One still running after 2 s sends none: the server says it
+    // "expired before the device answered" once its expiry has passed.
     if (this.runningCommands.size) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
