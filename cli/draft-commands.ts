@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { MultiBar, Presets, SingleBar } from 'cli-progress';
 import { type Command, InvalidArgumentError } from 'commander';
 import { prepareDraftFromFolder } from '../platform/draft-folder.js';
-import { probeMedia } from '../platform/media-probe.js';
-import { coded } from '../protocol/errors.js';
+import { MediaFilesRefusedError, probeMedia } from '../platform/media-probe.js';
+import { coded, isGatecastError } from '../protocol/errors.js';
 import { diffLines } from '../protocol/manifest-diff.js';
 import { type DraftView, restoreSummary } from '../protocol/publish-api.js';
 import { loadSigningKey } from '../platform/tuf-keys.js';
@@ -78,19 +78,27 @@ function describeDraft(d: DraftView): string[] {
 
 /**
  * Every media file of the folder checked by its content before anything is sent (the server checks
- * again): each refusal is printed, the first one is the command's error.
+ * again). One refused file is the command's error as it is; several are one MEDIA_REFUSED error
+ * naming each file with its refusal.
  */
 async function checkFolderMedia(files: Map<string, string>): Promise<void> {
-  const refused: Error[] = [];
+  const refused: { path: string; err: Error }[] = [];
   for (const [path, file] of files) {
     try {
       await probeMedia(file, path);
     } catch (err) {
-      refused.push(err as Error);
+      refused.push({ path, err: err as Error });
     }
   }
-  for (const e of refused) info(`refused: ${e.message}`);
-  if (refused[0]) throw refused[0];
+  if (refused.length === 1) throw refused[0]!.err;
+  if (refused.length > 1)
+    throw new MediaFilesRefusedError(
+      `${refused.length} media files refused; nothing was sent`,
+      refused.map(({ path, err }) => ({
+        path,
+        message: isGatecastError(err) ? `${err.code}: ${err.message}` : err.message,
+      })),
+    );
 }
 
 /** Prints the server's media jobs of a draft while `work` runs (polled each second). */

@@ -8,7 +8,7 @@
  */
 import { stat } from 'node:fs/promises';
 import sharp from 'sharp';
-import { coded, GatecastError } from '../protocol/errors.js';
+import { coded, GatecastError, ProblemsError } from '../protocol/errors.js';
 import { type DetectedType, detectType, readHead } from './file-type.js';
 import { MediaToolError, runTool } from './media-tools.js';
 
@@ -40,6 +40,9 @@ export class MediaTypeMismatchError extends coded('MEDIA_TYPE_MISMATCH', MediaRe
 export class MediaUndecodableError extends coded('MEDIA_UNDECODABLE', MediaRefusal) {}
 /** The file's extension names no type that a screen shows. */
 export class MediaUnsupportedError extends coded('MEDIA_UNSUPPORTED', MediaRefusal) {}
+
+/** More than one media file refused at once: each named with its own refusal (`problems`). */
+export class MediaFilesRefusedError extends coded('MEDIA_REFUSED', ProblemsError) {}
 
 export type MediaCheckError = MediaTypeMismatchError | MediaUndecodableError | MediaUnsupportedError;
 export const isMediaCheckError = (e: unknown): e is MediaCheckError =>

@@ -157,6 +157,42 @@ describe('media checked by content and normalised at publish', () => {
     expect((await openDrafts(rig)).length).toBe(before);
   });
 
+  it('names every refused file of the folder at once through gatecast draft create, sending nothing', async () => {
+    const folder = join(rig.t.path, 'two-bad-folder');
+    cpSync(rig.media, folder, { recursive: true });
+    makePdf(join(folder, 'media', 'welcome', 'vi.png'));
+    const km = join(folder, 'media', 'welcome', 'km.png');
+    truncateInto(readFileSync(km), km, 200);
+    const before = (await openDrafts(rig)).length;
+    const err = await gatecast(
+      cliIo(),
+      'draft',
+      'create',
+      '--server',
+      rig.base,
+      '--user',
+      'tam',
+      '--site-group',
+      SG,
+      '--media',
+      folder,
+    ).then(
+      () => null,
+      (e: unknown) => e as { code: string; message: string; problems: { path: string; message: string }[] },
+    );
+    expect(err?.code).toBe('MEDIA_REFUSED');
+    expect(err?.message.split('\n')[0]).toBe('2 media files refused; nothing was sent:');
+    expect(err?.problems.map((p) => p.path).sort()).toEqual([
+      `${SG}/media/welcome/km.png`,
+      `${SG}/media/welcome/vi.png`,
+    ]);
+    expect(err?.problems.find((p) => p.path.endsWith('vi.png'))?.message).toBe(
+      'MEDIA_TYPE_MISMATCH: vi.png is a PDF document, not a PNG image',
+    );
+    expect(err?.problems.find((p) => p.path.endsWith('km.png'))?.message).toMatch(/^MEDIA_UNDECODABLE: /);
+    expect((await openDrafts(rig)).length).toBe(before);
+  });
+
   it('normalises a 4K PNG and a 1440p60 MPEG-4 video: the signed targets are the normalised files, the originals kept', async () => {
     const folder = join(rig.t.path, 'big-folder');
     cpSync(rig.media, folder, { recursive: true });
