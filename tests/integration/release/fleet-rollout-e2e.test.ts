@@ -42,6 +42,8 @@ interface FleetScreen {
   root: string;
   store: ReleaseStore;
   unit: SimulatedUnit;
+  /** A fresh unit for this screen (a power-on, or `systemctl start` after a stop). */
+  newUnit: () => SimulatedUnit;
 }
 
 /** Polls `cond` (real processes and I/O, no time logic) every 200 ms until it holds. */
@@ -144,14 +146,9 @@ describe('a fleet updating gatecast over the air (real builds, one daemon proces
       delete env['DISPLAY'];
       delete env['WAYLAND_DISPLAY'];
       delete env['INVOCATION_ID'];
-      const unit = new SimulatedUnit({
-        name,
-        root,
-        configPath: e.configPath,
-        restartDelayMs: RESTART_DELAY_MS,
-        env,
-      });
-      screens.push({ name, deviceId: e.deviceId, root, store, unit });
+      const newUnit = () =>
+        new SimulatedUnit({ name, root, configPath: e.configPath, restartDelayMs: RESTART_DELAY_MS, env });
+      screens.push({ name, deviceId: e.deviceId, root, store, unit: newUnit(), newUnit });
     }
     for (const sc of screens) sc.unit.start();
     // Every screen plays A (installed by hand, adopted as committed) and says so.
@@ -343,4 +340,25 @@ describe('a fleet updating gatecast over the air (real builds, one daemon proces
       expect(readlinkSync(join(sc.root, 'current'))).toBe(join('releases', B));
     }
   }, 600_000);
+
+  it('a screen stopped by hand (systemctl stop: SIGTERM) records that its run ended on purpose; started again, it does not wait', async () => {
+    const sc = screens[screens.length - 1]!;
+    await sc.unit.stop();
+    expect(sc.store.readStarts(), state(sc)).toMatchObject({
+      version: B,
+      ended: { how: 'stop', reason: 'SIGTERM' },
+    });
+    sc.unit = sc.newUnit();
+    sc.unit.start();
+    await eventually(
+      () => (sc.unit.starts[0]?.spawnedAtMs ?? 0) > 0,
+      120_000,
+      () => `${sc.name} started again\n${state(sc)}`,
+    );
+    expect([sc.unit.starts[0]!.check, sc.unit.starts[0]!.version, sc.unit.starts[0]!.waitMs]).toEqual([
+      'run',
+      B,
+      0,
+    ]);
+  }, 300_000);
 });
