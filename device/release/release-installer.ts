@@ -17,6 +17,7 @@
  * an abandoned switch's database backup) is removed at start and before each install.
  */
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -109,6 +110,8 @@ export class ReleaseInstaller {
 
   /** The sweep at start, unless another process (`gatecast release install`) is installing now. */
   async #sweepUnlessBusy(): Promise<void> {
+    // No release root yet (nothing installed the A/B way): nothing to sweep, nothing to make.
+    if (!existsSync(this.d.store.layout.root)) return;
     let unlock: () => void;
     try {
       unlock = this.d.store.lockInstall();
@@ -148,6 +151,7 @@ export class ReleaseInstaller {
     // After start's sweep, which could otherwise remove the unpack folder this install fills.
     await this.#sweep;
     // Across processes: the daemon's install and `gatecast release install` exclude each other.
+    await mkdir(this.d.store.layout.root, { recursive: true });
     const unlock = this.d.store.lockInstall();
     try {
       await this.#installLocked(version);

@@ -25,7 +25,6 @@ import {
   existsSync,
   fsyncSync,
   lstatSync,
-  mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
@@ -145,13 +144,12 @@ export class ReleaseStore {
    * Takes the install lock of this release root: one process at a time unpacks, sweeps leftovers or
    * switches (the daemon's installer, `gatecast release install`). A lock left by a process no
    * longer running, or by a previous boot (a power cut), is taken over. Throws ReleaseBusyError
-   * naming the holder; returns the release function.
+   * naming the holder (ENOENT when the root does not exist); returns the release function.
    */
   lockInstall(boot: BootNow = readBootNow()): () => void {
     const mine = `${JSON.stringify({ pid: process.pid, bootId: boot.bootId })}\n`;
     for (let attempt = 0; ; attempt++) {
       try {
-        mkdirSync(this.layout.root, { recursive: true });
         writeFileSync(this.layout.lockPath, mine, { flag: 'wx', mode: 0o644 });
         return () => {
           try {
