@@ -28,7 +28,6 @@ import {
   BUNDLE_MANIFEST_NAME,
   type BundleManifest,
   bundleManifestPath,
-  mediaTargets,
   parseBundleManifest,
 } from '../../protocol/content.js';
 import { diffManifests, type ManifestDiff } from '../../protocol/manifest-diff.js';
@@ -67,20 +66,8 @@ import {
   DraftRebaseConflictError,
   DraftStateError,
   SignatureRejectedError,
-  VersionNotFoundError,
 } from './errors.js';
-import {
-  rebaseManifest,
-  type Resolution,
-  type ThreeWayDiff,
-  threeWayDiff,
-} from '../../protocol/manifest-merge.js';
-import {
-  latestManifest,
-  manifestAtVersion,
-  manifestBytesOf,
-  roleMetadataAtVersion,
-} from './published-manifest.js';
+import { type Resolution, type ThreeWayDiff } from '../../protocol/manifest-merge.js';
 import { baseOf, DraftRecord } from './draft-record.js';
 import { hashedTargetPath } from './layout.js';
 import { sha256Hex, tufTime } from './metadata.js';
@@ -89,6 +76,8 @@ import { exists, type TargetSource } from './target-files.js';
 import { DEFAULT_MEDIA_LIMITS, type MediaLimits } from '../../platform/media-normalise.js';
 import { probeMedia } from '../../platform/media-probe.js';
 import { MediaJobs, recordDraftMedia, stageDraftMedia } from './draft-media.js';
+import { restoreContent } from './draft-restore.js';
+import { rebasedFiles, rebaseInput, staleDifference } from './draft-rebase.js';
 
 /** Only a draft's creator (or an admin) may discard it. */
 export class NotDraftOwnerError extends coded('NOT_DRAFT_OWNER') {}
@@ -311,22 +300,7 @@ export class DraftService {
     /** The refusal in a person's language (the dashboard's), from the difference. */
     messages?: (d: ThreeWayDiff) => (lang: string) => string | undefined,
   ): Promise<DraftBaseStaleError> {
-    const dir = this.#repo.layout.dir;
-    const onAir = await latestManifest(this.#repo, dir, siteGroup);
-    const base =
-      basedOnVersion === null
-        ? undefined
-        : await manifestAtVersion(this.#repo, dir, siteGroup, basedOnVersion);
-    const difference = threeWayDiff(
-      {
-        base: base?.manifest,
-        basedOnVersion,
-        onAir: onAir?.manifest,
-        onAirVersion: this.#repo.roleMetadata(siteGroup)?.signed.version ?? 0,
-        draft,
-      },
-      this.#clock.now(),
-    );
+    const difference = await staleDifference(this.#repo, siteGroup, basedOnVersion, draft, this.#clock.now());
     return new DraftBaseStaleError(message, difference, messages?.(difference));
   }
 
@@ -380,38 +354,17 @@ export class DraftService {
   async #rebaseInput(rec: DraftRecord, resolutions: Readonly<Record<string, Resolution>> = {}) {
     if (rec.status === 'published')
       throw new DraftStateError(`draft ${rec.id} is published; there is nothing to rebase`);
-    const dir = this.#repo.layout.dir;
     const draft = await this.#stagedManifest(rec);
     if (!draft) throw new DraftStateError(`draft ${rec.id} has no readable bundle.json`);
-    const basedOnVersion = baseOf(rec);
-    const base = await manifestAtVersion(this.#repo, dir, rec.siteGroup, basedOnVersion);
-    const onAir = await latestManifest(this.#repo, dir, rec.siteGroup);
-    const onAirVersion = this.#repo.roleMetadata(rec.siteGroup)?.signed.version ?? 0;
     const now = this.#clock.now();
-    const out = rebaseManifest(
-      { base: base?.manifest, basedOnVersion, onAir: onAir?.manifest, onAirVersion, draft },
-      resolutions,
+    return rebaseInput(
+      this.#repo,
+      rec,
+      draft,
       now,
+      (list) => this.emergenciesOnAir(rec.siteGroup, list, now),
+      resolutions,
     );
-    // Ended early is not in any bundle: the same rule as every draft that carries emergencies.
-    const live = new Set(
-      this.emergenciesOnAir(rec.siteGroup, out.manifest.emergencies, now).map((e) => e.id),
-    );
-    const endedEarly = out.manifest.emergencies.filter((e) => !live.has(e.id)).map((e) => e.id);
-    return {
-      ...out,
-      manifest: { ...out.manifest, emergencies: out.manifest.emergencies.filter((e) => live.has(e.id)) },
-      diff: {
-        ...out.diff,
-        endedEmergencies: [...out.diff.endedEmergencies, ...endedEarly],
-        undone: out.diff.undone.filter((r) => !(r.section === 'emergency' && endedEarly.includes(r.id))),
-        conflicts: out.diff.conflicts.filter(
-          (r) => !(r.section === 'emergency' && endedEarly.includes(r.id)),
-        ),
-      },
-      onAirVersion,
-      onAirMd: this.#repo.roleMetadata(rec.siteGroup),
-    };
   }
 
   /**
@@ -453,26 +406,9 @@ export class DraftService {
         );
       const final: BundleManifest = { ...manifest, createdAt: tufTime(this.#clock.now()) };
       const text = `${JSON.stringify(final, null, 2)}\n`;
-      const files: DraftFile[] = [];
-      const problems: { path: string; message: string }[] = [];
-      for (const path of mediaTargets(final)) {
-        const own = rec.files.find((f) => f.path === path);
-        const t = onAirMd?.signed.targets[path];
-        const sha256 = t?.hashes['sha256'];
-        if (own) files.push(own);
-        else if (t && sha256) files.push({ path, length: t.length, sha256 });
-        else problems.push({ path: `media file ${path}`, message: 'neither in the draft nor on air' });
-      }
-      const { problems: invalid } = checkDraft(rec.siteGroup, text, files);
-      if (problems.length || invalid.length)
-        throw new DraftError(`draft ${id} was not rebased`, [...problems, ...invalid]);
-      const bytes = Buffer.from(text, 'utf8');
-      const manifestFile: DraftFile = {
-        path: `${rec.siteGroup}/${BUNDLE_MANIFEST_NAME}`,
-        length: bytes.length,
-        sha256: sha256Hex(bytes),
-      };
-      await writeFileAtomic(this.#stagedPath(id, manifestFile.sha256), bytes);
+      const { manifestFile, files, problems } = rebasedFiles(rec, final, text, onAirMd?.signed.targets);
+      if (problems.length) throw new DraftError(`draft ${id} was not rebased`, problems);
+      await writeFileAtomic(this.#stagedPath(id, manifestFile.sha256), Buffer.from(text, 'utf8'));
       const from = baseOf(rec);
       rec.manifest = manifestFile;
       rec.files = files;
@@ -560,85 +496,34 @@ export class DraftService {
   }
 
   /**
-   * A new content draft whose content is published version `version` of the site group: its
-   * bundle.json and the media it references, by the hashes that version listed (the repository
-   * keeps every published target, so nothing needs uploading), made from the version on air now so
-   * it is not stale, and approved like any draft. Emergency messages do not come back by
-   * themselves: one of that version that has expired, or that is no longer on air (ended), is
-   * dropped; one on air now that the version did not have stays on air. The draft records which
-   * version it restores and what was dropped or kept (`restored`), beside the author's own note.
+   * A new content draft whose content is published version `version` of the site group
+   * (draft-restore.ts: its media by the hashes that version listed, emergencies no longer on air
+   * dropped, those on air now kept), made from the version on air now so it is not stale, and
+   * approved like any draft. The draft records which version it restores and what was dropped or
+   * kept (`restored`), beside the author's own note.
    */
   async restore(input: RestoreDraftRequest, by?: DraftActor): Promise<DraftView> {
     const req = RestoreDraftRequest.parse(input);
     const { siteGroup, version } = req;
-    this.#repo.delegation(siteGroup);
-    const dir = this.#repo.layout.dir;
-    const onAirMd = this.#repo.roleMetadata(siteGroup);
-    const onAirVersion = onAirMd?.signed.version ?? 0;
-    const md = await roleMetadataAtVersion(this.#repo, dir, siteGroup, version);
-    const bytes = md && (await manifestBytesOf(md, dir, siteGroup));
-    if (!md || !bytes)
-      throw new VersionNotFoundError(
-        onAirVersion === 0
-          ? `"${siteGroup}" has published no version yet`
-          : `"${siteGroup}" has no published version ${version} with a bundle (versions 1 to ${onAirVersion})`,
-      );
-    if (version === onAirVersion)
-      throw new DraftStateError(`version ${version} of "${siteGroup}" is the one on air; nothing to restore`);
-    const then = parseBundleManifest(JSON.parse(bytes.toString('utf8')));
-    const onAir = await latestManifest(this.#repo, dir, siteGroup);
     const now = this.#clock.now();
-    const live = this.emergenciesOnAir(siteGroup, onAir?.manifest.emergencies ?? [], now);
-    const liveIds = new Set(live.map((e) => e.id));
-    const thenIds = new Set(then.emergencies.map((e) => e.id));
-    const expired = then.emergencies.filter((e) => Date.parse(e.expiresAt) <= now).map((e) => e.id);
-    const ended = then.emergencies
-      .filter((e) => Date.parse(e.expiresAt) > now && !liveIds.has(e.id))
-      .map((e) => e.id);
-    const stays = live.filter((e) => !thenIds.has(e.id)).map((e) => e.id);
-    let text = bytes.toString('utf8');
-    if (expired.length || ended.length || stays.length) {
-      // Emergencies as they are on air now (those the version had and still on air, then the rest).
-      const raw = JSON.parse(text) as Record<string, unknown>;
-      const rawOnAir = onAir
-        ? ((
-            JSON.parse((await manifestBytesOf(onAirMd!, dir, siteGroup))!.toString('utf8')) as {
-              emergencies?: { id: string }[];
-            }
-          ).emergencies ?? [])
-        : [];
-      const rawThen = (raw['emergencies'] ?? []) as { id: string }[];
-      raw['emergencies'] = [
-        ...rawThen.filter((e) => liveIds.has(e.id)),
-        ...rawOnAir.filter((e) => stays.includes(e.id)),
-      ];
-      text = `${JSON.stringify(raw, null, 2)}
-`;
-    }
-    const manifest = parseBundleManifest(JSON.parse(text));
-    const files: DraftFile[] = mediaTargets(manifest).map((path) => {
-      const t = md.signed.targets[path] ?? onAirMd?.signed.targets[path];
-      const sha256 = t?.hashes['sha256'];
-      if (!t || !sha256)
-        throw new VersionNotFoundError(`version ${version} of "${siteGroup}" does not list media ${path}`);
-      return { path, length: t.length, sha256 };
-    });
-    // Kept as data beside the author's note: each page says it in its reader's language.
-    const restored: DraftRestore = { version, onAirVersion, expired, ended, kept: stays };
+    const content = await restoreContent(this.#repo, siteGroup, version, now, (list) =>
+      this.emergenciesOnAir(siteGroup, list, now),
+    );
+    const { restored } = content;
     this.#log.info('restoring a published version', {
       siteGroup,
       version,
-      onAirVersion,
-      dropped: [...expired, ...ended],
-      kept: stays,
+      onAirVersion: content.onAirVersion,
+      dropped: [...restored.expired, ...restored.ended],
+      kept: restored.kept,
       summary: restoreSummary(siteGroup, restored),
     });
     return this.create(
       {
         siteGroup,
-        manifest: text,
-        files,
-        basedOnVersion: onAirVersion,
+        manifest: content.manifest,
+        files: content.files,
+        basedOnVersion: content.onAirVersion,
         ...(req.note?.trim() ? { note: req.note } : {}),
       },
       by,
