@@ -41,7 +41,7 @@ import { type DiffLine, lineDiff } from './line-diff.js';
 import type { TufRepository } from '../tuf/repository.js';
 import { type ScheduleDay, scheduleDay } from './review-schedule.js';
 import type { EmergencyEndings } from './emergency-end-service.js';
-import { rebaseConflictMessage } from './errors.js';
+import { EmergencyNotFoundError, rebaseConflictMessage } from './errors.js';
 
 /** How long approvers have to sign an emergency draft, from its creation. */
 export const EMERGENCY_APPROVAL_WINDOW_MS = 30 * 60_000;
@@ -59,7 +59,6 @@ export class EmergencyLanguageError extends coded('EMERGENCY_LANGUAGE_MISSING') 
 }
 export class NoGateError extends coded('SITE_GROUP_HAS_NO_GATE') {}
 export class NoPublishedBundleError extends coded('NO_PUBLISHED_BUNDLE') {}
-export class EmergencyNotFoundError extends coded('EMERGENCY_NOT_FOUND') {}
 /** The draft (or the version on air) has no such file. */
 export class DraftFileNotFoundError extends coded('DRAFT_FILE_NOT_FOUND') {}
 

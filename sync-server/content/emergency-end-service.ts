@@ -26,7 +26,7 @@ import type { DraftService } from '../tuf/drafts.js';
 import { DraftNotFoundError } from '../tuf/errors.js';
 import { latestManifest, manifestAtVersion, type PublishedManifest } from '../tuf/published-manifest.js';
 import type { TufRepository } from '../tuf/repository.js';
-import { EmergencyNotFoundError } from './approval-service.js';
+import { EmergencyNotFoundError } from './errors.js';
 import { type EmergencyEndRow, type EmergencyEndStore, emergencyEndStore } from './emergency-end-store.js';
 
 /** The emergency on air was signed without an end commitment (or its secret is not on this server). */

@@ -5,6 +5,9 @@ import { isDashboardLanguage } from '../dashboard/language.js';
 import { type MediaFileRefusal, refusalLine, refusalReason } from './media-refusals.js';
 import { authoringTexts } from './texts.js';
 
+/** No emergency message (or emergency draft) of that id, or not where it was looked for. */
+export class EmergencyNotFoundError extends coded('EMERGENCY_NOT_FOUND') {}
+
 /** The request or the workspace's manifest breaks a rule; `problems` names every one. */
 export class ContentWorkflowError extends coded('CONTENT_INVALID') {
   constructor(
