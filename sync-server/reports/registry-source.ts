@@ -25,7 +25,7 @@ import { periodDays, tallyOfRollups } from './rollup-tally.js';
 import type { ItemTitle, ReportNamesStore } from '../registry/report-names-store.js';
 import { streamingVerifier } from './chain-check.js';
 import type { NamedGate } from './names.js';
-import type { ReportDataSource } from './routes.js';
+import type { ReportDataSource } from './data-source.js';
 import type { ReauditStore } from '../registry/reaudit-store.js';
 import type {
   ChainBreak,

@@ -27,14 +27,13 @@ import {
 import { z } from 'zod';
 import { isLocalDate, startOfLocalDay } from '../../protocol/zoned-time.js';
 import type { AccountContext } from '../accounts/access-control.js';
-import type { ItemTitle, ReportNamesStore } from '../registry/report-names-store.js';
+import type { ReportNamesStore } from '../registry/report-names-store.js';
 import type { ReportFormStore } from './form-settings.js';
 import { html } from '../web/escape.js';
 import type { ErrorPage } from '../web/errors.js';
 import { routeOptions } from '../web/route-access.js';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { NamedGate } from './names.js';
-import type { DeviceTally } from './build.js';
+import type { ReportDataSource } from './data-source.js';
 import { buildReportFrom } from './service.js';
 import { reportsTexts } from './texts.js';
 import { renderReports } from './page.js';
@@ -44,56 +43,7 @@ import type { ReauditProgress, Reauditor } from './reaudit.js';
 import { periodDays, periodRange, ReportInputError, ReportPeriodTooLongError } from './period.js';
 import { renderReportHtml } from './render.js';
 import { reportDevicesCsv, reportDevicesDataCsv, reportPlaysCsv } from './report-csv.js';
-import type {
-  Outage,
-  ProofOfPlayRecord,
-  ReportDevice,
-  ReportPeriod,
-  ReportReaudit,
-  VerifyChain,
-} from './types.js';
-
-/** The registry/telemetry adapter the report reads. */
-export interface ReportDataSource {
-  /** Gates, with their name history when the source keeps one. */
-  gates(): Promise<readonly NamedGate[]>;
-  /** Published item and emergency titles per language (absent: items are shown by id). */
-  titles?(): Promise<readonly ItemTitle[]>;
-  devices(): Promise<readonly ReportDevice[]>;
-  /** One device's proof-of-play records with actualStart in [from, to), and outages overlapping it. */
-  deviceData(
-    deviceId: string,
-    from: number,
-    to: number,
-  ): Promise<{ records: readonly ProofOfPlayRecord[]; outages: readonly Outage[] }>;
-  /**
-   * One device's period already added up (from rollups: preferred when present and it answers;
-   * undefined: read the records).
-   */
-  deviceTally?(
-    deviceId: string,
-    from: number,
-    to: number,
-    timezone: string,
-  ): Promise<{ tally: DeviceTally; outages: readonly Outage[] } | undefined>;
-  /** The last finished re-audit of the stored records (null: never); absent: the source keeps none. */
-  lastReaudit?(): Promise<ReportReaudit | null>;
-  /**
-   * Whether that re-audit covered one device's records with `at` in [from, to) — its range holds
-   * the period and no record of it was stored after it started — and how many it judged differently.
-   */
-  reverified?(
-    deviceId: string,
-    from: number,
-    to: number,
-  ): Promise<{ at: number; differ: number } | undefined>;
-  /** The same records in pages, by seq (preferred when present). */
-  deviceStream?(
-    deviceId: string,
-    from: number,
-    to: number,
-  ): Promise<{ pages: AsyncIterable<readonly ProofOfPlayRecord[]>; outages: readonly Outage[] }>;
-}
+import type { ReportPeriod, VerifyChain } from './types.js';
 
 export interface ReportRoutesOptions {
   source: ReportDataSource;

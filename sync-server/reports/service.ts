@@ -7,7 +7,7 @@ import type { DashboardLanguage } from '../dashboard/language.js';
 import { ReportBuilder } from './build.js';
 import { gateForPeriod, nameItems } from './names.js';
 import { periodRange, ReportInputError } from './period.js';
-import type { ReportDataSource } from './routes.js';
+import type { ReportDataSource } from './data-source.js';
 import type { Report, ReportPeriod, VerifyChain } from './types.js';
 
 export interface BuildRequest {

@@ -2,12 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeClock } from '../../../protocol/clock.js';
 import { renderPdf } from '../../../sync-server/reports/pdf.js';
 import { JobQueue } from '../../../sync-server/reports/job-queue.js';
-import {
-  parsePeriod,
-  REPORT_HTML_CSP,
-  reportRoutes,
-  type ReportDataSource,
-} from '../../../sync-server/reports/routes.js';
+import { parsePeriod, REPORT_HTML_CSP, reportRoutes } from '../../../sync-server/reports/routes.js';
+import type { ReportDataSource } from '../../../sync-server/reports/data-source.js';
 import type { ProofOfPlayRecord, ReportDevice, ReportGate } from '../../../sync-server/reports/types.js';
 import { chromiumPath } from '../../helpers/chromium.js';
 import { chain, testVerifyChain } from '../../helpers/pop-chain.js';
