@@ -32,6 +32,21 @@ describe('media checked by content and normalised at publish', () => {
   afterAll(() => rig.stop());
 
   const mediaDir = () => join(rig.t.path, 'server', 'content', 'media');
+  /** `gatecast draft create` of `folder` by the author tam. */
+  const draftCreate = (folder: string) =>
+    gatecast(
+      cliIo(),
+      'draft',
+      'create',
+      '--server',
+      rig.base,
+      '--user',
+      'tam',
+      '--site-group',
+      SG,
+      '--media',
+      folder,
+    );
   const blobs = () => (existsSync(mediaDir()) ? readdirSync(mediaDir()).sort() : []);
 
   async function uploadToDashboard(name: string, bytes: Buffer) {
@@ -135,22 +150,7 @@ describe('media checked by content and normalised at publish', () => {
     cpSync(rig.media, folder, { recursive: true });
     makePdf(join(folder, 'media', 'welcome', 'vi.png'));
     const before = (await openDrafts(rig)).length;
-    const io = cliIo();
-    await expect(
-      gatecast(
-        io,
-        'draft',
-        'create',
-        '--server',
-        rig.base,
-        '--user',
-        'tam',
-        '--site-group',
-        SG,
-        '--media',
-        folder,
-      ),
-    ).rejects.toMatchObject({
+    await expect(draftCreate(folder)).rejects.toMatchObject({
       code: 'MEDIA_TYPE_MISMATCH',
       message: 'vi.png is a PDF document, not a PNG image',
     });
@@ -164,19 +164,7 @@ describe('media checked by content and normalised at publish', () => {
     const km = join(folder, 'media', 'welcome', 'km.png');
     truncateInto(readFileSync(km), km, 200);
     const before = (await openDrafts(rig)).length;
-    const err = await gatecast(
-      cliIo(),
-      'draft',
-      'create',
-      '--server',
-      rig.base,
-      '--user',
-      'tam',
-      '--site-group',
-      SG,
-      '--media',
-      folder,
-    ).then(
+    const err = await draftCreate(folder).then(
       () => null,
       (e: unknown) => e as { code: string; message: string; problems: { path: string; message: string }[] },
     );
@@ -204,20 +192,7 @@ describe('media checked by content and normalised at publish', () => {
       seconds: 1,
       codec: 'mpeg4',
     });
-    const io = cliIo();
-    const created = await gatecast(
-      io,
-      'draft',
-      'create',
-      '--server',
-      rig.base,
-      '--user',
-      'tam',
-      '--site-group',
-      SG,
-      '--media',
-      folder,
-    );
+    const created = await draftCreate(folder);
     const id = /draft (\S+) created/.exec(created.out)?.[1] as string;
     expect(created.out).toContain('still to upload: 0');
     expect(created.out).toContain(
@@ -248,6 +223,7 @@ describe('media checked by content and normalised at publish', () => {
     expect(Object.values(signedTargets).map((t) => t.hashes.sha256)).not.toContain(sha(png));
 
     // Two approvers sign what they were shown; the published targets are the normalised bytes.
+    const io = cliIo();
     for (const [user, key] of [
       ['lan', rig.demo.approverKeyFiles[0]!],
       ['minh', rig.demo.approverKeyFiles[1]!],
