@@ -3,7 +3,6 @@
  * goes, then what each file was and became (type, size in pixels, bytes, bytes saved), or why one
  * was refused, naming it. Real files (sharp, ffmpeg), the real server and Chromium.
  */
-import { execFileSync } from 'node:child_process';
 import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -12,35 +11,15 @@ import { authoringTexts } from '../../../sync-server/content/texts.js';
 import { DASHBOARD_LOCALE } from '../../../sync-server/dashboard/language.js';
 import { PNG_1x1, SG } from '../../helpers/approval.js';
 import { cleanupsAfterEach } from '../../helpers/cleanups.js';
-import { apiLogin, launchChromium, loginThroughPage, startServerWithUsers } from '../../helpers/dashboard.js';
+import { apiLogin, launchChromium, loginThroughPage } from '../../helpers/dashboard.js';
 import { makeVideo } from '../../helpers/media-files.js';
 import { tempFolder } from '../../helpers/temp.js';
-import { startTufRepo } from '../../helpers/tuf-repo.js';
+import { ONE_ITEM_BUNDLE, startOneBundleServer } from '../../helpers/content-server.js';
 
 const cleanups = cleanupsAfterEach();
 
-const MANIFEST = {
-  schema: 1,
-  siteGroup: SG,
-  createdAt: '2026-01-01T00:00:00Z',
-  items: [{ id: 'welcome', title: 'Chào mừng', kind: 'text', variants: { vi: { body: 'Xin chào' } } }],
-  playlists: [{ id: 'main', name: 'Chính', entries: [{ itemId: 'welcome' }] }],
-  schedule: { defaultPlaylistId: 'main', entries: [] },
-};
-
-async function start(dir: string) {
-  const tuf = await startTufRepo({
-    serve: false,
-    files: { [`${SG}/bundle.json`]: Buffer.from(JSON.stringify(MANIFEST)) },
-  });
-  cleanups.push(() => tuf.close());
-  return startServerWithUsers(
-    cleanups,
-    dir,
-    { admin: 'admin', author: 'author' },
-    { tuf: { repoDir: tuf.dir } },
-  );
-}
+const MANIFEST = ONE_ITEM_BUNDLE;
+const start = (dir: string) => startOneBundleServer(cleanups, dir);
 
 /** The page's way of writing a size (content-media.js), for the expected texts. */
 function size(bytes: number, locale: string): string {
@@ -262,25 +241,18 @@ describe('content page: media normalisation on submit', () => {
     const headers = { cookie, 'x-csrf-token': csrfToken };
     // A WebM over the screens' limits: it would have to become an .mp4, so it is refused.
     const webm = join(dir, 'clip.webm');
-    execFileSync('ffmpeg', [
-      '-nostdin',
-      '-v',
-      'error',
-      '-y',
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc=size=2560x1440:rate=5:duration=1',
-      '-c:v',
-      'libvpx',
-      '-b:v',
-      '1M',
-      webm,
-    ]);
+    const webmBytes = makeVideo(webm, {
+      width: 2560,
+      height: 1440,
+      fps: 5,
+      seconds: 1,
+      codec: 'libvpx',
+      audio: false,
+    });
     const up = await fetch(`${s.base}/api/content/media?siteGroup=${encodeURIComponent(SG)}&name=clip.webm`, {
       method: 'POST',
       headers: { ...headers, 'content-type': 'application/octet-stream' },
-      body: await import('node:fs').then((fs) => fs.readFileSync(webm)),
+      body: new Uint8Array(webmBytes),
     });
     expect(up.status).toBe(201);
     const { path } = (await up.json()) as { path: string };

@@ -5,7 +5,6 @@
  * Real server on 127.0.0.1:0, real TUF repository, real files.
  */
 import { createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,35 +12,18 @@ import { mediaTargetPath } from '../../../sync-server/content/media-names.js';
 import { authoringTexts } from '../../../sync-server/content/texts.js';
 import { PNG_1x1, SG } from '../../helpers/approval.js';
 import { cleanupsAfterEach } from '../../helpers/cleanups.js';
-import { apiLogin, launchChromium, loginThroughPage, startServerWithUsers } from '../../helpers/dashboard.js';
-import { makePdf, makeProgram } from '../../helpers/media-files.js';
+import { apiLogin, launchChromium, loginThroughPage } from '../../helpers/dashboard.js';
+import { makePdf, makeProgram, makeVideo } from '../../helpers/media-files.js';
 import { tempFolder } from '../../helpers/temp.js';
-import { startTufRepo } from '../../helpers/tuf-repo.js';
+import { ONE_ITEM_BUNDLE, startOneBundleServer } from '../../helpers/content-server.js';
 
 const cleanups = cleanupsAfterEach();
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-const BASE = {
-  schema: 1,
-  siteGroup: SG,
-  createdAt: '2026-01-01T00:00:00Z',
-  items: [{ id: 'welcome', title: 'Chào mừng', kind: 'text', variants: { vi: { body: 'Xin chào' } } }],
-  playlists: [{ id: 'main', name: 'Chính', entries: [{ itemId: 'welcome' }] }],
-  schedule: { defaultPlaylistId: 'main', entries: [] },
-};
+const BASE = ONE_ITEM_BUNDLE;
 
 async function start(dir: string) {
-  const tuf = await startTufRepo({
-    serve: false,
-    files: { [`${SG}/bundle.json`]: Buffer.from(JSON.stringify(BASE)) },
-  });
-  cleanups.push(() => tuf.close());
-  const s = await startServerWithUsers(
-    cleanups,
-    dir,
-    { admin: 'admin', author: 'author' },
-    { tuf: { repoDir: tuf.dir } },
-  );
+  const s = await startOneBundleServer(cleanups, dir);
   const dataDir = join(dir, 'server');
   const { cookie, csrfToken } = await apiLogin(s.base, 'author');
   const headers = { cookie, 'x-csrf-token': csrfToken };
@@ -93,9 +75,9 @@ async function start(dir: string) {
     });
   const stored = () => ({
     blobs: readdirSync(join(dataDir, 'content', 'media')).sort(),
-    drafts: existsSync(join(tuf.dir, 'drafts')) ? readdirSync(join(tuf.dir, 'drafts')).length : 0,
+    drafts: existsSync(join(s.tufDir, 'drafts')) ? readdirSync(join(s.tufDir, 'drafts')).length : 0,
   });
-  return { ...s, dataDir, tufDir: tuf.dir, upload, legacyMedia, save, submit, stored };
+  return { ...s, dataDir, upload, legacyMedia, save, submit, stored };
 }
 
 /** An image item with a file per language. */
@@ -137,21 +119,7 @@ describe('media refused by their content', () => {
     const pdfPath = s.legacyMedia('vi.png', pdf);
     // A WebM over the screens' limits passes the upload, but it would have to become an .mp4.
     const webm = join(dir, 'clip.webm');
-    execFileSync('ffmpeg', [
-      '-nostdin',
-      '-v',
-      'error',
-      '-y',
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc=size=2560x1440:rate=5:duration=1',
-      '-c:v',
-      'libvpx',
-      '-b:v',
-      '1M',
-      webm,
-    ]);
+    makeVideo(webm, { width: 2560, height: 1440, fps: 5, seconds: 1, codec: 'libvpx', audio: false });
     const up = await s.upload('clip.webm', readFileSync(webm));
     expect(up.status).toBe(201);
     const webmPath = ((await up.json()) as { path: string }).path;
