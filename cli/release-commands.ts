@@ -6,7 +6,6 @@
 import { registerRolloutCommands } from './rollout-commands.js';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../platform/atomic-file.js';
@@ -31,7 +30,7 @@ import {
 import { TufRepository } from '../sync-server/tuf/repository.js';
 import { buildRelease } from './release-build.js';
 import { SigningDeclinedError } from './draft-commands.js';
-import { cliLogger, out, UsageError } from './publish-target.js';
+import { askLine, cliLogger, out, UsageError } from './publish-target.js';
 
 const openRepository = (dir: string) =>
   new TufRepository({ dir, clock: systemClock, log: cliLogger() }).open();
@@ -48,20 +47,6 @@ function appDir(): string {
       if (up === dir) throw new UsageError('cannot find the package root of this gatecast');
       dir = up;
     }
-  }
-}
-
-/** Reads one line of an answer from the terminal; undefined when the input ends first. */
-async function askLine(question: string): Promise<string | undefined> {
-  const rl = createInterface({ input: process.stdin, terminal: false });
-  try {
-    // Listen before asking: an answer that is already waiting must not be lost.
-    const lines = rl[Symbol.asyncIterator]();
-    process.stderr.write(question);
-    const next = await lines.next();
-    return next.done ? undefined : String(next.value);
-  } finally {
-    rl.close();
   }
 }
 
@@ -177,7 +162,7 @@ export function registerReleaseCommands(program: Command): void {
           throw new UsageError(
             `release sign asks before signing and stdin is not a terminal: read the release shown above, then run it again with --yes to sign ${what} without asking`,
           );
-        const answer = await askLine(`Sign ${what} with key ${key.name}? [y/N] `);
+        const answer = await askLine(`Sign ${what} with key ${key.name}? [y/N] `, process);
         if (answer === undefined) throw new UsageError('no answer to "Sign?"; nothing was signed');
         if (!/^y(es)?$/i.test(answer.trim()))
           throw new SigningDeclinedError(`${o.draft} not signed: ${what} was not approved`);
